@@ -1,0 +1,207 @@
+"""DREAMCell: one time step of the DREAM cell for a batch, as a torch module."""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._config import DREAMConfig
+from ._state import DREAMState
+from ._step import NUMPY_OPS, TORCH_OPS, StepFlags, StepParams, dream_step
+
+__all__ = ["DREAMCell", "DREAMStepOutput"]
+
+
+class DREAMStepOutput(NamedTuple):
+    """What one step returns: the output, the new state and the step's diagnostics."""
+
+    output: torch.Tensor
+    state: DREAMState
+    surprise: torch.Tensor
+    tau: torch.Tensor
+
+
+class DREAMCell(nn.Module):
+    """One time step of the DREAM cell, for a batch (the analogue of ``nn.GRUCell``).
+
+    Slow parameters (``C, W, B, eta`` and the scalars ``tau0, alpha, gamma, kappa,
+    tau_sys, scale``) learn by backpropagation. The fast state (:class:`DREAMState`)
+    is an explicit value passed in and returned; the fixed orthonormal projection
+    ``V`` is a buffer. The mathematics is in one function shared with the online
+    estimators; see ``docs/design.md``.
+
+    Parameters
+    ----------
+    input_dim : int
+        Number of input features.
+    hidden_dim : int
+        Number of hidden units.
+    **config : dict
+        Any other field of :class:`DREAMConfig` (``rank``, ``time_step``, switches...).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from dream_sklearn.nn import DREAMCell
+    >>> _ = torch.manual_seed(0)
+    >>> cell = DREAMCell(input_dim=3, hidden_dim=8, rank=2)
+    >>> h, state = cell(torch.randn(5, 3))
+    >>> h.shape, state.U.shape
+    (torch.Size([5, 8]), torch.Size([5, 8, 2]))
+    """
+
+    def __init__(self, input_dim: int, hidden_dim: int, **config) -> None:
+        super().__init__()
+        self.config = DREAMConfig(input_dim=input_dim, hidden_dim=hidden_dim, **config)
+        d, n, r = input_dim, hidden_dim, self.config.rank
+        self.C = nn.Parameter(torch.empty(n, d))
+        self.W = nn.Parameter(torch.empty(d, n))
+        self.B = nn.Parameter(torch.empty(d, n))
+        self.eta = nn.Parameter(torch.empty(n))
+        self.tau0 = nn.Parameter(torch.empty(()))
+        self.alpha = nn.Parameter(torch.empty(()))
+        self.gamma = nn.Parameter(torch.empty(()))
+        self.kappa = nn.Parameter(torch.empty(()))
+        self.tau_sys = nn.Parameter(torch.empty(()))
+        self.scale = nn.Parameter(torch.empty(()))
+        self.register_buffer("V", torch.empty(d, r))
+        self.reset_parameters()
+
+    @classmethod
+    def from_config(cls, config: DREAMConfig) -> DREAMCell:
+        """Build a cell from a :class:`DREAMConfig`."""
+        fields = {k: v for k, v in vars(config).items() if k not in ("input_dim", "hidden_dim")}
+        return cls(config.input_dim, config.hidden_dim, **fields)
+
+    def reset_parameters(self) -> None:
+        """Draw the weights anew (from torch's global generator) and reset the scalars."""
+        cfg = self.config
+        d, n, r = cfg.input_dim, cfg.hidden_dim, cfg.rank
+        with torch.no_grad():
+            nn.init.uniform_(self.B, -1 / math.sqrt(d), 1 / math.sqrt(d))
+            nn.init.uniform_(self.W, -1 / math.sqrt(d), 1 / math.sqrt(d))
+            nn.init.uniform_(self.C, -1 / math.sqrt(n), 1 / math.sqrt(n))
+            self.eta.fill_(cfg.base_plasticity)
+            self.tau0.fill_(cfg.base_threshold)
+            self.alpha.fill_(cfg.entropy_influence)
+            self.gamma.fill_(cfg.surprise_temperature)
+            self.kappa.fill_(cfg.kappa)
+            self.tau_sys.fill_(cfg.ltc_tau_sys)
+            self.scale.fill_(cfg.ltc_surprise_scale)
+            # Semi-orthonormal V: orthonormal columns when r <= d, rows otherwise.
+            q, _ = torch.linalg.qr(torch.randn(max(d, r), min(d, r), dtype=torch.float64))
+            self.V.copy_(q if r <= d else q.T)
+
+    @property
+    def flags(self) -> StepFlags:
+        cfg = self.config
+        return StepFlags(
+            plasticity=cfg.plasticity_enabled,
+            ltc=cfg.ltc_enabled,
+            sleep=cfg.sleep_enabled,
+            relative=cfg.surprise_mode == "relative",
+        )
+
+    def step_params(self) -> StepParams:
+        """The parameters as :func:`dream_step` takes them (constrained, differentiable)."""
+        cfg = self.config
+        return StepParams(
+            C=self.C,
+            W=self.W,
+            B=self.B,
+            V=self.V,
+            eta=self.eta.clamp(min=0.0),
+            tau0=self.tau0.clamp(min=0.0),
+            alpha=self.alpha.clamp(min=0.0),
+            gamma=self.gamma.clamp(min=1e-3),
+            kappa=self.kappa.clamp(min=0.0),
+            tau_sys=self.tau_sys.clamp(min=1e-3),
+            scale=self.scale.clamp(min=0.0),
+            lam=cfg.forgetting_rate,
+            beta=cfg.error_smoothing,
+            beta_s=cfg.surprise_smoothing,
+            target_norm=cfg.target_norm,
+            zeta=cfg.sleep_rate,
+            s_min=cfg.min_surprise_for_sleep,
+            fast_scale=cfg.fast_weight_scale,
+        )
+
+    def numpy_step_params(self) -> StepParams:
+        """The same parameters as float64 NumPy arrays, for the single-row NumPy path."""
+        with torch.no_grad():
+            p = self.step_params()
+        return StepParams(
+            *(v.detach().cpu().double().numpy() if isinstance(v, torch.Tensor) else v for v in p)
+        )
+
+    def initial_state(
+        self,
+        batch_size: int,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> DREAMState:
+        """The zero state for ``batch_size`` sequences on this cell's device and dtype."""
+        cfg = self.config
+        return DREAMState.zeros(
+            batch_size,
+            cfg.input_dim,
+            cfg.hidden_dim,
+            cfg.rank,
+            device=device if device is not None else self.C.device,
+            dtype=dtype if dtype is not None else self.C.dtype,
+        )
+
+    def _dt(self, dt, batch_size: int, like: torch.Tensor) -> torch.Tensor:
+        if dt is None:
+            dt = self.config.time_step
+        if isinstance(dt, torch.Tensor):
+            return dt.to(like.dtype).expand(batch_size)
+        return torch.full((batch_size,), float(dt), dtype=like.dtype, device=like.device)
+
+    def step(
+        self,
+        x: torch.Tensor,
+        state: DREAMState | None = None,
+        dt: float | torch.Tensor | None = None,
+        *,
+        _params: StepParams | None = None,
+    ) -> DREAMStepOutput:
+        """One step with diagnostics: ``(output, state, surprise, tau)``.
+
+        ``x`` is (batch, input_dim); ``dt`` a float or a (batch,) tensor of elapsed
+        times (default ``config.time_step``).
+        """
+        if x.dim() != 2 or x.shape[1] != self.config.input_dim:
+            raise ValueError(
+                f"x must have shape (batch, {self.config.input_dim}); got {tuple(x.shape)}."
+            )
+        if state is None:
+            state = self.initial_state(x.shape[0], x.device, x.dtype)
+        params = self.step_params() if _params is None else _params
+        h, U, Ut, em, ev, sb, surprise, tau = dream_step(
+            TORCH_OPS, params, self.flags, x, *state, self._dt(dt, x.shape[0], x)
+        )
+        return DREAMStepOutput(h, DREAMState(h, U, Ut, em, ev, sb), surprise, tau)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        state: DREAMState | None = None,
+        dt: float | torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, DREAMState]:
+        """One step: ``(output, new_state)`` for ``x`` of shape (batch, input_dim)."""
+        out = self.step(x, state, dt)
+        return out.output, out.state
+
+    def numpy_step(self, params: StepParams, x: np.ndarray, state: tuple, dt: float):
+        """One step on NumPy arrays (batch first) with parameters from
+        :meth:`numpy_step_params`; returns ``dream_step``'s tuple."""
+        return dream_step(NUMPY_OPS, params, self.flags, x, *state, np.full(x.shape[0], dt))
+
+    def extra_repr(self) -> str:
+        cfg = self.config
+        return f"input_dim={cfg.input_dim}, hidden_dim={cfg.hidden_dim}, rank={cfg.rank}"

@@ -1,0 +1,102 @@
+"""The fast state of a batch of DREAM cells, as an explicit value."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+
+__all__ = ["DREAMState"]
+
+
+class DREAMState(NamedTuple):
+    """Fast state of a batch of DREAM cells: never a gradient target across calls.
+
+    Attributes
+    ----------
+    h : torch.Tensor of shape (batch, hidden_dim)
+        Hidden state.
+    U : torch.Tensor of shape (batch, hidden_dim, rank)
+        Fast (Hebbian) weights.
+    U_target : torch.Tensor of shape (batch, hidden_dim, rank)
+        Consolidated memory that ``U`` decays towards.
+    error_mean : torch.Tensor of shape (batch, input_dim)
+        Moving average of the prediction error.
+    error_var : torch.Tensor of shape (batch, input_dim)
+        Moving variance of the prediction error.
+    surprise : torch.Tensor of shape (batch,)
+        Moving average of surprise (gates sleep).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from dream_sklearn.nn import DREAMState
+    >>> s = DREAMState.zeros(batch_size=2, input_dim=3, hidden_dim=4, rank=2)
+    >>> s.h.shape, s.U.shape, s.batch_size
+    (torch.Size([2, 4]), torch.Size([2, 4, 2]), 2)
+    >>> s.select([1]).batch_size
+    1
+    """
+
+    h: torch.Tensor
+    U: torch.Tensor
+    U_target: torch.Tensor
+    error_mean: torch.Tensor
+    error_var: torch.Tensor
+    surprise: torch.Tensor
+
+    @classmethod
+    def zeros(
+        cls,
+        batch_size: int,
+        input_dim: int,
+        hidden_dim: int,
+        rank: int,
+        *,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> DREAMState:
+        """The initial state: zero activity and memory, unit error variance."""
+        kw = {"device": device, "dtype": dtype}
+        return cls(
+            h=torch.zeros(batch_size, hidden_dim, **kw),
+            U=torch.zeros(batch_size, hidden_dim, rank, **kw),
+            U_target=torch.zeros(batch_size, hidden_dim, rank, **kw),
+            error_mean=torch.zeros(batch_size, input_dim, **kw),
+            error_var=torch.ones(batch_size, input_dim, **kw),
+            surprise=torch.zeros(batch_size, **kw),
+        )
+
+    @property
+    def batch_size(self) -> int:
+        return self.h.shape[0]
+
+    def detach(self) -> DREAMState:
+        """The same values cut from the autograd graph."""
+        return DREAMState(*(t.detach() for t in self))
+
+    def clone(self) -> DREAMState:
+        """An independent copy (same graph)."""
+        return DREAMState(*(t.clone() for t in self))
+
+    def to(self, *args, **kwargs) -> DREAMState:
+        """Move or cast every tensor, with the arguments of :meth:`torch.Tensor.to`."""
+        return DREAMState(*(t.to(*args, **kwargs) for t in self))
+
+    def select(self, index) -> DREAMState:
+        """The state of some sequences of the batch (an index, slice or mask)."""
+        return DREAMState(*(t[index] for t in self))
+
+    @staticmethod
+    def cat(states: list[DREAMState]) -> DREAMState:
+        """Join states along the batch dimension."""
+        return DREAMState(*(torch.cat(ts) for ts in zip(*states, strict=True)))
+
+    def where(self, mask: torch.Tensor, other: DREAMState) -> DREAMState:
+        """Per sequence, this state where ``mask`` (batch,) is true, else ``other``."""
+        return DREAMState(
+            *(
+                torch.where(mask.reshape(-1, *([1] * (a.dim() - 1))), a, b)
+                for a, b in zip(self, other, strict=True)
+            )
+        )

@@ -1,0 +1,140 @@
+"""The DREAM cell's mathematics: one time step, written once.
+
+Everything the package computes per step goes through :func:`dream_step`. It is
+written against a tiny array namespace (``ops``) so that the same lines run on
+torch tensors (training, batches, GPU) and on NumPy arrays (the lean single-row
+path of the online estimators). Only operators and methods that torch and NumPy
+share are used directly (``@``, ``*``, ``.sum``, ``.mean``, indexing).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+import torch
+from scipy.special import expit
+
+_LOG_2PI_E = math.log(2.0 * math.pi * math.e)
+_EPS = 1e-6
+
+
+class _TorchOps:
+    tanh = staticmethod(torch.tanh)
+    sigmoid = staticmethod(torch.sigmoid)
+    sqrt = staticmethod(torch.sqrt)
+    log = staticmethod(torch.log)
+
+    @staticmethod
+    def clip(a, low, high):
+        return torch.clamp(a, min=low, max=high)
+
+
+class _NumpyOps:
+    tanh = staticmethod(np.tanh)
+    sigmoid = staticmethod(expit)
+    sqrt = staticmethod(np.sqrt)
+    log = staticmethod(np.log)
+    clip = staticmethod(np.clip)
+
+
+TORCH_OPS = _TorchOps()
+NUMPY_OPS = _NumpyOps()
+
+
+class StepParams(NamedTuple):
+    """The slow parameters (learned by gradient) and fixed constants of one cell.
+
+    Arrays: ``C`` (n, d), ``W`` (d, n), ``B`` (d, n), ``V`` (d, r), ``eta`` (n,).
+    Scalars (0-d arrays or floats): ``tau0, alpha, gamma, kappa, tau_sys, scale``.
+    Constants (floats): ``lam, beta, beta_s, target_norm, zeta, s_min, fast_scale``.
+    """
+
+    C: Any
+    W: Any
+    B: Any
+    V: Any
+    eta: Any
+    tau0: Any
+    alpha: Any
+    gamma: Any
+    kappa: Any
+    tau_sys: Any
+    scale: Any
+    lam: float
+    beta: float
+    beta_s: float
+    target_norm: float
+    zeta: float
+    s_min: float
+    fast_scale: float
+
+
+class StepFlags(NamedTuple):
+    """Mechanism switches (Python bools, fixed for a cell)."""
+
+    plasticity: bool
+    ltc: bool
+    sleep: bool
+    relative: bool
+
+
+def _cap_norm(ops, M, target_norm: float):
+    """Scale each (n, r) matrix down to Frobenius norm ``target_norm`` if it exceeds it."""
+    norm = ops.sqrt((M * M).sum((-2, -1)) + _EPS)
+    factor = ops.clip(target_norm / norm, 0.0, 1.0)
+    return M * factor[:, None, None]
+
+
+def dream_step(ops, p: StepParams, flags: StepFlags, x, h, U, U_target, e_mean, e_var, s_bar, dt):
+    """Advance a batch of DREAM cells by one time step.
+
+    Shapes: ``x`` (b, d), ``h`` (b, n), ``U`` and ``U_target`` (b, n, r),
+    ``e_mean`` and ``e_var`` (b, d), ``s_bar`` (b,), ``dt`` (b,).
+
+    Returns ``(h, U, U_target, e_mean, e_var, s_bar, surprise, tau)`` where
+    ``surprise`` and ``tau`` (b,) are this step's surprise and time constant.
+    """
+    # 1. Predictive coding: the state predicts the input.
+    e = x - ops.tanh(h @ p.C)
+
+    # 2. Surprise against a threshold that rises with the error's entropy.
+    entropy = 0.5 * (_LOG_2PI_E + ops.log(e_var.mean(-1) + _EPS))
+    tau_eff = p.tau0 * (1.0 + p.alpha * entropy)
+    delta = e - e_mean
+    if flags.relative:
+        # Standardised error: its RMS is about 1 while the error stays as usual.
+        error = ops.sqrt((delta * delta / (e_var + _EPS)).mean(-1) + _EPS) - 1.0
+    else:
+        error = ops.sqrt((e * e).mean(-1) + _EPS)
+    surprise = ops.sigmoid((error - tau_eff) / p.gamma)
+    e_mean = e_mean + p.beta * delta
+    e_var = (1.0 - p.beta) * (e_var + p.beta * delta * delta)
+    s_bar = s_bar + p.beta_s * (surprise - s_bar)
+
+    # 3-4. Input drive: surprise gain on B, low-rank fast weights (x projected on V
+    # first: (b, r) then U), error injection; the target state is bounded by tanh.
+    xv = x @ p.V
+    fast = (U * xv[:, None, :]).sum(-1)
+    drive = (x @ p.B) * (1.0 + p.kappa * surprise)[:, None] + p.fast_scale * fast + e @ p.W
+    h_target = ops.tanh(drive)
+
+    # 5. Liquid time constant: surprise shortens tau; the Euler step is capped at 1.
+    tau = p.tau_sys / (1.0 + p.scale * surprise) if flags.ltc else p.tau_sys + 0.0 * surprise
+    rate = ops.clip(dt / tau, 0.0, 1.0)
+    h = h + rate[:, None] * (h_target - h)
+
+    # 3. Hebbian fast weights: only U learns; decay towards U_target; norm capped.
+    if flags.plasticity:
+        ev = e @ p.V
+        hebb = (p.eta[:, None] * surprise[:, None, None]) * (h[:, :, None] * ev[:, None, :])
+        dU = p.lam * (U_target - U) + hebb
+        U = _cap_norm(ops, U + dt[:, None, None] * dU, p.target_norm)
+
+    # 6. Sleep: in low-surprise periods the consolidated memory moves towards U.
+    if flags.sleep:
+        asleep = (s_bar < p.s_min) * p.zeta
+        U_target = _cap_norm(ops, U_target + asleep[:, None, None] * (U - U_target), p.target_norm)
+
+    return h, U, U_target, e_mean, e_var, s_bar, surprise, tau

@@ -1,0 +1,304 @@
+"""The PyTorch core: shapes, padding, the mechanisms, gradients, reproducibility."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from dream_sklearn.nn import DREAM, DREAMCell, DREAMConfig, DREAMStack, DREAMState
+
+
+@pytest.fixture(autouse=True)
+def seed():
+    torch.manual_seed(0)
+
+
+def regime_change(steps=600, change=300, d=3, seed=0, noise=0.3):
+    g = torch.Generator().manual_seed(seed)
+    x = noise * torch.randn(1, steps, d, generator=g)
+    x[:, change:] += torch.tensor([2.0, -1.5, 1.0])[:d]
+    return x
+
+
+# --- shapes -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch", [1, 4])
+def test_cell_shapes(batch):
+    cell = DREAMCell(5, 7, rank=3)
+    h, s = cell(torch.randn(batch, 5))
+    assert h.shape == (batch, 7)
+    assert s.U.shape == s.U_target.shape == (batch, 7, 3)
+    assert s.error_mean.shape == s.error_var.shape == (batch, 5)
+    assert s.surprise.shape == (batch,)
+    h2, s2 = cell(torch.randn(batch, 5), s)
+    assert h2.shape == (batch, 7) and not torch.equal(h2, h)
+
+
+def test_seed_quick_example():
+    model = DREAM(input_dim=64, hidden_dim=128, rank=8, ltc_enabled=True)
+    output, state = model(torch.randn(32, 50, 64))
+    assert output.shape == (32, 50, 128)
+    assert isinstance(state, DREAMState) and state.h.shape == (32, 128)
+    torch.testing.assert_close(output[:, -1], state.h)
+
+
+@pytest.mark.parametrize("batch,steps", [(1, 1), (1, 1000), (3, 1), (3, 17)])
+def test_layer_shapes(batch, steps):
+    model = DREAM(4, 6, rank=2)
+    out, state, diag = model(torch.randn(batch, steps, 4), return_diagnostics=True)
+    assert out.shape == (batch, steps, 6)
+    assert diag.surprise.shape == diag.tau.shape == (batch, steps)
+    assert ((diag.surprise >= 0) & (diag.surprise <= 1)).all()
+    last, _ = DREAM(4, 6, rank=2, return_sequences=False)(torch.randn(batch, steps, 4))
+    assert last.shape == (batch, 6)
+
+
+def test_unbatched_and_time_first_match_batch_first():
+    model = DREAM(4, 6, rank=2)
+    x = torch.randn(3, 9, 4)
+    out, state = model(x)
+    single, single_state = model(x[1])
+    assert single.shape == (9, 6)
+    torch.testing.assert_close(single, out[1])
+    torch.testing.assert_close(single_state.h, state.h[1:2])
+    model.batch_first = False
+    out_t, _ = model(x.transpose(0, 1))
+    torch.testing.assert_close(out_t.transpose(0, 1), out)
+
+
+def test_stack_shapes_and_slower_upper_layers():
+    stack = DREAMStack(4, [8, 6, 5], rank=2, tau_growth=3.0)
+    out, states, diags = stack(torch.randn(2, 11, 4), lengths=[11, 4], return_diagnostics=True)
+    assert out.shape == (2, 11, 5) and len(states) == len(diags) == 3
+    assert [s.h.shape[1] for s in states] == [8, 6, 5]
+    taus = [layer.config.ltc_tau_sys for layer in stack.layers]
+    assert taus == pytest.approx([5.0, 15.0, 45.0])
+    assert (out[1, 4:] == 0).all()
+
+
+def test_padded_sequence_equals_sequence_alone():
+    model = DREAM(3, 8, rank=2)
+    long, short = torch.randn(1, 12, 3), torch.randn(1, 5, 3)
+    padded = torch.cat([long, torch.cat([short, 99.0 * torch.ones(1, 7, 3)], 1)])
+    spans = torch.rand(2, 12) * 0.3 + 0.05
+    out, state, diag = model(padded, lengths=[12, 5], timespans=spans, return_diagnostics=True)
+    alone, alone_state = model(short, timespans=spans[1:, :5])
+    torch.testing.assert_close(out[1, :5], alone[0])
+    assert (out[1, 5:] == 0).all() and torch.isnan(diag.tau[1, 5:]).all()
+    for a, b in zip(state.select([1]), alone_state, strict=True):
+        torch.testing.assert_close(a, b)
+    out_m, state_m = model(
+        padded, mask=torch.arange(12)[None] < torch.tensor([[12], [5]]), timespans=spans
+    )
+    torch.testing.assert_close(out_m, out)
+
+
+def test_timespans_default_and_faster_integration():
+    model = DREAM(3, 8, rank=2)
+    x = torch.randn(2, 6, 3)
+    out, _ = model(x)
+    out_same, _ = model(x, timespans=torch.full((2, 6), 0.1))
+    torch.testing.assert_close(out_same, out)
+    slow, _ = model(x, timespans=torch.full((2, 6), 0.01))
+    fast, _ = model(x, timespans=torch.full((2, 6), 1.0))
+    assert fast[:, 0].abs().mean() > 10 * slow[:, 0].abs().mean()
+
+
+def test_bad_shapes_raise():
+    model = DREAM(3, 4)
+    with pytest.raises(ValueError, match=r"x must have shape \(batch, 3\)"):
+        model(torch.randn(2, 5, 4))
+    with pytest.raises(ValueError, match="lengths must lie in"):
+        model(torch.randn(2, 5, 3), lengths=[6, 1])
+    with pytest.raises(ValueError, match="timespans must have shape"):
+        model(torch.randn(2, 5, 3), timespans=torch.ones(2, 4))
+
+
+@pytest.mark.parametrize(
+    "field,value,match",
+    [
+        ("rank", 0, "'rank' parameter of DREAMConfig must be an int >= 1. Got 0"),
+        ("time_step", -0.1, "'time_step' parameter of DREAMConfig must be a finite float > 0"),
+        ("error_smoothing", 1.5, "'error_smoothing' parameter .* must be a float in \\[0, 1\\]"),
+        ("kappa", float("nan"), "'kappa' parameter of DREAMConfig must be a finite float >= 0"),
+        ("ltc_enabled", 1, "'ltc_enabled' parameter of DREAMConfig must be a bool"),
+        ("surprise_mode", "loud", "'surprise_mode' parameter of DREAMConfig must be one of"),
+    ],
+)
+def test_config_rejects_invalid_values(field, value, match):
+    with pytest.raises(ValueError, match=match):
+        DREAMConfig(input_dim=3, hidden_dim=4, **{field: value})
+
+
+# --- mechanisms ---------------------------------------------------------------------
+
+
+# The absolute threshold (0.3) needs a quieter baseline than the scale-free relative mode.
+@pytest.mark.parametrize("mode,noise", [("relative", 0.3), ("absolute", 0.1)])
+def test_surprise_rises_and_tau_falls_at_abrupt_change(mode, noise):
+    model = DREAM(3, 32, rank=4, surprise_mode=mode)
+    with torch.no_grad():
+        _, _, diag = model(regime_change(noise=noise), return_diagnostics=True)
+    s, tau = diag.surprise[0], diag.tau[0]
+    before, after = slice(200, 300), slice(300, 310)
+    assert s[after].mean() > 0.9 > 3 * s[before].mean()
+    assert tau[after].mean() < 0.5 * tau[before].mean()
+    if mode == "relative":
+        # ... and habituates: surprise falls back to its calm level in the new regime.
+        assert abs(s[500:].mean() - s[before].mean()) < 0.1
+
+
+def test_fast_weights_change_only_with_plasticity():
+    x = regime_change()
+    torch.manual_seed(1)
+    plastic = DREAM(3, 16, rank=4)
+    torch.manual_seed(1)
+    frozen = DREAM(3, 16, rank=4, plasticity_enabled=False)
+    with torch.no_grad():
+        _, s_on = plastic(x)
+        _, s_off = frozen(x)
+    assert s_on.U.norm() > 0.1
+    assert (s_off.U == 0).all() and (s_off.U_target == 0).all()
+    start = DREAMState.zeros(1, 3, 16, 4)._replace(U=torch.ones(1, 16, 4))
+    with torch.no_grad():
+        _, s_kept = frozen(x, start)
+    assert torch.equal(s_kept.U, start.U)
+
+
+def test_fast_weight_norm_bounded_over_100k_steps():
+    model = DREAM(4, 16, rank=4, base_plasticity=5.0)
+    state, max_norm = None, 0.0
+    g = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        for _ in range(100):
+            x = torch.randn(2, 1000, 4, generator=g) * 10.0 ** torch.randint(
+                -2, 3, (1,), generator=g
+            )
+            _, state = model(x, state)
+            max_norm = max(max_norm, float(state.U.flatten(1).norm(dim=1).max()))
+            assert all(torch.isfinite(t).all() for t in state)
+    assert max_norm <= model.config.target_norm * (1 + 1e-5)
+    assert max_norm > 0.5  # the bound was reached for, not trivially satisfied
+
+
+def test_sleep_consolidates_only_in_low_surprise_periods():
+    cell = DREAMCell(3, 16, rank=4, sleep_rate=0.05)
+    x = regime_change(steps=800)[0]
+    state, moved_low, moved_high = cell.initial_state(1), 0, 0
+    with torch.no_grad():
+        for t in range(x.shape[0]):
+            before = state.U_target.clone()
+            gap = (state.U - state.U_target).norm()
+            _, state = cell(x[t : t + 1], state)
+            moved = not torch.equal(state.U_target, before)
+            asleep = bool(state.surprise < cell.config.min_surprise_for_sleep)
+            if asleep and gap > 1e-3:
+                # moves *towards* U
+                assert (state.U_target - before).norm() > 0
+                moved_low += moved
+            if not asleep:
+                assert not moved
+                moved_high += 1
+    assert moved_low > 50 and moved_high > 5  # both kinds of period occurred
+
+
+def test_reduces_to_plain_continuous_time_rnn():
+    cfg = dict(plasticity_enabled=False, ltc_enabled=False, sleep_enabled=False, kappa=0.0)
+    model = DREAM(3, 5, rank=2, **cfg).double()
+    x = torch.randn(2, 7, 3, dtype=torch.float64)
+    with torch.no_grad():
+        out, _ = model(x)
+        c = model.cell
+        dt, tau = c.config.time_step, c.config.ltc_tau_sys
+        h = torch.zeros(2, 5, dtype=torch.float64)
+        for t in range(7):
+            e = x[:, t] - torch.tanh(h @ c.C)
+            h = h + (dt / tau) * (-h + torch.tanh(x[:, t] @ c.B + e @ c.W))
+            torch.testing.assert_close(out[:, t], h)
+
+
+# --- gradients and reproducibility --------------------------------------------------
+
+
+def test_gradcheck_float64_tiny_cell():
+    model = DREAM(2, 3, rank=2, surprise_temperature=1.0).double()
+    names = [n for n, _ in model.named_parameters()]
+    params = tuple(p.detach().clone().requires_grad_() for p in model.parameters())
+    x = torch.randn(2, 4, 2, dtype=torch.float64, requires_grad=True)
+
+    def run(x, *ps):
+        out, state = torch.func.functional_call(model, dict(zip(names, ps, strict=True)), (x,))
+        return out, state.U
+
+    assert torch.autograd.gradcheck(run, (x, *params), eps=1e-6, atol=1e-5)
+
+
+def test_state_passed_in_is_detached():
+    model = DREAM(3, 4, rank=2)
+    x1, x2 = torch.randn(2, 5, 3), torch.randn(2, 5, 3)
+    _, s1 = model(x1)
+    assert s1.h.requires_grad
+    out, _ = model(x2, s1)
+    out.sum().backward()
+    grads = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    out, _ = model(x2, s1.detach())
+    out.sum().backward()
+    for a, p in zip(grads, model.parameters(), strict=True):
+        torch.testing.assert_close(a, p.grad)
+
+
+def test_parameters_learn_by_backprop():
+    model = DREAM(3, 8, rank=2)
+    head = torch.nn.Linear(8, 1)
+    opt = torch.optim.Adam([*model.parameters(), *head.parameters()], lr=0.02)
+    x = torch.randn(16, 10, 3)
+    y = x[:, :, 0].sum(1, keepdim=True)
+    losses = []
+    for _ in range(60):
+        opt.zero_grad()
+        out, _ = model(x)
+        loss = torch.nn.functional.mse_loss(head(out[:, -1]), y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.3 * losses[0]
+    assert model.cell.eta.grad is not None and model.cell.tau_sys.grad is not None
+
+
+def test_same_seed_same_results():
+    def run():
+        torch.manual_seed(42)
+        model = DREAM(3, 8, rank=2)
+        return model(torch.randn(2, 20, 3))
+
+    (o1, s1), (o2, s2) = run(), run()
+    assert torch.equal(o1, o2) and all(torch.equal(a, b) for a, b in zip(s1, s2, strict=True))
+
+
+def test_state_utilities():
+    s = DREAMState.zeros(3, 2, 4, 2)
+    assert s.to(torch.float64).h.dtype == torch.float64
+    c = s.clone()
+    c.h.add_(1.0)
+    assert (s.h == 0).all()
+    joined = DREAMState.cat([s.select([0]), c.select(slice(1, 3))])
+    assert joined.batch_size == 3 and joined.h[1, 0] == 1.0
+
+
+def test_numpy_step_equals_torch_step():
+    cell = DREAMCell(3, 8, rank=2).double()
+    x = torch.randn(1, 3, dtype=torch.float64)
+    state = cell.initial_state(1)
+    state = cell(torch.randn(1, 3, dtype=torch.float64), state)[1].detach()
+    with torch.no_grad():
+        ref = cell.step(x, state)
+    got = cell.numpy_step(cell.numpy_step_params(), x.numpy(), [t.numpy() for t in state], 0.1)
+    expected = [*ref.state, ref.surprise, ref.tau]
+    for name, a, b in zip(
+        ["h", "U", "Ut", "em", "ev", "sb", "S", "tau"], got, expected, strict=True
+    ):
+        np.testing.assert_allclose(a, b.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
+    assert math.isfinite(float(got[6][0]))
