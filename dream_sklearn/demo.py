@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
 import torch
 
 from .datasets import make_regime_signal
@@ -42,7 +41,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"| {'-' * 40} | ------------- | -------- |")
     for name, a, b in windows:
         print(f"| {name:<40} | {surprise[a:b].mean():13.3f} | {tau[a:b].mean():8.3f} |")
-    print(f"final |U| = {float(state.U.norm()):.3f}, |U_target| = {float(state.U_target.norm()):.3f}")
+    print(
+        f"final |U| = {float(state.U.norm()):.3f}, |U_target| = {float(state.U_target.norm()):.3f}"
+    )
 
     try:
         import matplotlib

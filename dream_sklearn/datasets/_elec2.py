@@ -1,0 +1,62 @@
+"""The Elec2 electricity-market stream, shipped with the package."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib import resources
+
+import pandas as pd
+
+__all__ = ["iter_elec2", "load_elec2"]
+
+_N_ROWS = 45312
+
+
+def load_elec2() -> tuple[pd.DataFrame, pd.Series]:
+    """Load Elec2: 45,312 half-hourly rows of the NSW electricity market, in time order.
+
+    The target says whether the price went up (1) or down (0) against its 24-hour
+    moving average. Source: M. Harries, "Splice-2 comparative evaluation: Electricity
+    pricing", University of New South Wales, 1999 (the scikit-multiflow copy; see
+    ``datasets/data/README.md``).
+
+    Returns
+    -------
+    X : pandas.DataFrame of shape (45312, 6)
+        ``period, nswprice, nswdemand, vicprice, vicdemand, transfer``, in [0, 1].
+    y : pandas.Series of shape (45312,)
+        ``class``, 0 or 1.
+
+    Examples
+    --------
+    >>> from dream_sklearn.datasets import load_elec2
+    >>> X, y = load_elec2()
+    >>> X.shape, round(float(y.mean()), 3)
+    ((45312, 6), 0.425)
+    """
+    with resources.files(__package__).joinpath("data/elec2.csv.gz").open("rb") as f:
+        df = pd.read_csv(f, compression="gzip")
+    if len(df) != _N_ROWS:
+        raise RuntimeError(f"elec2.csv.gz should hold {_N_ROWS} rows; it holds {len(df)}.")
+    return df.drop(columns="class"), df["class"].astype(int)
+
+
+def iter_elec2(n_rows: int | None = None) -> Iterator[tuple[dict[str, float], int]]:
+    """Elec2 as a river stream of ``(x, y)`` pairs, in time order.
+
+    Parameters
+    ----------
+    n_rows : int, optional
+        Stop after this many rows (all 45,312 by default).
+
+    Examples
+    --------
+    >>> from dream_sklearn.datasets import iter_elec2
+    >>> x, y = next(iter_elec2())
+    >>> sorted(x)[:2], y
+    (['nswdemand', 'nswprice'], 1)
+    """
+    X, y = load_elec2()
+    if n_rows is not None:
+        X, y = X.iloc[:n_rows], y.iloc[:n_rows]
+    yield from zip(X.to_dict(orient="records"), y.tolist(), strict=True)

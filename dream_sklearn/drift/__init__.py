@@ -1,0 +1,5 @@
+"""Drift detection built on the DREAM cell's surprise."""
+
+from ._surprise import SurpriseDriftDetector
+
+__all__ = ["SurpriseDriftDetector"]

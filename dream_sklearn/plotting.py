@@ -1,0 +1,129 @@
+"""Plots of what the DREAM cell did: surprise, time constants, loss curves.
+
+Needs matplotlib (``pip install "dream-sklearn[plot]"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["plot_loss_curve", "plot_surprise"]
+
+
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - exercised only without matplotlib
+        raise ImportError(
+            "dream_sklearn.plotting needs matplotlib: pip install 'dream-sklearn[plot]'."
+        ) from exc
+    return plt
+
+
+def plot_surprise(
+    surprise: Sequence[float] | np.ndarray,
+    tau: Sequence[float] | np.ndarray | None = None,
+    change_points: Sequence[int] = (),
+    *,
+    smoothing: int = 1,
+    title: str | None = None,
+):
+    """Plot surprise (and the effective time constant) over a stream.
+
+    Parameters
+    ----------
+    surprise : array-like of shape (n_steps,)
+        Surprise per step, e.g. ``diagnostics.surprise[0]`` of a :class:`~dream_sklearn.nn.DREAM`
+        pass.
+    tau : array-like of shape (n_steps,), optional
+        Effective time constant per step, drawn in a second panel.
+    change_points : sequence of int, default=()
+        Steps where the stream is known to change, marked by dashed lines.
+    smoothing : int, default=1
+        Width of a moving average drawn over the raw values (1: none).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from dream_sklearn.plotting import plot_surprise
+    >>> fig = plot_surprise([0.1, 0.2, 0.9, 0.3], tau=[5.0, 4.0, 1.0, 3.0], change_points=[2])
+    >>> len(fig.axes)
+    2
+    """
+    plt = _pyplot()
+    if isinstance(smoothing, bool) or not isinstance(smoothing, int) or smoothing < 1:
+        raise ValueError(f"smoothing must be an int >= 1; got {smoothing!r}.")
+    series = [("surprise", np.asarray(surprise, dtype=float), "tab:red")]
+    if tau is not None:
+        series.append(("tau", np.asarray(tau, dtype=float), "tab:blue"))
+    fig, axes = plt.subplots(len(series), 1, figsize=(9, 2.2 * len(series) + 0.6), sharex=True)
+    axes = np.atleast_1d(axes)
+    for ax, (name, values, color) in zip(axes, series, strict=True):
+        ax.plot(values, color=color, lw=0.5, alpha=0.4 if smoothing > 1 else 1.0)
+        if smoothing > 1:
+            kernel = np.ones(smoothing) / smoothing
+            ax.plot(np.convolve(values, kernel, mode="valid"), color=color, lw=1.2)
+        ax.set_ylabel(name)
+        for c in change_points:
+            ax.axvline(c, color="k", ls="--", lw=0.8)
+    axes[-1].set_xlabel("step")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_loss_curve(estimator, *, title: str | None = None):
+    """Plot a fitted estimator's ``loss_curve_`` (and ``validation_scores_`` if any).
+
+    Parameters
+    ----------
+    estimator : DREAMClassifier or DREAMRegressor
+        A fitted estimator.
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from types import SimpleNamespace
+    >>> from dream_sklearn.plotting import plot_loss_curve
+    >>> fig = plot_loss_curve(SimpleNamespace(loss_curve_=[0.9, 0.5, 0.4]))
+    >>> fig.axes[0].get_ylabel()
+    'training loss'
+    """
+    plt = _pyplot()
+    losses = getattr(estimator, "loss_curve_", None)
+    if losses is None:
+        raise ValueError(
+            "estimator has no loss_curve_: fit it first (got "
+            f"{type(estimator).__name__} without a loss_curve_)."
+        )
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    epochs = np.arange(1, len(losses) + 1)
+    ax.plot(epochs, losses, marker="o", ms=3, label="training loss")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss")
+    scores = getattr(estimator, "validation_scores_", None)
+    if scores is not None and len(scores):
+        ax2 = ax.twinx()
+        ax2.plot(epochs[: len(scores)], scores, color="tab:green", marker="s", ms=3)
+        ax2.set_ylabel("validation score")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,108 @@
+"""SurpriseDriftDetector (river's DriftDetector interface) and the plotting helpers."""
+
+import inspect
+import random
+
+import matplotlib
+import pytest
+from river import base, checks
+
+from dream_sklearn.drift import SurpriseDriftDetector
+from dream_sklearn.plotting import plot_loss_curve, plot_surprise
+
+matplotlib.use("Agg")
+
+
+def detections(detector, stream):
+    found = []
+    for i, x in enumerate(stream):
+        detector.update(x)
+        if detector.drift_detected:
+            found.append(i)
+    return found
+
+
+def gauss(rng, mean, n):
+    return [rng.gauss(mean, 1.0) for _ in range(n)]
+
+
+def test_detector_is_a_river_drift_detector():
+    assert isinstance(SurpriseDriftDetector(), base.DriftDetector)
+    # river's checks that apply to any river object; the stream checks are for models,
+    # and check_tags reads Estimator._tags, which river's own ADWIN fails too.
+    ran = 0
+    for check in checks.yield_checks(SurpriseDriftDetector()):
+        if "dataset" in inspect.signature(check).parameters or check.__name__ == "check_tags":
+            continue
+        check(SurpriseDriftDetector())
+        ran += 1
+    assert ran == 13
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("shift", [3.0, -3.0])
+def test_detects_an_abrupt_mean_shift_without_false_alarms(seed, shift):
+    rng = random.Random(seed)
+    found = detections(SurpriseDriftDetector(), gauss(rng, 0, 2000) + gauss(rng, shift, 1000))
+    assert [i for i in found if i < 2000] == []
+    assert found and 2000 <= found[0] < 2060
+
+
+def test_detects_a_rise_in_a_models_error_rate():
+    false_alarms = 0
+    for seed in range(5):
+        rng = random.Random(seed)
+        errors = [int(rng.random() < 0.1) for _ in range(2000)]
+        errors += [int(rng.random() < 0.4) for _ in range(1000)]
+        found = detections(SurpriseDriftDetector(), errors)
+        false_alarms += sum(i < 2000 for i in found)
+        assert any(2000 <= i < 2100 for i in found)
+    assert false_alarms <= 1  # measured: one, at row 1219 of seed 0
+
+
+def test_stationary_stream_raises_no_alarm_and_state_is_reproducible():
+    stream = gauss(random.Random(5), 0, 5000)
+    a, b = SurpriseDriftDetector(seed=3), SurpriseDriftDetector(seed=3)
+    assert detections(a, stream) == []
+    detections(b, stream)
+    assert a.statistic == b.statistic and a.surprise == b.surprise
+
+
+def test_detector_rejects_bad_values_and_keeps_its_state():
+    det = SurpriseDriftDetector()
+    for x in gauss(random.Random(0), 0, 300):
+        det.update(x)
+    before = (det.statistic, det.surprise, [s.copy() for s in det._state])
+    for bad in (float("nan"), float("inf"), "3"):
+        with pytest.raises(ValueError, match="x must be a finite real number"):
+            det.update(bad)
+    assert (det.statistic, det.surprise) == before[:2]
+    assert all((a == b).all() for a, b in zip(det._state, before[2], strict=True))
+
+
+def test_plot_surprise_writes_a_file(tmp_path):
+    fig = plot_surprise(
+        [0.1] * 50 + [0.9] * 5 + [0.2] * 50,
+        tau=[5.0] * 105,
+        change_points=[50],
+        smoothing=5,
+        title="t",
+    )
+    path = tmp_path / "surprise.png"
+    fig.savefig(path)
+    assert path.stat().st_size > 1000
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 3  # raw, smoothed, change
+    with pytest.raises(ValueError, match="smoothing must be an int >= 1"):
+        plot_surprise([0.1], smoothing=0)
+
+
+def test_plot_loss_curve_writes_a_file(tmp_path):
+    class Fitted:
+        loss_curve_ = [1.0, 0.6, 0.5]
+        validation_scores_ = [0.5, 0.7, 0.8]
+
+    fig = plot_loss_curve(Fitted())
+    fig.savefig(tmp_path / "loss.png")
+    assert (tmp_path / "loss.png").stat().st_size > 1000 and len(fig.axes) == 2
+    with pytest.raises(ValueError, match="has no loss_curve_"):
+        plot_loss_curve(object())
