@@ -142,7 +142,8 @@ def test_surprise_rises_and_tau_falls_at_abrupt_change(mode, noise):
     with torch.no_grad():
         _, _, diag = model(regime_change(noise=noise), return_diagnostics=True)
     s, tau = diag.surprise[0], diag.tau[0]
-    before, after = slice(200, 300), slice(300, 310)
+    # The first steps after the change; the error statistics then catch up within ~10.
+    before, after = slice(200, 300), slice(300, 305)
     assert s[after].mean() > 0.9 > 3 * s[before].mean()
     assert tau[after].mean() < 0.5 * tau[before].mean()
     if mode == "relative":

@@ -1,0 +1,6 @@
+"""scikit-learn estimators built on the DREAM cell (implementation; import from the package)."""
+
+from ._classifier import DREAMClassifier
+from ._regressor import DREAMRegressor
+
+__all__ = ["DREAMClassifier", "DREAMRegressor"]

@@ -1,0 +1,449 @@
+"""Shared machinery of :class:`DREAMClassifier` and :class:`DREAMRegressor`.
+
+Internal contract (relied on by ``from_sklearn``; keep it stable)
+----------------------------------------------------------------
+A fitted estimator holds:
+
+``module_``
+    a :class:`_DREAMNet` (a ``torch.nn.Module``, float64) with two attributes:
+    ``.dream``, a :class:`dream_sklearn.nn.DREAM` (``batch_first=True``), and
+    ``.head``, a ``torch.nn.Linear(hidden_dim, n_outputs)`` applied to the hidden
+    state ``h`` of the last valid step of each sequence. ``n_outputs`` is the number
+    of classes for the classifier (two logits for a binary problem; softmax gives
+    ``predict_proba``) and the number of targets for the regressor.
+``memory_``
+    a :class:`dream_sklearn.nn.DREAMState` of batch 1 (on the module's device): the
+    state every new sequence starts from (``h``, fast weights ``U``, consolidated
+    ``U_target``, error statistics, running surprise).
+``x_mean_``, ``x_scale_``
+    NumPy arrays of shape ``(n_features_in_,)``; each step's features enter the cell
+    as ``(x - x_mean_) / x_scale_`` (zeros and ones when ``standardize=False``).
+``y_mean_``, ``y_scale_`` (regressor only)
+    NumPy arrays of shape ``(n_outputs_,)``; the head predicts
+    ``(y - y_mean_) / y_scale_``, so ``y = head(h) * y_scale_ + y_mean_``.
+
+Memory rule
+-----------
+Sequences are processed in mini-batches of ``batch_size``. Every sequence of a
+mini-batch starts from ``memory_``; after the mini-batch, ``memory_`` becomes the
+mean over the mini-batch of the sequences' final states (each at its own last valid
+step). So within a call the memory moves forward mini-batch by mini-batch, in the
+order the mini-batches are seen (shuffled per epoch in ``fit`` when ``shuffle=True``,
+in the order of ``X`` in ``partial_fit`` and ``advance_memory``). ``fit`` starts from
+a zero memory; ``partial_fit`` carries it over from the previous call; ``predict``,
+``predict_proba`` and ``score`` read it and never change it.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+from torch import nn
+from tqdm.auto import tqdm
+
+from ..nn import DREAM, DREAMState
+from ._input import align_targets, pad, to_long
+
+__all__: list[str] = []
+
+_DTYPE = torch.float64
+_PREDICT_CHUNK = 1024
+
+
+class _DREAMNet(nn.Module):
+    """A DREAM layer and a linear head on the hidden state of the last valid step."""
+
+    def __init__(self, input_dim: int, hidden_dim: int, n_outputs: int, **config: Any) -> None:
+        super().__init__()
+        self.dream = DREAM(input_dim, hidden_dim, return_sequences=False, **config)
+        self.head = nn.Linear(hidden_dim, n_outputs)
+
+    def forward(self, x: torch.Tensor, state: DREAMState, lengths: torch.Tensor | None):
+        """``(head output, final state, diagnostics)`` for a padded batch ``x``."""
+        _, final, diag = self.dream(x, state, lengths=lengths, return_diagnostics=True)
+        return self.head(final.h), final, diag
+
+
+def _expand(memory: DREAMState, batch: int) -> DREAMState:
+    return DREAMState(*(t.expand(batch, *t.shape[1:]) for t in memory))
+
+
+def _mean_state(state: DREAMState) -> DREAMState:
+    return DREAMState(*(t.detach().mean(0, keepdim=True) for t in state))
+
+
+class _BaseDREAM(BaseEstimator):
+    """Base class of the scikit-learn DREAM estimators (not for direct use)."""
+
+    _parameter_constraints: dict = {
+        "hidden_dim": [Interval(Integral, 1, None, closed="left")],
+        "rank": [Interval(Integral, 1, None, closed="left")],
+        "time_step": [Interval(Real, 0, None, closed="neither")],
+        "plasticity": ["boolean"],
+        "ltc": ["boolean"],
+        "sleep": ["boolean"],
+        "surprise_mode": [StrOptions({"relative", "absolute"})],
+        "forgetting_rate": [Interval(Real, 0, None, closed="left")],
+        "base_plasticity": [Interval(Real, 0, None, closed="left")],
+        "base_threshold": [Interval(Real, 0, None, closed="left")],
+        "ltc_tau_sys": [Interval(Real, 0, None, closed="neither")],
+        "sleep_rate": [Interval(Real, 0, 1, closed="both")],
+        "standardize": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "shuffle": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+        "device": [StrOptions({"auto", "cpu", "cuda"})],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        hidden_dim: int = 32,
+        *,
+        rank: int = 4,
+        time_step: float = 1.0,
+        plasticity: bool = True,
+        ltc: bool = True,
+        sleep: bool = True,
+        surprise_mode: str = "relative",
+        forgetting_rate: float = 0.005,
+        base_plasticity: float = 0.5,
+        base_threshold: float = 0.3,
+        ltc_tau_sys: float = 5.0,
+        sleep_rate: float = 0.005,
+        standardize: bool = True,
+        max_iter: int = 200,
+        batch_size: int | str = "auto",
+        learning_rate_init: float = 0.01,
+        alpha: float = 1e-4,
+        shuffle: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        device: str = "auto",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: bool | int = False,
+    ) -> None:
+        self.hidden_dim = hidden_dim
+        self.rank = rank
+        self.time_step = time_step
+        self.plasticity = plasticity
+        self.ltc = ltc
+        self.sleep = sleep
+        self.surprise_mode = surprise_mode
+        self.forgetting_rate = forgetting_rate
+        self.base_plasticity = base_plasticity
+        self.base_threshold = base_threshold
+        self.ltc_tau_sys = ltc_tau_sys
+        self.sleep_rate = sleep_rate
+        self.standardize = standardize
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.alpha = alpha
+        self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.warm_start = warm_start
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+    # -- hooks the subclasses fill in -------------------------------------------------
+
+    def _encode_targets(self, y: Any, *, first: bool, incremental: bool, classes: Any):
+        """Validated targets as a NumPy array ready for the loss (sets target attributes)."""
+        raise NotImplementedError
+
+    def _n_outputs(self) -> int:
+        raise NotImplementedError
+
+    def _loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _target_tensor(self, y: np.ndarray, device: torch.device) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _validation_score(self, output: np.ndarray, y: np.ndarray) -> float:
+        raise NotImplementedError
+
+    def _split(self, n: int, y: np.ndarray, rng: np.random.RandomState):
+        raise NotImplementedError
+
+    # -- inputs -----------------------------------------------------------------------
+
+    def _torch_device(self) -> torch.device:
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"The 'device' parameter of {type(self).__name__} is 'cuda' but CUDA is "
+                "not available on this machine; use device='auto' or 'cpu'."
+            )
+        if self.device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return torch.device(self.device)
+
+    def _validate_X(self, X: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray, Any]:
+        """``(padded standardised array, lengths, sequence ids)``; sets the scaler on reset."""
+        long, lengths, ids = to_long(X)
+        long = validate_data(self, long, reset=reset, dtype=np.float64)
+        if lengths is None:
+            lengths = np.ones(long.shape[0], dtype=np.int64)
+        if reset:
+            if self.standardize:
+                self.x_mean_ = long.mean(axis=0)
+                scale = long.std(axis=0)
+                self.x_scale_ = np.where(scale < 10 * np.finfo(np.float64).eps, 1.0, scale)
+            else:
+                self.x_mean_ = np.zeros(long.shape[1])
+                self.x_scale_ = np.ones(long.shape[1])
+        return pad((long - self.x_mean_) / self.x_scale_, lengths), lengths, ids
+
+    @staticmethod
+    def _aligned_y(X: Any, y: Any) -> Any:
+        """``y`` in the order of the sequences of ``X`` (see :func:`align_targets`)."""
+        return align_targets(y, to_long(X)[2]) if hasattr(X, "index") else y
+
+    # -- the network ------------------------------------------------------------------
+
+    def _build_module(self, n_features: int, rng: np.random.RandomState) -> None:
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            module = _DREAMNet(
+                n_features,
+                self.hidden_dim,
+                self._n_outputs(),
+                rank=self.rank,
+                time_step=float(self.time_step),
+                plasticity_enabled=bool(self.plasticity),
+                ltc_enabled=bool(self.ltc),
+                sleep_enabled=bool(self.sleep),
+                surprise_mode=self.surprise_mode,
+                forgetting_rate=float(self.forgetting_rate),
+                base_plasticity=float(self.base_plasticity),
+                base_threshold=float(self.base_threshold),
+                ltc_tau_sys=float(self.ltc_tau_sys),
+                sleep_rate=float(self.sleep_rate),
+            )
+        self.module_ = module.to(device=self._torch_device(), dtype=_DTYPE)
+
+    def _zero_memory(self) -> DREAMState:
+        return self.module_.dream.cell.initial_state(1)
+
+    def _penalty(self, batch: int) -> torch.Tensor:
+        """MLP-style L2 penalty: ``alpha / 2 * sum of squared weight matrices / batch``."""
+        weights = [p for p in self.module_.parameters() if p.dim() >= 2]
+        return 0.5 * self.alpha * sum((w * w).sum() for w in weights) / batch
+
+    # -- the one training routine -------------------------------------------------------
+
+    def _fit(self, X: Any, y: Any, *, incremental: bool, classes: Any = None):
+        """Shared by ``fit`` (``incremental=False``) and ``partial_fit``."""
+        name = type(self).__name__
+        if incremental and self.early_stopping:
+            raise ValueError(
+                f"{name}.partial_fit does not support early_stopping=True; "
+                "set early_stopping=False or use fit."
+            )
+        fitted = hasattr(self, "module_")
+        first = not fitted or not (incremental or self.warm_start)
+        X3, lengths, ids = self._validate_X(X, reset=first)
+        if y is None:
+            raise ValueError(f"{name} requires y to be passed, but the target y is None.")
+        y = self._encode_targets(
+            align_targets(y, ids), first=first, incremental=incremental, classes=classes
+        )
+        if len(y) != len(lengths):
+            raise ValueError(
+                "Found input variables with inconsistent numbers of samples: "
+                f"X has {len(lengths)} sequences but y has {len(y)} targets."
+            )
+        rng = check_random_state(self.random_state)
+        if first:
+            self._build_module(X3.shape[2], rng)
+            self.n_iter_ = 0
+            self.loss_curve_ = []
+        if first or not incremental:
+            # fit (warm or not) starts a new optimiser and a fresh memory.
+            self.optimizer_ = torch.optim.Adam(
+                self.module_.parameters(), lr=self.learning_rate_init
+            )
+            self.memory_ = self._zero_memory()
+            if not incremental:
+                self.n_iter_ = 0
+                self.loss_curve_ = []
+        n = len(lengths)
+        batch = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
+        train, val = np.arange(n), None
+        if self.early_stopping:
+            train, val = self._split(n, y, rng)
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            best = None
+        device = next(self.module_.parameters()).device
+        xt = torch.as_tensor(X3, dtype=_DTYPE, device=device)
+        lt = torch.as_tensor(lengths, device=device)
+        yt = self._target_tensor(y, device)
+        surprise = np.full(X3.shape[:2], np.nan)
+        best_loss, no_change = np.inf, 0
+        epochs = 1 if incremental else self.max_iter
+        bar = tqdm(range(epochs), desc=name, disable=not self.verbose, leave=False)
+        for _ in bar:
+            order = rng.permutation(train) if (self.shuffle and not incremental) else train
+            loss = self._pass(xt, lt, yt, order, batch, surprise)
+            self.n_iter_ += 1
+            self.loss_curve_.append(loss)
+            bar.set_postfix(loss=f"{loss:.4f}")
+            if incremental:
+                continue
+            if self.early_stopping:
+                out = self._outputs(xt[val], lt[val], surprise=surprise, rows=val)
+                score = self._validation_score(out, y[val])
+                self.validation_scores_.append(score)
+                no_change = no_change + 1 if score < self.best_validation_score_ + self.tol else 0
+                if score > self.best_validation_score_:
+                    self.best_validation_score_ = score
+                    best = (copy.deepcopy(self.module_.state_dict()), self.memory_)
+            else:
+                no_change = no_change + 1 if loss > best_loss - self.tol else 0
+                best_loss = min(best_loss, loss)
+            if no_change > self.n_iter_no_change:
+                break
+        else:
+            if not incremental:
+                warnings.warn(
+                    f"{name}: maximum iterations ({self.max_iter}) reached and the "
+                    "optimisation has not converged yet.",
+                    ConvergenceWarning,
+                    stacklevel=3,
+                )
+        bar.close()
+        if self.early_stopping and best is not None:
+            self.module_.load_state_dict(best[0])
+            self.memory_ = best[1]
+        self.module_.eval()
+        self.surprise_ = surprise
+        return self
+
+    def _pass(self, xt, lt, yt, order, batch, surprise) -> float:
+        """One pass over ``order`` in mini-batches, advancing ``memory_`` after each.
+
+        With ``yt`` a tensor each mini-batch also takes one Adam step and the mean
+        loss is returned; with ``yt=None`` (``advance_memory``) nothing is learned.
+        """
+        module, total = self.module_, 0.0
+        module.train(yt is not None)
+        for start in range(0, len(order), batch):
+            idx = order[start : start + batch]
+            it = torch.as_tensor(idx, device=xt.device)
+            lb = lt[it]
+            steps = int(lb.max())
+            lengths = None if bool((lb == steps).all()) else lb
+            xb = xt[it, :steps]
+            with torch.set_grad_enabled(yt is not None):
+                out, final, diag = module(xb, _expand(self.memory_, len(idx)), lengths)
+                if yt is not None:
+                    loss = self._loss(out, yt[it]) + self._penalty(len(idx))
+                    self.optimizer_.zero_grad()
+                    loss.backward()
+                    self.optimizer_.step()
+                    total += float(loss.detach()) * len(idx)
+            self.memory_ = _mean_state(final)
+            s = diag.surprise.detach().cpu().numpy()
+            s[np.arange(steps)[None, :] >= lb.cpu().numpy()[:, None]] = np.nan
+            surprise[idx, :steps] = s
+        return total / max(len(order), 1)
+
+    def _outputs(self, xt, lt, *, surprise=None, rows=None) -> np.ndarray:
+        """Head outputs for every sequence, each started from ``memory_``; pure.
+
+        With ``surprise`` given, the per-step surprise is written to
+        ``surprise[rows]`` (the validation sequences during early stopping).
+        """
+        module, outs = self.module_, []
+        module.eval()
+        with torch.inference_mode():
+            for start in range(0, xt.shape[0], _PREDICT_CHUNK):
+                lb = lt[start : start + _PREDICT_CHUNK]
+                steps = int(lb.max())
+                lengths = None if bool((lb == steps).all()) else lb
+                xb = xt[start : start + _PREDICT_CHUNK, :steps]
+                out, _, diag = module(xb, _expand(self.memory_, xb.shape[0]), lengths)
+                outs.append(out.cpu().numpy())
+                if surprise is not None:
+                    s = diag.surprise.cpu().numpy()
+                    s[np.arange(steps)[None, :] >= lb.cpu().numpy()[:, None]] = np.nan
+                    surprise[rows[start : start + _PREDICT_CHUNK], :steps] = s
+        return np.concatenate(outs, axis=0)
+
+    def _predict_outputs(self, X: Any) -> np.ndarray:
+        check_is_fitted(self)
+        X3, lengths, _ = self._validate_X(X, reset=False)
+        device = next(self.module_.parameters()).device
+        xt = torch.as_tensor(X3, dtype=_DTYPE, device=device)
+        return self._outputs(xt, torch.as_tensor(lengths, device=device))
+
+    # -- memory -----------------------------------------------------------------------
+
+    def reset_memory(self):
+        """Forget the plastic memory: ``memory_`` goes back to the zero state.
+
+        The learned (slow) weights are kept. Returns ``self``.
+        """
+        check_is_fitted(self)
+        self.memory_ = self._zero_memory()
+        return self
+
+    def advance_memory(self, X: Any):
+        """Run sequences through the cell to move ``memory_`` forward, without learning.
+
+        The same rule as in ``partial_fit`` (mini-batches of ``batch_size`` in the
+        order of ``X``, each starting from ``memory_``, which then becomes the mean
+        of their final states), but no gradient step: only the plastic memory
+        changes. ``surprise_`` is set to the surprise of these sequences. Returns
+        ``self``.
+        """
+        check_is_fitted(self)
+        X3, lengths, _ = self._validate_X(X, reset=False)
+        device = next(self.module_.parameters()).device
+        n = len(lengths)
+        batch = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
+        surprise = np.full(X3.shape[:2], np.nan)
+        self._pass(
+            torch.as_tensor(X3, dtype=_DTYPE, device=device),
+            torch.as_tensor(lengths, device=device),
+            None,
+            np.arange(n),
+            batch,
+            surprise,
+        )
+        self.module_.eval()
+        self.surprise_ = surprise
+        return self

@@ -1,0 +1,206 @@
+"""DREAMClassifier: one class label per sequence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.model_selection import train_test_split
+from sklearn.utils import assert_all_finite, column_or_1d
+from sklearn.utils.multiclass import check_classification_targets
+from torch.nn import functional as F
+
+from ._base import _BaseDREAM
+from ._docs import ATTRIBUTES, PARAMETERS
+
+__all__ = ["DREAMClassifier"]
+
+
+class DREAMClassifier(ClassifierMixin, _BaseDREAM):
+    __doc__ = (
+        """Sequence classifier: a DREAM cell read out by a softmax layer.
+
+    Each sequence gets one label, predicted from the cell's hidden state at the
+    sequence's last step. ``X`` may be a 3-D array ``(n_sequences, n_steps,
+    n_features)``, a list of 2-D arrays of different lengths, a DataFrame with a
+    two-level index ``(sequence id, time)``, or a plain 2-D array read as sequences
+    of one step. The cell's plastic memory is carried from one ``partial_fit`` call
+    to the next (see ``docs/sklearn.md``).
+"""
+        + PARAMETERS
+        + """
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels."""
+        + ATTRIBUTES
+        + """
+    See Also
+    --------
+    DREAMRegressor : The same network for continuous targets.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dream_sklearn import DREAMClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(80, 6, 2))           # 80 sequences, 6 steps, 2 features
+    >>> y = np.where(X[:, -2:, 0].sum(axis=1) > 0, "up", "down")  # last 2 steps
+    >>> clf = DREAMClassifier(hidden_dim=8, max_iter=40, random_state=0).fit(X, y)
+    >>> clf.classes_
+    array(['down', 'up'], dtype='<U4')
+    >>> clf.predict(X[:3]), y[:3]
+    (array(['up', 'down', 'down'], dtype='<U4'), array(['up', 'down', 'down'], dtype='<U4'))
+    >>> round(clf.score(X, y), 2)
+    0.84
+    >>> clf.surprise_.shape                       # per sequence and step
+    (80, 6)
+    """
+    )
+
+    def _n_outputs(self) -> int:
+        return len(self.classes_)
+
+    def _encode_targets(self, y: Any, *, first: bool, incremental: bool, classes: Any):
+        y = column_or_1d(y, warn=True)
+        if y.dtype.kind in "fc":
+            assert_all_finite(y, input_name="y")
+        check_classification_targets(y)
+        if first:
+            if incremental and classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit "
+                    "(e.g. classes=np.unique(y_all)); got classes=None."
+                )
+            labels = np.unique(y if classes is None else np.asarray(classes))
+            if len(labels) < 2:
+                raise ValueError(
+                    f"DREAMClassifier needs at least 2 classes; got 1 class: {labels.tolist()}."
+                )
+            self.classes_ = labels
+        elif incremental and classes is not None:
+            if not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
+                raise ValueError(
+                    f"classes={np.asarray(classes).tolist()!r} is not the same as on the "
+                    f"first call to partial_fit, which was {self.classes_.tolist()!r}."
+                )
+        unseen = np.setdiff1d(y, self.classes_)
+        if len(unseen):
+            raise ValueError(
+                f"y contains labels not seen in the first call: {unseen.tolist()!r}; "
+                f"classes_ is {self.classes_.tolist()!r}. Pass every label with "
+                "`classes` on the first call to partial_fit."
+            )
+        return np.searchsorted(self.classes_, y)
+
+    def _target_tensor(self, y: np.ndarray, device: torch.device) -> torch.Tensor:
+        return torch.as_tensor(y, dtype=torch.long, device=device)
+
+    def _loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(output, target)
+
+    def _validation_score(self, output: np.ndarray, y: np.ndarray) -> float:
+        return float(np.mean(output.argmax(axis=1) == y))
+
+    def _split(self, n: int, y: np.ndarray, rng: np.random.RandomState):
+        return train_test_split(
+            np.arange(n), test_size=self.validation_fraction, random_state=rng, stratify=y
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any) -> DREAMClassifier:
+        """Fit the network on sequences ``X`` and their labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), list of 2-D arrays, \
+DataFrame or array-like of shape (n_samples, n_features)
+            The sequences (see the class docstring).
+        y : array-like of shape (n_sequences,)
+            One label per sequence.
+
+        Returns
+        -------
+        self : DREAMClassifier
+            The fitted estimator; its plastic memory starts from zero.
+        """
+        return self._fit(X, y, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> DREAMClassifier:
+        """One pass over ``X`` in order, carrying the plastic memory over from the last call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), list of 2-D arrays, \
+DataFrame or array-like of shape (n_samples, n_features)
+            The sequences.
+        y : array-like of shape (n_sequences,)
+            One label per sequence.
+        classes : array-like of shape (n_classes,), default=None
+            Every label the stream may contain; required on the first call, may be
+            left out afterwards.
+
+        Returns
+        -------
+        self : DREAMClassifier
+            The updated estimator.
+        """
+        return self._fit(X, y, incremental=True, classes=classes)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities of each sequence, each started from ``memory_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), list of 2-D arrays, \
+DataFrame or array-like of shape (n_samples, n_features)
+            The sequences.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_sequences, n_classes)
+            Probabilities in the order of ``classes_``.
+        """
+        logits = self._predict_outputs(X)
+        logits = logits - logits.max(axis=1, keepdims=True)
+        proba = np.exp(logits)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The most probable label of each sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), list of 2-D arrays, \
+DataFrame or array-like of shape (n_samples, n_features)
+            The sequences.
+
+        Returns
+        -------
+        y : ndarray of shape (n_sequences,)
+            Predicted labels.
+        """
+        best = self._predict_outputs(X).argmax(axis=1)
+        return self.classes_[best]
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Mean accuracy on ``X`` and ``y`` (``y`` aligned by sequence id when it can be).
+
+        Parameters
+        ----------
+        X : array-like, list of 2-D arrays or DataFrame
+            The sequences.
+        y : array-like of shape (n_sequences,)
+            True labels.
+        sample_weight : array-like of shape (n_sequences,), default=None
+            Weights of the sequences.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy.
+        """
+        return super().score(X, self._aligned_y(X, y), sample_weight)

@@ -1,0 +1,99 @@
+"""The parameter and attribute sections shared by both estimators' docstrings."""
+
+__all__: list[str] = []
+
+PARAMETERS = """
+    Parameters
+    ----------
+    hidden_dim : int, default=32
+        Number of hidden units of the DREAM cell.
+    rank : int, default=4
+        Rank of the cell's fast weights ``U Vᵀ``.
+    time_step : float, default=1.0
+        Euler step ``dt`` of every time step. With ``ltc_tau_sys=5`` a step moves
+        the hidden state 20% of the way to its target (more when surprised). The
+        core's default, 0.1, was measured to learn far more slowly here.
+    plasticity : bool, default=True
+        Hebbian updates of the fast weights ``U`` (``DREAMConfig.plasticity_enabled``).
+    ltc : bool, default=True
+        Liquid time constant: surprise shortens ``tau`` (``ltc_enabled``).
+    sleep : bool, default=True
+        Sleep consolidation of ``U_target`` (``sleep_enabled``).
+    surprise_mode : {"relative", "absolute"}, default="relative"
+        How the prediction error is turned into surprise (see ``DREAMConfig``).
+    forgetting_rate : float, default=0.005
+        Decay ``λ`` of ``U`` towards ``U_target``.
+    base_plasticity : float, default=0.5
+        Initial Hebbian rate ``η`` (trainable).
+    base_threshold : float, default=0.3
+        Initial surprise threshold ``τ₀`` (trainable).
+    ltc_tau_sys : float, default=5.0
+        Initial base time constant ``τ_sys`` (trainable).
+    sleep_rate : float, default=0.005
+        Rate ``ζ`` at which ``U_target`` moves towards ``U`` while asleep.
+    standardize : bool, default=True
+        Standardise every feature with the mean and standard deviation over all
+        steps of the first ``fit`` / ``partial_fit`` (kept afterwards, also by
+        ``partial_fit``). It was measured to help (``docs/sklearn.md``).
+    max_iter : int, default=200
+        Maximum number of epochs of ``fit`` (``partial_fit`` makes one pass).
+    batch_size : int or "auto", default="auto"
+        Sequences per mini-batch; ``"auto"`` is ``min(200, n_sequences)``. The
+        plastic memory advances once per mini-batch.
+    learning_rate_init : float, default=0.01
+        Learning rate of the Adam optimiser.
+    alpha : float, default=1e-4
+        Strength of the L2 penalty on the weight matrices (as in ``MLPClassifier``).
+    shuffle : bool, default=True
+        Shuffle the sequences every epoch of ``fit`` (``partial_fit`` keeps the
+        order of ``X``).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the sequences, stop when their score
+        has not improved by ``tol`` for ``n_iter_no_change`` epochs and restore the
+        best weights and memory. Not supported by ``partial_fit``.
+    validation_fraction : float, default=0.1
+        Share of sequences held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of ``tol`` before stopping.
+    tol : float, default=1e-4
+        Least improvement of the training loss (or of the validation score with
+        ``early_stopping``) that counts.
+    warm_start : bool, default=False
+        Let ``fit`` go on from the previous weights (the memory still starts
+        afresh and a new optimiser is made).
+    device : {"auto", "cpu", "cuda"}, default="auto"
+        Where the network runs; ``"auto"`` picks CUDA when it is available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights, the shuffling and the validation split (torch's global
+        generator is left as it was).
+    verbose : bool or int, default=False
+        Show a progress bar with the loss of each epoch.
+"""
+
+ATTRIBUTES = """
+    n_features_in_ : int
+        Number of features per step seen during the first fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when ``X`` was a DataFrame with string column names.
+    n_iter_ : int
+        Epochs run by the last ``fit`` plus the ``partial_fit`` calls since.
+    loss_curve_ : list of float
+        Training loss (data loss plus L2 penalty) of each of those epochs.
+    validation_scores_ : list of float
+        With ``early_stopping``, the validation score of each epoch.
+    best_validation_score_ : float
+        With ``early_stopping``, the best of ``validation_scores_``.
+    surprise_ : ndarray of shape (n_sequences, max_steps)
+        The surprise (in [0, 1]) of every step of every sequence of the last
+        ``fit`` (its last epoch), ``partial_fit`` or ``advance_memory`` call, in the
+        order of ``X``; ``nan`` on padded steps.
+    memory_ : DREAMState
+        The plastic memory (batch of 1) every sequence starts from.
+    module_ : torch.nn.Module
+        The network: ``module_.dream`` (a ``dream_sklearn.nn.DREAM``) and
+        ``module_.head`` (a ``torch.nn.Linear`` on the last valid hidden state).
+    optimizer_ : torch.optim.Adam
+        The optimiser, kept for ``partial_fit``.
+    x_mean_, x_scale_ : ndarray of shape (n_features_in_,)
+        The input standardisation: the cell reads ``(x - x_mean_) / x_scale_``.
+"""

@@ -1,0 +1,108 @@
+"""Turning the estimators' inputs into one "long" 2-D table plus sequence lengths.
+
+Every accepted form of ``X`` (see ``docs/sklearn.md``) is first flattened to a long
+table of shape ``(total_steps, n_features)`` that holds the valid steps of every
+sequence one after the other, and a vector of sequence lengths. The long table goes
+through scikit-learn's ``validate_data`` (so ``n_features_in_``,
+``feature_names_in_`` and the usual messages for NaN, inf, strings, sparse input and
+a wrong number of features come from scikit-learn itself); :func:`pad` then builds
+the padded ``(n_sequences, max_steps, n_features)`` array the network reads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+__all__: list[str] = []
+
+
+def _is_multiindex_frame(X: Any) -> bool:
+    return isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex)
+
+
+def to_long(X: Any) -> tuple[Any, np.ndarray | None, np.ndarray | None]:
+    """``(long, lengths, sequence_ids)`` for any accepted form of ``X``.
+
+    ``long`` is still unvalidated (an array-like or a DataFrame keeping the column
+    names); ``sequence_ids`` is the id of each sequence for a DataFrame with a
+    two-level index, else ``None``. Forms that are neither sequences nor 2-D
+    tables are passed through unchanged with ``lengths=None`` (one step per row once
+    validated), so that scikit-learn's own validation reports what is wrong with them.
+    """
+    if _is_multiindex_frame(X):
+        if X.index.nlevels != 2:
+            raise ValueError(
+                "A DataFrame X with a MultiIndex must have exactly two levels "
+                f"(sequence id, time); got {X.index.nlevels} levels."
+            )
+        codes, ids = pd.factorize(X.index.get_level_values(0))
+        order = pd.MultiIndex.from_arrays([codes, X.index.get_level_values(1)]).sortlevel(
+            [0, 1], sort_remaining=False
+        )[1]
+        lengths = np.bincount(codes, minlength=len(ids)).astype(np.int64)
+        return X.iloc[np.asarray(order)], lengths, np.asarray(ids)
+    if isinstance(X, list | tuple) and len(X) > 0 and np.ndim(X[0]) == 2:
+        seqs = [np.asarray(s) for s in X]
+        for i, s in enumerate(seqs):
+            if s.ndim != 2:
+                raise ValueError(
+                    "X given as a list must hold 2-D arrays (n_steps, n_features); "
+                    f"X[{i}] has shape {s.shape}."
+                )
+            if s.shape[1] != seqs[0].shape[1]:
+                raise ValueError(
+                    "Every sequence of X must have the same number of features; "
+                    f"X[0] has {seqs[0].shape[1]} and X[{i}] has {s.shape[1]}."
+                )
+        _check_no_empty([s.shape[0] for s in seqs])
+        lengths = np.array([s.shape[0] for s in seqs], dtype=np.int64)
+        return np.concatenate(seqs, axis=0), lengths, None
+    if (
+        not sp.issparse(X)
+        and not isinstance(X, list | tuple | pd.DataFrame)
+        and getattr(X, "ndim", None) in (3, None)
+        and np.asarray(X).ndim == 3
+    ):
+        X = np.asarray(X)
+        _check_no_empty([X.shape[1]] * X.shape[0])
+        if X.shape[0] == 0:
+            raise ValueError(f"X contains no sequence: got an array of shape {X.shape}.")
+        return X.reshape(-1, X.shape[2]), np.full(X.shape[0], X.shape[1], np.int64), None
+    return X, None, None
+
+
+def _check_no_empty(lengths: list[int]) -> None:
+    empty = [i for i, n in enumerate(lengths) if n == 0]
+    if empty:
+        raise ValueError(
+            "Every sequence of X needs at least one step; got empty sequences at "
+            f"positions {empty[:5]}{'...' if len(empty) > 5 else ''}."
+        )
+
+
+def pad(long: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The padded (n_sequences, max(lengths), n_features) array; padding is 0."""
+    n, steps = len(lengths), int(lengths.max())
+    if np.all(lengths == steps):
+        return np.ascontiguousarray(long.reshape(n, steps, long.shape[1]))
+    out = np.zeros((n, steps, long.shape[1]), dtype=long.dtype)
+    seq = np.repeat(np.arange(n), lengths)
+    starts = np.cumsum(lengths) - lengths
+    out[seq, np.arange(len(long)) - np.repeat(starts, lengths)] = long
+    return out
+
+
+def align_targets(y: Any, sequence_ids: np.ndarray | None) -> Any:
+    """``y`` reordered by sequence id when it is a pandas object indexed by those ids."""
+    if (
+        sequence_ids is not None
+        and isinstance(y, pd.Series | pd.DataFrame)
+        and len(y.index) == len(sequence_ids)
+        and set(y.index) == set(sequence_ids)
+    ):
+        return y.loc[sequence_ids]
+    return y

@@ -1,0 +1,169 @@
+"""DREAMRegressor: one (possibly multi-output) target per sequence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_array
+from torch.nn import functional as F
+
+from ._base import _BaseDREAM
+from ._docs import ATTRIBUTES, PARAMETERS
+
+__all__ = ["DREAMRegressor"]
+
+
+class DREAMRegressor(RegressorMixin, _BaseDREAM):
+    __doc__ = (
+        """Sequence regressor: a DREAM cell read out by a linear layer.
+
+    Each sequence gets one target (a vector with 2-D ``y``), predicted from the
+    cell's hidden state at the sequence's last step. Targets are standardised
+    inside (``y_mean_``, ``y_scale_``) and the squared error is minimised. ``X``
+    takes the same forms as in :class:`DREAMClassifier`.
+"""
+        + PARAMETERS
+        + """
+    Attributes
+    ----------
+    n_outputs_ : int
+        Number of targets.
+    y_mean_, y_scale_ : ndarray of shape (n_outputs_,)
+        The target standardisation of the first fit."""
+        + ATTRIBUTES
+        + """
+    See Also
+    --------
+    DREAMClassifier : The same network for class labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dream_sklearn import DREAMRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(80, 6, 2))
+    >>> y = X[:, -3:, 0].mean(axis=1)             # mean of the last 3 steps
+    >>> reg = DREAMRegressor(hidden_dim=8, max_iter=40, random_state=0).fit(X, y)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    >>> round(reg.score(X, y), 2)
+    0.9...
+    """
+    )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _n_outputs(self) -> int:
+        return self.n_outputs_
+
+    def _encode_targets(self, y: Any, *, first: bool, incremental: bool, classes: Any):
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        if y.ndim == 1:
+            y = y[:, None]
+        elif y.ndim != 2:
+            raise ValueError(f"y must be 1-D or 2-D; got an array of shape {y.shape}.")
+        if first:
+            self.n_outputs_ = y.shape[1]
+            self.y_mean_ = y.mean(axis=0)
+            scale = y.std(axis=0)
+            self.y_scale_ = np.where(scale < 10 * np.finfo(np.float64).eps, 1.0, scale)
+        elif y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {y.shape[1]} outputs, but {type(self).__name__} was fitted "
+                f"with {self.n_outputs_}."
+            )
+        return (y - self.y_mean_) / self.y_scale_
+
+    def _target_tensor(self, y: np.ndarray, device: torch.device) -> torch.Tensor:
+        return torch.as_tensor(y, dtype=torch.float64, device=device)
+
+    def _loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return 0.5 * F.mse_loss(output, target)
+
+    def _validation_score(self, output: np.ndarray, y: np.ndarray) -> float:
+        return float(r2_score(y, output))
+
+    def _split(self, n: int, y: np.ndarray, rng: np.random.RandomState):
+        return train_test_split(np.arange(n), test_size=self.validation_fraction, random_state=rng)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any) -> DREAMRegressor:
+        """Fit the network on sequences ``X`` and their targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), list of 2-D arrays, \
+DataFrame or array-like of shape (n_samples, n_features)
+            The sequences (see :class:`DREAMClassifier`).
+        y : array-like of shape (n_sequences,) or (n_sequences, n_outputs)
+            One target (or target vector) per sequence.
+
+        Returns
+        -------
+        self : DREAMRegressor
+            The fitted estimator; its plastic memory starts from zero.
+        """
+        return self._fit(X, y, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X: Any, y: Any) -> DREAMRegressor:
+        """One pass over ``X`` in order, carrying the plastic memory over from the last call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), list of 2-D arrays, \
+DataFrame or array-like of shape (n_samples, n_features)
+            The sequences.
+        y : array-like of shape (n_sequences,) or (n_sequences, n_outputs)
+            One target per sequence.
+
+        Returns
+        -------
+        self : DREAMRegressor
+            The updated estimator.
+        """
+        return self._fit(X, y, incremental=True)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted target of each sequence, each started from ``memory_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), list of 2-D arrays, \
+DataFrame or array-like of shape (n_samples, n_features)
+            The sequences.
+
+        Returns
+        -------
+        y : ndarray of shape (n_sequences,) or (n_sequences, n_outputs_)
+            1-D when there is a single target.
+        """
+        y = self._predict_outputs(X) * self.y_scale_ + self.y_mean_
+        return y.ravel() if self.n_outputs_ == 1 else y
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """R² on ``X`` and ``y`` (``y`` aligned by sequence id when it can be).
+
+        Parameters
+        ----------
+        X : array-like, list of 2-D arrays or DataFrame
+            The sequences.
+        y : array-like of shape (n_sequences,) or (n_sequences, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_sequences,), default=None
+            Weights of the sequences.
+
+        Returns
+        -------
+        score : float
+            The coefficient of determination.
+        """
+        return super().score(X, self._aligned_y(X, y), sample_weight)

@@ -1,0 +1,338 @@
+"""Behaviour of DREAMClassifier / DREAMRegressor: inputs, memory, tools, errors."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from dream_sklearn import DREAMClassifier, DREAMRegressor
+from dream_sklearn._sklearn import _base
+from dream_sklearn.nn import DREAM, DREAMState
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+SMALL = dict(hidden_dim=6, rank=2, max_iter=8, learning_rate_init=0.05, random_state=0)
+
+
+@pytest.fixture
+def seq_data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 5, 3))
+    y = np.where(X[:, :, 0].sum(axis=1) > 0, "pos", "neg")
+    return X, y
+
+
+def _memory_equal(a: DREAMState, b: DREAMState) -> bool:
+    return all(torch.equal(s, t) for s, t in zip(a, b, strict=True))
+
+
+def _weights(est):
+    return {k: v.clone() for k, v in est.module_.state_dict().items()}
+
+
+# -- inputs -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
+def test_every_input_format_gives_the_same_model(Estimator, seq_data):
+    X, y = seq_data
+    if Estimator is DREAMRegressor:
+        y = X[:, -1, 1] + X[:, 0, 0]
+    ref = Estimator(**SMALL).fit(X, y)
+    expected = ref.predict(X)
+
+    as_list = Estimator(**SMALL).fit(list(X), y)
+    np.testing.assert_array_equal(as_list.predict(list(X)), expected)
+    assert as_list.loss_curve_ == ref.loss_curve_
+
+    # DataFrame (sequence id, time), rows shuffled, ids not in sorted order.
+    ids = np.array([f"s{i:02d}" for i in range(len(X))])[::-1]
+    index = pd.MultiIndex.from_product([ids, range(X.shape[1])], names=["seq", "t"])
+    frame = pd.DataFrame(X.reshape(-1, 3), index=index, columns=["a", "b", "c"])
+    shuffled = frame.sample(frac=1.0, random_state=0)
+    y_by_id = pd.Series(y, index=ids).sample(frac=1.0, random_state=1)  # aligned by id
+    as_frame = Estimator(**SMALL).fit(shuffled, y_by_id)
+    assert list(as_frame.feature_names_in_) == ["a", "b", "c"]
+    # Sequences come in order of first appearance, so sums run in another order:
+    # equal up to rounding.
+    np.testing.assert_allclose(as_frame.loss_curve_, ref.loss_curve_, rtol=1e-12)
+    np.testing.assert_allclose(as_frame._predict_outputs(frame), ref._predict_outputs(X), rtol=1e-9)
+    if Estimator is DREAMClassifier:
+        np.testing.assert_array_equal(as_frame.predict(frame), expected)
+    assert as_frame.score(shuffled, y_by_id) == pytest.approx(ref.score(X, y), rel=1e-9)
+
+
+def test_two_d_input_is_sequences_of_one_step(seq_data):
+    X, y = seq_data
+    flat = X[:, 0, :]
+    a = DREAMClassifier(**SMALL).fit(flat, y)
+    b = DREAMClassifier(**SMALL).fit(flat[:, None, :], y)
+    np.testing.assert_array_equal(a.predict_proba(flat), b.predict_proba(flat[:, None, :]))
+    assert a.surprise_.shape == (len(flat), 1)
+
+
+def test_padding_never_changes_a_prediction(seq_data):
+    X, y = seq_data
+    ragged = [x[: 2 + i % 4] for i, x in enumerate(X)]
+    clf = DREAMClassifier(**SMALL).fit(ragged, y)
+    together = clf.predict_proba(ragged)
+    alone = np.vstack([clf.predict_proba([s]) for s in ragged])
+    np.testing.assert_allclose(together, alone, rtol=1e-12, atol=1e-14)
+    assert clf.surprise_.shape == (len(X), 5)
+    assert np.isnan(clf.surprise_[0, 2:]).all() and not np.isnan(clf.surprise_[0, :2]).any()
+    assert np.nanmin(clf.surprise_) >= 0 and np.nanmax(clf.surprise_) <= 1
+
+
+def test_padding_never_changes_training(seq_data, monkeypatch):
+    X, y = seq_data
+    ragged = [x[: 2 + i % 4] for i, x in enumerate(X)]
+    clean = DREAMClassifier(**SMALL).fit(ragged, y)
+
+    real_pad = _base.pad
+
+    def garbage_pad(long, lengths):  # fill the padding with large values instead of 0
+        out = real_pad(long, lengths)
+        out[np.arange(out.shape[1])[None, :] >= lengths[:, None]] = 1e3
+        return out
+
+    monkeypatch.setattr(_base, "pad", garbage_pad)
+    dirty = DREAMClassifier(**SMALL).fit(ragged, y)
+    assert dirty.loss_curve_ == clean.loss_curve_
+    for k, v in _weights(clean).items():
+        torch.testing.assert_close(_weights(dirty)[k], v, rtol=0, atol=0)
+
+
+def test_string_and_integer_labels_and_multioutput(seq_data):
+    X, y = seq_data
+    y_int = (y == "pos").astype(int) * 7
+    clf = DREAMClassifier(**SMALL).fit(X, y_int)
+    assert clf.classes_.tolist() == [0, 7]
+    assert set(clf.predict(X)) <= {0, 7} and clf.predict_proba(X).shape == (40, 2)
+    np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0)
+    Y = np.c_[X[:, -1, 0], 10 * X[:, -1, 1] + 100]
+    reg = DREAMRegressor(**SMALL).fit(X, Y)
+    assert reg.predict(X).shape == (40, 2) and reg.n_outputs_ == 2
+    assert reg.y_mean_.shape == (2,) and abs(reg.y_mean_[1] - Y[:, 1].mean()) < 1e-12
+
+
+# -- bad inputs ---------------------------------------------------------------------------
+
+
+def test_bad_inputs_raise_value_errors(seq_data):
+    X, y = seq_data
+    clf = DREAMClassifier(**SMALL).fit(X, y)
+    bad = X.copy()
+    bad[3, 2, 1] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        clf.predict(bad)
+    bad[3, 2, 1] = np.inf
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        DREAMClassifier(**SMALL).fit(bad, y)
+    with pytest.raises(ValueError, match="X has 2 features, but DREAMClassifier is expecting 3"):
+        clf.predict(X[:, :, :2])
+    with pytest.raises(ValueError, match=r"at least one step; got empty sequences at .*\[1\]"):
+        clf.predict([X[0], np.empty((0, 3))])
+    with pytest.raises(ValueError, match="at least one step"):
+        DREAMClassifier().fit(np.empty((4, 0, 3)), y[:4])
+    with pytest.raises(ValueError, match=r"same number of features; X\[0\] has 3 and X\[1\] has 2"):
+        clf.predict([X[0], X[1][:, :2]])
+    with pytest.raises(ValueError, match="X has 40 sequences but y has 39 targets"):
+        DREAMClassifier(**SMALL).fit(X, y[:-1])
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        DREAMRegressor(**SMALL).fit(X, None)
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        DREAMRegressor(**SMALL).fit(X, np.full(40, np.nan))
+    with pytest.raises(ValueError, match="at least 2 classes; got 1 class"):
+        DREAMClassifier(**SMALL).fit(X, np.ones(40))
+    with pytest.raises(ValueError, match="The 'hidden_dim' parameter of DREAMClassifier must be"):
+        DREAMClassifier(hidden_dim=0).fit(X, y)
+    with pytest.raises(ValueError, match="The 'surprise_mode' parameter of DREAMRegressor"):
+        DREAMRegressor(surprise_mode="loud").fit(X, y == "pos")
+
+
+def test_partial_fit_label_errors(seq_data):
+    X, y = seq_data
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        DREAMClassifier(**SMALL).partial_fit(X, y)
+    clf = DREAMClassifier(**SMALL).partial_fit(X, y, classes=["neg", "pos"])
+    y_new = y.astype(object)
+    y_new[0] = "zero"
+    with pytest.raises(ValueError, match=r"y contains labels not seen .*\['zero'\]"):
+        clf.partial_fit(X, y_new)
+    with pytest.raises(ValueError, match=r"classes=\['a', 'b'\] is not the same"):
+        clf.partial_fit(X, y, classes=["a", "b"])
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
+        DREAMClassifier(early_stopping=True).partial_fit(X, y, classes=["neg", "pos"])
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_without_cuda_is_a_clear_error(seq_data):
+    X, y = seq_data
+    with pytest.raises(ValueError, match="'device' parameter .* CUDA is not available"):
+        DREAMClassifier(device="cuda").fit(X, y)
+
+
+# -- scikit-learn tools -------------------------------------------------------------------
+
+
+def test_pipeline_grid_search_and_cross_validation_on_sequences(seq_data):
+    X, y = seq_data
+    pipe = make_pipeline(FunctionTransformer(np.tanh), DREAMClassifier(**SMALL))
+    assert pipe.fit(X, y).score(X, y) > 0.5
+    grid = GridSearchCV(DREAMClassifier(**SMALL), {"hidden_dim": [4, 8]}, cv=2).fit(X, y)
+    assert grid.best_params_["hidden_dim"] in (4, 8) and grid.predict(X).shape == (40,)
+    scores = cross_val_score(DREAMRegressor(**SMALL), X, X[:, -1, 0], cv=3)
+    assert scores.shape == (3,) and np.isfinite(scores).all()
+
+
+def test_clone_and_pickle(seq_data):
+    X, y = seq_data
+    clf = DREAMClassifier(**SMALL).fit(X[:20], y[:20])
+    clf.partial_fit(X[20:], y[20:])
+    copy = clone(clf)
+    assert copy.get_params() == clf.get_params() and not hasattr(copy, "module_")
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    assert _memory_equal(restored.memory_, clf.memory_)
+    restored.partial_fit(X[:20], y[:20])
+    clf.partial_fit(X[:20], y[:20])
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+
+
+def test_reproducible_and_leaves_torch_rng_alone(seq_data):
+    X, y = seq_data
+    before = torch.get_rng_state()
+    a = DREAMClassifier(**SMALL).fit(X, y)
+    assert torch.equal(torch.get_rng_state(), before)
+    b = DREAMClassifier(**SMALL).fit(X, y)
+    assert a.loss_curve_ == b.loss_curve_
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    c = DREAMClassifier(**{**SMALL, "random_state": 1}).fit(X, y)
+    assert c.loss_curve_ != a.loss_curve_
+
+
+# -- plastic memory -----------------------------------------------------------------------
+
+
+def test_predict_never_changes_the_estimator(seq_data):
+    X, y = seq_data
+    clf = DREAMClassifier(**SMALL).partial_fit(X, y, classes=["neg", "pos"])
+    memory, weights, surprise = clf.memory_, _weights(clf), clf.surprise_.copy()
+    first = clf.predict_proba(X)
+    clf.predict(X[::-1])
+    clf.score(X, y)
+    assert clf.memory_ is memory
+    assert _memory_equal(clf.memory_, memory)
+    assert all(torch.equal(v, weights[k]) for k, v in _weights(clf).items())
+    np.testing.assert_array_equal(clf.surprise_, surprise)
+    np.testing.assert_array_equal(clf.predict_proba(X), first)
+
+
+def test_partial_fit_carries_memory_and_reset_forgets_it(seq_data):
+    X, y = seq_data
+    chunks = [(X[:20], y[:20]), (X[20:], y[20:])]
+    carried = DREAMClassifier(**SMALL)
+    reset = DREAMClassifier(**SMALL)
+    for Xc, yc in chunks:
+        carried.partial_fit(Xc, yc, classes=["neg", "pos"])
+        if hasattr(reset, "module_"):
+            reset.reset_memory()
+        reset.partial_fit(Xc, yc, classes=["neg", "pos"])
+    # After the first call both have the same weights; the second call started from
+    # the carried memory in one and from zeros in the other.
+    assert float(carried.memory_.U.abs().sum()) > 0
+    assert carried.n_iter_ == 2 and len(carried.loss_curve_) == 2
+    assert carried.loss_curve_[0] == reset.loss_curve_[0]
+    assert carried.loss_curve_[1] != reset.loss_curve_[1]
+    assert not np.allclose(carried.predict_proba(X), reset.predict_proba(X))
+
+    zero = DREAMState.zeros(1, 3, 6, 2, dtype=torch.float64)
+    carried.reset_memory()
+    assert _memory_equal(carried.memory_, zero)
+
+
+def test_advance_memory_changes_memory_not_weights(seq_data):
+    X, y = seq_data
+    clf = DREAMClassifier(**SMALL).fit(X, y)
+    weights, memory = _weights(clf), clf.memory_
+    clf.advance_memory(X[:10])
+    assert not _memory_equal(clf.memory_, memory)
+    assert all(torch.equal(v, weights[k]) for k, v in _weights(clf).items())
+    assert clf.surprise_.shape == (10, 5)
+    # The memory after advancing equals the mean final state of the batch run from
+    # the previous memory through the fitted layer.
+    with torch.no_grad():
+        xs = (X[:10] - clf.x_mean_) / clf.x_scale_
+        start = DREAMState(*(t.expand(10, *t.shape[1:]) for t in memory))
+        _, final = clf.module_.dream(torch.as_tensor(xs), start)
+    for got, want in zip(clf.memory_, final, strict=True):
+        torch.testing.assert_close(got, want.mean(0, keepdim=True))
+
+
+def test_fit_starts_memory_afresh(seq_data):
+    X, y = seq_data
+    fresh = DREAMClassifier(**SMALL).fit(X, y)
+    used = DREAMClassifier(**SMALL).partial_fit(X, y, classes=["neg", "pos"])
+    used.partial_fit(X, y).fit(X, y)
+    np.testing.assert_array_equal(used.predict_proba(X), fresh.predict_proba(X))
+
+
+def test_fitted_contract_for_online_conversion(seq_data):
+    X, y = seq_data
+    reg = DREAMRegressor(**SMALL).fit(X, X[:, -1, 0])
+    assert isinstance(reg.module_.dream, DREAM)
+    assert isinstance(reg.module_.head, torch.nn.Linear)
+    assert reg.module_.head.in_features == 6 and reg.module_.head.out_features == 1
+    assert isinstance(reg.memory_, DREAMState) and reg.memory_.batch_size == 1
+    # Recompute predictions by hand from the contract's pieces.
+    xs = torch.as_tensor((X - reg.x_mean_) / reg.x_scale_)
+    start = DREAMState(*(t.expand(len(X), *t.shape[1:]) for t in reg.memory_))
+    with torch.no_grad():
+        _, final = reg.module_.dream(xs, start)
+        manual = reg.module_.head(final.h).numpy().ravel() * reg.y_scale_ + reg.y_mean_
+    np.testing.assert_allclose(reg.predict(X), manual, rtol=1e-10)
+
+
+# -- training options ---------------------------------------------------------------------
+
+
+def test_early_stopping_restores_the_best_epoch(seq_data):
+    X, y = seq_data
+    params = {**SMALL, "max_iter": 12, "early_stopping": True, "n_iter_no_change": 3}
+    params["validation_fraction"] = 0.25
+    reg = DREAMRegressor(**params).fit(X, X[:, -1, 0])
+    scores = reg.validation_scores_
+    assert len(scores) == reg.n_iter_ and reg.best_validation_score_ == max(scores)
+    best_epoch = int(np.argmax(scores)) + 1
+    short = DREAMRegressor(**{**params, "max_iter": best_epoch}).fit(X, X[:, -1, 0])
+    np.testing.assert_allclose(short.predict(X), reg.predict(X), rtol=1e-12)
+
+
+def test_warm_start_continues_from_previous_weights(seq_data):
+    X, y = seq_data
+    clf = DREAMClassifier(**{**SMALL, "warm_start": True}).fit(X, y)
+    first_curve = list(clf.loss_curve_)
+    clf.fit(X, y)
+    assert clf.loss_curve_[0] < first_curve[0]
+
+
+def test_verbose_shows_a_progress_bar_with_the_loss(seq_data, capsys):
+    X, y = seq_data
+    DREAMClassifier(**{**SMALL, "max_iter": 2, "verbose": True}).fit(X, y)
+    assert "loss=" in capsys.readouterr().err
+
+
+def test_convergence_warning_when_max_iter_is_reached(seq_data):
+    X, y = seq_data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        with pytest.raises(ConvergenceWarning, match="maximum iterations \\(2\\)"):
+            DREAMClassifier(**{**SMALL, "max_iter": 2}).fit(X, y)
