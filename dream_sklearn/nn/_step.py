@@ -87,11 +87,29 @@ def _cap_norm(ops, M, target_norm: float):
     return M * factor[:, None, None]
 
 
-def dream_step(ops, p: StepParams, flags: StepFlags, x, h, U, U_target, e_mean, e_var, s_bar, dt):
+def dream_step(
+    ops,
+    p: StepParams,
+    flags: StepFlags,
+    x,
+    h,
+    U,
+    U_target,
+    e_mean,
+    e_var,
+    s_bar,
+    dt,
+    xB=None,
+    xV=None,
+):
     """Advance a batch of DREAM cells by one time step.
 
     Shapes: ``x`` (b, d), ``h`` (b, n), ``U`` and ``U_target`` (b, n, r),
     ``e_mean`` and ``e_var`` (b, d), ``s_bar`` (b,), ``dt`` (b,).
+
+    ``xB`` (b, n) and ``xV`` (b, r) are the input projections ``x @ p.B`` and
+    ``x @ p.V``: they do not depend on the state, so a sequence layer computes them
+    for all steps at once and passes them in; computed here when left out.
 
     Returns ``(h, U, U_target, e_mean, e_var, s_bar, surprise, tau)`` where
     ``surprise`` and ``tau`` (b,) are this step's surprise and time constant.
@@ -103,21 +121,26 @@ def dream_step(ops, p: StepParams, flags: StepFlags, x, h, U, U_target, e_mean, 
     entropy = 0.5 * (_LOG_2PI_E + ops.log(e_var.mean(-1) + _EPS))
     tau_eff = p.tau0 * (1.0 + p.alpha * entropy)
     delta = e - e_mean
+    delta2 = delta * delta
     if flags.relative:
         # Standardised error: its RMS is about 1 while the error stays as usual.
-        error = ops.sqrt((delta * delta / (e_var + _EPS)).mean(-1) + _EPS) - 1.0
+        error = ops.sqrt((delta2 / (e_var + _EPS)).mean(-1) + _EPS) - 1.0
     else:
         error = ops.sqrt((e * e).mean(-1) + _EPS)
     surprise = ops.sigmoid((error - tau_eff) / p.gamma)
     e_mean = e_mean + p.beta * delta
-    e_var = (1.0 - p.beta) * (e_var + p.beta * delta * delta)
+    e_var = (1.0 - p.beta) * (e_var + p.beta * delta2)
     s_bar = s_bar + p.beta_s * (surprise - s_bar)
 
     # 3-4. Input drive: surprise gain on B, low-rank fast weights (x projected on V
-    # first: (b, r) then U), error injection; the target state is bounded by tanh.
-    xv = x @ p.V
-    fast = (U * xv[:, None, :]).sum(-1)
-    drive = (x @ p.B) * (1.0 + p.kappa * surprise)[:, None] + p.fast_scale * fast + e @ p.W
+    # first: (b, r), then U times it as a batched matrix-vector product), error
+    # injection; the target state is bounded by tanh.
+    if xB is None:
+        xB = x @ p.B
+    if xV is None:
+        xV = x @ p.V
+    fast = (U @ xV[:, :, None])[:, :, 0]
+    drive = xB * (1.0 + p.kappa * surprise)[:, None] + p.fast_scale * fast + e @ p.W
     h_target = ops.tanh(drive)
 
     # 5. Liquid time constant: surprise shortens tau; the Euler step is capped at 1.
@@ -126,11 +149,12 @@ def dream_step(ops, p: StepParams, flags: StepFlags, x, h, U, U_target, e_mean, 
     h = h + rate[:, None] * (h_target - h)
 
     # 3. Hebbian fast weights: only U learns; decay towards U_target; norm capped.
+    # dt * eta * S * h (e V)^T is formed as the outer product of (b, n) and (b, r).
     if flags.plasticity:
-        ev = e @ p.V
-        hebb = (p.eta[:, None] * surprise[:, None, None]) * (h[:, :, None] * ev[:, None, :])
-        dU = p.lam * (U_target - U) + hebb
-        U = _cap_norm(ops, U + dt[:, None, None] * dU, p.target_norm)
+        ev = (e @ p.V) * (surprise * dt)[:, None]
+        hebb = (h * p.eta)[:, :, None] * ev[:, None, :]
+        decay = (p.lam * dt)[:, None, None] * (U_target - U)
+        U = _cap_norm(ops, U + decay + hebb, p.target_norm)
 
     # 6. Sleep: in low-surprise periods the consolidated memory moves towards U.
     if flags.sleep:

@@ -1,0 +1,150 @@
+"""The fast paths of the sequence layer compute what the straightforward cell computes.
+
+``benchmarks/reference_cell.py`` is an independent, unfused per-step implementation
+of the cell (one Python-level step per time step); the package's layer (projections
+precomputed for all steps, the loop trimmed, optionally compiled) must agree with it
+on outputs, final state and parameter gradients. No timings here: those are in
+``benchmarks/speed.py``.
+"""
+
+import importlib.util
+import warnings
+from pathlib import Path
+
+import pytest
+import torch
+
+from dream_sklearn.nn import DREAM, DREAMStack
+
+_spec = importlib.util.spec_from_file_location(
+    "reference_cell", Path(__file__).parents[1] / "benchmarks" / "reference_cell.py"
+)
+reference_cell = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(reference_cell)
+ReferenceDREAM = reference_cell.ReferenceDREAM
+
+STATE_FIELDS = ("h", "U", "U_target", "error_mean", "error_var", "surprise")
+
+
+@pytest.fixture(autouse=True)
+def seed():
+    torch.manual_seed(0)
+
+
+def randomised(model: DREAM) -> DREAM:
+    """Move the parameters off their initial values so every term of the step matters."""
+    cell = model.cell
+    with torch.no_grad():
+        cell.eta.uniform_(0.2, 2.0)
+        cell.tau0.fill_(0.2)
+        cell.alpha.fill_(0.3)
+        cell.gamma.fill_(0.3)
+        cell.kappa.fill_(0.7)
+        cell.tau_sys.fill_(0.8)
+        cell.scale.fill_(3.0)
+    return model
+
+
+def run_and_grad(model, x, y, **kwargs):
+    model.zero_grad()
+    out, state = model(x, **kwargs)
+    state = state if isinstance(state, dict) else state._asdict()
+    # A loss that reaches every part of the state, the fast weights included.
+    loss = ((out - y) ** 2).mean() + state["U"].pow(2).sum() + state["U_target"].sum()
+    loss.backward()
+    grads = {name: p.grad.clone() for name, p in model.named_parameters()}
+    return out.detach(), {k: v.detach() for k, v in state.items()}, grads
+
+
+def assert_same_as_reference(model, x, tol, **kwargs):
+    ref = ReferenceDREAM.from_layer(model)
+    y = torch.randn(*x.shape[:2], model.config.hidden_dim, dtype=x.dtype)
+    out, state, grads = run_and_grad(model, x, y, **kwargs)
+    r_out, r_state, r_grads = run_and_grad(ref, x, y, **kwargs)
+    torch.testing.assert_close(out, r_out, rtol=tol, atol=tol)
+    for name in STATE_FIELDS:
+        torch.testing.assert_close(state[name], r_state[name], rtol=tol, atol=tol, msg=name)
+    assert state["U"].abs().max() > 0.1 and (state["U_target"] != 0).any()
+    for name, g in grads.items():
+        assert torch.isfinite(g).all() and g.abs().max() > 0, name
+        torch.testing.assert_close(
+            g.double(), r_grads[name.split(".")[-1]].double(), rtol=tol, atol=tol, msg=name
+        )
+
+
+@pytest.mark.parametrize("mode", ["relative", "absolute"])
+def test_layer_equals_reference_float64(mode):
+    model = randomised(DREAM(5, 12, rank=3, surprise_mode=mode, sleep_rate=0.2)).double()
+    x = 1.5 * torch.randn(4, 30, 5, dtype=torch.float64)
+    assert_same_as_reference(model, x, tol=1e-5)
+
+
+def test_layer_equals_reference_with_lengths_and_timespans():
+    model = randomised(DREAM(5, 12, rank=3, sleep_rate=0.2)).double()
+    x = 1.5 * torch.randn(3, 25, 5, dtype=torch.float64)
+    spans = 0.05 + 0.3 * torch.rand(3, 25, dtype=torch.float64)
+    assert_same_as_reference(model, x, tol=1e-5, lengths=[25, 9, 17], timespans=spans)
+
+
+def test_layer_equals_reference_float32_benchmark_size():
+    model = randomised(DREAM(16, 64, rank=8))
+    assert_same_as_reference(model, torch.randn(8, 50, 16), tol=1e-4)
+
+
+@pytest.mark.parametrize("switch", ["plasticity_enabled", "ltc_enabled", "sleep_enabled"])
+def test_layer_equals_reference_with_a_mechanism_off(switch):
+    model = randomised(DREAM(4, 8, rank=2, sleep_rate=0.2, **{switch: False})).double()
+    x = torch.randn(2, 15, 4, dtype=torch.float64)
+    ref = ReferenceDREAM.from_layer(model)
+    with torch.no_grad():
+        out, state = model(x)
+        r_out, r_state = ref(x)
+    torch.testing.assert_close(out, r_out, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(state.U, r_state["U"], rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(state.U_target, r_state["U_target"], rtol=1e-5, atol=1e-5)
+
+
+def test_stack_equals_layers_run_by_hand():
+    stack = DREAMStack(4, [8, 6], rank=2)
+    x = torch.randn(2, 9, 4)
+    out, states = stack(x, lengths=[9, 5])
+    h, first = stack.layers[0](x, lengths=[9, 5])
+    top, second = stack.layers[1](h, lengths=[9, 5])
+    torch.testing.assert_close(out, top)
+    torch.testing.assert_close(states[0].U, first.U)
+    torch.testing.assert_close(states[1].h, second.h)
+
+
+def test_compile_step_falls_back_to_eager_with_a_warning(monkeypatch):
+    from dream_sklearn.nn import _layer
+
+    def failing_compile(fn, **kwargs):
+        def compiled(*args):
+            raise torch._dynamo.exc.BackendCompilerFailed(fn, RuntimeError("no C compiler"), None)
+
+        return compiled
+
+    monkeypatch.setattr(torch, "compile", failing_compile)
+    monkeypatch.setattr(_layer, "_COMPILED_STEP", _layer._CompiledStep())
+    model = DREAM(3, 5, rank=2)
+    x = torch.randn(2, 4, 3)
+    expected, _ = model(x)
+    model.compile_step = True
+    with pytest.warns(RuntimeWarning, match="no C compiler.*running eagerly instead"):
+        out, _ = model(x)
+    torch.testing.assert_close(out, expected)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again, _ = model(x)  # warned once; eager from then on
+    torch.testing.assert_close(again, expected)
+
+
+@pytest.mark.slow
+def test_compiled_step_equals_reference():
+    """compile_step=True (torch.compile, seconds to compile) computes the same values."""
+    model = randomised(DREAM(5, 12, rank=3, sleep_rate=0.2))
+    model.compile_step = True
+    x = 1.5 * torch.randn(4, 20, 5)
+    spans = 0.05 + 0.3 * torch.rand(4, 20)
+    assert_same_as_reference(model, x, tol=1e-4)
+    assert_same_as_reference(model, x, tol=1e-4, lengths=[20, 3, 11, 20], timespans=spans)
