@@ -1,13 +1,17 @@
 """dream_sklearn: the DREAM cell for scikit-learn, river and PyTorch."""
 
-from . import nn
+from . import nn, online
 from ._sklearn import DREAMClassifier, DREAMRegressor
+from .online import DREAMOnlineClassifier, DREAMOnlineRegressor
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DREAMClassifier",
     "DREAMRegressor",
+    "DREAMOnlineClassifier",
+    "DREAMOnlineRegressor",
     "__version__",
     "nn",
+    "online",
 ]

@@ -1,0 +1,171 @@
+"""Measure candidate settings of DREAMOnlineClassifier on the drift suite (DESIGN §4).
+
+Progressive validation (predict_one, then learn_one, every row in order) on Elec2
+and the four synthetic drift streams built exactly as in the design brief. Prints
+a markdown table: accuracy per stream, mean over the suite, accuracy over the 1,000
+rows after the abrupt changes (SEA, Agrawal), and predict_one + learn_one rows/s
+on Elec2 (one process, metric update included).
+
+Usage::
+
+    python benchmarks/online_defaults.py                 # every candidate, full suite
+    python benchmarks/online_defaults.py --rows 5000     # prefixes, while exploring
+    python benchmarks/online_defaults.py --only "lr=0.05, sr=0.01"
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import pandas as pd
+from river import datasets, evaluate, linear_model, metrics, preprocessing
+from river.datasets import synth
+
+from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor
+
+ELEC2 = Path(__file__).resolve().parents[2] / "shared" / "data" / "elec2.csv"
+
+
+def _setting(learning_rate: float, standardize_rate: float, **other) -> dict:
+    return {"learning_rate": learning_rate, "standardize_rate": standardize_rate, **other}
+
+
+_STATIC = {"cell_params": {"plasticity_enabled": False, "sleep_enabled": False}}
+
+# Every candidate names its learning rate and standardisation rate; the rest is
+# the estimator's defaults (hidden_dim=32, rank=4, feedback="cell", seed cell).
+CANDIDATES: dict[str, dict] = {
+    "default (lr=0.02, sr=0.02)": {},
+    "lr=0.2, sr=0.01 (prototype)": _setting(0.2, 0.01),
+    "lr=0.2, sr=0.01, feedback=readout": _setting(0.2, 0.01, feedback="readout"),
+    "lr=0.2, sr=0.01, feedback=none": _setting(0.2, 0.01, feedback="none"),
+    "lr=0.5, sr=0.01": _setting(0.5, 0.01),
+    "lr=0.05, sr=0.01": _setting(0.05, 0.01),
+    "lr=0.2, sr=0 (Welford)": _setting(0.2, 0.0),
+    "lr=0.2, sr=0.001": _setting(0.2, 0.001),
+    "lr=0.2, sr=0.05": _setting(0.2, 0.05),
+    "lr=0.2, sr=0.01, l2=1e-4": _setting(0.2, 0.01, l2=1e-4),
+    "lr=0.2, sr=0.01, hidden_dim=16": _setting(0.2, 0.01, hidden_dim=16),
+    "lr=0.2, sr=0.01, hidden_dim=64, rank=8": _setting(0.2, 0.01, hidden_dim=64, rank=8),
+    "lr=0.2, sr=0.01, no plasticity, no sleep": _setting(0.2, 0.01, **_STATIC),
+    "lr=0.2, sr=0.01, no LTC": _setting(0.2, 0.01, cell_params={"ltc_enabled": False}),
+    "lr=0.2, sr=0.01, time_step=0.5": _setting(0.2, 0.01, cell_params={"time_step": 0.5}),
+    "lr=0.02, sr=0.01": _setting(0.02, 0.01),
+    "lr=0.01, sr=0.01": _setting(0.01, 0.01),
+    "lr=0.05, sr=0.02": _setting(0.05, 0.02),
+    "lr=0.02, sr=0.02": _setting(0.02, 0.02),
+    "lr=0.02, sr=0.05": _setting(0.02, 0.05),
+    "lr=0.02, sr=0.01, feedback=none": _setting(0.02, 0.01, feedback="none"),
+    "lr=0.02, sr=0.01, time_step=2": _setting(0.02, 0.01, cell_params={"time_step": 2.0}),
+}
+
+
+def load_suite(rows: int | None, elec2: Path) -> dict[str, list]:
+    def change(a, b, width):  # concept change centred at row 10,000 of 20,000
+        return synth.ConceptDriftStream(a, b, seed=3, position=10000, width=width).take(20000)
+
+    df = pd.read_csv(elec2)
+    y = df.pop("class").astype(int).tolist()
+    suite = {
+        "Elec2": list(zip(df.to_dict("records"), y, strict=True)),
+        "SEA": list(change(synth.SEA(seed=1, variant=0), synth.SEA(seed=2, variant=2), 100)),
+        "Agrawal": list(
+            change(
+                synth.Agrawal(seed=1, classification_function=0),
+                synth.Agrawal(seed=2, classification_function=4),
+                1000,
+            )
+        ),
+        "Hyperplane": list(
+            synth.Hyperplane(seed=1, n_features=10, n_drift_features=4, mag_change=0.001).take(
+                20000
+            )
+        ),
+        "RBFDrift": list(
+            synth.RandomRBFDrift(
+                seed_model=1,
+                seed_sample=2,
+                n_classes=3,
+                n_features=10,
+                n_centroids=20,
+                change_speed=0.001,
+                n_drift_centroids=10,
+            ).take(20000)
+        ),
+    }
+    if rows is not None:
+        suite = {name: data[:rows] for name, data in suite.items()}
+    return suite
+
+
+def run(params: dict, data: list, seed: int) -> tuple[float, float, float]:
+    """(accuracy, accuracy over rows 10,000-11,000, rows/s) of one progressive validation."""
+    model = DREAMOnlineClassifier(seed=seed, **params)
+    acc, after = metrics.Accuracy(), metrics.Accuracy()
+    start = time.perf_counter()
+    for i, (x, y) in enumerate(data):
+        y_pred = model.predict_one(x)
+        acc.update(y, y_pred)
+        if 10000 <= i < 11000:
+            after.update(y, y_pred)
+        model.learn_one(x, y)
+    elapsed = time.perf_counter() - start
+    return acc.get(), after.get(), len(data) / elapsed
+
+
+def regression_table(seed: int) -> None:
+    """MAE of the regressor on river's TrumpApproval (progressive validation)."""
+    print("\n| regressor setting | TrumpApproval MAE |")
+    print("| --- | --- |")
+    baseline = preprocessing.StandardScaler() | linear_model.LinearRegression()
+    mae = evaluate.progressive_val_score(datasets.TrumpApproval(), baseline, metrics.MAE())
+    print(f"| river StandardScaler + LinearRegression | {mae.get():.4f} |")
+    for feedback in ("cell", "readout", "none"):
+        for sr in (0.01, 0.02):
+            for lr in (0.2, 0.5, 1.0):
+                model = DREAMOnlineRegressor(
+                    learning_rate=lr, standardize_rate=sr, feedback=feedback, seed=seed
+                )
+                mae = evaluate.progressive_val_score(datasets.TrumpApproval(), model, metrics.MAE())
+                name = f"lr={lr}, sr={sr}, feedback={feedback}"
+                print(f"| {name} | {mae.get():.4f} |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=None, help="prefix of each stream")
+    parser.add_argument("--only", nargs="*", default=None, help="candidate names")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--elec2", type=Path, default=ELEC2)
+    parser.add_argument("--no-regression", action="store_true", help="skip the MAE table")
+    args = parser.parse_args()
+
+    suite = load_suite(args.rows, args.elec2)
+    names = list(CANDIDATES) if not args.only else args.only
+    streams = list(suite)
+    print(
+        "| setting | "
+        + " | ".join(streams)
+        + " | mean | SEA after change | Agrawal after change | Elec2 rows/s |"
+    )
+    print("| --- " * (len(streams) + 5) + "|")
+    for name in names:
+        params = CANDIDATES[name]
+        accs, afters, speed = {}, {}, 0.0
+        for stream in streams:
+            acc, after, rate = run(params, suite[stream], args.seed)
+            accs[stream], afters[stream] = acc, after
+            if stream == "Elec2":
+                speed = rate
+        mean = sum(accs.values()) / len(accs)
+        cells = [f"{accs[s]:.3f}" for s in streams]
+        cells += [f"{mean:.3f}", f"{afters['SEA']:.3f}", f"{afters['Agrawal']:.3f}"]
+        print(f"| {name} | " + " | ".join(cells) + f" | {speed:,.0f} |", flush=True)
+    if not args.no_regression:
+        regression_table(args.seed)
+
+
+if __name__ == "__main__":
+    main()

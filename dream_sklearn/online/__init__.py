@@ -1,0 +1,6 @@
+"""river online estimators built on the DREAM cell: one ``learn_one`` is one time step."""
+
+from ._classifier import DREAMOnlineClassifier
+from ._regressor import DREAMOnlineRegressor
+
+__all__ = ["DREAMOnlineClassifier", "DREAMOnlineRegressor"]

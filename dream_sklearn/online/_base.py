@@ -1,0 +1,503 @@
+"""Machinery shared by the river online estimators: one long stream, one DREAM cell.
+
+Per row (``x_t``, then ``y_t`` once known):
+
+1. the row's values go through a running standardisation, per input *slot*; a slot is
+   a feature (``("x", name)``) or, with ``feedback``, the previous target
+   (``("y", label)`` one-hot for a classifier, ``("y", None)`` for a regressor);
+   a slot missing from a row is 0 after standardisation;
+2. the DREAM cell takes one step on the standardised slots (NumPy path,
+   :meth:`DREAMCell.numpy_step`, i.e. :func:`dream_step`), from the committed state;
+3. a linear readout over ``[h, u]`` (``u``: all standardised slots) gives the output;
+4. ``learn_one`` takes one SGD step on the readout and commits the cell's new state.
+
+The slot list only grows (new features, new classes); the cell's input dimension
+grows with it, old weights kept (see :func:`_grow_cell`).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import numbers
+import random
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..nn import DREAMCell, DREAMConfig, DREAMState
+
+__all__: list[str] = []
+
+_CLIP = 5.0  # standardised values are clipped to [-_CLIP, _CLIP]
+_VAR_EPS = 1e-12
+_FEEDBACK = ("cell", "readout", "none")
+_RESERVED_CELL_PARAMS = ("input_dim", "hidden_dim", "rank")
+
+
+def _check_param(owner: str, name: str, value: Any, ok: bool, expected: str) -> None:
+    if not ok:
+        raise ValueError(
+            f"The {name!r} parameter of {owner} must be {expected}. Got {value!r} instead."
+        )
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def _is_real(v: Any) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _row_values(x: dict) -> np.ndarray:
+    """The row's values as float64, or a ValueError naming the first bad feature."""
+    try:
+        values = np.fromiter(x.values(), dtype=float, count=len(x))
+        ok = bool(np.isfinite(values).all()) and str not in map(type, x.values())
+    except (TypeError, ValueError):
+        ok = False
+    if ok:
+        return values
+    for name, v in x.items():
+        if isinstance(v, str | bytes) or not isinstance(v, numbers.Real | np.bool_):
+            raise ValueError(
+                f"Feature {name!r} has a non-numeric value {v!r}; "
+                "DREAM online estimators take numbers only."
+            )
+        if not math.isfinite(float(v)):
+            raise ValueError(f"Feature {name!r} has a non-finite value {v!r} (NaN or inf).")
+    raise ValueError("The row could not be read as numbers.")  # pragma: no cover
+
+
+def _sort_key(name: Any) -> tuple[str, str]:
+    return type(name).__name__, repr(name)
+
+
+def _extend_v(V: torch.Tensor, d_new: int, generator: torch.Generator) -> torch.Tensor:
+    """Rows for new inputs of the fixed projection ``V`` (d, r), keeping the old rows.
+
+    While there are fewer than ``r`` rows, the rows are orthonormal: new rows are
+    completed orthonormally (random, projected off the old ones). Beyond ``r``, the
+    first ``r`` rows form an orthogonal matrix, so the columns are orthonormal and
+    zero rows keep them so (a new input then has no fast-weight term).
+    """
+    d_old, r = V.shape
+    V = V.double()
+    n_fill = max(0, min(d_new, r) - d_old)
+    rows = [V]
+    if n_fill:
+        G = torch.randn(n_fill, r, generator=generator, dtype=torch.float64)
+        G = G - (G @ V.T) @ V
+        q, _ = torch.linalg.qr(G.T)  # (r, n_fill), orthonormal columns
+        rows.append(q.T)
+    rows.append(torch.zeros(d_new - d_old - n_fill, r, dtype=torch.float64))
+    return torch.cat(rows)
+
+
+def _grow_cell(cell: DREAMCell | None, d_new: int, hidden_dim: int, rank: int, config: dict, seed):
+    """A cell with ``d_new`` inputs; the old cell's weights kept for its inputs.
+
+    New weights come from torch's initialisation, drawn under a generator seeded with
+    ``(seed, d_new)``: the result depends only on the seed and the growth history.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed * 1009 + d_new)
+        new = DREAMCell(d_new, hidden_dim, rank=rank, **config).double()
+        generator = torch.Generator().manual_seed(seed * 1013 + d_new)
+    if cell is None:
+        return new
+    d_old = cell.config.input_dim
+    with torch.no_grad():
+        new.B[:d_old] = cell.B
+        new.W[:d_old] = cell.W
+        new.C[:, :d_old] = cell.C
+        for name in ("eta", "tau0", "alpha", "gamma", "kappa", "tau_sys", "scale"):
+            getattr(new, name).copy_(getattr(cell, name))
+        new.V.copy_(_extend_v(cell.V, d_new, generator))
+    return new
+
+
+class _DREAMOnline:
+    """The online machinery; the classifier and regressor add their readout's loss."""
+
+    # Set by subclasses.
+    _task: str
+
+    # ------------------------------------------------------------------ parameters
+
+    def _validate_params(self) -> None:
+        owner = type(self).__name__
+        _check_param(
+            owner,
+            "hidden_dim",
+            self.hidden_dim,
+            _is_int(self.hidden_dim) and self.hidden_dim >= 1,
+            "an int >= 1",
+        )
+        _check_param(owner, "rank", self.rank, _is_int(self.rank) and self.rank >= 1, "an int >= 1")
+        _check_param(
+            owner,
+            "learning_rate",
+            self.learning_rate,
+            _is_real(self.learning_rate) and self.learning_rate > 0,
+            "a finite float > 0",
+        )
+        _check_param(
+            owner, "l2", self.l2, _is_real(self.l2) and self.l2 >= 0, "a finite float >= 0"
+        )
+        _check_param(
+            owner,
+            "standardize_rate",
+            self.standardize_rate,
+            _is_real(self.standardize_rate) and 0 <= self.standardize_rate <= 1,
+            "a float in [0, 1]",
+        )
+        _check_param(
+            owner, "feedback", self.feedback, self.feedback in _FEEDBACK, f"one of {_FEEDBACK}"
+        )
+        cp = self.cell_params
+        _check_param(
+            owner,
+            "cell_params",
+            cp,
+            cp is None or (isinstance(cp, dict) and not set(cp) & set(_RESERVED_CELL_PARAMS)),
+            f"None or a dict of DREAMConfig fields other than {_RESERVED_CELL_PARAMS}",
+        )
+        if cp is not None:
+            try:
+                DREAMConfig(input_dim=1, hidden_dim=self.hidden_dim, rank=self.rank, **cp)
+            except TypeError as err:
+                raise ValueError(
+                    f"The 'cell_params' parameter of {owner} has a key that is not a "
+                    f"DREAMConfig field: {err}"
+                ) from err
+        _check_param(
+            owner, "seed", self.seed, self.seed is None or _is_int(self.seed), "None or an int"
+        )
+
+    # ------------------------------------------------------------------ lazy build
+
+    @property
+    def _built(self) -> bool:
+        return hasattr(self, "cell_")
+
+    def _build(self) -> None:
+        """Validate the parameters and create the empty fitted state (first learn)."""
+        self._validate_params()
+        self._config = dict(self.cell_params or {})
+        if self.seed is None:
+            self._seed = random.SystemRandom().randrange(2**31)
+        else:
+            self._seed = int(self.seed) % (2**31)
+        n_out = 1 if self._task == "regression" else 0
+        n = self.hidden_dim
+        self.cell_: DREAMCell | None = None
+        self._np_params = None
+        self._state: tuple | None = None
+        self._x_slot: dict = {}  # feature name -> slot
+        self._y_slot: dict = {}  # class label (or None for a regressor) -> slot
+        self._cell_slots = np.zeros(0, dtype=np.intp)  # slots that feed the cell, in order
+        self._count = np.zeros(0)
+        self._mean = np.zeros(0)
+        self._var = np.zeros(0)
+        self._scale = np.zeros(0)  # 1 / std, 0 for a slot never seen
+        self._prev_y = None  # raw values of the target slots at the next step (or None)
+        self._Wh = np.zeros((n_out, n))
+        self._Wu = np.zeros((n_out, 0))
+        self._b = np.zeros(n_out)
+        self._version = 0
+        self._cache = None
+        self.n_steps_ = 0
+        self.last_surprise_ = float("nan")
+        self.last_tau_ = float("nan")
+
+    # ------------------------------------------------------------------ slots
+
+    @property
+    def features_(self) -> list:
+        """The features seen so far, in slot order."""
+        return list(self._x_slot) if self._built else []
+
+    def _add_slots(self, keys: list, table: dict, to_cell: bool) -> None:
+        m = len(self._mean)
+        for i, key in enumerate(keys):
+            table[key] = m + i
+        k = len(keys)
+        self._count = np.concatenate([self._count, np.zeros(k)])
+        self._mean = np.concatenate([self._mean, np.zeros(k)])
+        self._var = np.concatenate([self._var, np.zeros(k)])
+        self._scale = np.concatenate([self._scale, np.zeros(k)])
+        self._Wu = np.concatenate([self._Wu, np.zeros((self._Wu.shape[0], k))], axis=1)
+        if self._prev_y is not None:
+            self._prev_y = np.concatenate([self._prev_y, np.zeros(k)])
+        self._ys = np.fromiter(self._y_slot.values(), dtype=np.intp, count=len(self._y_slot))
+        if to_cell:
+            self._cell_slots = np.concatenate([self._cell_slots, np.arange(m, m + k)])
+            self._resize_cell(len(self._cell_slots))
+        self._version += 1
+
+    def _resize_cell(self, d_new: int) -> None:
+        old = self.cell_
+        self.cell_ = _grow_cell(old, d_new, self.hidden_dim, self.rank, self._config, self._seed)
+        self._np_params = self.cell_.numpy_step_params()
+        if self._state is None:
+            zeros = DREAMState.zeros(1, d_new, self.hidden_dim, self.rank, dtype=torch.float64)
+            self._state = tuple(t.numpy().copy() for t in zeros)
+        else:
+            h, U, Ut, em, ev, sb = self._state
+            k = d_new - em.shape[1]
+            em = np.concatenate([em, np.zeros((1, k))], axis=1)
+            ev = np.concatenate([ev, np.ones((1, k))], axis=1)
+            self._state = (h, U, Ut, em, ev, sb)
+
+    def _register_features(self, x: dict) -> None:
+        new = [k for k in x if k not in self._x_slot]
+        if new:
+            self._add_slots(sorted(new, key=_sort_key), self._x_slot, to_cell=True)
+
+    # Task hooks, defined by the classifier and the regressor:
+    # _check_target(y) -> value; _new_targets(value) -> list; _add_targets(list);
+    # _output_gradient(out, value, h, u) -> (k,) step on the readout's output;
+    # _update_target_stats(value); _target_raw(value) -> (m,) raw target slots.
+
+    def _add_target_slots(self, keys: list) -> None:
+        """Slots for the previous target (with ``feedback``), in the cell if 'cell'."""
+        if self.feedback != "none":
+            self._add_slots(keys, self._y_slot, to_cell=self.feedback == "cell")
+
+    # ------------------------------------------------------------------ forward
+
+    def _raw(self, x: dict, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Raw slot values and presence for one row (features not seen are dropped)."""
+        m = len(self._mean)
+        raw = np.zeros(m)
+        present = np.zeros(m)
+        get = self._x_slot.get
+        idx = [get(k, -1) for k in x]
+        if -1 in idx:
+            keep = [i for i, j in enumerate(idx) if j >= 0]
+            idx = [idx[i] for i in keep]
+            values = values[keep]
+        raw[idx] = values
+        present[idx] = 1.0
+        if self._prev_y is not None:
+            ys = self._ys
+            raw[ys] = self._prev_y[ys]
+            present[ys] = 1.0
+        return raw, present
+
+    def _standardise(self, raw: np.ndarray, present: np.ndarray) -> np.ndarray:
+        u = (raw - self._mean) * self._scale
+        np.maximum(u, -_CLIP, out=u)
+        np.minimum(u, _CLIP, out=u)
+        u *= present
+        return u
+
+    def _step(self, u: np.ndarray, state: tuple | None) -> tuple:
+        """One cell step for rows ``u`` (b, m) from ``state`` (batch b or 1).
+
+        Before any input reaches the cell (no feature yet), ``h`` is zero.
+        """
+        if self.cell_ is None:
+            b = u.shape[0]
+            h = np.zeros((b, self.hidden_dim))
+            return (h, None, None, None, None, None, np.zeros(b), np.full(b, np.nan))
+        xc = u[:, self._cell_slots]
+        return self.cell_.numpy_step(self._np_params, xc, state, self.cell_.config.time_step)
+
+    def _readout(self, h: np.ndarray, u: np.ndarray) -> np.ndarray:
+        return h @ self._Wh.T + u @ self._Wu.T + self._b
+
+    def _forward_one(self, x: dict, values: np.ndarray):
+        """(raw, present, u, step) for one row, from the committed state (pure)."""
+        raw, present = self._raw(x, values)
+        u = self._standardise(raw, present)[None, :]
+        return raw, present, u, self._step(u, self._state)
+
+    def _predict_raw_one(self, x: dict) -> np.ndarray | None:
+        """Readout output for one row (cached for a following learn_one), or None."""
+        values = _row_values(x)
+        if not self._built:
+            return None
+        cache = self._cache
+        if cache is not None and cache[0] == self._version and cache[1] == x:
+            return cache[3]
+        fwd = self._forward_one(x, values)
+        out = self._readout(fwd[3][0], fwd[2])[0]
+        self._cache = (self._version, dict(x), fwd, out)
+        return out
+
+    def _predict_raw_many(self, X: pd.DataFrame) -> np.ndarray | None:
+        """Readout outputs (b, k) for each row, each one step from the committed state."""
+        values, present_cols = _frame_values(X)
+        if not self._built or len(X) == 0:
+            return None
+        cols = [self._x_slot.get(c, -1) for c in X.columns]
+        keep = [i for i, j in enumerate(cols) if j >= 0]
+        b, m = len(X), len(self._mean)
+        raw = np.zeros((b, m))
+        present = np.zeros((b, m))
+        slots = [cols[i] for i in keep]
+        raw[:, slots] = np.nan_to_num(values[:, keep])
+        present[:, slots] = present_cols[:, keep]
+        if self._prev_y is not None:
+            ys = self._ys
+            raw[:, ys] = self._prev_y[ys]
+            present[:, ys] = 1.0
+        u = self._standardise(raw, present)
+        state = None if self._state is None else tuple(np.repeat(s, b, 0) for s in self._state)
+        step = self._step(u, state)
+        return self._readout(step[0], u)
+
+    # ------------------------------------------------------------------ learning
+
+    def _learn(self, x: dict, y) -> None:
+        cache = getattr(self, "_cache", None)
+        hit = cache is not None and cache[0] == self._version and cache[1] == x
+        # Validate before anything changes (a cached row was validated by predict).
+        values = None if hit else _row_values(x)
+        y_value = self._check_target(y)
+        if not self._built:
+            self._build()
+        version = self._version
+        self._register_features(x)
+        if self._new_targets(y_value):
+            self._add_targets(self._new_targets(y_value))
+        if hit and version == self._version:
+            (raw, present, u, step), out = cache[2], cache[3]
+        else:
+            if values is None:
+                values = _row_values(x)
+            raw, present, u, step = self._forward_one(x, values)
+            out = self._readout(step[0], u)[0]
+        self._cache = None
+        h = step[0]
+        g = self._output_gradient(out, y_value, h, u)  # (k,) step on the output
+        if self.l2:
+            decay = 1.0 - self.learning_rate * self.l2
+            self._Wh *= decay
+            self._Wu *= decay
+        self._Wh -= g[:, None] * h
+        self._Wu -= g[:, None] * u
+        self._b -= g
+        # Commit the step and the running statistics of what this step saw.
+        if self.cell_ is not None:
+            self._state = step[:6]
+        self.last_surprise_ = float(step[6][0])
+        self.last_tau_ = float(step[7][0])
+        self._update_stats(raw, present)
+        self._update_target_stats(y_value)
+        if self._y_slot:
+            self._prev_y = self._target_raw(y_value)
+        self.n_steps_ += 1
+        self._version += 1
+
+    def _update_stats(self, raw: np.ndarray, present: np.ndarray) -> None:
+        """Running mean/var: Welford (rate 1/n) until 1/n falls below the EMA rate."""
+        count = self._count
+        count += present
+        rate = 1.0 / np.maximum(count, 1.0)
+        np.maximum(rate, self.standardize_rate, out=rate)
+        rate *= present
+        delta = raw - self._mean
+        self._mean += rate * delta
+        var = self._var
+        var += rate * delta * delta
+        var *= 1.0 - rate
+        self._scale = (count > 1) / np.sqrt(var + _VAR_EPS)
+
+    # ------------------------------------------------------------------ mini-batches
+
+    def _learn_frame(self, X: pd.DataFrame, y) -> None:
+        values, present = _frame_values(X)  # validates every row before learning any
+        cols = list(X.columns)
+        ys = list(y)
+        if len(ys) != len(X):
+            raise ValueError(f"X has {len(X)} rows but y has {len(ys)} values.")
+        for i in range(len(X)):
+            row = {c: values[i, j] for j, c in enumerate(cols) if present[i, j]}
+            self._learn(row, ys[i])
+
+    # ------------------------------------------------------------------ seam
+
+    def _load_core(
+        self,
+        cell: DREAMCell,
+        features: list,
+        *,
+        state: DREAMState | None = None,
+        head_weight: np.ndarray | None = None,
+        head_bias: np.ndarray | None = None,
+        x_mean: np.ndarray | None = None,
+        x_scale: np.ndarray | None = None,
+        count: float = 1e6,
+    ) -> None:
+        """Start from a trained cell (seam for a later ``from_sklearn``).
+
+        ``cell`` takes ``features`` in order (no target feedback into the cell);
+        ``head_weight`` (k, hidden_dim) and ``head_bias`` (k,) become the readout's
+        weights on ``h`` (its weights on the standardised inputs start at zero);
+        ``x_mean`` / ``x_scale`` the standardisation, held as if seen ``count`` times.
+        For a classifier, set the classes first with :meth:`_add_targets`.
+        """
+        if self.feedback == "cell":
+            raise ValueError("_load_core needs feedback='readout' or 'none'.")
+        if not self._built:
+            self._build()
+        if self._x_slot or self.cell_ is not None:
+            raise ValueError("_load_core must be called on an estimator that has not learned.")
+        d = len(features)
+        if cell.config.input_dim != d:
+            raise ValueError(f"The cell takes {cell.config.input_dim} inputs, not {d}.")
+        self._add_slots(list(features), self._x_slot, to_cell=False)
+        slots = np.array([self._x_slot[f] for f in features], dtype=np.intp)
+        self._cell_slots = slots
+        self.cell_ = copy.deepcopy(cell).double()  # never alter the caller's module
+        self._np_params = self.cell_.numpy_step_params()
+        st = cell.initial_state(1, dtype=torch.float64) if state is None else state
+        self._state = tuple(t.detach().double().numpy().copy() for t in st)
+        if head_weight is not None:
+            self._Wh[:] = np.asarray(head_weight, dtype=float)
+        if head_bias is not None:
+            self._b[:] = np.asarray(head_bias, dtype=float)
+        if x_mean is not None:
+            self._mean[slots] = x_mean
+            self._count[slots] = count
+        if x_scale is not None:
+            self._var[slots] = np.asarray(x_scale, dtype=float) ** 2
+            self._scale[slots] = 1.0 / np.asarray(x_scale, dtype=float)
+        self._version += 1
+
+    def memory(self) -> DREAMState | None:
+        """The cell's committed fast state as a :class:`DREAMState` (batch 1), or None."""
+        if not self._built or self._state is None:
+            return None
+        return DREAMState(*(torch.from_numpy(s.copy()) for s in self._state))
+
+
+def _frame_values(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """A frame's values (float64) and presence; NaN is a missing value, inf an error."""
+    try:
+        values = X.to_numpy(dtype=float, na_value=np.nan)
+    except (TypeError, ValueError):
+        for c in X.columns:
+            try:
+                X[c].to_numpy(dtype=float, na_value=np.nan)
+            except (TypeError, ValueError) as err:
+                raise ValueError(
+                    f"Feature {c!r} has non-numeric values; DREAM online estimators take "
+                    "numbers only."
+                ) from err
+        raise
+    present = ~np.isnan(values)
+    bad = np.isinf(values)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise ValueError(
+            f"Feature {X.columns[j]!r} has a non-finite value {float(values[i, j])!r} "
+            f"(row {X.index[i]!r})."
+        )
+    return values, present

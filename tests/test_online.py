@@ -1,0 +1,352 @@
+"""The river online estimators: river's checks, accuracy, state, features, errors, seeds."""
+
+import copy
+import math
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from river import checks, datasets, evaluate, linear_model, metrics, preprocessing
+
+import dream_sklearn
+from dream_sklearn.nn import DREAMCell
+from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor
+
+ESTIMATORS = [DREAMOnlineClassifier, DREAMOnlineRegressor]
+
+
+def small(cls, **kw):
+    return cls(**{**next(cls._unit_test_params()), **kw})
+
+
+def stream(n=120, d=3, seed=0, classes=("a", "b")):
+    """Rows with a slowly moving mean; the label follows the sum of the features."""
+    rng = np.random.default_rng(seed)
+    drift = np.cumsum(rng.normal(scale=0.05, size=(n, d)), axis=0)
+    X = rng.normal(size=(n, d)) + drift
+    rows = [{f"f{j}": float(v) for j, v in enumerate(row)} for row in X]
+    ys = [classes[int(s > drift[i].sum())] for i, s in enumerate(X.sum(axis=1))]
+    return rows, ys
+
+
+def reg_stream(n=120, seed=0):
+    rows, _ = stream(n, seed=seed)
+    return rows, [3.0 * r["f0"] - r["f1"] + 10.0 for r in rows]
+
+
+def fitted_state(model):
+    """Everything a model has learned, for exact comparison."""
+    arrays = {k: v for k, v in vars(model).items() if isinstance(v, np.ndarray)}
+    state = {f"state{i}": s for i, s in enumerate(model._state or ())}
+    return {**arrays, **state}
+
+
+def assert_same_state(a, b):
+    sa, sb = fitted_state(a), fitted_state(b)
+    assert sa.keys() == sb.keys()
+    for k in sa:
+        np.testing.assert_array_equal(sa[k], sb[k], err_msg=k)
+    assert a.features_ == b.features_
+
+
+# --- river's own checks ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_river_check_estimator(cls):
+    assert cls()._unit_test_skips() == set()
+    for params in cls._unit_test_params():
+        checks.check_estimator(cls(**params))
+
+
+def test_importable_from_package():
+    assert dream_sklearn.DREAMOnlineClassifier is DREAMOnlineClassifier
+    assert {"DREAMOnlineClassifier", "DREAMOnlineRegressor"} <= set(dream_sklearn.__all__)
+
+
+# --- accuracy on river's datasets --------------------------------------------------------
+
+
+def test_phishing_accuracy():
+    score = evaluate.progressive_val_score(
+        datasets.Phishing(), DREAMOnlineClassifier(seed=0), metrics.Accuracy()
+    )
+    assert score.get() >= 0.88  # river's LogisticRegression: 0.893
+
+
+def test_trump_approval_beats_linear_regression():
+    ours = evaluate.progressive_val_score(
+        datasets.TrumpApproval(), DREAMOnlineRegressor(seed=0), metrics.MAE()
+    )
+    linear = evaluate.progressive_val_score(
+        datasets.TrumpApproval(),
+        preprocessing.StandardScaler() | linear_model.LinearRegression(),
+        metrics.MAE(),
+    )
+    assert ours.get() < linear.get()
+
+
+# --- one long stream -------------------------------------------------------------------
+
+
+def test_state_carries_across_calls():
+    """The label is the sign of the mean of the last 10 inputs: a model that starts
+    afresh each row can do no better than sign(x_t), 0.62 here."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=1500)
+    y = [bool(x[max(0, t - 9) : t + 1].mean() > 0) for t in range(len(x))]
+    memoryless = np.mean([(x[t] > 0) == y[t] for t in range(500, len(x))])
+    model = DREAMOnlineClassifier(seed=0, feedback="none")
+    hits = []
+    for t in range(len(x)):
+        hits.append(model.predict_one({"x": x[t]}) == y[t])
+        model.learn_one({"x": x[t]}, y[t])
+    assert memoryless < 0.65
+    assert np.mean(hits[500:]) > memoryless + 0.1
+    assert model.n_steps_ == len(x)
+    assert model.memory().h.abs().sum() > 0
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_predict_one_does_not_change_later_predictions(cls):
+    rows, ys = stream() if cls is DREAMOnlineClassifier else reg_stream()
+    a, b = small(cls), small(cls)
+    probe = {"f0": 5.0, "f1": -3.0, "f2": 0.5}
+    for x, y in zip(rows, ys, strict=True):
+        a.predict_one(probe)  # a different row: must leave nothing behind
+        a.predict_one(x)
+        a.learn_one(x, y)
+        b.learn_one(x, y)
+    assert_same_state(a, b)
+    assert a.predict_one(probe) == b.predict_one(probe)
+
+
+def test_predict_proba_one_is_cached_exactly():
+    rows, ys = stream()
+    a, b = small(DREAMOnlineClassifier), small(DREAMOnlineClassifier)
+    for x, y in zip(rows, ys, strict=True):
+        a.predict_proba_one(x)
+        a.learn_one(x, y)  # reuses the cached step
+        b.learn_one(x, y)  # computes it
+    assert_same_state(a, b)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_many_equals_one(cls):
+    rows, ys = stream(90) if cls is DREAMOnlineClassifier else reg_stream(90)
+    rows = [dict(r) for r in rows]
+    for r in rows[30:45]:
+        del r["f1"]  # a feature missing for a while: NaN in the frame
+    for r in rows[60:]:
+        r["f3"] = r["f0"] * 2  # and a new one
+    one, many = small(cls), small(cls)
+    for x, y in zip(rows[:60], ys[:60], strict=True):
+        one.learn_one(x, y)
+    many.learn_many(pd.DataFrame(rows[:30]), pd.Series(ys[:30]))
+    many.learn_many(pd.DataFrame(rows[30:60]), pd.Series(ys[30:60]))
+    assert_same_state(one, many)
+
+    test = pd.DataFrame(rows[60:])
+    predicted = many.predict_many(test)
+    for i, x in enumerate(rows[60:]):
+        if cls is DREAMOnlineClassifier:
+            assert predicted.iloc[i] == one.predict_one(x)
+            proba = many.predict_proba_many(test).iloc[i]
+            for label, p in one.predict_proba_one(x).items():
+                assert math.isclose(proba[label], p, rel_tol=1e-9, abs_tol=1e-12)
+        else:
+            assert math.isclose(predicted.iloc[i], one.predict_one(x), rel_tol=1e-9)
+    assert_same_state(one, many)  # predict_many is pure too
+
+
+def test_new_features_and_classes_mid_stream():
+    rows, ys = stream(150, classes=("a", "b"))
+    model = small(DREAMOnlineClassifier)
+    for t, (x, y) in enumerate(zip(rows, ys, strict=True)):
+        if t >= 50:
+            x = {**x, "late": x["f0"] - 1.0}
+        if t >= 100 and t % 3 == 0:
+            y = "c"
+        if t >= 120:
+            x = {k: v for k, v in x.items() if k != "f2"}  # a feature vanishes
+        proba = model.predict_proba_one(x)
+        if t:
+            assert math.isclose(sum(proba.values()), 1.0)
+        model.learn_one(x, y)
+    assert model.features_ == ["f0", "f1", "f2", "late"]
+    assert sorted(model.classes_) == ["a", "b", "c"] and model.classes_[-1] == "c"
+    # 4 features + one slot per class for the previous label feed the cell.
+    assert model.cell_.config.input_dim == 4 + 3
+    proba = model.predict_proba_one(rows[-1])
+    assert set(proba) == {"a", "b", "c"} and math.isclose(sum(proba.values()), 1.0)
+    assert model.predict_one(rows[-1]) in {"a", "b", "c"}
+
+
+def test_feature_order_of_first_row_does_not_matter():
+    rows, ys = stream(40)
+    a, b = small(DREAMOnlineClassifier), small(DREAMOnlineClassifier)
+    for x, y in zip(rows, ys, strict=True):
+        a.learn_one(x, y)
+        b.learn_one(dict(reversed(list(x.items()))), y)
+    assert_same_state(a, b)
+
+
+def test_before_any_learning():
+    assert DREAMOnlineClassifier().predict_proba_one({"a": 1.0}) == {}
+    assert DREAMOnlineClassifier().predict_one({"a": 1.0}) is None
+    assert DREAMOnlineRegressor().predict_one({"a": 1.0}) == 0.0
+    assert math.isnan(DREAMOnlineClassifier().__dict__.get("last_surprise_", math.nan))
+    model = DREAMOnlineClassifier(seed=0)
+    model.learn_one({}, "a")  # a row with no feature yet
+    assert model.predict_proba_one({}) == {"a": 1.0}
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ({"f0": float("nan"), "f1": 1.0, "f2": 0.0}, "Feature 'f0' has a non-finite value nan"),
+        ({"f0": 1.0, "f1": float("inf"), "f2": 0.0}, "Feature 'f1' has a non-finite value inf"),
+        ({"f0": 1.0, "f1": "high", "f2": 0.0}, "Feature 'f1' has a non-numeric value 'high'"),
+        ({"f0": 1.0, "new": None}, "Feature 'new' has a non-numeric value None"),
+        ({"f0": 1.0, "new": float("nan")}, "Feature 'new' has a non-finite value nan"),
+    ],
+)
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_bad_row_raises_and_leaves_state_untouched(cls, bad, match):
+    rows, ys = stream(60) if cls is DREAMOnlineClassifier else reg_stream(60)
+    model, twin = small(cls), small(cls)
+    for x, y in zip(rows[:40], ys[:40], strict=True):
+        model.learn_one(x, y)
+        twin.learn_one(x, y)
+    model.predict_one(rows[40])  # a cached step must survive the failure too
+    with pytest.raises(ValueError, match=match):
+        model.predict_one(bad)
+    with pytest.raises(ValueError, match=match):
+        model.learn_one(bad, ys[40])
+    assert_same_state(model, twin)
+    for x, y in zip(rows[40:], ys[40:], strict=True):
+        assert model.predict_one(x) == twin.predict_one(x)
+        model.learn_one(x, y)
+        twin.learn_one(x, y)
+    assert_same_state(model, twin)
+
+
+def test_bad_target_raises_and_leaves_state_untouched():
+    rows, ys = reg_stream(30)
+    model, twin = small(DREAMOnlineRegressor), small(DREAMOnlineRegressor)
+    for x, y in zip(rows[:20], ys[:20], strict=True):
+        model.learn_one(x, y)
+        twin.learn_one(x, y)
+    with pytest.raises(ValueError, match="not finite"):
+        model.learn_one(rows[20], float("nan"))
+    with pytest.raises(ValueError, match="not a number"):
+        model.learn_one(rows[20], "x")
+    assert_same_state(model, twin)
+
+
+def test_bad_frame_raises_before_learning_any_row():
+    rows, ys = stream(20)
+    model = small(DREAMOnlineClassifier)
+    X = pd.DataFrame(rows)
+    X.loc[15, "f2"] = np.inf
+    with pytest.raises(ValueError, match="Feature 'f2' has a non-finite value inf"):
+        model.learn_many(X, pd.Series(ys))
+    assert not hasattr(model, "cell_")
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"hidden_dim": 0}, "'hidden_dim' parameter of DREAMOnlineClassifier must be an int"),
+        ({"learning_rate": -1.0}, "'learning_rate' parameter .* must be a finite float > 0"),
+        ({"feedback": "both"}, "'feedback' parameter .* must be one of"),
+        ({"standardize_rate": 2.0}, "'standardize_rate' parameter .* must be a float in"),
+        ({"cell_params": {"rank": 3}}, "'cell_params' parameter"),
+        ({"cell_params": {"time_step": -1.0}}, "'time_step' parameter of DREAMConfig"),
+        ({"cell_params": {"tau": 1.0}}, "not a DREAMConfig field"),
+    ],
+)
+def test_bad_params_raise_at_first_learn(params, match):
+    model = DREAMOnlineClassifier(**params)  # __init__ only stores
+    with pytest.raises(ValueError, match=match):
+        model.learn_one({"a": 1.0}, True)
+
+
+# --- reproducibility, surprise, pickling -------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_same_seed_same_results(cls):
+    rows, ys = stream(80) if cls is DREAMOnlineClassifier else reg_stream(80)
+    runs = []
+    for seed in (3, 3, 4):
+        model = cls(seed=seed)
+        preds = []
+        for x, y in zip(rows, ys, strict=True):
+            preds.append(model.predict_one(x))
+            model.learn_one(x, y)
+        runs.append((preds, model.memory().h.clone()))
+    assert runs[0][0] == runs[1][0] and torch.equal(runs[0][1], runs[1][1])
+    assert not torch.equal(runs[0][1], runs[2][1])
+
+
+def test_surprise_is_exposed_and_reacts_to_novelty():
+    model = DREAMOnlineClassifier(seed=0)
+    rng = np.random.default_rng(0)
+    surprise = []
+    for t in range(400):
+        shift = 4.0 if t >= 300 else 0.0
+        x = {"a": rng.normal() + shift, "b": rng.normal() - shift}
+        model.learn_one(x, t % 2 == 0)
+        surprise.append(model.last_surprise_)
+        assert 0.0 <= model.last_surprise_ <= 1.0 and model.last_tau_ > 0
+    assert max(surprise[300:305]) > 2 * np.mean(surprise[200:300])
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_pickle_and_deepcopy_continue_identically(cls):
+    rows, ys = stream(60) if cls is DREAMOnlineClassifier else reg_stream(60)
+    model = small(cls)
+    for x, y in zip(rows[:30], ys[:30], strict=True):
+        model.learn_one(x, y)
+    copies = [pickle.loads(pickle.dumps(model)), copy.deepcopy(model)]
+    for x, y in zip(rows[30:], ys[30:], strict=True):
+        for m in [model, *copies]:
+            m.learn_one(x, y)
+    for c in copies:
+        assert_same_state(model, c)
+
+
+# --- seam for a later from_sklearn --------------------------------------------------------
+
+
+def test_load_core_starts_from_a_trained_cell_and_head():
+    torch.manual_seed(0)
+    cell = DREAMCell(2, 6, rank=2).double()
+    head = torch.nn.Linear(6, 2).double()
+    mean, scale = np.array([1.0, -1.0]), np.array([2.0, 0.5])
+    model = DREAMOnlineClassifier(hidden_dim=6, rank=2, feedback="readout")
+    model._build()
+    model._add_targets(["no", "yes"])
+    model._load_core(
+        cell,
+        ["a", "b"],
+        head_weight=head.weight.detach().numpy(),
+        head_bias=head.bias.detach().numpy(),
+        x_mean=mean,
+        x_scale=scale,
+    )
+    x = {"a": 3.0, "b": 0.0}
+    u = torch.tensor([[(3.0 - 1.0) / 2.0, (0.0 + 1.0) / 0.5]], dtype=torch.float64)
+    with torch.no_grad():
+        h, _ = cell(u)
+        expected = torch.softmax(head(h), -1)[0].numpy()
+    proba = model.predict_proba_one(x)
+    np.testing.assert_allclose([proba["no"], proba["yes"]], expected, rtol=1e-10)
+    model.learn_one(x, "yes")  # and learning goes on from there
+    assert model.n_steps_ == 1
