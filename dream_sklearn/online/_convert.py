@@ -1,0 +1,112 @@
+"""from_sklearn: continue a fitted scikit-learn DREAM estimator as a river estimator."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ._classifier import DREAMOnlineClassifier
+from ._regressor import DREAMOnlineRegressor
+
+__all__ = ["from_sklearn"]
+
+_CELL_SHAPE = ("input_dim", "hidden_dim", "rank")
+
+
+def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegressor:
+    """Turn a fitted ``DREAMClassifier`` / ``DREAMRegressor`` into a river estimator.
+
+    Train on history with scikit-learn, deploy on the live stream with river: the
+    online estimator starts from the fitted cell's weights, its plastic memory
+    (``memory_``: fast weights, consolidated memory, error statistics), its input
+    standardisation and its output head. Its first ``predict_one`` equals the
+    scikit-learn prediction for that row read as a one-step sequence; from then on
+    each ``learn_one`` is one more step of the stream (the cell's slow weights stay
+    as trained; the readout keeps learning online).
+
+    Parameters
+    ----------
+    estimator : DREAMClassifier or DREAMRegressor
+        A fitted estimator (single-output for the regressor).
+    **params
+        Other parameters of the online estimator (``learning_rate``,
+        ``standardize_rate``, ``feedback`` of ``"readout"`` or ``"none"``, ``seed``).
+        ``hidden_dim``, ``rank`` and ``cell_params`` come from ``estimator``.
+
+    Returns
+    -------
+    DREAMOnlineClassifier or DREAMOnlineRegressor
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dream_sklearn import DREAMClassifier
+    >>> from dream_sklearn.online import from_sklearn
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 5, 2))
+    >>> y = (X[:, -1, 0] > 0).astype(int)
+    >>> clf = DREAMClassifier(hidden_dim=8, rank=2, max_iter=3, random_state=0).fit(X, y)
+    >>> online = from_sklearn(clf)
+    >>> row = {0: 0.5, 1: -0.2}
+    >>> p_online = online.predict_proba_one(row)[1]
+    >>> p_batch = clf.predict_proba(np.array([[[0.5, -0.2]]]))[0, 1]
+    >>> bool(abs(p_online - p_batch) < 1e-9)
+    True
+    """
+    from .._sklearn import DREAMClassifier, DREAMRegressor
+
+    if not isinstance(estimator, DREAMClassifier | DREAMRegressor):
+        raise TypeError(
+            "estimator must be a DREAMClassifier or DREAMRegressor; "
+            f"got {type(estimator).__name__}."
+        )
+    check_is_fitted(estimator)
+    fixed = {"hidden_dim", "rank", "cell_params"} & set(params)
+    if fixed:
+        raise ValueError(
+            f"{sorted(fixed)} come from the fitted estimator and cannot be passed to from_sklearn."
+        )
+    params.setdefault("feedback", "readout")
+    cell = estimator.module_.dream.cell
+    config = dataclasses.asdict(cell.config)
+    cell_params = {k: v for k, v in config.items() if k not in _CELL_SHAPE}
+    head = estimator.module_.head
+    weight = head.weight.detach().cpu().double().numpy()
+    bias = head.bias.detach().cpu().double().numpy()
+    x_mean = np.asarray(estimator.x_mean_, dtype=float)
+    x_scale = np.asarray(estimator.x_scale_, dtype=float)
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is not None and len(names) == len(x_mean):
+        features = list(names)
+    else:
+        features = list(range(len(x_mean)))
+    shape = {"hidden_dim": config["hidden_dim"], "rank": config["rank"]}
+
+    if isinstance(estimator, DREAMClassifier):
+        online = DREAMOnlineClassifier(**shape, cell_params=cell_params, **params)
+        online._build()
+        online._add_targets(list(estimator.classes_))
+    else:
+        if weight.shape[0] != 1:
+            raise ValueError(
+                "from_sklearn supports single-output regressors; this one has "
+                f"{weight.shape[0]} outputs."
+            )
+        online = DREAMOnlineRegressor(**shape, cell_params=cell_params, **params)
+        online._build()
+        online._add_targets([None])
+        online._y_mean = float(estimator.y_mean_[0])
+        online._y_var = float(estimator.y_scale_[0]) ** 2
+        online._y_count = 10**6  # as if the target statistics were seen long ago
+    online._load_core(
+        cell,
+        features,
+        state=estimator.memory_,
+        head_weight=weight,
+        head_bias=bias,
+        x_mean=x_mean,
+        x_scale=x_scale,
+    )
+    return online

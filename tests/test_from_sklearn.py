@@ -1,0 +1,80 @@
+"""from_sklearn: a fitted scikit-learn estimator continues as a river estimator."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.exceptions import NotFittedError
+
+from dream_sklearn import DREAMClassifier, DREAMRegressor
+from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor, from_sklearn
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def sequences(seed=0, n=60, steps=6, d=3):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, steps, d)) * [1.0, 5.0, 0.1] + [0.0, 10.0, -1.0]
+    return X, X[:, -3:, 0].sum(1)
+
+
+@pytest.mark.parametrize("feedback", ["readout", "none"])
+def test_classifier_first_online_row_equals_sklearn(feedback):
+    X, s = sequences()
+    y = np.where(s > 0, "up", "down")
+    clf = DREAMClassifier(hidden_dim=12, rank=3, max_iter=4, random_state=0).fit(X, y)
+    clf.partial_fit(X[:20], y[:20])  # a memory that is not the zero state
+    online = from_sklearn(clf, feedback=feedback)
+    assert isinstance(online, DREAMOnlineClassifier) and online.classes_ == list(clf.classes_)
+    row = X[-1, 0]
+    proba = online.predict_proba_one(dict(enumerate(row)))
+    expected = clf.predict_proba(row[None, None, :])[0]
+    np.testing.assert_allclose([proba[c] for c in clf.classes_], expected, rtol=1e-9)
+    assert online.predict_one(dict(enumerate(row))) == clf.predict(row[None, None, :])[0]
+    # the online model starts from the fitted plastic memory, not from zeros
+    for got, want in zip(online.memory(), clf.memory_, strict=True):
+        torch.testing.assert_close(got, want.detach().double())
+    assert float(clf.memory_.U.norm()) > 0
+
+
+def test_regressor_first_online_row_equals_sklearn_and_keeps_learning():
+    X, y = sequences(seed=1)
+    reg = DREAMRegressor(hidden_dim=12, rank=3, max_iter=4, random_state=0).fit(X, 100 + 3 * y)
+    online = from_sklearn(reg, learning_rate=0.1)
+    assert isinstance(online, DREAMOnlineRegressor)
+    row = X[3, 0]
+    got = online.predict_one(dict(enumerate(row)))
+    np.testing.assert_allclose(got, reg.predict(row[None, None, :])[0], rtol=1e-9)
+    stream = X.reshape(-1, 3)
+    for x in stream[:50]:
+        online.learn_one(dict(enumerate(x)), 100.0)
+    assert np.isfinite(online.predict_one(dict(enumerate(stream[50]))))
+
+
+def test_feature_names_from_a_dataframe():
+    X, s = sequences(n=30)
+    idx = pd.MultiIndex.from_product([range(30), range(6)], names=["seq", "t"])
+    frame = pd.DataFrame(X.reshape(-1, 3), index=idx, columns=["price", "demand", "temp"])
+    clf = DREAMClassifier(hidden_dim=8, rank=2, max_iter=2, random_state=0).fit(frame, s > 0)
+    online = from_sklearn(clf)
+    row = {"price": 0.3, "demand": 9.0, "temp": -1.1}
+    p = online.predict_proba_one(row)
+    expected = clf.predict_proba(
+        pd.DataFrame([row], index=pd.MultiIndex.from_tuples([(0, 0)], names=["seq", "t"]))
+    )[0]
+    np.testing.assert_allclose([p[c] for c in clf.classes_], expected, rtol=1e-9)
+
+
+def test_from_sklearn_rejects_what_it_cannot_continue():
+    with pytest.raises(TypeError, match="estimator must be a DREAMClassifier or DREAMRegressor"):
+        from_sklearn(object())
+    with pytest.raises(NotFittedError):
+        from_sklearn(DREAMClassifier())
+    X, y = sequences(n=20)
+    clf = DREAMClassifier(hidden_dim=4, rank=2, max_iter=1, random_state=0).fit(X, y > 0)
+    with pytest.raises(ValueError, match="come from the fitted estimator"):
+        from_sklearn(clf, hidden_dim=8)
+    reg = DREAMRegressor(hidden_dim=4, rank=2, max_iter=1, random_state=0)
+    reg.fit(X, np.c_[y, -y])
+    with pytest.raises(ValueError, match="single-output regressors"):
+        from_sklearn(reg)
