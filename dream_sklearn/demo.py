@@ -1,42 +1,85 @@
 """The package's demo: ``python -m dream_sklearn.demo``.
 
-Runs an untrained DREAM cell over a built-in signal that changes regime twice and
-shows its surprise and effective time constant reacting: a table on the console
-and, when matplotlib is installed, a plot.
+1. Progressive validation (predict, then learn, every row in order) on the Elec2
+   electricity-market stream shipped with the package: ``DREAMOnlineClassifier``
+   against river's baselines, with a progress bar and a table.
+2. An untrained DREAM cell on a built-in signal that changes regime twice: its
+   surprise and effective time constant react to each change.
+
+Writes a plot (rolling accuracy on Elec2; surprise and time constant on the signal)
+when matplotlib is installed.
 """
 
 from __future__ import annotations
 
 import argparse
 
+import numpy as np
 import torch
 
-from .datasets import make_regime_signal
+from ._progressive import NoChange, progressive_correct
+from .datasets import iter_elec2, make_regime_signal
 from .nn import DREAM
+from .online import DREAMOnlineClassifier
 
 __all__ = ["main"]
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run the demo (see ``python -m dream_sklearn.demo --help``)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plot", default="dream_demo.png", help="where to write the plot")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
+def _models(with_arf: bool) -> dict:
+    from river import forest, linear_model, preprocessing, tree
 
-    torch.manual_seed(args.seed)
+    models = {
+        "no-change (previous label)": (NoChange, False),
+        "river StandardScaler + LogisticRegression": (
+            lambda: preprocessing.StandardScaler() | linear_model.LogisticRegression(),
+            False,
+        ),
+        "river HoeffdingAdaptiveTree": (
+            lambda: tree.HoeffdingAdaptiveTreeClassifier(seed=1),
+            False,
+        ),
+    }
+    if with_arf:
+        models["river ARF + previous label"] = (lambda: forest.ARFClassifier(seed=1), True)
+    models["DREAMOnlineClassifier"] = (lambda: DREAMOnlineClassifier(seed=0), False)
+    return models
+
+
+def elec2_table(n_rows: int | None, with_arf: bool) -> dict[str, np.ndarray]:
+    """Progressive validation of each model on Elec2; prints a table, returns outcomes."""
+    outcomes, lines = {}, []
+    for name, (make, previous_target) in _models(with_arf).items():
+        correct, seconds = progressive_correct(
+            make(),
+            iter_elec2(n_rows),
+            previous_target=previous_target,
+            n_rows=n_rows,
+            progress=name,
+        )
+        outcomes[name] = correct
+        lines.append(f"| {name:<41} | {correct.mean():8.4f} | {len(correct) / seconds:10,.0f} |")
+    n = len(next(iter(outcomes.values())))
+    print(f"\nElec2, progressive validation over {n:,} rows (predict, then learn, in order)")
+    print(f"| {'model':<41} | accuracy | rows per s |")
+    print(f"| {'-' * 41} | -------- | ---------- |")
+    print("\n".join(lines))
+    return outcomes
+
+
+def regime_table(seed: int):
+    """The cell's surprise and time constant on a signal that changes regime."""
+    torch.manual_seed(seed)
     change_points = (500, 1000)
-    X, regime = make_regime_signal(change_points=change_points, random_state=args.seed)
+    X, _ = make_regime_signal(change_points=change_points, random_state=seed)
     model = DREAM(input_dim=X.shape[1], hidden_dim=32, rank=4)
     with torch.inference_mode():
         _, state, diag = model(torch.as_tensor(X, dtype=torch.float32), return_diagnostics=True)
     surprise, tau = diag.surprise[0].numpy(), diag.tau[0].numpy()
-
     windows = [("calm, regime 0", 400, 500)]
     for c in change_points:
         windows += [(f"first 10 steps after change at {c}", c, c + 10)]
         windows += [(f"steps {c + 100}-{c + 200} (habituated)", c + 100, c + 200)]
-    print("DREAM cell (32 units, rank 4, untrained) on a signal that changes regime")
+    print("\nDREAM cell (32 units, rank 4, untrained) on a signal that changes regime")
     print(f"| {'window':<40} | mean surprise | mean tau |")
     print(f"| {'-' * 40} | ------------- | -------- |")
     for name, a, b in windows:
@@ -44,6 +87,22 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"final |U| = {float(state.U.norm()):.3f}, |U_target| = {float(state.U_target.norm()):.3f}"
     )
+    return X, surprise, tau, change_points
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the demo (see ``python -m dream_sklearn.demo --help``)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=None, help="only the first Elec2 rows")
+    parser.add_argument(
+        "--with-arf", action="store_true", help="add river's ARF (about a minute more)"
+    )
+    parser.add_argument("--plot", default="dream_demo.png", help="where to write the plot")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    outcomes = elec2_table(args.rows, args.with_arf)
+    X, surprise, tau, change_points = regime_table(args.seed)
 
     try:
         import matplotlib
@@ -53,20 +112,35 @@ def main(argv: list[str] | None = None) -> None:
     except ImportError:
         print("matplotlib is not installed: no plot (pip install 'dream-sklearn[plot]').")
         return
-    fig, axes = plt.subplots(3, 1, figsize=(9, 6), sharex=True)
-    axes[0].plot(X, lw=0.7)
-    axes[0].set_ylabel("input")
-    axes[1].plot(surprise, color="tab:red", lw=0.8)
-    axes[1].set_ylabel("surprise")
-    axes[2].plot(tau, color="tab:blue", lw=0.8)
-    axes[2].set_ylabel("tau")
-    axes[2].set_xlabel("step")
-    for ax in axes:
+    fig, axes = plt.subplots(4, 1, figsize=(10, 9))
+    window = min(1000, len(next(iter(outcomes.values()))))
+    for name, correct in outcomes.items():
+        rolling = np.convolve(correct.astype(float), np.ones(window) / window, mode="valid")
+        axes[0].plot(np.arange(window - 1, len(correct)), rolling, lw=1.0, label=name)
+    axes[0].set_title(f"Elec2: rolling accuracy over {window:,} rows", fontsize=10)
+    axes[0].legend(fontsize=7)
+    axes[1].plot(X, lw=0.6)
+    axes[1].set_ylabel("signal")
+    k = 20  # a 20-step moving average over the raw per-step values
+    for ax, values, color, label in (
+        (axes[2], surprise, "tab:red", "surprise"),
+        (axes[3], tau, "tab:blue", "tau"),
+    ):
+        ax.plot(values, color=color, lw=0.4, alpha=0.35)
+        ax.plot(
+            np.arange(k - 1, len(values)),
+            np.convolve(values, np.ones(k) / k, "valid"),
+            color=color,
+            lw=1.4,
+        )
+        ax.set_ylabel(label)
+    axes[3].set_xlabel("step")
+    for ax in axes[1:]:
         for c in change_points:
             ax.axvline(c, color="k", ls="--", lw=0.8)
-    fig.suptitle("DREAM: surprise and time constant at regime changes (dashed)")
+    axes[1].set_title("untrained cell on a signal with regime changes (dashed)", fontsize=10)
     fig.tight_layout()
-    fig.savefig(args.plot, dpi=100)
+    fig.savefig(args.plot, dpi=90)
     print(f"plot written to {args.plot}")
 
 

@@ -1,0 +1,232 @@
+"""The open drift suite: DREAM against river's baselines, under progressive validation.
+
+Every stream is evaluated in order, every row: predict, then learn. Streams (exactly
+as in the design brief): Elec2 (shipped with the package, identical to
+shared/data/elec2.csv), SEA and Agrawal with a concept change at row 10,000,
+Hyperplane and RandomRBFDrift, 20,000 rows each.
+
+Prints three markdown tables (accuracy, accuracy over the 1,000 rows after each
+abrupt change, rows per second) and an ablation table of DREAM's mechanisms;
+writes the figures as JSON and a plot of rolling accuracy per stream.
+
+    python benchmarks/drift.py                      # everything
+    python benchmarks/drift.py --reuse              # reuse baselines from the JSON
+    python benchmarks/drift.py --streams Elec2 --rows 5000 --models DREAM
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+from river import forest, linear_model, preprocessing, tree
+from river.datasets import synth
+
+from dream_sklearn._progressive import NoChange, progressive_correct
+from dream_sklearn.datasets import iter_elec2
+
+OUT = Path(__file__).parent / "out"
+CHANGE = 10_000  # abrupt concept change of SEA and Agrawal
+AFTER = 1_000  # rows scored after a change
+
+
+def _change(a, b, width):
+    return synth.ConceptDriftStream(a, b, seed=3, position=CHANGE, width=width).take(20000)
+
+
+STREAMS: dict[str, tuple[Callable[[], Iterable], list[int]]] = {
+    "Elec2": (lambda: iter_elec2(), []),
+    "SEA": (
+        lambda: _change(synth.SEA(seed=1, variant=0), synth.SEA(seed=2, variant=2), width=100),
+        [CHANGE],
+    ),
+    "Agrawal": (
+        lambda: _change(
+            synth.Agrawal(seed=1, classification_function=0),
+            synth.Agrawal(seed=2, classification_function=4),
+            width=1000,
+        ),
+        [CHANGE],
+    ),
+    "Hyperplane": (
+        lambda: synth.Hyperplane(seed=1, n_features=10, n_drift_features=4, mag_change=0.001).take(
+            20000
+        ),
+        [],
+    ),
+    "RandomRBFDrift": (
+        lambda: synth.RandomRBFDrift(
+            seed_model=1,
+            seed_sample=2,
+            n_classes=3,
+            n_features=10,
+            n_centroids=20,
+            change_speed=0.001,
+            n_drift_centroids=10,
+        ).take(20000),
+        [],
+    ),
+}
+
+
+def _dream(**kw):
+    from dream_sklearn.online import DREAMOnlineClassifier
+
+    return DREAMOnlineClassifier(seed=0, **kw)
+
+
+# name -> (factory, feed the previous target as a feature?)
+BASELINES = {
+    "no-change": (NoChange, False),
+    "LogisticRegression": (
+        lambda: preprocessing.StandardScaler() | linear_model.LogisticRegression(),
+        False,
+    ),
+    "HoeffdingAdaptiveTree": (lambda: tree.HoeffdingAdaptiveTreeClassifier(seed=1), False),
+    "ARF": (lambda: forest.ARFClassifier(seed=1), False),
+    "ARF + previous target": (lambda: forest.ARFClassifier(seed=1), True),
+}
+DREAM_MODELS = {
+    "DREAM": (lambda: _dream(), False),
+    "DREAM, plasticity off": (lambda: _dream(cell_params={"plasticity_enabled": False}), False),
+    "DREAM, LTC off": (lambda: _dream(cell_params={"ltc_enabled": False}), False),
+    "DREAM, sleep off": (lambda: _dream(cell_params={"sleep_enabled": False}), False),
+    "DREAM, target feedback off": (lambda: _dream(feedback="none"), False),
+}
+ABLATIONS = [name for name in DREAM_MODELS if name != "DREAM"]
+
+
+def run(models, streams, n_rows, results):
+    from tqdm import tqdm
+
+    todo = [(m, s) for m in models for s in streams]
+    for model_name, stream_name in tqdm(todo, desc="progressive validation"):
+        factory, feedback = {**BASELINES, **DREAM_MODELS}[model_name]
+        make_stream, changes = STREAMS[stream_name]
+        correct, seconds = progressive_correct(
+            factory(), make_stream(), previous_target=feedback, n_rows=n_rows
+        )
+        results.setdefault(stream_name, {})[model_name] = {
+            "accuracy": float(correct.mean()),
+            "after_change": [
+                float(correct[c : c + AFTER].mean()) for c in changes if c + AFTER <= len(correct)
+            ],
+            "rows_per_s": len(correct) / seconds,
+            "rolling": correct.astype(float).tolist(),
+        }
+
+
+def _table(results, streams, models, cell, header):
+    lines = [f"| stream | {' | '.join(models)} |", "| --- |" + " ---: |" * len(models)]
+    for s in streams:
+        row = [cell(results[s].get(m)) if m in results.get(s, {}) else "-" for m in models]
+        lines.append(f"| {s} | {' | '.join(row)} |")
+    if header:
+        lines.insert(0, header + "\n")
+    return "\n".join(lines)
+
+
+def report(results, streams, models):
+    present = [m for m in models if any(m in results.get(s, {}) for s in streams)]
+    main = [m for m in present if m not in ABLATIONS]
+    acc = _table(results, streams, main, lambda r: f"{r['accuracy']:.3f}", "Accuracy")
+    means = {
+        m: np.mean([results[s][m]["accuracy"] for s in streams if m in results.get(s, {})])
+        for m in main
+    }
+    acc += "\n| mean | " + " | ".join(f"{means[m]:.3f}" for m in main) + " |"
+    change_streams = [s for s in streams if STREAMS[s][1]]
+    after = _table(
+        results,
+        change_streams,
+        main,
+        lambda r: " / ".join(f"{a:.3f}" for a in r["after_change"]) or "-",
+        f"Accuracy over the {AFTER:,} rows after the abrupt change",
+    )
+    speed = _table(
+        results,
+        streams,
+        main,
+        lambda r: f"{r['rows_per_s']:,.0f}",
+        "Rows per second (predict + learn)",
+    )
+    print("\n\n".join([acc, after, speed]))
+    abl = ["DREAM", *[m for m in ABLATIONS if m in present]]
+    if len(abl) > 1 and all("DREAM" in results.get(s, {}) for s in streams):
+        rows = [
+            "Ablation (accuracy; after the change in brackets)\n",
+            f"| stream | {' | '.join(abl)} |",
+            "| --- |" + " ---: |" * len(abl),
+        ]
+        for s in streams:
+            cells = []
+            for m in abl:
+                r = results[s].get(m)
+                if r is None:
+                    cells.append("-")
+                    continue
+                extra = "".join(f" ({a:.3f})" for a in r["after_change"])
+                cells.append(f"{r['accuracy']:.3f}{extra}")
+            rows.append(f"| {s} | {' | '.join(cells)} |")
+        print("\n" + "\n".join(rows))
+
+
+def plot(results, streams, path, window=500):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(streams), 1, figsize=(10, 2.6 * len(streams)))
+    for ax, s in zip(np.atleast_1d(axes), streams, strict=True):
+        for m, r in results.get(s, {}).items():
+            if m in ABLATIONS:
+                continue
+            values = np.asarray(r["rolling"])
+            if len(values) < window:
+                continue
+            rolling = np.convolve(values, np.ones(window) / window, mode="valid")
+            ax.plot(np.arange(window - 1, len(values)), rolling, lw=1.0, label=m)
+        for c in STREAMS[s][1]:
+            ax.axvline(c, color="k", ls="--", lw=0.8)
+        ax.set_title(f"{s}: rolling accuracy ({window} rows)", fontsize=10)
+        ax.set_ylabel("accuracy")
+    np.atleast_1d(axes)[0].legend(fontsize=7, ncol=3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--streams", nargs="+", default=list(STREAMS), choices=list(STREAMS))
+    all_models = [*BASELINES, *DREAM_MODELS]
+    parser.add_argument("--models", nargs="+", default=all_models, choices=all_models)
+    parser.add_argument("--rows", type=int, default=None, help="only the first rows")
+    parser.add_argument("--reuse", action="store_true", help="reuse baselines from the JSON")
+    parser.add_argument("--json", default=str(OUT / "drift.json"))
+    args = parser.parse_args()
+
+    OUT.mkdir(exist_ok=True)
+    results: dict = {}
+    json_path = Path(args.json)
+    if args.reuse and json_path.exists():
+        results = json.loads(json_path.read_text())
+    todo = [
+        m
+        for m in args.models
+        if not (
+            args.reuse and m in BASELINES and all(m in results.get(s, {}) for s in args.streams)
+        )
+    ]
+    run(todo, args.streams, args.rows, results)
+    json_path.write_text(json.dumps(results))
+    report(results, args.streams, args.models)
+    plot(results, args.streams, OUT / "drift_rolling_accuracy.png")
+    print(f"\nfigures: {json_path}; plot: {OUT / 'drift_rolling_accuracy.png'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Progressive validation that keeps each row's outcome (for rolling plots and windows)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+import numpy as np
+
+
+def progressive_correct(
+    model,
+    stream: Iterable[tuple[dict, object]],
+    *,
+    previous_target: bool = False,
+    n_rows: int | None = None,
+    progress: str | None = None,
+) -> tuple[np.ndarray, float]:
+    """Predict, then learn, on every row in order; return per-row correctness and seconds.
+
+    With ``previous_target=True`` each row gets the previous row's label as an extra
+    feature ``"previous_target"`` (feature names become strings). ``progress`` is a
+    tqdm description (no bar when None). Seconds count only the model's calls.
+    """
+    from tqdm.auto import tqdm
+
+    rows = stream if progress is None else tqdm(stream, desc=progress, total=n_rows)
+    correct, prev, seconds = [], None, 0.0
+    for i, (x, y) in enumerate(rows):
+        if n_rows is not None and i >= n_rows:
+            break
+        if previous_target:
+            x = {
+                **{str(k): v for k, v in x.items()},
+                "previous_target": -1 if prev is None else prev,
+            }
+        start = time.perf_counter()
+        y_pred = model.predict_one(x)
+        model.learn_one(x, y)
+        seconds += time.perf_counter() - start
+        correct.append(y_pred == y)
+        prev = y
+    return np.asarray(correct, dtype=bool), seconds
+
+
+class NoChange:
+    """The no-change baseline: predicts the previous row's label."""
+
+    def __init__(self) -> None:
+        self.last = None
+
+    def predict_one(self, x: dict):
+        return self.last
+
+    def learn_one(self, x: dict, y) -> None:
+        self.last = y
