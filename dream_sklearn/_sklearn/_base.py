@@ -16,8 +16,9 @@ A fitted estimator holds:
     state every new sequence starts from (``h``, fast weights ``U``, consolidated
     ``U_target``, error statistics, running surprise).
 ``x_mean_``, ``x_scale_``
-    NumPy arrays of shape ``(n_features_in_,)``; each step's features enter the cell
-    as ``(x - x_mean_) / x_scale_`` (zeros and ones when ``standardize=False``).
+    NumPy arrays of shape ``(n_features_in_,)`` (``(n_features_in_ // n_steps,)`` when
+    ``n_steps`` is set); each step's features enter the cell as
+    ``(x - x_mean_) / x_scale_`` (zeros and ones when ``standardize=False``).
 ``y_mean_``, ``y_scale_`` (regressor only)
     NumPy arrays of shape ``(n_outputs_,)``; the head predicts
     ``(y - y_mean_) / y_scale_``, so ``y = head(h) * y_scale_ + y_mean_``.
@@ -52,7 +53,14 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ..nn import DREAM, DREAMState
-from ._input import align_targets, pad, to_long
+from ._input import (
+    align_targets,
+    check_flat,
+    check_magnitude,
+    pad,
+    to_long,
+    unflatten,
+)
 
 __all__: list[str] = []
 
@@ -82,6 +90,10 @@ def _mean_state(state: DREAMState) -> DREAMState:
     return DREAMState(*(t.detach().mean(0, keepdim=True) for t in state))
 
 
+def _on_cpu(module: nn.Module) -> bool:
+    return all(p.device.type == "cpu" for p in module.parameters())
+
+
 class _BaseDREAM(BaseEstimator):
     """Base class of the scikit-learn DREAM estimators (not for direct use)."""
 
@@ -99,6 +111,7 @@ class _BaseDREAM(BaseEstimator):
         "ltc_tau_sys": [Interval(Real, 0, None, closed="neither")],
         "sleep_rate": [Interval(Real, 0, 1, closed="both")],
         "standardize": ["boolean"],
+        "n_steps": [Interval(Integral, 1, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -130,6 +143,7 @@ class _BaseDREAM(BaseEstimator):
         ltc_tau_sys: float = 5.0,
         sleep_rate: float = 0.005,
         standardize: bool = True,
+        n_steps: int | None = None,
         max_iter: int = 200,
         batch_size: int | str = "auto",
         learning_rate_init: float = 0.01,
@@ -157,6 +171,7 @@ class _BaseDREAM(BaseEstimator):
         self.ltc_tau_sys = ltc_tau_sys
         self.sleep_rate = sleep_rate
         self.standardize = standardize
+        self.n_steps = n_steps
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
@@ -211,8 +226,17 @@ class _BaseDREAM(BaseEstimator):
 
     def _validate_X(self, X: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray, Any]:
         """``(padded standardised array, lengths, sequence ids)``; sets the scaler on reset."""
-        long, lengths, ids = to_long(X)
-        long = validate_data(self, long, reset=reset, dtype=np.float64)
+        if self.n_steps is None:
+            long, lengths, ids = to_long(X)
+            long = validate_data(self, long, reset=reset, dtype=np.float64)
+        else:
+            # Flat rows (n_sequences, n_steps * n_features): validated as they come,
+            # so n_features_in_ counts the flat columns; then read as sequences.
+            check_flat(X, self.n_steps, type(self).__name__)
+            flat = validate_data(self, X, reset=reset, dtype=np.float64)
+            long, lengths = unflatten(flat, self.n_steps)
+            ids = None
+        check_magnitude(long, "X")
         if lengths is None:
             lengths = np.ones(long.shape[0], dtype=np.int64)
         if reset:
@@ -229,6 +253,49 @@ class _BaseDREAM(BaseEstimator):
     def _aligned_y(X: Any, y: Any) -> Any:
         """``y`` in the order of the sequences of ``X`` (see :func:`align_targets`)."""
         return align_targets(y, to_long(X)[2]) if hasattr(X, "index") else y
+
+    # -- persistence --------------------------------------------------------------------
+
+    def __getstate__(self) -> dict:
+        """The pickled state, with every torch object on the CPU.
+
+        A model trained on a GPU then loads on a machine without one (the estimator
+        being pickled is left where it is). On the CPU nothing is copied.
+        """
+        state = super().__getstate__()
+        module = state.get("module_")
+        if module is None or _on_cpu(module):
+            return state
+        state = dict(state)
+        cpu = copy.deepcopy(module).to("cpu")
+        state["module_"] = cpu
+        if "memory_" in state:
+            state["memory_"] = state["memory_"].to("cpu")
+        if "optimizer_" in state:
+            # An Adam on the CPU copy's parameters, its moments loaded (and moved) over.
+            optimizer = torch.optim.Adam(cpu.parameters(), lr=self.learning_rate_init)
+            optimizer.load_state_dict(state["optimizer_"].state_dict())
+            state["optimizer_"] = optimizer
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        """Load a pickled state (held on the CPU) where ``device`` says: onto CUDA for
+        ``"cuda"`` or ``"auto"`` when this machine has it, else it stays on the CPU
+        (so a model fitted with ``device="cuda"`` still loads and predicts without a
+        GPU; fitting it again there raises the usual error)."""
+        super().__setstate__(state)
+        if state.get("module_") is None or self.device == "cpu" or not torch.cuda.is_available():
+            return
+        self._move_to(torch.device("cuda"))
+
+    def _move_to(self, device: torch.device) -> None:
+        """Move the network, the memory and the optimiser's moments to ``device``."""
+        self.module_.to(device)  # in place: the optimiser keeps its parameters
+        if hasattr(self, "memory_"):
+            self.memory_ = self.memory_.to(device)
+        if hasattr(self, "optimizer_"):
+            # load_state_dict casts the moments to the device of their parameters.
+            self.optimizer_.load_state_dict(self.optimizer_.state_dict())
 
     # -- the network ------------------------------------------------------------------
 

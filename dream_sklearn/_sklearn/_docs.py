@@ -35,6 +35,14 @@ PARAMETERS = """
         Standardise every feature with the mean and standard deviation over all
         steps of the first ``fit`` / ``partial_fit`` (kept afterwards, also by
         ``partial_fit``). It was measured to help (``docs/sklearn.md``).
+    n_steps : int, default=None
+        When set, ``X`` must be a flat 2-D array of shape ``(n_sequences, n_steps *
+        n_features)``: each row is one sequence, its steps side by side (columns
+        ``0..n_features-1`` are step 0, and so on). The same reading applies in
+        ``fit``, ``partial_fit``, ``predict`` and every other method. This is the
+        form for tools that only pass 2-D blocks around, such as
+        ``dask_ml.wrappers.Incremental`` (see ``docs/scale_out.md``). ``None``
+        takes ``X`` in any of the forms above.
     max_iter : int, default=200
         Maximum number of epochs of ``fit`` (``partial_fit`` makes one pass).
     batch_size : int or "auto", default="auto"
@@ -72,7 +80,9 @@ PARAMETERS = """
 
 ATTRIBUTES = """
     n_features_in_ : int
-        Number of features per step seen during the first fit.
+        Number of features per step seen during the first fit; with ``n_steps``
+        set, the number of columns of the flat ``X`` (``n_steps`` times the
+        features per step).
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of the features, when ``X`` was a DataFrame with string column names.
     n_iter_ : int
@@ -94,6 +104,8 @@ ATTRIBUTES = """
         ``module_.head`` (a ``torch.nn.Linear`` on the last valid hidden state).
     optimizer_ : torch.optim.Adam
         The optimiser, kept for ``partial_fit``.
-    x_mean_, x_scale_ : ndarray of shape (n_features_in_,)
-        The input standardisation: the cell reads ``(x - x_mean_) / x_scale_``.
+    x_mean_, x_scale_ : ndarray of shape (n_features_per_step,)
+        The input standardisation: the cell reads ``(x - x_mean_) / x_scale_``
+        (one entry per feature of a step: ``n_features_in_``, or
+        ``n_features_in_ // n_steps`` with ``n_steps`` set).
 """

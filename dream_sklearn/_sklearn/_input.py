@@ -7,6 +7,13 @@ through scikit-learn's ``validate_data`` (so ``n_features_in_``,
 ``feature_names_in_`` and the usual messages for NaN, inf, strings, sparse input and
 a wrong number of features come from scikit-learn itself); :func:`pad` then builds
 the padded ``(n_sequences, max_steps, n_features)`` array the network reads.
+
+With the estimators' ``n_steps`` parameter set, ``X`` is instead a flat 2-D table
+``(n_sequences, n_steps * n_features)`` (each row one sequence, its steps side by
+side, step-major). That table is validated as it is (``n_features_in_`` is its
+number of columns) and :func:`unflatten` then gives the long table. This is the
+form for tools that only pass 2-D blocks around, such as ``dask_ml``'s
+``Incremental``.
 """
 
 from __future__ import annotations
@@ -18,6 +25,12 @@ import pandas as pd
 import scipy.sparse as sp
 
 __all__: list[str] = []
+
+# Largest magnitude accepted in X (and in a regressor's y). Squares of values up to
+# ~1e154 stay finite in float64; 1e100 leaves room for the sums of squares of the
+# standardisation and the cell's error statistics. Beyond that a value is taken
+# for a data error (a sentinel such as 1e300) rather than a measurement.
+MAX_ABS = 1e100
 
 
 def _is_multiindex_frame(X: Any) -> bool:
@@ -106,3 +119,42 @@ def align_targets(y: Any, sequence_ids: np.ndarray | None) -> Any:
     ):
         return y.loc[sequence_ids]
     return y
+
+
+def check_flat(X: Any, n_steps: int, name: str) -> None:
+    """A clear ValueError when ``X`` is a sequence form while ``n_steps`` is set."""
+    if (
+        _is_multiindex_frame(X)
+        or (isinstance(X, list | tuple) and len(X) > 0 and np.ndim(X[0]) == 2)
+        or (getattr(X, "ndim", 0) or 0) >= 3
+    ):
+        raise ValueError(
+            f"{name} has n_steps={n_steps}, so X must be a 2-D array of shape "
+            "(n_sequences, n_steps * n_features), one flattened sequence per row; "
+            "got a sequence form (3-D array, list of 2-D arrays or a DataFrame with a "
+            "two-level index). Set n_steps=None to pass sequences directly."
+        )
+
+
+def unflatten(flat: np.ndarray, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(long, lengths)`` of a validated flat table: row i is steps ``0..n_steps-1``
+    of sequence i, each ``n_features = n_columns / n_steps`` wide, side by side."""
+    n, cols = flat.shape
+    if cols % n_steps:
+        raise ValueError(
+            f"X has {cols} columns, which is not a multiple of n_steps={n_steps}; "
+            "with n_steps set each row must hold n_steps * n_features values."
+        )
+    long = flat.reshape(n * n_steps, cols // n_steps)
+    return long, np.full(n, n_steps, dtype=np.int64)
+
+
+def check_magnitude(a: np.ndarray, input_name: str) -> None:
+    """A ValueError for values beyond :data:`MAX_ABS` (validated, finite ``a``)."""
+    if a.size and np.abs(a).max() > MAX_ABS:
+        where = np.unravel_index(np.abs(a).argmax(), a.shape)
+        raise ValueError(
+            f"Input {input_name} contains a value too large: {float(a[where]):g} (at most "
+            f"{MAX_ABS:g} in absolute value is accepted; such a value is usually a "
+            "sentinel or a data error)."
+        )

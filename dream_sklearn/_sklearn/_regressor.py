@@ -14,6 +14,7 @@ from torch.nn import functional as F
 
 from ._base import _BaseDREAM
 from ._docs import ATTRIBUTES, PARAMETERS
+from ._input import check_magnitude
 
 __all__ = ["DREAMRegressor"]
 
@@ -66,6 +67,7 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
 
     def _encode_targets(self, y: Any, *, first: bool, incremental: bool, classes: Any):
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        check_magnitude(y, "y")
         if y.ndim == 1:
             y = y[:, None]
         elif y.ndim != 2:

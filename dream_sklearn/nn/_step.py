@@ -18,6 +18,11 @@ from scipy.special import expit
 
 _LOG_2PI_E = math.log(2.0 * math.pi * math.e)
 _EPS = 1e-6
+# Bound on each component of the prediction error. The error is the only quantity
+# the step squares; beyond ~1.8e19 its square overflows float32 (and a 1e300 input
+# overflows float64), which turned the error statistics into inf and then NaN.
+# Inputs are meant to be standardised, so the bound never binds in normal use.
+_ERROR_BOUND = 1e8
 
 
 class _TorchOps:
@@ -36,7 +41,11 @@ class _NumpyOps:
     sigmoid = staticmethod(expit)
     sqrt = staticmethod(np.sqrt)
     log = staticmethod(np.log)
-    clip = staticmethod(np.clip)
+
+    @staticmethod
+    def clip(a, low, high):
+        # Same values as np.clip, without its Python-level overhead (single rows).
+        return np.minimum(np.maximum(a, low), high)
 
 
 TORCH_OPS = _TorchOps()
@@ -115,7 +124,8 @@ def dream_step(
     ``surprise`` and ``tau`` (b,) are this step's surprise and time constant.
     """
     # 1. Predictive coding: the state predicts the input.
-    e = x - ops.tanh(h @ p.C)
+    # The error is clipped to +-_ERROR_BOUND so that its square stays finite.
+    e = ops.clip(x - ops.tanh(h @ p.C), -_ERROR_BOUND, _ERROR_BOUND)
 
     # 2. Surprise against a threshold that rises with the error's entropy.
     entropy = 0.5 * (_LOG_2PI_E + ops.log(e_var.mean(-1) + _EPS))
