@@ -95,6 +95,9 @@ DREAM_MODELS = {
     "DREAM, LTC off": (lambda: _dream(cell_params={"ltc_enabled": False}), False),
     "DREAM, sleep off": (lambda: _dream(cell_params={"sleep_enabled": False}), False),
     "DREAM, target feedback off": (lambda: _dream(feedback="none"), False),
+    "DREAM, ramps off": (lambda: _dream(n_knots=0), False),
+    "DREAM, slow readout scaling off": (lambda: _dream(slow_rate=None), False),
+    "DREAM, surprise-modulated readout (gain 5)": (lambda: _dream(surprise_gain=5.0), False),
 }
 ABLATIONS = [name for name in DREAM_MODELS if name != "DREAM"]
 

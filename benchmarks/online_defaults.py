@@ -29,15 +29,36 @@ ELEC2 = Path(__file__).resolve().parents[2] / "shared" / "data" / "elec2.csv"
 
 
 def _setting(learning_rate: float, standardize_rate: float, **other) -> dict:
-    return {"learning_rate": learning_rate, "standardize_rate": standardize_rate, **other}
+    """A round-1 candidate: the readout of round 1 (no ramps, no slow scaling)."""
+    return {
+        "learning_rate": learning_rate,
+        "standardize_rate": standardize_rate,
+        "n_knots": 0,
+        "slow_rate": None,
+        **other,
+    }
 
 
-_STATIC = {"cell_params": {"plasticity_enabled": False, "sleep_enabled": False}}
+_STATIC: dict = {"cell_params": {"plasticity_enabled": False, "sleep_enabled": False}}
 
-# Every candidate names its learning rate and standardisation rate; the rest is
-# the estimator's defaults (hidden_dim=32, rank=4, feedback="cell", seed cell).
+# Round 1: every candidate names its learning rate and standardisation rate, with
+# round 1's readout (n_knots=0, slow_rate=None); the rest is the estimator's
+# defaults (hidden_dim=32, rank=4, feedback="cell", seed cell).
+# Round 2 (names start with "r2"): the current defaults, one change at a time.
 CANDIDATES: dict[str, dict] = {
-    "default (lr=0.02, sr=0.02)": {},
+    "r2 default (lr=0.02, sr=0.02, slow_rate=0, n_knots=5)": {},
+    "r2 n_knots=0": {"n_knots": 0},
+    "r2 n_knots=9": {"n_knots": 9},
+    "r2 slow_rate=None (readout on the fast scaling)": {"slow_rate": None},
+    "r2 slow_rate=0.001": {"slow_rate": 0.001},
+    "r2 n_knots=0, slow_rate=None (round 1 default)": {"n_knots": 0, "slow_rate": None},
+    "r2 lr=0.01": {"learning_rate": 0.01},
+    "r2 surprise_gain=2": {"surprise_gain": 2.0},
+    "r2 surprise_gain=5": {"surprise_gain": 5.0},
+    "r2 surprise_gain=5, lr=0.01": {"surprise_gain": 5.0, "learning_rate": 0.01},
+    "r2 no plasticity, no sleep": _STATIC,
+    "r2 hidden_dim=64, rank=8": {"hidden_dim": 64, "rank": 8},
+    "default (lr=0.02, sr=0.02)": _setting(0.02, 0.02),
     "lr=0.2, sr=0.01 (prototype)": _setting(0.2, 0.01),
     "lr=0.2, sr=0.01, feedback=readout": _setting(0.2, 0.01, feedback="readout"),
     "lr=0.2, sr=0.01, feedback=none": _setting(0.2, 0.01, feedback="none"),

@@ -24,13 +24,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__: list[str] = []
+from .._limits import MAX_ABS
 
-# Largest magnitude accepted in X (and in a regressor's y). Squares of values up to
-# ~1e154 stay finite in float64; 1e100 leaves room for the sums of squares of the
-# standardisation and the cell's error statistics. Beyond that a value is taken
-# for a data error (a sentinel such as 1e300) rather than a measurement.
-MAX_ABS = 1e100
+__all__: list[str] = []
 
 
 def _is_multiindex_frame(X: Any) -> bool:

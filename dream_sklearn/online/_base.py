@@ -8,8 +8,12 @@ Per row (``x_t``, then ``y_t`` once known):
    a slot missing from a row is 0 after standardisation;
 2. the DREAM cell takes one step on the standardised slots (NumPy path,
    :meth:`DREAMCell.numpy_step`, i.e. :func:`dream_step`), from the committed state;
-3. a linear readout over ``[h, u]`` (``u``: all standardised slots) gives the output;
-4. ``learn_one`` takes one SGD step on the readout and commits the cell's new state.
+3. a linear readout over ``[h, u, ramps(u), 1]`` (``u``: all standardised slots;
+   with ``slow_rate`` its linear term reads them under a second, slow scaling;
+   ``ramps``: fixed ``tanh`` ramps of each slot at ``n_knots`` thresholds) gives
+   the output;
+4. ``learn_one`` takes one SGD step on the readout (times ``1 + surprise_gain * S``,
+   ``S`` the step's surprise) and commits the cell's new state.
 
 The slot list only grows (new features, new classes); the cell's input dimension
 grows with it, old weights kept (see :func:`_grow_cell`).
@@ -27,11 +31,14 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .._limits import MAX_ABS
 from ..nn import DREAMCell, DREAMConfig, DREAMState
 
 __all__: list[str] = []
 
 _CLIP = 5.0  # standardised values are clipped to [-_CLIP, _CLIP]
+_RAMP = 3.0  # slope of the readout's per-slot ramps (``n_knots``)
+_RAMP_SCALE = 0.5  # their amplitude (a smaller SGD step on their weights)
 _VAR_EPS = 1e-12
 _FEEDBACK = ("cell", "readout", "none")
 _RESERVED_CELL_PARAMS = ("input_dim", "hidden_dim", "rank")
@@ -56,7 +63,11 @@ def _row_values(x: dict) -> np.ndarray:
     """The row's values as float64, or a ValueError naming the first bad feature."""
     try:
         values = np.fromiter(x.values(), dtype=float, count=len(x))
-        ok = bool(np.isfinite(values).all()) and str not in map(type, x.values())
+        ok = (
+            bool(np.isfinite(values).all())
+            and str not in map(type, x.values())
+            and np.abs(values).max(initial=0.0) <= MAX_ABS
+        )
     except (TypeError, ValueError):
         ok = False
     if ok:
@@ -69,6 +80,11 @@ def _row_values(x: dict) -> np.ndarray:
             )
         if not math.isfinite(float(v)):
             raise ValueError(f"Feature {name!r} has a non-finite value {v!r} (NaN or inf).")
+        if abs(float(v)) > MAX_ABS:
+            raise ValueError(
+                f"Feature {name!r} has a value too large: {v!r} (at most {MAX_ABS:g} in "
+                "absolute value is accepted; such a value is usually a sentinel)."
+            )
     raise ValueError("The row could not be read as numbers.")  # pragma: no cover
 
 
@@ -158,6 +174,27 @@ class _DREAMOnline:
         _check_param(
             owner, "feedback", self.feedback, self.feedback in _FEEDBACK, f"one of {_FEEDBACK}"
         )
+        _check_param(
+            owner,
+            "surprise_gain",
+            self.surprise_gain,
+            _is_real(self.surprise_gain) and self.surprise_gain >= 0,
+            "a finite float >= 0",
+        )
+        _check_param(
+            owner,
+            "slow_rate",
+            self.slow_rate,
+            self.slow_rate is None or (_is_real(self.slow_rate) and 0 <= self.slow_rate <= 1),
+            "None or a float in [0, 1]",
+        )
+        _check_param(
+            owner,
+            "n_knots",
+            self.n_knots,
+            _is_int(self.n_knots) and self.n_knots >= 0,
+            "an int >= 0",
+        )
         cp = self.cell_params
         _check_param(
             owner,
@@ -201,12 +238,20 @@ class _DREAMOnline:
         self._y_slot: dict = {}  # class label (or None for a regressor) -> slot
         self._cell_slots = np.zeros(0, dtype=np.intp)  # slots that feed the cell, in order
         self._count = np.zeros(0)
-        self._mean = np.zeros(0)
-        self._var = np.zeros(0)
-        self._scale = np.zeros(0)  # 1 / std, 0 for a slot never seen
+        # Running statistics, one row per scaling: the fast one (standardize_rate),
+        # then with slow_rate the slow one that the readout's linear term reads.
+        floors = [self.standardize_rate] + ([] if self.slow_rate is None else [self.slow_rate])
+        self._floors = np.array(floors, dtype=float)[:, None]
+        self._stat_mean = np.zeros((len(floors), 0))
+        self._stat_var = np.zeros((len(floors), 0))
+        self._stat_scale = np.zeros((len(floors), 0))  # 1 / std, 0 for a slot never seen
         self._prev_y = None  # raw values of the target slots at the next step (or None)
         self._Wh = np.zeros((n_out, n))
         self._Wu = np.zeros((n_out, 0))
+        self._knots = (
+            np.linspace(-1.5, 1.5, self.n_knots) if self.n_knots > 1 else np.zeros(self.n_knots)
+        )
+        self._Wp = np.zeros((n_out, 0))
         self._b = np.zeros(n_out)
         self._version = 0
         self._cache = None
@@ -215,6 +260,24 @@ class _DREAMOnline:
         self.last_tau_ = float("nan")
 
     # ------------------------------------------------------------------ slots
+
+    @property
+    def _mean(self) -> np.ndarray:
+        """The fast scaling's running mean per slot (a view)."""
+        return self._stat_mean[0]
+
+    @property
+    def _var(self) -> np.ndarray:
+        return self._stat_var[0]
+
+    @property
+    def _scale(self) -> np.ndarray:
+        return self._stat_scale[0]
+
+    @property
+    def _slow(self) -> bool:
+        """Whether the readout's linear term reads a second, slow scaling."""
+        return len(self._floors) > 1
 
     @property
     def features_(self) -> list:
@@ -227,10 +290,13 @@ class _DREAMOnline:
             table[key] = m + i
         k = len(keys)
         self._count = np.concatenate([self._count, np.zeros(k)])
-        self._mean = np.concatenate([self._mean, np.zeros(k)])
-        self._var = np.concatenate([self._var, np.zeros(k)])
-        self._scale = np.concatenate([self._scale, np.zeros(k)])
+        zeros = np.zeros((len(self._floors), k))
+        self._stat_mean = np.concatenate([self._stat_mean, zeros], axis=1)
+        self._stat_var = np.concatenate([self._stat_var, zeros], axis=1)
+        self._stat_scale = np.concatenate([self._stat_scale, zeros], axis=1)
         self._Wu = np.concatenate([self._Wu, np.zeros((self._Wu.shape[0], k))], axis=1)
+        kp = k * len(self._knots)
+        self._Wp = np.concatenate([self._Wp, np.zeros((self._Wp.shape[0], kp))], axis=1)
         if self._prev_y is not None:
             self._prev_y = np.concatenate([self._prev_y, np.zeros(k)])
         self._ys = np.fromiter(self._y_slot.values(), dtype=np.intp, count=len(self._y_slot))
@@ -290,11 +356,23 @@ class _DREAMOnline:
         return raw, present
 
     def _standardise(self, raw: np.ndarray, present: np.ndarray) -> np.ndarray:
-        u = (raw - self._mean) * self._scale
-        np.maximum(u, -_CLIP, out=u)
-        np.minimum(u, _CLIP, out=u)
-        u *= present
+        """The row(s) as the cell and the readout read them: ``[u, slow u, ramps]``.
+
+        ``u`` (..., m) is the fast scaling of every slot (what the cell reads); with
+        ``slow_rate``, the slow scaling follows; with ``n_knots``, the ramps of ``u``.
+        """
+        z = (raw[..., None, :] - self._stat_mean) * self._stat_scale  # (..., S, m)
+        np.maximum(z, -_CLIP, out=z)
+        np.minimum(z, _CLIP, out=z)
+        z *= present[..., None, :]
+        u = z.reshape(*raw.shape[:-1], -1)
+        if len(self._knots):
+            u = np.concatenate([u, self._expand(z[..., 0, :])], axis=-1)
         return u
+
+    def _lin(self) -> int:
+        """Where the readout's linear inputs start in the standardised row."""
+        return self._Wu.shape[1] if self._slow else 0
 
     def _step(self, u: np.ndarray, state: tuple | None) -> tuple:
         """One cell step for rows ``u`` (b, m) from ``state`` (batch b or 1).
@@ -308,8 +386,18 @@ class _DREAMOnline:
         xc = u[:, self._cell_slots]
         return self.cell_.numpy_step(self._np_params, xc, state, self.cell_.config.time_step)
 
+    def _expand(self, u: np.ndarray) -> np.ndarray:
+        """Fixed ramps of each standardised slot at ``n_knots`` thresholds, (..., m * K)."""
+        ramps = np.tanh(_RAMP * (u[..., None] - self._knots))
+        ramps *= _RAMP_SCALE
+        return ramps.reshape(*u.shape[:-1], -1)
+
     def _readout(self, h: np.ndarray, u: np.ndarray) -> np.ndarray:
-        return h @ self._Wh.T + u @ self._Wu.T + self._b
+        a, m = self._lin(), self._Wu.shape[1]
+        out = h @ self._Wh.T + u[:, a : a + m] @ self._Wu.T + self._b
+        if len(self._knots):
+            out += u[:, a + m :] @ self._Wp.T
+        return out
 
     def _forward_one(self, x: dict, values: np.ndarray):
         """(raw, present, u, step) for one row, from the committed state (pure)."""
@@ -375,18 +463,28 @@ class _DREAMOnline:
             out = self._readout(step[0], u)[0]
         self._cache = None
         h = step[0]
+        surprise = float(step[6][0])
         g = self._output_gradient(out, y_value, h, u)  # (k,) step on the output
+        # Surprise-modulated plasticity of the readout: a larger step when surprised.
+        gain = 1.0 + self.surprise_gain * surprise if surprise == surprise else 1.0
+        if gain != 1.0:
+            g *= gain
         if self.l2:
-            decay = 1.0 - self.learning_rate * self.l2
+            decay = 1.0 - gain * self.learning_rate * self.l2
             self._Wh *= decay
             self._Wu *= decay
         self._Wh -= g[:, None] * h
-        self._Wu -= g[:, None] * u
+        a, m = self._lin(), self._Wu.shape[1]
+        self._Wu -= g[:, None] * u[:, a : a + m]
+        if len(self._knots):
+            if self.l2:
+                self._Wp *= decay
+            self._Wp -= g[:, None] * u[:, a + m :]
         self._b -= g
         # Commit the step and the running statistics of what this step saw.
         if self.cell_ is not None:
             self._state = step[:6]
-        self.last_surprise_ = float(step[6][0])
+        self.last_surprise_ = surprise
         self.last_tau_ = float(step[7][0])
         self._update_stats(raw, present)
         self._update_target_stats(y_value)
@@ -396,18 +494,20 @@ class _DREAMOnline:
         self._version += 1
 
     def _update_stats(self, raw: np.ndarray, present: np.ndarray) -> None:
-        """Running mean/var: Welford (rate 1/n) until 1/n falls below the EMA rate."""
+        """Running mean/var: Welford (rate 1/n) until 1/n falls below the EMA rate.
+
+        Every scaling at once (one row each): fast, and with ``slow_rate`` slow.
+        """
         count = self._count
         count += present
-        rate = 1.0 / np.maximum(count, 1.0)
-        np.maximum(rate, self.standardize_rate, out=rate)
+        rate = np.maximum(1.0 / np.maximum(count, 1.0), self._floors)  # (S, m)
         rate *= present
-        delta = raw - self._mean
-        self._mean += rate * delta
-        var = self._var
+        delta = raw - self._stat_mean
+        self._stat_mean += rate * delta
+        var = self._stat_var
         var += rate * delta * delta
         var *= 1.0 - rate
-        self._scale = (count > 1) / np.sqrt(var + _VAR_EPS)
+        self._stat_scale = (count > 1) / np.sqrt(var + _VAR_EPS)
 
     # ------------------------------------------------------------------ mini-batches
 
@@ -463,12 +563,13 @@ class _DREAMOnline:
             self._Wh[:] = np.asarray(head_weight, dtype=float)
         if head_bias is not None:
             self._b[:] = np.asarray(head_bias, dtype=float)
+        # Every scaling (fast, and slow with slow_rate) starts from these statistics.
         if x_mean is not None:
-            self._mean[slots] = x_mean
+            self._stat_mean[:, slots] = x_mean
             self._count[slots] = count
         if x_scale is not None:
-            self._var[slots] = np.asarray(x_scale, dtype=float) ** 2
-            self._scale[slots] = 1.0 / np.asarray(x_scale, dtype=float)
+            self._stat_var[:, slots] = np.asarray(x_scale, dtype=float) ** 2
+            self._stat_scale[:, slots] = 1.0 / np.asarray(x_scale, dtype=float)
         self._version += 1
 
     def memory(self) -> DREAMState | None:
@@ -499,5 +600,12 @@ def _frame_values(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(
             f"Feature {X.columns[j]!r} has a non-finite value {float(values[i, j])!r} "
             f"(row {X.index[i]!r})."
+        )
+    big = np.abs(np.where(present, values, 0.0)) > MAX_ABS
+    if big.any():
+        i, j = np.argwhere(big)[0]
+        raise ValueError(
+            f"Feature {X.columns[j]!r} has a value too large: {float(values[i, j])!r} "
+            f"(row {X.index[i]!r}; at most {MAX_ABS:g} in absolute value is accepted)."
         )
     return values, present

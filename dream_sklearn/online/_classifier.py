@@ -51,6 +51,19 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         Rate of the running mean/variance of each input after the first
         ``1 / standardize_rate`` rows (cumulative before); 0 gives cumulative
         (Welford) statistics throughout.
+    slow_rate : float or None, default=0.0
+        Rate of a second, slow running standardisation that the readout's linear
+        term reads (0: cumulative, Welford); the cell and the ramps keep the fast
+        one (``standardize_rate``). None: the readout reads the fast one too.
+    n_knots : int, default=5
+        Fixed ramps ``0.5 tanh(3 (u - c))`` of each standardised input ``u`` at
+        ``n_knots`` thresholds ``c`` evenly spaced in [-1.5, 1.5], added to the
+        readout (per-feature threshold rules); 0: none.
+    surprise_gain : float, default=0.0
+        Surprise-modulated readout: each SGD step is multiplied by
+        ``1 + surprise_gain * S`` where ``S`` is the cell's surprise on that row.
+        Helps recovery after a change that shows in the inputs; costs accuracy on
+        the drift suite (see docs/online.md), hence off by default.
     cell_params : dict, default=None
         Other :class:`~dream_sklearn.nn.DREAMConfig` fields of the cell
         (``plasticity_enabled``, ``time_step``...).
@@ -76,7 +89,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     >>> from dream_sklearn.online import DREAMOnlineClassifier
     >>> model = DREAMOnlineClassifier(seed=0)
     >>> evaluate.progressive_val_score(datasets.Phishing(), model, metrics.Accuracy())
-    Accuracy: 88.6%
+    Accuracy: 89.6%
 
     The hidden state carries over from row to row; ``predict_proba_one`` does not
     move it, ``learn_one`` does:
@@ -86,7 +99,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     >>> model.learn_one(x, "up")
     >>> model.learn_one(x, "down")
     >>> model.predict_proba_one(x)
-    {'up': 0.495, 'down': 0.505}
+    {'up': 0.475, 'down': 0.525}
     >>> model.n_steps_, model.cell_.config.input_dim  # 2 features, 2 previous labels
     (2, 4)
     >>> 0.0 <= model.last_surprise_ <= 1.0
@@ -103,6 +116,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         l2: float = 0.0,
         feedback: str = "cell",
         standardize_rate: float = 0.02,
+        slow_rate: float | None = 0.0,
+        n_knots: int = 5,
+        surprise_gain: float = 0.0,
         cell_params: dict | None = None,
         seed: int | None = None,
     ) -> None:
@@ -112,12 +128,23 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         self.l2 = l2
         self.feedback = feedback
         self.standardize_rate = standardize_rate
+        self.slow_rate = slow_rate
+        self.n_knots = n_knots
+        self.surprise_gain = surprise_gain
         self.cell_params = cell_params
         self.seed = seed
 
     @classmethod
     def _unit_test_params(cls):
         yield {"hidden_dim": 8, "rank": 2, "seed": 1}
+        yield {
+            "hidden_dim": 8,
+            "rank": 2,
+            "seed": 1,
+            "n_knots": 0,
+            "slow_rate": None,
+            "surprise_gain": 2.0,
+        }  # the other readout options
 
     def _unit_test_skips(self) -> set[str]:
         return set()
@@ -154,6 +181,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         k = len(labels)
         self._Wh = np.concatenate([self._Wh, np.zeros((k, self._Wh.shape[1]))])
         self._Wu = np.concatenate([self._Wu, np.zeros((k, self._Wu.shape[1]))])
+        self._Wp = np.concatenate([self._Wp, np.zeros((k, self._Wp.shape[1]))])
         self._b = np.concatenate([self._b, np.zeros(k)])
         self._add_target_slots(labels)
         self._version += 1

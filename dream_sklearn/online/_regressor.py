@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from river import base
 
+from .._limits import MAX_ABS
 from ._base import _CLIP, _DREAMOnline
 
 __all__ = ["DREAMOnlineRegressor"]
@@ -41,6 +42,19 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         Rate of the running mean/variance of each input and of the target after
         the first ``1 / standardize_rate`` rows (cumulative before); 0 gives
         cumulative (Welford) statistics throughout.
+    slow_rate : float or None, default=None
+        Rate of a second, slow running standardisation that the readout's linear
+        term reads (0: cumulative, Welford); the cell and the ramps keep the fast
+        one (``standardize_rate``). None: the readout reads the fast one too.
+    n_knots : int, default=0
+        Fixed ramps ``0.5 tanh(3 (u - c))`` of each standardised input ``u`` at
+        ``n_knots`` thresholds ``c`` evenly spaced in [-1.5, 1.5], added to the
+        readout (per-feature threshold rules); 0: none.
+    surprise_gain : float, default=0.0
+        Surprise-modulated readout: each SGD step is multiplied by
+        ``1 + surprise_gain * S`` where ``S`` is the cell's surprise on that row.
+        Helps recovery after a change that shows in the inputs; costs accuracy on
+        the drift suite (see docs/online.md), hence off by default.
     cell_params : dict, default=None
         Other :class:`~dream_sklearn.nn.DREAMConfig` fields of the cell.
     seed : int, default=None
@@ -76,6 +90,9 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         l2: float = 0.0,
         feedback: str = "cell",
         standardize_rate: float = 0.02,
+        slow_rate: float | None = None,
+        n_knots: int = 0,
+        surprise_gain: float = 0.0,
         cell_params: dict | None = None,
         seed: int | None = None,
     ) -> None:
@@ -85,12 +102,23 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         self.l2 = l2
         self.feedback = feedback
         self.standardize_rate = standardize_rate
+        self.slow_rate = slow_rate
+        self.n_knots = n_knots
+        self.surprise_gain = surprise_gain
         self.cell_params = cell_params
         self.seed = seed
 
     @classmethod
     def _unit_test_params(cls):
         yield {"hidden_dim": 8, "rank": 2, "seed": 1}
+        yield {
+            "hidden_dim": 8,
+            "rank": 2,
+            "seed": 1,
+            "n_knots": 3,
+            "slow_rate": 0.0,
+            "surprise_gain": 2.0,
+        }  # the other readout options
 
     def _unit_test_skips(self) -> set[str]:
         return set()
@@ -110,6 +138,10 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
             raise ValueError(f"The target {y!r} is not a number.") from err
         if not math.isfinite(value):
             raise ValueError(f"The target {y!r} is not finite (NaN or inf).")
+        if abs(value) > MAX_ABS:
+            raise ValueError(
+                f"The target {y!r} is too large (at most {MAX_ABS:g} in absolute value)."
+            )
         return value
 
     def _new_targets(self, y: float) -> list:
@@ -125,7 +157,8 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         scale = self._y_scale()
         t = 0.0 if scale == 0.0 else (y - self._y_mean) / scale
         t = min(max(t, -_CLIP), _CLIP)
-        norm = 2.0 + float(h[0] @ h[0]) + float(u[0] @ u[0])  # 1 + ‖[h, u, 1]‖²
+        read = u[0, self._lin() :]  # what the readout reads: linear inputs, ramps
+        norm = 2.0 + float(h[0] @ h[0]) + float(read @ read)  # 1 + ‖[h, u, ramps, 1]‖²
         return np.array([self.learning_rate * (out[0] - t) / norm])
 
     def _update_target_stats(self, y: float) -> None:
