@@ -176,12 +176,6 @@ def test_online_large_finite_values_keep_the_state_finite(Model):
     assert np.isfinite(values).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="online/_base.py: a row with 1e300 is accepted and squares to inf in the "
-    "running variance (_update_stats), zeroing that feature for good; the fix "
-    "(reject |x| > 1e100 in _row_values/_frame_values) belongs to the online module",
-)
 @pytest.mark.parametrize("Model", [DREAMOnlineClassifier, DREAMOnlineRegressor])
 def test_online_absurd_value_is_an_error_and_changes_nothing(Model):
     rows = _rows()
@@ -194,3 +188,19 @@ def test_online_absurd_value_is_an_error_and_changes_nothing(Model):
         model.learn_one(bad, True if Model is DREAMOnlineClassifier else 1.0)
     for x, _ in rows[100:150]:
         assert model.predict_one(x) == twin.predict_one(x)
+
+
+def test_online_absurd_value_in_a_frame_or_target_is_an_error():
+    import pandas as pd
+
+    model = DREAMOnlineRegressor(hidden_dim=8, rank=2, seed=0)
+    for x, y in _rows()[:20]:
+        model.learn_one(x, float(y))
+    twin = copy.deepcopy(model)
+    frame = pd.DataFrame({0: [0.1, 1e300], 1: [1.0, 1.0], 2: [0.0, 2.0]})
+    with pytest.raises(ValueError, match=r"Feature 0 has a value too large: 1e\+300"):
+        model.learn_many(frame, pd.Series([1.0, 2.0]))
+    with pytest.raises(ValueError, match="The target 1e\\+300 is too large"):
+        model.learn_one({0: 0.1, 1: 1.0, 2: 0.0}, 1e300)
+    x = _rows()[30][0]
+    assert model.predict_one(x) == twin.predict_one(x)
