@@ -137,7 +137,7 @@ class ReferenceDREAM(nn.Module):
 
         # Sleep: consolidate while the running surprise is low.
         if cfg.sleep_enabled:
-            moved = _renormalise(U_target + cfg.sleep_rate * (new_U - U_target), cfg.target_norm)
+            moved = U_target + cfg.sleep_rate * (new_U - U_target)
             asleep = (new_s_bar < cfg.min_surprise_for_sleep).view(-1, 1, 1)
             new_U_target = torch.where(asleep, moved, U_target)
         else:

@@ -57,6 +57,13 @@ class DREAMCell(nn.Module):
     def __init__(self, input_dim: int, hidden_dim: int, **config) -> None:
         super().__init__()
         self.config = DREAMConfig(input_dim=input_dim, hidden_dim=hidden_dim, **config)
+        cfg = self.config  # frozen: the switches are built once (read on every step)
+        self._flags = StepFlags(
+            plasticity=cfg.plasticity_enabled,
+            ltc=cfg.ltc_enabled,
+            sleep=cfg.sleep_enabled,
+            relative=cfg.surprise_mode == "relative",
+        )
         d, n, r = input_dim, hidden_dim, self.config.rank
         self.C = nn.Parameter(torch.empty(n, d))
         self.W = nn.Parameter(torch.empty(d, n))
@@ -98,13 +105,8 @@ class DREAMCell(nn.Module):
 
     @property
     def flags(self) -> StepFlags:
-        cfg = self.config
-        return StepFlags(
-            plasticity=cfg.plasticity_enabled,
-            ltc=cfg.ltc_enabled,
-            sleep=cfg.sleep_enabled,
-            relative=cfg.surprise_mode == "relative",
-        )
+        """The mechanism switches of ``config``, as :func:`dream_step` takes them."""
+        return self._flags
 
     def step_params(self) -> StepParams:
         """The parameters as :func:`dream_step` takes them (constrained, differentiable)."""

@@ -127,16 +127,18 @@ def dream_step(
     # The error is clipped to +-_ERROR_BOUND so that its square stays finite.
     e = ops.clip(x - ops.tanh(h @ p.C), -_ERROR_BOUND, _ERROR_BOUND)
 
-    # 2. Surprise against a threshold that rises with the error's entropy.
-    entropy = 0.5 * (_LOG_2PI_E + ops.log(e_var.mean(-1) + _EPS))
+    # 2. Surprise against a threshold that rises with the error's entropy. Means over
+    # features are sums times 1/d (NumPy's mean() costs several times a sum per row).
+    inv_d = 1.0 / e.shape[-1]
+    entropy = 0.5 * (_LOG_2PI_E + ops.log(e_var.sum(-1) * inv_d + _EPS))
     tau_eff = p.tau0 * (1.0 + p.alpha * entropy)
     delta = e - e_mean
     delta2 = delta * delta
     if flags.relative:
         # Standardised error: its RMS is about 1 while the error stays as usual.
-        error = ops.sqrt((delta2 / (e_var + _EPS)).mean(-1) + _EPS) - 1.0
+        error = ops.sqrt((delta2 / (e_var + _EPS)).sum(-1) * inv_d + _EPS) - 1.0
     else:
-        error = ops.sqrt((e * e).mean(-1) + _EPS)
+        error = ops.sqrt((e * e).sum(-1) * inv_d + _EPS)
     surprise = ops.sigmoid((error - tau_eff) / p.gamma)
     e_mean = e_mean + p.beta * delta
     e_var = (1.0 - p.beta) * (e_var + p.beta * delta2)
@@ -168,7 +170,9 @@ def dream_step(
 
     # 6. Sleep: in low-surprise periods the consolidated memory moves towards U.
     if flags.sleep:
+        # A convex combination of U_target and the capped U (zeta <= 1): its norm stays
+        # within the cap without renormalising, as long as U_target starts within it.
         asleep = (s_bar < p.s_min) * p.zeta
-        U_target = _cap_norm(ops, U_target + asleep[:, None, None] * (U - U_target), p.target_norm)
+        U_target = U_target + asleep[:, None, None] * (U - U_target)
 
     return h, U, U_target, e_mean, e_var, s_bar, surprise, tau
