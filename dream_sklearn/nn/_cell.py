@@ -199,10 +199,13 @@ class DREAMCell(nn.Module):
         out = self.step(x, state, dt)
         return out.output, out.state
 
-    def numpy_step(self, params: StepParams, x: np.ndarray, state: tuple, dt: float):
+    def numpy_step(self, params: StepParams, x: np.ndarray, state: tuple, dt: float | np.ndarray):
         """One step on NumPy arrays (batch first) with parameters from
-        :meth:`numpy_step_params`; returns ``dream_step``'s tuple."""
-        return dream_step(NUMPY_OPS, params, self.flags, x, *state, np.full(x.shape[0], dt))
+        :meth:`numpy_step_params`; returns ``dream_step``'s tuple. ``dt`` is a float or
+        a (batch,) array (a caller stepping one row at a time can build it once)."""
+        if not isinstance(dt, np.ndarray):
+            dt = np.full(x.shape[0], dt)
+        return dream_step(NUMPY_OPS, params, self.flags, x, *state, dt)
 
     def extra_repr(self) -> str:
         cfg = self.config

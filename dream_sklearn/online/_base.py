@@ -255,6 +255,7 @@ class _DREAMOnline:
         self._b = np.zeros(n_out)
         self._version = 0
         self._cache = None
+        self._dt_row = None  # np.full(1, time_step), built on the first step
         self.n_steps_ = 0
         self.last_surprise_ = float("nan")
         self.last_tau_ = float("nan")
@@ -384,7 +385,12 @@ class _DREAMOnline:
             h = np.zeros((b, self.hidden_dim))
             return (h, None, None, None, None, None, np.zeros(b), np.full(b, np.nan))
         xc = u[:, self._cell_slots]
-        return self.cell_.numpy_step(self._np_params, xc, state, self.cell_.config.time_step)
+        dt = self.cell_.config.time_step
+        if xc.shape[0] == 1:  # the single-row path: one dt array for every row
+            if self._dt_row is None or self._dt_row[0] != dt:
+                self._dt_row = np.full(1, dt)
+            dt = self._dt_row
+        return self.cell_.numpy_step(self._np_params, xc, state, dt)
 
     def _expand(self, u: np.ndarray) -> np.ndarray:
         """Fixed ramps of each standardised slot at ``n_knots`` thresholds, (..., m * K)."""
