@@ -17,15 +17,11 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
-import pandas as pd
+from drift import STREAMS  # benchmarks/drift.py: the suite, defined once
 from river import datasets, evaluate, linear_model, metrics, preprocessing
-from river.datasets import synth
 
 from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor
-
-ELEC2 = Path(__file__).resolve().parents[2] / "shared" / "data" / "elec2.csv"
 
 
 def _setting(learning_rate: float, standardize_rate: float, **other) -> dict:
@@ -83,38 +79,11 @@ CANDIDATES: dict[str, dict] = {
 }
 
 
-def load_suite(rows: int | None, elec2: Path) -> dict[str, list]:
-    def change(a, b, width):  # concept change centred at row 10,000 of 20,000
-        return synth.ConceptDriftStream(a, b, seed=3, position=10000, width=width).take(20000)
-
-    df = pd.read_csv(elec2)
-    y = df.pop("class").astype(int).tolist()
+def load_suite(rows: int | None) -> dict[str, list]:
+    """The open drift suite, from the one definition in ``benchmarks/drift.py``."""
     suite = {
-        "Elec2": list(zip(df.to_dict("records"), y, strict=True)),
-        "SEA": list(change(synth.SEA(seed=1, variant=0), synth.SEA(seed=2, variant=2), 100)),
-        "Agrawal": list(
-            change(
-                synth.Agrawal(seed=1, classification_function=0),
-                synth.Agrawal(seed=2, classification_function=4),
-                1000,
-            )
-        ),
-        "Hyperplane": list(
-            synth.Hyperplane(seed=1, n_features=10, n_drift_features=4, mag_change=0.001).take(
-                20000
-            )
-        ),
-        "RBFDrift": list(
-            synth.RandomRBFDrift(
-                seed_model=1,
-                seed_sample=2,
-                n_classes=3,
-                n_features=10,
-                n_centroids=20,
-                change_speed=0.001,
-                n_drift_centroids=10,
-            ).take(20000)
-        ),
+        "RBFDrift" if name == "RandomRBFDrift" else name: list(make())
+        for name, (make, _) in STREAMS.items()
     }
     if rows is not None:
         suite = {name: data[:rows] for name, data in suite.items()}
@@ -159,11 +128,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=None, help="prefix of each stream")
     parser.add_argument("--only", nargs="*", default=None, help="candidate names")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--elec2", type=Path, default=ELEC2)
     parser.add_argument("--no-regression", action="store_true", help="skip the MAE table")
     args = parser.parse_args()
 
-    suite = load_suite(args.rows, args.elec2)
+    suite = load_suite(args.rows)
     names = list(CANDIDATES) if not args.only else args.only
     streams = list(suite)
     print(
