@@ -169,8 +169,6 @@ class DREAMCell(nn.Module):
         x: torch.Tensor,
         state: DREAMState | None = None,
         dt: float | torch.Tensor | None = None,
-        *,
-        _params: StepParams | None = None,
     ) -> DREAMStepOutput:
         """One step with diagnostics: ``(output, state, surprise, tau)``.
 
@@ -183,9 +181,8 @@ class DREAMCell(nn.Module):
             )
         if state is None:
             state = self.initial_state(x.shape[0], x.device, x.dtype)
-        params = self.step_params() if _params is None else _params
         h, U, Ut, em, ev, sb, surprise, tau = dream_step(
-            TORCH_OPS, params, self.flags, x, *state, self._dt(dt, x.shape[0], x)
+            TORCH_OPS, self.step_params(), self.flags, x, *state, self._dt(dt, x.shape[0], x)
         )
         return DREAMStepOutput(h, DREAMState(h, U, Ut, em, ev, sb), surprise, tau)
 

@@ -91,12 +91,3 @@ class DREAMState(NamedTuple):
     def cat(states: list[DREAMState]) -> DREAMState:
         """Join states along the batch dimension."""
         return DREAMState(*(torch.cat(ts) for ts in zip(*states, strict=True)))
-
-    def where(self, mask: torch.Tensor, other: DREAMState) -> DREAMState:
-        """Per sequence, this state where ``mask`` (batch,) is true, else ``other``."""
-        return DREAMState(
-            *(
-                torch.where(mask.reshape(-1, *([1] * (a.dim() - 1))), a, b)
-                for a, b in zip(self, other, strict=True)
-            )
-        )
