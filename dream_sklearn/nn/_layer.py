@@ -145,7 +145,7 @@ class DREAM(nn.Module):
     ----------
     compile_step : bool, default=False
         Set to True to run each time step through ``torch.compile`` (fused C++
-        kernels on CPU: a training step about 3x faster at batch 32 x 50 steps,
+        kernels on CPU: a training step about 2.4x faster at batch 32 x 50 steps,
         see ``benchmarks/RESULTS.md``). It compiles lazily on the first call for each
         new dtype, shape or grad mode (seconds; cached on disk by inductor) and falls
         back to the eager step with a warning if compilation fails. Same results
