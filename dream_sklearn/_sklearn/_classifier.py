@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from scipy.special import softmax
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils import assert_all_finite, column_or_1d
@@ -164,10 +165,7 @@ DataFrame or array-like of shape (n_samples, n_features)
         proba : ndarray of shape (n_sequences, n_classes)
             Probabilities in the order of ``classes_``.
         """
-        logits = self._predict_outputs(X)
-        logits = logits - logits.max(axis=1, keepdims=True)
-        proba = np.exp(logits)
-        return proba / proba.sum(axis=1, keepdims=True)
+        return softmax(self._predict_outputs(X), axis=1)
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable label of each sequence.

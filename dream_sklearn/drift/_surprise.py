@@ -103,6 +103,7 @@ class SurpriseDriftDetector(base.DriftDetector):
                 surprise_temperature=self.surprise_temperature,
             ).double()
         self._params = self._cell.numpy_step_params()
+        self._dt = np.full(1, self._cell.config.time_step)  # built once, used every update
         self._state = [t.numpy() for t in self._cell.initial_state(1, dtype=torch.float64)]
         self._n = 0
         self._s_ref = 0.0
@@ -128,7 +129,7 @@ class SurpriseDriftDetector(base.DriftDetector):
         if in_grace:
             params = params._replace(beta=max(1.0 / (self._n + 2), self.error_smoothing))
         *state, surprise, _ = self._cell.numpy_step(
-            params, np.array([[float(x)]]), self._state, self._cell.config.time_step
+            params, np.array([[float(x)]]), self._state, self._dt
         )
         self._state = state
         s = float(surprise[0])

@@ -458,8 +458,9 @@ class _DREAMOnline:
             self._build()
         version = self._version
         self._register_features(x)
-        if self._new_targets(y_value):
-            self._add_targets(self._new_targets(y_value))
+        new_targets = self._new_targets(y_value)
+        if new_targets:
+            self._add_targets(new_targets)
         if hit and version == self._version:
             (raw, present, u, step), out = cache[2], cache[3]
         else:
