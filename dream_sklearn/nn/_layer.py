@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -64,14 +65,68 @@ def _sequence_step(params: StepParams, flags: StepFlags, x, xB, xV, state, dt, v
     return new, surprise * valid, torch.where(valid, tau, torch.nan)
 
 
+def _step_output(state, valid):
+    """The layer's output of one step: ``h``, zero on padded steps."""
+    return state[0] if valid is None else state[0] * valid[:, None]
+
+
+def _run_steps(params, flags, x, state, dts, step_mask, step=_sequence_step):
+    """The loop over time, one Python-level ``step`` per time step.
+
+    What does not depend on the state is computed for all steps at once outside it:
+    the input projections ``x B`` and ``x V`` (two matrix products instead of two per
+    step). ``dts`` (batch, time) holds each step's ``dt``; ``step_mask`` (batch, time)
+    is True on valid steps, or ``None``. Returns ``(outputs, surprises, taus, state)``,
+    the first three stacked over time (dimension 1), ``state`` a ``DREAMState``.
+    """
+    steps = x.shape[1]
+    xs, xBs, xVs = x.unbind(1), (x @ params.B).unbind(1), (x @ params.V).unbind(1)
+    dts = dts.unbind(1)
+    valids = [None] * steps if step_mask is None else step_mask.unbind(1)
+    state = tuple(state)
+    outputs, surprises, taus = [], [], []
+    for t in range(steps):
+        state, surprise, tau = step(params, flags, xs[t], xBs[t], xVs[t], state, dts[t], valids[t])
+        outputs.append(_step_output(state, valids[t]))
+        surprises.append(surprise)
+        taus.append(tau)
+    stack = torch.stack
+    return stack(outputs, 1), stack(surprises, 1), stack(taus, 1), DREAMState(*state)
+
+
+def _scan_steps(params, flags, x, state, dts, step_mask):
+    """The same loop as :func:`_run_steps`, as one ``scan`` over time.
+
+    Under ``torch.compile`` the whole loop, forward and backward, becomes one graph:
+    inductor turns it into a loop in the generated C++ code, with no Python and no
+    autograd bookkeeping between steps. Each step is :func:`_sequence_step`.
+    """
+    from torch._higher_order_ops.scan import scan
+
+    xs = [a.transpose(0, 1) for a in (x, x @ params.B, x @ params.V, dts)]
+    if step_mask is not None:
+        xs.append(step_mask.transpose(0, 1))
+
+    def combine(state, inputs):
+        x_t, xB_t, xV_t, dt = inputs[:4]
+        valid = inputs[4] if len(inputs) > 4 else None
+        state, surprise, tau = _sequence_step(params, flags, x_t, xB_t, xV_t, state, dt, valid)
+        # scan's combine function may return neither one of its inputs (a mechanism
+        # switched off leaves a state tensor as it was) nor one tensor twice.
+        per_step = (_step_output(state, valid), surprise, tau)
+        return tuple(a.clone() for a in state), tuple(a.clone() for a in per_step)
+
+    state, per_step = scan(combine, tuple(state), xs)
+    outputs, surprises, taus = (a.transpose(0, 1) for a in per_step)
+    return outputs, surprises, taus, DREAMState(*state)
+
+
 class _CompiledStep:
     """``_sequence_step`` through ``torch.compile``, built on first use.
 
-    Compilation (inductor: C++ kernels on CPU, needs a C compiler) happens on the
-    first call for each new combination of switches, dtype, shapes and grad mode;
-    inductor caches it on disk, so later processes start faster. If the compiler
-    backend fails, a warning says why and every later step runs eagerly: the results
-    are the same either way.
+    Only the fallback of :class:`_CompiledLoop` (for a torch whose ``scan`` cannot be
+    compiled). If the compiler backend fails, a warning says why and every later step
+    runs eagerly: the results are the same either way.
     """
 
     def __init__(self) -> None:
@@ -98,26 +153,86 @@ class _CompiledStep:
 
 _COMPILED_STEP = _CompiledStep()
 
+# Inductor options of the compiled loop. A C++ wrapper runs the loop over time in C++
+# (the Python wrapper calls back into Python at every step), and the size, stride and
+# alignment checks of every intermediate buffer at every step are left out: the
+# shapes are those dynamo's guards have checked on entry.
+_LOOP_OPTIONS = {
+    "cpp_wrapper": True,
+    "size_asserts": False,
+    "alignment_asserts": False,
+    "scalar_asserts": False,
+}
 
-def _run_steps(step, params, flags, x, state, step_mask, timespans, time_step):
-    """The loop over time. What does not depend on the state is computed for all
-    steps at once outside it: the input projections ``x B`` and ``x V`` (two matrix
-    products instead of two per step), the per-step ``dt`` and validity masks."""
-    batch, steps, _ = x.shape
-    xs, xBs, xVs = x.unbind(1), (x @ params.B).unbind(1), (x @ params.V).unbind(1)
-    if timespans is None:
-        dts = [x.new_full((batch,), time_step)] * steps
-    else:
-        dts = timespans.to(x.dtype).unbind(1)
-    valids = [None] * steps if step_mask is None else step_mask.unbind(1)
-    state = tuple(state)
-    outputs, surprises, taus = [], [], []
-    for t in range(steps):
-        state, surprise, tau = step(params, flags, xs[t], xBs[t], xVs[t], state, dts[t], valids[t])
-        outputs.append(state[0] if valids[t] is None else state[0] * valids[t][:, None])
-        surprises.append(surprise)
-        taus.append(tau)
-    return outputs, surprises, taus, DREAMState(*state)
+
+class _CShimNote(logging.Filter):
+    """Drops inductor's note that an op of the generated C++ goes through the
+    dispatcher (in the loop, the slice ``[:, :, 0]`` of the step's batched product
+    ``U @ xV`` does, a few microseconds per step): a remark on speed, not a problem."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "is missing a c-shim implementation" not in str(record.msg)
+
+
+_C_SHIM_NOTE = _CShimNote()
+
+
+class _CompiledLoop:
+    """:func:`_scan_steps` through ``torch.compile``, built on first use.
+
+    Compilation (inductor: C++ code on CPU, needs a C compiler) happens on the first
+    call for each new combination of switches, dtype, grad mode, mask and device;
+    batch size and sequence length are symbolic, so other sizes reuse it (except a
+    batch or length of 1). Inductor caches it on disk, so later processes start faster.
+    If compiling fails, a warning says why and later calls compile each step instead
+    (:class:`_CompiledStep`), or run eagerly: the results are the same either way.
+    """
+
+    def __init__(self) -> None:
+        self._compiled = None
+        self.failed: str | None = None
+
+    def __call__(self, params, flags, x, state, dts, step_mask):
+        if self.failed is not None:
+            return _run_steps(params, flags, x, state, dts, step_mask, step=_COMPILED_STEP)
+        if self._compiled is None:
+            self._compiled = torch.compile(
+                _scan_steps, fullgraph=True, dynamic=None, options=_LOOP_OPTIONS
+            )
+        # One graph for every batch size and sequence length: sizes marked symbolic
+        # from the first compilation on, and strides made those of contiguous tensors
+        # (a slice or a time-first input would not match the graph's and compile anew).
+        x, dts = x.contiguous(), dts.contiguous()
+        state = DREAMState(*(a.contiguous() for a in state))
+        step_mask = None if step_mask is None else step_mask.contiguous()
+        for a in (x, dts, step_mask, *state):
+            if a is not None:
+                torch._dynamo.maybe_mark_dynamic(a, 0)
+        for a in (x, dts, step_mask):
+            if a is not None:
+                torch._dynamo.maybe_mark_dynamic(a, 1)
+        args = (params, flags, x, state, dts, step_mask)
+        inductor_log = logging.getLogger("torch._inductor.ir")
+        inductor_log.addFilter(_C_SHIM_NOTE)
+        try:
+            return self._compiled(*args)
+        except Exception as exc:  # the compiler's, or the caller's: told apart below
+            # An error of the caller's (not the compiler's) raises again here.
+            result = _run_steps(*args, step=_COMPILED_STEP)
+            cause = getattr(exc, "inner_exception", None) or exc
+            self.failed = f"{type(cause).__name__}: {(str(cause).splitlines() or [''])[0]}"
+            warnings.warn(
+                f"torch.compile of the DREAM loop failed ({self.failed}); "
+                "compiling each step instead (same results, slower).",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            return result
+        finally:
+            inductor_log.removeFilter(_C_SHIM_NOTE)
+
+
+_COMPILED_LOOP = _CompiledLoop()
 
 
 class DREAM(nn.Module):
@@ -144,12 +259,15 @@ class DREAM(nn.Module):
     Attributes
     ----------
     compile_step : bool, default=False
-        Set to True to run each time step through ``torch.compile`` (fused C++
-        kernels on CPU: a training step about 2.4x faster at batch 32 x 50 steps,
-        see ``benchmarks/RESULTS.md``). It compiles lazily on the first call for each
-        new dtype, shape or grad mode (seconds; cached on disk by inductor) and falls
-        back to the eager step with a warning if compilation fails. Same results
-        either way, to floating-point rounding.
+        Set to True to run the loop over time through ``torch.compile``: the whole
+        loop, forward and backward, becomes one graph (a ``scan``) that inductor
+        turns into C++ loops (a training step about 4.5x faster at batch 32 x 50
+        steps, see ``benchmarks/RESULTS.md``). It compiles lazily on the first call
+        for each new dtype, grad mode, use of ``lengths``/``mask`` or batch of one
+        (about 30 s; cached on disk by inductor, about half that in a later process);
+        other batch sizes and sequence lengths reuse the graph. If compilation fails
+        a warning says so, and it compiles each step alone instead, or runs eagerly.
+        Same results either way, to floating-point rounding.
 
     Notes
     -----
@@ -187,9 +305,6 @@ class DREAM(nn.Module):
         self.batch_first = batch_first
         self.return_sequences = return_sequences
         self.compile_step = False
-
-    def _step_fn(self):
-        return _COMPILED_STEP if getattr(self, "compile_step", False) else _sequence_step
 
     @property
     def config(self):
@@ -257,24 +372,22 @@ class DREAM(nn.Module):
             raise ValueError(
                 f"x must have shape (batch, {cell.config.input_dim}); got {tuple(x[:, 0].shape)}."
             )
-        outputs, surprises, taus, state = _run_steps(
-            self._step_fn(),
-            cell.step_params(),
-            cell.flags,
-            x,
-            state,
-            step_mask,
-            timespans,
-            cell.config.time_step,
+        if timespans is None:
+            dts = x.new_full((batch, steps), cell.config.time_step)
+        else:
+            dts = timespans.to(x.dtype)
+        run = _COMPILED_LOOP if getattr(self, "compile_step", False) else _run_steps
+        outputs, surprises, taus, state = run(
+            cell.step_params(), cell.flags, x, state, dts, step_mask
         )
-        output = torch.stack(outputs, 1) if self.return_sequences else state.h
+        output = outputs if self.return_sequences else state.h
         if unbatched:
             output = output.squeeze(0)
         elif time_first and self.return_sequences:
             output = output.transpose(0, 1)
         if not return_diagnostics:
             return output, state
-        diagnostics = DREAMDiagnostics(torch.stack(surprises, 1), torch.stack(taus, 1))
+        diagnostics = DREAMDiagnostics(surprises, taus)
         return output, state, diagnostics
 
 
