@@ -304,6 +304,45 @@ def test_fitted_contract_for_online_conversion(seq_data):
 # -- training options ---------------------------------------------------------------------
 
 
+def test_fast_weight_scale_and_target_norm_reach_the_cell(seq_data):
+    X, y = seq_data
+    clf = DREAMClassifier(fast_weight_scale=0.7, target_norm=3.0, **SMALL).fit(X, y)
+    config = clf.module_.dream.config
+    assert (config.fast_weight_scale, config.target_norm) == (0.7, 3.0)
+    norms = clf.memory_.U.flatten(1).norm(dim=1)
+    assert bool((norms <= 3.0 + 1e-9).all()) and float(norms.max()) > 0.0
+    # With no fast-weight term the fast weights cannot act: plasticity changes nothing.
+    silent = dict(SMALL, fast_weight_scale=0.0)
+    with_u = DREAMClassifier(**silent).fit(X, y)
+    without_u = DREAMClassifier(plasticity=False, **silent).fit(X, y)
+    np.testing.assert_allclose(with_u.predict_proba(X), without_u.predict_proba(X), rtol=1e-10)
+    assert not _memory_equal(with_u.memory_, without_u.memory_)  # U itself still learned
+
+
+def test_plasticity_learns_a_rule_the_sequence_teaches():
+    """Each sequence shows rows with their labels under its own random rule, then a query.
+
+    Fixed weights cannot know the rule; the Hebbian fast weights bind rows to labels
+    and recall them (benchmarks/plasticity.py has the full measurement).
+    """
+    rng = np.random.default_rng(0)
+
+    def task(n):
+        w, rows = rng.normal(size=(n, 2)), rng.normal(size=(n, 10, 2))
+        labels = np.sign(np.einsum("nd,ntd->nt", w, rows))
+        shown = labels.copy()
+        shown[:, -1] = 0.0  # the query
+        return np.concatenate([rows, shown[:, :, None]], axis=2), labels[:, -1] > 0
+
+    X, y = task(2000)
+    X_test, y_test = task(1000)
+    params = dict(hidden_dim=16, rank=3, max_iter=15, learning_rate_init=0.02, random_state=0)
+    params.update(fast_weight_scale=1.0, target_norm=10.0)
+    plastic = DREAMClassifier(**params).fit(X, y).score(X_test, y_test)
+    fixed = DREAMClassifier(plasticity=False, **params).fit(X, y).score(X_test, y_test)
+    assert plastic > 0.8 and plastic > fixed + 0.1, (plastic, fixed)
+
+
 def test_early_stopping_restores_the_best_epoch(seq_data):
     X, y = seq_data
     params = {**SMALL, "max_iter": 12, "early_stopping": True, "n_iter_no_change": 3}

@@ -110,6 +110,8 @@ class _BaseDREAM(BaseEstimator):
         "base_threshold": [Interval(Real, 0, None, closed="left")],
         "ltc_tau_sys": [Interval(Real, 0, None, closed="neither")],
         "sleep_rate": [Interval(Real, 0, 1, closed="both")],
+        "fast_weight_scale": [Interval(Real, 0, None, closed="left")],
+        "target_norm": [Interval(Real, 0, None, closed="neither")],
         "standardize": ["boolean"],
         "n_steps": [Interval(Integral, 1, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -142,6 +144,8 @@ class _BaseDREAM(BaseEstimator):
         base_threshold: float = 0.3,
         ltc_tau_sys: float = 5.0,
         sleep_rate: float = 0.005,
+        fast_weight_scale: float = 0.1,
+        target_norm: float = 2.0,
         standardize: bool = True,
         n_steps: int | None = None,
         max_iter: int = 200,
@@ -170,6 +174,8 @@ class _BaseDREAM(BaseEstimator):
         self.base_threshold = base_threshold
         self.ltc_tau_sys = ltc_tau_sys
         self.sleep_rate = sleep_rate
+        self.fast_weight_scale = fast_weight_scale
+        self.target_norm = target_norm
         self.standardize = standardize
         self.n_steps = n_steps
         self.max_iter = max_iter
@@ -318,6 +324,8 @@ class _BaseDREAM(BaseEstimator):
                 base_threshold=float(self.base_threshold),
                 ltc_tau_sys=float(self.ltc_tau_sys),
                 sleep_rate=float(self.sleep_rate),
+                fast_weight_scale=float(self.fast_weight_scale),
+                target_norm=float(self.target_norm),
             )
         self.module_ = module.to(device=self._torch_device(), dtype=_DTYPE)
 

@@ -31,6 +31,13 @@ PARAMETERS = """
         Initial base time constant ``τ_sys`` (trainable).
     sleep_rate : float, default=0.005
         Rate ``ζ`` at which ``U_target`` moves towards ``U`` while asleep.
+    fast_weight_scale : float, default=0.1
+        Scale of the fast-weight term ``U (Vᵀx)`` in the input drive. The fast
+        weights matter most on rules a sequence teaches itself (bind rows to
+        labels, then recall): there 1.0 with ``target_norm=10`` was measured best
+        (``benchmarks/plasticity.py``, ``docs/sklearn.md``).
+    target_norm : float, default=2.0
+        Frobenius norm that ``U`` and ``U_target`` are capped at (homeostasis).
     standardize : bool, default=True
         Standardise every feature with the mean and standard deviation over all
         steps of the first ``fit`` / ``partial_fit`` (kept afterwards, also by
