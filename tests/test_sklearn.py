@@ -319,6 +319,33 @@ def test_fast_weight_scale_and_target_norm_reach_the_cell(seq_data):
     assert not _memory_equal(with_u.memory_, without_u.memory_)  # U itself still learned
 
 
+def test_compile_runs_the_compiled_loop_and_changes_no_result(seq_data, monkeypatch):
+    """``compile=True`` routes fit and predict through the layer's compiled loop.
+
+    The loop is stubbed here by the eager one (recording its calls), so that the test
+    costs no compilation; tests/test_speed_paths.py checks the compiled loop itself.
+    """
+    from dream_sklearn.nn import _layer
+
+    calls = []
+
+    def loop(*args):
+        calls.append(args[2].shape)
+        return _layer._run_steps(*args)
+
+    monkeypatch.setattr(_layer, "_COMPILED_LOOP", loop)
+    X, y = seq_data
+    plain = DREAMClassifier(**SMALL).fit(X, y)
+    assert calls == []
+    compiled = DREAMClassifier(compile=True, **SMALL).fit(X, y)
+    n_train = len(calls)
+    assert n_train >= SMALL["max_iter"] and compiled.module_.dream.compile_step
+    np.testing.assert_allclose(compiled.predict_proba(X), plain.predict_proba(X), rtol=1e-12)
+    assert len(calls) > n_train
+    compiled.set_params(compile=False).partial_fit(X, y)  # takes effect at the next fit
+    assert not compiled.module_.dream.compile_step
+
+
 def test_plasticity_learns_a_rule_the_sequence_teaches():
     """Each sequence shows rows with their labels under its own random rule, then a query.
 

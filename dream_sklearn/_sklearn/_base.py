@@ -125,6 +125,7 @@ class _BaseDREAM(BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "device": [StrOptions({"auto", "cpu", "cuda"})],
+        "compile": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -159,6 +160,7 @@ class _BaseDREAM(BaseEstimator):
         tol: float = 1e-4,
         warm_start: bool = False,
         device: str = "auto",
+        compile: bool = False,
         random_state: int | np.random.RandomState | None = None,
         verbose: bool | int = False,
     ) -> None:
@@ -189,6 +191,7 @@ class _BaseDREAM(BaseEstimator):
         self.tol = tol
         self.warm_start = warm_start
         self.device = device
+        self.compile = compile
         self.random_state = random_state
         self.verbose = verbose
 
@@ -365,6 +368,7 @@ class _BaseDREAM(BaseEstimator):
             self._build_module(X3.shape[2], rng)
             self.n_iter_ = 0
             self.loss_curve_ = []
+        self.module_.dream.compile_step = bool(self.compile)
         if first or not incremental:
             # fit (warm or not) starts a new optimiser and a fresh memory.
             self.optimizer_ = torch.optim.Adam(
