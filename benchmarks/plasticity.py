@@ -53,7 +53,7 @@ from sklearn.exceptions import ConvergenceWarning
 from torch import nn
 
 from dream_sklearn import DREAMClassifier
-from dream_sklearn._progressive import NoChange, progressive_correct
+from dream_sklearn._progressive import progressive_correct
 from dream_sklearn.online import DREAMOnlineClassifier, from_sklearn
 
 HIDDEN = 32
@@ -157,7 +157,7 @@ def stream_rows(X, y, previous: bool):
 
 
 def stream_part(args) -> None:
-    from river import forest, linear_model, preprocessing, tree
+    from drift import BASELINES  # benchmarks/drift.py
 
     dim = args.dim
     X_hist, y_hist = switching_stream(200_000, dim, seed=1)
@@ -171,17 +171,7 @@ def stream_part(args) -> None:
             label = f"trained DREAM{name}, {how}"
             runs[label] = progressive_correct(online, stream_rows(X, y, True))[0]
     baselines = {
-        "no-change": (NoChange, False),
-        "river StandardScaler + LogisticRegression": (
-            lambda: preprocessing.StandardScaler() | linear_model.LogisticRegression(),
-            False,
-        ),
-        "river HoeffdingAdaptiveTree": (
-            lambda: tree.HoeffdingAdaptiveTreeClassifier(seed=1),
-            False,
-        ),
-        "river ARF": (lambda: forest.ARFClassifier(seed=1), False),
-        "river ARF + previous label": (lambda: forest.ARFClassifier(seed=1), True),
+        **BASELINES,  # the drift suite's river models, defined once in benchmarks/drift.py
         "DREAMOnlineClassifier() (untrained cell)": (lambda: DREAMOnlineClassifier(seed=0), False),
     }
     for label, (make, previous) in baselines.items():
