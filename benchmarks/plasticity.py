@@ -18,7 +18,7 @@ Two layouts of the same task (``--dim`` features plus one label column):
 
 Every model is trained on the same sequences with the same budget (``--epochs``
 of Adam, learning rate 0.01, batches of 200) and scored on fresh sequences:
-``DREAMClassifier`` with a strong fast-weight term (``fast_weight_scale=1``,
+``DREAMClassifier`` with a strong fast-weight term (``fast_weight_scale=0.5``,
 ``target_norm=10``), the same with plasticity off, sleep off and LTC off, the
 estimator's default fast weights (0.1, 2), and a plain ``torch.nn.GRU`` of the same
 width with a linear head (the standard recurrent baseline; its gates are
@@ -75,7 +75,7 @@ def make_task(n: int, steps: int, dim: int, layout: str, rng: np.random.Generato
 
 
 # A strong fast-weight term, which this task wants (the estimators' defaults are 0.1, 2).
-FAST = {"fast_weight_scale": 1.0, "target_norm": 10.0}
+FAST = {"fast_weight_scale": 0.5, "target_norm": 10.0}
 VARIANTS = {
     "DREAM": FAST,
     "DREAM, plasticity off": {**FAST, "plasticity": False},
@@ -160,33 +160,41 @@ def stream_part(args) -> None:
     from drift import BASELINES  # benchmarks/drift.py
 
     dim = args.dim
-    X_hist, y_hist = switching_stream(200_000, dim, seed=1)
-    X_win, y_win = stream_windows(X_hist, y_hist, 6000, seed=2)
-    X, y = switching_stream(10_000, dim, seed=3)
-    runs: dict = {}
-    for name, variant in (("", "DREAM"), (", plasticity off", "DREAM, plasticity off")):
-        clf = dream(variant, dim, 20, seed=0).fit(X_win, y_win)
-        for how, lr in (("readout frozen", 1e-12), ("readout learning", 0.02)):
-            online = from_sklearn(clf, feedback="none", learning_rate=lr, seed=0)
-            label = f"trained DREAM{name}, {how}"
-            runs[label] = progressive_correct(online, stream_rows(X, y, True))[0]
     baselines = {
         **BASELINES,  # the drift suite's river models, defined once in benchmarks/drift.py
         "DREAMOnlineClassifier() (untrained cell)": (lambda: DREAMOnlineClassifier(seed=0), False),
     }
-    for label, (make, previous) in baselines.items():
-        runs[label] = progressive_correct(make(), stream_rows(X, y, previous))[0]
+    scores: dict = {}  # label -> [(accuracy, accuracy after the changes) per seed]
+    for seed in range(args.seeds):
+        # Per seed: the history the cell is trained on, the live stream, the weights.
+        X_hist, y_hist = switching_stream(200_000, dim, seed=100 * seed + 1)
+        X_win, y_win = stream_windows(X_hist, y_hist, 6000, seed=100 * seed + 2)
+        X, y = switching_stream(10_000, dim, seed=100 * seed + 3)
+        runs: dict = {}
+        for name, variant in (("", "DREAM"), (", plasticity off", "DREAM, plasticity off")):
+            clf = dream(variant, dim, 20, seed=seed).fit(X_win, y_win)
+            for how, lr in (("readout frozen", 1e-12), ("readout learning", 0.02)):
+                online = from_sklearn(clf, feedback="none", learning_rate=lr, seed=seed)
+                runs[f"trained DREAM{name}, {how}"] = progressive_correct(
+                    online, stream_rows(X, y, True)
+                )[0]
+        for label, (make, previous) in baselines.items():
+            runs[label] = progressive_correct(make(), stream_rows(X, y, previous))[0]
+        changes = range(PERIOD, len(y), PERIOD)
+        for label, correct in runs.items():
+            after = np.mean([correct[c : c + AFTER].mean() for c in changes])
+            scores.setdefault(label, []).append((correct.mean(), after))
     print(
         f"\nA stream whose rule sign(w . x) is redrawn every {PERIOD} rows ({len(y):,} rows, "
         f"{dim} features); progressive validation. Trained DREAM: fitted once on "
         f"{len(y_win):,} windows of {WINDOW} rows of another such stream, then deployed "
-        "with from_sklearn.\n"
+        f"with from_sklearn. Mean and min-max over {args.seeds} seeds (streams and weights).\n"
     )
     print(f"| model | accuracy | first {AFTER} rows after a change |")
     print("| --- | ---: | ---: |")
-    for label, correct in runs.items():
-        after = np.mean([correct[c : c + AFTER].mean() for c in range(PERIOD, len(y), PERIOD)])
-        print(f"| {label} | {correct.mean():.3f} | {after:.3f} |")
+    for label, pairs in scores.items():
+        cells = [f"{a.mean():.3f} ({a.min():.3f}-{a.max():.3f})" for a in np.array(pairs).T]
+        print(f"| {label} | {' | '.join(cells)} |")
 
 
 def main() -> None:

@@ -34,8 +34,9 @@ PARAMETERS = """
     fast_weight_scale : float, default=0.1
         Scale of the fast-weight term ``U (Vᵀx)`` in the input drive. The fast
         weights matter most on rules a sequence teaches itself (bind rows to
-        labels, then recall): there 1.0 with ``target_norm=10`` was measured best
-        (``benchmarks/plasticity.py``, ``docs/sklearn.md``).
+        labels, then recall): there 0.5 with ``target_norm=10`` roughly doubles
+        what plasticity adds over the defaults (``benchmarks/plasticity.py``,
+        ``docs/sklearn.md``).
     target_norm : float, default=2.0
         Frobenius norm that ``U`` and ``U_target`` are capped at (homeostasis).
     standardize : bool, default=True
