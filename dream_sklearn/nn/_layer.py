@@ -121,6 +121,12 @@ def _scan_steps(params, flags, x, state, dts, step_mask):
     return outputs, surprises, taus, DREAMState(*state)
 
 
+def _why(exc: Exception) -> str:
+    """One line saying why compilation failed: the compiler's own error when wrapped."""
+    cause = getattr(exc, "inner_exception", None) or exc
+    return f"{type(cause).__name__}: {(str(cause).splitlines() or [''])[0]}"
+
+
 class _CompiledStep:
     """``_sequence_step`` through ``torch.compile``, built on first use.
 
@@ -140,8 +146,7 @@ class _CompiledStep:
             try:
                 return self._compiled(*args)
             except torch._dynamo.exc.BackendCompilerFailed as exc:
-                cause = getattr(exc, "inner_exception", None) or exc
-                self.failed = f"{type(cause).__name__}: {(str(cause).splitlines() or [''])[0]}"
+                self.failed = _why(exc)
                 warnings.warn(
                     f"torch.compile of the DREAM step failed ({self.failed}); "
                     "running eagerly instead (same results, slower).",
@@ -219,8 +224,7 @@ class _CompiledLoop:
         except Exception as exc:  # the compiler's, or the caller's: told apart below
             # An error of the caller's (not the compiler's) raises again here.
             result = _run_steps(*args, step=_COMPILED_STEP)
-            cause = getattr(exc, "inner_exception", None) or exc
-            self.failed = f"{type(cause).__name__}: {(str(cause).splitlines() or [''])[0]}"
+            self.failed = _why(exc)
             warnings.warn(
                 f"torch.compile of the DREAM loop failed ({self.failed}); "
                 "compiling each step instead (same results, slower).",
