@@ -75,7 +75,7 @@ STREAMS: dict[str, tuple[Callable[[], Iterable], list[int]]] = {
 def _dream(**kw):
     from dream_sklearn.online import DREAMOnlineClassifier
 
-    return DREAMOnlineClassifier(seed=0, **kw)
+    return DREAMOnlineClassifier(**{"seed": 0, **kw})
 
 
 # name -> (factory, feed the previous target as a feature?)
@@ -98,6 +98,11 @@ DREAM_MODELS = {
     "DREAM, ramps off": (lambda: _dream(n_knots=0), False),
     "DREAM, slow readout scaling off": (lambda: _dream(slow_rate=None), False),
     "DREAM, surprise-modulated readout (gain 5)": (lambda: _dream(surprise_gain=5.0), False),
+    "DREAM, cell readout only (before the mixture)": (lambda: _dream(readouts=("cell",)), False),
+    "DREAM, no pairs readout": (lambda: _dream(readouts=("linear", "cell")), False),
+    "DREAM, no linear readout": (lambda: _dream(readouts=("cell", "pairs")), False),
+    "DREAM, seed 1": (lambda: _dream(seed=1), False),
+    "DREAM, seed 2": (lambda: _dream(seed=2), False),
 }
 ABLATIONS = [name for name in DREAM_MODELS if name != "DREAM"]
 

@@ -274,6 +274,12 @@ def test_bad_frame_raises_before_learning_any_row():
         ({"slow_rate": -0.1}, "'slow_rate' parameter .* must be None or a float in"),
         ({"n_knots": 2.5}, "'n_knots' parameter .* must be an int >= 0"),
         ({"surprise_gain": -1.0}, "'surprise_gain' parameter .* must be a finite float >= 0"),
+        ({"readouts": ("cell", "trees")}, "'readouts' parameter .* must be a non-empty tuple"),
+        ({"readouts": ()}, "'readouts' parameter .* must be a non-empty tuple"),
+        ({"readouts": ("cell", "cell")}, "'readouts' parameter .* distinct names"),
+        ({"readouts": "cell"}, "'readouts' parameter .* Got 'cell' instead"),
+        ({"max_pairs": -1}, "'max_pairs' parameter .* must be an int >= 0"),
+        ({"mixture_decay": 1.5}, "'mixture_decay' parameter .* must be a float in"),
     ],
 )
 def test_bad_params_raise_at_first_learn(params, match):
@@ -392,6 +398,54 @@ def test_pickle_and_deepcopy_continue_identically(cls):
         assert_same_state(model, c)
 
 
+# --- the mixture of readouts -----------------------------------------------------------------
+
+
+def _concept_stream(n, seed, concept):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    if concept == "xor":  # an interaction of two features: no linear readout can learn it
+        ys = (X[:, 0] > 0) ^ (X[:, 1] > 0)
+    else:  # a linear concept
+        ys = X @ np.array([1.0, -2.0, 0.5]) > 0
+    return [{f"f{j}": float(v) for j, v in enumerate(r)} for r in X], ys.astype(int).tolist()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_mixture_follows_the_readout_that_fits_the_concept(seed):
+    scores = {}
+    for concept in ("xor", "linear"):
+        rows, ys = _concept_stream(2000, seed, concept)
+        for name, readouts in [("mixture", ("linear", "cell", "pairs")), ("cell", ("cell",))]:
+            model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=1, readouts=readouts)
+            correct = _accuracy(model, rows, ys)
+            scores[concept, name] = correct[1000:].mean()
+            if name == "mixture":
+                scores[concept, "weights"] = model.readout_weights_
+    # Interactions: the pair features learn XOR, the cell readout stays at chance.
+    assert scores["xor", "mixture"] > 0.85 and scores["xor", "cell"] < 0.6
+    assert scores["xor", "weights"]["pairs"] > 0.9
+    # A linear concept: the linear readout leads, and the mixture is no worse than the cell's.
+    assert scores["linear", "weights"]["linear"] > 0.9
+    assert scores["linear", "mixture"] >= scores["linear", "cell"]
+    assert math.isclose(sum(scores["linear", "weights"].values()), 1.0)
+
+
+def test_pair_features_only_between_features_and_at_most_max_pairs():
+    rows, ys = stream(30)  # 3 features, 2 classes fed back
+    full = small(DREAMOnlineClassifier, n_knots=5, readouts=("pairs",), max_pairs=4096)
+    capped = small(DREAMOnlineClassifier, n_knots=5, readouts=("pairs",), max_pairs=7)
+    for x, y in zip(rows, ys, strict=True):
+        full.learn_one(x, y)
+        capped.learn_one(x, y)
+    # 3 pairs of features x 5 x 5 ramps; none with the previous-label slots.
+    assert full._pairs.shape[1] == 3 * 25
+    feature_ramps = {5 * s + q for s in full._x_slot.values() for q in range(5)}
+    assert set(full._pairs.ravel()) <= feature_ramps
+    assert capped._pairs.shape[1] == 7
+    assert capped.predict_one(rows[0]) in {"a", "b"}
+
+
 # --- seam for a later from_sklearn --------------------------------------------------------
 
 
@@ -400,7 +454,7 @@ def test_load_core_starts_from_a_trained_cell_and_head():
     cell = DREAMCell(2, 6, rank=2).double()
     head = torch.nn.Linear(6, 2).double()
     mean, scale = np.array([1.0, -1.0]), np.array([2.0, 0.5])
-    model = DREAMOnlineClassifier(hidden_dim=6, rank=2, feedback="readout")
+    model = DREAMOnlineClassifier(hidden_dim=6, rank=2, feedback="readout", readouts=("cell",))
     model._build()
     model._add_targets(["no", "yes"])
     model._load_core(

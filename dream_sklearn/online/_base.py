@@ -8,11 +8,14 @@ Per row (``x_t``, then ``y_t`` once known):
    a slot missing from a row is 0 after standardisation;
 2. the DREAM cell takes one step on the standardised slots (NumPy path,
    :meth:`DREAMCell.numpy_step`, i.e. :func:`dream_step`), from the committed state;
-3. a linear readout over ``[h, u, ramps(u), 1]`` (``u``: all standardised slots;
-   with ``slow_rate`` its linear term reads them under a second, slow scaling;
-   ``ramps``: fixed ``tanh`` ramps of each slot at ``n_knots`` thresholds) gives
-   the output;
-4. ``learn_one`` takes one SGD step on the readout (times ``1 + surprise_gain * S``,
+3. one or more linear readouts over the row's features
+   ``phi = [h, u, ramps(u), pairs(ramps), 1]`` give the output (``u``: all
+   standardised slots; with ``slow_rate`` it is read under a second, slow scaling;
+   ``ramps``: fixed ``tanh`` ramps of each slot at ``n_knots`` thresholds;
+   ``pairs``: products of two ramps of different slots). Each readout reads a fixed
+   part of ``phi`` (:data:`_READOUTS`); all of them live in one array ``(J, k, F)``
+   so that they cost one matrix product;
+4. ``learn_one`` takes one SGD step on every readout (times ``1 + surprise_gain * S``,
    ``S`` the step's surprise) and commits the cell's new state.
 
 The slot list only grows (new features, new classes); the cell's input dimension
@@ -42,6 +45,14 @@ _RAMP_SCALE = 0.5  # their amplitude (a smaller SGD step on their weights)
 _VAR_EPS = 1e-12
 _FEEDBACK = ("cell", "readout", "none")
 _RESERVED_CELL_PARAMS = ("input_dim", "hidden_dim", "rank")
+_PAIR_SCALE = 2.0  # amplitude of the pair features (products of two ramps)
+# The readouts and the blocks of phi = [h, u, ramps, pairs, 1] each one reads, with
+# its step as a multiple of ``learning_rate``.
+_READOUTS = {
+    "linear": (("x",), 0.5),  # "x": the features' part of u (not the previous target)
+    "cell": (("h", "u", "ramps"), 1.0),
+    "pairs": (("h", "u", "ramps", "pairs"), 0.5),
+}
 
 
 def _check_param(owner: str, name: str, value: Any, ok: bool, expected: str) -> None:
@@ -246,13 +257,17 @@ class _DREAMOnline:
         self._stat_var = np.zeros((len(floors), 0))
         self._stat_scale = np.zeros((len(floors), 0))  # 1 / std, 0 for a slot never seen
         self._prev_y = None  # raw values of the target slots at the next step (or None)
-        self._Wh = np.zeros((n_out, n))
-        self._Wu = np.zeros((n_out, 0))
         self._knots = (
             np.linspace(-1.5, 1.5, self.n_knots) if self.n_knots > 1 else np.zeros(self.n_knots)
         )
-        self._Wp = np.zeros((n_out, 0))
-        self._b = np.zeros(n_out)
+        # Readouts: one weight array (J, k, F) over phi = [h, u, ramps, pairs, 1].
+        self._heads = tuple(self._readout_names())
+        self._head_lr = self.learning_rate * np.array([_READOUTS[r][1] for r in self._heads])
+        self._W = np.zeros((len(self._heads), n_out, n + 1))
+        self._pairs = np.zeros((2, 0), dtype=np.intp)  # ramp indices of each pair feature
+        self._paired_slots: list = []  # slots whose ramps have pair features
+        self._ones = np.ones((1, 1))
+        self._head_mask = self._mask()
         self._version = 0
         self._cache = None
         self._dt_row = None  # np.full(1, time_step), built on the first step
@@ -295,9 +310,7 @@ class _DREAMOnline:
         self._stat_mean = np.concatenate([self._stat_mean, zeros], axis=1)
         self._stat_var = np.concatenate([self._stat_var, zeros], axis=1)
         self._stat_scale = np.concatenate([self._stat_scale, zeros], axis=1)
-        self._Wu = np.concatenate([self._Wu, np.zeros((self._Wu.shape[0], k))], axis=1)
-        kp = k * len(self._knots)
-        self._Wp = np.concatenate([self._Wp, np.zeros((self._Wp.shape[0], kp))], axis=1)
+        self._grow_readouts(m, k, paired=table is self._x_slot)
         if self._prev_y is not None:
             self._prev_y = np.concatenate([self._prev_y, np.zeros(k)])
         self._ys = np.fromiter(self._y_slot.values(), dtype=np.intp, count=len(self._y_slot))
@@ -305,6 +318,60 @@ class _DREAMOnline:
             self._cell_slots = np.concatenate([self._cell_slots, np.arange(m, m + k)])
             self._resize_cell(len(self._cell_slots))
         self._version += 1
+
+    def _readout_names(self) -> tuple:
+        """The readouts this estimator trains (the regressor: its one readout)."""
+        return ("cell",)
+
+    def _blocks(self) -> dict:
+        """``{block: slice}`` of ``phi = [h, u, ramps, pairs, 1]`` ("x" is in _mask)."""
+        n, m = self.hidden_dim, len(self._mean)
+        sizes = [("h", n), ("u", m), ("ramps", m * len(self._knots))]
+        sizes += [("pairs", self._pairs.shape[1]), ("bias", 1)]
+        out, start = {}, 0
+        for name, size in sizes:
+            out[name] = slice(start, start + size)
+            start += size
+        return out
+
+    def _mask(self) -> np.ndarray:
+        """(J, F): 1 where readout j reads feature f of ``phi`` (the bias always)."""
+        blocks = self._blocks()
+        mask = np.zeros((len(self._heads), blocks["bias"].stop))
+        features = blocks["u"].start + np.fromiter(self._x_slot.values(), dtype=np.intp)
+        for j, name in enumerate(self._heads):
+            for block in (*_READOUTS[name][0], "bias"):
+                mask[j, features if block == "x" else blocks[block]] = 1.0
+        return mask
+
+    def _grow_readouts(self, m_old: int, k: int, paired: bool) -> None:
+        """Zero weights for ``k`` new slots (after ``m_old``): their ``u``, ramps, pairs.
+
+        With a ``"pairs"`` readout and ``paired`` (feature slots, not target ones),
+        each new ramp gets a pair feature with every ramp of an earlier paired slot,
+        in order, up to ``max_pairs`` in all.
+        """
+        n, n_k = self.hidden_dim, len(self._knots)
+        p_old = self._pairs.shape[1]
+        at_u, at_ramps = n + m_old, n + m_old + m_old * n_k
+        at_pairs = at_ramps + p_old
+        new_pairs: list = []
+        room = self.max_pairs - p_old if "pairs" in self._heads and paired else 0
+        earlier = [s for s in self._paired_slots]  # slots whose ramps pair
+        for s in range(m_old, m_old + k):
+            for b in range(s * n_k, (s + 1) * n_k):
+                for a_slot in earlier:
+                    new_pairs += [(a, b) for a in range(a_slot * n_k, (a_slot + 1) * n_k)]
+            if room > 0:
+                earlier.append(s)
+        new_pairs = new_pairs[: max(room, 0)]
+        if room > 0:
+            self._paired_slots = earlier
+        if new_pairs:
+            self._pairs = np.concatenate([self._pairs, np.array(new_pairs, dtype=np.intp).T], 1)
+        at = [at_u] * k + [at_ramps] * (k * n_k) + [at_pairs] * len(new_pairs)
+        self._W = np.insert(self._W, at, 0.0, axis=2)
+        self._head_mask = self._mask()
 
     def _resize_cell(self, d_new: int) -> None:
         old = self.cell_
@@ -327,7 +394,7 @@ class _DREAMOnline:
 
     # Task hooks, defined by the classifier and the regressor:
     # _check_target(y) -> value; _new_targets(value) -> list; _add_targets(list);
-    # _output_gradient(out, value, h, u) -> (k,) step on the readout's output;
+    # _readout_step(out (J, k), value, phi (F,)) -> (J, k) step on each readout's output;
     # _update_target_stats(value); _target_raw(value) -> (m,) raw target slots.
 
     def _add_target_slots(self, keys: list) -> None:
@@ -373,7 +440,7 @@ class _DREAMOnline:
 
     def _lin(self) -> int:
         """Where the readout's linear inputs start in the standardised row."""
-        return self._Wu.shape[1] if self._slow else 0
+        return len(self._mean) if self._slow else 0
 
     def _step(self, u: np.ndarray, state: tuple | None) -> tuple:
         """One cell step for rows ``u`` (b, m) from ``state`` (batch b or 1).
@@ -398,12 +465,24 @@ class _DREAMOnline:
         ramps *= _RAMP_SCALE
         return ramps.reshape(*u.shape[:-1], -1)
 
-    def _readout(self, h: np.ndarray, u: np.ndarray) -> np.ndarray:
-        a, m = self._lin(), self._Wu.shape[1]
-        out = h @ self._Wh.T + u[:, a : a + m] @ self._Wu.T + self._b
-        if len(self._knots):
-            out += u[:, a + m :] @ self._Wp.T
-        return out
+    def _features(self, h: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """``phi = [h, u, ramps, pairs, 1]`` (b, F) from the cell's ``h`` and the row."""
+        a = self._lin()
+        parts = [h, u[:, a:]]
+        if self._pairs.shape[1]:
+            ramps = u[:, a + len(self._mean) :]
+            pairs = ramps[:, self._pairs[0]]
+            pairs *= ramps[:, self._pairs[1]]
+            pairs *= _PAIR_SCALE
+            parts.append(pairs)
+        parts.append(self._ones if h.shape[0] == 1 else np.ones((h.shape[0], 1)))
+        return np.concatenate(parts, axis=1)
+
+    def _readout(self, h: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every readout's output (b, J, k), and the features ``phi`` (b, F)."""
+        phi = self._features(h, u)
+        J, k, F = self._W.shape
+        return (phi @ self._W.reshape(J * k, F).T).reshape(-1, J, k), phi
 
     def _forward_one(self, x: dict, values: np.ndarray):
         """(raw, present, u, step) for one row, from the committed state (pure)."""
@@ -418,14 +497,14 @@ class _DREAMOnline:
             return None
         cache = self._cache
         if cache is not None and cache[0] == self._version and cache[1] == x:
-            return cache[3]
+            return cache[3][0]
         fwd = self._forward_one(x, values)
-        out = self._readout(fwd[3][0], fwd[2])[0]
-        self._cache = (self._version, dict(x), fwd, out)
-        return out
+        out, phi = self._readout(fwd[3][0], fwd[2])
+        self._cache = (self._version, dict(x), fwd, (out[0], phi[0]))
+        return out[0]
 
     def _predict_raw_many(self, X: pd.DataFrame) -> np.ndarray | None:
-        """Readout outputs (b, k) for each row, each one step from the committed state."""
+        """Readout outputs (b, J, k) for each row, each one step from the committed state."""
         values, present_cols = _frame_values(X)
         if not self._built or len(X) == 0:
             return None
@@ -444,7 +523,7 @@ class _DREAMOnline:
         u = self._standardise(raw, present)
         state = None if self._state is None else tuple(np.repeat(s, b, 0) for s in self._state)
         step = self._step(u, state)
-        return self._readout(step[0], u)
+        return self._readout(step[0], u)[0]
 
     # ------------------------------------------------------------------ learning
 
@@ -462,32 +541,23 @@ class _DREAMOnline:
         if new_targets:
             self._add_targets(new_targets)
         if hit and version == self._version:
-            (raw, present, u, step), out = cache[2], cache[3]
+            (raw, present, u, step), (out, phi) = cache[2], cache[3]
         else:
             if values is None:
                 values = _row_values(x)
             raw, present, u, step = self._forward_one(x, values)
-            out = self._readout(step[0], u)[0]
+            out, phi = self._readout(step[0], u)
+            out, phi = out[0], phi[0]
         self._cache = None
-        h = step[0]
         surprise = float(step[6][0])
-        g = self._output_gradient(out, y_value, h, u)  # (k,) step on the output
+        g = self._readout_step(out, y_value, phi)  # (J, k): each readout's output step
         # Surprise-modulated plasticity of the readout: a larger step when surprised.
         gain = 1.0 + self.surprise_gain * surprise if surprise == surprise else 1.0
         if gain != 1.0:
             g *= gain
-        if self.l2:
-            decay = 1.0 - gain * self.learning_rate * self.l2
-            self._Wh *= decay
-            self._Wu *= decay
-        self._Wh -= g[:, None] * h
-        a, m = self._lin(), self._Wu.shape[1]
-        self._Wu -= g[:, None] * u[:, a : a + m]
-        if len(self._knots):
-            if self.l2:
-                self._Wp *= decay
-            self._Wp -= g[:, None] * u[:, a + m :]
-        self._b -= g
+        if self.l2:  # weight decay, the bias excepted
+            self._W[:, :, :-1] *= (1.0 - gain * self._head_lr * self.l2)[:, None, None]
+        self._W -= g[:, :, None] * (self._head_mask * phi)[:, None, :]
         # Commit the step and the running statistics of what this step saw.
         if self.cell_ is not None:
             self._state = step[:6]
@@ -545,8 +615,9 @@ class _DREAMOnline:
         """Start from a trained cell (seam for a later ``from_sklearn``).
 
         ``cell`` takes ``features`` in order (no target feedback into the cell);
-        ``head_weight`` (k, hidden_dim) and ``head_bias`` (k,) become the readout's
-        weights on ``h`` (its weights on the standardised inputs start at zero);
+        ``head_weight`` (k, hidden_dim) and ``head_bias`` (k,) become the weights on
+        ``h`` of every readout that reads ``h``, and every readout's bias (the weights
+        on the standardised inputs start at zero);
         ``x_mean`` / ``x_scale`` the standardisation, held as if seen ``count`` times.
         For a classifier, set the classes first with :meth:`_add_targets`.
         """
@@ -566,10 +637,11 @@ class _DREAMOnline:
         self._np_params = self.cell_.numpy_step_params()
         st = cell.initial_state(1, dtype=torch.float64) if state is None else state
         self._state = tuple(t.detach().double().numpy().copy() for t in st)
+        reads_h = [j for j, r in enumerate(self._heads) if "h" in _READOUTS[r][0]]
         if head_weight is not None:
-            self._Wh[:] = np.asarray(head_weight, dtype=float)
+            self._W[reads_h, :, : self.hidden_dim] = np.asarray(head_weight, dtype=float)
         if head_bias is not None:
-            self._b[:] = np.asarray(head_bias, dtype=float)
+            self._W[:, :, -1] = np.asarray(head_bias, dtype=float)
         # Every scaling (fast, and slow with slow_rate) starts from these statistics.
         if x_mean is not None:
             self._stat_mean[:, slots] = x_mean

@@ -153,13 +153,12 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     def _y_scale(self) -> float:
         return math.sqrt(self._y_var) if self._y_count > 1 else 0.0
 
-    def _output_gradient(self, out, y, h, u) -> np.ndarray:
+    def _readout_step(self, out, y, phi) -> np.ndarray:
         scale = self._y_scale()
         t = 0.0 if scale == 0.0 else (y - self._y_mean) / scale
         t = min(max(t, -_CLIP), _CLIP)
-        read = u[0, self._lin() :]  # what the readout reads: linear inputs, ramps
-        norm = 2.0 + float(h[0] @ h[0]) + float(read @ read)  # 1 + ‖[h, u, ramps, 1]‖²
-        return np.array([self.learning_rate * (out[0] - t) / norm])
+        norm = 1.0 + float(phi @ phi)  # 1 + ‖[h, u, ramps, 1]‖²
+        return self._head_lr[:, None] * (out - t) / norm
 
     def _update_target_stats(self, y: float) -> None:
         self._y_count += 1
@@ -187,7 +186,7 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         out = self._predict_raw_one(x)
         if out is None:
             return 0.0
-        return float(self._to_target(out)[0])
+        return float(self._to_target(out[0, 0]))
 
     def learn_many(self, X: pd.DataFrame, y: pd.Series) -> None:
         """Learn the rows of ``X`` in order, as consecutive steps (NaN: missing)."""
@@ -198,4 +197,4 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         out = self._predict_raw_many(X)
         if out is None:
             return pd.Series(np.zeros(len(X)), index=X.index)
-        return pd.Series(self._to_target(out[:, 0]), index=X.index)
+        return pd.Series(self._to_target(out[:, 0, 0]), index=X.index)
