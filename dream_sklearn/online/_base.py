@@ -394,6 +394,7 @@ class _DREAMOnline:
 
     # Task hooks, defined by the classifier and the regressor:
     # _check_target(y) -> value; _new_targets(value) -> list; _add_targets(list);
+    # _link(z (..., J, k)) -> the readouts' outputs (softmax, or identity);
     # _readout_step(out (J, k), value, phi (F,)) -> (J, k) step on each readout's output;
     # _update_target_stats(value); _target_raw(value) -> (m,) raw target slots.
 
@@ -479,10 +480,10 @@ class _DREAMOnline:
         return np.concatenate(parts, axis=1)
 
     def _readout(self, h: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Every readout's output (b, J, k), and the features ``phi`` (b, F)."""
+        """Every readout's output after the task's link (b, J, k), and ``phi`` (b, F)."""
         phi = self._features(h, u)
         J, k, F = self._W.shape
-        return (phi @ self._W.reshape(J * k, F).T).reshape(-1, J, k), phi
+        return self._link((phi @ self._W.reshape(J * k, F).T).reshape(-1, J, k)), phi
 
     def _forward_one(self, x: dict, values: np.ndarray):
         """(raw, present, u, step) for one row, from the committed state (pure)."""

@@ -14,12 +14,12 @@ __all__ = ["DREAMOnlineClassifier"]
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
-    if z.ndim == 1:
-        e = np.exp(z - z.max())
-        e /= e.sum()
-        return e
+    """Softmax over the last axis (an empty axis, before any class, stays empty)."""
+    if z.shape[-1] == 0:
+        return z
     e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
 
 
 class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
@@ -202,9 +202,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         w = np.exp(self._mistakes.min() - self._mistakes)
         return w / w.sum()
 
-    def _proba(self, out: np.ndarray) -> np.ndarray:
-        """Mixture of the readouts' softmax outputs: (..., J, k) -> (..., k)."""
-        p = _softmax(out)
+    def _proba(self, p: np.ndarray) -> np.ndarray:
+        """Mixture of the readouts' probabilities: (..., J, k) -> (..., k)."""
         if p.shape[-2] == 1:
             return p[..., 0, :]
         return self._weights @ p
@@ -269,9 +268,12 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         self._add_target_slots(labels)
         self._version += 1
 
+    def _link(self, z: np.ndarray) -> np.ndarray:
+        return _softmax(z)
+
     def _readout_step(self, out, y, phi) -> np.ndarray:
         """Score each readout's prediction on ``y``, then its log-loss gradient."""
-        g = _softmax(out)  # (J, k)
+        g = out.copy()  # (J, k) probabilities
         c = self._classes[y]
         if len(g) > 1:
             self._mistakes *= 1.0 - self.mixture_decay

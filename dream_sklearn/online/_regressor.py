@@ -153,6 +153,9 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     def _y_scale(self) -> float:
         return math.sqrt(self._y_var) if self._y_count > 1 else 0.0
 
+    def _link(self, z: np.ndarray) -> np.ndarray:
+        return z
+
     def _readout_step(self, out, y, phi) -> np.ndarray:
         scale = self._y_scale()
         t = 0.0 if scale == 0.0 else (y - self._y_mean) / scale
