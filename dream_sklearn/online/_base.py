@@ -472,10 +472,12 @@ class _DREAMOnline:
         parts = [h, u[:, a:]]
         if self._pairs.shape[1]:
             ramps = u[:, a + len(self._mean) :]
-            pairs = ramps[:, self._pairs[0]]
-            pairs *= ramps[:, self._pairs[1]]
+            if len(ramps) == 1:  # one row: 1-D indexing costs half as much
+                ramps = ramps[0]
+            pairs = ramps[..., self._pairs[0]]
+            pairs *= ramps[..., self._pairs[1]]
             pairs *= _PAIR_SCALE
-            parts.append(pairs)
+            parts.append(pairs.reshape(len(h), -1))
         parts.append(self._ones if h.shape[0] == 1 else np.ones((h.shape[0], 1)))
         return np.concatenate(parts, axis=1)
 

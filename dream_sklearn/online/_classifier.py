@@ -297,6 +297,13 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         """Learn one row: one step of the stream, then one SGD step of the readout."""
         self._learn(x, y)
 
+    def predict_one(self, x: dict) -> base.typing.ClfTarget | None:
+        """The most probable class for the next step (pure); None before any label."""
+        out = self._predict_raw_one(x)
+        if out is None or not self._classes:
+            return None
+        return list(self._classes)[int(self._proba(out).argmax())]
+
     def predict_proba_one(self, x: dict) -> dict[base.typing.ClfTarget, float]:
         """Probability of each class seen so far for the next step (pure)."""
         out = self._predict_raw_one(x)
