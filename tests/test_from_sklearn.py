@@ -37,6 +37,30 @@ def test_classifier_first_online_row_equals_sklearn(feedback):
     assert float(clf.memory_.U.norm()) > 0
 
 
+def test_classifier_with_the_mixture_starts_every_readout_from_the_trained_head():
+    X, s = sequences()
+    y = np.where(s > 0, "up", "down")
+    clf = DREAMClassifier(hidden_dim=12, rank=3, max_iter=4, random_state=0).fit(X, y)
+    alone = from_sklearn(clf)
+    mixed = from_sklearn(clf, readouts=("linear", "cell", "pairs"))
+    assert alone.readouts == ("cell",) and set(mixed.readout_weights_) == {
+        "linear",
+        "cell",
+        "pairs",
+    }
+    row = dict(enumerate(X[-1, 0]))
+    p_alone = np.array(list(alone.predict_proba_one(row).values()))
+    p_mixed = np.array(list(mixed.predict_proba_one(row).values()))
+    # Equal weights; the cell and pairs readouts carry the trained head, the linear
+    # one (which does not read h) only its bias.
+    bias = torch.softmax(clf.module_.head.bias.detach().double(), -1).numpy()
+    np.testing.assert_allclose(p_mixed, (2 * p_alone + bias) / 3, rtol=1e-9)
+    for t in range(30):  # and the mixture learns on from there
+        mixed.learn_one(dict(enumerate(X[t, -1])), y[t])
+    assert mixed.n_steps_ == 30
+    assert not np.allclose(list(mixed.readout_weights_.values()), 1 / 3)
+
+
 def test_regressor_first_online_row_equals_sklearn_and_keeps_learning():
     X, y = sequences(seed=1)
     reg = DREAMRegressor(hidden_dim=12, rank=3, max_iter=4, random_state=0).fit(X, 100 + 3 * y)
