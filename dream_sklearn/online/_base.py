@@ -324,7 +324,10 @@ class _DREAMOnline:
         return ("cell",)
 
     def _blocks(self) -> dict:
-        """``{block: slice}`` of ``phi = [h, u, ramps, pairs, 1]`` ("x" is in _mask)."""
+        """``{block: slice}`` of ``phi = [h, u, ramps, pairs, 1]``.
+
+        (A readout that reads ``"x"`` reads the features' slots of ``u``: see _mask.)
+        """
         n, m = self.hidden_dim, len(self._mean)
         sizes = [("h", n), ("u", m), ("ramps", m * len(self._knots))]
         sizes += [("pairs", self._pairs.shape[1]), ("bias", 1)]
@@ -357,16 +360,14 @@ class _DREAMOnline:
         at_pairs = at_ramps + p_old
         new_pairs: list = []
         room = self.max_pairs - p_old if "pairs" in self._heads and paired else 0
-        earlier = [s for s in self._paired_slots]  # slots whose ramps pair
-        for s in range(m_old, m_old + k):
+        for s in range(m_old, m_old + k) if room > 0 else ():
             for b in range(s * n_k, (s + 1) * n_k):
-                for a_slot in earlier:
-                    new_pairs += [(a, b) for a in range(a_slot * n_k, (a_slot + 1) * n_k)]
-            if room > 0:
-                earlier.append(s)
-        new_pairs = new_pairs[: max(room, 0)]
-        if room > 0:
-            self._paired_slots = earlier
+                for t in self._paired_slots:
+                    new_pairs += [(a, b) for a in range(t * n_k, (t + 1) * n_k)]
+            self._paired_slots.append(s)
+            if len(new_pairs) >= room:
+                new_pairs = new_pairs[:room]
+                break
         if new_pairs:
             self._pairs = np.concatenate([self._pairs, np.array(new_pairs, dtype=np.intp).T], 1)
         at = [at_u] * k + [at_ramps] * (k * n_k) + [at_pairs] * len(new_pairs)

@@ -193,6 +193,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     @property
     def readout_weights_(self) -> dict:
+        """``{readout: weight}`` of the mixture now (empty before any learning)."""
         if not self._built:
             return {}
         return dict(zip(self._heads, self._weights.tolist(), strict=True))
@@ -294,7 +295,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     # ------------------------------------------------------------------ river API
 
     def learn_one(self, x: dict, y: base.typing.ClfTarget) -> None:
-        """Learn one row: one step of the stream, then one SGD step of the readout."""
+        """Learn one row: one step of the stream, then one SGD step of each readout."""
         self._learn(x, y)
 
     def predict_one(self, x: dict) -> base.typing.ClfTarget | None:
