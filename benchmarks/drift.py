@@ -33,42 +33,60 @@ CHANGE = 10_000  # abrupt concept change of SEA and Agrawal
 AFTER = 1_000  # rows scored after a change
 
 
-def _change(a, b, width):
-    return synth.ConceptDriftStream(a, b, seed=3, position=CHANGE, width=width).take(20000)
+def _change(a, b, width, seed=3):
+    return synth.ConceptDriftStream(a, b, seed=seed, position=CHANGE, width=width).take(20000)
+
+
+def synthetic_streams(shift: int = 0) -> dict[str, tuple[Callable[[], Iterable], list[int]]]:
+    """The brief's four synthetic streams; ``shift`` adds to every generator seed.
+
+    ``shift=0`` builds them exactly as the design brief does; other shifts draw other
+    streams of the same kind (benchmarks/drift_seeds.py).
+    """
+    k = shift
+    return {
+        "SEA": (
+            lambda: _change(
+                synth.SEA(seed=1 + k, variant=0),
+                synth.SEA(seed=2 + k, variant=2),
+                width=100,
+                seed=3 + k,
+            ),
+            [CHANGE],
+        ),
+        "Agrawal": (
+            lambda: _change(
+                synth.Agrawal(seed=1 + k, classification_function=0),
+                synth.Agrawal(seed=2 + k, classification_function=4),
+                width=1000,
+                seed=3 + k,
+            ),
+            [CHANGE],
+        ),
+        "Hyperplane": (
+            lambda: synth.Hyperplane(
+                seed=1 + k, n_features=10, n_drift_features=4, mag_change=0.001
+            ).take(20000),
+            [],
+        ),
+        "RandomRBFDrift": (
+            lambda: synth.RandomRBFDrift(
+                seed_model=1 + k,
+                seed_sample=2 + k,
+                n_classes=3,
+                n_features=10,
+                n_centroids=20,
+                change_speed=0.001,
+                n_drift_centroids=10,
+            ).take(20000),
+            [],
+        ),
+    }
 
 
 STREAMS: dict[str, tuple[Callable[[], Iterable], list[int]]] = {
     "Elec2": (lambda: iter_elec2(), []),
-    "SEA": (
-        lambda: _change(synth.SEA(seed=1, variant=0), synth.SEA(seed=2, variant=2), width=100),
-        [CHANGE],
-    ),
-    "Agrawal": (
-        lambda: _change(
-            synth.Agrawal(seed=1, classification_function=0),
-            synth.Agrawal(seed=2, classification_function=4),
-            width=1000,
-        ),
-        [CHANGE],
-    ),
-    "Hyperplane": (
-        lambda: synth.Hyperplane(seed=1, n_features=10, n_drift_features=4, mag_change=0.001).take(
-            20000
-        ),
-        [],
-    ),
-    "RandomRBFDrift": (
-        lambda: synth.RandomRBFDrift(
-            seed_model=1,
-            seed_sample=2,
-            n_classes=3,
-            n_features=10,
-            n_centroids=20,
-            change_speed=0.001,
-            n_drift_centroids=10,
-        ).take(20000),
-        [],
-    ),
+    **synthetic_streams(0),
 }
 
 
