@@ -10,17 +10,20 @@ SEA and Agrawal), and in how many draws DREAM reached the best of
 LogisticRegression and HoeffdingAdaptiveTree, and every baseline after a change.
 
     python benchmarks/drift_seeds.py                 # shifts 10 20 30, 2 processes
+    python benchmarks/drift_seeds.py --reuse         # baselines from the JSON
     python benchmarks/drift_seeds.py --shifts 0 10 --processes 1
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from multiprocessing import Pool
+from pathlib import Path
 
 import numpy as np
-from drift import AFTER, BASELINES, DREAM_MODELS, synthetic_streams
+from drift import AFTER, BASELINES, DREAM_MODELS, OUT, synthetic_streams
 
 from dream_sklearn._progressive import progressive_correct
 
@@ -44,16 +47,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shifts", type=int, nargs="+", default=[10, 20, 30])
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--reuse", action="store_true", help="reuse baselines from the JSON")
+    parser.add_argument("--json", default=str(OUT / "drift_seeds.json"))
     args = parser.parse_args()
 
     streams = list(synthetic_streams(0))
-    tasks = [(m, s, k) for k in args.shifts for s in streams for m in MODELS]
+    saved: dict = {}
+    path = Path(args.json)
+    if args.reuse and path.exists():
+        saved = {tuple(json.loads(k)): v for k, v in json.loads(path.read_text()).items()}
+    tasks = [
+        (m, s, k)
+        for k in args.shifts
+        for s in streams
+        for m in MODELS
+        if not (m != "DREAM" and (m, s, k) in saved)
+    ]
     start = time.perf_counter()
     with Pool(args.processes) as pool:
-        results = pool.map(_score, tasks)
+        for model, stream, shift, a, af in pool.map(_score, tasks):
+            saved[model, stream, shift] = [a, af]
+    OUT.mkdir(exist_ok=True)
+    path.write_text(json.dumps({json.dumps(list(k)): v for k, v in saved.items()}))
     acc: dict = {}
     after: dict = {}
-    for model, stream, shift, a, af in results:
+    for (model, stream, shift), (a, af) in saved.items():
         acc[stream, model, shift] = a
         if af:
             after[stream, model, shift] = af[0]
