@@ -17,9 +17,7 @@ _MISTAKE = math.exp(-1.0)  # a readout's weight is multiplied by this for each m
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
-    """Softmax over the last axis (an empty axis, before any class, stays empty)."""
-    if z.shape[-1] == 0:
-        return z
+    """Softmax over the last axis."""
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     e /= e.sum(axis=-1, keepdims=True)
     return e
