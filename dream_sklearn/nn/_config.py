@@ -1,14 +1,146 @@
-"""Configuration of the DREAM cell: every constant with the seed's name and default."""
+"""Configuration of the DREAM cell: every constant with the seed's name and default.
+
+``DREAMConfig`` is the one source of the cell's parameters for every front: their
+names, their defaults and their validation rules (:data:`_CELL_RULES`). The
+scikit-learn estimators, the online estimators, the layers and the drift detector
+take their defaults from it (:func:`_front_defaults`, where a front deliberately
+starts elsewhere: :data:`_FRONT_OVERRIDES`), map their public names onto its fields
+(:data:`_FIELD_OF`) and check values with :func:`_check_cell_param`, so a bad value
+gets the same words everywhere:
+"The 'x' parameter of Y must be ... Got ... instead." (scikit-learn's shape).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
 
 __all__ = ["DREAMConfig"]
 
 _SURPRISE_MODES = ("relative", "absolute")
+
+
+def _is_int(value: Any) -> bool:
+    """An integer (Python or NumPy), not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    """A finite real number (Python or NumPy), not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class _Rule(NamedTuple):
+    """What a parameter accepts: the words for the error, the test, the plain value."""
+
+    expected: str
+    accepts: Callable[[Any], bool]
+    plain: Callable[[Any], Any]
+
+
+_INT_GE1 = _Rule("an int >= 1", lambda v: _is_int(v) and v >= 1, int)
+_INT_GE0 = _Rule("an int >= 0", lambda v: _is_int(v) and v >= 0, int)
+_INT = _Rule("an int", _is_int, int)
+_POSITIVE = _Rule("a finite float > 0", lambda v: _is_real(v) and v > 0, float)
+_NONNEGATIVE = _Rule("a finite float >= 0", lambda v: _is_real(v) and v >= 0, float)
+_UNIT = _Rule("a float in [0, 1]", lambda v: _is_real(v) and 0 <= v <= 1, float)
+_BOOL = _Rule("a bool", lambda v: isinstance(v, bool | np.bool_), bool)
+_SURPRISE_MODE = _Rule(
+    f"one of {_SURPRISE_MODES}", lambda v: isinstance(v, str) and v in _SURPRISE_MODES, str
+)
+
+# The rule of every DREAMConfig field (checked against the fields at import).
+_CELL_RULES: dict[str, _Rule] = {
+    "input_dim": _INT_GE1,
+    "hidden_dim": _INT_GE1,
+    "rank": _INT_GE1,
+    "time_step": _POSITIVE,
+    "forgetting_rate": _NONNEGATIVE,
+    "base_plasticity": _NONNEGATIVE,
+    "base_threshold": _NONNEGATIVE,
+    "entropy_influence": _NONNEGATIVE,
+    "surprise_temperature": _POSITIVE,
+    "error_smoothing": _UNIT,
+    "surprise_smoothing": _UNIT,
+    "target_norm": _POSITIVE,
+    "kappa": _NONNEGATIVE,
+    "ltc_enabled": _BOOL,
+    "ltc_tau_sys": _POSITIVE,
+    "ltc_surprise_scale": _NONNEGATIVE,
+    "sleep_rate": _UNIT,
+    "min_surprise_for_sleep": _NONNEGATIVE,
+    "plasticity_enabled": _BOOL,
+    "sleep_enabled": _BOOL,
+    "surprise_mode": _SURPRISE_MODE,
+    "fast_weight_scale": _NONNEGATIVE,
+}
+
+# The fronts' public names that differ from the field they set (scikit-learn's
+# DREAMClassifier / DREAMRegressor); every other public cell parameter is the field.
+_FIELD_OF: dict[str, str] = {
+    "plasticity": "plasticity_enabled",
+    "ltc": "ltc_enabled",
+    "sleep": "sleep_enabled",
+}
+
+# Where a front deliberately starts from another default than DREAMConfig's (and
+# ``hidden_dim``, which DREAMConfig requires). The reasons are in docs/design.md:
+# scikit-learn's time_step=1.0 was measured to learn far faster on whole sequences;
+# the drift detector watches one value with a small, slowly habituating cell whose
+# surprise is graded (a wide sigmoid).
+_FRONT_OVERRIDES: dict[str, dict[str, Any]] = {
+    "sklearn": {"hidden_dim": 32, "rank": 4, "time_step": 1.0},
+    "online": {"hidden_dim": 32, "rank": 4},
+    "drift": {"hidden_dim": 8, "rank": 1, "error_smoothing": 0.002, "surprise_temperature": 0.5},
+}
+
+
+def _check_value(owner: str, name: str, value: Any, rule: _Rule, error: type = ValueError) -> Any:
+    """``value`` as a plain Python value if ``rule`` accepts it, else ``error``.
+
+    The message has scikit-learn's shape: "The 'name' parameter of owner must be
+    <rule.expected>. Got <value> instead."
+    """
+    if not rule.accepts(value):
+        raise error(
+            f"The {name!r} parameter of {owner} must be {rule.expected}. Got {value!r} instead."
+        )
+    return rule.plain(value)
+
+
+def _check_cell_param(owner: str, name: str, value: Any, error: type = ValueError) -> Any:
+    """Check a front's cell parameter ``name`` (a public name or a field) by its rule.
+
+    Returns the plain Python value (``int``, ``float``, ``bool`` or ``str``).
+    """
+    return _check_value(owner, name, value, _CELL_RULES[_FIELD_OF.get(name, name)], error)
+
+
+def _cell_default(field: str) -> Any:
+    """DREAMConfig's default of ``field`` (KeyError for a field without one)."""
+    return _CONFIG_DEFAULTS[field]
+
+
+def _front_defaults(front: str, names: tuple[str, ...]) -> dict[str, Any]:
+    """``{public name: default}`` of a front's cell parameters: DREAMConfig's, except
+    the front's entries in :data:`_FRONT_OVERRIDES`."""
+    overrides = _FRONT_OVERRIDES[front]
+    out = {}
+    for name in names:
+        field = _FIELD_OF.get(name, name)
+        out[name] = overrides[field] if field in overrides else _cell_default(field)
+    return out
+
+
+def _cell_kwargs(params: dict[str, Any]) -> dict[str, Any]:
+    """A front's ``{public name: value}`` as DREAMConfig keyword arguments."""
+    return {_FIELD_OF.get(name, name): value for name, value in params.items()}
 
 
 @dataclass(frozen=True)
@@ -64,12 +196,22 @@ class DREAMConfig:
     fast_weight_scale : float, default=0.1
         Scale of the fast-weight term in the input drive.
 
+    Notes
+    -----
+    Integers and reals may be Python or NumPy numbers (not bools); they are stored
+    as plain ``int`` and ``float``. This class is the one source of the cell's
+    parameters: the other fronts take their names, defaults and rules from it
+    (see ``docs/design.md``).
+
     Examples
     --------
+    >>> import numpy as np
     >>> from dream_sklearn.nn import DREAMConfig
     >>> cfg = DREAMConfig(input_dim=3, hidden_dim=16, rank=4)
     >>> cfg.rank, cfg.time_step
     (4, 0.1)
+    >>> DREAMConfig(input_dim=np.int64(3), hidden_dim=8, time_step=np.float32(0.5)).time_step
+    0.5
     >>> DREAMConfig(input_dim=3, hidden_dim=0)
     Traceback (most recent call last):
     ...
@@ -100,51 +242,20 @@ class DREAMConfig:
     fast_weight_scale: float = 0.1
 
     def __post_init__(self) -> None:
-        for name in ("input_dim", "hidden_dim", "rank"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"The {name!r} parameter of DREAMConfig must be an int >= 1. "
-                    f"Got {value!r} instead."
-                )
-        positive = ("time_step", "surprise_temperature", "target_norm", "ltc_tau_sys")
-        unit = ("error_smoothing", "surprise_smoothing", "sleep_rate")
-        nonnegative = (
-            "forgetting_rate",
-            "base_plasticity",
-            "base_threshold",
-            "entropy_influence",
-            "kappa",
-            "ltc_surprise_scale",
-            "min_surprise_for_sleep",
-            "fast_weight_scale",
-        )
-        for name in positive + unit + nonnegative:
-            value = getattr(self, name)
-            if name in positive:
-                expected, in_range = "a finite float > 0", lambda v: v > 0
-            elif name in unit:
-                expected, in_range = "a float in [0, 1]", lambda v: 0 <= v <= 1
-            else:
-                expected, in_range = "a finite float >= 0", lambda v: v >= 0
-            is_real = isinstance(value, int | float) and not isinstance(value, bool)
-            if not (is_real and math.isfinite(value) and in_range(value)):
-                raise ValueError(
-                    f"The {name!r} parameter of DREAMConfig must be {expected}. "
-                    f"Got {value!r} instead."
-                )
-        for name in ("ltc_enabled", "plasticity_enabled", "sleep_enabled"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(
-                    f"The {name!r} parameter of DREAMConfig must be a bool. "
-                    f"Got {getattr(self, name)!r} instead."
-                )
-        if self.surprise_mode not in _SURPRISE_MODES:
-            raise ValueError(
-                "The 'surprise_mode' parameter of DREAMConfig must be one of "
-                f"{_SURPRISE_MODES}. Got {self.surprise_mode!r} instead."
+        # Every field through its rule (_CELL_RULES), stored as a plain Python value
+        # (a NumPy integer or float in, an int or float out), so torch gets native types.
+        for name, rule in _CELL_RULES.items():
+            object.__setattr__(
+                self, name, _check_value("DREAMConfig", name, getattr(self, name), rule)
             )
 
     def replace(self, **changes) -> DREAMConfig:
         """Return a copy with some fields changed (and validated again)."""
         return dataclasses.replace(self, **changes)
+
+
+_CONFIG_DEFAULTS: dict[str, Any] = {
+    f.name: f.default
+    for f in dataclasses.fields(DREAMConfig)
+    if f.default is not dataclasses.MISSING
+}

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from ._cell import DREAMCell
+from ._config import _POSITIVE, _cell_default, _check_value
 from ._state import DREAMState
 from ._step import TORCH_OPS, StepFlags, StepParams, dream_step
 
@@ -298,7 +299,7 @@ class DREAM(nn.Module):
         self,
         input_dim: int,
         hidden_dim: int,
-        rank: int = 8,
+        rank: int = _cell_default("rank"),
         *,
         batch_first: bool = True,
         return_sequences: bool = True,
@@ -407,8 +408,9 @@ class DREAMStack(nn.Module):
     rank : int, default=8
         Rank of every layer's fast weights.
     tau_growth : float, default=1.0
-        Layer ``k`` (from 0) starts with ``ltc_tau_sys * tau_growth ** k``: values
-        above 1 make upper layers slower.
+        Layer ``k`` (from 0) starts with ``ltc_tau_sys * tau_growth ** k``
+        (``ltc_tau_sys`` defaults to :class:`DREAMConfig`'s): values above 1 make
+        upper layers slower.
     **config : dict
         Any other field of :class:`DREAMConfig`, shared by all layers.
 
@@ -427,7 +429,7 @@ class DREAMStack(nn.Module):
         self,
         input_dim: int,
         hidden_dims: Sequence[int],
-        rank: int = 8,
+        rank: int = _cell_default("rank"),
         *,
         tau_growth: float = 1.0,
         batch_first: bool = True,
@@ -436,9 +438,8 @@ class DREAMStack(nn.Module):
         super().__init__()
         if not hidden_dims:
             raise ValueError("hidden_dims must name at least one layer; got an empty sequence.")
-        if not tau_growth > 0:
-            raise ValueError(f"tau_growth must be a float > 0; got {tau_growth!r}.")
-        tau_sys = config.pop("ltc_tau_sys", 5.0)
+        tau_growth = _check_value("DREAMStack", "tau_growth", tau_growth, _POSITIVE)
+        tau_sys = config.pop("ltc_tau_sys", _cell_default("ltc_tau_sys"))
         dims = [input_dim, *hidden_dims]
         self.layers = nn.ModuleList(
             DREAM(
