@@ -38,6 +38,7 @@ a zero memory; ``partial_fit`` carries it over from the previous call; ``predict
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 from numbers import Integral, Real
 from typing import Any
@@ -47,12 +48,13 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 from tqdm.auto import tqdm
 
 from ..nn import DREAM, DREAMState
+from ..nn._config import _cell_kwargs, _check_cell_param, _front_defaults
 from ._input import (
     align_targets,
     check_flat,
@@ -66,6 +68,27 @@ __all__: list[str] = []
 
 _DTYPE = torch.float64
 _PREDICT_CHUNK = 1024
+# The cell parameters these estimators expose, by their public names (DREAMConfig's
+# fields, or the names in nn._config._FIELD_OF). Their defaults are DREAMConfig's,
+# except the overrides in nn._config._FRONT_OVERRIDES["sklearn"]; their rules are
+# DREAMConfig's (checked in _BaseDREAM._validate_params).
+_CELL_PARAMS = (
+    "hidden_dim",
+    "rank",
+    "time_step",
+    "plasticity",
+    "ltc",
+    "sleep",
+    "surprise_mode",
+    "forgetting_rate",
+    "base_plasticity",
+    "base_threshold",
+    "ltc_tau_sys",
+    "sleep_rate",
+    "fast_weight_scale",
+    "target_norm",
+)
+_DEFAULT = _front_defaults("sklearn", _CELL_PARAMS)
 
 
 class _DREAMNet(nn.Module):
@@ -74,7 +97,16 @@ class _DREAMNet(nn.Module):
     def __init__(self, input_dim: int, hidden_dim: int, n_outputs: int, **config: Any) -> None:
         super().__init__()
         self.dream = DREAM(input_dim, hidden_dim, return_sequences=False, **config)
-        self.head = nn.Linear(hidden_dim, n_outputs)
+        self.head = nn.Linear(self.dream.config.hidden_dim, n_outputs)
+
+    def reset_parameters(self, generator: torch.Generator) -> None:
+        """Draw every weight from ``generator`` (the head as ``nn.Linear`` draws it)."""
+        self.dream.cell.reset_parameters(generator)
+        weight, bias = self.head.weight, self.head.bias
+        with torch.no_grad():
+            nn.init.kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
+            bound = 1 / math.sqrt(weight.shape[1])
+            nn.init.uniform_(bias, -bound, bound, generator=generator)
 
     def forward(self, x: torch.Tensor, state: DREAMState, lengths: torch.Tensor | None):
         """``(head output, final state, diagnostics)`` for a padded batch ``x``."""
@@ -97,21 +129,10 @@ def _on_cpu(module: nn.Module) -> bool:
 class _BaseDREAM(BaseEstimator):
     """Base class of the scikit-learn DREAM estimators (not for direct use)."""
 
+    # The cell parameters are checked by DREAMConfig's rules in _validate_params (the
+    # same words as every other front); scikit-learn's checks the training ones.
     _parameter_constraints: dict = {
-        "hidden_dim": [Interval(Integral, 1, None, closed="left")],
-        "rank": [Interval(Integral, 1, None, closed="left")],
-        "time_step": [Interval(Real, 0, None, closed="neither")],
-        "plasticity": ["boolean"],
-        "ltc": ["boolean"],
-        "sleep": ["boolean"],
-        "surprise_mode": [StrOptions({"relative", "absolute"})],
-        "forgetting_rate": [Interval(Real, 0, None, closed="left")],
-        "base_plasticity": [Interval(Real, 0, None, closed="left")],
-        "base_threshold": [Interval(Real, 0, None, closed="left")],
-        "ltc_tau_sys": [Interval(Real, 0, None, closed="neither")],
-        "sleep_rate": [Interval(Real, 0, 1, closed="both")],
-        "fast_weight_scale": [Interval(Real, 0, None, closed="left")],
-        "target_norm": [Interval(Real, 0, None, closed="neither")],
+        **dict.fromkeys(_CELL_PARAMS, "no_validation"),
         "standardize": ["boolean"],
         "n_steps": [Interval(Integral, 1, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -132,21 +153,21 @@ class _BaseDREAM(BaseEstimator):
 
     def __init__(
         self,
-        hidden_dim: int = 32,
+        hidden_dim: int = _DEFAULT["hidden_dim"],
         *,
-        rank: int = 4,
-        time_step: float = 1.0,
-        plasticity: bool = True,
-        ltc: bool = True,
-        sleep: bool = True,
-        surprise_mode: str = "relative",
-        forgetting_rate: float = 0.005,
-        base_plasticity: float = 0.5,
-        base_threshold: float = 0.3,
-        ltc_tau_sys: float = 5.0,
-        sleep_rate: float = 0.005,
-        fast_weight_scale: float = 0.1,
-        target_norm: float = 2.0,
+        rank: int = _DEFAULT["rank"],
+        time_step: float = _DEFAULT["time_step"],
+        plasticity: bool = _DEFAULT["plasticity"],
+        ltc: bool = _DEFAULT["ltc"],
+        sleep: bool = _DEFAULT["sleep"],
+        surprise_mode: str = _DEFAULT["surprise_mode"],
+        forgetting_rate: float = _DEFAULT["forgetting_rate"],
+        base_plasticity: float = _DEFAULT["base_plasticity"],
+        base_threshold: float = _DEFAULT["base_threshold"],
+        ltc_tau_sys: float = _DEFAULT["ltc_tau_sys"],
+        sleep_rate: float = _DEFAULT["sleep_rate"],
+        fast_weight_scale: float = _DEFAULT["fast_weight_scale"],
+        target_norm: float = _DEFAULT["target_norm"],
         standardize: bool = True,
         n_steps: int | None = None,
         max_iter: int = 200,
@@ -199,6 +220,14 @@ class _BaseDREAM(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
+
+    def _validate_params(self) -> None:
+        """scikit-learn's checks of ``_parameter_constraints``, then the cell's parameters
+        by DREAMConfig's rules (the hook ``fit`` and ``partial_fit`` call first)."""
+        super()._validate_params()
+        owner = type(self).__name__
+        for name in _CELL_PARAMS:
+            _check_cell_param(owner, name, getattr(self, name), InvalidParameterError)
 
     # -- hooks the subclasses fill in -------------------------------------------------
 
@@ -310,26 +339,14 @@ class _BaseDREAM(BaseEstimator):
 
     def _build_module(self, n_features: int, rng: np.random.RandomState) -> None:
         seed = int(rng.randint(np.iinfo(np.int32).max))
+        config = _cell_kwargs({name: getattr(self, name) for name in _CELL_PARAMS})
+        hidden_dim = config.pop("hidden_dim")
+        # Building draws from torch's global CPU generator: fork_rng puts it back (and
+        # touches no CUDA generator); the weights are then drawn from a generator seeded
+        # here, so that random_state alone fixes them.
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            module = _DREAMNet(
-                n_features,
-                self.hidden_dim,
-                self._n_outputs(),
-                rank=self.rank,
-                time_step=float(self.time_step),
-                plasticity_enabled=bool(self.plasticity),
-                ltc_enabled=bool(self.ltc),
-                sleep_enabled=bool(self.sleep),
-                surprise_mode=self.surprise_mode,
-                forgetting_rate=float(self.forgetting_rate),
-                base_plasticity=float(self.base_plasticity),
-                base_threshold=float(self.base_threshold),
-                ltc_tau_sys=float(self.ltc_tau_sys),
-                sleep_rate=float(self.sleep_rate),
-                fast_weight_scale=float(self.fast_weight_scale),
-                target_norm=float(self.target_norm),
-            )
+            module = _DREAMNet(n_features, hidden_dim, self._n_outputs(), **config)
+        module.reset_parameters(torch.Generator().manual_seed(seed))
         self.module_ = module.to(device=self._torch_device(), dtype=_DTYPE)
 
     def _zero_memory(self) -> DREAMState:

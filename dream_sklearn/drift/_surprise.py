@@ -10,8 +10,32 @@ import torch
 from river import base
 
 from ..nn import DREAMCell
+from ..nn._config import (
+    _INT,
+    _INT_GE0,
+    _NONNEGATIVE,
+    _POSITIVE,
+    _UNIT,
+    _check_cell_param,
+    _check_value,
+    _front_defaults,
+)
 
 __all__ = ["SurpriseDriftDetector"]
+
+# The cell parameters the detector takes: DREAMConfig's rules; the defaults are
+# DREAMConfig's overridden by nn._config._FRONT_OVERRIDES["drift"] (its cell also
+# has rank 1 there).
+_CELL_PARAMS = ("hidden_dim", "error_smoothing", "surprise_temperature")
+_DEFAULT = _front_defaults("drift", (*_CELL_PARAMS, "rank"))
+# The detector's own parameters, with the same rules and words.
+_RULES = {
+    "threshold": _POSITIVE,
+    "drift_margin": _NONNEGATIVE,
+    "reference_smoothing": _UNIT,
+    "grace_period": _INT_GE0,
+    "seed": _INT,
+}
 
 
 class SurpriseDriftDetector(base.DriftDetector):
@@ -75,9 +99,9 @@ class SurpriseDriftDetector(base.DriftDetector):
         drift_margin: float = 0.15,
         reference_smoothing: float = 0.005,
         grace_period: int = 100,
-        hidden_dim: int = 8,
-        error_smoothing: float = 0.002,
-        surprise_temperature: float = 0.5,
+        hidden_dim: int = _DEFAULT["hidden_dim"],
+        error_smoothing: float = _DEFAULT["error_smoothing"],
+        surprise_temperature: float = _DEFAULT["surprise_temperature"],
         seed: int = 0,
     ) -> None:
         super().__init__()
@@ -89,19 +113,26 @@ class SurpriseDriftDetector(base.DriftDetector):
         self.error_smoothing = error_smoothing
         self.surprise_temperature = surprise_temperature
         self.seed = seed
+        # Validated here, as river's detectors do (KSWIN, PageHinkley...).
+        owner = type(self).__name__
+        for name, rule in _RULES.items():
+            _check_value(owner, name, getattr(self, name), rule)
+        for name in _CELL_PARAMS:
+            _check_cell_param(owner, name, getattr(self, name))
         self._reset()
 
     def _reset(self) -> None:
         super()._reset()
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed)
-            self._cell = DREAMCell(
+        with torch.random.fork_rng(devices=[]):  # building draws from the global CPU one
+            cell = DREAMCell(
                 1,
                 self.hidden_dim,
-                rank=1,
+                rank=_DEFAULT["rank"],
                 error_smoothing=self.error_smoothing,
                 surprise_temperature=self.surprise_temperature,
-            ).double()
+            )
+        cell.reset_parameters(torch.Generator().manual_seed(int(self.seed)))
+        self._cell = cell.double()
         self._params = self._cell.numpy_step_params()
         self._dt = np.full(1, self._cell.config.time_step)  # built once, used every update
         self._state = [t.numpy() for t in self._cell.initial_state(1, dtype=torch.float64)]

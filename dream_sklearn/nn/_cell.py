@@ -64,7 +64,7 @@ class DREAMCell(nn.Module):
             sleep=cfg.sleep_enabled,
             relative=cfg.surprise_mode == "relative",
         )
-        d, n, r = input_dim, hidden_dim, self.config.rank
+        d, n, r = cfg.input_dim, cfg.hidden_dim, cfg.rank  # plain ints
         self.C = nn.Parameter(torch.empty(n, d))
         self.W = nn.Parameter(torch.empty(d, n))
         self.B = nn.Parameter(torch.empty(d, n))
@@ -84,14 +84,22 @@ class DREAMCell(nn.Module):
         fields = {k: v for k, v in vars(config).items() if k not in ("input_dim", "hidden_dim")}
         return cls(config.input_dim, config.hidden_dim, **fields)
 
-    def reset_parameters(self) -> None:
-        """Draw the weights anew (from torch's global generator) and reset the scalars."""
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """Draw the weights anew and reset the scalars to ``config``'s values.
+
+        Parameters
+        ----------
+        generator : torch.Generator, optional
+            Where the random weights are drawn from (a generator on the weights'
+            device); torch's global generator by default. A generator seeded by the
+            caller reproduces the weights without touching any global generator.
+        """
         cfg = self.config
         d, n, r = cfg.input_dim, cfg.hidden_dim, cfg.rank
         with torch.no_grad():
-            nn.init.uniform_(self.B, -1 / math.sqrt(d), 1 / math.sqrt(d))
-            nn.init.uniform_(self.W, -1 / math.sqrt(d), 1 / math.sqrt(d))
-            nn.init.uniform_(self.C, -1 / math.sqrt(n), 1 / math.sqrt(n))
+            for weight, fan in ((self.B, d), (self.W, d), (self.C, n)):
+                bound = 1 / math.sqrt(fan)
+                nn.init.uniform_(weight, -bound, bound, generator=generator)
             self.eta.fill_(cfg.base_plasticity)
             self.tau0.fill_(cfg.base_threshold)
             self.alpha.fill_(cfg.entropy_influence)
@@ -100,7 +108,11 @@ class DREAMCell(nn.Module):
             self.tau_sys.fill_(cfg.ltc_tau_sys)
             self.scale.fill_(cfg.ltc_surprise_scale)
             # Semi-orthonormal V: orthonormal columns when r <= d, rows otherwise.
-            q, _ = torch.linalg.qr(torch.randn(max(d, r), min(d, r), dtype=torch.float64))
+            device = None if generator is None else generator.device
+            g = torch.randn(
+                max(d, r), min(d, r), generator=generator, dtype=torch.float64, device=device
+            )
+            q, _ = torch.linalg.qr(g)
             self.V.copy_(q if r <= d else q.T)
 
     @property

@@ -36,6 +36,14 @@ import torch
 
 from .._limits import MAX_ABS
 from ..nn import DREAMCell, DREAMConfig, DREAMState
+from ..nn._config import (
+    _check_cell_param,
+    _check_value,
+    _front_defaults,
+    _is_int,
+    _is_real,
+    _Rule,
+)
 
 __all__: list[str] = []
 
@@ -45,6 +53,11 @@ _RAMP_SCALE = 0.5  # their amplitude (a smaller SGD step on their weights)
 _VAR_EPS = 1e-12
 _FEEDBACK = ("cell", "readout", "none")
 _RESERVED_CELL_PARAMS = ("input_dim", "hidden_dim", "rank")
+# The cell parameters the online estimators take by name (the others go in
+# cell_params, by DREAMConfig's field names). Defaults: DREAMConfig's, except the
+# overrides in nn._config._FRONT_OVERRIDES["online"].
+_CELL_PARAMS = ("hidden_dim", "rank")
+_DEFAULT = _front_defaults("online", _CELL_PARAMS)
 _PAIR_SCALE = 2.0  # amplitude of the pair features (products of two ramps)
 # The readouts and the blocks of phi = [h, u, ramps, pairs, 1] each one reads, with
 # its step as a multiple of ``learning_rate``.
@@ -56,18 +69,20 @@ _READOUTS = {
 
 
 def _check_param(owner: str, name: str, value: Any, ok: bool, expected: str) -> None:
-    if not ok:
-        raise ValueError(
-            f"The {name!r} parameter of {owner} must be {expected}. Got {value!r} instead."
-        )
+    """Raise the ValueError of every front (nn._config._check_value) when not ``ok``."""
+    _check_value(owner, name, value, _Rule(expected, lambda _: ok, lambda v: v))
 
 
-def _is_int(v: Any) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+# Text is never read as a number, even "1.5" (np.str_ and np.bytes_ are subclasses).
+_TEXT = (str, bytes)
+_NON_NUMERIC = (
+    "DREAM online estimators take numbers only (encode categorical features first, "
+    "e.g. with river.preprocessing.OneHotEncoder)."
+)
 
 
-def _is_real(v: Any) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+def _is_text(value: Any) -> bool:
+    return isinstance(value, _TEXT)
 
 
 def _row_values(x: dict) -> np.ndarray:
@@ -76,7 +91,7 @@ def _row_values(x: dict) -> np.ndarray:
         values = np.fromiter(x.values(), dtype=float, count=len(x))
         ok = (
             bool(np.isfinite(values).all())
-            and str not in map(type, x.values())
+            and not any(map(_is_text, x.values()))
             and np.abs(values).max(initial=0.0) <= MAX_ABS
         )
     except (TypeError, ValueError):
@@ -84,11 +99,8 @@ def _row_values(x: dict) -> np.ndarray:
     if ok:
         return values
     for name, v in x.items():
-        if isinstance(v, str | bytes) or not isinstance(v, numbers.Real | np.bool_):
-            raise ValueError(
-                f"Feature {name!r} has a non-numeric value {v!r}; "
-                "DREAM online estimators take numbers only."
-            )
+        if isinstance(v, _TEXT) or not isinstance(v, numbers.Real | np.bool_):
+            raise ValueError(f"Feature {name!r} has a non-numeric value {v!r}; {_NON_NUMERIC}")
         if not math.isfinite(float(v)):
             raise ValueError(f"Feature {name!r} has a non-finite value {v!r} (NaN or inf).")
         if abs(float(v)) > MAX_ABS:
@@ -127,13 +139,14 @@ def _extend_v(V: torch.Tensor, d_new: int, generator: torch.Generator) -> torch.
 def _grow_cell(cell: DREAMCell | None, d_new: int, hidden_dim: int, rank: int, config: dict, seed):
     """A cell with ``d_new`` inputs; the old cell's weights kept for its inputs.
 
-    New weights come from torch's initialisation, drawn under a generator seeded with
-    ``(seed, d_new)``: the result depends only on the seed and the growth history.
+    New weights are drawn from a generator seeded with ``(seed, d_new)``: the result
+    depends only on the seed and the growth history (and no global generator moves).
     """
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed * 1009 + d_new)
-        new = DREAMCell(d_new, hidden_dim, rank=rank, **config).double()
-        generator = torch.Generator().manual_seed(seed * 1013 + d_new)
+    with torch.random.fork_rng(devices=[]):  # building draws from the global CPU one
+        new = DREAMCell(d_new, hidden_dim, rank=rank, **config)
+    new.reset_parameters(torch.Generator().manual_seed(seed * 1009 + d_new))
+    new = new.double()
+    generator = torch.Generator().manual_seed(seed * 1013 + d_new)
     if cell is None:
         return new
     d_old = cell.config.input_dim
@@ -157,14 +170,8 @@ class _DREAMOnline:
 
     def _validate_params(self) -> None:
         owner = type(self).__name__
-        _check_param(
-            owner,
-            "hidden_dim",
-            self.hidden_dim,
-            _is_int(self.hidden_dim) and self.hidden_dim >= 1,
-            "an int >= 1",
-        )
-        _check_param(owner, "rank", self.rank, _is_int(self.rank) and self.rank >= 1, "an int >= 1")
+        for name in _CELL_PARAMS:
+            _check_cell_param(owner, name, getattr(self, name))
         _check_param(
             owner,
             "learning_rate",
@@ -235,7 +242,9 @@ class _DREAMOnline:
     def _build(self) -> None:
         """Validate the parameters and create the empty fitted state (first learn)."""
         self._validate_params()
-        self._config = dict(self.cell_params or {})
+        cell_params = dict(self.cell_params or {})
+        config = DREAMConfig(1, self.hidden_dim, self.rank, **cell_params)
+        self._config = {k: getattr(config, k) for k in cell_params}  # plain Python values
         if self.seed is None:
             self._seed = random.SystemRandom().randrange(2**31)
         else:
@@ -595,7 +604,7 @@ class _DREAMOnline:
     def _learn_frame(self, X: pd.DataFrame, y) -> None:
         values, present = _frame_values(X)  # validates every row before learning any
         cols = list(X.columns)
-        ys = list(y)
+        ys = list(_aligned_targets(X, y))
         if len(ys) != len(X):
             raise ValueError(f"X has {len(X)} rows but y has {len(ys)} values.")
         for i in range(len(X)):
@@ -662,8 +671,38 @@ class _DREAMOnline:
         return DREAMState(*(torch.from_numpy(s.copy()) for s in self._state))
 
 
+def _aligned_targets(X: pd.DataFrame, y: Any) -> Any:
+    """``y`` in the order of ``X``'s rows: a Series is matched by its index, as river's
+    ``learn_many(X, y)`` means it (the same index); anything else is read by position.
+    """
+    if not isinstance(y, pd.Series) or y.index.equals(X.index):
+        return y
+    if (
+        len(y) == len(X)
+        and X.index.is_unique
+        and y.index.is_unique
+        and set(y.index) == set(X.index)  # the same labels in another order
+    ):
+        return y.reindex(X.index)
+    raise ValueError(
+        "The index of y does not match the index of X: learn_many needs y to be a "
+        "Series with the same index labels as the rows of X (in any order). Got X "
+        f"index {list(X.index[:5])}{'...' if len(X) > 5 else ''} and y index "
+        f"{list(y.index[:5])}{'...' if len(y) > 5 else ''}."
+    )
+
+
 def _frame_values(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """A frame's values (float64) and presence; NaN is a missing value, inf an error."""
+    for j, dtype in enumerate(X.dtypes):  # text, even "1.5", is not a number (as in a row)
+        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+            text = np.fromiter(map(_is_text, X.iloc[:, j]), dtype=bool, count=len(X))
+            if text.any():
+                i = int(text.argmax())
+                raise ValueError(
+                    f"Feature {X.columns[j]!r} has a non-numeric value {X.iat[i, j]!r} "
+                    f"(row {X.index[i]!r}); {_NON_NUMERIC}"
+                )
     try:
         values = X.to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError):
@@ -671,10 +710,7 @@ def _frame_values(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
             try:
                 X[c].to_numpy(dtype=float, na_value=np.nan)
             except (TypeError, ValueError) as err:
-                raise ValueError(
-                    f"Feature {c!r} has non-numeric values; DREAM online estimators take "
-                    "numbers only."
-                ) from err
+                raise ValueError(f"Feature {c!r} has non-numeric values; {_NON_NUMERIC}") from err
         raise
     present = ~np.isnan(values)
     bad = np.isinf(values)

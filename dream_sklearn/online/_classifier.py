@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from river import base
 
-from ._base import _READOUTS, _check_param, _DREAMOnline, _is_int, _is_real
+from ._base import _DEFAULT, _READOUTS, _check_param, _DREAMOnline, _is_int, _is_real
 
 __all__ = ["DREAMOnlineClassifier"]
 
@@ -142,8 +142,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     def __init__(
         self,
-        hidden_dim: int = 32,
-        rank: int = 4,
+        hidden_dim: int = _DEFAULT["hidden_dim"],
+        rank: int = _DEFAULT["rank"],
         learning_rate: float = 0.02,
         l2: float = 0.0,
         feedback: str = "cell",

@@ -9,7 +9,7 @@ import pandas as pd
 from river import base
 
 from .._limits import MAX_ABS
-from ._base import _CLIP, _DREAMOnline
+from ._base import _CLIP, _DEFAULT, _DREAMOnline
 
 __all__ = ["DREAMOnlineRegressor"]
 
@@ -84,8 +84,8 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
 
     def __init__(
         self,
-        hidden_dim: int = 32,
-        rank: int = 4,
+        hidden_dim: int = _DEFAULT["hidden_dim"],
+        rank: int = _DEFAULT["rank"],
         learning_rate: float = 0.5,
         l2: float = 0.0,
         feedback: str = "cell",
@@ -132,6 +132,8 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         self._y_var = 0.0
 
     def _check_target(self, y) -> float:
+        if isinstance(y, str | bytes):  # "1.5" too: text is not read as a number
+            raise ValueError(f"The target {y!r} is not a number.")
         try:
             value = float(y)
         except (TypeError, ValueError) as err:
