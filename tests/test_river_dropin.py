@@ -1,0 +1,262 @@
+"""river details (issue 14): learn_many's y by index, the drift detector's parameters,
+text values, and seeding that leaves torch's global generators alone."""
+
+import random
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from river import drift as river_drift
+from sklearn.exceptions import ConvergenceWarning
+
+from dream_sklearn import DREAMClassifier, DREAMRegressor
+from dream_sklearn.drift import SurpriseDriftDetector
+from dream_sklearn.nn import DREAMCell
+from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor
+
+
+def _frame(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])
+    X.index = rng.permutation(np.arange(100, 100 + n))  # not a RangeIndex
+    return X
+
+
+def _targets(X, task):
+    s = X["a"] + 0.5 * X["b"]
+    return (s > 0).map({True: "up", False: "down"}) if task == "c" else 2.0 * s + 1.0
+
+
+ONLINE = [(DREAMOnlineClassifier, "c"), (DREAMOnlineRegressor, "r")]
+
+
+def _state(model):
+    return [s.copy() for s in model._state] + [model._W.copy(), model._stat_mean.copy()]
+
+
+def _assert_same(a, b):
+    for x, y in zip(_state(a), _state(b), strict=True):
+        np.testing.assert_array_equal(x, y)
+
+
+# --- 1. learn_many aligns y on X's index ---------------------------------------------------
+
+
+@pytest.mark.parametrize("Online, task", ONLINE)
+def test_learn_many_reads_y_by_index_not_position(Online, task):
+    X = _frame()
+    y = _targets(X, task)
+    shuffled = y.sample(frac=1.0, random_state=1)
+    assert not shuffled.index.equals(X.index)
+    by_frame = Online(hidden_dim=8, rank=2, seed=0)
+    by_frame.learn_many(X, shuffled)
+    by_row = Online(hidden_dim=8, rank=2, seed=0)
+    for i, x in X.iterrows():
+        by_row.learn_one(x.to_dict(), y[i])
+    _assert_same(by_frame, by_row)
+
+
+@pytest.mark.parametrize("Online, task", ONLINE)
+def test_learn_many_refuses_a_y_whose_index_does_not_match(Online, task):
+    X = _frame()
+    y = _targets(X, task).reset_index(drop=True)  # 0..n-1: other labels than X's
+    model = Online(hidden_dim=8, rank=2, seed=0)
+    with pytest.raises(ValueError, match="The index of y does not match the index of X"):
+        model.learn_many(X, y)
+    assert getattr(model, "n_steps_", 0) == 0
+    with pytest.raises(ValueError, match="The index of y does not match the index of X"):
+        model.learn_many(X, _targets(X, task).iloc[:-1])  # one label missing
+    # A list or an array has no index: it is read in the order of X's rows.
+    model.learn_many(X, list(_targets(X, task)))
+    assert model.n_steps_ == len(X)
+
+
+# --- 2. SurpriseDriftDetector validates its parameters, as river's detectors do -----------------
+
+
+def test_river_detectors_validate_in_init():
+    # The convention followed: river's own detectors refuse bad values when built.
+    with pytest.raises(ValueError):
+        river_drift.KSWIN(alpha=2.0)
+    with pytest.raises(ValueError):
+        river_drift.PageHinkley(mode="sideways")
+
+
+@pytest.mark.parametrize(
+    "name, bad, expected",
+    [
+        ("threshold", -1, "a finite float > 0"),
+        ("threshold", float("inf"), "a finite float > 0"),
+        ("drift_margin", -0.1, "a finite float >= 0"),
+        ("reference_smoothing", 1.5, "a float in [0, 1]"),
+        ("grace_period", -5, "an int >= 0"),
+        ("grace_period", 10.5, "an int >= 0"),
+        ("hidden_dim", 0, "an int >= 1"),
+        ("error_smoothing", -0.1, "a float in [0, 1]"),
+        ("surprise_temperature", 0.0, "a finite float > 0"),
+        ("seed", "0", "an int"),
+        ("threshold", True, "a finite float > 0"),
+    ],
+)
+def test_drift_detector_refuses_bad_parameters(name, bad, expected):
+    message = (
+        f"The '{name}' parameter of SurpriseDriftDetector must be {expected}. Got {bad!r} instead."
+    )
+    with pytest.raises(ValueError) as err:
+        SurpriseDriftDetector(**{name: bad})
+    assert str(err.value) == message
+
+
+def test_drift_detector_takes_numpy_numbers_and_clones():
+    det = SurpriseDriftDetector(
+        threshold=np.float32(6.0),
+        grace_period=np.int64(50),
+        hidden_dim=np.int64(4),
+        seed=np.int8(1),
+    )
+    for x in [random.Random(0).gauss(0, 1) for _ in range(100)]:
+        det.update(x)
+    assert 0.0 <= det.surprise <= 1.0
+    clone = det.clone()
+    assert clone.grace_period == 50 and clone.statistic == 0.0
+
+
+# --- 3. text is never a number, np.str_ included ------------------------------------------------
+
+
+@pytest.mark.parametrize("Online, task", ONLINE)
+@pytest.mark.parametrize(
+    "text",
+    ["1.5", np.str_("1.5"), b"1.5", np.bytes_(b"1.5")],
+    ids=["str", "np.str_", "bytes", "np.bytes_"],
+)
+def test_text_feature_values_are_refused_as_plain_str_is(Online, task, text):
+    model = Online(hidden_dim=8, rank=2, seed=0)
+    y = "up" if task == "c" else 1.0
+    model.learn_one({"a": 1.0}, y)
+    for call in (lambda: model.predict_one({"a": text}), lambda: model.learn_one({"a": text}, y)):
+        with pytest.raises(ValueError) as err:
+            call()
+        assert str(err.value).startswith(f"Feature 'a' has a non-numeric value {text!r}; ")
+        assert "river.preprocessing.OneHotEncoder" in str(err.value)
+    assert model.n_steps_ == 1
+
+
+@pytest.mark.parametrize("Online, task", ONLINE)
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_text_columns_are_refused_by_learn_many_and_predict_many(Online, task, dtype):
+    X = pd.DataFrame({"a": [1.0, 2.0], "b": pd.Series(["0.5", "1.5"], dtype=dtype)})
+    y = pd.Series(["up", "down"] if task == "c" else [1.0, 2.0])
+    model = Online(hidden_dim=8, rank=2, seed=0)
+    with pytest.raises(ValueError, match=r"Feature 'b' has a non-numeric value '0.5' \(row 0\)"):
+        model.learn_many(X, y)
+    model.learn_one({"a": 1.0}, y[0])
+    with pytest.raises(ValueError, match="Feature 'b' has a non-numeric value"):
+        model.predict_many(X)
+    # Missing values in an object column stay missing values.
+    ok = pd.DataFrame({"a": [1.0, 2.0], "b": pd.Series([0.5, None], dtype=object)})
+    model.learn_many(ok, y)
+    assert model.n_steps_ == 3
+
+
+@pytest.mark.parametrize("text", ["1.5", np.str_("1.5")], ids=["str", "np.str_"])
+def test_regressor_refuses_a_text_target(text):
+    model = DREAMOnlineRegressor(hidden_dim=8, rank=2, seed=0)
+    with pytest.raises(ValueError, match="is not a number"):
+        model.learn_one({"a": 1.0}, text)
+
+
+# --- 4. seeding through a torch.Generator -------------------------------------------------------
+
+
+@pytest.fixture
+def cuda_reseeds(monkeypatch):
+    """Calls to torch.cuda.manual_seed_all (which torch.manual_seed makes) while used."""
+    calls = []
+    monkeypatch.setattr(torch.cuda, "manual_seed_all", lambda seed: calls.append(seed))
+    return calls
+
+
+def _fit_sklearn(Estimator, seed):
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(16, 4, 2)), np.arange(16) % 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return Estimator(hidden_dim=4, rank=2, max_iter=2, random_state=seed).fit(X, y)
+
+
+def _learn_online(Online, seed):
+    model = Online(hidden_dim=4, rank=2, seed=seed)
+    for i in range(20):
+        model.learn_one({"a": np.sin(i), "b": np.cos(i)}, i % 2)
+    model.learn_one({"a": 0.0, "b": 1.0, "c": 2.0}, 1)  # the cell grows: new weights drawn
+    return model
+
+
+def _detector(seed):
+    det = SurpriseDriftDetector(seed=seed)
+    for i in range(30):
+        det.update(float(np.sin(i)))
+    return det
+
+
+BUILDS = {
+    "DREAMClassifier": lambda seed: _fit_sklearn(DREAMClassifier, seed),
+    "DREAMRegressor": lambda seed: _fit_sklearn(DREAMRegressor, seed),
+    "DREAMOnlineClassifier": lambda seed: _learn_online(DREAMOnlineClassifier, seed),
+    "DREAMOnlineRegressor": lambda seed: _learn_online(DREAMOnlineRegressor, seed),
+    "SurpriseDriftDetector": _detector,
+}
+
+
+def _weights(built) -> dict:
+    if hasattr(built, "module_"):
+        return {k: v.clone() for k, v in built.module_.state_dict().items()}
+    cell = built.cell_ if hasattr(built, "cell_") else built._cell
+    out = {k: v.clone() for k, v in cell.state_dict().items()}
+    if hasattr(built, "_W"):
+        out["readout"] = torch.from_numpy(built._W.copy())
+    return out
+
+
+@pytest.mark.parametrize("name", list(BUILDS))
+def test_seeding_leaves_torchs_global_generators_alone(name, cuda_reseeds):
+    torch.manual_seed(1234)
+    cuda_reseeds.clear()
+    before = torch.get_rng_state()
+    BUILDS[name](7)
+    assert torch.equal(torch.get_rng_state(), before)
+    assert cuda_reseeds == []  # no CUDA generator reseeded
+
+
+@pytest.mark.parametrize("name", list(BUILDS))
+def test_the_same_seed_builds_the_same_model(name):
+    torch.manual_seed(0)
+    a = _weights(BUILDS[name](7))
+    torch.manual_seed(99)  # the global generator plays no part
+    b = _weights(BUILDS[name](7))
+    c = _weights(BUILDS[name](8))
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_reset_parameters_draws_from_the_generator_given():
+    cell = DREAMCell(3, 5, rank=2)
+    before = torch.get_rng_state()
+    cell.reset_parameters(torch.Generator().manual_seed(3))
+    first = {k: v.clone() for k, v in cell.state_dict().items()}
+    cell.reset_parameters(torch.Generator().manual_seed(3))
+    assert torch.equal(torch.get_rng_state(), before)
+    assert all(torch.equal(v, cell.state_dict()[k]) for k, v in first.items())
+    # V stays semi-orthonormal (orthonormal columns here, rank <= input_dim).
+    V = cell.V.double()
+    torch.testing.assert_close(V.T @ V, torch.eye(2, dtype=torch.float64))
+    # Without a generator: torch's global one, as before.
+    torch.manual_seed(5)
+    cell.reset_parameters()
+    torch.manual_seed(5)
+    again = DREAMCell(3, 5, rank=2)
+    assert torch.equal(cell.B, again.B) and torch.equal(cell.V, again.V)
