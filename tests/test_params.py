@@ -312,3 +312,5 @@ def test_dreamconfig_stores_plain_python_values_and_still_rejects_bools_as_numbe
         DREAMConfig(input_dim=2, hidden_dim=True)
     with pytest.raises(ValueError, match="'time_step' parameter of DREAMConfig must be a finite"):
         DREAMConfig(input_dim=2, hidden_dim=4, time_step=np.True_)
+    with pytest.raises(ValueError, match="'time_step' parameter of DREAMConfig must be a finite"):
+        DREAMConfig(input_dim=2, hidden_dim=4, time_step=10**400)  # beyond a float's range

@@ -32,8 +32,13 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_real(value: Any) -> bool:
-    """A finite real number (Python or NumPy), not a bool."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite real number (Python or NumPy) that fits a float, not a bool."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond float's range
+        return False
 
 
 class _Rule(NamedTuple):
@@ -55,7 +60,7 @@ _SURPRISE_MODE = _Rule(
     f"one of {_SURPRISE_MODES}", lambda v: isinstance(v, str) and v in _SURPRISE_MODES, str
 )
 
-# The rule of every DREAMConfig field (checked against the fields at import).
+# The rule of every DREAMConfig field (tests/test_params.py checks it names them all).
 _CELL_RULES: dict[str, _Rule] = {
     "input_dim": _INT_GE1,
     "hidden_dim": _INT_GE1,
