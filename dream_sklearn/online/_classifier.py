@@ -314,7 +314,11 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         return dict(zip(self._classes, self._proba(out).tolist(), strict=True))
 
     def learn_many(self, X: pd.DataFrame, y: pd.Series) -> None:
-        """Learn the rows of ``X`` in order, as consecutive steps (NaN: missing)."""
+        """Learn the rows of ``X`` in order, as consecutive steps (NaN: missing).
+
+        A Series ``y`` is matched to the rows by its index (the same labels, in any
+        order; other labels raise a ValueError); a list or array is read in row order.
+        """
         self._learn_frame(X, y)
 
     def predict_proba_many(self, X: pd.DataFrame) -> pd.DataFrame:
