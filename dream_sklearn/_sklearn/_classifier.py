@@ -45,9 +45,11 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
     Each sequence gets one label, predicted from the cell's hidden state at the
     sequence's last step. ``X`` may be a 3-D array ``(n_sequences, n_steps,
     n_features)``, a list of 2-D arrays of different lengths, a DataFrame with a
-    two-level index ``(sequence id, time)``, or a plain 2-D array read as sequences
-    of one step. The cell's plastic memory is carried from one ``partial_fit`` call
-    to the next (see ``docs/sklearn.md``).
+    two-level index ``(sequence id, time)`` (to split it with scikit-learn's tools,
+    which count rows, convert it first with :func:`dream_sklearn.to_sequences`), or
+    a plain 2-D array read as sequences of one step (refused once the model has
+    learned from longer sequences). The cell's plastic memory is carried from one
+    ``partial_fit`` call to the next (see ``docs/sklearn.md``).
 """
         + PARAMETERS
         + _CLASS_WEIGHT_DOC
@@ -61,6 +63,7 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
     See Also
     --------
     DREAMRegressor : The same network for continuous targets.
+    to_sequences : A ``(sequence id, time)`` DataFrame as a list of sequences.
 
     Examples
     --------

@@ -41,6 +41,7 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
     See Also
     --------
     DREAMClassifier : The same network for class labels.
+    to_sequences : A ``(sequence id, time)`` DataFrame as a list of sequences.
 
     Examples
     --------
