@@ -153,6 +153,10 @@ class _DREAMOnline:
     # Set by subclasses.
     _task: str
 
+    # Defaults for estimators pickled before these existed (set again by _build).
+    _held_slots = np.zeros(0, dtype=np.intp)
+    _loaded_names: list | None = None
+
     # ------------------------------------------------------------------ parameters
 
     def _validate_params(self) -> None:
@@ -253,7 +257,7 @@ class _DREAMOnline:
         # averaged with rate 1/count, no floor, and not clipped. Features of a
         # DataFrame fit, by name (to refuse rows keyed by position), or None.
         self._held_slots = np.zeros(0, dtype=np.intp)
-        self._loaded_names: list | None = None
+        self._loaded_names = None
         # Running statistics, one row per scaling: the fast one (standardize_rate),
         # then with slow_rate the slow one that the readout's linear term reads.
         floors = [self.standardize_rate] + ([] if self.slow_rate is None else [self.slow_rate])
