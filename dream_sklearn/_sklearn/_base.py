@@ -28,11 +28,12 @@ Memory rule
 Sequences are processed in mini-batches of ``batch_size``. Every sequence of a
 mini-batch starts from ``memory_``; after the mini-batch, ``memory_`` becomes the
 mean over the mini-batch of the sequences' final states (each at its own last valid
-step). So within a call the memory moves forward mini-batch by mini-batch, in the
-order the mini-batches are seen (shuffled per epoch in ``fit`` when ``shuffle=True``,
-in the order of ``X`` in ``partial_fit`` and ``advance_memory``). ``fit`` starts from
-a zero memory; ``partial_fit`` carries it over from the previous call; ``predict``,
-``predict_proba`` and ``score`` read it and never change it.
+step; weighted by ``sample_weight`` when given). So within a call the memory moves
+forward mini-batch by mini-batch, in the order the mini-batches are seen (shuffled
+per epoch in ``fit`` when ``shuffle=True``, in the order of ``X`` in ``partial_fit``
+and ``advance_memory``). ``fit`` starts from a zero memory; ``partial_fit`` carries
+it over from the previous call; ``predict``, ``predict_proba`` and ``score`` read it
+and never change it.
 """
 
 from __future__ import annotations
