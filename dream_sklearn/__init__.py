@@ -1,7 +1,7 @@
 """dream_sklearn: the DREAM cell for scikit-learn, river and PyTorch."""
 
 from . import nn, online
-from ._sklearn import DREAMClassifier, DREAMRegressor
+from ._sklearn import DREAMClassifier, DREAMRegressor, to_sequences
 from .online import DREAMOnlineClassifier, DREAMOnlineRegressor
 
 __version__ = "0.1.0"
@@ -14,4 +14,5 @@ __all__ = [
     "__version__",
     "nn",
     "online",
+    "to_sequences",
 ]

@@ -28,11 +28,12 @@ Memory rule
 Sequences are processed in mini-batches of ``batch_size``. Every sequence of a
 mini-batch starts from ``memory_``; after the mini-batch, ``memory_`` becomes the
 mean over the mini-batch of the sequences' final states (each at its own last valid
-step). So within a call the memory moves forward mini-batch by mini-batch, in the
-order the mini-batches are seen (shuffled per epoch in ``fit`` when ``shuffle=True``,
-in the order of ``X`` in ``partial_fit`` and ``advance_memory``). ``fit`` starts from
-a zero memory; ``partial_fit`` carries it over from the previous call; ``predict``,
-``predict_proba`` and ``score`` read it and never change it.
+step; weighted by ``sample_weight`` when given). So within a call the memory moves
+forward mini-batch by mini-batch, in the order the mini-batches are seen (shuffled
+per epoch in ``fit`` when ``shuffle=True``, in the order of ``X`` in ``partial_fit``
+and ``advance_memory``). ``fit`` starts from a zero memory; ``partial_fit`` carries
+it over from the previous call; ``predict``, ``predict_proba`` and ``score`` read it
+and never change it.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -118,8 +119,14 @@ def _expand(memory: DREAMState, batch: int) -> DREAMState:
     return DREAMState(*(t.expand(batch, *t.shape[1:]) for t in memory))
 
 
-def _mean_state(state: DREAMState) -> DREAMState:
-    return DREAMState(*(t.detach().mean(0, keepdim=True) for t in state))
+def _mean_state(state: DREAMState, weight: torch.Tensor | None = None) -> DREAMState:
+    """The mean over the batch of ``state``, weighted by ``weight`` (b,) when given."""
+    if weight is None:
+        return DREAMState(*(t.detach().mean(0, keepdim=True) for t in state))
+    w = weight / weight.sum()
+    return DREAMState(
+        *((t.detach() * w.view(-1, *([1] * (t.dim() - 1)))).sum(0, keepdim=True) for t in state)
+    )
 
 
 def _on_cpu(module: nn.Module) -> bool:
@@ -238,14 +245,27 @@ class _BaseDREAM(BaseEstimator):
     def _n_outputs(self) -> int:
         raise NotImplementedError
 
-    def _loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    def _loss(
+        self, output: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None
+    ) -> torch.Tensor:
+        """Mean loss of a mini-batch; with ``weight``, ``sum(w * loss) / sum(w)``."""
         raise NotImplementedError
 
     def _target_tensor(self, y: np.ndarray, device: torch.device) -> torch.Tensor:
         raise NotImplementedError
 
-    def _validation_score(self, output: np.ndarray, y: np.ndarray) -> float:
+    def _validation_score(
+        self, output: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None
+    ) -> float:
         raise NotImplementedError
+
+    def _scale_targets(self, y: np.ndarray, weight: np.ndarray | None, *, first: bool):
+        """The encoded targets as the loss reads them (the regressor standardises)."""
+        return y
+
+    def _extra_weights(self, y: np.ndarray, *, incremental: bool) -> np.ndarray | None:
+        """Per-sequence weights from the estimator's parameters (``class_weight``)."""
+        return None
 
     def _split(self, n: int, y: np.ndarray, rng: np.random.RandomState):
         raise NotImplementedError
@@ -264,6 +284,16 @@ class _BaseDREAM(BaseEstimator):
 
     def _validate_X(self, X: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray, Any]:
         """``(padded standardised array, lengths, sequence ids)``; sets the scaler on reset."""
+        long, lengths, ids = self._read_X(X, reset=reset)
+        return self._scale_X(long, lengths, reset=reset, weight=None), lengths, ids
+
+    def _read_X(
+        self, X: Any, *, reset: bool, learn: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, Any]:
+        """``(validated long table, lengths, sequence ids)`` of ``X`` (not yet scaled).
+
+        ``learn`` (fit, partial_fit): record the longest sequence seen so far.
+        """
         if self.n_steps is None:
             long, lengths, ids = to_long(X)
             long = validate_data(self, long, reset=reset, dtype=np.float64)
@@ -276,16 +306,70 @@ class _BaseDREAM(BaseEstimator):
             ids = None
         check_magnitude(long, "X")
         if lengths is None:
+            # A plain 2-D table: one step per row. Refused by a model that has learned
+            # from longer sequences (its rows would silently be read as 1-step sequences).
+            seen = getattr(self, "_max_steps", 1)
+            if not reset and seen > 1:
+                raise ValueError(
+                    f"X is a 2-D array of shape {long.shape}, which reads as "
+                    f"{long.shape[0]} sequences of one step each, but "
+                    f"{type(self).__name__} was fitted on sequences of up to {seen} steps "
+                    f"of {long.shape[1]} features. Pass X as a 3-D array (n_sequences, "
+                    "n_steps, n_features), a list of 2-D arrays or a DataFrame with a "
+                    "(sequence id, time) index; for one-step sequences on purpose, "
+                    "X[:, None, :]."
+                )
             lengths = np.ones(long.shape[0], dtype=np.int64)
+        if learn:
+            seen = 0 if reset else getattr(self, "_max_steps", 1)
+            self._max_steps = max(seen, int(lengths.max()))
+        return long, lengths, ids
+
+    def _scale_X(
+        self, long: np.ndarray, lengths: np.ndarray, *, reset: bool, weight: np.ndarray | None
+    ) -> np.ndarray:
+        """The padded, standardised array; on reset the scaler is fitted first, each
+        step weighted by its sequence's ``weight`` when given."""
         if reset:
             if self.standardize:
-                self.x_mean_ = long.mean(axis=0)
-                scale = long.std(axis=0)
+                if weight is None:
+                    self.x_mean_ = long.mean(axis=0)
+                    scale = long.std(axis=0)
+                else:
+                    w = np.repeat(weight, lengths)
+                    self.x_mean_ = np.average(long, axis=0, weights=w)
+                    scale = np.sqrt(np.average((long - self.x_mean_) ** 2, axis=0, weights=w))
                 self.x_scale_ = np.where(scale < 10 * np.finfo(np.float64).eps, 1.0, scale)
             else:
                 self.x_mean_ = np.zeros(long.shape[1])
                 self.x_scale_ = np.ones(long.shape[1])
-        return pad((long - self.x_mean_) / self.x_scale_, lengths), lengths, ids
+        return pad((long - self.x_mean_) / self.x_scale_, lengths)
+
+    def _sample_weight(
+        self, sample_weight: Any, ids: Any, y: np.ndarray, *, incremental: bool
+    ) -> np.ndarray | None:
+        """Validated per-sequence weights (``sample_weight`` times ``class_weight``),
+        or None when neither is given. A pandas ``sample_weight`` indexed by the
+        sequence ids of a DataFrame ``X`` is aligned by id, like ``y``."""
+        extra = self._extra_weights(y, incremental=incremental)
+        if sample_weight is None and extra is None:
+            return None
+        n = len(y)
+        weight = _check_sample_weight(
+            align_targets(sample_weight, ids),
+            np.zeros(n),
+            dtype=np.float64,
+            ensure_non_negative=True,
+            copy=True,
+        )
+        if extra is not None:
+            weight *= extra
+        if not weight.any():
+            raise ValueError(
+                "Sample weights must contain at least one non-zero number "
+                "(after class_weight); every sequence has zero weight."
+            )
+        return weight
 
     @staticmethod
     def _aligned_y(X: Any, y: Any) -> Any:
@@ -352,14 +436,23 @@ class _BaseDREAM(BaseEstimator):
     def _zero_memory(self) -> DREAMState:
         return self.module_.dream.cell.initial_state(1)
 
-    def _penalty(self, batch: int) -> torch.Tensor:
-        """MLP-style L2 penalty: ``alpha / 2 * sum of squared weight matrices / batch``."""
+    def _penalty(self, batch: float) -> torch.Tensor:
+        """MLP-style L2 penalty: ``alpha / 2 * sum of squared weight matrices / batch``
+        (``batch``: the mini-batch's size, or its total sample weight)."""
         weights = [p for p in self.module_.parameters() if p.dim() >= 2]
         return 0.5 * self.alpha * sum((w * w).sum() for w in weights) / batch
 
     # -- the one training routine -------------------------------------------------------
 
-    def _fit(self, X: Any, y: Any, *, incremental: bool, classes: Any = None):
+    def _fit(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        incremental: bool,
+        classes: Any = None,
+        sample_weight: Any = None,
+    ):
         """Shared by ``fit`` (``incremental=False``) and ``partial_fit``."""
         name = type(self).__name__
         if incremental and self.early_stopping:
@@ -369,17 +462,30 @@ class _BaseDREAM(BaseEstimator):
             )
         fitted = hasattr(self, "module_")
         first = not fitted or not (incremental or self.warm_start)
-        X3, lengths, ids = self._validate_X(X, reset=first)
+        long, lengths, ids = self._read_X(X, reset=first, learn=True)
         if y is None:
             raise ValueError(f"{name} requires y to be passed, but the target y is None.")
         y = self._encode_targets(
             align_targets(y, ids), first=first, incremental=incremental, classes=classes
         )
         if len(y) != len(lengths):
+            hint = ""
+            if ids is not None:
+                hint = (
+                    " X is a DataFrame with a (sequence id, time) index: it holds one "
+                    "sequence per id, so y needs one target per id, not per row. "
+                    "scikit-learn's splitters (train_test_split, cross_val_score, "
+                    "GridSearchCV) count rows, not sequences: convert X once with "
+                    "`sequences, ids = dream_sklearn.to_sequences(X)`, take y in the "
+                    "order of ids (`y.loc[ids]`), then split those."
+                )
             raise ValueError(
                 "Found input variables with inconsistent numbers of samples: "
-                f"X has {len(lengths)} sequences but y has {len(y)} targets."
+                f"X has {len(lengths)} sequences but y has {len(y)} targets.{hint}"
             )
+        weight = self._sample_weight(sample_weight, ids, y, incremental=incremental)
+        y = self._scale_targets(y, weight, first=first)
+        X3 = self._scale_X(long, lengths, reset=first, weight=weight)
         rng = check_random_state(self.random_state)
         if first:
             self._build_module(X3.shape[2], rng)
@@ -392,9 +498,6 @@ class _BaseDREAM(BaseEstimator):
                 self.module_.parameters(), lr=self.learning_rate_init
             )
             self.memory_ = self._zero_memory()
-            if not incremental:
-                self.n_iter_ = 0
-                self.loss_curve_ = []
         n = len(lengths)
         batch = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
         train, val = np.arange(n), None
@@ -407,13 +510,14 @@ class _BaseDREAM(BaseEstimator):
         xt = torch.as_tensor(X3, dtype=_DTYPE, device=device)
         lt = torch.as_tensor(lengths, device=device)
         yt = self._target_tensor(y, device)
+        wt = None if weight is None else torch.as_tensor(weight, dtype=_DTYPE, device=device)
         surprise = np.full(X3.shape[:2], np.nan)
         best_loss, no_change = np.inf, 0
         epochs = 1 if incremental else self.max_iter
         bar = tqdm(range(epochs), desc=name, disable=not self.verbose, leave=False)
         for _ in bar:
             order = rng.permutation(train) if (self.shuffle and not incremental) else train
-            loss = self._pass(xt, lt, yt, order, batch, surprise)
+            loss = self._pass(xt, lt, yt, order, batch, surprise, wt)
             self.n_iter_ += 1
             self.loss_curve_.append(loss)
             bar.set_postfix(loss=f"{loss:.4f}")
@@ -421,7 +525,7 @@ class _BaseDREAM(BaseEstimator):
                 continue
             if self.early_stopping:
                 out = self._outputs(xt[val], lt[val], surprise=surprise, rows=val)
-                score = self._validation_score(out, y[val])
+                score = self._validation_score(out, y[val], None if weight is None else weight[val])
                 self.validation_scores_.append(score)
                 no_change = no_change + 1 if score < self.best_validation_score_ + self.tol else 0
                 if score > self.best_validation_score_:
@@ -448,13 +552,18 @@ class _BaseDREAM(BaseEstimator):
         self.surprise_ = surprise
         return self
 
-    def _pass(self, xt, lt, yt, order, batch, surprise) -> float:
+    def _pass(self, xt, lt, yt, order, batch, surprise, wt=None) -> float:
         """One pass over ``order`` in mini-batches, advancing ``memory_`` after each.
 
         With ``yt`` a tensor each mini-batch also takes one Adam step and the mean
         loss is returned; with ``yt=None`` (``advance_memory``) nothing is learned.
+        With sample weights ``wt``, each mini-batch's loss is the weighted mean
+        ``sum(w * loss) / sum(w)`` plus the L2 penalty over ``sum(w)`` (as in
+        ``MLPClassifier``), ``memory_`` the weighted mean of the final states, and
+        the returned loss the mean of the mini-batch losses weighted by ``sum(w)``;
+        a mini-batch of zero total weight changes nothing, as if it were absent.
         """
-        module, total = self.module_, 0.0
+        module, total, seen = self.module_, 0.0, 0.0
         module.train(yt is not None)
         for start in range(0, len(order), batch):
             idx = order[start : start + batch]
@@ -463,19 +572,23 @@ class _BaseDREAM(BaseEstimator):
             steps = int(lb.max())
             lengths = None if bool((lb == steps).all()) else lb
             xb = xt[it, :steps]
+            wb = None if wt is None else wt[it]
+            size = len(idx) if wb is None else float(wb.sum())
             with torch.set_grad_enabled(yt is not None):
                 out, final, diag = module(xb, _expand(self.memory_, len(idx)), lengths)
-                if yt is not None:
-                    loss = self._loss(out, yt[it]) + self._penalty(len(idx))
+                if yt is not None and size > 0:
+                    loss = self._loss(out, yt[it], wb) + self._penalty(size)
                     self.optimizer_.zero_grad()
                     loss.backward()
                     self.optimizer_.step()
-                    total += float(loss.detach()) * len(idx)
-            self.memory_ = _mean_state(final)
+                    total += float(loss.detach()) * size
+            if size > 0:
+                self.memory_ = _mean_state(final, wb)
             s = diag.surprise.detach().cpu().numpy()
             s[np.arange(steps)[None, :] >= lb.cpu().numpy()[:, None]] = np.nan
             surprise[idx, :steps] = s
-        return total / max(len(order), 1)
+            seen += size
+        return total / seen if seen > 0 else 0.0
 
     def _outputs(self, xt, lt, *, surprise=None, rows=None) -> np.ndarray:
         """Head outputs for every sequence, each started from ``memory_``; pure.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,8 @@ from scipy.special import softmax
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils import assert_all_finite, column_or_1d
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from torch.nn import functional as F
 
@@ -17,6 +20,22 @@ from ._base import _BaseDREAM
 from ._docs import ATTRIBUTES, PARAMETERS
 
 __all__ = ["DREAMClassifier"]
+
+_CLASS_WEIGHT_DOC = """    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, as in scikit-learn: ``{label: weight}`` (labels
+        left out weigh 1), ``"balanced"`` (``n_sequences / (n_classes *
+        count(label))`` over the ``y`` of each ``fit``) or ``None`` (all 1). A
+        sequence's weight is its class weight times its ``sample_weight``.
+        ``"balanced"`` is refused by ``partial_fit``, which sees one chunk at a time:
+        pass a dict there (e.g. from ``sklearn.utils.class_weight.compute_class_weight``).
+"""
+
+
+def _with_class_weight(init) -> inspect.Signature:
+    """The base estimators' signature with ``class_weight`` appended (keyword-only)."""
+    sig = inspect.signature(init)
+    extra = inspect.Parameter("class_weight", inspect.Parameter.KEYWORD_ONLY, default=None)
+    return sig.replace(parameters=[*sig.parameters.values(), extra])
 
 
 class DREAMClassifier(ClassifierMixin, _BaseDREAM):
@@ -26,11 +45,14 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
     Each sequence gets one label, predicted from the cell's hidden state at the
     sequence's last step. ``X`` may be a 3-D array ``(n_sequences, n_steps,
     n_features)``, a list of 2-D arrays of different lengths, a DataFrame with a
-    two-level index ``(sequence id, time)``, or a plain 2-D array read as sequences
-    of one step. The cell's plastic memory is carried from one ``partial_fit`` call
-    to the next (see ``docs/sklearn.md``).
+    two-level index ``(sequence id, time)`` (to split it with scikit-learn's tools,
+    which count rows, convert it first with :func:`dream_sklearn.to_sequences`), or
+    a plain 2-D array read as sequences of one step (refused once the model has
+    learned from longer sequences). The cell's plastic memory is carried from one
+    ``partial_fit`` call to the next (see ``docs/sklearn.md``).
 """
         + PARAMETERS
+        + _CLASS_WEIGHT_DOC
         + """
     Attributes
     ----------
@@ -41,6 +63,7 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
     See Also
     --------
     DREAMRegressor : The same network for continuous targets.
+    to_sequences : A ``(sequence id, time)`` DataFrame as a list of sequences.
 
     Examples
     --------
@@ -61,8 +84,37 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
     """
     )
 
+    _parameter_constraints: dict = {
+        **_BaseDREAM._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(self, *args: Any, class_weight: dict | str | None = None, **params: Any) -> None:
+        super().__init__(*args, **params)
+        self.class_weight = class_weight
+
+    # scikit-learn reads the parameters from the signature: the base's, plus class_weight.
+    __init__.__signature__ = _with_class_weight(_BaseDREAM.__init__)
+
     def _n_outputs(self) -> int:
         return len(self.classes_)
+
+    def _extra_weights(self, y: np.ndarray, *, incremental: bool) -> np.ndarray | None:
+        if self.class_weight is None:
+            return None
+        if incremental and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit, which sees one "
+                "chunk at a time; pass a dict of class weights instead, e.g. "
+                "dict(zip(classes, compute_class_weight('balanced', classes=classes, "
+                "y=y_all)))."
+            )
+        if self.class_weight == "balanced":
+            return compute_sample_weight("balanced", y)
+        # A dict: labels left out weigh 1, keys that are no label are ignored (as
+        # scikit-learn's compute_class_weight does).
+        per_class = np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_])
+        return per_class[y]
 
     def _encode_targets(self, y: Any, *, first: bool, incremental: bool, classes: Any):
         y = column_or_1d(y, warn=True)
@@ -88,6 +140,14 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
                     f"first call to partial_fit, which was {self.classes_.tolist()!r}."
                 )
         unseen = np.setdiff1d(y, self.classes_)
+        if len(unseen) and not incremental:
+            raise ValueError(
+                f"y contains labels that the previous fit did not have: {unseen.tolist()!r}; "
+                f"classes_ is {self.classes_.tolist()!r}. warm_start=True continues from "
+                "the previous weights, whose output layer has one unit per class, so a "
+                "warm start cannot add classes: refit with warm_start=False (the new "
+                "model then has every class of y)."
+            )
         if len(unseen):
             raise ValueError(
                 f"y contains labels not seen in the first call: {unseen.tolist()!r}; "
@@ -99,11 +159,17 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
     def _target_tensor(self, y: np.ndarray, device: torch.device) -> torch.Tensor:
         return torch.as_tensor(y, dtype=torch.long, device=device)
 
-    def _loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(output, target)
+    def _loss(
+        self, output: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None
+    ) -> torch.Tensor:
+        if weight is None:
+            return F.cross_entropy(output, target)
+        return (F.cross_entropy(output, target, reduction="none") * weight).sum() / weight.sum()
 
-    def _validation_score(self, output: np.ndarray, y: np.ndarray) -> float:
-        return float(np.mean(output.argmax(axis=1) == y))
+    def _validation_score(
+        self, output: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None
+    ) -> float:
+        return float(np.average(output.argmax(axis=1) == y, weights=sample_weight))
 
     def _split(self, n: int, y: np.ndarray, rng: np.random.RandomState):
         return train_test_split(
@@ -111,7 +177,7 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
         )
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: Any, y: Any) -> DREAMClassifier:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> DREAMClassifier:
         """Fit the network on sequences ``X`` and their labels ``y``.
 
         Parameters
@@ -121,16 +187,26 @@ DataFrame or array-like of shape (n_samples, n_features)
             The sequences (see the class docstring).
         y : array-like of shape (n_sequences,)
             One label per sequence.
+        sample_weight : array-like of shape (n_sequences,), default=None
+            Weight of each sequence (non-negative; ``None``: all 1). Each mini-batch's
+            loss is the weighted mean over its sequences, the L2 penalty is divided by
+            the mini-batch's total weight (as in ``MLPClassifier``), and the input
+            standardisation and the plastic memory's mean are weighted too: a
+            sequence of weight 0 is as if it were absent (exactly so when the data
+            fit in one mini-batch), an integer weight as if it were repeated.
+            Multiplied by the ``class_weight`` of its label.
 
         Returns
         -------
         self : DREAMClassifier
             The fitted estimator; its plastic memory starts from zero.
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> DREAMClassifier:
+    def partial_fit(
+        self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None
+    ) -> DREAMClassifier:
         """One pass over ``X`` in order, carrying the plastic memory over from the last call.
 
         Parameters
@@ -143,13 +219,15 @@ DataFrame or array-like of shape (n_samples, n_features)
         classes : array-like of shape (n_classes,), default=None
             Every label the stream may contain; required on the first call, may be
             left out afterwards.
+        sample_weight : array-like of shape (n_sequences,), default=None
+            Weight of each sequence, as in :meth:`fit`.
 
         Returns
         -------
         self : DREAMClassifier
             The updated estimator.
         """
-        return self._fit(X, y, incremental=True, classes=classes)
+        return self._fit(X, y, incremental=True, classes=classes, sample_weight=sample_weight)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities of each sequence, each started from ``memory_``.

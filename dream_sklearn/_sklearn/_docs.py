@@ -76,7 +76,9 @@ PARAMETERS = """
         ``early_stopping``) that counts.
     warm_start : bool, default=False
         Let ``fit`` go on from the previous weights (the memory still starts
-        afresh and a new optimiser is made).
+        afresh and a new optimiser is made); ``n_iter_`` and ``loss_curve_`` then
+        go on too. The classifier refuses labels the previous fit did not have (a
+        warm start cannot add classes: refit with ``warm_start=False``).
     device : {"auto", "cpu", "cuda"}, default="auto"
         Where the network runs; ``"auto"`` picks CUDA when it is available.
     compile : bool, default=False
@@ -101,9 +103,11 @@ ATTRIBUTES = """
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of the features, when ``X`` was a DataFrame with string column names.
     n_iter_ : int
-        Epochs run by the last ``fit`` plus the ``partial_fit`` calls since.
+        Epochs run since the model was built: by the last ``fit`` (plus the earlier
+        ones with ``warm_start=True``) and the ``partial_fit`` calls since.
     loss_curve_ : list of float
-        Training loss (data loss plus L2 penalty) of each of those epochs.
+        Training loss (data loss plus L2 penalty) of each of those epochs; with
+        sample weights, the weighted mean.
     validation_scores_ : list of float
         With ``early_stopping``, the validation score of each epoch.
     best_validation_score_ : float

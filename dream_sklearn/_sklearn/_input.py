@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from .._limits import MAX_ABS
 
-__all__: list[str] = []
+__all__ = ["to_sequences"]
 
 
 def _is_multiindex_frame(X: Any) -> bool:
@@ -84,6 +84,66 @@ def to_long(X: Any) -> tuple[Any, np.ndarray | None, np.ndarray | None]:
     return X, None, None
 
 
+def to_sequences(X: pd.DataFrame) -> tuple[list[np.ndarray], np.ndarray]:
+    """Split a ``(sequence id, time)`` DataFrame into one 2-D array per sequence.
+
+    scikit-learn's splitters and model-selection tools (``train_test_split``,
+    ``KFold``, ``cross_val_score``, ``GridSearchCV``, ...) count the rows of ``X``, so
+    they cannot split a long DataFrame that holds several rows per sequence. Convert
+    it once with this function, take ``y`` in the order of the returned ids, and
+    hand the list to those tools: they index a list by sequence, and the estimators
+    read it as the same sequences (a fit on the list equals a fit on the DataFrame
+    rows of the same ids; only ``feature_names_in_`` is not set).
+
+    Parameters
+    ----------
+    X : pandas.DataFrame with a two-level MultiIndex ``(sequence id, time)``
+        One row per step; the columns are the features.
+
+    Returns
+    -------
+    sequences : list of ndarray of shape (n_steps_i, n_features)
+        One float64 array per sequence, its steps sorted by time, the sequences in
+        the order their ids first appear in ``X`` (the order the estimators use).
+    ids : ndarray of shape (n_sequences,)
+        The sequence id of each array.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from dream_sklearn import to_sequences
+    >>> df = pd.DataFrame(
+    ...     {"x": [1.0, 2.0, 3.0, 4.0, 5.0]},
+    ...     index=pd.MultiIndex.from_tuples(
+    ...         [("b", 0), ("b", 1), ("a", 1), ("a", 0), ("a", 2)], names=["id", "t"]
+    ...     ),
+    ... )
+    >>> sequences, ids = to_sequences(df)
+    >>> ids
+    array(['b', 'a'], dtype=object)
+    >>> [s.ravel().tolist() for s in sequences]
+    [[1.0, 2.0], [4.0, 3.0, 5.0]]
+    >>> y = pd.Series({"a": 1, "b": 0})
+    >>> y.loc[ids].tolist()                        # targets in the same order
+    [0, 1]
+    """
+    if not _is_multiindex_frame(X):
+        raise TypeError(
+            "X must be a pandas DataFrame with a two-level MultiIndex (sequence id, "
+            f"time); got {type(X).__name__}"
+            + (f" with a {type(X.index).__name__}" if isinstance(X, pd.DataFrame) else "")
+            + "."
+        )
+    long, lengths, ids = to_long(X)
+    try:
+        values = long.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(
+            f"X must hold numbers only; its columns have dtypes {sorted(map(str, set(X.dtypes)))}."
+        ) from err
+    return np.split(values, np.cumsum(lengths)[:-1]), ids
+
+
 def _check_no_empty(lengths: list[int]) -> None:
     empty = [i for i, n in enumerate(lengths) if n == 0]
     if empty:
@@ -106,12 +166,16 @@ def pad(long: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 
 def align_targets(y: Any, sequence_ids: np.ndarray | None) -> Any:
-    """``y`` reordered by sequence id when it is a pandas object indexed by those ids."""
+    """``y`` reordered by sequence id when it is a pandas object indexed by those ids.
+
+    Its index may hold more ids than ``X`` (e.g. the targets of every sequence, with
+    ``X`` a split of the frame): the ids of ``X`` are then taken from it.
+    """
     if (
         sequence_ids is not None
         and isinstance(y, pd.Series | pd.DataFrame)
-        and len(y.index) == len(sequence_ids)
-        and set(y.index) == set(sequence_ids)
+        and y.index.is_unique
+        and set(sequence_ids) <= set(y.index)
     ):
         return y.loc[sequence_ids]
     return y

@@ -41,6 +41,7 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
     See Also
     --------
     DREAMClassifier : The same network for class labels.
+    to_sequences : A ``(sequence id, time)`` DataFrame as a list of sequences.
 
     Examples
     --------
@@ -74,30 +75,45 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
             raise ValueError(f"y must be 1-D or 2-D; got an array of shape {y.shape}.")
         if first:
             self.n_outputs_ = y.shape[1]
-            self.y_mean_ = y.mean(axis=0)
-            scale = y.std(axis=0)
-            self.y_scale_ = np.where(scale < 10 * np.finfo(np.float64).eps, 1.0, scale)
         elif y.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {y.shape[1]} outputs, but {type(self).__name__} was fitted "
                 f"with {self.n_outputs_}."
             )
+        return y
+
+    def _scale_targets(self, y: np.ndarray, weight: np.ndarray | None, *, first: bool):
+        if first:
+            if weight is None:
+                self.y_mean_ = y.mean(axis=0)
+                scale = y.std(axis=0)
+            else:
+                self.y_mean_ = np.average(y, axis=0, weights=weight)
+                scale = np.sqrt(np.average((y - self.y_mean_) ** 2, axis=0, weights=weight))
+            self.y_scale_ = np.where(scale < 10 * np.finfo(np.float64).eps, 1.0, scale)
         return (y - self.y_mean_) / self.y_scale_
 
     def _target_tensor(self, y: np.ndarray, device: torch.device) -> torch.Tensor:
         return torch.as_tensor(y, dtype=torch.float64, device=device)
 
-    def _loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return 0.5 * F.mse_loss(output, target)
+    def _loss(
+        self, output: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None
+    ) -> torch.Tensor:
+        if weight is None:
+            return 0.5 * F.mse_loss(output, target)
+        per_row = F.mse_loss(output, target, reduction="none").mean(dim=1)
+        return 0.5 * (per_row * weight).sum() / weight.sum()
 
-    def _validation_score(self, output: np.ndarray, y: np.ndarray) -> float:
-        return float(r2_score(y, output))
+    def _validation_score(
+        self, output: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None
+    ) -> float:
+        return float(r2_score(y, output, sample_weight=sample_weight))
 
     def _split(self, n: int, y: np.ndarray, rng: np.random.RandomState):
         return train_test_split(np.arange(n), test_size=self.validation_fraction, random_state=rng)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: Any, y: Any) -> DREAMRegressor:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> DREAMRegressor:
         """Fit the network on sequences ``X`` and their targets ``y``.
 
         Parameters
@@ -107,16 +123,23 @@ DataFrame or array-like of shape (n_samples, n_features)
             The sequences (see :class:`DREAMClassifier`).
         y : array-like of shape (n_sequences,) or (n_sequences, n_outputs)
             One target (or target vector) per sequence.
+        sample_weight : array-like of shape (n_sequences,), default=None
+            Weight of each sequence (non-negative; ``None``: all 1). Each mini-batch's
+            loss is the weighted mean over its sequences, the L2 penalty is divided by
+            the mini-batch's total weight (as in ``MLPRegressor``), and the input and
+            target standardisations and the plastic memory's mean are weighted too:
+            a sequence of weight 0 is as if it were absent (exactly so when the data
+            fit in one mini-batch), an integer weight as if it were repeated.
 
         Returns
         -------
         self : DREAMRegressor
             The fitted estimator; its plastic memory starts from zero.
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X: Any, y: Any) -> DREAMRegressor:
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> DREAMRegressor:
         """One pass over ``X`` in order, carrying the plastic memory over from the last call.
 
         Parameters
@@ -126,13 +149,15 @@ DataFrame or array-like of shape (n_samples, n_features)
             The sequences.
         y : array-like of shape (n_sequences,) or (n_sequences, n_outputs)
             One target per sequence.
+        sample_weight : array-like of shape (n_sequences,), default=None
+            Weight of each sequence, as in :meth:`fit`.
 
         Returns
         -------
         self : DREAMRegressor
             The updated estimator.
         """
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, incremental=True, sample_weight=sample_weight)
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted target of each sequence, each started from ``memory_``.

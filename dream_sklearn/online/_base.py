@@ -166,6 +166,10 @@ class _DREAMOnline:
     # Set by subclasses.
     _task: str
 
+    # Defaults for estimators pickled before these existed (set again by _build).
+    _held_slots = np.zeros(0, dtype=np.intp)
+    _loaded_names: list | None = None
+
     # ------------------------------------------------------------------ parameters
 
     def _validate_params(self) -> None:
@@ -258,6 +262,11 @@ class _DREAMOnline:
         self._y_slot: dict = {}  # class label (or None for a regressor) -> slot
         self._cell_slots = np.zeros(0, dtype=np.intp)  # slots that feed the cell, in order
         self._count = np.zeros(0)
+        # Slots whose statistics _load_core set (a trained cell's standardisation):
+        # averaged with rate 1/count, no floor, and not clipped. Features of a
+        # DataFrame fit, by name (to refuse rows keyed by position), or None.
+        self._held_slots = np.zeros(0, dtype=np.intp)
+        self._loaded_names = None
         # Running statistics, one row per scaling: the fast one (standardize_rate),
         # then with slow_rate the slow one that the readout's linear term reads.
         floors = [self.standardize_rate] + ([] if self.slow_rate is None else [self.slow_rate])
@@ -400,7 +409,22 @@ class _DREAMOnline:
     def _register_features(self, x: dict) -> None:
         new = [k for k in x if k not in self._x_slot]
         if new:
+            self._check_new_keys(new)
             self._add_slots(sorted(new, key=_sort_key), self._x_slot, to_cell=True)
+
+    def _check_new_keys(self, keys: list) -> None:
+        """Refuse rows keyed by position when the loaded cell's features have names."""
+        names = self._loaded_names
+        if names is None:
+            return
+        positions = [k for k in keys if _is_int(k) and 0 <= k < len(names)]
+        if positions:
+            raise ValueError(
+                f"x has keys {positions!r} that look like column positions, but this model "
+                "was converted from an estimator fitted on a DataFrame: its features are "
+                f"named {names!r}. Key each row by those names (e.g. "
+                "dict(zip(feature_names_in_, row)))."
+            )
 
     # Task hooks, defined by the classifier and the regressor:
     # _check_target(y) -> value; _new_targets(value) -> list; _add_targets(list);
@@ -423,6 +447,7 @@ class _DREAMOnline:
         get = self._x_slot.get
         idx = [get(k, -1) for k in x]
         if -1 in idx:
+            self._check_new_keys([k for k, j in zip(x, idx, strict=True) if j < 0])
             keep = [i for i, j in enumerate(idx) if j >= 0]
             idx = [idx[i] for i in keep]
             values = values[keep]
@@ -441,8 +466,12 @@ class _DREAMOnline:
         ``slow_rate``, the slow scaling follows; with ``n_knots``, the ramps of ``u``.
         """
         z = (raw[..., None, :] - self._stat_mean) * self._stat_scale  # (..., S, m)
+        held = self._held_slots
+        unclipped = z[..., held] if len(held) else None
         np.maximum(z, -_CLIP, out=z)
         np.minimum(z, _CLIP, out=z)
+        if unclipped is not None:
+            z[..., held] = unclipped  # a trained cell reads its inputs as in training
         z *= present[..., None, :]
         u = z.reshape(*raw.shape[:-1], -1)
         if len(self._knots):
@@ -522,6 +551,8 @@ class _DREAMOnline:
         if not self._built or len(X) == 0:
             return None
         cols = [self._x_slot.get(c, -1) for c in X.columns]
+        if -1 in cols:
+            self._check_new_keys([c for c, j in zip(X.columns, cols, strict=True) if j < 0])
         keep = [i for i, j in enumerate(cols) if j >= 0]
         b, m = len(X), len(self._mean)
         raw = np.zeros((b, m))
@@ -591,6 +622,9 @@ class _DREAMOnline:
         count = self._count
         count += present
         rate = np.maximum(1.0 / np.maximum(count, 1.0), self._floors)  # (S, m)
+        held = self._held_slots
+        if len(held):  # loaded statistics weigh as their count: plain running means
+            rate[:, held] = 1.0 / np.maximum(count[held], 1.0)
         rate *= present
         delta = raw - self._stat_mean
         self._stat_mean += rate * delta
@@ -631,7 +665,12 @@ class _DREAMOnline:
         ``head_weight`` (k, hidden_dim) and ``head_bias`` (k,) become the weights on
         ``h`` of every readout that reads ``h``, and every readout's bias (the weights
         on the standardised inputs start at zero);
-        ``x_mean`` / ``x_scale`` the standardisation, held as if seen ``count`` times.
+        ``x_mean`` / ``x_scale`` the standardisation, held as if seen ``count`` times:
+        each later row of these features moves their mean by ``1 / (count + n)`` of
+        its difference (a cumulative mean, no ``standardize_rate`` floor) and their
+        variance alike, and their standardised values are not clipped, so the cell
+        keeps reading its inputs as it did in training. When ``features`` are names
+        (not the positions ``0..d-1``), rows keyed by those positions are refused.
         For a classifier, set the classes first with :meth:`_add_targets`.
         """
         if self.feedback == "cell":
@@ -658,10 +697,14 @@ class _DREAMOnline:
         # Every scaling (fast, and slow with slow_rate) starts from these statistics.
         if x_mean is not None:
             self._stat_mean[:, slots] = x_mean
-            self._count[slots] = count
         if x_scale is not None:
             self._stat_var[:, slots] = np.asarray(x_scale, dtype=float) ** 2
             self._stat_scale[:, slots] = 1.0 / np.asarray(x_scale, dtype=float)
+        if x_mean is not None or x_scale is not None:
+            self._count[slots] = count
+            self._held_slots = slots
+        if any(not (_is_int(f) and f == i) for i, f in enumerate(features)):
+            self._loaded_names = list(features)
         self._version += 1
 
     def memory(self) -> DREAMState | None:

@@ -1,0 +1,425 @@
+"""Issue 14, scikit-learn part: the estimators as drop-ins for scikit-learn's tools.
+
+sample_weight / class_weight, warm_start bookkeeping, the (sequence id, time) DataFrame
+with scikit-learn's splitters, 2-D input to a model fitted on longer sequences, and
+from_sklearn (standardisation, loaded statistics, feature names).
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.ensemble import AdaBoostClassifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.neural_network import MLPClassifier
+from sklearn.utils.class_weight import compute_sample_weight
+
+from dream_sklearn import DREAMClassifier, DREAMRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+SMALL = dict(hidden_dim=6, rank=2, max_iter=5, learning_rate_init=0.05, random_state=0)
+
+
+def data(n=40, steps=5, d=2, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, steps, d))
+    s = X[:, -2:, 0].sum(axis=1)
+    return X, np.where(s > 0, "up", "down"), s
+
+
+def weights_of(est):
+    return {k: v.detach().numpy().copy() for k, v in est.module_.state_dict().items()}
+
+
+def assert_same_model(a, b, rtol=1e-7, atol=1e-10):
+    wa, wb = weights_of(a), weights_of(b)
+    assert wa.keys() == wb.keys()
+    for k in wa:
+        np.testing.assert_allclose(wa[k], wb[k], rtol=rtol, atol=atol, err_msg=k)
+    for ta, tb in zip(a.memory_, b.memory_, strict=True):
+        np.testing.assert_allclose(ta.numpy(), tb.numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(a.x_mean_, b.x_mean_, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(a.x_scale_, b.x_scale_, rtol=rtol, atol=atol)
+
+
+# ---------------------------------------------------------------- 1. sample_weight
+
+
+@pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
+def test_zero_weight_is_the_same_as_leaving_the_sequence_out(Estimator):
+    X, labels, s = data()
+    y = labels if Estimator is DREAMClassifier else s
+    w = np.ones(len(X))
+    w[::4] = 0.0  # a quarter of the sequences weigh nothing
+    keep = w > 0
+    params = dict(SMALL, shuffle=False)
+    weighted = Estimator(**params).fit(X, y, sample_weight=w)
+    without = Estimator(**params).fit(X[keep], y[keep])
+    assert_same_model(weighted, without)
+    if Estimator is DREAMRegressor:
+        np.testing.assert_allclose(weighted.y_mean_, without.y_mean_)
+        np.testing.assert_allclose(weighted.y_scale_, without.y_scale_)
+    np.testing.assert_allclose(weighted.loss_curve_, without.loss_curve_, rtol=1e-9)
+    out = "predict_proba" if Estimator is DREAMClassifier else "predict"
+    np.testing.assert_allclose(
+        getattr(weighted, out)(X), getattr(without, out)(X), rtol=1e-7, atol=1e-10
+    )
+    # the weights are not ignored: with all sequences the model differs
+    everything = Estimator(**params).fit(X, y)
+    assert not np.allclose(
+        weights_of(everything)["head.weight"], weights_of(weighted)["head.weight"]
+    )
+
+
+@pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
+def test_integer_weights_are_the_same_as_repeated_sequences(Estimator):
+    # One mini-batch ("auto" = min(200, n)), so the mean loss over the repeated data
+    # and the weighted mean are the same sum: equal up to rounding.
+    X, labels, s = data(n=30)
+    y = labels if Estimator is DREAMClassifier else s
+    w = np.random.RandomState(1).randint(0, 4, size=len(X))
+    params = dict(SMALL, shuffle=False)
+    weighted = Estimator(**params).fit(X, y, sample_weight=w)
+    repeated = Estimator(**params).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
+    assert_same_model(weighted, repeated, rtol=1e-6, atol=1e-9)
+
+
+def test_zero_weight_in_partial_fit_is_the_same_as_leaving_it_out():
+    X, y, _ = data()
+    w = np.ones(len(X))
+    w[1::3] = 0.0
+    a = DREAMClassifier(**SMALL).partial_fit(X, y, classes=["down", "up"], sample_weight=w)
+    b = DREAMClassifier(**SMALL).partial_fit(X[w > 0], y[w > 0], classes=["down", "up"])
+    assert_same_model(a, b)
+
+
+def test_sample_weight_is_validated_the_scikit_learn_way():
+    X, y, _ = data(n=10)
+    clf = DREAMClassifier(**SMALL)
+    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+        clf.fit(X, y, sample_weight=-np.ones(10))
+    with pytest.raises(ValueError, match=r"sample_weight.shape == \(3,\), expected \(10,\)"):
+        clf.fit(X, y, sample_weight=np.ones(3))
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        clf.fit(X, y, sample_weight=np.zeros(10))
+
+
+def test_sample_weight_as_a_series_is_aligned_by_sequence_id():
+    X, y, _ = data(n=20, steps=3)
+    ids = [f"s{i}" for i in range(20)]
+    frame = pd.DataFrame(
+        X.reshape(-1, 2),
+        index=pd.MultiIndex.from_product([ids, range(3)]),
+        columns=["a", "b"],
+    )
+    w = np.arange(20) % 3 * 1.0
+    shuffled = pd.Series(w, index=ids).iloc[::-1]  # same weights, other order
+    a = DREAMClassifier(**SMALL).fit(frame, pd.Series(y, index=ids), sample_weight=shuffled)
+    b = DREAMClassifier(**SMALL).fit(X, y, sample_weight=w)
+    assert_same_model(a, b)
+
+
+def test_class_weight_dict_equals_the_same_sample_weight():
+    X, y, _ = data()
+    cw = {"up": 3.0, "down": 0.5}
+    a = DREAMClassifier(class_weight=cw, **SMALL).fit(X, y)
+    b = DREAMClassifier(**SMALL).fit(X, y, sample_weight=np.where(y == "up", 3.0, 0.5))
+    assert_same_model(a, b)
+    assert a.get_params()["class_weight"] == cw
+    # labels left out of the dict weigh 1, and both weights multiply
+    c = DREAMClassifier(class_weight={"up": 2.0}, **SMALL).fit(X, y, sample_weight=np.full(40, 3))
+    d = DREAMClassifier(**SMALL).fit(X, y, sample_weight=np.where(y == "up", 6.0, 3.0))
+    assert_same_model(c, d)
+
+
+def test_class_weight_balanced_is_scikit_learns():
+    X, y, _ = data()
+    y = y.copy()
+    y[:30] = "down"  # imbalanced
+    a = DREAMClassifier(class_weight="balanced", **SMALL).fit(X, y)
+    b = DREAMClassifier(**SMALL).fit(X, y, sample_weight=compute_sample_weight("balanced", y))
+    assert_same_model(a, b)
+    with pytest.raises(ValueError, match="class_weight='balanced' is not supported by partial_fit"):
+        DREAMClassifier(class_weight="balanced", **SMALL).partial_fit(X, y, classes=["down", "up"])
+    with pytest.raises(ValueError, match="The 'class_weight' parameter of DREAMClassifier"):
+        DREAMClassifier(class_weight="even").fit(X, y)
+
+
+def test_class_weight_is_a_parameter_of_the_classifier_only():
+    assert DREAMClassifier().get_params()["class_weight"] is None
+    assert "class_weight" not in DREAMRegressor().get_params()
+    # every other parameter is still there, with its default
+    assert set(DREAMClassifier().get_params()) - {"class_weight"} == set(
+        DREAMRegressor().get_params()
+    )
+
+
+def test_adaboost_runs_on_sequences():
+    X, y, _ = data(n=80, steps=4)
+    base = DREAMClassifier(hidden_dim=6, rank=2, max_iter=30, random_state=0)
+    ada = AdaBoostClassifier(base, n_estimators=3, random_state=0).fit(X, y)
+    assert len(ada.estimators_) >= 2
+    assert ada.score(X, y) > 0.7
+
+
+# ---------------------------------------------------------------- 2. warm_start
+
+
+def test_warm_start_accumulates_n_iter_and_loss_curve_like_mlp():
+    X, y, _ = data()
+    # The reference: MLPClassifier (scikit-learn 1.9) appends each warm fit's epochs to
+    # loss_curve_ (its n_iter_ counts the last call only; ours stays len(loss_curve_)).
+    mlp = MLPClassifier(hidden_layer_sizes=(4,), max_iter=3, warm_start=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(X[:, -1], y)
+        first_mlp = list(mlp.loss_curve_)
+        mlp.fit(X[:, -1], y)
+    assert len(mlp.loss_curve_) == 6 and mlp.loss_curve_[:3] == first_mlp
+
+    params = dict(SMALL, max_iter=3, tol=0.0)
+    clf = DREAMClassifier(warm_start=True, **params).fit(X, y)
+    first = list(clf.loss_curve_)
+    assert clf.n_iter_ == 3 and len(first) == 3
+    clf.fit(X, y)
+    assert clf.n_iter_ == 6 and len(clf.loss_curve_) == 6
+    assert clf.loss_curve_[:3] == first
+    clf.partial_fit(X, y)  # partial_fit adds one epoch, as before
+    assert clf.n_iter_ == 7 and len(clf.loss_curve_) == 7
+    # it went on from the previous weights: the loss keeps going down from there
+    assert clf.loss_curve_[3] < first[0]
+    # without warm_start each fit starts over
+    cold = DREAMClassifier(**params).fit(X, y).fit(X, y)
+    assert cold.n_iter_ == 3 and cold.loss_curve_ == first
+
+
+def test_warm_start_refuses_a_new_class_and_keeps_the_model():
+    X, y, _ = data()
+    clf = DREAMClassifier(warm_start=True, **SMALL).fit(X, y)
+    before = weights_of(clf)
+    y_new = y.copy()
+    y_new[:5] = "flat"
+    with pytest.raises(ValueError, match=r"\['flat'\].*warm start cannot add classes"):
+        clf.fit(X, y_new)
+    assert list(clf.classes_) == ["down", "up"]
+    for k, v in weights_of(clf).items():
+        np.testing.assert_array_equal(v, before[k])
+    # the way out the message gives: refit without warm_start
+    clf.set_params(warm_start=False).fit(X, y_new)
+    assert list(clf.classes_) == ["down", "flat", "up"]
+    # MLPClassifier refuses it as well
+    mlp = MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(X[:, -1], y)
+        with pytest.raises(ValueError, match="same classes"):
+            mlp.fit(X[:, -1], y_new)
+
+
+# ---------------------------------------------------------------- 4. 2-D X after sequences
+
+
+@pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
+def test_two_d_input_is_refused_by_a_model_fitted_on_longer_sequences(Estimator):
+    X, labels, s = data()
+    y = labels if Estimator is DREAMClassifier else s
+    est = Estimator(**SMALL).fit(X, y)
+    flat = X[:, -1, :]  # a plain 2-D array
+    msg = r"X is a 2-D array of shape \(40, 2\).*fitted on sequences of up to 5 steps"
+    calls = [est.predict, lambda Z: est.score(Z, y), est.advance_memory]
+    if Estimator is DREAMClassifier:
+        calls.append(est.predict_proba)
+    for call in calls:
+        with pytest.raises(ValueError, match=msg):
+            call(flat)
+    with pytest.raises(ValueError, match=msg):
+        est.partial_fit(flat, y)
+    # one-step sequences on purpose: as a 3-D array
+    assert est.predict(flat[:, None, :]).shape == (40,)
+
+
+def test_a_model_fitted_on_two_d_data_still_predicts_two_d():
+    X, y, _ = data()
+    flat = X[:, -1, :]
+    clf = DREAMClassifier(**SMALL).fit(flat, y)
+    np.testing.assert_array_equal(clf.predict_proba(flat), clf.predict_proba(flat[:, None, :]))
+    clf.partial_fit(flat, y)
+    # it may learn longer sequences later; then 2-D is refused like above
+    clf.partial_fit(X, y)
+    with pytest.raises(ValueError, match="fitted on sequences of up to 5 steps"):
+        clf.predict(flat)
+
+
+def test_n_steps_keeps_reading_flat_rows_as_sequences():
+    X, y, _ = data()
+    clf = DREAMClassifier(n_steps=5, **SMALL).fit(X.reshape(40, -1), y)
+    ref = DREAMClassifier(**SMALL).fit(X, y)
+    np.testing.assert_allclose(clf.predict_proba(X.reshape(40, -1)), ref.predict_proba(X))
+
+
+# ---------------------------------------------------------------- 3. DataFrame + splitters
+
+
+def long_frame(n=30, seed=0):
+    """A (sequence id, time) frame with ragged sequences, ids not sorted, rows shuffled."""
+    rng = np.random.RandomState(seed)
+    rows, index, y = [], [], {}
+    for i in rng.permutation(n):
+        steps = rng.randint(2, 6)
+        x = rng.normal(size=(steps, 2))
+        rows.append(x)
+        index += [(f"id{i}", t) for t in range(steps)]
+        y[f"id{i}"] = "up" if x[-1, 0] > 0 else "down"
+    frame = pd.DataFrame(
+        np.concatenate(rows), index=pd.MultiIndex.from_tuples(index), columns=["a", "b"]
+    )
+    frame = frame.iloc[rng.permutation(len(frame))]  # rows in any order
+    return frame, pd.Series(y)
+
+
+def test_scikit_learns_splitters_count_rows_of_the_frame():
+    frame, y = long_frame()
+    # the failure as reported: scikit-learn counts rows, not sequences
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        cross_val_score(DREAMClassifier(**SMALL), frame, y, cv=3)
+    # y given per row: our message points to the route
+    y_rows = y.loc[frame.index.get_level_values(0)].to_numpy()
+    with pytest.raises(ValueError, match=r"dream_sklearn\.to_sequences\(X\)"):
+        DREAMClassifier(**SMALL).fit(frame, y_rows)
+
+
+def test_to_sequences_gives_the_sequences_the_estimators_read():
+    from dream_sklearn import to_sequences
+
+    frame, y = long_frame()
+    sequences, ids = to_sequences(frame)
+    assert len(sequences) == len(ids) == 30
+    for seq, i in zip(sequences, ids, strict=True):
+        expected = frame.loc[i].sort_index().to_numpy()
+        np.testing.assert_array_equal(seq, expected)
+    a = DREAMClassifier(**SMALL).fit(frame, y)
+    b = DREAMClassifier(**SMALL).fit(sequences, y.loc[ids].to_numpy())
+    assert_same_model(a, b, rtol=0, atol=0)
+    with pytest.raises(TypeError, match="two-level MultiIndex"):
+        to_sequences(frame.reset_index(drop=True))
+
+
+def test_cross_val_score_and_grid_search_on_converted_frames_equal_frame_fits():
+    from dream_sklearn import to_sequences
+
+    frame, y = long_frame()
+    sequences, ids = to_sequences(frame)
+    y_seq = y.loc[ids].to_numpy()
+    cv = KFold(3)
+    scores = cross_val_score(DREAMClassifier(**SMALL), sequences, y_seq, cv=cv)
+    # the same folds, fitted and scored on the DataFrame's rows directly
+    direct = []
+    for train, test in cv.split(sequences):
+        clf = DREAMClassifier(**SMALL).fit(frame.loc[ids[train]], y)
+        direct.append(clf.score(frame.loc[ids[test]], y))
+    np.testing.assert_allclose(scores, direct, rtol=0, atol=1e-12)
+
+    grid = GridSearchCV(DREAMClassifier(**SMALL), {"hidden_dim": [4, 6]}, cv=cv)
+    grid.fit(sequences, y_seq)
+    assert grid.best_params_["hidden_dim"] in (4, 6)
+    np.testing.assert_allclose(
+        grid.cv_results_["split0_test_score"][1], scores[0], rtol=0, atol=1e-12
+    )
+    # the refitted best model predicts the frame like the list
+    with pytest.warns(UserWarning, match="fitted without feature names"):
+        from_frame = grid.best_estimator_.predict(frame)
+    np.testing.assert_array_equal(grid.predict(sequences), from_frame)
+
+
+# ---------------------------------------------------------------- 5. from_sklearn
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_online_rows_continue_the_trained_cell_as_the_batch_model_reads_them(standardize):
+    from dream_sklearn.online import from_sklearn
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 6, 2)) * [3.0, 0.5] + [1.0, -2.0]  # raw values beyond +-5
+    y = np.where(X[:, -1, 0] > 1.0, "up", "down")
+    clf = DREAMClassifier(standardize=standardize, **SMALL).fit(X, y)
+    # a near-zero readout rate: what changes online is the cell's state and scaling only
+    online = from_sklearn(clf, learning_rate=1e-12, standardize_rate=0.2)
+    stream = X[0] * 1.5 + 0.5  # a stream unlike the training data's statistics
+    assert np.abs(stream).max() > 5
+    for t, row in enumerate(stream):
+        # after t rows learned, the next prediction is the batch model's on the
+        # sequence of those t + 1 rows, started from the same memory
+        proba = online.predict_proba_one(dict(enumerate(row)))
+        expected = clf.predict_proba(stream[None, : t + 1])[0]
+        # (the loaded statistics, held as if seen 10**6 times, move by ~1e-6 a row)
+        np.testing.assert_allclose([proba["down"], proba["up"]], expected, rtol=0, atol=2e-4)
+        online.learn_one(dict(enumerate(row)), y[0])
+
+
+def test_loaded_statistics_weigh_as_count_rows():
+    from dream_sklearn.online import DREAMOnlineRegressor
+
+    X, _, s = data(n=20, steps=3)
+    reg = DREAMRegressor(**SMALL).fit(X, s)
+    mean, scale, count = np.array([0.5, -1.0]), np.array([2.0, 0.25]), 9
+    online = DREAMOnlineRegressor(
+        hidden_dim=SMALL["hidden_dim"],
+        rank=SMALL["rank"],
+        standardize_rate=0.5,
+        feedback="none",
+        seed=0,
+    )
+    online._build()
+    online._add_targets([None])
+    cell = reg.module_.dream.cell
+    online._load_core(cell, ["a", "b"], x_mean=mean, x_scale=scale, count=count)
+    slots = [online._x_slot["a"], online._x_slot["b"]]
+    rows = np.array([[4.5, 1.0], [-1.5, 0.0], [0.5, 3.0]])
+    for k, row in enumerate(rows, start=1):
+        online.learn_one(dict(zip("ab", row, strict=True)), 0.0)
+        seen = rows[:k]
+        # the pooled mean and variance of `count` rows at (mean, scale**2) plus `seen`:
+        # the first row moves the mean by 1/(count + 1) of its difference, not by
+        # standardize_rate=0.5 as before
+        pooled_mean = (count * mean + seen.sum(0)) / (count + k)
+        pooled_var = (
+            count * (scale**2 + (mean - pooled_mean) ** 2) + ((seen - pooled_mean) ** 2).sum(0)
+        ) / (count + k)
+        np.testing.assert_allclose(online._mean[slots], pooled_mean, rtol=1e-12)
+        np.testing.assert_allclose(online._var[slots], pooled_var, rtol=1e-12)
+
+
+def test_rows_keyed_by_position_are_refused_after_a_dataframe_fit():
+    from dream_sklearn.online import from_sklearn
+
+    X, y, _ = data(n=20, steps=3)
+    index = pd.MultiIndex.from_product([range(20), range(3)])
+    frame = pd.DataFrame(X.reshape(-1, 2), index=index, columns=["price", "volume"])
+    clf = DREAMClassifier(**SMALL).fit(frame, y)
+    online = from_sklearn(clf)
+    by_position = {0: 0.3, 1: -1.0}
+    msg = r"look like column positions.*named \['price', 'volume'\]"
+    with pytest.raises(ValueError, match=msg):
+        online.predict_proba_one(by_position)
+    with pytest.raises(ValueError, match=msg):
+        online.learn_one(by_position, "up")
+    with pytest.raises(ValueError, match=msg):
+        online.predict_proba_many(pd.DataFrame([by_position]))
+    assert online.features_ == ["price", "volume"] and online.n_steps_ == 0
+    # keyed by name, the row is the batch model's one-step sequence
+    proba = online.predict_proba_one({"price": 0.3, "volume": -1.0})
+    one_step = pd.DataFrame(
+        [[0.3, -1.0]], columns=["price", "volume"], index=pd.MultiIndex.from_tuples([(0, 0)])
+    )
+    expected = clf.predict_proba(one_step)[0]
+    np.testing.assert_allclose([proba["down"], proba["up"]], expected, rtol=1e-9)
+    # other new keys are still new features, as online
+    online.learn_one({"price": 0.3, "volume": -1.0, "news": 1.0}, "up")
+    assert online.features_ == ["price", "volume", "news"]
+    # a model fitted on arrays takes positions
+    plain = from_sklearn(DREAMClassifier(**SMALL).fit(X, y))
+    plain.learn_one(by_position, "up")
+    assert plain.features_ == [0, 1]
