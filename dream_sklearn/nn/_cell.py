@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -14,6 +15,22 @@ from ._state import DREAMState
 from ._step import NUMPY_OPS, TORCH_OPS, StepFlags, StepParams, dream_step
 
 __all__ = ["DREAMCell", "DREAMStepOutput"]
+
+
+# Fields of DREAMConfig that only set a trainable parameter's initial value: a loaded
+# state_dict overrides them, so they may differ between a checkpoint and the module.
+# Every other field changes what the cell computes and is saved with its weights.
+_INITIAL_VALUES = frozenset(
+    {
+        "base_plasticity",
+        "base_threshold",
+        "entropy_influence",
+        "surprise_temperature",
+        "kappa",
+        "ltc_tau_sys",
+        "ltc_surprise_scale",
+    }
+)
 
 
 class DREAMStepOutput(NamedTuple):
@@ -203,6 +220,56 @@ class DREAMCell(nn.Module):
         if not isinstance(dt, np.ndarray):
             dt = np.full(x.shape[0], dt)
         return dream_step(NUMPY_OPS, params, self.flags, x, *state, dt)
+
+    def get_extra_state(self) -> dict[str, Any]:
+        """The configuration saved with the weights in ``state_dict()``: every field of
+        :class:`DREAMConfig` that changes what the cell computes (the mechanism switches,
+        ``surprise_mode``, ``time_step``, the fixed rates...), not the initial values of
+        trainable parameters (the weights themselves carry those)."""
+        return {
+            "config": {
+                f.name: getattr(self.config, f.name)
+                for f in dataclasses.fields(self.config)
+                if f.name not in _INITIAL_VALUES
+            }
+        }
+
+    def set_extra_state(self, state: Any) -> None:
+        """Check the format of the saved configuration. The configuration is frozen:
+        :meth:`_load_from_state_dict` compares it with this cell's before loading."""
+        if not (isinstance(state, dict) and isinstance(state.get("config"), dict)):
+            raise ValueError(
+                "The saved extra state of a DREAMCell must be a dict with a 'config' dict; "
+                f"got {state!r}."
+            )
+
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ):
+        # A checkpoint saved with another configuration is refused, as a size mismatch
+        # is (torch reports error_msgs whatever ``strict``). One from before the
+        # configuration was saved loads as before: it gets this cell's.
+        key = prefix + "_extra_state"
+        saved = state_dict.get(key)
+        if saved is None:
+            state_dict[key] = self.get_extra_state()
+        elif isinstance(saved, dict) and isinstance(saved.get("config"), dict):
+            mine = self.get_extra_state()["config"]
+            differences = [
+                f"{name}={value!r} in the checkpoint, {mine[name]!r} in this module"
+                for name, value in saved["config"].items()
+                if name in mine and value != mine[name]
+            ]
+            if differences:
+                error_msgs.append(
+                    f"DREAMCell configuration mismatch for {prefix.rstrip('.') or 'the cell'}: "
+                    + "; ".join(differences)
+                    + f". Build the module with the checkpoint's values, or delete the key "
+                    f"{key!r} from the state_dict to load the weights into this configuration."
+                )
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
 
     def extra_repr(self) -> str:
         cfg = self.config

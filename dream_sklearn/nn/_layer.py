@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 import torch
 from torch import nn
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from ._cell import DREAMCell
 from ._state import DREAMState
@@ -28,14 +29,18 @@ class DREAMDiagnostics(NamedTuple):
     tau: torch.Tensor
 
 
-def _step_mask(lengths, mask, batch: int, steps: int, device) -> torch.Tensor | None:
+def _step_mask(
+    lengths, mask, batch: int, steps: int, device, check: bool = True
+) -> torch.Tensor | None:
+    """The (batch, steps) mask of valid steps, or ``None``. ``check=False`` leaves out
+    the check of the lengths' values (data-dependent: not traceable by ``torch.export``)."""
     if lengths is not None and mask is not None:
         raise ValueError("Pass either lengths or mask, not both.")
     if lengths is not None:
         lengths = torch.as_tensor(lengths, device=device)
         if lengths.shape != (batch,):
             raise ValueError(f"lengths must have shape ({batch},); got {tuple(lengths.shape)}.")
-        if bool((lengths < 0).any()) or bool((lengths > steps).any()):
+        if check and (bool((lengths < 0).any()) or bool((lengths > steps).any())):
             raise ValueError(f"lengths must lie in [0, {steps}]; got {lengths.tolist()}.")
         return torch.arange(steps, device=device)[None, :] < lengths[:, None]
     if mask is not None:
@@ -44,6 +49,58 @@ def _step_mask(lengths, mask, batch: int, steps: int, device) -> torch.Tensor | 
             raise ValueError(f"mask must have shape ({batch}, {steps}); got {tuple(mask.shape)}.")
         return mask
     return None
+
+
+def _unpack(packed: PackedSequence, lengths, mask, timespans):
+    """A ``PackedSequence`` as ``(x, lengths, timespans)``: padded, batch first, in the
+    caller's order (as ``pad_packed_sequence`` gives it)."""
+    if lengths is not None or mask is not None:
+        raise ValueError(
+            "With a PackedSequence x, pass neither lengths nor mask: "
+            "the lengths are the PackedSequence's."
+        )
+    x, lengths = pad_packed_sequence(packed, batch_first=True)
+    if timespans is not None:
+        same = (
+            isinstance(timespans, PackedSequence)
+            and torch.equal(timespans.batch_sizes, packed.batch_sizes)
+            and _same_indices(timespans.sorted_indices, packed.sorted_indices)
+        )
+        if not same:
+            raise ValueError(
+                "With a PackedSequence x, timespans must be a PackedSequence packed like x "
+                f"(same lengths and order); got {type(timespans).__name__}."
+            )
+        timespans = pad_packed_sequence(timespans, batch_first=True)[0]
+    return x, lengths, timespans
+
+
+def _same_indices(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return torch.equal(a, b)
+
+
+def _repack(outputs: torch.Tensor, packed: PackedSequence, lengths: torch.Tensor):
+    """Padded outputs (caller's order) as a ``PackedSequence`` laid out like ``packed``
+    (its ``batch_sizes``, ``sorted_indices`` and ``unsorted_indices``), as ``nn.GRU``."""
+    if packed.sorted_indices is not None:
+        outputs = outputs.index_select(0, packed.sorted_indices)
+        lengths = lengths[packed.sorted_indices.cpu()]
+    data = pack_padded_sequence(outputs, lengths, batch_first=True).data
+    return PackedSequence(data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
+
+
+def _is_exporting() -> bool:
+    is_exporting = getattr(torch.compiler, "is_exporting", None)
+    return bool(is_exporting is not None and is_exporting())
+
+
+def _autocast_on(device_type: str) -> bool:
+    try:
+        return torch.is_autocast_enabled(device_type)
+    except TypeError:  # torch < 2.4: no device argument, CUDA only
+        return device_type == "cuda" and torch.is_autocast_enabled()
 
 
 def _sequence_step(params: StepParams, flags: StepFlags, x, xB, xV, state, dt, valid):
@@ -314,6 +371,48 @@ class DREAM(nn.Module):
     def config(self):
         return self.cell.config
 
+    def _input_dtype(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` in the parameters' dtype: cast under autocast, else it must match."""
+        dtype = self.cell.C.dtype
+        if x.dtype == dtype:
+            return x
+        if _autocast_on(x.device.type):
+            return x.to(dtype)
+        raise TypeError(
+            f"x has dtype {x.dtype} but the DREAM parameters are {dtype}. Convert the "
+            f"input: x.to({dtype}), or the model: model.to({x.dtype})."
+        )
+
+    def _initial_state(self, state, batch: int, x: torch.Tensor, unbatched: bool) -> DREAMState:
+        """The state to start from: fresh, a ``DREAMState`` (detached), or a tensor ``h0``."""
+        cell = self.cell
+        if state is None:
+            return cell.initial_state(batch, x.device, x.dtype)
+        if isinstance(state, DREAMState):
+            if state.h.dtype != x.dtype:
+                raise TypeError(
+                    f"state has dtype {state.h.dtype} but x has {x.dtype}; "
+                    f"pass state.to({x.dtype})."
+                )
+            return state.detach()
+        if not isinstance(state, torch.Tensor):
+            raise TypeError(
+                f"state must be a DREAMState, a tensor h0 or None; got {type(state).__name__}."
+            )
+        n = cell.config.hidden_dim
+        # nn.GRU's h0 is (num_layers, batch, hidden), or (num_layers, hidden) unbatched.
+        h0 = state[0] if state.dim() == (2 if unbatched else 3) and state.shape[0] == 1 else state
+        h0 = h0.reshape(1, -1) if unbatched and h0.dim() == 1 else h0
+        if tuple(h0.shape) != (batch, n):
+            want = f"({n},) or (1, {n})" if unbatched else f"({batch}, {n}) or (1, {batch}, {n})"
+            raise ValueError(
+                f"state given as a tensor is h0, of shape {want}; got {tuple(state.shape)}. "
+                "To pass the whole fast state, pass a DREAMState."
+            )
+        if h0.dtype != x.dtype:
+            raise TypeError(f"h0 has dtype {h0.dtype} but x has {x.dtype}; pass h0.to({x.dtype}).")
+        return cell.initial_state(batch, x.device, x.dtype)._replace(h=h0)
+
     def forward(
         self,
         x: torch.Tensor,
@@ -352,8 +451,14 @@ class DREAM(nn.Module):
         diagnostics : DREAMDiagnostics
             Only with ``return_diagnostics=True``.
         """
-        unbatched = x.dim() == 2
-        time_first = not self.batch_first and not unbatched
+        packed = x if isinstance(x, PackedSequence) else None
+        if packed is not None:
+            x, lengths, timespans = _unpack(packed, lengths, mask, timespans)
+            packed_lengths = lengths
+            unbatched, time_first = False, False
+        else:
+            unbatched = x.dim() == 2
+            time_first = not self.batch_first and not unbatched
         if unbatched:
             x = x.unsqueeze(0)
             if timespans is not None:
@@ -369,9 +474,11 @@ class DREAM(nn.Module):
             raise ValueError(
                 f"timespans must have shape ({batch}, {steps}); got {tuple(timespans.shape)}."
             )
-        step_mask = _step_mask(lengths, mask, batch, steps, x.device)
+        exporting = _is_exporting()
+        step_mask = _step_mask(lengths, mask, batch, steps, x.device, check=not exporting)
         cell = self.cell
-        state = cell.initial_state(batch, x.device, x.dtype) if state is None else state.detach()
+        x = self._input_dtype(x)
+        state = self._initial_state(state, batch, x, unbatched)
         if x.shape[2] != cell.config.input_dim:
             raise ValueError(
                 f"x must have shape (batch, {cell.config.input_dim}); got {tuple(x[:, 0].shape)}."
@@ -380,10 +487,20 @@ class DREAM(nn.Module):
             dts = x.new_full((batch, steps), cell.config.time_step)
         else:
             dts = timespans.to(x.dtype)
-        run = _COMPILED_LOOP if getattr(self, "compile_step", False) else _run_steps
-        outputs, surprises, taus, state = run(
-            cell.step_params(), cell.flags, x, state, dts, step_mask
-        )
+        if exporting:
+            run = _scan_steps  # one loop whatever the length: batch and time stay symbolic
+        else:
+            run = _COMPILED_LOOP if getattr(self, "compile_step", False) else _run_steps
+        # Under autocast the cell runs in its parameters' dtype (see Notes).
+        with torch.autocast(x.device.type, enabled=False):
+            outputs, surprises, taus, state = run(
+                cell.step_params(), cell.flags, x, state, dts, step_mask
+            )
+        if packed is not None:
+            output = _repack(outputs, packed, packed_lengths) if self.return_sequences else state.h
+            if not return_diagnostics:
+                return output, state
+            return output, state, DREAMDiagnostics(surprises, taus)
         output = outputs if self.return_sequences else state.h
         if unbatched:
             output = output.squeeze(0)
