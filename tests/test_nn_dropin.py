@@ -3,6 +3,7 @@ input, a tensor h0, bfloat16 / float16 / autocast, export with dynamic batch and
 and the configuration saved with the weights in state_dict."""
 
 import io
+import json
 
 import pytest
 import torch
@@ -204,9 +205,7 @@ def test_torch_export_dynamic_batch_and_length_matches_eager():
     batch, time = Dim("batch"), Dim("time")
     example = (torch.randn(3, 6, 3),)
     with torch.no_grad():
-        program = torch.export.export(
-            model, example, dynamic_shapes={"x": {0: batch, 1: time}}
-        )
+        program = torch.export.export(model, example, dynamic_shapes={"x": {0: batch, 1: time}})
         exported = program.module()
         for b, t in _SIZES:
             x = 1.5 * torch.randn(b, t, 3)
@@ -287,13 +286,18 @@ def test_state_dict_with_other_switches_is_refused():
         DREAMCell(3, 6, rank=2).load_state_dict(DREAMCell(3, 6, rank=2, time_step=0.5).state_dict())
 
 
+@pytest.mark.filterwarnings("ignore::torch.jit.TracerWarning")
 def test_state_dict_round_trip_keeps_outputs_and_loads_weights_only():
     model = DREAM(3, 6, rank=2, ltc_enabled=False, plasticity_enabled=False)
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
     buffer.seek(0)
     saved = torch.load(buffer, weights_only=True)
-    assert saved["cell._extra_state"]["config"]["ltc_enabled"] is False
+    # The configuration is a tensor too (JSON bytes): every value of a state_dict is.
+    extra = saved["cell._extra_state"]
+    assert extra.dtype == torch.uint8
+    assert json.loads(bytes(extra.tolist()))["ltc_enabled"] is False
+    assert all(isinstance(v, torch.Tensor) for v in saved.values())
     twin = DREAM(3, 6, rank=2, ltc_enabled=False, plasticity_enabled=False)
     twin.load_state_dict(saved)
     x = torch.randn(2, 7, 3)
@@ -302,6 +306,8 @@ def test_state_dict_round_trip_keeps_outputs_and_loads_weights_only():
     other_init = DREAM(3, 6, rank=2, ltc_enabled=False, plasticity_enabled=False, kappa=2.0)
     other_init.load_state_dict(saved)
     torch.testing.assert_close(other_init(x)[0], model(x)[0], rtol=0, atol=0)
+    # Tools that take every value of a state_dict for a tensor keep working.
+    torch.jit.trace(model.eval(), (x,))
 
 
 def test_old_checkpoint_without_the_config_still_loads_strictly():

@@ -35,8 +35,7 @@ def _memory_equal(a: DREAMState, b: DREAMState) -> bool:
 
 
 def _weights(est):
-    sd = est.module_.state_dict()  # its config (extra state) is not a tensor
-    return {k: v.clone() for k, v in sd.items() if isinstance(v, torch.Tensor)}
+    return {k: v.clone() for k, v in est.module_.state_dict().items()}
 
 
 # -- inputs -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from typing import Any, NamedTuple
 
@@ -221,27 +222,41 @@ class DREAMCell(nn.Module):
             dt = np.full(x.shape[0], dt)
         return dream_step(NUMPY_OPS, params, self.flags, x, *state, dt)
 
-    def get_extra_state(self) -> dict[str, Any]:
-        """The configuration saved with the weights in ``state_dict()``: every field of
-        :class:`DREAMConfig` that changes what the cell computes (the mechanism switches,
-        ``surprise_mode``, ``time_step``, the fixed rates...), not the initial values of
-        trainable parameters (the weights themselves carry those)."""
+    def _saved_config(self) -> dict[str, Any]:
+        """The fields of ``config`` that change what the cell computes: the mechanism
+        switches, ``surprise_mode``, ``time_step``, the fixed rates, the sizes; not the
+        initial values of trainable parameters (the weights themselves carry those)."""
         return {
-            "config": {
-                f.name: getattr(self.config, f.name)
-                for f in dataclasses.fields(self.config)
-                if f.name not in _INITIAL_VALUES
-            }
+            f.name: getattr(self.config, f.name)
+            for f in dataclasses.fields(self.config)
+            if f.name not in _INITIAL_VALUES
         }
 
+    def get_extra_state(self) -> torch.Tensor:
+        """The configuration saved with the weights in ``state_dict()``, as the bytes
+        of a JSON object in a uint8 tensor (every value of a state_dict stays a tensor:
+        ``torch.jit.trace``, safetensors and ``{k: v.clone() ...}`` all expect one)."""
+        data = json.dumps(self._saved_config(), sort_keys=True).encode()
+        return torch.frombuffer(bytearray(data), dtype=torch.uint8)
+
+    @staticmethod
+    def _decode_config(state: Any) -> dict[str, Any]:
+        if isinstance(state, torch.Tensor) and state.dim() == 1:
+            try:
+                config = json.loads(bytes(state.to(torch.uint8).tolist()))
+            except ValueError:
+                config = None
+            if isinstance(config, dict):
+                return config
+        raise ValueError(
+            "The saved extra state of a DREAMCell must be its configuration as JSON bytes "
+            f"in a 1-D uint8 tensor (as get_extra_state makes it); got {state!r}."
+        )
+
     def set_extra_state(self, state: Any) -> None:
-        """Check the format of the saved configuration. The configuration is frozen:
-        :meth:`_load_from_state_dict` compares it with this cell's before loading."""
-        if not (isinstance(state, dict) and isinstance(state.get("config"), dict)):
-            raise ValueError(
-                "The saved extra state of a DREAMCell must be a dict with a 'config' dict; "
-                f"got {state!r}."
-            )
+        """Check the saved configuration's format. The configuration is frozen: it was
+        compared with this cell's before loading (a mismatch is refused)."""
+        self._decode_config(state)
 
     def _load_from_state_dict(
         self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
@@ -250,21 +265,20 @@ class DREAMCell(nn.Module):
         # is (torch reports error_msgs whatever ``strict``). One from before the
         # configuration was saved loads as before: it gets this cell's.
         key = prefix + "_extra_state"
-        saved = state_dict.get(key)
-        if saved is None:
+        if key not in state_dict:
             state_dict[key] = self.get_extra_state()
-        elif isinstance(saved, dict) and isinstance(saved.get("config"), dict):
-            mine = self.get_extra_state()["config"]
+        else:
+            saved, mine = self._decode_config(state_dict[key]), self._saved_config()
             differences = [
                 f"{name}={value!r} in the checkpoint, {mine[name]!r} in this module"
-                for name, value in saved["config"].items()
+                for name, value in saved.items()
                 if name in mine and value != mine[name]
             ]
             if differences:
                 error_msgs.append(
                     f"DREAMCell configuration mismatch for {prefix.rstrip('.') or 'the cell'}: "
                     + "; ".join(differences)
-                    + f". Build the module with the checkpoint's values, or delete the key "
+                    + ". Build the module with the checkpoint's values, or delete the key "
                     f"{key!r} from the state_dict to load the weights into this configuration."
                 )
         super()._load_from_state_dict(

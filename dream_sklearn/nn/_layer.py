@@ -337,6 +337,45 @@ class DREAM(nn.Module):
     and never across calls. Padded steps (``lengths`` or ``mask``) leave each
     sequence's state untouched and give zero outputs.
 
+    Where ``nn.GRU`` code meets it:
+
+    - ``x`` may be a ``PackedSequence`` (``pack_sequence``, ``pack_padded_sequence``,
+      sorted or not): the output is a ``PackedSequence`` with the input's
+      ``batch_sizes``, ``sorted_indices`` and ``unsorted_indices``, as ``nn.GRU``'s; the
+      state (and ``state`` passed in) is each sequence's, in the caller's order, at its
+      last valid step. It runs padded with ``lengths``, so each sequence's results are
+      those it gets alone. Diagnostics are padded (batch, time), in the caller's order.
+    - ``state`` may be a tensor ``h0`` of shape (batch, hidden_dim) or ``nn.GRU``'s
+      (1, batch, hidden_dim): it is the hidden state ``h``, the rest of the fast state
+      starts fresh (no fast weights, unit error variance). Unlike a ``DREAMState``, it
+      is not detached: as with ``nn.GRU``, gradients reach what produced it.
+      The returned state is always a ``DREAMState`` (``state.h`` is ``nn.GRU``'s
+      ``h_n[0]``).
+    - dtypes: the input's dtype must be the parameters' (a ``TypeError`` says how to
+      convert either), as with ``nn.GRU``. ``model.to(torch.bfloat16)`` or
+      ``model.half()`` run in that dtype. Under ``torch.autocast`` the layer acts as
+      autocast's float32 ops do: the input is cast to the parameters' dtype and the
+      recurrence runs there (a long recurrence of small fast-weight increments is lost
+      in bfloat16), so outputs and state are float32 for a float32 model.
+    - Export: under ``torch.export`` (and ``torch.onnx.export(..., dynamo=True)``) the
+      loop over time is one ``scan``, so batch size and sequence length stay dynamic::
+
+          batch, time = torch.export.Dim("batch"), torch.export.Dim("time")
+          shapes = {"x": {0: batch, 1: time}}
+          program = torch.export.export(model.eval(), (x,), dynamic_shapes=shapes)
+          with torch.no_grad():  # the ONNX exporter needs it for the scan
+              onnx_program = torch.onnx.export(
+                  model.eval(), (x,), dynamic_shapes=shapes, dynamo=True
+              )
+
+      The legacy TorchScript exporter (``dynamo=False``) is not supported: it passes
+      keyword-only arguments positionally and would fix the length anyway.
+    - ``state_dict()`` holds the configuration that changes outputs (every
+      :class:`DREAMConfig` field but the initial values of trainable parameters) as
+      ``cell._extra_state``; ``load_state_dict`` refuses a checkpoint saved with other
+      values, naming each field. A checkpoint without it (saved by an older version)
+      loads as before.
+
     Examples
     --------
     >>> import torch
@@ -349,6 +388,19 @@ class DREAM(nn.Module):
     >>> out, state, diag = model(torch.randn(2, 5, 64), lengths=[5, 3], return_diagnostics=True)
     >>> diag.surprise.shape, bool(out[1, 3:].abs().sum() == 0)
     (torch.Size([2, 5]), True)
+
+    ``nn.GRU``-style inputs: a ``PackedSequence`` and a tensor ``h0``.
+
+    >>> from torch.nn.utils.rnn import pack_sequence
+    >>> packed = pack_sequence([torch.randn(5, 64), torch.randn(7, 64)], enforce_sorted=False)
+    >>> out, state = model(packed, torch.zeros(1, 2, 128))
+    >>> type(out).__name__, out.data.shape, state.h.shape
+    ('PackedSequence', torch.Size([12, 128]), torch.Size([2, 128]))
+    >>> DREAM(64, 128).load_state_dict(DREAM(64, 128, ltc_enabled=False).state_dict())
+    Traceback (most recent call last):
+    ...
+    RuntimeError: Error(s) in loading state_dict for DREAM:
+        DREAMCell configuration mismatch for cell: ltc_enabled=False in the checkpoint, ...
     """
 
     def __init__(
@@ -427,11 +479,13 @@ class DREAM(nn.Module):
 
         Parameters
         ----------
-        x : torch.Tensor of shape (batch, time, input_dim)
+        x : torch.Tensor of shape (batch, time, input_dim) or PackedSequence
             The sequences (time first when ``batch_first=False``; no batch
-            dimension for a single sequence).
-        state : DREAMState, optional
-            Initial fast state (detached on entry); zeros by default.
+            dimension for a single sequence), or packed (see Notes of the class).
+        state : DREAMState or torch.Tensor, optional
+            Initial fast state (detached on entry); zeros by default. A tensor is
+            ``nn.GRU``'s ``h0``, (batch, hidden_dim) or (1, batch, hidden_dim): the
+            hidden state, the rest of the state fresh.
         lengths : sequence of int of shape (batch,), optional
             Valid length of each padded sequence.
         mask : torch.Tensor of shape (batch, time), optional
@@ -443,9 +497,9 @@ class DREAM(nn.Module):
 
         Returns
         -------
-        output : torch.Tensor
+        output : torch.Tensor or PackedSequence
             (batch, time, hidden_dim), or (batch, hidden_dim) with
-            ``return_sequences=False``.
+            ``return_sequences=False``; a ``PackedSequence`` when ``x`` is one.
         state : DREAMState
             The state after the last valid step of each sequence.
         diagnostics : DREAMDiagnostics
