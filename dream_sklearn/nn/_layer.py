@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import NamedTuple
 
 import torch
@@ -97,10 +98,13 @@ def _is_exporting() -> bool:
 
 
 def _autocast_on(device_type: str) -> bool:
+    """Whether autocast is on for this device type (never for one it does not know)."""
     try:
         return torch.is_autocast_enabled(device_type)
     except TypeError:  # torch < 2.4: no device argument, CUDA only
         return device_type == "cuda" and torch.is_autocast_enabled()
+    except RuntimeError:  # a device type autocast does not support ("meta")
+        return False
 
 
 def _sequence_step(params: StepParams, flags: StepFlags, x, xB, xV, state, dt, valid):
@@ -546,7 +550,8 @@ class DREAM(nn.Module):
         else:
             run = _COMPILED_LOOP if getattr(self, "compile_step", False) else _run_steps
         # Under autocast the cell runs in its parameters' dtype (see Notes).
-        with torch.autocast(x.device.type, enabled=False):
+        autocast_on = _autocast_on(x.device.type)
+        with torch.autocast(x.device.type, enabled=False) if autocast_on else nullcontext():
             outputs, surprises, taus, state = run(
                 cell.step_params(), cell.flags, x, state, dts, step_mask
             )
