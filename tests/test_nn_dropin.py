@@ -15,7 +15,7 @@ from torch.nn.utils.rnn import (
     pad_sequence,
 )
 
-from dream_sklearn.nn import DREAM, DREAMCell, DREAMState
+from dream_sklearn.nn import DREAM, DREAMCell, DREAMStack, DREAMState
 
 
 @pytest.fixture(autouse=True)
@@ -91,6 +91,17 @@ def test_packed_sequence_state_in_and_options():
         model(packed, lengths=[4, 6, 2])
     with pytest.raises(ValueError, match="timespans must be a PackedSequence packed like x"):
         model(packed, timespans=torch.rand(3, 6))
+
+
+def test_packed_sequence_through_a_stack():
+    seqs = [torch.randn(n, 3) for n in (5, 2, 4)]
+    stack = DREAMStack(3, [6, 4], rank=2)
+    out, states = stack(pack_sequence(seqs, enforce_sorted=False))
+    padded, _ = pad_packed_sequence(out, batch_first=True)
+    for k, seq in enumerate(seqs):
+        alone, alone_states = stack(seq[None])
+        torch.testing.assert_close(padded[k, : len(seq)], alone[0])
+        _assert_state_close(states[1].select([k]), alone_states[1])
 
 
 # --- 2. a tensor h0 ---------------------------------------------------------------------
