@@ -60,7 +60,11 @@ class ReferenceDREAM(nn.Module):
     def from_layer(cls, layer: DREAM) -> ReferenceDREAM:
         """A reference with the configuration and a copy of the parameters of ``layer``."""
         ref = cls(layer.config)
-        ref.load_state_dict(layer.cell.state_dict())
+        # The cell's state_dict also holds its configuration ("_extra_state"): the
+        # reference takes its configuration from ``layer.config`` instead.
+        weights = layer.cell.state_dict()
+        weights.pop("_extra_state", None)
+        ref.load_state_dict(weights)
         return ref.to(layer.cell.C.dtype)
 
     def initial_state(self, batch: int) -> dict[str, torch.Tensor]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -14,6 +16,22 @@ from ._state import DREAMState
 from ._step import NUMPY_OPS, TORCH_OPS, StepFlags, StepParams, dream_step
 
 __all__ = ["DREAMCell", "DREAMStepOutput"]
+
+
+# Fields of DREAMConfig that only set a trainable parameter's initial value: a loaded
+# state_dict overrides them, so they may differ between a checkpoint and the module.
+# Every other field changes what the cell computes and is saved with its weights.
+_INITIAL_VALUES = frozenset(
+    {
+        "base_plasticity",
+        "base_threshold",
+        "entropy_influence",
+        "surprise_temperature",
+        "kappa",
+        "ltc_tau_sys",
+        "ltc_surprise_scale",
+    }
+)
 
 
 class DREAMStepOutput(NamedTuple):
@@ -215,6 +233,69 @@ class DREAMCell(nn.Module):
         if not isinstance(dt, np.ndarray):
             dt = np.full(x.shape[0], dt)
         return dream_step(NUMPY_OPS, params, self.flags, x, *state, dt)
+
+    def _saved_config(self) -> dict[str, Any]:
+        """The fields of ``config`` that change what the cell computes: the mechanism
+        switches, ``surprise_mode``, ``time_step``, the fixed rates, the sizes; not the
+        initial values of trainable parameters (the weights themselves carry those)."""
+        return {
+            f.name: getattr(self.config, f.name)
+            for f in dataclasses.fields(self.config)
+            if f.name not in _INITIAL_VALUES
+        }
+
+    def get_extra_state(self) -> torch.Tensor:
+        """The configuration saved with the weights in ``state_dict()``, as the bytes
+        of a JSON object in a uint8 tensor (every value of a state_dict stays a tensor:
+        ``torch.jit.trace``, safetensors and ``{k: v.clone() ...}`` all expect one)."""
+        data = json.dumps(self._saved_config(), sort_keys=True).encode()
+        return torch.frombuffer(bytearray(data), dtype=torch.uint8)
+
+    @staticmethod
+    def _decode_config(state: Any) -> dict[str, Any]:
+        if isinstance(state, torch.Tensor) and state.dim() == 1:
+            try:
+                config = json.loads(bytes(state.to(torch.uint8).tolist()))
+            except ValueError:
+                config = None
+            if isinstance(config, dict):
+                return config
+        raise ValueError(
+            "The saved extra state of a DREAMCell must be its configuration as JSON bytes "
+            f"in a 1-D uint8 tensor (as get_extra_state makes it); got {state!r}."
+        )
+
+    def set_extra_state(self, state: Any) -> None:
+        """Check the saved configuration's format. The configuration is frozen: it was
+        compared with this cell's before loading (a mismatch is refused)."""
+        self._decode_config(state)
+
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ):
+        # A checkpoint saved with another configuration is refused, as a size mismatch
+        # is (torch reports error_msgs whatever ``strict``). One from before the
+        # configuration was saved loads as before: it gets this cell's.
+        key = prefix + "_extra_state"
+        if key not in state_dict:
+            state_dict[key] = self.get_extra_state()
+        else:
+            saved, mine = self._decode_config(state_dict[key]), self._saved_config()
+            differences = [
+                f"{name}={value!r} in the checkpoint, {mine[name]!r} in this module"
+                for name, value in saved.items()
+                if name in mine and value != mine[name]
+            ]
+            if differences:
+                error_msgs.append(
+                    f"DREAMCell configuration mismatch for {prefix.rstrip('.') or 'the cell'}: "
+                    + "; ".join(differences)
+                    + ". Build the module with the checkpoint's values, or delete the key "
+                    f"{key!r} from the state_dict to load the weights into this configuration."
+                )
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
 
     def extra_repr(self) -> str:
         cfg = self.config

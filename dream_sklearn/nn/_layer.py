@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import NamedTuple
 
 import torch
 from torch import nn
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from ._cell import DREAMCell
 from ._config import _POSITIVE, _cell_default, _check_value
@@ -29,14 +31,18 @@ class DREAMDiagnostics(NamedTuple):
     tau: torch.Tensor
 
 
-def _step_mask(lengths, mask, batch: int, steps: int, device) -> torch.Tensor | None:
+def _step_mask(
+    lengths, mask, batch: int, steps: int, device, check: bool = True
+) -> torch.Tensor | None:
+    """The (batch, steps) mask of valid steps, or ``None``. ``check=False`` leaves out
+    the check of the lengths' values (data-dependent: not traceable by ``torch.export``)."""
     if lengths is not None and mask is not None:
         raise ValueError("Pass either lengths or mask, not both.")
     if lengths is not None:
         lengths = torch.as_tensor(lengths, device=device)
         if lengths.shape != (batch,):
             raise ValueError(f"lengths must have shape ({batch},); got {tuple(lengths.shape)}.")
-        if bool((lengths < 0).any()) or bool((lengths > steps).any()):
+        if check and (bool((lengths < 0).any()) or bool((lengths > steps).any())):
             raise ValueError(f"lengths must lie in [0, {steps}]; got {lengths.tolist()}.")
         return torch.arange(steps, device=device)[None, :] < lengths[:, None]
     if mask is not None:
@@ -45,6 +51,61 @@ def _step_mask(lengths, mask, batch: int, steps: int, device) -> torch.Tensor | 
             raise ValueError(f"mask must have shape ({batch}, {steps}); got {tuple(mask.shape)}.")
         return mask
     return None
+
+
+def _unpack(packed: PackedSequence, lengths, mask, timespans):
+    """A ``PackedSequence`` as ``(x, lengths, timespans)``: padded, batch first, in the
+    caller's order (as ``pad_packed_sequence`` gives it)."""
+    if lengths is not None or mask is not None:
+        raise ValueError(
+            "With a PackedSequence x, pass neither lengths nor mask: "
+            "the lengths are the PackedSequence's."
+        )
+    x, lengths = pad_packed_sequence(packed, batch_first=True)
+    if timespans is not None:
+        same = (
+            isinstance(timespans, PackedSequence)
+            and torch.equal(timespans.batch_sizes, packed.batch_sizes)
+            and _same_indices(timespans.sorted_indices, packed.sorted_indices)
+        )
+        if not same:
+            raise ValueError(
+                "With a PackedSequence x, timespans must be a PackedSequence packed like x "
+                f"(same lengths and order); got {type(timespans).__name__}."
+            )
+        timespans = pad_packed_sequence(timespans, batch_first=True)[0]
+    return x, lengths, timespans
+
+
+def _same_indices(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return torch.equal(a, b)
+
+
+def _repack(outputs: torch.Tensor, packed: PackedSequence, lengths: torch.Tensor):
+    """Padded outputs (caller's order) as a ``PackedSequence`` laid out like ``packed``
+    (its ``batch_sizes``, ``sorted_indices`` and ``unsorted_indices``), as ``nn.GRU``."""
+    if packed.sorted_indices is not None:
+        outputs = outputs.index_select(0, packed.sorted_indices)
+        lengths = lengths[packed.sorted_indices.cpu()]
+    data = pack_padded_sequence(outputs, lengths, batch_first=True).data
+    return PackedSequence(data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
+
+
+def _is_exporting() -> bool:
+    is_exporting = getattr(torch.compiler, "is_exporting", None)
+    return bool(is_exporting is not None and is_exporting())
+
+
+def _autocast_on(device_type: str) -> bool:
+    """Whether autocast is on for this device type (never for one it does not know)."""
+    try:
+        return torch.is_autocast_enabled(device_type)
+    except TypeError:  # torch < 2.4: no device argument, CUDA only
+        return device_type == "cuda" and torch.is_autocast_enabled()
+    except RuntimeError:  # a device type autocast does not support ("meta")
+        return False
 
 
 def _sequence_step(params: StepParams, flags: StepFlags, x, xB, xV, state, dt, valid):
@@ -281,6 +342,45 @@ class DREAM(nn.Module):
     and never across calls. Padded steps (``lengths`` or ``mask``) leave each
     sequence's state untouched and give zero outputs.
 
+    Where ``nn.GRU`` code meets it:
+
+    - ``x`` may be a ``PackedSequence`` (``pack_sequence``, ``pack_padded_sequence``,
+      sorted or not): the output is a ``PackedSequence`` with the input's
+      ``batch_sizes``, ``sorted_indices`` and ``unsorted_indices``, as ``nn.GRU``'s; the
+      state (and ``state`` passed in) is each sequence's, in the caller's order, at its
+      last valid step. It runs padded with ``lengths``, so each sequence's results are
+      those it gets alone. Diagnostics are padded (batch, time), in the caller's order.
+    - ``state`` may be a tensor ``h0`` of shape (batch, hidden_dim) or ``nn.GRU``'s
+      (1, batch, hidden_dim): it is the hidden state ``h``, the rest of the fast state
+      starts fresh (no fast weights, unit error variance). Unlike a ``DREAMState``, it
+      is not detached: as with ``nn.GRU``, gradients reach what produced it.
+      The returned state is always a ``DREAMState`` (``state.h`` is ``nn.GRU``'s
+      ``h_n[0]``).
+    - dtypes: the input's dtype must be the parameters' (a ``TypeError`` says how to
+      convert either), as with ``nn.GRU``. ``model.to(torch.bfloat16)`` or
+      ``model.half()`` run in that dtype. Under ``torch.autocast`` the layer acts as
+      autocast's float32 ops do: the input is cast to the parameters' dtype and the
+      recurrence runs there (a long recurrence of small fast-weight increments is lost
+      in bfloat16), so outputs and state are float32 for a float32 model.
+    - Export: under ``torch.export`` (and ``torch.onnx.export(..., dynamo=True)``) the
+      loop over time is one ``scan``, so batch size and sequence length stay dynamic::
+
+          batch, time = torch.export.Dim("batch"), torch.export.Dim("time")
+          shapes = {"x": {0: batch, 1: time}}
+          program = torch.export.export(model.eval(), (x,), dynamic_shapes=shapes)
+          with torch.no_grad():  # the ONNX exporter needs it for the scan
+              onnx_program = torch.onnx.export(
+                  model.eval(), (x,), dynamic_shapes=shapes, dynamo=True
+              )
+
+      The legacy TorchScript exporter (``dynamo=False``) is not supported: it passes
+      keyword-only arguments positionally and would fix the length anyway.
+    - ``state_dict()`` holds the configuration that changes outputs (every
+      :class:`DREAMConfig` field but the initial values of trainable parameters) as
+      ``cell._extra_state``; ``load_state_dict`` refuses a checkpoint saved with other
+      values, naming each field. A checkpoint without it (saved by an older version)
+      loads as before.
+
     Examples
     --------
     >>> import torch
@@ -293,6 +393,19 @@ class DREAM(nn.Module):
     >>> out, state, diag = model(torch.randn(2, 5, 64), lengths=[5, 3], return_diagnostics=True)
     >>> diag.surprise.shape, bool(out[1, 3:].abs().sum() == 0)
     (torch.Size([2, 5]), True)
+
+    ``nn.GRU``-style inputs: a ``PackedSequence`` and a tensor ``h0``.
+
+    >>> from torch.nn.utils.rnn import pack_sequence
+    >>> packed = pack_sequence([torch.randn(5, 64), torch.randn(7, 64)], enforce_sorted=False)
+    >>> out, state = model(packed, torch.zeros(1, 2, 128))
+    >>> type(out).__name__, out.data.shape, state.h.shape
+    ('PackedSequence', torch.Size([12, 128]), torch.Size([2, 128]))
+    >>> DREAM(64, 128).load_state_dict(DREAM(64, 128, ltc_enabled=False).state_dict())
+    Traceback (most recent call last):
+    ...
+    RuntimeError: Error(s) in loading state_dict for DREAM:
+        DREAMCell configuration mismatch for cell: ltc_enabled=False in the checkpoint, ...
     """
 
     def __init__(
@@ -315,6 +428,48 @@ class DREAM(nn.Module):
     def config(self):
         return self.cell.config
 
+    def _input_dtype(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` in the parameters' dtype: cast under autocast, else it must match."""
+        dtype = self.cell.C.dtype
+        if x.dtype == dtype:
+            return x
+        if _autocast_on(x.device.type):
+            return x.to(dtype)
+        raise TypeError(
+            f"x has dtype {x.dtype} but the DREAM parameters are {dtype}. Convert the "
+            f"input: x.to({dtype}), or the model: model.to({x.dtype})."
+        )
+
+    def _initial_state(self, state, batch: int, x: torch.Tensor, unbatched: bool) -> DREAMState:
+        """The state to start from: fresh, a ``DREAMState`` (detached), or a tensor ``h0``."""
+        cell = self.cell
+        if state is None:
+            return cell.initial_state(batch, x.device, x.dtype)
+        if isinstance(state, DREAMState):
+            if state.h.dtype != x.dtype:
+                raise TypeError(
+                    f"state has dtype {state.h.dtype} but x has {x.dtype}; "
+                    f"pass state.to({x.dtype})."
+                )
+            return state.detach()
+        if not isinstance(state, torch.Tensor):
+            raise TypeError(
+                f"state must be a DREAMState, a tensor h0 or None; got {type(state).__name__}."
+            )
+        n = cell.config.hidden_dim
+        # nn.GRU's h0 is (num_layers, batch, hidden), or (num_layers, hidden) unbatched.
+        h0 = state[0] if state.dim() == (2 if unbatched else 3) and state.shape[0] == 1 else state
+        h0 = h0.reshape(1, -1) if unbatched and h0.dim() == 1 else h0
+        if tuple(h0.shape) != (batch, n):
+            want = f"({n},) or (1, {n})" if unbatched else f"({batch}, {n}) or (1, {batch}, {n})"
+            raise ValueError(
+                f"state given as a tensor is h0, of shape {want}; got {tuple(state.shape)}. "
+                "To pass the whole fast state, pass a DREAMState."
+            )
+        if h0.dtype != x.dtype:
+            raise TypeError(f"h0 has dtype {h0.dtype} but x has {x.dtype}; pass h0.to({x.dtype}).")
+        return cell.initial_state(batch, x.device, x.dtype)._replace(h=h0)
+
     def forward(
         self,
         x: torch.Tensor,
@@ -329,11 +484,13 @@ class DREAM(nn.Module):
 
         Parameters
         ----------
-        x : torch.Tensor of shape (batch, time, input_dim)
+        x : torch.Tensor of shape (batch, time, input_dim) or PackedSequence
             The sequences (time first when ``batch_first=False``; no batch
-            dimension for a single sequence).
-        state : DREAMState, optional
-            Initial fast state (detached on entry); zeros by default.
+            dimension for a single sequence), or packed (see Notes of the class).
+        state : DREAMState or torch.Tensor, optional
+            Initial fast state (detached on entry); zeros by default. A tensor is
+            ``nn.GRU``'s ``h0``, (batch, hidden_dim) or (1, batch, hidden_dim): the
+            hidden state, the rest of the state fresh.
         lengths : sequence of int of shape (batch,), optional
             Valid length of each padded sequence.
         mask : torch.Tensor of shape (batch, time), optional
@@ -345,16 +502,22 @@ class DREAM(nn.Module):
 
         Returns
         -------
-        output : torch.Tensor
+        output : torch.Tensor or PackedSequence
             (batch, time, hidden_dim), or (batch, hidden_dim) with
-            ``return_sequences=False``.
+            ``return_sequences=False``; a ``PackedSequence`` when ``x`` is one.
         state : DREAMState
             The state after the last valid step of each sequence.
         diagnostics : DREAMDiagnostics
             Only with ``return_diagnostics=True``.
         """
-        unbatched = x.dim() == 2
-        time_first = not self.batch_first and not unbatched
+        packed = x if isinstance(x, PackedSequence) else None
+        if packed is not None:
+            x, lengths, timespans = _unpack(packed, lengths, mask, timespans)
+            packed_lengths = lengths
+            unbatched, time_first = False, False
+        else:
+            unbatched = x.dim() == 2
+            time_first = not self.batch_first and not unbatched
         if unbatched:
             x = x.unsqueeze(0)
             if timespans is not None:
@@ -370,9 +533,11 @@ class DREAM(nn.Module):
             raise ValueError(
                 f"timespans must have shape ({batch}, {steps}); got {tuple(timespans.shape)}."
             )
-        step_mask = _step_mask(lengths, mask, batch, steps, x.device)
+        exporting = _is_exporting()
+        step_mask = _step_mask(lengths, mask, batch, steps, x.device, check=not exporting)
         cell = self.cell
-        state = cell.initial_state(batch, x.device, x.dtype) if state is None else state.detach()
+        x = self._input_dtype(x)
+        state = self._initial_state(state, batch, x, unbatched)
         if x.shape[2] != cell.config.input_dim:
             raise ValueError(
                 f"x must have shape (batch, {cell.config.input_dim}); got {tuple(x[:, 0].shape)}."
@@ -381,10 +546,21 @@ class DREAM(nn.Module):
             dts = x.new_full((batch, steps), cell.config.time_step)
         else:
             dts = timespans.to(x.dtype)
-        run = _COMPILED_LOOP if getattr(self, "compile_step", False) else _run_steps
-        outputs, surprises, taus, state = run(
-            cell.step_params(), cell.flags, x, state, dts, step_mask
-        )
+        if exporting:
+            run = _scan_steps  # one loop whatever the length: batch and time stay symbolic
+        else:
+            run = _COMPILED_LOOP if getattr(self, "compile_step", False) else _run_steps
+        # Under autocast the cell runs in its parameters' dtype (see Notes).
+        autocast_on = _autocast_on(x.device.type)
+        with torch.autocast(x.device.type, enabled=False) if autocast_on else nullcontext():
+            outputs, surprises, taus, state = run(
+                cell.step_params(), cell.flags, x, state, dts, step_mask
+            )
+        if packed is not None:
+            output = _repack(outputs, packed, packed_lengths) if self.return_sequences else state.h
+            if not return_diagnostics:
+                return output, state
+            return output, state, DREAMDiagnostics(surprises, taus)
         output = outputs if self.return_sequences else state.h
         if unbatched:
             output = output.squeeze(0)

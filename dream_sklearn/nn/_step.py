@@ -22,6 +22,7 @@ _EPS = 1e-6
 # the step squares; beyond ~1.8e19 its square overflows float32 (and a 1e300 input
 # overflows float64), which turned the error statistics into inf and then NaN.
 # Inputs are meant to be standardised, so the bound never binds in normal use.
+# A narrower dtype gets a lower bound (see ``error_bound``): float16 cannot even hold 1e8.
 _ERROR_BOUND = 1e8
 
 
@@ -35,6 +36,18 @@ class _TorchOps:
     def clip(a, low, high):
         return torch.clamp(a, min=low, max=high)
 
+    @staticmethod
+    def error_bound(dtype, d: int) -> float:
+        # At most _ERROR_BOUND, and low enough that d squared errors (and of twice
+        # the bound, for e - e_mean) sum to a finite value in this dtype.
+        return min(_ERROR_BOUND, math.sqrt(torch.finfo(dtype).max / (4 * d)))
+
+    @staticmethod
+    def as_float(mask, like):
+        # A bool tensor times a Python float is the default dtype (float32): cast it
+        # to the state's dtype so that bfloat16 / float16 / float64 states stay so.
+        return mask.to(like.dtype)
+
 
 class _NumpyOps:
     tanh = staticmethod(np.tanh)
@@ -46,6 +59,16 @@ class _NumpyOps:
     def clip(a, low, high):
         # Same values as np.clip, without its Python-level overhead (single rows).
         return np.minimum(np.maximum(a, low), high)
+
+    @staticmethod
+    def error_bound(dtype, d: int) -> float:
+        # The NumPy path runs in float64 (numpy_step_params): the bound never moves.
+        return _ERROR_BOUND
+
+    @staticmethod
+    def as_float(mask, like):
+        # NumPy: a bool array times a float is already float64, the path's dtype.
+        return mask
 
 
 TORCH_OPS = _TorchOps()
@@ -124,8 +147,10 @@ def dream_step(
     ``surprise`` and ``tau`` (b,) are this step's surprise and time constant.
     """
     # 1. Predictive coding: the state predicts the input.
-    # The error is clipped to +-_ERROR_BOUND so that its square stays finite.
-    e = ops.clip(x - ops.tanh(h @ p.C), -_ERROR_BOUND, _ERROR_BOUND)
+    # The error is clipped to +-bound (_ERROR_BOUND, lower for float16) so that the
+    # sums of its squares stay finite.
+    bound = ops.error_bound(x.dtype, x.shape[-1])
+    e = ops.clip(x - ops.tanh(h @ p.C), -bound, bound)
 
     # 2. Surprise against a threshold that rises with the error's entropy. Means over
     # features are sums times 1/d (NumPy's mean() costs several times a sum per row).
@@ -172,7 +197,7 @@ def dream_step(
     if flags.sleep:
         # A convex combination of U_target and the capped U (zeta <= 1): its norm stays
         # within the cap without renormalising, as long as U_target starts within it.
-        asleep = (s_bar < p.s_min) * p.zeta
+        asleep = ops.as_float(s_bar < p.s_min, s_bar) * p.zeta
         U_target = U_target + asleep[:, None, None] * (U - U_target)
 
     return h, U, U_target, e_mean, e_var, s_bar, surprise, tau

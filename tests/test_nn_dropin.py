@@ -1,0 +1,333 @@
+"""DREAM where an nn.GRU user expects it to behave (issue 14, torch part): PackedSequence
+input, a tensor h0, bfloat16 / float16 / autocast, export with dynamic batch and length,
+and the configuration saved with the weights in state_dict."""
+
+import io
+import json
+
+import pytest
+import torch
+from torch.nn.utils.rnn import (
+    PackedSequence,
+    pack_padded_sequence,
+    pack_sequence,
+    pad_packed_sequence,
+    pad_sequence,
+)
+
+from dream_sklearn.nn import DREAM, DREAMCell, DREAMStack, DREAMState
+
+
+@pytest.fixture(autouse=True)
+def seed():
+    torch.manual_seed(0)
+
+
+def _assert_state_close(got: DREAMState, want: DREAMState, **tol):
+    for name, a, b in zip(DREAMState._fields, got, want, strict=True):
+        torch.testing.assert_close(a, b, msg=lambda m, name=name: f"{name}: {m}", **tol)
+
+
+# --- 1. PackedSequence ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("enforce_sorted", [True, False])
+@pytest.mark.parametrize("how", ["pack_sequence", "pack_padded_sequence"])
+def test_packed_sequence_equals_each_sequence_alone(enforce_sorted, how):
+    lengths = [7, 5, 5, 2] if enforce_sorted else [5, 7, 2, 5]  # a tie: order must hold
+    seqs = [1.5 * torch.randn(n, 3) for n in lengths]
+    if how == "pack_sequence":
+        packed = pack_sequence(seqs, enforce_sorted=enforce_sorted)
+    else:
+        padded = pad_sequence(seqs, batch_first=True)
+        packed = pack_padded_sequence(
+            padded, torch.tensor(lengths), batch_first=True, enforce_sorted=enforce_sorted
+        )
+    model = DREAM(3, 6, rank=2, sleep_rate=0.3)
+    out, state = model(packed)
+
+    # The output is packed like nn.GRU's: same batch_sizes and (un)sorted indices.
+    gru_out, _ = torch.nn.GRU(3, 6)(packed)
+    assert isinstance(out, PackedSequence)
+    assert out.data.shape == gru_out.data.shape
+    assert torch.equal(out.batch_sizes, gru_out.batch_sizes)
+    for a, b in [(out.sorted_indices, gru_out.sorted_indices)] + [
+        (out.unsorted_indices, gru_out.unsorted_indices)
+    ]:
+        assert (a is None and b is None) or torch.equal(a, b)
+
+    # Each sequence alone: the same outputs and final state, in the caller's order.
+    padded_out, out_lengths = pad_packed_sequence(out, batch_first=True)
+    assert out_lengths.tolist() == lengths
+    for k, seq in enumerate(seqs):
+        alone_out, alone_state = model(seq[None])
+        torch.testing.assert_close(padded_out[k, : lengths[k]], alone_out[0])
+        assert bool((padded_out[k, lengths[k] :] == 0).all())
+        _assert_state_close(state.select([k]), alone_state)
+
+
+def test_packed_sequence_state_in_and_options():
+    seqs = [torch.randn(n, 3) for n in (4, 6, 2)]
+    packed = pack_sequence(seqs, enforce_sorted=False)
+    model = DREAM(3, 5, rank=2)
+    _, state = model(packed)
+    # A state passed in is in the caller's order too (as nn.GRU's h0 is).
+    _, state2 = model(packed, state)
+    for k, seq in enumerate(seqs):
+        _, want = model(seq[None], state.select([k]))
+        _assert_state_close(state2.select([k]), want)
+    # return_sequences=False: the last valid output of each sequence, caller's order.
+    last, _ = DREAM(3, 5, rank=2, return_sequences=False)(packed)
+    assert last.shape == (3, 5)
+    # Per-step timespans are packed like x; diagnostics are padded, caller's order.
+    spans = [0.05 + torch.rand(len(s)) for s in seqs]
+    out, _, diag = model(
+        packed, timespans=pack_sequence(spans, enforce_sorted=False), return_diagnostics=True
+    )
+    assert diag.surprise.shape == (3, 6)
+    alone, _ = model(seqs[2][None], timespans=spans[2][None])
+    torch.testing.assert_close(pad_packed_sequence(out, batch_first=True)[0][2, :2], alone[0])
+    with pytest.raises(ValueError, match="neither lengths nor mask"):
+        model(packed, lengths=[4, 6, 2])
+    with pytest.raises(ValueError, match="timespans must be a PackedSequence packed like x"):
+        model(packed, timespans=torch.rand(3, 6))
+
+
+def test_packed_sequence_through_a_stack():
+    seqs = [torch.randn(n, 3) for n in (5, 2, 4)]
+    stack = DREAMStack(3, [6, 4], rank=2)
+    out, states = stack(pack_sequence(seqs, enforce_sorted=False))
+    padded, _ = pad_packed_sequence(out, batch_first=True)
+    for k, seq in enumerate(seqs):
+        alone, alone_states = stack(seq[None])
+        torch.testing.assert_close(padded[k, : len(seq)], alone[0])
+        _assert_state_close(states[1].select([k]), alone_states[1])
+
+
+# --- 2. a tensor h0 ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("h0_shape", ["(batch, hidden)", "(1, batch, hidden)"])
+def test_tensor_h0_is_h_with_the_rest_of_the_state_fresh(h0_shape):
+    model = DREAM(3, 6, rank=2)
+    x = torch.randn(4, 5, 3)
+    h = 0.5 * torch.randn(4, 6)
+    want_out, want_state = model(x, DREAMState.zeros(4, 3, 6, 2)._replace(h=h))
+    h0 = h if h0_shape == "(batch, hidden)" else h[None]
+    out, state = model(x, h0)
+    torch.testing.assert_close(out, want_out)
+    _assert_state_close(state, want_state)
+    # It matters: a zero h0 gives other outputs.
+    assert not torch.allclose(out, model(x)[0])
+
+
+def test_tensor_h0_time_first_unbatched_and_gradient():
+    model = DREAM(3, 6, rank=2, batch_first=False)
+    x = torch.randn(5, 4, 3)  # (time, batch, features), h0 (1, batch, hidden) as nn.GRU
+    h0 = torch.randn(1, 4, 6, requires_grad=True)
+    out, _ = model(x, h0)
+    want, _ = model(x, DREAMState.zeros(4, 3, 6, 2)._replace(h=h0.detach()[0]))
+    torch.testing.assert_close(out, want)
+    # As with nn.GRU, gradients reach whatever produced h0 (a DREAMState is detached).
+    out.sum().backward()
+    assert h0.grad is not None and bool(h0.grad.abs().sum() > 0)
+    # Unbatched: x (time, features) with h0 (hidden,) or (1, hidden).
+    xu, hu = torch.randn(5, 3), torch.randn(6)
+    want_u, _ = model(xu[:, None], hu[None, None])
+    for h in (hu, hu[None]):
+        torch.testing.assert_close(model(xu, h)[0], want_u[:, 0])
+
+
+@pytest.mark.parametrize(
+    "bad", [torch.zeros(3, 6), torch.zeros(2, 4, 6), torch.zeros(4, 5), torch.zeros(4, 6, 1)]
+)
+def test_tensor_h0_of_a_wrong_shape_says_what_to_pass(bad):
+    model = DREAM(3, 6, rank=2)
+    with pytest.raises(ValueError, match=r"h0, of shape \(4, 6\) or \(1, 4, 6\).*DREAMState"):
+        model(torch.randn(4, 5, 3), bad)
+    with pytest.raises(TypeError, match="state must be a DREAMState, a tensor h0 or None"):
+        model(torch.randn(4, 5, 3), [torch.zeros(4, 6)])
+
+
+# --- 3. dtypes --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_low_precision_model_runs_on_matching_inputs(dtype):
+    ref = DREAM(3, 16, rank=4)
+    model = DREAM(3, 16, rank=4)
+    model.load_state_dict(ref.state_dict())
+    model.to(dtype)
+    x = torch.randn(4, 30, 3)
+    out, state = model(x.to(dtype))
+    assert out.dtype == dtype and all(t.dtype == dtype for t in state)
+    assert bool(torch.isfinite(out).all()) and all(bool(torch.isfinite(t).all()) for t in state)
+    want, _ = ref(x)
+    # Low precision over 30 recurrent steps: close to float32, loosely (h lies in [-1, 1]).
+    torch.testing.assert_close(out.float(), want, atol=0.1, rtol=0)
+    # Errors whose squares overflow float16 (300**2 > 65504) are clipped to a bound
+    # that follows the dtype (a fixed 1e8 could not even be converted to float16).
+    big, big_state = model(torch.full((2, 4, 3), 300.0, dtype=dtype))
+    assert bool(torch.isfinite(big).all()) and bool(torch.isfinite(big_state.error_var).all())
+
+
+def test_input_dtype_must_match_the_parameters():
+    model = DREAM(3, 6, rank=2)
+    for dtype in (torch.bfloat16, torch.float64):
+        with pytest.raises(TypeError, match=rf"x has dtype {dtype} .*x\.to\(torch\.float32\)"):
+            model(torch.randn(2, 5, 3, dtype=dtype))
+    with pytest.raises(TypeError, match="state has dtype torch.float64"):
+        model(torch.randn(2, 5, 3), DREAMState.zeros(2, 3, 6, 2, dtype=torch.float64))
+
+
+def test_autocast_runs_the_cell_in_its_parameters_dtype():
+    torch.manual_seed(0)
+    proj, model = torch.nn.Linear(5, 3), DREAM(3, 16, rank=4)
+    x = torch.randn(4, 30, 5)
+    want_out, want_state = model(proj(x))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        z = proj(x)  # bfloat16 under autocast
+        out, state = model(z)
+        plain, _ = model(torch.randn(2, 3, 3))  # float32 in: no error either
+    assert z.dtype == torch.bfloat16
+    assert out.dtype == torch.float32 and all(t.dtype == torch.float32 for t in state)
+    assert plain.dtype == torch.float32
+    assert bool(torch.isfinite(out).all())
+    torch.testing.assert_close(out, want_out, atol=0.05, rtol=0)
+    # The recurrence itself ran in float32: on the same (bfloat16-rounded) input, the
+    # same results as without autocast.
+    exact, _ = model(z.float())
+    torch.testing.assert_close(out, exact)
+
+
+# --- 4. export --------------------------------------------------------------------------
+
+_SIZES = [(2, 9), (5, 4)]  # (batch, time): two batch sizes and two lengths
+
+
+def _export_model():
+    return DREAM(3, 8, rank=2, sleep_rate=0.3).eval()
+
+
+def test_torch_export_dynamic_batch_and_length_matches_eager():
+    from torch.export import Dim
+
+    model = _export_model()
+    batch, time = Dim("batch"), Dim("time")
+    example = (torch.randn(3, 6, 3),)
+    with torch.no_grad():
+        program = torch.export.export(model, example, dynamic_shapes={"x": {0: batch, 1: time}})
+        exported = program.module()
+        for b, t in _SIZES:
+            x = 1.5 * torch.randn(b, t, 3)
+            got_out, got_state = exported(x)
+            want_out, want_state = model(x)
+            torch.testing.assert_close(got_out, want_out, rtol=1e-5, atol=1e-6)
+            _assert_state_close(DREAMState(*got_state), want_state, rtol=1e-5, atol=1e-6)
+
+
+def test_torch_export_with_lengths():
+    from torch.export import Dim
+
+    model = _export_model()
+    batch, time = Dim("batch"), Dim("time")
+
+    class Padded(torch.nn.Module):  # lengths as a positional input
+        def __init__(self, dream):
+            super().__init__()
+            self.dream = dream
+
+        def forward(self, x, lengths):
+            return self.dream(x, lengths=lengths)
+
+    wrapped = Padded(model)
+    example = (torch.randn(3, 6, 3), torch.tensor([6, 2, 4]))
+    with torch.no_grad():
+        exported = torch.export.export(
+            wrapped, example, dynamic_shapes={"x": {0: batch, 1: time}, "lengths": {0: batch}}
+        ).module()
+        for b, t in _SIZES:
+            x, lengths = torch.randn(b, t, 3), torch.randint(1, t + 1, (b,))
+            got_out, got_state = exported(x, lengths)
+            want_out, want_state = wrapped(x, lengths)
+            torch.testing.assert_close(got_out, want_out, rtol=1e-5, atol=1e-6)
+            _assert_state_close(DREAMState(*got_state), want_state, rtol=1e-5, atol=1e-6)
+
+
+def test_onnx_export_dynamic_batch_and_length_matches_eager_in_onnxruntime():
+    pytest.importorskip("onnxscript")
+    ort = pytest.importorskip("onnxruntime")
+    from torch.export import Dim
+
+    model = _export_model()
+    batch, time = Dim("batch"), Dim("time")
+    with torch.no_grad():  # the deployment route, documented in DREAM's Notes
+        onnx_program = torch.onnx.export(
+            model,
+            (torch.randn(3, 6, 3),),
+            dynamic_shapes={"x": {0: batch, 1: time}},
+            dynamo=True,
+        )
+    session = ort.InferenceSession(
+        onnx_program.model_proto.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    (name,) = [i.name for i in session.get_inputs()]
+    for b, t in _SIZES:
+        x = 1.5 * torch.randn(b, t, 3)
+        out, *state = session.run(None, {name: x.numpy()})
+        with torch.no_grad():
+            want_out, want_state = model(x)
+        torch.testing.assert_close(torch.from_numpy(out), want_out, rtol=1e-4, atol=1e-5)
+        got_state = DREAMState(*(torch.from_numpy(a) for a in state))
+        _assert_state_close(got_state, want_state, rtol=1e-4, atol=1e-5)
+
+
+# --- 5. the configuration in state_dict -------------------------------------------------
+
+
+def test_state_dict_with_other_switches_is_refused():
+    saved = DREAM(3, 6, rank=2, ltc_enabled=False, surprise_mode="absolute").state_dict()
+    with pytest.raises(
+        RuntimeError,
+        match=r"ltc_enabled=False in the checkpoint, True in this module; "
+        r"surprise_mode='absolute' in the checkpoint, 'relative' in this module",
+    ):
+        DREAM(3, 6, rank=2).load_state_dict(saved)
+    with pytest.raises(RuntimeError, match="time_step=0.5 in the checkpoint, 0.1"):
+        DREAMCell(3, 6, rank=2).load_state_dict(DREAMCell(3, 6, rank=2, time_step=0.5).state_dict())
+
+
+@pytest.mark.filterwarnings("ignore::torch.jit.TracerWarning")
+def test_state_dict_round_trip_keeps_outputs_and_loads_weights_only():
+    model = DREAM(3, 6, rank=2, ltc_enabled=False, plasticity_enabled=False)
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    buffer.seek(0)
+    saved = torch.load(buffer, weights_only=True)
+    # The configuration is a tensor too (JSON bytes): every value of a state_dict is.
+    extra = saved["cell._extra_state"]
+    assert extra.dtype == torch.uint8
+    assert json.loads(bytes(extra.tolist()))["ltc_enabled"] is False
+    assert all(isinstance(v, torch.Tensor) for v in saved.values())
+    twin = DREAM(3, 6, rank=2, ltc_enabled=False, plasticity_enabled=False)
+    twin.load_state_dict(saved)
+    x = torch.randn(2, 7, 3)
+    torch.testing.assert_close(twin(x)[0], model(x)[0], rtol=0, atol=0)
+    # Initial values of trainable parameters are not part of it: the weights are.
+    other_init = DREAM(3, 6, rank=2, ltc_enabled=False, plasticity_enabled=False, kappa=2.0)
+    other_init.load_state_dict(saved)
+    torch.testing.assert_close(other_init(x)[0], model(x)[0], rtol=0, atol=0)
+    # Tools that take every value of a state_dict for a tensor keep working.
+    torch.jit.trace(model.eval(), (x,))
+
+
+def test_old_checkpoint_without_the_config_still_loads_strictly():
+    model = DREAM(3, 6, rank=2)
+    old = {k: v for k, v in model.state_dict().items() if not k.endswith("_extra_state")}
+    keys = set(old)
+    fresh = DREAM(3, 6, rank=2)
+    result = fresh.load_state_dict(old)  # strict=True by default
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert set(old) == keys  # the caller's dict is left as it was
+    x = torch.randn(2, 5, 3)
+    torch.testing.assert_close(fresh(x)[0], model(x)[0], rtol=0, atol=0)
