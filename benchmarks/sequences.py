@@ -413,9 +413,9 @@ def fit_predict(model: str, task: Task, seed: int, dream_params: dict) -> dict:
         est = _dream(task.kind, seed, dream_params)
         Xtr, Xte = _as_dream_input(task.train), _as_dream_input(task.test)
         extra_fit, extra_pred = {}, {}
-        if task.timespans is not None:
-            extra_fit = {"timespans": _as_dream_input([s[:, None] for s in task.timespans[0]])}
-            extra_pred = {"timespans": _as_dream_input([s[:, None] for s in task.timespans[1]])}
+        if task.timespans is not None:  # (n, time), as the layer DREAM reads them
+            extra_fit = {"timespans": np.stack(task.timespans[0])}
+            extra_pred = {"timespans": np.stack(task.timespans[1])}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # ConvergenceWarning at small max_iter
             est.fit(Xtr, task.y_train, **extra_fit)
