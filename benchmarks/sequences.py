@@ -239,12 +239,14 @@ def _synthetic(name: str, quick: bool, timespans_ok: bool) -> Task:
         phase = rng.uniform(0, 2 * np.pi, size=n)
         values = np.sin(2 * np.pi * freq[:, None] * times + phase[:, None])
         values = values + rng.normal(0.0, 0.1, size=values.shape)
+        X = np.stack([values, gaps], axis=2)
         if timespans_ok:
-            X = values[:, :, None]
             spans = gaps
-            how = "the gaps are passed as `timespans`"
+            how = (
+                "DREAM gets the values and the gaps as `timespans`; the other models "
+                "the gap before each observation as a 2nd input feature"
+            )
         else:
-            X = np.stack([values, gaps], axis=2)
             how = (
                 "the estimators' fit takes no `timespans`, so the gap before each "
                 "observation is a 2nd input feature, for every model"
@@ -414,6 +416,7 @@ def fit_predict(model: str, task: Task, seed: int, dream_params: dict) -> dict:
         Xtr, Xte = _as_dream_input(task.train), _as_dream_input(task.test)
         extra_fit, extra_pred = {}, {}
         if task.timespans is not None:  # (n, time), as the layer DREAM reads them
+            Xtr, Xte = np.stack(task.train)[:, :, :1], np.stack(task.test)[:, :, :1]
             extra_fit = {"timespans": np.stack(task.timespans[0])}
             extra_pred = {"timespans": np.stack(task.timespans[1])}
         with warnings.catch_warnings():
