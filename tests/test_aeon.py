@@ -4,9 +4,11 @@ aeon is in the ``test`` extra, so it is imported plainly: a missing aeon fails h
 """
 
 import inspect
+import runpy
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -118,3 +120,24 @@ def test_importing_dream_sklearn_does_not_import_aeon():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_example_runs_and_prints_the_comparison(capsys):
+    """examples/aeon_time_series_classification.py, run as a user would (minutes today:
+    DREAM's default fit on 50 series of up to 361 steps; hence marked slow)."""
+    path = Path(__file__).parents[1] / "examples" / "aeon_time_series_classification.py"
+    runpy.run_path(str(path), run_name="__main__")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (
+        "PickupGestureWiimoteZ: 50 train / 50 test series, 10 classes, lengths 29-361"
+    )
+    rows = {}
+    for line in lines[2:]:
+        name, accuracy, seconds = line.rsplit(maxsplit=2)
+        rows[name.strip()] = (float(accuracy), float(seconds.rstrip("s")))
+    assert list(rows) == ["majority class", "1-NN DTW (aeon)", "DREAM (defaults)"]
+    # Five test series per class: the majority class scores 1/10.
+    assert rows["majority class"][0] == pytest.approx(0.1)
+    assert 0.6 <= rows["1-NN DTW (aeon)"][0] <= 0.8  # 0.700 in the archive's tables
+    assert rows["DREAM (defaults)"][0] > rows["majority class"][0]
