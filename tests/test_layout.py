@@ -73,7 +73,9 @@ def test_channels_first_other_forms_match_the_3d_array(rng):
     )
 
 
-@pytest.mark.parametrize("shape", [(20, 1, 40), (20, 3, 60)], ids=["univariate", "3-channels"])
+@pytest.mark.parametrize(
+    "shape", [(20, 1, 40), (20, 1, 10), (20, 3, 60)], ids=["univariate", "short", "3-channels"]
+)
 def test_transposed_looking_array_warns_under_default_layout(shape, rng):
     X = rng.normal(size=shape)
     y = np.arange(shape[0]) % 2
@@ -100,6 +102,7 @@ def test_equal_length_aeon_list_warns_under_default_layout(rng):
     "X_shape, layout",
     [
         ((20, 12, 3), None),  # an ordinary (n, steps, features) array
+        ((20, 1, 3), None),  # one step of a few features (e.g. a stream's first step)
         ((20, 6, 40), None),  # many features, but fewer than 10 per step
         ((20, 1, 40), "channels_last"),  # explicit: one step of 40 features on purpose
         ((20, 1, 40), "channels_first"),  # explicit: univariate series of 40 points

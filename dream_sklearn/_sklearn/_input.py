@@ -40,9 +40,11 @@ __all__ = ["LayoutWarning", "to_sequences"]
 
 LAYOUTS = ("channels_last", "channels_first")
 # Under the default layout, a 3-D array (n, a, b) read as a steps of b features looks
-# like a channels-first array (n, channels=a, timepoints=b) when a == 1 < b (a
-# univariate series read as one step) or when b >= _TRANSPOSED_RATIO * a (a few
-# "steps" of very many "features": aeon's multivariate sets, e.g. (n, 3, 500)).
+# like a channels-first array (n, channels=a, timepoints=b) when b >= _TRANSPOSED_RATIO
+# * a: a univariate series read as one step (n, 1, L >= 10), or a few "steps" of very
+# many "features" (aeon's multivariate sets, e.g. (n, 3, 500)). One step of a few
+# features, e.g. the first step of a stream (1, 1, 3), is common on purpose and a
+# series of fewer than 10 points rare, so (n, 1, b < 10) does not warn.
 _TRANSPOSED_RATIO = 10
 
 
@@ -52,7 +54,8 @@ class LayoutWarning(UserWarning):
     Raised (as a warning) by :class:`DREAMClassifier` and :class:`DREAMRegressor`
     when ``layout`` is left at its default (``None``, read as
     ``"channels_last"``: ``(n_sequences, n_steps, n_features)``) and a 3-D array, or
-    every 2-D array of a list, has far more "features" than "steps", as aeon's and
+    every 2-D array of a list, has at least 10 times more "features" than "steps"
+    (one step of 10 or more features included), as aeon's and
     sktime's ``(n_cases, n_channels, n_timepoints)`` arrays do. Set
     ``layout="channels_first"`` for such data, or ``layout="channels_last"`` to
     keep the reading and silence the warning.
@@ -76,7 +79,7 @@ class LayoutWarning(UserWarning):
 
 
 def _looks_transposed(steps: int, features: int) -> bool:
-    return steps >= 1 and (steps == 1 < features or features >= _TRANSPOSED_RATIO * steps)
+    return steps >= 1 and features >= _TRANSPOSED_RATIO * steps
 
 
 def _user_stacklevel() -> int:
