@@ -1,7 +1,7 @@
 """dream_sklearn: the DREAM cell for scikit-learn, river and PyTorch."""
 
 from . import nn, online
-from ._sklearn import DREAMClassifier, DREAMRegressor, to_sequences
+from ._sklearn import DREAMClassifier, DREAMRegressor, LayoutWarning, to_sequences
 from .online import DREAMOnlineClassifier, DREAMOnlineRegressor
 
 __version__ = "0.1.0"
@@ -11,6 +11,7 @@ __all__ = [
     "DREAMRegressor",
     "DREAMOnlineClassifier",
     "DREAMOnlineRegressor",
+    "LayoutWarning",
     "__version__",
     "nn",
     "online",

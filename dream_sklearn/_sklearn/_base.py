@@ -156,6 +156,7 @@ class _BaseDREAM(BaseEstimator):
         "compile": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "layout": [StrOptions({"channels_last", "channels_first"}), None],
     }
 
     def __init__(
@@ -191,6 +192,7 @@ class _BaseDREAM(BaseEstimator):
         compile: bool = False,
         random_state: int | np.random.RandomState | None = None,
         verbose: bool | int = False,
+        layout: str | None = None,
     ) -> None:
         self.hidden_dim = hidden_dim
         self.rank = rank
@@ -222,6 +224,7 @@ class _BaseDREAM(BaseEstimator):
         self.compile = compile
         self.random_state = random_state
         self.verbose = verbose
+        self.layout = layout
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -295,14 +298,14 @@ class _BaseDREAM(BaseEstimator):
         ``learn`` (fit, partial_fit): record the longest sequence seen so far.
         """
         if self.n_steps is None:
-            long, lengths, ids = to_long(X)
+            long, lengths, ids = to_long(X, self.layout)
             long = validate_data(self, long, reset=reset, dtype=np.float64)
         else:
             # Flat rows (n_sequences, n_steps * n_features): validated as they come,
             # so n_features_in_ counts the flat columns; then read as sequences.
             check_flat(X, self.n_steps, type(self).__name__)
             flat = validate_data(self, X, reset=reset, dtype=np.float64)
-            long, lengths = unflatten(flat, self.n_steps)
+            long, lengths = unflatten(flat, self.n_steps, self.layout)
             ids = None
         check_magnitude(long, "X")
         if lengths is None:
@@ -317,7 +320,7 @@ class _BaseDREAM(BaseEstimator):
                     f"of {long.shape[1]} features. Pass X as a 3-D array (n_sequences, "
                     "n_steps, n_features), a list of 2-D arrays or a DataFrame with a "
                     "(sequence id, time) index; for one-step sequences on purpose, "
-                    "X[:, None, :]."
+                    "X[:, None, :] with layout='channels_last'."
                 )
             lengths = np.ones(long.shape[0], dtype=np.int64)
         if learn:

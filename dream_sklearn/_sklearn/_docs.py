@@ -93,6 +93,21 @@ PARAMETERS = """
         generator is left as it was).
     verbose : bool or int, default=False
         Show a progress bar with the loss of each epoch.
+    layout : {"channels_last", "channels_first"} or None, default=None
+        Which axis of the input is time (the ``data_format`` names of Keras'
+        1-D layers). ``"channels_last"``: a 3-D array is ``(n_sequences, n_steps,
+        n_features)`` and each array of a list ``(n_steps, n_features)``, as
+        PyTorch's ``batch_first`` layers read them. ``"channels_first"``: aeon's and
+        sktime's layout, a 3-D array ``(n_cases, n_channels, n_timepoints)``, each
+        array of a list ``(n_channels, n_timepoints_i)`` (unequal lengths allowed),
+        a plain 2-D array ``(n_cases, n_timepoints)`` of univariate series, and
+        with ``n_steps`` set each flat row the channels side by side, each
+        ``n_steps`` long. ``None`` reads ``"channels_last"`` but warns
+        (:class:`LayoutWarning`) when a 3-D array, or every array of a list, looks
+        channels-first: at least 10 times more features than steps (so one
+        step of 10 or more features); set the layout explicitly to silence it. The layout
+        applies in ``fit``, ``partial_fit``, ``predict`` and every other method; a
+        DataFrame with a ``(sequence id, time)`` index always has one row per step.
 """
 
 ATTRIBUTES = """

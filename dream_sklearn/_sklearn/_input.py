@@ -14,10 +14,20 @@ side, step-major). That table is validated as it is (``n_features_in_`` is its
 number of columns) and :func:`unflatten` then gives the long table. This is the
 form for tools that only pass 2-D blocks around, such as ``dask_ml``'s
 ``Incremental``.
+
+The estimators' ``layout`` parameter says which axis of a 3-D array (or of each 2-D
+array of a list) is time: ``"channels_last"`` (the default reading) takes
+``(n_sequences, n_steps, n_features)``, ``"channels_first"`` takes aeon's and
+sktime's ``(n_cases, n_channels, n_timepoints)``. :func:`to_long` turns the latter
+into the former before anything else, so every later stage sees one layout. Under
+the default ``layout=None`` a 3-D array (or list) whose shape looks like the
+channels-first layout is still read channels-last, with a :class:`LayoutWarning`.
 """
 
 from __future__ import annotations
 
+import sys
+import warnings
 from typing import Any
 
 import numpy as np
@@ -26,14 +36,87 @@ import scipy.sparse as sp
 
 from .._limits import MAX_ABS
 
-__all__ = ["to_sequences"]
+__all__ = ["LayoutWarning", "to_sequences"]
+
+LAYOUTS = ("channels_last", "channels_first")
+# Under the default layout, a 3-D array (n, a, b) read as a steps of b features looks
+# like a channels-first array (n, channels=a, timepoints=b) when b >= _TRANSPOSED_RATIO
+# * a: a univariate series read as one step (n, 1, L >= 10), or a few "steps" of very
+# many "features" (aeon's multivariate sets, e.g. (n, 3, 500)). One step of a few
+# features, e.g. the first step of a stream (1, 1, 3), is common on purpose and a
+# series of fewer than 10 points rare, so (n, 1, b < 10) does not warn.
+_TRANSPOSED_RATIO = 10
+
+
+class LayoutWarning(UserWarning):
+    """An input whose shape suggests it was given in the other layout.
+
+    Raised (as a warning) by :class:`DREAMClassifier` and :class:`DREAMRegressor`
+    when ``layout`` is left at its default (``None``, read as
+    ``"channels_last"``: ``(n_sequences, n_steps, n_features)``) and a 3-D array, or
+    every 2-D array of a list, has at least 10 times more "features" than "steps"
+    (one step of 10 or more features included), as aeon's and
+    sktime's ``(n_cases, n_channels, n_timepoints)`` arrays do. Set
+    ``layout="channels_first"`` for such data, or ``layout="channels_last"`` to
+    keep the reading and silence the warning.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from dream_sklearn import DREAMClassifier, LayoutWarning
+    >>> X = np.random.RandomState(0).normal(size=(6, 1, 50))  # 6 univariate series
+    >>> y = [0, 1, 0, 1, 0, 1]
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = DREAMClassifier(hidden_dim=4, max_iter=1).fit(X, y)
+    >>> [w.category.__name__ for w in caught if issubclass(w.category, LayoutWarning)]
+    ['LayoutWarning']
+    >>> clf = DREAMClassifier(hidden_dim=4, max_iter=1, layout="channels_first").fit(X, y)
+    >>> clf.n_features_in_, clf.surprise_.shape     # 1 channel, 50 steps
+    (1, (6, 50))
+    """
+
+
+def _looks_transposed(steps: int, features: int) -> bool:
+    return steps >= 1 and features >= _TRANSPOSED_RATIO * steps
+
+
+def _user_stacklevel() -> int:
+    """The stack level of the first caller outside this package and scikit-learn."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(
+        ("dream_sklearn.", "sklearn.")
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _warn_transposed(shape: str, steps: int, features: int) -> None:
+    warnings.warn(
+        f"X {shape} is read as sequences of {steps} step{'s' * (steps != 1)} of "
+        f"{features} features each (layout=None reads (n_sequences, n_steps, "
+        "n_features)), but the shape looks like aeon's / sktime's (n_cases, n_channels, "
+        f"n_timepoints): {steps} channel{'s' * (steps != 1)} of {features} time points. "
+        "If so, set layout='channels_first'; set layout='channels_last' to keep this "
+        "reading and silence this warning.",
+        LayoutWarning,
+        stacklevel=_user_stacklevel(),
+    )
+
+
+def _check_layout(layout: Any) -> None:
+    if layout is not None and layout not in LAYOUTS:
+        raise ValueError(
+            f"The 'layout' parameter must be one of {LAYOUTS} or None; got {layout!r}."
+        )
 
 
 def _is_multiindex_frame(X: Any) -> bool:
     return isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex)
 
 
-def to_long(X: Any) -> tuple[Any, np.ndarray | None, np.ndarray | None]:
+def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, np.ndarray | None]:
     """``(long, lengths, sequence_ids)`` for any accepted form of ``X``.
 
     ``long`` is still unvalidated (an array-like or a DataFrame keeping the column
@@ -41,7 +124,16 @@ def to_long(X: Any) -> tuple[Any, np.ndarray | None, np.ndarray | None]:
     two-level index, else ``None``. Forms that are neither sequences nor 2-D
     tables are passed through unchanged with ``lengths=None`` (one step per row once
     validated), so that scikit-learn's own validation reports what is wrong with them.
+
+    ``layout`` (the estimators' parameter): ``"channels_first"`` reads a 3-D array as
+    ``(n, channels, time)``, each 2-D array of a list as ``(channels, time)`` and a
+    plain 2-D array as ``(n, time)`` univariate series (aeon's forms); ``None`` and
+    ``"channels_last"`` read today's ``(n, time, features)``, ``None`` warning when
+    the shape looks channels-first. A DataFrame with a two-level index always has
+    one row per step.
     """
+    _check_layout(layout)
+    first = layout == "channels_first"
     if _is_multiindex_frame(X):
         if X.index.nlevels != 2:
             raise ValueError(
@@ -56,18 +148,34 @@ def to_long(X: Any) -> tuple[Any, np.ndarray | None, np.ndarray | None]:
         return X.iloc[np.asarray(order)], lengths, np.asarray(ids)
     if isinstance(X, list | tuple) and len(X) > 0 and np.ndim(X[0]) == 2:
         seqs = [np.asarray(s) for s in X]
+        form = "(n_channels, n_timepoints)" if first else "(n_steps, n_features)"
         for i, s in enumerate(seqs):
             if s.ndim != 2:
                 raise ValueError(
-                    "X given as a list must hold 2-D arrays (n_steps, n_features); "
-                    f"X[{i}] has shape {s.shape}."
+                    f"X given as a list must hold 2-D arrays {form}; X[{i}] has shape {s.shape}."
                 )
+        if first:
+            seqs = [s.T for s in seqs]
+        for i, s in enumerate(seqs):
             if s.shape[1] != seqs[0].shape[1]:
+                what = "channels" if first else "features"
+                hint = ""
+                if not first and len({t.shape[0] for t in seqs}) == 1:
+                    hint = (
+                        f" Every array has {s.shape[0]} row(s) and a different number of "
+                        "columns: they look like aeon's / sktime's (n_channels, "
+                        "n_timepoints) series. Set layout='channels_first' (or pass "
+                        "[s.T for s in X]), so that each array is read as "
+                        "(n_timepoints, n_channels)."
+                    )
                 raise ValueError(
-                    "Every sequence of X must have the same number of features; "
-                    f"X[0] has {seqs[0].shape[1]} and X[{i}] has {s.shape[1]}."
+                    f"Every sequence of X must have the same number of {what}; "
+                    f"X[0] has {seqs[0].shape[1]} and X[{i}] has {s.shape[1]}.{hint}"
                 )
         _check_no_empty([s.shape[0] for s in seqs])
+        if layout is None and all(_looks_transposed(*s.shape) for s in seqs):
+            shape = f"(a list of {len(seqs)} arrays of shape {seqs[0].shape}, ...)"
+            _warn_transposed(shape, seqs[0].shape[0], seqs[0].shape[1])
         lengths = np.array([s.shape[0] for s in seqs], dtype=np.int64)
         return np.concatenate(seqs, axis=0), lengths, None
     if (
@@ -77,10 +185,21 @@ def to_long(X: Any) -> tuple[Any, np.ndarray | None, np.ndarray | None]:
         and np.asarray(X).ndim == 3
     ):
         X = np.asarray(X)
+        if first:
+            X = X.transpose(0, 2, 1)
+        elif layout is None and X.shape[0] > 0 and _looks_transposed(*X.shape[1:]):
+            _warn_transposed(f"of shape {X.shape}", *X.shape[1:])
         _check_no_empty([X.shape[1]] * X.shape[0])
         if X.shape[0] == 0:
             raise ValueError(f"X contains no sequence: got an array of shape {X.shape}.")
         return X.reshape(-1, X.shape[2]), np.full(X.shape[0], X.shape[1], np.int64), None
+    if first and not sp.issparse(X) and np.ndim(X) == 2:
+        # aeon's 2-D form: (n_cases, n_timepoints), univariate equal-length series.
+        X = np.asarray(X)
+        _check_no_empty([X.shape[1]] * X.shape[0])
+        if X.shape[0] == 0:
+            raise ValueError(f"X contains no sequence: got an array of shape {X.shape}.")
+        return X.reshape(-1, 1), np.full(X.shape[0], X.shape[1], np.int64), None
     return X, None, None
 
 
@@ -196,15 +315,23 @@ def check_flat(X: Any, n_steps: int, name: str) -> None:
         )
 
 
-def unflatten(flat: np.ndarray, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+def unflatten(
+    flat: np.ndarray, n_steps: int, layout: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """``(long, lengths)`` of a validated flat table: row i is steps ``0..n_steps-1``
-    of sequence i, each ``n_features = n_columns / n_steps`` wide, side by side."""
+    of sequence i, each ``n_features = n_columns / n_steps`` wide, side by side.
+
+    With ``layout="channels_first"`` row i is instead its channels side by side, each
+    ``n_steps`` long (an ``(n, n_channels, n_steps)`` array flattened row by row)."""
+    _check_layout(layout)
     n, cols = flat.shape
     if cols % n_steps:
         raise ValueError(
             f"X has {cols} columns, which is not a multiple of n_steps={n_steps}; "
             "with n_steps set each row must hold n_steps * n_features values."
         )
+    if layout == "channels_first":
+        flat = flat.reshape(n, cols // n_steps, n_steps).transpose(0, 2, 1)
     long = flat.reshape(n * n_steps, cols // n_steps)
     return long, np.full(n, n_steps, dtype=np.int64)
 

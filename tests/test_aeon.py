@@ -1,0 +1,143 @@
+"""The aeon-compatible estimators (dream_sklearn.aeon), through aeon's own checks.
+
+aeon is in the ``test`` extra, so it is imported plainly: a missing aeon fails here.
+"""
+
+import inspect
+import runpy
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from aeon.classification import BaseClassifier
+from aeon.regression import BaseRegressor
+from aeon.testing.estimator_checking import parametrize_with_checks
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, cross_val_score
+
+from dream_sklearn import DREAMClassifier, DREAMRegressor
+from dream_sklearn.aeon import DREAMTimeSeriesClassifier, DREAMTimeSeriesRegressor
+
+SMALL = dict(hidden_dim=6, rank=2, max_iter=5, learning_rate_init=0.05, random_state=0)
+
+
+# Every check aeon 1.6 yields for these classes runs; none is excluded. aeon itself
+# skips two kinds inside the checks, which therefore pass vacuously here:
+# - check_{classifier,regressor}_against_expected_results: aeon keeps stored results
+#   for its own estimators only ("No stored results for ...").
+# - the deep-learning-only checks (check_dl_constructor_initializes_deeply,
+#   check_classifier_saving_loading_deep_learning, ...random_state_deep_learning) are
+#   only yielded for aeon's Keras BaseDeepClassifier / BaseDeepRegressor subclasses.
+@parametrize_with_checks([DREAMTimeSeriesClassifier, DREAMTimeSeriesRegressor])
+def test_aeon_compatible_estimator(check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check()
+
+
+@pytest.mark.parametrize(
+    "Ours, Wrapped, Base",
+    [
+        (DREAMTimeSeriesClassifier, DREAMClassifier, BaseClassifier),
+        (DREAMTimeSeriesRegressor, DREAMRegressor, BaseRegressor),
+    ],
+)
+def test_parameters_and_tags_mirror_the_wrapped_estimator(Ours, Wrapped, Base):
+    assert issubclass(Ours, Base)
+    ours, wrapped = Ours().get_params(), Wrapped().get_params()
+    assert ours == {k: v for k, v in wrapped.items() if k != "layout"}
+    tags = Ours().get_tags()
+    assert tags["capability:multivariate"] and tags["capability:unequal_length"]
+    assert tags["capability:univariate"] and not tags["capability:missing_values"]
+    with pytest.raises(TypeError, match=r"unexpected keyword arguments \['layout'\]"):
+        Ours(layout="channels_last")
+    est = Ours(hidden_dim=5, random_state=3)
+    assert (est.hidden_dim, est.random_state) == (5, 3)
+    assert clone(est).get_params()["hidden_dim"] == 5
+    assert "hidden_dim" in inspect.signature(Ours).parameters
+
+
+def _unequal(rng, n, channels=1):
+    """n series of 12-30 points; label 1 series drift upwards (labels "a" / "b")."""
+    y = np.arange(n) % 2
+    X = [
+        rng.normal(size=(channels, m)) + y_i * np.linspace(0, 3, m)
+        for m, y_i in zip(rng.randint(12, 31, size=n), y, strict=True)
+    ]
+    return X, np.array(["a", "b"])[y]
+
+
+def test_unequal_length_aeon_list_fit_predict():
+    rng = np.random.RandomState(0)
+    X, y = _unequal(rng, 40, channels=2)
+    assert len({x.shape[1] for x in X}) > 5  # really unequal
+    clf = DREAMTimeSeriesClassifier(**{**SMALL, "max_iter": 30}).fit(X[:30], y[:30])
+    assert clf.metadata_["n_channels"] == 2 and clf.metadata_["unequal_length"]
+    # The wrapped estimator read each series at its own length, time along axis 1.
+    lengths = [x.shape[1] for x in X[:30]]
+    inner = clf.estimator_
+    assert inner.n_features_in_ == 2 and inner.surprise_.shape == (30, max(lengths))
+    np.testing.assert_array_equal(np.isfinite(inner.surprise_).sum(axis=1), lengths)
+    proba = clf.predict_proba(X[30:])
+    assert proba.shape == (10, 2) and np.allclose(proba.sum(axis=1), 1)
+    np.testing.assert_array_equal(clf.predict(X[30:]), clf.classes_[proba.argmax(axis=1)])
+    assert clf.score(X[30:], y[30:]) >= 0.8  # an easy task: the trend is plain
+    # The same as DREAMClassifier given the same list with layout="channels_first".
+    direct = DREAMClassifier(**{**SMALL, "max_iter": 30}, layout="channels_first").fit(
+        X[:30], y[:30]
+    )
+    np.testing.assert_array_equal(direct.predict_proba(X[30:]), proba)
+    reg = DREAMTimeSeriesRegressor(**SMALL).fit(X, (y == "b") + rng.normal(size=40))
+    assert reg.predict(X[:7]).shape == (7,)
+
+
+def test_runs_in_sklearn_and_aeon_cross_validation():
+    rng = np.random.RandomState(1)
+    X, y = _unequal(rng, 30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        scores = cross_val_score(DREAMTimeSeriesClassifier(**{**SMALL, "max_iter": 20}), X, y, cv=3)
+        assert scores.shape == (3,) and np.all((0 <= scores) & (scores <= 1))
+        # aeon's own cross-validated estimate (BaseClassifier.fit_predict_proba).
+        proba = DREAMTimeSeriesClassifier(**SMALL).fit_predict_proba(X, y)
+        assert proba.shape == (30, 2) and np.allclose(proba.sum(axis=1), 1)
+        search = GridSearchCV(DREAMTimeSeriesRegressor(**SMALL), {"hidden_dim": [3, 5]}, cv=2).fit(
+            np.stack([x[:, :12] for x in X]), (y == "b") + rng.normal(size=30)
+        )
+    assert search.best_params_["hidden_dim"] in (3, 5)
+    assert search.best_estimator_.estimator_.hidden_dim == search.best_params_["hidden_dim"]
+
+
+def test_importing_dream_sklearn_does_not_import_aeon():
+    code = (
+        "import sys, dream_sklearn; "
+        "from dream_sklearn import DREAMClassifier, DREAMRegressor, LayoutWarning; "
+        "print(sorted(m for m in sys.modules if m == 'aeon' or m.startswith('aeon.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_example_runs_and_prints_the_comparison(capsys):
+    """examples/aeon_time_series_classification.py, run as a user would (minutes today:
+    DREAM's default fit on 50 series of up to 361 steps; hence marked slow)."""
+    path = Path(__file__).parents[1] / "examples" / "aeon_time_series_classification.py"
+    runpy.run_path(str(path), run_name="__main__")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (
+        "PickupGestureWiimoteZ: 50 train / 50 test series, 10 classes, lengths 29-361"
+    )
+    rows = {}
+    for line in lines[2:]:
+        name, accuracy, seconds = line.rsplit(maxsplit=2)
+        rows[name.strip()] = (float(accuracy), float(seconds.rstrip("s")))
+    assert list(rows) == ["majority class", "1-NN DTW (aeon)", "DREAM (defaults)"]
+    # Five test series per class: the majority class scores 1/10.
+    assert rows["majority class"][0] == pytest.approx(0.1)
+    assert 0.6 <= rows["1-NN DTW (aeon)"][0] <= 0.8  # 0.700 in the archive's tables
+    assert rows["DREAM (defaults)"][0] > rows["majority class"][0]

@@ -1,0 +1,160 @@
+"""The ``layout`` parameter: aeon's / sktime's (n_cases, n_channels, n_timepoints) input.
+
+aeon and sktime hand over channels-first arrays and lists of ``(n_channels, length)``
+arrays. ``layout="channels_first"`` must read them exactly as the same data
+transposed by hand is read under the default layout; the default layout must warn
+when a 3-D array looks transposed and say which parameter to set.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from dream_sklearn import DREAMClassifier, DREAMRegressor, LayoutWarning
+
+SMALL = dict(hidden_dim=6, rank=2, max_iter=4, learning_rate_init=0.05, random_state=0)
+
+
+@pytest.fixture
+def rng():
+    return np.random.RandomState(0)
+
+
+def _no_layout_warning():
+    """A context in which a LayoutWarning fails the test."""
+    ctx = warnings.catch_warnings()
+    ctx.__enter__()
+    warnings.simplefilter("error", LayoutWarning)
+    return ctx
+
+
+@pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
+def test_channels_first_equals_manual_transpose(Estimator, rng):
+    X = rng.normal(size=(30, 2, 15))  # (n_cases, n_channels, n_timepoints)
+    y = (X[:, 0, -3:].sum(axis=1) > 0).astype(int)
+    ours = Estimator(**SMALL, layout="channels_first").fit(X, y)
+    manual = Estimator(**SMALL, layout="channels_last").fit(X.transpose(0, 2, 1), y)
+    assert ours.n_features_in_ == 2
+    assert ours.surprise_.shape == (30, 15)
+    Xt = rng.normal(size=(7, 2, 15))
+    out = "predict_proba" if Estimator is DREAMClassifier else "predict"
+    np.testing.assert_array_equal(
+        getattr(ours, out)(Xt), getattr(manual, out)(Xt.transpose(0, 2, 1))
+    )
+    # partial_fit and advance_memory read the same layout as fit.
+    ours.partial_fit(Xt, y[:7]).advance_memory(Xt)
+    manual.partial_fit(Xt.transpose(0, 2, 1), y[:7]).advance_memory(Xt.transpose(0, 2, 1))
+    np.testing.assert_array_equal(
+        getattr(ours, out)(Xt), getattr(manual, out)(Xt.transpose(0, 2, 1))
+    )
+    np.testing.assert_array_equal(ours.surprise_, manual.surprise_)
+
+
+def test_channels_first_other_forms_match_the_3d_array(rng):
+    X = rng.normal(size=(24, 3, 10))
+    y = np.arange(24) % 2
+    ref = DREAMClassifier(**SMALL, layout="channels_first").fit(X, y)
+    proba = ref.predict_proba(X)
+    # A list of (n_channels, n_timepoints) arrays.
+    as_list = DREAMClassifier(**SMALL, layout="channels_first").fit(list(X), y)
+    # (equal to rounding: the standardisation sums the steps in another order)
+    np.testing.assert_allclose(as_list.predict_proba(list(X)), proba, rtol=1e-10, atol=1e-12)
+    # Flat rows with n_steps: each row the channels side by side, as X.reshape(n, -1).
+    flat = DREAMClassifier(**SMALL, layout="channels_first", n_steps=10)
+    flat.fit(X.reshape(24, -1), y)
+    np.testing.assert_allclose(flat.predict_proba(X.reshape(24, -1)), proba, rtol=1e-10, atol=1e-12)
+    # A plain 2-D array is aeon's (n_cases, n_timepoints): univariate series.
+    uni = DREAMClassifier(**SMALL, layout="channels_first").fit(X[:, 0], y)
+    want = DREAMClassifier(**SMALL, layout="channels_last").fit(X[:, 0, :, None], y)
+    assert uni.n_features_in_ == 1 and uni.surprise_.shape == (24, 10)
+    np.testing.assert_allclose(
+        uni.predict_proba(X[:, 0]), want.predict_proba(X[:, 0, :, None]), rtol=1e-10, atol=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    "shape", [(20, 1, 40), (20, 1, 10), (20, 3, 60)], ids=["univariate", "short", "3-channels"]
+)
+def test_transposed_looking_array_warns_under_default_layout(shape, rng):
+    X = rng.normal(size=shape)
+    y = np.arange(shape[0]) % 2
+    clf = DREAMClassifier(**SMALL)
+    with pytest.warns(LayoutWarning, match=r"layout='channels_first'") as record:
+        clf.fit(X, y)
+    # It says what was read, and points at the caller (this file), not the package.
+    layout_warnings = [w for w in record if w.category is LayoutWarning]
+    assert f"of shape {shape}" in str(layout_warnings[0].message)
+    assert layout_warnings[0].filename == __file__
+    # The default still reads today's (n, steps, features): nothing silently changes.
+    assert clf.n_features_in_ == shape[2] and clf.surprise_.shape == shape[:2]
+    with pytest.warns(LayoutWarning):
+        clf.predict(X)
+
+
+def test_equal_length_aeon_list_warns_under_default_layout(rng):
+    X = [rng.normal(size=(1, 30)) for _ in range(10)]
+    with pytest.warns(LayoutWarning, match=r"list of 10 arrays of shape \(1, 30\)"):
+        DREAMClassifier(**SMALL).fit(X, np.arange(10) % 2)
+
+
+@pytest.mark.parametrize(
+    "X_shape, layout",
+    [
+        ((20, 12, 3), None),  # an ordinary (n, steps, features) array
+        ((20, 1, 3), None),  # one step of a few features (e.g. a stream's first step)
+        ((20, 6, 40), None),  # many features, but fewer than 10 per step
+        ((20, 1, 40), "channels_last"),  # explicit: one step of 40 features on purpose
+        ((20, 1, 40), "channels_first"),  # explicit: univariate series of 40 points
+    ],
+)
+def test_no_warning_for_normal_arrays_or_an_explicit_layout(X_shape, layout, rng):
+    X = rng.normal(size=X_shape)
+    y = np.arange(X_shape[0]) % 2
+    ctx = _no_layout_warning()
+    try:
+        clf = DREAMClassifier(**SMALL, layout=layout).fit(X, y)
+        clf.predict(X)
+    finally:
+        ctx.__exit__(None, None, None)
+
+
+def test_unequal_length_aeon_list_under_channels_first(rng):
+    lengths = [35, 20, 28, 41, 17, 30, 25, 38, 22, 33, 19, 40]
+    X = [rng.normal(size=(1, n)) + (i % 2) for i, n in enumerate(lengths)]
+    y = np.array([f"c{i % 2}" for i in range(len(X))])
+    clf = DREAMClassifier(**SMALL, layout="channels_first").fit(X, y)
+    assert clf.n_features_in_ == 1
+    assert clf.surprise_.shape == (len(X), max(lengths))
+    # Each sequence has its own length: surprise is nan exactly past its end.
+    np.testing.assert_array_equal(np.isfinite(clf.surprise_).sum(axis=1), lengths)
+    manual = DREAMClassifier(**SMALL, layout="channels_last").fit([s.T for s in X], y)
+    np.testing.assert_array_equal(clf.predict_proba(X), manual.predict_proba([s.T for s in X]))
+    assert set(clf.predict(X)) <= {"c0", "c1"}
+    # Multivariate unequal length too: (2, L_i) arrays.
+    X2 = [rng.normal(size=(2, n)) for n in lengths]
+    reg = DREAMRegressor(**SMALL, layout="channels_first").fit(X2, np.arange(12.0))
+    assert reg.n_features_in_ == 2 and reg.predict(X2).shape == (12,)
+
+
+def test_aeon_list_under_default_layout_says_to_transpose(rng):
+    X = [rng.normal(size=(1, n)) for n in (30, 25, 40)]
+    with pytest.raises(ValueError, match=r"X\[0\] has 30 and X\[1\] has 25") as info:
+        DREAMClassifier(**SMALL).fit(X, [0, 1, 0])
+    message = str(info.value)
+    assert "layout='channels_first'" in message and "[s.T for s in X]" in message
+    # A genuine mistake in (n_steps, n_features) lists gets no such hint.
+    with pytest.raises(ValueError, match="same number of features") as info:
+        DREAMClassifier(**SMALL).fit([np.zeros((5, 2)), np.zeros((6, 3))], [0, 1])
+    assert "channels_first" not in str(info.value)
+
+
+def test_channels_first_list_with_unequal_channels_is_refused(rng):
+    X = [rng.normal(size=(1, 30)), rng.normal(size=(2, 30))]
+    with pytest.raises(ValueError, match=r"same number of channels; X\[0\] has 1 and X\[1\] has 2"):
+        DREAMClassifier(**SMALL, layout="channels_first").fit(X, [0, 1])
+
+
+def test_bad_layout_value_is_refused(rng):
+    with pytest.raises(ValueError, match=r"The 'layout' parameter of DREAMRegressor must be"):
+        DREAMRegressor(layout="ntc").fit(rng.normal(size=(4, 3, 2)), np.arange(4.0))
