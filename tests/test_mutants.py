@@ -13,6 +13,8 @@ The tests below assert what a user relies on, and fail under each of those chang
 Others kill mutants that ``mutmut`` found surviving (see ``docs/testing.md``).
 """
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -160,3 +162,95 @@ def test_online_classifier_prediction_after_loading_matches_batch_two_steps_in()
     expected = est.predict_proba(second[None, None, :])[0]
     np.testing.assert_allclose([proba[c] for c in est.classes_], expected, rtol=1e-4)
     assert isinstance(online, DREAMOnlineClassifier)
+
+
+def test_from_sklearn_does_not_share_the_cell_with_the_estimator():
+    est, X = trained()
+    online = from_sklearn(est)
+    rows = [dict(enumerate(x)) for x in X[0, :2]]
+    before = [online.predict_proba_one(row) for row in rows]
+    # Training the batch estimator further must not change the deployed online model.
+    est.partial_fit(X, np.where(X[:, -1, 0] > 0, "up", "down"))
+    assert [online.predict_proba_one(row) for row in rows[::-1]] == before[::-1]
+
+
+def test_load_core_refuses_what_it_cannot_continue():
+    est, _ = trained()
+    with pytest.raises(ValueError, match="feedback='readout' or 'none'"):
+        from_sklearn(est, feedback="cell")
+    online = from_sklearn(est)
+    cell = est.module_.dream.cell
+    with pytest.raises(ValueError, match="has not learned"):
+        online._load_core(cell, [0, 1, 2])
+    fresh = DREAMOnlineClassifier(hidden_dim=8, rank=2, feedback="none")
+    fresh.learn_one({"a": 1.0}, "up")
+    with pytest.raises(ValueError, match="has not learned"):
+        fresh._load_core(cell, [0, 1, 2])
+    with pytest.raises(ValueError, match="The cell takes 3 inputs, not 2"):
+        DREAMOnlineClassifier(hidden_dim=8, rank=2, feedback="none")._load_core(cell, [0, 1])
+
+
+# --- online standardisation ------------------------------------------------------------
+
+
+def test_a_feature_seen_once_carries_no_signal_until_it_varies():
+    def memory_after(model, a):
+        model = copy.deepcopy(model)
+        model.learn_one({"a": a}, 0.0)
+        return model.memory().h
+
+    model = DREAMOnlineRegressor(hidden_dim=6, rank=2, seed=0, feedback="none")
+    model.learn_one({"a": 1.0}, 0.0)
+    # One value seen: no spread yet, so any value standardises to 0 for the cell.
+    torch.testing.assert_close(memory_after(model, 2.0), memory_after(model, -3.0))
+    model.learn_one({"a": 3.0}, 1.0)
+    # Two values: the feature now has a scale, and its value drives the cell.
+    assert not torch.allclose(memory_after(model, 2.0), memory_after(model, -3.0))
+
+
+def test_a_grown_cell_keeps_the_cell_params():
+    params = {"time_step": 0.5, "ltc_enabled": False, "target_norm": 1.5}
+    model = DREAMOnlineRegressor(hidden_dim=6, rank=2, seed=0, cell_params=params)
+    model.learn_one({"a": 1.0}, 0.0)
+    model.learn_one({"a": 2.0, "b": 1.0}, 1.0)  # a new feature: the cell grows
+    assert model.cell_.config.input_dim >= 2
+    for name, value in params.items():
+        assert getattr(model.cell_.config, name) == value
+
+
+# --- the layer's lengths and mask ---------------------------------------------------------
+
+
+def test_lengths_and_mask_are_checked_with_messages_that_say_what_to_pass():
+    model = DREAM(3, 8, rank=2)
+    x = torch.randn(2, 5, 3)
+    with pytest.raises(ValueError, match="Pass either lengths or mask, not both"):
+        model(x, lengths=[5, 3], mask=torch.ones(2, 5, dtype=torch.bool))
+    with pytest.raises(ValueError, match=r"lengths must have shape \(2,\); got \(3,\)"):
+        model(x, lengths=[5, 3, 1])
+    with pytest.raises(ValueError, match=r"lengths must lie in"):
+        model(x, lengths=[5, -1])
+    with pytest.raises(ValueError, match=r"mask must have shape \(2, 5\); got \(2, 4\)"):
+        model(x, mask=torch.ones(2, 4, dtype=torch.bool))
+
+
+def test_an_empty_sequence_keeps_its_state_and_outputs_zeros():
+    model = DREAM(3, 8, rank=2)
+    x = torch.randn(2, 5, 3)
+    out, state, diag = model(x, lengths=[5, 0], return_diagnostics=True)
+    fresh = model.cell.initial_state(1)
+    for a, b in zip(state.select([1]), fresh, strict=True):
+        torch.testing.assert_close(a, b)
+    assert (out[1] == 0).all() and (diag.surprise[1] == 0).all()
+
+
+def test_a_mask_of_zeros_and_ones_reads_as_booleans():
+    model = DREAM(3, 8, rank=2)
+    x = torch.randn(2, 5, 3)
+    ints = [[1, 1, 1, 1, 1], [1, 1, 0, 0, 0]]
+    out_b, state_b = model(x, mask=torch.tensor(ints, dtype=torch.bool))
+    out_i, state_i = model(x, mask=torch.tensor(ints))
+    out_l, _ = model(x, mask=ints)
+    torch.testing.assert_close(out_i, out_b)
+    torch.testing.assert_close(out_l, out_b)
+    torch.testing.assert_close(state_i.U, state_b.U)
