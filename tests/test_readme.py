@@ -4,7 +4,7 @@ import re
 import warnings
 from pathlib import Path
 
-import pytest
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
@@ -17,12 +17,49 @@ def test_readme_has_the_sections_snippets():
     assert len(SNIPPETS) == 5
 
 
-@pytest.mark.parametrize("index", [0, 1, 2], ids=["scikit-learn", "river", "pytorch"])
-def test_readme_snippet_runs(index, capsys):
+def run_snippet(index, capsys):
+    """Run README snippet ``index``; return its namespace and its printed lines."""
+    namespace = {"__name__": "readme"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning of the short fits
-        exec(compile(SNIPPETS[index], f"README.md snippet {index}", "exec"), {"__name__": "readme"})
-    assert capsys.readouterr().out.strip()
+        exec(compile(SNIPPETS[index], f"README.md snippet {index}", "exec"), namespace)
+    return namespace, capsys.readouterr().out.strip().splitlines()
+
+
+def test_readme_scikit_learn_snippet(capsys):
+    ns, lines = run_snippet(0, capsys)
+    assert len(lines) == 2
+    scores = np.array([float(v) for v in lines[0].strip("[]").split()])
+    # Three folds; the label is a sum's sign: 0.5 is chance, a learning model beats it.
+    assert scores.shape == (3,) and scores.mean() > 0.65 and (scores > 0.55).all()
+    clf = ns["clf"]
+    # The last partial_fit chunk: 50 sequences of 12 steps; U is (1, hidden, rank).
+    assert lines[1] == f"(50, 12) torch.Size([1, {clf.hidden_dim}, {clf.rank}])"
+    assert float(clf.memory_.U.abs().sum()) == 0  # reset_memory() ran last
+    pipe, X, y = ns["pipe"], ns["X"], ns["y"]
+    assert pipe.score(X, y) > 0.6
+
+
+def test_readme_river_snippet(capsys):
+    ns, lines = run_snippet(1, capsys)
+    assert len(lines) == 3
+    accuracy = re.fullmatch(r"Accuracy: ([\d.]+)%", lines[0])
+    assert accuracy and float(accuracy[1]) >= 88.0  # river's LogisticRegression: 89.3%
+    assert float(lines[1]) == round(ns["model"].last_surprise_, 3) >= 0
+    online, clf = ns["online"], ns["clf"]
+    assert lines[2] == str(online.predict_one({0: 0.3, 1: -1.0}))
+    expected = clf.predict(np.array([[[0.3, -1.0]]]))[0]
+    assert lines[2] == str(expected)  # the online model starts as the batch one
+
+
+def test_readme_pytorch_snippet(capsys):
+    ns, lines = run_snippet(2, capsys)
+    assert lines == ["torch.Size([32, 50, 128]) torch.Size([32, 50]) torch.Size([32, 50])"]
+    out, states = ns["out"], ns["states"]
+    assert out.shape == (32, 50, 32) and [s.h.shape[1] for s in states] == [64, 32]
+    # Upper layers integrate more slowly (tau_growth=2.0).
+    taus = [layer.config.ltc_tau_sys for layer in ns["stack"].layers]
+    assert taus[1] == 2.0 * taus[0]
 
 
 def test_scale_out_and_persistence_snippets_are_the_tested_ones():
