@@ -354,42 +354,29 @@ def test_online_rows_continue_the_trained_cell_as_the_batch_model_reads_them(sta
         # sequence of those t + 1 rows, started from the same memory
         proba = online.predict_proba_one(dict(enumerate(row)))
         expected = clf.predict_proba(stream[None, : t + 1])[0]
-        # (the loaded statistics, held as if seen 10**6 times, move by ~1e-6 a row)
-        np.testing.assert_allclose([proba["down"], proba["up"]], expected, rtol=0, atol=2e-4)
+        # (the loaded statistics are held fixed: the same numbers up to rounding)
+        np.testing.assert_allclose([proba["down"], proba["up"]], expected, rtol=0, atol=1e-9)
         online.learn_one(dict(enumerate(row)), y[0])
 
 
-def test_loaded_statistics_weigh_as_count_rows():
-    from dream_sklearn.online import DREAMOnlineRegressor
+def test_loaded_statistics_stay_as_trained_while_new_features_learn():
+    from dream_sklearn.online import from_sklearn
 
-    X, _, s = data(n=20, steps=3)
-    reg = DREAMRegressor(**SMALL).fit(X, s)
-    mean, scale, count = np.array([0.5, -1.0]), np.array([2.0, 0.25]), 9
-    online = DREAMOnlineRegressor(
-        hidden_dim=SMALL["hidden_dim"],
-        rank=SMALL["rank"],
-        standardize_rate=0.5,
-        feedback="none",
-        seed=0,
-    )
-    online._build()
-    online._add_targets([None])
-    cell = reg.module_.dream.cell
-    online._load_core(cell, ["a", "b"], x_mean=mean, x_scale=scale, count=count)
-    slots = [online._x_slot["a"], online._x_slot["b"]]
-    rows = np.array([[4.5, 1.0], [-1.5, 0.0], [0.5, 3.0]])
-    for k, row in enumerate(rows, start=1):
-        online.learn_one(dict(zip("ab", row, strict=True)), 0.0)
-        seen = rows[:k]
-        # the pooled mean and variance of `count` rows at (mean, scale**2) plus `seen`:
-        # the first row moves the mean by 1/(count + 1) of its difference, not by
-        # standardize_rate=0.5 as before
-        pooled_mean = (count * mean + seen.sum(0)) / (count + k)
-        pooled_var = (
-            count * (scale**2 + (mean - pooled_mean) ** 2) + ((seen - pooled_mean) ** 2).sum(0)
-        ) / (count + k)
-        np.testing.assert_allclose(online._mean[slots], pooled_mean, rtol=1e-12)
-        np.testing.assert_allclose(online._var[slots], pooled_var, rtol=1e-12)
+    # Raw inputs near 100 (standardize=False): the cell was trained on them as they
+    # are, so its scaling must stay mean 0, scale 1 however many rows arrive.
+    rng = np.random.RandomState(0)
+    X = rng.normal(100.0, 10.0, size=(40, 4, 2))
+    y = np.where(X[:, -1, 0] > 100.0, "up", "down")
+    clf = DREAMClassifier(standardize=False, **SMALL).fit(X, y)
+    online = from_sklearn(clf)
+    slots = [online._x_slot[0], online._x_slot[1]]
+    for row in rng.normal(100.0, 10.0, size=(2000, 2)):
+        online.learn_one({0: row[0], 1: row[1], "new": row[0] - 100.0}, "up")
+    np.testing.assert_array_equal(online._mean[slots], [0.0, 0.0])
+    np.testing.assert_allclose(online._scale[slots], [1.0, 1.0], rtol=1e-9)
+    # a feature first seen online is scaled by its own running statistics
+    assert online._mean[online._x_slot["new"]] != 0.0
+    assert 0.05 < online._scale[online._x_slot["new"]] < 0.2  # its std is 10
 
 
 def test_rows_keyed_by_position_are_refused_after_a_dataframe_fit():

@@ -623,8 +623,8 @@ class _DREAMOnline:
         count += present
         rate = np.maximum(1.0 / np.maximum(count, 1.0), self._floors)  # (S, m)
         held = self._held_slots
-        if len(held):  # loaded statistics weigh as their count: plain running means
-            rate[:, held] = 1.0 / np.maximum(count[held], 1.0)
+        if len(held):  # a loaded cell's statistics stay as trained
+            rate[:, held] = 0.0
         rate *= present
         delta = raw - self._stat_mean
         self._stat_mean += rate * delta
@@ -657,7 +657,6 @@ class _DREAMOnline:
         head_bias: np.ndarray | None = None,
         x_mean: np.ndarray | None = None,
         x_scale: np.ndarray | None = None,
-        count: float = 1e6,
     ) -> None:
         """Start from a trained cell (seam for a later ``from_sklearn``).
 
@@ -665,11 +664,9 @@ class _DREAMOnline:
         ``head_weight`` (k, hidden_dim) and ``head_bias`` (k,) become the weights on
         ``h`` of every readout that reads ``h``, and every readout's bias (the weights
         on the standardised inputs start at zero);
-        ``x_mean`` / ``x_scale`` the standardisation, held as if seen ``count`` times:
-        each later row of these features moves their mean by ``1 / (count + n)`` of
-        its difference (a cumulative mean, no ``standardize_rate`` floor) and their
-        variance alike, and their standardised values are not clipped, so the cell
-        keeps reading its inputs as it did in training. When ``features`` are names
+        ``x_mean`` / ``x_scale`` the standardisation, held fixed (later rows do not
+        move it) and not clipped, so the cell keeps reading its inputs exactly as it
+        did in training (raw values after ``standardize=False``: mean 0, scale 1). When ``features`` are names
         (not the positions ``0..d-1``), rows keyed by those positions are refused.
         For a classifier, set the classes first with :meth:`_add_targets`.
         """
@@ -701,7 +698,7 @@ class _DREAMOnline:
             self._stat_var[:, slots] = np.asarray(x_scale, dtype=float) ** 2
             self._stat_scale[:, slots] = 1.0 / np.asarray(x_scale, dtype=float)
         if x_mean is not None or x_scale is not None:
-            self._count[slots] = count
+            self._count[slots] = np.inf  # never "seen once": the scale is in use
             self._held_slots = slots
         if any(not (_is_int(f) and f == i) for i, f in enumerate(features)):
             self._loaded_names = list(features)

@@ -28,9 +28,8 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
 
     The cell keeps reading its inputs as it was trained to: ``(x - x_mean_) /
     x_scale_``, not clipped, with raw values when the estimator was fitted with
-    ``standardize=False``. Those statistics are held as if seen 10^6 times (each row
-    moves them by about 1e-6 of its difference, however large ``standardize_rate``
-    is); ``standardize_rate`` applies to features first seen online. After a fit on
+    ``standardize=False``. Those statistics are held fixed (later rows do not move
+    them); ``standardize_rate`` applies to features first seen online. After a fit on
     a DataFrame, rows are keyed by its column names (``feature_names_in_``); a row
     keyed by column positions ``0, 1, ...`` is refused with a ``ValueError`` (other
     new keys are new features, as in any online estimator).
