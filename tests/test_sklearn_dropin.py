@@ -148,6 +148,19 @@ def test_class_weight_balanced_is_scikit_learns():
         DREAMClassifier(class_weight="even").fit(X, y)
 
 
+@pytest.mark.parametrize(
+    "class_weight, match",
+    [
+        ({"0": 5.0}, r"keys \['0'\] that are not class labels"),
+        ({"up": -2.0}, "finite weights >= 0"),
+    ],
+)
+def test_class_weight_with_an_unknown_label_or_a_negative_weight_is_refused(class_weight, match):
+    X, y, _ = data(n=20, steps=3)
+    with pytest.raises(ValueError, match=match):
+        DREAMClassifier(class_weight=class_weight, **SMALL).fit(X, y)
+
+
 def test_class_weight_is_a_parameter_of_the_classifier_only():
     assert DREAMClassifier().get_params()["class_weight"] is None
     assert "class_weight" not in DREAMRegressor().get_params()

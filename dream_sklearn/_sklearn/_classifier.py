@@ -111,9 +111,20 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
             )
         if self.class_weight == "balanced":
             return compute_sample_weight("balanced", y)
-        # A dict: labels left out weigh 1, keys that are no label are ignored (as
-        # scikit-learn's compute_class_weight does).
+        # A dict: labels left out weigh 1; a key that is no label, or a negative
+        # weight, is refused (a typo would otherwise weigh nothing, silently).
+        labels = set(self.classes_.tolist())
+        unknown = [k for k in self.class_weight if k not in labels]
+        if unknown:
+            raise ValueError(
+                f"class_weight has keys {unknown!r} that are not class labels; the "
+                f"labels are {self.classes_.tolist()!r}."
+            )
         per_class = np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_])
+        if (per_class < 0).any() or not np.isfinite(per_class).all():
+            raise ValueError(
+                f"class_weight must map labels to finite weights >= 0; got {self.class_weight!r}."
+            )
         return per_class[y]
 
     def _encode_targets(self, y: Any, *, first: bool, incremental: bool, classes: Any):

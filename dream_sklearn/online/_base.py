@@ -666,8 +666,9 @@ class _DREAMOnline:
         on the standardised inputs start at zero);
         ``x_mean`` / ``x_scale`` the standardisation, held fixed (later rows do not
         move it) and not clipped, so the cell keeps reading its inputs exactly as it
-        did in training (raw values after ``standardize=False``: mean 0, scale 1). When ``features`` are names
-        (not the positions ``0..d-1``), rows keyed by those positions are refused.
+        did in training (raw values after ``standardize=False``: mean 0, scale 1).
+        When ``features`` are names (not the positions ``0..d-1``), rows keyed by
+        those positions are refused.
         For a classifier, set the classes first with :meth:`_add_targets`.
         """
         if self.feedback == "cell":
