@@ -200,6 +200,22 @@ def test_autocast_runs_the_cell_in_its_parameters_dtype():
     torch.testing.assert_close(out, exact)
 
 
+def test_autocast_casts_h0_and_state_as_it_casts_x():
+    torch.manual_seed(0)
+    init, model = torch.nn.Linear(2, 16), DREAM(3, 16, rank=4)
+    x, c = torch.randn(4, 6, 3), torch.randn(4, 2)
+    want, _ = model(x, init(c))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        h0 = init(c)  # bfloat16 under autocast, as an encoder's output would be
+        out, state = model(x, h0)
+        again, _ = model(x, state.to(torch.bfloat16))
+    assert h0.dtype == torch.bfloat16 and out.dtype == torch.float32
+    torch.testing.assert_close(out, want, atol=0.05, rtol=0)
+    assert again.dtype == torch.float32
+    with pytest.raises(TypeError, match="h0 has dtype torch.bfloat16"):
+        model(x, h0)  # outside autocast a mismatch is still refused
+
+
 # --- 4. export --------------------------------------------------------------------------
 
 _SIZES = [(2, 9), (5, 4)]  # (batch, time): two batch sizes and two lengths

@@ -446,6 +446,8 @@ class DREAM(nn.Module):
         if state is None:
             return cell.initial_state(batch, x.device, x.dtype)
         if isinstance(state, DREAMState):
+            if state.h.dtype != x.dtype and _autocast_on(x.device.type):
+                state = state.to(x.dtype)  # as autocast casts every floating input
             if state.h.dtype != x.dtype:
                 raise TypeError(
                     f"state has dtype {state.h.dtype} but x has {x.dtype}; "
@@ -466,6 +468,8 @@ class DREAM(nn.Module):
                 f"state given as a tensor is h0, of shape {want}; got {tuple(state.shape)}. "
                 "To pass the whole fast state, pass a DREAMState."
             )
+        if h0.dtype != x.dtype and _autocast_on(x.device.type):
+            h0 = h0.to(x.dtype)
         if h0.dtype != x.dtype:
             raise TypeError(f"h0 has dtype {h0.dtype} but x has {x.dtype}; pass h0.to({x.dtype}).")
         return cell.initial_state(batch, x.device, x.dtype)._replace(h=h0)
