@@ -120,6 +120,13 @@ def test_sample_weight_as_a_series_is_aligned_by_sequence_id():
     a = DREAMClassifier(**SMALL).fit(frame, pd.Series(y, index=ids), sample_weight=shuffled)
     b = DREAMClassifier(**SMALL).fit(X, y, sample_weight=w)
     assert_same_model(a, b)
+    # score aligns the weights by sequence id too: with weight 1 on the right answers
+    # only (every other label flipped, so some are wrong), the weighted accuracy is 1
+    labels = np.where(np.arange(20) % 2 == 0, y, np.where(y == "up", "down", "up"))
+    right = (a.predict(frame) == labels).astype(float)
+    assert 0 < right.sum() < len(right)
+    weights = pd.Series(right, index=ids).iloc[::-1]
+    assert a.score(frame, pd.Series(labels, index=ids).iloc[::-1], sample_weight=weights) == 1.0
 
 
 def test_class_weight_dict_equals_the_same_sample_weight():

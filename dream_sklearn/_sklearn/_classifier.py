@@ -290,4 +290,6 @@ DataFrame or array-like of shape (n_samples, n_features)
         score : float
             Mean accuracy.
         """
+        if sample_weight is not None:
+            sample_weight = self._aligned_y(X, sample_weight)  # by sequence id, as in fit
         return super().score(X, self._aligned_y(X, y), sample_weight)
