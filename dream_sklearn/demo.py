@@ -13,6 +13,7 @@ when matplotlib is installed.
 from __future__ import annotations
 
 import argparse
+from functools import partial
 
 import numpy as np
 import torch
@@ -20,6 +21,7 @@ import torch
 from ._progressive import NoChange, progressive_correct
 from .datasets import iter_elec2, make_regime_signal
 from .nn import DREAM
+from .nn._cell import _seeded
 from .online import DREAMOnlineClassifier
 
 __all__ = ["main"]
@@ -70,9 +72,7 @@ def regime_table(seed: int):
     """The cell's surprise and time constant on a signal that changes regime."""
     change_points = (500, 1000)
     X, _ = make_regime_signal(change_points=change_points, random_state=seed)
-    with torch.random.fork_rng(devices=[]):  # building draws from the global CPU generator
-        model = DREAM(input_dim=X.shape[1], hidden_dim=32, rank=4)
-    model.cell.reset_parameters(torch.Generator().manual_seed(seed))  # no global seeding
+    model = _seeded(partial(DREAM, input_dim=X.shape[1], hidden_dim=32, rank=4), seed)
     with torch.inference_mode():
         _, state, diag = model(torch.as_tensor(X, dtype=torch.float32), return_diagnostics=True)
     surprise, tau = diag.surprise[0].numpy(), diag.tau[0].numpy()

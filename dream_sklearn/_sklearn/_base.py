@@ -55,6 +55,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ..nn import DREAM, DREAMState
+from ..nn._cell import _seeded
 from ..nn._config import _cell_kwargs, _check_cell_param, _front_defaults
 from ._input import (
     align_targets,
@@ -428,12 +429,10 @@ class _BaseDREAM(BaseEstimator):
         seed = int(rng.randint(np.iinfo(np.int32).max))
         config = _cell_kwargs({name: getattr(self, name) for name in _CELL_PARAMS})
         hidden_dim = config.pop("hidden_dim")
-        # Building draws from torch's global CPU generator: fork_rng puts it back (and
-        # touches no CUDA generator); the weights are then drawn from a generator seeded
-        # here, so that random_state alone fixes them.
-        with torch.random.fork_rng(devices=[]):
-            module = _DREAMNet(n_features, hidden_dim, self._n_outputs(), **config)
-        module.reset_parameters(torch.Generator().manual_seed(seed))
+        # random_state alone fixes the weights; no global generator moves.
+        module = _seeded(
+            lambda: _DREAMNet(n_features, hidden_dim, self._n_outputs(), **config), seed
+        )
         self.module_ = module.to(device=self._torch_device(), dtype=_DTYPE)
 
     def _zero_memory(self) -> DREAMState:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import numbers
+from functools import partial
 
 import numpy as np
 import torch
 from river import base
 
 from ..nn import DREAMCell
+from ..nn._cell import _seeded
 from ..nn._config import (
     _INT,
     _INT_GE0,
@@ -123,15 +125,15 @@ class SurpriseDriftDetector(base.DriftDetector):
 
     def _reset(self) -> None:
         super()._reset()
-        with torch.random.fork_rng(devices=[]):  # building draws from the global CPU one
-            cell = DREAMCell(
-                1,
-                self.hidden_dim,
-                rank=_DEFAULT["rank"],
-                error_smoothing=self.error_smoothing,
-                surprise_temperature=self.surprise_temperature,
-            )
-        cell.reset_parameters(torch.Generator().manual_seed(int(self.seed)))
+        build = partial(
+            DREAMCell,
+            1,
+            self.hidden_dim,
+            rank=_DEFAULT["rank"],
+            error_smoothing=self.error_smoothing,
+            surprise_temperature=self.surprise_temperature,
+        )
+        cell = _seeded(build, int(self.seed))
         self._cell = cell.double()
         self._params = self._cell.numpy_step_params()
         self._dt = np.full(1, self._cell.config.time_step)  # built once, used every update

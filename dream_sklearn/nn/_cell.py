@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -32,6 +33,19 @@ _INITIAL_VALUES = frozenset(
         "ltc_surprise_scale",
     }
 )
+
+
+def _seeded(build: Callable[[], nn.Module], seed: int) -> nn.Module:
+    """``build()``'s module with its weights drawn from a generator seeded with ``seed``.
+
+    Building draws from torch's global CPU generator; ``fork_rng`` puts it back (and
+    touches no CUDA generator), so a seed fixes the weights without moving any global
+    generator. The module must have ``reset_parameters(generator)``.
+    """
+    with torch.random.fork_rng(devices=[]):
+        module = build()
+    module.reset_parameters(torch.Generator().manual_seed(seed))
+    return module
 
 
 class DREAMStepOutput(NamedTuple):

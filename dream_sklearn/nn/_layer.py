@@ -428,6 +428,10 @@ class DREAM(nn.Module):
     def config(self):
         return self.cell.config
 
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """Draw the cell's weights anew (see :meth:`DREAMCell.reset_parameters`)."""
+        self.cell.reset_parameters(generator)
+
     def _input_dtype(self, x: torch.Tensor) -> torch.Tensor:
         """``x`` in the parameters' dtype: cast under autocast, else it must match."""
         dtype = self.cell.C.dtype

@@ -28,6 +28,7 @@ import copy
 import math
 import numbers
 import random
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,7 @@ import torch
 
 from .._limits import MAX_ABS
 from ..nn import DREAMCell, DREAMConfig, DREAMState
+from ..nn._cell import _seeded
 from ..nn._config import (
     _check_cell_param,
     _check_value,
@@ -142,10 +144,8 @@ def _grow_cell(cell: DREAMCell | None, d_new: int, hidden_dim: int, rank: int, c
     New weights are drawn from a generator seeded with ``(seed, d_new)``: the result
     depends only on the seed and the growth history (and no global generator moves).
     """
-    with torch.random.fork_rng(devices=[]):  # building draws from the global CPU one
-        new = DREAMCell(d_new, hidden_dim, rank=rank, **config)
-    new.reset_parameters(torch.Generator().manual_seed(seed * 1009 + d_new))
-    new = new.double()
+    build = partial(DREAMCell, d_new, hidden_dim, rank=rank, **config)
+    new = _seeded(build, seed * 1009 + d_new).double()
     generator = torch.Generator().manual_seed(seed * 1013 + d_new)
     if cell is None:
         return new
