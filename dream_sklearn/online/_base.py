@@ -39,11 +39,15 @@ from .._limits import MAX_ABS
 from ..nn import DREAMCell, DREAMConfig, DREAMState
 from ..nn._cell import _seeded
 from ..nn._config import (
+    _INT,
+    _INT_GE0,
+    _NONNEGATIVE,
+    _POSITIVE,
+    _UNIT,
     _check_cell_param,
     _check_value,
     _front_defaults,
     _is_int,
-    _is_real,
     _Rule,
 )
 
@@ -70,9 +74,38 @@ _READOUTS = {
 }
 
 
-def _check_param(owner: str, name: str, value: Any, ok: bool, expected: str) -> None:
-    """Raise the ValueError of every front (nn._config._check_value) when not ``ok``."""
-    _check_value(owner, name, value, _Rule(expected, lambda _: ok, lambda v: v))
+def _optional(rule: _Rule) -> _Rule:
+    """``rule``, or None."""
+    return _Rule(f"None or {rule.expected}", lambda v: v is None or rule.accepts(v), lambda v: v)
+
+
+def _one_of(options: tuple) -> _Rule:
+    return _Rule(f"one of {options}", lambda v: isinstance(v, str) and v in options, str)
+
+
+def _check_params(owner: str, rules: dict[str, _Rule], estimator: Any) -> None:
+    """Check each of ``estimator``'s parameters named in ``rules`` (the ValueError of
+    every front, nn._config._check_value)."""
+    for name, rule in rules.items():
+        _check_value(owner, name, getattr(estimator, name), rule)
+
+
+# The rules of the online estimators' own parameters (the cell's are DREAMConfig's).
+_RULES = {
+    "learning_rate": _POSITIVE,
+    "l2": _NONNEGATIVE,
+    "standardize_rate": _UNIT,
+    "feedback": _one_of(_FEEDBACK),
+    "surprise_gain": _NONNEGATIVE,
+    "slow_rate": _optional(_UNIT),
+    "n_knots": _INT_GE0,
+    "seed": _optional(_INT),
+    "cell_params": _Rule(
+        f"None or a dict of DREAMConfig fields other than {_RESERVED_CELL_PARAMS}",
+        lambda v: v is None or (isinstance(v, dict) and not set(v) & set(_RESERVED_CELL_PARAMS)),
+        lambda v: v,
+    ),
+}
 
 
 # Text is never read as a number, even "1.5" (np.str_ and np.bytes_ are subclasses).
@@ -176,55 +209,8 @@ class _DREAMOnline:
         owner = type(self).__name__
         for name in _CELL_PARAMS:
             _check_cell_param(owner, name, getattr(self, name))
-        _check_param(
-            owner,
-            "learning_rate",
-            self.learning_rate,
-            _is_real(self.learning_rate) and self.learning_rate > 0,
-            "a finite float > 0",
-        )
-        _check_param(
-            owner, "l2", self.l2, _is_real(self.l2) and self.l2 >= 0, "a finite float >= 0"
-        )
-        _check_param(
-            owner,
-            "standardize_rate",
-            self.standardize_rate,
-            _is_real(self.standardize_rate) and 0 <= self.standardize_rate <= 1,
-            "a float in [0, 1]",
-        )
-        _check_param(
-            owner, "feedback", self.feedback, self.feedback in _FEEDBACK, f"one of {_FEEDBACK}"
-        )
-        _check_param(
-            owner,
-            "surprise_gain",
-            self.surprise_gain,
-            _is_real(self.surprise_gain) and self.surprise_gain >= 0,
-            "a finite float >= 0",
-        )
-        _check_param(
-            owner,
-            "slow_rate",
-            self.slow_rate,
-            self.slow_rate is None or (_is_real(self.slow_rate) and 0 <= self.slow_rate <= 1),
-            "None or a float in [0, 1]",
-        )
-        _check_param(
-            owner,
-            "n_knots",
-            self.n_knots,
-            _is_int(self.n_knots) and self.n_knots >= 0,
-            "an int >= 0",
-        )
+        _check_params(owner, _RULES, self)
         cp = self.cell_params
-        _check_param(
-            owner,
-            "cell_params",
-            cp,
-            cp is None or (isinstance(cp, dict) and not set(cp) & set(_RESERVED_CELL_PARAMS)),
-            f"None or a dict of DREAMConfig fields other than {_RESERVED_CELL_PARAMS}",
-        )
         if cp is not None:
             try:
                 DREAMConfig(input_dim=1, hidden_dim=self.hidden_dim, rank=self.rank, **cp)
@@ -233,9 +219,6 @@ class _DREAMOnline:
                     f"The 'cell_params' parameter of {owner} has a key that is not a "
                     f"DREAMConfig field: {err}"
                 ) from err
-        _check_param(
-            owner, "seed", self.seed, self.seed is None or _is_int(self.seed), "None or an int"
-        )
 
     # ------------------------------------------------------------------ lazy build
 

@@ -9,10 +9,26 @@ import numpy as np
 import pandas as pd
 from river import base
 
-from ._base import _DEFAULT, _READOUTS, _check_param, _DREAMOnline, _is_int, _is_real
+from ..nn._config import _INT_GE0, _UNIT, _Rule
+from ._base import _DEFAULT, _READOUTS, _check_params, _DREAMOnline
 
 __all__ = ["DREAMOnlineClassifier"]
 
+# The rules of the classifier's own parameters (beside the base's).
+_CLASSIFIER_RULES = {
+    "readouts": _Rule(
+        f"a non-empty tuple of distinct names from {tuple(_READOUTS)}",
+        lambda r: (
+            isinstance(r, tuple | list)
+            and len(r) > 0
+            and all(isinstance(v, str) and v in _READOUTS for v in r)
+            and len(set(r)) == len(r)
+        ),
+        lambda r: r,
+    ),
+    "max_pairs": _INT_GE0,
+    "mixture_share": _UNIT,
+}
 _MISTAKE = math.exp(-1.0)  # a readout's weight is multiplied by this for each mistake
 
 
@@ -215,31 +231,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def _validate_params(self) -> None:
         super()._validate_params()
         owner = type(self).__name__
-        r = self.readouts
-        _check_param(
-            owner,
-            "readouts",
-            r,
-            isinstance(r, tuple | list)
-            and len(r) > 0
-            and all(isinstance(v, str) and v in _READOUTS for v in r)
-            and len(set(r)) == len(r),
-            f"a non-empty tuple of distinct names from {tuple(_READOUTS)}",
-        )
-        _check_param(
-            owner,
-            "max_pairs",
-            self.max_pairs,
-            _is_int(self.max_pairs) and self.max_pairs >= 0,
-            "an int >= 0",
-        )
-        _check_param(
-            owner,
-            "mixture_share",
-            self.mixture_share,
-            _is_real(self.mixture_share) and 0 <= self.mixture_share <= 1,
-            "a float in [0, 1]",
-        )
+        _check_params(owner, _CLASSIFIER_RULES, self)
 
     # ------------------------------------------------------------------ task hooks
 
