@@ -311,6 +311,13 @@ def test_state_dict_with_other_switches_is_refused():
         DREAM(3, 6, rank=2).load_state_dict(saved)
     with pytest.raises(RuntimeError, match="time_step=0.5 in the checkpoint, 0.1"):
         DREAMCell(3, 6, rank=2).load_state_dict(DREAMCell(3, 6, rank=2, time_step=0.5).state_dict())
+    # strict=False still refuses it (as torch does a size mismatch), in a nested stack too
+    stack = DREAMStack(3, [6, 4], rank=2, sleep_enabled=False).state_dict()
+    with pytest.raises(RuntimeError, match=r"layers\.1\.cell: sleep_enabled=False"):
+        DREAMStack(3, [6, 4], rank=2).load_state_dict(stack, strict=False)
+    # deleting the key loads the weights into another configuration on purpose
+    del saved["cell._extra_state"]
+    DREAM(3, 6, rank=2).load_state_dict(saved)
 
 
 @pytest.mark.filterwarnings("ignore::torch.jit.TracerWarning")
