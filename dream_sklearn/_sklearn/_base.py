@@ -5,7 +5,8 @@ Internal contract (relied on by ``from_sklearn``; keep it stable)
 A fitted estimator holds:
 
 ``module_``
-    a :class:`_DREAMNet` (a ``torch.nn.Module``, float64) with two attributes:
+    a :class:`_DREAMNet` (a ``torch.nn.Module`` in the ``dtype`` parameter's dtype,
+    float32 by default) with two attributes:
     ``.dream``, a :class:`dream_sklearn.nn.DREAM` (``batch_first=True``), and
     ``.head``, a ``torch.nn.Linear(hidden_dim, n_outputs)`` applied to the hidden
     state ``h`` of the last valid step of each sequence. ``n_outputs`` is the number
@@ -67,7 +68,7 @@ from ._input import (
 
 __all__: list[str] = []
 
-_DTYPE = torch.float64
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 _PREDICT_CHUNK = 1024
 # The cell parameters these estimators expose, by their public names (DREAMConfig's
 # fields, or the names in nn._config._FIELD_OF). Their defaults are DREAMConfig's,
@@ -154,6 +155,7 @@ class _BaseDREAM(BaseEstimator):
         "warm_start": ["boolean"],
         "device": [StrOptions({"auto", "cpu", "cuda"})],
         "compile": ["boolean"],
+        "dtype": [StrOptions(set(_DTYPES))],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -189,6 +191,7 @@ class _BaseDREAM(BaseEstimator):
         warm_start: bool = False,
         device: str = "auto",
         compile: bool = False,
+        dtype: str = "float32",
         random_state: int | np.random.RandomState | None = None,
         verbose: bool | int = False,
     ) -> None:
@@ -220,6 +223,7 @@ class _BaseDREAM(BaseEstimator):
         self.warm_start = warm_start
         self.device = device
         self.compile = compile
+        self.dtype = dtype
         self.random_state = random_state
         self.verbose = verbose
 
@@ -271,6 +275,10 @@ class _BaseDREAM(BaseEstimator):
         raise NotImplementedError
 
     # -- inputs -----------------------------------------------------------------------
+
+    def _module_dtype(self) -> torch.dtype:
+        """The dtype the network was built in (its parameters')."""
+        return next(self.module_.parameters()).dtype
 
     def _torch_device(self) -> torch.device:
         if self.device == "cuda" and not torch.cuda.is_available():
@@ -431,7 +439,7 @@ class _BaseDREAM(BaseEstimator):
         with torch.random.fork_rng(devices=[]):
             module = _DREAMNet(n_features, hidden_dim, self._n_outputs(), **config)
         module.reset_parameters(torch.Generator().manual_seed(seed))
-        self.module_ = module.to(device=self._torch_device(), dtype=_DTYPE)
+        self.module_ = module.to(device=self._torch_device(), dtype=_DTYPES[self.dtype])
 
     def _zero_memory(self) -> DREAMState:
         return self.module_.dream.cell.initial_state(1)
@@ -507,10 +515,11 @@ class _BaseDREAM(BaseEstimator):
             self.best_validation_score_ = -np.inf
             best = None
         device = next(self.module_.parameters()).device
-        xt = torch.as_tensor(X3, dtype=_DTYPE, device=device)
+        dtype = self._module_dtype()
+        xt = torch.as_tensor(X3, dtype=dtype, device=device)
         lt = torch.as_tensor(lengths, device=device)
         yt = self._target_tensor(y, device)
-        wt = None if weight is None else torch.as_tensor(weight, dtype=_DTYPE, device=device)
+        wt = None if weight is None else torch.as_tensor(weight, dtype=dtype, device=device)
         surprise = np.full(X3.shape[:2], np.nan)
         best_loss, no_change = np.inf, 0
         epochs = 1 if incremental else self.max_iter
@@ -605,7 +614,7 @@ class _BaseDREAM(BaseEstimator):
                 lengths = None if bool((lb == steps).all()) else lb
                 xb = xt[start : start + _PREDICT_CHUNK, :steps]
                 out, _, diag = module(xb, _expand(self.memory_, xb.shape[0]), lengths)
-                outs.append(out.cpu().numpy())
+                outs.append(out.cpu().numpy().astype(np.float64))
                 if surprise is not None:
                     s = diag.surprise.cpu().numpy()
                     s[np.arange(steps)[None, :] >= lb.cpu().numpy()[:, None]] = np.nan
@@ -616,7 +625,7 @@ class _BaseDREAM(BaseEstimator):
         check_is_fitted(self)
         X3, lengths, _ = self._validate_X(X, reset=False)
         device = next(self.module_.parameters()).device
-        xt = torch.as_tensor(X3, dtype=_DTYPE, device=device)
+        xt = torch.as_tensor(X3, dtype=self._module_dtype(), device=device)
         return self._outputs(xt, torch.as_tensor(lengths, device=device))
 
     # -- memory -----------------------------------------------------------------------
@@ -646,7 +655,7 @@ class _BaseDREAM(BaseEstimator):
         batch = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
         surprise = np.full(X3.shape[:2], np.nan)
         self._pass(
-            torch.as_tensor(X3, dtype=_DTYPE, device=device),
+            torch.as_tensor(X3, dtype=self._module_dtype(), device=device),
             torch.as_tensor(lengths, device=device),
             None,
             np.arange(n),

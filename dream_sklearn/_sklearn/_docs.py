@@ -88,6 +88,12 @@ PARAMETERS = """
         caches it on disk), then each epoch runs about 2.4x faster on CPU
         (``benchmarks/speed.py``): worth it for long fits, not for small ones. Takes
         effect at the next ``fit`` / ``partial_fit``.
+    dtype : {"float32", "float64"}, default="float32"
+        Floating-point type of the network, its memory and its training. float32
+        is about twice as fast on CPU and gives the same predictions up to
+        rounding (``tests/test_sequence_learning.py``); ``"float64"`` on request
+        (e.g. to compare with the float64 NumPy path of the online estimators to
+        1e-9). Predicted probabilities and values are float64 arrays either way.
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, the shuffling and the validation split (torch's global
         generator is left as it was).
@@ -119,7 +125,7 @@ ATTRIBUTES = """
     memory_ : DREAMState
         The plastic memory (batch of 1) every sequence starts from.
     module_ : torch.nn.Module
-        The network: ``module_.dream`` (a ``dream_sklearn.nn.DREAM``) and
+        The network (in ``dtype``): ``module_.dream`` (a ``dream_sklearn.nn.DREAM``) and
         ``module_.head`` (a ``torch.nn.Linear`` on the last valid hidden state).
     optimizer_ : torch.optim.Adam
         The optimiser, kept for ``partial_fit``.
