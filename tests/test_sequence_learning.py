@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import torch
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from dream_sklearn import DREAMClassifier, DREAMRegressor
+from dream_sklearn import DREAMClassifier, DREAMFeatures, DREAMRegressor
 
 
 @pytest.fixture
@@ -46,3 +47,88 @@ def test_dtype_is_validated(small_seq):
     X, y = small_seq
     with pytest.raises(ValueError, match="The 'dtype' parameter of DREAMClassifier must be"):
         DREAMClassifier(dtype="float16").fit(X, y)
+
+
+# -- DREAMFeatures: the fast mode ---------------------------------------------------------
+
+FEAT = dict(hidden_dim=6, rank=2, timescales=(2.0, 8.0), random_state=0)
+
+
+@parametrize_with_checks([DREAMFeatures(**FEAT)])
+def test_dream_features_passes_sklearn_checks(estimator, check, monkeypatch):
+    monkeypatch.setenv("SCIPY_ARRAY_API", "1")
+    check(estimator)
+
+
+def _ragged(seed=0, n=12, d=2):
+    rng = np.random.RandomState(seed)
+    return [rng.normal(size=(rng.randint(3, 15), d)) for _ in range(n)]
+
+
+def test_dream_features_unequal_lengths_are_each_sequence_alone():
+    seqs = _ragged()
+    feats = DREAMFeatures(**FEAT).fit(seqs)
+    together = feats.transform(seqs)
+    alone = np.vstack([feats.transform([s]) for s in seqs])
+    np.testing.assert_allclose(together, alone, rtol=1e-5, atol=1e-6)
+    # Padding never enters: a padded 3-D array of the longest ones is not what a
+    # shorter sequence gives.
+    assert together.shape == (12, feats.n_features_out_)
+    assert np.isfinite(together).all()
+    # chunking does not change results
+    chunked = DREAMFeatures(**FEAT, batch_size=5).fit(seqs)
+    np.testing.assert_allclose(chunked.transform(seqs), together, rtol=1e-5, atol=1e-6)
+
+
+def test_dream_features_layout_and_count():
+    X = np.random.RandomState(1).normal(size=(10, 7, 3))
+    feats = DREAMFeatures(**FEAT).fit(X)
+    out = feats.transform(X)
+    # per copy: 4 pooled statistics of 6 units, then U (6 x 2)
+    assert feats.n_features_out_ == 2 * (4 * 6 + 6 * 2) == out.shape[1]
+    per_copy = out.reshape(10, 2, -1)
+    # "last" is the final h, which lies in (-1, 1); "ppv" is a proportion in [0, 1].
+    last, ppv = per_copy[:, :, 12:18], per_copy[:, :, 18:24]
+    assert np.all(np.abs(last) < 1) and np.all((ppv >= 0) & (ppv <= 1))
+    # "max" is at least "mean"
+    assert np.all(per_copy[:, :, 6:12] >= per_copy[:, :, 0:6] - 1e-6)
+    # the copies differ: another time constant gives other features
+    assert not np.allclose(per_copy[:, 0], per_copy[:, 1])
+
+
+def test_dream_features_reproducible_and_seeded():
+    X = np.random.RandomState(2).normal(size=(10, 7, 2))
+    a = DREAMFeatures(**FEAT).fit_transform(X)
+    b = DREAMFeatures(**FEAT).fit_transform(X)
+    np.testing.assert_array_equal(a, b)
+    c = DREAMFeatures(**{**FEAT, "random_state": 1}).fit_transform(X)
+    assert not np.allclose(a, c)
+
+
+def test_dream_features_plasticity_switch_controls_the_fast_weights():
+    X = np.random.RandomState(3).normal(size=(10, 20, 2))
+    on = DREAMFeatures(**FEAT, pooling=()).fit_transform(X)
+    off = DREAMFeatures(**FEAT, pooling=(), plasticity=False).fit_transform(X)
+    assert np.abs(on).max() > 0
+    np.testing.assert_array_equal(off, 0.0)
+
+
+@pytest.mark.parametrize(
+    "param, value, match",
+    [
+        ("timescales", (), "'timescales' parameter of DREAMFeatures"),
+        ("timescales", (1.0, -2.0), "'timescales' parameter of DREAMFeatures"),
+        ("pooling", ("mean", "median"), "'pooling' parameter of DREAMFeatures"),
+        ("hidden_dim", 0, "'hidden_dim' parameter of DREAMFeatures"),
+    ],
+)
+def test_dream_features_bad_parameters(param, value, match):
+    X = np.zeros((4, 3, 1))
+    with pytest.raises(ValueError, match=match):
+        DREAMFeatures(**{**FEAT, param: value}).fit(X)
+
+
+def test_dream_features_refuses_other_feature_counts():
+    feats = DREAMFeatures(**FEAT).fit(np.zeros((4, 3, 2)))
+    with pytest.raises(ValueError, match="features"):
+        feats.transform(np.zeros((4, 3, 5)))
