@@ -7,10 +7,13 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from scipy.special import softmax
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from dream_sklearn import DREAMClassifier, DREAMFeatures, DREAMRegressor
+from dream_sklearn.nn import DREAMState
+from dream_sklearn.online import from_sklearn
 
 
 @pytest.fixture
@@ -132,3 +135,53 @@ def test_dream_features_refuses_other_feature_counts():
     feats = DREAMFeatures(**FEAT).fit(np.zeros((4, 3, 2)))
     with pytest.raises(ValueError, match="features"):
         feats.transform(np.zeros((4, 3, 5)))
+
+
+# -- readout over the trajectory -----------------------------------------------------------
+
+
+def _fit_quiet(est, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(X, y)
+
+
+@pytest.mark.parametrize("readout", ["last", "mean", "pool"])
+def test_readout_reads_the_trajectory_it_names(readout):
+    seqs = _ragged(seed=4, n=16, d=2)
+    y = np.array([s[:, 0].mean() > 0 for s in seqs]).astype(int)
+    clf = _fit_quiet(
+        DREAMClassifier(hidden_dim=6, rank=2, max_iter=3, readout=readout, random_state=0),
+        seqs,
+        y,
+    )
+    net = clf.module_
+    n = 6
+    assert net.head.in_features == {"last": n, "mean": n, "pool": 3 * n}[readout]
+    # Each sequence alone through the layer, pooled by hand, then the head.
+    logits = []
+    with torch.no_grad():
+        for s in seqs:
+            x = torch.as_tensor((s - clf.x_mean_) / clf.x_scale_, dtype=torch.float32)[None]
+            out, final = net.dream(x, DREAMState(*clf.memory_))
+            h = out[0] if out.dim() == 3 else None
+            z = {
+                "last": final.h[0],
+                "mean": None if h is None else h.mean(0),
+                "pool": None if h is None else torch.cat([h.mean(0), h.amax(0), final.h[0]]),
+            }[readout]
+            logits.append(net.head(z).numpy())
+    expected = softmax(np.array(logits), axis=1)
+    np.testing.assert_allclose(clf.predict_proba(seqs), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_readout_is_validated_and_from_sklearn_refuses_pooled_readouts():
+    X = np.random.RandomState(5).normal(size=(20, 4, 2))
+    y = (X[:, :, 0].mean(axis=1) > 0).astype(int)
+    with pytest.raises(ValueError, match="The 'readout' parameter of DREAMClassifier"):
+        DREAMClassifier(readout="first").fit(X, y)
+    for readout in ("mean", "pool"):
+        reg = _fit_quiet(DREAMRegressor(hidden_dim=4, rank=2, max_iter=1, readout=readout), X, y)
+        with pytest.raises(ValueError, match=f"readout='{readout}'"):
+            from_sklearn(reg)
+    assert from_sklearn(_fit_quiet(DREAMRegressor(hidden_dim=4, rank=2, max_iter=1), X, y))

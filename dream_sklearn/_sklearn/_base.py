@@ -9,9 +9,11 @@ A fitted estimator holds:
     float32 by default) with two attributes:
     ``.dream``, a :class:`dream_sklearn.nn.DREAM` (``batch_first=True``), and
     ``.head``, a ``torch.nn.Linear(hidden_dim, n_outputs)`` applied to the hidden
-    state ``h`` of the last valid step of each sequence. ``n_outputs`` is the number
-    of classes for the classifier (two logits for a binary problem; softmax gives
-    ``predict_proba``) and the number of targets for the regressor.
+    state ``h`` of the last valid step of each sequence (with ``readout="last"``; the
+    other readouts pool the whole trajectory, and ``from_sklearn`` refuses them).
+    ``n_outputs`` is the number of classes for the classifier (two logits for a
+    binary problem; softmax gives ``predict_proba``) and the number of targets for
+    the regressor.
 ``memory_``
     a :class:`dream_sklearn.nn.DREAMState` of batch 1 (on the module's device): the
     state every new sequence starts from (``h``, fast weights ``U``, consolidated
@@ -93,13 +95,22 @@ _CELL_PARAMS = (
 _DEFAULT = _front_defaults("sklearn", _CELL_PARAMS)
 
 
-class _DREAMNet(nn.Module):
-    """A DREAM layer and a linear head on the hidden state of the last valid step."""
+_READOUT_WIDTH = {"last": 1, "mean": 1, "pool": 3}
 
-    def __init__(self, input_dim: int, hidden_dim: int, n_outputs: int, **config: Any) -> None:
+
+class _DREAMNet(nn.Module):
+    """A DREAM layer and a linear head on a readout of the hidden states: the state of
+    the last valid step (``"last"``), their mean over the valid steps (``"mean"``), or
+    mean, maximum and last side by side (``"pool"``)."""
+
+    def __init__(
+        self, input_dim: int, hidden_dim: int, n_outputs: int, readout: str = "last", **config: Any
+    ) -> None:
         super().__init__()
-        self.dream = DREAM(input_dim, hidden_dim, return_sequences=False, **config)
-        self.head = nn.Linear(self.dream.config.hidden_dim, n_outputs)
+        self.readout = readout
+        self.dream = DREAM(input_dim, hidden_dim, return_sequences=readout != "last", **config)
+        width = _READOUT_WIDTH[readout] * self.dream.config.hidden_dim
+        self.head = nn.Linear(width, n_outputs)
 
     def reset_parameters(self, generator: torch.Generator) -> None:
         """Draw every weight from ``generator`` (the head as ``nn.Linear`` draws it)."""
@@ -112,8 +123,21 @@ class _DREAMNet(nn.Module):
 
     def forward(self, x: torch.Tensor, state: DREAMState, lengths: torch.Tensor | None):
         """``(head output, final state, diagnostics)`` for a padded batch ``x``."""
-        _, final, diag = self.dream(x, state, lengths=lengths, return_diagnostics=True)
-        return self.head(final.h), final, diag
+        out, final, diag = self.dream(x, state, lengths=lengths, return_diagnostics=True)
+        readout = getattr(self, "readout", "last")  # models pickled before readout existed
+        if readout == "last":
+            return self.head(final.h), final, diag
+        steps = x.shape[1]
+        if lengths is None:
+            mean = out.mean(1)
+            valid = None
+        else:
+            valid = torch.arange(steps, device=x.device)[None, :] < lengths[:, None]
+            mean = out.sum(1) / lengths.to(out.dtype)[:, None]  # padded steps output 0
+        if readout == "mean":
+            return self.head(mean), final, diag
+        high = out if valid is None else out.masked_fill(~valid[:, :, None], -torch.inf)
+        return self.head(torch.cat([mean, high.amax(1), final.h], dim=1)), final, diag
 
 
 def _expand(memory: DREAMState, batch: int) -> DREAMState:
@@ -155,6 +179,7 @@ class _BaseDREAM(BaseEstimator):
         "warm_start": ["boolean"],
         "device": [StrOptions({"auto", "cpu", "cuda"})],
         "compile": ["boolean"],
+        "readout": [StrOptions(set(_READOUT_WIDTH))],
         "dtype": [StrOptions(set(_DTYPES))],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -191,6 +216,7 @@ class _BaseDREAM(BaseEstimator):
         warm_start: bool = False,
         device: str = "auto",
         compile: bool = False,
+        readout: str = "last",
         dtype: str = "float32",
         random_state: int | np.random.RandomState | None = None,
         verbose: bool | int = False,
@@ -223,6 +249,7 @@ class _BaseDREAM(BaseEstimator):
         self.warm_start = warm_start
         self.device = device
         self.compile = compile
+        self.readout = readout
         self.dtype = dtype
         self.random_state = random_state
         self.verbose = verbose
@@ -437,7 +464,9 @@ class _BaseDREAM(BaseEstimator):
         # touches no CUDA generator); the weights are then drawn from a generator seeded
         # here, so that random_state alone fixes them.
         with torch.random.fork_rng(devices=[]):
-            module = _DREAMNet(n_features, hidden_dim, self._n_outputs(), **config)
+            module = _DREAMNet(
+                n_features, hidden_dim, self._n_outputs(), readout=self.readout, **config
+            )
         module.reset_parameters(torch.Generator().manual_seed(seed))
         self.module_ = module.to(device=self._torch_device(), dtype=_DTYPES[self.dtype])
 

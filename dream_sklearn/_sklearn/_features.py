@@ -52,6 +52,11 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
     differences : bool, default=True
         Give the cell the first difference of every feature (``x_t - x_{t-1}``,
         zero at the first step) as extra features.
+    lags : int, default=0
+        Earlier steps given to the cell beside each step: copy ``k`` reads
+        ``x_t, x_{t-δ}, ..., x_{t-lags·δ}`` with the dilation ``δ = max(1,
+        round(timescales[k] / 4))`` (zeros before the first step), so each unit's
+        drive is a random dilated filter of the input, as in MiniRocket.
     pooling : tuple of {"mean", "max", "last", "ppv"}, default=("mean", "max", "last", "ppv")
         Statistics of each unit's ``h`` over the valid steps: mean, maximum, value
         at the last step, and the proportion of steps where it exceeds a threshold
@@ -124,6 +129,7 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
         "rank": [Interval(Integral, 1, None, closed="left")],
         "timescales": [tuple, list],
         "differences": ["boolean"],
+        "lags": [Interval(Integral, 0, None, closed="left")],
         "pooling": [tuple, list],
         "fast_weights": ["boolean"],
         "plasticity": ["boolean"],
@@ -141,6 +147,7 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
         rank: int = 4,
         timescales: tuple[float, ...] = (4.0, 16.0, 64.0),
         differences: bool = True,
+        lags: int = 0,
         pooling: tuple[str, ...] = _POOLS,
         fast_weights: bool = True,
         plasticity: bool = True,
@@ -154,6 +161,7 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
         self.rank = rank
         self.timescales = timescales
         self.differences = differences
+        self.lags = lags
         self.pooling = pooling
         self.fast_weights = fast_weights
         self.plasticity = plasticity
@@ -210,6 +218,20 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
             X3 = np.concatenate([X3, diff], axis=2)
         return X3 * self.input_scale, lengths
 
+    def _dilation(self, k: int) -> int:
+        return max(1, round(float(self.timescales[k]) / 4))
+
+    def _taps(self, x: torch.Tensor, k: int) -> torch.Tensor:
+        """Copy ``k``'s input: ``x_t`` and ``lags`` earlier steps ``x_{t - j * dilation}``
+        (zeros before the start) side by side."""
+        taps, delta, steps = [x], self._dilation(k), x.shape[1]
+        for j in range(1, self.lags + 1):
+            shift = min(j * delta, steps)
+            taps.append(
+                torch.cat([x.new_zeros(x.shape[0], shift, x.shape[2]), x[:, : steps - shift]], 1)
+            )
+        return torch.cat(taps, dim=2)
+
     def _dts(self) -> torch.Tensor:
         tau = float(self.module_.config.ltc_tau_sys)
         return torch.tensor([min(tau / s, tau) for s in self.timescales], dtype=torch.float32)
@@ -224,7 +246,7 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
             steps = int(lb.max())
             xb = torch.as_tensor(X3[rows, :steps], dtype=torch.float32)
             b = xb.shape[0]
-            xk = xb.repeat(K, 1, 1)
+            xk = torch.cat([self._taps(xb, k) for k in range(K)])
             lk = lb.repeat(K)
             spans = dts.repeat_interleave(b)[:, None].expand(K * b, steps)
             same = bool((lb == steps).all())
@@ -256,7 +278,7 @@ DataFrame or array-like of shape (n_samples, n_features)
         config = dict(self.cell_params or {})
         config.setdefault("plasticity_enabled", bool(self.plasticity))
         with torch.random.fork_rng(devices=[]):
-            module = DREAM(X3.shape[2], self.hidden_dim, self.rank, **config)
+            module = DREAM(X3.shape[2] * (1 + self.lags), self.hidden_dim, self.rank, **config)
         module.cell.reset_parameters(
             torch.Generator().manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
         )

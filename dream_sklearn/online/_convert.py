@@ -76,6 +76,14 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
             f"got {type(estimator).__name__}."
         )
     check_is_fitted(estimator)
+    readout = getattr(estimator, "readout", "last")
+    if readout != "last":
+        raise ValueError(
+            f"from_sklearn continues a model whose output layer reads the last hidden "
+            f"state (readout='last'); this {type(estimator).__name__} was fitted with "
+            f"readout={readout!r}, which pools the whole sequence and has no one-step "
+            "equivalent online. Refit it with readout='last' to deploy it with river."
+        )
     fixed = {"hidden_dim", "rank", "cell_params"} & set(params)
     if fixed:
         raise ValueError(
