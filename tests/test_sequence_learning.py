@@ -78,9 +78,14 @@ def test_dream_features_unequal_lengths_are_each_sequence_alone():
     # shorter sequence gives.
     assert together.shape == (12, feats.n_features_out_)
     assert np.isfinite(together).all()
-    # chunking does not change results
-    chunked = DREAMFeatures(**FEAT, batch_size=5).fit(seqs)
-    np.testing.assert_allclose(chunked.transform(seqs), together, rtol=1e-5, atol=1e-6)
+    # Chunking does not change the features, and fit_transform (one pass) gives
+    # those of fit then transform.
+    chunked = feats.set_params(batch_size=5).transform(seqs)
+    np.testing.assert_allclose(chunked, together, rtol=1e-5, atol=1e-6)
+    for batch_size in (5, 256):
+        feats = DREAMFeatures(**FEAT, batch_size=batch_size)
+        one_pass = feats.fit_transform(seqs)
+        np.testing.assert_allclose(one_pass, feats.transform(seqs), rtol=1e-5, atol=1e-6)
 
 
 def test_dream_features_layout_and_count():

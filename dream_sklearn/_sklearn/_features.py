@@ -21,7 +21,7 @@ _POOLS = ("mean", "max", "last", "ppv")
 # Steps per sequence sampled (per bank and unit) to place the PPV thresholds.
 _QUANTILE_SAMPLE = 20_000
 # Training sequences run to place the PPV thresholds.
-_THRESHOLD_SEQUENCES = 128
+_THRESHOLD_SEQUENCES = 32
 
 
 class DREAMFeatures(TransformerMixin, BaseEstimator):
@@ -45,14 +45,14 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
         Hidden units of the cell.
     rank : int, default=4
         Rank of the fast weights ``U``.
-    timescales : tuple of float, default=(4.0, 16.0, 64.0)
+    timescales : tuple of float, default=(2.0, 8.0, 32.0, 128.0)
         Memory of each copy of the bank, in steps: copy ``k`` runs with
         ``dt = ltc_tau_sys / timescales[k]`` (capped at ``ltc_tau_sys``, a step
         that moves ``h`` all the way to its target).
     differences : bool, default=True
         Give the cell the first difference of every feature (``x_t - x_{t-1}``,
         zero at the first step) as extra features.
-    lags : int, default=0
+    lags : int, default=2
         Earlier steps given to the cell beside each step: copy ``k`` reads
         ``x_t, x_{t-δ}, ..., x_{t-lags·δ}`` with the dilation ``δ = max(1,
         round(timescales[k] / 4))`` (zeros before the first step), so each unit's
@@ -61,14 +61,15 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
         Statistics of each unit's ``h`` over the valid steps: mean, maximum, value
         at the last step, and the proportion of steps where it exceeds a threshold
         (MiniRocket's PPV; the threshold of each unit is a random quantile, in
-        [0.25, 0.75], of its values on (up to 128 of) the training sequences).
-    fast_weights : bool, default=True
+        [0.25, 0.75], of its values on (up to 32 of) the training sequences).
+    fast_weights : bool, default=False
         Append the fast weights ``U`` (``hidden_dim * rank`` values per copy) after
-        each sequence.
+        each sequence. Off by default: on the development sets they did not make
+        a better summary than the pooled ``h`` (``docs/sklearn.md``).
     plasticity : bool, default=True
         Hebbian updates of ``U`` (with ``False``, ``U`` stays zero and
         ``fast_weights`` adds only zeros).
-    input_scale : float, default=1.0
+    input_scale : float, default=3.0
         Factor on the standardised inputs (larger values drive the ``tanh`` of the
         cell further into saturation).
     cell_params : dict, default=None
@@ -117,7 +118,7 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
     >>> y = (freq > 0.2).astype(int)
     >>> features = DREAMFeatures(hidden_dim=16, random_state=0).fit(X[:80])
     >>> features.transform(X[:2]).shape
-    (2, 384)
+    (2, 256)
     >>> model = make_pipeline(DREAMFeatures(hidden_dim=16, random_state=0),
     ...                       StandardScaler(), RidgeClassifierCV())
     >>> round(model.fit(X[:80], y[:80]).score(X[80:], y[80:]), 2)
@@ -145,13 +146,13 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
         hidden_dim: int = 64,
         *,
         rank: int = 4,
-        timescales: tuple[float, ...] = (4.0, 16.0, 64.0),
+        timescales: tuple[float, ...] = (2.0, 8.0, 32.0, 128.0),
         differences: bool = True,
-        lags: int = 0,
+        lags: int = 2,
         pooling: tuple[str, ...] = _POOLS,
-        fast_weights: bool = True,
+        fast_weights: bool = False,
         plasticity: bool = True,
-        input_scale: float = 1.0,
+        input_scale: float = 3.0,
         cell_params: dict | None = None,
         standardize: bool = True,
         batch_size: int = 256,
@@ -275,34 +276,106 @@ DataFrame or array-like of shape (n_samples, n_features)
         self._check_options()
         X3, lengths = self._read(X, reset=True)
         rng = check_random_state(self.random_state)
+        pick = self._build(X3.shape[2], len(lengths), rng)
+        values: list[list[torch.Tensor]] = [[] for _ in self.timescales]
+        for _, out, _, mask, _ in self._run(X3[pick], lengths[pick]):
+            for k, v in enumerate(self._valid_values(out, mask)):
+                values[k].append(v)
+        self._set_thresholds([torch.cat(v) for v in values], rng)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+        """``fit(X).transform(X)`` in one pass over ``X`` (the same features).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), list of 2-D arrays, \
+DataFrame or array-like of shape (n_samples, n_features)
+            The sequences.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        features : ndarray of shape (n_sequences, n_features_out_)
+            As :meth:`transform` gives them.
+        """
+        if self.batch_size < _THRESHOLD_SEQUENCES:
+            return self.fit(X).transform(X)
+        self._check_options()
+        X3, lengths = self._read(X, reset=True)
+        rng = check_random_state(self.random_state)
+        pick = self._build(X3.shape[2], len(lengths), rng)
+        result = np.empty((len(lengths), self.n_features_out_), dtype=np.float64)
+        K = len(self.timescales)
+        with torch.inference_mode():
+            for i, (rows, out, final, mask, lk) in enumerate(self._run(X3, lengths)):
+                if i == 0:  # the threshold sample lies in the first chunk
+                    b = out.shape[0] // K
+                    sel = torch.as_tensor(np.concatenate([k * b + pick for k in range(K)]))
+                    self._set_thresholds(self._valid_values(out[sel], mask[sel]), rng)
+                result[rows] = self._pool(out, final, mask, lk)
+        return result
+
+    def _build(self, n_inputs: int, n: int, rng: np.random.RandomState) -> np.ndarray:
+        """Build the cell and the output count; return the sorted indices of the
+        sequences that place the PPV thresholds (drawn from the first chunk, so that
+        :meth:`fit_transform` finds them in its first chunk)."""
         config = dict(self.cell_params or {})
         config.setdefault("plasticity_enabled", bool(self.plasticity))
         with torch.random.fork_rng(devices=[]):
-            module = DREAM(X3.shape[2] * (1 + self.lags), self.hidden_dim, self.rank, **config)
+            module = DREAM(n_inputs * (1 + self.lags), self.hidden_dim, self.rank, **config)
         module.cell.reset_parameters(
             torch.Generator().manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
         )
         self.module_ = module.float().eval()
+        K, units = len(self.timescales), self.hidden_dim
+        n_pool = len(self.pooling) * units + (units * self.rank if self.fast_weights else 0)
+        self.n_features_out_ = K * n_pool
+        first = min(n, self.batch_size)
+        return np.sort(rng.permutation(first)[:_THRESHOLD_SEQUENCES])
+
+    def _valid_values(self, out: torch.Tensor, mask: torch.Tensor) -> list[torch.Tensor]:
+        """Per copy of the bank, the (valid steps, hidden_dim) values of ``h``."""
+        K = len(self.timescales)
+        b = out.shape[0] // K
+        return [out[k * b : (k + 1) * b][mask[k * b : (k + 1) * b]] for k in range(K)]
+
+    def _set_thresholds(self, values: list[torch.Tensor], rng: np.random.RandomState) -> None:
+        """Each unit's threshold: a random quantile in [0.25, 0.75] of its values."""
         K, n = len(self.timescales), self.hidden_dim
-        # Thresholds: a random quantile of each unit's values over (a sample of) the
-        # valid steps of (up to) _THRESHOLD_SEQUENCES training sequences.
-        pick = np.sort(rng.permutation(len(lengths))[:_THRESHOLD_SEQUENCES])
-        values: list[list[torch.Tensor]] = [[] for _ in range(K)]
-        for _, out, _, mask, _ in self._run(X3[pick], lengths[pick]):
-            b = out.shape[0] // K
-            for k in range(K):
-                values[k].append(out[k * b : (k + 1) * b][mask[k * b : (k + 1) * b]])
         q = torch.as_tensor(rng.uniform(0.25, 0.75, size=(K, n)), dtype=torch.float32)
         self.thresholds_ = np.empty((K, n), dtype=np.float32)
         for k in range(K):
-            v = torch.cat(values[k])  # (valid steps, n)
+            v = values[k]
             if v.shape[0] > _QUANTILE_SAMPLE:
                 v = v[torch.as_tensor(rng.choice(v.shape[0], _QUANTILE_SAMPLE, replace=False))]
             qs = torch.quantile(v, q[k], dim=0)  # (n quantiles, n units)
             self.thresholds_[k] = torch.diagonal(qs).numpy()
-        n_pool = len(self.pooling) * n + (n * self.rank if self.fast_weights else 0)
-        self.n_features_out_ = K * n_pool
-        return self
+
+    def _pool(self, out, final, mask, lk) -> np.ndarray:
+        """The features of one chunk run by :meth:`_run`, (b, n_features_out_)."""
+        K = len(self.timescales)
+        b = out.shape[0] // K
+        thresholds = torch.as_tensor(self.thresholds_)
+        count = lk.to(out.dtype)[:, None]
+        parts = []
+        for pool in self.pooling:
+            if pool == "mean":
+                parts.append(out.sum(1) / count)  # padded steps output 0
+            elif pool == "max":
+                parts.append(out.masked_fill(~mask[:, :, None], -torch.inf).amax(1))
+            elif pool == "last":
+                parts.append(final.h)
+            else:
+                thr = thresholds.repeat_interleave(b, dim=0)[:, None, :]
+                above = (out > thr) & mask[:, :, None]
+                parts.append(above.sum(1).to(out.dtype) / count)
+        if self.fast_weights:
+            parts.append(final.U.reshape(K * b, -1))
+        feats = torch.cat(parts, dim=1)  # (K * b, per copy)
+        return feats.reshape(K, b, -1).transpose(0, 1).reshape(b, -1).numpy()
 
     def transform(self, X: Any) -> np.ndarray:
         """The pooled features of each sequence.
@@ -321,28 +394,8 @@ DataFrame or array-like of shape (n_samples, n_features)
         """
         check_is_fitted(self)
         X3, lengths = self._read(X, reset=False)
-        K = len(self.timescales)
-        thresholds = torch.as_tensor(self.thresholds_)
         result = np.empty((len(lengths), self.n_features_out_), dtype=np.float64)
         with torch.inference_mode():
             for rows, out, final, mask, lk in self._run(X3, lengths):
-                b = out.shape[0] // K
-                m = mask[:, :, None].to(out.dtype)
-                count = lk.to(out.dtype)[:, None]
-                parts = []
-                for pool in self.pooling:
-                    if pool == "mean":
-                        parts.append(out.sum(1) / count)  # padded steps output 0
-                    elif pool == "max":
-                        parts.append(out.masked_fill(~mask[:, :, None], -torch.inf).amax(1))
-                    elif pool == "last":
-                        parts.append(final.h)
-                    else:
-                        thr = thresholds.repeat_interleave(b, dim=0)[:, None, :]
-                        parts.append(((out > thr).to(out.dtype) * m).sum(1) / count)
-                if self.fast_weights:
-                    parts.append(final.U.reshape(K * b, -1))
-                feats = torch.cat(parts, dim=1)  # (K * b, per copy)
-                feats = feats.reshape(K, b, -1).transpose(0, 1).reshape(b, -1)
-                result[rows] = feats.numpy()
+                result[rows] = self._pool(out, final, mask, lk)
         return result

@@ -1,0 +1,118 @@
+"""How the defaults of DREAMFeatures / DREAMClassifier were chosen (issue 13).
+
+Development sets only (OSULeaf, ACSF1, PickupGestureWiimoteZ from the data bundled
+with aeon; official train/test splits). Prints one table: test accuracy and fit
+time (seconds, this machine) of each variant on each set, and the mean accuracy.
+
+    OMP_NUM_THREADS=1 python benchmarks/_tuning_sequences.py [--quick] [--gradient]
+
+``--gradient`` adds gradient-trained DREAMClassifier variants (slow: minutes).
+Needs aeon (the benchmark extra).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import RidgeClassifierCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from dream_sklearn import DREAMClassifier, DREAMFeatures
+
+SETS = ("OSULeaf", "ACSF1", "PickupGestureWiimoteZ")
+
+
+def load(name: str):
+    """``(X_train, y_train, X_test, y_test)`` with X as (n, length, channels) or a list."""
+    from aeon.datasets import load_classification
+
+    out = []
+    for split in ("train", "test"):
+        X, y = load_classification(name, split=split)
+        if isinstance(X, list):
+            X = [np.asarray(x, dtype=float).T for x in X]
+        else:
+            X = np.asarray(X, dtype=float).transpose(0, 2, 1)
+        out += [X, y]
+    return out
+
+
+def fast(**params):
+    return make_pipeline(
+        DREAMFeatures(random_state=0, **params),
+        StandardScaler(),
+        RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)),
+    )
+
+
+def gradient(**params):
+    return DREAMClassifier(random_state=0, **params)
+
+
+FAST = {
+    "DREAMFeatures() (defaults)": {},
+    "  + fast weights U as features": {"fast_weights": True},
+    "  plasticity off": {"plasticity": False},
+    "  U features only (no pooled h)": {"fast_weights": True, "pooling": ()},
+    "  no differences": {"differences": False},
+    "  input_scale=1": {"input_scale": 1.0},
+    "  lags=0": {"lags": 0},
+    "  timescales (4, 16, 64)": {"timescales": (4.0, 16.0, 64.0)},
+    "  pooling mean+last only (no max, ppv)": {"pooling": ("mean", "last")},
+    "  hidden_dim=128": {"hidden_dim": 128},
+}
+
+GRADIENT = {
+    "DREAMClassifier max_iter=5": {"max_iter": 5},
+    "  readout=mean, max_iter=5": {"max_iter": 5, "readout": "mean"},
+    "  readout=pool, max_iter=5": {"max_iter": 5, "readout": "pool"},
+    "  readout=mean, time_step=0.1, max_iter=5": {
+        "max_iter": 5,
+        "readout": "mean",
+        "time_step": 0.1,
+    },
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="only the default fast mode")
+    parser.add_argument("--gradient", action="store_true", help="add gradient training")
+    args = parser.parse_args()
+    data = {name: load(name) for name in SETS}
+    variants = [(k, fast, v) for k, v in FAST.items()]
+    if args.quick:
+        variants = variants[:1]
+    if args.gradient:
+        variants += [(k, gradient, v) for k, v in GRADIENT.items()]
+    head = f"| {'variant':44s} | " + " | ".join(f"{s[:14]:>14s}" for s in SETS) + " |   mean |"
+    print(head)
+    print("|" + "-" * 46 + "|" + "|".join(["-" * 16] * len(SETS)) + "|--------|")
+    for label, make, params in variants:
+        cells, accs = [], []
+        for name in SETS:
+            X, y, Xt, yt = data[name]
+            model = make(**params)
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.fit(X, y)
+            fit_s = time.perf_counter() - start
+            acc = model.score(Xt, yt)
+            accs.append(acc)
+            cells.append(f"{acc:.3f} {fit_s:6.1f}s")
+        print(
+            f"| {label:44s} | "
+            + " | ".join(f"{c:>14s}" for c in cells)
+            + f" | {np.mean(accs):.3f} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
