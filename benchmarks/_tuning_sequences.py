@@ -42,16 +42,16 @@ def load(name: str):
     return out
 
 
-def fast(**params):
+def fast(seed=0, **params):
     return make_pipeline(
-        DREAMFeatures(random_state=0, **params),
+        DREAMFeatures(random_state=seed, **params),
         StandardScaler(),
         RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)),
     )
 
 
-def gradient(**params):
-    return DREAMClassifier(random_state=0, **params)
+def gradient(seed=0, **params):
+    return DREAMClassifier(random_state=seed, **params)
 
 
 FAST = {
@@ -61,6 +61,7 @@ FAST = {
     "  U features only (no pooled h)": {"fast_weights": True, "pooling": ()},
     "  no differences": {"differences": False},
     "  input_scale=1": {"input_scale": 1.0},
+    "  input_scale=2": {"input_scale": 2.0},
     "  lags=0": {"lags": 0},
     "  timescales (4, 16, 64)": {"timescales": (4.0, 16.0, 64.0)},
     "  pooling mean+last only (no max, ppv)": {"pooling": ("mean", "last")},
@@ -83,6 +84,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only the default fast mode")
     parser.add_argument("--gradient", action="store_true", help="add gradient training")
+    parser.add_argument("--seeds", type=int, default=1, help="mean over this many seeds")
+    parser.add_argument("--only", default="", help="variants whose label contains this")
     args = parser.parse_args()
     data = {name: load(name) for name in SETS}
     variants = [(k, fast, v) for k, v in FAST.items()]
@@ -90,6 +93,9 @@ def main() -> None:
         variants = variants[:1]
     if args.gradient:
         variants += [(k, gradient, v) for k, v in GRADIENT.items()]
+    variants = [v for v in variants if args.only in v[0]]
+    seeds = range(args.seeds)
+    print(f"test accuracy and fit time, mean over {args.seeds} seed(s)")
     head = f"| {'variant':44s} | " + " | ".join(f"{s[:14]:>14s}" for s in SETS) + " |   mean |"
     print(head)
     print("|" + "-" * 46 + "|" + "|".join(["-" * 16] * len(SETS)) + "|--------|")
@@ -97,13 +103,15 @@ def main() -> None:
         cells, accs = [], []
         for name in SETS:
             X, y, Xt, yt = data[name]
-            model = make(**params)
-            start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(X, y)
-            fit_s = time.perf_counter() - start
-            acc = model.score(Xt, yt)
+            runs = []
+            for seed in seeds:
+                model = make(seed=seed, **params)
+                start = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    model.fit(X, y)
+                runs.append((model.score(Xt, yt), time.perf_counter() - start))
+            acc, fit_s = np.mean(runs, axis=0)
             accs.append(acc)
             cells.append(f"{acc:.3f} {fit_s:6.1f}s")
         print(

@@ -19,7 +19,7 @@ __all__ = ["DREAMFeatures"]
 
 _POOLS = ("mean", "max", "last", "ppv")
 # Steps per sequence sampled (per bank and unit) to place the PPV thresholds.
-_QUANTILE_SAMPLE = 20_000
+_QUANTILE_SAMPLE = 4096
 # Training sequences run to place the PPV thresholds.
 _THRESHOLD_SEQUENCES = 32
 
