@@ -56,12 +56,16 @@ def gradient(seed=0, **params):
 
 FAST = {
     "DREAMFeatures() (defaults)": {},
-    "  + fast weights U as features": {"fast_weights": True},
-    "  plasticity off": {"plasticity": False},
-    "  U features only (no pooled h)": {"fast_weights": True, "pooling": ()},
+    "  plasticity on": {"plasticity": True},
+    "  plasticity on, + fast weights U": {"plasticity": True, "fast_weights": True},
+    "  plasticity on, U only (no pooled h)": {
+        "plasticity": True,
+        "fast_weights": True,
+        "pooling": (),
+    },
     "  no differences": {"differences": False},
     "  input_scale=1": {"input_scale": 1.0},
-    "  input_scale=2": {"input_scale": 2.0},
+    "  input_scale=3": {"input_scale": 3.0},
     "  lags=0": {"lags": 0},
     "  timescales (4, 16, 64)": {"timescales": (4.0, 16.0, 64.0)},
     "  pooling mean+last only (no max, ppv)": {"pooling": ("mean", "last")},
@@ -72,6 +76,7 @@ GRADIENT = {
     "DREAMClassifier max_iter=5": {"max_iter": 5},
     "  readout=mean, max_iter=5": {"max_iter": 5, "readout": "mean"},
     "  readout=pool, max_iter=5": {"max_iter": 5, "readout": "pool"},
+    "  readout=pool, max_iter=50": {"max_iter": 50, "readout": "pool"},
     "  readout=mean, time_step=0.1, max_iter=5": {
         "max_iter": 5,
         "readout": "mean",

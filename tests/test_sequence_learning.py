@@ -54,7 +54,9 @@ def test_dtype_is_validated(small_seq):
 
 # -- DREAMFeatures: the fast mode ---------------------------------------------------------
 
-FEAT = dict(hidden_dim=6, rank=2, timescales=(2.0, 8.0), fast_weights=True, random_state=0)
+FEAT = dict(
+    hidden_dim=6, rank=2, timescales=(2.0, 8.0), fast_weights=True, plasticity=True, random_state=0
+)
 
 
 @parametrize_with_checks([DREAMFeatures(**FEAT)])

@@ -43,8 +43,7 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
         """Sequence classifier: a DREAM cell read out by a softmax layer.
 
     Each sequence gets one label, predicted from the cell's hidden state at the
-    sequence's last step (or pooled over all its steps: ``readout``). For a fast,
-    strong baseline on long time series see :class:`DREAMFeatures`. ``X`` may be a 3-D array ``(n_sequences, n_steps,
+    sequence's last step. ``X`` may be a 3-D array ``(n_sequences, n_steps,
     n_features)``, a list of 2-D arrays of different lengths, a DataFrame with a
     two-level index ``(sequence id, time)`` (to split it with scikit-learn's tools,
     which count rows, convert it first with :func:`dream_sklearn.to_sequences`), or

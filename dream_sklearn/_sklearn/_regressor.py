@@ -24,7 +24,7 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
         """Sequence regressor: a DREAM cell read out by a linear layer.
 
     Each sequence gets one target (a vector with 2-D ``y``), predicted from the
-    cell's hidden state at the sequence's last step (or pooled: ``readout``). Targets are standardised
+    cell's hidden state at the sequence's last step. Targets are standardised
     inside (``y_mean_``, ``y_scale_``) and the squared error is minimised. ``X``
     takes the same forms as in :class:`DREAMClassifier`.
 """
