@@ -69,8 +69,9 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
     plasticity : bool, default=False
         Hebbian updates of ``U`` while each sequence runs (with ``False``, ``U``
         stays zero and ``fast_weights`` adds only zeros). Off by default: on the
-        development sets the plastic cell's pooled states scored slightly lower
-        and took longer (``docs/sklearn.md``).
+        development sets the plastic cell's pooled states scored the same (mean
+        accuracy 0.874 vs 0.871 over 3 seeds) and took about 20% longer
+        (``docs/sklearn.md``).
     input_scale : float, default=2.0
         Factor on the standardised inputs (larger values drive the ``tanh`` of the
         cell further into saturation).
