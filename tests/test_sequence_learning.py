@@ -118,7 +118,7 @@ def test_dream_features_reproducible_and_seeded():
 def test_dream_features_plasticity_switch_controls_the_fast_weights():
     X = np.random.RandomState(3).normal(size=(10, 20, 2))
     on = DREAMFeatures(**FEAT, pooling=()).fit_transform(X)
-    off = DREAMFeatures(**FEAT, pooling=(), plasticity=False).fit_transform(X)
+    off = DREAMFeatures(**{**FEAT, "plasticity": False}, pooling=()).fit_transform(X)
     assert np.abs(on).max() > 0
     np.testing.assert_array_equal(off, 0.0)
 
