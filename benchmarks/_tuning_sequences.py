@@ -5,6 +5,7 @@ with aeon; official train/test splits). Prints one table: test accuracy and fit
 time (seconds, this machine) of each variant on each set, and the mean accuracy.
 
     OMP_NUM_THREADS=1 python benchmarks/_tuning_sequences.py [--quick] [--gradient]
+    OMP_NUM_THREADS=1 python benchmarks/_tuning_sequences.py --regression
 
 ``--gradient`` adds gradient-trained DREAMClassifier variants (slow: minutes).
 Needs aeon (the benchmark extra).
@@ -85,13 +86,49 @@ GRADIENT = {
 }
 
 
+def regression() -> None:
+    """RMSE of the next value of aeon's Airline series from the previous 24 (first 70%
+    of the windows to train, the rest to test, in time order)."""
+    from aeon.datasets import load_airline
+    from sklearn.linear_model import RidgeCV
+
+    from dream_sklearn import DREAMRegressor
+
+    series = np.asarray(load_airline(), dtype=float).ravel()
+    X = np.stack([series[i : i + 24] for i in range(len(series) - 24)])[:, :, None]
+    y = series[24:]
+    n = int(0.7 * len(y))
+    models = {
+        "DREAMFeatures() + RidgeCV": make_pipeline(
+            DREAMFeatures(random_state=0), StandardScaler(), RidgeCV(np.logspace(-3, 3, 10))
+        ),
+        "DREAMRegressor() (defaults)": DREAMRegressor(random_state=0),
+    }
+    rmse = lambda p: float(np.sqrt(np.mean((p - y[n:]) ** 2)))  # noqa: E731
+    print(f"Airline, next value from 24: {n} training windows, {len(y) - n} test windows")
+    print(f"| {'model':30s} |   RMSE | fit time |")
+    print(f"| {'training mean':30s} | {rmse(np.full(len(y) - n, y[:n].mean())):6.1f} |          |")
+    print(f"| {'last value':30s} | {rmse(X[n:, -1, 0]):6.1f} |          |")
+    for label, model in models.items():
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X[:n], y[:n])
+        fit_s = time.perf_counter() - start
+        print(f"| {label:30s} | {rmse(model.predict(X[n:])):6.1f} | {fit_s:7.1f}s |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only the default fast mode")
     parser.add_argument("--gradient", action="store_true", help="add gradient training")
+    parser.add_argument("--regression", action="store_true", help="only the Airline windows")
     parser.add_argument("--seeds", type=int, default=1, help="mean over this many seeds")
     parser.add_argument("--only", default="", help="variants whose label contains this")
     args = parser.parse_args()
+    if args.regression:
+        regression()
+        return
     data = {name: load(name) for name in SETS}
     variants = [(k, fast, v) for k, v in FAST.items()]
     if args.quick:

@@ -192,3 +192,12 @@ def test_readout_is_validated_and_from_sklearn_refuses_pooled_readouts():
         with pytest.raises(ValueError, match=f"readout='{readout}'"):
             from_sklearn(reg)
     assert from_sklearn(_fit_quiet(DREAMRegressor(hidden_dim=4, rank=2, max_iter=1), X, y))
+
+
+def test_float32_inputs_far_beyond_training_stay_finite():
+    # Standardised to ~1e90, beyond float32's range: clipped to the cell's bound.
+    X = np.random.RandomState(6).normal(size=(10, 6, 2))
+    feats = DREAMFeatures(**FEAT).fit(X)
+    far = X.copy()
+    far[::2, 3, 0] = 1e90
+    assert np.isfinite(feats.transform(far)).all()

@@ -72,6 +72,11 @@ __all__: list[str] = []
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 _PREDICT_CHUNK = 1024
+# Below float64, standardised inputs are clipped to +-this (the cell's bound on its
+# prediction error, nn._step._ERROR_BOUND): a value far beyond anything seen in
+# training (1e90 after standardising) would otherwise become inf in float32. The
+# cell saturates long before it, so the result is the one float64 gives.
+_INPUT_BOUND = 1e8
 # The cell parameters these estimators expose, by their public names (DREAMConfig's
 # fields, or the names in nn._config._FIELD_OF). Their defaults are DREAMConfig's,
 # except the overrides in nn._config._FRONT_OVERRIDES["sklearn"]; their rules are
@@ -138,6 +143,13 @@ class _DREAMNet(nn.Module):
             return self.head(mean), final, diag
         high = out if valid is None else out.masked_fill(~valid[:, :, None], -torch.inf)
         return self.head(torch.cat([mean, high.amax(1), final.h], dim=1)), final, diag
+
+
+def _input_tensor(X3: np.ndarray, dtype: torch.dtype, device: Any = None) -> torch.Tensor:
+    """The standardised inputs as a tensor of ``dtype`` (clipped below float64)."""
+    if dtype != torch.float64:
+        X3 = np.clip(X3, -_INPUT_BOUND, _INPUT_BOUND)
+    return torch.as_tensor(X3, dtype=dtype, device=device)
 
 
 def _expand(memory: DREAMState, batch: int) -> DREAMState:
@@ -545,7 +557,7 @@ class _BaseDREAM(BaseEstimator):
             best = None
         device = next(self.module_.parameters()).device
         dtype = self._module_dtype()
-        xt = torch.as_tensor(X3, dtype=dtype, device=device)
+        xt = _input_tensor(X3, dtype, device)
         lt = torch.as_tensor(lengths, device=device)
         yt = self._target_tensor(y, device)
         wt = None if weight is None else torch.as_tensor(weight, dtype=dtype, device=device)
@@ -654,7 +666,7 @@ class _BaseDREAM(BaseEstimator):
         check_is_fitted(self)
         X3, lengths, _ = self._validate_X(X, reset=False)
         device = next(self.module_.parameters()).device
-        xt = torch.as_tensor(X3, dtype=self._module_dtype(), device=device)
+        xt = _input_tensor(X3, self._module_dtype(), device)
         return self._outputs(xt, torch.as_tensor(lengths, device=device))
 
     # -- memory -----------------------------------------------------------------------
@@ -684,7 +696,7 @@ class _BaseDREAM(BaseEstimator):
         batch = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
         surprise = np.full(X3.shape[:2], np.nan)
         self._pass(
-            torch.as_tensor(X3, dtype=self._module_dtype(), device=device),
+            _input_tensor(X3, self._module_dtype(), device),
             torch.as_tensor(lengths, device=device),
             None,
             np.arange(n),

@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..nn import DREAM
+from ._base import _input_tensor
 from ._input import check_magnitude, pad, to_long
 
 __all__ = ["DREAMFeatures"]
@@ -248,7 +249,7 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
             rows = slice(start, start + self.batch_size)
             lb = torch.as_tensor(lengths[rows])
             steps = int(lb.max())
-            xb = torch.as_tensor(X3[rows, :steps], dtype=torch.float32)
+            xb = _input_tensor(X3[rows, :steps], torch.float32)
             b = xb.shape[0]
             xk = torch.cat([self._taps(xb, k) for k in range(K)])
             lk = lb.repeat(K)
