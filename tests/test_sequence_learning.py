@@ -201,3 +201,15 @@ def test_float32_inputs_far_beyond_training_stay_finite():
     far = X.copy()
     far[::2, 3, 0] = 1e90
     assert np.isfinite(feats.transform(far)).all()
+
+
+def test_a_model_pickled_before_dtype_and_readout_loads_as_float64_last():
+    X = np.random.RandomState(7).normal(size=(12, 4, 2))
+    y = (X[:, -1, 0] > 0).astype(int)
+    clf = _fit_quiet(DREAMClassifier(hidden_dim=4, rank=2, max_iter=1, dtype="float64"), X, y)
+    state = clf.__getstate__()
+    del state["dtype"], state["readout"]  # as an older version pickled it
+    old = DREAMClassifier.__new__(DREAMClassifier)
+    old.__setstate__(state)
+    assert old.get_params()["dtype"] == "float64" and old.get_params()["readout"] == "last"
+    np.testing.assert_array_equal(old.predict_proba(X), clf.predict_proba(X))

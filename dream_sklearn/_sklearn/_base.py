@@ -452,6 +452,8 @@ class _BaseDREAM(BaseEstimator):
         ``"cuda"`` or ``"auto"`` when this machine has it, else it stays on the CPU
         (so a model fitted with ``device="cuda"`` still loads and predicts without a
         GPU; fitting it again there raises the usual error)."""
+        # Pickled before these parameters existed: float64, last-step readout.
+        state = {"dtype": "float64", "readout": "last", **state}
         super().__setstate__(state)
         if state.get("module_") is None or self.device == "cpu" or not torch.cuda.is_available():
             return
