@@ -19,7 +19,10 @@ from dream_sklearn.nn import DREAM, DREAMState
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-SMALL = dict(hidden_dim=6, rank=2, max_iter=8, learning_rate_init=0.05, random_state=0)
+# float64: these tests compare paths to 1e-9 (float32, the default: test_sequence_learning.py).
+SMALL = dict(
+    hidden_dim=6, rank=2, max_iter=8, learning_rate_init=0.05, random_state=0, dtype="float64"
+)
 
 
 @pytest.fixture

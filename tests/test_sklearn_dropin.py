@@ -20,7 +20,10 @@ from dream_sklearn import DREAMClassifier, DREAMRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-SMALL = dict(hidden_dim=6, rank=2, max_iter=5, learning_rate_init=0.05, random_state=0)
+# float64: these tests compare paths to 1e-9 (float32, the default: test_sequence_learning.py).
+SMALL = dict(
+    hidden_dim=6, rank=2, max_iter=5, learning_rate_init=0.05, random_state=0, dtype="float64"
+)
 
 
 def data(n=40, steps=5, d=2, seed=0):

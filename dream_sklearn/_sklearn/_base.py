@@ -5,12 +5,15 @@ Internal contract (relied on by ``from_sklearn``; keep it stable)
 A fitted estimator holds:
 
 ``module_``
-    a :class:`_DREAMNet` (a ``torch.nn.Module``, float64) with two attributes:
+    a :class:`_DREAMNet` (a ``torch.nn.Module`` in the ``dtype`` parameter's dtype,
+    float32 by default) with two attributes:
     ``.dream``, a :class:`dream_sklearn.nn.DREAM` (``batch_first=True``), and
     ``.head``, a ``torch.nn.Linear(hidden_dim, n_outputs)`` applied to the hidden
-    state ``h`` of the last valid step of each sequence. ``n_outputs`` is the number
-    of classes for the classifier (two logits for a binary problem; softmax gives
-    ``predict_proba``) and the number of targets for the regressor.
+    state ``h`` of the last valid step of each sequence (with ``readout="last"``; the
+    other readouts pool the whole trajectory, and ``from_sklearn`` refuses them).
+    ``n_outputs`` is the number of classes for the classifier (two logits for a
+    binary problem; softmax gives ``predict_proba``) and the number of targets for
+    the regressor.
 ``memory_``
     a :class:`dream_sklearn.nn.DREAMState` of batch 1 (on the module's device): the
     state every new sequence starts from (``h``, fast weights ``U``, consolidated
@@ -68,8 +71,13 @@ from ._input import (
 
 __all__: list[str] = []
 
-_DTYPE = torch.float64
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 _PREDICT_CHUNK = 1024
+# Below float64, standardised inputs are clipped to +-this (the cell's bound on its
+# prediction error, nn._step._ERROR_BOUND): a value far beyond anything seen in
+# training (1e90 after standardising) would otherwise become inf in float32. The
+# cell saturates long before it, so the result is the one float64 gives.
+_INPUT_BOUND = 1e8
 # The cell parameters these estimators expose, by their public names (DREAMConfig's
 # fields, or the names in nn._config._FIELD_OF). Their defaults are DREAMConfig's,
 # except the overrides in nn._config._FRONT_OVERRIDES["sklearn"]; their rules are
@@ -93,13 +101,22 @@ _CELL_PARAMS = (
 _DEFAULT = _front_defaults("sklearn", _CELL_PARAMS)
 
 
-class _DREAMNet(nn.Module):
-    """A DREAM layer and a linear head on the hidden state of the last valid step."""
+_READOUT_WIDTH = {"last": 1, "mean": 1, "pool": 3}
 
-    def __init__(self, input_dim: int, hidden_dim: int, n_outputs: int, **config: Any) -> None:
+
+class _DREAMNet(nn.Module):
+    """A DREAM layer and a linear head on a readout of the hidden states: the state of
+    the last valid step (``"last"``), their mean over the valid steps (``"mean"``), or
+    mean, maximum and last side by side (``"pool"``)."""
+
+    def __init__(
+        self, input_dim: int, hidden_dim: int, n_outputs: int, readout: str = "last", **config: Any
+    ) -> None:
         super().__init__()
-        self.dream = DREAM(input_dim, hidden_dim, return_sequences=False, **config)
-        self.head = nn.Linear(self.dream.config.hidden_dim, n_outputs)
+        self.readout = readout
+        self.dream = DREAM(input_dim, hidden_dim, return_sequences=readout != "last", **config)
+        width = _READOUT_WIDTH[readout] * self.dream.config.hidden_dim
+        self.head = nn.Linear(width, n_outputs)
 
     def reset_parameters(self, generator: torch.Generator) -> None:
         """Draw every weight from ``generator`` (the head as ``nn.Linear`` draws it)."""
@@ -112,8 +129,28 @@ class _DREAMNet(nn.Module):
 
     def forward(self, x: torch.Tensor, state: DREAMState, lengths: torch.Tensor | None):
         """``(head output, final state, diagnostics)`` for a padded batch ``x``."""
-        _, final, diag = self.dream(x, state, lengths=lengths, return_diagnostics=True)
-        return self.head(final.h), final, diag
+        out, final, diag = self.dream(x, state, lengths=lengths, return_diagnostics=True)
+        readout = getattr(self, "readout", "last")  # models pickled before readout existed
+        if readout == "last":
+            return self.head(final.h), final, diag
+        steps = x.shape[1]
+        if lengths is None:
+            mean = out.mean(1)
+            valid = None
+        else:
+            valid = torch.arange(steps, device=x.device)[None, :] < lengths[:, None]
+            mean = out.sum(1) / lengths.to(out.dtype)[:, None]  # padded steps output 0
+        if readout == "mean":
+            return self.head(mean), final, diag
+        high = out if valid is None else out.masked_fill(~valid[:, :, None], -torch.inf)
+        return self.head(torch.cat([mean, high.amax(1), final.h], dim=1)), final, diag
+
+
+def _input_tensor(X3: np.ndarray, dtype: torch.dtype, device: Any = None) -> torch.Tensor:
+    """The standardised inputs as a tensor of ``dtype`` (clipped below float64)."""
+    if dtype != torch.float64:
+        X3 = np.clip(X3, -_INPUT_BOUND, _INPUT_BOUND)
+    return torch.as_tensor(X3, dtype=dtype, device=device)
 
 
 def _expand(memory: DREAMState, batch: int) -> DREAMState:
@@ -155,6 +192,8 @@ class _BaseDREAM(BaseEstimator):
         "warm_start": ["boolean"],
         "device": [StrOptions({"auto", "cpu", "cuda"})],
         "compile": ["boolean"],
+        "readout": [StrOptions(set(_READOUT_WIDTH))],
+        "dtype": [StrOptions(set(_DTYPES))],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "layout": [StrOptions({"channels_last", "channels_first"}), None],
@@ -191,6 +230,8 @@ class _BaseDREAM(BaseEstimator):
         warm_start: bool = False,
         device: str = "auto",
         compile: bool = False,
+        readout: str = "last",
+        dtype: str = "float32",
         random_state: int | np.random.RandomState | None = None,
         verbose: bool | int = False,
         layout: str | None = None,
@@ -223,6 +264,8 @@ class _BaseDREAM(BaseEstimator):
         self.warm_start = warm_start
         self.device = device
         self.compile = compile
+        self.readout = readout
+        self.dtype = dtype
         self.random_state = random_state
         self.verbose = verbose
         self.layout = layout
@@ -275,6 +318,10 @@ class _BaseDREAM(BaseEstimator):
         raise NotImplementedError
 
     # -- inputs -----------------------------------------------------------------------
+
+    def _module_dtype(self) -> torch.dtype:
+        """The dtype the network was built in (its parameters')."""
+        return next(self.module_.parameters()).dtype
 
     def _torch_device(self) -> torch.device:
         if self.device == "cuda" and not torch.cuda.is_available():
@@ -409,6 +456,8 @@ class _BaseDREAM(BaseEstimator):
         ``"cuda"`` or ``"auto"`` when this machine has it, else it stays on the CPU
         (so a model fitted with ``device="cuda"`` still loads and predicts without a
         GPU; fitting it again there raises the usual error)."""
+        # Pickled before these parameters existed: float64, last-step readout.
+        state = {"dtype": "float64", "readout": "last", **state}
         super().__setstate__(state)
         if state.get("module_") is None or self.device == "cpu" or not torch.cuda.is_available():
             return
@@ -431,9 +480,12 @@ class _BaseDREAM(BaseEstimator):
         hidden_dim = config.pop("hidden_dim")
         # random_state alone fixes the weights; no global generator moves.
         module = _seeded(
-            lambda: _DREAMNet(n_features, hidden_dim, self._n_outputs(), **config), seed
+            lambda: _DREAMNet(
+                n_features, hidden_dim, self._n_outputs(), readout=self.readout, **config
+            ),
+            seed,
         )
-        self.module_ = module.to(device=self._torch_device(), dtype=_DTYPE)
+        self.module_ = module.to(device=self._torch_device(), dtype=_DTYPES[self.dtype])
 
     def _zero_memory(self) -> DREAMState:
         return self.module_.dream.cell.initial_state(1)
@@ -509,10 +561,11 @@ class _BaseDREAM(BaseEstimator):
             self.best_validation_score_ = -np.inf
             best = None
         device = next(self.module_.parameters()).device
-        xt = torch.as_tensor(X3, dtype=_DTYPE, device=device)
+        dtype = self._module_dtype()
+        xt = _input_tensor(X3, dtype, device)
         lt = torch.as_tensor(lengths, device=device)
         yt = self._target_tensor(y, device)
-        wt = None if weight is None else torch.as_tensor(weight, dtype=_DTYPE, device=device)
+        wt = None if weight is None else torch.as_tensor(weight, dtype=dtype, device=device)
         surprise = np.full(X3.shape[:2], np.nan)
         best_loss, no_change = np.inf, 0
         epochs = 1 if incremental else self.max_iter
@@ -607,7 +660,7 @@ class _BaseDREAM(BaseEstimator):
                 lengths = None if bool((lb == steps).all()) else lb
                 xb = xt[start : start + _PREDICT_CHUNK, :steps]
                 out, _, diag = module(xb, _expand(self.memory_, xb.shape[0]), lengths)
-                outs.append(out.cpu().numpy())
+                outs.append(out.cpu().numpy().astype(np.float64))
                 if surprise is not None:
                     s = diag.surprise.cpu().numpy()
                     s[np.arange(steps)[None, :] >= lb.cpu().numpy()[:, None]] = np.nan
@@ -618,7 +671,7 @@ class _BaseDREAM(BaseEstimator):
         check_is_fitted(self)
         X3, lengths, _ = self._validate_X(X, reset=False)
         device = next(self.module_.parameters()).device
-        xt = torch.as_tensor(X3, dtype=_DTYPE, device=device)
+        xt = _input_tensor(X3, self._module_dtype(), device)
         return self._outputs(xt, torch.as_tensor(lengths, device=device))
 
     # -- memory -----------------------------------------------------------------------
@@ -648,7 +701,7 @@ class _BaseDREAM(BaseEstimator):
         batch = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
         surprise = np.full(X3.shape[:2], np.nan)
         self._pass(
-            torch.as_tensor(X3, dtype=_DTYPE, device=device),
+            _input_tensor(X3, self._module_dtype(), device),
             torch.as_tensor(lengths, device=device),
             None,
             np.arange(n),

@@ -63,6 +63,7 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
     See Also
     --------
     DREAMRegressor : The same network for continuous targets.
+    DREAMFeatures : An untrained cell bank as features for a linear readout.
     to_sequences : A ``(sequence id, time)`` DataFrame as a list of sequences.
 
     Examples

@@ -88,6 +88,21 @@ PARAMETERS = """
         caches it on disk), then each epoch runs about 2.4x faster on CPU
         (``benchmarks/speed.py``): worth it for long fits, not for small ones. Takes
         effect at the next ``fit`` / ``partial_fit``.
+    readout : {"last", "mean", "pool"}, default="last"
+        What the output layer reads: the hidden state at each sequence's last
+        valid step, its mean over the valid steps, or mean, maximum and last side
+        by side (``3 * hidden_dim`` inputs). Only ``"last"`` can be continued
+        online by :func:`dream_sklearn.online.from_sklearn` (which reads one step
+        at a time). Measured on the development sets in ``docs/sklearn.md``.
+    dtype : {"float32", "float64"}, default="float32"
+        Floating-point type of the network, its memory and its training. float32
+        is about twice as fast on CPU and gives the same predictions up to
+        rounding (``tests/test_sequence_learning.py``); ``"float64"`` on request
+        (e.g. to compare with the float64 NumPy path of the online estimators to
+        1e-9). Predicted probabilities and values are float64 arrays either way.
+        In float32 the standardised inputs are clipped to +-1e8 (the cell's bound
+        on its prediction error; it saturates long before), so values far beyond
+        the training range stay finite.
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, the shuffling and the validation split (torch's global
         generator is left as it was).
@@ -134,8 +149,8 @@ ATTRIBUTES = """
     memory_ : DREAMState
         The plastic memory (batch of 1) every sequence starts from.
     module_ : torch.nn.Module
-        The network: ``module_.dream`` (a ``dream_sklearn.nn.DREAM``) and
-        ``module_.head`` (a ``torch.nn.Linear`` on the last valid hidden state).
+        The network (in ``dtype``): ``module_.dream`` (a ``dream_sklearn.nn.DREAM``) and
+        ``module_.head`` (a ``torch.nn.Linear`` on the readout of the hidden states).
     optimizer_ : torch.optim.Adam
         The optimiser, kept for ``partial_fit``.
     x_mean_, x_scale_ : ndarray of shape (n_features_per_step,)

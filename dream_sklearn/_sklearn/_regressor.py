@@ -94,7 +94,7 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
         return (y - self.y_mean_) / self.y_scale_
 
     def _target_tensor(self, y: np.ndarray, device: torch.device) -> torch.Tensor:
-        return torch.as_tensor(y, dtype=torch.float64, device=device)
+        return torch.as_tensor(y, dtype=self._module_dtype(), device=device)
 
     def _loss(
         self, output: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None

@@ -1,0 +1,405 @@
+"""DREAMFeatures: an untrained DREAM cell as a fast feature map of whole sequences."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..nn import DREAM
+from ._base import _input_tensor
+from ._input import check_magnitude, pad, to_long
+
+__all__ = ["DREAMFeatures"]
+
+_POOLS = ("mean", "max", "last", "ppv")
+# Steps per sequence sampled (per bank and unit) to place the PPV thresholds.
+_QUANTILE_SAMPLE = 4096
+# Training sequences run to place the PPV thresholds.
+_THRESHOLD_SEQUENCES = 32
+
+
+class DREAMFeatures(TransformerMixin, BaseEstimator):
+    """Features of whole sequences from an untrained DREAM cell (a random-feature map).
+
+    Each sequence is run through one DREAM cell with random, untrained weights,
+    several times at once with different time constants (a bank: each copy gets
+    its own Euler step ``dt`` through the layer's ``timespans``, so its hidden
+    state remembers about ``timescales[k]`` steps). The trajectory of the hidden
+    state ``h`` of each copy is pooled over the sequence's valid steps, and the
+    copy's fast weights ``U`` after the last step can be appended. Nothing is
+    learned by gradient: ``fit`` only sets the input standardisation and the
+    thresholds of the ``"ppv"`` pooling, so it takes about as long as one pass
+    over the data. Put a linear readout behind it, e.g.
+    ``make_pipeline(DREAMFeatures(), StandardScaler(), RidgeClassifierCV())``
+    (the idea of MiniRocket and of reservoir computing).
+
+    Parameters
+    ----------
+    hidden_dim : int, default=64
+        Hidden units of the cell.
+    rank : int, default=4
+        Rank of the fast weights ``U``.
+    timescales : tuple of float, default=(2.0, 8.0, 32.0, 128.0)
+        Memory of each copy of the bank, in steps: copy ``k`` runs with
+        ``dt = ltc_tau_sys / timescales[k]`` (capped at ``ltc_tau_sys``, a step
+        that moves ``h`` all the way to its target).
+    differences : bool, default=True
+        Give the cell the first difference of every feature (``x_t - x_{t-1}``,
+        zero at the first step) as extra features.
+    lags : int, default=2
+        Earlier steps given to the cell beside each step: copy ``k`` reads
+        ``x_t, x_{t-δ}, ..., x_{t-lags·δ}`` with the dilation ``δ = max(1,
+        round(timescales[k] / 4))`` (zeros before the first step), so each unit's
+        drive is a random dilated filter of the input, as in MiniRocket.
+    pooling : tuple of {"mean", "max", "last", "ppv"}, default=("mean", "max", "last", "ppv")
+        Statistics of each unit's ``h`` over the valid steps: mean, maximum, value
+        at the last step, and the proportion of steps where it exceeds a threshold
+        (MiniRocket's PPV; the threshold of each unit is a random quantile, in
+        [0.25, 0.75], of its values on (up to 32 of) the training sequences).
+    fast_weights : bool, default=False
+        Append the fast weights ``U`` (``hidden_dim * rank`` values per copy) after
+        each sequence. Off by default: on the development sets they did not make
+        a better summary than the pooled ``h`` (``docs/sklearn.md``).
+    plasticity : bool, default=False
+        Hebbian updates of ``U`` while each sequence runs (with ``False``, ``U``
+        stays zero and ``fast_weights`` adds only zeros). Off by default: on the
+        development sets the plastic cell's pooled states scored the same (mean
+        accuracy 0.874 vs 0.871 over 3 seeds) and took about 20% longer
+        (``docs/sklearn.md``).
+    input_scale : float, default=2.0
+        Factor on the standardised inputs (larger values drive the ``tanh`` of the
+        cell further into saturation).
+    cell_params : dict, default=None
+        Other fields of :class:`dream_sklearn.nn.DREAMConfig` (e.g.
+        ``{"ltc_enabled": False}``).
+    standardize : bool, default=True
+        Standardise each feature with its mean and standard deviation over all
+        steps of the training sequences.
+    batch_size : int, default=256
+        Sequences run at once (times ``len(timescales)`` rows in the cell); bounds
+        the memory used.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the cell's weights and the PPV thresholds.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Features per step.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when ``X`` was a DataFrame with string column names.
+    module_ : dream_sklearn.nn.DREAM
+        The untrained layer (float32).
+    x_mean_, x_scale_ : ndarray of shape (n_features_in_,)
+        The input standardisation.
+    thresholds_ : ndarray of shape (len(timescales), hidden_dim)
+        The PPV threshold of each unit of each copy.
+    n_features_out_ : int
+        Number of output features.
+
+    See Also
+    --------
+    DREAMClassifier : The cell trained end to end by gradient descent.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import RidgeClassifierCV
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from dream_sklearn import DREAMFeatures
+    >>> rng = np.random.RandomState(0)
+    >>> t = np.arange(60)
+    >>> freq = rng.choice([0.1, 0.3], size=120)       # two frequencies to tell apart
+    >>> X = np.sin(freq[:, None] * t + rng.uniform(0, 6, size=(120, 1)))[:, :, None]
+    >>> X = X + 0.3 * rng.normal(size=X.shape)         # 120 sequences, 60 steps, 1 feature
+    >>> y = (freq > 0.2).astype(int)
+    >>> features = DREAMFeatures(hidden_dim=16, random_state=0).fit(X[:80])
+    >>> features.transform(X[:2]).shape
+    (2, 256)
+    >>> model = make_pipeline(DREAMFeatures(hidden_dim=16, random_state=0),
+    ...                       StandardScaler(), RidgeClassifierCV())
+    >>> round(model.fit(X[:80], y[:80]).score(X[80:], y[80:]), 2)
+    1.0
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_dim": [Interval(Integral, 1, None, closed="left")],
+        "rank": [Interval(Integral, 1, None, closed="left")],
+        "timescales": [tuple, list],
+        "differences": ["boolean"],
+        "lags": [Interval(Integral, 0, None, closed="left")],
+        "pooling": [tuple, list],
+        "fast_weights": ["boolean"],
+        "plasticity": ["boolean"],
+        "input_scale": [Interval(Real, 0, None, closed="neither")],
+        "cell_params": [dict, None],
+        "standardize": ["boolean"],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        hidden_dim: int = 64,
+        *,
+        rank: int = 4,
+        timescales: tuple[float, ...] = (2.0, 8.0, 32.0, 128.0),
+        differences: bool = True,
+        lags: int = 2,
+        pooling: tuple[str, ...] = _POOLS,
+        fast_weights: bool = False,
+        plasticity: bool = False,
+        input_scale: float = 2.0,
+        cell_params: dict | None = None,
+        standardize: bool = True,
+        batch_size: int = 256,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> None:
+        self.hidden_dim = hidden_dim
+        self.rank = rank
+        self.timescales = timescales
+        self.differences = differences
+        self.lags = lags
+        self.pooling = pooling
+        self.fast_weights = fast_weights
+        self.plasticity = plasticity
+        self.input_scale = input_scale
+        self.cell_params = cell_params
+        self.standardize = standardize
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+    def _check_options(self) -> None:
+        name = type(self).__name__
+        scales = list(self.timescales)
+        if not scales or not all(
+            isinstance(s, Real) and not isinstance(s, bool) and np.isfinite(s) and s > 0
+            for s in scales
+        ):
+            raise ValueError(
+                f"The 'timescales' parameter of {name} must be a non-empty tuple of "
+                f"finite floats > 0. Got {self.timescales!r} instead."
+            )
+        pools = list(self.pooling)
+        bad = [p for p in pools if p not in _POOLS]
+        if bad or len(set(pools)) != len(pools) or not (pools or self.fast_weights):
+            raise ValueError(
+                f"The 'pooling' parameter of {name} must be a tuple of distinct names "
+                f"from {_POOLS} (non-empty unless fast_weights=True). "
+                f"Got {self.pooling!r} instead."
+            )
+
+    def _read(self, X: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The padded, standardised inputs (with differences) and the lengths."""
+        long, lengths, _ = to_long(X)
+        long = validate_data(self, long, reset=reset, dtype=np.float64)
+        check_magnitude(long, "X")
+        if lengths is None:
+            lengths = np.ones(long.shape[0], dtype=np.int64)
+        if reset:
+            if self.standardize:
+                self.x_mean_ = long.mean(axis=0)
+                scale = long.std(axis=0)
+                self.x_scale_ = np.where(scale < 10 * np.finfo(np.float64).eps, 1.0, scale)
+            else:
+                self.x_mean_ = np.zeros(long.shape[1])
+                self.x_scale_ = np.ones(long.shape[1])
+        X3 = pad((long - self.x_mean_) / self.x_scale_, lengths)
+        if self.differences:
+            diff = np.diff(X3, axis=1, prepend=X3[:, :1])
+            # The step after a sequence's end is padding: its difference is not used.
+            X3 = np.concatenate([X3, diff], axis=2)
+        return X3 * self.input_scale, lengths
+
+    def _dilation(self, k: int) -> int:
+        return max(1, round(float(self.timescales[k]) / 4))
+
+    def _taps(self, x: torch.Tensor, k: int) -> torch.Tensor:
+        """Copy ``k``'s input: ``x_t`` and ``lags`` earlier steps ``x_{t - j * dilation}``
+        (zeros before the start) side by side."""
+        taps, delta, steps = [x], self._dilation(k), x.shape[1]
+        for j in range(1, self.lags + 1):
+            shift = min(j * delta, steps)
+            taps.append(
+                torch.cat([x.new_zeros(x.shape[0], shift, x.shape[2]), x[:, : steps - shift]], 1)
+            )
+        return torch.cat(taps, dim=2)
+
+    def _dts(self) -> torch.Tensor:
+        tau = float(self.module_.config.ltc_tau_sys)
+        return torch.tensor([min(tau / s, tau) for s in self.timescales], dtype=torch.float32)
+
+    def _run(self, X3: np.ndarray, lengths: np.ndarray):
+        """Yield ``(rows, outputs, final state, mask)`` chunk by chunk; the bank's
+        copies are stacked copy-major: row ``k * b + i`` is copy ``k`` of sequence ``i``."""
+        K, dts = len(self.timescales), self._dts()
+        for start in range(0, len(lengths), self.batch_size):
+            rows = slice(start, start + self.batch_size)
+            lb = torch.as_tensor(lengths[rows])
+            steps = int(lb.max())
+            xb = _input_tensor(X3[rows, :steps], torch.float32)
+            b = xb.shape[0]
+            xk = torch.cat([self._taps(xb, k) for k in range(K)])
+            lk = lb.repeat(K)
+            spans = dts.repeat_interleave(b)[:, None].expand(K * b, steps)
+            same = bool((lb == steps).all())
+            with torch.inference_mode():
+                out, final = self.module_(xk, lengths=None if same else lk, timespans=spans)
+            mask = torch.arange(steps)[None, :] < lk[:, None]
+            yield rows, out, final, mask, lk
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any = None) -> DREAMFeatures:
+        """Build the cell, set the input standardisation and the PPV thresholds.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), list of 2-D arrays, \
+DataFrame or array-like of shape (n_samples, n_features)
+            The sequences (as for :class:`DREAMClassifier`).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : DREAMFeatures
+            The fitted transformer.
+        """
+        self._check_options()
+        X3, lengths = self._read(X, reset=True)
+        rng = check_random_state(self.random_state)
+        pick = self._build(X3.shape[2], len(lengths), rng)
+        values: list[list[torch.Tensor]] = [[] for _ in self.timescales]
+        for _, out, _, mask, _ in self._run(X3[pick], lengths[pick]):
+            for k, v in enumerate(self._valid_values(out, mask)):
+                values[k].append(v)
+        self._set_thresholds([torch.cat(v) for v in values], rng)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+        """``fit(X).transform(X)`` in one pass over ``X`` (the same features).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), list of 2-D arrays, \
+DataFrame or array-like of shape (n_samples, n_features)
+            The sequences.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        features : ndarray of shape (n_sequences, n_features_out_)
+            As :meth:`transform` gives them.
+        """
+        if self.batch_size < _THRESHOLD_SEQUENCES:
+            return self.fit(X).transform(X)
+        self._check_options()
+        X3, lengths = self._read(X, reset=True)
+        rng = check_random_state(self.random_state)
+        pick = self._build(X3.shape[2], len(lengths), rng)
+        result = np.empty((len(lengths), self.n_features_out_), dtype=np.float64)
+        K = len(self.timescales)
+        with torch.inference_mode():
+            for i, (rows, out, final, mask, lk) in enumerate(self._run(X3, lengths)):
+                if i == 0:  # the threshold sample lies in the first chunk
+                    b = out.shape[0] // K
+                    sel = torch.as_tensor(np.concatenate([k * b + pick for k in range(K)]))
+                    self._set_thresholds(self._valid_values(out[sel], mask[sel]), rng)
+                result[rows] = self._pool(out, final, mask, lk)
+        return result
+
+    def _build(self, n_inputs: int, n: int, rng: np.random.RandomState) -> np.ndarray:
+        """Build the cell and the output count; return the sorted indices of the
+        sequences that place the PPV thresholds (drawn from the first chunk, so that
+        :meth:`fit_transform` finds them in its first chunk)."""
+        config = dict(self.cell_params or {})
+        config.setdefault("plasticity_enabled", bool(self.plasticity))
+        with torch.random.fork_rng(devices=[]):
+            module = DREAM(n_inputs * (1 + self.lags), self.hidden_dim, self.rank, **config)
+        module.cell.reset_parameters(
+            torch.Generator().manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
+        )
+        self.module_ = module.float().eval()
+        K, units = len(self.timescales), self.hidden_dim
+        n_pool = len(self.pooling) * units + (units * self.rank if self.fast_weights else 0)
+        self.n_features_out_ = K * n_pool
+        first = min(n, self.batch_size)
+        return np.sort(rng.permutation(first)[:_THRESHOLD_SEQUENCES])
+
+    def _valid_values(self, out: torch.Tensor, mask: torch.Tensor) -> list[torch.Tensor]:
+        """Per copy of the bank, the (valid steps, hidden_dim) values of ``h``."""
+        K = len(self.timescales)
+        b = out.shape[0] // K
+        return [out[k * b : (k + 1) * b][mask[k * b : (k + 1) * b]] for k in range(K)]
+
+    def _set_thresholds(self, values: list[torch.Tensor], rng: np.random.RandomState) -> None:
+        """Each unit's threshold: a random quantile in [0.25, 0.75] of its values."""
+        K, n = len(self.timescales), self.hidden_dim
+        q = torch.as_tensor(rng.uniform(0.25, 0.75, size=(K, n)), dtype=torch.float32)
+        self.thresholds_ = np.empty((K, n), dtype=np.float32)
+        for k in range(K):
+            v = values[k]
+            if v.shape[0] > _QUANTILE_SAMPLE:
+                v = v[torch.as_tensor(rng.choice(v.shape[0], _QUANTILE_SAMPLE, replace=False))]
+            qs = torch.quantile(v, q[k], dim=0)  # (n quantiles, n units)
+            self.thresholds_[k] = torch.diagonal(qs).numpy()
+
+    def _pool(self, out, final, mask, lk) -> np.ndarray:
+        """The features of one chunk run by :meth:`_run`, (b, n_features_out_)."""
+        K = len(self.timescales)
+        b = out.shape[0] // K
+        thresholds = torch.as_tensor(self.thresholds_)
+        count = lk.to(out.dtype)[:, None]
+        parts = []
+        for pool in self.pooling:
+            if pool == "mean":
+                parts.append(out.sum(1) / count)  # padded steps output 0
+            elif pool == "max":
+                parts.append(out.masked_fill(~mask[:, :, None], -torch.inf).amax(1))
+            elif pool == "last":
+                parts.append(final.h)
+            else:
+                thr = thresholds.repeat_interleave(b, dim=0)[:, None, :]
+                above = (out > thr) & mask[:, :, None]
+                parts.append(above.sum(1).to(out.dtype) / count)
+        if self.fast_weights:
+            parts.append(final.U.reshape(K * b, -1))
+        feats = torch.cat(parts, dim=1)  # (K * b, per copy)
+        return feats.reshape(K, b, -1).transpose(0, 1).reshape(b, -1).numpy()
+
+    def transform(self, X: Any) -> np.ndarray:
+        """The pooled features of each sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), list of 2-D arrays, \
+DataFrame or array-like of shape (n_samples, n_features)
+            The sequences.
+
+        Returns
+        -------
+        features : ndarray of shape (n_sequences, n_features_out_)
+            For each copy of the bank in turn: the pooled statistics (in the order
+            of ``pooling``, ``hidden_dim`` values each), then ``U`` flattened.
+        """
+        check_is_fitted(self)
+        X3, lengths = self._read(X, reset=False)
+        result = np.empty((len(lengths), self.n_features_out_), dtype=np.float64)
+        with torch.inference_mode():
+            for rows, out, final, mask, lk in self._run(X3, lengths):
+                result[rows] = self._pool(out, final, mask, lk)
+        return result
