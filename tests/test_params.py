@@ -17,7 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import check_param_validation
 
-from dream_sklearn import DREAMClassifier, DREAMRegressor
+from dream_sklearn import DREAMClassifier, DREAMFeatures, DREAMRegressor
 from dream_sklearn.drift import SurpriseDriftDetector
 from dream_sklearn.nn import DREAM, DREAMCell, DREAMConfig, DREAMStack
 from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor
@@ -39,6 +39,7 @@ OVERRIDES = {
     DREAMRegressor: {"hidden_dim": 32, "rank": 4, "time_step": 1.0},
     DREAMOnlineClassifier: {"hidden_dim": 32, "rank": 4},
     DREAMOnlineRegressor: {"hidden_dim": 32, "rank": 4},
+    DREAMFeatures: {"hidden_dim": 64, "rank": 4, "plasticity_enabled": False},
     SurpriseDriftDetector: {"hidden_dim": 8, "error_smoothing": 0.002, "surprise_temperature": 0.5},
     DREAM: {},
     DREAMStack: {},

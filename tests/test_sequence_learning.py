@@ -106,6 +106,19 @@ def test_dream_features_layout_and_count():
     assert not np.allclose(per_copy[:, 0], per_copy[:, 1])
 
 
+def test_dream_features_reads_aeon_layouts_and_checks_cell_params_by_dreamconfig():
+    rng = np.random.RandomState(3)
+    X = rng.normal(size=(8, 12, 2))  # (n, time, features)
+    want = DREAMFeatures(**FEAT).fit_transform(X)
+    aeon = DREAMFeatures(**FEAT, layout="channels_first")
+    np.testing.assert_allclose(aeon.fit_transform(X.transpose(0, 2, 1)), want, rtol=1e-6)
+    unequal = [rng.normal(size=(1, n)) for n in (9, 15, 12)]  # aeon's list of (1, L_i)
+    got = aeon.fit(unequal).transform(unequal)
+    assert got.shape == (3, aeon.n_features_out_) and np.isfinite(got).all()
+    with pytest.raises(ValueError, match="The 'rank' parameter of DREAMFeatures must be an int"):
+        DREAMFeatures(rank=0).fit(X)
+
+
 def test_dream_features_reproducible_and_seeded():
     X = np.random.RandomState(2).normal(size=(10, 7, 2))
     a = DREAMFeatures(**FEAT).fit_transform(X)

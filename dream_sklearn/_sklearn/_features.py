@@ -9,14 +9,20 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..nn import DREAM
+from ..nn._config import _check_cell_param, _front_defaults
 from ._base import _input_tensor
 from ._input import check_magnitude, pad, to_long
 
 __all__ = ["DREAMFeatures"]
+
+# The cell's parameters it takes by name: DREAMConfig's defaults, except the
+# overrides in nn._config._FRONT_OVERRIDES["features"].
+_CELL_PARAMS = ("hidden_dim", "rank", "plasticity")
+_DEFAULT = _front_defaults("features", _CELL_PARAMS)
 
 _POOLS = ("mean", "max", "last", "ppv")
 # Steps per sequence sampled (per bank and unit) to place the PPV thresholds.
@@ -85,6 +91,11 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
     batch_size : int, default=256
         Sequences run at once (times ``len(timescales)`` rows in the cell); bounds
         the memory used.
+    layout : {"channels_last", "channels_first"} or None, default=None
+        How ``X`` is laid out, as for :class:`DREAMClassifier`: ``None`` and
+        ``"channels_last"`` read ``(n, n_steps, n_features)`` (``None`` warns when it
+        looks channels-first); ``"channels_first"`` reads aeon's ``(n_cases,
+        n_channels, n_timepoints)`` and lists of ``(n_channels, n_timepoints_i)``.
     random_state : int, RandomState instance or None, default=None
         Seeds the cell's weights and the PPV thresholds.
 
@@ -130,36 +141,39 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "hidden_dim": [Interval(Integral, 1, None, closed="left")],
-        "rank": [Interval(Integral, 1, None, closed="left")],
+        # the cell's parameters: DREAMConfig's rules (_validate_params)
+        "hidden_dim": "no_validation",
+        "rank": "no_validation",
         "timescales": [tuple, list],
         "differences": ["boolean"],
         "lags": [Interval(Integral, 0, None, closed="left")],
         "pooling": [tuple, list],
         "fast_weights": ["boolean"],
-        "plasticity": ["boolean"],
+        "plasticity": "no_validation",
         "input_scale": [Interval(Real, 0, None, closed="neither")],
         "cell_params": [dict, None],
         "standardize": ["boolean"],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "layout": [StrOptions({"channels_last", "channels_first"}), None],
         "random_state": ["random_state"],
     }
 
     def __init__(
         self,
-        hidden_dim: int = 64,
+        hidden_dim: int = _DEFAULT["hidden_dim"],
         *,
-        rank: int = 4,
+        rank: int = _DEFAULT["rank"],
         timescales: tuple[float, ...] = (2.0, 8.0, 32.0, 128.0),
         differences: bool = True,
         lags: int = 2,
         pooling: tuple[str, ...] = _POOLS,
         fast_weights: bool = False,
-        plasticity: bool = False,
+        plasticity: bool = _DEFAULT["plasticity"],
         input_scale: float = 2.0,
         cell_params: dict | None = None,
         standardize: bool = True,
         batch_size: int = 256,
+        layout: str | None = None,
         random_state: int | np.random.RandomState | None = None,
     ) -> None:
         self.hidden_dim = hidden_dim
@@ -174,12 +188,20 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
         self.cell_params = cell_params
         self.standardize = standardize
         self.batch_size = batch_size
+        self.layout = layout
         self.random_state = random_state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
+
+    def _validate_params(self) -> None:
+        """scikit-learn's checks of ``_parameter_constraints``, then the cell's
+        parameters by DREAMConfig's rules."""
+        super()._validate_params()
+        for name in _CELL_PARAMS:
+            _check_cell_param(type(self).__name__, name, getattr(self, name), InvalidParameterError)
 
     def _check_options(self) -> None:
         name = type(self).__name__
@@ -203,7 +225,7 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
 
     def _read(self, X: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
         """The padded, standardised inputs (with differences) and the lengths."""
-        long, lengths, _ = to_long(X)
+        long, lengths, _ = to_long(X, self.layout)
         long = validate_data(self, long, reset=reset, dtype=np.float64)
         check_magnitude(long, "X")
         if lengths is None:
