@@ -122,10 +122,8 @@ def test_importing_dream_sklearn_does_not_import_aeon():
     assert out.stdout.strip() == "[]"
 
 
-@pytest.mark.slow
 def test_example_runs_and_prints_the_comparison(capsys):
-    """examples/aeon_time_series_classification.py, run as a user would (minutes today:
-    DREAM's default fit on 50 series of up to 361 steps; hence marked slow)."""
+    """examples/aeon_time_series_classification.py, run as a user would (seconds)."""
     path = Path(__file__).parents[1] / "examples" / "aeon_time_series_classification.py"
     runpy.run_path(str(path), run_name="__main__")
     lines = capsys.readouterr().out.splitlines()
@@ -136,8 +134,9 @@ def test_example_runs_and_prints_the_comparison(capsys):
     for line in lines[2:]:
         name, accuracy, seconds = line.rsplit(maxsplit=2)
         rows[name.strip()] = (float(accuracy), float(seconds.rstrip("s")))
-    assert list(rows) == ["majority class", "1-NN DTW (aeon)", "DREAM (defaults)"]
+    assert list(rows) == ["majority class", "1-NN DTW (aeon)", "DREAM fast mode"]
     # Five test series per class: the majority class scores 1/10.
     assert rows["majority class"][0] == pytest.approx(0.1)
     assert 0.6 <= rows["1-NN DTW (aeon)"][0] <= 0.8  # 0.700 in the archive's tables
-    assert rows["DREAM (defaults)"][0] > rows["majority class"][0]
+    # 0.84 here with random_state=0 (0.83 over 3 seeds in docs/sklearn.md)
+    assert rows["DREAM fast mode"][0] >= 0.75
