@@ -76,8 +76,6 @@ def test_dream_features_unequal_lengths_are_each_sequence_alone():
     together = feats.transform(seqs)
     alone = np.vstack([feats.transform([s]) for s in seqs])
     np.testing.assert_allclose(together, alone, rtol=1e-5, atol=1e-6)
-    # Padding never enters: a padded 3-D array of the longest ones is not what a
-    # shorter sequence gives.
     assert together.shape == (12, feats.n_features_out_)
     assert np.isfinite(together).all()
     # Chunking does not change the features, and fit_transform (one pass) gives
@@ -88,6 +86,16 @@ def test_dream_features_unequal_lengths_are_each_sequence_alone():
         feats = DREAMFeatures(**FEAT, batch_size=batch_size)
         one_pass = feats.fit_transform(seqs)
         np.testing.assert_allclose(one_pass, feats.transform(seqs), rtol=1e-5, atol=1e-6)
+
+
+def test_dream_features_batch_size_only_bounds_memory():
+    # 80 sequences: more than the 32 that place the PPV thresholds, and more than a
+    # small batch. The fitted transformer and its features do not depend on batch_size.
+    seqs = _ragged(n=80)
+    fits = [DREAMFeatures(**{**FEAT, "batch_size": b}).fit(seqs) for b in (5, 256)]
+    np.testing.assert_allclose(fits[0].thresholds_, fits[1].thresholds_, rtol=1e-5, atol=1e-6)
+    one_pass = DREAMFeatures(**{**FEAT, "batch_size": 7}).fit_transform(seqs)
+    np.testing.assert_allclose(one_pass, fits[1].transform(seqs), rtol=1e-5, atol=1e-6)
 
 
 def test_dream_features_layout_and_count():

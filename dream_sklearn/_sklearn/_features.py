@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from numbers import Integral, Real
 from typing import Any
 
@@ -13,6 +14,7 @@ from sklearn.utils._param_validation import Interval, InvalidParameterError, Str
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..nn import DREAM
+from ..nn._cell import _seeded
 from ..nn._config import _check_cell_param, _front_defaults
 from ._base import _input_tensor
 from ._input import check_magnitude, pad, to_long
@@ -299,15 +301,7 @@ DataFrame or array-like of shape (n_samples, n_features)
         self : DREAMFeatures
             The fitted transformer.
         """
-        self._check_options()
-        X3, lengths = self._read(X, reset=True)
-        rng = check_random_state(self.random_state)
-        pick = self._build(X3.shape[2], len(lengths), rng)
-        values: list[list[torch.Tensor]] = [[] for _ in self.timescales]
-        for _, out, _, mask, _ in self._run(X3[pick], lengths[pick]):
-            for k, v in enumerate(self._valid_values(out, mask)):
-                values[k].append(v)
-        self._set_thresholds([torch.cat(v) for v in values], rng)
+        self._fit(X)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -327,40 +321,37 @@ DataFrame or array-like of shape (n_samples, n_features)
         features : ndarray of shape (n_sequences, n_features_out_)
             As :meth:`transform` gives them.
         """
-        if self.batch_size < _THRESHOLD_SEQUENCES:
-            return self.fit(X).transform(X)
-        self._check_options()
-        X3, lengths = self._read(X, reset=True)
-        rng = check_random_state(self.random_state)
-        pick = self._build(X3.shape[2], len(lengths), rng)
+        X3, lengths = self._fit(X)
         result = np.empty((len(lengths), self.n_features_out_), dtype=np.float64)
-        K = len(self.timescales)
         with torch.inference_mode():
-            for i, (rows, out, final, mask, lk) in enumerate(self._run(X3, lengths)):
-                if i == 0:  # the threshold sample lies in the first chunk
-                    b = out.shape[0] // K
-                    sel = torch.as_tensor(np.concatenate([k * b + pick for k in range(K)]))
-                    self._set_thresholds(self._valid_values(out[sel], mask[sel]), rng)
+            for rows, out, final, mask, lk in self._run(X3, lengths):
                 result[rows] = self._pool(out, final, mask, lk)
         return result
 
-    def _build(self, n_inputs: int, n: int, rng: np.random.RandomState) -> np.ndarray:
-        """Build the cell and the output count; return the sorted indices of the
-        sequences that place the PPV thresholds (drawn from the first chunk, so that
-        :meth:`fit_transform` finds them in its first chunk)."""
+    def _fit(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """What :meth:`fit` does; returns the read inputs for :meth:`fit_transform`.
+
+        The PPV thresholds come from (up to) 32 training sequences drawn from all of
+        them, run on their own: ``batch_size`` only bounds the memory used.
+        """
+        self._check_options()
+        X3, lengths = self._read(X, reset=True)
+        rng = check_random_state(self.random_state)
         config = dict(self.cell_params or {})
         config.setdefault("plasticity_enabled", bool(self.plasticity))
-        with torch.random.fork_rng(devices=[]):
-            module = DREAM(n_inputs * (1 + self.lags), self.hidden_dim, self.rank, **config)
-        module.cell.reset_parameters(
-            torch.Generator().manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
-        )
-        self.module_ = module.float().eval()
+        n_inputs = X3.shape[2] * (1 + self.lags)
+        build = partial(DREAM, n_inputs, self.hidden_dim, self.rank, **config)
+        self.module_ = _seeded(build, int(rng.randint(np.iinfo(np.int32).max))).float().eval()
         K, units = len(self.timescales), self.hidden_dim
         n_pool = len(self.pooling) * units + (units * self.rank if self.fast_weights else 0)
         self.n_features_out_ = K * n_pool
-        first = min(n, self.batch_size)
-        return np.sort(rng.permutation(first)[:_THRESHOLD_SEQUENCES])
+        pick = np.sort(rng.permutation(len(lengths))[:_THRESHOLD_SEQUENCES])
+        values: list[list[torch.Tensor]] = [[] for _ in self.timescales]
+        for _, out, _, mask, _ in self._run(X3[pick], lengths[pick]):
+            for k, v in enumerate(self._valid_values(out, mask)):
+                values[k].append(v)
+        self._set_thresholds([torch.cat(v) for v in values], rng)
+        return X3, lengths
 
     def _valid_values(self, out: torch.Tensor, mask: torch.Tensor) -> list[torch.Tensor]:
         """Per copy of the bank, the (valid steps, hidden_dim) values of ``h``."""
