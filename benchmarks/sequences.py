@@ -64,8 +64,9 @@ for reporting. The smoke check ``--quick --models majority ridge`` runs in about
 Run time on 2 shared cores: the baselines without DREAM and the GRU take about 6 min
 (1-NN DTW on OSULeaf and ACSF1 is most of it). DREAM and the GRU add up to
 ``--max-fit-seconds`` each per set (at 5 epochs they took 4 min for all eight sets
-together); at DREAM's defaults of this writing (200 epochs) the archive sets reach the
-cap, so keep a full run under 10 minutes with ``--sets`` / ``--models``, or lower the cap.
+together); at DREAM's defaults of this writing (200 epochs, float32) the archive sets
+took 28-159 s each and the whole default run 673 s, so keep a run under 10 minutes
+with ``--sets`` / ``--models``, or lower the cap.
 """
 
 from __future__ import annotations

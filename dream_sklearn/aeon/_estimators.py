@@ -100,7 +100,11 @@ class DREAMTimeSeriesClassifier(_DREAMAeonMixin, BaseClassifier):
     ``(n_channels, n_timepoints_i)`` arrays of unequal lengths (aeon's deep
     learners refuse unequal lengths; this one reads each series at its own length).
     ``fit``, ``predict`` and ``predict_proba`` are aeon's; the work is done by a
-    ``DREAMClassifier(layout="channels_first")`` built from these parameters.
+    ``DREAMClassifier(layout="channels_first")`` built from these parameters. It
+    trains the cell by gradient descent, which on the archive's development sets is
+    slow and weak today (``docs/sklearn.md``); the fast mode,
+    ``make_pipeline(DREAMFeatures(layout="channels_first"), StandardScaler(),
+    RidgeClassifierCV())``, is far stronger there but is not an aeon estimator yet.
 """
         + _PARAMS_DOC.format(wrapped="DREAMClassifier")
         + """
