@@ -71,6 +71,8 @@ FAST = {
     "  timescales (4, 16, 64)": {"timescales": (4.0, 16.0, 64.0)},
     "  pooling mean+last only (no max, ppv)": {"pooling": ("mean", "last")},
     "  hidden_dim=128": {"hidden_dim": 128},
+    "  hidden_dim=32": {"hidden_dim": 32},
+    "  hidden_dim=32, plasticity on": {"hidden_dim": 32, "plasticity": True},
 }
 
 GRADIENT = {

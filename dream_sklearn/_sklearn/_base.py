@@ -52,6 +52,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
+from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from torch import nn
@@ -60,7 +61,9 @@ from tqdm.auto import tqdm
 from ..nn import DREAM, DREAMState
 from ..nn._cell import _seeded
 from ..nn._config import _cell_kwargs, _check_cell_param, _front_defaults
+from ._features import DREAMFeatures
 from ._input import (
+    _input_tensor,
     align_targets,
     check_flat,
     check_magnitude,
@@ -68,16 +71,12 @@ from ._input import (
     to_long,
     unflatten,
 )
+from ._ridge import _RidgeStats
 
 __all__: list[str] = []
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 _PREDICT_CHUNK = 1024
-# Below float64, standardised inputs are clipped to +-this (the cell's bound on its
-# prediction error, nn._step._ERROR_BOUND): a value far beyond anything seen in
-# training (1e90 after standardising) would otherwise become inf in float32. The
-# cell saturates long before it, so the result is the one float64 gives.
-_INPUT_BOUND = 1e8
 # The cell parameters these estimators expose, by their public names (DREAMConfig's
 # fields, or the names in nn._config._FIELD_OF). Their defaults are DREAMConfig's,
 # except the overrides in nn._config._FRONT_OVERRIDES["sklearn"]; their rules are
@@ -146,13 +145,6 @@ class _DREAMNet(nn.Module):
         return self.head(torch.cat([mean, high.amax(1), final.h], dim=1)), final, diag
 
 
-def _input_tensor(X3: np.ndarray, dtype: torch.dtype, device: Any = None) -> torch.Tensor:
-    """The standardised inputs as a tensor of ``dtype`` (clipped below float64)."""
-    if dtype != torch.float64:
-        X3 = np.clip(X3, -_INPUT_BOUND, _INPUT_BOUND)
-    return torch.as_tensor(X3, dtype=dtype, device=device)
-
-
 def _expand(memory: DREAMState, batch: int) -> DREAMState:
     return DREAMState(*(t.expand(batch, *t.shape[1:]) for t in memory))
 
@@ -179,6 +171,7 @@ class _BaseDREAM(BaseEstimator):
     _parameter_constraints: dict = {
         **dict.fromkeys(_CELL_PARAMS, "no_validation"),
         "standardize": ["boolean"],
+        "solver": [StrOptions({"ridge", "adam"})],
         "n_steps": [Interval(Integral, 1, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -217,6 +210,7 @@ class _BaseDREAM(BaseEstimator):
         fast_weight_scale: float = _DEFAULT["fast_weight_scale"],
         target_norm: float = _DEFAULT["target_norm"],
         standardize: bool = True,
+        solver: str = "ridge",
         n_steps: int | None = None,
         max_iter: int = 200,
         batch_size: int | str = "auto",
@@ -251,6 +245,7 @@ class _BaseDREAM(BaseEstimator):
         self.fast_weight_scale = fast_weight_scale
         self.target_norm = target_norm
         self.standardize = standardize
+        self.solver = solver
         self.n_steps = n_steps
         self.max_iter = max_iter
         self.batch_size = batch_size
@@ -457,7 +452,7 @@ class _BaseDREAM(BaseEstimator):
         (so a model fitted with ``device="cuda"`` still loads and predicts without a
         GPU; fitting it again there raises the usual error)."""
         # Pickled before these parameters existed: float64, last-step readout.
-        state = {"dtype": "float64", "readout": "last", **state}
+        state = {"dtype": "float64", "readout": "last", "solver": "adam", **state}
         super().__setstate__(state)
         if state.get("module_") is None or self.device == "cpu" or not torch.cuda.is_available():
             return
@@ -509,12 +504,14 @@ class _BaseDREAM(BaseEstimator):
     ):
         """Shared by ``fit`` (``incremental=False``) and ``partial_fit``."""
         name = type(self).__name__
-        if incremental and self.early_stopping:
+        ridge = self.solver == "ridge"
+        if incremental and self.early_stopping and not ridge:
             raise ValueError(
                 f"{name}.partial_fit does not support early_stopping=True; "
                 "set early_stopping=False or use fit."
             )
-        fitted = hasattr(self, "module_")
+        # A model fitted with the other solver is replaced, never continued.
+        fitted = hasattr(self, "features_" if ridge else "module_")
         first = not fitted or not (incremental or self.warm_start)
         long, lengths, ids = self._read_X(X, reset=first, learn=True)
         if y is None:
@@ -541,7 +538,12 @@ class _BaseDREAM(BaseEstimator):
         y = self._scale_targets(y, weight, first=first)
         X3 = self._scale_X(long, lengths, reset=first, weight=weight)
         rng = check_random_state(self.random_state)
+        if ridge:
+            return self._fit_ridge(
+                X3, lengths, y, weight, rng, first=first, incremental=incremental
+            )
         if first:
+            self._forget("features_", "coef_", "intercept_", "alpha_", "_ridge_stats")
             self._build_module(X3.shape[2], rng)
             self.n_iter_ = 0
             self.loss_curve_ = []
@@ -607,6 +609,62 @@ class _BaseDREAM(BaseEstimator):
         self.surprise_ = surprise
         return self
 
+    # -- solver="ridge" -------------------------------------------------------------------
+
+    def _forget(self, *names: str) -> None:
+        """Drop the fitted attributes ``names`` (those of the other solver)."""
+        for name in names:
+            self.__dict__.pop(name, None)
+
+    def _feature_bank(self) -> DREAMFeatures:
+        """The untrained cell bank of ``solver="ridge"``, from the cell parameters."""
+        config = _cell_kwargs({name: getattr(self, name) for name in _CELL_PARAMS})
+        hidden_dim, rank = config.pop("hidden_dim"), config.pop("rank")
+        plasticity = config.pop("plasticity_enabled")
+        return DREAMFeatures(
+            hidden_dim,
+            rank=rank,
+            plasticity=plasticity,
+            cell_params=config,
+            standardize=self.standardize,
+            layout=self.layout,
+        )
+
+    def _ridge_targets(self, y: np.ndarray) -> np.ndarray:
+        """The encoded targets as the columns the ridge readout fits (n, n_outputs)."""
+        raise NotImplementedError
+
+    def _fit_ridge(self, X3, lengths, y, weight, rng, *, first: bool, incremental: bool):
+        """``solver="ridge"``: the bank's pooled features, then the exact ridge readout.
+
+        ``fit`` starts the statistics afresh; ``partial_fit`` adds to them, so the
+        readout after several calls is the one a single call on all their sequences
+        would give (with the feature map and scaling of the first call).
+        """
+        if first:
+            self._forget("module_", "memory_", "optimizer_", "loss_curve_", "surprise_")
+            self._forget("validation_scores_", "best_validation_score_")
+            bank = self._feature_bank()
+            keep = slice(None) if weight is None else weight > 0  # weight 0: as if absent
+            bank._build(bank._cell_inputs(X3[keep]), lengths[keep], rng)
+            # The estimator's scaling, so that features_.transform(X) reads raw sequences.
+            bank.n_features_in_ = X3.shape[2]
+            bank.x_mean_, bank.x_scale_ = self.x_mean_, self.x_scale_
+            if hasattr(self, "feature_names_in_") and self.n_steps is None:
+                bank.feature_names_in_ = self.feature_names_in_
+            self.features_ = bank
+            self.n_iter_ = 0
+        if not incremental or first:
+            self._ridge_stats = _RidgeStats(self.features_.n_features_out_, self._n_outputs())
+        features = self.features_._features(self.features_._cell_inputs(X3), lengths)
+        self._ridge_stats.update(features, self._ridge_targets(y), weight)
+        solution = self._ridge_stats.solve()
+        self.coef_ = solution.coef.T
+        self.intercept_ = solution.intercept
+        self.alpha_ = solution.alpha
+        self.n_iter_ += 1
+        return self
+
     def _pass(self, xt, lt, yt, order, batch, surprise, wt=None) -> float:
         """One pass over ``order`` in mini-batches, advancing ``memory_`` after each.
 
@@ -670,21 +728,26 @@ class _BaseDREAM(BaseEstimator):
     def _predict_outputs(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
         X3, lengths, _ = self._validate_X(X, reset=False)
+        if hasattr(self, "features_"):  # fitted with solver="ridge"
+            bank = self.features_
+            return bank._features(bank._cell_inputs(X3), lengths) @ self.coef_.T + self.intercept_
         device = next(self.module_.parameters()).device
         xt = _input_tensor(X3, self._module_dtype(), device)
         return self._outputs(xt, torch.as_tensor(lengths, device=device))
 
     # -- memory -----------------------------------------------------------------------
 
+    @available_if(lambda self: self.solver == "adam")
     def reset_memory(self):
         """Forget the plastic memory: ``memory_`` goes back to the zero state.
 
         The learned (slow) weights are kept. Returns ``self``.
         """
-        check_is_fitted(self)
+        check_is_fitted(self, "memory_")
         self.memory_ = self._zero_memory()
         return self
 
+    @available_if(lambda self: self.solver == "adam")
     def advance_memory(self, X: Any):
         """Run sequences through the cell to move ``memory_`` forward, without learning.
 
@@ -694,7 +757,7 @@ class _BaseDREAM(BaseEstimator):
         changes. ``surprise_`` is set to the surprise of these sequences. Returns
         ``self``.
         """
-        check_is_fitted(self)
+        check_is_fitted(self, "memory_")
         X3, lengths, _ = self._validate_X(X, reset=False)
         device = next(self.module_.parameters()).device
         n = len(lengths)

@@ -31,6 +31,15 @@ _CLASS_WEIGHT_DOC = """    class_weight : dict, "balanced" or None, default=None
 """
 
 
+def _linear_proba(scores: np.ndarray) -> np.ndarray:
+    """Probabilities from the ridge readout's scores, fitted to the 0/1 indicator of
+    each class: the scores already sum to 1 over the classes (a least-squares
+    estimate of each class's probability); those below ``1e-6`` are raised to it and
+    the row renormalised, which keeps the largest score the most probable class."""
+    proba = np.maximum(scores, 1e-6)
+    return proba / proba.sum(axis=1, keepdims=True)
+
+
 def _with_class_weight(init) -> inspect.Signature:
     """The base estimators' signature with ``class_weight`` appended (keyword-only)."""
     sig = inspect.signature(init)
@@ -40,16 +49,22 @@ def _with_class_weight(init) -> inspect.Signature:
 
 class DREAMClassifier(ClassifierMixin, _BaseDREAM):
     __doc__ = (
-        """Sequence classifier: a DREAM cell read out by a softmax layer.
+        """Sequence classifier: DREAM cells read out by a linear layer.
 
-    Each sequence gets one label, predicted from the cell's hidden state at the
-    sequence's last step. ``X`` may be a 3-D array ``(n_sequences, n_steps,
+    Each sequence gets one label. With the default ``solver="ridge"`` the sequence
+    runs through a bank of untrained DREAM cells with four time constants
+    (:class:`DREAMFeatures`), their hidden states are pooled over the sequence, and
+    a ridge readout fitted in closed form (its penalty by generalised
+    cross-validation) scores each class: no epochs, and ``partial_fit`` is exact.
+    With ``solver="adam"`` one cell and a softmax layer on its hidden state at the
+    last step (or a pooling of all steps, ``readout``) are trained end to end by
+    gradient descent, and the cell's plastic memory is carried from one
+    ``partial_fit`` call to the next (see ``docs/sklearn.md``). ``X`` may be a 3-D array ``(n_sequences, n_steps,
     n_features)``, a list of 2-D arrays of different lengths, a DataFrame with a
     two-level index ``(sequence id, time)`` (to split it with scikit-learn's tools,
     which count rows, convert it first with :func:`dream_sklearn.to_sequences`), or
     a plain 2-D array read as sequences of one step (refused once the model has
-    learned from longer sequences). The cell's plastic memory is carried from one
-    ``partial_fit`` call to the next (see ``docs/sklearn.md``).
+    learned from longer sequences).
 """
         + PARAMETERS
         + _CLASS_WEIGHT_DOC
@@ -71,16 +86,25 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
     >>> import numpy as np
     >>> from dream_sklearn import DREAMClassifier
     >>> rng = np.random.RandomState(0)
+    >>> t = np.arange(40)
+    >>> freq = rng.uniform(0.1, 0.4, size=120)   # 120 noisy sines of 40 steps
+    >>> X = np.sin(freq[:, None] * t + rng.uniform(0, 6, size=(120, 1)))[:, :, None]
+    >>> X = X + 0.2 * rng.normal(size=X.shape)
+    >>> y = np.where(freq > 0.25, "fast", "slow")
+    >>> clf = DREAMClassifier(hidden_dim=16, random_state=0).fit(X[:80], y[:80])
+    >>> clf.classes_
+    array(['fast', 'slow'], dtype='<U4')
+    >>> clf.predict(X[80:83]), y[80:83]
+    (array(['slow', 'slow', 'slow'], dtype='<U4'), array(['slow', 'slow', 'slow'], dtype='<U4'))
+    >>> round(clf.score(X[80:], y[80:]), 2)
+    0.95
+
+    Trained by gradient, the cell also reports its surprise at every step:
+
     >>> X = rng.normal(size=(80, 6, 2))           # 80 sequences, 6 steps, 2 features
     >>> y = np.where(X[:, -2:, 0].sum(axis=1) > 0, "up", "down")  # last 2 steps
-    >>> clf = DREAMClassifier(hidden_dim=8, max_iter=40, random_state=0).fit(X, y)
-    >>> clf.classes_
-    array(['down', 'up'], dtype='<U4')
-    >>> clf.predict(X[:3]), y[:3]
-    (array(['up', 'down', 'down'], dtype='<U4'), array(['up', 'down', 'down'], dtype='<U4'))
-    >>> round(clf.score(X, y), 1)
-    0.8
-    >>> clf.surprise_.shape                       # per sequence and step
+    >>> adam = DREAMClassifier(hidden_dim=8, solver="adam", max_iter=40, random_state=0)
+    >>> adam.fit(X, y).surprise_.shape            # per sequence and step
     (80, 6)
     """
     )
@@ -171,6 +195,9 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
     def _target_tensor(self, y: np.ndarray, device: torch.device) -> torch.Tensor:
         return torch.as_tensor(y, dtype=torch.long, device=device)
 
+    def _ridge_targets(self, y: np.ndarray) -> np.ndarray:
+        return np.eye(len(self.classes_))[y]  # one column of 0/1 per class
+
     def _loss(
         self, output: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None
     ) -> torch.Tensor:
@@ -255,7 +282,10 @@ DataFrame or array-like of shape (n_samples, n_features)
         proba : ndarray of shape (n_sequences, n_classes)
             Probabilities in the order of ``classes_``.
         """
-        return softmax(self._predict_outputs(X), axis=1)
+        outputs = self._predict_outputs(X)
+        if hasattr(self, "features_"):  # solver="ridge"
+            return _linear_proba(outputs)
+        return softmax(outputs, axis=1)
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable label of each sequence.

@@ -16,8 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..nn import DREAM
 from ..nn._cell import _seeded
 from ..nn._config import _check_cell_param, _front_defaults
-from ._base import _input_tensor
-from ._input import check_magnitude, pad, to_long
+from ._input import _input_tensor, check_magnitude, pad, to_long
 
 __all__ = ["DREAMFeatures"]
 
@@ -240,12 +239,16 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
             else:
                 self.x_mean_ = np.zeros(long.shape[1])
                 self.x_scale_ = np.ones(long.shape[1])
-        X3 = pad((long - self.x_mean_) / self.x_scale_, lengths)
+        return self._cell_inputs(pad((long - self.x_mean_) / self.x_scale_, lengths)), lengths
+
+    def _cell_inputs(self, X3: np.ndarray) -> np.ndarray:
+        """The standardised padded array as the cell reads it: with the first
+        differences appended (when ``differences``), times ``input_scale``."""
         if self.differences:
             diff = np.diff(X3, axis=1, prepend=X3[:, :1])
             # The step after a sequence's end is padding: its difference is not used.
             X3 = np.concatenate([X3, diff], axis=2)
-        return X3 * self.input_scale, lengths
+        return X3 * self.input_scale
 
     def _dilation(self, k: int) -> int:
         return max(1, round(float(self.timescales[k]) / 4))
@@ -321,22 +324,21 @@ DataFrame or array-like of shape (n_samples, n_features)
         features : ndarray of shape (n_sequences, n_features_out_)
             As :meth:`transform` gives them.
         """
-        X3, lengths = self._fit(X)
-        result = np.empty((len(lengths), self.n_features_out_), dtype=np.float64)
-        with torch.inference_mode():
-            for rows, out, final, mask, lk in self._run(X3, lengths):
-                result[rows] = self._pool(out, final, mask, lk)
-        return result
+        return self._features(*self._fit(X))
 
     def _fit(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
-        """What :meth:`fit` does; returns the read inputs for :meth:`fit_transform`.
-
-        The PPV thresholds come from (up to) 32 training sequences drawn from all of
-        them, run on their own: ``batch_size`` only bounds the memory used.
-        """
+        """What :meth:`fit` does; returns the read inputs for :meth:`fit_transform`."""
         self._check_options()
         X3, lengths = self._read(X, reset=True)
-        rng = check_random_state(self.random_state)
+        self._build(X3, lengths, check_random_state(self.random_state))
+        return X3, lengths
+
+    def _build(self, X3: np.ndarray, lengths: np.ndarray, rng: np.random.RandomState) -> None:
+        """Build the cell and set the PPV thresholds from the cell inputs ``X3``.
+
+        The thresholds come from (up to) 32 training sequences drawn from all of
+        them, run on their own: ``batch_size`` only bounds the memory used.
+        """
         config = dict(self.cell_params or {})
         config.setdefault("plasticity_enabled", bool(self.plasticity))
         n_inputs = X3.shape[2] * (1 + self.lags)
@@ -351,7 +353,14 @@ DataFrame or array-like of shape (n_samples, n_features)
             for k, v in enumerate(self._valid_values(out, mask)):
                 values[k].append(v)
         self._set_thresholds([torch.cat(v) for v in values], rng)
-        return X3, lengths
+
+    def _features(self, X3: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """The pooled features of the cell inputs ``X3``, (n, n_features_out_)."""
+        result = np.empty((len(lengths), self.n_features_out_), dtype=np.float64)
+        with torch.inference_mode():
+            for rows, out, final, mask, lk in self._run(X3, lengths):
+                result[rows] = self._pool(out, final, mask, lk)
+        return result
 
     def _valid_values(self, out: torch.Tensor, mask: torch.Tensor) -> list[torch.Tensor]:
         """Per copy of the bank, the (valid steps, hidden_dim) values of ``h``."""
@@ -410,9 +419,4 @@ DataFrame or array-like of shape (n_samples, n_features)
             of ``pooling``, ``hidden_dim`` values each), then ``U`` flattened.
         """
         check_is_fitted(self)
-        X3, lengths = self._read(X, reset=False)
-        result = np.empty((len(lengths), self.n_features_out_), dtype=np.float64)
-        with torch.inference_mode():
-            for rows, out, final, mask, lk in self._run(X3, lengths):
-                result[rows] = self._pool(out, final, mask, lk)
-        return result
+        return self._features(*self._read(X, reset=False))

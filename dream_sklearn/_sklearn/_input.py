@@ -33,10 +33,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import torch
 
 from .._limits import MAX_ABS
 
 __all__ = ["LayoutWarning", "to_sequences"]
+
+# Below float64, standardised inputs are clipped to +-this (the cell's bound on its
+# prediction error, nn._step._ERROR_BOUND): a value far beyond anything seen in
+# training (1e90 after standardising) would otherwise become inf in float32. The
+# cell saturates long before it, so the result is the one float64 gives.
+_INPUT_BOUND = 1e8
+
+
+def _input_tensor(X3: np.ndarray, dtype: torch.dtype, device: Any = None) -> torch.Tensor:
+    """The standardised inputs as a tensor of ``dtype`` (clipped below float64)."""
+    if dtype != torch.float64:
+        X3 = np.clip(X3, -_INPUT_BOUND, _INPUT_BOUND)
+    return torch.as_tensor(X3, dtype=dtype, device=device)
+
 
 LAYOUTS = ("channels_last", "channels_first")
 # Under the default layout, a 3-D array (n, a, b) read as a steps of b features looks

@@ -21,12 +21,16 @@ __all__ = ["DREAMRegressor"]
 
 class DREAMRegressor(RegressorMixin, _BaseDREAM):
     __doc__ = (
-        """Sequence regressor: a DREAM cell read out by a linear layer.
+        """Sequence regressor: DREAM cells read out by a linear layer.
 
-    Each sequence gets one target (a vector with 2-D ``y``), predicted from the
-    cell's hidden state at the sequence's last step. Targets are standardised
-    inside (``y_mean_``, ``y_scale_``) and the squared error is minimised. ``X``
-    takes the same forms as in :class:`DREAMClassifier`.
+    Each sequence gets one target (a vector with 2-D ``y``). With the default
+    ``solver="ridge"`` it is predicted by a ridge readout (fitted in closed form,
+    its penalty by generalised cross-validation) of the pooled hidden states of a
+    bank of untrained cells (:class:`DREAMFeatures`); with ``solver="adam"``, from
+    one cell's hidden state at the last step, trained end to end by gradient
+    descent (see :class:`DREAMClassifier`). Targets are standardised inside
+    (``y_mean_``, ``y_scale_``) and the squared error is minimised. ``X`` takes
+    the same forms as in :class:`DREAMClassifier`.
 """
         + PARAMETERS
         + """
@@ -48,13 +52,15 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
     >>> import numpy as np
     >>> from dream_sklearn import DREAMRegressor
     >>> rng = np.random.RandomState(0)
-    >>> X = rng.normal(size=(80, 6, 2))
-    >>> y = X[:, -3:, 0].mean(axis=1)             # mean of the last 3 steps
-    >>> reg = DREAMRegressor(hidden_dim=8, max_iter=40, random_state=0).fit(X, y)
-    >>> reg.predict(X[:2]).shape
+    >>> t = np.arange(40)
+    >>> freq = rng.uniform(0.1, 0.4, size=120)   # the target: each sine's frequency
+    >>> X = np.sin(freq[:, None] * t + rng.uniform(0, 6, size=(120, 1)))[:, :, None]
+    >>> X = X + 0.2 * rng.normal(size=X.shape)
+    >>> reg = DREAMRegressor(hidden_dim=16, random_state=0).fit(X[:80], freq[:80])
+    >>> reg.predict(X[80:82]).shape
     (2,)
-    >>> round(reg.score(X, y), 2)
-    0.9...
+    >>> round(reg.score(X[80:], freq[80:]), 2)
+    0.88
     """
     )
 
@@ -92,6 +98,9 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
                 scale = np.sqrt(np.average((y - self.y_mean_) ** 2, axis=0, weights=weight))
             self.y_scale_ = np.where(scale < 10 * np.finfo(np.float64).eps, 1.0, scale)
         return (y - self.y_mean_) / self.y_scale_
+
+    def _ridge_targets(self, y: np.ndarray) -> np.ndarray:
+        return y
 
     def _target_tensor(self, y: np.ndarray, device: torch.device) -> torch.Tensor:
         return torch.as_tensor(y, dtype=self._module_dtype(), device=device)

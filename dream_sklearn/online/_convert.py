@@ -59,7 +59,7 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(40, 5, 2))
     >>> y = (X[:, -1, 0] > 0).astype(int)
-    >>> clf = DREAMClassifier(hidden_dim=8, rank=2, max_iter=3, random_state=0).fit(X, y)
+    >>> clf = DREAMClassifier(8, rank=2, solver="adam", max_iter=3, random_state=0).fit(X, y)
     >>> online = from_sklearn(clf)
     >>> row = {0: 0.5, 1: -0.2}
     >>> p_online = online.predict_proba_one(row)[1]
@@ -75,6 +75,13 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
             f"got {type(estimator).__name__}."
         )
     check_is_fitted(estimator)
+    if hasattr(estimator, "features_"):
+        raise ValueError(
+            f"from_sklearn continues a cell trained by gradient (solver='adam'); this "
+            f"{type(estimator).__name__} was fitted with solver='ridge', a bank of "
+            "untrained cells pooled over whole sequences, which has no one-step "
+            "equivalent online. Fit it with solver='adam' to deploy it with river."
+        )
     readout = getattr(estimator, "readout", "last")
     if readout != "last":
         raise ValueError(

@@ -1,0 +1,88 @@
+"""An incremental ridge readout: exact from running statistics, its penalty by GCV.
+
+The readout of the estimators' ``solver="ridge"``. It keeps the weighted mean and the
+centred scatter matrix of ``[features, targets]`` (merged chunk by chunk, so the
+statistics after several ``update`` calls equal those of one call on all the rows),
+and solves ridge regression on the standardised features with an unpenalised
+intercept. The penalty is chosen among :data:`_ALPHAS` by generalised
+cross-validation, computed exactly from the statistics through one eigen-decomposition
+of the features' correlation-scaled scatter matrix.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+__all__: list[str] = []
+
+# Penalties tried, on the scale of the standardised features' scatter (sums over
+# rows, as RidgeCV's alphas): chosen on the development sets (docs/sklearn.md).
+_ALPHAS = np.logspace(-2, 5, 15)
+
+
+class _RidgeSolution(NamedTuple):
+    """``prediction = features @ coef + intercept``, found with penalty ``alpha``."""
+
+    coef: np.ndarray  # (n_features, n_outputs)
+    intercept: np.ndarray  # (n_outputs,)
+    alpha: float
+
+
+class _RidgeStats:
+    """Weighted running mean and centred scatter of ``[features, targets]`` rows."""
+
+    def __init__(self, n_features: int, n_outputs: int) -> None:
+        self.n_features = n_features
+        width = n_features + n_outputs
+        self.weight = 0.0
+        self.mean = np.zeros(width)
+        self.scatter = np.zeros((width, width))
+
+    def update(self, F: np.ndarray, Y: np.ndarray, weight: np.ndarray | None = None) -> None:
+        """Add rows ``F`` (n, n_features) with targets ``Y`` (n, n_outputs), weighted
+        by ``weight`` (n,) when given; rows of weight 0 change nothing."""
+        Z = np.hstack([F, Y])
+        w = np.ones(len(Z)) if weight is None else np.asarray(weight, dtype=np.float64)
+        total = float(w.sum())
+        if total <= 0:
+            return
+        mean = w @ Z / total
+        centred = Z - mean
+        scatter = (centred * w[:, None]).T @ centred
+        # Chan et al.'s merge of two sets of (weight, mean, scatter).
+        both = self.weight + total
+        delta = mean - self.mean
+        self.scatter += scatter + np.outer(delta, delta) * (self.weight * total / both)
+        self.mean += delta * (total / both)
+        self.weight = both
+
+    def solve(self, alphas: np.ndarray = _ALPHAS) -> _RidgeSolution:
+        """The ridge solution on the standardised features, ``alpha`` by GCV."""
+        d = self.n_features
+        Sff, Sfy = self.scatter[:d, :d], self.scatter[:d, d:]
+        syy = np.diag(self.scatter)[d:]
+        n = self.weight
+        scale = np.sqrt(np.clip(np.diag(Sff), 0.0, None) / max(n, 1e-300))
+        scale = np.where(scale < 1e-12, 1.0, scale)  # constant features weigh nothing
+        G = Sff / np.outer(scale, scale)
+        b = Sfy / scale[:, None]
+        eig, Q = np.linalg.eigh(G)
+        eig = np.clip(eig, 0.0, None)
+        z2 = (Q.T @ b) ** 2  # (n_features, n_outputs)
+        best, best_gcv = float(alphas[-1]), np.inf  # the largest when none fits
+        for alpha in alphas:
+            shrink = 1.0 / (eig + alpha)
+            # Residual sum of squares and the effective degrees of freedom (+1 for
+            # the intercept) of the fit with penalty alpha.
+            rss = syy - (z2 * (shrink * (2.0 - eig * shrink))[:, None]).sum(0)
+            dof = float((eig * shrink).sum()) + 1.0
+            if dof >= n:  # as many degrees of freedom as rows: nothing left to judge by
+                continue
+            gcv = float(np.clip(rss, 0.0, None).sum()) / (1.0 - dof / n) ** 2
+            if gcv < best_gcv:
+                best, best_gcv = float(alpha), gcv
+        coef = Q @ ((Q.T @ b) / (eig + best)[:, None]) / scale[:, None]
+        intercept = self.mean[d:] - self.mean[:d] @ coef
+        return _RidgeSolution(coef, intercept, best)
