@@ -59,12 +59,14 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
     With ``solver="adam"`` one cell and a softmax layer on its hidden state at the
     last step (or a pooling of all steps, ``readout``) are trained end to end by
     gradient descent, and the cell's plastic memory is carried from one
-    ``partial_fit`` call to the next (see ``docs/sklearn.md``). ``X`` may be a 3-D array ``(n_sequences, n_steps,
-    n_features)``, a list of 2-D arrays of different lengths, a DataFrame with a
-    two-level index ``(sequence id, time)`` (to split it with scikit-learn's tools,
-    which count rows, convert it first with :func:`dream_sklearn.to_sequences`), or
-    a plain 2-D array read as sequences of one step (refused once the model has
-    learned from longer sequences).
+    ``partial_fit`` call to the next (see ``docs/sklearn.md``).
+
+    ``X`` may be a 3-D array ``(n_sequences, n_steps, n_features)``, a list of 2-D
+    arrays of different lengths, a DataFrame with a two-level index ``(sequence id,
+    time)`` (to split it with scikit-learn's tools, which count rows, convert it
+    first with :func:`dream_sklearn.to_sequences`), or a plain 2-D array read as
+    sequences of one step (refused once the model has learned from longer
+    sequences).
 """
         + PARAMETERS
         + _CLASS_WEIGHT_DOC

@@ -12,9 +12,10 @@ PARAMETERS = """
         Rank of the cell's fast weights ``U Vᵀ``.
     time_step : float, default=1.0
         Euler step ``dt`` of every time step (``solver="adam"``; the ridge
-        solver's bank gives each cell its own step, see ``solver``). With ``ltc_tau_sys=5`` a step moves
-        the hidden state 20% of the way to its target (more when surprised). The
-        core's default, 0.1, was measured to learn far more slowly here.
+        solver's bank gives each cell its own step, see ``solver``). With
+        ``ltc_tau_sys=5`` a step moves the hidden state 20% of the way to its
+        target (more when surprised). The core's default, 0.1, was measured to
+        learn far more slowly here.
     plasticity : bool, default=True
         Hebbian updates of the fast weights ``U`` (``DREAMConfig.plasticity_enabled``).
     ltc : bool, default=True
