@@ -2,7 +2,9 @@
 
 Each 8x8 image of scikit-learn's ``load_digits`` becomes a sequence of 8 steps (the
 rows, top to bottom) of 8 features (the pixels of a row). DREAMClassifier reads the
-rows one at a time and predicts the digit from its hidden state after the last row;
+rows one at a time: by default through a bank of untrained cells whose states are
+pooled over the rows, with a ridge readout; with ``solver="adam"`` through one cell
+trained by gradient, predicting from its hidden state after the last row.
 LogisticRegression and MLPClassifier see the whole flattened image at once, so they
 are strong baselines, not a like-for-like comparison.
 
@@ -30,8 +32,9 @@ y = digits.target
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
 
 models = {
-    "DREAMClassifier (rows as a sequence)": DREAMClassifier(
-        hidden_dim=32, max_iter=40, learning_rate_init=0.03, random_state=0
+    "DREAMClassifier (rows as a sequence)": DREAMClassifier(random_state=0),
+    "DREAMClassifier, solver='adam'": DREAMClassifier(
+        hidden_dim=32, solver="adam", max_iter=40, learning_rate_init=0.03, random_state=0
     ),
     "LogisticRegression (flattened image)": make_pipeline(
         StandardScaler(), LogisticRegression(max_iter=1000)

@@ -108,7 +108,7 @@ def trained(cls=DREAMClassifier, seed=0):
     y = X[:, -3:, 0].sum(1)
     if cls is DREAMClassifier:
         y = np.where(y > 0, "up", "down")
-    est = cls(hidden_dim=8, rank=2, max_iter=3, random_state=0).fit(X, y)
+    est = cls(hidden_dim=8, rank=2, solver="adam", max_iter=3, random_state=0).fit(X, y)
     return est, X
 
 

@@ -35,8 +35,8 @@ CONFIG_DEFAULTS = {
 # The only defaults where a front deliberately differs from DREAMConfig (documented in
 # docs/design.md); hidden_dim has no DREAMConfig default.
 OVERRIDES = {
-    DREAMClassifier: {"hidden_dim": 32, "rank": 4, "time_step": 1.0},
-    DREAMRegressor: {"hidden_dim": 32, "rank": 4, "time_step": 1.0},
+    DREAMClassifier: {"hidden_dim": 64, "rank": 4, "time_step": 1.0},
+    DREAMRegressor: {"hidden_dim": 64, "rank": 4, "time_step": 1.0},
     DREAMOnlineClassifier: {"hidden_dim": 32, "rank": 4},
     DREAMOnlineRegressor: {"hidden_dim": 32, "rank": 4},
     DREAMFeatures: {"hidden_dim": 64, "rank": 4, "plasticity_enabled": False},
@@ -117,7 +117,7 @@ def test_the_fitted_cell_gets_every_cell_parameter_of_the_estimator(Estimator):
     assert set(values) == set(_cell_params(Estimator))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        est = Estimator(max_iter=1, random_state=0, **values).fit(X3, Y)
+        est = Estimator(solver="adam", max_iter=1, random_state=0, **values).fit(X3, Y)
     config = est.module_.dream.config
     for name, value in values.items():
         assert getattr(config, PUBLIC_NAMES.get(name, name)) == value, name
@@ -252,7 +252,7 @@ def test_grid_search_over_numpy_integers():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         search = GridSearchCV(
-            DREAMClassifier(rank=2, max_iter=2, random_state=0),
+            DREAMClassifier(rank=2, solver="adam", max_iter=2, random_state=0),
             {"hidden_dim": np.arange(4, 9, 4)},
             cv=2,
             error_score="raise",
@@ -266,7 +266,7 @@ def test_grid_search_over_numpy_bools_and_floats():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         search = GridSearchCV(
-            DREAMRegressor(hidden_dim=4, rank=2, max_iter=2, random_state=0),
+            DREAMRegressor(hidden_dim=4, rank=2, solver="adam", max_iter=2, random_state=0),
             {"ltc": np.array([True, False]), "time_step": np.array([0.5], dtype=np.float32)},
             cv=2,
             error_score="raise",

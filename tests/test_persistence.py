@@ -54,7 +54,7 @@ def _fit_chunk(est, X, y):
 def test_sklearn_reload_mid_stream_continues_identically(Estimator, how):
     chunks = list(_chunks(Estimator is DREAMRegressor))
     k = 2
-    est = Estimator(hidden_dim=8, rank=2, random_state=0, device="cpu")
+    est = Estimator(hidden_dim=8, rank=2, solver="adam", random_state=0, device="cpu")
     for X, y in chunks[: k + 1]:
         _fit_chunk(est, X, y)
     loaded = _dumps_loads(est, how)
@@ -122,7 +122,7 @@ def _non_cpu_tensors(obj) -> list:
 @pytest.mark.parametrize("device", DEVICES)
 def test_pickle_holds_cpu_tensors_and_loads_without_cuda(device, monkeypatch):
     X, y = next(_chunks(False))
-    est = DREAMClassifier(hidden_dim=8, rank=2, random_state=0, device=device, max_iter=3)
+    est = DREAMClassifier(8, rank=2, solver="adam", random_state=0, device=device, max_iter=3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         est.fit(X, y)
@@ -148,7 +148,7 @@ def test_gpu_pickling_path_makes_independent_cpu_copies(monkeypatch):
     pickles a copy of the module with a new Adam over the copy's parameters and the
     same moments, so the reloaded model trains on exactly as the original does."""
     chunks = list(_chunks(False))
-    est = DREAMClassifier(hidden_dim=8, rank=2, random_state=0, device="cpu")
+    est = DREAMClassifier(8, rank=2, solver="adam", random_state=0, device="cpu")
     for X, y in chunks[:2]:
         _fit_chunk(est, X, y)
     monkeypatch.setattr(_base, "_on_cpu", lambda module: False)
@@ -166,7 +166,7 @@ def test_gpu_pickling_path_makes_independent_cpu_copies(monkeypatch):
 
 def test_model_fitted_for_cuda_loads_and_predicts_on_cpu_only_machine(monkeypatch):
     X, y = next(_chunks(False))
-    est = DREAMClassifier(hidden_dim=8, rank=2, random_state=0, device="cpu", max_iter=3)
+    est = DREAMClassifier(8, rank=2, solver="adam", random_state=0, device="cpu", max_iter=3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         est.fit(X, y)

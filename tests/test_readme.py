@@ -32,10 +32,12 @@ def test_readme_scikit_learn_snippet(capsys):
     scores = np.array([float(v) for v in lines[0].strip("[]").split()])
     # Three folds; the label is a sum's sign: 0.5 is chance, a learning model beats it.
     assert scores.shape == (3,) and scores.mean() > 0.65 and (scores > 0.55).all()
-    clf = ns["clf"]
+    clf, adam = ns["clf"], ns["adam"]
+    # The ridge solver took in every chunk: 200 sequences, one readout call each.
+    assert clf.solver == "ridge" and clf.n_iter_ == 3
     # The last partial_fit chunk: 50 sequences of 12 steps; U is (1, hidden, rank).
-    assert lines[1] == f"(50, 12) torch.Size([1, {clf.hidden_dim}, {clf.rank}])"
-    assert float(clf.memory_.U.abs().sum()) == 0  # reset_memory() ran last
+    assert lines[1] == f"(50, 12) torch.Size([1, {adam.hidden_dim}, {adam.rank}])"
+    assert float(adam.memory_.U.abs().sum()) == 0  # reset_memory() ran last
     pipe, X, y = ns["pipe"], ns["X"], ns["y"]
     assert pipe.score(X, y) > 0.6
 

@@ -184,7 +184,7 @@ def _fit_sklearn(Estimator, seed):
     X, y = rng.normal(size=(16, 4, 2)), np.arange(16) % 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return Estimator(hidden_dim=4, rank=2, max_iter=2, random_state=seed).fit(X, y)
+        return Estimator(4, rank=2, solver="adam", max_iter=2, random_state=seed).fit(X, y)
 
 
 def _learn_online(Online, seed):

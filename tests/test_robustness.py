@@ -58,7 +58,7 @@ SKLEARN_BAD = {
 @pytest.mark.parametrize("kind", list(SKLEARN_BAD))
 def test_sklearn_bad_row_is_an_error_and_changes_nothing(kind):
     chunks = list(_stream())
-    est = DREAMClassifier(hidden_dim=8, rank=2, random_state=0)
+    est = DREAMClassifier(hidden_dim=8, rank=2, solver="adam", random_state=0)
     for X, y in chunks[:2]:
         est.partial_fit(X, y, classes=[0, 1])
     twin = copy.deepcopy(est)
@@ -86,7 +86,7 @@ def test_regressor_rejects_absurd_targets():
 @pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
 def test_sklearn_large_finite_values_keep_everything_finite(Estimator):
     chunks = list(_stream())
-    est = Estimator(hidden_dim=8, rank=2, random_state=0)
+    est = Estimator(hidden_dim=8, rank=2, solver="adam", random_state=0)
     X0, y0 = chunks[0]
     y0 = y0 * 1e90 if Estimator is DREAMRegressor else y0  # huge targets too
     est.partial_fit(X0, y0, **({"classes": [0, 1]} if Estimator is DREAMClassifier else {}))

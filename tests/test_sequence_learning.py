@@ -29,8 +29,9 @@ def test_float32_is_the_default_and_float64_on_request(Est, small_seq):
     X, y = small_seq
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        est32 = Est(hidden_dim=8, rank=2, max_iter=5, random_state=0).fit(X, y)
-        est64 = Est(hidden_dim=8, rank=2, max_iter=5, random_state=0, dtype="float64").fit(X, y)
+        params = dict(hidden_dim=8, rank=2, solver="adam", max_iter=5, random_state=0)
+        est32 = Est(**params).fit(X, y)
+        est64 = Est(**params, dtype="float64").fit(X, y)
     assert est32.dtype == "float32"
     assert all(p.dtype == torch.float32 for p in est32.module_.parameters())
     assert all(p.dtype == torch.float64 for p in est64.module_.parameters())
@@ -179,7 +180,9 @@ def test_readout_reads_the_trajectory_it_names(readout):
     seqs = _ragged(seed=4, n=16, d=2)
     y = np.array([s[:, 0].mean() > 0 for s in seqs]).astype(int)
     clf = _fit_quiet(
-        DREAMClassifier(hidden_dim=6, rank=2, max_iter=3, readout=readout, random_state=0),
+        DREAMClassifier(
+            hidden_dim=6, rank=2, solver="adam", max_iter=3, readout=readout, random_state=0
+        ),
         seqs,
         y,
     )
@@ -209,10 +212,14 @@ def test_readout_is_validated_and_from_sklearn_refuses_pooled_readouts():
     with pytest.raises(ValueError, match="The 'readout' parameter of DREAMClassifier"):
         DREAMClassifier(readout="first").fit(X, y)
     for readout in ("mean", "pool"):
-        reg = _fit_quiet(DREAMRegressor(hidden_dim=4, rank=2, max_iter=1, readout=readout), X, y)
+        reg = _fit_quiet(
+            DREAMRegressor(hidden_dim=4, rank=2, solver="adam", max_iter=1, readout=readout), X, y
+        )
         with pytest.raises(ValueError, match=f"readout='{readout}'"):
             from_sklearn(reg)
-    assert from_sklearn(_fit_quiet(DREAMRegressor(hidden_dim=4, rank=2, max_iter=1), X, y))
+    assert from_sklearn(
+        _fit_quiet(DREAMRegressor(hidden_dim=4, rank=2, solver="adam", max_iter=1), X, y)
+    )
 
 
 def test_float32_inputs_far_beyond_training_stay_finite():
@@ -227,7 +234,7 @@ def test_float32_inputs_far_beyond_training_stay_finite():
 def test_a_model_pickled_before_dtype_and_readout_loads_as_float64_last():
     X = np.random.RandomState(7).normal(size=(12, 4, 2))
     y = (X[:, -1, 0] > 0).astype(int)
-    clf = _fit_quiet(DREAMClassifier(hidden_dim=4, rank=2, max_iter=1, dtype="float64"), X, y)
+    clf = _fit_quiet(DREAMClassifier(4, rank=2, solver="adam", max_iter=1, dtype="float64"), X, y)
     state = clf.__getstate__()
     del state["dtype"], state["readout"]  # as an older version pickled it
     old = DREAMClassifier.__new__(DREAMClassifier)

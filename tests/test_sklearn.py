@@ -21,7 +21,13 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 # float64: these tests compare paths to 1e-9 (float32, the default: test_sequence_learning.py).
 SMALL = dict(
-    hidden_dim=6, rank=2, max_iter=8, learning_rate_init=0.05, random_state=0, dtype="float64"
+    solver="adam",
+    hidden_dim=6,
+    rank=2,
+    max_iter=8,
+    learning_rate_init=0.05,
+    random_state=0,
+    dtype="float64",
 )
 
 
@@ -173,14 +179,16 @@ def test_partial_fit_label_errors(seq_data):
     with pytest.raises(ValueError, match=r"classes=\['a', 'b'\] is not the same"):
         clf.partial_fit(X, y, classes=["a", "b"])
     with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
-        DREAMClassifier(early_stopping=True).partial_fit(X, y, classes=["neg", "pos"])
+        DREAMClassifier(solver="adam", early_stopping=True).partial_fit(
+            X, y, classes=["neg", "pos"]
+        )
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 def test_cuda_without_cuda_is_a_clear_error(seq_data):
     X, y = seq_data
     with pytest.raises(ValueError, match="'device' parameter .* CUDA is not available"):
-        DREAMClassifier(device="cuda").fit(X, y)
+        DREAMClassifier(solver="adam", device="cuda").fit(X, y)
 
 
 # -- scikit-learn tools -------------------------------------------------------------------
@@ -366,7 +374,8 @@ def test_plasticity_learns_a_rule_the_sequence_teaches():
 
     X, y = task(2000)
     X_test, y_test = task(1000)
-    params = dict(hidden_dim=16, rank=3, max_iter=15, learning_rate_init=0.02, random_state=0)
+    params = dict(hidden_dim=16, rank=3, solver="adam", max_iter=15, learning_rate_init=0.02)
+    params.update(random_state=0)
     params.update(fast_weight_scale=0.5, target_norm=10.0)
     plastic = DREAMClassifier(**params).fit(X, y).score(X_test, y_test)
     fixed = DREAMClassifier(plasticity=False, **params).fit(X, y).score(X_test, y_test)

@@ -22,7 +22,13 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 # float64: these tests compare paths to 1e-9 (float32, the default: test_sequence_learning.py).
 SMALL = dict(
-    hidden_dim=6, rank=2, max_iter=5, learning_rate_init=0.05, random_state=0, dtype="float64"
+    solver="adam",
+    hidden_dim=6,
+    rank=2,
+    max_iter=5,
+    learning_rate_init=0.05,
+    random_state=0,
+    dtype="float64",
 )
 
 
@@ -182,7 +188,7 @@ def test_class_weight_is_a_parameter_of_the_classifier_only():
 
 def test_adaboost_runs_on_sequences():
     X, y, _ = data(n=80, steps=4)
-    base = DREAMClassifier(hidden_dim=6, rank=2, max_iter=30, random_state=0)
+    base = DREAMClassifier(hidden_dim=6, rank=2, solver="adam", max_iter=30, random_state=0)
     ada = AdaBoostClassifier(base, n_estimators=3, random_state=0).fit(X, y)
     assert len(ada.estimators_) >= 2
     assert ada.score(X, y) > 0.7

@@ -159,10 +159,14 @@ class DREAMTimeSeriesClassifier(_DREAMAeonMixin, BaseClassifier):
 
         Returns
         -------
-        params : dict
-            Keyword arguments of the constructor.
+        params : list of dict
+            Keyword arguments of the constructor: the default solver, then
+            ``solver="adam"``.
         """
-        return {"hidden_dim": 4, "rank": 2, "max_iter": 3, "random_state": 0}
+        return [
+            {"hidden_dim": 4, "rank": 2, "random_state": 0},
+            {"hidden_dim": 4, "rank": 2, "solver": "adam", "max_iter": 3, "random_state": 0},
+        ]
 
 
 class DREAMTimeSeriesRegressor(_DREAMAeonMixin, BaseRegressor):
@@ -214,7 +218,11 @@ class DREAMTimeSeriesRegressor(_DREAMAeonMixin, BaseRegressor):
 
         Returns
         -------
-        params : dict
-            Keyword arguments of the constructor.
+        params : list of dict
+            Keyword arguments of the constructor: the default solver, then
+            ``solver="adam"``.
         """
-        return {"hidden_dim": 4, "rank": 2, "max_iter": 3, "random_state": 0}
+        return [
+            {"hidden_dim": 4, "rank": 2, "random_state": 0},
+            {"hidden_dim": 4, "rank": 2, "solver": "adam", "max_iter": 3, "random_state": 0},
+        ]
