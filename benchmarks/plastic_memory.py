@@ -45,6 +45,7 @@ def run(variant: str, seed: int) -> np.ndarray:
     clf = DREAMClassifier(
         hidden_dim=16,
         rank=4,
+        solver="adam",
         learning_rate_init=0.03,
         batch_size=CHUNK // 2,
         plasticity=variant != "no plasticity",

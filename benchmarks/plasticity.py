@@ -89,6 +89,7 @@ def dream(variant: str, dim: int, epochs: int, seed: int) -> DREAMClassifier:
     return DREAMClassifier(
         hidden_dim=HIDDEN,
         rank=dim + 1,
+        solver="adam",
         max_iter=epochs,
         learning_rate_init=0.01,
         random_state=seed,

@@ -246,6 +246,7 @@ def sklearn_fit(args) -> list[Row]:
             DREAMClassifier(
                 hidden_dim=n,
                 rank=r,
+                solver="adam",
                 max_iter=max_iter,
                 batch_size=batch,
                 random_state=0,
