@@ -241,3 +241,14 @@ def test_a_model_pickled_before_dtype_and_readout_loads_as_float64_last():
     old.__setstate__(state)
     assert old.get_params()["dtype"] == "float64" and old.get_params()["readout"] == "last"
     np.testing.assert_array_equal(old.predict_proba(X), clf.predict_proba(X))
+
+
+def test_features_refuse_a_two_d_array_after_longer_sequences():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(12, 5, 3))
+    features = DREAMFeatures(hidden_dim=4, timescales=(2.0,), random_state=0).fit(X)
+    with pytest.raises(ValueError, match="sequences of up to 5 steps"):
+        features.transform(X[:, 0, :])
+    # Fitted on one-step rows, one-step rows stay accepted.
+    flat = DREAMFeatures(hidden_dim=4, timescales=(2.0,), random_state=0).fit(X[:, 0, :])
+    assert flat.transform(X[:, 0, :]).shape == (12, flat.n_features_out_)

@@ -650,6 +650,7 @@ class _BaseDREAM(BaseEstimator):
             # The estimator's scaling, so that features_.transform(X) reads raw sequences.
             bank.n_features_in_ = X3.shape[2]
             bank.x_mean_, bank.x_scale_ = self.x_mean_, self.x_scale_
+            bank._max_steps = self._max_steps
             if hasattr(self, "feature_names_in_") and self.n_steps is None:
                 bank.feature_names_in_ = self.feature_names_in_
             self.features_ = bank

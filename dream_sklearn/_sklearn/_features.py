@@ -230,8 +230,20 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
         long = validate_data(self, long, reset=reset, dtype=np.float64)
         check_magnitude(long, "X")
         if lengths is None:
+            # A plain 2-D table: one step per row; refused after longer sequences
+            # (each row would silently be read as a sequence of one step).
+            seen = getattr(self, "_max_steps", 1)
+            if not reset and seen > 1:
+                raise ValueError(
+                    f"X is a 2-D array of shape {long.shape}, which reads as "
+                    f"{long.shape[0]} sequences of one step each, but {type(self).__name__} "
+                    f"was fitted on sequences of up to {seen} steps. Pass X as a 3-D array "
+                    "(n_sequences, n_steps, n_features), a list of 2-D arrays or a "
+                    "DataFrame with a (sequence id, time) index."
+                )
             lengths = np.ones(long.shape[0], dtype=np.int64)
         if reset:
+            self._max_steps = int(lengths.max())
             if self.standardize:
                 self.x_mean_ = long.mean(axis=0)
                 scale = long.std(axis=0)
