@@ -117,7 +117,8 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
 
     See Also
     --------
-    DREAMClassifier : The cell trained end to end by gradient descent.
+    DREAMClassifier : This bank with a ridge readout (its default solver), or one
+        cell trained end to end by gradient descent (``solver="adam"``).
 
     Examples
     --------

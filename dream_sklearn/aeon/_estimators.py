@@ -36,8 +36,8 @@ _PARAMS_DOC = """
     ----------
     **params
         Every parameter of :class:`dream_sklearn.{wrapped}` except ``layout``, with
-        the same names and defaults (``hidden_dim``, ``max_iter``,
-        ``learning_rate_init``, ``random_state``, ...; see its documentation).
+        the same names and defaults (``hidden_dim``, ``solver``, ``max_iter``,
+        ``random_state``, ...; see its documentation).
         ``layout`` is always ``"channels_first"``, aeon's layout. They are stored
         as attributes of the same name, so ``get_params``, ``set_params``,
         ``clone`` and grid searches see them as ordinary parameters.
@@ -45,8 +45,9 @@ _PARAMS_DOC = """
     Attributes
     ----------
     estimator_ : {wrapped}
-        The fitted scikit-learn estimator (its ``surprise_``, ``loss_curve_``,
-        ``module_`` and ``memory_`` are there).
+        The fitted scikit-learn estimator (its ``features_`` and ``coef_``, or
+        with ``solver="adam"`` its ``surprise_``, ``loss_curve_``, ``module_`` and
+        ``memory_``, are there).
 """
 
 
@@ -100,11 +101,11 @@ class DREAMTimeSeriesClassifier(_DREAMAeonMixin, BaseClassifier):
     ``(n_channels, n_timepoints_i)`` arrays of unequal lengths (aeon's deep
     learners refuse unequal lengths; this one reads each series at its own length).
     ``fit``, ``predict`` and ``predict_proba`` are aeon's; the work is done by a
-    ``DREAMClassifier(layout="channels_first")`` built from these parameters. It
-    trains the cell by gradient descent, which on the archive's development sets is
-    slow and weak today (``docs/sklearn.md``); the fast mode,
-    ``make_pipeline(DREAMFeatures(layout="channels_first"), StandardScaler(),
-    RidgeClassifierCV())``, is far stronger there but is not an aeon estimator yet.
+    ``DREAMClassifier(layout="channels_first")`` built from these parameters: by
+    default (``solver="ridge"``) a bank of untrained DREAM cells pooled over each
+    series with an exact ridge readout; ``solver="adam"`` trains one cell by
+    gradient descent, far slower and weaker on the archive's development sets
+    (``docs/sklearn.md``).
 """
         + _PARAMS_DOC.format(wrapped="DREAMClassifier")
         + """
@@ -122,7 +123,7 @@ class DREAMTimeSeriesClassifier(_DREAMAeonMixin, BaseClassifier):
     ...     (rng.normal(size=(1, n)) + (label == "rise") * np.linspace(0, 3, n))
     ...     for n, label in zip(rng.randint(15, 31, size=40), y, strict=True)
     ... ]
-    >>> clf = DREAMTimeSeriesClassifier(hidden_dim=8, max_iter=30, random_state=0)
+    >>> clf = DREAMTimeSeriesClassifier(hidden_dim=8, random_state=0)
     >>> clf = clf.fit(X[:30], y[:30])
     >>> clf.predict(X[30:34])
     array(['flat', 'rise', 'flat', 'rise'], dtype='<U4')
@@ -187,13 +188,15 @@ class DREAMTimeSeriesRegressor(_DREAMAeonMixin, BaseRegressor):
     >>> import numpy as np
     >>> from dream_sklearn.aeon import DREAMTimeSeriesRegressor
     >>> rng = np.random.RandomState(0)
-    >>> X = rng.normal(size=(60, 2, 12))        # 60 series, 2 channels, 12 points
-    >>> y = X[:, 0, -3:].mean(axis=1)            # the mean of channel 0's last 3 points
-    >>> reg = DREAMTimeSeriesRegressor(hidden_dim=8, max_iter=60, random_state=0)
-    >>> reg = reg.fit(X[:50], y[:50])
+    >>> t = np.arange(40)
+    >>> freq = rng.uniform(0.1, 0.4, size=60)   # the target: each sine's frequency
+    >>> X = np.sin(freq[:, None] * t + rng.uniform(0, 6, size=(60, 1)))[:, None, :]
+    >>> X = X + 0.2 * rng.normal(size=X.shape)   # 60 series, 1 channel, 40 points
+    >>> reg = DREAMTimeSeriesRegressor(hidden_dim=8, random_state=0)
+    >>> reg = reg.fit(X[:50], freq[:50])
     >>> reg.predict(X[50:]).shape
     (10,)
-    >>> bool(np.corrcoef(reg.predict(X[50:]), y[50:])[0, 1] > 0.8)  # 0.92 measured
+    >>> bool(np.corrcoef(reg.predict(X[50:]), freq[50:])[0, 1] > 0.9)  # 0.95 measured
     True
     """
     )
