@@ -75,12 +75,20 @@ FAST = {
     "  hidden_dim=32, plasticity on": {"hidden_dim": 32, "plasticity": True},
 }
 
+# The estimator's default solver ("ridge": the bank above with an exact ridge readout,
+# its penalty by generalised cross-validation), with the estimator's cell parameters.
+ESTIMATOR = {
+    "DREAMClassifier() (defaults, solver=ridge)": {},
+    "  plasticity=False": {"plasticity": False},
+}
+
 GRADIENT = {
-    "DREAMClassifier max_iter=5": {"max_iter": 5},
-    "  readout=mean, max_iter=5": {"max_iter": 5, "readout": "mean"},
-    "  readout=pool, max_iter=5": {"max_iter": 5, "readout": "pool"},
-    "  readout=pool, max_iter=50": {"max_iter": 50, "readout": "pool"},
+    "DREAMClassifier solver=adam max_iter=5": {"solver": "adam", "max_iter": 5},
+    "  readout=mean, max_iter=5": {"solver": "adam", "max_iter": 5, "readout": "mean"},
+    "  readout=pool, max_iter=5": {"solver": "adam", "max_iter": 5, "readout": "pool"},
+    "  readout=pool, max_iter=50": {"solver": "adam", "max_iter": 50, "readout": "pool"},
     "  readout=mean, time_step=0.1, max_iter=5": {
+        "solver": "adam",
         "max_iter": 5,
         "readout": "mean",
         "time_step": 0.1,
@@ -135,6 +143,7 @@ def main() -> None:
     variants = [(k, fast, v) for k, v in FAST.items()]
     if args.quick:
         variants = variants[:1]
+    variants += [(k, gradient, v) for k, v in ESTIMATOR.items()]
     if args.gradient:
         variants += [(k, gradient, v) for k, v in GRADIENT.items()]
     variants = [v for v in variants if args.only in v[0]]

@@ -35,8 +35,8 @@ CONFIG_DEFAULTS = {
 # The only defaults where a front deliberately differs from DREAMConfig (documented in
 # docs/design.md); hidden_dim has no DREAMConfig default.
 OVERRIDES = {
-    DREAMClassifier: {"hidden_dim": 64, "rank": 4, "time_step": 1.0},
-    DREAMRegressor: {"hidden_dim": 64, "rank": 4, "time_step": 1.0},
+    DREAMClassifier: {"hidden_dim": 64, "rank": 4, "time_step": 1.0, "plasticity_enabled": False},
+    DREAMRegressor: {"hidden_dim": 64, "rank": 4, "time_step": 1.0, "plasticity_enabled": False},
     DREAMOnlineClassifier: {"hidden_dim": 32, "rank": 4},
     DREAMOnlineRegressor: {"hidden_dim": 32, "rank": 4},
     DREAMFeatures: {"hidden_dim": 64, "rank": 4, "plasticity_enabled": False},

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 # float64: these tests compare paths to 1e-9 (float32, the default: test_sequence_learning.py).
 SMALL = dict(
     solver="adam",
+    plasticity=True,  # the plastic memory these tests follow
     hidden_dim=6,
     rank=2,
     max_iter=8,
@@ -325,7 +326,7 @@ def test_fast_weight_scale_and_target_norm_reach_the_cell(seq_data):
     # With no fast-weight term the fast weights cannot act: plasticity changes nothing.
     silent = dict(SMALL, fast_weight_scale=0.0)
     with_u = DREAMClassifier(**silent).fit(X, y)
-    without_u = DREAMClassifier(plasticity=False, **silent).fit(X, y)
+    without_u = DREAMClassifier(**{**silent, "plasticity": False}).fit(X, y)
     np.testing.assert_allclose(with_u.predict_proba(X), without_u.predict_proba(X), rtol=1e-10)
     assert not _memory_equal(with_u.memory_, without_u.memory_)  # U itself still learned
 
@@ -375,10 +376,10 @@ def test_plasticity_learns_a_rule_the_sequence_teaches():
     X, y = task(2000)
     X_test, y_test = task(1000)
     params = dict(hidden_dim=16, rank=3, solver="adam", max_iter=15, learning_rate_init=0.02)
-    params.update(random_state=0)
+    params.update(plasticity=True, random_state=0)
     params.update(fast_weight_scale=0.5, target_norm=10.0)
     plastic = DREAMClassifier(**params).fit(X, y).score(X_test, y_test)
-    fixed = DREAMClassifier(plasticity=False, **params).fit(X, y).score(X_test, y_test)
+    fixed = DREAMClassifier(**{**params, "plasticity": False}).fit(X, y).score(X_test, y_test)
     assert plastic > 0.8 and plastic > fixed + 0.1, (plastic, fixed)
 
 

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 # float64: these tests compare paths to 1e-9 (float32, the default: test_sequence_learning.py).
 SMALL = dict(
     solver="adam",
+    plasticity=True,  # the plastic memory these tests follow
     hidden_dim=6,
     rank=2,
     max_iter=5,

@@ -16,8 +16,13 @@ PARAMETERS = """
         ``ltc_tau_sys=5`` a step moves the hidden state 20% of the way to its
         target (more when surprised). The core's default, 0.1, was measured to
         learn far more slowly here.
-    plasticity : bool, default=True
+    plasticity : bool, default=False
         Hebbian updates of the fast weights ``U`` (``DREAMConfig.plasticity_enabled``).
+        Off by default: in the ridge solver's bank the plastic cell scored 1.1
+        points lower on the development sets (0.860 against 0.871, three seeds)
+        and took longer (``docs/sklearn.md``). Under ``solver="adam"`` it gives the
+        plastic memory carried across sequences, which pays on rules a sequence
+        teaches itself (``benchmarks/plasticity.py``).
     ltc : bool, default=True
         Liquid time constant: surprise shortens ``tau`` (``ltc_enabled``).
     sleep : bool, default=True

@@ -101,7 +101,7 @@ _FIELD_OF: dict[str, str] = {
 # surprise is graded (a wide sigmoid); DREAMFeatures' untrained bank scored best on the
 # development sets with 64 units and plasticity off (docs/sklearn.md).
 _FRONT_OVERRIDES: dict[str, dict[str, Any]] = {
-    "sklearn": {"hidden_dim": 64, "rank": 4, "time_step": 1.0},
+    "sklearn": {"hidden_dim": 64, "rank": 4, "time_step": 1.0, "plasticity_enabled": False},
     "online": {"hidden_dim": 32, "rank": 4},
     "features": {"hidden_dim": 64, "rank": 4, "plasticity_enabled": False},
     "drift": {"hidden_dim": 8, "rank": 1, "error_smoothing": 0.002, "surprise_temperature": 0.5},
