@@ -667,7 +667,15 @@ def tables(
         rows = []
         for s in ss:
             rows.append(
-                [info(s), *[_spread(value(s, m), digits) if m in results[s] else "-" for m in ms]]
+                [
+                    info(s),
+                    *[
+                        _spread(value(s, m), 4 if m in DOMAIN_RULES else digits)
+                        if m in results[s]
+                        else "-"
+                        for m in ms
+                    ],
+                ]
             )
         if mean_row and ss:
             cells = []
