@@ -810,6 +810,50 @@ def _best_baseline(results, s, models):
     return f"{'yes' if dream < base[best] else 'no'} (best: {best})"
 
 
+def headline(results: dict, streams: list[str], models: list[str]) -> str:
+    """One row per half: the classifiers' mean accuracy and DREAM against its targets."""
+    clf_models = [m for m in CLASSIFIERS if m in models]
+    rows = []
+    for half in HALVES:
+        clf = [s for s in streams if s in results and STREAMS[s].half == half]
+        reg = [s for s in clf if STREAMS[s].task == "regression"]
+        clf = [s for s in clf if STREAMS[s].task != "regression"]
+        if not clf and not reg:
+            continue
+        cells = [
+            _spread(_seed_means(results, clf, m, lambda s, m: _per_seed(results, s, m, "score")), 3)
+            if clf and all(m in results[s] for s in clf)
+            else "-"
+            for m in clf_models
+        ]
+        ch = [s for s in clf if any(_per_seed(results, s, "ARF", "after_change"))]
+        after = _wins_total(results, ch, "DREAM", "ARF", higher=True) if ch else "-"
+        wins = [_best_baseline(results, s, list(REGRESSORS)) for s in reg]
+        reg_cell = f"{sum(w.startswith('yes') for w in wins)}/{len(wins)}" if wins else "-"
+        ratios = [
+            float(np.mean(_per_seed(results, s, "DREAM", "rows_per_s")))
+            / float(np.mean(_per_seed(results, s, base, "rows_per_s")))
+            for s, base in [(s, "ARF") for s in clf] + [(s, "ARFR") for s in reg]
+            if "DREAM" in results[s] and base in results[s]
+        ]
+        speed = f"{np.mean(ratios):.2f}x" if ratios else "-"
+        rows.append([f"{half} ({len(clf)} + {len(reg)})", *cells, after, reg_cell, speed])
+    return _table(
+        [
+            "half (classification + regression streams)",
+            *clf_models,
+            "DREAM >= ARF after a change",
+            "regression: DREAM below best baseline",
+            "DREAM / ARF(R) rows/s",
+        ],
+        rows,
+        "Headline: mean accuracy over the half's classification streams (mean (min-max) over "
+        "seeds); (change point, seed) pairs where DREAM's accuracy over the next 500 rows is at "
+        "least ARF's; regression streams where DREAM's MAE is below every baseline's; DREAM's "
+        "rows/s over ARF's (ARFR's on regression), mean over streams",
+    )
+
+
 def environment() -> str:
     """Versions, threads and machine, for the top of the printout."""
     import river
@@ -871,6 +915,9 @@ def main(argv: list[str] | None = None) -> dict:
         "--reuse", action="store_true", help="keep the JSON's baseline figures; DREAM always reruns"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument(
+        "--print-only", action="store_true", help="print the tables of the JSON; run nothing"
+    )
     args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error(f"--seeds must be at least 1, got {args.seeds}")
@@ -880,21 +927,22 @@ def main(argv: list[str] | None = None) -> dict:
     halves = HALVES if args.half == "all" else (args.half,)
     streams = [s for s in args.streams if STREAMS[s].half in halves]
     json_path = Path(args.json)
-    saved = json.loads(json_path.read_text()) if args.reuse and json_path.exists() else {}
+    reading = args.reuse or args.print_only
+    saved = json.loads(json_path.read_text()) if reading and json_path.exists() else {}
     results = saved.get("results", {})
     start = time.perf_counter()
-    run(
-        streams,
-        args.models,
-        args.seeds,
-        args.rows,
-        results,
-        reuse=args.reuse,
-        log=None if args.quiet else sys.stderr,
-    )
-    elapsed = time.perf_counter() - start
-
-    env = environment()
+    if not args.print_only:
+        run(
+            streams,
+            args.models,
+            args.seeds,
+            args.rows,
+            results,
+            reuse=args.reuse,
+            log=None if args.quiet else sys.stderr,
+        )
+    elapsed = saved.get("seconds", 0.0) if args.print_only else time.perf_counter() - start
+    env = saved.get("environment", "-") if args.print_only else environment()
     print(f"Stream benchmark (benchmarks/streams.py): progressive validation, {env}")
     print(
         f"\nSynthetic streams: {N_ROWS:,} rows (--rows {args.rows}), {args.seeds} seeds each; "
@@ -904,15 +952,12 @@ def main(argv: list[str] | None = None) -> dict:
     print(legend([m for m in ALL_MODELS if m in args.models]))
     for h in [h for h in halves if any(STREAMS[s].half == h for s in streams)]:
         print("\n" + tables(results, streams, args.models, h, arf_reused=args.reuse))
+    print("\n" + headline(results, streams, args.models))
     print(f"\n({elapsed:,.0f} s)")
-    OUT.mkdir(exist_ok=True)
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(
-        json.dumps(
-            {"environment": env, "seeds": args.seeds, "rows": args.rows, "results": results},
-            indent=1,
-        )
-    )
+    if not args.print_only:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        saved = {"environment": env, "seeds": args.seeds, "rows": args.rows, "seconds": elapsed}
+        json_path.write_text(json.dumps({**saved, "results": results}, indent=1))
     print(f"figures: {json_path}")
     return results
 
