@@ -65,20 +65,20 @@ def test_elec2_rule_compares_the_price_with_the_mean_of_the_previous_ones(bench)
 
 
 def test_tables_on_two_tiny_streams(bench, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(bench, "AFTER", 200)
+    monkeypatch.setattr(bench, "AFTER", 100)
     out = tmp_path / "streams.json"
     models = ["no-change", "majority", "ARF", "DREAM", "last-value", "ARFR"]
-    argv = ["--streams", "SEA", "TrumpApproval", "--rows", "600", "--seeds", "2"]
+    argv = ["--streams", "SEA", "TrumpApproval", "--rows", "300", "--seeds", "2"]
     results = bench.main([*argv, "--models", *models, "--json", str(out), "--quiet"])
     printed = capsys.readouterr().out
 
     # the no-change baseline on SEA, by hand from the stream's own labels
     for seed in (0, 1):
-        y = [label for _, label in bench.STREAMS["SEA"].make(seed, 600)]
+        y = [label for _, label in bench.STREAMS["SEA"].make(seed, 300)]
         by_hand = np.mean([y[i] == y[i - 1] for i in range(1, len(y))])
         assert results["SEA"]["no-change"][str(seed)]["score"] == pytest.approx(by_hand)
-        # one change, at row 300, scored over rows 300-499
-        after = np.mean([y[i] == y[i - 1] for i in range(300, 500)])
+        # one change, at row 150, scored over rows 150-249
+        after = np.mean([y[i] == y[i - 1] for i in range(150, 250)])
         assert results["SEA"]["no-change"][str(seed)]["after_change"] == [pytest.approx(after)]
     assert set(results["SEA"]) == {"no-change", "majority", "ARF", "DREAM"}
     assert set(results["TrumpApproval"]) == {"last-value", "ARFR", "DREAM"}
@@ -89,11 +89,11 @@ def test_tables_on_two_tiny_streams(bench, tmp_path, capsys, monkeypatch):
     assert "| stream | no-change | majority | ARF | DREAM |" in lines
     assert "| stream | no-change | majority | ARF | DREAM | DREAM >= ARF |" in lines
     assert "| stream | last-value | ARFR | DREAM | DREAM below best baseline |" in lines
-    sea = [line for line in lines if line.startswith("| SEA (binary, abrupt, 600 rows, 2 seeds)")]
+    sea = [line for line in lines if line.startswith("| SEA (binary, abrupt, 300 rows, 2 seeds)")]
     assert len(sea) == 2  # accuracy, and accuracy after the change
     assert sea[0].count("|") == 6 and sea[1].count("|") == 7
     assert any(line.startswith("| mean over 1 streams |") for line in lines)
-    assert any(line.startswith("| TrumpApproval (regression, real, 600 rows) |") for line in lines)
+    assert any(line.startswith("| TrumpApproval (regression, real, 300 rows) |") for line in lines)
     assert "| stream | no-change | majority | ARF | DREAM | DREAM / ARF |" in lines
     saved = json.loads(out.read_text())
-    assert saved["results"]["SEA"]["DREAM"]["1"]["rows"] == 600
+    assert saved["results"]["SEA"]["DREAM"]["1"]["rows"] == 300
