@@ -742,7 +742,9 @@ def tables(
                     "(mean over the stream's changes)",
                 )
             )
-    note = " (ARF's rows/s from an earlier run: --reuse)" if arf_reused else ""
+    note = (
+        " timed in an earlier run (--reuse): compare loosely" if arf_reused else " in the same run"
+    )
     for kind, ss, ms, base in (
         ("Classification", clf, clf_models, "ARF"),
         ("Regression", reg, reg_models, "ARFR"),
@@ -772,7 +774,7 @@ def _speed_table(results, ss, ms, base, kind, note):
         ["stream", *ms, f"DREAM / {base}"],
         rows,
         f"{kind}: rows per second, predict_one + learn_one (mean over seeds); last column: "
-        f"DREAM's rows/s over {base}'s in the same run{note}",
+        f"DREAM's rows/s over {base}'s{note}",
     )
 
 
