@@ -945,20 +945,24 @@ def main(argv: list[str] | None = None) -> dict:
         )
     elapsed = saved.get("seconds", 0.0) if args.print_only else time.perf_counter() - start
     env = saved.get("environment", "-") if args.print_only else environment()
+    reused = saved.get("reused", False) if args.print_only else args.reuse
     print(f"Stream benchmark (benchmarks/streams.py): progressive validation, {env}")
     print(
         f"\nSynthetic streams: {N_ROWS:,} rows (--rows {args.rows}), {args.seeds} seeds each; "
         f"bundled streams once, in full unless --rows is smaller. Known change points: "
         f"abrupt = first row of the new concept, gradual = first row of the transition.\n"
     )
-    print(legend([m for m in ALL_MODELS if m in args.models]))
+    # every model with figures for these streams (with --reuse, the JSON's too)
+    shown = [m for m in ALL_MODELS if any(m in results.get(s, {}) for s in streams)]
+    print(legend(shown))
     for h in [h for h in halves if any(STREAMS[s].half == h for s in streams)]:
-        print("\n" + tables(results, streams, args.models, h, arf_reused=args.reuse))
-    print("\n" + headline(results, streams, args.models))
+        print("\n" + tables(results, streams, shown, h, arf_reused=reused))
+    print("\n" + headline(results, streams, shown))
     print(f"\n({elapsed:,.0f} s)")
     if not args.print_only:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         saved = {"environment": env, "seeds": args.seeds, "rows": args.rows, "seconds": elapsed}
+        saved["reused"] = reused
         json_path.write_text(json.dumps({**saved, "results": results}, indent=1))
     print(f"figures: {json_path}")
     return results
