@@ -1,0 +1,972 @@
+"""The stream benchmark: DREAM's online estimators against river's baselines, on a
+tuning half and a report half of streams (docs/streams.md says which is which, and why).
+
+Progressive validation on every stream: each row is predicted, then learned, in order.
+Every stream is bundled with river or this package, or generated; nothing is downloaded.
+Synthetic streams run over several seeds (the generator's and the models' seed) and the
+tables give the mean and, in brackets, the min-max over the seeds.
+
+Per stream: accuracy (MAE for regression), the same over the 500 rows after every known
+change point, and rows per second (model calls only). Speed is compared as a ratio to
+ARF timed in the same run.
+
+    python benchmarks/streams.py                          # everything (about 15 min)
+    python benchmarks/streams.py --half tuning            # the tuning half only
+    python benchmarks/streams.py --reuse --models DREAM   # rerun DREAM, baselines from the JSON
+    python benchmarks/streams.py --streams SEA Elec2 --rows 2000 --seeds 1
+
+The JSON (``benchmarks/out/streams.json`` by default) holds every figure per stream,
+model and seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+OUT = Path(__file__).parent / "out"
+AFTER = 500  # rows scored after each known change point
+N_ROWS = 5_000  # length of every synthetic stream
+DEFAULT_SEEDS = 3
+
+
+# --------------------------------------------------------------------------- streams
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One stream of the benchmark.
+
+    ``make(seed, n_rows)`` returns the rows; ``changes(n_rows)`` the rows at which a
+    known change starts (abrupt: the first row of the new concept; gradual: the first
+    row of the transition). ``synthetic`` streams run over several seeds, the others once.
+    """
+
+    name: str
+    half: str  # "tuning" or "report"
+    task: str  # "binary", "multiclass" or "regression"
+    drift: str
+    make: Callable[[int, int], Iterable[tuple[dict, object]]]
+    changes: Callable[[int], list[int]] = field(default=lambda n: [])
+    synthetic: bool = True
+    length: int | None = None  # rows of a bundled data set (None: N_ROWS)
+
+
+def _segments(generators: list, n_rows: int) -> Iterator[tuple[dict, object]]:
+    """Abrupt switches: equal segments of ``n_rows`` rows, one per generator, in order."""
+    bounds = _bounds(len(generators), n_rows)
+    for gen, (a, b) in zip(generators, itertools.pairwise(bounds), strict=False):
+        yield from gen.take(b - a)
+
+
+def _bounds(k: int, n_rows: int) -> list[int]:
+    return [round(i * n_rows / k) for i in range(k + 1)]
+
+
+def _switch_points(k: int) -> Callable[[int], list[int]]:
+    return lambda n: _bounds(k, n)[1:-1]
+
+
+def _sea(seed, n):
+    from river.datasets import synth
+
+    gens = [synth.SEA(seed=100 + seed, variant=0), synth.SEA(seed=200 + seed, variant=2)]
+    return _segments(gens, n)
+
+
+def _agrawal(seed, n):
+    from river.datasets import synth
+
+    gens = [
+        synth.Agrawal(seed=100 + seed, classification_function=0),
+        synth.Agrawal(seed=200 + seed, classification_function=4),
+    ]
+    return _segments(gens, n)
+
+
+def _hyperplane(seed, n):
+    from river.datasets import synth
+
+    return synth.Hyperplane(
+        seed=100 + seed, n_features=10, n_drift_features=4, mag_change=0.001
+    ).take(n)
+
+
+def _rbf(seed, n):
+    from river.datasets import synth
+
+    return synth.RandomRBFDrift(
+        seed_model=100 + seed,
+        seed_sample=200 + seed,
+        n_classes=3,
+        n_features=10,
+        n_centroids=20,
+        change_speed=0.001,
+        n_drift_centroids=10,
+    ).take(n)
+
+
+def _stagger(seed, n):
+    # recurring: the three concepts, then the first two again
+    from river.datasets import synth
+
+    gens = [
+        synth.STAGGER(seed=100 * (i + 1) + seed, classification_function=f)
+        for i, f in enumerate([0, 1, 2, 0, 1])
+    ]
+    return _segments(gens, n)
+
+
+def _friedman(drift_type):
+    def make(seed, n):
+        from river.datasets import synth
+
+        kw = {"position": tuple(_friedman_points(drift_type, n))}
+        if drift_type == "gsg":
+            kw["transition_window"] = n // 10
+        return synth.FriedmanDrift(drift_type=drift_type, seed=100 + seed, **kw).take(n)
+
+    return make
+
+
+def _friedman_points(drift_type, n):
+    return _bounds(4, n)[1:-1] if drift_type == "lea" else _bounds(3, n)[1:-1]
+
+
+def _sine(seed, n):
+    from river.datasets import synth
+
+    gens = [
+        synth.Sine(seed=100 * (i + 1) + seed, classification_function=f)
+        for i, f in enumerate([0, 2, 1])
+    ]
+    return _segments(gens, n)
+
+
+def _mixed(seed, n):
+    from river.datasets import synth
+
+    gens = [
+        synth.Mixed(seed=100 + seed, classification_function=0),
+        synth.Mixed(seed=200 + seed, classification_function=1),
+    ]
+    return _segments(gens, n)
+
+
+def _led(seed, n):
+    # gradual: river's ConceptDriftStream between two LED concepts with other drifting
+    # attributes, centred on the middle row, over a tenth of the stream
+    from river.datasets import synth
+
+    a = synth.LEDDrift(
+        seed=100 + seed, noise_percentage=0.1, irrelevant_features=True, n_drift_features=1
+    )
+    b = synth.LEDDrift(
+        seed=200 + seed, noise_percentage=0.1, irrelevant_features=True, n_drift_features=7
+    )
+    return synth.ConceptDriftStream(a, b, seed=300 + seed, position=n // 2, width=n // 10).take(n)
+
+
+def _waveform(seed, n):
+    from river.datasets import synth
+
+    return synth.Waveform(seed=100 + seed).take(n)
+
+
+def _random_tree(seed, n):
+    from river.datasets import synth
+
+    gens = [
+        synth.RandomTree(seed_tree=100 + seed, seed_sample=200 + seed),
+        synth.RandomTree(seed_tree=300 + seed, seed_sample=400 + seed),
+    ]
+    return _segments(gens, n)
+
+
+def _elec2(seed, n):
+    from dream_sklearn.datasets import iter_elec2
+
+    return iter_elec2()
+
+
+def _river(name):
+    def make(seed, n):
+        from river import datasets
+
+        return iter(getattr(datasets, name)())
+
+    return make
+
+
+def _waterflow(seed, n):
+    # the only feature is a timestamp: hour of day and day of week instead
+    from river import datasets
+
+    for x, y in datasets.WaterFlow():
+        t = x["Time"]
+        yield {"hour": t.hour, "weekday": t.weekday()}, y
+
+
+STREAMS: dict[str, Stream] = {
+    s.name: s
+    for s in [
+        # tuning half: every stream the repository reported or benchmarked before
+        # issue 12, plus STAGGER (recurring) and FriedmanDrift "lea"
+        Stream("Elec2", "tuning", "binary", "real", _elec2, synthetic=False, length=45_312),
+        Stream("SEA", "tuning", "binary", "abrupt", _sea, _switch_points(2)),
+        Stream("Agrawal", "tuning", "binary", "abrupt", _agrawal, _switch_points(2)),
+        Stream("Hyperplane", "tuning", "binary", "incremental", _hyperplane),
+        Stream("RandomRBFDrift", "tuning", "multiclass", "incremental", _rbf),
+        Stream("STAGGER", "tuning", "binary", "recurring", _stagger, _switch_points(5)),
+        Stream(
+            "Phishing",
+            "tuning",
+            "binary",
+            "real",
+            _river("Phishing"),
+            synthetic=False,
+            length=1_250,
+        ),
+        Stream(
+            "FriedmanDrift-lea",
+            "tuning",
+            "regression",
+            "abrupt (local)",
+            _friedman("lea"),
+            lambda n: _friedman_points("lea", n),
+        ),
+        Stream(
+            "TrumpApproval",
+            "tuning",
+            "regression",
+            "real",
+            _river("TrumpApproval"),
+            synthetic=False,
+            length=1_001,
+        ),
+        Stream(
+            "ChickWeights",
+            "tuning",
+            "regression",
+            "real",
+            _river("ChickWeights"),
+            synthetic=False,
+            length=578,
+        ),
+        # report half: never used to choose a default
+        Stream("Sine", "report", "binary", "abrupt", _sine, _switch_points(3)),
+        Stream("Mixed", "report", "binary", "abrupt", _mixed, _switch_points(2)),
+        Stream("RandomTree", "report", "binary", "abrupt", _random_tree, _switch_points(2)),
+        Stream("LEDDrift", "report", "multiclass", "gradual", _led, lambda n: [n // 2 - n // 20]),
+        Stream("Waveform", "report", "multiclass", "none", _waveform),
+        Stream(
+            "Bananas", "report", "binary", "real", _river("Bananas"), synthetic=False, length=5_300
+        ),
+        Stream(
+            "ImageSegments",
+            "report",
+            "multiclass",
+            "real",
+            _river("ImageSegments"),
+            synthetic=False,
+            length=2_310,
+        ),
+        Stream(
+            "FriedmanDrift-gra",
+            "report",
+            "regression",
+            "recurring abrupt",
+            _friedman("gra"),
+            lambda n: _friedman_points("gra", n),
+        ),
+        Stream(
+            "FriedmanDrift-gsg",
+            "report",
+            "regression",
+            "gradual",
+            _friedman("gsg"),
+            lambda n: _friedman_points("gsg", n),
+        ),
+        Stream(
+            "WaterFlow", "report", "regression", "real", _waterflow, synthetic=False, length=1_268
+        ),
+        Stream(
+            "SP500Stocks",
+            "report",
+            "regression",
+            "real",
+            _river("SP500Stocks"),
+            synthetic=False,
+            length=1_257,
+        ),
+    ]
+}
+HALVES = ("tuning", "report")
+
+
+def stream_rows(stream: Stream, n_rows: int | None) -> int:
+    """Rows the stream runs for: its own length (bundled) or N_ROWS, capped by ``n_rows``."""
+    own = stream.length if stream.length is not None else N_ROWS
+    return own if n_rows is None else min(own, n_rows)
+
+
+# --------------------------------------------------------------------------- models
+
+
+class NoChange:
+    """The no-change baseline (last value): predicts the previous row's target."""
+
+    def __init__(self) -> None:
+        self.last = None
+
+    def predict_one(self, x: dict):
+        return self.last
+
+    def learn_one(self, x: dict, y) -> None:
+        self.last = y
+
+
+class Elec2Rule:
+    """Elec2's domain rule: up iff ``nswprice`` is above the mean of its previous 48 values.
+
+    Learns nothing: ``learn_one`` only remembers the price (the label is never read).
+    """
+
+    def __init__(self, window: int = 48) -> None:
+        self.prices: deque = deque(maxlen=window)
+
+    def predict_one(self, x: dict):
+        if not self.prices:
+            return None
+        return int(x["nswprice"] > sum(self.prices) / len(self.prices))
+
+    def learn_one(self, x: dict, y) -> None:
+        self.prices.append(x["nswprice"])
+
+
+class KNNADWIN:
+    """kNN with ADWIN: river's ``KNNClassifier`` over a window of the last rows, cut to
+    ADWIN's window on drift (ADWIN watches the kNN's 0/1 errors), as kNN-ADWIN of
+    Bifet et al. (2013) does.
+    """
+
+    def __init__(self, n_neighbors: int = 5, window_size: int = 1000) -> None:
+        from river import drift
+
+        self.n_neighbors = n_neighbors
+        self.window_size = window_size
+        self.rows: deque = deque(maxlen=window_size)
+        self.adwin = drift.ADWIN()
+        self.knn = self._fresh()
+        self._cached: tuple | None = None
+
+    def _fresh(self):
+        from river import neighbors
+
+        return neighbors.KNNClassifier(
+            n_neighbors=self.n_neighbors, engine=neighbors.LazySearch(window_size=self.window_size)
+        )
+
+    def predict_one(self, x: dict):
+        y_pred = self.knn.predict_one(x)
+        self._cached = (x, y_pred)
+        return y_pred
+
+    def learn_one(self, x: dict, y) -> None:
+        y_pred = (
+            self._cached[1] if self._cached and self._cached[0] is x else self.knn.predict_one(x)
+        )
+        self.adwin.update(float(y_pred != y))
+        self.rows.append((x, y))
+        self.knn.learn_one(x, y)
+        if self.adwin.drift_detected:
+            keep = min(int(self.adwin.width), len(self.rows))
+            self.knn = self._fresh()
+            for xi, yi in list(self.rows)[len(self.rows) - keep :]:
+                self.knn.learn_one(xi, yi)
+        self._cached = None
+
+
+def _logistic(task):
+    from river import linear_model, multiclass, preprocessing
+
+    if task == "multiclass":
+        return preprocessing.StandardScaler() | multiclass.OneVsRestClassifier(
+            linear_model.LogisticRegression()
+        )
+    return preprocessing.StandardScaler() | linear_model.LogisticRegression()
+
+
+def _running_mean(seed, task):
+    from river import dummy, stats
+
+    return dummy.StatisticRegressor(stats.Mean())
+
+
+def _linear(seed, task):
+    from river import linear_model, preprocessing
+
+    return preprocessing.StandardScaler() | linear_model.LinearRegression()
+
+
+def _dream_clf(seed, task):
+    from dream_sklearn.online import DREAMOnlineClassifier
+
+    return DREAMOnlineClassifier(seed=seed)
+
+
+def _dream_reg(seed, task):
+    from dream_sklearn.online import DREAMOnlineRegressor
+
+    return DREAMOnlineRegressor(seed=seed)
+
+
+def _river_model(path, **kw):
+    def make(seed, task):
+        import importlib
+
+        module, name = path.rsplit(".", 1)
+        cls = getattr(importlib.import_module(f"river.{module}"), name)
+        return cls(**{k: (seed if v == "seed" else v) for k, v in kw.items()})
+
+    return make
+
+
+def _scaled(make):
+    def scaled(seed, task):
+        from river import preprocessing
+
+        return preprocessing.StandardScaler() | make(seed, task)
+
+    return scaled
+
+
+# name -> (factory(seed, task), description); the column order of every table
+CLASSIFIERS: dict[str, tuple[Callable, str]] = {
+    "no-change": (lambda seed, task: NoChange(), "the previous row's label"),
+    "majority": (
+        _river_model("dummy.PriorClassifier"),
+        "river dummy.PriorClassifier (majority class so far)",
+    ),
+    "LogReg": (
+        lambda seed, task: _logistic(task),
+        "river StandardScaler | LogisticRegression (one-vs-rest on multiclass streams)",
+    ),
+    "HAT": (
+        _river_model("tree.HoeffdingAdaptiveTreeClassifier", seed="seed"),
+        "river HoeffdingAdaptiveTreeClassifier",
+    ),
+    "ARF": (
+        _river_model("forest.ARFClassifier", seed="seed"),
+        "river ARFClassifier (10 trees, ADWIN)",
+    ),
+    "kNN-ADWIN": (
+        lambda seed, task: KNNADWIN(),
+        "river neighbors.KNNClassifier(n_neighbors=5, LazySearch(window_size=1000)), "
+        "its window cut to ADWIN's on drift (ADWIN over the kNN's 0/1 errors)",
+    ),
+    "DREAM": (
+        _dream_clf,
+        "dream_sklearn DREAMOnlineClassifier(seed=seed) / DREAMOnlineRegressor(seed=seed), "
+        "defaults otherwise",
+    ),
+}
+REGRESSORS: dict[str, tuple[Callable, str]] = {
+    "last-value": (lambda seed, task: NoChange(), "the previous row's target"),
+    "mean": (_running_mean, "river dummy.StatisticRegressor(stats.Mean()) (running mean)"),
+    "LinReg": (_linear, "river StandardScaler | LinearRegression"),
+    "HATR": (
+        _scaled(_river_model("tree.HoeffdingAdaptiveTreeRegressor", seed="seed")),
+        "river StandardScaler | HoeffdingAdaptiveTreeRegressor (unscaled, its leaf models "
+        "diverge on TrumpApproval)",
+    ),
+    "ARFR": (
+        _scaled(_river_model("forest.ARFRegressor", seed="seed")),
+        "river StandardScaler | ARFRegressor",
+    ),
+    "DREAM": (_dream_reg, "dream_sklearn DREAMOnlineRegressor(seed=seed), defaults otherwise"),
+}
+# stream-specific baselines: a column of the classification table, '-' elsewhere
+DOMAIN_RULES: dict[str, tuple[Callable, str]] = {
+    "Elec2-rule": (
+        lambda seed, task: Elec2Rule(),
+        "Elec2 only: up iff nswprice > mean of the previous 48 nswprice",
+    ),
+}
+DOMAIN_RULE_STREAMS = {"Elec2-rule": "Elec2"}
+ALL_MODELS = list(dict.fromkeys([*CLASSIFIERS, *DOMAIN_RULES, *REGRESSORS]))
+
+
+def models_for(stream: Stream, names: Iterable[str]) -> list[str]:
+    """The models of ``names`` that run on ``stream``, in table order."""
+    names = set(names)
+    if stream.task == "regression":
+        return [m for m in REGRESSORS if m in names]
+    rules = [m for m, s in DOMAIN_RULE_STREAMS.items() if s == stream.name and m in names]
+    return [m for m in CLASSIFIERS if m in names] + rules
+
+
+def make_model(name: str, seed: int, task: str):
+    table = REGRESSORS if task == "regression" else {**CLASSIFIERS, **DOMAIN_RULES}
+    return table[name][0](seed, task)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def progressive(
+    model, rows: Iterable[tuple[dict, object]], n_rows: int, regression: bool
+) -> tuple[np.ndarray, float]:
+    """Predict, then learn, each row in order; per-row score and the model's seconds.
+
+    The score is 1/0 (correct or not) for classification and the absolute error for
+    regression; NaN where the model gave no prediction (None: the no-change baselines'
+    first row), which is left out of every mean, as river's ``progressive_val_score`` does.
+    """
+    scores = np.full(n_rows, np.nan)
+    seconds = 0.0
+    i = 0
+    for i, (x, y) in enumerate(itertools.islice(rows, n_rows)):  # noqa: B007
+        start = time.perf_counter()
+        y_pred = model.predict_one(x)
+        model.learn_one(x, y)
+        seconds += time.perf_counter() - start
+        if y_pred is not None:
+            scores[i] = abs(y_pred - y) if regression else float(y_pred == y)
+    return scores[: i + 1], seconds
+
+
+def evaluate(stream: Stream, model_name: str, seed: int, n_rows: int | None) -> dict:
+    """One model on one draw of one stream: score, scores after changes, rows/s."""
+    n = stream_rows(stream, n_rows)
+    regression = stream.task == "regression"
+    scores, seconds = progressive(
+        make_model(model_name, seed, stream.task), stream.make(seed, n), n, regression
+    )
+    changes = [c for c in stream.changes(n) if c + AFTER <= len(scores)]
+    return {
+        "score": float(np.nanmean(scores)),
+        "after_change": [float(np.nanmean(scores[c : c + AFTER])) for c in changes],
+        "changes": changes,
+        "rows": len(scores),
+        "rows_per_s": len(scores) / seconds if seconds > 0 else float("inf"),
+    }
+
+
+def seeds_of(stream: Stream, n_seeds: int) -> list[int]:
+    return list(range(n_seeds)) if stream.synthetic else [0]
+
+
+def run(
+    streams: list[str],
+    models: list[str],
+    n_seeds: int,
+    n_rows: int | None,
+    results: dict,
+    reuse: bool = False,
+    log=sys.stderr,
+) -> dict:
+    """Fill ``results[stream][model][str(seed)]``; with ``reuse`` keep what is there
+    (for the same number of rows) except DREAM's, which always runs again."""
+    t0 = time.perf_counter()
+    for s in streams:
+        stream = STREAMS[s]
+        for m in models_for(stream, models):
+            for seed in seeds_of(stream, n_seeds):
+                old = results.get(s, {}).get(m, {}).get(str(seed))
+                if reuse and m != "DREAM" and old and old["rows"] == stream_rows(stream, n_rows):
+                    continue
+                r = evaluate(stream, m, seed, n_rows)
+                results.setdefault(s, {}).setdefault(m, {})[str(seed)] = r
+                if log is not None:
+                    print(
+                        f"[{time.perf_counter() - t0:6.0f} s] {s} seed {seed} {m}: "
+                        f"{r['score']:.4f} ({r['rows_per_s']:,.0f} rows/s)",
+                        file=log,
+                        flush=True,
+                    )
+    return results
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _spread(values: list[float], digits: int) -> str:
+    if not values:
+        return "-"
+    mean = float(np.mean(values))
+    if len(values) == 1:
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+
+def _per_seed(results, s, m, key):
+    runs = results.get(s, {}).get(m, {})
+    return [runs[k][key] for k in sorted(runs, key=int)]
+
+
+def _table(header: list[str], rows: list[list[str]], title: str) -> str:
+    lines = [title, "", "| " + " | ".join(header) + " |", "| --- |" + " ---: |" * (len(header) - 1)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _seed_means(results, streams, m, value):
+    """Mean over streams per seed index (a stream run once counts the same for every seed)."""
+    per_stream = [value(s, m) for s in streams]
+    if not per_stream or any(not v for v in per_stream):
+        return []
+    n = max(len(v) for v in per_stream)
+    return [float(np.mean([v[min(i, len(v) - 1)] for v in per_stream])) for i in range(n)]
+
+
+def tables(
+    results: dict, streams: list[str], models: list[str], half: str, arf_reused: bool = False
+) -> str:
+    """The markdown tables of one half, as printed."""
+    label = {
+        "tuning": "TUNING half (defaults were chosen on these)",
+        "report": "REPORT half (never tuned on)",
+    }[half]
+    out = [f"## {label}"]
+    in_half = [s for s in streams if STREAMS[s].half == half and s in results]
+    clf = [s for s in in_half if STREAMS[s].task != "regression"]
+    reg = [s for s in in_half if STREAMS[s].task == "regression"]
+    clf_models = [
+        m
+        for m in [*CLASSIFIERS, *DOMAIN_RULES]
+        if m in models and any(m in results[s] for s in clf)
+    ]
+    reg_models = [m for m in REGRESSORS if m in models and any(m in results[s] for s in reg)]
+
+    def score(s, m):
+        return _per_seed(results, s, m, "score")
+
+    def after(s, m):  # mean over the stream's change points, per seed
+        return [float(np.mean(a)) for a in _per_seed(results, s, m, "after_change") if a]
+
+    def info(s):
+        st = STREAMS[s]
+        runs = next(iter(results[s].values()))
+        n_rows = next(iter(runs.values()))["rows"]
+        seeds = f", {len(runs)} seeds" if st.synthetic else ""
+        return f"{s} ({st.task}, {st.drift}, {n_rows:,} rows{seeds})"
+
+    def body(ss, ms, value, digits, mean_row):
+        rows = []
+        for s in ss:
+            rows.append(
+                [
+                    info(s),
+                    *[
+                        _spread(value(s, m), 4 if m in DOMAIN_RULES else digits)
+                        if m in results[s]
+                        else "-"
+                        for m in ms
+                    ],
+                ]
+            )
+        if mean_row and ss:
+            cells = []
+            for m in ms:
+                if m in DOMAIN_RULES:
+                    cells.append("-")
+                    continue
+                cells.append(_spread(_seed_means(results, ss, m, value), digits))
+            rows.append([f"mean over {len(ss)} streams", *cells])
+        return rows
+
+    if clf:
+        out.append(
+            _table(
+                ["stream", *clf_models],
+                body(clf, clf_models, score, 3, True),
+                "Classification: accuracy (mean (min-max) over seeds)",
+            )
+        )
+        ch = [s for s in clf if any(after(s, m) for m in clf_models)]
+        ch_models = [m for m in clf_models if m not in DOMAIN_RULES]
+        if ch:
+            rows = body(ch, ch_models, after, 3, True)
+            for r, s in zip(rows, ch, strict=False):
+                r.append(_wins(results, s, "DREAM", "ARF", higher=True))
+            if len(rows) > len(ch):
+                rows[-1].append(_wins_total(results, ch, "DREAM", "ARF", higher=True))
+            out.append(
+                _table(
+                    ["stream", *ch_models, "DREAM >= ARF"],
+                    rows,
+                    f"Classification: accuracy over the {AFTER} rows after each known change "
+                    "(mean over the stream's changes; mean (min-max) over seeds; last column: "
+                    "changes x seeds where DREAM's is at least ARF's)",
+                )
+            )
+    if reg:
+        rows = body(reg, reg_models, score, 3, False)
+        for r, s in zip(rows, reg, strict=False):
+            r.append(_best_baseline(results, s, reg_models))
+        if "last-value" in reg_models:
+
+            def relative(s, m):  # MAE over the last value's, per seed
+                ref = score(s, "last-value")
+                return [v / ref[min(i, len(ref) - 1)] for i, v in enumerate(score(s, m))]
+
+            rel = [_spread(_seed_means(results, reg, m, relative), 2) for m in reg_models]
+            rows.append([f"mean over {len(reg)} streams of MAE / last-value's MAE", *rel, ""])
+        out.append(
+            _table(
+                ["stream", *reg_models, "DREAM below best baseline"],
+                rows,
+                "Regression: MAE (mean (min-max) over seeds; lower is better)",
+            )
+        )
+        ch = [s for s in reg if any(after(s, m) for m in reg_models)]
+        if ch:
+            rows = body(ch, reg_models, after, 3, False)
+            out.append(
+                _table(
+                    ["stream", *reg_models],
+                    rows,
+                    f"Regression: MAE over the {AFTER} rows after each known change "
+                    "(mean over the stream's changes)",
+                )
+            )
+    note = (
+        " timed in an earlier run (--reuse): compare loosely" if arf_reused else " in the same run"
+    )
+    for kind, ss, ms, base in (
+        ("Classification", clf, clf_models, "ARF"),
+        ("Regression", reg, reg_models, "ARFR"),
+    ):
+        if ss and "DREAM" in ms and base in ms:
+            out.append(_speed_table(results, ss, ms, base, kind, note))
+    return "\n\n".join(out)
+
+
+def _speed_table(results, ss, ms, base, kind, note):
+    def rate(s, m):
+        return float(np.mean(_per_seed(results, s, m, "rows_per_s")))
+
+    rows, ratios = [], []
+    for s in ss:
+        cells = [f"{rate(s, m):,.0f}" if m in results[s] else "-" for m in ms]
+        ok = "DREAM" in results[s] and base in results[s]
+        ratio = rate(s, "DREAM") / rate(s, base) if ok else None
+        ratios += [] if ratio is None else [ratio]
+        rows.append([s, *cells, "-" if ratio is None else f"{ratio:.2f}x"])
+    means = []
+    for m in ms:
+        v = [rate(s, m) for s in ss if m in results[s]]
+        means.append(f"{np.mean(v):,.0f}" if v and m not in DOMAIN_RULES else "-")
+    rows.append([f"mean over {len(ss)} streams", *means, f"{np.mean(ratios):.2f}x"])
+    return _table(
+        ["stream", *ms, f"DREAM / {base}"],
+        rows,
+        f"{kind}: rows per second, predict_one + learn_one (mean over seeds); last column: "
+        f"DREAM's rows/s over {base}'s{note}",
+    )
+
+
+def _wins(results, s, a, b, higher):
+    if a not in results[s] or b not in results[s]:
+        return "-"
+    pa, pb = _per_seed(results, s, a, "after_change"), _per_seed(results, s, b, "after_change")
+    pairs = [(x, y) for la, lb in zip(pa, pb, strict=False) for x, y in zip(la, lb, strict=False)]
+    won = sum((x >= y) if higher else (x <= y) for x, y in pairs)
+    return f"{won}/{len(pairs)}"
+
+
+def _wins_total(results, ss, a, b, higher):
+    won = total = 0
+    for s in ss:
+        w = _wins(results, s, a, b, higher)
+        if w != "-":
+            x, y = w.split("/")
+            won, total = won + int(x), total + int(y)
+    return f"{won}/{total}"
+
+
+def _best_baseline(results, s, models):
+    if "DREAM" not in results[s]:
+        return "-"
+    base = {
+        m: float(np.mean(_per_seed(results, s, m, "score")))
+        for m in models
+        if m != "DREAM" and m in results[s]
+    }
+    if not base:
+        return "-"
+    best = min(base, key=base.get)
+    dream = float(np.mean(_per_seed(results, s, "DREAM", "score")))
+    return f"{'yes' if dream < base[best] else 'no'} (best: {best})"
+
+
+def headline(results: dict, streams: list[str], models: list[str]) -> str:
+    """One row per half: the classifiers' mean accuracy and DREAM against its targets."""
+    clf_models = [m for m in CLASSIFIERS if m in models]
+    rows = []
+    for half in HALVES:
+        clf = [s for s in streams if s in results and STREAMS[s].half == half]
+        reg = [s for s in clf if STREAMS[s].task == "regression"]
+        clf = [s for s in clf if STREAMS[s].task != "regression"]
+        if not clf and not reg:
+            continue
+        cells = [
+            _spread(_seed_means(results, clf, m, lambda s, m: _per_seed(results, s, m, "score")), 3)
+            if clf and all(m in results[s] for s in clf)
+            else "-"
+            for m in clf_models
+        ]
+        ch = [s for s in clf if any(_per_seed(results, s, "ARF", "after_change"))]
+        after = _wins_total(results, ch, "DREAM", "ARF", higher=True) if ch else "-"
+        wins = [_best_baseline(results, s, list(REGRESSORS)) for s in reg]
+        reg_cell = f"{sum(w.startswith('yes') for w in wins)}/{len(wins)}" if wins else "-"
+        ratios = [
+            float(np.mean(_per_seed(results, s, "DREAM", "rows_per_s")))
+            / float(np.mean(_per_seed(results, s, base, "rows_per_s")))
+            for s, base in [(s, "ARF") for s in clf] + [(s, "ARFR") for s in reg]
+            if "DREAM" in results[s] and base in results[s]
+        ]
+        speed = f"{np.mean(ratios):.2f}x" if ratios else "-"
+        rows.append([f"{half} ({len(clf)} + {len(reg)})", *cells, after, reg_cell, speed])
+    return _table(
+        [
+            "half (classification + regression streams)",
+            *clf_models,
+            "DREAM >= ARF after a change",
+            "regression: DREAM below best baseline",
+            "DREAM / ARF(R) rows/s",
+        ],
+        rows,
+        "Headline: mean accuracy over the half's classification streams (mean (min-max) over "
+        "seeds); (change point, seed) pairs where DREAM's accuracy over the next 500 rows is at "
+        "least ARF's; regression streams where DREAM's MAE is below every baseline's; DREAM's "
+        "rows/s over ARF's (ARFR's on regression), mean over streams",
+    )
+
+
+def environment() -> str:
+    """Versions, threads and machine, for the top of the printout."""
+    import river
+
+    import dream_sklearn
+
+    try:
+        import torch
+
+        torch_v, torch_threads = torch.__version__, torch.get_num_threads()
+    except ImportError:  # pragma: no cover - torch is a dependency
+        torch_v, torch_threads = "-", "-"
+    commit = "-"
+    head = Path(__file__).parents[1] / ".git"
+    try:
+        import subprocess
+
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=head.parent,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "-"
+    return (
+        f"Python {platform.python_version()}, NumPy {np.__version__}, river {river.__version__}, "
+        f"torch {torch_v} (threads {torch_threads}), "
+        f"dream_sklearn {getattr(dream_sklearn, '__version__', '-')} "
+        f"(commit {commit}); OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; "
+        f"{os.cpu_count()} CPUs, load average {load}; {platform.machine()} {platform.system()}"
+    )
+
+
+def legend(models: list[str]) -> str:
+    descr = {**REGRESSORS, **DOMAIN_RULES, **CLASSIFIERS}
+    lines = [f"- {m}: {descr[m][1]}" for m in models]
+    return "Models:\n" + "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--streams", nargs="+", default=list(STREAMS), choices=list(STREAMS))
+    parser.add_argument("--models", nargs="+", default=ALL_MODELS, choices=ALL_MODELS)
+    parser.add_argument(
+        "--seeds", type=int, default=DEFAULT_SEEDS, help="seeds per synthetic stream"
+    )
+    parser.add_argument(
+        "--rows",
+        type=int,
+        default=None,
+        help=f"at most this many rows per stream (synthetic: {N_ROWS:,})",
+    )
+    parser.add_argument("--half", choices=["tuning", "report", "all"], default="all")
+    parser.add_argument("--json", default=str(OUT / "streams.json"))
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the JSON's baseline figures; DREAM always reruns"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument(
+        "--print-only", action="store_true", help="print the tables of the JSON; run nothing"
+    )
+    args = parser.parse_args(argv)
+    if args.seeds < 1:
+        parser.error(f"--seeds must be at least 1, got {args.seeds}")
+    if args.rows is not None and args.rows <= AFTER:
+        parser.error(f"--rows must be above {AFTER}, got {args.rows}")
+
+    halves = HALVES if args.half == "all" else (args.half,)
+    streams = [s for s in args.streams if STREAMS[s].half in halves]
+    json_path = Path(args.json)
+    reading = args.reuse or args.print_only
+    saved = json.loads(json_path.read_text()) if reading and json_path.exists() else {}
+    results = saved.get("results", {})
+    start = time.perf_counter()
+    if not args.print_only:
+        run(
+            streams,
+            args.models,
+            args.seeds,
+            args.rows,
+            results,
+            reuse=args.reuse,
+            log=None if args.quiet else sys.stderr,
+        )
+    elapsed = saved.get("seconds", 0.0) if args.print_only else time.perf_counter() - start
+    env = saved.get("environment", "-") if args.print_only else environment()
+    reused = saved.get("reused", False) if args.print_only else args.reuse
+    print(f"Stream benchmark (benchmarks/streams.py): progressive validation, {env}")
+    print(
+        f"\nSynthetic streams: {N_ROWS:,} rows (--rows {args.rows}), {args.seeds} seeds each; "
+        f"bundled streams once, in full unless --rows is smaller. Known change points: "
+        f"abrupt = first row of the new concept, gradual = first row of the transition.\n"
+    )
+    # every model with figures for these streams (with --reuse, the JSON's too)
+    shown = [m for m in ALL_MODELS if any(m in results.get(s, {}) for s in streams)]
+    print(legend(shown))
+    for h in [h for h in halves if any(STREAMS[s].half == h for s in streams)]:
+        print("\n" + tables(results, streams, shown, h, arf_reused=reused))
+    print("\n" + headline(results, streams, shown))
+    print(f"\n({elapsed:,.0f} s)")
+    if not args.print_only:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        saved = {"environment": env, "seeds": args.seeds, "rows": args.rows, "seconds": elapsed}
+        saved["reused"] = reused
+        json_path.write_text(json.dumps({**saved, "results": results}, indent=1))
+    print(f"figures: {json_path}")
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""The stream benchmark (benchmarks/streams.py) on tiny streams: its tables and its scoring."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+_PATH = Path(__file__).parents[1] / "benchmarks" / "streams.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("streams_bench", _PATH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look the module up while it runs
+    spec.loader.exec_module(module)
+    yield module
+    del sys.modules[spec.name]
+
+
+def _hand_made(bench, rows, task, changes):
+    return bench.Stream(
+        "hand",
+        "tuning",
+        task,
+        "abrupt",
+        lambda seed, n: iter(rows),
+        lambda n: changes,
+        False,
+        len(rows),
+    )
+
+
+def test_no_change_scores_by_hand_on_a_hand_made_stream(bench, monkeypatch):
+    monkeypatch.setattr(bench, "AFTER", 2)
+    # labels a a b b b a: predictions None a a b b b -> right, wrong, right, right, wrong
+    rows = [({"x": float(i)}, y) for i, y in enumerate("aabbba")]
+    stream = _hand_made(bench, rows, "binary", [2])
+    monkeypatch.setitem(bench.STREAMS, "hand", stream)
+    r = bench.evaluate(stream, "no-change", 0, None)
+    assert r["score"] == pytest.approx(3 / 5)
+    assert r["after_change"] == [pytest.approx(1 / 2)]  # rows 2, 3: wrong, right
+    assert r["rows"] == 6
+
+    # regression: targets 1 3 2 2 5 -> errors 2 1 0 3 after the first row
+    rows = [({"x": 0.0}, y) for y in [1.0, 3.0, 2.0, 2.0, 5.0]]
+    r = bench.evaluate(_hand_made(bench, rows, "regression", [3]), "last-value", 0, None)
+    assert r["score"] == pytest.approx(1.5)
+    assert r["after_change"] == [pytest.approx(1.5)]  # rows 3, 4: errors 0 and 3
+
+
+def test_elec2_rule_compares_the_price_with_the_mean_of_the_previous_ones(bench):
+    rule = bench.Elec2Rule(window=2)
+    assert rule.predict_one({"nswprice": 1.0}) is None
+    for p in (1.0, 3.0):
+        rule.learn_one({"nswprice": p}, 0)
+    assert rule.predict_one({"nswprice": 2.5}) == 1  # 2.5 > (1 + 3) / 2
+    rule.learn_one({"nswprice": 0.0}, 1)  # window now (3, 0)
+    assert rule.predict_one({"nswprice": 1.5}) == 0  # 1.5 is not > 1.5
+
+
+def test_tables_on_two_tiny_streams(bench, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(bench, "AFTER", 100)
+    out = tmp_path / "streams.json"
+    models = ["no-change", "majority", "ARF", "DREAM", "last-value", "ARFR"]
+    argv = ["--streams", "SEA", "TrumpApproval", "--rows", "300", "--seeds", "2"]
+    results = bench.main([*argv, "--models", *models, "--json", str(out), "--quiet"])
+    printed = capsys.readouterr().out
+
+    # the no-change baseline on SEA, by hand from the stream's own labels
+    for seed in (0, 1):
+        y = [label for _, label in bench.STREAMS["SEA"].make(seed, 300)]
+        by_hand = np.mean([y[i] == y[i - 1] for i in range(1, len(y))])
+        assert results["SEA"]["no-change"][str(seed)]["score"] == pytest.approx(by_hand)
+        # one change, at row 150, scored over rows 150-249
+        after = np.mean([y[i] == y[i - 1] for i in range(150, 250)])
+        assert results["SEA"]["no-change"][str(seed)]["after_change"] == [pytest.approx(after)]
+    assert set(results["SEA"]) == {"no-change", "majority", "ARF", "DREAM"}
+    assert set(results["TrumpApproval"]) == {"last-value", "ARFR", "DREAM"}
+    assert set(results["TrumpApproval"]["DREAM"]) == {"0"}  # a bundled set runs once
+
+    assert "## TUNING half" in printed and "## REPORT half" not in printed
+    lines = printed.splitlines()
+    assert "| stream | no-change | majority | ARF | DREAM |" in lines
+    assert "| stream | no-change | majority | ARF | DREAM | DREAM >= ARF |" in lines
+    assert "| stream | last-value | ARFR | DREAM | DREAM below best baseline |" in lines
+    sea = [line for line in lines if line.startswith("| SEA (binary, abrupt, 300 rows, 2 seeds)")]
+    assert len(sea) == 2  # accuracy, and accuracy after the change
+    assert sea[0].count("|") == 6 and sea[1].count("|") == 7
+    assert any(line.startswith("| mean over 1 streams |") for line in lines)
+    assert any(line.startswith("| TrumpApproval (regression, real, 300 rows) |") for line in lines)
+    assert "| stream | no-change | majority | ARF | DREAM | DREAM / ARF |" in lines
+    saved = json.loads(out.read_text())
+    assert saved["results"]["SEA"]["DREAM"]["1"]["rows"] == 300
