@@ -119,7 +119,9 @@ def report(results, streams, models):
         lines.append(f"| {fam} mean | {' | '.join(cells)} |")
     print("\n".join(lines))
     speed = {m: np.mean([results[s][m]["rows_per_s"] for s in streams]) for m in models}
-    print("\nrows/s (mean over the streams): " + ", ".join(f"{m} {v:,.0f}" for m, v in speed.items()))
+    print(
+        "\nrows/s (mean over the streams): " + ", ".join(f"{m} {v:,.0f}" for m, v in speed.items())
+    )
 
 
 def main() -> None:

@@ -34,11 +34,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from river.drift import ADWIN
 
 from .._limits import MAX_ABS
 from ..nn import DREAMCell, DREAMConfig, DREAMState
 from ..nn._cell import _seeded
 from ..nn._config import (
+    _BOOL,
     _INT,
     _INT_GE0,
     _NONNEGATIVE,
@@ -65,12 +67,29 @@ _RESERVED_CELL_PARAMS = ("input_dim", "hidden_dim", "rank")
 _CELL_PARAMS = ("hidden_dim", "rank")
 _DEFAULT = _front_defaults("online", _CELL_PARAMS)
 _PAIR_SCALE = 2.0  # amplitude of the pair features (products of two ramps)
+# drift_recovery (chosen on the tuning streams: benchmarks/recovery.py, docs/online.md).
+# ADWIN over the mixture's loss at ARF's two levels, checking every _CLOCK rows; a
+# rise flagged at the warning level starts background readouts, at the drift level
+# takes them into the mixture with a share _FRESH_SHARE of its weight; of two
+# generations, one whose weight falls below _DROP goes. A readout of age n (rows
+# learned since it started; the first ones never count as fresh) steps
+# 1 + _BOOST * _BOOST_ROWS / (_BOOST_ROWS + n) times its usual step.
+_WARN_DELTA = 0.01
+_DRIFT_DELTA = 0.001
+_CLOCK = 4
+_FRESH_SHARE = 0.5
+_DROP = 0.01
+_BOOST = 5.0
+_BOOST_ROWS = 200.0
 # The readouts and the blocks of phi = [h, u, ramps, pairs, 1] each one reads, with
 # its step as a multiple of ``learning_rate``.
 _READOUTS = {
     "linear": (("x",), 0.5),  # "x": the features' part of u (not the previous target)
     "cell": (("h", "u", "ramps"), 1.0),
     "pairs": (("h", "u", "ramps", "pairs"), 0.5),
+    # The regressor's: reads what "cell" reads, and its output starts from the
+    # previous target (a correction to the last value: see DREAMOnlineRegressor).
+    "last": (("h", "u", "ramps"), 1.0),
 }
 
 
@@ -81,6 +100,20 @@ def _optional(rule: _Rule) -> _Rule:
 
 def _one_of(options: tuple) -> _Rule:
     return _Rule(f"one of {options}", lambda v: isinstance(v, str) and v in options, str)
+
+
+def _readouts_rule(names: tuple) -> _Rule:
+    """The rule of a ``readouts`` parameter: distinct names from ``names``."""
+    return _Rule(
+        f"a non-empty tuple of distinct names from {names}",
+        lambda r: (
+            isinstance(r, tuple | list)
+            and len(r) > 0
+            and all(isinstance(v, str) and v in names for v in r)
+            and len(set(r)) == len(r)
+        ),
+        lambda r: r,
+    )
 
 
 def _check_params(owner: str, rules: dict[str, _Rule], estimator: Any) -> None:
@@ -99,6 +132,7 @@ _RULES = {
     "surprise_gain": _NONNEGATIVE,
     "slow_rate": _optional(_UNIT),
     "n_knots": _INT_GE0,
+    "drift_recovery": _BOOL,
     "seed": _optional(_INT),
     "cell_params": _Rule(
         f"None or a dict of DREAMConfig fields other than {_RESERVED_CELL_PARAMS}",
@@ -202,6 +236,9 @@ class _DREAMOnline:
     # Defaults for estimators pickled before these existed (set again by _build).
     _held_slots = np.zeros(0, dtype=np.intp)
     _loaded_names: list | None = None
+    _warn: ADWIN | None = None
+    _drift: ADWIN | None = None
+    n_drifts_ = 0
 
     # ------------------------------------------------------------------ parameters
 
@@ -269,6 +306,13 @@ class _DREAMOnline:
         self._paired_slots: list = []  # slots whose ramps have pair features
         self._ones = np.ones((1, 1))
         self._head_mask = self._mask()
+        # drift_recovery: the two detectors over the mixture's loss (see _watch).
+        self._weights = np.full(len(self._heads), 1.0 / len(self._heads))  # the mixture
+        self._warn = self._drift = None
+        if self.drift_recovery:
+            self._warn, self._drift = self._adwin(_WARN_DELTA), self._adwin(_DRIFT_DELTA)
+        self.n_drifts_ = 0
+        self._age = np.full(len(self._heads), np.inf)  # rows since each readout started
         self._version = 0
         self._cache = None
         self._dt_row = None  # np.full(1, time_step), built on the first step
@@ -577,14 +621,23 @@ class _DREAMOnline:
             out, phi = out[0], phi[0]
         self._cache = None
         surprise = float(step[6][0])
-        g = self._readout_step(out, y_value, phi)  # (J, k): each readout's output step
+        # (J, k): each readout's loss gradient on its output; the mixture's loss
+        g, loss = self._readout_step(out, y_value, phi)
+        lr, mask = self._head_lr, self._head_mask
+        reps = len(self._W) // len(lr)
+        if reps > 1:  # more generations of readouts, and background ones, alongside
+            lr, mask = np.tile(lr, reps), np.tile(mask, (reps, 1))
         # Surprise-modulated plasticity of the readout: a larger step when surprised.
         gain = 1.0 + self.surprise_gain * surprise if surprise == surprise else 1.0
-        if gain != 1.0:
-            g *= gain
+        if self._drift is not None:  # a larger step for fresh readouts
+            lr = lr * (1.0 + _BOOST * _BOOST_ROWS / (_BOOST_ROWS + self._age))
+            self._age += 1
+        g *= (gain * lr)[:, None]
         if self.l2:  # weight decay, the bias excepted
-            self._W[:, :, :-1] *= (1.0 - gain * self._head_lr * self.l2)[:, None, None]
-        self._W -= g[:, :, None] * (self._head_mask * phi)[:, None, :]
+            self._W[:, :, :-1] *= (1.0 - gain * lr * self.l2)[:, None, None]
+        self._W -= g[:, :, None] * (mask * phi)[:, None, :]
+        if self._drift is not None:
+            self._watch(loss)
         # Commit the step and the running statistics of what this step saw.
         if self.cell_ is not None:
             self._state = step[:6]
@@ -596,6 +649,58 @@ class _DREAMOnline:
             self._prev_y = self._target_raw(y_value)
         self.n_steps_ += 1
         self._version += 1
+
+    def _adwin(self, delta: float) -> ADWIN:
+        return ADWIN(delta=delta, clock=_CLOCK)
+
+    def _watch(self, loss: float) -> None:
+        """``drift_recovery``: feed the mixture's loss on this row to the detectors.
+
+        ``_W`` holds the mixture's readouts (one or two generations of ``J``, as many
+        as ``_weights``), then, after a warning, ``J`` background readouts. A rise of
+        the loss flagged by the warning detector starts background readouts (zero
+        weights, learning alongside; a later warning restarts them); one flagged by
+        the drift detector takes them into the mixture as a new generation (zero
+        readouts if no warning came first), beside the generation the mixture trusts
+        more (ARF swaps a background tree in; here the old one stays until the
+        mixture gives up on it: see _drop_generation).
+        """
+        J, M = len(self._heads), len(self._weights)
+        before = self._warn.estimation
+        self._warn.update(loss)
+        if self._warn.drift_detected and self._warn.estimation > before:
+            self._W = np.concatenate([self._W[:M], np.zeros_like(self._W[:J])])
+            self._age = np.concatenate([self._age[:M], np.zeros(J)])
+            self._warn = self._adwin(_WARN_DELTA)
+        before = self._drift.estimation
+        self._drift.update(loss)
+        if self._drift.drift_detected and self._drift.estimation > before:
+            if len(self._W) > M:
+                fresh, age = self._W[M:], self._age[M:]
+            else:
+                fresh, age = np.zeros_like(self._W[:J]), np.zeros(J)
+            w = self._weights
+            keep = slice(0, J) if M == J or w[:J].sum() >= w[J:].sum() else slice(J, M)
+            self._W = np.concatenate([self._W[keep], fresh])
+            self._age = np.concatenate([self._age[keep], age])
+            kept = w[keep] * (1.0 - _FRESH_SHARE) / w[keep].sum()
+            self._weights = np.concatenate([kept, np.full(J, _FRESH_SHARE / J)])
+            self._warn, self._drift = self._adwin(_WARN_DELTA), self._adwin(_DRIFT_DELTA)
+            self.n_drifts_ += 1
+        elif M > J:
+            self._drop_generation()
+
+    def _drop_generation(self) -> None:
+        """Of two generations of readouts, drop one the mixture has given up on."""
+        J, w = len(self._heads), self._weights
+        total = w[:J].sum()
+        if min(total, 1.0 - total) < _DROP:
+            gone = slice(0, J) if total < 0.5 else slice(J, 2 * J)
+            keep = np.ones(len(self._W), dtype=bool)
+            keep[gone] = False
+            self._W, self._age = self._W[keep], self._age[keep]
+            w = np.delete(w, np.arange(len(w))[gone])
+            self._weights = w / w.sum()
 
     def _update_stats(self, raw: np.ndarray, present: np.ndarray) -> None:
         """Running mean/var: Welford (rate 1/n) until 1/n falls below the EMA rate.

@@ -9,23 +9,14 @@ import numpy as np
 import pandas as pd
 from river import base
 
-from ..nn._config import _INT_GE0, _UNIT, _Rule
-from ._base import _DEFAULT, _READOUTS, _check_params, _DREAMOnline
+from ..nn._config import _INT_GE0, _UNIT
+from ._base import _DEFAULT, _check_params, _DREAMOnline, _readouts_rule
 
 __all__ = ["DREAMOnlineClassifier"]
 
 # The rules of the classifier's own parameters (beside the base's).
 _CLASSIFIER_RULES = {
-    "readouts": _Rule(
-        f"a non-empty tuple of distinct names from {tuple(_READOUTS)}",
-        lambda r: (
-            isinstance(r, tuple | list)
-            and len(r) > 0
-            and all(isinstance(v, str) and v in _READOUTS for v in r)
-            and len(set(r)) == len(r)
-        ),
-        lambda r: r,
-    ),
+    "readouts": _readouts_rule(("linear", "cell", "pairs")),
     "max_pairs": _INT_GE0,
     "mixture_share": _UNIT,
 }
@@ -172,6 +163,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         max_pairs: int = 4096,
         mixture_share: float = 0.001,
         surprise_gain: float = 0.0,
+        drift_recovery: bool = True,
         cell_params: dict | None = None,
         seed: int | None = None,
     ) -> None:
@@ -187,6 +179,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         self.max_pairs = max_pairs
         self.mixture_share = mixture_share
         self.surprise_gain = surprise_gain
+        self.drift_recovery = drift_recovery
         self.cell_params = cell_params
         self.seed = seed
 
@@ -220,13 +213,16 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         """``{readout: weight}`` of the mixture now (empty before any learning)."""
         if not self._built:
             return {}
-        return dict(zip(self._heads, self._weights.tolist(), strict=True))
+        J = len(self._heads)  # the generations of each readout summed (drift_recovery)
+        weights = self._weights.reshape(-1, J).sum(axis=0)
+        return dict(zip(self._heads, weights.tolist(), strict=True))
 
     def _proba(self, p: np.ndarray) -> np.ndarray:
         """Mixture of the readouts' probabilities: (..., J, k) -> (..., k)."""
-        if p.shape[-2] == 1:
+        M = len(self._weights)
+        if M == 1:
             return p[..., 0, :]
-        return self._weights @ p
+        return self._weights @ p[..., :M, :]  # background readouts take no part
 
     def _validate_params(self) -> None:
         super()._validate_params()
@@ -241,7 +237,6 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def _build(self) -> None:
         super()._build()
         self._classes: dict = {}
-        self._weights = np.full(len(self._heads), 1.0 / len(self._heads))  # the mixture
 
     def _check_target(self, y):
         try:
@@ -266,18 +261,20 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def _link(self, z: np.ndarray) -> np.ndarray:
         return _softmax(z)
 
-    def _readout_step(self, out, y, phi) -> np.ndarray:
-        """Score each readout's prediction on ``y``, then its log-loss gradient."""
-        g = out.copy()  # (J, k) probabilities
+    def _readout_step(self, out, y, phi) -> tuple[np.ndarray, float]:
+        """Score the readouts' predictions on ``y``; their log-loss gradients and the
+        mixture's 0/1 loss."""
         c = self._classes[y]
-        if len(g) > 1:  # Fixed Share: down-weight the readouts that erred, then share
-            w = self._weights * np.where(g.argmax(axis=1) != c, _MISTAKE, 1.0)
+        M = len(self._weights)
+        loss = float(self._proba(out).argmax() != c)
+        if M > 1:  # Fixed Share: down-weight the readouts that erred, then share
+            w = self._weights * np.where(out[:M].argmax(axis=1) != c, _MISTAKE, 1.0)
             w *= (1.0 - self.mixture_share) / w.sum()
-            w += self.mixture_share / len(w)
+            w += self.mixture_share / M
             self._weights = w
+        g = out.copy()  # (J, k) probabilities
         g[:, c] -= 1.0
-        g *= self._head_lr[:, None]
-        return g
+        return g, loss
 
     def _update_target_stats(self, y) -> None:
         pass

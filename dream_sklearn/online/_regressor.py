@@ -9,9 +9,18 @@ import pandas as pd
 from river import base
 
 from .._limits import MAX_ABS
-from ._base import _CLIP, _DEFAULT, _DREAMOnline
+from ..nn._config import _INT_GE0, _UNIT
+from ._base import _CLIP, _DEFAULT, _check_params, _DREAMOnline, _readouts_rule
 
 __all__ = ["DREAMOnlineRegressor"]
+
+# The rules of the regressor's own parameters (beside the base's).
+_REGRESSOR_RULES = {
+    "readouts": _readouts_rule(("last", "cell", "linear", "pairs")),
+    "max_pairs": _INT_GE0,
+    "mixture_share": _UNIT,
+}
+_ETA = 1.0  # Fixed Share: a readout's weight times exp(-_ETA * its squared error)
 
 
 class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
@@ -92,7 +101,11 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         standardize_rate: float = 0.02,
         slow_rate: float | None = None,
         n_knots: int = 0,
+        readouts: tuple[str, ...] = ("last", "cell"),
+        max_pairs: int = 4096,
+        mixture_share: float = 0.001,
         surprise_gain: float = 0.0,
+        drift_recovery: bool = False,
         cell_params: dict | None = None,
         seed: int | None = None,
     ) -> None:
@@ -104,7 +117,11 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         self.standardize_rate = standardize_rate
         self.slow_rate = slow_rate
         self.n_knots = n_knots
+        self.readouts = readouts
+        self.max_pairs = max_pairs
+        self.mixture_share = mixture_share
         self.surprise_gain = surprise_gain
+        self.drift_recovery = drift_recovery
         self.cell_params = cell_params
         self.seed = seed
 
@@ -123,13 +140,31 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     def _unit_test_skips(self) -> set[str]:
         return set()
 
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        _check_params(type(self).__name__, _REGRESSOR_RULES, self)
+
+    @property
+    def readout_weights_(self) -> dict:
+        """``{readout: weight}`` of the mixture now (empty before any learning)."""
+        if not self._built:
+            return {}
+        J = len(self._heads)  # the generations of each readout summed (drift_recovery)
+        weights = self._weights.reshape(-1, J).sum(axis=0)
+        return dict(zip(self._heads, weights.tolist(), strict=True))
+
     # ------------------------------------------------------------------ task hooks
+
+    def _readout_names(self) -> tuple:
+        return tuple(self.readouts)
 
     def _build(self) -> None:
         super()._build()
         self._y_count = 0
         self._y_mean = 0.0
         self._y_var = 0.0
+        self._last_y: float | None = None  # the previous target
+        self._last_at = np.array([j for j, r in enumerate(self._heads) if r == "last"], int)
 
     def _check_target(self, y) -> float:
         if isinstance(y, str | bytes):  # "1.5" too: text is not read as a number
@@ -156,14 +191,41 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         return math.sqrt(self._y_var) if self._y_count > 1 else 0.0
 
     def _link(self, z: np.ndarray) -> np.ndarray:
+        """The readouts' outputs (standardised); a ``"last"`` readout's starts from the
+        previous target."""
+        if len(self._last_at) and self._last_y is not None:
+            J = len(self._heads)
+            rows = (self._last_at + J * np.arange(z.shape[-2] // J)[:, None]).ravel()
+            z[..., rows, 0] += self._standard(self._last_y)
         return z
 
-    def _readout_step(self, out, y, phi) -> np.ndarray:
+    def _standard(self, y: float) -> float:
         scale = self._y_scale()
-        t = 0.0 if scale == 0.0 else (y - self._y_mean) / scale
-        t = min(max(t, -_CLIP), _CLIP)
-        norm = 1.0 + float(phi @ phi)  # 1 + ‖[h, u, ramps, 1]‖²
-        return self._head_lr[:, None] * (out - t) / norm
+        return 0.0 if scale == 0.0 else (y - self._y_mean) / scale
+
+    def _mix(self, out: np.ndarray) -> np.ndarray:
+        """The mixture of the readouts' outputs: (..., J, 1) -> (...)."""
+        M = len(self._weights)
+        return out[..., :M, 0] @ self._weights  # background readouts take no part
+
+    def _readout_step(self, out, y, phi) -> tuple[np.ndarray, float]:
+        """Score the readouts on ``y``: their normalised LMS steps (each divided by
+        ``1 + ‖what it reads‖²``), the mixture's absolute error (standardised)."""
+        t = min(max(self._standard(y), -_CLIP), _CLIP)
+        err = out[:, 0] - t
+        M = len(self._weights)
+        loss = abs(float(self._mix(out)) - t)
+        if M > 1:  # Fixed Share on the squared errors
+            w = self._weights * np.exp(-_ETA * np.minimum(err[:M] ** 2, 50.0))
+            w *= (1.0 - self.mixture_share) / w.sum()
+            w += self.mixture_share / M
+            self._weights = w
+        mask = self._head_mask
+        reps = len(out) // len(mask)
+        norm = 1.0 + (mask @ (phi * phi))  # (J,)
+        if reps > 1:
+            norm = np.tile(norm, reps)
+        return (err / norm)[:, None], loss
 
     def _update_target_stats(self, y: float) -> None:
         self._y_count += 1
@@ -171,6 +233,7 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         delta = y - self._y_mean
         self._y_mean += rate * delta
         self._y_var = (1.0 - rate) * (self._y_var + rate * delta * delta)
+        self._last_y = y
 
     def _target_raw(self, y: float) -> np.ndarray:
         raw = np.zeros(len(self._mean))
@@ -191,7 +254,7 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         out = self._predict_raw_one(x)
         if out is None:
             return 0.0
-        return float(self._to_target(out[0, 0]))
+        return float(self._to_target(self._mix(out)))
 
     def learn_many(self, X: pd.DataFrame, y: pd.Series) -> None:
         """Learn the rows of ``X`` in order, as consecutive steps (NaN: missing).
@@ -206,4 +269,4 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         out = self._predict_raw_many(X)
         if out is None:
             return pd.Series(np.zeros(len(X)), index=X.index)
-        return pd.Series(self._to_target(out[:, 0, 0]), index=X.index)
+        return pd.Series(self._to_target(self._mix(out)), index=X.index)
