@@ -87,9 +87,9 @@ _READOUTS = {
     "linear": (("x",), 0.5),  # "x": the features' part of u (not the previous target)
     "cell": (("h", "u", "ramps"), 1.0),
     "pairs": (("h", "u", "ramps", "pairs"), 0.5),
-    # The regressor's: reads what "cell" reads, and its output starts from the
-    # previous target (a correction to the last value: see DREAMOnlineRegressor).
-    "last": (("h", "u", "ramps"), 1.0),
+    # The regressor's: its output starts from the previous target, and it learns a
+    # correction from the change of the (fast-scaled) slots since the previous row.
+    "last": (("diff",), 0.1),
 }
 
 
@@ -239,6 +239,9 @@ class _DREAMOnline:
     _warn: ADWIN | None = None
     _drift: ADWIN | None = None
     n_drifts_ = 0
+    _reads_diff = False
+    _boost = _BOOST  # how much larger a fresh readout's step starts (drift_recovery)
+    _prev_u: np.ndarray | None = None
 
     # ------------------------------------------------------------------ parameters
 
@@ -305,6 +308,8 @@ class _DREAMOnline:
         self._pairs = np.zeros((2, 0), dtype=np.intp)  # ramp indices of each pair feature
         self._paired_slots: list = []  # slots whose ramps have pair features
         self._ones = np.ones((1, 1))
+        self._reads_diff = any("diff" in _READOUTS[r][0] for r in self._heads)
+        self._prev_u = None  # the last learned row's fast-scaled slots (for "diff")
         self._head_mask = self._mask()
         # drift_recovery: the two detectors over the mixture's loss (see _watch).
         self._weights = np.full(len(self._heads), 1.0 / len(self._heads))  # the mixture
@@ -375,7 +380,8 @@ class _DREAMOnline:
         """
         n, m = self.hidden_dim, len(self._mean)
         sizes = [("h", n), ("u", m), ("ramps", m * len(self._knots))]
-        sizes += [("pairs", self._pairs.shape[1]), ("bias", 1)]
+        sizes += [("pairs", self._pairs.shape[1]), ("diff", m if self._reads_diff else 0)]
+        sizes.append(("bias", 1))
         out, start = {}, 0
         for name, size in sizes:
             out[name] = slice(start, start + size)
@@ -416,6 +422,8 @@ class _DREAMOnline:
         if new_pairs:
             self._pairs = np.concatenate([self._pairs, np.array(new_pairs, dtype=np.intp).T], 1)
         at = [at_u] * k + [at_ramps] * (k * n_k) + [at_pairs] * len(new_pairs)
+        if self._reads_diff:
+            at += [self._W.shape[2] - 1] * k  # before the bias
         self._W = np.insert(self._W, at, 0.0, axis=2)
         self._head_mask = self._mask()
 
@@ -544,6 +552,12 @@ class _DREAMOnline:
             pairs *= ramps[..., self._pairs[1]]
             pairs *= _PAIR_SCALE
             parts.append(pairs.reshape(len(h), -1))
+        if self._reads_diff:  # the fast-scaled slots' change since the previous row
+            m, prev = len(self._mean), self._prev_u
+            if prev is None:
+                parts.append(np.zeros((len(h), m)))
+            else:
+                parts.append(u[:, :m] - np.pad(prev, (0, m - len(prev))))
         parts.append(self._ones if h.shape[0] == 1 else np.ones((h.shape[0], 1)))
         return np.concatenate(parts, axis=1)
 
@@ -630,7 +644,7 @@ class _DREAMOnline:
         # Surprise-modulated plasticity of the readout: a larger step when surprised.
         gain = 1.0 + self.surprise_gain * surprise if surprise == surprise else 1.0
         if self._drift is not None:  # a larger step for fresh readouts
-            lr = lr * (1.0 + _BOOST * _BOOST_ROWS / (_BOOST_ROWS + self._age))
+            lr = lr * (1.0 + self._boost * _BOOST_ROWS / (_BOOST_ROWS + self._age))
             self._age += 1
         g *= (gain * lr)[:, None]
         if self.l2:  # weight decay, the bias excepted
@@ -647,6 +661,8 @@ class _DREAMOnline:
         self._update_target_stats(y_value)
         if self._y_slot:
             self._prev_y = self._target_raw(y_value)
+        if self._reads_diff:
+            self._prev_u = u[0, : len(self._mean)].copy()
         self.n_steps_ += 1
         self._version += 1
 

@@ -53,6 +53,16 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     the mixture follows whichever is making the fewest mistakes now
     (``readout_weights_``).
 
+    With ``drift_recovery`` (default), a detector watches the mixture's own
+    mistakes, the surprise that matters when ``P(y | x)`` changes and the inputs do
+    not: river's ADWIN over the 0/1 loss at ARF's two levels (``delta`` 0.01 and
+    0.001). A rise flagged at the warning level starts background readouts (the
+    same kinds, zero weights, learning alongside); one flagged at the drift level
+    takes them into the mixture with half of its weight, beside the old readouts,
+    which the mixture keeps until their weight falls below 1%. A fresh readout's
+    step starts six times its usual one and falls back as it learns
+    (``1 + 5 * 200 / (200 + n)`` after ``n`` rows).
+
     Parameters
     ----------
     hidden_dim : int, default=32
@@ -95,6 +105,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         ``1 + surprise_gain * S`` where ``S`` is the cell's surprise on that row.
         Helps recovery after a change that shows in the inputs; costs accuracy on
         the drift suite (see docs/online.md), hence off by default.
+    drift_recovery : bool, default=True
+        Detect a rise of the mixture's mistakes and bring in fresh readouts
+        (above); False: the readouts only ever learn by their SGD steps.
     cell_params : dict, default=None
         Other :class:`~dream_sklearn.nn.DREAMConfig` fields of the cell
         (``plasticity_enabled``, ``time_step``...).
@@ -112,7 +125,10 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     last_tau_ : float
         Time constant of the last committed step.
     readout_weights_ : dict
-        The weight of each readout in the mixture now.
+        The weight of each readout in the mixture now (the generations of a
+        readout summed, with ``drift_recovery``).
+    n_drifts_ : int
+        Drifts acted on (``drift_recovery``).
     n_steps_ : int
         Number of rows learned.
 
