@@ -73,7 +73,8 @@ _PAIR_SCALE = 2.0  # amplitude of the pair features (products of two ramps)
 # takes them into the mixture with a share _FRESH_SHARE of its weight; of two
 # generations, one whose weight falls below _DROP goes. A readout of age n (rows
 # learned since it started; the first ones never count as fresh) steps
-# 1 + _BOOST * _BOOST_ROWS / (_BOOST_ROWS + n) times its usual step.
+# 1 + _BOOST * (_BOOST_ROWS / (_BOOST_ROWS + n) - _BOOST_ROWS / (_BOOST_ROWS + _FRESH_ROWS))
+# times its usual step while n < _FRESH_ROWS (the usual step from then on).
 _WARN_DELTA = 0.01
 _DRIFT_DELTA = 0.001
 _CLOCK = 4
@@ -81,6 +82,7 @@ _FRESH_SHARE = 0.5
 _DROP = 0.01
 _BOOST = 5.0
 _BOOST_ROWS = 200.0
+_FRESH_ROWS = 4000
 # The readouts and the blocks of phi = [h, u, ramps, pairs, 1] each one reads, with
 # its step as a multiple of ``learning_rate``.
 _READOUTS = {
@@ -241,6 +243,7 @@ class _DREAMOnline:
     n_drifts_ = 0
     _reads_diff = False
     _boost = _BOOST  # how much larger a fresh readout's step starts (drift_recovery)
+    _fresh_rows = 0
     _prev_u: np.ndarray | None = None
 
     # ------------------------------------------------------------------ parameters
@@ -318,6 +321,7 @@ class _DREAMOnline:
             self._warn, self._drift = self._adwin(_WARN_DELTA), self._adwin(_DRIFT_DELTA)
         self.n_drifts_ = 0
         self._age = np.full(len(self._heads), np.inf)  # rows since each readout started
+        self._fresh_rows = 0  # rows left before the youngest readout stops being fresh
         self._version = 0
         self._cache = None
         self._dt_row = None  # np.full(1, time_step), built on the first step
@@ -643,9 +647,13 @@ class _DREAMOnline:
             lr, mask = np.tile(lr, reps), np.tile(mask, (reps, 1))
         # Surprise-modulated plasticity of the readout: a larger step when surprised.
         gain = 1.0 + self.surprise_gain * surprise if surprise == surprise else 1.0
-        if self._drift is not None:  # a larger step for fresh readouts
-            lr = lr * (1.0 + self._boost * _BOOST_ROWS / (_BOOST_ROWS + self._age))
+        if self._fresh_rows:  # a larger step for fresh readouts (drift_recovery)
+            boost = _BOOST_ROWS / (_BOOST_ROWS + self._age) - _BOOST_ROWS / (
+                _BOOST_ROWS + _FRESH_ROWS
+            )
+            lr = lr * (1.0 + self._boost * np.maximum(boost, 0.0))
             self._age += 1
+            self._fresh_rows -= 1
         g *= (gain * lr)[:, None]
         if self.l2:  # weight decay, the bias excepted
             self._W[:, :, :-1] *= (1.0 - gain * lr * self.l2)[:, None, None]
@@ -687,6 +695,7 @@ class _DREAMOnline:
         if self._warn.drift_detected and self._warn.estimation > before:
             self._W = np.concatenate([self._W[:M], np.zeros_like(self._W[:J])])
             self._age = np.concatenate([self._age[:M], np.zeros(J)])
+            self._fresh_rows = _FRESH_ROWS
             self._warn = self._adwin(_WARN_DELTA)
         before = self._drift.estimation
         self._drift.update(loss)
@@ -695,6 +704,7 @@ class _DREAMOnline:
                 fresh, age = self._W[M:], self._age[M:]
             else:
                 fresh, age = np.zeros_like(self._W[:J]), np.zeros(J)
+                self._fresh_rows = _FRESH_ROWS
             w = self._weights
             keep = slice(0, J) if M == J or w[:J].sum() >= w[J:].sum() else slice(J, M)
             self._W = np.concatenate([self._W[keep], fresh])
