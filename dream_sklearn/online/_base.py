@@ -80,8 +80,8 @@ _DRIFT_DELTA = 0.001
 _CLOCK = 4
 _FRESH_SHARE = 0.5
 _DROP = 0.01
-_BOOST = 5.0
-_BOOST_ROWS = 200.0
+_BOOST = 10.0
+_BOOST_ROWS = 100.0
 _FRESH_ROWS = 4000
 # The readouts and the blocks of phi = [h, u, ramps, pairs, 1] each one reads, with
 # its step as a multiple of ``learning_rate``.

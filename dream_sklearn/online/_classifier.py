@@ -60,8 +60,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     same kinds, zero weights, learning alongside); one flagged at the drift level
     takes them into the mixture with half of its weight, beside the old readouts,
     which the mixture keeps until their weight falls below 1%. A fresh readout's
-    step starts six times its usual one and falls back as it learns
-    (``1 + 5 * 200 / (200 + n)`` after ``n`` rows).
+    step starts about 11 times its usual one and falls back as it learns (to
+    twice after 900 rows, to its usual step after 4,000).
 
     Parameters
     ----------

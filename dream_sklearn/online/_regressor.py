@@ -45,7 +45,7 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     With ``drift_recovery``, a detector (ADWIN) watches the mixture's absolute
     error, as in :class:`DREAMOnlineClassifier`: a rise flagged at its warning level
     starts background readouts, one flagged at its drift level takes them into the
-    mixture beside the old ones, with twice the usual step while they are fresh.
+    mixture beside the old ones, with up to twice the usual step while they are fresh.
 
     Parameters
     ----------
