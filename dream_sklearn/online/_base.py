@@ -9,14 +9,17 @@ Per row (``x_t``, then ``y_t`` once known):
 2. the DREAM cell takes one step on the standardised slots (NumPy path,
    :meth:`DREAMCell.numpy_step`, i.e. :func:`dream_step`), from the committed state;
 3. one or more linear readouts over the row's features
-   ``phi = [h, u, ramps(u), pairs(ramps), 1]`` give the output (``u``: all
+   ``phi = [h, u, ramps(u), pairs(ramps), diff(u), 1]`` give the output (``u``: all
    standardised slots; with ``slow_rate`` it is read under a second, slow scaling;
    ``ramps``: fixed ``tanh`` ramps of each slot at ``n_knots`` thresholds;
-   ``pairs``: products of two ramps of different slots). Each readout reads a fixed
+   ``pairs``: products of two ramps of different slots; ``diff``, only when a
+   readout reads it: the change of ``u`` since the last learned row). Each readout reads a fixed
    part of ``phi`` (:data:`_READOUTS`); all of them live in one array ``(J, k, F)``
    so that they cost one matrix product;
 4. ``learn_one`` takes one SGD step on every readout (times ``1 + surprise_gain * S``,
-   ``S`` the step's surprise) and commits the cell's new state.
+   ``S`` the step's surprise), updates the readouts' mixture, feeds the mixture's
+   loss to the drift detectors (``drift_recovery``: see ``_watch``) and commits
+   the cell's new state.
 
 The slot list only grows (new features, new classes); the cell's input dimension
 grows with it, old weights kept (see :func:`_grow_cell`).
@@ -304,7 +307,7 @@ class _DREAMOnline:
         self._knots = (
             np.linspace(-1.5, 1.5, self.n_knots) if self.n_knots > 1 else np.zeros(self.n_knots)
         )
-        # Readouts: one weight array (J, k, F) over phi = [h, u, ramps, pairs, 1].
+        # Readouts: one weight array (J, k, F) over phi = [h, u, ramps, pairs, diff, 1]
         self._heads = tuple(self._readout_names())
         self._head_lr = self.learning_rate * np.array([_READOUTS[r][1] for r in self._heads])
         self._W = np.zeros((len(self._heads), n_out, n + 1))
@@ -378,7 +381,7 @@ class _DREAMOnline:
         return ("cell",)
 
     def _blocks(self) -> dict:
-        """``{block: slice}`` of ``phi = [h, u, ramps, pairs, 1]``.
+        """``{block: slice}`` of ``phi = [h, u, ramps, pairs, diff, 1]``.
 
         (A readout that reads ``"x"`` reads the features' slots of ``u``: see _mask.)
         """
