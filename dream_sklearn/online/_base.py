@@ -86,7 +86,7 @@ _DROP = 0.01
 _BOOST = 10.0
 _BOOST_ROWS = 100.0
 _FRESH_ROWS = 4000
-# The readouts and the blocks of phi = [h, u, ramps, pairs, 1] each one reads, with
+# The readouts and the blocks of phi = [h, u, ramps, pairs, diff, 1] each one reads, with
 # its step as a multiple of ``learning_rate``.
 _READOUTS = {
     "linear": (("x",), 0.5),  # "x": the features' part of u (not the previous target)
@@ -548,7 +548,7 @@ class _DREAMOnline:
         return ramps.reshape(*u.shape[:-1], -1)
 
     def _features(self, h: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """``phi = [h, u, ramps, pairs, 1]`` (b, F) from the cell's ``h`` and the row."""
+        """``phi = [h, u, ramps, pairs, diff, 1]`` (b, F) from the cell's ``h`` and the row."""
         a = self._lin()
         parts = [h, u[:, a:]]
         if self._pairs.shape[1]:
