@@ -210,6 +210,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             "slow_rate": None,
             "surprise_gain": 2.0,
             "readouts": ("cell",),
+            "drift_recovery": False,
         }  # the other readout options
         yield {"hidden_dim": 8, "rank": 2, "seed": 1, "readouts": ("pairs",), "max_pairs": 5}
 

@@ -176,6 +176,8 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
             "n_knots": 3,
             "slow_rate": 0.0,
             "surprise_gain": 2.0,
+            "readouts": ("cell", "linear"),
+            "drift_recovery": False,
         }  # the other readout options
 
     def _unit_test_skips(self) -> set[str]:
