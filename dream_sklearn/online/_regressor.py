@@ -131,6 +131,10 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     # drift_recovery: a fresh readout's step starts twice its usual (its normalised
     # step must stay below 2; 1 recovered best on a sign flip of a linear concept).
     _boost = 1.0
+    # Defaults for regressors pickled before the mixture existed (one readout).
+    _weights = np.ones(1)
+    _last_at = np.zeros(0, dtype=np.intp)
+    _last_y: float | None = None
 
     def __init__(
         self,
