@@ -141,3 +141,25 @@ def test_regressor_drift_recovery_recovers_faster_than_without():
             out.append(np.mean(errors[1000:1200]))
             assert model.n_drifts_ == (1 if flag else 0)
     assert np.mean(on) < 0.9 * np.mean(off), (on, off)
+
+
+@pytest.mark.parametrize("cls", [DREAMOnlineClassifier, DREAMOnlineRegressor])
+def test_prediction_at_row_t_does_not_depend_on_later_labels(cls):
+    """With drift recovery acting on the labels' losses, the prediction at row t still
+    depends on the labels before t only: replace the labels from row T on."""
+    if cls is DREAMOnlineClassifier:
+        rows = list(_stagger_change(4, before=500, after=300))
+        other = [(x, not y) for x, y in rows]
+    else:
+        rows = _flip(4, n=800, at=500)
+        other = [(x, -y + 3.0) for x, y in rows]
+    T = 600
+    runs = []
+    for labels in (rows, rows[:T] + other[T:]):
+        model, preds = cls(seed=0), []
+        for x, y in labels:
+            preds.append(model.predict_one(x))
+            model.learn_one(x, y)
+        runs.append(preds)
+    assert runs[0][: T + 1] == runs[1][: T + 1]
+    assert runs[0][T + 1 :] != runs[1][T + 1 :]
