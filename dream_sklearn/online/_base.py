@@ -9,14 +9,17 @@ Per row (``x_t``, then ``y_t`` once known):
 2. the DREAM cell takes one step on the standardised slots (NumPy path,
    :meth:`DREAMCell.numpy_step`, i.e. :func:`dream_step`), from the committed state;
 3. one or more linear readouts over the row's features
-   ``phi = [h, u, ramps(u), pairs(ramps), 1]`` give the output (``u``: all
+   ``phi = [h, u, ramps(u), pairs(ramps), diff(u), 1]`` give the output (``u``: all
    standardised slots; with ``slow_rate`` it is read under a second, slow scaling;
    ``ramps``: fixed ``tanh`` ramps of each slot at ``n_knots`` thresholds;
-   ``pairs``: products of two ramps of different slots). Each readout reads a fixed
+   ``pairs``: products of two ramps of different slots; ``diff``, only when a
+   readout reads it: the change of ``u`` since the last learned row). Each readout reads a fixed
    part of ``phi`` (:data:`_READOUTS`); all of them live in one array ``(J, k, F)``
    so that they cost one matrix product;
 4. ``learn_one`` takes one SGD step on every readout (times ``1 + surprise_gain * S``,
-   ``S`` the step's surprise) and commits the cell's new state.
+   ``S`` the step's surprise), updates the readouts' mixture, feeds the mixture's
+   loss to the drift detectors (``drift_recovery``: see ``_watch``) and commits
+   the cell's new state.
 
 The slot list only grows (new features, new classes); the cell's input dimension
 grows with it, old weights kept (see :func:`_grow_cell`).
@@ -34,11 +37,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from river.drift import ADWIN
 
 from .._limits import MAX_ABS
 from ..nn import DREAMCell, DREAMConfig, DREAMState
 from ..nn._cell import _seeded
 from ..nn._config import (
+    _BOOL,
     _INT,
     _INT_GE0,
     _NONNEGATIVE,
@@ -65,12 +70,31 @@ _RESERVED_CELL_PARAMS = ("input_dim", "hidden_dim", "rank")
 _CELL_PARAMS = ("hidden_dim", "rank")
 _DEFAULT = _front_defaults("online", _CELL_PARAMS)
 _PAIR_SCALE = 2.0  # amplitude of the pair features (products of two ramps)
-# The readouts and the blocks of phi = [h, u, ramps, pairs, 1] each one reads, with
+# drift_recovery (chosen on the tuning streams: benchmarks/recovery.py, docs/online.md).
+# ADWIN over the mixture's loss at ARF's two levels, checking every _CLOCK rows; a
+# rise flagged at the warning level starts background readouts, at the drift level
+# takes them into the mixture with a share _FRESH_SHARE of its weight; of two
+# generations, one whose weight falls below _DROP goes. A readout of age n (rows
+# learned since it started; the first ones never count as fresh) steps
+# 1 + _BOOST * (_BOOST_ROWS / (_BOOST_ROWS + n) - _BOOST_ROWS / (_BOOST_ROWS + _FRESH_ROWS))
+# times its usual step while n < _FRESH_ROWS (the usual step from then on).
+_WARN_DELTA = 0.01
+_DRIFT_DELTA = 0.001
+_CLOCK = 4
+_FRESH_SHARE = 0.5
+_DROP = 0.01
+_BOOST = 10.0
+_BOOST_ROWS = 100.0
+_FRESH_ROWS = 4000
+# The readouts and the blocks of phi = [h, u, ramps, pairs, diff, 1] each one reads, with
 # its step as a multiple of ``learning_rate``.
 _READOUTS = {
     "linear": (("x",), 0.5),  # "x": the features' part of u (not the previous target)
     "cell": (("h", "u", "ramps"), 1.0),
     "pairs": (("h", "u", "ramps", "pairs"), 0.5),
+    # The regressor's: its output starts from the previous target, and it learns a
+    # correction from the change of the (fast-scaled) slots since the previous row.
+    "last": (("diff",), 0.1),
 }
 
 
@@ -81,6 +105,20 @@ def _optional(rule: _Rule) -> _Rule:
 
 def _one_of(options: tuple) -> _Rule:
     return _Rule(f"one of {options}", lambda v: isinstance(v, str) and v in options, str)
+
+
+def _readouts_rule(names: tuple) -> _Rule:
+    """The rule of a ``readouts`` parameter: distinct names from ``names``."""
+    return _Rule(
+        f"a non-empty tuple of distinct names from {names}",
+        lambda r: (
+            isinstance(r, tuple | list)
+            and len(r) > 0
+            and all(isinstance(v, str) and v in names for v in r)
+            and len(set(r)) == len(r)
+        ),
+        lambda r: r,
+    )
 
 
 def _check_params(owner: str, rules: dict[str, _Rule], estimator: Any) -> None:
@@ -99,6 +137,7 @@ _RULES = {
     "surprise_gain": _NONNEGATIVE,
     "slow_rate": _optional(_UNIT),
     "n_knots": _INT_GE0,
+    "drift_recovery": _BOOL,
     "seed": _optional(_INT),
     "cell_params": _Rule(
         f"None or a dict of DREAMConfig fields other than {_RESERVED_CELL_PARAMS}",
@@ -202,6 +241,13 @@ class _DREAMOnline:
     # Defaults for estimators pickled before these existed (set again by _build).
     _held_slots = np.zeros(0, dtype=np.intp)
     _loaded_names: list | None = None
+    _warn: ADWIN | None = None
+    _drift: ADWIN | None = None
+    n_drifts_ = 0
+    _reads_diff = False
+    _boost = _BOOST  # how much larger a fresh readout's step starts (drift_recovery)
+    _fresh_rows = 0
+    _prev_u: np.ndarray | None = None
 
     # ------------------------------------------------------------------ parameters
 
@@ -261,14 +307,24 @@ class _DREAMOnline:
         self._knots = (
             np.linspace(-1.5, 1.5, self.n_knots) if self.n_knots > 1 else np.zeros(self.n_knots)
         )
-        # Readouts: one weight array (J, k, F) over phi = [h, u, ramps, pairs, 1].
+        # Readouts: one weight array (J, k, F) over phi = [h, u, ramps, pairs, diff, 1]
         self._heads = tuple(self._readout_names())
         self._head_lr = self.learning_rate * np.array([_READOUTS[r][1] for r in self._heads])
         self._W = np.zeros((len(self._heads), n_out, n + 1))
         self._pairs = np.zeros((2, 0), dtype=np.intp)  # ramp indices of each pair feature
         self._paired_slots: list = []  # slots whose ramps have pair features
         self._ones = np.ones((1, 1))
+        self._reads_diff = any("diff" in _READOUTS[r][0] for r in self._heads)
+        self._prev_u = None  # the last learned row's fast-scaled slots (for "diff")
         self._head_mask = self._mask()
+        # drift_recovery: the two detectors over the mixture's loss (see _watch).
+        self._weights = np.full(len(self._heads), 1.0 / len(self._heads))  # the mixture
+        self._warn = self._drift = None
+        if self.drift_recovery:
+            self._warn, self._drift = self._adwin(_WARN_DELTA), self._adwin(_DRIFT_DELTA)
+        self.n_drifts_ = 0
+        self._age = np.full(len(self._heads), np.inf)  # rows since each readout started
+        self._fresh_rows = 0  # rows left before the youngest readout stops being fresh
         self._version = 0
         self._cache = None
         self._dt_row = None  # np.full(1, time_step), built on the first step
@@ -325,13 +381,14 @@ class _DREAMOnline:
         return ("cell",)
 
     def _blocks(self) -> dict:
-        """``{block: slice}`` of ``phi = [h, u, ramps, pairs, 1]``.
+        """``{block: slice}`` of ``phi = [h, u, ramps, pairs, diff, 1]``.
 
         (A readout that reads ``"x"`` reads the features' slots of ``u``: see _mask.)
         """
         n, m = self.hidden_dim, len(self._mean)
         sizes = [("h", n), ("u", m), ("ramps", m * len(self._knots))]
-        sizes += [("pairs", self._pairs.shape[1]), ("bias", 1)]
+        sizes += [("pairs", self._pairs.shape[1]), ("diff", m if self._reads_diff else 0)]
+        sizes.append(("bias", 1))
         out, start = {}, 0
         for name, size in sizes:
             out[name] = slice(start, start + size)
@@ -372,6 +429,8 @@ class _DREAMOnline:
         if new_pairs:
             self._pairs = np.concatenate([self._pairs, np.array(new_pairs, dtype=np.intp).T], 1)
         at = [at_u] * k + [at_ramps] * (k * n_k) + [at_pairs] * len(new_pairs)
+        if self._reads_diff:
+            at += [self._W.shape[2] - 1] * k  # before the bias
         self._W = np.insert(self._W, at, 0.0, axis=2)
         self._head_mask = self._mask()
 
@@ -489,7 +548,7 @@ class _DREAMOnline:
         return ramps.reshape(*u.shape[:-1], -1)
 
     def _features(self, h: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """``phi = [h, u, ramps, pairs, 1]`` (b, F) from the cell's ``h`` and the row."""
+        """``phi = [h, u, ramps, pairs, diff, 1]`` (b, F) from the cell's ``h`` and the row."""
         a = self._lin()
         parts = [h, u[:, a:]]
         if self._pairs.shape[1]:
@@ -500,6 +559,12 @@ class _DREAMOnline:
             pairs *= ramps[..., self._pairs[1]]
             pairs *= _PAIR_SCALE
             parts.append(pairs.reshape(len(h), -1))
+        if self._reads_diff:  # the fast-scaled slots' change since the previous row
+            m, prev = len(self._mean), self._prev_u
+            if prev is None:
+                parts.append(np.zeros((len(h), m)))
+            else:
+                parts.append(u[:, :m] - np.pad(prev, (0, m - len(prev))))
         parts.append(self._ones if h.shape[0] == 1 else np.ones((h.shape[0], 1)))
         return np.concatenate(parts, axis=1)
 
@@ -577,14 +642,27 @@ class _DREAMOnline:
             out, phi = out[0], phi[0]
         self._cache = None
         surprise = float(step[6][0])
-        g = self._readout_step(out, y_value, phi)  # (J, k): each readout's output step
+        # (J, k): each readout's loss gradient on its output; the mixture's loss
+        g, loss = self._readout_step(out, y_value, phi)
+        lr, mask = self._head_lr, self._head_mask
+        reps = len(self._W) // len(lr)
+        if reps > 1:  # more generations of readouts, and background ones, alongside
+            lr, mask = np.tile(lr, reps), np.tile(mask, (reps, 1))
         # Surprise-modulated plasticity of the readout: a larger step when surprised.
         gain = 1.0 + self.surprise_gain * surprise if surprise == surprise else 1.0
-        if gain != 1.0:
-            g *= gain
+        if self._fresh_rows:  # a larger step for fresh readouts (drift_recovery)
+            boost = _BOOST_ROWS / (_BOOST_ROWS + self._age) - _BOOST_ROWS / (
+                _BOOST_ROWS + _FRESH_ROWS
+            )
+            lr = lr * (1.0 + self._boost * np.maximum(boost, 0.0))
+            self._age += 1
+            self._fresh_rows -= 1
+        g *= (gain * lr)[:, None]
         if self.l2:  # weight decay, the bias excepted
-            self._W[:, :, :-1] *= (1.0 - gain * self._head_lr * self.l2)[:, None, None]
-        self._W -= g[:, :, None] * (self._head_mask * phi)[:, None, :]
+            self._W[:, :, :-1] *= (1.0 - gain * lr * self.l2)[:, None, None]
+        self._W -= g[:, :, None] * (mask * phi)[:, None, :]
+        if self._drift is not None:
+            self._watch(loss)
         # Commit the step and the running statistics of what this step saw.
         if self.cell_ is not None:
             self._state = step[:6]
@@ -594,8 +672,64 @@ class _DREAMOnline:
         self._update_target_stats(y_value)
         if self._y_slot:
             self._prev_y = self._target_raw(y_value)
+        if self._reads_diff:
+            self._prev_u = u[0, : len(self._mean)].copy()
         self.n_steps_ += 1
         self._version += 1
+
+    def _adwin(self, delta: float) -> ADWIN:
+        return ADWIN(delta=delta, clock=_CLOCK)
+
+    def _watch(self, loss: float) -> None:
+        """``drift_recovery``: feed the mixture's loss on this row to the detectors.
+
+        ``_W`` holds the mixture's readouts (one or two generations of ``J``, as many
+        as ``_weights``), then, after a warning, ``J`` background readouts. A rise of
+        the loss flagged by the warning detector starts background readouts (zero
+        weights, learning alongside; a later warning restarts them); one flagged by
+        the drift detector takes them into the mixture as a new generation (zero
+        readouts if no warning came first), beside the generation the mixture trusts
+        more (ARF swaps a background tree in; here the old one stays until the
+        mixture gives up on it: see _drop_generation).
+        """
+        J, M = len(self._heads), len(self._weights)
+        before = self._warn.estimation
+        self._warn.update(loss)
+        if self._warn.drift_detected and self._warn.estimation > before:
+            self._W = np.concatenate([self._W[:M], np.zeros_like(self._W[:J])])
+            self._age = np.concatenate([self._age[:M], np.zeros(J)])
+            self._fresh_rows = _FRESH_ROWS
+            self._warn = self._adwin(_WARN_DELTA)
+        before = self._drift.estimation
+        self._drift.update(loss)
+        if self._drift.drift_detected and self._drift.estimation > before:
+            if len(self._W) > M:
+                fresh, age = self._W[M:], self._age[M:]
+            else:
+                fresh, age = np.zeros_like(self._W[:J]), np.zeros(J)
+                self._fresh_rows = _FRESH_ROWS
+            w = self._weights
+            keep = slice(0, J) if M == J or w[:J].sum() >= w[J:].sum() else slice(J, M)
+            self._W = np.concatenate([self._W[keep], fresh])
+            self._age = np.concatenate([self._age[keep], age])
+            kept = w[keep] * (1.0 - _FRESH_SHARE) / w[keep].sum()
+            self._weights = np.concatenate([kept, np.full(J, _FRESH_SHARE / J)])
+            self._warn, self._drift = self._adwin(_WARN_DELTA), self._adwin(_DRIFT_DELTA)
+            self.n_drifts_ += 1
+        elif M > J:
+            self._drop_generation()
+
+    def _drop_generation(self) -> None:
+        """Of two generations of readouts, drop one the mixture has given up on."""
+        J, w = len(self._heads), self._weights
+        total = w[:J].sum()
+        if min(total, 1.0 - total) < _DROP:
+            gone = slice(0, J) if total < 0.5 else slice(J, 2 * J)
+            keep = np.ones(len(self._W), dtype=bool)
+            keep[gone] = False
+            self._W, self._age = self._W[keep], self._age[keep]
+            w = np.delete(w, np.arange(len(w))[gone])
+            self._weights = w / w.sum()
 
     def _update_stats(self, raw: np.ndarray, present: np.ndarray) -> None:
         """Running mean/var: Welford (rate 1/n) until 1/n falls below the EMA rate.

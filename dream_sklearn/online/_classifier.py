@@ -9,23 +9,14 @@ import numpy as np
 import pandas as pd
 from river import base
 
-from ..nn._config import _INT_GE0, _UNIT, _Rule
-from ._base import _DEFAULT, _READOUTS, _check_params, _DREAMOnline
+from ..nn._config import _INT_GE0, _UNIT
+from ._base import _DEFAULT, _check_params, _DREAMOnline, _readouts_rule
 
 __all__ = ["DREAMOnlineClassifier"]
 
 # The rules of the classifier's own parameters (beside the base's).
 _CLASSIFIER_RULES = {
-    "readouts": _Rule(
-        f"a non-empty tuple of distinct names from {tuple(_READOUTS)}",
-        lambda r: (
-            isinstance(r, tuple | list)
-            and len(r) > 0
-            and all(isinstance(v, str) and v in _READOUTS for v in r)
-            and len(set(r)) == len(r)
-        ),
-        lambda r: r,
-    ),
+    "readouts": _readouts_rule(("linear", "cell", "pairs")),
     "max_pairs": _INT_GE0,
     "mixture_share": _UNIT,
 }
@@ -61,6 +52,16 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     on interactions, the one over the cell's state on streams whose past matters;
     the mixture follows whichever is making the fewest mistakes now
     (``readout_weights_``).
+
+    With ``drift_recovery`` (default), a detector watches the mixture's own
+    mistakes, the surprise that matters when ``P(y | x)`` changes and the inputs do
+    not: river's ADWIN over the 0/1 loss at ARF's two levels (``delta`` 0.01 and
+    0.001). A rise flagged at the warning level starts background readouts (the
+    same kinds, zero weights, learning alongside); one flagged at the drift level
+    takes them into the mixture with half of its weight, beside the old readouts,
+    which the mixture keeps until their weight falls below 1%. A fresh readout's
+    step starts about 11 times its usual one and falls back as it learns (to
+    twice after 900 rows, to its usual step after 4,000).
 
     Parameters
     ----------
@@ -104,6 +105,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         ``1 + surprise_gain * S`` where ``S`` is the cell's surprise on that row.
         Helps recovery after a change that shows in the inputs; costs accuracy on
         the drift suite (see docs/online.md), hence off by default.
+    drift_recovery : bool, default=True
+        Detect a rise of the mixture's mistakes and bring in fresh readouts
+        (above); False: the readouts only ever learn by their SGD steps.
     cell_params : dict, default=None
         Other :class:`~dream_sklearn.nn.DREAMConfig` fields of the cell
         (``plasticity_enabled``, ``time_step``...).
@@ -121,7 +125,10 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     last_tau_ : float
         Time constant of the last committed step.
     readout_weights_ : dict
-        The weight of each readout in the mixture now.
+        The weight of each readout in the mixture now (the generations of a
+        readout summed, with ``drift_recovery``).
+    n_drifts_ : int
+        Drifts acted on (``drift_recovery``).
     n_steps_ : int
         Number of rows learned.
 
@@ -172,6 +179,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         max_pairs: int = 4096,
         mixture_share: float = 0.001,
         surprise_gain: float = 0.0,
+        drift_recovery: bool = True,
         cell_params: dict | None = None,
         seed: int | None = None,
     ) -> None:
@@ -187,6 +195,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         self.max_pairs = max_pairs
         self.mixture_share = mixture_share
         self.surprise_gain = surprise_gain
+        self.drift_recovery = drift_recovery
         self.cell_params = cell_params
         self.seed = seed
 
@@ -201,6 +210,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             "slow_rate": None,
             "surprise_gain": 2.0,
             "readouts": ("cell",),
+            "drift_recovery": False,
         }  # the other readout options
         yield {"hidden_dim": 8, "rank": 2, "seed": 1, "readouts": ("pairs",), "max_pairs": 5}
 
@@ -220,13 +230,16 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         """``{readout: weight}`` of the mixture now (empty before any learning)."""
         if not self._built:
             return {}
-        return dict(zip(self._heads, self._weights.tolist(), strict=True))
+        J = len(self._heads)  # the generations of each readout summed (drift_recovery)
+        weights = self._weights.reshape(-1, J).sum(axis=0)
+        return dict(zip(self._heads, weights.tolist(), strict=True))
 
     def _proba(self, p: np.ndarray) -> np.ndarray:
         """Mixture of the readouts' probabilities: (..., J, k) -> (..., k)."""
-        if p.shape[-2] == 1:
+        M = len(self._weights)
+        if M == 1:
             return p[..., 0, :]
-        return self._weights @ p
+        return self._weights @ p[..., :M, :]  # background readouts take no part
 
     def _validate_params(self) -> None:
         super()._validate_params()
@@ -241,7 +254,6 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def _build(self) -> None:
         super()._build()
         self._classes: dict = {}
-        self._weights = np.full(len(self._heads), 1.0 / len(self._heads))  # the mixture
 
     def _check_target(self, y):
         try:
@@ -266,18 +278,20 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def _link(self, z: np.ndarray) -> np.ndarray:
         return _softmax(z)
 
-    def _readout_step(self, out, y, phi) -> np.ndarray:
-        """Score each readout's prediction on ``y``, then its log-loss gradient."""
-        g = out.copy()  # (J, k) probabilities
+    def _readout_step(self, out, y, phi) -> tuple[np.ndarray, float]:
+        """Score the readouts' predictions on ``y``; their log-loss gradients and the
+        mixture's 0/1 loss."""
         c = self._classes[y]
-        if len(g) > 1:  # Fixed Share: down-weight the readouts that erred, then share
-            w = self._weights * np.where(g.argmax(axis=1) != c, _MISTAKE, 1.0)
+        M = len(self._weights)
+        loss = float(self._proba(out).argmax() != c)
+        if M > 1:  # Fixed Share: down-weight the readouts that erred, then share
+            w = self._weights * np.where(out[:M].argmax(axis=1) != c, _MISTAKE, 1.0)
             w *= (1.0 - self.mixture_share) / w.sum()
-            w += self.mixture_share / len(w)
+            w += self.mixture_share / M
             self._weights = w
+        g = out.copy()  # (J, k) probabilities
         g[:, c] -= 1.0
-        g *= self._head_lr[:, None]
-        return g
+        return g, loss
 
     def _update_target_stats(self, y) -> None:
         pass

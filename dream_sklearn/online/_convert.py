@@ -41,8 +41,8 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
     **params
         Other parameters of the online estimator (``learning_rate``,
         ``standardize_rate``, ``feedback`` of ``"readout"`` or ``"none"``, ``seed``).
-        ``hidden_dim``, ``rank`` and ``cell_params`` come from ``estimator``. A
-        classifier keeps its trained head as its only readout
+        ``hidden_dim``, ``rank`` and ``cell_params`` come from ``estimator``. The
+        online estimator keeps the trained head as its only readout
         (``readouts=("cell",)``) unless ``readouts`` says otherwise; readouts
         added there start from zero and join the mixture with equal weight, so the
         first predictions then no longer equal the scikit-learn estimator's.
@@ -96,8 +96,7 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
             f"{sorted(fixed)} come from the fitted estimator and cannot be passed to from_sklearn."
         )
     params.setdefault("feedback", "readout")
-    if isinstance(estimator, DREAMClassifier):
-        params.setdefault("readouts", ("cell",))  # the trained head, alone
+    params.setdefault("readouts", ("cell",))  # the trained head, alone
     cell = estimator.module_.dream.cell
     config = dataclasses.asdict(cell.config)
     cell_params = {k: v for k, v in config.items() if k not in _CELL_SHAPE}
