@@ -22,9 +22,9 @@ def sequences(seed=0, n=60, steps=6, d=3):
 def test_classifier_first_online_row_equals_sklearn(feedback):
     X, s = sequences()
     y = np.where(s > 0, "up", "down")
-    clf = DREAMClassifier(hidden_dim=12, rank=3, max_iter=4, random_state=0, dtype="float64").fit(
-        X, y
-    )
+    clf = DREAMClassifier(
+        12, rank=3, solver="adam", plasticity=True, max_iter=4, random_state=0, dtype="float64"
+    ).fit(X, y)
     clf.partial_fit(X[:20], y[:20])  # a memory that is not the zero state
     online = from_sklearn(clf, feedback=feedback)
     assert isinstance(online, DREAMOnlineClassifier) and online.classes_ == list(clf.classes_)
@@ -42,9 +42,9 @@ def test_classifier_first_online_row_equals_sklearn(feedback):
 def test_classifier_with_the_mixture_starts_every_readout_from_the_trained_head():
     X, s = sequences()
     y = np.where(s > 0, "up", "down")
-    clf = DREAMClassifier(hidden_dim=12, rank=3, max_iter=4, random_state=0, dtype="float64").fit(
-        X, y
-    )
+    clf = DREAMClassifier(
+        12, rank=3, solver="adam", plasticity=True, max_iter=4, random_state=0, dtype="float64"
+    ).fit(X, y)
     alone = from_sklearn(clf)
     mixed = from_sklearn(clf, readouts=("linear", "cell", "pairs"))
     assert alone.readouts == ("cell",) and set(mixed.readout_weights_) == {
@@ -67,9 +67,9 @@ def test_classifier_with_the_mixture_starts_every_readout_from_the_trained_head(
 
 def test_regressor_first_online_row_equals_sklearn_and_keeps_learning():
     X, y = sequences(seed=1)
-    reg = DREAMRegressor(hidden_dim=12, rank=3, max_iter=4, random_state=0, dtype="float64").fit(
-        X, 100 + 3 * y
-    )
+    reg = DREAMRegressor(
+        12, rank=3, solver="adam", plasticity=True, max_iter=4, random_state=0, dtype="float64"
+    ).fit(X, 100 + 3 * y)
     online = from_sklearn(reg, learning_rate=0.1)
     assert isinstance(online, DREAMOnlineRegressor)
     row = X[3, 0]
@@ -85,9 +85,9 @@ def test_feature_names_from_a_dataframe():
     X, s = sequences(n=30)
     idx = pd.MultiIndex.from_product([range(30), range(6)], names=["seq", "t"])
     frame = pd.DataFrame(X.reshape(-1, 3), index=idx, columns=["price", "demand", "temp"])
-    clf = DREAMClassifier(hidden_dim=8, rank=2, max_iter=2, random_state=0, dtype="float64").fit(
-        frame, s > 0
-    )
+    clf = DREAMClassifier(
+        hidden_dim=8, rank=2, solver="adam", max_iter=2, random_state=0, dtype="float64"
+    ).fit(frame, s > 0)
     online = from_sklearn(clf)
     row = {"price": 0.3, "demand": 9.0, "temp": -1.1}
     p = online.predict_proba_one(row)
@@ -103,12 +103,12 @@ def test_from_sklearn_rejects_what_it_cannot_continue():
     with pytest.raises(NotFittedError):
         from_sklearn(DREAMClassifier())
     X, y = sequences(n=20)
-    clf = DREAMClassifier(hidden_dim=4, rank=2, max_iter=1, random_state=0, dtype="float64").fit(
-        X, y > 0
-    )
+    clf = DREAMClassifier(
+        4, rank=2, solver="adam", max_iter=1, random_state=0, dtype="float64"
+    ).fit(X, y > 0)
     with pytest.raises(ValueError, match="come from the fitted estimator"):
         from_sklearn(clf, hidden_dim=8)
-    reg = DREAMRegressor(hidden_dim=4, rank=2, max_iter=1, random_state=0)
+    reg = DREAMRegressor(hidden_dim=4, rank=2, solver="adam", max_iter=1, random_state=0)
     reg.fit(X, np.c_[y, -y])
     with pytest.raises(ValueError, match="single-output regressors"):
         from_sklearn(reg)

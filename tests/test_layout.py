@@ -13,7 +13,10 @@ import pytest
 
 from dream_sklearn import DREAMClassifier, DREAMRegressor, LayoutWarning
 
-SMALL = dict(hidden_dim=6, rank=2, max_iter=4, learning_rate_init=0.05, random_state=0)
+# solver="adam": these tests read surprise_, whose shape shows how each step was read.
+SMALL = dict(
+    hidden_dim=6, rank=2, solver="adam", max_iter=4, learning_rate_init=0.05, random_state=0
+)
 
 
 @pytest.fixture
