@@ -6,18 +6,19 @@ unequal lengths (29 to 361 points). aeon hands them over as a list of ``(n_chann
 n_timepoints)`` arrays; ``layout="channels_first"`` tells DREAM so, and each series
 is read at its own length.
 
-DREAM runs in its fast mode: ``DREAMFeatures``, an untrained DREAM cell run with
-several time constants whose pooled states feed a ridge classifier (nothing is
-trained by gradient, so it fits in about a second). The baselines, measured in the
-same run on the official split:
+DREAM runs with its defaults: ``solver="ridge"``, an untrained DREAM cell run with
+several time constants whose pooled states feed an exact ridge readout (nothing is
+trained by gradient, so it fits in about a second). It runs twice: as aeon's
+classifier (``dream_sklearn.aeon.DREAMTimeSeriesClassifier``, which aeon's own
+benchmarking and cross-validation tools take) and as the scikit-learn
+``DREAMClassifier`` told the layout. The baselines, measured in the same run on the
+official split:
 
 - the majority class (what a model that learned nothing scores);
 - 1-nearest-neighbour with dynamic time warping (1-NN DTW), the archive's classic
   baseline, from aeon.
 
-To use DREAM inside aeon's own tools, ``dream_sklearn.aeon.DREAMTimeSeriesClassifier``
-is an aeon classifier; it trains the cell by gradient descent, which today is slow
-and weak on this set (``docs/sklearn.md``). Needs the ``aeon`` extra:
+Needs the ``aeon`` extra:
 ``pip install "dream-sklearn[aeon]"``. Run:
 ``python examples/aeon_time_series_classification.py`` (a few seconds on 2 cores).
 """
@@ -27,11 +28,9 @@ import time
 from aeon.classification.distance_based import KNeighborsTimeSeriesClassifier
 from aeon.datasets import load_classification
 from sklearn.dummy import DummyClassifier
-from sklearn.linear_model import RidgeClassifierCV
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
-from dream_sklearn import DREAMFeatures
+from dream_sklearn import DREAMClassifier
+from dream_sklearn.aeon import DREAMTimeSeriesClassifier
 
 X_train, y_train = load_classification("PickupGestureWiimoteZ", split="train")
 X_test, y_test = load_classification("PickupGestureWiimoteZ", split="test")
@@ -44,11 +43,8 @@ print(
 models = {
     "majority class": DummyClassifier(strategy="most_frequent"),
     "1-NN DTW (aeon)": KNeighborsTimeSeriesClassifier(n_neighbors=1, distance="dtw"),
-    "DREAM fast mode": make_pipeline(
-        DREAMFeatures(layout="channels_first", random_state=0),
-        StandardScaler(),
-        RidgeClassifierCV(),
-    ),
+    "DREAM (aeon)": DREAMTimeSeriesClassifier(random_state=0),
+    "DREAM (scikit-learn)": DREAMClassifier(layout="channels_first", random_state=0),
 }
 
 print(f"{'model':<20} {'test accuracy':>13} {'fit + predict':>14}")
