@@ -57,6 +57,16 @@ _CLIP = 5.0  # standardised values are clipped to [-_CLIP, _CLIP]
 _RAMP = 3.0  # slope of the readout's per-slot ramps (``n_knots``)
 _RAMP_SCALE = 0.5  # their amplitude (a smaller SGD step on their weights)
 _VAR_EPS = 1e-12
+# Robust running statistics (docs/online.md, "Outliers"): a value more than _WINSOR
+# standard deviations from a slot's running mean updates the statistics as if it were
+# _WINSOR away; one more than _SET_ASIDE away is also read as missing in its row.
+# Neither applies to a slot that has been out of bounds for more than _WINSOR_RUN
+# rows running (it has moved: it is taken in full), to a slot with fewer than
+# _WINSOR_MIN values, to a constant one, or to the held slots of a loaded cell.
+_WINSOR = _CLIP
+_SET_ASIDE = 30.0
+_WINSOR_RUN = 3
+_WINSOR_MIN = 8
 _FEEDBACK = ("cell", "readout", "none")
 _RESERVED_CELL_PARAMS = ("input_dim", "hidden_dim", "rank")
 # The cell parameters the online estimators take by name (the others go in
@@ -257,6 +267,7 @@ class _DREAMOnline:
         self._stat_mean = np.zeros((len(floors), 0))
         self._stat_var = np.zeros((len(floors), 0))
         self._stat_scale = np.zeros((len(floors), 0))  # 1 / std, 0 for a slot never seen
+        self._n_over = np.zeros((len(floors), 0), dtype=np.intp)  # rows out of bounds running
         self._prev_y = None  # raw values of the target slots at the next step (or None)
         self._knots = (
             np.linspace(-1.5, 1.5, self.n_knots) if self.n_knots > 1 else np.zeros(self.n_knots)
@@ -311,6 +322,7 @@ class _DREAMOnline:
         self._stat_mean = np.concatenate([self._stat_mean, zeros], axis=1)
         self._stat_var = np.concatenate([self._stat_var, zeros], axis=1)
         self._stat_scale = np.concatenate([self._stat_scale, zeros], axis=1)
+        self._n_over = np.concatenate([self._n_over, zeros.astype(np.intp)], axis=1)
         self._grow_readouts(m, k, paired=table is self._x_slot)
         if self._prev_y is not None:
             self._prev_y = np.concatenate([self._prev_y, np.zeros(k)])
@@ -449,6 +461,9 @@ class _DREAMOnline:
         ``slow_rate``, the slow scaling follows; with ``n_knots``, the ramps of ``u``.
         """
         z = (raw[..., None, :] - self._stat_mean) * self._stat_scale  # (..., S, m)
+        far = np.abs(z[..., 0, :]) > _SET_ASIDE
+        if far.any():  # set aside: read as missing (see _update_stats)
+            present = present * ~(far & self._bounded(self._n_over[0] + 1, 0))
         held = self._held_slots
         unclipped = z[..., held] if len(held) else None
         np.maximum(z, -_CLIP, out=z)
@@ -597,11 +612,34 @@ class _DREAMOnline:
         self.n_steps_ += 1
         self._version += 1
 
+    def _bounded(self, run: np.ndarray, row: int | slice = slice(None)) -> np.ndarray:
+        """Where scaling ``row``'s statistics bound a value (_WINSOR), given ``run``,
+        the number of rows running, this one included, that were out of bounds."""
+        ok = (self._stat_var[row] > _VAR_EPS) & (self._count >= _WINSOR_MIN)
+        ok &= run <= _WINSOR_RUN
+        if len(self._held_slots):
+            ok[..., self._held_slots] = False
+        return ok
+
     def _update_stats(self, raw: np.ndarray, present: np.ndarray) -> None:
         """Running mean/var: Welford (rate 1/n) until 1/n falls below the EMA rate.
 
         Every scaling at once (one row each): fast, and with ``slow_rate`` slow.
         """
+        delta = raw - self._stat_mean
+        var = self._stat_var
+        # Winsorised update (see _WINSOR): one row far outside what has been seen
+        # cannot take over the scaling; a run of them (a real shift) can.
+        over = np.abs(delta) * self._stat_scale > _WINSOR
+        if over.any():
+            over &= present > 0
+            run = self._n_over
+            run += over
+            run *= over
+            over &= self._bounded(run)
+            delta = np.where(over, np.copysign(_WINSOR * np.sqrt(var), delta), delta)
+        elif self._n_over.any():
+            self._n_over[:] = 0
         count = self._count
         count += present
         rate = np.maximum(1.0 / np.maximum(count, 1.0), self._floors)  # (S, m)
@@ -609,9 +647,7 @@ class _DREAMOnline:
         if len(held):  # a loaded cell's statistics stay as trained
             rate[:, held] = 0.0
         rate *= present
-        delta = raw - self._stat_mean
         self._stat_mean += rate * delta
-        var = self._stat_var
         var += rate * delta * delta
         var *= 1.0 - rate
         self._stat_scale = (count > 1) / np.sqrt(var + _VAR_EPS)
