@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections import OrderedDict, deque
 import numbers
 import random
 from functools import partial
@@ -39,6 +40,7 @@ from .._limits import MAX_ABS
 from ..nn import DREAMCell, DREAMConfig, DREAMState
 from ..nn._cell import _seeded
 from ..nn._config import (
+    _BOOL,
     _INT,
     _INT_GE0,
     _NONNEGATIVE,
@@ -68,6 +70,11 @@ _SET_ASIDE = 30.0
 _WINSOR_RUN = 3
 _WINSOR_MIN = 8
 _FEEDBACK = ("cell", "readout", "none")
+_MISSING = ("ignore", "raise")
+# With advance_on_predict, at most this many rows predicted and not yet learned are
+# kept (their features for the readouts' step once the label comes); beyond that the
+# oldest are forgotten, and a label for one of them is learned as a new row.
+_MAX_PENDING = 2048
 _RESERVED_CELL_PARAMS = ("input_dim", "hidden_dim", "rank")
 # The cell parameters the online estimators take by name (the others go in
 # cell_params, by DREAMConfig's field names). Defaults: DREAMConfig's, except the
@@ -110,6 +117,8 @@ _RULES = {
     "slow_rate": _optional(_UNIT),
     "n_knots": _INT_GE0,
     "seed": _optional(_INT),
+    "missing": _one_of(_MISSING),
+    "advance_on_predict": _BOOL,
     "cell_params": _Rule(
         f"None or a dict of DREAMConfig fields other than {_RESERVED_CELL_PARAMS}",
         lambda v: v is None or (isinstance(v, dict) and not set(v) & set(_RESERVED_CELL_PARAMS)),
@@ -130,8 +139,28 @@ def _is_text(value: Any) -> bool:
     return isinstance(value, _TEXT)
 
 
-def _row_values(x: dict) -> np.ndarray:
-    """The row's values as float64, or a ValueError naming the first bad feature."""
+def _is_missing(value: Any) -> bool:
+    """None, pandas' NA, or a NaN number: a missing value (as an absent key)."""
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, numbers.Real | np.bool_) and value != value
+
+
+def _missing_error(name: Any, value: Any, where: str = "") -> ValueError:
+    return ValueError(
+        f"Feature {name!r} has a missing value {value!r}{where}, and missing='raise' "
+        "(missing='ignore', the default, reads NaN and None as an absent feature)."
+    )
+
+
+def _row_values(x: dict, strict: bool = False) -> tuple[dict, np.ndarray]:
+    """The row without its missing values, and its values as float64.
+
+    A NaN or None value is a missing feature, as an absent key is (``strict``: a
+    ValueError instead); anything else that is not a finite number within MAX_ABS is
+    a ValueError naming the first bad feature. The row itself comes back when
+    nothing is missing.
+    """
     try:
         values = np.fromiter(x.values(), dtype=float, count=len(x))
         ok = (
@@ -142,8 +171,13 @@ def _row_values(x: dict) -> np.ndarray:
     except (TypeError, ValueError):
         ok = False
     if ok:
-        return values
+        return x, values
+    kept = {}
     for name, v in x.items():
+        if _is_missing(v):
+            if strict:
+                raise _missing_error(name, v)
+            continue
         if isinstance(v, _TEXT) or not isinstance(v, numbers.Real | np.bool_):
             raise ValueError(f"Feature {name!r} has a non-numeric value {v!r}; {_NON_NUMERIC}")
         if not math.isfinite(float(v)):
@@ -153,7 +187,8 @@ def _row_values(x: dict) -> np.ndarray:
                 f"Feature {name!r} has a value too large: {v!r} (at most {MAX_ABS:g} in "
                 "absolute value is accepted; such a value is usually a sentinel)."
             )
-    raise ValueError("The row could not be read as numbers.")  # pragma: no cover
+        kept[name] = v
+    return kept, np.fromiter(kept.values(), dtype=float, count=len(kept))
 
 
 def _sort_key(name: Any) -> tuple[str, str]:
@@ -212,6 +247,9 @@ class _DREAMOnline:
     # Defaults for estimators pickled before these existed (set again by _build).
     _held_slots = np.zeros(0, dtype=np.intp)
     _loaded_names: list | None = None
+    missing = "ignore"
+    advance_on_predict = False
+    _pending: dict = {}
 
     # ------------------------------------------------------------------ parameters
 
@@ -283,6 +321,12 @@ class _DREAMOnline:
         self._version = 0
         self._cache = None
         self._dt_row = None  # np.full(1, time_step), built on the first step
+        # advance_on_predict: rows the cell advanced on, waiting for their label.
+        # _pending: row key -> deque of sequence numbers (oldest first);
+        # _pending_rows: sequence number -> (row key, what learn_one needs), oldest first.
+        self._pending = {}
+        self._pending_rows: OrderedDict = OrderedDict()
+        self._pending_seq = 0
         self.n_steps_ = 0
         self.last_surprise_ = float("nan")
         self.last_tau_ = float("nan")
@@ -530,22 +574,82 @@ class _DREAMOnline:
         u = self._standardise(raw, present)[None, :]
         return raw, present, u, self._step(u, self._state)
 
+    def _strict(self) -> bool:
+        return self.missing == "raise"
+
     def _predict_raw_one(self, x: dict) -> np.ndarray | None:
-        """Readout output for one row (cached for a following learn_one), or None."""
-        values = _row_values(x)
+        """Readout output for one row (cached for a following learn_one), or None.
+
+        With ``advance_on_predict``, the cell's step on the row is committed (once:
+        the same row again with nothing learned in between reads the cache).
+        """
+        row, values = _row_values(x, self._strict())
         if not self._built:
             return None
         cache = self._cache
         if cache is not None and cache[0] == self._version and cache[1] == x:
             return cache[3][0]
-        fwd = self._forward_one(x, values)
+        fwd = self._forward_one(row, values)
         out, phi = self._readout(fwd[3][0], fwd[2])
-        self._cache = (self._version, dict(x), fwd, (out[0], phi[0]))
+        advance = bool(self.advance_on_predict)
+        if advance:
+            self._advance(row, fwd)
+        # (version, the row as given, the step, the readouts, the row without its
+        # missing values, whether the step is committed already)
+        self._cache = (self._version, dict(x), fwd, (out[0], phi[0]), row, advance)
         return out[0]
+
+    def _advance(self, row: dict, fwd: tuple) -> None:
+        """Commit the cell's step on ``row`` before its label (advance_on_predict).
+
+        What the readouts' step needs later is kept under the row's key; the
+        running statistics take in the row now, as learn_one would.
+        """
+        raw, present, u, step = fwd
+        self._commit(raw, present, step)
+        self._version += 1
+        key = _row_key(row)
+        seq = self._pending_seq
+        self._pending_seq += 1
+        self._pending.setdefault(key, deque()).append(seq)
+        h, surprise = step[0], float(step[6][0])
+        self._pending_rows[seq] = (key, (h, u, raw, present, surprise))
+        if len(self._pending_rows) > _MAX_PENDING:
+            _, (old_key, _) = self._pending_rows.popitem(last=False)
+            self._pop_seq(old_key)
+
+    def _pop_seq(self, key: tuple) -> int:
+        seqs = self._pending[key]
+        seq = seqs.popleft()
+        if not seqs:
+            del self._pending[key]
+        return seq
+
+    def _take_pending(self, row: dict):
+        """The oldest row advanced on and not yet learned with ``row``'s key, or None."""
+        key = _row_key(row)
+        if key not in self._pending:
+            return None
+        return self._pending_rows.pop(self._pop_seq(key))[1]
+
+    def _pending_step(self, entry: tuple) -> tuple:
+        """(out, phi, surprise) of a row advanced on, under the readouts now.
+
+        The standardised row is the one the cell read; if slots were added since,
+        it is standardised again with the statistics now, the new slots absent.
+        """
+        h, u, raw, present, surprise = entry
+        k = len(self._mean) - len(raw)
+        if k:
+            raw = np.concatenate([raw, np.zeros(k)])
+            present = np.concatenate([present, np.zeros(k)])
+            u = self._standardise(raw, present)[None, :]
+        out, phi = self._readout(h, u)
+        return out[0], phi[0], surprise
 
     def _predict_raw_many(self, X: pd.DataFrame) -> np.ndarray | None:
         """Readout outputs (b, J, k) for each row, each one step from the committed state."""
-        values, present_cols = _frame_values(X)
+        values, present_cols = _frame_values(X, self._strict())
         if not self._built or len(X) == 0:
             return None
         cols = [self._x_slot.get(c, -1) for c in X.columns]
@@ -573,25 +677,32 @@ class _DREAMOnline:
         cache = getattr(self, "_cache", None)
         hit = cache is not None and cache[0] == self._version and cache[1] == x
         # Validate before anything changes (a cached row was validated by predict).
-        values = None if hit else _row_values(x)
+        row, values = (cache[4], None) if hit else _row_values(x, self._strict())
         y_value = self._check_target(y)
+        hit = hit and not cache[5]
         if not self._built:
             self._build()
         version = self._version
-        self._register_features(x)
+        self._register_features(row)
         new_targets = self._new_targets(y_value)
         if new_targets:
             self._add_targets(new_targets)
-        if hit and version == self._version:
-            (raw, present, u, step), (out, phi) = cache[2], cache[3]
+        # A row the cell advanced on at predict time (advance_on_predict) is not
+        # stepped again: the readouts learn from what it read then.
+        entry = self._take_pending(row) if self._pending else None
+        if entry is not None:
+            out, phi, surprise = self._pending_step(entry)
         else:
-            if values is None:
-                values = _row_values(x)
-            raw, present, u, step = self._forward_one(x, values)
-            out, phi = self._readout(step[0], u)
-            out, phi = out[0], phi[0]
+            if hit and version == self._version:
+                (raw, present, u, step), (out, phi) = cache[2], cache[3]
+            else:
+                if values is None:
+                    row, values = _row_values(row)
+                raw, present, u, step = self._forward_one(row, values)
+                out, phi = self._readout(step[0], u)
+                out, phi = out[0], phi[0]
+            surprise = float(step[6][0])
         self._cache = None
-        surprise = float(step[6][0])
         g = self._readout_step(out, y_value, phi)  # (J, k): each readout's output step
         # Surprise-modulated plasticity of the readout: a larger step when surprised.
         gain = 1.0 + self.surprise_gain * surprise if surprise == surprise else 1.0
@@ -600,17 +711,21 @@ class _DREAMOnline:
         if self.l2:  # weight decay, the bias excepted
             self._W[:, :, :-1] *= (1.0 - gain * self._head_lr * self.l2)[:, None, None]
         self._W -= g[:, :, None] * (self._head_mask * phi)[:, None, :]
-        # Commit the step and the running statistics of what this step saw.
-        if self.cell_ is not None:
-            self._state = step[:6]
-        self.last_surprise_ = surprise
-        self.last_tau_ = float(step[7][0])
-        self._update_stats(raw, present)
+        if entry is None:
+            self._commit(raw, present, step)
         self._update_target_stats(y_value)
         if self._y_slot:
             self._prev_y = self._target_raw(y_value)
         self.n_steps_ += 1
         self._version += 1
+
+    def _commit(self, raw: np.ndarray, present: np.ndarray, step: tuple) -> None:
+        """Commit the cell's step and the running statistics of what this step saw."""
+        if self.cell_ is not None:
+            self._state = step[:6]
+        self.last_surprise_ = float(step[6][0])
+        self.last_tau_ = float(step[7][0])
+        self._update_stats(raw, present)
 
     def _bounded(self, run: np.ndarray, row: int | slice = slice(None)) -> np.ndarray:
         """Where scaling ``row``'s statistics bound a value (_WINSOR), given ``run``,
@@ -655,11 +770,16 @@ class _DREAMOnline:
     # ------------------------------------------------------------------ mini-batches
 
     def _learn_frame(self, X: pd.DataFrame, y) -> None:
-        values, present = _frame_values(X)  # validates every row before learning any
+        # Validate every row and target before learning any.
+        values, present = _frame_values(X, self._strict())
         cols = list(X.columns)
         ys = list(_aligned_targets(X, y))
         if len(ys) != len(X):
             raise ValueError(f"X has {len(X)} rows but y has {len(ys)} values.")
+        for value in ys:
+            self._check_target(value)
+        if self._built:
+            self._check_new_keys([c for c in cols if c not in self._x_slot])
         for i in range(len(X)):
             row = {c: values[i, j] for j, c in enumerate(cols) if present[i, j]}
             self._learn(row, ys[i])
@@ -752,8 +872,14 @@ def _aligned_targets(X: pd.DataFrame, y: Any) -> Any:
     )
 
 
-def _frame_values(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """A frame's values (float64) and presence; NaN is a missing value, inf an error."""
+def _row_key(row: dict) -> tuple:
+    """A hashable key of a row's content (the same row, copied, has the same key)."""
+    return tuple(row.items())
+
+
+def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """A frame's values (float64) and presence; NaN or None is a missing value
+    (``strict``: a ValueError), inf an error."""
     for j, dtype in enumerate(X.dtypes):  # text, even "1.5", is not a number (as in a row)
         if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
             text = np.fromiter(map(_is_text, X.iloc[:, j]), dtype=bool, count=len(X))
@@ -773,6 +899,9 @@ def _frame_values(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
                 raise ValueError(f"Feature {c!r} has non-numeric values; {_NON_NUMERIC}") from err
         raise
     present = ~np.isnan(values)
+    if strict and not present.all():
+        i, j = np.argwhere(~present)[0]
+        raise _missing_error(X.columns[j], X.iat[i, j], f" (row {X.index[i]!r})")
     bad = np.isinf(values)
     if bad.any():
         i, j = np.argwhere(bad)[0]

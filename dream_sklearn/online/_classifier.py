@@ -107,6 +107,18 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     cell_params : dict, default=None
         Other :class:`~dream_sklearn.nn.DREAMConfig` fields of the cell
         (``plasticity_enabled``, ``time_step``...).
+    missing : {"ignore", "raise"}, default="ignore"
+        A NaN or None value is a missing feature, as an absent key is (river's
+        convention), in every ``*_one`` and ``*_many`` method; ``"raise"``: a
+        ValueError naming the feature instead.
+    advance_on_predict : bool, default=False
+        For labels that come later (``progressive_val_score(delay=...)``):
+        ``predict_one`` / ``predict_proba_one`` commit the cell's step on the row
+        and its running statistics, so that the memory stays current; the
+        ``learn_one`` that brings the row's label (the same row, matched by its
+        values, oldest first) then only trains the readouts on what the cell read
+        at prediction time, without stepping again. False: prediction is pure and
+        ``learn_one`` takes the step (see docs/online.md, "Delayed labels").
     seed : int, default=None
         Seed of the cell's random initialisation.
 
@@ -173,6 +185,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         mixture_share: float = 0.001,
         surprise_gain: float = 0.0,
         cell_params: dict | None = None,
+        missing: str = "ignore",
+        advance_on_predict: bool = False,
         seed: int | None = None,
     ) -> None:
         self.hidden_dim = hidden_dim
@@ -188,6 +202,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         self.mixture_share = mixture_share
         self.surprise_gain = surprise_gain
         self.cell_params = cell_params
+        self.missing = missing
+        self.advance_on_predict = advance_on_predict
         self.seed = seed
 
     @classmethod

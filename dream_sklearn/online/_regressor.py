@@ -57,6 +57,18 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         the drift suite (see docs/online.md), hence off by default.
     cell_params : dict, default=None
         Other :class:`~dream_sklearn.nn.DREAMConfig` fields of the cell.
+    missing : {"ignore", "raise"}, default="ignore"
+        A NaN or None value is a missing feature, as an absent key is (river's
+        convention), in every ``*_one`` and ``*_many`` method; ``"raise"``: a
+        ValueError naming the feature instead.
+    advance_on_predict : bool, default=False
+        For labels that come later (``progressive_val_score(delay=...)``):
+        ``predict_one`` commits the cell's step on the row
+        and its running statistics, so that the memory stays current; the
+        ``learn_one`` that brings the row's label (the same row, matched by its
+        values, oldest first) then only trains the readouts on what the cell read
+        at prediction time, without stepping again. False: prediction is pure and
+        ``learn_one`` takes the step (see docs/online.md, "Delayed labels").
     seed : int, default=None
         Seed of the cell's random initialisation.
 
@@ -94,6 +106,8 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         n_knots: int = 0,
         surprise_gain: float = 0.0,
         cell_params: dict | None = None,
+        missing: str = "ignore",
+        advance_on_predict: bool = False,
         seed: int | None = None,
     ) -> None:
         self.hidden_dim = hidden_dim
@@ -106,6 +120,8 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         self.n_knots = n_knots
         self.surprise_gain = surprise_gain
         self.cell_params = cell_params
+        self.missing = missing
+        self.advance_on_predict = advance_on_predict
         self.seed = seed
 
     @classmethod
