@@ -632,18 +632,28 @@ class _DREAMOnline:
             return None
         return self._pending_rows.pop(self._pop_seq(key))[1]
 
-    def _pending_step(self, entry: tuple) -> tuple:
+    def _pending_step(self, entry: tuple, row: dict) -> tuple:
         """(out, phi, surprise) of a row advanced on, under the readouts now.
 
-        The standardised row is the one the cell read; if slots were added since,
-        it is standardised again with the statistics now, the new slots absent.
+        The standardised row is the one the cell read. Slots added since (new
+        features of ``row``, new classes) read 0, as a slot seen fewer than twice
+        does, and their running statistics take in this row, as learn_one would
+        have done had the row not been advanced on.
         """
-        h, u, raw, present, surprise = entry
-        k = len(self._mean) - len(raw)
-        if k:
-            raw = np.concatenate([raw, np.zeros(k)])
-            present = np.concatenate([present, np.zeros(k)])
-            u = self._standardise(raw, present)[None, :]
+        h, u, raw, _, surprise = entry
+        m_then, m = len(raw), len(self._mean)
+        if m > m_then:
+            values = np.fromiter(row.values(), dtype=float, count=len(row))
+            raw, present = self._raw(row, values)
+            present[:m_then] = 0.0
+            self._update_stats(raw, present)
+            S = len(self._floors)
+            z = np.zeros((S, m))
+            z[:, :m_then] = u[0, : S * m_then].reshape(S, m_then)
+            parts = [z.reshape(-1), u[0, S * m_then :]]
+            if len(self._knots):
+                parts.append(self._expand(np.zeros(m - m_then)))
+            u = np.concatenate(parts)[None, :]
         out, phi = self._readout(h, u)
         return out[0], phi[0], surprise
 
@@ -691,7 +701,7 @@ class _DREAMOnline:
         # stepped again: the readouts learn from what it read then.
         entry = self._take_pending(row) if self._pending else None
         if entry is not None:
-            out, phi, surprise = self._pending_step(entry)
+            out, phi, surprise = self._pending_step(entry, row)
         else:
             if hit and version == self._version:
                 (raw, present, u, step), (out, phi) = cache[2], cache[3]
@@ -746,15 +756,16 @@ class _DREAMOnline:
         # Winsorised update (see _WINSOR): one row far outside what has been seen
         # cannot take over the scaling; a run of them (a real shift) can.
         over = np.abs(delta) * self._stat_scale > _WINSOR
+        seen = present > 0
         if over.any():
-            over &= present > 0
+            over &= seen
             run = self._n_over
             run += over
-            run *= over
+            run *= over | ~seen  # a slot absent from the row keeps its run
             over &= self._bounded(run)
             delta = np.where(over, np.copysign(_WINSOR * np.sqrt(var), delta), delta)
         elif self._n_over.any():
-            self._n_over[:] = 0
+            self._n_over *= ~seen
         count = self._count
         count += present
         rate = np.maximum(1.0 / np.maximum(count, 1.0), self._floors)  # (S, m)
