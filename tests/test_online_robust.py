@@ -4,6 +4,7 @@ labels. Streams are tuning streams only (SEA, Elec2; see docs/online.md)."""
 import copy
 
 import numpy as np
+import pandas as pd
 import pytest
 from river.datasets import synth
 
@@ -90,3 +91,141 @@ def test_a_constant_feature_that_starts_to_vary_is_not_held_back():
     slot = model._x_slot["a"]
     assert abs(model._stat_mean[0, slot] - 0.5) < 0.1
     assert abs(model._stat_var[0, slot] - 0.25) < 0.1
+
+
+# --- missing values ---------------------------------------------------------------------
+
+
+def _rows_with_gaps(n=150, seed=0):
+    """Rows of 3 features with NaN / None holes, the same rows without those keys,
+    and labels; feature "late" is NaN on its first rows (it must not exist before)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4))
+    holey, absent, ys = [], [], []
+    gaps = [float("nan"), None, np.nan, np.float32("nan")]
+    for t, row in enumerate(X):
+        x = {"a": row[0], "b": row[1], "c": row[2], "late": row[3]}
+        if t < 30:
+            x["late"] = gaps[t % 4]
+        elif t % 7 == 0:
+            x["b"] = gaps[t % 4]
+        if t % 11 == 0:
+            x["a"] = None
+        holey.append(x)
+        absent.append({k: v for k, v in x.items() if not _gap(v)})
+        ys.append("up" if row[0] + row[2] > 0 else "down")
+    return holey, absent, ys
+
+
+def _gap(v):
+    return v is None or v != v
+
+
+def _targets(cls, ys):
+    return ys if cls is DREAMOnlineClassifier else [float(len(y)) for y in ys]
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_nan_and_none_are_missing_like_an_absent_key_in_learn_one_and_predict_one(cls):
+    holey, absent, ys = _rows_with_gaps()
+    ys = _targets(cls, ys)
+    model = cls(hidden_dim=8, rank=2, seed=0)
+    twin = cls(hidden_dim=8, rank=2, seed=0)
+    for x, x_absent, y in zip(holey, absent, ys, strict=True):
+        assert model.predict_one(x) == twin.predict_one(x_absent)
+        model.learn_one(x, y)
+        twin.learn_one(x_absent, y)
+    assert_same_state(model, twin)
+    assert model.features_ == ["b", "c", "a", "late"]  # "a" is None in row 0, "late" until 30
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_nan_and_none_are_missing_in_learn_many_and_predict_many_alike(cls):
+    holey, absent, ys = _rows_with_gaps()
+    ys = _targets(cls, ys)
+    one = cls(hidden_dim=8, rank=2, seed=0)
+    many = cls(hidden_dim=8, rank=2, seed=0)
+    for x, y in zip(holey[:100], ys[:100], strict=True):
+        one.learn_one(x, y)
+    frame = pd.DataFrame(holey)  # None in an object column, NaN in float ones
+    many.learn_many(frame.iloc[:50], pd.Series(ys[:50]))
+    many.learn_many(frame.iloc[50:100], pd.Series(ys[50:100], index=range(50, 100)))
+    assert_same_state(one, many)
+    predicted = many.predict_many(frame.iloc[100:])
+    for i, x in enumerate(holey[100:]):
+        if cls is DREAMOnlineClassifier:
+            assert predicted.iloc[i] == one.predict_one(x)
+        else:
+            assert predicted.iloc[i] == pytest.approx(one.predict_one(x), rel=1e-9)
+
+
+def _strict_calls(model, x, y):
+    frame = pd.DataFrame([x])
+    return {
+        "learn_one": lambda: model.learn_one(x, y),
+        "predict_one": lambda: model.predict_one(x),
+        "learn_many": lambda: model.learn_many(frame, pd.Series([y])),
+        "predict_many": lambda: model.predict_many(frame),
+    }
+
+
+@pytest.mark.parametrize("method", ["learn_one", "predict_one", "learn_many", "predict_many"])
+@pytest.mark.parametrize("gap", [float("nan"), None], ids=["nan", "None"])
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_strict_mode_raises_on_a_missing_value_and_changes_nothing(cls, gap, method):
+    _, absent, ys = _rows_with_gaps()
+    ys = _targets(cls, ys)
+    model = cls(hidden_dim=8, rank=2, seed=0, missing="raise")
+    for x, y in zip(absent[40:80], ys[40:80], strict=True):
+        model.learn_one(x, y)
+    model.predict_one(absent[80])  # a cached step must survive the failure too
+    twin = copy.deepcopy(model)
+    bad = {**absent[80], "b": gap}
+    with pytest.raises(ValueError, match=r"Feature 'b' has a missing value .*missing='raise'"):
+        _strict_calls(model, bad, ys[80])[method]()
+    assert_same_state(model, twin)
+    for x, y in zip(absent[80:], ys[80:], strict=True):
+        assert model.predict_one(x) == twin.predict_one(x)
+        model.learn_one(x, y)
+        twin.learn_one(x, y)
+    assert_same_state(model, twin)
+
+
+@pytest.mark.parametrize("missing", ["ignore", "raise"])
+@pytest.mark.parametrize("method", ["learn_one", "predict_one", "learn_many", "predict_many"])
+def test_text_keeps_its_error_pointing_to_one_hot_encoding(method, missing):
+    model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0, missing=missing)
+    model.learn_one({"a": 1.0, "b": 0.0}, "up")
+    message = "Feature 'b' has a non-numeric value 'high'.*OneHotEncoder"
+    with pytest.raises(ValueError, match=message):
+        _strict_calls(model, {"a": 1.0, "b": "high"}, "up")[method]()
+    assert model.n_steps_ == 1
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"missing": "drop"}, r"'missing' parameter of .* must be one of \('ignore', 'raise'\)"),
+        ({"missing": None}, "'missing' parameter"),
+        ({"advance_on_predict": "yes"}, "'advance_on_predict' parameter of .* must be a bool"),
+    ],
+)
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_new_parameters_are_checked(cls, params, match):
+    with pytest.raises(ValueError, match=match):
+        cls(**params).learn_one({"a": 1.0}, _targets(cls, ["up"])[0])
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_a_frame_with_a_bad_target_changes_nothing(cls):
+    _, absent, ys = _rows_with_gaps()
+    ys = _targets(cls, ys)
+    model = cls(hidden_dim=8, rank=2, seed=0)
+    for x, y in zip(absent[:40], ys[:40], strict=True):
+        model.learn_one(x, y)
+    twin = copy.deepcopy(model)
+    bad_ys = list(ys[40:50])
+    bad_ys[6] = None if cls is DREAMOnlineClassifier else float("nan")
+    with pytest.raises(ValueError, match="label is None|not finite"):
+        model.learn_many(pd.DataFrame(absent[40:50]), pd.Series(bad_ys, dtype=object))
+    assert_same_state(model, twin)

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import copy
 import math
-from collections import OrderedDict, deque
 import numbers
 import random
+from collections import OrderedDict, deque
 from functools import partial
 from typing import Any
 
