@@ -6,6 +6,8 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
+import torch
+from river import evaluate, metrics
 from river.datasets import synth
 
 from dream_sklearn.datasets import iter_elec2
@@ -229,3 +231,145 @@ def test_a_frame_with_a_bad_target_changes_nothing(cls):
     with pytest.raises(ValueError, match="label is None|not finite"):
         model.learn_many(pd.DataFrame(absent[40:50]), pd.Series(bad_ys, dtype=object))
     assert_same_state(model, twin)
+
+
+# --- unlabelled rows, delayed labels ---------------------------------------------------
+
+
+def _clf_stream(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3)) + np.cumsum(rng.normal(scale=0.05, size=(n, 3)), axis=0)
+    return [
+        ({f"f{j}": float(v) for j, v in enumerate(row)}, "up" if row[0] - row[1] > 0 else "down")
+        for row in X
+    ]
+
+
+def _warm(model, rows):
+    """Learn rows without predicting (both classes seen: no slot appears later)."""
+    for x, y in rows:
+        model.learn_one(x, y)
+    return model
+
+
+@pytest.mark.parametrize("feedback", ["cell", "none"])
+def test_advance_on_predict_without_delay_is_the_default_model(feedback):
+    rows = _clf_stream()
+    kw = {"hidden_dim": 8, "rank": 2, "seed": 0, "feedback": feedback}
+    default = _warm(DREAMOnlineClassifier(**kw), rows[:10])
+    advancing = _warm(DREAMOnlineClassifier(**kw, advance_on_predict=True), rows[:10])
+    for x, y in rows[10:]:
+        assert default.predict_proba_one(x) == advancing.predict_proba_one(dict(x))
+        assert advancing.predict_one(dict(x)) == default.predict_one(x)  # not a second step
+        default.learn_one(x, y)
+        advancing.learn_one(x, y)
+    assert_same_state(default, advancing)
+    assert not advancing._pending and not advancing._pending_rows
+
+
+@pytest.mark.parametrize("delay", [1, 10, 50])
+def test_under_delay_the_cell_steps_once_per_row_in_order(delay):
+    """With feedback off, the cell's input and the scaling depend on the rows only: under
+    progressive_val_score(delay=...) the advancing model's memory is that of the default
+    model without delay (the cell stepped once on every row, in order)."""
+    rows = _clf_stream()
+    kw = {"hidden_dim": 8, "rank": 2, "seed": 0, "feedback": "none"}
+    default = _warm(DREAMOnlineClassifier(**kw), rows[:2])
+    advancing = _warm(DREAMOnlineClassifier(**kw, advance_on_predict=True), rows[:2])
+    evaluate.progressive_val_score(rows[2:], default, metrics.Accuracy())
+    evaluate.progressive_val_score(rows[2:], advancing, metrics.Accuracy(), delay=delay)
+    for a, b in zip(default.memory(), advancing.memory(), strict=True):
+        assert torch.equal(a, b)
+    np.testing.assert_array_equal(default._stat_mean, advancing._stat_mean)
+    np.testing.assert_array_equal(default._stat_var, advancing._stat_var)
+    assert advancing.n_steps_ == len(rows) and not advancing._pending_rows
+
+
+def _predictions(rows, model, delay):
+    metric = metrics.Accuracy() if isinstance(model, DREAMOnlineClassifier) else metrics.MAE()
+    steps = evaluate.iter_progressive_val_score(
+        rows, model, metric, delay=delay, yield_predictions=True
+    )
+    return [step["Prediction"] for step in steps]
+
+
+@pytest.mark.parametrize(
+    "cls, kw, delay",
+    [
+        (DREAMOnlineClassifier, {}, None),
+        (DREAMOnlineClassifier, {"advance_on_predict": True}, None),
+        (DREAMOnlineClassifier, {"advance_on_predict": True}, 20),
+        (DREAMOnlineRegressor, {}, None),
+        (DREAMOnlineRegressor, {"advance_on_predict": True}, 20),
+    ],
+)
+def test_the_prediction_at_row_t_does_not_depend_on_y_t(cls, kw, delay):
+    rows = _clf_stream(300)
+    if cls is DREAMOnlineRegressor:
+        rows = [(x, x["f0"] - 2.0 * x["f1"]) for x, _ in rows]
+    T = 200
+    flip = {"up": "down", "down": "up"}
+    changed = [
+        (x, (flip[y] if cls is DREAMOnlineClassifier else -y) if t >= T else y)
+        for t, (x, y) in enumerate(rows)
+    ]
+    make = lambda: cls(hidden_dim=8, rank=2, seed=0, **kw)  # noqa: E731
+    a = _predictions(rows, make(), delay)
+    b = _predictions(changed, make(), delay)
+    # iter_progressive_val_score yields in answer order: with a delay, row t's
+    # prediction comes once its label is revealed, still in row order here.
+    assert a[: T + 1] == b[: T + 1]
+    assert a != b  # the labels after T do change what is learned
+
+
+def test_advance_on_predict_is_not_pure_and_the_default_is():
+    rows = _clf_stream(60)
+    pure = _warm(DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0), rows[:50])
+    advancing = _warm(
+        DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0, advance_on_predict=True), rows[:50]
+    )
+    before = pure.memory(), advancing.memory()
+    for x, _ in rows[50:]:
+        pure.predict_proba_one(x)
+        advancing.predict_proba_one(x)
+    assert all(torch.equal(a, b) for a, b in zip(before[0], pure.memory(), strict=True))
+    assert not torch.equal(before[1].h, advancing.memory().h)
+    assert len(advancing._pending_rows) == 10 and advancing.n_steps_ == 50
+
+
+def test_rows_waiting_for_a_label_are_bounded():
+    from dream_sklearn.online import _base
+
+    rows = _clf_stream(_base._MAX_PENDING + 30)
+    model = _warm(
+        DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0, advance_on_predict=True), rows[:5]
+    )
+    for x, _ in rows[5:]:
+        model.predict_one(x)
+    assert len(model._pending_rows) == _base._MAX_PENDING
+    assert sum(len(q) for q in model._pending.values()) == _base._MAX_PENDING
+    # The oldest were forgotten: their label is learned as a new row (a step).
+    h = model.memory().h
+    model.learn_one(*rows[5])
+    assert not torch.equal(h, model.memory().h)
+    # A row still waiting: the readouts learn, the cell does not step again.
+    h = model.memory().h
+    model.learn_one(*rows[-1])
+    assert torch.equal(h, model.memory().h)
+    assert len(model._pending_rows) == _base._MAX_PENDING - 1
+
+
+def _elec2_score(n, delay, **kw):
+    model = DREAMOnlineClassifier(seed=0, **kw)
+    rows = list(iter_elec2(n))
+    return evaluate.progressive_val_score(rows, model, metrics.Accuracy(), delay=delay).get()
+
+
+def test_delayed_labels_on_elec2_keep_most_of_the_accuracy():
+    """Elec2 (a tuning stream), first 4,000 rows, labels 50 rows late."""
+    no_delay = _elec2_score(4000, None)
+    pure = _elec2_score(4000, 50)
+    advancing = _elec2_score(4000, 50, advance_on_predict=True)
+    print(f"no delay {no_delay:.4f}, delay 50: pure {pure:.4f}, advancing {advancing:.4f}")
+    assert advancing > pure + 0.05
+    assert advancing > no_delay - 0.08
