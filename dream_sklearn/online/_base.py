@@ -69,6 +69,8 @@ _WINSOR = _CLIP
 _SET_ASIDE = 30.0
 _WINSOR_RUN = 3
 _WINSOR_MIN = 8
+# The bounds as 0-d arrays: a comparison with one costs half that with a float.
+_WINSOR_BOUND, _SET_ASIDE_BOUND = np.array(_WINSOR), np.array(_SET_ASIDE)
 _FEEDBACK = ("cell", "readout", "none")
 _MISSING = ("ignore", "raise")
 # With advance_on_predict, at most this many rows predicted and not yet learned are
@@ -250,6 +252,7 @@ class _DREAMOnline:
     missing = "ignore"
     advance_on_predict = False
     _pending: dict = {}
+    _running = False  # whether a slot of _n_over is nonzero
 
     # ------------------------------------------------------------------ parameters
 
@@ -327,6 +330,7 @@ class _DREAMOnline:
         self._pending = {}
         self._pending_rows: OrderedDict = OrderedDict()
         self._pending_seq = 0
+        self._running = False  # whether a slot of _n_over is nonzero
         self.n_steps_ = 0
         self.last_surprise_ = float("nan")
         self.last_tau_ = float("nan")
@@ -505,8 +509,8 @@ class _DREAMOnline:
         ``slow_rate``, the slow scaling follows; with ``n_knots``, the ramps of ``u``.
         """
         z = (raw[..., None, :] - self._stat_mean) * self._stat_scale  # (..., S, m)
-        far = np.abs(z[..., 0, :]) > _SET_ASIDE
-        if far.any():  # set aside: read as missing (see _update_stats)
+        far = np.abs(z[..., 0, :]) > _SET_ASIDE_BOUND
+        if np.count_nonzero(far):  # set aside: read as missing (see _update_stats)
             present = present * ~(far & self._bounded(self._n_over[0] + 1, 0))
         held = self._held_slots
         unclipped = z[..., held] if len(held) else None
@@ -755,17 +759,21 @@ class _DREAMOnline:
         var = self._stat_var
         # Winsorised update (see _WINSOR): one row far outside what has been seen
         # cannot take over the scaling; a run of them (a real shift) can.
-        over = np.abs(delta) * self._stat_scale > _WINSOR
-        seen = present > 0
-        if over.any():
+        over = np.abs(delta)
+        over *= self._stat_scale
+        over = over > _WINSOR_BOUND
+        if np.count_nonzero(over):
+            seen = present > 0
             over &= seen
             run = self._n_over
             run += over
             run *= over | ~seen  # a slot absent from the row keeps its run
+            self._running = bool(run.any())
             over &= self._bounded(run)
             delta = np.where(over, np.copysign(_WINSOR * np.sqrt(var), delta), delta)
-        elif self._n_over.any():
-            self._n_over *= ~seen
+        elif self._running:
+            self._n_over *= present <= 0
+            self._running = bool(self._n_over.any())
         count = self._count
         count += present
         rate = np.maximum(1.0 / np.maximum(count, 1.0), self._floors)  # (S, m)
