@@ -47,9 +47,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     standardisation; the cell takes one step on them (and, with ``feedback``, on
     the previous row's label, one-hot); softmax readouts over the hidden state and
     the standardised inputs learn by SGD. Features and classes may appear at any
-    time. ``predict_proba_one`` is pure: it computes the next step from the
-    committed state without committing it (and keeps it for a ``learn_one`` on the
-    same row).
+    time; a NaN or None value is a missing feature. ``predict_proba_one`` is pure:
+    it computes the next step from the committed state without committing it (and
+    keeps it for a ``learn_one`` on the same row), unless ``advance_on_predict``.
 
     With several ``readouts`` the prediction is their mixture (prediction with
     expert advice, Fixed Share): after each row, the weight of every readout that
@@ -166,6 +166,27 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     (2, 4)
     >>> 0.0 <= model.last_surprise_ <= 1.0
     True
+
+    A NaN or None value is read as an absent feature:
+
+    >>> model.predict_proba_one({"a": 1.0, "b": None}) == model.predict_proba_one({"a": 1.0})
+    True
+
+    For labels that come later, ``advance_on_predict=True`` steps the cell when a
+    row is predicted; its label, when it comes, trains the readouts only:
+
+    >>> model = DREAMOnlineClassifier(seed=0, advance_on_predict=True)
+    >>> for a in (1.0, -1.0, 0.0):
+    ...     model.learn_one({"a": a, "b": -a}, "up" if a > 0 else "down")
+    >>> h = model.memory().h.clone()
+    >>> model.predict_one({"a": 0.5, "b": 0.0})  # from three rows
+    'down'
+    >>> bool((model.memory().h != h).any())  # the cell has stepped on the row
+    True
+    >>> h = model.memory().h.clone()
+    >>> model.learn_one({"a": 0.5, "b": 0.0}, "up")  # its label: no second step
+    >>> bool((model.memory().h != h).any()), model.n_steps_
+    (False, 4)
     """
 
     _task = "classification"
