@@ -75,7 +75,7 @@ def delay(n: int) -> None:
         "DREAMOnlineClassifier(seed=0, advance_on_predict=True)": lambda: DREAMOnlineClassifier(
             seed=0, advance_on_predict=True
         ),
-        "StandardScaler | LogisticRegression": lambda: (
+        "StandardScaler \\| LogisticRegression": lambda: (
             preprocessing.StandardScaler() | linear_model.LogisticRegression()
         ),
         "HoeffdingAdaptiveTree": lambda: tree.HoeffdingAdaptiveTreeClassifier(seed=1),
