@@ -373,3 +373,23 @@ def test_delayed_labels_on_elec2_keep_most_of_the_accuracy():
     print(f"no delay {no_delay:.4f}, delay 50: pure {pure:.4f}, advancing {advancing:.4f}")
     assert advancing > pure + 0.05
     assert advancing > no_delay - 0.08
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_river_checks_with_advance_on_predict_and_strict_missing(cls):
+    """Every river check passes but the two that compare predict_many (pure: each row
+    from the committed state) with predict_one called after it (which moves the state
+    under advance_on_predict, by design)."""
+    from river.checks import yield_checks
+
+    model = cls(hidden_dim=8, rank=2, seed=1, advance_on_predict=True, missing="raise")
+    failed = set()
+    for check in yield_checks(model):
+        try:
+            check(model.clone())
+        except AssertionError:
+            failed.add(check.__name__)
+    expected = {"check_predict_many_matches_predict_one"}
+    if cls is DREAMOnlineClassifier:
+        expected.add("check_predict_proba_many_matches_predict_proba_one")
+    assert failed == expected
