@@ -254,6 +254,14 @@ class _DREAMOnline:
     _pending: dict = {}
     _running = False  # whether a slot of _n_over is nonzero
 
+    def __setstate__(self, state: dict) -> None:
+        """Unpickle, giving an estimator pickled before issue 12 what it lacks."""
+        self.__dict__.update(state)
+        if "_stat_mean" in state and "_n_over" not in state:
+            self._n_over = np.zeros(self._stat_mean.shape, dtype=np.intp)
+            self._pending, self._pending_rows, self._pending_seq = {}, OrderedDict(), 0
+            self._cache = None
+
     # ------------------------------------------------------------------ parameters
 
     def _validate_params(self) -> None:
