@@ -393,3 +393,19 @@ def test_river_checks_with_advance_on_predict_and_strict_missing(cls):
     if cls is DREAMOnlineClassifier:
         expected.add("check_predict_proba_many_matches_predict_proba_one")
     assert failed == expected
+
+
+def test_a_rare_recurring_value_is_not_set_aside():
+    """A rare event (1 every 400 rows, 0 otherwise) is many standard deviations out
+    each time, but within the range seen: it is read (clipped), not set aside."""
+    rng = np.random.default_rng(0)
+    model = DREAMOnlineClassifier(seed=0)
+    hits = events = 0
+    for t in range(8000):
+        event = float(t % 400 == 0)
+        x = {"event": event, "noise": rng.uniform()}
+        if t > 2000 and event:
+            hits += model.predict_one(x) == 1
+            events += 1
+        model.learn_one(x, int(event))
+    assert hits == events == 14  # with every value beyond 30 stds set aside: 0

@@ -61,10 +61,13 @@ _RAMP_SCALE = 0.5  # their amplitude (a smaller SGD step on their weights)
 _VAR_EPS = 1e-12
 # Robust running statistics (docs/online.md, "Outliers"): a value more than _WINSOR
 # standard deviations from a slot's running mean updates the statistics as if it were
-# _WINSOR away; one more than _SET_ASIDE away is also read as missing in its row.
-# Neither applies to a slot that has been out of bounds for more than _WINSOR_RUN
-# rows running (it has moved: it is taken in full), to a slot with fewer than
-# _WINSOR_MIN values, to a constant one, or to the held slots of a loaded cell.
+# _WINSOR away; one more than _SET_ASIDE away, and outside the range of the values
+# the slot took before widened by its width on each side (so that a rare but
+# recurring value, such as a rare event's 1, is not set aside), is also read as
+# missing in its row. Neither applies to a slot that has been out of bounds for more
+# than _WINSOR_RUN rows running (it has moved: it is taken in full), to a slot with
+# fewer than _WINSOR_MIN values, to a constant one, or to the held slots of a
+# loaded cell.
 _WINSOR = _CLIP
 _SET_ASIDE = 30.0
 _WINSOR_RUN = 3
@@ -259,6 +262,8 @@ class _DREAMOnline:
         self.__dict__.update(state)
         if "_stat_mean" in state and "_n_over" not in state:
             self._n_over = np.zeros(self._stat_mean.shape, dtype=np.intp)
+            half = _WINSOR * np.sqrt(self._stat_var[0])  # surely seen: within the clip
+            self._range = np.array([self._stat_mean[0] - half, self._stat_mean[0] + half])
             self._pending, self._pending_rows, self._pending_seq = {}, OrderedDict(), 0
             self._cache = None
 
@@ -317,6 +322,7 @@ class _DREAMOnline:
         self._stat_var = np.zeros((len(floors), 0))
         self._stat_scale = np.zeros((len(floors), 0))  # 1 / std, 0 for a slot never seen
         self._n_over = np.zeros((len(floors), 0), dtype=np.intp)  # rows out of bounds running
+        self._range = np.zeros((2, 0))  # per slot: the least and largest value taken
         self._prev_y = None  # raw values of the target slots at the next step (or None)
         self._knots = (
             np.linspace(-1.5, 1.5, self.n_knots) if self.n_knots > 1 else np.zeros(self.n_knots)
@@ -379,6 +385,9 @@ class _DREAMOnline:
         self._stat_var = np.concatenate([self._stat_var, zeros], axis=1)
         self._stat_scale = np.concatenate([self._stat_scale, zeros], axis=1)
         self._n_over = np.concatenate([self._n_over, zeros.astype(np.intp)], axis=1)
+        far = np.full((2, k), np.inf)
+        far[1] = -np.inf
+        self._range = np.concatenate([self._range, far], axis=1)
         self._grow_readouts(m, k, paired=table is self._x_slot)
         if self._prev_y is not None:
             self._prev_y = np.concatenate([self._prev_y, np.zeros(k)])
@@ -519,7 +528,7 @@ class _DREAMOnline:
         z = (raw[..., None, :] - self._stat_mean) * self._stat_scale  # (..., S, m)
         far = np.abs(z[..., 0, :]) > _SET_ASIDE_BOUND
         if np.count_nonzero(far):  # set aside: read as missing (see _update_stats)
-            present = present * ~(far & self._bounded(self._n_over[0] + 1, 0))
+            present = present * ~(far & self._set_aside(raw, self._n_over[0] + 1))
         held = self._held_slots
         unclipped = z[..., held] if len(held) else None
         np.maximum(z, -_CLIP, out=z)
@@ -758,6 +767,14 @@ class _DREAMOnline:
             ok[..., self._held_slots] = False
         return ok
 
+    def _set_aside(self, raw: np.ndarray, run: np.ndarray) -> np.ndarray:
+        """Where a value beyond _SET_ASIDE is read as missing (and left out of the
+        range): bounded, and outside the range taken so far widened by its width."""
+        lo, hi = self._range
+        width = hi - lo
+        out = (raw > hi + width) | (raw < lo - width)
+        return out & self._bounded(run, 0)
+
     def _update_stats(self, raw: np.ndarray, present: np.ndarray) -> None:
         """Running mean/var: Welford (rate 1/n) until 1/n falls below the EMA rate.
 
@@ -777,11 +794,19 @@ class _DREAMOnline:
             run += over
             run *= over | ~seen  # a slot absent from the row keeps its run
             self._running = bool(run.any())
+            aside = np.abs(delta[0]) * self._stat_scale[0] > _SET_ASIDE_BOUND
+            aside &= self._set_aside(raw, run[0])
+            seen = seen & ~aside  # a value set aside stays out of the range
             over &= self._bounded(run)
             delta = np.where(over, np.copysign(_WINSOR * np.sqrt(var), delta), delta)
-        elif self._running:
-            self._n_over *= present <= 0
-            self._running = bool(self._n_over.any())
+        else:
+            seen = present > 0
+            if self._running:
+                self._n_over *= ~seen
+                self._running = bool(self._n_over.any())
+        lo, hi = self._range
+        np.minimum(lo, raw, out=lo, where=seen)
+        np.maximum(hi, raw, out=hi, where=seen)
         count = self._count
         count += present
         rate = np.maximum(1.0 / np.maximum(count, 1.0), self._floors)  # (S, m)
