@@ -409,3 +409,30 @@ def test_a_rare_recurring_value_is_not_set_aside():
             events += 1
         model.learn_one(x, int(event))
     assert hits == events == 14  # with every value beyond 30 stds set aside: 0
+
+
+@pytest.mark.parametrize("value", [1e6, 1e30])
+def test_one_outlier_row_barely_moves_the_regressor_on_friedman_drift(value):
+    """FriedmanDrift "lea" (a tuning stream): MAE over the 500 rows after one row with
+    a feature at ``value``, against a twin that never saw it (before: up to +46%)."""
+    rows = list(
+        synth.FriedmanDrift(drift_type="lea", position=(1000, 2000, 3000), seed=1).take(901)
+    )
+    worst = 0.0
+    for feature in range(10):
+        model = DREAMOnlineRegressor(seed=0)
+        for x, y in rows[:400]:
+            model.predict_one(x)
+            model.learn_one(x, y)
+        twin = copy.deepcopy(model)
+        x, y = rows[400]
+        model.predict_one({**x, feature: value})
+        model.learn_one({**x, feature: value}, y)
+        error = twin_error = 0.0
+        for x, y in rows[401:]:
+            error += abs(model.predict_one(x) - y)
+            twin_error += abs(twin.predict_one(x) - y)
+            model.learn_one(x, y)
+            twin.learn_one(x, y)
+        worst = max(worst, error / twin_error)
+    assert worst <= 1.01
