@@ -436,3 +436,17 @@ def test_one_outlier_row_barely_moves_the_regressor_on_friedman_drift(value):
             twin.learn_one(x, y)
         worst = max(worst, error / twin_error)
     assert worst <= 1.01
+
+
+def test_learn_many_brings_the_labels_of_rows_advanced_on():
+    rows = _clf_stream(40)
+    model = _warm(
+        DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0, advance_on_predict=True), rows[:20]
+    )
+    for x, _ in rows[20:]:
+        model.predict_one(x)
+    h = model.memory().h.clone()
+    X = pd.DataFrame([x for x, _ in rows[20:]])
+    model.learn_many(X, pd.Series([y for _, y in rows[20:]]))
+    assert torch.equal(h, model.memory().h)  # no second step
+    assert model.n_steps_ == 40 and not model._pending_rows
