@@ -62,9 +62,9 @@ _VAR_EPS = 1e-12
 # Robust running statistics (docs/online.md, "Outliers"): a value more than _WINSOR
 # standard deviations from a slot's running mean updates the statistics as if it were
 # _WINSOR away; one more than _SET_ASIDE away, and outside the range of the values
-# the slot took before widened by its width on each side (so that a rare but
-# recurring value, such as a rare event's 1, is not set aside), is also read as
-# missing in its row. Neither applies to a slot that has been out of bounds for more
+# the slot took before (see _widen) widened by its width on each side (so that a
+# rare but recurring value, such as a rare event's 1, is not set aside), is also
+# read as missing in its row. Neither applies to a slot that has been out of bounds for more
 # than _WINSOR_RUN rows running (it has moved: it is taken in full), to a slot with
 # fewer than _WINSOR_MIN values, to a constant one, or to the held slots of a
 # loaded cell.
@@ -264,6 +264,7 @@ class _DREAMOnline:
             self._n_over = np.zeros(self._stat_mean.shape, dtype=np.intp)
             half = _WINSOR * np.sqrt(self._stat_var[0])  # surely seen: within the clip
             self._range = np.array([self._stat_mean[0] - half, self._stat_mean[0] + half])
+            self._warming = True
             self._pending, self._pending_rows, self._pending_seq = {}, OrderedDict(), 0
             self._cache = None
 
@@ -323,6 +324,7 @@ class _DREAMOnline:
         self._stat_scale = np.zeros((len(floors), 0))  # 1 / std, 0 for a slot never seen
         self._n_over = np.zeros((len(floors), 0), dtype=np.intp)  # rows out of bounds running
         self._range = np.zeros((2, 0))  # per slot: the least and largest value taken
+        self._warming = False  # whether a slot has fewer than _WINSOR_MIN values
         self._prev_y = None  # raw values of the target slots at the next step (or None)
         self._knots = (
             np.linspace(-1.5, 1.5, self.n_knots) if self.n_knots > 1 else np.zeros(self.n_knots)
@@ -388,6 +390,7 @@ class _DREAMOnline:
         far = np.full((2, k), np.inf)
         far[1] = -np.inf
         self._range = np.concatenate([self._range, far], axis=1)
+        self._warming = True
         self._grow_readouts(m, k, paired=table is self._x_slot)
         if self._prev_y is not None:
             self._prev_y = np.concatenate([self._prev_y, np.zeros(k)])
@@ -775,6 +778,16 @@ class _DREAMOnline:
         out = (raw > hi + width) | (raw < lo - width)
         return out & self._bounded(run, 0)
 
+    def _widen(self, raw: np.ndarray, where: np.ndarray) -> None:
+        """Take ``raw``'s values into each slot's range, ``where`` True.
+
+        The range holds the values of a slot's first _WINSOR_MIN rows and those
+        out of bounds that were taken (the others lie within 5 stds of the mean).
+        """
+        lo, hi = self._range
+        np.minimum(lo, raw, out=lo, where=where)
+        np.maximum(hi, raw, out=hi, where=where)
+
     def _update_stats(self, raw: np.ndarray, present: np.ndarray) -> None:
         """Running mean/var: Welford (rate 1/n) until 1/n falls below the EMA rate.
 
@@ -796,19 +809,17 @@ class _DREAMOnline:
             self._running = bool(run.any())
             aside = np.abs(delta[0]) * self._stat_scale[0] > _SET_ASIDE_BOUND
             aside &= self._set_aside(raw, run[0])
-            seen = seen & ~aside  # a value set aside stays out of the range
+            self._widen(raw, over[0] & ~aside)  # the values out of bounds taken
             over &= self._bounded(run)
             delta = np.where(over, np.copysign(_WINSOR * np.sqrt(var), delta), delta)
-        else:
-            seen = present > 0
-            if self._running:
-                self._n_over *= ~seen
-                self._running = bool(self._n_over.any())
-        lo, hi = self._range
-        np.minimum(lo, raw, out=lo, where=seen)
-        np.maximum(hi, raw, out=hi, where=seen)
+        elif self._running:
+            self._n_over *= present <= 0
+            self._running = bool(self._n_over.any())
         count = self._count
         count += present
+        if self._warming:  # the values of a slot's first _WINSOR_MIN rows
+            self._widen(raw, present > 0)
+            self._warming = bool(np.count_nonzero(count < _WINSOR_MIN))
         rate = np.maximum(1.0 / np.maximum(count, 1.0), self._floors)  # (S, m)
         held = self._held_slots
         if len(held):  # a loaded cell's statistics stay as trained
