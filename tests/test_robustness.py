@@ -3,7 +3,8 @@
 scikit-learn estimators: a chunk with a bad row (NaN, inf, a string, an empty
 sequence, 1e300) is a ValueError and the model is left exactly as a twin that never
 saw the chunk. Online estimators: inf and strings (and NaN with missing="raise";
-by default NaN is a missing feature) are ValueErrors with the same guarantee; an empty row is documented handling (a step with every feature missing).
+by default NaN is a missing feature) are ValueErrors with the same guarantee; an
+empty row is documented handling (a step with every feature missing).
 Large but accepted values (1e30 .. 1e90) leave the state and the outputs finite.
 """
 
