@@ -211,17 +211,18 @@ def test_before_any_learning():
 @pytest.mark.parametrize(
     "bad, match",
     [
-        ({"f0": float("nan"), "f1": 1.0, "f2": 0.0}, "Feature 'f0' has a non-finite value nan"),
+        # NaN and None are missing values; they raise with missing="raise" (below).
+        ({"f0": float("nan"), "f1": 1.0, "f2": 0.0}, "Feature 'f0' has a missing value nan"),
         ({"f0": 1.0, "f1": float("inf"), "f2": 0.0}, "Feature 'f1' has a non-finite value inf"),
         ({"f0": 1.0, "f1": "high", "f2": 0.0}, "Feature 'f1' has a non-numeric value 'high'"),
-        ({"f0": 1.0, "new": None}, "Feature 'new' has a non-numeric value None"),
-        ({"f0": 1.0, "new": float("nan")}, "Feature 'new' has a non-finite value nan"),
+        ({"f0": 1.0, "new": None}, "Feature 'new' has a missing value None"),
+        ({"f0": 1.0, "new": float("nan")}, "Feature 'new' has a missing value nan"),
     ],
 )
 @pytest.mark.parametrize("cls", ESTIMATORS)
 def test_bad_row_raises_and_leaves_state_untouched(cls, bad, match):
     rows, ys = stream(60) if cls is DREAMOnlineClassifier else reg_stream(60)
-    model, twin = small(cls), small(cls)
+    model, twin = small(cls, missing="raise"), small(cls, missing="raise")
     for x, y in zip(rows[:40], ys[:40], strict=True):
         model.learn_one(x, y)
         twin.learn_one(x, y)

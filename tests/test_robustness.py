@@ -2,8 +2,9 @@
 
 scikit-learn estimators: a chunk with a bad row (NaN, inf, a string, an empty
 sequence, 1e300) is a ValueError and the model is left exactly as a twin that never
-saw the chunk. Online estimators: NaN, inf and strings are ValueErrors with the same
-guarantee; an empty row is documented handling (a step with every feature missing).
+saw the chunk. Online estimators: inf and strings (and NaN with missing="raise";
+by default NaN is a missing feature) are ValueErrors with the same guarantee; an
+empty row is documented handling (a step with every feature missing).
 Large but accepted values (1e30 .. 1e90) leave the state and the outputs finite.
 """
 
@@ -110,7 +111,7 @@ def _rows(n=300):
 
 
 ONLINE_BAD = {
-    "nan": ({0: np.nan, 1: 1.0, 2: 2.0}, "Feature 0 has a non-finite value nan"),
+    "nan": ({0: np.nan, 1: 1.0, 2: 2.0}, "Feature 0 has a missing value nan"),
     "inf": ({0: 1.0, 1: -np.inf, 2: 2.0}, "Feature 1 has a non-finite value -inf"),
     "string": ({0: 1.0, 1: 1.0, 2: "7"}, "Feature 2 has a non-numeric value '7'"),
 }
@@ -120,7 +121,7 @@ ONLINE_BAD = {
 @pytest.mark.parametrize("Model", [DREAMOnlineClassifier, DREAMOnlineRegressor])
 def test_online_bad_row_is_an_error_and_changes_nothing(Model, kind):
     rows = _rows()
-    model = Model(hidden_dim=8, rank=2, seed=0)
+    model = Model(hidden_dim=8, rank=2, seed=0, missing="raise")  # NaN: missing otherwise
     for x, y in rows[:100]:
         model.learn_one(x, float(y) if Model is DREAMOnlineRegressor else y)
     twin = copy.deepcopy(model)

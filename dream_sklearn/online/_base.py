@@ -31,6 +31,7 @@ import copy
 import math
 import numbers
 import random
+from collections import OrderedDict, deque
 from functools import partial
 from typing import Any
 
@@ -62,7 +63,27 @@ _CLIP = 5.0  # standardised values are clipped to [-_CLIP, _CLIP]
 _RAMP = 3.0  # slope of the readout's per-slot ramps (``n_knots``)
 _RAMP_SCALE = 0.5  # their amplitude (a smaller SGD step on their weights)
 _VAR_EPS = 1e-12
+# Robust running statistics (docs/online.md, "Outliers"): a value more than _WINSOR
+# standard deviations from a slot's running mean updates the statistics as if it were
+# _WINSOR away; one more than _SET_ASIDE away, and outside the range of the values
+# the slot took before (see _widen) widened by its width on each side (so that a
+# rare but recurring value, such as a rare event's 1, is not set aside), is also
+# read as missing in its row. Neither applies to a slot that has been out of bounds for more
+# than _WINSOR_RUN rows running (it has moved: it is taken in full), to a slot with
+# fewer than _WINSOR_MIN values, to a constant one, or to the held slots of a
+# loaded cell.
+_WINSOR = _CLIP
+_SET_ASIDE = 30.0
+_WINSOR_RUN = 3
+_WINSOR_MIN = 8
+# The bounds as 0-d arrays: a comparison with one costs half that with a float.
+_WINSOR_BOUND, _SET_ASIDE_BOUND = np.array(_WINSOR), np.array(_SET_ASIDE)
 _FEEDBACK = ("cell", "readout", "none")
+_MISSING = ("ignore", "raise")
+# With advance_on_predict, at most this many rows predicted and not yet learned are
+# kept (their features for the readouts' step once the label comes); beyond that the
+# oldest are forgotten, and a label for one of them is learned as a new row.
+_MAX_PENDING = 2048
 _RESERVED_CELL_PARAMS = ("input_dim", "hidden_dim", "rank")
 # The cell parameters the online estimators take by name (the others go in
 # cell_params, by DREAMConfig's field names). Defaults: DREAMConfig's, except the
@@ -139,6 +160,8 @@ _RULES = {
     "n_knots": _INT_GE0,
     "drift_recovery": _BOOL,
     "seed": _optional(_INT),
+    "missing": _one_of(_MISSING),
+    "advance_on_predict": _BOOL,
     "cell_params": _Rule(
         f"None or a dict of DREAMConfig fields other than {_RESERVED_CELL_PARAMS}",
         lambda v: v is None or (isinstance(v, dict) and not set(v) & set(_RESERVED_CELL_PARAMS)),
@@ -159,8 +182,28 @@ def _is_text(value: Any) -> bool:
     return isinstance(value, _TEXT)
 
 
-def _row_values(x: dict) -> np.ndarray:
-    """The row's values as float64, or a ValueError naming the first bad feature."""
+def _is_missing(value: Any) -> bool:
+    """None, pandas' NA, or a NaN number: a missing value (as an absent key)."""
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, numbers.Real | np.bool_) and value != value
+
+
+def _missing_error(name: Any, value: Any, where: str = "") -> ValueError:
+    return ValueError(
+        f"Feature {name!r} has a missing value {value!r}{where}, and missing='raise' "
+        "(missing='ignore', the default, reads NaN and None as an absent feature)."
+    )
+
+
+def _row_values(x: dict, strict: bool = False) -> tuple[dict, np.ndarray]:
+    """The row without its missing values, and its values as float64.
+
+    A NaN or None value is a missing feature, as an absent key is (``strict``: a
+    ValueError instead); anything else that is not a finite number within MAX_ABS is
+    a ValueError naming the first bad feature. The row itself comes back when
+    nothing is missing.
+    """
     try:
         values = np.fromiter(x.values(), dtype=float, count=len(x))
         ok = (
@@ -171,8 +214,13 @@ def _row_values(x: dict) -> np.ndarray:
     except (TypeError, ValueError):
         ok = False
     if ok:
-        return values
+        return x, values
+    kept = {}
     for name, v in x.items():
+        if _is_missing(v):
+            if strict:
+                raise _missing_error(name, v)
+            continue
         if isinstance(v, _TEXT) or not isinstance(v, numbers.Real | np.bool_):
             raise ValueError(f"Feature {name!r} has a non-numeric value {v!r}; {_NON_NUMERIC}")
         if not math.isfinite(float(v)):
@@ -182,7 +230,8 @@ def _row_values(x: dict) -> np.ndarray:
                 f"Feature {name!r} has a value too large: {v!r} (at most {MAX_ABS:g} in "
                 "absolute value is accepted; such a value is usually a sentinel)."
             )
-    raise ValueError("The row could not be read as numbers.")  # pragma: no cover
+        kept[name] = v
+    return kept, np.fromiter(kept.values(), dtype=float, count=len(kept))
 
 
 def _sort_key(name: Any) -> tuple[str, str]:
@@ -248,6 +297,21 @@ class _DREAMOnline:
     _boost = _BOOST  # how much larger a fresh readout's step starts (drift_recovery)
     _fresh_rows = 0
     _prev_u: np.ndarray | None = None
+    missing = "ignore"
+    advance_on_predict = False
+    _pending: dict = {}
+    _running = False  # whether a slot of _n_over is nonzero
+
+    def __setstate__(self, state: dict) -> None:
+        """Unpickle, giving an estimator pickled before issue 12 what it lacks."""
+        self.__dict__.update(state)
+        if "_stat_mean" in state and "_n_over" not in state:
+            self._n_over = np.zeros(self._stat_mean.shape, dtype=np.intp)
+            half = _WINSOR * np.sqrt(self._stat_var[0])  # surely seen: within the clip
+            self._range = np.array([self._stat_mean[0] - half, self._stat_mean[0] + half])
+            self._warming = True
+            self._pending, self._pending_rows, self._pending_seq = {}, OrderedDict(), 0
+            self._cache = None
 
     # ------------------------------------------------------------------ parameters
 
@@ -303,6 +367,9 @@ class _DREAMOnline:
         self._stat_mean = np.zeros((len(floors), 0))
         self._stat_var = np.zeros((len(floors), 0))
         self._stat_scale = np.zeros((len(floors), 0))  # 1 / std, 0 for a slot never seen
+        self._n_over = np.zeros((len(floors), 0), dtype=np.intp)  # rows out of bounds running
+        self._range = np.zeros((2, 0))  # per slot: the least and largest value taken
+        self._warming = False  # whether a slot has fewer than _WINSOR_MIN values
         self._prev_y = None  # raw values of the target slots at the next step (or None)
         self._knots = (
             np.linspace(-1.5, 1.5, self.n_knots) if self.n_knots > 1 else np.zeros(self.n_knots)
@@ -328,6 +395,13 @@ class _DREAMOnline:
         self._version = 0
         self._cache = None
         self._dt_row = None  # np.full(1, time_step), built on the first step
+        # advance_on_predict: rows the cell advanced on, waiting for their label.
+        # _pending: row key -> deque of sequence numbers (oldest first);
+        # _pending_rows: sequence number -> (row key, what learn_one needs), oldest first.
+        self._pending = {}
+        self._pending_rows: OrderedDict = OrderedDict()
+        self._pending_seq = 0
+        self._running = False  # whether a slot of _n_over is nonzero
         self.n_steps_ = 0
         self.last_surprise_ = float("nan")
         self.last_tau_ = float("nan")
@@ -367,6 +441,11 @@ class _DREAMOnline:
         self._stat_mean = np.concatenate([self._stat_mean, zeros], axis=1)
         self._stat_var = np.concatenate([self._stat_var, zeros], axis=1)
         self._stat_scale = np.concatenate([self._stat_scale, zeros], axis=1)
+        self._n_over = np.concatenate([self._n_over, zeros.astype(np.intp)], axis=1)
+        far = np.full((2, k), np.inf)
+        far[1] = -np.inf
+        self._range = np.concatenate([self._range, far], axis=1)
+        self._warming = True
         self._grow_readouts(m, k, paired=table is self._x_slot)
         if self._prev_y is not None:
             self._prev_y = np.concatenate([self._prev_y, np.zeros(k)])
@@ -508,6 +587,9 @@ class _DREAMOnline:
         ``slow_rate``, the slow scaling follows; with ``n_knots``, the ramps of ``u``.
         """
         z = (raw[..., None, :] - self._stat_mean) * self._stat_scale  # (..., S, m)
+        far = np.abs(z[..., 0, :]) > _SET_ASIDE_BOUND
+        if np.count_nonzero(far):  # set aside: read as missing (see _update_stats)
+            present = present * ~(far & self._set_aside(raw, self._n_over[0] + 1))
         held = self._held_slots
         unclipped = z[..., held] if len(held) else None
         np.maximum(z, -_CLIP, out=z)
@@ -580,22 +662,99 @@ class _DREAMOnline:
         u = self._standardise(raw, present)[None, :]
         return raw, present, u, self._step(u, self._state)
 
+    def _strict(self) -> bool:
+        return self.missing == "raise"
+
     def _predict_raw_one(self, x: dict) -> np.ndarray | None:
-        """Readout output for one row (cached for a following learn_one), or None."""
-        values = _row_values(x)
+        """Readout output for one row (cached for a following learn_one), or None.
+
+        With ``advance_on_predict``, the cell's step on the row is committed (once:
+        the same row again with nothing learned in between reads the cache).
+        """
+        row, values = _row_values(x, self._strict())
         if not self._built:
             return None
         cache = self._cache
         if cache is not None and cache[0] == self._version and cache[1] == x:
             return cache[3][0]
-        fwd = self._forward_one(x, values)
+        fwd = self._forward_one(row, values)
         out, phi = self._readout(fwd[3][0], fwd[2])
-        self._cache = (self._version, dict(x), fwd, (out[0], phi[0]))
+        advance = bool(self.advance_on_predict)
+        if advance:
+            self._advance(row, fwd)
+        # (version, the row as given, the step, the readouts, the row without its
+        # missing values, whether the step is committed already)
+        self._cache = (self._version, dict(x), fwd, (out[0], phi[0]), row, advance)
         return out[0]
+
+    def _advance(self, row: dict, fwd: tuple) -> None:
+        """Commit the cell's step on ``row`` before its label (advance_on_predict).
+
+        What the readouts' step needs later is kept under the row's key; the
+        running statistics take in the row now, as learn_one would.
+        """
+        raw, present, u, step = fwd
+        self._commit(raw, present, step)
+        prev = self._prev_u  # what the "diff" block read this row against
+        if self._reads_diff:
+            self._prev_u = u[0, : len(self._mean)].copy()
+        self._version += 1
+        key = _row_key(row)
+        seq = self._pending_seq
+        self._pending_seq += 1
+        self._pending.setdefault(key, deque()).append(seq)
+        h, surprise = step[0], float(step[6][0])
+        self._pending_rows[seq] = (key, (h, u, raw, present, surprise, prev))
+        if len(self._pending_rows) > _MAX_PENDING:
+            _, (old_key, _) = self._pending_rows.popitem(last=False)
+            self._pop_seq(old_key)
+
+    def _pop_seq(self, key: tuple) -> int:
+        seqs = self._pending[key]
+        seq = seqs.popleft()
+        if not seqs:
+            del self._pending[key]
+        return seq
+
+    def _take_pending(self, row: dict):
+        """The oldest row advanced on and not yet learned with ``row``'s key, or None."""
+        key = _row_key(row)
+        if key not in self._pending:
+            return None
+        return self._pending_rows.pop(self._pop_seq(key))[1]
+
+    def _pending_step(self, entry: tuple, row: dict) -> tuple:
+        """(out, phi, surprise) of a row advanced on, under the readouts now.
+
+        The standardised row is the one the cell read. Slots added since (new
+        features of ``row``, new classes) read 0, as a slot seen fewer than twice
+        does, and their running statistics take in this row, as learn_one would
+        have done had the row not been advanced on.
+        """
+        h, u, raw, _, surprise, prev = entry
+        m_then, m = len(raw), len(self._mean)
+        if m > m_then:
+            values = np.fromiter(row.values(), dtype=float, count=len(row))
+            raw, present = self._raw(row, values)
+            present[:m_then] = 0.0
+            self._update_stats(raw, present)
+            S = len(self._floors)
+            z = np.zeros((S, m))
+            z[:, :m_then] = u[0, : S * m_then].reshape(S, m_then)
+            parts = [z.reshape(-1), u[0, S * m_then :]]
+            if len(self._knots):
+                parts.append(self._expand(np.zeros(m - m_then)))
+            u = np.concatenate(parts)[None, :]
+        now, self._prev_u = self._prev_u, prev  # "diff" as it was when the row was read
+        try:
+            out, phi = self._readout(h, u)
+        finally:
+            self._prev_u = now
+        return out[0], phi[0], surprise
 
     def _predict_raw_many(self, X: pd.DataFrame) -> np.ndarray | None:
         """Readout outputs (b, J, k) for each row, each one step from the committed state."""
-        values, present_cols = _frame_values(X)
+        values, present_cols = _frame_values(X, self._strict())
         if not self._built or len(X) == 0:
             return None
         cols = [self._x_slot.get(c, -1) for c in X.columns]
@@ -623,25 +782,32 @@ class _DREAMOnline:
         cache = getattr(self, "_cache", None)
         hit = cache is not None and cache[0] == self._version and cache[1] == x
         # Validate before anything changes (a cached row was validated by predict).
-        values = None if hit else _row_values(x)
+        row, values = (cache[4], None) if hit else _row_values(x, self._strict())
         y_value = self._check_target(y)
+        hit = hit and not cache[5]
         if not self._built:
             self._build()
         version = self._version
-        self._register_features(x)
+        self._register_features(row)
         new_targets = self._new_targets(y_value)
         if new_targets:
             self._add_targets(new_targets)
-        if hit and version == self._version:
-            (raw, present, u, step), (out, phi) = cache[2], cache[3]
+        # A row the cell advanced on at predict time (advance_on_predict) is not
+        # stepped again: the readouts learn from what it read then.
+        entry = self._take_pending(row) if self._pending else None
+        if entry is not None:
+            out, phi, surprise = self._pending_step(entry, row)
         else:
-            if values is None:
-                values = _row_values(x)
-            raw, present, u, step = self._forward_one(x, values)
-            out, phi = self._readout(step[0], u)
-            out, phi = out[0], phi[0]
+            if hit and version == self._version:
+                (raw, present, u, step), (out, phi) = cache[2], cache[3]
+            else:
+                if values is None:
+                    row, values = _row_values(row)
+                raw, present, u, step = self._forward_one(row, values)
+                out, phi = self._readout(step[0], u)
+                out, phi = out[0], phi[0]
+            surprise = float(step[6][0])
         self._cache = None
-        surprise = float(step[6][0])
         # (J, k): each readout's loss gradient on its output; the mixture's loss
         g, loss = self._readout_step(out, y_value, phi)
         lr, mask = self._head_lr, self._head_mask
@@ -663,16 +829,12 @@ class _DREAMOnline:
         self._W -= g[:, :, None] * (mask * phi)[:, None, :]
         if self._drift is not None:
             self._watch(loss)
-        # Commit the step and the running statistics of what this step saw.
-        if self.cell_ is not None:
-            self._state = step[:6]
-        self.last_surprise_ = surprise
-        self.last_tau_ = float(step[7][0])
-        self._update_stats(raw, present)
+        if entry is None:
+            self._commit(raw, present, step)
         self._update_target_stats(y_value)
         if self._y_slot:
             self._prev_y = self._target_raw(y_value)
-        if self._reads_diff:
+        if self._reads_diff and entry is None:  # (advanced rows set it when read)
             self._prev_u = u[0, : len(self._mean)].copy()
         self.n_steps_ += 1
         self._version += 1
@@ -731,21 +893,79 @@ class _DREAMOnline:
             w = np.delete(w, np.arange(len(w))[gone])
             self._weights = w / w.sum()
 
+    def _commit(self, raw: np.ndarray, present: np.ndarray, step: tuple) -> None:
+        """Commit the cell's step and the running statistics of what this step saw."""
+        if self.cell_ is not None:
+            self._state = step[:6]
+        self.last_surprise_ = float(step[6][0])
+        self.last_tau_ = float(step[7][0])
+        self._update_stats(raw, present)
+
+    def _bounded(self, run: np.ndarray, row: int | slice = slice(None)) -> np.ndarray:
+        """Where scaling ``row``'s statistics bound a value (_WINSOR), given ``run``,
+        the number of rows running, this one included, that were out of bounds."""
+        ok = (self._stat_var[row] > _VAR_EPS) & (self._count >= _WINSOR_MIN)
+        ok &= run <= _WINSOR_RUN
+        if len(self._held_slots):
+            ok[..., self._held_slots] = False
+        return ok
+
+    def _set_aside(self, raw: np.ndarray, run: np.ndarray) -> np.ndarray:
+        """Where a value beyond _SET_ASIDE is read as missing (and left out of the
+        range): bounded, and outside the range taken so far widened by its width."""
+        lo, hi = self._range
+        width = hi - lo
+        out = (raw > hi + width) | (raw < lo - width)
+        return out & self._bounded(run, 0)
+
+    def _widen(self, raw: np.ndarray, where: np.ndarray) -> None:
+        """Take ``raw``'s values into each slot's range, ``where`` True.
+
+        The range holds the values of a slot's first _WINSOR_MIN rows and those
+        out of bounds that were taken (the others lie within 5 stds of the mean).
+        """
+        lo, hi = self._range
+        np.minimum(lo, raw, out=lo, where=where)
+        np.maximum(hi, raw, out=hi, where=where)
+
     def _update_stats(self, raw: np.ndarray, present: np.ndarray) -> None:
         """Running mean/var: Welford (rate 1/n) until 1/n falls below the EMA rate.
 
         Every scaling at once (one row each): fast, and with ``slow_rate`` slow.
         """
+        delta = raw - self._stat_mean
+        var = self._stat_var
+        # Winsorised update (see _WINSOR): one row far outside what has been seen
+        # cannot take over the scaling; a run of them (a real shift) can.
+        over = np.abs(delta)
+        over *= self._stat_scale
+        over = over > _WINSOR_BOUND
+        if np.count_nonzero(over):
+            seen = present > 0
+            over &= seen
+            run = self._n_over
+            run += over
+            run *= over | ~seen  # a slot absent from the row keeps its run
+            self._running = bool(run.any())
+            aside = np.abs(delta[0]) * self._stat_scale[0] > _SET_ASIDE_BOUND
+            aside &= self._set_aside(raw, run[0])
+            self._widen(raw, over[0] & ~aside)  # the values out of bounds taken
+            over &= self._bounded(run)
+            delta = np.where(over, np.copysign(_WINSOR * np.sqrt(var), delta), delta)
+        elif self._running:
+            self._n_over *= present <= 0
+            self._running = bool(self._n_over.any())
         count = self._count
         count += present
+        if self._warming:  # the values of a slot's first _WINSOR_MIN rows
+            self._widen(raw, present > 0)
+            self._warming = bool(np.count_nonzero(count < _WINSOR_MIN))
         rate = np.maximum(1.0 / np.maximum(count, 1.0), self._floors)  # (S, m)
         held = self._held_slots
         if len(held):  # a loaded cell's statistics stay as trained
             rate[:, held] = 0.0
         rate *= present
-        delta = raw - self._stat_mean
         self._stat_mean += rate * delta
-        var = self._stat_var
         var += rate * delta * delta
         var *= 1.0 - rate
         self._stat_scale = (count > 1) / np.sqrt(var + _VAR_EPS)
@@ -753,11 +973,16 @@ class _DREAMOnline:
     # ------------------------------------------------------------------ mini-batches
 
     def _learn_frame(self, X: pd.DataFrame, y) -> None:
-        values, present = _frame_values(X)  # validates every row before learning any
+        # Validate every row and target before learning any.
+        values, present = _frame_values(X, self._strict())
         cols = list(X.columns)
         ys = list(_aligned_targets(X, y))
         if len(ys) != len(X):
             raise ValueError(f"X has {len(X)} rows but y has {len(ys)} values.")
+        for value in ys:
+            self._check_target(value)
+        if self._built:
+            self._check_new_keys([c for c in cols if c not in self._x_slot])
         for i in range(len(X)):
             row = {c: values[i, j] for j, c in enumerate(cols) if present[i, j]}
             self._learn(row, ys[i])
@@ -850,8 +1075,14 @@ def _aligned_targets(X: pd.DataFrame, y: Any) -> Any:
     )
 
 
-def _frame_values(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """A frame's values (float64) and presence; NaN is a missing value, inf an error."""
+def _row_key(row: dict) -> tuple:
+    """A hashable key of a row's content (the same row, copied, has the same key)."""
+    return tuple(row.items())
+
+
+def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """A frame's values (float64) and presence; NaN or None is a missing value
+    (``strict``: a ValueError), inf an error."""
     for j, dtype in enumerate(X.dtypes):  # text, even "1.5", is not a number (as in a row)
         if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
             text = np.fromiter(map(_is_text, X.iloc[:, j]), dtype=bool, count=len(X))
@@ -871,6 +1102,9 @@ def _frame_values(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
                 raise ValueError(f"Feature {c!r} has non-numeric values; {_NON_NUMERIC}") from err
         raise
     present = ~np.isnan(values)
+    if strict and not present.all():
+        i, j = np.argwhere(~present)[0]
+        raise _missing_error(X.columns[j], X.iat[i, j], f" (row {X.index[i]!r})")
     bad = np.isinf(values)
     if bad.any():
         i, j = np.argwhere(bad)[0]

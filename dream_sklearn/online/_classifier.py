@@ -38,9 +38,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     standardisation; the cell takes one step on them (and, with ``feedback``, on
     the previous row's label, one-hot); softmax readouts over the hidden state and
     the standardised inputs learn by SGD. Features and classes may appear at any
-    time. ``predict_proba_one`` is pure: it computes the next step from the
-    committed state without committing it (and keeps it for a ``learn_one`` on the
-    same row).
+    time; a NaN or None value is a missing feature. ``predict_proba_one`` is pure:
+    it computes the next step from the committed state without committing it (and
+    keeps it for a ``learn_one`` on the same row), unless ``advance_on_predict``.
 
     With several ``readouts`` the prediction is their mixture (prediction with
     expert advice, Fixed Share): after each row, the weight of every readout that
@@ -111,6 +111,18 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     cell_params : dict, default=None
         Other :class:`~dream_sklearn.nn.DREAMConfig` fields of the cell
         (``plasticity_enabled``, ``time_step``...).
+    missing : {"ignore", "raise"}, default="ignore"
+        A NaN or None value is a missing feature, as an absent key is (river's
+        convention), in every ``*_one`` and ``*_many`` method; ``"raise"``: a
+        ValueError naming the feature instead.
+    advance_on_predict : bool, default=False
+        For labels that come later (``progressive_val_score(delay=...)``):
+        ``predict_one`` / ``predict_proba_one`` commit the cell's step on the row
+        and its running statistics, so that the memory stays current; the
+        ``learn_one`` that brings the row's label (the same row, matched by its
+        values, oldest first) then only trains the readouts on what the cell read
+        at prediction time, without stepping again. False: prediction is pure and
+        ``learn_one`` takes the step (see docs/online.md, "Delayed labels").
     seed : int, default=None
         Seed of the cell's random initialisation.
 
@@ -161,6 +173,27 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     (2, 4)
     >>> 0.0 <= model.last_surprise_ <= 1.0
     True
+
+    A NaN or None value is read as an absent feature:
+
+    >>> model.predict_proba_one({"a": 1.0, "b": None}) == model.predict_proba_one({"a": 1.0})
+    True
+
+    For labels that come later, ``advance_on_predict=True`` steps the cell when a
+    row is predicted; its label, when it comes, trains the readouts only:
+
+    >>> model = DREAMOnlineClassifier(seed=0, advance_on_predict=True)
+    >>> for a in (1.0, -1.0, 0.0):
+    ...     model.learn_one({"a": a, "b": -a}, "up" if a > 0 else "down")
+    >>> h = model.memory().h.clone()
+    >>> model.predict_one({"a": 0.5, "b": 0.0})  # from three rows
+    'down'
+    >>> bool((model.memory().h != h).any())  # the cell has stepped on the row
+    True
+    >>> h = model.memory().h.clone()
+    >>> model.learn_one({"a": 0.5, "b": 0.0}, "up")  # its label: no second step
+    >>> bool((model.memory().h != h).any()), model.n_steps_
+    (False, 4)
     """
 
     _task = "classification"
@@ -181,6 +214,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         surprise_gain: float = 0.0,
         drift_recovery: bool = True,
         cell_params: dict | None = None,
+        missing: str = "ignore",
+        advance_on_predict: bool = False,
         seed: int | None = None,
     ) -> None:
         self.hidden_dim = hidden_dim
@@ -197,6 +232,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         self.surprise_gain = surprise_gain
         self.drift_recovery = drift_recovery
         self.cell_params = cell_params
+        self.missing = missing
+        self.advance_on_predict = advance_on_predict
         self.seed = seed
 
     @classmethod

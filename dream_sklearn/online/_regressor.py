@@ -93,6 +93,18 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         Detect a rise of the mixture's error and bring in fresh readouts (above).
     cell_params : dict, default=None
         Other :class:`~dream_sklearn.nn.DREAMConfig` fields of the cell.
+    missing : {"ignore", "raise"}, default="ignore"
+        A NaN or None value is a missing feature, as an absent key is (river's
+        convention), in every ``*_one`` and ``*_many`` method; ``"raise"``: a
+        ValueError naming the feature instead.
+    advance_on_predict : bool, default=False
+        For labels that come later (``progressive_val_score(delay=...)``):
+        ``predict_one`` commits the cell's step on the row
+        and its running statistics, so that the memory stays current; the
+        ``learn_one`` that brings the row's label (the same row, matched by its
+        values, oldest first) then only trains the readouts on what the cell read
+        at prediction time, without stepping again. False: prediction is pure and
+        ``learn_one`` takes the step (see docs/online.md, "Delayed labels").
     seed : int, default=None
         Seed of the cell's random initialisation.
 
@@ -152,6 +164,8 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         surprise_gain: float = 0.0,
         drift_recovery: bool = True,
         cell_params: dict | None = None,
+        missing: str = "ignore",
+        advance_on_predict: bool = False,
         seed: int | None = None,
     ) -> None:
         self.hidden_dim = hidden_dim
@@ -168,6 +182,8 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         self.surprise_gain = surprise_gain
         self.drift_recovery = drift_recovery
         self.cell_params = cell_params
+        self.missing = missing
+        self.advance_on_predict = advance_on_predict
         self.seed = seed
 
     @classmethod

@@ -1,0 +1,478 @@
+"""Robustness of the online estimators (issue 12): outliers, missing values, delayed
+labels. Streams are tuning streams only (SEA, Elec2; see docs/online.md)."""
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from river import evaluate, metrics
+from river.datasets import synth
+
+from dream_sklearn.datasets import iter_elec2
+from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor
+
+ESTIMATORS = [DREAMOnlineClassifier, DREAMOnlineRegressor]
+
+
+def fitted_state(model):
+    """Everything a model has learned, for exact comparison."""
+    arrays = {k: v for k, v in vars(model).items() if isinstance(v, np.ndarray)}
+    state = {f"state{i}": s for i, s in enumerate(model._state or ())}
+    return {**arrays, **state}
+
+
+def assert_same_state(a, b):
+    sa, sb = fitted_state(a), fitted_state(b)
+    assert sa.keys() == sb.keys()
+    for k in sa:
+        np.testing.assert_array_equal(sa[k], sb[k], err_msg=k)
+    assert a.features_ == b.features_
+    assert a.n_steps_ == b.n_steps_
+
+
+def _sea(n):
+    return list(synth.SEA(seed=1, variant=0).take(n))
+
+
+# --- robust running statistics ----------------------------------------------------------
+
+
+def _outlier_cost(rows, t0, feature, value):
+    """Accuracy points lost over the 500 rows after one row with ``feature`` at
+    ``value``, against a twin that never saw that row."""
+    model = DREAMOnlineClassifier(seed=0)
+    for x, y in rows[:t0]:
+        model.predict_one(x)
+        model.learn_one(x, y)
+    twin = copy.deepcopy(model)
+    x, y = rows[t0]
+    bad = {**x, feature: value}
+    model.predict_one(bad)
+    model.learn_one(bad, y)
+    hits = twin_hits = 0
+    for x, y in rows[t0 + 1 : t0 + 501]:
+        hits += model.predict_one(x) == y
+        twin_hits += twin.predict_one(x) == y
+        model.learn_one(x, y)
+        twin.learn_one(x, y)
+    return 100.0 * (twin_hits - hits) / 500
+
+
+@pytest.mark.parametrize("value", [1e6, 1e30])
+@pytest.mark.parametrize("feature", [0, 1])
+def test_one_outlier_row_costs_at_most_half_a_point_on_sea(feature, value):
+    # Before winsorised statistics: 9 to 24 points on this stream.
+    assert _outlier_cost(_sea(1501), 1000, feature, value) <= 0.5
+
+
+@pytest.mark.parametrize("value", [1e6, 1e30])
+def test_one_outlier_row_costs_at_most_half_a_point_on_elec2(value):
+    # Before: 15 points on this slice.
+    assert _outlier_cost(list(iter_elec2(1501)), 1000, "nswprice", value) <= 0.5
+
+
+def test_a_real_shift_is_taken_in_after_a_few_rows():
+    """Winsorising bounds one row; a feature that moves for good moves the scaling."""
+    rng = np.random.default_rng(0)
+    model = DREAMOnlineClassifier(seed=0)
+    for t in range(800):
+        level = 0.0 if t < 500 else 100.0
+        model.learn_one({"a": level + rng.uniform(), "b": rng.uniform()}, t % 2)
+    slot = model._x_slot["a"]
+    # The fast scaling (rate 0.02) has followed the new level, 300 rows on.
+    assert abs(model._stat_mean[0, slot] - 100.5) < 1.0
+    assert not model._n_over.any()
+
+
+def test_a_constant_feature_that_starts_to_vary_is_not_held_back():
+    model = DREAMOnlineClassifier(seed=0)
+    for t in range(200):
+        model.learn_one({"a": 0.0 if t < 100 else float(t % 2)}, t % 2)
+    slot = model._x_slot["a"]
+    assert abs(model._stat_mean[0, slot] - 0.5) < 0.1
+    assert abs(model._stat_var[0, slot] - 0.25) < 0.1
+
+
+# --- missing values ---------------------------------------------------------------------
+
+
+def _rows_with_gaps(n=150, seed=0):
+    """Rows of 3 features with NaN / None holes, the same rows without those keys,
+    and labels; feature "late" is NaN on its first rows (it must not exist before)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4))
+    holey, absent, ys = [], [], []
+    gaps = [float("nan"), None, np.nan, np.float32("nan")]
+    for t, row in enumerate(X):
+        x = {"a": row[0], "b": row[1], "c": row[2], "late": row[3]}
+        if t < 30:
+            x["late"] = gaps[t % 4]
+        elif t % 7 == 0:
+            x["b"] = gaps[t % 4]
+        if t % 11 == 0:
+            x["a"] = None
+        holey.append(x)
+        absent.append({k: v for k, v in x.items() if not _gap(v)})
+        ys.append("up" if row[0] + row[2] > 0 else "down")
+    return holey, absent, ys
+
+
+def _gap(v):
+    return v is None or v != v
+
+
+def _targets(cls, ys):
+    return ys if cls is DREAMOnlineClassifier else [float(len(y)) for y in ys]
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_nan_and_none_are_missing_like_an_absent_key_in_learn_one_and_predict_one(cls):
+    holey, absent, ys = _rows_with_gaps()
+    ys = _targets(cls, ys)
+    model = cls(hidden_dim=8, rank=2, seed=0)
+    twin = cls(hidden_dim=8, rank=2, seed=0)
+    for x, x_absent, y in zip(holey, absent, ys, strict=True):
+        assert model.predict_one(x) == twin.predict_one(x_absent)
+        model.learn_one(x, y)
+        twin.learn_one(x_absent, y)
+    assert_same_state(model, twin)
+    assert model.features_ == ["b", "c", "a", "late"]  # "a" is None in row 0, "late" until 30
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_nan_and_none_are_missing_in_learn_many_and_predict_many_alike(cls):
+    holey, absent, ys = _rows_with_gaps()
+    ys = _targets(cls, ys)
+    one = cls(hidden_dim=8, rank=2, seed=0)
+    many = cls(hidden_dim=8, rank=2, seed=0)
+    for x, y in zip(holey[:100], ys[:100], strict=True):
+        one.learn_one(x, y)
+    frame = pd.DataFrame(holey)  # None in an object column, NaN in float ones
+    many.learn_many(frame.iloc[:50], pd.Series(ys[:50]))
+    many.learn_many(frame.iloc[50:100], pd.Series(ys[50:100], index=range(50, 100)))
+    assert_same_state(one, many)
+    predicted = many.predict_many(frame.iloc[100:])
+    for i, x in enumerate(holey[100:]):
+        if cls is DREAMOnlineClassifier:
+            assert predicted.iloc[i] == one.predict_one(x)
+        else:
+            assert predicted.iloc[i] == pytest.approx(one.predict_one(x), rel=1e-9)
+
+
+def _strict_calls(model, x, y):
+    frame = pd.DataFrame([x])
+    return {
+        "learn_one": lambda: model.learn_one(x, y),
+        "predict_one": lambda: model.predict_one(x),
+        "learn_many": lambda: model.learn_many(frame, pd.Series([y])),
+        "predict_many": lambda: model.predict_many(frame),
+    }
+
+
+@pytest.mark.parametrize("method", ["learn_one", "predict_one", "learn_many", "predict_many"])
+@pytest.mark.parametrize("gap", [float("nan"), None], ids=["nan", "None"])
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_strict_mode_raises_on_a_missing_value_and_changes_nothing(cls, gap, method):
+    _, absent, ys = _rows_with_gaps()
+    ys = _targets(cls, ys)
+    model = cls(hidden_dim=8, rank=2, seed=0, missing="raise")
+    for x, y in zip(absent[40:80], ys[40:80], strict=True):
+        model.learn_one(x, y)
+    model.predict_one(absent[80])  # a cached step must survive the failure too
+    twin = copy.deepcopy(model)
+    bad = {**absent[80], "b": gap}
+    with pytest.raises(ValueError, match=r"Feature 'b' has a missing value .*missing='raise'"):
+        _strict_calls(model, bad, ys[80])[method]()
+    assert_same_state(model, twin)
+    for x, y in zip(absent[80:], ys[80:], strict=True):
+        assert model.predict_one(x) == twin.predict_one(x)
+        model.learn_one(x, y)
+        twin.learn_one(x, y)
+    assert_same_state(model, twin)
+
+
+@pytest.mark.parametrize("missing", ["ignore", "raise"])
+@pytest.mark.parametrize("method", ["learn_one", "predict_one", "learn_many", "predict_many"])
+def test_text_keeps_its_error_pointing_to_one_hot_encoding(method, missing):
+    model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0, missing=missing)
+    model.learn_one({"a": 1.0, "b": 0.0}, "up")
+    message = "Feature 'b' has a non-numeric value 'high'.*OneHotEncoder"
+    with pytest.raises(ValueError, match=message):
+        _strict_calls(model, {"a": 1.0, "b": "high"}, "up")[method]()
+    assert model.n_steps_ == 1
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"missing": "drop"}, r"'missing' parameter of .* must be one of \('ignore', 'raise'\)"),
+        ({"missing": None}, "'missing' parameter"),
+        ({"advance_on_predict": "yes"}, "'advance_on_predict' parameter of .* must be a bool"),
+    ],
+)
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_new_parameters_are_checked(cls, params, match):
+    with pytest.raises(ValueError, match=match):
+        cls(**params).learn_one({"a": 1.0}, _targets(cls, ["up"])[0])
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_a_frame_with_a_bad_target_changes_nothing(cls):
+    _, absent, ys = _rows_with_gaps()
+    ys = _targets(cls, ys)
+    model = cls(hidden_dim=8, rank=2, seed=0)
+    for x, y in zip(absent[:40], ys[:40], strict=True):
+        model.learn_one(x, y)
+    twin = copy.deepcopy(model)
+    bad_ys = list(ys[40:50])
+    bad_ys[6] = None if cls is DREAMOnlineClassifier else float("nan")
+    with pytest.raises(ValueError, match="label is None|not finite"):
+        model.learn_many(pd.DataFrame(absent[40:50]), pd.Series(bad_ys, dtype=object))
+    assert_same_state(model, twin)
+
+
+# --- unlabelled rows, delayed labels ---------------------------------------------------
+
+
+def _clf_stream(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3)) + np.cumsum(rng.normal(scale=0.05, size=(n, 3)), axis=0)
+    return [
+        ({f"f{j}": float(v) for j, v in enumerate(row)}, "up" if row[0] - row[1] > 0 else "down")
+        for row in X
+    ]
+
+
+def _warm(model, rows):
+    """Learn rows without predicting (both classes seen: no slot appears later)."""
+    for x, y in rows:
+        model.learn_one(x, y)
+    return model
+
+
+@pytest.mark.parametrize("feedback", ["cell", "none"])
+def test_advance_on_predict_without_delay_is_the_default_model(feedback):
+    rows = _clf_stream()
+    kw = {"hidden_dim": 8, "rank": 2, "seed": 0, "feedback": feedback}
+    default = _warm(DREAMOnlineClassifier(**kw), rows[:10])
+    advancing = _warm(DREAMOnlineClassifier(**kw, advance_on_predict=True), rows[:10])
+    for x, y in rows[10:]:
+        assert default.predict_proba_one(x) == advancing.predict_proba_one(dict(x))
+        assert advancing.predict_one(dict(x)) == default.predict_one(x)  # not a second step
+        default.learn_one(x, y)
+        advancing.learn_one(x, y)
+    assert_same_state(default, advancing)
+    assert not advancing._pending and not advancing._pending_rows
+
+
+@pytest.mark.parametrize("delay", [1, 10, 50])
+def test_under_delay_the_cell_steps_once_per_row_in_order(delay):
+    """With feedback off, the cell's input and the scaling depend on the rows only: under
+    progressive_val_score(delay=...) the advancing model's memory is that of the default
+    model without delay (the cell stepped once on every row, in order)."""
+    rows = _clf_stream()
+    kw = {"hidden_dim": 8, "rank": 2, "seed": 0, "feedback": "none"}
+    default = _warm(DREAMOnlineClassifier(**kw), rows[:2])
+    advancing = _warm(DREAMOnlineClassifier(**kw, advance_on_predict=True), rows[:2])
+    evaluate.progressive_val_score(rows[2:], default, metrics.Accuracy())
+    evaluate.progressive_val_score(rows[2:], advancing, metrics.Accuracy(), delay=delay)
+    for a, b in zip(default.memory(), advancing.memory(), strict=True):
+        assert torch.equal(a, b)
+    np.testing.assert_array_equal(default._stat_mean, advancing._stat_mean)
+    np.testing.assert_array_equal(default._stat_var, advancing._stat_var)
+    assert advancing.n_steps_ == len(rows) and not advancing._pending_rows
+
+
+def _predictions(rows, model, delay):
+    metric = metrics.Accuracy() if isinstance(model, DREAMOnlineClassifier) else metrics.MAE()
+    steps = evaluate.iter_progressive_val_score(
+        rows, model, metric, delay=delay, yield_predictions=True
+    )
+    return [step["Prediction"] for step in steps]
+
+
+@pytest.mark.parametrize(
+    "cls, kw, delay",
+    [
+        (DREAMOnlineClassifier, {}, None),
+        (DREAMOnlineClassifier, {"advance_on_predict": True}, None),
+        (DREAMOnlineClassifier, {"advance_on_predict": True}, 20),
+        (DREAMOnlineRegressor, {}, None),
+        (DREAMOnlineRegressor, {"advance_on_predict": True}, 20),
+    ],
+)
+def test_the_prediction_at_row_t_does_not_depend_on_y_t(cls, kw, delay):
+    rows = _clf_stream(300)
+    if cls is DREAMOnlineRegressor:
+        rows = [(x, x["f0"] - 2.0 * x["f1"]) for x, _ in rows]
+    T = 200
+    flip = {"up": "down", "down": "up"}
+    changed = [
+        (x, (flip[y] if cls is DREAMOnlineClassifier else -y) if t >= T else y)
+        for t, (x, y) in enumerate(rows)
+    ]
+    make = lambda: cls(hidden_dim=8, rank=2, seed=0, **kw)  # noqa: E731
+    a = _predictions(rows, make(), delay)
+    b = _predictions(changed, make(), delay)
+    # iter_progressive_val_score yields in answer order: with a delay, row t's
+    # prediction comes once its label is revealed, still in row order here.
+    assert a[: T + 1] == b[: T + 1]
+    assert a != b  # the labels after T do change what is learned
+
+
+def test_advance_on_predict_is_not_pure_and_the_default_is():
+    rows = _clf_stream(60)
+    pure = _warm(DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0), rows[:50])
+    advancing = _warm(
+        DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0, advance_on_predict=True), rows[:50]
+    )
+    before = pure.memory(), advancing.memory()
+    for x, _ in rows[50:]:
+        pure.predict_proba_one(x)
+        advancing.predict_proba_one(x)
+    assert all(torch.equal(a, b) for a, b in zip(before[0], pure.memory(), strict=True))
+    assert not torch.equal(before[1].h, advancing.memory().h)
+    assert len(advancing._pending_rows) == 10 and advancing.n_steps_ == 50
+
+
+def test_rows_waiting_for_a_label_are_bounded():
+    from dream_sklearn.online import _base
+
+    rows = _clf_stream(_base._MAX_PENDING + 30)
+    model = _warm(
+        DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0, advance_on_predict=True), rows[:5]
+    )
+    for x, _ in rows[5:]:
+        model.predict_one(x)
+    assert len(model._pending_rows) == _base._MAX_PENDING
+    assert sum(len(q) for q in model._pending.values()) == _base._MAX_PENDING
+    # The oldest were forgotten: their label is learned as a new row (a step).
+    h = model.memory().h
+    model.learn_one(*rows[5])
+    assert not torch.equal(h, model.memory().h)
+    # A row still waiting: the readouts learn, the cell does not step again.
+    h = model.memory().h
+    model.learn_one(*rows[-1])
+    assert torch.equal(h, model.memory().h)
+    assert len(model._pending_rows) == _base._MAX_PENDING - 1
+
+
+def _elec2_score(n, delay, **kw):
+    model = DREAMOnlineClassifier(seed=0, **kw)
+    rows = list(iter_elec2(n))
+    return evaluate.progressive_val_score(rows, model, metrics.Accuracy(), delay=delay).get()
+
+
+def test_delayed_labels_on_elec2_keep_most_of_the_accuracy():
+    """Elec2 (a tuning stream), first 4,000 rows, labels 50 rows late."""
+    no_delay = _elec2_score(4000, None)
+    pure = _elec2_score(4000, 50)
+    advancing = _elec2_score(4000, 50, advance_on_predict=True)
+    print(f"no delay {no_delay:.4f}, delay 50: pure {pure:.4f}, advancing {advancing:.4f}")
+    assert advancing > pure + 0.05
+    assert advancing > no_delay - 0.08
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_river_checks_with_advance_on_predict_and_strict_missing(cls):
+    """Every river check passes but the two that compare predict_many (pure: each row
+    from the committed state) with predict_one called after it (which moves the state
+    under advance_on_predict, by design)."""
+    from river.checks import yield_checks
+
+    model = cls(hidden_dim=8, rank=2, seed=1, advance_on_predict=True, missing="raise")
+    failed = set()
+    for check in yield_checks(model):
+        try:
+            check(model.clone())
+        except AssertionError:
+            failed.add(check.__name__)
+    expected = {"check_predict_many_matches_predict_one"}
+    if cls is DREAMOnlineClassifier:
+        expected.add("check_predict_proba_many_matches_predict_proba_one")
+    assert failed == expected
+
+
+def test_a_rare_recurring_value_is_not_set_aside():
+    """A rare event (1 every 400 rows, 0 otherwise) is many standard deviations out
+    each time, but within the range seen: it is read (clipped), not set aside."""
+    rng = np.random.default_rng(0)
+    model = DREAMOnlineClassifier(seed=0)
+    hits = events = 0
+    for t in range(8000):
+        event = float(t % 400 == 0)
+        x = {"event": event, "noise": rng.uniform()}
+        if t > 2000 and event:
+            hits += model.predict_one(x) == 1
+            events += 1
+        model.learn_one(x, int(event))
+    assert hits == events == 14  # with every value beyond 30 stds set aside: 0
+
+
+@pytest.mark.parametrize("value", [1e6, 1e30])
+def test_one_outlier_row_barely_moves_the_regressor_on_friedman_drift(value):
+    """FriedmanDrift "lea" (a tuning stream): MAE over the 500 rows after one row with
+    a feature at ``value``, against a twin that never saw it (before: up to +46%)."""
+    rows = list(
+        synth.FriedmanDrift(drift_type="lea", position=(1000, 2000, 3000), seed=1).take(901)
+    )
+    worst = 0.0
+    for feature in range(10):
+        model = DREAMOnlineRegressor(seed=0)
+        for x, y in rows[:400]:
+            model.predict_one(x)
+            model.learn_one(x, y)
+        twin = copy.deepcopy(model)
+        x, y = rows[400]
+        model.predict_one({**x, feature: value})
+        model.learn_one({**x, feature: value}, y)
+        error = twin_error = 0.0
+        for x, y in rows[401:]:
+            error += abs(model.predict_one(x) - y)
+            twin_error += abs(twin.predict_one(x) - y)
+            model.learn_one(x, y)
+            twin.learn_one(x, y)
+        worst = max(worst, error / twin_error)
+    assert worst <= 1.01
+
+
+def test_learn_many_brings_the_labels_of_rows_advanced_on():
+    rows = _clf_stream(40)
+    model = _warm(
+        DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0, advance_on_predict=True), rows[:20]
+    )
+    for x, _ in rows[20:]:
+        model.predict_one(x)
+    h = model.memory().h.clone()
+    X = pd.DataFrame([x for x, _ in rows[20:]])
+    model.learn_many(X, pd.Series([y for _, y in rows[20:]]))
+    assert torch.equal(h, model.memory().h)  # no second step
+    assert model.n_steps_ == 40 and not model._pending_rows
+
+
+def test_regressor_advancing_on_predict_reads_the_change_it_saw_then():
+    """The regressor's "last" readout reads the change of the inputs since the previous
+    row ("diff"). Advanced at prediction, a row is read against the row before it then,
+    and its later label trains the readouts on that same reading: without delay the
+    model is the default one, and under delay it runs (issue 12's merge of the two)."""
+    rows = [
+        ({"a": float(np.sin(t / 7)), "b": float(np.cos(t / 5))}, float(np.sin(t / 7) + t / 50))
+        for t in range(300)
+    ]
+    kw = {"hidden_dim": 8, "rank": 2, "seed": 0}
+    default, advancing = (
+        DREAMOnlineRegressor(**kw),
+        DREAMOnlineRegressor(**kw, advance_on_predict=True),
+    )
+    assert "last" in default.readouts  # the readout that reads "diff"
+    for x, y in rows:
+        assert advancing.predict_one(dict(x)) == default.predict_one(x)
+        default.learn_one(x, y)
+        advancing.learn_one(x, y)
+    assert_same_state(default, advancing)
+    delayed = DREAMOnlineRegressor(**kw, advance_on_predict=True)
+    mae = evaluate.progressive_val_score(rows, delayed, metrics.MAE(), delay=5)
+    assert mae.get() < np.mean(np.abs([y for _, y in rows]))  # learned something
+    assert delayed.n_steps_ == len(rows) and not delayed._pending_rows
