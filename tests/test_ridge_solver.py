@@ -24,7 +24,8 @@ def _frequencies(n, seed=0, steps=40):
 
 def test_running_statistics_give_sklearns_ridge_exactly():
     # Chunked, weighted statistics solve the same problem as Ridge on the
-    # (weighted) standardised features, with an unpenalised intercept.
+    # (weighted) standardised features, with an unpenalised intercept; the weights
+    # count relative to each other (rescaled to average 1 over the rows).
     rng = np.random.RandomState(0)
     F = rng.normal(size=(60, 25)) * rng.uniform(0.1, 5, size=25) + 3
     Y = rng.normal(size=(60, 2))
@@ -34,26 +35,35 @@ def test_running_statistics_give_sklearns_ridge_exactly():
         stats.update(F[rows], Y[rows], w[rows])
     solution = stats.solve(np.array([7.0]))
     scaler = StandardScaler().fit(F, sample_weight=w)
-    ref = Ridge(alpha=7.0).fit(scaler.transform(F), Y, sample_weight=w)
+    ref = Ridge(alpha=7.0).fit(scaler.transform(F), Y, sample_weight=w * 60 / w.sum())
     np.testing.assert_allclose(
         F @ solution.coef + solution.intercept, ref.predict(scaler.transform(F)), atol=1e-10
     )
 
 
-def test_penalty_is_the_generalised_cross_validation_minimum():
+@pytest.mark.parametrize("n_features", [12, 80])  # fewer and more features than rows
+def test_penalty_is_the_generalised_cross_validation_minimum(n_features):
     rng = np.random.RandomState(1)
-    F = rng.normal(size=(50, 12))
+    F = rng.normal(size=(50, n_features))
     y = F[:, :2].sum(1, keepdims=True) + 0.8 * rng.normal(size=(50, 1))
     alphas = np.array([0.01, 1.0, 30.0, 1000.0])
     Z = np.hstack([StandardScaler().fit_transform(F), np.ones((50, 1))])
     gcv = []
     for alpha in alphas:  # the hat matrix, built explicitly
-        penalty = np.diag([alpha] * 12 + [0.0])
+        penalty = np.diag([alpha] * n_features + [0.0])
         H = Z @ np.linalg.solve(Z.T @ Z + penalty, Z.T)
-        gcv.append(((y - H @ y) ** 2).sum() / (1 - np.trace(H) / 50) ** 2)
-    stats = _RidgeStats(12, 1)
+        dof = np.trace(H)
+        gcv.append(((y - H @ y) ** 2).sum() / (1 - dof / 50) ** 2 if dof < 50 else np.inf)
+    assert np.isfinite(gcv).sum() >= 2  # a real choice
+    stats = _RidgeStats(n_features, 1)
     stats.update(F, y)
-    assert stats.solve(alphas).alpha == alphas[int(np.argmin(gcv))]
+    chosen = stats.solve(alphas).alpha
+    assert chosen == alphas[int(np.argmin(gcv))]
+    # Equal weights at any scale (AdaBoost's 1/n, say) choose the same penalty.
+    for scale in (1 / 50, 1e3):
+        weighted = _RidgeStats(n_features, 1)
+        weighted.update(F, y, np.full(50, scale))
+        assert weighted.solve(alphas).alpha == chosen
 
 
 def test_defaults_are_the_ridge_solver_and_learn_a_known_answer():
@@ -88,8 +98,15 @@ def test_probabilities_sum_to_one_and_agree_with_predict():
     y = np.where(np.arange(120) % 3 == 0, "third", y)  # three classes, one noise
     clf = DREAMClassifier(hidden_dim=16, random_state=0).fit(X[:80], y[:80])
     proba = clf.predict_proba(X[80:])
+    # The readout's own scores (fitted to each class's 0/1 indicator) sum to 1.
+    scores = clf.features_.transform(X[80:]) @ clf.coef_.T + clf.intercept_
+    np.testing.assert_allclose(scores.sum(1), 1.0, atol=1e-8)
+    assert (scores < 1e-6).any()  # some are raised to the floor ...
     np.testing.assert_allclose(proba.sum(1), 1.0)
-    assert (proba > 0).all()
+    assert (proba > 0).all()  # ... so that every probability is positive
+    np.testing.assert_allclose(
+        proba, np.maximum(scores, 1e-6) / np.maximum(scores, 1e-6).sum(1, keepdims=True)
+    )
     np.testing.assert_array_equal(clf.classes_[proba.argmax(1)], clf.predict(X[80:]))
 
 
@@ -104,19 +121,60 @@ def test_regressor_beats_the_training_mean():
 
 def test_features_are_the_bank_configured_by_the_estimator():
     X, y = _frequencies(60, seed=5)
-    clf = DREAMClassifier(hidden_dim=8, rank=2, plasticity=False, random_state=0).fit(X, y)
+    params = dict(hidden_dim=8, rank=2, plasticity=True, forgetting_rate=0.02)
+    clf = DREAMClassifier(**params, random_state=0).fit(X, y)
     bank = clf.features_
     assert isinstance(bank, DREAMFeatures)
-    assert (bank.hidden_dim, bank.rank, bank.plasticity) == (8, 2, False)
-    assert bank.transform(X).shape == (60, bank.n_features_out_)
+    assert (bank.hidden_dim, bank.rank, bank.plasticity) == (8, 2, True)
+    config = bank.module_.config
+    assert config.plasticity_enabled and config.forgetting_rate == 0.02
+    # The readout reads exactly these features.
+    scores = bank.transform(X) @ clf.coef_.T + clf.intercept_
+    np.testing.assert_array_equal(clf.classes_[scores.argmax(1)], clf.predict(X))
+    # The same bank refits from its own parameters (random_state passed on).
+    np.testing.assert_allclose(clone(bank).fit(X).transform(X), bank.transform(X), atol=1e-6)
+
+
+def test_sample_weights_count_relative_to_each_other():
+    X, y = _frequencies(150, seed=10)
+    plain = DREAMClassifier(hidden_dim=16, random_state=0).fit(X[:100], y[:100])
+    tiny = DREAMClassifier(hidden_dim=16, random_state=0)
+    tiny.fit(X[:100], y[:100], sample_weight=np.full(100, 1 / 100))  # as AdaBoost starts
+    assert tiny.alpha_ == plain.alpha_
+    np.testing.assert_allclose(tiny.predict_proba(X[100:]), plain.predict_proba(X[100:]))
+
+
+def test_warm_start_belongs_to_the_adam_solver():
+    X, y = _frequencies(80, seed=11)
+    clf = DREAMClassifier(hidden_dim=8, warm_start=True, random_state=0).fit(X, y)
+    clf.fit(X * 5 + 3, y)  # the ridge solver refits everything, scaling included
+    fresh = DREAMClassifier(hidden_dim=8, random_state=0).fit(X * 5 + 3, y)
+    np.testing.assert_allclose(clf.x_mean_, fresh.x_mean_)
+    np.testing.assert_array_equal(clf.predict_proba(X), fresh.predict_proba(X))
+    assert clf.n_iter_ == 1
 
 
 def test_memory_methods_belong_to_the_adam_solver():
     X, y = _frequencies(40, seed=6)
     ridge = DREAMClassifier(hidden_dim=8, random_state=0).fit(X, y)
     assert not hasattr(ridge, "reset_memory") and not hasattr(ridge, "advance_memory")
+    ridge.set_params(solver="adam")  # not refitted: still the ridge model, no memory
+    assert not hasattr(ridge, "reset_memory")
     adam = DREAMClassifier(hidden_dim=8, solver="adam", max_iter=2, random_state=0)
     assert hasattr(adam, "reset_memory") and hasattr(adam, "advance_memory")
+    adam.fit(X, y).set_params(solver="ridge")  # fitted by gradient: the memory is there
+    assert hasattr(adam, "reset_memory") and adam.reset_memory() is adam
+
+
+def test_a_model_pickled_before_the_solver_existed_loads_as_adam():
+    X, y = _frequencies(40, seed=12)
+    est = DREAMClassifier(hidden_dim=8, solver="adam", max_iter=2, random_state=0).fit(X, y)
+    state = est.__getstate__()
+    del state["solver"]
+    old = DREAMClassifier.__new__(DREAMClassifier)
+    old.__setstate__(state)
+    assert old.solver == "adam"
+    np.testing.assert_array_equal(old.predict_proba(X), est.predict_proba(X))
 
 
 def test_switching_solver_replaces_the_fitted_model():
@@ -146,3 +204,18 @@ def test_from_sklearn_refuses_the_ridge_solver():
     clf = DREAMClassifier(hidden_dim=8, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="solver='adam'"):
         from_sklearn(clf)
+
+
+@pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
+def test_weight_zero_is_the_sequence_left_out(Estimator):
+    X, y = _frequencies(90, seed=13)
+    target = y if Estimator is DREAMClassifier else X[:, -1, 0]
+    w = np.where(np.arange(90) % 4 == 0, 0.0, np.arange(90) % 3 + 1.0)
+    keep = w > 0
+    weighted = Estimator(hidden_dim=8, random_state=0).fit(X, target, sample_weight=w)
+    without = Estimator(hidden_dim=8, random_state=0)
+    without.fit(X[keep], target[keep], sample_weight=w[keep])
+    assert weighted.alpha_ == without.alpha_
+    out = "predict_proba" if Estimator is DREAMClassifier else "predict"
+    # The same up to float32 rounding in the bank (its batches hold other sequences).
+    np.testing.assert_allclose(getattr(weighted, out)(X), getattr(without, out)(X), atol=1e-5)

@@ -42,11 +42,13 @@ def test_sklearn_compatible_float32(estimator, check, monkeypatch):
 
 # The default solver. Sequences repeated are not the same as sequences weighted in
 # one place: the thresholds of the "ppv" pooling are quantiles over a random draw of
-# (up to 32) training sequences, and a repeated sequence can be drawn twice.
+# (up to 32) training sequences, and a repeated sequence can be drawn twice; and the
+# penalty's cross-validation counts rows (weights count relative to each other).
+# Weight 0 is exactly a missing sequence (tests/test_ridge_solver.py).
 RIDGE_EXPECTED = {
     "check_sample_weight_equivalence_on_dense_data": (
-        "the PPV thresholds come from a random draw of training sequences, which "
-        "repeats change and weights do not"
+        "repeats are drawn into the PPV thresholds' sample and counted as rows by the "
+        "penalty's GCV; weights are not"
     ),
 }
 

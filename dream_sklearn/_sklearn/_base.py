@@ -52,8 +52,8 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from torch import nn
 from tqdm.auto import tqdm
@@ -157,6 +157,15 @@ def _mean_state(state: DREAMState, weight: torch.Tensor | None = None) -> DREAMS
     return DREAMState(
         *((t.detach() * w.view(-1, *([1] * (t.dim() - 1)))).sum(0, keepdim=True) for t in state)
     )
+
+
+def _has_memory(estimator: Any) -> bool:
+    """Whether the estimator keeps a plastic memory: fitted with ``solver="adam"``, or
+    not fitted with the ridge solver and set to adam (``reset_memory``,
+    ``advance_memory``)."""
+    if hasattr(estimator, "memory_"):
+        return True
+    return not hasattr(estimator, "features_") and estimator.solver == "adam"
 
 
 def _on_cpu(module: nn.Module) -> bool:
@@ -510,9 +519,10 @@ class _BaseDREAM(BaseEstimator):
                 f"{name}.partial_fit does not support early_stopping=True; "
                 "set early_stopping=False or use fit."
             )
-        # A model fitted with the other solver is replaced, never continued.
+        # A model fitted with the other solver is replaced, never continued; a ridge
+        # fit starts afresh (warm_start belongs to the gradient solver).
         fitted = hasattr(self, "features_" if ridge else "module_")
-        first = not fitted or not (incremental or self.warm_start)
+        first = not fitted or not (incremental or (self.warm_start and not ridge))
         long, lengths, ids = self._read_X(X, reset=first, learn=True)
         if y is None:
             raise ValueError(f"{name} requires y to be passed, but the target y is None.")
@@ -628,13 +638,24 @@ class _BaseDREAM(BaseEstimator):
             cell_params=config,
             standardize=self.standardize,
             layout=self.layout,
+            random_state=self.random_state,
         )
 
     def _ridge_targets(self, y: np.ndarray) -> np.ndarray:
         """The encoded targets as the columns the ridge readout fits (n, n_outputs)."""
         raise NotImplementedError
 
-    def _fit_ridge(self, X3, lengths, y, weight, rng, *, first: bool, incremental: bool):
+    def _fit_ridge(
+        self,
+        X3: np.ndarray,
+        lengths: np.ndarray,
+        y: np.ndarray,
+        weight: np.ndarray | None,
+        rng: np.random.RandomState,
+        *,
+        first: bool,
+        incremental: bool,
+    ) -> _BaseDREAM:
         """``solver="ridge"``: the bank's pooled features, then the exact ridge readout.
 
         ``fit`` starts the statistics afresh; ``partial_fit`` adds to them, so the
@@ -650,11 +671,11 @@ class _BaseDREAM(BaseEstimator):
             # The estimator's scaling, so that features_.transform(X) reads raw sequences.
             bank.n_features_in_ = X3.shape[2]
             bank.x_mean_, bank.x_scale_ = self.x_mean_, self.x_scale_
-            bank._max_steps = self._max_steps
             if hasattr(self, "feature_names_in_") and self.n_steps is None:
                 bank.feature_names_in_ = self.feature_names_in_
             self.features_ = bank
             self.n_iter_ = 0
+        self.features_._max_steps = self._max_steps  # refuses 2-D rows after sequences
         if not incremental or first:
             self._ridge_stats = _RidgeStats(self.features_.n_features_out_, self._n_outputs())
         features = self.features_._features(self.features_._cell_inputs(X3), lengths)
@@ -738,7 +759,7 @@ class _BaseDREAM(BaseEstimator):
 
     # -- memory -----------------------------------------------------------------------
 
-    @available_if(lambda self: self.solver == "adam")
+    @available_if(_has_memory)
     def reset_memory(self):
         """Forget the plastic memory: ``memory_`` goes back to the zero state.
 
@@ -748,7 +769,7 @@ class _BaseDREAM(BaseEstimator):
         self.memory_ = self._zero_memory()
         return self
 
-    @available_if(lambda self: self.solver == "adam")
+    @available_if(_has_memory)
     def advance_memory(self, X: Any):
         """Run sequences through the cell to move ``memory_`` forward, without learning.
 

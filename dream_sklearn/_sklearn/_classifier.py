@@ -229,7 +229,11 @@ DataFrame or array-like of shape (n_samples, n_features)
         y : array-like of shape (n_sequences,)
             One label per sequence.
         sample_weight : array-like of shape (n_sequences,), default=None
-            Weight of each sequence (non-negative; ``None``: all 1). Each mini-batch's
+            Weight of each sequence (non-negative; ``None``: all 1). With
+            ``solver="ridge"`` it weighs the sequence's row in the readout's
+            statistics and in the input standardisation (weights count relative to
+            each other; weight 0 is the sequence left out). With
+            ``solver="adam"``, each mini-batch's
             loss is the weighted mean over its sequences, the L2 penalty is divided by
             the mini-batch's total weight (as in ``MLPClassifier``), and the input
             standardisation and the plastic memory's mean are weighted too: a
@@ -240,7 +244,8 @@ DataFrame or array-like of shape (n_samples, n_features)
         Returns
         -------
         self : DREAMClassifier
-            The fitted estimator; its plastic memory starts from zero.
+            The fitted estimator (with ``solver="adam"``, its plastic memory
+            starts from zero).
         """
         return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
@@ -248,7 +253,13 @@ DataFrame or array-like of shape (n_samples, n_features)
     def partial_fit(
         self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None
     ) -> DREAMClassifier:
-        """One pass over ``X`` in order, carrying the plastic memory over from the last call.
+        """Learn from one more chunk of sequences.
+
+        With ``solver="ridge"`` the chunk's features are added to the readout's
+        statistics and the readout solved again (exactly the readout of one fit on
+        every chunk so far, with the first call's feature map and scaling). With
+        ``solver="adam"``, one pass over ``X`` in order, carrying the plastic
+        memory over from the last call.
 
         Parameters
         ----------
@@ -271,7 +282,11 @@ DataFrame or array-like of shape (n_samples, n_features)
         return self._fit(X, y, incremental=True, classes=classes, sample_weight=sample_weight)
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities of each sequence, each started from ``memory_``.
+        """Class probabilities of each sequence.
+
+        With ``solver="adam"`` each sequence starts from ``memory_``; with the
+        ridge solver they are the readout's least-squares class scores, raised to
+        at least 1e-6 and renormalised (not calibrated).
 
         Parameters
         ----------

@@ -87,6 +87,8 @@ PARAMETERS = """
         Learning rate of the Adam optimiser.
     alpha : float, default=1e-4
         Strength of the L2 penalty on the weight matrices (as in ``MLPClassifier``).
+        The ridge solver chooses its own penalty, ``alpha_``, by generalised
+        cross-validation.
     shuffle : bool, default=True
         Shuffle the sequences every epoch of ``fit`` (``partial_fit`` keeps the
         order of ``X``).
@@ -134,7 +136,7 @@ PARAMETERS = """
         Seeds the weights, the shuffling and the validation split (torch's global
         generator is left as it was).
     verbose : bool or int, default=False
-        Show a progress bar with the loss of each epoch.
+        Show a progress bar with the loss of each epoch (``solver="adam"``).
     layout : {"channels_last", "channels_first"} or None, default=None
         Which axis of the input is time (the ``data_format`` names of Keras'
         1-D layers). ``"channels_last"``: a 3-D array is ``(n_sequences, n_steps,
@@ -175,7 +177,11 @@ ATTRIBUTES = """
     alpha_ : float
         ``solver="ridge"``: the ridge penalty chosen by generalised
         cross-validation, on the scale of the standardised features' sums of
-        squares (as ``RidgeCV``'s).
+        squares (as ``RidgeCV``'s; sample weights rescaled to average 1).
+    x_mean_, x_scale_ : ndarray of shape (n_features_per_step,)
+        The input standardisation: the cell reads ``(x - x_mean_) / x_scale_``
+        (one entry per feature of a step: ``n_features_in_``, or
+        ``n_features_in_ // n_steps`` with ``n_steps`` set).
 
     The attributes below belong to ``solver="adam"``.
 
@@ -197,8 +203,4 @@ ATTRIBUTES = """
         ``module_.head`` (a ``torch.nn.Linear`` on the readout of the hidden states).
     optimizer_ : torch.optim.Adam
         The optimiser, kept for ``partial_fit``.
-    x_mean_, x_scale_ : ndarray of shape (n_features_per_step,)
-        The input standardisation: the cell reads ``(x - x_mean_) / x_scale_``
-        (one entry per feature of a step: ``n_features_in_``, or
-        ``n_features_in_ // n_steps`` with ``n_steps`` set).
 """

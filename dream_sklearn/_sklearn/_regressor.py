@@ -133,7 +133,11 @@ DataFrame or array-like of shape (n_samples, n_features)
         y : array-like of shape (n_sequences,) or (n_sequences, n_outputs)
             One target (or target vector) per sequence.
         sample_weight : array-like of shape (n_sequences,), default=None
-            Weight of each sequence (non-negative; ``None``: all 1). Each mini-batch's
+            Weight of each sequence (non-negative; ``None``: all 1). With
+            ``solver="ridge"`` it weighs the sequence's row in the readout's
+            statistics and in the input standardisation (weights count relative to
+            each other; weight 0 is the sequence left out). With
+            ``solver="adam"``, each mini-batch's
             loss is the weighted mean over its sequences, the L2 penalty is divided by
             the mini-batch's total weight (as in ``MLPRegressor``), and the input and
             target standardisations and the plastic memory's mean are weighted too:
@@ -143,13 +147,20 @@ DataFrame or array-like of shape (n_samples, n_features)
         Returns
         -------
         self : DREAMRegressor
-            The fitted estimator; its plastic memory starts from zero.
+            The fitted estimator (with ``solver="adam"``, its plastic memory
+            starts from zero).
         """
         return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> DREAMRegressor:
-        """One pass over ``X`` in order, carrying the plastic memory over from the last call.
+        """Learn from one more chunk of sequences.
+
+        With ``solver="ridge"`` the chunk's features are added to the readout's
+        statistics and the readout solved again (exactly the readout of one fit on
+        every chunk so far, with the first call's feature map and scaling). With
+        ``solver="adam"``, one pass over ``X`` in order, carrying the plastic
+        memory over from the last call.
 
         Parameters
         ----------
@@ -169,7 +180,8 @@ DataFrame or array-like of shape (n_samples, n_features)
         return self._fit(X, y, incremental=True, sample_weight=sample_weight)
 
     def predict(self, X: Any) -> np.ndarray:
-        """Predicted target of each sequence, each started from ``memory_``.
+        """Predicted target of each sequence (with ``solver="adam"``, each started
+        from ``memory_``).
 
         Parameters
         ----------

@@ -6,7 +6,9 @@ statistics after several ``update`` calls equal those of one call on all the row
 and solves ridge regression on the standardised features with an unpenalised
 intercept. The penalty is chosen among :data:`_ALPHAS` by generalised
 cross-validation, computed exactly from the statistics through one eigen-decomposition
-of the features' correlation-scaled scatter matrix.
+of the features' correlation-scaled scatter matrix. Sample weights count relative to
+each other: they are rescaled to average 1 over the rows of positive weight, so the
+penalty, like the rows' count in GCV, does not depend on the weights' total.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class _RidgeStats:
         self.n_features = n_features
         width = n_features + n_outputs
         self.weight = 0.0
+        self.count = 0  # rows of positive weight
         self.mean = np.zeros(width)
         self.scatter = np.zeros((width, width))
 
@@ -48,6 +51,7 @@ class _RidgeStats:
         total = float(w.sum())
         if total <= 0:
             return
+        self.count += int((w > 0).sum())
         mean = w @ Z / total
         centred = Z - mean
         scatter = (centred * w[:, None]).T @ centred
@@ -61,9 +65,11 @@ class _RidgeStats:
     def solve(self, alphas: np.ndarray = _ALPHAS) -> _RidgeSolution:
         """The ridge solution on the standardised features, ``alpha`` by GCV."""
         d = self.n_features
-        Sff, Sfy = self.scatter[:d, :d], self.scatter[:d, d:]
-        syy = np.diag(self.scatter)[d:]
-        n = self.weight
+        # Weights rescaled to average 1 over the rows of positive weight.
+        n = self.count
+        S = self.scatter * (n / self.weight) if self.weight > 0 else self.scatter
+        Sff, Sfy = S[:d, :d], S[:d, d:]
+        syy = np.diag(S)[d:]
         scale = np.sqrt(np.clip(np.diag(Sff), 0.0, None) / max(n, 1e-300))
         scale = np.where(scale < 1e-12, 1.0, scale)  # constant features weigh nothing
         G = Sff / np.outer(scale, scale)
