@@ -219,3 +219,17 @@ def test_weight_zero_is_the_sequence_left_out(Estimator):
     out = "predict_proba" if Estimator is DREAMClassifier else "predict"
     # The same up to float32 rounding in the bank (its batches hold other sequences).
     np.testing.assert_allclose(getattr(weighted, out)(X), getattr(without, out)(X), atol=1e-5)
+
+
+def test_more_sequences_than_one_chunk_give_the_same_readout():
+    # The features are computed and taken in 1,024 sequences at a time.
+    rng = np.random.RandomState(14)
+    X = rng.normal(size=(1100, 5, 2))
+    y = X[:, -1, 0] + 0.1 * rng.normal(size=1100)
+    reg = DREAMRegressor(hidden_dim=4, rank=2, random_state=0).fit(X, y)
+    F = reg.features_.transform(X)
+    scaler = StandardScaler().fit(F)
+    target = (y - reg.y_mean_[0]) / reg.y_scale_[0]
+    ref = Ridge(alpha=reg.alpha_).fit(scaler.transform(F), target)
+    expected = ref.predict(scaler.transform(F)) * reg.y_scale_[0] + reg.y_mean_[0]
+    np.testing.assert_allclose(reg.predict(X), expected, atol=1e-8)

@@ -645,6 +645,15 @@ class _BaseDREAM(BaseEstimator):
         """The encoded targets as the columns the ridge readout fits (n, n_outputs)."""
         raise NotImplementedError
 
+    def _bank_features(self, X3: np.ndarray, lengths: np.ndarray):
+        """Yield ``(rows, features of those sequences)``, :data:`_PREDICT_CHUNK`
+        sequences at a time (the features, 1,024 a sequence by default, would
+        otherwise be held for every sequence at once)."""
+        bank = self.features_
+        for start in range(0, len(lengths), _PREDICT_CHUNK):
+            rows = slice(start, start + _PREDICT_CHUNK)
+            yield rows, bank._features(bank._cell_inputs(X3[rows]), lengths[rows])
+
     def _fit_ridge(
         self,
         X3: np.ndarray,
@@ -678,8 +687,11 @@ class _BaseDREAM(BaseEstimator):
         self.features_._max_steps = self._max_steps  # refuses 2-D rows after sequences
         if not incremental or first:
             self._ridge_stats = _RidgeStats(self.features_.n_features_out_, self._n_outputs())
-        features = self.features_._features(self.features_._cell_inputs(X3), lengths)
-        self._ridge_stats.update(features, self._ridge_targets(y), weight)
+        targets = self._ridge_targets(y)
+        for rows, features in self._bank_features(X3, lengths):
+            self._ridge_stats.update(
+                features, targets[rows], None if weight is None else weight[rows]
+            )
         solution = self._ridge_stats.solve()
         self.coef_ = solution.coef.T
         self.intercept_ = solution.intercept
@@ -751,8 +763,10 @@ class _BaseDREAM(BaseEstimator):
         check_is_fitted(self)
         X3, lengths, _ = self._validate_X(X, reset=False)
         if hasattr(self, "features_"):  # fitted with solver="ridge"
-            bank = self.features_
-            return bank._features(bank._cell_inputs(X3), lengths) @ self.coef_.T + self.intercept_
+            out = np.empty((len(lengths), len(self.intercept_)))
+            for rows, features in self._bank_features(X3, lengths):
+                out[rows] = features @ self.coef_.T + self.intercept_
+            return out
         device = next(self.module_.parameters()).device
         xt = _input_tensor(X3, self._module_dtype(), device)
         return self._outputs(xt, torch.as_tensor(lengths, device=device))
