@@ -67,6 +67,7 @@ from ._input import (
     align_targets,
     check_flat,
     check_magnitude,
+    one_step_lengths,
     pad,
     to_long,
     unflatten,
@@ -361,20 +362,8 @@ class _BaseDREAM(BaseEstimator):
             ids = None
         check_magnitude(long, "X")
         if lengths is None:
-            # A plain 2-D table: one step per row. Refused by a model that has learned
-            # from longer sequences (its rows would silently be read as 1-step sequences).
-            seen = getattr(self, "_max_steps", 1)
-            if not reset and seen > 1:
-                raise ValueError(
-                    f"X is a 2-D array of shape {long.shape}, which reads as "
-                    f"{long.shape[0]} sequences of one step each, but "
-                    f"{type(self).__name__} was fitted on sequences of up to {seen} steps "
-                    f"of {long.shape[1]} features. Pass X as a 3-D array (n_sequences, "
-                    "n_steps, n_features), a list of 2-D arrays or a DataFrame with a "
-                    "(sequence id, time) index; for one-step sequences on purpose, "
-                    "X[:, None, :] with layout='channels_last'."
-                )
-            lengths = np.ones(long.shape[0], dtype=np.int64)
+            seen = 1 if reset else getattr(self, "_max_steps", 1)
+            lengths = one_step_lengths(long, seen, type(self).__name__)
         if learn:
             seen = 0 if reset else getattr(self, "_max_steps", 1)
             self._max_steps = max(seen, int(lengths.max()))

@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..nn import DREAM
 from ..nn._cell import _seeded
 from ..nn._config import _check_cell_param, _front_defaults
-from ._input import _input_tensor, check_magnitude, pad, to_long
+from ._input import _input_tensor, check_magnitude, one_step_lengths, pad, to_long
 
 __all__ = ["DREAMFeatures"]
 
@@ -231,18 +231,8 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
         long = validate_data(self, long, reset=reset, dtype=np.float64)
         check_magnitude(long, "X")
         if lengths is None:
-            # A plain 2-D table: one step per row; refused after longer sequences
-            # (each row would silently be read as a sequence of one step).
-            seen = getattr(self, "_max_steps", 1)
-            if not reset and seen > 1:
-                raise ValueError(
-                    f"X is a 2-D array of shape {long.shape}, which reads as "
-                    f"{long.shape[0]} sequences of one step each, but {type(self).__name__} "
-                    f"was fitted on sequences of up to {seen} steps. Pass X as a 3-D array "
-                    "(n_sequences, n_steps, n_features), a list of 2-D arrays or a "
-                    "DataFrame with a (sequence id, time) index."
-                )
-            lengths = np.ones(long.shape[0], dtype=np.int64)
+            seen = 1 if reset else getattr(self, "_max_steps", 1)
+            lengths = one_step_lengths(long, seen, type(self).__name__)
         if reset:
             self._max_steps = int(lengths.max())
             if self.standardize:

@@ -94,6 +94,24 @@ class LayoutWarning(UserWarning):
     """
 
 
+def one_step_lengths(long: np.ndarray, seen: int, owner: str) -> np.ndarray:
+    """Lengths of a plain 2-D table read as sequences of one step each.
+
+    Refused (``ValueError``) by an estimator fitted on sequences of up to ``seen > 1``
+    steps: its rows would silently be read as one-step sequences.
+    """
+    if seen > 1:
+        raise ValueError(
+            f"X is a 2-D array of shape {long.shape}, which reads as {long.shape[0]} "
+            f"sequences of one step each, but {owner} was fitted on sequences of up to "
+            f"{seen} steps of {long.shape[1]} features. Pass X as a 3-D array "
+            "(n_sequences, n_steps, n_features), a list of 2-D arrays or a DataFrame "
+            "with a (sequence id, time) index; for one-step sequences on purpose, "
+            "X[:, None, :] with layout='channels_last'."
+        )
+    return np.ones(long.shape[0], dtype=np.int64)
+
+
 def _looks_transposed(steps: int, features: int) -> bool:
     return steps >= 1 and features >= _TRANSPOSED_RATIO * steps
 

@@ -31,6 +31,12 @@ _TAGS = {
     "cant_pickle": False,
 }
 
+# Small, fast settings for aeon's estimator checks: the default solver, then adam.
+_TEST_PARAMS = (
+    {"hidden_dim": 4, "rank": 2, "random_state": 0},
+    {"hidden_dim": 4, "rank": 2, "solver": "adam", "max_iter": 3, "random_state": 0},
+)
+
 _PARAMS_DOC = """
     Parameters
     ----------
@@ -164,10 +170,7 @@ class DREAMTimeSeriesClassifier(_DREAMAeonMixin, BaseClassifier):
             Keyword arguments of the constructor: the default solver, then
             ``solver="adam"``.
         """
-        return [
-            {"hidden_dim": 4, "rank": 2, "random_state": 0},
-            {"hidden_dim": 4, "rank": 2, "solver": "adam", "max_iter": 3, "random_state": 0},
-        ]
+        return [dict(params) for params in _TEST_PARAMS]
 
 
 class DREAMTimeSeriesRegressor(_DREAMAeonMixin, BaseRegressor):
@@ -225,7 +228,4 @@ class DREAMTimeSeriesRegressor(_DREAMAeonMixin, BaseRegressor):
             Keyword arguments of the constructor: the default solver, then
             ``solver="adam"``.
         """
-        return [
-            {"hidden_dim": 4, "rank": 2, "random_state": 0},
-            {"hidden_dim": 4, "rank": 2, "solver": "adam", "max_iter": 3, "random_state": 0},
-        ]
+        return [dict(params) for params in _TEST_PARAMS]
