@@ -115,19 +115,7 @@ CLF_MODELS = [
     "majority",
 ]
 REG_MODELS = ["dream", "adam", "features", "gru", "ridge", "mean", "last"]
-ALL_MODELS = [
-    "dream",
-    "adam",
-    "features",
-    "gru",
-    "dtw",
-    "minirocket",
-    "logistic",
-    "ridge",
-    "majority",
-    "mean",
-    "last",
-]
+ALL_MODELS = list(dict.fromkeys(CLF_MODELS + REG_MODELS))
 DETERMINISTIC = {"dtw", "logistic", "ridge", "majority", "mean", "last"}
 CAPPED = {"dream", "adam", "gru"}
 DATA_SEED = 0
