@@ -63,6 +63,7 @@ from ..nn._cell import _seeded
 from ..nn._config import _cell_kwargs, _check_cell_param, _front_defaults
 from ._features import DREAMFeatures
 from ._input import (
+    _DTYPES,
     _input_tensor,
     align_targets,
     check_flat,
@@ -76,7 +77,6 @@ from ._ridge import _RidgeStats
 
 __all__: list[str] = []
 
-_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 _PREDICT_CHUNK = 1024
 # The cell parameters these estimators expose, by their public names (DREAMConfig's
 # fields, or the names in nn._config._FIELD_OF). Their defaults are DREAMConfig's,
@@ -627,6 +627,7 @@ class _BaseDREAM(BaseEstimator):
             cell_params=config,
             standardize=self.standardize,
             layout=self.layout,
+            dtype=self.dtype,
             random_state=self.random_state,
         )
 

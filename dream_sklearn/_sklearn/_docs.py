@@ -65,8 +65,8 @@ PARAMETERS = """
         (``docs/sklearn.md``): 0.87 against 0.26 mean accuracy, in 1/50 of the
         time. ``"adam"``: one cell and the output layer trained end to end by Adam
         (the parameters from ``max_iter`` to ``tol``, ``warm_start``'s weights,
-        ``compile``, ``readout``, ``dtype`` and ``device`` apply to it only; the
-        ridge solver runs on the CPU in float32), with a plastic memory carried
+        ``compile``, ``readout`` and ``device`` apply to it only; the ridge
+        solver runs on the CPU), with a plastic memory carried
         across sequences (``memory_``, ``reset_memory``, ``advance_memory``),
         per-step ``surprise_``, and :func:`dream_sklearn.online.from_sklearn`.
     n_steps : int, default=None
@@ -124,9 +124,13 @@ PARAMETERS = """
         online by :func:`dream_sklearn.online.from_sklearn` (which reads one step
         at a time). Measured on the development sets in ``docs/sklearn.md``.
     dtype : {"float32", "float64"}, default="float32"
-        Floating-point type of the network, its memory and its training. float32
-        is about twice as fast on CPU and gives the same predictions up to
-        rounding (``tests/test_sequence_learning.py``); ``"float64"`` on request
+        Floating-point type of the network, its memory and its training
+        (``solver="adam"``), or of the feature bank (``solver="ridge"``, whose
+        readout's statistics and solve stay in float64). float32 is about twice
+        as fast on CPU and gives the same predictions up to rounding
+        (``tests/test_sequence_learning.py``; on the development sets of
+        ``benchmarks/sequences.py`` the same accuracy, ``docs/sklearn.md``);
+        ``"float64"`` on request
         (e.g. to compare with the float64 NumPy path of the online estimators to
         1e-9). Predicted probabilities and values are float64 arrays either way.
         In float32 the standardised inputs are clipped to +-1e8 (the cell's bound
