@@ -110,13 +110,21 @@ PARAMETERS = """
         warm start cannot add classes: refit with ``warm_start=False``).
     device : {"auto", "cpu", "cuda"}, default="auto"
         Where the network runs; ``"auto"`` picks CUDA when it is available.
-    compile : bool, default=False
+    compile : bool or "auto", default="auto"
         Run the cell's loop over time through ``torch.compile`` (the layer's
-        ``compile_step``; same results to floating-point rounding). The first
-        ``fit`` pays tens of seconds of compilation (25-36 s measured here; inductor
-        caches it on disk), then each epoch runs about 2.4x faster on CPU
-        (``benchmarks/speed.py``): worth it for long fits, not for small ones. Takes
-        effect at the next ``fit`` / ``partial_fit``.
+        ``compile_step``; same results to floating-point rounding). Compiling
+        costs about 34 s the first time on a machine (a cold cache) and about
+        6.6 s in any later process (inductor keeps it on disk, per configuration,
+        dtype and torch version); then each epoch runs about 4.5x faster on one
+        CPU thread (``benchmarks/speed.py``, section "sklearn"). ``"auto"``
+        compiles a call when it runs at least 50,000 step evaluations (one time
+        step of one mini-batch: ``max_iter`` x mini-batches x sequence length in
+        ``fit``; for ``predict`` and ``advance_memory``, chunks of 1,024 sequences
+        x length), where it repays itself: measured, after about 13,000 with a
+        warm cache and 69,000 with a cold one. Shorter calls run eagerly and pay
+        nothing. ``True`` always compiles, ``False`` never. Takes effect at the
+        next call. Unequal lengths, a last mini-batch of one sequence, and
+        prediction (no gradient) each compile once more.
     readout : {"last", "mean", "pool"}, default="last"
         What the output layer reads: the hidden state at each sequence's last
         valid step, its mean over the valid steps, or mean, maximum and last side
