@@ -16,12 +16,18 @@ Sections (``--only``):
   and MSE loss on the last output) at batch 32 x 50 steps, 16 features, 64 units,
   rank 8: ``nn.GRU``, ``dream_sklearn.nn.DREAM`` (eager, and with
   ``compile_step=True``), and the straightforward per-step reference cell of
-  ``benchmarks/reference_cell.py``.
+  ``benchmarks/reference_cell.py``; and the first compiled step in a new process,
+  with an empty (cold) inductor cache and with the cache that process filled (warm).
 - ``online``: ``predict_one`` + ``learn_one`` rows/s on Elec2 for
   ``DREAMOnlineClassifier`` against river's ARF and LogisticRegression.
-- ``sklearn``: ``DREAMClassifier.fit`` time per epoch against plain torch loops
-  over the same batches: of the per-step reference cell (float64, like the
-  estimator) and of ``nn.GRU``.
+- ``sklearn``: ``DREAMClassifier(solver="adam").fit`` (float32, the default
+  configuration) per epoch, eager and compiled, against a plain ``nn.GRU`` loop over
+  the same batches (256 sequences x 50 steps x 16 features, batch 32); then end to
+  end, each in a new process (wall time): 100 epochs with ``compile=True`` on a cold
+  and on a warm inductor cache, the same plain ``nn.GRU`` loop, where compiling
+  repays itself (what ``compile="auto"`` is set from), the default adam fit
+  (``compile="auto"``, ``batch_size="auto"``) against the loop at its batch size,
+  and the default ``fit`` (``solver="ridge"``) for reference.
 - ``memory``: memory traced by ``tracemalloc`` while ``DREAMOnlineClassifier`` runs
   over a long stream: after 2,000 rows and at the end.
 
@@ -149,16 +155,17 @@ def training(args) -> list[Row]:
         # The first compiled step in a new process: with an empty inductor cache, then
         # with the cache the first process filled.
         with tempfile.TemporaryDirectory() as tmp:
-            cold = _fresh("layer", Path(tmp))["first"]
-            warm = _fresh("layer", Path(tmp))["first"]
-        for label, first in (("cold", cold), ("warm", warm)):
+            cold = _fresh("layer", Path(tmp))
+            warm = _fresh("layer", Path(tmp))
+        for label, run in (("cold", cold), ("warm", warm)):
             compile_rows.append(
                 Row(
                     "training",
                     f"DREAM compile_step=True: first step in a new process, {label} cache "
                     "(compilation included)",
-                    f"{first:.1f}",
+                    f"{run['first']:.1f}",
                     "s (wall)",
+                    f"{run['first_cpu']:.1f} s CPU (with the C++ compiler's)",
                 )
             )
         compiled = DREAM(d, n, rank=r)
@@ -238,17 +245,24 @@ def online(args) -> list[Row]:
 
 # The data of the end-to-end fits: 256 sequences x 50 steps x 16 features, two classes.
 _FIT_DATA = """
-import json, sys, time, warnings
+import json, resource, sys, time, warnings
 import numpy as np
 import torch
 torch.set_num_threads(1)
+
+def cpu():  # CPU seconds of this process and of the compilers it ran and waited for
+    return sum(
+        u.ru_utime + u.ru_stime
+        for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
 rng = np.random.RandomState(0)
 X = rng.normal(size=(256, 50, 16)).astype(np.float32)
 y = (X[:, :, 0].sum(axis=1) > 0).astype(int)
 """
 
-# One child process: what it runs (``kind``), timed by wall clock (compilation runs the
-# C++ compiler in other processes, which CPU time would miss). Prints JSON.
+# One child process: what it runs (``kind``), timed by wall clock and by CPU time (its
+# own and that of the C++ compiler processes it runs: inductor compiles in this process,
+# one file at a time, with TORCHINDUCTOR_COMPILE_THREADS=1). Prints JSON.
 _CHILD = (
     _FIT_DATA
     + """
@@ -262,14 +276,14 @@ if kind == "layer":  # the training section's compiled step, first call in this 
     head = torch.nn.Linear(64, 1)
     opt = torch.optim.Adam([*model.parameters(), *head.parameters()], lr=1e-3)
     x, t = torch.randn(32, 50, 16), torch.randn(32, 1)
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), cpu()
     opt.zero_grad()
     torch.nn.functional.mse_loss(head(model(x)[0][:, -1]), t).backward()
     opt.step()
-    out["first"] = time.perf_counter() - start
+    out["first"], out["first_cpu"] = time.perf_counter() - start, cpu() - start_cpu
 elif kind == "gru":  # the plain loop the estimator is compared with
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), cpu()
     torch.manual_seed(0)
     gru, head = torch.nn.GRU(16, 64, batch_first=True), torch.nn.Linear(64, 2)
     opt = torch.optim.Adam([*gru.parameters(), *head.parameters()], lr=0.01)
@@ -279,20 +293,23 @@ elif kind == "gru":  # the plain loop the estimator is compared with
             o, _ = gru(Xt[idx])
             torch.nn.functional.cross_entropy(head(o[:, -1]), yt[idx]).backward()
             opt.step()
-    out["fit"] = time.perf_counter() - start
+    out["fit"], out["fit_cpu"] = time.perf_counter() - start, cpu() - start_cpu
 else:
     from dream_sklearn import DREAMClassifier
     if kind == "ridge":
         params = {"random_state": 0}
-    else:  # "adam": the default configuration, compiled, run the full number of epochs
+    elif kind == "adam":  # the default configuration, compiled, all the epochs
         params = dict(solver="adam", compile=True, max_iter=epochs, n_iter_no_change=epochs,
                       batch_size=batch, random_state=0)
-    for name in ("fit", "again"):  # again: the same fit, compiled already in this process
+    else:  # "default": compile and batch_size left at their defaults ("auto")
+        params = dict(solver="adam", max_iter=epochs, n_iter_no_change=epochs, random_state=0)
+    # "again" (adam): the same fit once more, compiled already in this process
+    for name in ("fit", "again")[: 2 if kind == "adam" else 1]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), cpu()
             est = DREAMClassifier(**params).fit(X, y)
-            out[name] = time.perf_counter() - start
+            out[name], out[name + "_cpu"] = time.perf_counter() - start, cpu() - start_cpu
     out["n_iter"] = est.n_iter_
 print(json.dumps(out))
 """
@@ -306,6 +323,7 @@ def _fresh(kind: str, cache: Path, epochs: int = 100, batch: int = 32) -> dict:
         **os.environ,
         "TORCHINDUCTOR_CACHE_DIR": str(cache),
         "OMP_NUM_THREADS": "1",
+        "TORCHINDUCTOR_COMPILE_THREADS": "1",
         "PYTHONPATH": os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")]),
     }
     done = subprocess.run(
@@ -387,10 +405,12 @@ def sklearn_fit(args) -> list[Row]:
         cold = _fresh("adam", cache, epochs, batch)
         warm = _fresh("adam", cache, epochs, batch)
         plain = _fresh("gru", cache, epochs, batch)
+        default = _fresh("default", cache, epochs)
+        plain_default = _fresh("gru", cache, epochs, min(200, n_seq))  # batch_size="auto"
         ridge = _fresh("ridge", cache)
     saving = (times["eager"] - times["compiled"]) / evals_per_epoch  # s per step evaluation
     for label, run in (("cold", cold), ("warm", warm)):
-        overhead = run["fit"] - run["again"]
+        overhead = run["fit_cpu"] - run["again_cpu"]  # CPU: the per-epoch times are CPU
         rows.append(
             Row(
                 "sklearn",
@@ -398,8 +418,10 @@ def sklearn_fit(args) -> list[Row]:
                 f"process, {label} cache (compilation included): {what}",
                 f"{run['fit']:.1f}",
                 "s (wall)",
-                f"{run['fit'] / plain['fit']:.2f}x the plain nn.GRU loop; compilation "
-                f"{overhead:.1f} s (the same fit again: {run['again']:.1f} s)",
+                f"{run['fit'] / plain['fit']:.2f}x the plain nn.GRU loop (CPU: "
+                f"{run['fit_cpu']:.1f} s, {run['fit_cpu'] / plain['fit_cpu']:.2f}x); "
+                f"compilation {overhead:.1f} s CPU (the same fit again: "
+                f"{run['again_cpu']:.1f} s CPU)",
             )
         )
         if saving > 0:
@@ -420,6 +442,21 @@ def sklearn_fit(args) -> list[Row]:
             f"plain nn.GRU loop, {epochs} epochs, new process: {what}",
             f"{plain['fit']:.1f}",
             "s (wall)",
+            f"CPU: {plain['fit_cpu']:.1f} s",
+        )
+    )
+    default_batch = min(200, n_seq)
+    rows.append(
+        Row(
+            "sklearn",
+            f"DREAMClassifier(solver='adam', max_iter={epochs}).fit: compile='auto' "
+            f"(eager here: {epochs * math.ceil(n_seq / default_batch) * steps:,} step "
+            f"evaluations), batch_size='auto' ({default_batch}), new process",
+            f"{default['fit']:.1f}",
+            "s (wall)",
+            f"{default['fit'] / plain_default['fit']:.2f}x the plain nn.GRU loop at batch "
+            f"{default_batch} ({plain_default['fit']:.1f} s, new process; CPU: "
+            f"{default['fit_cpu'] / plain_default['fit_cpu']:.2f}x)",
         )
     )
     rows.append(
