@@ -106,10 +106,10 @@ _READOUT_WIDTH = {"last": 1, "mean": 1, "pool": 3}
 # compile="auto" compiles the loop over time when a call runs at least this many
 # step evaluations (one time step of one mini-batch, forward and backward: epochs x
 # mini-batches x sequence length in fit). Where compiling repays its cost, measured
-# by benchmarks/speed.py (section "sklearn"; docs/sklearn.md, "compile"), on one CPU
-# thread: after about 13,000 step evaluations with inductor's disk cache warm (6.6 s
-# of compilation), 69,000 with it cold (34 s). Between the two: a fit this long
-# gains with a warm cache and loses at most about 9 s (1.3x) on a cold one.
+# by benchmarks/speed.py (section "sklearn"; docs/sklearn.md, "Speed"), on one CPU
+# thread: after about 12,500-13,400 step evaluations with inductor's disk cache warm
+# (7-8 s of compilation), 59,000-69,000 with it cold (34-37 s). Between the two: a
+# fit this long gains with a warm cache and loses at most about 10 s on a cold one.
 _COMPILE_AUTO_STEPS = 50_000
 
 

@@ -113,15 +113,16 @@ PARAMETERS = """
     compile : bool or "auto", default="auto"
         Run the cell's loop over time through ``torch.compile`` (the layer's
         ``compile_step``; same results to floating-point rounding). Compiling
-        costs about 34 s the first time on a machine (a cold cache) and about
-        6.6 s in any later process (inductor keeps it on disk, per configuration,
-        dtype and torch version); then each epoch runs about 4.5x faster on one
+        costs about 35 s the first time on a machine (a cold cache) and about
+        7 s in any later process (inductor keeps it on disk, per configuration,
+        dtype and torch version); then each epoch runs about 4x faster on one
         CPU thread (``benchmarks/speed.py``, section "sklearn"). ``"auto"``
         compiles a call when it runs at least 50,000 step evaluations (one time
         step of one mini-batch: ``max_iter`` x mini-batches x sequence length in
         ``fit``; for ``predict`` and ``advance_memory``, chunks of 1,024 sequences
-        x length), where it repays itself: measured, after about 13,000 with a
-        warm cache and 69,000 with a cold one. Shorter calls run eagerly and pay
+        (mini-batches) x length), where it repays itself: measured, after about
+        13,000 with a warm cache and 59,000-69,000 with a cold one
+        (``docs/sklearn.md``, "Speed"). Shorter calls run eagerly and pay
         nothing. ``True`` always compiles, ``False`` never. Takes effect at the
         next call. Unequal lengths, a last mini-batch of one sequence, and
         prediction (no gradient) each compile once more.
