@@ -16,12 +16,18 @@ Sections (``--only``):
   and MSE loss on the last output) at batch 32 x 50 steps, 16 features, 64 units,
   rank 8: ``nn.GRU``, ``dream_sklearn.nn.DREAM`` (eager, and with
   ``compile_step=True``), and the straightforward per-step reference cell of
-  ``benchmarks/reference_cell.py``.
+  ``benchmarks/reference_cell.py``; and the first compiled step in a new process,
+  with an empty (cold) inductor cache and with the cache that process filled (warm).
 - ``online``: ``predict_one`` + ``learn_one`` rows/s on Elec2 for
   ``DREAMOnlineClassifier`` against river's ARF and LogisticRegression.
-- ``sklearn``: ``DREAMClassifier.fit`` time per epoch against plain torch loops
-  over the same batches: of the per-step reference cell (float64, like the
-  estimator) and of ``nn.GRU``.
+- ``sklearn``: ``DREAMClassifier(solver="adam").fit`` (float32, the default
+  configuration) per epoch, eager and compiled, against a plain ``nn.GRU`` loop over
+  the same batches (256 sequences x 50 steps x 16 features, batch 32); then end to
+  end, each in a new process (wall time): 100 epochs with ``compile=True`` on a cold
+  and on a warm inductor cache, the same plain ``nn.GRU`` loop, where compiling
+  repays itself (what ``compile="auto"`` is set from), the default adam fit
+  (``compile="auto"``, ``batch_size="auto"``) against the loop at its batch size,
+  and the default ``fit`` (``solver="ridge"``) for reference.
 - ``memory``: memory traced by ``tracemalloc`` while ``DREAMOnlineClassifier`` runs
   over a long stream: after 2,000 rows and at the end.
 
@@ -35,8 +41,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import itertools
+import json
+import math
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 import warnings
@@ -141,21 +152,26 @@ def training(args) -> list[Row]:
     }
     rows, compile_rows = [], []
     if not args.no_compile:
+        # The first compiled step in a new process: with an empty inductor cache, then
+        # with the cache the first process filled.
+        with tempfile.TemporaryDirectory() as tmp:
+            cold = _fresh("layer", Path(tmp))
+            warm = _fresh("layer", Path(tmp))
+        for label, run in (("cold", cold), ("warm", warm)):
+            compile_rows.append(
+                Row(
+                    "training",
+                    f"DREAM compile_step=True: first step in a new process, {label} cache "
+                    "(compilation included)",
+                    f"{run['first']:.1f}",
+                    "s (wall)",
+                    f"{run['first_cpu']:.1f} s CPU (with the C++ compiler's)",
+                )
+            )
         compiled = DREAM(d, n, rank=r)
         compiled.load_state_dict(eager.state_dict())
         compiled.compile_step = True
-        first = _training_step(compiled, x, y, n)
-        start = time.perf_counter()
-        first()
-        compile_rows.append(
-            Row(
-                "training",
-                "DREAM compile_step=True: first step, compilation included",
-                f"{time.perf_counter() - start:.1f}",
-                "s (wall)",
-                "inductor caches on disk: a second process compiles faster",
-            )
-        )
+        _training_step(compiled, x, y, n)()  # compiles here (or loads from the cache)
         contenders["DREAM compile_step=True"] = compiled
     steps_fns = {name: _training_step(m, x, y, n) for name, m in contenders.items()}
     times = interleaved_cpu_times(steps_fns, repeats=args.repeats, inner=3)
@@ -225,32 +241,126 @@ def online(args) -> list[Row]:
     return rows
 
 
-# --- scikit-learn -----------------------------------------------------------------------
+# --- scikit-learn ---------------------------------------------------------------------
+
+# The data of the end-to-end fits: 256 sequences x 50 steps x 16 features, two classes.
+_FIT_DATA = """
+import json, resource, sys, time, warnings
+import numpy as np
+import torch
+torch.set_num_threads(1)
+
+def cpu():  # CPU seconds of this process and of the compilers it ran and waited for
+    return sum(
+        u.ru_utime + u.ru_stime
+        for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
+rng = np.random.RandomState(0)
+X = rng.normal(size=(256, 50, 16)).astype(np.float32)
+y = (X[:, :, 0].sum(axis=1) > 0).astype(int)
+"""
+
+# One child process: what it runs (``kind``), timed by wall clock and by CPU time (its
+# own and that of the C++ compiler processes it runs: inductor compiles in this process,
+# one file at a time, with TORCHINDUCTOR_COMPILE_THREADS=1). Prints JSON.
+_CHILD = (
+    _FIT_DATA
+    + """
+kind, epochs, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+out = {}
+if kind == "layer":  # the training section's compiled step, first call in this process
+    from dream_sklearn.nn import DREAM
+    torch.manual_seed(0)
+    model = DREAM(16, 64, rank=8)
+    model.compile_step = True
+    head = torch.nn.Linear(64, 1)
+    opt = torch.optim.Adam([*model.parameters(), *head.parameters()], lr=1e-3)
+    x, t = torch.randn(32, 50, 16), torch.randn(32, 1)
+    start, start_cpu = time.perf_counter(), cpu()
+    opt.zero_grad()
+    torch.nn.functional.mse_loss(head(model(x)[0][:, -1]), t).backward()
+    opt.step()
+    out["first"], out["first_cpu"] = time.perf_counter() - start, cpu() - start_cpu
+elif kind == "gru":  # the plain loop the estimator is compared with
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    start, start_cpu = time.perf_counter(), cpu()
+    torch.manual_seed(0)
+    gru, head = torch.nn.GRU(16, 64, batch_first=True), torch.nn.Linear(64, 2)
+    opt = torch.optim.Adam([*gru.parameters(), *head.parameters()], lr=0.01)
+    for _ in range(epochs):
+        for idx in torch.randperm(len(Xt)).split(batch):
+            opt.zero_grad()
+            o, _ = gru(Xt[idx])
+            torch.nn.functional.cross_entropy(head(o[:, -1]), yt[idx]).backward()
+            opt.step()
+    out["fit"], out["fit_cpu"] = time.perf_counter() - start, cpu() - start_cpu
+else:
+    from dream_sklearn import DREAMClassifier
+    if kind == "ridge":
+        params = {"random_state": 0}
+    elif kind == "adam":  # the default configuration, compiled, all the epochs
+        params = dict(solver="adam", compile=True, max_iter=epochs, n_iter_no_change=epochs,
+                      batch_size=batch, random_state=0)
+    else:  # "default": compile and batch_size left at their defaults ("auto")
+        params = dict(solver="adam", max_iter=epochs, n_iter_no_change=epochs, random_state=0)
+    # "again" (adam): the same fit once more, compiled already in this process
+    for name in ("fit", "again")[: 2 if kind == "adam" else 1]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start, start_cpu = time.perf_counter(), cpu()
+            est = DREAMClassifier(**params).fit(X, y)
+            out[name], out[name + "_cpu"] = time.perf_counter() - start, cpu() - start_cpu
+    out["n_iter"] = est.n_iter_
+print(json.dumps(out))
+"""
+)
+
+
+def _fresh(kind: str, cache: Path, epochs: int = 100, batch: int = 32) -> dict:
+    """Run ``kind`` of :data:`_CHILD` in a new Python process with inductor's cache in
+    ``cache`` (empty: a cold cache; filled by an earlier run: a warm one)."""
+    env = {
+        **os.environ,
+        "TORCHINDUCTOR_CACHE_DIR": str(cache),
+        "OMP_NUM_THREADS": "1",
+        "TORCHINDUCTOR_COMPILE_THREADS": "1",
+        "PYTHONPATH": os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")]),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, kind, str(epochs), str(batch)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"child {kind!r} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @section("sklearn")
 def sklearn_fit(args) -> list[Row]:
     try:
         from dream_sklearn import DREAMClassifier
+        from dream_sklearn._sklearn._base import _COMPILE_AUTO_STEPS
     except ImportError as exc:
-        return skipped("sklearn", "DREAMClassifier.fit per epoch", str(exc))
-    n_seq, steps, d, n, r, batch = 256, 50, 16, 64, 8, 32
+        return skipped("sklearn", "DREAMClassifier.fit", str(exc))
+    n_seq, steps, d, n, batch, epochs = 256, 50, 16, 64, 32, 100
+    what = f"{n_seq} sequences x {steps} steps x {d} features, batch {batch}"
+    evals_per_epoch = math.ceil(n_seq / batch) * steps  # step evaluations per epoch
+    rows = []
+    # Per epoch, in this process, interleaved: eager and compiled fits of the default
+    # configuration (compiled once beforehand), and the plain nn.GRU loop.
     rng = np.random.RandomState(0)
     X = rng.normal(size=(n_seq, steps, d)).astype(np.float32)
     y = (X[:, :, 0].sum(axis=1) > 0).astype(int)
-    epochs = 2
+    short = 2
 
-    def fit_dream(compile=False, max_iter=epochs):
+    def fit_dream(compile, max_iter=short):
         with warnings.catch_warnings():  # max_iter=2 does not converge, on purpose
             warnings.simplefilter("ignore")
             DREAMClassifier(
-                hidden_dim=n,
-                rank=r,
-                solver="adam",
-                max_iter=max_iter,
-                batch_size=batch,
-                random_state=0,
-                compile=compile,
+                solver="adam", max_iter=max_iter, batch_size=batch, random_state=0, compile=compile
             ).fit(X, y)
 
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
@@ -258,79 +368,107 @@ def sklearn_fit(args) -> list[Row]:
     def fit_gru():
         torch.manual_seed(0)
         gru, head = torch.nn.GRU(d, n, batch_first=True), torch.nn.Linear(n, 2)
-        opt = torch.optim.Adam([*gru.parameters(), *head.parameters()], lr=1e-3)
-        for _ in range(epochs):
+        opt = torch.optim.Adam([*gru.parameters(), *head.parameters()], lr=0.01)
+        for _ in range(short):
             for idx in torch.randperm(n_seq).split(batch):
                 opt.zero_grad()
                 out, _ = gru(Xt[idx])
                 torch.nn.functional.cross_entropy(head(out[:, -1]), yt[idx]).backward()
                 opt.step()
 
-    # The reference cell in a plain loop, in float64 like the estimator, with the
-    # estimator's time step: the same model the estimator trains, none of its checks.
-    X64 = Xt.double()
-
-    def fit_reference():
-        torch.manual_seed(0)
-        cell = _load_reference().from_layer(DREAM(d, n, rank=r, time_step=1.0)).double()
-        head = torch.nn.Linear(n, 2).double()
-        opt = torch.optim.Adam([*cell.parameters(), *head.parameters()], lr=1e-3)
-        for _ in range(epochs):
-            for idx in torch.randperm(n_seq).split(batch):
-                opt.zero_grad()
-                out, _ = cell(X64[idx])
-                torch.nn.functional.cross_entropy(head(out[:, -1]), yt[idx]).backward()
-                opt.step()
-
-    contenders = {"dream": fit_dream, "gru": fit_gru, "reference": fit_reference}
-    extra = []
+    contenders = {"eager": lambda: fit_dream(False), "gru": fit_gru}
     if not args.no_compile:
-        start = time.perf_counter()
-        fit_dream(compile=True, max_iter=1)  # compiles (float64, masked, grad and no_grad)
-        first = time.perf_counter() - start
-        contenders["compiled"] = lambda: fit_dream(compile=True)
-    times = interleaved_cpu_times(contenders, repeats=args.repeats)
-    what = f"{n_seq} sequences x {steps} steps, {d}->{n}, rank {r}, batch {batch}"
-    if not args.no_compile:
-        extra = [
+        fit_dream(True, max_iter=1)  # compiles in this process (from the user's cache)
+        contenders["compiled"] = lambda: fit_dream(True)
+    times = {k: v / short for k, v in interleaved_cpu_times(contenders, args.repeats).items()}
+    gru = times["gru"]
+    for name, label in (("eager", "compile=False"), ("compiled", "compile=True")):
+        if name in times:
+            rows.append(
+                Row(
+                    "sklearn",
+                    f"DREAMClassifier(solver='adam', {label}).fit, per epoch: {what}",
+                    f"{1e3 * times[name]:.0f}",
+                    "ms",
+                    f"{times[name] / gru:.2f}x the plain nn.GRU loop",
+                )
+            )
+    rows.append(
+        Row("sklearn", f"plain nn.GRU loop (float32), per epoch: {what}", f"{1e3 * gru:.0f}", "ms")
+    )
+    if args.no_compile:
+        return rows
+    # End to end, each in a new process: the default adam fit (compile=True) with an
+    # empty inductor cache, then again with the cache the first one filled.
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp)
+        cold = _fresh("adam", cache, epochs, batch)
+        warm = _fresh("adam", cache, epochs, batch)
+        plain = _fresh("gru", cache, epochs, batch)
+        default = _fresh("default", cache, epochs)
+        plain_default = _fresh("gru", cache, epochs, min(200, n_seq))  # batch_size="auto"
+        ridge = _fresh("ridge", cache)
+    saving = (times["eager"] - times["compiled"]) / evals_per_epoch  # s per step evaluation
+    for label, run in (("cold", cold), ("warm", warm)):
+        overhead = run["fit_cpu"] - run["again_cpu"]  # CPU: the per-epoch times are CPU
+        rows.append(
             Row(
                 "sklearn",
-                f"DREAMClassifier(compile=True).fit, per epoch: {what}",
-                f"{1e3 * times['compiled'] / epochs:.0f}",
-                "ms",
-                f"{times['reference'] / times['compiled']:.2f}x faster than the reference "
-                f"loop; {times['compiled'] / times['gru']:.2f}x a plain nn.GRU loop",
-            ),
-            Row(
-                "sklearn",
-                "DREAMClassifier(compile=True).fit: first fit, compilation included",
-                f"{first:.1f}",
+                f"DREAMClassifier(solver='adam', compile=True).fit, {epochs} epochs, new "
+                f"process, {label} cache (compilation included): {what}",
+                f"{run['fit']:.1f}",
                 "s (wall)",
-                "once per process (inductor caches on disk)",
-            ),
-        ]
-    return extra + [
+                f"{run['fit'] / plain['fit']:.2f}x the plain nn.GRU loop (CPU: "
+                f"{run['fit_cpu']:.1f} s, {run['fit_cpu'] / plain['fit_cpu']:.2f}x); "
+                f"compilation {overhead:.1f} s CPU (the same fit again: "
+                f"{run['again_cpu']:.1f} s CPU)",
+            )
+        )
+        if saving > 0:
+            rows.append(
+                Row(
+                    "sklearn",
+                    f"compiling repays itself ({label} cache) after",
+                    f"{overhead / saving:,.0f}",
+                    "step evaluations",
+                    f"= {overhead / saving / evals_per_epoch:.0f} epochs of this fit "
+                    f"({evals_per_epoch} step evaluations each: mini-batches x steps); "
+                    f'compile="auto" compiles from {_COMPILE_AUTO_STEPS:,}',
+                )
+            )
+    rows.append(
         Row(
             "sklearn",
-            f"DREAMClassifier.fit, per epoch: {what}",
-            f"{1e3 * times['dream'] / epochs:.0f}",
-            "ms",
-            f"{times['reference'] / times['dream']:.2f}x faster than the reference loop; "
-            f"{times['dream'] / times['gru']:.2f}x a plain nn.GRU loop",
-        ),
+            f"plain nn.GRU loop, {epochs} epochs, new process: {what}",
+            f"{plain['fit']:.1f}",
+            "s (wall)",
+            f"CPU: {plain['fit_cpu']:.1f} s",
+        )
+    )
+    default_batch = min(200, n_seq)
+    rows.append(
         Row(
             "sklearn",
-            f"plain torch loop of the reference per-step cell (float64), per epoch: {what}",
-            f"{1e3 * times['reference'] / epochs:.0f}",
-            "ms",
-        ),
+            f"DREAMClassifier(solver='adam', max_iter={epochs}).fit: compile='auto' "
+            f"(eager here: {epochs * math.ceil(n_seq / default_batch) * steps:,} step "
+            f"evaluations), batch_size='auto' ({default_batch}), new process",
+            f"{default['fit']:.1f}",
+            "s (wall)",
+            f"{default['fit'] / plain_default['fit']:.2f}x the plain nn.GRU loop at batch "
+            f"{default_batch} ({plain_default['fit']:.1f} s, new process; CPU: "
+            f"{default['fit_cpu'] / plain_default['fit_cpu']:.2f}x)",
+        )
+    )
+    rows.append(
         Row(
             "sklearn",
-            f"plain torch loop of nn.GRU (float32), per epoch: {what}",
-            f"{1e3 * times['gru'] / epochs:.0f}",
-            "ms",
-        ),
-    ]
+            f"DREAMClassifier().fit (default: solver='ridge'), new process: {what}",
+            f"{ridge['fit']:.1f}",
+            "s (wall)",
+            f"{ridge['fit'] / plain['fit']:.2f}x the {epochs}-epoch nn.GRU loop",
+        )
+    )
+    return rows
 
 
 # --- memory ---------------------------------------------------------------------------

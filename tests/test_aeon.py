@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from aeon.classification import BaseClassifier
 from aeon.regression import BaseRegressor
 from aeon.testing.estimator_checking import parametrize_with_checks
@@ -151,3 +152,18 @@ def test_example_runs_and_prints_the_comparison(capsys):
     assert rows["DREAM (aeon)"][0] >= 0.75
     # aeon's classifier is the scikit-learn estimator told aeon's layout: the same.
     assert rows["DREAM (aeon)"][0] == rows["DREAM (scikit-learn)"][0]
+
+
+@pytest.mark.parametrize("solver", ["ridge", "adam"])
+def test_dtype_and_compile_pass_to_the_wrapped_estimator(solver):
+    X, y = _unequal(np.random.RandomState(1), 20)
+    assert DREAMTimeSeriesClassifier().dtype == "float32"
+    assert DREAMTimeSeriesClassifier().compile == "auto"
+    params = {**SMALL, "max_iter": 3, "solver": solver}
+    clf = DREAMTimeSeriesClassifier(**params, dtype="float64").fit(X, y)
+    inner = clf.estimator_
+    assert inner.dtype == "float64" and inner.compile == "auto"
+    module = inner.module_ if solver == "adam" else inner.features_.module_
+    assert all(p.dtype == torch.float64 for p in module.parameters())
+    with pytest.raises(ValueError, match="The 'dtype' parameter of DREAMClassifier must be"):
+        DREAMTimeSeriesClassifier(**params, dtype="float16").fit(X, y)

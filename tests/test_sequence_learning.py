@@ -53,6 +53,52 @@ def test_dtype_is_validated(small_seq):
         DREAMClassifier(dtype="float16").fit(X, y)
 
 
+@pytest.mark.parametrize("Est", [DREAMClassifier, DREAMRegressor])
+def test_ridge_solver_bank_runs_in_dtype_and_float32_agrees_with_float64(Est, small_seq):
+    X, y = small_seq
+    target = y if Est is DREAMClassifier else X[:, :, 0].mean(axis=1)
+    est32 = Est(hidden_dim=8, random_state=0).fit(X, target)
+    est64 = Est(hidden_dim=8, random_state=0, dtype="float64").fit(X, target)
+    assert est32.features_.dtype == "float32" and est64.features_.dtype == "float64"
+    assert all(p.dtype == torch.float32 for p in est32.features_.module_.parameters())
+    assert all(p.dtype == torch.float64 for p in est64.features_.module_.parameters())
+    # The readout's statistics and solve are float64 in both.
+    assert est32.coef_.dtype == np.float64 and est32._ridge_stats.scatter.dtype == np.float64
+    assert est32.alpha_ == est64.alpha_
+    if Est is DREAMClassifier:
+        p32, p64 = est32.predict_proba(X), est64.predict_proba(X)
+        assert p32.dtype == np.float64
+        np.testing.assert_allclose(p32, p64, atol=1e-4)
+        np.testing.assert_array_equal(est32.predict(X), est64.predict(X))
+    else:
+        np.testing.assert_allclose(est32.predict(X), est64.predict(X), atol=1e-4)
+
+
+def test_features_dtype_is_validated_and_float32_agrees_with_float64(small_seq):
+    X, _ = small_seq
+    with pytest.raises(ValueError, match="The 'dtype' parameter of DREAMFeatures must be"):
+        DREAMFeatures(dtype="float16").fit(X)
+    f32 = DREAMFeatures(hidden_dim=8, random_state=0).fit_transform(X)
+    f64 = DREAMFeatures(hidden_dim=8, random_state=0, dtype="float64").fit_transform(X)
+    assert f32.dtype == f64.dtype == np.float64
+    np.testing.assert_allclose(f32, f64, atol=1e-4)
+    assert not np.array_equal(f32, f64)  # the cell did run in each dtype
+
+
+def test_a_ridge_model_pickled_before_the_bank_had_dtype_loads_as_float32(small_seq):
+    X, y = small_seq
+    clf = DREAMClassifier(hidden_dim=8, random_state=0).fit(X, y)
+    state = clf.__getstate__()
+    bank_state = clf.features_.__getstate__()
+    del bank_state["dtype"]  # as an older version pickled its (float32) bank
+    state["features_"] = DREAMFeatures.__new__(DREAMFeatures)
+    state["features_"].__setstate__(bank_state)
+    old = DREAMClassifier.__new__(DREAMClassifier)
+    old.__setstate__(state)
+    assert old.features_.dtype == "float32"
+    np.testing.assert_array_equal(old.predict_proba(X), clf.predict_proba(X))
+
+
 # -- DREAMFeatures: the fast mode ---------------------------------------------------------
 
 FEAT = dict(

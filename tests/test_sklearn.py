@@ -358,6 +358,68 @@ def test_compile_runs_the_compiled_loop_and_changes_no_result(seq_data, monkeypa
     assert not compiled.module_.dream.compile_step
 
 
+def _recording_loop(monkeypatch) -> list:
+    """Stub the compiled loop by the eager one, recording the calls (no compilation)."""
+    from dream_sklearn.nn import _layer
+
+    calls = []
+
+    def loop(*args):
+        calls.append(args[2].shape)
+        return _layer._run_steps(*args)
+
+    monkeypatch.setattr(_layer, "_COMPILED_LOOP", loop)
+    return calls
+
+
+def test_compile_auto_decides_by_the_number_of_step_evaluations():
+    assert _base._auto_compile(_base._COMPILE_AUTO_STEPS)
+    assert _base._auto_compile(10 * _base._COMPILE_AUTO_STEPS)
+    assert not _base._auto_compile(_base._COMPILE_AUTO_STEPS - 1)
+    assert not _base._auto_compile(0)
+    assert DREAMClassifier().compile == "auto"
+    with pytest.raises(ValueError, match="The 'compile' parameter of DREAMClassifier must be"):
+        DREAMClassifier(solver="adam", compile="always").fit(np.zeros((4, 3, 2)), [0, 1, 0, 1])
+
+
+@pytest.mark.parametrize(("threshold", "compiled"), [(60, True), (61, False)])
+def test_compile_auto_compiles_a_fit_of_that_many_step_evaluations(
+    seq_data, monkeypatch, threshold, compiled
+):
+    # 3 epochs x 4 mini-batches (40 sequences, batch 10) x 5 steps = 60 step evaluations.
+    calls = _recording_loop(monkeypatch)
+    monkeypatch.setattr(_base, "_COMPILE_AUTO_STEPS", threshold)
+    X, y = seq_data
+    params = dict(SMALL, max_iter=3, batch_size=10, n_iter_no_change=10)
+    clf = DREAMClassifier(**params).fit(X, y)  # compile="auto", the default
+    assert clf.n_iter_ == 3
+    assert len(calls) == (12 if compiled else 0)
+    assert clf.module_.dream.compile_step == compiled
+    # predict is one pass of 5 steps: short, so eager, whatever the fit did.
+    proba = clf.predict_proba(X)
+    assert len(calls) == (12 if compiled else 0) and not clf.module_.dream.compile_step
+    eager = DREAMClassifier(**params, compile=False).fit(X, y)
+    np.testing.assert_allclose(proba, eager.predict_proba(X), rtol=1e-12)
+
+
+@pytest.mark.slow
+def test_compile_auto_long_fit_compiles_for_real_and_agrees_with_eager(seq_data, monkeypatch):
+    """A real compilation (tens of seconds; ``-m slow``): the fit compile="auto" takes
+    for a long one agrees with the eager fit to rounding."""
+    from dream_sklearn.nn import _layer
+
+    monkeypatch.setattr(_base, "_COMPILE_AUTO_STEPS", 60)
+    monkeypatch.setattr(_layer, "_COMPILED_LOOP", _layer._CompiledLoop())
+    X, y = seq_data
+    params = dict(SMALL, max_iter=3, batch_size=10, n_iter_no_change=10)
+    auto = DREAMClassifier(**params).fit(X, y)
+    assert auto.module_.dream.compile_step and _layer._COMPILED_LOOP._compiled is not None
+    assert _layer._COMPILED_LOOP.failed is None
+    eager = DREAMClassifier(**params, compile=False).fit(X, y)
+    np.testing.assert_allclose(auto.predict_proba(X), eager.predict_proba(X), atol=1e-9)
+    np.testing.assert_allclose(auto.loss_curve_, eager.loss_curve_, rtol=1e-9)
+
+
 def test_plasticity_learns_a_rule_the_sequence_teaches():
     """Each sequence shows rows with their labels under its own random rule, then a query.
 

@@ -63,6 +63,7 @@ from ..nn._cell import _seeded
 from ..nn._config import _cell_kwargs, _check_cell_param, _front_defaults
 from ._features import DREAMFeatures
 from ._input import (
+    _DTYPES,
     _input_tensor,
     align_targets,
     check_flat,
@@ -76,7 +77,6 @@ from ._ridge import _RidgeStats
 
 __all__: list[str] = []
 
-_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 _PREDICT_CHUNK = 1024
 # The cell parameters these estimators expose, by their public names (DREAMConfig's
 # fields, or the names in nn._config._FIELD_OF). Their defaults are DREAMConfig's,
@@ -102,6 +102,20 @@ _DEFAULT = _front_defaults("sklearn", _CELL_PARAMS)
 
 
 _READOUT_WIDTH = {"last": 1, "mean": 1, "pool": 3}
+
+# compile="auto" compiles the loop over time when a call runs at least this many
+# step evaluations (one time step of one mini-batch, forward and backward: epochs x
+# mini-batches x sequence length in fit). Where compiling repays its cost, measured
+# by benchmarks/speed.py (section "sklearn"; docs/sklearn.md, "Speed"), on one CPU
+# thread: after about 12,500-13,400 step evaluations with inductor's disk cache warm
+# (7-8 s of compilation), 59,000-69,000 with it cold (34-37 s). Between the two: a
+# fit this long gains with a warm cache and loses at most about 10 s on a cold one.
+_COMPILE_AUTO_STEPS = 50_000
+
+
+def _auto_compile(step_evaluations: int) -> bool:
+    """Whether ``compile="auto"`` compiles a call of ``step_evaluations`` steps."""
+    return step_evaluations >= _COMPILE_AUTO_STEPS
 
 
 class _DREAMNet(nn.Module):
@@ -194,7 +208,7 @@ class _BaseDREAM(BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "device": [StrOptions({"auto", "cpu", "cuda"})],
-        "compile": ["boolean"],
+        "compile": ["boolean", StrOptions({"auto"})],
         "readout": [StrOptions(set(_READOUT_WIDTH))],
         "dtype": [StrOptions(set(_DTYPES))],
         "random_state": ["random_state"],
@@ -233,7 +247,7 @@ class _BaseDREAM(BaseEstimator):
         tol: float = 1e-4,
         warm_start: bool = False,
         device: str = "auto",
-        compile: bool = False,
+        compile: bool | str = "auto",
         readout: str = "last",
         dtype: str = "float32",
         random_state: int | np.random.RandomState | None = None,
@@ -546,7 +560,6 @@ class _BaseDREAM(BaseEstimator):
             self._build_module(X3.shape[2], rng)
             self.n_iter_ = 0
             self.loss_curve_ = []
-        self.module_.dream.compile_step = bool(self.compile)
         if first or not incremental:
             # fit (warm or not) starts a new optimiser and a fresh memory.
             self.optimizer_ = torch.optim.Adam(
@@ -570,9 +583,14 @@ class _BaseDREAM(BaseEstimator):
         surprise = np.full(X3.shape[:2], np.nan)
         best_loss, no_change = np.inf, 0
         epochs = 1 if incremental else self.max_iter
+        steps = X3.shape[1]
+        train_compile = self._compile_for(epochs * math.ceil(len(train) / batch) * steps)
+        if self.early_stopping:
+            val_compile = self._compile_for(epochs * math.ceil(len(val) / _PREDICT_CHUNK) * steps)
         bar = tqdm(range(epochs), desc=name, disable=not self.verbose, leave=False)
         for _ in bar:
             order = rng.permutation(train) if (self.shuffle and not incremental) else train
+            self.module_.dream.compile_step = train_compile
             loss = self._pass(xt, lt, yt, order, batch, surprise, wt)
             self.n_iter_ += 1
             self.loss_curve_.append(loss)
@@ -580,6 +598,7 @@ class _BaseDREAM(BaseEstimator):
             if incremental:
                 continue
             if self.early_stopping:
+                self.module_.dream.compile_step = val_compile
                 out = self._outputs(xt[val], lt[val], surprise=surprise, rows=val)
                 score = self._validation_score(out, y[val], None if weight is None else weight[val])
                 self.validation_scores_.append(score)
@@ -604,9 +623,17 @@ class _BaseDREAM(BaseEstimator):
         if self.early_stopping and best is not None:
             self.module_.load_state_dict(best[0])
             self.memory_ = best[1]
+        self.module_.dream.compile_step = train_compile
         self.module_.eval()
         self.surprise_ = surprise
         return self
+
+    def _compile_for(self, step_evaluations: int) -> bool:
+        """Whether a call of ``step_evaluations`` steps runs the compiled loop: as
+        ``compile`` says, or for ``"auto"``, when it is long enough to repay it."""
+        if self.compile == "auto":
+            return _auto_compile(step_evaluations)
+        return bool(self.compile)
 
     # -- solver="ridge" -------------------------------------------------------------------
 
@@ -627,6 +654,7 @@ class _BaseDREAM(BaseEstimator):
             cell_params=config,
             standardize=self.standardize,
             layout=self.layout,
+            dtype=self.dtype,
             random_state=self.random_state,
         )
 
@@ -758,6 +786,8 @@ class _BaseDREAM(BaseEstimator):
             return out
         device = next(self.module_.parameters()).device
         xt = _input_tensor(X3, self._module_dtype(), device)
+        chunks = math.ceil(len(lengths) / _PREDICT_CHUNK)
+        self.module_.dream.compile_step = self._compile_for(chunks * X3.shape[1])
         return self._outputs(xt, torch.as_tensor(lengths, device=device))
 
     # -- memory -----------------------------------------------------------------------
@@ -788,6 +818,7 @@ class _BaseDREAM(BaseEstimator):
         n = len(lengths)
         batch = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
         surprise = np.full(X3.shape[:2], np.nan)
+        self.module_.dream.compile_step = self._compile_for(math.ceil(n / batch) * X3.shape[1])
         self._pass(
             _input_tensor(X3, self._module_dtype(), device),
             torch.as_tensor(lengths, device=device),

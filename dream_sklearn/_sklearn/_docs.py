@@ -65,8 +65,8 @@ PARAMETERS = """
         (``docs/sklearn.md``): 0.87 against 0.26 mean accuracy, in 1/50 of the
         time. ``"adam"``: one cell and the output layer trained end to end by Adam
         (the parameters from ``max_iter`` to ``tol``, ``warm_start``'s weights,
-        ``compile``, ``readout``, ``dtype`` and ``device`` apply to it only; the
-        ridge solver runs on the CPU in float32), with a plastic memory carried
+        ``compile``, ``readout`` and ``device`` apply to it only; the ridge
+        solver runs on the CPU), with a plastic memory carried
         across sequences (``memory_``, ``reset_memory``, ``advance_memory``),
         per-step ``surprise_``, and :func:`dream_sklearn.online.from_sklearn`.
     n_steps : int, default=None
@@ -110,13 +110,22 @@ PARAMETERS = """
         warm start cannot add classes: refit with ``warm_start=False``).
     device : {"auto", "cpu", "cuda"}, default="auto"
         Where the network runs; ``"auto"`` picks CUDA when it is available.
-    compile : bool, default=False
+    compile : bool or "auto", default="auto"
         Run the cell's loop over time through ``torch.compile`` (the layer's
-        ``compile_step``; same results to floating-point rounding). The first
-        ``fit`` pays tens of seconds of compilation (25-36 s measured here; inductor
-        caches it on disk), then each epoch runs about 2.4x faster on CPU
-        (``benchmarks/speed.py``): worth it for long fits, not for small ones. Takes
-        effect at the next ``fit`` / ``partial_fit``.
+        ``compile_step``; same results to floating-point rounding). Compiling
+        costs about 35 s the first time on a machine (a cold cache) and about
+        7 s in any later process (inductor keeps it on disk, per configuration,
+        dtype and torch version); then each epoch runs about 4x faster on one
+        CPU thread (``benchmarks/speed.py``, section "sklearn"). ``"auto"``
+        compiles a call when it runs at least 50,000 step evaluations (one time
+        step of one mini-batch: ``max_iter`` x mini-batches x sequence length in
+        ``fit``; for ``predict`` and ``advance_memory``, chunks of 1,024 sequences
+        (mini-batches) x length), where it repays itself: measured, after about
+        13,000 with a warm cache and 59,000-69,000 with a cold one
+        (``docs/sklearn.md``, "Speed"). Shorter calls run eagerly and pay
+        nothing. ``True`` always compiles, ``False`` never. Takes effect at the
+        next call. Unequal lengths, a last mini-batch of one sequence, and
+        prediction (no gradient) each compile once more.
     readout : {"last", "mean", "pool"}, default="last"
         What the output layer reads: the hidden state at each sequence's last
         valid step, its mean over the valid steps, or mean, maximum and last side
@@ -124,9 +133,13 @@ PARAMETERS = """
         online by :func:`dream_sklearn.online.from_sklearn` (which reads one step
         at a time). Measured on the development sets in ``docs/sklearn.md``.
     dtype : {"float32", "float64"}, default="float32"
-        Floating-point type of the network, its memory and its training. float32
-        is about twice as fast on CPU and gives the same predictions up to
-        rounding (``tests/test_sequence_learning.py``); ``"float64"`` on request
+        Floating-point type of the network, its memory and its training
+        (``solver="adam"``), or of the feature bank (``solver="ridge"``, whose
+        readout's statistics and solve stay in float64). float32 is about twice
+        as fast on CPU and gives the same predictions up to rounding
+        (``tests/test_sequence_learning.py``; on the development sets of
+        ``benchmarks/sequences.py`` the same accuracy, ``docs/sklearn.md``);
+        ``"float64"`` on request
         (e.g. to compare with the float64 NumPy path of the online estimators to
         1e-9). Predicted probabilities and values are float64 arrays either way.
         In float32 the standardised inputs are clipped to +-1e8 (the cell's bound

@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..nn import DREAM
 from ..nn._cell import _seeded
 from ..nn._config import _check_cell_param, _front_defaults
-from ._input import _input_tensor, check_magnitude, one_step_lengths, pad, to_long
+from ._input import _DTYPES, _input_tensor, check_magnitude, one_step_lengths, pad, to_long
 
 __all__ = ["DREAMFeatures"]
 
@@ -97,6 +97,10 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
         ``"channels_last"`` read ``(n, n_steps, n_features)`` (``None`` warns when it
         looks channels-first); ``"channels_first"`` reads aeon's ``(n_cases,
         n_channels, n_timepoints)`` and lists of ``(n_channels, n_timepoints_i)``.
+    dtype : {"float32", "float64"}, default="float32"
+        Floating-point type the cell runs in. float32 is faster and its features
+        are the same up to rounding; the features are returned as float64 either
+        way.
     random_state : int, RandomState instance or None, default=None
         Seeds the cell's weights and the PPV thresholds.
 
@@ -107,7 +111,7 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of the features, when ``X`` was a DataFrame with string column names.
     module_ : dream_sklearn.nn.DREAM
-        The untrained layer (float32).
+        The untrained layer (in ``dtype``).
     x_mean_, x_scale_ : ndarray of shape (n_features_in_,)
         The input standardisation.
     thresholds_ : ndarray of shape (len(timescales), hidden_dim)
@@ -157,6 +161,7 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
         "standardize": ["boolean"],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "layout": [StrOptions({"channels_last", "channels_first"}), None],
+        "dtype": [StrOptions(set(_DTYPES))],
         "random_state": ["random_state"],
     }
 
@@ -176,6 +181,7 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
         standardize: bool = True,
         batch_size: int = 256,
         layout: str | None = None,
+        dtype: str = "float32",
         random_state: int | np.random.RandomState | None = None,
     ) -> None:
         self.hidden_dim = hidden_dim
@@ -191,7 +197,12 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
         self.standardize = standardize
         self.batch_size = batch_size
         self.layout = layout
+        self.dtype = dtype
         self.random_state = random_state
+
+    def __setstate__(self, state: dict) -> None:
+        """Load a pickled state; one saved before ``dtype`` existed ran in float32."""
+        super().__setstate__({"dtype": "float32", **state})
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -269,7 +280,8 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
 
     def _dts(self) -> torch.Tensor:
         tau = float(self.module_.config.ltc_tau_sys)
-        return torch.tensor([min(tau / s, tau) for s in self.timescales], dtype=torch.float32)
+        dtype = _DTYPES[self.dtype]
+        return torch.tensor([min(tau / s, tau) for s in self.timescales], dtype=dtype)
 
     def _run(self, X3: np.ndarray, lengths: np.ndarray):
         """Yield ``(rows, outputs, final state, mask)`` chunk by chunk; the bank's
@@ -279,7 +291,7 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
             rows = slice(start, start + self.batch_size)
             lb = torch.as_tensor(lengths[rows])
             steps = int(lb.max())
-            xb = _input_tensor(X3[rows, :steps], torch.float32)
+            xb = _input_tensor(X3[rows, :steps], _DTYPES[self.dtype])
             b = xb.shape[0]
             xk = torch.cat([self._taps(xb, k) for k in range(K)])
             lk = lb.repeat(K)
@@ -346,7 +358,8 @@ DataFrame or array-like of shape (n_samples, n_features)
         config.setdefault("plasticity_enabled", bool(self.plasticity))
         n_inputs = X3.shape[2] * (1 + self.lags)
         build = partial(DREAM, n_inputs, self.hidden_dim, self.rank, **config)
-        self.module_ = _seeded(build, int(rng.randint(np.iinfo(np.int32).max))).float().eval()
+        module = _seeded(build, int(rng.randint(np.iinfo(np.int32).max)))
+        self.module_ = module.to(_DTYPES[self.dtype]).eval()
         K, units = len(self.timescales), self.hidden_dim
         n_pool = len(self.pooling) * units + (units * self.rank if self.fast_weights else 0)
         self.n_features_out_ = K * n_pool
@@ -374,8 +387,9 @@ DataFrame or array-like of shape (n_samples, n_features)
     def _set_thresholds(self, values: list[torch.Tensor], rng: np.random.RandomState) -> None:
         """Each unit's threshold: a random quantile in [0.25, 0.75] of its values."""
         K, n = len(self.timescales), self.hidden_dim
-        q = torch.as_tensor(rng.uniform(0.25, 0.75, size=(K, n)), dtype=torch.float32)
-        self.thresholds_ = np.empty((K, n), dtype=np.float32)
+        dtype = _DTYPES[self.dtype]
+        q = torch.as_tensor(rng.uniform(0.25, 0.75, size=(K, n)), dtype=dtype)
+        self.thresholds_ = np.empty((K, n), dtype=np.dtype(self.dtype))
         for k in range(K):
             v = values[k]
             if v.shape[0] > _QUANTILE_SAMPLE:

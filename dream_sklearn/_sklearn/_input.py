@@ -46,6 +46,10 @@ __all__ = ["LayoutWarning", "to_sequences"]
 _INPUT_BOUND = 1e8
 
 
+# The floating-point types the estimators' ``dtype`` parameter names.
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
 def _input_tensor(X3: np.ndarray, dtype: torch.dtype, device: Any = None) -> torch.Tensor:
     """The standardised inputs as a tensor of ``dtype`` (clipped below float64)."""
     if dtype != torch.float64:

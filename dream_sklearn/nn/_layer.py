@@ -224,12 +224,32 @@ _COMPILED_STEP = _CompiledStep()
 # (the Python wrapper calls back into Python at every step), and the size, stride and
 # alignment checks of every intermediate buffer at every step are left out: the
 # shapes are those dynamo's guards have checked on entry.
+#
+# The last option lets inductor's disk caches (the FX graph cache and AOTAutograd's)
+# keep the loop for later processes. They refuse any graph holding a higher-order
+# operator not marked cacheable ("Can't cache HigherOrderOperator: scan"), and scan is
+# not marked in torch itself. Marking it is safe here: scan's body is a subgraph of
+# the graph, hashed into the cache key with it, so any change of the step's code,
+# switches, dtype or shapes' guards is a different key (tests/test_compile_cache.py).
+# The value is part of the key: a new torch version misses. Passed as an option of
+# this one ``torch.compile``, it is set only while this loop compiles, nowhere else
+# (a torch without the option compiles as before, without the disk cache).
 _LOOP_OPTIONS = {
     "cpp_wrapper": True,
     "size_asserts": False,
     "alignment_asserts": False,
     "scalar_asserts": False,
 }
+_CACHE_OPTION = "unsafe_marked_cacheable_functions"
+
+
+def _loop_options() -> dict:
+    """:data:`_LOOP_OPTIONS`, with scan marked cacheable where torch has the option."""
+    from torch._inductor import config
+
+    if not hasattr(config, _CACHE_OPTION):
+        return dict(_LOOP_OPTIONS)
+    return {**_LOOP_OPTIONS, _CACHE_OPTION: {"torch.ops.higher_order.scan": torch.__version__}}
 
 
 class _CShimNote(logging.Filter):
@@ -264,7 +284,7 @@ class _CompiledLoop:
             return _run_steps(params, flags, x, state, dts, step_mask, step=_COMPILED_STEP)
         if self._compiled is None:
             self._compiled = torch.compile(
-                _scan_steps, fullgraph=True, dynamic=None, options=_LOOP_OPTIONS
+                _scan_steps, fullgraph=True, dynamic=None, options=_loop_options()
             )
         # One graph for every batch size and sequence length: sizes marked symbolic
         # from the first compilation on, and strides made those of contiguous tensors
@@ -327,13 +347,15 @@ class DREAM(nn.Module):
     compile_step : bool, default=False
         Set to True to run the loop over time through ``torch.compile``: the whole
         loop, forward and backward, becomes one graph (a ``scan``) that inductor
-        turns into C++ loops (a training step about 4.5x faster at batch 32 x 50
-        steps, see ``benchmarks/RESULTS.md``). It compiles lazily on the first call
-        for each new dtype, grad mode, use of ``lengths``/``mask`` or batch of one
-        (about 30 s; cached on disk by inductor, about half that in a later process);
-        other batch sizes and sequence lengths reuse the graph. If compilation fails
-        a warning says so, and it compiles each step alone instead, or runs eagerly.
-        Same results either way, to floating-point rounding.
+        turns into C++ loops (a training step about 5x faster at batch 32 x 50
+        steps, about as fast as ``nn.GRU``; ``benchmarks/RESULTS.md``). It
+        compiles lazily on the first call for each new dtype, grad mode, use of
+        ``lengths``/``mask`` or batch of one (40-50 s on one CPU thread);
+        inductor keeps it in its disk cache (``TORCHINDUCTOR_CACHE_DIR``), so a
+        later process with the same configuration loads it in about 6 s. Other
+        batch sizes and sequence lengths reuse the graph. If compilation fails a
+        warning says so, and it compiles each step alone instead, or runs
+        eagerly. Same results either way, to floating-point rounding.
 
     Notes
     -----
