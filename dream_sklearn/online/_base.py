@@ -33,7 +33,7 @@ import numbers
 import random
 from collections import OrderedDict, deque
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,7 @@ from river.drift import ADWIN
 from .._limits import MAX_ABS
 from ..nn import DREAMCell, DREAMConfig, DREAMState
 from ..nn._cell import _seeded
+from . import _compiled
 from ..nn._config import (
     _BOOL,
     _INT,
@@ -147,6 +148,49 @@ def _check_params(owner: str, rules: dict[str, _Rule], estimator: Any) -> None:
     every front, nn._config._check_value)."""
     for name, rule in rules.items():
         _check_value(owner, name, getattr(estimator, name), rule)
+
+
+class _Step(NamedTuple):
+    """One cell step on a batch of rows (:func:`~dream_sklearn.nn._step.dream_step`'s
+    results); ``surprise`` and ``tau`` (b,). Before the cell exists: ``h`` zeros,
+    the state None."""
+
+    h: np.ndarray
+    U: Any
+    U_target: Any
+    e_mean: Any
+    e_var: Any
+    s_bar: Any
+    surprise: np.ndarray
+    tau: np.ndarray
+
+    @property
+    def state(self) -> tuple:
+        return tuple(self[:6])
+
+
+class _Forward(NamedTuple):
+    """One row read from the committed state: raw slot values, their presence, the
+    standardised row ``u`` (1, ...) and the cell's step on it."""
+
+    raw: np.ndarray
+    present: np.ndarray
+    u: np.ndarray
+    step: _Step
+
+
+class _Cached(NamedTuple):
+    """What ``predict_*_one`` keeps for a following ``learn_one`` on the same row.
+
+    ``forward`` None: the compiled row's buffers hold the rest (``_compiled``).
+    """
+
+    version: int  # the estimator's _version when the row was read
+    x: dict  # the row as given
+    forward: _Forward | None
+    readout: tuple | None  # (out (J, k), phi (F,))
+    row: dict | None  # the row without its missing values
+    advanced: bool  # whether the cell's step is committed already (advance_on_predict)
 
 
 # The rules of the online estimators' own parameters (the cell's are DREAMConfig's).
@@ -301,10 +345,22 @@ class _DREAMOnline:
     advance_on_predict = False
     _pending: dict = {}
     _running = False  # whether a slot of _n_over is nonzero
+    _fast: _compiled._Compiled | None = None  # the compiled row's buffers (not pickled)
+    _cache: _Cached | None = None
+
+    def __getstate__(self) -> dict:
+        """Pickle (and deepcopy) without the compiled row's buffers: the attributes
+        that are views of them are saved as arrays, and a copy lays them out anew."""
+        state = dict(self.__dict__)
+        state.pop("_fast", None)
+        return state
 
     def __setstate__(self, state: dict) -> None:
         """Unpickle, giving an estimator pickled before issue 12 what it lacks."""
         self.__dict__.update(state)
+        cache = state.get("_cache")
+        if cache is not None and not isinstance(cache, _Cached):  # a positional tuple
+            self._cache = _Cached(*cache) if len(cache) == len(_Cached._fields) else None
         if "_stat_mean" in state and "_n_over" not in state:
             self._n_over = np.zeros(self._stat_mean.shape, dtype=np.intp)
             half = _WINSOR * np.sqrt(self._stat_var[0])  # surely seen: within the clip
@@ -614,14 +670,14 @@ class _DREAMOnline:
         if self.cell_ is None:
             b = u.shape[0]
             h = np.zeros((b, self.hidden_dim))
-            return (h, None, None, None, None, None, np.zeros(b), np.full(b, np.nan))
+            return _Step(h, None, None, None, None, None, np.zeros(b), np.full(b, np.nan))
         xc = u[:, self._cell_slots]
         dt = self.cell_.config.time_step
         if xc.shape[0] == 1:  # the single-row path: one dt array for every row
             if self._dt_row is None or self._dt_row[0] != dt:
                 self._dt_row = np.full(1, dt)
             dt = self._dt_row
-        return self.cell_.numpy_step(self._np_params, xc, state, dt)
+        return _Step(*self.cell_.numpy_step(self._np_params, xc, state, dt))
 
     def _expand(self, u: np.ndarray) -> np.ndarray:
         """Fixed ramps of each standardised slot at ``n_knots`` thresholds, (..., m * K)."""
@@ -660,7 +716,7 @@ class _DREAMOnline:
         """(raw, present, u, step) for one row, from the committed state (pure)."""
         raw, present = self._raw(x, values)
         u = self._standardise(raw, present)[None, :]
-        return raw, present, u, self._step(u, self._state)
+        return _Forward(raw, present, u, self._step(u, self._state))
 
     def _strict(self) -> bool:
         return self.missing == "raise"
@@ -671,21 +727,91 @@ class _DREAMOnline:
         With ``advance_on_predict``, the cell's step on the row is committed (once:
         the same row again with nothing learned in between reads the cache).
         """
+        if self._fast_forward(x) is not None:
+            return self._fast.out.copy()
         row, values = _row_values(x, self._strict())
         if not self._built:
             return None
         cache = self._cache
-        if cache is not None and cache[0] == self._version and cache[1] == x:
-            return cache[3][0]
+        if (
+            cache is not None
+            and cache.forward is not None
+            and cache.version == self._version
+            and cache.x == x
+        ):
+            return cache.readout[0]
         fwd = self._forward_one(row, values)
-        out, phi = self._readout(fwd[3][0], fwd[2])
+        out, phi = self._readout(fwd.step.h, fwd.u)
         advance = bool(self.advance_on_predict)
         if advance:
             self._advance(row, fwd)
-        # (version, the row as given, the step, the readouts, the row without its
-        # missing values, whether the step is committed already)
-        self._cache = (self._version, dict(x), fwd, (out[0], phi[0]), row, advance)
+        self._cache = _Cached(self._version, dict(x), fwd, (out[0], phi[0]), row, advance)
         return out[0]
+
+    # ------------------------------------------------------------------ compiled row
+
+    def _fast_ready(self) -> bool:
+        """Whether the task's state lets the compiled row run (task hook)."""
+        return False
+
+    def _fast_shift(self) -> float:
+        """What a ``"last"`` readout adds to its output (NaN: nothing; task hook)."""
+        return math.nan
+
+    def _fast_forward(self, x: dict) -> float | None:
+        """Read ``x`` in the compiled row: its prediction (class index, or the
+        standardised mixture), kept for a following learn_one; None where the NumPy
+        path must read it (see ``_compiled``)."""
+        fast = self._fast
+        if fast is None or fast.W is not self._W or fast.state is not self._state:
+            fast = self._fast = _compiled._build(self)
+            if fast is None:
+                return None
+        slots = fast.slots_of(tuple(x))
+        if slots is None:
+            return None
+        values = _compiled._values(x)
+        if values is None:
+            return None
+        r = fast.forward(
+            fast.fs, fast.ib, fast.cf, fast.wk, fast.lay, values, slots, self._fast_shift()
+        )
+        if r != r:
+            return None
+        self._cache = _Cached(self._version, dict(x), None, None, None, False)
+        return r
+
+    def _fast_learn(self, x: dict, y: Any) -> bool:
+        """Learn ``(x, y)`` in the compiled row; False where the NumPy path must."""
+        cache = self._cache
+        if not (
+            cache is not None
+            and cache.forward is None
+            and cache.version == self._version
+            and cache.x == x
+        ):
+            if self._fast_forward(x) is None:
+                return False
+        target = self._fast_target(y)
+        if target is None:
+            return False
+        fast = self._fast
+        loss = fast.learn(
+            fast.fs, fast.ib, fast.cf, fast.wk, fast.lay, *target, self._fresh_rows
+        )
+        if self._fresh_rows:
+            self._fresh_rows -= 1
+        if self._drift is not None:
+            self._watch(loss)
+        surprise, tau, _, _ = fast.res.tolist()
+        self.last_surprise_, self.last_tau_ = surprise, tau
+        self._running = bool(fast.ctl[fast.running_at])
+        self._warming = bool(fast.ctl[fast.warming_at])
+        self._fast_after(target)
+        self.n_steps_ += 1
+        self._version += 1
+        self._cache = None
+        return True
 
     def _advance(self, row: dict, fwd: tuple) -> None:
         """Commit the cell's step on ``row`` before its label (advance_on_predict).
@@ -703,7 +829,7 @@ class _DREAMOnline:
         seq = self._pending_seq
         self._pending_seq += 1
         self._pending.setdefault(key, deque()).append(seq)
-        h, surprise = step[0], float(step[6][0])
+        h, surprise = step.h, float(step.surprise[0])
         self._pending_rows[seq] = (key, (h, u, raw, present, surprise, prev))
         if len(self._pending_rows) > _MAX_PENDING:
             _, (old_key, _) = self._pending_rows.popitem(last=False)
@@ -774,17 +900,25 @@ class _DREAMOnline:
         u = self._standardise(raw, present)
         state = None if self._state is None else tuple(np.repeat(s, b, 0) for s in self._state)
         step = self._step(u, state)
-        return self._readout(step[0], u)[0]
+        return self._readout(step.h, u)[0]
 
     # ------------------------------------------------------------------ learning
 
     def _learn(self, x: dict, y) -> None:
-        cache = getattr(self, "_cache", None)
-        hit = cache is not None and cache[0] == self._version and cache[1] == x
+        if self._fast is not None or self._built:
+            if self._fast_learn(x, y):
+                return
+        cache = self._cache
+        hit = (
+            cache is not None
+            and cache.forward is not None
+            and cache.version == self._version
+            and cache.x == x
+        )
         # Validate before anything changes (a cached row was validated by predict).
-        row, values = (cache[4], None) if hit else _row_values(x, self._strict())
+        row, values = (cache.row, None) if hit else _row_values(x, self._strict())
         y_value = self._check_target(y)
-        hit = hit and not cache[5]
+        hit = hit and not cache.advanced
         if not self._built:
             self._build()
         version = self._version
@@ -799,14 +933,14 @@ class _DREAMOnline:
             out, phi, surprise = self._pending_step(entry, row)
         else:
             if hit and version == self._version:
-                (raw, present, u, step), (out, phi) = cache[2], cache[3]
+                (raw, present, u, step), (out, phi) = cache.forward, cache.readout
             else:
                 if values is None:
                     row, values = _row_values(row)
                 raw, present, u, step = self._forward_one(row, values)
-                out, phi = self._readout(step[0], u)
+                out, phi = self._readout(step.h, u)
                 out, phi = out[0], phi[0]
-            surprise = float(step[6][0])
+            surprise = float(step.surprise[0])
         self._cache = None
         # (J, k): each readout's loss gradient on its output; the mixture's loss
         g, loss = self._readout_step(out, y_value, phi)
@@ -893,12 +1027,12 @@ class _DREAMOnline:
             w = np.delete(w, np.arange(len(w))[gone])
             self._weights = w / w.sum()
 
-    def _commit(self, raw: np.ndarray, present: np.ndarray, step: tuple) -> None:
+    def _commit(self, raw: np.ndarray, present: np.ndarray, step: _Step) -> None:
         """Commit the cell's step and the running statistics of what this step saw."""
         if self.cell_ is not None:
-            self._state = step[:6]
-        self.last_surprise_ = float(step[6][0])
-        self.last_tau_ = float(step[7][0])
+            self._state = step.state
+        self.last_surprise_ = float(step.surprise[0])
+        self.last_tau_ = float(step.tau[0])
         self._update_stats(raw, present)
 
     def _bounded(self, run: np.ndarray, row: int | slice = slice(None)) -> np.ndarray:
