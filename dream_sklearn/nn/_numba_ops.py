@@ -37,10 +37,26 @@ def as_float(mask, like):
 
 
 @register_jitable
+def matmul(a, b):
+    # (b, k) @ (k, n) as loops: for the few rows of the online path, several times
+    # faster than a BLAS call (the inner loop, over n, vectorises).
+    out = np.zeros((a.shape[0], b.shape[1]))
+    for i in range(a.shape[0]):
+        for k in range(a.shape[1]):
+            aik = a[i, k]
+            for j in range(b.shape[1]):
+                out[i, j] += aik * b[k, j]
+    return out
+
+
+@register_jitable
 def row_sum(a):
     out = np.zeros(a.shape[0])
     for i in range(a.shape[0]):
-        out[i] = a[i].sum()
+        acc = 0.0
+        for j in range(a.shape[1]):
+            acc += a[i, j]
+        out[i] = acc
     return out
 
 
@@ -48,18 +64,25 @@ def row_sum(a):
 def sum2(a):
     out = np.zeros(a.shape[0])
     for i in range(a.shape[0]):
-        out[i] = a[i].sum()
+        acc = 0.0
+        for j in range(a.shape[1]):
+            for k in range(a.shape[2]):
+                acc += a[i, j, k]
+        out[i] = acc
     return out
 
 
+# The compiled path steps one row at a time (batch 1): a value per row, broadcast
+# along the other axes, is that row's scalar (numba's broadcasting of a (1, 1)
+# array over a (1, n) one costs ten times a scalar's).
 @register_jitable
 def col(a):
-    return np.ascontiguousarray(a).reshape((a.shape[0], 1))
+    return a[0]
 
 
 @register_jitable
 def col2(a):
-    return np.ascontiguousarray(a).reshape((a.shape[0], 1, 1))
+    return a[0]
 
 
 @register_jitable
@@ -94,6 +117,7 @@ class NumbaOps:
     clip = clip
     error_bound = error_bound
     as_float = as_float
+    matmul = matmul
     row_sum = row_sum
     sum2 = sum2
     col = col

@@ -13,6 +13,7 @@ reshapes) comes from ``ops``. :func:`_make_step` builds the step's body from an
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -50,6 +51,8 @@ class _TorchOps:
         # A bool tensor times a Python float is the default dtype (float32): cast it
         # to the state's dtype so that bfloat16 / float16 / float64 states stay so.
         return mask.to(like.dtype)
+
+    matmul = staticmethod(operator.matmul)
 
     @staticmethod
     def row_sum(a):
@@ -97,6 +100,7 @@ class _NumpyOps:
         # NumPy: a bool array times a float is already float64, the path's dtype.
         return mask
 
+    matmul = _TorchOps.matmul
     row_sum = _TorchOps.row_sum
     sum2 = _TorchOps.sum2
     col = _TorchOps.col
@@ -154,14 +158,15 @@ def _make_step(ops):
     """
     tanh, sigmoid, sqrt, log, clip = ops.tanh, ops.sigmoid, ops.sqrt, ops.log, ops.clip
     error_bound, as_float = ops.error_bound, ops.as_float
-    row_sum, sum2, col, col2, outer, bmv = ops.row_sum, ops.sum2, ops.col, ops.col2, ops.outer, ops.bmv
+    row_sum, sum2, col, col2 = ops.row_sum, ops.sum2, ops.col, ops.col2
+    matmul, outer, bmv = ops.matmul, ops.outer, ops.bmv
 
     def step(p, flags, x, h, U, U_target, e_mean, e_var, s_bar, dt, xB, xV):
         # 1. Predictive coding: the state predicts the input.
         # The error is clipped to +-bound (_ERROR_BOUND, lower for float16) so that the
         # sums of its squares stay finite.
         bound = error_bound(x.dtype, x.shape[-1])
-        e = clip(x - tanh(h @ p.C), -bound, bound)
+        e = clip(x - tanh(matmul(h, p.C)), -bound, bound)
 
         # 2. Surprise against a threshold that rises with the error's entropy. Means over
         # features are sums times 1/d (NumPy's mean() costs several times a sum per row).
@@ -184,7 +189,7 @@ def _make_step(ops):
         # first: (b, r), then U times it as a batched matrix-vector product), error
         # injection; the target state is bounded by tanh.
         fast = bmv(U, xV)
-        drive = xB * col(1.0 + p.kappa * surprise) + p.fast_scale * fast + e @ p.W
+        drive = xB * col(1.0 + p.kappa * surprise) + p.fast_scale * fast + matmul(e, p.W)
         h_target = tanh(drive)
 
         # 5. Liquid time constant: surprise shortens tau; the Euler step is capped at 1.
@@ -198,7 +203,7 @@ def _make_step(ops):
         # 3. Hebbian fast weights: only U learns; decay towards U_target; norm capped.
         # dt * eta * S * h (e V)^T is formed as the outer product of (b, n) and (b, r).
         if flags.plasticity:
-            ev = (e @ p.V) * col(surprise * dt)
+            ev = matmul(e, p.V) * col(surprise * dt)
             hebb = outer(h * p.eta, ev)
             decay = col2(p.lam * dt) * (U_target - U)
             U = U + decay + hebb

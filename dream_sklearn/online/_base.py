@@ -60,6 +60,7 @@ from ..nn._config import (
 
 __all__: list[str] = []
 
+_FLOAT = np.dtype(np.float64)
 _CLIP = 5.0  # standardised values are clipped to [-_CLIP, _CLIP]
 _RAMP = 3.0  # slope of the readout's per-slot ramps (``n_knots``)
 _RAMP_SCALE = 0.5  # their amplitude (a smaller SGD step on their weights)
@@ -767,15 +768,19 @@ class _DREAMOnline:
             fast = self._fast = _compiled._build(self)
             if fast is None:
                 return None
-        slots = fast.slots_of(tuple(x))
+        keys = tuple(x)
+        slots = fast.slots.get(keys)
         if slots is None:
-            return None
-        values = _compiled._values(x)
-        if values is None:
-            return None
-        r = fast.forward(
-            fast.fs, fast.ib, fast.cf, fast.wk, fast.lay, values, slots, self._fast_shift()
-        )
+            slots = fast.slots_of(keys)
+            if slots is None:
+                return None
+        values = np.array(tuple(x.values()))
+        if values.dtype is not _FLOAT:
+            values = _compiled._as_float(values)
+            if values is None:
+                return None
+        shift = self._fast_shift() if fast.shifts else math.nan
+        r = fast.forward(fast.fs, fast.ib, fast.cf, fast.wk, fast.lay, values, slots, shift)
         if r != r:
             return None
         self._cache = _Cached(self._version, dict(x), None, None, None, False)
@@ -784,14 +789,13 @@ class _DREAMOnline:
     def _fast_learn(self, x: dict, y: Any) -> bool:
         """Learn ``(x, y)`` in the compiled row; False where the NumPy path must."""
         cache = self._cache
-        if not (
-            cache is not None
-            and cache.forward is None
-            and cache.version == self._version
-            and cache.x == x
-        ):
-            if self._fast_forward(x) is None:
-                return False
+        if (
+            cache is None
+            or cache.forward is not None
+            or cache.version != self._version
+            or cache.x != x
+        ) and self._fast_forward(x) is None:
+            return False
         target = self._fast_target(y)
         if target is None:
             return False
@@ -803,11 +807,11 @@ class _DREAMOnline:
             self._fresh_rows -= 1
         if self._drift is not None:
             self._watch(loss)
-        surprise, tau, _, _ = fast.res.tolist()
+        surprise, tau, _, _, running, warming = fast.res.tolist()
         self.last_surprise_, self.last_tau_ = surprise, tau
-        self._running = bool(fast.ctl[fast.running_at])
-        self._warming = bool(fast.ctl[fast.warming_at])
-        self._fast_after(target)
+        self._running, self._warming = running != 0.0, warming != 0.0
+        if fast.shifts:
+            self._fast_after(target)
         self.n_steps_ += 1
         self._version += 1
         self._cache = None
@@ -905,9 +909,8 @@ class _DREAMOnline:
     # ------------------------------------------------------------------ learning
 
     def _learn(self, x: dict, y) -> None:
-        if self._fast is not None or self._built:
-            if self._fast_learn(x, y):
-                return
+        if self._built and self._fast_learn(x, y):
+            return
         cache = self._cache
         hit = (
             cache is not None

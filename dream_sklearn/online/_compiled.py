@@ -185,7 +185,7 @@ class _Compiled:
             np.zeros_like(em),
             np.zeros_like(ev),
             np.zeros_like(sb),
-            np.zeros(4),
+            np.zeros(6),
         ]
         self.fs, rows_fs = _table(state, np.float64)
         self.ib, rows_ib = _table(ints, np.intp)
@@ -210,6 +210,7 @@ class _Compiled:
         self.slots: dict = {}
         self.x_slot = est._x_slot
         self.labels = list(getattr(est, "_classes", ()))
+        self.shifts = est._task == "regression"  # the regressor's target hooks
         self.running_at, self.warming_at = k.C_RUNNING, k.C_WARMING
 
     def slots_of(self, keys: tuple) -> np.ndarray | None:
@@ -223,12 +224,10 @@ class _Compiled:
         return got
 
 
-def _values(x: dict) -> np.ndarray | None:
-    """A row's values as float64, or None when one is not a plain number (text,
-    None, an object...): the NumPy path reads it (and says what is wrong)."""
-    values = np.array(tuple(x.values()))
-    if values.dtype is _FLOAT:
-        return values
+def _as_float(values: np.ndarray) -> np.ndarray | None:
+    """A row's values (``np.array`` of them, not float64) as float64, or None when
+    one is not a plain number (text, None, an object...): the NumPy path reads the
+    row (and says what is wrong)."""
     if values.ndim == 1 and values.dtype.kind in "iub":
         return values.astype(np.float64)
     return None

@@ -18,6 +18,7 @@ import math
 import numpy as np
 from numba import njit
 
+from ..nn._numba_ops import matmul
 from ..nn._step import StepFlags, StepParams, numba_step
 from ._base import _CLIP, _SET_ASIDE, _VAR_EPS, _WINSOR, _WINSOR_MIN, _WINSOR_RUN
 
@@ -121,6 +122,16 @@ def _row_argmax(out, j):
     return arg
 
 
+@njit(cache=True, fastmath={"reassoc"})
+def _dot_rows(A, v, out):
+    """``out = A @ v`` (the sums in any order: they vectorise)."""
+    for i in range(A.shape[0]):
+        acc = 0.0
+        for j in range(A.shape[1]):
+            acc += A[i, j] * v[j]
+        out[i] = acc
+
+
 @njit(cache=True)
 def forward(fs, ib, cf, wk, lay, values, slots, shift):
     """One row from the committed state: fills the work buffers; returns the
@@ -212,8 +223,8 @@ def forward(fs, ib, cf, wk, lay, values, slots, shift):
         _v2(fs, lay, EV),
         _v1(fs, lay, SB),
         dt,
-        x @ p.B,
-        x @ p.V,
+        matmul(x, p.B),
+        matmul(x, p.V),
     )
     _v2(wk, lay, NH)[:] = h
     _v3(wk, lay, NU)[:] = U_new
@@ -249,12 +260,7 @@ def forward(fs, ib, cf, wk, lay, values, slots, shift):
     Wt = _v3(fs, lay, W)
     out = _v2(wk, lay, OUT)
     Jt, k = out.shape[0], out.shape[1]
-    for j in range(Jt):
-        for q in range(k):
-            acc = 0.0
-            for f in range(F):
-                acc += Wt[j, q, f] * phi[f]
-            out[j, q] = acc
+    _dot_rows(Wt.reshape((Jt * k, F)), phi, out.reshape(Jt * k))
     weights = _v1(fs, lay, WEIGHTS)
     M = weights.shape[0]
     if ctl[C_TASK] == 0:  # softmax, and the class the mixture picks
@@ -328,11 +334,11 @@ def learn(fs, ib, cf, wk, lay, c, t, y_slot, y_raw, fresh):
             factor = (1.0 - share) / tot
             for j in range(M):
                 weights[j] = weights[j] * factor + share / M
+        norm = np.empty(J)
+        _dot_rows(mask, phi * phi, norm)
+        norm += 1.0
         for j in range(Jt):
-            norm = 0.0
-            for f in range(F):
-                norm += mask[j % J, f] * (phi[f] * phi[f])
-            g[j, 0] = (out[j, 0] - t) / (1.0 + norm)
+            g[j, 0] = (out[j, 0] - t) / norm[j % J]
 
     # The readouts' SGD steps (_DREAMOnline._learn).
     res = _v1(wk, lay, RES)
@@ -446,4 +452,6 @@ def learn(fs, ib, cf, wk, lay, c, t, y_slot, y_raw, fresh):
         prev_u = _v1(fs, lay, PREV_U)
         for j in range(m):
             prev_u[j] = urow[j]
+    res[4] = ctl[C_RUNNING]
+    res[5] = ctl[C_WARMING]
     return loss
