@@ -18,10 +18,10 @@ from dream_sklearn.datasets import iter_elec2
 from dream_sklearn.online import (
     DREAMOnlineClassifier,
     DREAMOnlineRegressor,
+    _compiled,
     compiled_available,
     set_compiled,
 )
-from dream_sklearn.online import _compiled
 
 pytestmark = pytest.mark.skipif(not compiled_available(), reason="numba is not installed")
 

@@ -43,7 +43,6 @@ from river.drift import ADWIN
 from .._limits import MAX_ABS
 from ..nn import DREAMCell, DREAMConfig, DREAMState
 from ..nn._cell import _seeded
-from . import _compiled
 from ..nn._config import (
     _BOOL,
     _INT,
@@ -57,6 +56,7 @@ from ..nn._config import (
     _is_int,
     _Rule,
 )
+from . import _compiled
 
 __all__: list[str] = []
 
@@ -277,6 +277,27 @@ def _row_values(x: dict, strict: bool = False) -> tuple[dict, np.ndarray]:
             )
         kept[name] = v
     return kept, np.fromiter(kept.values(), dtype=float, count=len(kept))
+
+
+def _as_float(values: np.ndarray) -> np.ndarray | None:
+    """A row's values (``np.array`` of them, not float64) as float64, a missing
+    value (None, pandas' NA) as NaN; None when one is not a plain number (text, an
+    object...): the NumPy path reads the row (and says what is wrong)."""
+    if values.ndim != 1:
+        return None
+    if values.dtype.kind in "iub":
+        return values.astype(np.float64)
+    if values.dtype.kind != "O":
+        return None
+    out = np.empty(len(values))
+    for i, v in enumerate(values):
+        if _is_missing(v):
+            out[i] = np.nan
+        elif isinstance(v, numbers.Real | np.bool_) and not isinstance(v, str | bytes):
+            out[i] = float(v)
+        else:
+            return None
+    return out
 
 
 def _sort_key(name: Any) -> tuple[str, str]:
@@ -776,7 +797,7 @@ class _DREAMOnline:
                 return None
         values = np.array(tuple(x.values()))
         if values.dtype is not _FLOAT:
-            values = _compiled._as_float(values)
+            values = _as_float(values)
             if values is None:
                 return None
         shift = self._fast_shift() if fast.shifts else math.nan
@@ -796,18 +817,18 @@ class _DREAMOnline:
             or cache.x != x
         ) and self._fast_forward(x) is None:
             return False
+        fast = self._fast
+        if fast.res[6]:  # a new feature: a growth event
+            return False
         target = self._fast_target(y)
         if target is None:
             return False
-        fast = self._fast
-        loss = fast.learn(
-            fast.fs, fast.ib, fast.cf, fast.wk, fast.lay, *target, self._fresh_rows
-        )
+        loss = fast.learn(fast.fs, fast.ib, fast.cf, fast.wk, fast.lay, *target, self._fresh_rows)
         if self._fresh_rows:
             self._fresh_rows -= 1
         if self._drift is not None:
             self._watch(loss)
-        surprise, tau, _, _, running, warming = fast.res.tolist()
+        surprise, tau, _, _, running, warming, _ = fast.res.tolist()
         self.last_surprise_, self.last_tau_ = surprise, tau
         self._running, self._warming = running != 0.0, warming != 0.0
         if fast.shifts:

@@ -185,7 +185,7 @@ class _Compiled:
             np.zeros_like(em),
             np.zeros_like(ev),
             np.zeros_like(sb),
-            np.zeros(6),
+            np.zeros(7),
         ]
         self.fs, rows_fs = _table(state, np.float64)
         self.ib, rows_ib = _table(ints, np.intp)
@@ -209,28 +209,22 @@ class _Compiled:
         self.W, self.state = est._W, est._state
         self.slots: dict = {}
         self.x_slot = est._x_slot
+        self.check_keys = est._loaded_names is not None
         self.labels = list(getattr(est, "_classes", ()))
         self.shifts = est._task == "regression"  # the regressor's target hooks
         self.running_at, self.warming_at = k.C_RUNNING, k.C_WARMING
 
     def slots_of(self, keys: tuple) -> np.ndarray | None:
-        """The slots of a row's keys, or None when one is not a known feature."""
+        """The slots of a row's keys (-1: a feature not seen yet), or None when
+        such a key must be checked by the NumPy path (a loaded cell's names)."""
         got = self.slots.get(keys)
         if got is None:
             table = self.x_slot
-            if not all(key in table for key in keys):
+            if self.check_keys and not all(key in table for key in keys):
                 return None
-            got = self.slots[keys] = np.array([table[key] for key in keys], dtype=np.intp)
+            got = np.array([table.get(key, -1) for key in keys], dtype=np.intp)
+            self.slots[keys] = got
         return got
-
-
-def _as_float(values: np.ndarray) -> np.ndarray | None:
-    """A row's values (``np.array`` of them, not float64) as float64, or None when
-    one is not a plain number (text, None, an object...): the NumPy path reads the
-    row (and says what is wrong)."""
-    if values.ndim == 1 and values.dtype.kind in "iub":
-        return values.astype(np.float64)
-    return None
 
 
 def _build(est: Any) -> _Compiled | None:
@@ -250,4 +244,3 @@ def _build(est: Any) -> _Compiled | None:
     from . import _kernels
 
     return _Compiled(est, _kernels)
-

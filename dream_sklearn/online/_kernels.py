@@ -145,6 +145,7 @@ def forward(fs, ib, cf, wk, lay, values, slots, shift):
     raw[:] = 0.0
     pres[:] = 0.0
     max_abs = scal[S_MAX_ABS]
+    unknown = 0.0
     for i in range(values.shape[0]):
         v = values[i]
         if v != v:  # missing
@@ -153,6 +154,9 @@ def forward(fs, ib, cf, wk, lay, values, slots, shift):
             continue
         if not abs(v) <= max_abs:  # inf, or too large: the NumPy path says which
             return np.nan
+        if slots[i] < 0:  # a feature not seen yet: predicting drops it, learning grows
+            unknown = 1.0
+            continue
         raw[slots[i]] = v
         pres[slots[i]] = 1.0
     if ctl[C_PREV_Y]:
@@ -208,9 +212,7 @@ def forward(fs, ib, cf, wk, lay, values, slots, shift):
         scal[11],
         scal[12],
     )
-    flags = StepFlags(
-        ctl[C_PLASTIC] != 0, ctl[C_LTC] != 0, ctl[C_SLEEP] != 0, ctl[C_RELATIVE] != 0
-    )
+    flags = StepFlags(ctl[C_PLASTIC] != 0, ctl[C_LTC] != 0, ctl[C_SLEEP] != 0, ctl[C_RELATIVE] != 0)
     dt = np.full(1, scal[S_DT])
     h, U_new, Ut_new, em, ev, sb, surprise, tau = _step(
         p,
@@ -235,6 +237,7 @@ def forward(fs, ib, cf, wk, lay, values, slots, shift):
     res = _v1(wk, lay, RES)
     res[0] = surprise[0]
     res[1] = tau[0]
+    res[6] = unknown
 
     # phi = [h, u, ramps, pairs, diff, 1] (_DREAMOnline._features).
     phi = _v1(wk, lay, PHI)

@@ -200,9 +200,7 @@ def forward(fs, ib, cf, wk, lay, values, slots, shift, stop):
         scal[11],
         scal[12],
     )
-    flags = StepFlags(
-        ctl[C_PLASTIC] != 0, ctl[C_LTC] != 0, ctl[C_SLEEP] != 0, ctl[C_RELATIVE] != 0
-    )
+    flags = StepFlags(ctl[C_PLASTIC] != 0, ctl[C_LTC] != 0, ctl[C_SLEEP] != 0, ctl[C_RELATIVE] != 0)
     dt = np.full(1, scal[S_DT])
     if stop == 6:
         return 0.0
