@@ -279,5 +279,5 @@ def numba_step():
             from . import _numba_ops
         except ImportError:
             return None
-        _NUMBA_STEP = numba.njit(cache=True)(_make_step(_numba_ops.NumbaOps))
+        _NUMBA_STEP = numba.njit(cache=True, error_model="numpy")(_make_step(_numba_ops.NumbaOps))
     return _NUMBA_STEP

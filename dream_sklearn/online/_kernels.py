@@ -132,7 +132,7 @@ def _dot_rows(A, v, out):
         out[i] = acc
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def forward(fs, ib, cf, wk, lay, values, slots, shift):
     """One row from the committed state: fills the work buffers; returns the
     prediction (the class's index, or the mixture's standardised output), or NaN
@@ -292,7 +292,7 @@ def forward(fs, ib, cf, wk, lay, values, slots, shift):
     return res[3]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def learn(fs, ib, cf, wk, lay, c, t, y_slot, y_raw, fresh):
     """Learn the row :func:`forward` read: the readouts' steps and mixture (class
     ``c``, or standardised target ``t``), the commit of the cell's step, the running
