@@ -23,6 +23,14 @@ Per row (``x_t``, then ``y_t`` once known):
 
 The slot list only grows (new features, new classes); the cell's input dimension
 grows with it, old weights kept (see :func:`_grow_cell`).
+
+The parts, one job each: the running scaling (``_scaling.py``), the feature map
+(``_features.py``), the readouts and their drift recovery (``_readouts.py``), the
+cell's growth (:meth:`DREAMCell._grown`), loading a trained cell (``_convert.py``);
+this module holds validation, the slots, the forward pass, learning and the cache.
+A row with no growth event runs compiled (``_compiled.py``, ``_kernels.py``): the
+same computation in two numba kernels, with this module's NumPy path as the
+reference and the fallback.
 """
 
 from __future__ import annotations
