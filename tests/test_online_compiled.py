@@ -148,7 +148,7 @@ def compare(make, stream, n=N_ROWS, proba=True):
     assert np_model._fast is None
     # The compiled row did run: the model's arrays are views of its buffers.
     assert c_model._fast is not None
-    assert np.shares_memory(c_model._W, c_model._fast.fs)
+    assert np.shares_memory(c_model._W, c_model._fast.fb)
     assert_same(c_preds, c_model, np_preds, np_model)
     return c_model
 

@@ -605,7 +605,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             if values is None:
                 return None
         shift = self._fast_shift() if fast.shifts else math.nan
-        r = fast.forward(fast.fs, fast.ib, fast.cf, fast.wk, fast.lay, values, slots, shift)
+        r = fast.forward(fast.fb, fast.ib, fast.lay, values, slots, shift)
         if r != r:
             return None
         self._cache = _Cached(self._version, dict(x), None, None, None, False)
@@ -627,7 +627,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         target = self._fast_target(y)
         if target is None:
             return False
-        loss = fast.learn(fast.fs, fast.ib, fast.cf, fast.wk, fast.lay, *target, self._fresh_rows)
+        loss = fast.learn(fast.fb, fast.ib, fast.lay, *target, self._fresh_rows)
         if self._fresh_rows:
             self._fresh_rows -= 1
         if self._drift is not None:

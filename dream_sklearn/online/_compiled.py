@@ -2,7 +2,7 @@
 
 A row with no growth event (no new feature, no new class) runs in two numba
 kernels (``_kernels.py``): one for the prediction, one for learning. Their arrays
-live in four flat buffers laid out by :class:`_Compiled`; the estimator's own
+live in two flat buffers (floats, ints) laid out by :class:`_Compiled`; the estimator's own
 attributes (``_W``, ``_stat_mean``, the cell's state, ...) become views of them, so
 that the NumPy path, which stays the reference and handles everything else
 (growth events, ``advance_on_predict``, rows with a value it must refuse or a
@@ -187,13 +187,15 @@ class _Compiled:
             np.zeros_like(sb),
             np.zeros(7),
         ]
-        self.fs, rows_fs = _table(state, np.float64)
+        floats = state + [np.asarray(a, dtype=float) for a in consts] + work
+        self.fb, rows_fb = _table(floats, np.float64)
         self.ib, rows_ib = _table(ints, np.intp)
-        self.cf, rows_cf = _table([np.asarray(a, dtype=float) for a in consts], np.float64)
-        self.wk, rows_wk = _table(work, np.float64)
+        n_state, n_consts = len(state), len(consts)
+        rows_fs, rows_cf = rows_fb[:n_state], rows_fb[n_state : n_state + n_consts]
+        rows_wk = rows_fb[n_state + n_consts :]
         self.lay = np.array(rows_fs + rows_ib + rows_cf + rows_wk, dtype=np.int64)
         # The estimator's arrays become views of the buffers.
-        v = [_view(self.fs, r) for r in rows_fs]
+        v = [_view(self.fb, r) for r in rows_fs]
         est._W, est._weights, est._age = v[0], v[1], v[2]
         est._stat_mean, est._stat_var, est._stat_scale = v[3], v[4], v[5]
         est._count, est._range = v[6], v[7]
@@ -204,8 +206,8 @@ class _Compiled:
         est._state = tuple(v[10:16])
         est._n_over = _view(self.ib, rows_ib[0])
         self.ctl = _view(self.ib, rows_ib[6])
-        self.out = _view(self.wk, rows_wk[4])
-        self.res = _view(self.wk, rows_wk[11])
+        self.out = _view(self.fb, rows_wk[4])
+        self.res = _view(self.fb, rows_wk[11])
         self.W, self.state = est._W, est._state
         self.slots: dict = {}
         self.x_slot = est._x_slot

@@ -4,7 +4,7 @@ A row that brings no new feature and no new class runs as two calls: :func:`forw
 (read and standardise the row, the cell's step, the features ``phi``, the readouts
 and their link, the prediction) and :func:`learn` (the readouts' steps, the mixture,
 the cell's commit, the running statistics). They compute what the NumPy path of
-``_base.py`` computes, in the same order, over arrays laid out in four flat buffers
+``_base.py`` computes, in the same order, over arrays laid out in two flat buffers (floats, ints)
 (``_compiled._Layout``): the cell's step itself is :func:`dream_step`'s body compiled
 (:func:`~dream_sklearn.nn._step.numba_step`), not a copy of it.
 
@@ -133,15 +133,15 @@ def _dot_rows(A, v, out):
 
 
 @njit(cache=True, error_model="numpy")
-def forward(fs, ib, cf, wk, lay, values, slots, shift):
+def forward(fb, ib, lay, values, slots, shift):
     """One row from the committed state: fills the work buffers; returns the
     prediction (the class's index, or the mixture's standardised output), or NaN
     when the row needs the NumPy path (a value it refuses or reads otherwise)."""
     ctl = _v1(ib, lay, CTL)
     m, S, K = ctl[C_M], ctl[C_S], ctl[C_K]
     n = ctl[C_N]
-    scal = _v1(cf, lay, SCAL)
-    raw, pres = _v1(wk, lay, RAW), _v1(wk, lay, PRES)
+    scal = _v1(fb, lay, SCAL)
+    raw, pres = _v1(fb, lay, RAW), _v1(fb, lay, PRES)
     raw[:] = 0.0
     pres[:] = 0.0
     max_abs = scal[S_MAX_ABS]
@@ -160,16 +160,16 @@ def forward(fs, ib, cf, wk, lay, values, slots, shift):
         raw[slots[i]] = v
         pres[slots[i]] = 1.0
     if ctl[C_PREV_Y]:
-        prev_y = _v1(fs, lay, PREV_Y)
+        prev_y = _v1(fb, lay, PREV_Y)
         for j in _v1(ib, lay, YS):
             raw[j] = prev_y[j]
             pres[j] = 1.0
 
     # The standardised row [u, slow u, ramps] (_DREAMOnline._standardise).
-    mean, scale, var = _v2(fs, lay, MEAN), _v2(fs, lay, SCALE), _v2(fs, lay, VAR)
-    count, rng = _v1(fs, lay, COUNT), _v2(fs, lay, RANGE)
+    mean, scale, var = _v2(fb, lay, MEAN), _v2(fb, lay, SCALE), _v2(fb, lay, VAR)
+    count, rng = _v1(fb, lay, COUNT), _v2(fb, lay, RANGE)
     n_over, held = _v2(ib, lay, N_OVER), _v1(ib, lay, HELD)
-    urow = _v1(wk, lay, UROW)
+    urow = _v1(fb, lay, UROW)
     for j in range(m):
         z0 = (raw[j] - mean[0, j]) * scale[0, j]
         keep = pres[j]
@@ -181,7 +181,7 @@ def forward(fs, ib, cf, wk, lay, values, slots, shift):
             if held[j] == 0:
                 z = min(max(z, -_CLIP), _CLIP)
             urow[s * m + j] = z * keep
-    knots = _v1(cf, lay, KNOTS)
+    knots = _v1(fb, lay, KNOTS)
     for j in range(m):
         for q in range(K):
             urow[S * m + j * K + q] = np.tanh(_RAMP * (urow[j] - knots[q])) * _RAMP_SCALE
@@ -193,11 +193,11 @@ def forward(fs, ib, cf, wk, lay, values, slots, shift):
     for i in range(d):
         x[0, i] = urow[cells[i]]
     p = StepParams(
-        _v2(cf, lay, C),
-        _v2(cf, lay, WC),
-        _v2(cf, lay, B),
-        _v2(cf, lay, V),
-        _v1(cf, lay, ETA),
+        _v2(fb, lay, C),
+        _v2(fb, lay, WC),
+        _v2(fb, lay, B),
+        _v2(fb, lay, V),
+        _v1(fb, lay, ETA),
         scal[0],
         scal[1],
         scal[2],
@@ -218,29 +218,29 @@ def forward(fs, ib, cf, wk, lay, values, slots, shift):
         p,
         flags,
         x,
-        _v2(fs, lay, H),
-        _v3(fs, lay, U),
-        _v3(fs, lay, UT),
-        _v2(fs, lay, EM),
-        _v2(fs, lay, EV),
-        _v1(fs, lay, SB),
+        _v2(fb, lay, H),
+        _v3(fb, lay, U),
+        _v3(fb, lay, UT),
+        _v2(fb, lay, EM),
+        _v2(fb, lay, EV),
+        _v1(fb, lay, SB),
         dt,
         matmul(x, p.B),
         matmul(x, p.V),
     )
-    _v2(wk, lay, NH)[:] = h
-    _v3(wk, lay, NU)[:] = U_new
-    _v3(wk, lay, NUT)[:] = Ut_new
-    _v2(wk, lay, NEM)[:] = em
-    _v2(wk, lay, NEV)[:] = ev
-    _v1(wk, lay, NSB)[:] = sb
-    res = _v1(wk, lay, RES)
+    _v2(fb, lay, NH)[:] = h
+    _v3(fb, lay, NU)[:] = U_new
+    _v3(fb, lay, NUT)[:] = Ut_new
+    _v2(fb, lay, NEM)[:] = em
+    _v2(fb, lay, NEV)[:] = ev
+    _v1(fb, lay, NSB)[:] = sb
+    res = _v1(fb, lay, RES)
     res[0] = surprise[0]
     res[1] = tau[0]
     res[6] = unknown
 
     # phi = [h, u, ramps, pairs, diff, 1] (_DREAMOnline._features).
-    phi = _v1(wk, lay, PHI)
+    phi = _v1(fb, lay, PHI)
     F = phi.shape[0]
     phi[:n] = h[0]
     a = m if S > 1 else 0
@@ -254,17 +254,17 @@ def forward(fs, ib, cf, wk, lay, values, slots, shift):
         phi[at + q] = pv * _PAIR_SCALE
     at += pairs.shape[1]
     if ctl[C_DIFF]:
-        prev_u = _v1(fs, lay, PREV_U)
+        prev_u = _v1(fb, lay, PREV_U)
         for j in range(m):
             phi[at + j] = urow[j] - prev_u[j] if ctl[C_PREV_U] else 0.0
     phi[F - 1] = 1.0
 
     # The readouts (Jt, k) and their link.
-    Wt = _v3(fs, lay, W)
-    out = _v2(wk, lay, OUT)
+    Wt = _v3(fb, lay, W)
+    out = _v2(fb, lay, OUT)
     Jt, k = out.shape[0], out.shape[1]
     _dot_rows(Wt.reshape((Jt * k, F)), phi, out.reshape(Jt * k))
-    weights = _v1(fs, lay, WEIGHTS)
+    weights = _v1(fb, lay, WEIGHTS)
     M = weights.shape[0]
     if ctl[C_TASK] == 0:  # softmax, and the class the mixture picks
         for j in range(Jt):
@@ -293,19 +293,19 @@ def forward(fs, ib, cf, wk, lay, values, slots, shift):
 
 
 @njit(cache=True, error_model="numpy")
-def learn(fs, ib, cf, wk, lay, c, t, y_slot, y_raw, fresh):
+def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
     """Learn the row :func:`forward` read: the readouts' steps and mixture (class
     ``c``, or standardised target ``t``), the commit of the cell's step, the running
     statistics, the previous target ``y_raw`` in slot ``y_slot`` (-1: none).
     Returns the mixture's loss."""
     ctl = _v1(ib, lay, CTL)
     m, S = ctl[C_M], ctl[C_S]
-    scal = _v1(cf, lay, SCAL)
-    out, phi = _v2(wk, lay, OUT), _v1(wk, lay, PHI)
+    scal = _v1(fb, lay, SCAL)
+    out, phi = _v2(fb, lay, OUT), _v1(fb, lay, PHI)
     Jt, k, F = out.shape[0], out.shape[1], phi.shape[0]
-    weights = _v1(fs, lay, WEIGHTS)
+    weights = _v1(fb, lay, WEIGHTS)
     M = weights.shape[0]
-    mask = _v2(cf, lay, MASK)
+    mask = _v2(fb, lay, MASK)
     J = mask.shape[0]
     share = scal[S_SHARE]
     g = np.empty((Jt, k))
@@ -344,12 +344,12 @@ def learn(fs, ib, cf, wk, lay, c, t, y_slot, y_raw, fresh):
             g[j, 0] = (out[j, 0] - t) / norm[j % J]
 
     # The readouts' SGD steps (_DREAMOnline._learn).
-    res = _v1(wk, lay, RES)
+    res = _v1(fb, lay, RES)
     surprise = res[0]
     gain = 1.0 + scal[S_GAIN] * surprise if surprise == surprise else 1.0
-    lr0 = _v1(cf, lay, LR)
-    age = _v1(fs, lay, AGE)
-    Wt = _v3(fs, lay, W)
+    lr0 = _v1(fb, lay, LR)
+    age = _v1(fb, lay, AGE)
+    Wt = _v3(fb, lay, W)
     l2 = scal[S_L2]
     for j in range(Jt):
         lr = lr0[j % J]
@@ -370,19 +370,19 @@ def learn(fs, ib, cf, wk, lay, c, t, y_slot, y_raw, fresh):
     res[2] = loss
 
     # Commit the cell's step.
-    _v2(fs, lay, H)[:] = _v2(wk, lay, NH)
-    _v3(fs, lay, U)[:] = _v3(wk, lay, NU)
-    _v3(fs, lay, UT)[:] = _v3(wk, lay, NUT)
-    _v2(fs, lay, EM)[:] = _v2(wk, lay, NEM)
-    _v2(fs, lay, EV)[:] = _v2(wk, lay, NEV)
-    _v1(fs, lay, SB)[:] = _v1(wk, lay, NSB)
+    _v2(fb, lay, H)[:] = _v2(fb, lay, NH)
+    _v3(fb, lay, U)[:] = _v3(fb, lay, NU)
+    _v3(fb, lay, UT)[:] = _v3(fb, lay, NUT)
+    _v2(fb, lay, EM)[:] = _v2(fb, lay, NEM)
+    _v2(fb, lay, EV)[:] = _v2(fb, lay, NEV)
+    _v1(fb, lay, SB)[:] = _v1(fb, lay, NSB)
 
     # The running statistics (_DREAMOnline._update_stats).
-    raw, pres = _v1(wk, lay, RAW), _v1(wk, lay, PRES)
-    mean, var, scale = _v2(fs, lay, MEAN), _v2(fs, lay, VAR), _v2(fs, lay, SCALE)
-    count, rng = _v1(fs, lay, COUNT), _v2(fs, lay, RANGE)
+    raw, pres = _v1(fb, lay, RAW), _v1(fb, lay, PRES)
+    mean, var, scale = _v2(fb, lay, MEAN), _v2(fb, lay, VAR), _v2(fb, lay, SCALE)
+    count, rng = _v1(fb, lay, COUNT), _v2(fb, lay, RANGE)
     n_over, held = _v2(ib, lay, N_OVER), _v1(ib, lay, HELD)
-    floors = _v1(cf, lay, FLOORS)
+    floors = _v1(fb, lay, FLOORS)
     delta = np.empty((S, m))
     any_over = False
     for s in range(S):
@@ -446,13 +446,13 @@ def learn(fs, ib, cf, wk, lay, c, t, y_slot, y_raw, fresh):
 
     # What the next row reads: the previous target, the fast-scaled slots ("diff").
     if y_slot >= 0:
-        prev_y = _v1(fs, lay, PREV_Y)
+        prev_y = _v1(fb, lay, PREV_Y)
         for j in _v1(ib, lay, YS):
             prev_y[j] = 0.0
         prev_y[y_slot] = y_raw
     if ctl[C_DIFF]:
-        urow = _v1(wk, lay, UROW)
-        prev_u = _v1(fs, lay, PREV_U)
+        urow = _v1(fb, lay, UROW)
+        prev_u = _v1(fb, lay, PREV_U)
         for j in range(m):
             prev_u[j] = urow[j]
     res[4] = ctl[C_RUNNING]
