@@ -18,8 +18,10 @@ Sections (``--only``):
   ``compile_step=True``), and the straightforward per-step reference cell of
   ``benchmarks/reference_cell.py``; and the first compiled step in a new process,
   with an empty (cold) inductor cache and with the cache that process filled (warm).
-- ``online``: ``predict_one`` + ``learn_one`` rows/s on Elec2 for
-  ``DREAMOnlineClassifier`` against river's ARF and LogisticRegression.
+- ``online``: ``predict_one`` + ``learn_one`` rows/s on Elec2 for the default
+  ``DREAMOnlineClassifier`` and ``DREAMOnlineRegressor`` (target: NSW demand), on
+  the compiled row and on the NumPy path, against river's HoeffdingAdaptiveTree,
+  ARF and ``StandardScaler | LogisticRegression`` (regression: ``LinearRegression``).
 - ``sklearn``: ``DREAMClassifier(solver="adam").fit`` (float32, the default
   configuration) per epoch, eager and compiled, against a plain ``nn.GRU`` loop over
   the same batches (256 sequences x 50 steps x 16 features, batch 32); then end to
@@ -196,48 +198,98 @@ def _progressive(model, stream) -> None:
         model.learn_one(x, y)
 
 
-@section("online")
-def online(args) -> list[Row]:
-    try:
-        from dream_sklearn.online import DREAMOnlineClassifier
-    except ImportError as exc:
-        return skipped("online", "DREAMOnlineClassifier rows/s", str(exc))
-    from river import forest, linear_model, preprocessing
+def _on_path(make, compiled: bool):
+    """``make`` run with the online estimators' compiled row on or off."""
+    from dream_sklearn.online import set_compiled
 
-    from dream_sklearn.datasets import iter_elec2
+    def run(stream):
+        previous = set_compiled(compiled)
+        try:
+            _progressive(make(), stream)
+        finally:
+            set_compiled(previous)
 
-    stream = list(iter_elec2(args.online_rows))
-    makers = {
-        "DREAMOnlineClassifier()": DREAMOnlineClassifier,
-        'DREAMOnlineClassifier(readouts=("cell",))': lambda: DREAMOnlineClassifier(
-            readouts=("cell",)
-        ),
-        "river ARFClassifier(seed=1)": lambda: forest.ARFClassifier(seed=1),
-        "river StandardScaler \\| LogisticRegression": lambda: (
-            preprocessing.StandardScaler() | linear_model.LogisticRegression()
-        ),
-    }
-    fns = {name: (lambda make=make: _progressive(make(), stream)) for name, make in makers.items()}
-    times = interleaved_cpu_times(fns, repeats=max(1, args.repeats // 3), warmup=0)
+    return run
+
+
+def _online_rows(task: str, makers: dict, stream: list, repeats: int) -> list[Row]:
+    """Interleaved rows/s of each contender on ``stream``; ratios against the first
+    (the default DREAM estimator, compiled) and the river pipeline (the last)."""
+    fns = {name: (lambda run=run: run(stream)) for name, run in makers.items()}
+    times = interleaved_cpu_times(fns, repeats=repeats, warmup=0)
     rate = {name: len(stream) / t for name, t in times.items()}
-    dream = rate["DREAMOnlineClassifier()"]
+    names = list(makers)
+    dream, river_linear = names[0], names[-1]
     rows = []
-    for name in makers:
-        if name == "DREAMOnlineClassifier()":
-            compared = ""
-        elif name.startswith("DREAM"):  # one readout: what the mixture of three costs
-            compared = f"default / this: {dream / rate[name]:.2f}x"
-        else:
-            compared = f"DREAM / this: {dream / rate[name]:.2f}x"
+    for name in names:
+        compared = f"{names[0]} / this: {rate[dream] / rate[name]:.2f}x" if name != dream else ""
+        if name == dream:
+            compared = f"this / {river_linear}: {rate[dream] / rate[river_linear]:.2f}x"
         rows.append(
             Row(
                 "online",
-                f"{name}: predict_one + learn_one, Elec2 first {len(stream):,} rows",
+                f"{name}: predict_one + learn_one, Elec2 first {len(stream):,} rows ({task})",
                 f"{rate[name]:,.0f}",
                 "rows/s",
                 compared,
             )
         )
+    return rows
+
+
+@section("online")
+def online(args) -> list[Row]:
+    try:
+        from dream_sklearn.online import (
+            DREAMOnlineClassifier,
+            DREAMOnlineRegressor,
+            compiled_available,
+        )
+    except ImportError as exc:
+        return skipped("online", "DREAMOnlineClassifier rows/s", str(exc))
+    from river import forest, linear_model, preprocessing, tree
+
+    from dream_sklearn.datasets import iter_elec2
+
+    stream = list(iter_elec2(args.online_rows))
+    # Regression: Elec2's NSW demand from the other columns.
+    reg_stream = [
+        ({k: v for k, v in x.items() if k != "nswdemand"}, x["nswdemand"]) for x, _ in stream
+    ]
+    repeats = max(1, args.repeats // 3)
+    rows = []
+    if not compiled_available():
+        rows += skipped("online", "compiled row", "numba is not installed")
+    else:  # compile (or load from numba's cache) before timing
+        _on_path(DREAMOnlineClassifier, True)(stream[:300])
+        _on_path(DREAMOnlineRegressor, True)(reg_stream[:300])
+    classifiers = {
+        "DREAMOnlineClassifier() compiled": _on_path(DREAMOnlineClassifier, True),
+        "DREAMOnlineClassifier() NumPy": _on_path(DREAMOnlineClassifier, False),
+        "river HoeffdingAdaptiveTreeClassifier(seed=1)": lambda s: _progressive(
+            tree.HoeffdingAdaptiveTreeClassifier(seed=1), s
+        ),
+        "river ARFClassifier(seed=1)": lambda s: _progressive(forest.ARFClassifier(seed=1), s),
+        "river StandardScaler \\| LogisticRegression": lambda s: _progressive(
+            preprocessing.StandardScaler() | linear_model.LogisticRegression(), s
+        ),
+    }
+    regressors = {
+        "DREAMOnlineRegressor() compiled": _on_path(DREAMOnlineRegressor, True),
+        "DREAMOnlineRegressor() NumPy": _on_path(DREAMOnlineRegressor, False),
+        "river HoeffdingAdaptiveTreeRegressor(seed=1)": lambda s: _progressive(
+            tree.HoeffdingAdaptiveTreeRegressor(seed=1), s
+        ),
+        "river ARFRegressor(seed=1)": lambda s: _progressive(forest.ARFRegressor(seed=1), s),
+        "river StandardScaler \\| LinearRegression": lambda s: _progressive(
+            preprocessing.StandardScaler() | linear_model.LinearRegression(), s
+        ),
+    }
+    if not compiled_available():
+        del classifiers["DREAMOnlineClassifier() compiled"]
+        del regressors["DREAMOnlineRegressor() compiled"]
+    rows += _online_rows("classification", classifiers, stream, repeats)
+    rows += _online_rows("regression", regressors, reg_stream, repeats)
     return rows
 
 

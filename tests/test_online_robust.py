@@ -11,9 +11,19 @@ from river import evaluate, metrics
 from river.datasets import synth
 
 from dream_sklearn.datasets import iter_elec2
-from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor
+from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor, set_compiled
 
 ESTIMATORS = [DREAMOnlineClassifier, DREAMOnlineRegressor]
+
+
+@pytest.fixture
+def numpy_path():
+    """The NumPy path only: ``advance_on_predict`` always takes it, and these tests
+    compare an advancing model with a default one bit for bit (the compiled row
+    equals the NumPy path to rounding: tests/test_online_compiled.py)."""
+    previous = set_compiled(False)
+    yield
+    set_compiled(previous)
 
 
 def fitted_state(model):
@@ -252,6 +262,7 @@ def _warm(model, rows):
     return model
 
 
+@pytest.mark.usefixtures("numpy_path")
 @pytest.mark.parametrize("feedback", ["cell", "none"])
 def test_advance_on_predict_without_delay_is_the_default_model(feedback):
     rows = _clf_stream()
@@ -267,6 +278,7 @@ def test_advance_on_predict_without_delay_is_the_default_model(feedback):
     assert not advancing._pending and not advancing._pending_rows
 
 
+@pytest.mark.usefixtures("numpy_path")
 @pytest.mark.parametrize("delay", [1, 10, 50])
 def test_under_delay_the_cell_steps_once_per_row_in_order(delay):
     """With feedback off, the cell's input and the scaling depend on the rows only: under
@@ -452,6 +464,7 @@ def test_learn_many_brings_the_labels_of_rows_advanced_on():
     assert model.n_steps_ == 40 and not model._pending_rows
 
 
+@pytest.mark.usefixtures("numpy_path")
 def test_regressor_advancing_on_predict_reads_the_change_it_saw_then():
     """The regressor's "last" readout reads the change of the inputs since the previous
     row ("diff"). Advanced at prediction, a row is read against the row before it then,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 from collections.abc import Callable
@@ -46,6 +47,27 @@ def _seeded(build: Callable[[], nn.Module], seed: int) -> nn.Module:
         module = build()
     module.reset_parameters(torch.Generator().manual_seed(seed))
     return module
+
+
+def _extend_v(V: torch.Tensor, d_new: int, generator: torch.Generator) -> torch.Tensor:
+    """Rows for new inputs of the fixed projection ``V`` (d, r), keeping the old rows.
+
+    While there are fewer than ``r`` rows, the rows are orthonormal: new rows are
+    completed orthonormally (random, projected off the old ones). Beyond ``r``, the
+    first ``r`` rows form an orthogonal matrix, so the columns are orthonormal and
+    zero rows keep them so (a new input then has no fast-weight term).
+    """
+    d_old, r = V.shape
+    V = V.double()
+    n_fill = max(0, min(d_new, r) - d_old)
+    rows = [V]
+    if n_fill:
+        G = torch.randn(n_fill, r, generator=generator, dtype=torch.float64)
+        G = G - (G @ V.T) @ V
+        q, _ = torch.linalg.qr(G.T)  # (r, n_fill), orthonormal columns
+        rows.append(q.T)
+    rows.append(torch.zeros(d_new - d_old - n_fill, r, dtype=torch.float64))
+    return torch.cat(rows)
 
 
 class DREAMStepOutput(NamedTuple):
@@ -115,6 +137,32 @@ class DREAMCell(nn.Module):
         """Build a cell from a :class:`DREAMConfig`."""
         fields = {k: v for k, v in vars(config).items() if k not in ("input_dim", "hidden_dim")}
         return cls(config.input_dim, config.hidden_dim, **fields)
+
+    def _grown(self, input_dim: int, seed: int) -> DREAMCell:
+        """This cell (float64) with ``input_dim`` inputs, its weights kept for its own.
+
+        The online estimators' cell grows with the features seen. The new inputs'
+        weights are drawn from generators seeded with ``(seed, input_dim)``, as a
+        new cell of that size would be (:meth:`_fresh`): the result depends only on
+        the seed and the growth history, and no global generator moves.
+        """
+        new = self._fresh(dataclasses.replace(self.config, input_dim=input_dim), seed)
+        generator = torch.Generator().manual_seed(seed * 1013 + input_dim)
+        d_old = self.config.input_dim
+        with torch.no_grad():
+            new.B[:d_old] = self.B
+            new.W[:d_old] = self.W
+            new.C[:, :d_old] = self.C
+            for name in ("eta", "tau0", "alpha", "gamma", "kappa", "tau_sys", "scale"):
+                getattr(new, name).copy_(getattr(self, name))
+            new.V.copy_(_extend_v(self.V, input_dim, generator))
+        return new
+
+    @classmethod
+    def _fresh(cls, config: DREAMConfig, seed: int) -> DREAMCell:
+        """A float64 cell of ``config`` with weights drawn from ``(seed, input_dim)``."""
+        build = functools.partial(cls.from_config, config)
+        return _seeded(build, seed * 1009 + config.input_dim).double()
 
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
         """Draw the weights anew and reset the scalars to ``config``'s values.

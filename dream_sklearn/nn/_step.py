@@ -3,13 +3,17 @@
 Everything the package computes per step goes through :func:`dream_step`. It is
 written against a tiny array namespace (``ops``) so that the same lines run on
 torch tensors (training, batches, GPU) and on NumPy arrays (the lean single-row
-path of the online estimators). Only operators and methods that torch and NumPy
-share are used directly (``@``, ``*``, ``.sum``, ``.mean``, indexing).
+path of the online estimators) and, compiled by numba, in the online estimators'
+steady-state row (:func:`numba_step`). Only operators that torch, NumPy and numba
+share are used directly (``@``, ``*``, ``+``); everything else (functions, sums,
+reshapes) comes from ``ops``. :func:`_make_step` builds the step's body from an
+``ops`` namespace, so that numba sees plain functions as free variables.
 """
 
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -48,6 +52,32 @@ class _TorchOps:
         # to the state's dtype so that bfloat16 / float16 / float64 states stay so.
         return mask.to(like.dtype)
 
+    matmul = staticmethod(operator.matmul)
+
+    @staticmethod
+    def row_sum(a):
+        return a.sum(-1)
+
+    @staticmethod
+    def sum2(a):
+        return a.sum((-2, -1))
+
+    @staticmethod
+    def col(a):
+        return a[:, None]
+
+    @staticmethod
+    def col2(a):
+        return a[:, None, None]
+
+    @staticmethod
+    def outer(a, b):
+        return a[:, :, None] * b[:, None, :]
+
+    @staticmethod
+    def bmv(U, v):
+        return (U @ v[:, :, None])[:, :, 0]
+
 
 class _NumpyOps:
     tanh = staticmethod(np.tanh)
@@ -69,6 +99,14 @@ class _NumpyOps:
     def as_float(mask, like):
         # NumPy: a bool array times a float is already float64, the path's dtype.
         return mask
+
+    matmul = _TorchOps.matmul
+    row_sum = _TorchOps.row_sum
+    sum2 = _TorchOps.sum2
+    col = _TorchOps.col
+    col2 = _TorchOps.col2
+    outer = _TorchOps.outer
+    bmv = _TorchOps.bmv
 
 
 TORCH_OPS = _TorchOps()
@@ -112,11 +150,81 @@ class StepFlags(NamedTuple):
     relative: bool
 
 
-def _cap_norm(ops, M, target_norm: float):
-    """Scale each (n, r) matrix down to Frobenius norm ``target_norm`` if it exceeds it."""
-    norm = ops.sqrt((M * M).sum((-2, -1)) + _EPS)
-    factor = ops.clip(target_norm / norm, 0.0, 1.0)
-    return M * factor[:, None, None]
+def _make_step(ops):
+    """The body of :func:`dream_step` over the functions of ``ops``.
+
+    The body refers to plain functions only (free variables of the closure), never
+    to ``ops`` itself: numba compiles it as it is (:func:`numba_step`).
+    """
+    tanh, sigmoid, sqrt, log, clip = ops.tanh, ops.sigmoid, ops.sqrt, ops.log, ops.clip
+    error_bound, as_float = ops.error_bound, ops.as_float
+    row_sum, sum2, col, col2 = ops.row_sum, ops.sum2, ops.col, ops.col2
+    matmul, outer, bmv = ops.matmul, ops.outer, ops.bmv
+
+    def step(p, flags, x, h, U, U_target, e_mean, e_var, s_bar, dt, xB, xV):
+        # 1. Predictive coding: the state predicts the input.
+        # The error is clipped to +-bound (_ERROR_BOUND, lower for float16) so that the
+        # sums of its squares stay finite.
+        bound = error_bound(x.dtype, x.shape[-1])
+        e = clip(x - tanh(matmul(h, p.C)), -bound, bound)
+
+        # 2. Surprise against a threshold that rises with the error's entropy. Means over
+        # features are sums times 1/d (NumPy's mean() costs several times a sum per row).
+        inv_d = 1.0 / e.shape[-1]
+        entropy = 0.5 * (_LOG_2PI_E + log(row_sum(e_var) * inv_d + _EPS))
+        tau_eff = p.tau0 * (1.0 + p.alpha * entropy)
+        delta = e - e_mean
+        delta2 = delta * delta
+        if flags.relative:
+            # Standardised error: its RMS is about 1 while the error stays as usual.
+            error = sqrt(row_sum(delta2 / (e_var + _EPS)) * inv_d + _EPS) - 1.0
+        else:
+            error = sqrt(row_sum(e * e) * inv_d + _EPS)
+        surprise = sigmoid((error - tau_eff) / p.gamma)
+        e_mean = e_mean + p.beta * delta
+        e_var = (1.0 - p.beta) * (e_var + p.beta * delta2)
+        s_bar = s_bar + p.beta_s * (surprise - s_bar)
+
+        # 3-4. Input drive: surprise gain on B, low-rank fast weights (x projected on V
+        # first: (b, r), then U times it as a batched matrix-vector product), error
+        # injection; the target state is bounded by tanh.
+        fast = bmv(U, xV)
+        drive = xB * col(1.0 + p.kappa * surprise) + p.fast_scale * fast + matmul(e, p.W)
+        h_target = tanh(drive)
+
+        # 5. Liquid time constant: surprise shortens tau; the Euler step is capped at 1.
+        if flags.ltc:
+            tau = p.tau_sys / (1.0 + p.scale * surprise)
+        else:
+            tau = p.tau_sys + 0.0 * surprise
+        rate = clip(dt / tau, 0.0, 1.0)
+        h = h + col(rate) * (h_target - h)
+
+        # 3. Hebbian fast weights: only U learns; decay towards U_target; norm capped.
+        # dt * eta * S * h (e V)^T is formed as the outer product of (b, n) and (b, r).
+        if flags.plasticity:
+            ev = matmul(e, p.V) * col(surprise * dt)
+            hebb = outer(h * p.eta, ev)
+            decay = col2(p.lam * dt) * (U_target - U)
+            U = U + decay + hebb
+            # Each (n, r) matrix scaled down to Frobenius norm target_norm if above it.
+            norm = sqrt(sum2(U * U) + _EPS)
+            U = U * col2(clip(p.target_norm / norm, 0.0, 1.0))
+
+        # 6. Sleep: in low-surprise periods the consolidated memory moves towards U.
+        if flags.sleep:
+            # A convex combination of U_target and the capped U (zeta <= 1): its norm stays
+            # within the cap without renormalising, as long as U_target starts within it.
+            asleep = as_float(s_bar < p.s_min, s_bar) * p.zeta
+            U_target = U_target + col2(asleep) * (U - U_target)
+
+        return h, U, U_target, e_mean, e_var, s_bar, surprise, tau
+
+    return step
+
+
+_TorchOps.step = staticmethod(_make_step(_TorchOps))
+_NumpyOps.step = staticmethod(_make_step(_NumpyOps))
 
 
 def dream_step(
@@ -146,58 +254,30 @@ def dream_step(
     Returns ``(h, U, U_target, e_mean, e_var, s_bar, surprise, tau)`` where
     ``surprise`` and ``tau`` (b,) are this step's surprise and time constant.
     """
-    # 1. Predictive coding: the state predicts the input.
-    # The error is clipped to +-bound (_ERROR_BOUND, lower for float16) so that the
-    # sums of its squares stay finite.
-    bound = ops.error_bound(x.dtype, x.shape[-1])
-    e = ops.clip(x - ops.tanh(h @ p.C), -bound, bound)
-
-    # 2. Surprise against a threshold that rises with the error's entropy. Means over
-    # features are sums times 1/d (NumPy's mean() costs several times a sum per row).
-    inv_d = 1.0 / e.shape[-1]
-    entropy = 0.5 * (_LOG_2PI_E + ops.log(e_var.sum(-1) * inv_d + _EPS))
-    tau_eff = p.tau0 * (1.0 + p.alpha * entropy)
-    delta = e - e_mean
-    delta2 = delta * delta
-    if flags.relative:
-        # Standardised error: its RMS is about 1 while the error stays as usual.
-        error = ops.sqrt((delta2 / (e_var + _EPS)).sum(-1) * inv_d + _EPS) - 1.0
-    else:
-        error = ops.sqrt((e * e).sum(-1) * inv_d + _EPS)
-    surprise = ops.sigmoid((error - tau_eff) / p.gamma)
-    e_mean = e_mean + p.beta * delta
-    e_var = (1.0 - p.beta) * (e_var + p.beta * delta2)
-    s_bar = s_bar + p.beta_s * (surprise - s_bar)
-
-    # 3-4. Input drive: surprise gain on B, low-rank fast weights (x projected on V
-    # first: (b, r), then U times it as a batched matrix-vector product), error
-    # injection; the target state is bounded by tanh.
     if xB is None:
         xB = x @ p.B
     if xV is None:
         xV = x @ p.V
-    fast = (U @ xV[:, :, None])[:, :, 0]
-    drive = xB * (1.0 + p.kappa * surprise)[:, None] + p.fast_scale * fast + e @ p.W
-    h_target = ops.tanh(drive)
+    return ops.step(p, flags, x, h, U, U_target, e_mean, e_var, s_bar, dt, xB, xV)
 
-    # 5. Liquid time constant: surprise shortens tau; the Euler step is capped at 1.
-    tau = p.tau_sys / (1.0 + p.scale * surprise) if flags.ltc else p.tau_sys + 0.0 * surprise
-    rate = ops.clip(dt / tau, 0.0, 1.0)
-    h = h + rate[:, None] * (h_target - h)
 
-    # 3. Hebbian fast weights: only U learns; decay towards U_target; norm capped.
-    # dt * eta * S * h (e V)^T is formed as the outer product of (b, n) and (b, r).
-    if flags.plasticity:
-        ev = (e @ p.V) * (surprise * dt)[:, None]
-        hebb = (h * p.eta)[:, :, None] * ev[:, None, :]
-        decay = (p.lam * dt)[:, None, None] * (U_target - U)
-        U = _cap_norm(ops, U + decay + hebb, p.target_norm)
+_NUMBA_STEP = None
 
-    # 6. Sleep: in low-surprise periods the consolidated memory moves towards U.
-    if flags.sleep:
-        # A convex combination of U_target and the capped U (zeta <= 1): its norm stays
-        # within the cap without renormalising, as long as U_target starts within it.
-        asleep = ops.as_float(s_bar < p.s_min, s_bar) * p.zeta
-        U_target = U_target + asleep[:, None, None] * (U - U_target)
 
-    return h, U, U_target, e_mean, e_var, s_bar, surprise, tau
+def numba_step():
+    """:func:`dream_step`'s body compiled by numba (``cache=True``), or None without numba.
+
+    It takes ``(p, flags, x, h, U, U_target, e_mean, e_var, s_bar, dt, xB, xV)`` as
+    the body of :func:`dream_step` does, in float64, with the scalars of ``p`` as
+    floats and ``flags`` as booleans. Built on the first call (importing numba).
+    """
+    global _NUMBA_STEP
+    if _NUMBA_STEP is None:
+        try:
+            import numba
+
+            from . import _numba_ops
+        except ImportError:
+            return None
+        _NUMBA_STEP = numba.njit(cache=True, error_model="numpy")(_make_step(_numba_ops.NumbaOps))
+    return _NUMBA_STEP

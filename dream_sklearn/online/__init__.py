@@ -1,7 +1,14 @@
 """river online estimators built on the DREAM cell: one ``learn_one`` is one time step."""
 
 from ._classifier import DREAMOnlineClassifier
+from ._compiled import compiled_available, set_compiled
 from ._convert import from_sklearn
 from ._regressor import DREAMOnlineRegressor
 
-__all__ = ["DREAMOnlineClassifier", "DREAMOnlineRegressor", "from_sklearn"]
+__all__ = [
+    "DREAMOnlineClassifier",
+    "DREAMOnlineRegressor",
+    "compiled_available",
+    "from_sklearn",
+    "set_compiled",
+]

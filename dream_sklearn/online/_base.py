@@ -23,17 +23,23 @@ Per row (``x_t``, then ``y_t`` once known):
 
 The slot list only grows (new features, new classes); the cell's input dimension
 grows with it, old weights kept (see :func:`_grow_cell`).
+
+The parts, one job each: the running scaling (``_scaling.py``), the feature map
+(``_features.py``), the readouts and their drift recovery (``_readouts.py``), the
+cell's growth (:meth:`DREAMCell._grown`), loading a trained cell (``_convert.py``);
+this module holds validation, the slots, the forward pass, learning and the cache.
+A row with no growth event runs compiled (``_compiled.py``, ``_kernels.py``): the
+same computation in two numba kernels, with this module's NumPy path as the
+reference and the fallback.
 """
 
 from __future__ import annotations
 
-import copy
 import math
 import numbers
 import random
 from collections import OrderedDict, deque
-from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -42,7 +48,7 @@ from river.drift import ADWIN
 
 from .._limits import MAX_ABS
 from ..nn import DREAMCell, DREAMConfig, DREAMState
-from ..nn._cell import _seeded
+from ..nn._cell import _extend_v  # noqa: F401 (tests import it from here)
 from ..nn._config import (
     _BOOL,
     _INT,
@@ -56,28 +62,22 @@ from ..nn._config import (
     _is_int,
     _Rule,
 )
+from . import _compiled
+from ._features import _READOUTS, _FeatureMap
+from ._readouts import _BOOST, _BOOST_ROWS, _DRIFT_DELTA, _FRESH_ROWS, _WARN_DELTA, _Readouts
+from ._scaling import (  # noqa: F401 (the kernels and the regressor import them from here)
+    _CLIP,
+    _SET_ASIDE,
+    _VAR_EPS,
+    _WINSOR,
+    _WINSOR_MIN,
+    _WINSOR_RUN,
+    _RunningScaling,
+)
 
 __all__: list[str] = []
 
-_CLIP = 5.0  # standardised values are clipped to [-_CLIP, _CLIP]
-_RAMP = 3.0  # slope of the readout's per-slot ramps (``n_knots``)
-_RAMP_SCALE = 0.5  # their amplitude (a smaller SGD step on their weights)
-_VAR_EPS = 1e-12
-# Robust running statistics (docs/online.md, "Outliers"): a value more than _WINSOR
-# standard deviations from a slot's running mean updates the statistics as if it were
-# _WINSOR away; one more than _SET_ASIDE away, and outside the range of the values
-# the slot took before (see _widen) widened by its width on each side (so that a
-# rare but recurring value, such as a rare event's 1, is not set aside), is also
-# read as missing in its row. Neither applies to a slot that has been out of bounds for more
-# than _WINSOR_RUN rows running (it has moved: it is taken in full), to a slot with
-# fewer than _WINSOR_MIN values, to a constant one, or to the held slots of a
-# loaded cell.
-_WINSOR = _CLIP
-_SET_ASIDE = 30.0
-_WINSOR_RUN = 3
-_WINSOR_MIN = 8
-# The bounds as 0-d arrays: a comparison with one costs half that with a float.
-_WINSOR_BOUND, _SET_ASIDE_BOUND = np.array(_WINSOR), np.array(_SET_ASIDE)
+_FLOAT = np.dtype(np.float64)
 _FEEDBACK = ("cell", "readout", "none")
 _MISSING = ("ignore", "raise")
 # With advance_on_predict, at most this many rows predicted and not yet learned are
@@ -90,33 +90,6 @@ _RESERVED_CELL_PARAMS = ("input_dim", "hidden_dim", "rank")
 # overrides in nn._config._FRONT_OVERRIDES["online"].
 _CELL_PARAMS = ("hidden_dim", "rank")
 _DEFAULT = _front_defaults("online", _CELL_PARAMS)
-_PAIR_SCALE = 2.0  # amplitude of the pair features (products of two ramps)
-# drift_recovery (chosen on the tuning streams: benchmarks/recovery.py, docs/online.md).
-# ADWIN over the mixture's loss at ARF's two levels, checking every _CLOCK rows; a
-# rise flagged at the warning level starts background readouts, at the drift level
-# takes them into the mixture with a share _FRESH_SHARE of its weight; of two
-# generations, one whose weight falls below _DROP goes. A readout of age n (rows
-# learned since it started; the first ones never count as fresh) steps
-# 1 + _BOOST * (_BOOST_ROWS / (_BOOST_ROWS + n) - _BOOST_ROWS / (_BOOST_ROWS + _FRESH_ROWS))
-# times its usual step while n < _FRESH_ROWS (the usual step from then on).
-_WARN_DELTA = 0.01
-_DRIFT_DELTA = 0.001
-_CLOCK = 4
-_FRESH_SHARE = 0.5
-_DROP = 0.01
-_BOOST = 10.0
-_BOOST_ROWS = 100.0
-_FRESH_ROWS = 4000
-# The readouts and the blocks of phi = [h, u, ramps, pairs, diff, 1] each one reads, with
-# its step as a multiple of ``learning_rate``.
-_READOUTS = {
-    "linear": (("x",), 0.5),  # "x": the features' part of u (not the previous target)
-    "cell": (("h", "u", "ramps"), 1.0),
-    "pairs": (("h", "u", "ramps", "pairs"), 0.5),
-    # The regressor's: its output starts from the previous target, and it learns a
-    # correction from the change of the (fast-scaled) slots since the previous row.
-    "last": (("diff",), 0.1),
-}
 
 
 def _optional(rule: _Rule) -> _Rule:
@@ -147,6 +120,49 @@ def _check_params(owner: str, rules: dict[str, _Rule], estimator: Any) -> None:
     every front, nn._config._check_value)."""
     for name, rule in rules.items():
         _check_value(owner, name, getattr(estimator, name), rule)
+
+
+class _Step(NamedTuple):
+    """One cell step on a batch of rows (:func:`~dream_sklearn.nn._step.dream_step`'s
+    results); ``surprise`` and ``tau`` (b,). Before the cell exists: ``h`` zeros,
+    the state None."""
+
+    h: np.ndarray
+    U: Any
+    U_target: Any
+    e_mean: Any
+    e_var: Any
+    s_bar: Any
+    surprise: np.ndarray
+    tau: np.ndarray
+
+    @property
+    def state(self) -> tuple:
+        return tuple(self[:6])
+
+
+class _Forward(NamedTuple):
+    """One row read from the committed state: raw slot values, their presence, the
+    standardised row ``u`` (1, ...) and the cell's step on it."""
+
+    raw: np.ndarray
+    present: np.ndarray
+    u: np.ndarray
+    step: _Step
+
+
+class _Cached(NamedTuple):
+    """What ``predict_*_one`` keeps for a following ``learn_one`` on the same row.
+
+    ``forward`` None: the compiled row's buffers hold the rest (``_compiled``).
+    """
+
+    version: int  # the estimator's _version when the row was read
+    x: dict  # the row as given
+    forward: _Forward | None
+    readout: tuple | None  # (out (J, k), phi (F,))
+    row: dict | None  # the row without its missing values
+    advanced: bool  # whether the cell's step is committed already (advance_on_predict)
 
 
 # The rules of the online estimators' own parameters (the cell's are DREAMConfig's).
@@ -234,54 +250,39 @@ def _row_values(x: dict, strict: bool = False) -> tuple[dict, np.ndarray]:
     return kept, np.fromiter(kept.values(), dtype=float, count=len(kept))
 
 
+def _as_float(values: np.ndarray) -> np.ndarray | None:
+    """A row's values (``np.array`` of them, not float64) as float64, a missing
+    value (None, pandas' NA) as NaN; None when one is not a plain number (text, an
+    object...): the NumPy path reads the row (and says what is wrong)."""
+    if values.ndim != 1:
+        return None
+    if values.dtype.kind in "iub":
+        return values.astype(np.float64)
+    if values.dtype.kind != "O":
+        return None
+    out = np.empty(len(values))
+    for i, v in enumerate(values):
+        if _is_missing(v):
+            out[i] = np.nan
+        elif isinstance(v, numbers.Real | np.bool_) and not isinstance(v, str | bytes):
+            out[i] = float(v)
+        else:
+            return None
+    return out
+
+
 def _sort_key(name: Any) -> tuple[str, str]:
     return type(name).__name__, repr(name)
 
 
-def _extend_v(V: torch.Tensor, d_new: int, generator: torch.Generator) -> torch.Tensor:
-    """Rows for new inputs of the fixed projection ``V`` (d, r), keeping the old rows.
-
-    While there are fewer than ``r`` rows, the rows are orthonormal: new rows are
-    completed orthonormally (random, projected off the old ones). Beyond ``r``, the
-    first ``r`` rows form an orthogonal matrix, so the columns are orthonormal and
-    zero rows keep them so (a new input then has no fast-weight term).
-    """
-    d_old, r = V.shape
-    V = V.double()
-    n_fill = max(0, min(d_new, r) - d_old)
-    rows = [V]
-    if n_fill:
-        G = torch.randn(n_fill, r, generator=generator, dtype=torch.float64)
-        G = G - (G @ V.T) @ V
-        q, _ = torch.linalg.qr(G.T)  # (r, n_fill), orthonormal columns
-        rows.append(q.T)
-    rows.append(torch.zeros(d_new - d_old - n_fill, r, dtype=torch.float64))
-    return torch.cat(rows)
-
-
 def _grow_cell(cell: DREAMCell | None, d_new: int, hidden_dim: int, rank: int, config: dict, seed):
-    """A cell with ``d_new`` inputs; the old cell's weights kept for its inputs.
-
-    New weights are drawn from a generator seeded with ``(seed, d_new)``: the result
-    depends only on the seed and the growth history (and no global generator moves).
-    """
-    build = partial(DREAMCell, d_new, hidden_dim, rank=rank, **config)
-    new = _seeded(build, seed * 1009 + d_new).double()
-    generator = torch.Generator().manual_seed(seed * 1013 + d_new)
+    """A cell with ``d_new`` inputs: a new one, or ``cell`` grown (:meth:`DREAMCell._grown`)."""
     if cell is None:
-        return new
-    d_old = cell.config.input_dim
-    with torch.no_grad():
-        new.B[:d_old] = cell.B
-        new.W[:d_old] = cell.W
-        new.C[:, :d_old] = cell.C
-        for name in ("eta", "tau0", "alpha", "gamma", "kappa", "tau_sys", "scale"):
-            getattr(new, name).copy_(getattr(cell, name))
-        new.V.copy_(_extend_v(cell.V, d_new, generator))
-    return new
+        return DREAMCell._fresh(DREAMConfig(d_new, hidden_dim, rank=rank, **config), seed)
+    return cell._grown(d_new, seed)
 
 
-class _DREAMOnline:
+class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     """The online machinery; the classifier and regressor add their readout's loss."""
 
     # Set by subclasses.
@@ -301,10 +302,22 @@ class _DREAMOnline:
     advance_on_predict = False
     _pending: dict = {}
     _running = False  # whether a slot of _n_over is nonzero
+    _fast: _compiled._Compiled | None = None  # the compiled row's buffers (not pickled)
+    _cache: _Cached | None = None
+
+    def __getstate__(self) -> dict:
+        """Pickle (and deepcopy) without the compiled row's buffers: the attributes
+        that are views of them are saved as arrays, and a copy lays them out anew."""
+        state = dict(self.__dict__)
+        state.pop("_fast", None)
+        return state
 
     def __setstate__(self, state: dict) -> None:
         """Unpickle, giving an estimator pickled before issue 12 what it lacks."""
         self.__dict__.update(state)
+        cache = state.get("_cache")
+        if cache is not None and not isinstance(cache, _Cached):  # a positional tuple
+            self._cache = _Cached(*cache) if len(cache) == len(_Cached._fields) else None
         if "_stat_mean" in state and "_n_over" not in state:
             self._n_over = np.zeros(self._stat_mean.shape, dtype=np.intp)
             half = _WINSOR * np.sqrt(self._stat_var[0])  # surely seen: within the clip
@@ -409,24 +422,6 @@ class _DREAMOnline:
     # ------------------------------------------------------------------ slots
 
     @property
-    def _mean(self) -> np.ndarray:
-        """The fast scaling's running mean per slot (a view)."""
-        return self._stat_mean[0]
-
-    @property
-    def _var(self) -> np.ndarray:
-        return self._stat_var[0]
-
-    @property
-    def _scale(self) -> np.ndarray:
-        return self._stat_scale[0]
-
-    @property
-    def _slow(self) -> bool:
-        """Whether the readout's linear term reads a second, slow scaling."""
-        return len(self._floors) > 1
-
-    @property
     def features_(self) -> list:
         """The features seen so far, in slot order."""
         return list(self._x_slot) if self._built else []
@@ -458,60 +453,6 @@ class _DREAMOnline:
     def _readout_names(self) -> tuple:
         """The readouts this estimator trains (the regressor: its one readout)."""
         return ("cell",)
-
-    def _blocks(self) -> dict:
-        """``{block: slice}`` of ``phi = [h, u, ramps, pairs, diff, 1]``.
-
-        (A readout that reads ``"x"`` reads the features' slots of ``u``: see _mask.)
-        """
-        n, m = self.hidden_dim, len(self._mean)
-        sizes = [("h", n), ("u", m), ("ramps", m * len(self._knots))]
-        sizes += [("pairs", self._pairs.shape[1]), ("diff", m if self._reads_diff else 0)]
-        sizes.append(("bias", 1))
-        out, start = {}, 0
-        for name, size in sizes:
-            out[name] = slice(start, start + size)
-            start += size
-        return out
-
-    def _mask(self) -> np.ndarray:
-        """(J, F): 1 where readout j reads feature f of ``phi`` (the bias always)."""
-        blocks = self._blocks()
-        mask = np.zeros((len(self._heads), blocks["bias"].stop))
-        features = blocks["u"].start + np.fromiter(self._x_slot.values(), dtype=np.intp)
-        for j, name in enumerate(self._heads):
-            for block in (*_READOUTS[name][0], "bias"):
-                mask[j, features if block == "x" else blocks[block]] = 1.0
-        return mask
-
-    def _grow_readouts(self, m_old: int, k: int, paired: bool) -> None:
-        """Zero weights for ``k`` new slots (after ``m_old``): their ``u``, ramps, pairs.
-
-        With a ``"pairs"`` readout and ``paired`` (feature slots, not target ones),
-        each new ramp gets a pair feature with every ramp of an earlier paired slot,
-        in order, up to ``max_pairs`` in all.
-        """
-        n, n_k = self.hidden_dim, len(self._knots)
-        p_old = self._pairs.shape[1]
-        at_u, at_ramps = n + m_old, n + m_old + m_old * n_k
-        at_pairs = at_ramps + p_old
-        new_pairs: list = []
-        room = self.max_pairs - p_old if "pairs" in self._heads and paired else 0
-        for s in range(m_old, m_old + k) if room > 0 else ():
-            for b in range(s * n_k, (s + 1) * n_k):
-                for t in self._paired_slots:
-                    new_pairs += [(a, b) for a in range(t * n_k, (t + 1) * n_k)]
-            self._paired_slots.append(s)
-            if len(new_pairs) >= room:
-                new_pairs = new_pairs[:room]
-                break
-        if new_pairs:
-            self._pairs = np.concatenate([self._pairs, np.array(new_pairs, dtype=np.intp).T], 1)
-        at = [at_u] * k + [at_ramps] * (k * n_k) + [at_pairs] * len(new_pairs)
-        if self._reads_diff:
-            at += [self._W.shape[2] - 1] * k  # before the bias
-        self._W = np.insert(self._W, at, 0.0, axis=2)
-        self._head_mask = self._mask()
 
     def _resize_cell(self, d_new: int) -> None:
         old = self.cell_
@@ -580,32 +521,6 @@ class _DREAMOnline:
             present[ys] = 1.0
         return raw, present
 
-    def _standardise(self, raw: np.ndarray, present: np.ndarray) -> np.ndarray:
-        """The row(s) as the cell and the readout read them: ``[u, slow u, ramps]``.
-
-        ``u`` (..., m) is the fast scaling of every slot (what the cell reads); with
-        ``slow_rate``, the slow scaling follows; with ``n_knots``, the ramps of ``u``.
-        """
-        z = (raw[..., None, :] - self._stat_mean) * self._stat_scale  # (..., S, m)
-        far = np.abs(z[..., 0, :]) > _SET_ASIDE_BOUND
-        if np.count_nonzero(far):  # set aside: read as missing (see _update_stats)
-            present = present * ~(far & self._set_aside(raw, self._n_over[0] + 1))
-        held = self._held_slots
-        unclipped = z[..., held] if len(held) else None
-        np.maximum(z, -_CLIP, out=z)
-        np.minimum(z, _CLIP, out=z)
-        if unclipped is not None:
-            z[..., held] = unclipped  # a trained cell reads its inputs as in training
-        z *= present[..., None, :]
-        u = z.reshape(*raw.shape[:-1], -1)
-        if len(self._knots):
-            u = np.concatenate([u, self._expand(z[..., 0, :])], axis=-1)
-        return u
-
-    def _lin(self) -> int:
-        """Where the readout's linear inputs start in the standardised row."""
-        return len(self._mean) if self._slow else 0
-
     def _step(self, u: np.ndarray, state: tuple | None) -> tuple:
         """One cell step for rows ``u`` (b, m) from ``state`` (batch b or 1).
 
@@ -614,53 +529,20 @@ class _DREAMOnline:
         if self.cell_ is None:
             b = u.shape[0]
             h = np.zeros((b, self.hidden_dim))
-            return (h, None, None, None, None, None, np.zeros(b), np.full(b, np.nan))
+            return _Step(h, None, None, None, None, None, np.zeros(b), np.full(b, np.nan))
         xc = u[:, self._cell_slots]
         dt = self.cell_.config.time_step
         if xc.shape[0] == 1:  # the single-row path: one dt array for every row
             if self._dt_row is None or self._dt_row[0] != dt:
                 self._dt_row = np.full(1, dt)
             dt = self._dt_row
-        return self.cell_.numpy_step(self._np_params, xc, state, dt)
-
-    def _expand(self, u: np.ndarray) -> np.ndarray:
-        """Fixed ramps of each standardised slot at ``n_knots`` thresholds, (..., m * K)."""
-        ramps = np.tanh(_RAMP * (u[..., None] - self._knots))
-        ramps *= _RAMP_SCALE
-        return ramps.reshape(*u.shape[:-1], -1)
-
-    def _features(self, h: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """``phi = [h, u, ramps, pairs, diff, 1]`` (b, F) from the cell's ``h`` and the row."""
-        a = self._lin()
-        parts = [h, u[:, a:]]
-        if self._pairs.shape[1]:
-            ramps = u[:, a + len(self._mean) :]
-            if len(ramps) == 1:  # one row: 1-D indexing costs half as much
-                ramps = ramps[0]
-            pairs = ramps[..., self._pairs[0]]
-            pairs *= ramps[..., self._pairs[1]]
-            pairs *= _PAIR_SCALE
-            parts.append(pairs.reshape(len(h), -1))
-        if self._reads_diff:  # the fast-scaled slots' change since the previous row
-            m, prev = len(self._mean), self._prev_u
-            if prev is None:
-                parts.append(np.zeros((len(h), m)))
-            else:
-                parts.append(u[:, :m] - np.pad(prev, (0, m - len(prev))))
-        parts.append(self._ones if h.shape[0] == 1 else np.ones((h.shape[0], 1)))
-        return np.concatenate(parts, axis=1)
-
-    def _readout(self, h: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Every readout's output after the task's link (b, J, k), and ``phi`` (b, F)."""
-        phi = self._features(h, u)
-        J, k, F = self._W.shape
-        return self._link((phi @ self._W.reshape(J * k, F).T).reshape(-1, J, k)), phi
+        return _Step(*self.cell_.numpy_step(self._np_params, xc, state, dt))
 
     def _forward_one(self, x: dict, values: np.ndarray):
         """(raw, present, u, step) for one row, from the committed state (pure)."""
         raw, present = self._raw(x, values)
         u = self._standardise(raw, present)[None, :]
-        return raw, present, u, self._step(u, self._state)
+        return _Forward(raw, present, u, self._step(u, self._state))
 
     def _strict(self) -> bool:
         return self.missing == "raise"
@@ -671,21 +553,94 @@ class _DREAMOnline:
         With ``advance_on_predict``, the cell's step on the row is committed (once:
         the same row again with nothing learned in between reads the cache).
         """
+        if self._fast_forward(x) is not None:
+            return self._fast.out.copy()
         row, values = _row_values(x, self._strict())
         if not self._built:
             return None
         cache = self._cache
-        if cache is not None and cache[0] == self._version and cache[1] == x:
-            return cache[3][0]
+        if (
+            cache is not None
+            and cache.forward is not None
+            and cache.version == self._version
+            and cache.x == x
+        ):
+            return cache.readout[0]
         fwd = self._forward_one(row, values)
-        out, phi = self._readout(fwd[3][0], fwd[2])
+        out, phi = self._readout(fwd.step.h, fwd.u)
         advance = bool(self.advance_on_predict)
         if advance:
             self._advance(row, fwd)
-        # (version, the row as given, the step, the readouts, the row without its
-        # missing values, whether the step is committed already)
-        self._cache = (self._version, dict(x), fwd, (out[0], phi[0]), row, advance)
+        self._cache = _Cached(self._version, dict(x), fwd, (out[0], phi[0]), row, advance)
         return out[0]
+
+    # ------------------------------------------------------------------ compiled row
+
+    def _fast_ready(self) -> bool:
+        """Whether the task's state lets the compiled row run (task hook)."""
+        return False
+
+    def _fast_shift(self) -> float:
+        """What a ``"last"`` readout adds to its output (NaN: nothing; task hook)."""
+        return math.nan
+
+    def _fast_forward(self, x: dict) -> float | None:
+        """Read ``x`` in the compiled row: its prediction (class index, or the
+        standardised mixture), kept for a following learn_one; None where the NumPy
+        path must read it (see ``_compiled``)."""
+        fast = self._fast
+        if fast is None or fast.W is not self._W or fast.state is not self._state:
+            fast = self._fast = _compiled._build(self)
+            if fast is None:
+                return None
+        keys = tuple(x)
+        slots = fast.slots.get(keys)
+        if slots is None:
+            slots = fast.slots_of(keys)
+            if slots is None:
+                return None
+        values = np.array(tuple(x.values()))
+        if values.dtype is not _FLOAT:
+            values = _as_float(values)
+            if values is None:
+                return None
+        shift = self._fast_shift() if fast.shifts else math.nan
+        r = fast.forward(fast.fb, fast.ib, fast.lay, values, slots, shift)
+        if r != r:
+            return None
+        self._cache = _Cached(self._version, dict(x), None, None, None, False)
+        return r
+
+    def _fast_learn(self, x: dict, y: Any) -> bool:
+        """Learn ``(x, y)`` in the compiled row; False where the NumPy path must."""
+        cache = self._cache
+        if (
+            cache is None
+            or cache.forward is not None
+            or cache.version != self._version
+            or cache.x != x
+        ) and self._fast_forward(x) is None:
+            return False
+        fast = self._fast
+        if fast.res[6]:  # a new feature: a growth event
+            return False
+        target = self._fast_target(y)
+        if target is None:
+            return False
+        loss = fast.learn(fast.fb, fast.ib, fast.lay, *target, self._fresh_rows)
+        if self._fresh_rows:
+            self._fresh_rows -= 1
+        if self._drift is not None:
+            self._watch(loss)
+        surprise, tau, _, _, running, warming, _ = fast.res.tolist()
+        self.last_surprise_, self.last_tau_ = surprise, tau
+        self._running, self._warming = running != 0.0, warming != 0.0
+        if fast.shifts:
+            self._fast_after(target)
+        self.n_steps_ += 1
+        self._version += 1
+        self._cache = None
+        return True
 
     def _advance(self, row: dict, fwd: tuple) -> None:
         """Commit the cell's step on ``row`` before its label (advance_on_predict).
@@ -703,7 +658,7 @@ class _DREAMOnline:
         seq = self._pending_seq
         self._pending_seq += 1
         self._pending.setdefault(key, deque()).append(seq)
-        h, surprise = step[0], float(step[6][0])
+        h, surprise = step.h, float(step.surprise[0])
         self._pending_rows[seq] = (key, (h, u, raw, present, surprise, prev))
         if len(self._pending_rows) > _MAX_PENDING:
             _, (old_key, _) = self._pending_rows.popitem(last=False)
@@ -774,17 +729,24 @@ class _DREAMOnline:
         u = self._standardise(raw, present)
         state = None if self._state is None else tuple(np.repeat(s, b, 0) for s in self._state)
         step = self._step(u, state)
-        return self._readout(step[0], u)[0]
+        return self._readout(step.h, u)[0]
 
     # ------------------------------------------------------------------ learning
 
     def _learn(self, x: dict, y) -> None:
-        cache = getattr(self, "_cache", None)
-        hit = cache is not None and cache[0] == self._version and cache[1] == x
+        if self._built and self._fast_learn(x, y):
+            return
+        cache = self._cache
+        hit = (
+            cache is not None
+            and cache.forward is not None
+            and cache.version == self._version
+            and cache.x == x
+        )
         # Validate before anything changes (a cached row was validated by predict).
-        row, values = (cache[4], None) if hit else _row_values(x, self._strict())
+        row, values = (cache.row, None) if hit else _row_values(x, self._strict())
         y_value = self._check_target(y)
-        hit = hit and not cache[5]
+        hit = hit and not cache.advanced
         if not self._built:
             self._build()
         version = self._version
@@ -799,14 +761,14 @@ class _DREAMOnline:
             out, phi, surprise = self._pending_step(entry, row)
         else:
             if hit and version == self._version:
-                (raw, present, u, step), (out, phi) = cache[2], cache[3]
+                (raw, present, u, step), (out, phi) = cache.forward, cache.readout
             else:
                 if values is None:
                     row, values = _row_values(row)
                 raw, present, u, step = self._forward_one(row, values)
-                out, phi = self._readout(step[0], u)
+                out, phi = self._readout(step.h, u)
                 out, phi = out[0], phi[0]
-            surprise = float(step[6][0])
+            surprise = float(step.surprise[0])
         self._cache = None
         # (J, k): each readout's loss gradient on its output; the mixture's loss
         g, loss = self._readout_step(out, y_value, phi)
@@ -839,136 +801,13 @@ class _DREAMOnline:
         self.n_steps_ += 1
         self._version += 1
 
-    def _adwin(self, delta: float) -> ADWIN:
-        return ADWIN(delta=delta, clock=_CLOCK)
-
-    def _watch(self, loss: float) -> None:
-        """``drift_recovery``: feed the mixture's loss on this row to the detectors.
-
-        ``_W`` holds the mixture's readouts (one or two generations of ``J``, as many
-        as ``_weights``), then, after a warning, ``J`` background readouts. A rise of
-        the loss flagged by the warning detector starts background readouts (zero
-        weights, learning alongside; a later warning restarts them); one flagged by
-        the drift detector takes them into the mixture as a new generation (zero
-        readouts if no warning came first), beside the generation the mixture trusts
-        more (ARF swaps a background tree in; here the old one stays until the
-        mixture gives up on it: see _drop_generation).
-        """
-        J, M = len(self._heads), len(self._weights)
-        before = self._warn.estimation
-        self._warn.update(loss)
-        if self._warn.drift_detected and self._warn.estimation > before:
-            self._W = np.concatenate([self._W[:M], np.zeros_like(self._W[:J])])
-            self._age = np.concatenate([self._age[:M], np.zeros(J)])
-            self._fresh_rows = _FRESH_ROWS
-            self._warn = self._adwin(_WARN_DELTA)
-        before = self._drift.estimation
-        self._drift.update(loss)
-        if self._drift.drift_detected and self._drift.estimation > before:
-            if len(self._W) > M:
-                fresh, age = self._W[M:], self._age[M:]
-            else:
-                fresh, age = np.zeros_like(self._W[:J]), np.zeros(J)
-                self._fresh_rows = _FRESH_ROWS
-            w = self._weights
-            keep = slice(0, J) if M == J or w[:J].sum() >= w[J:].sum() else slice(J, M)
-            self._W = np.concatenate([self._W[keep], fresh])
-            self._age = np.concatenate([self._age[keep], age])
-            kept = w[keep] * (1.0 - _FRESH_SHARE) / w[keep].sum()
-            self._weights = np.concatenate([kept, np.full(J, _FRESH_SHARE / J)])
-            self._warn, self._drift = self._adwin(_WARN_DELTA), self._adwin(_DRIFT_DELTA)
-            self.n_drifts_ += 1
-        elif M > J:
-            self._drop_generation()
-
-    def _drop_generation(self) -> None:
-        """Of two generations of readouts, drop one the mixture has given up on."""
-        J, w = len(self._heads), self._weights
-        total = w[:J].sum()
-        if min(total, 1.0 - total) < _DROP:
-            gone = slice(0, J) if total < 0.5 else slice(J, 2 * J)
-            keep = np.ones(len(self._W), dtype=bool)
-            keep[gone] = False
-            self._W, self._age = self._W[keep], self._age[keep]
-            w = np.delete(w, np.arange(len(w))[gone])
-            self._weights = w / w.sum()
-
-    def _commit(self, raw: np.ndarray, present: np.ndarray, step: tuple) -> None:
+    def _commit(self, raw: np.ndarray, present: np.ndarray, step: _Step) -> None:
         """Commit the cell's step and the running statistics of what this step saw."""
         if self.cell_ is not None:
-            self._state = step[:6]
-        self.last_surprise_ = float(step[6][0])
-        self.last_tau_ = float(step[7][0])
+            self._state = step.state
+        self.last_surprise_ = float(step.surprise[0])
+        self.last_tau_ = float(step.tau[0])
         self._update_stats(raw, present)
-
-    def _bounded(self, run: np.ndarray, row: int | slice = slice(None)) -> np.ndarray:
-        """Where scaling ``row``'s statistics bound a value (_WINSOR), given ``run``,
-        the number of rows running, this one included, that were out of bounds."""
-        ok = (self._stat_var[row] > _VAR_EPS) & (self._count >= _WINSOR_MIN)
-        ok &= run <= _WINSOR_RUN
-        if len(self._held_slots):
-            ok[..., self._held_slots] = False
-        return ok
-
-    def _set_aside(self, raw: np.ndarray, run: np.ndarray) -> np.ndarray:
-        """Where a value beyond _SET_ASIDE is read as missing (and left out of the
-        range): bounded, and outside the range taken so far widened by its width."""
-        lo, hi = self._range
-        width = hi - lo
-        out = (raw > hi + width) | (raw < lo - width)
-        return out & self._bounded(run, 0)
-
-    def _widen(self, raw: np.ndarray, where: np.ndarray) -> None:
-        """Take ``raw``'s values into each slot's range, ``where`` True.
-
-        The range holds the values of a slot's first _WINSOR_MIN rows and those
-        out of bounds that were taken (the others lie within 5 stds of the mean).
-        """
-        lo, hi = self._range
-        np.minimum(lo, raw, out=lo, where=where)
-        np.maximum(hi, raw, out=hi, where=where)
-
-    def _update_stats(self, raw: np.ndarray, present: np.ndarray) -> None:
-        """Running mean/var: Welford (rate 1/n) until 1/n falls below the EMA rate.
-
-        Every scaling at once (one row each): fast, and with ``slow_rate`` slow.
-        """
-        delta = raw - self._stat_mean
-        var = self._stat_var
-        # Winsorised update (see _WINSOR): one row far outside what has been seen
-        # cannot take over the scaling; a run of them (a real shift) can.
-        over = np.abs(delta)
-        over *= self._stat_scale
-        over = over > _WINSOR_BOUND
-        if np.count_nonzero(over):
-            seen = present > 0
-            over &= seen
-            run = self._n_over
-            run += over
-            run *= over | ~seen  # a slot absent from the row keeps its run
-            self._running = bool(run.any())
-            aside = np.abs(delta[0]) * self._stat_scale[0] > _SET_ASIDE_BOUND
-            aside &= self._set_aside(raw, run[0])
-            self._widen(raw, over[0] & ~aside)  # the values out of bounds taken
-            over &= self._bounded(run)
-            delta = np.where(over, np.copysign(_WINSOR * np.sqrt(var), delta), delta)
-        elif self._running:
-            self._n_over *= present <= 0
-            self._running = bool(self._n_over.any())
-        count = self._count
-        count += present
-        if self._warming:  # the values of a slot's first _WINSOR_MIN rows
-            self._widen(raw, present > 0)
-            self._warming = bool(np.count_nonzero(count < _WINSOR_MIN))
-        rate = np.maximum(1.0 / np.maximum(count, 1.0), self._floors)  # (S, m)
-        held = self._held_slots
-        if len(held):  # a loaded cell's statistics stay as trained
-            rate[:, held] = 0.0
-        rate *= present
-        self._stat_mean += rate * delta
-        var += rate * delta * delta
-        var *= 1.0 - rate
-        self._stat_scale = (count > 1) / np.sqrt(var + _VAR_EPS)
 
     # ------------------------------------------------------------------ mini-batches
 
@@ -989,63 +828,12 @@ class _DREAMOnline:
 
     # ------------------------------------------------------------------ seam
 
-    def _load_core(
-        self,
-        cell: DREAMCell,
-        features: list,
-        *,
-        state: DREAMState | None = None,
-        head_weight: np.ndarray | None = None,
-        head_bias: np.ndarray | None = None,
-        x_mean: np.ndarray | None = None,
-        x_scale: np.ndarray | None = None,
-    ) -> None:
-        """Start from a trained cell (seam for a later ``from_sklearn``).
+    def _load_core(self, cell: DREAMCell, features: list, **arrays: Any) -> None:
+        """Start from a trained cell (``from_sklearn``'s seam): see
+        :func:`~dream_sklearn.online._convert._load_core`."""
+        from ._convert import _load_core
 
-        ``cell`` takes ``features`` in order (no target feedback into the cell);
-        ``head_weight`` (k, hidden_dim) and ``head_bias`` (k,) become the weights on
-        ``h`` of every readout that reads ``h``, and every readout's bias (the weights
-        on the standardised inputs start at zero);
-        ``x_mean`` / ``x_scale`` the standardisation, held fixed (later rows do not
-        move it) and not clipped, so the cell keeps reading its inputs exactly as it
-        did in training (raw values after ``standardize=False``: mean 0, scale 1).
-        When ``features`` are names (not the positions ``0..d-1``), rows keyed by
-        those positions are refused.
-        For a classifier, set the classes first with :meth:`_add_targets`.
-        """
-        if self.feedback == "cell":
-            raise ValueError("_load_core needs feedback='readout' or 'none'.")
-        if not self._built:
-            self._build()
-        if self._x_slot or self.cell_ is not None:
-            raise ValueError("_load_core must be called on an estimator that has not learned.")
-        d = len(features)
-        if cell.config.input_dim != d:
-            raise ValueError(f"The cell takes {cell.config.input_dim} inputs, not {d}.")
-        self._add_slots(list(features), self._x_slot, to_cell=False)
-        slots = np.array([self._x_slot[f] for f in features], dtype=np.intp)
-        self._cell_slots = slots
-        self.cell_ = copy.deepcopy(cell).double()  # never alter the caller's module
-        self._np_params = self.cell_.numpy_step_params()
-        st = cell.initial_state(1, dtype=torch.float64) if state is None else state
-        self._state = tuple(t.detach().double().numpy().copy() for t in st)
-        reads_h = [j for j, r in enumerate(self._heads) if "h" in _READOUTS[r][0]]
-        if head_weight is not None:
-            self._W[reads_h, :, : self.hidden_dim] = np.asarray(head_weight, dtype=float)
-        if head_bias is not None:
-            self._W[:, :, -1] = np.asarray(head_bias, dtype=float)
-        # Every scaling (fast, and slow with slow_rate) starts from these statistics.
-        if x_mean is not None:
-            self._stat_mean[:, slots] = x_mean
-        if x_scale is not None:
-            self._stat_var[:, slots] = np.asarray(x_scale, dtype=float) ** 2
-            self._stat_scale[:, slots] = 1.0 / np.asarray(x_scale, dtype=float)
-        if x_mean is not None or x_scale is not None:
-            self._count[slots] = np.inf  # never "seen once": the scale is in use
-            self._held_slots = slots
-        if any(not (_is_int(f) and f == i) for i, f in enumerate(features)):
-            self._loaded_names = list(features)
-        self._version += 1
+        _load_core(self, cell, features, **arrays)
 
     def memory(self) -> DREAMState | None:
         """The cell's committed fast state as a :class:`DREAMState` (batch 1), or None."""

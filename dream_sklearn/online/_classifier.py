@@ -333,6 +333,23 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def _update_target_stats(self, y) -> None:
         pass
 
+    def _fast_ready(self) -> bool:
+        return bool(self._classes)
+
+    def _fast_target(self, y) -> tuple | None:
+        """``(class index, _, previous-label slot, 1.0)`` for the compiled row, or
+        None for a new (or invalid) label."""
+        try:
+            c = self._classes.get(y)
+        except TypeError:
+            return None
+        if c is None:
+            return None
+        return c, 0.0, self._y_slot.get(y, -1), 1.0
+
+    def _fast_after(self, target: tuple) -> None:
+        pass
+
     def _target_raw(self, y) -> np.ndarray:
         raw = np.zeros(len(self._mean))
         raw[self._y_slot[y]] = 1.0
@@ -346,6 +363,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     def predict_one(self, x: dict) -> base.typing.ClfTarget | None:
         """The most probable class for the next step (pure); None before any label."""
+        best = self._fast_forward(x)
+        if best is not None:
+            return self._fast.labels[int(best)]
         out = self._predict_raw_one(x)
         if out is None or not self._classes:
             return None

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import numpy as np
+import torch
 from sklearn.utils.validation import check_is_fitted
 
+from ..nn import DREAMCell, DREAMState
+from ..nn._config import _is_int
 from ._classifier import DREAMOnlineClassifier
+from ._features import _READOUTS
 from ._regressor import DREAMOnlineRegressor
 
 __all__ = ["from_sklearn"]
@@ -138,3 +143,62 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
         x_scale=x_scale,
     )
     return online
+
+
+def _load_core(
+    est,
+    cell: DREAMCell,
+    features: list,
+    *,
+    state: DREAMState | None = None,
+    head_weight: np.ndarray | None = None,
+    head_bias: np.ndarray | None = None,
+    x_mean: np.ndarray | None = None,
+    x_scale: np.ndarray | None = None,
+) -> None:
+    """Start from a trained cell (seam for a later ``from_sklearn``).
+
+    ``cell`` takes ``features`` in order (no target feedback into the cell);
+    ``head_weight`` (k, hidden_dim) and ``head_bias`` (k,) become the weights on
+    ``h`` of every readout that reads ``h``, and every readout's bias (the weights
+    on the standardised inputs start at zero);
+    ``x_mean`` / ``x_scale`` the standardisation, held fixed (later rows do not
+    move it) and not clipped, so the cell keeps reading its inputs exactly as it
+    did in training (raw values after ``standardize=False``: mean 0, scale 1).
+    When ``features`` are names (not the positions ``0..d-1``), rows keyed by
+    those positions are refused.
+    For a classifier, set the classes first with ``_add_targets``.
+    """
+    if est.feedback == "cell":
+        raise ValueError("_load_core needs feedback='readout' or 'none'.")
+    if not est._built:
+        est._build()
+    if est._x_slot or est.cell_ is not None:
+        raise ValueError("_load_core must be called on an estimator that has not learned.")
+    d = len(features)
+    if cell.config.input_dim != d:
+        raise ValueError(f"The cell takes {cell.config.input_dim} inputs, not {d}.")
+    est._add_slots(list(features), est._x_slot, to_cell=False)
+    slots = np.array([est._x_slot[f] for f in features], dtype=np.intp)
+    est._cell_slots = slots
+    est.cell_ = copy.deepcopy(cell).double()  # never alter the caller's module
+    est._np_params = est.cell_.numpy_step_params()
+    st = cell.initial_state(1, dtype=torch.float64) if state is None else state
+    est._state = tuple(t.detach().double().numpy().copy() for t in st)
+    reads_h = [j for j, r in enumerate(est._heads) if "h" in _READOUTS[r][0]]
+    if head_weight is not None:
+        est._W[reads_h, :, : est.hidden_dim] = np.asarray(head_weight, dtype=float)
+    if head_bias is not None:
+        est._W[:, :, -1] = np.asarray(head_bias, dtype=float)
+    # Every scaling (fast, and slow with slow_rate) starts from these statistics.
+    if x_mean is not None:
+        est._stat_mean[:, slots] = x_mean
+    if x_scale is not None:
+        est._stat_var[:, slots] = np.asarray(x_scale, dtype=float) ** 2
+        est._stat_scale[:, slots] = 1.0 / np.asarray(x_scale, dtype=float)
+    if x_mean is not None or x_scale is not None:
+        est._count[slots] = np.inf  # never "seen once": the scale is in use
+        est._held_slots = slots
+    if any(not (_is_int(f) and f == i) for i, f in enumerate(features)):
+        est._loaded_names = list(features)
+    est._version += 1

@@ -298,6 +298,24 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         self._y_var = (1.0 - rate) * (self._y_var + rate * delta * delta)
         self._last_y = y
 
+    def _fast_ready(self) -> bool:
+        return self._y_count > 0
+
+    def _fast_shift(self) -> float:
+        if len(self._last_at) and self._last_y is not None:
+            return self._standard(self._last_y)
+        return math.nan
+
+    def _fast_target(self, y) -> tuple:
+        """``(_, standardised target, previous-target slot, target)`` for the
+        compiled row (the target validated as learn_one does)."""
+        value = self._check_target(y)
+        t = min(max(self._standard(value), -_CLIP), _CLIP)
+        return 0, t, self._y_slot.get(None, -1), value
+
+    def _fast_after(self, target: tuple) -> None:
+        self._update_target_stats(target[3])
+
     def _target_raw(self, y: float) -> np.ndarray:
         raw = np.zeros(len(self._mean))
         raw[self._y_slot[None]] = y
@@ -314,6 +332,9 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
 
     def predict_one(self, x: dict) -> float:
         """Prediction for the next step (pure); 0.0 before any learning."""
+        mix = self._fast_forward(x)
+        if mix is not None:
+            return float(self._to_target(mix))
         out = self._predict_raw_one(x)
         if out is None:
             return 0.0

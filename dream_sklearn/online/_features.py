@@ -1,0 +1,116 @@
+"""The online estimators' feature map ``phi = [h, u, ramps, pairs, diff, 1]``.
+
+``h``: the cell's state; ``u``: the standardised slots (the slow scaling with
+``slow_rate``); ``ramps``: fixed ``tanh`` ramps of each slot at ``n_knots``
+thresholds; ``pairs``: products of two ramps of different feature slots (up to
+``max_pairs``, with a ``"pairs"`` readout); ``diff``: the change of the fast-scaled
+slots since the last learned row (when a readout reads it); a bias. Each readout
+reads some blocks (:data:`_READOUTS`, the mask). This mixin holds the map, its
+blocks and their growth; the state lives on the estimator (``_pairs``,
+``_knots``, ``_prev_u``, ``_head_mask``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__: list[str] = []
+
+_RAMP = 3.0  # slope of the readout's per-slot ramps (``n_knots``)
+_RAMP_SCALE = 0.5  # their amplitude (a smaller SGD step on their weights)
+_PAIR_SCALE = 2.0  # amplitude of the pair features (products of two ramps)
+# The readouts and the blocks of phi = [h, u, ramps, pairs, diff, 1] each one reads, with
+# its step as a multiple of ``learning_rate``.
+_READOUTS = {
+    "linear": (("x",), 0.5),  # "x": the features' part of u (not the previous target)
+    "cell": (("h", "u", "ramps"), 1.0),
+    "pairs": (("h", "u", "ramps", "pairs"), 0.5),
+    # The regressor's: its output starts from the previous target, and it learns a
+    # correction from the change of the (fast-scaled) slots since the previous row.
+    "last": (("diff",), 0.1),
+}
+
+
+class _FeatureMap:
+    """The readouts' features of a row, their blocks and mask (a mixin)."""
+
+    def _blocks(self) -> dict:
+        """``{block: slice}`` of ``phi = [h, u, ramps, pairs, diff, 1]``.
+
+        (A readout that reads ``"x"`` reads the features' slots of ``u``: see _mask.)
+        """
+        n, m = self.hidden_dim, len(self._mean)
+        sizes = [("h", n), ("u", m), ("ramps", m * len(self._knots))]
+        sizes += [("pairs", self._pairs.shape[1]), ("diff", m if self._reads_diff else 0)]
+        sizes.append(("bias", 1))
+        out, start = {}, 0
+        for name, size in sizes:
+            out[name] = slice(start, start + size)
+            start += size
+        return out
+
+    def _mask(self) -> np.ndarray:
+        """(J, F): 1 where readout j reads feature f of ``phi`` (the bias always)."""
+        blocks = self._blocks()
+        mask = np.zeros((len(self._heads), blocks["bias"].stop))
+        features = blocks["u"].start + np.fromiter(self._x_slot.values(), dtype=np.intp)
+        for j, name in enumerate(self._heads):
+            for block in (*_READOUTS[name][0], "bias"):
+                mask[j, features if block == "x" else blocks[block]] = 1.0
+        return mask
+
+    def _grow_readouts(self, m_old: int, k: int, paired: bool) -> None:
+        """Zero weights for ``k`` new slots (after ``m_old``): their ``u``, ramps, pairs.
+
+        With a ``"pairs"`` readout and ``paired`` (feature slots, not target ones),
+        each new ramp gets a pair feature with every ramp of an earlier paired slot,
+        in order, up to ``max_pairs`` in all.
+        """
+        n, n_k = self.hidden_dim, len(self._knots)
+        p_old = self._pairs.shape[1]
+        at_u, at_ramps = n + m_old, n + m_old + m_old * n_k
+        at_pairs = at_ramps + p_old
+        new_pairs: list = []
+        room = self.max_pairs - p_old if "pairs" in self._heads and paired else 0
+        for s in range(m_old, m_old + k) if room > 0 else ():
+            for b in range(s * n_k, (s + 1) * n_k):
+                for t in self._paired_slots:
+                    new_pairs += [(a, b) for a in range(t * n_k, (t + 1) * n_k)]
+            self._paired_slots.append(s)
+            if len(new_pairs) >= room:
+                new_pairs = new_pairs[:room]
+                break
+        if new_pairs:
+            self._pairs = np.concatenate([self._pairs, np.array(new_pairs, dtype=np.intp).T], 1)
+        at = [at_u] * k + [at_ramps] * (k * n_k) + [at_pairs] * len(new_pairs)
+        if self._reads_diff:
+            at += [self._W.shape[2] - 1] * k  # before the bias
+        self._W = np.insert(self._W, at, 0.0, axis=2)
+        self._head_mask = self._mask()
+
+    def _expand(self, u: np.ndarray) -> np.ndarray:
+        """Fixed ramps of each standardised slot at ``n_knots`` thresholds, (..., m * K)."""
+        ramps = np.tanh(_RAMP * (u[..., None] - self._knots))
+        ramps *= _RAMP_SCALE
+        return ramps.reshape(*u.shape[:-1], -1)
+
+    def _features(self, h: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """``phi = [h, u, ramps, pairs, diff, 1]`` (b, F) from the cell's ``h`` and the row."""
+        a = self._lin()
+        parts = [h, u[:, a:]]
+        if self._pairs.shape[1]:
+            ramps = u[:, a + len(self._mean) :]
+            if len(ramps) == 1:  # one row: 1-D indexing costs half as much
+                ramps = ramps[0]
+            pairs = ramps[..., self._pairs[0]]
+            pairs *= ramps[..., self._pairs[1]]
+            pairs *= _PAIR_SCALE
+            parts.append(pairs.reshape(len(h), -1))
+        if self._reads_diff:  # the fast-scaled slots' change since the previous row
+            m, prev = len(self._mean), self._prev_u
+            if prev is None:
+                parts.append(np.zeros((len(h), m)))
+            else:
+                parts.append(u[:, :m] - np.pad(prev, (0, m - len(prev))))
+        parts.append(self._ones if h.shape[0] == 1 else np.ones((h.shape[0], 1)))
+        return np.concatenate(parts, axis=1)

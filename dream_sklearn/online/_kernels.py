@@ -1,0 +1,460 @@
+"""numba kernels of the online estimators' steady-state row (see ``_compiled.py``).
+
+A row that brings no new feature and no new class runs as two calls: :func:`forward`
+(read and standardise the row, the cell's step, the features ``phi``, the readouts
+and their link, the prediction) and :func:`learn` (the readouts' steps, the mixture,
+the cell's commit, the running statistics). They compute what the NumPy path of
+``_base.py`` computes, in the same order, over arrays laid out in two flat buffers (floats, ints)
+(``_compiled._Layout``): the cell's step itself is :func:`dream_step`'s body compiled
+(:func:`~dream_sklearn.nn._step.numba_step`), not a copy of it.
+
+Imported only when numba is (the module imports it).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from ..nn._numba_ops import matmul
+from ..nn._step import StepFlags, StepParams, numba_step
+from ._base import _CLIP, _SET_ASIDE, _VAR_EPS, _WINSOR, _WINSOR_MIN, _WINSOR_RUN
+
+_step = numba_step()
+
+# Rows of the layout table (``_compiled.NAMES`` in this order).
+W, WEIGHTS, AGE, MEAN, VAR, SCALE, COUNT, RANGE, PREV_Y, PREV_U = range(10)
+H, U, UT, EM, EV, SB = range(10, 16)
+N_OVER, CELL_SLOTS, PAIRS, YS, HELD, IS_LAST, CTL = range(16, 23)
+C, WC, B, V, ETA, SCAL, KNOTS, MASK, LR, FLOORS = range(23, 33)
+RAW, PRES, UROW, PHI, OUT, NH, NU, NUT, NEM, NEV, NSB, RES = range(33, 45)
+# CTL (ints): sizes, switches, and the two flags the statistics keep.
+(
+    C_N,
+    C_D,
+    C_M,
+    C_S,
+    C_K,
+    C_J,
+    C_K_OUT,
+    C_TASK,
+    C_DIFF,
+    C_PREV_Y,
+    C_PREV_U,
+    C_STRICT,
+    C_PLASTIC,
+    C_LTC,
+    C_SLEEP,
+    C_RELATIVE,
+    C_RUNNING,
+    C_WARMING,
+) = range(18)
+N_CTL = 18
+# SCAL (floats): the cell's scalars, then the readouts'.
+S_DT, S_L2, S_SHARE, S_GAIN, S_BOOST, S_MAX_ABS = range(13, 19)
+N_SCAL = 19
+_MISTAKE = math.exp(-1.0)
+_BOOST_ROWS = 100.0
+_FRESH_ROWS = 4000.0
+_RAMP = 3.0
+_RAMP_SCALE = 0.5
+_PAIR_SCALE = 2.0
+
+
+@njit(cache=True, inline="always")
+def _v1(buf, lay, i):
+    s = lay[i, 0]
+    return buf[s : s + lay[i, 2]]
+
+
+@njit(cache=True, inline="always")
+def _v2(buf, lay, i):
+    s = lay[i, 0]
+    return buf[s : s + lay[i, 2] * lay[i, 3]].reshape((lay[i, 2], lay[i, 3]))
+
+
+@njit(cache=True, inline="always")
+def _v3(buf, lay, i):
+    s = lay[i, 0]
+    return buf[s : s + lay[i, 2] * lay[i, 3] * lay[i, 4]].reshape((lay[i, 2], lay[i, 3], lay[i, 4]))
+
+
+@njit(cache=True)
+def _bounded(var, count, held, run):
+    """``_DREAMOnline._bounded`` for one value of one scaling."""
+    return var > _VAR_EPS and count >= _WINSOR_MIN and run <= _WINSOR_RUN and held == 0
+
+
+@njit(cache=True)
+def _aside(raw, lo, hi, var, count, held, run):
+    """``_DREAMOnline._set_aside`` for one value."""
+    width = hi - lo
+    out = (raw > hi + width) or (raw < lo - width)
+    return out and _bounded(var, count, held, run)
+
+
+@njit(cache=True)
+def _proba_argmax(out, weights):
+    """The class the mixture of the readouts' probabilities (J', k) picks."""
+    M = weights.shape[0]
+    k = out.shape[1]
+    best, arg = -np.inf, 0
+    for q in range(k):
+        if M == 1:
+            v = out[0, q]
+        else:
+            v = 0.0
+            for j in range(M):
+                v += weights[j] * out[j, q]
+        if v > best:
+            best, arg = v, q
+    return arg
+
+
+@njit(cache=True)
+def _row_argmax(out, j):
+    best, arg = -np.inf, 0
+    for q in range(out.shape[1]):
+        if out[j, q] > best:
+            best, arg = out[j, q], q
+    return arg
+
+
+@njit(cache=True, fastmath={"reassoc"})
+def _dot_rows(A, v, out):
+    """``out = A @ v`` (the sums in any order: they vectorise)."""
+    for i in range(A.shape[0]):
+        acc = 0.0
+        for j in range(A.shape[1]):
+            acc += A[i, j] * v[j]
+        out[i] = acc
+
+
+@njit(cache=True, error_model="numpy")
+def forward(fb, ib, lay, values, slots, shift):
+    """One row from the committed state: fills the work buffers; returns the
+    prediction (the class's index, or the mixture's standardised output), or NaN
+    when the row needs the NumPy path (a value it refuses or reads otherwise)."""
+    ctl = _v1(ib, lay, CTL)
+    m, S, K = ctl[C_M], ctl[C_S], ctl[C_K]
+    n = ctl[C_N]
+    scal = _v1(fb, lay, SCAL)
+    raw, pres = _v1(fb, lay, RAW), _v1(fb, lay, PRES)
+    raw[:] = 0.0
+    pres[:] = 0.0
+    max_abs = scal[S_MAX_ABS]
+    unknown = 0.0
+    for i in range(values.shape[0]):
+        v = values[i]
+        if v != v:  # missing
+            if ctl[C_STRICT]:
+                return np.nan
+            continue
+        if not abs(v) <= max_abs:  # inf, or too large: the NumPy path says which
+            return np.nan
+        if slots[i] < 0:  # a feature not seen yet: predicting drops it, learning grows
+            unknown = 1.0
+            continue
+        raw[slots[i]] = v
+        pres[slots[i]] = 1.0
+    if ctl[C_PREV_Y]:
+        prev_y = _v1(fb, lay, PREV_Y)
+        for j in _v1(ib, lay, YS):
+            raw[j] = prev_y[j]
+            pres[j] = 1.0
+
+    # The standardised row [u, slow u, ramps] (_DREAMOnline._standardise).
+    mean, scale, var = _v2(fb, lay, MEAN), _v2(fb, lay, SCALE), _v2(fb, lay, VAR)
+    count, rng = _v1(fb, lay, COUNT), _v2(fb, lay, RANGE)
+    n_over, held = _v2(ib, lay, N_OVER), _v1(ib, lay, HELD)
+    urow = _v1(fb, lay, UROW)
+    for j in range(m):
+        z0 = (raw[j] - mean[0, j]) * scale[0, j]
+        keep = pres[j]
+        if abs(z0) > _SET_ASIDE:
+            if _aside(raw[j], rng[0, j], rng[1, j], var[0, j], count[j], held[j], n_over[0, j] + 1):
+                keep = keep * 0.0
+        for s in range(S):
+            z = (raw[j] - mean[s, j]) * scale[s, j]
+            if held[j] == 0:
+                z = min(max(z, -_CLIP), _CLIP)
+            urow[s * m + j] = z * keep
+    knots = _v1(fb, lay, KNOTS)
+    for j in range(m):
+        for q in range(K):
+            urow[S * m + j * K + q] = np.tanh(_RAMP * (urow[j] - knots[q])) * _RAMP_SCALE
+
+    # The cell's step: dream_step's body, compiled.
+    d = ctl[C_D]
+    cells = _v1(ib, lay, CELL_SLOTS)
+    x = np.empty((1, d))
+    for i in range(d):
+        x[0, i] = urow[cells[i]]
+    p = StepParams(
+        _v2(fb, lay, C),
+        _v2(fb, lay, WC),
+        _v2(fb, lay, B),
+        _v2(fb, lay, V),
+        _v1(fb, lay, ETA),
+        scal[0],
+        scal[1],
+        scal[2],
+        scal[3],
+        scal[4],
+        scal[5],
+        scal[6],
+        scal[7],
+        scal[8],
+        scal[9],
+        scal[10],
+        scal[11],
+        scal[12],
+    )
+    flags = StepFlags(ctl[C_PLASTIC] != 0, ctl[C_LTC] != 0, ctl[C_SLEEP] != 0, ctl[C_RELATIVE] != 0)
+    dt = np.full(1, scal[S_DT])
+    h, U_new, Ut_new, em, ev, sb, surprise, tau = _step(
+        p,
+        flags,
+        x,
+        _v2(fb, lay, H),
+        _v3(fb, lay, U),
+        _v3(fb, lay, UT),
+        _v2(fb, lay, EM),
+        _v2(fb, lay, EV),
+        _v1(fb, lay, SB),
+        dt,
+        matmul(x, p.B),
+        matmul(x, p.V),
+    )
+    _v2(fb, lay, NH)[:] = h
+    _v3(fb, lay, NU)[:] = U_new
+    _v3(fb, lay, NUT)[:] = Ut_new
+    _v2(fb, lay, NEM)[:] = em
+    _v2(fb, lay, NEV)[:] = ev
+    _v1(fb, lay, NSB)[:] = sb
+    res = _v1(fb, lay, RES)
+    res[0] = surprise[0]
+    res[1] = tau[0]
+    res[6] = unknown
+
+    # phi = [h, u, ramps, pairs, diff, 1] (_DREAMOnline._features).
+    phi = _v1(fb, lay, PHI)
+    F = phi.shape[0]
+    phi[:n] = h[0]
+    a = m if S > 1 else 0
+    L = S * m + m * K - a
+    phi[n : n + L] = urow[a:]
+    pairs = _v2(ib, lay, PAIRS)
+    at = n + L
+    ramps = urow[S * m :]
+    for q in range(pairs.shape[1]):
+        pv = ramps[pairs[0, q]] * ramps[pairs[1, q]]
+        phi[at + q] = pv * _PAIR_SCALE
+    at += pairs.shape[1]
+    if ctl[C_DIFF]:
+        prev_u = _v1(fb, lay, PREV_U)
+        for j in range(m):
+            phi[at + j] = urow[j] - prev_u[j] if ctl[C_PREV_U] else 0.0
+    phi[F - 1] = 1.0
+
+    # The readouts (Jt, k) and their link.
+    Wt = _v3(fb, lay, W)
+    out = _v2(fb, lay, OUT)
+    Jt, k = out.shape[0], out.shape[1]
+    _dot_rows(Wt.reshape((Jt * k, F)), phi, out.reshape(Jt * k))
+    weights = _v1(fb, lay, WEIGHTS)
+    M = weights.shape[0]
+    if ctl[C_TASK] == 0:  # softmax, and the class the mixture picks
+        for j in range(Jt):
+            top = out[j, 0]
+            for q in range(1, k):
+                top = max(top, out[j, q])
+            tot = 0.0
+            for q in range(k):
+                out[j, q] = np.exp(out[j, q] - top)
+                tot += out[j, q]
+            for q in range(k):
+                out[j, q] /= tot
+        res[3] = _proba_argmax(out, weights)
+    else:  # a "last" readout starts from the previous target; the weighted mean
+        is_last = _v1(ib, lay, IS_LAST)
+        J = is_last.shape[0]
+        if shift == shift:
+            for j in range(Jt):
+                if is_last[j % J]:
+                    out[j, 0] += shift
+        mix = 0.0
+        for j in range(M):
+            mix += out[j, 0] * weights[j]
+        res[3] = mix
+    return res[3]
+
+
+@njit(cache=True, error_model="numpy")
+def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
+    """Learn the row :func:`forward` read: the readouts' steps and mixture (class
+    ``c``, or standardised target ``t``), the commit of the cell's step, the running
+    statistics, the previous target ``y_raw`` in slot ``y_slot`` (-1: none).
+    Returns the mixture's loss."""
+    ctl = _v1(ib, lay, CTL)
+    m, S = ctl[C_M], ctl[C_S]
+    scal = _v1(fb, lay, SCAL)
+    out, phi = _v2(fb, lay, OUT), _v1(fb, lay, PHI)
+    Jt, k, F = out.shape[0], out.shape[1], phi.shape[0]
+    weights = _v1(fb, lay, WEIGHTS)
+    M = weights.shape[0]
+    mask = _v2(fb, lay, MASK)
+    J = mask.shape[0]
+    share = scal[S_SHARE]
+    g = np.empty((Jt, k))
+    if ctl[C_TASK] == 0:  # log-loss gradients; Fixed Share on the mistakes
+        loss = 1.0 if _proba_argmax(out, weights) != c else 0.0
+        if M > 1:
+            tot = 0.0
+            for j in range(M):
+                weights[j] *= _MISTAKE if _row_argmax(out, j) != c else 1.0
+                tot += weights[j]
+            factor = (1.0 - share) / tot
+            for j in range(M):
+                weights[j] = weights[j] * factor + share / M
+        for j in range(Jt):
+            for q in range(k):
+                g[j, q] = out[j, q]
+            g[j, c] -= 1.0
+    else:  # normalised LMS steps; Fixed Share on the squared errors
+        mix = 0.0
+        for j in range(M):
+            mix += out[j, 0] * weights[j]
+        loss = abs(mix - t)
+        if M > 1:
+            tot = 0.0
+            for j in range(M):
+                e = out[j, 0] - t
+                weights[j] *= np.exp(-1.0 * min(e * e, 50.0))
+                tot += weights[j]
+            factor = (1.0 - share) / tot
+            for j in range(M):
+                weights[j] = weights[j] * factor + share / M
+        norm = np.empty(J)
+        _dot_rows(mask, phi * phi, norm)
+        norm += 1.0
+        for j in range(Jt):
+            g[j, 0] = (out[j, 0] - t) / norm[j % J]
+
+    # The readouts' SGD steps (_DREAMOnline._learn).
+    res = _v1(fb, lay, RES)
+    surprise = res[0]
+    gain = 1.0 + scal[S_GAIN] * surprise if surprise == surprise else 1.0
+    lr0 = _v1(fb, lay, LR)
+    age = _v1(fb, lay, AGE)
+    Wt = _v3(fb, lay, W)
+    l2 = scal[S_L2]
+    for j in range(Jt):
+        lr = lr0[j % J]
+        if fresh:
+            boost = _BOOST_ROWS / (_BOOST_ROWS + age[j]) - _BOOST_ROWS / (_BOOST_ROWS + _FRESH_ROWS)
+            lr = lr * (1.0 + scal[S_BOOST] * max(boost, 0.0))
+            age[j] += 1.0
+        step = gain * lr
+        if l2:
+            decay = 1.0 - step * l2
+            for q in range(k):
+                for f in range(F - 1):
+                    Wt[j, q, f] *= decay
+        for q in range(k):
+            gq = g[j, q] * step
+            for f in range(F):
+                Wt[j, q, f] -= gq * (mask[j % J, f] * phi[f])
+    res[2] = loss
+
+    # Commit the cell's step.
+    _v2(fb, lay, H)[:] = _v2(fb, lay, NH)
+    _v3(fb, lay, U)[:] = _v3(fb, lay, NU)
+    _v3(fb, lay, UT)[:] = _v3(fb, lay, NUT)
+    _v2(fb, lay, EM)[:] = _v2(fb, lay, NEM)
+    _v2(fb, lay, EV)[:] = _v2(fb, lay, NEV)
+    _v1(fb, lay, SB)[:] = _v1(fb, lay, NSB)
+
+    # The running statistics (_DREAMOnline._update_stats).
+    raw, pres = _v1(fb, lay, RAW), _v1(fb, lay, PRES)
+    mean, var, scale = _v2(fb, lay, MEAN), _v2(fb, lay, VAR), _v2(fb, lay, SCALE)
+    count, rng = _v1(fb, lay, COUNT), _v2(fb, lay, RANGE)
+    n_over, held = _v2(ib, lay, N_OVER), _v1(ib, lay, HELD)
+    floors = _v1(fb, lay, FLOORS)
+    delta = np.empty((S, m))
+    any_over = False
+    for s in range(S):
+        for j in range(m):
+            delta[s, j] = raw[j] - mean[s, j]
+            if abs(delta[s, j]) * scale[s, j] > _WINSOR:
+                any_over = True
+    if any_over:
+        running = False
+        for s in range(S):
+            for j in range(m):
+                seen = pres[j] > 0
+                over = abs(delta[s, j]) * scale[s, j] > _WINSOR and seen
+                if over:
+                    n_over[s, j] += 1
+                elif seen:
+                    n_over[s, j] = 0
+                running = running or n_over[s, j] != 0
+        ctl[C_RUNNING] = running
+        for j in range(m):  # the values out of bounds taken into the range
+            if pres[j] > 0 and abs(delta[0, j]) * scale[0, j] > _WINSOR:
+                aside = abs(delta[0, j]) * scale[0, j] > _SET_ASIDE and _aside(
+                    raw[j], rng[0, j], rng[1, j], var[0, j], count[j], held[j], n_over[0, j]
+                )
+                if not aside:
+                    rng[0, j] = min(rng[0, j], raw[j])
+                    rng[1, j] = max(rng[1, j], raw[j])
+        for s in range(S):
+            for j in range(m):
+                over = abs(delta[s, j]) * scale[s, j] > _WINSOR and pres[j] > 0
+                if over and _bounded(var[s, j], count[j], held[j], n_over[s, j]):
+                    delta[s, j] = math.copysign(_WINSOR * math.sqrt(var[s, j]), delta[s, j])
+    elif ctl[C_RUNNING]:
+        running = False
+        for s in range(S):
+            for j in range(m):
+                if pres[j] > 0:
+                    n_over[s, j] = 0
+                running = running or n_over[s, j] != 0
+        ctl[C_RUNNING] = running
+    warming = False
+    for j in range(m):
+        count[j] += pres[j]
+        if ctl[C_WARMING]:
+            if pres[j] > 0:
+                rng[0, j] = min(rng[0, j], raw[j])
+                rng[1, j] = max(rng[1, j], raw[j])
+            warming = warming or count[j] < _WINSOR_MIN
+    if ctl[C_WARMING]:
+        ctl[C_WARMING] = warming
+    for s in range(S):
+        for j in range(m):
+            rate = max(1.0 / max(count[j], 1.0), floors[s])
+            if held[j]:
+                rate = 0.0
+            rate *= pres[j]
+            mean[s, j] += rate * delta[s, j]
+            var[s, j] += rate * delta[s, j] * delta[s, j]
+            var[s, j] *= 1.0 - rate
+            scale[s, j] = (1.0 if count[j] > 1 else 0.0) / math.sqrt(var[s, j] + _VAR_EPS)
+
+    # What the next row reads: the previous target, the fast-scaled slots ("diff").
+    if y_slot >= 0:
+        prev_y = _v1(fb, lay, PREV_Y)
+        for j in _v1(ib, lay, YS):
+            prev_y[j] = 0.0
+        prev_y[y_slot] = y_raw
+    if ctl[C_DIFF]:
+        urow = _v1(fb, lay, UROW)
+        prev_u = _v1(fb, lay, PREV_U)
+        for j in range(m):
+            prev_u[j] = urow[j]
+    res[4] = ctl[C_RUNNING]
+    res[5] = ctl[C_WARMING]
+    return loss

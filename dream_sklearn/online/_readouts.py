@@ -1,0 +1,96 @@
+"""The online estimators' readouts: their product with the features, their
+mixture's drift recovery.
+
+All readouts (and, after a drift warning, background ones) live in one weight
+array ``_W`` (J', k, F); the mixture's weights in ``_weights``. The task's link and
+loss (softmax and Fixed Share on mistakes; identity and Fixed Share on squared
+errors) are the classifier's and the regressor's hooks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from river.drift import ADWIN
+
+__all__: list[str] = []
+
+# drift_recovery (chosen on the tuning streams: benchmarks/recovery.py, docs/online.md).
+# ADWIN over the mixture's loss at ARF's two levels, checking every _CLOCK rows; a
+# rise flagged at the warning level starts background readouts, at the drift level
+# takes them into the mixture with a share _FRESH_SHARE of its weight; of two
+# generations, one whose weight falls below _DROP goes. A readout of age n (rows
+# learned since it started; the first ones never count as fresh) steps
+# 1 + _BOOST * (_BOOST_ROWS / (_BOOST_ROWS + n) - _BOOST_ROWS / (_BOOST_ROWS + _FRESH_ROWS))
+# times its usual step while n < _FRESH_ROWS (the usual step from then on).
+_WARN_DELTA = 0.01
+_DRIFT_DELTA = 0.001
+_CLOCK = 4
+_FRESH_SHARE = 0.5
+_DROP = 0.01
+_BOOST = 10.0
+_BOOST_ROWS = 100.0
+_FRESH_ROWS = 4000
+
+
+class _Readouts:
+    """The readouts' outputs and drift recovery (a mixin)."""
+
+    def _readout(self, h: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every readout's output after the task's link (b, J, k), and ``phi`` (b, F)."""
+        phi = self._features(h, u)
+        J, k, F = self._W.shape
+        return self._link((phi @ self._W.reshape(J * k, F).T).reshape(-1, J, k)), phi
+
+    def _adwin(self, delta: float) -> ADWIN:
+        return ADWIN(delta=delta, clock=_CLOCK)
+
+    def _watch(self, loss: float) -> None:
+        """``drift_recovery``: feed the mixture's loss on this row to the detectors.
+
+        ``_W`` holds the mixture's readouts (one or two generations of ``J``, as many
+        as ``_weights``), then, after a warning, ``J`` background readouts. A rise of
+        the loss flagged by the warning detector starts background readouts (zero
+        weights, learning alongside; a later warning restarts them); one flagged by
+        the drift detector takes them into the mixture as a new generation (zero
+        readouts if no warning came first), beside the generation the mixture trusts
+        more (ARF swaps a background tree in; here the old one stays until the
+        mixture gives up on it: see _drop_generation).
+        """
+        J, M = len(self._heads), len(self._weights)
+        before = self._warn.estimation
+        self._warn.update(loss)
+        if self._warn.drift_detected and self._warn.estimation > before:
+            self._W = np.concatenate([self._W[:M], np.zeros_like(self._W[:J])])
+            self._age = np.concatenate([self._age[:M], np.zeros(J)])
+            self._fresh_rows = _FRESH_ROWS
+            self._warn = self._adwin(_WARN_DELTA)
+        before = self._drift.estimation
+        self._drift.update(loss)
+        if self._drift.drift_detected and self._drift.estimation > before:
+            if len(self._W) > M:
+                fresh, age = self._W[M:], self._age[M:]
+            else:
+                fresh, age = np.zeros_like(self._W[:J]), np.zeros(J)
+                self._fresh_rows = _FRESH_ROWS
+            w = self._weights
+            keep = slice(0, J) if M == J or w[:J].sum() >= w[J:].sum() else slice(J, M)
+            self._W = np.concatenate([self._W[keep], fresh])
+            self._age = np.concatenate([self._age[keep], age])
+            kept = w[keep] * (1.0 - _FRESH_SHARE) / w[keep].sum()
+            self._weights = np.concatenate([kept, np.full(J, _FRESH_SHARE / J)])
+            self._warn, self._drift = self._adwin(_WARN_DELTA), self._adwin(_DRIFT_DELTA)
+            self.n_drifts_ += 1
+        elif M > J:
+            self._drop_generation()
+
+    def _drop_generation(self) -> None:
+        """Of two generations of readouts, drop one the mixture has given up on."""
+        J, w = len(self._heads), self._weights
+        total = w[:J].sum()
+        if min(total, 1.0 - total) < _DROP:
+            gone = slice(0, J) if total < 0.5 else slice(J, 2 * J)
+            keep = np.ones(len(self._W), dtype=bool)
+            keep[gone] = False
+            self._W, self._age = self._W[keep], self._age[keep]
+            w = np.delete(w, np.arange(len(w))[gone])
+            self._weights = w / w.sum()

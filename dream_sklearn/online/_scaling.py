@@ -1,0 +1,153 @@
+"""The running standardisation of the online estimators' input slots.
+
+Per slot (a feature, or with ``feedback`` the previous target), one row of running
+statistics per scaling: the fast one (``standardize_rate``, what the cell reads),
+and with ``slow_rate`` a slow one that the readouts' linear term reads. Welford
+(rate 1/n) until 1/n falls below the scaling's rate; winsorised and set-aside
+updates keep one far value from taking the scaling over (docs/online.md,
+"Outliers"). The state lives on the estimator (``_stat_mean``, ``_stat_var``,
+``_stat_scale``, ``_count``, ``_n_over``, ``_range``): this mixin is its methods.
+The compiled row (``_kernels.py``) computes the same per row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__: list[str] = []
+
+_CLIP = 5.0  # standardised values are clipped to [-_CLIP, _CLIP]
+_VAR_EPS = 1e-12
+# Robust running statistics (docs/online.md, "Outliers"): a value more than _WINSOR
+# standard deviations from a slot's running mean updates the statistics as if it were
+# _WINSOR away; one more than _SET_ASIDE away, and outside the range of the values
+# the slot took before (see _widen) widened by its width on each side (so that a
+# rare but recurring value, such as a rare event's 1, is not set aside), is also
+# read as missing in its row. Neither applies to a slot that has been out of bounds for more
+# than _WINSOR_RUN rows running (it has moved: it is taken in full), to a slot with
+# fewer than _WINSOR_MIN values, to a constant one, or to the held slots of a
+# loaded cell.
+_WINSOR = _CLIP
+_SET_ASIDE = 30.0
+_WINSOR_RUN = 3
+_WINSOR_MIN = 8
+# The bounds as 0-d arrays: a comparison with one costs half that with a float.
+_WINSOR_BOUND, _SET_ASIDE_BOUND = np.array(_WINSOR), np.array(_SET_ASIDE)
+
+
+class _RunningScaling:
+    """Running statistics per slot and the standardised row (a mixin of the
+    online estimators' base)."""
+
+    @property
+    def _mean(self) -> np.ndarray:
+        """The fast scaling's running mean per slot (a view)."""
+        return self._stat_mean[0]
+
+    @property
+    def _var(self) -> np.ndarray:
+        return self._stat_var[0]
+
+    @property
+    def _scale(self) -> np.ndarray:
+        return self._stat_scale[0]
+
+    @property
+    def _slow(self) -> bool:
+        """Whether the readout's linear term reads a second, slow scaling."""
+        return len(self._floors) > 1
+
+    def _bounded(self, run: np.ndarray, row: int | slice = slice(None)) -> np.ndarray:
+        """Where scaling ``row``'s statistics bound a value (_WINSOR), given ``run``,
+        the number of rows running, this one included, that were out of bounds."""
+        ok = (self._stat_var[row] > _VAR_EPS) & (self._count >= _WINSOR_MIN)
+        ok &= run <= _WINSOR_RUN
+        if len(self._held_slots):
+            ok[..., self._held_slots] = False
+        return ok
+
+    def _set_aside(self, raw: np.ndarray, run: np.ndarray) -> np.ndarray:
+        """Where a value beyond _SET_ASIDE is read as missing (and left out of the
+        range): bounded, and outside the range taken so far widened by its width."""
+        lo, hi = self._range
+        width = hi - lo
+        out = (raw > hi + width) | (raw < lo - width)
+        return out & self._bounded(run, 0)
+
+    def _widen(self, raw: np.ndarray, where: np.ndarray) -> None:
+        """Take ``raw``'s values into each slot's range, ``where`` True.
+
+        The range holds the values of a slot's first _WINSOR_MIN rows and those
+        out of bounds that were taken (the others lie within 5 stds of the mean).
+        """
+        lo, hi = self._range
+        np.minimum(lo, raw, out=lo, where=where)
+        np.maximum(hi, raw, out=hi, where=where)
+
+    def _update_stats(self, raw: np.ndarray, present: np.ndarray) -> None:
+        """Running mean/var: Welford (rate 1/n) until 1/n falls below the EMA rate.
+
+        Every scaling at once (one row each): fast, and with ``slow_rate`` slow.
+        """
+        delta = raw - self._stat_mean
+        var = self._stat_var
+        # Winsorised update (see _WINSOR): one row far outside what has been seen
+        # cannot take over the scaling; a run of them (a real shift) can.
+        over = np.abs(delta)
+        over *= self._stat_scale
+        over = over > _WINSOR_BOUND
+        if np.count_nonzero(over):
+            seen = present > 0
+            over &= seen
+            run = self._n_over
+            run += over
+            run *= over | ~seen  # a slot absent from the row keeps its run
+            self._running = bool(run.any())
+            aside = np.abs(delta[0]) * self._stat_scale[0] > _SET_ASIDE_BOUND
+            aside &= self._set_aside(raw, run[0])
+            self._widen(raw, over[0] & ~aside)  # the values out of bounds taken
+            over &= self._bounded(run)
+            delta = np.where(over, np.copysign(_WINSOR * np.sqrt(var), delta), delta)
+        elif self._running:
+            self._n_over *= present <= 0
+            self._running = bool(self._n_over.any())
+        count = self._count
+        count += present
+        if self._warming:  # the values of a slot's first _WINSOR_MIN rows
+            self._widen(raw, present > 0)
+            self._warming = bool(np.count_nonzero(count < _WINSOR_MIN))
+        rate = np.maximum(1.0 / np.maximum(count, 1.0), self._floors)  # (S, m)
+        held = self._held_slots
+        if len(held):  # a loaded cell's statistics stay as trained
+            rate[:, held] = 0.0
+        rate *= present
+        self._stat_mean += rate * delta
+        var += rate * delta * delta
+        var *= 1.0 - rate
+        self._stat_scale = (count > 1) / np.sqrt(var + _VAR_EPS)
+
+    def _standardise(self, raw: np.ndarray, present: np.ndarray) -> np.ndarray:
+        """The row(s) as the cell and the readout read them: ``[u, slow u, ramps]``.
+
+        ``u`` (..., m) is the fast scaling of every slot (what the cell reads); with
+        ``slow_rate``, the slow scaling follows; with ``n_knots``, the ramps of ``u``.
+        """
+        z = (raw[..., None, :] - self._stat_mean) * self._stat_scale  # (..., S, m)
+        far = np.abs(z[..., 0, :]) > _SET_ASIDE_BOUND
+        if np.count_nonzero(far):  # set aside: read as missing (see _update_stats)
+            present = present * ~(far & self._set_aside(raw, self._n_over[0] + 1))
+        held = self._held_slots
+        unclipped = z[..., held] if len(held) else None
+        np.maximum(z, -_CLIP, out=z)
+        np.minimum(z, _CLIP, out=z)
+        if unclipped is not None:
+            z[..., held] = unclipped  # a trained cell reads its inputs as in training
+        z *= present[..., None, :]
+        u = z.reshape(*raw.shape[:-1], -1)
+        if len(self._knots):
+            u = np.concatenate([u, self._expand(z[..., 0, :])], axis=-1)
+        return u
+
+    def _lin(self) -> int:
+        """Where the readout's linear inputs start in the standardised row."""
+        return len(self._mean) if self._slow else 0

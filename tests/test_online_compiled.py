@@ -1,0 +1,247 @@
+"""The online estimators' compiled row computes what the NumPy path computes.
+
+Each test runs the same stream twice, once with the compiled row (numba kernels)
+and once on the NumPy path only (``set_compiled(False)``), and compares every
+prediction and the learned state to 1e-12. The streams are Elec2's first 2,000
+rows, changed so that growth events (a feature that appears mid-stream, a new
+class), missing values (NaN, None, absent keys) and a drift happen in them.
+The first compile of the kernels takes about half a minute; numba caches them
+on disk for the next run.
+"""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from dream_sklearn.datasets import iter_elec2
+from dream_sklearn.online import (
+    DREAMOnlineClassifier,
+    DREAMOnlineRegressor,
+    _compiled,
+    compiled_available,
+    set_compiled,
+)
+
+pytestmark = pytest.mark.skipif(not compiled_available(), reason="numba is not installed")
+
+N_ROWS = 2000
+TOL = 1e-12
+
+
+def _elec2_rows():
+    return list(iter_elec2(N_ROWS))
+
+
+ELEC2 = _elec2_rows()
+
+
+def classification_stream(n=N_ROWS):
+    """Elec2 with: a feature from row 500 on, a third class from row 1200 on, the
+    labels flipped from row 900 (a drift), NaN / None / absent values now and then."""
+    rows, ys = [], []
+    for i, (x, y) in enumerate(ELEC2[:n]):
+        x = dict(x)
+        if i >= 500:
+            x["extra"] = x["nswprice"] * x["period"]
+        if i % 97 == 5:
+            x["vicprice"] = float("nan")
+        if i % 131 == 7:
+            x["transfer"] = None
+        if i % 71 == 3:
+            del x["vicdemand"]
+        label = "up" if y else "down"
+        if i >= 900:
+            label = "down" if y else "up"
+        if i >= 1200 and x["period"] > 0.8:
+            label = "late"
+        rows.append(x)
+        ys.append(label)
+    return rows, ys
+
+
+def plain_stream(n=N_ROWS):
+    """Elec2 as it is (no missing values)."""
+    return [dict(x) for x, _ in ELEC2[:n]], [y for _, y in ELEC2[:n]]
+
+
+def regression_stream(n=N_ROWS):
+    """Elec2's demand as the target, the rest as features; a feature from row 600
+    on, a target ten times as large and noisy from row 1000 on (a drift), missing
+    values now and then."""
+    rows, ys = [], []
+    noise = np.random.default_rng(0).normal(scale=3.0, size=n)
+    for i, (x, _) in enumerate(ELEC2[:n]):
+        x = dict(x)
+        y = x.pop("nswdemand") * 10.0 + noise[i] if i >= 1000 else x.pop("nswdemand")
+        if i >= 600:
+            x["extra"] = x["nswprice"] - x["vicprice"]
+        if i % 89 == 4:
+            x["transfer"] = float("nan")
+        if i % 113 == 9:
+            del x["period"]
+        rows.append(x)
+        ys.append(y)
+    return rows, ys
+
+
+STATE = (
+    "_W",
+    "_weights",
+    "_age",
+    "_stat_mean",
+    "_stat_var",
+    "_stat_scale",
+    "_count",
+    "_range",
+    "_n_over",
+    "_prev_y",
+    "_prev_u",
+)
+
+
+def run(model, rows, ys, compiled, proba=True):
+    """Predictions of predict_(proba_)one then learn_one on each row, and the model."""
+    previous = set_compiled(compiled)
+    try:
+        preds = []
+        for i, (x, y) in enumerate(zip(rows, ys, strict=True)):
+            if isinstance(model, DREAMOnlineClassifier):
+                p = model.predict_proba_one(x) if proba or i % 2 else model.predict_one(x)
+                preds.append(p)
+            else:
+                preds.append(model.predict_one(x))
+            model.learn_one(x, y)
+    finally:
+        set_compiled(previous)
+    return preds, model
+
+
+def assert_same(a_preds, a, b_preds, b):
+    assert len(a_preds) == len(b_preds)
+    for pa, pb in zip(a_preds, b_preds, strict=True):
+        if isinstance(pa, dict):
+            assert pa.keys() == pb.keys()
+            np.testing.assert_allclose(list(pa.values()), list(pb.values()), rtol=0, atol=TOL)
+        elif isinstance(pa, float):
+            assert abs(pa - pb) <= TOL * max(1.0, abs(pa))
+        else:
+            assert pa == pb
+    for name in STATE:
+        va, vb = getattr(a, name), getattr(b, name)
+        if va is None or vb is None:
+            assert va is None and vb is None, name
+            continue
+        np.testing.assert_allclose(va, vb, rtol=0, atol=TOL, err_msg=name)
+    for sa, sb in zip(a._state, b._state, strict=True):
+        np.testing.assert_allclose(sa, sb, rtol=0, atol=TOL)
+    assert a.n_steps_ == b.n_steps_ and a.n_drifts_ == b.n_drifts_
+    assert abs(a.last_surprise_ - b.last_surprise_) <= TOL
+    assert abs(a.last_tau_ - b.last_tau_) <= TOL
+    assert a._running == b._running and a._warming == b._warming
+
+
+def compare(make, stream, n=N_ROWS, proba=True):
+    rows, ys = stream(n)
+    np_preds, np_model = run(make(), rows, ys, compiled=False, proba=proba)
+    c_preds, c_model = run(make(), rows, ys, compiled=True, proba=proba)
+    assert np_model._fast is None
+    # The compiled row did run: the model's arrays are views of its buffers.
+    assert c_model._fast is not None
+    assert np.shares_memory(c_model._W, c_model._fast.fb)
+    assert_same(c_preds, c_model, np_preds, np_model)
+    return c_model
+
+
+def test_classifier_default_matches_numpy():
+    model = compare(lambda: DREAMOnlineClassifier(seed=0), classification_stream, proba=False)
+    assert model.n_drifts_ >= 1  # drift recovery acted (new readouts mid-stream)
+    assert model.classes_ == ["up", "down", "late"]
+    assert "extra" in model.features_
+
+
+@pytest.mark.parametrize(
+    "readouts",
+    [("linear",), ("cell",), ("pairs",), ("linear", "cell"), ("cell", "pairs")],
+)
+def test_classifier_readouts_match_numpy(readouts):
+    compare(lambda: DREAMOnlineClassifier(seed=1, readouts=readouts), classification_stream)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"feedback": "readout"},
+        {"feedback": "none", "drift_recovery": False},
+        {"slow_rate": None, "n_knots": 0},
+        {"l2": 0.01, "surprise_gain": 2.0, "max_pairs": 30},
+        {"missing": "raise", "hidden_dim": 8, "rank": 2},
+        {"cell_params": {"surprise_mode": "absolute", "sleep_enabled": False}},
+        {"cell_params": {"plasticity_enabled": False, "ltc_enabled": False}},
+    ],
+)
+def test_classifier_options_match_numpy(params):
+    stream = plain_stream if params.get("missing") == "raise" else classification_stream
+    compare(lambda: DREAMOnlineClassifier(seed=2, **params), stream)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"readouts": ("last",)},
+        {"readouts": ("cell",), "slow_rate": 0.0},
+        {"readouts": ("pairs", "linear"), "n_knots": 0},
+        {"feedback": "readout", "drift_recovery": False, "l2": 0.01},
+        {"feedback": "none", "surprise_gain": 1.0},
+    ],
+)
+def test_regressor_matches_numpy(params):
+    model = compare(lambda: DREAMOnlineRegressor(seed=3, **params), regression_stream)
+    assert "extra" in model.features_
+
+
+def test_regressor_drift_recovery_acts():
+    model = compare(lambda: DREAMOnlineRegressor(seed=4), regression_stream)
+    assert model.n_drifts_ >= 1
+
+
+def test_fallback_without_numba(monkeypatch):
+    """With numba missing, every row takes the NumPy path, with the same results."""
+    rows, ys = classification_stream(600)
+    c_preds, c_model = run(DREAMOnlineClassifier(seed=5), rows, ys, compiled=True)
+    monkeypatch.setattr(_compiled, "_AVAILABLE", False)
+    assert not compiled_available()
+    f_preds, f_model = run(DREAMOnlineClassifier(seed=5), rows, ys, compiled=True)
+    assert f_model._fast is None
+    assert_same(c_preds, c_model, f_preds, f_model)
+
+
+def test_pickle_mid_stream_continues_alike():
+    """A pickled model (its arrays views of the buffers) continues as the original."""
+    rows, ys = classification_stream(800)
+    _, model = run(DREAMOnlineClassifier(seed=6), rows[:400], ys[:400], compiled=True)
+    assert model._fast is not None
+    copy = pickle.loads(pickle.dumps(model))
+    assert copy._fast is None
+    a_preds, a = run(model, rows[400:], ys[400:], compiled=True)
+    b_preds, b = run(copy, rows[400:], ys[400:], compiled=True)
+    assert_same(a_preds, a, b_preds, b)
+
+
+def test_bad_values_still_raise_as_on_the_numpy_path():
+    rows, ys = classification_stream(50)
+    _, model = run(DREAMOnlineClassifier(seed=7), rows, ys, compiled=True)
+    x = dict(rows[10])
+    x["period"] = float("inf")
+    with pytest.raises(ValueError, match="'period' has a non-finite value"):
+        model.learn_one(x, "up")
+    x["period"] = "1.5"
+    with pytest.raises(ValueError, match="'period' has a non-numeric value"):
+        model.predict_one(x)
+    assert model.n_steps_ == 50
+
+
+def test_set_compiled_validates():
+    with pytest.raises(TypeError, match="set_compiled takes True or False"):
+        set_compiled("yes")
