@@ -85,6 +85,17 @@ def test_features_dtype_is_validated_and_float32_agrees_with_float64(small_seq):
     assert not np.array_equal(f32, f64)  # the cell did run in each dtype
 
 
+def test_a_fitted_bank_keeps_its_dtype_after_set_params(small_seq):
+    # dtype is read at fit: a fitted bank transforms in the dtype it was built in.
+    X, _ = small_seq
+    bank = DREAMFeatures(hidden_dim=8, random_state=0).fit(X)
+    before = bank.transform(X)
+    bank.set_params(dtype="float64")
+    np.testing.assert_array_equal(bank.transform(X), before)
+    bank.set_params(dtype="float16")
+    np.testing.assert_array_equal(bank.transform(X), before)
+
+
 def test_a_ridge_model_pickled_before_the_bank_had_dtype_loads_as_float32(small_seq):
     X, y = small_seq
     clf = DREAMClassifier(hidden_dim=8, random_state=0).fit(X, y)

@@ -337,15 +337,7 @@ def test_compile_runs_the_compiled_loop_and_changes_no_result(seq_data, monkeypa
     The loop is stubbed here by the eager one (recording its calls), so that the test
     costs no compilation; tests/test_speed_paths.py checks the compiled loop itself.
     """
-    from dream_sklearn.nn import _layer
-
-    calls = []
-
-    def loop(*args):
-        calls.append(args[2].shape)
-        return _layer._run_steps(*args)
-
-    monkeypatch.setattr(_layer, "_COMPILED_LOOP", loop)
+    calls = _recording_loop(monkeypatch)
     X, y = seq_data
     plain = DREAMClassifier(**SMALL).fit(X, y)
     assert calls == []
@@ -400,6 +392,22 @@ def test_compile_auto_compiles_a_fit_of_that_many_step_evaluations(
     assert len(calls) == (12 if compiled else 0) and not clf.module_.dream.compile_step
     eager = DREAMClassifier(**params, compile=False).fit(X, y)
     np.testing.assert_allclose(proba, eager.predict_proba(X), rtol=1e-12)
+
+
+def test_predict_follows_the_compile_setting_of_the_fit_not_a_later_set_params(
+    seq_data, monkeypatch
+):
+    # set_params is validated at the next fit: until then, predict and advance_memory
+    # keep what the fit ran with ("bogus" would read as True).
+    calls = _recording_loop(monkeypatch)
+    X, y = seq_data
+    clf = DREAMClassifier(**SMALL, compile=False).fit(X, y)
+    clf.set_params(compile="bogus")
+    clf.predict_proba(X)
+    clf.advance_memory(X[:2])
+    assert calls == [] and not clf.module_.dream.compile_step
+    with pytest.raises(ValueError, match="The 'compile' parameter of DREAMClassifier must be"):
+        clf.fit(X, y)
 
 
 @pytest.mark.slow

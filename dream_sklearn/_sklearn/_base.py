@@ -107,9 +107,12 @@ _READOUT_WIDTH = {"last": 1, "mean": 1, "pool": 3}
 # step evaluations (one time step of one mini-batch, forward and backward: epochs x
 # mini-batches x sequence length in fit). Where compiling repays its cost, measured
 # by benchmarks/speed.py (section "sklearn"; docs/sklearn.md, "Speed"), on one CPU
-# thread: after about 12,500-13,400 step evaluations with inductor's disk cache warm
-# (7-8 s of compilation), 59,000-69,000 with it cold (34-37 s). Between the two: a
+# thread: after about 12,500 step evaluations with inductor's disk cache warm
+# (7.8 s of compilation), 59,000 with it cold (36.6 s). Between the two: a
 # fit this long gains with a warm cache and loses at most about 10 s on a cold one.
+# Measured for training at batch 32 on CPU, one compiled graph, every epoch run: the
+# count takes max_iter epochs, so a fit that stops early (n_iter_no_change) or that
+# needs more graphs (unequal lengths, a last mini-batch of one) repays less.
 _COMPILE_AUTO_STEPS = 50_000
 
 
@@ -555,6 +558,9 @@ class _BaseDREAM(BaseEstimator):
             return self._fit_ridge(
                 X3, lengths, y, weight, rng, first=first, incremental=incremental
             )
+        # The compile setting of this fit (validated by fit); predict and
+        # advance_memory read it, not a value set_params put there since.
+        self._compile = self.compile
         if first:
             self._forget("features_", "coef_", "intercept_", "alpha_", "_ridge_stats")
             self._build_module(X3.shape[2], rng)
@@ -631,9 +637,10 @@ class _BaseDREAM(BaseEstimator):
     def _compile_for(self, step_evaluations: int) -> bool:
         """Whether a call of ``step_evaluations`` steps runs the compiled loop: as
         ``compile`` says, or for ``"auto"``, when it is long enough to repay it."""
-        if self.compile == "auto":
+        setting = getattr(self, "_compile", False)  # (a model pickled before: eager)
+        if setting == "auto":
             return _auto_compile(step_evaluations)
-        return bool(self.compile)
+        return bool(setting)
 
     # -- solver="ridge" -------------------------------------------------------------------
 

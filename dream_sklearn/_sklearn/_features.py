@@ -278,20 +278,25 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
             )
         return torch.cat(taps, dim=2)
 
+    def _bank_dtype(self) -> torch.dtype:
+        """The fitted bank's dtype (``dtype`` as it was at fit; set_params does not
+        change a fitted bank)."""
+        return next(self.module_.parameters()).dtype
+
     def _dts(self) -> torch.Tensor:
         tau = float(self.module_.config.ltc_tau_sys)
-        dtype = _DTYPES[self.dtype]
+        dtype = self._bank_dtype()
         return torch.tensor([min(tau / s, tau) for s in self.timescales], dtype=dtype)
 
     def _run(self, X3: np.ndarray, lengths: np.ndarray):
         """Yield ``(rows, outputs, final state, mask)`` chunk by chunk; the bank's
         copies are stacked copy-major: row ``k * b + i`` is copy ``k`` of sequence ``i``."""
-        K, dts = len(self.timescales), self._dts()
+        K, dts, dtype = len(self.timescales), self._dts(), self._bank_dtype()
         for start in range(0, len(lengths), self.batch_size):
             rows = slice(start, start + self.batch_size)
             lb = torch.as_tensor(lengths[rows])
             steps = int(lb.max())
-            xb = _input_tensor(X3[rows, :steps], _DTYPES[self.dtype])
+            xb = _input_tensor(X3[rows, :steps], dtype)
             b = xb.shape[0]
             xk = torch.cat([self._taps(xb, k) for k in range(K)])
             lk = lb.repeat(K)

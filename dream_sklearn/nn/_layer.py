@@ -347,10 +347,10 @@ class DREAM(nn.Module):
     compile_step : bool, default=False
         Set to True to run the loop over time through ``torch.compile``: the whole
         loop, forward and backward, becomes one graph (a ``scan``) that inductor
-        turns into C++ loops (a training step about 5x faster at batch 32 x 50
+        turns into C++ loops (a training step about 6x faster at batch 32 x 50
         steps, about as fast as ``nn.GRU``; ``benchmarks/RESULTS.md``). It
         compiles lazily on the first call for each new dtype, grad mode, use of
-        ``lengths``/``mask`` or batch of one (40-50 s on one CPU thread);
+        ``lengths``/``mask`` or batch of one (about 50 s on one CPU thread);
         inductor keeps it in its disk cache (``TORCHINDUCTOR_CACHE_DIR``), so a
         later process with the same configuration loads it in about 6 s. Other
         batch sizes and sequence lengths reuse the graph. If compilation fails a
