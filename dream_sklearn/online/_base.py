@@ -56,6 +56,7 @@ from ..nn._config import (
     _is_int,
     _Rule,
 )
+from . import _pretrained
 
 __all__: list[str] = []
 
@@ -301,6 +302,8 @@ class _DREAMOnline:
     advance_on_predict = False
     _pending: dict = {}
     _running = False  # whether a slot of _n_over is nonzero
+    cell = "random"
+    _proj: np.ndarray | None = None  # cell="pretrained": slots -> the cell's inputs
 
     def __setstate__(self, state: dict) -> None:
         """Unpickle, giving an estimator pickled before issue 12 what it lacks."""
@@ -320,6 +323,7 @@ class _DREAMOnline:
         for name in _CELL_PARAMS:
             _check_cell_param(owner, name, getattr(self, name))
         _check_params(owner, _RULES, self)
+        _pretrained.check(self)
         cp = self.cell_params
         if cp is not None:
             try:
@@ -514,6 +518,8 @@ class _DREAMOnline:
         self._head_mask = self._mask()
 
     def _resize_cell(self, d_new: int) -> None:
+        if self.cell == "pretrained":  # a fixed cell; its input map grows instead
+            return _pretrained.attach(self, d_new)
         old = self.cell_
         self.cell_ = _grow_cell(old, d_new, self.hidden_dim, self.rank, self._config, self._seed)
         self._np_params = self.cell_.numpy_step_params()
@@ -616,6 +622,8 @@ class _DREAMOnline:
             h = np.zeros((b, self.hidden_dim))
             return (h, None, None, None, None, None, np.zeros(b), np.full(b, np.nan))
         xc = u[:, self._cell_slots]
+        if self._proj is not None:
+            xc = xc @ self._proj
         dt = self.cell_.config.time_step
         if xc.shape[0] == 1:  # the single-row path: one dt array for every row
             if self._dt_row is None or self._dt_row[0] != dt:

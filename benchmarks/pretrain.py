@@ -1,0 +1,256 @@
+"""Meta-train the online estimators' pretrained cell on a prior of drifting streams.
+
+Each step draws a batch of fresh streams from the prior (dream_sklearn/online/_prior.py:
+hyperplanes, random trees, RBF mixtures, rules over binary inputs; abrupt, gradual,
+recurring or no change; 2-12 features, 2-5 classes or a regression target; noise).
+A stream's rows reach the cell as the online estimator feeds them with
+``cell="pretrained"`` (online/_pretrained.py): its features through a random
+projection onto a fixed width (a fresh projection per stream), the previous label's
+standardised one-hot (or the previous target) onto inputs of its own.
+
+Along each stream the cell steps row by row, its fast state carried across steps,
+and a readout that starts at zero learns online along the stream, as the
+estimator's readout does: a softmax (or linear) readout over ``[h, u, 1]`` predicts
+the row's label, then takes one SGD step on it. The loss is the readout's
+progressive loss (cross-entropy or squared error of each prediction made before its
+label), plus the squared error of the cell's own prediction (``tanh(h C)``, its
+predictive coding) of the next row's label channel, i.e. of this row's label; BPTT
+runs through the cell and through the readout's own steps, over windows of
+``--window`` rows (``--chunks`` windows per stream: truncated BPTT, the state and
+the readout carried on, detached). The slow weights learn to give a readout that
+learns online what it needs to predict the next label, also soon after a change.
+
+Single thread, fixed seed: the same seed, steps and sizes give the same weights bit
+for bit (with the same torch build). Writes the weights and a JSON record beside them.
+
+    python benchmarks/pretrain.py                          # the shipped weights
+    python benchmarks/pretrain.py --steps 20 --out /tmp/x.pt --inputs "no label"
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from dream_sklearn.online import _pretrained as P
+from dream_sklearn.online._prior import MAX_CLASSES, MAX_FEATURES, prior_stream
+
+SEED = 0
+STEPS = 1000
+BATCH = 16
+WINDOW = 128
+LR = 3e-3  # Adam
+READOUT_LR = 0.1  # the in-window readout's SGD step
+CHUNKS = 3  # windows per stream (truncated BPTT, state and readout carried on)
+AUX = 1.0  # weight of the cell's own prediction of the next label (label channel)
+READ_U = 1.0  # 0: the in-window readout reads the cell's state only
+CLIP = 5.0
+
+
+def encode(rng: np.random.Generator, batch: int, window: int, inputs: str):
+    """A batch of prior streams as the cell and the readout read them.
+
+    Returns ``x`` (T, b, D) the cell's inputs, ``u`` (T, b, MAX_FEATURES) the
+    standardised features (padded with zeros), ``y`` (T, b) labels (float),
+    ``k`` (b,) classes (0: regression).
+    """
+    d = P.D_X + (P.D_Y if inputs == "label channel" else 0)
+    x = np.zeros((window, batch, d))
+    u = np.zeros((window, batch, MAX_FEATURES))
+    y = np.zeros((window, batch))
+    k = np.zeros(batch, dtype=np.int64)
+    for i in range(batch):
+        s = prior_stream(rng, window)
+        f = s.X.shape[1]
+        X = np.clip(s.X, -CLIP, CLIP)
+        u[:, i, :f] = X
+        y[:, i] = s.y
+        k[i] = s.n_classes
+        if s.n_classes:  # the previous label's one-hot, standardised as 1-of-K
+            p = 1.0 / s.n_classes
+            lab = (np.eye(s.n_classes)[s.y] - p) / np.sqrt(p * (1 - p))
+        else:
+            lab = np.clip(s.y, -CLIP, CLIP)[:, None]
+        prev = np.zeros_like(lab)
+        prev[1:] = lab[:-1]
+        gx = rng.standard_normal((f, P.D_X))
+        gy = rng.standard_normal((prev.shape[1], P.D_Y if inputs == "label channel" else P.D_X))
+        if inputs == "label channel":
+            x[:, i, : P.D_X] = X @ gx / np.sqrt(f)
+            x[:, i, P.D_X :] = prev @ gy / np.sqrt(prev.shape[1])
+        elif inputs == "mixed":
+            n = f + prev.shape[1]
+            x[:, i] = (X @ gx + prev @ gy) / np.sqrt(n)
+        else:
+            x[:, i] = X @ gx / np.sqrt(f)
+    as_t = lambda a: torch.as_tensor(a, dtype=torch.float32)  # noqa: E731
+    return as_t(x), as_t(u), as_t(y), torch.as_tensor(k)
+
+
+def window_loss(
+    cell,
+    x,
+    u,
+    y,
+    k,
+    readout_lr: float = READOUT_LR,
+    aux: float = 0.0,
+    state=None,
+    W=None,
+    read_u: float = 1.0,
+) -> tuple[torch.Tensor, object, torch.Tensor]:
+    """The in-window readout's progressive loss (mean over rows and streams), plus
+    ``aux`` times the squared error of the cell's own prediction ``tanh(h C)`` of
+    the next row's label channel (the encoded label of this row); and the cell's
+    state and the readout's weights at the window's end (to carry on the stream).
+    """
+    T, b, _ = x.shape
+    n = cell.config.hidden_dim
+    F = n + u.shape[2] + 1
+    if W is None:
+        W = torch.zeros(b, MAX_CLASSES, F)
+    cls = k > 0
+    mask = torch.arange(MAX_CLASSES)[None, :] < k[:, None]  # (b, K) real classes
+    if state is None:
+        state = cell.initial_state(b)
+    ones = torch.ones(b, 1)
+    total = torch.zeros(())
+    for t in range(T):
+        h, state = cell(x[t], state)
+        phi = torch.cat([h, u[t] * read_u, ones], dim=1)
+        z = torch.einsum("bkf,bf->bk", W, phi)
+        logits = z.masked_fill(~mask, -1e9)
+        logp = torch.log_softmax(logits, dim=1)
+        target = y[t]
+        onehot = torch.nn.functional.one_hot(target.long().clamp(0, MAX_CLASSES - 1), MAX_CLASSES)
+        ce = -(logp * onehot).sum(1)
+        diff = z[:, 0] - target
+        loss = torch.where(cls, ce, 0.5 * diff.clamp(-CLIP, CLIP) ** 2)
+        total = total + loss.mean()
+        if aux and t + 1 < T and x.shape[2] > P.D_X:
+            guess = torch.tanh(h @ cell.C[:, P.D_X :])
+            total = total + aux * ((guess - x[t + 1, :, P.D_X :]) ** 2).mean()
+        err_c = (logp.exp() - onehot) * mask
+        err_r = torch.zeros_like(z)
+        err_r[:, 0] = diff.clamp(-CLIP, CLIP)
+        err = torch.where(cls[:, None], err_c, err_r)
+        W = W - readout_lr * err[:, :, None] * phi[:, None, :]
+    return total / T, state, W
+
+
+def train(
+    seed: int = SEED,
+    steps: int = STEPS,
+    batch: int = BATCH,
+    window: int = WINDOW,
+    inputs: str = "label channel",
+    lr: float = LR,
+    aux: float = AUX,
+    chunks: int = 1,
+    read_u: float = 1.0,
+    log_every: int = 0,
+) -> tuple[dict, list]:
+    """Meta-train a cell; its state dict and the loss of every step.
+
+    Each step draws ``batch`` streams of ``window * chunks`` rows and runs them in
+    ``chunks`` windows (truncated BPTT: one Adam step per window; the cell's state
+    and the readout carried on, detached, from one window to the next).
+    """
+    torch.set_num_threads(1)
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    cell = P.build_cell(inputs)
+    cell.reset_parameters(gen)
+    rng = np.random.default_rng(seed)
+    opt = torch.optim.Adam(cell.parameters(), lr=lr)
+    losses = []
+    for step in range(steps):
+        x, u, y, k = encode(rng, batch, window * chunks, inputs)
+        state, W = None, None
+        for c in range(chunks):
+            at = slice(c * window, (c + 1) * window)
+            loss, state, W = window_loss(
+                cell, x[at], u[at], y[at], k, aux=aux, state=state, W=W, read_u=read_u
+            )
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(cell.parameters(), 1.0)
+            opt.step()
+            losses.append(loss.item())
+            state, W = type(state)(*(t.detach() for t in state)), W.detach()
+        if log_every and (step % log_every == 0 or step == steps - 1):
+            print(f"step {step:5d}  loss {np.mean(losses[-log_every:]):.4f}", flush=True)
+    return {"inputs": inputs, "state_dict": cell.state_dict()}, losses
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--steps", type=int, default=STEPS)
+    ap.add_argument("--batch", type=int, default=BATCH)
+    ap.add_argument("--window", type=int, default=WINDOW)
+    ap.add_argument("--inputs", choices=P.INPUTS, default="label channel")
+    ap.add_argument("--aux", type=float, default=AUX)
+    ap.add_argument("--chunks", type=int, default=CHUNKS)
+    ap.add_argument("--read-u", type=float, default=READ_U)
+    ap.add_argument("--out", type=Path, default=P.WEIGHTS)
+    args = ap.parse_args(argv)
+    start = time.perf_counter()
+    saved, losses = train(
+        args.seed,
+        args.steps,
+        args.batch,
+        args.window,
+        args.inputs,
+        aux=args.aux,
+        chunks=args.chunks,
+        read_u=args.read_u,
+        log_every=25,
+    )
+    seconds = time.perf_counter() - start
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(saved, args.out)
+    rec = {
+        "seed": args.seed,
+        "steps": args.steps,
+        "batch": args.batch,
+        "window": args.window,
+        "inputs": args.inputs,
+        "adam_lr": LR,
+        "readout_lr": READOUT_LR,
+        "aux": args.aux,
+        "chunks": args.chunks,
+        "read_u": args.read_u,
+        "cell": {
+            "input_dim": P.D_X + (P.D_Y if args.inputs == "label channel" else 0),
+            "hidden_dim": P.HIDDEN,
+            **P.CONFIG,
+        },
+        "prior": {
+            "max_features": MAX_FEATURES,
+            "max_classes": MAX_CLASSES,
+            "families": ["hyperplane", "tree", "rbf", "rule"],
+            "drifts": {"none": 0.15, "abrupt": 0.45, "gradual": 0.2, "recurring": 0.2},
+            "classification_share": 0.6,
+            "label_noise": "uniform share in [0, 0.15]",
+            "target_noise": "uniform sd in [0, 0.3]",
+        },
+        "first_losses": losses[:5],
+        "last_loss_mean_25": float(np.mean(losses[-25:])),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "threads": 1,
+        "seconds": round(seconds, 1),
+        "command": "python benchmarks/pretrain.py",
+    }
+    args.out.with_suffix(".json").write_text(json.dumps(rec, indent=2) + "\n")
+    print(f"wrote {args.out} ({seconds:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""The pretrained cell (issue 16): shipped weights, reproduction, the option, pickling."""
+
+from __future__ import annotations
+
+import importlib.util
+import pickle
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor, _pretrained
+from dream_sklearn.online._prior import prior_stream
+
+_SCRIPT = Path(__file__).parents[1] / "benchmarks" / "pretrain.py"
+
+
+@pytest.fixture(scope="module")
+def pretrain():
+    spec = importlib.util.spec_from_file_location("pretrain_script", _SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    yield module
+    del sys.modules[spec.name]
+
+
+def rows_of(s):
+    """A prior stream as river rows: ({"f0": ..}, label)."""
+    labels = s.y.tolist()
+    rows = [{f"f{j}": float(v) for j, v in enumerate(x)} for x in s.X]
+    return list(zip(rows, labels, strict=True))
+
+
+def run(model, rows):
+    """Progressive validation: 1/0 per row (classification) or the absolute error."""
+    out = []
+    for x, y in rows:
+        p = model.predict_one(x)
+        if p is not None:
+            out.append(float(p == y) if isinstance(y, int) else abs(p - y))
+        model.learn_one(x, y)
+    return np.array(out)
+
+
+def test_shipped_weights_load_and_predict():
+    cell, inputs = _pretrained.load_cell()
+    assert inputs in _pretrained.INPUTS
+    assert cell.config.hidden_dim == _pretrained.HIDDEN
+    # the weights are the trained ones, not a fresh draw of the same shape
+    fresh = _pretrained.build_cell(inputs)
+    assert not torch.equal(cell.C.float(), fresh.C)
+    rows = rows_of(prior_stream(np.random.default_rng(5), 200, "classification", "none"))
+    model = DREAMOnlineClassifier(cell="pretrained", seed=0)
+    scores = run(model, rows)
+    assert model.cell_.config.input_dim == cell.config.input_dim  # fixed, whatever the stream
+    assert model._proj.shape == (len(model._cell_slots), cell.config.input_dim)
+    assert set(model.predict_proba_one(rows[-1][0])) == set(model.classes_)
+    assert scores[100:].mean() > 0.6  # it learns the stream
+
+
+def test_regressor_takes_the_pretrained_cell():
+    rows = rows_of(prior_stream(np.random.default_rng(2), 150, "regression", "none"))
+    model = DREAMOnlineRegressor(cell="pretrained", seed=0)
+    errors = run(model, rows)
+    assert np.isfinite(errors).all()
+    assert model.cell_.config.input_dim == _pretrained.load_cell()[0].config.input_dim
+
+
+def test_option_validates_its_value():
+    with pytest.raises(ValueError, match="'cell' parameter of DREAMOnlineClassifier"):
+        DREAMOnlineClassifier(cell="trained").learn_one({"a": 1.0}, 0)
+    with pytest.raises(ValueError, match="'cell' parameter of DREAMOnlineRegressor"):
+        DREAMOnlineRegressor(cell=None).learn_one({"a": 1.0}, 0.0)
+    with pytest.raises(ValueError, match="hidden_dim=32 and rank=4"):
+        DREAMOnlineClassifier(cell="pretrained", hidden_dim=8).learn_one({"a": 1.0}, 0)
+
+
+def test_pretrained_estimator_pickles_and_clones():
+    rows = rows_of(prior_stream(np.random.default_rng(1), 120, "classification", "abrupt"))
+    model = DREAMOnlineClassifier(cell="pretrained", seed=3)
+    run(model, rows[:60])
+    twin = pickle.loads(pickle.dumps(model))
+    assert [model.predict_proba_one(x) for x, _ in rows[60:]] == [
+        twin.predict_proba_one(x) for x, _ in rows[60:]
+    ]
+    run(model, rows[60:])
+    run(twin, rows[60:])
+    assert np.array_equal(model.memory().h, twin.memory().h)
+    clone = model.clone()
+    assert clone.cell == "pretrained" and not hasattr(clone, "cell_")
+
+
+def test_plasticity_off_reaches_the_loaded_cell():
+    model = DREAMOnlineClassifier(cell="pretrained", cell_params={"plasticity_enabled": False})
+    model.learn_one({"a": 1.0, "b": 2.0}, 0)
+    assert model.cell_.flags.plasticity is False
+    rows = rows_of(prior_stream(np.random.default_rng(4), 40, "classification", "none"))
+    run(model, rows)
+    assert not model.memory().U.any()  # fast weights never move
+
+
+def test_reproduction_is_bit_for_bit_at_a_tiny_size(pretrain):
+    a, la = pretrain.train(seed=7, steps=3, batch=2, window=6)
+    b, lb = pretrain.train(seed=7, steps=3, batch=2, window=6)
+    c, _ = pretrain.train(seed=8, steps=3, batch=2, window=6)
+    assert la == lb
+    for name, value in a["state_dict"].items():
+        if isinstance(value, torch.Tensor):
+            assert torch.equal(value, b["state_dict"][name]), name
+    assert not torch.equal(a["state_dict"]["C"], c["state_dict"]["C"])
+
+
+def test_reproduction_gives_the_shipped_first_losses(pretrain):
+    rec = _pretrained.record()
+    _, losses = pretrain.train(
+        seed=rec["seed"],
+        steps=3,
+        batch=rec["batch"],
+        window=rec["window"],
+        inputs=rec["inputs"],
+        aux=rec["aux"],
+    )
+    assert losses == pytest.approx(rec["first_losses"][:3], rel=1e-5)
