@@ -25,6 +25,7 @@ for bit (with the same torch build). Writes the weights and a JSON record beside
 
     python benchmarks/pretrain.py                          # the shipped weights
     python benchmarks/pretrain.py --steps 20 --out /tmp/x.pt --inputs "no label"
+    python benchmarks/pretrain.py --evaluate dream_sklearn/online/data/pretrained_cell.pt
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def window_loss(
     aux: float = 0.0,
     state=None,
     W=None,
-    read_u: float = 1.0,
+    read_u: float = READ_U,
 ) -> tuple[torch.Tensor, object, torch.Tensor]:
     """The in-window readout's progressive loss (mean over rows and streams), plus
     ``aux`` times the squared error of the cell's own prediction ``tanh(h C)`` of
@@ -151,8 +152,8 @@ def train(
     inputs: str = "label channel",
     lr: float = LR,
     aux: float = AUX,
-    chunks: int = 1,
-    read_u: float = 1.0,
+    chunks: int = CHUNKS,
+    read_u: float = READ_U,
     log_every: int = 0,
 ) -> tuple[dict, list]:
     """Meta-train a cell; its state dict and the loss of every step.
@@ -188,6 +189,52 @@ def train(
     return {"inputs": inputs, "state_dict": cell.state_dict()}, losses
 
 
+def _loaded(path: Path | None, inputs: str, **config):
+    cell = P.build_cell(inputs, **config)
+    if path is not None:
+        sd = torch.load(path, weights_only=True)["state_dict"]
+        cell.load_state_dict({k: v for k, v in sd.items() if k != "_extra_state"})
+    return cell
+
+
+def evaluate(
+    path: Path, n_batches: int = 10, batch: int = 32, window: int = WINDOW, chunks: int = CHUNKS
+) -> str:
+    """A table: the in-stream readout's progressive loss on fresh prior streams (seed
+    12345, never trained on), per window, for the cell at ``path``, the same with
+    plasticity off, an untrained cell of the same shape, and no cell at all (``h`` = 0:
+    the readout on the features alone)."""
+    torch.set_num_threads(1)
+    inputs = torch.load(path, weights_only=True)["inputs"]
+    torch.manual_seed(0)
+    none = _loaded(None, inputs)
+    with torch.no_grad():
+        for p in (none.B, none.W, none.C):
+            p.zero_()
+    cells = {
+        "meta-trained": _loaded(path, inputs),
+        "meta-trained, plasticity off": _loaded(path, inputs, plasticity_enabled=False),
+        "untrained (same shape)": _loaded(None, inputs),
+        "no cell (h = 0)": none,
+    }
+    head = " | ".join(f"rows {c * window}-{(c + 1) * window - 1}" for c in range(chunks))
+    lines = [f"| cell | {head} |", "| --- |" + " ---: |" * chunks]
+    for name, cell in cells.items():
+        rng = np.random.default_rng(12345)
+        out = []
+        with torch.no_grad():
+            for _ in range(n_batches):
+                x, u, y, k = encode(rng, batch, window * chunks, inputs)
+                state, W, row = None, None, []
+                for c in range(chunks):
+                    at = slice(c * window, (c + 1) * window)
+                    loss, state, W = window_loss(cell, x[at], u[at], y[at], k, state=state, W=W)
+                    row.append(loss.item())
+                out.append(row)
+        lines.append(f"| {name} | " + " | ".join(f"{v:.3f}" for v in np.mean(out, 0)) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seed", type=int, default=SEED)
@@ -199,8 +246,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--chunks", type=int, default=CHUNKS)
     ap.add_argument("--read-u", type=float, default=READ_U)
     ap.add_argument("--out", type=Path, default=P.WEIGHTS)
+    ap.add_argument(
+        "--evaluate", type=Path, default=None, help="print the prior-loss table of these weights"
+    )
     args = ap.parse_args(argv)
+    if args.evaluate is not None:
+        print(evaluate(args.evaluate))
+        return
     start = time.perf_counter()
+    cpu = time.process_time()
     saved, losses = train(
         args.seed,
         args.steps,
@@ -213,6 +267,7 @@ def main(argv: list[str] | None = None) -> None:
         log_every=25,
     )
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     args.out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(saved, args.out)
     rec = {
@@ -246,6 +301,7 @@ def main(argv: list[str] | None = None) -> None:
         "numpy": np.__version__,
         "threads": 1,
         "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu, 1),
         "command": "python benchmarks/pretrain.py",
     }
     args.out.with_suffix(".json").write_text(json.dumps(rec, indent=2) + "\n")

@@ -49,9 +49,12 @@ def test_shipped_weights_load_and_predict():
     cell, inputs = _pretrained.load_cell()
     assert inputs in _pretrained.INPUTS
     assert cell.config.hidden_dim == _pretrained.HIDDEN
-    # the weights are the trained ones, not a fresh draw of the same shape
-    fresh = _pretrained.build_cell(inputs)
-    assert not torch.equal(cell.C.float(), fresh.C)
+    # the weights are the file's, and they moved away from the seed's initial draw
+    saved = torch.load(_pretrained.WEIGHTS, weights_only=True)["state_dict"]
+    assert torch.equal(cell.C, saved["C"].double())
+    start = _pretrained.build_cell(inputs)
+    start.reset_parameters(torch.Generator().manual_seed(_pretrained.record()["seed"]))
+    assert not torch.equal(saved["C"], start.C.detach())
     rows = rows_of(prior_stream(np.random.default_rng(5), 200, "classification", "none"))
     model = DREAMOnlineClassifier(cell="pretrained", seed=0)
     scores = run(model, rows)
@@ -115,12 +118,32 @@ def test_reproduction_is_bit_for_bit_at_a_tiny_size(pretrain):
 
 def test_reproduction_gives_the_shipped_first_losses(pretrain):
     rec = _pretrained.record()
-    _, losses = pretrain.train(
+    _, losses = pretrain.train(  # one step: its windows' losses
         seed=rec["seed"],
-        steps=3,
+        steps=1,
         batch=rec["batch"],
         window=rec["window"],
         inputs=rec["inputs"],
         aux=rec["aux"],
+        chunks=rec["chunks"],
+        read_u=rec["read_u"],
     )
-    assert losses == pytest.approx(rec["first_losses"][:3], rel=1e-5)
+    assert len(losses) == rec["chunks"]
+    assert losses == pytest.approx(rec["first_losses"][: len(losses)], rel=1e-5)
+
+
+def test_meta_trained_cell_serves_the_readout_better_than_an_untrained_one(pretrain):
+    """On fresh prior streams, the in-stream readout's progressive loss with the shipped
+    cell is far below the one with an untrained cell of the same shape (whose state
+    the readout has to learn to ignore). It fails if the weights are not the trained
+    ones (or do not load)."""
+    rec = _pretrained.record()
+    rng = np.random.default_rng(99)
+    x, u, y, k = pretrain.encode(rng, 8, 96, rec["inputs"])
+    shipped = _pretrained.load_cell()[0].float()
+    torch.manual_seed(0)
+    fresh = _pretrained.build_cell(rec["inputs"])
+    with torch.no_grad():
+        trained = pretrain.window_loss(shipped, x, u, y, k)[0].item()
+        untrained = pretrain.window_loss(fresh, x, u, y, k)[0].item()
+    assert trained < 0.8 * untrained

@@ -14,7 +14,23 @@ serves every stream (input side "label channel"):
   their own, so that the cell can tell the label from the features.
 
 The weights and how they were made (``pretrained_cell.json``: seed, steps, the
-prior's parameters, torch's version, time taken) ship in ``online/data/``.
+prior's parameters, torch's version, time taken) ship in ``online/data/``. What it
+measured against the random cell: ``docs/pretrained.md``.
+
+Examples
+--------
+>>> from river import datasets
+>>> from dream_sklearn.online import DREAMOnlineClassifier
+>>> model = DREAMOnlineClassifier(cell="pretrained", seed=0)
+>>> for x, y in datasets.Phishing().take(300):
+...     model.learn_one(x, y)
+>>> model.cell_.config.input_dim, len(model.features_)  # 9 features: still 16 inputs
+(16, 9)
+>>> x, y = next(iter(datasets.Phishing().take(1)))
+>>> model.predict_one(x), y
+(True, True)
+>>> round(model.predict_proba_one(x)[True], 3)
+0.992
 """
 
 from __future__ import annotations

@@ -151,7 +151,7 @@ def prior_stream(
         changes = [int(c) for c in cuts]
     elif drift == "gradual":
         start = int(rng.integers(n_rows // 5, n_rows // 2))
-        width = int(rng.integers(n_rows // 8, n_rows // 3))
+        width = max(int(rng.integers(n_rows // 8, n_rows // 3)), 1)
         share = np.clip((np.arange(n_rows) - start) / width, 0.0, 1.0)
         use_b = rng.random(n_rows) < share
         changes = [start]
