@@ -147,3 +147,10 @@ def test_meta_trained_cell_serves_the_readout_better_than_an_untrained_one(pretr
         trained = pretrain.window_loss(shipped, x, u, y, k)[0].item()
         untrained = pretrain.window_loss(fresh, x, u, y, k)[0].item()
     assert trained < 0.8 * untrained
+
+
+@pytest.mark.parametrize("cls", [DREAMOnlineClassifier, DREAMOnlineRegressor])
+def test_pretrained_estimator_passes_rivers_checks(cls):
+    from river import checks
+
+    checks.check_estimator(cls(cell="pretrained", seed=1))
