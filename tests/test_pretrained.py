@@ -154,3 +154,15 @@ def test_pretrained_estimator_passes_rivers_checks(cls):
     from river import checks
 
     checks.check_estimator(cls(cell="pretrained", seed=1))
+
+
+def test_from_sklearn_keeps_its_own_trained_cell():
+    from dream_sklearn import DREAMClassifier
+    from dream_sklearn.online import from_sklearn
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 4, 2))
+    clf = DREAMClassifier(8, rank=2, solver="adam", max_iter=1, random_state=0)
+    clf.fit(X, (X[:, -1, 0] > 0).astype(int))
+    with pytest.raises(ValueError, match=r"\['cell'\] come from the fitted estimator"):
+        from_sklearn(clf, cell="pretrained")
