@@ -81,6 +81,18 @@ def test_option_validates_its_value():
         DREAMOnlineClassifier(cell="pretrained", hidden_dim=8).learn_one({"a": 1.0}, 0)
 
 
+@pytest.mark.parametrize("cls", [DREAMOnlineClassifier, DREAMOnlineRegressor])
+def test_learned_scalars_starting_values_are_refused(cls):
+    """The loaded weights replace the scalars these fields start; a ValueError names
+    them rather than ignoring them, and the random cell still takes them."""
+    params = {"kappa": 0.2, "base_plasticity": 0.9, "plasticity_enabled": True}
+    with pytest.raises(ValueError, match=r"sets \['base_plasticity', 'kappa'\]"):
+        cls(cell="pretrained", cell_params=params).learn_one({"a": 1.0}, 0)
+    model = cls(cell_params=params)
+    model.learn_one({"a": 1.0}, 0)
+    assert model.cell_.kappa.item() == pytest.approx(0.2)
+
+
 def test_pretrained_estimator_pickles_and_clones():
     rows = rows_of(prior_stream(np.random.default_rng(1), 120, "classification", "abrupt"))
     model = DREAMOnlineClassifier(cell="pretrained", seed=3)

@@ -131,7 +131,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         streams that ships with the package (``docs/pretrained.md``); its input
         has a fixed width (the slots reach it through a fixed random projection
         drawn from ``seed``); ``hidden_dim`` and ``rank`` must stay 32 and 4, and
-        ``cell_params`` (e.g. ``plasticity_enabled``) override its configuration.
+        ``cell_params`` (e.g. ``plasticity_enabled``) override its configuration,
+        except the starting values of its learned scalars (``base_plasticity``,
+        ``base_threshold``, ``kappa``, ...): a ValueError names them.
 
     Attributes
     ----------

@@ -43,6 +43,7 @@ import numpy as np
 import torch
 
 from ..nn import DREAMCell, DREAMState
+from ..nn._cell import _INITIAL_VALUES
 
 __all__: list[str] = []
 
@@ -127,4 +128,14 @@ def check(est) -> None:
         raise ValueError(
             f"The 'cell' parameter of {owner} is 'pretrained', whose cell has hidden_dim="
             f"{HIDDEN} and rank={RANK}; got hidden_dim={est.hidden_dim!r}, rank={est.rank!r}."
+        )
+    # these fields only set the scalars' starting values, which the loaded weights
+    # replace: accepting them would silently do nothing
+    learned = sorted(_INITIAL_VALUES & set(est.cell_params or {}))
+    if cell == "pretrained" and learned:
+        raise ValueError(
+            f"The 'cell_params' parameter of {owner} sets {learned}, the starting values of "
+            "scalars that the pretrained cell learned (its weights replace them); with "
+            f"cell='pretrained' pass none of {sorted(_INITIAL_VALUES)}. Got "
+            f"cell_params={est.cell_params!r}."
         )
