@@ -192,7 +192,9 @@ def train(
 def _loaded(path: Path | None, inputs: str, **config):
     cell = P.build_cell(inputs, **config)
     if path is not None:
-        sd = torch.load(path, weights_only=True)["state_dict"]
+        saved = torch.load(path, weights_only=True)
+        P.check_config(saved)  # saved with CONFIG; ``config`` goes over it
+        sd = saved["state_dict"]
         cell.load_state_dict({k: v for k, v in sd.items() if k != "_extra_state"})
     return cell
 

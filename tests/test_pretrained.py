@@ -64,6 +64,23 @@ def test_shipped_weights_load_and_predict():
     assert scores[100:].mean() > 0.6  # it learns the stream
 
 
+def test_loader_checks_the_saved_configuration(monkeypatch, tmp_path):
+    """The weights load without the checkpoint's configuration (cell_params go over
+    CONFIG), so the loader compares that configuration with CONFIG itself."""
+    monkeypatch.setattr(_pretrained, "CONFIG", {**_pretrained.CONFIG, "fast_weight_scale": 0.25})
+    with pytest.raises(ValueError, match=r"fast_weight_scale=0\.5 in the checkpoint, 0\.25"):
+        _pretrained.load_cell()
+    with pytest.raises(ValueError, match="fast_weight_scale"):
+        DREAMOnlineClassifier(cell="pretrained").learn_one({"a": 1.0}, 0)
+    monkeypatch.undo()
+    saved = torch.load(_pretrained.WEIGHTS, weights_only=True)
+    del saved["state_dict"]["_extra_state"]
+    torch.save(saved, tmp_path / "bare.pt")
+    with pytest.raises(ValueError, match="no saved configuration"):
+        _pretrained.load_cell(path=tmp_path / "bare.pt")
+    assert _pretrained.load_cell()[0].config.fast_weight_scale == 0.5
+
+
 def test_regressor_takes_the_pretrained_cell():
     rows = rows_of(prior_stream(np.random.default_rng(2), 150, "regression", "none"))
     model = DREAMOnlineRegressor(cell="pretrained", seed=0)

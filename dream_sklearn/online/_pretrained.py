@@ -74,10 +74,32 @@ def load_cell(cell_params: dict | None = None, path: Path | None = None) -> tupl
     """The shipped cell (float64), with ``cell_params`` (DREAMConfig fields, e.g.
     ``plasticity_enabled``) over its own configuration; and its input side."""
     saved = _saved(str(WEIGHTS if path is None else path))
+    check_config(saved)
     cell = build_cell(saved["inputs"], **dict(cell_params or {}))
-    # the weights only: the configuration is CONFIG with cell_params over it
+    # the configuration was checked against CONFIG above; cell_params go over it, so
+    # the weights load without the checkpoint's configuration
     cell.load_state_dict({k: v for k, v in saved["state_dict"].items() if k != "_extra_state"})
     return cell.double(), saved["inputs"]
+
+
+def check_config(saved: dict) -> None:
+    """ValueError unless the configuration saved with the weights (the state dict's
+    ``_extra_state``) is the one :func:`build_cell` makes from CONFIG."""
+    state = saved["state_dict"]
+    if "_extra_state" not in state:
+        raise ValueError("The pretrained cell's checkpoint has no saved configuration.")
+    ours = build_cell(saved["inputs"])._saved_config()
+    theirs = DREAMCell._decode_config(state["_extra_state"])
+    differences = [
+        f"{name}={theirs.get(name)!r} in the checkpoint, {ours.get(name)!r} in CONFIG"
+        for name in sorted(set(ours) | set(theirs))
+        if theirs.get(name) != ours.get(name)
+    ]
+    if differences:
+        raise ValueError(
+            "The pretrained cell's checkpoint was saved with another configuration than "
+            "_pretrained.CONFIG: " + "; ".join(differences) + "."
+        )
 
 
 def record() -> dict:
