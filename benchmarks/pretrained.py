@@ -16,6 +16,13 @@ regression), and the score over the ``--after`` rows from each known change poin
     python benchmarks/pretrained.py                              # report half, 2,000 rows, 3 seeds
     python benchmarks/pretrained.py --half tuning --streams SEA STAGGER --seeds 2
     python benchmarks/pretrained.py --weights /tmp/x.pt           # other weights (tuning only)
+    python benchmarks/pretrained.py --throughput                 # rows/s: Elec2, 3,000 rows
+
+``--throughput`` times the pretrained cell against the random cell alone, side by side
+in one process: on each stream (Elec2 unless ``--streams`` says otherwise; seed 0),
+``--repeats`` rounds, each running the random cell then the pretrained cell over the
+same rows; a table of the best round of each (the least disturbed by other work on a
+shared machine), every round's rate and the ratio of the best rates.
 """
 
 from __future__ import annotations
@@ -76,6 +83,30 @@ def run_one(stream, name: str, seed: int, n_rows: int, after: int) -> dict:
     }
 
 
+def throughput(names: list, n_rows: int, repeats: int) -> str:
+    """The ``--throughput`` table (see the module's docstring)."""
+    pair = ["random (default)", "pretrained"]
+    lines = [
+        f"**rows/s (predict_one + learn_one), best of {repeats} alternating rounds, "
+        f"{n_rows} rows at most, seed 0**",
+        "",
+        "| stream | " + " | ".join(pair) + " | pretrained / random | every round (random; pretrained) |",
+        "| --- |" + " ---: |" * 3 + " --- |",
+    ]
+    for name in names:
+        stream = streams.STREAMS[name]
+        rates: dict = {m: [] for m in pair}
+        for _ in range(repeats):
+            for m in pair:
+                rates[m].append(run_one(stream, m, 0, n_rows, 0)["rows_per_s"])
+        best = [max(rates[m]) for m in pair]
+        rounds = "; ".join(" ".join(f"{r:.0f}" for r in rates[m]) for m in pair)
+        lines.append(
+            f"| {name} | {best[0]:.0f} | {best[1]:.0f} | {best[1] / best[0]:.3f} | {rounds} |"
+        )
+    return "\n".join(lines)
+
+
 def _cell(values: list, digits: int) -> str:
     if not values:
         return "-"
@@ -118,12 +149,20 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--half", choices=streams.HALVES, default="report")
     ap.add_argument("--streams", nargs="*", default=None)
-    ap.add_argument("--rows", type=int, default=2000)
+    ap.add_argument("--rows", type=int, default=None, help="2,000 (3,000: --throughput)")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--after", type=int, default=200)
     ap.add_argument("--river", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--weights", type=Path, default=None)
+    ap.add_argument("--throughput", action="store_true", help="rows/s only (see above)")
+    ap.add_argument("--repeats", type=int, default=3, help="rounds of --throughput")
     args = ap.parse_args(argv)
+    if args.throughput:
+        start = time.perf_counter()
+        print(throughput(args.streams or ["Elec2"], args.rows or 3000, args.repeats))
+        print(f"\n({time.perf_counter() - start:.0f} s)")
+        return {}
+    args.rows = args.rows or 2000
     if args.weights is not None:
         if args.half == "report":
             ap.error("--weights is for choosing on the tuning half only")
