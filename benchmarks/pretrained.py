@@ -90,7 +90,8 @@ def throughput(names: list, n_rows: int, repeats: int) -> str:
         f"**rows/s (predict_one + learn_one), best of {repeats} alternating rounds, "
         f"{n_rows} rows at most, seed 0**",
         "",
-        "| stream | " + " | ".join(pair) + " | pretrained / random | every round (random; pretrained) |",
+        "| stream | " + " | ".join(pair) + " | pretrained / random"
+        " | every round (random; pretrained) |",
         "| --- |" + " ---: |" * 3 + " --- |",
     ]
     for name in names:
