@@ -104,11 +104,14 @@ def window_loss(
     state=None,
     W=None,
     read_u: float = READ_U,
+    guess: list | None = None,
 ) -> tuple[torch.Tensor, object, torch.Tensor]:
     """The in-window readout's progressive loss (mean over rows and streams), plus
     ``aux`` times the squared error of the cell's own prediction ``tanh(h C)`` of
     the next row's label channel (the encoded label of this row); and the cell's
     state and the readout's weights at the window's end (to carry on the stream).
+    ``guess``, if given, gets per row the mean squared error of that prediction and
+    of a guess of 0 (label channel only).
     """
     T, b, _ = x.shape
     n = cell.config.hidden_dim
@@ -133,9 +136,11 @@ def window_loss(
         diff = z[:, 0] - target
         loss = torch.where(cls, ce, 0.5 * diff.clamp(-CLIP, CLIP) ** 2)
         total = total + loss.mean()
-        if aux and t + 1 < T and x.shape[2] > P.D_X:
-            guess = torch.tanh(h @ cell.C[:, P.D_X :])
-            total = total + aux * ((guess - x[t + 1, :, P.D_X :]) ** 2).mean()
+        if (aux or guess is not None) and t + 1 < T and x.shape[2] > P.D_X:
+            err = ((torch.tanh(h @ cell.C[:, P.D_X :]) - x[t + 1, :, P.D_X :]) ** 2).mean()
+            total = total + aux * err
+            if guess is not None:
+                guess.append((err.item(), (x[t + 1, :, P.D_X :] ** 2).mean().item()))
         err_c = (logp.exp() - onehot) * mask
         err_r = torch.zeros_like(z)
         err_r[:, 0] = diff.clamp(-CLIP, CLIP)
@@ -155,12 +160,16 @@ def train(
     chunks: int = CHUNKS,
     read_u: float = READ_U,
     log_every: int = 0,
+    freeze_plasticity: bool = False,
 ) -> tuple[dict, list]:
     """Meta-train a cell; its state dict and the loss of every step.
 
     Each step draws ``batch`` streams of ``window * chunks`` rows and runs them in
     ``chunks`` windows (truncated BPTT: one Adam step per window; the cell's state
     and the readout carried on, detached, from one window to the next).
+    ``freeze_plasticity`` holds the scalars of the fast weights (``eta``, ``tau0``,
+    ``kappa``, ``alpha``, ``gamma``) at their starting values, so that the training
+    cannot turn the fast weights down.
     """
     torch.set_num_threads(1)
     torch.manual_seed(seed)
@@ -168,7 +177,10 @@ def train(
     cell = P.build_cell(inputs)
     cell.reset_parameters(gen)
     rng = np.random.default_rng(seed)
-    opt = torch.optim.Adam(cell.parameters(), lr=lr)
+    if freeze_plasticity:
+        for p in (cell.eta, cell.tau0, cell.kappa, cell.alpha, cell.gamma):
+            p.requires_grad_(False)
+    opt = torch.optim.Adam([p for p in cell.parameters() if p.requires_grad], lr=lr)
     losses = []
     for step in range(steps):
         x, u, y, k = encode(rng, batch, window * chunks, inputs)
@@ -185,7 +197,10 @@ def train(
             losses.append(loss.item())
             state, W = type(state)(*(t.detach() for t in state)), W.detach()
         if log_every and (step % log_every == 0 or step == steps - 1):
-            print(f"step {step:5d}  loss {np.mean(losses[-log_every:]):.4f}", flush=True)
+            last = losses[-log_every:]  # a loss per window: chunks of them per step
+            print(
+                f"step {step:5d}  loss {np.mean(last):.4f} (last {len(last)} windows)", flush=True
+            )
     return {"inputs": inputs, "state_dict": cell.state_dict()}, losses
 
 
@@ -202,10 +217,16 @@ def _loaded(path: Path | None, inputs: str, **config):
 def evaluate(
     path: Path, n_batches: int = 10, batch: int = 32, window: int = WINDOW, chunks: int = CHUNKS
 ) -> str:
-    """A table: the in-stream readout's progressive loss on fresh prior streams (seed
+    """What the ``--evaluate`` option prints for the weights at ``path``.
+
+    A table: the in-stream readout's progressive loss on fresh prior streams (seed
     12345, never trained on), per window, for the cell at ``path``, the same with
     plasticity off, an untrained cell of the same shape, and no cell at all (``h`` = 0:
-    the readout on the features alone)."""
+    the readout on the features alone). Then (label channel only) the squared error
+    of the cell's own guess ``tanh(h C)`` of the next row's label inputs, over the
+    rows after the first window (every row if ``chunks`` is 1), against a guess of 0;
+    and the learned scalars against their starting values.
+    """
     torch.set_num_threads(1)
     inputs = torch.load(path, weights_only=True)["inputs"]
     torch.manual_seed(0)
@@ -221,19 +242,46 @@ def evaluate(
     }
     head = " | ".join(f"rows {c * window}-{(c + 1) * window - 1}" for c in range(chunks))
     lines = [f"| cell | {head} |", "| --- |" + " ---: |" * chunks]
+    guesses = {}
     for name, cell in cells.items():
         rng = np.random.default_rng(12345)
-        out = []
+        out, guess = [], []
         with torch.no_grad():
             for _ in range(n_batches):
                 x, u, y, k = encode(rng, batch, window * chunks, inputs)
                 state, W, row = None, None, []
                 for c in range(chunks):
                     at = slice(c * window, (c + 1) * window)
-                    loss, state, W = window_loss(cell, x[at], u[at], y[at], k, state=state, W=W)
+                    g = guess if c > 0 or chunks == 1 else None
+                    loss, state, W = window_loss(
+                        cell, x[at], u[at], y[at], k, state=state, W=W, guess=g
+                    )
                     row.append(loss.item())
                 out.append(row)
+        guesses[name] = np.mean(guess, 0) if guess else None
         lines.append(f"| {name} | " + " | ".join(f"{v:.3f}" for v in np.mean(out, 0)) + " |")
+    rows = f"rows {window if chunks > 1 else 0}-{window * chunks - 1}"
+    streams = f"{n_batches * batch} streams"
+    if guesses["meta-trained"] is not None:
+        on, off = guesses["meta-trained"], guesses["meta-trained, plasticity off"]
+        lines += [
+            "",
+            f"the cell's guess tanh(h C) of the next row's label inputs ({rows}, {streams}):",
+            f"  squared error {on[0]:.3f} (plasticity off: {off[0]:.3f}); a guess of 0: "
+            f"{on[1]:.3f}",
+        ]
+    trained, start = cells["meta-trained"], cells["untrained (same shape)"]
+    lines += ["", "learned scalars (raw parameters; start: the value before training):"]
+    for name in ("eta", "tau0", "alpha", "gamma", "kappa", "tau_sys", "scale"):
+        v, v0 = getattr(trained, name).detach(), getattr(start, name).detach()
+        if v.dim():
+            lines.append(
+                f"  {name:8s} start {v0.mean().item():.3f}  mean {v.mean().item():.4f}  "
+                f"min {v.min().item():.4f}  max {v.max().item():.4f}  "
+                f"negative on {int((v < 0).sum())} of {v.numel()} units"
+            )
+        else:
+            lines.append(f"  {name:8s} start {v0.item():.3f}  now {v.item():.4f}")
     return "\n".join(lines)
 
 
@@ -249,11 +297,21 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--read-u", type=float, default=READ_U)
     ap.add_argument("--out", type=Path, default=P.WEIGHTS)
     ap.add_argument(
-        "--evaluate", type=Path, default=None, help="print the prior-loss table of these weights"
+        "--evaluate",
+        type=Path,
+        default=None,
+        help="print the prior-loss table, the label guess's error and the learned scalars of "
+        "these weights (with --n-batches, --window and --chunks)",
+    )
+    ap.add_argument("--n-batches", type=int, default=10, help="--evaluate: batches of 32")
+    ap.add_argument(
+        "--freeze-plasticity",
+        action="store_true",
+        help="hold eta, tau0, kappa, alpha and gamma at their starting values",
     )
     args = ap.parse_args(argv)
     if args.evaluate is not None:
-        print(evaluate(args.evaluate))
+        print(evaluate(args.evaluate, args.n_batches, window=args.window, chunks=args.chunks))
         return
     start = time.perf_counter()
     cpu = time.process_time()
@@ -267,6 +325,7 @@ def main(argv: list[str] | None = None) -> None:
         chunks=args.chunks,
         read_u=args.read_u,
         log_every=25,
+        freeze_plasticity=args.freeze_plasticity,
     )
     seconds = time.perf_counter() - start
     cpu = time.process_time() - cpu

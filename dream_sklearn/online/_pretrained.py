@@ -88,7 +88,8 @@ def check_config(saved: dict) -> None:
     state = saved["state_dict"]
     if "_extra_state" not in state:
         raise ValueError("The pretrained cell's checkpoint has no saved configuration.")
-    ours = build_cell(saved["inputs"])._saved_config()
+    with torch.random.fork_rng(devices=[]):  # building a cell draws from torch's generator
+        ours = build_cell(saved["inputs"])._saved_config()
     theirs = DREAMCell._decode_config(state["_extra_state"])
     differences = [
         f"{name}={theirs.get(name)!r} in the checkpoint, {ours.get(name)!r} in CONFIG"
