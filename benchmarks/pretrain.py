@@ -26,11 +26,13 @@ for bit (with the same torch build). Writes the weights and a JSON record beside
     python benchmarks/pretrain.py                          # the shipped weights
     python benchmarks/pretrain.py --steps 20 --out /tmp/x.pt --inputs "no label"
     python benchmarks/pretrain.py --evaluate dream_sklearn/online/data/pretrained_cell.pt
+    python benchmarks/pretrain.py --check        # rerun the shipped weights, compare sha256
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -39,7 +41,7 @@ import numpy as np
 import torch
 
 from dream_sklearn.online import _pretrained as P
-from dream_sklearn.online._prior import MAX_CLASSES, MAX_FEATURES, prior_stream
+from dream_sklearn.online._prior import MAX_CLASSES, MAX_FEATURES, describe, prior_stream
 
 SEED = 0
 STEPS = 1000
@@ -204,6 +206,55 @@ def train(
     return {"inputs": inputs, "state_dict": cell.state_dict()}, losses
 
 
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes (the shipped .pt as it is)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def weights_sha256(state_dict: dict) -> str:
+    """sha256 over the state dict's names, dtypes, shapes and tensor bytes, in order: the
+    same for the same weights wherever they are saved (``torch.save`` writes the file's
+    name into the archive, so two saves of the same weights differ as files)."""
+    h = hashlib.sha256()
+    for name, value in state_dict.items():
+        t = value.detach().cpu().contiguous()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        h.update(t.numpy().tobytes())
+    return h.hexdigest()
+
+
+def check(path: Path = P.WEIGHTS) -> bool:
+    """Rerun the training the record beside ``path`` describes (the full run) and
+    compare the weights with the record's ``weights_sha256``; also the file's own
+    sha256 with the record's ``sha256``. Prints what it compared; True if both match."""
+    rec = json.loads(Path(path).with_suffix(".json").read_text())
+    shipped = torch.load(path, weights_only=True)["state_dict"]
+    ok = True
+    for what, got, want in (
+        ("file sha256", file_sha256(path), rec["sha256"]),
+        ("shipped weights_sha256", weights_sha256(shipped), rec["weights_sha256"]),
+    ):
+        print(f"{what}: {'matches' if got == want else f'MISMATCH {got} != {want}'}")
+        ok &= got == want
+    print(f"retraining: seed {rec['seed']}, {rec['steps']} steps (the full run) ...", flush=True)
+    saved, _ = train(
+        rec["seed"],
+        rec["steps"],
+        rec["batch"],
+        rec["window"],
+        rec["inputs"],
+        lr=rec["adam_lr"],
+        aux=rec["aux"],
+        chunks=rec["chunks"],
+        read_u=rec["read_u"],
+        freeze_plasticity=rec.get("freeze_plasticity", False),
+    )
+    got = weights_sha256(saved["state_dict"])
+    same = got == rec["weights_sha256"]
+    print(f"rerun weights_sha256: {'matches' if same else f'MISMATCH {got}'}")
+    return ok and same
+
+
 def _loaded(path: Path | None, inputs: str, **config):
     cell = P.build_cell(inputs, **config)
     if path is not None:
@@ -309,7 +360,17 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="hold eta, tau0, kappa, alpha and gamma at their starting values",
     )
+    ap.add_argument(
+        "--check",
+        action="store_true",
+        help="rerun the shipped weights' training (the full run) and compare it with the "
+        "record's weights_sha256; exits 1 on a mismatch; writes nothing",
+    )
     args = ap.parse_args(argv)
+    if args.check:
+        if not check():
+            raise SystemExit(1)
+        return
     if args.evaluate is not None:
         print(evaluate(args.evaluate, args.n_batches, window=args.window, chunks=args.chunks))
         return
@@ -342,28 +403,23 @@ def main(argv: list[str] | None = None) -> None:
         "aux": args.aux,
         "chunks": args.chunks,
         "read_u": args.read_u,
+        "freeze_plasticity": args.freeze_plasticity,
         "cell": {
             "input_dim": P.D_X + (P.D_Y if args.inputs == "label channel" else 0),
             "hidden_dim": P.HIDDEN,
             **P.CONFIG,
         },
-        "prior": {
-            "max_features": MAX_FEATURES,
-            "max_classes": MAX_CLASSES,
-            "families": ["hyperplane", "tree", "rbf", "rule"],
-            "drifts": {"none": 0.15, "abrupt": 0.45, "gradual": 0.2, "recurring": 0.2},
-            "classification_share": 0.6,
-            "label_noise": "uniform share in [0, 0.15]",
-            "target_noise": "uniform sd in [0, 0.3]",
-        },
+        "prior": describe(),
         "first_losses": losses[:5],
-        "last_loss_mean_25": float(np.mean(losses[-25:])),
+        "loss_mean_last_25_windows": float(np.mean(losses[-25:])),
         "torch": torch.__version__,
         "numpy": np.__version__,
         "threads": 1,
         "seconds": round(seconds, 1),
         "cpu_seconds": round(cpu, 1),
         "command": "python benchmarks/pretrain.py",
+        "sha256": file_sha256(args.out),
+        "weights_sha256": weights_sha256(saved["state_dict"]),
     }
     args.out.with_suffix(".json").write_text(json.dumps(rec, indent=2) + "\n")
     print(f"wrote {args.out} ({seconds:.0f} s)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import pickle
 import sys
 from pathlib import Path
@@ -143,6 +144,32 @@ def test_reproduction_is_bit_for_bit_at_a_tiny_size(pretrain):
         if isinstance(value, torch.Tensor):
             assert torch.equal(value, b["state_dict"][name]), name
     assert not torch.equal(a["state_dict"]["C"], c["state_dict"]["C"])
+
+
+def test_record_describes_the_shipped_file_and_the_prior(pretrain):
+    from dream_sklearn.online import _prior
+
+    rec = _pretrained.record()
+    assert pretrain.file_sha256(_pretrained.WEIGHTS) == rec["sha256"]
+    saved = torch.load(_pretrained.WEIGHTS, weights_only=True)["state_dict"]
+    assert pretrain.weights_sha256(saved) == rec["weights_sha256"]
+    saved["C"] = saved["C"] + 1e-7  # any change to a weight changes the hash
+    assert pretrain.weights_sha256(saved) != rec["weights_sha256"]
+    assert rec["prior"] == _prior.describe()
+
+
+def test_check_compares_a_rerun_with_the_record(pretrain, tmp_path, capsys):
+    out = tmp_path / "tiny.pt"
+    pretrain.main(
+        ["--seed", "3", "--steps", "2", "--batch", "2", "--window", "6"]
+        + ["--chunks", "2", "--out", str(out)]
+    )
+    assert pretrain.check(out)
+    rec = json.loads(out.with_suffix(".json").read_text())
+    rec["weights_sha256"] = "0" * 64  # the record of other weights
+    out.with_suffix(".json").write_text(json.dumps(rec))
+    assert not pretrain.check(out)
+    assert "rerun weights_sha256: MISMATCH" in capsys.readouterr().out
 
 
 def test_reproduction_gives_the_shipped_first_losses(pretrain):

@@ -40,6 +40,22 @@ MAX_CLASSES = 5
 _FAMILIES = ("hyperplane", "tree", "rbf", "rule")
 _DRIFTS = ("none", "abrupt", "gradual", "recurring")
 _DRIFT_P = (0.15, 0.45, 0.2, 0.2)
+CLASSIFICATION_SHARE = 0.6
+LABEL_NOISE_MAX = 0.15  # a stream's share of random labels: uniform in [0, this]
+TARGET_NOISE_MAX = 0.3  # a stream's Gaussian noise sd (target spread 1): uniform in [0, this]
+
+
+def describe() -> dict:
+    """The prior's parameters, read from this module's own tables (for a record)."""
+    return {
+        "max_features": MAX_FEATURES,
+        "max_classes": MAX_CLASSES,
+        "families": list(_FAMILIES),
+        "drifts": dict(zip(_DRIFTS, _DRIFT_P, strict=True)),
+        "classification_share": CLASSIFICATION_SHARE,
+        "label_noise": f"uniform share in [0, {LABEL_NOISE_MAX}]",
+        "target_noise": f"uniform sd in [0, {TARGET_NOISE_MAX}]",
+    }
 
 
 class PriorStream(NamedTuple):
@@ -129,7 +145,7 @@ def prior_stream(
     (100, (100,), 1)
     """
     if task is None:
-        task = "classification" if rng.random() < 0.6 else "regression"
+        task = "classification" if rng.random() < CLASSIFICATION_SHARE else "regression"
     if drift is None:
         drift = _DRIFTS[rng.choice(len(_DRIFTS), p=_DRIFT_P)]
     k = int(rng.integers(2, MAX_CLASSES + 1)) if task == "classification" else 0
@@ -157,11 +173,11 @@ def prior_stream(
         changes = [start]
     y = np.where(use_b, b, a)
     if k:
-        noisy = rng.random(n_rows) < 0.15 * rng.random()
+        noisy = rng.random(n_rows) < LABEL_NOISE_MAX * rng.random()
         y = np.where(noisy, rng.integers(k, size=n_rows), y).astype(np.intp)
     else:
         y = y.astype(float)
         spread = max(float(np.std(y)), 1e-3)
         y = (y - float(np.mean(y[: max(n_rows // 5, 1)]))) / spread
-        y = y + 0.3 * rng.random() * rng.standard_normal(n_rows)
+        y = y + TARGET_NOISE_MAX * rng.random() * rng.standard_normal(n_rows)
     return PriorStream(X, y, k, changes)
