@@ -65,6 +65,114 @@ def test_shipped_weights_load_and_predict():
     assert scores[100:].mean() > 0.6  # it learns the stream
 
 
+def _softmax(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def test_shipped_cell_predictions_by_hand():
+    """predict_proba_one with the shipped cell, computed a second way: the cell built by
+    hand from the .pt (a DREAMCell of the record's sizes, a strict load_state_dict that
+    checks the saved configuration, torch's forward instead of the estimator's NumPy
+    step), the slots projected by hand as the module's docstring says (slot s: a
+    standard normal row from ``default_rng([seed, s])`` over sqrt(slots of its kind),
+    features onto the first D_X inputs, the previous label onto the last D_Y), the
+    softmax readouts and their mixture by hand. Only the standardised row, the state
+    and the readouts' weights are the estimator's. Fails if the estimator runs other
+    weights, another projection, or not the cell."""
+    from dream_sklearn.nn import DREAMCell, DREAMState
+    from dream_sklearn.online._base import _row_values
+
+    rec = _pretrained.record()
+    sizes = rec["cell"]
+    cell = DREAMCell(
+        sizes["input_dim"],
+        sizes["hidden_dim"],
+        **{k: v for k, v in sizes.items() if k not in ("input_dim", "hidden_dim")},
+    )
+    cell.load_state_dict(torch.load(_pretrained.WEIGHTS, weights_only=True)["state_dict"])
+    cell = cell.double()
+    rows = rows_of(prior_stream(np.random.default_rng(5), 70, "classification", "abrupt"))
+    model = DREAMOnlineClassifier(cell="pretrained", seed=4)
+    for x, y in rows[:60]:
+        model.learn_one(x, y)
+    labels = set(model._y_slot.values())
+    slots = [int(s) for s in model._cell_slots]
+    is_label = np.array([s in labels for s in slots])
+    P = np.zeros((len(slots), sizes["input_dim"]))
+    for i, s in enumerate(slots):
+        cols = slice(12, 16) if is_label[i] else slice(0, 12)
+        n = is_label.sum() if is_label[i] else (~is_label).sum()
+        P[i, cols] = np.random.default_rng([4, s]).standard_normal(4 if is_label[i] else 12)
+        P[i, cols] /= np.sqrt(n)
+    checked = 0
+    for x, y in rows[60:]:
+        row, values = _row_values(x, False)
+        u = model._standardise(*model._raw(row, values))[None, :]
+        state = DREAMState(*(torch.from_numpy(a) for a in model._state))
+        with torch.no_grad():
+            h, _ = cell(torch.from_numpy(u[:, slots] @ P), state)
+        phi = model._features(h.numpy(), u)
+        J, k, F = model._W.shape
+        p = _softmax((model._W.reshape(J * k, F) @ phi[0]).reshape(J, k))
+        want = model._weights @ p[: len(model._weights)]
+        got = model.predict_proba_one(x)
+        assert list(got.values()) == pytest.approx(want.tolist(), abs=1e-9)
+        assert max(abs(v - 1 / k) for v in got.values()) > 0.05  # not a flat guess
+        model.learn_one(x, y)
+        checked += 1
+    assert checked == 10
+
+
+def test_projection_layout():
+    """Feature slots fill only the first D_X inputs, label slots only the last D_Y; each
+    group's rows are scaled by the square root of the group's size."""
+    D_X, D_Y = _pretrained.D_X, _pretrained.D_Y
+    is_label = np.array([False, True, False, False, True, True, False])
+    P = _pretrained.projection(is_label, 0, "label channel")
+    assert P.shape == (7, D_X + D_Y)
+    assert not P[is_label, :D_X].any() and (P[is_label, D_X:] != 0).all()
+    assert not P[~is_label, D_X:].any() and (P[~is_label, :D_X] != 0).all()
+    # the same slot and seed draw the same row; 4 feature slots: over sqrt(4)
+    g = np.random.default_rng([0, 2]).standard_normal(D_X)
+    assert np.allclose(P[2, :D_X], g / 2)
+    assert not np.allclose(P[0, :D_X], P[2, :D_X])
+    # in a live estimator, the previous label's slots are the label rows
+    model = DREAMOnlineClassifier(cell="pretrained", seed=0)
+    for i in range(6):
+        model.learn_one({"a": float(i), "b": float(-i), "c": 0.5 * i}, i % 3)
+    lab = np.isin(model._cell_slots, list(model._y_slot.values()))
+    assert lab.sum() == 3 and (~lab).sum() == 3
+    assert not model._proj[lab, :D_X].any() and not model._proj[~lab, D_X:].any()
+
+
+def test_feature_arriving_mid_stream_keeps_the_cell_and_rescales(monkeypatch):
+    """A new feature grows the projection, not the cell: the same cell_ and state
+    arrays (nothing reset), and the old feature rows scaled by sqrt(m_old / m_new)."""
+    model = DREAMOnlineClassifier(cell="pretrained", seed=0)
+    for i in range(8):
+        model.learn_one({"a": float(i), "b": 1.0 - i}, i % 2)
+    cell, proj = model.cell_, model._proj.copy()
+    lab = np.isin(model._cell_slots, list(model._y_slot.values()))
+    seen = {}
+    attach = _pretrained.attach
+
+    def spy(est, d_new):
+        seen["state"] = est._state
+        attach(est, d_new)
+        seen["after"] = est._state
+
+    monkeypatch.setattr(_pretrained, "attach", spy)
+    model.learn_one({"a": 1.0, "b": 2.0, "c": 3.0}, 0)
+    assert seen["after"] is seen["state"] and seen["state"][0].any()  # carried on, not zeroed
+    assert model.cell_ is cell and model.cell_.config.input_dim == proj.shape[1]
+    new = model._proj
+    assert new.shape == (proj.shape[0] + 1, proj.shape[1])
+    m_old, m_new = (~lab).sum(), (~lab).sum() + 1
+    assert np.allclose(new[: len(proj)][~lab], proj[~lab] * np.sqrt(m_old / m_new))
+    assert np.array_equal(new[: len(proj)][lab], proj[lab])  # the label group did not grow
+
+
 def test_loader_checks_the_saved_configuration(monkeypatch, tmp_path):
     """The weights load without the checkpoint's configuration (cell_params go over
     CONFIG), so the loader compares that configuration with CONFIG itself."""
