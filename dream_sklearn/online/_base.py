@@ -519,7 +519,8 @@ class _DREAMOnline:
 
     def _resize_cell(self, d_new: int) -> None:
         if self.cell == "pretrained":  # a fixed cell; its input map grows instead
-            return _pretrained.attach(self, d_new)
+            _pretrained.attach(self, d_new)
+            return
         old = self.cell_
         self.cell_ = _grow_cell(old, d_new, self.hidden_dim, self.rank, self._config, self._seed)
         self._np_params = self.cell_.numpy_step_params()
