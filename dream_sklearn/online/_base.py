@@ -62,7 +62,7 @@ from ..nn._config import (
     _is_int,
     _Rule,
 )
-from . import _compiled
+from . import _compiled, _pretrained
 from ._features import _READOUTS, _FeatureMap
 from ._readouts import _BOOST, _BOOST_ROWS, _DRIFT_DELTA, _FRESH_ROWS, _WARN_DELTA, _Readouts
 from ._scaling import (  # noqa: F401 (the kernels and the regressor import them from here)
@@ -302,6 +302,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     advance_on_predict = False
     _pending: dict = {}
     _running = False  # whether a slot of _n_over is nonzero
+    cell = "random"
+    _proj: np.ndarray | None = None  # cell="pretrained": slots -> the cell's inputs
     _fast: _compiled._Compiled | None = None  # the compiled row's buffers (not pickled)
     _cache: _Cached | None = None
 
@@ -333,6 +335,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         for name in _CELL_PARAMS:
             _check_cell_param(owner, name, getattr(self, name))
         _check_params(owner, _RULES, self)
+        _pretrained.check(self)
         cp = self.cell_params
         if cp is not None:
             try:
@@ -455,6 +458,9 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         return ("cell",)
 
     def _resize_cell(self, d_new: int) -> None:
+        if self.cell == "pretrained":  # a fixed cell; its input map grows instead
+            _pretrained.attach(self, d_new)
+            return
         old = self.cell_
         self.cell_ = _grow_cell(old, d_new, self.hidden_dim, self.rank, self._config, self._seed)
         self._np_params = self.cell_.numpy_step_params()
@@ -531,6 +537,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             h = np.zeros((b, self.hidden_dim))
             return _Step(h, None, None, None, None, None, np.zeros(b), np.full(b, np.nan))
         xc = u[:, self._cell_slots]
+        if self._proj is not None:
+            xc = xc @ self._proj
         dt = self.cell_.config.time_step
         if xc.shape[0] == 1:  # the single-row path: one dt array for every row
             if self._dt_row is None or self._dt_row[0] != dt:

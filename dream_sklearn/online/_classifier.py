@@ -125,6 +125,15 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         ``learn_one`` takes the step (see docs/online.md, "Delayed labels").
     seed : int, default=None
         Seed of the cell's random initialisation.
+    cell : {"random", "pretrained"}, default="random"
+        ``"random"``: a random cell whose input grows with the slots seen.
+        ``"pretrained"``: the cell meta-trained on a prior of synthetic drifting
+        streams that ships with the package (``docs/pretrained.md``); its input
+        has a fixed width (the slots reach it through a fixed random projection
+        drawn from ``seed``); ``hidden_dim`` and ``rank`` must stay 32 and 4, and
+        ``cell_params`` (e.g. ``plasticity_enabled``) override its configuration,
+        except the starting values of its learned scalars (``base_plasticity``,
+        ``base_threshold``, ``kappa``, ...): a ValueError names them.
 
     Attributes
     ----------
@@ -217,6 +226,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         missing: str = "ignore",
         advance_on_predict: bool = False,
         seed: int | None = None,
+        cell: str = "random",
     ) -> None:
         self.hidden_dim = hidden_dim
         self.rank = rank
@@ -235,6 +245,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         self.missing = missing
         self.advance_on_predict = advance_on_predict
         self.seed = seed
+        self.cell = cell
 
     @classmethod
     def _unit_test_params(cls):

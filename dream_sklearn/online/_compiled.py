@@ -235,6 +235,7 @@ def _build(est: Any) -> _Compiled | None:
         not _active()
         or not est._built
         or est.cell_ is None
+        or getattr(est, "_proj", None) is not None  # cell="pretrained": its input map
         or est.advance_on_predict
         or est._pending
         or est._state is None

@@ -46,7 +46,7 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
     **params
         Other parameters of the online estimator (``learning_rate``,
         ``standardize_rate``, ``feedback`` of ``"readout"`` or ``"none"``, ``seed``).
-        ``hidden_dim``, ``rank`` and ``cell_params`` come from ``estimator``. The
+        ``hidden_dim``, ``rank``, ``cell_params`` (and the cell) come from ``estimator``. The
         online estimator keeps the trained head as its only readout
         (``readouts=("cell",)``) unless ``readouts`` says otherwise; readouts
         added there start from zero and join the mixture with equal weight, so the
@@ -95,7 +95,7 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
             f"readout={readout!r}, which pools the whole sequence and has no one-step "
             "equivalent online. Refit it with readout='last' to deploy it with river."
         )
-    fixed = {"hidden_dim", "rank", "cell_params"} & set(params)
+    fixed = {"hidden_dim", "rank", "cell_params", "cell"} & set(params)
     if fixed:
         raise ValueError(
             f"{sorted(fixed)} come from the fitted estimator and cannot be passed to from_sklearn."
