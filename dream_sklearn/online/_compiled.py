@@ -79,6 +79,19 @@ def _active() -> bool:
     return _AVAILABLE and _ENABLED
 
 
+def _settings(est: Any) -> tuple:
+    """What a layout of the buffers read from the switch and the parameters: a
+    layout whose settings differ from these now is laid out again (or not used)."""
+    return (
+        _AVAILABLE and _ENABLED,
+        est.advance_on_predict,
+        est.missing,
+        est.l2,
+        est.surprise_gain,
+        getattr(est, "mixture_share", 0.0),
+    )
+
+
 def _table(arrays: list[np.ndarray], dtype) -> tuple[np.ndarray, list]:
     """One flat buffer holding ``arrays`` one after the other, and their layout rows."""
     sizes = [a.size for a in arrays]
@@ -104,6 +117,7 @@ class _Compiled:
     def __init__(self, est: Any, kernels: Any) -> None:
         k = kernels
         self.forward, self.learn = k.forward, k.learn
+        self.settings = _settings(est)
         cell = est.cell_
         params = est._np_params
         flags = cell.flags
@@ -239,7 +253,7 @@ def _build(est: Any) -> _Compiled | None:
         or est._pending
         or est._state is None
         or (est._y_slot and est._prev_y is None)
-        or (est._reads_diff and est._prev_u is not None and len(est._prev_u) != len(est._mean))
+        or (est._reads_diff and (est._prev_u is None or len(est._prev_u) != len(est._mean)))
         or not est._fast_ready()
     ):
         return None
