@@ -9,6 +9,10 @@ checks the compiled row hands a row to the NumPy path where it must.
 import copy
 import math
 import pickle
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,6 +30,7 @@ pytestmark = pytest.mark.skipif(not compiled_available(), reason="numba is not i
 
 TOL = 1e-12
 ROWS = list(iter_elec2(600))
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -271,3 +276,61 @@ def test_default_streams_learn_in_the_compiled_row(compiled_on, learns):
         model.predict_one(x)
         model.learn_one(x, y)
     assert learns["n"] > 450
+
+
+# --- 4, 5. numba that cannot run
+
+STREAM = """
+import warnings
+from dream_sklearn.datasets import iter_elec2
+from dream_sklearn.online import DREAMOnlineClassifier, compiled_available, set_compiled
+rows = list(iter_elec2(60))
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    m = DREAMOnlineClassifier(seed=0)
+    for x, y in rows:
+        m.predict_one(x)
+        m.learn_one(x, y)
+set_compiled(False)
+ref = DREAMOnlineClassifier(seed=0)
+for x, y in rows:
+    ref.predict_one(x)
+    ref.learn_one(x, y)
+same = ref.predict_proba_one(rows[0][0]) == m.predict_proba_one(rows[0][0])
+ours = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+ours = [w for w in ours if "NumPy path" in str(w.message)]
+print("RESULT", compiled_available(), len(ours), same, m.n_steps_)
+"""
+
+
+def run_stream(prelude, tmp_path, path_first=()):
+    env_path = ":".join([*map(str, path_first), str(ROOT)])
+    script = tmp_path / "stream.py"
+    script.write_text(textwrap.dedent(prelude) + STREAM)
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": env_path, "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    line = [s for s in done.stdout.splitlines() if s.startswith("RESULT")][-1]
+    return line.split()[1:]
+
+
+def test_numba_that_fails_to_import_falls_back(tmp_path):
+    fake = tmp_path / "fake" / "numba"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text('raise ImportError("Numba needs NumPy 2.3 or less.")\n')
+    assert run_stream("", tmp_path, [tmp_path / "fake"]) == ["False", "1", "True", "60"]
+
+
+def test_numba_cache_not_writable_falls_back(tmp_path):
+    prelude = """
+    import numba.core.caching as caching
+    def read_only(self):
+        raise PermissionError("read-only file system")
+    caching._CacheLocator.ensure_cache_path = read_only
+    """
+    assert run_stream(prelude, tmp_path) == ["False", "1", "True", "60"]

@@ -17,6 +17,7 @@ numba is a dependency of the default install; without it (or after
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from typing import Any
 
 import numpy as np
@@ -27,12 +28,16 @@ __all__ = ["compiled_available", "set_compiled"]
 
 _AVAILABLE = importlib.util.find_spec("numba") is not None
 _ENABLED = True
+_CHECKED = False  # whether the kernels compiled (or loaded) in this process
 _FLOAT = np.dtype(np.float64)
 _NAN = float("nan")
 
 
 def compiled_available() -> bool:
     """Whether the online estimators' compiled row can run (numba is installed).
+
+    It turns False, with a RuntimeWarning, when numba fails to import or to compile
+    (or cache) the kernels; every row then takes the NumPy path.
 
     Examples
     --------
@@ -47,9 +52,10 @@ def set_compiled(enabled: bool) -> bool:
     """Turn the online estimators' compiled row on or off (for every estimator).
 
     On (the default when numba is installed), a row with no new feature and no new
-    class runs in numba kernels, about 15 times as fast as the NumPy path and equal
+    class runs in numba kernels, about 10 times as fast as the NumPy path and equal
     to it to rounding (1e-12); the first row of the first process compiles them
-    (about 30 s, then cached on disk). Off, every row takes the NumPy path.
+    (about 30 s, then cached on disk). Off, every row takes the NumPy path. The
+    setting is the process's: it reaches every estimator at its next row.
 
     Parameters
     ----------
@@ -92,6 +98,20 @@ def _settings(est: Any) -> tuple:
     )
 
 
+def _unavailable(error: Exception) -> None:
+    """Turn the compiled row off for the process (numba fails to import or to
+    compile / cache the kernels), saying why."""
+    global _AVAILABLE
+    _AVAILABLE = False
+    warnings.warn(
+        f"The online estimators' compiled row cannot run ({type(error).__name__}: {error}); "
+        "every row takes the NumPy path (same results, about 10 times slower). If numba "
+        "cannot write its cache, set NUMBA_CACHE_DIR to a writable folder.",
+        RuntimeWarning,
+        stacklevel=5,
+    )
+
+
 def _table(arrays: list[np.ndarray], dtype) -> tuple[np.ndarray, list]:
     """One flat buffer holding ``arrays`` one after the other, and their layout rows."""
     sizes = [a.size for a in arrays]
@@ -118,6 +138,8 @@ class _Compiled:
         k = kernels
         self.forward, self.learn = k.forward, k.learn
         self.settings = _settings(est)
+        if not _CHECKED:
+            self._k, self.forward = k, self._first_forward
         cell = est.cell_
         params = est._np_params
         flags = cell.flags
@@ -230,6 +252,25 @@ class _Compiled:
         self.shifts = est._task == "regression"  # the regressor's target hooks
         self.running_at, self.warming_at = k.C_RUNNING, k.C_WARMING
 
+    def _first_forward(self, *args) -> float:
+        """The process's first compiled row: compile (or load) both kernels, then
+        read the row; on failure, turn the compiled row off (NaN: the NumPy path)."""
+        global _CHECKED
+        k = self._k
+        try:
+            import numba
+
+            i64, f64 = numba.types.int64, numba.types.float64
+            arrays = tuple(numba.typeof(a) for a in (self.fb, self.ib, self.lay))
+            k.learn.compile((*arrays, i64, f64, i64, f64, i64))
+            r = k.forward(*args)
+        except Exception as error:  # numba's errors have no common base
+            _unavailable(error)
+            return _NAN
+        _CHECKED = True
+        self.forward = k.forward
+        return r
+
     def slots_of(self, keys: tuple) -> np.ndarray | None:
         """The slots of a row's keys (-1: a feature not seen yet), or None when
         such a key must be checked by the NumPy path (a loaded cell's names)."""
@@ -257,6 +298,9 @@ def _build(est: Any) -> _Compiled | None:
         or not est._fast_ready()
     ):
         return None
-    from . import _kernels
-
+    try:
+        from . import _kernels
+    except Exception as error:  # numba installed but broken, its cache not writable...
+        _unavailable(error)
+        return None
     return _Compiled(est, _kernels)
