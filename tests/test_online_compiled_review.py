@@ -334,3 +334,55 @@ def test_numba_cache_not_writable_falls_back(tmp_path):
     caching._CacheLocator.ensure_cache_path = read_only
     """
     assert run_stream(prelude, tmp_path) == ["False", "1", "True", "60"]
+
+
+# --- 9. numba's cache and the kernels' other sources
+
+EDITED = """
+import numpy as np
+from dream_sklearn.datasets import iter_elec2
+from dream_sklearn.online import DREAMOnlineClassifier, set_compiled
+rows = list(iter_elec2(150))
+out = []
+for compiled in (False, True):
+    set_compiled(compiled)
+    m = DREAMOnlineClassifier(seed=0, n_knots=4)
+    p = []
+    for x, y in rows:
+        p.append(m.predict_proba_one(x).get(True, 0.0))
+        m.learn_one(x, y)
+    out.append(np.array(p))
+print("RESULT", np.abs(out[0] - out[1]).max(), m._fast is not None)
+"""
+
+
+@pytest.mark.slow
+def test_edit_of_another_source_reaches_the_cached_kernels(tmp_path):
+    # numba checks a cached kernel against its own file only; a constant the
+    # kernels take from another module, edited, must not run stale from the cache.
+    import shutil
+
+    package = tmp_path / "dream_sklearn"
+    shutil.copytree(ROOT / "dream_sklearn", package, ignore=shutil.ignore_patterns("__pycache__"))
+    script = tmp_path / "edited.py"
+    script.write_text(EDITED)
+
+    def run():
+        done = subprocess.run(
+            [sys.executable, str(script)],
+            capture_output=True,
+            text=True,
+            env={"PYTHONPATH": str(tmp_path), "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"},
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        diff, used = [s for s in done.stdout.splitlines() if s.startswith("RESULT")][-1].split()[1:]
+        assert used == "True"
+        return float(diff)
+
+    assert run() <= TOL  # compiles the kernels into the copy's cache
+    features = package / "online" / "_features.py"
+    text = features.read_text()
+    assert "_RAMP = 3.0" in text
+    features.write_text(text.replace("_RAMP = 3.0", "_RAMP = 4.0"))
+    assert run() <= TOL  # the kernels compiled anew with the edited constant

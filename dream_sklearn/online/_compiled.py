@@ -16,8 +16,10 @@ numba is a dependency of the default install; without it (or after
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -303,4 +305,36 @@ def _build(est: Any) -> _Compiled | None:
     except Exception as error:  # numba installed but broken, its cache not writable...
         _unavailable(error)
         return None
+    if not _CHECKED:
+        _key_caches(_kernels)
     return _Compiled(est, _kernels)
+
+
+def _key_caches(kernels: Any) -> None:
+    """Fold a hash of the sources the kernels compile in into their cache keys.
+
+    numba checks a cached function against its own file only: an edit of
+    ``nn/_step.py``, ``nn/_numba_ops.py`` or a constant of another module of
+    ``online`` would leave the next process running the old code from the cache.
+    With the hash in the key, such an edit compiles them anew. Where numba's
+    cache is not the one this expects, it is left as it is.
+    """
+    try:
+        from numba.core.caching import FunctionCache
+
+        root = Path(__file__).resolve().parents[1]
+        paths = [root / "nn" / "_step.py", root / "nn" / "_numba_ops.py"]
+        digest = hashlib.sha256()
+        for path in sorted([*paths, *(root / "online").glob("*.py")]):
+            digest.update(path.read_bytes())
+        sources = digest.hexdigest()
+
+        class _Keyed(FunctionCache):
+            def _index_key(self, sig, codegen):
+                return (*super()._index_key(sig, codegen), sources)
+
+        for f in vars(kernels).values():
+            if type(getattr(f, "_cache", None)) is FunctionCache:
+                f._cache = _Keyed(f.py_func)
+    except Exception:  # a numba without these internals: its own keys
+        return
