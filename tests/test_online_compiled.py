@@ -22,6 +22,7 @@ from dream_sklearn.online import (
     compiled_available,
     set_compiled,
 )
+from dream_sklearn.online._base import _DREAMOnline
 
 pytestmark = pytest.mark.skipif(not compiled_available(), reason="numba is not installed")
 
@@ -141,10 +142,29 @@ def assert_same(a_preds, a, b_preds, b):
     assert a._running == b._running and a._warming == b._warming
 
 
+def compiled_learns(fn):
+    """``fn()`` and how many rows learn_one learned in the compiled row meanwhile."""
+    original, count = _DREAMOnline._fast_learn, [0]
+
+    def spy(self, x, y):
+        done = original(self, x, y)
+        count[0] += done
+        return done
+
+    _DREAMOnline._fast_learn = spy
+    try:
+        return fn(), count[0]
+    finally:
+        _DREAMOnline._fast_learn = original
+
+
 def compare(make, stream, n=N_ROWS, proba=True):
     rows, ys = stream(n)
     np_preds, np_model = run(make(), rows, ys, compiled=False, proba=proba)
-    c_preds, c_model = run(make(), rows, ys, compiled=True, proba=proba)
+    (c_preds, c_model), learned = compiled_learns(
+        lambda: run(make(), rows, ys, compiled=True, proba=proba)
+    )
+    assert learned > n // 2  # most rows learned in the compiled row
     assert np_model._fast is None
     # The compiled row did run: the model's arrays are views of its buffers.
     assert c_model._fast is not None
@@ -224,8 +244,9 @@ def test_pickle_mid_stream_continues_alike():
     assert model._fast is not None
     copy = pickle.loads(pickle.dumps(model))
     assert copy._fast is None
-    a_preds, a = run(model, rows[400:], ys[400:], compiled=True)
-    b_preds, b = run(copy, rows[400:], ys[400:], compiled=True)
+    (a_preds, a), learned_a = compiled_learns(lambda: run(model, rows[400:], ys[400:], True))
+    (b_preds, b), learned_b = compiled_learns(lambda: run(copy, rows[400:], ys[400:], True))
+    assert learned_a > 300 and learned_b > 300
     assert_same(a_preds, a, b_preds, b)
 
 

@@ -269,7 +269,9 @@ def numba_step():
 
     It takes ``(p, flags, x, h, U, U_target, e_mean, e_var, s_bar, dt, xB, xV)`` as
     the body of :func:`dream_step` does, in float64, with the scalars of ``p`` as
-    floats and ``flags`` as booleans. Built on the first call (importing numba).
+    floats and ``flags`` as booleans, for ONE row: ``x`` and the state of batch 1
+    (its per-row values are that row's scalars, ``_numba_ops.col``; a larger batch
+    gives wrong numbers, not an error). Built on the first call (importing numba).
     """
     global _NUMBA_STEP
     if _NUMBA_STEP is None:

@@ -256,7 +256,7 @@ def _as_float(values: np.ndarray) -> np.ndarray | None:
     object...): the NumPy path reads the row (and says what is wrong)."""
     if values.ndim != 1:
         return None
-    if values.dtype.kind in "iub":
+    if values.dtype.kind in "iubf":
         return values.astype(np.float64)
     if values.dtype.kind != "O":
         return None
@@ -597,7 +597,12 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         standardised mixture), kept for a following learn_one; None where the NumPy
         path must read it (see ``_compiled``)."""
         fast = self._fast
-        if fast is None or fast.W is not self._W or fast.state is not self._state:
+        if (
+            fast is None
+            or fast.W is not self._W
+            or fast.state is not self._state
+            or fast.settings != _compiled._settings(self)
+        ):
             fast = self._fast = _compiled._build(self)
             if fast is None:
                 return None
@@ -608,11 +613,12 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             if slots is None:
                 return None
         values = np.array(tuple(x.values()))
-        if values.dtype is not _FLOAT:
+        if values.dtype is not _FLOAT or values.ndim != 1:
             values = _as_float(values)
             if values is None:
                 return None
         shift = self._fast_shift() if fast.shifts else math.nan
+        self._cache = None  # the buffers' row is overwritten (even if this row is refused)
         r = fast.forward(fast.fb, fast.ib, fast.lay, values, slots, shift)
         if r != r:
             return None
@@ -621,9 +627,11 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
 
     def _fast_learn(self, x: dict, y: Any) -> bool:
         """Learn ``(x, y)`` in the compiled row; False where the NumPy path must."""
-        cache = self._cache
+        cache, fast = self._cache, self._fast
         if (
             cache is None
+            or fast is None  # (a copy made between predict_one and learn_one)
+            or fast.settings != _compiled._settings(self)
             or cache.forward is not None
             or cache.version != self._version
             or cache.x != x

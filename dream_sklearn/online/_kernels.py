@@ -21,6 +21,10 @@ from numba import njit
 from ..nn._numba_ops import matmul
 from ..nn._step import StepFlags, StepParams, numba_step
 from ._base import _CLIP, _SET_ASIDE, _VAR_EPS, _WINSOR, _WINSOR_MIN, _WINSOR_RUN
+from ._classifier import _MISTAKE
+from ._features import _PAIR_SCALE, _RAMP, _RAMP_SCALE
+from ._readouts import _BOOST_ROWS, _FRESH_ROWS
+from ._regressor import _ETA
 
 _step = numba_step()
 
@@ -55,12 +59,6 @@ N_CTL = 18
 # SCAL (floats): the cell's scalars, then the readouts'.
 S_DT, S_L2, S_SHARE, S_GAIN, S_BOOST, S_MAX_ABS = range(13, 19)
 N_SCAL = 19
-_MISTAKE = math.exp(-1.0)
-_BOOST_ROWS = 100.0
-_FRESH_ROWS = 4000.0
-_RAMP = 3.0
-_RAMP_SCALE = 0.5
-_PAIR_SCALE = 2.0
 
 
 @njit(cache=True, inline="always")
@@ -332,7 +330,7 @@ def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
             tot = 0.0
             for j in range(M):
                 e = out[j, 0] - t
-                weights[j] *= np.exp(-1.0 * min(e * e, 50.0))
+                weights[j] *= np.exp(-_ETA * min(e * e, 50.0))
                 tot += weights[j]
             factor = (1.0 - share) / tot
             for j in range(M):

@@ -1,0 +1,388 @@
+"""The compiled row, from a review: the cases where it used to differ from (or crash
+where) the NumPy path did not.
+
+Each test runs the same rows with the compiled row and on the NumPy path only
+(``set_compiled(False)``) and compares the predictions and the learned state, or
+checks the compiled row hands a row to the NumPy path where it must.
+"""
+
+import copy
+import math
+import pickle
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dream_sklearn.datasets import iter_elec2
+from dream_sklearn.online import (
+    DREAMOnlineClassifier,
+    DREAMOnlineRegressor,
+    compiled_available,
+    set_compiled,
+)
+from dream_sklearn.online._base import _DREAMOnline
+
+pytestmark = pytest.mark.skipif(not compiled_available(), reason="numba is not installed")
+
+TOL = 1e-12
+ROWS = list(iter_elec2(600))
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def compiled_on():
+    previous = set_compiled(True)
+    yield
+    set_compiled(previous)
+
+
+@pytest.fixture
+def learns(monkeypatch):
+    """How many rows learn_one learned in the compiled row (a spy on _fast_learn)."""
+    count = {"n": 0}
+    original = _DREAMOnline._fast_learn
+
+    def spy(self, x, y):
+        done = original(self, x, y)
+        count["n"] += done
+        return done
+
+    monkeypatch.setattr(_DREAMOnline, "_fast_learn", spy)
+    return count
+
+
+def state_of(model):
+    return [
+        np.array(a, dtype=float)
+        for a in (model._W, model._stat_mean, model._stat_var, model._count, *model._state)
+    ]
+
+
+def assert_same_state(a, b):
+    for u, v in zip(state_of(a), state_of(b), strict=True):
+        np.testing.assert_allclose(u, v, rtol=0, atol=TOL)
+    assert a.n_steps_ == b.n_steps_
+
+
+def both(run):
+    """``run(compiled)`` on the NumPy path and with the compiled row."""
+    out = {}
+    for compiled in (False, True):
+        previous = set_compiled(compiled)
+        try:
+            out[compiled] = run(compiled)
+        finally:
+            set_compiled(previous)
+    return out[False], out[True]
+
+
+def proba(model, x):
+    return model.predict_proba_one(x).get(True, 0.0)
+
+
+def warm_classifier(n=200, **params):
+    model = DREAMOnlineClassifier(seed=0, **params)
+    for x, y in ROWS[:n]:
+        model.predict_one(x)
+        model.learn_one(x, y)
+    return model
+
+
+# --- 1. "diff" with no previous row
+
+
+def test_loaded_model_reading_diff_matches_numpy(learns):
+    # A loaded model whose readout reads "diff" ("last") starts with no previous
+    # row: its first row must not run compiled on an empty previous-row view
+    # (which the learn kernel wrote past, onto the hidden state).
+    pytest.importorskip("torch")
+    from dream_sklearn import DREAMRegressor
+    from dream_sklearn.online import from_sklearn
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 6, 3))
+    s = X[:, -3:, 0].sum(1)
+    reg = DREAMRegressor(12, rank=3, solver="adam", max_iter=4, random_state=0, dtype="float64")
+    reg.fit(X, s)
+    stream = rng.normal(size=(50, 3))
+
+    def run(compiled):
+        model = from_sklearn(reg, readouts=("cell", "last"), feedback="none")
+        preds = []
+        for r in stream:
+            x = dict(enumerate(r))
+            preds.append(model.predict_one(x))
+            model.learn_one(x, float(r[0]))
+        return np.array(preds), model
+
+    (a, ma), (b, mb) = both(run)
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ma._state[0], mb._state[0], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ma._prev_u, mb._prev_u, rtol=0, atol=1e-10)
+    assert learns["n"] > 40  # the rows after the first ran compiled
+
+
+# --- 2. copies between predict and learn
+
+
+@pytest.mark.parametrize("copier", [copy.deepcopy, lambda m: pickle.loads(pickle.dumps(m))])
+def test_copy_between_predict_and_learn(compiled_on, copier):
+    model = warm_classifier()
+    x, y = ROWS[200]
+    model.predict_proba_one(x)  # a compiled forward: its row kept for learn_one
+    twin = copier(model)
+    twin.learn_one(x, y)
+    model.learn_one(x, y)
+    for x, y in ROWS[201:260]:
+        assert proba(twin, x) == pytest.approx(proba(model, x), abs=TOL)
+        twin.learn_one(x, y)
+        model.learn_one(x, y)
+    assert_same_state(twin, model)
+
+
+# --- 3. a refused row in between
+
+
+def test_refused_row_between_predict_and_learn():
+    def run(compiled):
+        model = warm_classifier(300)
+        x, y = ROWS[300]
+        model.predict_proba_one(x)
+        bad = dict(x)
+        bad["nswprice"] = float("inf")
+        with pytest.raises(ValueError, match="non-finite"):
+            model.predict_proba_one(bad)
+        model.learn_one(x, y)
+        return proba(model, ROWS[301][0]), model
+
+    (a, ma), (b, mb) = both(run)
+    assert a == pytest.approx(b, abs=TOL)
+    assert_same_state(ma, mb)
+
+
+# --- 6. settings changed after fitting
+
+
+def test_set_compiled_false_reaches_a_fitted_estimator(compiled_on, learns):
+    model = warm_classifier(100)
+    assert learns["n"] > 50
+    learns["n"] = 0
+    set_compiled(False)
+    for x, y in ROWS[100:150]:
+        model.predict_one(x)
+        model.learn_one(x, y)
+    assert learns["n"] == 0
+    set_compiled(True)
+    for x, y in ROWS[150:200]:
+        model.predict_one(x)
+        model.learn_one(x, y)
+    assert learns["n"] > 40
+
+
+@pytest.mark.parametrize(
+    "cls, change",
+    [
+        (DREAMOnlineClassifier, {"l2": 0.05}),
+        (DREAMOnlineClassifier, {"surprise_gain": 5.0}),
+        (DREAMOnlineClassifier, {"mixture_share": 0.3}),
+        (DREAMOnlineRegressor, {"l2": 0.05}),
+        (DREAMOnlineRegressor, {"mixture_share": 0.3}),
+    ],
+)
+def test_parameters_changed_after_fitting(cls, change, learns):
+    reg = cls is DREAMOnlineRegressor
+
+    def run(compiled):
+        model = cls(seed=0)
+        preds = []
+        for i, (x, y) in enumerate(ROWS[:500]):
+            if reg:
+                x = dict(x)
+                y = x.pop("nswdemand")
+            if i == 300:
+                for name, value in change.items():
+                    setattr(model, name, value)
+            preds.append(model.predict_one(x) if reg else proba(model, x))
+            model.learn_one(x, y)
+        return np.array(preds, dtype=float), model
+
+    (a, ma), (b, mb) = both(run)
+    np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
+    assert_same_state(ma, mb)
+    assert learns["n"] > 400
+
+
+def test_advance_on_predict_set_after_fitting():
+    def run(compiled):
+        model = warm_classifier(300)
+        model.advance_on_predict = True
+        for x, _ in ROWS[300:320]:
+            model.predict_one(x)  # no label comes: the cell advances
+        return proba(model, ROWS[320][0]), model._state[0].copy()
+
+    (a, ha), (b, hb) = both(run)
+    np.testing.assert_allclose(ha, hb, rtol=0, atol=TOL)
+    assert a == pytest.approx(b, abs=TOL)
+
+
+def test_missing_raise_set_after_fitting(compiled_on):
+    model = warm_classifier()
+    model.missing = "raise"
+    x = dict(ROWS[200][0])
+    x["period"] = math.nan
+    with pytest.raises(ValueError, match="period"):
+        model.predict_one(x)
+    with pytest.raises(ValueError, match="period"):
+        model.learn_one(x, True)
+
+
+# --- 7. values that are lists
+
+
+def test_list_values_are_refused_as_on_the_numpy_path(compiled_on):
+    model = warm_classifier()
+    x = {k: [v, v] for k, v in ROWS[201][0].items()}
+    with pytest.raises(ValueError, match="non-numeric"):
+        model.predict_one(x)
+    with pytest.raises(ValueError, match="non-numeric"):
+        model.learn_one(x, True)
+
+
+def test_float32_rows_run_compiled(compiled_on, learns):
+    model = warm_classifier(100)
+    learns["n"] = 0
+    for x, y in ROWS[100:150]:
+        x = {k: np.float32(v) for k, v in x.items()}
+        model.predict_one(x)
+        model.learn_one(x, y)
+    assert learns["n"] == 50
+
+
+# --- 8. the compiled row is used
+
+
+def test_default_streams_learn_in_the_compiled_row(compiled_on, learns):
+    warm_classifier(500)
+    assert learns["n"] > 450
+    learns["n"] = 0
+    model = DREAMOnlineRegressor(seed=0)
+    for x, _ in ROWS[:500]:
+        x = dict(x)
+        y = x.pop("nswdemand")
+        model.predict_one(x)
+        model.learn_one(x, y)
+    assert learns["n"] > 450
+
+
+# --- 4, 5. numba that cannot run
+
+STREAM = """
+import warnings
+from dream_sklearn.datasets import iter_elec2
+from dream_sklearn.online import DREAMOnlineClassifier, compiled_available, set_compiled
+rows = list(iter_elec2(60))
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    m = DREAMOnlineClassifier(seed=0)
+    for x, y in rows:
+        m.predict_one(x)
+        m.learn_one(x, y)
+set_compiled(False)
+ref = DREAMOnlineClassifier(seed=0)
+for x, y in rows:
+    ref.predict_one(x)
+    ref.learn_one(x, y)
+same = ref.predict_proba_one(rows[0][0]) == m.predict_proba_one(rows[0][0])
+ours = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+ours = [w for w in ours if "NumPy path" in str(w.message)]
+print("RESULT", compiled_available(), len(ours), same, m.n_steps_)
+"""
+
+
+def run_stream(prelude, tmp_path, path_first=()):
+    env_path = ":".join([*map(str, path_first), str(ROOT)])
+    script = tmp_path / "stream.py"
+    script.write_text(textwrap.dedent(prelude) + STREAM)
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": env_path, "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    line = [s for s in done.stdout.splitlines() if s.startswith("RESULT")][-1]
+    return line.split()[1:]
+
+
+def test_numba_that_fails_to_import_falls_back(tmp_path):
+    fake = tmp_path / "fake" / "numba"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text('raise ImportError("Numba needs NumPy 2.3 or less.")\n')
+    assert run_stream("", tmp_path, [tmp_path / "fake"]) == ["False", "1", "True", "60"]
+
+
+def test_numba_cache_not_writable_falls_back(tmp_path):
+    prelude = """
+    import numba.core.caching as caching
+    def read_only(self):
+        raise PermissionError("read-only file system")
+    caching._CacheLocator.ensure_cache_path = read_only
+    """
+    assert run_stream(prelude, tmp_path) == ["False", "1", "True", "60"]
+
+
+# --- 9. numba's cache and the kernels' other sources
+
+EDITED = """
+import numpy as np
+from dream_sklearn.datasets import iter_elec2
+from dream_sklearn.online import DREAMOnlineClassifier, set_compiled
+rows = list(iter_elec2(150))
+out = []
+for compiled in (False, True):
+    set_compiled(compiled)
+    m = DREAMOnlineClassifier(seed=0, n_knots=4)
+    p = []
+    for x, y in rows:
+        p.append(m.predict_proba_one(x).get(True, 0.0))
+        m.learn_one(x, y)
+    out.append(np.array(p))
+print("RESULT", np.abs(out[0] - out[1]).max(), m._fast is not None)
+"""
+
+
+@pytest.mark.slow
+def test_edit_of_another_source_reaches_the_cached_kernels(tmp_path):
+    # numba checks a cached kernel against its own file only; a constant the
+    # kernels take from another module, edited, must not run stale from the cache.
+    import shutil
+
+    package = tmp_path / "dream_sklearn"
+    shutil.copytree(ROOT / "dream_sklearn", package, ignore=shutil.ignore_patterns("__pycache__"))
+    script = tmp_path / "edited.py"
+    script.write_text(EDITED)
+
+    def run():
+        done = subprocess.run(
+            [sys.executable, str(script)],
+            capture_output=True,
+            text=True,
+            env={"PYTHONPATH": str(tmp_path), "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"},
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        diff, used = [s for s in done.stdout.splitlines() if s.startswith("RESULT")][-1].split()[1:]
+        assert used == "True"
+        return float(diff)
+
+    assert run() <= TOL  # compiles the kernels into the copy's cache
+    features = package / "online" / "_features.py"
+    text = features.read_text()
+    assert "_RAMP = 3.0" in text
+    features.write_text(text.replace("_RAMP = 3.0", "_RAMP = 4.0"))
+    assert run() <= TOL  # the kernels compiled anew with the edited constant
