@@ -49,61 +49,60 @@ def matmul(a, b):
     return out
 
 
+# The compiled path steps one row at a time (batch 1), and passes a value per row
+# (``s_bar``, ``dt``) as a float: the sums over a row are that row's float, so every
+# value per row (the entropy, the surprise, tau, the rate, ...) is a float, not a
+# (1,) array (each array operation allocates in numba; a float's does not).
 @register_jitable
 def row_sum(a):
-    out = np.zeros(a.shape[0])
-    for i in range(a.shape[0]):
-        acc = 0.0
-        for j in range(a.shape[1]):
-            acc += a[i, j]
-        out[i] = acc
-    return out
+    acc = 0.0
+    for j in range(a.shape[1]):
+        acc += a[0, j]
+    return acc
 
 
+# The fast weights of the one row are passed as (n, r) (the (1, n, r) state's only
+# matrix): numba's array expressions over 3-d arrays cost about three times those
+# over 2-d ones of the same size. ``bmv``, ``outer`` and ``sum2`` take them so.
 @register_jitable
 def sum2(a):
-    out = np.zeros(a.shape[0])
-    for i in range(a.shape[0]):
-        acc = 0.0
-        for j in range(a.shape[1]):
-            for k in range(a.shape[2]):
-                acc += a[i, j, k]
-        out[i] = acc
-    return out
+    acc = 0.0
+    for j in range(a.shape[0]):
+        for k in range(a.shape[1]):
+            acc += a[j, k]
+    return acc
 
 
-# The compiled path steps one row at a time (batch 1): a value per row, broadcast
-# along the other axes, is that row's scalar (numba's broadcasting of a (1, 1)
-# array over a (1, n) one costs ten times a scalar's).
+# A value per row, broadcast along the other axes: a float already (above).
 @register_jitable
 def col(a):
-    return a[0]
+    return a
 
 
 @register_jitable
 def col2(a):
-    return a[0]
+    return a
 
 
 @register_jitable
 def outer(a, b):
-    out = np.empty((a.shape[0], a.shape[1], b.shape[1]))
-    for i in range(a.shape[0]):
-        for j in range(a.shape[1]):
-            for k in range(b.shape[1]):
-                out[i, j, k] = a[i, j] * b[i, k]
+    # (1, n) and (1, r): the one row's (n, r) outer product.
+    out = np.empty((a.shape[1], b.shape[1]))
+    for j in range(a.shape[1]):
+        for k in range(b.shape[1]):
+            out[j, k] = a[0, j] * b[0, k]
     return out
 
 
 @register_jitable
 def bmv(U, v):
-    out = np.zeros((U.shape[0], U.shape[1]))
-    for i in range(U.shape[0]):
-        for j in range(U.shape[1]):
-            acc = 0.0
-            for k in range(U.shape[2]):
-                acc += U[i, j, k] * v[i, k]
-            out[i, j] = acc
+    # (n, r) times the one row's (1, r): (1, n).
+    out = np.empty((1, U.shape[0]))
+    for j in range(U.shape[0]):
+        acc = 0.0
+        for k in range(U.shape[1]):
+            acc += U[j, k] * v[0, k]
+        out[0, j] = acc
     return out
 
 

@@ -213,30 +213,29 @@ def forward(fb, ib, lay, values, slots, shift):
         scal[12],
     )
     flags = StepFlags(ctl[C_PLASTIC] != 0, ctl[C_LTC] != 0, ctl[C_SLEEP] != 0, ctl[C_RELATIVE] != 0)
-    dt = np.full(1, scal[S_DT])
     h, U_new, Ut_new, em, ev, sb, surprise, tau = _step(
         p,
         flags,
         x,
         _v2(fb, lay, H),
-        _v3(fb, lay, U),
-        _v3(fb, lay, UT),
+        _v3(fb, lay, U)[0],
+        _v3(fb, lay, UT)[0],
         _v2(fb, lay, EM),
         _v2(fb, lay, EV),
-        _v1(fb, lay, SB),
-        dt,
+        _v1(fb, lay, SB)[0],
+        scal[S_DT],
         matmul(x, p.B),
         matmul(x, p.V),
     )
     _v2(fb, lay, NH)[:] = h
-    _v3(fb, lay, NU)[:] = U_new
-    _v3(fb, lay, NUT)[:] = Ut_new
+    _v3(fb, lay, NU)[0] = U_new
+    _v3(fb, lay, NUT)[0] = Ut_new
     _v2(fb, lay, NEM)[:] = em
     _v2(fb, lay, NEV)[:] = ev
-    _v1(fb, lay, NSB)[:] = sb
+    _v1(fb, lay, NSB)[0] = sb
     res = _v1(fb, lay, RES)
-    res[0] = surprise[0]
-    res[1] = tau[0]
+    res[0] = surprise
+    res[1] = tau
     res[6] = unknown
 
     # phi = [h, u, ramps, pairs, diff, 1] (_DREAMOnline._features).
