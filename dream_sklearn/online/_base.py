@@ -78,6 +78,7 @@ from ._scaling import (  # noqa: F401 (the kernels and the regressor import them
 __all__: list[str] = []
 
 _FLOAT = np.dtype(np.float64)
+_NAN = math.nan
 _FEEDBACK = ("cell", "readout", "none")
 _MISSING = ("ignore", "raise")
 # With advance_on_predict, at most this many rows predicted and not yet learned are
@@ -304,12 +305,14 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     _running = False  # whether a slot of _n_over is nonzero
     _fast: _compiled._Compiled | None = None  # the compiled row's buffers (not pickled)
     _cache: _Cached | None = None
+    _fast_row: tuple | None = None  # (version, row) the compiled row's work buffers hold
 
     def __getstate__(self) -> dict:
         """Pickle (and deepcopy) without the compiled row's buffers: the attributes
         that are views of them are saved as arrays, and a copy lays them out anew."""
         state = dict(self.__dict__)
         state.pop("_fast", None)
+        state.pop("_fast_row", None)
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -586,10 +589,12 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
 
     def _fast_forward(self, x: dict) -> float | None:
         """Read ``x`` in the compiled row: its prediction (class index, or the
-        standardised mixture), kept for a following learn_one; None where the NumPy
-        path must read it (see ``_compiled``)."""
+        standardised mixture), kept for a following learn_one (``_fast_row``: the
+        version and the row its work buffers hold); None where the NumPy path must
+        read it (see ``_compiled``)."""
         fast = self._fast
         if fast is None or fast.W is not self._W or fast.state is not self._state:
+            self._fast_row = None
             fast = self._fast = _compiled._build(self)
             if fast is None:
                 return None
@@ -604,42 +609,41 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             values = _as_float(values)
             if values is None:
                 return None
-        shift = self._fast_shift() if fast.shifts else math.nan
-        r = fast.forward(fast.fb, fast.ib, fast.lay, values, slots, shift)
-        if r != r:
+        r = fast.forward(
+            fast.fb, fast.ib, fast.lay, values, slots, self._fast_shift() if fast.shifts else _NAN
+        )
+        if r != r:  # the work buffers may hold part of this row
+            self._fast_row = None
             return None
-        self._cache = _Cached(self._version, dict(x), None, None, None, False)
+        self._fast_row = (self._version, dict(x))
         return r
 
     def _fast_learn(self, x: dict, y: Any) -> bool:
         """Learn ``(x, y)`` in the compiled row; False where the NumPy path must."""
-        cache = self._cache
-        if (
-            cache is None
-            or cache.forward is not None
-            or cache.version != self._version
-            or cache.x != x
-        ) and self._fast_forward(x) is None:
-            return False
-        fast = self._fast
-        if fast.res[6]:  # a new feature: a growth event
+        seen = self._fast_row
+        if (seen is None or seen[0] != self._version or seen[1] != x) and self._fast_forward(
+            x
+        ) is None:
             return False
         target = self._fast_target(y)
         if target is None:
             return False
-        loss = fast.learn(fast.fb, fast.ib, fast.lay, *target, self._fresh_rows)
-        if self._fresh_rows:
-            self._fresh_rows -= 1
+        fast = self._fast
+        fresh = self._fresh_rows
+        loss = fast.learn(fast.fb, fast.ib, fast.lay, *target, fresh)
+        if loss < 0.0:  # a new feature: a growth event (nothing learned)
+            return False
+        if fresh:
+            self._fresh_rows = fresh - 1
         if self._drift is not None:
             self._watch(loss)
-        surprise, tau, _, _, running, warming, _ = fast.res.tolist()
-        self.last_surprise_, self.last_tau_ = surprise, tau
+        self.last_surprise_, self.last_tau_, _, _, running, warming, _ = fast.res.tolist()
         self._running, self._warming = running != 0.0, warming != 0.0
         if fast.shifts:
             self._fast_after(target)
         self.n_steps_ += 1
         self._version += 1
-        self._cache = None
+        self._cache = self._fast_row = None
         return True
 
     def _advance(self, row: dict, fwd: tuple) -> None:

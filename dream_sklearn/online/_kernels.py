@@ -296,7 +296,11 @@ def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
     """Learn the row :func:`forward` read: the readouts' steps and mixture (class
     ``c``, or standardised target ``t``), the commit of the cell's step, the running
     statistics, the previous target ``y_raw`` in slot ``y_slot`` (-1: none).
-    Returns the mixture's loss."""
+    Returns the mixture's loss, or -1 (nothing learned) when the row has a new
+    feature: a growth event, for the NumPy path."""
+    res = _v1(fb, lay, RES)
+    if res[6] != 0.0:
+        return -1.0
     ctl = _v1(ib, lay, CTL)
     m, S = ctl[C_M], ctl[C_S]
     scal = _v1(fb, lay, SCAL)
@@ -343,7 +347,6 @@ def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
             g[j, 0] = (out[j, 0] - t) / norm[j % J]
 
     # The readouts' SGD steps (_DREAMOnline._learn).
-    res = _v1(fb, lay, RES)
     surprise = res[0]
     gain = 1.0 + scal[S_GAIN] * surprise if surprise == surprise else 1.0
     lr0 = _v1(fb, lay, LR)
