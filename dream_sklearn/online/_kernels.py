@@ -81,6 +81,14 @@ def _v3(buf, lay, i):
     return buf[s : s + lay[i, 2] * lay[i, 3] * lay[i, 4]].reshape((lay[i, 2], lay[i, 3], lay[i, 4]))
 
 
+@njit(cache=True, inline="always")
+def _put(buf, at, src):
+    """``buf[at : at + len(src)] = src`` as a loop (numba's slice assignment of
+    a 2-d or 3-d view costs several times as much at these sizes)."""
+    for i in range(src.shape[0]):
+        buf[at + i] = src[i]
+
+
 @njit(cache=True)
 def _bounded(var, count, held, run):
     """``_DREAMOnline._bounded`` for one value of one scaling."""
@@ -227,12 +235,12 @@ def forward(fb, ib, lay, values, slots, shift):
         matmul(x, p.B),
         matmul(x, p.V),
     )
-    _v2(fb, lay, NH)[:] = h
-    _v3(fb, lay, NU)[0] = U_new
-    _v3(fb, lay, NUT)[0] = Ut_new
-    _v2(fb, lay, NEM)[:] = em
-    _v2(fb, lay, NEV)[:] = ev
-    _v1(fb, lay, NSB)[0] = sb
+    _put(fb, lay[NH, 0], h.reshape(-1))
+    _put(fb, lay[NU, 0], U_new.reshape(-1))
+    _put(fb, lay[NUT, 0], Ut_new.reshape(-1))
+    _put(fb, lay[NEM, 0], em.reshape(-1))
+    _put(fb, lay[NEV, 0], ev.reshape(-1))
+    fb[lay[NSB, 0]] = sb
     res = _v1(fb, lay, RES)
     res[0] = surprise
     res[1] = tau
@@ -372,12 +380,10 @@ def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
     res[2] = loss
 
     # Commit the cell's step.
-    _v2(fb, lay, H)[:] = _v2(fb, lay, NH)
-    _v3(fb, lay, U)[:] = _v3(fb, lay, NU)
-    _v3(fb, lay, UT)[:] = _v3(fb, lay, NUT)
-    _v2(fb, lay, EM)[:] = _v2(fb, lay, NEM)
-    _v2(fb, lay, EV)[:] = _v2(fb, lay, NEV)
-    _v1(fb, lay, SB)[:] = _v1(fb, lay, NSB)
+    for i in range(6):
+        dst, src = lay[H + i, 0], lay[NH + i, 0]
+        for q in range(lay[H + i, 2] * lay[H + i, 3] * lay[H + i, 4]):
+            fb[dst + q] = fb[src + q]
 
     # The running statistics (_DREAMOnline._update_stats).
     raw, pres = _v1(fb, lay, RAW), _v1(fb, lay, PRES)
