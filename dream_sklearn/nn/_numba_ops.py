@@ -61,15 +61,15 @@ def row_sum(a):
     return acc
 
 
-# The fast weights of the one row are passed as (n, r) (the (1, n, r) state's only
-# matrix): numba's array expressions over 3-d arrays cost about three times those
-# over 2-d ones of the same size. ``bmv``, ``outer`` and ``sum2`` take them so.
+# The fast weights of the one row are passed flat, as their n * r values (the
+# (1, n, r) state's one matrix, row by row): numba's array expressions over a 1-d
+# array cost about a third of those over a 2-d or 3-d one of the same size (they
+# vectorise). ``bmv``, ``outer`` and ``sum2`` take and give them so.
 @register_jitable
 def sum2(a):
     acc = 0.0
     for j in range(a.shape[0]):
-        for k in range(a.shape[1]):
-            acc += a[j, k]
+        acc += a[j]
     return acc
 
 
@@ -86,22 +86,25 @@ def col2(a):
 
 @register_jitable
 def outer(a, b):
-    # (1, n) and (1, r): the one row's (n, r) outer product.
-    out = np.empty((a.shape[1], b.shape[1]))
+    # (1, n) and (1, r): the one row's (n, r) outer product, flat.
+    r = b.shape[1]
+    out = np.empty(a.shape[1] * r)
     for j in range(a.shape[1]):
-        for k in range(b.shape[1]):
-            out[j, k] = a[0, j] * b[0, k]
+        for k in range(r):
+            out[j * r + k] = a[0, j] * b[0, k]
     return out
 
 
 @register_jitable
 def bmv(U, v):
-    # (n, r) times the one row's (1, r): (1, n).
-    out = np.empty((1, U.shape[0]))
-    for j in range(U.shape[0]):
+    # The flat (n, r) matrix times the one row's (1, r): (1, n).
+    r = v.shape[1]
+    n = U.shape[0] // r
+    out = np.empty((1, n))
+    for j in range(n):
         acc = 0.0
-        for k in range(U.shape[1]):
-            acc += U[j, k] * v[0, k]
+        for k in range(r):
+            acc += U[j * r + k] * v[0, k]
         out[0, j] = acc
     return out
 

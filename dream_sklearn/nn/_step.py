@@ -272,8 +272,8 @@ def numba_step():
     floats and ``flags`` as booleans, for one row (batch 1): ``s_bar`` and ``dt``
     are floats, and so are the ``s_bar``, ``surprise`` and ``tau`` it returns (its
     ``ops`` sum a row to a float, so that no value per row is an array); ``U`` and
-    ``U_target`` are the row's (n, r) matrices (``U[0]``), and so are those it
-    returns. Built on the first call (importing numba).
+    ``U_target`` are the row's (n, r) matrices flat (``U[0].ravel()``), and so
+    are those it returns. Built on the first call (importing numba).
     """
     global _NUMBA_STEP
     if _NUMBA_STEP is None:

@@ -70,6 +70,12 @@ def _v1(buf, lay, i):
 
 
 @njit(cache=True, inline="always")
+def _flat(buf, lay, i):
+    s = lay[i, 0]
+    return buf[s : s + lay[i, 2] * lay[i, 3] * lay[i, 4]]
+
+
+@njit(cache=True, inline="always")
 def _v2(buf, lay, i):
     s = lay[i, 0]
     return buf[s : s + lay[i, 2] * lay[i, 3]].reshape((lay[i, 2], lay[i, 3]))
@@ -226,8 +232,8 @@ def forward(fb, ib, lay, values, slots, shift):
         flags,
         x,
         _v2(fb, lay, H),
-        _v3(fb, lay, U)[0],
-        _v3(fb, lay, UT)[0],
+        _flat(fb, lay, U),
+        _flat(fb, lay, UT),
         _v2(fb, lay, EM),
         _v2(fb, lay, EV),
         _v1(fb, lay, SB)[0],
@@ -236,8 +242,8 @@ def forward(fb, ib, lay, values, slots, shift):
         matmul(x, p.V),
     )
     _put(fb, lay[NH, 0], h.reshape(-1))
-    _put(fb, lay[NU, 0], U_new.reshape(-1))
-    _put(fb, lay[NUT, 0], Ut_new.reshape(-1))
+    _put(fb, lay[NU, 0], U_new)
+    _put(fb, lay[NUT, 0], Ut_new)
     _put(fb, lay[NEM, 0], em.reshape(-1))
     _put(fb, lay[NEV, 0], ev.reshape(-1))
     fb[lay[NSB, 0]] = sb
