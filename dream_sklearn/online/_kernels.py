@@ -374,15 +374,18 @@ def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
             lr = lr * (1.0 + scal[S_BOOST] * max(boost, 0.0))
             age[j] += 1.0
         step = gain * lr
-        if l2:
-            decay = 1.0 - step * l2
-            for q in range(k):
-                for f in range(F - 1):
-                    Wt[j, q, f] *= decay
+        decay = 1.0 - step * l2  # the decay, then the step: one pass over a row
+        mrow = mask[j % J]
         for q in range(k):
             gq = g[j, q] * step
-            for f in range(F):
-                Wt[j, q, f] -= gq * (mask[j % J, f] * phi[f])
+            wrow = Wt[j, q]
+            if l2:
+                for f in range(F - 1):
+                    wrow[f] = wrow[f] * decay - gq * (mrow[f] * phi[f])
+                wrow[F - 1] -= gq * (mrow[F - 1] * phi[F - 1])
+            else:
+                for f in range(F):
+                    wrow[f] -= gq * (mrow[f] * phi[f])
     res[2] = loss
 
     # Commit the cell's step.
