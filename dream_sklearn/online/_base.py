@@ -738,7 +738,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     # ------------------------------------------------------------------ learning
 
     def _learn(self, x: dict, y) -> None:
-        if self._built and self._fast_learn(x, y):
+        if self._fast_learn(x, y):  # (False before the first row: nothing built)
             return
         cache = self._cache
         hit = (
