@@ -639,8 +639,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             self._watch(loss)
         self.last_surprise_, self.last_tau_, _, _, running, warming, _ = fast.res.tolist()
         self._running, self._warming = running != 0.0, warming != 0.0
-        if fast.shifts:
-            self._fast_after(target)
+        if fast.shifts:  # the regressor's target statistics
+            self._update_target_stats(target[3])
         self.n_steps_ += 1
         self._version += 1
         self._cache = self._fast_row = None
