@@ -153,9 +153,8 @@ class _Forward(NamedTuple):
 
 
 class _Cached(NamedTuple):
-    """What ``predict_*_one`` keeps for a following ``learn_one`` on the same row.
-
-    ``forward`` None: the compiled row's buffers hold the rest (``_compiled``).
+    """What ``predict_*_one`` keeps for a following ``learn_one`` on the same row
+    (the NumPy path; the compiled row keeps ``_fast_row``: its buffers hold the rest).
     """
 
     version: int  # the estimator's _version when the row was read
