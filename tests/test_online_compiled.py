@@ -266,3 +266,28 @@ def test_bad_values_still_raise_as_on_the_numpy_path():
 def test_set_compiled_validates():
     with pytest.raises(TypeError, match="set_compiled takes True or False"):
         set_compiled("yes")
+
+
+def test_a_row_refused_part_way_between_predict_and_learn():
+    """predict_one(x), then a row the kernel refuses part-way (its last value too
+    large, after it has read the others), then learn_one(x): x is learned as on
+    the NumPy path (the work buffers no longer hold x's reading: x is read again)."""
+    rows, ys = plain_stream(400)
+    runs = []
+    for compiled in (True, False):
+        _, model = run(DREAMOnlineClassifier(seed=3), rows[:300], ys[:300], compiled=compiled)
+        previous = set_compiled(compiled)
+        try:
+            preds = []
+            for x, y in zip(rows[300:], ys[300:], strict=True):
+                preds.append(model.predict_proba_one(x))
+                bad = {k: v * 7.0 + 1.0 for k, v in x.items()}
+                bad[list(bad)[-1]] = 1e300
+                with pytest.raises(ValueError, match="too large"):
+                    model.predict_one(bad)
+                model.learn_one(x, y)
+        finally:
+            set_compiled(previous)
+        runs.append((preds, model))
+    assert runs[0][1]._fast is not None
+    assert_same(*runs[0], *runs[1])

@@ -163,3 +163,33 @@ def test_prediction_at_row_t_does_not_depend_on_later_labels(cls):
         runs.append(preds)
     assert runs[0][: T + 1] == runs[1][: T + 1]
     assert runs[0][T + 1 :] != runs[1][T + 1 :]
+
+
+@pytest.mark.parametrize("direct", [True, False])
+def test_adwin_fed_by_rose_detects_as_its_update(monkeypatch, direct):
+    """_rose (the helper's calls, or the public API) gives ADWIN.update's detections
+    and leaves the same window, over a loss that rises twice."""
+    import random
+
+    from river.drift import ADWIN
+
+    from dream_sklearn.online import _readouts
+
+    monkeypatch.setattr(_readouts, "_DIRECT", direct and _readouts._DIRECT)
+    rng = random.Random(3)
+    rates = [0.1] * 700 + [0.6] * 700 + [0.05] * 300 + [0.9] * 800
+    losses = [float(rng.random() < r) for r in rates]
+    ours, river_ = ADWIN(delta=0.01, clock=4), ADWIN(delta=0.01, clock=4)
+    got, want = [], []
+    for loss in losses:
+        got.append(_readouts._rose(ours, loss))
+        before = river_.estimation
+        river_.update(loss)
+        want.append(river_.drift_detected and river_.estimation > before)
+    assert sum(want) >= 2
+    assert got == want
+    assert (ours.width, ours.estimation, ours.n_detections) == (
+        river_.width,
+        river_.estimation,
+        river_.n_detections,
+    )

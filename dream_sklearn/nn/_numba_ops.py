@@ -49,61 +49,63 @@ def matmul(a, b):
     return out
 
 
+# The compiled path steps one row at a time (batch 1), and passes a value per row
+# (``s_bar``, ``dt``) as a float: the sums over a row are that row's float, so every
+# value per row (the entropy, the surprise, tau, the rate, ...) is a float, not a
+# (1,) array (each array operation allocates in numba; a float's does not).
 @register_jitable
 def row_sum(a):
-    out = np.zeros(a.shape[0])
-    for i in range(a.shape[0]):
-        acc = 0.0
-        for j in range(a.shape[1]):
-            acc += a[i, j]
-        out[i] = acc
-    return out
+    acc = 0.0
+    for j in range(a.shape[1]):
+        acc += a[0, j]
+    return acc
 
 
+# The fast weights of the one row are passed flat, as their n * r values (the
+# (1, n, r) state's one matrix, row by row): numba's array expressions over a 1-d
+# array cost about a third of those over a 2-d or 3-d one of the same size (they
+# vectorise). ``bmv``, ``outer`` and ``sum2`` take and give them so.
 @register_jitable
 def sum2(a):
-    out = np.zeros(a.shape[0])
-    for i in range(a.shape[0]):
-        acc = 0.0
-        for j in range(a.shape[1]):
-            for k in range(a.shape[2]):
-                acc += a[i, j, k]
-        out[i] = acc
-    return out
+    acc = 0.0
+    for j in range(a.shape[0]):
+        acc += a[j]
+    return acc
 
 
-# The compiled path steps one row at a time (batch 1): a value per row, broadcast
-# along the other axes, is that row's scalar (numba's broadcasting of a (1, 1)
-# array over a (1, n) one costs ten times a scalar's).
+# A value per row, broadcast along the other axes: a float already (above).
 @register_jitable
 def col(a):
-    return a[0]
+    return a
 
 
 @register_jitable
 def col2(a):
-    return a[0]
+    return a
 
 
 @register_jitable
 def outer(a, b):
-    out = np.empty((a.shape[0], a.shape[1], b.shape[1]))
-    for i in range(a.shape[0]):
-        for j in range(a.shape[1]):
-            for k in range(b.shape[1]):
-                out[i, j, k] = a[i, j] * b[i, k]
+    # (1, n) and (1, r): the one row's (n, r) outer product, flat.
+    r = b.shape[1]
+    out = np.empty(a.shape[1] * r)
+    for j in range(a.shape[1]):
+        for k in range(r):
+            out[j * r + k] = a[0, j] * b[0, k]
     return out
 
 
 @register_jitable
 def bmv(U, v):
-    out = np.zeros((U.shape[0], U.shape[1]))
-    for i in range(U.shape[0]):
-        for j in range(U.shape[1]):
-            acc = 0.0
-            for k in range(U.shape[2]):
-                acc += U[i, j, k] * v[i, k]
-            out[i, j] = acc
+    # The flat (n, r) matrix times the one row's (1, r): (1, n).
+    r = v.shape[1]
+    n = U.shape[0] // r
+    out = np.empty((1, n))
+    for j in range(n):
+        acc = 0.0
+        for k in range(r):
+            acc += U[j * r + k] * v[0, k]
+        out[0, j] = acc
     return out
 
 

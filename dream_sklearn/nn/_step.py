@@ -269,9 +269,12 @@ def numba_step():
 
     It takes ``(p, flags, x, h, U, U_target, e_mean, e_var, s_bar, dt, xB, xV)`` as
     the body of :func:`dream_step` does, in float64, with the scalars of ``p`` as
-    floats and ``flags`` as booleans, for ONE row: ``x`` and the state of batch 1
-    (its per-row values are that row's scalars, ``_numba_ops.col``; a larger batch
-    gives wrong numbers, not an error). Built on the first call (importing numba).
+    floats and ``flags`` as booleans, for one row (batch 1): ``s_bar`` and ``dt``
+    are floats, and so are the ``s_bar``, ``surprise`` and ``tau`` it returns (its
+    ``ops`` sum a row to a float, so that no value per row is an array); ``U`` and
+    ``U_target`` are the row's (n, r) matrices flat (``U[0].ravel()``), and so
+    are those it returns. A batch larger than 1 gives wrong numbers, not an error.
+    Built on the first call (importing numba).
     """
     global _NUMBA_STEP
     if _NUMBA_STEP is None:

@@ -78,6 +78,7 @@ from ._scaling import (  # noqa: F401 (the kernels and the regressor import them
 __all__: list[str] = []
 
 _FLOAT = np.dtype(np.float64)
+_NAN = math.nan
 _FEEDBACK = ("cell", "readout", "none")
 _MISSING = ("ignore", "raise")
 # With advance_on_predict, at most this many rows predicted and not yet learned are
@@ -152,9 +153,8 @@ class _Forward(NamedTuple):
 
 
 class _Cached(NamedTuple):
-    """What ``predict_*_one`` keeps for a following ``learn_one`` on the same row.
-
-    ``forward`` None: the compiled row's buffers hold the rest (``_compiled``).
+    """What ``predict_*_one`` keeps for a following ``learn_one`` on the same row
+    (the NumPy path; the compiled row keeps ``_fast_row``: its buffers hold the rest).
     """
 
     version: int  # the estimator's _version when the row was read
@@ -306,12 +306,14 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     _proj: np.ndarray | None = None  # cell="pretrained": slots -> the cell's inputs
     _fast: _compiled._Compiled | None = None  # the compiled row's buffers (not pickled)
     _cache: _Cached | None = None
+    _fast_row: tuple | None = None  # (version, row) the compiled row's work buffers hold
 
     def __getstate__(self) -> dict:
         """Pickle (and deepcopy) without the compiled row's buffers: the attributes
         that are views of them are saved as arrays, and a copy lays them out anew."""
         state = dict(self.__dict__)
         state.pop("_fast", None)
+        state.pop("_fast_row", None)
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -594,8 +596,9 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
 
     def _fast_forward(self, x: dict) -> float | None:
         """Read ``x`` in the compiled row: its prediction (class index, or the
-        standardised mixture), kept for a following learn_one; None where the NumPy
-        path must read it (see ``_compiled``)."""
+        standardised mixture), kept for a following learn_one (``_fast_row``: the
+        version and the row its work buffers hold); None where the NumPy path must
+        read it (see ``_compiled``)."""
         fast = self._fast
         if (
             fast is None
@@ -603,6 +606,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             or fast.state is not self._state
             or fast.settings != _compiled._settings(self)
         ):
+            self._fast_row = None
             fast = self._fast = _compiled._build(self)
             if fast is None:
                 return None
@@ -617,45 +621,45 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             values = _as_float(values)
             if values is None:
                 return None
-        shift = self._fast_shift() if fast.shifts else math.nan
-        self._cache = None  # the buffers' row is overwritten (even if this row is refused)
-        r = fast.forward(fast.fb, fast.ib, fast.lay, values, slots, shift)
-        if r != r:
+        r = fast.forward(
+            fast.fb, fast.ib, fast.lay, values, slots, self._fast_shift() if fast.shifts else _NAN
+        )
+        if r != r:  # the work buffers may hold part of this row
+            self._fast_row = None
             return None
-        self._cache = _Cached(self._version, dict(x), None, None, None, False)
+        self._fast_row = (self._version, dict(x))
         return r
 
     def _fast_learn(self, x: dict, y: Any) -> bool:
         """Learn ``(x, y)`` in the compiled row; False where the NumPy path must."""
-        cache, fast = self._cache, self._fast
+        seen, fast = self._fast_row, self._fast
         if (
-            cache is None
+            seen is None
             or fast is None  # (a copy made between predict_one and learn_one)
             or fast.settings != _compiled._settings(self)
-            or cache.forward is not None
-            or cache.version != self._version
-            or cache.x != x
+            or seen[0] != self._version
+            or seen[1] != x
         ) and self._fast_forward(x) is None:
-            return False
-        fast = self._fast
-        if fast.res[6]:  # a new feature: a growth event
             return False
         target = self._fast_target(y)
         if target is None:
             return False
-        loss = fast.learn(fast.fb, fast.ib, fast.lay, *target, self._fresh_rows)
-        if self._fresh_rows:
-            self._fresh_rows -= 1
+        fast = self._fast
+        fresh = self._fresh_rows
+        loss = fast.learn(fast.fb, fast.ib, fast.lay, *target, fresh)
+        if loss < 0.0:  # a new feature: a growth event (nothing learned)
+            return False
+        if fresh:
+            self._fresh_rows = fresh - 1
         if self._drift is not None:
             self._watch(loss)
-        surprise, tau, _, _, running, warming, _ = fast.res.tolist()
-        self.last_surprise_, self.last_tau_ = surprise, tau
+        self.last_surprise_, self.last_tau_, _, _, running, warming, _ = fast.res.tolist()
         self._running, self._warming = running != 0.0, warming != 0.0
-        if fast.shifts:
-            self._fast_after(target)
+        if fast.shifts:  # the regressor's target statistics
+            self._update_target_stats(target[3])
         self.n_steps_ += 1
         self._version += 1
-        self._cache = None
+        self._cache = self._fast_row = None
         return True
 
     def _advance(self, row: dict, fwd: tuple) -> None:
@@ -750,7 +754,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     # ------------------------------------------------------------------ learning
 
     def _learn(self, x: dict, y) -> None:
-        if self._built and self._fast_learn(x, y):
+        if self._fast_learn(x, y):  # (False before the first row: nothing built)
             return
         cache = self._cache
         hit = (

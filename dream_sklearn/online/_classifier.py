@@ -358,9 +358,6 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             return None
         return c, 0.0, self._y_slot.get(y, -1), 1.0
 
-    def _fast_after(self, target: tuple) -> None:
-        pass
-
     def _target_raw(self, y) -> np.ndarray:
         raw = np.zeros(len(self._mean))
         raw[self._y_slot[y]] = 1.0

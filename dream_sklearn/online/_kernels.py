@@ -68,6 +68,12 @@ def _v1(buf, lay, i):
 
 
 @njit(cache=True, inline="always")
+def _flat(buf, lay, i):
+    s = lay[i, 0]
+    return buf[s : s + lay[i, 2] * lay[i, 3] * lay[i, 4]]
+
+
+@njit(cache=True, inline="always")
 def _v2(buf, lay, i):
     s = lay[i, 0]
     return buf[s : s + lay[i, 2] * lay[i, 3]].reshape((lay[i, 2], lay[i, 3]))
@@ -77,6 +83,14 @@ def _v2(buf, lay, i):
 def _v3(buf, lay, i):
     s = lay[i, 0]
     return buf[s : s + lay[i, 2] * lay[i, 3] * lay[i, 4]].reshape((lay[i, 2], lay[i, 3], lay[i, 4]))
+
+
+@njit(cache=True, inline="always")
+def _put(buf, at, src):
+    """``buf[at : at + len(src)] = src`` as a loop (numba's slice assignment of
+    a 2-d or 3-d view costs several times as much at these sizes)."""
+    for i in range(src.shape[0]):
+        buf[at + i] = src[i]
 
 
 @njit(cache=True)
@@ -211,30 +225,29 @@ def forward(fb, ib, lay, values, slots, shift):
         scal[12],
     )
     flags = StepFlags(ctl[C_PLASTIC] != 0, ctl[C_LTC] != 0, ctl[C_SLEEP] != 0, ctl[C_RELATIVE] != 0)
-    dt = np.full(1, scal[S_DT])
     h, U_new, Ut_new, em, ev, sb, surprise, tau = _step(
         p,
         flags,
         x,
         _v2(fb, lay, H),
-        _v3(fb, lay, U),
-        _v3(fb, lay, UT),
+        _flat(fb, lay, U),
+        _flat(fb, lay, UT),
         _v2(fb, lay, EM),
         _v2(fb, lay, EV),
-        _v1(fb, lay, SB),
-        dt,
+        _v1(fb, lay, SB)[0],
+        scal[S_DT],
         matmul(x, p.B),
         matmul(x, p.V),
     )
-    _v2(fb, lay, NH)[:] = h
-    _v3(fb, lay, NU)[:] = U_new
-    _v3(fb, lay, NUT)[:] = Ut_new
-    _v2(fb, lay, NEM)[:] = em
-    _v2(fb, lay, NEV)[:] = ev
-    _v1(fb, lay, NSB)[:] = sb
+    _put(fb, lay[NH, 0], h.reshape(-1))
+    _put(fb, lay[NU, 0], U_new)
+    _put(fb, lay[NUT, 0], Ut_new)
+    _put(fb, lay[NEM, 0], em.reshape(-1))
+    _put(fb, lay[NEV, 0], ev.reshape(-1))
+    fb[lay[NSB, 0]] = sb
     res = _v1(fb, lay, RES)
-    res[0] = surprise[0]
-    res[1] = tau[0]
+    res[0] = surprise
+    res[1] = tau
     res[6] = unknown
 
     # phi = [h, u, ramps, pairs, diff, 1] (_DREAMOnline._features).
@@ -295,7 +308,11 @@ def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
     """Learn the row :func:`forward` read: the readouts' steps and mixture (class
     ``c``, or standardised target ``t``), the commit of the cell's step, the running
     statistics, the previous target ``y_raw`` in slot ``y_slot`` (-1: none).
-    Returns the mixture's loss."""
+    Returns the mixture's loss, or -1 (nothing learned) when the row has a new
+    feature: a growth event, for the NumPy path."""
+    res = _v1(fb, lay, RES)
+    if res[6] != 0.0:
+        return -1.0
     ctl = _v1(ib, lay, CTL)
     m, S = ctl[C_M], ctl[C_S]
     scal = _v1(fb, lay, SCAL)
@@ -342,7 +359,6 @@ def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
             g[j, 0] = (out[j, 0] - t) / norm[j % J]
 
     # The readouts' SGD steps (_DREAMOnline._learn).
-    res = _v1(fb, lay, RES)
     surprise = res[0]
     gain = 1.0 + scal[S_GAIN] * surprise if surprise == surprise else 1.0
     lr0 = _v1(fb, lay, LR)
@@ -356,24 +372,25 @@ def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
             lr = lr * (1.0 + scal[S_BOOST] * max(boost, 0.0))
             age[j] += 1.0
         step = gain * lr
-        if l2:
-            decay = 1.0 - step * l2
-            for q in range(k):
-                for f in range(F - 1):
-                    Wt[j, q, f] *= decay
+        decay = 1.0 - step * l2  # the decay, then the step: one pass over a row
+        mrow = mask[j % J]
         for q in range(k):
             gq = g[j, q] * step
-            for f in range(F):
-                Wt[j, q, f] -= gq * (mask[j % J, f] * phi[f])
+            wrow = Wt[j, q]
+            if l2:
+                for f in range(F - 1):
+                    wrow[f] = wrow[f] * decay - gq * (mrow[f] * phi[f])
+                wrow[F - 1] -= gq * (mrow[F - 1] * phi[F - 1])
+            else:
+                for f in range(F):
+                    wrow[f] -= gq * (mrow[f] * phi[f])
     res[2] = loss
 
     # Commit the cell's step.
-    _v2(fb, lay, H)[:] = _v2(fb, lay, NH)
-    _v3(fb, lay, U)[:] = _v3(fb, lay, NU)
-    _v3(fb, lay, UT)[:] = _v3(fb, lay, NUT)
-    _v2(fb, lay, EM)[:] = _v2(fb, lay, NEM)
-    _v2(fb, lay, EV)[:] = _v2(fb, lay, NEV)
-    _v1(fb, lay, SB)[:] = _v1(fb, lay, NSB)
+    for i in range(6):
+        dst, src = lay[H + i, 0], lay[NH + i, 0]
+        for q in range(lay[H + i, 2] * lay[H + i, 3] * lay[H + i, 4]):
+            fb[dst + q] = fb[src + q]
 
     # The running statistics (_DREAMOnline._update_stats).
     raw, pres = _v1(fb, lay, RAW), _v1(fb, lay, PRES)

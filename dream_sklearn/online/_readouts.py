@@ -32,6 +32,37 @@ _BOOST_ROWS = 100.0
 _FRESH_ROWS = 4000
 
 
+def _has_helper() -> bool:
+    adwin = ADWIN()
+    helper = getattr(adwin, "_helper", None)
+    return all(
+        hasattr(helper, name) for name in ("get_width", "get_total", "update")
+    ) and isinstance(getattr(adwin, "_drift_detected", None), bool)
+
+
+# river's ADWIN keeps its window in a compiled helper; its Python properties
+# (estimation, update, drift_detected) cost about 0.4 µs a row of the compiled
+# online row for the two detectors. _rose makes the same calls on the helper
+# (the same numbers, the same detections); the public API where river changes.
+_DIRECT = _has_helper()
+
+
+def _rose(adwin: ADWIN, x: float) -> bool:
+    """``adwin.update(x)``; whether it detected a change with the estimation
+    risen (``adwin.drift_detected and adwin.estimation > before``)."""
+    if not _DIRECT:
+        before = adwin.estimation
+        adwin.update(x)
+        return adwin.drift_detected and adwin.estimation > before
+    if adwin._drift_detected:  # as ADWIN.update: a new window after a detection
+        adwin._reset()
+    helper = adwin._helper
+    width = helper.get_width()
+    before = helper.get_total() / width if width else 0.0
+    detected = adwin._drift_detected = helper.update(x)
+    return detected and adwin.estimation > before
+
+
 class _Readouts:
     """The readouts' outputs and drift recovery (a mixin)."""
 
@@ -57,16 +88,12 @@ class _Readouts:
         mixture gives up on it: see _drop_generation).
         """
         J, M = len(self._heads), len(self._weights)
-        before = self._warn.estimation
-        self._warn.update(loss)
-        if self._warn.drift_detected and self._warn.estimation > before:
+        if _rose(self._warn, loss):
             self._W = np.concatenate([self._W[:M], np.zeros_like(self._W[:J])])
             self._age = np.concatenate([self._age[:M], np.zeros(J)])
             self._fresh_rows = _FRESH_ROWS
             self._warn = self._adwin(_WARN_DELTA)
-        before = self._drift.estimation
-        self._drift.update(loss)
-        if self._drift.drift_detected and self._drift.estimation > before:
+        if _rose(self._drift, loss):
             if len(self._W) > M:
                 fresh, age = self._W[M:], self._age[M:]
             else:

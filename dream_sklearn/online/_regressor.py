@@ -313,9 +313,10 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         return self._y_count > 0
 
     def _fast_shift(self) -> float:
-        if len(self._last_at) and self._last_y is not None:
-            return self._standard(self._last_y)
-        return math.nan
+        last = self._last_y
+        if last is None or not len(self._last_at):
+            return math.nan
+        return self._standard(last)
 
     def _fast_target(self, y) -> tuple:
         """``(_, standardised target, previous-target slot, target)`` for the
@@ -323,9 +324,6 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         value = self._check_target(y)
         t = min(max(self._standard(value), -_CLIP), _CLIP)
         return 0, t, self._y_slot.get(None, -1), value
-
-    def _fast_after(self, target: tuple) -> None:
-        self._update_target_stats(target[3])
 
     def _target_raw(self, y: float) -> np.ndarray:
         raw = np.zeros(len(self._mean))
@@ -345,7 +343,7 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         """Prediction for the next step (pure); 0.0 before any learning."""
         mix = self._fast_forward(x)
         if mix is not None:
-            return float(self._to_target(mix))
+            return self._y_mean + self._y_scale() * mix  # _to_target, on a float
         out = self._predict_raw_one(x)
         if out is None:
             return 0.0
