@@ -243,9 +243,17 @@ def test_missing_raise_set_after_fitting(compiled_on):
 # --- 7. values that are lists
 
 
-def test_list_values_are_refused_as_on_the_numpy_path(compiled_on):
+@pytest.mark.parametrize("kind", ["lists", "one list", "ragged", "array"])
+def test_list_values_are_refused_as_on_the_numpy_path(compiled_on, kind):
     model = warm_classifier()
-    x = {k: [v, v] for k, v in ROWS[201][0].items()}
+    row = ROWS[201][0]
+    first = next(iter(row))
+    x = {
+        "lists": {k: [v, v] for k, v in row.items()},
+        "one list": {**row, first: [0.5]},
+        "ragged": {k: [v] * (i % 2 + 1) for i, (k, v) in enumerate(row.items())},
+        "array": {**row, first: np.array([0.5, 0.2])},
+    }[kind]
     with pytest.raises(ValueError, match="non-numeric"):
         model.predict_one(x)
     with pytest.raises(ValueError, match="non-numeric"):

@@ -616,7 +616,10 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             slots = fast.slots_of(keys)
             if slots is None:
                 return None
-        values = np.array(tuple(x.values()))
+        try:
+            values = np.array(tuple(x.values()))
+        except (ValueError, TypeError):  # ragged lists...: the NumPy path says why
+            return None
         if values.dtype is not _FLOAT or values.ndim != 1:
             values = _as_float(values)
             if values is None:
