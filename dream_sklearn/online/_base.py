@@ -159,9 +159,9 @@ class _Cached(NamedTuple):
 
     version: int  # the estimator's _version when the row was read
     x: dict  # the row as given
-    forward: _Forward | None
-    readout: tuple | None  # (out (J, k), phi (F,))
-    row: dict | None  # the row without its missing values
+    forward: _Forward
+    readout: tuple  # (out (J, k), phi (F,))
+    row: dict  # the row without its missing values
     advanced: bool  # whether the cell's step is committed already (advance_on_predict)
 
 
@@ -569,12 +569,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if not self._built:
             return None
         cache = self._cache
-        if (
-            cache is not None
-            and cache.forward is not None
-            and cache.version == self._version
-            and cache.x == x
-        ):
+        if cache is not None and cache.version == self._version and cache.x == x:
             return cache.readout[0]
         fwd = self._forward_one(row, values)
         out, phi = self._readout(fwd.step.h, fwd.u)
@@ -760,12 +755,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if self._fast_learn(x, y):  # (False before the first row: nothing built)
             return
         cache = self._cache
-        hit = (
-            cache is not None
-            and cache.forward is not None
-            and cache.version == self._version
-            and cache.x == x
-        )
+        hit = cache is not None and cache.version == self._version and cache.x == x
         # Validate before anything changes (a cached row was validated by predict).
         row, values = (cache.row, None) if hit else _row_values(x, self._strict())
         y_value = self._check_target(y)
