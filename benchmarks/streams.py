@@ -140,6 +140,23 @@ def _friedman(drift_type):
     return make
 
 
+def _random_walk(seed, n):
+    # the last value is the best forecast: three inputs that carry nothing
+    rng = np.random.default_rng(200 + seed)
+    y = 0.0
+    for _ in range(n):
+        y += rng.standard_normal()
+        yield {f"x{i}": rng.random() for i in range(3)}, y
+
+
+def _noisy_level(seed, n):
+    # the mean is the best forecast: heavy-tailed noise (Student t, 3 degrees of
+    # freedom) around a fixed level, three inputs that carry nothing
+    rng = np.random.default_rng(300 + seed)
+    for _ in range(n):
+        yield {f"x{i}": rng.random() for i in range(3)}, 5.0 + rng.standard_t(3)
+
+
 def _friedman_points(drift_type, n):
     return _bounds(4, n)[1:-1] if drift_type == "lea" else _bounds(3, n)[1:-1]
 
@@ -264,6 +281,9 @@ STREAMS: dict[str, Stream] = {
             synthetic=False,
             length=578,
         ),
+        # where a naive forecast is the best one (added with the naive readouts)
+        Stream("RandomWalk", "tuning", "regression", "none", _random_walk),
+        Stream("NoisyLevel", "tuning", "regression", "none", _noisy_level),
         # report half: never used to choose a default
         Stream("Sine", "report", "binary", "abrupt", _sine, _switch_points(3)),
         Stream("Mixed", "report", "binary", "abrupt", _mixed, _switch_points(2)),
@@ -531,8 +551,10 @@ def progressive(
     """Predict, then learn, each row in order; per-row score and the model's seconds.
 
     The score is 1/0 (correct or not) for classification and the absolute error for
-    regression; NaN where the model gave no prediction (None: the no-change baselines'
-    first row), which is left out of every mean, as river's ``progressive_val_score`` does.
+    regression; NaN where the model gave no prediction (None), which is left out of every
+    mean, as river's ``progressive_val_score`` does. The first row is NaN for every model:
+    none has seen a label before it (the no-change baselines give None there; river's
+    regressors predict 0.0), so every model is scored on the same rows.
     """
     scores = np.full(n_rows, np.nan)
     seconds = 0.0
@@ -542,7 +564,7 @@ def progressive(
         y_pred = model.predict_one(x)
         model.learn_one(x, y)
         seconds += time.perf_counter() - start
-        if y_pred is not None:
+        if y_pred is not None and i > 0:
             scores[i] = abs(y_pred - y) if regression else float(y_pred == y)
     return scores[: i + 1], seconds
 

@@ -88,6 +88,62 @@ def test_trump_approval_beats_linear_regression():
     assert ours.get() < linear.get()
 
 
+def _naive_stream(kind, n=2000, seed=0):
+    """Three inputs that carry nothing; the target a random walk (the last value is
+    the best forecast) or noise around a level (the mean is)."""
+    rng = np.random.default_rng(seed)
+    y = np.cumsum(rng.normal(size=n)) if kind == "walk" else 5.0 + rng.standard_t(3, n)
+    return [({f"x{i}": rng.random() for i in range(3)}, float(v)) for v in y]
+
+
+def _mae_from_row_2(model, rows):
+    errors = []
+    for x, y in rows:
+        errors.append(abs(model.predict_one(x) - y))
+        model.learn_one(x, y)
+    return float(np.mean(errors[1:]))
+
+
+def test_hold_readout_predicts_the_previous_target():
+    rows = _naive_stream("walk", n=300)
+    model = DREAMOnlineRegressor(seed=0, readouts=("hold",))
+    model.learn_one(*rows[0])
+    for (x, y), (_, previous) in zip(rows[1:], rows[:-1], strict=True):
+        assert model.predict_one(x) == pytest.approx(previous, abs=1e-9)
+        model.learn_one(x, y)
+
+
+def test_mean_readout_predicts_the_running_mean():
+    """With cumulative statistics (standardize_rate=0) the mean of every target seen."""
+    rows = _naive_stream("level", n=300)
+    model = DREAMOnlineRegressor(seed=0, readouts=("mean",), standardize_rate=0.0)
+    seen = []
+    for x, y in rows:
+        if len(seen) > 1:
+            assert model.predict_one(x) == pytest.approx(np.mean(seen), abs=1e-9)
+        model.learn_one(x, y)
+        seen.append(y)
+
+
+@pytest.mark.parametrize("kind", ["walk", "level"])
+def test_naive_readouts_keep_the_regressor_close_to_the_naive_forecast(kind):
+    """Where the inputs carry nothing, the default mixture stays within a few percent
+    of the best naive forecast, and does better than without its naive readouts."""
+    rows = _naive_stream(kind)
+    ys = np.array([y for _, y in rows])
+    naive = (
+        np.mean(np.abs(np.diff(ys)))
+        if kind == "walk"
+        else np.mean([abs(ys[t] - ys[:t].mean()) for t in range(1, len(ys))])
+    )
+    default = _mae_from_row_2(DREAMOnlineRegressor(seed=0), rows)
+    without = _mae_from_row_2(
+        DREAMOnlineRegressor(seed=0, readouts=("last", "cell", "pairs")), rows
+    )
+    assert default < without
+    assert default <= naive * (1.01 if kind == "walk" else 1.04)
+
+
 # --- one long stream -------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .._limits import MAX_ABS
+from ._features import _FROM_LAST
 
 __all__ = ["compiled_available", "set_compiled"]
 
@@ -174,7 +175,7 @@ class _Compiled:
         ]
         held = np.zeros(m, dtype=np.intp)
         held[est._held_slots] = 1
-        is_last = np.array([r == "last" for r in est._heads], dtype=np.intp)
+        is_last = np.array([r in _FROM_LAST for r in est._heads], dtype=np.intp)
         ctl = np.zeros(k.N_CTL, dtype=np.intp)
         ctl[[k.C_N, k.C_D, k.C_M, k.C_S, k.C_K, k.C_J, k.C_K_OUT]] = [n, d, m, S, K, J, k_out]
         ctl[k.C_TASK] = 0 if est._task == "classification" else 1

@@ -338,7 +338,7 @@ def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
             for q in range(k):
                 g[j, q] = out[j, q]
             g[j, c] -= 1.0
-    else:  # normalised LMS steps; Fixed Share on the squared errors
+    else:  # normalised LMS steps; Fixed Share on the absolute errors
         mix = 0.0
         for j in range(M):
             mix += out[j, 0] * weights[j]
@@ -347,7 +347,7 @@ def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
             tot = 0.0
             for j in range(M):
                 e = out[j, 0] - t
-                weights[j] *= np.exp(-_ETA * min(e * e, 50.0))
+                weights[j] *= np.exp(-_ETA * min(abs(e), 50.0))
                 tot += weights[j]
             factor = (1.0 - share) / tot
             for j in range(M):
