@@ -34,6 +34,9 @@ H, U, UT, EM, EV, SB = range(10, 16)
 N_OVER, CELL_SLOTS, PAIRS, YS, HELD, IS_LAST, CTL = range(16, 23)
 C, WC, B, V, ETA, SCAL, KNOTS, MASK, LR, FLOORS = range(23, 33)
 RAW, PRES, UROW, PHI, OUT, NH, NU, NUT, NEM, NEV, NSB, RES = range(33, 45)
+# The regressor's target statistics (``_DREAMOnlineRegressor._update_target_stats``):
+# count, mean, variance, the previous target, whether there is one.
+TGT = 45
 # CTL (ints): sizes, switches, and the two flags the statistics keep.
 (
     C_N,
@@ -57,8 +60,12 @@ RAW, PRES, UROW, PHI, OUT, NH, NU, NUT, NEM, NEV, NSB, RES = range(33, 45)
 ) = range(18)
 N_CTL = 18
 # SCAL (floats): the cell's scalars, then the readouts'.
-S_DT, S_L2, S_SHARE, S_GAIN, S_BOOST, S_MAX_ABS = range(13, 19)
-N_SCAL = 19
+S_DT, S_L2, S_SHARE, S_GAIN, S_BOOST, S_MAX_ABS, S_RATE = range(13, 20)
+N_SCAL = 20
+# RES (floats): what the row leaves for the Python around the kernels.
+R_SURPRISE, R_TAU, R_LOSS, R_OUT, R_RUNNING, R_WARMING, R_UNKNOWN = range(7)
+R_Y_COUNT, R_Y_MEAN, R_Y_VAR, R_LAST_Y = range(7, 11)
+N_RES = 11
 
 
 @njit(cache=True, inline="always")
@@ -134,6 +141,18 @@ def _row_argmax(out, j):
     return arg
 
 
+@njit(cache=True)
+def _y_scale(tgt):
+    """``DREAMOnlineRegressor._y_scale`` over the target statistics ``tgt``."""
+    return math.sqrt(tgt[2]) if tgt[0] > 1 else 0.0
+
+
+@njit(cache=True)
+def _standard(y, mean, scale):
+    """``DREAMOnlineRegressor._standard``."""
+    return 0.0 if scale == 0.0 else (y - mean) / scale
+
+
 @njit(cache=True, fastmath={"reassoc"})
 def _dot_rows(A, v, out):
     """``out = A @ v`` (the sums in any order: they vectorise)."""
@@ -145,10 +164,10 @@ def _dot_rows(A, v, out):
 
 
 @njit(cache=True, error_model="numpy")
-def forward(fb, ib, lay, values, slots, shift):
+def forward(fb, ib, lay, values, slots):
     """One row from the committed state: fills the work buffers; returns the
-    prediction (the class's index, or the mixture's standardised output), or NaN
-    when the row needs the NumPy path (a value it refuses or reads otherwise)."""
+    prediction (the class's index, or the regressor's prediction of the target),
+    or NaN when the row needs the NumPy path (a value it refuses or reads otherwise)."""
     ctl = _v1(ib, lay, CTL)
     m, S, K = ctl[C_M], ctl[C_S], ctl[C_K]
     n = ctl[C_N]
@@ -246,9 +265,9 @@ def forward(fb, ib, lay, values, slots, shift):
     _put(fb, lay[NEV, 0], ev.reshape(-1))
     fb[lay[NSB, 0]] = sb
     res = _v1(fb, lay, RES)
-    res[0] = surprise
-    res[1] = tau
-    res[6] = unknown
+    res[R_SURPRISE] = surprise
+    res[R_TAU] = tau
+    res[R_UNKNOWN] = unknown
 
     # phi = [h, u, ramps, pairs, diff, 1] (_DREAMOnline._features).
     phi = _v1(fb, lay, PHI)
@@ -288,30 +307,35 @@ def forward(fb, ib, lay, values, slots, shift):
                 tot += out[j, q]
             for q in range(k):
                 out[j, q] /= tot
-        res[3] = _proba_argmax(out, weights)
-    else:  # a "last" readout starts from the previous target; the weighted mean
+        res[R_OUT] = _proba_argmax(out, weights)
+        return res[R_OUT]
+    # A "last" readout starts from the previous target (standardised); the
+    # weighted mean, back on the target's scale (_link, _mix, _to_target).
+    tgt = _v1(fb, lay, TGT)
+    y_mean, y_scale = tgt[1], _y_scale(tgt)
+    if tgt[4] != 0.0:
         is_last = _v1(ib, lay, IS_LAST)
         J = is_last.shape[0]
-        if shift == shift:
-            for j in range(Jt):
-                if is_last[j % J]:
-                    out[j, 0] += shift
-        mix = 0.0
-        for j in range(M):
-            mix += out[j, 0] * weights[j]
-        res[3] = mix
-    return res[3]
+        shift = _standard(tgt[3], y_mean, y_scale)
+        for j in range(Jt):
+            if is_last[j % J]:
+                out[j, 0] += shift
+    mix = 0.0
+    for j in range(M):
+        mix += out[j, 0] * weights[j]
+    res[R_OUT] = mix
+    return y_mean + y_scale * mix
 
 
 @njit(cache=True, error_model="numpy")
-def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
+def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
     """Learn the row :func:`forward` read: the readouts' steps and mixture (class
-    ``c``, or standardised target ``t``), the commit of the cell's step, the running
-    statistics, the previous target ``y_raw`` in slot ``y_slot`` (-1: none).
-    Returns the mixture's loss, or -1 (nothing learned) when the row has a new
-    feature: a growth event, for the NumPy path."""
+    ``c``, or the target ``y_raw``), the commit of the cell's step, the running
+    statistics (the regressor's target's too), the previous target ``y_raw`` in
+    slot ``y_slot`` (-1: none). Returns the mixture's loss, or -1 (nothing
+    learned) when the row has a new feature: a growth event, for the NumPy path."""
     res = _v1(fb, lay, RES)
-    if res[6] != 0.0:
+    if res[R_UNKNOWN] != 0.0:
         return -1.0
     ctl = _v1(ib, lay, CTL)
     m, S = ctl[C_M], ctl[C_S]
@@ -339,6 +363,9 @@ def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
                 g[j, q] = out[j, q]
             g[j, c] -= 1.0
     else:  # normalised LMS steps; Fixed Share on the squared errors
+        tgt = _v1(fb, lay, TGT)
+        t = _standard(y_raw, tgt[1], _y_scale(tgt))
+        t = min(max(t, -_CLIP), _CLIP)
         mix = 0.0
         for j in range(M):
             mix += out[j, 0] * weights[j]
@@ -384,7 +411,7 @@ def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
             else:
                 for f in range(F):
                     wrow[f] -= gq * (mrow[f] * phi[f])
-    res[2] = loss
+    res[R_LOSS] = loss
 
     # Commit the cell's step.
     for i in range(6):
@@ -470,6 +497,17 @@ def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
         prev_u = _v1(fb, lay, PREV_U)
         for j in range(m):
             prev_u[j] = urow[j]
-    res[4] = ctl[C_RUNNING]
-    res[5] = ctl[C_WARMING]
+    res[R_RUNNING] = ctl[C_RUNNING]
+    res[R_WARMING] = ctl[C_WARMING]
+    if ctl[C_TASK] == 1:  # the target's statistics (_update_target_stats)
+        tgt = _v1(fb, lay, TGT)
+        tgt[0] += 1.0
+        rate = max(scal[S_RATE], 1.0 / tgt[0])
+        delta = y_raw - tgt[1]
+        tgt[1] += rate * delta
+        tgt[2] = (1.0 - rate) * (tgt[2] + rate * delta * delta)
+        tgt[3] = y_raw
+        tgt[4] = 1.0
+        for i in range(4):
+            res[R_Y_COUNT + i] = tgt[i]
     return loss
