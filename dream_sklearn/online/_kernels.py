@@ -5,7 +5,7 @@ A row that brings no new feature and no new class runs as two calls: :func:`forw
 and their link, the prediction) and :func:`learn` (the readouts' steps, the mixture,
 the cell's commit, the running statistics). They compute what the NumPy path of
 ``_base.py`` computes, in the same order, over arrays laid out in two flat buffers (floats, ints)
-(``_compiled._Layout``): the cell's step itself is :func:`dream_step`'s body compiled
+(``_compiled._Compiled``): the cell's step itself is :func:`dream_step`'s body compiled
 (:func:`~dream_sklearn.nn._step.numba_step`), not a copy of it.
 
 Imported only when numba is (the module imports it).
@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 from numba import njit
+from numpy.lib.stride_tricks import as_strided
 
 from ..nn._numba_ops import matmul
 from ..nn._step import StepFlags, StepParams, numba_step
@@ -81,15 +82,12 @@ def _flat(buf, lay, i):
 
 
 @njit(cache=True, inline="always")
-def _v2(buf, lay, i):
-    s = lay[i, 0]
-    return buf[s : s + lay[i, 2] * lay[i, 3]].reshape((lay[i, 2], lay[i, 3]))
-
-
-@njit(cache=True, inline="always")
-def _v3(buf, lay, i):
-    s = lay[i, 0]
-    return buf[s : s + lay[i, 2] * lay[i, 3] * lay[i, 4]].reshape((lay[i, 2], lay[i, 3], lay[i, 4]))
+def _v2s(buf, lay, i):
+    """A 2-d row of the layout as a strided view: a reshape would call numba's
+    reshape helper (about 30 ns each, some twenty a row). The large arrays whose
+    loops vectorise (the readouts' weights, their mask) are read flat instead."""
+    s, size = lay[i, 0], buf.itemsize
+    return as_strided(buf[s:], shape=(lay[i, 2], lay[i, 3]), strides=(lay[i, 3] * size, size))
 
 
 @njit(cache=True, inline="always")
@@ -98,6 +96,13 @@ def _put(buf, at, src):
     a 2-d or 3-d view costs several times as much at these sizes)."""
     for i in range(src.shape[0]):
         buf[at + i] = src[i]
+
+
+@njit(cache=True, inline="always")
+def _put_row(buf, at, src):
+    """``_put`` of a (1, n) array's row (without reshaping it)."""
+    for i in range(src.shape[1]):
+        buf[at + i] = src[0, i]
 
 
 @njit(cache=True)
@@ -155,11 +160,14 @@ def _standard(y, mean, scale):
 
 @njit(cache=True, fastmath={"reassoc"})
 def _dot_rows(A, v, out):
-    """``out = A @ v`` (the sums in any order: they vectorise)."""
-    for i in range(A.shape[0]):
+    """``out = A @ v`` for ``A`` (len(out), len(v)) flat, row by row (the sums in
+    any order: they vectorise)."""
+    F = v.shape[0]
+    for i in range(out.shape[0]):
         acc = 0.0
-        for j in range(A.shape[1]):
-            acc += A[i, j] * v[j]
+        row = A[i * F : (i + 1) * F]
+        for j in range(F):
+            acc += row[j] * v[j]
         out[i] = acc
 
 
@@ -197,9 +205,9 @@ def forward(fb, ib, lay, values, slots):
             pres[j] = 1.0
 
     # The standardised row [u, slow u, ramps] (_DREAMOnline._standardise).
-    mean, scale, var = _v2(fb, lay, MEAN), _v2(fb, lay, SCALE), _v2(fb, lay, VAR)
-    count, rng = _v1(fb, lay, COUNT), _v2(fb, lay, RANGE)
-    n_over, held = _v2(ib, lay, N_OVER), _v1(ib, lay, HELD)
+    mean, scale, var = _v2s(fb, lay, MEAN), _v2s(fb, lay, SCALE), _v2s(fb, lay, VAR)
+    count, rng = _v1(fb, lay, COUNT), _v2s(fb, lay, RANGE)
+    n_over, held = _v2s(ib, lay, N_OVER), _v1(ib, lay, HELD)
     urow = _v1(fb, lay, UROW)
     for j in range(m):
         z0 = (raw[j] - mean[0, j]) * scale[0, j]
@@ -224,10 +232,10 @@ def forward(fb, ib, lay, values, slots):
     for i in range(d):
         x[0, i] = urow[cells[i]]
     p = StepParams(
-        _v2(fb, lay, C),
-        _v2(fb, lay, WC),
-        _v2(fb, lay, B),
-        _v2(fb, lay, V),
+        _v2s(fb, lay, C),
+        _v2s(fb, lay, WC),
+        _v2s(fb, lay, B),
+        _v2s(fb, lay, V),
         _v1(fb, lay, ETA),
         scal[0],
         scal[1],
@@ -248,21 +256,21 @@ def forward(fb, ib, lay, values, slots):
         p,
         flags,
         x,
-        _v2(fb, lay, H),
+        _v2s(fb, lay, H),
         _flat(fb, lay, U),
         _flat(fb, lay, UT),
-        _v2(fb, lay, EM),
-        _v2(fb, lay, EV),
+        _v2s(fb, lay, EM),
+        _v2s(fb, lay, EV),
         _v1(fb, lay, SB)[0],
         scal[S_DT],
         matmul(x, p.B),
         matmul(x, p.V),
     )
-    _put(fb, lay[NH, 0], h.reshape(-1))
+    _put_row(fb, lay[NH, 0], h)
     _put(fb, lay[NU, 0], U_new)
     _put(fb, lay[NUT, 0], Ut_new)
-    _put(fb, lay[NEM, 0], em.reshape(-1))
-    _put(fb, lay[NEV, 0], ev.reshape(-1))
+    _put_row(fb, lay[NEM, 0], em)
+    _put_row(fb, lay[NEV, 0], ev)
     fb[lay[NSB, 0]] = sb
     res = _v1(fb, lay, RES)
     res[R_SURPRISE] = surprise
@@ -276,7 +284,7 @@ def forward(fb, ib, lay, values, slots):
     a = m if S > 1 else 0
     L = S * m + m * K - a
     phi[n : n + L] = urow[a:]
-    pairs = _v2(ib, lay, PAIRS)
+    pairs = _v2s(ib, lay, PAIRS)
     at = n + L
     ramps = urow[S * m :]
     for q in range(pairs.shape[1]):
@@ -290,10 +298,9 @@ def forward(fb, ib, lay, values, slots):
     phi[F - 1] = 1.0
 
     # The readouts (Jt, k) and their link.
-    Wt = _v3(fb, lay, W)
-    out = _v2(fb, lay, OUT)
+    out = _v2s(fb, lay, OUT)
     Jt, k = out.shape[0], out.shape[1]
-    _dot_rows(Wt.reshape((Jt * k, F)), phi, out.reshape(Jt * k))
+    _dot_rows(_flat(fb, lay, W), phi, _flat(fb, lay, OUT))
     weights = _v1(fb, lay, WEIGHTS)
     M = weights.shape[0]
     if ctl[C_TASK] == 0:  # softmax, and the class the mixture picks
@@ -340,12 +347,12 @@ def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
     ctl = _v1(ib, lay, CTL)
     m, S = ctl[C_M], ctl[C_S]
     scal = _v1(fb, lay, SCAL)
-    out, phi = _v2(fb, lay, OUT), _v1(fb, lay, PHI)
+    out, phi = _v2s(fb, lay, OUT), _v1(fb, lay, PHI)
     Jt, k, F = out.shape[0], out.shape[1], phi.shape[0]
     weights = _v1(fb, lay, WEIGHTS)
     M = weights.shape[0]
-    mask = _v2(fb, lay, MASK)
-    J = mask.shape[0]
+    mask = _flat(fb, lay, MASK)  # (J, F) flat
+    J = lay[MASK, 2]
     share = scal[S_SHARE]
     g = np.empty((Jt, k))
     if ctl[C_TASK] == 0:  # log-loss gradients; Fixed Share on the mistakes
@@ -390,7 +397,7 @@ def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
     gain = 1.0 + scal[S_GAIN] * surprise if surprise == surprise else 1.0
     lr0 = _v1(fb, lay, LR)
     age = _v1(fb, lay, AGE)
-    Wt = _v3(fb, lay, W)
+    Wf = _flat(fb, lay, W)  # (Jt, k, F) flat
     l2 = scal[S_L2]
     for j in range(Jt):
         lr = lr0[j % J]
@@ -400,10 +407,10 @@ def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
             age[j] += 1.0
         step = gain * lr
         decay = 1.0 - step * l2  # the decay, then the step: one pass over a row
-        mrow = mask[j % J]
+        mrow = mask[(j % J) * F : (j % J + 1) * F]
         for q in range(k):
             gq = g[j, q] * step
-            wrow = Wt[j, q]
+            wrow = Wf[(j * k + q) * F : (j * k + q + 1) * F]
             if l2:
                 for f in range(F - 1):
                     wrow[f] = wrow[f] * decay - gq * (mrow[f] * phi[f])
@@ -421,9 +428,9 @@ def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
 
     # The running statistics (_DREAMOnline._update_stats).
     raw, pres = _v1(fb, lay, RAW), _v1(fb, lay, PRES)
-    mean, var, scale = _v2(fb, lay, MEAN), _v2(fb, lay, VAR), _v2(fb, lay, SCALE)
-    count, rng = _v1(fb, lay, COUNT), _v2(fb, lay, RANGE)
-    n_over, held = _v2(ib, lay, N_OVER), _v1(ib, lay, HELD)
+    mean, var, scale = _v2s(fb, lay, MEAN), _v2s(fb, lay, VAR), _v2s(fb, lay, SCALE)
+    count, rng = _v1(fb, lay, COUNT), _v2s(fb, lay, RANGE)
+    n_over, held = _v2s(ib, lay, N_OVER), _v1(ib, lay, HELD)
     floors = _v1(fb, lay, FLOORS)
     delta = np.empty((S, m))
     any_over = False
