@@ -98,13 +98,6 @@ def _put(buf, at, src):
         buf[at + i] = src[i]
 
 
-@njit(cache=True, inline="always")
-def _put_row(buf, at, src):
-    """``_put`` of a (1, n) array's row (without reshaping it)."""
-    for i in range(src.shape[1]):
-        buf[at + i] = src[0, i]
-
-
 @njit(cache=True)
 def _bounded(var, count, held, run):
     """``_DREAMOnline._bounded`` for one value of one scaling."""
@@ -228,9 +221,9 @@ def forward(fb, ib, lay, values, slots):
     # The cell's step: dream_step's body, compiled.
     d = ctl[C_D]
     cells = _v1(ib, lay, CELL_SLOTS)
-    x = np.empty((1, d))
+    x = np.empty(d)
     for i in range(d):
-        x[0, i] = urow[cells[i]]
+        x[i] = urow[cells[i]]
     p = StepParams(
         _v2s(fb, lay, C),
         _v2s(fb, lay, WC),
@@ -256,21 +249,21 @@ def forward(fb, ib, lay, values, slots):
         p,
         flags,
         x,
-        _v2s(fb, lay, H),
+        _flat(fb, lay, H),
         _flat(fb, lay, U),
         _flat(fb, lay, UT),
-        _v2s(fb, lay, EM),
-        _v2s(fb, lay, EV),
+        _flat(fb, lay, EM),
+        _flat(fb, lay, EV),
         _v1(fb, lay, SB)[0],
         scal[S_DT],
         matmul(x, p.B),
         matmul(x, p.V),
     )
-    _put_row(fb, lay[NH, 0], h)
+    _put(fb, lay[NH, 0], h)
     _put(fb, lay[NU, 0], U_new)
     _put(fb, lay[NUT, 0], Ut_new)
-    _put_row(fb, lay[NEM, 0], em)
-    _put_row(fb, lay[NEV, 0], ev)
+    _put(fb, lay[NEM, 0], em)
+    _put(fb, lay[NEV, 0], ev)
     fb[lay[NSB, 0]] = sb
     res = _v1(fb, lay, RES)
     res[R_SURPRISE] = surprise
@@ -280,7 +273,8 @@ def forward(fb, ib, lay, values, slots):
     # phi = [h, u, ramps, pairs, diff, 1] (_DREAMOnline._features).
     phi = _v1(fb, lay, PHI)
     F = phi.shape[0]
-    phi[:n] = h[0]
+    for j in range(n):
+        phi[j] = h[j]
     a = m if S > 1 else 0
     L = S * m + m * K - a
     phi[n : n + L] = urow[a:]
