@@ -315,7 +315,9 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     def _fast_target(self, y) -> tuple:
         """``(_, previous-target slot, target)`` for the compiled row (the target
         validated as learn_one does; the kernel standardises it)."""
-        return 0, self._y_slot.get(None, -1), self._check_target(y)
+        if type(y) is not float or not -MAX_ABS <= y <= MAX_ABS:  # (NaN and inf too)
+            y = self._check_target(y)
+        return 0, self._y_slot.get(None, -1), y
 
     def _target_raw(self, y: float) -> np.ndarray:
         raw = np.zeros(len(self._mean))
