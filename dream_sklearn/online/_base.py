@@ -78,7 +78,6 @@ from ._scaling import (  # noqa: F401 (the kernels and the regressor import them
 __all__: list[str] = []
 
 _FLOAT = np.dtype(np.float64)
-_NAN = math.nan
 _FEEDBACK = ("cell", "readout", "none")
 _MISSING = ("ignore", "raise")
 # With advance_on_predict, at most this many rows predicted and not yet learned are
