@@ -394,3 +394,65 @@ def test_edit_of_another_source_reaches_the_cached_kernels(tmp_path):
     assert "_RAMP = 3.0" in text
     features.write_text(text.replace("_RAMP = 3.0", "_RAMP = 4.0"))
     assert run() <= TOL  # the kernels compiled anew with the edited constant
+
+
+# --- 10. the regressor's target in the compiled row (its statistics in the kernel)
+
+
+def regression_rows(n):
+    rows = []
+    for x, _ in ROWS[:n]:
+        x = dict(x)
+        rows.append((x, x.pop("nswdemand")))
+    return rows
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (math.nan, "not finite"),
+        (-math.inf, "not finite"),
+        (1e300, "too large"),
+        ("0.5", "not a number"),
+        (None, "not a number"),
+    ],
+)
+def test_regressor_bad_targets_raise_in_the_compiled_row(compiled_on, learns, bad, message):
+    model = DREAMOnlineRegressor(seed=0)
+    rows = regression_rows(101)
+    for x, y in rows[:100]:
+        model.predict_one(x)
+        model.learn_one(x, y)
+    assert learns["n"] > 90
+    before, stats = state_of(model), (model._y_count, model._y_mean, model._y_var)
+    x = rows[100][0]
+    model.predict_one(x)
+    with pytest.raises(ValueError, match=message):
+        model.learn_one(x, bad)
+    for u, v in zip(before, state_of(model), strict=True):
+        np.testing.assert_array_equal(u, v)  # nothing learned
+    assert (model._y_count, model._y_mean, model._y_var) == stats
+    assert model.n_steps_ == 100
+
+
+def test_regressor_targets_of_other_types_match_numpy(learns):
+    """Targets that are not Python floats (int, bool, NumPy scalars) take the
+    validation's path before the kernel: the same numbers as the NumPy path."""
+    kinds = [int, np.float64, np.float32, bool, float]
+
+    def run(compiled):
+        model = DREAMOnlineRegressor(seed=0)
+        preds = []
+        for i, (x, y) in enumerate(regression_rows(400)):
+            preds.append(model.predict_one(x))
+            kind = kinds[i % len(kinds)]
+            model.learn_one(x, kind(round(y * 100)) if kind is int else kind(y))
+        return np.array(preds), model
+
+    (a, ma), (b, mb) = both(run)
+    np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
+    assert_same_state(ma, mb)
+    assert (ma._y_count, ma._last_y) == (mb._y_count, mb._last_y)
+    assert ma._y_mean == pytest.approx(mb._y_mean, abs=TOL)
+    assert ma._y_var == pytest.approx(mb._y_var, abs=TOL)
+    assert learns["n"] > 300

@@ -36,28 +36,30 @@ def as_float(mask, like):
     return mask
 
 
+# The compiled path steps one row at a time (batch 1), and passes the row's
+# arrays 1-d: ``x``, ``h``, ``e_mean``, ``e_var`` (and ``xB``, ``xV``) as their
+# one row, (d,) or (n,), rather than (1, d) or (1, n) (numba's array expressions
+# over a 1-d array cost less than over a 2-d one), and a value per row
+# (``s_bar``, ``dt``) as a float: the sums over a row are that row's float, so
+# every value per row (the entropy, the surprise, tau, the rate, ...) is a float,
+# not a (1,) array (each array operation allocates in numba; a float's does not).
 @register_jitable
 def matmul(a, b):
-    # (b, k) @ (k, n) as loops: for the few rows of the online path, several times
-    # faster than a BLAS call (the inner loop, over n, vectorises).
-    out = np.zeros((a.shape[0], b.shape[1]))
-    for i in range(a.shape[0]):
-        for k in range(a.shape[1]):
-            aik = a[i, k]
-            for j in range(b.shape[1]):
-                out[i, j] += aik * b[k, j]
+    # The row (k,) @ (k, n) as loops: several times faster than a BLAS call at
+    # these sizes (the inner loop, over n, vectorises).
+    out = np.zeros(b.shape[1])
+    for k in range(a.shape[0]):
+        ak = a[k]
+        for j in range(b.shape[1]):
+            out[j] += ak * b[k, j]
     return out
 
 
-# The compiled path steps one row at a time (batch 1), and passes a value per row
-# (``s_bar``, ``dt``) as a float: the sums over a row are that row's float, so every
-# value per row (the entropy, the surprise, tau, the rate, ...) is a float, not a
-# (1,) array (each array operation allocates in numba; a float's does not).
 @register_jitable
 def row_sum(a):
     acc = 0.0
-    for j in range(a.shape[1]):
-        acc += a[0, j]
+    for j in range(a.shape[0]):
+        acc += a[j]
     return acc
 
 
@@ -86,26 +88,26 @@ def col2(a):
 
 @register_jitable
 def outer(a, b):
-    # (1, n) and (1, r): the one row's (n, r) outer product, flat.
-    r = b.shape[1]
-    out = np.empty(a.shape[1] * r)
-    for j in range(a.shape[1]):
+    # (n,) and (r,): the one row's (n, r) outer product, flat.
+    r = b.shape[0]
+    out = np.empty(a.shape[0] * r)
+    for j in range(a.shape[0]):
         for k in range(r):
-            out[j * r + k] = a[0, j] * b[0, k]
+            out[j * r + k] = a[j] * b[k]
     return out
 
 
 @register_jitable
 def bmv(U, v):
-    # The flat (n, r) matrix times the one row's (1, r): (1, n).
-    r = v.shape[1]
+    # The flat (n, r) matrix times the row's (r,): (n,).
+    r = v.shape[0]
     n = U.shape[0] // r
-    out = np.empty((1, n))
+    out = np.empty(n)
     for j in range(n):
         acc = 0.0
         for k in range(r):
-            acc += U[j * r + k] * v[0, k]
-        out[0, j] = acc
+            acc += U[j * r + k] * v[k]
+        out[j] = acc
     return out
 
 

@@ -269,12 +269,13 @@ def numba_step():
 
     It takes ``(p, flags, x, h, U, U_target, e_mean, e_var, s_bar, dt, xB, xV)`` as
     the body of :func:`dream_step` does, in float64, with the scalars of ``p`` as
-    floats and ``flags`` as booleans, for one row (batch 1): ``s_bar`` and ``dt``
+    floats and ``flags`` as booleans, for one row (batch 1) without its batch
+    axis: ``x``, ``h``, ``e_mean``, ``e_var``, ``xB``, ``xV`` are 1-d (``x[0]``...),
+    and so are the ``h``, ``e_mean``, ``e_var`` it returns; ``s_bar`` and ``dt``
     are floats, and so are the ``s_bar``, ``surprise`` and ``tau`` it returns (its
     ``ops`` sum a row to a float, so that no value per row is an array); ``U`` and
     ``U_target`` are the row's (n, r) matrices flat (``U[0].ravel()``), and so
-    are those it returns. A batch larger than 1 gives wrong numbers, not an error.
-    Built on the first call (importing numba).
+    are those it returns. Built on the first call (importing numba).
     """
     global _NUMBA_STEP
     if _NUMBA_STEP is None:

@@ -78,7 +78,6 @@ from ._scaling import (  # noqa: F401 (the kernels and the regressor import them
 __all__: list[str] = []
 
 _FLOAT = np.dtype(np.float64)
-_NAN = math.nan
 _FEEDBACK = ("cell", "readout", "none")
 _MISSING = ("ignore", "raise")
 # With advance_on_predict, at most this many rows predicted and not yet learned are
@@ -585,13 +584,9 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         """Whether the task's state lets the compiled row run (task hook)."""
         return False
 
-    def _fast_shift(self) -> float:
-        """What a ``"last"`` readout adds to its output (NaN: nothing; task hook)."""
-        return math.nan
-
     def _fast_forward(self, x: dict) -> float | None:
         """Read ``x`` in the compiled row: its prediction (class index, or the
-        standardised mixture), kept for a following learn_one (``_fast_row``: the
+        regressor's prediction), kept for a following learn_one (``_fast_row``: the
         version and the row its work buffers hold); None where the NumPy path must
         read it (see ``_compiled``)."""
         fast = self._fast
@@ -615,13 +610,13 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             values = np.array(tuple(x.values()))
         except (ValueError, TypeError):  # ragged lists...: the NumPy path says why
             return None
+        # The kernels take float64, 1-d, C-contiguous values (as np.array makes them)
+        # and do not check it (_Compiled._first_forward).
         if values.dtype is not _FLOAT or values.ndim != 1:
             values = _as_float(values)
             if values is None:
                 return None
-        r = fast.forward(
-            fast.fb, fast.ib, fast.lay, values, slots, self._fast_shift() if fast.shifts else _NAN
-        )
+        r = fast.forward(fast.fb, fast.ib, fast.lay, values, slots)
         if r != r:  # the work buffers may hold part of this row
             self._fast_row = None
             return None
@@ -634,9 +629,9 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if (
             seen is None
             or fast is None  # (a copy made between predict_one and learn_one)
-            or fast.settings != _compiled._settings(self)
             or seen[0] != self._version
             or seen[1] != x
+            or fast.settings != _compiled._settings(self)
         ) and self._fast_forward(x) is None:
             return False
         target = self._fast_target(y)
@@ -651,10 +646,11 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             self._fresh_rows = fresh - 1
         if self._drift is not None:
             self._watch(loss)
-        self.last_surprise_, self.last_tau_, _, _, running, warming, _ = fast.res.tolist()
+        surprise, tau, _, _, running, warming, _, count, mean, var, last = fast.res.tolist()
+        self.last_surprise_, self.last_tau_ = surprise, tau
         self._running, self._warming = running != 0.0, warming != 0.0
-        if fast.shifts:  # the regressor's target statistics
-            self._update_target_stats(target[3])
+        if fast.regression:  # the target statistics the kernel updated
+            self._y_count, self._y_mean, self._y_var, self._last_y = int(count), mean, var, last
         self.n_steps_ += 1
         self._version += 1
         self._cache = self._fast_row = None

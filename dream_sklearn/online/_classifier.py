@@ -348,7 +348,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         return bool(self._classes)
 
     def _fast_target(self, y) -> tuple | None:
-        """``(class index, _, previous-label slot, 1.0)`` for the compiled row, or
+        """``(class index, previous-label slot, 1.0)`` for the compiled row, or
         None for a new (or invalid) label."""
         try:
             c = self._classes.get(y)
@@ -356,7 +356,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             return None
         if c is None:
             return None
-        return c, 0.0, self._y_slot.get(y, -1), 1.0
+        return c, self._y_slot.get(y, -1), 1.0
 
     def _target_raw(self, y) -> np.ndarray:
         raw = np.zeros(len(self._mean))

@@ -5,7 +5,7 @@ A row that brings no new feature and no new class runs as two calls: :func:`forw
 and their link, the prediction) and :func:`learn` (the readouts' steps, the mixture,
 the cell's commit, the running statistics). They compute what the NumPy path of
 ``_base.py`` computes, in the same order, over arrays laid out in two flat buffers (floats, ints)
-(``_compiled._Layout``): the cell's step itself is :func:`dream_step`'s body compiled
+(``_compiled._Compiled``): the cell's step itself is :func:`dream_step`'s body compiled
 (:func:`~dream_sklearn.nn._step.numba_step`), not a copy of it.
 
 Imported only when numba is (the module imports it).
@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 from numba import njit
+from numpy.lib.stride_tricks import as_strided
 
 from ..nn._numba_ops import matmul
 from ..nn._step import StepFlags, StepParams, numba_step
@@ -34,6 +35,9 @@ H, U, UT, EM, EV, SB = range(10, 16)
 N_OVER, CELL_SLOTS, PAIRS, YS, HELD, IS_LAST, CTL = range(16, 23)
 C, WC, B, V, ETA, SCAL, KNOTS, MASK, LR, FLOORS = range(23, 33)
 RAW, PRES, UROW, PHI, OUT, NH, NU, NUT, NEM, NEV, NSB, RES = range(33, 45)
+# The regressor's target statistics (``_DREAMOnlineRegressor._update_target_stats``):
+# count, mean, variance, the previous target, whether there is one.
+TGT = 45
 # CTL (ints): sizes, switches, and the two flags the statistics keep.
 (
     C_N,
@@ -57,8 +61,12 @@ RAW, PRES, UROW, PHI, OUT, NH, NU, NUT, NEM, NEV, NSB, RES = range(33, 45)
 ) = range(18)
 N_CTL = 18
 # SCAL (floats): the cell's scalars, then the readouts'.
-S_DT, S_L2, S_SHARE, S_GAIN, S_BOOST, S_MAX_ABS = range(13, 19)
-N_SCAL = 19
+S_DT, S_L2, S_SHARE, S_GAIN, S_BOOST, S_MAX_ABS, S_RATE = range(13, 20)
+N_SCAL = 20
+# RES (floats): what the row leaves for the Python around the kernels.
+R_SURPRISE, R_TAU, R_LOSS, R_OUT, R_RUNNING, R_WARMING, R_UNKNOWN = range(7)
+R_Y_COUNT, R_Y_MEAN, R_Y_VAR, R_LAST_Y = range(7, 11)
+N_RES = 11
 
 
 @njit(cache=True, inline="always")
@@ -74,15 +82,12 @@ def _flat(buf, lay, i):
 
 
 @njit(cache=True, inline="always")
-def _v2(buf, lay, i):
-    s = lay[i, 0]
-    return buf[s : s + lay[i, 2] * lay[i, 3]].reshape((lay[i, 2], lay[i, 3]))
-
-
-@njit(cache=True, inline="always")
-def _v3(buf, lay, i):
-    s = lay[i, 0]
-    return buf[s : s + lay[i, 2] * lay[i, 3] * lay[i, 4]].reshape((lay[i, 2], lay[i, 3], lay[i, 4]))
+def _v2s(buf, lay, i):
+    """A 2-d row of the layout as a strided view: a reshape would call numba's
+    reshape helper (about 30 ns each, some twenty a row). The large arrays whose
+    loops vectorise (the readouts' weights, their mask) are read flat instead."""
+    s, size = lay[i, 0], buf.itemsize
+    return as_strided(buf[s:], shape=(lay[i, 2], lay[i, 3]), strides=(lay[i, 3] * size, size))
 
 
 @njit(cache=True, inline="always")
@@ -134,21 +139,36 @@ def _row_argmax(out, j):
     return arg
 
 
+@njit(cache=True)
+def _y_scale(tgt):
+    """``DREAMOnlineRegressor._y_scale`` over the target statistics ``tgt``."""
+    return math.sqrt(tgt[2]) if tgt[0] > 1 else 0.0
+
+
+@njit(cache=True)
+def _standard(y, mean, scale):
+    """``DREAMOnlineRegressor._standard``."""
+    return 0.0 if scale == 0.0 else (y - mean) / scale
+
+
 @njit(cache=True, fastmath={"reassoc"})
 def _dot_rows(A, v, out):
-    """``out = A @ v`` (the sums in any order: they vectorise)."""
-    for i in range(A.shape[0]):
+    """``out = A @ v`` for ``A`` (len(out), len(v)) flat, row by row (the sums in
+    any order: they vectorise)."""
+    F = v.shape[0]
+    for i in range(out.shape[0]):
         acc = 0.0
-        for j in range(A.shape[1]):
-            acc += A[i, j] * v[j]
+        row = A[i * F : (i + 1) * F]
+        for j in range(F):
+            acc += row[j] * v[j]
         out[i] = acc
 
 
 @njit(cache=True, error_model="numpy")
-def forward(fb, ib, lay, values, slots, shift):
+def forward(fb, ib, lay, values, slots):
     """One row from the committed state: fills the work buffers; returns the
-    prediction (the class's index, or the mixture's standardised output), or NaN
-    when the row needs the NumPy path (a value it refuses or reads otherwise)."""
+    prediction (the class's index, or the regressor's prediction of the target),
+    or NaN when the row needs the NumPy path (a value it refuses or reads otherwise)."""
     ctl = _v1(ib, lay, CTL)
     m, S, K = ctl[C_M], ctl[C_S], ctl[C_K]
     n = ctl[C_N]
@@ -178,9 +198,9 @@ def forward(fb, ib, lay, values, slots, shift):
             pres[j] = 1.0
 
     # The standardised row [u, slow u, ramps] (_DREAMOnline._standardise).
-    mean, scale, var = _v2(fb, lay, MEAN), _v2(fb, lay, SCALE), _v2(fb, lay, VAR)
-    count, rng = _v1(fb, lay, COUNT), _v2(fb, lay, RANGE)
-    n_over, held = _v2(ib, lay, N_OVER), _v1(ib, lay, HELD)
+    mean, scale, var = _v2s(fb, lay, MEAN), _v2s(fb, lay, SCALE), _v2s(fb, lay, VAR)
+    count, rng = _v1(fb, lay, COUNT), _v2s(fb, lay, RANGE)
+    n_over, held = _v2s(ib, lay, N_OVER), _v1(ib, lay, HELD)
     urow = _v1(fb, lay, UROW)
     for j in range(m):
         z0 = (raw[j] - mean[0, j]) * scale[0, j]
@@ -201,14 +221,14 @@ def forward(fb, ib, lay, values, slots, shift):
     # The cell's step: dream_step's body, compiled.
     d = ctl[C_D]
     cells = _v1(ib, lay, CELL_SLOTS)
-    x = np.empty((1, d))
+    x = np.empty(d)
     for i in range(d):
-        x[0, i] = urow[cells[i]]
+        x[i] = urow[cells[i]]
     p = StepParams(
-        _v2(fb, lay, C),
-        _v2(fb, lay, WC),
-        _v2(fb, lay, B),
-        _v2(fb, lay, V),
+        _v2s(fb, lay, C),
+        _v2s(fb, lay, WC),
+        _v2s(fb, lay, B),
+        _v2s(fb, lay, V),
         _v1(fb, lay, ETA),
         scal[0],
         scal[1],
@@ -229,35 +249,36 @@ def forward(fb, ib, lay, values, slots, shift):
         p,
         flags,
         x,
-        _v2(fb, lay, H),
+        _flat(fb, lay, H),
         _flat(fb, lay, U),
         _flat(fb, lay, UT),
-        _v2(fb, lay, EM),
-        _v2(fb, lay, EV),
+        _flat(fb, lay, EM),
+        _flat(fb, lay, EV),
         _v1(fb, lay, SB)[0],
         scal[S_DT],
         matmul(x, p.B),
         matmul(x, p.V),
     )
-    _put(fb, lay[NH, 0], h.reshape(-1))
+    _put(fb, lay[NH, 0], h)
     _put(fb, lay[NU, 0], U_new)
     _put(fb, lay[NUT, 0], Ut_new)
-    _put(fb, lay[NEM, 0], em.reshape(-1))
-    _put(fb, lay[NEV, 0], ev.reshape(-1))
+    _put(fb, lay[NEM, 0], em)
+    _put(fb, lay[NEV, 0], ev)
     fb[lay[NSB, 0]] = sb
     res = _v1(fb, lay, RES)
-    res[0] = surprise
-    res[1] = tau
-    res[6] = unknown
+    res[R_SURPRISE] = surprise
+    res[R_TAU] = tau
+    res[R_UNKNOWN] = unknown
 
     # phi = [h, u, ramps, pairs, diff, 1] (_DREAMOnline._features).
     phi = _v1(fb, lay, PHI)
     F = phi.shape[0]
-    phi[:n] = h[0]
+    for j in range(n):
+        phi[j] = h[j]
     a = m if S > 1 else 0
     L = S * m + m * K - a
     phi[n : n + L] = urow[a:]
-    pairs = _v2(ib, lay, PAIRS)
+    pairs = _v2s(ib, lay, PAIRS)
     at = n + L
     ramps = urow[S * m :]
     for q in range(pairs.shape[1]):
@@ -271,10 +292,9 @@ def forward(fb, ib, lay, values, slots, shift):
     phi[F - 1] = 1.0
 
     # The readouts (Jt, k) and their link.
-    Wt = _v3(fb, lay, W)
-    out = _v2(fb, lay, OUT)
+    out = _v2s(fb, lay, OUT)
     Jt, k = out.shape[0], out.shape[1]
-    _dot_rows(Wt.reshape((Jt * k, F)), phi, out.reshape(Jt * k))
+    _dot_rows(_flat(fb, lay, W), phi, _flat(fb, lay, OUT))
     weights = _v1(fb, lay, WEIGHTS)
     M = weights.shape[0]
     if ctl[C_TASK] == 0:  # softmax, and the class the mixture picks
@@ -288,40 +308,45 @@ def forward(fb, ib, lay, values, slots, shift):
                 tot += out[j, q]
             for q in range(k):
                 out[j, q] /= tot
-        res[3] = _proba_argmax(out, weights)
-    else:  # a "last" readout starts from the previous target; the weighted mean
+        res[R_OUT] = _proba_argmax(out, weights)
+        return res[R_OUT]
+    # A "last" readout starts from the previous target (standardised); the
+    # weighted mean, back on the target's scale (_link, _mix, _to_target).
+    tgt = _v1(fb, lay, TGT)
+    y_mean, y_scale = tgt[1], _y_scale(tgt)
+    if tgt[4] != 0.0:
         is_last = _v1(ib, lay, IS_LAST)
         J = is_last.shape[0]
-        if shift == shift:
-            for j in range(Jt):
-                if is_last[j % J]:
-                    out[j, 0] += shift
-        mix = 0.0
-        for j in range(M):
-            mix += out[j, 0] * weights[j]
-        res[3] = mix
-    return res[3]
+        shift = _standard(tgt[3], y_mean, y_scale)
+        for j in range(Jt):
+            if is_last[j % J]:
+                out[j, 0] += shift
+    mix = 0.0
+    for j in range(M):
+        mix += out[j, 0] * weights[j]
+    res[R_OUT] = mix
+    return y_mean + y_scale * mix
 
 
 @njit(cache=True, error_model="numpy")
-def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
+def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
     """Learn the row :func:`forward` read: the readouts' steps and mixture (class
-    ``c``, or standardised target ``t``), the commit of the cell's step, the running
-    statistics, the previous target ``y_raw`` in slot ``y_slot`` (-1: none).
-    Returns the mixture's loss, or -1 (nothing learned) when the row has a new
-    feature: a growth event, for the NumPy path."""
+    ``c``, or the target ``y_raw``), the commit of the cell's step, the running
+    statistics (the regressor's target's too), the previous target ``y_raw`` in
+    slot ``y_slot`` (-1: none). Returns the mixture's loss, or -1 (nothing
+    learned) when the row has a new feature: a growth event, for the NumPy path."""
     res = _v1(fb, lay, RES)
-    if res[6] != 0.0:
+    if res[R_UNKNOWN] != 0.0:
         return -1.0
     ctl = _v1(ib, lay, CTL)
     m, S = ctl[C_M], ctl[C_S]
     scal = _v1(fb, lay, SCAL)
-    out, phi = _v2(fb, lay, OUT), _v1(fb, lay, PHI)
+    out, phi = _v2s(fb, lay, OUT), _v1(fb, lay, PHI)
     Jt, k, F = out.shape[0], out.shape[1], phi.shape[0]
     weights = _v1(fb, lay, WEIGHTS)
     M = weights.shape[0]
-    mask = _v2(fb, lay, MASK)
-    J = mask.shape[0]
+    mask = _flat(fb, lay, MASK)  # (J, F) flat
+    J = lay[MASK, 2]
     share = scal[S_SHARE]
     g = np.empty((Jt, k))
     if ctl[C_TASK] == 0:  # log-loss gradients; Fixed Share on the mistakes
@@ -339,6 +364,9 @@ def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
                 g[j, q] = out[j, q]
             g[j, c] -= 1.0
     else:  # normalised LMS steps; Fixed Share on the absolute errors
+        tgt = _v1(fb, lay, TGT)
+        t = _standard(y_raw, tgt[1], _y_scale(tgt))
+        t = min(max(t, -_CLIP), _CLIP)
         mix = 0.0
         for j in range(M):
             mix += out[j, 0] * weights[j]
@@ -363,7 +391,7 @@ def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
     gain = 1.0 + scal[S_GAIN] * surprise if surprise == surprise else 1.0
     lr0 = _v1(fb, lay, LR)
     age = _v1(fb, lay, AGE)
-    Wt = _v3(fb, lay, W)
+    Wf = _flat(fb, lay, W)  # (Jt, k, F) flat
     l2 = scal[S_L2]
     for j in range(Jt):
         lr = lr0[j % J]
@@ -373,10 +401,10 @@ def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
             age[j] += 1.0
         step = gain * lr
         decay = 1.0 - step * l2  # the decay, then the step: one pass over a row
-        mrow = mask[j % J]
+        mrow = mask[(j % J) * F : (j % J + 1) * F]
         for q in range(k):
             gq = g[j, q] * step
-            wrow = Wt[j, q]
+            wrow = Wf[(j * k + q) * F : (j * k + q + 1) * F]
             if l2:
                 for f in range(F - 1):
                     wrow[f] = wrow[f] * decay - gq * (mrow[f] * phi[f])
@@ -384,7 +412,7 @@ def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
             else:
                 for f in range(F):
                     wrow[f] -= gq * (mrow[f] * phi[f])
-    res[2] = loss
+    res[R_LOSS] = loss
 
     # Commit the cell's step.
     for i in range(6):
@@ -394,9 +422,9 @@ def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
 
     # The running statistics (_DREAMOnline._update_stats).
     raw, pres = _v1(fb, lay, RAW), _v1(fb, lay, PRES)
-    mean, var, scale = _v2(fb, lay, MEAN), _v2(fb, lay, VAR), _v2(fb, lay, SCALE)
-    count, rng = _v1(fb, lay, COUNT), _v2(fb, lay, RANGE)
-    n_over, held = _v2(ib, lay, N_OVER), _v1(ib, lay, HELD)
+    mean, var, scale = _v2s(fb, lay, MEAN), _v2s(fb, lay, VAR), _v2s(fb, lay, SCALE)
+    count, rng = _v1(fb, lay, COUNT), _v2s(fb, lay, RANGE)
+    n_over, held = _v2s(ib, lay, N_OVER), _v1(ib, lay, HELD)
     floors = _v1(fb, lay, FLOORS)
     delta = np.empty((S, m))
     any_over = False
@@ -470,6 +498,17 @@ def learn(fb, ib, lay, c, t, y_slot, y_raw, fresh):
         prev_u = _v1(fb, lay, PREV_U)
         for j in range(m):
             prev_u[j] = urow[j]
-    res[4] = ctl[C_RUNNING]
-    res[5] = ctl[C_WARMING]
+    res[R_RUNNING] = ctl[C_RUNNING]
+    res[R_WARMING] = ctl[C_WARMING]
+    if ctl[C_TASK] == 1:  # the target's statistics (_update_target_stats)
+        tgt = _v1(fb, lay, TGT)
+        tgt[0] += 1.0
+        rate = max(scal[S_RATE], 1.0 / tgt[0])
+        delta = y_raw - tgt[1]
+        tgt[1] += rate * delta
+        tgt[2] = (1.0 - rate) * (tgt[2] + rate * delta * delta)
+        tgt[3] = y_raw
+        tgt[4] = 1.0
+        for i in range(4):
+            res[R_Y_COUNT + i] = tgt[i]
     return loss

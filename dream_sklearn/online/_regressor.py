@@ -320,18 +320,12 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     def _fast_ready(self) -> bool:
         return self._y_count > 0
 
-    def _fast_shift(self) -> float:
-        last = self._last_y
-        if last is None or not len(self._last_at):
-            return math.nan
-        return self._standard(last)
-
     def _fast_target(self, y) -> tuple:
-        """``(_, standardised target, previous-target slot, target)`` for the
-        compiled row (the target validated as learn_one does)."""
-        value = self._check_target(y)
-        t = min(max(self._standard(value), -_CLIP), _CLIP)
-        return 0, t, self._y_slot.get(None, -1), value
+        """``(_, previous-target slot, target)`` for the compiled row (the target
+        validated as learn_one does; the kernel standardises it)."""
+        if type(y) is not float or not -MAX_ABS <= y <= MAX_ABS:  # (NaN and inf too)
+            y = self._check_target(y)
+        return 0, self._y_slot.get(None, -1), y
 
     def _target_raw(self, y: float) -> np.ndarray:
         raw = np.zeros(len(self._mean))
@@ -349,9 +343,9 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
 
     def predict_one(self, x: dict) -> float:
         """Prediction for the next step (pure); 0.0 before any learning."""
-        mix = self._fast_forward(x)
-        if mix is not None:
-            return self._y_mean + self._y_scale() * mix  # _to_target, on a float
+        prediction = self._fast_forward(x)  # (the kernel applies _to_target)
+        if prediction is not None:
+            return prediction
         out = self._predict_raw_one(x)
         if out is None:
             return 0.0
