@@ -294,7 +294,15 @@ def forward(fb, ib, lay, values, slots):
     # The readouts (Jt, k) and their link.
     out = _v2s(fb, lay, OUT)
     Jt, k = out.shape[0], out.shape[1]
-    _dot_rows(_flat(fb, lay, W), phi, _flat(fb, lay, OUT))
+    lr0 = _v1(fb, lay, LR)
+    J0 = lr0.shape[0]
+    Wf, of = _flat(fb, lay, W), _flat(fb, lay, OUT)
+    for j in range(Jt):  # a readout of step 0 (the naive ones) keeps zero weights
+        rows = slice(j * k, (j + 1) * k)
+        if lr0[j % J0] == 0.0:
+            of[rows] = 0.0
+        else:
+            _dot_rows(Wf[j * k * F : (j + 1) * k * F], phi, of[rows])
     weights = _v1(fb, lay, WEIGHTS)
     M = weights.shape[0]
     if ctl[C_TASK] == 0:  # softmax, and the class the mixture picks
@@ -400,6 +408,8 @@ def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
             lr = lr * (1.0 + scal[S_BOOST] * max(boost, 0.0))
             age[j] += 1.0
         step = gain * lr
+        if step == 0.0:  # nothing to learn (the naive readouts): the weights stay
+            continue
         decay = 1.0 - step * l2  # the decay, then the step: one pass over a row
         mrow = mask[(j % J) * F : (j % J + 1) * F]
         for q in range(k):
