@@ -67,6 +67,36 @@ def test_drift_recovery_is_reproducible_and_predict_stays_pure():
     assert sum(a.readout_weights_.values()) == pytest.approx(1.0)
 
 
+class _AtArfsDriftLevel(DREAMOnlineClassifier):
+    """The classifier with ARF's two levels (warning 0.01, drift 0.001), as the regressor."""
+
+    _drift_delta = 0.001
+
+
+def _drift_rows(model, stream) -> tuple[list[int], bool]:
+    """The rows at which a drift was acted on; whether background readouts ever ran."""
+    rows, background = [], False
+    for i, (x, y) in enumerate(stream):
+        before = model.n_drifts_
+        model.predict_one(x)
+        model.learn_one(x, y)
+        background |= len(model._W) > len(model._weights)
+        if model.n_drifts_ > before:
+            rows.append(i)
+    return rows, background
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_classifier_acts_on_a_drift_at_the_warning_level(seed):
+    """The classifier acts at ARF's warning level: sooner after the change than at ARF's
+    drift level, with no background readouts (a warning stage would only repeat it)."""
+    rows, background = _drift_rows(DREAMOnlineClassifier(seed=0), _stagger_change(seed))
+    twin_rows, _ = _drift_rows(_AtArfsDriftLevel(seed=0), _stagger_change(seed))
+    assert not background
+    assert len(rows) == len(twin_rows) == 1
+    assert 1000 <= rows[0] < twin_rows[0], (rows, twin_rows)
+
+
 # --- the regressor ----------------------------------------------------------------------
 
 

@@ -64,7 +64,7 @@ from ..nn._config import (
 )
 from . import _compiled, _pretrained
 from ._features import _READOUTS, _FeatureMap
-from ._readouts import _BOOST, _BOOST_ROWS, _DRIFT_DELTA, _FRESH_ROWS, _WARN_DELTA, _Readouts
+from ._readouts import _BOOST, _BOOST_ROWS, _FRESH_ROWS, _Readouts
 from ._scaling import (  # noqa: F401 (the kernels and the regressor import them from here)
     _CLIP,
     _SET_ASIDE,
@@ -405,7 +405,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         self._weights = np.full(len(self._heads), 1.0 / len(self._heads))  # the mixture
         self._warn = self._drift = None
         if self.drift_recovery:
-            self._warn, self._drift = self._adwin(_WARN_DELTA), self._adwin(_DRIFT_DELTA)
+            self._warn = self._adwin(self._warn_delta)
+            self._drift = self._adwin(self._drift_delta)
         self.n_drifts_ = 0
         self._age = np.full(len(self._heads), np.inf)  # rows since each readout started
         self._fresh_rows = 0  # rows left before the youngest readout stops being fresh

@@ -11,6 +11,7 @@ from river import base
 
 from ..nn._config import _INT_GE0, _UNIT
 from ._base import _DEFAULT, _check_params, _DREAMOnline, _readouts_rule
+from ._readouts import _CLF_DRIFT_DELTA
 
 __all__ = ["DREAMOnlineClassifier"]
 
@@ -55,11 +56,10 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     With ``drift_recovery`` (default), a detector watches the mixture's own
     mistakes, the surprise that matters when ``P(y | x)`` changes and the inputs do
-    not: river's ADWIN over the 0/1 loss at ARF's two levels (``delta`` 0.01 and
-    0.001). A rise flagged at the warning level starts background readouts (the
-    same kinds, zero weights, learning alongside); one flagged at the drift level
-    takes them into the mixture with half of its weight, beside the old readouts,
-    which the mixture keeps until their weight falls below 1%. A fresh readout's
+    not: river's ADWIN over the 0/1 loss at ARF's warning level (``delta`` 0.01). A
+    rise it flags takes fresh readouts (the same kinds, zero weights) into the
+    mixture with half of its weight, beside the old readouts, which the mixture
+    keeps until their weight falls below 1%. A fresh readout's
     step starts about 11 times its usual one and falls back as it learns (to
     twice after 900 rows, to its usual step after 4,000).
 
@@ -206,6 +206,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     """
 
     _task = "classification"
+    # drift_recovery: a drift acted on at ARF's warning level (see _readouts.py).
+    _drift_delta = _CLF_DRIFT_DELTA
 
     def __init__(
         self,

@@ -15,15 +15,20 @@ from river.drift import ADWIN
 __all__: list[str] = []
 
 # drift_recovery (chosen on the tuning streams: benchmarks/recovery.py, docs/online.md).
-# ADWIN over the mixture's loss at ARF's two levels, checking every _CLOCK rows; a
-# rise flagged at the warning level starts background readouts, at the drift level
-# takes them into the mixture with a share _FRESH_SHARE of its weight; of two
-# generations, one whose weight falls below _DROP goes. A readout of age n (rows
-# learned since it started; the first ones never count as fresh) steps
+# ADWIN over the mixture's loss, checking every _CLOCK rows; a rise flagged at the
+# drift level takes fresh readouts into the mixture with a share _FRESH_SHARE of its
+# weight; of two generations, one whose weight falls below _DROP goes. With a warning
+# level above the drift level (ARF's 0.01 and 0.001: the regressor's), a rise flagged
+# there first starts background readouts that learn until the drift. The classifier
+# acts at the warning level (_CLF_DRIFT_DELTA: a drift about 5 rows sooner on
+# STAGGER); there the two detectors would fire together, so its warning stage is off.
+# A readout of age n (rows learned since it started; the first ones never count as
+# fresh) steps
 # 1 + _BOOST * (_BOOST_ROWS / (_BOOST_ROWS + n) - _BOOST_ROWS / (_BOOST_ROWS + _FRESH_ROWS))
 # times its usual step while n < _FRESH_ROWS (the usual step from then on).
 _WARN_DELTA = 0.01
 _DRIFT_DELTA = 0.001
+_CLF_DRIFT_DELTA = 0.01
 _CLOCK = 4
 _FRESH_SHARE = 0.5
 _DROP = 0.01
@@ -66,6 +71,9 @@ def _rose(adwin: ADWIN, x: float) -> bool:
 class _Readouts:
     """The readouts' outputs and drift recovery (a mixin)."""
 
+    _warn_delta = _WARN_DELTA  # the detectors' levels (drift_recovery; see _watch)
+    _drift_delta = _DRIFT_DELTA
+
     def _readout(self, h: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Every readout's output after the task's link (b, J, k), and ``phi`` (b, F)."""
         phi = self._features(h, u)
@@ -85,14 +93,16 @@ class _Readouts:
         the drift detector takes them into the mixture as a new generation (zero
         readouts if no warning came first), beside the generation the mixture trusts
         more (ARF swaps a background tree in; here the old one stays until the
-        mixture gives up on it: see _drop_generation).
+        mixture gives up on it: see _drop_generation). The warning stage runs only
+        with ``_warn_delta > _drift_delta`` (the regressor's; the classifier's are
+        both 0.01).
         """
         J, M = len(self._heads), len(self._weights)
-        if _rose(self._warn, loss):
+        if self._warn_delta > self._drift_delta and _rose(self._warn, loss):
             self._W = np.concatenate([self._W[:M], np.zeros_like(self._W[:J])])
             self._age = np.concatenate([self._age[:M], np.zeros(J)])
             self._fresh_rows = _FRESH_ROWS
-            self._warn = self._adwin(_WARN_DELTA)
+            self._warn = self._adwin(self._warn_delta)
         if _rose(self._drift, loss):
             if len(self._W) > M:
                 fresh, age = self._W[M:], self._age[M:]
@@ -105,7 +115,8 @@ class _Readouts:
             self._age = np.concatenate([self._age[keep], age])
             kept = w[keep] * (1.0 - _FRESH_SHARE) / w[keep].sum()
             self._weights = np.concatenate([kept, np.full(J, _FRESH_SHARE / J)])
-            self._warn, self._drift = self._adwin(_WARN_DELTA), self._adwin(_DRIFT_DELTA)
+            self._warn = self._adwin(self._warn_delta)
+            self._drift = self._adwin(self._drift_delta)
             self.n_drifts_ += 1
         elif M > J:
             self._drop_generation()
