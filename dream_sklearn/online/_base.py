@@ -26,8 +26,10 @@ grows with it, old weights kept (see :func:`_grow_cell`).
 
 The parts, one job each: the running scaling (``_scaling.py``), the feature map
 (``_features.py``), the readouts and their drift recovery (``_readouts.py``), the
-cell's growth (:meth:`DREAMCell._grown`), loading a trained cell (``_convert.py``);
-this module holds validation, the slots, the forward pass, learning and the cache.
+cell's growth (:meth:`DREAMCell._grown`), loading a trained cell (``_convert.py``),
+the parameters' rules (``_params.py``), reading rows and frames (``_rows.py``); this
+module holds the slots, the forward pass, learning, the cache and the rows waiting
+for their label (``advance_on_predict``).
 A row with no growth event runs compiled (``_compiled.py``, ``_kernels.py``): the
 same computation in two numba kernels, with this module's NumPy path as the
 reference and the fallback.
@@ -35,8 +37,6 @@ reference and the fallback.
 
 from __future__ import annotations
 
-import math
-import numbers
 import random
 from collections import OrderedDict, deque
 from typing import Any, NamedTuple
@@ -46,25 +46,30 @@ import pandas as pd
 import torch
 from river.drift import ADWIN
 
-from .._limits import MAX_ABS
 from ..nn import DREAMCell, DREAMConfig, DREAMState
 from ..nn._cell import _extend_v  # noqa: F401 (tests import it from here)
 from ..nn._config import (
-    _BOOL,
-    _INT,
-    _INT_GE0,
-    _NONNEGATIVE,
-    _POSITIVE,
-    _UNIT,
     _check_cell_param,
-    _check_value,
-    _front_defaults,
     _is_int,
-    _Rule,
 )
 from . import _compiled, _pretrained
 from ._features import _READOUTS, _FeatureMap
+from ._params import (  # noqa: F401 (the classifier and regressor import some from here)
+    _CELL_PARAMS,
+    _DEFAULT,
+    _RULES,
+    _check_params,
+    _readouts_rule,
+)
 from ._readouts import _BOOST, _BOOST_ROWS, _FRESH_ROWS, _Readouts
+from ._rows import (
+    _aligned_targets,
+    _as_float,
+    _frame_values,
+    _row_key,
+    _row_values,
+    _sort_key,
+)
 from ._scaling import (  # noqa: F401 (the kernels and the regressor import them from here)
     _CLIP,
     _SET_ASIDE,
@@ -78,48 +83,10 @@ from ._scaling import (  # noqa: F401 (the kernels and the regressor import them
 __all__: list[str] = []
 
 _FLOAT = np.dtype(np.float64)
-_FEEDBACK = ("cell", "readout", "none")
-_MISSING = ("ignore", "raise")
 # With advance_on_predict, at most this many rows predicted and not yet learned are
 # kept (their features for the readouts' step once the label comes); beyond that the
 # oldest are forgotten, and a label for one of them is learned as a new row.
 _MAX_PENDING = 2048
-_RESERVED_CELL_PARAMS = ("input_dim", "hidden_dim", "rank")
-# The cell parameters the online estimators take by name (the others go in
-# cell_params, by DREAMConfig's field names). Defaults: DREAMConfig's, except the
-# overrides in nn._config._FRONT_OVERRIDES["online"].
-_CELL_PARAMS = ("hidden_dim", "rank")
-_DEFAULT = _front_defaults("online", _CELL_PARAMS)
-
-
-def _optional(rule: _Rule) -> _Rule:
-    """``rule``, or None."""
-    return _Rule(f"None or {rule.expected}", lambda v: v is None or rule.accepts(v), lambda v: v)
-
-
-def _one_of(options: tuple) -> _Rule:
-    return _Rule(f"one of {options}", lambda v: isinstance(v, str) and v in options, str)
-
-
-def _readouts_rule(names: tuple) -> _Rule:
-    """The rule of a ``readouts`` parameter: distinct names from ``names``."""
-    return _Rule(
-        f"a non-empty tuple of distinct names from {names}",
-        lambda r: (
-            isinstance(r, tuple | list)
-            and len(r) > 0
-            and all(isinstance(v, str) and v in names for v in r)
-            and len(set(r)) == len(r)
-        ),
-        lambda r: r,
-    )
-
-
-def _check_params(owner: str, rules: dict[str, _Rule], estimator: Any) -> None:
-    """Check each of ``estimator``'s parameters named in ``rules`` (the ValueError of
-    every front, nn._config._check_value)."""
-    for name, rule in rules.items():
-        _check_value(owner, name, getattr(estimator, name), rule)
 
 
 class _Step(NamedTuple):
@@ -162,116 +129,6 @@ class _Cached(NamedTuple):
     readout: tuple  # (out (J, k), phi (F,))
     row: dict  # the row without its missing values
     advanced: bool  # whether the cell's step is committed already (advance_on_predict)
-
-
-# The rules of the online estimators' own parameters (the cell's are DREAMConfig's).
-_RULES = {
-    "learning_rate": _POSITIVE,
-    "l2": _NONNEGATIVE,
-    "standardize_rate": _UNIT,
-    "feedback": _one_of(_FEEDBACK),
-    "surprise_gain": _NONNEGATIVE,
-    "slow_rate": _optional(_UNIT),
-    "n_knots": _INT_GE0,
-    "drift_recovery": _BOOL,
-    "seed": _optional(_INT),
-    "missing": _one_of(_MISSING),
-    "advance_on_predict": _BOOL,
-    "cell_params": _Rule(
-        f"None or a dict of DREAMConfig fields other than {_RESERVED_CELL_PARAMS}",
-        lambda v: v is None or (isinstance(v, dict) and not set(v) & set(_RESERVED_CELL_PARAMS)),
-        lambda v: v,
-    ),
-}
-
-
-# Text is never read as a number, even "1.5" (np.str_ and np.bytes_ are subclasses).
-_TEXT = (str, bytes)
-_NON_NUMERIC = (
-    "DREAM online estimators take numbers only (encode categorical features first, "
-    "e.g. with river.preprocessing.OneHotEncoder)."
-)
-
-
-def _is_text(value: Any) -> bool:
-    return isinstance(value, _TEXT)
-
-
-def _is_missing(value: Any) -> bool:
-    """None, pandas' NA, or a NaN number: a missing value (as an absent key)."""
-    if value is None or value is pd.NA:
-        return True
-    return isinstance(value, numbers.Real | np.bool_) and value != value
-
-
-def _missing_error(name: Any, value: Any, where: str = "") -> ValueError:
-    return ValueError(
-        f"Feature {name!r} has a missing value {value!r}{where}, and missing='raise' "
-        "(missing='ignore', the default, reads NaN and None as an absent feature)."
-    )
-
-
-def _row_values(x: dict, strict: bool = False) -> tuple[dict, np.ndarray]:
-    """The row without its missing values, and its values as float64.
-
-    A NaN or None value is a missing feature, as an absent key is (``strict``: a
-    ValueError instead); anything else that is not a finite number within MAX_ABS is
-    a ValueError naming the first bad feature. The row itself comes back when
-    nothing is missing.
-    """
-    try:
-        values = np.fromiter(x.values(), dtype=float, count=len(x))
-        ok = (
-            bool(np.isfinite(values).all())
-            and not any(map(_is_text, x.values()))
-            and np.abs(values).max(initial=0.0) <= MAX_ABS
-        )
-    except (TypeError, ValueError):
-        ok = False
-    if ok:
-        return x, values
-    kept = {}
-    for name, v in x.items():
-        if _is_missing(v):
-            if strict:
-                raise _missing_error(name, v)
-            continue
-        if isinstance(v, _TEXT) or not isinstance(v, numbers.Real | np.bool_):
-            raise ValueError(f"Feature {name!r} has a non-numeric value {v!r}; {_NON_NUMERIC}")
-        if not math.isfinite(float(v)):
-            raise ValueError(f"Feature {name!r} has a non-finite value {v!r} (NaN or inf).")
-        if abs(float(v)) > MAX_ABS:
-            raise ValueError(
-                f"Feature {name!r} has a value too large: {v!r} (at most {MAX_ABS:g} in "
-                "absolute value is accepted; such a value is usually a sentinel)."
-            )
-        kept[name] = v
-    return kept, np.fromiter(kept.values(), dtype=float, count=len(kept))
-
-
-def _as_float(values: np.ndarray) -> np.ndarray | None:
-    """A row's values (``np.array`` of them, not float64) as float64, a missing
-    value (None, pandas' NA) as NaN; None when one is not a plain number (text, an
-    object...): the NumPy path reads the row (and says what is wrong)."""
-    if values.ndim != 1:
-        return None
-    if values.dtype.kind in "iubf":
-        return values.astype(np.float64)
-    if values.dtype.kind != "O":
-        return None
-    out = np.empty(len(values))
-    for i, v in enumerate(values):
-        if _is_missing(v):
-            out[i] = np.nan
-        elif isinstance(v, numbers.Real | np.bool_) and not isinstance(v, str | bytes):
-            out[i] = float(v)
-        else:
-            return None
-    return out
-
-
-def _sort_key(name: Any) -> tuple[str, str]:
-    return type(name).__name__, repr(name)
 
 
 def _grow_cell(cell: DREAMCell | None, d_new: int, hidden_dim: int, rank: int, config: dict, seed):
@@ -850,71 +707,3 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if not self._built or self._state is None:
             return None
         return DREAMState(*(torch.from_numpy(s.copy()) for s in self._state))
-
-
-def _aligned_targets(X: pd.DataFrame, y: Any) -> Any:
-    """``y`` in the order of ``X``'s rows: a Series is matched by its index, as river's
-    ``learn_many(X, y)`` means it (the same index); anything else is read by position.
-    """
-    if not isinstance(y, pd.Series) or y.index.equals(X.index):
-        return y
-    if (
-        len(y) == len(X)
-        and X.index.is_unique
-        and y.index.is_unique
-        and set(y.index) == set(X.index)  # the same labels in another order
-    ):
-        return y.reindex(X.index)
-    raise ValueError(
-        "The index of y does not match the index of X: learn_many needs y to be a "
-        "Series with the same index labels as the rows of X (in any order). Got X "
-        f"index {list(X.index[:5])}{'...' if len(X) > 5 else ''} and y index "
-        f"{list(y.index[:5])}{'...' if len(y) > 5 else ''}."
-    )
-
-
-def _row_key(row: dict) -> tuple:
-    """A hashable key of a row's content (the same row, copied, has the same key)."""
-    return tuple(row.items())
-
-
-def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """A frame's values (float64) and presence; NaN or None is a missing value
-    (``strict``: a ValueError), inf an error."""
-    for j, dtype in enumerate(X.dtypes):  # text, even "1.5", is not a number (as in a row)
-        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
-            text = np.fromiter(map(_is_text, X.iloc[:, j]), dtype=bool, count=len(X))
-            if text.any():
-                i = int(text.argmax())
-                raise ValueError(
-                    f"Feature {X.columns[j]!r} has a non-numeric value {X.iat[i, j]!r} "
-                    f"(row {X.index[i]!r}); {_NON_NUMERIC}"
-                )
-    try:
-        values = X.to_numpy(dtype=float, na_value=np.nan)
-    except (TypeError, ValueError):
-        for c in X.columns:
-            try:
-                X[c].to_numpy(dtype=float, na_value=np.nan)
-            except (TypeError, ValueError) as err:
-                raise ValueError(f"Feature {c!r} has non-numeric values; {_NON_NUMERIC}") from err
-        raise
-    present = ~np.isnan(values)
-    if strict and not present.all():
-        i, j = np.argwhere(~present)[0]
-        raise _missing_error(X.columns[j], X.iat[i, j], f" (row {X.index[i]!r})")
-    bad = np.isinf(values)
-    if bad.any():
-        i, j = np.argwhere(bad)[0]
-        raise ValueError(
-            f"Feature {X.columns[j]!r} has a non-finite value {float(values[i, j])!r} "
-            f"(row {X.index[i]!r})."
-        )
-    big = np.abs(np.where(present, values, 0.0)) > MAX_ABS
-    if big.any():
-        i, j = np.argwhere(big)[0]
-        raise ValueError(
-            f"Feature {X.columns[j]!r} has a value too large: {float(values[i, j])!r} "
-            f"(row {X.index[i]!r}; at most {MAX_ABS:g} in absolute value is accepted)."
-        )
-    return values, present

@@ -1,0 +1,172 @@
+"""Reading the online estimators' rows and frames: numbers only, a NaN or None
+value is a missing feature (``missing="raise"``: a ValueError), every other bad
+value a ValueError naming the feature."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._limits import MAX_ABS
+
+__all__: list[str] = []
+
+# Text is never read as a number, even "1.5" (np.str_ and np.bytes_ are subclasses).
+_TEXT = (str, bytes)
+_NON_NUMERIC = (
+    "DREAM online estimators take numbers only (encode categorical features first, "
+    "e.g. with river.preprocessing.OneHotEncoder)."
+)
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, _TEXT)
+
+
+def _is_missing(value: Any) -> bool:
+    """None, pandas' NA, or a NaN number: a missing value (as an absent key)."""
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, numbers.Real | np.bool_) and value != value
+
+
+def _missing_error(name: Any, value: Any, where: str = "") -> ValueError:
+    return ValueError(
+        f"Feature {name!r} has a missing value {value!r}{where}, and missing='raise' "
+        "(missing='ignore', the default, reads NaN and None as an absent feature)."
+    )
+
+
+def _row_values(x: dict, strict: bool = False) -> tuple[dict, np.ndarray]:
+    """The row without its missing values, and its values as float64.
+
+    A NaN or None value is a missing feature, as an absent key is (``strict``: a
+    ValueError instead); anything else that is not a finite number within MAX_ABS is
+    a ValueError naming the first bad feature. The row itself comes back when
+    nothing is missing.
+    """
+    try:
+        values = np.fromiter(x.values(), dtype=float, count=len(x))
+        ok = (
+            bool(np.isfinite(values).all())
+            and not any(map(_is_text, x.values()))
+            and np.abs(values).max(initial=0.0) <= MAX_ABS
+        )
+    except (TypeError, ValueError):
+        ok = False
+    if ok:
+        return x, values
+    kept = {}
+    for name, v in x.items():
+        if _is_missing(v):
+            if strict:
+                raise _missing_error(name, v)
+            continue
+        if isinstance(v, _TEXT) or not isinstance(v, numbers.Real | np.bool_):
+            raise ValueError(f"Feature {name!r} has a non-numeric value {v!r}; {_NON_NUMERIC}")
+        if not math.isfinite(float(v)):
+            raise ValueError(f"Feature {name!r} has a non-finite value {v!r} (NaN or inf).")
+        if abs(float(v)) > MAX_ABS:
+            raise ValueError(
+                f"Feature {name!r} has a value too large: {v!r} (at most {MAX_ABS:g} in "
+                "absolute value is accepted; such a value is usually a sentinel)."
+            )
+        kept[name] = v
+    return kept, np.fromiter(kept.values(), dtype=float, count=len(kept))
+
+
+def _as_float(values: np.ndarray) -> np.ndarray | None:
+    """A row's values (``np.array`` of them, not float64) as float64, a missing
+    value (None, pandas' NA) as NaN; None when one is not a plain number (text, an
+    object...): the NumPy path reads the row (and says what is wrong)."""
+    if values.ndim != 1:
+        return None
+    if values.dtype.kind in "iubf":
+        return values.astype(np.float64)
+    if values.dtype.kind != "O":
+        return None
+    out = np.empty(len(values))
+    for i, v in enumerate(values):
+        if _is_missing(v):
+            out[i] = np.nan
+        elif isinstance(v, numbers.Real | np.bool_) and not isinstance(v, str | bytes):
+            out[i] = float(v)
+        else:
+            return None
+    return out
+
+
+def _sort_key(name: Any) -> tuple[str, str]:
+    return type(name).__name__, repr(name)
+
+
+def _aligned_targets(X: pd.DataFrame, y: Any) -> Any:
+    """``y`` in the order of ``X``'s rows: a Series is matched by its index, as river's
+    ``learn_many(X, y)`` means it (the same index); anything else is read by position.
+    """
+    if not isinstance(y, pd.Series) or y.index.equals(X.index):
+        return y
+    if (
+        len(y) == len(X)
+        and X.index.is_unique
+        and y.index.is_unique
+        and set(y.index) == set(X.index)  # the same labels in another order
+    ):
+        return y.reindex(X.index)
+    raise ValueError(
+        "The index of y does not match the index of X: learn_many needs y to be a "
+        "Series with the same index labels as the rows of X (in any order). Got X "
+        f"index {list(X.index[:5])}{'...' if len(X) > 5 else ''} and y index "
+        f"{list(y.index[:5])}{'...' if len(y) > 5 else ''}."
+    )
+
+
+def _row_key(row: dict) -> tuple:
+    """A hashable key of a row's content (the same row, copied, has the same key)."""
+    return tuple(row.items())
+
+
+def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """A frame's values (float64) and presence; NaN or None is a missing value
+    (``strict``: a ValueError), inf an error."""
+    for j, dtype in enumerate(X.dtypes):  # text, even "1.5", is not a number (as in a row)
+        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+            text = np.fromiter(map(_is_text, X.iloc[:, j]), dtype=bool, count=len(X))
+            if text.any():
+                i = int(text.argmax())
+                raise ValueError(
+                    f"Feature {X.columns[j]!r} has a non-numeric value {X.iat[i, j]!r} "
+                    f"(row {X.index[i]!r}); {_NON_NUMERIC}"
+                )
+    try:
+        values = X.to_numpy(dtype=float, na_value=np.nan)
+    except (TypeError, ValueError):
+        for c in X.columns:
+            try:
+                X[c].to_numpy(dtype=float, na_value=np.nan)
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"Feature {c!r} has non-numeric values; {_NON_NUMERIC}") from err
+        raise
+    present = ~np.isnan(values)
+    if strict and not present.all():
+        i, j = np.argwhere(~present)[0]
+        raise _missing_error(X.columns[j], X.iat[i, j], f" (row {X.index[i]!r})")
+    bad = np.isinf(values)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise ValueError(
+            f"Feature {X.columns[j]!r} has a non-finite value {float(values[i, j])!r} "
+            f"(row {X.index[i]!r})."
+        )
+    big = np.abs(np.where(present, values, 0.0)) > MAX_ABS
+    if big.any():
+        i, j = np.argwhere(big)[0]
+        raise ValueError(
+            f"Feature {X.columns[j]!r} has a value too large: {float(values[i, j])!r} "
+            f"(row {X.index[i]!r}; at most {MAX_ABS:g} in absolute value is accepted)."
+        )
+    return values, present
