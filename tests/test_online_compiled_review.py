@@ -191,6 +191,8 @@ def test_set_compiled_false_reaches_a_fitted_estimator(compiled_on, learns):
         (DREAMOnlineClassifier, {"mixture_share": 0.3}),
         (DREAMOnlineRegressor, {"l2": 0.05}),
         (DREAMOnlineRegressor, {"mixture_share": 0.3}),
+        (DREAMOnlineRegressor, {"standardize_rate": 0.2}),
+        (DREAMOnlineClassifier, {"standardize_rate": 0.2}),
     ],
 )
 def test_parameters_changed_after_fitting(cls, change, learns):
@@ -258,6 +260,67 @@ def test_list_values_are_refused_as_on_the_numpy_path(compiled_on, kind):
         model.predict_one(x)
     with pytest.raises(ValueError, match="non-numeric"):
         model.learn_one(x, True)
+
+
+def test_standardize_rate_changed_between_predict_and_learn():
+    def run(compiled):
+        model = DREAMOnlineRegressor(seed=0)
+        preds = []
+        for i, (x, _) in enumerate(ROWS[:300]):
+            x = dict(x)
+            y = x.pop("nswdemand")
+            preds.append(model.predict_one(x))
+            if i == 150:
+                model.standardize_rate = 0.2
+            model.learn_one(x, y)
+        return np.array(preds), model
+
+    (a, ma), (b, mb) = both(run)
+    np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
+    assert_same_state(ma, mb)
+
+
+@pytest.mark.parametrize("kind", ["int", "np.int64", "bool", "mixed"])
+def test_integer_rows_match_numpy(kind):
+    """Rows of ints or bools (their array is not float64) read as the NumPy path does."""
+    cast = {
+        "int": lambda i, v: int(round(v * 100)),
+        "np.int64": lambda i, v: np.int64(round(v * 100)),
+        "bool": lambda i, v: bool(v > 0.5),
+        "mixed": lambda i, v: int(round(v * 100)) if i % 2 else v,
+    }[kind]
+
+    def run(compiled):
+        model = DREAMOnlineClassifier(seed=0)
+        preds = []
+        for x, y in ROWS[:300]:
+            x = {k: cast(i, v) for i, (k, v) in enumerate(x.items())}
+            preds.append(proba(model, x))
+            model.learn_one(x, y)
+        return np.array(preds), model
+
+    (a, ma), (b, mb) = both(run)
+    np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
+    assert_same_state(ma, mb)
+
+
+def test_clone_with_attributes_between_predict_and_learn_learns_the_row():
+    """river's clone(include_attributes=True) copies one attribute at a time: the copy
+    must learn the row, as the NumPy path does."""
+
+    def run(compiled):
+        model = warm_classifier(100)
+        preds = []
+        for x, y in ROWS[100:250]:
+            preds.append(proba(model, x))
+            model = model.clone(include_attributes=True)
+            model.learn_one(x, y)
+        return np.array(preds), model
+
+    (a, ma), (b, mb) = both(run)
+    np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
+    assert_same_state(ma, mb)
+    assert ma.n_steps_ == mb.n_steps_ == 250
 
 
 def test_float32_rows_run_compiled(compiled_on, learns):
@@ -413,6 +476,7 @@ def regression_rows(n):
         (math.nan, "not finite"),
         (-math.inf, "not finite"),
         (1e300, "too large"),
+        (10**400, "too large"),
         ("0.5", "not a number"),
         (None, "not a number"),
     ],

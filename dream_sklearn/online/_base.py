@@ -487,6 +487,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if (
             seen is None
             or fast is None  # (a copy made between predict_one and learn_one)
+            or fast.W is not self._W  # (a copy of the buffers apart from the arrays)
             or seen[0] != self._version
             or seen[1] != x
             or fast.settings != _compiled._settings(self)

@@ -149,7 +149,21 @@ def _view(buf: np.ndarray, row: list) -> np.ndarray:
 
 
 class _Compiled:
-    """The buffers and kernels of one estimator's compiled row (see the module)."""
+    """The buffers and kernels of one estimator's compiled row (see the module).
+
+    Never copied: the estimator's arrays are views of its buffers, which a copy of
+    one attribute at a time (river's ``clone(include_attributes=True)``) would part.
+    A copy gets None, and builds its own from its arrays on its next row.
+    """
+
+    def __deepcopy__(self, memo: dict) -> None:
+        return None
+
+    def __copy__(self) -> None:
+        return None
+
+    def __reduce__(self):
+        return (type(None), ())
 
     def __init__(self, est: Any, kernels: Any) -> None:
         k = kernels

@@ -253,6 +253,10 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
             raise ValueError(f"The target {y!r} is not a number.")
         try:
             value = float(y)
+        except OverflowError as err:  # an int or Fraction beyond float's range
+            raise ValueError(
+                f"The target {y!r} is too large (at most {MAX_ABS:g} in absolute value)."
+            ) from err
         except (TypeError, ValueError) as err:
             raise ValueError(f"The target {y!r} is not a number.") from err
         if not math.isfinite(value):
