@@ -590,6 +590,15 @@ def seeds_of(stream: Stream, n_seeds: int) -> list[int]:
     return list(range(n_seeds)) if stream.synthetic else [0]
 
 
+def _warm_compiled() -> None:
+    """Compile (or load from numba's disk cache) the online estimators' compiled row
+    before any timing, as ``benchmarks/speed.py`` does: a process's first compiled row
+    pays it once (seconds; tens of seconds after an edit of the kernels)."""
+    for task, name in (("binary", "SEA"), ("regression", "FriedmanDrift-lea")):
+        rows = STREAMS[name].make(0, 50)
+        progressive(make_model("DREAM", 0, task), rows, 50, task == "regression")
+
+
 def run(
     streams: list[str],
     models: list[str],
@@ -601,6 +610,8 @@ def run(
 ) -> dict:
     """Fill ``results[stream][model][str(seed)]``; with ``reuse`` keep what is there
     (for the same number of rows) except DREAM's, which always runs again."""
+    if "DREAM" in models:
+        _warm_compiled()
     t0 = time.perf_counter()
     for s in streams:
         stream = STREAMS[s]
