@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 from river import base
 
-from ..nn._config import _INT_GE0, _UNIT
+from ..nn._config import _BOOL, _INT_GE0, _UNIT
 from ._base import _DEFAULT, _check_params, _DREAMOnline, _readouts_rule
+from ._delayed import _DelayedReadout
 
 __all__ = ["DREAMOnlineClassifier"]
 
@@ -19,6 +20,7 @@ _CLASSIFIER_RULES = {
     "readouts": _readouts_rule(("linear", "cell", "pairs")),
     "max_pairs": _INT_GE0,
     "mixture_share": _UNIT,
+    "delayed_readout": _BOOL,
 }
 _MISTAKE = math.exp(-1.0)  # a readout's weight is multiplied by this for each mistake
 
@@ -123,6 +125,13 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         values, oldest first) then only trains the readouts on what the cell read
         at prediction time, without stepping again. False: prediction is pure and
         ``learn_one`` takes the step (see docs/online.md, "Delayed labels").
+    delayed_readout : bool, default=True
+        With ``advance_on_predict``, once a delay is seen (a label comes while
+        later rows still wait for theirs): a further softmax readout over what the
+        rows say without labels (each feature against a running mean of its last
+        30 or so values, and a ramp of that; a small step) joins the prediction,
+        mixed with the readouts above by exponential weights on both sides'
+        mistakes. Under no delay it takes no part. False: none.
     seed : int, default=None
         Seed of the cell's random initialisation.
     cell : {"random", "pretrained"}, default="random"
@@ -206,6 +215,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     """
 
     _task = "classification"
+    delayed_readout = True  # (estimators pickled before it existed)
+    _delayed: _DelayedReadout | None = None
+    _delayed_q: np.ndarray | None = None  # its probabilities for the row last read
 
     def __init__(
         self,
@@ -225,6 +237,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         cell_params: dict | None = None,
         missing: str = "ignore",
         advance_on_predict: bool = False,
+        delayed_readout: bool = True,
         seed: int | None = None,
         cell: str = "random",
     ) -> None:
@@ -244,6 +257,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         self.cell_params = cell_params
         self.missing = missing
         self.advance_on_predict = advance_on_predict
+        self.delayed_readout = delayed_readout
         self.seed = seed
         self.cell = cell
 
@@ -302,6 +316,40 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def _build(self) -> None:
         super()._build()
         self._classes: dict = {}
+        self._delayed = self._delayed_q = None
+
+    def _read_delayed(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray):
+        """(features, the readouts' predicted class, this readout's) of the row."""
+        if not self.delayed_readout:
+            return None
+        if self._delayed is None:
+            self._delayed = _DelayedReadout()
+        if self._y_slot:  # the previous label is not a feature of the row
+            present = present.copy()
+            present[self._ys] = 0.0
+        feats = self._delayed.read(raw, present)
+        if not self._classes:
+            self._delayed_q = None
+            return feats, -1, -1
+        q = self._delayed_q = self._delayed.proba(feats, len(self._classes))
+        return feats, int(self._proba(out).argmax()), int(q.argmax())
+
+    def _learn_delayed(self, late: tuple, out: np.ndarray, y: Any) -> None:
+        """The mixture weighs both sides by their mistakes at prediction time: the
+        readouts' outputs now, on a row ``d`` rows old, come from fresher weights
+        than any prediction under the delay does."""
+        feats, theirs, mine = late
+        self._delayed.lag = len(self._pending_rows)  # rows predicted since this one
+        self._delayed.learn(feats, self._classes[y], len(self._classes), theirs, mine)
+
+    def _proba_row(self, out: np.ndarray) -> np.ndarray:
+        """The prediction for the row just read: the readouts' mixture, and under a
+        delay the delayed-label readout's (``delayed_readout``)."""
+        p = self._proba(out)
+        late, q = self._delayed, self._delayed_q
+        if late is not None and late.active and q is not None and len(q) == len(p):
+            p = late.mix(p, q)
+        return p
 
     def _check_target(self, y):
         try:
@@ -377,14 +425,14 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         out = self._predict_raw_one(x)
         if out is None or not self._classes:
             return None
-        return list(self._classes)[int(self._proba(out).argmax())]
+        return list(self._classes)[int(self._proba_row(out).argmax())]
 
     def predict_proba_one(self, x: dict) -> dict[base.typing.ClfTarget, float]:
         """Probability of each class seen so far for the next step (pure)."""
         out = self._predict_raw_one(x)
         if out is None or not self._classes:
             return {}
-        return dict(zip(self._classes, self._proba(out).tolist(), strict=True))
+        return dict(zip(self._classes, self._proba_row(out).tolist(), strict=True))
 
     def learn_many(self, X: pd.DataFrame, y: pd.Series) -> None:
         """Learn the rows of ``X`` in order, as consecutive steps (NaN: missing).
