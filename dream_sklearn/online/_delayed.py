@@ -1,0 +1,114 @@
+"""The classifier's readout for delayed labels (``advance_on_predict``).
+
+Under a delay, the readouts learn from labels that are ``d`` rows old: what the
+default model gets from the newest label (its fed-back input, and readouts that
+follow the stream within tens of rows) is gone. This readout reads only what the
+rows themselves say, each feature against a running mean of its recent values
+(a rate ``_RATE``, about the last 30 rows) and a ramp of that, and learns with a
+small step, so that 50-row-old labels still fit it. It takes part in the
+prediction only once a delay is seen (a label came while later rows were still
+waiting for theirs), mixed with the usual readouts by exponential weights on both
+sides' mistakes (docs/online.md, "Delayed labels"; chosen on Elec2, a tuning
+stream: benchmarks/online_robust.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__: list[str] = []
+
+_RATE = 0.03  # running mean and variance of each feature (Welford for the first rows)
+_STEP = 0.02  # the readout's SGD step
+_ETA = 0.3  # the mixture's weights: times exp(-_ETA) for each mistake
+_SHARE = 0.001  # ... then this share of the total spread evenly (Fixed Share)
+_CLIP = 5.0  # standardised values clipped to +-_CLIP; updates winsorised there
+_MIN = 8  # rows before the update is winsorised
+_RAMP, _RAMP_SCALE = 3.0, 0.5  # the ramp of each standardised value
+
+
+class _DelayedReadout:
+    """Softmax readout over ``[z, ramp(z), 1]``, ``z`` each feature slot standardised
+    by a running mean and variance at rate ``_RATE``, and its weight in the
+    prediction against the estimator's readouts (``w``: [theirs, this one's])."""
+
+    def __init__(self) -> None:
+        self.mean = np.zeros(0)
+        self.var = np.zeros(0)
+        self.count = np.zeros(0)
+        self.W = np.zeros((0, 2, 0))  # (k classes, [z, ramp], m slots)
+        self.b = np.zeros(0)
+        self.w = np.array([0.5, 0.5])
+        self.lag = 0  # rows still waiting when the last matched label came
+
+    @property
+    def active(self) -> bool:
+        """Whether a delay has been seen: the readout then takes part."""
+        return self.lag > 0
+
+    def _grow(self, m: int, k: int) -> None:
+        extra = m - len(self.mean)
+        if extra > 0:
+            self.mean = np.concatenate([self.mean, np.zeros(extra)])
+            self.var = np.concatenate([self.var, np.zeros(extra)])
+            self.count = np.concatenate([self.count, np.zeros(extra)])
+            self.W = np.concatenate([self.W, np.zeros((len(self.W), 2, extra))], axis=2)
+        if k > len(self.W):
+            more = k - len(self.W)
+            self.W = np.concatenate([self.W, np.zeros((more, 2, len(self.mean)))])
+            self.b = np.concatenate([self.b, np.zeros(more)])
+
+    def read(self, raw: np.ndarray, present: np.ndarray) -> np.ndarray:
+        """The row's features (2, m) for this readout, then take the row into the
+        running statistics (label-free: called once per row, at prediction time).
+
+        ``present`` is 1 on the feature slots the row has (0 on the target slots).
+        """
+        m = len(raw)
+        self._grow(m, len(self.W))
+        mean, var, count = self.mean[:m], self.var[:m], self.count[:m]
+        seen = (count >= 2) & (var > 1e-12)
+        scale = np.where(seen, 1.0 / np.sqrt(np.where(seen, var, 1.0)), 0.0)
+        z = np.clip((raw - mean) * scale, -_CLIP, _CLIP) * present
+        feats = np.stack([z, _RAMP_SCALE * np.tanh(_RAMP * z)])
+        # Update: Welford until 1/n < _RATE; a value beyond _CLIP standard deviations
+        # counts as _CLIP away (one far row must not take the statistics over).
+        on = present > 0
+        count[on] += 1
+        r = np.maximum(_RATE, 1.0 / np.maximum(count, 1.0))
+        d = raw - mean
+        bound = _CLIP * np.sqrt(var)
+        d = np.where(seen & (count > _MIN), np.clip(d, -bound, bound), d)
+        d *= on
+        r = r * on
+        mean += r * d
+        var[:] = np.where(on, (1.0 - r) * (var + r * d * d), var)
+        return feats
+
+    def proba(self, feats: np.ndarray, k: int) -> np.ndarray:
+        """(k,) class probabilities for features of :meth:`read`."""
+        self._grow(len(self.mean), k)
+        m = feats.shape[1]
+        z = np.einsum("kjm,jm->k", self.W[:k, :, :m], feats) + self.b[:k]
+        e = np.exp(z - z.max())
+        return e / e.sum()
+
+    def mix(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """The prediction: the estimator's ``p`` and this readout's ``q`` mixed."""
+        return self.w[0] * p + self.w[1] * q[: len(p)]
+
+    def learn(self, feats: np.ndarray, c: int, k: int, theirs: int, mine: int) -> None:
+        """One SGD step on the row's features with class index ``c`` (of ``k``), and
+        the mixture's update on both sides' mistakes when the row was predicted
+        (``theirs``, ``mine``: the class each predicted then; -1: none)."""
+        if theirs >= 0 and mine >= 0:
+            wrong = np.array([theirs != c, mine != c], dtype=float)
+            w = self.w * np.exp(-_ETA * wrong)
+            w *= (1.0 - _SHARE) / w.sum()
+            self.w = w + _SHARE / 2
+        q = self.proba(feats, k)
+        g = q.copy()
+        g[c] -= 1.0
+        m = feats.shape[1]
+        self.W[:k, :, :m] -= _STEP * g[:, None, None] * feats[None]
+        self.b[:k] -= _STEP * g
