@@ -217,7 +217,6 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     _task = "classification"
     delayed_readout = True  # (estimators pickled before it existed)
     _delayed: _DelayedReadout | None = None
-    _delayed_q: np.ndarray | None = None  # its probabilities for the row last read
 
     def __init__(
         self,
@@ -316,7 +315,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def _build(self) -> None:
         super()._build()
         self._classes: dict = {}
-        self._delayed = self._delayed_q = None
+        self._delayed = None
 
     def _read_delayed(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray):
         """(features, the readouts' predicted class, this readout's) of the row."""
@@ -327,11 +326,12 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         if self._y_slot:  # the previous label is not a feature of the row
             present = present.copy()
             present[self._ys] = 0.0
-        feats = self._delayed.read(raw, present)
+        late = self._delayed
+        feats = late.read(raw, present)
         if not self._classes:
-            self._delayed_q = None
+            late.q = None
             return feats, -1, -1
-        q = self._delayed_q = self._delayed.proba(feats, len(self._classes))
+        q = late.q = late.proba(feats, len(self._classes))
         return feats, int(self._proba(out).argmax()), int(q.argmax())
 
     def _learn_delayed(self, late: tuple, out: np.ndarray, y: Any) -> None:
@@ -339,16 +339,16 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         readouts' outputs now, on a row ``d`` rows old, come from fresher weights
         than any prediction under the delay does."""
         feats, theirs, mine = late
-        self._delayed.lag = len(self._pending_rows)  # rows predicted since this one
+        self._delayed.saw(len(self._pending_rows))  # rows predicted since this one
         self._delayed.learn(feats, self._classes[y], len(self._classes), theirs, mine)
 
     def _proba_row(self, out: np.ndarray) -> np.ndarray:
         """The prediction for the row just read: the readouts' mixture, and under a
         delay the delayed-label readout's (``delayed_readout``)."""
         p = self._proba(out)
-        late, q = self._delayed, self._delayed_q
-        if late is not None and late.active and q is not None and len(q) == len(p):
-            p = late.mix(p, q)
+        late = self._delayed
+        if late is not None and late.active and late.q is not None and len(late.q) == len(p):
+            p = late.mix(p, late.q)
         return p
 
     def _check_target(self, y):
