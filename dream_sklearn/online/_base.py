@@ -715,7 +715,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         does, and their running statistics take in this row, as learn_one would
         have done had the row not been advanced on.
         """
-        h, u, raw, _, surprise, prev, _ = entry
+        h, u, raw, _, surprise, prev = entry[:6]
         m_then, m = len(raw), len(self._mean)
         if m > m_then:
             values = np.fromiter(row.values(), dtype=float, count=len(row))
@@ -783,8 +783,9 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         entry = self._take_pending(row) if self._pending else None
         if entry is not None:
             out, phi, surprise = self._pending_step(entry, row)
-            if entry[-1] is not None:  # before the readouts' step and their mixture's
-                self._learn_delayed(entry[-1], out, y_value)
+            # (before the readouts' step; an entry pickled before it existed has 6 items)
+            if len(entry) > 6 and entry[6] is not None:
+                self._learn_delayed(entry[6], out, y_value)
         else:
             if hit and version == self._version:
                 (raw, present, u, step), (out, phi) = cache.forward, cache.readout
