@@ -553,3 +553,41 @@ def test_regressor_advancing_on_predict_reads_the_change_it_saw_then():
     mae = evaluate.progressive_val_score(rows, delayed, metrics.MAE(), delay=5)
     assert mae.get() < np.mean(np.abs([y for _, y in rows]))  # learned something
     assert delayed.n_steps_ == len(rows) and not delayed._pending_rows
+
+
+# --- the delayed-label readout: review findings -----------------------------------------
+
+
+def _delayed_run(rows, model, delay):
+    """Predict each row, then learn the row ``delay`` rows older (labels that come late,
+    as progressive_val_score(delay=...) feeds them)."""
+    for t, (x, _) in enumerate(rows):
+        model.predict_one(x)
+        if t >= delay:
+            model.learn_one(*rows[t - delay])
+    return model
+
+
+def test_predict_many_mixes_the_delayed_readout_as_predict_one_does():
+    """predict_proba_many([x]) is predict_proba_one(x) from the same committed state,
+    with the delayed-label readout taking part (and predict_proba_many stays pure)."""
+    rows = _trend_stream(700)
+    kw = {"hidden_dim": 8, "rank": 2, "seed": 0, "advance_on_predict": True}
+    model = _delayed_run(rows[:600], DREAMOnlineClassifier(**kw), 50)
+    late = model._delayed
+    assert late.active and 0.05 < late.w[1] < 0.95  # the mixture moves the prediction
+    for t in range(600, 700):
+        x = rows[t][0]
+        before = late.mean.copy(), late.var.copy(), model._pending_seq
+        many = model.predict_proba_many(pd.DataFrame([x]))
+        np.testing.assert_array_equal(late.mean, before[0])
+        np.testing.assert_array_equal(late.var, before[1])
+        assert model._pending_seq == before[2]
+        one = model.predict_proba_one(x)
+        np.testing.assert_allclose(many.iloc[0][list(one)].to_numpy(float), list(one.values()))
+        model.learn_one(*rows[t - 50])
+    # Several rows at once: each from the committed state, as for the readouts.
+    X = pd.DataFrame([x for x, _ in rows[650:660]])
+    many = model.predict_proba_many(X)
+    for i, x in enumerate(X.to_dict("records")):
+        np.testing.assert_allclose(many.iloc[[i]], model.predict_proba_many(pd.DataFrame([x])))

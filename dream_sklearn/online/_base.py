@@ -738,6 +738,12 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
 
     def _predict_raw_many(self, X: pd.DataFrame) -> np.ndarray | None:
         """Readout outputs (b, J, k) for each row, each one step from the committed state."""
+        forward = self._forward_many(X)
+        return None if forward is None else forward[2]
+
+    def _forward_many(self, X: pd.DataFrame) -> tuple | None:
+        """``(raw, present, out)`` of each row (pure): its values (b, m), the slots it
+        has, and the readout outputs (b, J, k), each one step from the committed state."""
         values, present_cols = _frame_values(X, self._strict())
         if not self._built or len(X) == 0:
             return None
@@ -758,7 +764,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         u = self._standardise(raw, present)
         state = None if self._state is None else tuple(np.repeat(s, b, 0) for s in self._state)
         step = self._step(u, state)
-        return self._readout(step.h, u)[0]
+        return raw, present, self._readout(step.h, u)[0]
 
     # ------------------------------------------------------------------ learning
 

@@ -323,11 +323,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             return None
         if self._delayed is None:
             self._delayed = _DelayedReadout()
-        if self._y_slot:  # the previous label is not a feature of the row
-            present = present.copy()
-            present[self._ys] = 0.0
         late = self._delayed
-        feats = late.read(raw, present)
+        feats = late.read(raw, self._delayed_present(present))
         if not self._classes:
             late.q = None
             return feats, -1, -1
@@ -341,6 +338,25 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         feats, theirs, mine = late
         self._delayed.saw(len(self._pending_rows))  # rows predicted since this one
         self._delayed.learn(feats, self._classes[y], len(self._classes), theirs, mine)
+
+    def _delayed_present(self, present: np.ndarray) -> np.ndarray:
+        """The slots the delayed-label readout reads: the previous label is not a
+        feature of the row."""
+        if self._y_slot:
+            present = present.copy()
+            present[..., self._ys] = 0.0
+        return present
+
+    def _proba_many(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """(b, k) predictions of rows each one step from the committed state, as
+        :meth:`_proba_row` gives each (the delayed-label readout's statistics are read,
+        not updated: predict_many is pure)."""
+        p = self._proba(out)
+        late = self._delayed
+        if self.advance_on_predict and self.delayed_readout and late is not None and late.active:
+            q = late.proba(late.features(raw, self._delayed_present(present)), p.shape[-1])
+            p = late.mix(p, q)
+        return p
 
     def _proba_row(self, out: np.ndarray) -> np.ndarray:
         """The prediction for the row just read: the readouts' mixture, and under a
@@ -444,10 +460,11 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     def predict_proba_many(self, X: pd.DataFrame) -> pd.DataFrame:
         """Per row, ``predict_proba_one`` from the committed state (NaN: missing)."""
-        out = self._predict_raw_many(X)
-        if out is None or not self._classes:
+        forward = self._forward_many(X)
+        if forward is None or not self._classes:
             return pd.DataFrame(index=X.index)
-        return pd.DataFrame(self._proba(out), index=X.index, columns=list(self._classes))
+        proba = self._proba_many(*forward)
+        return pd.DataFrame(proba, index=X.index, columns=list(self._classes))
 
     def predict_many(self, X: pd.DataFrame) -> pd.Series:
         """Per row, ``predict_one`` from the committed state (NaN: missing)."""

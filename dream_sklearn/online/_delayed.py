@@ -69,19 +69,30 @@ class _DelayedReadout:
             self.W = np.concatenate([self.W, np.zeros((more, 2, len(self.mean)))])
             self.b = np.concatenate([self.b, np.zeros(more)])
 
-    def read(self, raw: np.ndarray, present: np.ndarray) -> np.ndarray:
-        """The row's features (2, m) for this readout, then take the row into the
-        running statistics (label-free: called once per row, at prediction time).
+    def features(self, raw: np.ndarray, present: np.ndarray) -> np.ndarray:
+        """The features (..., 2, m) of rows ``raw`` (..., m) for this readout, from the
+        running statistics as they are (read-only: ``predict_many``'s path).
 
-        ``present`` is 1 on the feature slots the row has (0 on the target slots).
+        ``present`` is 1 on the feature slots the row has (0 on the target slots);
+        slots the statistics have not seen yet read 0.
         """
-        m = len(raw)
-        self._grow(m, len(self.W))
-        mean, var, count = self.mean[:m], self.var[:m], self.count[:m]
+        m = raw.shape[-1]
+        mean, var, count = (np.zeros(m) for _ in range(3))
+        n = min(m, len(self.mean))
+        mean[:n], var[:n], count[:n] = self.mean[:n], self.var[:n], self.count[:n]
         seen = (count >= 2) & (var > 1e-12)
         scale = np.where(seen, 1.0 / np.sqrt(np.where(seen, var, 1.0)), 0.0)
         z = np.clip((raw - mean) * scale, -_CLIP, _CLIP) * present
-        feats = np.stack([z, _RAMP_SCALE * np.tanh(_RAMP * z)])
+        return np.stack([z, _RAMP_SCALE * np.tanh(_RAMP * z)], axis=-2)
+
+    def read(self, raw: np.ndarray, present: np.ndarray) -> np.ndarray:
+        """The row's features (2, m) (:meth:`features`), then take the row into the
+        running statistics (label-free: called once per row, at prediction time)."""
+        m = len(raw)
+        self._grow(m, len(self.W))
+        feats = self.features(raw, present)
+        mean, var, count = self.mean[:m], self.var[:m], self.count[:m]
+        seen = (count >= 2) & (var > 1e-12)
         # Update: Welford until 1/n < _RATE; a value beyond _CLIP standard deviations
         # counts as _CLIP away (one far row must not take the statistics over).
         on = present > 0
@@ -97,16 +108,18 @@ class _DelayedReadout:
         return feats
 
     def proba(self, feats: np.ndarray, k: int) -> np.ndarray:
-        """(k,) class probabilities for features of :meth:`read`."""
-        self._grow(len(self.mean), k)
-        m = feats.shape[1]
-        z = np.einsum("kjm,jm->k", self.W[:k, :, :m], feats) + self.b[:k]
-        e = np.exp(z - z.max())
-        return e / e.sum()
+        """(..., k) class probabilities for features (..., 2, m) of :meth:`features`
+        (read-only: slots or classes the weights do not have yet weigh 0)."""
+        kk, m = min(k, len(self.W)), min(feats.shape[-1], self.W.shape[2])
+        z = np.zeros(feats.shape[:-2] + (k,))
+        z[..., :kk] = np.einsum("kjm,...jm->...k", self.W[:kk, :, :m], feats[..., :m])
+        z[..., :kk] += self.b[:kk]
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
 
     def mix(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
         """The prediction: the estimator's ``p`` and this readout's ``q`` mixed."""
-        return self.w[0] * p + self.w[1] * q[: len(p)]
+        return self.w[0] * p + self.w[1] * q[..., : p.shape[-1]]
 
     def learn(self, feats: np.ndarray, c: int, k: int, theirs: int, mine: int) -> None:
         """One SGD step on the row's features with class index ``c`` (of ``k``), and
@@ -117,6 +130,7 @@ class _DelayedReadout:
             w = self.w * np.exp(-_ETA * wrong)
             w *= (1.0 - _SHARE) / w.sum()
             self.w = w + _SHARE / 2
+        self._grow(feats.shape[1], k)
         q = self.proba(feats, k)
         g = q.copy()
         g[c] -= 1.0
