@@ -591,3 +591,20 @@ def test_predict_many_mixes_the_delayed_readout_as_predict_one_does():
     many = model.predict_proba_many(X)
     for i, x in enumerate(X.to_dict("records")):
         np.testing.assert_allclose(many.iloc[[i]], model.predict_proba_many(pd.DataFrame([x])))
+
+
+def test_the_delayed_readout_takes_no_part_when_some_labels_never_come():
+    """Labels come at once, but a tenth of the rows never get one: those rows wait for
+    ever, yet no label is late (no row was predicted after a labelled one before its
+    label came), so the readout takes no part: the predictions are those without it."""
+    rows = _trend_stream(1000)
+    rng = np.random.default_rng(0)
+    kw = {"hidden_dim": 8, "rank": 2, "seed": 0, "advance_on_predict": True}
+    on, off = DREAMOnlineClassifier(**kw), DREAMOnlineClassifier(**kw, delayed_readout=False)
+    for x, y in rows:
+        assert on.predict_proba_one(x) == off.predict_proba_one(dict(x))
+        if rng.random() >= 0.1:
+            on.learn_one(x, y)
+            off.learn_one(x, y)
+    assert len(on._pending_rows) > 50  # the rows that never got a label
+    assert on._delayed is not None and not on._delayed.active

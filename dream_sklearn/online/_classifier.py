@@ -126,12 +126,13 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         at prediction time, without stepping again. False: prediction is pure and
         ``learn_one`` takes the step (see docs/online.md, "Delayed labels").
     delayed_readout : bool, default=True
-        With ``advance_on_predict``, once a delay is seen (a label comes while
-        later rows still wait for theirs): a further softmax readout over what the
+        With ``advance_on_predict``, once a delay is seen (a row's label comes
+        after later rows were predicted): a further softmax readout over what the
         rows say without labels (each feature against a running mean of its last
         30 or so values, and a ramp of that; a small step) joins the prediction,
         mixed with the readouts above by exponential weights on both sides'
-        mistakes. Under no delay it takes no part. False: none.
+        mistakes. Under no delay it takes no part (rows that never get a label
+        included). False: none.
     seed : int, default=None
         Seed of the cell's random initialisation.
     cell : {"random", "pretrained"}, default="random"
@@ -318,25 +319,29 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         self._delayed = None
 
     def _read_delayed(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray):
-        """(features, the readouts' predicted class, this readout's) of the row."""
+        """(features, the readouts' predicted class, this readout's, the row's sequence
+        number among the rows advanced on) of the row."""
         if not self.delayed_readout:
             return None
         if self._delayed is None:
             self._delayed = _DelayedReadout()
         late = self._delayed
+        seq = self._pending_seq - 1  # (_advance numbered the row already)
         feats = late.read(raw, self._delayed_present(present))
         if not self._classes:
             late.q = None
-            return feats, -1, -1
+            return feats, -1, -1, seq
         q = late.q = late.proba(feats, len(self._classes))
-        return feats, int(self._proba(out).argmax()), int(q.argmax())
+        return feats, int(self._proba(out).argmax()), int(q.argmax()), seq
 
     def _learn_delayed(self, late: tuple, out: np.ndarray, y: Any) -> None:
         """The mixture weighs both sides by their mistakes at prediction time: the
         readouts' outputs now, on a row ``d`` rows old, come from fresher weights
         than any prediction under the delay does."""
-        feats, theirs, mine = late
-        self._delayed.saw(len(self._pending_rows))  # rows predicted since this one
+        feats, theirs, mine, seq = late
+        # The label's delay: the rows predicted after this one (not the rows still
+        # waiting, which counts rows that never get a label as late ones).
+        self._delayed.saw(self._pending_seq - 1 - seq)
         self._delayed.learn(feats, self._classes[y], len(self._classes), theirs, mine)
 
     def _delayed_present(self, present: np.ndarray) -> np.ndarray:

@@ -6,8 +6,8 @@ follow the stream within tens of rows) is gone. This readout reads only what the
 rows themselves say, each feature against a running mean of its recent values
 (a rate ``_RATE``, about the last 30 rows) and a ramp of that, and learns with a
 small step, so that 50-row-old labels still fit it. It takes part in the
-prediction only while labels come late (later rows wait for theirs when a label
-comes), mixed with the usual readouts by exponential weights on both
+prediction only while labels come late (rows were predicted after a row before
+its label came), mixed with the usual readouts by exponential weights on both
 sides' mistakes (docs/online.md, "Delayed labels"; chosen on Elec2, a tuning
 stream: benchmarks/online_robust.py).
 """
@@ -25,10 +25,10 @@ _SHARE = 0.001  # ... then this share of the total spread evenly (Fixed Share)
 _CLIP = 5.0  # standardised values clipped to +-_CLIP; updates winsorised there
 _MIN = 8  # rows before the update is winsorised
 _RAMP, _RAMP_SCALE = 3.0, 0.5  # the ramp of each standardised value
-# The delay: a running mean (rate _LAG_RATE) of how many later rows wait when a label
-# comes; the readout takes part while it is above _LAGGING rows (never under no
-# delay, where it is 0; through the end of a stream, where the last labels come
-# with nothing waiting).
+# The delay: a running mean (rate _LAG_RATE) of how many rows were predicted after a
+# row when its label comes; the readout takes part while it is above _LAGGING rows
+# (never under no delay, where it is 0, even when some rows never get a label;
+# through the end of a stream, where the last labels come with fewer rows after).
 _LAG_RATE = 0.01
 _LAGGING = 0.5
 
@@ -45,7 +45,7 @@ class _DelayedReadout:
         self.W = np.zeros((0, 2, 0))  # (k classes, [z, ramp], m slots)
         self.b = np.zeros(0)
         self.w = np.array([0.5, 0.5])
-        self.lag = 0.0  # rows still waiting when a matched label came (running mean)
+        self.lag = 0.0  # rows predicted after a row when its label came (running mean)
         self.q: np.ndarray | None = None  # its probabilities for the row last read
 
     @property
@@ -53,9 +53,9 @@ class _DelayedReadout:
         """Whether labels come late: the readout then takes part."""
         return self.lag > _LAGGING
 
-    def saw(self, waiting: int) -> None:
-        """A label came while ``waiting`` later rows waited for theirs."""
-        self.lag += _LAG_RATE * (waiting - self.lag)
+    def saw(self, after: int) -> None:
+        """A row's label came after ``after`` later rows were predicted."""
+        self.lag += _LAG_RATE * (after - self.lag)
 
     def _grow(self, m: int, k: int) -> None:
         extra = m - len(self.mean)
