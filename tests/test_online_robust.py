@@ -608,3 +608,26 @@ def test_the_delayed_readout_takes_no_part_when_some_labels_never_come():
             off.learn_one(x, y)
     assert len(on._pending_rows) > 50  # the rows that never got a label
     assert on._delayed is not None and not on._delayed.active
+
+
+@pytest.mark.parametrize("setting", ["delayed_readout", "advance_on_predict"])
+def test_a_setting_turned_off_stops_the_delayed_readout(setting):
+    """After ``model.delayed_readout = False`` (or ``advance_on_predict``) the readout's
+    probabilities for an earlier row are never mixed in: the prediction is the
+    readouts' mixture alone."""
+    rows = _trend_stream(1000)
+    kw = {"hidden_dim": 8, "rank": 2, "seed": 0, "advance_on_predict": True}
+    model = _delayed_run(rows[:800], DREAMOnlineClassifier(**kw), 50)
+    assert model._delayed.active and model._delayed.w[1] > 0.1
+    setattr(model, setting, False)
+    for t in range(800, 900):
+        x = rows[t][0]
+        got = model.predict_proba_one(x)
+        alone = model._proba(model._predict_raw_one(x))  # (the same row: no new step)
+        np.testing.assert_array_equal(list(got.values()), alone)
+        model.learn_one(*rows[t - 50])
+    # Back on: it takes part again, on the row just read.
+    setattr(model, setting, True)
+    x = rows[900][0]
+    got = model.predict_proba_one(x)
+    assert not np.array_equal(list(got.values()), model._proba(model._predict_raw_one(x)))

@@ -321,12 +321,14 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def _read_delayed(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray):
         """(features, the readouts' predicted class, this readout's, the row's sequence
         number among the rows advanced on) of the row."""
-        if not self.delayed_readout:
-            return None
-        if self._delayed is None:
-            self._delayed = _DelayedReadout()
         late = self._delayed
-        seq = self._pending_seq - 1  # (_advance numbered the row already)
+        if not self.delayed_readout:
+            if late is not None:
+                late.q = None  # (for an earlier row)
+            return None
+        if late is None:
+            late = self._delayed = _DelayedReadout()
+        seq = late.q_seq = self._pending_seq - 1  # (_advance numbered the row already)
         feats = late.read(raw, self._delayed_present(present))
         if not self._classes:
             late.q = None
@@ -367,8 +369,19 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         """The prediction for the row just read: the readouts' mixture, and under a
         delay the delayed-label readout's (``delayed_readout``)."""
         p = self._proba(out)
-        late = self._delayed
-        if late is not None and late.active and late.q is not None and len(late.q) == len(p):
+        late, cache = self._delayed, self._cache
+        if (
+            self.advance_on_predict
+            and self.delayed_readout
+            and late is not None
+            and late.active
+            and late.q is not None
+            and len(late.q) == len(p)
+            # q is this row's: the row just read was advanced on, and last
+            and cache is not None
+            and cache.advanced
+            and late.q_seq == self._pending_seq - 1
+        ):
             p = late.mix(p, late.q)
         return p
 

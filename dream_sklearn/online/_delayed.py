@@ -47,6 +47,7 @@ class _DelayedReadout:
         self.w = np.array([0.5, 0.5])
         self.lag = 0.0  # rows predicted after a row when its label came (running mean)
         self.q: np.ndarray | None = None  # its probabilities for the row last read
+        self.q_seq = -1  # that row's sequence number among the rows advanced on
 
     @property
     def active(self) -> bool:
