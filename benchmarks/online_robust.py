@@ -5,9 +5,13 @@
    feature set to 1e6 or 1e30. Printed: the accuracy points the model loses against
    the twin over the 500 rows after it (mean and worst over every feature and the
    positions ``--at``).
-2. Delayed labels: river's ``progressive_val_score`` on the first ``--rows`` rows of
-   Elec2 with ``delay=None`` and ``delay=50``, with and without ``advance_on_predict``
-   (river's LogisticRegression and HoeffdingAdaptiveTree for scale).
+2. Delayed labels: river's ``progressive_val_score`` with ``delay=None`` and
+   ``delay=50`` on the tuning half's classification streams (Elec2 on its first
+   ``--rows`` rows, the others on ``--small-rows``, ``--seeds`` seeds), DREAM with
+   and without ``advance_on_predict`` and its delayed-label readout, and the
+   baselines of ``streams.py`` (no-change: under the delay, the latest label known;
+   majority; LogisticRegression; HoeffdingAdaptiveTree). First a table of each
+   stream's temporal structure (no-change against majority, no delay).
 
 Streams: SEA, Elec2, Hyperplane, all tuning streams (docs/online.md).
 
@@ -19,9 +23,10 @@ from __future__ import annotations
 
 import argparse
 import copy
+import itertools
 
 import numpy as np
-from river import evaluate, linear_model, metrics, preprocessing, tree
+from river import base, evaluate, metrics
 from river.datasets import synth
 
 from dream_sklearn.datasets import iter_elec2
@@ -68,26 +73,107 @@ def outliers(at: list[int]) -> None:
     print()
 
 
-def delay(n: int) -> None:
-    rows = list(iter_elec2(n))
-    models = {
-        "DREAMOnlineClassifier(seed=0)": lambda: DREAMOnlineClassifier(seed=0),
-        "DREAMOnlineClassifier(seed=0, advance_on_predict=True)": lambda: DREAMOnlineClassifier(
-            seed=0, advance_on_predict=True
+class _NoChange(base.Classifier):
+    """The latest label known (under a delay: the label ``delay`` rows back)."""
+
+    def __init__(self) -> None:
+        self.last = None
+
+    def learn_one(self, x: dict, y) -> None:
+        self.last = y
+
+    def predict_proba_one(self, x: dict) -> dict:
+        return {} if self.last is None else {self.last: 1.0}
+
+    def predict_one(self, x: dict):
+        return self.last
+
+
+def _delay_models() -> dict:
+    """name -> factory(seed, task) for the delay table (streams.py's baselines)."""
+    from streams import CLASSIFIERS
+
+    return {
+        "no-change": lambda seed, task: _NoChange(),
+        "majority": CLASSIFIERS["majority"][0],
+        "LogReg": CLASSIFIERS["LogReg"][0],
+        "HAT": CLASSIFIERS["HAT"][0],
+        "DREAM": lambda seed, task: DREAMOnlineClassifier(seed=seed),
+        "DREAM advance, no delayed readout": lambda seed, task: DREAMOnlineClassifier(
+            seed=seed, advance_on_predict=True, delayed_readout=False
         ),
-        "StandardScaler \\| LogisticRegression": lambda: (
-            preprocessing.StandardScaler() | linear_model.LogisticRegression()
+        "DREAM advance": lambda seed, task: DREAMOnlineClassifier(
+            seed=seed, advance_on_predict=True
         ),
-        "HoeffdingAdaptiveTree": lambda: tree.HoeffdingAdaptiveTreeClassifier(seed=1),
     }
-    print(f"Elec2, first {n:,} rows, progressive_val_score accuracy")
+
+
+def _score(rows: list, model, delay: int | None) -> float:
+    return evaluate.progressive_val_score(rows, model, metrics.Accuracy(), delay=delay).get()
+
+
+def delay(n: int, n_small: int, streams: list[str], seeds: int, lag: int = 50) -> None:
+    """Accuracy with and without ``delay=lag`` on the tuning half's classification
+    streams (Elec2 on its first ``n`` rows, the others on ``n_small``)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from streams import STREAMS, stream_rows
+
+    models = _delay_models()
+    print("Temporal structure: accuracy of the previous row's label (no-change) against")
+    print("the majority class so far, no delay. A stream whose labels follow each other")
+    print("(no-change well above majority) is one a delay takes something from.")
     print()
-    print("| model | no delay | delay=50 | lost (points) |")
-    print("| --- | ---: | ---: | ---: |")
-    for name, make in models.items():
-        a = evaluate.progressive_val_score(rows, make(), metrics.Accuracy()).get()
-        b = evaluate.progressive_val_score(rows, make(), metrics.Accuracy(), delay=50).get()
-        print(f"| {name} | {a:.4f} | {b:.4f} | {100 * (a - b):.1f} |", flush=True)
+    print("| stream | rows | seeds | no-change | majority |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    data = {}
+    for name in streams:
+        stream = STREAMS[name]
+        rows_n = stream_rows(stream, n if name == "Elec2" else n_small)
+        seed_list = list(range(seeds))
+        data[name] = {
+            seed: list(
+                itertools.islice(stream.make(seed if stream.synthetic else 0, rows_n), rows_n)
+            )
+            for seed in (seed_list if stream.synthetic else [0])
+        }
+        nc = [_score(r, models["no-change"](0, stream.task), None) for r in data[name].values()]
+        mj = [_score(r, models["majority"](0, stream.task), None) for r in data[name].values()]
+        print(
+            f"| {name} | {rows_n:,} | {len(data[name])} | {np.mean(nc):.4f} | {np.mean(mj):.4f} |",
+            flush=True,
+        )
+    print()
+    print(f"progressive_val_score accuracy, no delay and delay={lag}; mean over seeds")
+    print("(model seeds; synthetic streams: stream seeds too), [min, max] where they vary.")
+    print("'DREAM advance': advance_on_predict=True (its no-delay figure is the default")
+    print("model's, equal by test_advance_on_predict_without_delay_is_the_default_model).")
+    print()
+    print(f"| stream | model | no delay | delay={lag} | lost (points) |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for name in streams:
+        stream = STREAMS[name]
+        for model_name, make in models.items():
+            a, b = [], []
+            for seed in range(seeds):
+                if not stream.synthetic and model_name in ("no-change", "majority", "LogReg"):
+                    if seed:  # deterministic models on a fixed stream: one run
+                        break
+                rows = data[name][seed if stream.synthetic else 0]
+                if model_name.startswith("DREAM advance"):
+                    a.append(_score(rows, models["DREAM"](seed, stream.task), None))
+                else:
+                    a.append(_score(rows, make(seed, stream.task), None))
+                b.append(_score(rows, make(seed, stream.task), lag))
+            lost = 100 * (np.array(a) - np.array(b))
+            spread = f" [{lost.min():.1f}, {lost.max():.1f}]" if len(lost) > 1 else ""
+            print(
+                f"| {name} | {model_name} | {np.mean(a):.4f} | {np.mean(b):.4f} | "
+                f"{lost.mean():.1f}{spread} |",
+                flush=True,
+            )
     print()
 
 
@@ -95,12 +181,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=["outliers", "delay", "all"], default="all")
     parser.add_argument("--at", type=int, nargs="+", default=[1000, 2000])
-    parser.add_argument("--rows", type=int, default=8000)
+    parser.add_argument("--rows", type=int, default=8000, help="Elec2's rows (delay)")
+    parser.add_argument("--small-rows", type=int, default=2000, help="other streams' rows")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument(
+        "--streams",
+        nargs="+",
+        default=["Elec2", "SEA", "Agrawal", "Hyperplane", "RandomRBFDrift", "STAGGER", "Phishing"],
+    )
     args = parser.parse_args()
     if args.part in ("outliers", "all"):
         outliers(args.at)
     if args.part in ("delay", "all"):
-        delay(args.rows)
+        delay(args.rows, args.small_rows, args.streams, args.seeds)
 
 
 if __name__ == "__main__":

@@ -432,7 +432,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         out, phi = self._readout(fwd.step.h, fwd.u)
         advance = bool(self.advance_on_predict)
         if advance:
-            self._advance(row, fwd)
+            self._advance(row, fwd, out[0])
         self._cache = _Cached(self._version, dict(x), fwd, (out[0], phi[0]), row, advance)
         return out[0]
 
@@ -515,11 +515,12 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         self._cache = self._fast_row = None
         return True
 
-    def _advance(self, row: dict, fwd: tuple) -> None:
+    def _advance(self, row: dict, fwd: tuple, out: np.ndarray) -> None:
         """Commit the cell's step on ``row`` before its label (advance_on_predict).
 
         What the readouts' step needs later is kept under the row's key; the
-        running statistics take in the row now, as learn_one would.
+        running statistics take in the row now, as learn_one would. ``out``: the
+        readouts' outputs on the row (what was predicted).
         """
         raw, present, u, step = fwd
         self._commit(raw, present, step)
@@ -532,10 +533,20 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         self._pending_seq += 1
         self._pending.setdefault(key, deque()).append(seq)
         h, surprise = step.h, float(step.surprise[0])
-        self._pending_rows[seq] = (key, (h, u, raw, present, surprise, prev))
+        late = self._read_delayed(raw, present, out)  # for the delayed-label readout
+        self._pending_rows[seq] = (key, (h, u, raw, present, surprise, prev, late))
         if len(self._pending_rows) > _MAX_PENDING:
             _, (old_key, _) = self._pending_rows.popitem(last=False)
             self._pop_seq(old_key)
+
+    def _read_delayed(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray):
+        """What the readout for delayed labels (the classifier's, ``_delayed.py``)
+        keeps of a row advanced on, given the readouts' outputs ``out`` on it, or
+        None where there is none (task hook)."""
+        return None
+
+    def _learn_delayed(self, late: Any, out: np.ndarray, y: Any) -> None:
+        """Train the readout for delayed labels on a matched row (task hook)."""
 
     def _pop_seq(self, key: tuple) -> int:
         seqs = self._pending[key]
@@ -559,7 +570,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         does, and their running statistics take in this row, as learn_one would
         have done had the row not been advanced on.
         """
-        h, u, raw, _, surprise, prev = entry
+        h, u, raw, _, surprise, prev = entry[:6]
         m_then, m = len(raw), len(self._mean)
         if m > m_then:
             values = np.fromiter(row.values(), dtype=float, count=len(row))
@@ -582,6 +593,12 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
 
     def _predict_raw_many(self, X: pd.DataFrame) -> np.ndarray | None:
         """Readout outputs (b, J, k) for each row, each one step from the committed state."""
+        forward = self._forward_many(X)
+        return None if forward is None else forward[2]
+
+    def _forward_many(self, X: pd.DataFrame) -> tuple | None:
+        """``(raw, present, out)`` of each row (pure): its values (b, m), the slots it
+        has, and the readout outputs (b, J, k), each one step from the committed state."""
         values, present_cols = _frame_values(X, self._strict())
         if not self._built or len(X) == 0:
             return None
@@ -602,7 +619,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         u = self._standardise(raw, present)
         state = None if self._state is None else tuple(np.repeat(s, b, 0) for s in self._state)
         step = self._step(u, state)
-        return self._readout(step.h, u)[0]
+        return raw, present, self._readout(step.h, u)[0]
 
     # ------------------------------------------------------------------ learning
 
@@ -627,6 +644,9 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         entry = self._take_pending(row) if self._pending else None
         if entry is not None:
             out, phi, surprise = self._pending_step(entry, row)
+            # (before the readouts' step; an entry pickled before it existed has 6 items)
+            if len(entry) > 6 and entry[6] is not None:
+                self._learn_delayed(entry[6], out, y_value)
         else:
             if hit and version == self._version:
                 (raw, present, u, step), (out, phi) = cache.forward, cache.readout

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 from river import base
 
-from ..nn._config import _INT_GE0, _UNIT
+from ..nn._config import _BOOL, _INT_GE0, _UNIT
 from ._base import _DEFAULT, _check_params, _DREAMOnline, _readouts_rule
+from ._delayed import _DelayedReadout
 from ._readouts import _CLF_DRIFT_DELTA
 
 __all__ = ["DREAMOnlineClassifier"]
@@ -20,6 +21,7 @@ _CLASSIFIER_RULES = {
     "readouts": _readouts_rule(("linear", "cell", "pairs")),
     "max_pairs": _INT_GE0,
     "mixture_share": _UNIT,
+    "delayed_readout": _BOOL,
 }
 _MISTAKE = math.exp(-1.0)  # a readout's weight is multiplied by this for each mistake
 
@@ -123,6 +125,14 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         values, oldest first) then only trains the readouts on what the cell read
         at prediction time, without stepping again. False: prediction is pure and
         ``learn_one`` takes the step (see docs/online.md, "Delayed labels").
+    delayed_readout : bool, default=True
+        With ``advance_on_predict``, once a delay is seen (a row's label comes
+        after later rows were predicted): a further softmax readout over what the
+        rows say without labels (each feature against a running mean of its last
+        30 or so values, and a ramp of that; a small step) joins the prediction,
+        mixed with the readouts above by exponential weights on both sides'
+        mistakes. Under no delay it takes no part (rows that never get a label
+        included). False: none.
     seed : int, default=None
         Seed of the cell's random initialisation.
     cell : {"random", "pretrained"}, default="random"
@@ -208,6 +218,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     _task = "classification"
     # drift_recovery: a drift acted on at ARF's warning level (see _readouts.py).
     _drift_delta = _CLF_DRIFT_DELTA
+    delayed_readout = True  # (estimators pickled before it existed)
+    _delayed: _DelayedReadout | None = None
 
     def __init__(
         self,
@@ -227,6 +239,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         cell_params: dict | None = None,
         missing: str = "ignore",
         advance_on_predict: bool = False,
+        delayed_readout: bool = True,
         seed: int | None = None,
         cell: str = "random",
     ) -> None:
@@ -246,6 +259,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         self.cell_params = cell_params
         self.missing = missing
         self.advance_on_predict = advance_on_predict
+        self.delayed_readout = delayed_readout
         self.seed = seed
         self.cell = cell
 
@@ -304,6 +318,74 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def _build(self) -> None:
         super()._build()
         self._classes: dict = {}
+        self._delayed = None
+
+    def _read_delayed(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray):
+        """(features, the readouts' predicted class, this readout's, the row's sequence
+        number among the rows advanced on) of the row."""
+        late = self._delayed
+        if not self.delayed_readout:
+            if late is not None:
+                late.q = None  # (for an earlier row)
+            return None
+        if late is None:
+            late = self._delayed = _DelayedReadout()
+        seq = late.q_seq = self._pending_seq - 1  # (_advance numbered the row already)
+        feats = late.read(raw, self._delayed_present(present))
+        if not self._classes:
+            late.q = None
+            return feats, -1, -1, seq
+        q = late.q = late.proba(feats, len(self._classes))
+        return feats, int(self._proba(out).argmax()), int(q.argmax()), seq
+
+    def _learn_delayed(self, late: tuple, out: np.ndarray, y: Any) -> None:
+        """The mixture weighs both sides by their mistakes at prediction time: the
+        readouts' outputs now, on a row ``d`` rows old, come from fresher weights
+        than any prediction under the delay does."""
+        feats, theirs, mine, seq = late
+        # The label's delay: the rows predicted after this one (not the rows still
+        # waiting, which counts rows that never get a label as late ones).
+        self._delayed.saw(self._pending_seq - 1 - seq)
+        self._delayed.learn(feats, self._classes[y], len(self._classes), theirs, mine)
+
+    def _delayed_present(self, present: np.ndarray) -> np.ndarray:
+        """The slots the delayed-label readout reads: the previous label is not a
+        feature of the row."""
+        if self._y_slot:
+            present = present.copy()
+            present[..., self._ys] = 0.0
+        return present
+
+    def _proba_many(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """(b, k) predictions of rows each one step from the committed state, as
+        :meth:`_proba_row` gives each (the delayed-label readout's statistics are read,
+        not updated: predict_many is pure)."""
+        p = self._proba(out)
+        late = self._delayed
+        if self.advance_on_predict and self.delayed_readout and late is not None and late.active:
+            q = late.proba(late.features(raw, self._delayed_present(present)), p.shape[-1])
+            p = late.mix(p, q)
+        return p
+
+    def _proba_row(self, out: np.ndarray) -> np.ndarray:
+        """The prediction for the row just read: the readouts' mixture, and under a
+        delay the delayed-label readout's (``delayed_readout``)."""
+        p = self._proba(out)
+        late, cache = self._delayed, self._cache
+        if (
+            self.advance_on_predict
+            and self.delayed_readout
+            and late is not None
+            and late.active
+            and late.q is not None
+            and len(late.q) == len(p)
+            # q is this row's: the row just read was advanced on, and last
+            and cache is not None
+            and cache.advanced
+            and late.q_seq == self._pending_seq - 1
+        ):
+            p = late.mix(p, late.q)
+        return p
 
     def _check_target(self, y):
         try:
@@ -379,14 +461,14 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         out = self._predict_raw_one(x)
         if out is None or not self._classes:
             return None
-        return list(self._classes)[int(self._proba(out).argmax())]
+        return list(self._classes)[int(self._proba_row(out).argmax())]
 
     def predict_proba_one(self, x: dict) -> dict[base.typing.ClfTarget, float]:
         """Probability of each class seen so far for the next step (pure)."""
         out = self._predict_raw_one(x)
         if out is None or not self._classes:
             return {}
-        return dict(zip(self._classes, self._proba(out).tolist(), strict=True))
+        return dict(zip(self._classes, self._proba_row(out).tolist(), strict=True))
 
     def learn_many(self, X: pd.DataFrame, y: pd.Series) -> None:
         """Learn the rows of ``X`` in order, as consecutive steps (NaN: missing).
@@ -398,10 +480,11 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     def predict_proba_many(self, X: pd.DataFrame) -> pd.DataFrame:
         """Per row, ``predict_proba_one`` from the committed state (NaN: missing)."""
-        out = self._predict_raw_many(X)
-        if out is None or not self._classes:
+        forward = self._forward_many(X)
+        if forward is None or not self._classes:
             return pd.DataFrame(index=X.index)
-        return pd.DataFrame(self._proba(out), index=X.index, columns=list(self._classes))
+        proba = self._proba_many(*forward)
+        return pd.DataFrame(proba, index=X.index, columns=list(self._classes))
 
     def predict_many(self, X: pd.DataFrame) -> pd.Series:
         """Per row, ``predict_one`` from the committed state (NaN: missing)."""
