@@ -126,6 +126,34 @@ def test_loaded_model_reading_diff_matches_numpy(learns):
     assert learns["n"] > 40  # the rows after the first ran compiled
 
 
+def test_loaded_model_with_naive_readouts_matches_numpy():
+    """from_sklearn's head bias goes to the readouts that learn: "hold" and "mean"
+    keep zero weights, so "hold" predicts the previous target on both paths."""
+    pytest.importorskip("torch")
+    from dream_sklearn import DREAMRegressor
+    from dream_sklearn.online import from_sklearn
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 6, 3))
+    reg = DREAMRegressor(8, rank=2, solver="adam", max_iter=3, random_state=0, dtype="float64")
+    reg.fit(X, X[:, -3:, 0].sum(1) + 5.0)
+    stream = rng.normal(size=(120, 3))
+
+    def run(compiled):
+        model = from_sklearn(reg, readouts=("hold",), feedback="none")
+        preds, ys = [], []
+        for r in stream:
+            x = dict(enumerate(r))
+            preds.append(model.predict_one(x))
+            ys.append(float(r[0]))
+            model.learn_one(x, ys[-1])
+        return np.array(preds), np.array(ys)
+
+    (a, ys), (b, _) = both(run)
+    np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
+    np.testing.assert_allclose(a[1:], ys[:-1], rtol=0, atol=1e-9)
+
+
 # --- 2. copies between predict and learn
 
 

@@ -188,8 +188,9 @@ def _load_core(
     reads_h = [j for j, r in enumerate(est._heads) if "h" in _READOUTS[r][0]]
     if head_weight is not None:
         est._W[reads_h, :, : est.hidden_dim] = np.asarray(head_weight, dtype=float)
-    if head_bias is not None:
-        est._W[:, :, -1] = np.asarray(head_bias, dtype=float)
+    if head_bias is not None:  # the readouts that learn (the naive ones keep zero weights)
+        learns = [j for j, r in enumerate(est._heads) if _READOUTS[r][1] > 0]
+        est._W[learns, :, -1] = np.asarray(head_bias, dtype=float)
     # Every scaling (fast, and slow with slow_rate) starts from these statistics.
     if x_mean is not None:
         est._stat_mean[:, slots] = x_mean

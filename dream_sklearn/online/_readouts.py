@@ -3,7 +3,7 @@ mixture's drift recovery.
 
 All readouts (and, after a drift warning, background ones) live in one weight
 array ``_W`` (J', k, F); the mixture's weights in ``_weights``. The task's link and
-loss (softmax and Fixed Share on mistakes; identity and Fixed Share on squared
+loss (softmax and Fixed Share on mistakes; identity and Fixed Share on absolute
 errors) are the classifier's and the regressor's hooks.
 """
 

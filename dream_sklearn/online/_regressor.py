@@ -22,8 +22,8 @@ _REGRESSOR_RULES = {
     "mixture_share": _UNIT,
 }
 # Fixed Share: a readout's weight times exp(-_ETA * its absolute error), standardised.
-# Absolute rather than squared (the loss until the naive readouts came): better on each
-# regression stream of the tuning half (docs/online.md, "The regressor's naive readouts").
+# Absolute rather than squared (the loss until the naive readouts came): at least as good
+# on each regression stream of the tuning half (docs/online.md, "The regressor's naive readouts").
 _ETA = 1.0
 
 
