@@ -15,7 +15,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 from ._cell import DREAMCell
 from ._config import _POSITIVE, _cell_default, _check_value
 from ._state import DREAMState
-from ._step import TORCH_OPS, StepFlags, StepParams, dream_step
+from ._step import TORCH_OPS, StepFlags, StepParams, _make_step, _TorchOps, dream_step
 
 __all__ = ["DREAM", "DREAMDiagnostics", "DREAMStack"]
 
@@ -108,14 +108,51 @@ def _autocast_on(device_type: str) -> bool:
         return False
 
 
-def _sequence_step(params: StepParams, flags: StepFlags, x, xB, xV, state, dt, valid):
+class _ScanOps(_TorchOps):
+    """:class:`_TorchOps` with the shape helpers as ``unsqueeze``/``squeeze``: the same
+    values, for the loop compiled as one ``scan``.
+
+    Inside a ``scan`` body the graph is functionalised, so the indexing views of
+    ``_TorchOps`` (``a[:, None]``, ``(U @ v[:, :, None])[:, :, 0]``) come out as
+    ``slice_copy``/``select_copy``, which inductor has no C++ kernel for: each one
+    was a call through the dispatcher and a copy, 11 per time step forward (about
+    2 ms of a 12 ms training step at batch 32 x 50). ``unsqueeze``/``squeeze`` are
+    lowered as views and fuse into the step's kernels.
+    """
+
+    @staticmethod
+    def col(a):
+        return a.unsqueeze(-1)
+
+    @staticmethod
+    def col2(a):
+        return a.unsqueeze(-1).unsqueeze(-1)
+
+    @staticmethod
+    def outer(a, b):
+        return a.unsqueeze(-1) * b.unsqueeze(-2)
+
+    @staticmethod
+    def bmv(U, v):
+        return (U @ v.unsqueeze(-1)).squeeze(-1)
+
+
+# The step's body (_step.py's one copy of the maths) over these ops.
+_ScanOps.step = staticmethod(_make_step(_ScanOps))
+_SCAN_OPS = _ScanOps()
+
+
+def _sequence_step(
+    params: StepParams, flags: StepFlags, x, xB, xV, state, dt, valid, ops=TORCH_OPS
+):
     """One step of the layer's loop: the cell's step, undone on padded steps.
 
-    ``valid`` is a (batch,) bool tensor, or ``None`` when every step is valid.
+    ``valid`` is a (batch,) bool tensor, or ``None`` when every step is valid;
+    ``ops`` the array namespace the step runs on (:data:`_SCAN_OPS` in a ``scan``).
     Returns ``(state, surprise, tau)`` with ``state`` a tuple in ``DREAMState`` order.
     """
     h, U, Ut, em, ev, sb, surprise, tau = dream_step(
-        TORCH_OPS, params, flags, x, *state, dt, xB=xB, xV=xV
+        ops, params, flags, x, *state, dt, xB=xB, xV=xV
     )
     new = (h, U, Ut, em, ev, sb)
     if valid is None:
@@ -161,7 +198,8 @@ def _scan_steps(params, flags, x, state, dts, step_mask):
 
     Under ``torch.compile`` the whole loop, forward and backward, becomes one graph:
     inductor turns it into a loop in the generated C++ code, with no Python and no
-    autograd bookkeeping between steps. Each step is :func:`_sequence_step`.
+    autograd bookkeeping between steps. Each step is :func:`_sequence_step` over
+    :data:`_SCAN_OPS` (views inductor fuses, see :class:`_ScanOps`).
     """
     from torch._higher_order_ops.scan import scan
 
@@ -172,7 +210,9 @@ def _scan_steps(params, flags, x, state, dts, step_mask):
     def combine(state, inputs):
         x_t, xB_t, xV_t, dt = inputs[:4]
         valid = inputs[4] if len(inputs) > 4 else None
-        state, surprise, tau = _sequence_step(params, flags, x_t, xB_t, xV_t, state, dt, valid)
+        state, surprise, tau = _sequence_step(
+            params, flags, x_t, xB_t, xV_t, state, dt, valid, ops=_SCAN_OPS
+        )
         # scan's combine function may return neither one of its inputs (a mechanism
         # switched off leaves a state tensor as it was) nor one tensor twice.
         per_step = (_step_output(state, valid), surprise, tau)
@@ -254,8 +294,9 @@ def _loop_options() -> dict:
 
 class _CShimNote(logging.Filter):
     """Drops inductor's note that an op of the generated C++ goes through the
-    dispatcher (in the loop, the slice ``[:, :, 0]`` of the step's batched product
-    ``U @ xV`` does, a few microseconds per step): a remark on speed, not a problem."""
+    dispatcher (a few microseconds per step): a remark on speed, not a problem. With
+    the loop over :data:`_SCAN_OPS` none is left in the configurations the tests trace
+    (``tests/test_speed_paths.py``); kept for any other configuration's."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "is missing a c-shim implementation" not in str(record.msg)
