@@ -389,7 +389,7 @@ class DREAM(nn.Module):
         Set to True to run the loop over time through ``torch.compile``: the whole
         loop, forward and backward, becomes one graph (a ``scan``) that inductor
         turns into C++ loops (a training step about 6x faster at batch 32 x 50
-        steps, about as fast as ``nn.GRU``; ``benchmarks/RESULTS.md``). It
+        steps, 0.86-0.93x ``nn.GRU``'s on CPU; ``benchmarks/RESULTS.md``). It
         compiles lazily on the first call for each new dtype, grad mode, use of
         ``lengths``/``mask`` or batch of one (about 50 s on one CPU thread);
         inductor keeps it in its disk cache (``TORCHINDUCTOR_CACHE_DIR``), so a
