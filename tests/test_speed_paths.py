@@ -178,12 +178,16 @@ def test_scan_loop_graph_has_no_copying_views(masked):
     """The loop traced as one ``scan`` (what ``compile_step=True`` hands inductor) holds
     no ``slice_copy``/``select_copy``: inductor has no C++ kernel for them, so each
     would be a dispatcher call and a copy at every time step of the compiled loop.
-    Its values are those of the plain loop."""
+    Traced as the compiled loop traces it: batch and time symbolic (``_loop_inputs``),
+    from a fresh dynamo (an earlier compilation of ``_scan_steps`` in this process
+    would otherwise decide which sizes are symbolic). Its values are those of the
+    plain loop."""
     from functorch.compile import make_boxed_func
     from torch._dynamo.backends.common import aot_autograd
 
     from dream_sklearn.nn import _layer
 
+    torch._dynamo.reset()
     graphs = []
 
     def capture(gm, example_inputs):
@@ -194,7 +198,8 @@ def test_scan_loop_graph_has_no_copying_views(masked):
     cell = model.cell
     x, dts = torch.randn(2, 4, 3), torch.full((2, 4), 0.3)
     mask = torch.tensor([[True, True, False, True], [True, False, True, True]]) if masked else None
-    args = (cell.step_params(), cell.flags, x, cell.initial_state(2, "cpu", x.dtype), dts, mask)
+    state0 = cell.initial_state(2, "cpu", x.dtype)
+    args = _layer._loop_inputs(cell.step_params(), cell.flags, x, state0, dts, mask)
     backend = aot_autograd(fw_compiler=capture, bw_compiler=capture)
     traced = torch.compile(_layer._scan_steps, backend=backend, fullgraph=True)
     out, surprise, tau, state = traced(*args)

@@ -165,8 +165,12 @@ def _sequence_step(
 
 
 def _step_output(state, valid):
-    """The layer's output of one step: ``h``, zero on padded steps."""
-    return state[0] if valid is None else state[0] * valid[:, None]
+    """The layer's output of one step: ``h``, zero on padded steps.
+
+    ``unsqueeze``, not ``valid[:, None]``: with the batch size symbolic (as
+    :class:`_CompiledLoop` compiles it) that indexing came out of the ``scan`` body
+    as a ``slice_copy`` per time step (see :class:`_ScanOps`)."""
+    return state[0] if valid is None else state[0] * valid.unsqueeze(-1)
 
 
 def _run_steps(params, flags, x, state, dts, step_mask, step=_sequence_step):
@@ -306,6 +310,27 @@ class _CShimNote(logging.Filter):
 _C_SHIM_NOTE = _CShimNote()
 
 
+def _loop_inputs(params, flags, x, state, dts, step_mask):
+    """The arguments of :func:`_scan_steps` as :class:`_CompiledLoop` hands them to
+    ``torch.compile``: one graph for every batch size and sequence length.
+
+    Batch (dimension 0) and time (dimension 1) are marked symbolic, and the strides
+    made those of contiguous tensors (a slice or a time-first input would not match
+    the graph's and compile anew). Shared with the test of the traced graph, so it
+    traces what the compiled loop traces.
+    """
+    x, dts = x.contiguous(), dts.contiguous()
+    state = DREAMState(*(a.contiguous() for a in state))
+    step_mask = None if step_mask is None else step_mask.contiguous()
+    for a in (x, dts, step_mask, *state):
+        if a is not None:
+            torch._dynamo.maybe_mark_dynamic(a, 0)
+    for a in (x, dts, step_mask):
+        if a is not None:
+            torch._dynamo.maybe_mark_dynamic(a, 1)
+    return params, flags, x, state, dts, step_mask
+
+
 class _CompiledLoop:
     """:func:`_scan_steps` through ``torch.compile``, built on first use.
 
@@ -328,19 +353,7 @@ class _CompiledLoop:
             self._compiled = torch.compile(
                 _scan_steps, fullgraph=True, dynamic=None, options=_loop_options()
             )
-        # One graph for every batch size and sequence length: sizes marked symbolic
-        # from the first compilation on, and strides made those of contiguous tensors
-        # (a slice or a time-first input would not match the graph's and compile anew).
-        x, dts = x.contiguous(), dts.contiguous()
-        state = DREAMState(*(a.contiguous() for a in state))
-        step_mask = None if step_mask is None else step_mask.contiguous()
-        for a in (x, dts, step_mask, *state):
-            if a is not None:
-                torch._dynamo.maybe_mark_dynamic(a, 0)
-        for a in (x, dts, step_mask):
-            if a is not None:
-                torch._dynamo.maybe_mark_dynamic(a, 1)
-        args = (params, flags, x, state, dts, step_mask)
+        args = _loop_inputs(params, flags, x, state, dts, step_mask)
         inductor_log = logging.getLogger("torch._inductor.ir")
         inductor_log.addFilter(_C_SHIM_NOTE)
         try:
