@@ -219,3 +219,29 @@ def test_scan_loop_graph_has_no_copying_views(masked):
     expected = _layer._run_steps(*args)
     for got, want in zip((out, surprise, tau, *state), (*expected[:3], *expected[3]), strict=True):
         torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("input_dim", [1, 3])
+def test_compiled_loop_gradients_equal_eager_float64(input_dim):
+    """compile_step=True gives the eager loop's gradients of every parameter, in
+    float64 to rounding, with one input feature too (inductor's in-place buffers
+    once got ``eta``'s gradient wrong there: off by ten times its size)."""
+    model = randomised(DREAM(input_dim, 4, rank=2, sleep_rate=0.2)).double()
+    eager = DREAM(input_dim, 4, rank=2, sleep_rate=0.2).double()
+    eager.load_state_dict(model.state_dict())
+    model.compile_step = True
+    x = 1.5 * torch.randn(2, 12, input_dim, dtype=torch.float64)
+    spans = 0.05 + 0.3 * torch.rand(2, 12, dtype=torch.float64)
+    grads = []
+    for m in (model, eager):
+        m.zero_grad()
+        out, state, diag = m(x, timespans=spans, return_diagnostics=True)
+        loss = out.pow(2).sum() + state.U.pow(2).sum() + state.U_target.sum()
+        (loss + diag.surprise.sum()).backward()
+        grads.append({name: p.grad.clone() for name, p in m.named_parameters()})
+    from dream_sklearn.nn import _layer
+
+    assert _layer._COMPILED_LOOP.failed is None
+    assert grads[1]["cell.eta"].abs().max() > 1e-3
+    for name, want in grads[1].items():
+        torch.testing.assert_close(grads[0][name], want, rtol=1e-9, atol=1e-12, msg=name)
