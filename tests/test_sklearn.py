@@ -421,7 +421,7 @@ def test_compile_auto_long_fit_compiles_for_real_and_agrees_with_eager(seq_data,
     X, y = seq_data
     params = dict(SMALL, max_iter=3, batch_size=10, n_iter_no_change=10)
     auto = DREAMClassifier(**params).fit(X, y)
-    assert auto.module_.dream.compile_step and _layer._COMPILED_LOOP._compiled is not None
+    assert auto.module_.dream.compile_step and _layer._COMPILED_LOOP._compiled
     assert _layer._COMPILED_LOOP.failed is None
     eager = DREAMClassifier(**params, compile=False).fit(X, y)
     np.testing.assert_allclose(auto.predict_proba(X), eager.predict_proba(X), atol=1e-9)

@@ -171,3 +171,77 @@ def test_compiled_step_equals_reference():
     e_out.sum().backward()
     for (name, p), q in zip(model.named_parameters(), eager.parameters(), strict=True):
         torch.testing.assert_close(p.grad, q.grad, rtol=1e-4, atol=1e-5, msg=name)
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_scan_loop_graph_has_no_copying_views(masked):
+    """The loop traced as one ``scan`` (what ``compile_step=True`` hands inductor) holds
+    no ``slice_copy``/``select_copy``: inductor has no C++ kernel for them, so each
+    would be a dispatcher call and a copy at every time step of the compiled loop.
+    Traced as the compiled loop traces it: batch and time symbolic (``_loop_inputs``),
+    from a fresh dynamo (an earlier compilation of ``_scan_steps`` in this process
+    would otherwise decide which sizes are symbolic). Its values are those of the
+    plain loop."""
+    from functorch.compile import make_boxed_func
+    from torch._dynamo.backends.common import aot_autograd
+
+    from dream_sklearn.nn import _layer
+
+    torch._dynamo.reset()
+    graphs = []
+
+    def capture(gm, example_inputs):
+        graphs.append(gm)
+        return make_boxed_func(gm)
+
+    model = randomised(DREAM(3, 5, rank=2, sleep_rate=0.2))
+    cell = model.cell
+    x, dts = torch.randn(2, 4, 3), torch.full((2, 4), 0.3)
+    mask = torch.tensor([[True, True, False, True], [True, False, True, True]]) if masked else None
+    state0 = cell.initial_state(2, "cpu", x.dtype)
+    args = _layer._loop_inputs(cell.step_params(), cell.flags, x, state0, dts, mask)
+    backend = aot_autograd(fw_compiler=capture, bw_compiler=capture)
+    traced = torch.compile(_layer._scan_steps, backend=backend, fullgraph=True)
+    out, surprise, tau, state = traced(*args)
+    (out.sum() + state.U.pow(2).sum()).backward()
+    assert len(graphs) == 2  # forward and backward
+    targets = {
+        str(node.target)
+        for gm in graphs
+        for mod in gm.modules()
+        if isinstance(mod, torch.fx.GraphModule)
+        for node in mod.graph.nodes
+        if node.op == "call_function"
+    }
+    assert any("scan" in t or "while_loop" in t for t in targets), sorted(targets)
+    copies = sorted(t for t in targets if "slice_copy" in t or "select_copy" in t)
+    assert copies == [], copies
+    expected = _layer._run_steps(*args)
+    for got, want in zip((out, surprise, tau, *state), (*expected[:3], *expected[3]), strict=True):
+        torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("input_dim", [1, 3])
+def test_compiled_loop_gradients_equal_eager_float64(input_dim):
+    """compile_step=True gives the eager loop's gradients of every parameter, in
+    float64 to rounding, with one input feature too (inductor's in-place buffers
+    once got ``eta``'s gradient wrong there: off by ten times its size)."""
+    model = randomised(DREAM(input_dim, 4, rank=2, sleep_rate=0.2)).double()
+    eager = DREAM(input_dim, 4, rank=2, sleep_rate=0.2).double()
+    eager.load_state_dict(model.state_dict())
+    model.compile_step = True
+    x = 1.5 * torch.randn(2, 12, input_dim, dtype=torch.float64)
+    spans = 0.05 + 0.3 * torch.rand(2, 12, dtype=torch.float64)
+    grads = []
+    for m in (model, eager):
+        m.zero_grad()
+        out, state, diag = m(x, timespans=spans, return_diagnostics=True)
+        loss = out.pow(2).sum() + state.U.pow(2).sum() + state.U_target.sum()
+        (loss + diag.surprise.sum()).backward()
+        grads.append({name: p.grad.clone() for name, p in m.named_parameters()})
+    from dream_sklearn.nn import _layer
+
+    assert _layer._COMPILED_LOOP.failed is None
+    assert grads[1]["cell.eta"].abs().max() > 1e-3
+    for name, want in grads[1].items():
+        torch.testing.assert_close(grads[0][name], want, rtol=1e-9, atol=1e-12, msg=name)

@@ -107,8 +107,9 @@ _READOUT_WIDTH = {"last": 1, "mean": 1, "pool": 3}
 # step evaluations (one time step of one mini-batch, forward and backward: epochs x
 # mini-batches x sequence length in fit). Where compiling repays its cost, measured
 # by benchmarks/speed.py (section "sklearn"; docs/sklearn.md, "Speed"), on one CPU
-# thread: after about 12,500 step evaluations with inductor's disk cache warm
-# (7.8 s of compilation), 59,000 with it cold (36.6 s). Between the two: a
+# thread: after 11,232 step evaluations with inductor's disk cache warm (6.7 s of
+# compilation), 62,556 with it cold (37.5 s), in the run docs/sklearn.md prints;
+# earlier runs gave 12,500-13,000 and 59,000-69,000. Between the two: a
 # fit this long gains with a warm cache and loses at most about 10 s on a cold one.
 # Measured for training at batch 32 on CPU, one compiled graph, every epoch run: the
 # count takes max_iter epochs, so a fit that stops early (n_iter_no_change) or that

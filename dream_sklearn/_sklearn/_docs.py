@@ -121,11 +121,11 @@ PARAMETERS = """
         step of one mini-batch: ``max_iter`` x mini-batches x sequence length in
         ``fit``; for ``predict`` and ``advance_memory``, chunks of 1,024 sequences
         (mini-batches) x length), where it repays itself: measured, after about
-        13,000 with a warm cache and 59,000-69,000 with a cold one
-        (``docs/sklearn.md``, "Speed"). Shorter calls run eagerly and pay
-        nothing. ``True`` always compiles, ``False`` never. Takes effect at the
-        next call. Unequal lengths, a last mini-batch of one sequence, and
-        prediction (no gradient) each compile once more.
+        11,200 with a warm cache and 62,600 with a cold one (``docs/sklearn.md``,
+        "Speed"; they vary run to run, 11,000-13,000 and 59,000-69,000). Shorter
+        calls run eagerly and pay nothing. ``True`` always compiles, ``False``
+        never. Takes effect at the next call. Unequal lengths, a last mini-batch
+        of one sequence, and prediction (no gradient) each compile once more.
     readout : {"last", "mean", "pool"}, default="last"
         What the output layer reads: the hidden state at each sequence's last
         valid step, its mean over the valid steps, or mean, maximum and last side

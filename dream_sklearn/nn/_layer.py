@@ -15,7 +15,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 from ._cell import DREAMCell
 from ._config import _POSITIVE, _cell_default, _check_value
 from ._state import DREAMState
-from ._step import TORCH_OPS, StepFlags, StepParams, dream_step
+from ._step import TORCH_OPS, StepFlags, StepParams, _make_step, _TorchOps, dream_step
 
 __all__ = ["DREAM", "DREAMDiagnostics", "DREAMStack"]
 
@@ -108,14 +108,51 @@ def _autocast_on(device_type: str) -> bool:
         return False
 
 
-def _sequence_step(params: StepParams, flags: StepFlags, x, xB, xV, state, dt, valid):
+class _ScanOps(_TorchOps):
+    """:class:`_TorchOps` with the shape helpers as ``unsqueeze``/``squeeze``: the same
+    values, for the loop compiled as one ``scan``.
+
+    Inside a ``scan`` body the graph is functionalised, so the indexing views of
+    ``_TorchOps`` (``a[:, None]``, ``(U @ v[:, :, None])[:, :, 0]``) come out as
+    ``slice_copy``/``select_copy``, which inductor has no C++ kernel for: each one
+    was a call through the dispatcher and a copy, 11 per time step forward (about
+    2 ms of a 12 ms training step at batch 32 x 50). ``unsqueeze``/``squeeze`` are
+    lowered as views and fuse into the step's kernels.
+    """
+
+    @staticmethod
+    def col(a):
+        return a.unsqueeze(-1)
+
+    @staticmethod
+    def col2(a):
+        return a.unsqueeze(-1).unsqueeze(-1)
+
+    @staticmethod
+    def outer(a, b):
+        return a.unsqueeze(-1) * b.unsqueeze(-2)
+
+    @staticmethod
+    def bmv(U, v):
+        return (U @ v.unsqueeze(-1)).squeeze(-1)
+
+
+# The step's body (_step.py's one copy of the maths) over these ops.
+_ScanOps.step = staticmethod(_make_step(_ScanOps))
+_SCAN_OPS = _ScanOps()
+
+
+def _sequence_step(
+    params: StepParams, flags: StepFlags, x, xB, xV, state, dt, valid, ops=TORCH_OPS
+):
     """One step of the layer's loop: the cell's step, undone on padded steps.
 
-    ``valid`` is a (batch,) bool tensor, or ``None`` when every step is valid.
+    ``valid`` is a (batch,) bool tensor, or ``None`` when every step is valid;
+    ``ops`` the array namespace the step runs on (:data:`_SCAN_OPS` in a ``scan``).
     Returns ``(state, surprise, tau)`` with ``state`` a tuple in ``DREAMState`` order.
     """
     h, U, Ut, em, ev, sb, surprise, tau = dream_step(
-        TORCH_OPS, params, flags, x, *state, dt, xB=xB, xV=xV
+        ops, params, flags, x, *state, dt, xB=xB, xV=xV
     )
     new = (h, U, Ut, em, ev, sb)
     if valid is None:
@@ -128,8 +165,12 @@ def _sequence_step(params: StepParams, flags: StepFlags, x, xB, xV, state, dt, v
 
 
 def _step_output(state, valid):
-    """The layer's output of one step: ``h``, zero on padded steps."""
-    return state[0] if valid is None else state[0] * valid[:, None]
+    """The layer's output of one step: ``h``, zero on padded steps.
+
+    ``unsqueeze``, not ``valid[:, None]``: with the batch size symbolic (as
+    :class:`_CompiledLoop` compiles it) that indexing came out of the ``scan`` body
+    as a ``slice_copy`` per time step (see :class:`_ScanOps`)."""
+    return state[0] if valid is None else state[0] * valid.unsqueeze(-1)
 
 
 def _run_steps(params, flags, x, state, dts, step_mask, step=_sequence_step):
@@ -161,7 +202,8 @@ def _scan_steps(params, flags, x, state, dts, step_mask):
 
     Under ``torch.compile`` the whole loop, forward and backward, becomes one graph:
     inductor turns it into a loop in the generated C++ code, with no Python and no
-    autograd bookkeeping between steps. Each step is :func:`_sequence_step`.
+    autograd bookkeeping between steps. Each step is :func:`_sequence_step` over
+    :data:`_SCAN_OPS` (views inductor fuses, see :class:`_ScanOps`).
     """
     from torch._higher_order_ops.scan import scan
 
@@ -172,7 +214,9 @@ def _scan_steps(params, flags, x, state, dts, step_mask):
     def combine(state, inputs):
         x_t, xB_t, xV_t, dt = inputs[:4]
         valid = inputs[4] if len(inputs) > 4 else None
-        state, surprise, tau = _sequence_step(params, flags, x_t, xB_t, xV_t, state, dt, valid)
+        state, surprise, tau = _sequence_step(
+            params, flags, x_t, xB_t, xV_t, state, dt, valid, ops=_SCAN_OPS
+        )
         # scan's combine function may return neither one of its inputs (a mechanism
         # switched off leaves a state tensor as it was) nor one tensor twice.
         per_step = (_step_output(state, valid), surprise, tau)
@@ -254,14 +298,37 @@ def _loop_options() -> dict:
 
 class _CShimNote(logging.Filter):
     """Drops inductor's note that an op of the generated C++ goes through the
-    dispatcher (in the loop, the slice ``[:, :, 0]`` of the step's batched product
-    ``U @ xV`` does, a few microseconds per step): a remark on speed, not a problem."""
+    dispatcher (a few microseconds per step): a remark on speed, not a problem. Over
+    :data:`_SCAN_OPS` the loop's graph has no ``slice_copy``/``select_copy`` left
+    (``tests/test_speed_paths.py``) and the default configuration's C++ calls no op
+    through the dispatcher; kept for any other configuration's."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "is missing a c-shim implementation" not in str(record.msg)
 
 
 _C_SHIM_NOTE = _CShimNote()
+
+
+def _loop_inputs(params, flags, x, state, dts, step_mask):
+    """The arguments of :func:`_scan_steps` as :class:`_CompiledLoop` hands them to
+    ``torch.compile``: one graph for every batch size and sequence length.
+
+    Batch (dimension 0) and time (dimension 1) are marked symbolic, and the strides
+    made those of contiguous tensors (a slice or a time-first input would not match
+    the graph's and compile anew). Shared with the test of the traced graph, so it
+    traces what the compiled loop traces.
+    """
+    x, dts = x.contiguous(), dts.contiguous()
+    state = DREAMState(*(a.contiguous() for a in state))
+    step_mask = None if step_mask is None else step_mask.contiguous()
+    for a in (x, dts, step_mask, *state):
+        if a is not None:
+            torch._dynamo.maybe_mark_dynamic(a, 0)
+    for a in (x, dts, step_mask):
+        if a is not None:
+            torch._dynamo.maybe_mark_dynamic(a, 1)
+    return params, flags, x, state, dts, step_mask
 
 
 class _CompiledLoop:
@@ -276,33 +343,29 @@ class _CompiledLoop:
     """
 
     def __init__(self) -> None:
-        self._compiled = None
+        self._compiled: dict[bool, object] = {}
         self.failed: str | None = None
 
     def __call__(self, params, flags, x, state, dts, step_mask):
         if self.failed is not None:
             return _run_steps(params, flags, x, state, dts, step_mask, step=_COMPILED_STEP)
-        if self._compiled is None:
-            self._compiled = torch.compile(
-                _scan_steps, fullgraph=True, dynamic=None, options=_loop_options()
-            )
-        # One graph for every batch size and sequence length: sizes marked symbolic
-        # from the first compilation on, and strides made those of contiguous tensors
-        # (a slice or a time-first input would not match the graph's and compile anew).
-        x, dts = x.contiguous(), dts.contiguous()
-        state = DREAMState(*(a.contiguous() for a in state))
-        step_mask = None if step_mask is None else step_mask.contiguous()
-        for a in (x, dts, step_mask, *state):
-            if a is not None:
-                torch._dynamo.maybe_mark_dynamic(a, 0)
-        for a in (x, dts, step_mask):
-            if a is not None:
-                torch._dynamo.maybe_mark_dynamic(a, 1)
-        args = (params, flags, x, state, dts, step_mask)
+        # With one input feature, inductor's in-place buffers gave a wrong gradient of
+        # eta (torch 2.13: about ten times its size, the values right); that loop is
+        # compiled without them (about 20% slower at batch 32 x 50; wider inputs
+        # keep them).
+        one_feature = x.shape[-1] == 1
+        compiled = self._compiled.get(one_feature)
+        if compiled is None:
+            options = _loop_options()
+            if one_feature:
+                options["inplace_buffers"] = False
+            compiled = torch.compile(_scan_steps, fullgraph=True, dynamic=None, options=options)
+            self._compiled[one_feature] = compiled
+        args = _loop_inputs(params, flags, x, state, dts, step_mask)
         inductor_log = logging.getLogger("torch._inductor.ir")
         inductor_log.addFilter(_C_SHIM_NOTE)
         try:
-            return self._compiled(*args)
+            return compiled(*args)
         except Exception as exc:  # the compiler's, or the caller's: told apart below
             # An error of the caller's (not the compiler's) raises again here.
             result = _run_steps(*args, step=_COMPILED_STEP)
@@ -348,14 +411,17 @@ class DREAM(nn.Module):
         Set to True to run the loop over time through ``torch.compile``: the whole
         loop, forward and backward, becomes one graph (a ``scan``) that inductor
         turns into C++ loops (a training step about 6x faster at batch 32 x 50
-        steps, about as fast as ``nn.GRU``; ``benchmarks/RESULTS.md``). It
+        steps, 0.86-0.93x ``nn.GRU``'s on CPU; ``benchmarks/RESULTS.md``). It
         compiles lazily on the first call for each new dtype, grad mode, use of
         ``lengths``/``mask`` or batch of one (about 50 s on one CPU thread);
         inductor keeps it in its disk cache (``TORCHINDUCTOR_CACHE_DIR``), so a
         later process with the same configuration loads it in about 6 s. Other
         batch sizes and sequence lengths reuse the graph. If compilation fails a
         warning says so, and it compiles each step alone instead, or runs
-        eagerly. Same results either way, to floating-point rounding.
+        eagerly. Same results either way, to floating-point rounding. With
+        ``input_dim == 1`` the loop compiles without inductor's in-place buffers
+        (they gave a wrong gradient of ``eta`` there in torch 2.13), about 20%
+        slower.
 
     Notes
     -----
