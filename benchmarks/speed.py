@@ -245,11 +245,11 @@ def _steady_rows(task: str, makers: dict, stream: list, repeats: int) -> list[Ro
     rows untimed (the cell's growth events are there), then timed on the rest;
     interleaved as ``_online_rows``; the ratio of the first over the last."""
     samples: dict[str, list[float]] = {name: [] for name in makers}
+    from dream_sklearn.online import set_compiled
+
     head, rest = stream[:_WARM_ROWS], stream[_WARM_ROWS:]
     for _ in range(repeats):
         for name, (make, compiled) in makers.items():
-            from dream_sklearn.online import set_compiled
-
             previous = set_compiled(compiled)
             try:
                 model = make()
@@ -294,6 +294,12 @@ def online(args) -> list[Row]:
         ({k: v for k, v in x.items() if k != "nswdemand"}, x["nswdemand"]) for x, _ in stream
     ]
     repeats = max(1, args.repeats // 3)
+    linear = {  # river's linear pipelines, the ratios' reference
+        "classification": lambda: (
+            preprocessing.StandardScaler() | linear_model.LogisticRegression()
+        ),
+        "regression": lambda: preprocessing.StandardScaler() | linear_model.LinearRegression(),
+    }
     rows = []
     if not compiled_available():
         rows += skipped("online", "compiled row", "numba is not installed")
@@ -308,7 +314,7 @@ def online(args) -> list[Row]:
         ),
         "river ARFClassifier(seed=1)": lambda s: _progressive(forest.ARFClassifier(seed=1), s),
         "river StandardScaler \\| LogisticRegression": lambda s: _progressive(
-            preprocessing.StandardScaler() | linear_model.LogisticRegression(), s
+            linear["classification"](), s
         ),
     }
     regressors = {
@@ -319,7 +325,7 @@ def online(args) -> list[Row]:
         ),
         "river ARFRegressor(seed=1)": lambda s: _progressive(forest.ARFRegressor(seed=1), s),
         "river StandardScaler \\| LinearRegression": lambda s: _progressive(
-            preprocessing.StandardScaler() | linear_model.LinearRegression(), s
+            linear["regression"](), s
         ),
     }
     if not compiled_available():
@@ -328,12 +334,6 @@ def online(args) -> list[Row]:
     rows += _online_rows("classification", classifiers, stream, repeats)
     rows += _online_rows("regression", regressors, reg_stream, repeats)
     if compiled_available():
-        linear = {
-            "classification": lambda: (
-                preprocessing.StandardScaler() | linear_model.LogisticRegression()
-            ),
-            "regression": lambda: preprocessing.StandardScaler() | linear_model.LinearRegression(),
-        }
         for task, make, data in (
             ("classification", DREAMOnlineClassifier, stream),
             ("regression", DREAMOnlineRegressor, reg_stream),

@@ -66,13 +66,9 @@ def row_sum(a):
 # The fast weights of the one row are passed flat, as their n * r values (the
 # (1, n, r) state's one matrix, row by row): numba's array expressions over a 1-d
 # array cost about a third of those over a 2-d or 3-d one of the same size (they
-# vectorise). ``bmv``, ``outer`` and ``sum2`` take and give them so.
-@register_jitable
-def sum2(a):
-    acc = 0.0
-    for j in range(a.shape[0]):
-        acc += a[j]
-    return acc
+# vectorise). ``bmv``, ``outer`` and ``sum2`` take and give them so; flat, the sum
+# over the matrix's two axes is ``row_sum``'s.
+sum2 = row_sum
 
 
 # A value per row, broadcast along the other axes: a float already (above).
