@@ -12,6 +12,15 @@
    baselines of ``streams.py`` (no-change: under the delay, the latest label known;
    majority; LogisticRegression; HoeffdingAdaptiveTree). First a table of each
    stream's temporal structure (no-change against majority, no delay).
+3. The unavoidable floor under ``delay=50``, on the streams whose concepts are known
+   (STAGGER, SEA, Agrawal: river generators switched at known rows): an oracle that
+   knows every concept and predicts row ``t`` with the concept of the latest row whose
+   label is known (``t - 1`` without delay, ``t - 50`` with it). After each change, the
+   50 rows before the first label of the new concept are predicted under the old one
+   by any learner (nothing in the rows says the concept changed: the inputs do not
+   change); what the oracle loses there is the floor (a row "unavoidable floor" in the
+   delay table). Then where DREAM's points go: in those rows, in the 150 after, and
+   elsewhere.
 
 Streams: SEA, Elec2, Hyperplane, all tuning streams (docs/online.md).
 
@@ -27,6 +36,7 @@ import itertools
 
 import numpy as np
 from river import base, evaluate, metrics
+from river import stream as river_stream
 from river.datasets import synth
 
 from dream_sklearn.datasets import iter_elec2
@@ -112,6 +122,116 @@ def _score(rows: list, model, delay: int | None) -> float:
     return evaluate.progressive_val_score(rows, model, metrics.Accuracy(), delay=delay).get()
 
 
+def _hits(rows: list, model, delay: int | None) -> np.ndarray:
+    """Per row: 1.0 if predicted right, 0.0 if wrong, nan where the model predicted
+    None (no label seen yet; ``progressive_val_score`` does not count those rows)."""
+    out = np.full(len(rows), np.nan)
+    for i, x, y in river_stream.simulate_qa(rows, moment=None, delay=delay):
+        if y is None:
+            pred = model.predict_one(x)
+            if pred is not None:
+                out[i] = pred == rows[i][1]
+        else:
+            model.learn_one(x, y)
+    return out
+
+
+# The concepts of the streams of streams.py that switch river generators at known rows,
+# in order (one labelling function of x per segment); checked against the stream's own
+# labels by _check_concepts.
+def _stagger_concept(f: int):
+    fn = synth.STAGGER(classification_function=f)._functions[f]
+    return lambda x: fn(x["size"], x["color"], x["shape"])
+
+
+def _agrawal_concept(f: int):
+    fn = synth.Agrawal(classification_function=f)._classification_functions[f]
+    return lambda x: fn(**x)
+
+
+def _sea_concept(variant: int):
+    threshold = synth.SEA(variant=variant)._threshold
+    return lambda x: x[0] + x[1] > threshold
+
+
+CONCEPTS = {
+    "STAGGER": [_stagger_concept(f) for f in (0, 1, 2, 0, 1)],
+    "SEA": [_sea_concept(0), _sea_concept(2)],
+    "Agrawal": [_agrawal_concept(0), _agrawal_concept(4)],
+}
+
+
+def _segment_of(changes: list[int], n: int) -> np.ndarray:
+    """The concept (segment index) of each row."""
+    return np.searchsorted(np.asarray(changes, dtype=int), np.arange(n), side="right")
+
+
+def _check_concepts(rows: list, changes: list[int], concepts: list) -> None:
+    seg = _segment_of(changes, len(rows))
+    wrong = [t for t, (x, y) in enumerate(rows) if concepts[seg[t]](x) != y]
+    if wrong:
+        raise AssertionError(f"the concepts do not give the stream's labels (rows {wrong[:5]})")
+
+
+def oracle_hits(rows: list, changes: list[int], concepts: list, lag: int) -> np.ndarray:
+    """Per row, whether the oracle predicts it right under a delay of ``lag`` rows
+    (``lag=1``: no delay): row ``t`` is predicted with the concept of row ``t - lag``,
+    the latest row whose label is known then (river's protocol: row ``t - lag``'s label
+    comes before row ``t`` is predicted); nan for the first ``lag`` rows, where no label
+    is known and ``progressive_val_score`` counts no prediction."""
+    seg = _segment_of(changes, len(rows))
+    out = np.full(len(rows), np.nan)
+    for t in range(lag, len(rows)):
+        x, y = rows[t]
+        out[t] = concepts[seg[t - lag]](x) == y
+    return out
+
+
+def _points(a: np.ndarray, b: np.ndarray, region: np.ndarray) -> float:
+    """Accuracy points that ``b``'s errors in ``region`` cost against ``a``'s (the
+    regions of a partition of the rows add up to ``nanmean(a) - nanmean(b)``)."""
+    na, nb = np.sum(~np.isnan(a)), np.sum(~np.isnan(b))
+    ea, eb = np.nansum(1.0 - a[region]), np.nansum(1.0 - b[region])
+    return 100.0 * (eb / nb - ea / na)
+
+
+def _where_the_points_go(data: dict, changes: list[int], seeds: int, lag: int) -> list:
+    """For each seed: DREAM without delay against DREAM advance with ``delay=lag``, per
+    row; the points lost in the rows ``c .. c+lag-1`` after each change ``c`` (no label
+    of the new concept known), in ``c+lag .. c+lag+149`` and elsewhere; the oracle's
+    floor; accuracy in the blind rows (DREAM delayed, oracle delayed); accuracy over the
+    150 rows from the first label of the new concept on (delayed: rows c+lag..;
+    no delay: rows c.., that saw the same labels)."""
+    out = []
+    for seed in range(seeds):
+        rows, concepts = data[seed], data["concepts"]
+        n = len(rows)
+        a = _hits(rows, DREAMOnlineClassifier(seed=seed), None)
+        b = _hits(rows, DREAMOnlineClassifier(seed=seed, advance_on_predict=True), lag)
+        blind = np.zeros(n, bool)
+        after = np.zeros(n, bool)
+        for c in changes:
+            blind[c : c + lag] = True
+            after[c + lag : c + lag + 150] = True
+        rest = ~(blind | after)
+        after_idx = np.flatnonzero(after)
+        oa, ob = oracle_hits(rows, changes, concepts, 1), oracle_hits(rows, changes, concepts, lag)
+        out.append(
+            [
+                100 * (np.nanmean(a) - np.nanmean(b)),
+                _points(a, b, blind),
+                _points(a, b, after),
+                _points(a, b, rest),
+                100 * (np.nanmean(oa) - np.nanmean(ob)),
+                np.nanmean(b[blind]),
+                np.nanmean(ob[blind]),
+                np.nanmean(b[after_idx]),
+                np.nanmean(a[after_idx - lag]),
+            ]
+        )
+    return out
+
+
 def delay(n: int, n_small: int, streams: list[str], seeds: int, lag: int = 50) -> None:
     """Accuracy with and without ``delay=lag`` on the tuning half's classification
     streams (Elec2 on its first ``n`` rows, the others on ``n_small``)."""
@@ -139,6 +259,9 @@ def delay(n: int, n_small: int, streams: list[str], seeds: int, lag: int = 50) -
             )
             for seed in (seed_list if stream.synthetic else [0])
         }
+        if name in CONCEPTS:
+            for r in data[name].values():
+                _check_concepts(r, stream.changes(rows_n), CONCEPTS[name])
         nc = [_score(r, models["no-change"](0, stream.task), None) for r in data[name].values()]
         mj = [_score(r, models["majority"](0, stream.task), None) for r in data[name].values()]
         print(
@@ -174,6 +297,55 @@ def delay(n: int, n_small: int, streams: list[str], seeds: int, lag: int = 50) -
                 f"{lost.mean():.1f}{spread} |",
                 flush=True,
             )
+        if name in CONCEPTS:
+            changes = stream.changes(len(data[name][0]))
+            a = [
+                np.nanmean(oracle_hits(r, changes, CONCEPTS[name], 1)) for r in data[name].values()
+            ]
+            b = [
+                np.nanmean(oracle_hits(r, changes, CONCEPTS[name], lag))
+                for r in data[name].values()
+            ]
+            lost = 100 * (np.array(a) - np.array(b))
+            print(
+                f"| {name} | unavoidable floor (oracle) | {np.mean(a):.4f} | {np.mean(b):.4f} | "
+                f"{lost.mean():.1f} [{lost.min():.1f}, {lost.max():.1f}] |",
+                flush=True,
+            )
+    print()
+    known = [name for name in streams if name in CONCEPTS]
+    if not known:
+        return
+    print(f"Where DREAM advance's points go under delay={lag} (against DREAM, no delay), on")
+    print("the streams whose concepts are known. 'blind': the rows c..c+49 after each change")
+    print(
+        f"c, predicted before any label of the new concept comes; 'after': c+{lag}..c+{lag + 149};"
+    )
+    print("'floor': the oracle's loss (it knows every concept and predicts each row with the")
+    print("concept of the latest row whose label is known). Accuracy in the blind rows,")
+    print("DREAM advance / the oracle, both under the delay; over the 150 rows from the first")
+    print(f"label of the new concept: delayed (rows c+{lag}..) / no delay (rows c.., the same")
+    print("labels seen). Mean over seeds, [min, max].")
+    print()
+    print(
+        "| stream | lost | blind | after | elsewhere | floor | blind acc.: DREAM / oracle "
+        "| 150 rows from the first label: delayed / no delay |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name in known:
+        stream = STREAMS[name]
+        n_rows = len(data[name][0])
+        runs = np.array(
+            _where_the_points_go(
+                {**data[name], "concepts": CONCEPTS[name]}, stream.changes(n_rows), seeds, lag
+            )
+        )
+        m, lo, hi = runs.mean(0), runs.min(0), runs.max(0)
+        cells = [f"{m[i]:.1f} [{lo[i]:.1f}, {hi[i]:.1f}]" for i in range(5)]
+        print(
+            f"| {name} | {' | '.join(cells)} | {m[5]:.3f} / {m[6]:.3f} | {m[7]:.3f} / {m[8]:.3f} |",
+            flush=True,
+        )
     print()
 
 

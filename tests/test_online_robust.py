@@ -631,3 +631,94 @@ def test_a_setting_turned_off_stops_the_delayed_readout(setting):
     x = rows[900][0]
     got = model.predict_proba_one(x)
     assert not np.array_equal(list(got.values()), model._proba(model._predict_raw_one(x)))
+
+
+# --- the floor a delay sets (benchmarks/online_robust.py) ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def robust_bench():
+    """benchmarks/online_robust.py and the streams.py it reads, loaded as modules."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    here = Path(__file__).parents[1] / "benchmarks"
+    sys.path.insert(0, str(here))
+    spec = importlib.util.spec_from_file_location("online_robust_bench", here / "online_robust.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    import streams
+
+    yield module, streams
+    sys.path.remove(str(here))
+    sys.modules.pop("streams", None)
+
+
+def test_the_oracle_floor_by_hand(robust_bench):
+    """Two concepts that disagree on every row, a change at row 20 of 40, labels 5 rows
+    late: the oracle predicts rows 20..24 under the old concept (5 wrong of the 35 rows
+    it predicts, rows 5..39), and without delay only row 20 (1 wrong of 39)."""
+    bench, _ = robust_bench
+    rows = [({"a": float(t % 2)}, t % 2 == (t < 20)) for t in range(40)]
+    concepts = [lambda x: x["a"] == 1.0, lambda x: x["a"] == 0.0]
+    bench._check_concepts(rows, [20], concepts)
+    late, now = (
+        bench.oracle_hits(rows, [20], concepts, 5),
+        bench.oracle_hits(rows, [20], concepts, 1),
+    )
+    assert np.isnan(late[:5]).all() and np.isnan(now[:1]).all()
+    assert np.flatnonzero(late == 0).tolist() == [20, 21, 22, 23, 24]
+    assert np.flatnonzero(now == 0).tolist() == [20]
+    assert np.nanmean(now) - np.nanmean(late) == pytest.approx(38 / 39 - 30 / 35)
+    # The points by region add up to the accuracy lost.
+    blind = np.zeros(40, bool)
+    blind[20:25] = True
+    parts = bench._points(now, late, blind) + bench._points(now, late, ~blind)
+    assert parts == pytest.approx(100 * (38 / 39 - 30 / 35))
+    assert bench._points(now, late, blind) == pytest.approx(100 * (5 / 35 - 1 / 39))
+    assert bench._points(now, late, ~blind) == 0.0  # no errors elsewhere on either side
+    with pytest.raises(AssertionError, match="do not give the stream's labels"):
+        bench._check_concepts(rows, [20], concepts[::-1])
+
+
+@pytest.mark.parametrize("name", ["STAGGER", "SEA", "Agrawal"])
+def test_the_benchmarks_concepts_give_the_streams_labels(robust_bench, name):
+    """The oracle's concepts are those of streams.py's segments, in order (and a
+    different order is caught)."""
+    bench, streams = robust_bench
+    stream = streams.STREAMS[name]
+    rows = list(stream.make(1, 600))
+    bench._check_concepts(rows, stream.changes(600), bench.CONCEPTS[name])
+    with pytest.raises(AssertionError):
+        bench._check_concepts(rows, stream.changes(600), bench.CONCEPTS[name][::-1])
+
+
+def test_under_delay_the_recovery_after_a_change_is_the_no_delay_one_shifted():
+    """STAGGER, concept 0 then 2 (they disagree on 7 rows in 9), labels 50 rows late:
+    before the first label of the new concept, the advancing model predicts as the old
+    concept did (nothing says it changed); from that label on it recovers at least as
+    fast as the model without delay did from the same labels (benchmarks/
+    online_robust.py: where the points go)."""
+    c, lag = 400, 50
+    rows = list(synth.STAGGER(seed=1, classification_function=0).take(c))
+    rows += list(synth.STAGGER(seed=2, classification_function=2).take(c))
+
+    def hits(model, delay):
+        from river import stream as river_stream
+
+        out = np.full(len(rows), np.nan)
+        for i, x, y in river_stream.simulate_qa(rows, moment=None, delay=delay):
+            if y is None:
+                out[i] = model.predict_one(x) == rows[i][1]
+            else:
+                model.learn_one(x, y)
+        return out
+
+    late = hits(DREAMOnlineClassifier(seed=0, advance_on_predict=True), lag)
+    now = hits(DREAMOnlineClassifier(seed=0), None)
+    # the old concept, small and red (size 0, colour 0), against the new labels
+    old = np.array([(x["size"] == 0 and x["color"] == 0) == y for x, y in rows[c : c + lag]])
+    assert late[c - 100 : c].mean() == 1.0  # the old concept learned
+    np.testing.assert_array_equal(late[c : c + lag], old)
+    assert late[c + lag : c + lag + 150].mean() >= now[c : c + 150].mean() - 0.02
