@@ -91,15 +91,6 @@ def _v2s(buf, lay, i):
 
 
 @njit(cache=True, inline="always")
-def _v2c(buf, lay, i):
-    """A 2-d row of the layout as a C-contiguous array (a reshape): for the cell's
-    matrices, whose products in the step vectorise only over a contiguous array
-    (a strided view of ``_v2s`` is typed as of any layout)."""
-    s = lay[i, 0]
-    return buf[s : s + lay[i, 2] * lay[i, 3]].reshape((lay[i, 2], lay[i, 3]))
-
-
-@njit(cache=True, inline="always")
 def _put(buf, at, src):
     """``buf[at : at + len(src)] = src`` as a loop (numba's slice assignment of
     a 2-d or 3-d view costs several times as much at these sizes)."""
@@ -234,10 +225,10 @@ def forward(fb, ib, lay, values, slots):
     for i in range(d):
         x[i] = urow[cells[i]]
     p = StepParams(
-        _v2c(fb, lay, C),
-        _v2c(fb, lay, WC),
-        _v2c(fb, lay, B),
-        _v2c(fb, lay, V),
+        _v2s(fb, lay, C),
+        _v2s(fb, lay, WC),
+        _v2s(fb, lay, B),
+        _v2s(fb, lay, V),
         _v1(fb, lay, ETA),
         scal[0],
         scal[1],
