@@ -21,7 +21,9 @@ Sections (``--only``):
 - ``online``: ``predict_one`` + ``learn_one`` rows/s on Elec2 for the default
   ``DREAMOnlineClassifier`` and ``DREAMOnlineRegressor`` (target: NSW demand), on
   the compiled row and on the NumPy path, against river's HoeffdingAdaptiveTree,
-  ARF and ``StandardScaler | LogisticRegression`` (regression: ``LinearRegression``).
+  ARF and ``StandardScaler | LogisticRegression`` (regression: ``LinearRegression``);
+  then the default estimators (compiled) against the linear pipelines from row 50 on,
+  and over the whole stream, 45,312 rows (``--no-online-whole`` skips those).
 - ``sklearn``: ``DREAMClassifier(solver="adam").fit`` (float32, the default
   configuration) per epoch, eager and compiled, against a plain ``nn.GRU`` loop over
   the same batches (256 sequences x 50 steps x 16 features, batch 32); then end to
@@ -274,6 +276,28 @@ def _steady_rows(task: str, makers: dict, stream: list, repeats: int) -> list[Ro
     ]
 
 
+def _whole_stream_rows(task: str, makers: dict, stream: list, repeats: int) -> list[Row]:
+    """Rows/s over the whole Elec2 stream (45,312 rows), growth events included:
+    the default DREAM estimator (compiled) and river's linear pipeline (the last),
+    interleaved as ``_online_rows`` (no untimed warm-up row); the ratio of the first
+    over the last. Over the whole stream the first rows' cell growth weighs less than
+    over 5,000."""
+    fns = {name: (lambda run=run: run(stream)) for name, run in makers.items()}
+    times = interleaved_cpu_times(fns, repeats=repeats, warmup=0)
+    rate = {name: len(stream) / t for name, t in times.items()}
+    first, last = list(makers)[0], list(makers)[-1]
+    return [
+        Row(
+            "online",
+            f"{name}: predict_one + learn_one, Elec2 whole stream, {len(stream):,} rows ({task})",
+            f"{rate[name]:,.0f}",
+            "rows/s",
+            f"this / {last}: {rate[first] / rate[last]:.2f}x" if name == first else "",
+        )
+        for name in makers
+    ]
+
+
 @section("online")
 def online(args) -> list[Row]:
     try:
@@ -344,6 +368,23 @@ def online(args) -> list[Row]:
                 f"river StandardScaler \\| {pipeline}": (linear[task], True),
             }
             rows += _steady_rows(task, makers, data, max(3, repeats))
+        if args.online_whole:
+            whole = list(iter_elec2())
+            whole_reg = [
+                ({k: v for k, v in x.items() if k != "nswdemand"}, x["nswdemand"]) for x, _ in whole
+            ]
+            for task, make, data in (
+                ("classification", DREAMOnlineClassifier, whole),
+                ("regression", DREAMOnlineRegressor, whole_reg),
+            ):
+                pipeline = "LogisticRegression" if task == "classification" else "LinearRegression"
+                makers = {
+                    f"{make.__name__}() compiled": _on_path(make, True),
+                    f"river StandardScaler \\| {pipeline}": lambda s, t=task: _progressive(
+                        linear[t](), s
+                    ),
+                }
+                rows += _whole_stream_rows(task, makers, data, repeats)
     return rows
 
 
@@ -623,6 +664,12 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=7, help="rounds per comparison")
     parser.add_argument("--no-compile", action="store_true", help="skip compile_step=True")
     parser.add_argument("--online-rows", type=int, default=5000)
+    parser.add_argument(
+        "--no-online-whole",
+        dest="online_whole",
+        action="store_false",
+        help="skip the online rows over the whole Elec2 stream (45,312 rows)",
+    )
     parser.add_argument("--memory-rows", type=int, default=50_000)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import math
 from collections.abc import Callable
@@ -110,8 +109,13 @@ class DREAMCell(nn.Module):
 
     def __init__(self, input_dim: int, hidden_dim: int, **config) -> None:
         super().__init__()
-        self.config = DREAMConfig(input_dim=input_dim, hidden_dim=hidden_dim, **config)
-        cfg = self.config  # frozen: the switches are built once (read on every step)
+        self._setup(DREAMConfig(input_dim=input_dim, hidden_dim=hidden_dim, **config))
+        self.reset_parameters()
+
+    def _setup(self, config: DREAMConfig) -> None:
+        """The parameters and buffers of a cell of ``config``, not yet drawn."""
+        self.config = config
+        cfg = config  # frozen: the switches are built once (read on every step)
         self._flags = StepFlags(
             plasticity=cfg.plasticity_enabled,
             ltc=cfg.ltc_enabled,
@@ -130,7 +134,6 @@ class DREAMCell(nn.Module):
         self.tau_sys = nn.Parameter(torch.empty(()))
         self.scale = nn.Parameter(torch.empty(()))
         self.register_buffer("V", torch.empty(d, r))
-        self.reset_parameters()
 
     @classmethod
     def from_config(cls, config: DREAMConfig) -> DREAMCell:
@@ -160,9 +163,18 @@ class DREAMCell(nn.Module):
 
     @classmethod
     def _fresh(cls, config: DREAMConfig, seed: int) -> DREAMCell:
-        """A float64 cell of ``config`` with weights drawn from ``(seed, input_dim)``."""
-        build = functools.partial(cls.from_config, config)
-        return _seeded(build, seed * 1009 + config.input_dim).double()
+        """A float64 cell of ``config`` with weights drawn from ``(seed, input_dim)``.
+
+        As ``_seeded(partial(cls.from_config, config), ...)`` builds it, without
+        drawing the weights a first time from the global generator (``_seeded``
+        draws them again, and puts that generator back) nor checking ``config``
+        again: the online estimators grow a cell for every new feature or class.
+        """
+        cell = cls.__new__(cls)
+        nn.Module.__init__(cell)
+        cell._setup(config)
+        cell.reset_parameters(torch.Generator().manual_seed(seed * 1009 + config.input_dim))
+        return cell.double()
 
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
         """Draw the weights anew and reset the scalars to ``config``'s values.

@@ -187,10 +187,11 @@ def _make_step(ops):
 
         # 3-4. Input drive: surprise gain on B, low-rank fast weights (x projected on V
         # first: (b, r), then U times it as a batched matrix-vector product), error
-        # injection; the target state is bounded by tanh.
-        fast = bmv(U, xV)
-        drive = xB * col(1.0 + p.kappa * surprise) + p.fast_scale * fast + matmul(e, p.W)
-        h_target = tanh(drive)
+        # injection; the target state is bounded by tanh. (One statement: numba fuses
+        # it into one loop; named parts would each be an array of their own.)
+        h_target = tanh(
+            xB * col(1.0 + p.kappa * surprise) + p.fast_scale * bmv(U, xV) + matmul(e, p.W)
+        )
 
         # 5. Liquid time constant: surprise shortens tau; the Euler step is capped at 1.
         if flags.ltc:
@@ -205,8 +206,7 @@ def _make_step(ops):
         if flags.plasticity:
             ev = matmul(e, p.V) * col(surprise * dt)
             hebb = outer(h * p.eta, ev)
-            decay = col2(p.lam * dt) * (U_target - U)
-            U = U + decay + hebb
+            U = U + col2(p.lam * dt) * (U_target - U) + hebb  # decay towards U_target, Hebb
             # Each (n, r) matrix scaled down to Frobenius norm target_norm if above it.
             norm = sqrt(sum2(U * U) + _EPS)
             U = U * col2(clip(p.target_norm / norm, 0.0, 1.0))

@@ -156,6 +156,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     _prev_u: np.ndarray | None = None
     missing = "ignore"
     advance_on_predict = False
+    mixture_share = 0.0  # (a task without a mixture; the compiled row reads it)
     _pending: dict = {}
     _running = False  # whether a slot of _n_over is nonzero
     cell = "random"
@@ -474,7 +475,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             values = _as_float(values)
             if values is None:
                 return None
-        r = fast.forward(fast.fb, fast.ib, fast.lay, values, slots)
+        r = fast.forward(*fast.buffers, values, slots)
         if r != r:  # the work buffers may hold part of this row
             self._fast_row = None
             return None
@@ -498,7 +499,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             return False
         fast = self._fast
         fresh = self._fresh_rows
-        loss = fast.learn(fast.fb, fast.ib, fast.lay, *target, fresh)
+        loss = fast.learn(*fast.buffers, *target, fresh)
         if loss < 0.0:  # a new feature: a growth event (nothing learned)
             return False
         if fresh:
@@ -624,8 +625,11 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     # ------------------------------------------------------------------ learning
 
     def _learn(self, x: dict, y) -> None:
-        if self._fast_learn(x, y):  # (False before the first row: nothing built)
-            return
+        if not self._fast_learn(x, y):  # (False before the first row: nothing built)
+            self._learn_numpy(x, y)
+
+    def _learn_numpy(self, x: dict, y) -> None:
+        """Learn ``(x, y)`` on the NumPy path (every row the compiled row does not take)."""
         cache = self._cache
         hit = cache is not None and cache.version == self._version and cache.x == x
         # Validate before anything changes (a cached row was validated by predict).

@@ -451,7 +451,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     def learn_one(self, x: dict, y: base.typing.ClfTarget) -> None:
         """Learn one row: one step of the stream, then one SGD step of each readout."""
-        self._learn(x, y)
+        if not self._fast_learn(x, y):  # (the compiled row, where it can run)
+            self._learn_numpy(x, y)
 
     def predict_one(self, x: dict) -> base.typing.ClfTarget | None:
         """The most probable class for the next step (pure); None before any label."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import operator
 import warnings
 from pathlib import Path
 from typing import Any
@@ -89,18 +90,21 @@ def _active() -> bool:
     return _AVAILABLE and _ENABLED
 
 
+# The parameters a layout of the buffers reads (beside the switch), in one call.
+_PARAMS = operator.attrgetter(
+    "advance_on_predict",
+    "missing",
+    "l2",
+    "surprise_gain",
+    "mixture_share",
+    "standardize_rate",  # the regressor's target statistics read it
+)
+
+
 def _settings(est: Any) -> tuple:
     """What a layout of the buffers read from the switch and the parameters: a
     layout whose settings differ from these now is laid out again (or not used)."""
-    return (
-        _AVAILABLE and _ENABLED,
-        est.advance_on_predict,
-        est.missing,
-        est.l2,
-        est.surprise_gain,
-        getattr(est, "mixture_share", 0.0),
-        est.standardize_rate,  # the regressor's target statistics read it
-    )
+    return _AVAILABLE and _ENABLED, _PARAMS(est)
 
 
 def _unavailable(error: Exception) -> None:
@@ -119,14 +123,12 @@ def _unavailable(error: Exception) -> None:
 
 def _table(arrays: list[np.ndarray], dtype) -> tuple[np.ndarray, list]:
     """One flat buffer holding ``arrays`` one after the other, and their layout rows."""
-    sizes = [a.size for a in arrays]
-    buf = np.empty(sum(sizes), dtype=dtype)
+    arrays = [np.asarray(a) for a in arrays]
+    buf = np.concatenate([a.reshape(-1) for a in arrays], dtype=dtype, casting="unsafe")
     rows, start = [], 0
-    for a, size in zip(arrays, sizes, strict=True):
-        buf[start : start + size] = np.ravel(a)
-        shape = list(a.shape) + [1] * (3 - a.ndim)
-        rows.append([start, a.ndim, *shape])
-        start += size
+    for a in arrays:
+        rows.append([start, a.ndim, *a.shape, *(1,) * (3 - a.ndim)])
+        start += a.size
     return buf, rows
 
 
@@ -144,8 +146,7 @@ def _target_stats(est: Any) -> np.ndarray:
 
 def _view(buf: np.ndarray, row: list) -> np.ndarray:
     start, ndim, *shape = row
-    size = int(np.prod(shape))
-    return buf[start : start + size].reshape(shape[:ndim])
+    return buf[start : start + shape[0] * shape[1] * shape[2]].reshape(shape[:ndim])
 
 
 class _Compiled:
@@ -227,7 +228,7 @@ class _Compiled:
         scal[:13] = [float(v) for v in params[5:]]
         scal[k.S_DT] = cell.config.time_step
         scal[k.S_L2] = est.l2
-        scal[k.S_SHARE] = getattr(est, "mixture_share", 0.0)
+        scal[k.S_SHARE] = est.mixture_share
         scal[k.S_GAIN] = est.surprise_gain
         scal[k.S_BOOST] = est._boost
         scal[k.S_MAX_ABS] = MAX_ABS
@@ -263,6 +264,7 @@ class _Compiled:
         rows_fs, rows_cf = rows_fb[:n_state], rows_fb[n_state : n_state + n_consts]
         rows_wk = rows_fb[n_state + n_consts :]
         self.lay = np.array(rows_fs + rows_ib + rows_cf + rows_wk, dtype=np.int64)
+        self.buffers = (self.fb, self.ib, self.lay)  # the kernels' first arguments
         # The estimator's arrays become views of the buffers.
         v = [_view(self.fb, r) for r in rows_fs]
         est._W, est._weights, est._age = v[0], v[1], v[2]

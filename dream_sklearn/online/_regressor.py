@@ -343,7 +343,8 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
 
     def learn_one(self, x: dict, y: base.typing.RegTarget) -> None:
         """Learn one row: one step of the stream, then one step of the readout."""
-        self._learn(x, y)
+        if not self._fast_learn(x, y):  # (the compiled row, where it can run)
+            self._learn_numpy(x, y)
 
     def predict_one(self, x: dict) -> float:
         """Prediction for the next step (pure); 0.0 before any learning."""
