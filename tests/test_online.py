@@ -12,7 +12,7 @@ from river import checks, datasets, evaluate, linear_model, metrics, preprocessi
 
 import dream_sklearn
 from dream_sklearn.nn import DREAMCell
-from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor
+from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor, set_compiled
 
 ESTIMATORS = [DREAMOnlineClassifier, DREAMOnlineRegressor]
 
@@ -125,9 +125,19 @@ def test_mean_readout_predicts_the_running_mean():
         seen.append(y)
 
 
-def test_average_readout_predicts_the_mean_of_every_target_seen():
+@pytest.mark.parametrize("compiled", [True, False])
+def test_average_readout_predicts_the_mean_of_every_target_seen(compiled):
     """At the default standardize_rate (0.02): the cumulative mean, not the running
-    mean that "mean" follows (they part after the first 50 targets)."""
+    mean that "mean" follows (they part after the first 50 targets); on the compiled
+    row and on the NumPy path."""
+    previous = set_compiled(compiled)
+    try:
+        _check_average_readout()
+    finally:
+        set_compiled(previous)
+
+
+def _check_average_readout():
     rows = _naive_stream("level", n=300)
     model = DREAMOnlineRegressor(seed=0, readouts=("average",))
     running = DREAMOnlineRegressor(seed=0, readouts=("mean",))
