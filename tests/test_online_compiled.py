@@ -211,6 +211,8 @@ def test_classifier_options_match_numpy(params):
         {},
         {"readouts": ("last",)},
         {"readouts": ("hold", "mean", "cell")},
+        {"readouts": ("average", "cell"), "standardize_rate": 0.1},
+        {"readouts": ("average",), "feedback": "none", "drift_recovery": False},
         {"readouts": ("cell",), "slow_rate": 0.0},
         {"readouts": ("pairs", "linear"), "n_knots": 0},
         {"feedback": "readout", "drift_recovery": False, "l2": 0.01},

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .._limits import MAX_ABS
-from ._features import _FROM_LAST
+from ._features import _FROM_AVERAGE, _FROM_LAST
 
 __all__ = ["compiled_available", "set_compiled"]
 
@@ -136,11 +136,12 @@ def _target_stats(est: Any) -> np.ndarray:
     """The regressor's target statistics as the kernels keep them (``TGT``);
     zeros for the classifier."""
     if est._task != "regression":
-        return np.zeros(5)
+        return np.zeros(6)
     last = est._last_y
     has_last = last is not None
     return np.array(
-        [est._y_count, est._y_mean, est._y_var, last if has_last else 0.0, has_last], dtype=float
+        [est._y_count, est._y_mean, est._y_var, last if has_last else 0.0, has_last, est._y_avg],
+        dtype=float,
     )
 
 
@@ -204,7 +205,11 @@ class _Compiled:
         ]
         held = np.zeros(m, dtype=np.intp)
         held[est._held_slots] = 1
-        is_last = np.array([r in _FROM_LAST for r in est._heads], dtype=np.intp)
+        # 1: the readout starts from the previous target, 2: from the average
+        is_last = np.array(
+            [1 if r in _FROM_LAST else 2 if r in _FROM_AVERAGE else 0 for r in est._heads],
+            dtype=np.intp,
+        )
         ctl = np.zeros(k.N_CTL, dtype=np.intp)
         ctl[[k.C_N, k.C_D, k.C_M, k.C_S, k.C_K, k.C_J, k.C_K_OUT]] = [n, d, m, S, K, J, k_out]
         ctl[k.C_TASK] = 0 if est._task == "classification" else 1

@@ -132,6 +132,7 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
         online._add_targets([None])
         online._y_mean = float(estimator.y_mean_[0])
         online._y_var = float(estimator.y_scale_[0]) ** 2
+        online._y_avg = online._y_mean
         online._y_count = 10**6  # as if the target statistics were seen long ago
     online._load_core(
         cell,

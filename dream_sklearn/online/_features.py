@@ -28,15 +28,19 @@ _READOUTS = {
     # The regressor's: its output starts from the previous target, and it learns a
     # correction from the change of the (fast-scaled) slots since the previous row.
     "last": (("diff",), 0.1),
-    # The regressor's two naive forecasts, which learn nothing: the previous target
-    # ("hold") and the running mean of the target ("mean", a standardised output of 0).
-    # In the mixture they keep it close to the better of the two where nothing in the
+    # The regressor's naive forecasts, which learn nothing: the previous target
+    # ("hold"), the running mean of the target ("mean", a standardised output of 0)
+    # and the mean of every target seen ("average").
+    # In the mixture they keep it close to the best of them where nothing in the
     # inputs predicts the target (a random walk; noise around a level).
     "hold": ((), 0.0),
     "mean": ((), 0.0),
+    "average": ((), 0.0),
 }
 # The readouts whose output starts from the previous target.
 _FROM_LAST = ("last", "hold")
+# The readouts whose output starts from the mean of every target seen.
+_FROM_AVERAGE = ("average",)
 
 
 class _FeatureMap:

@@ -36,7 +36,8 @@ N_OVER, CELL_SLOTS, PAIRS, YS, HELD, IS_LAST, CTL = range(16, 23)
 C, WC, B, V, ETA, SCAL, KNOTS, MASK, LR, FLOORS = range(23, 33)
 RAW, PRES, UROW, PHI, OUT, NH, NU, NUT, NEM, NEV, NSB, RES = range(33, 45)
 # The regressor's target statistics (``_DREAMOnlineRegressor._update_target_stats``):
-# count, mean, variance, the previous target, whether there is one.
+# count, mean, variance, the previous target, whether there is one, the mean of
+# every target seen.
 TGT = 45
 # CTL (ints): sizes, switches, and the two flags the statistics keep.
 (
@@ -65,8 +66,8 @@ S_DT, S_L2, S_SHARE, S_GAIN, S_BOOST, S_MAX_ABS, S_RATE = range(13, 20)
 N_SCAL = 20
 # RES (floats): what the row leaves for the Python around the kernels.
 R_SURPRISE, R_TAU, R_LOSS, R_OUT, R_RUNNING, R_WARMING, R_UNKNOWN = range(7)
-R_Y_COUNT, R_Y_MEAN, R_Y_VAR, R_LAST_Y = range(7, 11)
-N_RES = 11
+R_Y_COUNT, R_Y_MEAN, R_Y_VAR, R_LAST_Y, R_Y_AVG = range(7, 12)
+N_RES = 12
 
 
 @njit(cache=True, inline="always")
@@ -318,17 +319,20 @@ def forward(fb, ib, lay, values, slots):
                 out[j, q] /= tot
         res[R_OUT] = _proba_argmax(out, weights)
         return res[R_OUT]
-    # A "last" readout starts from the previous target (standardised); the
-    # weighted mean, back on the target's scale (_link, _mix, _to_target).
+    # A "last" readout starts from the previous target (standardised), an
+    # "average" one from the mean of every target seen; the weighted mean, back on
+    # the target's scale (_link, _mix, _to_target).
     tgt = _v1(fb, lay, TGT)
     y_mean, y_scale = tgt[1], _y_scale(tgt)
-    if tgt[4] != 0.0:
-        is_last = _v1(ib, lay, IS_LAST)
-        J = is_last.shape[0]
-        shift = _standard(tgt[3], y_mean, y_scale)
-        for j in range(Jt):
-            if is_last[j % J]:
-                out[j, 0] += shift
+    is_last = _v1(ib, lay, IS_LAST)
+    J = is_last.shape[0]
+    shift = _standard(tgt[3], y_mean, y_scale) if tgt[4] != 0.0 else 0.0
+    shift_avg = _standard(tgt[5], y_mean, y_scale)
+    for j in range(Jt):
+        if is_last[j % J] == 1:
+            out[j, 0] += shift
+        elif is_last[j % J] == 2:
+            out[j, 0] += shift_avg
     mix = 0.0
     for j in range(M):
         mix += out[j, 0] * weights[j]
@@ -517,8 +521,10 @@ def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
         delta = y_raw - tgt[1]
         tgt[1] += rate * delta
         tgt[2] = (1.0 - rate) * (tgt[2] + rate * delta * delta)
+        tgt[5] += (y_raw - tgt[5]) / tgt[0]
         tgt[3] = y_raw
         tgt[4] = 1.0
         for i in range(4):
             res[R_Y_COUNT + i] = tgt[i]
+        res[R_Y_AVG] = tgt[5]
     return loss

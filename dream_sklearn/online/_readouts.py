@@ -114,12 +114,17 @@ class _Readouts:
             self._W = np.concatenate([self._W[keep], fresh])
             self._age = np.concatenate([self._age[keep], age])
             kept = w[keep] * (1.0 - _FRESH_SHARE) / w[keep].sum()
-            self._weights = np.concatenate([kept, np.full(J, _FRESH_SHARE / J)])
+            self._weights = np.concatenate([kept, _FRESH_SHARE * self._fresh_weights(kept)])
             self._warn = self._adwin(self._warn_delta)
             self._drift = self._adwin(self._drift_delta)
             self.n_drifts_ += 1
         elif M > J:
             self._drop_generation()
+
+    def _fresh_weights(self, kept: np.ndarray) -> np.ndarray:
+        """How a new generation shares its part of the mixture's weight, given the
+        kept generation's weights ``kept`` (J,): evenly (a task hook)."""
+        return np.full(len(kept), 1.0 / len(kept))
 
     def _drop_generation(self) -> None:
         """Of two generations of readouts, drop one the mixture has given up on."""
