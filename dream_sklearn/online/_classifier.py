@@ -12,7 +12,7 @@ from river import base
 from ..nn._config import _BOOL, _INT_GE0, _UNIT
 from ._base import _DEFAULT, _check_params, _DREAMOnline, _readouts_rule
 from ._delayed import _DelayedReadout
-from ._readouts import _CLF_DRIFT_DELTA
+from ._readouts import _CLF_DRIFT_DELTA, _REPLAY_ROWS
 
 __all__ = ["DREAMOnlineClassifier"]
 
@@ -218,6 +218,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     _task = "classification"
     # drift_recovery: a drift acted on at ARF's warning level (see _readouts.py).
     _drift_delta = _CLF_DRIFT_DELTA
+    # drift_recovery: the last rows kept, for the fresh readouts to learn at a drift.
+    _replay_rows = _REPLAY_ROWS
     delayed_readout = True  # (estimators pickled before it existed)
     _delayed: _DelayedReadout | None = None
 
