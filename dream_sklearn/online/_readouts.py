@@ -131,7 +131,7 @@ class _Readouts:
         self._rec_left -= 1
         ring, R = self._ring, self._replay_rows
         if ring is None or ring.shape[1] != len(phi):
-            ring = self._ring = np.empty((R, len(phi)))
+            ring = self._ring = np.zeros((R, len(phi)))
             self._ring_c, self._ring_loss = [0] * R, [0.0] * R  # (lists: cheaper to set)
             self._ring_n = 0
         i = self._ring_n % R
