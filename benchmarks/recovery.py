@@ -9,6 +9,7 @@ ARF's figures are cached in benchmarks/out/recovery.json (``--fresh`` recomputes
 
     python benchmarks/recovery.py                              # default DREAM vs ARF
     python benchmarks/recovery.py --variant off='{"drift_recovery": false}'
+    python benchmarks/recovery.py --variant 'replay off={"_replay_rows": 0}'
     python benchmarks/recovery.py --streams SEA Agrawal --rows 6000
 """
 
@@ -74,9 +75,13 @@ STREAMS = {
 
 
 def _dream(kw):
+    """DREAM's classifier with the parameters ``kw``; a key starting with ``_`` sets
+    that class attribute on a subclass (e.g. ``{"_replay_rows": 0}``: no replay)."""
     from dream_sklearn.online import DREAMOnlineClassifier
 
-    return DREAMOnlineClassifier(**{"seed": 0, **kw})
+    private = {k: v for k, v in kw.items() if k.startswith("_")}
+    cls = type("Variant", (DREAMOnlineClassifier,), private) if private else DREAMOnlineClassifier
+    return cls(**{"seed": 0, **{k: v for k, v in kw.items() if k not in private}})
 
 
 def evaluate(model, stream: str, n_rows):

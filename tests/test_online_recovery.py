@@ -10,13 +10,14 @@ from river import datasets, linear_model, preprocessing
 from river.datasets import synth
 
 from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor
+from dream_sklearn.online._readouts import _change_point
 
 
-def _stagger_change(seed: int, before: int = 1000, after: int = 200):
-    """STAGGER's concept 0 for ``before`` rows, then concept 2 (an abrupt change)."""
+def _stagger_change(seed: int, before: int = 1000, after: int = 200, to: int = 2):
+    """STAGGER's concept 0 for ``before`` rows, then concept ``to`` (an abrupt change)."""
     return itertools.chain(
         synth.STAGGER(classification_function=0, seed=seed).take(before),
-        synth.STAGGER(classification_function=2, seed=seed + 1).take(after),
+        synth.STAGGER(classification_function=to, seed=seed + 1).take(after),
     )
 
 
@@ -95,6 +96,36 @@ def test_classifier_acts_on_a_drift_at_the_warning_level(seed):
     assert not background
     assert len(rows) == len(twin_rows) == 1
     assert 1000 <= rows[0] < twin_rows[0], (rows, twin_rows)
+
+
+class _WithoutReplay(DREAMOnlineClassifier):
+    """The classifier whose fresh readouts start from zero at a drift (no replay)."""
+
+    _replay_rows = 0
+
+
+def test_replay_recovers_sooner_than_fresh_readouts_alone():
+    """STAGGER, concept 0 then 1 (the change the classifier lost to ARF on): at the
+    drift, the fresh readouts learn the rows read since the change; without that,
+    they start from zero about 15 rows after it."""
+    on, off = [], []
+    for seed in range(5):
+        stream = list(_stagger_change(seed, after=100, to=1))
+        with_replay, without = DREAMOnlineClassifier(seed=0), _WithoutReplay(seed=0)
+        on.append(_correct(with_replay, stream)[1000:].mean())
+        off.append(_correct(without, stream)[1000:].mean())
+        assert with_replay.n_drifts_ == without.n_drifts_ == 1
+    assert all(a > b for a, b in zip(on, off, strict=True)), (on, off)
+    assert np.mean(on) >= np.mean(off) + 0.04, (on, off)
+
+
+def test_change_point_splits_the_losses_where_they_rise():
+    rng = np.random.default_rng(0)
+    loss = np.concatenate([rng.random(80) < 0.05, rng.random(20) < 0.6]).astype(float)
+    assert abs(_change_point(loss) - 80) <= 3
+    assert _change_point(np.zeros(50)) == 0  # no rise: no split
+    assert _change_point(np.array([1.0, 1.0, 0.0, 0.0])) == 0  # a fall is not a change
+    assert _change_point(np.array([0.0, 0.0, 1.0, 1.0])) == 2
 
 
 # --- the regressor ----------------------------------------------------------------------

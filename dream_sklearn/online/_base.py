@@ -268,6 +268,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         self.n_drifts_ = 0
         self._age = np.full(len(self._heads), np.inf)  # rows since each readout started
         self._fresh_rows = 0  # rows left before the youngest readout stops being fresh
+        self._ring = None  # the rows kept for a replay at a drift (_record)
+        self._rec_left, self._last_miss = 0, -(10**9)
         self._version = 0
         self._cache = None
         self._dt_row = None  # np.full(1, time_step), built on the first step
@@ -505,6 +507,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if fresh:
             self._fresh_rows = fresh - 1
         if self._drift is not None:
+            if self._replay_rows and (loss or self._rec_left):  # (see _record)
+                self._record(fast.phi, target[0], loss)
             self._watch(loss)
         surprise, tau, _, _, running, warming, _, count, mean, var, last, avg = fast.res.tolist()
         self.last_surprise_, self.last_tau_ = surprise, tau
@@ -683,6 +687,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             self._W[:, :, :-1] *= (1.0 - gain * lr * self.l2)[:, None, None]
         self._W -= g[:, :, None] * (mask * phi)[:, None, :]
         if self._drift is not None:
+            if self._replay_rows:
+                self._record(phi, self._classes[y_value], loss)
             self._watch(loss)
         if entry is None:
             self._commit(raw, present, step)

@@ -12,7 +12,7 @@ from river import base
 from ..nn._config import _BOOL, _INT_GE0, _UNIT
 from ._base import _DEFAULT, _check_params, _DREAMOnline, _readouts_rule
 from ._delayed import _DelayedReadout
-from ._readouts import _CLF_DRIFT_DELTA
+from ._readouts import _CLF_DRIFT_DELTA, _REPLAY_ROWS
 
 __all__ = ["DREAMOnlineClassifier"]
 
@@ -61,7 +61,10 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     not: river's ADWIN over the 0/1 loss at ARF's warning level (``delta`` 0.01). A
     rise it flags takes fresh readouts (the same kinds, zero weights) into the
     mixture with half of its weight, beside the old readouts, which the mixture
-    keeps until their weight falls below 1%. A fresh readout's
+    keeps until their weight falls below 1%. The fresh readouts first learn the
+    rows read since the change (where the recent mistakes rise, among the last
+    128 rows kept while the mixture errs: three passes at 10 times their step),
+    so that the rows before the detector fired are not lost. A fresh readout's
     step starts about 11 times its usual one and falls back as it learns (to
     twice after 900 rows, to its usual step after 4,000).
 
@@ -218,6 +221,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     _task = "classification"
     # drift_recovery: a drift acted on at ARF's warning level (see _readouts.py).
     _drift_delta = _CLF_DRIFT_DELTA
+    # drift_recovery: the last rows kept, for the fresh readouts to learn at a drift.
+    _replay_rows = _REPLAY_ROWS
     delayed_readout = True  # (estimators pickled before it existed)
     _delayed: _DelayedReadout | None = None
 

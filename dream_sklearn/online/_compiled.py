@@ -284,6 +284,7 @@ class _Compiled:
         self.ctl = _view(self.ib, rows_ib[6])
         self.out = _view(self.fb, rows_wk[4])
         self.res = _view(self.fb, rows_wk[11])
+        self.phi = _view(self.fb, rows_wk[3])  # the row's features (drift_recovery's replay)
         self.W, self.state = est._W, est._state
         self.slots: dict = {}
         self.x_slot = est._x_slot

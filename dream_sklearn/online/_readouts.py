@@ -26,6 +26,11 @@ __all__: list[str] = []
 # fresh) steps
 # 1 + _BOOST * (_BOOST_ROWS / (_BOOST_ROWS + n) - _BOOST_ROWS / (_BOOST_ROWS + _FRESH_ROWS))
 # times its usual step while n < _FRESH_ROWS (the usual step from then on).
+# The classifier's replay (_replay_rows): the features, class and mixture's loss of
+# the last _REPLAY_ROWS rows are kept; at a drift, the rows since the change (the
+# split of their 0/1 losses of the greatest likelihood) train the fresh readouts,
+# _REPLAY_EPOCHS passes in order at _REPLAY_STEP times their usual step, so that
+# the rows read before the detector fired are not lost (about 15 on STAGGER).
 _WARN_DELTA = 0.01
 _DRIFT_DELTA = 0.001
 _CLF_DRIFT_DELTA = 0.01
@@ -35,6 +40,28 @@ _DROP = 0.01
 _BOOST = 10.0
 _BOOST_ROWS = 100.0
 _FRESH_ROWS = 4000
+_REPLAY_ROWS = 128
+_REPLAY_EPOCHS = 3
+_REPLAY_STEP = 10.0
+_RECORD_AFTER = 16
+
+
+def _change_point(loss: np.ndarray) -> int:
+    """The first row of the second segment of the split of a 0/1 loss sequence into
+    two Bernoulli segments of the greatest likelihood, the second's rate above the
+    first's (0: no such split)."""
+    n = len(loss)
+    if n < 2:
+        return 0
+    a = np.cumsum(loss)[:-1]  # the first segment's mistakes, split at s = 1 .. n - 1
+    na = np.arange(1.0, n)
+    b, nb = loss.sum() - a, n - na
+    ll = np.zeros(n - 1)
+    for k, m in ((a, na), (na - a, na), (b, nb), (nb - b, nb)):
+        ll += np.where(k > 0, k * np.log(np.maximum(k, 1.0) / m), 0.0)
+    ll[b / nb <= a / na] = -np.inf
+    s = int(np.argmax(ll))
+    return s + 1 if ll[s] > -np.inf else 0
 
 
 def _has_helper() -> bool:
@@ -73,12 +100,65 @@ class _Readouts:
 
     _warn_delta = _WARN_DELTA  # the detectors' levels (drift_recovery; see _watch)
     _drift_delta = _DRIFT_DELTA
+    _replay_rows = 0  # rows kept for a replay at a drift (the classifier's: see _record)
+    _ring: np.ndarray | None = None
+    _rec_left = 0  # rows left to keep since the last mistake (_record)
+    _last_miss = -(10**9)  # the row of the mixture's last mistake (n_steps_)
 
     def _readout(self, h: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Every readout's output after the task's link (b, J, k), and ``phi`` (b, F)."""
         phi = self._features(h, u)
         J, k, F = self._W.shape
         return self._link((phi @ self._W.reshape(J * k, F).T).reshape(-1, J, k)), phi
+
+    def _record(self, phi: np.ndarray, c: int, loss: float) -> None:
+        """Keep the row's features ``phi``, class ``c`` and the mixture's loss (the
+        last ``_replay_rows`` rows kept; a new feature starts the record again).
+
+        Only while the mixture errs: a row it erred on, and the ``_RECORD_AFTER``
+        rows after two mistakes at most ``_RECORD_AFTER`` rows apart (about 1 row in
+        5 on Elec2, where the copy would cost 5% of the compiled row if every row
+        were kept; after a change, nearly every row). The compiled row calls it only
+        when ``loss or self._rec_left``.
+        """
+        if loss:
+            # a mistake within _RECORD_AFTER rows of the last: keep the next ones too
+            near = self.n_steps_ - self._last_miss <= _RECORD_AFTER
+            self._rec_left = _RECORD_AFTER if near else 1
+            self._last_miss = self.n_steps_
+        elif not self._rec_left:
+            return
+        self._rec_left -= 1
+        ring, R = self._ring, self._replay_rows
+        if ring is None or ring.shape[1] != len(phi):
+            ring = self._ring = np.zeros((R, len(phi)))
+            self._ring_c, self._ring_loss = [0] * R, [0.0] * R  # (lists: cheaper to set)
+            self._ring_n = 0
+        i = self._ring_n % R
+        ring[i] = phi
+        self._ring_c[i], self._ring_loss[i] = c, loss
+        self._ring_n += 1
+
+    def _replay(self) -> None:
+        """At a drift: the newest generation of readouts learns the rows kept since
+        the change (:func:`_change_point` of their losses), in order,
+        ``_REPLAY_EPOCHS`` passes, at ``_REPLAY_STEP`` times the readouts' step."""
+        ring, R = self._ring, self._replay_rows
+        if ring is None or ring.shape[1] != self._W.shape[2]:
+            return
+        n = min(self._ring_n, R)
+        rows = (np.arange(self._ring_n - n, self._ring_n)) % R
+        rows = rows[_change_point(np.array(self._ring_loss)[rows]) :]
+        J, M = len(self._heads), len(self._weights)
+        W = self._W[M - J : M]  # the fresh readouts (a view)
+        lr = self._head_lr * _REPLAY_STEP
+        mask = self._head_mask
+        for _ in range(_REPLAY_EPOCHS):
+            for i in rows:
+                phi = ring[i]
+                g = self._link(np.einsum("jkf,f->jk", W, phi))
+                g[:, self._ring_c[i]] -= 1.0
+                W -= (g * lr[:, None])[:, :, None] * (mask * phi)[:, None, :]
 
     def _adwin(self, delta: float) -> ADWIN:
         return ADWIN(delta=delta, clock=_CLOCK)
@@ -115,6 +195,8 @@ class _Readouts:
             self._age = np.concatenate([self._age[keep], age])
             kept = w[keep] * (1.0 - _FRESH_SHARE) / w[keep].sum()
             self._weights = np.concatenate([kept, _FRESH_SHARE * self._fresh_weights(kept)])
+            if self._replay_rows:
+                self._replay()
             self._warn = self._adwin(self._warn_delta)
             self._drift = self._adwin(self._drift_delta)
             self.n_drifts_ += 1
