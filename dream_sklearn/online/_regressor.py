@@ -307,7 +307,8 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     def _fresh_weights(self, kept: np.ndarray) -> np.ndarray:
         """A new generation (drift_recovery) shares its part of the weight as the kept
         one does, readout by readout: its naive readouts predict what the kept ones
-        do, and each fresh learned readout starts from its naive forecast, so the
+        do, and each fresh learned readout starts from its naive forecast (or from
+        what it learned since the warning, as background readouts), so the
         prediction stays near the one the mixture trusted until the fresh readouts
         earn or lose weight (an even share put weight on the running mean at once,
         e.g. on a random walk: docs/online.md, "The regressor's average readout")."""
