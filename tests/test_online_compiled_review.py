@@ -211,6 +211,19 @@ def test_set_compiled_false_reaches_a_fitted_estimator(compiled_on, learns):
     assert learns["n"] > 40
 
 
+def test_set_compiled_false_between_predict_and_learn(compiled_on, learns):
+    """The switch turned off after a compiled predict_one: its learn_one takes the
+    NumPy path (learn_one checks the switch itself, not only predict_one)."""
+    model = warm_classifier(100)
+    x, y = ROWS[100]
+    model.predict_one(x)  # compiled: the row kept for learn_one
+    learns["n"] = 0
+    set_compiled(False)
+    model.learn_one(x, y)
+    assert learns["n"] == 0
+    assert model.n_steps_ == 101
+
+
 @pytest.mark.parametrize(
     "cls, change",
     [
