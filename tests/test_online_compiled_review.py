@@ -192,6 +192,25 @@ def test_refused_row_between_predict_and_learn():
     assert_same_state(ma, mb)
 
 
+def test_row_mutated_between_predict_and_learn():
+    """A row changed in place after predict_one: learn_one learns the row as it is
+    then (the compiled row's kept forward is of the old values), as the NumPy path."""
+
+    def run(compiled):
+        model = warm_classifier(200)
+        for x, y in ROWS[200:260]:
+            x = dict(x)
+            model.predict_proba_one(x)
+            x["nswprice"] += 0.5
+            x["vicprice"] = 0.0
+            model.learn_one(x, y)
+        return proba(model, ROWS[260][0]), model
+
+    (a, ma), (b, mb) = both(run)
+    assert a == pytest.approx(b, abs=TOL)
+    assert_same_state(ma, mb)
+
+
 # --- 6. settings changed after fitting
 
 
