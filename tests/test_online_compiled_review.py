@@ -192,6 +192,25 @@ def test_refused_row_between_predict_and_learn():
     assert_same_state(ma, mb)
 
 
+def test_row_mutated_between_predict_and_learn():
+    """A row changed in place after predict_one: learn_one learns the row as it is
+    then (the compiled row's kept forward is of the old values), as the NumPy path."""
+
+    def run(compiled):
+        model = warm_classifier(200)
+        for x, y in ROWS[200:260]:
+            x = dict(x)
+            model.predict_proba_one(x)
+            x["nswprice"] += 0.5
+            x["vicprice"] = 0.0
+            model.learn_one(x, y)
+        return proba(model, ROWS[260][0]), model
+
+    (a, ma), (b, mb) = both(run)
+    assert a == pytest.approx(b, abs=TOL)
+    assert_same_state(ma, mb)
+
+
 # --- 6. settings changed after fitting
 
 
@@ -209,6 +228,19 @@ def test_set_compiled_false_reaches_a_fitted_estimator(compiled_on, learns):
         model.predict_one(x)
         model.learn_one(x, y)
     assert learns["n"] > 40
+
+
+def test_set_compiled_false_between_predict_and_learn(compiled_on, learns):
+    """The switch turned off after a compiled predict_one: its learn_one takes the
+    NumPy path (learn_one checks the switch itself, not only predict_one)."""
+    model = warm_classifier(100)
+    x, y = ROWS[100]
+    model.predict_one(x)  # compiled: the row kept for learn_one
+    learns["n"] = 0
+    set_compiled(False)
+    model.learn_one(x, y)
+    assert learns["n"] == 0
+    assert model.n_steps_ == 101
 
 
 @pytest.mark.parametrize(

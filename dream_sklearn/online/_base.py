@@ -53,6 +53,7 @@ from ..nn._config import (
     _is_int,
 )
 from . import _compiled, _pretrained
+from ._compiled import _PARAMS
 from ._features import _READOUTS, _FeatureMap
 from ._params import (  # noqa: F401 (the classifier and regressor import some from here)
     _CELL_PARAMS,
@@ -455,7 +456,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             fast is None
             or fast.W is not self._W
             or fast.state is not self._state
-            or fast.settings != _compiled._settings(self)
+            or fast.params != _PARAMS(self)
+            or not _compiled._ON
         ):
             self._fast_row = None
             fast = self._fast = _compiled._build(self)
@@ -493,7 +495,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             or fast.W is not self._W  # (a copy of the buffers apart from the arrays)
             or seen[0] != self._version
             or seen[1] != x
-            or fast.settings != _compiled._settings(self)
+            or fast.params != _PARAMS(self)
+            or not _compiled._ON
         ) and self._fast_forward(x) is None:
             return False
         target = self._fast_target(y)

@@ -32,6 +32,7 @@ __all__ = ["compiled_available", "set_compiled"]
 
 _AVAILABLE = importlib.util.find_spec("numba") is not None
 _ENABLED = True
+_ON = _AVAILABLE  # _AVAILABLE and _ENABLED, kept up to date for the row's check
 _CHECKED = False  # whether the kernels compiled (or loaded) in this process
 _ENTRY: tuple = ()  # then, the compiled forward and learn (see _Compiled._first_forward)
 _FLOAT = np.dtype(np.float64)
@@ -79,10 +80,11 @@ def set_compiled(enabled: bool) -> bool:
     >>> set_compiled(previous)
     False
     """
-    global _ENABLED
+    global _ENABLED, _ON
     if not isinstance(enabled, bool | np.bool_):
         raise TypeError(f"set_compiled takes True or False; got {enabled!r}.")
     previous, _ENABLED = _ENABLED, bool(enabled)
+    _ON = _AVAILABLE and _ENABLED
     return previous
 
 
@@ -90,7 +92,9 @@ def _active() -> bool:
     return _AVAILABLE and _ENABLED
 
 
-# The parameters a layout of the buffers reads (beside the switch), in one call.
+# The parameters a layout of the buffers reads (beside the switch), in one call: a
+# layout whose parameters differ from these now (``_Compiled.params``), or made
+# before the switch turned off (``_ON``), is laid out again (or not used).
 _PARAMS = operator.attrgetter(
     "advance_on_predict",
     "missing",
@@ -101,17 +105,11 @@ _PARAMS = operator.attrgetter(
 )
 
 
-def _settings(est: Any) -> tuple:
-    """What a layout of the buffers read from the switch and the parameters: a
-    layout whose settings differ from these now is laid out again (or not used)."""
-    return _AVAILABLE and _ENABLED, _PARAMS(est)
-
-
 def _unavailable(error: Exception) -> None:
     """Turn the compiled row off for the process (numba fails to import or to
     compile / cache the kernels), saying why."""
-    global _AVAILABLE
-    _AVAILABLE = False
+    global _AVAILABLE, _ON
+    _AVAILABLE = _ON = False
     warnings.warn(
         f"The online estimators' compiled row cannot run ({type(error).__name__}: {error}); "
         "every row takes the NumPy path (same results, more than 10 times slower). If numba "
@@ -170,7 +168,7 @@ class _Compiled:
     def __init__(self, est: Any, kernels: Any) -> None:
         k = kernels
         self.forward, self.learn = k.forward, k.learn
-        self.settings = _settings(est)
+        self.params = _PARAMS(est)
         if not _CHECKED:
             self._k, self.forward = k, self._first_forward
         cell = est.cell_
