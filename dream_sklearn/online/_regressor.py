@@ -88,7 +88,9 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     standardize_rate : float, default=0.02
         Rate of the running mean/variance of each input and of the target after
         the first ``1 / standardize_rate`` rows (cumulative before); 0 gives
-        cumulative (Welford) statistics throughout.
+        cumulative (Welford) statistics throughout. A target more than 10 standard
+        deviations from the target's running mean (after 8 targets) is set aside:
+        nothing learns from it, up to 3 rows running (docs/online.md, "Outliers").
     slow_rate : float or None, default=None
         Rate of a second, slow running standardisation that the readout's linear
         term reads (0: cumulative, Welford); the cell and the ramps keep the fast
