@@ -1,4 +1,4 @@
-"""Robustness of the online classifier on tuning streams: one outlier row, delayed labels.
+"""Robustness of the online estimators on tuning streams: one outlier row, delayed labels.
 
 1. One outlier row: after ``--at`` rows of a stream (predict, then learn), a copy of the
    model (the twin) goes on without the next row; the model learns that row with one
@@ -22,10 +22,19 @@
    delay table). Then where DREAM's points go: in those rows, in the 150 after, and
    elsewhere.
 
-Streams: SEA, Elec2, Hyperplane, all tuning streams (docs/online.md).
+4. The regressor's outlier row (``--part regression``): on the tuning half's
+   regression streams (``streams.py``; seed 1 for the synthetic ones), the same
+   twin protocol with the row's target set to 1e4, -1e6 or 1e30, or one feature
+   set to 1e6 or 1e30 (every feature). Printed: the model's MAE over the next 500
+   rows (fewer where the stream ends sooner) divided by the twin's, mean and worst
+   over the positions ``--at`` that fit in the stream (else one third of the way).
+
+Streams: SEA, Elec2, Hyperplane, all tuning streams (docs/online.md), and the
+tuning half's regression streams of streams.py.
 
     python benchmarks/online_robust.py
     python benchmarks/online_robust.py --part delay --rows 20000
+    python benchmarks/online_robust.py --part regression
 """
 
 from __future__ import annotations
@@ -40,7 +49,7 @@ from river import stream as river_stream
 from river.datasets import synth
 
 from dream_sklearn.datasets import iter_elec2
-from dream_sklearn.online import DREAMOnlineClassifier
+from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor
 
 
 def _outlier_streams(n: int) -> dict:
@@ -80,6 +89,59 @@ def outliers(at: list[int]) -> None:
         for value in (1e6, 1e30):
             lost = [_outlier_cost(rows, t0, f, value) for t0 in at for f in sorted(rows[0][0])]
             print(f"| {name} | {value:g} | {np.mean(lost):.2f} | {np.max(lost):.2f} |", flush=True)
+    print()
+
+
+def _regression_cost(rows, t0: int, target=None, feature=None, value=0.0) -> float:
+    """The MAE over the rows after row ``t0`` (at most 500) of a model that learned
+    row ``t0`` with its target (or ``feature``) at ``value``, over its twin's."""
+    model = DREAMOnlineRegressor(seed=0)
+    for x, y in rows[:t0]:
+        model.predict_one(x)
+        model.learn_one(x, y)
+    twin = copy.deepcopy(model)
+    x, y = rows[t0]
+    if feature is not None:
+        x = {**x, feature: value}
+    model.predict_one(x)
+    model.learn_one(x, value if target else y)
+    error = twin_error = 0.0
+    for x, y in rows[t0 + 1 : t0 + 501]:
+        error += abs(model.predict_one(x) - y)
+        twin_error += abs(twin.predict_one(x) - y)
+        model.learn_one(x, y)
+        twin.learn_one(x, y)
+    return error / twin_error
+
+
+def _ratio(v: float) -> str:
+    return f"{v:.3f}" if v < 1000 else f"{v:.3g}"
+
+
+def regression_outliers(at: list[int]) -> None:
+    from streams import STREAMS
+
+    print("The regressor: one outlier row against a twin that never saw it: MAE over the")
+    print(f"next 500 rows / the twin's (after rows {at} where they fit, else a third of the")
+    print("way; DREAMOnlineRegressor(seed=0), synthetic streams with seed 1)")
+    print()
+    print("| stream | row's target | mean | worst | one feature (every one) | mean | worst |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, stream in STREAMS.items():
+        if stream.half != "tuning" or stream.task != "regression":
+            continue
+        rows = list(stream.make(1, stream.length or 5_000))
+        spots = [t for t in at if t + 501 <= len(rows)] or [len(rows) // 3]
+        for tv, fv in itertools.zip_longest((1e4, -1e6, 1e30), (1e6, 1e30)):
+            t = [_regression_cost(rows, t0, target=True, value=tv) for t0 in spots]
+            cells = [f"{tv:g}", _ratio(np.mean(t)), _ratio(np.max(t))]
+            if fv is None:
+                cells += ["", "", ""]
+            else:
+                keys = sorted(rows[0][0])
+                f = [_regression_cost(rows, t0, feature=k, value=fv) for t0 in spots for k in keys]
+                cells += [f"{fv:g}", _ratio(np.mean(f)), _ratio(np.max(f))]
+            print(f"| {name} | {' | '.join(cells)} |", flush=True)
     print()
 
 
@@ -351,7 +413,7 @@ def delay(n: int, n_small: int, streams: list[str], seeds: int, lag: int = 50) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=["outliers", "delay", "all"], default="all")
+    parser.add_argument("--part", choices=["outliers", "delay", "regression", "all"], default="all")
     parser.add_argument("--at", type=int, nargs="+", default=[1000, 2000])
     parser.add_argument("--rows", type=int, default=8000, help="Elec2's rows (delay)")
     parser.add_argument("--small-rows", type=int, default=2000, help="other streams' rows")
@@ -364,6 +426,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.part in ("outliers", "all"):
         outliers(args.at)
+    if args.part in ("regression", "all"):
+        regression_outliers(args.at)
     if args.part in ("delay", "all"):
         delay(args.rows, args.small_rows, args.streams, args.seeds)
 

@@ -81,6 +81,31 @@ def test_regressor_first_online_row_equals_sklearn_and_keeps_learning():
     assert np.isfinite(online.predict_one(dict(enumerate(stream[50]))))
 
 
+@pytest.mark.parametrize("rate", [0.02, 0.1, 0.0])
+def test_regressor_average_and_target_statistics_follow_the_stream(rate):
+    """The fit's target mean starts the "average" readout (the mean of every target
+    seen) weighed as 1 / standardize_rate targets (50 with cumulative statistics),
+    and the stream's targets move it (with the count of 10**6 it had before, it
+    stayed at the fit's mean: 0.0003 of the way after 300 rows)."""
+    X, y = sequences(seed=1)
+    reg = DREAMRegressor(8, rank=2, solver="adam", max_iter=2, random_state=0, dtype="float64").fit(
+        X, y
+    )
+    y_mean, y_scale = float(reg.y_mean_[0]), float(reg.y_scale_[0])
+    online = from_sklearn(reg, readouts=("cell", "average"), standardize_rate=rate)
+    rng = np.random.default_rng(0)
+    level = y_mean + 2.0 * y_scale  # the stream's targets: 2 fit's stds above its mean
+    ys = level + 0.5 * y_scale * rng.standard_normal(300)
+    for x, target in zip(X.reshape(-1, 3)[:300], ys, strict=True):
+        online.learn_one(dict(enumerate(x)), float(target))
+    weight = 50 if rate in (0.0, 0.02) else 10
+    expected = (weight * y_mean + ys.sum()) / (weight + len(ys))
+    assert online._y_avg == pytest.approx(expected, rel=1e-9)
+    assert abs(online._y_avg - level) < 0.4 * y_scale  # (2 stds off before)
+    if rate:  # the running mean follows at standardize_rate (a window of 1 / rate rows)
+        assert abs(online._y_mean - level) < 0.5 * y_scale
+
+
 def test_feature_names_from_a_dataframe():
     X, s = sequences(n=30)
     idx = pd.MultiIndex.from_product([range(30), range(6)], names=["seq", "t"])

@@ -173,9 +173,10 @@ def test_naive_readouts_keep_the_regressor_close_to_the_naive_forecast(kind):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_average_readout_brings_the_regressor_to_the_mean_on_a_level(seed):
-    """Noise around a level that stays: within 0.5% of the mean of every target seen
-    (the best forecast), where the running mean alone ("mean") leaves it 0.7-1.2%
-    above."""
+    """Noise around a level that stays: within 0.2% of the mean of every target seen
+    (the best forecast), where the running mean alone ("mean") leaves it 0.3-1.0%
+    above (0.7-1.2% before the target's outlier rule set aside the Student t
+    noise's farthest values)."""
     rows = _naive_stream("level", seed=seed)
     ys = np.array([y for _, y in rows])
     naive = np.mean([abs(ys[t] - ys[:t].mean()) for t in range(1, len(ys))])
@@ -183,7 +184,7 @@ def test_average_readout_brings_the_regressor_to_the_mean_on_a_level(seed):
     without = _mae_from_row_2(
         DREAMOnlineRegressor(seed=0, readouts=("last", "cell", "pairs", "hold", "mean")), rows
     )
-    assert default <= naive * 1.005 < without
+    assert default <= naive * 1.002 < without
 
 
 def test_drift_recovery_costs_nothing_on_a_random_walk():

@@ -2,9 +2,11 @@
 
 Each test runs the same stream twice, once with the compiled row (numba kernels)
 and once on the NumPy path only (``set_compiled(False)``), and compares every
-prediction and the learned state to 1e-12. The streams are Elec2's first 2,000
-rows, changed so that growth events (a feature that appears mid-stream, a new
-class), missing values (NaN, None, absent keys) and a drift happen in them.
+prediction (the regressor's with its target statistics, row by row) and the learned
+state (``STATE``, ``TARGET``, the replay ring ``RING``) to 1e-12. The streams are
+Elec2's first 2,000 rows, changed so that growth events (a feature that appears
+mid-stream, a new class), missing values (NaN, None, absent keys), a drift and
+(regressor) targets set aside happen in them.
 The first compile of the kernels takes about half a minute; numba caches them
 on disk for the next run.
 """
@@ -68,13 +70,16 @@ def plain_stream(n=N_ROWS):
 
 def regression_stream(n=N_ROWS):
     """Elec2's demand as the target, the rest as features; a feature from row 600
-    on, a target ten times as large and noisy from row 1000 on (a drift), missing
-    values now and then."""
+    on, a target far out on row 700 and on three rows from 800 (set aside), a
+    target ten times as large and noisy from row 1000 on (a drift: set aside three
+    rows, then taken in), missing values now and then."""
     rows, ys = [], []
     noise = np.random.default_rng(0).normal(scale=3.0, size=n)
     for i, (x, _) in enumerate(ELEC2[:n]):
         x = dict(x)
         y = x.pop("nswdemand") * 10.0 + noise[i] if i >= 1000 else x.pop("nswdemand")
+        if i == 700 or 800 <= i < 803:
+            y = 1e4 if i % 2 else -1e6
         if i >= 600:
             x["extra"] = x["nswprice"] - x["vicprice"]
         if i % 89 == 4:
@@ -99,10 +104,16 @@ STATE = (
     "_prev_y",
     "_prev_u",
 )
+# The regressor's target statistics (None on the classifier).
+TARGET = ("_y_count", "_y_mean", "_y_var", "_y_avg", "_last_y", "_y_run")
+# The classifier's replay ring (_readouts.py _record; the regressor keeps none), as
+# named on main; any other attribute whose name starts with "_ring" is compared too.
+RING = ("_ring", "_ring_c", "_ring_loss", "_ring_n", "_rec_left", "_last_miss")
 
 
 def run(model, rows, ys, compiled, proba=True):
-    """Predictions of predict_(proba_)one then learn_one on each row, and the model."""
+    """Predictions of predict_(proba_)one then learn_one on each row (the regressor's
+    with its target statistics after the row: ``(prediction, *TARGET)``), and the model."""
     previous = set_compiled(compiled)
     try:
         preds = []
@@ -111,8 +122,10 @@ def run(model, rows, ys, compiled, proba=True):
                 p = model.predict_proba_one(x) if proba or i % 2 else model.predict_one(x)
                 preds.append(p)
             else:
-                preds.append(model.predict_one(x))
+                p = model.predict_one(x)
             model.learn_one(x, y)
+            if isinstance(model, DREAMOnlineRegressor):  # and its target state, row by row
+                preds.append((p, *(getattr(model, name) for name in TARGET)))
     finally:
         set_compiled(previous)
     return preds, model
@@ -124,12 +137,16 @@ def assert_same(a_preds, a, b_preds, b):
         if isinstance(pa, dict):
             assert pa.keys() == pb.keys()
             np.testing.assert_allclose(list(pa.values()), list(pb.values()), rtol=0, atol=TOL)
+        elif isinstance(pa, tuple):  # (prediction, *TARGET); None: no previous target
+            va, vb = (np.array(v, dtype=float) for v in (pa, pb))
+            np.testing.assert_allclose(va, vb, rtol=TOL, atol=TOL)
         elif isinstance(pa, float):
             assert abs(pa - pb) <= TOL * max(1.0, abs(pa))
         else:
             assert pa == pb
-    for name in STATE:
-        va, vb = getattr(a, name), getattr(b, name)
+    ring = {k for k in (*vars(a), *vars(b)) if k.startswith("_ring")}
+    for name in (*STATE, *TARGET, *RING, *sorted(ring - set(RING))):
+        va, vb = getattr(a, name, None), getattr(b, name, None)
         if va is None or vb is None:
             assert va is None and vb is None, name
             continue

@@ -513,12 +513,14 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             if self._replay_rows and (loss or self._rec_left):  # (see _record)
                 self._record(fast.phi, target[0], loss)
             self._watch(loss)
-        surprise, tau, _, _, running, warming, _, count, mean, var, last, avg = fast.res.tolist()
+        surprise, tau, _, _, running, warming, _, count, mean, var, last, avg, run = (
+            fast.res.tolist()
+        )
         self.last_surprise_, self.last_tau_ = surprise, tau
         self._running, self._warming = running != 0.0, warming != 0.0
         if fast.regression:  # the target statistics the kernel updated
             self._y_count, self._y_mean, self._y_var, self._last_y = int(count), mean, var, last
-            self._y_avg = avg
+            self._y_avg, self._y_run = avg, int(run)
         self.n_steps_ += 1
         self._version += 1
         self._cache = self._fast_row = None

@@ -134,11 +134,12 @@ def _target_stats(est: Any) -> np.ndarray:
     """The regressor's target statistics as the kernels keep them (``TGT``);
     zeros for the classifier."""
     if est._task != "regression":
-        return np.zeros(6)
+        return np.zeros(7)
     last = est._last_y
     has_last = last is not None
     return np.array(
-        [est._y_count, est._y_mean, est._y_var, last if has_last else 0.0, has_last, est._y_avg],
+        [est._y_count, est._y_mean, est._y_var, last if has_last else 0.0, has_last, est._y_avg]
+        + [est._y_run],
         dtype=float,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 
 import numpy as np
 import torch
@@ -13,11 +14,14 @@ from ..nn import DREAMCell, DREAMState
 from ..nn._config import _is_int
 from ._classifier import DREAMOnlineClassifier
 from ._features import _READOUTS
-from ._regressor import DREAMOnlineRegressor
+from ._regressor import _Y_WARMUP, DREAMOnlineRegressor
 
 __all__ = ["from_sklearn"]
 
 _CELL_SHAPE = ("input_dim", "hidden_dim", "rank")
+# With standardize_rate=0 (cumulative statistics throughout), the fit's target
+# statistics count as this many targets seen (1 / the default standardize_rate).
+_LOADED_TARGETS = 50
 
 
 def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegressor:
@@ -34,10 +38,13 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
     The cell keeps reading its inputs as it was trained to: ``(x - x_mean_) /
     x_scale_``, not clipped, with raw values when the estimator was fitted with
     ``standardize=False``. Those statistics are held fixed (later rows do not move
-    them); ``standardize_rate`` applies to features first seen online. After a fit on
-    a DataFrame, rows are keyed by its column names (``feature_names_in_``); a row
-    keyed by column positions ``0, 1, ...`` is refused with a ``ValueError`` (other
-    new keys are new features, as in any online estimator).
+    them); ``standardize_rate`` applies to features first seen online. The regressor's
+    target statistics start from the fit's (``y_mean_``, ``y_scale_``) as if
+    ``1 / standardize_rate`` targets had been seen (50 by default), and follow the
+    stream from there, as does the mean of every target seen (``"average"``). After a
+    fit on a DataFrame, rows are keyed by its column names (``feature_names_in_``); a
+    row keyed by column positions ``0, 1, ...`` is refused with a ``ValueError``
+    (other new keys are new features, as in any online estimator).
 
     Parameters
     ----------
@@ -133,7 +140,7 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
         online._y_mean = float(estimator.y_mean_[0])
         online._y_var = float(estimator.y_scale_[0]) ** 2
         online._y_avg = online._y_mean
-        online._y_count = 10**6  # as if the target statistics were seen long ago
+        online._y_count = _loaded_count(online.standardize_rate)
     online._load_core(
         cell,
         features,
@@ -144,6 +151,16 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
         x_scale=x_scale,
     )
     return online
+
+
+def _loaded_count(rate: float) -> int:
+    """How many targets the fit's target statistics count as: the cumulative phase's
+    ``1 / standardize_rate`` (so that the running mean and variance go on at their
+    rate from the first row), ``_LOADED_TARGETS`` with cumulative statistics, and at
+    least ``_Y_WARMUP`` (the target's outlier rule applies from the first row). The
+    mean of every target seen (the ``"average"`` readout) then starts from the fit's
+    mean weighed as that many targets, and follows the stream."""
+    return max(math.ceil(1.0 / rate) if rate > 0 else _LOADED_TARGETS, _Y_WARMUP)
 
 
 def _load_core(

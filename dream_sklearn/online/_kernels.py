@@ -25,7 +25,7 @@ from ._base import _CLIP, _SET_ASIDE, _VAR_EPS, _WINSOR, _WINSOR_MIN, _WINSOR_RU
 from ._classifier import _MISTAKE
 from ._features import _PAIR_SCALE, _RAMP, _RAMP_SCALE
 from ._readouts import _BOOST_ROWS, _FRESH_ROWS
-from ._regressor import _ETA
+from ._regressor import _ETA, _Y_ASIDE, _Y_WARMUP
 
 _step = numba_step()
 
@@ -37,7 +37,7 @@ C, WC, B, V, ETA, SCAL, KNOTS, MASK, LR, FLOORS = range(23, 33)
 RAW, PRES, UROW, PHI, OUT, NH, NU, NUT, NEM, NEV, NSB, RES = range(33, 45)
 # The regressor's target statistics (``_DREAMOnlineRegressor._update_target_stats``):
 # count, mean, variance, the previous target, whether there is one, the mean of
-# every target seen.
+# every target seen, the targets out of bounds running.
 TGT = 45
 # CTL (ints): sizes, switches, and the two flags the statistics keep.
 (
@@ -66,8 +66,8 @@ S_DT, S_L2, S_SHARE, S_GAIN, S_BOOST, S_MAX_ABS, S_RATE = range(13, 20)
 N_SCAL = 20
 # RES (floats): what the row leaves for the Python around the kernels.
 R_SURPRISE, R_TAU, R_LOSS, R_OUT, R_RUNNING, R_WARMING, R_UNKNOWN = range(7)
-R_Y_COUNT, R_Y_MEAN, R_Y_VAR, R_LAST_Y, R_Y_AVG = range(7, 12)
-N_RES = 12
+R_Y_COUNT, R_Y_MEAN, R_Y_VAR, R_LAST_Y, R_Y_AVG, R_Y_RUN = range(7, 13)
+N_RES = 13
 
 
 @njit(cache=True, inline="always")
@@ -144,6 +144,14 @@ def _row_argmax(out, j):
 def _y_scale(tgt):
     """``DREAMOnlineRegressor._y_scale`` over the target statistics ``tgt``."""
     return math.sqrt(tgt[2]) if tgt[0] > 1 else 0.0
+
+
+@njit(cache=True)
+def _target_far(y, tgt):
+    """``DREAMOnlineRegressor._target_far`` over the target statistics ``tgt``."""
+    if tgt[0] < _Y_WARMUP or tgt[2] <= _VAR_EPS:
+        return False
+    return abs(y - tgt[1]) > _Y_ASIDE * math.sqrt(tgt[2])
 
 
 @njit(cache=True)
@@ -377,13 +385,14 @@ def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
             g[j, c] -= 1.0
     else:  # normalised LMS steps; Fixed Share on the absolute errors
         tgt = _v1(fb, lay, TGT)
+        aside = tgt[6] < _WINSOR_RUN and _target_far(y_raw, tgt)  # (_Y_ASIDE)
         t = _standard(y_raw, tgt[1], _y_scale(tgt))
         t = min(max(t, -_CLIP), _CLIP)
         mix = 0.0
         for j in range(M):
             mix += out[j, 0] * weights[j]
         loss = abs(mix - t)
-        if M > 1:
+        if M > 1 and not aside:
             tot = 0.0
             for j in range(M):
                 e = out[j, 0] - t
@@ -396,7 +405,7 @@ def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
         _dot_rows(mask, phi * phi, norm)
         norm += 1.0
         for j in range(Jt):
-            g[j, 0] = (out[j, 0] - t) / norm[j % J]
+            g[j, 0] = 0.0 if aside else (out[j, 0] - t) / norm[j % J]
 
     # The readouts' SGD steps (_DREAMOnline._learn).
     surprise = res[0]
@@ -516,15 +525,18 @@ def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
     res[R_WARMING] = ctl[C_WARMING]
     if ctl[C_TASK] == 1:  # the target's statistics (_update_target_stats)
         tgt = _v1(fb, lay, TGT)
-        tgt[0] += 1.0
-        rate = max(scal[S_RATE], 1.0 / tgt[0])
-        delta = y_raw - tgt[1]
-        tgt[1] += rate * delta
-        tgt[2] = (1.0 - rate) * (tgt[2] + rate * delta * delta)
-        tgt[5] += (y_raw - tgt[5]) / tgt[0]
-        tgt[3] = y_raw
-        tgt[4] = 1.0
+        tgt[6] = tgt[6] + 1.0 if _target_far(y_raw, tgt) else 0.0
+        if tgt[6] == 0.0 or tgt[6] > _WINSOR_RUN:  # (else set aside: _Y_ASIDE)
+            tgt[0] += 1.0
+            rate = max(scal[S_RATE], 1.0 / tgt[0])
+            delta = y_raw - tgt[1]
+            tgt[1] += rate * delta
+            tgt[2] = (1.0 - rate) * (tgt[2] + rate * delta * delta)
+            tgt[5] += (y_raw - tgt[5]) / tgt[0]
+            tgt[3] = y_raw
+            tgt[4] = 1.0
         for i in range(4):
             res[R_Y_COUNT + i] = tgt[i]
         res[R_Y_AVG] = tgt[5]
+        res[R_Y_RUN] = tgt[6]
     return loss
