@@ -143,3 +143,21 @@ def test_replay_takes_the_same_step_as_learning():
     np.testing.assert_allclose(calls[0], model._head_lr * _readouts._REPLAY_STEP)
     fresh, plain = model._W[J:, :, :-1], without_l2._W[J:, :, :-1]
     assert np.abs(fresh).sum() < np.abs(plain).sum()  # decayed
+
+
+def test_a_pickle_with_the_old_ring_loads_with_an_empty_new_one():
+    """A pickle from before (a float64 ring of every feature, lists beside it) loads
+    with an empty ring of the kept columns, and learns on."""
+    model = _built()
+    state = model.__getstate__()
+    R, F = len(model._ring), model._W.shape[2]
+    for name in ("_ring_rows", "_ring_at"):
+        state.pop(name)
+    state.update(_ring=np.ones((R, F)), _ring_c=[0] * R, _ring_loss=[0.0] * R, _ring_n=R)
+    state.update(_rec_left=0, _last_miss=-(10**9))
+    old = DREAMOnlineClassifier.__new__(DREAMOnlineClassifier)
+    old.__setstate__(state)
+    assert old._ring.shape == model._ring.shape and not old._ring.any()
+    assert not hasattr(old, "_ring_c") and old._ring_at[0] == 0
+    _learn(old, _stagger(2, 100))
+    assert old._ring_at[3] == 100
