@@ -161,3 +161,17 @@ def test_a_pickle_with_the_old_ring_loads_with_an_empty_new_one():
     assert not hasattr(old, "_ring_c") and old._ring_at[0] == 0
     _learn(old, _stagger(2, 100))
     assert old._ring_at[3] == 100
+
+
+def test_rows_kept_too_long_ago_are_not_replayed(monkeypatch):
+    """The split reads every row since the oldest kept one: rows kept more than
+    ``_REPLAY_SPAN`` rows ago are left out (its cost stays bounded)."""
+    monkeypatch.setattr(_readouts, "_REPLAY_SPAN", 100)
+    model = _built()
+    model._new_ring()
+    phi = np.zeros(model._W.shape[2])
+    for row in range(300):
+        phi[0] = row
+        model._record(phi, 0, 1.0)  # no change in the losses: every kept row replayed
+    assert model._ring_rows[:, 2].min() == 300 - len(model._ring)
+    assert _replayed(model)[:, 0].tolist() == list(range(200, 300))

@@ -47,6 +47,7 @@ _REPLAY_EPOCHS = 3
 _REPLAY_STEP = 10.0
 _RECORD_AFTER = 16
 _REPLAY_GAPS = True  # the change point over the rows in order, the rows not kept as 0
+_REPLAY_SPAN = 65536  # rows kept longer ago than this are not replayed (the split's cost)
 
 
 def _change_point(loss: np.ndarray) -> int:
@@ -200,6 +201,9 @@ class _Readouts:
         at, kept = self._ring_at, self._ring_rows
         n = int(min(at[0], len(self._ring)))
         rows = np.arange(int(at[0]) - n, int(at[0])) % len(self._ring)
+        rows = rows[kept[rows, 2] >= at[3] - _REPLAY_SPAN]
+        if not len(rows):
+            return
         when = (kept[rows, 2] - kept[rows[0], 2]).astype(np.intp)  # rows since the oldest
         if _REPLAY_GAPS:
             loss = np.zeros(int(at[3] - kept[rows[0], 2]))
