@@ -28,9 +28,11 @@ __all__: list[str] = []
 # fresh) steps
 # 1 + _BOOST * (_BOOST_ROWS / (_BOOST_ROWS + n) - _BOOST_ROWS / (_BOOST_ROWS + _FRESH_ROWS))
 # times its usual step while n < _FRESH_ROWS (the usual step from then on).
-# The classifier's replay (_replay_rows): the features, class and mixture's loss of
-# the last _REPLAY_ROWS rows are kept; at a drift, the rows since the change (the
-# split of their 0/1 losses of the greatest likelihood) train the fresh readouts,
+# The classifier's replay (_replay_rows): the features, class, mixture's loss and row
+# number of the last _REPLAY_ROWS rows kept (rows the mixture erred on, and those
+# near them: _record) are kept; at a drift, the rows since the change (the split of
+# the 0/1 losses of every row since the oldest kept one, the rows not kept as 0, of
+# the greatest likelihood; _REPLAY_GAPS, chosen on the tuning half) train the fresh readouts,
 # _REPLAY_EPOCHS passes in order at _REPLAY_STEP times their usual step, so that
 # the rows read before the detector fired are not lost (about 15 on STAGGER).
 _WARN_DELTA = 0.01
