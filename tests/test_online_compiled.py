@@ -106,9 +106,9 @@ STATE = (
 )
 # The regressor's target statistics (None on the classifier).
 TARGET = ("_y_count", "_y_mean", "_y_var", "_y_avg", "_last_y", "_y_run")
-# The classifier's replay ring (_readouts.py _record; the regressor keeps none), as
-# named on main; any other attribute whose name starts with "_ring" is compared too.
-RING = ("_ring", "_ring_c", "_ring_loss", "_ring_n", "_rec_left", "_last_miss")
+# The classifier's replay ring (_readouts.py _new_ring / _record; the regressor keeps
+# none); any other attribute whose name starts with "_ring" is compared too.
+RING = ("_ring", "_ring_rows", "_ring_at")
 
 
 def run(model, rows, ys, compiled, proba=True):
@@ -193,6 +193,7 @@ def compare(make, stream, n=N_ROWS, proba=True):
 def test_classifier_default_matches_numpy():
     model = compare(lambda: DREAMOnlineClassifier(seed=0), classification_stream, proba=False)
     assert model.n_drifts_ >= 1  # drift recovery acted (new readouts mid-stream)
+    assert model._ring is not None and model._ring_at[0] > 0  # the ring was compared
     assert model.classes_ == ["up", "down", "late"]
     assert "extra" in model.features_
 

@@ -172,11 +172,19 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         state = dict(self.__dict__)
         state.pop("_fast", None)
         state.pop("_fast_row", None)
+        if state.get("_ring") is not None:  # float32 values (_new_ring): half the bytes
+            state["_ring"] = state["_ring"].astype(np.float32)
         return state
 
     def __setstate__(self, state: dict) -> None:
         """Unpickle, giving an estimator pickled before issue 12 what it lacks."""
         self.__dict__.update(state)
+        if self._ring is not None:
+            self._ring = self._ring.astype(float)
+        if "_ring_c" in state:  # a ring of every feature (before issue 12's round 7)
+            for name in ("_ring_c", "_ring_loss", "_ring_n", "_rec_left", "_last_miss"):
+                self.__dict__.pop(name, None)
+            self._new_ring()
         cache = state.get("_cache")
         if cache is not None and not isinstance(cache, _Cached):  # a positional tuple
             self._cache = _Cached(*cache) if len(cache) == len(_Cached._fields) else None
@@ -269,8 +277,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         self.n_drifts_ = 0
         self._age = np.full(len(self._heads), np.inf)  # rows since each readout started
         self._fresh_rows = 0  # rows left before the youngest readout stops being fresh
-        self._ring = None  # the rows kept for a replay at a drift (_record)
-        self._rec_left, self._last_miss = 0, -(10**9)
+        self._new_ring()  # the rows kept for a replay at a drift (_record)
         self._version = 0
         self._cache = None
         self._dt_row = None  # np.full(1, time_step), built on the first step
@@ -510,9 +517,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if fresh:
             self._fresh_rows = fresh - 1
         if self._drift is not None:
-            if self._replay_rows and (loss or self._rec_left):  # (see _record)
-                self._record(fast.phi, target[0], loss)
-            self._watch(loss)
+            self._watch(loss)  # (the kernel kept the row for a replay: _record)
         surprise, tau, _, _, running, warming, _, count, mean, var, last, avg, run = (
             fast.res.tolist()
         )
@@ -687,12 +692,9 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             lr = lr * (1.0 + self._boost * np.maximum(boost, 0.0))
             self._age += 1
             self._fresh_rows -= 1
-        g *= (gain * lr)[:, None]
-        if self.l2:  # weight decay, the bias excepted
-            self._W[:, :, :-1] *= (1.0 - gain * lr * self.l2)[:, None, None]
-        self._W -= g[:, :, None] * (mask * phi)[:, None, :]
+        self._sgd(self._W, g, gain * lr, mask, phi)
         if self._drift is not None:
-            if self._replay_rows:
+            if self._ring is not None:
                 self._record(phi, self._classes[y_value], loss)
             self._watch(loss)
         if entry is None:

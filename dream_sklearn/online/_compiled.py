@@ -261,6 +261,13 @@ class _Compiled:
             np.zeros(k.N_RES),
             _target_stats(est),
         ]
+        # The classifier's replay ring (_Readouts._new_ring), which the learn kernel
+        # writes (_kernels._record); empty without one.
+        has_ring = est._ring is not None
+        if has_ring:
+            work += [est._ring, est._ring_rows, est._ring_at]
+        else:
+            work += [np.zeros((0, 0)), np.zeros((0, 3)), np.zeros(4)]
         floats = state + [np.asarray(a, dtype=float) for a in consts] + work
         self.fb, rows_fb = _table(floats, np.float64)
         self.ib, rows_ib = _table(ints, np.intp)
@@ -283,7 +290,9 @@ class _Compiled:
         self.ctl = _view(self.ib, rows_ib[6])
         self.out = _view(self.fb, rows_wk[4])
         self.res = _view(self.fb, rows_wk[11])
-        self.phi = _view(self.fb, rows_wk[3])  # the row's features (drift_recovery's replay)
+        self.phi = _view(self.fb, rows_wk[3])  # the row's features
+        if has_ring:
+            est._ring, est._ring_rows, est._ring_at = (_view(self.fb, r) for r in rows_wk[13:16])
         self.W, self.state = est._W, est._state
         self.slots: dict = {}
         self.x_slot = est._x_slot

@@ -99,6 +99,7 @@ class _FeatureMap:
             at += [self._W.shape[2] - 1] * k  # before the bias
         self._W = np.insert(self._W, at, 0.0, axis=2)
         self._head_mask = self._mask()
+        self._grow_ring(m_old, k)
 
     def _expand(self, u: np.ndarray) -> np.ndarray:
         """Fixed ramps of each standardised slot at ``n_knots`` thresholds, (..., m * K)."""

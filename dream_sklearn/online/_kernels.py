@@ -24,7 +24,7 @@ from ..nn._step import StepFlags, StepParams, numba_step
 from ._base import _CLIP, _SET_ASIDE, _VAR_EPS, _WINSOR, _WINSOR_MIN, _WINSOR_RUN
 from ._classifier import _MISTAKE
 from ._features import _PAIR_SCALE, _RAMP, _RAMP_SCALE
-from ._readouts import _BOOST_ROWS, _FRESH_ROWS
+from ._readouts import _BOOST_ROWS, _FRESH_ROWS, _RECORD_AFTER
 from ._regressor import _ETA, _Y_ASIDE, _Y_WARMUP
 
 _step = numba_step()
@@ -39,6 +39,9 @@ RAW, PRES, UROW, PHI, OUT, NH, NU, NUT, NEM, NEV, NSB, RES = range(33, 45)
 # count, mean, variance, the previous target, whether there is one, the mean of
 # every target seen, the targets out of bounds running.
 TGT = 45
+# The classifier's replay ring (``_Readouts._new_ring``): the rows kept, their class,
+# loss and row number, its counters; empty (0 rows) without one.
+RING, RING_ROWS, RING_AT = 46, 47, 48
 # CTL (ints): sizes, switches, and the two flags the statistics keep.
 (
     C_N,
@@ -171,6 +174,34 @@ def _dot_rows(A, v, out):
         for j in range(F):
             acc += row[j] * v[j]
         out[i] = acc
+
+
+@njit(cache=True, inline="always")
+def _record(fb, lay, phi, c, loss, a):
+    """``_Readouts._record``: count the row; keep it in the ring while the mixture
+    errs (``phi`` without its pairs, which start at ``a``, and bias, as float32)."""
+    at = _v1(fb, lay, RING_AT)
+    row = at[3]
+    at[3] = row + 1.0
+    if loss != 0.0:
+        at[1] = _RECORD_AFTER if row - at[2] <= _RECORD_AFTER else 1.0
+        at[2] = row
+    elif at[1] == 0.0:
+        return
+    at[1] -= 1.0
+    R, Fr = lay[RING, 2], lay[RING, 3]
+    i = int(at[0]) % R
+    dst = lay[RING, 0] + i * Fr
+    skip = phi.shape[0] - 1 - Fr  # the pairs
+    for f in range(a):
+        fb[dst + f] = np.float32(phi[f])
+    for f in range(a, Fr):
+        fb[dst + f] = np.float32(phi[f + skip])
+    kept = lay[RING_ROWS, 0] + 3 * i
+    fb[kept] = c
+    fb[kept + 1] = loss
+    fb[kept + 2] = row
+    at[0] += 1.0
 
 
 @njit(cache=True, error_model="numpy")
@@ -436,6 +467,8 @@ def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
                 for f in range(F):
                     wrow[f] -= gq * (mrow[f] * phi[f])
     res[R_LOSS] = loss
+    if lay[RING, 2]:  # the classifier's replay ring
+        _record(fb, lay, phi, c, loss, ctl[C_N] + m * (1 + ctl[C_K]))
 
     # Commit the cell's step.
     for i in range(6):

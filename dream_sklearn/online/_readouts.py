@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from river.drift import ADWIN
 
+from ._features import _PAIR_SCALE
+
 __all__: list[str] = []
 
 # drift_recovery (chosen on the tuning streams: benchmarks/recovery.py, docs/online.md).
@@ -26,9 +28,11 @@ __all__: list[str] = []
 # fresh) steps
 # 1 + _BOOST * (_BOOST_ROWS / (_BOOST_ROWS + n) - _BOOST_ROWS / (_BOOST_ROWS + _FRESH_ROWS))
 # times its usual step while n < _FRESH_ROWS (the usual step from then on).
-# The classifier's replay (_replay_rows): the features, class and mixture's loss of
-# the last _REPLAY_ROWS rows are kept; at a drift, the rows since the change (the
-# split of their 0/1 losses of the greatest likelihood) train the fresh readouts,
+# The classifier's replay (_replay_rows): the features, class, mixture's loss and row
+# number of the last _REPLAY_ROWS rows kept (rows the mixture erred on, and those
+# near them: _record) are kept; at a drift, the rows since the change (the split of
+# the 0/1 losses of every row since the oldest kept one, the rows not kept as 0, of
+# the greatest likelihood; _REPLAY_GAPS, chosen on the tuning half) train the fresh readouts,
 # _REPLAY_EPOCHS passes in order at _REPLAY_STEP times their usual step, so that
 # the rows read before the detector fired are not lost (about 15 on STAGGER).
 _WARN_DELTA = 0.01
@@ -44,6 +48,8 @@ _REPLAY_ROWS = 128
 _REPLAY_EPOCHS = 3
 _REPLAY_STEP = 10.0
 _RECORD_AFTER = 16
+_REPLAY_GAPS = True  # the change point over the rows in order, the rows not kept as 0
+_REPLAY_SPAN = 65536  # rows kept longer ago than this are not replayed (the split's cost)
 
 
 def _change_point(loss: np.ndarray) -> int:
@@ -101,9 +107,9 @@ class _Readouts:
     _warn_delta = _WARN_DELTA  # the detectors' levels (drift_recovery; see _watch)
     _drift_delta = _DRIFT_DELTA
     _replay_rows = 0  # rows kept for a replay at a drift (the classifier's: see _record)
-    _ring: np.ndarray | None = None
-    _rec_left = 0  # rows left to keep since the last mistake (_record)
-    _last_miss = -(10**9)  # the row of the mixture's last mistake (n_steps_)
+    _ring: np.ndarray | None = None  # the kept rows (see _new_ring)
+    _ring_rows: np.ndarray | None = None
+    _ring_at: np.ndarray | None = None
 
     def _readout(self, h: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Every readout's output after the task's link (b, J, k), and ``phi`` (b, F)."""
@@ -111,54 +117,124 @@ class _Readouts:
         J, k, F = self._W.shape
         return self._link((phi @ self._W.reshape(J * k, F).T).reshape(-1, J, k)), phi
 
+    def _new_ring(self) -> None:
+        """An empty ring for the replay (None: no replay, or no drift recovery).
+
+        ``_ring`` (R, Fr): each kept row's ``phi`` without its pairs and bias (the
+        replay computes them again from the ramps: ``_ring_features``), rounded to
+        float32, so that a pickle stores it as float32 losslessly (``__getstate__``);
+        ``_ring_rows`` (R, 3): its class index, the mixture's loss and its row number
+        (the ring's clock); ``_ring_at``: rows written, rows left to keep since the
+        last mistake, the row of that mistake, the clock. The compiled learn kernel
+        writes them too (``_kernels._record``): arrays changed in place only.
+        """
+        self._ring = self._ring_rows = self._ring_at = None
+        if self._replay_rows and self._drift is not None:
+            width = self.hidden_dim + len(self._mean) * (1 + len(self._knots))
+            width += len(self._mean) if self._reads_diff else 0
+            self._ring = np.zeros((self._replay_rows, width))
+            self._ring_rows = np.zeros((self._replay_rows, 3))
+            self._ring_at = np.array([0.0, 0.0, -1e9, 0.0])
+
+    def _grow_ring(self, m_old: int, k: int) -> None:
+        """Pad the kept rows for ``k`` new slots (after ``m_old``): each reads as a
+        row with those features missing does (``u`` 0, the ramps of 0); a new
+        class's index is appended, so the kept ones stay valid."""
+        if self._ring is None:
+            return
+        n, n_k = self.hidden_dim, len(self._knots)
+        width = self._ring.shape[1]
+        at = [n + m_old] * k + [n + m_old * (1 + n_k)] * (k * n_k)
+        fill = [np.zeros(k), self._expand(np.zeros(k))]
+        if self._reads_diff:
+            at += [width] * k
+            fill.append(np.zeros(k))
+        fill = np.concatenate(fill).astype(np.float32)
+        self._ring = np.insert(self._ring, at, fill, axis=1)
+
     def _record(self, phi: np.ndarray, c: int, loss: float) -> None:
-        """Keep the row's features ``phi``, class ``c`` and the mixture's loss (the
-        last ``_replay_rows`` rows kept; a new feature starts the record again).
+        """Count the row; keep its features ``phi``, class ``c`` and the mixture's
+        loss in the ring (the last ``_replay_rows`` rows kept: see ``_new_ring``).
 
         Only while the mixture errs: a row it erred on, and the ``_RECORD_AFTER``
         rows after two mistakes at most ``_RECORD_AFTER`` rows apart (about 1 row in
-        5 on Elec2, where the copy would cost 5% of the compiled row if every row
-        were kept; after a change, nearly every row). The compiled row calls it only
-        when ``loss or self._rec_left``.
+        5 on Elec2; after a change, nearly every row). A row not kept had no loss:
+        ``_replay`` reads the gaps between kept rows as such. The compiled row's
+        learn kernel does the same (``_kernels._record``).
         """
+        at = self._ring_at
+        row = at[3]
+        at[3] = row + 1.0
         if loss:
             # a mistake within _RECORD_AFTER rows of the last: keep the next ones too
-            near = self.n_steps_ - self._last_miss <= _RECORD_AFTER
-            self._rec_left = _RECORD_AFTER if near else 1
-            self._last_miss = self.n_steps_
-        elif not self._rec_left:
+            at[1] = _RECORD_AFTER if row - at[2] <= _RECORD_AFTER else 1.0
+            at[2] = row
+        elif not at[1]:
             return
-        self._rec_left -= 1
-        ring, R = self._ring, self._replay_rows
-        if ring is None or ring.shape[1] != len(phi):
-            ring = self._ring = np.zeros((R, len(phi)))
-            self._ring_c, self._ring_loss = [0] * R, [0.0] * R  # (lists: cheaper to set)
-            self._ring_n = 0
-        i = self._ring_n % R
-        ring[i] = phi
-        self._ring_c[i], self._ring_loss[i] = c, loss
-        self._ring_n += 1
+        at[1] -= 1.0
+        ring = self._ring
+        i = int(at[0]) % len(ring)
+        a = self.hidden_dim + len(self._mean) * (1 + len(self._knots))  # (the pairs' start)
+        ring[i, :a] = phi[:a].astype(np.float32)
+        ring[i, a:] = phi[a + self._pairs.shape[1] : -1].astype(np.float32)
+        self._ring_rows[i] = c, loss, row
+        at[0] += 1.0
+
+    def _ring_features(self, rows: np.ndarray) -> np.ndarray:
+        """``phi`` (b, F) of kept rows: their pairs (``_features``) and bias again."""
+        a = self.hidden_dim + len(self._mean) * (1 + len(self._knots))
+        parts = [rows[:, :a]]
+        if self._pairs.shape[1]:
+            ramps = rows[:, self.hidden_dim + len(self._mean) : a]
+            pairs = ramps[:, self._pairs[0]]
+            pairs *= ramps[:, self._pairs[1]]
+            pairs *= _PAIR_SCALE
+            parts.append(pairs)
+        parts += [rows[:, a:], np.ones((len(rows), 1))]
+        return np.concatenate(parts, axis=1)
 
     def _replay(self) -> None:
         """At a drift: the newest generation of readouts learns the rows kept since
-        the change (:func:`_change_point` of their losses), in order,
+        the change (:func:`_change_point` of the losses since the oldest kept row,
+        the rows not kept read as the zeros they were), in order,
         ``_REPLAY_EPOCHS`` passes, at ``_REPLAY_STEP`` times the readouts' step."""
-        ring, R = self._ring, self._replay_rows
-        if ring is None or ring.shape[1] != self._W.shape[2]:
+        if self._ring is None or not self._ring_at[0]:
             return
-        n = min(self._ring_n, R)
-        rows = (np.arange(self._ring_n - n, self._ring_n)) % R
-        rows = rows[_change_point(np.array(self._ring_loss)[rows]) :]
+        at, kept = self._ring_at, self._ring_rows
+        n = int(min(at[0], len(self._ring)))
+        rows = np.arange(int(at[0]) - n, int(at[0])) % len(self._ring)
+        rows = rows[kept[rows, 2] >= at[3] - _REPLAY_SPAN]
+        if not len(rows):
+            return
+        when = (kept[rows, 2] - kept[rows[0], 2]).astype(np.intp)  # rows since the oldest
+        if _REPLAY_GAPS:
+            loss = np.zeros(int(at[3] - kept[rows[0], 2]))
+            loss[when] = kept[rows, 1]
+            rows = rows[when >= _change_point(loss)]
+        else:
+            rows = rows[_change_point(kept[rows, 1]) :]
+        phis = self._ring_features(self._ring[rows])
+        classes = kept[rows, 0].astype(np.intp)
         J, M = len(self._heads), len(self._weights)
         W = self._W[M - J : M]  # the fresh readouts (a view)
         lr = self._head_lr * _REPLAY_STEP
-        mask = self._head_mask
         for _ in range(_REPLAY_EPOCHS):
-            for i in rows:
-                phi = ring[i]
+            for phi, c in zip(phis, classes, strict=True):
                 g = self._link(np.einsum("jkf,f->jk", W, phi))
-                g[:, self._ring_c[i]] -= 1.0
-                W -= (g * lr[:, None])[:, :, None] * (mask * phi)[:, None, :]
+                g[:, c] -= 1.0
+                self._sgd(W, g, lr, self._head_mask, phi)
+
+    def _sgd(
+        self, W: np.ndarray, g: np.ndarray, step: np.ndarray, mask: np.ndarray, phi: np.ndarray
+    ) -> None:
+        """The readouts' SGD step, in place: ``W`` (J, k, F) by the loss gradients on
+        their outputs ``g`` (J, k; scaled in place) at ``step`` (J,), through ``mask``
+        (J, F), after the L2 decay of every weight but the bias (the compiled
+        learn kernel's is the same)."""
+        g *= step[:, None]
+        if self.l2:  # weight decay, the bias excepted
+            W[:, :, :-1] *= (1.0 - step * self.l2)[:, None, None]
+        W -= g[:, :, None] * (mask * phi)[:, None, :]
 
     def _adwin(self, delta: float) -> ADWIN:
         return ADWIN(delta=delta, clock=_CLOCK)
@@ -195,8 +271,7 @@ class _Readouts:
             self._age = np.concatenate([self._age[keep], age])
             kept = w[keep] * (1.0 - _FRESH_SHARE) / w[keep].sum()
             self._weights = np.concatenate([kept, _FRESH_SHARE * self._fresh_weights(kept)])
-            if self._replay_rows:
-                self._replay()
+            self._replay()
             self._warn = self._adwin(self._warn_delta)
             self._drift = self._adwin(self._drift_delta)
             self.n_drifts_ += 1
