@@ -25,7 +25,7 @@ from ._base import _CLIP, _SET_ASIDE, _VAR_EPS, _WINSOR, _WINSOR_MIN, _WINSOR_RU
 from ._classifier import _MISTAKE
 from ._features import _PAIR_SCALE, _RAMP, _RAMP_SCALE
 from ._readouts import _BOOST_ROWS, _FRESH_ROWS, _RECORD_AFTER
-from ._regressor import _ETA, _Y_ASIDE, _Y_WARMUP
+from ._regressor import _ETA, _Y_ASIDE, _Y_RUN, _Y_WARMUP
 
 _step = numba_step()
 
@@ -416,7 +416,7 @@ def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
             g[j, c] -= 1.0
     else:  # normalised LMS steps; Fixed Share on the absolute errors
         tgt = _v1(fb, lay, TGT)
-        aside = tgt[6] < _WINSOR_RUN and _target_far(y_raw, tgt)  # (_Y_ASIDE)
+        aside = tgt[6] < _Y_RUN and _target_far(y_raw, tgt)  # (_Y_ASIDE)
         t = _standard(y_raw, tgt[1], _y_scale(tgt))
         t = min(max(t, -_CLIP), _CLIP)
         mix = 0.0
@@ -559,7 +559,7 @@ def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
     if ctl[C_TASK] == 1:  # the target's statistics (_update_target_stats)
         tgt = _v1(fb, lay, TGT)
         tgt[6] = tgt[6] + 1.0 if _target_far(y_raw, tgt) else 0.0
-        if tgt[6] == 0.0 or tgt[6] > _WINSOR_RUN:  # (else set aside: _Y_ASIDE)
+        if tgt[6] == 0.0 or tgt[6] > _Y_RUN:  # (else set aside: _Y_ASIDE)
             tgt[0] += 1.0
             rate = max(scal[S_RATE], 1.0 / tgt[0])
             delta = y_raw - tgt[1]
