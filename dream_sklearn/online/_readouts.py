@@ -32,7 +32,8 @@ __all__: list[str] = []
 # number of the last _REPLAY_ROWS rows kept (rows the mixture erred on, and those
 # near them: _record) are kept; at a drift, the rows since the change (the split of
 # the 0/1 losses of every row since the oldest kept one, the rows not kept as 0, of
-# the greatest likelihood; _REPLAY_GAPS, chosen on the tuning half) train the fresh readouts,
+# the greatest likelihood: chosen on the tuning half over the kept rows read as
+# adjacent, docs/online.md) train the fresh readouts,
 # _REPLAY_EPOCHS passes in order at _REPLAY_STEP times their usual step, so that
 # the rows read before the detector fired are not lost (about 15 on STAGGER).
 _WARN_DELTA = 0.01
@@ -48,7 +49,6 @@ _REPLAY_ROWS = 128
 _REPLAY_EPOCHS = 3
 _REPLAY_STEP = 10.0
 _RECORD_AFTER = 16
-_REPLAY_GAPS = True  # the change point over the rows in order, the rows not kept as 0
 _REPLAY_SPAN = 65536  # rows kept longer ago than this are not replayed (the split's cost)
 
 
@@ -207,12 +207,9 @@ class _Readouts:
         if not len(rows):
             return
         when = (kept[rows, 2] - kept[rows[0], 2]).astype(np.intp)  # rows since the oldest
-        if _REPLAY_GAPS:
-            loss = np.zeros(int(at[3] - kept[rows[0], 2]))
-            loss[when] = kept[rows, 1]
-            rows = rows[when >= _change_point(loss)]
-        else:
-            rows = rows[_change_point(kept[rows, 1]) :]
+        loss = np.zeros(int(at[3] - kept[rows[0], 2]))
+        loss[when] = kept[rows, 1]
+        rows = rows[when >= _change_point(loss)]
         phis = self._ring_features(self._ring[rows])
         classes = kept[rows, 0].astype(np.intp)
         J, M = len(self._heads), len(self._weights)
