@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from dream_sklearn.datasets import iter_elec2
@@ -152,6 +153,40 @@ def test_loaded_model_with_naive_readouts_matches_numpy():
     (a, ys), (b, _) = both(run)
     np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
     np.testing.assert_allclose(a[1:], ys[:-1], rtol=0, atol=1e-9)
+
+
+def test_loaded_model_whose_first_target_is_set_aside_matches_numpy():
+    """A loaded regressor sets aside a far target from its first row (its target
+    statistics count as seen): the previous target stays None on both paths, so
+    "hold" and every later read (predict_many, a pickle) agree."""
+    pytest.importorskip("torch")
+    from dream_sklearn import DREAMRegressor
+    from dream_sklearn.online import from_sklearn
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 6, 3))
+    reg = DREAMRegressor(8, rank=2, solver="adam", max_iter=3, random_state=0, dtype="float64")
+    reg.fit(X, X[:, -3:, 0].sum(1) + 50.0)
+    stream = rng.normal(size=(8, 3))
+
+    def run(compiled):
+        model = from_sklearn(reg, readouts=("cell", "hold"), feedback="none", seed=0)
+        model.learn_one(dict(enumerate(stream[0])), 1e6)  # far out: set aside
+        last = model._last_y
+        x = dict(enumerate(stream[1]))
+        twin = pickle.loads(pickle.dumps(model))
+        preds = [model.predict_many(pd.DataFrame([x]))[0], twin.predict_one(x)]
+        for i, r in enumerate(stream[1:]):
+            row = dict(enumerate(r))
+            if i == 1:
+                row["new"] = 1.0  # a growth row: the NumPy path reads _last_y
+            preds.append(model.predict_one(row))
+            model.learn_one(row, 50.0 + float(r[0]))
+        return last, np.array(preds)
+
+    (last_a, a), (last_b, b) = both(run)
+    assert last_a is None and last_b is None
+    np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
 
 
 # --- 2. copies between predict and learn
@@ -471,6 +506,7 @@ def test_numba_cache_not_writable_falls_back(tmp_path):
 
 EDITED = """
 import numpy as np
+import pandas as pd
 from dream_sklearn.datasets import iter_elec2
 from dream_sklearn.online import DREAMOnlineClassifier, set_compiled
 rows = list(iter_elec2(150))

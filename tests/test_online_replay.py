@@ -163,6 +163,22 @@ def test_a_pickle_with_the_old_ring_loads_with_an_empty_new_one():
     assert old._ring_at[3] == 100
 
 
+def test_a_pickle_made_before_the_first_mistake_gets_a_ring():
+    """Before round 7 the ring was made at the first mistake: a pickle without one
+    (no mistake yet, or made before the replay) loads with an empty ring, not none."""
+    model = _built()
+    state = model.__getstate__()
+    for name in ("_ring_rows", "_ring_at"):
+        state.pop(name)
+    state.update(_ring=None, _rec_left=0, _last_miss=-(10**9))
+    old = DREAMOnlineClassifier.__new__(DREAMOnlineClassifier)
+    old.__setstate__(state)
+    assert old._ring is not None and old._ring.shape == model._ring.shape
+    assert not hasattr(old, "_rec_left") and not hasattr(old, "_last_miss")
+    _learn(old, _stagger(2, 100))
+    assert old._ring_at[3] == 100
+
+
 def test_rows_kept_too_long_ago_are_not_replayed(monkeypatch):
     """The split reads every row since the oldest kept one: rows kept more than
     ``_REPLAY_SPAN`` rows ago are left out (its cost stays bounded)."""

@@ -181,7 +181,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         self.__dict__.update(state)
         if self._ring is not None:
             self._ring = self._ring.astype(float)
-        if "_ring_c" in state:  # a ring of every feature (before issue 12's round 7)
+        if "_stat_mean" in state and "_ring_at" not in state:  # before issue 12's round 7
+            # (a ring of every feature made at the first mistake, or none yet): a new one
             for name in ("_ring_c", "_ring_loss", "_ring_n", "_rec_left", "_last_miss"):
                 self.__dict__.pop(name, None)
             self._new_ring()
@@ -524,8 +525,10 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         self.last_surprise_, self.last_tau_ = surprise, tau
         self._running, self._warming = running != 0.0, warming != 0.0
         if fast.regression:  # the target statistics the kernel updated
-            self._y_count, self._y_mean, self._y_var, self._last_y = int(count), mean, var, last
-            self._y_avg, self._y_run = avg, int(run)
+            if count != self._y_count:  # (else set aside: all as before, None included)
+                self._y_count, self._y_mean, self._y_var = int(count), mean, var
+                self._last_y, self._y_avg = last, avg
+            self._y_run = int(run)
         self.n_steps_ += 1
         self._version += 1
         self._cache = self._fast_row = None
