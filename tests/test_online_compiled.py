@@ -251,7 +251,8 @@ def test_fallback_without_numba(monkeypatch):
     """With numba missing, every row takes the NumPy path, with the same results."""
     rows, ys = classification_stream(600)
     c_preds, c_model = run(DREAMOnlineClassifier(seed=5), rows, ys, compiled=True)
-    monkeypatch.setattr(_compiled, "_AVAILABLE", False)
+    monkeypatch.setattr(_compiled, "_AVAILABLE", False)  # as _unavailable() leaves them
+    monkeypatch.setattr(_compiled, "_ON", False)
     assert not compiled_available()
     f_preds, f_model = run(DREAMOnlineClassifier(seed=5), rows, ys, compiled=True)
     assert f_model._fast is None

@@ -55,8 +55,7 @@ def test_compiled_ring_matches_numpy_through_growth_and_replays(monkeypatch):
         assert na == nb
         np.testing.assert_array_equal(ka, kb)
         np.testing.assert_allclose(ra, rb, rtol=0, atol=TOL)
-    # a replay after the new feature and the new class, with rows kept before both
-    last_step, kept, _ = replays[-1]
-    assert last_step >= 1500
-    assert kept[:, 1].min() < 500 or int(c_model._ring_at[0]) > len(c_model._ring)
-    assert kept[:, 1].min() < 1200
+    # replays whose kept rows span a growth event (padded rows compared above): the
+    # new feature (row 500) and the new class (row 1200)
+    assert any(kept[:, 1].min() < 500 < step for step, kept, _ in replays)
+    assert any(kept[:, 1].min() < 1200 < step for step, kept, _ in replays)

@@ -89,7 +89,7 @@ def set_compiled(enabled: bool) -> bool:
 
 
 def _active() -> bool:
-    return _AVAILABLE and _ENABLED
+    return _ON  # (_AVAILABLE and _ENABLED, one flag that set_compiled and _unavailable set)
 
 
 # The parameters a layout of the buffers reads (beside the switch), in one call: a

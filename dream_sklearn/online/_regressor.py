@@ -95,8 +95,9 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         the first ``1 / standardize_rate`` rows (cumulative before); 0 gives
         cumulative (Welford) statistics throughout. A target more than 10 standard
         deviations from the target's running mean (after 8 targets) is set aside
-        when it comes alone: nothing learns from it; a second such row in a row is
-        taken in, and so are those after it (docs/online.md, "Outliers").
+        when it comes alone: the readouts, the mixture and the target's statistics
+        do not learn from it (the cell and the inputs' statistics still take the
+        row); a second such row in a row is taken in, and so are those after it (docs/online.md, "Outliers").
     slow_rate : float or None, default=None
         Rate of a second, slow running standardisation that the readout's linear
         term reads (0: cumulative, Welford); the cell and the ramps keep the fast
