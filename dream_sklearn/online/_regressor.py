@@ -97,7 +97,8 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         deviations from the target's running mean (after 8 targets) is set aside
         when it comes alone: the readouts, the mixture and the target's statistics
         do not learn from it (the cell and the inputs' statistics still take the
-        row); a second such row in a row is taken in, and so are those after it (docs/online.md, "Outliers").
+        row); a second such row in a row is taken in, and so are those after it
+        (docs/online.md, "Outliers").
     slow_rate : float or None, default=None
         Rate of a second, slow running standardisation that the readout's linear
         term reads (0: cumulative, Welford); the cell and the ramps keep the fast
