@@ -268,6 +268,12 @@ class _Compiled:
             work += [est._ring, est._ring_rows, est._ring_at]
         else:
             work += [np.zeros((0, 0)), np.zeros((0, 3)), np.zeros(4)]
+        # The kernels' work arrays (_kernels.X ... DELTA): x, x @ B, x @ V; the
+        # readouts' gradients, their norms, phi * phi; the statistics' deltas.
+        r = params.V.shape[1]
+        J_mask = est._head_mask.shape[0]
+        work += [np.zeros(d), np.zeros(n), np.zeros(r), np.zeros((Jt, k_out))]
+        work += [np.zeros(J_mask), np.zeros(F), np.zeros((S, m))]
         floats = state + [np.asarray(a, dtype=float) for a in consts] + work
         self.fb, rows_fb = _table(floats, np.float64)
         self.ib, rows_ib = _table(ints, np.intp)

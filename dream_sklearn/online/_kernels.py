@@ -19,7 +19,6 @@ import numpy as np
 from numba import njit
 from numpy.lib.stride_tricks import as_strided
 
-from ..nn._numba_ops import matmul
 from ..nn._step import StepFlags, StepParams, numba_step
 from ._base import _CLIP, _SET_ASIDE, _VAR_EPS, _WINSOR, _WINSOR_MIN, _WINSOR_RUN
 from ._classifier import _MISTAKE
@@ -42,6 +41,10 @@ TGT = 45
 # The classifier's replay ring (``_Readouts._new_ring``): the rows kept, their class,
 # loss and row number, its counters; empty (0 rows) without one.
 RING, RING_ROWS, RING_AT = 46, 47, 48
+# The kernels' own work arrays (no array allocated a row): the cell's input ``x``
+# and its projections ``x @ B``, ``x @ V``; the readouts' gradients, their norms
+# and ``phi * phi`` (regressor); the running statistics' deltas.
+X, XB, XV, GRAD, NORM, PHI2, DELTA = range(49, 56)
 # CTL (ints): sizes, switches, and the two flags the statistics keep.
 (
     C_N,
@@ -95,11 +98,30 @@ def _v2s(buf, lay, i):
 
 
 @njit(cache=True, inline="always")
+def _v2c(buf, lay, i):
+    """A 2-d row of the layout as a C-contiguous view (a reshape): the step's
+    matrices, whose products' inner loops vectorise over such a view."""
+    s = lay[i, 0]
+    return buf[s : s + lay[i, 2] * lay[i, 3]].reshape((lay[i, 2], lay[i, 3]))
+
+
+@njit(cache=True, inline="always")
 def _put(buf, at, src):
     """``buf[at : at + len(src)] = src`` as a loop (numba's slice assignment of
     a 2-d or 3-d view costs several times as much at these sizes)."""
     for i in range(src.shape[0]):
         buf[at + i] = src[i]
+
+
+@njit(cache=True, inline="always")
+def _matmul_into(a, b, out):
+    """``out = a @ b`` as ``_numba_ops.matmul`` computes it, into ``out``."""
+    out[:] = 0.0
+    for k in range(a.shape[0]):
+        ak = a[k]
+        for j in range(b.shape[1]):
+            out[j] += ak * b[k, j]
+    return out
 
 
 @njit(cache=True)
@@ -261,14 +283,14 @@ def forward(fb, ib, lay, values, slots):
     # The cell's step: dream_step's body, compiled.
     d = ctl[C_D]
     cells = _v1(ib, lay, CELL_SLOTS)
-    x = np.empty(d)
+    x = _v1(fb, lay, X)
     for i in range(d):
         x[i] = urow[cells[i]]
     p = StepParams(
-        _v2s(fb, lay, C),
-        _v2s(fb, lay, WC),
-        _v2s(fb, lay, B),
-        _v2s(fb, lay, V),
+        _v2c(fb, lay, C),
+        _v2c(fb, lay, WC),
+        _v2c(fb, lay, B),
+        _v2c(fb, lay, V),
         _v1(fb, lay, ETA),
         scal[0],
         scal[1],
@@ -296,8 +318,8 @@ def forward(fb, ib, lay, values, slots):
         _flat(fb, lay, EV),
         _v1(fb, lay, SB)[0],
         scal[S_DT],
-        matmul(x, p.B),
-        matmul(x, p.V),
+        _matmul_into(x, p.B, _v1(fb, lay, XB)),
+        _matmul_into(x, p.V, _v1(fb, lay, XV)),
     )
     _put(fb, lay[NH, 0], h)
     _put(fb, lay[NU, 0], U_new)
@@ -399,7 +421,7 @@ def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
     mask = _flat(fb, lay, MASK)  # (J, F) flat
     J = lay[MASK, 2]
     share = scal[S_SHARE]
-    g = np.empty((Jt, k))
+    g = _v2s(fb, lay, GRAD)
     if ctl[C_TASK] == 0:  # log-loss gradients; Fixed Share on the mistakes
         loss = 1.0 if _proba_argmax(out, weights) != c else 0.0
         if M > 1:
@@ -432,8 +454,10 @@ def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
             factor = (1.0 - share) / tot
             for j in range(M):
                 weights[j] = weights[j] * factor + share / M
-        norm = np.empty(J)
-        _dot_rows(mask, phi * phi, norm)
+        norm, phi2 = _v1(fb, lay, NORM), _v1(fb, lay, PHI2)
+        for f in range(F):
+            phi2[f] = phi[f] * phi[f]
+        _dot_rows(mask, phi2, norm)
         norm += 1.0
         for j in range(Jt):
             g[j, 0] = 0.0 if aside else (out[j, 0] - t) / norm[j % J]
@@ -482,7 +506,7 @@ def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
     count, rng = _v1(fb, lay, COUNT), _v2s(fb, lay, RANGE)
     n_over, held = _v2s(ib, lay, N_OVER), _v1(ib, lay, HELD)
     floors = _v1(fb, lay, FLOORS)
-    delta = np.empty((S, m))
+    delta = _v2s(fb, lay, DELTA)
     any_over = False
     for s in range(S):
         for j in range(m):
