@@ -4,8 +4,9 @@ A row that brings no new feature and no new class runs as two calls: :func:`forw
 (read and standardise the row, the cell's step, the features ``phi``, the readouts
 and their link, the prediction) and :func:`learn` (the readouts' steps, the mixture,
 the cell's commit, the running statistics). They compute what the NumPy path of
-``_base.py`` computes, in the same order, over arrays laid out in two flat buffers (floats, ints)
-(``_compiled._Compiled``): the cell's step itself is :func:`dream_step`'s body compiled
+``_base.py`` computes, in the same order, over arrays laid out in two flat buffers
+(floats; ints, headed by the layout table) (``_compiled._Compiled``): the cell's
+step itself is :func:`dream_step`'s body compiled
 (:func:`~dream_sklearn.nn._step.numba_step`), not a copy of it.
 
 Imported only when numba is (the module imports it).
@@ -45,6 +46,7 @@ RING, RING_ROWS, RING_AT = 46, 47, 48
 # and its projections ``x @ B``, ``x @ V``; the readouts' gradients, their norms
 # and ``phi * phi`` (regressor); the running statistics' deltas.
 X, XB, XV, GRAD, NORM, PHI2, DELTA = range(49, 56)
+N_LAY = 56  # the layout's rows: (start, ndim, shape...) each, at the int buffer's head
 # CTL (ints): sizes, switches, and the two flags the statistics keep.
 (
     C_N,
@@ -74,6 +76,12 @@ N_SCAL = 20
 R_SURPRISE, R_TAU, R_LOSS, R_OUT, R_RUNNING, R_WARMING, R_UNKNOWN = range(7)
 R_Y_COUNT, R_Y_MEAN, R_Y_VAR, R_LAST_Y, R_Y_AVG, R_Y_RUN = range(7, 13)
 N_RES = 13
+
+
+@njit(cache=True, inline="always")
+def _layout(ib):
+    """The layout table (N_LAY, 5) at the head of the int buffer ``ib``."""
+    return as_strided(ib, shape=(N_LAY, 5), strides=(5 * ib.itemsize, ib.itemsize))
 
 
 @njit(cache=True, inline="always")
@@ -227,10 +235,11 @@ def _record(fb, lay, phi, c, loss, a):
 
 
 @njit(cache=True, error_model="numpy")
-def forward(fb, ib, lay, values, slots):
+def forward(fb, ib, values, slots):
     """One row from the committed state: fills the work buffers; returns the
     prediction (the class's index, or the regressor's prediction of the target),
     or NaN when the row needs the NumPy path (a value it refuses or reads otherwise)."""
+    lay = _layout(ib)
     ctl = _v1(ib, lay, CTL)
     m, S, K = ctl[C_M], ctl[C_S], ctl[C_K]
     n = ctl[C_N]
@@ -402,12 +411,13 @@ def forward(fb, ib, lay, values, slots):
 
 
 @njit(cache=True, error_model="numpy")
-def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
+def learn(fb, ib, c, y_slot, y_raw, fresh):
     """Learn the row :func:`forward` read: the readouts' steps and mixture (class
     ``c``, or the target ``y_raw``), the commit of the cell's step, the running
     statistics (the regressor's target's too), the previous target ``y_raw`` in
     slot ``y_slot`` (-1: none). Returns the mixture's loss, or -1 (nothing
     learned) when the row has a new feature: a growth event, for the NumPy path."""
+    lay = _layout(ib)
     res = _v1(fb, lay, RES)
     if res[R_UNKNOWN] != 0.0:
         return -1.0
