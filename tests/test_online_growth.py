@@ -36,6 +36,11 @@ def test_fresh_cell_is_the_seeded_build_of_its_config(config, seed):
         assert got[name].dtype == want[name].dtype
         assert torch.equal(got[name], want[name]), name
     assert cell.config == reference.config and cell.flags == reference.flags
+    # Parameters still (float64, learning), under the same names: gradients flow.
+    params = dict(cell.named_parameters())
+    assert list(params) == [name for name, _ in reference.named_parameters()]
+    assert all(isinstance(p, torch.nn.Parameter) and p.requires_grad for p in params.values())
+    assert all(p.dtype == torch.float64 for p in params.values())
     x = torch.randn(2, config.input_dim, dtype=torch.float64)
     assert torch.equal(cell(x)[0], reference(x)[0])
 
