@@ -36,14 +36,28 @@ def test_fresh_cell_is_the_seeded_build_of_its_config(config, seed):
         assert got[name].dtype == want[name].dtype
         assert torch.equal(got[name], want[name]), name
     assert cell.config == reference.config and cell.flags == reference.flags
+    # Parameters still (float64, learning), under the same names: gradients flow.
+    params = dict(cell.named_parameters())
+    assert list(params) == [name for name, _ in reference.named_parameters()]
+    assert all(isinstance(p, torch.nn.Parameter) and p.requires_grad for p in params.values())
+    assert all(p.dtype == torch.float64 for p in params.values())
     x = torch.randn(2, config.input_dim, dtype=torch.float64)
     assert torch.equal(cell(x)[0], reference(x)[0])
 
 
 def test_grown_cell_keeps_its_weights_and_draws_the_new_ones():
     cell = DREAMCell._fresh(DREAMConfig(2, 6, rank=3), 5)
+    with torch.no_grad():  # learned scalars, as a trained cell's (from_sklearn)
+        cell.tau0.fill_(0.77)
+        cell.eta.mul_(2.0)
     grown = cell._grown(4, 5)
     fresh = DREAMCell._fresh(DREAMConfig(4, 6, rank=3), 5)
+    # The config is the grown size's (the other fields as they were), a new object.
+    assert grown.config == DREAMConfig(4, 6, rank=3) and cell.config.input_dim == 2
+    assert type(grown.config.input_dim) is int
+    for name in ("eta", "tau0", "alpha", "gamma", "kappa", "tau_sys", "scale"):
+        assert torch.equal(getattr(grown, name), getattr(cell, name)), name
+    assert torch.equal(grown.W[:2], cell.W) and torch.equal(grown.V[:2], cell.V)
     assert torch.equal(grown.B[:2], cell.B) and torch.equal(grown.C[:, :2], cell.C)
     assert torch.equal(grown.B[2:], fresh.B[2:])  # the new inputs' rows: a new cell's
 

@@ -22,6 +22,7 @@ def sigmoid(a):
 
 @register_jitable
 def clip(a, low, high):
+    # One array expression: numba fuses it into one loop (one new array).
     return np.minimum(np.maximum(a, low), high)
 
 
@@ -66,9 +67,14 @@ def row_sum(a):
 # The fast weights of the one row are passed flat, as their n * r values (the
 # (1, n, r) state's one matrix, row by row): numba's array expressions over a 1-d
 # array cost about a third of those over a 2-d or 3-d one of the same size (they
-# vectorise). ``bmv``, ``outer`` and ``sum2`` take and give them so; flat, the sum
-# over the matrix's two axes is ``row_sum``'s.
-sum2 = row_sum
+# vectorise). ``bmv``, ``outer`` and ``sq_sum2`` take and give them so.
+@register_jitable
+def sq_sum2(a):
+    # row_sum(a * a) in the same order, without the array a * a.
+    acc = 0.0
+    for j in range(a.shape[0]):
+        acc += a[j] * a[j]
+    return acc
 
 
 # A value per row, broadcast along the other axes: a float already (above).
@@ -119,7 +125,7 @@ class NumbaOps:
     as_float = as_float
     matmul = matmul
     row_sum = row_sum
-    sum2 = sum2
+    sq_sum2 = sq_sum2
     col = col
     col2 = col2
     outer = outer

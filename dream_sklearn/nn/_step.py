@@ -59,8 +59,10 @@ class _TorchOps:
         return a.sum(-1)
 
     @staticmethod
-    def sum2(a):
-        return a.sum((-2, -1))
+    def sq_sum2(a):
+        # The sum of squares over the last two axes, as one op: numba's is a loop
+        # (no array a * a).
+        return (a * a).sum((-2, -1))
 
     @staticmethod
     def col(a):
@@ -102,7 +104,7 @@ class _NumpyOps:
 
     matmul = _TorchOps.matmul
     row_sum = _TorchOps.row_sum
-    sum2 = _TorchOps.sum2
+    sq_sum2 = _TorchOps.sq_sum2
     col = _TorchOps.col
     col2 = _TorchOps.col2
     outer = _TorchOps.outer
@@ -158,7 +160,7 @@ def _make_step(ops):
     """
     tanh, sigmoid, sqrt, log, clip = ops.tanh, ops.sigmoid, ops.sqrt, ops.log, ops.clip
     error_bound, as_float = ops.error_bound, ops.as_float
-    row_sum, sum2, col, col2 = ops.row_sum, ops.sum2, ops.col, ops.col2
+    row_sum, sq_sum2, col, col2 = ops.row_sum, ops.sq_sum2, ops.col, ops.col2
     matmul, outer, bmv = ops.matmul, ops.outer, ops.bmv
 
     def step(p, flags, x, h, U, U_target, e_mean, e_var, s_bar, dt, xB, xV):
@@ -208,7 +210,7 @@ def _make_step(ops):
             hebb = outer(h * p.eta, ev)
             U = U + col2(p.lam * dt) * (U_target - U) + hebb  # decay towards U_target, Hebb
             # Each (n, r) matrix scaled down to Frobenius norm target_norm if above it.
-            norm = sqrt(sum2(U * U) + _EPS)
+            norm = sqrt(sq_sum2(U) + _EPS)
             U = U * col2(clip(p.target_norm / norm, 0.0, 1.0))
 
         # 6. Sleep: in low-surprise periods the consolidated memory moves towards U.

@@ -268,14 +268,28 @@ class _Compiled:
             work += [est._ring, est._ring_rows, est._ring_at]
         else:
             work += [np.zeros((0, 0)), np.zeros((0, 3)), np.zeros(4)]
+        # The kernels' work arrays (_kernels.X ... DELTA): x, x @ B, x @ V; the
+        # readouts' gradients, their norms, phi * phi; the statistics' deltas.
+        r = params.V.shape[1]
+        J_mask = est._head_mask.shape[0]
+        work += [np.zeros(d), np.zeros(n), np.zeros(r), np.zeros((Jt, k_out))]
+        work += [np.zeros(J_mask), np.zeros(F), np.zeros((S, m))]
         floats = state + [np.asarray(a, dtype=float) for a in consts] + work
         self.fb, rows_fb = _table(floats, np.float64)
-        self.ib, rows_ib = _table(ints, np.intp)
+        ib, rows_ib = _table(ints, np.intp)
         n_state, n_consts = len(state), len(consts)
         rows_fs, rows_cf = rows_fb[:n_state], rows_fb[n_state : n_state + n_consts]
         rows_wk = rows_fb[n_state + n_consts :]
-        self.lay = np.array(rows_fs + rows_ib + rows_cf + rows_wk, dtype=np.int64)
-        self.buffers = (self.fb, self.ib, self.lay)  # the kernels' first arguments
+        # The layout table heads the int buffer (_kernels._layout): one array
+        # argument fewer a kernel call (numba unboxes each, about 35 ns).
+        head = k.N_LAY * 5
+        rows_ib = [[r[0] + head, *r[1:]] for r in rows_ib]
+        lay = np.array(rows_fs + rows_ib + rows_cf + rows_wk, dtype=np.intp)
+        if lay.shape != (k.N_LAY, 5):
+            raise RuntimeError(f"the compiled row's layout has {lay.shape} rows, not {k.N_LAY}")
+        self.ib = np.concatenate([lay.reshape(-1), ib])
+        self.lay = self.ib[:head].reshape(k.N_LAY, 5)
+        self.buffers = (self.fb, self.ib)  # the kernels' first arguments
         # The estimator's arrays become views of the buffers.
         v = [_view(self.fb, r) for r in rows_fs]
         est._W, est._weights, est._age = v[0], v[1], v[2]
@@ -310,7 +324,7 @@ class _Compiled:
         What is kept (``_ENTRY``) are the compiled functions themselves
         (``Dispatcher.compile``'s entry points): called with those types, they
         skip numba's dispatch on the arguments' types (about 0.2 µs a call). Every
-        array passed is float64 / intp, 1-d (``lay``: 2-d), C-contiguous: the
+        array passed is float64 / intp, 1-d, C-contiguous: the
         buffers, the slots of ``slots_of``, the values as ``_fast_forward`` checks them.
         """
         global _CHECKED, _ENTRY
@@ -319,8 +333,8 @@ class _Compiled:
             import numba
 
             i64, f64 = numba.types.int64, numba.types.float64
-            arrays = tuple(numba.typeof(a) for a in (self.fb, self.ib, self.lay))
-            values, slots = numba.typeof(args[3]), numba.typeof(args[4])
+            arrays = tuple(numba.typeof(a) for a in (self.fb, self.ib))
+            values, slots = numba.typeof(args[2]), numba.typeof(args[3])
             forward = k.forward.compile((*arrays, values, slots))
             learn = k.learn.compile((*arrays, i64, i64, f64, i64))
             r = forward(*args)

@@ -4,8 +4,9 @@ A row that brings no new feature and no new class runs as two calls: :func:`forw
 (read and standardise the row, the cell's step, the features ``phi``, the readouts
 and their link, the prediction) and :func:`learn` (the readouts' steps, the mixture,
 the cell's commit, the running statistics). They compute what the NumPy path of
-``_base.py`` computes, in the same order, over arrays laid out in two flat buffers (floats, ints)
-(``_compiled._Compiled``): the cell's step itself is :func:`dream_step`'s body compiled
+``_base.py`` computes, in the same order, over arrays laid out in two flat buffers
+(floats; ints, headed by the layout table) (``_compiled._Compiled``): the cell's
+step itself is :func:`dream_step`'s body compiled
 (:func:`~dream_sklearn.nn._step.numba_step`), not a copy of it.
 
 Imported only when numba is (the module imports it).
@@ -19,7 +20,6 @@ import numpy as np
 from numba import njit
 from numpy.lib.stride_tricks import as_strided
 
-from ..nn._numba_ops import matmul
 from ..nn._step import StepFlags, StepParams, numba_step
 from ._base import _CLIP, _SET_ASIDE, _VAR_EPS, _WINSOR, _WINSOR_MIN, _WINSOR_RUN
 from ._classifier import _MISTAKE
@@ -42,6 +42,11 @@ TGT = 45
 # The classifier's replay ring (``_Readouts._new_ring``): the rows kept, their class,
 # loss and row number, its counters; empty (0 rows) without one.
 RING, RING_ROWS, RING_AT = 46, 47, 48
+# The kernels' own work arrays (no array allocated a row): the cell's input ``x``
+# and its projections ``x @ B``, ``x @ V``; the readouts' gradients, their norms
+# and ``phi * phi`` (regressor); the running statistics' deltas.
+X, XB, XV, GRAD, NORM, PHI2, DELTA = range(49, 56)
+N_LAY = 56  # the layout's rows: (start, ndim, shape...) each, at the int buffer's head
 # CTL (ints): sizes, switches, and the two flags the statistics keep.
 (
     C_N,
@@ -74,6 +79,12 @@ N_RES = 13
 
 
 @njit(cache=True, inline="always")
+def _layout(ib):
+    """The layout table (N_LAY, 5) at the head of the int buffer ``ib``."""
+    return as_strided(ib, shape=(N_LAY, 5), strides=(5 * ib.itemsize, ib.itemsize))
+
+
+@njit(cache=True, inline="always")
 def _v1(buf, lay, i):
     s = lay[i, 0]
     return buf[s : s + lay[i, 2]]
@@ -95,11 +106,30 @@ def _v2s(buf, lay, i):
 
 
 @njit(cache=True, inline="always")
+def _v2c(buf, lay, i):
+    """A 2-d row of the layout as a C-contiguous view (a reshape): the step's
+    matrices, whose products' inner loops vectorise over such a view."""
+    s = lay[i, 0]
+    return buf[s : s + lay[i, 2] * lay[i, 3]].reshape((lay[i, 2], lay[i, 3]))
+
+
+@njit(cache=True, inline="always")
 def _put(buf, at, src):
     """``buf[at : at + len(src)] = src`` as a loop (numba's slice assignment of
     a 2-d or 3-d view costs several times as much at these sizes)."""
     for i in range(src.shape[0]):
         buf[at + i] = src[i]
+
+
+@njit(cache=True, inline="always")
+def _matmul_into(a, b, out):
+    """``out = a @ b`` as ``_numba_ops.matmul`` computes it, into ``out``."""
+    out[:] = 0.0
+    for k in range(a.shape[0]):
+        ak = a[k]
+        for j in range(b.shape[1]):
+            out[j] += ak * b[k, j]
+    return out
 
 
 @njit(cache=True)
@@ -205,10 +235,11 @@ def _record(fb, lay, phi, c, loss, a):
 
 
 @njit(cache=True, error_model="numpy")
-def forward(fb, ib, lay, values, slots):
+def forward(fb, ib, values, slots):
     """One row from the committed state: fills the work buffers; returns the
     prediction (the class's index, or the regressor's prediction of the target),
     or NaN when the row needs the NumPy path (a value it refuses or reads otherwise)."""
+    lay = _layout(ib)
     ctl = _v1(ib, lay, CTL)
     m, S, K = ctl[C_M], ctl[C_S], ctl[C_K]
     n = ctl[C_N]
@@ -261,14 +292,14 @@ def forward(fb, ib, lay, values, slots):
     # The cell's step: dream_step's body, compiled.
     d = ctl[C_D]
     cells = _v1(ib, lay, CELL_SLOTS)
-    x = np.empty(d)
+    x = _v1(fb, lay, X)
     for i in range(d):
         x[i] = urow[cells[i]]
     p = StepParams(
-        _v2s(fb, lay, C),
-        _v2s(fb, lay, WC),
-        _v2s(fb, lay, B),
-        _v2s(fb, lay, V),
+        _v2c(fb, lay, C),
+        _v2c(fb, lay, WC),
+        _v2c(fb, lay, B),
+        _v2c(fb, lay, V),
         _v1(fb, lay, ETA),
         scal[0],
         scal[1],
@@ -296,8 +327,8 @@ def forward(fb, ib, lay, values, slots):
         _flat(fb, lay, EV),
         _v1(fb, lay, SB)[0],
         scal[S_DT],
-        matmul(x, p.B),
-        matmul(x, p.V),
+        _matmul_into(x, p.B, _v1(fb, lay, XB)),
+        _matmul_into(x, p.V, _v1(fb, lay, XV)),
     )
     _put(fb, lay[NH, 0], h)
     _put(fb, lay[NU, 0], U_new)
@@ -380,12 +411,13 @@ def forward(fb, ib, lay, values, slots):
 
 
 @njit(cache=True, error_model="numpy")
-def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
+def learn(fb, ib, c, y_slot, y_raw, fresh):
     """Learn the row :func:`forward` read: the readouts' steps and mixture (class
     ``c``, or the target ``y_raw``), the commit of the cell's step, the running
     statistics (the regressor's target's too), the previous target ``y_raw`` in
     slot ``y_slot`` (-1: none). Returns the mixture's loss, or -1 (nothing
     learned) when the row has a new feature: a growth event, for the NumPy path."""
+    lay = _layout(ib)
     res = _v1(fb, lay, RES)
     if res[R_UNKNOWN] != 0.0:
         return -1.0
@@ -399,7 +431,7 @@ def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
     mask = _flat(fb, lay, MASK)  # (J, F) flat
     J = lay[MASK, 2]
     share = scal[S_SHARE]
-    g = np.empty((Jt, k))
+    g = _v2s(fb, lay, GRAD)
     if ctl[C_TASK] == 0:  # log-loss gradients; Fixed Share on the mistakes
         loss = 1.0 if _proba_argmax(out, weights) != c else 0.0
         if M > 1:
@@ -432,8 +464,10 @@ def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
             factor = (1.0 - share) / tot
             for j in range(M):
                 weights[j] = weights[j] * factor + share / M
-        norm = np.empty(J)
-        _dot_rows(mask, phi * phi, norm)
+        norm, phi2 = _v1(fb, lay, NORM), _v1(fb, lay, PHI2)
+        for f in range(F):
+            phi2[f] = phi[f] * phi[f]
+        _dot_rows(mask, phi2, norm)
         norm += 1.0
         for j in range(Jt):
             g[j, 0] = 0.0 if aside else (out[j, 0] - t) / norm[j % J]
@@ -482,7 +516,7 @@ def learn(fb, ib, lay, c, y_slot, y_raw, fresh):
     count, rng = _v1(fb, lay, COUNT), _v2s(fb, lay, RANGE)
     n_over, held = _v2s(ib, lay, N_OVER), _v1(ib, lay, HELD)
     floors = _v1(fb, lay, FLOORS)
-    delta = np.empty((S, m))
+    delta = _v2s(fb, lay, DELTA)
     any_over = False
     for s in range(S):
         for j in range(m):
