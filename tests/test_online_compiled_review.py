@@ -189,6 +189,37 @@ def test_loaded_model_whose_first_target_is_set_aside_matches_numpy():
     np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
 
 
+@pytest.mark.parametrize("rate", [1e-17, 1e-310])
+def test_loaded_model_with_a_tiny_standardize_rate_matches_numpy(rate):
+    """A loaded regressor's target statistics count as 1 / standardize_rate targets
+    (at most 2**52): with a tiny rate, the compiled row still writes the targets it
+    takes back (the previous target, the count), as the NumPy path keeps them."""
+    pytest.importorskip("torch")
+    from dream_sklearn import DREAMRegressor
+    from dream_sklearn.online import from_sklearn
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 6, 3))
+    reg = DREAMRegressor(8, rank=2, solver="adam", max_iter=3, random_state=0, dtype="float64")
+    reg.fit(X, X[:, -3:, 0].sum(1) + 50.0)
+    stream = rng.normal(size=(20, 3))
+
+    def run(compiled):
+        model = from_sklearn(
+            reg, readouts=("cell", "hold"), feedback="none", seed=0, standardize_rate=rate
+        )
+        start = model._y_count
+        for r in stream:
+            model.learn_one(dict(enumerate(r)), 50.0 + float(r[0]))
+        x = dict(enumerate(stream[0]))
+        return model._y_count - start, model._last_y, model.predict_many(pd.DataFrame([x]))[0]
+
+    (n_a, last_a, pa), (n_b, last_b, pb) = both(run)
+    assert n_a == n_b == len(stream)
+    assert last_a == last_b == 50.0 + float(stream[-1][0])
+    assert abs(pa - pb) <= TOL * abs(pa)
+
+
 # --- 2. copies between predict and learn
 
 

@@ -50,7 +50,7 @@ def test_grown_cell_keeps_its_weights_and_draws_the_new_ones():
     with torch.no_grad():  # learned scalars, as a trained cell's (from_sklearn)
         cell.tau0.fill_(0.77)
         cell.eta.mul_(2.0)
-    grown = cell._grown(4, 5)
+    grown = cell._grown(np.int64(4), 5)  # (a NumPy int, as slot counts can be)
     fresh = DREAMCell._fresh(DREAMConfig(4, 6, rank=3), 5)
     # The config is the grown size's (the other fields as they were), a new object.
     assert grown.config == DREAMConfig(4, 6, rank=3) and cell.config.input_dim == 2

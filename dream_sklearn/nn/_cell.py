@@ -153,8 +153,9 @@ class DREAMCell(nn.Module):
         """
         # This config with input_dim changed: its other fields were validated when it
         # was built (dataclasses.replace would check all 26 again, about 20 us).
+        input_dim = operator.index(input_dim)  # (a Python int: torch's seed takes no other)
         config = copy.copy(self.config)
-        object.__setattr__(config, "input_dim", operator.index(input_dim))
+        object.__setattr__(config, "input_dim", input_dim)
         new = self._fresh(config, seed)
         generator = torch.Generator().manual_seed(seed * 1013 + input_dim)
         d_old = self.config.input_dim

@@ -519,16 +519,11 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             self._fresh_rows = fresh - 1
         if self._drift is not None:
             self._watch(loss)  # (the kernel kept the row for a replay: _record)
-        surprise, tau, _, _, running, warming, _, count, mean, var, last, avg, run = (
-            fast.res.tolist()
-        )
+        surprise, tau, _, _, running, warming, _, _, mean, var, last, avg, run = fast.res.tolist()
         self.last_surprise_, self.last_tau_ = surprise, tau
         self._running, self._warming = running != 0.0, warming != 0.0
         if fast.regression:  # the target statistics the kernel updated
-            if count != self._y_count:  # (else set aside: all as before, None included)
-                self._y_count, self._y_mean, self._y_var = int(count), mean, var
-                self._last_y, self._y_avg = last, avg
-            self._y_run = int(run)
+            self._take_target_stats(mean, var, last, avg, run)
         self.n_steps_ += 1
         self._version += 1
         self._cache = self._fast_row = None

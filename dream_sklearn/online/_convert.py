@@ -160,7 +160,10 @@ def _loaded_count(rate: float) -> int:
     least ``_Y_WARMUP`` (the target's outlier rule applies from the first row). The
     mean of every target seen (the ``"average"`` readout) then starts from the fit's
     mean weighed as that many targets, and follows the stream."""
-    return max(math.ceil(1.0 / rate) if rate > 0 else _LOADED_TARGETS, _Y_WARMUP)
+    if rate <= 0:
+        return max(_LOADED_TARGETS, _Y_WARMUP)
+    # (at most 2**52: a count the kernel's float count still tells apart from the next)
+    return max(math.ceil(1.0 / max(rate, 2.0**-52)), _Y_WARMUP)
 
 
 def _load_core(

@@ -392,6 +392,18 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         self._y_avg += (y - self._y_avg) / self._y_count
         self._last_y = y
 
+    def _take_target_stats(
+        self, mean: float, var: float, last: float, avg: float, run: float
+    ) -> None:
+        """Take the target statistics the compiled learn kernel updated. A target it
+        set aside (``0 < run <= _Y_RUN``) leaves them as they were, the previous
+        target included (None before the first); the count is kept here, as an int."""
+        self._y_run = int(run)
+        if 0 < run <= _Y_RUN:
+            return
+        self._y_count += 1
+        self._y_mean, self._y_var, self._last_y, self._y_avg = mean, var, last, avg
+
     def _fast_ready(self) -> bool:
         return self._y_count > 0
 
