@@ -127,17 +127,24 @@ def test_loaded_model_reading_diff_matches_numpy(learns):
     assert learns["n"] > 40  # the rows after the first ran compiled
 
 
+def _fitted_regressor(rng, offset: float):
+    """A small DREAMRegressor fitted in float64 on targets near ``offset`` (for
+    from_sklearn), drawing its sequences from ``rng``."""
+    pytest.importorskip("torch")
+    from dream_sklearn import DREAMRegressor
+
+    X = rng.normal(size=(60, 6, 3))
+    reg = DREAMRegressor(8, rank=2, solver="adam", max_iter=3, random_state=0, dtype="float64")
+    return reg.fit(X, X[:, -3:, 0].sum(1) + offset)
+
+
 def test_loaded_model_with_naive_readouts_matches_numpy():
     """from_sklearn's head bias goes to the readouts that learn: "hold" and "mean"
     keep zero weights, so "hold" predicts the previous target on both paths."""
-    pytest.importorskip("torch")
-    from dream_sklearn import DREAMRegressor
     from dream_sklearn.online import from_sklearn
 
     rng = np.random.default_rng(1)
-    X = rng.normal(size=(60, 6, 3))
-    reg = DREAMRegressor(8, rank=2, solver="adam", max_iter=3, random_state=0, dtype="float64")
-    reg.fit(X, X[:, -3:, 0].sum(1) + 5.0)
+    reg = _fitted_regressor(rng, 5.0)
     stream = rng.normal(size=(120, 3))
 
     def run(compiled):
@@ -159,14 +166,10 @@ def test_loaded_model_whose_first_target_is_set_aside_matches_numpy():
     """A loaded regressor sets aside a far target from its first row (its target
     statistics count as seen): the previous target stays None on both paths, so
     "hold" and every later read (predict_many, a pickle) agree."""
-    pytest.importorskip("torch")
-    from dream_sklearn import DREAMRegressor
     from dream_sklearn.online import from_sklearn
 
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(60, 6, 3))
-    reg = DREAMRegressor(8, rank=2, solver="adam", max_iter=3, random_state=0, dtype="float64")
-    reg.fit(X, X[:, -3:, 0].sum(1) + 50.0)
+    reg = _fitted_regressor(rng, 50.0)
     stream = rng.normal(size=(8, 3))
 
     def run(compiled):
@@ -194,14 +197,10 @@ def test_loaded_model_with_a_tiny_standardize_rate_matches_numpy(rate):
     """A loaded regressor's target statistics count as 1 / standardize_rate targets
     (at most 2**52): with a tiny rate, the compiled row still writes the targets it
     takes back (the previous target, the count), as the NumPy path keeps them."""
-    pytest.importorskip("torch")
-    from dream_sklearn import DREAMRegressor
     from dream_sklearn.online import from_sklearn
 
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(60, 6, 3))
-    reg = DREAMRegressor(8, rank=2, solver="adam", max_iter=3, random_state=0, dtype="float64")
-    reg.fit(X, X[:, -3:, 0].sum(1) + 50.0)
+    reg = _fitted_regressor(rng, 50.0)
     stream = rng.normal(size=(20, 3))
 
     def run(compiled):
