@@ -60,22 +60,30 @@ def _outlier_streams(n: int) -> dict:
     }
 
 
-def _outlier_cost(rows, t0: int, feature, value: float) -> float:
-    model = DREAMOnlineClassifier(seed=0)
+def _against_twin(model, rows, t0: int, x_bad: dict, y_bad, score) -> tuple[float, float]:
+    """``model`` learns ``rows[:t0]``, then a twin is copied and ``model`` alone learns
+    ``(x_bad, y_bad)`` for row ``t0``; both then predict and learn the next 500 rows.
+    The sums of ``score(prediction, y)`` over those rows: ``model``'s, the twin's."""
     for x, y in rows[:t0]:
         model.predict_one(x)
         model.learn_one(x, y)
     twin = copy.deepcopy(model)
-    x, y = rows[t0]
-    bad = {**x, feature: value}
-    model.predict_one(bad)
-    model.learn_one(bad, y)
-    hits = twin_hits = 0
+    model.predict_one(x_bad)
+    model.learn_one(x_bad, y_bad)
+    total = twin_total = 0.0
     for x, y in rows[t0 + 1 : t0 + 501]:
-        hits += model.predict_one(x) == y
-        twin_hits += twin.predict_one(x) == y
+        total += score(model.predict_one(x), y)
+        twin_total += score(twin.predict_one(x), y)
         model.learn_one(x, y)
         twin.learn_one(x, y)
+    return total, twin_total
+
+
+def _outlier_cost(rows, t0: int, feature, value: float) -> float:
+    x, y = rows[t0]
+    hits, twin_hits = _against_twin(
+        DREAMOnlineClassifier(seed=0), rows, t0, {**x, feature: value}, y, lambda p, y: p == y
+    )
     return 100.0 * (twin_hits - hits) / 500
 
 
@@ -95,22 +103,12 @@ def outliers(at: list[int]) -> None:
 def _regression_cost(rows, t0: int, target=None, feature=None, value=0.0) -> float:
     """The MAE over the rows after row ``t0`` (at most 500) of a model that learned
     row ``t0`` with its target (or ``feature``) at ``value``, over its twin's."""
-    model = DREAMOnlineRegressor(seed=0)
-    for x, y in rows[:t0]:
-        model.predict_one(x)
-        model.learn_one(x, y)
-    twin = copy.deepcopy(model)
     x, y = rows[t0]
     if feature is not None:
         x = {**x, feature: value}
-    model.predict_one(x)
-    model.learn_one(x, value if target else y)
-    error = twin_error = 0.0
-    for x, y in rows[t0 + 1 : t0 + 501]:
-        error += abs(model.predict_one(x) - y)
-        twin_error += abs(twin.predict_one(x) - y)
-        model.learn_one(x, y)
-        twin.learn_one(x, y)
+    error, twin_error = _against_twin(
+        DREAMOnlineRegressor(seed=0), rows, t0, x, value if target else y, lambda p, y: abs(p - y)
+    )
     return error / twin_error
 
 

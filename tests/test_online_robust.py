@@ -49,24 +49,32 @@ def _sea(n):
 # --- robust running statistics ----------------------------------------------------------
 
 
-def _outlier_cost(rows, t0, feature, value):
-    """Accuracy points lost over the 500 rows after one row with ``feature`` at
-    ``value``, against a twin that never saw that row."""
-    model = DREAMOnlineClassifier(seed=0)
+def _against_twin(model, rows, t0, x_bad, y_bad, score):
+    """``model`` learns ``rows[:t0]``, then a twin is copied and ``model`` alone learns
+    ``(x_bad, y_bad)`` for row ``t0``; both then predict and learn the next 500 rows.
+    The sums of ``score(prediction, y)`` over those rows: ``model``'s, the twin's."""
     for x, y in rows[:t0]:
         model.predict_one(x)
         model.learn_one(x, y)
     twin = copy.deepcopy(model)
-    x, y = rows[t0]
-    bad = {**x, feature: value}
-    model.predict_one(bad)
-    model.learn_one(bad, y)
-    hits = twin_hits = 0
+    model.predict_one(x_bad)
+    model.learn_one(x_bad, y_bad)
+    total = twin_total = 0.0
     for x, y in rows[t0 + 1 : t0 + 501]:
-        hits += model.predict_one(x) == y
-        twin_hits += twin.predict_one(x) == y
+        total += score(model.predict_one(x), y)
+        twin_total += score(twin.predict_one(x), y)
         model.learn_one(x, y)
         twin.learn_one(x, y)
+    return total, twin_total
+
+
+def _outlier_cost(rows, t0, feature, value):
+    """Accuracy points lost over the 500 rows after one row with ``feature`` at
+    ``value``, against a twin that never saw that row."""
+    x, y = rows[t0]
+    hits, twin_hits = _against_twin(
+        DREAMOnlineClassifier(seed=0), rows, t0, {**x, feature: value}, y, lambda p, y: p == y
+    )
     return 100.0 * (twin_hits - hits) / 500
 
 
@@ -736,20 +744,9 @@ def _random_walk(n, seed=0):
 def _target_outlier_cost(rows, t0, value):
     """MAE over the 500 rows after one row whose target is ``value``, over the MAE of
     a twin that never saw that row."""
-    model = DREAMOnlineRegressor(seed=0)
-    for x, y in rows[:t0]:
-        model.predict_one(x)
-        model.learn_one(x, y)
-    twin = copy.deepcopy(model)
-    x, _ = rows[t0]
-    model.predict_one(x)
-    model.learn_one(x, value)
-    error = twin_error = 0.0
-    for x, y in rows[t0 + 1 : t0 + 501]:
-        error += abs(model.predict_one(x) - y)
-        twin_error += abs(twin.predict_one(x) - y)
-        model.learn_one(x, y)
-        twin.learn_one(x, y)
+    error, twin_error = _against_twin(
+        DREAMOnlineRegressor(seed=0), rows, t0, rows[t0][0], value, lambda p, y: abs(p - y)
+    )
     return error / twin_error
 
 
