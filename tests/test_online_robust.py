@@ -246,9 +246,26 @@ def test_a_frame_with_a_bad_target_changes_nothing(cls):
     twin = copy.deepcopy(model)
     bad_ys = list(ys[40:50])
     bad_ys[6] = None if cls is DREAMOnlineClassifier else float("nan")
-    with pytest.raises(ValueError, match="label is None|not finite"):
+    with pytest.raises(ValueError, match="a missing label|not finite"):
         model.learn_many(pd.DataFrame(absent[40:50]), pd.Series(bad_ys, dtype=object))
     assert_same_state(model, twin)
+
+
+@pytest.mark.parametrize("missing", [float("nan"), np.float32("nan"), pd.NA, None])
+def test_a_missing_label_is_refused_not_made_a_class(missing):
+    """Every NaN is a different object: taken as a label, each would add a class."""
+    model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0)
+    rows = _clf_stream(60)
+    for x, y in rows[:40]:
+        model.learn_one(x, 1.0 if y == "up" else 0.0)
+    twin = copy.deepcopy(model)
+    with pytest.raises(ValueError, match=r"label y must be a class label; got .*missing label"):
+        model.learn_one(rows[40][0], missing)
+    ys = pd.Series([1.0, missing, 0.0], dtype=object)
+    with pytest.raises(ValueError, match="missing label"):
+        model.learn_many(pd.DataFrame([x for x, _ in rows[41:44]]), ys)
+    assert_same_state(model, twin)
+    assert sorted(model.classes_) == [0.0, 1.0]
 
 
 # --- unlabelled rows, delayed labels ---------------------------------------------------

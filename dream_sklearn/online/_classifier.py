@@ -397,8 +397,12 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             hash(y)
         except TypeError as err:
             raise ValueError(f"The label {y!r} is not hashable.") from err
-        if y is None:
-            raise ValueError("The label is None.")
+        if y is None or y is pd.NA or y is pd.NaT or (isinstance(y, float | np.floating) and y != y):
+            # (each NaN is a different object, so each one would become a new class)
+            raise ValueError(
+                f"The label y must be a class label; got {y!r}, a missing label. "
+                "Leave the row out until its label is known."
+            )
         return y
 
     def _new_targets(self, y) -> list:
