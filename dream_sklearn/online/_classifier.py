@@ -397,8 +397,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             hash(y)
         except TypeError as err:
             raise ValueError(f"The label {y!r} is not hashable.") from err
-        if y is None or y is pd.NA or y is pd.NaT or (isinstance(y, float | np.floating) and y != y):
-            # (each NaN is a different object, so each one would become a new class)
+        # (each NaN is a different object, so each one would become a new class)
+        missing = y is None or y is pd.NA or y is pd.NaT
+        if missing or (isinstance(y, float | np.floating) and y != y):
             raise ValueError(
                 f"The label y must be a class label; got {y!r}, a missing label. "
                 "Leave the row out until its label is known."
