@@ -204,6 +204,35 @@ def test_regressor_drift_recovery_recovers_faster_than_without():
     assert np.mean(on) < 0.9 * np.mean(off), (on, off)
 
 
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_fresh_readouts_boost_does_not_make_a_large_step_diverge(compiled):
+    """learning_rate=1.9 is inside the documented (0, 2); a fresh readout's boost
+    (up to about 2x) must not push its normalised step past 2, where it diverges."""
+    from dream_sklearn.online import set_compiled
+
+    previous = set_compiled(compiled)
+    try:
+        mae = {}
+        for flag in (True, False):
+            model = DREAMOnlineRegressor(seed=0, learning_rate=1.9, drift_recovery=flag)
+            errors = []
+            for x, y in _flip(0):
+                errors.append(abs(model.predict_one(x) - y))
+                model.learn_one(x, y)
+            assert model.n_drifts_ == (1 if flag else 0)
+            assert np.abs(model._W).max() < 10.0
+            mae[flag] = np.mean(errors[1000:])
+    finally:
+        set_compiled(previous)
+    assert mae[True] < 1.5 * mae[False], mae
+
+
+@pytest.mark.parametrize("rate", [2.0, 0.0, 3.5])
+def test_the_regressors_learning_rate_must_lie_in_0_2(rate):
+    with pytest.raises(ValueError, match=r"'learning_rate' .* a float in \(0, 2\)|> 0"):
+        DREAMOnlineRegressor(learning_rate=rate).learn_one({"a": 1.0}, 1.0)
+
+
 @pytest.mark.parametrize("cls", [DREAMOnlineClassifier, DREAMOnlineRegressor])
 def test_prediction_at_row_t_does_not_depend_on_later_labels(cls):
     """With drift recovery acting on the labels' losses, the prediction at row t still

@@ -62,7 +62,7 @@ from ._params import (  # noqa: F401 (the classifier and regressor import some f
     _check_params,
     _readouts_rule,
 )
-from ._readouts import _BOOST, _BOOST_ROWS, _FRESH_ROWS, _Readouts
+from ._readouts import _BOOST, _BOOST_ROWS, _FRESH_ROWS, _MAX_STEP, _Readouts
 from ._rows import (
     _aligned_targets,
     _as_float,
@@ -683,6 +683,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             lr, mask = np.tile(lr, reps), np.tile(mask, (reps, 1))
         # Surprise-modulated plasticity of the readout: a larger step when surprised.
         gain = 1.0 + self.surprise_gain * surprise if surprise == surprise else 1.0
+        base_lr = lr
         if self._fresh_rows:  # a larger step for fresh readouts (drift_recovery)
             boost = _BOOST_ROWS / (_BOOST_ROWS + self._age) - _BOOST_ROWS / (
                 _BOOST_ROWS + _FRESH_ROWS
@@ -690,7 +691,10 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             lr = lr * (1.0 + self._boost * np.maximum(boost, 0.0))
             self._age += 1
             self._fresh_rows -= 1
-        self._sgd(self._W, g, gain * lr, mask, phi)
+        rates = gain * lr
+        if self._task == "regression":  # (see _MAX_STEP)
+            rates = np.minimum(rates, np.maximum(base_lr, _MAX_STEP))
+        self._sgd(self._W, g, rates, mask, phi)
         if self._drift is not None:
             if self._ring is not None:
                 self._record(phi, self._classes[y_value], loss)

@@ -66,7 +66,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     128 rows kept while the mixture errs: three passes at 10 times their step),
     so that the rows before the detector fired are not lost. A fresh readout's
     step starts about 11 times its usual one and falls back as it learns (to
-    twice after 900 rows, to its usual step after 4,000).
+    twice after about 700 rows, to its usual step after 4,000).
 
     Parameters
     ----------

@@ -24,7 +24,7 @@ from ..nn._step import StepFlags, StepParams, numba_step
 from ._base import _CLIP, _SET_ASIDE, _VAR_EPS, _WINSOR, _WINSOR_MIN, _WINSOR_RUN
 from ._classifier import _MISTAKE
 from ._features import _PAIR_SCALE, _RAMP, _RAMP_SCALE
-from ._readouts import _BOOST_ROWS, _FRESH_ROWS, _RECORD_AFTER
+from ._readouts import _BOOST_ROWS, _FRESH_ROWS, _MAX_STEP, _RECORD_AFTER
 from ._regressor import _ETA, _Y_ASIDE, _Y_RUN, _Y_WARMUP
 
 _step = numba_step()
@@ -479,6 +479,7 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
     age = _v1(fb, lay, AGE)
     Wf = _flat(fb, lay, W)  # (Jt, k, F) flat
     l2 = scal[S_L2]
+    regression = ctl[C_TASK] == 1
     for j in range(Jt):
         lr = lr0[j % J]
         if fresh:
@@ -486,6 +487,8 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
             lr = lr * (1.0 + scal[S_BOOST] * max(boost, 0.0))
             age[j] += 1.0
         step = gain * lr
+        if regression:  # (_MAX_STEP)
+            step = min(step, max(lr0[j % J], _MAX_STEP))
         if step == 0.0:  # nothing to learn (the naive readouts): the weights stay
             continue
         decay = 1.0 - step * l2  # the decay, then the step: one pass over a row

@@ -36,6 +36,11 @@ __all__: list[str] = []
 # adjacent, docs/online.md) train the fresh readouts,
 # _REPLAY_EPOCHS passes in order at _REPLAY_STEP times their usual step, so that
 # the rows read before the detector fired are not lost (about 15 on STAGGER).
+# The regressor's normalised step (each readout's learning rate times the surprise
+# gain and a fresh readout's boost) is at most max(its learning rate, _MAX_STEP):
+# the multipliers never push it past 1, the step that fits the row exactly (beyond
+# 2 normalised LMS diverges; learning_rate itself must be below 2).
+_MAX_STEP = 1.0
 _WARN_DELTA = 0.01
 _DRIFT_DELTA = 0.001
 _CLF_DRIFT_DELTA = 0.01

@@ -9,7 +9,7 @@ import pandas as pd
 from river import base
 
 from .._limits import MAX_ABS
-from ..nn._config import _INT_GE0, _UNIT
+from ..nn._config import _INT_GE0, _UNIT, _is_real, _Rule
 from ._base import (
     _CLIP,
     _DEFAULT,
@@ -27,6 +27,8 @@ _REGRESSOR_RULES = {
     "readouts": _readouts_rule(("last", "cell", "linear", "pairs", "hold", "mean", "average")),
     "max_pairs": _INT_GE0,
     "mixture_share": _UNIT,
+    # normalised LMS steps: 2 and above diverge (see _readouts._MAX_STEP)
+    "learning_rate": _Rule("a float in (0, 2)", lambda v: _is_real(v) and 0 < v < 2, float),
 }
 # Fixed Share: a readout's weight times exp(-_ETA * its absolute error), standardised.
 # Absolute rather than squared (the loss until the naive readouts came): at least as good
@@ -83,8 +85,10 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     rank : int, default=4
         Rank of the cell's fast weights.
     learning_rate : float, default=0.5
-        Normalised step of the readouts, in (0, 2) for stability (``"cell"``: this
-        step, ``"pairs"`` and ``"linear"`` half of it, ``"last"`` a tenth).
+        Normalised step of the readouts, in (0, 2) (``"cell"``: this step,
+        ``"pairs"`` and ``"linear"`` half of it, ``"last"`` a tenth). The surprise
+        gain and a fresh readout's boost never push a readout's step above
+        ``max(its step, 1)`` (1 fits the row exactly; 2 and above diverge).
     l2 : float, default=0.0
         L2 penalty of the readouts (weight decay ``learning_rate * l2`` per row).
     feedback : {"cell", "readout", "none"}, default="cell"
