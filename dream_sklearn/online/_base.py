@@ -74,7 +74,6 @@ from ._rows import (
 from ._scaling import (  # noqa: F401 (the kernels and the regressor import them from here)
     _CLIP,
     _SET_ASIDE,
-    _VAR_EPS,
     _WINSOR,
     _WINSOR_MIN,
     _WINSOR_RUN,

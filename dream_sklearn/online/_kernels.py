@@ -21,11 +21,12 @@ from numba import njit
 from numpy.lib.stride_tricks import as_strided
 
 from ..nn._step import StepFlags, StepParams, numba_step
-from ._base import _CLIP, _SET_ASIDE, _VAR_EPS, _WINSOR, _WINSOR_MIN, _WINSOR_RUN
+from ._base import _CLIP, _SET_ASIDE, _WINSOR, _WINSOR_MIN, _WINSOR_RUN
 from ._classifier import _MISTAKE
 from ._features import _PAIR_SCALE, _RAMP, _RAMP_SCALE
 from ._readouts import _BOOST_ROWS, _FRESH_ROWS, _MAX_STEP, _RECORD_AFTER
 from ._regressor import _ETA, _Y_ASIDE, _Y_RUN, _Y_WARMUP
+from ._scaling import _VAR_REL, _VAR_TINY
 
 _step = numba_step()
 
@@ -133,17 +134,23 @@ def _matmul_into(a, b, out):
 
 
 @njit(cache=True)
-def _bounded(var, count, held, run):
-    """``_DREAMOnline._bounded`` for one value of one scaling."""
-    return var > _VAR_EPS and count >= _WINSOR_MIN and run <= _WINSOR_RUN and held == 0
+def _var_floor(mean):
+    """``_scaling._var_floor``."""
+    return _VAR_REL * mean * mean + _VAR_TINY
 
 
 @njit(cache=True)
-def _aside(raw, lo, hi, var, count, held, run):
+def _bounded(var, mean, count, held, run):
+    """``_DREAMOnline._bounded`` for one value of one scaling."""
+    return var > _var_floor(mean) and count >= _WINSOR_MIN and run <= _WINSOR_RUN and held == 0
+
+
+@njit(cache=True)
+def _aside(raw, lo, hi, var, mean, count, held, run):
     """``_DREAMOnline._set_aside`` for one value."""
     width = hi - lo
     out = (raw > hi + width) or (raw < lo - width)
-    return out and _bounded(var, count, held, run)
+    return out and _bounded(var, mean, count, held, run)
 
 
 @njit(cache=True)
@@ -182,7 +189,7 @@ def _y_scale(tgt):
 @njit(cache=True)
 def _target_far(y, tgt):
     """``DREAMOnlineRegressor._target_far`` over the target statistics ``tgt``."""
-    if tgt[0] < _Y_WARMUP or tgt[2] <= _VAR_EPS:
+    if tgt[0] < _Y_WARMUP or tgt[2] <= _var_floor(tgt[1]):
         return False
     return abs(y - tgt[1]) > _Y_ASIDE * math.sqrt(tgt[2])
 
@@ -277,7 +284,16 @@ def forward(fb, ib, values, slots):
         z0 = (raw[j] - mean[0, j]) * scale[0, j]
         keep = pres[j]
         if abs(z0) > _SET_ASIDE:
-            if _aside(raw[j], rng[0, j], rng[1, j], var[0, j], count[j], held[j], n_over[0, j] + 1):
+            if _aside(
+                raw[j],
+                rng[0, j],
+                rng[1, j],
+                var[0, j],
+                mean[0, j],
+                count[j],
+                held[j],
+                n_over[0, j] + 1,
+            ):
                 keep = keep * 0.0
         for s in range(S):
             z = (raw[j] - mean[s, j]) * scale[s, j]
@@ -541,7 +557,14 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
         for j in range(m):  # the values out of bounds taken into the range
             if pres[j] > 0 and abs(delta[0, j]) * scale[0, j] > _WINSOR:
                 aside = abs(delta[0, j]) * scale[0, j] > _SET_ASIDE and _aside(
-                    raw[j], rng[0, j], rng[1, j], var[0, j], count[j], held[j], n_over[0, j]
+                    raw[j],
+                    rng[0, j],
+                    rng[1, j],
+                    var[0, j],
+                    mean[0, j],
+                    count[j],
+                    held[j],
+                    n_over[0, j],
                 )
                 if not aside:
                     rng[0, j] = min(rng[0, j], raw[j])
@@ -549,7 +572,7 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
         for s in range(S):
             for j in range(m):
                 over = abs(delta[s, j]) * scale[s, j] > _WINSOR and pres[j] > 0
-                if over and _bounded(var[s, j], count[j], held[j], n_over[s, j]):
+                if over and _bounded(var[s, j], mean[s, j], count[j], held[j], n_over[s, j]):
                     delta[s, j] = math.copysign(_WINSOR * math.sqrt(var[s, j]), delta[s, j])
     elif ctl[C_RUNNING]:
         running = False
@@ -571,14 +594,14 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
         ctl[C_WARMING] = warming
     for s in range(S):
         for j in range(m):
-            rate = max(1.0 / max(count[j], 1.0), floors[s])
-            if held[j]:
-                rate = 0.0
-            rate *= pres[j]
+            if held[j]:  # a loaded cell's statistics and scale stay as trained
+                continue
+            rate = max(1.0 / max(count[j], 1.0), floors[s]) * pres[j]
             mean[s, j] += rate * delta[s, j]
             var[s, j] += rate * delta[s, j] * delta[s, j]
             var[s, j] *= 1.0 - rate
-            scale[s, j] = (1.0 if count[j] > 1 else 0.0) / math.sqrt(var[s, j] + _VAR_EPS)
+            floor = _var_floor(mean[s, j])
+            scale[s, j] = (1.0 if count[j] > 1 else 0.0) / math.sqrt(var[s, j] + floor)
 
     # What the next row reads: the previous target, the fast-scaled slots ("diff").
     if y_slot >= 0:

@@ -13,12 +13,12 @@ from ..nn._config import _INT_GE0, _UNIT, _is_real, _Rule
 from ._base import (
     _CLIP,
     _DEFAULT,
-    _VAR_EPS,
     _check_params,
     _DREAMOnline,
     _readouts_rule,
 )
 from ._features import _FROM_AVERAGE, _FROM_LAST
+from ._scaling import _var_floor
 
 __all__ = ["DREAMOnlineRegressor"]
 
@@ -354,7 +354,7 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     def _target_far(self, y: float) -> bool:
         """Whether ``y`` is more than ``_Y_ASIDE`` running standard deviations from
         the running mean, once ``_Y_WARMUP`` targets are seen (see ``_Y_ASIDE``)."""
-        if self._y_count < _Y_WARMUP or self._y_var <= _VAR_EPS:
+        if self._y_count < _Y_WARMUP or self._y_var <= _var_floor(self._y_mean):
             return False
         return abs(y - self._y_mean) > _Y_ASIDE * math.sqrt(self._y_var)
 

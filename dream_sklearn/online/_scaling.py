@@ -17,7 +17,19 @@ import numpy as np
 __all__: list[str] = []
 
 _CLIP = 5.0  # standardised values are clipped to [-_CLIP, _CLIP]
-_VAR_EPS = 1e-12
+# A slot's variance floor, relative to its mean: 1e-20 * mean**2 + 1e-300 (a standard
+# deviation of 1e-10 of |mean|). A constant slot (variance exactly 0) reads 0, and one
+# in any unit, however small, is standardised as in any other (an absolute floor of
+# 1e-12 left a feature with a standard deviation below about 1e-6 unscaled).
+_VAR_REL = 1e-20
+_VAR_TINY = 1e-300
+
+
+def _var_floor(mean: np.ndarray | float) -> np.ndarray | float:
+    """The variance below which a slot (or the regressor's target) is constant."""
+    return _VAR_REL * mean * mean + _VAR_TINY
+
+
 # Robust running statistics (docs/online.md, "Outliers"): a value more than _WINSOR
 # standard deviations from a slot's running mean updates the statistics as if it were
 # _WINSOR away; one more than _SET_ASIDE away, and outside the range of the values
@@ -60,7 +72,8 @@ class _RunningScaling:
     def _bounded(self, run: np.ndarray, row: int | slice = slice(None)) -> np.ndarray:
         """Where scaling ``row``'s statistics bound a value (_WINSOR), given ``run``,
         the number of rows running, this one included, that were out of bounds."""
-        ok = (self._stat_var[row] > _VAR_EPS) & (self._count >= _WINSOR_MIN)
+        ok = self._stat_var[row] > _var_floor(self._stat_mean[row])
+        ok &= self._count >= _WINSOR_MIN
         ok &= run <= _WINSOR_RUN
         if len(self._held_slots):
             ok[..., self._held_slots] = False
@@ -118,13 +131,16 @@ class _RunningScaling:
             self._warming = bool(np.count_nonzero(count < _WINSOR_MIN))
         rate = np.maximum(1.0 / np.maximum(count, 1.0), self._floors)  # (S, m)
         held = self._held_slots
-        if len(held):  # a loaded cell's statistics stay as trained
+        if len(held):  # a loaded cell's statistics and scale stay as trained
             rate[:, held] = 0.0
+            kept = self._stat_scale[:, held]
         rate *= present
         self._stat_mean += rate * delta
         var += rate * delta * delta
         var *= 1.0 - rate
-        self._stat_scale = (count > 1) / np.sqrt(var + _VAR_EPS)
+        self._stat_scale = (count > 1) / np.sqrt(var + _var_floor(self._stat_mean))
+        if len(held):
+            self._stat_scale[:, held] = kept
 
     def _standardise(self, raw: np.ndarray, present: np.ndarray) -> np.ndarray:
         """The row(s) as the cell and the readout read them: ``[u, slow u, ramps]``.
