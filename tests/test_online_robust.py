@@ -518,6 +518,30 @@ def test_the_scaling_reads_features_in_any_unit_alike(cls):
         assert np.mean(runs[1] == runs[0]) > 0.99
 
 
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_slot_still_warming_up_does_not_widen_the_others_ranges(compiled):
+    """A sparse feature keeps its first 8 values' warm-up going for long; meanwhile
+    an outlier of another feature must neither enter that feature's range nor be
+    read (before: every slot's range took every value while any slot warmed up)."""
+    from dream_sklearn.online import set_compiled
+
+    rng = np.random.default_rng(1)
+    previous = set_compiled(compiled)
+    try:
+        model = DREAMOnlineClassifier(seed=0)
+        for t in range(700):
+            a, b = rng.normal(), rng.uniform()
+            x = {"a": 1e30 if t == 600 else a, "b": b}
+            if t % 400 == 7:
+                x["rare"] = 1.0  # 2 values by row 700
+            model.predict_one(x)
+            model.learn_one(x, a + b > 0.5)
+    finally:
+        set_compiled(previous)
+    assert model._warming
+    assert np.abs(model._range[:, model._x_slot["a"]]).max() < 10.0
+
+
 def test_a_rare_recurring_value_is_not_set_aside():
     """A rare event (1 every 400 rows, 0 otherwise) is many standard deviations out
     each time, but within the range seen: it is read (clipped), not set aside."""

@@ -586,7 +586,7 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
     for j in range(m):
         count[j] += pres[j]
         if ctl[C_WARMING]:
-            if pres[j] > 0:
+            if pres[j] > 0 and count[j] <= _WINSOR_MIN:  # (a slot's first values)
                 rng[0, j] = min(rng[0, j], raw[j])
                 rng[1, j] = max(rng[1, j], raw[j])
             warming = warming or count[j] < _WINSOR_MIN

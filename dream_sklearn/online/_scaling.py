@@ -127,7 +127,7 @@ class _RunningScaling:
         count = self._count
         count += present
         if self._warming:  # the values of a slot's first _WINSOR_MIN rows
-            self._widen(raw, present > 0)
+            self._widen(raw, (present > 0) & (count <= _WINSOR_MIN))
             self._warming = bool(np.count_nonzero(count < _WINSOR_MIN))
         rate = np.maximum(1.0 / np.maximum(count, 1.0), self._floors)  # (S, m)
         held = self._held_slots
