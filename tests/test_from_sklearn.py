@@ -155,6 +155,11 @@ def test_from_sklearn_rejects_what_it_cannot_continue():
     ).fit(X, y > 0)
     with pytest.raises(ValueError, match="come from the fitted estimator"):
         from_sklearn(clf, hidden_dim=8)
+    for feedback in ("cell", "sideways"):
+        with pytest.raises(
+            ValueError, match=f"'feedback' parameter of from_sklearn .* got '{feedback}'"
+        ):
+            from_sklearn(clf, feedback=feedback)
     reg = DREAMRegressor(hidden_dim=4, rank=2, solver="adam", max_iter=1, random_state=0)
     reg.fit(X, np.c_[y, -y])
     with pytest.raises(ValueError, match="single-output regressors"):

@@ -108,6 +108,12 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
             f"{sorted(fixed)} come from the fitted estimator and cannot be passed to from_sklearn."
         )
     params.setdefault("feedback", "readout")
+    if params["feedback"] not in ("readout", "none"):  # (the trained cell has no slot for it)
+        raise ValueError(
+            "The 'feedback' parameter of from_sklearn must be 'readout' or 'none' (the "
+            "trained cell has no input for the previous target); "
+            f"got {params['feedback']!r}."
+        )
     params.setdefault("readouts", ("cell",))  # the trained head, alone
     cell = estimator.module_.dream.cell
     config = dataclasses.asdict(cell.config)
