@@ -223,6 +223,59 @@ def test_text_keeps_its_error_pointing_to_one_hot_encoding(method, missing):
 
 
 @pytest.mark.parametrize(
+    "column, match",
+    [
+        (pd.Series(["1.5", "2"], dtype="category"), "non-numeric value '1.5'.*OneHotEncoder"),
+        (pd.Series([1 + 2j, 1.0]), "complex values.*OneHotEncoder"),
+        (pd.Series([10**400, 1], dtype=object), "value too large: 1000"),
+    ],
+)
+@pytest.mark.parametrize("method", ["learn_many", "predict_many"])
+def test_a_frame_is_refused_what_a_row_is_refused(column, match, method):
+    """Text in a categorical column, complex numbers and ints beyond float's range:
+    a ValueError naming the feature, as learn_one gives, and nothing learned (the
+    frame read "1.5" as 1.5 and dropped imaginary parts)."""
+    model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0)
+    model.learn_one({"a": 1.0, "b": 0.0}, "up")
+    twin = copy.deepcopy(model)
+    X = pd.DataFrame({"a": [0.5, 0.2], "b": column})
+    calls = {
+        "learn_many": lambda: model.learn_many(X, pd.Series(["up", "down"])),
+        "predict_many": lambda: model.predict_many(X),
+    }
+    with pytest.raises(ValueError, match=match):
+        calls[method]()
+    with pytest.raises(ValueError, match="Feature 'b' has a (non-numeric )?value"):
+        model.learn_one({"a": 0.5, "b": column[0]}, "up")
+    assert_same_state(model, twin)
+
+
+def test_pandas_na_in_an_object_column_is_missing_in_a_frame_as_in_a_row():
+    rows = [{"a": 0.5, "b": 0.1}, {"a": 0.2, "b": pd.NA}, {"a": 0.9, "b": 0.4}]
+    one = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0)
+    many = copy.deepcopy(one)
+    for x, y in zip(rows, ["up", "down", "up"], strict=True):
+        one.learn_one(x, y)
+    X = pd.DataFrame({"a": [0.5, 0.2, 0.9], "b": pd.Series([0.1, pd.NA, 0.4], dtype=object)})
+    many.learn_many(X, pd.Series(["up", "down", "up"]))
+    assert_same_state(one, many)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("bad", [[0.5, 1.0], None, np.array([0.5, 1.0])])
+def test_a_row_that_is_not_a_dict_gets_a_type_error_naming_x(cls, bad):
+    model = cls(hidden_dim=8, rank=2, seed=0)
+    model.learn_one({"a": 1.0, "b": 0.0}, _targets(cls, ["up"])[0])
+    twin = copy.deepcopy(model)
+    for call in (model.predict_one, lambda x: model.learn_one(x, _targets(cls, ["up"])[0])):
+        with pytest.raises(TypeError, match="x must be a dict of feature values; got"):
+            call(bad)
+    with pytest.raises(TypeError, match="X must be a pandas DataFrame; got list"):
+        model.learn_many([{"a": 1.0}], [_targets(cls, ["up"])[0]])
+    assert_same_state(model, twin)
+
+
+@pytest.mark.parametrize(
     "params, match",
     [
         ({"missing": "drop"}, r"'missing' parameter of .* must be one of \('ignore', 'raise'\)"),
@@ -372,6 +425,26 @@ def test_advance_on_predict_is_not_pure_and_the_default_is():
     assert all(torch.equal(a, b) for a, b in zip(before[0], pure.memory(), strict=True))
     assert not torch.equal(before[1].h, advancing.memory().h)
     assert len(advancing._pending_rows) == 10 and advancing.n_steps_ == 50
+
+
+def test_a_row_advanced_on_is_matched_whatever_its_keys_order_or_number_types():
+    """The label of a row advanced on at predict time comes with the row: the same
+    content with its keys in another order, an int for a float, or a NumPy 0-d array
+    for a number is the same row (the cell does not step on it twice)."""
+    rows = _clf_stream(60)
+    model = _warm(
+        DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0, advance_on_predict=True), rows[:50]
+    )
+    x, y = rows[50]
+    model.predict_one(x)
+    model.predict_one(rows[51][0])
+    steps = model.n_steps_
+    memory = model.memory()
+    reordered = {k: np.asarray(x[k]) for k in reversed(list(x))}
+    model.learn_one(reordered, y)
+    assert len(model._pending_rows) == 1  # rows[51] still waits
+    assert model.n_steps_ == steps + 1
+    assert all(torch.equal(a, b) for a, b in zip(memory, model.memory(), strict=True))
 
 
 def test_rows_waiting_for_a_label_are_bounded():

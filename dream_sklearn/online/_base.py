@@ -470,6 +470,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             fast = self._fast = _compiled._build(self)
             if fast is None:
                 return None
+        if type(x) is not dict and not isinstance(x, dict):  # the NumPy path says why
+            return None
         keys = tuple(x)
         slots = fast.slots.get(keys)
         if slots is None:
@@ -536,12 +538,12 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         readouts' outputs on the row (what was predicted).
         """
         raw, present, u, step = fwd
+        key = _row_key(row)  # (first: nothing is changed if the row has no key)
         self._commit(raw, present, step)
         prev = self._prev_u  # what the "diff" block read this row against
         if self._reads_diff:
             self._prev_u = u[0, : len(self._mean)].copy()
         self._version += 1
-        key = _row_key(row)
         seq = self._pending_seq
         self._pending_seq += 1
         self._pending.setdefault(key, deque()).append(seq)

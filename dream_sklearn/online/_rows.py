@@ -27,6 +27,12 @@ def _is_text(value: Any) -> bool:
     return isinstance(value, _TEXT)
 
 
+def _is_not_real(value: Any) -> bool:
+    """Text or a complex number (NumPy's too), which ``np.fromiter(..., float)``
+    would read as a number or its real part."""
+    return isinstance(value, _TEXT + (complex,))
+
+
 def _is_missing(value: Any) -> bool:
     """None, pandas' NA, or a NaN number: a missing value (as an absent key)."""
     if value is None or value is pd.NA:
@@ -41,6 +47,13 @@ def _missing_error(name: Any, value: Any, where: str = "") -> ValueError:
     )
 
 
+def _too_large(name: Any, value: Any, where: str = "") -> ValueError:
+    return ValueError(
+        f"Feature {name!r} has a value too large: {value!r}{where} (at most {MAX_ABS:g} in "
+        "absolute value is accepted; such a value is usually a sentinel)."
+    )
+
+
 def _row_values(x: dict, strict: bool = False) -> tuple[dict, np.ndarray]:
     """The row without its missing values, and its values as float64.
 
@@ -50,16 +63,16 @@ def _row_values(x: dict, strict: bool = False) -> tuple[dict, np.ndarray]:
     nothing is missing.
     """
     try:
-        values = np.fromiter(x.values(), dtype=float, count=len(x))
-        ok = (
-            bool(np.isfinite(values).all())
-            and not any(map(_is_text, x.values()))
-            and np.abs(values).max(initial=0.0) <= MAX_ABS
-        )
-    except (TypeError, ValueError):
+        ok = not any(map(_is_not_real, x.values()))
+        if ok:
+            values = np.fromiter(x.values(), dtype=float, count=len(x))
+            ok = bool(np.isfinite(values).all()) and np.abs(values).max(initial=0.0) <= MAX_ABS
+    except (TypeError, ValueError, OverflowError, AttributeError):
         ok = False
     if ok:
         return x, values
+    if not isinstance(x, dict):
+        raise TypeError(f"x must be a dict of feature values; got {type(x).__name__}.")
     kept = {}
     for name, v in x.items():
         if _is_missing(v):
@@ -68,13 +81,14 @@ def _row_values(x: dict, strict: bool = False) -> tuple[dict, np.ndarray]:
             continue
         if isinstance(v, _TEXT) or not isinstance(v, numbers.Real | np.bool_):
             raise ValueError(f"Feature {name!r} has a non-numeric value {v!r}; {_NON_NUMERIC}")
+        try:
+            float(v)
+        except OverflowError:  # an int beyond float's range
+            raise _too_large(name, v) from None
         if not math.isfinite(float(v)):
             raise ValueError(f"Feature {name!r} has a non-finite value {v!r} (NaN or inf).")
         if abs(float(v)) > MAX_ABS:
-            raise ValueError(
-                f"Feature {name!r} has a value too large: {v!r} (at most {MAX_ABS:g} in "
-                "absolute value is accepted; such a value is usually a sentinel)."
-            )
+            raise _too_large(name, v)
         kept[name] = v
     return kept, np.fromiter(kept.values(), dtype=float, count=len(kept))
 
@@ -94,7 +108,10 @@ def _as_float(values: np.ndarray) -> np.ndarray | None:
         if _is_missing(v):
             out[i] = np.nan
         elif isinstance(v, numbers.Real | np.bool_) and not isinstance(v, str | bytes):
-            out[i] = float(v)
+            try:
+                out[i] = float(v)
+            except OverflowError:  # the NumPy path says which feature
+                return None
         else:
             return None
     return out
@@ -126,15 +143,50 @@ def _aligned_targets(X: pd.DataFrame, y: Any) -> Any:
 
 
 def _row_key(row: dict) -> tuple:
-    """A hashable key of a row's content (the same row, copied, has the same key)."""
-    return tuple(row.items())
+    """A hashable key of a row's content (a row read by ``_row_values``): its names
+    and values as floats, in the names' order, so that the same row copied, with its
+    keys in another order or its numbers of another type, has the same key."""
+    items = ((name, float(v)) for name, v in row.items())
+    return tuple(sorted(items, key=lambda item: _sort_key(item[0])))
+
+
+def _column_values(column: pd.Series) -> np.ndarray:
+    """One column as float64, a missing value (None, NaN, pandas' NA) as NaN: a
+    TypeError where a value is not a number, a ValueError where one is too large."""
+    if column.dtype.kind != "O":
+        try:
+            return column.to_numpy(dtype=float, na_value=np.nan)
+        except ValueError as err:
+            raise TypeError(str(err)) from err
+    out = np.empty(len(column))
+    for i, v in enumerate(column):
+        if _is_missing(v):
+            out[i] = np.nan
+        elif isinstance(v, numbers.Real | np.bool_):
+            try:
+                out[i] = float(v)
+            except OverflowError:  # an int beyond float's range
+                raise _too_large(column.name, v, f" (row {column.index[i]!r})") from None
+        else:
+            raise TypeError(f"{v!r} is not a number")
+    return out
 
 
 def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """A frame's values (float64) and presence; NaN or None is a missing value
     (``strict``: a ValueError), inf an error."""
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(f"X must be a pandas DataFrame; got {type(X).__name__}.")
     for j, dtype in enumerate(X.dtypes):  # text, even "1.5", is not a number (as in a row)
-        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+        if pd.api.types.is_complex_dtype(dtype):
+            raise ValueError(
+                f"Feature {X.columns[j]!r} has complex values ({dtype}); {_NON_NUMERIC}"
+            )
+        if (
+            pd.api.types.is_object_dtype(dtype)
+            or pd.api.types.is_string_dtype(dtype)
+            or isinstance(dtype, pd.CategoricalDtype)
+        ):
             text = np.fromiter(map(_is_text, X.iloc[:, j]), dtype=bool, count=len(X))
             if text.any():
                 i = int(text.argmax())
@@ -144,13 +196,14 @@ def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np
                 )
     try:
         values = X.to_numpy(dtype=float, na_value=np.nan)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # column by column, to say which
+        columns = []
         for c in X.columns:
             try:
-                X[c].to_numpy(dtype=float, na_value=np.nan)
-            except (TypeError, ValueError) as err:
+                columns.append(_column_values(X[c]))
+            except TypeError as err:
                 raise ValueError(f"Feature {c!r} has non-numeric values; {_NON_NUMERIC}") from err
-        raise
+        values = np.column_stack(columns) if columns else np.zeros((len(X), 0))
     present = ~np.isnan(values)
     if strict and not present.all():
         i, j = np.argwhere(~present)[0]
