@@ -49,7 +49,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     expert advice, Fixed Share): after each row, the weight of every readout that
     predicted the wrong class is multiplied by ``exp(-1)``, the weights are
     normalised, and a share ``mixture_share`` of the total is spread evenly again,
-    so that no readout's weight falls below ``mixture_share / len(readouts)`` and
+    so that no readout's weight falls below ``mixture_share / len(readouts)`` (half
+    that while two generations share the mixture after a drift) and
     one that starts to predict better after a change regains the lead within a few
     rows. A linear readout wins on linear concepts, the readout with pair features
     on interactions, the one over the cell's state on streams whose past matters;
