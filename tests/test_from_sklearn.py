@@ -61,6 +61,36 @@ def test_a_loaded_scaling_stays_as_trained_while_the_stream_is_learned(unit):
     np.testing.assert_allclose(1.0 / online._scale[slots], clf.x_scale_, rtol=1e-12)
 
 
+def test_a_loaded_model_grows_alike_run_to_run_and_on_both_paths():
+    """A feature the fit never saw grows the cell with new input weights drawn from
+    the seed, which defaults to the estimator's random_state (it was drawn anew by
+    every from_sklearn call, so two loads of one model parted at the first new
+    feature)."""
+    from dream_sklearn.online import set_compiled
+
+    X, s = sequences()
+    y = np.where(s > 0, "up", "down")
+    clf = DREAMClassifier(
+        8, rank=2, solver="adam", max_iter=2, random_state=0, dtype="float64"
+    ).fit(X, y)
+    stream = X.reshape(-1, 3)[:60]
+    runs = []
+    for compiled in (True, True, False):
+        previous = set_compiled(compiled)
+        try:
+            online, out = from_sklearn(clf), []
+            for t, row in enumerate(stream):
+                x = dict(enumerate(row)) | ({"new": float(t)} if t % 7 == 3 else {})
+                out.append(online.predict_proba_one(x)["up"])
+                online.learn_one(x, y[t // 6])
+        finally:
+            set_compiled(previous)
+        runs.append(np.array(out))
+    assert online.seed == 0
+    np.testing.assert_array_equal(runs[0], runs[1])
+    np.testing.assert_allclose(runs[2], runs[0], rtol=0, atol=1e-12)
+
+
 def test_classifier_with_the_mixture_starts_every_readout_from_the_trained_head():
     X, s = sequences()
     y = np.where(s > 0, "up", "down")

@@ -2,6 +2,8 @@
 labels. Streams are tuning streams only (SEA, Elec2; see docs/online.md)."""
 
 import copy
+from decimal import Decimal
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -226,7 +228,9 @@ def test_text_keeps_its_error_pointing_to_one_hot_encoding(method, missing):
     "column, match",
     [
         (pd.Series(["1.5", "2"], dtype="category"), "non-numeric value '1.5'.*OneHotEncoder"),
-        (pd.Series([1 + 2j, 1.0]), "complex values.*OneHotEncoder"),
+        (pd.Series([1 + 2j, 1.0]), "dtype complex128, not real numbers.*OneHotEncoder"),
+        (pd.Series([np.complex64(1 + 2j), 1.0], dtype=object), "non-numeric value.*OneHotEncoder"),
+        (pd.to_datetime(pd.Series(["2026-01-01", "2026-01-02"])), "dtype datetime64"),
         (pd.Series([10**400, 1], dtype=object), "value too large: 1000"),
     ],
 )
@@ -262,7 +266,9 @@ def test_pandas_na_in_an_object_column_is_missing_in_a_frame_as_in_a_row():
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
-@pytest.mark.parametrize("bad", [[0.5, 1.0], None, np.array([0.5, 1.0])])
+@pytest.mark.parametrize(
+    "bad", [[0.5, 1.0], None, np.array([0.5, 1.0]), MappingProxyType({"a": 0.5, "b": 1.0})]
+)
 def test_a_row_that_is_not_a_dict_gets_a_type_error_naming_x(cls, bad):
     model = cls(hidden_dim=8, rank=2, seed=0)
     model.learn_one({"a": 1.0, "b": 0.0}, _targets(cls, ["up"])[0])
@@ -304,7 +310,10 @@ def test_a_frame_with_a_bad_target_changes_nothing(cls):
     assert_same_state(model, twin)
 
 
-@pytest.mark.parametrize("missing", [float("nan"), np.float32("nan"), pd.NA, None])
+@pytest.mark.parametrize(
+    "missing",
+    [float("nan"), np.float32("nan"), pd.NA, None, Decimal("NaN"), np.datetime64("NaT")],
+)
 def test_a_missing_label_is_refused_not_made_a_class(missing):
     """Every NaN is a different object: taken as a label, each would add a class."""
     model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0)
@@ -431,7 +440,7 @@ def test_a_row_advanced_on_is_matched_whatever_its_keys_order_or_number_types():
     """The label of a row advanced on at predict time comes with the row: the same
     content with its keys in another order, an int for a float, or a NumPy 0-d array
     for a number is the same row (the cell does not step on it twice)."""
-    rows = _clf_stream(60)
+    rows = [({**x, "k": 2.0}, y) for x, y in _clf_stream(60)]
     model = _warm(
         DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0, advance_on_predict=True), rows[:50]
     )
@@ -441,6 +450,7 @@ def test_a_row_advanced_on_is_matched_whatever_its_keys_order_or_number_types():
     steps = model.n_steps_
     memory = model.memory()
     reordered = {k: np.asarray(x[k]) for k in reversed(list(x))}
+    reordered["k"] = 2  # an int
     model.learn_one(reordered, y)
     assert len(model._pending_rows) == 1  # rows[51] still waits
     assert model.n_steps_ == steps + 1
@@ -571,24 +581,26 @@ def test_river_checks_with_advance_on_predict_and_strict_missing(cls):
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
 def test_the_scaling_reads_features_in_any_unit_alike(cls):
-    """The same stream with every feature in units 1e8 times smaller: the same
-    predictions (a variance floor of 1e-12 left features with a standard deviation
-    below about 1e-6 unscaled: SEA's accuracy fell from 0.98 to 0.70)."""
+    """The same stream with every feature in units 1e8 times smaller, or shifted by
+    1e10: the same predictions (a variance floor of 1e-12 left features with a
+    standard deviation below about 1e-6 unscaled: SEA's accuracy fell from 0.98 to
+    0.70; one of 1e-20 * mean**2 read a shift of 1e12 as a constant feature)."""
     rows = list(synth.SEA(seed=1).take(1500))
     if cls is DREAMOnlineRegressor:
         rows = [(x, x[0] + 0.5 * x[1] - x[2]) for x, _ in rows]
     runs = []
-    for unit in (1.0, 1e-8):
+    for unit, offset in ((1.0, 0.0), (1e-8, 0.0), (1.0, 1e10)):
         model, out = cls(seed=0), []
         for x, y in rows:
-            x = {k: v * unit for k, v in x.items()}
+            x = {k: v * unit + offset for k, v in x.items()}
             out.append(model.predict_one(x))
             model.learn_one(x, y)
         runs.append(np.asarray(out))
-    if cls is DREAMOnlineRegressor:
-        np.testing.assert_allclose(runs[1], runs[0], rtol=1e-6, atol=1e-6)
-    else:
-        assert np.mean(runs[1] == runs[0]) > 0.99
+    for other in runs[1:]:
+        if cls is DREAMOnlineRegressor:
+            np.testing.assert_allclose(other, runs[0], rtol=1e-5, atol=1e-5)
+        else:
+            assert np.mean(other == runs[0]) > 0.99
 
 
 @pytest.mark.parametrize("compiled", [True, False])

@@ -33,6 +33,17 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e
 
 
+def _is_missing_label(y: Any) -> bool:
+    """None, pandas' NA or NaT, or a value unequal to itself (a NaN of any type:
+    float, NumPy, Decimal, complex, NaT)."""
+    if y is None or y is pd.NA or y is pd.NaT:
+        return True
+    try:
+        return bool(y != y)
+    except (TypeError, ValueError):  # (an object whose != is not a truth value)
+        return False
+
+
 class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     """Online classifier: a DREAM cell run along the stream, with softmax readouts.
 
@@ -398,9 +409,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             hash(y)
         except TypeError as err:
             raise ValueError(f"The label {y!r} is not hashable.") from err
-        # (each NaN is a different object, so each one would become a new class)
-        missing = y is None or y is pd.NA or y is pd.NaT
-        if missing or (isinstance(y, float | np.floating) and y != y):
+        if _is_missing_label(y):  # (each NaN is a new object: each would be a new class)
             raise ValueError(
                 f"The label y must be a class label; got {y!r}, a missing label. "
                 "Leave the row out until its label is known."

@@ -53,7 +53,9 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
     **params
         Other parameters of the online estimator (``learning_rate``,
         ``standardize_rate``, ``feedback`` of ``"readout"`` or ``"none"``, ``seed``).
-        ``hidden_dim``, ``rank``, ``cell_params`` (and the cell) come from ``estimator``. The
+        ``hidden_dim``, ``rank``, ``cell_params`` (and the cell) come from ``estimator``;
+        ``seed`` (the cell's new input weights when a feature the fit never saw
+        appears) defaults to the estimator's ``random_state`` when that is an int. The
         online estimator keeps the trained head as its only readout
         (``readouts=("cell",)``) unless ``readouts`` says otherwise; readouts
         added there start from zero and join the mixture with equal weight, so the
@@ -108,6 +110,9 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
             f"{sorted(fixed)} come from the fitted estimator and cannot be passed to from_sklearn."
         )
     params.setdefault("feedback", "readout")
+    random_state = getattr(estimator, "random_state", None)
+    if _is_int(random_state):
+        params.setdefault("seed", int(random_state))  # (reproducible growth)
     if params["feedback"] not in ("readout", "none"):  # (the trained cell has no slot for it)
         raise ValueError(
             "The 'feedback' parameter of from_sklearn must be 'readout' or 'none' (the "

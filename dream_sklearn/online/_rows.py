@@ -30,7 +30,7 @@ def _is_text(value: Any) -> bool:
 def _is_not_real(value: Any) -> bool:
     """Text or a complex number (NumPy's too), which ``np.fromiter(..., float)``
     would read as a number or its real part."""
-    return isinstance(value, _TEXT + (complex,))
+    return isinstance(value, _TEXT + (complex, np.complexfloating))
 
 
 def _is_missing(value: Any) -> bool:
@@ -62,6 +62,8 @@ def _row_values(x: dict, strict: bool = False) -> tuple[dict, np.ndarray]:
     a ValueError naming the first bad feature. The row itself comes back when
     nothing is missing.
     """
+    if not isinstance(x, dict):
+        raise TypeError(f"x must be a dict of feature values; got {type(x).__name__}.")
     try:
         ok = not any(map(_is_not_real, x.values()))
         if ok:
@@ -71,8 +73,6 @@ def _row_values(x: dict, strict: bool = False) -> tuple[dict, np.ndarray]:
         ok = False
     if ok:
         return x, values
-    if not isinstance(x, dict):
-        raise TypeError(f"x must be a dict of feature values; got {type(x).__name__}.")
     kept = {}
     for name, v in x.items():
         if _is_missing(v):
@@ -162,13 +162,13 @@ def _column_values(column: pd.Series) -> np.ndarray:
     for i, v in enumerate(column):
         if _is_missing(v):
             out[i] = np.nan
-        elif isinstance(v, numbers.Real | np.bool_):
+        elif _is_not_real(v):
+            raise TypeError(f"{v!r} is not a real number")
+        else:
             try:
-                out[i] = float(v)
+                out[i] = float(v)  # (a Decimal, a Fraction... as the row path reads them)
             except OverflowError:  # an int beyond float's range
                 raise _too_large(column.name, v, f" (row {column.index[i]!r})") from None
-        else:
-            raise TypeError(f"{v!r} is not a number")
     return out
 
 
@@ -178,16 +178,21 @@ def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np
     if not isinstance(X, pd.DataFrame):
         raise TypeError(f"X must be a pandas DataFrame; got {type(X).__name__}.")
     for j, dtype in enumerate(X.dtypes):  # text, even "1.5", is not a number (as in a row)
-        if pd.api.types.is_complex_dtype(dtype):
+        if (
+            pd.api.types.is_complex_dtype(dtype)
+            or pd.api.types.is_datetime64_any_dtype(dtype)
+            or pd.api.types.is_timedelta64_dtype(dtype)
+        ):
             raise ValueError(
-                f"Feature {X.columns[j]!r} has complex values ({dtype}); {_NON_NUMERIC}"
+                f"Feature {X.columns[j]!r} has values of dtype {dtype}, not real numbers; "
+                f"{_NON_NUMERIC}"
             )
         if (
             pd.api.types.is_object_dtype(dtype)
             or pd.api.types.is_string_dtype(dtype)
             or isinstance(dtype, pd.CategoricalDtype)
         ):
-            text = np.fromiter(map(_is_text, X.iloc[:, j]), dtype=bool, count=len(X))
+            text = np.fromiter(map(_is_not_real, X.iloc[:, j]), dtype=bool, count=len(X))
             if text.any():
                 i = int(text.argmax())
                 raise ValueError(
