@@ -495,8 +495,13 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
         norm, phi2 = _v1(fb, lay, NORM), _v1(fb, lay, PHI2)
         for f in range(F):
             phi2[f] = phi[f] * phi[f]
-        _dot_rows(mask, phi2, norm)
-        norm += 1.0
+        lr0 = _v1(fb, lay, LR)
+        for j in range(J):  # a readout of step 0 (a naive one) steps not: its norm is not read
+            if lr0[j] != 0.0:
+                _dot_rows(mask[j * F : (j + 1) * F], phi2, norm[j : j + 1])
+                norm[j] += 1.0
+            else:
+                norm[j] = 1.0
         for j in range(Jt):
             g[j, 0] = 0.0 if aside else (out[j, 0] - t) / norm[j % J]
 
