@@ -488,7 +488,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             values = _as_float(values)
             if values is None:
                 return None
-        r = fast.forward(*fast.buffers, values, slots)
+        r = fast.forward(fast.fb, fast.ib, values, slots)
         if r != r:  # the work buffers may hold part of this row
             self._fast_row = None
             return None
@@ -513,7 +513,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             return False
         fast = self._fast
         fresh = self._fresh_rows
-        loss = fast.learn(*fast.buffers, *target, fresh)
+        loss = fast.learn(fast.fb, fast.ib, *target, fresh)
         if loss < 0.0:  # a new feature: a growth event (nothing learned)
             return False
         if fresh:

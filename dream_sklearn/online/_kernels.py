@@ -18,6 +18,8 @@ import math
 
 import numpy as np
 from numba import njit
+from numba.core import cgutils
+from numba.extending import intrinsic
 from numpy.lib.stride_tricks import as_strided
 
 from ..nn._step import StepFlags, StepParams, numba_step
@@ -77,6 +79,30 @@ N_SCAL = 20
 R_SURPRISE, R_TAU, R_LOSS, R_OUT, R_RUNNING, R_WARMING, R_UNKNOWN = range(7)
 R_Y_COUNT, R_Y_MEAN, R_Y_VAR, R_LAST_Y, R_Y_AVG, R_Y_RUN = range(7, 13)
 N_RES = 13
+
+
+@intrinsic
+def _borrowed(typingctx, buf):
+    """``buf`` without its owner (numba's meminfo): the same data, shape and strides.
+
+    numba counts the references to an array's owner, atomically, on every view
+    taken and dropped; the kernels take some hundred views of their two buffers a
+    row (``_v1``...), which cost about 4% of the row in those counts alone. The
+    kernels keep no view beyond the call and the caller holds the buffers
+    (``_Compiled``), so the views of a borrowed buffer need no count (numba skips
+    the count of an array with no owner). Arrays the kernels allocate keep theirs.
+    """
+
+    def codegen(context, builder, sig, args):
+        src = context.make_array(sig.args[0])(context, builder, args[0])
+        out = context.make_array(sig.return_type)(context, builder)
+        for name in ("nitems", "itemsize", "data", "shape", "strides"):
+            setattr(out, name, getattr(src, name))
+        out.meminfo = cgutils.get_null_value(out.meminfo.type)
+        out.parent = cgutils.get_null_value(out.parent.type)
+        return out._getvalue()
+
+    return buf(buf), codegen
 
 
 @njit(cache=True, inline="always")
@@ -246,6 +272,7 @@ def forward(fb, ib, values, slots):
     """One row from the committed state: fills the work buffers; returns the
     prediction (the class's index, or the regressor's prediction of the target),
     or NaN when the row needs the NumPy path (a value it refuses or reads otherwise)."""
+    fb, ib = _borrowed(fb), _borrowed(ib)
     lay = _layout(ib)
     ctl = _v1(ib, lay, CTL)
     m, S, K = ctl[C_M], ctl[C_S], ctl[C_K]
@@ -433,6 +460,7 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
     statistics (the regressor's target's too), the previous target ``y_raw`` in
     slot ``y_slot`` (-1: none). Returns the mixture's loss, or -1 (nothing
     learned) when the row has a new feature: a growth event, for the NumPy path."""
+    fb, ib = _borrowed(fb), _borrowed(ib)
     lay = _layout(ib)
     res = _v1(fb, lay, RES)
     if res[R_UNKNOWN] != 0.0:
@@ -483,8 +511,13 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
         norm, phi2 = _v1(fb, lay, NORM), _v1(fb, lay, PHI2)
         for f in range(F):
             phi2[f] = phi[f] * phi[f]
-        _dot_rows(mask, phi2, norm)
-        norm += 1.0
+        lr0 = _v1(fb, lay, LR)
+        for j in range(J):  # a readout of step 0 (a naive one) steps not: its norm is not read
+            if lr0[j] != 0.0:
+                _dot_rows(mask[j * F : (j + 1) * F], phi2, norm[j : j + 1])
+                norm[j] += 1.0
+            else:
+                norm[j] = 1.0
         for j in range(Jt):
             g[j, 0] = 0.0 if aside else (out[j, 0] - t) / norm[j % J]
 

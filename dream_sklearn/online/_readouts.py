@@ -255,13 +255,15 @@ class _Readouts:
         with ``_warn_delta > _drift_delta`` (the regressor's; the classifier's are
         both 0.01).
         """
-        J, M = len(self._heads), len(self._weights)
+        # (the sizes are read only where a detector fires: most rows do not)
         if self._warn_delta > self._drift_delta and _rose(self._warn, loss):
+            J, M = len(self._heads), len(self._weights)
             self._W = np.concatenate([self._W[:M], np.zeros_like(self._W[:J])])
             self._age = np.concatenate([self._age[:M], np.zeros(J)])
             self._fresh_rows = _FRESH_ROWS
             self._warn = self._adwin(self._warn_delta)
         if _rose(self._drift, loss):
+            J, M = len(self._heads), len(self._weights)
             if len(self._W) > M:
                 fresh, age = self._W[M:], self._age[M:]
             else:
@@ -277,7 +279,7 @@ class _Readouts:
             self._warn = self._adwin(self._warn_delta)
             self._drift = self._adwin(self._drift_delta)
             self.n_drifts_ += 1
-        elif M > J:
+        elif len(self._weights) > len(self._heads):
             self._drop_generation()
 
     def _fresh_weights(self, kept: np.ndarray) -> np.ndarray:
