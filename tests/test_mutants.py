@@ -176,8 +176,11 @@ def test_from_sklearn_does_not_share_the_cell_with_the_estimator():
 
 def test_load_core_refuses_what_it_cannot_continue():
     est, _ = trained()
-    with pytest.raises(ValueError, match="feedback='readout' or 'none'"):
+    with pytest.raises(ValueError, match="'feedback' parameter of from_sklearn must be 'readout'"):
         from_sklearn(est, feedback="cell")
+    cell = est.module_.dream.cell
+    with pytest.raises(ValueError, match="feedback='readout' or 'none'"):
+        DREAMOnlineClassifier(hidden_dim=8, rank=2, feedback="cell")._load_core(cell, [0, 1, 2])
     online = from_sklearn(est)
     cell = est.module_.dream.cell
     with pytest.raises(ValueError, match="has not learned"):
