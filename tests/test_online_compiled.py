@@ -259,6 +259,39 @@ def test_fallback_without_numba(monkeypatch):
     assert_same(c_preds, c_model, f_preds, f_model)
 
 
+def test_a_kernel_that_would_return_an_array_turns_the_compiled_row_off(monkeypatch):
+    """The kernels read their buffers without an owner (_kernels._borrowed), so an
+    array must never leave them: the first compiled row checks that both return a
+    float, and otherwise warns and leaves every row to the NumPy path."""
+    import numba
+
+    from dream_sklearn.online import _kernels
+
+    class _ReturnsAnArray:  # the real kernel, seen as one that returns an array
+        def __init__(self, real):
+            self.real = real
+
+        def compile(self, sig):
+            return self.real.compile(sig)
+
+        @property
+        def nopython_signatures(self):
+            return [numba.types.float64[:](*sig.args) for sig in self.real.nopython_signatures]
+
+    for name in ("_AVAILABLE", "_ON", "_CHECKED", "_ENTRY"):  # (restored afterwards)
+        monkeypatch.setattr(_compiled, name, getattr(_compiled, name))
+    monkeypatch.setattr(_compiled, "_CHECKED", False)
+    monkeypatch.setattr(_compiled, "_ENTRY", ())
+    monkeypatch.setattr(_kernels, "forward", _ReturnsAnArray(_kernels.forward))
+    rows, ys = classification_stream(200)
+    with pytest.warns(RuntimeWarning, match="must return a float64"):
+        preds, model = run(DREAMOnlineClassifier(seed=5), rows, ys, compiled=True)
+    assert not compiled_available() and model._fast is None
+    monkeypatch.setattr(_compiled, "_AVAILABLE", False)
+    n_preds, n_model = run(DREAMOnlineClassifier(seed=5), rows, ys, compiled=False)
+    assert_same(preds, model, n_preds, n_model)
+
+
 def test_pickle_mid_stream_continues_alike():
     """A pickled model (its arrays views of the buffers) continues as the original."""
     rows, ys = classification_stream(800)

@@ -337,6 +337,12 @@ class _Compiled:
             values, slots = numba.typeof(args[2]), numba.typeof(args[3])
             forward = k.forward.compile((*arrays, values, slots))
             learn = k.learn.compile((*arrays, i64, i64, f64, i64))
+            # The kernels read their buffers borrowed (_kernels._borrowed): no array
+            # may leave them, or its memory would have no owner. They return a float.
+            kinds = {sig.return_type for sig in k.forward.nopython_signatures}
+            kinds |= {sig.return_type for sig in k.learn.nopython_signatures}
+            if kinds != {f64}:
+                raise TypeError(f"the kernels must return a float64, not {kinds}")
             r = forward(*args)
         except Exception as error:  # numba's errors have no common base
             _unavailable(error)
