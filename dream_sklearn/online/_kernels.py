@@ -172,11 +172,12 @@ def _bounded(var, mean, count, held, run):
 
 
 @njit(cache=True)
-def _aside(raw, lo, hi, var, mean, count, held, run):
-    """``_DREAMOnline._set_aside`` for one value."""
+def _aside(j, raw, rng, var, mean, count, held, run):
+    """``_DREAMOnline._set_aside`` for slot ``j``'s value (the fast scaling's)."""
+    lo, hi = rng[0, j], rng[1, j]
     width = hi - lo
-    out = (raw > hi + width) or (raw < lo - width)
-    return out and _bounded(var, mean, count, held, run)
+    out = (raw[j] > hi + width) or (raw[j] < lo - width)
+    return out and _bounded(var[0, j], mean[0, j], count[j], held[j], run)
 
 
 @njit(cache=True)
@@ -311,16 +312,7 @@ def forward(fb, ib, values, slots):
         z0 = (raw[j] - mean[0, j]) * scale[0, j]
         keep = pres[j]
         if abs(z0) > _SET_ASIDE:
-            if _aside(
-                raw[j],
-                rng[0, j],
-                rng[1, j],
-                var[0, j],
-                mean[0, j],
-                count[j],
-                held[j],
-                n_over[0, j] + 1,
-            ):
+            if _aside(j, raw, rng, var, mean, count, held, n_over[0, j] + 1):
                 keep = keep * 0.0
         for s in range(S):
             z = (raw[j] - mean[s, j]) * scale[s, j]
@@ -589,16 +581,8 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
         ctl[C_RUNNING] = running
         for j in range(m):  # the values out of bounds taken into the range
             if pres[j] > 0 and abs(delta[0, j]) * scale[0, j] > _WINSOR:
-                aside = abs(delta[0, j]) * scale[0, j] > _SET_ASIDE and _aside(
-                    raw[j],
-                    rng[0, j],
-                    rng[1, j],
-                    var[0, j],
-                    mean[0, j],
-                    count[j],
-                    held[j],
-                    n_over[0, j],
-                )
+                far = abs(delta[0, j]) * scale[0, j] > _SET_ASIDE
+                aside = far and _aside(j, raw, rng, var, mean, count, held, n_over[0, j])
                 if not aside:
                     rng[0, j] = min(rng[0, j], raw[j])
                     rng[1, j] = max(rng[1, j], raw[j])
