@@ -289,7 +289,6 @@ class _Compiled:
             raise RuntimeError(f"the compiled row's layout has {lay.shape} rows, not {k.N_LAY}")
         self.ib = np.concatenate([lay.reshape(-1), ib])
         self.lay = self.ib[:head].reshape(k.N_LAY, 5)
-        self.buffers = (self.fb, self.ib)  # the kernels' first arguments
         # The estimator's arrays become views of the buffers.
         v = [_view(self.fb, r) for r in rows_fs]
         est._W, est._weights, est._age = v[0], v[1], v[2]
