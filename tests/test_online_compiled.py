@@ -101,6 +101,8 @@ STATE = (
     "_count",
     "_range",
     "_n_over",
+    "_undo",
+    "_undo_n",
     "_prev_y",
     "_prev_u",
 )
@@ -245,6 +247,56 @@ def test_regressor_matches_numpy(params):
 def test_regressor_drift_recovery_acts():
     model = compare(lambda: DREAMOnlineRegressor(seed=4), regression_stream)
     assert model.n_drifts_ >= 1
+
+
+def glitch_stream(n=N_ROWS):
+    """Elec2 with glitches in its running statistics (_scaling._UNDO_ROWS): nswprice
+    at 1e30 on rows 300-303 (undone), period at -1e30 on rows 600-609 with the
+    feature absent on row 605 and NaN on row 612 (undone), nswdemand moved by +50
+    for good from row 1100 (kept), day at 1e30 for 150 rows from row 1500 (the
+    kept statistics dropped, then taken in)."""
+    rows, ys = plain_stream(n)
+    for i, x in enumerate(rows):
+        if 300 <= i < 304:
+            x["nswprice"] = 1e30
+        if 600 <= i < 610:
+            x["period"] = -1e30
+        if i == 605:
+            del x["period"]
+        if i == 612:
+            x["period"] = float("nan")
+        if i >= 1100:
+            x["nswdemand"] += 50.0
+        if 1500 <= i < 1650:
+            x["day"] = 1e30
+    return rows, ys
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: DREAMOnlineClassifier(seed=6),
+        lambda: DREAMOnlineClassifier(seed=6, slow_rate=None),
+        lambda: DREAMOnlineRegressor(seed=6),
+    ],
+    ids=["classifier", "classifier-one-scaling", "regressor"],
+)
+def test_a_glitch_undone_matches_numpy(make):
+    rows, ys = glitch_stream()
+    if isinstance(make(), DREAMOnlineRegressor):  # Elec2's clean price and period
+        ys = [x["nswprice"] + x["period"] for x, _ in ELEC2[:N_ROWS]]
+
+    def stream(n):
+        return rows[:n], ys[:n]
+
+    model = compare(make, stream)
+    for name in ("nswprice", "period"):  # undone: no 1e30 left in any scaling
+        assert np.abs(model._stat_mean[:, model._x_slot[name]]).max() < 1e3, name
+    # The real shift kept: the statistics follow nswdemand to its new level.
+    assert model._stat_mean[0, model._x_slot["nswdemand"]] > 40.0
+    # day's kept statistics dropped (the run outlasted _UNDO_ROWS): taken in.
+    assert np.abs(model._stat_mean[:, model._x_slot["day"]]).min() > 1e3
+    assert not model._undo_n.any()
 
 
 def test_fallback_without_numba(monkeypatch):

@@ -115,6 +115,81 @@ def test_a_constant_feature_that_starts_to_vary_is_not_held_back():
     assert abs(model._stat_var[0, slot] - 0.25) < 0.1
 
 
+# --- a glitch that ends is undone (_scaling._UNDO_ROWS) ---------------------------------
+
+
+def _sea_run(rows, change, compiled):
+    """DREAMOnlineClassifier(seed=0) on SEA ``rows`` whose feature 0 ``change(t, x0)``
+    rewrites: its accuracy over rows 2,000 on, the model, and per row the rows its
+    feature 0 keeps statistics for (``_undo_n``)."""
+    previous = set_compiled(compiled)
+    try:
+        model, hits, kept = DREAMOnlineClassifier(seed=0), 0, []
+        for t, (x, y) in enumerate(rows):
+            x = {**x, 0: change(t, x[0])}
+            hits += t >= 2000 and model.predict_one(x) == y
+            model.learn_one(x, y)
+            kept.append(int(model._undo_n[0, model._x_slot[0]]))
+    finally:
+        set_compiled(previous)
+    return hits / (len(rows) - 2000), model, kept
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
+@pytest.mark.parametrize("length", [4, 6, 10])
+def test_a_glitch_that_ends_costs_at_most_half_a_point_on_sea(length, compiled):
+    """A sensor stuck at 1e30 for 4 to 10 rows: its run is taken in as a real shift
+    (> _WINSOR_RUN rows), then undone when the values come back. Before: 4 rows cost
+    21.6 points over rows 2,000-3,999 and the cumulative slow scaling never recovered."""
+    rows = _sea(4000)
+    twin, _, _ = _sea_run(rows, lambda t, v: v, compiled)
+    glitch = range(1000, 1000 + length)
+    acc, model, kept = _sea_run(rows, lambda t, v: 1e30 if t in glitch else v, compiled)
+    assert 100.0 * (twin - acc) <= 0.5
+    assert max(kept) > 0 and kept[-1] == 0  # statistics kept, then restored
+    assert np.abs(model._stat_mean[:, model._x_slot[0]]).max() < 100.0  # no 1e30 left
+
+
+def test_a_real_level_shift_is_still_taken_in(monkeypatch):
+    """A feature moving for good by +50 standard deviations: statistics are kept at
+    the shift and dropped when its values do not come back; the model is the one
+    that keeps none (``_UNDO_ROWS = 0``, the rule before), to the bit."""
+    from dream_sklearn.online import _scaling
+
+    rows = _sea(3000)
+    shift = 50.0 * 10.0 / np.sqrt(12.0)  # SEA's features are uniform on [0, 10]
+
+    def moved(t, v):
+        return v + shift if t >= 1000 else v
+
+    acc, model, kept = _sea_run(rows, moved, compiled=False)
+    monkeypatch.setattr(_scaling, "_UNDO_ROWS", 0)
+    before, old, never = _sea_run(rows, moved, compiled=False)
+    assert max(never) == 0 and max(kept) > 0 and kept[-1] == 0
+    assert abs(acc - before) * 100.0 <= 0.5
+    np.testing.assert_array_equal(model._stat_mean, old._stat_mean)
+    np.testing.assert_array_equal(model._stat_var, old._stat_var)
+    assert abs(model._stat_mean[0, model._x_slot[0]] - (5.0 + shift)) < 1.0
+
+
+def test_a_pickle_without_kept_statistics_loads_with_none_and_learns_on():
+    rows = _sea(300)
+    model = DREAMOnlineClassifier(seed=0)
+    for x, y in rows[:200]:
+        model.learn_one(x, y)
+    state = model.__getstate__()
+    state.pop("_undo")
+    state.pop("_undo_n")
+    old = DREAMOnlineClassifier.__new__(DREAMOnlineClassifier)
+    old.__setstate__(state)
+    S, m = model._stat_mean.shape
+    assert old._undo.shape == (3 * S + 2, m) and not old._undo_n.any()  # none kept
+    for t, (x, y) in enumerate(rows[200:]):  # a glitch of 4 rows, undone
+        old.predict_one(x)
+        old.learn_one({**x, 0: 1e30} if t < 4 else x, y)
+    assert np.abs(old._stat_mean).max() < 100.0
+
+
 # --- missing values ---------------------------------------------------------------------
 
 

@@ -159,6 +159,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     mixture_share = 0.0  # (a task without a mixture; the compiled row reads it)
     _pending: dict = {}
     _running = False  # whether a slot of _n_over is nonzero
+    _undo: np.ndarray | None = None  # statistics kept to undo a glitch (_scaling._UNDO_ROWS)
+    _undo_n: np.ndarray | None = None  # None: none kept (a pickle made before them)
     cell = "random"
     _proj: np.ndarray | None = None  # cell="pretrained": slots -> the cell's inputs
     _fast: _compiled._Compiled | None = None  # the compiled row's buffers (not pickled)
@@ -195,6 +197,10 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             self._warming = True
             self._pending, self._pending_rows, self._pending_seq = {}, OrderedDict(), 0
             self._cache = None
+        if "_stat_mean" in state and "_undo_n" not in state:  # before part undo: none kept
+            S, m = self._stat_mean.shape
+            self._undo = np.zeros((3 * S + 2, m))
+            self._undo_n = np.zeros((2, m), dtype=np.intp)
 
     # ------------------------------------------------------------------ parameters
 
@@ -254,6 +260,12 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         self._n_over = np.zeros((len(floors), 0), dtype=np.intp)  # rows out of bounds running
         self._range = np.zeros((2, 0))  # per slot: the least and largest value taken
         self._warming = False  # whether a slot has fewer than _WINSOR_MIN values
+        # Per slot, the statistics kept to undo a glitch (_scaling._UNDO_ROWS): every
+        # scaling's mean, variance and scale, then the range (3 S + 2 rows); the
+        # slot's rows left to undo it (0: none kept) and its values within bounds
+        # of them running.
+        self._undo = np.zeros((3 * len(floors) + 2, 0))
+        self._undo_n = np.zeros((2, 0), dtype=np.intp)
         self._prev_y = None  # raw values of the target slots at the next step (or None)
         self._knots = (
             np.linspace(-1.5, 1.5, self.n_knots) if self.n_knots > 1 else np.zeros(self.n_knots)
@@ -313,6 +325,9 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         far = np.full((2, k), np.inf)
         far[1] = -np.inf
         self._range = np.concatenate([self._range, far], axis=1)
+        if self._undo_n is not None:
+            self._undo = np.concatenate([self._undo, np.zeros((len(self._undo), k))], axis=1)
+            self._undo_n = np.concatenate([self._undo_n, np.zeros((2, k), dtype=np.intp)], axis=1)
         self._warming = True
         self._grow_readouts(m, k, paired=table is self._x_slot)
         if self._prev_y is not None:

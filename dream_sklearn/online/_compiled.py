@@ -227,6 +227,7 @@ class _Compiled:
             held,
             is_last,
             ctl,
+            est._undo_n,
         ]
         scal = np.zeros(k.N_SCAL)
         scal[:13] = [float(v) for v in params[5:]]
@@ -274,17 +275,20 @@ class _Compiled:
         J_mask = est._head_mask.shape[0]
         work += [np.zeros(d), np.zeros(n), np.zeros(r), np.zeros((Jt, k_out))]
         work += [np.zeros(J_mask), np.zeros(F), np.zeros((S, m))]
-        floats = state + [np.asarray(a, dtype=float) for a in consts] + work
+        # The statistics kept to undo a glitch (_kernels.UNDO, UNDO_N) close the
+        # layout: its float part, then (last of ``ints``) its counts.
+        floats = state + [np.asarray(a, dtype=float) for a in consts] + work + [est._undo]
         self.fb, rows_fb = _table(floats, np.float64)
         ib, rows_ib = _table(ints, np.intp)
         n_state, n_consts = len(state), len(consts)
         rows_fs, rows_cf = rows_fb[:n_state], rows_fb[n_state : n_state + n_consts]
-        rows_wk = rows_fb[n_state + n_consts :]
+        rows_wk = rows_fb[n_state + n_consts : -1]
         # The layout table heads the int buffer (_kernels._layout): one array
         # argument fewer a kernel call (numba unboxes each, about 35 ns).
         head = k.N_LAY * 5
         rows_ib = [[r[0] + head, *r[1:]] for r in rows_ib]
-        lay = np.array(rows_fs + rows_ib + rows_cf + rows_wk, dtype=np.intp)
+        lay = rows_fs + rows_ib[:-1] + rows_cf + rows_wk + rows_fb[-1:] + rows_ib[-1:]
+        lay = np.array(lay, dtype=np.intp)
         if lay.shape != (k.N_LAY, 5):
             raise RuntimeError(f"the compiled row's layout has {lay.shape} rows, not {k.N_LAY}")
         self.ib = np.concatenate([lay.reshape(-1), ib])
@@ -300,6 +304,7 @@ class _Compiled:
             est._prev_u = v[9]
         est._state = tuple(v[10:16])
         est._n_over = _view(self.ib, rows_ib[0])
+        est._undo, est._undo_n = _view(self.fb, rows_fb[-1]), _view(self.ib, rows_ib[-1])
         self.ctl = _view(self.ib, rows_ib[6])
         self.out = _view(self.fb, rows_wk[4])
         self.res = _view(self.fb, rows_wk[11])
@@ -374,6 +379,7 @@ def _build(est: Any) -> _Compiled | None:
         or est.advance_on_predict
         or est._pending
         or est._state is None
+        or est._undo_n is None
         or (est._y_slot and est._prev_y is None)
         or (est._reads_diff and (est._prev_u is None or len(est._prev_u) != len(est._mean)))
         or not est._fast_ready()

@@ -28,7 +28,7 @@ from ._classifier import _MISTAKE
 from ._features import _PAIR_SCALE, _RAMP, _RAMP_SCALE
 from ._readouts import _BOOST_ROWS, _FRESH_ROWS, _MAX_STEP, _RECORD_AFTER
 from ._regressor import _ETA, _Y_ASIDE, _Y_RUN, _Y_WARMUP
-from ._scaling import _VAR_REL, _VAR_TINY
+from ._scaling import _UNDO_ROWS, _VAR_REL, _VAR_TINY
 
 _step = numba_step()
 
@@ -49,7 +49,10 @@ RING, RING_ROWS, RING_AT = 46, 47, 48
 # and its projections ``x @ B``, ``x @ V``; the readouts' gradients, their norms
 # and ``phi * phi`` (regressor); the running statistics' deltas.
 X, XB, XV, GRAD, NORM, PHI2, DELTA = range(49, 56)
-N_LAY = 56  # the layout's rows: (start, ndim, shape...) each, at the int buffer's head
+# The statistics kept to undo a glitch (``_scaling._UNDO_ROWS``): floats (3 S + 2, m),
+# then ints (2, m).
+UNDO, UNDO_N = 56, 57
+N_LAY = 58  # the layout's rows: (start, ndim, shape...) each, at the int buffer's head
 # CTL (ints): sizes, switches, and the two flags the statistics keep.
 (
     C_N,
@@ -561,6 +564,26 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
     n_over, held = _v2s(ib, lay, N_OVER), _v1(ib, lay, HELD)
     floors = _v1(fb, lay, FLOORS)
     delta = _v2s(fb, lay, DELTA)
+    # Kept statistics restored where a glitch is over (_RunningScaling._undo_step).
+    undo, undo_n = _v2s(fb, lay, UNDO), _v2s(ib, lay, UNDO_N)
+    for j in range(m):
+        if undo_n[0, j] > 0 and pres[j] > 0:
+            inside = True
+            for s in range(S):
+                if not abs(raw[j] - undo[s, j]) * undo[2 * S + s, j] <= _WINSOR:
+                    inside = False
+            undo_n[1, j] = undo_n[1, j] + 1 if inside else 0
+            undo_n[0, j] -= 1
+            if undo_n[1, j] > _WINSOR_RUN:
+                for s in range(S):
+                    mean[s, j] = undo[s, j]
+                    var[s, j] = undo[S + s, j]
+                    scale[s, j] = undo[2 * S + s, j]
+                rng[0, j] = undo[3 * S, j]
+                rng[1, j] = undo[3 * S + 1, j]
+                undo_n[0, j] = 0
+            if undo_n[0, j] == 0:
+                undo_n[1, j] = 0
     any_over = False
     for s in range(S):
         for j in range(m):
@@ -579,6 +602,23 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
                     n_over[s, j] = 0
                 running = running or n_over[s, j] != 0
         ctl[C_RUNNING] = running
+        for j in range(m):  # statistics kept where a run is taken in (_keep_for_undo)
+            if undo_n[0, j] != 0 or pres[j] <= 0:
+                continue
+            first = False
+            for s in range(S):
+                if n_over[s, j] == _WINSOR_RUN + 1:
+                    bounded = _bounded(var[s, j], mean[s, j], count[j], held[j], n_over[s, j] - 1)
+                    first = first or bounded
+            if first:
+                for s in range(S):
+                    undo[s, j] = mean[s, j]
+                    undo[S + s, j] = var[s, j]
+                    undo[2 * S + s, j] = scale[s, j]
+                undo[3 * S, j] = rng[0, j]
+                undo[3 * S + 1, j] = rng[1, j]
+                undo_n[0, j] = _UNDO_ROWS
+                undo_n[1, j] = 0
         for j in range(m):  # the values out of bounds taken into the range
             if pres[j] > 0 and abs(delta[0, j]) * scale[0, j] > _WINSOR:
                 far = abs(delta[0, j]) * scale[0, j] > _SET_ASIDE

@@ -44,6 +44,14 @@ _WINSOR = _CLIP
 _SET_ASIDE = 30.0
 _WINSOR_RUN = 3
 _WINSOR_MIN = 8
+# Undoing a glitch that ends (docs/online.md, "Outliers"): on the row where a slot's
+# run is first taken in (its run exceeds _WINSOR_RUN on a scaling that bounded it the
+# row before), the slot's statistics from before that row are kept (every scaling's
+# mean, variance and scale, and the slot's range). Over the slot's next _UNDO_ROWS
+# values, _WINSOR_RUN + 1 running within _WINSOR of the kept statistics (on every
+# scaling) restore them: the run's values leave the statistics. Else the run was a
+# real shift and the kept statistics are dropped.
+_UNDO_ROWS = 100
 # The bounds as 0-d arrays: a comparison with one costs half that with a float.
 _WINSOR_BOUND, _SET_ASIDE_BOUND = np.array(_WINSOR), np.array(_SET_ASIDE)
 
@@ -98,11 +106,59 @@ class _RunningScaling:
         np.minimum(lo, raw, out=lo, where=where)
         np.maximum(hi, raw, out=hi, where=where)
 
+    def _undo_step(self, raw: np.ndarray, present: np.ndarray) -> None:
+        """Count the slots' values within bounds of their kept statistics (see
+        _UNDO_ROWS), running; restore those of a slot whose count exceeds
+        _WINSOR_RUN, and drop those whose rows are spent. Before the row's update."""
+        left, ok = self._undo_n
+        kept = (left > 0) & (present > 0)
+        if not np.count_nonzero(kept):
+            return
+        S = len(self._floors)
+        snap = self._undo
+        z = np.abs(raw - snap[:S])
+        z *= snap[2 * S : 3 * S]
+        inside = (z <= _WINSOR_BOUND).all(axis=0)
+        ok[kept] = np.where(inside, ok + 1, 0)[kept]
+        left -= kept
+        back = kept & (ok > _WINSOR_RUN)
+        if np.count_nonzero(back):  # the glitch is over: its values leave the statistics
+            self._stat_mean[:, back] = snap[:S, back]
+            self._stat_var[:, back] = snap[S : 2 * S, back]
+            self._stat_scale[:, back] = snap[2 * S : 3 * S, back]
+            self._range[:, back] = snap[3 * S :, back]
+            left[back] = 0
+        ok *= left > 0
+
+    def _keep_for_undo(self, run: np.ndarray, present: np.ndarray) -> None:
+        """Keep the statistics of the slots whose run is taken in on this row (the
+        first row of it: bounded the row before) and that keep none (_UNDO_ROWS)."""
+        left, ok = self._undo_n
+        first = run == _WINSOR_RUN + 1
+        if not np.count_nonzero(first):
+            return
+        first &= self._bounded(run - 1)
+        new = first.any(axis=0) & (left == 0) & (present > 0)
+        if np.count_nonzero(new):
+            S = len(self._floors)
+            snap = self._undo
+            snap[:S, new] = self._stat_mean[:, new]
+            snap[S : 2 * S, new] = self._stat_var[:, new]
+            snap[2 * S : 3 * S, new] = self._stat_scale[:, new]
+            snap[3 * S :, new] = self._range[:, new]
+            left[new] = _UNDO_ROWS
+            ok[new] = 0
+
     def _update_stats(self, raw: np.ndarray, present: np.ndarray) -> None:
         """Running mean/var: Welford (rate 1/n) until 1/n falls below the EMA rate.
 
         Every scaling at once (one row each): fast, and with ``slow_rate`` slow.
+        The order within a row: kept statistics restored (_undo_step), the runs,
+        statistics kept (_keep_for_undo), the range, the update.
         """
+        undo = self._undo_n is not None
+        if undo:
+            self._undo_step(raw, present)
         delta = raw - self._stat_mean
         var = self._stat_var
         # Winsorised update (see _WINSOR): one row far outside what has been seen
@@ -117,6 +173,8 @@ class _RunningScaling:
             run += over
             run *= over | ~seen  # a slot absent from the row keeps its run
             self._running = bool(run.any())
+            if undo:
+                self._keep_for_undo(run, present)
             aside = np.abs(delta[0]) * self._stat_scale[0] > _SET_ASIDE_BOUND
             aside &= self._set_aside(raw, run[0])
             self._widen(raw, over[0] & ~aside)  # the values out of bounds taken
