@@ -22,7 +22,15 @@
    delay table). Then where DREAM's points go: in those rows, in the 150 after, and
    elsewhere.
 
-4. The regressor's outlier row (``--part regression``): on the tuning half's
+4. A glitch that ends (``--part glitch``): one feature at 1e30 for 1, 4, 6 or 10 rows
+   running from row 1,000 (SEA's feature 0, Elec2's nswprice, Hyperplane's feature
+   0; 4,000 rows); printed: the accuracy points lost over rows 2,000-3,999 against a
+   twin that never saw it, with the kept statistics (``_scaling._UNDO_ROWS``) and
+   without them (``_UNDO_ROWS = 0``: the rule before part undo, where a run of more
+   than 3 rows is taken in for good). Both on the NumPy path (the compiled row
+   equals it to 1e-12, and reads the constant as compiled); each twin under its rule.
+
+5. The regressor's outlier row (``--part regression``): on the tuning half's
    regression streams (``streams.py``; seed 1 for the synthetic ones), the same
    twin protocol with the row's target set to 1e4, -1e6 or 1e30, or one feature
    set to 1e6 or 1e30 (every feature). Printed: the model's MAE over the next 500
@@ -35,6 +43,7 @@ tuning half's regression streams of streams.py.
     python benchmarks/online_robust.py
     python benchmarks/online_robust.py --part delay --rows 20000
     python benchmarks/online_robust.py --part regression
+    python benchmarks/online_robust.py --part glitch
 """
 
 from __future__ import annotations
@@ -49,7 +58,7 @@ from river import stream as river_stream
 from river.datasets import synth
 
 from dream_sklearn.datasets import iter_elec2
-from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor
+from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor, _scaling, set_compiled
 
 
 def _outlier_streams(n: int) -> dict:
@@ -97,6 +106,54 @@ def outliers(at: list[int]) -> None:
         for value in (1e6, 1e30):
             lost = [_outlier_cost(rows, t0, f, value) for t0 in at for f in sorted(rows[0][0])]
             print(f"| {name} | {value:g} | {np.mean(lost):.2f} | {np.max(lost):.2f} |", flush=True)
+    print()
+
+
+_GLITCH_FEATURE = {"SEA": 0, "Elec2": "nswprice", "Hyperplane": 0}
+
+
+def _glitch_hits(rows: list, start: int, feature, length: int, undo_rows: int) -> list:
+    """Hits over rows 2,000 on of DREAMOnlineClassifier(seed=0) on the NumPy path with
+    ``_UNDO_ROWS = undo_rows``, ``feature`` at 1e30 on ``length`` rows from ``start``."""
+    previous, kept = set_compiled(False), _scaling._UNDO_ROWS
+    _scaling._UNDO_ROWS = undo_rows
+    try:
+        model, hits = DREAMOnlineClassifier(seed=0), []
+        for t, (x, y) in enumerate(rows):
+            if start <= t < start + length:
+                x = {**x, feature: 1e30}
+            p = model.predict_one(x)
+            if t >= 2000:
+                hits.append(p == y)
+            model.learn_one(x, y)
+    finally:
+        set_compiled(previous)
+        _scaling._UNDO_ROWS = kept
+    return hits
+
+
+def glitch(lengths: list[int]) -> None:
+    print("A glitch that ends: one feature at 1e30 for a run of rows from row 1,000;")
+    print("accuracy points lost over rows 2,000-3,999 against a twin that never saw it")
+    print(f"(DREAMOnlineClassifier(seed=0); before: _UNDO_ROWS = 0, after: {_scaling._UNDO_ROWS})")
+    print()
+    print(
+        "| stream | feature | rows at 1e30 | twin before | twin after | lost before | lost after |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, rows in _outlier_streams(4000).items():
+        f = _GLITCH_FEATURE[name]
+        twins = [np.mean(_glitch_hits(rows, 0, f, 0, u)) for u in (0, _scaling._UNDO_ROWS)]
+        for n in lengths:
+            lost = [
+                100.0 * (tw - np.mean(_glitch_hits(rows, 1000, f, n, u)))
+                for tw, u in zip(twins, (0, _scaling._UNDO_ROWS), strict=True)
+            ]
+            print(
+                f"| {name} | {f} | {n} | {twins[0]:.4f} | {twins[1]:.4f} "
+                f"| {lost[0]:.2f} | {lost[1]:.2f} |",
+                flush=True,
+            )
     print()
 
 
@@ -411,7 +468,9 @@ def delay(n: int, n_small: int, streams: list[str], seeds: int, lag: int = 50) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=["outliers", "delay", "regression", "all"], default="all")
+    parser.add_argument(
+        "--part", choices=["outliers", "glitch", "delay", "regression", "all"], default="all"
+    )
     parser.add_argument("--at", type=int, nargs="+", default=[1000, 2000])
     parser.add_argument("--rows", type=int, default=8000, help="Elec2's rows (delay)")
     parser.add_argument("--small-rows", type=int, default=2000, help="other streams' rows")
@@ -424,6 +483,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.part in ("outliers", "all"):
         outliers(args.at)
+    if args.part in ("glitch", "all"):
+        glitch([1, 4, 6, 10])
     if args.part in ("regression", "all"):
         regression_outliers(args.at)
     if args.part in ("delay", "all"):
