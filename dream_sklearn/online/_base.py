@@ -160,7 +160,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     _pending: dict = {}
     _running = False  # whether a slot of _n_over is nonzero
     _undo: np.ndarray | None = None  # statistics kept to undo a glitch (_scaling._UNDO_ROWS)
-    _undo_n: np.ndarray | None = None  # None: none kept (a pickle made before them)
+    _undo_n: np.ndarray | None = None  # (set by _build, or by __setstate__ for older pickles)
     cell = "random"
     _proj: np.ndarray | None = None  # cell="pretrained": slots -> the cell's inputs
     _fast: _compiled._Compiled | None = None  # the compiled row's buffers (not pickled)
@@ -325,9 +325,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         far = np.full((2, k), np.inf)
         far[1] = -np.inf
         self._range = np.concatenate([self._range, far], axis=1)
-        if self._undo_n is not None:
-            self._undo = np.concatenate([self._undo, np.zeros((len(self._undo), k))], axis=1)
-            self._undo_n = np.concatenate([self._undo_n, np.zeros((2, k), dtype=np.intp)], axis=1)
+        self._undo = np.concatenate([self._undo, np.zeros((len(self._undo), k))], axis=1)
+        self._undo_n = np.concatenate([self._undo_n, np.zeros((2, k), dtype=np.intp)], axis=1)
         self._warming = True
         self._grow_readouts(m, k, paired=table is self._x_slot)
         if self._prev_y is not None:

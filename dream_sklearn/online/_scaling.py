@@ -162,9 +162,7 @@ class _RunningScaling:
         The order within a row: kept statistics restored (_undo_step), the runs,
         statistics kept (_keep_for_undo), the range, the update.
         """
-        undo = self._undo_n is not None
-        if undo:
-            self._undo_step(raw, present)
+        self._undo_step(raw, present)
         delta = raw - self._stat_mean
         var = self._stat_var
         # Winsorised update (see _WINSOR): one row far outside what has been seen
@@ -179,8 +177,7 @@ class _RunningScaling:
             run += over
             run *= over | ~seen  # a slot absent from the row keeps its run
             self._running = bool(run.any())
-            if undo:
-                self._keep_for_undo(run, present)
+            self._keep_for_undo(run, present)
             aside = np.abs(delta[0]) * self._stat_scale[0] > _SET_ASIDE_BOUND
             aside &= self._set_aside(raw, run[0])
             self._widen(raw, over[0] & ~aside)  # the values out of bounds taken
