@@ -36,6 +36,9 @@
    set to 1e6 or 1e30 (every feature). Printed: the model's MAE over the next 500
    rows (fewer where the stream ends sooner) divided by the twin's, mean and worst
    over the positions ``--at`` that fit in the stream (else one third of the way).
+   Then a target stuck far out (1e4 or 1e30) for 2, 3 or 4 rows running: the MAE
+   from the second row after them (the first is forecast from the glitch's value, as
+   the last value would forecast it) over the twin's, worst over the positions.
 
 Streams: SEA, Elec2, Hyperplane, all tuning streams (docs/online.md), and the
 tuning half's regression streams of streams.py.
@@ -197,6 +200,54 @@ def regression_outliers(at: list[int]) -> None:
                 f = [_regression_cost(rows, t0, feature=k, value=fv) for t0 in spots for k in keys]
                 cells += [f"{fv:g}", _ratio(np.mean(f)), _ratio(np.max(f))]
             print(f"| {name} | {' | '.join(cells)} |", flush=True)
+    print()
+    target_glitch(at)
+
+
+def _glitch_cost(rows, t0: int, value: float, length: int) -> float:
+    """The MAE over the 500 rows (fewer where the stream ends sooner) from the second
+    row after ``length`` rows running whose target is ``value`` (from row ``t0``),
+    over the MAE of a twin that never saw them. The first row after them is left out:
+    it is forecast from the last target, the glitch's value, as the last value would."""
+    model = DREAMOnlineRegressor(seed=0)
+    for x, y in rows[:t0]:
+        model.predict_one(x)
+        model.learn_one(x, y)
+    twin = copy.deepcopy(model)
+    for x, _ in rows[t0 : t0 + length]:
+        model.predict_one(x)
+        model.learn_one(x, value)
+    error = twin_error = 0.0
+    for i, (x, y) in enumerate(rows[t0 + length : t0 + length + 501]):
+        p, q = model.predict_one(x), twin.predict_one(x)
+        if i:
+            error, twin_error = error + abs(p - y), twin_error + abs(q - y)
+        model.learn_one(x, y)
+        twin.learn_one(x, y)
+    return error / twin_error
+
+
+def target_glitch(at: list[int]) -> None:
+    from streams import STREAMS
+
+    lengths = (2, 3, 4)
+    print("The regressor: a target stuck far out for 2, 3 or 4 rows running, against a twin")
+    print("that never saw them: MAE over the 500 rows from the second row after them / the")
+    print(f"twin's (after rows {at} where they fit, else a third of the way; worst position;")
+    print("DREAMOnlineRegressor(seed=0), synthetic streams with seed 1)")
+    print()
+    cells = [f"{v:g} x {n}" for v in (1e4, 1e30) for n in lengths]
+    print(f"| stream | {' | '.join(cells)} |")
+    print("| --- |" + " ---: |" * len(cells))
+    for name, stream in STREAMS.items():
+        if stream.half != "tuning" or stream.task != "regression":
+            continue
+        rows = list(stream.make(1, stream.length or 5_000))
+        spots = [t for t in at if t + 505 <= len(rows)] or [len(rows) // 3]
+        worst = [
+            max(_glitch_cost(rows, t0, v, n) for t0 in spots) for v in (1e4, 1e30) for n in lengths
+        ]
+        print(f"| {name} | {' | '.join(_ratio(w) for w in worst)} |", flush=True)
     print()
 
 

@@ -27,7 +27,7 @@ from ._base import _CLIP, _SET_ASIDE, _WINSOR, _WINSOR_MIN, _WINSOR_RUN
 from ._classifier import _MISTAKE
 from ._features import _PAIR_SCALE, _RAMP, _RAMP_SCALE
 from ._readouts import _BOOST_ROWS, _FRESH_ROWS, _MAX_STEP, _RECORD_AFTER
-from ._regressor import _ETA, _Y_ASIDE, _Y_RUN, _Y_WARMUP
+from ._regressor import _ERR_BOUND, _ETA, _Y_ASIDE, _Y_RUN, _Y_WARMUP
 from ._scaling import _UNDO_ROWS, _VAR_REL, _VAR_TINY
 
 _step = numba_step()
@@ -488,8 +488,8 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
     else:  # normalised LMS steps; Fixed Share on the absolute errors
         tgt = _v1(fb, lay, TGT)
         aside = tgt[6] < _Y_RUN and _target_far(y_raw, tgt)  # (_Y_ASIDE)
-        t = _standard(y_raw, tgt[1], _y_scale(tgt))
-        t = min(max(t, -_CLIP), _CLIP)
+        t_raw = _standard(y_raw, tgt[1], _y_scale(tgt))
+        t = min(max(t_raw, -_CLIP), _CLIP)
         mix = 0.0
         for j in range(M):
             mix += out[j, 0] * weights[j]
@@ -497,7 +497,7 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
         if M > 1 and not aside:
             tot = 0.0
             for j in range(M):
-                e = out[j, 0] - t
+                e = out[j, 0] - t_raw
                 weights[j] *= np.exp(-_ETA * min(abs(e), 50.0))
                 tot += weights[j]
             factor = (1.0 - share) / tot
@@ -514,7 +514,8 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
             else:
                 norm[j] = 1.0
         for j in range(Jt):
-            g[j, 0] = 0.0 if aside else (out[j, 0] - t) / norm[j % J]
+            e = min(max(out[j, 0] - t, -_ERR_BOUND), _ERR_BOUND)
+            g[j, 0] = 0.0 if aside else e / norm[j % J]
 
     # The readouts' SGD steps (_DREAMOnline._learn).
     surprise = res[0]
@@ -680,9 +681,13 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
             tgt[0] += 1.0
             rate = max(scal[S_RATE], 1.0 / tgt[0])
             delta = y_raw - tgt[1]
+            taken = y_raw
+            if 0.0 < tgt[6] <= _WINSOR_RUN:  # a short run: winsorised
+                delta = math.copysign(_WINSOR * math.sqrt(tgt[2]), delta)
+                taken = tgt[1] + delta
+            tgt[5] += (taken - tgt[5]) / tgt[0]
             tgt[1] += rate * delta
             tgt[2] = (1.0 - rate) * (tgt[2] + rate * delta * delta)
-            tgt[5] += (y_raw - tgt[5]) / tgt[0]
             tgt[3] = y_raw
             tgt[4] = 1.0
         for i in range(4):

@@ -18,7 +18,7 @@ from ._base import (
     _readouts_rule,
 )
 from ._features import _FROM_AVERAGE, _FROM_LAST
-from ._scaling import _var_floor
+from ._scaling import _WINSOR, _WINSOR_RUN, _var_floor
 
 __all__ = ["DREAMOnlineRegressor"]
 
@@ -49,7 +49,21 @@ _ETA = 1.0
 # rule; 0.770 with _Y_RUN = 1): the previous target is the forecast there, and each
 # row set aside keeps it at the old level. That change was made with a report stream
 # in view (docs/online.md, "Outliers").
+# The rows of a run that are taken in while it is short (its 2nd to _WINSOR_RUN-th:
+# the features' bound on a run) move the target's statistics (the running mean and
+# variance, and the mean of every target seen) as a target _WINSOR standard
+# deviations out on the same side would (a winsorised update, as the features'); from
+# the run's (_WINSOR_RUN + 1)-th row on, in full. Without it a glitch two rows long (a
+# sensor stuck at 1e30) wrecked the statistics for thousands of rows (the running
+# standard deviation 7.9e23 after it). The previous target takes the value in full.
 _Y_ASIDE = 10.0
+# A readout's error in its step is clipped to +-_ERR_BOUND (standardised): the target
+# is read clipped to +-_CLIP, so a readout within those bounds errs by at most twice
+# that; one far beyond (a "last" or "hold" readout right after a target far out was
+# taken in as the previous target) would otherwise take a step as large as its error
+# and keep weights of that size. Never reached on the tuning streams (docs/online.md,
+# "Outliers").
+_ERR_BOUND = 2.0 * _CLIP
 _Y_WARMUP = 8
 _Y_RUN = 1
 
@@ -361,16 +375,22 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     def _readout_step(self, out, y, phi) -> tuple[np.ndarray, float]:
         """Score the readouts on ``y``: their normalised LMS steps (each divided by
         ``1 + ‖what it reads‖²``), the mixture's absolute error (standardised).
-        A target set aside (``_Y_ASIDE``): no step and the mixture's weights as they
-        are; its loss (the target clipped) still reaches the drift detector."""
+        The readouts learn from the target clipped to ``+-_CLIP`` (their errors
+        clipped to ``+-_ERR_BOUND``); the mixture weighs them by their errors against
+        the target as it is (a forecast is judged by what happened: with the target's
+        statistics held back in a short run of far targets, the clipped target made the
+        right forecast, the last value, look far off). A target set aside
+        (``_Y_ASIDE``): no step and the mixture's weights as they are; its loss (the
+        target clipped) still reaches the drift detector."""
         t = min(max(self._standard(y), -_CLIP), _CLIP)
         err = out[:, 0] - t
         M = len(self._weights)
         loss = abs(float(self._mix(out)) - t)
         if self._y_run < _Y_RUN and self._target_far(y):
             return np.zeros((len(out), 1)), loss
-        if M > 1:  # Fixed Share on the absolute errors
-            w = self._weights * np.exp(-_ETA * np.minimum(np.abs(err[:M]), 50.0))
+        if M > 1:  # Fixed Share on the absolute errors (from the target as it is)
+            miss = np.abs(out[:M, 0] - self._standard(y))
+            w = self._weights * np.exp(-_ETA * np.minimum(miss, 50.0))
             w *= (1.0 - self.mixture_share) / w.sum()
             w += self.mixture_share / M
             self._weights = w
@@ -379,21 +399,27 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         norm = 1.0 + (mask @ (phi * phi))  # (J,)
         if reps > 1:
             norm = np.tile(norm, reps)
-        return (err / norm)[:, None], loss
+        return (np.clip(err, -_ERR_BOUND, _ERR_BOUND) / norm)[:, None], loss
 
     def _update_target_stats(self, y: float) -> None:
         if self._target_far(y):  # set aside (_Y_ASIDE) unless out of bounds a while
             self._y_run += 1
             if self._y_run <= _Y_RUN:
                 return
+            far = self._y_run <= _WINSOR_RUN  # a short run: winsorised (_Y_ASIDE)
         else:
             self._y_run = 0
+            far = False
         self._y_count += 1
         rate = max(self.standardize_rate, 1.0 / self._y_count)
         delta = y - self._y_mean
+        taken = y
+        if far:
+            delta = math.copysign(_WINSOR * math.sqrt(self._y_var), delta)
+            taken = self._y_mean + delta
+        self._y_avg += (taken - self._y_avg) / self._y_count
         self._y_mean += rate * delta
         self._y_var = (1.0 - rate) * (self._y_var + rate * delta * delta)
-        self._y_avg += (y - self._y_avg) / self._y_count
         self._last_y = y
 
     def _take_target_stats(
