@@ -3,6 +3,7 @@ labels. Streams are tuning streams only (SEA, Elec2; see docs/online.md)."""
 
 import copy
 from decimal import Decimal
+from functools import partial
 from types import MappingProxyType
 
 import numpy as np
@@ -157,12 +158,17 @@ def _first_rows(model, rows):
 SCALING = ("_stat_mean", "_stat_var", "_stat_scale", "_n_over", "_range", "_count", "_first")
 
 
-@pytest.mark.parametrize("make", ESTIMATORS)
+@pytest.mark.parametrize(
+    "make",
+    [*ESTIMATORS, partial(DREAMOnlineClassifier, standardize_rate=0.5, slow_rate=0.2)],
+    ids=["classifier", "regressor", "classifier-fast-rates"],
+)
 def test_a_far_value_among_the_first_eight_leaves_the_statistics_of_the_others(make, numpy_path):
     """Feature 0 at 1e30 on row 3 is set aside on row 7 (its 8th value): the slot's
     statistics, runs, range, count and first values are then, to the bit, those of a
-    model whose row 3 lacks feature 0 (the replay is the running update); the slot
-    warms up again and is tested again on its next 8th value."""
+    model whose row 3 lacks feature 0 (the replay is the running update, also at
+    rates above 1/8, past its 1/n phase before 8 values); the slot warms up again
+    and is tested again on its next 8th value."""
     rows = [(dict(x), float(y)) for x, y in _sea(12)]
     far = _first_rows(
         make(seed=0), [((x if t != 3 else {**x, 0: 1e30}), y) for t, (x, y) in enumerate(rows[:8])]
