@@ -30,7 +30,17 @@
    than 3 rows is taken in for good). Both on the NumPy path (the compiled row
    equals it to 1e-12, and reads the constant as compiled); each twin under its rule.
 
-5. The regressor's outlier row (``--part regression``): on the tuning half's
+5. A far value among a slot's first 8 (``--part first8``): on SEA, Elec2 and
+   Hyperplane (4,000 rows), one feature at 1e6 or 1e30 on row 3, 6 or 7 (its 4th,
+   7th or 8th value; every feature); printed: the accuracy points lost over rows
+   2,000-3,999 against the same stream unchanged (mean and worst over the features
+   and rows), and over the 500 rows after it (the ``outliers`` part's twin, which
+   never saw the row, with ``--at 3 6 7``). Compiled row. Then the designs of the
+   test compared on the tuning streams' first 8 rows (seeds 0-19 for the synthetic
+   ones; ``streams.py``): how many features have a value set aside by this one
+   (``_scaling._first_outliers``) and by the median and 30 scaled MADs of the 8.
+
+6. The regressor's outlier row (``--part regression``): on the tuning half's
    regression streams (``streams.py``; seed 1 for the synthetic ones), the same
    twin protocol with the row's target set to 1e4, -1e6 or 1e30, or one feature
    set to 1e6 or 1e30 (every feature). Printed: the model's MAE over the next 500
@@ -47,6 +57,7 @@ tuning half's regression streams of streams.py.
     python benchmarks/online_robust.py --part delay --rows 20000
     python benchmarks/online_robust.py --part regression
     python benchmarks/online_robust.py --part glitch
+    python benchmarks/online_robust.py --part first8
 """
 
 from __future__ import annotations
@@ -109,6 +120,86 @@ def outliers(at: list[int]) -> None:
         for value in (1e6, 1e30):
             lost = [_outlier_cost(rows, t0, f, value) for t0 in at for f in sorted(rows[0][0])]
             print(f"| {name} | {value:g} | {np.mean(lost):.2f} | {np.max(lost):.2f} |", flush=True)
+    print()
+
+
+def _late_accuracy(rows: list, t0: int, feature, value: float) -> float:
+    """DREAMOnlineClassifier(seed=0)'s accuracy over rows 2,000 on, ``feature`` at
+    ``value`` on row ``t0`` (-1: none)."""
+    model, hits = DREAMOnlineClassifier(seed=0), 0
+    for t, (x, y) in enumerate(rows):
+        if t == t0:
+            x = {**x, feature: value}
+        hits += t >= 2000 and model.predict_one(x) == y
+        model.learn_one(x, y)
+    return hits / (len(rows) - 2000)
+
+
+def first8(at: list[int]) -> None:
+    print("A far value among a slot's first 8: one feature at 1e6 or 1e30 on an early row;")
+    print("accuracy points lost over rows 2,000-3,999 against the stream unchanged (every")
+    print(f"feature, rows {at}; DREAMOnlineClassifier(seed=0))")
+    print()
+    print("| stream | value | twin | mean | worst |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name, rows in _outlier_streams(4000).items():
+        twin = _late_accuracy(rows, -1, None, 0.0)
+        for value in (1e6, 1e30):
+            lost = [
+                100.0 * (twin - _late_accuracy(rows, t0, f, value))
+                for t0 in at
+                for f in sorted(rows[0][0])
+            ]
+            print(
+                f"| {name} | {value:g} | {twin:.4f} | {np.mean(lost):.2f} | {np.max(lost):.2f} |",
+                flush=True,
+            )
+    print()
+    outliers(at)
+    first8_designs()
+
+
+def _mad_outliers(first: np.ndarray) -> np.ndarray:
+    """The design not kept: more than 30 scaled MADs (1.4826) from the median of the
+    8 values, and outside the others' range widened by its width."""
+    med = np.median(first, axis=0)
+    mad = 1.4826 * np.median(np.abs(first - med), axis=0)
+    out = np.abs(first - med) > _scaling._SET_ASIDE * mad
+    for i in range(len(first)):
+        others = np.delete(first, i, axis=0)
+        lo, hi = others.min(axis=0), others.max(axis=0)
+        out[i] &= (first[i] > 2 * hi - lo) | (first[i] < 2 * lo - hi)
+    return out
+
+
+def first8_designs() -> None:
+    import itertools
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from streams import STREAMS
+
+    print("The first 8 rows of the tuning streams (seeds 0-19 for the synthetic ones):")
+    print("features with a value set aside, by this test (the other 7's mean and std)")
+    print("and by the median and MAD of the 8")
+    print()
+    print("| stream | features | this test | median / MAD |")
+    print("| --- | ---: | ---: | ---: |")
+    names = ["Elec2", "SEA", "Agrawal", "Hyperplane", "RandomRBFDrift", "STAGGER", "Phishing"]
+    for name in names:
+        stream = STREAMS[name]
+        counts = np.zeros(3, dtype=int)
+        for seed in range(20 if stream.synthetic else 1):
+            rows = [x for x, _ in itertools.islice(stream.make(seed, 1000), 8)]
+            keys = [k for k in rows[0] if all(r.get(k) is not None for r in rows)]
+            first = np.array([[float(r[k]) for k in keys] for r in rows])
+            counts += [
+                len(keys),
+                _scaling._first_outliers(first).any(axis=0).sum(),
+                _mad_outliers(first).any(axis=0).sum(),
+            ]
+        print(f"| {name} | {counts[0]} | {counts[1]} | {counts[2]} |", flush=True)
     print()
 
 
@@ -520,7 +611,9 @@ def delay(n: int, n_small: int, streams: list[str], seeds: int, lag: int = 50) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--part", choices=["outliers", "glitch", "delay", "regression", "all"], default="all"
+        "--part",
+        choices=["outliers", "glitch", "first8", "delay", "regression", "all"],
+        default="all",
     )
     parser.add_argument("--at", type=int, nargs="+", default=[1000, 2000])
     parser.add_argument("--rows", type=int, default=8000, help="Elec2's rows (delay)")
@@ -536,6 +629,8 @@ def main() -> None:
         outliers(args.at)
     if args.part in ("glitch", "all"):
         glitch([1, 4, 6, 10])
+    if args.part in ("first8", "all"):
+        first8([3, 6, 7])
     if args.part in ("regression", "all"):
         regression_outliers(args.at)
     if args.part in ("delay", "all"):

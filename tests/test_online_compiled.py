@@ -103,6 +103,7 @@ STATE = (
     "_n_over",
     "_undo",
     "_undo_n",
+    "_first",
     "_prev_y",
     "_prev_u",
 )
@@ -398,3 +399,53 @@ def test_a_row_refused_part_way_between_predict_and_learn():
         runs.append((preds, model))
     assert runs[0][1]._fast is not None
     assert_same(*runs[0], *runs[1])
+
+
+def first_far_stream(n=N_ROWS):
+    """Elec2 with far values among a slot's first 8 (_scaling._first_outliers):
+    nswprice at 1e30 on row 3 (set aside on row 7), period absent on row 2 and at
+    -1e6 on row 6 (set aside on row 8), a feature from row 500 on at 1e30 on its
+    3rd row and again at 1e6 on its 8th value after that (set aside twice, in the
+    compiled row), and a feature from row 700 that is 0 but for one 1 (kept)."""
+    rows, ys = plain_stream(n)
+    for i, x in enumerate(rows):
+        if i == 3:
+            x["nswprice"] = 1e30
+        if i == 2:
+            del x["period"]
+        if i == 6:
+            x["period"] = -1e6
+        if i >= 500:
+            x["late"] = 1e30 if i == 502 else 1e6 if i == 508 else x["nswprice"] * x["period"]
+        if i >= 700:
+            x["rare"] = 1.0 if i == 703 else 0.0
+    return rows, ys
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: DREAMOnlineClassifier(seed=7),
+        lambda: DREAMOnlineClassifier(seed=7, standardize_rate=0.5, slow_rate=0.2),
+        lambda: DREAMOnlineRegressor(seed=7),
+        lambda: DREAMOnlineRegressor(seed=7, feedback="readout", slow_rate=0.0),
+    ],
+    ids=["classifier", "classifier-fast-rates", "regressor", "regressor-slow"],
+)
+def test_a_far_value_among_a_slots_first_eight_matches_numpy(make):
+    rows, ys = first_far_stream()
+    if isinstance(make(), DREAMOnlineRegressor):  # Elec2's demand, 1e4 on row 4:
+        # the previous target's slot has it on row 5, among its first 8 values
+        ys = [1e4 if i == 4 else x["nswdemand"] for i, (x, _) in enumerate(ELEC2[:N_ROWS])]
+
+    def stream(n):
+        return rows[:n], ys[:n]
+
+    model = compare(make, stream)
+    for name in ("nswprice", "period", "late"):  # set aside: no far value in any scaling
+        j = model._x_slot[name]
+        assert np.abs(model._stat_mean[:, j]).max() < 1e3, name
+        assert np.abs(model._range[:, j]).max() < 1e3, name
+    assert model._range[1, model._x_slot["rare"]] == 1.0  # the rare 1 kept
+    if isinstance(model, DREAMOnlineRegressor):  # the previous target's slot: 1e4 set aside
+        assert np.abs(model._stat_mean[:, model._y_slot[None]]).max() < 1e3

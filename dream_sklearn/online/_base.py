@@ -161,6 +161,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     _running = False  # whether a slot of _n_over is nonzero
     _undo: np.ndarray | None = None  # statistics kept to undo a glitch (_scaling._UNDO_ROWS)
     _undo_n: np.ndarray | None = None  # (set by _build, or by __setstate__ for older pickles)
+    _first: np.ndarray | None = None  # a slot's first values (_scaling._first_outliers), ditto
     cell = "random"
     _proj: np.ndarray | None = None  # cell="pretrained": slots -> the cell's inputs
     _fast: _compiled._Compiled | None = None  # the compiled row's buffers (not pickled)
@@ -201,6 +202,10 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             S, m = self._stat_mean.shape
             self._undo = np.zeros((3 * S + 2, m))
             self._undo_n = np.zeros((2, m), dtype=np.intp)
+        if "_stat_mean" in state and "_first" not in state:  # before part first8
+            # The first values of a slot still warming up are not known: NaN, which
+            # its test at _WINSOR_MIN values skips (it keeps them all, as before).
+            self._first = np.full((_WINSOR_MIN, self._stat_mean.shape[1]), np.nan)
 
     # ------------------------------------------------------------------ parameters
 
@@ -266,6 +271,9 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         # of them running.
         self._undo = np.zeros((3 * len(floors) + 2, 0))
         self._undo_n = np.zeros((2, 0), dtype=np.intp)
+        # Per slot, its first _WINSOR_MIN values, raw, tested when it has them all
+        # (_scaling._first_outliers); written only while the slot warms up.
+        self._first = np.zeros((_WINSOR_MIN, 0))
         self._prev_y = None  # raw values of the target slots at the next step (or None)
         self._knots = (
             np.linspace(-1.5, 1.5, self.n_knots) if self.n_knots > 1 else np.zeros(self.n_knots)
@@ -327,6 +335,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         self._range = np.concatenate([self._range, far], axis=1)
         self._undo = np.concatenate([self._undo, np.zeros((len(self._undo), k))], axis=1)
         self._undo_n = np.concatenate([self._undo_n, np.zeros((2, k), dtype=np.intp)], axis=1)
+        self._first = np.concatenate([self._first, np.zeros((_WINSOR_MIN, k))], axis=1)
         self._warming = True
         self._grow_readouts(m, k, paired=table is self._x_slot)
         if self._prev_y is not None:

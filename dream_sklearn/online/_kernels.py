@@ -52,7 +52,9 @@ X, XB, XV, GRAD, NORM, PHI2, DELTA = range(49, 56)
 # The statistics kept to undo a glitch (``_scaling._UNDO_ROWS``): floats (3 S + 2, m),
 # then ints (2, m).
 UNDO, UNDO_N = 56, 57
-N_LAY = 58  # the layout's rows: (start, ndim, shape...) each, at the int buffer's head
+# A slot's first values (``_scaling._first_outliers``): floats (_WINSOR_MIN, m).
+FIRST = 58
+N_LAY = 59  # the layout's rows: (start, ndim, shape...) each, at the int buffer's head
 # CTL (ints): sizes, switches, and the two flags the statistics keep.
 (
     C_N,
@@ -181,6 +183,71 @@ def _aside(j, raw, rng, var, mean, count, held, run):
     width = hi - lo
     out = (raw[j] > hi + width) or (raw[j] < lo - width)
     return out and _bounded(var[0, j], mean[0, j], count[j], held[j], run)
+
+
+@njit(cache=True)
+def _first_test(j, first, floors, mean, var, scale, n_over, rng, count):
+    """``_RunningScaling._test_first`` for slot ``j``, whose count reached
+    _WINSOR_MIN: test its first values (``_scaling._first_outliers``, in the same
+    order) and, where one is set aside, replay the others (``_scaling._replay``).
+    Returns 0 (all kept), 1 (set aside; no run), 2 (set aside; a run)."""
+    n = _WINSOR_MIN
+    for i in range(n):
+        if first[i, j] != first[i, j]:  # not known (a pickle before the buffer)
+            return 0
+    far_at = 0  # bit i: value i set aside (each tested against the other values as given)
+    for i in range(n):
+        mu = 0.0
+        for q in range(n):
+            if q != i:
+                mu += first[q, j]
+        mu /= n - 1
+        v2 = 0.0
+        lo, hi = np.inf, -np.inf
+        for q in range(n):
+            if q != i:
+                d = first[q, j] - mu
+                v2 += d * d
+                lo = min(lo, first[q, j])
+                hi = max(hi, first[q, j])
+        v2 /= n - 1
+        x = first[i, j]
+        width = hi - lo
+        far = abs(x - mu) > _SET_ASIDE * math.sqrt(v2)
+        far = far and (x > hi + width or x < lo - width) and v2 > _var_floor(mu)
+        if far:
+            far_at |= 1 << i
+    if far_at == 0:
+        return 0
+    k = 0  # the kept values, moved up in order
+    for i in range(n):
+        if not (far_at >> i) & 1:
+            first[k, j] = first[i, j]
+            k += 1
+    S = mean.shape[0]
+    running = False
+    for s in range(S):
+        mean[s, j] = var[s, j] = scale[s, j] = 0.0
+        run = 0
+        for c in range(1, k + 1):
+            delta = first[c - 1, j] - mean[s, j]
+            run = run + 1 if abs(delta) * scale[s, j] > _WINSOR else 0
+            rate = max(1.0 / c, floors[s])
+            mean[s, j] += rate * delta
+            var[s, j] += rate * delta * delta
+            var[s, j] *= 1.0 - rate
+            on = 1.0 if c > 1 else 0.0
+            scale[s, j] = on / math.sqrt(var[s, j] + _var_floor(mean[s, j]))
+        n_over[s, j] = run
+        running = running or run != 0
+    lo, hi = np.inf, -np.inf
+    for c in range(k):
+        lo = min(lo, first[c, j])
+        hi = max(hi, first[c, j])
+    rng[0, j] = lo
+    rng[1, j] = hi
+    count[j] = k
+    return 2 if running else 1
 
 
 @njit(cache=True)
@@ -641,14 +708,17 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
                 running = running or n_over[s, j] != 0
         ctl[C_RUNNING] = running
     warming = False
+    was_warming = ctl[C_WARMING] != 0
+    first = _v2s(fb, lay, FIRST)
     for j in range(m):
         count[j] += pres[j]
-        if ctl[C_WARMING]:
-            if pres[j] > 0 and count[j] <= _WINSOR_MIN:  # (a slot's first values)
+        if was_warming:
+            if pres[j] > 0 and count[j] <= _WINSOR_MIN:  # (a slot's first values, kept)
                 rng[0, j] = min(rng[0, j], raw[j])
                 rng[1, j] = max(rng[1, j], raw[j])
+                first[int(count[j]) - 1, j] = raw[j]
             warming = warming or count[j] < _WINSOR_MIN
-    if ctl[C_WARMING]:
+    if was_warming:
         ctl[C_WARMING] = warming
     for s in range(S):
         for j in range(m):
@@ -660,6 +730,14 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
             var[s, j] *= 1.0 - rate
             floor = _var_floor(mean[s, j])
             scale[s, j] = (1.0 if count[j] > 1 else 0.0) / math.sqrt(var[s, j] + floor)
+    if was_warming:  # the slots whose first values are all in: tested (_test_first)
+        for j in range(m):
+            if pres[j] > 0 and count[j] == _WINSOR_MIN and held[j] == 0:
+                got = _first_test(j, first, floors, mean, var, scale, n_over, rng, count)
+                if got:
+                    ctl[C_WARMING] = 1
+                if got == 2:
+                    ctl[C_RUNNING] = 1
 
     # What the next row reads: the previous target, the fast-scaled slots ("diff").
     if y_slot >= 0:
