@@ -70,9 +70,10 @@ def plain_stream(n=N_ROWS):
 
 def regression_stream(n=N_ROWS):
     """Elec2's demand as the target, the rest as features; a feature from row 600
-    on, a target far out on row 700 and on three rows from 800 (set aside), a
-    target ten times as large and noisy from row 1000 on (a drift: set aside three
-    rows, then taken in), missing values now and then."""
+    on, a target far out on row 700 (set aside) and on three rows from 800 (the first
+    set aside, the next two taken in winsorised), a target ten times as large and
+    noisy from row 1000 on (a drift: one row set aside, two winsorised, then taken in
+    in full), missing values now and then."""
     rows, ys = [], []
     noise = np.random.default_rng(0).normal(scale=3.0, size=n)
     for i, (x, _) in enumerate(ELEC2[:n]):

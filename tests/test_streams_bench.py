@@ -92,6 +92,18 @@ def test_tables_on_two_tiny_streams(bench, tmp_path, capsys, monkeypatch):
         "| stream | last-value | ARFR | DREAM | DREAM below best baseline "
         "| DREAM below best of last-value, LinReg, HATR, ARFR |" in lines
     )
+    # the headline counts each regression column's "yes" rows
+    trump = next(line for line in lines if line.startswith("| TrumpApproval (regression"))
+    every, four = (cell.strip() for cell in trump.split("|")[-3:-1])
+    head = next(line for line in lines if line.startswith("| half (classification"))
+    assert head.endswith(
+        "| regression: DREAM below best baseline "
+        "| regression: DREAM below best of last-value, LinReg, HATR, ARFR "
+        "| DREAM / ARF(R) rows/s |"
+    )
+    tuning = next(line for line in lines if line.startswith("| tuning (1 + 1) |"))
+    counts = [cell.strip() for cell in tuning.split("|")[-4:-2]]
+    assert counts == [f"{int(every.startswith('yes'))}/1", f"{int(four.startswith('yes'))}/1"]
     sea = [line for line in lines if line.startswith("| SEA (binary, abrupt, 300 rows, 2 seeds)")]
     assert len(sea) == 2  # accuracy, and accuracy after the change
     assert sea[0].count("|") == 6 and sea[1].count("|") == 7

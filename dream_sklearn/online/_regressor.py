@@ -38,9 +38,10 @@ _ETA = 1.0
 # seen, a target more than _Y_ASIDE running standard deviations from the running mean
 # is set aside: the readouts do not learn from it (nor does the mixture's weighting),
 # and it enters neither the target's statistics, nor the mean of every target seen
-# ("average"), nor the previous target ("last", "hold"). Only a lone row is set aside:
-# a second target out of those bounds in a row is taken in full, and so are the
-# following ones (_Y_RUN). Chosen on the tuning half's regression streams
+# ("average"), nor the previous target ("last", "hold"). Only a lone row is set aside
+# (_Y_RUN): a second target out of those bounds in a row is taken in, and so are the
+# following ones (the 2nd and 3rd winsorised, see below; from the 4th in full).
+# Chosen on the tuning half's regression streams
 # (docs/online.md, "Outliers"): 5 set aside some of ChickWeights' early jumps (MAE 22.17
 # against 22.02); 10 changes no stream's MAE but NoisyLevel's (Student t noise: 2 to 5
 # rows of 5,000 set aside; mean MAE 1.0904 against 1.0912). _Y_RUN was 3 (the features'
@@ -116,7 +117,8 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         when it comes alone: the readouts, the mixture and the target's statistics
         do not learn from it (the cell and the inputs' statistics still take the
         row); a second such row in a row is taken in, and so are those after it
-        (docs/online.md, "Outliers").
+        (the 2nd and 3rd move the target's statistics as a target 5 standard
+        deviations out would; from the 4th in full: docs/online.md, "Outliers").
     slow_rate : float or None, default=None
         Rate of a second, slow running standardisation that the readout's linear
         term reads (0: cumulative, Welford); the cell and the ramps keep the fast
@@ -406,15 +408,15 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
             self._y_run += 1
             if self._y_run <= _Y_RUN:
                 return
-            far = self._y_run <= _WINSOR_RUN  # a short run: winsorised (_Y_ASIDE)
+            winsorise = self._y_run <= _WINSOR_RUN  # a short run (_Y_ASIDE)
         else:
             self._y_run = 0
-            far = False
+            winsorise = False
         self._y_count += 1
         rate = max(self.standardize_rate, 1.0 / self._y_count)
         delta = y - self._y_mean
         taken = y
-        if far:
+        if winsorise:
             delta = math.copysign(_WINSOR * math.sqrt(self._y_var), delta)
             taken = self._y_mean + delta
         self._y_avg += (taken - self._y_avg) / self._y_count
