@@ -18,7 +18,7 @@ from ._base import (
     _readouts_rule,
 )
 from ._features import _FROM_AVERAGE, _FROM_LAST
-from ._scaling import _WINSOR, _WINSOR_RUN, _var_floor
+from ._scaling import _WINSOR, _WINSOR_RUN, _first_outliers, _var_floor
 
 __all__ = ["DREAMOnlineRegressor"]
 
@@ -58,6 +58,8 @@ _ETA = 1.0
 # sensor stuck at 1e30) wrecked the statistics for thousands of rows (the running
 # standard deviation 7.9e23 after it). The previous target takes the value in full.
 _Y_ASIDE = 10.0
+# The first _Y_WARMUP targets are kept and tested when they are all in, as a slot's
+# first values are (_first_target).
 # A readout's error in its step is clipped to +-_ERR_BOUND (standardised): the target
 # is read clipped to +-_CLIP, so a readout within those bounds errs by at most twice
 # that; one far beyond (a "last" or "hold" readout right after a target far out was
@@ -220,6 +222,8 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     _y_avg = 0.0
     # ... and before targets could be set aside (rows out of bounds running).
     _y_run = 0
+    # ... and before the first targets were kept (made, NaN, at the next target).
+    _y_first: np.ndarray | None = None
 
     def __init__(
         self,
@@ -303,6 +307,7 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         self._y_var = 0.0
         self._y_avg = 0.0  # the mean of every target seen
         self._y_run = 0  # targets out of bounds running (_target_far)
+        self._y_first = np.full(_Y_WARMUP, np.nan)  # the first targets (_test_first_targets)
         self._last_y: float | None = None  # the previous target
         self._last_at = np.array([j for j, r in enumerate(self._heads) if r in _FROM_LAST], int)
         self._avg_at = np.array([j for j, r in enumerate(self._heads) if r in _FROM_AVERAGE], int)
@@ -423,6 +428,47 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         self._y_mean += rate * delta
         self._y_var = (1.0 - rate) * (self._y_var + rate * delta * delta)
         self._last_y = y
+        if self._y_count <= _Y_WARMUP:
+            self._first_target(y)
+
+    def _first_target(self, y: float) -> None:
+        """Keep one of the first _Y_WARMUP targets; test them when they are all in.
+
+        The compiled row keeps them too (_take_target_stats) but leaves the row that
+        brings the last of them to the NumPy path (_fast_ready), where the test runs:
+        each against the other _Y_WARMUP - 1, as a slot's first values are tested
+        (_scaling._first_outliers: more than 30 of their standard deviations from their
+        mean, outside their range widened by its width, they not constant). Targets so
+        found leave the statistics: the count, mean, variance and mean of every target
+        seen become those of the others alone (the running update replayed over them),
+        the previous target the last of them if the latest was one; the rest warm up
+        again and are tested again when _Y_WARMUP are in. Without it one target of 1e30
+        among the first 8 kept the mean of every target seen at 6.7e26 for good.
+        """
+        first = self._y_first
+        if first is None:  # an older pickle: the targets before are not known (NaN)
+            first = self._y_first = np.full(_Y_WARMUP, np.nan)
+        first[self._y_count - 1] = y
+        if self._y_count == _Y_WARMUP - 1:
+            self._fast = None  # (the next target's row runs on the NumPy path)
+        if self._y_count < _Y_WARMUP or np.isnan(first).any():  # (NaN: an older pickle)
+            return
+        out = _first_outliers(first[:, None])[:, 0]
+        if not out.any():
+            return
+        kept = first[~out]
+        self._y_count, self._y_mean, self._y_var, self._y_avg = 0, 0.0, 0.0, 0.0
+        for v in kept:
+            self._y_count += 1
+            rate = max(self.standardize_rate, 1.0 / self._y_count)
+            delta = v - self._y_mean
+            self._y_avg += (v - self._y_avg) / self._y_count
+            self._y_mean += rate * delta
+            self._y_var = (1.0 - rate) * (self._y_var + rate * delta * delta)
+        if out[-1] and len(kept):
+            self._last_y = float(kept[-1])
+        first[:] = np.nan
+        first[: len(kept)] = kept
 
     def _take_target_stats(
         self, mean: float, var: float, last: float, avg: float, run: float
@@ -435,9 +481,12 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
             return
         self._y_count += 1
         self._y_mean, self._y_var, self._last_y, self._y_avg = mean, var, last, avg
+        if self._y_count < _Y_WARMUP:  # (never the last of them: _fast_ready)
+            self._first_target(last)
 
     def _fast_ready(self) -> bool:
-        return self._y_count > 0
+        # The row of the last of the first targets runs on the NumPy path, which tests them.
+        return self._y_count > 0 and self._y_count != _Y_WARMUP - 1
 
     def _fast_target(self, y) -> tuple:
         """``(_, previous-target slot, target)`` for the compiled row (the target
