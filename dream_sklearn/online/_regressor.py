@@ -417,19 +417,25 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         else:
             self._y_run = 0
             winsorise = False
-        self._y_count += 1
-        rate = max(self.standardize_rate, 1.0 / self._y_count)
         delta = y - self._y_mean
-        taken = y
         if winsorise:
             delta = math.copysign(_WINSOR * math.sqrt(self._y_var), delta)
-            taken = self._y_mean + delta
-        self._y_avg += (taken - self._y_avg) / self._y_count
-        self._y_mean += rate * delta
-        self._y_var = (1.0 - rate) * (self._y_var + rate * delta * delta)
+            self._take_target(self._y_mean + delta, delta)
+        else:
+            self._take_target(y, delta)
         self._last_y = y
         if self._y_count <= _Y_WARMUP:
             self._first_target(y)
+
+    def _take_target(self, taken: float, delta: float) -> None:
+        """One step of the target's running statistics: ``taken`` (the target, or
+        the value it is winsorised to) into the mean of every target seen, ``delta``
+        (``taken`` minus the running mean) into the running mean and variance."""
+        self._y_count += 1
+        rate = max(self.standardize_rate, 1.0 / self._y_count)
+        self._y_avg += (taken - self._y_avg) / self._y_count
+        self._y_mean += rate * delta
+        self._y_var = (1.0 - rate) * (self._y_var + rate * delta * delta)
 
     def _first_target(self, y: float) -> None:
         """Keep one of the first _Y_WARMUP targets; test them when they are all in.
@@ -458,13 +464,8 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
             return
         kept = first[~out]
         self._y_count, self._y_mean, self._y_var, self._y_avg = 0, 0.0, 0.0, 0.0
-        for v in kept:
-            self._y_count += 1
-            rate = max(self.standardize_rate, 1.0 / self._y_count)
-            delta = v - self._y_mean
-            self._y_avg += (v - self._y_avg) / self._y_count
-            self._y_mean += rate * delta
-            self._y_var = (1.0 - rate) * (self._y_var + rate * delta * delta)
+        for v in kept:  # (the running update replayed over the others)
+            self._take_target(float(v), v - self._y_mean)
         if out[-1] and len(kept):
             self._last_y = float(kept[-1])
         first[:] = np.nan
