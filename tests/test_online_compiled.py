@@ -407,8 +407,9 @@ def first_far_stream(n=N_ROWS):
     """Elec2 with far values among a slot's first 8 (_scaling._first_outliers):
     nswprice at 1e30 on row 3 (set aside on row 7), period absent on row 2 and at
     -1e6 on row 6 (set aside on row 8), a feature from row 500 on at 1e30 on its
-    3rd row and again at 1e6 on its 8th value after that (set aside twice, in the
-    compiled row), and a feature from row 700 that is 0 but for one 1 (kept)."""
+    3rd row (set aside on its 8th, in the compiled row) and at 1e6 on its 12th (set
+    aside by the rule for later values), and a feature from row 700 that is 0 but for
+    one 1 (kept)."""
     rows, ys = plain_stream(n)
     for i, x in enumerate(rows):
         if i == 3:
@@ -418,7 +419,7 @@ def first_far_stream(n=N_ROWS):
         if i == 6:
             x["period"] = -1e6
         if i >= 500:
-            x["late"] = 1e30 if i == 502 else 1e6 if i == 508 else x["nswprice"] * x["period"]
+            x["late"] = 1e30 if i == 502 else 1e6 if i == 511 else x["nswprice"] * x["period"]
         if i >= 700:
             x["rare"] = 1.0 if i == 703 else 0.0
     return rows, ys

@@ -247,6 +247,8 @@ def _first_test(j, first, floors, mean, var, scale, n_over, rng, count):
     rng[0, j] = lo
     rng[1, j] = hi
     count[j] = k
+    for i in range(n):  # tested once (_RunningScaling._test_first)
+        first[i, j] = np.nan
     return 2 if running else 1
 
 

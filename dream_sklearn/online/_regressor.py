@@ -447,9 +447,11 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         mean, outside their range widened by its width, they not constant). Targets so
         found leave the statistics: the count, mean, variance and mean of every target
         seen become those of the others alone (the running update replayed over them),
-        the previous target the last of them if the latest was one; the rest warm up
-        again and are tested again when _Y_WARMUP are in. Without it one target of 1e30
-        among the first 8 kept the mean of every target seen at 6.7e26 for good.
+        the previous target the last of them if the latest was one. They are tested
+        once: the next target brings the count back to _Y_WARMUP without a test (a
+        level that moved on the 8th target is then the rule's for later targets).
+        Without it one target of 1e30 among the first 8 kept the mean of every target
+        seen at 6.7e26 for good.
         """
         first = self._y_first
         if first is None:  # an older pickle: the targets before are not known (NaN)
@@ -468,8 +470,7 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
             self._take_target(float(v), v - self._y_mean)
         if out[-1] and len(kept):
             self._last_y = float(kept[-1])
-        first[:] = np.nan
-        first[: len(kept)] = kept
+        first[:] = np.nan  # tested once (_RunningScaling._test_first says why)
 
     def _take_target_stats(
         self, mean: float, var: float, last: float, avg: float, run: float

@@ -64,8 +64,8 @@ _UNDO_ROWS = 16
 # _WINSOR_MIN - 1: more than _SET_ASIDE standard deviations from their mean, outside
 # their range widened by its width, and they not constant (so a rare real value, one
 # 1 among seven 0s, is kept). A value so found is dropped: the slot's statistics, runs
-# and range are those its other values give alone, its count theirs (it warms up again
-# and is tested again at _WINSOR_MIN). Chosen over the median and 30 scaled MADs of
+# and range are those its other values give alone, its count theirs (it warms up again,
+# untested: a slot's first values are tested once). Chosen over the median and 30 scaled MADs of
 # the 8 values, which set aside a real value of 6 features in the tuning streams'
 # first 8 rows (Agrawal 5 of 180, its commission mostly 0 where the MAD is 0;
 # Hyperplane 1 of 200; seeds 0-19), where this test sets aside none
@@ -281,8 +281,10 @@ class _RunningScaling:
         if not len(slots):
             return
         first = self._first[:, slots]
-        # (an estimator pickled before the buffer: NaN where a value is not known)
-        out = _first_outliers(first) & ~np.isnan(first).any(axis=0)
+        # NaN where a value is not known (an estimator pickled before the buffer) or
+        # where the slot's first values were tested already: no value is then far (a
+        # comparison with NaN is False)
+        out = _first_outliers(first)
         hit = out.any(axis=0)
         for j, far in zip(slots[hit], out.T[hit], strict=True):
             kept = self._first[~far, j]
@@ -291,7 +293,10 @@ class _RunningScaling:
             self._stat_scale[:, j], self._n_over[:, j] = scale, run
             self._range[:, j] = (kept.min(), kept.max()) if len(kept) else (np.inf, -np.inf)
             self._count[j] = len(kept)
-            self._first[: len(kept), j] = kept
+            # Tested once: the next value brings the count back to _WINSOR_MIN, and
+            # testing again would drop each value of a stream that moved at its 8th
+            # (the slot would warm up for good); the rule for later values takes over.
+            self._first[:, j] = np.nan
             self._warming = True
             self._running = self._running or bool(run.any())
 
