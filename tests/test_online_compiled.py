@@ -408,8 +408,9 @@ def first_far_stream(n=N_ROWS):
     nswprice at 1e30 on row 3 (set aside on row 7), period absent on row 2 and at
     -1e6 on row 6 (set aside on row 8), a feature from row 500 on at 1e30 on its
     3rd row (set aside on its 8th, in the compiled row) and at 1e6 on its 12th (set
-    aside by the rule for later values), and a feature from row 700 that is 0 but for
-    one 1 (kept)."""
+    aside by the rule for later values), a feature from row 600 on at 1e30 on its 8th
+    and 9th values (the 8th dropped by the test, the 9th set aside by the rule for
+    later values), and a feature from row 700 that is 0 but for one 1 (kept)."""
     rows, ys = plain_stream(n)
     for i, x in enumerate(rows):
         if i == 3:
@@ -420,6 +421,8 @@ def first_far_stream(n=N_ROWS):
             x["period"] = -1e6
         if i >= 500:
             x["late"] = 1e30 if i == 502 else 1e6 if i == 511 else x["nswprice"] * x["period"]
+        if i >= 600:
+            x["late2"] = 1e30 if i in (607, 608) else x["vicprice"] + x["period"]
         if i >= 700:
             x["rare"] = 1.0 if i == 703 else 0.0
     return rows, ys
@@ -446,7 +449,7 @@ def test_a_far_value_among_a_slots_first_eight_matches_numpy(make):
         return rows[:n], ys[:n]
 
     model = compare(make, stream)
-    for name in ("nswprice", "period", "late"):  # set aside: no far value in any scaling
+    for name in ("nswprice", "period", "late", "late2"):  # set aside: no far value anywhere
         j = model._x_slot[name]
         assert np.abs(model._stat_mean[:, j]).max() < 1e3, name
         assert np.abs(model._range[:, j]).max() < 1e3, name

@@ -121,12 +121,14 @@ def test_a_constant_feature_that_starts_to_vary_is_not_held_back():
 
 def _sea_accuracy(rows, at, value, compiled):
     """DREAMOnlineClassifier(seed=0)'s accuracy over SEA ``rows`` from row 2,000 on,
-    feature 0 at ``value`` on row ``at`` (None: no row changed)."""
+    feature 0 at ``value`` on row ``at`` (a row, or a tuple of rows; None: no row
+    changed)."""
+    at = at if isinstance(at, tuple) else (at,)
     previous = set_compiled(compiled)
     try:
         model, hits = DREAMOnlineClassifier(seed=0), 0
         for t, (x, y) in enumerate(rows):
-            if t == at:
+            if t in at:
                 x = {**x, 0: value}
             hits += t >= 2000 and model.predict_one(x) == y
             model.learn_one(x, y)
@@ -137,12 +139,23 @@ def _sea_accuracy(rows, at, value, compiled):
 
 @pytest.mark.parametrize(
     "at, value, compiled",
-    [(3, 1e30, True), (3, 1e6, True), (6, 1e30, True), (6, 1e6, True), (3, 1e30, False)],
+    [
+        (3, 1e30, True),
+        (3, 1e6, True),
+        (6, 1e30, True),
+        (6, 1e6, True),
+        (3, 1e30, False),
+        ((7, 8), 1e30, True),
+        ((7, 8), 1e30, False),
+    ],
 )
 def test_a_far_value_among_the_first_eight_costs_at_most_half_a_point_on_sea(at, value, compiled):
     """Before part first8, a slot's first 8 values were taken in full: feature 0 at
     1e30 on row 3 cost 21 points over rows 2,000-3,999 (0.7725 against 0.9860), the
-    classifier's cumulative slow scaling never forgetting it."""
+    classifier's cumulative slow scaling never forgetting it. A glitch on the slot's
+    8th and 9th values (rows 7 and 8): the 8th is dropped and counted, so the 9th is
+    judged by the rule for later values (with the count back to 7 it came in
+    unjudged: 21.35 points, a review's reproducer)."""
     rows = _sea(4000)
     twin = _sea_accuracy(rows, None, None, compiled)
     assert 100.0 * (twin - _sea_accuracy(rows, at, value, compiled)) <= 0.5
@@ -167,9 +180,9 @@ def test_a_far_value_among_the_first_eight_leaves_the_statistics_of_the_others(m
     """Feature 0 at 1e30 on row 3 is set aside on row 7 (its 8th value): the slot's
     statistics, runs, range, count and first values are then, to the bit, those of a
     model whose row 3 lacks feature 0 (the replay is the running update, also at
-    rates above 1/8, past its 1/n phase before 8 values); the slot warms up again,
-    untested (its first values are tested once: none is kept for another test), and
-    goes on as the other model does."""
+    rates above 1/8, past its 1/n phase before 8 values), but for the count: the
+    dropped value counts as seen (8, the other model's 7), so the slot's first values
+    are tested once and its next value is judged by the rule for later values."""
     rows = [(dict(x), float(y)) for x, y in _sea(12)]
     far = _first_rows(
         make(seed=0), [((x if t != 3 else {**x, 0: 1e30}), y) for t, (x, y) in enumerate(rows[:8])]
@@ -179,19 +192,12 @@ def test_a_far_value_among_the_first_eight_leaves_the_statistics_of_the_others(m
         [((x if t != 3 else {1: x[1], 2: x[2]}), y) for t, (x, y) in enumerate(rows[:8])],
     )
     j = far._x_slot[0]
-    assert far._count[j] == 7 and far._warming
-    for name in SCALING[:-1]:
+    assert far._count[j] == 8 and gap._count[j] == 7
+    for name in ("_stat_mean", "_stat_var", "_stat_scale", "_n_over", "_range"):
         np.testing.assert_array_equal(
             getattr(far, name)[..., j], getattr(gap, name)[..., j], err_msg=name
         )
     assert np.isnan(far._first[:, j]).all()  # tested once
-    _first_rows(far, rows[8:])
-    _first_rows(gap, rows[8:])
-    for name in SCALING[:-1]:
-        np.testing.assert_array_equal(
-            getattr(far, name)[..., j], getattr(gap, name)[..., j], err_msg=name
-        )
-    assert far._count[j] == 11 and not far._warming
 
 
 def test_a_rare_real_value_among_the_first_eight_is_kept(numpy_path):
@@ -210,8 +216,9 @@ def test_a_rare_real_value_among_the_first_eight_is_kept(numpy_path):
         j = model._x_slot[name]
         assert count[j] == 8 and rng[1, j] == top, name
         assert model._stat_mean[0, j] == pytest.approx(sum(commission) / 8 if top > 1 else 1 / 8)
-    j = model._x_slot["far"]
-    assert count[j] == 7 and rng[1, j] == 7 / 8
+    j = model._x_slot["far"]  # dropped from the range and the statistics, counted
+    assert count[j] == 8 and rng[1, j] == 7 / 8
+    assert model._stat_mean[0, j] == pytest.approx((28 - 2) / 8 / 7)
 
 
 def test_a_pickle_without_first_values_loads_and_learns_on():
@@ -233,7 +240,7 @@ def test_a_pickle_without_first_values_loads_and_learns_on():
         old.learn_one(x, y)
     assert old._range[1, old._x_slot[0]] == 1e30  # taken in, as before the buffer
     j = old._x_slot["new"]
-    assert old._count[j] == 27 and old._range[1, j] < 1.0  # set aside
+    assert old._count[j] == 28 and old._range[1, j] < 1.0  # set aside (and counted)
 
 
 # --- a glitch that ends is undone (_scaling._UNDO_ROWS) ---------------------------------
@@ -1184,15 +1191,17 @@ def test_the_mixture_follows_the_last_value_when_the_target_level_moves(seed):
 
 
 @pytest.mark.parametrize("compiled", [True, False])
-@pytest.mark.parametrize("row", [3, 7])
+@pytest.mark.parametrize("rows_at", [(3,), (7,), (7, 8)])
 @pytest.mark.parametrize("value", [1e4, 1e30])
-def test_a_far_target_among_the_first_eight_costs_at_most_one_percent(value, row, compiled):
+def test_a_far_target_among_the_first_eight_costs_at_most_one_percent(value, rows_at, compiled):
     """A target far out among the first 8 (row 3, or row 7, the 8th target itself):
     when the 8th target comes, each is tested against the other 7 as a slot's first
     values are, and one far out leaves the target's statistics and the mean of every
     target seen. MAE over rows 1,000-1,499 of FriedmanDrift against a twin that never
-    saw that row (before: 1.08 times the twin's at 1e4, 9e22 times at 1e30, the mean of
-    every target seen 6.7e26 for good)."""
+    saw those rows (before: 1.08 times the twin's at 1e4, 9e22 times at 1e30, the mean
+    of every target seen 6.7e26 for good). On rows 7 and 8 (a glitch on the 8th and
+    9th targets), the 8th is dropped and counted, and the 9th is judged by the rule for
+    later targets (with the count back to 7 it came in unjudged: 9e22 times)."""
     rows = list(
         synth.FriedmanDrift(drift_type="lea", position=(1000, 2000, 3000), seed=1).take(1500)
     )
@@ -1204,8 +1213,8 @@ def test_a_far_target_among_the_first_eight_costs_at_most_one_percent(value, row
             p, q = model.predict_one(x), twin.predict_one(x)
             if t >= 1000:
                 error, twin_error = error + abs(p - y), twin_error + abs(q - y)
-            model.learn_one(x, value if t == row else y)
-            if t != row:
+            model.learn_one(x, value if t in rows_at else y)
+            if t not in rows_at:
                 twin.learn_one(x, y)
     finally:
         set_compiled(previous)
@@ -1234,7 +1243,7 @@ def test_a_shift_on_a_slots_eighth_value_is_taken_in(compiled):
     finally:
         set_compiled(previous)
     j = model._x_slot["a"]
-    assert model._count[j] == 1999 and not model._warming
+    assert model._count[j] == 2000 and not model._warming
     assert abs(model._stat_mean[0, j] - 100.0) < 1.0
     assert hits / 1000 > 0.95
 
@@ -1256,6 +1265,7 @@ def test_a_shift_on_the_eighth_target_is_taken_in(compiled):
             model.learn_one(x, y)
     finally:
         set_compiled(previous)
+    # (the 8th target dropped and counted, the 9th set aside by the later rule)
     assert model._y_count == 1999 and abs(model._y_mean - 100.0) < 2.0
     assert np.mean(errors[1000:]) < 1.0
 

@@ -186,7 +186,7 @@ def _aside(j, raw, rng, var, mean, count, held, run):
 
 
 @njit(cache=True)
-def _first_test(j, first, floors, mean, var, scale, n_over, rng, count):
+def _first_test(j, first, floors, mean, var, scale, n_over, rng):
     """``_RunningScaling._test_first`` for slot ``j``, whose count reached
     _WINSOR_MIN: test its first values (``_scaling._first_outliers``, in the same
     order) and, where one is set aside, replay the others (``_scaling._replay``).
@@ -246,8 +246,7 @@ def _first_test(j, first, floors, mean, var, scale, n_over, rng, count):
         hi = max(hi, first[c, j])
     rng[0, j] = lo
     rng[1, j] = hi
-    count[j] = k
-    for i in range(n):  # tested once (_RunningScaling._test_first)
+    for i in range(n):  # the count stays n: tested once (_RunningScaling._test_first)
         first[i, j] = np.nan
     return 2 if running else 1
 
@@ -735,9 +734,7 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
     if was_warming:  # the slots whose first values are all in: tested (_test_first)
         for j in range(m):
             if pres[j] > 0 and count[j] == _WINSOR_MIN and held[j] == 0:
-                got = _first_test(j, first, floors, mean, var, scale, n_over, rng, count)
-                if got:
-                    ctl[C_WARMING] = 1
+                got = _first_test(j, first, floors, mean, var, scale, n_over, rng)
                 if got == 2:
                     ctl[C_RUNNING] = 1
 

@@ -445,13 +445,15 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         each against the other _Y_WARMUP - 1, as a slot's first values are tested
         (_scaling._first_outliers: more than 30 of their standard deviations from their
         mean, outside their range widened by its width, they not constant). Targets so
-        found leave the statistics: the count, mean, variance and mean of every target
-        seen become those of the others alone (the running update replayed over them),
-        the previous target the last of them if the latest was one. They are tested
-        once: the next target brings the count back to _Y_WARMUP without a test (a
-        level that moved on the 8th target is then the rule's for later targets).
-        Without it one target of 1e30 among the first 8 kept the mean of every target
-        seen at 6.7e26 for good.
+        found leave the statistics: the mean, variance and mean of every target seen
+        become those of the others alone (the running update replayed over them), the
+        previous target the last of them if the latest was one. The dropped target
+        still counts as seen (the count stays _Y_WARMUP), so they are tested once and
+        the next target is judged by the rule for later targets (_target_far) against
+        the others' statistics: a level that moved on the 8th target is taken in as
+        any (one row set aside, two winsorised, then in full), and a glitch on the 8th
+        and 9th targets is bounded as any two-row glitch. Without it one target of 1e30
+        among the first 8 kept the mean of every target seen at 6.7e26 for good.
         """
         first = self._y_first
         if first is None:  # an older pickle: the targets before are not known (NaN)
@@ -468,9 +470,10 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         self._y_count, self._y_mean, self._y_var, self._y_avg = 0, 0.0, 0.0, 0.0
         for v in kept:  # (the running update replayed over the others)
             self._take_target(float(v), v - self._y_mean)
+        self._y_count = _Y_WARMUP  # (the dropped target counted: tested once)
         if out[-1] and len(kept):
             self._last_y = float(kept[-1])
-        first[:] = np.nan  # tested once (_RunningScaling._test_first says why)
+        first[:] = np.nan
 
     def _take_target_stats(
         self, mean: float, var: float, last: float, avg: float, run: float

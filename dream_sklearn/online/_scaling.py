@@ -64,8 +64,9 @@ _UNDO_ROWS = 16
 # _WINSOR_MIN - 1: more than _SET_ASIDE standard deviations from their mean, outside
 # their range widened by its width, and they not constant (so a rare real value, one
 # 1 among seven 0s, is kept). A value so found is dropped: the slot's statistics, runs
-# and range are those its other values give alone, its count theirs (it warms up again,
-# untested: a slot's first values are tested once). Chosen over the median and 30 scaled MADs of
+# and range are those its other values give alone; it still counts as seen (the count
+# stays _WINSOR_MIN: the values are tested once, and the next is judged by the rule
+# above against the others' statistics). Chosen over the median and 30 scaled MADs of
 # the 8 values, which set aside a real value of 6 features in the tuning streams'
 # first 8 rows (Agrawal 5 of 180, its commission mostly 0 where the MAD is 0;
 # Hyperplane 1 of 200; seeds 0-19), where this test sets aside none
@@ -273,7 +274,7 @@ class _RunningScaling:
     def _test_first(self, present: np.ndarray) -> None:
         """Test the first values of the slots whose count reached _WINSOR_MIN on
         this row (after its update); a slot with a value set aside goes back to the
-        statistics of its other values (see _first_outliers)."""
+        statistics of its other values, its count kept (see _first_outliers)."""
         full = (present > 0) & (self._count == _WINSOR_MIN)
         if len(self._held_slots):
             full[self._held_slots] = False
@@ -292,12 +293,13 @@ class _RunningScaling:
             self._stat_mean[:, j], self._stat_var[:, j] = mean, var
             self._stat_scale[:, j], self._n_over[:, j] = scale, run
             self._range[:, j] = (kept.min(), kept.max()) if len(kept) else (np.inf, -np.inf)
-            self._count[j] = len(kept)
-            # Tested once: the next value brings the count back to _WINSOR_MIN, and
-            # testing again would drop each value of a stream that moved at its 8th
-            # (the slot would warm up for good); the rule for later values takes over.
+            # The dropped value still counts as seen (as one the rule for later values
+            # sets aside does): the count stays _WINSOR_MIN, so the slot is tested once
+            # and its next value is judged by that rule against the kept values'
+            # statistics (with a count of 7 the next value came in unjudged, and a
+            # glitch on the 8th and 9th values was taken in full; testing it again
+            # dropped each value of a stream that moved on its 8th, for good).
             self._first[:, j] = np.nan
-            self._warming = True
             self._running = self._running or bool(run.any())
 
     def _standardise(self, raw: np.ndarray, present: np.ndarray) -> np.ndarray:
