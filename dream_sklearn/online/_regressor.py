@@ -307,7 +307,7 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         self._y_var = 0.0
         self._y_avg = 0.0  # the mean of every target seen
         self._y_run = 0  # targets out of bounds running (_target_far)
-        self._y_first = np.full(_Y_WARMUP, np.nan)  # the first targets (_test_first_targets)
+        self._y_first = np.full(_Y_WARMUP, np.nan)  # the first targets (_first_target)
         self._last_y: float | None = None  # the previous target
         self._last_at = np.array([j for j, r in enumerate(self._heads) if r in _FROM_LAST], int)
         self._avg_at = np.array([j for j, r in enumerate(self._heads) if r in _FROM_AVERAGE], int)

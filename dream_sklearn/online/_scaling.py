@@ -80,27 +80,32 @@ def _first_outliers(first: np.ndarray) -> np.ndarray:
     """Which of a slot's first values (``first``: (n, k), n = _WINSOR_MIN, one
     column per slot) are set aside (see _WINSOR_MIN's test): (n, k) bool.
 
-    Each value against the other n - 1: their mean and (population) variance, in
-    index order, as the compiled row sums them (``_kernels._first_outliers``).
+    Each value against the other n - 1: their mean and (population) variance, summed
+    in index order, as the compiled row sums them (``_kernels._first_test``); every
+    value at once (``_LEAVE_ONE_OUT``).
     """
     n = len(first)
-    out = np.zeros(first.shape, dtype=bool)
-    for i in range(n):
-        others = np.delete(first, i, axis=0)
-        mean = np.zeros(first.shape[1])
-        for v in others:
-            mean += v
-        mean /= n - 1
-        var = np.zeros(first.shape[1])
-        for v in others:
-            var += (v - mean) * (v - mean)
-        var /= n - 1
-        lo, hi = others.min(axis=0), others.max(axis=0)
-        width = hi - lo
-        far = np.abs(first[i] - mean) > _SET_ASIDE * np.sqrt(var)
-        far &= (first[i] > hi + width) | (first[i] < lo - width)
-        out[i] = far & (var > _var_floor(mean))
-    return out
+    others = first[_LEAVE_ONE_OUT[n]]  # (n, n - 1, k): row i holds the values but the i-th
+    mean = np.zeros(first.shape)
+    for q in range(n - 1):
+        mean += others[:, q]
+    mean /= n - 1
+    var = np.zeros(first.shape)
+    for q in range(n - 1):
+        d = others[:, q] - mean
+        var += d * d
+    var /= n - 1
+    lo, hi = others.min(axis=1), others.max(axis=1)
+    width = hi - lo
+    far = np.abs(first - mean) > _SET_ASIDE * np.sqrt(var)
+    far &= (first > hi + width) | (first < lo - width)
+    return far & (var > _var_floor(mean))
+
+
+# For n values, the indices of the other n - 1 of each, in order (_first_outliers).
+_LEAVE_ONE_OUT = {
+    n: np.array([[q for q in range(n) if q != i] for i in range(n)]) for n in (_WINSOR_MIN,)
+}
 
 
 def _replay(values: np.ndarray, floors: np.ndarray) -> tuple:
