@@ -384,6 +384,7 @@ def _build(est: Any) -> _Compiled | None:
         or est._pending
         or est._state is None
         or (est._y_slot and est._prev_y is None)
+        or getattr(est, "_local_c", None) is not None  # "local": the NumPy path only
         or (est._reads_diff and (est._prev_u is None or len(est._prev_u) != len(est._mean)))
         or not est._fast_ready()
     ):
