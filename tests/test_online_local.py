@@ -1,13 +1,13 @@
-"""The opt-in ``"local"`` readout: random Fourier features of the fast-scaled
-feature slots (``_features.py``), on the NumPy path only (the compiled row refuses
-a model that has it)."""
+"""The opt-in ``"local"`` readout: a vote of the last rows learned, nearest first
+(``_features.py``). Its compiled row is compared with the NumPy path in
+``test_online_compiled.py``."""
 
 import pickle
 
 import numpy as np
 import pytest
 
-from dream_sklearn.online import DREAMOnlineClassifier, compiled_available, set_compiled
+from dream_sklearn.online import DREAMOnlineClassifier, set_compiled
 from dream_sklearn.online import _features as F
 
 
@@ -37,19 +37,23 @@ def test_local_block_is_a_kernel_over_the_kept_rows():
     ys = [i % 3 for i in range(50)]  # previous-label slots: the distance must not read them
     model = DREAMOnlineClassifier(seed=3, readouts=("linear", "local"))
     kept = []
-    for x, y in zip(rows, ys, strict=True):
-        model.predict_one(x)
-        if model._built:
-            kept.append(model._cache.forward.u[0, : len(model._mean)].copy())
-        model.learn_one(x, y)
+    previous = set_compiled(False)  # (the NumPy path's cache holds what the row read)
+    try:
+        for x, y in zip(rows, ys, strict=True):
+            model.predict_one(x)
+            if model._built:
+                kept.append(model._cache.forward.u[0, : len(model._mean)].copy())
+            model.learn_one(x, y)
+    finally:
+        set_compiled(previous)
     D, m = F._LOCAL_D, len(model._mean)
-    assert model._local_c.shape == (D, m) and model._local_n == 50
+    assert model._local_c.shape == (m, D) and model._local_n[0] == 50
     features = np.fromiter(model._x_slot.values(), dtype=np.intp)
     labels = np.fromiter(model._y_slot.values(), dtype=np.intp)
     assert len(labels) == 3 and not model._local_f[labels].any() and model._local_f[features].all()
     # rows 1..49 kept as their fast-scaled slots then (row 0: before any slot existed)
     for i, u in enumerate(kept, start=1):
-        np.testing.assert_array_equal(model._local_c[i, : len(u)], u)
+        np.testing.assert_array_equal(model._local_c[: len(u), i], u)
     local = model._blocks()["local"]
     W = model._W[model._heads.index("local"), :, local]  # (k, D): the vote
     classes = [model._classes[y] for y in ys]
@@ -62,7 +66,7 @@ def test_local_block_is_a_kernel_over_the_kept_rows():
     phi = model._features(fwd.step.h, fwd.u)[0]
     u = fwd.u[0, :m]
     assert u[labels].any()  # (the previous label is in u, and must be left out)
-    d = (((u - model._local_c[:50]) * model._local_f) ** 2).sum(axis=1)
+    d = (((u[:, None] - model._local_c[:, :50]) * model._local_f[:, None]) ** 2).sum(axis=0)
     want = np.zeros(D)
     want[:50] = np.maximum(0.0, 1.0 - (d - d.min()) / F._LOCAL_RADIUS) ** 2
     assert 1 < np.count_nonzero(want) < 50  # (the nearest rows vote, the far ones not)
@@ -81,12 +85,12 @@ def test_local_ring_replaces_the_oldest_row_and_grows_with_the_slots():
     old = model._local_c.copy()
     news = [{**x, "new": float(i % 7)} for i, x in enumerate(rows[D:])]
     _learn(model, news, ys[D:])
-    assert model._local_n == D + 30 and model._local_c.shape == (D, 4)
+    assert model._local_n[0] == D + 30 and model._local_c.shape == (4, D)
     # the 30 oldest places hold the new rows (with the new slot); the rest as they were,
     # the new slot read as missing (0) there (and in its first two rows: a slot seen
     # fewer than twice reads 0)
-    np.testing.assert_array_equal(model._local_c[30:, :3], old[30:])
-    assert not model._local_c[30:, 3].any() and model._local_c[2:30, 3].any()
+    np.testing.assert_array_equal(model._local_c[:3, 30:], old[:, 30:])
+    assert not model._local_c[3, 30:].any() and model._local_c[3, 2:30].any()
     W = model._W[0, :, model._blocks()["local"]]
     vote = F._LOCAL_VOTE * np.eye(2)[[model._classes[y] for y in ys]].T
     np.testing.assert_array_equal(W[:, :30], vote[:, D:])
@@ -107,38 +111,6 @@ def test_local_readout_learns_a_local_concept(seed):
     assert scores[("local",)] > majority + 0.2
 
 
-def test_compiled_row_refuses_the_local_readout_and_results_equal_numpy():
-    if not compiled_available():
-        pytest.skip("numba is not installed")
-    rows, ys = _disc(400, 0)
-    runs = []
-    for compiled in (True, False):
-        previous = set_compiled(compiled)
-        try:
-            model = DREAMOnlineClassifier(seed=0, readouts=("cell", "local"))
-            preds = []
-            for x, y in zip(rows, ys, strict=True):
-                preds.append(model.predict_proba_one(x))
-                model.learn_one(x, y)
-        finally:
-            set_compiled(previous)
-        assert model._fast is None  # the NumPy path ran every row
-        runs.append((preds, model))
-    (a, ma), (b, mb) = runs
-    assert a == b
-    np.testing.assert_array_equal(ma._W, mb._W)
-    # the same model without "local" does run compiled (what the refusal is about)
-    previous = set_compiled(True)
-    try:
-        plain = DREAMOnlineClassifier(seed=0, readouts=("cell",))
-        for x, y in zip(rows[:50], ys[:50], strict=True):
-            plain.predict_one(x)
-            plain.learn_one(x, y)
-    finally:
-        set_compiled(previous)
-    assert plain._fast is not None
-
-
 def test_local_readout_through_a_drift_replay_and_a_pickle():
     # An abrupt change (the disc's labels flipped) makes drift recovery start fresh
     # readouts; the fresh "local" readout votes with the rows kept since only.
@@ -152,14 +124,15 @@ def test_local_readout_through_a_drift_replay_and_a_pickle():
         model.predict_one(x)
         model.learn_one(x, y)
         if model.n_drifts_ > n:
-            # the new generation (after the kept one) votes with the drift's row only;
-            # the kept one with every kept row
+            # the new generation (after the kept one) has no vote yet (the drift's row
+            # was kept before the drift: its vote starts with the next row); the kept
+            # one votes with every kept row
             assert len(model._W) == 2 * J
             votes = model._W[:, :, model._blocks()["local"]].any(axis=1)  # (2J, D)
-            drifts.append((model._local_n, votes[li].sum(), votes[J + li].sum()))
+            drifts.append((model._local_n[0], votes[li].sum(), votes[J + li].sum()))
     D = F._LOCAL_D
     assert drifts and drifts[0][0] > 1200
-    assert all(old == D and new == 1 for _, old, new in drifts)
+    assert all(old == D and new == 0 for _, old, new in drifts)
     width = model.hidden_dim + len(model._mean) * (1 + len(model._knots)) + D
     assert model._ring.shape[1] == width  # the replay ring keeps the local block
     copy = pickle.loads(pickle.dumps(model))

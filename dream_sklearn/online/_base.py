@@ -153,7 +153,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     _reads_diff = False
     _local_c: np.ndarray | None = None  # the "local" readout's kept rows (None: none)
     _local_f: np.ndarray | None = None
-    _local_n = 0
+    _local_n: np.ndarray | None = None
     _boost = _BOOST  # how much larger a fresh readout's step starts (drift_recovery)
     _fresh_rows = 0
     _prev_u: np.ndarray | None = None
@@ -723,14 +723,14 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if self._task == "regression":  # (see _MAX_STEP)
             rates = np.minimum(rates, np.maximum(base_lr, _MAX_STEP))
         self._sgd(self._W, g, rates, mask, phi)
+        if self._local_c is not None:  # the row joins the "local" readout's vote (before
+            # _watch, as in the compiled row: a fresh generation's vote starts after it)
+            fast = entry[1][0, : len(entry[2])] if entry is not None else u[0, : len(self._mean)]
+            self._keep_local(fast, self._classes[y_value])
         if self._drift is not None:
             if self._ring is not None:
                 self._record(phi, self._classes[y_value], loss)
             self._watch(loss)
-        if self._local_c is not None:  # the row joins the "local" readout's vote (after
-            # _watch: a fresh generation started on this row counts it)
-            fast = entry[1][0, : len(entry[2])] if entry is not None else u[0, : len(self._mean)]
-            self._keep_local(fast, self._classes[y_value])
         if entry is None:
             self._commit(raw, present, step)
         self._update_target_stats(y_value)

@@ -113,8 +113,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         ``learning_rate / 2``; per-row cost grows with the square of the number of
         inputs, up to ``max_pairs``). Opt-in, ``"local"``: a vote of the last 128
         rows learned, the nearest (fast-standardised features) counting most; it
-        learns nothing by SGD. It runs on the NumPy path only (no compiled row:
-        about 20x slower); see docs/online.md, "An opt-in local readout".
+        learns nothing by SGD (about 0.8 µs a row more in the compiled row on
+        Elec2); see docs/online.md, "An opt-in local readout".
     max_pairs : int, default=4096
         At most this many pair features (the first inputs seen get them first).
     mixture_share : float, default=0.001

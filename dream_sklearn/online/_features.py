@@ -83,34 +83,36 @@ class _FeatureMap:
     def _n_local(self) -> int:
         """Width of the ``local`` block (0 without a ``"local"`` readout)."""
         c = self._local_c
-        return 0 if c is None else len(c)
+        return 0 if c is None else c.shape[1]
 
     def _new_local(self) -> None:
         """The ``local`` block's ring of kept rows (None without a ``"local"``
-        readout): ``_local_c`` (D, m) their fast-scaled slots, ``_local_f`` (m,) 1 on
+        readout): ``_local_c`` (m, D) their fast-scaled slots, slot-major (the
+        compiled row's loops over the kept rows vectorise), ``_local_f`` (m,) 1 on
         a feature slot (the distance reads no previous-label slot), ``_local_n``
-        rows kept so far (row ``n`` goes to place ``n % D``)."""
-        self._local_c = self._local_f = None
-        self._local_n = 0
+        (1,) rows kept so far (row ``n`` goes to place ``n % D``; an array, which
+        the compiled row's buffers hold)."""
+        self._local_c = self._local_f = self._local_n = None
         if any("local" in _READOUTS[r][0] for r in self._heads):
-            self._local_c = np.zeros((_LOCAL_D, 0))
+            self._local_c = np.zeros((0, _LOCAL_D))
             self._local_f = np.zeros(0)
+            self._local_n = np.zeros(1)
 
     def _grow_local(self, k: int, paired: bool) -> None:
         """``k`` new slots in the kept rows: 0 there (as a missing value reads)."""
         if self._local_c is not None:
-            self._local_c = np.pad(self._local_c, ((0, 0), (0, k)))
+            self._local_c = np.concatenate([self._local_c, np.zeros((k, self._n_local()))])
             self._local_f = np.concatenate([self._local_f, np.full(k, float(paired))])
 
     def _keep_local(self, u: np.ndarray, c: int) -> None:
         """Keep a learned row (``u``: its fast-scaled slots then, a prefix of today's)
         of class ``c`` in the ring; every generation of the ``"local"`` readout votes
-        ``_LOCAL_VOTE`` for ``c`` on its place (the row it replaces no longer votes)."""
-        D = len(self._local_c)
-        i = self._local_n % D
-        self._local_c[i] = 0.0
-        self._local_c[i, : len(u)] = u
-        self._local_n += 1
+        ``_LOCAL_VOTE`` for ``c`` on its place (the row it replaces no longer votes).
+        The compiled learn kernel does the same."""
+        i = int(self._local_n[0]) % self._n_local()
+        self._local_c[:, i] = 0.0
+        self._local_c[: len(u), i] = u
+        self._local_n[0] += 1.0
         col = self._blocks()["local"].start + i
         W = self._W[self._heads.index("local") :: len(self._heads)]  # (a view)
         W[:, :, col] = 0.0
@@ -167,12 +169,13 @@ class _FeatureMap:
         """``max(0, 1 - (d - min d) / _LOCAL_RADIUS)^2`` (b, D) over the kept rows'
         places, ``d`` the squared distance of the fast-scaled feature slots ``u``
         (b, m) to each kept row; 0 at a place not yet filled."""
-        n = min(self._local_n, len(self._local_c))
-        z = np.zeros((len(u), len(self._local_c)))
+        D = self._n_local()
+        n = min(int(self._local_n[0]), D)
+        z = np.zeros((len(u), D))
         if n:
-            diff = u[:, None, :] - self._local_c[None, :n]
-            diff *= self._local_f
-            d = np.einsum("bnm,bnm->bn", diff, diff)
+            diff = u[:, :, None] - self._local_c[None, :, :n]
+            diff *= self._local_f[:, None]
+            d = np.einsum("bmn,bmn->bn", diff, diff)
             d -= d.min(axis=1, keepdims=True)
             d *= -1.0 / _LOCAL_RADIUS
             d += 1.0
