@@ -114,8 +114,6 @@ TARGET = ("_y_count", "_y_mean", "_y_var", "_y_avg", "_last_y", "_y_run")
 # The classifier's replay ring (_readouts.py _new_ring / _record; the regressor keeps
 # none); any other attribute whose name starts with "_ring" is compared too.
 RING = ("_ring", "_ring_rows", "_ring_at")
-# The "local" readout's kept rows (None without one).
-LOCAL = ("_local_c", "_local_f", "_local_n")
 
 
 def run(model, rows, ys, compiled, proba=True):
@@ -152,7 +150,7 @@ def assert_same(a_preds, a, b_preds, b):
         else:
             assert pa == pb
     ring = {k for k in (*vars(a), *vars(b)) if k.startswith("_ring")}
-    for name in (*STATE, *TARGET, *RING, *sorted(ring - set(RING)), *LOCAL):
+    for name in (*STATE, *TARGET, *RING, *sorted(ring - set(RING))):
         va, vb = getattr(a, name, None), getattr(b, name, None)
         if va is None or vb is None:
             assert va is None and vb is None, name
@@ -207,32 +205,10 @@ def test_classifier_default_matches_numpy():
 
 @pytest.mark.parametrize(
     "readouts",
-    [
-        ("linear",),
-        ("cell",),
-        ("pairs",),
-        ("linear", "cell"),
-        ("cell", "pairs"),
-        ("local",),
-        ("linear", "cell", "pairs", "local"),
-    ],
+    [("linear",), ("cell",), ("pairs",), ("linear", "cell"), ("cell", "pairs")],
 )
 def test_classifier_readouts_match_numpy(readouts):
     compare(lambda: DREAMOnlineClassifier(seed=1, readouts=readouts), classification_stream)
-
-
-def test_classifier_local_readout_matches_numpy_through_a_drift():
-    # The "local" readout's kept rows and votes (written by the learn kernel), through
-    # a new feature, a new class and the drift's fresh generation (no vote yet).
-    model = compare(
-        lambda: DREAMOnlineClassifier(seed=0, readouts=("linear", "cell", "pairs", "local")),
-        classification_stream,
-    )
-    assert model.n_drifts_ >= 1
-    np.testing.assert_array_equal(model._local_n, [N_ROWS])
-    assert np.shares_memory(model._local_c, model._fast.fb)
-    local = model._blocks()["local"]
-    assert (model._W[model._heads.index("local"), :, local] != 0).sum() == model._n_local()
 
 
 @pytest.mark.parametrize(

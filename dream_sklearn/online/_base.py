@@ -151,9 +151,6 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     _drift: ADWIN | None = None
     n_drifts_ = 0
     _reads_diff = False
-    _local_c: np.ndarray | None = None  # the "local" readout's kept rows (None: none)
-    _local_f: np.ndarray | None = None
-    _local_n: np.ndarray | None = None
     _boost = _BOOST  # how much larger a fresh readout's step starts (drift_recovery)
     _fresh_rows = 0
     _prev_u: np.ndarray | None = None
@@ -284,12 +281,11 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         # Readouts: one weight array (J, k, F) over phi = [h, u, ramps, pairs, diff, 1]
         self._heads = tuple(self._readout_names())
         self._head_lr = self.learning_rate * np.array([_READOUTS[r][1] for r in self._heads])
+        self._W = np.zeros((len(self._heads), n_out, n + 1))
         self._pairs = np.zeros((2, 0), dtype=np.intp)  # ramp indices of each pair feature
         self._paired_slots: list = []  # slots whose ramps have pair features
         self._ones = np.ones((1, 1))
         self._reads_diff = any("diff" in _READOUTS[r][0] for r in self._heads)
-        self._new_local()  # (its block is as wide from the start: D features)
-        self._W = np.zeros((len(self._heads), n_out, n + self._n_local() + 1))
         self._prev_u = None  # the last learned row's fast-scaled slots (for "diff")
         self._head_mask = self._mask()
         # drift_recovery: the two detectors over the mixture's loss (see _watch).
@@ -723,10 +719,6 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if self._task == "regression":  # (see _MAX_STEP)
             rates = np.minimum(rates, np.maximum(base_lr, _MAX_STEP))
         self._sgd(self._W, g, rates, mask, phi)
-        if self._local_c is not None:  # the row joins the "local" readout's vote (before
-            # _watch, as in the compiled row: a fresh generation's vote starts after it)
-            fast = entry[1][0, : len(entry[2])] if entry is not None else u[0, : len(self._mean)]
-            self._keep_local(fast, self._classes[y_value])
         if self._drift is not None:
             if self._ring is not None:
                 self._record(phi, self._classes[y_value], loss)

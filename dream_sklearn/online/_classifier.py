@@ -18,7 +18,7 @@ __all__ = ["DREAMOnlineClassifier"]
 
 # The rules of the classifier's own parameters (beside the base's).
 _CLASSIFIER_RULES = {
-    "readouts": _readouts_rule(("linear", "cell", "pairs", "local")),
+    "readouts": _readouts_rule(("linear", "cell", "pairs")),
     "max_pairs": _INT_GE0,
     "mixture_share": _UNIT,
     "delayed_readout": _BOOL,
@@ -111,10 +111,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         state, the inputs and their ramps (step ``learning_rate``); ``"pairs"`` the
         same plus the products of two ramps of different inputs (step
         ``learning_rate / 2``; per-row cost grows with the square of the number of
-        inputs, up to ``max_pairs``). Opt-in, ``"local"``: a vote of the last 128
-        rows learned, the nearest (fast-standardised features) counting most; it
-        learns nothing by SGD (about 0.8 µs a row more in the compiled row on
-        Elec2); see docs/online.md, "An opt-in local readout".
+        inputs, up to ``max_pairs``).
     max_pairs : int, default=4096
         At most this many pair features (the first inputs seen get them first).
     mixture_share : float, default=0.001
@@ -297,7 +294,6 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             "drift_recovery": False,
         }  # the other readout options
         yield {"hidden_dim": 8, "rank": 2, "seed": 1, "readouts": ("pairs",), "max_pairs": 5}
-        yield {"hidden_dim": 8, "rank": 2, "seed": 1, "readouts": ("linear", "local")}
 
     def _unit_test_skips(self) -> set[str]:
         return set()

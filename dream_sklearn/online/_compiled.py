@@ -204,13 +204,9 @@ class _Compiled:
         ]
         held = np.zeros(m, dtype=np.intp)
         held[est._held_slots] = 1
-        # 1: the readout starts from the previous target, 2: from the average; 3: the
-        # "local" readout (step 0, its weights set as rows are kept)
+        # 1: the readout starts from the previous target, 2: from the average
         is_last = np.array(
-            [
-                1 if r in _FROM_LAST else 2 if r in _FROM_AVERAGE else 3 if r == "local" else 0
-                for r in est._heads
-            ],
+            [1 if r in _FROM_LAST else 2 if r in _FROM_AVERAGE else 0 for r in est._heads],
             dtype=np.intp,
         )
         ctl = np.zeros(k.N_CTL, dtype=np.intp)
@@ -284,25 +280,17 @@ class _Compiled:
         # first values (_kernels.FIRST).
         floats = state + [np.asarray(a, dtype=float) for a in consts] + work
         floats += [est._undo, est._first]
-        # The "local" readout's kept rows (_kernels.LOCAL_C ...), which the learn
-        # kernel writes; empty without one.
-        has_local = est._local_c is not None
-        if has_local:
-            floats += [est._local_c, est._local_f, est._local_n]
-        else:
-            floats += [np.zeros((m, 0)), np.zeros(0), np.zeros(1)]
         self.fb, rows_fb = _table(floats, np.float64)
         ib, rows_ib = _table(ints, np.intp)
         n_state, n_consts = len(state), len(consts)
         rows_fs, rows_cf = rows_fb[:n_state], rows_fb[n_state : n_state + n_consts]
-        rows_wk = rows_fb[n_state + n_consts : -5]
-        row_undo, row_first, rows_local = rows_fb[-5], rows_fb[-4], rows_fb[-3:]
+        rows_wk = rows_fb[n_state + n_consts : -2]
         # The layout table heads the int buffer (_kernels._layout): one array
         # argument fewer a kernel call (numba unboxes each, about 35 ns).
         head = k.N_LAY * 5
         rows_ib = [[r[0] + head, *r[1:]] for r in rows_ib]
-        lay = rows_fs + rows_ib[:-1] + rows_cf + rows_wk + [row_undo] + rows_ib[-1:]
-        lay += [row_first, *rows_local]
+        lay = rows_fs + rows_ib[:-1] + rows_cf + rows_wk + rows_fb[-2:-1] + rows_ib[-1:]
+        lay += rows_fb[-1:]
         lay = np.array(lay, dtype=np.intp)
         if lay.shape != (k.N_LAY, 5):
             raise RuntimeError(f"the compiled row's layout has {lay.shape} rows, not {k.N_LAY}")
@@ -319,10 +307,8 @@ class _Compiled:
             est._prev_u = v[9]
         est._state = tuple(v[10:16])
         est._n_over = _view(self.ib, rows_ib[0])
-        est._undo, est._undo_n = _view(self.fb, row_undo), _view(self.ib, rows_ib[-1])
-        est._first = _view(self.fb, row_first)
-        if has_local:
-            est._local_c, est._local_f, est._local_n = (_view(self.fb, r) for r in rows_local)
+        est._undo, est._undo_n = _view(self.fb, rows_fb[-2]), _view(self.ib, rows_ib[-1])
+        est._first = _view(self.fb, rows_fb[-1])
         self.ctl = _view(self.ib, rows_ib[6])
         self.out = _view(self.fb, rows_wk[4])
         self.res = _view(self.fb, rows_wk[11])

@@ -25,7 +25,7 @@ from numpy.lib.stride_tricks import as_strided
 from ..nn._step import StepFlags, StepParams, numba_step
 from ._base import _CLIP, _SET_ASIDE, _WINSOR, _WINSOR_MIN, _WINSOR_RUN
 from ._classifier import _MISTAKE
-from ._features import _LOCAL_RADIUS, _LOCAL_VOTE, _PAIR_SCALE, _RAMP, _RAMP_SCALE
+from ._features import _PAIR_SCALE, _RAMP, _RAMP_SCALE
 from ._readouts import _BOOST_ROWS, _FRESH_ROWS, _MAX_STEP, _RECORD_AFTER
 from ._regressor import _ERR_BOUND, _ETA, _Y_ASIDE, _Y_RUN, _Y_WARMUP
 from ._scaling import _UNDO_ROWS, _VAR_REL, _VAR_TINY
@@ -54,10 +54,7 @@ X, XB, XV, GRAD, NORM, PHI2, DELTA = range(49, 56)
 UNDO, UNDO_N = 56, 57
 # A slot's first values (``_scaling._first_outliers``): floats (_WINSOR_MIN, m).
 FIRST = 58
-# The "local" readout's kept rows (``_FeatureMap._new_local``): floats (m, D), the
-# feature slots (m,), the rows kept (1,); (m, 0), (0,) and (1,) without one.
-LOCAL_C, LOCAL_F, LOCAL_N = 59, 60, 61
-N_LAY = 62  # the layout's rows: (start, ndim, shape...) each, at the int buffer's head
+N_LAY = 59  # the layout's rows: (start, ndim, shape...) each, at the int buffer's head
 # CTL (ints): sizes, switches, and the two flags the statistics keep.
 (
     C_N,
@@ -314,30 +311,6 @@ def _dot_rows(A, v, out):
         out[i] = acc
 
 
-@njit(cache=True)
-def _local_block(urow, lc, lf, nl, zl):
-    """The "local" block ``zl`` (D,) of the row ``urow`` (its first m: the fast
-    scaling) against the kept rows ``lc`` (m, D), the first ``nl`` filled
-    (``_FeatureMap._local_kernel``). Not inlined: on its own, its loops over the
-    kept rows vectorise."""
-    m = lf.shape[0]
-    for q in range(zl.shape[0]):
-        zl[q] = 0.0
-    for i in range(m):
-        if lf[i] == 0.0:  # a previous-label slot: not read ((u - c) * 0)
-            continue
-        ui, row = urow[i], lc[i]
-        for q in range(nl):
-            t = ui - row[q]
-            zl[q] += t * t
-    best = np.inf
-    for q in range(nl):
-        best = min(best, zl[q])
-    for q in range(nl):
-        e = max((zl[q] - best) * (-1.0 / _LOCAL_RADIUS) + 1.0, 0.0)
-        zl[q] = e * e
-
-
 @njit(cache=True, inline="always")
 def _record(fb, lay, phi, c, loss, a):
     """``_Readouts._record``: count the row; keep it in the ring while the mixture
@@ -489,12 +462,6 @@ def forward(fb, ib, values, slots):
         pv = ramps[pairs[0, q]] * ramps[pairs[1, q]]
         phi[at + q] = pv * _PAIR_SCALE
     at += pairs.shape[1]
-    Dl = lay[LOCAL_C, 3]
-    if Dl > 0:  # the "local" block (_FeatureMap._local_kernel)
-        lc, lf = _v2s(fb, lay, LOCAL_C), _v1(fb, lay, LOCAL_F)
-        nl = min(int(fb[lay[LOCAL_N, 0]]), Dl)
-        _local_block(urow, lc, lf, nl, phi[at : at + Dl])
-        at += Dl
     if ctl[C_DIFF]:
         prev_u = _v1(fb, lay, PREV_U)
         for j in range(m):
@@ -507,10 +474,9 @@ def forward(fb, ib, values, slots):
     lr0 = _v1(fb, lay, LR)
     J0 = lr0.shape[0]
     Wf, of = _flat(fb, lay, W), _flat(fb, lay, OUT)
-    kind = _v1(ib, lay, IS_LAST)
     for j in range(Jt):  # a readout of step 0 (the naive ones) keeps zero weights
         rows = slice(j * k, (j + 1) * k)
-        if lr0[j % J0] == 0.0 and kind[j % J0] != 3:  # ("local" votes: its are set)
+        if lr0[j % J0] == 0.0:
             of[rows] = 0.0
         else:
             _dot_rows(Wf[j * k * F : (j + 1) * k * F], phi, of[rows])
@@ -650,20 +616,6 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
             else:
                 for f in range(F):
                     wrow[f] -= gq * (mrow[f] * phi[f])
-    Dl = lay[LOCAL_C, 3]
-    if Dl > 0:  # the row joins the "local" readout's vote (_FeatureMap._keep_local)
-        lc, urow = _v2s(fb, lay, LOCAL_C), _v1(fb, lay, UROW)
-        nat = lay[LOCAL_N, 0]
-        i = int(fb[nat]) % Dl
-        for sl in range(m):
-            lc[sl, i] = urow[sl]
-        fb[nat] += 1.0
-        col = F - 1 - Dl - (m if ctl[C_DIFF] else 0) + i
-        kind = _v1(ib, lay, IS_LAST)
-        for j in range(Jt):
-            if kind[j % J] == 3:
-                for q in range(k):
-                    Wf[(j * k + q) * F + col] = _LOCAL_VOTE if q == c else 0.0
     res[R_LOSS] = loss
     if lay[RING, 2]:  # the classifier's replay ring
         _record(fb, lay, phi, c, loss, ctl[C_N] + m * (1 + ctl[C_K]))

@@ -136,7 +136,7 @@ class _Readouts:
         self._ring = self._ring_rows = self._ring_at = None
         if self._replay_rows and self._drift is not None:
             width = self.hidden_dim + len(self._mean) * (1 + len(self._knots))
-            width += self._n_local() + (len(self._mean) if self._reads_diff else 0)
+            width += len(self._mean) if self._reads_diff else 0
             self._ring = np.zeros((self._replay_rows, width))
             self._ring_rows = np.zeros((self._replay_rows, 3))
             self._ring_at = np.array([0.0, 0.0, -1e9, 0.0])
