@@ -440,9 +440,10 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     def _first_target(self, y: float) -> None:
         """Keep one of the first _Y_WARMUP targets; test them when they are all in.
 
-        The compiled row keeps them too (_take_target_stats) but leaves the row that
-        brings the last of them to the NumPy path (_fast_ready), where the test runs:
-        each against the other _Y_WARMUP - 1, as a slot's first values are tested
+        Both paths call it (the compiled row from _take_target_stats, after the
+        kernel's update of the row; a drop then rebuilds the compiled row's buffers
+        from the statistics here). The test: each target against the other
+        _Y_WARMUP - 1, as a slot's first values are tested
         (_scaling._first_outliers: more than 30 of their standard deviations from their
         mean, outside their range widened by its width, they not constant). Targets so
         found leave the statistics: the mean, variance and mean of every target seen
@@ -459,8 +460,6 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         if first is None:  # an older pickle: the targets before are not known (NaN)
             first = self._y_first = np.full(_Y_WARMUP, np.nan)
         first[self._y_count - 1] = y
-        if self._y_count == _Y_WARMUP - 1:
-            self._fast = None  # (the next target's row runs on the NumPy path)
         if self._y_count < _Y_WARMUP or np.isnan(first).any():  # (NaN: an older pickle)
             return
         out = _first_outliers(first[:, None])[:, 0]
@@ -474,6 +473,7 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         if out[-1] and len(kept):
             self._last_y = float(kept[-1])
         first[:] = np.nan
+        self._fast = None  # (the compiled row's target statistics are rebuilt from these)
 
     def _take_target_stats(
         self, mean: float, var: float, last: float, avg: float, run: float
@@ -486,12 +486,11 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
             return
         self._y_count += 1
         self._y_mean, self._y_var, self._last_y, self._y_avg = mean, var, last, avg
-        if self._y_count < _Y_WARMUP:  # (never the last of them: _fast_ready)
+        if self._y_count <= _Y_WARMUP:
             self._first_target(last)
 
     def _fast_ready(self) -> bool:
-        # The row of the last of the first targets runs on the NumPy path, which tests them.
-        return self._y_count > 0 and self._y_count != _Y_WARMUP - 1
+        return self._y_count > 0
 
     def _fast_target(self, y) -> tuple:
         """``(_, previous-target slot, target)`` for the compiled row (the target
