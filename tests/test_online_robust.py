@@ -197,7 +197,7 @@ def test_a_far_value_among_the_first_eight_leaves_the_statistics_of_the_others(m
         np.testing.assert_array_equal(
             getattr(far, name)[..., j], getattr(gap, name)[..., j], err_msg=name
         )
-    assert np.isnan(far._first[:, j]).all()  # tested once
+    assert np.isnan(far._first[:, j]).all()  # emptied: tested once
 
 
 def test_a_rare_real_value_among_the_first_eight_is_kept(numpy_path):

@@ -246,7 +246,7 @@ def _first_test(j, first, floors, mean, var, scale, n_over, rng):
         hi = max(hi, first[c, j])
     rng[0, j] = lo
     rng[1, j] = hi
-    for i in range(n):  # the count stays n: tested once (_RunningScaling._test_first)
+    for i in range(n):  # emptied; the count stays n: tested once (_test_first)
         first[i, j] = np.nan
     return 2 if running else 1
 

@@ -58,8 +58,6 @@ _ETA = 1.0
 # sensor stuck at 1e30) wrecked the statistics for thousands of rows (the running
 # standard deviation 7.9e23 after it). The previous target takes the value in full.
 _Y_ASIDE = 10.0
-# The first _Y_WARMUP targets are kept and tested when they are all in, as a slot's
-# first values are (_first_target).
 # A readout's error in its step is clipped to +-_ERR_BOUND (standardised): the target
 # is read clipped to +-_CLIP, so a readout within those bounds errs by at most twice
 # that; one far beyond (a "last" or "hold" readout right after a target far out was
@@ -67,6 +65,8 @@ _Y_ASIDE = 10.0
 # and keep weights of that size. Never reached on the tuning streams (docs/online.md,
 # "Outliers").
 _ERR_BOUND = 2.0 * _CLIP
+# The first _Y_WARMUP targets are kept and tested when they are all in, as a slot's
+# first values are (_first_target).
 _Y_WARMUP = 8
 _Y_RUN = 1
 
@@ -472,7 +472,7 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         self._y_count = _Y_WARMUP  # (the dropped target counted: tested once)
         if out[-1] and len(kept):
             self._last_y = float(kept[-1])
-        first[:] = np.nan
+        first[:] = np.nan  # (emptied, as a slot's first values are)
         self._fast = None  # (the compiled row's target statistics are rebuilt from these)
 
     def _take_target_stats(

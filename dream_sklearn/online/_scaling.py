@@ -287,9 +287,8 @@ class _RunningScaling:
         if not len(slots):
             return
         first = self._first[:, slots]
-        # NaN where a value is not known (an estimator pickled before the buffer) or
-        # where the slot's first values were tested already: no value is then far (a
-        # comparison with NaN is False)
+        # (NaN where a value is not known, an estimator pickled before the buffer: no
+        # value of the slot is then far, a comparison with NaN being False)
         out = _first_outliers(first)
         hit = out.any(axis=0)
         for j, far in zip(slots[hit], out.T[hit], strict=True):
@@ -303,7 +302,8 @@ class _RunningScaling:
             # and its next value is judged by that rule against the kept values'
             # statistics (with a count of 7 the next value came in unjudged, and a
             # glitch on the 8th and 9th values was taken in full; testing it again
-            # dropped each value of a stream that moved on its 8th, for good).
+            # dropped each value of a stream that moved on its 8th, for good). The
+            # buffer is emptied (both paths alike: the compiled one reorders it).
             self._first[:, j] = np.nan
             self._running = self._running or bool(run.any())
 
