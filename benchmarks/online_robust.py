@@ -35,7 +35,10 @@
    7th or 8th value; every feature); printed: the accuracy points lost over rows
    2,000-3,999 against the same stream unchanged (mean and worst over the features
    and rows), and over the 500 rows after it (the ``outliers`` part's twin, which
-   never saw the row, with ``--at 3 6 7``). Compiled row. Then the designs of the
+   never saw the row, with ``--at 3 6 7``). Compiled row. Then what any early row
+   moves, the noise floor of that figure: the same twin protocol over the cell's
+   seeds 0-4 for the row as it is, one feature at a plausible value (its own value
+   50 rows later), and at 1e6 or 1e30 (mean, least, worst). Then the designs of the
    test compared on the tuning streams' first 8 rows (seeds 0-19 for the synthetic
    ones; ``streams.py``): how many features have a value set aside by this one
    (``_scaling._first_outliers``) and by the median and 30 scaled MADs of the 8.
@@ -102,10 +105,11 @@ def _against_twin(model, rows, t0: int, x_bad: dict, y_bad, score) -> tuple[floa
     return total, twin_total
 
 
-def _outlier_cost(rows, t0: int, feature, value: float) -> float:
+def _outlier_cost(rows, t0: int, feature, value: float, seed: int = 0) -> float:
     x, y = rows[t0]
+    x_bad = x if feature is None else {**x, feature: value}
     hits, twin_hits = _against_twin(
-        DREAMOnlineClassifier(seed=0), rows, t0, {**x, feature: value}, y, lambda p, y: p == y
+        DREAMOnlineClassifier(seed=seed), rows, t0, x_bad, y, lambda p, y: p == y
     )
     return 100.0 * (twin_hits - hits) / 500
 
@@ -156,7 +160,34 @@ def first8(at: list[int]) -> None:
             )
     print()
     outliers(at)
+    first8_noise(at)
     first8_designs()
+
+
+def first8_noise(at: list[int], seeds: int = 5) -> None:
+    """What any early row moves: the 500 rows after an early row against the twin
+    that never saw it, for the row as it is, for one feature at a plausible value (its
+    value 50 rows later) and at 1e6 or 1e30; over the cell's seeds 0..seeds-1."""
+    print("What an early row moves: accuracy points lost over the 500 rows after row")
+    print(f"3, 6 or 7 against a twin that never saw the row (rows {at}, every feature;")
+    print(f"DREAMOnlineClassifier(seed=0..{seeds - 1})): the row as it is, one feature at")
+    print("a plausible value (its value 50 rows later), one feature at 1e6 or 1e30;")
+    print("mean, least and worst")
+    print()
+    print("| stream | row as it is | plausible value | 1e6 | 1e30 |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name, rows in _outlier_streams(max(at) + 551).items():
+        cells = []
+        for kind in ("as it is", "plausible", 1e6, 1e30):
+            lost = []
+            for seed, t0 in itertools.product(range(seeds), at):
+                features = [None] if kind == "as it is" else sorted(rows[t0][0])
+                for f in features:
+                    value = rows[t0 + 50][0][f] if kind == "plausible" else kind
+                    lost.append(_outlier_cost(rows, t0, f, value, seed))
+            cells.append(f"{np.mean(lost):.2f} ({np.min(lost):.2f} to {np.max(lost):.2f})")
+        print(f"| {name} | {' | '.join(cells)} |", flush=True)
+    print()
 
 
 def _mad_outliers(first: np.ndarray) -> np.ndarray:
