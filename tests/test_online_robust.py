@@ -14,7 +14,12 @@ from river import evaluate, metrics
 from river.datasets import synth
 
 from dream_sklearn.datasets import iter_elec2
-from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor, set_compiled
+from dream_sklearn.online import (
+    DREAMOnlineClassifier,
+    DREAMOnlineRegressor,
+    _regressor,
+    set_compiled,
+)
 
 ESTIMATORS = [DREAMOnlineClassifier, DREAMOnlineRegressor]
 
@@ -510,6 +515,99 @@ def test_a_frame_with_a_bad_target_changes_nothing(cls):
     bad_ys[6] = None if cls is DREAMOnlineClassifier else float("nan")
     with pytest.raises(ValueError, match="a missing label|not finite"):
         model.learn_many(pd.DataFrame(absent[40:50]), pd.Series(bad_ys, dtype=object))
+    assert_same_state(model, twin)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_a_row_after_pandas_na_at_the_same_key_is_read(cls, compiled):
+    """predict_one keeps the row it read for a following learn_one; the next row is
+    compared with it, and pd.NA == 1.0 has no truth value: that comparison raised
+    TypeError on every later row with a number at that key (a review's reproducer)."""
+    previous = set_compiled(compiled)
+    try:
+        y = _targets(cls, ["up", "down"])
+        model = cls(hidden_dim=8, rank=2, seed=0)
+        for i in range(20):
+            model.learn_one({"a": float(i % 3), "b": float(i % 5)}, y[i % 2])
+        twin = copy.deepcopy(model)
+        model.predict_one({"a": pd.NA, "b": 1.0})
+        for m in (model, twin):
+            m.learn_one({"a": 1.0, "b": 1.0}, y[0])
+        assert model.predict_one({"a": 2.0, "b": 1.0}) == twin.predict_one({"a": 2.0, "b": 1.0})
+        model.predict_one({"a": 1.0, "b": 1.0})
+        with pytest.raises(ValueError, match="Feature 'a' has a non-numeric value"):
+            model.learn_one({"a": np.array([1.0, 2.0]), "b": 1.0}, y[0])
+    finally:
+        set_compiled(previous)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_missing_set_to_raise_between_predict_and_learn_takes_effect(cls, compiled):
+    """A row read by predict_one with missing="ignore" and learned after missing was
+    set to "raise": refused on both paths (the NumPy path reused the row it had
+    read, validated the old way, and learned it)."""
+    previous = set_compiled(compiled)
+    try:
+        y = _targets(cls, ["up", "down"])
+        model = cls(hidden_dim=8, rank=2, seed=0)
+        for i in range(30):
+            model.learn_one({"a": float(i % 3), "b": float(i % 5)}, y[i % 2])
+        x = {"a": 1.0, "b": float("nan")}
+        model.predict_one(x)
+        twin = copy.deepcopy(model)
+        model.missing = "raise"
+        with pytest.raises(ValueError, match="Feature 'b' has a missing value"):
+            model.learn_one(x, y[0])
+        model.missing = "ignore"
+        assert_same_state(model, twin)
+    finally:
+        set_compiled(previous)
+
+
+@pytest.mark.parametrize(
+    "bad, error, match",
+    [
+        (
+            pd.DataFrame({"label": [1.0, 0.0]}),
+            TypeError,
+            "y must be a pandas Series .* got DataFrame",
+        ),
+        ({0: 1.0, 1: 0.0}, TypeError, "got dict"),
+        ("ab", TypeError, "got str"),
+        (3.0, TypeError, "got float"),
+        (np.ones((2, 1)), ValueError, r"y must be 1-d .* got shape \(2, 1\)"),
+    ],
+)
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_learn_many_refuses_a_y_that_is_not_one_target_per_row(cls, bad, error, match):
+    """A DataFrame, dict or string y was read as a sequence: its column names, keys
+    or characters became the targets (classes_ ['label'])."""
+    model = cls(hidden_dim=8, rank=2, seed=0)
+    X = pd.DataFrame({"a": [0.1, 0.9], "b": [0.4, 0.2]})
+    model.learn_many(X, pd.Series(_targets(cls, ["up", "down"])))
+    twin = copy.deepcopy(model)
+    with pytest.raises(error, match=match):
+        model.learn_many(X, bad)
+    assert_same_state(model, twin)
+    model.learn_many(X, list(_targets(cls, ["down", "up"])))  # a list is read by position
+    model.learn_many(X, np.array(_targets(cls, ["down", "up"])))
+
+
+@pytest.mark.parametrize("method", ["learn_many", "predict_many"])
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_a_frame_with_duplicate_column_names_is_refused(cls, method):
+    """Two columns named "a": the rows' dicts kept the last one, and the first was
+    dropped without a word."""
+    model = cls(hidden_dim=8, rank=2, seed=0)
+    model.learn_many(pd.DataFrame({"a": [0.1, 0.9]}), pd.Series(_targets(cls, ["up", "down"])))
+    twin = copy.deepcopy(model)
+    X = pd.DataFrame([[1.0, 2.0], [3.0, 4.0]], columns=["a", "a"])
+    call = getattr(model, method)
+    args = (X, pd.Series(_targets(cls, ["up", "down"]))) if method == "learn_many" else (X,)
+    with pytest.raises(ValueError, match=r"X has duplicate column names \['a'\]"):
+        call(*args)
     assert_same_state(model, twin)
 
 
@@ -1168,6 +1266,85 @@ def test_a_short_run_of_far_targets_costs_at_most_15_percent_of_mae(stream, valu
     else:
         rows = _random_walk(903)
     assert _target_glitch_cost(rows, 400, value, length) <= 1.15
+
+
+@pytest.mark.parametrize("length", [4, 6, 16])
+@pytest.mark.parametrize("value", [1e4, 1e30])
+@pytest.mark.parametrize("stream", ["friedman", "random_walk"])
+def test_a_longer_glitch_of_the_target_that_ends_is_undone(stream, value, length):
+    """A target stuck far out for 4 to 16 rows (_UNDO_ROWS): from its 4th row it is
+    taken in full, as a real shift would be; the first target back within 5 standard
+    deviations of the statistics from before that row restores them. Before the
+    undo, 4 rows at 1e30 left the MAE 3e25 to 8e25 times the twin's here (predictions
+    near 1e28 until the running mean decayed), and 4 rows at 1e4 1.3 to 1.7 times."""
+    if stream == "friedman":
+        rows = list(
+            synth.FriedmanDrift(drift_type="lea", position=(1000, 2000, 3000), seed=1).take(920)
+        )
+    else:
+        rows = _random_walk(920)
+    assert _target_glitch_cost(rows, 400, value, length) <= 1.25
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_real_shift_of_the_target_is_not_undone(compiled, monkeypatch):
+    """A level that moves for good by 100 standard deviations arms the undo on its 4th
+    row and never comes back within bounds: the model learns exactly as without the
+    undo (its _UNDO_ROWS at 0), and the kept statistics are dropped after 16 rows."""
+    rng = np.random.default_rng(0)
+    rows = [
+        ({"a": rng.random()}, (0.0 if t < 300 else 1000.0) + rng.standard_normal())
+        for t in range(400)
+    ]
+
+    def run():
+        model, out = DREAMOnlineRegressor(seed=0), []
+        for t, (x, y) in enumerate(rows):
+            out.append(model.predict_one(x))
+            model.learn_one(x, y)
+            if t == 303:
+                assert model._y_undo_left == (16 if _regressor._UNDO_ROWS else 0)
+        assert model._y_undo_left == 0  # (dropped, or never kept)
+        return np.array(out)
+
+    previous = set_compiled(compiled)
+    try:
+        with_undo = run()
+        monkeypatch.setattr(_regressor, "_UNDO_ROWS", 0)
+        without = run()
+    finally:
+        set_compiled(previous)
+    np.testing.assert_array_equal(with_undo, without)
+
+
+def test_a_target_glitch_undone_on_both_paths_alike():
+    """The compiled row and the NumPy path through a 6-row glitch at 1e30 and its
+    undo; a deepcopy taken while the undo is armed continues as the original does."""
+    rows = list(
+        synth.FriedmanDrift(drift_type="lea", position=(1000, 2000, 3000), seed=1).take(700)
+    )
+    rows = [(x, 1e30 if 400 <= t < 406 else y) for t, (x, y) in enumerate(rows)]
+    runs = []
+    for compiled in (True, False):
+        previous = set_compiled(compiled)
+        try:
+            model, out = DREAMOnlineRegressor(seed=0), []
+            for t, (x, y) in enumerate(rows):
+                if t == 405:
+                    assert model._y_undo_left > 0
+                    twin, late = copy.deepcopy(model), []
+                out.append(model.predict_one(x))
+                model.learn_one(x, y)
+            assert model._y_undo is None
+            for x, y in rows[405:]:
+                late.append(twin.predict_one(x))
+                twin.learn_one(x, y)
+            assert late == out[405:]
+            runs.append(np.array(out))
+        finally:
+            set_compiled(previous)
+    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-12, atol=1e-12)
+    assert np.all(np.abs(runs[0][408:]) < 100)  # back on the target's scale
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

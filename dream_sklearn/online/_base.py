@@ -118,6 +118,16 @@ class _Forward(NamedTuple):
     step: _Step
 
 
+def _same_row(cached: dict, x: Any) -> bool:
+    """Whether ``x`` is the row ``cached`` (a copy of a row read before): equal keys
+    and values. Values whose comparison has no truth value (``pd.NA``, an array: the
+    row's own validation says what is wrong with them) are not the same."""
+    try:
+        return bool(cached == x)
+    except (TypeError, ValueError):
+        return False
+
+
 class _Cached(NamedTuple):
     """What ``predict_*_one`` keeps for a following ``learn_one`` on the same row
     (the NumPy path; the compiled row keeps ``_fast_row``: its buffers hold the rest).
@@ -129,6 +139,7 @@ class _Cached(NamedTuple):
     readout: tuple  # (out (J, k), phi (F,))
     row: dict  # the row without its missing values
     advanced: bool  # whether the cell's step is committed already (advance_on_predict)
+    strict: bool = False  # whether the row was read with missing="raise"
 
 
 def _grow_cell(cell: DREAMCell | None, d_new: int, hidden_dim: int, rank: int, config: dict, seed):
@@ -460,14 +471,21 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if not self._built:
             return None
         cache = self._cache
-        if cache is not None and cache.version == self._version and cache.x == x:
+        if (
+            cache is not None
+            and cache.version == self._version
+            and cache.strict == self._strict()
+            and _same_row(cache.x, x)
+        ):
             return cache.readout[0]
         fwd = self._forward_one(row, values)
         out, phi = self._readout(fwd.step.h, fwd.u)
         advance = bool(self.advance_on_predict)
         if advance:
             self._advance(row, fwd, out[0])
-        self._cache = _Cached(self._version, dict(x), fwd, (out[0], phi[0]), row, advance)
+        self._cache = _Cached(
+            self._version, dict(x), fwd, (out[0], phi[0]), row, advance, self._strict()
+        )
         return out[0]
 
     # ------------------------------------------------------------------ compiled row
@@ -526,7 +544,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             or fast is None  # (a copy made between predict_one and learn_one)
             or fast.W is not self._W  # (a copy of the buffers apart from the arrays)
             or seen[0] != self._version
-            or seen[1] != x
+            or not _same_row(seen[1], x)
             or fast.params != _PARAMS(self)
             or not _compiled._ON
         ) and self._fast_forward(x) is None:
@@ -547,7 +565,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         self.last_surprise_, self.last_tau_ = surprise, tau
         self._running, self._warming = running != 0.0, warming != 0.0
         if fast.regression:  # the target statistics the kernel updated
-            self._take_target_stats(mean, var, last, avg, run)
+            self._take_target_stats(mean, var, last, avg, run, target[2])
         self.n_steps_ += 1
         self._version += 1
         self._cache = self._fast_row = None
@@ -668,7 +686,12 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     def _learn_numpy(self, x: dict, y) -> None:
         """Learn ``(x, y)`` on the NumPy path (every row the compiled row does not take)."""
         cache = self._cache
-        hit = cache is not None and cache.version == self._version and cache.x == x
+        hit = (
+            cache is not None
+            and cache.version == self._version
+            and cache.strict == self._strict()  # (missing set between predict and learn)
+            and _same_row(cache.x, x)
+        )
         # Validate before anything changes (a cached row was validated by predict).
         row, values = (cache.row, None) if hit else _row_values(x, self._strict())
         y_value = self._check_target(y)

@@ -18,7 +18,7 @@ from ._base import (
     _readouts_rule,
 )
 from ._features import _FROM_AVERAGE, _FROM_LAST
-from ._scaling import _WINSOR, _WINSOR_RUN, _first_outliers, _var_floor
+from ._scaling import _UNDO_ROWS, _WINSOR, _WINSOR_RUN, _first_outliers, _var_floor
 
 __all__ = ["DREAMOnlineRegressor"]
 
@@ -69,6 +69,24 @@ _ERR_BOUND = 2.0 * _CLIP
 # first values are (_first_target).
 _Y_WARMUP = 8
 _Y_RUN = 1
+# Undoing a glitch of the target that ends, as a slot's (_scaling._UNDO_ROWS): on the
+# row where a run of far targets is first taken in full (its (_WINSOR_RUN + 1)-th
+# row), the target's statistics from before that row are kept (the running mean and
+# variance, the mean of every target seen). Over the next _UNDO_ROWS targets, the
+# first within _WINSOR standard deviations of the kept mean restores them (not the
+# count) and is taken in on them: the run's targets leave the statistics (its 2nd and
+# 3rd stay as winsorised updates). Else the run was a real shift and the kept
+# statistics are dropped. Both paths run it in Python after the row's update (a
+# restore rebuilds the compiled row's buffers). Without it a target stuck at 1e30
+# for 4 rows left predictions near 1e26 for thousands of rows (the running mean
+# decays at standardize_rate). The features' rule waits for _WINSOR_RUN + 1 such
+# values running (_UNDO_BACK); the target's cannot: every row read under the glitch's
+# statistics is predicted on their scale (with 4, the three rows before the undo
+# were predicted near 1e28 after a glitch at 1e30: MAE ratios 1e25 to 1e27 on the
+# tuning half's regression streams, `benchmarks/online_robust.py --part regression`).
+# A real shift of 10 standard deviations or more comes back within 5 of the old mean
+# only by a swing of 5 of its own standard deviations.
+_Y_UNDO_BACK = 1
 
 
 class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
@@ -224,6 +242,10 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     _y_run = 0
     # ... and before the first targets were kept (made, NaN, at the next target).
     _y_first: np.ndarray | None = None
+    # ... and before a target's glitch could be undone (none kept).
+    _y_undo: tuple | None = None  # (mean, var, avg) kept (_UNDO_ROWS), or None
+    _y_undo_left = 0  # targets left to undo it (0: none kept)
+    _y_undo_ok = 0  # targets within bounds of the kept statistics, running
 
     def __init__(
         self,
@@ -308,6 +330,7 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         self._y_avg = 0.0  # the mean of every target seen
         self._y_run = 0  # targets out of bounds running (_target_far)
         self._y_first = np.full(_Y_WARMUP, np.nan)  # the first targets (_first_target)
+        self._y_undo, self._y_undo_left, self._y_undo_ok = None, 0, 0  # (_UNDO_ROWS)
         self._last_y: float | None = None  # the previous target
         self._last_at = np.array([j for j, r in enumerate(self._heads) if r in _FROM_LAST], int)
         self._avg_at = np.array([j for j, r in enumerate(self._heads) if r in _FROM_AVERAGE], int)
@@ -409,6 +432,38 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         return (np.clip(err, -_ERR_BOUND, _ERR_BOUND) / norm)[:, None], loss
 
     def _update_target_stats(self, y: float) -> None:
+        armed = self._y_undo_left
+        before = (self._y_mean, self._y_var, self._y_avg)
+        self._target_row(y)
+        if armed:
+            self._undo_target(y)
+        elif self._y_run == _WINSOR_RUN + 1:
+            self._keep_target(before)
+
+    def _keep_target(self, before: tuple) -> None:
+        """Keep the target's statistics from before a run's first row taken in full."""
+        self._y_undo, self._y_undo_left, self._y_undo_ok = before, _UNDO_ROWS, 0
+
+    def _undo_target(self, y: float) -> None:
+        """Judge ``y`` against the kept statistics (after the row's update); restore
+        them when the glitch is over, drop them when their rows are spent (_UNDO_ROWS)."""
+        mean, var, avg = self._y_undo
+        ok = self._y_undo_ok + 1 if abs(y - mean) <= _WINSOR * math.sqrt(var) else 0
+        left = self._y_undo_left - 1
+        if ok >= _Y_UNDO_BACK:  # the glitch is over: its targets leave the statistics
+            self._y_mean, self._y_var, self._y_avg = mean, var, avg
+            self._y_count -= 1  # (counted already: taken in again on the kept ones)
+            self._take_target(y, y - mean)
+            self._last_y, self._y_run, left = y, 0, 0
+            self._fast = None  # (the compiled row's target statistics are rebuilt)
+        if left:
+            self._y_undo_left, self._y_undo_ok = left, ok
+        else:
+            self._y_undo, self._y_undo_left, self._y_undo_ok = None, 0, 0
+
+    def _target_row(self, y: float) -> None:
+        """The row's update of the target's statistics (the NumPy path's; the
+        compiled learn kernel's is the same)."""
         if self._target_far(y):  # set aside (_Y_ASIDE) unless out of bounds a while
             self._y_run += 1
             if self._y_run <= _Y_RUN:
@@ -476,18 +531,23 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         self._fast = None  # (the compiled row's target statistics are rebuilt from these)
 
     def _take_target_stats(
-        self, mean: float, var: float, last: float, avg: float, run: float
+        self, mean: float, var: float, last: float, avg: float, run: float, y: float
     ) -> None:
-        """Take the target statistics the compiled learn kernel updated. A target it
-        set aside (``0 < run <= _Y_RUN``) leaves them as they were, the previous
-        target included (None before the first); the count is kept here, as an int."""
+        """Take the target statistics the compiled learn kernel updated on target
+        ``y``. A target it set aside (``0 < run <= _Y_RUN``) leaves them as they were,
+        the previous target included (None before the first); the count is kept here,
+        as an int. Then a glitch's undo, as on the NumPy path (_UNDO_ROWS)."""
         self._y_run = int(run)
-        if 0 < run <= _Y_RUN:
-            return
-        self._y_count += 1
-        self._y_mean, self._y_var, self._last_y, self._y_avg = mean, var, last, avg
-        if self._y_count <= _Y_WARMUP:
-            self._first_target(last)
+        armed = self._y_undo_left
+        if not 0 < run <= _Y_RUN:
+            if not armed and run == _WINSOR_RUN + 1:  # (before the row's update)
+                self._keep_target((self._y_mean, self._y_var, self._y_avg))
+            self._y_count += 1
+            self._y_mean, self._y_var, self._last_y, self._y_avg = mean, var, last, avg
+            if self._y_count <= _Y_WARMUP:
+                self._first_target(last)
+        if armed:
+            self._undo_target(y)
 
     def _fast_ready(self) -> bool:
         return self._y_count > 0

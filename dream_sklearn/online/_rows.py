@@ -123,9 +123,20 @@ def _sort_key(name: Any) -> tuple[str, str]:
 
 def _aligned_targets(X: pd.DataFrame, y: Any) -> Any:
     """``y`` in the order of ``X``'s rows: a Series is matched by its index, as river's
-    ``learn_many(X, y)`` means it (the same index); anything else is read by position.
+    ``learn_many(X, y)`` means it (the same index); a list, tuple or 1-d array is read
+    by position. Anything else is refused (a DataFrame, a dict or a string read as a
+    sequence would give its column names, keys or characters as targets).
     """
-    if not isinstance(y, pd.Series) or y.index.equals(X.index):
+    if not isinstance(y, pd.Series):
+        if not isinstance(y, list | tuple | range | np.ndarray | pd.api.extensions.ExtensionArray):
+            raise TypeError(
+                "y must be a pandas Series of targets (or a list, tuple or 1-d array of "
+                f"them, one per row of X); got {type(y).__name__}."
+            )
+        if np.ndim(y) != 1:
+            raise ValueError(f"y must be 1-d (one target per row of X); got shape {np.shape(y)}.")
+        return y
+    if y.index.equals(X.index):
         return y
     if (
         len(y) == len(X)
@@ -177,6 +188,9 @@ def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np
     (``strict``: a ValueError), inf an error."""
     if not isinstance(X, pd.DataFrame):
         raise TypeError(f"X must be a pandas DataFrame; got {type(X).__name__}.")
+    if not X.columns.is_unique:  # (a row's dict would keep the last of them)
+        dups = list(dict.fromkeys(X.columns[X.columns.duplicated()]))
+        raise ValueError(f"X has duplicate column names {dups!r}: each feature must be one column.")
     for j, dtype in enumerate(X.dtypes):  # text, even "1.5", is not a number (as in a row)
         if (
             pd.api.types.is_complex_dtype(dtype)
