@@ -566,6 +566,47 @@ def test_missing_set_to_raise_between_predict_and_learn_takes_effect(cls, compil
         set_compiled(previous)
 
 
+def test_feedback_changed_after_the_first_row_is_not_half_taken():
+    """feedback is read at the first row (the target slots are made with it): set to
+    "none" later, a new class got no slot, and the NumPy path raised a bare KeyError
+    after the cell's step and the readouts' (a review's reproducer); the compiled row
+    learned it. Now both learn it, alike."""
+    runs = []
+    for compiled in (True, False):
+        previous = set_compiled(compiled)
+        try:
+            model, out = DREAMOnlineClassifier(seed=0, hidden_dim=8), []
+            for i in range(30):
+                model.learn_one({"a": float(i % 3)}, "ab"[i % 2])
+            model.feedback = "none"
+            for i in range(20):
+                x = {"a": float(i % 3)}
+                out.append(model.predict_proba_one(x).get("c", 0.0))
+                model.learn_one(x, "abc"[i % 3])
+            assert model.n_steps_ == 50 and sorted(model.classes_) == ["a", "b", "c"]
+            runs.append(np.array(out))
+        finally:
+            set_compiled(previous)
+    np.testing.assert_allclose(runs[0], runs[1], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("missing", [lambda: float("nan"), lambda: None])
+def test_a_row_with_a_missing_value_predicted_twice_advances_once(missing):
+    """advance_on_predict: the same row predicted twice steps the cell once, with its
+    missing value a new NaN object each time (as a Series' to_dict gives it): two NaN
+    objects compare unequal, and the second call stepped again and left a pending row
+    no label would take (a review's reproducer)."""
+    rows = _clf_stream(30)
+    kw = dict(hidden_dim=8, rank=2, seed=0, advance_on_predict=True)
+    model, once = _warm(DREAMOnlineClassifier(**kw), rows), _warm(DREAMOnlineClassifier(**kw), rows)
+    x = {"f0": 1.0, "f1": 0.5}
+    model.predict_proba_one({**x, "f2": missing()})
+    model.predict_one({**x, "f2": missing()})
+    once.predict_proba_one({**x, "f2": missing()})
+    assert len(model._pending_rows) == len(once._pending_rows) == 1
+    np.testing.assert_array_equal(model.memory().h, once.memory().h)
+
+
 @pytest.mark.parametrize(
     "bad, error, match",
     [

@@ -219,6 +219,20 @@ def test_learned_scalars_starting_values_are_refused(cls):
     assert model.cell_.kappa.item() == pytest.approx(0.2)
 
 
+@pytest.mark.parametrize("cell", ["random", "pretrained"])
+def test_the_cell_is_made_without_moving_torch_global_generator(cell):
+    """A user's torch.manual_seed(0) then torch.rand(1) draws the same number with a
+    DREAM estimator built in between (the pretrained cell's build drew from torch's
+    global generator: a review's reproducer)."""
+    torch.manual_seed(0)
+    expected = torch.rand(1)
+    torch.manual_seed(0)
+    model = DREAMOnlineClassifier(cell=cell, seed=0)
+    model.learn_one({"a": 1.0, "b": 0.0}, "x")
+    model.learn_one({"a": 0.0, "b": 1.0}, "y")
+    assert torch.equal(torch.rand(1), expected)
+
+
 def test_pretrained_estimator_pickles_and_clones():
     rows = rows_of(prior_stream(np.random.default_rng(1), 120, "classification", "abrupt"))
     model = DREAMOnlineClassifier(cell="pretrained", seed=3)

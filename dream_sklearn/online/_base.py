@@ -67,6 +67,7 @@ from ._rows import (
     _aligned_targets,
     _as_float,
     _frame_values,
+    _is_missing,
     _row_key,
     _row_values,
     _sort_key,
@@ -118,14 +119,28 @@ class _Forward(NamedTuple):
     step: _Step
 
 
-def _same_row(cached: dict, x: Any) -> bool:
+def _present(row: Any) -> Any:
+    """``row`` without its missing values (a dict; anything else as it is)."""
+    if not isinstance(row, dict):
+        return row
+    return {k: v for k, v in row.items() if not _is_missing(v)}
+
+
+def _same_row(cached: dict, x: Any, strict: bool) -> bool:
     """Whether ``x`` is the row ``cached`` (a copy of a row read before): equal keys
-    and values. Values whose comparison has no truth value (``pd.NA``, an array: the
-    row's own validation says what is wrong with them) are not the same."""
-    try:
-        return bool(cached == x)
-    except (TypeError, ValueError):
-        return False
+    and values, and unless ``strict`` (missing="raise", where a missing value is an
+    error of its own row) equal once missing values are left out (two NaN objects,
+    or NaN and None, are the same missing value). Values whose comparison has no
+    truth value (``pd.NA``, an array: the row's own validation says what is wrong
+    with them) are not the same."""
+    pairs = [(cached, x)] if strict else [(cached, x), (_present(cached), _present(x))]
+    for a, b in pairs:
+        try:
+            if a == b:
+                return True
+        except (TypeError, ValueError):
+            pass
+    return False
 
 
 class _Cached(NamedTuple):
@@ -173,6 +188,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     _undo: np.ndarray | None = None  # statistics kept to undo a glitch (_scaling._UNDO_ROWS)
     _undo_n: np.ndarray | None = None  # (set by _build, or by __setstate__ for older pickles)
     _first: np.ndarray | None = None  # a slot's first values (_scaling._first_outliers), ditto
+    _feedback: str | None = None  # the feedback the target slots are made with (_build)
     cell = "random"
     _proj: np.ndarray | None = None  # cell="pretrained": slots -> the cell's inputs
     _fast: _compiled._Compiled | None = None  # the compiled row's buffers (not pickled)
@@ -245,6 +261,11 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     def _build(self) -> None:
         """Validate the parameters and create the empty fitted state (first learn)."""
         self._validate_params()
+        # Read here once, as the cell's and the readouts' shapes are: a target's slot
+        # is made with the feedback the others were made with (a change after the
+        # first row left a new class without a slot: a KeyError on the NumPy path,
+        # after its step).
+        self._feedback = self.feedback
         cell_params = dict(self.cell_params or {})
         config = DREAMConfig(1, self.hidden_dim, self.rank, **cell_params)
         self._config = {k: getattr(config, k) for k in cell_params}  # plain Python values
@@ -406,8 +427,9 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
 
     def _add_target_slots(self, keys: list) -> None:
         """Slots for the previous target (with ``feedback``), in the cell if 'cell'."""
-        if self.feedback != "none":
-            self._add_slots(keys, self._y_slot, to_cell=self.feedback == "cell")
+        feedback = self._feedback or self.feedback  # (None: pickled before it was kept)
+        if feedback != "none":
+            self._add_slots(keys, self._y_slot, to_cell=feedback == "cell")
 
     # ------------------------------------------------------------------ forward
 
@@ -475,7 +497,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             cache is not None
             and cache.version == self._version
             and cache.strict == self._strict()
-            and _same_row(cache.x, x)
+            and _same_row(cache.x, x, cache.strict)
         ):
             return cache.readout[0]
         fwd = self._forward_one(row, values)
@@ -544,7 +566,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             or fast is None  # (a copy made between predict_one and learn_one)
             or fast.W is not self._W  # (a copy of the buffers apart from the arrays)
             or seen[0] != self._version
-            or not _same_row(seen[1], x)
+            or not _same_row(seen[1], x, self._strict())
             or fast.params != _PARAMS(self)
             or not _compiled._ON
         ) and self._fast_forward(x) is None:
@@ -690,7 +712,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             cache is not None
             and cache.version == self._version
             and cache.strict == self._strict()  # (missing set between predict and learn)
-            and _same_row(cache.x, x)
+            and _same_row(cache.x, x, cache.strict)
         )
         # Validate before anything changes (a cached row was validated by predict).
         row, values = (cache.row, None) if hit else _row_values(x, self._strict())

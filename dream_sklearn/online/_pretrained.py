@@ -75,7 +75,8 @@ def load_cell(cell_params: dict | None = None, path: Path | None = None) -> tupl
     ``plasticity_enabled``) over its own configuration; and its input side."""
     saved = _saved(str(WEIGHTS if path is None else path))
     check_config(saved)
-    cell = build_cell(saved["inputs"], **dict(cell_params or {}))
+    with torch.random.fork_rng(devices=[]):  # (its weights are replaced: no draw shows)
+        cell = build_cell(saved["inputs"], **dict(cell_params or {}))
     # the configuration was checked against CONFIG above; cell_params go over it, so
     # the weights load without the checkpoint's configuration
     cell.load_state_dict({k: v for k, v in saved["state_dict"].items() if k != "_extra_state"})
