@@ -133,14 +133,17 @@ def _same_row(cached: dict, x: Any, strict: bool) -> bool:
     or NaN and None, are the same missing value). Values whose comparison has no
     truth value (``pd.NA``, an array: the row's own validation says what is wrong
     with them) are not the same."""
-    pairs = [(cached, x)] if strict else [(cached, x), (_present(cached), _present(x))]
-    for a, b in pairs:
-        try:
-            if a == b:
-                return True
-        except (TypeError, ValueError):
-            pass
-    return False
+    try:
+        if cached == x:  # (the row predicted and learned: the one case that matters fast)
+            return True
+    except (TypeError, ValueError):
+        pass
+    if strict:
+        return False
+    try:
+        return bool(_present(cached) == _present(x))
+    except (TypeError, ValueError):
+        return False
 
 
 class _Cached(NamedTuple):
