@@ -538,6 +538,9 @@ def test_a_row_after_pandas_na_at_the_same_key_is_read(cls, compiled):
         model.predict_one({"a": 1.0, "b": 1.0})
         with pytest.raises(ValueError, match="Feature 'a' has a non-numeric value"):
             model.learn_one({"a": np.array([1.0, 2.0]), "b": 1.0}, y[0])
+        model.predict_one({"a": 1.0, "b": 1.0})  # (Decimal("sNaN") == 1.0 raises its own)
+        with pytest.raises(ValueError, match="Feature 'b' has a non-numeric value"):
+            model.learn_one({"a": 1.0, "b": Decimal("sNaN")}, y[0])
     finally:
         set_compiled(previous)
 
@@ -634,6 +637,48 @@ def test_learn_many_refuses_a_y_that_is_not_one_target_per_row(cls, bad, error, 
     assert_same_state(model, twin)
     model.learn_many(X, list(_targets(cls, ["down", "up"])))  # a list is read by position
     model.learn_many(X, np.array(_targets(cls, ["down", "up"])))
+
+
+def test_learn_many_takes_tuple_labels_in_a_list_as_learn_one_does():
+    """A list of hashable labels is read by position, tuples too (an array made of it
+    would be 2-d, or ragged); a pandas Index as well."""
+    X = pd.DataFrame({"a": [0.1, 0.9, 0.4]})
+    for ys in ([("a", 1), ("b", 2), ("a", 1)], [("a", 1), ("b",), ("a", 1)]):
+        model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0)
+        one = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0)
+        model.learn_many(X, ys)
+        for (_, row), y in zip(X.iterrows(), ys, strict=True):
+            one.learn_one(row.to_dict(), y)
+        assert model.classes_ == one.classes_ == list(dict.fromkeys(ys))
+        assert_same_state(model, one)
+    model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0)
+    model.learn_many(X, pd.Index(["a", "b", "a"]))
+    assert sorted(model.classes_) == ["a", "b"]
+
+
+@pytest.mark.parametrize("kind", ["tuple", "no strict"])
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_a_row_cache_pickled_before_round_10_is_kept(cls, kind):
+    """advance_on_predict: a row predicted before pickling and predicted again after
+    loading steps the cell once. A cache pickled as a 6-tuple, or as a _Cached
+    without its strict field (missing="raise"), was dropped or missed after loading,
+    and the second predict stepped again, leaving a pending row no label takes."""
+    y = _targets(cls, ["up", "down"])
+    model = cls(hidden_dim=8, rank=2, seed=0, advance_on_predict=True, missing="raise")
+    for i in range(30):
+        model.learn_one({"a": float(i % 3), "b": float(i % 5)}, y[i % 2])
+    x = {"a": 1.0, "b": 2.0}
+    model.predict_one(x)
+    state = model.__getstate__()
+    state.pop("_feedback")
+    cache = state["_cache"]
+    state["_cache"] = tuple(cache)[:6] if kind == "tuple" else cache._replace(strict=False)
+    old = cls.__new__(cls)
+    old.__setstate__(state)
+    old.predict_one(x)
+    assert len(old._pending_rows) == 1
+    old.learn_one(x, y[0])
+    assert len(old._pending_rows) == 0
 
 
 @pytest.mark.parametrize("method", ["learn_many", "predict_many"])

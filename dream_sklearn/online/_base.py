@@ -136,13 +136,13 @@ def _same_row(cached: dict, x: Any, strict: bool) -> bool:
     try:
         if cached == x:  # (the row predicted and learned: the one case that matters fast)
             return True
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, ArithmeticError):  # (Decimal("sNaN") raises the last)
         pass
     if strict:
         return False
     try:
         return bool(_present(cached) == _present(x))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, ArithmeticError):
         return False
 
 
@@ -220,7 +220,10 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             self._new_ring()
         cache = state.get("_cache")
         if cache is not None and not isinstance(cache, _Cached):  # a positional tuple
-            self._cache = _Cached(*cache) if len(cache) == len(_Cached._fields) else None
+            fits = len(_Cached._fields) - 1 <= len(cache) <= len(_Cached._fields)
+            self._cache = cache = _Cached(*cache) if fits else None
+        if cache is not None and "_feedback" not in state:  # before round 10: no strict
+            self._cache = cache._replace(strict=self._strict())  # (read as missing says)
         if "_stat_mean" in state and "_n_over" not in state:
             self._n_over = np.zeros(self._stat_mean.shape, dtype=np.intp)
             half = _WINSOR * np.sqrt(self._stat_var[0])  # surely seen: within the clip

@@ -128,13 +128,14 @@ def _aligned_targets(X: pd.DataFrame, y: Any) -> Any:
     sequence would give its column names, keys or characters as targets).
     """
     if not isinstance(y, pd.Series):
-        if not isinstance(y, list | tuple | range | np.ndarray | pd.api.extensions.ExtensionArray):
+        sequences = list | tuple | range | np.ndarray | pd.Index | pd.api.extensions.ExtensionArray
+        if not isinstance(y, sequences):
             raise TypeError(
                 "y must be a pandas Series of targets (or a list, tuple or 1-d array of "
                 f"them, one per row of X); got {type(y).__name__}."
             )
-        if np.ndim(y) != 1:
-            raise ValueError(f"y must be 1-d (one target per row of X); got shape {np.shape(y)}.")
+        if isinstance(y, np.ndarray) and y.ndim != 1:  # (a list may hold tuple labels)
+            raise ValueError(f"y must be 1-d (one target per row of X); got shape {y.shape}.")
         return y
     if y.index.equals(X.index):
         return y
