@@ -572,7 +572,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             or fast is None  # (a copy made between predict_one and learn_one)
             or fast.W is not self._W  # (a copy of the buffers apart from the arrays)
             or seen[0] != self._version
-            or not _same_row(seen[1], x, self._strict())
+            or not _same_row(seen[1], x, True)  # (exact: a NaN object apart reads it anew)
             or fast.params != _PARAMS(self)
             or not _compiled._ON
         ) and self._fast_forward(x) is None:
