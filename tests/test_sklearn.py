@@ -185,6 +185,42 @@ def test_partial_fit_label_errors(seq_data):
         )
 
 
+@pytest.mark.parametrize("solver", ["ridge", "adam"])
+def test_a_refused_fit_leaves_the_model_as_it_was(seq_data, solver):
+    """A refit refused on its sample_weight (after X and y were read), a refit on
+    more features refused on y, and a partial_fit refused on an unseen label leave a
+    fitted model as it was: it had kept the new classes_ (or width) over the old
+    coefficients and predicted the new labels from them (a review's reproducer). A
+    first fit refused on y leaves the estimator unfitted."""
+    from sklearn.exceptions import NotFittedError
+
+    X, y = seq_data
+    params = {**SMALL, "solver": solver}
+    clf = DREAMClassifier(**params).fit(X, y)
+    before, state = clf.predict_proba(X), dict(clf.__dict__)
+    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+        clf.fit(X, np.array(["a", "b", "c", "d"] * 10), sample_weight=-np.ones(40))
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        clf.fit(np.concatenate([X, X], axis=2), y[:10])
+    with pytest.raises(ValueError, match="y contains labels not seen"):
+        clf.partial_fit(np.concatenate([X, X], axis=1), np.array(["zero"] * 40, dtype=object))
+    assert clf.__dict__.keys() == state.keys()
+    assert list(clf.classes_) == ["neg", "pos"] and clf.n_features_in_ == 3
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    fresh = DREAMClassifier(**params)
+    with pytest.raises(ValueError):
+        fresh.fit(X, np.zeros(40))  # one class
+    with pytest.raises(NotFittedError):
+        fresh.predict(X)
+
+
+def test_a_frame_with_a_missing_sequence_id_is_a_clear_error():
+    idx = pd.MultiIndex.from_arrays([[0, 0, np.nan, np.nan, 1, 1], [0, 1, 0, 1, 0, 1]])
+    df = pd.DataFrame(np.random.RandomState(0).normal(size=(6, 2)), index=idx, columns=["a", "b"])
+    with pytest.raises(ValueError, match="needs an id on every row; row 2 .* has a missing id"):
+        DREAMClassifier(hidden_dim=4).fit(df, [0, 1, 0])
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 def test_cuda_without_cuda_is_a_clear_error(seq_data):
     X, y = seq_data

@@ -179,6 +179,12 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
                 f"(sequence id, time); got {X.index.nlevels} levels."
             )
         codes, ids = pd.factorize(X.index.get_level_values(0))
+        if (codes < 0).any():  # (factorize codes a missing id -1)
+            i = int(np.argmax(codes < 0))
+            raise ValueError(
+                "A DataFrame X with a (sequence id, time) index needs an id on every "
+                f"row; row {i} (index {X.index[i]!r}) has a missing id."
+            )
         order = pd.MultiIndex.from_arrays([codes, X.index.get_level_values(1)]).sortlevel(
             [0, 1], sort_remaining=False
         )[1]
