@@ -50,7 +50,7 @@
    rows (fewer where the stream ends sooner) divided by the twin's, mean and worst
    over the positions ``--at`` that fit in the stream (else one third of the way).
    Then a target stuck far out (1e4 or 1e30) for 2, 3, 4, 10 or 20 rows running
-   (the undo covers up to 16): the MAE from the second row after them (the first is
+   (the undo covers up to 19): the MAE from the second row after them (the first is
    forecast from the glitch's value, as the last value would forecast it) over the
    twin's, worst over the positions.
 
@@ -355,7 +355,7 @@ def target_glitch(at: list[int]) -> None:
 
     lengths = (2, 3, 4, 10, 20)
     print("The regressor: a target stuck far out for 2, 3, 4, 10 or 20 rows running (20: more")
-    print("than the undo's 16), against a twin")
+    print("than the 19 the undo covers), against a twin")
     print("that never saw them: MAE over the 500 rows from the second row after them / the")
     print(f"twin's (after rows {at} where they fit, else a third of the way; worst position;")
     print("DREAMOnlineRegressor(seed=0), synthetic streams with seed 1)")

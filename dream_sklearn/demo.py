@@ -96,7 +96,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=None, help="only the first Elec2 rows")
     parser.add_argument(
-        "--with-arf", action="store_true", help="add river's ARF (about a minute more)"
+        "--with-arf",
+        action="store_true",
+        help="add river's ARF fed the previous label, as DREAM is (about a minute more)",
     )
     parser.add_argument("--plot", default="dream_demo.png", help="where to write the plot")
     parser.add_argument("--seed", type=int, default=0)

@@ -1354,11 +1354,12 @@ def test_a_short_run_of_far_targets_costs_at_most_15_percent_of_mae(stream, valu
     assert _target_glitch_cost(rows, 400, value, length) <= 1.15
 
 
-@pytest.mark.parametrize("length", [4, 6, 16])
+@pytest.mark.parametrize("length", [4, 6, 19])
 @pytest.mark.parametrize("value", [1e4, 1e30])
 @pytest.mark.parametrize("stream", ["friedman", "random_walk"])
 def test_a_longer_glitch_of_the_target_that_ends_is_undone(stream, value, length):
-    """A target stuck far out for 4 to 16 rows (_UNDO_ROWS): from its 4th row it is
+    """A target stuck far out for 4 to 19 rows (kept on its 4th row, _UNDO_ROWS = 16
+    to come back): from its 4th row it is
     taken in full, as a real shift would be; the first target back within 5 standard
     deviations of the statistics from before that row restores them. Before the
     undo, 4 rows at 1e30 left the MAE 3e25 to 8e25 times the twin's here (predictions

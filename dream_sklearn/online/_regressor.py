@@ -77,11 +77,12 @@ _Y_RUN = 1
 # count) and is taken in on them: the run's targets leave the statistics (its 2nd and
 # 3rd stay as winsorised updates). Else the run was a real shift and the kept
 # statistics are dropped. Both paths run it in Python after the row's update (a
-# restore rebuilds the compiled row's buffers). Without it a target stuck at 1e30
-# for 4 rows left predictions near 1e26 for thousands of rows (the running mean
-# decays at standardize_rate). The features' rule waits for _WINSOR_RUN + 1 such
-# values running (_UNDO_BACK); the target's cannot: every row read under the glitch's
-# statistics is predicted on their scale (with 4, the three rows before the undo
+# restore rebuilds the compiled row's buffers). A glitch of up to _WINSOR_RUN +
+# _UNDO_ROWS = 19 rows is undone (kept on its 4th row, 16 rows to come back).
+# Without it a target stuck at 1e30 for 4 rows left predictions near 1e28 for
+# thousands of rows (the running mean decays at standardize_rate). The features' rule
+# waits for _WINSOR_RUN + 1 such values running; the target's cannot: every row read
+# under the glitch's statistics is predicted on their scale (with 4, the three rows before the undo
 # were predicted near 1e28 after a glitch at 1e30: MAE ratios 1e25 to 1e27 on the
 # tuning half's regression streams, `benchmarks/online_robust.py --part regression`).
 # A real shift of 10 standard deviations or more comes back within 5 of the old mean
