@@ -106,3 +106,19 @@ def test_plot_loss_curve_writes_a_file(tmp_path):
     assert (tmp_path / "loss.png").stat().st_size > 1000 and len(fig.axes) == 2
     with pytest.raises(ValueError, match="has no loss_curve_"):
         plot_loss_curve(object())
+
+
+def test_grace_period_zero_is_refused_and_a_huge_int_is_a_value_error():
+    """With no grace period nothing ever set the reference level: the detector fired
+    every ~50 values of a stationary stream (a review's reproducer)."""
+    with pytest.raises(ValueError, match="grace_period"):
+        SurpriseDriftDetector(grace_period=0).update(0.5)
+    detector = SurpriseDriftDetector(grace_period=1)
+    with pytest.raises(ValueError, match="x must be a finite real number"):
+        detector.update(10**400)
+    rng = random.Random(0)
+    alarms = 0
+    for _ in range(2000):
+        detector.update(rng.gauss(0, 1))
+        alarms += detector.drift_detected
+    assert alarms == 0  # (a stationary stream)

@@ -303,3 +303,43 @@ def test_numpy_step_equals_torch_step():
     ):
         np.testing.assert_allclose(a, b.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
     assert math.isfinite(float(got[6][0]))
+
+
+# -- a state or input of the wrong shape (round 10 review) --------------------------------
+
+
+def test_a_state_of_another_batch_size_is_refused_not_broadcast():
+    """A DREAMState for 4 sequences with x of 1 (or the reverse) broadcast silently
+    in the step: the output grew to the state's batch. nn.GRU refuses it too."""
+    torch.manual_seed(0)
+    layer, cell = DREAM(3, 6, rank=2), DREAMCell(3, 6, rank=2)
+    with pytest.raises(ValueError, match=r"state.h must have shape \(1, 6\) .* got \(4, 6\)"):
+        layer(torch.randn(1, 5, 3), DREAMState.zeros(4, 3, 6, 2))
+    with pytest.raises(ValueError, match=r"state.h must have shape \(4, 6\) .* got \(1, 6\)"):
+        layer(torch.randn(4, 5, 3), DREAMState.zeros(1, 3, 6, 2))
+    with pytest.raises(ValueError, match=r"state.U must have shape \(1, 6, 2\)"):
+        cell(torch.randn(1, 3), DREAMState.zeros(1, 3, 6, 3))
+    with pytest.raises(ValueError, match=r"state.h must have shape \(1, 6\)"):
+        cell(torch.randn(1, 3), DREAMState.zeros(4, 3, 6, 2))
+    out, state = layer(torch.randn(4, 5, 3), DREAMState.zeros(4, 3, 6, 2))
+    assert out.shape == (4, 5, 6) and state.h.shape == (4, 6)
+
+
+def test_timespans_are_batch_by_time_whatever_batch_first_says():
+    """The docstring says timespans and mask are (batch, time); with batch_first=False
+    timespans was read as (time, batch), and with batch equal to time silently so."""
+    torch.manual_seed(0)
+    first = DREAM(3, 6, rank=2)
+    second = DREAM(3, 6, rank=2, batch_first=False)
+    second.load_state_dict(first.state_dict())
+    x = torch.randn(5, 5, 3)
+    ts = torch.rand(5, 5) + 0.05
+    out_first, _ = first(x, timespans=ts)
+    out_second, _ = second(x.transpose(0, 1), timespans=ts)
+    torch.testing.assert_close(out_second.transpose(0, 1), out_first)
+    second(torch.randn(5, 4, 3), timespans=torch.rand(4, 5))  # (batch 4, time 5)
+
+
+def test_a_sequence_of_no_steps_is_a_value_error_naming_x():
+    with pytest.raises(ValueError, match=r"x has no time steps \(shape \(2, 0, 3\)\)"):
+        DREAM(3, 6, rank=2)(torch.randn(2, 0, 3))

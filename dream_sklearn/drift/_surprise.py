@@ -14,7 +14,7 @@ from ..nn import DREAMCell
 from ..nn._cell import _seeded
 from ..nn._config import (
     _INT,
-    _INT_GE0,
+    _INT_GE1,
     _NONNEGATIVE,
     _POSITIVE,
     _UNIT,
@@ -35,7 +35,7 @@ _RULES = {
     "threshold": _POSITIVE,
     "drift_margin": _NONNEGATIVE,
     "reference_smoothing": _UNIT,
-    "grace_period": _INT_GE0,
+    "grace_period": _INT_GE1,  # (0: no value ever set s_ref, an alarm every ~50 values)
     "seed": _INT,
 }
 
@@ -61,8 +61,9 @@ class SurpriseDriftDetector(base.DriftDetector):
     reference_smoothing : float, default=0.005
         Rate of the moving average ``s_ref`` of surprise (frozen while ``g > 0``).
     grace_period : int, default=100
-        Values used to estimate the error statistics, at the start and after each
-        drift, before a drift can be signalled.
+        Values used to estimate the error statistics and the reference level
+        ``s_ref``, at the start and after each drift, before a drift can be signalled
+        (at least 1).
     hidden_dim : int, default=8
         Units of the cell.
     error_smoothing : float, default=0.002
@@ -153,7 +154,11 @@ class SurpriseDriftDetector(base.DriftDetector):
         """
         if isinstance(x, bool):
             x = float(x)
-        if not isinstance(x, numbers.Real) or not math.isfinite(x):
+        try:
+            finite = isinstance(x, numbers.Real) and math.isfinite(x)
+        except OverflowError:  # an int beyond float's range
+            finite = False
+        if not finite:
             raise ValueError(f"x must be a finite real number; got {x!r}.")
         # During a grace period (at the start and after each drift) the cell's error
         # statistics are re-estimated by a running average over the new regime.

@@ -299,8 +299,11 @@ class DREAMCell(nn.Module):
             raise ValueError(
                 f"x must have shape (batch, {self.config.input_dim}); got {tuple(x.shape)}."
             )
+        cfg = self.config
         if state is None:
             state = self.initial_state(x.shape[0], x.device, x.dtype)
+        else:
+            state._check(x.shape[0], cfg.input_dim, cfg.hidden_dim, cfg.rank)
         h, U, Ut, em, ev, sb, surprise, tau = dream_step(
             TORCH_OPS, self.step_params(), self.flags, x, *state, self._dt(dt, x.shape[0], x)
         )

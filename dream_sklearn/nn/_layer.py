@@ -545,6 +545,8 @@ class DREAM(nn.Module):
                     f"state has dtype {state.h.dtype} but x has {x.dtype}; "
                     f"pass state.to({x.dtype})."
                 )
+            cfg = cell.config
+            state._check(batch, cfg.input_dim, cfg.hidden_dim, cfg.rank)
             return state.detach()
         if not isinstance(state, torch.Tensor):
             raise TypeError(
@@ -620,16 +622,18 @@ class DREAM(nn.Module):
                 timespans = timespans.reshape(1, -1)
         if x.dim() != 3:
             raise ValueError(f"x must be 2-D or 3-D; got shape {tuple(x.shape)}.")
-        if time_first:
+        if time_first:  # (timespans and mask stay (batch, time), as documented)
             x = x.transpose(0, 1)
-            if timespans is not None:
-                timespans = timespans.transpose(0, 1)
         batch, steps, _ = x.shape
         if timespans is not None and timespans.shape != (batch, steps):
             raise ValueError(
                 f"timespans must have shape ({batch}, {steps}); got {tuple(timespans.shape)}."
             )
         exporting = _is_exporting()
+        if not exporting and steps == 0:
+            raise ValueError(
+                f"x has no time steps (shape {tuple(x.shape)}); a sequence needs at least one step."
+            )
         step_mask = _step_mask(lengths, mask, batch, steps, x.device, check=not exporting)
         cell = self.cell
         x = self._input_dtype(x)

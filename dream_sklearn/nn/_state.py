@@ -87,6 +87,27 @@ class DREAMState(NamedTuple):
         """The state of some sequences of the batch (an index, slice or mask)."""
         return DREAMState(*(t[index] for t in self))
 
+    def _check(self, batch: int, input_dim: int, hidden_dim: int, rank: int) -> None:
+        """Raise a ValueError naming ``state`` unless every tensor has the shape a
+        batch of ``batch`` cells of these sizes has (a state of another batch size
+        broadcast silently in the cell's step)."""
+        want = {
+            "h": (batch, hidden_dim),
+            "U": (batch, hidden_dim, rank),
+            "U_target": (batch, hidden_dim, rank),
+            "error_mean": (batch, input_dim),
+            "error_var": (batch, input_dim),
+            "surprise": (batch,),
+        }
+        for name, shape in want.items():
+            got = tuple(getattr(self, name).shape)
+            if got != shape:
+                raise ValueError(
+                    f"state.{name} must have shape {shape} for x's batch of {batch} and "
+                    f"this cell (input_dim={input_dim}, hidden_dim={hidden_dim}, "
+                    f"rank={rank}); got {got}."
+                )
+
     @staticmethod
     def cat(states: list[DREAMState]) -> DREAMState:
         """Join states along the batch dimension."""
