@@ -586,15 +586,18 @@ class DREAM(nn.Module):
             The sequences (time first when ``batch_first=False``; no batch
             dimension for a single sequence), or packed (see Notes of the class).
         state : DREAMState or torch.Tensor, optional
-            Initial fast state (detached on entry); zeros by default. A tensor is
-            ``nn.GRU``'s ``h0``, (batch, hidden_dim) or (1, batch, hidden_dim): the
-            hidden state, the rest of the state fresh.
+            Initial fast state (detached on entry); zeros by default. A
+            ``DREAMState`` must be for ``x``'s batch and this cell's sizes (a
+            ``ValueError`` names the field that is not). A tensor is ``nn.GRU``'s
+            ``h0``, (batch, hidden_dim) or (1, batch, hidden_dim): the hidden state,
+            the rest of the state fresh.
         lengths : sequence of int of shape (batch,), optional
             Valid length of each padded sequence.
         mask : torch.Tensor of shape (batch, time), optional
             True on valid steps (an alternative to ``lengths``).
         timespans : torch.Tensor of shape (batch, time), optional
-            Elapsed time of each step, used as its Euler step ``dt``.
+            Elapsed time of each step, used as its Euler step ``dt`` ((batch, time)
+            with ``batch_first=False`` too, as ``mask``).
         return_diagnostics : bool, default=False
             Also return a :class:`DREAMDiagnostics`.
 
