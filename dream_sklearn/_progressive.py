@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterable
 
@@ -25,10 +26,10 @@ def progressive_correct(
     from tqdm.auto import tqdm
 
     rows = stream if progress is None else tqdm(stream, desc=progress, total=n_rows)
+    if n_rows is not None:  # (stop before taking a row too many from the stream)
+        rows = itertools.islice(rows, n_rows)
     correct, prev, seconds = [], None, 0.0
-    for i, (x, y) in enumerate(rows):
-        if n_rows is not None and i >= n_rows:
-            break
+    for x, y in rows:
         if previous_target:
             x = {
                 **{str(k): v for k, v in x.items()},

@@ -5,6 +5,7 @@ Needs matplotlib (``pip install "dream-sklearn[plot]"``).
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -60,18 +61,33 @@ def plot_surprise(
     2
     """
     plt = _pyplot()
-    if isinstance(smoothing, bool) or not isinstance(smoothing, int) or smoothing < 1:
+    if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Integral) or smoothing < 1:
         raise ValueError(f"smoothing must be an int >= 1; got {smoothing!r}.")
+    smoothing = int(smoothing)
     series = [("surprise", np.asarray(surprise, dtype=float), "tab:red")]
     if tau is not None:
         series.append(("tau", np.asarray(tau, dtype=float), "tab:blue"))
+    for name, values, _ in series:
+        if values.ndim != 1:
+            raise ValueError(f"{name} must be 1-d (one value per step); got shape {values.shape}.")
+    if tau is not None and len(series[1][1]) != len(series[0][1]):
+        raise ValueError(
+            f"tau must have one value per step of surprise ({len(series[0][1])}); "
+            f"got {len(series[1][1])}."
+        )
+    if smoothing > len(series[0][1]):
+        raise ValueError(
+            f"smoothing ({smoothing}) must be at most the number of steps ({len(series[0][1])})."
+        )
     fig, axes = plt.subplots(len(series), 1, figsize=(9, 2.2 * len(series) + 0.6), sharex=True)
     axes = np.atleast_1d(axes)
     for ax, (name, values, color) in zip(axes, series, strict=True):
         ax.plot(values, color=color, lw=0.5, alpha=0.4 if smoothing > 1 else 1.0)
         if smoothing > 1:
             kernel = np.ones(smoothing) / smoothing
-            ax.plot(np.convolve(values, kernel, mode="valid"), color=color, lw=1.2)
+            # Each mean drawn at the last step of its window (it reads no later step).
+            steps = np.arange(smoothing - 1, len(values))
+            ax.plot(steps, np.convolve(values, kernel, mode="valid"), color=color, lw=1.2)
         ax.set_ylabel(name)
         for c in change_points:
             ax.axvline(c, color="k", ls="--", lw=0.8)

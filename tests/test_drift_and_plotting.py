@@ -4,6 +4,7 @@ import inspect
 import random
 
 import matplotlib
+import numpy as np
 import pytest
 from river import base, checks
 
@@ -122,3 +123,64 @@ def test_grace_period_zero_is_refused_and_a_huge_int_is_a_value_error():
         detector.update(rng.gauss(0, 1))
         alarms += detector.drift_detected
     assert alarms == 0  # (a stationary stream)
+
+
+def test_plot_surprise_draws_each_mean_at_the_end_of_its_window():
+    """The moving average of steps i..i+s-1 was drawn at step i: surprise seemed to
+    rise s-1 steps before a change."""
+    values = [0.0] * 10 + [1.0] * 10
+    fig = plot_surprise(values, smoothing=5)
+    smooth = fig.axes[0].lines[1]
+    x, y = smooth.get_xdata(), smooth.get_ydata()
+    assert x[0] == 4 and x[-1] == 19 and len(x) == 16
+    assert max(y[x < 10]) == 0.0 and y[list(x).index(10)] == pytest.approx(0.2)
+    plot_surprise(values, smoothing=np.int64(3))  # a NumPy int is an int
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"smoothing": 10}, r"smoothing \(10\) must be at most the number of steps \(4\)"),
+        ({"tau": [1.0, 2.0]}, "tau must have one value per step of surprise"),
+    ],
+)
+def test_plot_surprise_refuses_what_it_cannot_draw(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        plot_surprise([0.1, 0.2, 0.9, 0.3], **kwargs)
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, "10", True])
+def test_iter_elec2_refuses_an_n_rows_that_is_not_a_count(bad):
+    """n_rows=-1 yielded every row but the last (a negative slice)."""
+    from dream_sklearn.datasets import iter_elec2
+
+    with pytest.raises(ValueError, match="n_rows must be an int >= 0 or None"):
+        next(iter_elec2(bad))
+    assert len(list(iter_elec2(np.int64(3)))) == 3
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"noise": -1.0}, "noise must be a finite float >= 0"),
+        ({"noise": float("nan")}, "noise must be a finite float >= 0"),
+        ({"n_features": 0}, "n_features must be an int >= 1"),
+        ({"n_steps": 30.5}, "n_steps must be an int >= 1"),
+        ({"change_points": 10}, "change_points must be a sequence of ints"),
+        ({"change_points": (10, 10)}, "change_points must be distinct steps"),
+    ],
+)
+def test_make_regime_signal_checks_its_arguments(kwargs, match):
+    from dream_sklearn.datasets import make_regime_signal
+
+    with pytest.raises(ValueError, match=match):
+        make_regime_signal(**{"n_steps": 30, "change_points": (10, 20), **kwargs})
+
+
+def test_progressive_correct_takes_no_row_beyond_n_rows():
+    """With n_rows=2 it took a third row from the stream and dropped it."""
+    from dream_sklearn._progressive import NoChange, progressive_correct
+
+    stream = iter([({"a": float(i)}, i % 2) for i in range(5)])
+    correct, _ = progressive_correct(NoChange(), stream, n_rows=2)
+    assert len(correct) == 2 and len(list(stream)) == 3

@@ -916,6 +916,20 @@ def test_the_delayed_readout_under_delay_against_it_off(seed):
     assert off._delayed is None
 
 
+def test_the_delayed_readout_reads_features_in_any_unit():
+    """The trend stream with every feature in units of 1e-7: the delayed readout
+    scores as in units of 1 (its variance floor was an absolute 1e-12, so features
+    with a standard deviation below about 1e-6 read 0 and it never took part; a
+    review's reproducer on Elec2: 0.8919 against 0.9308)."""
+    scores = []
+    for unit in (1.0, 1e-7):
+        rows = [({k: v * unit for k, v in x.items()}, y) for x, y in _trend_stream(1000)]
+        model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0, advance_on_predict=True)
+        scores.append(evaluate.progressive_val_score(rows, model, metrics.Accuracy(), delay=50))
+        assert model._delayed.active and model._delayed.w[1] > 0.5
+    assert scores[0].get() == pytest.approx(scores[1].get(), abs=0.005)
+
+
 @pytest.mark.usefixtures("numpy_path")
 def test_the_delayed_readout_takes_no_part_without_a_delay():
     """Under no delay it learns alongside but never reaches a prediction: the model is

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator
 from importlib import resources
 
@@ -56,7 +57,11 @@ def iter_elec2(n_rows: int | None = None) -> Iterator[tuple[dict[str, float], in
     >>> sorted(x)[:2], y
     (['nswdemand', 'nswprice'], 1)
     """
+    if n_rows is not None and (
+        isinstance(n_rows, bool) or not isinstance(n_rows, numbers.Integral) or n_rows < 0
+    ):  # (a negative slice would drop rows from the end)
+        raise ValueError(f"n_rows must be an int >= 0 or None; got {n_rows!r}.")
     X, y = load_elec2()
     if n_rows is not None:
-        X, y = X.iloc[:n_rows], y.iloc[:n_rows]
+        X, y = X.iloc[: int(n_rows)], y.iloc[: int(n_rows)]
     yield from zip(X.to_dict(orient="records"), y.tolist(), strict=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
 __all__ = ["make_regime_signal"]
@@ -46,9 +49,21 @@ def make_regime_signal(
     >>> X.shape, regime.tolist()[8:12]
     ((30, 3), [0, 0, 1, 1])
     """
-    if any(not 0 < c < n_steps for c in change_points):
+    for name, value, low in (("n_steps", n_steps, 1), ("n_features", n_features, 1)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+            raise ValueError(f"{name} must be an int >= {low}; got {value!r}.")
+    if not (isinstance(noise, numbers.Real) and math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite float >= 0; got {noise!r}.")
+    if not isinstance(change_points, tuple | list) or not all(
+        isinstance(c, numbers.Integral) and not isinstance(c, bool) for c in change_points
+    ):
+        raise ValueError(f"change_points must be a sequence of ints; got {change_points!r}.")
+    if any(not 0 < c < n_steps for c in change_points) or len(set(change_points)) < len(
+        change_points
+    ):
         raise ValueError(
-            f"change_points must lie in (0, n_steps={n_steps}); got {change_points!r}."
+            f"change_points must be distinct steps in (0, n_steps={n_steps}); "
+            f"got {change_points!r}."
         )
     rng = np.random.default_rng(random_state)
     bounds = [0, *sorted(change_points), n_steps]

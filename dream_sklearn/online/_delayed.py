@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._scaling import _var_floor
+
 __all__: list[str] = []
 
 _RATE = 0.03  # running mean and variance of each feature (Welford for the first rows)
@@ -81,7 +83,9 @@ class _DelayedReadout:
         mean, var, count = (np.zeros(m) for _ in range(3))
         n = min(m, len(self.mean))
         mean[:n], var[:n], count[:n] = self.mean[:n], self.var[:n], self.count[:n]
-        seen = (count >= 2) & (var > 1e-12)
+        # (the estimator's floor, relative to the mean: an absolute 1e-12 left a
+        # feature with a standard deviation below about 1e-6 unread)
+        seen = (count >= 2) & (var > _var_floor(mean))
         scale = np.where(seen, 1.0 / np.sqrt(np.where(seen, var, 1.0)), 0.0)
         z = np.clip((raw - mean) * scale, -_CLIP, _CLIP) * present
         return np.stack([z, _RAMP_SCALE * np.tanh(_RAMP * z)], axis=-2)
@@ -93,7 +97,7 @@ class _DelayedReadout:
         self._grow(m, len(self.W))
         feats = self.features(raw, present)
         mean, var, count = self.mean[:m], self.var[:m], self.count[:m]
-        seen = (count >= 2) & (var > 1e-12)
+        seen = (count >= 2) & (var > _var_floor(mean))
         # Update: Welford until 1/n < _RATE; a value beyond _CLIP standard deviations
         # counts as _CLIP away (one far row must not take the statistics over).
         on = present > 0
