@@ -646,3 +646,35 @@ def test_regressor_targets_of_other_types_match_numpy(learns):
     assert ma._y_mean == pytest.approx(mb._y_mean, abs=TOL)
     assert ma._y_var == pytest.approx(mb._y_var, abs=TOL)
     assert learns["n"] > 300
+
+
+def test_a_tie_between_two_generations_of_readouts_is_kept_alike_on_both_paths():
+    """Every feature gone and the target constant: both generations of readouts err
+    alike, their weights tie at 0.5, and the next drift kept the old generation on
+    one path and the new on the other (the weights summed in another order; a
+    review's fuzzer): predictions 2% apart 15 rows after the features came back."""
+    rng = np.random.default_rng(0)
+    rows, ys = [], []
+    for i in range(1100):
+        z = rng.normal(size=2)
+        if 300 <= i < 1000:  # every feature gone, the target constant
+            rows.append({})
+            ys.append(0.0)
+            continue
+        rows.append({"a": float(z[0]), "b": float(z[1])})
+        ys.append(float(z[0] + z[1]) + (50.0 if 150 <= i < 300 else 0.0))
+    runs = []
+    for compiled in (True, False):
+        previous = set_compiled(compiled)
+        try:
+            model, out = DREAMOnlineRegressor(seed=0, standardize_rate=0.5), []
+            for x, y in zip(rows, ys, strict=True):
+                out.append(model.predict_one(x))
+                model.learn_one(x, y)
+            runs.append((model, np.array(out)))
+        finally:
+            set_compiled(previous)
+    (a, pa), (b, pb) = runs
+    assert a.n_drifts_ == b.n_drifts_ > 5
+    np.testing.assert_array_equal(a._age, b._age)
+    np.testing.assert_allclose(pa, pb, rtol=1e-9, atol=1e-9)

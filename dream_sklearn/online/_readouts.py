@@ -47,6 +47,8 @@ _CLF_DRIFT_DELTA = 0.01
 _CLOCK = 4
 _FRESH_SHARE = 0.5
 _DROP = 0.01
+# Two generations' weights within _TIE of each other are a tie (the old one is kept).
+_TIE = 1e-12
 _BOOST = 10.0
 _BOOST_ROWS = 100.0
 _FRESH_ROWS = 4000
@@ -270,7 +272,10 @@ class _Readouts:
                 fresh, age = np.zeros_like(self._W[:J]), np.zeros(J)
                 self._fresh_rows = _FRESH_ROWS
             w = self._weights
-            keep = slice(0, J) if M == J or w[:J].sum() >= w[J:].sum() else slice(J, M)
+            # (a tie kept the old generation: the paths sum the weights in another
+            # order, and a tie by construction, both generations erring alike, fell
+            # to either side by rounding; _TIE absorbs that)
+            keep = slice(0, J) if M == J or w[:J].sum() >= w[J:].sum() - _TIE else slice(J, M)
             self._W = np.concatenate([self._W[keep], fresh])
             self._age = np.concatenate([self._age[keep], age])
             kept = w[keep] * (1.0 - _FRESH_SHARE) / w[keep].sum()
