@@ -523,3 +523,39 @@ def test_convergence_warning_when_max_iter_is_reached(seq_data):
         warnings.simplefilter("error", ConvergenceWarning)
         with pytest.raises(ConvergenceWarning, match="maximum iterations \\(2\\)"):
             DREAMClassifier(**{**SMALL, "max_iter": 2}).fit(X, y)
+
+
+@pytest.mark.parametrize("value", [123456.789, 1e8 / 3])
+def test_a_constant_column_is_constant_whatever_its_value(value):
+    """A constant column's computed spread is its mean's rounding (about 1e-9 for
+    123456.789), which an absolute floor of 2e-15 standardised to +-1: predictions
+    moved by 0.19 against the same column at 0 (a review's reproducer)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 8, 2))
+    y = X[:, :, 0].mean(axis=1) + 0.1 * rng.normal(size=60)
+    with_const = [np.concatenate([X, np.full((60, 8, 1), c)], axis=2) for c in (0.0, value)]
+    preds = [
+        DREAMRegressor(hidden_dim=8, random_state=0).fit(Xc, y).predict(Xc) for Xc in with_const
+    ]
+    np.testing.assert_allclose(preds[1], preds[0], rtol=1e-6, atol=1e-6)
+
+
+def test_inputs_in_tiny_units_are_standardised():
+    """Every column in units of 1e-15 (spread 1e-15) was left unscaled, as if constant."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 8, 2))
+    y = X[:, :, 0].mean(axis=1) + 0.1 * rng.normal(size=60)
+    unit = DREAMRegressor(hidden_dim=8, random_state=0).fit(X, y).predict(X)
+    tiny = DREAMRegressor(hidden_dim=8, random_state=0).fit(X * 1e-15, y).predict(X * 1e-15)
+    np.testing.assert_allclose(tiny, unit, rtol=1e-5, atol=1e-5)
+
+
+def test_dream_features_names_its_outputs_and_sets_pandas_output():
+    from dream_sklearn import DREAMFeatures
+
+    X = np.random.RandomState(0).normal(size=(20, 6, 2))
+    features = DREAMFeatures(hidden_dim=4, random_state=0).set_output(transform="pandas")
+    out = features.fit_transform(X)
+    names = features.get_feature_names_out()
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == list(names)
+    assert len(names) == features.n_features_out_ and names[0] == "dreamfeatures0"

@@ -68,6 +68,7 @@ from ._input import (
     align_targets,
     check_flat,
     check_magnitude,
+    fitted_scale,
     one_step_lengths,
     pad,
     to_long,
@@ -401,7 +402,7 @@ class _BaseDREAM(BaseEstimator):
                     w = np.repeat(weight, lengths)
                     self.x_mean_ = np.average(long, axis=0, weights=w)
                     scale = np.sqrt(np.average((long - self.x_mean_) ** 2, axis=0, weights=w))
-                self.x_scale_ = np.where(scale < 10 * np.finfo(np.float64).eps, 1.0, scale)
+                self.x_scale_ = fitted_scale(scale, self.x_mean_, len(long))
             else:
                 self.x_mean_ = np.zeros(long.shape[1])
                 self.x_scale_ = np.ones(long.shape[1])

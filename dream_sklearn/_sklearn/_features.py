@@ -8,7 +8,12 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -16,7 +21,15 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..nn import DREAM
 from ..nn._cell import _seeded
 from ..nn._config import _check_cell_param, _front_defaults
-from ._input import _DTYPES, _input_tensor, check_magnitude, one_step_lengths, pad, to_long
+from ._input import (
+    _DTYPES,
+    _input_tensor,
+    check_magnitude,
+    fitted_scale,
+    one_step_lengths,
+    pad,
+    to_long,
+)
 
 __all__ = ["DREAMFeatures"]
 
@@ -32,7 +45,7 @@ _QUANTILE_SAMPLE = 4096
 _THRESHOLD_SEQUENCES = 32
 
 
-class DREAMFeatures(TransformerMixin, BaseEstimator):
+class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Features of whole sequences from an untrained DREAM cell (a random-feature map).
 
     Each sequence is run through one DREAM cell with random, untrained weights,
@@ -200,6 +213,11 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
         self.dtype = dtype
         self.random_state = random_state
 
+    @property
+    def _n_features_out(self) -> int:
+        """For ``get_feature_names_out`` (``dreamfeatures0``, ...) and ``set_output``."""
+        return self.n_features_out_
+
     def __setstate__(self, state: dict) -> None:
         """Load a pickled state; one saved before ``dtype`` existed ran in float32."""
         super().__setstate__({"dtype": "float32", **state})
@@ -249,7 +267,7 @@ class DREAMFeatures(TransformerMixin, BaseEstimator):
             if self.standardize:
                 self.x_mean_ = long.mean(axis=0)
                 scale = long.std(axis=0)
-                self.x_scale_ = np.where(scale < 10 * np.finfo(np.float64).eps, 1.0, scale)
+                self.x_scale_ = fitted_scale(scale, self.x_mean_, len(long))
             else:
                 self.x_mean_ = np.zeros(long.shape[1])
                 self.x_scale_ = np.ones(long.shape[1])

@@ -380,6 +380,16 @@ def unflatten(
     return long, np.full(n, n_steps, dtype=np.int64)
 
 
+def fitted_scale(scale: np.ndarray, mean: np.ndarray, n: int) -> np.ndarray:
+    """``scale`` (a standard deviation per column over ``n`` values) with 1 where
+    the column is constant: a spread within the rounding of its mean (``n`` times
+    machine epsilon times ``|mean|``: a constant 123456.789 has a computed spread of
+    about 1e-9, which an absolute floor read as a feature; a column in units of
+    1e-15, which it left unscaled, has a spread far above that)."""
+    eps = np.finfo(np.float64).eps
+    return np.where(scale <= max(n, 1) * eps * np.abs(mean), 1.0, scale)
+
+
 def check_magnitude(a: np.ndarray, input_name: str) -> None:
     """A ValueError for values beyond :data:`MAX_ABS` (validated, finite ``a``)."""
     if a.size and np.abs(a).max() > MAX_ABS:

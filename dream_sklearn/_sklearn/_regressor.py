@@ -14,7 +14,7 @@ from torch.nn import functional as F
 
 from ._base import _BaseDREAM
 from ._docs import ATTRIBUTES, PARAMETERS
-from ._input import check_magnitude
+from ._input import check_magnitude, fitted_scale
 
 __all__ = ["DREAMRegressor"]
 
@@ -96,7 +96,7 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
             else:
                 self.y_mean_ = np.average(y, axis=0, weights=weight)
                 scale = np.sqrt(np.average((y - self.y_mean_) ** 2, axis=0, weights=weight))
-            self.y_scale_ = np.where(scale < 10 * np.finfo(np.float64).eps, 1.0, scale)
+            self.y_scale_ = fitted_scale(scale, self.y_mean_, len(y))
         return (y - self.y_mean_) / self.y_scale_
 
     def _ridge_targets(self, y: np.ndarray) -> np.ndarray:
