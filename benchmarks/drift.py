@@ -142,6 +142,7 @@ def run(models, streams, n_rows, results):
             ],
             "rows_per_s": len(correct) / seconds,
             "rolling": correct.astype(float).tolist(),
+            "n_rows": n_rows,  # (--rows: None for the whole stream; --reuse matches it)
         }
 
 
@@ -240,16 +241,29 @@ def main() -> None:
     json_path = Path(args.json)
     if args.reuse and json_path.exists():
         results = json.loads(json_path.read_text())
+    # A baseline is reused where the JSON has it for every stream, run on as many rows
+    # as this run asks for (entries from before "n_rows" was kept: whole streams).
     todo = [
         m
         for m in args.models
         if not (
-            args.reuse and m in BASELINES and all(m in results.get(s, {}) for s in args.streams)
+            args.reuse
+            and m in BASELINES
+            and all(
+                m in results.get(s, {}) and results[s][m].get("n_rows") == args.rows
+                for s in args.streams
+            )
         )
     ]
+    reused = [m for m in args.models if m in BASELINES and m not in todo]
     run(todo, args.streams, args.rows, results)
     json_path.write_text(json.dumps(results))
     report(results, args.streams, args.models)
+    if reused:
+        print(
+            f"\n(--reuse: {', '.join(reused)} from an earlier run of this script, on the "
+            "same rows; their rows/s were timed then: compare loosely)"
+        )
     plot(results, args.streams, OUT / "drift_rolling_accuracy.png")
     print(f"\nfigures: {json_path}; plot: {OUT / 'drift_rolling_accuracy.png'}")
 

@@ -26,7 +26,9 @@ Sections (``--only``):
   and over the whole stream, 45,312 rows (``--no-online-whole`` skips those). The
   NumPy path, HAT and ARF (seconds a run) are timed over a third of ``--repeats``
   rounds (at least one); every pair of a DREAM estimator and river's linear pipeline,
-  whose ratio is a target, over ``--repeats`` rounds (at least 3).
+  whose ratio is a target, over ``--repeats`` rounds (at least 3). The first 5,000
+  rows' ratios of DREAM over HAT, ARF and the NumPy path divide DREAM's rate from
+  the pair's rounds by those contenders' rates from their own rounds (the same run).
 - ``sklearn``: ``DREAMClassifier(solver="adam").fit`` (float32, the default
   configuration) per epoch, eager and compiled, against a plain ``nn.GRU`` loop over
   the same batches (256 sequences x 50 steps x 16 features, batch 32); then end to

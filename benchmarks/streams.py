@@ -612,9 +612,13 @@ def run(
     log=sys.stderr,
 ) -> dict:
     """Fill ``results[stream][model][str(seed)]``; with ``reuse`` keep what is there
-    (for the same number of rows) except DREAM's, which always runs again."""
+    (for the same number of rows) except DREAM's, which always runs again: its
+    figures for seeds this run does not cover are dropped (old code's figures would
+    enter the means and counts)."""
     if "DREAM" in models:
         _warm_compiled()
+        for s in streams:
+            results.get(s, {}).pop("DREAM", None)
     t0 = time.perf_counter()
     for s in streams:
         stream = STREAMS[s]
@@ -855,7 +859,7 @@ def _best_baseline(results, s, models):
     return f"{'yes' if dream < base[best] else 'no'} (best: {best})"
 
 
-def headline(results: dict, streams: list[str], models: list[str]) -> str:
+def headline(results: dict, streams: list[str], models: list[str], arf_reused: bool = False) -> str:
     """One row per half: the classifiers' mean accuracy and DREAM against its targets."""
     clf_models = [m for m in CLASSIFIERS if m in models]
     rows = []
@@ -901,7 +905,12 @@ def headline(results: dict, streams: list[str], models: list[str]) -> str:
         "seeds); (change point, seed) pairs where DREAM's accuracy over the next 500 rows is at "
         "least ARF's; regression streams where DREAM's MAE is below every baseline's, and below "
         "the best of issue 12's four (the running mean left out); DREAM's "
-        "rows/s over ARF's (ARFR's on regression), mean over streams",
+        "rows/s over ARF's (ARFR's on regression), mean over streams"
+        + (
+            " (ARF's and ARFR's timed in an earlier run (--reuse): compare loosely)"
+            if arf_reused
+            else ""
+        ),
     )
 
 
@@ -996,8 +1005,10 @@ def main(argv: list[str] | None = None) -> dict:
     env = saved.get("environment", "-") if args.print_only else environment()
     reused = saved.get("reused", False) if args.print_only else args.reuse
     print(f"Stream benchmark (benchmarks/streams.py): progressive validation, {env}")
+    rows_arg = saved.get("rows") if args.print_only else args.rows  # (the run's own)
+    seeds_arg = saved.get("seeds", args.seeds) if args.print_only else args.seeds
     print(
-        f"\nSynthetic streams: {N_ROWS:,} rows (--rows {args.rows}), {args.seeds} seeds each; "
+        f"\nSynthetic streams: {N_ROWS:,} rows (--rows {rows_arg}), {seeds_arg} seeds each; "
         f"bundled streams once, in full unless --rows is smaller. Known change points: "
         f"abrupt = first row of the new concept, gradual = first row of the transition.\n"
     )
@@ -1006,7 +1017,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(legend(shown))
     for h in [h for h in halves if any(STREAMS[s].half == h for s in streams)]:
         print("\n" + tables(results, streams, shown, h, arf_reused=reused))
-    print("\n" + headline(results, streams, shown))
+    print("\n" + headline(results, streams, shown, arf_reused=reused))
     print(f"\n({elapsed:,.0f} s)")
     if not args.print_only:
         json_path.parent.mkdir(parents=True, exist_ok=True)

@@ -127,3 +127,26 @@ def test_the_regression_target_columns_leave_the_running_mean_out_of_the_issues_
     assert bench._best_baseline(results, "SP500Stocks", [*bench.ISSUE_REGRESSORS, "DREAM"]) == (
         "no (best: ARFR)"
     )
+
+
+def test_reuse_reruns_dream_on_this_runs_seeds_only_and_says_so(bench, tmp_path, capsys):
+    """--reuse with fewer seeds kept DREAM's figures for the other seeds (old code's
+    figures in the means and counts); the headline's rows/s ratio did not say ARF's
+    came from an earlier run; --print-only printed this command line's rows and
+    seeds, not the saved run's (a review of the harness)."""
+    out = tmp_path / "streams.json"
+    argv = ["--streams", "SEA", "--rows", "600", "--json", str(out), "--quiet"]
+    bench.main([*argv, "--seeds", "2", "--models", "ARF", "DREAM"])
+    capsys.readouterr()
+    saved = json.loads(out.read_text())
+    saved["results"]["SEA"]["DREAM"]["1"]["score"] = 0.0  # as if from older code
+    out.write_text(json.dumps(saved))
+    results = bench.main([*argv, "--seeds", "1", "--models", "DREAM", "--reuse"])
+    printed = capsys.readouterr().out
+    assert set(results["SEA"]["DREAM"]) == {"0"}
+    assert set(results["SEA"]["ARF"]) == {"0", "1"}  # (the baselines kept)
+    head = next(line for line in printed.splitlines() if line.startswith("Headline:"))
+    assert head.endswith("(ARF's and ARFR's timed in an earlier run (--reuse): compare loosely)")
+    bench.main(["--print-only", "--json", str(out), "--seeds", "7"])
+    printed = capsys.readouterr().out
+    assert "(--rows 600), 1 seeds each" in printed
