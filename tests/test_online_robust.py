@@ -2,6 +2,7 @@
 labels. Streams are tuning streams only (SEA, Elec2; see docs/online.md)."""
 
 import copy
+import math
 from decimal import Decimal
 from functools import partial
 from types import MappingProxyType
@@ -1566,3 +1567,26 @@ def test_a_real_shift_of_the_target_is_taken_in_after_a_few_rows():
     assert model._y_run == 0 and model._y_count == 799
     assert abs(model._y_mean - 1000.0) < 5.0  # (the running mean's lag: 0.98**297 * 1000)
     assert np.mean(errors[700:]) < 2.0  # the noise's MAE is 0.8
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_large_l2_never_makes_a_prediction_infinite(compiled):
+    """The decay (1 - step * l2) went below 0 for step * l2 above 1 and flipped the
+    weights' sign every row; above 2 it grew them to inf and NaN (regressor l2=8:
+    NaN from row 583; classifier learning_rate=1, l2=3: NaN from row 1025; a
+    review's reproducers). It stops at 0 now."""
+    previous = set_compiled(compiled)
+    try:
+        rng = np.random.default_rng(0)
+        regressor = DREAMOnlineRegressor(l2=8.0, seed=0)
+        classifier = DREAMOnlineClassifier(learning_rate=1.0, l2=3.0, seed=0)
+        for _ in range(1200):
+            x = {"a": rng.normal(), "b": rng.normal()}
+            p = regressor.predict_one(x)
+            proba = classifier.predict_proba_one(x)
+            assert math.isfinite(p) and abs(p) < 100
+            assert all(math.isfinite(v) for v in proba.values())
+            regressor.learn_one(x, 2 * x["a"] - x["b"])
+            classifier.learn_one(x, int(x["a"] + x["b"] > 0))
+    finally:
+        set_compiled(previous)

@@ -89,7 +89,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     learning_rate : float, default=0.02
         SGD step of the readout.
     l2 : float, default=0.0
-        L2 penalty of the readout (weight decay ``learning_rate * l2`` per row).
+        L2 penalty of the readout (weight decay ``learning_rate * l2`` per row, at
+        most the whole weight: a step times ``l2`` above 1 sets the weights to 0).
     feedback : {"cell", "readout", "none"}, default="cell"
         Where the previous row's label goes as an input: into the cell and the
         readout, into the readout only, or nowhere.

@@ -604,7 +604,7 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
             step = min(step, max(lr0[j % J], _MAX_STEP))
         if step == 0.0:  # nothing to learn (the naive readouts): the weights stay
             continue
-        decay = 1.0 - step * l2  # the decay, then the step: one pass over a row
+        decay = max(0.0, 1.0 - step * l2)  # the decay, then the step (_readouts._sgd)
         mrow = mask[(j % J) * F : (j % J + 1) * F]
         for q in range(k):
             gq = g[j, q] * step

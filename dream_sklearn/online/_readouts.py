@@ -237,7 +237,9 @@ class _Readouts:
         learn kernel's is the same)."""
         g *= step[:, None]
         if self.l2:  # weight decay, the bias excepted
-            W[:, :, :-1] *= (1.0 - step * self.l2)[:, None, None]
+            # (at most to 0: a factor below 0, step * l2 above 1, flipped the weights'
+            # sign every row, and above 2 grew them to inf: a review's finding)
+            W[:, :, :-1] *= np.maximum(0.0, 1.0 - step * self.l2)[:, None, None]
         W -= g[:, :, None] * (mask * phi)[:, None, :]
 
     def _adwin(self, delta: float) -> ADWIN:

@@ -126,7 +126,8 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         gain and a fresh readout's boost never push a readout's step above
         ``max(its step, 1)`` (1 fits the row exactly; 2 and above diverge).
     l2 : float, default=0.0
-        L2 penalty of the readouts (weight decay ``learning_rate * l2`` per row).
+        L2 penalty of the readouts (weight decay ``learning_rate * l2`` per row, at
+        most the whole weight: a step times ``l2`` above 1 sets the weights to 0).
     feedback : {"cell", "readout", "none"}, default="cell"
         Where the previous row's target goes as an input: into the cell and the
         readout, into the readout only, or nowhere.
