@@ -49,8 +49,13 @@ class SurpriseDriftDetector(base.DriftDetector):
     ``g ← max(0, g + S − s_ref − drift_margin)``, where ``s_ref`` is a slow moving
     average of surprise. A drift is signalled when ``g`` exceeds ``threshold``; then
     ``g`` restarts from zero and the cell re-estimates its error statistics from the
-    new regime during a grace period, as it does at the start. Works on a raw value
-    stream and on a model's error stream (0/1 mistakes or absolute residuals).
+    new regime during a grace period, as it does at the start. Works on values on a
+    unit scale: a model's error stream (0/1 mistakes, absolute residuals in units of
+    their spread) or raw readings standardised first. The cell reads the value as it
+    comes, so a raw stream far from 0 or of a tiny spread is not (a 3 standard
+    deviation shift of values around 100, or of spread 0.01, went unseen where ADWIN
+    found it: a review's measurement); river's ``preprocessing.StandardScaler``, or
+    residuals divided by their running spread, bring it to that scale.
 
     Parameters
     ----------

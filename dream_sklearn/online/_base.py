@@ -38,6 +38,7 @@ reference and the fallback.
 from __future__ import annotations
 
 import random
+import warnings
 from collections import OrderedDict, deque
 from typing import Any, NamedTuple
 
@@ -192,6 +193,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     _undo_n: np.ndarray | None = None  # (set by _build, or by __setstate__ for older pickles)
     _first: np.ndarray | None = None  # a slot's first values (_scaling._first_outliers), ditto
     _feedback: str | None = None  # the feedback the target slots are made with (_build)
+    _warned_pending = False  # whether the pending rows' overflow was warned about
     cell = "random"
     _proj: np.ndarray | None = None  # cell="pretrained": slots -> the cell's inputs
     _fast: _compiled._Compiled | None = None  # the compiled row's buffers (not pickled)
@@ -622,6 +624,19 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if len(self._pending_rows) > _MAX_PENDING:
             _, (old_key, _) = self._pending_rows.popitem(last=False)
             self._pop_seq(old_key)
+            if not self._warned_pending:  # (once: the rows are not matched by their labels)
+                self._warned_pending = True
+                warnings.warn(
+                    f"{type(self).__name__}(advance_on_predict=True): {_MAX_PENDING} rows "
+                    "advanced on are still waiting for their labels; the oldest is "
+                    "dropped. Labels are matched to rows by the rows' values: a step "
+                    "upstream that changes a row between predict and learn (river's "
+                    "StandardScaler in a Pipeline) leaves every row unmatched, and each "
+                    "label then steps the cell again. Scale the stream before the "
+                    "model's pipeline, or leave advance_on_predict off.",
+                    UserWarning,
+                    stacklevel=3,
+                )
 
     def _read_delayed(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray):
         """What the readout for delayed labels (the classifier's, ``_delayed.py``)
