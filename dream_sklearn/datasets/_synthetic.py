@@ -54,10 +54,10 @@ def make_regime_signal(
             raise ValueError(f"{name} must be an int >= {low}; got {value!r}.")
     if not (isinstance(noise, numbers.Real) and math.isfinite(noise) and noise >= 0):
         raise ValueError(f"noise must be a finite float >= 0; got {noise!r}.")
-    if not isinstance(change_points, tuple | list) or not all(
-        isinstance(c, numbers.Integral) and not isinstance(c, bool) for c in change_points
-    ):
+    points = np.asarray(change_points)
+    if points.ndim != 1 or not (points.size == 0 or np.issubdtype(points.dtype, np.integer)):
         raise ValueError(f"change_points must be a sequence of ints; got {change_points!r}.")
+    change_points = tuple(int(c) for c in points)
     if any(not 0 < c < n_steps for c in change_points) or len(set(change_points)) < len(
         change_points
     ):

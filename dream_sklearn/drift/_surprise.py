@@ -14,13 +14,14 @@ from ..nn import DREAMCell
 from ..nn._cell import _seeded
 from ..nn._config import (
     _INT,
-    _INT_GE1,
     _NONNEGATIVE,
     _POSITIVE,
     _UNIT,
     _check_cell_param,
     _check_value,
     _front_defaults,
+    _is_int,
+    _Rule,
 )
 
 __all__ = ["SurpriseDriftDetector"]
@@ -35,7 +36,9 @@ _RULES = {
     "threshold": _POSITIVE,
     "drift_margin": _NONNEGATIVE,
     "reference_smoothing": _UNIT,
-    "grace_period": _INT_GE1,  # (0: no value ever set s_ref, an alarm every ~50 values)
+    # A mean, a spread and a reference surprise need at least 2 values (0: nothing set
+    # s_ref, an alarm every ~50 stationary values; 1: 215 alarms in 3 x 3,000 values).
+    "grace_period": _Rule("an int >= 2", lambda v: _is_int(v) and v >= 2, int),
     "seed": _INT,
 }
 
@@ -49,13 +52,11 @@ class SurpriseDriftDetector(base.DriftDetector):
     ``g ← max(0, g + S − s_ref − drift_margin)``, where ``s_ref`` is a slow moving
     average of surprise. A drift is signalled when ``g`` exceeds ``threshold``; then
     ``g`` restarts from zero and the cell re-estimates its error statistics from the
-    new regime during a grace period, as it does at the start. Works on values on a
-    unit scale: a model's error stream (0/1 mistakes, absolute residuals in units of
-    their spread) or raw readings standardised first. The cell reads the value as it
-    comes, so a raw stream far from 0 or of a tiny spread is not (a 3 standard
-    deviation shift of values around 100, or of spread 0.01, went unseen where ADWIN
-    found it: a review's measurement); river's ``preprocessing.StandardScaler``, or
-    residuals divided by their running spread, bring it to that scale.
+    new regime during a grace period, as it does at the start. The cell reads each
+    value standardised by the mean and spread of the values of the latest grace
+    period, so it works on a raw value stream in any unit and offset and on a
+    model's error stream (0/1 mistakes or absolute residuals); a stream constant over
+    a grace period is read as it is, minus its mean.
 
     Parameters
     ----------
@@ -68,7 +69,7 @@ class SurpriseDriftDetector(base.DriftDetector):
     grace_period : int, default=100
         Values used to estimate the error statistics and the reference level
         ``s_ref``, at the start and after each drift, before a drift can be signalled
-        (at least 1).
+        (at least 2).
     hidden_dim : int, default=8
         Units of the cell.
     error_smoothing : float, default=0.002
@@ -100,6 +101,11 @@ class SurpriseDriftDetector(base.DriftDetector):
     ...         print(f"drift detected at index {i}")
     drift detected at index 1012
     """
+
+    # Detectors pickled before round 10 read values as they came: loc 0, spread 1.
+    _loc = 0.0
+    _m2 = 0.0
+    _spread = 1.0
 
     def __init__(
         self,
@@ -148,6 +154,11 @@ class SurpriseDriftDetector(base.DriftDetector):
         self._s_ref = 0.0
         self.statistic = 0.0
         self.surprise = 0.0
+        # The values' mean and sum of squared deviations over the grace period, and
+        # their spread when it ends: each regime's values are read standardised by
+        # them (read as they came until round 10, when a raw stream around 100, or
+        # of spread 0.01, saturated the cell and hid a 3-sigma shift from it).
+        self._loc = self._m2 = 0.0
 
     def update(self, x: int | float) -> None:
         """Update the detector with one value; then read ``drift_detected``.
@@ -169,11 +180,17 @@ class SurpriseDriftDetector(base.DriftDetector):
         # statistics are re-estimated by a running average over the new regime.
         in_grace = self._n < self.grace_period
         params = self._params
+        x = float(x)
         if in_grace:
             params = params._replace(beta=max(1.0 / (self._n + 2), self.error_smoothing))
-        *state, surprise, _ = self._cell.numpy_step(
-            params, np.array([[float(x)]]), self._state, self._dt
-        )
+            delta = x - self._loc  # (Welford, over the grace period's values)
+            self._loc += delta / (self._n + 1)
+            self._m2 += delta * (x - self._loc)
+        spread = math.sqrt(self._m2 / (self._n + 1)) if in_grace else self._spread
+        if spread <= 1e-12 * abs(self._loc) or spread == 0.0:
+            spread = 1.0
+        z = (x - self._loc) / spread
+        *state, surprise, _ = self._cell.numpy_step(params, np.array([[z]]), self._state, self._dt)
         self._state = state
         s = float(surprise[0])
         self.surprise = s
@@ -181,6 +198,10 @@ class SurpriseDriftDetector(base.DriftDetector):
         self._drift_detected = False
         if in_grace:
             self._s_ref += (s - self._s_ref) / self._n
+            if self._n == self.grace_period:
+                self._spread = math.sqrt(self._m2 / self._n)
+                if self._n < 2:  # (no spread from one value: read as it comes)
+                    self._loc, self._spread = 0.0, 1.0
             return
         self.statistic = max(0.0, self.statistic + s - self._s_ref - self.drift_margin)
         if self.statistic == 0.0:
@@ -190,3 +211,4 @@ class SurpriseDriftDetector(base.DriftDetector):
             self.statistic = 0.0
             self._n = 0
             self._s_ref = 0.0
+            self._loc = self._m2 = 0.0
