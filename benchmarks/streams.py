@@ -619,6 +619,11 @@ def run(
         _warm_compiled()
         for s in streams:
             results.get(s, {}).pop("DREAM", None)
+    for s in streams:  # every model on this run's seeds (the means compare like with like)
+        keep = {str(seed) for seed in seeds_of(STREAMS[s], n_seeds)}
+        for figures in results.get(s, {}).values():
+            for seed in [k for k in figures if k not in keep]:
+                del figures[seed]
     t0 = time.perf_counter()
     for s in streams:
         stream = STREAMS[s]

@@ -212,6 +212,12 @@ def test_a_refused_fit_leaves_the_model_as_it_was(seq_data, solver):
         fresh.fit(X, np.zeros(40))  # one class
     with pytest.raises(NotFittedError):
         fresh.predict(X)
+    if solver == "adam":  # refused by the early-stopping split, after the module was built
+        few = np.array(["neg"] * 19 + ["pos"] * 20 + ["odd"], dtype=object)
+        clf.set_params(early_stopping=True)
+        with pytest.raises(ValueError, match="least populated class"):
+            clf.fit(X, few)
+        np.testing.assert_array_equal(clf.predict_proba(X), before)
 
 
 def test_a_frame_with_a_missing_sequence_id_is_a_clear_error():
@@ -559,3 +565,10 @@ def test_dream_features_names_its_outputs_and_sets_pandas_output():
     names = features.get_feature_names_out()
     assert isinstance(out, pd.DataFrame) and list(out.columns) == list(names)
     assert len(names) == features.n_features_out_ and names[0] == "dreamfeatures0"
+    # A (sequence id, time) frame: one row per sequence, indexed by the ids (scikit-learn
+    # indexed the output by X's rows, one per step, and raised).
+    index = pd.MultiIndex.from_product([list("edcba"), range(4)], names=["id", "t"])
+    frame = pd.DataFrame(np.random.RandomState(1).normal(size=(20, 2)), index=index)
+    out = features.fit_transform(frame)
+    assert list(out.index) == list("edcba") and out.index.name == "id"
+    assert out.equals(features.transform(frame))

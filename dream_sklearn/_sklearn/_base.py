@@ -519,6 +519,40 @@ class _BaseDREAM(BaseEstimator):
         classes: Any = None,
         sample_weight: Any = None,
     ):
+        """Shared by ``fit`` (``incremental=False``) and ``partial_fit``: the routine,
+        all or nothing."""
+        # A call refused on its way (X read, then y, the weights, an early-stopping
+        # split that cannot stratify, ...) puts every attribute back, so a fitted
+        # model stays the model it was (a refit refused on its sample_weight had
+        # left the new classes_ over the old coefficients; one refused by the split
+        # had left a new untrained module) and an unfitted one stays unfitted
+        # (NotFittedError, not a missing attribute). The attributes, not the
+        # weights inside a module a warm fit trains in place: an error in the
+        # training steps themselves leaves those as trained so far, and so does a
+        # KeyboardInterrupt (as scikit-learn's MLP).
+        saved = dict(self.__dict__)
+        try:
+            return self._fit_unguarded(
+                X,
+                y,
+                incremental=incremental,
+                classes=classes,
+                sample_weight=sample_weight,
+            )
+        except Exception:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    def _fit_unguarded(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        incremental: bool,
+        classes: Any = None,
+        sample_weight: Any = None,
+    ):
         """Shared by ``fit`` (``incremental=False``) and ``partial_fit``."""
         name = type(self).__name__
         ridge = self.solver == "ridge"
@@ -531,41 +565,30 @@ class _BaseDREAM(BaseEstimator):
         # fit starts afresh (warm_start belongs to the gradient solver).
         fitted = hasattr(self, "features_" if ridge else "module_")
         first = not fitted or not (incremental or (self.warm_start and not ridge))
-        # Reading X sets n_features_in_ and the sequence length before y and the
-        # weights are checked: a call refused on its way puts every attribute back,
-        # so a fitted model stays the model it was (a refit refused on its
-        # sample_weight had left the new classes_ over the old coefficients) and an
-        # unfitted one stays unfitted (NotFittedError, not a missing attribute).
-        saved = dict(self.__dict__)
-        try:
-            long, lengths, ids = self._read_X(X, reset=first, learn=True)
-            if y is None:
-                raise ValueError(f"{name} requires y to be passed, but the target y is None.")
-            y = self._encode_targets(
-                align_targets(y, ids), first=first, incremental=incremental, classes=classes
-            )
-            if len(y) != len(lengths):
-                hint = ""
-                if ids is not None:
-                    hint = (
-                        " X is a DataFrame with a (sequence id, time) index: it holds one "
-                        "sequence per id, so y needs one target per id, not per row. "
-                        "scikit-learn's splitters (train_test_split, cross_val_score, "
-                        "GridSearchCV) count rows, not sequences: convert X once with "
-                        "`sequences, ids = dream_sklearn.to_sequences(X)`, take y in the "
-                        "order of ids (`y.loc[ids]`), then split those."
-                    )
-                raise ValueError(
-                    "Found input variables with inconsistent numbers of samples: "
-                    f"X has {len(lengths)} sequences but y has {len(y)} targets.{hint}"
+        long, lengths, ids = self._read_X(X, reset=first, learn=True)
+        if y is None:
+            raise ValueError(f"{name} requires y to be passed, but the target y is None.")
+        y = self._encode_targets(
+            align_targets(y, ids), first=first, incremental=incremental, classes=classes
+        )
+        if len(y) != len(lengths):
+            hint = ""
+            if ids is not None:
+                hint = (
+                    " X is a DataFrame with a (sequence id, time) index: it holds one "
+                    "sequence per id, so y needs one target per id, not per row. "
+                    "scikit-learn's splitters (train_test_split, cross_val_score, "
+                    "GridSearchCV) count rows, not sequences: convert X once with "
+                    "`sequences, ids = dream_sklearn.to_sequences(X)`, take y in the "
+                    "order of ids (`y.loc[ids]`), then split those."
                 )
-            weight = self._sample_weight(sample_weight, ids, y, incremental=incremental)
-            y = self._scale_targets(y, weight, first=first)
-            X3 = self._scale_X(long, lengths, reset=first, weight=weight)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
+            raise ValueError(
+                "Found input variables with inconsistent numbers of samples: "
+                f"X has {len(lengths)} sequences but y has {len(y)} targets.{hint}"
+            )
+        weight = self._sample_weight(sample_weight, ids, y, incremental=incremental)
+        y = self._scale_targets(y, weight, first=first)
+        X3 = self._scale_X(long, lengths, reset=first, weight=weight)
         rng = check_random_state(self.random_state)
         if ridge:
             return self._fit_ridge(

@@ -7,6 +7,8 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import sklearn
 import torch
 from sklearn.base import (
     BaseEstimator,
@@ -24,6 +26,7 @@ from ..nn._config import _check_cell_param, _front_defaults
 from ._input import (
     _DTYPES,
     _input_tensor,
+    _is_multiindex_frame,
     check_magnitude,
     fitted_scale,
     one_step_lengths,
@@ -362,7 +365,22 @@ DataFrame or array-like of shape (n_samples, n_features)
         features : ndarray of shape (n_sequences, n_features_out_)
             As :meth:`transform` gives them.
         """
-        return self._features(*self._fit(X))
+        return self._framed(self._features(*self._fit(X)), X)
+
+    def _framed(self, out: np.ndarray, X: Any) -> Any:
+        """``out``, or with pandas output (``set_output``) and ``X`` a DataFrame of
+        (sequence id, time) rows, a DataFrame indexed by the sequence ids: one row per
+        sequence (scikit-learn would index it by X's rows, one per step, and fail)."""
+        if not _is_multiindex_frame(X):
+            return out
+        mode = getattr(self, "_sklearn_output_config", {}).get("transform", "default")
+        if mode == "default":
+            mode = sklearn.get_config()["transform_output"]
+        if mode != "pandas":
+            return out
+        level = X.index.get_level_values(0)
+        ids = pd.Index(pd.factorize(level)[1], name=level.name)  # (to_long's order)
+        return pd.DataFrame(out, index=ids, columns=self.get_feature_names_out())
 
     def _fit(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """What :meth:`fit` does; returns the read inputs for :meth:`fit_transform`."""
@@ -459,4 +477,4 @@ DataFrame or array-like of shape (n_samples, n_features)
             of ``pooling``, ``hidden_dim`` values each), then ``U`` flattened.
         """
         check_is_fitted(self)
-        return self._features(*self._read(X, reset=False))
+        return self._framed(self._features(*self._read(X, reset=False)), X)
