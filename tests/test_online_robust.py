@@ -1323,6 +1323,15 @@ def test_one_target_outlier_costs_at_most_one_percent_of_mae(stream, value):
     assert _target_outlier_cost(rows, 400, value) <= 1.01
 
 
+def _glitch_rows(stream, n):
+    """The first ``n`` rows of FriedmanDrift "lea" (seed 1) or of a random walk."""
+    if stream == "friedman":
+        return list(
+            synth.FriedmanDrift(drift_type="lea", position=(1000, 2000, 3000), seed=1).take(n)
+        )
+    return _random_walk(n)
+
+
 def _target_glitch_cost(rows, t0, value, length):
     """MAE over 500 rows after ``length`` rows running whose target is ``value`` (from
     row ``t0``), over the MAE of a twin that never saw those rows; from the second row
@@ -1361,13 +1370,7 @@ def test_a_short_run_of_far_targets_costs_at_most_15_percent_of_mae(stream, valu
     What is left is the mixture's weight on the last value, lost on the forecast of
     1e30 and earned back over the next rows (2-7% on FriedmanDrift, 6-11% on the
     random walk)."""
-    if stream == "friedman":
-        rows = list(
-            synth.FriedmanDrift(drift_type="lea", position=(1000, 2000, 3000), seed=1).take(903)
-        )
-    else:
-        rows = _random_walk(903)
-    assert _target_glitch_cost(rows, 400, value, length) <= 1.15
+    assert _target_glitch_cost(_glitch_rows(stream, 903), 400, value, length) <= 1.15
 
 
 @pytest.mark.parametrize("length", [4, 6, 19])
@@ -1375,18 +1378,12 @@ def test_a_short_run_of_far_targets_costs_at_most_15_percent_of_mae(stream, valu
 @pytest.mark.parametrize("stream", ["friedman", "random_walk"])
 def test_a_longer_glitch_of_the_target_that_ends_is_undone(stream, value, length):
     """A target stuck far out for 4 to 19 rows (kept on its 4th row, _UNDO_ROWS = 16
-    to come back): from its 4th row it is
-    taken in full, as a real shift would be; the first target back within 5 standard
-    deviations of the statistics from before that row restores them. Before the
-    undo, 4 rows at 1e30 left the MAE 3e25 to 8e25 times the twin's here (predictions
-    near 1e28 until the running mean decayed), and 4 rows at 1e4 1.3 to 1.7 times."""
-    if stream == "friedman":
-        rows = list(
-            synth.FriedmanDrift(drift_type="lea", position=(1000, 2000, 3000), seed=1).take(920)
-        )
-    else:
-        rows = _random_walk(920)
-    assert _target_glitch_cost(rows, 400, value, length) <= 1.25
+    to come back): from its 4th row it is taken in full, as a real shift would be;
+    the first target back within 5 standard deviations of the statistics from before
+    that row restores them. Before the undo, 4 rows at 1e30 left the MAE 3e25 to 8e25
+    times the twin's here (predictions near 1e28 until the running mean decayed), and
+    4 rows at 1e4 1.3 to 1.7 times."""
+    assert _target_glitch_cost(_glitch_rows(stream, 920), 400, value, length) <= 1.25
 
 
 @pytest.mark.parametrize("compiled", [True, False])

@@ -42,8 +42,10 @@ and never change it.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import warnings
+from collections.abc import Callable
 from numbers import Integral, Real
 from typing import Any
 
@@ -190,6 +192,29 @@ def _has_memory(estimator: Any) -> bool:
 
 def _on_cpu(module: nn.Module) -> bool:
     return all(p.device.type == "cpu" for p in module.parameters())
+
+
+def _all_or_nothing(fit: Callable) -> Callable:
+    """``fit`` (``_fit``), all or nothing: a call that raises puts every attribute
+    back, so a fitted model stays the model it was (a refit refused on its
+    sample_weight had left the new classes_ over the old coefficients; one refused by
+    an early-stopping split that could not stratify, a new untrained module) and an
+    unfitted one stays unfitted (NotFittedError, not a missing attribute). The
+    attributes, not the weights inside a module a warm fit trains in place: an error
+    in the training steps themselves leaves those as trained so far, and so does a
+    KeyboardInterrupt (as scikit-learn's MLP)."""
+
+    @functools.wraps(fit)
+    def guarded(self, *args: Any, **kwargs: Any):
+        saved = dict(self.__dict__)
+        try:
+            return fit(self, *args, **kwargs)
+        except Exception:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    return guarded
 
 
 class _BaseDREAM(BaseEstimator):
@@ -510,41 +535,8 @@ class _BaseDREAM(BaseEstimator):
 
     # -- the one training routine -------------------------------------------------------
 
+    @_all_or_nothing
     def _fit(
-        self,
-        X: Any,
-        y: Any,
-        *,
-        incremental: bool,
-        classes: Any = None,
-        sample_weight: Any = None,
-    ):
-        """Shared by ``fit`` (``incremental=False``) and ``partial_fit``: the routine,
-        all or nothing."""
-        # A call refused on its way (X read, then y, the weights, an early-stopping
-        # split that cannot stratify, ...) puts every attribute back, so a fitted
-        # model stays the model it was (a refit refused on its sample_weight had
-        # left the new classes_ over the old coefficients; one refused by the split
-        # had left a new untrained module) and an unfitted one stays unfitted
-        # (NotFittedError, not a missing attribute). The attributes, not the
-        # weights inside a module a warm fit trains in place: an error in the
-        # training steps themselves leaves those as trained so far, and so does a
-        # KeyboardInterrupt (as scikit-learn's MLP).
-        saved = dict(self.__dict__)
-        try:
-            return self._fit_unguarded(
-                X,
-                y,
-                incremental=incremental,
-                classes=classes,
-                sample_weight=sample_weight,
-            )
-        except Exception:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
-
-    def _fit_unguarded(
         self,
         X: Any,
         y: Any,
