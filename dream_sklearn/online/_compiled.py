@@ -155,7 +155,14 @@ class _Compiled:
     Never copied: the estimator's arrays are views of its buffers, which a copy of
     one attribute at a time (river's ``clone(include_attributes=True)``) would part.
     A copy gets None, and builds its own from its arrays on its next row.
+
+    The compiled kernels (``_ENTRY``) are class attributes, set by the process's
+    first compiled row: an instance holding them was walked into by river's
+    ``_memory_usage`` (numba's whole compiled library, about 28 times the
+    estimator's own memory: a review's measurement).
     """
+
+    forward = learn = None  # (the kernels' entry points, once _first_forward ran)
 
     def __deepcopy__(self, memo: dict) -> None:
         return None
@@ -168,9 +175,8 @@ class _Compiled:
 
     def __init__(self, est: Any, kernels: Any) -> None:
         k = kernels
-        self.forward, self.learn = k.forward, k.learn
         self.params = _PARAMS(est)
-        if not _CHECKED:
+        if not _CHECKED:  # (compile or load the kernels on the first row)
             self._k, self.forward = k, self._first_forward
         cell = est.cell_
         params = est._np_params
@@ -321,8 +327,6 @@ class _Compiled:
         self.check_keys = est._loaded_names is not None
         self.labels = list(getattr(est, "_classes", ()))
         self.regression = est._task == "regression"
-        if _ENTRY:
-            self.forward, self.learn = _ENTRY
 
     def _first_forward(self, *args) -> float:
         """The process's first compiled row: compile (or load) both kernels for
@@ -357,7 +361,8 @@ class _Compiled:
             return _NAN
         _CHECKED = True
         _ENTRY = forward, learn
-        self.forward, self.learn = _ENTRY
+        type(self).forward, type(self).learn = _ENTRY
+        del self.forward, self._k  # (the class's from now on)
         return r
 
     def slots_of(self, keys: tuple) -> np.ndarray | None:
