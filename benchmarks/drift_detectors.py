@@ -1,4 +1,5 @@
-"""SurpriseDriftDetector against river's ADWIN, PageHinkley and KSWIN.
+"""SurpriseDriftDetector against river's ADWIN, PageHinkley and KSWIN, and two
+naive rules (a Shewhart control chart and a two-window z-test).
 
 Streams with known change points (several seeds each): abrupt mean shifts of a
 Gaussian value stream, a variance change, and a rise in a model's 0/1 error rate.
@@ -12,6 +13,7 @@ missed changes (no detection within ``--window`` values of a change).
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import statistics
 import time
@@ -20,7 +22,75 @@ from river import drift
 
 from dream_sklearn.drift import SurpriseDriftDetector
 
+
+class ShewhartChart:
+    """The naive rule a quality engineer would write: a control chart whose centre
+    and spread are the mean and standard deviation of the first ``reference``
+    values since the start or the last alarm; an alarm when a value lies beyond 3
+    standard deviations (Western Electric rule 1) or 8 values running lie on one
+    side of the centre (rule 4). Nothing tuned here."""
+
+    def __init__(self, reference: int = 100, run: int = 8) -> None:
+        self.reference, self.run = reference, run
+        self._reset()
+
+    def _reset(self) -> None:
+        self._seen: list[float] = []
+        self._centre = self._sd = None
+        self._side, self._streak = 0, 0
+
+    def update(self, x: float) -> None:
+        self.drift_detected = False
+        if self._centre is None:
+            self._seen.append(x)
+            if len(self._seen) == self.reference:
+                self._centre = statistics.fmean(self._seen)
+                self._sd = statistics.pstdev(self._seen)
+            return
+        side = (x > self._centre) - (x < self._centre)
+        self._streak = self._streak + 1 if side and side == self._side else int(side != 0)
+        self._side = side
+        if abs(x - self._centre) > 3 * self._sd or self._streak >= self.run:
+            self.drift_detected = True
+            self._reset()
+
+
+class WindowZTest:
+    """The naive test a statistician would write: the mean of the latest
+    ``window`` values against the mean of every value before them since the start
+    or the last alarm (at least ``window`` of them), a z-test with the older
+    values' standard deviation; an alarm at |z| > ``z``. Nothing tuned here."""
+
+    def __init__(self, window: int = 50, z: float = 4.0) -> None:
+        self.window, self.z = window, z
+        self._reset()
+
+    def _reset(self) -> None:
+        self._recent: list[float] = []
+        self._n, self._sum, self._sq = 0, 0.0, 0.0
+
+    def update(self, x: float) -> None:
+        self.drift_detected = False
+        self._recent.append(x)
+        if len(self._recent) > self.window:  # the oldest recent value joins the reference
+            old = self._recent.pop(0)
+            self._n += 1
+            self._sum += old
+            self._sq += old * old
+        if self._n < self.window:
+            return
+        mean = self._sum / self._n
+        sd = math.sqrt(max(self._sq / self._n - mean * mean, 0.0))
+        se = sd * math.sqrt(1.0 / self.window + 1.0 / self._n)
+        gap = statistics.fmean(self._recent) - mean
+        if (se > 0.0 and abs(gap) > self.z * se) or (se == 0.0 and gap != 0.0):
+            self.drift_detected = True
+            self._reset()
+
+
 DETECTORS = {
+    "Shewhart chart (naive)": ShewhartChart,
+    "window z-test (naive)": WindowZTest,
     "SurpriseDriftDetector": SurpriseDriftDetector,
     "ADWIN": drift.ADWIN,
     "PageHinkley": drift.PageHinkley,
