@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -150,3 +151,42 @@ def test_reuse_reruns_dream_on_this_runs_seeds_only_and_says_so(bench, tmp_path,
     bench.main(["--print-only", "--json", str(out), "--seeds", "7"])
     printed = capsys.readouterr().out
     assert "(--rows 600), 1 seeds each" in printed
+
+
+def test_the_held_out_half_builds_and_prints_with_the_other_two(bench, tmp_path, capsys):
+    """Round 11's held-out half: a third half after "report"; each of its streams gives
+    rows of its task, and a tiny run of all three halves prints a table and a headline
+    row for each."""
+    assert bench.HALVES == ("tuning", "report", "held-out")
+    held = [s for s, st in bench.STREAMS.items() if st.half == "held-out"]
+    assert len(held) >= 8
+    for name in held:
+        stream = bench.STREAMS[name]
+        rows = list(itertools.islice(stream.make(0, 20), 5))
+        assert len(rows) == 5, name
+        for x, y in rows:
+            assert x and all(isinstance(v, int | float) for v in x.values()), name
+            if stream.task == "regression":
+                assert isinstance(y, int | float) and not isinstance(y, bool), name
+            else:
+                assert isinstance(y, int | bool), name
+        assert stream.changes(5_000) == [] or stream.drift in ("abrupt", "gradual"), name
+    assert bench.STREAMS["Agrawal-2-6"].changes(5_000) == [2_500]
+    assert bench.STREAMS["SEA-gradual"].changes(5_000) == [2_250]
+    assert bench.stream_rows(bench.STREAMS["Shuttle"], None) == 10_000
+
+    out = tmp_path / "streams.json"
+    argv = ["--streams", "SEA", "Sine", "Agrawal-2-6", "AirlinePassengers", "--rows", "600"]
+    argv += ["--seeds", "1", "--json", str(out), "--quiet"]
+    bench.main([*argv, "--models", "no-change", "last-value"])
+    printed = capsys.readouterr().out
+    for label in ("## TUNING half", "## REPORT half", "## HELD-OUT half"):
+        assert label in printed
+    lines = printed.splitlines()
+    for row in ("| tuning (1 + 0) |", "| report (1 + 0) |", "| held-out (1 + 1) |"):
+        assert any(line.startswith(row) for line in lines), row
+    # --half held-out runs that half only
+    bench.main(["--half", "held-out", *argv, "--models", "no-change"])
+    printed = capsys.readouterr().out
+    assert "## HELD-OUT half" in printed and "## TUNING half" not in printed
+    assert "## REPORT half" not in printed
