@@ -106,6 +106,7 @@ STATE = (
     "_undo",
     "_undo_n",
     "_first",
+    "_absent",
     "_y_first",  # (the regressor's first targets; None on the classifier)
     "_prev_y",
     "_prev_u",
@@ -194,6 +195,40 @@ def compare(make, stream, n=N_ROWS, proba=True):
     assert np.shares_memory(c_model._W, c_model._fast.fb)
     assert_same(c_preds, c_model, np_preds, np_model)
     return c_model
+
+
+def sparse_stream(n=N_ROWS):
+    """Elec2 with sparse features (river's rows that leave a zero out): a flag 1.0
+    present only when set (the period past noon), a one-hot quarter of the day with
+    only the quarter's key (``OneHotEncoder(drop_zeros=True)``), and a flag that takes a
+    second value (2.0) from row 1,000 on; the label flipped from row 900."""
+    rows, ys = plain_stream(n)
+    for i, x in enumerate(rows):
+        if x["period"] > 0.5:
+            x["afternoon"] = 1.0
+        x[f"quarter_{min(int(x['period'] * 4), 3)}"] = 1.0
+        if i % 3 == 0:
+            x["flag"] = 2.0 if i >= 1000 and i % 2 else 1.0
+        if i >= 900:
+            ys[i] = not ys[i]
+    return rows, ys
+
+
+@pytest.mark.parametrize("make", [DREAMOnlineClassifier, DREAMOnlineRegressor])
+def test_sparse_indicator_slots_match_numpy(make):
+    if make is DREAMOnlineRegressor:
+
+        def stream(n=N_ROWS):
+            rows, ys = sparse_stream(n)
+            return rows, [x.pop("nswdemand") for x in rows]
+    else:
+        stream = sparse_stream
+    model = compare(lambda: make(seed=0), stream)
+    m = model._x_slot
+    assert model._absent[m["afternoon"]] == 1.0 and model._absent[m["nswprice"]] == 0.0
+    ind = model._indicator()
+    assert ind[m["afternoon"]] and ind[m["quarter_2"]]  # read as indicators
+    assert not ind[m["flag"]] and not ind[m["nswprice"]]  # two values; never absent
 
 
 def test_classifier_default_matches_numpy():

@@ -539,9 +539,43 @@ def test_a_row_after_pandas_na_at_the_same_key_is_read(cls, compiled):
         model.predict_one({"a": 1.0, "b": 1.0})
         with pytest.raises(ValueError, match="Feature 'a' has a non-numeric value"):
             model.learn_one({"a": np.array([1.0, 2.0]), "b": 1.0}, y[0])
-        model.predict_one({"a": 1.0, "b": 1.0})  # (Decimal("sNaN") == 1.0 raises its own)
-        with pytest.raises(ValueError, match="Feature 'b' has a non-numeric value"):
-            model.learn_one({"a": 1.0, "b": Decimal("sNaN")}, y[0])
+        # Decimal("sNaN") == 1.0 raises its own error; a Decimal NaN is a missing value
+        twin = copy.deepcopy(model)
+        model.predict_one({"a": 1.0, "b": 1.0})
+        model.learn_one({"a": 1.0, "b": Decimal("sNaN")}, y[0])
+        twin.learn_one({"a": 1.0}, y[0])
+        assert_same_state(model, twin)
+    finally:
+        set_compiled(previous)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_a_decimal_value_is_read_alike_beside_a_missing_value(cls, compiled):
+    """A Decimal feature is a number in any row (it was refused, "non-numeric", only
+    in a row that also had a missing value, and accepted by learn_many); a Decimal
+    NaN is a missing value in a row as in a frame (a review's reproducer)."""
+    previous = set_compiled(compiled)
+    try:
+        y = _targets(cls, ["up", "down"])
+        model = cls(hidden_dim=8, rank=2, seed=0)
+        for i in range(30):
+            model.learn_one({"a": float(i % 3), "b": float(i % 5)}, y[i % 2])
+        rows = [
+            ({"a": Decimal("1.5"), "b": None}, {"a": 1.5}),
+            ({"a": Decimal("1.5"), "b": Decimal("NaN")}, {"a": 1.5}),
+            ({"a": Decimal("1.5"), "b": Decimal("2")}, {"a": 1.5, "b": 2.0}),
+        ]
+        for x, plain in rows:
+            assert model.predict_one(x) == model.predict_one(plain)
+        frame = pd.DataFrame([x for x, _ in rows], dtype=object)
+        plain = pd.DataFrame([p for _, p in rows])
+        assert model.predict_many(frame).tolist() == model.predict_many(plain).tolist()
+        twin = copy.deepcopy(model)
+        for (x, p), label in zip(rows, y, strict=False):
+            model.learn_one(x, label)
+            twin.learn_one(p, label)
+        assert_same_state(model, twin)
     finally:
         set_compiled(previous)
 

@@ -192,6 +192,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     _undo: np.ndarray | None = None  # statistics kept to undo a glitch (_scaling._UNDO_ROWS)
     _undo_n: np.ndarray | None = None  # (set by _build, or by __setstate__ for older pickles)
     _first: np.ndarray | None = None  # a slot's first values (_scaling._first_outliers), ditto
+    _absent: np.ndarray | None = None  # per slot, 1.0 once a row lacked it (_scaling._indicator)
     _feedback: str | None = None  # the feedback the target slots are made with (_build)
     _warned_pending = False  # whether the pending rows' overflow was warned about
     cell = "random"
@@ -241,6 +242,10 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             # The first values of a slot still warming up are not known: NaN, which
             # its test at _WINSOR_MIN values skips (it keeps them all, as before).
             self._first = np.full((_WINSOR_MIN, self._stat_mean.shape[1]), np.nan)
+        if "_stat_mean" in state and "_absent" not in state:  # before round 11
+            # Which slots a row lacked is not known: none, until a row lacks one (a
+            # slot constant when present reads 0 until then, as it did).
+            self._absent = np.zeros(self._stat_mean.shape[1])
 
     # ------------------------------------------------------------------ parameters
 
@@ -314,6 +319,10 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         # Per slot, its first _WINSOR_MIN values, raw, tested when it has them all
         # (_scaling._first_outliers); written only while the slot warms up.
         self._first = np.zeros((_WINSOR_MIN, 0))
+        # Per slot, 1.0 once a row has lacked it (absent or missing) after its first value:
+        # a slot that has taken one value only then reads as an indicator
+        # (_scaling._indicator).
+        self._absent = np.zeros(0)
         self._prev_y = None  # raw values of the target slots at the next step (or None)
         self._knots = (
             np.linspace(-1.5, 1.5, self.n_knots) if self.n_knots > 1 else np.zeros(self.n_knots)
@@ -376,6 +385,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         self._undo = np.concatenate([self._undo, np.zeros((len(self._undo), k))], axis=1)
         self._undo_n = np.concatenate([self._undo_n, np.zeros((2, k), dtype=np.intp)], axis=1)
         self._first = np.concatenate([self._first, np.zeros((_WINSOR_MIN, k))], axis=1)
+        self._absent = np.concatenate([self._absent, np.zeros(k)])
         self._warming = True
         self._grow_readouts(m, k, paired=table is self._x_slot)
         if self._prev_y is not None:
@@ -805,6 +815,9 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             self._state = step.state
         self.last_surprise_ = float(step.surprise[0])
         self.last_tau_ = float(step.tau[0])
+        # A slot seen before that this row lacks (its own presence: before set-asides;
+        # not a target's slot before its first value)
+        self._absent[(present <= 0) & (self._count > 0)] = 1.0
         self._update_stats(raw, present)
 
     # ------------------------------------------------------------------ mini-batches

@@ -283,20 +283,20 @@ class _Compiled:
         work += [np.zeros(J_mask), np.zeros(F), np.zeros((S, m))]
         # The statistics kept to undo a glitch (_kernels.UNDO, UNDO_N) close the
         # layout: its float part, then (last of ``ints``) its counts; then a slot's
-        # first values (_kernels.FIRST).
+        # first values (_kernels.FIRST) and whether a row lacked it (_kernels.ABSENT).
         floats = state + [np.asarray(a, dtype=float) for a in consts] + work
-        floats += [est._undo, est._first]
+        floats += [est._undo, est._first, est._absent]
         self.fb, rows_fb = _table(floats, np.float64)
         ib, rows_ib = _table(ints, np.intp)
         n_state, n_consts = len(state), len(consts)
         rows_fs, rows_cf = rows_fb[:n_state], rows_fb[n_state : n_state + n_consts]
-        rows_wk = rows_fb[n_state + n_consts : -2]
+        rows_wk = rows_fb[n_state + n_consts : -3]
         # The layout table heads the int buffer (_kernels._layout): one array
         # argument fewer a kernel call (numba unboxes each, about 35 ns).
         head = k.N_LAY * 5
         rows_ib = [[r[0] + head, *r[1:]] for r in rows_ib]
-        lay = rows_fs + rows_ib[:-1] + rows_cf + rows_wk + rows_fb[-2:-1] + rows_ib[-1:]
-        lay += rows_fb[-1:]
+        lay = rows_fs + rows_ib[:-1] + rows_cf + rows_wk + rows_fb[-3:-2] + rows_ib[-1:]
+        lay += rows_fb[-2:]  # FIRST, ABSENT
         lay = np.array(lay, dtype=np.intp)
         if lay.shape != (k.N_LAY, 5):
             raise RuntimeError(f"the compiled row's layout has {lay.shape} rows, not {k.N_LAY}")
@@ -313,8 +313,8 @@ class _Compiled:
             est._prev_u = v[9]
         est._state = tuple(v[10:16])
         est._n_over = _view(self.ib, rows_ib[0])
-        est._undo, est._undo_n = _view(self.fb, rows_fb[-2]), _view(self.ib, rows_ib[-1])
-        est._first = _view(self.fb, rows_fb[-1])
+        est._undo, est._undo_n = _view(self.fb, rows_fb[-3]), _view(self.ib, rows_ib[-1])
+        est._first, est._absent = _view(self.fb, rows_fb[-2]), _view(self.fb, rows_fb[-1])
         self.ctl = _view(self.ib, rows_ib[6])
         self.out = _view(self.fb, rows_wk[4])
         self.res = _view(self.fb, rows_wk[11])

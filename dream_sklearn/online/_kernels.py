@@ -54,7 +54,9 @@ X, XB, XV, GRAD, NORM, PHI2, DELTA = range(49, 56)
 UNDO, UNDO_N = 56, 57
 # A slot's first values (``_scaling._first_outliers``): floats (_WINSOR_MIN, m).
 FIRST = 58
-N_LAY = 59  # the layout's rows: (start, ndim, shape...) each, at the int buffer's head
+# Per slot, 1.0 once a row lacked it (``_scaling._indicator``): floats (m,).
+ABSENT = 59
+N_LAY = 60  # the layout's rows: (start, ndim, shape...) each, at the int buffer's head
 # CTL (ints): sizes, switches, and the two flags the statistics keep.
 (
     C_N,
@@ -379,16 +381,21 @@ def forward(fb, ib, values, slots):
     count, rng = _v1(fb, lay, COUNT), _v2s(fb, lay, RANGE)
     n_over, held = _v2s(ib, lay, N_OVER), _v1(ib, lay, HELD)
     urow = _v1(fb, lay, UROW)
+    absent = _v1(fb, lay, ABSENT)
     for j in range(m):
         z0 = (raw[j] - mean[0, j]) * scale[0, j]
         keep = pres[j]
         if abs(z0) > _SET_ASIDE:
             if _aside(j, raw, rng, var, mean, count, held, n_over[0, j] + 1):
                 keep = keep * 0.0
+        # an indicator slot (_RunningScaling._indicator) reads 1 where present
+        ind = absent[j] > 0.0 and held[j] == 0 and var[0, j] <= _var_floor(mean[0, j])
         for s in range(S):
             z = (raw[j] - mean[s, j]) * scale[s, j]
             if held[j] == 0:
                 z = min(max(z, -_CLIP), _CLIP)
+            if ind:
+                z = 1.0
             urow[s * m + j] = z * keep
     knots = _v1(fb, lay, KNOTS)
     for j in range(m):
@@ -626,10 +633,14 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
         for q in range(lay[H + i, 2] * lay[H + i, 3] * lay[H + i, 4]):
             fb[dst + q] = fb[src + q]
 
-    # The running statistics (_DREAMOnline._update_stats).
+    # The running statistics (_DREAMOnline._update_stats), and the slots the row lacked.
     raw, pres = _v1(fb, lay, RAW), _v1(fb, lay, PRES)
     mean, var, scale = _v2s(fb, lay, MEAN), _v2s(fb, lay, VAR), _v2s(fb, lay, SCALE)
     count, rng = _v1(fb, lay, COUNT), _v2s(fb, lay, RANGE)
+    absent = _v1(fb, lay, ABSENT)
+    for j in range(m):
+        if pres[j] <= 0.0 and count[j] > 0.0:  # (after its first value: _DREAMOnline._commit)
+            absent[j] = 1.0
     n_over, held = _v2s(ib, lay, N_OVER), _v1(ib, lay, HELD)
     floors = _v1(fb, lay, FLOORS)
     delta = _v2s(fb, lay, DELTA)

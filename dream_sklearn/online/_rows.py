@@ -4,6 +4,7 @@ value a ValueError naming the feature."""
 
 from __future__ import annotations
 
+import decimal
 import math
 import numbers
 from typing import Any
@@ -34,10 +35,19 @@ def _is_not_real(value: Any) -> bool:
 
 
 def _is_missing(value: Any) -> bool:
-    """None, pandas' NA, or a NaN number: a missing value (as an absent key)."""
+    """None, pandas' NA, or a NaN number (a Decimal's too): a missing value (as an
+    absent key)."""
     if value is None or value is pd.NA:
         return True
+    if isinstance(value, decimal.Decimal):  # (a signalling NaN raises when compared)
+        return value.is_nan()
     return isinstance(value, numbers.Real | np.bool_) and value != value
+
+
+# The numbers a row may hold beside the real ones: a Decimal, read as float (as
+# _row_values' fast check, np.fromiter, and a frame's column, _column_values, read
+# it; a review found it refused only in a row that also had a missing value).
+_NUMBER = numbers.Real | np.bool_ | decimal.Decimal
 
 
 def _missing_error(name: Any, value: Any, where: str = "") -> ValueError:
@@ -79,7 +89,7 @@ def _row_values(x: dict, strict: bool = False) -> tuple[dict, np.ndarray]:
             if strict:
                 raise _missing_error(name, v)
             continue
-        if isinstance(v, _TEXT) or not isinstance(v, numbers.Real | np.bool_):
+        if isinstance(v, _TEXT) or not isinstance(v, _NUMBER):
             raise ValueError(f"Feature {name!r} has a non-numeric value {v!r}; {_NON_NUMERIC}")
         try:
             float(v)
@@ -107,7 +117,7 @@ def _as_float(values: np.ndarray) -> np.ndarray | None:
     for i, v in enumerate(values):
         if _is_missing(v):
             out[i] = np.nan
-        elif isinstance(v, numbers.Real | np.bool_) and not isinstance(v, str | bytes):
+        elif isinstance(v, _NUMBER) and not isinstance(v, str | bytes):
             try:
                 out[i] = float(v)
             except OverflowError:  # the NumPy path says which feature

@@ -307,11 +307,29 @@ class _RunningScaling:
             self._first[:, j] = np.nan
             self._running = self._running or bool(run.any())
 
+    def _indicator(self) -> np.ndarray:
+        """The slots read as indicators (m,) bool: a row has lacked them since they
+        were made, and every value they took is the same (their variance at the
+        constant's floor); not a loaded cell's held slots.
+
+        Such a slot reads 1 where a row has it and 0 where not, on every scaling.
+        Standardised, it read 0 both ways (its one value is its mean, and an absent
+        value reads 0): river's sparse rows (``OneHotEncoder(drop_zeros=True)``, a
+        flag present only when set) carried nothing. A second value makes it a
+        slot like any other from the next row on (a review's finding, round 11).
+        """
+        ind = self._absent > 0.0
+        ind &= self._stat_var[0] <= _var_floor(self._stat_mean[0])
+        if len(self._held_slots):
+            ind[self._held_slots] = False
+        return ind
+
     def _standardise(self, raw: np.ndarray, present: np.ndarray) -> np.ndarray:
         """The row(s) as the cell and the readout read them: ``[u, slow u, ramps]``.
 
         ``u`` (..., m) is the fast scaling of every slot (what the cell reads); with
         ``slow_rate``, the slow scaling follows; with ``n_knots``, the ramps of ``u``.
+        An indicator slot (``_indicator``) reads 1 where present.
         """
         z = (raw[..., None, :] - self._stat_mean) * self._stat_scale  # (..., S, m)
         far = np.abs(z[..., 0, :]) > _SET_ASIDE_BOUND
@@ -323,6 +341,9 @@ class _RunningScaling:
         np.minimum(z, _CLIP, out=z)
         if unclipped is not None:
             z[..., held] = unclipped  # a trained cell reads its inputs as in training
+        ind = self._indicator()
+        if np.count_nonzero(ind):
+            z[..., ind] = 1.0
         z *= present[..., None, :]
         u = z.reshape(*raw.shape[:-1], -1)
         if len(self._knots):

@@ -1,0 +1,110 @@
+"""Sparse rows: a slot that a row lacks and that has taken one value only reads as an
+indicator (1 where present, 0 where not), so river's sparse encodings carry their
+information (``_RunningScaling._indicator``; docs/online.md, "Missing values")."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from river import evaluate, metrics, preprocessing
+
+from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor, set_compiled
+
+CATS = [f"c{i}" for i in range(6)]
+
+
+def _categorical_stream(n=1500):
+    """The label is a function of one categorical feature (3 of 6 categories)."""
+    rng = np.random.default_rng(0)
+    return [({"cat": c}, c in CATS[:3]) for c in rng.choice(CATS, n)]
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_one_hot_without_zeros_is_learned(compiled):
+    # OneHotEncoder(drop_zeros=True) gives each row only its category's key, at 1:
+    # every slot constant when present. Read standardised, present and absent were
+    # both 0 and the model stayed at chance (0.506 accuracy, p = 0.47 for every
+    # category); with the explicit zeros (drop_zeros=False) it scores 0.995.
+    previous = set_compiled(compiled)
+    try:
+        model = preprocessing.OneHotEncoder(drop_zeros=True) | DREAMOnlineClassifier(seed=0)
+        acc = evaluate.progressive_val_score(_categorical_stream(), model, metrics.Accuracy())
+        proba = {c: model.predict_proba_one({"cat": c})[True] for c in CATS}
+    finally:
+        set_compiled(previous)
+    assert acc.get() > 0.95
+    assert min(proba[c] for c in CATS[:3]) > 0.8 > 0.2 > max(proba[c] for c in CATS[3:])
+
+
+def _u(model, x):
+    """The standardised row the cell reads for ``x`` (its fast scaling, per slot)."""
+    raw, present = model._raw(x, np.array(list(x.values()), dtype=float))
+    return model._standardise(raw, present)[: len(model._mean)]
+
+
+def test_a_flag_reads_one_where_present_and_zero_where_not():
+    model = DREAMOnlineRegressor(seed=0, feedback="none")
+    for i in range(20):
+        x = {"a": float(i % 5), "dense": 3.0}
+        if i % 2:
+            x["flag"] = 1.0
+        model.learn_one(x, float(i))
+    slot = model._x_slot
+    u_on = _u(model, {"a": 1.0, "dense": 3.0, "flag": 1.0})
+    u_off = _u(model, {"a": 1.0, "dense": 3.0})
+    assert u_on[slot["flag"]] == 1.0 and u_off[slot["flag"]] == 0.0
+    # a slot constant and never absent reads 0, as a constant reads
+    assert u_on[slot["dense"]] == 0.0
+    # a second value: the slot is standardised from the next row on
+    model.learn_one({"a": 1.0, "dense": 3.0, "flag": 4.0}, 1.0)
+    u = _u(model, {"a": 1.0, "dense": 3.0, "flag": 1.0})
+    mean, scale = model._stat_mean[0, slot["flag"]], model._stat_scale[0, slot["flag"]]
+    assert u[slot["flag"]] == pytest.approx(np.clip((1.0 - mean) * scale, -5.0, 5.0))
+    assert u[slot["flag"]] < 0.0
+
+
+def test_a_missing_value_marks_the_slot_as_a_missing_key_does():
+    a, b = DREAMOnlineClassifier(seed=0), DREAMOnlineClassifier(seed=0)
+    for i in range(30):
+        xa, xb = {"v": float(i)}, {"v": float(i)}
+        if i % 3:
+            xa["flag"], xb["flag"] = 1.0, 1.0
+        else:
+            xb["flag"] = float("nan")  # missing: as the absent key of xa
+        a.learn_one(xa, i % 2 == 0)
+        b.learn_one(xb, i % 2 == 0)
+    assert a._absent.tolist() == b._absent.tolist()
+    x = {"v": 3.0, "flag": 1.0}
+    assert a.predict_proba_one(x) == b.predict_proba_one(x)
+
+
+def test_frames_read_indicators_as_rows_do():
+    rows = [
+        ({"v": float(i % 7), **({"flag": 1.0} if i % 2 else {})}, i % 3 == 0) for i in range(60)
+    ]
+    one, many = DREAMOnlineClassifier(seed=0), DREAMOnlineClassifier(seed=0)
+    for x, y in rows:
+        one.learn_one(x, y)
+    X = pd.DataFrame([x for x, _ in rows])  # (NaN where a row lacks "flag")
+    many.learn_many(X, pd.Series([y for _, y in rows]))
+    assert one._absent.tolist() == many._absent.tolist()
+    test = pd.DataFrame([{"v": 2.0, "flag": 1.0}, {"v": 2.0, "flag": np.nan}])
+    proba = many.predict_proba_many(test)
+    for i, x in enumerate([{"v": 2.0, "flag": 1.0}, {"v": 2.0}]):
+        assert proba.iloc[i][True] == pytest.approx(one.predict_proba_one(x)[True], abs=1e-12)
+
+
+def test_an_older_pickle_reads_no_slot_as_absent_until_a_row_lacks_it():
+    model = DREAMOnlineClassifier(seed=0)
+    for i in range(20):
+        model.learn_one({"v": float(i), "flag": 1.0}, i % 2 == 0)
+    state = model.__getstate__()
+    del state["_absent"]  # as pickled before round 11
+    old = DREAMOnlineClassifier.__new__(DREAMOnlineClassifier)
+    old.__setstate__(pickle.loads(pickle.dumps(state)))
+    assert old._absent.shape == old._mean.shape and not old._absent.any()
+    old.learn_one({"v": 1.0}, True)
+    assert old._absent[old._x_slot["flag"]] == 1.0
