@@ -108,3 +108,61 @@ def test_an_older_pickle_reads_no_slot_as_absent_until_a_row_lacks_it():
     assert old._absent.shape == old._mean.shape and not old._absent.any()
     old.learn_one({"v": 1.0}, True)
     assert old._absent[old._x_slot["flag"]] == 1.0
+
+
+def test_the_delayed_label_readout_reads_indicators_too():
+    # Under a delay with advance_on_predict, the classifier's delayed-label readout
+    # keeps its own statistics; it read the one-hot slots as 0 both ways, and its
+    # weight in the mixture fell to 0.004 (a review's reproducer). Now it tells
+    # the categories apart by itself.
+    model = preprocessing.OneHotEncoder(drop_zeros=True) | DREAMOnlineClassifier(
+        seed=0, advance_on_predict=True
+    )
+    evaluate.progressive_val_score(_categorical_stream(), model, metrics.Accuracy(), delay=50)
+    est = model[-1]
+    late = est._delayed
+    assert late.active
+    for c in CATS:
+        x = model[0].transform_one({"cat": c})
+        raw, present = est._raw(x, np.ones(len(x)))
+        feats = late.features(raw, est._delayed_present(present))
+        assert feats[0].tolist().count(1.0) == 1  # its own slot reads 1, the others 0
+        p = late.proba(feats, len(est.classes_))[est._classes[True]]
+        assert p > 0.8 if c in CATS[:3] else p < 0.2
+    assert late.w[1] > 0.1
+
+
+def test_a_slot_made_while_rows_wait_for_labels_is_marked_as_lacked():
+    # Rows advanced on before a feature's slot exists are learned later
+    # (_pending_step); a row among them that lacks the new feature marks it, as
+    # the same rows learned at once do (a review's reproducer).
+    waiting = DREAMOnlineClassifier(seed=0, advance_on_predict=True)
+    plain = DREAMOnlineClassifier(seed=0)
+    for i in range(10):
+        x = {"v": float(i)}
+        waiting.predict_one(x)
+        waiting.learn_one(x, i % 2 == 0)
+        plain.learn_one(x, i % 2 == 0)
+    a, b = {"v": 1.0, "f": 1.0}, {"v": 2.0}
+    waiting.predict_one(a)
+    waiting.predict_one(b)  # both advanced on: "f" not known yet
+    for model in (waiting, plain):
+        model.learn_one(a, True)  # "f" gets its slot
+        model.learn_one(b, False)  # a row that lacks it
+    j = plain._x_slot["f"]
+    assert waiting._absent[j] == plain._absent[j] == 1.0
+    assert waiting._indicator()[j] and plain._indicator()[j]
+
+
+def test_an_older_delayed_readout_knows_no_slot_as_lacked():
+    from dream_sklearn.online._delayed import _DelayedReadout
+
+    late = _DelayedReadout()
+    for v in (1.0, 1.0, 1.0):
+        late.read(np.array([v, 2.0]), np.array([1.0, 1.0]))
+    del late.__dict__["lacked"]  # as pickled before round 11
+    feats = late.features(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+    assert feats[0].tolist() == [0.0, 0.0]  # constant, never lacked: 0 as before
+    late.read(np.array([0.0, 2.0]), np.array([0.0, 1.0]))  # a row lacks the first
+    assert late.lacked.tolist() == [1.0, 0.0]
+    assert late.features(np.array([1.0, 2.0]), np.array([1.0, 1.0]))[0].tolist() == [1.0, 0.0]

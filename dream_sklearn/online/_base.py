@@ -685,6 +685,10 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             values = np.fromiter(row.values(), dtype=float, count=len(row))
             raw, present = self._raw(row, values)
             present[:m_then] = 0.0
+            # (the new slots this row lacks, as _commit marks them; the others were
+            # marked when the row was advanced on)
+            new = slice(m_then, m)
+            self._absent[new][(present[new] <= 0) & (self._count[new] > 0)] = 1.0
             self._update_stats(raw, present)
             S = len(self._floors)
             z = np.zeros((S, m))

@@ -44,6 +44,7 @@ class _DelayedReadout:
         self.mean = np.zeros(0)
         self.var = np.zeros(0)
         self.count = np.zeros(0)
+        self.lacked = np.zeros(0)  # per slot, 1.0 once a row lacked it after a value
         self.W = np.zeros((0, 2, 0))  # (k classes, [z, ramp], m slots)
         self.b = np.zeros(0)
         self.w = np.array([0.5, 0.5])
@@ -60,12 +61,23 @@ class _DelayedReadout:
         """A row's label came after ``after`` later rows were predicted."""
         self.lag += _LAG_RATE * (after - self.lag)
 
+    lacked: np.ndarray | None = None  # (None: pickled before round 11; see _lacked)
+
+    def _lacked(self) -> np.ndarray:
+        """The slots a row has lacked (an older pickle's: none known, zeros)."""
+        if self.lacked is None or len(self.lacked) < len(self.mean):
+            old = np.zeros(0) if self.lacked is None else self.lacked
+            self.lacked = np.concatenate([old, np.zeros(len(self.mean) - len(old))])
+        return self.lacked
+
     def _grow(self, m: int, k: int) -> None:
         extra = m - len(self.mean)
         if extra > 0:
+            lacked = self._lacked()
             self.mean = np.concatenate([self.mean, np.zeros(extra)])
             self.var = np.concatenate([self.var, np.zeros(extra)])
             self.count = np.concatenate([self.count, np.zeros(extra)])
+            self.lacked = np.concatenate([lacked, np.zeros(extra)])
             self.W = np.concatenate([self.W, np.zeros((len(self.W), 2, extra))], axis=2)
         if k > len(self.W):
             more = k - len(self.W)
@@ -77,17 +89,22 @@ class _DelayedReadout:
         running statistics as they are (read-only: ``predict_many``'s path).
 
         ``present`` is 1 on the feature slots the row has (0 on the target slots);
-        slots the statistics have not seen yet read 0.
+        slots the statistics have not seen yet read 0. A slot a row has lacked after
+        a value, whose values so far are all the same, reads 1 where present (as the
+        estimator's indicator slots do: ``_RunningScaling._indicator``).
         """
         m = raw.shape[-1]
-        mean, var, count = (np.zeros(m) for _ in range(3))
+        mean, var, count, lacked = (np.zeros(m) for _ in range(4))
         n = min(m, len(self.mean))
         mean[:n], var[:n], count[:n] = self.mean[:n], self.var[:n], self.count[:n]
+        lacked[:n] = self._lacked()[:n]
         # (the estimator's floor, relative to the mean: an absolute 1e-12 left a
         # feature with a standard deviation below about 1e-6 unread)
-        seen = (count >= 2) & (var > _var_floor(mean))
+        constant = var <= _var_floor(mean)
+        seen = (count >= 2) & ~constant
         scale = np.where(seen, 1.0 / np.sqrt(np.where(seen, var, 1.0)), 0.0)
-        z = np.clip((raw - mean) * scale, -_CLIP, _CLIP) * present
+        z = np.clip((raw - mean) * scale, -_CLIP, _CLIP)
+        z = np.where((lacked > 0) & (count >= 1) & constant, 1.0, z) * present
         return np.stack([z, _RAMP_SCALE * np.tanh(_RAMP * z)], axis=-2)
 
     def read(self, raw: np.ndarray, present: np.ndarray) -> np.ndarray:
@@ -101,6 +118,7 @@ class _DelayedReadout:
         # Update: Welford until 1/n < _RATE; a value beyond _CLIP standard deviations
         # counts as _CLIP away (one far row must not take the statistics over).
         on = present > 0
+        self._lacked()[:m][~on & (count > 0)] = 1.0  # (the target slots never count)
         count[on] += 1
         r = np.maximum(_RATE, 1.0 / np.maximum(count, 1.0))
         d = raw - mean
