@@ -33,7 +33,7 @@ for dtype, flags in json.loads(sys.argv[1]):
     counters.clear()
     dtype = getattr(torch, dtype)
     torch.manual_seed(0)
-    model = DREAM(3, 8, 2, **flags).to(dtype)
+    model = DREAM(3, 8, rank=2, **flags).to(dtype)
     model.compile_step = True
     x = torch.randn(4, 6, 3, dtype=dtype)
     out, _ = model(x)

@@ -108,7 +108,7 @@ def test_timespans_default_and_faster_integration():
 
 def test_bad_shapes_raise():
     model = DREAM(3, 4)
-    with pytest.raises(ValueError, match=r"x must have shape \(batch, 3\)"):
+    with pytest.raises(ValueError, match=r"x must have shape \(batch, time, 3\); got \(2, 5, 4\)"):
         model(torch.randn(2, 5, 4))
     with pytest.raises(ValueError, match="lengths must lie in"):
         model(torch.randn(2, 5, 3), lengths=[6, 1])

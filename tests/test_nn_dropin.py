@@ -354,3 +354,104 @@ def test_old_checkpoint_without_the_config_still_loads_strictly():
     assert set(old) == keys  # the caller's dict is left as it was
     x = torch.randn(2, 5, 3)
     torch.testing.assert_close(fresh(x)[0], model(x)[0], rtol=0, atol=0)
+
+
+# --- round 11: a review of the layer as nn.GRU's drop-in ---------------------------------
+
+
+@pytest.mark.parametrize("how", ["lengths", "mask"])
+def test_nan_in_padded_steps_leaves_every_gradient_finite(how):
+    # Padded steps never reach the state, but their values reached the backward pass
+    # through torch.where's discarded branch: NaN padding made every gradient NaN.
+    torch.manual_seed(0)
+    model = DREAM(3, 8, rank=2)
+    x = torch.randn(2, 5, 3)
+    lengths = torch.tensor([5, 3])
+    valid = torch.arange(5)[None, :] < lengths[:, None]
+    kw = {"lengths": lengths} if how == "lengths" else {"mask": valid}
+    grads = []
+    for pad in (0.0, float("nan")):
+        xp = x.masked_fill(~valid[..., None], pad)
+        spans = torch.ones(2, 5).masked_fill(~valid, pad)
+        model.zero_grad()
+        out, state = model(xp, timespans=spans, **kw)
+        (out.sum() + state.h.sum()).backward()
+        grads.append({n: p.grad.clone() for n, p in model.named_parameters()})
+    for name, g in grads[1].items():
+        assert torch.isfinite(g).all(), name
+        torch.testing.assert_close(g, grads[0][name], rtol=0, atol=0)
+
+
+def test_timespans_must_be_finite_and_not_negative_on_valid_steps():
+    model = DREAM(3, 8, rank=2)
+    x = torch.randn(2, 4, 3)
+    for bad in (-1.0, float("inf"), float("nan")):
+        spans = torch.ones(2, 4)
+        spans[1, 2] = bad
+        with pytest.raises(ValueError, match="timespans must be finite and at least 0"):
+            model(x, timespans=spans)
+    spans = torch.ones(2, 4)
+    spans[1, 3] = -1.0  # on a padded step: read as nothing
+    model(x, timespans=spans, lengths=[4, 3])
+
+
+def test_a_long_gap_lets_the_fast_weights_decay_to_their_target_not_past_it():
+    # U decays towards U_target at rate lam * dt; past dt = 1 / lam the step
+    # overshot (dt = 300 at lam = 0.005 reversed U's sign; 500 grew it). Capped at 1
+    # as h's Euler step is.
+    torch.manual_seed(0)
+    cell = DREAMCell(3, 6, rank=2, forgetting_rate=0.005).double()
+    state = cell.initial_state(1, dtype=torch.float64)
+    U = torch.randn(1, 6, 2, dtype=torch.float64) * 0.1
+    state = state._replace(U=U)
+    x = torch.zeros(1, 3, dtype=torch.float64)
+    for dt, left in ((100.0, 0.5), (300.0, 0.0), (1000.0, 0.0)):
+        out = cell.step(x, state, dt=dt)
+        # zero input and state: no prediction error, so no Hebbian term; the decay alone
+        torch.testing.assert_close(out.state.U, U * left, rtol=1e-12, atol=1e-15)
+
+
+def test_nn_grus_positional_and_keyword_arguments_are_refused_not_misread():
+    # nn.GRU(3, 5, 2) has 2 layers; DREAM(3, 5, 2) silently had rank 2.
+    with pytest.raises(TypeError, match="positional"):
+        DREAM(3, 5, 2)
+    for name, value, hint in (
+        ("num_layers", 2, "DREAMStack"),
+        ("bidirectional", True, "reversed"),
+        ("input_size", 3, "input_dim"),
+        ("dropout", 0.1, "nn.Dropout"),
+    ):
+        with pytest.raises(TypeError, match=hint):
+            DREAM(3, 5, **{name: value})
+    assert DREAM(3, 5, rank=2).cell.config.rank == 2
+
+
+def test_error_messages_say_what_the_input_should_be():
+    model = DREAM(3, 8, rank=2)
+    with pytest.raises(ValueError, match=r"x must have shape \(batch, time, 3\); got \(2, 4, 4\)"):
+        model(torch.randn(2, 4, 4))
+    with pytest.raises(ValueError, match=r"x must have shape \(time, 3\); got \(4, 4\)"):
+        model(torch.randn(4, 4))
+    with pytest.raises(ValueError, match=r"\(time, batch, 3\); got \(4, 2, 5\)"):
+        DREAM(3, 8, rank=2, batch_first=False)(torch.randn(4, 2, 5))
+    with pytest.raises(TypeError) as err:
+        model(torch.ones(2, 4, 3, dtype=torch.int64))
+    assert "x.to(torch.float32)" in str(err.value) and "model.to" not in str(err.value)
+    cell = DREAMCell(3, 8, rank=2)
+    with pytest.raises(TypeError, match="state must be a DREAMState"):
+        cell(torch.randn(2, 3), torch.zeros(2, 8))
+    state = cell.initial_state(2, dtype=torch.float64)
+    state = state._replace(U=state.U.float())
+    with pytest.raises(TypeError, match=r"state.U has dtype torch.float32 but state.h"):
+        DREAM(3, 8, rank=2).double()(torch.randn(2, 4, 3, dtype=torch.float64), state)
+
+
+def test_an_unbatched_sequence_takes_a_time_mask_as_it_takes_timespans():
+    torch.manual_seed(0)
+    model = DREAM(3, 8, rank=2)
+    x = torch.randn(5, 3)
+    mask = torch.tensor([True, True, True, False, False])
+    out, state = model(x, mask=mask)
+    ref, ref_state = model(x[None], mask=mask[None])
+    torch.testing.assert_close(out, ref[0], rtol=0, atol=0)
+    torch.testing.assert_close(state.h, ref_state.h, rtol=0, atol=0)

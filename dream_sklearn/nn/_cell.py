@@ -302,6 +302,12 @@ class DREAMCell(nn.Module):
         cfg = self.config
         if state is None:
             state = self.initial_state(x.shape[0], x.device, x.dtype)
+        elif not isinstance(state, DREAMState):
+            raise TypeError(
+                "state must be a DREAMState (the cell's whole fast state, e.g. "
+                "cell.initial_state(batch)._replace(h=h0) to start from a hidden state h0) "
+                f"or None; got {type(state).__name__}."
+            )
         else:
             state._check(x.shape[0], cfg.input_dim, cfg.hidden_dim, cfg.rank)
         h, U, Ut, em, ev, sb, surprise, tau = dream_step(

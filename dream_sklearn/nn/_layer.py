@@ -31,6 +31,19 @@ class DREAMDiagnostics(NamedTuple):
     tau: torch.Tensor
 
 
+# nn.GRU's arguments that DREAM does not take, and what to do instead (rank, DREAM's
+# third argument, is keyword-only: nn.GRU's third positional argument is num_layers).
+_GRU_ONLY = {
+    "input_size": "DREAM's is input_dim (the first argument)",
+    "hidden_size": "DREAM's is hidden_dim (the second argument)",
+    "num_layers": "stack layers with DREAMStack(input_dim, [hidden_dim] * num_layers)",
+    "bidirectional": "not supported (run a second DREAM on the reversed sequence)",
+    "dropout": "not supported between steps (put nn.Dropout on the outputs)",
+    "bias": "the cell has no bias switch",
+    "proj_size": "not supported (put nn.Linear on the outputs)",
+}
+
+
 def _step_mask(
     lengths, mask, batch: int, steps: int, device, check: bool = True
 ) -> torch.Tensor | None:
@@ -500,13 +513,20 @@ class DREAM(nn.Module):
         self,
         input_dim: int,
         hidden_dim: int,
-        rank: int = _cell_default("rank"),
         *,
+        rank: int = _cell_default("rank"),
         batch_first: bool = True,
         return_sequences: bool = True,
         **config,
     ) -> None:
         super().__init__()
+        gru = sorted(set(config) & set(_GRU_ONLY))
+        if gru:  # (they reached DREAMConfig's "unexpected keyword" before)
+            raise TypeError(
+                f"DREAM takes none of nn.GRU's arguments {gru}: "
+                + "; ".join(f"{name}: {_GRU_ONLY[name]}" for name in gru)
+                + "."
+            )
         self.cell = DREAMCell(input_dim, hidden_dim, rank=rank, **config)
         self.batch_first = batch_first
         self.return_sequences = return_sequences
@@ -527,9 +547,10 @@ class DREAM(nn.Module):
             return x
         if _autocast_on(x.device.type):
             return x.to(dtype)
+        model = f", or the model: model.to({x.dtype})" if x.dtype.is_floating_point else ""
         raise TypeError(
             f"x has dtype {x.dtype} but the DREAM parameters are {dtype}. Convert the "
-            f"input: x.to({dtype}), or the model: model.to({x.dtype})."
+            f"input: x.to({dtype}){model}."
         )
 
     def _initial_state(self, state, batch: int, x: torch.Tensor, unbatched: bool) -> DREAMState:
@@ -619,10 +640,13 @@ class DREAM(nn.Module):
         else:
             unbatched = x.dim() == 2
             time_first = not self.batch_first and not unbatched
+        given = tuple(x.shape)
         if unbatched:
             x = x.unsqueeze(0)
             if timespans is not None:
                 timespans = timespans.reshape(1, -1)
+            if mask is not None:  # (time,), as timespans
+                mask = torch.as_tensor(mask).reshape(1, -1)
         if x.dim() != 3:
             raise ValueError(f"x must be 2-D or 3-D; got shape {tuple(x.shape)}.")
         if time_first:  # (timespans and mask stay (batch, time), as documented)
@@ -642,13 +666,30 @@ class DREAM(nn.Module):
         x = self._input_dtype(x)
         state = self._initial_state(state, batch, x, unbatched)
         if x.shape[2] != cell.config.input_dim:
-            raise ValueError(
-                f"x must have shape (batch, {cell.config.input_dim}); got {tuple(x[:, 0].shape)}."
+            d = cell.config.input_dim
+            want = (
+                f"(time, {d})"
+                if unbatched
+                else (f"(time, batch, {d})" if time_first else f"(batch, time, {d})")
             )
+            raise ValueError(f"x must have shape {want}; got {given}.")
         if timespans is None:
             dts = x.new_full((batch, steps), cell.config.time_step)
         else:
             dts = timespans.to(x.dtype)
+        if step_mask is not None:
+            # Padded steps' values never reach the state, but their gradient did: a
+            # NaN there (NaN-padded series) made every parameter's gradient NaN
+            # through torch.where's discarded branch (a review's finding).
+            x = x.masked_fill(~step_mask.unsqueeze(-1), 0.0)
+            dts = dts.masked_fill(~step_mask, 0.0)
+        if timespans is not None and not exporting:
+            bad = ~torch.isfinite(dts) | (dts < 0)
+            if bool(bad.any()):
+                raise ValueError(
+                    "timespans must be finite and at least 0 on every valid step; got "
+                    f"{dts[bad][:5].tolist()} (a padded step's may be anything)."
+                )
         if exporting:
             run = _scan_steps  # one loop whatever the length: batch and time stay symbolic
         else:
@@ -724,7 +765,7 @@ class DREAMStack(nn.Module):
             DREAM(
                 dims[k],
                 dims[k + 1],
-                rank,
+                rank=rank,
                 batch_first=batch_first,
                 ltc_tau_sys=tau_sys * tau_growth**k,
                 **config,

@@ -99,8 +99,15 @@ class DREAMState(NamedTuple):
             "error_var": (batch, input_dim),
             "surprise": (batch,),
         }
+        dtype = self.h.dtype
         for name, shape in want.items():
-            got = tuple(getattr(self, name).shape)
+            tensor = getattr(self, name)
+            if tensor.dtype != dtype:  # (it failed deep in the step: "expected Float")
+                raise TypeError(
+                    f"state.{name} has dtype {tensor.dtype} but state.h has {dtype}; every "
+                    f"tensor of a state has one dtype: pass state.to({dtype})."
+                )
+            got = tuple(tensor.shape)
             if got != shape:
                 raise ValueError(
                     f"state.{name} must have shape {shape} for x's batch of {batch} and "

@@ -208,7 +208,9 @@ def _make_step(ops):
         if flags.plasticity:
             ev = matmul(e, p.V) * col(surprise * dt)
             hebb = outer(h * p.eta, ev)
-            U = U + col2(p.lam * dt) * (U_target - U) + hebb  # decay towards U_target, Hebb
+            # (the decay's step capped at 1, as h's: a gap of more than 1 / lam time units
+            # reversed U's sign and beyond 2 / lam grew it; a review's finding)
+            U = U + col2(clip(p.lam * dt, 0.0, 1.0)) * (U_target - U) + hebb
             # Each (n, r) matrix scaled down to Frobenius norm target_norm if above it.
             norm = sqrt(sq_sum2(U) + _EPS)
             U = U * col2(clip(p.target_norm / norm, 0.0, 1.0))
