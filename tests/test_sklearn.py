@@ -572,3 +572,49 @@ def test_dream_features_names_its_outputs_and_sets_pandas_output():
     out = features.fit_transform(frame)
     assert list(out.index) == list("edcba") and out.index.name == "id"
     assert out.equals(features.transform(frame))
+
+
+# --- round 11: a review of the estimators --------------------------------------------
+
+
+@pytest.mark.parametrize("unit", [1e-150, 1e-170, 1e-300])
+def test_a_column_in_a_tiny_unit_is_standardised_as_any(unit):
+    # The squares of deviations below about 1e-154 underflowed: the column's spread
+    # came out 0, it was read as constant (scale 1) and carried nothing.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 6, 2))
+    y = np.where(X[:, :, 0].mean(1) > 0, "a", "b")
+    base = DREAMClassifier(hidden_dim=4, rank=2, random_state=0).fit(X, y)
+    tiny = DREAMClassifier(hidden_dim=4, rank=2, random_state=0).fit(X * unit, y)
+    np.testing.assert_allclose(tiny.x_scale_ / unit, base.x_scale_, rtol=1e-12)
+    np.testing.assert_allclose(
+        tiny.predict_proba(X * unit), base.predict_proba(X), rtol=0, atol=1e-6
+    )
+    yr = X[:, :, 0].mean(1)
+    reg = DREAMRegressor(hidden_dim=4, rank=2, random_state=0).fit(X, yr)
+    reg_tiny = DREAMRegressor(hidden_dim=4, rank=2, random_state=0).fit(X, yr * unit)
+    np.testing.assert_allclose(reg_tiny.y_scale_ / unit, reg.y_scale_, rtol=1e-12)
+    np.testing.assert_allclose(reg_tiny.predict(X) / unit, reg.predict(X), rtol=1e-6, atol=1e-9)
+
+
+def test_column_stats_is_numpys_above_the_tiny_unit():
+    from dream_sklearn._sklearn._input import column_stats
+
+    rng = np.random.RandomState(1)
+    a = rng.normal(size=(50, 3)) * [1.0, 1e-80, 1e5]
+    w = rng.uniform(0.5, 2.0, size=50)
+    mean, std = column_stats(a)
+    assert np.array_equal(mean, a.mean(axis=0)) and np.array_equal(std, a.std(axis=0))
+    mean, std = column_stats(a, w)
+    ref = np.average(a, axis=0, weights=w)
+    assert np.array_equal(mean, ref)
+    assert np.array_equal(std, np.sqrt(np.average((a - ref) ** 2, axis=0, weights=w)))
+
+
+def test_early_stopping_split_error_names_the_label():
+    X = np.random.RandomState(0).normal(size=(30, 6, 2))
+    y = np.array(["a", "b"] * 15)
+    y[0] = "c"
+    model = DREAMClassifier(hidden_dim=4, rank=2, solver="adam", early_stopping=True, max_iter=2)
+    with pytest.raises(ValueError, match=r"Classes with too few members are: \['c'\]"):
+        model.fit(X, y)

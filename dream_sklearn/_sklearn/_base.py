@@ -70,6 +70,7 @@ from ._input import (
     align_targets,
     check_flat,
     check_magnitude,
+    column_stats,
     fitted_scale,
     one_step_lengths,
     pad,
@@ -420,13 +421,8 @@ class _BaseDREAM(BaseEstimator):
         step weighted by its sequence's ``weight`` when given."""
         if reset:
             if self.standardize:
-                if weight is None:
-                    self.x_mean_ = long.mean(axis=0)
-                    scale = long.std(axis=0)
-                else:
-                    w = np.repeat(weight, lengths)
-                    self.x_mean_ = np.average(long, axis=0, weights=w)
-                    scale = np.sqrt(np.average((long - self.x_mean_) ** 2, axis=0, weights=w))
+                w = None if weight is None else np.repeat(weight, lengths)
+                self.x_mean_, scale = column_stats(long, w)
                 self.x_scale_ = fitted_scale(scale, self.x_mean_, len(long))
             else:
                 self.x_mean_ = np.zeros(long.shape[1])

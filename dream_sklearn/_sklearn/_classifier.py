@@ -213,8 +213,13 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
         return float(np.average(output.argmax(axis=1) == y, weights=sample_weight))
 
     def _split(self, n: int, y: np.ndarray, rng: np.random.RandomState):
+        # stratified on the labels themselves (y holds their indices in classes_): an
+        # error about a class with too few members then names the user's label
         return train_test_split(
-            np.arange(n), test_size=self.validation_fraction, random_state=rng, stratify=y
+            np.arange(n),
+            test_size=self.validation_fraction,
+            random_state=rng,
+            stratify=self.classes_[y],
         )
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -28,6 +28,7 @@ from ._input import (
     _input_tensor,
     _is_multiindex_frame,
     check_magnitude,
+    column_stats,
     fitted_scale,
     one_step_lengths,
     pad,
@@ -268,8 +269,7 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         if reset:
             self._max_steps = int(lengths.max())
             if self.standardize:
-                self.x_mean_ = long.mean(axis=0)
-                scale = long.std(axis=0)
+                self.x_mean_, scale = column_stats(long)
                 self.x_scale_ = fitted_scale(scale, self.x_mean_, len(long))
             else:
                 self.x_mean_ = np.zeros(long.shape[1])
@@ -398,7 +398,7 @@ DataFrame or array-like of shape (n_samples, n_features)
         config = dict(self.cell_params or {})
         config.setdefault("plasticity_enabled", bool(self.plasticity))
         n_inputs = X3.shape[2] * (1 + self.lags)
-        build = partial(DREAM, n_inputs, self.hidden_dim, self.rank, **config)
+        build = partial(DREAM, n_inputs, self.hidden_dim, rank=self.rank, **config)
         module = _seeded(build, int(rng.randint(np.iinfo(np.int32).max)))
         self.module_ = module.to(_DTYPES[self.dtype]).eval()
         K, units = len(self.timescales), self.hidden_dim

@@ -380,6 +380,32 @@ def unflatten(
     return long, np.full(n, n_steps, dtype=np.int64)
 
 
+# Below this largest |value| a column's statistics are taken on the column divided by
+# it: the squares of deviations below about 1e-154 underflow to 0, and such a column
+# (a unit of 1e-170, say) read as constant (a review's finding, round 11). Above it the
+# statistics are computed as they always were, to the bit.
+_TINY_UNIT = 1e-100
+
+
+def column_stats(a: np.ndarray, weights: np.ndarray | None = None) -> tuple:
+    """The mean and standard deviation of each column of ``a`` (n, k), weighted by
+    ``weights`` (n,) when given, in any unit, however small (see ``_TINY_UNIT``)."""
+
+    def stats(b):
+        if weights is None:
+            return b.mean(axis=0), b.std(axis=0)
+        mean = np.average(b, axis=0, weights=weights)
+        return mean, np.sqrt(np.average((b - mean) ** 2, axis=0, weights=weights))
+
+    mean, std = stats(a)
+    top = np.abs(a).max(axis=0) if len(a) else np.zeros(a.shape[1:])
+    tiny = (top > 0) & (top < _TINY_UNIT)
+    if np.any(tiny):
+        m, d = stats(a[:, tiny] / top[tiny])
+        mean[tiny], std[tiny] = m * top[tiny], d * top[tiny]
+    return mean, std
+
+
 def fitted_scale(scale: np.ndarray, mean: np.ndarray, n: int) -> np.ndarray:
     """``scale`` (a standard deviation per column over ``n`` values) with 1 where
     the column is constant: a spread within the rounding of its mean (``n`` times

@@ -14,7 +14,7 @@ from torch.nn import functional as F
 
 from ._base import _BaseDREAM
 from ._docs import ATTRIBUTES, PARAMETERS
-from ._input import check_magnitude, fitted_scale
+from ._input import check_magnitude, column_stats, fitted_scale
 
 __all__ = ["DREAMRegressor"]
 
@@ -90,12 +90,7 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
 
     def _scale_targets(self, y: np.ndarray, weight: np.ndarray | None, *, first: bool):
         if first:
-            if weight is None:
-                self.y_mean_ = y.mean(axis=0)
-                scale = y.std(axis=0)
-            else:
-                self.y_mean_ = np.average(y, axis=0, weights=weight)
-                scale = np.sqrt(np.average((y - self.y_mean_) ** 2, axis=0, weights=weight))
+            self.y_mean_, scale = column_stats(y, weight)
             self.y_scale_ = fitted_scale(scale, self.y_mean_, len(y))
         return (y - self.y_mean_) / self.y_scale_
 

@@ -19,9 +19,10 @@ __all__: list[str] = []
 _CLIP = 5.0  # standardised values are clipped to [-_CLIP, _CLIP]
 # A slot's variance floor, relative to its mean: 1e-28 * mean**2 + 1e-300 (a standard
 # deviation of 1e-14 of |mean|, some 50 rounding units of float64). A constant slot
-# (variance exactly 0) reads 0, and one in any unit, however small, or with any offset
-# up to about 1e13 of its spread, is standardised as in any other (an absolute floor
-# of 1e-12 left a feature with a standard deviation below about 1e-6 unscaled).
+# (variance exactly 0) reads 0, and one in any unit down to about 1e-150 (below, the
+# squared deviations underflow: docs/online.md), or with any offset up to about 1e13
+# of its spread, is standardised as in any other (an absolute floor of 1e-12 left a
+# feature with a standard deviation below about 1e-6 unscaled).
 _VAR_REL = 1e-28
 _VAR_TINY = 1e-300
 
