@@ -134,8 +134,11 @@ class ReferenceDREAM(nn.Module):
         if cfg.plasticity_enabled:
             outer = new_h.unsqueeze(2) * e.unsqueeze(1)  # (b, n, d)
             hebb = eta.view(1, -1, 1) * S.view(-1, 1, 1) * torch.matmul(outer, self.V)
-            dU = -cfg.forgetting_rate * (U - U_target) + hebb
-            new_U = _renormalise(U + dt.view(-1, 1, 1) * dU, cfg.target_norm)
+            # the decay's step capped at 1, as h's (a long gap takes U to U_target, no
+            # further), the Hebbian term scaled by dt
+            decay = torch.clamp(cfg.forgetting_rate * dt, 0.0, 1.0).view(-1, 1, 1)
+            step = U + decay * (U_target - U) + dt.view(-1, 1, 1) * hebb
+            new_U = _renormalise(step, cfg.target_norm)
         else:
             new_U = U
 

@@ -86,6 +86,15 @@ def test_layer_equals_reference_with_lengths_and_timespans():
     assert_same_as_reference(model, x, tol=1e-5, lengths=[25, 9, 17], timespans=spans)
 
 
+def test_layer_equals_reference_over_long_gaps():
+    # gaps where forgetting_rate * dt passes 1: the fast weights' decay is capped
+    model = randomised(DREAM(5, 12, rank=3, sleep_rate=0.2, forgetting_rate=0.5)).double()
+    x = 1.5 * torch.randn(3, 25, 5, dtype=torch.float64)
+    spans = 0.05 + 6.0 * torch.rand(3, 25, dtype=torch.float64)
+    assert (0.5 * spans > 1.0).any()
+    assert_same_as_reference(model, x, tol=1e-5, lengths=[25, 9, 17], timespans=spans)
+
+
 def test_layer_equals_reference_float32_benchmark_size():
     model = randomised(DREAM(16, 64, rank=8))
     assert_same_as_reference(model, torch.randn(8, 50, 16), tol=1e-4)

@@ -388,8 +388,10 @@ _TINY_UNIT = 1e-100
 
 
 def column_stats(a: np.ndarray, weights: np.ndarray | None = None) -> tuple:
-    """The mean and standard deviation of each column of ``a`` (n, k), weighted by
+    """The mean and standard deviation of each column of ``a`` (n, k) (2-D), weighted by
     ``weights`` (n,) when given, in any unit, however small (see ``_TINY_UNIT``)."""
+    if a.ndim != 2:
+        raise ValueError(f"column_stats takes a 2-D array; got {a.ndim}-D.")
 
     def stats(b):
         if weights is None:
