@@ -208,3 +208,50 @@ def test_the_detector_finds_a_shift_in_any_unit_and_offset(loc, scale):
         found.append(hits)
     assert found[0] and 1000 <= found[0][0] < 1050
     assert found[1] == found[0]
+
+
+# --- the naive rules of benchmarks/drift_detectors.py, on streams worked by hand -------
+
+
+@pytest.fixture(scope="module")
+def bench(load_benchmark):
+    return load_benchmark("drift_detectors")
+
+
+def test_shewhart_rule_1_a_value_beyond_three_sd(bench):
+    # reference 0, 1, 0, 1: centre 0.5, sd 0.5; 2.0 is exactly 3 sd out (no alarm),
+    # 2.1 beyond; the alternating values never run 8 on one side
+    values = [0.0, 1.0, 0.0, 1.0, 2.0, 0.0, 2.1, 0.0]
+    assert detections(bench.ShewhartChart(reference=4), values) == [6]
+
+
+def test_shewhart_rule_4_eight_running_on_one_side(bench):
+    ref = [0.0, 1.0] * 2
+    above = [0.6] * 8  # within 3 sd, above the centre 0.5: the 8th raises
+    assert detections(bench.ShewhartChart(reference=4), ref + above) == [11]
+    # a value on the centre breaks the run
+    broken = [0.6] * 7 + [0.5] + [0.6] * 7
+    assert detections(bench.ShewhartChart(reference=4), ref + broken) == []
+
+
+def test_window_z_test_by_hand(bench):
+    det = bench.WindowZTest(window=2, z=4.0)
+    # reference [0, 2]: mean 1, sd 1; se = sqrt(1/2 + 1/2) = 1
+    # recent [1, 5]: gap 2, below 4 * 1 (no alarm)
+    assert detections(det, [0.0, 2.0, 1.0, 5.0]) == []
+    det = bench.WindowZTest(window=2, z=4.0)
+    # reference [0, 2], recent [6, 5]: gap 4.5 > 4 * 1
+    assert detections(det, [0.0, 2.0, 6.0, 5.0]) == [3]
+
+
+def test_window_z_test_constant_reference(bench):
+    # a constant reference (sd 0): any other mean is an alarm, the same mean none
+    assert detections(bench.WindowZTest(window=2), [1.0] * 6) == []
+    assert detections(bench.WindowZTest(window=2), [1.0] * 4 + [1.5]) == [4]
+
+
+def test_naive_rules_restart_after_an_alarm(bench):
+    det = bench.ShewhartChart(reference=4)
+    values = [0.0, 1.0] * 2 + [9.0] + [0.0, 1.0] * 2 + [9.0]
+    # the first 9.0 raises; the next 4 values are a new reference, the second raises
+    assert detections(det, values) == [4, 9]

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import pickle
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,17 +12,10 @@ import torch
 from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor, _pretrained
 from dream_sklearn.online._prior import prior_stream
 
-_SCRIPT = Path(__file__).parents[1] / "benchmarks" / "pretrain.py"
-
 
 @pytest.fixture(scope="module")
-def pretrain():
-    spec = importlib.util.spec_from_file_location("pretrain_script", _SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules[spec.name]
+def pretrain(load_benchmark):
+    return load_benchmark("pretrain")
 
 
 def rows_of(s):
