@@ -549,6 +549,15 @@ def test_a_row_after_pandas_na_at_the_same_key_is_read(cls, compiled):
         set_compiled(previous)
 
 
+def _warmed_ab(cls, n=30):
+    """A small model that learned ``n`` rows of features "a" and "b", and its labels."""
+    y = _targets(cls, ["up", "down"])
+    model = cls(hidden_dim=8, rank=2, seed=0)
+    for i in range(n):
+        model.learn_one({"a": float(i % 3), "b": float(i % 5)}, y[i % 2])
+    return model, y
+
+
 @pytest.mark.parametrize("compiled", [True, False])
 @pytest.mark.parametrize("cls", ESTIMATORS)
 def test_a_decimal_value_is_read_alike_beside_a_missing_value(cls, compiled):
@@ -557,10 +566,7 @@ def test_a_decimal_value_is_read_alike_beside_a_missing_value(cls, compiled):
     NaN is a missing value in a row as in a frame (a review's reproducer)."""
     previous = set_compiled(compiled)
     try:
-        y = _targets(cls, ["up", "down"])
-        model = cls(hidden_dim=8, rank=2, seed=0)
-        for i in range(30):
-            model.learn_one({"a": float(i % 3), "b": float(i % 5)}, y[i % 2])
+        model, y = _warmed_ab(cls)
         rows = [
             ({"a": Decimal("1.5"), "b": None}, {"a": 1.5}),
             ({"a": Decimal("1.5"), "b": Decimal("NaN")}, {"a": 1.5}),
@@ -588,10 +594,7 @@ def test_missing_set_to_raise_between_predict_and_learn_takes_effect(cls, compil
     read, validated the old way, and learned it)."""
     previous = set_compiled(compiled)
     try:
-        y = _targets(cls, ["up", "down"])
-        model = cls(hidden_dim=8, rank=2, seed=0)
-        for i in range(30):
-            model.learn_one({"a": float(i % 3), "b": float(i % 5)}, y[i % 2])
+        model, y = _warmed_ab(cls)
         x = {"a": 1.0, "b": float("nan")}
         model.predict_one(x)
         twin = copy.deepcopy(model)
