@@ -1626,3 +1626,56 @@ def test_a_pipeline_that_changes_rows_before_the_model_is_warned_about(monkeypat
         evaluate.progressive_val_score(rows, pipeline, metrics.Accuracy(), delay=5)
     said = [w for w in caught if "rows advanced on are still waiting" in str(w.message)]
     assert len(said) == 1 and "StandardScaler in a Pipeline" in str(said[0].message)
+
+
+# --- parameters set as attributes after the first row (review 47) ----------------------
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize(
+    "name, bad",
+    [("l2", float("nan")), ("mixture_share", -0.5), ("surprise_gain", None), ("l2", "0.1")],
+)
+def test_a_bad_value_set_mid_stream_raises_and_changes_nothing(name, bad, compiled):
+    """river users set parameters as attributes; a value read on every row was not
+    validated again: l2=nan gave NaN on one path and not the other, mixture_share
+    -0.5 drove the mixture's weights to 4e5, all silently."""
+    previous = set_compiled(compiled)
+    try:
+        model, y = _warmed_ab(DREAMOnlineClassifier)
+        twin = copy.deepcopy(model)
+        good = getattr(model, name)
+        setattr(model, name, bad)
+        x = {"a": 1.0, "b": 2.0}
+        with pytest.raises(ValueError, match=f"The '{name}' parameter of DREAMOnlineClassifier"):
+            model.predict_one(x)
+        with pytest.raises(ValueError, match=f"The '{name}' parameter"):
+            model.learn_one(x, y[0])
+        with pytest.raises(ValueError, match=f"The '{name}' parameter"):
+            model.predict_many(pd.DataFrame([x]))
+        setattr(model, name, good)
+        for m in (model, twin):
+            m.learn_one(x, y[0])
+        assert_same_state(model, twin)
+    finally:
+        set_compiled(previous)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("name, value", [("hidden_dim", 16), ("cell", "pretrained")])
+def test_the_cells_size_and_kind_are_read_once(cls, name, value, compiled):
+    """hidden_dim and cell are read at the first row (docs/online.md); they were read
+    again at every growth event: a new feature after a change crashed the model, and
+    it stayed broken after the change was undone."""
+    previous = set_compiled(compiled)
+    try:
+        model, y = _warmed_ab(cls)
+        twin = copy.deepcopy(model)
+        setattr(model, name, value)
+        for m in (model, twin):
+            for i in range(5):
+                m.learn_one({"a": 1.0, "b": float(i), "new": float(i % 2)}, y[i % 2])
+        assert_same_state(model, twin)
+    finally:
+        set_compiled(previous)

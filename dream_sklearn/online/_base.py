@@ -54,13 +54,14 @@ from ..nn._config import (
     _is_int,
 )
 from . import _compiled, _pretrained
-from ._compiled import _PARAMS
+from ._compiled import _PARAMS, _PARAMS_NAMES
 from ._features import _READOUTS, _FeatureMap
 from ._params import (  # noqa: F401 (the classifier and regressor import some from here)
     _CELL_PARAMS,
     _DEFAULT,
     _RULES,
     _check_params,
+    _check_value,
     _readouts_rule,
 )
 from ._readouts import _BOOST, _BOOST_ROWS, _FRESH_ROWS, _MAX_STEP, _Readouts
@@ -161,6 +162,11 @@ class _Cached(NamedTuple):
     strict: bool = False  # whether the row was read with missing="raise"
 
 
+# The parameters read on every row (the compiled row's, and two the NumPy path reads
+# when it grows or advances): _DREAMOnline._recheck validates them again when changed.
+_LIVE = (*_PARAMS_NAMES, "max_pairs", "delayed_readout")
+
+
 def _grow_cell(cell: DREAMCell | None, d_new: int, hidden_dim: int, rank: int, config: dict, seed):
     """A cell with ``d_new`` inputs: a new one, or ``cell`` grown (:meth:`DREAMCell._grown`)."""
     if cell is None:
@@ -194,6 +200,14 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     _first: np.ndarray | None = None  # a slot's first values (_scaling._first_outliers), ditto
     _absent: np.ndarray | None = None  # per slot, 1.0 once a row lacked it (_scaling._indicator)
     _feedback: str | None = None  # the feedback the target slots are made with (_build)
+    # The cell's sizes and kind, read once at the first row (_build): a change of the
+    # parameters afterwards changes nothing (a review found hidden_dim read on every
+    # growth event: a crash at the next new feature, the model broken for good).
+    _hidden_dim: int | None = None
+    _rank: int | None = None
+    _cell: str | None = None
+    _checked: tuple | None = None  # the live parameters as last validated (_recheck)
+    _task_rules: dict = {}  # the task's own parameter rules (beside _RULES)
     _warned_pending = False  # whether the pending rows' overflow was warned about
     cell = "random"
     _proj: np.ndarray | None = None  # cell="pretrained": slots -> the cell's inputs
@@ -242,12 +256,35 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             # The first values of a slot still warming up are not known: NaN, which
             # its test at _WINSOR_MIN values skips (it keeps them all, as before).
             self._first = np.full((_WINSOR_MIN, self._stat_mean.shape[1]), np.nan)
+        if "_stat_mean" in state and "_hidden_dim" not in state:  # before round 11
+            self._hidden_dim, self._rank = state["hidden_dim"], state["rank"]
+            self._cell = state.get("cell", "random")
         if "_stat_mean" in state and "_absent" not in state:  # before round 11
             # Which slots a row lacked is not known: none, until a row lacks one (a
             # slot constant when present reads 0 until then, as it did).
             self._absent = np.zeros(self._stat_mean.shape[1])
 
     # ------------------------------------------------------------------ parameters
+
+    def _live(self) -> tuple:
+        """The parameters read on every row (a change takes effect at the next row):
+        ``_LIVE``'s values."""
+        return _PARAMS(self), self.max_pairs, getattr(self, "delayed_readout", None)
+
+    def _recheck(self) -> None:
+        """Validate the live parameters (``_LIVE``) again where one changed since
+        (river users set them as attributes): a bad value raises before anything is
+        changed, instead of corrupting the model silently, each path its own way (a
+        review's finding: l2=nan, mixture_share=-0.5, surprise_gain=None mid-stream).
+        The parameters read once, at the first row, are not checked again: a change
+        of theirs changes nothing."""
+        live = self._live()
+        if live != self._checked:
+            owner, rules = type(self).__name__, {**_RULES, **self._task_rules}
+            for name in _LIVE:
+                if name in rules and hasattr(self, name):
+                    _check_value(owner, name, getattr(self, name), rules[name])
+            self._checked = live
 
     def _validate_params(self) -> None:
         owner = type(self).__name__
@@ -279,6 +316,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         # first row left a new class without a slot: a KeyError on the NumPy path,
         # after its step).
         self._feedback = self.feedback
+        self._hidden_dim, self._rank, self._cell = self.hidden_dim, self.rank, self.cell
+        self._checked = self._live()
         cell_params = dict(self.cell_params or {})
         config = DREAMConfig(1, self.hidden_dim, self.rank, **cell_params)
         self._config = {k: getattr(config, k) for k in cell_params}  # plain Python values
@@ -401,14 +440,15 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         return ("cell",)
 
     def _resize_cell(self, d_new: int) -> None:
-        if self.cell == "pretrained":  # a fixed cell; its input map grows instead
+        if self._cell == "pretrained":  # a fixed cell; its input map grows instead
             _pretrained.attach(self, d_new)
             return
         old = self.cell_
-        self.cell_ = _grow_cell(old, d_new, self.hidden_dim, self.rank, self._config, self._seed)
+        n, r = self._hidden_dim, self._rank
+        self.cell_ = _grow_cell(old, d_new, n, r, self._config, self._seed)
         self._np_params = self.cell_.numpy_step_params()
         if self._state is None:
-            zeros = DREAMState.zeros(1, d_new, self.hidden_dim, self.rank, dtype=torch.float64)
+            zeros = DREAMState.zeros(1, d_new, n, r, dtype=torch.float64)
             self._state = tuple(t.numpy().copy() for t in zeros)
         else:
             h, U, Ut, em, ev, sb = self._state
@@ -478,7 +518,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         """
         if self.cell_ is None:
             b = u.shape[0]
-            h = np.zeros((b, self.hidden_dim))
+            h = np.zeros((b, self._hidden_dim))
             return _Step(h, None, None, None, None, None, np.zeros(b), np.full(b, np.nan))
         xc = u[:, self._cell_slots]
         if self._proj is not None:
@@ -548,6 +588,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             or not _compiled._ON
         ):
             self._fast_row = None
+            if self._built:
+                self._recheck()
             fast = self._fast = _compiled._build(self)
             if fast is None:
                 return None
@@ -715,6 +757,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         values, present_cols = _frame_values(X, self._strict())
         if not self._built or len(X) == 0:
             return None
+        self._recheck()
         cols = [self._x_slot.get(c, -1) for c in X.columns]
         if -1 in cols:
             self._check_new_keys([c for c, j in zip(X.columns, cols, strict=True) if j < 0])
@@ -755,6 +798,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         hit = hit and not cache.advanced
         if not self._built:
             self._build()
+        else:
+            self._recheck()
         version = self._version
         self._register_features(row)
         new_targets = self._new_targets(y_value)

@@ -323,6 +323,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             return p[..., 0, :]
         return self._weights @ p[..., :M, :]  # background readouts take no part
 
+    _task_rules = _CLASSIFIER_RULES  # (read again by _recheck)
+
     def _validate_params(self) -> None:
         super()._validate_params()
         owner = type(self).__name__

@@ -95,7 +95,7 @@ def _active() -> bool:
 # The parameters a layout of the buffers reads (beside the switch), in one call: a
 # layout whose parameters differ from these now (``_Compiled.params``), or made
 # before the switch turned off (``_ON``), is laid out again (or not used).
-_PARAMS = operator.attrgetter(
+_PARAMS_NAMES = (
     "advance_on_predict",
     "missing",
     "l2",
@@ -103,6 +103,7 @@ _PARAMS = operator.attrgetter(
     "mixture_share",
     "standardize_rate",  # the regressor's target statistics read it
 )
+_PARAMS = operator.attrgetter(*_PARAMS_NAMES)
 
 
 def _unavailable(error: Exception) -> None:
@@ -181,7 +182,7 @@ class _Compiled:
         cell = est.cell_
         params = est._np_params
         flags = cell.flags
-        m, n = len(est._stat_mean[0]), est.hidden_dim
+        m, n = len(est._stat_mean[0]), est._hidden_dim
         S, K = len(est._floors), len(est._knots)
         d = cell.config.input_dim
         h, U, Ut, em, ev, sb = est._state

@@ -51,7 +51,7 @@ class _FeatureMap:
 
         (A readout that reads ``"x"`` reads the features' slots of ``u``: see _mask.)
         """
-        n, m = self.hidden_dim, len(self._mean)
+        n, m = self._hidden_dim, len(self._mean)
         sizes = [("h", n), ("u", m), ("ramps", m * len(self._knots))]
         sizes += [("pairs", self._pairs.shape[1]), ("diff", m if self._reads_diff else 0)]
         sizes.append(("bias", 1))
@@ -78,7 +78,7 @@ class _FeatureMap:
         each new ramp gets a pair feature with every ramp of an earlier paired slot,
         in order, up to ``max_pairs`` in all.
         """
-        n, n_k = self.hidden_dim, len(self._knots)
+        n, n_k = self._hidden_dim, len(self._knots)
         p_old = self._pairs.shape[1]
         at_u, at_ramps = n + m_old, n + m_old + m_old * n_k
         at_pairs = at_ramps + p_old

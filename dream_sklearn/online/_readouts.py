@@ -137,7 +137,7 @@ class _Readouts:
         """
         self._ring = self._ring_rows = self._ring_at = None
         if self._replay_rows and self._drift is not None:
-            width = self.hidden_dim + len(self._mean) * (1 + len(self._knots))
+            width = self._hidden_dim + len(self._mean) * (1 + len(self._knots))
             width += len(self._mean) if self._reads_diff else 0
             self._ring = np.zeros((self._replay_rows, width))
             self._ring_rows = np.zeros((self._replay_rows, 3))
@@ -149,7 +149,7 @@ class _Readouts:
         class's index is appended, so the kept ones stay valid."""
         if self._ring is None:
             return
-        n, n_k = self.hidden_dim, len(self._knots)
+        n, n_k = self._hidden_dim, len(self._knots)
         width = self._ring.shape[1]
         at = [n + m_old] * k + [n + m_old * (1 + n_k)] * (k * n_k)
         fill = [np.zeros(k), self._expand(np.zeros(k))]
@@ -181,7 +181,7 @@ class _Readouts:
         at[1] -= 1.0
         ring = self._ring
         i = int(at[0]) % len(ring)
-        a = self.hidden_dim + len(self._mean) * (1 + len(self._knots))  # (the pairs' start)
+        a = self._hidden_dim + len(self._mean) * (1 + len(self._knots))  # (the pairs' start)
         ring[i, :a] = phi[:a].astype(np.float32)
         ring[i, a:] = phi[a + self._pairs.shape[1] : -1].astype(np.float32)
         self._ring_rows[i] = c, loss, row
@@ -189,10 +189,10 @@ class _Readouts:
 
     def _ring_features(self, rows: np.ndarray) -> np.ndarray:
         """``phi`` (b, F) of kept rows: their pairs (``_features``) and bias again."""
-        a = self.hidden_dim + len(self._mean) * (1 + len(self._knots))
+        a = self._hidden_dim + len(self._mean) * (1 + len(self._knots))
         parts = [rows[:, :a]]
         if self._pairs.shape[1]:
-            ramps = rows[:, self.hidden_dim + len(self._mean) : a]
+            ramps = rows[:, self._hidden_dim + len(self._mean) : a]
             pairs = ramps[:, self._pairs[0]]
             pairs *= ramps[:, self._pairs[1]]
             pairs *= _PAIR_SCALE

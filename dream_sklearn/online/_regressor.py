@@ -306,6 +306,8 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     def _unit_test_skips(self) -> set[str]:
         return set()
 
+    _task_rules = _REGRESSOR_RULES  # (read again by _recheck)
+
     def _validate_params(self) -> None:
         super()._validate_params()
         _check_params(type(self).__name__, _REGRESSOR_RULES, self)
