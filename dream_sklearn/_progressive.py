@@ -25,9 +25,11 @@ def progressive_correct(
     """
     from tqdm.auto import tqdm
 
-    rows = stream if progress is None else tqdm(stream, desc=progress, total=n_rows)
+    rows = stream
     if n_rows is not None:  # (stop before taking a row too many from the stream)
         rows = itertools.islice(rows, n_rows)
+    if progress is not None:  # (after the cut: the bar counts every row it shows, to n_rows)
+        rows = tqdm(rows, desc=progress, total=n_rows)
     correct, prev, seconds = [], None, 0.0
     for x, y in rows:
         if previous_target:

@@ -75,6 +75,21 @@ def plot_surprise(
             f"tau must have one value per step of surprise ({len(series[0][1])}); "
             f"got {len(series[1][1])}."
         )
+    n_steps = len(series[0][1])
+    if n_steps == 0:  # (it was blamed on smoothing)
+        raise ValueError("surprise must have at least one value; got none.")
+    try:
+        points = list(change_points)
+    except TypeError:
+        raise ValueError(
+            f"change_points must be a sequence of ints; got {change_points!r}."
+        ) from None
+    for c in points:
+        if isinstance(c, bool) or not isinstance(c, numbers.Integral) or not 0 <= c < n_steps:
+            # (a point beyond the series stretched the axis; text was drawn nowhere)
+            raise ValueError(
+                f"change_points must be ints in [0, {n_steps}) (steps of surprise); got {c!r}."
+            )
     if smoothing > len(series[0][1]):
         raise ValueError(
             f"smoothing ({smoothing}) must be at most the number of steps ({len(series[0][1])})."
@@ -89,7 +104,7 @@ def plot_surprise(
             steps = np.arange(smoothing - 1, len(values))
             ax.plot(steps, np.convolve(values, kernel, mode="valid"), color=color, lw=1.2)
         ax.set_ylabel(name)
-        for c in change_points:
+        for c in points:
             ax.axvline(c, color="k", ls="--", lw=0.8)
     axes[-1].set_xlabel("step")
     if title:
@@ -126,7 +141,8 @@ def plot_loss_curve(estimator, *, title: str | None = None):
     losses = getattr(estimator, "loss_curve_", None)
     if losses is None:
         raise ValueError(
-            "estimator has no loss_curve_: fit it first (got "
+            "estimator has no loss_curve_: a fit with solver='adam' keeps one (the default "
+            "ridge solver has no epochs), and an unfitted estimator none (got "
             f"{type(estimator).__name__} without a loss_curve_)."
         )
     fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -137,7 +153,9 @@ def plot_loss_curve(estimator, *, title: str | None = None):
     scores = getattr(estimator, "validation_scores_", None)
     if scores is not None and len(scores):
         ax2 = ax.twinx()
-        ax2.plot(epochs[: len(scores)], scores, color="tab:green", marker="s", ms=3)
+        # the last fit's epochs: a warm start carries loss_curve_ on and starts
+        # validation_scores_ anew (they were drawn from epoch 1)
+        ax2.plot(epochs[-len(scores) :], scores, color="tab:green", marker="s", ms=3)
         ax2.set_ylabel("validation score")
     if title:
         ax.set_title(title)

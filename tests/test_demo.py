@@ -35,3 +35,10 @@ def test_demo_prints_tables_and_writes_the_plot(tmp_path, capsys):
     )
     assert float(first) > 2 * float(calm)  # surprise reacts to the change
     assert plot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("rows", ["0", "-3", "x"])
+def test_the_demo_refuses_a_row_count_below_one(rows, capsys):
+    with pytest.raises(SystemExit):
+        main(["--rows", rows])
+    assert "must be an int >= 1" in capsys.readouterr().err

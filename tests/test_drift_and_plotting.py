@@ -210,6 +210,96 @@ def test_the_detector_finds_a_shift_in_any_unit_and_offset(loc, scale):
     assert found[1] == found[0]
 
 
+# --- round 11: a review of the detector, the plots and the data helpers ---------------
+
+
+def test_a_value_beyond_max_abs_is_refused_before_the_detector_changes():
+    # 1e160 overflowed the running statistics (spread inf): no alarm ever again
+    import copy
+
+    det = SurpriseDriftDetector()
+    for x in (0.0, 0.1, -0.2):
+        det.update(x)
+    twin = copy.deepcopy(det)
+    for bad in (1e160, -1e308):
+        with pytest.raises(ValueError, match="x must be at most 1e\\+100 in absolute value"):
+            det.update(bad)
+    rng = random.Random(0)
+    stream = [rng.gauss(0, 1) for _ in range(1000)] + [rng.gauss(4, 1) for _ in range(500)]
+    assert detections(det, stream) == detections(twin, stream) != []
+
+
+def test_a_numpy_bool_is_read_as_a_bool_and_a_huge_seed_is_reduced():
+    a, b = SurpriseDriftDetector(), SurpriseDriftDetector()
+    for v in (True, False, True):
+        a.update(v)
+        b.update(np.bool_(v))
+    assert a.surprise == b.surprise
+    huge = SurpriseDriftDetector(seed=2**70)  # (torch's own overflow before)
+    same = SurpriseDriftDetector(seed=2**70 % 2**64)
+    for x in (0.0, 1.0, 0.5):
+        huge.update(x)
+        same.update(x)
+    assert huge.surprise == same.surprise
+
+
+def test_validation_scores_are_drawn_at_the_last_fits_epochs():
+    from types import SimpleNamespace
+
+    # a warm start carries loss_curve_ on and starts validation_scores_ anew
+    fig = plot_loss_curve(
+        SimpleNamespace(
+            loss_curve_=[0.9, 0.6, 0.5, 0.45, 0.4, 0.38], validation_scores_=[0.7, 0.72, 0.75]
+        )
+    )
+    assert fig.axes[1].lines[0].get_xdata().tolist() == [4, 5, 6]
+    with pytest.raises(ValueError, match="solver='adam'"):
+        plot_loss_curve(SimpleNamespace())
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"surprise": []}, "surprise must have at least one value"),
+        (
+            {"surprise": [0.1] * 4, "change_points": [5000]},
+            r"change_points must be ints in \[0, 4\)",
+        ),
+        ({"surprise": [0.1] * 4, "change_points": ["oops"]}, "change_points must be ints"),
+        ({"surprise": [0.1] * 4, "change_points": 2}, "change_points must be a sequence of ints"),
+    ],
+)
+def test_plot_surprise_checks_its_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        plot_surprise(**kwargs)
+
+
+def test_iter_elec2_checks_n_rows_at_the_call():
+    from dream_sklearn.datasets import iter_elec2
+
+    with pytest.raises(ValueError, match="n_rows must be an int >= 0"):
+        iter_elec2(-1)  # (not only when the first row is drawn)
+
+
+def test_make_regime_signal_names_a_bad_random_state_or_noise():
+    from dream_sklearn.datasets import make_regime_signal
+
+    for bad in (-1, "a", 1.5):
+        with pytest.raises(ValueError, match="random_state must be an int >= 0 or None"):
+            make_regime_signal(random_state=bad)
+    with pytest.raises(ValueError, match="noise must be a finite float"):
+        make_regime_signal(noise=True)
+
+
+def test_the_progress_bar_counts_every_row(capsys):
+    from dream_sklearn._progressive import NoChange, progressive_correct
+
+    rows = [({"x": float(i)}, i % 2) for i in range(80)]
+    correct, _ = progressive_correct(NoChange(), iter(rows), n_rows=50, progress="bar")
+    assert len(correct) == 50
+    assert "50/50" in capsys.readouterr().err  # (it stopped at 49/50)
+
+
 # --- the naive rules of benchmarks/drift_detectors.py, on streams worked by hand -------
 
 

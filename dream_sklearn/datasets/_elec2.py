@@ -64,4 +64,6 @@ def iter_elec2(n_rows: int | None = None) -> Iterator[tuple[dict[str, float], in
     X, y = load_elec2()
     if n_rows is not None:
         X, y = X.iloc[: int(n_rows)], y.iloc[: int(n_rows)]
-    yield from zip(X.to_dict(orient="records"), y.tolist(), strict=True)
+    # (a plain function returning the iterator: a bad n_rows raises at the call, not at
+    # the first row drawn)
+    return iter(zip(X.to_dict(orient="records"), y.tolist(), strict=True))

@@ -52,8 +52,16 @@ def make_regime_signal(
     for name, value, low in (("n_steps", n_steps, 1), ("n_features", n_features, 1)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
             raise ValueError(f"{name} must be an int >= {low}; got {value!r}.")
-    if not (isinstance(noise, numbers.Real) and math.isfinite(noise) and noise >= 0):
+    if isinstance(noise, bool) or not (
+        isinstance(noise, numbers.Real) and math.isfinite(noise) and noise >= 0
+    ):
         raise ValueError(f"noise must be a finite float >= 0; got {noise!r}.")
+    if random_state is not None and (
+        isinstance(random_state, bool)
+        or not isinstance(random_state, numbers.Integral)
+        or random_state < 0
+    ):  # (numpy's own errors named no argument)
+        raise ValueError(f"random_state must be an int >= 0 or None; got {random_state!r}.")
     points = np.asarray(change_points)
     if points.ndim != 1 or not (points.size == 0 or np.issubdtype(points.dtype, np.integer)):
         raise ValueError(f"change_points must be a sequence of ints; got {change_points!r}.")

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from river import base
 
+from .._limits import MAX_ABS
 from ..nn import DREAMCell
 from ..nn._cell import _seeded
 from ..nn._config import (
@@ -145,7 +146,10 @@ class SurpriseDriftDetector(base.DriftDetector):
             error_smoothing=self.error_smoothing,
             surprise_temperature=self.surprise_temperature,
         )
-        cell = _seeded(build, int(self.seed))
+        seed = int(self.seed)
+        if not -(2**63) <= seed < 2**64:  # (torch's range: 2**70 raised its own overflow)
+            seed %= 2**64
+        cell = _seeded(build, seed)
         self._cell = cell.double()
         self._params = self._cell.numpy_step_params()
         self._dt = np.full(1, self._cell.config.time_step)  # built once, used every update
@@ -168,7 +172,7 @@ class SurpriseDriftDetector(base.DriftDetector):
         x
             The next value of the stream (finite number).
         """
-        if isinstance(x, bool):
+        if isinstance(x, bool | np.bool_):
             x = float(x)
         try:
             finite = isinstance(x, numbers.Real) and math.isfinite(x)
@@ -176,6 +180,11 @@ class SurpriseDriftDetector(base.DriftDetector):
             finite = False
         if not finite:
             raise ValueError(f"x must be a finite real number; got {x!r}.")
+        if abs(x) > MAX_ABS:  # (1e160 overflowed the running statistics: no alarm again)
+            raise ValueError(
+                f"x must be at most {MAX_ABS:g} in absolute value; got {x!r} (such a value "
+                "is usually a sentinel or a data error)."
+            )
         # During a grace period (at the start and after each drift) the cell's error
         # statistics are re-estimated by a running average over the new regime.
         in_grace = self._n < self.grace_period
