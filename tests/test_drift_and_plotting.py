@@ -229,6 +229,21 @@ def test_a_value_beyond_max_abs_is_refused_before_the_detector_changes():
     assert detections(det, stream) == detections(twin, stream) != []
 
 
+@pytest.mark.parametrize("glitch", [1e3, 1e6, 1e100])
+def test_one_glitch_does_not_blind_the_detector(glitch):
+    # One 1e6 on a unit stream swelled the cell's error variance: no later change
+    # surprised it, and it never alarmed again (the standardised value is now bounded).
+    rng = random.Random(0)
+    stream = [rng.gauss(0, 1) for _ in range(800)]
+    stream += [rng.gauss(4, 1) for _ in range(2000)] + [rng.gauss(-4, 1) for _ in range(2000)]
+    clean = detections(SurpriseDriftDetector(), stream)
+    glitched = list(stream)
+    glitched[300] = glitch
+    found = detections(SurpriseDriftDetector(), glitched)
+    assert len(clean) == 2 and len(found) == 2  # (none at all after the glitch before)
+    assert all(abs(a - b) <= 20 for a, b in zip(found, clean, strict=True))
+
+
 def test_a_numpy_bool_is_read_as_a_bool_and_a_huge_seed_is_reduced():
     a, b = SurpriseDriftDetector(), SurpriseDriftDetector()
     for v in (True, False, True):
@@ -285,10 +300,14 @@ def test_make_regime_signal_names_a_bad_random_state_or_noise():
     from dream_sklearn.datasets import make_regime_signal
 
     for bad in (-1, "a", 1.5):
-        with pytest.raises(ValueError, match="random_state must be an int >= 0 or None"):
+        with pytest.raises(ValueError, match="random_state must be an int >= 0"):
             make_regime_signal(random_state=bad)
     with pytest.raises(ValueError, match="noise must be a finite float"):
         make_regime_signal(noise=True)
+    # a numpy Generator or SeedSequence is taken, as numpy.random.default_rng takes it
+    a = make_regime_signal(random_state=np.random.default_rng(3))[0]
+    b = make_regime_signal(random_state=np.random.SeedSequence(3))[0]
+    np.testing.assert_array_equal(a, b)
 
 
 def test_the_progress_bar_counts_every_row(capsys):

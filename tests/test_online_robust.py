@@ -1634,7 +1634,12 @@ def test_a_pipeline_that_changes_rows_before_the_model_is_warned_about(monkeypat
 @pytest.mark.parametrize("compiled", [True, False])
 @pytest.mark.parametrize(
     "name, bad",
-    [("l2", float("nan")), ("mixture_share", -0.5), ("surprise_gain", None), ("l2", "0.1")],
+    [
+        ("l2", float("nan")),
+        ("mixture_share", -0.5),
+        ("surprise_gain", None),
+        ("l2", "0.1"),
+    ],
 )
 def test_a_bad_value_set_mid_stream_raises_and_changes_nothing(name, bad, compiled):
     """river users set parameters as attributes; a value read on every row was not
@@ -1676,6 +1681,30 @@ def test_the_cells_size_and_kind_are_read_once(cls, name, value, compiled):
         for m in (model, twin):
             for i in range(5):
                 m.learn_one({"a": 1.0, "b": float(i), "new": float(i % 2)}, y[i % 2])
+        assert_same_state(model, twin)
+    finally:
+        set_compiled(previous)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_a_value_equal_to_the_old_but_refused_is_caught_before_a_growth_event(cls, compiled):
+    """max_pairs = 20.0 (== 20) passed an equality test of the live parameters; the
+    next new feature then failed half-way through its growth (slots grown, readouts
+    not), and the model stayed broken after max_pairs was set back (a review's
+    finding). The check is by identity now: refused before anything changes."""
+    previous = set_compiled(compiled)
+    try:
+        model, y = _warmed_ab(cls)
+        twin = copy.deepcopy(model)
+        model.max_pairs = float(model.max_pairs)
+        x = {"a": 1.0, "b": 2.0, "new": 3.0}
+        with pytest.raises(ValueError, match="The 'max_pairs' parameter"):
+            model.learn_one(x, y[0])
+        assert_same_state(model, twin)
+        model.max_pairs = twin.max_pairs
+        for m in (model, twin):
+            m.learn_one(x, y[0])
         assert_same_state(model, twin)
     finally:
         set_compiled(previous)

@@ -32,8 +32,9 @@ def make_regime_signal(
         Steps at which a new regime starts.
     noise : float, default=0.3
         Standard deviation of the noise.
-    random_state : int or None, default=0
-        Seed of the generator.
+    random_state : int, None, numpy Generator or SeedSequence, default=0
+        Seed of the generator (anything ``numpy.random.default_rng`` takes but a
+        negative int).
 
     Returns
     -------
@@ -56,12 +57,18 @@ def make_regime_signal(
         isinstance(noise, numbers.Real) and math.isfinite(noise) and noise >= 0
     ):
         raise ValueError(f"noise must be a finite float >= 0; got {noise!r}.")
-    if random_state is not None and (
-        isinstance(random_state, bool)
-        or not isinstance(random_state, numbers.Integral)
-        or random_state < 0
+    if not isinstance(random_state, np.random.Generator | np.random.SeedSequence) and (
+        random_state is not None
+        and (
+            isinstance(random_state, bool)
+            or not isinstance(random_state, numbers.Integral)
+            or random_state < 0
+        )
     ):  # (numpy's own errors named no argument)
-        raise ValueError(f"random_state must be an int >= 0 or None; got {random_state!r}.")
+        raise ValueError(
+            "random_state must be an int >= 0, None, or a numpy Generator or SeedSequence; "
+            f"got {random_state!r}."
+        )
     points = np.asarray(change_points)
     if points.ndim != 1 or not (points.size == 0 or np.issubdtype(points.dtype, np.integer)):
         raise ValueError(f"change_points must be a sequence of ints; got {change_points!r}.")

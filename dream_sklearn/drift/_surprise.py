@@ -44,6 +44,9 @@ _RULES = {
 }
 
 
+_Z_BOUND = 30.0  # the standardised value's bound (see update)
+
+
 class SurpriseDriftDetector(base.DriftDetector):
     """Concept-drift detector that watches the surprise of a small DREAM cell.
 
@@ -198,7 +201,11 @@ class SurpriseDriftDetector(base.DriftDetector):
         spread = math.sqrt(self._m2 / (self._n + 1)) if in_grace else self._spread
         if spread <= 1e-12 * abs(self._loc) or spread == 0.0:
             spread = 1.0
-        z = (x - self._loc) / spread
+        # Bounded: one glitch (1e6 on a unit stream) swelled the cell's error variance
+        # so that no later change was surprising, and the detector never alarmed
+        # again (a review's finding); 30 spreads out is a glitch or a change the
+        # surprise reads as fully surprising anyway.
+        z = min(max((x - self._loc) / spread, -_Z_BOUND), _Z_BOUND)
         *state, surprise, _ = self._cell.numpy_step(params, np.array([[z]]), self._state, self._dt)
         self._state = state
         s = float(surprise[0])

@@ -269,7 +269,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     def _live(self) -> tuple:
         """The parameters read on every row (a change takes effect at the next row):
         ``_LIVE``'s values."""
-        return _PARAMS(self), self.max_pairs, getattr(self, "delayed_readout", None)
+        return (*_PARAMS(self), self.max_pairs, getattr(self, "delayed_readout", None))
 
     def _recheck(self) -> None:
         """Validate the live parameters (``_LIVE``) again where one changed since
@@ -278,8 +278,14 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         review's finding: l2=nan, mixture_share=-0.5, surprise_gain=None mid-stream).
         The parameters read once, at the first row, are not checked again: a change
         of theirs changes nothing."""
-        live = self._live()
-        if live != self._checked:
+        live, checked = self._live(), self._checked
+        # (by identity: 20.0 == 20 and 1 == True, and such a value the first row refuses
+        # slipped through an equality test; a review's finding)
+        if (
+            checked is None
+            or len(checked) != len(live)
+            or any(a is not b for a, b in zip(live, checked, strict=True))
+        ):
             owner, rules = type(self).__name__, {**_RULES, **self._task_rules}
             for name in _LIVE:
                 if name in rules and hasattr(self, name):

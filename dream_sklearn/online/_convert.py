@@ -219,7 +219,7 @@ def _load_core(
     est._state = tuple(t.detach().double().numpy().copy() for t in st)
     reads_h = [j for j, r in enumerate(est._heads) if "h" in _READOUTS[r][0]]
     if head_weight is not None:
-        est._W[reads_h, :, : est.hidden_dim] = np.asarray(head_weight, dtype=float)
+        est._W[reads_h, :, : est._hidden_dim] = np.asarray(head_weight, dtype=float)
     if head_bias is not None:  # the readouts that learn (the naive ones keep zero weights)
         learns = [j for j, r in enumerate(est._heads) if _READOUTS[r][1] > 0]
         est._W[learns, :, -1] = np.asarray(head_bias, dtype=float)
