@@ -733,10 +733,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             values = np.fromiter(row.values(), dtype=float, count=len(row))
             raw, present = self._raw(row, values)
             present[:m_then] = 0.0
-            # (the new slots this row lacks, as _commit marks them; the others were
-            # marked when the row was advanced on)
-            new = slice(m_then, m)
-            self._absent[new][(present[new] <= 0) & (self._count[new] > 0)] = 1.0
+            self._mark_lacked(present, m_then)  # (the others: when it was advanced on)
             self._update_stats(raw, present)
             S = len(self._floors)
             z = np.zeros((S, m))
@@ -870,10 +867,16 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             self._state = step.state
         self.last_surprise_ = float(step.surprise[0])
         self.last_tau_ = float(step.tau[0])
-        # A slot seen before that this row lacks (its own presence: before set-asides;
-        # not a target's slot before its first value)
-        self._absent[(present <= 0) & (self._count > 0)] = 1.0
+        self._mark_lacked(present)
         self._update_stats(raw, present)
+
+    def _mark_lacked(self, present: np.ndarray, start: int = 0) -> None:
+        """Flag the slots from ``start`` on that this row lacks after their first value
+        (``_absent``, read by _indicator; the row's own presence, before set-asides; a
+        target's slot before its first value is not lacked). Before the row's update,
+        as the compiled learn kernel flags them."""
+        part = slice(start, None)
+        self._absent[part][(present[part] <= 0) & (self._count[part] > 0)] = 1.0
 
     # ------------------------------------------------------------------ mini-batches
 

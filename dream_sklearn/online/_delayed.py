@@ -65,9 +65,8 @@ class _DelayedReadout:
 
     def _lacked(self) -> np.ndarray:
         """The slots a row has lacked (an older pickle's: none known, zeros)."""
-        if self.lacked is None or len(self.lacked) < len(self.mean):
-            old = np.zeros(0) if self.lacked is None else self.lacked
-            self.lacked = np.concatenate([old, np.zeros(len(self.mean) - len(old))])
+        if self.lacked is None:  # (_grow keeps it as long as mean)
+            self.lacked = np.zeros(len(self.mean))
         return self.lacked
 
     def _grow(self, m: int, k: int) -> None:
