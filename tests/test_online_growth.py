@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import functools
+import pickle
 
 import numpy as np
 import pytest
 import torch
 
 from dream_sklearn.nn import DREAMCell, DREAMConfig
-from dream_sklearn.nn._cell import _seeded
-from dream_sklearn.online import _compiled
+from dream_sklearn.nn._cell import _CellWeights, _seeded, _with_inputs
+from dream_sklearn.online import DREAMOnlineClassifier, _compiled
 
 
 @pytest.mark.parametrize(
@@ -21,16 +22,22 @@ from dream_sklearn.online import _compiled
         (DREAMConfig(3, 5, rank=8, kappa=0.1, surprise_mode="absolute"), 2**31 - 1),
     ],
 )
-def test_fresh_cell_is_the_seeded_build_of_its_config(config, seed):
-    """``_fresh`` skips the first (global-generator) draw and the second check of the
-    config; the cell is the one ``_seeded`` builds from the config, weights and
-    saved configuration alike, and the global generator does not move."""
+def test_drawn_weights_are_the_seeded_build_of_their_config(config, seed):
+    """The online estimators draw a cell's weights without building the module; they
+    are the weights ``_seeded`` builds from the config (drawn in float32, then
+    float64), the global generator does not move, and the module built from them
+    is that cell, computing what it computes."""
     before = torch.random.get_rng_state()
-    cell = DREAMCell._fresh(config, seed)
+    weights = _CellWeights.drawn(config, seed)
     assert torch.equal(torch.random.get_rng_state(), before)
     build = functools.partial(DREAMCell.from_config, config)
     reference = _seeded(build, seed * 1009 + config.input_dim).double()
-    got, want = cell.state_dict(), reference.state_dict()
+    want = reference.state_dict()
+    for name, value in zip(weights._fields, weights, strict=True):
+        assert value.dtype == np.float64 and value.shape == tuple(want[name].shape), name
+        assert np.array_equal(value, want[name].numpy()), name
+    cell = DREAMCell._from_weights(config, weights)
+    got = cell.state_dict()
     assert list(got) == list(want)
     for name in want:
         assert got[name].dtype == want[name].dtype
@@ -43,23 +50,87 @@ def test_fresh_cell_is_the_seeded_build_of_its_config(config, seed):
     assert all(p.dtype == torch.float64 for p in params.values())
     x = torch.randn(2, config.input_dim, dtype=torch.float64)
     assert torch.equal(cell(x)[0], reference(x)[0])
+    # The NumPy step's parameters: the module's own, clamped alike.
+    for a, b in zip(weights.step_params(config), reference.numpy_step_params(), strict=True):
+        assert np.array_equal(a, b)
 
 
-def test_grown_cell_keeps_its_weights_and_draws_the_new_ones():
-    cell = DREAMCell._fresh(DREAMConfig(2, 6, rank=3), 5)
-    with torch.no_grad():  # learned scalars, as a trained cell's (from_sklearn)
-        cell.tau0.fill_(0.77)
-        cell.eta.mul_(2.0)
-    grown = cell._grown(np.int64(4), 5)  # (a NumPy int, as slot counts can be)
-    fresh = DREAMCell._fresh(DREAMConfig(4, 6, rank=3), 5)
-    # The config is the grown size's (the other fields as they were), a new object.
-    assert grown.config == DREAMConfig(4, 6, rank=3) and cell.config.input_dim == 2
-    assert type(grown.config.input_dim) is int
+def test_drawn_weights_follow_the_default_dtype():
+    """Drawn in the default dtype, as a module's parameters are: a float64 default
+    draws other numbers (and the scalars are not rounded to float32)."""
+    config = DREAMConfig(3, 4, rank=2, base_plasticity=0.1)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        weights = _CellWeights.drawn(config, 9)
+        reference = _seeded(functools.partial(DREAMCell.from_config, config), 9 * 1009 + 3)
+    finally:
+        torch.set_default_dtype(previous)
+    for name, value in zip(weights._fields, weights, strict=True):
+        assert np.array_equal(value, getattr(reference, name).detach().numpy()), name
+    assert weights.eta[0] == 0.1 != _CellWeights.drawn(config, 9).eta[0]
+
+
+def test_grown_weights_keep_theirs_and_draw_the_new_ones():
+    config = DREAMConfig(2, 6, rank=3)
+    weights = _CellWeights.drawn(config, 5)
+    # learned scalars, as a trained cell's (from_sklearn)
+    weights = weights._replace(tau0=np.array(0.77), eta=weights.eta * 2.0)
+    bigger = _with_inputs(config, np.int64(4))  # (a NumPy int, as slot counts can be)
+    assert type(bigger.input_dim) is int and bigger == DREAMConfig(4, 6, rank=3)
+    assert config.input_dim == 2  # (a new config object)
+    grown = weights.grown(bigger, 5)
+    fresh = _CellWeights.drawn(bigger, 5)
     for name in ("eta", "tau0", "alpha", "gamma", "kappa", "tau_sys", "scale"):
-        assert torch.equal(getattr(grown, name), getattr(cell, name)), name
-    assert torch.equal(grown.W[:2], cell.W) and torch.equal(grown.V[:2], cell.V)
-    assert torch.equal(grown.B[:2], cell.B) and torch.equal(grown.C[:, :2], cell.C)
-    assert torch.equal(grown.B[2:], fresh.B[2:])  # the new inputs' rows: a new cell's
+        assert np.array_equal(getattr(grown, name), getattr(weights, name)), name
+    assert np.array_equal(grown.W[:2], weights.W) and np.array_equal(grown.V[:2], weights.V)
+    assert np.array_equal(grown.B[:2], weights.B) and np.array_equal(grown.C[:, :2], weights.C)
+    # the new inputs' rows: a new cell's
+    assert np.array_equal(grown.B[2:], fresh.B[2:]) and np.array_equal(grown.W[2:], fresh.W[2:])
+    assert np.array_equal(grown.C[:, 2:], fresh.C[:, 2:])
+    # V: orthonormal columns once there are as many rows as the rank (its first rows
+    # were drawn in float32)
+    assert grown.V.shape == (4, 3)
+    np.testing.assert_allclose(grown.V.T @ grown.V, np.eye(3), atol=1e-6)
+
+
+def test_online_cell_is_built_when_read_and_follows_growth():
+    """``cell_`` is a module built from the weights the estimator steps, when read:
+    reading it changes no prediction, and a growth event after a read gives a new
+    module of the new size (the old one kept its size)."""
+    rows = [({"a": 0.1 * i, "b": (-1.0) ** i}, i % 2) for i in range(40)]
+    plain, read = DREAMOnlineClassifier(seed=3), DREAMOnlineClassifier(seed=3)
+    assert not hasattr(plain, "cell_")
+    for x, y in rows:
+        assert plain.predict_proba_one(x) == read.predict_proba_one(x)
+        plain.learn_one(x, y)
+        read.learn_one(x, y)
+        read.cell_  # noqa: B018 (built on every row)
+    before = read.cell_
+    assert isinstance(before, DREAMCell) and before is read.cell_  # (built once)
+    d = before.config.input_dim
+    np.testing.assert_array_equal(before.C.detach().numpy(), read._np_params.C)
+    read.learn_one({"a": 1.0, "b": 1.0, "c": 2.0}, 1)  # a new feature: the cell grows
+    after = read.cell_
+    assert after is not before and after.config.input_dim == d + 1
+    assert before.config.input_dim == d
+    np.testing.assert_array_equal(after.C.detach().numpy()[:, :d], before.C.detach().numpy())
+    # A pickle keeps the cell (and one from before the cell was kept as its weights
+    # loads: the module in the state becomes the cell's weights).
+    again = pickle.loads(pickle.dumps(read))
+    for a, b in zip(again.cell_.state_dict().values(), after.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    state = pickle.loads(pickle.dumps(read.__getstate__()))  # (arrays of its own)
+    state["cell_"] = state.pop("_cell_module")
+    for name in ("_cell_config", "_cell_weights", "_np_flags"):
+        del state[name]
+    old = DREAMOnlineClassifier.__new__(DREAMOnlineClassifier)
+    old.__setstate__(state)
+    x = {"a": 0.3, "b": -1.0, "c": 0.5}
+    assert old.predict_proba_one(x) == read.predict_proba_one(x)
+    old.learn_one({"a": 0.3, "b": -1.0, "c": 0.5, "d": 1.0}, 0)  # grows from it
+    read.learn_one({"a": 0.3, "b": -1.0, "c": 0.5, "d": 1.0}, 0)
+    assert old.predict_proba_one(x) == read.predict_proba_one(x)
 
 
 def test_layout_table_holds_each_array_flat_in_order():

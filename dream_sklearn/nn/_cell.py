@@ -71,6 +71,177 @@ def _extend_v(V: torch.Tensor, d_new: int, generator: torch.Generator) -> torch.
     return torch.cat(rows)
 
 
+# The trainable parameters that are scalars (eta: one per unit), in StepParams'
+# order, with the config field each starts from and the floor it is clamped to.
+_SCALARS = ("eta", "tau0", "alpha", "gamma", "kappa", "tau_sys", "scale")
+_STARTS = dict(
+    zip(
+        _SCALARS,
+        (
+            "base_plasticity",
+            "base_threshold",
+            "entropy_influence",
+            "surprise_temperature",
+            "kappa",
+            "ltc_tau_sys",
+            "ltc_surprise_scale",
+        ),
+        strict=True,
+    )
+)
+_FLOORS = {"eta": 0.0, "tau0": 0.0, "alpha": 0.0, "gamma": 1e-3, "kappa": 0.0}
+_FLOORS |= {"tau_sys": 1e-3, "scale": 0.0}
+
+
+def _constants(cfg: DREAMConfig) -> tuple:
+    """StepParams' fixed constants (``lam`` ... ``fast_scale``) from ``cfg``."""
+    return (
+        cfg.forgetting_rate,
+        cfg.error_smoothing,
+        cfg.surprise_smoothing,
+        cfg.target_norm,
+        cfg.sleep_rate,
+        cfg.min_surprise_for_sleep,
+        cfg.fast_weight_scale,
+    )
+
+
+def _step_flags(cfg: DREAMConfig) -> StepFlags:
+    """The mechanism switches of ``cfg``, as :func:`dream_step` takes them."""
+    return StepFlags(
+        plasticity=cfg.plasticity_enabled,
+        ltc=cfg.ltc_enabled,
+        sleep=cfg.sleep_enabled,
+        relative=cfg.surprise_mode == "relative",
+    )
+
+
+def _uniform_weights(
+    cfg: DREAMConfig,
+    generator: torch.Generator | None,
+    dtype: torch.dtype | None = None,
+    device: torch.device | None = None,
+) -> dict[str, torch.Tensor]:
+    """``B``, ``W`` (fan-in ``input_dim``) and ``C`` (fan-in ``hidden_dim``) of a new
+    cell, uniform within 1 / sqrt(fan-in), drawn in that order from ``generator``
+    (torch's global generator when None) in ``dtype`` (the default dtype when None)."""
+    d, n = cfg.input_dim, cfg.hidden_dim
+    out = {}
+    for name, shape, fan in (("B", (d, n), d), ("W", (d, n), d), ("C", (n, d), n)):
+        bound = 1 / math.sqrt(fan)
+        weight = torch.empty(shape, dtype=dtype, device=device)
+        out[name] = weight.uniform_(-bound, bound, generator=generator)
+    return out
+
+
+def _orthonormal(cfg: DREAMConfig, generator: torch.Generator | None) -> torch.Tensor:
+    """A new cell's ``V`` (float64, drawn after :func:`_uniform_weights`): orthonormal
+    columns when ``rank <= input_dim``, orthonormal rows otherwise."""
+    d, r = cfg.input_dim, cfg.rank
+    device = None if generator is None else generator.device
+    g = torch.randn(max(d, r), min(d, r), generator=generator, dtype=torch.float64, device=device)
+    q, _ = torch.linalg.qr(g)
+    return q if r <= d else q.T
+
+
+def _initial_weights(
+    cfg: DREAMConfig,
+    generator: torch.Generator | None,
+    dtype: torch.dtype | None = None,
+    device: torch.device | None = None,
+) -> dict[str, torch.Tensor]:
+    """A new cell's weights, as ``reset_parameters`` copies them in: ``B``, ``W``,
+    ``C`` (:func:`_uniform_weights`) and the scalars at ``cfg``'s starting values in
+    ``dtype``, then ``V`` (:func:`_orthonormal`)."""
+    dtype = torch.get_default_dtype() if dtype is None else dtype
+    out = _uniform_weights(cfg, generator, dtype, device)
+    for name in _SCALARS:
+        shape = (cfg.hidden_dim,) if name == "eta" else ()
+        out[name] = torch.full(shape, getattr(cfg, _STARTS[name]), dtype=dtype, device=device)
+    out["V"] = _orthonormal(cfg, generator)
+    return out
+
+
+def _with_inputs(config: DREAMConfig, input_dim: int) -> DREAMConfig:
+    """``config`` with ``input_dim`` inputs, its other fields as they are (they were
+    validated when it was built; ``dataclasses.replace`` would check all 26 again)."""
+    input_dim = operator.index(input_dim)  # (a Python int: torch's seed takes no other)
+    config = copy.copy(config)
+    object.__setattr__(config, "input_dim", input_dim)
+    return config
+
+
+class _CellWeights(NamedTuple):
+    """A float64 cell's weights as NumPy arrays: the online estimators' cell.
+
+    The online estimators grow their cell with every new feature or class, and
+    step it on NumPy arrays; they keep these, and build the :class:`DREAMCell`
+    module (:meth:`DREAMCell._from_weights`) only when asked for it (``cell_``):
+    a module per growth event cost more than the rest of the event.
+    """
+
+    C: np.ndarray  # (n, d)
+    W: np.ndarray  # (d, n)
+    B: np.ndarray  # (d, n)
+    V: np.ndarray  # (d, r)
+    eta: np.ndarray  # (n,)
+    tau0: np.ndarray  # the other scalars: 0-d
+    alpha: np.ndarray
+    gamma: np.ndarray
+    kappa: np.ndarray
+    tau_sys: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def drawn(cls, config: DREAMConfig, seed: int) -> _CellWeights:
+        """The weights of a new cell of ``config``, drawn from ``(seed, input_dim)``:
+        as ``_seeded(partial(DREAMCell.from_config, config), seed * 1009 +
+        input_dim).double()`` holds them (drawn in the default dtype, then float64),
+        with no module built and no global generator moved."""
+        generator = torch.Generator().manual_seed(seed * 1009 + config.input_dim)
+        weights = _initial_weights(config, generator)
+        # (V as the module's buffer holds it: in the default dtype, then float64)
+        weights["V"] = weights["V"].to(weights["B"].dtype)
+        return cls(**{name: t.double().numpy() for name, t in weights.items()})
+
+    @classmethod
+    def of(cls, cell: DREAMCell) -> _CellWeights:
+        """``cell``'s weights in float64 (sharing its memory where it is float64)."""
+        with torch.no_grad():
+            return cls(*(getattr(cell, name).cpu().double().numpy() for name in cls._fields))
+
+    def grown(self, config: DREAMConfig, seed: int) -> _CellWeights:
+        """These weights for ``config.input_dim`` inputs (at least as many as now),
+        these kept for their own inputs. The new inputs' rows of ``B``, ``W`` and
+        columns of ``C`` are a new cell's of that size (:meth:`drawn`); ``V`` grows
+        by ``_extend_v`` from a generator seeded with ``(seed, input_dim)``. The
+        result depends only on the seed and the growth history."""
+        d_new, d_old = config.input_dim, self.B.shape[0]
+        generator = torch.Generator().manual_seed(seed * 1009 + d_new)
+        new = _uniform_weights(config, generator)
+        B, W, C = (new[name].double().numpy() for name in ("B", "W", "C"))
+        extra = torch.Generator().manual_seed(seed * 1013 + d_new)
+        V = _extend_v(torch.from_numpy(self.V), d_new, extra)
+        return self._replace(
+            B=np.concatenate([self.B, B[d_old:]]),
+            W=np.concatenate([self.W, W[d_old:]]),
+            C=np.concatenate([self.C, C[:, d_old:]], axis=1),
+            V=V.numpy(),
+        )
+
+    def step_params(self, config: DREAMConfig) -> StepParams:
+        """The parameters as :func:`dream_step` takes them on NumPy arrays, as
+        :meth:`DREAMCell.numpy_step_params` gives them for a float64 cell."""
+        return StepParams(
+            self.C,
+            self.W,
+            self.B,
+            self.V,
+            *(np.maximum(getattr(self, name), _FLOORS[name]) for name in _SCALARS),
+            *_constants(config),
+        )
+
+
 class DREAMStepOutput(NamedTuple):
     """What one step returns: the output, the new state and the step's diagnostics."""
 
@@ -118,12 +289,7 @@ class DREAMCell(nn.Module):
         """The parameters and buffers of a cell of ``config``, not yet drawn."""
         self.config = config
         cfg = config  # frozen: the switches are built once (read on every step)
-        self._flags = StepFlags(
-            plasticity=cfg.plasticity_enabled,
-            ltc=cfg.ltc_enabled,
-            sleep=cfg.sleep_enabled,
-            relative=cfg.surprise_mode == "relative",
-        )
+        self._flags = _step_flags(cfg)
         d, n, r = cfg.input_dim, cfg.hidden_dim, cfg.rank  # plain ints
         self.C = nn.Parameter(torch.empty(n, d))
         self.W = nn.Parameter(torch.empty(d, n))
@@ -143,53 +309,20 @@ class DREAMCell(nn.Module):
         fields = {k: v for k, v in vars(config).items() if k not in ("input_dim", "hidden_dim")}
         return cls(config.input_dim, config.hidden_dim, **fields)
 
-    def _grown(self, input_dim: int, seed: int) -> DREAMCell:
-        """This cell (float64) with ``input_dim`` inputs, its weights kept for its own.
-
-        The online estimators' cell grows with the features seen. The new inputs'
-        weights are drawn from generators seeded with ``(seed, input_dim)``, as a
-        new cell of that size would be (:meth:`_fresh`): the result depends only on
-        the seed and the growth history, and no global generator moves.
-        """
-        # This config with input_dim changed: its other fields were validated when it
-        # was built (dataclasses.replace would check all 26 again, about 20 us).
-        input_dim = operator.index(input_dim)  # (a Python int: torch's seed takes no other)
-        config = copy.copy(self.config)
-        object.__setattr__(config, "input_dim", input_dim)
-        new = self._fresh(config, seed)
-        generator = torch.Generator().manual_seed(seed * 1013 + input_dim)
-        d_old = self.config.input_dim
-        # The parameter dicts themselves (nn.Module's attribute look-up is a Python call).
-        to, of = new._parameters, self._parameters
-        with torch.no_grad():
-            to["B"][:d_old] = of["B"]
-            to["W"][:d_old] = of["W"]
-            to["C"][:, :d_old] = of["C"]
-            for name in ("eta", "tau0", "alpha", "gamma", "kappa", "tau_sys", "scale"):
-                to[name].copy_(of[name])
-            new.V.copy_(_extend_v(self.V, input_dim, generator))
-        return new
-
     @classmethod
-    def _fresh(cls, config: DREAMConfig, seed: int) -> DREAMCell:
-        """A float64 cell of ``config`` with weights drawn from ``(seed, input_dim)``.
-
-        As ``_seeded(partial(cls.from_config, config), ...)`` builds it, without
-        drawing the weights a first time from the global generator (``_seeded``
-        draws them again, and puts that generator back) nor checking ``config``
-        again: the online estimators grow a cell for every new feature or class.
-        """
+    def _from_weights(cls, config: DREAMConfig, weights: _CellWeights) -> DREAMCell:
+        """A float64 cell of ``config`` holding ``weights`` (its parameters and ``V``
+        share their memory), built without drawing anything (see :class:`_CellWeights`)."""
         cell = cls.__new__(cls)
         nn.Module.__init__(cell)
         cell._setup(config)
-        cell.reset_parameters(torch.Generator().manual_seed(seed * 1009 + config.input_dim))
-        # As cell.double() converts them (the same Parameter objects, drawn in float32
-        # first: the same numbers), without Module._apply's walk (about 30 us of the
-        # 165 a fresh cell took; the online estimators grow one at each growth event).
         with torch.no_grad():
-            for param in cell._parameters.values():
-                param.data = param.data.double()
-            cell._buffers["V"] = cell._buffers["V"].double()
+            for name, value in zip(weights._fields, weights, strict=True):
+                tensor = torch.from_numpy(value)
+                if name == "V":
+                    cell._buffers["V"] = tensor
+                else:  # (the same Parameter object, now holding the float64 values)
+                    cell._parameters[name].data = tensor
         return cell
 
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
@@ -202,26 +335,10 @@ class DREAMCell(nn.Module):
             device); torch's global generator by default. A generator seeded by the
             caller reproduces the weights without touching any global generator.
         """
-        cfg = self.config
-        d, n, r = cfg.input_dim, cfg.hidden_dim, cfg.rank
+        weights = _initial_weights(self.config, generator, self.C.dtype, self.C.device)
         with torch.no_grad():
-            for weight, fan in ((self.B, d), (self.W, d), (self.C, n)):
-                bound = 1 / math.sqrt(fan)
-                nn.init.uniform_(weight, -bound, bound, generator=generator)
-            self.eta.fill_(cfg.base_plasticity)
-            self.tau0.fill_(cfg.base_threshold)
-            self.alpha.fill_(cfg.entropy_influence)
-            self.gamma.fill_(cfg.surprise_temperature)
-            self.kappa.fill_(cfg.kappa)
-            self.tau_sys.fill_(cfg.ltc_tau_sys)
-            self.scale.fill_(cfg.ltc_surprise_scale)
-            # Semi-orthonormal V: orthonormal columns when r <= d, rows otherwise.
-            device = None if generator is None else generator.device
-            g = torch.randn(
-                max(d, r), min(d, r), generator=generator, dtype=torch.float64, device=device
-            )
-            q, _ = torch.linalg.qr(g)
-            self.V.copy_(q if r <= d else q.T)
+            for name, value in weights.items():
+                getattr(self, name).copy_(value)
 
     @property
     def flags(self) -> StepFlags:
@@ -230,26 +347,14 @@ class DREAMCell(nn.Module):
 
     def step_params(self) -> StepParams:
         """The parameters as :func:`dream_step` takes them (constrained, differentiable)."""
-        cfg = self.config
+        floors = _FLOORS
         return StepParams(
-            C=self.C,
-            W=self.W,
-            B=self.B,
-            V=self.V,
-            eta=self.eta.clamp(min=0.0),
-            tau0=self.tau0.clamp(min=0.0),
-            alpha=self.alpha.clamp(min=0.0),
-            gamma=self.gamma.clamp(min=1e-3),
-            kappa=self.kappa.clamp(min=0.0),
-            tau_sys=self.tau_sys.clamp(min=1e-3),
-            scale=self.scale.clamp(min=0.0),
-            lam=cfg.forgetting_rate,
-            beta=cfg.error_smoothing,
-            beta_s=cfg.surprise_smoothing,
-            target_norm=cfg.target_norm,
-            zeta=cfg.sleep_rate,
-            s_min=cfg.min_surprise_for_sleep,
-            fast_scale=cfg.fast_weight_scale,
+            self.C,
+            self.W,
+            self.B,
+            self.V,
+            *(getattr(self, name).clamp(min=floors[name]) for name in _SCALARS),
+            *_constants(self.config),
         )
 
     def numpy_step_params(self) -> StepParams:

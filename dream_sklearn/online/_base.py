@@ -22,14 +22,14 @@ Per row (``x_t``, then ``y_t`` once known):
    the cell's new state.
 
 The slot list only grows (new features, new classes); the cell's input dimension
-grows with it, old weights kept (see :func:`_grow_cell`).
+grows with it, old weights kept (:meth:`_CellWeights.grown`).
 
 The parts, one job each: the running scaling (``_scaling.py``), the feature map
 (``_features.py``), the readouts and their drift recovery (``_readouts.py``), the
-cell's growth (:meth:`DREAMCell._grown`), loading a trained cell (``_convert.py``),
-the parameters' rules (``_params.py``), reading rows and frames (``_rows.py``); this
-module holds the slots, the forward pass, learning, the cache and the rows waiting
-for their label (``advance_on_predict``).
+cell's growth (``nn/_cell.py``'s ``_CellWeights``), loading a trained cell
+(``_convert.py``), the parameters' rules (``_params.py``), reading rows and frames
+(``_rows.py``); this module holds the slots, the forward pass, learning, the cache
+and the rows waiting for their label (``advance_on_predict``).
 A row with no growth event runs compiled (``_compiled.py``, ``_kernels.py``): the
 same computation in two numba kernels, with this module's NumPy path as the
 reference and the fallback.
@@ -48,11 +48,17 @@ import torch
 from river.drift import ADWIN
 
 from ..nn import DREAMCell, DREAMConfig, DREAMState
-from ..nn._cell import _extend_v  # noqa: F401 (tests import it from here)
+from ..nn._cell import (
+    _CellWeights,
+    _extend_v,  # noqa: F401 (tests import it from here)
+    _step_flags,
+    _with_inputs,
+)
 from ..nn._config import (
     _check_cell_param,
     _is_int,
 )
+from ..nn._step import NUMPY_OPS, dream_step
 from . import _compiled, _pretrained
 from ._compiled import _PARAMS, _PARAMS_NAMES
 from ._features import _READOUTS, _FeatureMap
@@ -167,13 +173,6 @@ class _Cached(NamedTuple):
 _LIVE = (*_PARAMS_NAMES, "max_pairs", "delayed_readout")
 
 
-def _grow_cell(cell: DREAMCell | None, d_new: int, hidden_dim: int, rank: int, config: dict, seed):
-    """A cell with ``d_new`` inputs: a new one, or ``cell`` grown (:meth:`DREAMCell._grown`)."""
-    if cell is None:
-        return DREAMCell._fresh(DREAMConfig(d_new, hidden_dim, rank=rank, **config), seed)
-    return cell._grown(d_new, seed)
-
-
 class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     """The online machinery; the classifier and regressor add their readout's loss."""
 
@@ -228,6 +227,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     def __setstate__(self, state: dict) -> None:
         """Unpickle, giving an estimator pickled before issue 12 what it lacks."""
         self.__dict__.update(state)
+        if "cell_" in state:  # before round 12 the module itself was the cell's state
+            self.cell_ = self.__dict__.pop("cell_")
         if self._ring is not None:
             self._ring = self._ring.astype(float)
         if "_stat_mean" in state and "_ring_at" not in state:  # before issue 12's round 7
@@ -312,7 +313,32 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
 
     @property
     def _built(self) -> bool:
-        return hasattr(self, "cell_")
+        return "_x_slot" in self.__dict__
+
+    @property
+    def cell_(self) -> DREAMCell | None:
+        """The DREAM cell (float64), None until an input reaches it.
+
+        The estimator steps the cell's weights on NumPy arrays (``_cell_weights``);
+        the module is built from them when first read after a growth event, and
+        shares their memory.
+        """
+        d = self.__dict__
+        if "_cell_config" not in d:  # (a fitted attribute: absent before the first row)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute 'cell_'")
+        cell = d.get("_cell_module")
+        if cell is None and d.get("_cell_weights") is not None:
+            cell = DREAMCell._from_weights(d["_cell_config"], d["_cell_weights"])
+            d["_cell_module"] = cell
+        return cell
+
+    @cell_.setter
+    def cell_(self, cell: DREAMCell | None) -> None:
+        """Hold ``cell`` (a loaded or pretrained one) as the estimator's cell."""
+        self._cell_module = cell
+        self._cell_config = None if cell is None else cell.config
+        self._cell_weights = None if cell is None else _CellWeights.of(cell)
+        self._np_flags = None if cell is None else cell.flags
 
     def _build(self) -> None:
         """Validate the parameters and create the empty fitted state (first learn)."""
@@ -333,7 +359,9 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             self._seed = int(self.seed) % (2**31)
         n_out = 1 if self._task == "regression" else 0
         n = self.hidden_dim
-        self.cell_: DREAMCell | None = None
+        # The cell: its config, weights, and what the NumPy step reads of them;
+        # None until an input reaches it (cell_ builds the module from them).
+        self.cell_ = None
         self._np_params = None
         self._state: tuple | None = None
         self._x_slot: dict = {}  # feature name -> slot
@@ -449,10 +477,17 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if self._cell == "pretrained":  # a fixed cell; its input map grows instead
             _pretrained.attach(self, d_new)
             return
-        old = self.cell_
         n, r = self._hidden_dim, self._rank
-        self.cell_ = _grow_cell(old, d_new, n, r, self._config, self._seed)
-        self._np_params = self.cell_.numpy_step_params()
+        weights = self._cell_weights
+        if weights is None:
+            config = DREAMConfig(d_new, n, rank=r, **self._config)
+            weights = _CellWeights.drawn(config, self._seed)
+            self._np_flags = _step_flags(config)
+        else:
+            config = _with_inputs(self._cell_config, d_new)
+            weights = weights.grown(config, self._seed)
+        self._cell_config, self._cell_weights, self._cell_module = config, weights, None
+        self._np_params = weights.step_params(config)
         if self._state is None:
             zeros = DREAMState.zeros(1, d_new, n, r, dtype=torch.float64)
             self._state = tuple(t.numpy().copy() for t in zeros)
@@ -522,19 +557,21 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
 
         Before any input reaches the cell (no feature yet), ``h`` is zero.
         """
-        if self.cell_ is None:
+        if self._np_params is None:
             b = u.shape[0]
             h = np.zeros((b, self._hidden_dim))
             return _Step(h, None, None, None, None, None, np.zeros(b), np.full(b, np.nan))
         xc = u[:, self._cell_slots]
         if self._proj is not None:
             xc = xc @ self._proj
-        dt = self.cell_.config.time_step
+        dt = self._cell_config.time_step
         if xc.shape[0] == 1:  # the single-row path: one dt array for every row
             if self._dt_row is None or self._dt_row[0] != dt:
                 self._dt_row = np.full(1, dt)
             dt = self._dt_row
-        return _Step(*self.cell_.numpy_step(self._np_params, xc, state, dt))
+        else:
+            dt = np.full(xc.shape[0], dt)
+        return _Step(*dream_step(NUMPY_OPS, self._np_params, self._np_flags, xc, *state, dt))
 
     def _forward_one(self, x: dict, values: np.ndarray):
         """(raw, present, u, step) for one row, from the committed state (pure)."""
@@ -863,7 +900,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
 
     def _commit(self, raw: np.ndarray, present: np.ndarray, step: _Step) -> None:
         """Commit the cell's step and the running statistics of what this step saw."""
-        if self.cell_ is not None:
+        if self._np_params is not None:
             self._state = step.state
         self.last_surprise_ = float(step.surprise[0])
         self.last_tau_ = float(step.tau[0])

@@ -164,7 +164,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     Attributes
     ----------
     cell_ : DREAMCell
-        The cell (its input dimension grows with the features seen).
+        The cell (its input dimension grows with the features seen), float64;
+        None until an input reaches it. The estimator steps its weights as NumPy
+        arrays and builds this module from them when it is read.
     classes_ : list
         The labels seen so far.
     last_surprise_ : float

@@ -179,12 +179,12 @@ class _Compiled:
         self.params = _PARAMS(est)
         if not _CHECKED:  # (compile or load the kernels on the first row)
             self._k, self.forward = k, self._first_forward
-        cell = est.cell_
+        config = est._cell_config
         params = est._np_params
-        flags = cell.flags
+        flags = est._np_flags
         m, n = len(est._stat_mean[0]), est._hidden_dim
         S, K = len(est._floors), len(est._knots)
-        d = cell.config.input_dim
+        d = config.input_dim
         h, U, Ut, em, ev, sb = est._state
         empty = np.zeros(0)
         has_prev_y = est._prev_y is not None
@@ -238,7 +238,7 @@ class _Compiled:
         ]
         scal = np.zeros(k.N_SCAL)
         scal[:13] = [float(v) for v in params[5:]]
-        scal[k.S_DT] = cell.config.time_step
+        scal[k.S_DT] = config.time_step
         scal[k.S_L2] = est.l2
         scal[k.S_SHARE] = est.mixture_share
         scal[k.S_GAIN] = est.surprise_gain
@@ -384,7 +384,7 @@ def _build(est: Any) -> _Compiled | None:
     if (
         not _active()
         or not est._built
-        or est.cell_ is None
+        or est._np_params is None
         or getattr(est, "_proj", None) is not None  # cell="pretrained": its input map
         or est.advance_on_predict
         or est._pending

@@ -201,7 +201,9 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     Attributes
     ----------
     cell_ : DREAMCell
-        The cell (its input dimension grows with the features seen).
+        The cell (its input dimension grows with the features seen), float64;
+        None until an input reaches it. The estimator steps its weights as NumPy
+        arrays and builds this module from them when it is read.
     last_surprise_ : float
         Surprise of the last committed step (``nan`` before any).
     last_tau_ : float
