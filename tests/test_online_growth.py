@@ -11,7 +11,7 @@ import torch
 
 from dream_sklearn.nn import DREAMCell, DREAMConfig
 from dream_sklearn.nn._cell import _CellWeights, _seeded, _with_inputs
-from dream_sklearn.online import DREAMOnlineClassifier, _compiled
+from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor, _compiled
 
 
 @pytest.mark.parametrize(
@@ -36,6 +36,9 @@ def test_drawn_weights_are_the_seeded_build_of_their_config(config, seed):
     for name, value in zip(weights._fields, weights, strict=True):
         assert value.dtype == np.float64 and value.shape == tuple(want[name].shape), name
         assert np.array_equal(value, want[name].numpy()), name
+        # C-ordered as the module's: NumPy's products round by layout (the QR's V is
+        # column-major; kept so, the NumPy path's predictions moved by 4e-16)
+        assert value.flags.c_contiguous, name
     cell = DREAMCell._from_weights(config, weights)
     got = cell.state_dict()
     assert list(got) == list(want)
@@ -80,6 +83,8 @@ def test_grown_weights_keep_theirs_and_draw_the_new_ones():
     assert type(bigger.input_dim) is int and bigger == DREAMConfig(4, 6, rank=3)
     assert config.input_dim == 2  # (a new config object)
     grown = weights.grown(bigger, 5)
+    with pytest.raises(ValueError, match="grows: 2 inputs asked, it has 4"):
+        grown.grown(config, 5)
     fresh = _CellWeights.drawn(bigger, 5)
     for name in ("eta", "tau0", "alpha", "gamma", "kappa", "tau_sys", "scale"):
         assert np.array_equal(getattr(grown, name), getattr(weights, name)), name
@@ -121,7 +126,7 @@ def test_online_cell_is_built_when_read_and_follows_growth():
     for a, b in zip(again.cell_.state_dict().values(), after.state_dict().values(), strict=True):
         assert torch.equal(a, b)
     state = pickle.loads(pickle.dumps(read.__getstate__()))  # (arrays of its own)
-    state["cell_"] = state.pop("_cell_module")
+    state["cell_"] = pickle.loads(pickle.dumps(read.cell_))  # (the module, as then)
     for name in ("_cell_config", "_cell_weights", "_np_flags"):
         del state[name]
     old = DREAMOnlineClassifier.__new__(DREAMOnlineClassifier)
@@ -144,3 +149,68 @@ def test_layout_table_holds_each_array_flat_in_order():
         np.testing.assert_array_equal(_compiled._view(buf, row), a)
     ints, _ = _compiled._table([np.array([1.9, -2.0])], np.intp)
     assert ints.dtype == np.intp and ints.tolist() == [1, -2]
+
+
+def test_numpy_path_steps_the_weights_as_the_module_would():
+    """The NumPy path's predictions with the drawn weights are those with the weights
+    a module of the same seed holds (``numpy_step_params``), bit for bit, on a stream
+    whose features all come on the first row (no later growth rebuilds ``V``)."""
+    rng = np.random.default_rng(0)
+    rows = [{f"f{j}": float(v) for j, v in enumerate(rng.normal(size=6))} for _ in range(300)]
+    previous = _compiled.set_compiled(False)
+    try:
+        models = [DREAMOnlineRegressor(seed=1, rank=2, feedback="none") for _ in range(2)]
+        preds = [[], []]
+        for i, x in enumerate(rows):
+            for model, out in zip(models, preds, strict=True):
+                out.append(model.predict_one(x))
+                model.learn_one(x, float(np.sin(sum(x.values()))))
+            if i == 0:  # the second steps the module's own parameters
+                config = models[1]._cell_config
+                build = functools.partial(DREAMCell.from_config, config)
+                module = _seeded(build, 1 * 1009 + config.input_dim).double()
+                models[1]._np_params = module.numpy_step_params()
+    finally:
+        _compiled.set_compiled(previous)
+    assert preds[0] == preds[1]
+
+
+def test_a_cell_read_before_a_growth_event_is_apart_from_the_grown_one():
+    """``cell_`` shares its memory with the weights the estimator steps until the next
+    growth event; after it, editing the old module changes nothing of the model."""
+    rows = [{"a": 0.1 * i, "b": np.cos(i)} for i in range(30)]
+    kept, plain = DREAMOnlineRegressor(seed=0, rank=2), DREAMOnlineRegressor(seed=0, rank=2)
+    for model in (kept, plain):
+        for x in rows[:10]:
+            model.learn_one(x, x["a"])
+    old = kept.cell_
+    for model in (kept, plain):
+        model.learn_one({**rows[10], "c": 1.0}, 0.5)  # a growth event
+    with torch.no_grad():
+        old.tau0.fill_(5.0)
+        old.eta.fill_(0.0)
+        old.C.fill_(0.0)
+    for model in (kept, plain):
+        for x in rows[11:]:
+            model.learn_one({**x, "c": 1.0}, x["a"])
+    assert float(kept._cell_weights.tau0) == float(plain._cell_weights.tau0) != 5.0
+    x = {**rows[-1], "c": 0.0}
+    assert kept.predict_one(x) == plain.predict_one(x)
+
+
+def test_a_pickle_holds_the_cells_weights_once():
+    """The module built when ``cell_`` is read is not pickled: the copy builds its own
+    from its weights (which it then shares memory with), and the pickle is no larger
+    than one of a model whose ``cell_`` was never read."""
+    model = DREAMOnlineClassifier(seed=2)
+    for i in range(20):
+        model.learn_one({"a": float(i), "b": float(i % 3)}, i % 2)
+    unread = len(pickle.dumps(model))
+    cell = model.cell_
+    assert len(pickle.dumps(model)) == unread
+    copy = pickle.loads(pickle.dumps(model))
+    assert copy.cell_ is not cell
+    with torch.no_grad():
+        copy.cell_.W.mul_(2.0)  # the copy's module is its own weights
+    np.testing.assert_array_equal(copy._cell_weights.W, 2.0 * model._cell_weights.W)
+    np.testing.assert_array_equal(copy._np_params.W, copy._cell_weights.W)

@@ -200,13 +200,16 @@ class _CellWeights(NamedTuple):
         with no module built and no global generator moved."""
         generator = torch.Generator().manual_seed(seed * 1009 + config.input_dim)
         weights = _initial_weights(config, generator)
-        # (V as the module's buffer holds it: in the default dtype, then float64)
-        weights["V"] = weights["V"].to(weights["B"].dtype)
+        # (V as the module's buffer holds it: in the default dtype, then float64, and
+        # C-ordered: the QR's is column-major, and NumPy's products over it round
+        # otherwise than over the module's copy; a review's finding)
+        weights["V"] = weights["V"].to(weights["B"].dtype).contiguous()
         return cls(**{name: t.double().numpy() for name, t in weights.items()})
 
     @classmethod
     def of(cls, cell: DREAMCell) -> _CellWeights:
-        """``cell``'s weights in float64 (sharing its memory where it is float64)."""
+        """``cell``'s weights in float64 (sharing its memory where it is a float64
+        cell on the CPU)."""
         with torch.no_grad():
             return cls(*(getattr(cell, name).cpu().double().numpy() for name in cls._fields))
 
@@ -217,16 +220,21 @@ class _CellWeights(NamedTuple):
         by ``_extend_v`` from a generator seeded with ``(seed, input_dim)``. The
         result depends only on the seed and the growth history."""
         d_new, d_old = config.input_dim, self.B.shape[0]
+        if d_new < d_old:
+            raise ValueError(f"A cell grows: {d_new} inputs asked, it has {d_old}.")
         generator = torch.Generator().manual_seed(seed * 1009 + d_new)
         new = _uniform_weights(config, generator)
         B, W, C = (new[name].double().numpy() for name in ("B", "W", "C"))
         extra = torch.Generator().manual_seed(seed * 1013 + d_new)
         V = _extend_v(torch.from_numpy(self.V), d_new, extra)
-        return self._replace(
-            B=np.concatenate([self.B, B[d_old:]]),
-            W=np.concatenate([self.W, W[d_old:]]),
+        # Every array new (the scalars copied): a module built from the old weights
+        # (``cell_`` read before the growth) no longer reaches the grown ones.
+        return type(self)(
             C=np.concatenate([self.C, C[:, d_old:]], axis=1),
+            W=np.concatenate([self.W, W[d_old:]]),
+            B=np.concatenate([self.B, B[d_old:]]),
             V=V.numpy(),
+            **{name: np.array(getattr(self, name)) for name in _SCALARS},
         )
 
     def step_params(self, config: DREAMConfig) -> StepParams:

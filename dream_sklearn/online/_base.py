@@ -220,6 +220,9 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         state = dict(self.__dict__)
         state.pop("_fast", None)
         state.pop("_fast_row", None)
+        # The cell's module is built again from its weights when read (cell_): the
+        # weights are pickled once, and a copy's module holds the copy's weights.
+        state.pop("_cell_module", None)
         if state.get("_ring") is not None:  # float32 values (_new_ring): half the bytes
             state["_ring"] = state["_ring"].astype(np.float32)
         return state

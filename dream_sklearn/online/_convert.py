@@ -214,7 +214,7 @@ def _load_core(
     slots = np.array([est._x_slot[f] for f in features], dtype=np.intp)
     est._cell_slots = slots
     est.cell_ = copy.deepcopy(cell).double()  # never alter the caller's module
-    est._np_params = est.cell_.numpy_step_params()
+    est._np_params = est._cell_weights.step_params(est._cell_config)  # (the same arrays)
     st = cell.initial_state(1, dtype=torch.float64) if state is None else state
     est._state = tuple(t.detach().double().numpy().copy() for t in st)
     reads_h = [j for j, r in enumerate(est._heads) if "h" in _READOUTS[r][0]]
