@@ -214,3 +214,37 @@ def test_a_pickle_holds_the_cells_weights_once():
         copy.cell_.W.mul_(2.0)  # the copy's module is its own weights
     np.testing.assert_array_equal(copy._cell_weights.W, 2.0 * model._cell_weights.W)
     np.testing.assert_array_equal(copy._np_params.W, copy._cell_weights.W)
+
+
+@pytest.mark.parametrize(("d", "n", "r"), [(5, 7, 3), (2, 4, 3)])
+def test_reset_parameters_draws_as_documented(d, n, r):
+    """A seed gives the weights it gave before: ``B``, ``W`` (bound 1/sqrt(d)) and ``C``
+    (1/sqrt(n)) uniform, drawn in that order, then ``V`` from a QR of a normal draw
+    (orthonormal columns, or rows when ``rank > input_dim``); the scalars at the config's
+    starting values. Written from that description, not from the code."""
+    cell = DREAMCell(d, n, rank=r, base_plasticity=0.2, kappa=0.3)
+    cell.reset_parameters(torch.Generator().manual_seed(11))
+    g = torch.Generator().manual_seed(11)
+    want = {
+        "B": torch.empty(d, n).uniform_(-(d**-0.5), d**-0.5, generator=g),
+        "W": torch.empty(d, n).uniform_(-(d**-0.5), d**-0.5, generator=g),
+        "C": torch.empty(n, d).uniform_(-(n**-0.5), n**-0.5, generator=g),
+    }
+    q, _ = torch.linalg.qr(torch.randn(max(d, r), min(d, r), generator=g, dtype=torch.float64))
+    want["V"] = (q if r <= d else q.T).float()
+    for name, value in want.items():
+        assert torch.equal(getattr(cell, name).detach(), value), name
+    assert torch.equal(cell.eta.detach(), torch.full((n,), 0.2))
+    assert cell.kappa.item() == torch.tensor(0.3).item()
+
+
+@pytest.mark.parametrize("cell", ["random", "pretrained"])
+def test_the_numpy_step_reads_the_cells_own_arrays(cell):
+    """The NumPy step's parameters are the weights' arrays themselves (the scalars
+    clamped), for a drawn and for a loaded cell, before and after a pickle."""
+    model = DREAMOnlineRegressor(seed=4, cell=cell)
+    for i in range(12):
+        model.learn_one({"a": float(i), "b": float(i % 3)}, float(i))
+    for m in (model, pickle.loads(pickle.dumps(model))):
+        for name in ("C", "W", "B", "V"):
+            assert getattr(m._np_params, name) is getattr(m._cell_weights, name), name

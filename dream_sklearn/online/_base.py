@@ -6,8 +6,9 @@ Per row (``x_t``, then ``y_t`` once known):
    a feature (``("x", name)``) or, with ``feedback``, the previous target
    (``("y", label)`` one-hot for a classifier, ``("y", None)`` for a regressor);
    a slot missing from a row is 0 after standardisation;
-2. the DREAM cell takes one step on the standardised slots (NumPy path,
-   :meth:`DREAMCell.numpy_step`, i.e. :func:`dream_step`), from the committed state;
+2. the DREAM cell takes one step on the standardised slots (NumPy path:
+   :func:`dream_step` on the cell's weights, ``_cell_weights``), from the committed
+   state;
 3. one or more linear readouts over the row's features
    ``phi = [h, u, ramps(u), pairs(ramps), diff(u), 1]`` give the output (``u``: all
    standardised slots; with ``slow_rate`` it is read under a second, slow scaling;

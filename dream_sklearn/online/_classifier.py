@@ -163,10 +163,12 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     Attributes
     ----------
-    cell_ : DREAMCell
+    cell_ : DREAMCell or None
         The cell (its input dimension grows with the features seen), float64;
-        None until an input reaches it. The estimator steps its weights as NumPy
-        arrays and builds this module from them when it is read.
+        None until an input reaches it. The estimator steps its own copies of the
+        weights (NumPy arrays, and the compiled row's buffers) and builds this
+        module from them when it is read: it is for reading; changing it in place
+        is not a way to change the model.
     classes_ : list
         The labels seen so far.
     last_surprise_ : float

@@ -132,7 +132,7 @@ def attach(est, d_new: int) -> None:
     cell, its state on the first call, and the projection of its ``d_new`` cell slots."""
     if est.cell_ is None:
         est.cell_, est._inputs = load_cell(est.cell_params)
-        est._np_params = est.cell_.numpy_step_params()
+        est._np_params = est._cell_weights.step_params(est._cell_config)  # (the same arrays)
         d = est.cell_.config.input_dim
         zeros = DREAMState.zeros(1, d, HIDDEN, RANK, dtype=torch.float64)
         est._state = tuple(t.numpy().copy() for t in zeros)

@@ -200,10 +200,12 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
 
     Attributes
     ----------
-    cell_ : DREAMCell
+    cell_ : DREAMCell or None
         The cell (its input dimension grows with the features seen), float64;
-        None until an input reaches it. The estimator steps its weights as NumPy
-        arrays and builds this module from them when it is read.
+        None until an input reaches it. The estimator steps its own copies of the
+        weights (NumPy arrays, and the compiled row's buffers) and builds this
+        module from them when it is read: it is for reading; changing it in place
+        is not a way to change the model.
     last_surprise_ : float
         Surprise of the last committed step (``nan`` before any).
     last_tau_ : float
