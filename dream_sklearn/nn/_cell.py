@@ -72,25 +72,26 @@ def _extend_v(V: torch.Tensor, d_new: int, generator: torch.Generator) -> torch.
 
 
 # The trainable parameters that are scalars (eta: one per unit), in StepParams'
-# order, with the config field each starts from and the floor it is clamped to.
-_SCALARS = ("eta", "tau0", "alpha", "gamma", "kappa", "tau_sys", "scale")
-_STARTS = dict(
-    zip(
-        _SCALARS,
-        (
-            "base_plasticity",
-            "base_threshold",
-            "entropy_influence",
-            "surprise_temperature",
-            "kappa",
-            "ltc_tau_sys",
-            "ltc_surprise_scale",
-        ),
-        strict=True,
-    )
-)
-_FLOORS = {"eta": 0.0, "tau0": 0.0, "alpha": 0.0, "gamma": 1e-3, "kappa": 0.0}
-_FLOORS |= {"tau_sys": 1e-3, "scale": 0.0}
+# order: the config field each starts from, and the floor step_params clamps it to.
+_STARTS = {
+    "eta": "base_plasticity",
+    "tau0": "base_threshold",
+    "alpha": "entropy_influence",
+    "gamma": "surprise_temperature",
+    "kappa": "kappa",
+    "tau_sys": "ltc_tau_sys",
+    "scale": "ltc_surprise_scale",
+}
+_SCALARS = tuple(_STARTS)
+_FLOORS = {
+    "eta": 0.0,
+    "tau0": 0.0,
+    "alpha": 0.0,
+    "gamma": 1e-3,
+    "kappa": 0.0,
+    "tau_sys": 1e-3,
+    "scale": 0.0,
+}
 
 
 def _constants(cfg: DREAMConfig) -> tuple:

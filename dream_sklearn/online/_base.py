@@ -323,9 +323,10 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     def cell_(self) -> DREAMCell | None:
         """The DREAM cell (float64), None until an input reaches it.
 
-        The estimator steps the cell's weights on NumPy arrays (``_cell_weights``);
-        the module is built from them when first read after a growth event, and
-        shares their memory.
+        The estimator steps the cell's weights as NumPy arrays (``_cell_weights``;
+        the compiled row holds copies in its buffers); the module is built from
+        them when first read after a growth event (sharing their memory), for
+        reading: changing it in place is not a way to change the model.
         """
         d = self.__dict__
         if "_cell_config" not in d:  # (a fitted attribute: absent before the first row)
