@@ -54,6 +54,12 @@
    forecast from the glitch's value, as the last value would forecast it) over the
    twin's, worst over the positions.
 
+7. Delayed labels behind a scaler (``--part pipeline``): the delay part's streams and
+   rows with river's ``StandardScaler`` before the model in a ``Pipeline`` (it learns,
+   so a row differs between predict and learn), DREAM with ``advance_on_predict``'s
+   labels matched by values (the default) and by order (``match_labels_by="order"``),
+   beside DREAM alone and the baselines.
+
 Streams: SEA, Elec2, Hyperplane, all tuning streams (docs/online.md), and the
 tuning half's regression streams of streams.py.
 
@@ -62,6 +68,7 @@ tuning half's regression streams of streams.py.
     python benchmarks/online_robust.py --part regression
     python benchmarks/online_robust.py --part glitch
     python benchmarks/online_robust.py --part first8
+    python benchmarks/online_robust.py --part pipeline
 """
 
 from __future__ import annotations
@@ -69,6 +76,7 @@ from __future__ import annotations
 import argparse
 import copy
 import itertools
+import warnings
 
 import numpy as np
 from river import base, evaluate, metrics
@@ -641,11 +649,75 @@ def delay(n: int, n_small: int, streams: list[str], seeds: int, lag: int = 50) -
     print()
 
 
+def pipeline(n: int, n_small: int, streams: list[str], seeds: int, lag: int = 50) -> None:
+    """Delayed labels behind river's ``StandardScaler`` in a ``Pipeline`` (a step that
+    learns, so a row differs between predict and learn): accuracy with and without
+    ``delay=lag``, advance_on_predict's labels matched by values and by order."""
+    import sys
+    from pathlib import Path
+
+    from river import preprocessing
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from streams import STREAMS, stream_rows
+
+    base = _delay_models()
+
+    def dream(**kw):
+        return lambda seed, task: DREAMOnlineClassifier(seed=seed, **kw)
+
+    models = {
+        "no-change": (base["no-change"], False),
+        "majority": (base["majority"], False),
+        "LogReg": (base["LogReg"], False),
+        "DREAM": (dream(), False),
+        "DREAM advance, alone": (dream(advance_on_predict=True), False),
+        "scaled DREAM": (dream(), True),
+        "scaled DREAM advance, by values": (dream(advance_on_predict=True), True),
+        "scaled DREAM advance, by order": (
+            dream(advance_on_predict=True, match_labels_by="order"),
+            True,
+        ),
+    }
+    print(f"Behind a scaler: progressive_val_score accuracy, no delay and delay={lag}, mean")
+    print("over seeds, [min, max] where they vary. 'scaled': river's StandardScaler before")
+    print("the model in a Pipeline. 'advance': advance_on_predict=True, its labels matched")
+    print("to the rows predicted by their values (match_labels_by='values', the default) or")
+    print("by order ('order'). LogReg: streams.py's (its own StandardScaler).")
+    print()
+    print(f"| stream | model | no delay | delay={lag} | lost (points) |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for name in streams:
+        stream = STREAMS[name]
+        rows_n = stream_rows(stream, n if name == "Elec2" else n_small)
+        for model_name, (make, scaled) in models.items():
+            a, b = [], []
+            for seed in range(seeds if stream.synthetic else 1):
+                rows = list(
+                    itertools.islice(stream.make(seed if stream.synthetic else 0, rows_n), rows_n)
+                )
+                for delay, out in ((None, a), (lag, b)):
+                    model = make(seed, stream.task)
+                    if scaled:
+                        model = preprocessing.StandardScaler() | model
+                    with warnings.catch_warnings():  # (values behind a scaler: warned)
+                        warnings.simplefilter("ignore", UserWarning)
+                        out.append(_score(rows, model, delay))
+            lost = 100 * (np.array(a) - np.array(b))
+            spread = f" [{lost.min():.1f}, {lost.max():.1f}]" if len(lost) > 1 else ""
+            print(
+                f"| {name} | {model_name} | {np.mean(a):.4f} | {np.mean(b):.4f} | "
+                f"{lost.mean():.1f}{spread} |",
+                flush=True,
+            )
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--part",
-        choices=["outliers", "glitch", "first8", "delay", "regression", "all"],
+        choices=["outliers", "glitch", "first8", "delay", "pipeline", "regression", "all"],
         default="all",
     )
     parser.add_argument("--at", type=int, nargs="+", default=[1000, 2000])
@@ -668,6 +740,8 @@ def main() -> None:
         regression_outliers(args.at)
     if args.part in ("delay", "all"):
         delay(args.rows, args.small_rows, args.streams, args.seeds)
+    if args.part in ("pipeline", "all"):
+        pipeline(args.rows, args.small_rows, args.streams, args.seeds)
 
 
 if __name__ == "__main__":

@@ -1628,6 +1628,86 @@ def test_a_pipeline_that_changes_rows_before_the_model_is_warned_about(monkeypat
     assert len(said) == 1 and "StandardScaler in a Pipeline" in str(said[0].message)
 
 
+def _count_steps(model):
+    """Count the cell's committed steps of ``model`` (an instance's own _commit)."""
+    calls = []
+    commit = model._commit
+
+    def counted(*args):
+        calls.append(1)
+        return commit(*args)
+
+    model._commit = counted
+    return calls
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("delay", [None, 1, 10])
+def test_order_matching_behind_a_scaler_steps_the_cell_once_per_row(cls, delay):
+    """match_labels_by="order": behind river's StandardScaler, whose rows differ
+    between predict and learn, each label finds the row predicted for it, in order
+    (the rows predicted before anything was built included): the cell steps once per
+    row and nothing is left waiting; matched by values, every label steps it again."""
+    from river import preprocessing
+
+    rows = _clf_stream(120)
+    if cls is DREAMOnlineRegressor:
+        rows = [(x, x["f0"] - x["f1"]) for x, _ in rows]
+    metric = metrics.Accuracy() if cls is DREAMOnlineClassifier else metrics.MAE()
+    steps = {}
+    for match in ("order", "values"):
+        model = cls(hidden_dim=8, rank=2, seed=0, advance_on_predict=True, match_labels_by=match)
+        calls = _count_steps(model)
+        pipeline = preprocessing.StandardScaler() | model
+        evaluate.progressive_val_score(rows, pipeline, metric.clone(), delay=delay)
+        steps[match] = len(calls)
+        if match == "order":
+            assert not model._pending_rows and not model._pending and model._unadvanced == 0
+    assert steps["order"] == len(rows)
+    assert steps["values"] > len(rows) + len(rows) // 2  # (the warm-up rows: stepped once)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("delay", [None, 20])
+def test_order_matching_is_value_matching_where_rows_come_back_unchanged(cls, delay):
+    """Fed the rows themselves, matching by order and by values are one model."""
+    rows = _clf_stream(200)
+    if cls is DREAMOnlineRegressor:
+        rows = [(x, x["f0"] - x["f1"]) for x, _ in rows]
+    got = {
+        match: _predictions(
+            rows, cls(seed=3, advance_on_predict=True, match_labels_by=match), delay
+        )
+        for match in ("values", "order")
+    }
+    assert got["order"] == got["values"]
+
+
+def test_order_matching_counts_each_prediction_as_a_row():
+    """Each predict call is a row of the stream under "order" (before anything is
+    built too): the labels then come back one per call, oldest first."""
+    model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0, advance_on_predict=True)
+    model.match_labels_by = "order"
+    rows = _clf_stream(6)
+    for x, _ in rows[:2]:
+        model.predict_one(x)
+    assert model._unadvanced == 2
+    model.learn_one(*rows[0])  # builds; its row was not advanced on
+    model.learn_one(*rows[1])
+    assert model._unadvanced == 0 and not model._pending_rows
+    x = rows[2][0]
+    model.predict_one(x)
+    model.predict_proba_one(x)  # a second call: a second row
+    assert len(model._pending_rows) == 2
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_match_labels_by_is_checked(cls):
+    model = cls(advance_on_predict=True, match_labels_by="Order")
+    with pytest.raises(ValueError, match="match_labels_by"):
+        model.learn_one({"a": 1.0}, 1)
+
+
 # --- parameters set as attributes after the first row (review 47) ----------------------
 
 

@@ -171,7 +171,7 @@ class _Cached(NamedTuple):
 
 # The parameters read on every row (the compiled row's, and two the NumPy path reads
 # when it grows or advances): _DREAMOnline._recheck validates them again when changed.
-_LIVE = (*_PARAMS_NAMES, "max_pairs", "delayed_readout")
+_LIVE = (*_PARAMS_NAMES, "max_pairs", "delayed_readout", "match_labels_by")
 
 
 class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
@@ -192,6 +192,10 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     _prev_u: np.ndarray | None = None
     missing = "ignore"
     advance_on_predict = False
+    match_labels_by = "values"  # (estimators pickled before it existed)
+    # match_labels_by="order": rows predicted before the first learn_one (not advanced
+    # on: nothing is built yet), whose labels come first
+    _unadvanced = 0
     mixture_share = 0.0  # (a task without a mixture; the compiled row reads it)
     _pending: dict = {}
     _running = False  # whether a slot of _n_over is nonzero
@@ -591,16 +595,21 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         """Readout output for one row (cached for a following learn_one), or None.
 
         With ``advance_on_predict``, the cell's step on the row is committed (once:
-        the same row again with nothing learned in between reads the cache).
+        the same row again with nothing learned in between reads the cache; with
+        ``match_labels_by="order"`` each call is a row of the stream, stepped on).
         """
         if self._fast_forward(x) is not None:
             return self._fast.out.copy()
         row, values = _row_values(x, self._strict())
+        by_order = self.advance_on_predict and self.match_labels_by == "order"
         if not self._built:
+            if by_order:  # (a row of the stream whose label comes first)
+                self._unadvanced += 1
             return None
         cache = self._cache
         if (
-            cache is not None
+            not by_order  # (each call a row of the stream, advanced on)
+            and cache is not None
             and cache.version == self._version
             and cache.strict == self._strict()
             and _same_row(cache.x, x, cache.strict)
@@ -729,11 +738,13 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
                 warnings.warn(
                     f"{type(self).__name__}(advance_on_predict=True): {_MAX_PENDING} rows "
                     "advanced on are still waiting for their labels; the oldest is "
-                    "dropped. Labels are matched to rows by the rows' values: a step "
-                    "upstream that changes a row between predict and learn (river's "
-                    "StandardScaler in a Pipeline) leaves every row unmatched, and each "
-                    "label then steps the cell again. Scale the stream before the "
-                    "model's pipeline, or leave advance_on_predict off.",
+                    "dropped. With match_labels_by='values' labels are matched to rows by "
+                    "the rows' values: a step upstream that changes a row between predict "
+                    "and learn (river's StandardScaler in a Pipeline) leaves every row "
+                    "unmatched, and each label then steps the cell again; "
+                    "match_labels_by='order' matches them in the order the rows were "
+                    "predicted. Otherwise the labels are not coming back for the rows "
+                    "predicted: leave advance_on_predict off.",
                     UserWarning,
                     stacklevel=3,
                 )
@@ -755,7 +766,18 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         return seq
 
     def _take_pending(self, row: dict):
-        """The oldest row advanced on and not yet learned with ``row``'s key, or None."""
+        """The row advanced on whose label ``row`` brings, or None (step ``row``):
+        the oldest with ``row``'s key, or with match_labels_by="order" the oldest of
+        all (after the rows predicted before anything was built, which were not)."""
+        if self.match_labels_by == "order":
+            if self._unadvanced:
+                self._unadvanced -= 1
+                return None
+            if not self._pending_rows:
+                return None
+            seq, (key, _) = next(iter(self._pending_rows.items()))
+            self._pop_seq(key)
+            return self._pending_rows.pop(seq)[1]
         key = _row_key(row)
         if key not in self._pending:
             return None
@@ -852,7 +874,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             self._add_targets(new_targets)
         # A row the cell advanced on at predict time (advance_on_predict) is not
         # stepped again: the readouts learn from what it read then.
-        entry = self._take_pending(row) if self._pending else None
+        entry = self._take_pending(row) if self._pending or self._unadvanced else None
         if entry is not None:
             out, phi, surprise = self._pending_step(entry, row)
             # (before the readouts' step; an entry pickled before it existed has 6 items)

@@ -21,6 +21,7 @@ __all__: list[str] = []
 
 _FEEDBACK = ("cell", "readout", "none")
 _MISSING = ("ignore", "raise")
+_MATCH = ("values", "order")
 _RESERVED_CELL_PARAMS = ("input_dim", "hidden_dim", "rank")
 # The cell parameters the online estimators take by name (the others go in
 # cell_params, by DREAMConfig's field names). Defaults: DREAMConfig's, except the
@@ -72,6 +73,7 @@ _RULES = {
     "seed": _optional(_INT),
     "missing": _one_of(_MISSING),
     "advance_on_predict": _BOOL,
+    "match_labels_by": _one_of(_MATCH),
     "cell_params": _Rule(
         f"None or a dict of DREAMConfig fields other than {_RESERVED_CELL_PARAMS}",
         lambda v: v is None or (isinstance(v, dict) and not set(v) & set(_RESERVED_CELL_PARAMS)),

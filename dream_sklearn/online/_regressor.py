@@ -186,6 +186,18 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         values, oldest first) then only trains the readouts on what the cell read
         at prediction time, without stepping again. False: prediction is pure and
         ``learn_one`` takes the step (see docs/online.md, "Delayed labels").
+    match_labels_by : {"values", "order"}, default="values"
+        With ``advance_on_predict``, how ``learn_one`` finds the row predicted
+        earlier that its label belongs to. ``"values"``: the oldest waiting row
+        with the same values (a row never predicted, or changed in between, is
+        stepped as a new one; the same row predicted twice with nothing learned
+        in between is one row). ``"order"``: the oldest row predicted, whatever
+        its values, as ``progressive_val_score(delay=...)`` hands the labels
+        back: each ``predict_one`` or ``predict_proba_one`` call is a row of the
+        stream, and each ``learn_one`` brings the label of the oldest one not yet
+        learned. The model may then sit behind a step that learns, such as
+        river's ``StandardScaler`` in a ``Pipeline``, whose rows differ between
+        predict and learn.
     seed : int, default=None
         Seed of the cell's random initialisation.
     cell : {"random", "pretrained"}, default="random"
@@ -271,6 +283,7 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         cell_params: dict | None = None,
         missing: str = "ignore",
         advance_on_predict: bool = False,
+        match_labels_by: str = "values",
         seed: int | None = None,
         cell: str = "random",
     ) -> None:
@@ -290,6 +303,7 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         self.cell_params = cell_params
         self.missing = missing
         self.advance_on_predict = advance_on_predict
+        self.match_labels_by = match_labels_by
         self.seed = seed
         self.cell = cell
 
