@@ -1662,9 +1662,115 @@ def test_order_matching_behind_a_scaler_steps_the_cell_once_per_row(cls, delay):
         evaluate.progressive_val_score(rows, pipeline, metric.clone(), delay=delay)
         steps[match] = len(calls)
         if match == "order":
-            assert not model._pending_rows and not model._pending and model._unadvanced == 0
+            assert not model._pending_rows and not model._pending and model._not_waiting == 0
     assert steps["order"] == len(rows)
     assert steps["values"] > len(rows) + len(rows) // 2  # (the warm-up rows: stepped once)
+
+
+def _labels_and_rows(model, rows, delay, *, front=None, bad=(), predicted=None):
+    """Run ``rows`` with each label ``delay`` rows late (``front``: the pipeline to call,
+    the model at its end); return, per label that looked for a waiting row, the index of
+    the label's row and of the row it took (None: none taken, stepped as a new row).
+    ``bad``: rows whose label is refused (NaN for a regressor, a list for a classifier)."""
+    front = model if front is None else front
+    advanced, taken, now = {}, [], {}
+    advance, take = model._advance, model._take_pending
+
+    def recorded_advance(row, fwd, out):
+        advanced[model._pending_seq] = now["i"]
+        return advance(row, fwd, out)
+
+    def recorded_take(row):
+        oldest = next(iter(model._pending_rows), None) if model._pending_rows else None
+        waiting = model._not_waiting
+        got = take(row)
+        taken.append((now["i"], None if got is None or waiting else advanced[oldest]))
+        return got
+
+    model._advance, model._take_pending = recorded_advance, recorded_take
+    regression = isinstance(model, DREAMOnlineRegressor)
+    for i in range(len(rows) + delay):
+        if i < len(rows) and (predicted is None or i in predicted):
+            now["i"] = i
+            front.predict_one(rows[i][0])
+        j = i - delay
+        if j >= 0:
+            now["i"] = j
+            x, y = rows[j]
+            if j in bad:
+                with pytest.raises((ValueError, TypeError)):
+                    front.learn_one(x, float("nan") if regression else [y])
+            else:
+                front.learn_one(x, y)
+    return taken
+
+
+def _stream_for(cls, n):
+    rows = _clf_stream(n)
+    return [(x, x["f0"] - x["f1"]) for x, _ in rows] if cls is DREAMOnlineRegressor else rows
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("scaled", [False, True])
+@pytest.mark.parametrize("delay", [1, 10])
+def test_order_matching_gives_each_label_its_own_row(cls, scaled, delay):
+    """Every label takes the row predicted for it (behind a scaler too), after the
+    rows predicted before anything was built, whose labels step the cell."""
+    from river import preprocessing
+
+    model = cls(hidden_dim=8, rank=2, seed=0, advance_on_predict=True, match_labels_by="order")
+    front = preprocessing.StandardScaler() | model if scaled else model
+    rows = _stream_for(cls, 80)
+    taken = _labels_and_rows(model, rows, delay, front=front)
+    # (this loop predicts row t before the label of row t - delay: delay + 1 rows come
+    # before anything is built)
+    assert [i for i, got in taken if got is None] == list(range(delay + 1))
+    assert all(got == i for i, got in taken if got is not None)
+    assert len(taken) == len(rows) and not model._pending_rows
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_order_matching_a_refused_label_takes_its_rows_place(cls):
+    """A label refused (and the refusal caught) still brings its row's turn: the
+    labels after it find their own rows."""
+    model = cls(hidden_dim=8, rank=2, seed=0, advance_on_predict=True, match_labels_by="order")
+    rows = _stream_for(cls, 60)
+    taken = _labels_and_rows(model, rows, 5, bad={2, 30})
+    assert all(got == i for i, got in taken if got is not None)
+    assert {i for i, got in taken if got is None} == {0, 1, 2, 3, 4, 5}
+    assert 30 in {i for i, _ in taken} and not model._pending_rows
+
+
+def test_order_matching_forgotten_rows_leave_the_others_aligned(monkeypatch):
+    """Past _MAX_PENDING rows waiting the oldest is forgotten (warned); its label,
+    when it comes, steps the cell as a new row's, and the others find their own."""
+    from dream_sklearn.online import _base
+
+    monkeypatch.setattr(_base, "_MAX_PENDING", 20)
+    model = DREAMOnlineClassifier(
+        hidden_dim=8, rank=2, seed=0, advance_on_predict=True, match_labels_by="order"
+    )
+    rows = _clf_stream(120)
+    with pytest.warns(UserWarning, match="rows advanced on are still waiting"):
+        taken = _labels_and_rows(model, rows, 30)
+    assert all(got == i for i, got in taken if got is not None)
+    none = [i for i, got in taken if got is None]
+    assert none[:31] == list(range(31)) and len(none) > 31  # the forgotten ones too
+    assert not model._pending_rows and model._not_waiting == 0
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_match_labels_by_set_mid_stream_is_checked(cls):
+    model = cls(hidden_dim=8, rank=2, seed=0, advance_on_predict=True, match_labels_by="order")
+    rows = _stream_for(cls, 10)
+    for x, y in rows[:5]:
+        model.predict_one(x)
+        model.learn_one(x, y)
+    model.match_labels_by = "Order"
+    steps = model.n_steps_
+    with pytest.raises(ValueError, match="match_labels_by"):
+        model.learn_one(*rows[5])
+    assert model.n_steps_ == steps
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
@@ -1691,10 +1797,10 @@ def test_order_matching_counts_each_prediction_as_a_row():
     rows = _clf_stream(6)
     for x, _ in rows[:2]:
         model.predict_one(x)
-    assert model._unadvanced == 2
+    assert model._not_waiting == 2
     model.learn_one(*rows[0])  # builds; its row was not advanced on
     model.learn_one(*rows[1])
-    assert model._unadvanced == 0 and not model._pending_rows
+    assert model._not_waiting == 0 and not model._pending_rows
     x = rows[2][0]
     model.predict_one(x)
     model.predict_proba_one(x)  # a second call: a second row

@@ -193,9 +193,10 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     missing = "ignore"
     advance_on_predict = False
     match_labels_by = "values"  # (estimators pickled before it existed)
-    # match_labels_by="order": rows predicted before the first learn_one (not advanced
-    # on: nothing is built yet), whose labels come first
-    _unadvanced = 0
+    # match_labels_by="order": the oldest rows predicted whose labels will find nothing
+    # waiting (predicted before anything was built, or forgotten past _MAX_PENDING);
+    # their labels come before the waiting rows' and step the cell as unmatched
+    _not_waiting = 0
     mixture_share = 0.0  # (a task without a mixture; the compiled row reads it)
     _pending: dict = {}
     _running = False  # whether a slot of _n_over is nonzero
@@ -278,7 +279,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     def _live(self) -> tuple:
         """The parameters read on every row (a change takes effect at the next row):
         ``_LIVE``'s values."""
-        return (*_PARAMS(self), self.max_pairs, getattr(self, "delayed_readout", None))
+        delayed = getattr(self, "delayed_readout", None)
+        return (*_PARAMS(self), self.max_pairs, delayed, self.match_labels_by)
 
     def _recheck(self) -> None:
         """Validate the live parameters (``_LIVE``) again where one changed since
@@ -601,10 +603,10 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if self._fast_forward(x) is not None:
             return self._fast.out.copy()
         row, values = _row_values(x, self._strict())
-        by_order = self.advance_on_predict and self.match_labels_by == "order"
+        by_order = self._by_order()
         if not self._built:
             if by_order:  # (a row of the stream whose label comes first)
-                self._unadvanced += 1
+                self._not_waiting += 1
             return None
         cache = self._cache
         if (
@@ -733,6 +735,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if len(self._pending_rows) > _MAX_PENDING:
             _, (old_key, _) = self._pending_rows.popitem(last=False)
             self._pop_seq(old_key)
+            if self.match_labels_by == "order":  # its label, when it comes, finds nothing
+                self._not_waiting += 1
             if not self._warned_pending:  # (once: the rows are not matched by their labels)
                 self._warned_pending = True
                 warnings.warn(
@@ -743,8 +747,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
                     "and learn (river's StandardScaler in a Pipeline) leaves every row "
                     "unmatched, and each label then steps the cell again; "
                     "match_labels_by='order' matches them in the order the rows were "
-                    "predicted. Otherwise the labels are not coming back for the rows "
-                    "predicted: leave advance_on_predict off.",
+                    "predicted. Otherwise the labels come back later than that, or not "
+                    "at all: the forgotten rows' labels step the cell as a new row's.",
                     UserWarning,
                     stacklevel=3,
                 )
@@ -765,13 +769,17 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             del self._pending[key]
         return seq
 
+    def _by_order(self) -> bool:
+        """Whether labels are matched to the rows predicted by order (see _take_pending)."""
+        return bool(self.advance_on_predict) and self.match_labels_by == "order"
+
     def _take_pending(self, row: dict):
         """The row advanced on whose label ``row`` brings, or None (step ``row``):
         the oldest with ``row``'s key, or with match_labels_by="order" the oldest of
         all (after the rows predicted before anything was built, which were not)."""
         if self.match_labels_by == "order":
-            if self._unadvanced:
-                self._unadvanced -= 1
+            if self._not_waiting:
+                self._not_waiting -= 1
                 return None
             if not self._pending_rows:
                 return None
@@ -860,8 +868,13 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             and _same_row(cache.x, x, cache.strict)
         )
         # Validate before anything changes (a cached row was validated by predict).
-        row, values = (cache.row, None) if hit else _row_values(x, self._strict())
-        y_value = self._check_target(y)
+        try:
+            row, values = (cache.row, None) if hit else _row_values(x, self._strict())
+            y_value = self._check_target(y)
+        except (ValueError, TypeError):
+            if self._by_order() and (self._pending or self._not_waiting):
+                self._take_pending(x)  # a refused label takes its row's place (the oldest)
+            raise
         hit = hit and not cache.advanced
         if not self._built:
             self._build()
@@ -874,7 +887,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             self._add_targets(new_targets)
         # A row the cell advanced on at predict time (advance_on_predict) is not
         # stepped again: the readouts learn from what it read then.
-        entry = self._take_pending(row) if self._pending or self._unadvanced else None
+        entry = self._take_pending(row) if self._pending or self._not_waiting else None
         if entry is not None:
             out, phi, surprise = self._pending_step(entry, row)
             # (before the readouts' step; an entry pickled before it existed has 6 items)

@@ -149,10 +149,15 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         in between is one row). ``"order"``: the oldest row predicted, whatever
         its values, as ``progressive_val_score(delay=...)`` hands the labels
         back: each ``predict_one`` or ``predict_proba_one`` call is a row of the
-        stream, and each ``learn_one`` brings the label of the oldest one not yet
-        learned. The model may then sit behind a step that learns, such as
-        river's ``StandardScaler`` in a ``Pipeline``, whose rows differ between
-        predict and learn.
+        stream, and each ``learn_one`` (each row of ``learn_many``) brings the
+        label of the oldest one not yet learned, a refused label too (it takes
+        its row's place);
+        ``predict_many`` is pure and counts no row. The model may then sit behind
+        a step that learns, such as river's ``StandardScaler`` in a ``Pipeline``,
+        whose rows differ between predict and learn. Set both parameters before
+        the stream starts: rows predicted while ``advance_on_predict`` is off are
+        not counted, so turning it on (or switching the matching) with rows
+        predicted and not yet learned misaligns the labels that follow.
     delayed_readout : bool, default=True
         With ``advance_on_predict``, once a delay is seen (a row's label comes
         after later rows were predicted): a further softmax readout over what the
