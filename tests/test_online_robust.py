@@ -1667,11 +1667,12 @@ def test_order_matching_behind_a_scaler_steps_the_cell_once_per_row(cls, delay):
     assert steps["values"] > len(rows) + len(rows) // 2  # (the warm-up rows: stepped once)
 
 
-def _labels_and_rows(model, rows, delay, *, front=None, bad=(), predicted=None):
+def _labels_and_rows(model, rows, delay, *, front=None, bad=(), bad_x=(), predicted=None):
     """Run ``rows`` with each label ``delay`` rows late (``front``: the pipeline to call,
     the model at its end); return, per label that looked for a waiting row, the index of
     the label's row and of the row it took (None: none taken, stepped as a new row).
-    ``bad``: rows whose label is refused (NaN for a regressor, a list for a classifier)."""
+    ``bad``: rows whose label is refused (NaN for a regressor, a list for a classifier);
+    ``bad_x``: rows with a value refused (a string), at prediction and learning alike."""
     front = model if front is None else front
     advanced, taken, now = {}, [], {}
     advance, take = model._advance, model._take_pending
@@ -1692,12 +1693,19 @@ def _labels_and_rows(model, rows, delay, *, front=None, bad=(), predicted=None):
     for i in range(len(rows) + delay):
         if i < len(rows) and (predicted is None or i in predicted):
             now["i"] = i
-            front.predict_one(rows[i][0])
+            if i in bad_x:
+                with pytest.raises(ValueError):
+                    front.predict_one({**rows[i][0], "f0": "oops"})
+            else:
+                front.predict_one(rows[i][0])
         j = i - delay
         if j >= 0:
             now["i"] = j
             x, y = rows[j]
-            if j in bad:
+            if j in bad_x:
+                with pytest.raises(ValueError):
+                    front.learn_one({**x, "f0": "oops"}, y)
+            elif j in bad:
                 with pytest.raises((ValueError, TypeError)):
                     front.learn_one(x, float("nan") if regression else [y])
             else:
@@ -1739,6 +1747,19 @@ def test_order_matching_a_refused_label_takes_its_rows_place(cls):
     assert all(got == i for i, got in taken if got is not None)
     assert {i for i, got in taken if got is None} == {0, 1, 2, 3, 4, 5}
     assert 30 in {i for i, _ in taken} and not model._pending_rows
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_order_matching_a_row_refused_for_its_values_is_no_row(cls):
+    """A row whose values are refused is refused by predict_one too: it is no row of
+    the stream, and its refused learn_one takes no other row's place (before anything
+    is built and after)."""
+    model = cls(hidden_dim=8, rank=2, seed=0, advance_on_predict=True, match_labels_by="order")
+    rows = _stream_for(cls, 60)
+    taken = _labels_and_rows(model, rows, 3, bad_x={1, 20})
+    assert all(got == i for i, got in taken if got is not None)
+    assert {i for i, got in taken if got is None} == {0, 2, 3}
+    assert not model._pending_rows and model._not_waiting == 0
 
 
 def test_order_matching_forgotten_rows_leave_the_others_aligned(monkeypatch):

@@ -776,7 +776,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     def _take_pending(self, row: dict):
         """The row advanced on whose label ``row`` brings, or None (step ``row``):
         the oldest with ``row``'s key, or with match_labels_by="order" the oldest of
-        all (after the rows predicted before anything was built, which were not)."""
+        all, after the rows counted in ``_not_waiting`` (predicted before anything
+        was built, or forgotten past _MAX_PENDING), whose labels find nothing."""
         if self.match_labels_by == "order":
             if self._not_waiting:
                 self._not_waiting -= 1
@@ -868,12 +869,14 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             and _same_row(cache.x, x, cache.strict)
         )
         # Validate before anything changes (a cached row was validated by predict).
+        row, values = (cache.row, None) if hit else _row_values(x, self._strict())
         try:
-            row, values = (cache.row, None) if hit else _row_values(x, self._strict())
             y_value = self._check_target(y)
         except (ValueError, TypeError):
+            # (a row refused for its values was refused by predict too: no row of the
+            # stream; a refused label takes its row's place, the oldest)
             if self._by_order() and (self._pending or self._not_waiting):
-                self._take_pending(x)  # a refused label takes its row's place (the oldest)
+                self._take_pending(x)
             raise
         hit = hit and not cache.advanced
         if not self._built:

@@ -148,13 +148,14 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         stepped as a new one; the same row predicted twice with nothing learned
         in between is one row). ``"order"``: the oldest row predicted, whatever
         its values, as ``progressive_val_score(delay=...)`` hands the labels
-        back: each ``predict_one`` or ``predict_proba_one`` call is a row of the
-        stream, and each ``learn_one`` (each row of ``learn_many``) brings the
-        label of the oldest one not yet learned, a refused label too (it takes
-        its row's place);
-        ``predict_many`` is pure and counts no row. The model may then sit behind
-        a step that learns, such as river's ``StandardScaler`` in a ``Pipeline``,
-        whose rows differ between predict and learn. Set both parameters before
+        back: each ``predict_one`` or ``predict_proba_one`` call that does not
+        raise is a row of the stream, and each ``learn_one`` (each row of
+        ``learn_many``) brings the label of the oldest one not yet learned, a
+        label ``learn_one`` refuses too (it takes its row's place; ``learn_many``
+        checks every row first and a refused frame takes none); ``predict_many``
+        is pure and counts no row. The model may then sit behind a step that
+        learns, such as river's ``StandardScaler`` in a ``Pipeline``, whose rows
+        differ between predict and learn. Set both parameters before
         the stream starts: rows predicted while ``advance_on_predict`` is off are
         not counted, so turning it on (or switching the matching) with rows
         predicted and not yet learned misaligns the labels that follow.
