@@ -436,6 +436,17 @@ def _hits(rows: list, model, delay: int | None) -> np.ndarray:
     return out
 
 
+def _print_lost(stream: str, model: str, a: list, b: list) -> None:
+    """One row of a delay table: the mean accuracy without (``a``) and with (``b``)
+    the delay over seeds, and the points lost, with their spread where there are seeds."""
+    lost = 100 * (np.array(a) - np.array(b))
+    spread = f" [{lost.min():.1f}, {lost.max():.1f}]" if len(lost) > 1 else ""
+    print(
+        f"| {stream} | {model} | {np.mean(a):.4f} | {np.mean(b):.4f} | {lost.mean():.1f}{spread} |",
+        flush=True,
+    )
+
+
 # The concepts of the streams of streams.py that switch river generators at known rows,
 # in order (one labelling function of x per segment); checked against the stream's own
 # labels by _check_concepts.
@@ -590,13 +601,7 @@ def delay(n: int, n_small: int, streams: list[str], seeds: int, lag: int = 50) -
                 else:
                     a.append(_score(rows, make(seed, stream.task), None))
                 b.append(_score(rows, make(seed, stream.task), lag))
-            lost = 100 * (np.array(a) - np.array(b))
-            spread = f" [{lost.min():.1f}, {lost.max():.1f}]" if len(lost) > 1 else ""
-            print(
-                f"| {name} | {model_name} | {np.mean(a):.4f} | {np.mean(b):.4f} | "
-                f"{lost.mean():.1f}{spread} |",
-                flush=True,
-            )
+            _print_lost(name, model_name, a, b)
         if name in CONCEPTS:
             changes = stream.changes(len(data[name][0]))
             a = [
@@ -703,13 +708,7 @@ def pipeline(n: int, n_small: int, streams: list[str], seeds: int, lag: int = 50
                     with warnings.catch_warnings():  # (values behind a scaler: warned)
                         warnings.simplefilter("ignore", UserWarning)
                         out.append(_score(rows, model, delay))
-            lost = 100 * (np.array(a) - np.array(b))
-            spread = f" [{lost.min():.1f}, {lost.max():.1f}]" if len(lost) > 1 else ""
-            print(
-                f"| {name} | {model_name} | {np.mean(a):.4f} | {np.mean(b):.4f} | "
-                f"{lost.mean():.1f}{spread} |",
-                flush=True,
-            )
+            _print_lost(name, model_name, a, b)
     print()
 
 

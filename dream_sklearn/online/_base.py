@@ -169,7 +169,7 @@ class _Cached(NamedTuple):
     strict: bool = False  # whether the row was read with missing="raise"
 
 
-# The parameters read on every row (the compiled row's, and two the NumPy path reads
+# The parameters read on every row (the compiled row's, and those the NumPy path reads
 # when it grows or advances): _DREAMOnline._recheck validates them again when changed.
 _LIVE = (*_PARAMS_NAMES, "max_pairs", "delayed_readout", "match_labels_by")
 
