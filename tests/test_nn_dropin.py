@@ -455,3 +455,114 @@ def test_an_unbatched_sequence_takes_a_time_mask_as_it_takes_timespans():
     ref, ref_state = model(x[None], mask=mask[None])
     torch.testing.assert_close(out, ref[0], rtol=0, atol=0)
     torch.testing.assert_close(state.h, ref_state.h, rtol=0, atol=0)
+
+
+# --- Review 54 (round 13): the stack's last step, the cell's own checks, GRU's names ---
+
+
+def test_stack_returns_the_top_layers_last_valid_step_when_asked():
+    full = DREAMStack(3, [6, 4], rank=2)
+    last = DREAMStack(3, [6, 4], rank=2, return_sequences=False)
+    last.load_state_dict(full.state_dict())
+    x, lengths = torch.randn(3, 7, 3), [7, 2, 5]
+    out, states = full(x, lengths=lengths)
+    got, got_states = last(x, lengths=lengths)
+    assert got.shape == (3, 4)  # (a layer below gave its last step only: shape (4,) here)
+    want = torch.stack([out[b, n - 1] for b, n in enumerate(lengths)])
+    torch.testing.assert_close(got, want)
+    _assert_state_close(got_states[-1], states[-1])
+
+
+@pytest.mark.parametrize("bad", [3, "16"])
+def test_stack_hidden_dims_must_be_a_sequence(bad):
+    with pytest.raises(TypeError, match="hidden_dims must be a sequence of ints"):
+        DREAMStack(2, bad)
+
+
+@pytest.mark.parametrize("index", [0, -1, torch.tensor(2)])
+def test_state_select_by_an_int_keeps_the_batch_axis(index):
+    model = DREAM(2, 5, rank=1)
+    _, state = model(torch.randn(3, 4, 2))
+    one = state.select(index)
+    k = int(index) % 3
+    assert one.batch_size == 1 and one.h.shape == (1, 5) and one.surprise.shape == (1,)
+    _assert_state_close(one, state.select([k]))
+
+
+def test_cell_config_is_read_only_and_old_pickles_load():
+    cell = DREAMCell(2, 3, rank=1)
+    with pytest.raises(AttributeError):
+        cell.config = cell.config.replace(plasticity_enabled=False)  # flags would not follow
+    old = dict(cell.__dict__)
+    old["config"] = old.pop("_config")  # a cell pickled before config became read-only
+    loaded = DREAMCell.__new__(DREAMCell)
+    loaded.__setstate__(old)
+    x = torch.randn(4, 2)
+    assert loaded.config == cell.config
+    torch.testing.assert_close(loaded(x)[0], cell(x)[0])
+
+
+@pytest.mark.parametrize(
+    "dt,match",
+    [
+        (-1.0, "dt must be a finite float >= 0"),
+        (float("nan"), "dt must be a finite float >= 0"),
+        (float("inf"), "dt must be a finite float >= 0"),
+        (torch.tensor([0.1, -0.1, 0.1, 0.1]), "dt must be finite and at least 0"),
+        (torch.tensor([0.1, float("nan"), 0.1, 0.1]), "dt must be finite and at least 0"),
+        (torch.ones(4, 1), "dt must be a float or a tensor of shape \\(4,\\)"),
+    ],
+)
+def test_cell_refuses_a_dt_the_layer_refuses_as_timespans(dt, match):
+    cell = DREAMCell(2, 3, rank=1)
+    with pytest.raises(ValueError, match=match):
+        cell(torch.randn(4, 2), None, dt)
+
+
+def test_cell_accepts_dt_as_a_float_a_scalar_or_a_batch_tensor():
+    cell = DREAMCell(2, 3, rank=1)
+    x = torch.randn(4, 2)
+    want = cell(x, None, 0.2)[0]
+    for dt in (torch.tensor(0.2), torch.full((4,), 0.2), torch.full((1,), 0.2)):
+        torch.testing.assert_close(cell(x, None, dt)[0], want)
+    torch.testing.assert_close(cell(x, None, 0)[0], cell(x, None, 0.0)[0])
+
+
+def test_cell_says_what_to_convert_when_dtypes_differ():
+    cell = DREAMCell(2, 3, rank=1)
+    with pytest.raises(TypeError, match="x has dtype torch.float64 but the cell's parameters"):
+        cell(torch.randn(4, 2, dtype=torch.float64))
+    with pytest.raises(TypeError, match="state has dtype torch.float64 but x has torch.float32"):
+        cell(torch.randn(4, 2), cell.initial_state(4, dtype=torch.float64))
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # autocast casts the products
+        assert torch.isfinite(cell(torch.randn(4, 2).bfloat16())[0].float()).all()
+
+
+def test_layer_refuses_fractional_lengths_and_misshaped_single_sequence_arguments():
+    model = DREAM(2, 3, rank=1)
+    x = torch.randn(3, 6, 2)
+    with pytest.raises(ValueError, match="lengths must be whole numbers"):
+        model(x, lengths=torch.tensor([2.5, 6.0, 1.0]))  # (ran 3 steps of the first)
+    with pytest.raises(TypeError, match="lengths must be integers"):
+        model(x, lengths=torch.tensor([True, False, True]))
+    torch.testing.assert_close(model(x, lengths=[6.0, 2.0, 3.0])[0], model(x, lengths=[6, 2, 3])[0])
+    seq = torch.randn(6, 2)
+    with pytest.raises(ValueError, match="timespans must have shape \\(6,\\)"):
+        model(seq, timespans=torch.ones(3, 2))
+    with pytest.raises(ValueError, match="mask must have shape \\(6,\\)"):
+        model(seq, mask=torch.ones(2, 3, dtype=torch.bool))
+    torch.testing.assert_close(
+        model(seq, timespans=torch.full((1, 6), 0.3))[0], model(seq, timespans=torch.full((6,), 0.3))[0]
+    )
+    for name in ("batch_first", "return_sequences"):
+        with pytest.raises(TypeError, match=f"{name} must be True or False"):
+            DREAM(2, 3, **{name: "no"})
+
+
+def test_layer_answers_to_nn_grus_attribute_names():
+    model, gru = DREAM(5, 7, rank=2), torch.nn.GRU(5, 7, batch_first=True)
+    for name in ("input_size", "hidden_size", "num_layers", "bidirectional", "batch_first"):
+        assert getattr(model, name) == getattr(gru, name), name
+    model.flatten_parameters()  # (a no-op, as code written for nn.GRU calls it)
+    with pytest.raises(AttributeError):
+        model.hidden_size = 8

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._config import DREAMConfig
+from ._config import DREAMConfig, _is_real
 from ._state import DREAMState
 from ._step import NUMPY_OPS, TORCH_OPS, StepFlags, StepParams, dream_step
 
@@ -251,6 +251,16 @@ class _CellWeights(NamedTuple):
         )
 
 
+def _autocast_on(device_type: str) -> bool:
+    """Whether autocast is on for this device type (never for one it does not know)."""
+    try:
+        return torch.is_autocast_enabled(device_type)
+    except TypeError:  # torch < 2.4: no device argument, CUDA only
+        return device_type == "cuda" and torch.is_autocast_enabled()
+    except RuntimeError:  # a device type autocast does not support ("meta")
+        return False
+
+
 class DREAMStepOutput(NamedTuple):
     """What one step returns: the output, the new state and the step's diagnostics."""
 
@@ -296,7 +306,7 @@ class DREAMCell(nn.Module):
 
     def _setup(self, config: DREAMConfig) -> None:
         """The parameters and buffers of a cell of ``config``, not yet drawn."""
-        self.config = config
+        self._config = config
         cfg = config  # frozen: the switches are built once (read on every step)
         self._flags = _step_flags(cfg)
         d, n, r = cfg.input_dim, cfg.hidden_dim, cfg.rank  # plain ints
@@ -350,6 +360,18 @@ class DREAMCell(nn.Module):
                 getattr(self, name).copy_(value)
 
     @property
+    def config(self) -> DREAMConfig:
+        """The cell's configuration, fixed when it is built (read-only: the switches
+        and sizes of the weights follow from it; build a new cell for another one)."""
+        return self._config
+
+    def __setstate__(self, state: dict) -> None:
+        # A cell pickled before ``config`` became read-only held it as ``config``.
+        if "config" in state and "_config" not in state:
+            state["_config"] = state.pop("config")
+        super().__setstate__(state)
+
+    @property
     def flags(self) -> StepFlags:
         """The mechanism switches of ``config``, as :func:`dream_step` takes them."""
         return self._flags
@@ -392,10 +414,25 @@ class DREAMCell(nn.Module):
         )
 
     def _dt(self, dt, batch_size: int, like: torch.Tensor) -> torch.Tensor:
+        """``dt`` as a (batch,) tensor; refused unless finite and at least 0, as the
+        layer refuses such ``timespans`` (a negative one reversed the fast weights'
+        Hebbian step, a NaN or inf one poisoned the state)."""
         if dt is None:
             dt = self.config.time_step
         if isinstance(dt, torch.Tensor):
-            return dt.to(like.dtype).expand(batch_size)
+            if dt.dim() > 1 or (dt.dim() == 1 and dt.shape[0] not in (1, batch_size)):
+                raise ValueError(
+                    f"dt must be a float or a tensor of shape ({batch_size},); "
+                    f"got shape {tuple(dt.shape)}."
+                )
+            dt = dt.to(like.dtype).expand(batch_size)
+            if not torch.compiler.is_compiling() and not bool(
+                (torch.isfinite(dt) & (dt >= 0)).all()
+            ):
+                raise ValueError(f"dt must be finite and at least 0; got {dt.tolist()[:5]}.")
+            return dt
+        if not _is_real(dt) or dt < 0:
+            raise ValueError(f"dt must be a finite float >= 0 or a tensor; got {dt!r}.")
         return torch.full((batch_size,), float(dt), dtype=like.dtype, device=like.device)
 
     def step(
@@ -413,6 +450,12 @@ class DREAMCell(nn.Module):
             raise ValueError(
                 f"x must have shape (batch, {self.config.input_dim}); got {tuple(x.shape)}."
             )
+        autocast_on = _autocast_on(x.device.type)  # (autocast casts the products)
+        if x.dtype != self.C.dtype and not autocast_on:  # (it failed deep in the step)
+            raise TypeError(
+                f"x has dtype {x.dtype} but the cell's parameters are {self.C.dtype}. "
+                f"Convert the input: x.to({self.C.dtype}), or the cell: cell.to({x.dtype})."
+            )
         cfg = self.config
         if state is None:
             state = self.initial_state(x.shape[0], x.device, x.dtype)
@@ -424,6 +467,11 @@ class DREAMCell(nn.Module):
             )
         else:
             state._check(x.shape[0], cfg.input_dim, cfg.hidden_dim, cfg.rank)
+            if state.h.dtype != x.dtype and not autocast_on:
+                raise TypeError(
+                    f"state has dtype {state.h.dtype} but x has {x.dtype}; "
+                    f"pass state.to({x.dtype})."
+                )
         h, U, Ut, em, ev, sb, surprise, tau = dream_step(
             TORCH_OPS, self.step_params(), self.flags, x, *state, self._dt(dt, x.shape[0], x)
         )

@@ -55,6 +55,8 @@ _INT = _Rule("an int", _is_int, int)
 _POSITIVE = _Rule("a finite float > 0", lambda v: _is_real(v) and v > 0, float)
 _NONNEGATIVE = _Rule("a finite float >= 0", lambda v: _is_real(v) and v >= 0, float)
 _UNIT = _Rule("a float in [0, 1]", lambda v: _is_real(v) and 0 <= v <= 1, float)
+# (error_smoothing = 1 kept the error's variance at 0: surprise was pinned at 1)
+_UNIT_OPEN = _Rule("a float in [0, 1)", lambda v: _is_real(v) and 0 <= v < 1, float)
 _BOOL = _Rule("a bool", lambda v: isinstance(v, bool | np.bool_), bool)
 _SURPRISE_MODE = _Rule(
     f"one of {_SURPRISE_MODES}", lambda v: isinstance(v, str) and v in _SURPRISE_MODES, str
@@ -71,7 +73,7 @@ _CELL_RULES: dict[str, _Rule] = {
     "base_threshold": _NONNEGATIVE,
     "entropy_influence": _NONNEGATIVE,
     "surprise_temperature": _POSITIVE,
-    "error_smoothing": _UNIT,
+    "error_smoothing": _UNIT_OPEN,
     "surprise_smoothing": _UNIT,
     "target_norm": _POSITIVE,
     "kappa": _NONNEGATIVE,
@@ -175,7 +177,8 @@ class DREAMConfig:
     surprise_temperature : float, default=0.05
         Initial value of ``γ``, the width of the surprise sigmoid (trainable).
     error_smoothing : float, default=0.05
-        ``β``: rate of the moving averages of the prediction error's mean and variance.
+        ``β``: rate of the moving averages of the prediction error's mean and variance,
+        in [0, 1) (at 1 the variance stays 0 and surprise is pinned at 1).
     surprise_smoothing : float, default=0.05
         Rate of the moving average of surprise that gates sleep.
     target_norm : float, default=2.0

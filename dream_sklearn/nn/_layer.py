@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from typing import NamedTuple
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
-from ._cell import DREAMCell
+from ._cell import DREAMCell, _autocast_on
 from ._config import _POSITIVE, _cell_default, _check_value
 from ._state import DREAMState
 from ._step import TORCH_OPS, StepFlags, StepParams, _make_step, _TorchOps, dream_step
@@ -53,8 +54,14 @@ def _step_mask(
         raise ValueError("Pass either lengths or mask, not both.")
     if lengths is not None:
         lengths = torch.as_tensor(lengths, device=device)
+        if lengths.dtype == torch.bool or lengths.is_complex():
+            raise TypeError(f"lengths must be integers; got dtype {lengths.dtype}.")
         if lengths.shape != (batch,):
             raise ValueError(f"lengths must have shape ({batch},); got {tuple(lengths.shape)}.")
+        # (a length of 2.5 ran 3 steps: whole numbers only, as nn.GRU's packing takes)
+        whole = not lengths.dtype.is_floating_point or not check
+        if not whole and not bool((lengths == torch.floor(lengths)).all()):
+            raise ValueError(f"lengths must be whole numbers; got {lengths.tolist()}.")
         if check and (bool((lengths < 0).any()) or bool((lengths > steps).any())):
             raise ValueError(f"lengths must lie in [0, {steps}]; got {lengths.tolist()}.")
         return torch.arange(steps, device=device)[None, :] < lengths[:, None]
@@ -109,16 +116,6 @@ def _repack(outputs: torch.Tensor, packed: PackedSequence, lengths: torch.Tensor
 def _is_exporting() -> bool:
     is_exporting = getattr(torch.compiler, "is_exporting", None)
     return bool(is_exporting is not None and is_exporting())
-
-
-def _autocast_on(device_type: str) -> bool:
-    """Whether autocast is on for this device type (never for one it does not know)."""
-    try:
-        return torch.is_autocast_enabled(device_type)
-    except TypeError:  # torch < 2.4: no device argument, CUDA only
-        return device_type == "cuda" and torch.is_autocast_enabled()
-    except RuntimeError:  # a device type autocast does not support ("meta")
-        return False
 
 
 class _ScanOps(_TorchOps):
@@ -527,14 +524,42 @@ class DREAM(nn.Module):
                 + "; ".join(f"{name}: {_GRU_ONLY[name]}" for name in gru)
                 + "."
             )
+        for name, value in (("batch_first", batch_first), ("return_sequences", return_sequences)):
+            if not isinstance(value, bool | np.bool_):
+                raise TypeError(f"{name} must be True or False; got {value!r}.")
         self.cell = DREAMCell(input_dim, hidden_dim, rank=rank, **config)
-        self.batch_first = batch_first
-        self.return_sequences = return_sequences
+        self.batch_first = bool(batch_first)
+        self.return_sequences = bool(return_sequences)
         self.compile_step = False
 
     @property
     def config(self):
         return self.cell.config
+
+    # nn.GRU's attributes, for code written against it (read-only: one layer, one way).
+    @property
+    def input_size(self) -> int:
+        """``config.input_dim``, under ``nn.GRU``'s name."""
+        return self.cell.config.input_dim
+
+    @property
+    def hidden_size(self) -> int:
+        """``config.hidden_dim``, under ``nn.GRU``'s name."""
+        return self.cell.config.hidden_dim
+
+    @property
+    def num_layers(self) -> int:
+        """1, as ``nn.GRU``'s (stack layers with :class:`DREAMStack`)."""
+        return 1
+
+    @property
+    def bidirectional(self) -> bool:
+        """False, as ``nn.GRU``'s: the cell runs forward in time only."""
+        return False
+
+    def flatten_parameters(self) -> None:
+        """Nothing to do (``nn.GRU`` compacts its cuDNN weights here): kept so that code
+        calling it on an RNN runs unchanged."""
 
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
         """Draw the cell's weights anew (see :meth:`DREAMCell.reset_parameters`)."""
@@ -643,10 +668,22 @@ class DREAM(nn.Module):
         given = tuple(x.shape)
         if unbatched:
             x = x.unsqueeze(0)
+            one = ((x.shape[1],), (1, x.shape[1]))  # (time,) or (1, time)
             if timespans is not None:
+                if tuple(timespans.shape) not in one:
+                    raise ValueError(
+                        f"timespans must have shape {one[0]} for a single sequence; "
+                        f"got {tuple(timespans.shape)}."
+                    )
                 timespans = timespans.reshape(1, -1)
             if mask is not None:  # (time,), as timespans
-                mask = torch.as_tensor(mask).reshape(1, -1)
+                mask = torch.as_tensor(mask)
+                if tuple(mask.shape) not in one:
+                    raise ValueError(
+                        f"mask must have shape {one[0]} for a single sequence; "
+                        f"got {tuple(mask.shape)}."
+                    )
+                mask = mask.reshape(1, -1)
         if x.dim() != 3:
             raise ValueError(f"x must be 2-D or 3-D; got shape {tuple(x.shape)}.")
         if time_first:  # (timespans and mask stay (batch, time), as documented)
@@ -731,6 +768,11 @@ class DREAMStack(nn.Module):
         Layer ``k`` (from 0) starts with ``ltc_tau_sys * tau_growth ** k``
         (``ltc_tau_sys`` defaults to :class:`DREAMConfig`'s): values above 1 make
         upper layers slower.
+    batch_first : bool, default=True
+        As :class:`DREAM`'s, for every layer.
+    return_sequences : bool, default=True
+        Return the top layer's output at every step, or only at the last (valid)
+        one; the layers below always pass every step up.
     **config : dict
         Any other field of :class:`DREAMConfig`, shared by all layers.
 
@@ -753,9 +795,16 @@ class DREAMStack(nn.Module):
         *,
         tau_growth: float = 1.0,
         batch_first: bool = True,
+        return_sequences: bool = True,
         **config,
     ) -> None:
         super().__init__()
+        if isinstance(hidden_dims, str) or not isinstance(hidden_dims, Iterable):
+            raise TypeError(
+                "hidden_dims must be a sequence of ints, one per layer (e.g. [64, 32]); "
+                f"got {hidden_dims!r}."
+            )
+        hidden_dims = list(hidden_dims)
         if not hidden_dims:
             raise ValueError("hidden_dims must name at least one layer; got an empty sequence.")
         tau_growth = _check_value("DREAMStack", "tau_growth", tau_growth, _POSITIVE)
@@ -767,6 +816,9 @@ class DREAMStack(nn.Module):
                 dims[k + 1],
                 rank=rank,
                 batch_first=batch_first,
+                # (a layer below returning its last step only, the next one read that
+                # (batch, hidden) output as one unbatched sequence: a review's finding)
+                return_sequences=return_sequences if k == len(hidden_dims) - 1 else True,
                 ltc_tau_sys=tau_sys * tau_growth**k,
                 **config,
             )

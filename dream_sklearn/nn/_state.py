@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import NamedTuple
 
 import torch
@@ -84,7 +85,12 @@ class DREAMState(NamedTuple):
         return DREAMState(*(t.to(*args, **kwargs) for t in self))
 
     def select(self, index) -> DREAMState:
-        """The state of some sequences of the batch (an index, slice or mask)."""
+        """The state of some sequences of the batch (an index, slice, list of indices
+        or mask). The batch axis stays: an int selects a batch of one."""
+        if isinstance(index, numbers.Integral) and not isinstance(index, bool):
+            index = [int(index)]  # (t[i] would drop the batch axis of every tensor)
+        elif isinstance(index, torch.Tensor) and index.dim() == 0 and index.dtype != torch.bool:
+            index = index.reshape(1)
         return DREAMState(*(t[index] for t in self))
 
     def _check(self, batch: int, input_dim: int, hidden_dim: int, rank: int) -> None:
