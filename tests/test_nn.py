@@ -124,7 +124,11 @@ def test_bad_shapes_raise():
         ("error_smoothing", 1.5, "'error_smoothing' parameter .* must be a float in \\[0, 1\\)"),
         # (1 kept the error's variance at 0, surprise pinned at 1: refused)
         ("error_smoothing", 1.0, "'error_smoothing' parameter .* must be a float in \\[0, 1\\)"),
-        ("surprise_smoothing", 1.5, "'surprise_smoothing' parameter .* must be a float in \\[0, 1\\]"),
+        (
+            "surprise_smoothing",
+            1.5,
+            "'surprise_smoothing' parameter .* must be a float in \\[0, 1\\]",
+        ),
         ("kappa", float("nan"), "'kappa' parameter of DREAMConfig must be a finite float >= 0"),
         ("ltc_enabled", 1, "'ltc_enabled' parameter of DREAMConfig must be a bool"),
         ("surprise_mode", "loud", "'surprise_mode' parameter of DREAMConfig must be one of"),

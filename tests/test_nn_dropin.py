@@ -552,7 +552,8 @@ def test_layer_refuses_fractional_lengths_and_misshaped_single_sequence_argument
     with pytest.raises(ValueError, match="mask must have shape \\(6,\\)"):
         model(seq, mask=torch.ones(2, 3, dtype=torch.bool))
     torch.testing.assert_close(
-        model(seq, timespans=torch.full((1, 6), 0.3))[0], model(seq, timespans=torch.full((6,), 0.3))[0]
+        model(seq, timespans=torch.full((1, 6), 0.3))[0],
+        model(seq, timespans=torch.full((6,), 0.3))[0],
     )
     for name in ("batch_first", "return_sequences"):
         with pytest.raises(TypeError, match=f"{name} must be True or False"):

@@ -436,7 +436,10 @@ def test_text_keeps_its_error_pointing_to_one_hot_encoding(method, missing):
 @pytest.mark.parametrize(
     "column, match",
     [
-        (pd.Series(["1.5", "2"], dtype="category"), "non-numeric value '1.5'.*OneHotEncoder"),
+        (pd.Series(["1.5", "2"], dtype="category"), "dtype category, not real numbers.*OneHot"),
+        # NumPy dates and durations in an object column (read as counts of their unit)
+        (pd.Series([np.datetime64("1970-01-02"), 1.0], dtype=object), "non-numeric value"),
+        (pd.Series([np.timedelta64(5, "s"), 1.0], dtype=object), "non-numeric value"),
         (pd.Series([1 + 2j, 1.0]), "dtype complex128, not real numbers.*OneHotEncoder"),
         (pd.Series([np.complex64(1 + 2j), 1.0], dtype=object), "non-numeric value.*OneHotEncoder"),
         (pd.to_datetime(pd.Series(["2026-01-01", "2026-01-02"])), "dtype datetime64"),
@@ -1915,3 +1918,64 @@ def test_a_value_equal_to_the_old_but_refused_is_caught_before_a_growth_event(cl
         assert_same_state(model, twin)
     finally:
         set_compiled(previous)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        np.timedelta64(5, "s"),  # a NumPy integer: the compiled row raised a bare TypeError
+        np.datetime64("1970-01-02"),  # was read as 1.0 (days since the epoch)
+        np.array([1.0]),  # a list [1.0] is refused: so is an array of one value
+        np.array("1.5"),  # text in a 0-d array was read as 1.5
+    ],
+    ids=["timedelta64", "datetime64", "array of one", "0-d text"],
+)
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_numpy_dates_durations_and_arrays_are_not_numbers_on_either_path(Est, compiled, value):
+    previous = set_compiled(compiled)
+    try:
+        model = Est(seed=0)
+        for x, y in _sea(30):
+            model.predict_one(x)
+            model.learn_one(x, y if Est is DREAMOnlineClassifier else float(x[0]))
+        n, before = model.n_steps_, model.predict_one({0: 5.0, 1: 5.0, 2: 5.0})
+        row = {0: 5.0, 1: value, 2: 5.0}
+        with pytest.raises(ValueError, match="Feature 1 has a non-numeric value"):
+            model.predict_one(row)
+        with pytest.raises(ValueError, match="Feature 1 has a non-numeric value"):
+            model.learn_one(row, True if Est is DREAMOnlineClassifier else 1.0)
+        assert model.n_steps_ == n
+        assert model.predict_one({0: 5.0, 1: 5.0, 2: 5.0}) == before
+        # a 0-d array of a number is that number, on both paths
+        assert model.predict_one({0: 5.0, 1: np.array(4.0), 2: 5.0}) == model.predict_one(
+            {0: 5.0, 1: 4.0, 2: 5.0}
+        )
+    finally:
+        set_compiled(previous)
+
+
+@pytest.mark.parametrize(
+    "target", [np.timedelta64(5, "s"), np.array([1.0]), np.array("2")], ids=repr
+)
+def test_a_regressor_target_that_is_a_duration_an_array_or_text_is_refused(target):
+    model = DREAMOnlineRegressor(seed=0)
+    model.learn_one({"a": 1.0}, 1.0)
+    with pytest.raises(ValueError, match="is not a number"):
+        model.learn_one({"a": 2.0}, target)
+    assert model.n_steps_ == 1
+
+
+@pytest.mark.parametrize("method", ["learn_many", "predict_many"])
+def test_a_categorical_column_of_numbers_is_refused_as_one_of_text(method):
+    """Categories are labels: numbers among them were read as an ordinal scale."""
+    model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0)
+    model.learn_one({"a": 1.0, "b": 0.0}, "up")
+    twin = copy.deepcopy(model)
+    X = pd.DataFrame({"a": [0.5, 0.2], "b": pd.Categorical([1.0, 2.0])})
+    with pytest.raises(ValueError, match="'b' has values of dtype category.*OneHotEncoder"):
+        if method == "learn_many":
+            model.learn_many(X, pd.Series(["up", "down"]))
+        else:
+            model.predict_many(X)
+    assert_same_state(model, twin)

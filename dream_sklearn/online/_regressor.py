@@ -18,6 +18,7 @@ from ._base import (
     _readouts_rule,
 )
 from ._features import _FROM_AVERAGE, _FROM_LAST
+from ._rows import _is_not_real
 from ._scaling import _UNDO_ROWS, _WINSOR, _WINSOR_RUN, _first_outliers, _var_floor
 
 __all__ = ["DREAMOnlineRegressor"]
@@ -364,7 +365,7 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         self._avg_at = np.array([j for j, r in enumerate(self._heads) if r in _FROM_AVERAGE], int)
 
     def _check_target(self, y) -> float:
-        if isinstance(y, str | bytes):  # "1.5" too: text is not read as a number
+        if _is_not_real(y):  # "1.5" too: text is not read as a number (nor a date, an array)
             raise ValueError(f"The target {y!r} is not a number.")
         try:
             value = float(y)

@@ -28,10 +28,19 @@ def _is_text(value: Any) -> bool:
     return isinstance(value, _TEXT)
 
 
+# NumPy's dates and durations: np.fromiter(..., float) reads them as counts of their
+# unit (a day, a second, a millisecond...), and np.timedelta64 is even a NumPy integer
+# (a review found both read silently on one path and a bare TypeError on the other).
+_NOT_REAL = _TEXT + (complex, np.complexfloating, np.datetime64, np.timedelta64)
+
+
 def _is_not_real(value: Any) -> bool:
-    """Text or a complex number (NumPy's too), which ``np.fromiter(..., float)``
-    would read as a number or its real part."""
-    return isinstance(value, _TEXT + (complex, np.complexfloating))
+    """Text, a complex number (NumPy's too), a NumPy date or duration, or an array
+    of one or more values: ``np.fromiter(..., float)`` would read each as a number
+    (its real part, its unit count, its one element)."""
+    if isinstance(value, np.ndarray):
+        return value.ndim > 0 or value.dtype.kind in "cmMUSO"
+    return isinstance(value, _NOT_REAL)
 
 
 def _is_missing(value: Any) -> bool:
@@ -89,7 +98,7 @@ def _row_values(x: dict, strict: bool = False) -> tuple[dict, np.ndarray]:
             if strict:
                 raise _missing_error(name, v)
             continue
-        if isinstance(v, _TEXT) or not isinstance(v, _NUMBER):
+        if _is_not_real(v) or not isinstance(v, _NUMBER | np.ndarray):
             raise ValueError(f"Feature {name!r} has a non-numeric value {v!r}; {_NON_NUMERIC}")
         try:
             float(v)
@@ -117,7 +126,7 @@ def _as_float(values: np.ndarray) -> np.ndarray | None:
     for i, v in enumerate(values):
         if _is_missing(v):
             out[i] = np.nan
-        elif isinstance(v, _NUMBER) and not isinstance(v, str | bytes):
+        elif isinstance(v, _NUMBER) and not _is_not_real(v):
             try:
                 out[i] = float(v)
             except OverflowError:  # the NumPy path says which feature
@@ -207,16 +216,15 @@ def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np
             pd.api.types.is_complex_dtype(dtype)
             or pd.api.types.is_datetime64_any_dtype(dtype)
             or pd.api.types.is_timedelta64_dtype(dtype)
+            # categories are labels, not quantities, numbers among them too (their
+            # values were read as an ordinal scale: a review's finding)
+            or isinstance(dtype, pd.CategoricalDtype)
         ):
             raise ValueError(
                 f"Feature {X.columns[j]!r} has values of dtype {dtype}, not real numbers; "
                 f"{_NON_NUMERIC}"
             )
-        if (
-            pd.api.types.is_object_dtype(dtype)
-            or pd.api.types.is_string_dtype(dtype)
-            or isinstance(dtype, pd.CategoricalDtype)
-        ):
+        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
             text = np.fromiter(map(_is_not_real, X.iloc[:, j]), dtype=bool, count=len(X))
             if text.any():
                 i = int(text.argmax())
