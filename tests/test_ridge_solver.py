@@ -233,3 +233,36 @@ def test_more_sequences_than_one_chunk_give_the_same_readout():
     ref = Ridge(alpha=reg.alpha_).fit(scaler.transform(F), target)
     expected = ref.predict(scaler.transform(F)) * reg.y_scale_[0] + reg.y_mean_[0]
     np.testing.assert_allclose(reg.predict(X), expected, atol=1e-8)
+
+
+def test_per_target_penalty_does_not_depend_on_the_targets_scales():
+    rng = np.random.RandomState(1)
+    F = rng.normal(size=(80, 20))
+    Y = np.c_[F[:, 0] + 0.5 * rng.normal(size=80), rng.normal(size=80)]
+
+    def alpha(Y, per_target):
+        stats = _RidgeStats(20, 2)
+        stats.update(F, Y)
+        return stats.solve(per_target=per_target).alpha
+
+    # the noise target shrunk 1000-fold: its errors no longer count in the plain sum
+    shrunk = Y * [1.0, 1e-3]
+    assert alpha(shrunk, True) == alpha(Y, True) == alpha(Y / Y.std(0), False)
+    assert alpha(shrunk, False) != alpha(Y, False)
+
+
+def test_chunked_regressor_chooses_the_penalty_one_fit_chooses():
+    # (review 53) The targets are scaled by the first call's statistics: a target that
+    # barely varied there outweighed the other in the penalty's choice (alpha 1e5
+    # against one fit's 100), and the learnable target was shrunk to nothing.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 6, 2))
+    Y = np.c_[X[:, -1, 0], rng.normal(size=300)]
+    Y[:50, 1] *= 0.01
+    chunked = DREAMRegressor(hidden_dim=8, random_state=0).partial_fit(X[:50], Y[:50])
+    chunked.partial_fit(X[50:], Y[50:])
+    one = DREAMRegressor(hidden_dim=8, random_state=0).fit(X, Y)
+    assert chunked.alpha_ == one.alpha_
+    Xt = rng.normal(size=(200, 6, 2))
+    r2 = 1 - ((chunked.predict(Xt)[:, 0] - Xt[:, -1, 0]) ** 2).mean() / Xt[:, -1, 0].var()
+    assert r2 > 0.6

@@ -517,6 +517,36 @@ def test_warm_start_continues_from_previous_weights(seq_data):
     assert clf.loss_curve_[len(first_curve)] < first_curve[0]
 
 
+def test_warm_start_refuses_a_network_built_with_other_shaping_parameters(seq_data):
+    # (review 53) set_params(hidden_dim=16, ...) then a warm fit went on training the
+    # hidden_dim=6 network while get_params() said 16.
+    X, y = seq_data
+    clf = DREAMClassifier(**{**SMALL, "warm_start": True}).fit(X, y)
+    before, built = _weights(clf), clf.get_params()
+    for name, value in (("hidden_dim", 16), ("readout", "pool"), ("dtype", "float32")):
+        clf.set_params(**{name: value})
+        for call in (clf.fit, clf.partial_fit):
+            with pytest.raises(ValueError, match=f"{name}=.* -> "):
+                call(X, y)
+        clf.set_params(**{name: built[name]})
+    assert all(torch.equal(before[k], v) for k, v in _weights(clf).items())
+    clf.set_params(max_iter=3, learning_rate_init=0.02).fit(X, y)  # (training ones may change)
+    assert clf.n_iter_ > SMALL["max_iter"]
+
+
+@pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
+def test_a_diverging_gradient_fit_raises_rather_than_predicting_nan(seq_data, Estimator):
+    # (review 53) lr 1e30: loss [0.7, inf, nan, ...], then NaN probabilities, one class.
+    X, y = seq_data
+    target = y if Estimator is DREAMClassifier else X[:, -1, 0]
+    est = Estimator(
+        solver="adam", hidden_dim=4, max_iter=5, learning_rate_init=1e30, random_state=0
+    )
+    with pytest.raises(ValueError, match="non-finite weights"):
+        est.fit(X, target)
+    assert not hasattr(est, "module_")  # (an unfitted model stays unfitted)
+
+
 def test_verbose_shows_a_progress_bar_with_the_loss(seq_data, capsys):
     X, y = seq_data
     DREAMClassifier(**{**SMALL, "max_iter": 2, "verbose": True}).fit(X, y)
@@ -529,6 +559,9 @@ def test_convergence_warning_when_max_iter_is_reached(seq_data):
         warnings.simplefilter("error", ConvergenceWarning)
         with pytest.raises(ConvergenceWarning, match="maximum iterations \\(2\\)"):
             DREAMClassifier(**{**SMALL, "max_iter": 2}).fit(X, y)
+    with pytest.warns(ConvergenceWarning) as record:  # (at the caller's line, not ours)
+        DREAMClassifier(**{**SMALL, "max_iter": 2}).fit(X, y)
+    assert record[0].filename == __file__
 
 
 @pytest.mark.parametrize("value", [123456.789, 1e8 / 3])

@@ -440,3 +440,37 @@ def test_rows_keyed_by_position_are_refused_after_a_dataframe_fit():
     plain = from_sklearn(DREAMClassifier(**SMALL).fit(X, y))
     plain.learn_one(by_position, "up")
     assert plain.features_ == [0, 1]
+
+
+def test_a_default_indexed_series_y_is_refused_where_ids_and_positions_disagree():
+    # (review 53) pandas' default index 0..n-1 over a frame whose integer ids come in
+    # another order: the Series was matched by id, the same values as an array by
+    # position, two different models with no word said.
+    rng = np.random.RandomState(0)
+    n = 24
+    X = rng.normal(size=(n, 4, 2))
+    y = np.where(X[:, -1, 0] > 0, "up", "down")
+    ids = rng.permutation(n)
+    index = pd.MultiIndex.from_tuples([(ids[i], t) for i in range(n) for t in range(4)])
+    frame = pd.DataFrame(X.reshape(-1, 2), index=index, columns=["a", "b"])
+    for call in (
+        lambda: DREAMClassifier(**SMALL).fit(frame, pd.Series(y)),
+        lambda: DREAMClassifier(**SMALL).fit(frame, y, sample_weight=pd.Series(np.ones(n))),
+    ):
+        with pytest.raises(ValueError, match="default index 0..23.*by id or by position"):
+            call()
+    by_position = DREAMClassifier(**SMALL).fit(frame, y)
+    by_id = DREAMClassifier(**SMALL).fit(frame, pd.Series(y, index=pd.Index(ids)))
+    assert_same_model(by_position, by_id, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="by id or by position"):
+        by_position.score(frame, pd.Series(y))
+    # ids 0..n-1 in order: both readings agree, and a default index is taken
+    in_order = pd.DataFrame(
+        X.reshape(-1, 2), index=pd.MultiIndex.from_product([range(n), range(4)])
+    )
+    assert_same_model(
+        DREAMClassifier(**SMALL).fit(in_order, pd.Series(y)),
+        DREAMClassifier(**SMALL).fit(in_order, y),
+        rtol=0,
+        atol=0,
+    )

@@ -67,6 +67,7 @@ from ._features import DREAMFeatures
 from ._input import (
     _DTYPES,
     _input_tensor,
+    _user_stacklevel,
     align_targets,
     check_flat,
     check_magnitude,
@@ -216,6 +217,15 @@ def _all_or_nothing(fit: Callable) -> Callable:
             raise
 
     return guarded
+
+
+def _non_finite(name: str) -> None:
+    """Refuse a gradient fit whose weights left the finite numbers (as scikit-learn's
+    MLP does): it predicted NaN or one class for every sequence, with no error."""
+    raise ValueError(
+        f"{name}: the solver produced non-finite weights (the loss diverged). Lower "
+        "learning_rate_init, or standardise the inputs (standardize=True)."
+    )
 
 
 class _BaseDREAM(BaseEstimator):
@@ -440,7 +450,7 @@ class _BaseDREAM(BaseEstimator):
             return None
         n = len(y)
         weight = _check_sample_weight(
-            align_targets(sample_weight, ids),
+            align_targets(sample_weight, ids, "sample_weight"),
             np.zeros(n),
             dtype=np.float64,
             ensure_non_negative=True,
@@ -519,6 +529,27 @@ class _BaseDREAM(BaseEstimator):
             seed,
         )
         self.module_ = module.to(device=self._torch_device(), dtype=_DTYPES[self.dtype])
+        self._module_spec = self._spec()
+
+    def _spec(self) -> dict:
+        """The parameters the network's shape and dtype are built from."""
+        return {name: getattr(self, name) for name in (*_CELL_PARAMS, "readout", "dtype")}
+
+    def _check_module_spec(self, name: str) -> None:
+        """Refuse to continue (warm_start, partial_fit) a network built with other
+        shaping parameters: it went on training the old one while ``get_params()``
+        described another (a review's finding)."""
+        built = getattr(self, "_module_spec", None)  # (None: pickled before it was kept)
+        if built is None:
+            return
+        now = self._spec()
+        changed = [f"{k}={built[k]!r} -> {now[k]!r}" for k in built if now.get(k) != built[k]]
+        if changed:
+            raise ValueError(
+                f"{name}: the network was built with other parameters than it has now "
+                f"({', '.join(changed)}); a warm_start fit or partial_fit continues that "
+                "network. Set them back, or set warm_start=False (fit) to build a new one."
+            )
 
     def _zero_memory(self) -> DREAMState:
         return self.module_.dream.cell.initial_state(1)
@@ -590,6 +621,8 @@ class _BaseDREAM(BaseEstimator):
             self._build_module(X3.shape[2], rng)
             self.n_iter_ = 0
             self.loss_curve_ = []
+        else:
+            self._check_module_spec(name)
         if first or not incremental:
             # fit (warm or not) starts a new optimiser and a fresh memory.
             self.optimizer_ = torch.optim.Adam(
@@ -622,6 +655,8 @@ class _BaseDREAM(BaseEstimator):
             order = rng.permutation(train) if (self.shuffle and not incremental) else train
             self.module_.dream.compile_step = train_compile
             loss = self._pass(xt, lt, yt, order, batch, surprise, wt)
+            if not math.isfinite(loss):
+                _non_finite(name)
             self.n_iter_ += 1
             self.loss_curve_.append(loss)
             bar.set_postfix(loss=f"{loss:.4f}")
@@ -647,9 +682,11 @@ class _BaseDREAM(BaseEstimator):
                     f"{name}: maximum iterations ({self.max_iter}) reached and the "
                     "optimisation has not converged yet.",
                     ConvergenceWarning,
-                    stacklevel=3,
+                    stacklevel=_user_stacklevel(),
                 )
         bar.close()
+        if not all(bool(torch.isfinite(p).all()) for p in self.module_.parameters()):
+            _non_finite(name)
         if self.early_stopping and best is not None:
             self.module_.load_state_dict(best[0])
             self.memory_ = best[1]
@@ -688,6 +725,10 @@ class _BaseDREAM(BaseEstimator):
             dtype=self.dtype,
             random_state=self.random_state,
         )
+
+    # Whether the ridge penalty weighs each target relative to its own spread
+    # (_RidgeStats.solve): the regressor's targets are on scales of their own.
+    _ridge_per_target = False
 
     def _ridge_targets(self, y: np.ndarray) -> np.ndarray:
         """The encoded targets as the columns the ridge readout fits (n, n_outputs)."""
@@ -740,7 +781,7 @@ class _BaseDREAM(BaseEstimator):
             self._ridge_stats.update(
                 features, targets[rows], None if weight is None else weight[rows]
             )
-        solution = self._ridge_stats.solve()
+        solution = self._ridge_stats.solve(per_target=self._ridge_per_target)
         self.coef_ = solution.coef.T
         self.intercept_ = solution.intercept
         self.alpha_ = solution.alpha

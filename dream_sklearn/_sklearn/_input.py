@@ -328,11 +328,17 @@ def pad(long: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return out
 
 
-def align_targets(y: Any, sequence_ids: np.ndarray | None) -> Any:
+def align_targets(y: Any, sequence_ids: np.ndarray | None, name: str = "y") -> Any:
     """``y`` reordered by sequence id when it is a pandas object indexed by those ids.
 
     Its index may hold more ids than ``X`` (e.g. the targets of every sequence, with
     ``X`` a split of the frame): the ids of ``X`` are then taken from it.
+
+    A ValueError where that reading and the positional one both fit and differ:
+    ``y``'s index is pandas' default (``RangeIndex`` 0..n-1, what ``pd.Series(values)``
+    gets), one entry per sequence, and ``X``'s ids are those integers in another order
+    (a review found such a ``y`` silently matched by id, where the same values as an
+    array are taken by position: two different models).
     """
     if (
         sequence_ids is not None
@@ -340,6 +346,21 @@ def align_targets(y: Any, sequence_ids: np.ndarray | None) -> Any:
         and y.index.is_unique
         and set(sequence_ids) <= set(y.index)
     ):
+        index = y.index
+        if (
+            isinstance(index, pd.RangeIndex)
+            and index.start == 0
+            and index.step == 1
+            and len(index) == len(sequence_ids)
+            and not np.array_equal(np.asarray(sequence_ids), np.arange(len(index)))
+        ):
+            raise ValueError(
+                f"{name} is a pandas object with the default index 0..{len(index) - 1}, "
+                "and X's sequence ids are those integers in another order, so it could be "
+                f"meant by id or by position. Pass {name}.to_numpy() to take it by "
+                "position (in the order of X's sequences), or index it by the ids "
+                f"explicitly ({name}.set_axis(pd.Index(ids))) to align it by id."
+            )
         return y.loc[sequence_ids]
     return y
 

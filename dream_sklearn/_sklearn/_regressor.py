@@ -94,6 +94,8 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
             self.y_scale_ = fitted_scale(scale, self.y_mean_, len(y))
         return (y - self.y_mean_) / self.y_scale_
 
+    _ridge_per_target = True  # (several targets: each by its own spread)
+
     def _ridge_targets(self, y: np.ndarray) -> np.ndarray:
         return y
 

@@ -62,8 +62,17 @@ class _RidgeStats:
         self.mean += delta * (total / both)
         self.weight = both
 
-    def solve(self, alphas: np.ndarray = _ALPHAS) -> _RidgeSolution:
-        """The ridge solution on the standardised features, ``alpha`` by GCV."""
+    def solve(self, alphas: np.ndarray = _ALPHAS, *, per_target: bool = False) -> _RidgeSolution:
+        """The ridge solution on the standardised features, ``alpha`` by GCV.
+
+        ``per_target``: with several targets, each one's residual sum of squares counts
+        relative to its own (centred) sum of squares over every row seen, so that the
+        penalty chosen does not depend on the targets' scales (the regressor's, scaled
+        by the first ``partial_fit`` call's statistics: a target that barely varied in
+        that call outweighed the others, and a learnable one was shrunk to nothing;
+        a review's finding). With one target, or targets on one scale already (the
+        classifier's class indicators), the sums are compared as they are.
+        """
         d = self.n_features
         # Weights rescaled to average 1 over the rows of positive weight.
         n = self.count
@@ -77,6 +86,7 @@ class _RidgeStats:
         eig, Q = np.linalg.eigh(G)
         eig = np.clip(eig, 0.0, None)
         z2 = (Q.T @ b) ** 2  # (n_features, n_outputs)
+        relative = per_target and len(syy) > 1
         best, best_gcv = float(alphas[-1]), np.inf  # the largest when none fits
         for alpha in alphas:
             shrink = 1.0 / (eig + alpha)
@@ -86,7 +96,10 @@ class _RidgeStats:
             dof = float((eig * shrink).sum()) + 1.0
             if dof >= n:  # as many degrees of freedom as rows: nothing left to judge by
                 continue
-            gcv = float(np.clip(rss, 0.0, None).sum()) / (1.0 - dof / n) ** 2
+            rss = np.clip(rss, 0.0, None)
+            if relative:
+                rss = rss / np.where(syy > 0, syy, 1.0)  # (a constant target: rss 0)
+            gcv = float(rss.sum()) / (1.0 - dof / n) ** 2
             if gcv < best_gcv:
                 best, best_gcv = float(alpha), gcv
         coef = Q @ ((Q.T @ b) / (eig + best)[:, None]) / scale[:, None]
