@@ -266,3 +266,33 @@ def test_chunked_regressor_chooses_the_penalty_one_fit_chooses():
     Xt = rng.normal(size=(200, 6, 2))
     r2 = 1 - ((chunked.predict(Xt)[:, 0] - Xt[:, -1, 0]) ** 2).mean() / Xt[:, -1, 0].var()
     assert r2 > 0.6
+
+
+def test_a_constant_target_beside_another_does_not_move_the_penalty():
+    # (review 56) With sample weights a constant target's centred sum of squares is
+    # rounding (about 1e-60, not 0): weighed by it, its noise chose alpha 1000
+    # against 0.01 for the other target alone.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 8, 3))
+    y = X[:, :, 0].sum(1) + 0.3 * rng.normal(size=120)
+    w = rng.uniform(0.1, 3, size=120)
+    alone = DREAMRegressor(hidden_dim=16, random_state=0).fit(X, y, sample_weight=w).alpha_
+    for c in (0.1, 0.7, 1e10):
+        both = DREAMRegressor(hidden_dim=16, random_state=0)
+        both.fit(X, np.column_stack([y, np.full(120, c)]), sample_weight=w)
+        assert both.alpha_ == alone, c
+
+
+def test_partial_fit_refuses_a_bank_built_with_other_parameters():
+    # (review 56) the ridge solver's partial_fit went on with the old cell bank after
+    # set_params(hidden_dim=64), as the gradient solver's warm fit had.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 6, 2))
+    y = X[:, -1, 0]
+    reg = DREAMRegressor(hidden_dim=8, random_state=0).partial_fit(X[:20], y[:20])
+    coef = reg.coef_.copy()
+    reg.set_params(hidden_dim=16)
+    with pytest.raises(ValueError, match="hidden_dim=8 -> 16.*call fit"):
+        reg.partial_fit(X[20:], y[20:])
+    np.testing.assert_array_equal(reg.coef_, coef)
+    assert reg.fit(X, y).features_.hidden_dim == 16  # (fit builds a new bank)

@@ -547,6 +547,46 @@ def test_a_diverging_gradient_fit_raises_rather_than_predicting_nan(seq_data, Es
     assert not hasattr(est, "module_")  # (an unfitted model stays unfitted)
 
 
+def test_a_diverging_warm_fit_leaves_the_model_as_it_was(seq_data):
+    # (review 56) the refused warm fit put the attributes back but left the weights
+    # NaN: the "previous" model predicted NaN.
+    X, y = seq_data
+    clf = DREAMClassifier(**{**SMALL, "warm_start": True, "dtype": "float32"}).fit(X, y)
+    before, proba, n_iter = _weights(clf), clf.predict_proba(X), clf.n_iter_
+    clf.set_params(learning_rate_init=1e30, plasticity=SMALL["plasticity"])
+    with pytest.raises(ValueError, match="non-finite weights"):
+        clf.fit(X, y)
+    assert all(torch.equal(before[k], v) for k, v in _weights(clf).items())
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+    assert clf.n_iter_ == n_iter
+
+
+def test_early_stopping_keeps_the_best_epoch_when_a_later_one_diverges(seq_data, monkeypatch):
+    # as MLPClassifier: the best epoch's weights are put back, then checked
+    X, y = seq_data
+    params = {**SMALL, "early_stopping": True, "max_iter": 6, "n_iter_no_change": 10}
+    clean = DREAMClassifier(**{**params, "max_iter": 3}).fit(X, y)
+    clf = DREAMClassifier(**params)
+    real_pass, calls = DREAMClassifier._pass, []
+
+    def diverging(self, *args, **kwargs):
+        calls.append(1)
+        loss = real_pass(self, *args, **kwargs)
+        if len(calls) == 4:  # the 4th epoch: every weight NaN
+            with torch.no_grad():
+                for p in self.module_.parameters():
+                    p.fill_(float("nan"))
+            return float("nan")
+        return loss
+
+    monkeypatch.setattr(DREAMClassifier, "_pass", diverging)
+    clf.fit(X, y)
+    assert clf.n_iter_ == 3 and len(calls) == 4
+    assert all(torch.isfinite(p).all() for p in clf.module_.parameters())
+    best = int(np.argmax(clean.validation_scores_))
+    assert clf.best_validation_score_ == clean.validation_scores_[best]
+
+
 def test_verbose_shows_a_progress_bar_with_the_loss(seq_data, capsys):
     X, y = seq_data
     DREAMClassifier(**{**SMALL, "max_iter": 2, "verbose": True}).fit(X, y)

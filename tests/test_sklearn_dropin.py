@@ -455,13 +455,18 @@ def test_a_default_indexed_series_y_is_refused_where_ids_and_positions_disagree(
     frame = pd.DataFrame(X.reshape(-1, 2), index=index, columns=["a", "b"])
     for call in (
         lambda: DREAMClassifier(**SMALL).fit(frame, pd.Series(y)),
+        lambda: DREAMClassifier(**SMALL).fit(frame, pd.Series(y, index=np.arange(n))),
         lambda: DREAMClassifier(**SMALL).fit(frame, y, sample_weight=pd.Series(np.ones(n))),
     ):
-        with pytest.raises(ValueError, match="default index 0..23.*by id or by position"):
+        with pytest.raises(ValueError, match="indexed 0..23 in order.*by id or by position"):
             call()
     by_position = DREAMClassifier(**SMALL).fit(frame, y)
     by_id = DREAMClassifier(**SMALL).fit(frame, pd.Series(y, index=pd.Index(ids)))
     assert_same_model(by_position, by_id, rtol=0, atol=0)
+    # the message's recipe for values indexed by id: y.loc[ids] (ids in X's order)
+    indexed_by_id = pd.Series(y, index=ids).sort_index()
+    from_recipe = DREAMClassifier(**SMALL).fit(frame, indexed_by_id.loc[ids])
+    assert_same_model(by_position, from_recipe, rtol=0, atol=0)
     with pytest.raises(ValueError, match="by id or by position"):
         by_position.score(frame, pd.Series(y))
     # ids 0..n-1 in order: both readings agree, and a default index is taken

@@ -219,9 +219,14 @@ def _all_or_nothing(fit: Callable) -> Callable:
     return guarded
 
 
-def _non_finite(name: str) -> None:
+def _non_finite(name: str, module: nn.Module, saved: tuple | None, optimizer) -> None:
     """Refuse a gradient fit whose weights left the finite numbers (as scikit-learn's
-    MLP does): it predicted NaN or one class for every sequence, with no error."""
+    MLP does: it predicted NaN or one class for every sequence, with no error). A
+    network the call continued (warm_start, partial_fit) gets back the weights and
+    the optimiser's state it had (``saved``), so the model stays the one it was."""
+    if saved is not None:
+        module.load_state_dict(saved[0])
+        optimizer.load_state_dict(saved[1])
     raise ValueError(
         f"{name}: the solver produced non-finite weights (the loss diverged). Lower "
         "learning_rate_init, or standardise the inputs (standardize=True)."
@@ -529,26 +534,44 @@ class _BaseDREAM(BaseEstimator):
             seed,
         )
         self.module_ = module.to(device=self._torch_device(), dtype=_DTYPES[self.dtype])
-        self._module_spec = self._spec()
 
-    def _spec(self) -> dict:
-        """The parameters the network's shape and dtype are built from."""
-        return {name: getattr(self, name) for name in (*_CELL_PARAMS, "readout", "dtype")}
+    def _built_with_other_params(self, ridge: bool) -> list[str]:
+        """The shaping parameters whose values now differ from those the fitted model
+        was built with (its cell's configuration, the gradient network's readout and
+        dtype, the ridge solver's cell bank), as ``"name=built -> now"``."""
+        if ridge:
+            built, now = self.features_.get_params(), self._feature_bank().get_params()
+            keys = [k for k in now if k not in ("random_state", "layout", "standardize")]
+            return [f"{k}={built[k]!r} -> {now[k]!r}" for k in keys if built[k] != now[k]]
+        config = self.module_.dream.config
+        changed = []
+        for name in _CELL_PARAMS:
+            field = _cell_kwargs({name: None}).popitem()[0]
+            value = getattr(self, name)
+            if getattr(config, field) != value:
+                changed.append(f"{name}={getattr(config, field)!r} -> {value!r}")
+        if self.module_.readout != self.readout:
+            changed.append(f"readout={self.module_.readout!r} -> {self.readout!r}")
+        if self._module_dtype() != _DTYPES[self.dtype]:
+            built = str(self._module_dtype()).removeprefix("torch.")
+            changed.append(f"dtype={built!r} -> {self.dtype!r}")
+        return changed
 
-    def _check_module_spec(self, name: str) -> None:
-        """Refuse to continue (warm_start, partial_fit) a network built with other
+    def _check_built_with(self, name: str, ridge: bool) -> None:
+        """Refuse to continue (warm_start, partial_fit) a model built with other
         shaping parameters: it went on training the old one while ``get_params()``
         described another (a review's finding)."""
-        built = getattr(self, "_module_spec", None)  # (None: pickled before it was kept)
-        if built is None:
-            return
-        now = self._spec()
-        changed = [f"{k}={built[k]!r} -> {now[k]!r}" for k in built if now.get(k) != built[k]]
+        changed = self._built_with_other_params(ridge)
         if changed:
+            how = "partial_fit continues" if ridge else "a warm_start fit or partial_fit continues"
             raise ValueError(
-                f"{name}: the network was built with other parameters than it has now "
-                f"({', '.join(changed)}); a warm_start fit or partial_fit continues that "
-                "network. Set them back, or set warm_start=False (fit) to build a new one."
+                f"{name}: the model was built with other parameters than it has now "
+                f"({', '.join(changed)}); {how} that model. Set them back, or "
+                + (
+                    "call fit to build a new one."
+                    if ridge
+                    else "set warm_start=False (fit) to build a new one."
+                )
             )
 
     def _zero_memory(self) -> DREAMState:
@@ -610,6 +633,8 @@ class _BaseDREAM(BaseEstimator):
         X3 = self._scale_X(long, lengths, reset=first, weight=weight)
         rng = check_random_state(self.random_state)
         if ridge:
+            if not first:
+                self._check_built_with(name, ridge=True)
             return self._fit_ridge(
                 X3, lengths, y, weight, rng, first=first, incremental=incremental
             )
@@ -622,7 +647,7 @@ class _BaseDREAM(BaseEstimator):
             self.n_iter_ = 0
             self.loss_curve_ = []
         else:
-            self._check_module_spec(name)
+            self._check_built_with(name, ridge=False)
         if first or not incremental:
             # fit (warm or not) starts a new optimiser and a fresh memory.
             self.optimizer_ = torch.optim.Adam(
@@ -650,13 +675,22 @@ class _BaseDREAM(BaseEstimator):
         train_compile = self._compile_for(epochs * math.ceil(len(train) / batch) * steps)
         if self.early_stopping:
             val_compile = self._compile_for(epochs * math.ceil(len(val) / _PREDICT_CHUNK) * steps)
+        # A network this call continues, as it was (put back if the loss diverges).
+        saved = None
+        if not first:
+            saved = (
+                copy.deepcopy(self.module_.state_dict()),
+                copy.deepcopy(self.optimizer_.state_dict()),
+            )
         bar = tqdm(range(epochs), desc=name, disable=not self.verbose, leave=False)
         for _ in bar:
             order = rng.permutation(train) if (self.shuffle and not incremental) else train
             self.module_.dream.compile_step = train_compile
             loss = self._pass(xt, lt, yt, order, batch, surprise, wt)
             if not math.isfinite(loss):
-                _non_finite(name)
+                if self.early_stopping and best is not None:
+                    break  # (the best epoch's weights are put back below, as MLP's)
+                _non_finite(name, self.module_, saved, self.optimizer_)
             self.n_iter_ += 1
             self.loss_curve_.append(loss)
             bar.set_postfix(loss=f"{loss:.4f}")
@@ -685,11 +719,11 @@ class _BaseDREAM(BaseEstimator):
                     stacklevel=_user_stacklevel(),
                 )
         bar.close()
-        if not all(bool(torch.isfinite(p).all()) for p in self.module_.parameters()):
-            _non_finite(name)
         if self.early_stopping and best is not None:
             self.module_.load_state_dict(best[0])
             self.memory_ = best[1]
+        if not all(bool(torch.isfinite(p).all()) for p in self.module_.parameters()):
+            _non_finite(name, self.module_, saved, self.optimizer_)
         self.module_.dream.compile_step = train_compile
         self.module_.eval()
         self.surprise_ = surprise

@@ -335,10 +335,10 @@ def align_targets(y: Any, sequence_ids: np.ndarray | None, name: str = "y") -> A
     ``X`` a split of the frame): the ids of ``X`` are then taken from it.
 
     A ValueError where that reading and the positional one both fit and differ:
-    ``y``'s index is pandas' default (``RangeIndex`` 0..n-1, what ``pd.Series(values)``
-    gets), one entry per sequence, and ``X``'s ids are those integers in another order
-    (a review found such a ``y`` silently matched by id, where the same values as an
-    array are taken by position: two different models).
+    ``y``'s index is 0..n-1 in order (pandas' default, what ``pd.Series(values)`` gets,
+    or the same integers), one entry per sequence, and ``X``'s ids are those integers
+    in another order (a review found such a ``y`` silently matched by id, where the
+    same values as an array are taken by position: two different models).
     """
     if (
         sequence_ids is not None
@@ -346,20 +346,23 @@ def align_targets(y: Any, sequence_ids: np.ndarray | None, name: str = "y") -> A
         and y.index.is_unique
         and set(sequence_ids) <= set(y.index)
     ):
-        index = y.index
+        index, n = y.index, len(y.index)
+        positions = np.arange(n)
         if (
-            isinstance(index, pd.RangeIndex)
-            and index.start == 0
-            and index.step == 1
-            and len(index) == len(sequence_ids)
-            and not np.array_equal(np.asarray(sequence_ids), np.arange(len(index)))
+            n == len(sequence_ids)
+            and (
+                (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1)
+                or (index.dtype.kind in "iu" and np.array_equal(index.to_numpy(), positions))
+            )
+            and not np.array_equal(np.asarray(sequence_ids, dtype=object), positions)
         ):
             raise ValueError(
-                f"{name} is a pandas object with the default index 0..{len(index) - 1}, "
+                f"{name} is a pandas object indexed 0..{n - 1} in order (pandas' default), "
                 "and X's sequence ids are those integers in another order, so it could be "
-                f"meant by id or by position. Pass {name}.to_numpy() to take it by "
-                "position (in the order of X's sequences), or index it by the ids "
-                f"explicitly ({name}.set_axis(pd.Index(ids))) to align it by id."
+                f"meant by id or by position. Pass {name}.to_numpy() if its values are in "
+                f"the order of X's sequences, or {name}.loc[ids] if they are indexed by id "
+                "(ids: X's sequence ids in order, as dream_sklearn.to_sequences(X) "
+                "returns them)."
             )
         return y.loc[sequence_ids]
     return y

@@ -22,6 +22,10 @@ __all__: list[str] = []
 # Penalties tried, on the scale of the standardised features' scatter (sums over
 # rows, as RidgeCV's alphas): chosen on the development sets (docs/sklearn.md).
 _ALPHAS = np.logspace(-2, 5, 15)
+# With several targets weighed by their own spread (solve(per_target=True)), one whose
+# centred sum of squares is at most this share of the largest is constant (its spread
+# is some 1e-10 of the other's: rounding, not a target).
+_CONSTANT = 1e-20
 
 
 class _RidgeSolution(NamedTuple):
@@ -87,6 +91,13 @@ class _RidgeStats:
         eig = np.clip(eig, 0.0, None)
         z2 = (Q.T @ b) ** 2  # (n_features, n_outputs)
         relative = per_target and len(syy) > 1
+        if relative:
+            # A target whose spread is rounding beside the others' (a constant one: its
+            # weighted mean is off by rounding, so its sum of squares is about 1e-60,
+            # not 0) is left out of the choice, as a constant column would be; its
+            # rounding noise counted as much as a real target (a review's finding).
+            constant = syy <= _CONSTANT * syy.max()
+            inverse = np.where(constant, 0.0, 1.0 / np.where(constant, 1.0, syy))
         best, best_gcv = float(alphas[-1]), np.inf  # the largest when none fits
         for alpha in alphas:
             shrink = 1.0 / (eig + alpha)
@@ -98,7 +109,7 @@ class _RidgeStats:
                 continue
             rss = np.clip(rss, 0.0, None)
             if relative:
-                rss = rss / np.where(syy > 0, syy, 1.0)  # (a constant target: rss 0)
+                rss = rss * inverse
             gcv = float(rss.sum()) / (1.0 - dof / n) ** 2
             if gcv < best_gcv:
                 best, best_gcv = float(alpha), gcv
