@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -58,6 +59,18 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be an int >= 1; got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be an int >= 1; got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    """argparse's type for --seed: an int >= 0 (checked at the start: a negative one
+    failed only after the whole Elec2 table had run)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an int >= 0; got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an int >= 0; got {value}")
     return value
 
 
@@ -121,8 +134,17 @@ def main(argv: list[str] | None = None) -> None:
         help="add river's ARF fed the previous label, as DREAM is (about a minute more)",
     )
     parser.add_argument("--plot", default="dream_demo.png", help="where to write the plot")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        help="seed of the regime-change signal and its untrained cell (the Elec2 models' "
+        "seeds are fixed, as the README's figures were printed with them)",
+    )
     args = parser.parse_args(argv)
+    folder = Path(args.plot).resolve().parent
+    if not folder.is_dir():  # (said at the start, not after the tables)
+        parser.error(f"--plot: the folder {str(folder)!r} does not exist")
 
     outcomes = elec2_table(args.rows, args.with_arf)
     X, surprise, tau, change_points = regime_table(args.seed)

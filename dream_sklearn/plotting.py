@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -21,6 +22,15 @@ def _pyplot():
             "dream_sklearn.plotting needs matplotlib: pip install 'dream-sklearn[plot]'."
         ) from exc
     return plt
+
+
+def _values(values: Any) -> np.ndarray:
+    """Plain float values; a tensor of a pass that tracks gradients is detached (the
+    diagnostics of a training pass: NumPy cannot read such a tensor)."""
+    detach = getattr(values, "detach", None)
+    if callable(detach):
+        values = detach().cpu()
+    return np.asarray(values, dtype=float)
 
 
 def plot_surprise(
@@ -64,9 +74,9 @@ def plot_surprise(
     if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Integral) or smoothing < 1:
         raise ValueError(f"smoothing must be an int >= 1; got {smoothing!r}.")
     smoothing = int(smoothing)
-    series = [("surprise", np.asarray(surprise, dtype=float), "tab:red")]
+    series = [("surprise", _values(surprise), "tab:red")]
     if tau is not None:
-        series.append(("tau", np.asarray(tau, dtype=float), "tab:blue"))
+        series.append(("tau", _values(tau), "tab:blue"))
     for name, values, _ in series:
         if values.ndim != 1:
             raise ValueError(f"{name} must be 1-d (one value per step); got shape {values.shape}.")

@@ -42,3 +42,19 @@ def test_the_demo_refuses_a_row_count_below_one(rows, capsys):
     with pytest.raises(SystemExit):
         main(["--rows", rows])
     assert "must be an int >= 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--seed", "-1"], "must be an int >= 0"),  # (it failed after the Elec2 table)
+        (["--seed", "x"], "must be an int >= 0"),
+        (["--plot", "/no/such/folder/demo.png"], "does not exist"),
+    ],
+)
+def test_the_demo_refuses_a_bad_seed_or_plot_folder_before_running(args, message, capsys):
+    with pytest.raises(SystemExit):
+        main(["--rows", "60", *args])
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert captured.out == ""  # (nothing ran)

@@ -74,7 +74,8 @@ def test_detector_rejects_bad_values_and_keeps_its_state():
     for x in gauss(random.Random(0), 0, 300):
         det.update(x)
     before = (det.statistic, det.surprise, [s.copy() for s in det._state])
-    for bad in (float("nan"), float("inf"), "3"):
+    # (np.timedelta64, a NumPy integer, failed later with a raw UFuncTypeError)
+    for bad in (float("nan"), float("inf"), "3", np.timedelta64(3), np.datetime64(3, "s")):
         with pytest.raises(ValueError, match="x must be a finite real number"):
             det.update(bad)
     assert (det.statistic, det.surprise) == before[:2]
@@ -95,6 +96,19 @@ def test_plot_surprise_writes_a_file(tmp_path):
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 3  # raw, smoothed, change
     with pytest.raises(ValueError, match="smoothing must be an int >= 1"):
         plot_surprise([0.1], smoothing=0)
+
+
+def test_plot_surprise_takes_the_diagnostics_of_a_training_pass():
+    # (review 57) its docstring's input, diagnostics.surprise[0], tracks gradients in
+    # a training pass: NumPy refused it ("Can't call numpy() on Tensor that requires grad")
+    import torch
+
+    from dream_sklearn.nn import DREAM
+
+    _, _, diag = DREAM(2, 4)(torch.randn(1, 10, 2), return_diagnostics=True)
+    assert diag.surprise.requires_grad
+    fig = plot_surprise(diag.surprise[0], diag.tau[0])
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), diag.surprise[0].detach())
 
 
 def test_plot_loss_curve_writes_a_file(tmp_path):
@@ -364,3 +378,22 @@ def test_naive_rules_restart_after_an_alarm(bench):
     values = [0.0, 1.0] * 2 + [9.0] + [0.0, 1.0] * 2 + [9.0]
     # the first 9.0 raises; the next 4 values are a new reference, the second raises
     assert detections(det, values) == [4, 9]
+
+
+def test_load_elec2_reads_every_value_as_the_file_writes_it():
+    # (review 57) pandas' default float parser was one unit in the last place off on
+    # 50,464 values (0.05644299999999999 read as 0.0564429999999999)
+    import csv
+    import gzip
+    from importlib import resources
+
+    from dream_sklearn.datasets import load_elec2
+
+    X, y = load_elec2()
+    path = resources.files("dream_sklearn.datasets").joinpath("data/elec2.csv.gz")
+    with path.open("rb") as raw, gzip.open(raw, "rt") as f:
+        rows = list(csv.DictReader(f))
+    for column in X.columns:
+        text = np.array([float(row[column]) for row in rows])
+        np.testing.assert_array_equal(X[column].to_numpy(dtype=float), text, err_msg=column)
+    assert y.tolist() == [int(row["class"]) for row in rows]

@@ -39,6 +39,23 @@ def test_classifier_first_online_row_equals_sklearn(feedback):
     assert float(clf.memory_.U.norm()) > 0
 
 
+def test_classifier_follows_sklearn_row_by_row_with_the_readout_held_still():
+    # docs/online.md: after t rows the online classifier predicts what the fitted model
+    # does on the sequence of those rows (the readout held still, no label fed back)
+    X, s = sequences()
+    y = np.where(s > 0, "up", "down")
+    clf = DREAMClassifier(
+        12, rank=3, solver="adam", plasticity=True, max_iter=4, random_state=0, dtype="float64"
+    ).fit(X, y)
+    online = from_sklearn(clf, feedback="none", learning_rate=1e-300)
+    seq = X[7]
+    for t in range(len(seq)):
+        proba = online.predict_proba_one(dict(enumerate(seq[t])))
+        expected = clf.predict_proba(seq[None, : t + 1])[0]
+        np.testing.assert_allclose([proba[c] for c in clf.classes_], expected, atol=1e-12)
+        online.learn_one(dict(enumerate(seq[t])), y[7])
+
+
 @pytest.mark.parametrize("unit", [1.0, 1e-7])
 def test_a_loaded_scaling_stays_as_trained_while_the_stream_is_learned(unit):
     """The loaded features' scaling is the fit's (x - x_mean_) / x_scale_ after any
@@ -172,6 +189,25 @@ def test_feature_names_from_a_dataframe():
         pd.DataFrame([row], index=pd.MultiIndex.from_tuples([(0, 0)], names=["seq", "t"]))
     )[0]
     np.testing.assert_allclose([p[c] for c in clf.classes_], expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("columns", [[2, 0, 1], [0.5, 1.5, 2.5], [0, 1, 2]])
+def test_column_labels_that_are_not_names_key_the_rows(columns):
+    # (review 57) scikit-learn records no names for labels [2, 0, 1]: the features were
+    # keyed by position, and river's row {2: a, 0: b, 1: c} was read with them swapped.
+    X, s = sequences(n=30)
+    idx = pd.MultiIndex.from_product([range(30), range(6)], names=["seq", "t"])
+    frame = pd.DataFrame(X.reshape(-1, 3), index=idx, columns=columns)
+    clf = DREAMClassifier(
+        hidden_dim=8, rank=2, solver="adam", max_iter=2, random_state=0, dtype="float64"
+    ).fit(frame, s > 0)
+    online = from_sklearn(clf)
+    values = [0.3, 9.0, -1.1]
+    p = online.predict_proba_one(dict(zip(columns, values, strict=True)))
+    one = pd.DataFrame([values], index=pd.MultiIndex.from_tuples([(0, 0)]), columns=columns)
+    expected = clf.predict_proba(one)[0]
+    np.testing.assert_allclose([p[c] for c in clf.classes_], expected, rtol=1e-9)
+    assert online.features_ == columns
 
 
 def test_from_sklearn_rejects_what_it_cannot_continue():

@@ -5,6 +5,7 @@ and the configuration saved with the weights in state_dict."""
 import io
 import json
 
+import numpy as np
 import pytest
 import torch
 from torch.nn.utils.rnn import (
@@ -479,7 +480,7 @@ def test_stack_hidden_dims_must_be_a_sequence(bad):
         DREAMStack(2, bad)
 
 
-@pytest.mark.parametrize("index", [0, -1, torch.tensor(2)])
+@pytest.mark.parametrize("index", [0, -1, torch.tensor(2), np.int64(1), np.array(1)])
 def test_state_select_by_an_int_keeps_the_batch_axis(index):
     model = DREAM(2, 5, rank=1)
     _, state = model(torch.randn(3, 4, 2))
@@ -523,7 +524,7 @@ def test_cell_accepts_dt_as_a_float_a_scalar_or_a_batch_tensor():
     cell = DREAMCell(2, 3, rank=1)
     x = torch.randn(4, 2)
     want = cell(x, None, 0.2)[0]
-    for dt in (torch.tensor(0.2), torch.full((4,), 0.2), torch.full((1,), 0.2)):
+    for dt in (torch.tensor(0.2), torch.full((4,), 0.2), torch.full((1,), 0.2), np.array(0.2)):
         torch.testing.assert_close(cell(x, None, dt)[0], want)
     torch.testing.assert_close(cell(x, None, 0)[0], cell(x, None, 0.0)[0])
 
@@ -556,8 +557,10 @@ def test_layer_refuses_fractional_lengths_and_misshaped_single_sequence_argument
         model(seq, timespans=torch.full((6,), 0.3))[0],
     )
     for name in ("batch_first", "return_sequences"):
-        with pytest.raises(TypeError, match=f"{name} must be True or False"):
-            DREAM(2, 3, **{name: "no"})
+        for bad in ("no", 2, None):
+            with pytest.raises(TypeError, match=f"{name} must be True or False"):
+                DREAM(2, 3, **{name: bad})
+        assert getattr(DREAM(2, 3, **{name: 0}), name) is False  # (as nn.GRU takes 0 and 1)
 
 
 def test_layer_answers_to_nn_grus_attribute_names():

@@ -413,6 +413,8 @@ class _BaseDREAM(BaseEstimator):
         if self.n_steps is None:
             long, lengths, ids = to_long(X, self.layout)
             long = validate_data(self, long, reset=reset, dtype=np.float64)
+            if reset:
+                self._keep_column_labels(X)
         else:
             # Flat rows (n_sequences, n_steps * n_features): validated as they come,
             # so n_features_in_ counts the flat columns; then read as sequences.
@@ -428,6 +430,20 @@ class _BaseDREAM(BaseEstimator):
             seen = 0 if reset else getattr(self, "_max_steps", 1)
             self._max_steps = max(seen, int(lengths.max()))
         return long, lengths, ids
+
+    def _keep_column_labels(self, X: Any) -> None:
+        """A DataFrame's column labels that are not names (scikit-learn records only
+        string names as ``feature_names_in_``) and not the positions ``0..d-1`` in order:
+        ``from_sklearn`` keys the online estimator's features by them, as river's rows
+        from that frame are keyed (keyed by position, ``{1: a, 0: b}`` from columns
+        ``[1, 0]`` was read with the two columns swapped: a review's finding)."""
+        self.__dict__.pop("_column_labels", None)
+        columns = getattr(X, "columns", None)
+        if columns is None or hasattr(self, "feature_names_in_"):
+            return
+        labels = list(columns)
+        if labels != list(range(len(labels))):
+            self._column_labels = labels
 
     def _scale_X(
         self, long: np.ndarray, lengths: np.ndarray, *, reset: bool, weight: np.ndarray | None

@@ -178,7 +178,12 @@ class SurpriseDriftDetector(base.DriftDetector):
         if isinstance(x, bool | np.bool_):
             x = float(x)
         try:
-            finite = isinstance(x, numbers.Real) and math.isfinite(x)
+            # (np.timedelta64 is a NumPy integer: a duration, not a value of the stream)
+            finite = (
+                isinstance(x, numbers.Real)
+                and not isinstance(x, np.timedelta64)
+                and math.isfinite(x)
+            )
         except OverflowError:  # an int beyond float's range
             finite = False
         if not finite:

@@ -416,9 +416,12 @@ class DREAMCell(nn.Module):
     def _dt(self, dt, batch_size: int, like: torch.Tensor) -> torch.Tensor:
         """``dt`` as a (batch,) tensor; refused unless finite and at least 0, as the
         layer refuses such ``timespans`` (a negative one reversed the fast weights'
-        Hebbian step, a NaN or inf one poisoned the state)."""
+        Hebbian step, a NaN or inf one poisoned the state). A tensor's values are not
+        checked while ``torch.compile`` traces the step (a data-dependent branch)."""
         if dt is None:
             dt = self.config.time_step
+        if isinstance(dt, np.ndarray) and dt.ndim == 0:  # (NumPy's 0-d: its number)
+            dt = dt.item()
         if isinstance(dt, torch.Tensor):
             if dt.dim() > 1 or (dt.dim() == 1 and dt.shape[0] not in (1, batch_size)):
                 raise ValueError(

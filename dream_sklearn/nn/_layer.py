@@ -525,7 +525,8 @@ class DREAM(nn.Module):
                 + "."
             )
         for name, value in (("batch_first", batch_first), ("return_sequences", return_sequences)):
-            if not isinstance(value, bool | np.bool_):
+            # (nn.GRU takes any truthy value: 1 and 0 too, but not "no", which read True)
+            if not isinstance(value, bool | np.bool_ | int | np.integer) or value not in (0, 1):
                 raise TypeError(f"{name} must be True or False; got {value!r}.")
         self.cell = DREAMCell(input_dim, hidden_dim, rank=rank, **config)
         self.batch_first = bool(batch_first)

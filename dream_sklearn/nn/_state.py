@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 from typing import NamedTuple
 
+import numpy as np
 import torch
 
 __all__ = ["DREAMState"]
@@ -91,6 +92,8 @@ class DREAMState(NamedTuple):
             index = [int(index)]  # (t[i] would drop the batch axis of every tensor)
         elif isinstance(index, torch.Tensor) and index.dim() == 0 and index.dtype != torch.bool:
             index = index.reshape(1)
+        elif isinstance(index, np.ndarray) and index.ndim == 0 and index.dtype.kind in "iu":
+            index = [int(index)]
         return DREAMState(*(t[index] for t in self))
 
     def _check(self, batch: int, input_dim: int, hidden_dim: int, rank: int) -> None:

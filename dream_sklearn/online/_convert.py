@@ -44,7 +44,10 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
     stream from there, as does the mean of every target seen (``"average"``). After a
     fit on a DataFrame, rows are keyed by its column names (``feature_names_in_``); a
     row keyed by column positions ``0, 1, ...`` is refused with a ``ValueError``
-    (other new keys are new features, as in any online estimator).
+    (other new keys are new features, as in any online estimator). Column labels that
+    are not strings (scikit-learn records no names then) key the rows too, unless they
+    are the positions ``0..d-1`` in order: columns ``[1, 0]`` take ``{1: a, 0: b}``
+    as river's rows from that frame have them.
 
     Parameters
     ----------
@@ -129,6 +132,8 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
     x_mean = np.asarray(estimator.x_mean_, dtype=float)
     x_scale = np.asarray(estimator.x_scale_, dtype=float)
     names = getattr(estimator, "feature_names_in_", None)
+    if names is None:  # (a frame's labels that are not names: [1, 0], ...)
+        names = getattr(estimator, "_column_labels", None)
     if names is not None and len(names) == len(x_mean):
         features = list(names)
     else:
