@@ -13,6 +13,7 @@ when matplotlib is installed.
 from __future__ import annotations
 
 import argparse
+import os
 from functools import partial
 from pathlib import Path
 
@@ -142,9 +143,13 @@ def main(argv: list[str] | None = None) -> None:
         "seeds are fixed, as the README's figures were printed with them)",
     )
     args = parser.parse_args(argv)
-    folder = Path(args.plot).resolve().parent
-    if not folder.is_dir():  # (said at the start, not after the tables)
-        parser.error(f"--plot: the folder {str(folder)!r} does not exist")
+    plot = Path(args.plot).resolve()  # (said at the start, not after the tables)
+    if plot.is_dir():
+        parser.error(f"--plot: {str(plot)!r} is a folder; name the file to write")
+    if not plot.parent.is_dir():
+        parser.error(f"--plot: the folder {str(plot.parent)!r} does not exist")
+    if not os.access(plot.parent, os.W_OK):
+        parser.error(f"--plot: the folder {str(plot.parent)!r} is not writable")
 
     outcomes = elec2_table(args.rows, args.with_arf)
     X, surprise, tau, change_points = regime_table(args.seed)

@@ -27,10 +27,14 @@ def _pyplot():
 def _values(values: Any) -> np.ndarray:
     """Plain float values; a tensor of a pass that tracks gradients is detached (the
     diagnostics of a training pass: NumPy cannot read such a tensor)."""
-    detach = getattr(values, "detach", None)
-    if callable(detach):
-        values = detach().cpu()
-    return np.asarray(values, dtype=float)
+
+    def plain(value: Any) -> Any:
+        detach = getattr(value, "detach", None)
+        return detach().cpu() if callable(detach) else value
+
+    if isinstance(values, list | tuple):  # (a list of such tensors, one a step)
+        values = [plain(v) for v in values]
+    return np.asarray(plain(values), dtype=float)
 
 
 def plot_surprise(

@@ -58,3 +58,9 @@ def test_the_demo_refuses_a_bad_seed_or_plot_folder_before_running(args, message
     captured = capsys.readouterr()
     assert message in captured.err
     assert captured.out == ""  # (nothing ran)
+
+
+def test_the_demo_refuses_a_plot_path_that_is_a_folder(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["--rows", "60", "--plot", str(tmp_path)])
+    assert "is a folder" in capsys.readouterr().err

@@ -210,6 +210,17 @@ def test_column_labels_that_are_not_names_key_the_rows(columns):
     assert online.features_ == columns
 
 
+def test_column_labels_of_an_earlier_fit_go_with_a_refit_on_arrays():
+    # (review 58) a refit on flat rows kept the labels [1, 0] of a fit on a frame, and
+    # from_sklearn read river's {0: a, 1: b} with the columns swapped
+    X, s = sequences(n=30)
+    idx = pd.MultiIndex.from_product([range(30), range(6)])
+    clf = DREAMClassifier(hidden_dim=8, rank=2, solver="adam", max_iter=2, random_state=0)
+    clf.fit(pd.DataFrame(X.reshape(-1, 3), index=idx, columns=[2, 0, 1]), s > 0)
+    clf.set_params(n_steps=6).fit(X.reshape(30, -1), s > 0)
+    assert from_sklearn(clf).features_ == [0, 1, 2]
+
+
 def test_from_sklearn_rejects_what_it_cannot_continue():
     with pytest.raises(TypeError, match="estimator must be a DREAMClassifier or DREAMRegressor"):
         from_sklearn(object())

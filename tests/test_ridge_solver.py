@@ -296,3 +296,23 @@ def test_partial_fit_refuses_a_bank_built_with_other_parameters():
         reg.partial_fit(X[20:], y[20:])
     np.testing.assert_array_equal(reg.coef_, coef)
     assert reg.fit(X, y).features_.hidden_dim == 16  # (fit builds a new bank)
+    reg.set_params(dtype="float64").partial_fit(X, y)  # (the precision is not the shape)
+
+
+def test_a_target_in_small_units_still_counts_by_its_own_spread():
+    # (review 58) a first chunk of one sequence leaves the targets unscaled: a real
+    # target in units of 1e-12 was dropped as constant beside the other (alpha 1e4
+    # against 316, R2 0.21 against 0.83); its choice must not depend on its units
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 6, 2))
+    small = X[:, -1, 0] + 0.5 * X[:, -2, 1]
+    noise = rng.normal(size=400)
+
+    def chunked(unit):
+        Y = np.c_[noise, unit * small]
+        reg = DREAMRegressor(hidden_dim=16, random_state=0).partial_fit(X[:1], Y[:1])
+        for start in range(1, 400, 100):
+            reg.partial_fit(X[start : start + 100], Y[start : start + 100])
+        return reg.alpha_
+
+    assert chunked(1e-12) == chunked(1.0)

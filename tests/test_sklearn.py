@@ -553,16 +553,20 @@ def test_a_diverging_warm_fit_leaves_the_model_as_it_was(seq_data):
     X, y = seq_data
     clf = DREAMClassifier(**{**SMALL, "warm_start": True, "dtype": "float32"}).fit(X, y)
     before, proba, n_iter = _weights(clf), clf.predict_proba(X), clf.n_iter_
+    curve = list(clf.loss_curve_)
     clf.set_params(learning_rate_init=1e30, plasticity=SMALL["plasticity"])
     with pytest.raises(ValueError, match="non-finite weights"):
         clf.fit(X, y)
     assert all(torch.equal(before[k], v) for k, v in _weights(clf).items())
     np.testing.assert_array_equal(clf.predict_proba(X), proba)
     assert clf.n_iter_ == n_iter
+    assert clf.loss_curve_ == curve  # (the list was extended in place: review 58)
 
 
-def test_early_stopping_keeps_the_best_epoch_when_a_later_one_diverges(seq_data, monkeypatch):
-    # as MLPClassifier: the best epoch's weights are put back, then checked
+@pytest.mark.parametrize("loss", [float("nan"), 0.5], ids=["loss NaN", "loss finite"])
+def test_early_stopping_keeps_the_best_epoch_when_a_later_one_diverges(seq_data, monkeypatch, loss):
+    # as MLPClassifier: the best epoch's weights are put back, then checked; the loss
+    # is measured before each step, so the last step may leave NaN under a finite one
     X, y = seq_data
     params = {**SMALL, "early_stopping": True, "max_iter": 6, "n_iter_no_change": 10}
     clean = DREAMClassifier(**{**params, "max_iter": 3}).fit(X, y)
@@ -576,7 +580,7 @@ def test_early_stopping_keeps_the_best_epoch_when_a_later_one_diverges(seq_data,
             with torch.no_grad():
                 for p in self.module_.parameters():
                     p.fill_(float("nan"))
-            return float("nan")
+            return loss
         return loss
 
     monkeypatch.setattr(DREAMClassifier, "_pass", diverging)
@@ -585,6 +589,26 @@ def test_early_stopping_keeps_the_best_epoch_when_a_later_one_diverges(seq_data,
     assert all(torch.isfinite(p).all() for p in clf.module_.parameters())
     best = int(np.argmax(clean.validation_scores_))
     assert clf.best_validation_score_ == clean.validation_scores_[best]
+
+
+def test_a_network_pickled_before_its_readout_was_kept_continues(seq_data):
+    X, y = seq_data
+    clf = DREAMClassifier(**{**SMALL, "warm_start": True}).fit(X, y)
+    del clf.module_.readout  # (what a network pickled before it holds: "last")
+    old = pickle.loads(pickle.dumps(clf))
+    old.partial_fit(X, y)
+    old.fit(X, y)
+    assert old.n_iter_ > clf.n_iter_
+
+
+def test_parameters_equal_as_values_are_the_ones_the_network_was_built_with(seq_data):
+    # (review 58) time_step=Fraction(1, 10) is 0.1 in the cell: every warm fit was refused
+    from fractions import Fraction
+
+    X, y = seq_data
+    clf = DREAMClassifier(**{**SMALL, "time_step": Fraction(1, 10), "rank": np.int64(2)})
+    clf.fit(X, y).partial_fit(X, y)
+    assert clf.n_iter_ == SMALL["max_iter"] + 1
 
 
 def test_verbose_shows_a_progress_bar_with_the_loss(seq_data, capsys):

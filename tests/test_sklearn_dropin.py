@@ -455,10 +455,9 @@ def test_a_default_indexed_series_y_is_refused_where_ids_and_positions_disagree(
     frame = pd.DataFrame(X.reshape(-1, 2), index=index, columns=["a", "b"])
     for call in (
         lambda: DREAMClassifier(**SMALL).fit(frame, pd.Series(y)),
-        lambda: DREAMClassifier(**SMALL).fit(frame, pd.Series(y, index=np.arange(n))),
         lambda: DREAMClassifier(**SMALL).fit(frame, y, sample_weight=pd.Series(np.ones(n))),
     ):
-        with pytest.raises(ValueError, match="indexed 0..23 in order.*by id or by position"):
+        with pytest.raises(ValueError, match="default index 0..23.*by id or by position"):
             call()
     by_position = DREAMClassifier(**SMALL).fit(frame, y)
     by_id = DREAMClassifier(**SMALL).fit(frame, pd.Series(y, index=pd.Index(ids)))
@@ -467,6 +466,10 @@ def test_a_default_indexed_series_y_is_refused_where_ids_and_positions_disagree(
     indexed_by_id = pd.Series(y, index=ids).sort_index()
     from_recipe = DREAMClassifier(**SMALL).fit(frame, indexed_by_id.loc[ids])
     assert_same_model(by_position, from_recipe, rtol=0, atol=0)
+    # an integer index 0..n-1 made by grouping over the ids is ids (review 58)
+    grouped = pd.DataFrame({"id": ids, "label": y}).groupby("id")["label"].first()
+    assert not isinstance(grouped.index, pd.RangeIndex)
+    assert_same_model(by_position, DREAMClassifier(**SMALL).fit(frame, grouped), rtol=0, atol=0)
     with pytest.raises(ValueError, match="by id or by position"):
         by_position.score(frame, pd.Series(y))
     # ids 0..n-1 in order: both readings agree, and a default index is taken
@@ -479,3 +482,23 @@ def test_a_default_indexed_series_y_is_refused_where_ids_and_positions_disagree(
         rtol=0,
         atol=0,
     )
+
+
+@pytest.mark.parametrize(
+    "rows, match",
+    [
+        ([("a", 2.0), ("a", np.nan), ("a", 1.0)], "has a missing time"),  # (was step 0)
+        ([("a", 0), ("a", 0), ("a", 1)], "repeats a \\(sequence id, time\\) pair"),
+        ([("a", 1), ("a", "0"), ("a", 0.5)], "mixes types that have no common order"),
+    ],
+    ids=["missing time", "repeated step", "mixed types"],
+)
+def test_a_frame_whose_steps_have_no_order_is_refused(rows, match):
+    # (review 59) each was read without a word, in an order pandas chose
+    from dream_sklearn import DREAMFeatures, to_sequences
+
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0]}, index=pd.MultiIndex.from_tuples(rows))
+    with pytest.raises(ValueError, match=match):
+        to_sequences(frame)
+    with pytest.raises(ValueError, match=match):
+        DREAMFeatures(hidden_dim=4, random_state=0).fit(frame)

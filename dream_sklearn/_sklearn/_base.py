@@ -219,6 +219,11 @@ def _all_or_nothing(fit: Callable) -> Callable:
     return guarded
 
 
+def _finite(module: nn.Module) -> bool:
+    """Whether every weight of ``module`` is a finite number."""
+    return all(bool(torch.isfinite(p).all()) for p in module.parameters())
+
+
 def _non_finite(name: str, module: nn.Module, saved: tuple | None, optimizer) -> None:
     """Refuse a gradient fit whose weights left the finite numbers (as scikit-learn's
     MLP does: it predicted NaN or one class for every sequence, with no error). A
@@ -410,6 +415,8 @@ class _BaseDREAM(BaseEstimator):
 
         ``learn`` (fit, partial_fit): record the longest sequence seen so far.
         """
+        if reset:  # (labels of an earlier fit on a frame go, whatever this X is)
+            self.__dict__.pop("_column_labels", None)
         if self.n_steps is None:
             long, lengths, ids = to_long(X, self.layout)
             long = validate_data(self, long, reset=reset, dtype=np.float64)
@@ -437,7 +444,6 @@ class _BaseDREAM(BaseEstimator):
         ``from_sklearn`` keys the online estimator's features by them, as river's rows
         from that frame are keyed (keyed by position, ``{1: a, 0: b}`` from columns
         ``[1, 0]`` was read with the two columns swapped: a review's finding)."""
-        self.__dict__.pop("_column_labels", None)
         columns = getattr(X, "columns", None)
         if columns is None or hasattr(self, "feature_names_in_"):
             return
@@ -557,17 +563,21 @@ class _BaseDREAM(BaseEstimator):
         dtype, the ridge solver's cell bank), as ``"name=built -> now"``."""
         if ridge:
             built, now = self.features_.get_params(), self._feature_bank().get_params()
-            keys = [k for k in now if k not in ("random_state", "layout", "standardize")]
+            # (dtype: the precision the bank runs in, not its shape; a bank pickled
+            # before it had a dtype reads the default)
+            skip = ("random_state", "layout", "standardize", "dtype")
+            keys = [k for k in now if k not in skip]
             return [f"{k}={built[k]!r} -> {now[k]!r}" for k in keys if built[k] != now[k]]
         config = self.module_.dream.config
         changed = []
         for name in _CELL_PARAMS:
             field = _cell_kwargs({name: None}).popitem()[0]
-            value = getattr(self, name)
-            if getattr(config, field) != value:
+            value = getattr(self, name)  # (as its plain value: Fraction(1, 10) is 0.1)
+            if getattr(config, field) != _check_cell_param(type(self).__name__, name, value):
                 changed.append(f"{name}={getattr(config, field)!r} -> {value!r}")
-        if self.module_.readout != self.readout:
-            changed.append(f"readout={self.module_.readout!r} -> {self.readout!r}")
+        built = getattr(self.module_, "readout", "last")  # (a network pickled before it)
+        if built != self.readout:
+            changed.append(f"readout={built!r} -> {self.readout!r}")
         if self._module_dtype() != _DTYPES[self.dtype]:
             built = str(self._module_dtype()).removeprefix("torch.")
             changed.append(f"dtype={built!r} -> {self.dtype!r}")
@@ -664,6 +674,8 @@ class _BaseDREAM(BaseEstimator):
             self.loss_curve_ = []
         else:
             self._check_built_with(name, ridge=False)
+            # (a new list: the one kept by _all_or_nothing stays as it was if this raises)
+            self.loss_curve_ = list(self.loss_curve_)
         if first or not incremental:
             # fit (warm or not) starts a new optimiser and a fresh memory.
             self.optimizer_ = torch.optim.Adam(
@@ -703,7 +715,9 @@ class _BaseDREAM(BaseEstimator):
             order = rng.permutation(train) if (self.shuffle and not incremental) else train
             self.module_.dream.compile_step = train_compile
             loss = self._pass(xt, lt, yt, order, batch, surprise, wt)
-            if not math.isfinite(loss):
+            # (the loss is measured before each step: the epoch's last step may leave the
+            # weights NaN under a finite loss, and validation read them: a review's finding)
+            if not (math.isfinite(loss) and _finite(self.module_)):
                 if self.early_stopping and best is not None:
                     break  # (the best epoch's weights are put back below, as MLP's)
                 _non_finite(name, self.module_, saved, self.optimizer_)
@@ -738,7 +752,7 @@ class _BaseDREAM(BaseEstimator):
         if self.early_stopping and best is not None:
             self.module_.load_state_dict(best[0])
             self.memory_ = best[1]
-        if not all(bool(torch.isfinite(p).all()) for p in self.module_.parameters()):
+        if not _finite(self.module_):
             _non_finite(name, self.module_, saved, self.optimizer_)
         self.module_.dream.compile_step = train_compile
         self.module_.eval()

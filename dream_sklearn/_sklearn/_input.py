@@ -185,9 +185,27 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
                 "A DataFrame X with a (sequence id, time) index needs an id on every "
                 f"row; row {i} (index {X.index[i]!r}) has a missing id."
             )
-        order = pd.MultiIndex.from_arrays([codes, X.index.get_level_values(1)]).sortlevel(
-            [0, 1], sort_remaining=False
-        )[1]
+        time = X.index.get_level_values(1)
+        if time.isna().any():  # (sorted first, as step 0 of its sequence: a review's finding)
+            i = int(np.argmax(time.isna()))
+            raise ValueError(
+                "A DataFrame X with a (sequence id, time) index needs a time on every "
+                f"row; row {i} (index {X.index[i]!r}) has a missing time."
+            )
+        if time.inferred_type in ("mixed", "mixed-integer"):  # (numbers before text)
+            raise ValueError(
+                "The time level of X's (sequence id, time) index mixes types that have "
+                f"no common order ({time.inferred_type}): give it numbers, or datetimes."
+            )
+        key = pd.MultiIndex.from_arrays([codes, time])
+        if key.has_duplicates:  # (their order, and the sequence's length, were arbitrary)
+            i = int(np.argmax(key.duplicated()))
+            raise ValueError(
+                "A DataFrame X with a (sequence id, time) index has one row per step: "
+                f"row {i} (index {X.index[i]!r}) repeats a (sequence id, time) pair. "
+                "Aggregate the repeated rows first, or add what orders them to the time."
+            )
+        order = key.sortlevel([0, 1], sort_remaining=False)[1]
         lengths = np.bincount(codes, minlength=len(ids)).astype(np.int64)
         return X.iloc[np.asarray(order)], lengths, np.asarray(ids)
     if isinstance(X, list | tuple) and len(X) > 0 and np.ndim(X[0]) == 2:
@@ -335,10 +353,11 @@ def align_targets(y: Any, sequence_ids: np.ndarray | None, name: str = "y") -> A
     ``X`` a split of the frame): the ids of ``X`` are then taken from it.
 
     A ValueError where that reading and the positional one both fit and differ:
-    ``y``'s index is 0..n-1 in order (pandas' default, what ``pd.Series(values)`` gets,
-    or the same integers), one entry per sequence, and ``X``'s ids are those integers
-    in another order (a review found such a ``y`` silently matched by id, where the
-    same values as an array are taken by position: two different models).
+    ``y``'s index is pandas' default (a ``RangeIndex`` 0..n-1, what ``pd.Series(values)``
+    gets), one entry per sequence, and ``X``'s ids are those integers in another order
+    (a review found such a ``y`` silently matched by id, where the same values as an
+    array are taken by position: two different models). An index of the same integers
+    made otherwise (``groupby`` over the ids) is taken as ids.
     """
     if (
         sequence_ids is not None
@@ -350,14 +369,13 @@ def align_targets(y: Any, sequence_ids: np.ndarray | None, name: str = "y") -> A
         positions = np.arange(n)
         if (
             n == len(sequence_ids)
-            and (
-                (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1)
-                or (index.dtype.kind in "iu" and np.array_equal(index.to_numpy(), positions))
-            )
+            and isinstance(index, pd.RangeIndex)
+            and index.start == 0
+            and index.step == 1
             and not np.array_equal(np.asarray(sequence_ids, dtype=object), positions)
         ):
             raise ValueError(
-                f"{name} is a pandas object indexed 0..{n - 1} in order (pandas' default), "
+                f"{name} is a pandas object with pandas' default index 0..{n - 1}, "
                 "and X's sequence ids are those integers in another order, so it could be "
                 f"meant by id or by position. Pass {name}.to_numpy() if its values are in "
                 f"the order of X's sequences, or {name}.loc[ids] if they are indexed by id "

@@ -22,10 +22,6 @@ __all__: list[str] = []
 # Penalties tried, on the scale of the standardised features' scatter (sums over
 # rows, as RidgeCV's alphas): chosen on the development sets (docs/sklearn.md).
 _ALPHAS = np.logspace(-2, 5, 15)
-# With several targets weighed by their own spread (solve(per_target=True)), one whose
-# centred sum of squares is at most this share of the largest is constant (its spread
-# is some 1e-10 of the other's: rounding, not a target).
-_CONSTANT = 1e-20
 
 
 class _RidgeSolution(NamedTuple):
@@ -92,11 +88,13 @@ class _RidgeStats:
         z2 = (Q.T @ b) ** 2  # (n_features, n_outputs)
         relative = per_target and len(syy) > 1
         if relative:
-            # A target whose spread is rounding beside the others' (a constant one: its
-            # weighted mean is off by rounding, so its sum of squares is about 1e-60,
-            # not 0) is left out of the choice, as a constant column would be; its
-            # rounding noise counted as much as a real target (a review's finding).
-            constant = syy <= _CONSTANT * syy.max()
+            # A constant target is left out of the choice, as a constant column is: its
+            # weighted mean is off by rounding, so its sum of squares is some 1e-60, not
+            # 0, and that noise counted as much as a real target (a review's finding).
+            # Constant: a spread within n x machine epsilon x |its mean| (the rule of
+            # the estimators' scaling, _input.fitted_scale), whatever its units.
+            level = n * np.finfo(float).eps * np.abs(self.mean[d:])
+            constant = syy <= n * level * level
             inverse = np.where(constant, 0.0, 1.0 / np.where(constant, 1.0, syy))
         best, best_gcv = float(alphas[-1]), np.inf  # the largest when none fits
         for alpha in alphas:
