@@ -148,8 +148,9 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"--plot: {str(plot)!r} is a folder; name the file to write")
     if not plot.parent.is_dir():
         parser.error(f"--plot: the folder {str(plot.parent)!r} does not exist")
-    if not os.access(plot.parent, os.W_OK):
-        parser.error(f"--plot: the folder {str(plot.parent)!r} is not writable")
+    target = plot if plot.exists() else plot.parent  # (a file is replaced, or made)
+    if not os.access(target, os.W_OK):
+        parser.error(f"--plot: {str(target)!r} is not writable")
 
     outcomes = elec2_table(args.rows, args.with_arf)
     X, surprise, tau, change_points = regime_table(args.seed)

@@ -30,7 +30,7 @@ def _values(values: Any) -> np.ndarray:
 
     def plain(value: Any) -> Any:
         detach = getattr(value, "detach", None)
-        return detach().cpu() if callable(detach) else value
+        return detach().cpu().double() if callable(detach) else value  # (bfloat16 too)
 
     if isinstance(values, list | tuple):  # (a list of such tensors, one a step)
         values = [plain(v) for v in values]

@@ -109,6 +109,8 @@ def test_plot_surprise_takes_the_diagnostics_of_a_training_pass():
     assert diag.surprise.requires_grad
     fig = plot_surprise(diag.surprise[0], diag.tau[0])
     np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), diag.surprise[0].detach())
+    half = plot_surprise(diag.surprise[0].to(torch.bfloat16))  # (NumPy has no bfloat16)
+    assert len(half.axes[0].lines[0].get_ydata()) == 10
     steps = list(diag.surprise[0])  # (a list of them, one a step)
     fig = plot_surprise(steps)
     np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), diag.surprise[0].detach())

@@ -296,7 +296,16 @@ def test_partial_fit_refuses_a_bank_built_with_other_parameters():
         reg.partial_fit(X[20:], y[20:])
     np.testing.assert_array_equal(reg.coef_, coef)
     assert reg.fit(X, y).features_.hidden_dim == 16  # (fit builds a new bank)
-    reg.set_params(dtype="float64").partial_fit(X, y)  # (the precision is not the shape)
+    reg.set_params(dtype="float64")
+    with pytest.raises(ValueError, match="dtype='float32' -> 'float64'"):
+        reg.partial_fit(X, y)  # (the bank would go on in float32)
+    # a bank pickled before it had a dtype ran in float32, whatever the estimator said
+    state = reg.features_.__getstate__()
+    del state["dtype"]
+    old = type(reg.features_).__new__(type(reg.features_))
+    old.__setstate__(state)
+    reg.features_ = old
+    reg.partial_fit(X, y)
 
 
 def test_a_target_in_small_units_still_counts_by_its_own_spread():

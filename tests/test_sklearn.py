@@ -575,18 +575,25 @@ def test_early_stopping_keeps_the_best_epoch_when_a_later_one_diverges(seq_data,
 
     def diverging(self, *args, **kwargs):
         calls.append(1)
-        loss = real_pass(self, *args, **kwargs)
+        real = real_pass(self, *args, **kwargs)
         if len(calls) == 4:  # the 4th epoch: every weight NaN
             with torch.no_grad():
                 for p in self.module_.parameters():
                     p.fill_(float("nan"))
             return loss
-        return loss
+        return real
 
     monkeypatch.setattr(DREAMClassifier, "_pass", diverging)
-    clf.fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="diverged at epoch 4; the fit ends on its best"):
+        clf.fit(X, y)
     assert clf.n_iter_ == 3 and len(calls) == 4
     assert all(torch.isfinite(p).all() for p in clf.module_.parameters())
+    # its optimiser state and surprise are the best epoch's too (they were NaN)
+    moments = [t for state in clf.optimizer_.state.values() for t in state.values()]
+    assert moments and all(torch.isfinite(t).all() for t in moments)
+    assert np.isfinite(clf.surprise_).all()
+    monkeypatch.undo()
+    clf.set_params(early_stopping=False).partial_fit(X, y)  # (it raised "non-finite")
     best = int(np.argmax(clean.validation_scores_))
     assert clf.best_validation_score_ == clean.validation_scores_[best]
 
@@ -599,6 +606,20 @@ def test_a_network_pickled_before_its_readout_was_kept_continues(seq_data):
     old.partial_fit(X, y)
     old.fit(X, y)
     assert old.n_iter_ > clf.n_iter_
+
+
+@pytest.mark.parametrize("solver", ["adam", "ridge"])
+def test_both_solvers_compare_the_cells_plain_values(seq_data, solver):
+    # (review 60) the ridge path compared raw values: Fraction(1, 10) against the
+    # bank's 0.1 was refused, np.float32(0.1) (0.10000000149 in the cell) accepted
+    from fractions import Fraction
+
+    X, y = seq_data
+    params = {**SMALL, "solver": solver, "warm_start": True, "time_step": 0.1}
+    est = DREAMClassifier(**params).fit(X, y)
+    est.set_params(time_step=Fraction(1, 10)).partial_fit(X, y)
+    with pytest.raises(ValueError, match="built with other parameters"):
+        est.set_params(time_step=np.float32(0.1)).partial_fit(X, y)
 
 
 def test_parameters_equal_as_values_are_the_ones_the_network_was_built_with(seq_data):

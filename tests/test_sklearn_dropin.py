@@ -6,6 +6,7 @@ from_sklearn (standardisation, loaded statistics, feature names).
 """
 
 import warnings
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -489,9 +490,13 @@ def test_a_default_indexed_series_y_is_refused_where_ids_and_positions_disagree(
     [
         ([("a", 2.0), ("a", np.nan), ("a", 1.0)], "has a missing time"),  # (was step 0)
         ([("a", 0), ("a", 0), ("a", 1)], "repeats a \\(sequence id, time\\) pair"),
-        ([("a", 1), ("a", "0"), ("a", 0.5)], "mixes types that have no common order"),
+        ([("a", 1), ("a", "0"), ("a", 0.5)], "mixes values that have no common order"),
+        (
+            [("a", date(2020, 1, 2)), ("a", pd.Timestamp("2020-01-01")), ("a", 3)],
+            "mixes values that have no common order",
+        ),
     ],
-    ids=["missing time", "repeated step", "mixed types"],
+    ids=["missing time", "repeated step", "numbers and text", "dates and timestamps"],
 )
 def test_a_frame_whose_steps_have_no_order_is_refused(rows, match):
     # (review 59) each was read without a word, in an order pandas chose
@@ -502,3 +507,13 @@ def test_a_frame_whose_steps_have_no_order_is_refused(rows, match):
         to_sequences(frame)
     with pytest.raises(ValueError, match=match):
         DREAMFeatures(hidden_dim=4, random_state=0).fit(frame)
+
+
+def test_a_time_level_of_mixed_types_with_one_order_is_read_in_that_order():
+    from decimal import Decimal
+
+    from dream_sklearn import to_sequences
+
+    rows = [("a", Decimal("1.5")), ("a", 0), ("a", 2)]
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0]}, index=pd.MultiIndex.from_tuples(rows))
+    np.testing.assert_array_equal(to_sequences(frame)[0][0].ravel(), [2.0, 1.0, 3.0])

@@ -219,6 +219,17 @@ def _all_or_nothing(fit: Callable) -> Callable:
     return guarded
 
 
+def _plain_bank(params: dict) -> dict:
+    """A cell bank's parameters with its cell's as their plain values (as the cell holds
+    them: Fraction(1, 10) is 0.1, np.float32(0.1) is 0.10000000149...)."""
+    out = dict(params)
+    for name in ("hidden_dim", "rank", "plasticity"):
+        out[name] = _check_cell_param("DREAMFeatures", name, out[name])
+    cell = out.get("cell_params") or {}
+    out["cell_params"] = {k: _check_cell_param("DREAMFeatures", k, v) for k, v in cell.items()}
+    return out
+
+
 def _finite(module: nn.Module) -> bool:
     """Whether every weight of ``module`` is a finite number."""
     return all(bool(torch.isfinite(p).all()) for p in module.parameters())
@@ -562,10 +573,13 @@ class _BaseDREAM(BaseEstimator):
         was built with (its cell's configuration, the gradient network's readout and
         dtype, the ridge solver's cell bank), as ``"name=built -> now"``."""
         if ridge:
-            built, now = self.features_.get_params(), self._feature_bank().get_params()
-            # (dtype: the precision the bank runs in, not its shape; a bank pickled
-            # before it had a dtype reads the default)
-            skip = ("random_state", "layout", "standardize", "dtype")
+            built = _plain_bank(self.features_.get_params())
+            now = _plain_bank(self._feature_bank().get_params())
+            # (a bank pickled before it had a dtype ran in float32 whatever the
+            # estimator said: its dtype is not compared)
+            skip = ("random_state", "layout", "standardize")
+            if getattr(self.features_, "_dtype_defaulted", False):
+                skip += ("dtype",)
             keys = [k for k in now if k not in skip]
             return [f"{k}={built[k]!r} -> {now[k]!r}" for k in keys if built[k] != now[k]]
         config = self.module_.dream.config
@@ -719,7 +733,19 @@ class _BaseDREAM(BaseEstimator):
             # weights NaN under a finite loss, and validation read them: a review's finding)
             if not (math.isfinite(loss) and _finite(self.module_)):
                 if self.early_stopping and best is not None:
-                    break  # (the best epoch's weights are put back below, as MLP's)
+                    # The best epoch's weights are put back below, as MLP's; with them its
+                    # optimiser state and surprise (the diverged epoch's were NaN, and a
+                    # later partial_fit could only diverge again: a review's finding).
+                    self.optimizer_.load_state_dict(best[2])
+                    surprise[:] = best[3]
+                    warnings.warn(
+                        f"{name}: the loss diverged at epoch {self.n_iter_ + 1}; the fit ends "
+                        f"on its best epoch (validation score {self.best_validation_score_:.4g}). "
+                        "Lower learning_rate_init to train further.",
+                        ConvergenceWarning,
+                        stacklevel=_user_stacklevel(),
+                    )
+                    break
                 _non_finite(name, self.module_, saved, self.optimizer_)
             self.n_iter_ += 1
             self.loss_curve_.append(loss)
@@ -734,7 +760,12 @@ class _BaseDREAM(BaseEstimator):
                 no_change = no_change + 1 if score < self.best_validation_score_ + self.tol else 0
                 if score > self.best_validation_score_:
                     self.best_validation_score_ = score
-                    best = (copy.deepcopy(self.module_.state_dict()), self.memory_)
+                    best = (
+                        copy.deepcopy(self.module_.state_dict()),
+                        self.memory_,
+                        copy.deepcopy(self.optimizer_.state_dict()),
+                        surprise.copy(),
+                    )
             else:
                 no_change = no_change + 1 if loss > best_loss - self.tol else 0
                 best_loss = min(best_loss, loss)

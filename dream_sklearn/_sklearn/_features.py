@@ -223,8 +223,11 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         return self.n_features_out_
 
     def __setstate__(self, state: dict) -> None:
-        """Load a pickled state; one saved before ``dtype`` existed ran in float32."""
-        super().__setstate__({"dtype": "float32", **state})
+        """Load a pickled state; one saved before ``dtype`` existed ran in float32
+        (``_dtype_defaulted``: the estimator holding it may say otherwise)."""
+        if "dtype" not in state:
+            state = {"dtype": "float32", "_dtype_defaulted": True, **state}
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

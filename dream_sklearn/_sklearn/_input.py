@@ -192,11 +192,14 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
                 "A DataFrame X with a (sequence id, time) index needs a time on every "
                 f"row; row {i} (index {X.index[i]!r}) has a missing time."
             )
-        if time.inferred_type in ("mixed", "mixed-integer"):  # (numbers before text)
-            raise ValueError(
-                "The time level of X's (sequence id, time) index mixes types that have "
-                f"no common order ({time.inferred_type}): give it numbers, or datetimes."
-            )
+        if time.dtype == object:  # (pandas' safe sort put numbers before text)
+            try:
+                sorted(pd.unique(time))
+            except TypeError as err:
+                raise ValueError(
+                    "The time level of X's (sequence id, time) index mixes values that "
+                    f"have no common order ({err}): give it numbers, or datetimes."
+                ) from None
         key = pd.MultiIndex.from_arrays([codes, time])
         if key.has_duplicates:  # (their order, and the sequence's length, were arbitrary)
             i = int(np.argmax(key.duplicated()))
