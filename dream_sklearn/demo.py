@@ -52,27 +52,25 @@ def _models(with_arf: bool) -> dict:
 _WARM_ROWS = 50  # rows each model runs untimed before its timed run (elec2_table)
 
 
-def _positive_int(text: str) -> int:
-    """argparse's type for --rows: an int >= 1 (0 divided by zero, -3 failed in islice)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an int >= 1; got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an int >= 1; got {value}")
-    return value
+def _int_at_least(low: int, why: str):
+    """An argparse type: an int >= ``low``, checked before anything runs (``why``: what
+    a smaller one did)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an int >= {low}; got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be an int >= {low}; got {value}")
+        return value
+
+    parse.__doc__ = f"an int >= {low} ({why})"
+    return parse
 
 
-def _seed(text: str) -> int:
-    """argparse's type for --seed: an int >= 0 (checked at the start: a negative one
-    failed only after the whole Elec2 table had run)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an int >= 0; got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an int >= 0; got {value}")
-    return value
+_positive_int = _int_at_least(1, "0 divided by zero, -3 failed in islice")
+_seed = _int_at_least(0, "a negative one failed after the whole Elec2 table had run")
 
 
 def elec2_table(n_rows: int | None, with_arf: bool) -> dict[str, np.ndarray]:
