@@ -783,8 +783,6 @@ class _BaseDREAM(BaseEstimator):
         if self.early_stopping and best is not None:
             self.module_.load_state_dict(best[0])
             self.memory_ = best[1]
-        if not _finite(self.module_):
-            _non_finite(name, self.module_, saved, self.optimizer_)
         self.module_.dream.compile_step = train_compile
         self.module_.eval()
         self.surprise_ = surprise
