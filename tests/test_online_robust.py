@@ -1951,6 +1951,10 @@ def test_numpy_dates_durations_and_arrays_are_not_numbers_on_either_path(Est, co
         assert model.predict_one({0: 5.0, 1: np.array(4.0), 2: 5.0}) == model.predict_one(
             {0: 5.0, 1: 4.0, 2: 5.0}
         )
+        # and a 0-d NaN is missing, as NaN is (the NumPy path said "non-finite")
+        assert model.predict_one({0: 5.0, 1: np.array(np.nan), 2: 5.0}) == model.predict_one(
+            {0: 5.0, 2: 5.0}
+        )
     finally:
         set_compiled(previous)
 

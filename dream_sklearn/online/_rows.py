@@ -48,6 +48,8 @@ def _is_missing(value: Any) -> bool:
     absent key)."""
     if value is None or value is pd.NA:
         return True
+    if isinstance(value, np.ndarray) and value.ndim == 0:  # (its number, as the compiled
+        value = value.item()  # row reads it: a 0-d NaN is missing on both paths)
     if isinstance(value, decimal.Decimal):  # (a signalling NaN raises when compared)
         return value.is_nan()
     return isinstance(value, numbers.Real | np.bool_) and value != value
