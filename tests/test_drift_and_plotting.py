@@ -383,22 +383,3 @@ def test_naive_rules_restart_after_an_alarm(bench):
     values = [0.0, 1.0] * 2 + [9.0] + [0.0, 1.0] * 2 + [9.0]
     # the first 9.0 raises; the next 4 values are a new reference, the second raises
     assert detections(det, values) == [4, 9]
-
-
-def test_load_elec2_reads_every_value_as_the_file_writes_it():
-    # (review 57) pandas' default float parser was one unit in the last place off on
-    # 50,464 values (0.05644299999999999 read as 0.0564429999999999)
-    import csv
-    import gzip
-    from importlib import resources
-
-    from dream_sklearn.datasets import load_elec2
-
-    X, y = load_elec2()
-    path = resources.files("dream_sklearn.datasets").joinpath("data/elec2.csv.gz")
-    with path.open("rb") as raw, gzip.open(raw, "rt") as f:
-        rows = list(csv.DictReader(f))
-    for column in X.columns:
-        text = np.array([float(row[column]) for row in rows])
-        np.testing.assert_array_equal(X[column].to_numpy(dtype=float), text, err_msg=column)
-    assert y.tolist() == [int(row["class"]) for row in rows]
