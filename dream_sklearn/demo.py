@@ -52,25 +52,28 @@ def _models(with_arf: bool) -> dict:
 _WARM_ROWS = 50  # rows each model runs untimed before its timed run (elec2_table)
 
 
-def _int_at_least(low: int, why: str):
-    """An argparse type: an int >= ``low``, checked before anything runs (``why``: what
-    a smaller one did)."""
+def _int_at_least(low: int, why: str, high: int | None = None):
+    """An argparse type: an int >= ``low`` (and <= ``high``), checked before anything
+    runs (``why``: what one out of bounds did)."""
+    bounds = f">= {low}" if high is None else f"in [{low}, {high}]"
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an int >= {low}; got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be an int >= {low}; got {value}")
+            raise argparse.ArgumentTypeError(f"must be an int {bounds}; got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be an int {bounds}; got {value}")
         return value
 
-    parse.__doc__ = f"an int >= {low} ({why})"
+    parse.__doc__ = f"an int {bounds} ({why})"
     return parse
 
 
 _positive_int = _int_at_least(1, "0 divided by zero, -3 failed in islice")
-_seed = _int_at_least(0, "a negative one failed after the whole Elec2 table had run")
+_seed = _int_at_least(
+    0, "one out of NumPy's seeds failed after the whole Elec2 table had run", 2**32 - 1
+)
 
 
 def elec2_table(n_rows: int | None, with_arf: bool) -> dict[str, np.ndarray]:

@@ -1951,10 +1951,16 @@ def test_numpy_dates_durations_and_arrays_are_not_numbers_on_either_path(Est, co
         assert model.predict_one({0: 5.0, 1: np.array(4.0), 2: 5.0}) == model.predict_one(
             {0: 5.0, 1: 4.0, 2: 5.0}
         )
-        # and a 0-d NaN is missing, as NaN is (the NumPy path said "non-finite")
-        assert model.predict_one({0: 5.0, 1: np.array(np.nan), 2: 5.0}) == model.predict_one(
-            {0: 5.0, 2: 5.0}
+        # and a 0-d NaN or None is missing, as NaN and None are (the NumPy path said
+        # "non-finite" and "non-numeric"); a 0-d object array of a number is that number
+        absent = model.predict_one({0: 5.0, 2: 5.0})
+        for missing in (np.array(np.nan), np.array(None), np.array(pd.NA, dtype=object)):
+            assert model.predict_one({0: 5.0, 1: missing, 2: 5.0}) == absent
+        assert model.predict_one({0: 5.0, 1: np.array(4.0, dtype=object), 2: 5.0}) == (
+            model.predict_one({0: 5.0, 1: 4.0, 2: 5.0})
         )
+        with pytest.raises(ValueError, match="non-numeric"):  # (its value would read None)
+            model.predict_one({0: 5.0, 1: np.array(np.datetime64("NaT")), 2: 5.0})
     finally:
         set_compiled(previous)
 

@@ -281,6 +281,13 @@ def test_a_constant_target_beside_another_does_not_move_the_penalty():
         both = DREAMRegressor(hidden_dim=16, random_state=0)
         both.fit(X, np.column_stack([y, np.full(120, c)]), sample_weight=w)
         assert both.alpha_ == alone, c
+    # (review 61) a target constant to rounding (0.1 + 0.2 beside 0.3): the scaling reads
+    # it as constant, its centred values are +-1 unit in the last place around 0, and
+    # judged around that 0 their noise chose alpha 316 against 31.6
+    noisy = np.array([0.1 + 0.2, 0.3] * 60)
+    plain = DREAMRegressor(hidden_dim=16, random_state=0).fit(X, y).alpha_
+    both = DREAMRegressor(hidden_dim=16, random_state=0).fit(X, np.column_stack([y, noisy]))
+    assert both.alpha_ == plain
 
 
 def test_partial_fit_refuses_a_bank_built_with_other_parameters():

@@ -492,7 +492,7 @@ def test_a_default_indexed_series_y_is_refused_where_ids_and_positions_disagree(
         ([("a", 0), ("a", 0), ("a", 1)], "repeats a \\(sequence id, time\\) pair"),
         ([("a", 1), ("a", "0"), ("a", 0.5)], "mixes values that have no common order"),
         (
-            [("a", date(2020, 1, 2)), ("a", pd.Timestamp("2020-01-01")), ("a", 3)],
+            [("a", date(2020, 1, 2)), ("a", pd.Timestamp("2020-01-01")), ("a", date(2020, 1, 3))],
             "mixes values that have no common order",
         ),
     ],

@@ -827,6 +827,11 @@ class _BaseDREAM(BaseEstimator):
         """The encoded targets as the columns the ridge readout fits (n, n_outputs)."""
         raise NotImplementedError
 
+    def _ridge_offset(self) -> np.ndarray | None:
+        """What was subtracted from the targets the readout fits, in their units there
+        (_RidgeStats.solve's ``offset``), or None."""
+        return None
+
     def _bank_features(self, X3: np.ndarray, lengths: np.ndarray):
         """Yield ``(rows, features of those sequences)``, :data:`_PREDICT_CHUNK`
         sequences at a time (the features, 1,024 a sequence by default, would
@@ -874,7 +879,9 @@ class _BaseDREAM(BaseEstimator):
             self._ridge_stats.update(
                 features, targets[rows], None if weight is None else weight[rows]
             )
-        solution = self._ridge_stats.solve(per_target=self._ridge_per_target)
+        solution = self._ridge_stats.solve(
+            per_target=self._ridge_per_target, offset=self._ridge_offset()
+        )
         self.coef_ = solution.coef.T
         self.intercept_ = solution.intercept
         self.alpha_ = solution.alpha

@@ -96,6 +96,10 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
 
     _ridge_per_target = True  # (several targets: each by its own spread)
 
+    def _ridge_offset(self) -> np.ndarray:
+        # (a target constant in its units is rounding around y_mean_ / y_scale_ here)
+        return np.atleast_1d(self.y_mean_ / self.y_scale_)
+
     def _ridge_targets(self, y: np.ndarray) -> np.ndarray:
         return y
 

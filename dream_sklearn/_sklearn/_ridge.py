@@ -62,7 +62,13 @@ class _RidgeStats:
         self.mean += delta * (total / both)
         self.weight = both
 
-    def solve(self, alphas: np.ndarray = _ALPHAS, *, per_target: bool = False) -> _RidgeSolution:
+    def solve(
+        self,
+        alphas: np.ndarray = _ALPHAS,
+        *,
+        per_target: bool = False,
+        offset: np.ndarray | None = None,
+    ) -> _RidgeSolution:
         """The ridge solution on the standardised features, ``alpha`` by GCV.
 
         ``per_target``: with several targets, each one's residual sum of squares counts
@@ -71,7 +77,10 @@ class _RidgeStats:
         by the first ``partial_fit`` call's statistics: a target that barely varied in
         that call outweighed the others, and a learnable one was shrunk to nothing;
         a review's finding). With one target, or targets on one scale already (the
-        classifier's class indicators), the sums are compared as they are.
+        classifier's class indicators), the sums are compared as they are. ``offset``
+        (n_outputs,): what was subtracted from each target before it got here, in its
+        units here (the regressor's ``y_mean_ / y_scale_``): a constant target is told
+        by its rounding around that level, not around its centred mean of about 0.
         """
         d = self.n_features
         # Weights rescaled to average 1 over the rows of positive weight.
@@ -93,7 +102,8 @@ class _RidgeStats:
             # 0, and that noise counted as much as a real target (a review's finding).
             # Constant: a spread within n x machine epsilon x |its mean| (the rule of
             # the estimators' scaling, _input.fitted_scale), whatever its units.
-            level = n * np.finfo(float).eps * np.abs(self.mean[d:])
+            shift = 0.0 if offset is None else np.abs(np.asarray(offset, dtype=float))
+            level = n * np.finfo(float).eps * (np.abs(self.mean[d:]) + shift)
             constant = syy <= n * level * level
             inverse = np.where(constant, 0.0, 1.0 / np.where(constant, 1.0, syy))
         best, best_gcv = float(alphas[-1]), np.inf  # the largest when none fits

@@ -39,17 +39,26 @@ def _is_not_real(value: Any) -> bool:
     of one or more values: ``np.fromiter(..., float)`` would read each as a number
     (its real part, its unit count, its one element)."""
     if isinstance(value, np.ndarray):
-        return value.ndim > 0 or value.dtype.kind in "cmMUSO"
+        if value.ndim > 0 or value.dtype.kind in "cmMUSV":
+            return True
+        return value.dtype.kind == "O" and _is_not_real(value.item())
     return isinstance(value, _NOT_REAL)
+
+
+def _scalar(value: Any) -> Any:
+    """A 0-d array of numbers or objects as its value (what the compiled row reads);
+    anything else, a 0-d date included (its value of NaT would read None), as it is."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biufO":
+        return value.item()
+    return value
 
 
 def _is_missing(value: Any) -> bool:
     """None, pandas' NA, or a NaN number (a Decimal's too): a missing value (as an
     absent key)."""
+    value = _scalar(value)  # (a 0-d NaN is missing on both paths)
     if value is None or value is pd.NA:
         return True
-    if isinstance(value, np.ndarray) and value.ndim == 0:  # (its number, as the compiled
-        value = value.item()  # row reads it: a 0-d NaN is missing on both paths)
     if isinstance(value, decimal.Decimal):  # (a signalling NaN raises when compared)
         return value.is_nan()
     return isinstance(value, numbers.Real | np.bool_) and value != value
@@ -100,7 +109,7 @@ def _row_values(x: dict, strict: bool = False) -> tuple[dict, np.ndarray]:
             if strict:
                 raise _missing_error(name, v)
             continue
-        if _is_not_real(v) or not isinstance(v, _NUMBER | np.ndarray):
+        if _is_not_real(v) or not isinstance(_scalar(v), _NUMBER):
             raise ValueError(f"Feature {name!r} has a non-numeric value {v!r}; {_NON_NUMERIC}")
         try:
             float(v)
