@@ -52,7 +52,7 @@ def _models(with_arf: bool) -> dict:
 _WARM_ROWS = 50  # rows each model runs untimed before its timed run (elec2_table)
 
 
-def _int_at_least(low: int, why: str, high: int | None = None):
+def _bounded_int(low: int, why: str, high: int | None = None):
     """An argparse type: an int >= ``low`` (and <= ``high``), checked before anything
     runs (``why``: what one out of bounds did)."""
     bounds = f">= {low}" if high is None else f"in [{low}, {high}]"
@@ -70,8 +70,8 @@ def _int_at_least(low: int, why: str, high: int | None = None):
     return parse
 
 
-_positive_int = _int_at_least(1, "0 divided by zero, -3 failed in islice")
-_seed = _int_at_least(
+_positive_int = _bounded_int(1, "0 divided by zero, -3 failed in islice")
+_seed = _bounded_int(
     0, "one out of NumPy's seeds failed after the whole Elec2 table had run", 2**32 - 1
 )
 

@@ -819,17 +819,15 @@ class _BaseDREAM(BaseEstimator):
             random_state=self.random_state,
         )
 
-    # Whether the ridge penalty weighs each target relative to its own spread
-    # (_RidgeStats.solve): the regressor's targets are on scales of their own.
-    _ridge_per_target = False
-
     def _ridge_targets(self, y: np.ndarray) -> np.ndarray:
         """The encoded targets as the columns the ridge readout fits (n, n_outputs)."""
         raise NotImplementedError
 
     def _ridge_offset(self) -> np.ndarray | None:
         """What was subtracted from the targets the readout fits, in their units there
-        (_RidgeStats.solve's ``offset``), or None."""
+        (_RidgeStats.solve's ``offset``), for targets on scales of their own (the
+        regressor's), whose penalty then weighs each by its own spread; None for
+        targets on one scale (the classifier's class indicators)."""
         return None
 
     def _bank_features(self, X3: np.ndarray, lengths: np.ndarray):
@@ -879,9 +877,8 @@ class _BaseDREAM(BaseEstimator):
             self._ridge_stats.update(
                 features, targets[rows], None if weight is None else weight[rows]
             )
-        solution = self._ridge_stats.solve(
-            per_target=self._ridge_per_target, offset=self._ridge_offset()
-        )
+        offset = self._ridge_offset()
+        solution = self._ridge_stats.solve(per_target=offset is not None, offset=offset)
         self.coef_ = solution.coef.T
         self.intercept_ = solution.intercept
         self.alpha_ = solution.alpha

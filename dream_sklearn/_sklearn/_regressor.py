@@ -94,10 +94,9 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
             self.y_scale_ = fitted_scale(scale, self.y_mean_, len(y))
         return (y - self.y_mean_) / self.y_scale_
 
-    _ridge_per_target = True  # (several targets: each by its own spread)
-
     def _ridge_offset(self) -> np.ndarray:
-        # (a target constant in its units is rounding around y_mean_ / y_scale_ here)
+        # (several targets: each by its own spread; a target constant in its units is
+        # rounding around y_mean_ / y_scale_ here)
         return np.atleast_1d(self.y_mean_ / self.y_scale_)
 
     def _ridge_targets(self, y: np.ndarray) -> np.ndarray:
