@@ -396,6 +396,33 @@ def test_pickle_mid_stream_continues_alike():
     assert_same(a_preds, a, b_preds, b)
 
 
+@pytest.mark.parametrize("older", ["separate attributes", "before the run and average"])
+def test_a_regressor_pickled_before_its_target_statistics_were_one_array(older):
+    """A regressor pickled when its target statistics were attributes of their own
+    (``_y_count``, ``_y_mean``...; ``_y_avg`` and ``_y_run`` came later: their
+    defaults then were 0) loads into ``_y_stats`` and continues as the original."""
+    rows, ys = regression_stream(1200)
+    _, model = run(DREAMOnlineRegressor(seed=3), rows[:600], ys[:600], compiled=True)
+    state = model.__getstate__()
+    stats = state.pop("_y_stats")
+    state.update(_y_count=int(stats[0]), _y_mean=float(stats[1]), _y_var=float(stats[2]))
+    state.update(_last_y=float(stats[3]) if stats[4] else None)
+    if older == "separate attributes":
+        state.update(_y_avg=float(stats[5]), _y_run=int(stats[6]))
+    old = DREAMOnlineRegressor.__new__(DREAMOnlineRegressor)
+    old.__setstate__(pickle.loads(pickle.dumps(state)))
+    assert "_y_mean" not in old.__dict__
+    expected = stats.copy()
+    if older != "separate attributes":
+        expected[5:] = 0.0
+    np.testing.assert_array_equal(old._y_stats, expected)
+    if older == "separate attributes":  # the same model: it goes on alike
+        (a_preds, a), _ = compiled_learns(lambda: run(model, rows[600:], ys[600:], True))
+        (b_preds, b), learned = compiled_learns(lambda: run(old, rows[600:], ys[600:], True))
+        assert learned > 500
+        assert_same(a_preds, a, b_preds, b)
+
+
 def test_bad_values_still_raise_as_on_the_numpy_path():
     rows, ys = classification_stream(50)
     _, model = run(DREAMOnlineClassifier(seed=7), rows, ys, compiled=True)

@@ -18,7 +18,7 @@ from dream_sklearn.datasets import iter_elec2
 from dream_sklearn.online import (
     DREAMOnlineClassifier,
     DREAMOnlineRegressor,
-    _regressor,
+    _target,
     set_compiled,
 )
 
@@ -1422,14 +1422,14 @@ def test_a_real_shift_of_the_target_is_not_undone(compiled, monkeypatch):
             out.append(model.predict_one(x))
             model.learn_one(x, y)
             if t == 303:
-                assert model._y_undo_left == (16 if _regressor._UNDO_ROWS else 0)
+                assert model._y_undo_left == (16 if _target._UNDO_ROWS else 0)
         assert model._y_undo_left == 0  # (dropped, or never kept)
         return np.array(out)
 
     previous = set_compiled(compiled)
     try:
         with_undo = run()
-        monkeypatch.setattr(_regressor, "_UNDO_ROWS", 0)
+        monkeypatch.setattr(_target, "_UNDO_ROWS", 0)
         without = run()
     finally:
         set_compiled(previous)

@@ -89,6 +89,7 @@ from ._scaling import (  # noqa: F401 (the kernels and the regressor import them
     _WINSOR_RUN,
     _RunningScaling,
 )
+from ._target import _Y_WARMUP
 
 __all__: list[str] = []
 
@@ -702,11 +703,14 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             self._fresh_rows = fresh - 1
         if self._drift is not None:
             self._watch(loss)  # (the kernel kept the row for a replay: _record)
-        surprise, tau, _, _, running, warming, _, _, mean, var, last, avg, run = fast.res.tolist()
+        surprise, tau, _, _, running, warming, _, y_count, y_run, *y_before = fast.res.tolist()
         self.last_surprise_, self.last_tau_ = surprise, tau
         self._running, self._warming = running != 0.0, warming != 0.0
-        if fast.regression:  # the target statistics the kernel updated
-            self._take_target_stats(mean, var, last, avg, run, target[2])
+        # The regressor's target statistics (the kernel updated them in place): a
+        # target out of bounds, one of the first, or a glitch's kept statistics
+        # (_TargetScaling._after_target_kernel); most rows need nothing more.
+        if fast.regression and (y_run or y_count <= _Y_WARMUP or self._y_undo_left):
+            self._after_target_kernel(target[2], tuple(y_before))
         self.n_steps_ += 1
         self._version += 1
         self._cache = self._fast_row = None

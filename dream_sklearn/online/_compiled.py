@@ -27,6 +27,7 @@ import numpy as np
 
 from .._limits import MAX_ABS
 from ._features import _FROM_AVERAGE, _FROM_LAST
+from ._target import N_STATS
 
 __all__ = ["compiled_available", "set_compiled"]
 
@@ -132,17 +133,11 @@ def _table(arrays: list[np.ndarray], dtype) -> tuple[np.ndarray, list]:
 
 
 def _target_stats(est: Any) -> np.ndarray:
-    """The regressor's target statistics as the kernels keep them (``TGT``);
-    zeros for the classifier."""
+    """The regressor's target statistics (``_y_stats``, the kernels' ``TGT``: a view
+    of the buffer once laid out); zeros for the classifier."""
     if est._task != "regression":
-        return np.zeros(7)
-    last = est._last_y
-    has_last = last is not None
-    return np.array(
-        [est._y_count, est._y_mean, est._y_var, last if has_last else 0.0, has_last, est._y_avg]
-        + [est._y_run],
-        dtype=float,
-    )
+        return np.zeros(N_STATS)
+    return est._y_stats
 
 
 def _view(buf: np.ndarray, row: list) -> np.ndarray:
@@ -320,6 +315,8 @@ class _Compiled:
         self.out = _view(self.fb, rows_wk[4])
         self.res = _view(self.fb, rows_wk[11])
         self.phi = _view(self.fb, rows_wk[3])  # the row's features
+        if est._task == "regression":  # (the learn kernel updates it in place)
+            est._y_stats = _view(self.fb, rows_wk[12])
         if has_ring:
             est._ring, est._ring_rows, est._ring_at = (_view(self.fb, r) for r in rows_wk[13:16])
         self.W, self.state = est._W, est._state

