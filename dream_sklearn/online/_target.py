@@ -2,10 +2,11 @@
 
 The regressor standardises its target as the input slots are standardised
 (``_scaling``): a running mean and variance, Welford (rate 1/n) until 1/n falls below
-``standardize_rate``, the same update; the first values tested alike
-(``_scaling._first_outliers``); a glitch that ends undone alike. Its rules for a far
-value are its own (below): a target is what the readouts are scored on, so a far one is
-set aside or taken in, never read as missing. Besides: the previous target (the
+``standardize_rate``; its first values tested by the slots' test
+(``_scaling._first_outliers``); a glitch that ends undone as a slot's is. Its bounds
+on a far value are its own (below): a far target is not read as missing, as a far
+input value is, but set aside (nothing learns from it) while it is alone, winsorised
+while its run is short, then taken in. Besides: the previous target (the
 ``"last"`` and ``"hold"`` readouts start from it) and the mean of every target seen
 (the ``"average"`` readout's).
 
