@@ -40,8 +40,19 @@
    seeds 0-4 for the row as it is, one feature at a plausible value (its own value
    50 rows later), and at 1e6 or 1e30 (mean, least, worst). Then the designs of the
    test compared on the tuning streams' first 8 rows (seeds 0-19 for the synthetic
-   ones; ``streams.py``): how many features have a value set aside by this one
-   (``_scaling._first_outliers``) and by the median and 30 scaled MADs of the 8.
+   ones; ``streams.py``) and on every 8-row block of their first 2,000 rows: how many
+   columns have a value set aside by the test against the other 7 alone (before
+   round 14), by this one (``_scaling._first_outliers``, which also finds a pair of
+   far values) and by the median and 30 scaled MADs of the 8.
+
+5b. Two far values among a slot's first 8 (``--part pairs``): one feature at 1e6 or
+   1e30 on rows 3 and 6, 6 and 7, or 1 and 7 of SEA, Elec2 and Hyperplane (every
+   feature), accuracy points lost against the stream unchanged over the 500 rows
+   after the second and over rows 2,000-3,999; the regressor's target at 1e4 or
+   1e30 on the same rows of the tuning half's regression streams, MAE over the
+   stream unchanged's over the 500 rows after the 8th and from row 1,000 on. Then
+   part first8's table of designs on every half's streams (the report and held-out
+   ones for the record: the test was chosen on the tuning half).
 
 6. The regressor's outlier row (``--part regression``): on the tuning half's
    regression streams (``streams.py``; seed 1 for the synthetic ones), the same
@@ -68,6 +79,7 @@ tuning half's regression streams of streams.py.
     python benchmarks/online_robust.py --part regression
     python benchmarks/online_robust.py --part glitch
     python benchmarks/online_robust.py --part first8
+    python benchmarks/online_robust.py --part pairs
     python benchmarks/online_robust.py --part pipeline
 """
 
@@ -212,34 +224,154 @@ def _mad_outliers(first: np.ndarray) -> np.ndarray:
     return out
 
 
-def first8_designs() -> None:
-    import itertools
+def _leave_one_out(first: np.ndarray) -> np.ndarray:
+    """The test before round 14: each value against the other 7 only (a pair of far
+    values hid each other)."""
+    others = first[_scaling._LEAVE_ONE_OUT[len(first)]]
+    return _scaling._far_from(first, others)[0] & ~np.isnan(first).any(axis=0)
+
+
+def _numeric_columns(data: list) -> np.ndarray:
+    """(rows, columns): a stream's numeric features (those every row has), and its
+    target when it is a number."""
+    rows = [
+        dict(x, __y=y) if isinstance(y, int | float) and not isinstance(y, bool) else dict(x)
+        for x, y in data
+    ]
+    keys = [
+        k
+        for k in rows[0]
+        if all(isinstance(r.get(k), int | float) and not isinstance(r.get(k), bool) for r in rows)
+    ]
+    return np.array([[float(r[k]) for k in keys] for r in rows]).reshape(len(rows), len(keys))
+
+
+_DESIGNS = {
+    "leave one out (before round 14)": _leave_one_out,
+    "with pairs (now)": _scaling._first_outliers,
+    "median / MAD": _mad_outliers,
+}
+
+
+def first8_designs(halves: tuple = ("tuning",)) -> None:
+    """The designs of a slot's first-8 test on real values: the first 8 rows of each
+    stream (a value set aside there is a real value lost), and every 8-row block of the
+    first 2,000 rows (the same test on more values: how often each design would set
+    a real value aside). Seeds 0-19 for the synthetic streams."""
     import sys
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).parent))
     from streams import STREAMS
 
-    print("The first 8 rows of the tuning streams (seeds 0-19 for the synthetic ones):")
-    print("features with a value set aside, by this test (the other 7's mean and std)")
-    print("and by the median and MAD of the 8")
+    names = [s for s, stream in STREAMS.items() if stream.half in halves]
+    print(f"The first-8 test's designs on real values ({', '.join(halves)} streams; seeds 0-19")
+    print("for the synthetic ones; numeric features, and the target of a regression):")
+    print("columns with a value set aside in the first 8 rows, and 8-row blocks of the")
+    print("first 2,000 rows (block x column) with one")
     print()
-    print("| stream | features | this test | median / MAD |")
-    print("| --- | ---: | ---: | ---: |")
-    names = ["Elec2", "SEA", "Agrawal", "Hyperplane", "RandomRBFDrift", "STAGGER", "Phishing"]
+    cols = " | ".join(f"first 8: {d}" for d in _DESIGNS)
+    blocks = " | ".join(f"blocks: {d}" for d in _DESIGNS)
+    print(f"| stream | columns | {cols} | blocks x columns | {blocks} |")
+    print("| --- | ---: |" + " ---: |" * len(_DESIGNS) + " ---: |" + " ---: |" * len(_DESIGNS))
+    total = np.zeros(2 + 2 * len(_DESIGNS), dtype=int)
     for name in names:
         stream = STREAMS[name]
-        counts = np.zeros(3, dtype=int)
+        counts = np.zeros_like(total)
         for seed in range(20 if stream.synthetic else 1):
-            rows = [x for x, _ in itertools.islice(stream.make(seed, 1000), 8)]
-            keys = [k for k in rows[0] if all(r.get(k) is not None for r in rows)]
-            first = np.array([[float(r[k]) for k in keys] for r in rows])
-            counts += [
-                len(keys),
-                _scaling._first_outliers(first).any(axis=0).sum(),
-                _mad_outliers(first).any(axis=0).sum(),
+            data = list(
+                itertools.islice(stream.make(seed, 2000 if stream.synthetic else 10**6), 2000)
+            )
+            values = _numeric_columns(data)
+            blocks8 = np.stack([values[s : s + 8] for s in range(0, len(values) - 7, 8)])
+            flat = blocks8.transpose(1, 0, 2).reshape(8, -1)
+            counts[0] += values.shape[1]
+            counts[1 : 1 + len(_DESIGNS)] += [
+                f(values[:8]).any(axis=0).sum() for f in _DESIGNS.values()
             ]
-        print(f"| {name} | {counts[0]} | {counts[1]} | {counts[2]} |", flush=True)
+            counts[1 + len(_DESIGNS)] += flat.shape[1]
+            counts[2 + len(_DESIGNS) :] += [f(flat).any(axis=0).sum() for f in _DESIGNS.values()]
+        total += counts
+        print(f"| {name} | {' | '.join(f'{c:,}' for c in counts)} |", flush=True)
+    print(f"| all | {' | '.join(f'{c:,}' for c in total)} |")
+    print()
+
+
+_PAIRS = [(3, 6), (6, 7), (1, 7)]
+
+
+def _hits_with(rows: list, at: tuple, feature, value: float) -> np.ndarray:
+    """DREAMOnlineClassifier(seed=0)'s hits on every row, ``feature`` at ``value`` on
+    the rows ``at``."""
+    model, hits = DREAMOnlineClassifier(seed=0), []
+    for t, (x, y) in enumerate(rows):
+        if t in at:
+            x = {**x, feature: value}
+        hits.append(model.predict_one(x) == y)
+        model.learn_one(x, y)
+    return np.array(hits)
+
+
+def _errors_with(rows: list, at: tuple, value: float) -> np.ndarray:
+    """DREAMOnlineRegressor(seed=0)'s absolute errors on every row, the target at
+    ``value`` on the rows ``at``."""
+    model, errors = DREAMOnlineRegressor(seed=0), []
+    for t, (x, y) in enumerate(rows):
+        errors.append(abs(model.predict_one(x) - y))
+        model.learn_one(x, value if t in at else y)
+    return np.array(errors)
+
+
+def first8_pairs() -> None:
+    """Two far values among a slot's first 8 (rows 3 and 6, 6 and 7, 1 and 7: a
+    feature, every one; or the regressor's target), against the stream unchanged."""
+    from streams import STREAMS
+
+    print("Two far values among a slot's first 8: one feature at 1e6 or 1e30 on two of")
+    print(f"the first 8 rows ({_PAIRS}, every feature; DREAMOnlineClassifier(seed=0)):")
+    print("accuracy points lost against the stream unchanged over the 500 rows after the")
+    print("second, and over rows 2,000-3,999; mean and worst")
+    print()
+    print("| stream | value | 500 rows after: mean | worst | rows 2,000-3,999: mean | worst |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, rows in _outlier_streams(4000).items():
+        base = _hits_with(rows, (), None, 0.0)
+        for value in (1e6, 1e30):
+            after, late = [], []
+            for pair in _PAIRS:
+                for feature in sorted(rows[0][0]):
+                    hits = _hits_with(rows, pair, feature, value)
+                    span = slice(pair[1] + 1, pair[1] + 501)
+                    after.append(100.0 * (base[span].mean() - hits[span].mean()))
+                    late.append(100.0 * (base[2000:].mean() - hits[2000:].mean()))
+            cells = [np.mean(after), np.max(after), np.mean(late), np.max(late)]
+            print(f"| {name} | {value:g} | {' | '.join(f'{c:.2f}' for c in cells)} |", flush=True)
+    print()
+    print("The regressor: its target at 1e4 or 1e30 on two of its first 8 rows (the same")
+    print("pairs; DREAMOnlineRegressor(seed=0), tuning streams, synthetic ones with seed 1):")
+    print("MAE over the 500 rows after the 8th (the rows before it are predicted on the far")
+    print("targets' scale: they are tested when the 8th comes), and over the rows from 1,000")
+    print("on (from a third of the way where the stream is shorter), over the stream")
+    print("unchanged's; worst over the pairs")
+    print()
+    print("| stream | value | 500 rows after | later rows |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, stream in STREAMS.items():
+        if stream.half != "tuning" or stream.task != "regression":
+            continue
+        rows = list(stream.make(1, stream.length or 5_000))
+        start = 1000 if len(rows) >= 2000 else len(rows) // 3
+        base = _errors_with(rows, (), 0.0)
+        for value in (1e4, 1e30):
+            after, late = [], []
+            for pair in _PAIRS:
+                errors = _errors_with(rows, pair, value)
+                span = slice(8, 508)
+                after.append(errors[span].mean() / base[span].mean())
+                late.append(errors[start:].mean() / base[start:].mean())
+            print(
+                f"| {name} | {value:g} | {_ratio(max(after))} | {_ratio(max(late))} |", flush=True
+            )
     print()
 
 
@@ -716,7 +848,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--part",
-        choices=["outliers", "glitch", "first8", "delay", "pipeline", "regression", "all"],
+        choices=["outliers", "glitch", "first8", "pairs", "delay", "pipeline", "regression", "all"],
         default="all",
     )
     parser.add_argument("--at", type=int, nargs="+", default=[1000, 2000])
@@ -735,6 +867,9 @@ def main() -> None:
         glitch([1, 4, 6, 10])
     if args.part in ("first8", "all"):
         first8([3, 6, 7])
+    if args.part in ("pairs", "all"):
+        first8_pairs()
+        first8_designs(("tuning", "report", "held-out"))
     if args.part in ("regression", "all"):
         regression_outliers(args.at)
     if args.part in ("delay", "all"):

@@ -478,9 +478,15 @@ def first_far_stream(n=N_ROWS):
     3rd row (set aside on its 8th, in the compiled row) and at 1e6 on its 12th (set
     aside by the rule for later values), a feature from row 600 on at 1e30 on its 8th
     and 9th values (the 8th dropped by the test, the 9th set aside by the rule for
-    later values), and a feature from row 700 that is 0 but for one 1 (kept)."""
+    later values), and a feature from row 700 that is 0 but for one 1 (kept); a pair:
+    nswdemand at 1e30 on rows 1 and 5 (both set aside on row 7), a feature from row
+    800 on at -1e6 and 1e6 on its 2nd and 8th values (in the compiled row)."""
     rows, ys = plain_stream(n)
     for i, x in enumerate(rows):
+        if i in (1, 5):
+            x["nswdemand"] = 1e30
+        if i >= 800:
+            x["late3"] = -1e6 if i == 801 else 1e6 if i == 807 else x["transfer"] - x["period"]
         if i == 3:
             x["nswprice"] = 1e30
         if i == 2:
@@ -518,7 +524,7 @@ def test_a_far_value_among_a_slots_first_eight_matches_numpy(make):
         return rows[:n], ys[:n]
 
     model = compare(make, stream)
-    for name in ("nswprice", "period", "late", "late2"):  # set aside: no far value anywhere
+    for name in ("nswprice", "period", "late", "late2", "nswdemand", "late3"):  # set aside:
         j = model._x_slot[name]
         assert np.abs(model._stat_mean[:, j]).max() < 1e3, name
         assert np.abs(model._range[:, j]).max() < 1e3, name
@@ -527,12 +533,13 @@ def test_a_far_value_among_a_slots_first_eight_matches_numpy(make):
         assert np.abs(model._stat_mean[:, model._y_slot[None]]).max() < 1e3
 
 
-@pytest.mark.parametrize("far_rows", [(3,), (7,), (7, 8)])
+@pytest.mark.parametrize("far_rows", [(3,), (7,), (7, 8), (2, 5), (1, 7)])
 @pytest.mark.parametrize("feedback", ["cell", "none"])
 def test_a_far_target_among_the_first_eight_matches_numpy(far_rows, feedback):
     """The regressor's first 8 targets tested on both paths alike: 1e30 on row 3, on
-    row 7 (the 8th target: the previous target falls back to the 7th), and on rows 7
-    and 8 (the 9th then judged by the rule for later targets)."""
+    row 7 (the 8th target: the previous target falls back to the 7th), on rows 7
+    and 8 (the 9th then judged by the rule for later targets), and a pair (rows 2 and
+    5, 1 and 7: each found against the other 6)."""
 
     def stream(n):
         rows, _ = plain_stream(n)

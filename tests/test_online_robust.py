@@ -18,6 +18,7 @@ from dream_sklearn.datasets import iter_elec2
 from dream_sklearn.online import (
     DREAMOnlineClassifier,
     DREAMOnlineRegressor,
+    _scaling,
     _target,
     set_compiled,
 )
@@ -153,6 +154,10 @@ def _sea_accuracy(rows, at, value, compiled):
         (3, 1e30, False),
         ((7, 8), 1e30, True),
         ((7, 8), 1e30, False),
+        ((3, 6), 1e30, True),
+        ((3, 6), 1e30, False),
+        ((6, 7), 1e6, True),
+        ((1, 7), -1e30, True),
     ],
 )
 def test_a_far_value_among_the_first_eight_costs_at_most_half_a_point_on_sea(at, value, compiled):
@@ -161,7 +166,10 @@ def test_a_far_value_among_the_first_eight_costs_at_most_half_a_point_on_sea(at,
     classifier's cumulative slow scaling never forgetting it. A glitch on the slot's
     8th and 9th values (rows 7 and 8): the 8th is dropped and counted, so the 9th is
     judged by the rule for later values (with the count back to 7 it came in
-    unjudged: 21.35 points, a review's reproducer)."""
+    unjudged: 21.35 points, a review's reproducer). Two far values among the 8 (rows
+    3 and 6...): each hid the other from a test against the other 7 (before round 14,
+    both were taken in: 1e30 on rows 3 and 6 cost 21.35 points here, 1e6 on rows 6 and
+    7 2.15)."""
     rows = _sea(4000)
     twin = _sea_accuracy(rows, None, None, compiled)
     assert 100.0 * (twin - _sea_accuracy(rows, at, value, compiled)) <= 0.5
@@ -227,6 +235,35 @@ def test_a_rare_real_value_among_the_first_eight_is_kept(numpy_path):
     assert model._stat_mean[0, j] == pytest.approx((28 - 2) / 8 / 7)
 
 
+@pytest.mark.parametrize(
+    "values, far",
+    [
+        ([0.1, 0.2, 0.15, 1e30, 0.12, 0.18, 1e30, 0.11], [3, 6]),  # a pair, alike
+        ([0.1, -1e6, 0.15, 0.13, 0.12, 0.18, 1e6, 0.11], [1, 6]),  # a pair, either side
+        ([0.1, 0.2, 0.15, 1e30, 0.12, 0.18, 3e6, 0.11], [3, 6]),  # a pair, unalike
+        ([0.1, 0.2, 0.15, 1e30, 0.12, 0.18, 0.14, 0.11], [3]),  # one
+        ([0.0, 0.0, 0.0, 5.0, 0.0, 0.0, 3.0, 0.0], []),  # rare real values: the rest constant
+        ([0.0, 0.0, 30830.975, 0.0, 76892.591, 0.0, 0.0, 0.0], []),  # Agrawal's commission
+        ([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1e30], [7]),  # (as before: against the other 7)
+        ([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], []),
+        ([0.1, 1e30, 0.15, 1e30, 0.12, 0.18, 1e30, 0.11], []),  # three: taken in (a limit)
+    ],
+)
+def test_the_first_values_test_finds_a_far_value_and_a_pair_of_them(values, far):
+    """_first_outliers, column by column and all at once: each value against the other 7,
+    and against the other 6 without the one farthest from their mean when that one is
+    far from the 6 too. Before round 14 a pair of far values hid each other (each
+    against 7 values holding the other: about 2.5 standard deviations out)."""
+    column = np.array(values)[:, None]
+    assert np.flatnonzero(_scaling._first_outliers(column)[:, 0]).tolist() == far
+    nan = column.copy()
+    nan[0] = np.nan  # a value not known (an older pickle): none set aside
+    both = np.hstack([column, nan, column[::-1]])
+    got = _scaling._first_outliers(both)
+    assert np.flatnonzero(got[:, 0]).tolist() == far and not got[:, 1].any()
+    assert np.flatnonzero(got[::-1, 2]).tolist() == far
+
+
 def test_a_pickle_without_first_values_loads_and_learns_on():
     """An estimator pickled before the buffer of first values: the slots still warming
     up keep theirs (not known: NaN), a slot added later has its first values tested."""
@@ -288,7 +325,6 @@ def test_a_real_level_shift_is_still_taken_in(monkeypatch):
     """A feature moving for good by +50 standard deviations: statistics are kept at
     the shift and dropped when its values do not come back; the model is the one
     that keeps none (``_UNDO_ROWS = 0``, the rule before), to the bit."""
-    from dream_sklearn.online import _scaling
 
     rows = _sea(3000)
     shift = 50.0 * 10.0 / np.sqrt(12.0)  # SEA's features are uniform on [0, 10]
@@ -1487,7 +1523,7 @@ def test_the_mixture_follows_the_last_value_when_the_target_level_moves(seed):
 
 
 @pytest.mark.parametrize("compiled", [True, False])
-@pytest.mark.parametrize("rows_at", [(3,), (7,), (7, 8)])
+@pytest.mark.parametrize("rows_at", [(3,), (7,), (7, 8), (3, 6), (1, 7)])
 @pytest.mark.parametrize("value", [1e4, 1e30])
 def test_a_far_target_among_the_first_eight_costs_at_most_one_percent(value, rows_at, compiled):
     """A target far out among the first 8 (row 3, or row 7, the 8th target itself):
@@ -1497,7 +1533,9 @@ def test_a_far_target_among_the_first_eight_costs_at_most_one_percent(value, row
     saw those rows (before: 1.08 times the twin's at 1e4, 9e22 times at 1e30, the mean
     of every target seen 6.7e26 for good). On rows 7 and 8 (a glitch on the 8th and
     9th targets), the 8th is dropped and counted, and the 9th is judged by the rule for
-    later targets (with the count back to 7 it came in unjudged: 9e22 times)."""
+    later targets (with the count back to 7 it came in unjudged: 9e22 times). Two
+    far targets among the 8 (rows 3 and 6, 1 and 7) are both found (before round 14
+    each hid the other, and both stayed in the statistics)."""
     rows = list(
         synth.FriedmanDrift(drift_type="lea", position=(1000, 2000, 3000), seed=1).take(1500)
     )

@@ -201,6 +201,31 @@ def _aside(j, raw, rng, var, mean, count, held, run):
 
 
 @njit(cache=True)
+def _far_from(first, j, x, i, r):
+    """``_scaling._far_from`` for one value ``x`` of slot ``j`` against its first
+    values but the i-th and (r >= 0) the r-th, in index order: (far, their mean)."""
+    n, c = first.shape[0], 0
+    mu = 0.0
+    for q in range(n):
+        if q != i and q != r:
+            mu += first[q, j]
+            c += 1
+    mu /= c
+    v2 = 0.0
+    lo, hi = np.inf, -np.inf
+    for q in range(n):
+        if q != i and q != r:
+            d = first[q, j] - mu
+            v2 += d * d
+            lo = min(lo, first[q, j])
+            hi = max(hi, first[q, j])
+    v2 /= c
+    width = hi - lo
+    far = abs(x - mu) > _SET_ASIDE * math.sqrt(v2)
+    return far and (x > hi + width or x < lo - width) and v2 > _var_floor(mu), mu
+
+
+@njit(cache=True)
 def _first_test(j, first, floors, mean, var, scale, n_over, rng):
     """``_RunningScaling._test_first`` for slot ``j``, whose count reached
     _WINSOR_MIN: test its first values (``_scaling._first_outliers``, in the same
@@ -212,24 +237,14 @@ def _first_test(j, first, floors, mean, var, scale, n_over, rng):
             return 0
     far_at = 0  # bit i: value i set aside (each tested against the other values as given)
     for i in range(n):
-        mu = 0.0
-        for q in range(n):
-            if q != i:
-                mu += first[q, j]
-        mu /= n - 1
-        v2 = 0.0
-        lo, hi = np.inf, -np.inf
-        for q in range(n):
-            if q != i:
-                d = first[q, j] - mu
-                v2 += d * d
-                lo = min(lo, first[q, j])
-                hi = max(hi, first[q, j])
-        v2 /= n - 1
-        x = first[i, j]
-        width = hi - lo
-        far = abs(x - mu) > _SET_ASIDE * math.sqrt(v2)
-        far = far and (x > hi + width or x < lo - width) and v2 > _var_floor(mu)
+        far, mu = _far_from(first, j, first[i, j], i, -1)
+        if not far:  # a pair: against the others but the farthest from their mean
+            r, top = -1, -1.0
+            for q in range(n):
+                if q != i and abs(first[q, j] - mu) > top:
+                    r, top = q, abs(first[q, j] - mu)
+            far = _far_from(first, j, first[i, j], i, r)[0]
+            far = far and _far_from(first, j, first[r, j], i, r)[0]
         if far:
             far_at |= 1 << i
     if far_at == 0:
