@@ -52,7 +52,9 @@
    1e30 on the same rows of the tuning half's regression streams, MAE over the
    stream unchanged's over the 500 rows after the 8th and from row 1,000 on. Then
    part first8's table of designs on every half's streams (the report and held-out
-   ones for the record: the test was chosen on the tuning half).
+   ones for the record: the test was chosen on the tuning half), and on synthetic
+   columns of 8 values with nothing far put in (light and heavy tails, counts,
+   binary): the share of columns that lose a real value.
 
 6. The regressor's outlier row (``--part regression``): on the tuning half's
    regression streams (``streams.py``; seed 1 for the synthetic ones), the same
@@ -88,6 +90,7 @@ from __future__ import annotations
 import argparse
 import copy
 import itertools
+import numbers
 import warnings
 
 import numpy as np
@@ -231,18 +234,16 @@ def _leave_one_out(first: np.ndarray) -> np.ndarray:
     return _scaling._far_from(first, others)[0] & ~np.isnan(first).any(axis=0)
 
 
+def _is_number(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool | np.bool_)
+
+
 def _numeric_columns(data: list) -> np.ndarray:
-    """(rows, columns): a stream's numeric features (those every row has), and its
-    target when it is a number."""
-    rows = [
-        dict(x, __y=y) if isinstance(y, int | float) and not isinstance(y, bool) else dict(x)
-        for x, y in data
-    ]
-    keys = [
-        k
-        for k in rows[0]
-        if all(isinstance(r.get(k), int | float) and not isinstance(r.get(k), bool) for r in rows)
-    ]
+    """(rows, columns): a stream's numeric features (those every row has: a feature
+    some rows lack, whose first 8 values come from rows further apart, is left out),
+    and its target when it is a number."""
+    rows = [dict(x, __y=y) if _is_number(y) else dict(x) for x, y in data]
+    keys = [k for k in rows[0] if all(_is_number(r.get(k)) for r in rows)]
     return np.array([[float(r[k]) for k in keys] for r in rows]).reshape(len(rows), len(keys))
 
 
@@ -294,6 +295,33 @@ def first8_designs(halves: tuple = ("tuning",)) -> None:
         total += counts
         print(f"| {name} | {' | '.join(f'{c:,}' for c in counts)} |", flush=True)
     print(f"| all | {' | '.join(f'{c:,}' for c in total)} |")
+    print()
+
+
+def first8_heavy_tails(columns: int = 200_000) -> None:
+    """The designs on synthetic columns of 8 values with no far value in them: the
+    share with a value set aside (a real value lost), heavy tails beside light ones."""
+    rng = np.random.default_rng(0)
+    shape = (8, columns)
+    draws = {
+        "normal": rng.standard_normal(shape),
+        "Student t, 3 degrees": rng.standard_t(3, shape),
+        "lognormal, sigma 1": rng.lognormal(0.0, 1.0, shape),
+        "lognormal, sigma 2": rng.lognormal(0.0, 2.0, shape),
+        "lognormal, sigma 3": rng.lognormal(0.0, 3.0, shape),
+        "negative binomial (0.2, 0.01)": rng.negative_binomial(0.2, 0.01, shape).astype(float),
+        "exponential, 70% zeros": np.where(rng.random(shape) < 0.7, 0.0, rng.exponential(1, shape)),
+        "Poisson 0.3": rng.poisson(0.3, shape).astype(float),
+        "Bernoulli 0.3": (rng.random(shape) < 0.3).astype(float),
+    }
+    print(f"The first-8 test's designs on synthetic columns ({columns:,} of 8 values each, no")
+    print("far value put in): the share with a value set aside")
+    print()
+    print(f"| values | {' | '.join(_DESIGNS)} |")
+    print("| --- |" + " ---: |" * len(_DESIGNS))
+    for name, values in draws.items():
+        cells = [f"{100.0 * f(values).any(axis=0).mean():.2f}%" for f in _DESIGNS.values()]
+        print(f"| {name} | {' | '.join(cells)} |", flush=True)
     print()
 
 
@@ -870,6 +898,7 @@ def main() -> None:
     if args.part in ("pairs", "all"):
         first8_pairs()
         first8_designs(("tuning", "report", "held-out"))
+        first8_heavy_tails()
     if args.part in ("regression", "all"):
         regression_outliers(args.at)
     if args.part in ("delay", "all"):
