@@ -353,8 +353,6 @@ def _errors_with(rows: list, at: tuple, value: float) -> np.ndarray:
 def first8_pairs() -> None:
     """Two far values among a slot's first 8 (rows 3 and 6, 6 and 7, 1 and 7: a
     feature, every one; or the regressor's target), against the stream unchanged."""
-    from streams import STREAMS
-
     print("Two far values among a slot's first 8: one feature at 1e6 or 1e30 on two of")
     print(f"the first 8 rows ({_PAIRS}, every feature; DREAMOnlineClassifier(seed=0)):")
     print("accuracy points lost against the stream unchanged over the 500 rows after the")
@@ -384,10 +382,7 @@ def first8_pairs() -> None:
     print()
     print("| stream | value | 500 rows after | later rows |")
     print("| --- | ---: | ---: | ---: |")
-    for name, stream in STREAMS.items():
-        if stream.half != "tuning" or stream.task != "regression":
-            continue
-        rows = list(stream.make(1, stream.length or 5_000))
+    for name, rows in _tuning_regression_rows():
         start = 1000 if len(rows) >= 2000 else len(rows) // 3
         base = _errors_with(rows, (), 0.0)
         for value in (1e4, 1e30):
@@ -451,6 +446,16 @@ def glitch(lengths: list[int]) -> None:
     print()
 
 
+def _tuning_regression_rows():
+    """``(name, rows)`` of the tuning half's regression streams (``streams.py``; seed 1
+    for the synthetic ones)."""
+    from streams import STREAMS
+
+    for name, stream in STREAMS.items():
+        if stream.half == "tuning" and stream.task == "regression":
+            yield name, list(stream.make(1, stream.length or 5_000))
+
+
 def _regression_cost(rows, t0: int, target=None, feature=None, value=0.0) -> float:
     """The MAE over the rows after row ``t0`` (at most 500) of a model that learned
     row ``t0`` with its target (or ``feature``) at ``value``, over its twin's."""
@@ -468,18 +473,13 @@ def _ratio(v: float) -> str:
 
 
 def regression_outliers(at: list[int]) -> None:
-    from streams import STREAMS
-
     print("The regressor: one outlier row against a twin that never saw it: MAE over the")
     print(f"next 500 rows / the twin's (after rows {at} where they fit, else a third of the")
     print("way; DREAMOnlineRegressor(seed=0), synthetic streams with seed 1)")
     print()
     print("| stream | row's target | mean | worst | one feature (every one) | mean | worst |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for name, stream in STREAMS.items():
-        if stream.half != "tuning" or stream.task != "regression":
-            continue
-        rows = list(stream.make(1, stream.length or 5_000))
+    for name, rows in _tuning_regression_rows():
         spots = [t for t in at if t + 501 <= len(rows)] or [len(rows) // 3]
         for tv, fv in itertools.zip_longest((1e4, -1e6, 1e30), (1e6, 1e30)):
             t = [_regression_cost(rows, t0, target=True, value=tv) for t0 in spots]
@@ -519,8 +519,6 @@ def _glitch_cost(rows, t0: int, value: float, length: int) -> float:
 
 
 def target_glitch(at: list[int]) -> None:
-    from streams import STREAMS
-
     lengths = (2, 3, 4, 10, 20)
     print("The regressor: a target stuck far out for 2, 3, 4, 10 or 20 rows running (20: more")
     print("than the 19 the undo covers), against a twin")
@@ -531,10 +529,7 @@ def target_glitch(at: list[int]) -> None:
     cells = [f"{v:g} x {n}" for v in (1e4, 1e30) for n in lengths]
     print(f"| stream | {' | '.join(cells)} |")
     print("| --- |" + " ---: |" * len(cells))
-    for name, stream in STREAMS.items():
-        if stream.half != "tuning" or stream.task != "regression":
-            continue
-        rows = list(stream.make(1, stream.length or 5_000))
+    for name, rows in _tuning_regression_rows():
         spots = [t for t in at if t + 505 <= len(rows)] or [len(rows) // 3]
         worst = [
             max(_glitch_cost(rows, t0, v, n) for t0 in spots) for v in (1e4, 1e30) for n in lengths

@@ -703,14 +703,15 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             self._fresh_rows = fresh - 1
         if self._drift is not None:
             self._watch(loss)  # (the kernel kept the row for a replay: _record)
-        surprise, tau, _, _, running, warming, _, y_count, y_run, *y_before = fast.res.tolist()
+        res = fast.res.tolist()
+        surprise, tau, _, _, running, warming, _, y_count, y_run, y_mean0, y_var0, y_avg0 = res
         self.last_surprise_, self.last_tau_ = surprise, tau
         self._running, self._warming = running != 0.0, warming != 0.0
         # The regressor's target statistics (the kernel updated them in place): a
         # target out of bounds, one of the first, or a glitch's kept statistics
         # (_TargetScaling._after_target_kernel); most rows need nothing more.
         if fast.regression and (y_run or y_count <= _Y_WARMUP or self._y_undo_left):
-            self._after_target_kernel(target[2], tuple(y_before))
+            self._after_target_kernel(target[2], (y_mean0, y_var0, y_avg0))
         self.n_steps_ += 1
         self._version += 1
         self._cache = self._fast_row = None
