@@ -18,13 +18,19 @@ def sequences(seed=0, n=60, steps=6, d=3):
     return X, X[:, -3:, 0].sum(1)
 
 
-@pytest.mark.parametrize("feedback", ["readout", "none"])
-def test_classifier_first_online_row_equals_sklearn(feedback):
+def fitted_classifier():
+    """``(X, y, clf)``: a small float64 DREAMClassifier fitted on ``sequences()``."""
     X, s = sequences()
     y = np.where(s > 0, "up", "down")
     clf = DREAMClassifier(
         12, rank=3, solver="adam", plasticity=True, max_iter=4, random_state=0, dtype="float64"
     ).fit(X, y)
+    return X, y, clf
+
+
+@pytest.mark.parametrize("feedback", ["readout", "none"])
+def test_classifier_first_online_row_equals_sklearn(feedback):
+    X, y, clf = fitted_classifier()
     clf.partial_fit(X[:20], y[:20])  # a memory that is not the zero state
     online = from_sklearn(clf, feedback=feedback)
     assert isinstance(online, DREAMOnlineClassifier) and online.classes_ == list(clf.classes_)
@@ -42,11 +48,7 @@ def test_classifier_first_online_row_equals_sklearn(feedback):
 def test_classifier_follows_sklearn_row_by_row_with_the_readout_held_still():
     # docs/online.md: after t rows the online classifier predicts what the fitted model
     # does on the sequence of those rows (the readout held still, no label fed back)
-    X, s = sequences()
-    y = np.where(s > 0, "up", "down")
-    clf = DREAMClassifier(
-        12, rank=3, solver="adam", plasticity=True, max_iter=4, random_state=0, dtype="float64"
-    ).fit(X, y)
+    X, y, clf = fitted_classifier()
     online = from_sklearn(clf, feedback="none", learning_rate=1e-300)
     seq = X[7]
     for t in range(len(seq)):
@@ -109,11 +111,7 @@ def test_a_loaded_model_grows_alike_run_to_run_and_on_both_paths():
 
 
 def test_classifier_with_the_mixture_starts_every_readout_from_the_trained_head():
-    X, s = sequences()
-    y = np.where(s > 0, "up", "down")
-    clf = DREAMClassifier(
-        12, rank=3, solver="adam", plasticity=True, max_iter=4, random_state=0, dtype="float64"
-    ).fit(X, y)
+    X, y, clf = fitted_classifier()
     alone = from_sklearn(clf)
     mixed = from_sklearn(clf, readouts=("linear", "cell", "pairs"))
     assert alone.readouts == ("cell",) and set(mixed.readout_weights_) == {
