@@ -154,6 +154,17 @@ def test_bad_inputs_raise_value_errors(seq_data):
         DREAMClassifier().fit(np.empty((4, 0, 3)), y[:4])
     with pytest.raises(ValueError, match=r"same number of features; X\[0\] has 3 and X\[1\] has 2"):
         clf.predict([X[0], X[1][:, :2]])
+    # (NumPy's own errors came first: "cannot reshape array of size 0", "inhomogeneous shape")
+    with pytest.raises(ValueError, match=r"Found array with 0 feature\(s\) \(shape=\(12, 0\)\)"):
+        DREAMClassifier(**SMALL).fit(np.empty((4, 3, 0)), y[:4])
+    with pytest.raises(ValueError, match=r"Found array with 0 feature\(s\)"):
+        clf.predict(np.empty((2, 3, 0)))
+    for layout, one in [(None, r"\[:, None\]"), ("channels_first", r"\[None, :\]")]:
+        with pytest.raises(
+            ValueError,
+            match=rf"different shapes: X\[0\] has shape \(5,\) and X\[1\] has shape \(3,\).*{one}",
+        ):
+            DREAMClassifier(**SMALL, layout=layout).fit([np.arange(5.0), np.arange(3.0)], y[:2])
     with pytest.raises(ValueError, match="X has 40 sequences but y has 39 targets"):
         DREAMClassifier(**SMALL).fit(X, y[:-1])
     with pytest.raises(ValueError, match="requires y to be passed"):

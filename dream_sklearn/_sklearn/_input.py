@@ -243,6 +243,25 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
             _warn_transposed(shape, seqs[0].shape[0], seqs[0].shape[1])
         lengths = np.array([s.shape[0] for s in seqs], dtype=np.int64)
         return np.concatenate(seqs, axis=0), lengths, None
+    if isinstance(X, list | tuple) and len(X) > 0 and np.ndim(X[0]) == 1:
+        # A 2-D array when their lengths agree; ragged 1-D arrays are no form of X (NumPy's
+        # own "inhomogeneous shape" error said nothing of the forms that are).
+        shapes = [np.shape(s) for s in X]
+        for i, shape in enumerate(shapes):
+            if shape != shapes[0]:
+                form = "(n_channels, n_timepoints)" if first else "(n_steps, n_features)"
+                one = "np.asarray(s)[None, :]" if first else "np.asarray(s)[:, None]"
+                flat = (
+                    "univariate series of one length, (n_cases, n_timepoints)"
+                    if first
+                    else "a 2-D table, one step per row"
+                )
+                raise ValueError(
+                    f"X given as a list holds arrays of different shapes: X[0] has shape "
+                    f"{shapes[0]} and X[{i}] has shape {shape}. A list of sequences holds 2-D "
+                    f"arrays {form} (univariate series: [{one} for s in X]); a list of "
+                    f"1-D arrays of one length is {flat}."
+                )
     if (
         not sp.issparse(X)
         and not isinstance(X, list | tuple | pd.DataFrame)
@@ -257,7 +276,10 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
         _check_no_empty([X.shape[1]] * X.shape[0])
         if X.shape[0] == 0:
             raise ValueError(f"X contains no sequence: got an array of shape {X.shape}.")
-        return X.reshape(-1, X.shape[2]), np.full(X.shape[0], X.shape[1], np.int64), None
+        # (the rows' count spelled out: with no feature, -1 has no one answer and NumPy's
+        # own error hid scikit-learn's, which names the empty feature axis)
+        long = X.reshape(X.shape[0] * X.shape[1], X.shape[2])
+        return long, np.full(X.shape[0], X.shape[1], np.int64), None
     if first and not sp.issparse(X) and np.ndim(X) == 2:
         # aeon's 2-D form: (n_cases, n_timepoints), univariate equal-length series.
         X = np.asarray(X)
