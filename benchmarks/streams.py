@@ -16,6 +16,7 @@ ARF timed in the same run.
     python benchmarks/streams.py --half held-out          # the held-out half only
     python benchmarks/streams.py --reuse --models DREAM   # rerun DREAM, baselines from the JSON
     python benchmarks/streams.py --streams SEA Elec2 --rows 2000 --seeds 1
+    python benchmarks/streams.py --real-seeds 3           # bundled streams: 3 seeds of the models
 
 The JSON (``benchmarks/out/streams.json`` by default) holds every figure per stream,
 model and seed.
@@ -52,7 +53,9 @@ class Stream:
 
     ``make(seed, n_rows)`` returns the rows; ``changes(n_rows)`` the rows at which a
     known change starts (abrupt: the first row of the new concept; gradual: the first
-    row of the transition). ``synthetic`` streams run over several seeds, the others once.
+    row of the transition). ``synthetic`` streams run over several seeds (the
+    generator's and the models'); a bundled stream's rows are fixed, and its models run
+    with seed 0 only unless ``--real-seeds`` asks for more.
     """
 
     name: str
@@ -734,8 +737,10 @@ def evaluate(stream: Stream, model_name: str, seed: int, n_rows: int | None) -> 
     }
 
 
-def seeds_of(stream: Stream, n_seeds: int) -> list[int]:
-    return list(range(n_seeds)) if stream.synthetic else [0]
+def seeds_of(stream: Stream, n_seeds: int, real_seeds: int = 1) -> list[int]:
+    """The seeds a stream runs with: ``n_seeds`` for a synthetic stream (the stream's
+    and the models' seed), ``real_seeds`` for a bundled one (the models' seed only)."""
+    return list(range(n_seeds if stream.synthetic else real_seeds))
 
 
 def _warm_compiled() -> None:
@@ -755,6 +760,7 @@ def run(
     results: dict,
     reuse: bool = False,
     log=sys.stderr,
+    real_seeds: int = 1,
 ) -> dict:
     """Fill ``results[stream][model][str(seed)]``; with ``reuse`` keep what is there
     (for the same number of rows) except DREAM's, which always runs again: its
@@ -765,7 +771,7 @@ def run(
         for s in streams:
             results.get(s, {}).pop("DREAM", None)
     for s in streams:  # every model on this run's seeds (the means compare like with like)
-        keep = {str(seed) for seed in seeds_of(STREAMS[s], n_seeds)}
+        keep = {str(seed) for seed in seeds_of(STREAMS[s], n_seeds, real_seeds)}
         for figures in results.get(s, {}).values():
             for seed in [k for k in figures if k not in keep]:
                 del figures[seed]
@@ -773,7 +779,7 @@ def run(
     for s in streams:
         stream = STREAMS[s]
         for m in models_for(stream, models):
-            for seed in seeds_of(stream, n_seeds):
+            for seed in seeds_of(stream, n_seeds, real_seeds):
                 old = results.get(s, {}).get(m, {}).get(str(seed))
                 if reuse and m != "DREAM" and old and old["rows"] == stream_rows(stream, n_rows):
                     continue
@@ -852,7 +858,10 @@ def tables(
         st = STREAMS[s]
         runs = next(iter(results[s].values()))
         n_rows = next(iter(runs.values()))["rows"]
-        seeds = f", {len(runs)} seeds" if st.synthetic else ""
+        if len(runs) == 1:
+            seeds = ""
+        else:
+            seeds = f", {len(runs)} seeds" if st.synthetic else f", {len(runs)} model seeds"
         return f"{s} ({st.task}, {st.drift}, {n_rows:,} rows{seeds})"
 
     def body(ss, ms, value, digits, mean_row):
@@ -1116,6 +1125,12 @@ def main(argv: list[str] | None = None) -> dict:
         "--seeds", type=int, default=DEFAULT_SEEDS, help="seeds per synthetic stream"
     )
     parser.add_argument(
+        "--real-seeds",
+        type=int,
+        default=1,
+        help="seeds of the models on each bundled stream (its rows are fixed; default: 1)",
+    )
+    parser.add_argument(
         "--rows",
         type=int,
         default=None,
@@ -1133,6 +1148,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error(f"--seeds must be at least 1, got {args.seeds}")
+    if args.real_seeds < 1:
+        parser.error(f"--real-seeds must be at least 1, got {args.real_seeds}")
     if args.rows is not None and args.rows <= AFTER:
         parser.error(f"--rows must be above {AFTER}, got {args.rows}")
 
@@ -1152,6 +1169,7 @@ def main(argv: list[str] | None = None) -> dict:
             results,
             reuse=args.reuse,
             log=None if args.quiet else sys.stderr,
+            real_seeds=args.real_seeds,
         )
     elapsed = saved.get("seconds", 0.0) if args.print_only else time.perf_counter() - start
     env = saved.get("environment", "-") if args.print_only else environment()
@@ -1159,9 +1177,11 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"Stream benchmark (benchmarks/streams.py): progressive validation, {env}")
     rows_arg = saved.get("rows") if args.print_only else args.rows  # (the run's own)
     seeds_arg = saved.get("seeds", args.seeds) if args.print_only else args.seeds
+    real_arg = saved.get("real_seeds", 1) if args.print_only else args.real_seeds
+    bundled = "once" if real_arg == 1 else f"with {real_arg} seeds of the models"
     print(
         f"\nSynthetic streams: {N_ROWS:,} rows (--rows {rows_arg}), {seeds_arg} seeds each; "
-        f"bundled streams once, in full unless --rows is smaller. Known change points: "
+        f"bundled streams {bundled}, in full unless --rows is smaller. Known change points: "
         f"abrupt = first row of the new concept, gradual = first row of the transition.\n"
     )
     # every model with figures for these streams (with --reuse, the JSON's too)
@@ -1174,6 +1194,7 @@ def main(argv: list[str] | None = None) -> dict:
     if not args.print_only:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         saved = {"environment": env, "seeds": args.seeds, "rows": args.rows, "seconds": elapsed}
+        saved["real_seeds"] = args.real_seeds
         saved["reused"] = reused
         json_path.write_text(json.dumps({**saved, "results": results}, indent=1))
     print(f"figures: {json_path}")

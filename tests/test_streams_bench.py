@@ -180,3 +180,27 @@ def test_the_held_out_half_builds_and_prints_with_the_other_two(bench, tmp_path,
     printed = capsys.readouterr().out
     assert "## HELD-OUT half" in printed and "## TUNING half" not in printed
     assert "## REPORT half" not in printed
+
+
+def test_real_seeds_run_a_bundled_streams_models_over_several_seeds(bench, tmp_path, capsys):
+    """A bundled stream's rows are fixed, but ARF's and DREAM's seeds move their figures
+    (ARF on Elec2: 0.851-0.856 over five seeds): --real-seeds runs the models over that
+    many seeds and the tables give their spread."""
+    out = tmp_path / "streams.json"
+    argv = ["--streams", "TrumpApproval", "--rows", "600", "--json", str(out), "--quiet"]
+    results = bench.main([*argv, "--real-seeds", "2", "--models", "last-value", "DREAM"])
+    printed = capsys.readouterr().out
+    assert set(results["TrumpApproval"]["DREAM"]) == {"0", "1"}
+    dream = [results["TrumpApproval"]["DREAM"][s]["score"] for s in ("0", "1")]
+    assert dream[0] != dream[1]  # (the seed draws DREAM's random cell)
+    last = [results["TrumpApproval"]["last-value"][s]["score"] for s in ("0", "1")]
+    assert last[0] == last[1]  # (same rows, nothing random)
+    row = next(line for line in printed.splitlines() if line.startswith("| TrumpApproval ("))
+    assert row.startswith("| TrumpApproval (regression, real, 600 rows, 2 model seeds) |")
+    assert f"({min(dream):.3f}-{max(dream):.3f})" in row
+    assert "bundled streams with 2 seeds of the models" in printed
+    assert json.loads(out.read_text())["real_seeds"] == 2
+    bench.main(["--print-only", "--json", str(out), "--streams", "TrumpApproval"])
+    assert "bundled streams with 2 seeds of the models" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        bench.main([*argv, "--real-seeds", "0"])
