@@ -518,6 +518,34 @@ def test_early_stopping_restores_the_best_epoch(seq_data):
     np.testing.assert_allclose(short.predict(X), reg.predict(X), rtol=1e-12)
 
 
+def test_validation_scores_belong_to_the_last_call(seq_data):
+    """A fit without early stopping (cold or warm) and a partial_fit left the scores
+    of an earlier early-stopping fit behind; plot_loss_curve drew them against the
+    new epochs or failed on the lengths (a review's finding)."""
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from dream_sklearn.plotting import plot_loss_curve
+
+    X, y = seq_data
+    params = {**SMALL, "max_iter": 6, "early_stopping": True, "n_iter_no_change": 100}
+    for then in [
+        lambda m: m.set_params(early_stopping=False, max_iter=3).fit(X, y),
+        lambda m: m.set_params(early_stopping=False, max_iter=3, warm_start=True).fit(X, y),
+        lambda m: m.set_params(early_stopping=False).partial_fit(X, y),
+    ]:
+        clf = DREAMClassifier(**params).fit(X, y)
+        assert len(clf.validation_scores_) == 6
+        then(clf)
+        assert not hasattr(clf, "validation_scores_")
+        assert not hasattr(clf, "best_validation_score_")
+        assert len(plot_loss_curve(clf).axes) == 1  # the training loss alone
+    warm = DREAMClassifier(**{**params, "warm_start": True}).fit(X, y)
+    warm.set_params(max_iter=3).fit(X, y)  # a warm fit with early stopping: its own 3
+    assert len(warm.validation_scores_) == 3 and len(warm.loss_curve_) == 9
+
+
 def test_warm_start_continues_from_previous_weights(seq_data):
     X, y = seq_data
     clf = DREAMClassifier(**{**SMALL, "warm_start": True}).fit(X, y)
@@ -603,10 +631,11 @@ def test_early_stopping_keeps_the_best_epoch_when_a_later_one_diverges(seq_data,
     moments = [t for state in clf.optimizer_.state.values() for t in state.values()]
     assert moments and all(torch.isfinite(t).all() for t in moments)
     assert np.isfinite(clf.surprise_).all()
-    monkeypatch.undo()
-    clf.set_params(early_stopping=False).partial_fit(X, y)  # (it raised "non-finite")
     best = int(np.argmax(clean.validation_scores_))
     assert clf.best_validation_score_ == clean.validation_scores_[best]
+    monkeypatch.undo()
+    clf.set_params(early_stopping=False).partial_fit(X, y)  # (it raised "non-finite")
+    assert clf.n_iter_ == 4 and np.isfinite(clf.loss_curve_[-1])
 
 
 def test_a_network_pickled_before_its_readout_was_kept_continues(seq_data):

@@ -704,6 +704,8 @@ class _BaseDREAM(BaseEstimator):
             self.validation_scores_ = []
             self.best_validation_score_ = -np.inf
             best = None
+        else:  # (an earlier fit's scores were left, and drawn against this call's epochs)
+            self._forget("validation_scores_", "best_validation_score_")
         device = next(self.module_.parameters()).device
         dtype = self._module_dtype()
         xt = _input_tensor(X3, dtype, device)

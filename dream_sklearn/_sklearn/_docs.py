@@ -202,9 +202,10 @@ ATTRIBUTES = """
         Training loss (data loss plus L2 penalty) of each of those epochs; with
         sample weights, the weighted mean.
     validation_scores_ : list of float
-        With ``early_stopping``, the validation score of each epoch.
+        With ``early_stopping``, the validation score of each epoch of the last
+        call, a ``fit``; absent after a ``fit`` without it or a ``partial_fit``.
     best_validation_score_ : float
-        With ``early_stopping``, the best of ``validation_scores_``.
+        With ``early_stopping``, the best of ``validation_scores_`` (absent with them).
     surprise_ : ndarray of shape (n_sequences, max_steps)
         The surprise (in [0, 1]) of every step of every sequence of the last
         ``fit`` (its last epoch), ``partial_fit`` or ``advance_memory`` call, in the
