@@ -124,6 +124,17 @@ def regime_table(seed: int):
     return X, surprise, tau, change_points
 
 
+def _plot_formats() -> tuple[set[str] | None, str]:
+    """The file formats matplotlib writes and the one it gives a name without a
+    suffix, or ``(None, "png")`` without matplotlib (then no plot is written)."""
+    try:
+        import matplotlib
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        return None, "png"
+    return set(FigureCanvasBase.get_supported_filetypes()), matplotlib.rcParams["savefig.format"]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the demo (see ``python -m dream_sklearn.demo --help``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -144,6 +155,15 @@ def main(argv: list[str] | None = None) -> None:
         "seeds are fixed, as the README's figures were printed with them)",
     )
     args = parser.parse_args(argv)
+    formats, default = _plot_formats()
+    suffix = Path(args.plot).suffix[1:].lower()
+    if not suffix and not Path(args.plot).is_dir():
+        args.plot += f".{default}"  # (matplotlib appends it: the name said is the file's)
+    elif suffix and formats is not None and suffix not in formats:
+        parser.error(
+            f"--plot: matplotlib writes no {suffix!r} files; end the name with one of "
+            f"{', '.join(sorted(formats))}"
+        )
     plot = Path(args.plot).resolve()  # (said at the start, not after the tables)
     if plot.is_dir():
         parser.error(f"--plot: {str(plot)!r} is a folder; name the file to write")

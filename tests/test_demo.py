@@ -65,3 +65,16 @@ def test_the_demo_refuses_a_plot_path_that_is_a_folder(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["--rows", "60", "--plot", str(tmp_path)])
     assert "is a folder" in capsys.readouterr().err
+
+
+def test_the_demo_names_the_file_it_writes_and_refuses_a_format_before_running(tmp_path, capsys):
+    """matplotlib appends ".png" to a name without a suffix (the demo said the name
+    without it), and an unknown suffix failed in savefig, after the whole run."""
+    with pytest.raises(SystemExit):
+        main(["--rows", "60", "--plot", str(tmp_path / "demo.xyz")])
+    captured = capsys.readouterr()
+    assert "matplotlib writes no 'xyz' files" in captured.err and captured.out == ""
+    main(["--rows", "60", "--plot", str(tmp_path / "demo")])
+    written = tmp_path / "demo.png"
+    assert f"plot written to {written}" in capsys.readouterr().out
+    assert written.stat().st_size > 10_000 and not (tmp_path / "demo").exists()
