@@ -26,7 +26,8 @@ def _pyplot():
 
 def _values(values: Any) -> np.ndarray:
     """Plain float values; a tensor of a pass that tracks gradients is detached (the
-    diagnostics of a training pass: NumPy cannot read such a tensor)."""
+    diagnostics of a training pass: NumPy cannot read such a tensor); a masked array's
+    masked values are NaN (not drawn)."""
 
     def plain(value: Any) -> Any:
         detach = getattr(value, "detach", None)
@@ -34,6 +35,8 @@ def _values(values: Any) -> np.ndarray:
 
     if isinstance(values, list | tuple):  # (a list of such tensors, one a step)
         values = [plain(v) for v in values]
+    if np.ma.isMaskedArray(values):  # masked steps are gaps (np.asarray drew them)
+        return np.ma.filled(values.astype(float), np.nan)
     return np.asarray(plain(values), dtype=float)
 
 

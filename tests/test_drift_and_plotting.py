@@ -2,6 +2,7 @@
 
 import inspect
 import random
+import warnings
 
 import matplotlib
 import numpy as np
@@ -59,6 +60,20 @@ def test_detects_a_rise_in_a_models_error_rate():
         false_alarms += sum(i < 2000 for i in found)
         assert any(2000 <= i < 2100 for i in found)
     assert false_alarms <= 1  # measured: one, at row 1219 of seed 0
+
+
+def test_narrow_float_values_are_read_without_a_warning():
+    """abs(np.float32(x)) > 1e100 cast 1e100 to float32 and warned of an overflow on
+    every value (an error under -W error); the values read as their float64 twins."""
+    rng = random.Random(1)
+    stream = gauss(rng, 0, 600) + gauss(rng, 3, 300)
+    for dtype in (np.float32, np.float16):
+        narrow = [dtype(x) for x in stream]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            found = detections(SurpriseDriftDetector(), narrow)
+        assert found == detections(SurpriseDriftDetector(), [float(x) for x in narrow])
+        assert found and 600 <= found[0] < 660
 
 
 def test_stationary_stream_raises_no_alarm_and_state_is_reproducible():
@@ -144,6 +159,15 @@ def test_grace_period_zero_is_refused_and_a_huge_int_is_a_value_error():
         detector.update(rng.gauss(0, 1))
         alarms += detector.drift_detected
     assert alarms <= 1  # (a stationary stream; 215 in 3 x 3,000 values with grace_period=1)
+
+
+def test_plot_surprise_leaves_a_masked_step_out():
+    """np.asarray dropped a masked array's mask: the step the user hid was drawn."""
+    surprise = np.ma.masked_array([0.1, 0.2, 0.3], mask=[0, 1, 0])
+    tau = np.ma.masked_array([4.0, 3.0, 2.0], mask=[0, 0, 1])
+    fig = plot_surprise(surprise, tau)
+    np.testing.assert_array_equal(fig.axes[0].lines[0].get_ydata(), [0.1, np.nan, 0.3])
+    np.testing.assert_array_equal(fig.axes[1].lines[0].get_ydata(), [4.0, 3.0, np.nan])
 
 
 def test_plot_surprise_draws_each_mean_at_the_end_of_its_window():

@@ -188,7 +188,9 @@ class SurpriseDriftDetector(base.DriftDetector):
             finite = False
         if not finite:
             raise ValueError(f"x must be a finite real number; got {x!r}.")
-        if abs(x) > MAX_ABS:  # (1e160 overflowed the running statistics: no alarm again)
+        # (compared as a Python float: a float32 against 1e100 cast 1e100 to float32
+        # and warned of an overflow on every value)
+        if abs(float(x)) > MAX_ABS:  # (1e160 overflowed the running statistics)
             raise ValueError(
                 f"x must be at most {MAX_ABS:g} in absolute value; got {x!r} (such a value "
                 "is usually a sentinel or a data error)."
