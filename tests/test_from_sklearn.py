@@ -239,3 +239,53 @@ def test_from_sklearn_rejects_what_it_cannot_continue():
     reg.fit(X, np.c_[y, -y])
     with pytest.raises(ValueError, match="single-output regressors"):
         from_sklearn(reg)
+
+
+@pytest.mark.parametrize("readout", ["mean", "pool"])
+def test_from_sklearn_reads_the_readout_the_network_was_fitted_with(readout):
+    """The estimator's readout parameter was read: after set_params(readout="last")
+    a "mean" head (as wide as a "last" one) was taken in and read as the last state,
+    and a "pool" head failed on a shape (a review's finding)."""
+    X, s = sequences(n=20)
+    clf = DREAMClassifier(
+        4, rank=2, solver="adam", readout=readout, max_iter=1, random_state=0, dtype="float64"
+    ).fit(X, s > 0)
+    for _ in range(2):
+        with pytest.raises(ValueError, match=f"fitted with readout='{readout}'"):
+            from_sklearn(clf)
+        clf.set_params(readout="last")  # (the network still pools)
+
+
+class _ElsewhereTensor(torch.Tensor):
+    """A tensor that, as one on a GPU, has no NumPy view until it is copied to the CPU."""
+
+    def numpy(self, *args, **kwargs):
+        raise TypeError("can't convert cuda:0 device type tensor to numpy")
+
+    def cpu(self, *args, **kwargs):
+        return self.as_subclass(torch.Tensor)
+
+
+def test_a_memory_held_off_the_cpu_is_copied_to_it():
+    """A model fitted on a GPU (device="auto" there) kept its memory_ on the GPU, and
+    from_sklearn called .numpy() on it without .cpu(): a TypeError (a review's finding;
+    the package's CI has no GPU, so the tensor here only behaves as a GPU's would)."""
+    X, y, clf = fitted_classifier()
+    here = from_sklearn(clf)
+    clf.memory_ = type(clf.memory_)(*(t.as_subclass(_ElsewhereTensor) for t in clf.memory_))
+    moved = from_sklearn(clf)
+    for a, b in zip(moved.memory(), here.memory(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("device", ["cpu"] + (["cuda"] if torch.cuda.is_available() else []))
+def test_a_model_fitted_on_any_device_converts_to_a_cpu_online_model(device):
+    X, y, _ = fitted_classifier()
+    params = dict(solver="adam", max_iter=2, random_state=0, dtype="float64")
+    clf = DREAMClassifier(12, rank=3, device=device, **params).fit(X, y)
+    online = from_sklearn(clf)
+    assert all(p.device.type == "cpu" for p in online.cell_.parameters())
+    row = X[-1, 0]
+    proba = online.predict_proba_one(dict(enumerate(row)))
+    expected = clf.predict_proba(row[None, None, :])[0]
+    np.testing.assert_allclose([proba[c] for c in clf.classes_], expected, rtol=1e-9)

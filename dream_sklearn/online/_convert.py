@@ -100,7 +100,9 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
             "untrained cells pooled over whole sequences, which has no one-step "
             "equivalent online. Fit it with solver='adam' to deploy it with river."
         )
-    readout = getattr(estimator, "readout", "last")
+    # (the fitted network's, as its predict reads it: set_params may have changed the
+    # estimator's since, and a "mean" head, as wide as a "last" one, was read as one)
+    readout = getattr(estimator.module_, "readout", "last")  # (a network pickled before it)
     if readout != "last":
         raise ValueError(
             f"from_sklearn continues a model whose output layer reads the last hidden "
@@ -220,10 +222,11 @@ def _load_core(
     est._add_slots(list(features), est._x_slot, to_cell=False)
     slots = np.array([est._x_slot[f] for f in features], dtype=np.intp)
     est._cell_slots = slots
-    est.cell_ = copy.deepcopy(cell).double()  # never alter the caller's module
+    # (a copy on the CPU, where the online path runs: a cell fitted on a GPU stayed there)
+    est.cell_ = copy.deepcopy(cell).cpu().double()  # never alter the caller's module
     est._np_params = est._cell_weights.step_params(est._cell_config)  # (the same arrays)
     st = cell.initial_state(1, dtype=torch.float64) if state is None else state
-    est._state = tuple(t.detach().double().numpy().copy() for t in st)
+    est._state = tuple(t.detach().cpu().double().numpy().copy() for t in st)
     reads_h = [j for j, r in enumerate(est._heads) if "h" in _READOUTS[r][0]]
     if head_weight is not None:
         est._W[reads_h, :, : est._hidden_dim] = np.asarray(head_weight, dtype=float)
