@@ -765,16 +765,30 @@ def run(
     """Fill ``results[stream][model][str(seed)]``; with ``reuse`` keep what is there
     (for the same number of rows) except DREAM's, which always runs again: its
     figures for seeds this run does not cover are dropped (old code's figures would
-    enter the means and counts)."""
+    enter the means and counts), and so are those of a model this run does not run
+    whose figures are for other rows, or lack one of this run's seeds (said on stderr)."""
     if "DREAM" in models:
         _warm_compiled()
         for s in streams:
             results.get(s, {}).pop("DREAM", None)
     for s in streams:  # every model on this run's seeds (the means compare like with like)
         keep = {str(seed) for seed in seeds_of(STREAMS[s], n_seeds, real_seeds)}
-        for figures in results.get(s, {}).values():
+        rows = stream_rows(STREAMS[s], n_rows)
+        running = set(models_for(STREAMS[s], models))
+        for m, figures in list(results.get(s, {}).items()):
             for seed in [k for k in figures if k not in keep]:
                 del figures[seed]
+            # A model this run does not run, kept from the JSON on other rows or seeds,
+            # would be compared with this run's (its change windows elsewhere): dropped.
+            if m not in running and (
+                set(figures) != keep or any(f["rows"] != rows for f in figures.values())
+            ):
+                del results[s][m]
+                print(
+                    f"{s}: {m}'s figures in the JSON are for other rows or seeds than this "
+                    f"run's ({rows:,} rows, seeds {sorted(keep, key=int)}); left out",
+                    file=sys.stderr,
+                )
     t0 = time.perf_counter()
     for s in streams:
         stream = STREAMS[s]

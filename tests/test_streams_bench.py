@@ -204,3 +204,23 @@ def test_real_seeds_run_a_bundled_streams_models_over_several_seeds(bench, tmp_p
     assert "bundled streams with 2 seeds of the models" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         bench.main([*argv, "--real-seeds", "0"])
+
+
+def test_reuse_leaves_out_a_baseline_run_on_other_rows_or_seeds(bench, tmp_path, capsys):
+    """--reuse kept ARF's figures of a 1,200-row, one-seed run beside DREAM's fresh
+    2,000-row, two-seed ones: "DREAM >= ARF" compared the window after row 1,000 with
+    the one after row 600 (a review of the harness)."""
+    out = tmp_path / "streams.json"
+    argv = ["--streams", "SEA", "--json", str(out), "--quiet"]
+    bench.main([*argv, "--rows", "1200", "--seeds", "1", "--models", "ARF", "DREAM"])
+    capsys.readouterr()
+    results = bench.main([*argv, "--rows", "2000", "--seeds", "2", "--models", "DREAM", "--reuse"])
+    captured = capsys.readouterr()
+    assert "ARF" not in results["SEA"] and set(results["SEA"]["DREAM"]) == {"0", "1"}
+    assert "SEA: ARF's figures in the JSON are for other rows or seeds" in captured.err
+    sea = next(line for line in captured.out.splitlines() if line.startswith("| SEA ("))
+    assert sea.startswith("| SEA (binary, abrupt, 2,000 rows, 2 seeds) |")
+    # the same rows and seeds: kept
+    bench.main([*argv, "--rows", "2000", "--seeds", "2", "--models", "ARF"])
+    results = bench.main([*argv, "--rows", "2000", "--seeds", "2", "--models", "DREAM", "--reuse"])
+    assert set(results["SEA"]["ARF"]) == {"0", "1"} and "left out" not in capsys.readouterr().err
