@@ -666,8 +666,10 @@ def _where_the_points_go(data: dict, changes: list[int], seeds: int, lag: int) -
     row; the points lost in the rows ``c .. c+lag-1`` after each change ``c`` (no label
     of the new concept known), in ``c+lag .. c+lag+149`` and elsewhere; the oracle's
     floor; accuracy in the blind rows (DREAM delayed, oracle delayed); accuracy over the
-    150 rows from the first label of the new concept on (delayed: rows c+lag..;
-    no delay: rows c.., that saw the same labels)."""
+    150 rows from the first label of the new concept on (delayed: rows c+lag..,
+    predicted with the labels up to c..c+149; no delay: rows c+1.., the same labels:
+    river hands row t - lag's label over before row t is predicted, without a delay
+    row t - 1's)."""
     out = []
     for seed in range(seeds):
         rows, concepts = data[seed], data["concepts"]
@@ -692,7 +694,7 @@ def _where_the_points_go(data: dict, changes: list[int], seeds: int, lag: int) -
                 np.nanmean(b[blind]),
                 np.nanmean(ob[blind]),
                 np.nanmean(b[after_idx]),
-                np.nanmean(a[after_idx - lag]),
+                np.nanmean(a[after_idx - lag + 1]),  # (rows c+1..: row c's label known)
             ]
         )
     return out
@@ -784,8 +786,8 @@ def delay(n: int, n_small: int, streams: list[str], seeds: int, lag: int = 50) -
     print("'floor': the oracle's loss (it knows every concept and predicts each row with the")
     print("concept of the latest row whose label is known). Accuracy in the blind rows,")
     print("DREAM advance / the oracle, both under the delay; over the 150 rows from the first")
-    print(f"label of the new concept: delayed (rows c+{lag}..) / no delay (rows c.., the same")
-    print("labels seen). Mean over seeds, [min, max].")
+    print(f"label of the new concept: delayed (rows c+{lag}..) / no delay (rows c+1.., the")
+    print("same labels known). Mean over seeds, [min, max].")
     print()
     print(
         "| stream | lost | blind | after | elsewhere | floor | blind acc.: DREAM / oracle "

@@ -383,7 +383,7 @@ def online(args) -> list[Row]:
                 f"{make.__name__}() compiled": (make, True),
                 f"river StandardScaler \\| {pipeline}": (linear[task], True),
             }
-            rows += _steady_rows(task, makers, data, max(3, repeats))
+            rows += _steady_rows(task, makers, data, pair_repeats)  # (a pair: --repeats)
         if args.online_whole:
             whole = list(iter_elec2())
             whole_reg = [
