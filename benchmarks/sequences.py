@@ -152,6 +152,14 @@ def _aeon_data_dir() -> Path:
     return Path(aeon.datasets.__file__).parent / "data"
 
 
+# How aeon's equal-length ("_eq") version of an unequal-length set was made (seen in
+# the files: a series' own values kept as a prefix, or not).
+_EQ_MADE = {
+    "PickupGestureWiimoteZ": "each series padded with low-amplitude noise after its end",
+    "JapaneseVowels": "not a padded copy: a series' own values are not its first steps",
+}
+
+
 def _load_ts(name: str, split: str) -> tuple[list[np.ndarray], np.ndarray]:
     from aeon.datasets import load_from_ts_file
 
@@ -184,7 +192,7 @@ def load_archive(name: str, unequal: str, quick: bool) -> Task:
                 f"{name}: DREAM, GRU and 1-NN DTW get the raw unequal sequences "
                 f"({min(lengths)}-{max(lengths)} steps); MiniRocket, logistic and ridge "
                 f"the archive's equal-length version ({task.train_eq.shape[1]} steps, "
-                "padded with low-amplitude noise)."
+                f"{_EQ_MADE.get(name, 'as aeon ships it')})."
             )
     else:
         task.train_eq, task.test_eq = np.stack(train), np.stack(test)
