@@ -26,7 +26,6 @@ channels-first layout is still read channels-last, with a :class:`LayoutWarning`
 
 from __future__ import annotations
 
-import sys
 import warnings
 from typing import Any
 
@@ -36,6 +35,7 @@ import scipy.sparse as sp
 import torch
 
 from .._limits import MAX_ABS
+from .._stack import user_stacklevel as _user_stacklevel
 
 __all__ = ["LayoutWarning", "to_sequences"]
 
@@ -118,16 +118,6 @@ def one_step_lengths(long: np.ndarray, seen: int, owner: str) -> np.ndarray:
 
 def _looks_transposed(steps: int, features: int) -> bool:
     return steps >= 1 and features >= _TRANSPOSED_RATIO * steps
-
-
-def _user_stacklevel() -> int:
-    """The stack level of the first caller outside this package and scikit-learn."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith(
-        ("dream_sklearn.", "sklearn.")
-    ):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 def _warn_transposed(shape: str, steps: int, features: int) -> None:

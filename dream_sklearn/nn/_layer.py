@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
 from collections.abc import Iterable, Sequence
@@ -13,6 +14,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
+from .._stack import user_stacklevel
 from ._cell import DREAMCell, _autocast_on
 from ._config import _POSITIVE, _cell_default, _check_value
 from ._state import DREAMState
@@ -255,7 +257,7 @@ class _CompiledStep:
         self._compiled = None
         self.failed: str | None = None
 
-    def __call__(self, *args):
+    def __call__(self, *args, warn: bool = True):
         if self.failed is None:
             if self._compiled is None:
                 self._compiled = torch.compile(_sequence_step, dynamic=None)
@@ -263,16 +265,20 @@ class _CompiledStep:
                 return self._compiled(*args)
             except torch._dynamo.exc.BackendCompilerFailed as exc:
                 self.failed = _why(exc)
-                warnings.warn(
-                    f"torch.compile of the DREAM step failed ({self.failed}); "
-                    "running eagerly instead (same results, slower).",
-                    RuntimeWarning,
-                    stacklevel=3,
-                )
+                if warn:  # (else the caller says it: _CompiledLoop)
+                    warnings.warn(
+                        f"torch.compile of the DREAM step failed ({self.failed}); "
+                        "running eagerly instead (same results, slower).",
+                        RuntimeWarning,
+                        stacklevel=user_stacklevel(_OUTSIDE),
+                    )
         return _sequence_step(*args)
 
 
 _COMPILED_STEP = _CompiledStep()
+# A compile's warning names the first frame outside these (the user's line, not torch's
+# module call or the package's fit).
+_OUTSIDE = ("dream_sklearn.", "sklearn.", "torch.")
 
 # Inductor options of the compiled loop. A C++ wrapper runs the loop over time in C++
 # (the Python wrapper calls back into Python at every step), and the size, stride and
@@ -346,8 +352,9 @@ class _CompiledLoop:
 
     Compilation (inductor: C++ code on CPU, needs a C compiler) happens on the first
     call for each new combination of switches, dtype, grad mode, mask and device;
-    batch size and sequence length are symbolic, so other sizes reuse it (except a
-    batch or length of 1). Inductor caches it on disk, so later processes start faster.
+    batch size and sequence length are symbolic, so other sizes reuse it (a batch of
+    1 compiles anew, without in-place buffers; a length of 1 runs eagerly: one step
+    has no loop). Inductor caches it on disk, so later processes start faster.
     If compiling fails, a warning says why and later calls compile each step instead
     (:class:`_CompiledStep`), or run eagerly: the results are the same either way.
     """
@@ -359,32 +366,43 @@ class _CompiledLoop:
     def __call__(self, params, flags, x, state, dts, step_mask):
         if self.failed is not None:
             return _run_steps(params, flags, x, state, dts, step_mask, step=_COMPILED_STEP)
-        # With one input feature, inductor's in-place buffers gave a wrong gradient of
-        # eta (torch 2.13: about ten times its size, the values right); that loop is
-        # compiled without them (about 20% slower at batch 32 x 50; wider inputs
-        # keep them).
-        one_feature = x.shape[-1] == 1
-        compiled = self._compiled.get(one_feature)
+        if x.shape[1] == 1:
+            # One step: no loop to compile (inductor's C++ for a scan of length 1 failed
+            # to compile in torch 2.13, which turned the loop off for the process).
+            return _run_steps(params, flags, x, state, dts, step_mask)
+        # With one input feature or one sequence, inductor's in-place buffers gave wrong
+        # gradients, the values right (torch 2.13: eta's about ten times its size with
+        # one feature; W's about 30% off with one sequence, as a fit's last mini-batch
+        # of one); those loops compile without them (about 20% slower at batch 32 x 50;
+        # the others keep them).
+        safe = x.shape[-1] == 1 or x.shape[0] == 1
+        compiled = self._compiled.get(safe)
         if compiled is None:
             options = _loop_options()
-            if one_feature:
+            if safe:
                 options["inplace_buffers"] = False
             compiled = torch.compile(_scan_steps, fullgraph=True, dynamic=None, options=options)
-            self._compiled[one_feature] = compiled
+            self._compiled[safe] = compiled
         args = _loop_inputs(params, flags, x, state, dts, step_mask)
         inductor_log = logging.getLogger("torch._inductor.ir")
         inductor_log.addFilter(_C_SHIM_NOTE)
         try:
             return compiled(*args)
         except Exception as exc:  # the compiler's, or the caller's: told apart below
-            # An error of the caller's (not the compiler's) raises again here.
-            result = _run_steps(*args, step=_COMPILED_STEP)
+            # An error of the caller's (not the compiler's) raises again here. The
+            # steps compiled alone say nothing of their own: one warning says both.
+            result = _run_steps(*args, step=functools.partial(_COMPILED_STEP, warn=False))
             self.failed = _why(exc)
+            then = (
+                f"compiling each step failed too ({_COMPILED_STEP.failed}); running eagerly"
+                if _COMPILED_STEP.failed is not None
+                else "compiling each step"
+            )
             warnings.warn(
-                f"torch.compile of the DREAM loop failed ({self.failed}); "
-                "compiling each step instead (same results, slower).",
+                f"torch.compile of the DREAM loop failed ({self.failed}); {then} instead "
+                "(same results, slower).",
                 RuntimeWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(_OUTSIDE),
             )
             return result
         finally:
@@ -429,9 +447,9 @@ class DREAM(nn.Module):
         batch sizes and sequence lengths reuse the graph. If compilation fails a
         warning says so, and it compiles each step alone instead, or runs
         eagerly. Same results either way, to floating-point rounding. With
-        ``input_dim == 1`` the loop compiles without inductor's in-place buffers
-        (they gave a wrong gradient of ``eta`` there in torch 2.13), about 20%
-        slower.
+        ``input_dim == 1`` or a batch of one the loop compiles without inductor's
+        in-place buffers (they gave a wrong gradient of ``eta``, of ``W``, there in
+        torch 2.13), about 20% slower; a sequence of one step runs eagerly.
 
     Notes
     -----

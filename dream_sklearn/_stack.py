@@ -1,0 +1,15 @@
+"""Where a warning points: the first frame outside the package and the libraries it wraps."""
+
+from __future__ import annotations
+
+import sys
+
+
+def user_stacklevel(outside: tuple[str, ...] = ("dream_sklearn.", "sklearn.")) -> int:
+    """The ``stacklevel`` for a ``warnings.warn`` made by the function that calls this
+    one: the first frame whose module is not in ``outside`` (names' prefixes), so that
+    the warning names the user's line, however deep in the package it was raised."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(outside):
+        frame, level = frame.f_back, level + 1
+    return level
