@@ -261,3 +261,28 @@ def test_compiled_loop_gradients_equal_eager_float64(input_dim, batch, steps):
     assert grads[1]["cell.eta"].abs().max() > 1e-3 and grads[1]["cell.W"].abs().max() > 1e-3
     for name, want in grads[1].items():
         torch.testing.assert_close(grads[0][name], want, rtol=1e-9, atol=1e-12, msg=name)
+
+
+@pytest.mark.slow  # two more compilations from cold (over a minute): ``-m slow``
+def test_the_compiled_loop_outlives_torchs_recompile_limit(monkeypatch):
+    """torch compiles at most ``recompile_limit`` graphs of one function (8 by
+    default), and under fullgraph the next raised: the loop was then off for the rest
+    of the process, a grid search over a few settings enough to reach it (a review's
+    finding). With the limit at 1, two variants of the loop both compile."""
+    from dream_sklearn.nn import _layer
+
+    torch._dynamo.reset()  # (no graph of the loop from the tests before)
+    monkeypatch.setattr(torch._dynamo.config, "recompile_limit", 1)
+    monkeypatch.setattr(_layer, "_COMPILED_LOOP", _layer._CompiledLoop())
+    small = {"plasticity_enabled": False, "sleep_enabled": False}
+    for dtype in (torch.float32, torch.float64):
+        model = DREAM(3, 4, rank=2, **small).to(dtype)
+        eager = DREAM(3, 4, rank=2, **small).to(dtype)
+        eager.load_state_dict(model.state_dict())
+        model.compile_step = True
+        x = torch.randn(2, 5, 3, dtype=dtype)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)  # (a failed compile warns)
+            out, _ = model(x)
+        torch.testing.assert_close(out, eager(x)[0])
+    assert _layer._COMPILED_LOOP.failed is None

@@ -386,8 +386,13 @@ class _CompiledLoop:
         args = _loop_inputs(params, flags, x, state, dts, step_mask)
         inductor_log = logging.getLogger("torch._inductor.ir")
         inductor_log.addFilter(_C_SHIM_NOTE)
+        # Every variant (switches, dtype, grad mode, mask, sizes) is a graph of the one
+        # loop function, and torch allows 8 by default: under fullgraph the 9th raised,
+        # and the loop was off for the process (a grid search over a few settings).
+        limit = max(torch._dynamo.config.recompile_limit, _RECOMPILE_LIMIT)
         try:
-            return compiled(*args)
+            with torch._dynamo.config.patch(recompile_limit=limit):
+                return compiled(*args)
         except Exception as exc:  # the compiler's, or the caller's: told apart below
             # An error of the caller's (not the compiler's) raises again here. The
             # steps compiled alone say nothing of their own: one warning says both.
@@ -410,6 +415,9 @@ class _CompiledLoop:
 
 
 _COMPILED_LOOP = _CompiledLoop()
+# How many graphs of the loop one process may compile (torch's recompile_limit, 8 by
+# default, counts them per function: _CompiledLoop).
+_RECOMPILE_LIMIT = 64
 
 
 class DREAM(nn.Module):
@@ -449,7 +457,9 @@ class DREAM(nn.Module):
         eagerly. Same results either way, to floating-point rounding. With
         ``input_dim == 1`` or a batch of one the loop compiles without inductor's
         in-place buffers (they gave a wrong gradient of ``eta``, of ``W``, there in
-        torch 2.13), about 20% slower; a sequence of one step runs eagerly.
+        torch 2.13), about 20% slower; a sequence of one step runs eagerly. A
+        process compiles up to 64 variants of the loop (torch's own limit, 8, is
+        raised for it alone).
 
     Notes
     -----
