@@ -88,6 +88,11 @@ def _new_target_stats() -> np.ndarray:
     return np.zeros(N_STATS)
 
 
+def _field(index: int, kind: type, doc: str) -> property:
+    """A read-only view of ``_y_stats[index]`` as ``kind`` (int or float)."""
+    return property(lambda self: kind(self._y_stats[index]), doc=doc)
+
+
 class _TargetScaling:
     """The regressor's target statistics (a mixin of ``DREAMOnlineRegressor``)."""
 
@@ -104,27 +109,11 @@ class _TargetScaling:
 
     # ---------------------------------------------------------------- reading them
 
-    @property
-    def _y_count(self) -> int:
-        return int(self._y_stats[T_COUNT])
-
-    @property
-    def _y_mean(self) -> float:
-        return float(self._y_stats[T_MEAN])
-
-    @property
-    def _y_var(self) -> float:
-        return float(self._y_stats[T_VAR])
-
-    @property
-    def _y_avg(self) -> float:
-        """The mean of every target seen."""
-        return float(self._y_stats[T_AVG])
-
-    @property
-    def _y_run(self) -> int:
-        """Targets out of bounds running (_target_far)."""
-        return int(self._y_stats[T_RUN])
+    _y_count = _field(T_COUNT, int, "Targets taken in.")
+    _y_mean = _field(T_MEAN, float, "Their running mean.")
+    _y_var = _field(T_VAR, float, "Their running variance.")
+    _y_avg = _field(T_AVG, float, "The mean of every target seen.")
+    _y_run = _field(T_RUN, int, "Targets out of bounds running (_target_far).")
 
     @property
     def _last_y(self) -> float | None:
