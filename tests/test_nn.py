@@ -76,6 +76,11 @@ def test_stack_shapes_and_slower_upper_layers():
     taus = [layer.config.ltc_tau_sys for layer in stack.layers]
     assert taus == pytest.approx([5.0, 15.0, 45.0])
     assert (out[1, 4:] == 0).all()
+    # The base tau is checked before the layers' are made from it (True was read as
+    # 1.0; a string failed in the product with a message that did not name it).
+    for bad in (True, "5", None, 0.0):
+        with pytest.raises(ValueError, match="'ltc_tau_sys' parameter of DREAMStack"):
+            DREAMStack(4, [8, 6], ltc_tau_sys=bad)
 
 
 def test_padded_sequence_equals_sequence_alone():

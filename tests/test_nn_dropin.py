@@ -172,11 +172,36 @@ def test_low_precision_model_runs_on_matching_inputs(dtype):
     assert bool(torch.isfinite(big).all()) and bool(torch.isfinite(big_state.error_var).all())
 
 
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_low_precision_fast_weights_capped_after_a_long_gap(dtype):
+    # A gap of 100 time units makes a Hebbian step whose sum of squares overflows
+    # float16 (a norm above 256): the cap read inf and set the fast weights to 0. The
+    # norm is capped at target_norm (2) in every dtype, as in float64.
+    torch.manual_seed(0)
+    ref = DREAM(3, 5, rank=2, surprise_mode="absolute").double()
+    model = DREAM(3, 5, rank=2, surprise_mode="absolute")
+    model.load_state_dict(ref.state_dict())
+    model.to(dtype)
+    x, gaps = 3.0 * torch.randn(1, 3, 3), torch.full((1, 3), 100.0)
+    out, state = model(x.to(dtype), timespans=gaps.to(dtype))
+    want, want_state = ref(x.double(), timespans=gaps.double())
+    assert float(want_state.U.norm()) == pytest.approx(2.0)
+    assert state.U.dtype == dtype
+    assert float(state.U.float().norm()) == pytest.approx(2.0, abs=0.01)
+    torch.testing.assert_close(out.double(), want, atol=0.02, rtol=0)
+
+
 def test_input_dtype_must_match_the_parameters():
     model = DREAM(3, 6, rank=2)
     for dtype in (torch.bfloat16, torch.float64):
         with pytest.raises(TypeError, match=rf"x has dtype {dtype} .*x\.to\(torch\.float32\)"):
             model(torch.randn(2, 5, 3, dtype=dtype))
+    # A cell of integer dtype cannot be made: no advice to convert the cell to it.
+    cell = DREAMCell(3, 5, rank=2)
+    with pytest.raises(TypeError, match=r"x\.to\(torch\.float32\)\.$"):
+        cell(torch.ones(2, 3, dtype=torch.int64))
+    with pytest.raises(TypeError, match=r"or the cell: cell\.to\(torch\.float64\)"):
+        cell(torch.ones(2, 3, dtype=torch.float64))
     with pytest.raises(TypeError, match="state has dtype torch.float64"):
         model(torch.randn(2, 5, 3), DREAMState.zeros(2, 3, 6, 2, dtype=torch.float64))
 

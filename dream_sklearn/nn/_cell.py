@@ -455,9 +455,11 @@ class DREAMCell(nn.Module):
             )
         autocast_on = _autocast_on(x.device.type)  # (autocast casts the products)
         if x.dtype != self.C.dtype and not autocast_on:  # (it failed deep in the step)
+            # (a cell of integer dtype cannot be: no advice to make one)
+            cell = f", or the cell: cell.to({x.dtype})" if x.dtype.is_floating_point else ""
             raise TypeError(
                 f"x has dtype {x.dtype} but the cell's parameters are {self.C.dtype}. "
-                f"Convert the input: x.to({self.C.dtype}), or the cell: cell.to({x.dtype})."
+                f"Convert the input: x.to({self.C.dtype}){cell}."
             )
         cfg = self.config
         if state is None:

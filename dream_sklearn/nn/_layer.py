@@ -16,7 +16,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 
 from .._stack import user_stacklevel
 from ._cell import DREAMCell, _autocast_on
-from ._config import _POSITIVE, _cell_default, _check_value
+from ._config import _POSITIVE, _cell_default, _check_cell_param, _check_value
 from ._state import DREAMState
 from ._step import TORCH_OPS, StepFlags, StepParams, _make_step, _TorchOps, dream_step
 
@@ -480,8 +480,9 @@ class DREAM(nn.Module):
       (1, batch, hidden_dim): it is the hidden state ``h``, the rest of the fast state
       starts fresh (no fast weights, unit error variance). Unlike a ``DREAMState``, it
       is not detached: as with ``nn.GRU``, gradients reach what produced it.
-      The returned state is always a ``DREAMState`` (``state.h`` is ``nn.GRU``'s
-      ``h_n[0]``).
+      The returned state is always a ``DREAMState``: ``state.h`` is ``nn.GRU``'s
+      ``h_n[0]`` for a batched input, (batch, hidden_dim); for an unbatched one it is
+      (1, hidden_dim), ``nn.GRU``'s ``h_n`` itself (the cell's state is batched).
     - dtypes: the input's dtype must be the parameters' (a ``TypeError`` says how to
       convert either), as with ``nn.GRU``. ``model.to(torch.bfloat16)`` or
       ``model.half()`` run in that dtype. Under ``torch.autocast`` the layer acts as
@@ -837,7 +838,10 @@ class DREAMStack(nn.Module):
         if not hidden_dims:
             raise ValueError("hidden_dims must name at least one layer; got an empty sequence.")
         tau_growth = _check_value("DREAMStack", "tau_growth", tau_growth, _POSITIVE)
+        # (checked before the layers' taus are made from it: True was read as 1.0, and
+        # a string failed in the product with a message that did not name it)
         tau_sys = config.pop("ltc_tau_sys", _cell_default("ltc_tau_sys"))
+        tau_sys = _check_cell_param("DREAMStack", "ltc_tau_sys", tau_sys)
         dims = [input_dim, *hidden_dims]
         self.layers = nn.ModuleList(
             DREAM(

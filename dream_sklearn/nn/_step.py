@@ -61,7 +61,11 @@ class _TorchOps:
     @staticmethod
     def sq_sum2(a):
         # The sum of squares over the last two axes, as one op: numba's is a loop
-        # (no array a * a).
+        # (no array a * a). In float32 at least: float16's overflowed once the fast
+        # weights' norm passed 256 (a gap of 100 time units did it), and the cap
+        # then set them to 0 (a review's finding); the step casts the cap back.
+        if a.dtype in (torch.float16, torch.bfloat16):
+            a = a.float()
         return (a * a).sum((-2, -1))
 
     @staticmethod
@@ -104,7 +108,11 @@ class _NumpyOps:
 
     matmul = _TorchOps.matmul
     row_sum = _TorchOps.row_sum
-    sq_sum2 = _TorchOps.sq_sum2
+
+    @staticmethod
+    def sq_sum2(a):
+        return (a * a).sum((-2, -1))  # (float64: the NumPy path's dtype)
+
     col = _TorchOps.col
     col2 = _TorchOps.col2
     outer = _TorchOps.outer
@@ -212,8 +220,9 @@ def _make_step(ops):
             # reversed U's sign and beyond 2 / lam grew it; a review's finding)
             U = U + col2(clip(p.lam * dt, 0.0, 1.0)) * (U_target - U) + hebb
             # Each (n, r) matrix scaled down to Frobenius norm target_norm if above it.
+            # (the sum of squares in float32 at least: as_float casts the cap back)
             norm = sqrt(sq_sum2(U) + _EPS)
-            U = U * col2(clip(p.target_norm / norm, 0.0, 1.0))
+            U = U * col2(as_float(clip(p.target_norm / norm, 0.0, 1.0), U))
 
         # 6. Sleep: in low-surprise periods the consolidated memory moves towards U.
         if flags.sleep:
