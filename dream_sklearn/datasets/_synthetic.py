@@ -10,6 +10,13 @@ import numpy as np
 __all__ = ["make_regime_signal"]
 
 
+def _finite(value: numbers.Real) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond float's range
+        return False
+
+
 def make_regime_signal(
     n_steps: int = 1500,
     n_features: int = 3,
@@ -33,8 +40,8 @@ def make_regime_signal(
     noise : float, default=0.3
         Standard deviation of the noise.
     random_state : int, None, numpy Generator or SeedSequence, default=0
-        Seed of the generator (anything ``numpy.random.default_rng`` takes but a
-        negative int).
+        Seed of the generator: an int >= 0, None (fresh entropy), or a numpy
+        ``Generator`` or ``SeedSequence``.
 
     Returns
     -------
@@ -54,7 +61,8 @@ def make_regime_signal(
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
             raise ValueError(f"{name} must be an int >= {low}; got {value!r}.")
     if isinstance(noise, bool) or not (
-        isinstance(noise, numbers.Real) and math.isfinite(noise) and noise >= 0
+        # (an int beyond float's range is not finite here: isfinite raised OverflowError)
+        isinstance(noise, numbers.Real) and _finite(noise) and noise >= 0
     ):
         raise ValueError(f"noise must be a finite float >= 0; got {noise!r}.")
     if not isinstance(random_state, np.random.Generator | np.random.SeedSequence) and (
@@ -71,7 +79,11 @@ def make_regime_signal(
         )
     points = np.asarray(change_points)
     if points.ndim != 1 or not (points.size == 0 or np.issubdtype(points.dtype, np.integer)):
-        raise ValueError(f"change_points must be a sequence of ints; got {change_points!r}.")
+        # (an int beyond int64's range makes an object array: out of range too)
+        raise ValueError(
+            f"change_points must be a sequence of distinct ints in (0, n_steps={n_steps}); "
+            f"got {change_points!r}."
+        )
     change_points = tuple(int(c) for c in points)
     if any(not 0 < c < n_steps for c in change_points) or len(set(change_points)) < len(
         change_points

@@ -177,6 +177,7 @@ class SurpriseDriftDetector(base.DriftDetector):
         """
         if isinstance(x, bool | np.bool_):
             x = float(x)
+        too_large = False
         try:
             # (np.timedelta64 is a NumPy integer: a duration, not a value of the stream)
             finite = (
@@ -184,13 +185,13 @@ class SurpriseDriftDetector(base.DriftDetector):
                 and not isinstance(x, np.timedelta64)
                 and math.isfinite(x)
             )
-        except OverflowError:  # an int beyond float's range
-            finite = False
+        except OverflowError:  # an int beyond float's range: finite, and too large
+            finite = too_large = True
         if not finite:
             raise ValueError(f"x must be a finite real number; got {x!r}.")
         # (compared as a Python float: a float32 against 1e100 cast 1e100 to float32
         # and warned of an overflow on every value)
-        if abs(float(x)) > MAX_ABS:  # (1e160 overflowed the running statistics)
+        if too_large or abs(float(x)) > MAX_ABS:  # (1e160 overflowed the statistics)
             raise ValueError(
                 f"x must be at most {MAX_ABS:g} in absolute value; got {x!r} (such a value "
                 "is usually a sentinel or a data error)."
