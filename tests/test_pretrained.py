@@ -356,3 +356,11 @@ def test_pretrained_cell_gives_the_same_predictions_with_the_compiled_row_on_or_
     for a, b in zip(*runs, strict=True):
         assert a.keys() == b.keys()
         np.testing.assert_allclose([a[k] for k in a], [b[k] for k in a], rtol=0, atol=1e-12)
+
+
+def test_prior_stream_names_a_misspelt_task_or_drift():
+    # (a misspelt task drew a regression stream, a misspelt drift one without drift)
+    with pytest.raises(ValueError, match="task must be 'classification', 'regression' or None"):
+        prior_stream(np.random.default_rng(0), 100, "Classification", "abrupt")
+    with pytest.raises(ValueError, match="drift must be one of 'none', 'abrupt'"):
+        prior_stream(np.random.default_rng(0), 100, "classification", "Abrupt")

@@ -62,8 +62,10 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
         appears) defaults to the estimator's ``random_state`` when that is an int. The
         online estimator keeps the trained head as its only readout
         (``readouts=("cell",)``) unless ``readouts`` says otherwise; readouts
-        added there start from zero and join the mixture with equal weight, so the
-        first predictions then no longer equal the scikit-learn estimator's.
+        added there that learn start from the trained head's bias (their other
+        weights zero; the naive ones, such as ``"last"``, from nothing) and join the
+        mixture with equal weight, so the first predictions then no longer equal the
+        scikit-learn estimator's.
 
     Returns
     -------

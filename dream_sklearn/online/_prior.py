@@ -144,6 +144,13 @@ def prior_stream(
     >>> s.X.shape[0], s.y.shape, len(s.changes)
     (100, (100,), 1)
     """
+    # (a misspelt task drew a regression stream, a misspelt drift one without drift)
+    if task not in (None, "classification", "regression"):
+        raise ValueError(f"task must be 'classification', 'regression' or None; got {task!r}.")
+    if drift is not None and drift not in _DRIFTS:
+        raise ValueError(
+            f"drift must be one of {', '.join(map(repr, _DRIFTS))} or None; got {drift!r}."
+        )
     if task is None:
         task = "classification" if rng.random() < CLASSIFICATION_SHARE else "regression"
     if drift is None:
