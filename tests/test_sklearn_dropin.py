@@ -118,6 +118,49 @@ def test_sample_weight_is_validated_the_scikit_learn_way():
         clf.fit(X, y, sample_weight=np.zeros(10))
 
 
+@pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
+def test_sample_weights_of_any_scale_train_a_float32_fit(Estimator):
+    # The loss is a weighted mean: without the L2 penalty (alpha=0) the weights' scale
+    # changes nothing. float32 held 1e-46 as 0 (every mini-batch skipped: nothing
+    # learned, the loss curve 0) and 1e39 as inf (a fit said to diverge).
+    X, labels, s = data()
+    y = labels if Estimator is DREAMClassifier else s
+    params = dict(SMALL, dtype="float32", alpha=0.0)
+    plain = Estimator(**params).fit(X, y, sample_weight=np.ones(len(X)))
+    for scale in (1e-46, 1e39):
+        scaled = Estimator(**params).fit(X, y, sample_weight=np.full(len(X), scale))
+        assert_same_model(scaled, plain, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(scaled.loss_curve_, plain.loss_curve_, rtol=1e-5)
+    # With the penalty, weights too small for its factor in float32 are named.
+    with pytest.raises(ValueError, match="sample_weight sums to 4e-39: the L2 penalty"):
+        Estimator(**dict(params, alpha=1e-4)).fit(X, y, sample_weight=np.full(len(X), 1e-40))
+
+
+@pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
+def test_early_stopping_names_a_validation_split_without_weight(Estimator, monkeypatch):
+    # (the validation score divided by a total weight of 0: a bare ZeroDivisionError,
+    # or scikit-learn's false message that every weight was 0)
+    X, labels, s = data(n=20)
+    y = labels if Estimator is DREAMClassifier else s
+    params = dict(SMALL, early_stopping=True, validation_fraction=0.2)
+    held_out = []  # the rows the split holds out, as fit draws them
+    split = Estimator._split
+
+    def spy(self, *args):
+        train, val = split(self, *args)
+        held_out.append(val)
+        return train, val
+
+    monkeypatch.setattr(Estimator, "_split", spy)
+    est = Estimator(**params).fit(X, y)
+    assert len(est.validation_scores_) == est.n_iter_
+    val = held_out[0]
+    w = np.ones(len(X))
+    w[val] = 0.0
+    with pytest.raises(ValueError, match=r"early_stopping=True: the validation split \(valid"):
+        Estimator(**params).fit(X, y, sample_weight=w)
+
+
 def test_sample_weight_as_a_series_is_aligned_by_sequence_id():
     X, y, _ = data(n=20, steps=3)
     ids = [f"s{i}" for i in range(20)]

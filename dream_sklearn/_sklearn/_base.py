@@ -621,7 +621,10 @@ class _BaseDREAM(BaseEstimator):
         """MLP-style L2 penalty: ``alpha / 2 * sum of squared weight matrices / batch``
         (``batch``: the mini-batch's size, or its total sample weight)."""
         weights = [p for p in self.module_.parameters() if p.dim() >= 2]
-        return 0.5 * self.alpha * sum((w * w).sum() for w in weights) / batch
+        # (the factor as a Python float: divided in the module's dtype, a batch weight
+        # below about 3e-39 made the gradient of 1 / batch inf in float32, and with
+        # alpha=0 NaN)
+        return (0.5 * self.alpha / batch) * sum((w * w).sum() for w in weights)
 
     # -- the one training routine -------------------------------------------------------
 
@@ -701,6 +704,15 @@ class _BaseDREAM(BaseEstimator):
         train, val = np.arange(n), None
         if self.early_stopping:
             train, val = self._split(n, y, rng)
+            for part, rows in (("validation", val), ("training", train)):
+                if weight is not None and not weight[rows].sum() > 0:
+                    # (the validation score divided by 0: a bare ZeroDivisionError, or
+                    # scikit-learn's message that every weight was 0)
+                    raise ValueError(
+                        f"early_stopping=True: the {part} split (validation_fraction="
+                        f"{self.validation_fraction}) holds only sequences of sample_weight "
+                        "0; give more of them weight, or a larger validation_fraction."
+                    )
             self.validation_scores_ = []
             self.best_validation_score_ = -np.inf
             best = None
@@ -711,7 +723,26 @@ class _BaseDREAM(BaseEstimator):
         xt = _input_tensor(X3, dtype, device)
         lt = torch.as_tensor(lengths, device=device)
         yt = self._target_tensor(y, device)
-        wt = None if weight is None else torch.as_tensor(weight, dtype=dtype, device=device)
+        # The weights as the module's dtype, divided by their largest: the loss is a
+        # weighted mean, the same under any scale, and float32 held 1e-50 as 0 (every
+        # mini-batch skipped as weightless: nothing learned) and 1e39 as inf. Their
+        # sums (the L2 penalty's, the loss curve's) are taken at their scale, w_scale.
+        wt, w_scale = None, 1.0
+        if weight is not None:
+            # The L2 penalty's factor (_penalty): Adam squares its gradient, which past
+            # about sqrt(max) / 1e3 overflowed (float32: weights summing to 4e-39 left
+            # every step 0, and to 4e-49 made the penalty itself inf).
+            share = 0.5 * self.alpha / weight.sum()
+            if share > math.sqrt(torch.finfo(dtype).max) / 1e3:
+                raise ValueError(
+                    f"sample_weight sums to {weight.sum():g}: the L2 penalty, alpha / 2 / "
+                    f"sum(sample_weight) times the squared weights, is too large for {dtype} "
+                    "(its gradient squared overflows). Scale the weights up (the loss is "
+                    "their weighted mean, the same under any scale: only the penalty's "
+                    "share changes), or fit with dtype='float64'."
+                )
+            w_scale = float(weight.max()) if weight.max() > 0 else 1.0
+            wt = torch.as_tensor(weight / w_scale, dtype=dtype, device=device)
         surprise = np.full(X3.shape[:2], np.nan)
         best_loss, no_change = np.inf, 0
         epochs = 1 if incremental else self.max_iter
@@ -730,7 +761,7 @@ class _BaseDREAM(BaseEstimator):
         for _ in bar:
             order = rng.permutation(train) if (self.shuffle and not incremental) else train
             self.module_.dream.compile_step = train_compile
-            loss = self._pass(xt, lt, yt, order, batch, surprise, wt)
+            loss = self._pass(xt, lt, yt, order, batch, surprise, wt, w_scale)
             # (the loss is measured before each step: the epoch's last step may leave the
             # weights NaN under a finite loss, and validation read them: a review's finding)
             if not (math.isfinite(loss) and _finite(self.module_)):
@@ -887,7 +918,7 @@ class _BaseDREAM(BaseEstimator):
         self.n_iter_ += 1
         return self
 
-    def _pass(self, xt, lt, yt, order, batch, surprise, wt=None) -> float:
+    def _pass(self, xt, lt, yt, order, batch, surprise, wt=None, w_scale=1.0) -> float:
         """One pass over ``order`` in mini-batches, advancing ``memory_`` after each.
 
         With ``yt`` a tensor each mini-batch also takes one Adam step and the mean
@@ -896,7 +927,9 @@ class _BaseDREAM(BaseEstimator):
         ``sum(w * loss) / sum(w)`` plus the L2 penalty over ``sum(w)`` (as in
         ``MLPClassifier``), ``memory_`` the weighted mean of the final states, and
         the returned loss the mean of the mini-batch losses weighted by ``sum(w)``;
-        a mini-batch of zero total weight changes nothing, as if it were absent.
+        a mini-batch of zero total weight changes nothing, as if it were absent
+        (``wt`` is the weights divided by ``w_scale``: their sums are taken back at
+        that scale).
         """
         module, total, seen = self.module_, 0.0, 0.0
         module.train(yt is not None)
@@ -908,7 +941,7 @@ class _BaseDREAM(BaseEstimator):
             lengths = None if bool((lb == steps).all()) else lb
             xb = xt[it, :steps]
             wb = None if wt is None else wt[it]
-            size = len(idx) if wb is None else float(wb.sum())
+            size = len(idx) if wb is None else float(wb.sum()) * w_scale
             with torch.set_grad_enabled(yt is not None):
                 out, final, diag = module(xb, _expand(self.memory_, len(idx)), lengths)
                 if yt is not None and size > 0:
