@@ -165,6 +165,11 @@ def test_bad_inputs_raise_value_errors(seq_data):
             match=rf"different shapes: X\[0\] has shape \(5,\) and X\[1\] has shape \(3,\).*{one}",
         ):
             DREAMClassifier(**SMALL, layout=layout).fit([np.arange(5.0), np.arange(3.0)], y[:2])
+    # (a 4-D array was told "dim <= 2 is required", when 3-D is what X is)
+    with pytest.raises(ValueError, match=r"X must be a 3-D array \(n_sequences, n_steps, n_feat"):
+        clf.predict(X[..., None])
+    with pytest.raises(ValueError, match=r"3-D array \(n_cases, n_channels, n_timepoints\)"):
+        DREAMClassifier(**SMALL, layout="channels_first").fit(X[None], y[:1])
     with pytest.raises(ValueError, match="X has 40 sequences but y has 39 targets"):
         DREAMClassifier(**SMALL).fit(X, y[:-1])
     with pytest.raises(ValueError, match="requires y to be passed"):

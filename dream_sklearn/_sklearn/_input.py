@@ -270,6 +270,16 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
         # own error hid scikit-learn's, which names the empty feature axis)
         long = X.reshape(X.shape[0] * X.shape[1], X.shape[2])
         return long, np.full(X.shape[0], X.shape[1], np.int64), None
+    ndim = getattr(X, "ndim", None)  # (arrays, tensors; not asked of other objects)
+    if isinstance(ndim, int) and ndim > 3 and not sp.issparse(X):
+        # (scikit-learn's check said 2-D at most: the sequences' own 3-D was not named)
+        form = (
+            "(n_cases, n_channels, n_timepoints)" if first else "(n_sequences, n_steps, n_features)"
+        )
+        raise ValueError(
+            f"X must be a 3-D array {form}, a list of 2-D sequences or a 2-D table; "
+            f"got an array of {ndim} dimensions, shape {tuple(X.shape)}."
+        )
     if first and not sp.issparse(X) and np.ndim(X) == 2:
         # aeon's 2-D form: (n_cases, n_timepoints), univariate equal-length series.
         X = np.asarray(X)

@@ -13,9 +13,11 @@ from .._sklearn import DREAMClassifier, DREAMRegressor
 
 __all__ = ["DREAMTimeSeriesClassifier", "DREAMTimeSeriesRegressor"]
 
-# aeon hands over its own layout; the wrapped estimator is told so, so this one
-# parameter of DREAMClassifier / DREAMRegressor is not exposed.
-_FIXED = {"layout": "channels_first"}
+# Parameters of DREAMClassifier / DREAMRegressor not exposed, fixed as aeon needs
+# them: aeon hands over its own layout (3-D arrays or lists of series, so never the
+# flat rows that n_steps splits: any n_steps failed every fit), and resets an
+# estimator before each fit (a warm start had nothing to continue: it was ignored).
+_FIXED = {"layout": "channels_first", "n_steps": None, "warm_start": False}
 
 _TAGS = {
     "capability:multivariate": True,
@@ -41,10 +43,12 @@ _PARAMS_DOC = """
     Parameters
     ----------
     **params
-        Every parameter of :class:`dream_sklearn.{wrapped}` except ``layout``, with
-        the same names and defaults (``hidden_dim``, ``solver``, ``max_iter``,
-        ``random_state``, ...; see its documentation).
-        ``layout`` is always ``"channels_first"``, aeon's layout. They are stored
+        Every parameter of :class:`dream_sklearn.{wrapped}` except ``layout``,
+        ``n_steps`` and ``warm_start``, with the same names and defaults
+        (``hidden_dim``, ``solver``, ``max_iter``, ``random_state``, ...; see its
+        documentation). ``layout`` is always ``"channels_first"``, aeon's layout;
+        ``n_steps`` None (aeon passes series, not flat rows); ``warm_start`` False
+        (aeon resets an estimator before each fit). They are stored
         as attributes of the same name, so ``get_params``, ``set_params``,
         ``clone`` and grid searches see them as ordinary parameters.
 
