@@ -161,6 +161,31 @@ def test_early_stopping_names_a_validation_split_without_weight(Estimator, monke
         Estimator(**params).fit(X, y, sample_weight=w)
 
 
+def test_early_stopping_needs_two_validation_sequences():
+    # (one sequence: the regressor's R^2 was NaN every epoch, so early stopping never
+    # stopped the fit nor kept a best epoch; MLPRegressor refuses it)
+    X, _, s = data(n=10)
+    params = dict(SMALL, early_stopping=True, max_iter=30, n_iter_no_change=2)
+    with pytest.raises(ValueError, match="validation split holds 1 sequence of 10"):
+        DREAMRegressor(**params).fit(X, s)
+    est = DREAMRegressor(**dict(params, validation_fraction=0.2)).fit(X, s)
+    assert np.isfinite(est.validation_scores_).all()
+    assert est.best_validation_score_ == max(est.validation_scores_)
+
+
+def test_errors_of_the_gradient_fit_name_what_is_wrong():
+    X, y, _ = data()
+    # (torch's Adam failed converting its first step: a RuntimeError naming nothing)
+    with pytest.raises(
+        ValueError, match=r"learning_rate_init=1e\+38 is too large for torch\.float32"
+    ):
+        DREAMClassifier(**dict(SMALL, dtype="float32", learning_rate_init=1e38)).fit(X, y)
+    # (the message spoke of a first call to partial_fit that never happened)
+    clf = DREAMClassifier(**SMALL).fit(X, y)
+    with pytest.raises(ValueError, match=r"the classes_ this estimator was fitted with"):
+        clf.partial_fit(X, y, classes=["down", "up", "flat"])
+
+
 def test_sample_weight_as_a_series_is_aligned_by_sequence_id():
     X, y, _ = data(n=20, steps=3)
     ids = [f"s{i}" for i in range(20)]

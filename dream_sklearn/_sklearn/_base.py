@@ -704,6 +704,14 @@ class _BaseDREAM(BaseEstimator):
         train, val = np.arange(n), None
         if self.early_stopping:
             train, val = self._split(n, y, rng)
+            if len(val) < 2:  # (as MLPClassifier / MLPRegressor refuse it)
+                # (one sequence: the regressor's R^2 was NaN every epoch, so nothing
+                # stopped the fit and no best epoch was kept)
+                raise ValueError(
+                    f"early_stopping=True: the validation split holds {len(val)} sequence of "
+                    f"{n} (validation_fraction={self.validation_fraction}); it needs at least "
+                    "2. Increase validation_fraction or the number of sequences."
+                )
             for part, rows in (("validation", val), ("training", train)):
                 if weight is not None and not weight[rows].sum() > 0:
                     # (the validation score divided by 0: a bare ZeroDivisionError, or
@@ -720,6 +728,13 @@ class _BaseDREAM(BaseEstimator):
             self._forget("validation_scores_", "best_validation_score_")
         device = next(self.module_.parameters()).device
         dtype = self._module_dtype()
+        # Adam's first step is learning_rate_init / (1 - 0.9): past the dtype's range
+        # torch failed converting it, with an error that did not name the parameter.
+        if self.learning_rate_init / (1.0 - 0.9) > torch.finfo(dtype).max:
+            raise ValueError(
+                f"learning_rate_init={self.learning_rate_init:g} is too large for {dtype}: "
+                f"Adam's first step, 10 times it, overflows {torch.finfo(dtype).max:g}."
+            )
         xt = _input_tensor(X3, dtype, device)
         lt = torch.as_tensor(lengths, device=device)
         yt = self._target_tensor(y, device)

@@ -174,8 +174,9 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
         elif incremental and classes is not None:
             if not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
                 raise ValueError(
-                    f"classes={np.asarray(classes).tolist()!r} is not the same as on the "
-                    f"first call to partial_fit, which was {self.classes_.tolist()!r}."
+                    f"classes={np.asarray(classes).tolist()!r} is not the same as the "
+                    f"classes_ this estimator was fitted with, {self.classes_.tolist()!r} "
+                    "(from the first call to partial_fit, or from fit)."
                 )
         unseen = np.setdiff1d(y, self.classes_)
         if len(unseen) and not incremental:
