@@ -417,7 +417,8 @@ def _gru_fit_predict(task: Task, seed: int, budget: dict) -> tuple[np.ndarray, f
             penalty = 0.5 * budget["alpha"] * sum((w * w).sum() for w in matrices) / len(rows)
             (loss + penalty).backward()
             opt.step()
-            total += float(loss) * len(rows)
+            # (the stopping rule's loss with its penalty, as DREAM's epoch loss has it)
+            total += float(loss + penalty) * len(rows)
         epochs += 1
         loss = total / n
         no_change = no_change + 1 if loss > best - budget["tol"] else 0
@@ -640,7 +641,7 @@ def main(argv: list[str] | None = None) -> None:
     gru_label = f"GRU ({budget['hidden_dim']} units, <={budget['max_iter']} epochs)"
     labels = {
         "dream": dream_label,
-        "adam": "DREAM solver='adam'",
+        "adam": "DREAM solver='adam'" + (f" {json.dumps(dream_params)}" if dream_params else ""),
         "features": "DREAMFeatures + ridge",
         "gru": gru_label,
         "dtw": "1-NN DTW",
@@ -705,16 +706,27 @@ def main(argv: list[str] | None = None) -> None:
                 for m in models
             ]
             print(f"| {s} | " + " | ".join(cells) + " |")
-        if len(sets) > 1 and what.startswith("Test accuracy"):
+        # One mean row per group given (the development sets chose the defaults; a
+        # mean over both groups mixed them), and one over every set.
+        dev = [s for s in sets if s in DEVELOPMENT_SETS]
+        rep = [s for s in sets if s not in DEVELOPMENT_SETS]
+        groups = [("mean", sets)]
+        if dev and rep:
+            groups = [
+                (f"mean, {len(dev)} development set{'s' * (len(dev) > 1)}", dev),
+                (f"mean, {len(rep)} report set{'s' * (len(rep) > 1)}", rep),
+                (f"mean, all {len(sets)} sets", sets),
+            ]
+        for name, group in groups if len(sets) > 1 and what.startswith("Test accuracy") else []:
             cells = []
             for m in models:
-                vals = [np.mean([r["score"] for r in results[(s, m)]]) for s in sets]
-                cells.append(
-                    ""
-                    if any(np.isnan(v) for v in vals) or len(vals) < len(sets)
-                    else f"{np.mean(vals):.{digits}f}"
-                )
-            print("| mean | " + " | ".join(cells) + " |")
+                if any((s, m) not in results for s in group):
+                    cells.append("")
+                    continue
+                vals = [np.mean([r["score"] for r in results[(s, m)]]) for s in group]
+                mean = "" if any(np.isnan(v) for v in vals) else f"{np.mean(vals):.{digits}f}"
+                cells.append(mean)
+            print(f"| {name} | " + " | ".join(cells) + " |")
         print()
 
     table(clf_sets, CLF_MODELS, 3, "Test accuracy (mean (min-max) over seeds):")

@@ -688,10 +688,15 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--memory-rows", type=int, default=50_000)
     args = parser.parse_args(argv)
+    if args.memory_rows < 2000:  # (the memory rows compare with the figure at 2,000)
+        parser.error(f"--memory-rows must be at least 2000; got {args.memory_rows}")
     torch.set_num_threads(1)
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} thread, Python "
-        f"{sys.version.split()[0]}; median of {args.repeats} interleaved repeats, CPU time\n"
+        f"{sys.version.split()[0]}; CPU time, the median of interleaved rounds: "
+        f"{args.repeats} (--repeats) for the training and per-epoch fit rows; for the online "
+        f"rows {max(3, args.repeats)} for DREAM's compiled row and river's linear pipeline, "
+        f"{max(1, args.repeats // 3)} for the NumPy path, HAT and ARF\n"
     )
     print("| section | measurement | value | unit | compared (same run) |")
     print("| --- | --- | ---: | --- | --- |")
