@@ -113,6 +113,22 @@ def test_hold_readout_predicts_the_previous_target():
         model.learn_one(x, y)
 
 
+@pytest.mark.parametrize("compiled", [True, False])
+def test_hold_readout_keeps_the_previous_target_under_a_far_running_mean(compiled):
+    # A real shift to 1e30 (taken in after its short run) that comes back to 1e15:
+    # the running mean is near 1e29, and standardising the previous target then
+    # scaling the mixture back left "hold" 5% off it (both paths; a review's finding).
+    previous = set_compiled(compiled)
+    try:
+        model = DREAMOnlineRegressor(readouts=("hold",), seed=0)
+        for i, y in enumerate([float(i % 5) for i in range(20)] + [1e30] * 12 + [1e15]):
+            model.learn_one({"a": float(i % 3)}, y)
+        assert model._y_mean > 1e28  # (the case: the running mean far above the target)
+        assert model.predict_one({"a": 1.0}) == pytest.approx(1e15, rel=1e-12)
+    finally:
+        set_compiled(previous)
+
+
 def test_mean_readout_predicts_the_running_mean():
     """With cumulative statistics (standardize_rate=0) the mean of every target seen."""
     rows = _naive_stream("level", n=300)

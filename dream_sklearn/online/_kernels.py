@@ -531,24 +531,42 @@ def forward(fb, ib, values, slots):
         res[R_OUT] = _proba_argmax(out, weights)
         return res[R_OUT]
     # A "last" readout starts from the previous target (standardised), an
-    # "average" one from the mean of every target seen; the weighted mean, back on
-    # the target's scale (_link, _mix, _to_target).
+    # "average" one from the mean of every target seen (_link); the prediction is
+    # the mixture of each readout's start plus its learned part on the target's
+    # scale (_to_target: a naive readout's start exact), the standardised mixture
+    # kept for the learn kernel (_mix).
     tgt = _v1(fb, lay, TGT)
     y_mean, y_scale = tgt[T_MEAN], _y_scale(tgt)
     is_last = _v1(ib, lay, IS_LAST)
     J = is_last.shape[0]
-    shift = _standard(tgt[T_LAST], y_mean, y_scale) if tgt[T_HAS_LAST] != 0.0 else 0.0
+    has_last = tgt[T_HAS_LAST] != 0.0
+    shift = _standard(tgt[T_LAST], y_mean, y_scale) if has_last else 0.0
     shift_avg = _standard(tgt[T_AVG], y_mean, y_scale)
+    start_last = tgt[T_LAST] if has_last and y_scale != 0.0 else y_mean
+    start_avg = tgt[T_AVG] if tgt[T_COUNT] != 0.0 and y_scale != 0.0 else y_mean
     for j in range(Jt):
         if is_last[j % J] == 1:
             out[j, 0] += shift
         elif is_last[j % J] == 2:
             out[j, 0] += shift_avg
     mix = 0.0
+    start = 0.0
+    learned = 0.0
     for j in range(M):
-        mix += out[j, 0] * weights[j]
+        w = weights[j]
+        mix += out[j, 0] * w
+        kind = is_last[j % J]
+        if kind == 1:
+            start += start_last * w
+            learned += (out[j, 0] - shift) * w
+        elif kind == 2:
+            start += start_avg * w
+            learned += (out[j, 0] - shift_avg) * w
+        else:
+            start += y_mean * w
+            learned += out[j, 0] * w
     res[R_OUT] = mix
-    return y_mean + y_scale * mix
+    return start + y_scale * learned
 
 
 @njit(cache=True, error_model="numpy")

@@ -407,7 +407,31 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         return raw
 
     def _to_target(self, out: np.ndarray) -> np.ndarray:
-        return self._y_mean + self._y_scale() * out
+        """The prediction on the target's scale from the readouts' outputs ``out``
+        (..., J', 1), standardised, as ``_link`` leaves them: the mixture of each
+        readout's prediction, its start (the previous target, the mean of every target
+        seen, or the running mean) plus its learned part on the target's scale.
+
+        Mixing the standardised outputs and scaling back (``y_mean + scale * mix``)
+        is the same sum, but lost a naive readout's start to rounding where the
+        running mean is far larger than the target (``"hold"`` 5% off the previous
+        target after a real shift to 1e30 came back to 1e15: a review's finding).
+        """
+        M, J = len(self._weights), len(self._heads)
+        scale = self._y_scale()
+        start = np.full(J, self._y_mean)
+        shift = np.zeros(J)
+        if scale != 0.0:  # (else every readout starts from the running mean)
+            if len(self._last_at) and self._last_y is not None:
+                start[self._last_at] = self._last_y
+                shift[self._last_at] = self._standard(self._last_y)
+            if len(self._avg_at) and self._y_count:
+                start[self._avg_at] = self._y_avg
+                shift[self._avg_at] = self._standard(self._y_avg)
+        w = self._weights
+        reps = -(-M // J)
+        start, shift = np.tile(start, reps)[:M], np.tile(shift, reps)[:M]
+        return start @ w + scale * ((out[..., :M, 0] - shift) @ w)
 
     # ------------------------------------------------------------------ river API
 
@@ -424,7 +448,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         out = self._predict_raw_one(x)
         if out is None:
             return 0.0
-        return float(self._to_target(self._mix(out)))
+        return float(self._to_target(out))
 
     def learn_many(self, X: pd.DataFrame, y: pd.Series) -> None:
         """Learn the rows of ``X`` in order, as consecutive steps (NaN: missing).
@@ -439,4 +463,4 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         out = self._predict_raw_many(X)
         if out is None:
             return pd.Series(np.zeros(len(X)), index=X.index)
-        return pd.Series(self._to_target(self._mix(out)), index=X.index)
+        return pd.Series(self._to_target(out), index=X.index)
