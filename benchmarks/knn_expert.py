@@ -1,0 +1,110 @@
+"""A kNN expert beside DREAMOnlineClassifier: would local capacity pay? (a prototype).
+
+Issue 12 asks for "nonlinear capacity for local concepts, as trees and kNN have it".
+Before building one into the estimator, this measures what the simplest form of it
+would give on the stream benchmark's tuning half: river's ``KNNClassifier`` (5
+neighbours over a window of the last ``--window`` rows, raw features) run beside
+``DREAMOnlineClassifier(seed=seed)``, and a follow-the-leader choice between the two:
+each row takes the prediction of the expert with the larger weight, the weights
+exponentially weighted by each expert's 0/1 loss (rate ``--eta``) with a fixed share
+``--share`` spread back evenly (Fixed Share). Progressive validation from the second
+row, as ``streams.py`` scores. The kNN and the choice run outside the package: this
+is an experiment, not a shipped model (a kNN over a window of 1,000 rows would cost
+several times the compiled row's 10 µs).
+
+Run::
+
+    python benchmarks/knn_expert.py                  # window 1000, eta 0.5, share 0.002
+    python benchmarks/knn_expert.py --window 200
+    python benchmarks/knn_expert.py --half report    # for the record: nothing is chosen here
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import streams  # noqa: E402  (the stream benchmark's streams, seeds and rows)
+
+from dream_sklearn.online import DREAMOnlineClassifier  # noqa: E402
+
+HALVES = ("tuning", "report", "held-out")
+
+
+def _classification(half: str) -> list[str]:
+    return [s for s, st in streams.STREAMS.items() if st.half == half and st.task != "regression"]
+
+
+def run(name: str, seed: int, window: int, eta: float, share: float) -> np.ndarray:
+    """Accuracy of DREAM, the kNN and the choice between them on one stream and seed."""
+    from river import neighbors
+
+    stream = streams.STREAMS[name]
+    n = streams.stream_rows(stream, None)
+    dream = DREAMOnlineClassifier(seed=seed)
+    knn = neighbors.KNNClassifier(n_neighbors=5, engine=neighbors.LazySearch(window_size=window))
+    log_w = np.zeros(2)
+    hits = np.zeros(3)
+    for t, (x, y) in enumerate(stream.make(seed, n)):
+        if t >= n:
+            break
+        if t:
+            guesses = [dream.predict_one(x), knn.predict_one(x)]
+            chosen = guesses[int(log_w[1] > log_w[0])]
+            hits += [guesses[0] == y, guesses[1] == y, chosen == y]
+            log_w -= eta * np.array([g != y for g in guesses], dtype=float)
+            w = np.exp(log_w - log_w.max())
+            w = (1.0 - share) * w / w.sum() + share / 2
+            log_w = np.log(w)
+        dream.learn_one(x, y)
+        knn.learn_one(x, y)
+    return hits / (n - 1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--half", choices=HALVES, default="tuning")
+    parser.add_argument("--streams", nargs="+", help="some of the half's streams (default: all)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per synthetic stream")
+    parser.add_argument("--window", type=int, default=1000)
+    parser.add_argument("--eta", type=float, default=0.5)
+    parser.add_argument("--share", type=float, default=0.002)
+    args = parser.parse_args(argv)
+    names = _classification(args.half)
+    if args.streams:
+        wrong = sorted(set(args.streams) - set(names))
+        if wrong:
+            parser.error(f"not classification streams of the {args.half} half: {wrong}")
+        names = args.streams
+    print(
+        f"kNN (5 neighbours, window {args.window}) beside DREAM, the leader by Fixed Share "
+        f"on the 0/1 loss (eta {args.eta}, share {args.share}); accuracy, mean (min-max) "
+        f"over seeds; {args.half} half\n"
+    )
+    print("| stream | DREAM | kNN | leader of the two | leader - DREAM, per seed |")
+    print("| --- | ---: | ---: | ---: | --- |")
+    means = []
+    for name in names:
+        stream = streams.STREAMS[name]
+        seeds = streams.seeds_of(stream, args.seeds)
+        res = np.array([run(name, s, args.window, args.eta, args.share) for s in seeds])
+        means.append(res.mean(0))
+        cells = [
+            f"{res[:, j].mean():.3f} ({res[:, j].min():.3f}-{res[:, j].max():.3f})"
+            for j in range(3)
+        ]
+        gain = ", ".join(f"{g:+.3f}" for g in res[:, 2] - res[:, 0])
+        print(f"| {name} | {' | '.join(cells)} | {gain} |", flush=True)
+    mean = np.mean(means, axis=0)
+    print(f"| mean over {len(means)} streams | {mean[0]:.3f} | {mean[1]:.3f} | {mean[2]:.3f} | |")
+    if math.isfinite(mean[2] - mean[0]):
+        print(f"\nleader - DREAM on the mean: {100 * (mean[2] - mean[0]):+.2f} points")
+
+
+if __name__ == "__main__":
+    main()
