@@ -119,7 +119,7 @@ def test_sample_weight_is_validated_the_scikit_learn_way():
 
 
 @pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
-def test_sample_weights_of_any_scale_train_a_float32_fit(Estimator):
+def test_sample_weights_of_a_far_scale_train_a_float32_fit(Estimator):
     # The loss is a weighted mean: without the L2 penalty (alpha=0) the weights' scale
     # changes nothing. float32 held 1e-46 as 0 (every mini-batch skipped: nothing
     # learned, the loss curve 0) and 1e39 as inf (a fit said to diverge).
@@ -131,9 +131,16 @@ def test_sample_weights_of_any_scale_train_a_float32_fit(Estimator):
         scaled = Estimator(**params).fit(X, y, sample_weight=np.full(len(X), scale))
         assert_same_model(scaled, plain, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(scaled.loss_curve_, plain.loss_curve_, rtol=1e-5)
-    # With the penalty, weights too small for its factor in float32 are named.
-    with pytest.raises(ValueError, match="sample_weight sums to 4e-39: the L2 penalty"):
+    # With the penalty, weights too small for its factor in float32 are named: over
+    # the fit, or in one mini-batch (a batch of tiny weights froze the matrices).
+    with pytest.raises(ValueError, match=r"sample_weight: a mini-batch's weights sum to 4e-39 \("):
         Estimator(**dict(params, alpha=1e-4)).fit(X, y, sample_weight=np.full(len(X), 1e-40))
+    w = np.full(len(X), 1e-26)
+    w[0] = 1.0
+    with pytest.raises(ValueError, match=r"sum to 4e-26 \(batch_size=4\)"):
+        Estimator(**dict(params, alpha=1e-4, batch_size=4, shuffle=False)).fit(
+            X, y, sample_weight=w
+        )
 
 
 @pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])

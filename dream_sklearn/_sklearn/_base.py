@@ -617,6 +617,23 @@ class _BaseDREAM(BaseEstimator):
     def _zero_memory(self) -> DREAMState:
         return self.module_.dream.cell.initial_state(1)
 
+    def _check_batch_weight(self, size: float, dtype: torch.dtype) -> None:
+        """Refuse a mini-batch whose total sample weight ``size`` makes the L2
+        penalty's factor (_penalty) too large for ``dtype``: Adam squares its gradient,
+        which past about sqrt(max) / 1e3 overflowed (float32: a total of 4e-39 left
+        every step 0, of 4e-49 made the penalty itself inf; a batch of tiny weights
+        froze the matrices it reached, silently)."""
+        if 0.5 * self.alpha / size > math.sqrt(torch.finfo(dtype).max) / 1e3:
+            raise ValueError(
+                f"sample_weight: a mini-batch's weights sum to {size:g} (batch_size="
+                f"{self.batch_size!r}): the L2 penalty, alpha / 2 / that sum times the "
+                f"squared weights, is too large for {dtype} (its gradient squared "
+                "overflows). Scale the weights up (the loss is their weighted mean, the "
+                "same under any scale: only the penalty's share changes), give the "
+                "mini-batches more weight (a larger batch_size), or fit with "
+                "dtype='float64'."
+            )
+
     def _penalty(self, batch: float) -> torch.Tensor:
         """MLP-style L2 penalty: ``alpha / 2 * sum of squared weight matrices / batch``
         (``batch``: the mini-batch's size, or its total sample weight)."""
@@ -743,19 +760,7 @@ class _BaseDREAM(BaseEstimator):
         # mini-batch skipped as weightless: nothing learned) and 1e39 as inf. Their
         # sums (the L2 penalty's, the loss curve's) are taken at their scale, w_scale.
         wt, w_scale = None, 1.0
-        if weight is not None:
-            # The L2 penalty's factor (_penalty): Adam squares its gradient, which past
-            # about sqrt(max) / 1e3 overflowed (float32: weights summing to 4e-39 left
-            # every step 0, and to 4e-49 made the penalty itself inf).
-            share = 0.5 * self.alpha / weight.sum()
-            if share > math.sqrt(torch.finfo(dtype).max) / 1e3:
-                raise ValueError(
-                    f"sample_weight sums to {weight.sum():g}: the L2 penalty, alpha / 2 / "
-                    f"sum(sample_weight) times the squared weights, is too large for {dtype} "
-                    "(its gradient squared overflows). Scale the weights up (the loss is "
-                    "their weighted mean, the same under any scale: only the penalty's "
-                    "share changes), or fit with dtype='float64'."
-                )
+        if weight is not None:  # (_pass refuses a mini-batch whose total is too small)
             w_scale = float(weight.max()) if weight.max() > 0 else 1.0
             wt = torch.as_tensor(weight / w_scale, dtype=dtype, device=device)
         surprise = np.full(X3.shape[:2], np.nan)
@@ -960,6 +965,8 @@ class _BaseDREAM(BaseEstimator):
             with torch.set_grad_enabled(yt is not None):
                 out, final, diag = module(xb, _expand(self.memory_, len(idx)), lengths)
                 if yt is not None and size > 0:
+                    if wb is not None:
+                        self._check_batch_weight(size, xt.dtype)
                     loss = self._loss(out, yt[it], wb) + self._penalty(size)
                     self.optimizer_.zero_grad()
                     loss.backward()

@@ -62,10 +62,12 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
         appears) defaults to the estimator's ``random_state`` when that is an int. The
         online estimator keeps the trained head as its only readout
         (``readouts=("cell",)``) unless ``readouts`` says otherwise; readouts
-        added there that learn start from the trained head's bias (their other
-        weights zero; the naive ones, such as ``"last"``, from nothing) and join the
-        mixture with equal weight, so the first predictions then no longer equal the
-        scikit-learn estimator's.
+        added there start from the trained head as far as they read what it read:
+        those that read the cell's state (``"pairs"``) from its weights on it and its
+        bias, the other learning ones (``"linear"``, ``"last"``) from its bias alone,
+        the naive ones (``"hold"``, ``"mean"``, ``"average"``) from nothing; they join
+        the mixture with equal weight, so the first predictions then no longer equal
+        the scikit-learn estimator's.
 
     Returns
     -------
