@@ -40,8 +40,12 @@ def _classification(half: str) -> list[str]:
     return [s for s, st in streams.STREAMS.items() if st.half == half and st.task != "regression"]
 
 
-def run(name: str, seed: int, window: int, eta: float, share: float) -> np.ndarray:
-    """Accuracy of DREAM, the kNN and the choice between them on one stream and seed."""
+def run(
+    name: str, seed: int, window: int, eta: float, share: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Accuracy of DREAM, the kNN and the choice between them on one stream and seed
+    (3,), and over the ``streams.AFTER`` rows from each known change (3, changes), as
+    ``streams.evaluate`` scores them (row 0 left out)."""
     from river import neighbors
 
     stream = streams.STREAMS[name]
@@ -49,21 +53,23 @@ def run(name: str, seed: int, window: int, eta: float, share: float) -> np.ndarr
     dream = DREAMOnlineClassifier(seed=seed)
     knn = neighbors.KNNClassifier(n_neighbors=5, engine=neighbors.LazySearch(window_size=window))
     log_w = np.zeros(2)
-    hits = np.zeros(3)
+    hits = np.full((3, n), np.nan)
     for t, (x, y) in enumerate(stream.make(seed, n)):
         if t >= n:
             break
         if t:
             guesses = [dream.predict_one(x), knn.predict_one(x)]
             chosen = guesses[int(log_w[1] > log_w[0])]
-            hits += [guesses[0] == y, guesses[1] == y, chosen == y]
+            hits[:, t] = [guesses[0] == y, guesses[1] == y, chosen == y]
             log_w -= eta * np.array([g != y for g in guesses], dtype=float)
             w = np.exp(log_w - log_w.max())
             w = (1.0 - share) * w / w.sum() + share / 2
             log_w = np.log(w)
         dream.learn_one(x, y)
         knn.learn_one(x, y)
-    return hits / (n - 1)
+    changes = [c for c in stream.changes(n) if c + streams.AFTER <= n]
+    after = np.array([np.nanmean(hits[:, c : c + streams.AFTER], axis=1) for c in changes])
+    return np.nanmean(hits, axis=1), after.T.reshape(3, len(changes))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -74,6 +80,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--window", type=int, default=1000)
     parser.add_argument("--eta", type=float, default=0.5)
     parser.add_argument("--share", type=float, default=0.002)
+    parser.add_argument(
+        "--arf-json",
+        help="a streams.py JSON holding ARF on these streams and seeds: count the "
+        "(change, seed) pairs where each model is at least ARF's over the rows after it",
+    )
     args = parser.parse_args(argv)
     names = _classification(args.half)
     if args.streams:
@@ -88,11 +99,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     print("| stream | DREAM | kNN | leader of the two | leader - DREAM, per seed |")
     print("| --- | ---: | ---: | ---: | --- |")
-    means = []
+    means, afters = [], {}
     for name in names:
         stream = streams.STREAMS[name]
         seeds = streams.seeds_of(stream, args.seeds)
-        res = np.array([run(name, s, args.window, args.eta, args.share) for s in seeds])
+        runs = [run(name, s, args.window, args.eta, args.share) for s in seeds]
+        res = np.array([acc for acc, _ in runs])
+        if runs[0][1].shape[1]:
+            afters[name] = {s: after for s, (_, after) in zip(seeds, runs, strict=True)}
         means.append(res.mean(0))
         cells = [
             f"{res[:, j].mean():.3f} ({res[:, j].min():.3f}-{res[:, j].max():.3f})"
@@ -104,6 +118,36 @@ def main(argv: list[str] | None = None) -> None:
     print(f"| mean over {len(means)} streams | {mean[0]:.3f} | {mean[1]:.3f} | {mean[2]:.3f} | |")
     if math.isfinite(mean[2] - mean[0]):
         print(f"\nleader - DREAM on the mean: {100 * (mean[2] - mean[0]):+.2f} points")
+    if afters:
+        _print_after(afters, args.arf_json)
+
+
+def _print_after(afters: dict, arf_json: str | None) -> None:
+    """Accuracy over the rows after each known change (mean over changes and seeds);
+    with ``arf_json``, the (change, seed) pairs where each model is at least ARF's."""
+    arf = None
+    if arf_json:
+        import json
+
+        arf = json.loads(Path(arf_json).read_text())["results"]
+    print(f"\nAccuracy over the {streams.AFTER} rows after each known change (mean over changes")
+    print("and seeds)" + ("; pairs at least ARF's (ARF from the JSON given)" if arf else "") + "\n")
+    head = "| stream | DREAM | kNN | leader of the two |"
+    if arf:
+        head += " ARF | DREAM >= ARF | leader >= ARF |"
+    print(head)
+    print("| --- |" + " ---: |" * (6 if arf else 3))
+    for name, by_seed in afters.items():
+        allv = np.concatenate([a for a in by_seed.values()], axis=1)
+        cells = [f"{v:.3f}" for v in allv.mean(axis=1)]
+        if arf:
+            theirs = [arf[name]["ARF"][str(s)]["after_change"] for s in by_seed]
+            flat = np.concatenate([np.asarray(t, dtype=float) for t in theirs])
+            cells.append(f"{flat.mean():.3f}")
+            for row in (0, 2):
+                won = int((allv[row] >= flat).sum())
+                cells.append(f"{won}/{len(flat)}")
+        print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -334,17 +334,28 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     def _add_targets(self, keys: list) -> None:
         self._add_target_slots(keys)
 
-    def _link(self, z: np.ndarray) -> np.ndarray:
-        """The readouts' outputs (standardised); a ``"last"`` or ``"hold"`` readout's
-        starts from the previous target, an ``"average"`` readout's from the mean of
-        every target seen."""
+    def _starts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Where each readout's output starts, (J,) twice: on the target's scale and
+        standardised. A ``"last"`` or ``"hold"`` readout starts from the previous
+        target, an ``"average"`` readout from the mean of every target seen, the
+        others from the running mean (standardised 0); while the target has no
+        spread yet, every readout from the running mean."""
         J = len(self._heads)
-        if len(self._last_at) and self._last_y is not None:
-            rows = (self._last_at + J * np.arange(z.shape[-2] // J)[:, None]).ravel()
-            z[..., rows, 0] += self._standard(self._last_y)
-        if len(self._avg_at) and self._y_count:
-            rows = (self._avg_at + J * np.arange(z.shape[-2] // J)[:, None]).ravel()
-            z[..., rows, 0] += self._standard(self._y_avg)
+        start, shift = np.full(J, self._y_mean), np.zeros(J)
+        if self._y_scale() != 0.0:
+            if len(self._last_at) and self._last_y is not None:
+                start[self._last_at] = self._last_y
+                shift[self._last_at] = self._standard(self._last_y)
+            if len(self._avg_at) and self._y_count:
+                start[self._avg_at] = self._y_avg
+                shift[self._avg_at] = self._standard(self._y_avg)
+        return start, shift
+
+    def _link(self, z: np.ndarray) -> np.ndarray:
+        """The readouts' outputs (standardised), each from its start (_starts)."""
+        shift = self._starts()[1]
+        if shift.any():  # (the readouts of every generation in _W)
+            z[..., 0] += np.tile(shift, z.shape[-2] // len(shift))
         return z
 
     def _mix(self, out: np.ndarray) -> np.ndarray:
@@ -418,20 +429,9 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         target after a real shift to 1e30 came back to 1e15: a review's finding).
         """
         M, J = len(self._weights), len(self._heads)
-        scale = self._y_scale()
-        start = np.full(J, self._y_mean)
-        shift = np.zeros(J)
-        if scale != 0.0:  # (else every readout starts from the running mean)
-            if len(self._last_at) and self._last_y is not None:
-                start[self._last_at] = self._last_y
-                shift[self._last_at] = self._standard(self._last_y)
-            if len(self._avg_at) and self._y_count:
-                start[self._avg_at] = self._y_avg
-                shift[self._avg_at] = self._standard(self._y_avg)
+        start, shift = (np.tile(a, -(-M // J))[:M] for a in self._starts())
         w = self._weights
-        reps = -(-M // J)
-        start, shift = np.tile(start, reps)[:M], np.tile(shift, reps)[:M]
-        return start @ w + scale * ((out[..., :M, 0] - shift) @ w)
+        return start @ w + self._y_scale() * ((out[..., :M, 0] - shift) @ w)
 
     # ------------------------------------------------------------------ river API
 
