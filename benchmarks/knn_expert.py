@@ -43,33 +43,36 @@ def _classification(half: str) -> list[str]:
 def run(
     name: str, seed: int, window: int, eta: float, share: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Accuracy of DREAM, the kNN and the choice between them on one stream and seed
-    (3,), and over the ``streams.AFTER`` rows from each known change (3, changes), as
-    ``streams.evaluate`` scores them (row 0 left out)."""
+    """Accuracy of the majority class (the stream benchmark's), DREAM, the kNN and the
+    choice between the last two on one stream and seed (4,), and over the
+    ``streams.AFTER`` rows from each known change (4, changes), as ``streams.evaluate``
+    scores them (row 0 left out)."""
     from river import neighbors
 
     stream = streams.STREAMS[name]
     n = streams.stream_rows(stream, None)
     dream = DREAMOnlineClassifier(seed=seed)
     knn = neighbors.KNNClassifier(n_neighbors=5, engine=neighbors.LazySearch(window_size=window))
+    majority = streams.make_model("majority", seed, stream.task)
     log_w = np.zeros(2)
-    hits = np.full((3, n), np.nan)
+    hits = np.full((4, n), np.nan)
     for t, (x, y) in enumerate(stream.make(seed, n)):
         if t >= n:
             break
         if t:
             guesses = [dream.predict_one(x), knn.predict_one(x)]
             chosen = guesses[int(log_w[1] > log_w[0])]
-            hits[:, t] = [guesses[0] == y, guesses[1] == y, chosen == y]
+            hits[:, t] = [majority.predict_one(x) == y, *(g == y for g in guesses), chosen == y]
             log_w -= eta * np.array([g != y for g in guesses], dtype=float)
             w = np.exp(log_w - log_w.max())
             w = (1.0 - share) * w / w.sum() + share / 2
             log_w = np.log(w)
         dream.learn_one(x, y)
         knn.learn_one(x, y)
+        majority.learn_one(x, y)
     changes = [c for c in stream.changes(n) if c + streams.AFTER <= n]
     after = np.array([np.nanmean(hits[:, c : c + streams.AFTER], axis=1) for c in changes])
-    return np.nanmean(hits, axis=1), after.T.reshape(3, len(changes))
+    return np.nanmean(hits, axis=1), after.T.reshape(4, len(changes))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -97,8 +100,8 @@ def main(argv: list[str] | None = None) -> None:
         f"on the 0/1 loss (eta {args.eta}, share {args.share}); accuracy, mean (min-max) "
         f"over seeds; {args.half} half\n"
     )
-    print("| stream | DREAM | kNN | leader of the two | leader - DREAM, per seed |")
-    print("| --- | ---: | ---: | ---: | --- |")
+    print("| stream | majority | DREAM | kNN | leader of the two | leader - DREAM, per seed |")
+    print("| --- | ---: | ---: | ---: | ---: | --- |")
     means, afters = [], {}
     for name in names:
         stream = streams.STREAMS[name]
@@ -110,14 +113,14 @@ def main(argv: list[str] | None = None) -> None:
         means.append(res.mean(0))
         cells = [
             f"{res[:, j].mean():.3f} ({res[:, j].min():.3f}-{res[:, j].max():.3f})"
-            for j in range(3)
+            for j in range(4)
         ]
-        gain = ", ".join(f"{g:+.3f}" for g in res[:, 2] - res[:, 0])
+        gain = ", ".join(f"{g:+.3f}" for g in res[:, 3] - res[:, 1])
         print(f"| {name} | {' | '.join(cells)} | {gain} |", flush=True)
     mean = np.mean(means, axis=0)
-    print(f"| mean over {len(means)} streams | {mean[0]:.3f} | {mean[1]:.3f} | {mean[2]:.3f} | |")
-    if math.isfinite(mean[2] - mean[0]):
-        print(f"\nleader - DREAM on the mean: {100 * (mean[2] - mean[0]):+.2f} points")
+    print(f"| mean over {len(means)} streams | " + " | ".join(f"{v:.3f}" for v in mean) + " | |")
+    if math.isfinite(mean[3] - mean[1]):
+        print(f"\nleader - DREAM on the mean: {100 * (mean[3] - mean[1]):+.2f} points")
     if afters:
         _print_after(afters, args.arf_json)
 
@@ -132,11 +135,11 @@ def _print_after(afters: dict, arf_json: str | None) -> None:
         arf = json.loads(Path(arf_json).read_text())["results"]
     print(f"\nAccuracy over the {streams.AFTER} rows after each known change (mean over changes")
     print("and seeds)" + ("; pairs at least ARF's (ARF from the JSON given)" if arf else "") + "\n")
-    head = "| stream | DREAM | kNN | leader of the two |"
+    head = "| stream | majority | DREAM | kNN | leader of the two |"
     if arf:
         head += " ARF | DREAM >= ARF | leader >= ARF |"
     print(head)
-    print("| --- |" + " ---: |" * (6 if arf else 3))
+    print("| --- |" + " ---: |" * (7 if arf else 4))
     for name, by_seed in afters.items():
         allv = np.concatenate([a for a in by_seed.values()], axis=1)
         cells = [f"{v:.3f}" for v in allv.mean(axis=1)]
@@ -144,7 +147,7 @@ def _print_after(afters: dict, arf_json: str | None) -> None:
             theirs = [arf[name]["ARF"][str(s)]["after_change"] for s in by_seed]
             flat = np.concatenate([np.asarray(t, dtype=float) for t in theirs])
             cells.append(f"{flat.mean():.3f}")
-            for row in (0, 2):
+            for row in (1, 3):
                 won = int((allv[row] >= flat).sum())
                 cells.append(f"{won}/{len(flat)}")
         print(f"| {name} | " + " | ".join(cells) + " |")
