@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 
+from ..nn._config import _is_real
+
 __all__ = ["make_regime_signal"]
-
-
-def _finite(value: numbers.Real) -> bool:
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int beyond float's range
-        return False
 
 
 def make_regime_signal(
@@ -60,10 +54,8 @@ def make_regime_signal(
     for name, value, low in (("n_steps", n_steps, 1), ("n_features", n_features, 1)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
             raise ValueError(f"{name} must be an int >= {low}; got {value!r}.")
-    if isinstance(noise, bool) or not (
-        # (an int beyond float's range is not finite here: isfinite raised OverflowError)
-        isinstance(noise, numbers.Real) and _finite(noise) and noise >= 0
-    ):
+    # (_is_real: an int beyond float's range is not one; isfinite raised OverflowError)
+    if not (_is_real(noise) and noise >= 0):
         raise ValueError(f"noise must be a finite float >= 0; got {noise!r}.")
     if not isinstance(random_state, np.random.Generator | np.random.SeedSequence) and (
         random_state is not None
