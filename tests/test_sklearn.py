@@ -263,6 +263,31 @@ def test_pipeline_grid_search_and_cross_validation_on_sequences(seq_data):
     assert scores.shape == (3,) and np.isfinite(scores).all()
 
 
+@pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
+def test_score_reads_a_channels_first_list_as_fit_does(Estimator):
+    # aeon's unequal-length form, a list of (channels, time) arrays: score (and so
+    # cross_val_score) re-read it under the default layout, because a list has an
+    # `index` method (a review's finding): a ValueError on ragged lists, and a
+    # LayoutWarning on equal-length ones.
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(2, n)) for n in rng.randint(4, 9, size=24)]
+    y = np.array([float(x[0].sum() > 0) for x in X])
+    y = y.astype(int) if Estimator is DREAMClassifier else y
+    model = Estimator(hidden_dim=4, layout="channels_first", random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (no LayoutWarning either)
+        same_length = [x[:, :4] for x in X]
+        model.score(same_length, y)
+        got = model.score(X, y)
+    pred = model.predict(X)
+    if Estimator is DREAMClassifier:
+        assert got == pytest.approx(np.mean(pred == y))
+    else:
+        assert got == pytest.approx(1 - ((y - pred) ** 2).sum() / ((y - y.mean()) ** 2).sum())
+    scores = cross_val_score(Estimator(hidden_dim=4, layout="channels_first"), X, y, cv=3)
+    assert scores.shape == (3,) and np.isfinite(scores).all()
+
+
 def test_clone_and_pickle(seq_data):
     X, y = seq_data
     clf = DREAMClassifier(**SMALL).fit(X[:20], y[:20])

@@ -67,6 +67,7 @@ from ._features import DREAMFeatures
 from ._input import (
     _DTYPES,
     _input_tensor,
+    _is_multiindex_frame,
     _user_stacklevel,
     align_targets,
     check_flat,
@@ -505,8 +506,11 @@ class _BaseDREAM(BaseEstimator):
 
     @staticmethod
     def _aligned_y(X: Any, y: Any) -> Any:
-        """``y`` in the order of the sequences of ``X`` (see :func:`align_targets`)."""
-        return align_targets(y, to_long(X)[2]) if hasattr(X, "index") else y
+        """``y`` in the order of the sequences of ``X`` (see :func:`align_targets`): a
+        DataFrame with a (sequence id, time) index orders its sequences by id; any
+        other form keeps ``y`` as it is. (A list has an ``index`` method too: testing
+        for that attribute re-read a channels-first list under the default layout.)"""
+        return align_targets(y, to_long(X)[2]) if _is_multiindex_frame(X) else y
 
     # -- persistence --------------------------------------------------------------------
 
