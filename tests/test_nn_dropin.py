@@ -439,8 +439,14 @@ def test_a_long_gap_lets_the_fast_weights_decay_to_their_target_not_past_it():
 
 def test_nn_grus_positional_and_keyword_arguments_are_refused_not_misread():
     # nn.GRU(3, 5, 2) has 2 layers; DREAM(3, 5, 2) silently had rank 2.
-    with pytest.raises(TypeError, match="positional"):
+    with pytest.raises(TypeError, match=r"DREAMStack.*rank is keyword-only"):
         DREAM(3, 5, 2)
+    # nn.GRU's names alone, as an nn.GRU user writes them: Python's own check of the
+    # signature answered first ("missing 2 required positional arguments").
+    with pytest.raises(TypeError, match=r"input_size: DREAM's is input_dim"):
+        DREAM(input_size=3, hidden_size=5)
+    with pytest.raises(TypeError, match=r"missing required argument\(s\): hidden_dim"):
+        DREAM(3)
     for name, value, hint in (
         ("num_layers", 2, "DREAMStack"),
         ("bidirectional", True, "reversed"),

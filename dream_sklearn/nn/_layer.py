@@ -7,7 +7,7 @@ import logging
 import warnings
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -45,6 +45,43 @@ _GRU_ONLY = {
     "bias": "the cell has no bias switch",
     "proj_size": "not supported (put nn.Linear on the outputs)",
 }
+
+
+class _Required:
+    """The default of ``DREAM``'s two sizes: required, but missing only after
+    ``nn.GRU``'s names for them are looked for (see :func:`_refuse_gru_arguments`)."""
+
+    def __repr__(self) -> str:
+        return "<required>"
+
+
+_REQUIRED: Any = _Required()
+
+
+def _refuse_gru_arguments(input_dim: Any, hidden_dim: Any, gru_args: tuple, config: dict) -> None:
+    """A TypeError that says what to use instead of ``nn.GRU``'s arguments: its
+    keywords (``input_size``, ``num_layers``...) and its positional ``num_layers``
+    (``DREAM(3, 5, 2)``); then of a size left out. Python's own check of the
+    signature came first and named neither (``missing 2 required positional
+    arguments`` for ``DREAM(input_size=3, hidden_size=5)``: a review's finding)."""
+    gru = sorted(set(config) & set(_GRU_ONLY))
+    if gru:  # (they reached DREAMConfig's "unexpected keyword" before)
+        raise TypeError(
+            f"DREAM takes none of nn.GRU's arguments {gru}: "
+            + "; ".join(f"{name}: {_GRU_ONLY[name]}" for name in gru)
+            + "."
+        )
+    if gru_args:
+        raise TypeError(
+            f"DREAM takes 2 positional arguments (input_dim, hidden_dim); got "
+            f"{2 + len(gru_args)}. nn.GRU's third is num_layers: "
+            f"{_GRU_ONLY['num_layers']}; DREAM's rank is keyword-only "
+            f"(DREAM(input_dim, hidden_dim, rank=...))."
+        )
+    sizes = (("input_dim", input_dim), ("hidden_dim", hidden_dim))
+    missing = [name for name, value in sizes if value is _REQUIRED]
+    if missing:
+        raise TypeError(f"DREAM() missing required argument(s): {', '.join(missing)}.")
 
 
 def _step_mask(
@@ -537,22 +574,16 @@ class DREAM(nn.Module):
 
     def __init__(
         self,
-        input_dim: int,
-        hidden_dim: int,
-        *,
+        input_dim: int = _REQUIRED,
+        hidden_dim: int = _REQUIRED,
+        *gru_args,
         rank: int = _cell_default("rank"),
         batch_first: bool = True,
         return_sequences: bool = True,
         **config,
     ) -> None:
         super().__init__()
-        gru = sorted(set(config) & set(_GRU_ONLY))
-        if gru:  # (they reached DREAMConfig's "unexpected keyword" before)
-            raise TypeError(
-                f"DREAM takes none of nn.GRU's arguments {gru}: "
-                + "; ".join(f"{name}: {_GRU_ONLY[name]}" for name in gru)
-                + "."
-            )
+        _refuse_gru_arguments(input_dim, hidden_dim, gru_args, config)
         for name, value in (("batch_first", batch_first), ("return_sequences", return_sequences)):
             # (nn.GRU takes any truthy value: 1 and 0 too, but not "no", which read True)
             if not isinstance(value, bool | np.bool_ | int | np.integer) or value not in (0, 1):
