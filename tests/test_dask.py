@@ -109,9 +109,13 @@ def test_incremental_trains_flat_sequences_block_by_block(client, sequences):
 def test_scale_out_doc_snippet_runs(client, capsys):
     snippet = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)[0]
     assert "LocalCluster" in snippet and "Incremental" in snippet
+    # Run as a script: its cluster starts under the __main__ guard (worker processes
+    # import the script again; without the guard, run from a file, it stopped with
+    # "An attempt has been made to start a new process": a review's finding).
+    assert 'if __name__ == "__main__":' in snippet
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        exec(compile(snippet, str(DOC), "exec"), {"__name__": "scale_out_doc"})
+        exec(compile(snippet, str(DOC), "exec"), {"__name__": "__main__"})
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("{'hidden_dim': ")
     assert out[1].startswith("[")
