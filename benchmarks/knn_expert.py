@@ -41,18 +41,25 @@ def _classification(half: str) -> list[str]:
 
 
 def run(
-    name: str, seed: int, window: int, eta: float, share: float
+    name: str, seed: int, window: int, eta: float, share: float, reset: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Accuracy of the majority class (the stream benchmark's), DREAM, the kNN and the
     choice between the last two on one stream and seed (4,), and over the
     ``streams.AFTER`` rows from each known change (4, changes), as ``streams.evaluate``
-    scores them (row 0 left out)."""
+    scores them (row 0 left out). ``reset``: the kNN forgets its window whenever
+    DREAM's drift recovery fires (its ``n_drifts_`` grows), the switch that would
+    leave the kNN's stale rows at a change."""
     from river import neighbors
 
     stream = streams.STREAMS[name]
     n = streams.stream_rows(stream, None)
     dream = DREAMOnlineClassifier(seed=seed)
-    knn = neighbors.KNNClassifier(n_neighbors=5, engine=neighbors.LazySearch(window_size=window))
+
+    def new_knn():
+        engine = neighbors.LazySearch(window_size=window)
+        return neighbors.KNNClassifier(n_neighbors=5, engine=engine)
+
+    knn = new_knn()
     majority = streams.make_model("majority", seed, stream.task)
     log_w = np.zeros(2)
     hits = np.full((4, n), np.nan)
@@ -67,7 +74,10 @@ def run(
             w = np.exp(log_w - log_w.max())
             w = (1.0 - share) * w / w.sum() + share / 2
             log_w = np.log(w)
+        drifts = dream.n_drifts_
         dream.learn_one(x, y)
+        if reset and dream.n_drifts_ > drifts:
+            knn = new_knn()
         knn.learn_one(x, y)
         majority.learn_one(x, y)
     changes = [c for c in stream.changes(n) if c + streams.AFTER <= n]
@@ -84,6 +94,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--eta", type=float, default=0.5)
     parser.add_argument("--share", type=float, default=0.002)
     parser.add_argument(
+        "--reset-at-drift",
+        action="store_true",
+        help="the kNN forgets its window when DREAM's drift recovery fires",
+    )
+    parser.add_argument(
         "--arf-json",
         help="a streams.py JSON holding ARF on these streams and seeds: count the "
         "(change, seed) pairs where each model is at least ARF's over the rows after it",
@@ -98,7 +113,13 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"kNN (5 neighbours, window {args.window}) beside DREAM, the leader by Fixed Share "
         f"on the 0/1 loss (eta {args.eta}, share {args.share}); accuracy, mean (min-max) "
-        f"over seeds; {args.half} half\n"
+        f"over seeds; {args.half} half"
+        + (
+            "; the kNN's window emptied at each of DREAM's drift detections"
+            if args.reset_at_drift
+            else ""
+        )
+        + "\n"
     )
     print("| stream | majority | DREAM | kNN | leader of the two | leader - DREAM, per seed |")
     print("| --- | ---: | ---: | ---: | ---: | --- |")
@@ -106,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in names:
         stream = streams.STREAMS[name]
         seeds = streams.seeds_of(stream, args.seeds)
-        runs = [run(name, s, args.window, args.eta, args.share) for s in seeds]
+        runs = [run(name, s, args.window, args.eta, args.share, args.reset_at_drift) for s in seeds]
         res = np.array([acc for acc, _ in runs])
         if runs[0][1].shape[1]:
             afters[name] = {s: after for s, (_, after) in zip(seeds, runs, strict=True)}
