@@ -594,6 +594,12 @@ def _dream_clf(seed, task):
     return DREAMOnlineClassifier(seed=seed)
 
 
+def _dream_knn(seed, task):
+    from dream_sklearn.online import DREAMOnlineClassifier
+
+    return DREAMOnlineClassifier(seed=seed, n_neighbors=5)
+
+
 def _dream_reg(seed, task):
     from dream_sklearn.online import DREAMOnlineRegressor
 
@@ -648,6 +654,11 @@ CLASSIFIERS: dict[str, tuple[Callable, str]] = {
         _dream_clf,
         "dream_sklearn DREAMOnlineClassifier(seed=seed) / DREAMOnlineRegressor(seed=seed), "
         "defaults otherwise",
+    ),
+    "DREAM-kNN": (
+        _dream_knn,
+        "dream_sklearn DREAMOnlineClassifier(seed=seed, n_neighbors=5): the kNN expert "
+        "beside the readouts (window 1000), opt-in",
     ),
 }
 REGRESSORS: dict[str, tuple[Callable, str]] = {
@@ -914,17 +925,20 @@ def tables(
         ch_models = [m for m in clf_models if m not in DOMAIN_RULES]
         if ch:
             rows = body(ch, ch_models, after, 3, True)
+            # (the opt-in kNN expert's pairs too, where it ran)
+            mine = [m for m in ("DREAM", "DREAM-kNN") if m in ch_models]
             for r, s in zip(rows, ch, strict=False):
-                r.append(_wins(results, s, "DREAM", "ARF", higher=True))
+                r.extend(_wins(results, s, m, "ARF", higher=True) for m in mine)
             if len(rows) > len(ch):
-                rows[-1].append(_wins_total(results, ch, "DREAM", "ARF", higher=True))
+                rows[-1].extend(_wins_total(results, ch, m, "ARF", higher=True) for m in mine)
             out.append(
                 _table(
-                    ["stream", *ch_models, "DREAM >= ARF"],
+                    ["stream", *ch_models, *(f"{m} >= ARF" for m in mine)],
                     rows,
                     f"Classification: accuracy over the {AFTER} rows after each known change "
-                    "(mean over the stream's changes; mean (min-max) over seeds; last column: "
-                    "changes x seeds where DREAM's is at least ARF's)",
+                    "(mean over the stream's changes; mean (min-max) over seeds; last "
+                    "column(s): changes x seeds where DREAM's (DREAM-kNN's, where it ran) is "
+                    "at least ARF's)",
                 )
             )
     if reg:

@@ -187,6 +187,9 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     _warn: ADWIN | None = None
     _drift: ADWIN | None = None
     n_drifts_ = 0
+    # The classifier's kNN expert (_neighbors.py); the regressor has none (0), and an
+    # estimator pickled before it existed had none.
+    n_neighbors = 0
     _reads_diff = False
     _boost = _BOOST  # how much larger a fresh readout's step starts (drift_recovery)
     _fresh_rows = 0
@@ -767,6 +770,13 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     def _learn_delayed(self, late: Any, out: np.ndarray, y: Any) -> None:
         """Train the readout for delayed labels on a matched row (task hook)."""
 
+    def _learn_neighbors(
+        self, raw: np.ndarray, present: np.ndarray, y: Any, loss: float, drifted: bool
+    ) -> None:
+        """The kNN expert's step on a learned row (the classifier's; task hook): its
+        values ``raw`` and the slots it has ``present``, ``loss`` the readouts'
+        mixture's 0/1 loss on it, ``drifted`` whether drift recovery acted on it."""
+
     def _pop_seq(self, key: tuple) -> int:
         seqs = self._pending[key]
         seq = seqs.popleft()
@@ -932,10 +942,15 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if self._task == "regression":  # (see _MAX_STEP)
             rates = np.minimum(rates, np.maximum(base_lr, _MAX_STEP))
         self._sgd(self._W, g, rates, mask, phi)
+        drifts = self.n_drifts_
         if self._drift is not None:
             if self._ring is not None:
                 self._record(phi, self._classes[y_value], loss)
             self._watch(loss)
+        if self.n_neighbors:
+            if entry is not None:  # (a row advanced on: its values when it was read)
+                raw, present = entry[2], entry[3]
+            self._learn_neighbors(raw, present, y_value, loss, self.n_drifts_ > drifts)
         if entry is None:
             self._commit(raw, present, step)
         self._update_target_stats(y_value)

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 from river import base
 
-from ..nn._config import _BOOL, _INT_GE0, _UNIT
+from ..nn._config import _BOOL, _INT_GE0, _INT_GE1, _UNIT
 from ._base import _DEFAULT, _check_params, _DREAMOnline, _readouts_rule
 from ._delayed import _DelayedReadout
+from ._neighbors import _NeighborVote
 from ._readouts import _CLF_DRIFT_DELTA, _REPLAY_ROWS
 
 __all__ = ["DREAMOnlineClassifier"]
@@ -22,6 +23,8 @@ _CLASSIFIER_RULES = {
     "max_pairs": _INT_GE0,
     "mixture_share": _UNIT,
     "delayed_readout": _BOOL,
+    "n_neighbors": _INT_GE0,
+    "neighbors_window": _INT_GE1,
 }
 _MISTAKE = math.exp(-1.0)  # a readout's weight is multiplied by this for each mistake
 
@@ -167,6 +170,19 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         mixed with the readouts above by exponential weights on both sides'
         mistakes. Under no delay it takes no part (rows that never get a label
         included). False: none.
+    n_neighbors : int, default=0
+        0: none. Otherwise a k-nearest-neighbours expert beside the readouts, for
+        concepts local in the input space (a checkerboard, clusters of a class):
+        the last ``neighbors_window`` labelled rows vote for a row's class, each by
+        its inverse distance, among the ``n_neighbors`` nearest; the distance is
+        taken in each feature's running standard deviation (a difference counts
+        at most 10 of them; an absent value adds nothing; the previous label is not
+        a feature). The prediction is the leader's, the readouts' mixture's or the
+        vote's, by exponential weights on their mistakes (Fixed Share). When drift
+        recovery acts on a drift the window is emptied. It runs on the NumPy path
+        only: about ARF's speed, not the compiled row's (``docs/online.md``).
+    neighbors_window : int, default=1000
+        The labelled rows the kNN expert keeps (read at its first row).
     seed : int, default=None
         Seed of the cell's random initialisation.
     cell : {"random", "pretrained"}, default="random"
@@ -260,6 +276,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     _replay_rows = _REPLAY_ROWS
     delayed_readout = True  # (estimators pickled before it existed)
     _delayed: _DelayedReadout | None = None
+    neighbors_window = 1000  # (estimators pickled before the kNN expert existed)
+    _neighbors: _NeighborVote | None = None  # the kNN expert's window (n_neighbors)
 
     def __init__(
         self,
@@ -281,6 +299,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         advance_on_predict: bool = False,
         match_labels_by: str = "values",
         delayed_readout: bool = True,
+        n_neighbors: int = 0,
+        neighbors_window: int = 1000,
         seed: int | None = None,
         cell: str = "random",
     ) -> None:
@@ -302,6 +322,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         self.advance_on_predict = advance_on_predict
         self.match_labels_by = match_labels_by
         self.delayed_readout = delayed_readout
+        self.n_neighbors = n_neighbors
+        self.neighbors_window = neighbors_window
         self.seed = seed
         self.cell = cell
 
@@ -319,6 +341,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             "drift_recovery": False,
         }  # the other readout options
         yield {"hidden_dim": 8, "rank": 2, "seed": 1, "readouts": ("pairs",), "max_pairs": 5}
+        yield {"hidden_dim": 8, "rank": 2, "seed": 1, "n_neighbors": 3, "neighbors_window": 50}
 
     def _unit_test_skips(self) -> set[str]:
         return set()
@@ -363,6 +386,44 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         super()._build()
         self._classes: dict = {}
         self._delayed = None
+        self._neighbors = None
+
+    # ------------------------------------------------------------------ the kNN expert
+
+    def _neighbor_rows(self, raw: np.ndarray, present: np.ndarray) -> np.ndarray:
+        """What the kNN expert reads of rows ``raw`` (..., m): their values, NaN where
+        absent and in the previous label's slots (and in the slots made after a row
+        advanced on was read: ``advance_on_predict``)."""
+        rows = np.where(present > 0, raw, np.nan)
+        grown = len(self._mean) - rows.shape[-1]
+        if grown > 0:
+            rows = np.pad(rows, [(0, 0)] * (rows.ndim - 1) + [(0, grown)], constant_values=np.nan)
+        if self._y_slot:
+            rows[..., self._ys] = np.nan
+        return rows
+
+    def _neighbor_choice(self, p: np.ndarray, raw: np.ndarray, present: np.ndarray) -> np.ndarray:
+        """The leader's probabilities on rows ``raw`` (b, m), given the readouts' (b, k):
+        the vote's where it leads and has rows (see ``_neighbors.py``)."""
+        vote = self._neighbors
+        if vote is None or not vote.leads():
+            return p
+        rows = self._neighbor_rows(raw, present)
+        q = vote.proba(rows, self._scale, self.n_neighbors, p.shape[-1])
+        return p if q is None else q
+
+    def _learn_neighbors(
+        self, raw: np.ndarray, present: np.ndarray, y: Any, loss: float, drifted: bool
+    ) -> None:
+        if self._neighbors is None:  # (the window's size read once: its first row)
+            self._neighbors = _NeighborVote(int(self.neighbors_window))
+        vote, c = self._neighbors, self._classes[y]
+        row = self._neighbor_rows(raw, present)
+        q = vote.proba(row[None], self._scale, self.n_neighbors, len(self._classes))
+        vote.score(c, loss != 0.0, None if q is None else q[0])
+        if drifted:
+            vote.forget()
+        vote.keep(row, c)
 
     def _read_delayed(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray):
         """(features, the readouts' predicted class, this readout's, the row's sequence
@@ -409,6 +470,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         if self.advance_on_predict and self.delayed_readout and late is not None and late.active:
             q = late.proba(late.features(raw, self._delayed_present(present)), p.shape[-1])
             p = late.mix(p, q)
+        if self.n_neighbors:
+            p = self._neighbor_choice(p, raw, present)
         return p
 
     def _proba_row(self, out: np.ndarray) -> np.ndarray:
@@ -429,6 +492,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             and late.q_seq == self._pending_seq - 1
         ):
             p = late.mix(p, late.q)
+        if self.n_neighbors and cache is not None:  # (cache: the row just read)
+            fwd = cache.forward
+            p = self._neighbor_choice(p[None], fwd.raw[None], fwd.present[None])[0]
         return p
 
     def _check_target(self, y):

@@ -103,6 +103,7 @@ _PARAMS_NAMES = (
     "surprise_gain",
     "mixture_share",
     "standardize_rate",  # the regressor's target statistics read it
+    "n_neighbors",  # the classifier's kNN expert runs on the NumPy path (the regressor: 0)
 )
 _PARAMS = operator.attrgetter(*_PARAMS_NAMES)
 
@@ -384,6 +385,7 @@ def _build(est: Any) -> _Compiled | None:
         or est._np_params is None
         or getattr(est, "_proj", None) is not None  # cell="pretrained": its input map
         or est.advance_on_predict
+        or est.n_neighbors  # (the kNN expert: the NumPy path only, _neighbors.py)
         or est._pending
         or est._state is None
         or (est._y_slot and est._prev_y is None)

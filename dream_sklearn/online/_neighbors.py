@@ -1,0 +1,108 @@
+"""The classifier's k-nearest-neighbours expert (``n_neighbors``).
+
+A second opinion beside the readouts' mixture, for concepts that are local in the
+input space (a checkerboard, clusters of a class), where trees and kNN outdo a
+linear readout over a random cell: the last ``neighbors_window`` labelled rows (their
+values, the previous label's slots left out) vote for a row's class by their inverse
+distance, taken in each slot's current running standard deviation (the fast
+scaling's: kept rows read in one scale). The prediction is
+the leader's (the readouts' mixture, or the vote): each expert's weight is
+multiplied by ``exp(-_ETA)`` after a mistake, then a fixed share of the total is
+spread back evenly (Fixed Share, as the readouts' mixture). When the readouts' drift
+recovery acts on a drift (``n_drifts_`` grows), the window is emptied: its rows
+hold the concept just left (``benchmarks/knn_expert.py``: without that switch the
+vote lagged DREAM for the 500 rows after a change on the report half's Sine and
+Mixed; with it, ahead of both DREAM and ARF there). The readouts' drift detector is
+the only detector.
+
+The expert runs on the NumPy path only (the compiled row does not take an estimator
+with ``n_neighbors``): ``benchmarks/RESULTS.md``, "Round 17", has its speed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__: list[str] = []
+
+_ETA = 0.5  # the leader's learning rate on the 0/1 loss (chosen on the tuning half)
+_SHARE = 0.002  # Fixed Share's share (chosen on the tuning half)
+_TINY = 1e-12  # added to a distance before it is inverted (an exact match wins)
+_FAR = 10.0  # a slot's difference, in its standard deviations, counts at most this
+
+
+class _NeighborVote:
+    """The window of labelled rows, its vote, and the leader between it and the
+    readouts' mixture.
+
+    ``rows`` (window, width): each kept row's values (NaN where it lacked a slot, or
+    the slot did not exist yet); ``labels`` (window,): its class index; ``n``: rows
+    kept (at most the window); ``at``: where the next one goes; ``log_w`` (2,): the
+    readouts' mixture's and the vote's log weights.
+    """
+
+    def __init__(self, window: int) -> None:
+        self.rows = np.zeros((window, 0))  # (raw values; NaN: absent)
+        self.labels = np.zeros(window, dtype=np.intp)
+        self.n = 0
+        self.at = 0
+        self.log_w = np.zeros(2)
+
+    def _fit(self, width: int) -> None:
+        """Widen the kept rows to ``width`` slots (a new slot is absent in them)."""
+        have = self.rows.shape[1]
+        if width > have:
+            self.rows = np.pad(self.rows, ((0, 0), (0, width - have)), constant_values=np.nan)
+
+    def proba(self, x: np.ndarray, scale: np.ndarray, k: int, n_classes: int) -> np.ndarray | None:
+        """The vote on the rows ``x`` (b, width; NaN where a slot is absent): (b,
+        n_classes) probabilities, each class's share of the inverse distances of the
+        ``k`` nearest kept rows; None while no row is kept. A distance is taken in
+        the slots' current standard deviations (``scale``: one over each), a
+        difference bounded by ``_FAR`` of them, an absent value on either side
+        adding nothing."""
+        if self.n == 0:
+            return None
+        self._fit(x.shape[1])
+        return np.stack([self._vote(row, scale, k, n_classes) for row in x])
+
+    def _vote(self, x: np.ndarray, scale: np.ndarray, k: int, n_classes: int) -> np.ndarray:
+        """:meth:`proba` of one row ``x`` (width,)."""
+        rows, labels = self.rows[: self.n], self.labels[: self.n]
+        diff = np.abs((rows - x) * scale)  # (n, width)
+        np.nan_to_num(diff, copy=False, nan=0.0)
+        np.minimum(diff, _FAR, out=diff)
+        d2 = np.einsum("ij,ij->i", diff, diff)
+        k = min(k, self.n)
+        near = np.argpartition(d2, k - 1)[:k] if k < self.n else np.arange(self.n)
+        weight = 1.0 / (np.sqrt(d2[near]) + _TINY)
+        votes = np.bincount(labels[near], weights=weight, minlength=n_classes)
+        return votes / votes.sum()
+
+    def leads(self) -> bool:
+        """Whether the vote leads the readouts' mixture."""
+        return bool(self.log_w[1] > self.log_w[0])
+
+    def score(self, c: int, mixture_wrong: bool, vote: np.ndarray | None) -> None:
+        """Weigh both experts by their mistakes on a row of class ``c``: the
+        readouts' mixture's, and the ``vote``'s on it before it is kept (a mistake
+        where None: no row kept)."""
+        vote_wrong = vote is None or int(vote.argmax()) != c
+        self.log_w -= _ETA * np.array([mixture_wrong, vote_wrong], dtype=float)
+        w = np.exp(self.log_w - self.log_w.max())
+        w = (1.0 - _SHARE) * w / w.sum() + _SHARE / 2
+        self.log_w = np.log(w)
+
+    def keep(self, x: np.ndarray, c: int) -> None:
+        """Keep the row ``x`` (width,) of class ``c``, over the oldest when full."""
+        self._fit(len(x))
+        self.rows[self.at, : len(x)] = x
+        self.rows[self.at, len(x) :] = np.nan
+        self.labels[self.at] = c
+        window = len(self.labels)
+        self.at = (self.at + 1) % window
+        self.n = min(self.n + 1, window)
+
+    def forget(self) -> None:
+        """Empty the window (a drift was acted on); the leader's weights stay."""
+        self.n = self.at = 0
