@@ -20,6 +20,7 @@ from sklearn.utils.estimator_checks import check_param_validation
 from dream_sklearn import DREAMClassifier, DREAMFeatures, DREAMRegressor
 from dream_sklearn.drift import SurpriseDriftDetector
 from dream_sklearn.nn import DREAM, DREAMCell, DREAMConfig, DREAMStack
+from dream_sklearn.nn._layer import _REQUIRED
 from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor
 
 # The fronts' public names that differ from DREAMConfig's fields (written out here,
@@ -58,6 +59,7 @@ def _cell_params(front) -> dict:
         if PUBLIC_NAMES.get(name, name) in FIELDS
         and name not in ("input_dim",)
         and p.default is not inspect.Parameter.empty
+        and p.default is not _REQUIRED  # (DREAM's sizes: required)
     }
 
 
