@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 
-def user_stacklevel(outside: tuple[str, ...] = ("dream_sklearn.", "sklearn.")) -> int:
+def user_stacklevel(outside: tuple[str, ...] = ("dream_sklearn.", "sklearn.", "aeon.")) -> int:
     """The ``stacklevel`` for a ``warnings.warn`` made by the function that calls this
     one: the first frame whose module is not in ``outside`` (names' prefixes), so that
     the warning names the user's line, however deep in the package it was raised."""

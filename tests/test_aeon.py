@@ -77,6 +77,16 @@ def _unequal(rng, n, channels=1):
     return X, np.array(["a", "b"])[y]
 
 
+def test_a_warning_through_the_wrapper_names_the_callers_line():
+    # aeon's fit calls the wrapped estimator's: the warning pointed into aeon's
+    # classification/base.py (a review's finding); it names this file's line.
+    rng = np.random.RandomState(0)
+    X, y = _unequal(rng, 20, channels=1)
+    with pytest.warns(ConvergenceWarning) as record:
+        DREAMTimeSeriesClassifier(**{**SMALL, "solver": "adam", "max_iter": 1}).fit(X, y)
+    assert record[0].filename == __file__
+
+
 @pytest.mark.parametrize("solver", ["ridge", "adam"])
 def test_unequal_length_aeon_list_fit_predict(solver):
     rng = np.random.RandomState(0)

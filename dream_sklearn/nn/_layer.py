@@ -315,7 +315,7 @@ class _CompiledStep:
 _COMPILED_STEP = _CompiledStep()
 # A compile's warning names the first frame outside these (the user's line, not torch's
 # module call or the package's fit).
-_OUTSIDE = ("dream_sklearn.", "sklearn.", "torch.")
+_OUTSIDE = ("dream_sklearn.", "sklearn.", "aeon.", "torch.")
 
 # Inductor options of the compiled loop. A C++ wrapper runs the loop over time in C++
 # (the Python wrapper calls back into Python at every step), and the size, stride and
