@@ -84,6 +84,29 @@ def test_stationary_stream_raises_no_alarm_and_state_is_reproducible():
     assert a.statistic == b.statistic and a.surprise == b.surprise
 
 
+def test_sensitivity_does_not_grow_with_the_time_it_has_run():
+    # The reference surprise took in only the values of quiet stretches, so it sank
+    # the longer the detector ran (0.26 to 0.15 by value 4,000): a stationary error
+    # stream at rate 0.2 raised 23 alarms in 3 x 20,000 values (a review's finding;
+    # river's ADWIN none). Now none; and a 2-sigma shift is found (or missed) alike
+    # after 300 values and after 3,000.
+    alarms = 0
+    for seed in range(3):
+        errors = np.random.default_rng(seed).random(20000) < 0.2
+        alarms += len(detections(SurpriseDriftDetector(), [bool(e) for e in errors]))
+    assert alarms == 0
+    for before in (300, 3000):
+        delays = []
+        for seed in range(3):
+            rng = random.Random(seed)
+            found = detections(
+                SurpriseDriftDetector(), gauss(rng, 0, before) + gauss(rng, 2.0, 400)
+            )
+            assert [i for i in found if i < before] == []
+            delays += [i - before for i in found if i >= before][:1]
+        assert len(delays) >= 2 and max(delays) < 150
+
+
 def test_detector_rejects_bad_values_and_keeps_its_state():
     det = SurpriseDriftDetector()
     for x in gauss(random.Random(0), 0, 300):
@@ -376,6 +399,19 @@ def test_make_regime_signal_names_a_bad_random_state_or_noise():
     a = make_regime_signal(random_state=np.random.default_rng(3))[0]
     b = make_regime_signal(random_state=np.random.SeedSequence(3))[0]
     np.testing.assert_array_equal(a, b)
+    # and a RandomState, as scikit-learn's make_* take it (it was refused: a review's
+    # finding); the same state gives the same signal
+    c = make_regime_signal(random_state=np.random.RandomState(3))[0]
+    np.testing.assert_array_equal(c, make_regime_signal(random_state=np.random.RandomState(3))[0])
+
+
+def test_make_regime_signal_places_its_default_changes_within_any_length():
+    from dream_sklearn.datasets import make_regime_signal
+
+    # A fixed default (500, 1000) refused every n_steps <= 1000 the user asked for.
+    for n_steps, starts in ((200, [0, 66, 133]), (1500, [0, 500, 1000]), (1, [0])):
+        regime = make_regime_signal(n_steps=n_steps)[1]
+        assert np.flatnonzero(np.diff(regime, prepend=-1)).tolist() == starts
 
 
 def test_the_progress_bar_counts_every_row(capsys):

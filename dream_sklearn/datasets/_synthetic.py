@@ -14,9 +14,9 @@ __all__ = ["make_regime_signal"]
 def make_regime_signal(
     n_steps: int = 1500,
     n_features: int = 3,
-    change_points: tuple[int, ...] = (500, 1000),
+    change_points: tuple[int, ...] | None = None,
     noise: float = 0.3,
-    random_state: int | None = 0,
+    random_state: int | np.random.RandomState | np.random.Generator | None = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """A multivariate signal whose regime (mean, frequency) changes abruptly.
 
@@ -29,13 +29,15 @@ def make_regime_signal(
         Length of the signal.
     n_features : int, default=3
         Number of features.
-    change_points : tuple of int, default=(500, 1000)
-        Steps at which a new regime starts.
+    change_points : tuple of int, default=None
+        Steps at which a new regime starts. None: at a third and two thirds of
+        ``n_steps`` (500 and 1000 for the default length; none below 3 steps).
     noise : float, default=0.3
         Standard deviation of the noise.
-    random_state : int, None, numpy Generator or SeedSequence, default=0
-        Seed of the generator: an int >= 0, None (fresh entropy), or a numpy
-        ``Generator`` or ``SeedSequence``.
+    random_state : int, None, numpy RandomState, Generator or SeedSequence, default=0
+        Seed of the generator: an int >= 0, None (fresh entropy), a numpy
+        ``Generator`` or ``SeedSequence``, or a ``RandomState`` (as scikit-learn's
+        ``make_*`` take; one int is drawn from it to seed the generator).
 
     Returns
     -------
@@ -57,7 +59,9 @@ def make_regime_signal(
     # (_is_real: an int beyond float's range is not one; isfinite raised OverflowError)
     if not (_is_real(noise) and noise >= 0):
         raise ValueError(f"noise must be a finite float >= 0; got {noise!r}.")
-    if not isinstance(random_state, np.random.Generator | np.random.SeedSequence) and (
+    if not isinstance(
+        random_state, np.random.Generator | np.random.SeedSequence | np.random.RandomState
+    ) and (
         random_state is not None
         and (
             isinstance(random_state, bool)
@@ -66,9 +70,11 @@ def make_regime_signal(
         )
     ):  # (numpy's own errors named no argument)
         raise ValueError(
-            "random_state must be an int >= 0, None, or a numpy Generator or SeedSequence; "
-            f"got {random_state!r}."
+            "random_state must be an int >= 0, None, or a numpy RandomState, Generator or "
+            f"SeedSequence; got {random_state!r}."
         )
+    if change_points is None:  # (a fixed (500, 1000) refused every n_steps <= 1000)
+        change_points = tuple(sorted({n_steps // 3, 2 * n_steps // 3} - {0}))
     points = np.asarray(change_points)
     if points.ndim != 1 or not (points.size == 0 or np.issubdtype(points.dtype, np.integer)):
         # (an int beyond int64's range makes an object array: out of range too)
@@ -84,6 +90,8 @@ def make_regime_signal(
             f"change_points must be distinct steps in (0, n_steps={n_steps}); "
             f"got {change_points!r}."
         )
+    if isinstance(random_state, np.random.RandomState):
+        random_state = int(random_state.randint(2**31))
     rng = np.random.default_rng(random_state)
     bounds = [0, *sorted(change_points), n_steps]
     regime = np.zeros(n_steps, dtype=int)
