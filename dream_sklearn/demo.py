@@ -173,18 +173,19 @@ def main(argv: list[str] | None = None) -> None:
     if not os.access(target, os.W_OK):
         parser.error(f"--plot: {str(target)!r} is not writable")
 
+    if formats is None:  # (said before the tables, not after them)
+        print("matplotlib is not installed: no plot (pip install 'dream-sklearn[plot]').")
+
     outcomes = elec2_table(args.rows, args.with_arf)
     X, surprise, tau, change_points = regime_table(args.seed)
-
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed: no plot (pip install 'dream-sklearn[plot]').")
+    if formats is None:
         return
-    fig, axes = plt.subplots(4, 1, figsize=(10, 9))
+    # A Figure of its own, not pyplot's: the process's backend is left as it was (a
+    # notebook calling main() had its backend switched to Agg: a review's finding).
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10, 9))
+    axes = fig.subplots(4, 1)
     window = min(1000, len(next(iter(outcomes.values()))))
     for name, correct in outcomes.items():
         rolling = np.convolve(correct.astype(float), np.ones(window) / window, mode="valid")

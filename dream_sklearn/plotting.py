@@ -24,10 +24,11 @@ def _pyplot():
     return plt
 
 
-def _values(values: Any) -> np.ndarray:
-    """Plain float values; a tensor of a pass that tracks gradients is detached (the
-    diagnostics of a training pass: NumPy cannot read such a tensor); a masked array's
-    masked values are NaN (not drawn)."""
+def _values(values: Any, name: str) -> np.ndarray:
+    """Plain float values of the argument ``name``; a tensor of a pass that tracks
+    gradients is detached (the diagnostics of a training pass: NumPy cannot read such
+    a tensor); a masked array's masked values are NaN (not drawn). A ValueError names
+    the argument where they are not numbers, or not one per step (1-d)."""
 
     def plain(value: Any) -> Any:
         detach = getattr(value, "detach", None)
@@ -35,9 +36,16 @@ def _values(values: Any) -> np.ndarray:
 
     if isinstance(values, list | tuple):  # (a list of such tensors, one a step)
         values = [plain(v) for v in values]
-    if np.ma.isMaskedArray(values):  # masked steps are gaps (np.asarray drew them)
-        return np.ma.filled(values.astype(float), np.nan)
-    return np.asarray(plain(values), dtype=float)
+    try:
+        if np.ma.isMaskedArray(values):  # masked steps are gaps (np.asarray drew them)
+            out = np.ma.filled(values.astype(float), np.nan)
+        else:
+            out = np.asarray(plain(values), dtype=float)
+    except (TypeError, ValueError) as err:  # (numpy's own message named no argument)
+        raise ValueError(f"{name} must be numbers, one per step; got {values!r} ({err}).") from None
+    if out.ndim != 1:
+        raise ValueError(f"{name} must be 1-d (one value per step); got shape {out.shape}.")
+    return out
 
 
 def plot_surprise(
@@ -77,16 +85,12 @@ def plot_surprise(
     >>> len(fig.axes)
     2
     """
-    plt = _pyplot()
     if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Integral) or smoothing < 1:
         raise ValueError(f"smoothing must be an int >= 1; got {smoothing!r}.")
     smoothing = int(smoothing)
-    series = [("surprise", _values(surprise), "tab:red")]
+    series = [("surprise", _values(surprise, "surprise"), "tab:red")]
     if tau is not None:
-        series.append(("tau", _values(tau), "tab:blue"))
-    for name, values, _ in series:
-        if values.ndim != 1:
-            raise ValueError(f"{name} must be 1-d (one value per step); got shape {values.shape}.")
+        series.append(("tau", _values(tau, "tau"), "tab:blue"))
     if tau is not None and len(series[1][1]) != len(series[0][1]):
         raise ValueError(
             f"tau must have one value per step of surprise ({len(series[0][1])}); "
@@ -111,6 +115,7 @@ def plot_surprise(
         raise ValueError(
             f"smoothing ({smoothing}) must be at most the number of steps ({len(series[0][1])})."
         )
+    plt = _pyplot()  # (after the arguments' checks: a bad one is named with or without it)
     fig, axes = plt.subplots(len(series), 1, figsize=(9, 2.2 * len(series) + 0.6), sharex=True)
     axes = np.atleast_1d(axes)
     for ax, (name, values, color) in zip(axes, series, strict=True):
@@ -154,7 +159,6 @@ def plot_loss_curve(estimator, *, title: str | None = None):
     >>> fig.axes[0].get_ylabel()
     'training loss'
     """
-    plt = _pyplot()
     losses = getattr(estimator, "loss_curve_", None)
     if losses is None:
         raise ValueError(
@@ -162,12 +166,24 @@ def plot_loss_curve(estimator, *, title: str | None = None):
             "ridge solver has no epochs), and an unfitted estimator none (got "
             f"{type(estimator).__name__} without a loss_curve_)."
         )
+    # Checked before a figure is made (one left open in pyplot on an error otherwise).
+    losses = _values(losses, "estimator.loss_curve_")
+    if len(losses) == 0:
+        raise ValueError("estimator.loss_curve_ must have at least one epoch; got none.")
+    scores = getattr(estimator, "validation_scores_", None)
+    if scores is not None:
+        scores = _values(scores, "estimator.validation_scores_")
+        if len(scores) > len(losses):
+            raise ValueError(
+                f"estimator.validation_scores_ ({len(scores)} epochs) must be at most as long "
+                f"as its loss_curve_ ({len(losses)})."
+            )
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.5))
     epochs = np.arange(1, len(losses) + 1)
     ax.plot(epochs, losses, marker="o", ms=3, label="training loss")
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss")
-    scores = getattr(estimator, "validation_scores_", None)
     if scores is not None and len(scores):
         ax2 = ax.twinx()
         # the last fit's epochs: a warm start carries loss_curve_ on and starts

@@ -9,8 +9,14 @@ from dream_sklearn.demo import main
 
 
 def test_demo_prints_tables_and_writes_the_plot(tmp_path, capsys):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
     plot = tmp_path / "demo.png"
+    backend, figures = matplotlib.get_backend(), plt.get_fignums()
     main(["--rows", "1500", "--plot", str(plot)])
+    # The caller's matplotlib as it was: no backend switched, no pyplot figure left.
+    assert (matplotlib.get_backend(), plt.get_fignums()) == (backend, figures)
     out = capsys.readouterr().out
     assert "Elec2, progressive validation over 1,500 rows" in out
     elec2 = out[: out.index("DREAM cell")]

@@ -468,3 +468,28 @@ def test_naive_rules_restart_after_an_alarm(bench):
     values = [0.0, 1.0] * 2 + [9.0] + [0.0, 1.0] * 2 + [9.0]
     # the first 9.0 raises; the next 4 values are a new reference, the second raises
     assert detections(det, values) == [4, 9]
+
+
+def test_plot_arguments_are_named_and_no_figure_is_left_open_on_an_error():
+    # (a review's finding: numpy's message named no argument, and plot_loss_curve
+    # opened its figure first, leaving it open in pyplot when matplotlib refused the
+    # data; an empty or 2-d loss curve was drawn without a word)
+    from types import SimpleNamespace
+
+    import matplotlib.pyplot as plt
+
+    open_before = plt.get_fignums()
+    with pytest.raises(ValueError, match="surprise must be numbers"):
+        plot_surprise("abc")
+    with pytest.raises(ValueError, match="tau must be 1-d"):
+        plot_surprise([0.1, 0.2], tau=[[1.0, 2.0]])
+    for curve, scores, match in (
+        ("abc", None, "loss_curve_ must be numbers"),
+        ([], None, "at least one epoch"),
+        ([[0.5, 0.4], [0.3, 0.2]], None, "loss_curve_ must be 1-d"),
+        ([0.5, 0.4], [0.1, 0.2, 0.3], "at most as long"),
+    ):
+        est = SimpleNamespace(loss_curve_=curve, validation_scores_=scores)
+        with pytest.raises(ValueError, match=match):
+            plot_loss_curve(est)
+    assert plt.get_fignums() == open_before
