@@ -257,3 +257,111 @@ def test_a_mask_of_zeros_and_ones_reads_as_booleans():
     torch.testing.assert_close(out_i, out_b)
     torch.testing.assert_close(out_l, out_b)
     torch.testing.assert_close(state_i.U, state_b.U)
+
+
+# --- round 17: survivors of a review's 43 hand-made mutants (review 83) --------------------
+
+_SMALL_ADAM = dict(
+    solver="adam", plasticity=True, hidden_dim=6, rank=2, random_state=0, learning_rate_init=0.05
+)
+
+
+def _early_stopping_data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 8, 2))
+    return X, X[:, -1, 0] + 0.1 * rng.normal(size=60)
+
+
+def test_early_stopping_keeps_the_best_epochs_model_and_counts_as_mlp_does():
+    # Survived: the best epoch's memory_ not restored (its weights were), and
+    # n_iter_no_change counted from 0 (">=" for ">": 5 epochs run for 55).
+    X, y = _early_stopping_data()
+    params = dict(early_stopping=True, validation_fraction=0.25)
+    stopped = DREAMRegressor(**_SMALL_ADAM, max_iter=60, n_iter_no_change=3, **params).fit(X, y)
+    best = int(np.argmax(stopped.validation_scores_)) + 1
+    # as MLPRegressor: stop once n_iter_no_change epochs in a row did not improve
+    assert stopped.n_iter_ == best + 3 + 1 < 60
+    # the model of the best epoch, memory included: a fit of exactly that many epochs
+    short = DREAMRegressor(**_SMALL_ADAM, max_iter=best, n_iter_no_change=100, **params).fit(X, y)
+    assert torch.equal(stopped.memory_.h, short.memory_.h)
+    np.testing.assert_array_equal(stopped.predict(X), short.predict(X))
+    # without early stopping, the training loss's tol: stop after n_iter_no_change + 1
+    # epochs without a gain of tol (every epoch, with tol=1e9 and 2: after the 4th)
+    assert (
+        DREAMRegressor(**_SMALL_ADAM, max_iter=20, n_iter_no_change=2, tol=1e9).fit(X, y).n_iter_
+        == 4
+    )
+
+
+def test_batch_size_auto_is_200_sequences():
+    # Survived: "auto" as min(256, n) (the docs and scikit-learn say 200).
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(230, 4, 2))
+    auto = DREAMRegressor(**_SMALL_ADAM, max_iter=2).fit(X, X[:, -1, 0])
+    fixed = DREAMRegressor(**_SMALL_ADAM, max_iter=2, batch_size=200).fit(X, X[:, -1, 0])
+    np.testing.assert_array_equal(auto.predict(X), fixed.predict(X))
+
+
+def test_a_feature_banks_euler_step_is_capped_at_its_time_constant():
+    # Survived: dt = tau / s uncapped; a timescale below 1 then stepped past tau, where
+    # the docstring caps it (0.5 and 1.0 give the same copy).
+    from dream_sklearn import DREAMFeatures
+
+    X = np.random.RandomState(0).normal(size=(6, 10, 2))
+    kw = dict(hidden_dim=4, rank=2, plasticity=True, fast_weights=True, random_state=0)
+    f = DREAMFeatures(timescales=(0.5, 2.0), **kw).fit_transform(X)
+    g = DREAMFeatures(timescales=(1.0, 2.0), **kw).fit_transform(X)
+    np.testing.assert_array_equal(f[:, : f.shape[1] // 2], g[:, : g.shape[1] // 2])
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_hold_predicts_the_last_kept_target_after_the_eighth_is_dropped(compiled):
+    # Survived: the previous target left at a dropped 8th target (1e6, an outlier of
+    # the first eight): "hold" then predicted 1e6.
+    from dream_sklearn.online import set_compiled
+
+    previous = set_compiled(compiled)
+    try:
+        model = DREAMOnlineRegressor(seed=0, readouts=("hold",))
+        for i, t in enumerate([1.0, 2.0, 1.5, 0.5, 1.2, 0.8, 1.1, 1e6]):
+            model.learn_one({"a": float(i % 3)}, t)
+        assert model.predict_one({"a": 1.0}) == pytest.approx(1.1)
+    finally:
+        set_compiled(previous)
+
+
+def test_the_detector_reads_each_regime_in_its_own_spread():
+    # Survived: the grace period's mean and spread not reset at a drift, so a second
+    # regime was read in the first one's spread (10 where it is 0.1) and its change
+    # went unseen.
+    from dream_sklearn.drift import SurpriseDriftDetector
+
+    rng = np.random.default_rng(0)
+    stream = np.concatenate(
+        [rng.normal(0, 10, 1000), rng.normal(100, 0.1, 1000), rng.normal(101, 0.1, 1000)]
+    )
+    detector, found = SurpriseDriftDetector(), []
+    for i, x in enumerate(stream):
+        detector.update(float(x))
+        if detector.drift_detected:
+            found.append(i)
+    assert any(1000 <= i < 1100 for i in found) and any(2000 <= i < 2100 for i in found)
+
+
+def test_the_ridge_readout_reads_a_column_constant_up_to_rounding_as_constant():
+    # Survived: only an exactly constant column (scale 0) read as constant; one that
+    # differs from 0.1 by a few units in the last place got a coefficient of -3e13,
+    # and predictions followed its last bit.
+    from dream_sklearn._sklearn._ridge import _RidgeStats
+
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=40)
+    ulp = np.spacing(0.1)
+    column = 0.1 + ulp * rng.randint(0, 3, size=40)
+    stats = _RidgeStats(2, 1)
+    stats.update(np.column_stack([x, column]), (2 * x + 0.1 * rng.normal(size=40))[:, None])
+    solution = stats.solve()
+    assert abs(solution.coef[1, 0]) < 1e-6
+    rows = np.column_stack([np.zeros(3), [0.1, 0.1 + ulp, 0.1 + 2 * ulp]])
+    predictions = (rows @ solution.coef + solution.intercept).ravel()
+    assert np.ptp(predictions) < 1e-9
