@@ -162,3 +162,65 @@ def test_turned_on_mid_stream_it_takes_the_next_rows():
     with pytest.raises(ValueError, match="n_neighbors"):
         model.learn_one(*rows[0])
     assert model.n_steps_ == 300
+
+
+@pytest.mark.parametrize("match", ["values", "order"])
+def test_with_advance_on_predict_one_and_many_read_a_row_alike(match):
+    # predict_proba_one advances on the row (its statistics taken in), then voted in
+    # the scale after it, where predict_proba_many reads the committed state before:
+    # up to 0.10 apart (a review's finding). Both read the scale the row was read in.
+    model = DREAMOnlineClassifier(
+        seed=0, n_neighbors=5, advance_on_predict=True, match_labels_by=match
+    )
+    led = 0
+    for i, (x, y) in enumerate(board(400, 1)):
+        if i > 150:
+            many = model.predict_proba_many(pd.DataFrame([x])).iloc[0]
+            one = model.predict_proba_one(x)
+            np.testing.assert_allclose(many[list(one)].to_numpy(), list(one.values()), rtol=1e-12)
+            led += model._neighbors.leads()
+        else:
+            model.predict_one(x)
+        model.learn_one(x, y)
+    assert led > 100  # (the vote's probabilities were the ones compared)
+
+
+def test_the_previous_label_is_not_a_feature_of_the_vote():
+    model = DREAMOnlineClassifier(seed=0, n_neighbors=3)  # (feedback="cell": label slots)
+    for x, y in board(50, 9):
+        model.learn_one(x, y)
+    kept = model._neighbors.rows[: model._neighbors.n]
+    assert len(model._ys) == 2 and np.isnan(kept[:, model._ys]).all()
+    assert not np.isnan(kept[:, [model._x_slot["a"], model._x_slot["b"]]]).any()
+
+
+def test_a_bad_window_set_mid_stream_is_refused_before_anything_changes():
+    # neighbors_window was read at the vote's first row, after the readouts' step:
+    # 0 raised an IndexError there on every later row (a review's finding).
+    rows = list(board(60, 10))
+    model = DREAMOnlineClassifier(seed=0)
+    for x, y in rows[:40]:
+        model.learn_one(x, y)
+    model.n_neighbors, model.neighbors_window = 3, 0
+    W = model._W.copy()
+    with pytest.raises(ValueError, match="neighbors_window"):
+        model.learn_one(*rows[40])
+    assert model.n_steps_ == 40 and np.array_equal(model._W, W)
+    model.neighbors_window = 20
+    for x, y in rows[40:]:
+        model.learn_one(x, y)
+    assert model._neighbors.n == 20
+
+
+def test_turned_off_and_on_again_the_vote_starts_afresh():
+    rows = list(board(300, 11))
+    model = DREAMOnlineClassifier(seed=0, n_neighbors=5)
+    for x, y in rows[:100]:
+        model.learn_one(x, y)
+    model.n_neighbors = 0  # (the compiled row takes the next rows: the window misses them)
+    for x, y in rows[100:200]:
+        model.learn_one(x, y)
+    model.n_neighbors = 5
+    for x, y in rows[200:210]:
+        model.learn_one(x, y)
+    assert model._neighbors.n == 10

@@ -31,7 +31,7 @@ def make_regime_signal(
         Number of features.
     change_points : tuple of int, default=None
         Steps at which a new regime starts. None: at a third and two thirds of
-        ``n_steps`` (500 and 1000 for the default length; none below 3 steps).
+        ``n_steps``, rounded down, those above 0 (500 and 1000 for the default length).
     noise : float, default=0.3
         Standard deviation of the noise.
     random_state : int, None, numpy RandomState, Generator or SeedSequence, default=0

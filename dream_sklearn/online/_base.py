@@ -172,7 +172,7 @@ class _Cached(NamedTuple):
 
 # The parameters read on every row (the compiled row's, and those the NumPy path reads
 # when it grows or advances): _DREAMOnline._recheck validates them again when changed.
-_LIVE = (*_PARAMS_NAMES, "max_pairs", "delayed_readout", "match_labels_by")
+_LIVE = (*_PARAMS_NAMES, "max_pairs", "delayed_readout", "match_labels_by", "neighbors_window")
 
 
 class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
@@ -190,6 +190,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     # The classifier's kNN expert (_neighbors.py); the regressor has none (0), and an
     # estimator pickled before it existed had none.
     n_neighbors = 0
+    _scale_read: np.ndarray | None = None  # (advance_on_predict: see _advance)
     _reads_diff = False
     _boost = _BOOST  # how much larger a fresh readout's step starts (drift_recovery)
     _fresh_rows = 0
@@ -284,7 +285,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         """The parameters read on every row (a change takes effect at the next row):
         ``_LIVE``'s values."""
         delayed = getattr(self, "delayed_readout", None)
-        return (*_PARAMS(self), self.max_pairs, delayed, self.match_labels_by)
+        window = getattr(self, "neighbors_window", None)  # (the classifier's)
+        return (*_PARAMS(self), self.max_pairs, delayed, self.match_labels_by, window)
 
     def _recheck(self) -> None:
         """Validate the live parameters (``_LIVE``) again where one changed since
@@ -306,6 +308,10 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
                 if name in rules and hasattr(self, name):
                     _check_value(owner, name, getattr(self, name), rules[name])
             self._checked = live
+            if not self.n_neighbors and getattr(self, "_neighbors", None) is not None:
+                # (turned off: the rows learned meanwhile, and any drift acted on,
+                # pass the window by; turned on again, it starts empty)
+                self._neighbors = None
 
     def _validate_params(self) -> None:
         owner = type(self).__name__
@@ -729,6 +735,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         """
         raw, present, u, step = fwd
         key = _row_key(row)  # (first: nothing is changed if the row has no key)
+        self._scale_read = self._scale.copy()  # (the scale the row was read in)
         self._commit(raw, present, step)
         prev = self._prev_u  # what the "diff" block read this row against
         if self._reads_diff:

@@ -402,14 +402,17 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             rows[..., self._ys] = np.nan
         return rows
 
-    def _neighbor_choice(self, p: np.ndarray, raw: np.ndarray, present: np.ndarray) -> np.ndarray:
+    def _neighbor_choice(
+        self, p: np.ndarray, raw: np.ndarray, present: np.ndarray, scale: np.ndarray
+    ) -> np.ndarray:
         """The leader's probabilities on rows ``raw`` (b, m), given the readouts' (b, k):
-        the vote's where it leads and has rows (see ``_neighbors.py``)."""
+        the vote's where it leads and has rows (see ``_neighbors.py``), its distances
+        in ``scale`` (the committed state's, before the rows)."""
         vote = self._neighbors
         if vote is None or not vote.leads():
             return p
         rows = self._neighbor_rows(raw, present)
-        q = vote.proba(rows, self._scale, self.n_neighbors, p.shape[-1])
+        q = vote.proba(rows, scale, self.n_neighbors, p.shape[-1])
         return p if q is None else q
 
     def _learn_neighbors(
@@ -471,7 +474,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             q = late.proba(late.features(raw, self._delayed_present(present)), p.shape[-1])
             p = late.mix(p, q)
         if self.n_neighbors:
-            p = self._neighbor_choice(p, raw, present)
+            p = self._neighbor_choice(p, raw, present, self._scale)
         return p
 
     def _proba_row(self, out: np.ndarray) -> np.ndarray:
@@ -493,8 +496,12 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         ):
             p = late.mix(p, late.q)
         if self.n_neighbors and cache is not None:  # (cache: the row just read)
+            # (a row advanced on has been taken into the statistics: the scale it was
+            # read in, as predict_proba_many reads it; a review's finding)
+            advanced = cache.advanced and self._scale_read is not None
+            scale = self._scale_read if advanced else self._scale
             fwd = cache.forward
-            p = self._neighbor_choice(p[None], fwd.raw[None], fwd.present[None])[0]
+            p = self._neighbor_choice(p[None], fwd.raw[None], fwd.present[None], scale)[0]
         return p
 
     def _check_target(self, y):
