@@ -735,7 +735,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         """
         raw, present, u, step = fwd
         key = _row_key(row)  # (first: nothing is changed if the row has no key)
-        self._scale_read = self._scale.copy()  # (the scale the row was read in)
+        if self.n_neighbors:  # (the scale the row was read in: the kNN vote's)
+            self._scale_read = self._scale.copy()
         self._commit(raw, present, step)
         prev = self._prev_u  # what the "diff" block read this row against
         if self._reads_diff:
