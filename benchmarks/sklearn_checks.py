@@ -89,6 +89,14 @@ def print_table(title: str, columns: list[str], rows: dict[str, list[list[float]
     print()
 
 
+def drawn(seed: int, n_train: int, steps: int, features: int, label) -> tuple:
+    """``(X, y, X_test, y_test)``: ``n_train`` training and ``N_TEST`` test sequences of
+    standard normal values, labelled by ``label(X)``, drawn from ``seed``."""
+    X = np.random.default_rng(seed).normal(size=(n_train + N_TEST, steps, features))
+    y = label(X).astype(int)
+    return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
+
+
 # --------------------------------------------------------------------------- rule
 
 
@@ -96,10 +104,7 @@ def rule_part(seeds: int) -> None:
     steps, features, n_train, epochs = 12, 3, 400, 100
     rows: dict[str, list[float]] = {}
     for seed in range(seeds):
-        rng = np.random.default_rng(seed)
-        X = rng.normal(size=(n_train + N_TEST, steps, features))
-        y = (X[:, :, 0].mean(axis=1) > 0).astype(int)
-        data = X[:n_train], y[:n_train], X[n_train:], y[n_train:]
+        data = drawn(seed, n_train, steps, features, lambda X: X[:, :, 0].mean(axis=1) > 0)
         scores = {
             "majority class": majority_score(data[1], data[3]),
             "DREAMClassifier() (ridge solver, default)": dream_score(*data, random_state=seed),
@@ -169,10 +174,7 @@ def small_part(seeds: int) -> None:
     steps, features, n_train, epochs = 6, 2, 60, 100
     rows: dict[str, list[float]] = {}
     for seed in range(seeds):
-        rng = np.random.default_rng(seed)
-        X = rng.normal(size=(n_train + N_TEST, steps, features))
-        y = (X[:, -2:, 0].sum(axis=1) > 0).astype(int)
-        data = X[:n_train], y[:n_train], X[n_train:], y[n_train:]
+        data = drawn(seed, n_train, steps, features, lambda X: X[:, -2:, 0].sum(axis=1) > 0)
         scores = {"majority class": majority_score(data[1], data[3])}
         for hidden in (16, 32, 64):
             scores[f"DREAMClassifier(hidden_dim={hidden}) (ridge solver)"] = dream_score(
