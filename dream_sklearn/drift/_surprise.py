@@ -238,7 +238,7 @@ class SurpriseDriftDetector(base.DriftDetector):
                     self._loc, self._spread = 0.0, 1.0
             return
         self.statistic = max(0.0, self.statistic + s - self._s_ref - self.drift_margin)
-        if self.statistic > 0.0:  # an excursion: its values wait (see _excursion)
+        if self.statistic > 0.0:  # an excursion: its values wait (see _reset)
             self._exc_sum += s
             self._exc_n += 1
         else:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._readouts import _fixed_share
 from ._scaling import _var_floor
 
 __all__: list[str] = []
@@ -148,10 +149,7 @@ class _DelayedReadout:
         the mixture's update on both sides' mistakes when the row was predicted
         (``theirs``, ``mine``: the class each predicted then; -1: none)."""
         if theirs >= 0 and mine >= 0:
-            wrong = np.array([theirs != c, mine != c], dtype=float)
-            w = self.w * np.exp(-_ETA * wrong)
-            w *= (1.0 - _SHARE) / w.sum()
-            self.w = w + _SHARE / 2
+            self.w = _fixed_share(self.w, [theirs != c, mine != c], _ETA, _SHARE)
         self._grow(feats.shape[1], k)
         q = self.proba(feats, k)
         g = q.copy()

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._readouts import _fixed_share
+
 __all__: list[str] = []
 
 _ETA = 0.5  # the leader's learning rate on the 0/1 loss (chosen on the tuning half)
@@ -37,8 +39,8 @@ class _NeighborVote:
 
     ``rows`` (window, width): each kept row's values (NaN where it lacked a slot, or
     the slot did not exist yet); ``labels`` (window,): its class index; ``n``: rows
-    kept (at most the window); ``at``: where the next one goes; ``log_w`` (2,): the
-    readouts' mixture's and the vote's log weights.
+    kept (at most the window); ``at``: where the next one goes; ``w`` (2,): the
+    readouts' mixture's and the vote's weights.
     """
 
     def __init__(self, window: int) -> None:
@@ -46,7 +48,7 @@ class _NeighborVote:
         self.labels = np.zeros(window, dtype=np.intp)
         self.n = 0
         self.at = 0
-        self.log_w = np.zeros(2)
+        self.w = np.full(2, 0.5)
 
     def _fit(self, width: int) -> None:
         """Widen the kept rows to ``width`` slots (a new slot is absent in them)."""
@@ -81,17 +83,14 @@ class _NeighborVote:
 
     def leads(self) -> bool:
         """Whether the vote leads the readouts' mixture."""
-        return bool(self.log_w[1] > self.log_w[0])
+        return bool(self.w[1] > self.w[0])
 
     def score(self, c: int, mixture_wrong: bool, vote: np.ndarray | None) -> None:
         """Weigh both experts by their mistakes on a row of class ``c``: the
         readouts' mixture's, and the ``vote``'s on it before it is kept (a mistake
         where None: no row kept)."""
         vote_wrong = vote is None or int(vote.argmax()) != c
-        self.log_w -= _ETA * np.array([mixture_wrong, vote_wrong], dtype=float)
-        w = np.exp(self.log_w - self.log_w.max())
-        w = (1.0 - _SHARE) * w / w.sum() + _SHARE / 2
-        self.log_w = np.log(w)
+        self.w = _fixed_share(self.w, [mixture_wrong, vote_wrong], _ETA, _SHARE)
 
     def keep(self, x: np.ndarray, c: int) -> None:
         """Keep the row ``x`` (width,) of class ``c``, over the oldest when full."""

@@ -59,6 +59,17 @@ _RECORD_AFTER = 16
 _REPLAY_SPAN = 65536  # rows kept longer ago than this are not replayed (the split's cost)
 
 
+def _fixed_share(w: np.ndarray, wrong: np.ndarray, eta: float, share: float) -> np.ndarray:
+    """One step of Fixed Share over experts of weights ``w`` (summing to 1): each
+    weight times ``exp(-eta)`` where its expert erred (``wrong``, 0/1), then ``share``
+    of the total spread evenly. The two-expert mixtures' (the delayed readout's, the
+    kNN vote's); the readouts' own (``_readout_step``) is mirrored by the compiled
+    learn kernel and keeps its own lines."""
+    w = w * np.exp(-eta * np.asarray(wrong, dtype=float))
+    w *= (1.0 - share) / w.sum()
+    return w + share / len(w)
+
+
 def _change_point(loss: np.ndarray) -> int:
     """The first row of the second segment of the split of a 0/1 loss sequence into
     two Bernoulli segments of the greatest likelihood, the second's rate above the
