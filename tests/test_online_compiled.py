@@ -257,6 +257,8 @@ def test_classifier_readouts_match_numpy(readouts):
         {"missing": "raise", "hidden_dim": 8, "rank": 2},
         {"cell_params": {"surprise_mode": "absolute", "sleep_enabled": False}},
         {"cell_params": {"plasticity_enabled": False, "ltc_enabled": False}},
+        {"n_neighbors": 5, "neighbors_window": 300},
+        {"n_neighbors": 1, "feedback": "none", "missing": "raise"},
     ],
 )
 def test_classifier_options_match_numpy(params):

@@ -53,10 +53,8 @@ def _vote_after_change(seed, monkeypatch, forget):
     hits = []
     for i, (x, y) in enumerate(linear(1800, seed, 1500)):
         model.predict_one(x)
-        if i >= 1500:  # the vote alone, whoever leads
-            fwd = model._cache.forward
-            rows = model._neighbor_rows(fwd.raw[None], fwd.present[None])
-            q = model._neighbors.proba(rows, model._scale, 5, 2)[0]
+        if i >= 1500:  # the vote alone, whoever leads (the one predict_one took)
+            q = model._neighbor_seen[2]
             hits.append(list(model._classes)[int(q.argmax())] == y)
         model.learn_one(x, y)
     assert model.n_drifts_ >= 1  # (the readouts' drift recovery acted on the change)
@@ -70,22 +68,45 @@ def test_the_window_is_emptied_when_drift_recovery_acts(monkeypatch):
     assert _vote_after_change(0, monkeypatch, forget=False) < 0.3
 
 
-def test_the_compiled_row_leaves_an_estimator_with_the_vote_to_the_numpy_path():
-    rows = list(board(400, 3))
-    runs = []
-    for compiled in (True, False):
-        previous = set_compiled(compiled)
-        try:
-            model = DREAMOnlineClassifier(seed=0, n_neighbors=3)
-            probas = []
-            for x, y in rows:
-                probas.append(model.predict_proba_one(x))
-                model.learn_one(x, y)
-            runs.append(probas)
-            assert model._fast is None
-        finally:
-            set_compiled(previous)
-    assert runs[0] == runs[1]
+def _vote_run(compiled, rows):
+    """predict_one, predict_proba_one or nothing before each learn_one, in turn; the
+    answers, the leader's weight on the vote after each row, the model."""
+    previous = set_compiled(compiled)
+    try:
+        model = DREAMOnlineClassifier(seed=0, n_neighbors=3, neighbors_window=200)
+        answers, leads = [], []
+        for i, (x, y) in enumerate(rows):
+            if i % 3 == 0:
+                answers.append(model.predict_one(x))
+            elif i % 3 == 1:
+                answers.append(model.predict_proba_one(x))
+            model.learn_one(x, y)
+            leads.append(model._neighbors.w[1])
+        return answers, leads, model
+    finally:
+        set_compiled(previous)
+
+
+def test_the_compiled_row_runs_the_vote_as_the_numpy_path_does():
+    # The checkerboard (the vote leads), then a linear rule reversed at row 1,100
+    # (drift recovery empties the window; the readouts take the lead back).
+    rows = list(board(600, 3)) + list(linear(900, 3, 500))
+    a_answers, a_leads, a = _vote_run(True, rows)
+    b_answers, b_leads, b = _vote_run(False, rows)
+    assert a._fast is not None and b._fast is None  # (the compiled row did run)
+    assert a.n_drifts_ == b.n_drifts_ >= 1
+    assert max(a_leads) > 0.9 and min(a_leads[100:]) < 0.5
+    for p, q in zip(a_answers, b_answers, strict=True):
+        if isinstance(p, dict):
+            assert p.keys() == q.keys()
+            np.testing.assert_allclose(list(p.values()), list(q.values()), rtol=0, atol=1e-12)
+        else:
+            assert p == q
+    np.testing.assert_allclose(a_leads, b_leads, rtol=0, atol=1e-12)
+    va, vb = a._neighbors, b._neighbors
+    assert (va.n, va.at) == (vb.n, vb.at)
+    np.testing.assert_allclose(va.rows[: va.n], vb.rows[: vb.n], rtol=0, atol=1e-12)
+    assert (va.labels[: va.n] == vb.labels[: vb.n]).all()
 
 
 def test_pickled_mid_stream_it_continues_identically_and_predictions_are_pure():
@@ -146,8 +167,8 @@ def test_bad_parameters_are_named(params, name):
 
 
 def test_turned_on_mid_stream_it_takes_the_next_rows():
-    # river users set parameters as attributes: the compiled row gives the estimator
-    # back to the NumPy path, and the vote starts from an empty window.
+    # river users set parameters as attributes: the vote starts from an empty window
+    # (the compiled row runs it).
     model = DREAMOnlineClassifier(seed=0)
     rows = list(board(300, 8))
     for x, y in rows[:200]:
@@ -157,7 +178,7 @@ def test_turned_on_mid_stream_it_takes_the_next_rows():
     for x, y in rows[200:]:
         model.predict_one(x)
         model.learn_one(x, y)
-    assert model._neighbors.n == 100 and model._fast is None
+    assert model._neighbors.n == 100 and model._fast is not None
     model.n_neighbors = -2
     with pytest.raises(ValueError, match="n_neighbors"):
         model.learn_one(*rows[0])
@@ -224,3 +245,27 @@ def test_turned_off_and_on_again_the_vote_starts_afresh():
     for x, y in rows[200:210]:
         model.learn_one(x, y)
     assert model._neighbors.n == 10
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_the_compiled_vote_and_the_numpy_vote_agree(ties):
+    # The vote without numba (_vote_numpy) computes the compiled one's rule: with
+    # distinct distances to 1e-12, and with rows at equal distances (whole values:
+    # the row kept first is the nearer, in both).
+    kernel = _neighbors._kernel()
+    if kernel is None:
+        pytest.skip("numba is not installed: only the NumPy vote exists")
+    rng = np.random.default_rng(0)
+    vote = _neighbors._NeighborVote(60)
+    for _ in range(50):
+        row = rng.integers(0, 3, 4).astype(float) if ties else rng.normal(size=4)
+        row[rng.random(4) < 0.1] = np.nan  # (absent values)
+        vote.keep(row, int(rng.integers(0, 3)))
+    scale = np.array([1.0, 0.5, 2.0, 0.0])  # (a slot with no spread yet: 0)
+    for _ in range(40):
+        x = rng.integers(0, 3, 4).astype(float) if ties else rng.normal(size=4) * 3
+        x[rng.random(4) < 0.1] = np.nan
+        for k in (1, 5, 80):  # (80: more than the rows kept)
+            a = vote._vote(x, scale, k, 3)
+            b = vote._vote_numpy(x, scale, k, 3)
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)

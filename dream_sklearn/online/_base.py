@@ -611,6 +611,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         ``match_labels_by="order"`` each call is a row of the stream, stepped on).
         """
         if self._fast_forward(x) is not None:
+            self._cache = None  # (a row the NumPy path read before is not this one)
             return self._fast.out.copy()
         row, values = _row_values(x, self._strict())
         by_order = self._by_order()
@@ -703,6 +704,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         target = self._fast_target(y)
         if target is None:
             return False
+        # the kNN expert's read of the row, in the scale before the row's update
+        neighbors = self._fast_neighbor_read() if self.n_neighbors else None
         fast = self._fast
         fresh = self._fresh_rows
         loss = fast.learn(fast.fb, fast.ib, *target, fresh)
@@ -710,8 +713,11 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             return False
         if fresh:
             self._fresh_rows = fresh - 1
+        drifts = self.n_drifts_
         if self._drift is not None:
             self._watch(loss)  # (the kernel kept the row for a replay: _record)
+        if neighbors is not None:
+            self._neighbor_step(*neighbors, target[0], loss, self.n_drifts_ > drifts)
         res = fast.res.tolist()
         surprise, tau, _, _, running, warming, _, y_count, y_run, y_mean0, y_var0, y_avg0 = res
         self.last_surprise_, self.last_tau_ = surprise, tau
@@ -784,6 +790,16 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         """The kNN expert's step on a learned row (the classifier's; task hook): its
         values ``raw`` and the slots it has ``present``, ``loss`` the readouts'
         mixture's 0/1 loss on it, ``drifted`` whether drift recovery acted on it."""
+
+    def _fast_neighbor_read(self) -> tuple:
+        """The kNN expert's read of the row the compiled row's buffers hold (the
+        classifier's; task hook)."""
+        raise NotImplementedError
+
+    def _neighbor_step(self, row: Any, vote: Any, c: int, loss: float, drifted: bool) -> None:
+        """The kNN expert's step on a row read by :meth:`_fast_neighbor_read`, of
+        class index ``c`` (the classifier's; task hook)."""
+        raise NotImplementedError
 
     def _pop_seq(self, key: tuple) -> int:
         seqs = self._pending[key]

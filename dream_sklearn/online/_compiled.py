@@ -103,7 +103,7 @@ _PARAMS_NAMES = (
     "surprise_gain",
     "mixture_share",
     "standardize_rate",  # the regressor's target statistics read it
-    "n_neighbors",  # the classifier's kNN expert runs on the NumPy path (the regressor: 0)
+    "n_neighbors",  # the classifier's kNN expert: its vote runs around the kernels (regressor: 0)
 )
 _PARAMS = operator.attrgetter(*_PARAMS_NAMES)
 
@@ -316,6 +316,8 @@ class _Compiled:
         self.out = _view(self.fb, rows_wk[4])
         self.res = _view(self.fb, rows_wk[11])
         self.phi = _view(self.fb, rows_wk[3])  # the row's features
+        # the row's values and the slots it has (the kNN expert reads them)
+        self.raw, self.present = _view(self.fb, rows_wk[0]), _view(self.fb, rows_wk[1])
         if est._task == "regression":  # (the learn kernel updates it in place)
             est._y_stats = _view(self.fb, rows_wk[12])
         if has_ring:
@@ -385,7 +387,6 @@ def _build(est: Any) -> _Compiled | None:
         or est._np_params is None
         or getattr(est, "_proj", None) is not None  # cell="pretrained": its input map
         or est.advance_on_predict
-        or est.n_neighbors  # (the kNN expert: the NumPy path only, _neighbors.py)
         or est._pending
         or est._state is None
         or (est._y_slot and est._prev_y is None)

@@ -830,3 +830,40 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
         res[R_Y_COUNT] = tgt[T_COUNT]
         res[R_Y_RUN] = tgt[T_RUN]
     return loss
+
+
+@njit(cache=True)
+def neighbor_vote(rows, labels, n, x, scale, k, n_classes, far, tiny):
+    """The kNN expert's vote on one row ``x`` (``_neighbors._NeighborVote``): each
+    class's share of the inverse distances of the ``k`` nearest of the first ``n``
+    kept ``rows``. A slot's difference is taken in ``scale`` (one over its standard
+    deviation), bounded by ``far``; NaN on either side adds nothing. Of rows at one
+    distance, the one kept first in ``rows`` is the nearer. Both paths of the
+    classifier call this function (the NumPy one, ``_NeighborVote._vote_numpy``, is
+    the fallback where numba is absent); the constants come as arguments, so that
+    numba's cache of this module never holds another module's old ones."""
+    width = x.shape[0]
+    best_d = np.full(k, np.inf)
+    best_i = np.zeros(k, dtype=np.intp)
+    for i in range(n):
+        d2 = 0.0
+        for j in range(width):
+            d = (rows[i, j] - x[j]) * scale[j]
+            if d != d:
+                continue
+            d = abs(d)
+            if d > far:
+                d = far
+            d2 += d * d
+        if d2 < best_d[k - 1]:  # (strict: a row kept earlier keeps its place in a tie)
+            p = k - 1
+            while p > 0 and d2 < best_d[p - 1]:
+                best_d[p] = best_d[p - 1]
+                best_i[p] = best_i[p - 1]
+                p -= 1
+            best_d[p] = d2
+            best_i[p] = i
+    votes = np.zeros(n_classes)
+    for p in range(min(k, n)):
+        votes[labels[best_i[p]]] += 1.0 / (math.sqrt(best_d[p]) + tiny)
+    return votes / votes.sum()

@@ -15,8 +15,10 @@ vote lagged DREAM for the 500 rows after a change on the report half's Sine and
 Mixed; with it, ahead of both DREAM and ARF there). The readouts' drift detector is
 the only detector.
 
-The expert runs on the NumPy path only (the compiled row does not take an estimator
-with ``n_neighbors``): ``benchmarks/RESULTS.md``, "Round 17", has its speed.
+The vote is one numba function (``_kernels.neighbor_vote``) that both paths of the
+classifier call, around the compiled row's kernels or the NumPy path's step; where
+numba is absent, :meth:`_NeighborVote._vote_numpy` computes the same rule.
+``benchmarks/RESULTS.md``, "Round 18", has its speed.
 """
 
 from __future__ import annotations
@@ -31,6 +33,20 @@ _ETA = 0.5  # the leader's learning rate on the 0/1 loss (chosen on the tuning h
 _SHARE = 0.002  # Fixed Share's share (chosen on the tuning half)
 _TINY = 1e-12  # added to a distance before it is inverted (an exact match wins)
 _FAR = 10.0  # a slot's difference, in its standard deviations, counts at most this
+
+
+_KERNEL: list = []  # (the compiled vote, or None without numba: loaded on the first vote)
+
+
+def _kernel():
+    """``_kernels.neighbor_vote``, or None where numba cannot be imported."""
+    if not _KERNEL:
+        try:
+            from ._kernels import neighbor_vote
+        except Exception:  # numba absent or broken (the compiled row says why)
+            neighbor_vote = None
+        _KERNEL.append(neighbor_vote)
+    return _KERNEL[0]
 
 
 class _NeighborVote:
@@ -68,15 +84,32 @@ class _NeighborVote:
         self._fit(x.shape[1])
         return np.stack([self._vote(row, scale, k, n_classes) for row in x])
 
+    def proba_one(
+        self, x: np.ndarray, scale: np.ndarray, k: int, n_classes: int
+    ) -> np.ndarray | None:
+        """:meth:`proba` of one row ``x`` (width,): (n_classes,), or None."""
+        if self.n == 0:
+            return None
+        self._fit(len(x))
+        return self._vote(x, scale, k, n_classes)
+
     def _vote(self, x: np.ndarray, scale: np.ndarray, k: int, n_classes: int) -> np.ndarray:
-        """:meth:`proba` of one row ``x`` (width,)."""
+        """:meth:`proba` of one row ``x`` (width,): the compiled vote where numba is
+        installed (both paths of the classifier), else :meth:`_vote_numpy`."""
+        kernel = _kernel()
+        if kernel is None or len(scale) != len(x):  # (the NumPy one says what is wrong)
+            return self._vote_numpy(x, scale, k, n_classes)
+        return kernel(self.rows, self.labels, self.n, x, scale, k, n_classes, _FAR, _TINY)
+
+    def _vote_numpy(self, x: np.ndarray, scale: np.ndarray, k: int, n_classes: int) -> np.ndarray:
+        """:meth:`_vote` in NumPy (``_kernels.neighbor_vote``'s rule: of rows at one
+        distance, the one kept first is the nearer)."""
         rows, labels = self.rows[: self.n], self.labels[: self.n]
         diff = np.abs((rows - x) * scale)  # (n, width)
         np.nan_to_num(diff, copy=False, nan=0.0)
         np.minimum(diff, _FAR, out=diff)
         d2 = np.einsum("ij,ij->i", diff, diff)
-        k = min(k, self.n)
-        near = np.argpartition(d2, k - 1)[:k] if k < self.n else np.arange(self.n)
+        near = np.argsort(d2, kind="stable")[:k]
         weight = 1.0 / (np.sqrt(d2[near]) + _TINY)
         votes = np.bincount(labels[near], weights=weight, minlength=n_classes)
         return votes / votes.sum()
