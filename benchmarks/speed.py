@@ -20,7 +20,8 @@ Sections (``--only``):
   with an empty (cold) inductor cache and with the cache that process filled (warm).
 - ``online``: ``predict_one`` + ``learn_one`` rows/s on Elec2 for the default
   ``DREAMOnlineClassifier`` and ``DREAMOnlineRegressor`` (target: NSW demand), on
-  the compiled row and on the NumPy path, against river's HoeffdingAdaptiveTree,
+  the compiled row and on the NumPy path, and the classifier with its opt-in kNN
+  expert (``n_neighbors=5``, compiled), against river's HoeffdingAdaptiveTree,
   ARF and ``StandardScaler | LogisticRegression`` (regression: ``LinearRegression``);
   then the default estimators (compiled) against the linear pipelines from row 50 on,
   and over the whole stream, 45,312 rows (``--no-online-whole`` skips those). The
@@ -339,15 +340,21 @@ def online(args) -> list[Row]:
         ),
         "regression": lambda: preprocessing.StandardScaler() | linear_model.LinearRegression(),
     }
+
+    def with_knn():  # (the opt-in kNN expert: its vote beside the compiled row)
+        return DREAMOnlineClassifier(n_neighbors=5)
+
     rows = []
     if not compiled_available():
         rows += skipped("online", "compiled row", "numba is not installed")
     else:  # compile (or load from numba's cache) before timing
         _on_path(DREAMOnlineClassifier, True)(stream[:300])
         _on_path(DREAMOnlineRegressor, True)(reg_stream[:300])
+        _on_path(with_knn, True)(stream[:300])  # (its vote's kernel)
     classifiers = {
         "DREAMOnlineClassifier() compiled": _on_path(DREAMOnlineClassifier, True),
         "DREAMOnlineClassifier() NumPy": _on_path(DREAMOnlineClassifier, False),
+        "DREAMOnlineClassifier(n_neighbors=5) compiled": _on_path(with_knn, True),
         "river HoeffdingAdaptiveTreeClassifier(seed=1)": lambda s: _progressive(
             tree.HoeffdingAdaptiveTreeClassifier(seed=1), s
         ),
@@ -369,6 +376,7 @@ def online(args) -> list[Row]:
     }
     if not compiled_available():
         del classifiers["DREAMOnlineClassifier() compiled"]
+        del classifiers["DREAMOnlineClassifier(n_neighbors=5) compiled"]
         del regressors["DREAMOnlineRegressor() compiled"]
     pair_repeats = max(3, args.repeats)
     rows += _online_rows("classification", classifiers, stream, repeats, pair_repeats)

@@ -757,10 +757,15 @@ def seeds_of(stream: Stream, n_seeds: int, real_seeds: int = 1) -> list[int]:
 def _warm_compiled() -> None:
     """Compile (or load from numba's disk cache) the online estimators' compiled row
     before any timing, as ``benchmarks/speed.py`` does: a process's first compiled row
-    pays it once (seconds; tens of seconds after an edit of the kernels)."""
-    for task, name in (("binary", "SEA"), ("regression", "FriedmanDrift-lea")):
+    pays it once (seconds; tens of seconds after an edit of the kernels), and the kNN
+    expert's vote (``DREAM-kNN``), a kernel of its own."""
+    for model, task, name in (
+        ("DREAM", "binary", "SEA"),
+        ("DREAM-kNN", "binary", "SEA"),
+        ("DREAM", "regression", "FriedmanDrift-lea"),
+    ):
         rows = STREAMS[name].make(0, 50)
-        progressive(make_model("DREAM", 0, task), rows, 50, task == "regression")
+        progressive(make_model(model, 0, task), rows, 50, task == "regression")
 
 
 def run(
