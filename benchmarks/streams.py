@@ -595,8 +595,10 @@ def _dream_clf(seed, task):
 
 
 def _dream_knn(seed, task):
-    from dream_sklearn.online import DREAMOnlineClassifier
+    from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor
 
+    if task == "regression":
+        return DREAMOnlineRegressor(seed=seed, n_neighbors=5)
     return DREAMOnlineClassifier(seed=seed, n_neighbors=5)
 
 
@@ -657,8 +659,9 @@ CLASSIFIERS: dict[str, tuple[Callable, str]] = {
     ),
     "DREAM-kNN": (
         _dream_knn,
-        "dream_sklearn DREAMOnlineClassifier(seed=seed, n_neighbors=5): the kNN expert "
-        "beside the readouts (window 1000), opt-in",
+        "dream_sklearn DREAMOnlineClassifier(seed=seed, n_neighbors=5) / "
+        "DREAMOnlineRegressor(seed=seed, n_neighbors=5): the kNN expert beside the "
+        "readouts (window 1000), opt-in",
     ),
 }
 REGRESSORS: dict[str, tuple[Callable, str]] = {
@@ -675,6 +678,12 @@ REGRESSORS: dict[str, tuple[Callable, str]] = {
         "river StandardScaler | ARFRegressor",
     ),
     "DREAM": (_dream_reg, "dream_sklearn DREAMOnlineRegressor(seed=seed), defaults otherwise"),
+    "DREAM-kNN": (
+        _dream_knn,
+        "dream_sklearn DREAMOnlineClassifier(seed=seed, n_neighbors=5) / "
+        "DREAMOnlineRegressor(seed=seed, n_neighbors=5): the kNN expert beside the "
+        "readouts (window 1000), opt-in",
+    ),
 }
 # stream-specific baselines: a column of the classification table, '-' elsewhere
 DOMAIN_RULES: dict[str, tuple[Callable, str]] = {
@@ -763,6 +772,7 @@ def _warm_compiled() -> None:
         ("DREAM", "binary", "SEA"),
         ("DREAM-kNN", "binary", "SEA"),
         ("DREAM", "regression", "FriedmanDrift-lea"),
+        ("DREAM-kNN", "regression", "FriedmanDrift-lea"),
     ):
         rows = STREAMS[name].make(0, 50)
         progressive(make_model(model, 0, task), rows, 50, task == "regression")
@@ -1041,10 +1051,10 @@ def _wins_total(results, ss, a, b, higher):
 def _best_baseline(results, s, models):
     if "DREAM" not in results[s]:
         return "-"
-    base = {
+    base = {  # (the baselines: not DREAM's own variants)
         m: float(np.mean(_per_seed(results, s, m, "score")))
         for m in models
-        if m != "DREAM" and m in results[s]
+        if not m.startswith("DREAM") and m in results[s]
     }
     if not base:
         return "-"

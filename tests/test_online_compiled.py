@@ -278,6 +278,7 @@ def test_classifier_options_match_numpy(params):
         {"readouts": ("pairs", "linear"), "n_knots": 0},
         {"feedback": "readout", "drift_recovery": False, "l2": 0.01},
         {"feedback": "none", "surprise_gain": 1.0},
+        {"n_neighbors": 5, "neighbors_window": 300},
     ],
 )
 def test_regressor_matches_numpy(params):

@@ -685,7 +685,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if r != r:  # the work buffers may hold part of this row
             self._fast_row = None
             return None
-        self._fast_row = (self._version, dict(x))
+        self._fast_row = (self._version, dict(x), r)  # (r: the kNN expert reads it)
         return r
 
     def _fast_learn(self, x: dict, y: Any) -> bool:
@@ -705,7 +705,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if target is None:
             return False
         # the kNN expert's read of the row, in the scale before the row's update
-        neighbors = self._fast_neighbor_read() if self.n_neighbors else None
+        neighbors = self._fast_neighbor_read(target) if self.n_neighbors else None
         fast = self._fast
         fresh = self._fresh_rows
         loss = fast.learn(fast.fb, fast.ib, *target, fresh)
@@ -717,7 +717,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if self._drift is not None:
             self._watch(loss)  # (the kernel kept the row for a replay: _record)
         if neighbors is not None:
-            self._neighbor_step(*neighbors, target[0], loss, self.n_drifts_ > drifts)
+            self._fast_neighbor_learn(neighbors, target, loss, self.n_drifts_ > drifts)
         res = fast.res.tolist()
         surprise, tau, _, _, running, warming, _, y_count, y_run, y_mean0, y_var0, y_avg0 = res
         self.last_surprise_, self.last_tau_ = surprise, tau
@@ -784,21 +784,39 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     def _learn_delayed(self, late: Any, out: np.ndarray, y: Any) -> None:
         """Train the readout for delayed labels on a matched row (task hook)."""
 
-    def _learn_neighbors(
-        self, raw: np.ndarray, present: np.ndarray, y: Any, loss: float, drifted: bool
-    ) -> None:
-        """The kNN expert's step on a learned row (the classifier's; task hook): its
-        values ``raw`` and the slots it has ``present``, ``loss`` the readouts'
-        mixture's 0/1 loss on it, ``drifted`` whether drift recovery acted on it."""
+    # ------------------------------------------------------------------ the kNN expert
 
-    def _fast_neighbor_read(self) -> tuple:
-        """The kNN expert's read of the row the compiled row's buffers hold (the
-        classifier's; task hook)."""
+    def _neighbor_rows(self, raw: np.ndarray, present: np.ndarray) -> np.ndarray:
+        """What the kNN expert reads of rows ``raw`` (..., m): their values, NaN where
+        absent and in the previous target's slots (and in the slots made after a row
+        advanced on was read: ``advance_on_predict``)."""
+        rows = np.where(present > 0, raw, np.nan)
+        grown = len(self._mean) - rows.shape[-1]
+        if grown > 0:
+            rows = np.pad(rows, [(0, 0)] * (rows.ndim - 1) + [(0, grown)], constant_values=np.nan)
+        if self._y_slot:
+            rows[..., self._ys] = np.nan
+        return rows
+
+    def _neighbor_read(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray, y: Any):
+        """The kNN expert's read of a row the NumPy path learns, before anything of
+        the row's step changes (task hook; ``n_neighbors``): its values ``raw``, the
+        slots it has ``present``, the readouts' outputs ``out``, its target ``y``."""
         raise NotImplementedError
 
-    def _neighbor_step(self, row: Any, vote: Any, c: int, loss: float, drifted: bool) -> None:
-        """The kNN expert's step on a row read by :meth:`_fast_neighbor_read`, of
-        class index ``c`` (the classifier's; task hook)."""
+    def _neighbor_learn(self, read: Any, y: Any, loss: float, drifted: bool) -> None:
+        """The kNN expert's step on that row (task hook): ``read`` as
+        :meth:`_neighbor_read` gave it, ``loss`` the readouts' mixture's loss on it,
+        ``drifted`` whether drift recovery acted on it."""
+        raise NotImplementedError
+
+    def _fast_neighbor_read(self, target: tuple) -> Any:
+        """:meth:`_neighbor_read` of the row the compiled row's buffers hold, given
+        ``_fast_target``'s ``target`` (task hook)."""
+        raise NotImplementedError
+
+    def _fast_neighbor_learn(self, read: Any, target: tuple, loss: float, drifted: bool) -> None:
+        """:meth:`_neighbor_learn` of that row after the learn kernel (task hook)."""
         raise NotImplementedError
 
     def _pop_seq(self, key: tuple) -> int:
@@ -946,6 +964,10 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
                 out, phi = out[0], phi[0]
             surprise = float(step.surprise[0])
         self._cache = None
+        neighbors = None
+        if self.n_neighbors:  # (a row advanced on: its values when it was read)
+            at = (entry[2], entry[3]) if entry is not None else (raw, present)
+            neighbors = self._neighbor_read(*at, out, y_value)
         # (J, k): each readout's loss gradient on its output; the mixture's loss
         g, loss = self._readout_step(out, y_value, phi)
         lr, mask = self._head_lr, self._head_mask
@@ -971,10 +993,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             if self._ring is not None:
                 self._record(phi, self._classes[y_value], loss)
             self._watch(loss)
-        if self.n_neighbors:
-            if entry is not None:  # (a row advanced on: its values when it was read)
-                raw, present = entry[2], entry[3]
-            self._learn_neighbors(raw, present, y_value, loss, self.n_drifts_ > drifts)
+        if neighbors is not None:
+            self._neighbor_learn(neighbors, y_value, loss, self.n_drifts_ > drifts)
         if entry is None:
             self._commit(raw, present, step)
         self._update_target_stats(y_value)

@@ -396,18 +396,6 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     # ------------------------------------------------------------------ the kNN expert
 
-    def _neighbor_rows(self, raw: np.ndarray, present: np.ndarray) -> np.ndarray:
-        """What the kNN expert reads of rows ``raw`` (..., m): their values, NaN where
-        absent and in the previous label's slots (and in the slots made after a row
-        advanced on was read: ``advance_on_predict``)."""
-        rows = np.where(present > 0, raw, np.nan)
-        grown = len(self._mean) - rows.shape[-1]
-        if grown > 0:
-            rows = np.pad(rows, [(0, 0)] * (rows.ndim - 1) + [(0, grown)], constant_values=np.nan)
-        if self._y_slot:
-            rows[..., self._ys] = np.nan
-        return rows
-
     def _neighbor_choice(
         self, p: np.ndarray, raw: np.ndarray, present: np.ndarray, scale: np.ndarray
     ) -> np.ndarray:
@@ -421,11 +409,16 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         q = vote.proba(rows, scale, self.n_neighbors, p.shape[-1])
         return p if q is None else q
 
-    def _learn_neighbors(
-        self, raw: np.ndarray, present: np.ndarray, y: Any, loss: float, drifted: bool
-    ) -> None:
+    def _neighbor_read(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray, y: Any):
+        """(row, vote): what the kNN expert reads of the row, and its vote on it."""
         row = self._neighbor_rows(raw, present)
-        self._neighbor_step(row, self._vote_on(row), self._classes[y], loss, drifted)
+        return row, self._vote_on(row)
+
+    def _neighbor_learn(self, read: tuple, y: Any, loss: float, drifted: bool) -> None:
+        self._neighbor_step(*read, self._classes[y], loss, drifted)
+
+    def _fast_neighbor_learn(self, read: tuple, target: tuple, loss: float, drifted: bool) -> None:
+        self._neighbor_step(*read, target[0], loss, drifted)
 
     def _vote_on(self, row: np.ndarray) -> np.ndarray | None:
         """The vote's probabilities on one ``row`` (as _neighbor_rows gives it), in the
@@ -434,7 +427,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             self._neighbors = _NeighborVote(int(self.neighbors_window))
         return self._neighbors.proba_one(row, self._scale, self.n_neighbors, len(self._classes))
 
-    def _fast_neighbor_read(self) -> tuple:
+    def _fast_neighbor_read(self, target: tuple | None = None) -> tuple:
         """(row, vote) of the row the compiled row's buffers hold: what the kNN expert
         reads of it and its vote (the one predict_one took on it, where it did)."""
         seen = self._neighbor_seen

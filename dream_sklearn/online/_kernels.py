@@ -832,16 +832,13 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
     return loss
 
 
-@njit(cache=True)
-def neighbor_vote(rows, labels, n, x, scale, k, n_classes, far, tiny):
-    """The kNN expert's vote on one row ``x`` (``_neighbors._NeighborVote``): each
-    class's share of the inverse distances of the ``k`` nearest of the first ``n``
-    kept ``rows``. A slot's difference is taken in ``scale`` (one over its standard
-    deviation), bounded by ``far``; NaN on either side adds nothing. Of rows at one
-    distance, the one kept first in ``rows`` is the nearer. Both paths of the
-    classifier call this function (the NumPy one, ``_NeighborVote._vote_numpy``, is
-    the fallback where numba is absent); the constants come as arguments, so that
-    numba's cache of this module never holds another module's old ones."""
+@njit(cache=True, inline="always")
+def _nearest(rows, n, x, scale, k, far):
+    """The ``k`` nearest of the first ``n`` kept ``rows`` to ``x`` (the kNN expert's,
+    ``_neighbors``): their squared distances, ascending, and their rows, as
+    ``(best_d, best_i)`` (``inf`` past ``n``). A slot's difference is taken in
+    ``scale`` (one over its standard deviation), bounded by ``far``; NaN on either
+    side adds nothing. Of rows at one distance, the one kept first is the nearer."""
     width = x.shape[0]
     best_d = np.full(k, np.inf)
     best_i = np.zeros(k, dtype=np.intp)
@@ -863,7 +860,34 @@ def neighbor_vote(rows, labels, n, x, scale, k, n_classes, far, tiny):
                 p -= 1
             best_d[p] = d2
             best_i[p] = i
+    return best_d, best_i
+
+
+@njit(cache=True)
+def neighbor_vote(rows, labels, n, x, scale, k, n_classes, far, tiny):
+    """The classifier's kNN vote on one row ``x`` (``_neighbors._NeighborVote``): each
+    class's share of the inverse distances of the ``k`` nearest kept rows
+    (:func:`_nearest`). Both paths of the classifier call this function (the NumPy
+    one, ``_NeighborVote._vote_numpy``, is the fallback where numba is absent); the
+    constants come as arguments, so that numba's cache of this module never holds
+    another module's old ones."""
+    best_d, best_i = _nearest(rows, n, x, scale, k, far)
     votes = np.zeros(n_classes)
     for p in range(min(k, n)):
         votes[labels[best_i[p]]] += 1.0 / (math.sqrt(best_d[p]) + tiny)
     return votes / votes.sum()
+
+
+@njit(cache=True)
+def neighbor_mean(rows, targets, n, x, scale, k, far, tiny):
+    """The regressor's kNN estimate on one row ``x`` (``_neighbors._NeighborMean``):
+    the mean of the ``k`` nearest kept rows' targets, each weighted by its inverse
+    distance (:func:`_nearest`); as :func:`neighbor_vote`, for both paths."""
+    best_d, best_i = _nearest(rows, n, x, scale, k, far)
+    total = 0.0
+    weight = 0.0
+    for p in range(min(k, n)):
+        w = 1.0 / (math.sqrt(best_d[p]) + tiny)
+        total += w * targets[best_i[p]]
+        weight += w
+    return total / weight

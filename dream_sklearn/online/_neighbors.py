@@ -1,24 +1,32 @@
-"""The classifier's k-nearest-neighbours expert (``n_neighbors``).
+"""The online estimators' k-nearest-neighbours expert (``n_neighbors``).
 
 A second opinion beside the readouts' mixture, for concepts that are local in the
 input space (a checkerboard, clusters of a class), where trees and kNN outdo a
 linear readout over a random cell: the last ``neighbors_window`` labelled rows (their
-values, the previous label's slots left out) vote for a row's class by their inverse
-distance, taken in each slot's current running standard deviation (the fast
-scaling's: kept rows read in one scale). The prediction is
-the leader's (the readouts' mixture, or the vote): each expert's weight is
-multiplied by ``exp(-_ETA)`` after a mistake, then a fixed share of the total is
-spread back evenly (Fixed Share, as the readouts' mixture). When the readouts' drift
-recovery acts on a drift (``n_drifts_`` grows), the window is emptied: its rows
-hold the concept just left (``benchmarks/knn_expert.py``: without that switch the
-vote lagged DREAM for the 500 rows after a change on the report half's Sine and
-Mixed; with it, ahead of both DREAM and ARF there). The readouts' drift detector is
-the only detector.
+values, the previous label's or target's slots left out) are kept, and a row's
+nearest among them answer, by their inverse distance, taken in each slot's current
+running standard deviation (the fast scaling's: kept rows read in one scale).
 
-The vote is one numba function (``_kernels.neighbor_vote``) that both paths of the
-classifier call, around the compiled row's kernels or the NumPy path's step; where
-numba is absent, :meth:`_NeighborVote._vote_numpy` computes the same rule.
-``benchmarks/RESULTS.md``, "Round 18", has its speed.
+- The classifier's (:class:`_NeighborVote`): they vote for the row's class; the
+  prediction is the leader's (the readouts' mixture, or the vote): each expert's
+  weight is multiplied by ``exp(-_ETA)`` after a mistake, then a fixed share of the
+  total is spread back evenly (Fixed Share, as the readouts' mixture).
+- The regressor's (:class:`_NeighborMean`): the mean of their targets is the
+  estimate; the prediction is the weighted mean of the readouts' mixture's and the
+  estimate, the weights by Fixed Share on their absolute errors in the target's
+  standard deviations (the readouts' mixture's rule). A target set aside is not kept.
+
+When the readouts' drift recovery acts on a drift (``n_drifts_`` grows), the window
+is emptied: its rows hold the concept just left (``benchmarks/knn_expert.py``:
+without that switch the vote lagged DREAM for the 500 rows after a change on the
+report half's Sine and Mixed; with it, ahead of both DREAM and ARF there). The
+readouts' drift detector is the only detector.
+
+The nearest rows are found by one numba function (``_kernels._nearest``, in
+``neighbor_vote`` and ``neighbor_mean``) that both paths of each estimator call,
+around the compiled row's kernels or the NumPy path's step; where numba is absent,
+:func:`_nearest_numpy` computes the same rule. ``benchmarks/RESULTS.md``, "Round
+18", has its speed.
 """
 
 from __future__ import annotations
@@ -35,18 +43,31 @@ _TINY = 1e-12  # added to a distance before it is inverted (an exact match wins)
 _FAR = 10.0  # a slot's difference, in its standard deviations, counts at most this
 
 
-_KERNEL: list = []  # (the compiled vote, or None without numba: loaded on the first vote)
+_KERNELS: list = []  # (the kernels' module, or None without numba: loaded on first use)
 
 
-def _kernel():
-    """``_kernels.neighbor_vote``, or None where numba cannot be imported."""
-    if not _KERNEL:
+def _kernels():
+    """``_kernels`` (``neighbor_vote``, ``neighbor_mean``), or None where numba cannot
+    be imported."""
+    if not _KERNELS:
         try:
-            from ._kernels import neighbor_vote
+            from . import _kernels as kernels
         except Exception:  # numba absent or broken (the compiled row says why)
-            neighbor_vote = None
-        _KERNEL.append(neighbor_vote)
-    return _KERNEL[0]
+            kernels = None
+        _KERNELS.append(kernels)
+    return _KERNELS[0]
+
+
+def _nearest_numpy(rows: np.ndarray, x: np.ndarray, scale: np.ndarray, k: int):
+    """``_kernels._nearest`` in NumPy: the squared distances of the ``k`` nearest of
+    ``rows`` (n, width) to ``x``, ascending, and their rows (of rows at one distance,
+    the one kept first is the nearer)."""
+    diff = np.abs((rows - x) * scale)  # (n, width)
+    np.nan_to_num(diff, copy=False, nan=0.0)
+    np.minimum(diff, _FAR, out=diff)
+    d2 = np.einsum("ij,ij->i", diff, diff)
+    near = np.argsort(d2, kind="stable")[:k]
+    return d2[near], near
 
 
 class _NeighborVote:
@@ -96,22 +117,18 @@ class _NeighborVote:
     def _vote(self, x: np.ndarray, scale: np.ndarray, k: int, n_classes: int) -> np.ndarray:
         """:meth:`proba` of one row ``x`` (width,): the compiled vote where numba is
         installed (both paths of the classifier), else :meth:`_vote_numpy`."""
-        kernel = _kernel()
-        if kernel is None or len(scale) != len(x):  # (the NumPy one says what is wrong)
+        kernels = _kernels()
+        if kernels is None or len(scale) != len(x):  # (the NumPy one says what is wrong)
             return self._vote_numpy(x, scale, k, n_classes)
-        return kernel(self.rows, self.labels, self.n, x, scale, k, n_classes, _FAR, _TINY)
+        return kernels.neighbor_vote(
+            self.rows, self.labels, self.n, x, scale, k, n_classes, _FAR, _TINY
+        )
 
     def _vote_numpy(self, x: np.ndarray, scale: np.ndarray, k: int, n_classes: int) -> np.ndarray:
-        """:meth:`_vote` in NumPy (``_kernels.neighbor_vote``'s rule: of rows at one
-        distance, the one kept first is the nearer)."""
-        rows, labels = self.rows[: self.n], self.labels[: self.n]
-        diff = np.abs((rows - x) * scale)  # (n, width)
-        np.nan_to_num(diff, copy=False, nan=0.0)
-        np.minimum(diff, _FAR, out=diff)
-        d2 = np.einsum("ij,ij->i", diff, diff)
-        near = np.argsort(d2, kind="stable")[:k]
-        weight = 1.0 / (np.sqrt(d2[near]) + _TINY)
-        votes = np.bincount(labels[near], weights=weight, minlength=n_classes)
+        """:meth:`_vote` in NumPy (``_kernels.neighbor_vote``'s rule)."""
+        d2, near = _nearest_numpy(self.rows[: self.n], x, scale, k)
+        weight = 1.0 / (np.sqrt(d2) + _TINY)
+        votes = np.bincount(self.labels[near], weights=weight, minlength=n_classes)
         return votes / votes.sum()
 
     def leads(self) -> bool:
@@ -138,3 +155,36 @@ class _NeighborVote:
     def forget(self) -> None:
         """Empty the window (a drift was acted on); the leader's weights stay."""
         self.n = self.at = 0
+
+
+class _NeighborMean(_NeighborVote):
+    """The regressor's kNN expert: the window of rows and their targets
+    (``labels``, float), the inverse-distance weighted mean of the ``k`` nearest
+    targets as its estimate, and its mix with the readouts' mixture: their weighted
+    mean, the weights ``w`` kept by Fixed Share on each side's absolute error in the
+    target's standard deviations (the readouts' mixture's rule, ``_regressor._ETA``)."""
+
+    def __init__(self, window: int) -> None:
+        super().__init__(window)
+        self.labels = np.zeros(window)  # (the targets)
+
+    def estimate(self, x: np.ndarray, scale: np.ndarray, k: int) -> float | None:
+        """The estimate on one row ``x`` (width,; NaN where a slot is absent); None
+        while no row is kept."""
+        if self.n == 0:
+            return None
+        self._fit(len(x))
+        kernels = _kernels()
+        if kernels is None or len(scale) != len(x):
+            d2, near = _nearest_numpy(self.rows[: self.n], x, scale, k)
+            weight = 1.0 / (np.sqrt(d2) + _TINY)
+            return float((weight * self.labels[near]).sum() / weight.sum())
+        return kernels.neighbor_mean(self.rows, self.labels, self.n, x, scale, k, _FAR, _TINY)
+
+    def mix(self, p: float, q: float | None) -> float:
+        """The prediction from the readouts' mixture's ``p`` and the estimate ``q``."""
+        return p if q is None else float(self.w[0] * p + self.w[1] * q)
+
+    def score_errors(self, errors: list, eta: float) -> None:
+        """Fixed Share on both sides' absolute errors ``errors`` (standardised)."""
+        self.w = _fixed_share(self.w, np.minimum(errors, 50.0), eta, _SHARE)
