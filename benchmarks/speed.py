@@ -25,7 +25,7 @@ Sections (``--only``):
   ARF and ``StandardScaler | LogisticRegression`` (regression: ``LinearRegression``);
   then the default estimators (compiled) against the linear pipelines from row 50 on,
   and over the whole stream, 45,312 rows (``--no-online-whole`` skips those). The
-  NumPy path, HAT and ARF (seconds a run) are timed over a third of ``--repeats``
+  NumPy path, the kNN expert, HAT and ARF are timed over a third of ``--repeats``
   rounds (at least one); every pair of a DREAM estimator and river's linear pipeline,
   whose ratio is a target, over ``--repeats`` rounds (at least 3). The first 5,000
   rows' ratios of DREAM over HAT, ARF and the NumPy path divide DREAM's rate from
@@ -704,7 +704,7 @@ def main(argv=None) -> None:
         f"{sys.version.split()[0]}; CPU time, the median of interleaved rounds: "
         f"{args.repeats} (--repeats) for the training and per-epoch fit rows; for the online "
         f"rows {max(3, args.repeats)} for DREAM's compiled row and river's linear pipeline, "
-        f"{max(1, args.repeats // 3)} for the NumPy path, HAT and ARF\n"
+        f"{max(1, args.repeats // 3)} for the NumPy path, the kNN expert, HAT and ARF\n"
     )
     print("| section | measurement | value | unit | compared (same run) |")
     print("| --- | --- | ---: | --- | --- |")

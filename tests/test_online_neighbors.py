@@ -13,6 +13,7 @@ from dream_sklearn.online import (
     DREAMOnlineClassifier,
     DREAMOnlineRegressor,
     _neighbors,
+    compiled_available,
     set_compiled,
 )
 
@@ -52,6 +53,14 @@ def test_the_vote_learns_a_local_concept_the_readouts_miss(seed=0):
     assert alone < 0.75 and both > 0.88
 
 
+def _vote_alone(model):
+    """The vote on the row predict_one just read, whichever path read it."""
+    if model._cache is not None:  # (the NumPy path's)
+        fwd = model._cache.forward
+        return model._vote_on(model._neighbor_rows(fwd.raw, fwd.present))
+    return model._neighbor_seen[2]  # (the compiled row's, kept for learn_one)
+
+
 def _vote_after_change(seed, monkeypatch, forget):
     if not forget:
         monkeypatch.setattr(_neighbors._NeighborVote, "forget", lambda self: None)
@@ -59,8 +68,8 @@ def _vote_after_change(seed, monkeypatch, forget):
     hits = []
     for i, (x, y) in enumerate(linear(1800, seed, 1500)):
         model.predict_one(x)
-        if i >= 1500:  # the vote alone, whoever leads (the one predict_one took)
-            q = model._neighbor_seen[2]
+        if i >= 1500:  # the vote alone, whoever leads
+            q = _vote_alone(model)
             hits.append(list(model._classes)[int(q.argmax())] == y)
         model.learn_one(x, y)
     assert model.n_drifts_ >= 1  # (the readouts' drift recovery acted on the change)
@@ -75,17 +84,21 @@ def test_the_window_is_emptied_when_drift_recovery_acts(monkeypatch):
 
 
 def _vote_run(compiled, rows):
-    """predict_one, predict_proba_one or nothing before each learn_one, in turn; the
-    answers, the leader's weight on the vote after each row, the model."""
+    """predict_one, predict_proba_one, nothing, or predict_one then predict_one of
+    another row, before each learn_one, in turn; the answers, the leader's weight on
+    the vote after each row, the model."""
     previous = set_compiled(compiled)
     try:
         model = DREAMOnlineClassifier(seed=0, n_neighbors=3, neighbors_window=200)
         answers, leads = [], []
         for i, (x, y) in enumerate(rows):
-            if i % 3 == 0:
+            if i % 4 == 0:
                 answers.append(model.predict_one(x))
-            elif i % 3 == 1:
+            elif i % 4 == 1:
                 answers.append(model.predict_proba_one(x))
+            elif i % 4 == 3:  # (the vote kept is the other row's: learn_one reads anew)
+                answers.append(model.predict_one(x))
+                answers.append(model.predict_one(rows[i - 1][0]))
             model.learn_one(x, y)
             leads.append(model._neighbors.w[1])
         return answers, leads, model
@@ -93,6 +106,7 @@ def _vote_run(compiled, rows):
         set_compiled(previous)
 
 
+@pytest.mark.skipif(not compiled_available(), reason="numba is not installed")
 def test_the_compiled_row_runs_the_vote_as_the_numpy_path_does():
     # The checkerboard (the vote leads), then a linear rule reversed at row 1,100
     # (drift recovery empties the window; the readouts take the lead back).
@@ -253,27 +267,56 @@ def test_turned_off_and_on_again_the_vote_starts_afresh():
     assert model._neighbors.n == 10
 
 
+@pytest.mark.skipif(not compiled_available(), reason="numba is not installed")
 @pytest.mark.parametrize("ties", [False, True])
-def test_the_compiled_vote_and_the_numpy_vote_agree(ties):
-    # The vote without numba (_vote_numpy) computes the compiled one's rule: with
-    # distinct distances to 1e-12, and with rows at equal distances (whole values:
-    # the row kept first is the nearer, in both).
-    if _neighbors._kernels() is None:
-        pytest.skip("numba is not installed: only the NumPy vote exists")
+def test_the_compiled_vote_and_the_numpy_vote_agree_to_the_bit(ties):
+    # The NumPy vote and mean (the compiled row off, or no numba) compute the
+    # compiled ones' numbers to the bit: with distinct distances, and with rows at
+    # equal distances (whole values) in a window that wrapped (the lower slot is the
+    # nearer, in both); 10 classes (a sum of more than 8 terms); k past the rows kept.
     rng = np.random.default_rng(0)
-    vote = _neighbors._NeighborVote(60)
+    vote, mean = _neighbors._NeighborVote(30), _neighbors._NeighborMean(30)
     for _ in range(50):
         row = rng.integers(0, 3, 4).astype(float) if ties else rng.normal(size=4)
         row[rng.random(4) < 0.1] = np.nan  # (absent values)
-        vote.keep(row, int(rng.integers(0, 3)))
+        vote.keep(row, int(rng.integers(0, 10)))
+        mean.keep(row, float(rng.normal()))
+    assert vote.n == 30 and vote.at == 20  # (wrapped)
     scale = np.array([1.0, 0.5, 2.0, 0.0])  # (a slot with no spread yet: 0)
     for _ in range(40):
         x = rng.integers(0, 3, 4).astype(float) if ties else rng.normal(size=4) * 3
         x[rng.random(4) < 0.1] = np.nan
-        for k in (1, 5, 80):  # (80: more than the rows kept)
-            a = vote._vote(x, scale, k, 3)
-            b = vote._vote_numpy(x, scale, k, 3)
-            np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+        for k in (1, 5, 80, 10**10):  # (past the rows kept, by far)
+            previous = set_compiled(False)
+            try:
+                b, q_b = vote._vote(x, scale, k, 10), mean.estimate(x, scale, k)
+            finally:
+                set_compiled(previous)
+            a, q_a = vote._vote(x, scale, k, 10), mean.estimate(x, scale, k)
+            assert a.tolist() == b.tolist() and q_a == q_b
+    assert "neighbor_vote" in _neighbors._CHECKED  # (the compiled ones did run)
+
+
+@pytest.mark.skipif(not compiled_available(), reason="numba is not installed")
+def test_a_row_read_on_the_numpy_path_then_one_on_the_compiled_row():
+    # A row read on the NumPy path (set_compiled(False): it is kept for a learn_one),
+    # then another the compiled row reads: the second's vote is its own, as the
+    # NumPy path gives it (a review's finding: the first's was read).
+    rows = list(board(700, 0))
+    model = DREAMOnlineClassifier(seed=0, n_neighbors=3)
+    for x, y in rows[:600]:
+        model.learn_one(x, y)
+    assert model._neighbors.leads()
+    for i in range(600, 660):
+        a, b = rows[i][0], rows[i + 1][0]
+        set_compiled(False)
+        try:
+            model.predict_proba_one(a)
+            expected = model.predict_proba_one(b)
+            model.predict_proba_one(a)
+        finally:
+            set_compiled(True)
+        assert model.predict_proba_one(b) == pytest.approx(expected, abs=1e-12)
 
 
 # --- the regressor's kNN expert
@@ -321,6 +364,7 @@ def _regressor_run(compiled, rows):
         set_compiled(previous)
 
 
+@pytest.mark.skipif(not compiled_available(), reason="numba is not installed")
 def test_the_regressors_estimate_runs_alike_on_both_paths():
     # The checkerboard with a far target on row 500 (set aside: neither scored nor
     # kept) and missing values now and then.

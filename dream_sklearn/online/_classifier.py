@@ -180,10 +180,11 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         a feature). The prediction is the leader's, the readouts' mixture's or the
         vote's, by exponential weights on their mistakes (Fixed Share). When drift
         recovery acts on a drift the window is emptied. Of rows at one distance
-        the one kept first is the nearer. The vote is compiled (numba) and runs
-        beside the compiled row: 19,191 rows/s on Elec2's first 5,000 rows with
-        the default window, against 92,893 without the expert and 1,651 for
-        river's ARF in the same run (``docs/online.md``).
+        the one in the window's lower slot is the nearer (the window is a ring).
+        The vote is compiled (numba) and runs beside the compiled row: 19,191
+        rows/s on Elec2's first 5,000 rows with the default window, against 92,893
+        without the expert and 1,651 for river's ARF in the same run
+        (``docs/online.md``).
     neighbors_window : int, default=1000
         The labelled rows the kNN expert keeps (read at its first row).
     seed : int, default=None
@@ -430,6 +431,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def _fast_neighbor_read(self, target: tuple | None = None) -> tuple:
         """(row, vote) of the row the compiled row's buffers hold: what the kNN expert
         reads of it and its vote (the one predict_one took on it, where it did)."""
+        if type(self.n_neighbors) is not int:  # (3.0 compares equal to 3: _PARAMS)
+            self._recheck()  # (the named error, as on the NumPy path)
         seen = self._neighbor_seen
         if seen is not None and seen[0] is self._fast_row:
             return seen[1], seen[2]

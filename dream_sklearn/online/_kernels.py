@@ -838,8 +838,10 @@ def _nearest(rows, n, x, scale, k, far):
     ``_neighbors``): their squared distances, ascending, and their rows, as
     ``(best_d, best_i)`` (``inf`` past ``n``). A slot's difference is taken in
     ``scale`` (one over its standard deviation), bounded by ``far``; NaN on either
-    side adds nothing. Of rows at one distance, the one kept first is the nearer."""
+    side adds nothing. Of rows at one distance, the one in the lower slot of
+    ``rows`` (a ring: the older one until it wraps) is the nearer."""
     width = x.shape[0]
+    k = max(1, min(k, n))  # (n_neighbors may exceed the rows kept, by far)
     best_d = np.full(k, np.inf)
     best_i = np.zeros(k, dtype=np.intp)
     for i in range(n):
@@ -867,22 +869,25 @@ def _nearest(rows, n, x, scale, k, far):
 def neighbor_vote(rows, labels, n, x, scale, k, n_classes, far, tiny):
     """The classifier's kNN vote on one row ``x`` (``_neighbors._NeighborVote``): each
     class's share of the inverse distances of the ``k`` nearest kept rows
-    (:func:`_nearest`). Both paths of the classifier call this function (the NumPy
-    one, ``_NeighborVote._vote_numpy``, is the fallback where numba is absent); the
-    constants come as arguments, so that numba's cache of this module never holds
-    another module's old ones."""
+    (:func:`_nearest`), summed in order. While the compiled row is on, both paths of
+    the classifier call this function (``_NeighborVote._vote_numpy`` computes the same
+    numbers where it is off); the constants come as arguments, so that numba's cache
+    of this module never holds another module's old ones."""
     best_d, best_i = _nearest(rows, n, x, scale, k, far)
     votes = np.zeros(n_classes)
     for p in range(min(k, n)):
         votes[labels[best_i[p]]] += 1.0 / (math.sqrt(best_d[p]) + tiny)
-    return votes / votes.sum()
+    total = 0.0
+    for c in range(n_classes):
+        total += votes[c]
+    return votes / total
 
 
 @njit(cache=True)
 def neighbor_mean(rows, targets, n, x, scale, k, far, tiny):
     """The regressor's kNN estimate on one row ``x`` (``_neighbors._NeighborMean``):
     the mean of the ``k`` nearest kept rows' targets, each weighted by its inverse
-    distance (:func:`_nearest`); as :func:`neighbor_vote`, for both paths."""
+    distance (:func:`_nearest`), summed in order; as :func:`neighbor_vote`."""
     best_d, best_i = _nearest(rows, n, x, scale, k, far)
     total = 0.0
     weight = 0.0

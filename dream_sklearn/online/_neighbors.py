@@ -23,9 +23,12 @@ report half's Sine and Mixed; with it, ahead of both DREAM and ARF there). The
 readouts' drift detector is the only detector.
 
 The nearest rows are found by one numba function (``_kernels._nearest``, in
-``neighbor_vote`` and ``neighbor_mean``) that both paths of each estimator call,
-around the compiled row's kernels or the NumPy path's step; where numba is absent,
-:func:`_nearest_numpy` computes the same rule. ``benchmarks/RESULTS.md``, "Round
+``neighbor_vote`` and ``neighbor_mean``) while the compiled row is on, around its
+kernels or the NumPy path's step (a growth event); with it off (``set_compiled``) or
+numba absent, :func:`_nearest_numpy` and the NumPy sums compute the same numbers to
+the bit (the same operations in the same order). Of kept rows at one distance, the
+one in the window's lower slot is the nearer (the window is a ring: the older one
+until it wraps). ``benchmarks/RESULTS.md``, "Round
 18", has its speed.
 """
 
@@ -43,29 +46,45 @@ _TINY = 1e-12  # added to a distance before it is inverted (an exact match wins)
 _FAR = 10.0  # a slot's difference, in its standard deviations, counts at most this
 
 
-_KERNELS: list = []  # (the kernels' module, or None without numba: loaded on first use)
+_CHECKED: set = set()  # (the kernels called once in this process without an error)
 
 
-def _kernels():
-    """``_kernels`` (``neighbor_vote``, ``neighbor_mean``), or None where numba cannot
-    be imported."""
-    if not _KERNELS:
-        try:
-            from . import _kernels as kernels
-        except Exception:  # numba absent or broken (the compiled row says why)
-            kernels = None
-        _KERNELS.append(kernels)
-    return _KERNELS[0]
+def _compiled_call(name: str, *args):
+    """``_kernels.<name>(*args)`` where the compiled row is on (``set_compiled``), or
+    None where the NumPy rule must run: the compiled row off, numba absent, or the
+    kernel failing to compile on its first call (which turns the compiled row off
+    for the process, saying why, as a failure of the row's own kernels does)."""
+    from . import _compiled
+
+    if not _compiled._active():
+        return None
+    if name in _CHECKED:
+        from . import _kernels
+
+        return getattr(_kernels, name)(*args)
+    try:
+        from . import _kernels
+
+        out = getattr(_kernels, name)(*args)
+    except Exception as error:  # numba's errors have no common base
+        _compiled._unavailable(error)
+        return None
+    _CHECKED.add(name)
+    return out
 
 
 def _nearest_numpy(rows: np.ndarray, x: np.ndarray, scale: np.ndarray, k: int):
-    """``_kernels._nearest`` in NumPy: the squared distances of the ``k`` nearest of
-    ``rows`` (n, width) to ``x``, ascending, and their rows (of rows at one distance,
-    the one kept first is the nearer)."""
+    """``_kernels._nearest`` in NumPy, to the bit: the squared distances of the
+    ``k`` nearest of ``rows`` (n, width) to ``x``, ascending, and their rows (of rows
+    at one distance, the one in the window's lower slot). Each row's sum runs over
+    the slots in order, as the kernel's does."""
     diff = np.abs((rows - x) * scale)  # (n, width)
     np.nan_to_num(diff, copy=False, nan=0.0)
     np.minimum(diff, _FAR, out=diff)
-    d2 = np.einsum("ij,ij->i", diff, diff)
+    diff *= diff
+    d2 = np.zeros(len(rows))
+    for column in diff.T:
+        d2 += column
     near = np.argsort(d2, kind="stable")[:k]
     return d2[near], near
 
@@ -117,19 +136,22 @@ class _NeighborVote:
     def _vote(self, x: np.ndarray, scale: np.ndarray, k: int, n_classes: int) -> np.ndarray:
         """:meth:`proba` of one row ``x`` (width,): the compiled vote where numba is
         installed (both paths of the classifier), else :meth:`_vote_numpy`."""
-        kernels = _kernels()
-        if kernels is None or len(scale) != len(x):  # (the NumPy one says what is wrong)
-            return self._vote_numpy(x, scale, k, n_classes)
-        return kernels.neighbor_vote(
-            self.rows, self.labels, self.n, x, scale, k, n_classes, _FAR, _TINY
-        )
+        if len(scale) == len(x):  # (else the NumPy one says what is wrong)
+            args = (self.rows, self.labels, self.n, x, scale, k, n_classes, _FAR, _TINY)
+            votes = _compiled_call("neighbor_vote", *args)
+            if votes is not None:
+                return votes
+        return self._vote_numpy(x, scale, k, n_classes)
 
     def _vote_numpy(self, x: np.ndarray, scale: np.ndarray, k: int, n_classes: int) -> np.ndarray:
-        """:meth:`_vote` in NumPy (``_kernels.neighbor_vote``'s rule)."""
+        """:meth:`_vote` in NumPy (``_kernels.neighbor_vote``, to the bit)."""
         d2, near = _nearest_numpy(self.rows[: self.n], x, scale, k)
         weight = 1.0 / (np.sqrt(d2) + _TINY)
         votes = np.bincount(self.labels[near], weights=weight, minlength=n_classes)
-        return votes / votes.sum()
+        total = 0.0  # (in order, as the kernel sums)
+        for v in votes.tolist():
+            total += v
+        return votes / total
 
     def leads(self) -> bool:
         """Whether the vote leads the readouts' mixture."""
@@ -174,12 +196,18 @@ class _NeighborMean(_NeighborVote):
         if self.n == 0:
             return None
         self._fit(len(x))
-        kernels = _kernels()
-        if kernels is None or len(scale) != len(x):
-            d2, near = _nearest_numpy(self.rows[: self.n], x, scale, k)
-            weight = 1.0 / (np.sqrt(d2) + _TINY)
-            return float((weight * self.labels[near]).sum() / weight.sum())
-        return kernels.neighbor_mean(self.rows, self.labels, self.n, x, scale, k, _FAR, _TINY)
+        if len(scale) == len(x):  # (else the NumPy one says what is wrong)
+            args = (self.rows, self.labels, self.n, x, scale, k, _FAR, _TINY)
+            q = _compiled_call("neighbor_mean", *args)
+            if q is not None:
+                return q
+        d2, near = _nearest_numpy(self.rows[: self.n], x, scale, k)
+        total = weight = 0.0  # (in order, as the kernel sums)
+        weights = (1.0 / (np.sqrt(d2) + _TINY)).tolist()
+        for w, target in zip(weights, self.labels[near].tolist(), strict=True):
+            total += w * target
+            weight += w
+        return total / weight
 
     def mix(self, p: float, q: float | None) -> float:
         """The prediction from the readouts' mixture's ``p`` and the estimate ``q``."""
