@@ -396,3 +396,28 @@ def test_the_regressors_predict_many_is_predict_one_on_each_row():
     one = [model.predict_one(x) for x, _ in rows[300:]]
     np.testing.assert_allclose(many.to_numpy(), one, rtol=0, atol=1e-10)
     assert model._neighbors.w[1] > 0.5  # (the estimate weighs in them)
+
+
+@pytest.mark.skipif(not compiled_available(), reason="numba is not installed")
+def test_a_vote_kernel_that_fails_to_compile_turns_the_compiled_row_off(monkeypatch):
+    # Its first call in the process compiles it; a failure there warns, turns the
+    # compiled row off (every row to the NumPy path, as a failure of the row's own
+    # kernels does) and the NumPy vote answers.
+    from dream_sklearn.online import _compiled, _kernels
+
+    def fails(*args):
+        raise TypeError("cannot compile this")
+
+    for name in ("_AVAILABLE", "_ON"):  # (restored afterwards)
+        monkeypatch.setattr(_compiled, name, getattr(_compiled, name))
+    monkeypatch.setattr(_neighbors, "_CHECKED", set())
+    monkeypatch.setattr(_kernels, "neighbor_vote", fails)
+    vote = _neighbors._NeighborVote(10)
+    for i in range(10):
+        vote.keep(np.array([float(i), 1.0]), i % 2)
+    x, scale = np.array([3.2, 1.0]), np.ones(2)
+    with pytest.warns(RuntimeWarning, match="cannot compile this"):
+        q = vote._vote(x, scale, 3, 2)
+    assert not compiled_available()
+    assert q.tolist() == vote._vote_numpy(x, scale, 3, 2).tolist()
+    assert q.argmax() == 1  # (row 3, class 1: 1 / 0.2 against 1 / 0.8 + 1 / 1.2 for 0)
