@@ -21,7 +21,7 @@ from ._base import (
 from ._features import _FROM_AVERAGE, _FROM_LAST
 from ._neighbors import _NeighborMean
 from ._rows import _is_not_real
-from ._target import _Y_RUN, _TargetScaling
+from ._target import _Y_ASIDE, _Y_RUN, _Y_WARMUP, _TargetScaling
 
 __all__ = ["DREAMOnlineRegressor"]
 
@@ -442,23 +442,31 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
             self._neighbors = _NeighborMean(int(self.neighbors_window))
         return self._neighbors.estimate(row, self._scale, self.n_neighbors)
 
-    def _aside(self, y: float) -> bool:
-        """Whether target ``y`` is set aside (``_Y_ASIDE``), before the row's update."""
-        return self._y_run < _Y_RUN and self._target_far(y)
+    def _kept_target(self, y: float) -> float | None:
+        """What the kNN window keeps of target ``y``, read before the row's update:
+        None while fewer than ``_Y_WARMUP`` targets are in (their test comes later)
+        and for a target set aside (``_Y_ASIDE``); else ``y`` bounded to ``_Y_ASIDE``
+        running standard deviations of the running mean, so that a glitch the
+        statistics take in for a few rows and undo later (``_target.py``) cannot
+        weigh in the window at its full size (a review's finding: 1e30 on four rows)."""
+        if self._y_count < _Y_WARMUP or (self._y_run < _Y_RUN and self._target_far(y)):
+            return None
+        bound = _Y_ASIDE * self._y_scale()
+        return min(max(y, self._y_mean - bound), self._y_mean + bound)
 
     def _neighbor_read(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray, y: Any):
         """(row, estimate, the readouts' mixture's prediction, the target's scale,
         whether the target is set aside), before the row's update."""
         row = self._neighbor_rows(raw, present)
         prediction = float(self._to_target(out))
-        return row, self._estimate_on(row), prediction, self._y_scale(), self._aside(y)
+        return row, self._estimate_on(row), prediction, self._y_scale(), self._kept_target(y)
 
     def _neighbor_learn(self, read: tuple, y: Any, loss: float, drifted: bool) -> None:
         self._neighbor_step(*read, y, drifted)
 
     def _fast_neighbor_read(self, target: tuple) -> tuple:
         row, q, scale = self._fast_neighbor_seen()
-        return row, q, self._fast_row[2], scale, self._aside(target[2])
+        return row, q, self._fast_row[2], scale, self._kept_target(target[2])
 
     def _fast_neighbor_learn(self, read: tuple, target: tuple, loss: float, drifted: bool) -> None:
         self._neighbor_step(*read, target[2], drifted)
@@ -476,22 +484,23 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         return row, self._estimate_on(row), self._y_scale()
 
     def _neighbor_step(
-        self, row, q: float | None, p: float, scale: float, aside: bool, y: float, drifted: bool
+        self, row, q: float | None, p: float, scale: float, kept, y: float, drifted: bool
     ) -> None:
-        """Weigh the readouts' mixture (its prediction ``p``) and the estimate ``q`` by
-        their absolute errors on target ``y``, in the target's standard deviations
-        ``scale`` (before the row); empty the window after a drift; keep the row. A
-        target set aside (``_Y_ASIDE``) is neither scored nor kept, as the readouts do
-        not learn from it."""
+        """Empty the window after a drift; weigh the readouts' mixture (its prediction
+        ``p``) and the estimate ``q`` by their absolute errors on target ``y``, in the
+        target's standard deviations ``scale`` (before the row); keep the row with
+        ``kept`` (:meth:`_kept_target`). A target set aside, or among the first
+        ``_Y_WARMUP``, is neither scored nor kept (the readouts do not learn from a
+        target set aside)."""
         self._neighbor_seen = None
         vote = self._neighbors
-        if aside:
+        if drifted:  # (first: a drift often acts on a target set aside)
+            vote.forget()
+        if kept is None:
             return
         if q is not None and scale > 0.0:
             vote.score_errors([abs(p - y) / scale, abs(q - y) / scale], _ETA)
-        if drifted:
-            vote.forget()
-        vote.keep(row, y)
+        vote.keep(row, kept)
 
     def _neighbor_mix(self, p: float, raw: np.ndarray, present: np.ndarray, scale) -> float:
         """The prediction on one row from the readouts' mixture's ``p`` (NumPy path)."""
