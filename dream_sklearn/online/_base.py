@@ -187,8 +187,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     _warn: ADWIN | None = None
     _drift: ADWIN | None = None
     n_drifts_ = 0
-    # The classifier's kNN expert (_neighbors.py); the regressor has none (0), and an
-    # estimator pickled before it existed had none.
+    # The kNN expert (_neighbors.py): an estimator pickled before it existed had none.
     n_neighbors = 0
     _scale_read: np.ndarray | None = None  # (advance_on_predict: see _advance)
     _reads_diff = False
@@ -285,7 +284,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         """The parameters read on every row (a change takes effect at the next row):
         ``_LIVE``'s values."""
         delayed = getattr(self, "delayed_readout", None)
-        window = getattr(self, "neighbors_window", None)  # (the classifier's)
+        window = getattr(self, "neighbors_window", None)  # (the kNN expert's)
         return (*_PARAMS(self), self.max_pairs, delayed, self.match_labels_by, window)
 
     def _recheck(self) -> None:

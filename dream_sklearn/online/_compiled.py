@@ -103,7 +103,7 @@ _PARAMS_NAMES = (
     "surprise_gain",
     "mixture_share",
     "standardize_rate",  # the regressor's target statistics read it
-    "n_neighbors",  # the classifier's kNN expert: its vote runs around the kernels (regressor: 0)
+    "n_neighbors",  # the kNN expert: its vote or estimate runs around the kernels
 )
 _PARAMS = operator.attrgetter(*_PARAMS_NAMES)
 

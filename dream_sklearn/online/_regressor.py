@@ -171,10 +171,12 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         a feature). The prediction is the weighted mean of the readouts' mixture's
         and the estimate, the weights kept by Fixed Share on their absolute errors
         in the target's standard deviations, as the readouts' mixture is. A target
-        set aside is neither kept nor scored; drift recovery's action empties the
-        window. Opt-in: the tuning half's MAEs move by 0.15% at most (ChickWeights
-        22.024 to 22.056), and it runs at a third of the default's rows/s; on the
-        held-out half's Mv, 8.005 to 6.010 (``docs/online.md``).
+        set aside is neither kept nor scored, nor any of the first 8; a kept target
+        is bounded to 10 running standard deviations of the running mean; drift
+        recovery's action empties the window. Opt-in: the tuning half's MAEs move
+        by 0.15% at most (ChickWeights 22.024 to 22.055), and it runs at a quarter
+        to a third of the default's rows/s; on the held-out half's Mv, 8.005 to
+        6.037 (``docs/online.md``).
     neighbors_window : int, default=1000
         The rows the kNN expert keeps (read at its first row).
     seed : int, default=None
