@@ -47,6 +47,7 @@ _FAR = 10.0  # a slot's difference, in its standard deviations, counts at most t
 
 
 _CHECKED: set = set()  # (the kernels called once in this process without an error)
+_MODULES: list = []  # (_compiled and _kernels, imported at the first call)
 
 
 def _compiled_call(name: str, *args):
@@ -54,20 +55,23 @@ def _compiled_call(name: str, *args):
     None where the NumPy rule must run: the compiled row off, numba absent, or the
     kernel failing to compile on its first call (which turns the compiled row off
     for the process, saying why, as a failure of the row's own kernels does)."""
-    from . import _compiled
+    if not _MODULES:  # (imported here, once: numba is optional)
+        from . import _compiled
 
-    if not _compiled._active():
+        _MODULES.append(_compiled)
+    compiled = _MODULES[0]
+    if not compiled._active():
         return None
     if name in _CHECKED:
-        from . import _kernels
-
-        return getattr(_kernels, name)(*args)
+        return getattr(_MODULES[1], name)(*args)
     try:
-        from . import _kernels
+        if len(_MODULES) == 1:
+            from . import _kernels
 
-        out = getattr(_kernels, name)(*args)
+            _MODULES.append(_kernels)
+        out = getattr(_MODULES[1], name)(*args)
     except Exception as error:  # numba's errors have no common base
-        _compiled._unavailable(error)
+        compiled._unavailable(error)
         return None
     _CHECKED.add(name)
     return out
