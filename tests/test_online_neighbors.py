@@ -448,3 +448,47 @@ def test_the_regressors_window_is_emptied_when_drift_recovery_acts():
     assert model.n_drifts_ >= 1
     vote = model._neighbors  # (emptied at row 803: the rows since, at the new level)
     assert vote.n < 200 and np.median(vote.labels[: vote.n]) > 40
+
+
+@pytest.mark.parametrize("make", [_neighbors._NeighborVote, _neighbors._NeighborMean])
+def test_the_window_makes_room_as_rows_come_and_keeps_the_last_ones(make):
+    # Room for a window's rows is made as they come (doubling), not at once: a window
+    # of 10**12 rows raised a MemoryError at its first row. Past its size the oldest
+    # row is the one replaced, through the growth and the wrap.
+    huge = make(10**12)
+    huge.keep(np.ones(3), 1)
+    assert huge.n == 1 and len(huge.labels) < 10**6
+    window, rows = make(150), np.arange(400.0)[:, None] * [1.0, -1.0]
+    for i, row in enumerate(rows):
+        window.keep(row, i)
+        kept = window.rows[: window.n, 0]
+        assert sorted(kept.tolist()) == rows[max(0, i - 149) : i + 1, 0].tolist()
+        assert window.labels[: window.n].tolist() == kept.astype(int).tolist()
+    assert window.n == 150 and len(window.labels) == 150
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("make", [DREAMOnlineClassifier, DREAMOnlineRegressor])
+def test_a_bad_window_set_with_the_vote_on_is_refused_on_both_paths(make, compiled):
+    # With the expert on, a bad neighbors_window set mid-stream got its named error on
+    # the NumPy path only: the compiled row went on (it rechecks n_neighbors alone).
+    rows = [(x, float(y)) for x, y in board(80, 12)]
+    previous = set_compiled(compiled)
+    try:
+        model = make(seed=0, n_neighbors=3)
+        for x, y in rows[:60]:
+            model.predict_one(x)
+            model.learn_one(x, y)
+        model.neighbors_window = 0
+        W, steps = model._W.copy(), model.n_steps_
+        with pytest.raises(ValueError, match="neighbors_window"):
+            model.predict_one(rows[60][0])
+            model.learn_one(*rows[60])
+        assert model.n_steps_ == steps and np.array_equal(model._W, W)
+        model.neighbors_window = 40  # (read once, at the first row: the window stays)
+        for x, y in rows[60:]:
+            model.predict_one(x)
+            model.learn_one(x, y)
+        assert model.n_steps_ == 80 and model._neighbors.window == 1000
+    finally:
+        set_compiled(previous)

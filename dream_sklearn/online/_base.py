@@ -312,6 +312,19 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
                 # pass the window by; turned on again, it starts empty)
                 self._neighbors = None
 
+    def _recheck_neighbors(self) -> None:
+        """:meth:`_recheck` where a kNN parameter changed since: the compiled row's
+        layout is laid out again for a change of ``n_neighbors`` only, and by equality
+        (``_PARAMS``: 3.0 is 3), and a bad ``neighbors_window`` set mid-stream got its
+        named error on the NumPy path alone."""
+        checked = self._checked
+        if (
+            type(self.n_neighbors) is not int
+            or checked is None
+            or self.neighbors_window is not checked[-1]  # (_live's last)
+        ):
+            self._recheck()  # (the named error, as on the NumPy path)
+
     def _validate_params(self) -> None:
         owner = type(self).__name__
         for name in _CELL_PARAMS:

@@ -431,8 +431,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def _fast_neighbor_read(self, target: tuple | None = None) -> tuple:
         """(row, vote) of the row the compiled row's buffers hold: what the kNN expert
         reads of it and its vote (the one predict_one took on it, where it did)."""
-        if type(self.n_neighbors) is not int:  # (3.0 compares equal to 3: _PARAMS)
-            self._recheck()  # (the named error, as on the NumPy path)
+        self._recheck_neighbors()
         seen = self._neighbor_seen
         if seen is not None and seen[0] is self._fast_row:
             return seen[1], seen[2]

@@ -44,6 +44,9 @@ _ETA = 0.5  # the leader's learning rate on the 0/1 loss (chosen on the tuning h
 _SHARE = 0.002  # Fixed Share's share (chosen on the tuning half)
 _TINY = 1e-12  # added to a distance before it is inverted (an exact match wins)
 _FAR = 10.0  # a slot's difference, in its standard deviations, counts at most this
+# A window holds room for this many rows at first, and doubles it as rows come, up to
+# its size (a window of 10**12 rows, allocated at once, raised a MemoryError).
+_FIRST_SIZE = 64
 
 
 _CHECKED: set = set()  # (the kernels called once in this process without an error)
@@ -97,15 +100,20 @@ class _NeighborVote:
     """The window of labelled rows, its vote, and the leader between it and the
     readouts' mixture.
 
-    ``rows`` (window, width): each kept row's values (NaN where it lacked a slot, or
-    the slot did not exist yet); ``labels`` (window,): its class index; ``n``: rows
-    kept (at most the window); ``at``: where the next one goes; ``w`` (2,): the
-    readouts' mixture's and the vote's weights.
+    ``window``: the rows kept at most; ``rows`` (room, width): each kept row's values
+    (NaN where it lacked a slot, or the slot did not exist yet), ``room`` growing to
+    the window as rows come (only the first ``n`` are read); ``labels`` (room,): its
+    class index; ``n``: rows kept (at most the window); ``at``: where the next one
+    goes; ``w`` (2,): the readouts' mixture's and the vote's weights.
     """
 
+    window: int | None = None  # (None in a window pickled before it grew: its length)
+
     def __init__(self, window: int) -> None:
-        self.rows = np.zeros((window, 0))  # (raw values; NaN: absent)
-        self.labels = np.zeros(window, dtype=np.intp)
+        self.window = window
+        size = min(window, _FIRST_SIZE)  # (grown as rows come: see keep)
+        self.rows = np.zeros((size, 0))  # (raw values; NaN: absent)
+        self.labels = np.zeros(size, dtype=np.intp)
         self.n = 0
         self.at = 0
         self.w = np.full(2, 0.5)
@@ -171,10 +179,14 @@ class _NeighborVote:
     def keep(self, x: np.ndarray, c: int) -> None:
         """Keep the row ``x`` (width,) of class ``c``, over the oldest when full."""
         self._fit(len(x))
+        window = self.window or len(self.labels)
+        if self.at == len(self.labels) < window:  # (room made as rows come, doubling)
+            grow = min(len(self.labels), window - len(self.labels))
+            self.rows = np.concatenate([self.rows, np.zeros((grow, self.rows.shape[1]))])
+            self.labels = np.concatenate([self.labels, np.zeros(grow, self.labels.dtype)])
         self.rows[self.at, : len(x)] = x
         self.rows[self.at, len(x) :] = np.nan
         self.labels[self.at] = c
-        window = len(self.labels)
         self.at = (self.at + 1) % window
         self.n = min(self.n + 1, window)
 
@@ -192,7 +204,7 @@ class _NeighborMean(_NeighborVote):
 
     def __init__(self, window: int) -> None:
         super().__init__(window)
-        self.labels = np.zeros(window)  # (the targets)
+        self.labels = np.zeros(len(self.labels))  # (the targets)
 
     def estimate(self, x: np.ndarray, scale: np.ndarray, k: int) -> float | None:
         """The estimate on one row ``x`` (width,; NaN where a slot is absent); None

@@ -476,8 +476,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     def _fast_neighbor_seen(self) -> tuple:
         """(row, estimate, the target's scale) of the row the compiled row's buffers
         hold (the ones predict_one took on it, where it did)."""
-        if type(self.n_neighbors) is not int:  # (3.0 compares equal to 3: _PARAMS)
-            self._recheck()  # (the named error, as on the NumPy path)
+        self._recheck_neighbors()
         seen = self._neighbor_seen
         if seen is not None and seen[0] is self._fast_row:
             return seen[1:]
