@@ -430,14 +430,17 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     def _fast_neighbor_read(self, target: tuple | None = None) -> tuple:
         """(row, vote) of the row the compiled row's buffers hold: what the kNN expert
-        reads of it and its vote (the one predict_one took on it, where it did)."""
+        reads of it and its vote, kept for a later read of the same row (the
+        learn_one after a predict_one)."""
         self._recheck_neighbors()
         seen = self._neighbor_seen
         if seen is not None and seen[0] is self._fast_row:
             return seen[1], seen[2]
         fast = self._fast
         row = self._neighbor_rows(fast.raw, fast.present)
-        return row, self._vote_on(row)
+        q = self._vote_on(row)
+        self._neighbor_seen = (self._fast_row, row, q)
+        return row, q
 
     def _neighbor_step(
         self, row: np.ndarray, q: np.ndarray | None, c: int, loss: float, drifted: bool
@@ -456,8 +459,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         """The class index the compiled row predicts (``best``: the readouts'
         mixture's) with the kNN expert: the vote's where it leads and has rows. The
         vote is kept for the learn_one on the same row (_fast_neighbor_read)."""
-        row, q = self._fast_neighbor_read()
-        self._neighbor_seen = (self._fast_row, row, q)
+        _, q = self._fast_neighbor_read()
         if q is None or not self._neighbors.leads():
             return int(best)
         return int(q.argmax())
@@ -537,8 +539,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             fwd = cache.forward
             p = self._neighbor_choice(p[None], fwd.raw[None], fwd.present[None], scale)[0]
         elif self.n_neighbors and self._fast_row is not None:  # (the compiled row read it)
-            row, q = self._fast_neighbor_read()
-            self._neighbor_seen = (self._fast_row, row, q)
+            _, q = self._fast_neighbor_read()
             if q is not None and self._neighbors.leads():
                 p = q
         return p
