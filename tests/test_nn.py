@@ -180,20 +180,35 @@ def test_fast_weights_change_only_with_plasticity():
     assert torch.equal(s_kept.U, start.U)
 
 
-def test_fast_weight_norm_bounded_over_100k_steps():
+def _max_fast_weight_norm(chunks: int) -> tuple[float, float]:
+    """The largest fast-weight norm over ``chunks`` x 1000 steps of inputs whose scale
+    jumps between 1e-2 and 1e2, and the cap (a step of the layer that left a norm
+    above it, or a state not finite, fails here)."""
     model = DREAM(4, 16, rank=4, base_plasticity=5.0)
     state, max_norm = None, 0.0
     g = torch.Generator().manual_seed(3)
     with torch.no_grad():
-        for _ in range(100):
+        for _ in range(chunks):
             x = torch.randn(2, 1000, 4, generator=g) * 10.0 ** torch.randint(
                 -2, 3, (1,), generator=g
             )
             _, state = model(x, state)
             max_norm = max(max_norm, float(state.U.flatten(1).norm(dim=1).max()))
             assert all(torch.isfinite(t).all() for t in state)
-    assert max_norm <= model.config.target_norm * (1 + 1e-5)
+    return max_norm, model.config.target_norm
+
+
+def test_fast_weight_norm_bounded_over_20k_steps():
+    max_norm, cap = _max_fast_weight_norm(20)
+    assert max_norm <= cap * (1 + 1e-5)
     assert max_norm > 0.5  # the bound was reached for, not trivially satisfied
+
+
+@pytest.mark.slow  # (38 s; the 20k-step test above runs by default)
+def test_fast_weight_norm_bounded_over_100k_steps():
+    max_norm, cap = _max_fast_weight_norm(100)
+    assert max_norm <= cap * (1 + 1e-5)
+    assert max_norm > 0.5
 
 
 def test_sleep_consolidates_only_in_low_surprise_periods():
