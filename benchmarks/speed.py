@@ -30,6 +30,10 @@ Sections (``--only``):
   whose ratio is a target, over ``--repeats`` rounds (at least 3). The first 5,000
   rows' ratios of DREAM over HAT, ARF and the NumPy path divide DREAM's rate from
   the pair's rounds by those contenders' rates from their own rounds (the same run).
+- ``online-parts``: where a row's time goes on the compiled row: each default online
+  estimator's ``predict_one`` + ``learn_one`` on Elec2's rows 201-4,200, its two
+  numba kernels alone on the same rows (inputs prepared beforehand), the Python around
+  them (the difference), and river's linear pipeline on the same rows.
 - ``sklearn``: ``DREAMClassifier(solver="adam").fit`` (float32, the default
   configuration) per epoch, eager and compiled, against a plain ``nn.GRU`` loop over
   the same batches (256 sequences x 50 steps x 16 features, batch 32); then end to
@@ -409,6 +413,106 @@ def online(args) -> list[Row]:
                     ),
                 }
                 rows += _whole_stream_rows(task, makers, data, pair_repeats)
+    return rows
+
+
+_PARTS_ROWS = (200, 4200)  # the steady rows the parts are timed on (after the growth)
+
+
+def _kernel_rows(model, rows: list):
+    """The compiled row's two kernels alone on ``rows``: the inputs each row's
+    ``predict_one`` + ``learn_one`` would pass them, prepared beforehand (slots,
+    values, target); nothing in Python between calls (no drift detector, no state
+    read back). ``model`` has read its first row in the compiled row."""
+    fast = model._fast
+    prepared = [
+        (fast.slots_of(tuple(x)), np.array(tuple(x.values())), model._fast_target(y))
+        for x, y in rows
+    ]
+
+    def run():
+        for slots, values, target in prepared:
+            fast.forward(fast.fb, fast.ib, values, slots)
+            fast.learn(fast.fb, fast.ib, *target, 0)
+
+    return run
+
+
+@section("online-parts")
+def online_parts(args) -> list[Row]:
+    """Where a row's time goes on the compiled row: each default estimator's
+    ``predict_one`` + ``learn_one`` from row 200 on (after the cell's growth), and its
+    two numba kernels alone on the same rows; the rest is the Python around them
+    (reading the row, the checks that the buffers are the estimator's, the drift
+    detectors, the state read back). river's linear pipeline, timed alike, for scale."""
+    import copy
+
+    from river import linear_model, preprocessing
+
+    from dream_sklearn.datasets import iter_elec2
+    from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor, compiled_available
+
+    if not compiled_available():
+        return skipped("online-parts", "the compiled row's parts", "numba is not installed")
+    start, end = _PARTS_ROWS
+    stream = list(iter_elec2(end))
+    reg_stream = [
+        ({k: v for k, v in x.items() if k != "nswdemand"}, x["nswdemand"]) for x, _ in stream
+    ]
+    rows = []
+    for task, make, linear, data in (
+        ("classification", DREAMOnlineClassifier, linear_model.LogisticRegression, stream),
+        ("regression", DREAMOnlineRegressor, linear_model.LinearRegression, reg_stream),
+    ):
+        head, rest = data[: start + 1], data[start + 1 :]
+        warmed, pipeline = make(), preprocessing.StandardScaler() | linear()
+        _progressive(warmed, head)  # (and the kernels compiled or loaded)
+        _progressive(pipeline, head)
+        samples: dict[str, list[float]] = {"row": [], "kernels": [], "river": []}
+        for _ in range(max(3, args.repeats)):
+            for name in samples:
+                model = copy.deepcopy(pipeline if name == "river" else warmed)
+                if name == "kernels":
+                    model.predict_one(head[-1][0])  # (the compiled row built)
+                    run = _kernel_rows(model, rest)
+                else:
+                    run = lambda m=model, r=rest: _progressive(m, r)  # noqa: E731
+                began = time.process_time()
+                run()
+                samples[name].append(time.process_time() - began)
+        us = {name: 1e6 * statistics.median(t) / len(rest) for name, t in samples.items()}
+        what = f"{make.__name__}() compiled, Elec2 rows {start + 1:,}-{end:,} ({task})"
+        rows += [
+            Row(
+                "online-parts",
+                f"{what}: predict_one + learn_one",
+                f"{us['row']:.2f}",
+                "µs/row",
+                f"{1e6 / us['row']:,.0f} rows/s",
+            ),
+            Row(
+                "online-parts",
+                f"{what}: its two kernels alone",
+                f"{us['kernels']:.2f}",
+                "µs/row",
+                f"{us['kernels'] / us['row']:.0%} of the row",
+            ),
+            Row(
+                "online-parts",
+                f"{what}: the Python around them (the difference)",
+                f"{us['row'] - us['kernels']:.2f}",
+                "µs/row",
+                f"{(us['row'] - us['kernels']) / us['row']:.0%} of the row",
+            ),
+            Row(
+                "online-parts",
+                f"river StandardScaler \\| {linear.__name__}: predict_one + "
+                f"learn_one, the same rows ({task})",
+                f"{us['river']:.2f}",
+                "µs/row",
+                f"{1e6 / us['river']:,.0f} rows/s",
+            ),
+        ]
     return rows
 
 
