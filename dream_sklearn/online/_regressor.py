@@ -475,14 +475,17 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
 
     def _fast_neighbor_seen(self) -> tuple:
         """(row, estimate, the target's scale) of the row the compiled row's buffers
-        hold (the ones predict_one took on it, where it did)."""
+        hold, kept for a later read of the same row (the learn_one after a
+        predict_one)."""
         self._recheck_neighbors()
         seen = self._neighbor_seen
         if seen is not None and seen[0] is self._fast_row:
             return seen[1:]
         fast = self._fast
         row = self._neighbor_rows(fast.raw, fast.present)
-        return row, self._estimate_on(row), self._y_scale()
+        read = row, self._estimate_on(row), self._y_scale()
+        self._neighbor_seen = (self._fast_row, *read)
+        return read
 
     def _neighbor_step(
         self, row, q: float | None, p: float, scale: float, kept, y: float, drifted: bool
@@ -554,8 +557,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         prediction = self._fast_forward(x)  # (the kernel applies _to_target)
         if prediction is not None:
             if self.n_neighbors:  # (the kNN expert's estimate, kept for learn_one)
-                row, q, scale = self._fast_neighbor_seen()
-                self._neighbor_seen = (self._fast_row, row, q, scale)
+                _, q, _ = self._fast_neighbor_seen()
                 prediction = self._neighbors.mix(prediction, q)
             return prediction
         out = self._predict_raw_one(x)
