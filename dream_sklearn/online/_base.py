@@ -172,7 +172,8 @@ class _Cached(NamedTuple):
 
 # The parameters read on every row (the compiled row's, and those the NumPy path reads
 # when it grows or advances): _DREAMOnline._recheck validates them again when changed.
-_LIVE = (*_PARAMS_NAMES, "max_pairs", "delayed_readout", "match_labels_by", "neighbors_window")
+_LIVE = (*_PARAMS_NAMES, "max_pairs", "delayed_readout", "match_labels_by")
+_WINDOW_AT = _LIVE.index("neighbors_window")
 
 
 class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
@@ -284,8 +285,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         """The parameters read on every row (a change takes effect at the next row):
         ``_LIVE``'s values."""
         delayed = getattr(self, "delayed_readout", None)
-        window = getattr(self, "neighbors_window", None)  # (the kNN expert's)
-        return (*_PARAMS(self), self.max_pairs, delayed, self.match_labels_by, window)
+        return (*_PARAMS(self), self.max_pairs, delayed, self.match_labels_by)
 
     def _recheck(self) -> None:
         """Validate the live parameters (``_LIVE``) again where one changed since
@@ -314,14 +314,14 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
 
     def _recheck_neighbors(self) -> None:
         """:meth:`_recheck` where a kNN parameter changed since: the compiled row's
-        layout is laid out again for a change of ``n_neighbors`` only, and by equality
-        (``_PARAMS``: 3.0 is 3), and a bad ``neighbors_window`` set mid-stream got its
-        named error on the NumPy path alone."""
+        layout is laid out again (and the parameters validated) where one differs by
+        equality (``_PARAMS``), and 3.0 is 3 (numba refused ``n_neighbors=3.0``; the
+        NumPy path names the error, as for ``neighbors_window=1000.0``)."""
         checked = self._checked
         if (
             type(self.n_neighbors) is not int
             or checked is None
-            or self.neighbors_window is not checked[-1]  # (_live's last)
+            or self.neighbors_window is not checked[_WINDOW_AT]
         ):
             self._recheck()  # (the named error, as on the NumPy path)
 

@@ -104,6 +104,9 @@ _PARAMS_NAMES = (
     "mixture_share",
     "standardize_rate",  # the regressor's target statistics read it
     "n_neighbors",  # the kNN expert: its vote or estimate runs around the kernels
+    # (read once, at the expert's first row; here so that a change, which the NumPy
+    # path validates on its next row, is validated on the compiled row's too)
+    "neighbors_window",
 )
 _PARAMS = operator.attrgetter(*_PARAMS_NAMES)
 
