@@ -763,6 +763,12 @@ def seeds_of(stream: Stream, n_seeds: int, real_seeds: int = 1) -> list[int]:
     return list(range(n_seeds if stream.synthetic else real_seeds))
 
 
+def _is_ours(model: str) -> bool:
+    """Whether ``model`` is one of the package's estimators (DREAM, DREAM-kNN), not a
+    baseline: ``--reuse`` always runs it again."""
+    return model.startswith("DREAM")
+
+
 def _warm_compiled() -> None:
     """Compile (or load from numba's disk cache) the online estimators' compiled row
     before any timing, as ``benchmarks/speed.py`` does: a process's first compiled row
@@ -789,14 +795,17 @@ def run(
     real_seeds: int = 1,
 ) -> dict:
     """Fill ``results[stream][model][str(seed)]``; with ``reuse`` keep what is there
-    (for the same number of rows) except DREAM's, which always runs again: its
-    figures for seeds this run does not cover are dropped (old code's figures would
-    enter the means and counts), and so are those of a model this run does not run
-    whose figures are for other rows, or lack one of this run's seeds (said on stderr)."""
-    if "DREAM" in models:
+    (for the same number of rows) except the package's own models' (DREAM, DREAM-kNN),
+    which always run again: their figures for seeds this run does not cover are
+    dropped (old code's figures would enter the means and counts), and so are those of
+    a model this run does not run whose figures are for other rows, or lack one of this
+    run's seeds (said on stderr)."""
+    ours = [m for m in models if _is_ours(m)]
+    if ours:
         _warm_compiled()
         for s in streams:
-            results.get(s, {}).pop("DREAM", None)
+            for m in ours:
+                results.get(s, {}).pop(m, None)
     for s in streams:  # every model on this run's seeds (the means compare like with like)
         keep = {str(seed) for seed in seeds_of(STREAMS[s], n_seeds, real_seeds)}
         rows = stream_rows(STREAMS[s], n_rows)
@@ -821,7 +830,7 @@ def run(
         for m in models_for(stream, models):
             for seed in seeds_of(stream, n_seeds, real_seeds):
                 old = results.get(s, {}).get(m, {}).get(str(seed))
-                if reuse and m != "DREAM" and old and old["rows"] == stream_rows(stream, n_rows):
+                if reuse and not _is_ours(m) and old and old["rows"] == stream_rows(stream, n_rows):
                     continue
                 r = evaluate(stream, m, seed, n_rows)
                 results.setdefault(s, {}).setdefault(m, {})[str(seed)] = r
@@ -1054,7 +1063,7 @@ def _best_baseline(results, s, models):
     base = {  # (the baselines: not DREAM's own variants)
         m: float(np.mean(_per_seed(results, s, m, "score")))
         for m in models
-        if not m.startswith("DREAM") and m in results[s]
+        if not _is_ours(m) and m in results[s]
     }
     if not base:
         return "-"
@@ -1182,7 +1191,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--half", choices=[*HALVES, "all"], default="all")
     parser.add_argument("--json", default=str(OUT / "streams.json"))
     parser.add_argument(
-        "--reuse", action="store_true", help="keep the JSON's baseline figures; DREAM always reruns"
+        "--reuse",
+        action="store_true",
+        help="keep the JSON's baseline figures; DREAM and DREAM-kNN always rerun",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument(

@@ -224,3 +224,19 @@ def test_reuse_leaves_out_a_baseline_run_on_other_rows_or_seeds(bench, tmp_path,
     bench.main([*argv, "--rows", "2000", "--seeds", "2", "--models", "ARF"])
     results = bench.main([*argv, "--rows", "2000", "--seeds", "2", "--models", "DREAM", "--reuse"])
     assert set(results["SEA"]["ARF"]) == {"0", "1"} and "left out" not in capsys.readouterr().err
+
+
+def test_reuse_reruns_the_knn_expert_too(bench, tmp_path, capsys):
+    """--reuse kept DREAM-kNN's figures from the JSON as if it were a baseline:
+    `--models DREAM-kNN --reuse` reran nothing and printed the old figures."""
+    out = tmp_path / "streams.json"
+    argv = ["--streams", "SEA", "--rows", "600", "--seeds", "1", "--json", str(out), "--quiet"]
+    bench.main([*argv, "--models", "ARF", "DREAM-kNN"])
+    saved = json.loads(out.read_text())
+    arf = saved["results"]["SEA"]["ARF"]["0"]["score"]
+    saved["results"]["SEA"]["DREAM-kNN"]["0"]["score"] = 0.0  # as if from older code
+    out.write_text(json.dumps(saved))
+    results = bench.main([*argv, "--models", "DREAM-kNN", "--reuse"])
+    capsys.readouterr()
+    assert results["SEA"]["DREAM-kNN"]["0"]["score"] > 0.5  # (run again)
+    assert results["SEA"]["ARF"]["0"]["score"] == arf  # (kept)
