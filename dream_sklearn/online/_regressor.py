@@ -458,7 +458,8 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
 
     def _neighbor_read(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray, y: Any):
         """(row, estimate, the readouts' mixture's prediction, the target's scale,
-        whether the target is set aside), before the row's update."""
+        the target as the window keeps it: :meth:`_kept_target`, None for none),
+        before the row's update."""
         row = self._neighbor_rows(raw, present)
         prediction = float(self._to_target(out))
         return row, self._estimate_on(row), prediction, self._y_scale(), self._kept_target(y)
@@ -497,14 +498,14 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         ``_Y_WARMUP``, is neither scored nor kept (the readouts do not learn from a
         target set aside)."""
         self._neighbor_seen = None
-        vote = self._neighbors
+        window = self._neighbors
         if drifted:  # (first: a drift often acts on a target set aside)
-            vote.forget()
+            window.forget()
         if kept is None:
             return
         if q is not None and scale > 0.0:
-            vote.score_errors([abs(p - y) / scale, abs(q - y) / scale], _ETA)
-        vote.keep(row, kept)
+            window.score_errors([abs(p - y) / scale, abs(q - y) / scale], _ETA)
+        window.keep(row, kept)
 
     def _neighbor_mix(self, p: float, raw: np.ndarray, present: np.ndarray, scale) -> float:
         """The prediction on one row from the readouts' mixture's ``p`` (NumPy path)."""
