@@ -14,6 +14,7 @@ on disk for the next run.
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 from river.datasets import synth
 
@@ -563,3 +564,82 @@ def test_river_memory_usage_counts_the_estimator_not_numba():
         model.learn_one(x, y)
     assert model._fast is not None  # (the compiled row ran)
     assert model._raw_memory_usage < 1_000_000
+
+
+def run_frames(model, rows, ys, compiled, size=250):
+    """predict_many then learn_many over frames of ``size`` rows (a feature absent
+    from a row is NaN in its frame): every prediction, and the model."""
+    previous = set_compiled(compiled)
+    try:
+        preds = []
+        for start in range(0, len(rows), size):
+            X = pd.DataFrame(
+                rows[start : start + size],
+                index=range(start, start + len(rows[start : start + size])),
+            )
+            preds += model.predict_many(X).tolist()
+            model.learn_many(X, ys[start : start + size])
+    finally:
+        set_compiled(previous)
+    return preds, model
+
+
+def frame_paths(fn):
+    """``fn()``, the rows learned in the compiled row meanwhile, and how many frames
+    predict_many read on the NumPy path (its batch: ``_forward_many``)."""
+    commit, batch, count = _DREAMOnline._fast_commit, _DREAMOnline._forward_many, [0, 0]
+
+    def spy_commit(self, y):
+        done = commit(self, y)
+        count[0] += done
+        return done
+
+    def spy_batch(self, X):
+        count[1] += 1
+        return batch(self, X)
+
+    _DREAMOnline._fast_commit, _DREAMOnline._forward_many = spy_commit, spy_batch
+    try:
+        return fn(), count[0], count[1]
+    finally:
+        _DREAMOnline._fast_commit, _DREAMOnline._forward_many = commit, batch
+
+
+@pytest.mark.parametrize("neighbors", [0, 5])
+@pytest.mark.parametrize(
+    "make, stream",
+    [(DREAMOnlineClassifier, classification_stream), (DREAMOnlineRegressor, regression_stream)],
+)
+def test_frames_match_numpy(make, stream, neighbors):
+    """learn_many and predict_many read a frame's rows in the compiled row (no dict
+    per row): the same predictions and state as the NumPy path's, through the
+    stream's growth events (a feature, a class that first appear within a frame),
+    missing values and targets set aside; the kNN expert's too."""
+    rows, ys = stream(1500)
+    np_preds, np_model = run_frames(make(seed=2, n_neighbors=neighbors), rows, ys, compiled=False)
+    (c_preds, c_model), commits, batches = frame_paths(
+        lambda: run_frames(make(seed=2, n_neighbors=neighbors), rows, ys, compiled=True)
+    )
+    assert commits > 1400  # every row but the growth events, in the compiled row
+    assert batches == 1  # the first frame's, before anything is built
+    assert np.shares_memory(c_model._W, c_model._fast.fb)
+    assert_same(c_preds, c_model, np_preds, np_model)
+
+
+def test_predict_many_between_predict_one_and_learn_one():
+    """predict_many leaves its frame's last row in the compiled row's work buffers:
+    a learn_one after it reads its own row again, though predict_one read it before."""
+    rows, ys = plain_stream(400)
+    a, b = DREAMOnlineClassifier(seed=3), DREAMOnlineClassifier(seed=3)
+    for x, y in zip(rows[:300], ys[:300], strict=True):
+        a.predict_one(x)
+        a.learn_one(x, y)
+        b.learn_one(x, y)
+    frame = pd.DataFrame(rows[350:400])
+    for x, y in zip(rows[300:], ys[300:], strict=True):
+        a.predict_one(x)
+        a.predict_many(frame)
+        a.learn_one(x, y)
+        b.learn_one(x, y)
+    assert a._fast is not None
+    assert_same([], a, [], b)

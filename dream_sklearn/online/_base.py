@@ -669,10 +669,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             or fast.params != _PARAMS(self)
             or not _compiled._ON
         ):
-            self._fast_row = None
-            if self._built:
-                self._recheck()
-            fast = self._fast = _compiled._build(self)
+            fast = self._relayout()
             if fast is None:
                 return None
         if type(x) is not dict and not isinstance(x, dict):  # the NumPy path says why
@@ -713,6 +710,22 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             or not _compiled._ON
         ) and self._fast_forward(x) is None:
             return False
+        return self._fast_commit(y)
+
+    def _relayout(self) -> Any:
+        """Lay the compiled row's buffers out again (``_compiled._Compiled``): the
+        NumPy path replaced one of their arrays, a parameter changed, or the switch
+        turned. None where the NumPy path must read the next row."""
+        self._fast_row = None
+        if self._built:
+            self._recheck()
+        fast = self._fast = _compiled._build(self)
+        return fast
+
+    def _fast_commit(self, y: Any) -> bool:
+        """Learn the row the compiled row's buffers hold (``_fast_row``: read by its
+        forward kernel) with target ``y``; False where the NumPy path must (a new
+        class, a new feature: nothing learned)."""
         target = self._fast_target(y)
         if target is None:
             return False
@@ -743,6 +756,70 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         self._version += 1
         self._cache = self._fast_row = None
         return True
+
+    def _fast_frame(self, values: np.ndarray) -> np.ndarray | None:
+        """A validated frame's values (``_frame_values``: NaN where missing) as the
+        compiled row reads them, a row at a time (C-contiguous float64), or None where
+        every row takes the row-by-row path (the switch off, or a built model the
+        compiled row does not read: ``advance_on_predict``...). The parameters are
+        read here, once a frame (none changes within a call); each row checks that
+        the buffers are still the estimator's (``_fast_values``)."""
+        if not _compiled._ON:
+            return None
+        fast = self._fast
+        if (fast is None or fast.params != _PARAMS(self)) and self._built:
+            if self._relayout() is None:
+                return None
+        return np.array(values, dtype=np.float64, order="C")  # (a copy: writable)
+
+    def _fast_values(self, keys: tuple, values: np.ndarray) -> float | None:
+        """Read one row of a frame in the compiled row: ``values`` in the order of
+        ``keys`` (a row of ``_fast_frame``'s). What ``_fast_forward`` returns and
+        keeps (no copy of the row: a learn_one after it reads its row anew), or None
+        where the row-by-row path must read it."""
+        fast = self._fast
+        if fast is None or fast.W is not self._W or fast.state is not self._state:
+            fast = self._relayout()
+            if fast is None:
+                return None
+        slots = fast.slots.get(keys)
+        if slots is None:
+            slots = fast.slots_of(keys)
+            if slots is None:
+                return None
+        r = fast.forward(fast.fb, fast.ib, values, slots)
+        if r != r:
+            self._fast_row = None
+            return None
+        self._fast_row = (self._version, None, r)
+        return r
+
+    def _fast_predicted(self, r: float) -> Any:
+        """``predict_one``'s prediction from the compiled row's value ``r`` on the row
+        its buffers hold (task hook; ``predict_one`` reads ``r`` inline where the
+        kNN expert is off)."""
+        raise NotImplementedError
+
+    def _fast_predict_frame(self, X: pd.DataFrame) -> list | None:
+        """``predict_one``'s prediction of each row of ``X`` (each from the committed
+        state) by the compiled row, or None where the NumPy path must read the frame
+        (nothing learned either way: the compiled row's work buffers alone change)."""
+        if not _compiled._ON or not self._built or not len(X):
+            return None
+        values, _ = _frame_values(X, self._strict())
+        self._check_new_keys([c for c in X.columns if c not in self._x_slot])
+        rows, keys = self._fast_frame(values), tuple(X.columns)
+        if rows is None:
+            return None
+        predictions = []
+        for row in rows:
+            r = self._fast_values(keys, row)
+            if r is None:
+                predictions = None
+                break
+            predictions.append(self._fast_predicted(r))
+        self._fast_row = None
+        return predictions
 
     def _advance(self, row: dict, fwd: tuple, out: np.ndarray) -> None:
         """Commit the cell's step on ``row`` before its label (advance_on_predict).
@@ -1047,7 +1124,13 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             self._check_target(value)
         if self._built:
             self._check_new_keys([c for c in cols if c not in self._x_slot])
+        # The compiled row reads the frame's rows as they are; a row it cannot take
+        # (a growth event, before anything is built) is learned as a dict.
+        rows, keys = self._fast_frame(values), tuple(cols)
         for i in range(len(X)):
+            if rows is not None and self._fast_values(keys, rows[i]) is not None:
+                if self._fast_commit(ys[i]):
+                    continue
             row = {c: values[i, j] for j, c in enumerate(cols) if present[i, j]}
             self._learn(row, ys[i])
 

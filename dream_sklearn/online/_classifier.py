@@ -619,12 +619,17 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         best = self._fast_forward(x)
         if best is not None:
             if self.n_neighbors:
-                best = self._fast_neighbor_choice(best)
+                return self._fast_predicted(best)
             return self._fast.labels[int(best)]
         out = self._predict_raw_one(x)
         if out is None or not self._classes:
             return None
         return list(self._classes)[int(self._proba_row(out).argmax())]
+
+    def _fast_predicted(self, r: float) -> base.typing.ClfTarget:
+        if self.n_neighbors:
+            r = self._fast_neighbor_choice(r)
+        return self._fast.labels[int(r)]
 
     def predict_proba_one(self, x: dict) -> dict[base.typing.ClfTarget, float]:
         """Probability of each class seen so far for the next step (pure)."""
@@ -651,6 +656,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     def predict_many(self, X: pd.DataFrame) -> pd.Series:
         """Per row, ``predict_one`` from the committed state (NaN: missing)."""
+        labels = self._fast_predict_frame(X)  # (the compiled row, where it can run)
+        if labels is not None:
+            return pd.Series(labels, index=X.index)
         proba = self.predict_proba_many(X)
         if proba.shape[1] == 0:
             return pd.Series([None] * len(X), index=X.index, dtype=object)

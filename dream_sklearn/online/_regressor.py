@@ -553,14 +553,17 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         if not self._fast_learn(x, y):  # (the compiled row, where it can run)
             self._learn_numpy(x, y)
 
+    def _fast_predicted(self, r: float) -> float:
+        if self.n_neighbors:  # (the kNN expert's estimate, kept for learn_one)
+            _, q, _ = self._fast_neighbor_seen()
+            return self._neighbors.mix(r, q)
+        return r
+
     def predict_one(self, x: dict) -> float:
         """Prediction for the next step (pure); 0.0 before any learning."""
         prediction = self._fast_forward(x)  # (the kernel applies _to_target)
         if prediction is not None:
-            if self.n_neighbors:  # (the kNN expert's estimate, kept for learn_one)
-                _, q, _ = self._fast_neighbor_seen()
-                prediction = self._neighbors.mix(prediction, q)
-            return prediction
+            return self._fast_predicted(prediction) if self.n_neighbors else prediction
         out = self._predict_raw_one(x)
         if out is None:
             return 0.0
@@ -584,6 +587,9 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
 
     def predict_many(self, X: pd.DataFrame) -> pd.Series:
         """Per row, ``predict_one`` from the committed state (NaN: missing)."""
+        predictions = self._fast_predict_frame(X)  # (the compiled row, where it can run)
+        if predictions is not None:
+            return pd.Series(predictions, index=X.index, dtype=float)
         forward = self._forward_many(X)
         if forward is None:
             return pd.Series(np.zeros(len(X)), index=X.index)
