@@ -1918,6 +1918,30 @@ def test_a_bad_value_set_mid_stream_raises_and_changes_nothing(name, bad, compil
 
 @pytest.mark.parametrize("compiled", [True, False])
 @pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("name, bad", [("max_pairs", -1), ("advance_on_predict", 0)])
+def test_a_frame_refuses_a_bad_value_set_mid_stream_before_any_row(cls, name, bad, compiled):
+    """predict_many and learn_many check the live parameters once a frame, before any
+    row: a bad value of one the compiled row does not read (max_pairs), or one equal
+    to the old value (advance_on_predict=0 for False), passed predict_many on the
+    compiled row (predict_proba_many refused it), and learn_many learned a frame's
+    rows up to its first growth event (a new feature), then raised (review 90)."""
+    previous = set_compiled(compiled)
+    try:
+        model, y = _warmed_ab(cls)
+        twin = copy.deepcopy(model)
+        setattr(model, name, bad)
+        X = pd.DataFrame([{"a": 1.0, "b": 2.0}] * 3 + [{"a": 1.0, "b": 2.0, "c": 0.5}] * 3)
+        with pytest.raises(ValueError, match=f"The '{name}' parameter"):
+            model.predict_many(X)
+        with pytest.raises(ValueError, match=f"The '{name}' parameter"):
+            model.learn_many(X, [y[0]] * len(X))
+        assert_same_state(model, twin)
+    finally:
+        set_compiled(previous)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("cls", ESTIMATORS)
 @pytest.mark.parametrize("name, value", [("hidden_dim", 16), ("cell", "pretrained")])
 def test_the_cells_size_and_kind_are_read_once(cls, name, value, compiled):
     """hidden_dim and cell are read at the first row (docs/online.md); they were read

@@ -800,13 +800,28 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         kNN expert is off)."""
         raise NotImplementedError
 
-    def _fast_predict_frame(self, X: pd.DataFrame) -> list | None:
-        """``predict_one``'s prediction of each row of ``X`` (each from the committed
-        state) by the compiled row, or None where the NumPy path must read the frame
-        (nothing learned either way: the compiled row's work buffers alone change)."""
+    def _fast_outputs(self, r: float) -> tuple:
+        """``(raw, present, out)`` of the row the compiled row's buffers hold, as
+        ``_forward_many`` gives each row's: its values, the slots it has, the readouts'
+        outputs (copies)."""
+        fast = self._fast
+        return fast.raw.copy(), fast.present.copy(), fast.out.copy()
+
+    def _fast_forward_many(self, X: pd.DataFrame) -> tuple | None:
+        """``_forward_many``'s ``(raw, present, out)`` by the compiled row, a row at a
+        time, or None where the NumPy path must read the frame."""
+        read = self._fast_predict_frame(X, self._fast_outputs)
+        return None if read is None else tuple(np.stack(a) for a in zip(*read, strict=True))
+
+    def _fast_predict_frame(self, X: pd.DataFrame, read: Any) -> list | None:
+        """``read(r)`` after the compiled row read each row of ``X`` from the
+        committed state (``r``: the kernel's value, see ``_fast_forward``), or None
+        where the NumPy path must read the frame (nothing learned either way: the
+        compiled row's work buffers alone change)."""
         if not _compiled._ON or not self._built or not len(X):
             return None
         values, _ = _frame_values(X, self._strict())
+        self._recheck()  # (as _forward_many: a live parameter changed to a bad value)
         self._check_new_keys([c for c in X.columns if c not in self._x_slot])
         rows, keys = self._fast_frame(values), tuple(X.columns)
         if rows is None:
@@ -817,7 +832,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             if r is None:
                 predictions = None
                 break
-            predictions.append(self._fast_predicted(r))
+            predictions.append(read(r))
         self._fast_row = None
         return predictions
 
@@ -1122,7 +1137,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             raise ValueError(f"X has {len(X)} rows but y has {len(ys)} values.")
         for value in ys:
             self._check_target(value)
-        if self._built:
+        if self._built:  # (the live parameters too: a bad one raises before any row)
+            self._recheck()
             self._check_new_keys([c for c in cols if c not in self._x_slot])
         # The compiled row reads the frame's rows as they are; a row it cannot take
         # (a growth event, before anything is built) is learned as a dict.

@@ -648,7 +648,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     def predict_proba_many(self, X: pd.DataFrame) -> pd.DataFrame:
         """Per row, ``predict_proba_one`` from the committed state (NaN: missing)."""
-        forward = self._forward_many(X)
+        forward = self._fast_forward_many(X)  # (the compiled row, where it can run)
+        if forward is None:
+            forward = self._forward_many(X)
         if forward is None or not self._classes:
             return pd.DataFrame(index=X.index)
         proba = self._proba_many(*forward)
@@ -656,9 +658,10 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     def predict_many(self, X: pd.DataFrame) -> pd.Series:
         """Per row, ``predict_one`` from the committed state (NaN: missing)."""
-        labels = self._fast_predict_frame(X)  # (the compiled row, where it can run)
-        if labels is not None:
-            return pd.Series(labels, index=X.index)
+        if not self.n_neighbors:  # (the kNN expert's votes: a frame's in one pass, below)
+            labels = self._fast_predict_frame(X, self._fast_predicted)  # (the compiled row)
+            if labels is not None:
+                return pd.Series(labels, index=X.index)
         proba = self.predict_proba_many(X)
         if proba.shape[1] == 0:
             return pd.Series([None] * len(X), index=X.index, dtype=object)

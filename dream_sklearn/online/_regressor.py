@@ -587,10 +587,13 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
 
     def predict_many(self, X: pd.DataFrame) -> pd.Series:
         """Per row, ``predict_one`` from the committed state (NaN: missing)."""
-        predictions = self._fast_predict_frame(X)  # (the compiled row, where it can run)
-        if predictions is not None:
-            return pd.Series(predictions, index=X.index, dtype=float)
-        forward = self._forward_many(X)
+        if not self.n_neighbors:  # (with the kNN expert: from the frame's outputs, below)
+            predictions = self._fast_predict_frame(X, self._fast_predicted)  # (compiled)
+            if predictions is not None:
+                return pd.Series(predictions, index=X.index, dtype=float)
+        forward = self._fast_forward_many(X)  # (the compiled row, where it can run)
+        if forward is None:
+            forward = self._forward_many(X)
         if forward is None:
             return pd.Series(np.zeros(len(X)), index=X.index)
         raw, present, out = forward
