@@ -223,6 +223,8 @@ def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np
         dups = list(dict.fromkeys(X.columns[X.columns.duplicated()]))
         raise ValueError(f"X has duplicate column names {dups!r}: each feature must be one column.")
     for j, dtype in enumerate(X.dtypes):  # text, even "1.5", is not a number (as in a row)
+        if isinstance(dtype, np.dtype) and dtype.kind in "fiub":  # (numbers: the usual
+            continue  # case, without pandas' tests, some 10 µs a column each)
         if (
             pd.api.types.is_complex_dtype(dtype)
             or pd.api.types.is_datetime64_any_dtype(dtype)
