@@ -822,8 +822,9 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             return None
         values, _ = _frame_values(X, self._strict())
         self._recheck()  # (as _forward_many: a live parameter changed to a bad value)
-        self._check_new_keys([c for c in X.columns if c not in self._x_slot])
-        rows, keys = self._fast_frame(values), tuple(X.columns)
+        cols = X.columns.tolist()  # (one conversion: pandas' string columns iterate slowly)
+        self._check_new_keys([c for c in cols if c not in self._x_slot])
+        rows, keys = self._fast_frame(values), tuple(cols)
         if rows is None:
             return None
         predictions = []
@@ -1131,7 +1132,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     def _learn_frame(self, X: pd.DataFrame, y) -> None:
         # Validate every row and target before learning any.
         values, present = _frame_values(X, self._strict())
-        cols = list(X.columns)
+        cols = X.columns.tolist()
         ys = list(_aligned_targets(X, y))
         if len(ys) != len(X):
             raise ValueError(f"X has {len(X)} rows but y has {len(ys)} values.")
