@@ -34,6 +34,10 @@ Sections (``--only``):
   estimator's ``predict_one`` + ``learn_one`` on Elec2's rows 201-4,200, its two
   numba kernels alone on the same rows (inputs prepared beforehand), the Python around
   them (the difference), and river's linear pipeline on the same rows.
+- ``online-many``: river's mini-batch API, ``predict_many`` then ``learn_many`` on
+  each frame of 100 and of 1,000 rows, against ``predict_one`` + ``learn_one`` on the
+  same rows (Elec2's rows 201-5,200), and ``learn_many`` alone against ``learn_one``
+  alone, for each default online estimator (compiled).
 - ``sklearn``: ``DREAMClassifier(solver="adam").fit`` (float32, the default
   configuration) per epoch, eager and compiled, against a plain ``nn.GRU`` loop over
   the same batches (256 sequences x 50 steps x 16 features, batch 32); then end to
@@ -514,6 +518,114 @@ def online_parts(args) -> list[Row]:
                 f"{1e6 / us['river']:,.0f} rows/s",
             ),
         ]
+    return rows
+
+
+_MANY_ROWS = (200, 5200)  # the rows the mini-batch API is timed on (after the growth)
+_MANY_SIZES = (100, 1000)  # rows per frame
+
+
+def _by_frames(model, frames: list, predict: bool = True) -> None:
+    """``predict_many`` (unless not ``predict``) then ``learn_many`` on each ``(X, y)``
+    frame in turn."""
+    for X, y in frames:
+        if predict:
+            model.predict_many(X)
+        model.learn_many(X, y)
+
+
+def _learn_rows(model, stream) -> None:
+    for x, y in stream:
+        model.learn_one(x, y)
+
+
+@section("online-many")
+def online_many(args) -> list[Row]:
+    """river's mini-batch API against the row API on the same rows: ``predict_many``
+    then ``learn_many`` on each frame of a DataFrame against ``predict_one`` +
+    ``learn_one`` on each row, and ``learn_many`` alone against ``learn_one`` alone;
+    each default estimator, Elec2's rows 201-5,200 in frames of 100 and 1,000 rows,
+    from a model that learned the first 200 rows by the same API."""
+    import copy
+
+    import pandas as pd
+
+    from dream_sklearn.datasets import iter_elec2
+    from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor
+
+    start, end = _MANY_ROWS
+    stream = list(iter_elec2(end))
+    reg_stream = [
+        ({k: v for k, v in x.items() if k != "nswdemand"}, x["nswdemand"]) for x, _ in stream
+    ]
+    rows = []
+    for task, make, data in (
+        ("classification", DREAMOnlineClassifier, stream),
+        ("regression", DREAMOnlineRegressor, reg_stream),
+    ):
+        head, rest = data[:start], data[start:]
+        X = pd.DataFrame([x for x, _ in data])
+        y = pd.Series([t for _, t in data], index=X.index)
+        X_rest, y_rest = X.iloc[start:], y.iloc[start:]
+        frames = {
+            size: [
+                (X_rest.iloc[i : i + size], y_rest.iloc[i : i + size])
+                for i in range(0, len(rest), size)
+            ]
+            for size in _MANY_SIZES
+        }
+        # (river's linear pipeline is not timed on frames: on Elec2, whose first rows
+        # hold constant columns, its StandardScaler.learn_many leaves a variance below
+        # zero and transform_many then fails on its square root)
+        by_rows, by_frames = make(seed=0), make(seed=0)
+        _progressive(by_rows, head)  # (and the kernels compiled or loaded)
+        _by_frames(by_frames, [(X.iloc[:start], y.iloc[:start])])
+        # (what, model, run, the key of the row API it is compared with)
+        runs = {
+            "rows": (
+                "predict_one + learn_one",
+                by_rows,
+                lambda m, r=rest: _progressive(m, r),
+                None,
+            ),
+            "learn": ("learn_one alone", by_rows, lambda m, r=rest: _learn_rows(m, r), None),
+        }
+        for size, fr in frames.items():
+            runs[size] = (
+                f"predict_many + learn_many, frames of {size:,} rows",
+                by_frames,
+                lambda m, fr=fr: _by_frames(m, fr),
+                "rows",
+            )
+            runs[f"learn {size}"] = (
+                f"learn_many alone, frames of {size:,} rows",
+                by_frames,
+                lambda m, fr=fr: _by_frames(m, fr, predict=False),
+                "learn",
+            )
+        samples: dict = {key: [] for key in runs}
+        for _ in range(max(3, args.repeats)):
+            for key, (_, warmed, run, _) in runs.items():
+                model = copy.deepcopy(warmed)
+                model.predict_one(head[-1][0])  # (a copy lays its compiled row out again)
+                began = time.process_time()
+                run(model)
+                samples[key].append(time.process_time() - began)
+        per_row = {key: statistics.median(t) / len(rest) for key, t in samples.items()}
+        for key, (what, _, _, versus) in runs.items():
+            t = per_row[key]
+            compared = (
+                "" if versus is None else f"over {runs[versus][0]}: {per_row[versus] / t:.2f}x"
+            )
+            rows.append(
+                Row(
+                    "online-many",
+                    f"{make.__name__}(): {what}, Elec2 rows {start + 1:,}-{end:,} ({task})",
+                    f"{1 / t:,.0f}",
+                    "rows/s",
+                    compared,
+                )
+            )
     return rows
 
 
