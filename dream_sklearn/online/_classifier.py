@@ -648,7 +648,12 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     def predict_proba_many(self, X: pd.DataFrame) -> pd.DataFrame:
         """Per row, ``predict_proba_one`` from the committed state (NaN: missing)."""
-        forward = self._fast_forward_many(X)  # (the compiled row, where it can run)
+        return self._proba_frame(X, compiled=True)
+
+    def _proba_frame(self, X: pd.DataFrame, compiled: bool) -> pd.DataFrame:
+        """``predict_proba_many``, through the compiled row unless not ``compiled``
+        (it was tried on this frame already)."""
+        forward = self._fast_forward_many(X) if compiled else None
         if forward is None:
             forward = self._forward_many(X)
         if forward is None or not self._classes:
@@ -662,7 +667,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             labels = self._fast_predict_frame(X, self._fast_predicted)  # (the compiled row)
             if labels is not None:
                 return pd.Series(labels, index=X.index)
-        proba = self.predict_proba_many(X)
+        proba = self._proba_frame(X, compiled=bool(self.n_neighbors))
         if proba.shape[1] == 0:
             return pd.Series([None] * len(X), index=X.index, dtype=object)
         labels: list[Any] = list(proba.columns)

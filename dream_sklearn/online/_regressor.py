@@ -591,7 +591,8 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
             predictions = self._fast_predict_frame(X, self._fast_predicted)  # (compiled)
             if predictions is not None:
                 return pd.Series(predictions, index=X.index, dtype=float)
-        forward = self._fast_forward_many(X)  # (the compiled row, where it can run)
+        # (the compiled row, where it can run; without the kNN expert tried above)
+        forward = self._fast_forward_many(X) if self.n_neighbors else None
         if forward is None:
             forward = self._forward_many(X)
         if forward is None:
