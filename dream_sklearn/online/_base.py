@@ -984,11 +984,6 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             self._prev_u = now
         return out[0], phi[0], surprise
 
-    def _predict_raw_many(self, X: pd.DataFrame) -> np.ndarray | None:
-        """Readout outputs (b, J, k) for each row, each one step from the committed state."""
-        forward = self._forward_many(X)
-        return None if forward is None else forward[2]
-
     def _forward_many(self, X: pd.DataFrame) -> tuple | None:
         """``(raw, present, out)`` of each row (pure): its values (b, m), the slots it
         has, and the readout outputs (b, J, k), each one step from the committed state."""
