@@ -458,6 +458,43 @@ def test_strict_mode_raises_on_a_missing_value_and_changes_nothing(cls, gap, met
     assert_same_state(model, twin)
 
 
+@pytest.mark.parametrize(
+    "name", [float("nan"), np.float64("nan"), pd.NA], ids=["nan", "np.nan", "pd.NA"]
+)
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_a_feature_named_nan_is_refused_by_learning_and_changes_nothing(cls, name):
+    # A NaN name is never equal to itself: each row would have added it as a new
+    # feature (a review's finding). Predicting drops it, as any feature not seen.
+    _, absent, ys = _rows_with_gaps()
+    ys = _targets(cls, ys)
+    message = "Feature names must be equal to themselves"
+    fresh = cls(hidden_dim=8, rank=2, seed=0)
+    with pytest.raises(ValueError, match=message):
+        fresh.learn_one({**absent[0], name: 1.0}, ys[0])
+    frame = pd.DataFrame(absent[:10]).assign(z=1.0)
+    frame.columns = [*frame.columns[:-1], name]
+    with pytest.raises(ValueError, match=message):
+        fresh.learn_many(frame, pd.Series(ys[:10]))
+    assert fresh.features_ == []
+    model = cls(hidden_dim=8, rank=2, seed=0)
+    for x, y in zip(absent[:40], ys[:40], strict=True):
+        model.learn_one(x, y)
+        fresh.learn_one(x, y)
+    assert_same_state(fresh, model)
+    twin = copy.deepcopy(model)
+    with pytest.raises(ValueError, match=message):
+        model.learn_one({**absent[40], name: 1.0}, ys[40])
+    frame = pd.DataFrame(absent[40:50]).assign(z=1.0)
+    frame.columns = [*frame.columns[:-1], name]
+    with pytest.raises(ValueError, match=message):
+        model.learn_many(frame, pd.Series(ys[40:50]))
+    assert_same_state(model, twin)
+    assert model.predict_one({**absent[40], name: 1.0}) == model.predict_one(absent[40])
+    frame = frame.set_axis([*frame.columns[:-1], "z"], axis=1)
+    model.learn_many(frame, pd.Series(ys[40:50]))
+    assert model.features_ == [*twin.features_, "z"]
+
+
 @pytest.mark.parametrize("missing", ["ignore", "raise"])
 @pytest.mark.parametrize("method", ["learn_one", "predict_one", "learn_many", "predict_many"])
 def test_text_keeps_its_error_pointing_to_one_hot_encoding(method, missing):

@@ -176,6 +176,22 @@ _LIVE = (*_PARAMS_NAMES, "max_pairs", "delayed_readout", "match_labels_by")
 _WINDOW_AT = _LIVE.index("neighbors_window")
 
 
+def _check_names(keys: list) -> None:
+    """Refuse a feature named by a value unequal to itself (a NaN, pandas' NA): no
+    slot would ever be found for it again, so each row would add a new feature."""
+    for key in keys:
+        try:
+            unequal = bool(key != key)
+        except TypeError:  # (pandas' NA: its comparison is neither true nor false)
+            unequal = True
+        if unequal:
+            raise ValueError(
+                f"Feature names must be equal to themselves; got {key!r} (such a name is "
+                "never found again, so each row would make it a new feature). Rename the "
+                "column or key."
+            )
+
+
 class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     """The online machinery; the classifier and regressor add their readout's loss."""
 
@@ -534,6 +550,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     def _register_features(self, x: dict) -> None:
         new = [k for k in x if k not in self._x_slot]
         if new:
+            _check_names(new)
             self._check_new_keys(new)
             self._add_slots(sorted(new, key=_sort_key), self._x_slot, to_cell=True)
 
@@ -1037,6 +1054,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             raise
         hit = hit and not cache.advanced
         if not self._built:
+            _check_names(list(row))  # (before anything is built)
             self._build()
         else:
             self._recheck()
@@ -1136,6 +1154,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if self._built:  # (the live parameters too: a bad one raises before any row)
             self._recheck()
             self._check_new_keys([c for c in cols if c not in self._x_slot])
+        _check_names(cols)
         # The compiled row reads the frame's rows as they are; a row it cannot take
         # (a growth event, before anything is built) is learned as a dict.
         rows, keys = self._fast_frame(values), tuple(cols)
