@@ -707,6 +707,32 @@ def test_feedback_changed_after_the_first_row_is_not_half_taken():
     np.testing.assert_allclose(runs[0], runs[1], rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("advance", [False, True])
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_a_dict_changed_by_the_caller_after_predict_one_is_not_learned(cls, compiled, advance):
+    """learn_one(x2, y) learns x2: the NumPy path kept the caller's own dict from
+    predict_one and learned it, changed since, on a hit (a new key became a feature;
+    with advance_on_predict the label then matched no row advanced on: review 92)."""
+    previous = set_compiled(compiled)
+    try:
+        model, y = _warmed_ab(cls)
+        model.advance_on_predict = advance
+        twin = copy.deepcopy(model)
+        for m in (model, twin):
+            x = {"a": 1.0, "b": 2.0}
+            m.predict_one(x)
+            as_predicted = dict(x)
+            if m is model:  # the caller uses its dict again
+                x["a"], x["new"] = 1e6, 3.0
+            m.learn_one(as_predicted, y[0])
+        assert model.features_ == twin.features_ == ["a", "b"]
+        assert_same_state(model, twin)
+        assert len(model._pending_rows) == len(twin._pending_rows) == 0
+    finally:
+        set_compiled(previous)
+
+
 @pytest.mark.parametrize("missing", [lambda: float("nan"), lambda: None])
 def test_a_row_with_a_missing_value_predicted_twice_advances_once(missing):
     """advance_on_predict: the same row predicted twice steps the cell once, with its
@@ -1920,26 +1946,32 @@ def test_match_labels_by_is_checked(cls):
 
 @pytest.mark.parametrize("compiled", [True, False])
 @pytest.mark.parametrize(
-    "name, bad",
+    "cls, name, bad",
     [
-        ("l2", float("nan")),
-        ("mixture_share", -0.5),
-        ("surprise_gain", None),
-        ("l2", "0.1"),
+        (DREAMOnlineClassifier, "l2", float("nan")),
+        (DREAMOnlineClassifier, "mixture_share", -0.5),
+        (DREAMOnlineClassifier, "surprise_gain", None),
+        (DREAMOnlineClassifier, "l2", "0.1"),
+        # (not read by the compiled row: learn_one learned the row there, review 92)
+        (DREAMOnlineClassifier, "max_pairs", -1),
+        (DREAMOnlineClassifier, "match_labels_by", "bogus"),
+        (DREAMOnlineClassifier, "delayed_readout", 2),
+        (DREAMOnlineRegressor, "max_pairs", -1),
+        (DREAMOnlineRegressor, "match_labels_by", "bogus"),
     ],
 )
-def test_a_bad_value_set_mid_stream_raises_and_changes_nothing(name, bad, compiled):
+def test_a_bad_value_set_mid_stream_raises_and_changes_nothing(cls, name, bad, compiled):
     """river users set parameters as attributes; a value read on every row was not
     validated again: l2=nan gave NaN on one path and not the other, mixture_share
     -0.5 drove the mixture's weights to 4e5, all silently."""
     previous = set_compiled(compiled)
     try:
-        model, y = _warmed_ab(DREAMOnlineClassifier)
+        model, y = _warmed_ab(cls)
         twin = copy.deepcopy(model)
         good = getattr(model, name)
         setattr(model, name, bad)
         x = {"a": 1.0, "b": 2.0}
-        with pytest.raises(ValueError, match=f"The '{name}' parameter of DREAMOnlineClassifier"):
+        with pytest.raises(ValueError, match=f"The '{name}' parameter of {cls.__name__}"):
             model.predict_one(x)
         with pytest.raises(ValueError, match=f"The '{name}' parameter"):
             model.learn_one(x, y[0])

@@ -172,7 +172,7 @@ class _Cached(NamedTuple):
 
 # The parameters read on every row (the compiled row's, and those the NumPy path reads
 # when it grows or advances): _DREAMOnline._recheck validates them again when changed.
-_LIVE = (*_PARAMS_NAMES, "max_pairs", "delayed_readout", "match_labels_by")
+_LIVE = _PARAMS_NAMES
 _WINDOW_AT = _LIVE.index("neighbors_window")
 
 
@@ -214,6 +214,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     missing = "ignore"
     advance_on_predict = False
     match_labels_by = "values"  # (estimators pickled before it existed)
+    delayed_readout = None  # (the classifier's parameter: the regressor has none)
     # match_labels_by="order": the oldest rows predicted whose labels will find nothing
     # waiting (predicted before anything was built, or forgotten past _MAX_PENDING);
     # their labels come before the waiting rows' and step the cell as unmatched
@@ -300,8 +301,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     def _live(self) -> tuple:
         """The parameters read on every row (a change takes effect at the next row):
         ``_LIVE``'s values."""
-        delayed = getattr(self, "delayed_readout", None)
-        return (*_PARAMS(self), self.max_pairs, delayed, self.match_labels_by)
+        return _PARAMS(self)
 
     def _recheck(self) -> None:
         """Validate the live parameters (``_LIVE``) again where one changed since
@@ -662,8 +662,12 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         advance = bool(self.advance_on_predict)
         if advance:
             self._advance(row, fwd, out[0])
+        # (copies: the caller may change its dict before learn_one, which reads the
+        # kept row on a hit; _row_values gives x itself back when nothing is missing)
+        kept = dict(x)
+        row = kept if row is x else row
         self._cache = _Cached(
-            self._version, dict(x), fwd, (out[0], phi[0]), row, advance, self._strict()
+            self._version, kept, fwd, (out[0], phi[0]), row, advance, self._strict()
         )
         return out[0]
 

@@ -107,6 +107,12 @@ _PARAMS_NAMES = (
     # (read once, at the expert's first row; here so that a change, which the NumPy
     # path validates on its next row, is validated on the compiled row's too)
     "neighbors_window",
+    # (not read by the layout; here so that a change, which the NumPy path validates
+    # on its next row, is validated on the compiled row's too: a review's finding,
+    # max_pairs=-1 learned by learn_one in the compiled row, refused by the NumPy path)
+    "max_pairs",
+    "delayed_readout",
+    "match_labels_by",
 )
 _PARAMS = operator.attrgetter(*_PARAMS_NAMES)
 
