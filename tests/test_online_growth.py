@@ -58,20 +58,28 @@ def test_drawn_weights_are_the_seeded_build_of_their_config(config, seed):
         assert np.array_equal(a, b)
 
 
-def test_drawn_weights_follow_the_default_dtype():
-    """Drawn in the default dtype, as a module's parameters are: a float64 default
-    draws other numbers (and the scalars are not rounded to float32)."""
+def test_drawn_weights_do_not_depend_on_the_default_dtype():
+    """Drawn in float32 whatever torch's default dtype, as ``_seeded`` draws a
+    module's (a float64 default drew other numbers: a seed fixed another model in a
+    process that had set it, a review's finding)."""
     config = DREAMConfig(3, 4, rank=2, base_plasticity=0.1)
+    want = _CellWeights.drawn(config, 9)
     previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     try:
         weights = _CellWeights.drawn(config, 9)
         reference = _seeded(functools.partial(DREAMCell.from_config, config), 9 * 1009 + 3)
+        rows = [({"a": float(i % 3), "b": float(i % 5)}, i % 2) for i in range(60)]
+        model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0)
+        got = [model.predict_proba_one(x) for x, y in rows if model.learn_one(x, y) or True]
     finally:
         torch.set_default_dtype(previous)
     for name, value in zip(weights._fields, weights, strict=True):
-        assert np.array_equal(value, getattr(reference, name).detach().numpy()), name
-    assert weights.eta[0] == 0.1 != _CellWeights.drawn(config, 9).eta[0]
+        assert np.array_equal(value, getattr(want, name)), name
+        assert np.array_equal(value, getattr(reference, name).detach().double().numpy()), name
+    assert weights.eta[0] == float(np.float32(0.1)) and weights.eta[0] != 0.1  # (float32's)
+    model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0)
+    assert got == [model.predict_proba_one(x) for x, y in rows if model.learn_one(x, y) or True]
 
 
 def test_grown_weights_keep_theirs_and_draw_the_new_ones():

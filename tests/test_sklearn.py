@@ -314,6 +314,24 @@ def test_reproducible_and_leaves_torch_rng_alone(seq_data):
     assert c.loss_curve_ != a.loss_curve_
 
 
+@pytest.mark.parametrize("solver", ["ridge", "adam"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_random_state_fixes_the_model_whatever_torchs_default_dtype(seq_data, solver, dtype):
+    # The weights were drawn in torch's default dtype: in a process that had set it to
+    # float64 the same random_state gave another model (predict_proba up to 0.39
+    # apart; a review's finding).
+    X, y = seq_data
+    params = {**SMALL, "solver": solver, "dtype": dtype}
+    want = DREAMClassifier(**params).fit(X, y).predict_proba(X)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        got = DREAMClassifier(**params).fit(X, y).predict_proba(X)
+    finally:
+        torch.set_default_dtype(previous)
+    np.testing.assert_array_equal(got, want)
+
+
 # -- plastic memory -----------------------------------------------------------------------
 
 

@@ -38,14 +38,18 @@ _INITIAL_VALUES = frozenset(
 
 
 def _seeded(build: Callable[[], nn.Module], seed: int) -> nn.Module:
-    """``build()``'s module with its weights drawn from a generator seeded with ``seed``.
+    """``build()``'s module with its weights drawn from a generator seeded with ``seed``,
+    in float32 (the estimators cast it to their own dtype afterwards).
 
     Building draws from torch's global CPU generator; ``fork_rng`` puts it back (and
     touches no CUDA generator), so a seed fixes the weights without moving any global
-    generator. The module must have ``reset_parameters(generator)``.
+    generator. The draw is in float32 whatever torch's default dtype: a float64 default
+    draws other numbers from the same generator, and a seed fixed other weights in a
+    process that had set it (a review's finding). The module must have
+    ``reset_parameters(generator)``.
     """
     with torch.random.fork_rng(devices=[]):
-        module = build()
+        module = build().float()
     module.reset_parameters(torch.Generator().manual_seed(seed))
     return module
 
@@ -197,10 +201,10 @@ class _CellWeights(NamedTuple):
     def drawn(cls, config: DREAMConfig, seed: int) -> _CellWeights:
         """The weights of a new cell of ``config``, drawn from ``(seed, input_dim)``:
         as ``_seeded(partial(DREAMCell.from_config, config), seed * 1009 +
-        input_dim).double()`` holds them (drawn in the default dtype, then float64),
-        with no module built and no global generator moved."""
+        input_dim).double()`` holds them (drawn in float32, then float64), with no
+        module built and no global generator moved."""
         generator = torch.Generator().manual_seed(seed * 1009 + config.input_dim)
-        weights = _initial_weights(config, generator)
+        weights = _initial_weights(config, generator, torch.float32)
         # (V as the module's buffer holds it: in the default dtype, then float64, and
         # C-ordered: the QR's is column-major, and NumPy's products over it round
         # otherwise than over the module's copy; a review's finding)
@@ -224,7 +228,7 @@ class _CellWeights(NamedTuple):
         if d_new < d_old:
             raise ValueError(f"A cell grows: {d_new} inputs asked, it has {d_old}.")
         generator = torch.Generator().manual_seed(seed * 1009 + d_new)
-        new = _uniform_weights(config, generator)
+        new = _uniform_weights(config, generator, torch.float32)  # (as drawn's)
         B, W, C = (new[name].double().numpy() for name in ("B", "W", "C"))
         extra = torch.Generator().manual_seed(seed * 1013 + d_new)
         V = _extend_v(torch.from_numpy(self.V), d_new, extra)
