@@ -139,6 +139,34 @@ def test_tensor_h0_time_first_unbatched_and_gradient():
         torch.testing.assert_close(model(xu, h)[0], want_u[:, 0])
 
 
+def test_h0_by_nn_grus_keyword_hx():
+    # nn.GRU users write rnn(x, hx=h0): a TypeError until review 94.
+    model = DREAM(3, 6, rank=2)
+    x, h0 = torch.randn(4, 5, 3), torch.randn(1, 4, 6)
+    out, state = model(x, hx=h0)
+    want_out, want_state = model(x, h0)
+    torch.testing.assert_close(out, want_out)
+    _assert_state_close(state, want_state)
+    out, _ = model(x, hx=want_state)  # a DREAMState too
+    torch.testing.assert_close(out, model(x, want_state)[0])
+    with pytest.raises(TypeError, match="as state or as hx"):
+        model(x, h0, hx=h0)
+
+
+def test_timespans_as_a_list_or_an_array_are_read_as_a_tensor():
+    # A list or array failed with an AttributeError on .shape / .to (review 94).
+    model = DREAM(3, 6, rank=2)
+    x = torch.randn(2, 4, 3)
+    spans = 0.05 + 0.3 * torch.rand(2, 4, dtype=torch.float64)
+    want = model(x, timespans=spans.float())[0]
+    for given in (spans.numpy(), spans.tolist()):
+        torch.testing.assert_close(model(x, timespans=given)[0], want)
+    unbatched = model(x[0], timespans=spans[0].tolist())[0]
+    torch.testing.assert_close(unbatched, model(x[0], timespans=spans[0].float())[0])
+    with pytest.raises(TypeError, match="timespans must be a tensor"):
+        model(x, timespans=[["a"] * 4] * 2)
+
+
 @pytest.mark.parametrize(
     "bad", [torch.zeros(3, 6), torch.zeros(2, 4, 6), torch.zeros(4, 5), torch.zeros(4, 6, 1)]
 )

@@ -112,6 +112,19 @@ def _step_mask(
     return None
 
 
+def _as_timespans(timespans: Any, x: torch.Tensor) -> torch.Tensor:
+    """``timespans`` given as a list or an array, as a tensor of ``x``'s dtype and
+    device (a TypeError naming it where it holds no numbers)."""
+    try:
+        values = np.asarray(timespans, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(
+            f"timespans must be a tensor (or a list or array) of numbers; got "
+            f"{type(timespans).__name__} ({err})."
+        ) from None
+    return torch.as_tensor(values, dtype=x.dtype, device=x.device)
+
+
 def _unpack(packed: PackedSequence, lengths, mask, timespans):
     """A ``PackedSequence`` as ``(x, lengths, timespans)``: padded, batch first, in the
     caller's order (as ``pad_packed_sequence`` gives it)."""
@@ -684,6 +697,7 @@ class DREAM(nn.Module):
         mask: torch.Tensor | None = None,
         timespans: torch.Tensor | None = None,
         return_diagnostics: bool = False,
+        hx: DREAMState | torch.Tensor | None = None,
     ):
         """Run the cell over a sequence.
 
@@ -707,6 +721,8 @@ class DREAM(nn.Module):
             with ``batch_first=False`` too, as ``mask``).
         return_diagnostics : bool, default=False
             Also return a :class:`DREAMDiagnostics`.
+        hx : DREAMState or torch.Tensor, optional
+            ``state`` by ``nn.GRU``'s name for it (``rnn(x, hx=h0)``); give one of the two.
 
         Returns
         -------
@@ -718,7 +734,13 @@ class DREAM(nn.Module):
         diagnostics : DREAMDiagnostics
             Only with ``return_diagnostics=True``.
         """
+        if hx is not None:
+            if state is not None:
+                raise TypeError("Give the initial state as state or as hx (nn.GRU's), not both.")
+            state = hx
         packed = x if isinstance(x, PackedSequence) else None
+        if packed is None and timespans is not None and not isinstance(timespans, torch.Tensor):
+            timespans = _as_timespans(timespans, x)
         if packed is not None:
             x, lengths, timespans = _unpack(packed, lengths, mask, timespans)
             packed_lengths = lengths
