@@ -821,6 +821,35 @@ def test_a_row_cache_pickled_before_round_10_is_kept(cls, kind):
     assert len(old._pending_rows) == 0
 
 
+@pytest.mark.parametrize("items", [7, 6])
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_rows_advanced_on_pickled_as_positional_tuples_are_learned(cls, items):
+    """The rows waiting for their labels were positional tuples until round 21 (of 6
+    items before the delayed-label readout); they are named now (_Pending), and a
+    pickle of either form loads and learns their labels."""
+    y = _targets(cls, ["up", "down"])
+    model = cls(hidden_dim=8, rank=2, seed=0, advance_on_predict=True)
+    rows = [({"a": float(i % 3), "b": float(i % 5)}, y[i % 2]) for i in range(36)]
+    for x, label in rows[:30]:
+        model.predict_one(x)
+        model.learn_one(x, label)
+    for x, _ in rows[30:]:
+        model.predict_one(x)
+    assert len(model._pending_rows) == 6
+    state = copy.deepcopy(model).__getstate__()  # (its arrays apart from the model's)
+    state["_pending_rows"] = type(state["_pending_rows"])(
+        (seq, (key, tuple(entry)[:items])) for seq, (key, entry) in state["_pending_rows"].items()
+    )
+    old = cls.__new__(cls)
+    old.__setstate__(state)
+    for x, label in rows[30:]:
+        old.learn_one(x, label)
+        model.learn_one(x, label)
+    assert not old._pending_rows and old.n_steps_ == model.n_steps_ == 36
+    if items == 7:
+        assert_same_state(old, model)
+
+
 @pytest.mark.parametrize("method", ["learn_many", "predict_many"])
 @pytest.mark.parametrize("cls", ESTIMATORS)
 def test_a_frame_with_duplicate_column_names_is_refused(cls, method):

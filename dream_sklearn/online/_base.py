@@ -170,6 +170,19 @@ class _Cached(NamedTuple):
     strict: bool = False  # whether the row was read with missing="raise"
 
 
+class _Pending(NamedTuple):
+    """What ``learn_one`` needs of a row advanced on (``advance_on_predict``), kept
+    until its label comes (``_pending_rows``)."""
+
+    h: np.ndarray  # the cell's hidden state after the row's step
+    u: np.ndarray  # the standardised row the readouts read
+    raw: np.ndarray  # its slot values
+    present: np.ndarray  # the slots it had
+    surprise: float  # the step's surprise
+    prev: np.ndarray | None  # the row the "diff" block read it against
+    late: Any = None  # the delayed-label readout's read of it (the classifier's), or None
+
+
 # The parameters read on every row (the compiled row's, and those the NumPy path reads
 # when it grows or advances): _DREAMOnline._recheck validates them again when changed.
 _LIVE = _PARAMS_NAMES
@@ -267,6 +280,11 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             for name in ("_ring_c", "_ring_loss", "_ring_n", "_rec_left", "_last_miss"):
                 self.__dict__.pop(name, None)
             self._new_ring()
+        rows = state.get("_pending_rows")
+        if rows and not all(isinstance(entry, _Pending) for _, entry in rows.values()):
+            # (positional tuples before round 21, of 6 items before the delayed readout)
+            for seq, (key, entry) in rows.items():
+                rows[seq] = (key, _Pending(*entry))
         cache = state.get("_cache")
         if cache is not None and not isinstance(cache, _Cached):  # a positional tuple
             fits = len(_Cached._fields) - 1 <= len(cache) <= len(_Cached._fields)
@@ -879,7 +897,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         self._pending.setdefault(key, deque()).append(seq)
         h, surprise = step.h, float(step.surprise[0])
         late = self._read_delayed(raw, present, out)  # for the delayed-label readout
-        self._pending_rows[seq] = (key, (h, u, raw, present, surprise, prev, late))
+        self._pending_rows[seq] = (key, _Pending(h, u, raw, present, surprise, prev, late))
         if len(self._pending_rows) > _MAX_PENDING:
             _, (old_key, _) = self._pending_rows.popitem(last=False)
             self._pop_seq(old_key)
@@ -975,7 +993,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             return None
         return self._pending_rows.pop(self._pop_seq(key))[1]
 
-    def _pending_step(self, entry: tuple, row: dict) -> tuple:
+    def _pending_step(self, entry: _Pending, row: dict) -> tuple:
         """(out, phi, surprise) of a row advanced on, under the readouts now.
 
         The standardised row is the one the cell read. Slots added since (new
@@ -983,7 +1001,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         does, and their running statistics take in this row, as learn_one would
         have done had the row not been advanced on.
         """
-        h, u, raw, _, surprise, prev = entry[:6]
+        h, u, raw, surprise, prev = entry.h, entry.u, entry.raw, entry.surprise, entry.prev
         m_then, m = len(raw), len(self._mean)
         if m > m_then:
             values = np.fromiter(row.values(), dtype=float, count=len(row))
@@ -1072,9 +1090,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         entry = self._take_pending(row) if self._pending or self._not_waiting else None
         if entry is not None:
             out, phi, surprise = self._pending_step(entry, row)
-            # (before the readouts' step; an entry pickled before it existed has 6 items)
-            if len(entry) > 6 and entry[6] is not None:
-                self._learn_delayed(entry[6], out, y_value)
+            if entry.late is not None:  # (before the readouts' step)
+                self._learn_delayed(entry.late, out, y_value)
         else:
             if hit and version == self._version:
                 (raw, present, u, step), (out, phi) = cache.forward, cache.readout
@@ -1088,7 +1105,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         self._cache = None
         neighbors = None
         if self.n_neighbors:  # (a row advanced on: its values when it was read)
-            at = (entry[2], entry[3]) if entry is not None else (raw, present)
+            at = (entry.raw, entry.present) if entry is not None else (raw, present)
             neighbors = self._neighbor_read(*at, out, y_value)
         # (J, k): each readout's loss gradient on its output; the mixture's loss
         g, loss = self._readout_step(out, y_value, phi)
