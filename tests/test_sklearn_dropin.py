@@ -411,6 +411,21 @@ def test_to_sequences_gives_the_sequences_the_estimators_read():
     assert_same_model(a, b, rtol=0, atol=0)
     with pytest.raises(TypeError, match="two-level MultiIndex"):
         to_sequences(frame.reset_index(drop=True))
+    # No rows: no sequence (np.split gave one empty sequence and no id; review 95).
+    sequences, ids = to_sequences(frame.iloc[:0])
+    assert sequences == [] and len(ids) == 0
+
+
+@pytest.mark.parametrize("field", ["input_dim", "hidden_dim", "rank", "plasticity_enabled"])
+def test_features_refuse_cell_params_that_are_their_own_parameters(field):
+    # A TypeError from functools.partial or DREAM, or (plasticity_enabled) an override
+    # of plasticity= without a word, until review 95.
+    from dream_sklearn import DREAMFeatures
+
+    X = np.random.default_rng(0).normal(size=(6, 4, 2))
+    with pytest.raises(ValueError, match=rf"'cell_params' parameter of DREAMFeatures.*{field}"):
+        DREAMFeatures(4, rank=2, cell_params={field: 2}).fit(X)
+    DREAMFeatures(4, rank=2, cell_params={"ltc_enabled": False}).fit(X)
 
 
 def test_cross_val_score_and_grid_search_on_converted_frames_equal_frame_fits():

@@ -40,6 +40,8 @@ __all__ = ["DREAMFeatures"]
 # The cell's parameters it takes by name: DREAMConfig's defaults, except the
 # overrides in nn._config._FRONT_OVERRIDES["features"].
 _CELL_PARAMS = ("hidden_dim", "rank", "plasticity")
+# DREAMConfig's fields that cell_params may not hold: set from X and _CELL_PARAMS.
+_OWN_FIELDS = ("input_dim", "hidden_dim", "rank", "plasticity_enabled")
 _DEFAULT = _front_defaults("features", _CELL_PARAMS)
 
 _POOLS = ("mean", "max", "last", "ppv")
@@ -102,7 +104,9 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         cell further into saturation).
     cell_params : dict, default=None
         Other fields of :class:`dream_sklearn.nn.DREAMConfig` (e.g.
-        ``{"ltc_enabled": False}``).
+        ``{"ltc_enabled": False}``); not ``input_dim``, ``hidden_dim``, ``rank`` or
+        ``plasticity_enabled``, which come from ``X`` and the parameters above (a
+        ``ValueError``).
     standardize : bool, default=True
         Standardise each feature with its mean and standard deviation over all
         steps of the training sequences.
@@ -243,6 +247,15 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
     def _check_options(self) -> None:
         name = type(self).__name__
+        # (they went to the cell twice: a TypeError from functools.partial, or from
+        # DREAM; plasticity_enabled overrode plasticity silently: a review's finding)
+        taken = [k for k in _OWN_FIELDS if k in (self.cell_params or {})]
+        if taken:
+            raise ValueError(
+                f"The 'cell_params' parameter of {name} must not hold {taken}: the number "
+                "of inputs comes from X, and hidden_dim, rank and plasticity are "
+                f"{name}'s own parameters. Got {self.cell_params!r} instead."
+            )
         scales = list(self.timescales)
         if not scales or not all(
             isinstance(s, Real) and not isinstance(s, bool) and np.isfinite(s) and s > 0

@@ -347,6 +347,8 @@ def to_sequences(X: pd.DataFrame) -> tuple[list[np.ndarray], np.ndarray]:
         raise ValueError(
             f"X must hold numbers only; its columns have dtypes {sorted(map(str, set(X.dtypes)))}."
         ) from err
+    if not len(lengths):  # (np.split would give one empty sequence: a review's finding)
+        return [], ids
     return np.split(values, np.cumsum(lengths)[:-1]), ids
 
 
