@@ -151,6 +151,17 @@ def test_h0_by_nn_grus_keyword_hx():
     torch.testing.assert_close(out, model(x, want_state)[0])
     with pytest.raises(TypeError, match="as state or as hx"):
         model(x, h0, hx=h0)
+    # The stack's: nn.GRU's (layers, batch, hidden) tensor, one h0 per layer.
+    stack = DREAMStack(3, [6, 6], rank=2)
+    h0s = torch.randn(2, 4, 6)
+    out, states = stack(x, hx=h0s)
+    want, want_states = stack(x, [h0s[0], h0s[1]])
+    torch.testing.assert_close(out, want)
+    for got, expected in zip(states, want_states, strict=True):
+        _assert_state_close(got, expected)
+    assert not torch.allclose(out, stack(x)[0])
+    with pytest.raises(TypeError, match="as states or as hx"):
+        stack(x, [h0s[0], h0s[1]], hx=h0s)
 
 
 def test_timespans_as_a_list_or_an_array_are_read_as_a_tensor():

@@ -459,12 +459,15 @@ def test_strict_mode_raises_on_a_missing_value_and_changes_nothing(cls, gap, met
 
 
 @pytest.mark.parametrize(
-    "name", [float("nan"), np.float64("nan"), pd.NA], ids=["nan", "np.nan", "pd.NA"]
+    "name",
+    [float("nan"), np.float64("nan"), pd.NA, ("a", float("nan"))],
+    ids=["nan", "np.nan", "pd.NA", "tuple"],
 )
 @pytest.mark.parametrize("cls", ESTIMATORS)
 def test_a_feature_named_nan_is_refused_by_learning_and_changes_nothing(cls, name):
-    # A NaN name is never equal to itself: each row would have added it as a new
-    # feature (a review's finding). Predicting drops it, as any feature not seen.
+    # A NaN name is found again only through the very same object: a row naming it by
+    # another NaN (or a model after a pickle) added it as a new feature (reviews 91 and
+    # 96: a tuple holding a NaN too). Predicting drops it, as any feature not seen.
     _, absent, ys = _rows_with_gaps()
     ys = _targets(cls, ys)
     message = "Feature names must be equal to themselves"
@@ -821,12 +824,13 @@ def test_a_row_cache_pickled_before_round_10_is_kept(cls, kind):
     assert len(old._pending_rows) == 0
 
 
-@pytest.mark.parametrize("items", [7, 6])
+@pytest.mark.parametrize("items", [7, 6, 5])
 @pytest.mark.parametrize("cls", ESTIMATORS)
 def test_rows_advanced_on_pickled_as_positional_tuples_are_learned(cls, items):
     """The rows waiting for their labels were positional tuples until round 21 (of 6
-    items before the delayed-label readout); they are named now (_Pending), and a
-    pickle of either form loads and learns their labels."""
+    items before the delayed-label readout, of 5 before the "diff" block's previous
+    row); they are named now (_Pending), and a pickle of any form loads and learns
+    their labels (the 5-item form failed to load: review 96)."""
     y = _targets(cls, ["up", "down"])
     model = cls(hidden_dim=8, rank=2, seed=0, advance_on_predict=True)
     rows = [({"a": float(i % 3), "b": float(i % 5)}, y[i % 2]) for i in range(36)]
@@ -1927,6 +1931,32 @@ def test_match_labels_by_set_mid_stream_is_checked(cls):
     with pytest.raises(ValueError, match="match_labels_by"):
         model.learn_one(*rows[5])
     assert model.n_steps_ == steps
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_a_row_refused_for_its_feature_name_gives_up_its_place_in_order_matching(cls):
+    """With match_labels_by="order", a label refused for its row's feature name (a
+    NaN) drops that row's place, as a refused label does: the row waited on, and
+    every later label met the row before its own (review 96)."""
+    rows = _stream_for(cls, 40)
+    model = cls(hidden_dim=8, rank=2, seed=0, advance_on_predict=True, match_labels_by="order")
+    for x, y in rows[:20]:
+        model.predict_one(x)
+        model.learn_one(x, y)
+    twin = copy.deepcopy(model)
+    bad, y = {**rows[20][0], float("nan"): 1.0}, rows[20][1]
+    for m in (model, twin):
+        m.predict_one(bad)  # a row of the stream, advanced on
+    with pytest.raises(ValueError, match="Feature names must be equal to themselves"):
+        model.learn_one(bad, y)
+    with pytest.raises(ValueError):
+        twin.learn_one(bad, None)  # the refused label's way (tested above)
+    for x, y in rows[21:]:
+        for m in (model, twin):
+            m.predict_one(x)
+            m.learn_one(x, y)
+    assert not model._pending_rows and model._not_waiting == 0
+    assert_same_state(model, twin)
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)

@@ -205,7 +205,7 @@ class _CellWeights(NamedTuple):
         module built and no global generator moved."""
         generator = torch.Generator().manual_seed(seed * 1009 + config.input_dim)
         weights = _initial_weights(config, generator, torch.float32)
-        # (V as the module's buffer holds it: in the default dtype, then float64, and
+        # (V as the module's buffer holds it: in float32 (_seeded's), then float64, and
         # C-ordered: the QR's is column-major, and NumPy's products over it round
         # otherwise than over the module's copy; a review's finding)
         weights["V"] = weights["V"].to(weights["B"].dtype).contiguous()

@@ -113,8 +113,9 @@ def _step_mask(
 
 
 def _as_timespans(timespans: Any, x: torch.Tensor) -> torch.Tensor:
-    """``timespans`` given as a list or an array, as a tensor of ``x``'s dtype and
-    device (a TypeError naming it where it holds no numbers)."""
+    """``timespans`` given as a list or an array, as a float64 tensor on ``x``'s
+    device (the layer casts it as it casts a tensor's; a TypeError naming it where it
+    holds no numbers)."""
     try:
         values = np.asarray(timespans, dtype=np.float64)
     except (TypeError, ValueError) as err:
@@ -122,7 +123,8 @@ def _as_timespans(timespans: Any, x: torch.Tensor) -> torch.Tensor:
             f"timespans must be a tensor (or a list or array) of numbers; got "
             f"{type(timespans).__name__} ({err})."
         ) from None
-    return torch.as_tensor(values, dtype=x.dtype, device=x.device)
+    dtype = torch.float32 if x.device.type == "mps" else torch.float64  # (MPS: no float64)
+    return torch.as_tensor(values, dtype=dtype).to(x.device)
 
 
 def _unpack(packed: PackedSequence, lengths, mask, timespans):
@@ -920,11 +922,18 @@ class DREAMStack(nn.Module):
         mask=None,
         timespans=None,
         return_diagnostics: bool = False,
+        hx: Sequence[DREAMState | torch.Tensor | None] | torch.Tensor | None = None,
     ):
         """Run every layer in turn; returns ``(output, states)`` (and diagnostics).
 
-        ``states`` and the returned states and diagnostics are lists, one per layer.
+        ``states`` and the returned states and diagnostics are lists, one per layer;
+        ``hx`` is ``states`` by ``nn.GRU``'s name (a (layers, batch, hidden) tensor
+        is one ``h0`` per layer).
         """
+        if hx is not None:
+            if states is not None:
+                raise TypeError("Give the initial states as states or as hx (nn.GRU's), not both.")
+            states = hx
         if states is None:
             states = [None] * len(self.layers)
         if len(states) != len(self.layers):

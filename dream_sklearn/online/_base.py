@@ -189,19 +189,30 @@ _LIVE = _PARAMS_NAMES
 _WINDOW_AT = _LIVE.index("neighbors_window")
 
 
+def _unequal(key: Any) -> bool:
+    """Whether ``key`` holds a value unequal to itself: a NaN, pandas' NA (neither
+    equal nor unequal), or a tuple holding one (a tuple compares its items by
+    identity first: ``("a", nan)`` equals itself, but not a copy with another NaN)."""
+    if isinstance(key, tuple):
+        return any(map(_unequal, key))
+    try:
+        return bool(key != key)
+    except TypeError:  # (pandas' NA: its comparison is neither true nor false)
+        return True
+
+
 def _check_names(keys: list) -> None:
-    """Refuse a feature named by a value unequal to itself (a NaN, pandas' NA): no
-    slot would ever be found for it again, so each row would add a new feature."""
+    """Refuse a feature named by a value unequal to itself (:func:`_unequal`): its
+    slot is found again only through the very same object (``np.nan`` itself, until
+    a pickle or a copy makes another), so a row naming it by another NaN adds a new
+    feature, silently."""
     for key in keys:
-        try:
-            unequal = bool(key != key)
-        except TypeError:  # (pandas' NA: its comparison is neither true nor false)
-            unequal = True
-        if unequal:
+        if _unequal(key):
             raise ValueError(
-                f"Feature names must be equal to themselves; got {key!r} (such a name is "
-                "never found again, so each row would make it a new feature). Rename the "
-                "column or key."
+                f"Feature names must be equal to themselves; got {key!r} (a NaN in a name "
+                "is found again only through the same object, so another row, or the "
+                "model after a pickle, would make it a new feature). Rename the column "
+                "or key."
             )
 
 
@@ -282,9 +293,11 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             self._new_ring()
         rows = state.get("_pending_rows")
         if rows and not all(isinstance(entry, _Pending) for _, entry in rows.values()):
-            # (positional tuples before round 21, of 6 items before the delayed readout)
+            # (positional tuples before round 21: of 6 items before the delayed readout,
+            # of 5 before the "diff" block's previous row, which the readouts then read
+            # as at a stream's first row)
             for seq, (key, entry) in rows.items():
-                rows[seq] = (key, _Pending(*entry))
+                rows[seq] = (key, _Pending(*entry, *[None] * (6 - len(entry))))
         cache = state.get("_cache")
         if cache is not None and not isinstance(cache, _Cached):  # a positional tuple
             fits = len(_Cached._fields) - 1 <= len(cache) <= len(_Cached._fields)
@@ -565,11 +578,19 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             ev = np.concatenate([ev, np.ones((1, k))], axis=1)
             self._state = (h, U, Ut, em, ev, sb)
 
-    def _register_features(self, x: dict) -> None:
-        new = [k for k in x if k not in self._x_slot]
+    def _check_keys(self, x: dict) -> None:
+        """Refuse a row whose new feature names cannot be learned (before anything is
+        built or changed): see :func:`_check_names` and :meth:`_check_new_keys`."""
+        known = self._x_slot if self._built else {}
+        new = [k for k in x if k not in known]
         if new:
             _check_names(new)
             self._check_new_keys(new)
+
+    def _register_features(self, x: dict) -> None:
+        """Slots for ``x``'s features not seen yet (its keys checked: _check_keys)."""
+        new = [k for k in x if k not in self._x_slot]
+        if new:
             self._add_slots(sorted(new, key=_sort_key), self._x_slot, to_cell=True)
 
     def _check_new_keys(self, keys: list) -> None:
@@ -1068,15 +1089,16 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         row, values = (cache.row, None) if hit else _row_values(x, self._strict())
         try:
             y_value = self._check_target(y)
+            self._check_keys(row)
         except (ValueError, TypeError):
             # (a row refused for its values was refused by predict too: no row of the
-            # stream; a refused label takes its row's place, the oldest)
+            # stream; a refused label or feature name takes its row's place, the oldest:
+            # the later labels then meet their own rows, review 96)
             if self._by_order() and (self._pending or self._not_waiting):
                 self._take_pending(x)
             raise
         hit = hit and not cache.advanced
         if not self._built:
-            _check_names(list(row))  # (before anything is built)
             self._build()
         else:
             self._recheck()
