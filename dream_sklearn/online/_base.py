@@ -578,9 +578,10 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             ev = np.concatenate([ev, np.ones((1, k))], axis=1)
             self._state = (h, U, Ut, em, ev, sb)
 
-    def _check_keys(self, x: dict) -> None:
-        """Refuse a row whose new feature names cannot be learned (before anything is
-        built or changed): see :func:`_check_names` and :meth:`_check_new_keys`."""
+    def _check_keys(self, x: dict | list) -> None:
+        """Refuse a row (or a frame's columns) whose new feature names cannot be learned,
+        before anything is built or changed: see :func:`_check_names` and
+        :meth:`_check_new_keys`."""
         known = self._x_slot if self._built else {}
         new = [k for k in x if k not in known]
         if new:
@@ -1196,8 +1197,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             self._check_target(value)
         if self._built:  # (the live parameters too: a bad one raises before any row)
             self._recheck()
-            self._check_new_keys([c for c in cols if c not in self._x_slot])
-        _check_names(cols)
+        self._check_keys(cols)  # (the new columns' names, as learn_one checks a row's)
         # The compiled row reads the frame's rows as they are; a row it cannot take
         # (a growth event, before anything is built) is learned as a dict.
         rows, keys = self._fast_frame(values), tuple(cols)
