@@ -240,3 +240,100 @@ def test_reuse_reruns_the_knn_expert_too(bench, tmp_path, capsys):
     capsys.readouterr()
     assert results["SEA"]["DREAM-kNN"]["0"]["score"] > 0.5  # (run again)
     assert results["SEA"]["ARF"]["0"]["score"] == arf  # (kept)
+
+
+def test_no_report_or_held_out_stream_shares_rows_with_another_stream(bench):
+    """A report or held-out stream is data no default was chosen on: none of its rows
+    may be another stream's (river's generators draw x alike from the same seed whatever
+    the function or drift: the held-out Friedman replayed FriedmanDrift-lea, a tuning
+    stream, row for row up to its drift; a review's finding in round 22). Two tuning
+    streams may share rows (Hyperplane and FriedmanDrift-lea do, 200 of them)."""
+    n = 300
+    rows = {}
+    for name, stream in bench.STREAMS.items():
+        if stream.synthetic:
+            for seed in range(bench.DEFAULT_SEEDS):
+                rows[name, seed] = {
+                    tuple(sorted((str(k), v) for k, v in x.items()))
+                    for x, _ in itertools.islice(stream.make(seed, n), n)
+                }
+    shared = [
+        (a, b, len(rows[a] & rows[b]))
+        for a, b in itertools.combinations(rows, 2)
+        if a[0] != b[0]
+        and not bench.STREAMS[a[0]].half == bench.STREAMS[b[0]].half == "tuning"
+        and rows[a] & rows[b]
+    ]
+    assert shared == []
+
+
+def test_change_windows_end_at_the_next_change_and_leave_out_a_short_last_one(bench):
+    assert bench.AFTER == 500
+    # the default rows: every window whole
+    for name, stream in bench.STREAMS.items():
+        n = bench.stream_rows(stream, None)
+        for a, b in bench.change_windows(stream.changes(n), n):
+            assert b - a == 500, name
+        assert bench._window_note(stream, n) is None, name
+    # STAGGER on 1,000 rows: changes every 200 rows; the windows of 200 and 400 fit
+    # before the end but stop at the next change; those of 600 and 800 are left out
+    stagger = bench.STREAMS["STAGGER"]
+    assert stagger.changes(1_000) == [200, 400, 600, 800]
+    assert bench.change_windows(stagger.changes(1_000), 1_000) == [(200, 400), (400, 600)]
+    note = bench._window_note(stagger, 1_000)
+    assert "200 (200 rows)" in note and "400 (200 rows)" in note
+    assert "600, 800 are left out" in note
+
+
+def test_the_headline_counts_abrupt_and_gradual_changes_apart(bench):
+    """Issue 12's target is after every abrupt change: the headline counts the
+    (change, seed) pairs of abrupt and gradual changes in two columns (one count held
+    both until round 22)."""
+
+    def figures(score, after):
+        return {"score": score, "after_change": after, "rows": 5_000, "rows_per_s": 1.0}
+
+    results = {
+        # Sine (abrupt, two changes): DREAM behind ARF after both
+        "Sine": {
+            "ARF": {"0": figures(0.9, [0.9, 0.9])},
+            "DREAM": {"0": figures(0.8, [0.7, 0.8])},
+        },
+        # LEDDrift (gradual, one change): DREAM ahead
+        "LEDDrift": {
+            "ARF": {"0": figures(0.6, [0.6])},
+            "DREAM": {"0": figures(0.7, [0.7])},
+        },
+    }
+    printed = bench.headline(results, ["Sine", "LEDDrift"], ["ARF", "DREAM"])
+    lines = printed.splitlines()
+    head = next(line for line in lines if line.startswith("| half"))
+    cells = [c.strip() for c in head.split("|")[1:-1]]
+    report = next(line for line in lines if line.startswith("| report (2 + 0) |"))
+    row = dict(zip(cells, (c.strip() for c in report.split("|")[1:-1]), strict=True))
+    assert row["DREAM >= ARF after an abrupt change"] == "0/2"
+    assert row["DREAM >= ARF after a gradual change"] == "1/1"
+
+
+def test_the_knn_adwin_baseline_reads_features_in_any_unit(bench):
+    """kNN-ADWIN scales its rows as every other baseline does (a StandardScaler in
+    front): a feature in another unit (times 10^6) leaves its votes as they were. Raw,
+    the large feature took the distance over (a review's finding in round 22)."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for _ in range(600):
+        a, b = rng.uniform(0, 1, 2)
+        rows.append(({"a": a, "b": b}, int(a > 0.5)))
+    votes = []
+    for unit in (1.0, 1e6):
+        knn = bench.KNNADWIN()
+        preds = []
+        for x, y in rows:
+            x = {"a": x["a"], "b": x["b"] * unit}
+            preds.append(knn.predict_one(x))
+            knn.learn_one(x, y)
+        votes.append(preds)
+    same = np.mean([p == q for p, q in zip(*votes, strict=True)])
+    assert same >= 0.99
+    accuracy = np.mean([p == y for p, (_, y) in zip(votes[1][100:], rows[100:], strict=True)])
+    assert accuracy > 0.85
