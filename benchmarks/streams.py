@@ -778,7 +778,11 @@ def change_windows(changes: list[int], n_rows: int) -> list[tuple[int, int]]:
     With the default rows every window is whole (the changes are 1,000 rows apart at
     least); a short ``--rows`` makes them shorter or leaves them out."""
     ends = [*changes[1:], n_rows]
-    return [(c, min(c + AFTER, end)) for c, end in zip(changes, ends) if c + AFTER <= n_rows]
+    return [
+        (c, min(c + AFTER, end))
+        for c, end in zip(changes, ends, strict=True)
+        if c + AFTER <= n_rows
+    ]
 
 
 def _window_note(stream: Stream, n_rows: int) -> str | None:
@@ -1191,7 +1195,8 @@ def headline(results: dict, streams: list[str], models: list[str], arf_reused: b
         rows,
         "Headline: mean accuracy over the half's classification streams (mean (min-max) over "
         "seeds); (change point, seed) pairs where DREAM's accuracy over the next 500 rows is at "
-        "least ARF's, after abrupt changes (issue 12's target) and gradual ones; regression streams where DREAM's MAE is below every baseline's, and below "
+        "least ARF's, after abrupt changes (issue 12's target) and gradual ones; regression "
+        "streams where DREAM's MAE is below every baseline's, and below "
         "the best of issue 12's four (the running mean left out); DREAM's "
         "rows/s over ARF's (ARFR's on regression), mean over streams"
         + (
