@@ -777,10 +777,9 @@ def change_windows(changes: list[int], n_rows: int) -> list[tuple[int, int]]:
     than AFTER rows before the stream's end is left out (:func:`_window_note` says so).
     With the default rows every window is whole (the changes are 1,000 rows apart at
     least); a short ``--rows`` makes them shorter or leaves them out."""
-    ends = [*changes[1:], n_rows]
     return [
         (c, min(c + AFTER, end))
-        for c, end in zip(changes, ends, strict=True)
+        for c, end in itertools.pairwise([*changes, n_rows])
         if c + AFTER <= n_rows
     ]
 
