@@ -73,6 +73,22 @@ def test_learn_many_refuses_a_y_whose_index_does_not_match(Online, task):
     assert model.n_steps_ == len(X)
 
 
+@pytest.mark.parametrize("Online, task", ONLINE)
+def test_a_repeated_index_label_is_matched_in_order_and_the_message_says_so(Online, task):
+    """With an index label repeated, y must come in X's order (the rows a label names
+    cannot be told apart otherwise), and the message says so: it said "in any order"
+    (a review's finding in round 22)."""
+    X = _frame().iloc[:4].set_axis([0, 0, 1, 1])
+    y = _targets(X, task)
+    model = Online(hidden_dim=8, rank=2, seed=0)
+    with pytest.raises(ValueError, match="with a label repeated, in the same order") as info:
+        model.learn_many(X, y.iloc[[2, 3, 0, 1]])
+    assert "(in any order)" not in str(info.value)
+    assert getattr(model, "n_steps_", 0) == 0
+    model.learn_many(X, y)
+    assert model.n_steps_ == 4
+
+
 # --- 2. SurpriseDriftDetector validates its parameters, as river's detectors do -----------------
 
 

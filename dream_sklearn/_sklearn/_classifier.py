@@ -35,7 +35,9 @@ def _linear_proba(scores: np.ndarray) -> np.ndarray:
     """Probabilities from the ridge readout's scores, fitted to the 0/1 indicator of
     each class: the scores already sum to 1 over the classes (a least-squares
     estimate of each class's probability); those below ``1e-6`` are raised to it and
-    the row renormalised, which keeps the largest score the most probable class."""
+    the row renormalised, which keeps the largest score the most probable class (the
+    raised scores may sum to more than 1, so a raised one ends a little below 1e-6:
+    9.2e-7 for a row whose scores were 1.09 and -0.09)."""
     proba = np.maximum(scores, 1e-6)
     return proba / proba.sum(axis=1, keepdims=True)
 
@@ -292,7 +294,8 @@ DataFrame or array-like of shape (n_samples, n_features)
 
         With ``solver="adam"`` each sequence starts from ``memory_``; with the
         ridge solver they are the readout's least-squares class scores, raised to
-        at least 1e-6 and renormalised (not calibrated).
+        at least 1e-6 and renormalised (not calibrated; the renormalising may take
+        a raised one a little below 1e-6 again).
 
         Parameters
         ----------

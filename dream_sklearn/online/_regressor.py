@@ -195,12 +195,12 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     ----------
     cell_ : DREAMCell or None
         The cell (its input dimension grows with the features seen), float64;
-        None until an input reaches it. The estimator steps its own copies of the
+        None while no input has reached it. The estimator steps its own copies of the
         weights (NumPy arrays, and the compiled row's buffers) and builds this
         module from them when it is read: it is for reading; changing it in place
         is not a way to change the model.
     last_surprise_ : float
-        Surprise of the last committed step (``nan`` before any).
+        Surprise of the last committed step (``nan`` while none is).
     last_tau_ : float
         Time constant of the last committed step.
     readout_weights_ : dict
@@ -209,6 +209,10 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         Drifts acted on (``drift_recovery``).
     n_steps_ : int
         Number of rows learned.
+
+    The attributes ending in ``_`` but ``n_drifts_`` and ``readout_weights_`` are
+    fitted attributes, as scikit-learn's: they exist from the first ``learn_one`` (or
+    ``learn_many``) on; before it, reading one raises ``AttributeError``.
 
     Examples
     --------

@@ -176,9 +176,15 @@ def _aligned_targets(X: pd.DataFrame, y: Any) -> Any:
         and set(y.index) == set(X.index)  # the same labels in another order
     ):
         return y.reindex(X.index)
+    why = (
+        " (in any order when the labels are unique; with a label repeated, in the "
+        "same order, as the rows it names could not be told apart otherwise)"
+        if not (X.index.is_unique and y.index.is_unique)
+        else " (in any order)"
+    )
     raise ValueError(
         "The index of y does not match the index of X: learn_many needs y to be a "
-        "Series with the same index labels as the rows of X (in any order). Got X "
+        f"Series with the same index labels as the rows of X{why}. Got X "
         f"index {list(X.index[:5])}{'...' if len(X) > 5 else ''} and y index "
         f"{list(y.index[:5])}{'...' if len(y) > 5 else ''}."
     )
