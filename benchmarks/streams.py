@@ -41,6 +41,10 @@ import numpy as np
 OUT = Path(__file__).parent / "out"
 AFTER = 500  # rows scored after each known change point
 N_ROWS = 5_000  # length of every synthetic stream
+# What the JSON's figures were measured on: raise it whenever a stream's rows or a
+# baseline change (2: streams' own seeds and a scaled kNN-ADWIN). ``--reuse`` keeps no
+# figure from a JSON of another version, whose baselines ran on other rows or models.
+BENCH_VERSION = 2
 DEFAULT_SEEDS = 3
 
 
@@ -1291,6 +1295,13 @@ def main(argv: list[str] | None = None) -> dict:
     json_path = Path(args.json)
     reading = args.reuse or args.print_only
     saved = json.loads(json_path.read_text()) if reading and json_path.exists() else {}
+    if args.reuse and saved and saved.get("version") != BENCH_VERSION:
+        print(
+            f"{json_path}: figures of benchmark version {saved.get('version', 1)}, not "
+            f"{BENCH_VERSION} (other rows or baselines); none reused",
+            file=sys.stderr,
+        )
+        saved = {}
     results = saved.get("results", {})
     start = time.perf_counter()
     if not args.print_only:
@@ -1327,6 +1338,7 @@ def main(argv: list[str] | None = None) -> dict:
     if not args.print_only:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         saved = {"environment": env, "seeds": args.seeds, "rows": args.rows, "seconds": elapsed}
+        saved["version"] = BENCH_VERSION
         saved["real_seeds"] = args.real_seeds
         saved["reused"] = reused
         json_path.write_text(json.dumps({**saved, "results": results}, indent=1))

@@ -328,10 +328,28 @@ def test_before_any_learning():
     assert DREAMOnlineClassifier().predict_proba_one({"a": 1.0}) == {}
     assert DREAMOnlineClassifier().predict_one({"a": 1.0}) is None
     assert DREAMOnlineRegressor().predict_one({"a": 1.0}) == 0.0
-    assert math.isnan(DREAMOnlineClassifier().__dict__.get("last_surprise_", math.nan))
     model = DREAMOnlineClassifier(seed=0)
     model.learn_one({}, "a")  # a row with no feature yet
     assert model.predict_proba_one({}) == {"a": 1.0}
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_fitted_attributes_before_and_after_the_first_row_are_as_documented(cls):
+    """The docstrings said every attribute ending in "_" but two raised before the
+    first row (classes_ and features_ are empty lists), and that last_surprise_ is NaN
+    while no row reached the cell (it is 0.0 there, last_tau_ NaN)."""
+    model = cls(seed=0, feedback="none")
+    for name in ("last_surprise_", "last_tau_", "n_steps_", "cell_"):
+        with pytest.raises(AttributeError):
+            getattr(model, name)
+    assert model.features_ == [] and model.n_drifts_ == 0 and model.readout_weights_ == {}
+    if cls is DREAMOnlineClassifier:
+        assert model.classes_ == []
+    model.learn_one({}, "a" if cls is DREAMOnlineClassifier else 1.0)  # nothing for the cell
+    assert model.cell_ is None and model.n_steps_ == 1
+    assert model.last_surprise_ == 0.0 and math.isnan(model.last_tau_)
+    model.learn_one({"f0": 1.0}, "a" if cls is DREAMOnlineClassifier else 1.0)
+    assert model.cell_ is not None and model.last_tau_ > 0.0 and model.last_surprise_ >= 0.0
 
 
 # --- errors ---------------------------------------------------------------------------

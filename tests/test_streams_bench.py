@@ -242,12 +242,33 @@ def test_reuse_reruns_the_knn_expert_too(bench, tmp_path, capsys):
     assert results["SEA"]["ARF"]["0"]["score"] == arf  # (kept)
 
 
+def test_reuse_keeps_nothing_from_a_json_of_another_benchmark_version(bench, tmp_path, capsys):
+    """--reuse compared rows only: ARF's figures from before the streams took their own
+    seeds (other rows, the same count) entered the tables beside DREAM's fresh ones."""
+    out = tmp_path / "streams.json"
+    argv = ["--streams", "SEA", "--rows", "600", "--seeds", "1", "--json", str(out), "--quiet"]
+    bench.main([*argv, "--models", "ARF"])
+    saved = json.loads(out.read_text())
+    assert saved["version"] == bench.BENCH_VERSION
+    del saved["version"]  # a JSON written before versions were kept
+    out.write_text(json.dumps(saved))
+    results = bench.main([*argv, "--models", "DREAM", "--reuse"])
+    assert "ARF" not in results["SEA"] and "DREAM" in results["SEA"]
+    assert "figures of benchmark version 1, not 2" in capsys.readouterr().err
+    # the same version: kept
+    bench.main([*argv, "--models", "ARF"])
+    results = bench.main([*argv, "--models", "DREAM", "--reuse"])
+    assert "ARF" in results["SEA"] and "none reused" not in capsys.readouterr().err
+
+
 def test_no_report_or_held_out_stream_shares_rows_with_another_stream(bench):
     """A report or held-out stream is data no default was chosen on: none of its rows
     may be another stream's (river's generators draw x alike from the same seed whatever
     the function or drift: the held-out Friedman replayed FriedmanDrift-lea, a tuning
     stream, row for row up to its drift; a review's finding in round 22). Two tuning
-    streams may share rows (Hyperplane and FriedmanDrift-lea do, 200 of them)."""
+    streams may share rows (Hyperplane and FriedmanDrift-lea do: 20 of the first 300,
+    scattered). Rows are compared whole (names and values): a stream whose x differ
+    from another's only in their names would pass, and none does."""
     n = 300
     rows = {}
     for name, stream in bench.STREAMS.items():

@@ -200,7 +200,8 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         module from them when it is read: it is for reading; changing it in place
         is not a way to change the model.
     last_surprise_ : float
-        Surprise of the last committed step (``nan`` while none is).
+        Surprise of the last committed step (0.0 while no row has reached the
+        cell, ``last_tau_`` then being ``nan``).
     last_tau_ : float
         Time constant of the last committed step.
     readout_weights_ : dict
@@ -210,9 +211,10 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     n_steps_ : int
         Number of rows learned.
 
-    The attributes ending in ``_`` but ``n_drifts_`` and ``readout_weights_`` are
-    fitted attributes, as scikit-learn's: they exist from the first ``learn_one`` (or
-    ``learn_many``) on; before it, reading one raises ``AttributeError``.
+    The attributes ending in ``_`` are fitted attributes, as scikit-learn's: they
+    exist from the first ``learn_one`` (or ``learn_many``) on, and reading one before
+    it raises ``AttributeError``; but ``n_drifts_`` and ``readout_weights_`` (0 and
+    empty until then), and ``features_`` (an empty list until then).
 
     Examples
     --------
