@@ -246,15 +246,28 @@ def test_reuse_keeps_nothing_from_a_json_of_another_benchmark_version(bench, tmp
     """--reuse compared rows only: ARF's figures from before the streams took their own
     seeds (other rows, the same count) entered the tables beside DREAM's fresh ones."""
     out = tmp_path / "streams.json"
-    argv = ["--streams", "SEA", "--rows", "600", "--seeds", "1", "--json", str(out), "--quiet"]
+    argv = ["--streams", "SEA", "--rows", "1200", "--seeds", "1", "--json", str(out), "--quiet"]
     bench.main([*argv, "--models", "ARF"])
     saved = json.loads(out.read_text())
     assert saved["version"] == bench.BENCH_VERSION
     del saved["version"]  # a JSON written before versions were kept
+    saved["results"]["SEA"]["ARF"]["0"]["score"] = 0.0  # (as if from other rows)
     out.write_text(json.dumps(saved))
+    capsys.readouterr()
     results = bench.main([*argv, "--models", "DREAM", "--reuse"])
+    captured = capsys.readouterr()
     assert "ARF" not in results["SEA"] and "DREAM" in results["SEA"]
-    assert "figures of benchmark version 1, not 2" in capsys.readouterr().err
+    assert f"figures of benchmark version 1, not {bench.BENCH_VERSION}" in captured.err
+    # run again beside DREAM, and no table says it was timed in an earlier run
+    out.write_text(json.dumps(saved))
+    results = bench.main([*argv, "--models", "ARF", "DREAM", "--reuse"])
+    captured = capsys.readouterr()
+    assert results["SEA"]["ARF"]["0"]["score"] > 0.5
+    assert "compare loosely" not in captured.out and "in the same run" in captured.out
+    # --print-only of an old JSON prints it, and says the legend may not describe it
+    out.write_text(json.dumps(saved))
+    bench.main([*argv, "--print-only"])
+    assert "printed under this version's legend" in capsys.readouterr().err
     # the same version: kept
     bench.main([*argv, "--models", "ARF"])
     results = bench.main([*argv, "--models", "DREAM", "--reuse"])
@@ -264,8 +277,8 @@ def test_reuse_keeps_nothing_from_a_json_of_another_benchmark_version(bench, tmp
 def test_no_report_or_held_out_stream_shares_rows_with_another_stream(bench):
     """A report or held-out stream is data no default was chosen on: none of its rows
     may be another stream's (river's generators draw x alike from the same seed whatever
-    the function or drift: the held-out Friedman replayed FriedmanDrift-lea, a tuning
-    stream, row for row up to its drift; a review's finding in round 22). Two tuning
+    the function or drift: the held-out Friedman read every x of
+    FriedmanDrift-lea, a tuning stream, at the same row; a review's finding in round 22). Two tuning
     streams may share rows (Hyperplane and FriedmanDrift-lea do: 20 of the first 300,
     scattered). Rows are compared whole (names and values): a stream whose x differ
     from another's only in their names would pass, and none does."""
@@ -296,14 +309,20 @@ def test_change_windows_end_at_the_next_change_and_leave_out_a_short_last_one(be
         for a, b in bench.change_windows(stream.changes(n), n):
             assert b - a == 500, name
         assert bench._window_note(stream, n) is None, name
-    # STAGGER on 1,000 rows: changes every 200 rows; the windows of 200 and 400 fit
-    # before the end but stop at the next change; those of 600 and 800 are left out
+    # STAGGER on 1,000 rows: changes every 200 rows; the windows of 200, 400 and 600
+    # stop at the next change (each holds its whole concept, as a review asked: 600's
+    # was left out for having fewer than 500 rows to the end); the stream's end cuts
+    # the last concept, after 800, short: left out
     stagger = bench.STREAMS["STAGGER"]
     assert stagger.changes(1_000) == [200, 400, 600, 800]
-    assert bench.change_windows(stagger.changes(1_000), 1_000) == [(200, 400), (400, 600)]
+    windows = [(200, 400), (400, 600), (600, 800)]
+    assert bench.change_windows(stagger.changes(1_000), 1_000) == windows
     note = bench._window_note(stagger, 1_000)
-    assert "200 (200 rows)" in note and "400 (200 rows)" in note
-    assert "600, 800 are left out" in note
+    assert "200 (200 rows)" in note and "400 (200 rows)" in note and "600 (200 rows)" in note
+    assert "the change at 800 is left out" in note
+    # a whole window that ends where the stream ends is kept
+    assert bench.change_windows([500], 1_000) == [(500, 1_000)]
+    assert bench.change_windows([501], 1_000) == []
 
 
 def test_the_headline_counts_abrupt_and_gradual_changes_apart(bench):
@@ -334,6 +353,11 @@ def test_the_headline_counts_abrupt_and_gradual_changes_apart(bench):
     row = dict(zip(cells, (c.strip() for c in report.split("|")[1:-1]), strict=True))
     assert row["DREAM >= ARF after an abrupt change"] == "0/2"
     assert row["DREAM >= ARF after a gradual change"] == "1/1"
+    # the half's after-change table counts them apart too, in its mean row (it printed
+    # "1/3" beside the headline's two counts until a review of round 22)
+    table = bench.tables(results, ["Sine", "LEDDrift"], ["ARF", "DREAM"], "report")
+    mean_rows = [line for line in table.splitlines() if line.startswith("| mean over 2")]
+    assert mean_rows[1].endswith("| 0/2 abrupt, 1/1 gradual |")
 
 
 def test_the_knn_adwin_baseline_reads_features_in_any_unit(bench):
