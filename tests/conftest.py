@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
 import pytest
+
+if "PYTEST_XDIST_WORKER" in os.environ and "OMP_NUM_THREADS" not in os.environ:
+    # The README's test command runs two pytest-xdist workers on two cores: one thread
+    # each (torch would give each worker every core, and the two then fight over them:
+    # 700 s for the default run against 476 s with one thread each, round 22), and the
+    # same for the processes they start.
+    os.environ["OMP_NUM_THREADS"] = "1"
+    import torch
+
+    torch.set_num_threads(1)
 
 BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
 
