@@ -63,6 +63,12 @@ def test_unbatched_and_time_first_match_batch_first():
     assert single.shape == (9, 6)
     torch.testing.assert_close(single, out[1])
     torch.testing.assert_close(single_state.h, state.h[1:2])
+    # the diagnostics keep the state's batch axis of 1 (the docstring)
+    _, _, diag = model(x, return_diagnostics=True)
+    _, _, single_diag = model(x[1], return_diagnostics=True)
+    assert single_diag.surprise.shape == single_diag.tau.shape == (1, 9)
+    torch.testing.assert_close(single_diag.surprise, diag.surprise[1:2])
+    torch.testing.assert_close(single_diag.tau, diag.tau[1:2])
     model.batch_first = False
     out_t, _ = model(x.transpose(0, 1))
     torch.testing.assert_close(out_t.transpose(0, 1), out)

@@ -443,7 +443,8 @@ def test_bad_params_raise_at_first_learn(params, match):
 def test_same_seed_same_results(cls):
     rows, ys = stream(80) if cls is DREAMOnlineClassifier else reg_stream(80)
     runs = []
-    for seed in (3, 3, 4):
+    # (the docstrings: the seed is read modulo 2**31)
+    for seed in (3, 3, 4, 3 + 2**31):
         model = cls(seed=seed)
         preds = []
         for x, y in zip(rows, ys, strict=True):
@@ -452,6 +453,7 @@ def test_same_seed_same_results(cls):
         runs.append((preds, model.memory().h.clone()))
     assert runs[0][0] == runs[1][0] and torch.equal(runs[0][1], runs[1][1])
     assert not torch.equal(runs[0][1], runs[2][1])
+    assert runs[3][0] == runs[0][0] and torch.equal(runs[3][1], runs[0][1])
 
 
 def test_surprise_is_exposed_and_reacts_to_novelty():

@@ -703,11 +703,24 @@ def test_both_solvers_compare_the_cells_plain_values(seq_data, solver):
     from fractions import Fraction
 
     X, y = seq_data
-    params = {**SMALL, "solver": solver, "warm_start": True, "time_step": 0.1}
+    params = {**SMALL, "solver": solver, "warm_start": True, "base_threshold": 0.1}
     est = DREAMClassifier(**params).fit(X, y)
-    est.set_params(time_step=Fraction(1, 10)).partial_fit(X, y)
+    est.set_params(base_threshold=Fraction(1, 10)).partial_fit(X, y)
     with pytest.raises(ValueError, match="built with other parameters"):
-        est.set_params(time_step=np.float32(0.1)).partial_fit(X, y)
+        est.set_params(base_threshold=np.float32(0.1)).partial_fit(X, y)
+
+
+def test_the_ridge_solver_continues_through_a_change_of_time_step(seq_data):
+    # (a review's finding) the ridge solver's bank steps each cell by its own timescale: a
+    # change of time_step changes no feature, and partial_fit refused it
+    X, y = seq_data
+    params = {**SMALL, "solver": "ridge"}
+    kept = DREAMClassifier(**params).fit(X, y).partial_fit(X, y)
+    moved = DREAMClassifier(**params).fit(X, y)
+    moved.set_params(time_step=2.5).partial_fit(X, y)
+    np.testing.assert_array_equal(moved.predict_proba(X), kept.predict_proba(X))
+    with pytest.raises(ValueError, match="built with other parameters"):
+        moved.set_params(base_threshold=0.05).partial_fit(X, y)
 
 
 def test_parameters_equal_as_values_are_the_ones_the_network_was_built_with(seq_data):

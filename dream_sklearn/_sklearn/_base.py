@@ -584,6 +584,10 @@ class _BaseDREAM(BaseEstimator):
             skip = ("random_state", "layout", "standardize")
             if getattr(self.features_, "_dtype_defaulted", False):
                 skip += ("dtype",)
+            # (nor time_step: the bank steps each cell by its own timescale, and a
+            # change of it changes no feature; partial_fit refused it)
+            for params in (built, now):
+                params["cell_params"].pop("time_step", None)
             keys = [k for k in now if k not in skip]
             return [f"{k}={built[k]!r} -> {now[k]!r}" for k in keys if built[k] != now[k]]
         config = self.module_.dream.config

@@ -535,6 +535,7 @@ class DREAM(nn.Module):
       The returned state is always a ``DREAMState``: ``state.h`` is ``nn.GRU``'s
       ``h_n[0]`` for a batched input, (batch, hidden_dim); for an unbatched one it is
       (1, hidden_dim), ``nn.GRU``'s ``h_n`` itself (the cell's state is batched).
+      The diagnostics keep that batch axis too: (1, time) for an unbatched input.
     - dtypes: the input's dtype must be the parameters' (a ``TypeError`` says how to
       convert either), as with ``nn.GRU``. ``model.to(torch.bfloat16)`` or
       ``model.half()`` run in that dtype. Under ``torch.autocast`` the layer acts as

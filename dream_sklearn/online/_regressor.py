@@ -180,7 +180,9 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     neighbors_window : int, default=1000
         The rows the kNN expert keeps (read at its first row).
     seed : int, default=None
-        Seed of the cell's random initialisation.
+        Seed of the cell's random initialisation (and of the pretrained cell's
+        projection). Read modulo ``2**31``: ``seed`` and ``seed + 2**31`` give one
+        model. None draws one from the system.
     cell : {"random", "pretrained"}, default="random"
         ``"random"``: a random cell whose input grows with the slots seen.
         ``"pretrained"``: the cell meta-trained on a prior of synthetic drifting
