@@ -458,6 +458,34 @@ def test_float32_rows_run_compiled(compiled_on, learns):
     assert learns["n"] == 50
 
 
+def test_keys_in_ever_new_orders_keep_the_key_cache_bounded(monkeypatch, learns):
+    """The compiled row kept the slots of every order of keys it read: a tuple a row,
+    with no bound, for rows whose keys come in new orders (a review's finding: 3.7 MB
+    over 10,000 rows). Bounded now, and the rows' results are the NumPy path's."""
+    from dream_sklearn.online import _compiled
+
+    monkeypatch.setattr(_compiled, "_MAX_KEY_ORDERS", 16)
+    rng = np.random.default_rng(0)
+    rows = [(dict(sorted(x.items(), key=lambda _: rng.random())), y) for x, y in ROWS[:300]]
+    assert len({tuple(x) for x, _ in rows}) > 200  # (most rows an order of their own)
+    sizes = []
+
+    def run(compiled):
+        model = DREAMOnlineClassifier(seed=0)
+        preds = []
+        for x, y in rows:
+            preds.append(proba(model, x))
+            model.learn_one(x, y)
+            if compiled and model._fast is not None:
+                sizes.append(len(model._fast.slots))
+        return np.array(preds), model
+
+    (a, ma), (b, mb) = both(run)
+    np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
+    assert_same_state(ma, mb)
+    assert learns["n"] > 250 and max(sizes) <= 16
+
+
 # --- 8. the compiled row is used
 
 

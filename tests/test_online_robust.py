@@ -9,6 +9,7 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 import torch
 from river import evaluate, metrics
@@ -520,6 +521,9 @@ def test_text_keeps_its_error_pointing_to_one_hot_encoding(method, missing):
         (pd.Series([np.complex64(1 + 2j), 1.0], dtype=object), "non-numeric value.*OneHotEncoder"),
         (pd.to_datetime(pd.Series(["2026-01-01", "2026-01-02"])), "dtype datetime64"),
         (pd.Series([10**400, 1], dtype=object), "value too large: 1000"),
+        # pyarrow's durations (an IndexError that named nothing): a review's finding
+        (pd.Series([5, 6], dtype="duration[s][pyarrow]"), "dtype duration.*not real numbers"),
+        (pd.Series([torch.tensor([1.5]), 1.0], dtype=object), "non-numeric value tensor"),
     ],
 )
 @pytest.mark.parametrize("method", ["learn_many", "predict_many"])
@@ -888,6 +892,28 @@ def test_a_missing_label_is_refused_not_made_a_class(missing):
         model.learn_many(pd.DataFrame([x for x, _ in rows[41:44]]), ys)
     assert_same_state(model, twin)
     assert sorted(model.classes_) == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
+def test_a_tuple_label_holding_a_nan_is_refused(compiled):
+    """Each such tuple made anew (or copied by a pickle) was a new class: 24 classes
+    after 30 rows of two labels (a review's finding)."""
+    previous = set_compiled(compiled)
+    try:
+        model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0)
+        rows = _clf_stream(40)
+        for x, y in rows[:30]:
+            model.learn_one(x, ("a", 0) if y == "up" else ("b", 0))
+        twin = copy.deepcopy(model)
+        for label in (("a", float("nan")), ("a", ("b", np.nan)), ("a", pd.NA)):
+            with pytest.raises(ValueError, match="tuple holding a NaN"):
+                model.learn_one(rows[30][0], label)
+            with pytest.raises(ValueError, match="tuple holding a NaN"):
+                model.learn_many(pd.DataFrame([rows[31][0]]), [label])
+        assert_same_state(model, twin)
+        assert sorted(model.classes_) == [("a", 0), ("b", 0)]
+    finally:
+        set_compiled(previous)
 
 
 # --- unlabelled rows, delayed labels ---------------------------------------------------
@@ -2119,8 +2145,10 @@ def test_a_value_equal_to_the_old_but_refused_is_caught_before_a_growth_event(cl
         np.datetime64("1970-01-02"),  # was read as 1.0 (days since the epoch)
         np.array([1.0]),  # a list [1.0] is refused: so is an array of one value
         np.array("1.5"),  # text in a 0-d array was read as 1.5
+        np.timedelta64("NaT"),  # a NumPy integer unequal to itself: read as missing
+        torch.tensor([1.5]),  # read as 1.5 alone, refused beside a missing value
     ],
-    ids=["timedelta64", "datetime64", "array of one", "0-d text"],
+    ids=["timedelta64", "datetime64", "array of one", "0-d text", "NaT duration", "tensor"],
 )
 @pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
 @pytest.mark.parametrize("Est", ESTIMATORS)
@@ -2153,6 +2181,19 @@ def test_numpy_dates_durations_and_arrays_are_not_numbers_on_either_path(Est, co
         )
         with pytest.raises(ValueError, match="non-numeric"):  # (its value would read None)
             model.predict_one({0: 5.0, 1: np.array(np.datetime64("NaT")), 2: 5.0})
+        # a 0-d tensor is its value, and NumPy's masked a missing value, with or without
+        # another missing value in the row (one path read each otherwise: a review's
+        # finding)
+        for other in (5.0, None):
+            assert model.predict_one({0: 5.0, 1: torch.tensor(4.0), 2: other}) == (
+                model.predict_one({0: 5.0, 1: 4.0, 2: other})
+            )
+            without = model.predict_one({0: 5.0, 2: other})
+            for missing in (np.ma.masked, torch.tensor(float("nan"))):
+                assert model.predict_one({0: 5.0, 1: missing, 2: other}) == without
+        with pytest.raises(ValueError, match="Feature 1 has a non-numeric value"):
+            model.predict_one({0: 5.0, 1: value, 2: None})
+        assert model.n_steps_ == n
     finally:
         set_compiled(previous)
 
@@ -2168,14 +2209,23 @@ def test_a_regressor_target_that_is_a_duration_an_array_or_text_is_refused(targe
     assert model.n_steps_ == 1
 
 
+@pytest.mark.parametrize("kind", ["pandas", "pyarrow"])
 @pytest.mark.parametrize("method", ["learn_many", "predict_many"])
-def test_a_categorical_column_of_numbers_is_refused_as_one_of_text(method):
-    """Categories are labels: numbers among them were read as an ordinal scale."""
+def test_a_categorical_column_of_numbers_is_refused_as_one_of_text(method, kind):
+    """Categories are labels: numbers among them were read as an ordinal scale
+    (pyarrow's dictionary columns until round 23: a review's finding)."""
     model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0)
     model.learn_one({"a": 1.0, "b": 0.0}, "up")
     twin = copy.deepcopy(model)
-    X = pd.DataFrame({"a": [0.5, 0.2], "b": pd.Categorical([1.0, 2.0])})
-    with pytest.raises(ValueError, match="'b' has values of dtype category.*OneHotEncoder"):
+    if kind == "pandas":
+        column = pd.Categorical([1.0, 2.0])
+    else:
+        column = pd.Series([1, 2], dtype="int64[pyarrow]").astype(
+            pd.ArrowDtype(pa.dictionary(pa.int32(), pa.int64()))
+        )
+    X = pd.DataFrame({"a": [0.5, 0.2], "b": column})
+    dtype = "category" if kind == "pandas" else "dictionary"
+    with pytest.raises(ValueError, match=f"'b' has values of dtype {dtype}.*OneHotEncoder"):
         if method == "learn_many":
             model.learn_many(X, pd.Series(["up", "down"]))
         else:

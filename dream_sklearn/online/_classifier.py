@@ -10,7 +10,7 @@ import pandas as pd
 from river import base
 
 from ..nn._config import _BOOL, _INT_GE0, _INT_GE1, _UNIT
-from ._base import _DEFAULT, _check_params, _DREAMOnline, _readouts_rule
+from ._base import _DEFAULT, _check_params, _DREAMOnline, _readouts_rule, _unequal
 from ._delayed import _DelayedReadout
 from ._neighbors import _NeighborVote
 from ._readouts import _CLF_DRIFT_DELTA, _REPLAY_ROWS
@@ -561,6 +561,12 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             raise ValueError(
                 f"The label y must be a class label; got {y!r}, a missing label. "
                 "Leave the row out until its label is known."
+            )
+        if isinstance(y, tuple) and _unequal(y):  # (as a feature named so: _check_names)
+            raise ValueError(
+                f"The label y must be a class label equal to itself; got {y!r}, a tuple "
+                "holding a NaN: each such tuple made anew (or copied by a pickle) would "
+                "be a new class."
             )
         return y
 

@@ -36,29 +36,47 @@ _NOT_REAL = _TEXT + (complex, np.complexfloating, np.datetime64, np.timedelta64)
 
 def _is_not_real(value: Any) -> bool:
     """Text, a complex number (NumPy's too), a NumPy date or duration, or an array
-    of one or more values: ``np.fromiter(..., float)`` would read each as a number
-    (its real part, its unit count, its one element)."""
+    of one or more values (NumPy's, or another library's: a torch tensor):
+    ``np.fromiter(..., float)`` would read each as a number (its real part, its unit
+    count, its one element)."""
     if isinstance(value, np.ndarray):
         if value.ndim > 0 or value.dtype.kind in "cmMUSV":
             return True
         return value.dtype.kind == "O" and _is_not_real(value.item())
-    return isinstance(value, _NOT_REAL)
+    if isinstance(value, _NOT_REAL):
+        return True
+    if isinstance(value, np.generic) or not hasattr(value, "ndim"):
+        return False
+    # another library's array: one of one element was read as that element, on one
+    # path only (a review's finding); a 0-d one is its value, as NumPy's is
+    return value.ndim != 0 or _is_not_real(value.item())
 
 
 def _scalar(value: Any) -> Any:
-    """A 0-d array of numbers or objects as its value (what the compiled row reads);
-    anything else, a 0-d date included (its value of NaT would read None), as it is."""
-    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biufO":
+    """A 0-d array of numbers or objects as its value (what the compiled row reads),
+    another library's 0-d array (a torch tensor) too; NumPy's ``masked`` as None
+    (the compiled row reads it as NaN); anything else, a 0-d date included (its value
+    of NaT would read None), as it is."""
+    if isinstance(value, np.ndarray):
+        if value is np.ma.masked:
+            return None
+        if value.ndim == 0 and value.dtype.kind in "biufO":
+            return value.item()
+        return value
+    if getattr(value, "ndim", None) == 0 and not isinstance(value, (np.generic, *_NOT_REAL)):
         return value.item()
     return value
 
 
 def _is_missing(value: Any) -> bool:
-    """None, pandas' NA, or a NaN number (a Decimal's too): a missing value (as an
-    absent key)."""
+    """None, pandas' NA, NumPy's ``masked``, or a NaN number (a Decimal's too, a 0-d
+    array's): a missing value (as an absent key). A NumPy duration's NaT is not: a
+    duration is refused, NaT or not."""
     value = _scalar(value)  # (a 0-d NaN is missing on both paths)
     if value is None or value is pd.NA:
         return True
+    if isinstance(value, _NOT_REAL):  # (np.timedelta64 is a numbers.Real)
+        return False
     if isinstance(value, decimal.Decimal):  # (a signalling NaN raises when compared)
         return value.is_nan()
     return isinstance(value, numbers.Real | np.bool_) and value != value
@@ -220,6 +238,11 @@ def _column_values(column: pd.Series) -> np.ndarray:
     return out
 
 
+def _arrow_not_real(dtype: pd.ArrowDtype) -> bool:
+    """A pyarrow column of dates, times, durations or a dictionary (categories)."""
+    return dtype.kind in "mMc" or hasattr(dtype.pyarrow_dtype, "index_type")
+
+
 def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """A frame's values (float64) and presence; NaN or None is a missing value
     (``strict``: a ValueError), inf an error."""
@@ -238,6 +261,9 @@ def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np
             # categories are labels, not quantities, numbers among them too (their
             # values were read as an ordinal scale: a review's finding)
             or isinstance(dtype, pd.CategoricalDtype)
+            # pyarrow's durations (an IndexError from pandas) and dictionaries (its
+            # categories, read as numbers) likewise (a review's finding)
+            or (isinstance(dtype, pd.ArrowDtype) and _arrow_not_real(dtype))
         ):
             raise ValueError(
                 f"Feature {X.columns[j]!r} has values of dtype {dtype}, not real numbers; "
