@@ -144,6 +144,21 @@ def test_sample_weights_count_relative_to_each_other():
     np.testing.assert_allclose(tiny.predict_proba(X[100:]), plain.predict_proba(X[100:]))
 
 
+@pytest.mark.parametrize("scale", [1e155, 1e-310])
+def test_weights_of_any_scale_count_relative_to_each_other_across_partial_fits(scale):
+    """Uniform weights of 1e155 overflowed the statistics' merge, of 1e-310 their
+    inverse: NaN predictions, and a classifier that predicted its first class, with
+    no error (a review's finding)."""
+    X, y = _frequencies(90, seed=12)
+    plain = DREAMClassifier(hidden_dim=16, random_state=0)
+    scaled = DREAMClassifier(hidden_dim=16, random_state=0)
+    for part in (slice(0, 30), slice(30, 60)):
+        plain.partial_fit(X[part], y[part], classes=np.unique(y))
+        scaled.partial_fit(X[part], y[part], classes=np.unique(y), sample_weight=np.full(30, scale))
+    assert scaled.alpha_ == plain.alpha_
+    np.testing.assert_allclose(scaled.predict_proba(X[60:]), plain.predict_proba(X[60:]), atol=1e-9)
+
+
 def test_warm_start_belongs_to_the_adam_solver():
     X, y = _frequencies(80, seed=11)
     clf = DREAMClassifier(hidden_dim=8, warm_start=True, random_state=0).fit(X, y)

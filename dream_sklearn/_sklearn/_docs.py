@@ -124,8 +124,11 @@ PARAMETERS = """
         11,200 with a warm cache and 62,600 with a cold one (``docs/sklearn.md``,
         "Speed"; they vary run to run, 11,000-13,000 and 59,000-69,000). Shorter
         calls run eagerly and pay nothing. ``True`` always compiles, ``False``
-        never. Takes effect at the next call. Unequal lengths, a last mini-batch
-        of one sequence, and prediction (no gradient) each compile once more.
+        never. Read at each ``fit`` and ``partial_fit`` (as scikit-learn reads a
+        parameter): ``predict``, ``score`` and ``advance_memory`` keep the last
+        fit's setting after a ``set_params`` (``module_.dream.compile_step``
+        holds the last call's choice). Unequal lengths, a last mini-batch of one
+        sequence, and prediction (no gradient) each compile once more.
     readout : {"last", "mean", "pool"}, default="last"
         What the output layer reads: the hidden state at each sequence's last
         valid step, its mean over the valid steps, or mean, maximum and last side
@@ -180,7 +183,8 @@ ATTRIBUTES = """
         (``solver="ridge"``: one per call).
     features_ : DREAMFeatures
         ``solver="ridge"``: the bank of untrained cells; ``features_.transform(X)``
-        gives the features the readout reads.
+        gives the features the readout reads. With ``n_steps`` set it takes the
+        sequences as ``X.reshape(len(X), n_steps, -1)``, not the flat rows.
     coef_ : ndarray of shape (n_outputs, n_features_out)
         ``solver="ridge"``: the readout's weights on ``features_.transform(X)``
         (one row per class, or per target of the regressor on its standardised

@@ -35,9 +35,12 @@ class _RidgeSolution(NamedTuple):
 class _RidgeStats:
     """Weighted running mean and centred scatter of ``[features, targets]`` rows."""
 
+    unit = 1.0  # (statistics pickled before it took the weights as they came)
+
     def __init__(self, n_features: int, n_outputs: int) -> None:
         self.n_features = n_features
         width = n_features + n_outputs
+        self.unit = None  # the first update's largest weight: every weight is read in it
         self.weight = 0.0
         self.count = 0  # rows of positive weight
         self.mean = np.zeros(width)
@@ -48,6 +51,13 @@ class _RidgeStats:
         by ``weight`` (n,) when given; rows of weight 0 change nothing."""
         Z = np.hstack([F, Y])
         w = np.ones(len(Z)) if weight is None else np.asarray(weight, dtype=np.float64)
+        # Weights count relative to each other: read in the first update's largest, so
+        # that weights of 1e-310 (whose inverse overflowed) or 1e155 (whose products
+        # did) give the statistics of weights about 1 (a review's finding: NaN
+        # predictions, and a classifier predicting its first class, without an error).
+        if self.unit is None:
+            self.unit = float(w.max()) if len(w) and w.max() > 0 else None
+        w = w / (self.unit or 1.0)
         total = float(w.sum())
         if total <= 0:
             return
@@ -58,7 +68,7 @@ class _RidgeStats:
         # Chan et al.'s merge of two sets of (weight, mean, scatter).
         both = self.weight + total
         delta = mean - self.mean
-        self.scatter += scatter + np.outer(delta, delta) * (self.weight * total / both)
+        self.scatter += scatter + np.outer(delta, delta) * (self.weight * (total / both))
         self.mean += delta * (total / both)
         self.weight = both
 
