@@ -328,11 +328,31 @@ def test_one_glitch_does_not_blind_the_detector(glitch):
     stream = [rng.gauss(0, 1) for _ in range(800)]
     stream += [rng.gauss(4, 1) for _ in range(2000)] + [rng.gauss(-4, 1) for _ in range(2000)]
     clean = detections(SurpriseDriftDetector(), stream)
-    glitched = list(stream)
-    glitched[300] = glitch
-    found = detections(SurpriseDriftDetector(), glitched)
-    assert len(clean) == 2 and len(found) == 2  # (none at all after the glitch before)
-    assert all(abs(a - b) <= 20 for a, b in zip(found, clean, strict=True))
+    # at 300 (after the first grace period), at 50 and 99 (in it: the grace period's
+    # spread swelled to about 100 and nothing alarmed again, a review's finding), and
+    # in the grace period after the first alarm (the second change went unseen)
+    for at in (300, 50, 99, clean[0] + 17):
+        glitched = list(stream)
+        glitched[at] = glitch
+        found = detections(SurpriseDriftDetector(), glitched)
+        assert len(clean) == 2 and len(found) == 2, (at, found)
+        assert all(abs(a - b) <= 20 for a, b in zip(found, clean, strict=True)), (at, found)
+
+
+def test_the_grace_periods_far_values_are_left_out_not_a_rare_events_one():
+    # A grace period's statistics leave a far value out (more than 8 spreads of the
+    # others from their mean); a rare event's 1 among 0s, whose others are constant,
+    # stays, and a clean stream's statistics are the running ones
+    from dream_sklearn.drift._surprise import _grace_statistics
+
+    rng = random.Random(1)
+    clean = [rng.gauss(5, 2) for _ in range(100)]
+    assert _grace_statistics(clean) is None
+    loc, spread = _grace_statistics(clean[:40] + [1e3] + clean[40:-1])
+    assert abs(loc - 5) < 0.6 and abs(spread - 2) < 0.5
+    loc, spread = _grace_statistics(clean[:10] + [1e3, -1e3] + clean[10:-2])  # (two)
+    assert abs(loc - 5) < 0.6 and abs(spread - 2) < 0.5
+    assert _grace_statistics([0.0] * 99 + [1.0]) is None
 
 
 def test_a_numpy_bool_is_read_as_a_bool_and_a_huge_seed_is_reduced():
@@ -347,6 +367,12 @@ def test_a_numpy_bool_is_read_as_a_bool_and_a_huge_seed_is_reduced():
         huge.update(x)
         same.update(x)
     assert huge.surprise == same.surprise
+    # (the docstring: a seed is read modulo 2**32)
+    low, high, other = (SurpriseDriftDetector(seed=s) for s in (1, 1 + 2**32, 2))
+    for x in (0.0, 1.0, 0.5, 3.0):
+        for det in (low, high, other):
+            det.update(x)
+    assert low.surprise == high.surprise != other.surprise
 
 
 def test_validation_scores_are_drawn_at_the_last_fits_epochs():

@@ -45,6 +45,35 @@ _RULES = {
 
 
 _Z_BOUND = 30.0  # the standardised value's bound (see update)
+# A grace period's far values (see _grace_statistics): one more than _FAR spreads of
+# the others from their mean is left out of the standardisation, the farthest from
+# the median first, again while one is; never more than a tenth of the values.
+_FAR = 8.0
+
+
+def _grace_statistics(values: list[float]) -> tuple[float, float] | None:
+    """The mean and spread of a grace period's values without its far ones, or None
+    where none is far (the running mean and spread stand).
+
+    The value farthest from the median is far when it is more than :data:`_FAR`
+    spreads of the other values from their mean, and they are not constant (a rare
+    event's 1 among 0s stays); it is left out, and the next farthest tested, up to a
+    tenth of the values. One far value (a glitch of 1e3 on a unit stream) made the
+    spread about 100: every later value read as about 0, and the detector never
+    alarmed again (a review's finding).
+    """
+    rest = np.asarray(values, dtype=float)
+    left_out = 0
+    for _ in range(len(rest) // 10):
+        i = int(np.argmax(np.abs(rest - np.median(rest))))
+        others = np.delete(rest, i)
+        spread = others.std()
+        if spread == 0.0 or abs(rest[i] - others.mean()) <= _FAR * spread:
+            break
+        rest, left_out = others, left_out + 1
+    if not left_out:
+        return None
+    return float(rest.mean()), float(rest.std())
 
 
 class SurpriseDriftDetector(base.DriftDetector):
@@ -60,7 +89,9 @@ class SurpriseDriftDetector(base.DriftDetector):
     value standardised by the mean and spread of the values of the latest grace
     period, so it works on a raw value stream in any unit and offset and on a
     model's error stream (0/1 mistakes or absolute residuals); a stream constant over
-    a grace period is read as it is, minus its mean.
+    a grace period is read as it is, minus its mean. A grace period's far values
+    (more than 8 spreads of the others from their mean, up to a tenth of them) are
+    left out of that mean and spread, and its values read again with them.
 
     Parameters
     ----------
@@ -84,7 +115,9 @@ class SurpriseDriftDetector(base.DriftDetector):
         Width ``γ`` of the cell's surprise sigmoid; wider than the cell's default
         (0.05) so that surprise is graded rather than all-or-nothing.
     seed : int, default=0
-        Seed of the cell's random weights.
+        Seed of the cell's random weights. Read modulo ``2**32`` (torch's CPU
+        generator keeps a seed's low 32 bits): ``seed`` and ``seed + 2**32`` give
+        one detector.
 
     Attributes
     ----------
@@ -111,6 +144,8 @@ class SurpriseDriftDetector(base.DriftDetector):
     _loc = 0.0
     _m2 = 0.0
     _spread = 1.0
+    _grace = None  # the grace period's values while it runs
+    _grace_state = None  # and the cell's state before its first value
     _exc_sum = 0.0  # (and before round 17: no excursion kept)
     _exc_n = 0
 
@@ -177,6 +212,23 @@ class SurpriseDriftDetector(base.DriftDetector):
         # of spread 0.01, saturated the cell and hid a 3-sigma shift from it).
         self._loc = self._m2 = 0.0
 
+    def _read_grace_again(self) -> None:
+        """The cell and the reference level as if the grace period's values had been
+        read standardised by its final mean and spread (far values left out of them):
+        read by the running ones, which a far value swelled, the values after it read
+        as about 0, the cell's error statistics shrank to that, and the first values
+        after the grace period alarmed (a review's finding)."""
+        spread = self._spread
+        if spread <= 1e-12 * abs(self._loc) or spread == 0.0:
+            spread = 1.0
+        state, s_ref = self._grace_state, 0.0
+        for i, x in enumerate(self._grace):
+            params = self._params._replace(beta=max(1.0 / (i + 2), self.error_smoothing))
+            z = min(max((x - self._loc) / spread, -_Z_BOUND), _Z_BOUND)
+            *state, surprise, _ = self._cell.numpy_step(params, np.array([[z]]), state, self._dt)
+            s_ref += (float(surprise[0]) - s_ref) / (i + 1)
+        self._state, self._s_ref = state, s_ref
+
     def update(self, x: int | float) -> None:
         """Update the detector with one value; then read ``drift_detected``.
 
@@ -213,6 +265,10 @@ class SurpriseDriftDetector(base.DriftDetector):
         x = float(x)
         if in_grace:
             params = params._replace(beta=max(1.0 / (self._n + 2), self.error_smoothing))
+            if self._n == 0:
+                self._grace, self._grace_state = [], [a.copy() for a in self._state]
+            if self._grace is not None:  # (None: a detector pickled before it kept them)
+                self._grace.append(x)
             delta = x - self._loc  # (Welford, over the grace period's values)
             self._loc += delta / (self._n + 1)
             self._m2 += delta * (x - self._loc)
@@ -236,6 +292,11 @@ class SurpriseDriftDetector(base.DriftDetector):
                 self._spread = math.sqrt(self._m2 / self._n)
                 if self._n < 2:  # (no spread from one value: read as it comes)
                     self._loc, self._spread = 0.0, 1.0
+                robust = None if self._grace is None else _grace_statistics(self._grace)
+                if robust is not None:  # (its far values left out)
+                    self._loc, self._spread = robust
+                    self._read_grace_again()
+                self._grace = self._grace_state = None
             return
         self.statistic = max(0.0, self.statistic + s - self._s_ref - self.drift_margin)
         if self.statistic > 0.0:  # an excursion: its values wait (see _reset)
