@@ -26,10 +26,10 @@ Sections (``--only``):
   then the default estimators (compiled) against the linear pipelines from row 50 on,
   and over the whole stream, 45,312 rows (``--no-online-whole`` skips those). The
   NumPy path, the kNN expert, HAT and ARF are timed over a third of ``--repeats``
-  rounds (at least one); every pair of a DREAM estimator and river's linear pipeline,
-  whose ratio is a target, over ``--repeats`` rounds (at least 3). The first 5,000
-  rows' ratios of DREAM over HAT, ARF and the NumPy path divide DREAM's rate from
-  the pair's rounds by those contenders' rates from their own rounds (the same run).
+  rounds (at least one), with DREAM's compiled row and river's linear pipeline beside
+  them, and their ratios over DREAM are from those rounds; every pair of a DREAM
+  estimator and river's linear pipeline, whose ratio is a target, is then timed again
+  over ``--repeats`` rounds (at least 3), and the pair's rows show those.
 - ``online-parts``: where a row's time goes on the compiled row: each default online
   estimator's ``predict_one`` + ``learn_one`` on Elec2's rows 201-4,200, its two
   numba kernels alone on the same rows (inputs prepared beforehand), the Python around
@@ -41,7 +41,9 @@ Sections (``--only``):
 - ``sklearn``: ``DREAMClassifier(solver="adam").fit`` (float32, the default
   configuration) per epoch, eager and compiled, against a plain ``nn.GRU`` loop over
   the same batches (256 sequences x 50 steps x 16 features, batch 32); then end to
-  end, each in a new process (wall time): 100 epochs with ``compile=True`` on a cold
+  end, each in a new process, over ``--fit-repeats`` rounds (CPU time, each ratio
+  within a round, its median and range; wall time beside it): 100 epochs with
+  ``compile=True`` on a cold
   and on a warm inductor cache, the same plain ``nn.GRU`` loop, where compiling
   repays itself (what ``compile="auto"`` is set from), the default adam fit
   (``compile="auto"``, ``batch_size="auto"``) against the loop at its batch size,
@@ -118,19 +120,32 @@ def interleaved_cpu_times(
     """Median CPU seconds per call of each function, over ``repeats`` rounds.
 
     Each round calls every function ``inner`` times, one function after the other,
-    so slow periods of a shared machine fall on all of them alike.
+    so slow periods of a shared machine fall on all of them alike; the order turns
+    by one each round, so that no function always runs after the same other (a
+    row's first call after ARF's cost about twice its usual: docs/online.md).
     """
     for fn in fns.values():
         for _ in range(warmup):
             fn()
     samples: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
+    names = list(fns)
+    for r in range(repeats):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            fn = fns[name]
             start = time.process_time()
             for _ in range(inner):
                 fn()
             samples[name].append((time.process_time() - start) / inner)
     return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def _check_compiled() -> None:
+    """Refuse to time a compiled row whose compilation failed: the layer then runs
+    each step compiled, or eagerly, with a warning only (a review's finding)."""
+    from dream_sklearn.nn._layer import _COMPILED_LOOP
+
+    if _COMPILED_LOOP.failed is not None:
+        raise RuntimeError(f"torch.compile of the DREAM loop failed: {_COMPILED_LOOP.failed}")
 
 
 def skipped(section_name: str, what: str, reason: str) -> list[Row]:
@@ -190,6 +205,7 @@ def training(args) -> list[Row]:
         compiled.load_state_dict(eager.state_dict())
         compiled.compile_step = True
         _training_step(compiled, x, y, n)()  # compiles here (or loads from the cache)
+        _check_compiled()
         contenders["DREAM compile_step=True"] = compiled
     steps_fns = {name: _training_step(m, x, y, n) for name, m in contenders.items()}
     times = interleaved_cpu_times(steps_fns, repeats=args.repeats, inner=3)
@@ -243,12 +259,20 @@ def _online_rows(
     times = interleaved_cpu_times(fns, repeats=repeats, warmup=0)
     names = list(makers)
     dream, river_linear = names[0], names[-1]
+    # DREAM's rate in the rounds every contender ran in: the ratios over HAT, ARF and
+    # the NumPy path divide rates from the same rounds (a review found them dividing
+    # the pair's later rounds by the first ones; rates moved by 25% between sections)
+    first_pass = len(stream) / times[dream]
     pair = {name: fns[name] for name in (dream, river_linear)}
     times.update(interleaved_cpu_times(pair, repeats=pair_repeats, warmup=0))
     rate = {name: len(stream) / t for name, t in times.items()}
     rows = []
     for name in names:
-        compared = f"{names[0]} / this: {rate[dream] / rate[name]:.2f}x" if name != dream else ""
+        compared = (
+            f"{names[0]} / this: {first_pass / rate[name]:.2f}x (the same {repeats} rounds)"
+            if name != dream
+            else ""
+        )
         if name == dream:
             compared = f"this / {river_linear}: {rate[dream] / rate[river_linear]:.2f}x"
         rows.append(
@@ -551,8 +575,14 @@ def online_many(args) -> list[Row]:
     import pandas as pd
 
     from dream_sklearn.datasets import iter_elec2
-    from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor
+    from dream_sklearn.online import (
+        DREAMOnlineClassifier,
+        DREAMOnlineRegressor,
+        compiled_available,
+    )
 
+    if not compiled_available():  # (the rows are the compiled row's)
+        return skipped("online-many", "predict_many / learn_many", "numba is not installed")
     start, end = _MANY_ROWS
     stream = list(iter_elec2(end))
     reg_stream = [
@@ -669,6 +699,8 @@ if kind == "layer":  # the training section's compiled step, first call in this 
     torch.nn.functional.mse_loss(head(model(x)[0][:, -1]), t).backward()
     opt.step()
     out["first"], out["first_cpu"] = time.perf_counter() - start, cpu() - start_cpu
+    from dream_sklearn.nn._layer import _COMPILED_LOOP
+    out["failed"] = _COMPILED_LOOP.failed  # (a failed compile falls back, with a warning)
 elif kind == "gru":  # the plain loop the estimator is compared with
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
     start, start_cpu = time.perf_counter(), cpu()
@@ -699,6 +731,10 @@ else:
             est = DREAMClassifier(**params).fit(X, y)
             out[name], out[name + "_cpu"] = time.perf_counter() - start, cpu() - start_cpu
     out["n_iter"] = est.n_iter_
+    if kind != "ridge":
+        from dream_sklearn.nn._layer import _COMPILED_LOOP
+        out["failed"] = _COMPILED_LOOP.failed
+        out["compiled"] = bool(est.module_.dream.compile_step)  # (the fit's choice)
 print(json.dumps(out))
 """
 )
@@ -723,7 +759,10 @@ def _fresh(kind: str, cache: Path, epochs: int = 100, batch: int = 32) -> dict:
     )
     if done.returncode != 0:
         raise RuntimeError(f"child {kind!r} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    if out.get("failed"):  # a row labelled compiled would time the eager fallback
+        raise RuntimeError(f"child {kind!r}: torch.compile failed ({out['failed']})")
+    return out
 
 
 @section("sklearn")
@@ -767,6 +806,7 @@ def sklearn_fit(args) -> list[Row]:
     contenders = {"eager": lambda: fit_dream(False), "gru": fit_gru}
     if not args.no_compile:
         fit_dream(True, max_iter=1)  # compiles in this process (from the user's cache)
+        _check_compiled()
         contenders["compiled"] = lambda: fit_dream(True)
     times = {k: v / short for k, v in interleaved_cpu_times(contenders, args.repeats).items()}
     gru = times["gru"]
@@ -786,30 +826,57 @@ def sklearn_fit(args) -> list[Row]:
     )
     if args.no_compile:
         return rows
-    # End to end, each in a new process: the default adam fit (compile=True) with an
-    # empty inductor cache, then again with the cache the first one filled.
-    with tempfile.TemporaryDirectory() as tmp:
-        cache = Path(tmp)
-        cold = _fresh("adam", cache, epochs, batch)
-        warm = _fresh("adam", cache, epochs, batch)
-        plain = _fresh("gru", cache, epochs, batch)
-        default = _fresh("default", cache, epochs)
-        plain_default = _fresh("gru", cache, epochs, min(200, n_seq))  # batch_size="auto"
-        ridge = _fresh("ridge", cache)
+    # End to end, each in a new process, --fit-repeats rounds: the default adam fit
+    # (compile=True) with an empty inductor cache, then again with the cache the first
+    # one filled; the plain nn.GRU loop; the default fits. Each ratio is taken within
+    # a round, CPU time first (wall time moves with the machine's other load: a
+    # review found a wall ratio of 0.86x beside a CPU ratio of 1.27x), and the table
+    # shows its median and range over the rounds; the rounds alternate the order.
+    runs: dict[str, list[dict]] = {}
+    order = ["cold", "warm", "plain", "default", "plain_default", "ridge"]
+    jobs = {
+        "cold": ("adam", epochs, batch),
+        "warm": ("adam", epochs, batch),
+        "plain": ("gru", epochs, batch),
+        "default": ("default", epochs, batch),
+        "plain_default": ("gru", epochs, min(200, n_seq)),  # batch_size="auto"
+        "ridge": ("ridge", epochs, batch),
+    }
+    for r in range(args.fit_repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            # (cold before warm, which reads the cache cold filled)
+            names = order if r % 2 == 0 else order[2:] + order[:2]
+            for name in names:
+                runs.setdefault(name, []).append(
+                    _fresh(*jobs[name][:1], Path(tmp), *jobs[name][1:])
+                )
+
+    def spread(values: list[float], fmt: str = ".2f") -> str:
+        med = statistics.median(values)
+        if len(values) == 1:
+            return f"{med:{fmt}}"
+        return f"{med:{fmt}} ({min(values):{fmt}}-{max(values):{fmt}})"
+
+    def ratios(a: str, b: str, field: str) -> list[float]:
+        return [x[field] / y[field] for x, y in zip(runs[a], runs[b], strict=True)]
+
+    k = args.fit_repeats
     saving = (times["eager"] - times["compiled"]) / evals_per_epoch  # s per step evaluation
-    for label, run in (("cold", cold), ("warm", warm)):
-        overhead = run["fit_cpu"] - run["again_cpu"]  # CPU: the per-epoch times are CPU
+    for label in ("cold", "warm"):
+        overhead = [x["fit_cpu"] - x["again_cpu"] for x in runs[label]]
         rows.append(
             Row(
                 "sklearn",
                 f"DREAMClassifier(solver='adam', compile=True).fit, {epochs} epochs, new "
-                f"process, {label} cache (compilation included): {what}",
-                f"{run['fit']:.1f}",
-                "s (wall)",
-                f"{run['fit'] / plain['fit']:.2f}x the plain nn.GRU loop (CPU: "
-                f"{run['fit_cpu']:.1f} s, {run['fit_cpu'] / plain['fit_cpu']:.2f}x); "
-                f"compilation {overhead:.1f} s CPU (the same fit again: "
-                f"{run['again_cpu']:.1f} s CPU)",
+                f"process, {label} cache (compilation included): {what}; median (min-max) "
+                f"of {k} rounds",
+                spread([x["fit_cpu"] for x in runs[label]], ".1f"),
+                "s (CPU)",
+                f"{spread(ratios(label, 'plain', 'fit_cpu'))}x the plain nn.GRU loop in CPU "
+                f"time (wall: {spread([x['fit'] for x in runs[label]], '.1f')} s, "
+                f"{spread(ratios(label, 'plain', 'fit'))}x); compilation "
+                f"{spread(overhead, '.1f')} s CPU (the same fit again: "
+                f"{spread([x['again_cpu'] for x in runs[label]], '.1f')} s CPU)",
             )
         )
         if saving > 0:
@@ -817,43 +884,46 @@ def sklearn_fit(args) -> list[Row]:
                 Row(
                     "sklearn",
                     f"compiling repays itself ({label} cache) after",
-                    f"{overhead / saving:,.0f}",
+                    spread([o / saving for o in overhead], ",.0f"),
                     "step evaluations",
-                    f"= {overhead / saving / evals_per_epoch:.0f} epochs of this fit "
-                    f"({evals_per_epoch} step evaluations each: mini-batches x steps); "
-                    f'compile="auto" compiles from {_COMPILE_AUTO_STEPS:,}',
+                    f"= {statistics.median(overhead) / saving / evals_per_epoch:.0f} epochs "
+                    f"of this fit ({evals_per_epoch} step evaluations each: mini-batches x "
+                    f'steps); compile="auto" compiles from {_COMPILE_AUTO_STEPS:,}',
                 )
             )
     rows.append(
         Row(
             "sklearn",
             f"plain nn.GRU loop, {epochs} epochs, new process: {what}",
-            f"{plain['fit']:.1f}",
-            "s (wall)",
-            f"CPU: {plain['fit_cpu']:.1f} s",
+            spread([x["fit_cpu"] for x in runs["plain"]], ".1f"),
+            "s (CPU)",
+            f"wall: {spread([x['fit'] for x in runs['plain']], '.1f')} s",
         )
     )
     default_batch = min(200, n_seq)
+    compiled = {x["compiled"] for x in runs["default"]}
+    how = "compiled" if compiled == {True} else "eager" if compiled == {False} else "mixed"
     rows.append(
         Row(
             "sklearn",
             f"DREAMClassifier(solver='adam', max_iter={epochs}).fit: compile='auto' "
-            f"(eager here: {epochs * math.ceil(n_seq / default_batch) * steps:,} step "
+            f"({how} here: {epochs * math.ceil(n_seq / default_batch) * steps:,} step "
             f"evaluations), batch_size='auto' ({default_batch}), new process",
-            f"{default['fit']:.1f}",
-            "s (wall)",
-            f"{default['fit'] / plain_default['fit']:.2f}x the plain nn.GRU loop at batch "
-            f"{default_batch} ({plain_default['fit']:.1f} s, new process; CPU: "
-            f"{default['fit_cpu'] / plain_default['fit_cpu']:.2f}x)",
+            spread([x["fit_cpu"] for x in runs["default"]], ".1f"),
+            "s (CPU)",
+            f"{spread(ratios('default', 'plain_default', 'fit_cpu'))}x the plain nn.GRU loop "
+            f"at batch {default_batch} in CPU time (wall: "
+            f"{spread(ratios('default', 'plain_default', 'fit'))}x)",
         )
     )
     rows.append(
         Row(
             "sklearn",
             f"DREAMClassifier().fit (default: solver='ridge'), new process: {what}",
-            f"{ridge['fit']:.1f}",
-            "s (wall)",
-            f"{ridge['fit'] / plain['fit']:.2f}x the {epochs}-epoch nn.GRU loop",
+            spread([x["fit_cpu"] for x in runs["ridge"]], ".1f"),
+            "s (CPU)",
+            f"{spread(ratios('ridge', 'plain', 'fit_cpu'))}x the {epochs}-epoch nn.GRU loop "
+            "in CPU time",
         )
     )
     return rows
@@ -905,6 +975,12 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=7, help="rounds per comparison")
     parser.add_argument("--no-compile", action="store_true", help="skip compile_step=True")
     parser.add_argument("--online-rows", type=int, default=5000)
+    parser.add_argument(
+        "--fit-repeats",
+        type=int,
+        default=3,
+        help="rounds of the sklearn section's end-to-end fits (each a new process)",
+    )
     parser.add_argument(
         "--no-online-whole",
         dest="online_whole",

@@ -63,8 +63,9 @@ def set_compiled(enabled: bool) -> bool:
     """Turn the online estimators' compiled row on or off (for every estimator).
 
     On (the default when numba is installed), a row with no new feature and no new
-    class runs in numba kernels, 13 to 20 times as fast as the NumPy path and equal
-    to it to rounding (1e-12); the first row of the first process compiles them
+    class runs in numba kernels, 13 to 35 times as fast as the NumPy path in
+    ``benchmarks/speed.py``'s tables (``benchmarks/RESULTS.md``) and equal to it to
+    rounding (1e-12); the first row of the first process compiles them
     (about 30 s, then cached on disk). Off, every row takes the NumPy path. The
     setting is the process's: it reaches every estimator at its next row.
 
