@@ -281,7 +281,11 @@ def test_progressive_correct_takes_no_row_beyond_n_rows():
     assert len(correct) == 2 and len(list(stream)) == 3
 
 
-@pytest.mark.parametrize("loc, scale", [(100.0, 1.0), (1e6, 0.01), (0.0, 1e-3)])
+# (1e6 at 1e-7: some 860 rounding units, read as constant until round 23: a review's
+# finding)
+@pytest.mark.parametrize(
+    "loc, scale", [(100.0, 1.0), (1e6, 0.01), (0.0, 1e-3), (1e6, 1e-7), (1e3, 1e-10)]
+)
 def test_the_detector_finds_a_shift_in_any_unit_and_offset(loc, scale):
     """A 3-sigma shift of a raw stream around 100, or of spread 0.01, went unseen (the
     cell read the values as they came and saturated; a review's reproducer): each
@@ -299,6 +303,21 @@ def test_the_detector_finds_a_shift_in_any_unit_and_offset(loc, scale):
         found.append(hits)
     assert found[0] and 1000 <= found[0][0] < 1050
     assert found[1] == found[0]
+
+
+def test_a_stream_constant_up_to_rounding_is_read_as_constant():
+    # 1.0 and the sum of ten 0.1 (one rounding unit apart), at random: no spread to
+    # standardise by, so nothing to alarm on (a spread within 64 rounding units of the
+    # mean is none)
+    rng = random.Random(0)
+    almost = sum([0.1] * 10)
+    assert almost != 1.0
+    detector, constant = SurpriseDriftDetector(), SurpriseDriftDetector()
+    for _ in range(3000):
+        detector.update(1.0 if rng.random() < 0.5 else almost)
+        constant.update(1.0)
+        assert not detector.drift_detected
+        assert abs(detector.surprise - constant.surprise) < 1e-9
 
 
 # --- round 11: a review of the detector, the plots and the data helpers ---------------

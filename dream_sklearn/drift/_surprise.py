@@ -51,6 +51,14 @@ _Z_BOUND = 30.0  # the standardised value's bound (see update)
 _FAR = 8.0
 
 
+def _usable(spread: float, loc: float) -> float:
+    """``spread``, or 1.0 where the values are constant: a spread within 64 rounding
+    units of their mean (a relative floor of 1e-12 read a spread of 1e-7 around 1e6,
+    some 860 rounding units, as constant, and a 4-spread shift went unseen: a review's
+    finding)."""
+    return 1.0 if spread <= 64.0 * math.ulp(loc) else spread
+
+
 def _grace_statistics(values: list[float]) -> tuple[float, float] | None:
     """The mean and spread of a grace period's values without its far ones, or None
     where none is far (the running mean and spread stand).
@@ -218,9 +226,7 @@ class SurpriseDriftDetector(base.DriftDetector):
         read by the running ones, which a far value swelled, the values after it read
         as about 0, the cell's error statistics shrank to that, and the first values
         after the grace period alarmed (a review's finding)."""
-        spread = self._spread
-        if spread <= 1e-12 * abs(self._loc) or spread == 0.0:
-            spread = 1.0
+        spread = _usable(self._spread, self._loc)
         state, s_ref = self._grace_state, 0.0
         for i, x in enumerate(self._grace):
             params = self._params._replace(beta=max(1.0 / (i + 2), self.error_smoothing))
@@ -273,8 +279,7 @@ class SurpriseDriftDetector(base.DriftDetector):
             self._loc += delta / (self._n + 1)
             self._m2 += delta * (x - self._loc)
         spread = math.sqrt(self._m2 / (self._n + 1)) if in_grace else self._spread
-        if spread <= 1e-12 * abs(self._loc) or spread == 0.0:
-            spread = 1.0
+        spread = _usable(spread, self._loc)
         # Bounded: one glitch (1e6 on a unit stream) swelled the cell's error variance
         # so that no later change was surprising, and the detector never alarmed
         # again (a review's finding); 30 spreads out is a glitch or a change the
