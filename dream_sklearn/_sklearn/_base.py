@@ -114,9 +114,10 @@ _READOUT_WIDTH = {"last": 1, "mean": 1, "pool": 3}
 # mini-batches x sequence length in fit). Where compiling repays its cost, measured
 # by benchmarks/speed.py (section "sklearn"; docs/sklearn.md, "Speed"), on one CPU
 # thread: after 11,232 step evaluations with inductor's disk cache warm (6.7 s of
-# compilation), 62,556 with it cold (37.5 s), in the run docs/sklearn.md prints;
-# earlier runs gave 12,500-13,000 and 59,000-69,000. Between the two: a
-# fit this long gains with a warm cache and loses at most about 10 s on a cold one.
+# compilation), 62,556 with it cold (37.5 s), in the issue-15 run; round 12's printed
+# 12,071 and 66,317, earlier runs 12,500-13,000 and 59,000-69,000 (round 23's, on a
+# slower machine, about 8,000 and 40,000). Between the two: a fit this long gains
+# with a warm cache and loses at most about 10 s on a cold one.
 # Measured for training at batch 32 on CPU, one compiled graph, every epoch run: the
 # count takes max_iter epochs, so a fit that stops early (n_iter_no_change) or that
 # needs more graphs (unequal lengths, a last mini-batch of one) repays less.
