@@ -64,6 +64,7 @@ import itertools
 import json
 import math
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -120,9 +121,9 @@ def interleaved_cpu_times(
     """Median CPU seconds per call of each function, over ``repeats`` rounds.
 
     Each round calls every function ``inner`` times, one function after the other,
-    so slow periods of a shared machine fall on all of them alike; the order turns
-    by one each round, so that no function always runs after the same other (a
-    row's first call after ARF's cost about twice its usual: docs/online.md).
+    so slow periods of a shared machine fall on all of them alike; the order is
+    drawn anew each round (seeded), so that no function always runs after the same
+    other (a row's first call after ARF's cost about twice its usual: docs/online.md).
     """
     for fn in fns.values():
         for _ in range(warmup):
@@ -130,7 +131,9 @@ def interleaved_cpu_times(
     samples: dict[str, list[float]] = {name: [] for name in fns}
     names = list(fns)
     for r in range(repeats):
-        for name in names[r % len(names) :] + names[: r % len(names)]:
+        order = list(names)
+        random.Random(r).shuffle(order)
+        for name in order:
             fn = fns[name]
             start = time.process_time()
             for _ in range(inner):
@@ -262,14 +265,14 @@ def _online_rows(
     # DREAM's rate in the rounds every contender ran in: the ratios over HAT, ARF and
     # the NumPy path divide rates from the same rounds (a review found them dividing
     # the pair's later rounds by the first ones; rates moved by 25% between sections)
-    first_pass = len(stream) / times[dream]
+    first = {name: len(stream) / t for name, t in times.items()}
     pair = {name: fns[name] for name in (dream, river_linear)}
     times.update(interleaved_cpu_times(pair, repeats=pair_repeats, warmup=0))
     rate = {name: len(stream) / t for name, t in times.items()}
     rows = []
     for name in names:
         compared = (
-            f"{names[0]} / this: {first_pass / rate[name]:.2f}x (the same {repeats} rounds)"
+            f"{names[0]} / this: {first[dream] / first[name]:.2f}x (the same {repeats} rounds)"
             if name != dream
             else ""
         )

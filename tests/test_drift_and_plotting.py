@@ -372,6 +372,9 @@ def test_the_grace_periods_far_values_are_left_out_not_a_rare_events_one():
     loc, spread = _grace_statistics(clean[:10] + [1e3, -1e3] + clean[10:-2])  # (two)
     assert abs(loc - 5) < 0.6 and abs(spread - 2) < 0.5
     assert _grace_statistics([0.0] * 99 + [1.0]) is None
+    # nor its 1s when there are several (the first version left all but one out)
+    assert _grace_statistics([0.0] * 990 + [1.0] * 10) is None
+    assert _grace_statistics([0.0] * 95 + [1.0] * 2 + [7.0] * 3) is None
 
 
 def test_a_numpy_bool_is_read_as_a_bool_and_a_huge_seed_is_reduced():

@@ -524,6 +524,8 @@ def test_text_keeps_its_error_pointing_to_one_hot_encoding(method, missing):
         # pyarrow's durations (an IndexError that named nothing): a review's finding
         (pd.Series([5, 6], dtype="duration[s][pyarrow]"), "dtype duration.*not real numbers"),
         (pd.Series([torch.tensor([1.5]), 1.0], dtype=object), "non-numeric value tensor"),
+        # pyarrow lists (one value each was read as that value; a row's list is refused)
+        (pd.Series([[1.5], [2.0]], dtype=pd.ArrowDtype(pa.list_(pa.float64()))), "dtype list"),
     ],
 )
 @pytest.mark.parametrize("method", ["learn_many", "predict_many"])
@@ -2194,6 +2196,40 @@ def test_numpy_dates_durations_and_arrays_are_not_numbers_on_either_path(Est, co
         with pytest.raises(ValueError, match="Feature 1 has a non-numeric value"):
             model.predict_one({0: 5.0, 1: value, 2: None})
         assert model.n_steps_ == n
+    finally:
+        set_compiled(previous)
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
+def test_other_libraries_arrays_are_read_as_numpys(compiled):
+    """A dask 0-d array, and a 0-d tensor that requires a gradient, are their value
+    on both paths (the NumPy path raised an AttributeError for the dask array, and
+    read the tensor otherwise than the compiled row: the change's review); a tensor
+    of one element is refused by name."""
+    import dask.array as da
+
+    previous = set_compiled(compiled)
+    try:
+        model = DREAMOnlineClassifier(seed=0)
+        for x, y in _sea(30):
+            model.predict_one(x)
+            model.learn_one(x, y)
+        for other in (5.0, None):
+            assert model.predict_one({0: 5.0, 1: da.from_array(np.array(4.0)), 2: other}) == (
+                model.predict_one({0: 5.0, 1: 4.0, 2: other})
+            )
+            grad = torch.tensor(4.0, requires_grad=True)
+            assert model.predict_one({0: 5.0, 1: grad, 2: other}) == (
+                model.predict_one({0: 5.0, 1: 4.0, 2: other})
+            )
+            nan = torch.tensor(float("nan"), requires_grad=True)
+            assert model.predict_one({0: 5.0, 1: nan, 2: other}) == (
+                model.predict_one({0: 5.0, 2: other})
+            )
+            one = torch.tensor([4.0], requires_grad=True)
+            with pytest.raises(ValueError, match="Feature 1 has a non-numeric value"):
+                model.learn_one({0: 5.0, 1: one, 2: other}, True)
+        assert model.n_steps_ == 30
     finally:
         set_compiled(previous)
 

@@ -159,6 +159,24 @@ def test_weights_of_any_scale_count_relative_to_each_other_across_partial_fits(s
     np.testing.assert_allclose(scaled.predict_proba(X[60:]), plain.predict_proba(X[60:]), atol=1e-9)
 
 
+@pytest.mark.parametrize("first, second", [(1e-310, 1e-300), (1e150, 1e155), (1e-310, 1.0)])
+def test_weights_count_relative_to_each_other_whatever_the_first_calls_scale(first, second):
+    # (the change's review) the weights were read in units of the first call's
+    # largest only: 1e-310 then 1 (1e310 times larger) overflowed to NaN predictions
+    X, y = _frequencies(90, seed=13)
+    scaled = DREAMClassifier(hidden_dim=16, random_state=0)
+    for part, w in ((slice(0, 30), first), (slice(30, 60), second)):
+        scaled.partial_fit(X[part], y[part], classes=np.unique(y), sample_weight=np.full(30, w))
+    proba = scaled.predict_proba(X[60:])
+    assert np.isfinite(proba).all()
+    ratio = second / first
+    if np.isfinite(ratio):  # (the same weights relative to each other, near 1)
+        plain = DREAMClassifier(hidden_dim=16, random_state=0)
+        for part, w in ((slice(0, 30), 1.0), (slice(30, 60), ratio)):
+            plain.partial_fit(X[part], y[part], classes=np.unique(y), sample_weight=np.full(30, w))
+        np.testing.assert_allclose(proba, plain.predict_proba(X[60:]), atol=1e-6)
+
+
 def test_warm_start_belongs_to_the_adam_solver():
     X, y = _frequencies(80, seed=11)
     clf = DREAMClassifier(hidden_dim=8, warm_start=True, random_state=0).fit(X, y)

@@ -719,6 +719,11 @@ def test_the_ridge_solver_continues_through_a_change_of_time_step(seq_data):
     moved = DREAMClassifier(**params).fit(X, y)
     moved.set_params(time_step=2.5).partial_fit(X, y)
     np.testing.assert_array_equal(moved.predict_proba(X), kept.predict_proba(X))
+    # (the claim itself: a bank built with another time_step has the same features)
+    fresh = DREAMClassifier(**params, time_step=2.5).fit(X, y)
+    np.testing.assert_array_equal(
+        fresh.features_.transform(X), DREAMClassifier(**params).fit(X, y).features_.transform(X)
+    )
     with pytest.raises(ValueError, match="built with other parameters"):
         moved.set_params(base_threshold=0.05).partial_fit(X, y)
 

@@ -122,7 +122,8 @@ PARAMETERS = """
         ``fit``; for ``predict`` and ``advance_memory``, chunks of 1,024 sequences
         (mini-batches) x length), where it repays itself: measured, after about
         11,200 with a warm cache and 62,600 with a cold one (``docs/sklearn.md``,
-        "Speed"; they vary run to run, 11,000-13,000 and 59,000-69,000). Shorter
+        "Speed"; they vary run to run, 11,000-13,000 and 59,000-69,000; round 23,
+        on a slower machine, about 8,000 and 40,000, compiling in 9 s and 46 s). Shorter
         calls run eagerly and pay nothing. ``True`` always compiles, ``False``
         never. Read at each ``fit`` and ``partial_fit`` (as scikit-learn reads a
         parameter): ``predict``, ``score`` and ``advance_memory`` keep the last

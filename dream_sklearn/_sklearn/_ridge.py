@@ -40,7 +40,7 @@ class _RidgeStats:
     def __init__(self, n_features: int, n_outputs: int) -> None:
         self.n_features = n_features
         width = n_features + n_outputs
-        self.unit = None  # the first update's largest weight: every weight is read in it
+        self.unit = None  # the largest weight so far: every weight is read in it
         self.weight = 0.0
         self.count = 0  # rows of positive weight
         self.mean = np.zeros(width)
@@ -51,12 +51,17 @@ class _RidgeStats:
         by ``weight`` (n,) when given; rows of weight 0 change nothing."""
         Z = np.hstack([F, Y])
         w = np.ones(len(Z)) if weight is None else np.asarray(weight, dtype=np.float64)
-        # Weights count relative to each other: read in the first update's largest, so
-        # that weights of 1e-310 (whose inverse overflowed) or 1e155 (whose products
+        # Weights count relative to each other: read in units of the largest so far,
+        # so that weights of 1e-310 (whose inverse overflowed) or 1e155 (whose products
         # did) give the statistics of weights about 1 (a review's finding: NaN
         # predictions, and a classifier predicting its first class, without an error).
-        if self.unit is None:
-            self.unit = float(w.max()) if len(w) and w.max() > 0 else None
+        # A larger one later rescales what was kept (its weight and scatter).
+        top = float(w.max()) if len(w) else 0.0
+        if top > 0.0 and (self.unit is None or top > self.unit):
+            if self.unit is not None:
+                self.weight *= self.unit / top
+                self.scatter *= self.unit / top
+            self.unit = top
         w = w / (self.unit or 1.0)
         total = float(w.sum())
         if total <= 0:

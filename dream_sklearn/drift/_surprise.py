@@ -49,6 +49,7 @@ _Z_BOUND = 30.0  # the standardised value's bound (see update)
 # the others from their mean is left out of the standardisation, the farthest from
 # the median first, again while one is; never more than a tenth of the values.
 _FAR = 8.0
+_MAX_FAR = 10  # (each test is a pass over the values: a long grace period stalled)
 
 
 def _usable(spread: float, loc: float) -> float:
@@ -64,16 +65,19 @@ def _grace_statistics(values: list[float]) -> tuple[float, float] | None:
     where none is far (the running mean and spread stand).
 
     The value farthest from the median is far when it is more than :data:`_FAR`
-    spreads of the other values from their mean, and they are not constant (a rare
-    event's 1 among 0s stays); it is left out, and the next farthest tested, up to a
-    tenth of the values. One far value (a glitch of 1e3 on a unit stream) made the
-    spread about 100: every later value read as about 0, and the detector never
-    alarmed again (a review's finding).
+    spreads of the other values from their mean, they are not constant, and no other
+    value equals it (a rare event's 1s among 0s stay: the first version of this rule
+    left all but one out, a review's finding); it is left out, and the next farthest
+    tested, up to a tenth of the values and :data:`_MAX_FAR`. One far value (a
+    glitch of 1e3 on a unit stream) made the spread about 100: every later value
+    read as about 0, and the detector never alarmed again (a review's finding).
     """
     rest = np.asarray(values, dtype=float)
     left_out = 0
-    for _ in range(len(rest) // 10):
+    for _ in range(min(len(rest) // 10, _MAX_FAR)):
         i = int(np.argmax(np.abs(rest - np.median(rest))))
+        if np.count_nonzero(rest == rest[i]) > 1:  # (a value that recurs is no glitch)
+            break
         others = np.delete(rest, i)
         spread = others.std()
         if spread == 0.0 or abs(rest[i] - others.mean()) <= _FAR * spread:
@@ -98,8 +102,9 @@ class SurpriseDriftDetector(base.DriftDetector):
     period, so it works on a raw value stream in any unit and offset and on a
     model's error stream (0/1 mistakes or absolute residuals); a stream constant over
     a grace period is read as it is, minus its mean. A grace period's far values
-    (more than 8 spreads of the others from their mean, up to a tenth of them) are
-    left out of that mean and spread, and its values read again with them.
+    (more than 8 spreads of the others from their mean, equal to no other value, up
+    to ten and a tenth of them) are left out of that mean and spread, and its values
+    read again with them.
 
     Parameters
     ----------

@@ -743,7 +743,9 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
                 return None
         try:
             values = np.array(tuple(x.values()))
-        except (ValueError, TypeError):  # ragged lists...: the NumPy path says why
+        # ragged lists, a tensor that requires a gradient (torch's RuntimeError)...:
+        # the NumPy path says why
+        except Exception:
             return None
         # The kernels take float64, 1-d, C-contiguous values (as np.array makes them)
         # and do not check it (_Compiled._first_forward).

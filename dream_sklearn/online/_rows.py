@@ -34,22 +34,39 @@ def _is_text(value: Any) -> bool:
 _NOT_REAL = _TEXT + (complex, np.complexfloating, np.datetime64, np.timedelta64)
 
 
+def _other_array(value: Any) -> np.ndarray | None:
+    """Another library's array (a torch tensor, a dask or sparse array: an object
+    with ``ndim`` that is no NumPy array or scalar) as NumPy's (a 0-d one that NumPy
+    cannot take, such as a tensor that requires a gradient, through its ``float``, as
+    the compiled row reads it), or None where neither reads it."""
+    try:
+        return np.asarray(value)
+    except Exception:  # (each library raises its own)
+        pass
+    try:
+        return np.asarray(float(value)) if value.ndim == 0 else None
+    except Exception:
+        return None
+
+
 def _is_not_real(value: Any) -> bool:
     """Text, a complex number (NumPy's too), a NumPy date or duration, or an array
     of one or more values (NumPy's, or another library's: a torch tensor):
     ``np.fromiter(..., float)`` would read each as a number (its real part, its unit
-    count, its one element)."""
-    if isinstance(value, np.ndarray):
-        if value.ndim > 0 or value.dtype.kind in "cmMUSV":
+    count, its one element). Another library's 0-d array is read as NumPy's is."""
+    if not isinstance(value, np.ndarray):
+        if isinstance(value, _NOT_REAL):
             return True
-        return value.dtype.kind == "O" and _is_not_real(value.item())
-    if isinstance(value, _NOT_REAL):
+        if isinstance(value, np.generic) or not hasattr(value, "ndim"):
+            return False
+        # (a torch tensor of one element was read as that element on one path only:
+        # a review's finding)
+        value = _other_array(value)
+        if value is None:
+            return True
+    if value.ndim > 0 or value.dtype.kind in "cmMUSV":
         return True
-    if isinstance(value, np.generic) or not hasattr(value, "ndim"):
-        return False
-    # another library's array: one of one element was read as that element, on one
-    # path only (a review's finding); a 0-d one is its value, as NumPy's is
-    return value.ndim != 0 or _is_not_real(value.item())
+    return value.dtype.kind == "O" and _is_not_real(value.item())
 
 
 def _scalar(value: Any) -> Any:
@@ -57,13 +74,16 @@ def _scalar(value: Any) -> Any:
     another library's 0-d array (a torch tensor) too; NumPy's ``masked`` as None
     (the compiled row reads it as NaN); anything else, a 0-d date included (its value
     of NaT would read None), as it is."""
-    if isinstance(value, np.ndarray):
-        if value is np.ma.masked:
-            return None
-        if value.ndim == 0 and value.dtype.kind in "biufO":
-            return value.item()
-        return value
-    if getattr(value, "ndim", None) == 0 and not isinstance(value, (np.generic, *_NOT_REAL)):
+    if not isinstance(value, np.ndarray):
+        if isinstance(value, (np.generic, *_NOT_REAL)) or not hasattr(value, "ndim"):
+            return value
+        array = _other_array(value)
+        if array is None:
+            return value
+        value = array
+    if value is np.ma.masked:
+        return None
+    if value.ndim == 0 and value.dtype.kind in "biufO":
         return value.item()
     return value
 
@@ -153,7 +173,9 @@ def _as_float(values: np.ndarray) -> np.ndarray | None:
         return None
     out = np.empty(len(values))
     for i, v in enumerate(values):
-        if _is_missing(v):
+        if type(v) is float:  # (the usual value, NaN included: no test needed)
+            out[i] = v
+        elif _is_missing(v):
             out[i] = np.nan
         elif isinstance(v, _NUMBER) and not _is_not_real(v):
             try:
@@ -222,7 +244,7 @@ def _column_values(column: pd.Series) -> np.ndarray:
     if column.dtype.kind != "O":
         try:
             return column.to_numpy(dtype=float, na_value=np.nan)
-        except ValueError as err:
+        except (ValueError, NotImplementedError) as err:
             raise TypeError(str(err)) from err
     out = np.empty(len(column))
     for i, v in enumerate(column):
@@ -239,8 +261,10 @@ def _column_values(column: pd.Series) -> np.ndarray:
 
 
 def _arrow_not_real(dtype: pd.ArrowDtype) -> bool:
-    """A pyarrow column of dates, times, durations or a dictionary (categories)."""
-    return dtype.kind in "mMc" or hasattr(dtype.pyarrow_dtype, "index_type")
+    """A pyarrow column of dates, times, durations, a dictionary (categories) or
+    lists (a list of one value was read as that value, where a row's is refused)."""
+    arrow = dtype.pyarrow_dtype
+    return dtype.kind in "mMc" or hasattr(arrow, "index_type") or hasattr(arrow, "value_type")
 
 
 def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -279,7 +303,9 @@ def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np
                 )
     try:
         values = X.to_numpy(dtype=float, na_value=np.nan)
-    except (TypeError, ValueError, OverflowError):  # column by column, to say which
+    # column by column, to say which (pandas has no float reading of some pyarrow
+    # types: NotImplementedError)
+    except (TypeError, ValueError, OverflowError, NotImplementedError):
         columns = []
         for c in X.columns:
             try:
