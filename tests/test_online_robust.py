@@ -2200,6 +2200,13 @@ def test_numpy_dates_durations_and_arrays_are_not_numbers_on_either_path(Est, co
         set_compiled(previous)
 
 
+class _SelfHolding:
+    ndim = 0
+
+    def item(self):
+        return self
+
+
 @pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
 def test_other_libraries_arrays_are_read_as_numpys(compiled):
     """A dask 0-d array, and a 0-d tensor that requires a gradient, are their value
@@ -2229,6 +2236,9 @@ def test_other_libraries_arrays_are_read_as_numpys(compiled):
             one = torch.tensor([4.0], requires_grad=True)
             with pytest.raises(ValueError, match="Feature 1 has a non-numeric value"):
                 model.learn_one({0: 5.0, 1: one, 2: other}, True)
+            # (an object with ndim 0 that NumPy holds as itself: a RecursionError)
+            with pytest.raises(ValueError, match="Feature 1 has a non-numeric value"):
+                model.learn_one({0: 5.0, 1: _SelfHolding(), 2: other}, True)
         assert model.n_steps_ == 30
     finally:
         set_compiled(previous)

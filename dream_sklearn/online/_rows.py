@@ -54,6 +54,7 @@ def _is_not_real(value: Any) -> bool:
     of one or more values (NumPy's, or another library's: a torch tensor):
     ``np.fromiter(..., float)`` would read each as a number (its real part, its unit
     count, its one element). Another library's 0-d array is read as NumPy's is."""
+    original = value
     if not isinstance(value, np.ndarray):
         if isinstance(value, _NOT_REAL):
             return True
@@ -66,7 +67,10 @@ def _is_not_real(value: Any) -> bool:
             return True
     if value.ndim > 0 or value.dtype.kind in "cmMUSV":
         return True
-    return value.dtype.kind == "O" and _is_not_real(value.item())
+    if value.dtype.kind != "O":
+        return False
+    item = value.item()  # (an object NumPy holds as itself is no number)
+    return item is original or _is_not_real(item)
 
 
 def _scalar(value: Any) -> Any:
