@@ -231,14 +231,29 @@ class SurpriseDriftDetector(base.DriftDetector):
         read by the running ones, which a far value swelled, the values after it read
         as about 0, the cell's error statistics shrank to that, and the first values
         after the grace period alarmed (a review's finding)."""
-        spread = _usable(self._spread, self._loc)
         state, s_ref = self._grace_state, 0.0
         for i, x in enumerate(self._grace):
-            params = self._params._replace(beta=max(1.0 / (i + 2), self.error_smoothing))
-            z = min(max((x - self._loc) / spread, -_Z_BOUND), _Z_BOUND)
-            *state, surprise, _ = self._cell.numpy_step(params, np.array([[z]]), state, self._dt)
-            s_ref += (float(surprise[0]) - s_ref) / (i + 1)
+            state, s = self._step(x, self._spread, self._grace_params(i), state)
+            s_ref += (s - s_ref) / (i + 1)
         self._state, self._s_ref = state, s_ref
+
+    def _grace_params(self, i: int):
+        """The cell's step parameters for a grace period's ``i``-th value: its error
+        statistics re-estimated by a running average over the new regime."""
+        return self._params._replace(beta=max(1.0 / (i + 2), self.error_smoothing))
+
+    def _step(self, x: float, spread: float, params, state: list) -> tuple[list, float]:
+        """The cell's step on ``x`` standardised by the current mean and ``spread``:
+        its new state and its surprise.
+
+        Bounded: one glitch (1e6 on a unit stream) swelled the cell's error variance
+        so that no later change was surprising, and the detector never alarmed again
+        (a review's finding); 30 spreads out is a glitch or a change the surprise reads
+        as fully surprising anyway.
+        """
+        z = min(max((x - self._loc) / _usable(spread, self._loc), -_Z_BOUND), _Z_BOUND)
+        *state, surprise, _ = self._cell.numpy_step(params, np.array([[z]]), state, self._dt)
+        return state, float(surprise[0])
 
     def update(self, x: int | float) -> None:
         """Update the detector with one value; then read ``drift_detected``.
@@ -275,7 +290,7 @@ class SurpriseDriftDetector(base.DriftDetector):
         params = self._params
         x = float(x)
         if in_grace:
-            params = params._replace(beta=max(1.0 / (self._n + 2), self.error_smoothing))
+            params = self._grace_params(self._n)
             if self._n == 0:
                 self._grace, self._grace_state = [], [a.copy() for a in self._state]
             if self._grace is not None:  # (None: a detector pickled before it kept them)
@@ -284,15 +299,7 @@ class SurpriseDriftDetector(base.DriftDetector):
             self._loc += delta / (self._n + 1)
             self._m2 += delta * (x - self._loc)
         spread = math.sqrt(self._m2 / (self._n + 1)) if in_grace else self._spread
-        spread = _usable(spread, self._loc)
-        # Bounded: one glitch (1e6 on a unit stream) swelled the cell's error variance
-        # so that no later change was surprising, and the detector never alarmed
-        # again (a review's finding); 30 spreads out is a glitch or a change the
-        # surprise reads as fully surprising anyway.
-        z = min(max((x - self._loc) / spread, -_Z_BOUND), _Z_BOUND)
-        *state, surprise, _ = self._cell.numpy_step(params, np.array([[z]]), self._state, self._dt)
-        self._state = state
-        s = float(surprise[0])
+        self._state, s = self._step(x, spread, params, self._state)
         self.surprise = s
         self._n += 1
         self._drift_detected = False
