@@ -509,3 +509,45 @@ def test_a_bad_window_set_mid_stream_is_refused_on_both_paths(first, n_neighbors
             assert model._neighbors.window == 1000
     finally:
         set_compiled(previous)
+
+
+@pytest.mark.parametrize("eta, share", [(_neighbors._ETA, _neighbors._SHARE), (0.3, 0.001)])
+def test_the_two_experts_share_on_mistakes_is_fixed_shares_numbers(eta, share):
+    # The kNN vote's and the delayed readout's leaders step in Python floats: the
+    # same numbers, to the bit, as the NumPy Fixed Share they replace.
+    from dream_sklearn.online._readouts import _decay, _fixed_share, _share_mistakes
+
+    rng = np.random.default_rng(0)
+    decay = _decay(eta)
+    for _ in range(500):
+        w = rng.dirichlet([0.3, 0.3])
+        for wrong in ((False, False), (True, False), (False, True), (True, True)):
+            fast = _share_mistakes(w, *wrong, decay, share)
+            assert fast.tolist() == _fixed_share(w, list(wrong), eta, share).tolist()
+
+
+@pytest.mark.skipif(not compiled_available(), reason="numba is not installed")
+@pytest.mark.parametrize("make", [DREAMOnlineClassifier, DREAMOnlineRegressor])
+def test_the_compiled_row_reads_a_row_for_the_window_as_the_numpy_path_does(make):
+    # One numba call reads the row the kernels hold for the kNN expert: its values,
+    # NaN where absent and in the previous label's or target's slots, to the bit.
+    rng = np.random.default_rng(1)
+    model = make(seed=0, n_neighbors=3)
+    seen = 0
+    for i in range(300):
+        x = {"a": rng.normal(), "b": rng.normal() * 100}
+        if i >= 100:
+            x["c"] = rng.normal()  # (a new feature mid-stream)
+        if i % 7 == 0:
+            x["a"] = None  # (a missing value)
+        y = int(x["b"] > 0) if make is DREAMOnlineClassifier else float(x["b"])
+        model.predict_one(x)
+        if model._fast_row is not None:
+            fast = model._fast
+            expected = model._neighbor_rows(fast.raw, fast.present)
+            got = model._fast_neighbor_row()
+            np.testing.assert_array_equal(got, expected)
+            assert np.isnan(got[model._ys]).all() and len(model._ys) > 0
+            seen += i % 7 == 0
+        model.learn_one(x, y)
+    assert seen > 20

@@ -63,6 +63,7 @@ from ..nn._step import NUMPY_OPS, dream_step
 from . import _compiled, _pretrained
 from ._compiled import _PARAMS, _PARAMS_NAMES
 from ._features import _READOUTS, _FeatureMap
+from ._neighbors import _compiled_call
 from ._params import (  # noqa: F401 (the classifier and regressor import some from here)
     _CELL_PARAMS,
     _DEFAULT,
@@ -965,6 +966,13 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if self._y_slot:
             rows[..., self._ys] = np.nan
         return rows
+
+    def _fast_neighbor_row(self) -> np.ndarray:
+        """:meth:`_neighbor_rows` of the row the compiled row's buffers hold, by one
+        numba call (``_kernels.neighbor_row``, the same values) where it runs."""
+        fast = self._fast
+        row = _compiled_call("neighbor_row", fast.raw, fast.present, self._ys, len(self._mean))
+        return self._neighbor_rows(fast.raw, fast.present) if row is None else row
 
     def _neighbor_read(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray, y: Any):
         """The kNN expert's read of a row the NumPy path learns, before anything of

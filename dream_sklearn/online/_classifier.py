@@ -444,8 +444,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         seen = self._neighbor_seen
         if seen is not None and seen[0] is self._fast_row:
             return seen[1], seen[2]
-        fast = self._fast
-        row = self._neighbor_rows(fast.raw, fast.present)
+        row = self._fast_neighbor_row()
         q = self._vote_on(row)
         self._neighbor_seen = (self._fast_row, row, q)
         return row, q

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._readouts import _fixed_share
+from ._readouts import _decay, _share_mistakes
 from ._scaling import _var_floor
 
 __all__: list[str] = []
@@ -25,6 +25,7 @@ _RATE = 0.03  # running mean and variance of each feature (Welford for the first
 _STEP = 0.02  # the readout's SGD step
 _ETA = 0.3  # the mixture's weights: times exp(-_ETA) for each mistake
 _SHARE = 0.001  # ... then this share of the total spread evenly (Fixed Share)
+_DECAY = _decay(_ETA)
 _CLIP = 5.0  # standardised values clipped to +-_CLIP; updates winsorised there
 _MIN = 8  # rows before the update is winsorised
 _RAMP, _RAMP_SCALE = 3.0, 0.5  # the ramp of each standardised value
@@ -149,7 +150,7 @@ class _DelayedReadout:
         the mixture's update on both sides' mistakes when the row was predicted
         (``theirs``, ``mine``: the class each predicted then; -1: none)."""
         if theirs >= 0 and mine >= 0:
-            self.w = _fixed_share(self.w, [theirs != c, mine != c], _ETA, _SHARE)
+            self.w = _share_mistakes(self.w, theirs != c, mine != c, _DECAY, _SHARE)
         self._grow(feats.shape[1], k)
         q = self.proba(feats, k)
         g = q.copy()

@@ -839,13 +839,17 @@ def _nearest(rows, n, x, scale, k, far):
     ``(best_d, best_i)`` (``inf`` past ``n``). A slot's difference is taken in
     ``scale`` (one over its standard deviation), bounded by ``far``; NaN on either
     side adds nothing. Of rows at one distance, the one in the lower slot of
-    ``rows`` (a ring: the older one until it wraps) is the nearer."""
+    ``rows`` (a ring: the older one until it wraps) is the nearer. A row's sum stops
+    once it reaches the k-th nearest's so far: it could not enter (its terms are
+    not negative, and a float sum of such terms never falls), so the rows chosen
+    and their distances are those of the whole sums."""
     width = x.shape[0]
     k = max(1, min(k, n))  # (n_neighbors may exceed the rows kept, by far)
     best_d = np.full(k, np.inf)
     best_i = np.zeros(k, dtype=np.intp)
     for i in range(n):
         d2 = 0.0
+        worst = best_d[k - 1]
         for j in range(width):
             d = (rows[i, j] - x[j]) * scale[j]
             if d != d:
@@ -854,7 +858,9 @@ def _nearest(rows, n, x, scale, k, far):
             if d > far:
                 d = far
             d2 += d * d
-        if d2 < best_d[k - 1]:  # (strict: a row kept earlier keeps its place in a tie)
+            if d2 >= worst:  # (a sum of squares only grows: the row cannot enter)
+                break
+        if d2 < worst:  # (strict: a row kept earlier keeps its place in a tie)
             p = k - 1
             while p > 0 and d2 < best_d[p - 1]:
                 best_d[p] = best_d[p - 1]
@@ -896,3 +902,18 @@ def neighbor_mean(rows, targets, n, x, scale, k, far, tiny):
         total += w * targets[best_i[p]]
         weight += w
     return total / weight
+
+
+@njit(cache=True)
+def neighbor_row(raw, present, ys, width):
+    """What the kNN expert reads of the row the compiled row's buffers hold
+    (``_base._neighbor_rows`` of one row, to the bit): its values ``raw`` where
+    ``present``, NaN elsewhere, in the previous label's or target's slots ``ys`` and
+    in the slots past the row's up to ``width`` (the slots made since)."""
+    row = np.full(max(width, raw.shape[0]), np.nan)
+    for j in range(raw.shape[0]):
+        if present[j] > 0:
+            row[j] = raw[j]
+    for j in ys:
+        row[j] = np.nan
+    return row

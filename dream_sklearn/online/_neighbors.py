@@ -39,12 +39,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._readouts import _fixed_share
+from ._readouts import _decay, _fixed_share, _share_mistakes
 
 __all__: list[str] = []
 
 _ETA = 0.5  # the leader's learning rate on the 0/1 loss (chosen on the tuning half)
 _SHARE = 0.002  # Fixed Share's share (chosen on the tuning half)
+_DECAY = _decay(_ETA)  # a weight's factor after a mistake
 _TINY = 1e-12  # added to a distance before it is inverted (an exact match wins)
 _FAR = 10.0  # a slot's difference, in its standard deviations, counts at most this
 # A window holds room for this many rows at first, and doubles it as rows come, up to
@@ -177,20 +178,26 @@ class _NeighborVote:
         readouts' mixture's, and the ``vote``'s on it before it is kept (a mistake
         where None: no row kept)."""
         vote_wrong = vote is None or int(vote.argmax()) != c
-        self.w = _fixed_share(self.w, [mixture_wrong, vote_wrong], _ETA, _SHARE)
+        self.w = _share_mistakes(self.w, mixture_wrong, vote_wrong, _DECAY, _SHARE)
 
     def keep(self, x: np.ndarray, c: int) -> None:
         """Keep the row ``x`` (width,) of class ``c``, over the oldest when full."""
-        self._fit(len(x))
-        window = self.window or len(self.labels)
-        if self.at == len(self.labels) < window:  # (room made as rows come, doubling)
-            grow = min(len(self.labels), window - len(self.labels))
+        width = len(x)
+        self._fit(width)
+        at, room = self.at, len(self.labels)
+        window = self.window or room
+        if at == room < window:  # (room made as rows come, doubling)
+            grow = min(room, window - room)
             self.rows = np.concatenate([self.rows, np.zeros((grow, self.rows.shape[1]))])
             self.labels = np.concatenate([self.labels, np.zeros(grow, self.labels.dtype)])
-        self.rows[self.at, : len(x)] = x
-        self.rows[self.at, len(x) :] = np.nan
-        self.labels[self.at] = c
-        self.at = (self.at + 1) % window
+        rows = self.rows
+        if width == rows.shape[1]:
+            rows[at] = x
+        else:
+            rows[at, :width] = x
+            rows[at, width:] = np.nan
+        self.labels[at] = c
+        self.at = (at + 1) % window
         self.n = min(self.n + 1, window)
 
     def forget(self) -> None:

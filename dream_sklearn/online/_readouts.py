@@ -62,12 +62,34 @@ _REPLAY_SPAN = 65536  # rows kept longer ago than this are not replayed (the spl
 def _fixed_share(w: np.ndarray, wrong: np.ndarray, eta: float, share: float) -> np.ndarray:
     """One step of Fixed Share over experts of weights ``w`` (summing to 1): each
     weight times ``exp(-eta)`` where its expert erred (``wrong``, 0/1), then ``share``
-    of the total spread evenly. The two-expert mixtures' (the delayed readout's, the
-    kNN vote's); the readouts' own (``_readout_step``) is mirrored by the compiled
-    learn kernel and keeps its own lines."""
+    of the total spread evenly (``wrong`` may be any loss: the regressor's kNN
+    leader's, its experts' absolute errors). The two-expert mixtures on a 0/1 loss
+    (the delayed readout's, the kNN vote's) take :func:`_share_mistakes`; the
+    readouts' own (``_readout_step``) is mirrored by the compiled learn kernel and
+    keeps its own lines."""
     w = w * np.exp(-eta * np.asarray(wrong, dtype=float))
     w *= (1.0 - share) / w.sum()
     return w + share / len(w)
+
+
+def _decay(eta: float) -> float:
+    """``exp(-eta)`` as :func:`_fixed_share` computes it on an expert that erred (the
+    same NumPy exp of a float array), for :func:`_share_mistakes`."""
+    return float(np.exp(-eta * np.ones(2))[0])
+
+
+def _share_mistakes(w: np.ndarray, wrong0: bool, wrong1: bool, decay: float, share: float):
+    """:func:`_fixed_share` of two experts on a 0/1 loss, in Python floats (the same
+    numbers, a fifth of its time on a row: the kNN vote's and the delayed readout's
+    leader step each row): ``decay`` is :func:`_decay` of the learning rate."""
+    w0, w1 = w.tolist()
+    if wrong0:
+        w0 *= decay
+    if wrong1:
+        w1 *= decay
+    scale = (1.0 - share) / (w0 + w1)
+    half = share / 2
+    return np.array([w0 * scale + half, w1 * scale + half])
 
 
 def _change_point(loss: np.ndarray) -> int:

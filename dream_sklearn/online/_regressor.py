@@ -490,8 +490,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         seen = self._neighbor_seen
         if seen is not None and seen[0] is self._fast_row:
             return seen[1:]
-        fast = self._fast
-        row = self._neighbor_rows(fast.raw, fast.present)
+        row = self._fast_neighbor_row()
         read = row, self._estimate_on(row), self._y_scale()
         self._neighbor_seen = (self._fast_row, *read)
         return read
