@@ -219,6 +219,20 @@ def test_column_labels_of_an_earlier_fit_go_with_a_refit_on_arrays():
     assert from_sklearn(clf).features_ == [0, 1, 2]
 
 
+def test_a_nan_column_label_is_refused_by_name():
+    # (review 106) a frame whose column label is NaN (a pivot with a missing category)
+    # was loaded keyed by that NaN object, which no later row names again: the trained
+    # input read as absent, the first prediction off scikit-learn's, no error.
+    X, s = sequences(n=30)
+    idx = pd.MultiIndex.from_product([range(30), range(6)])
+    frame = pd.DataFrame(X.reshape(-1, 3), index=idx, columns=[np.nan, 1.0, 2.0])
+    clf = DREAMClassifier(
+        hidden_dim=8, rank=2, solver="adam", max_iter=2, random_state=0, dtype="float64"
+    ).fit(frame, s > 0)
+    with pytest.raises(ValueError, match="Feature names must be equal to themselves; got nan"):
+        from_sklearn(clf)
+
+
 def test_from_sklearn_rejects_what_it_cannot_continue():
     with pytest.raises(TypeError, match="estimator must be a DREAMClassifier or DREAMRegressor"):
         from_sklearn(object())

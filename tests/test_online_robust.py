@@ -972,6 +972,38 @@ def test_under_delay_the_cell_steps_once_per_row_in_order(delay):
     assert advancing.n_steps_ == len(rows) and not advancing._pending_rows
 
 
+def test_a_row_predicted_before_anything_was_built_keeps_its_label():
+    """(review 106) Matched by values, the label of a row predicted before anything
+    was built (the first rows under a delay) took the state of a later row of equal
+    values still waiting, which its own label then stepped a second time: each label
+    takes the row advanced on for it, and the first rows' labels step theirs."""
+    rows = _clf_stream(60)
+    rows[6] = (dict(rows[2][0]), rows[2][1])  # (row 6 repeats row 2: a discrete stream)
+    model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0, advance_on_predict=True)
+    advanced, taken, now = {}, [], {}
+    advance, take = model._advance, model._take_pending
+
+    def recorded_advance(row, fwd, out):
+        advance(row, fwd, out)
+        advanced[id(next(reversed(model._pending_rows.values()))[1])] = now["i"]
+
+    def recorded_take(row):
+        got = take(row)
+        taken.append((now["i"], None if got is None else advanced[id(got)]))
+        return got
+
+    model._advance, model._take_pending = recorded_advance, recorded_take
+    for i in range(len(rows) + 5):
+        if i < len(rows):
+            now["i"] = i
+            model.predict_one(rows[i][0])
+        if i >= 5:
+            now["i"] = i - 5
+            model.learn_one(*rows[i - 5])
+    assert [(i, got) for i, got in taken if got is not None] == [(i, i) for i in range(6, 60)]
+    assert not model._pending_rows and not model._unbuilt
+
+
 def _predictions(rows, model, delay):
     metric = metrics.Accuracy() if isinstance(model, DREAMOnlineClassifier) else metrics.MAE()
     steps = evaluate.iter_progressive_val_score(
@@ -1902,6 +1934,33 @@ def test_order_matching_gives_each_label_its_own_row(cls, scaled, delay):
     assert [i for i, got in taken if got is None] == list(range(delay + 1))
     assert all(got == i for i, got in taken if got is not None)
     assert len(taken) == len(rows) and not model._pending_rows
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_order_matching_warns_once_when_labels_come_out_of_their_rows_order(cls):
+    """(review 106) A delay that varies by row hands labels back out of order, and
+    "order" gave each another row's state with no word; a warning says so, once. A
+    constant delay, alone or behind a scaler, warns of nothing."""
+    import warnings
+
+    from river import preprocessing
+
+    rows = _stream_for(cls, 60)
+    metric = metrics.Accuracy() if cls is DREAMOnlineClassifier else metrics.MAE()
+    kw = {"hidden_dim": 8, "rank": 2, "seed": 0, "advance_on_predict": True}
+    for scaled in (False, True):
+        model = cls(**kw, match_labels_by="order")
+        front = preprocessing.StandardScaler() | model if scaled else model
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            evaluate.progressive_val_score(rows, front, metric.clone(), delay=5)
+    model = cls(**kw, match_labels_by="order")
+    index = {id(x): i for i, (x, _) in enumerate(rows)}
+    with pytest.warns(UserWarning, match="labels in the order their rows were predicted") as seen:
+        evaluate.progressive_val_score(
+            rows, model, metric.clone(), delay=lambda x, y: 6 if index[id(x)] % 3 == 0 else 1
+        )
+    assert sum("match_labels_by='order'" in str(w.message) for w in seen) == 1
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)

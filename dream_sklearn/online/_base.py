@@ -182,6 +182,7 @@ class _Pending(NamedTuple):
     surprise: float  # the step's surprise
     prev: np.ndarray | None  # the row the "diff" block read it against
     late: Any = None  # the delayed-label readout's read of it (the classifier's), or None
+    scale: np.ndarray | None = None  # the scale the kNN expert read it in (n_neighbors)
 
 
 # The parameters read on every row (the compiled row's, and those the NumPy path reads
@@ -244,6 +245,11 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     # waiting (predicted before anything was built, or forgotten past _MAX_PENDING);
     # their labels come before the waiting rows' and step the cell as unmatched
     _not_waiting = 0
+    # match_labels_by="values": the keys of the rows predicted before anything was built
+    # (a row predicted again at once is one row, as the cache has it), whose labels
+    # step the cell as unmatched; without them such a label took the state of a later
+    # row of equal values still waiting, which was then stepped twice (review 106)
+    _unbuilt: deque | None = None
     mixture_share = 0.0  # (a task without a mixture; the compiled row reads it)
     _pending: dict = {}
     _running = False  # whether a slot of _n_over is nonzero
@@ -261,6 +267,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     _checked: tuple | None = None  # the live parameters as last validated (_recheck)
     _task_rules: dict = {}  # the task's own parameter rules (beside _RULES)
     _warned_pending = False  # whether the pending rows' overflow was warned about
+    _warned_order = False  # whether labels out of their rows' order were warned about
     cell = "random"
     _proj: np.ndarray | None = None  # cell="pretrained": slots -> the cell's inputs
     _fast: _compiled._Compiled | None = None  # the compiled row's buffers (not pickled)
@@ -688,6 +695,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if not self._built:
             if by_order:  # (a row of the stream whose label comes first)
                 self._not_waiting += 1
+            elif self.advance_on_predict:
+                self._predicted_unbuilt(row)
             return None
         cache = self._cache
         if (
@@ -910,8 +919,9 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         """
         raw, present, u, step = fwd
         key = _row_key(row)  # (first: nothing is changed if the row has no key)
+        scale = None
         if self.n_neighbors:  # (the scale the row was read in: the kNN vote's)
-            self._scale_read = self._scale.copy()
+            scale = self._scale_read = self._scale.copy()
         self._commit(raw, present, step)
         prev = self._prev_u  # what the "diff" block read this row against
         if self._reads_diff:
@@ -922,7 +932,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         self._pending.setdefault(key, deque()).append(seq)
         h, surprise = step.h, float(step.surprise[0])
         late = self._read_delayed(raw, present, out)  # for the delayed-label readout
-        self._pending_rows[seq] = (key, _Pending(h, u, raw, present, surprise, prev, late))
+        self._pending_rows[seq] = (key, _Pending(h, u, raw, present, surprise, prev, late, scale))
         if len(self._pending_rows) > _MAX_PENDING:
             _, (old_key, _) = self._pending_rows.popitem(last=False)
             self._pop_seq(old_key)
@@ -974,10 +984,14 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         row = _compiled_call("neighbor_row", fast.raw, fast.present, self._ys, len(self._mean))
         return self._neighbor_rows(fast.raw, fast.present) if row is None else row
 
-    def _neighbor_read(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray, y: Any):
+    def _neighbor_read(
+        self, raw: np.ndarray, present: np.ndarray, scale: np.ndarray, out: np.ndarray, y: Any
+    ):
         """The kNN expert's read of a row the NumPy path learns, before anything of
         the row's step changes (task hook; ``n_neighbors``): its values ``raw``, the
-        slots it has ``present``, the readouts' outputs ``out``, its target ``y``."""
+        slots it has ``present``, the scale it was read in (one over each slot's
+        standard deviation, before the row: a row advanced on keeps its own), the
+        readouts' outputs ``out``, its target ``y``."""
         raise NotImplementedError
 
     def _neighbor_learn(self, read: Any, y: Any, loss: float, drifted: bool) -> None:
@@ -1002,15 +1016,27 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             del self._pending[key]
         return seq
 
+    def _predicted_unbuilt(self, row: dict) -> None:
+        """Count a row predicted before anything was built, by its key (the rows
+        matched by values; see ``_unbuilt``), at most ``_MAX_PENDING`` of them."""
+        key = _row_key(row)
+        keys = self._unbuilt
+        if keys is None:
+            keys = self._unbuilt = deque(maxlen=_MAX_PENDING)
+        if not keys or keys[-1] != key:
+            keys.append(key)
+
     def _by_order(self) -> bool:
         """Whether labels are matched to the rows predicted by order (see _take_pending)."""
         return bool(self.advance_on_predict) and self.match_labels_by == "order"
 
     def _take_pending(self, row: dict):
         """The row advanced on whose label ``row`` brings, or None (step ``row``):
-        the oldest with ``row``'s key, or with match_labels_by="order" the oldest of
-        all, after the rows counted in ``_not_waiting`` (predicted before anything
-        was built, or forgotten past _MAX_PENDING), whose labels find nothing."""
+        the oldest with ``row``'s key, after the rows predicted before anything was
+        built (``_unbuilt``), whose labels find nothing; or with
+        match_labels_by="order" the oldest of all, after the rows counted in
+        ``_not_waiting`` (predicted before anything was built, or forgotten past
+        _MAX_PENDING)."""
         if self.match_labels_by == "order":
             if self._not_waiting:
                 self._not_waiting -= 1
@@ -1018,12 +1044,36 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             if not self._pending_rows:
                 return None
             seq, (key, _) = next(iter(self._pending_rows.items()))
+            if not self._warned_order:
+                self._check_order(row, key)
             self._pop_seq(key)
             return self._pending_rows.pop(seq)[1]
         key = _row_key(row)
+        if self._unbuilt and key in self._unbuilt:  # (its row was not advanced on)
+            self._unbuilt.remove(key)
+            return None
         if key not in self._pending:
             return None
         return self._pending_rows.pop(self._pop_seq(key))[1]
+
+    def _check_order(self, row: dict, oldest: tuple) -> None:
+        """Warn, once, where match_labels_by="order" takes the oldest row predicted
+        (its key ``oldest``) for a label whose ``row`` is another row still waiting:
+        the labels come back out of their rows' order (a delay that varies by row),
+        and each is matched to another row's state."""
+        key = _row_key(row)
+        if key == oldest or key not in self._pending:
+            return  # (its row, or a row changed upstream: what "order" is for)
+        self._warned_order = True
+        warnings.warn(
+            f"{type(self).__name__}(match_labels_by='order'): a label came for a row "
+            "predicted after the oldest one still waiting, and takes the oldest one's "
+            "place. 'order' needs the labels in the order their rows were predicted (a "
+            "delay that is the same for every row); with a delay that varies by row, "
+            "use match_labels_by='values'.",
+            UserWarning,
+            stacklevel=4,
+        )
 
     def _pending_step(self, entry: _Pending, row: dict) -> tuple:
         """(out, phi, surprise) of a row advanced on, under the readouts now.
@@ -1120,7 +1170,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             self._add_targets(new_targets)
         # A row the cell advanced on at predict time (advance_on_predict) is not
         # stepped again: the readouts learn from what it read then.
-        entry = self._take_pending(row) if self._pending or self._not_waiting else None
+        waiting = self._pending or self._not_waiting or self._unbuilt
+        entry = self._take_pending(row) if waiting else None
         if entry is not None:
             out, phi, surprise = self._pending_step(entry, row)
             if entry.late is not None:  # (before the readouts' step)
@@ -1137,8 +1188,14 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             surprise = float(step.surprise[0])
         self._cache = None
         neighbors = None
-        if self.n_neighbors:  # (a row advanced on: its values when it was read)
-            at = (entry.raw, entry.present) if entry is not None else (raw, present)
+        if self.n_neighbors:  # (a row advanced on: its values and scale when it was read)
+            if entry is None:
+                at = (raw, present, self._scale)
+            else:
+                scale = self._scale
+                if entry.scale is not None:  # (slots made since: absent in the row)
+                    scale = np.concatenate([entry.scale, scale[len(entry.scale) :]])
+                at = (entry.raw, entry.present, scale)
             neighbors = self._neighbor_read(*at, out, y_value)
         # (J, k): each readout's loss gradient on its output; the mixture's loss
         g, loss = self._readout_step(out, y_value, phi)

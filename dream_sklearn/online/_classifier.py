@@ -151,8 +151,10 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         stepped as a new one; the same row predicted twice with nothing learned
         in between is one row). ``"order"``: the oldest row predicted, whatever
         its values, as ``progressive_val_score(delay=...)`` hands the labels
-        back: each ``predict_one`` or ``predict_proba_one`` call that does not
-        raise is a row of the stream, and each ``learn_one`` (each row of
+        back when the delay is the same for every row (a delay that varies by
+        row returns labels out of order: a warning says so, once): each
+        ``predict_one`` or ``predict_proba_one`` call that does not raise is a
+        row of the stream, and each ``learn_one`` (each row of
         ``learn_many``) brings the label of the oldest one not yet learned, a
         label ``learn_one`` refuses too (it takes its row's place; ``learn_many``
         checks every row first and a refused frame takes none); ``predict_many``
@@ -418,10 +420,12 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         q = vote.proba(rows, scale, self.n_neighbors, p.shape[-1])
         return p if q is None else q
 
-    def _neighbor_read(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray, y: Any):
+    def _neighbor_read(
+        self, raw: np.ndarray, present: np.ndarray, scale: np.ndarray, out: np.ndarray, y: Any
+    ):
         """(row, vote): what the kNN expert reads of the row, and its vote on it."""
         row = self._neighbor_rows(raw, present)
-        return row, self._vote_on(row)
+        return row, self._vote_on(row, scale)
 
     def _neighbor_learn(self, read: tuple, y: Any, loss: float, drifted: bool) -> None:
         self._neighbor_step(*read, self._classes[y], loss, drifted)
@@ -429,12 +433,12 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def _fast_neighbor_learn(self, read: tuple, target: tuple, loss: float, drifted: bool) -> None:
         self._neighbor_step(*read, target[0], loss, drifted)
 
-    def _vote_on(self, row: np.ndarray) -> np.ndarray | None:
-        """The vote's probabilities on one ``row`` (as _neighbor_rows gives it), in the
-        committed scale; None while no row is kept."""
+    def _vote_on(self, row: np.ndarray, scale: np.ndarray) -> np.ndarray | None:
+        """The vote's probabilities on one ``row`` (as _neighbor_rows gives it), in
+        ``scale``; None while no row is kept."""
         if self._neighbors is None:  # (the window's size read once: its first row)
             self._neighbors = _NeighborVote(int(self.neighbors_window))
-        return self._neighbors.proba_one(row, self._scale, self.n_neighbors, len(self._classes))
+        return self._neighbors.proba_one(row, scale, self.n_neighbors, len(self._classes))
 
     def _fast_neighbor_read(self, target: tuple | None = None) -> tuple:
         """(row, vote) of the row the compiled row's buffers hold: what the kNN expert
@@ -445,7 +449,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         if seen is not None and seen[0] is self._fast_row:
             return seen[1], seen[2]
         row = self._fast_neighbor_row()
-        q = self._vote_on(row)
+        q = self._vote_on(row, self._scale)
         self._neighbor_seen = (self._fast_row, row, q)
         return row, q
 

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..nn import DREAMCell, DREAMState
 from ..nn._config import _is_int
+from ._base import _check_names
 from ._classifier import DREAMOnlineClassifier
 from ._features import _READOUTS
 from ._regressor import DREAMOnlineRegressor
@@ -145,6 +146,7 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
         features = list(names)
     else:
         features = list(range(len(x_mean)))
+    _check_names(features)  # (a NaN column label: no row would name that slot again)
     shape = {"hidden_dim": config["hidden_dim"], "rank": config["rank"]}
 
     if isinstance(estimator, DREAMClassifier):

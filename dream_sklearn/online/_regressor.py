@@ -151,7 +151,9 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         stepped as a new one; the same row predicted twice with nothing learned
         in between is one row). ``"order"``: the oldest row predicted, whatever
         its values, as ``progressive_val_score(delay=...)`` hands the labels
-        back: each ``predict_one`` call that does not raise is a row of the
+        back when the delay is the same for every row (a delay that varies by
+        row returns labels out of order: a warning says so, once): each
+        ``predict_one`` call that does not raise is a row of the
         stream, and each ``learn_one`` (each row of ``learn_many``) brings the
         label of the oldest one not yet learned, a label ``learn_one`` refuses
         too (it takes its row's place; ``learn_many`` checks every row first and
@@ -445,12 +447,12 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
 
     # ------------------------------------------------------------------ the kNN expert
 
-    def _estimate_on(self, row: np.ndarray) -> float | None:
-        """The kNN estimate on one ``row`` (as _neighbor_rows gives it), in the
-        committed scale; None while no row is kept."""
+    def _estimate_on(self, row: np.ndarray, scale: np.ndarray) -> float | None:
+        """The kNN estimate on one ``row`` (as _neighbor_rows gives it), in
+        ``scale``; None while no row is kept."""
         if self._neighbors is None:  # (the window's size read once: its first row)
             self._neighbors = _NeighborMean(int(self.neighbors_window))
-        return self._neighbors.estimate(row, self._scale, self.n_neighbors)
+        return self._neighbors.estimate(row, scale, self.n_neighbors)
 
     def _kept_target(self, y: float) -> float | None:
         """What the kNN window keeps of target ``y``, read before the row's update:
@@ -464,13 +466,15 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         bound = _Y_ASIDE * self._y_scale()
         return min(max(y, self._y_mean - bound), self._y_mean + bound)
 
-    def _neighbor_read(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray, y: Any):
+    def _neighbor_read(
+        self, raw: np.ndarray, present: np.ndarray, scale: np.ndarray, out: np.ndarray, y: Any
+    ):
         """(row, estimate, the readouts' mixture's prediction, the target's scale,
         the target as the window keeps it: :meth:`_kept_target`, None for none),
         before the row's update."""
         row = self._neighbor_rows(raw, present)
         prediction = float(self._to_target(out))
-        return row, self._estimate_on(row), prediction, self._y_scale(), self._kept_target(y)
+        return row, self._estimate_on(row, scale), prediction, self._y_scale(), self._kept_target(y)
 
     def _neighbor_learn(self, read: tuple, y: Any, loss: float, drifted: bool) -> None:
         self._neighbor_step(*read, y, drifted)
@@ -491,7 +495,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         if seen is not None and seen[0] is self._fast_row:
             return seen[1:]
         row = self._fast_neighbor_row()
-        read = row, self._estimate_on(row), self._y_scale()
+        read = row, self._estimate_on(row, self._scale), self._y_scale()
         self._neighbor_seen = (self._fast_row, *read)
         return read
 
