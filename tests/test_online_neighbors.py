@@ -545,7 +545,13 @@ def test_a_bad_window_set_mid_stream_is_refused_on_both_paths(first, n_neighbors
 def test_the_two_experts_share_on_mistakes_is_fixed_shares_numbers(eta, share):
     # The kNN vote's and the delayed readout's leaders step in Python floats: the
     # same numbers, to the bit, as the NumPy Fixed Share they replace.
-    from dream_sklearn.online._readouts import _decay, _fixed_share, _share_mistakes
+    # The regressor's leader, on absolute errors (capped at 50), likewise.
+    from dream_sklearn.online._readouts import (
+        _decay,
+        _fixed_share,
+        _share_losses,
+        _share_mistakes,
+    )
 
     rng = np.random.default_rng(0)
     decay = _decay(eta)
@@ -554,6 +560,10 @@ def test_the_two_experts_share_on_mistakes_is_fixed_shares_numbers(eta, share):
         for wrong in ((False, False), (True, False), (False, True), (True, True)):
             fast = _share_mistakes(w, *wrong, decay, share)
             assert fast.tolist() == _fixed_share(w, list(wrong), eta, share).tolist()
+        errors = [float(e) for e in rng.exponential(size=2) * rng.choice([0.0, 1.0, 10.0, 99.0])]
+        capped = [min(e, 50.0) for e in errors]
+        expected = _fixed_share(w, np.minimum(errors, 50.0), eta, share)
+        assert _share_losses(w, capped, eta, share).tolist() == expected.tolist()
 
 
 @pytest.mark.skipif(not compiled_available(), reason="numba is not installed")

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._readouts import _decay, _fixed_share, _share_mistakes
+from ._readouts import _decay, _share_losses, _share_mistakes
 
 __all__: list[str] = []
 
@@ -241,4 +241,4 @@ class _NeighborMean(_NeighborVote):
 
     def score_errors(self, errors: list, eta: float) -> None:
         """Fixed Share on both sides' absolute errors ``errors`` (standardised)."""
-        self.w = _fixed_share(self.w, np.minimum(errors, 50.0), eta, _SHARE)
+        self.w = _share_losses(self.w, [min(e, 50.0) for e in errors], eta, _SHARE)

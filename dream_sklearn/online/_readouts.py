@@ -62,11 +62,11 @@ _REPLAY_SPAN = 65536  # rows kept longer ago than this are not replayed (the spl
 def _fixed_share(w: np.ndarray, wrong: np.ndarray, eta: float, share: float) -> np.ndarray:
     """One step of Fixed Share over experts of weights ``w`` (summing to 1): each
     weight times ``exp(-eta)`` where its expert erred (``wrong``, 0/1), then ``share``
-    of the total spread evenly (``wrong`` may be any loss: the regressor's kNN
-    leader's, its experts' absolute errors). The two-expert mixtures on a 0/1 loss
-    (the delayed readout's, the kNN vote's) take :func:`_share_mistakes`; the
-    readouts' own (``_readout_step``) is mirrored by the compiled learn kernel and
-    keeps its own lines."""
+    of the total spread evenly (``wrong`` may be any loss). The reference of the
+    two-expert mixtures, which take :func:`_share_mistakes` (the delayed readout's
+    and the kNN vote's, on a 0/1 loss) and :func:`_share_losses` (the regressor's kNN
+    leader, on absolute errors); the readouts' own (``_readout_step``) is mirrored by
+    the compiled learn kernel and keeps its own lines."""
     w = w * np.exp(-eta * np.asarray(wrong, dtype=float))
     w *= (1.0 - share) / w.sum()
     return w + share / len(w)
@@ -82,11 +82,23 @@ def _share_mistakes(w: np.ndarray, wrong0: bool, wrong1: bool, decay: float, sha
     """:func:`_fixed_share` of two experts on a 0/1 loss, in Python floats (the same
     numbers, a fifth of its time on a row: the kNN vote's and the delayed readout's
     leader step each row): ``decay`` is :func:`_decay` of the learning rate."""
+    return _share_two(w, decay if wrong0 else 1.0, decay if wrong1 else 1.0, share)
+
+
+def _share_losses(w: np.ndarray, losses: list, eta: float, share: float) -> np.ndarray:
+    """:func:`_fixed_share` of two experts on any ``losses``, the exp in NumPy as
+    there, the rest in Python floats (the same numbers: the regressor's kNN leader)."""
+    f0, f1 = np.exp(-eta * np.asarray(losses, dtype=float)).tolist()
+    return _share_two(w, f0, f1, share)
+
+
+def _share_two(w: np.ndarray, f0: float, f1: float, share: float) -> np.ndarray:
+    """Fixed Share's step of two experts of weights ``w`` (summing to 1) given each
+    one's factor ``exp(-eta * loss)``, in Python floats: :func:`_fixed_share`'s
+    operations in its order (a weight times 1.0 is itself)."""
     w0, w1 = w.tolist()
-    if wrong0:
-        w0 *= decay
-    if wrong1:
-        w1 *= decay
+    w0 *= f0
+    w1 *= f1
     scale = (1.0 - share) / (w0 + w1)
     half = share / 2
     return np.array([w0 * scale + half, w1 * scale + half])
