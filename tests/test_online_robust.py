@@ -1963,6 +1963,59 @@ def test_order_matching_warns_once_when_labels_come_out_of_their_rows_order(cls)
     assert sum("match_labels_by='order'" in str(w.message) for w in seen) == 1
 
 
+def test_order_matching_no_warning_behind_a_step_that_maps_rows_onto_others():
+    """(review 107) Behind river's MinMaxScaler, a repeated value predicted before the
+    range widened is read at learn time as another waiting row's values: one such
+    label is no evidence of labels out of order (the first check warned here)."""
+    import warnings
+
+    from river import preprocessing
+
+    values = [0, 10, 20, 10, 10, 10, 10, 10, 0, 20, 10, 10, 10]
+    rows = [({"a": float(v)}, int(v > 5)) for v in values]
+    model = DREAMOnlineClassifier(
+        hidden_dim=8, rank=2, seed=0, advance_on_predict=True, match_labels_by="order"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        evaluate.progressive_val_score(
+            rows, preprocessing.MinMaxScaler() | model, metrics.Accuracy(), delay=3
+        )
+    assert 0 < model._out_of_order < 8  # (it was seen, and not taken for the rule)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_order_matching_a_refused_label_of_a_row_with_a_missing_value(cls):
+    """(review 107) A refused label whose row has a missing value raises the label's
+    own error and still takes its row's place (the order check read the raw row and
+    raised a TypeError on its None before the row's place was taken)."""
+    model = cls(hidden_dim=8, rank=2, seed=0, advance_on_predict=True, match_labels_by="order")
+    for i in range(5):
+        x = {"a": float(i), "b": 1.0}
+        model.predict_one(x)
+        model.learn_one(x, i % 2 if cls is DREAMOnlineClassifier else float(i))
+    x = {"a": None, "b": 2.0}
+    model.predict_one(x)
+    model.predict_one({"a": 3.0, "b": 3.0})
+    with pytest.raises(ValueError, match="nan"):
+        model.learn_one(x, float("nan"))
+    assert len(model._pending_rows) == 1
+
+
+def test_a_row_predicted_first_and_never_learned_leaves_no_key_behind():
+    """(review 107) The key of a row predicted before anything was built whose label
+    never came stayed, and the label of every later row of its values took the
+    previous equal row's state: the first label that finds its own row drops it."""
+    rng = np.random.default_rng(0)
+    xs = [{"a": float(rng.integers(3)), "b": float(rng.integers(3))} for _ in range(200)]
+    model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0, advance_on_predict=True)
+    model.predict_one({"a": 1.0, "b": 1.0})  # (never learned)
+    for x in xs:
+        model.predict_one(x)
+        model.learn_one(x, int(x["a"] + x["b"] > 2))
+    assert model.n_steps_ == len(xs) and not model._pending_rows and not model._unbuilt
+
+
 @pytest.mark.parametrize("cls", ESTIMATORS)
 def test_order_matching_a_refused_label_takes_its_rows_place(cls):
     """A label refused (and the refusal caught) still brings its row's turn: the

@@ -99,6 +99,9 @@ _FLOAT = np.dtype(np.float64)
 # kept (their features for the readouts' step once the label comes); beyond that the
 # oldest are forgotten, and a label for one of them is learned as a new row.
 _MAX_PENDING = 2048
+# match_labels_by="order" warns that labels come out of their rows' order once this
+# many labels' rows were found waiting behind the oldest (_check_order).
+_ORDER = 8
 
 
 class _Step(NamedTuple):
@@ -246,10 +249,13 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     # their labels come before the waiting rows' and step the cell as unmatched
     _not_waiting = 0
     # match_labels_by="values": the keys of the rows predicted before anything was built
-    # (a row predicted again at once is one row, as the cache has it), whose labels
-    # step the cell as unmatched; without them such a label took the state of a later
-    # row of equal values still waiting, which was then stepped twice (review 106)
-    _unbuilt: deque | None = None
+    # (key -> count; a row predicted again at once is one row, as the cache has it),
+    # whose labels step the cell as unmatched; without them such a label took the state
+    # of a later row of equal values still waiting, which was then stepped twice (review
+    # 106). Their labels come before any row advanced on finds its own: the first that
+    # does drops the keys left (rows whose labels never came; review 107).
+    _unbuilt: dict | None = None
+    _unbuilt_last: tuple | None = None  # the key predicted last before anything was built
     mixture_share = 0.0  # (a task without a mixture; the compiled row reads it)
     _pending: dict = {}
     _running = False  # whether a slot of _n_over is nonzero
@@ -268,6 +274,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     _task_rules: dict = {}  # the task's own parameter rules (beside _RULES)
     _warned_pending = False  # whether the pending rows' overflow was warned about
     _warned_order = False  # whether labels out of their rows' order were warned about
+    _out_of_order = 0  # labels whose row was found waiting behind the oldest (see _ORDER)
     cell = "random"
     _proj: np.ndarray | None = None  # cell="pretrained": slots -> the cell's inputs
     _fast: _compiled._Compiled | None = None  # the compiled row's buffers (not pickled)
@@ -1018,13 +1025,16 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
 
     def _predicted_unbuilt(self, row: dict) -> None:
         """Count a row predicted before anything was built, by its key (the rows
-        matched by values; see ``_unbuilt``), at most ``_MAX_PENDING`` of them."""
+        matched by values; see ``_unbuilt``), at most ``_MAX_PENDING`` keys."""
         key = _row_key(row)
+        if key == self._unbuilt_last:  # (predicted again at once: one row)
+            return
+        self._unbuilt_last = key
         keys = self._unbuilt
         if keys is None:
-            keys = self._unbuilt = deque(maxlen=_MAX_PENDING)
-        if not keys or keys[-1] != key:
-            keys.append(key)
+            keys = self._unbuilt = {}
+        if key in keys or len(keys) < _MAX_PENDING:
+            keys[key] = keys.get(key, 0) + 1
 
     def _by_order(self) -> bool:
         """Whether labels are matched to the rows predicted by order (see _take_pending)."""
@@ -1049,21 +1059,37 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             self._pop_seq(key)
             return self._pending_rows.pop(seq)[1]
         key = _row_key(row)
-        if self._unbuilt and key in self._unbuilt:  # (its row was not advanced on)
-            self._unbuilt.remove(key)
-            return None
+        unbuilt = self._unbuilt
+        if unbuilt:
+            count = unbuilt.get(key, 0)
+            if count:  # (its row was not advanced on)
+                if count == 1:
+                    del unbuilt[key]
+                else:
+                    unbuilt[key] = count - 1
+                return None
         if key not in self._pending:
             return None
+        self._unbuilt = None  # (a row advanced on found: the keys left lost their labels)
         return self._pending_rows.pop(self._pop_seq(key))[1]
 
     def _check_order(self, row: dict, oldest: tuple) -> None:
-        """Warn, once, where match_labels_by="order" takes the oldest row predicted
-        (its key ``oldest``) for a label whose ``row`` is another row still waiting:
-        the labels come back out of their rows' order (a delay that varies by row),
-        and each is matched to another row's state."""
-        key = _row_key(row)
+        """Warn, once, where match_labels_by="order" has taken the oldest row
+        predicted (its key ``oldest``) for ``_ORDER`` labels whose ``row`` was another
+        row still waiting: the labels come back out of their rows' order (a delay that
+        varies by row), and each is matched to another row's state. (One such label
+        proves little: a step upstream that changes rows, as "order" allows, can map a
+        row onto another's values, as river's MinMaxScaler did on repeated values
+        when its range widened; review 107.)"""
+        try:
+            key = _row_key(row)
+        except (TypeError, ValueError):  # (a row that has no key: no evidence)
+            return
         if key == oldest or key not in self._pending:
             return  # (its row, or a row changed upstream: what "order" is for)
+        self._out_of_order += 1
+        if self._out_of_order < _ORDER:
+            return
         self._warned_order = True
         warnings.warn(
             f"{type(self).__name__}(match_labels_by='order'): a label came for a row "
@@ -1156,7 +1182,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             # stream; a refused label or feature name takes its row's place, the oldest:
             # the later labels then meet their own rows, review 96)
             if self._by_order() and (self._pending or self._not_waiting):
-                self._take_pending(x)
+                self._take_pending(row)
             raise
         hit = hit and not cache.advanced
         if not self._built:
