@@ -144,6 +144,34 @@ def test_sample_weights_of_a_far_scale_train_a_float32_fit(Estimator):
 
 
 @pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
+@pytest.mark.parametrize("call", ["partial_fit", "warm fit"])
+def test_a_call_refused_on_a_mini_batchs_weights_leaves_the_network_as_it_was(
+    Estimator, call
+):
+    # (review 108) The refusal comes mid-pass, after the mini-batches before it took
+    # their steps: the network and Adam's state had moved under the old n_iter_ and
+    # loss curve, and a retry learned those mini-batches twice.
+    import copy
+
+    X, labels, s = data(n=8)
+    y = labels if Estimator is DREAMClassifier else s
+    params = dict(SMALL, dtype="float32", alpha=1e-4, batch_size=4, shuffle=False)
+    model = Estimator(**params, warm_start=call == "warm fit").fit(X, y)
+    before = copy.deepcopy(model.module_.state_dict())
+    adam = copy.deepcopy(model.optimizer_.state_dict())
+    w = np.array([1.0] * 4 + [1e-30] * 4)
+    with pytest.raises(ValueError, match=r"sum to 4e-30 \(batch_size=4\)"):
+        if call == "partial_fit":
+            model.partial_fit(X, y, sample_weight=w)
+        else:
+            model.fit(X, y, sample_weight=w)
+    after = model.module_.state_dict()
+    assert all(np.array_equal(before[k].numpy(), after[k].numpy()) for k in before)
+    steps = [v["step"].item() for v in model.optimizer_.state_dict()["state"].values()]
+    assert steps == [v["step"].item() for v in adam["state"].values()]
+
+
+@pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
 def test_early_stopping_names_a_validation_split_without_weight(Estimator, monkeypatch):
     # (the validation score divided by a total weight of 0: a bare ZeroDivisionError,
     # or scikit-learn's false message that every weight was 0)

@@ -206,7 +206,8 @@ def _all_or_nothing(fit: Callable) -> Callable:
     unfitted one stays unfitted (NotFittedError, not a missing attribute). The
     attributes, not the weights inside a module a warm fit trains in place: an error
     in the training steps themselves leaves those as trained so far, and so does a
-    KeyboardInterrupt (as scikit-learn's MLP)."""
+    KeyboardInterrupt (as scikit-learn's MLP); a mini-batch refused for its sample
+    weights, and a diverged loss, put them back (``_fit_gradient``)."""
 
     @functools.wraps(fit)
     def guarded(self, *args: Any, **kwargs: Any):
@@ -235,6 +236,11 @@ def _plain_bank(params: dict) -> dict:
 def _finite(module: nn.Module) -> bool:
     """Whether every weight of ``module`` is a finite number."""
     return all(bool(torch.isfinite(p).all()) for p in module.parameters())
+
+
+class _BatchWeightError(ValueError):
+    """A mini-batch refused for its total sample weight (``_check_batch_weight``),
+    raised mid-pass: the call puts back the network it continued (``_fit_gradient``)."""
 
 
 def _non_finite(name: str, module: nn.Module, saved: tuple | None, optimizer) -> None:
@@ -633,7 +639,7 @@ class _BaseDREAM(BaseEstimator):
         every step 0, of 4e-49 made the penalty itself inf; a batch of tiny weights
         froze the matrices it reached, silently)."""
         if 0.5 * self.alpha / size > math.sqrt(torch.finfo(dtype).max) / 1e3:
-            raise ValueError(
+            raise _BatchWeightError(
                 f"sample_weight: a mini-batch's weights sum to {size:g} (batch_size="
                 f"{self.batch_size!r}): the L2 penalty, alpha / 2 / that sum times the "
                 f"squared weights, is too large for {dtype} (its gradient squared "
@@ -790,7 +796,15 @@ class _BaseDREAM(BaseEstimator):
         for _ in bar:
             order = rng.permutation(train) if (self.shuffle and not incremental) else train
             self.module_.dream.compile_step = train_compile
-            loss = self._pass(xt, lt, yt, order, batch, surprise, wt, w_scale)
+            try:
+                loss = self._pass(xt, lt, yt, order, batch, surprise, wt, w_scale)
+            except _BatchWeightError:
+                # (the mini-batches before it stepped: a network this call continued
+                # gets back the weights and optimiser state it had, review 108)
+                if saved is not None:
+                    self.module_.load_state_dict(saved[0])
+                    self.optimizer_.load_state_dict(saved[1])
+                raise
             # (the loss is measured before each step: the epoch's last step may leave the
             # weights NaN under a finite loss, and validation read them: a review's finding)
             if not (math.isfinite(loss) and _finite(self.module_)):
