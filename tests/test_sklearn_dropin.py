@@ -171,6 +171,29 @@ def test_a_call_refused_on_a_mini_batchs_weights_leaves_the_network_as_it_was(
     assert steps == [v["step"].item() for v in adam["state"].values()]
 
 
+def test_float32_reads_raw_inputs_far_from_one_as_float64_does():
+    # (review 108) With standardize=False, float32 clipped the inputs to 1e8: raw
+    # values of 5e8 (timestamps, amounts in cents) were read as 1e8, and the same
+    # network's predictions moved by 0.5 against float64's.
+    import copy
+
+    import torch
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 4, 2)) * np.array([5e8, 1.5e8])
+    y = rng.normal(size=30)
+    params = dict(hidden_dim=4, solver="adam", max_iter=2, standardize=False, random_state=0)
+    wide = DREAMRegressor(**params, dtype="float64").fit(X, y)
+    narrow = copy.deepcopy(wide)
+    narrow.module_.to(torch.float32)
+    narrow.memory_ = narrow.memory_.to(torch.float32)
+    narrow.dtype = "float32"
+    np.testing.assert_allclose(narrow.predict(X), wide.predict(X), atol=1e-5)
+    assert np.abs(wide.predict(X) - wide.predict(np.clip(X, -1e8, 1e8))).max() > 0.1
+    huge = X * 1e28  # (within float32's range once clipped: finite)
+    assert np.isfinite(narrow.predict(huge)).all()
+
+
 @pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
 def test_early_stopping_names_a_validation_split_without_weight(Estimator, monkeypatch):
     # (the validation score divided by a total weight of 0: a bare ZeroDivisionError,

@@ -146,9 +146,9 @@ PARAMETERS = """
         ``"float64"`` on request
         (e.g. to compare with the float64 NumPy path of the online estimators to
         1e-9). Predicted probabilities and values are float64 arrays either way.
-        In float32 the standardised inputs are clipped to +-1e8 (the cell's bound
-        on its prediction error; it saturates long before), so values far beyond
-        the training range stay finite.
+        In float32 the inputs the cell reads (standardised or not) are clipped to
+        +-1e30 (float32 holds up to 3.4e38; the cell saturates long before), so
+        values far beyond the training range stay finite.
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, the shuffling and the validation split (torch's global
         generator is left as it was).

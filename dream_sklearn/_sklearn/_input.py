@@ -39,11 +39,16 @@ from .._stack import user_stacklevel as _user_stacklevel
 
 __all__ = ["LayoutWarning", "to_sequences"]
 
-# Below float64, standardised inputs are clipped to +-this (the cell's bound on its
-# prediction error, nn._step._ERROR_BOUND): a value far beyond anything seen in
-# training (1e90 after standardising) would otherwise become inf in float32. The
-# cell saturates long before it, so the result is the one float64 gives.
-_INPUT_BOUND = 1e8
+# Below float64, the inputs the cell reads are clipped to +-this: a value beyond
+# float32's range (3.4e38; 1e90 after standardising, or raw with standardize=False)
+# would otherwise become inf. Up to it the cell computes what float64 does, to
+# rounding: it reads x through its projections x @ B and x @ V (sums of d terms of at
+# most 1e30 times a weight, far from float32's overflow, then saturated by tanh) and
+# through its prediction error, which it clips itself (nn._step._ERROR_BOUND). The
+# bound was that error bound, 1e8, until a review found raw inputs of 5e8
+# (standardize=False: timestamps, amounts in cents) read as 1e8 in float32, the
+# predictions 0.5 off float64's (review 108).
+_INPUT_BOUND = 1e30
 
 
 # The floating-point types the estimators' ``dtype`` parameter names.
