@@ -145,9 +145,7 @@ def test_sample_weights_of_a_far_scale_train_a_float32_fit(Estimator):
 
 @pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
 @pytest.mark.parametrize("call", ["partial_fit", "warm fit"])
-def test_a_call_refused_on_a_mini_batchs_weights_leaves_the_network_as_it_was(
-    Estimator, call
-):
+def test_a_call_refused_on_a_mini_batchs_weights_leaves_the_network_as_it_was(Estimator, call):
     # (review 108) The refusal comes mid-pass, after the mini-batches before it took
     # their steps: the network and Adam's state had moved under the old n_iter_ and
     # loss curve, and a retry learned those mini-batches twice.
