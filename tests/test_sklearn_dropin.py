@@ -582,6 +582,46 @@ def test_rows_keyed_by_position_are_refused_after_a_dataframe_fit():
     assert plain.features_ == [0, 1]
 
 
+def test_a_series_y_indexed_by_some_ids_or_by_ids_of_another_type_is_refused():
+    # (review 108) One id missing from y's index, or the ids as text: y was taken by
+    # position, each sequence given another's label, with no word said; score named
+    # y where sample_weight was the one refused.
+    rng = np.random.RandomState(0)
+    n = 12
+    X = rng.normal(size=(n, 4, 2))
+    y = np.where(X[:, -1, 0] > 0, "up", "down")
+    ids = [f"s{i}" for i in rng.permutation(n)]
+    index = pd.MultiIndex.from_tuples([(ids[i], t) for i in range(n) for t in range(4)])
+    frame = pd.DataFrame(X.reshape(-1, 2), index=index, columns=["a", "b"])
+    by_id = pd.Series(y, index=ids)
+    typo = by_id.rename(index={ids[3]: "s99"})
+    with pytest.raises(ValueError, match=rf"y is a pandas .*missing: \['{ids[3]}'\]"):
+        DREAMClassifier(**SMALL).fit(frame, typo)
+    twice = pd.concat([by_id, by_id.iloc[:1]])
+    with pytest.raises(ValueError, match="y is a pandas .* some more than once"):
+        DREAMClassifier(**SMALL).fit(frame, twice)
+    model = DREAMClassifier(**SMALL).fit(frame, by_id)
+    weight = pd.Series(np.ones(n), index=ids).rename(index={ids[0]: "x"})
+    with pytest.raises(ValueError, match="sample_weight is a pandas .*missing"):
+        model.score(frame, by_id, sample_weight=weight)
+    # the ids as another type
+    int_ids = rng.permutation(n) + 100
+    index = pd.MultiIndex.from_tuples([(int_ids[i], t) for i in range(n) for t in range(4)])
+    framed = pd.DataFrame(X.reshape(-1, 2), index=index, columns=["a", "b"])
+    as_text = pd.Series(y, index=[str(i) for i in int_ids])
+    with pytest.raises(ValueError, match="y's index holds X's sequence ids as another type"):
+        DREAMClassifier(**SMALL).fit(framed, as_text)
+    # pandas' default index over ids it partly shares is still taken by position
+    low = pd.MultiIndex.from_tuples([(i + 6, t) for i in range(n) for t in range(4)])
+    shifted = pd.DataFrame(X.reshape(-1, 2), index=low, columns=["a", "b"])
+    assert_same_model(
+        DREAMClassifier(**SMALL).fit(shifted, pd.Series(y)),
+        DREAMClassifier(**SMALL).fit(shifted, y),
+        rtol=0,
+        atol=0,
+    )
+
+
 def test_a_default_indexed_series_y_is_refused_where_ids_and_positions_disagree():
     # (review 53) pandas' default index 0..n-1 over a frame whose integer ids come in
     # another order: the Series was matched by id, the same values as an array by

@@ -512,12 +512,13 @@ class _BaseDREAM(BaseEstimator):
         return weight
 
     @staticmethod
-    def _aligned_y(X: Any, y: Any) -> Any:
+    def _aligned_y(X: Any, y: Any, name: str = "y") -> Any:
         """``y`` in the order of the sequences of ``X`` (see :func:`align_targets`): a
         DataFrame with a (sequence id, time) index orders its sequences by id; any
-        other form keeps ``y`` as it is. (A list has an ``index`` method too: testing
-        for that attribute re-read a channels-first list under the default layout.)"""
-        return align_targets(y, to_long(X)[2]) if _is_multiindex_frame(X) else y
+        other form keeps ``y`` as it is. ``name``: the argument's, for the errors. (A
+        list has an ``index`` method too: testing for that attribute re-read a
+        channels-first list under the default layout.)"""
+        return align_targets(y, to_long(X)[2], name) if _is_multiindex_frame(X) else y
 
     # -- persistence --------------------------------------------------------------------
 

@@ -390,14 +390,36 @@ def align_targets(y: Any, sequence_ids: np.ndarray | None, name: str = "y") -> A
     (a review found such a ``y`` silently matched by id, where the same values as an
     array are taken by position: two different models). An index of the same integers
     made otherwise (``groupby`` over the ids) is taken as ids.
+
+    A ValueError too where ``y``'s index, other than pandas' default (taken by
+    position), holds some of ``X``'s ids but not every one, holds one twice, or holds
+    them all as another type (``"12"`` for ``12``): it was taken by position, each
+    sequence given another's target (review 108).
     """
-    if (
-        sequence_ids is not None
-        and isinstance(y, pd.Series | pd.DataFrame)
-        and y.index.is_unique
-        and set(sequence_ids) <= set(y.index)
-    ):
-        index, n = y.index, len(y.index)
+    if sequence_ids is None or not isinstance(y, pd.Series | pd.DataFrame):
+        return y
+    ids, held, index = set(sequence_ids), set(y.index), y.index
+    found = ids & held
+    default = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+    if found and not default and (found != ids or not index.is_unique):
+        missing = [i for i in sequence_ids if i not in held][:5]
+        what = f"not every one (missing: {missing!r}" + (", ...)" if len(ids - held) > 5 else ")")
+        if found == ids:
+            what = "some more than once"
+        raise ValueError(
+            f"{name} is a pandas object whose index holds X's sequence ids, but {what}: "
+            f"it can be aligned by id only with each id once. Pass {name}.to_numpy() if "
+            "its values are in the order of X's sequences (dream_sklearn.to_sequences(X) "
+            "returns the ids in that order)."
+        )
+    if not found and not default and ids and {str(i) for i in ids} == {str(i) for i in held}:
+        raise ValueError(
+            f"{name}'s index holds X's sequence ids as another type ({next(iter(held))!r} "
+            f"for {next(iter(ids))!r}...): cast one of them, or pass {name}.to_numpy() "
+            "if its values are in the order of X's sequences."
+        )
+    if found == ids and index.is_unique:
+        n = len(index)
         positions = np.arange(n)
         if (
             n == len(sequence_ids)

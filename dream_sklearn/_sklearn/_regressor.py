@@ -215,5 +215,5 @@ DataFrame or array-like of shape (n_samples, n_features)
             The coefficient of determination.
         """
         if sample_weight is not None:
-            sample_weight = self._aligned_y(X, sample_weight)  # by sequence id, as in fit
+            sample_weight = self._aligned_y(X, sample_weight, "sample_weight")  # (by id, as fit)
         return super().score(X, self._aligned_y(X, y), sample_weight)
