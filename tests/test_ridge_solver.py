@@ -365,3 +365,22 @@ def test_a_target_in_small_units_still_counts_by_its_own_spread():
         return reg.alpha_
 
     assert chunked(1e-12) == chunked(1.0)
+
+
+@pytest.mark.parametrize("layout", ["channels_last", "channels_first"])
+def test_with_n_steps_the_bank_reads_the_flat_rows_reshaped_as_documented(layout):
+    # (review 108) The docs gave one reshape; under channels_first each flat row holds
+    # the channels' steps side by side, and the bank reads X.reshape(n, -1, n_steps).
+    rng = np.random.RandomState(0)
+    X3 = rng.normal(size=(20, 4, 3))  # (n, steps, channels)
+    y = rng.randint(0, 2, 20)
+    first = layout == "channels_first"
+    X = X3.transpose(0, 2, 1) if first else X3  # (channels_first: (n, channels, steps))
+    flat = X.reshape(20, -1)
+    clf = DREAMClassifier(hidden_dim=4, n_steps=4, layout=layout, random_state=0).fit(flat, y)
+    seqs = flat.reshape(20, -1, 4) if first else flat.reshape(20, 4, -1)
+    scores = clf.features_.transform(seqs) @ clf.coef_.T + clf.intercept_
+    plain = DREAMClassifier(hidden_dim=4, layout=layout, random_state=0).fit(X, y)
+    np.testing.assert_allclose(
+        scores, plain.features_.transform(X) @ plain.coef_.T + plain.intercept_
+    )

@@ -688,6 +688,24 @@ def test_a_frame_whose_steps_have_no_order_is_refused(rows, match):
         DREAMFeatures(hidden_dim=4, random_state=0).fit(frame)
 
 
+def test_a_categorical_time_level_is_read_in_time_order_unless_it_declares_one():
+    # (review 108) An unordered categorical time level (a dictionary-encoded parquet
+    # column: its categories in order of appearance) was read in its categories'
+    # order; the same values as integers in time order.
+    from dream_sklearn import to_sequences
+
+    def frame(time):
+        index = pd.MultiIndex.from_arrays([[0, 0, 0, 1, 1, 1], time])
+        return pd.DataFrame({"x": [20.0, 0.0, 10.0, 21.0, 1.0, 11.0]}, index=index)
+
+    plain = to_sequences(frame([2, 0, 1, 2, 0, 1]))[0]
+    unordered = pd.Categorical([2, 0, 1, 2, 0, 1], categories=[2, 0, 1])
+    np.testing.assert_array_equal(to_sequences(frame(unordered))[0], plain)
+    np.testing.assert_array_equal(plain[0].ravel(), [0.0, 10.0, 20.0])
+    declared = pd.Categorical([2, 0, 1, 2, 0, 1], categories=[2, 0, 1], ordered=True)
+    np.testing.assert_array_equal(to_sequences(frame(declared))[0][0].ravel(), [20.0, 0.0, 10.0])
+
+
 def test_a_time_level_of_mixed_types_with_one_order_is_read_in_that_order():
     from decimal import Decimal
 

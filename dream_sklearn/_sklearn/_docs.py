@@ -185,7 +185,8 @@ ATTRIBUTES = """
     features_ : DREAMFeatures
         ``solver="ridge"``: the bank of untrained cells; ``features_.transform(X)``
         gives the features the readout reads. With ``n_steps`` set it takes the
-        sequences as ``X.reshape(len(X), n_steps, -1)``, not the flat rows.
+        sequences as ``X.reshape(len(X), n_steps, -1)``, not the flat rows (with
+        ``layout="channels_first"``, ``X.reshape(len(X), -1, n_steps)``).
     coef_ : ndarray of shape (n_outputs, n_features_out)
         ``solver="ridge"``: the readout's weights on ``features_.transform(X)``
         (one row per class, or per target of the regressor on its standardised

@@ -187,6 +187,12 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
                 "A DataFrame X with a (sequence id, time) index needs a time on every "
                 f"row; row {i} (index {X.index[i]!r}) has a missing time."
             )
+        if isinstance(time.dtype, pd.CategoricalDtype) and not time.dtype.ordered:
+            # (sorted by its values: an unordered categorical's codes follow the list of
+            # categories, e.g. their order of first appearance in a parquet file, and
+            # its steps came in that order, not in time; review 108. An ordered one
+            # keeps the order it declares.)
+            time = time.astype(time.dtype.categories.dtype)
         if time.dtype == object:  # (pandas' safe sort put numbers before text)
             try:
                 sorted(pd.unique(time))
