@@ -1981,7 +1981,21 @@ def test_order_matching_no_warning_behind_a_step_that_maps_rows_onto_others():
         evaluate.progressive_val_score(
             rows, preprocessing.MinMaxScaler() | model, metrics.Accuracy(), delay=3
         )
-    assert 0 < model._out_of_order < 8  # (it was seen, and not taken for the rule)
+    assert 0 < model._out_of_order < 16  # (it was seen, and not taken for the rule)
+    # (review 109) counted over the whole stream, such chance matches reached the
+    # first rule's 8 on a random walk of integers: a rate over the last 64 labels
+    rng = np.random.default_rng(0)
+    walk = np.cumsum(rng.choice([-1.0, 1.0], size=1000))
+    rows = [({"a": v}, float(v % 3)) for v in walk]
+    model = DREAMOnlineRegressor(
+        hidden_dim=4, rank=2, seed=0, advance_on_predict=True, match_labels_by="order"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # (river's scaler divides 0 by 0 first)
+        evaluate.progressive_val_score(
+            rows, preprocessing.MinMaxScaler() | model, metrics.MAE(), delay=5
+        )
+    assert model._order_seen is not None and not model._warned_order
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
@@ -2002,18 +2016,34 @@ def test_order_matching_a_refused_label_of_a_row_with_a_missing_value(cls):
     assert len(model._pending_rows) == 1
 
 
-def test_a_row_predicted_first_and_never_learned_leaves_no_key_behind():
-    """(review 107) The key of a row predicted before anything was built whose label
-    never came stayed, and the label of every later row of its values took the
-    previous equal row's state: the first label that finds its own row drops it."""
-    rng = np.random.default_rng(0)
-    xs = [{"a": float(rng.integers(3)), "b": float(rng.integers(3))} for _ in range(200)]
-    model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0, advance_on_predict=True)
-    model.predict_one({"a": 1.0, "b": 1.0})  # (never learned)
-    for x in xs:
+def test_the_keys_of_rows_predicted_first_are_forgotten_as_rows_advanced_on_are():
+    """(reviews 107, 109) A key of a row predicted before anything was built whose
+    label never comes is forgotten once 2,048 rows were advanced on since (it stayed
+    for good); and it is kept until then, for a delay that varies (review 107's
+    mend dropped the keys at the first label that found a row advanced on, and a row's
+    late label then took a later equal row's state)."""
+    model = DREAMOnlineRegressor(hidden_dim=4, rank=2, seed=0, advance_on_predict=True)
+    a, b, c = {"a": 1.0}, {"a": 2.0}, {"a": 3.0}
+    model.predict_one(a)  # (row 1: nothing built yet)
+    model.predict_one(b)  # (row 2)
+    model.learn_one(b, 0.0)  # (row 2's label first: a delay that varies)
+    model.predict_one(c)
+    model.learn_one(c, 0.0)  # (row 3's label finds its row)
+    model.predict_one(dict(a))  # (row 4, advanced on: row 1's values)
+    model.learn_one(a, 1.0)  # (row 1's label, late: its own row, stepped now)
+    assert len(model._pending_rows) == 1  # (row 4 still waits for its label)
+    model.learn_one(a, 1.0)  # (row 4's label takes row 4)
+    assert not model._pending_rows and model.n_steps_ == 4
+    # a row predicted first and never learned: its key is forgotten 2,048 rows on
+    model = DREAMOnlineClassifier(hidden_dim=4, rank=2, seed=0, advance_on_predict=True)
+    model.predict_one({"a": -1.0})  # (never learned)
+    for i in range(2100):
+        x = {"a": float(i % 7)}
         model.predict_one(x)
-        model.learn_one(x, int(x["a"] + x["b"] > 2))
-    assert model.n_steps_ == len(xs) and not model._pending_rows and not model._unbuilt
+        model.learn_one(x, i % 2)
+        if i == 2000:
+            assert model._unbuilt == {(("a", -1.0),): 1}
+    assert model._unbuilt is None and not model._pending_rows
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)

@@ -187,11 +187,10 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
                 "A DataFrame X with a (sequence id, time) index needs a time on every "
                 f"row; row {i} (index {X.index[i]!r}) has a missing time."
             )
-        if isinstance(time.dtype, pd.CategoricalDtype) and not time.dtype.ordered:
+        if _times_by_value(time.dtype):
             # (sorted by its values: an unordered categorical's codes follow the list of
             # categories, e.g. their order of first appearance in a parquet file, and
-            # its steps came in that order, not in time; review 108. An ordered one
-            # keeps the order it declares.)
+            # its steps came in that order, not in time; review 108)
             time = time.astype(time.dtype.categories.dtype)
         if time.dtype == object:  # (pandas' safe sort put numbers before text)
             try:
@@ -384,6 +383,22 @@ def pad(long: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return out
 
 
+def _times_by_value(dtype: Any) -> bool:
+    """Whether a time level of ``dtype`` is sorted by its values, not its codes: an
+    unordered categorical of numbers, datetimes or durations, whose list of categories
+    says nothing of time. Text categories keep their list's order (months in their
+    order: pandas sorts them so too; review 109), and an ordered categorical the order
+    it declares."""
+    if not isinstance(dtype, pd.CategoricalDtype) or dtype.ordered:
+        return False
+    kind = dtype.categories.dtype
+    return (
+        (pd.api.types.is_numeric_dtype(kind) and not pd.api.types.is_bool_dtype(kind))
+        or pd.api.types.is_datetime64_any_dtype(kind)
+        or pd.api.types.is_timedelta64_dtype(kind)
+    )
+
+
 def align_targets(y: Any, sequence_ids: np.ndarray | None, name: str = "y") -> Any:
     """``y`` reordered by sequence id when it is a pandas object indexed by those ids.
 
@@ -407,7 +422,9 @@ def align_targets(y: Any, sequence_ids: np.ndarray | None, name: str = "y") -> A
     ids, held, index = set(sequence_ids), set(y.index), y.index
     found = ids & held
     default = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
-    if found and not default and (found != ids or not index.is_unique):
+    # (each of X's ids once: the index may hold more ids, repeated or not; review 109)
+    once = bool(index[index.isin(list(found))].is_unique) if found else True
+    if found and not default and (found != ids or not once):
         missing = [i for i in sequence_ids if i not in held][:5]
         what = f"not every one (missing: {missing!r}" + (", ...)" if len(ids - held) > 5 else ")")
         if found == ids:
@@ -419,12 +436,14 @@ def align_targets(y: Any, sequence_ids: np.ndarray | None, name: str = "y") -> A
             "returns the ids in that order)."
         )
     if not found and not default and ids and {str(i) for i in ids} == {str(i) for i in held}:
+        mine = next(iter(ids))
+        theirs = next(h for h in held if str(h) == str(mine))
         raise ValueError(
-            f"{name}'s index holds X's sequence ids as another type ({next(iter(held))!r} "
-            f"for {next(iter(ids))!r}...): cast one of them, or pass {name}.to_numpy() "
-            "if its values are in the order of X's sequences."
+            f"{name}'s index holds X's sequence ids as another type ({theirs!r} for "
+            f"{mine!r}, ...): cast one of them, or pass {name}.to_numpy() if its values "
+            "are in the order of X's sequences."
         )
-    if found == ids and index.is_unique:
+    if found == ids and once:
         n = len(index)
         positions = np.arange(n)
         if (

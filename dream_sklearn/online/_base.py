@@ -99,9 +99,12 @@ _FLOAT = np.dtype(np.float64)
 # kept (their features for the readouts' step once the label comes); beyond that the
 # oldest are forgotten, and a label for one of them is learned as a new row.
 _MAX_PENDING = 2048
-# match_labels_by="order" warns that labels come out of their rows' order once this
-# many labels' rows were found waiting behind the oldest (_check_order).
-_ORDER = 8
+# match_labels_by="order" warns that labels come out of their rows' order once the
+# rows of _ORDER of the last _ORDER_WINDOW labels were found waiting behind the oldest
+# (_check_order): a rate, not a count over the stream (a step upstream that changes
+# rows makes such a match now and then by chance: river's MinMaxScaler on a random
+# walk of integers, 8 in its first 72 rows, under a constant delay; review 109).
+_ORDER, _ORDER_WINDOW = 16, 64
 
 
 class _Step(NamedTuple):
@@ -252,8 +255,11 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     # (key -> count; a row predicted again at once is one row, as the cache has it),
     # whose labels step the cell as unmatched; without them such a label took the state
     # of a later row of equal values still waiting, which was then stepped twice (review
-    # 106). Their labels come before any row advanced on finds its own: the first that
-    # does drops the keys left (rows whose labels never came; review 107).
+    # 106). They are older than every row advanced on, and are forgotten as those are:
+    # once _MAX_PENDING rows were advanced on since (a key whose label never comes
+    # takes the label of the next row of its values, as a row advanced on whose label
+    # never comes does; dropping the keys at the first label that found a row advanced
+    # on, review 107's mend, undid review 106's under a delay that varies, review 109).
     _unbuilt: dict | None = None
     _unbuilt_last: tuple | None = None  # the key predicted last before anything was built
     mixture_share = 0.0  # (a task without a mixture; the compiled row reads it)
@@ -274,7 +280,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     _task_rules: dict = {}  # the task's own parameter rules (beside _RULES)
     _warned_pending = False  # whether the pending rows' overflow was warned about
     _warned_order = False  # whether labels out of their rows' order were warned about
-    _out_of_order = 0  # labels whose row was found waiting behind the oldest (see _ORDER)
+    _out_of_order = 0  # of the last labels (_order_seen), those found behind the oldest
+    _order_seen: deque | None = None  # whether each of the last labels was (see _ORDER)
     cell = "random"
     _proj: np.ndarray | None = None  # cell="pretrained": slots -> the cell's inputs
     _fast: _compiled._Compiled | None = None  # the compiled row's buffers (not pickled)
@@ -1060,6 +1067,8 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             return self._pending_rows.pop(seq)[1]
         key = _row_key(row)
         unbuilt = self._unbuilt
+        if unbuilt and self._pending_seq >= _MAX_PENDING:  # (forgotten: see _unbuilt)
+            unbuilt = self._unbuilt = None
         if unbuilt:
             count = unbuilt.get(key, 0)
             if count:  # (its row was not advanced on)
@@ -1070,33 +1079,41 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
                 return None
         if key not in self._pending:
             return None
-        self._unbuilt = None  # (a row advanced on found: the keys left lost their labels)
         return self._pending_rows.pop(self._pop_seq(key))[1]
 
     def _check_order(self, row: dict, oldest: tuple) -> None:
         """Warn, once, where match_labels_by="order" has taken the oldest row
-        predicted (its key ``oldest``) for ``_ORDER`` labels whose ``row`` was another
-        row still waiting: the labels come back out of their rows' order (a delay that
-        varies by row), and each is matched to another row's state. (One such label
-        proves little: a step upstream that changes rows, as "order" allows, can map a
-        row onto another's values, as river's MinMaxScaler did on repeated values
-        when its range widened; review 107.)"""
+        predicted (its key ``oldest``) for ``_ORDER`` of the last ``_ORDER_WINDOW``
+        labels whose ``row`` was another row still waiting: the labels come back out
+        of their rows' order (a delay that varies by row), and each is matched to
+        another row's state. (A few such labels prove little: a step upstream that
+        changes rows, as "order" allows, can map a row onto another's values, as
+        river's MinMaxScaler did on repeated values when its range widened; reviews
+        107 and 109.)"""
         try:
             key = _row_key(row)
         except (TypeError, ValueError):  # (a row that has no key: no evidence)
             return
-        if key == oldest or key not in self._pending:
-            return  # (its row, or a row changed upstream: what "order" is for)
-        self._out_of_order += 1
+        # (False: its row, or a row changed upstream: what "order" is for)
+        behind = key != oldest and key in self._pending
+        seen = self._order_seen
+        if seen is None:
+            seen = self._order_seen = deque(maxlen=_ORDER_WINDOW)
+        if len(seen) == _ORDER_WINDOW:
+            self._out_of_order -= seen[0]
+        seen.append(behind)
+        self._out_of_order += behind
         if self._out_of_order < _ORDER:
             return
         self._warned_order = True
         warnings.warn(
-            f"{type(self).__name__}(match_labels_by='order'): a label came for a row "
-            "predicted after the oldest one still waiting, and takes the oldest one's "
-            "place. 'order' needs the labels in the order their rows were predicted (a "
-            "delay that is the same for every row); with a delay that varies by row, "
-            "use match_labels_by='values'.",
+            f"{type(self).__name__}(match_labels_by='order'): {_ORDER} of the last "
+            f"{_ORDER_WINDOW} labels came for a row predicted after the oldest one still "
+            "waiting, and each took the oldest one's place. 'order' needs the labels in "
+            "the order their rows were predicted (a delay that is the same for every "
+            "row); with a delay that varies by row, use match_labels_by='values' (which "
+            "needs the rows unchanged between predict and learn: no step that learns "
+            "before the model).",
             UserWarning,
             stacklevel=4,
         )
