@@ -1937,72 +1937,10 @@ def test_order_matching_gives_each_label_its_own_row(cls, scaled, delay):
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
-def test_order_matching_warns_once_when_labels_come_out_of_their_rows_order(cls):
-    """(review 106) A delay that varies by row hands labels back out of order, and
-    "order" gave each another row's state with no word; a warning says so, once. A
-    constant delay, alone or behind a scaler, warns of nothing."""
-    import warnings
-
-    from river import preprocessing
-
-    rows = _stream_for(cls, 60)
-    metric = metrics.Accuracy() if cls is DREAMOnlineClassifier else metrics.MAE()
-    kw = {"hidden_dim": 8, "rank": 2, "seed": 0, "advance_on_predict": True}
-    for scaled in (False, True):
-        model = cls(**kw, match_labels_by="order")
-        front = preprocessing.StandardScaler() | model if scaled else model
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            evaluate.progressive_val_score(rows, front, metric.clone(), delay=5)
-    model = cls(**kw, match_labels_by="order")
-    index = {id(x): i for i, (x, _) in enumerate(rows)}
-    with pytest.warns(UserWarning, match="labels in the order their rows were predicted") as seen:
-        evaluate.progressive_val_score(
-            rows, model, metric.clone(), delay=lambda x, y: 6 if index[id(x)] % 3 == 0 else 1
-        )
-    assert sum("match_labels_by='order'" in str(w.message) for w in seen) == 1
-
-
-def test_order_matching_no_warning_behind_a_step_that_maps_rows_onto_others():
-    """(review 107) Behind river's MinMaxScaler, a repeated value predicted before the
-    range widened is read at learn time as another waiting row's values: one such
-    label is no evidence of labels out of order (the first check warned here)."""
-    import warnings
-
-    from river import preprocessing
-
-    values = [0, 10, 20, 10, 10, 10, 10, 10, 0, 20, 10, 10, 10]
-    rows = [({"a": float(v)}, int(v > 5)) for v in values]
-    model = DREAMOnlineClassifier(
-        hidden_dim=8, rank=2, seed=0, advance_on_predict=True, match_labels_by="order"
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        evaluate.progressive_val_score(
-            rows, preprocessing.MinMaxScaler() | model, metrics.Accuracy(), delay=3
-        )
-    assert 0 < model._out_of_order < 16  # (it was seen, and not taken for the rule)
-    # (review 109) counted over the whole stream, such chance matches reached the
-    # first rule's 8 on a random walk of integers: a rate over the last 64 labels
-    rng = np.random.default_rng(0)
-    walk = np.cumsum(rng.choice([-1.0, 1.0], size=1000))
-    rows = [({"a": v}, float(v % 3)) for v in walk]
-    model = DREAMOnlineRegressor(
-        hidden_dim=4, rank=2, seed=0, advance_on_predict=True, match_labels_by="order"
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", UserWarning)  # (river's scaler divides 0 by 0 first)
-        evaluate.progressive_val_score(
-            rows, preprocessing.MinMaxScaler() | model, metrics.MAE(), delay=5
-        )
-    assert model._order_seen is not None and not model._warned_order
-
-
-@pytest.mark.parametrize("cls", ESTIMATORS)
 def test_order_matching_a_refused_label_of_a_row_with_a_missing_value(cls):
     """(review 107) A refused label whose row has a missing value raises the label's
-    own error and still takes its row's place (the order check read the raw row and
-    raised a TypeError on its None before the row's place was taken)."""
+    own error and still takes its row's place (a check of the labels' order, since
+    removed, read the raw row and raised a TypeError on its None first)."""
     model = cls(hidden_dim=8, rank=2, seed=0, advance_on_predict=True, match_labels_by="order")
     for i in range(5):
         x = {"a": float(i), "b": 1.0}
@@ -2014,6 +1952,41 @@ def test_order_matching_a_refused_label_of_a_row_with_a_missing_value(cls):
     with pytest.raises(ValueError, match="nan"):
         model.learn_one(x, float("nan"))
     assert len(model._pending_rows) == 1
+
+
+def test_equal_rows_of_a_stream_predicted_first_are_rows_of_their_own():
+    """(review 110) Before anything was built, two equal rows of the stream predicted
+    one after the other were counted as one (the same row predicted again), and the
+    second one's label took a later equal row's state, and so on down the stream:
+    each label takes its own row (river's delay protocol copies each row)."""
+    from river import stream as river_stream
+
+    a, b = {"a": 1.0}, {"a": 2.0}
+    data = [(dict(x), i % 2) for i, x in enumerate([a, a, b] + [a, b] * 20)]
+    model = DREAMOnlineClassifier(hidden_dim=4, rank=2, seed=0, advance_on_predict=True)
+    advanced, taken, now = {}, [], {}
+    advance, take = model._advance, model._take_pending
+
+    def recorded_advance(row, fwd, out):
+        advance(row, fwd, out)
+        advanced[id(next(reversed(model._pending_rows.values()))[1])] = now["i"]
+
+    def recorded_take(row):
+        got = take(row)
+        taken.append((now["i"], None if got is None else advanced[id(got)]))
+        return got
+
+    model._advance, model._take_pending = recorded_advance, recorded_take
+    for i, x, y in river_stream.simulate_qa(data, moment=None, delay=3):
+        now["i"] = i
+        model.predict_one(x) if y is None else model.learn_one(x, y)
+    assert all(got is None or got == i for i, got in taken)
+    assert model.n_steps_ == len(data) and not model._pending_rows
+    # the same object predicted again at once is one row
+    fresh = DREAMOnlineClassifier(hidden_dim=4, rank=2, seed=0, advance_on_predict=True)
+    fresh.predict_proba_one(a)
+    fresh.predict_one(a)
+    assert fresh._unbuilt == {(("a", 1.0),): 1}
 
 
 def test_the_keys_of_rows_predicted_first_are_forgotten_as_rows_advanced_on_are():

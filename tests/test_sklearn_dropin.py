@@ -715,6 +715,14 @@ def test_a_categorical_time_level_is_read_in_time_order_unless_it_declares_one()
     # (review 109) text categories keep their list's order, as pandas sorts them
     months = pd.Categorical(["Mar", "Jan", "Feb"] * 2, categories=["Jan", "Feb", "Mar"])
     np.testing.assert_array_equal(to_sequences(frame(months))[0][0].ravel(), [0.0, 10.0, 20.0])
+    # (review 110) periods and decimals are times by value, as numbers are
+    from decimal import Decimal
+
+    periods = pd.period_range("2020-01", periods=3, freq="M")
+    for values in (periods, [Decimal(v) for v in (0, 1, 2)]):
+        cats = [values[2], values[0], values[1]]
+        by_list = pd.Categorical(cats * 2, categories=cats)
+        np.testing.assert_array_equal(to_sequences(frame(by_list))[0][0].ravel(), [0.0, 10.0, 20.0])
 
 
 def test_a_time_level_of_mixed_types_with_one_order_is_read_in_that_order():

@@ -385,18 +385,13 @@ def pad(long: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 def _times_by_value(dtype: Any) -> bool:
     """Whether a time level of ``dtype`` is sorted by its values, not its codes: an
-    unordered categorical of numbers, datetimes or durations, whose list of categories
-    says nothing of time. Text categories keep their list's order (months in their
-    order: pandas sorts them so too; review 109), and an ordered categorical the order
-    it declares."""
+    unordered categorical of anything but text or booleans (numbers, datetimes,
+    durations, periods, decimals), whose list of categories says nothing of time. Text
+    categories keep their list's order (months in their order: pandas sorts them so
+    too; review 109), and an ordered categorical the order it declares."""
     if not isinstance(dtype, pd.CategoricalDtype) or dtype.ordered:
         return False
-    kind = dtype.categories.dtype
-    return (
-        (pd.api.types.is_numeric_dtype(kind) and not pd.api.types.is_bool_dtype(kind))
-        or pd.api.types.is_datetime64_any_dtype(kind)
-        or pd.api.types.is_timedelta64_dtype(kind)
-    )
+    return not all(isinstance(c, str | bool | np.bool_) for c in dtype.categories)
 
 
 def align_targets(y: Any, sequence_ids: np.ndarray | None, name: str = "y") -> Any:

@@ -99,12 +99,6 @@ _FLOAT = np.dtype(np.float64)
 # kept (their features for the readouts' step once the label comes); beyond that the
 # oldest are forgotten, and a label for one of them is learned as a new row.
 _MAX_PENDING = 2048
-# match_labels_by="order" warns that labels come out of their rows' order once the
-# rows of _ORDER of the last _ORDER_WINDOW labels were found waiting behind the oldest
-# (_check_order): a rate, not a count over the stream (a step upstream that changes
-# rows makes such a match now and then by chance: river's MinMaxScaler on a random
-# walk of integers, 8 in its first 72 rows, under a constant delay; review 109).
-_ORDER, _ORDER_WINDOW = 16, 64
 
 
 class _Step(NamedTuple):
@@ -252,16 +246,19 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     # their labels come before the waiting rows' and step the cell as unmatched
     _not_waiting = 0
     # match_labels_by="values": the keys of the rows predicted before anything was built
-    # (key -> count; a row predicted again at once is one row, as the cache has it),
-    # whose labels step the cell as unmatched; without them such a label took the state
-    # of a later row of equal values still waiting, which was then stepped twice (review
-    # 106). They are older than every row advanced on, and are forgotten as those are:
-    # once _MAX_PENDING rows were advanced on since (a key whose label never comes
-    # takes the label of the next row of its values, as a row advanced on whose label
-    # never comes does; dropping the keys at the first label that found a row advanced
-    # on, review 107's mend, undid review 106's under a delay that varies, review 109).
+    # (key -> count; the same row object predicted again at once is one row: see
+    # _unbuilt_last), whose labels step the cell as unmatched; without them such a
+    # label took the state of a later row of equal values still waiting, which was then
+    # stepped twice (review 106). They are forgotten once _MAX_PENDING rows were
+    # advanced on since the build (until then a key whose label never comes takes the
+    # label of the next row of its values; dropping the keys at the first label that
+    # found a row advanced on, review 107's mend, undid review 106's under a delay that
+    # varies, review 109).
     _unbuilt: dict | None = None
-    _unbuilt_last: tuple | None = None  # the key predicted last before anything was built
+    # (the row object and key predicted last before anything was built: the same object
+    # predicted again at once, predict_proba_one then predict_one, is one row; equal
+    # rows of a stream, river's copies, are rows of their own: review 110)
+    _unbuilt_last: tuple | None = None
     mixture_share = 0.0  # (a task without a mixture; the compiled row reads it)
     _pending: dict = {}
     _running = False  # whether a slot of _n_over is nonzero
@@ -279,9 +276,6 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
     _checked: tuple | None = None  # the live parameters as last validated (_recheck)
     _task_rules: dict = {}  # the task's own parameter rules (beside _RULES)
     _warned_pending = False  # whether the pending rows' overflow was warned about
-    _warned_order = False  # whether labels out of their rows' order were warned about
-    _out_of_order = 0  # of the last labels (_order_seen), those found behind the oldest
-    _order_seen: deque | None = None  # whether each of the last labels was (see _ORDER)
     cell = "random"
     _proj: np.ndarray | None = None  # cell="pretrained": slots -> the cell's inputs
     _fast: _compiled._Compiled | None = None  # the compiled row's buffers (not pickled)
@@ -297,6 +291,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         # The cell's module is built again from its weights when read (cell_): the
         # weights are pickled once, and a copy's module holds the copy's weights.
         state.pop("_cell_module", None)
+        state.pop("_unbuilt_last", None)  # (the caller's row object: not the model's)
         if state.get("_ring") is not None:  # float32 values (_new_ring): half the bytes
             state["_ring"] = state["_ring"].astype(np.float32)
         return state
@@ -710,7 +705,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             if by_order:  # (a row of the stream whose label comes first)
                 self._not_waiting += 1
             elif self.advance_on_predict:
-                self._predicted_unbuilt(row)
+                self._predicted_unbuilt(x, row)
             return None
         cache = self._cache
         if (
@@ -1030,13 +1025,15 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             del self._pending[key]
         return seq
 
-    def _predicted_unbuilt(self, row: dict) -> None:
+    def _predicted_unbuilt(self, x: dict, row: dict) -> None:
         """Count a row predicted before anything was built, by its key (the rows
-        matched by values; see ``_unbuilt``), at most ``_MAX_PENDING`` keys."""
+        matched by values; see ``_unbuilt``), at most ``_MAX_PENDING`` keys: ``x`` as
+        the caller gave it, ``row`` as read."""
         key = _row_key(row)
-        if key == self._unbuilt_last:  # (predicted again at once: one row)
+        last = self._unbuilt_last
+        if last is not None and last[0] is x and last[1] == key:  # (one row, again)
             return
-        self._unbuilt_last = key
+        self._unbuilt_last = (x, key)
         keys = self._unbuilt
         if keys is None:
             keys = self._unbuilt = {}
@@ -1061,8 +1058,6 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
             if not self._pending_rows:
                 return None
             seq, (key, _) = next(iter(self._pending_rows.items()))
-            if not self._warned_order:
-                self._check_order(row, key)
             self._pop_seq(key)
             return self._pending_rows.pop(seq)[1]
         key = _row_key(row)
@@ -1080,43 +1075,6 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         if key not in self._pending:
             return None
         return self._pending_rows.pop(self._pop_seq(key))[1]
-
-    def _check_order(self, row: dict, oldest: tuple) -> None:
-        """Warn, once, where match_labels_by="order" has taken the oldest row
-        predicted (its key ``oldest``) for ``_ORDER`` of the last ``_ORDER_WINDOW``
-        labels whose ``row`` was another row still waiting: the labels come back out
-        of their rows' order (a delay that varies by row), and each is matched to
-        another row's state. (A few such labels prove little: a step upstream that
-        changes rows, as "order" allows, can map a row onto another's values, as
-        river's MinMaxScaler did on repeated values when its range widened; reviews
-        107 and 109.)"""
-        try:
-            key = _row_key(row)
-        except (TypeError, ValueError):  # (a row that has no key: no evidence)
-            return
-        # (False: its row, or a row changed upstream: what "order" is for)
-        behind = key != oldest and key in self._pending
-        seen = self._order_seen
-        if seen is None:
-            seen = self._order_seen = deque(maxlen=_ORDER_WINDOW)
-        if len(seen) == _ORDER_WINDOW:
-            self._out_of_order -= seen[0]
-        seen.append(behind)
-        self._out_of_order += behind
-        if self._out_of_order < _ORDER:
-            return
-        self._warned_order = True
-        warnings.warn(
-            f"{type(self).__name__}(match_labels_by='order'): {_ORDER} of the last "
-            f"{_ORDER_WINDOW} labels came for a row predicted after the oldest one still "
-            "waiting, and each took the oldest one's place. 'order' needs the labels in "
-            "the order their rows were predicted (a delay that is the same for every "
-            "row); with a delay that varies by row, use match_labels_by='values' (which "
-            "needs the rows unchanged between predict and learn: no step that learns "
-            "before the model).",
-            UserWarning,
-            stacklevel=4,
-        )
 
     def _pending_step(self, entry: _Pending, row: dict) -> tuple:
         """(out, phi, surprise) of a row advanced on, under the readouts now.

@@ -152,7 +152,8 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         in between is one row). ``"order"``: the oldest row predicted, whatever
         its values, as ``progressive_val_score(delay=...)`` hands the labels
         back when the delay is the same for every row (a delay that varies by
-        row returns labels out of order: a warning says so, once): each
+        row returns labels out of order, each matched to another row; use
+        ``"values"`` there): each
         ``predict_one`` call that does not raise is a row of the
         stream, and each ``learn_one`` (each row of ``learn_many``) brings the
         label of the oldest one not yet learned, a label ``learn_one`` refuses
