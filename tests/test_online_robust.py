@@ -972,6 +972,32 @@ def test_under_delay_the_cell_steps_once_per_row_in_order(delay):
     assert advancing.n_steps_ == len(rows) and not advancing._pending_rows
 
 
+def _rows_taken(model, data, delay):
+    """Run ``data`` through ``model`` under river's delay protocol (``simulate_qa``);
+    return, per label that looked for a waiting row, (its row, the row whose state it
+    took: None for none), and the rows advanced on, in order."""
+    from river import stream as river_stream
+
+    advanced, rows, taken, now = {}, [], [], {}  # (advanced: entry's id -> row, while kept)
+    advance, take = model._advance, model._take_pending
+
+    def recorded_advance(row, fwd, out):
+        advance(row, fwd, out)
+        advanced[id(next(reversed(model._pending_rows.values()))[1])] = now["i"]
+        rows.append(now["i"])
+
+    def recorded_take(row):
+        got = take(row)
+        taken.append((now["i"], None if got is None else advanced.pop(id(got))))
+        return got
+
+    model._advance, model._take_pending = recorded_advance, recorded_take
+    for i, x, y in river_stream.simulate_qa(data, moment=None, delay=delay):
+        now["i"] = i
+        model.predict_one(x) if y is None else model.learn_one(x, y)
+    return taken, rows
+
+
 def test_a_row_predicted_before_anything_was_built_keeps_its_label():
     """(review 106) Matched by values, the label of a row predicted before anything
     was built (the first rows under a delay) took the state of a later row of equal
@@ -980,27 +1006,10 @@ def test_a_row_predicted_before_anything_was_built_keeps_its_label():
     rows = _clf_stream(60)
     rows[6] = (dict(rows[2][0]), rows[2][1])  # (row 6 repeats row 2: a discrete stream)
     model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0, advance_on_predict=True)
-    advanced, taken, now = {}, [], {}
-    advance, take = model._advance, model._take_pending
-
-    def recorded_advance(row, fwd, out):
-        advance(row, fwd, out)
-        advanced[id(next(reversed(model._pending_rows.values()))[1])] = now["i"]
-
-    def recorded_take(row):
-        got = take(row)
-        taken.append((now["i"], None if got is None else advanced[id(got)]))
-        return got
-
-    model._advance, model._take_pending = recorded_advance, recorded_take
-    for i in range(len(rows) + 5):
-        if i < len(rows):
-            now["i"] = i
-            model.predict_one(rows[i][0])
-        if i >= 5:
-            now["i"] = i - 5
-            model.learn_one(*rows[i - 5])
-    assert [(i, got) for i, got in taken if got is not None] == [(i, i) for i in range(6, 60)]
+    taken, advanced = _rows_taken(model, rows, delay=5)
+    assert advanced[0] < 6 and [(i, got) for i, got in taken if got is not None] == [
+        (i, i) for i in advanced
+    ]
     assert not model._pending_rows and not model._unbuilt
 
 
@@ -1959,28 +1968,11 @@ def test_equal_rows_of_a_stream_predicted_first_are_rows_of_their_own():
     one after the other were counted as one (the same row predicted again), and the
     second one's label took a later equal row's state, and so on down the stream:
     each label takes its own row (river's delay protocol copies each row)."""
-    from river import stream as river_stream
-
     a, b = {"a": 1.0}, {"a": 2.0}
     data = [(dict(x), i % 2) for i, x in enumerate([a, a, b] + [a, b] * 20)]
     model = DREAMOnlineClassifier(hidden_dim=4, rank=2, seed=0, advance_on_predict=True)
-    advanced, taken, now = {}, [], {}
-    advance, take = model._advance, model._take_pending
-
-    def recorded_advance(row, fwd, out):
-        advance(row, fwd, out)
-        advanced[id(next(reversed(model._pending_rows.values()))[1])] = now["i"]
-
-    def recorded_take(row):
-        got = take(row)
-        taken.append((now["i"], None if got is None else advanced[id(got)]))
-        return got
-
-    model._advance, model._take_pending = recorded_advance, recorded_take
-    for i, x, y in river_stream.simulate_qa(data, moment=None, delay=3):
-        now["i"] = i
-        model.predict_one(x) if y is None else model.learn_one(x, y)
-    assert all(got is None or got == i for i, got in taken)
+    taken, advanced = _rows_taken(model, data, delay=3)
+    assert [(i, got) for i, got in taken if got is not None] == [(i, i) for i in advanced]
     assert model.n_steps_ == len(data) and not model._pending_rows
     # the same object predicted again at once is one row
     fresh = DREAMOnlineClassifier(hidden_dim=4, rank=2, seed=0, advance_on_predict=True)
