@@ -526,6 +526,7 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         self._pending = {}
         self._pending_rows: OrderedDict = OrderedDict()
         self._pending_seq = 0
+        self._unbuilt_last = None  # (no row is predicted unbuilt from here: let it go)
         self._running = False  # whether a slot of _n_over is nonzero
         self.n_steps_ = 0
         self.last_surprise_ = float("nan")
