@@ -733,3 +733,29 @@ def test_a_time_level_of_mixed_types_with_one_order_is_read_in_that_order():
     rows = [("a", Decimal("1.5")), ("a", 0), ("a", 2)]
     frame = pd.DataFrame({"x": [1.0, 2.0, 3.0]}, index=pd.MultiIndex.from_tuples(rows))
     np.testing.assert_array_equal(to_sequences(frame)[0][0].ravel(), [2.0, 1.0, 3.0])
+
+
+def test_torch_tensors_that_require_a_gradient_are_read_as_their_values():
+    # A tensor that requires a gradient (the output of a torch feature extractor, say)
+    # raised torch's RuntimeError through NumPy; the estimators never differentiate
+    # through X: it reads as its values, as a list of such tensors, and flat rows.
+    import torch
+
+    from dream_sklearn import DREAMFeatures
+
+    X = torch.randn(20, 5, 2, generator=torch.Generator().manual_seed(0))
+    y = np.arange(20) % 2
+    plain = DREAMClassifier(hidden_dim=4, random_state=0).fit(X.numpy(), y)
+    expected = plain.predict_proba(X.numpy())
+    graded = X.clone().requires_grad_(True)
+    np.testing.assert_array_equal(plain.predict_proba(graded), expected)
+    model = DREAMClassifier(hidden_dim=4, random_state=0).fit(graded, y)
+    np.testing.assert_array_equal(model.predict_proba(X.numpy()), expected)
+    listed = [t.clone().requires_grad_(True) for t in X]
+    model = DREAMClassifier(hidden_dim=4, random_state=0).fit(listed, y)
+    np.testing.assert_array_equal(model.predict_proba(X.numpy()), expected)
+    flat = X.reshape(20, -1).clone().requires_grad_(True)
+    model = DREAMClassifier(hidden_dim=4, n_steps=5, random_state=0).fit(flat, y)
+    np.testing.assert_allclose(model.predict_proba(flat), expected, atol=1e-12)
+    bank = DREAMFeatures(hidden_dim=4, random_state=0).fit(X.numpy())
+    np.testing.assert_array_equal(bank.transform(graded), bank.transform(X.numpy()))

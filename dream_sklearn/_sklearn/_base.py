@@ -76,6 +76,7 @@ from ._input import (
     fitted_scale,
     one_step_lengths,
     pad,
+    plain_input,
     to_long,
     unflatten,
 )
@@ -444,6 +445,7 @@ class _BaseDREAM(BaseEstimator):
         else:
             # Flat rows (n_sequences, n_steps * n_features): validated as they come,
             # so n_features_in_ counts the flat columns; then read as sequences.
+            X = plain_input(X)
             check_flat(X, self.n_steps, type(self).__name__)
             flat = validate_data(self, X, reset=reset, dtype=np.float64)
             long, lengths = unflatten(flat, self.n_steps, self.layout)

@@ -149,6 +149,23 @@ def _is_multiindex_frame(X: Any) -> bool:
     return isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex)
 
 
+def plain_input(X: Any) -> Any:
+    """``X`` with its torch tensors (``X`` itself, or the items of a list) read as NumPy
+    arrays: detached and on the CPU, bfloat16 as float32. Through NumPy alone a tensor
+    that requires a gradient, or one on a GPU, raised torch's own error; the
+    estimators never differentiate through their inputs."""
+
+    def plain(t: torch.Tensor) -> np.ndarray:
+        t = t.detach().cpu()
+        return (t.float() if t.dtype == torch.bfloat16 else t).numpy()
+
+    if isinstance(X, torch.Tensor):
+        return plain(X)
+    if isinstance(X, list | tuple) and any(isinstance(x, torch.Tensor) for x in X):
+        return [plain(x) if isinstance(x, torch.Tensor) else x for x in X]
+    return X
+
+
 def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, np.ndarray | None]:
     """``(long, lengths, sequence_ids)`` for any accepted form of ``X``.
 
@@ -166,6 +183,7 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
     one row per step.
     """
     _check_layout(layout)
+    X = plain_input(X)
     first = layout == "channels_first"
     if _is_multiindex_frame(X):
         if X.index.nlevels != 2:
