@@ -244,14 +244,20 @@ class _BatchWeightError(ValueError):
     raised mid-pass: the call puts back the network it continued (``_fit_gradient``)."""
 
 
+def _put_back(module: nn.Module, optimizer, saved: tuple | None) -> None:
+    """Load the weights and optimiser state a call started from (``saved``; None: a
+    new network, nothing to put back)."""
+    if saved is not None:
+        module.load_state_dict(saved[0])
+        optimizer.load_state_dict(saved[1])
+
+
 def _non_finite(name: str, module: nn.Module, saved: tuple | None, optimizer) -> None:
     """Refuse a gradient fit whose weights left the finite numbers (as scikit-learn's
     MLP does: it predicted NaN or one class for every sequence, with no error). A
     network the call continued (warm_start, partial_fit) gets back the weights and
     the optimiser's state it had (``saved``), so the model stays the one it was."""
-    if saved is not None:
-        module.load_state_dict(saved[0])
-        optimizer.load_state_dict(saved[1])
+    _put_back(module, optimizer, saved)
     raise ValueError(
         f"{name}: the solver produced non-finite weights (the loss diverged). Lower "
         "learning_rate_init, or standardise the inputs (standardize=True)."
@@ -804,9 +810,7 @@ class _BaseDREAM(BaseEstimator):
             except _BatchWeightError:
                 # (the mini-batches before it stepped: a network this call continued
                 # gets back the weights and optimiser state it had, review 108)
-                if saved is not None:
-                    self.module_.load_state_dict(saved[0])
-                    self.optimizer_.load_state_dict(saved[1])
+                _put_back(self.module_, self.optimizer_, saved)
                 raise
             # (the loss is measured before each step: the epoch's last step may leave the
             # weights NaN under a finite loss, and validation read them: a review's finding)

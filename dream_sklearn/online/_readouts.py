@@ -59,43 +59,38 @@ _RECORD_AFTER = 16
 _REPLAY_SPAN = 65536  # rows kept longer ago than this are not replayed (the split's cost)
 
 
-def _fixed_share(w: np.ndarray, wrong: np.ndarray, eta: float, share: float) -> np.ndarray:
-    """One step of Fixed Share over experts of weights ``w`` (summing to 1): each
-    weight times ``exp(-eta)`` where its expert erred (``wrong``, 0/1), then ``share``
-    of the total spread evenly (``wrong`` may be any loss). The reference of the
-    two-expert mixtures, which take :func:`_share_mistakes` (the delayed readout's
-    and the kNN vote's, on a 0/1 loss) and :func:`_share_losses` (the regressor's kNN
-    leader, on absolute errors); the readouts' own (``_readout_step``) is mirrored by
-    the compiled learn kernel and keeps its own lines."""
-    w = w * np.exp(-eta * np.asarray(wrong, dtype=float))
-    w *= (1.0 - share) / w.sum()
-    return w + share / len(w)
+# Fixed Share of two experts of weights w (summing to 1), the two-expert mixtures' step
+# (the delayed readout's and the kNN vote's, on a 0/1 loss: _share_mistakes; the
+# regressor's kNN leader, on absolute errors: _share_losses): each weight times
+# exp(-eta * loss), then `share` of the total spread evenly. In Python floats, with
+# NumPy's exp: the numbers of the NumPy version they replaced, to the bit (tested
+# against it in tests/test_online_neighbors.py), at a fifth of its time on a row. The
+# readouts' own mixture (_readout_step) is mirrored by the compiled learn kernel.
 
 
 def _decay(eta: float) -> float:
-    """``exp(-eta)`` as :func:`_fixed_share` computes it on an expert that erred (the
-    same NumPy exp of a float array), for :func:`_share_mistakes`."""
+    """``exp(-eta)``, a weight's factor after a mistake, as NumPy's exp of a float
+    array computes it, for :func:`_share_mistakes`."""
     return float(np.exp(-eta * np.ones(2))[0])
 
 
 def _share_mistakes(w: np.ndarray, wrong0: bool, wrong1: bool, decay: float, share: float):
-    """:func:`_fixed_share` of two experts on a 0/1 loss, in Python floats (the same
-    numbers, a fifth of its time on a row: the kNN vote's and the delayed readout's
-    leader step each row): ``decay`` is :func:`_decay` of the learning rate."""
+    """Fixed Share of two experts on a 0/1 loss (see above): ``decay`` is
+    :func:`_decay` of the learning rate."""
     return _share_two(w, decay if wrong0 else 1.0, decay if wrong1 else 1.0, share)
 
 
 def _share_losses(w: np.ndarray, losses: list, eta: float, share: float) -> np.ndarray:
-    """:func:`_fixed_share` of two experts on any ``losses``, the exp in NumPy as
-    there, the rest in Python floats (the same numbers: the regressor's kNN leader)."""
+    """Fixed Share of two experts on any ``losses`` (see above): the exp in NumPy,
+    the rest in Python floats."""
     f0, f1 = np.exp(-eta * np.asarray(losses, dtype=float)).tolist()
     return _share_two(w, f0, f1, share)
 
 
 def _share_two(w: np.ndarray, f0: float, f1: float, share: float) -> np.ndarray:
     """Fixed Share's step of two experts of weights ``w`` (summing to 1) given each
-    one's factor ``exp(-eta * loss)``, in Python floats: :func:`_fixed_share`'s
-    operations in its order (a weight times 1.0 is itself)."""
+    one's factor ``exp(-eta * loss)``, in Python floats, in the NumPy version's order
+    (a weight times 1.0 is itself)."""
     w0, w1 = w.tolist()
     w0 *= f0
     w1 *= f1
