@@ -759,3 +759,30 @@ def test_torch_tensors_that_require_a_gradient_are_read_as_their_values():
     np.testing.assert_allclose(model.predict_proba(flat), expected, atol=1e-12)
     bank = DREAMFeatures(hidden_dim=4, random_state=0).fit(X.numpy())
     np.testing.assert_array_equal(bank.transform(graded), bank.transform(X.numpy()))
+
+
+def test_torch_tensor_targets_and_weights_are_read_as_their_values():
+    # y and sample_weight as torch tensors that require a gradient, or in bfloat16,
+    # raised torch's RuntimeError or TypeError through NumPy in fit and score (X was
+    # read as its values, its targets not): they read as their values too.
+    import torch
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 5, 2))
+    y = X.sum(axis=(1, 2))
+    w = rng.uniform(0.5, 2.0, size=20)
+    plain = DREAMRegressor(hidden_dim=4, max_iter=3, random_state=0).fit(X, y, sample_weight=w)
+    graded_y = torch.tensor(y, requires_grad=True)
+    graded_w = torch.tensor(w, requires_grad=True)
+    model = DREAMRegressor(hidden_dim=4, max_iter=3, random_state=0)
+    model.fit(X, graded_y, sample_weight=graded_w)
+    np.testing.assert_array_equal(model.predict(X), plain.predict(X))
+    assert model.score(X, graded_y, sample_weight=graded_w) == plain.score(X, y, sample_weight=w)
+    half = torch.tensor(y).to(torch.bfloat16)
+    expected = DREAMRegressor(hidden_dim=4, max_iter=3, random_state=0).fit(X, half.float().numpy())
+    model = DREAMRegressor(hidden_dim=4, max_iter=3, random_state=0).fit(X, half)
+    np.testing.assert_array_equal(model.predict(X), expected.predict(X))
+    labels = torch.tensor((y > 0).astype(np.int64))
+    clf = DREAMClassifier(hidden_dim=4, max_iter=3, random_state=0).fit(X, labels.numpy())
+    graded_w_clf = torch.tensor(w, requires_grad=True)
+    assert clf.score(X, labels, sample_weight=graded_w_clf) == clf.score(X, labels.numpy(), w)

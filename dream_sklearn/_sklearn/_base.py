@@ -526,7 +526,9 @@ class _BaseDREAM(BaseEstimator):
         other form keeps ``y`` as it is. ``name``: the argument's, for the errors. (A
         list has an ``index`` method too: testing for that attribute re-read a
         channels-first list under the default layout.)"""
-        return align_targets(y, to_long(X)[2], name) if _is_multiindex_frame(X) else y
+        if _is_multiindex_frame(X):
+            return align_targets(y, to_long(X)[2], name)
+        return plain_input(y)  # (a torch tensor as its values: align_targets does too)
 
     # -- persistence --------------------------------------------------------------------
 

@@ -429,7 +429,11 @@ def align_targets(y: Any, sequence_ids: np.ndarray | None, name: str = "y") -> A
     position), holds some of ``X``'s ids but not every one, holds one twice, or holds
     them all as another type (``"12"`` for ``12``): it was taken by position, each
     sequence given another's target (review 108).
+
+    A torch tensor (``y``, ``sample_weight``) is read as its values, as ``X`` is
+    (:func:`plain_input`).
     """
+    y = plain_input(y)  # (a torch tensor as its values, as X: plain_input)
     if sequence_ids is None or not isinstance(y, pd.Series | pd.DataFrame):
         return y
     ids, held, index = set(sequence_ids), set(y.index), y.index
