@@ -640,3 +640,96 @@ def test_layer_answers_to_nn_grus_attribute_names():
     model.flatten_parameters()  # (a no-op, as code written for nn.GRU calls it)
     with pytest.raises(AttributeError):
         model.hidden_size = 8
+
+
+def test_cell_under_autocast_steps_as_the_layer_and_takes_its_own_state():
+    # Under autocast the cell ran its products in bfloat16: a bfloat16 input gave a
+    # state of two dtypes, refused at the next step, and a float32 one a recurrence
+    # 1.9e-3 apart from the layer's over 200 steps (review 111). It runs as the
+    # layer's loop does now: in the parameters' dtype, autocast off.
+    model = DREAM(3, 5, rank=2)
+    x = torch.randn(2, 60, 3)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        want, want_state = model(x)
+        for given in (x, x.bfloat16()):
+            state, outs = None, []
+            for t in range(x.shape[1]):
+                h, state = model.cell(given[:, t], state)
+                assert {v.dtype for v in state} == {torch.float32}
+                outs.append(h)
+            got = torch.stack(outs, dim=1)
+            if given.dtype == torch.float32:
+                torch.testing.assert_close(got, want, rtol=0, atol=0)
+                _assert_state_close(state, want_state, rtol=0, atol=0)
+            else:  # (the input rounded to bfloat16 first: the layer's on that input)
+                torch.testing.assert_close(got, model(given)[0], rtol=0, atol=0)
+
+
+def test_device_and_dtype_factory_arguments_as_nn_grus():
+    # nn.GRU(3, 5, device=..., dtype=...) builds its weights there; DREAM's refusal
+    # named DREAMConfig, a class the caller never called (review 111).
+    for make in (
+        lambda **kw: DREAM(3, 5, rank=2, **kw),
+        lambda **kw: DREAMCell(3, 5, rank=2, **kw),
+        lambda **kw: DREAMStack(3, [5, 4], rank=2, **kw),
+    ):
+        model = make(dtype=torch.float64, device="cpu")
+        assert {p.dtype for p in model.parameters()} == {torch.float64}
+        assert {b.dtype for b in model.buffers()} == {torch.float64}
+        assert {p.device.type for p in make(device="meta").parameters()} == {"meta"}
+    torch.manual_seed(3)
+    model = DREAM(3, 5, rank=2, dtype=torch.float64)
+    torch.manual_seed(3)
+    twin = DREAM(3, 5, rank=2, dtype=torch.float64)
+    x = torch.randn(2, 4, 3, dtype=torch.float64)
+    torch.testing.assert_close(model(x)[0], twin(x)[0], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_last_step_output_is_a_tensor_apart_from_the_state(packed):
+    # With return_sequences=False the output was state.h itself: an in-place op on it
+    # (an activation) rewrote the state carried into the next call (review 111);
+    # nn.GRU's output and h_n share no memory.
+    model = DREAM(3, 5, rank=2, return_sequences=False)
+    x = torch.randn(2, 4, 3)
+    given = pack_sequence([x[0], x[1, :3]], enforce_sorted=False) if packed else x
+    out, state = model(given)
+    kept = state.h.clone()
+    torch.testing.assert_close(out, kept, rtol=0, atol=0)
+    out.mul_(0.0)
+    torch.testing.assert_close(state.h, kept, rtol=0, atol=0)
+    single, state = model(x[0])  # unbatched: (hidden,) out, (1, hidden) state
+    single.relu_()
+    assert bool((state.h < 0).any())
+
+
+def test_forward_takes_nn_grus_keyword_input():
+    model, stack = DREAM(3, 5, rank=2), DREAMStack(3, [5, 4], rank=2)
+    x, h0 = torch.randn(2, 4, 3), torch.randn(1, 2, 5)
+    torch.testing.assert_close(model(input=x, hx=h0)[0], model(x, h0)[0], rtol=0, atol=0)
+    torch.testing.assert_close(stack(input=x)[0], stack(x)[0], rtol=0, atol=0)
+    for run in (model, stack):
+        with pytest.raises(TypeError, match="as x or as input"):
+            run(x, input=x)
+        with pytest.raises(TypeError, match="missing the sequences"):
+            run()
+
+
+def test_mask_of_numbers_must_be_zeros_and_ones():
+    # A float mask of 0.5 or 2 ran as all True (review 111): 0/1 numbers read as the
+    # booleans they stand for, anything else is refused by name.
+    model = DREAM(3, 5, rank=2)
+    x = torch.randn(2, 4, 3)
+    valid = torch.tensor([[1, 1, 1, 0], [1, 1, 0, 0]])
+    want = model(x, mask=valid.bool())[0]
+    for numbers in (valid, valid.float(), valid.tolist()):
+        torch.testing.assert_close(model(x, mask=numbers)[0], want, rtol=0, atol=0)
+    for bad in (torch.full((2, 4), 0.5), torch.full((2, 4), 2), valid * float("nan")):
+        with pytest.raises(ValueError, match="mask must be True on valid steps"):
+            model(x, mask=bad)
+
+
+def test_stack_refuses_num_layers_without_pointing_back_to_itself():
+    with pytest.raises(TypeError, match="one layer per entry of hidden_dims") as err:
+        DREAMStack(3, [5], num_layers=2)
+    assert "DREAMStack(input_dim" not in str(err.value)

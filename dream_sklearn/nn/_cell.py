@@ -8,6 +8,7 @@ import json
 import math
 import operator
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -289,8 +290,19 @@ class DREAMCell(nn.Module):
         Number of input features.
     hidden_dim : int
         Number of hidden units.
+    device, dtype : optional
+        Where and in which dtype the weights are made and drawn (torch's factory
+        arguments, as ``nn.GRUCell`` takes them); the default device and dtype
+        otherwise.
     **config : dict
         Any other field of :class:`DREAMConfig` (``rank``, ``time_step``, switches...).
+
+    Notes
+    -----
+    Under ``torch.autocast`` the step runs as :class:`DREAM`'s loop does: ``x`` and
+    the state are cast to the parameters' dtype and the step runs there, autocast
+    off, so the state it returns is the one it takes next (see ``docs/design.md``,
+    "dtypes").
 
     Examples
     --------
@@ -303,28 +315,39 @@ class DREAMCell(nn.Module):
     (torch.Size([5, 8]), torch.Size([5, 8, 2]))
     """
 
-    def __init__(self, input_dim: int, hidden_dim: int, **config) -> None:
+    def __init__(
+        self,
+        input_dim: int,
+        hidden_dim: int,
+        *,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        **config,
+    ) -> None:
         super().__init__()
-        self._setup(DREAMConfig(input_dim=input_dim, hidden_dim=hidden_dim, **config))
+        config = DREAMConfig(input_dim=input_dim, hidden_dim=hidden_dim, **config)
+        self._setup(config, {"device": device, "dtype": dtype})
         self.reset_parameters()
 
-    def _setup(self, config: DREAMConfig) -> None:
-        """The parameters and buffers of a cell of ``config``, not yet drawn."""
+    def _setup(self, config: DREAMConfig, factory: dict | None = None) -> None:
+        """The parameters and buffers of a cell of ``config``, not yet drawn
+        (``factory``: torch's ``device`` and ``dtype`` arguments)."""
         self._config = config
         cfg = config  # frozen: the switches are built once (read on every step)
         self._flags = _step_flags(cfg)
         d, n, r = cfg.input_dim, cfg.hidden_dim, cfg.rank  # plain ints
-        self.C = nn.Parameter(torch.empty(n, d))
-        self.W = nn.Parameter(torch.empty(d, n))
-        self.B = nn.Parameter(torch.empty(d, n))
-        self.eta = nn.Parameter(torch.empty(n))
-        self.tau0 = nn.Parameter(torch.empty(()))
-        self.alpha = nn.Parameter(torch.empty(()))
-        self.gamma = nn.Parameter(torch.empty(()))
-        self.kappa = nn.Parameter(torch.empty(()))
-        self.tau_sys = nn.Parameter(torch.empty(()))
-        self.scale = nn.Parameter(torch.empty(()))
-        self.register_buffer("V", torch.empty(d, r))
+        kw = factory or {}
+        self.C = nn.Parameter(torch.empty(n, d, **kw))
+        self.W = nn.Parameter(torch.empty(d, n, **kw))
+        self.B = nn.Parameter(torch.empty(d, n, **kw))
+        self.eta = nn.Parameter(torch.empty(n, **kw))
+        self.tau0 = nn.Parameter(torch.empty((), **kw))
+        self.alpha = nn.Parameter(torch.empty((), **kw))
+        self.gamma = nn.Parameter(torch.empty((), **kw))
+        self.kappa = nn.Parameter(torch.empty((), **kw))
+        self.tau_sys = nn.Parameter(torch.empty((), **kw))
+        self.scale = nn.Parameter(torch.empty((), **kw))
+        self.register_buffer("V", torch.empty(d, r, **kw))
 
     @classmethod
     def from_config(cls, config: DREAMConfig) -> DREAMCell:
@@ -457,14 +480,19 @@ class DREAMCell(nn.Module):
             raise ValueError(
                 f"x must have shape (batch, {self.config.input_dim}); got {tuple(x.shape)}."
             )
-        autocast_on = _autocast_on(x.device.type)  # (autocast casts the products)
-        if x.dtype != self.C.dtype and not autocast_on:  # (it failed deep in the step)
-            # (a cell of integer dtype cannot be: no advice to make one)
-            cell = f", or the cell: cell.to({x.dtype})" if x.dtype.is_floating_point else ""
-            raise TypeError(
-                f"x has dtype {x.dtype} but the cell's parameters are {self.C.dtype}. "
-                f"Convert the input: x.to({self.C.dtype}){cell}."
-            )
+        # Under autocast the step runs as the layer's loop does: in the parameters'
+        # dtype, autocast off (its products in bfloat16 returned a state of two
+        # dtypes, refused at the next step, and a recurrence apart from the layer's).
+        autocast_on = _autocast_on(x.device.type)
+        if x.dtype != self.C.dtype:
+            if not autocast_on:  # (it failed deep in the step)
+                # (a cell of integer dtype cannot be: no advice to make one)
+                cell = f", or the cell: cell.to({x.dtype})" if x.dtype.is_floating_point else ""
+                raise TypeError(
+                    f"x has dtype {x.dtype} but the cell's parameters are {self.C.dtype}. "
+                    f"Convert the input: x.to({self.C.dtype}){cell}."
+                )
+            x = x.to(self.C.dtype)  # (as autocast casts a float32 op's inputs)
         cfg = self.config
         if state is None:
             state = self.initial_state(x.shape[0], x.device, x.dtype)
@@ -476,14 +504,17 @@ class DREAMCell(nn.Module):
             )
         else:
             state._check(x.shape[0], cfg.input_dim, cfg.hidden_dim, cfg.rank)
-            if state.h.dtype != x.dtype and not autocast_on:
-                raise TypeError(
-                    f"state has dtype {state.h.dtype} but x has {x.dtype}; "
-                    f"pass state.to({x.dtype})."
-                )
-        h, U, Ut, em, ev, sb, surprise, tau = dream_step(
-            TORCH_OPS, self.step_params(), self.flags, x, *state, self._dt(dt, x.shape[0], x)
-        )
+            if any(t.dtype != x.dtype for t in state):
+                if not autocast_on:
+                    raise TypeError(
+                        f"state has dtype {state.h.dtype} but x has {x.dtype}; "
+                        f"pass state.to({x.dtype})."
+                    )
+                state = state.to(x.dtype)
+        with torch.autocast(x.device.type, enabled=False) if autocast_on else nullcontext():
+            h, U, Ut, em, ev, sb, surprise, tau = dream_step(
+                TORCH_OPS, self.step_params(), self.flags, x, *state, self._dt(dt, x.shape[0], x)
+            )
         return DREAMStepOutput(h, DREAMState(h, U, Ut, em, ev, sb), surprise, tau)
 
     def forward(

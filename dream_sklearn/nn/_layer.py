@@ -105,7 +105,16 @@ def _step_mask(
             raise ValueError(f"lengths must lie in [0, {steps}]; got {lengths.tolist()}.")
         return torch.arange(steps, device=device)[None, :] < lengths[:, None]
     if mask is not None:
-        mask = torch.as_tensor(mask, device=device, dtype=torch.bool)
+        mask = torch.as_tensor(mask, device=device)
+        if mask.dtype != torch.bool:
+            # (True/False as numbers: a float weight mask, 0.5 or 2, ran as all True)
+            if check and not bool(((mask == 0) | (mask == 1)).all()):
+                bad = mask[(mask != 0) & (mask != 1)][:5].tolist()
+                raise ValueError(
+                    f"mask must be True on valid steps and False on padded ones (or 1 and "
+                    f"0); got {bad}."
+                )
+            mask = mask.to(torch.bool)
         if mask.shape != (batch, steps):
             raise ValueError(f"mask must have shape ({batch}, {steps}); got {tuple(mask.shape)}.")
         return mask
@@ -489,7 +498,11 @@ class DREAM(nn.Module):
     batch_first : bool, default=True
         Whether ``x`` is (batch, time, features) rather than (time, batch, features).
     return_sequences : bool, default=True
-        Return the output of every step, or only the last (valid) one.
+        Return the output of every step, or only the last (valid) one (a tensor of
+        its own, as ``nn.GRU``'s output: not the returned ``state.h``).
+    device, dtype : optional
+        Where and in which dtype the weights are made and drawn (torch's factory
+        arguments, as ``nn.GRU`` takes them).
     **config : dict
         Any other field of :class:`DREAMConfig`.
 
@@ -537,7 +550,7 @@ class DREAM(nn.Module):
       (1, hidden_dim), ``nn.GRU``'s ``h_n`` itself (the cell's state is batched).
       The diagnostics keep that batch axis too: (1, time) for an unbatched input.
     - dtypes: the input's dtype must be the parameters' (a ``TypeError`` says how to
-      convert either), as with ``nn.GRU``. ``model.to(torch.bfloat16)`` or
+      convert either, as ``nn.GRU``'s ``ValueError`` does). ``model.to(torch.bfloat16)`` or
       ``model.half()`` run in that dtype. Under ``torch.autocast`` the layer acts as
       autocast's float32 ops do: the input is cast to the parameters' dtype and the
       recurrence runs there (a long recurrence of small fast-weight increments is lost
@@ -596,6 +609,8 @@ class DREAM(nn.Module):
         rank: int = _cell_default("rank"),
         batch_first: bool = True,
         return_sequences: bool = True,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
         **config,
     ) -> None:
         super().__init__()
@@ -604,7 +619,9 @@ class DREAM(nn.Module):
             # (nn.GRU takes any truthy value: 1 and 0 too, but not "no", which read True)
             if not isinstance(value, bool | np.bool_ | int | np.integer) or value not in (0, 1):
                 raise TypeError(f"{name} must be True or False; got {value!r}.")
-        self.cell = DREAMCell(input_dim, hidden_dim, rank=rank, **config)
+        self.cell = DREAMCell(
+            input_dim, hidden_dim, rank=rank, device=device, dtype=dtype, **config
+        )
         self.batch_first = bool(batch_first)
         self.return_sequences = bool(return_sequences)
         self.compile_step = False
@@ -693,7 +710,7 @@ class DREAM(nn.Module):
 
     def forward(
         self,
-        x: torch.Tensor,
+        x: torch.Tensor | PackedSequence | None = None,
         state: DREAMState | None = None,
         *,
         lengths: torch.Tensor | Sequence[int] | None = None,
@@ -701,6 +718,7 @@ class DREAM(nn.Module):
         timespans: torch.Tensor | None = None,
         return_diagnostics: bool = False,
         hx: DREAMState | torch.Tensor | None = None,
+        input: torch.Tensor | PackedSequence | None = None,  # noqa: A002 (nn.GRU's name)
     ):
         """Run the cell over a sequence.
 
@@ -726,6 +744,8 @@ class DREAM(nn.Module):
             Also return a :class:`DREAMDiagnostics`.
         hx : DREAMState or torch.Tensor, optional
             ``state`` by ``nn.GRU``'s name for it (``rnn(x, hx=h0)``); give one of the two.
+        input : torch.Tensor or PackedSequence, optional
+            ``x`` by ``nn.GRU``'s name for it (``rnn(input=x, hx=h0)``); give one of the two.
 
         Returns
         -------
@@ -737,6 +757,12 @@ class DREAM(nn.Module):
         diagnostics : DREAMDiagnostics
             Only with ``return_diagnostics=True``.
         """
+        if input is not None:
+            if x is not None:
+                raise TypeError("Give the sequences as x or as input (nn.GRU's), not both.")
+            x = input
+        if x is None:
+            raise TypeError("DREAM.forward() missing the sequences: x (or input, nn.GRU's name).")
         if hx is not None:
             if state is not None:
                 raise TypeError("Give the initial state as state or as hx (nn.GRU's), not both.")
@@ -823,12 +849,15 @@ class DREAM(nn.Module):
             outputs, surprises, taus, state = run(
                 cell.step_params(), cell.flags, x, state, dts, step_mask
             )
+        # (the last step's output a tensor apart from state.h, as nn.GRU's: an in-place
+        # op on it, an activation, rewrote the state carried into the next call)
+        last = None if self.return_sequences else state.h.clone()
         if packed is not None:
-            output = _repack(outputs, packed, packed_lengths) if self.return_sequences else state.h
+            output = _repack(outputs, packed, packed_lengths) if last is None else last
             if not return_diagnostics:
                 return output, state
             return output, state, DREAMDiagnostics(surprises, taus)
-        output = outputs if self.return_sequences else state.h
+        output = outputs if last is None else last
         if unbatched:
             output = output.squeeze(0)
         elif time_first and self.return_sequences:
@@ -860,7 +889,8 @@ class DREAMStack(nn.Module):
         Return the top layer's output at every step, or only at the last (valid)
         one; the layers below always pass every step up.
     **config : dict
-        Any other field of :class:`DREAMConfig`, shared by all layers.
+        Any other field of :class:`DREAMConfig`, shared by all layers, and torch's
+        ``device`` and ``dtype`` (as :class:`DREAM`'s).
 
     Examples
     --------
@@ -885,6 +915,11 @@ class DREAMStack(nn.Module):
         **config,
     ) -> None:
         super().__init__()
+        if "num_layers" in config:  # (DREAM's advice for it pointed back here)
+            raise TypeError(
+                "DREAMStack takes no num_layers: it has one layer per entry of hidden_dims "
+                "(e.g. [64] * 2 for two layers of 64 units)."
+            )
         if isinstance(hidden_dims, str) or not isinstance(hidden_dims, Iterable):
             raise TypeError(
                 "hidden_dims must be a sequence of ints, one per layer (e.g. [64, 32]); "
@@ -916,7 +951,7 @@ class DREAMStack(nn.Module):
 
     def forward(
         self,
-        x: torch.Tensor,
+        x: torch.Tensor | PackedSequence | None = None,
         states: Sequence[DREAMState | None] | None = None,
         *,
         lengths=None,
@@ -924,13 +959,22 @@ class DREAMStack(nn.Module):
         timespans=None,
         return_diagnostics: bool = False,
         hx: Sequence[DREAMState | torch.Tensor | None] | torch.Tensor | None = None,
+        input: torch.Tensor | PackedSequence | None = None,  # noqa: A002 (nn.GRU's name)
     ):
         """Run every layer in turn; returns ``(output, states)`` (and diagnostics).
 
         ``states`` and the returned states and diagnostics are lists, one per layer;
         ``hx`` is ``states`` by ``nn.GRU``'s name (a (layers, batch, hidden) tensor
-        is one ``h0`` per layer).
+        is one ``h0`` per layer), ``input`` is ``x`` by its name.
         """
+        if input is not None:
+            if x is not None:
+                raise TypeError("Give the sequences as x or as input (nn.GRU's), not both.")
+            x = input
+        if x is None:
+            raise TypeError(
+                "DREAMStack.forward() missing the sequences: x (or input, nn.GRU's name)."
+            )
         if hx is not None:
             if states is not None:
                 raise TypeError("Give the initial states as states or as hx (nn.GRU's), not both.")
