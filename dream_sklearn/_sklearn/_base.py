@@ -893,7 +893,7 @@ class _BaseDREAM(BaseEstimator):
         config = _cell_kwargs({name: getattr(self, name) for name in _CELL_PARAMS})
         hidden_dim, rank = config.pop("hidden_dim"), config.pop("rank")
         plasticity = config.pop("plasticity_enabled")
-        return DREAMFeatures(
+        bank = DREAMFeatures(
             hidden_dim,
             rank=rank,
             plasticity=plasticity,
@@ -903,6 +903,8 @@ class _BaseDREAM(BaseEstimator):
             dtype=self.dtype,
             random_state=self.random_state,
         )
+        bank._start()
+        return bank
 
     def _ridge_targets(self, y: np.ndarray) -> np.ndarray:
         """The encoded targets as the columns the ridge readout fits (n, n_outputs)."""

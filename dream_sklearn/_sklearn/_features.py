@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,33 @@ _OWN_FIELDS = ("input_dim", "hidden_dim", "rank", "plasticity_enabled")
 _DEFAULT = _front_defaults("features", _CELL_PARAMS)
 
 _POOLS = ("mean", "max", "last", "ppv")
+
+
+class _Bank(NamedTuple):
+    """The parameters that shape the features, as ``fit`` read them (``_bank``): a
+    fitted bank keeps them until the next fit (its cell's inputs and its PPV
+    thresholds were made for them; ``set_params`` between fit and transform mixed
+    the two, or failed deep in the cell: a review's finding)."""
+
+    timescales: tuple[float, ...]
+    differences: bool
+    lags: int
+    pooling: tuple[str, ...]
+    fast_weights: bool
+    input_scale: float
+
+    @classmethod
+    def of(cls, est: DREAMFeatures) -> _Bank:
+        return cls(
+            tuple(float(s) for s in est.timescales),
+            bool(est.differences),
+            int(est.lags),
+            tuple(est.pooling),
+            bool(est.fast_weights),
+            float(est.input_scale),
+        )
+
+
 # Steps per sequence sampled (per bank and unit) to place the PPV thresholds.
 _QUANTILE_SAMPLE = 4096
 # Training sequences run to place the PPV thresholds.
@@ -140,6 +167,15 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     n_features_out_ : int
         Number of output features.
 
+    Notes
+    -----
+    A fitted bank keeps the parameters that shape its features (``timescales``,
+    ``differences``, ``lags``, ``pooling``, ``fast_weights``, ``input_scale``, and
+    as for every fitted bank ``hidden_dim``, ``rank``, ``plasticity``,
+    ``cell_params``, ``standardize`` and ``dtype``) as they were at ``fit``:
+    ``set_params`` changes them from the next fit on. ``batch_size`` and ``layout``
+    are read by each call.
+
     See Also
     --------
     DREAMClassifier : This bank with a ridge readout (its default solver), or one
@@ -232,6 +268,8 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         if "dtype" not in state:
             state = {"dtype": "float32", "_dtype_defaulted": True, **state}
         super().__setstate__(state)
+        if "module_" in state and "_bank" not in state:  # (fitted before _bank was kept)
+            self._bank = _Bank.of(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -274,6 +312,12 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
                 f"Got {self.pooling!r} instead."
             )
 
+    def _start(self) -> None:
+        """Check the parameters and keep those that shape the features (``_bank``),
+        before a bank is built from them (``fit``, or an estimator's ridge solver)."""
+        self._check_options()
+        self._bank = _Bank.of(self)
+
     def _read(self, X: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
         """The padded, standardised inputs (with differences) and the lengths."""
         long, lengths, _ = to_long(X, self.layout)
@@ -295,20 +339,20 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     def _cell_inputs(self, X3: np.ndarray) -> np.ndarray:
         """The standardised padded array as the cell reads it: with the first
         differences appended (when ``differences``), times ``input_scale``."""
-        if self.differences:
+        if self._bank.differences:
             diff = np.diff(X3, axis=1, prepend=X3[:, :1])
             # The step after a sequence's end is padding: its difference is not used.
             X3 = np.concatenate([X3, diff], axis=2)
-        return X3 * self.input_scale
+        return X3 * self._bank.input_scale
 
     def _dilation(self, k: int) -> int:
-        return max(1, round(float(self.timescales[k]) / 4))
+        return max(1, round(float(self._bank.timescales[k]) / 4))
 
     def _taps(self, x: torch.Tensor, k: int) -> torch.Tensor:
         """Copy ``k``'s input: ``x_t`` and ``lags`` earlier steps ``x_{t - j * dilation}``
         (zeros before the start) side by side."""
         taps, delta, steps = [x], self._dilation(k), x.shape[1]
-        for j in range(1, self.lags + 1):
+        for j in range(1, self._bank.lags + 1):
             shift = min(j * delta, steps)
             taps.append(
                 torch.cat([x.new_zeros(x.shape[0], shift, x.shape[2]), x[:, : steps - shift]], 1)
@@ -323,12 +367,12 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     def _dts(self) -> torch.Tensor:
         tau = float(self.module_.config.ltc_tau_sys)
         dtype = self._bank_dtype()
-        return torch.tensor([min(tau / s, tau) for s in self.timescales], dtype=dtype)
+        return torch.tensor([min(tau / s, tau) for s in self._bank.timescales], dtype=dtype)
 
     def _run(self, X3: np.ndarray, lengths: np.ndarray):
         """Yield ``(rows, outputs, final state, mask)`` chunk by chunk; the bank's
         copies are stacked copy-major: row ``k * b + i`` is copy ``k`` of sequence ``i``."""
-        K, dts, dtype = len(self.timescales), self._dts(), self._bank_dtype()
+        K, dts, dtype = len(self._bank.timescales), self._dts(), self._bank_dtype()
         for start in range(0, len(lengths), self.batch_size):
             rows = slice(start, start + self.batch_size)
             lb = torch.as_tensor(lengths[rows])
@@ -400,7 +444,7 @@ DataFrame or array-like of shape (n_samples, n_features)
 
     def _fit(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """What :meth:`fit` does; returns the read inputs for :meth:`fit_transform`."""
-        self._check_options()
+        self._start()
         X3, lengths = self._read(X, reset=True)
         self._build(X3, lengths, check_random_state(self.random_state))
         return X3, lengths
@@ -413,15 +457,17 @@ DataFrame or array-like of shape (n_samples, n_features)
         """
         config = dict(self.cell_params or {})
         config.setdefault("plasticity_enabled", bool(self.plasticity))
-        n_inputs = X3.shape[2] * (1 + self.lags)
+        n_inputs = X3.shape[2] * (1 + self._bank.lags)
         build = partial(DREAM, n_inputs, self.hidden_dim, rank=self.rank, **config)
         module = _seeded(build, int(rng.randint(np.iinfo(np.int32).max)))
         self.module_ = module.to(_DTYPES[self.dtype]).eval()
-        K, units = len(self.timescales), self.hidden_dim
-        n_pool = len(self.pooling) * units + (units * self.rank if self.fast_weights else 0)
+        K, units = len(self._bank.timescales), self.hidden_dim
+        n_pool = len(self._bank.pooling) * units + (
+            units * self.rank if self._bank.fast_weights else 0
+        )
         self.n_features_out_ = K * n_pool
         pick = np.sort(rng.permutation(len(lengths))[:_THRESHOLD_SEQUENCES])
-        values: list[list[torch.Tensor]] = [[] for _ in self.timescales]
+        values: list[list[torch.Tensor]] = [[] for _ in self._bank.timescales]
         for _, out, _, mask, _ in self._run(X3[pick], lengths[pick]):
             for k, v in enumerate(self._valid_values(out, mask)):
                 values[k].append(v)
@@ -437,13 +483,13 @@ DataFrame or array-like of shape (n_samples, n_features)
 
     def _valid_values(self, out: torch.Tensor, mask: torch.Tensor) -> list[torch.Tensor]:
         """Per copy of the bank, the (valid steps, hidden_dim) values of ``h``."""
-        K = len(self.timescales)
+        K = len(self._bank.timescales)
         b = out.shape[0] // K
         return [out[k * b : (k + 1) * b][mask[k * b : (k + 1) * b]] for k in range(K)]
 
     def _set_thresholds(self, values: list[torch.Tensor], rng: np.random.RandomState) -> None:
         """Each unit's threshold: a random quantile in [0.25, 0.75] of its values."""
-        K, n = len(self.timescales), self.hidden_dim
+        K, n = len(self._bank.timescales), self.hidden_dim
         dtype = _DTYPES[self.dtype]
         q = torch.as_tensor(rng.uniform(0.25, 0.75, size=(K, n)), dtype=dtype)
         self.thresholds_ = np.empty((K, n), dtype=np.dtype(self.dtype))
@@ -456,12 +502,12 @@ DataFrame or array-like of shape (n_samples, n_features)
 
     def _pool(self, out, final, mask, lk) -> np.ndarray:
         """The features of one chunk run by :meth:`_run`, (b, n_features_out_)."""
-        K = len(self.timescales)
+        K = len(self._bank.timescales)
         b = out.shape[0] // K
         thresholds = torch.as_tensor(self.thresholds_)
         count = lk.to(out.dtype)[:, None]
         parts = []
-        for pool in self.pooling:
+        for pool in self._bank.pooling:
             if pool == "mean":
                 parts.append(out.sum(1) / count)  # padded steps output 0
             elif pool == "max":
@@ -472,7 +518,7 @@ DataFrame or array-like of shape (n_samples, n_features)
                 thr = thresholds.repeat_interleave(b, dim=0)[:, None, :]
                 above = (out > thr) & mask[:, :, None]
                 parts.append(above.sum(1).to(out.dtype) / count)
-        if self.fast_weights:
+        if self._bank.fast_weights:
             parts.append(final.U.reshape(K * b, -1))
         feats = torch.cat(parts, dim=1)  # (K * b, per copy)
         return feats.reshape(K, b, -1).transpose(0, 1).reshape(b, -1).numpy()
