@@ -786,3 +786,32 @@ def test_torch_tensor_targets_and_weights_are_read_as_their_values():
     clf = DREAMClassifier(hidden_dim=4, max_iter=3, random_state=0).fit(X, labels.numpy())
     graded_w_clf = torch.tensor(w, requires_grad=True)
     assert clf.score(X, labels, sample_weight=graded_w_clf) == clf.score(X, labels.numpy(), w)
+
+
+def test_a_list_of_dataframes_keeps_its_column_names():
+    # A list of DataFrames (aeon's df-list, unequal lengths) was read as its values:
+    # a later list with the columns in another order was read as the same features,
+    # silently (review 112). Its names are checked as a DataFrame's are now.
+    from dream_sklearn import DREAMFeatures
+
+    rng = np.random.RandomState(0)
+    frames = [
+        pd.DataFrame(rng.normal(size=(k, 2)) * [1, 10], columns=["u", "v"]) for k in (5, 6, 7, 8)
+    ]
+    swapped = [f[["v", "u"]] for f in frames]
+    arrays = [f.to_numpy() for f in frames]
+    y = [0, 1, 0, 1]
+    bank = DREAMFeatures(hidden_dim=4, random_state=0).fit(frames)
+    assert list(bank.feature_names_in_) == ["u", "v"]
+    plain = DREAMFeatures(hidden_dim=4, random_state=0).fit(arrays)
+    np.testing.assert_array_equal(bank.transform(frames), plain.transform(arrays))
+    for solver in ("ridge", "adam"):
+        model = DREAMClassifier(hidden_dim=4, solver=solver, max_iter=2, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(frames, y)
+        assert list(model.feature_names_in_) == ["u", "v"]
+        with pytest.raises(ValueError, match="feature names should match"):
+            model.predict(swapped)
+    with pytest.raises(ValueError, match="X\\[1\\] has \\['v', 'u'\\]"):
+        DREAMClassifier(hidden_dim=4, random_state=0).fit([frames[0], swapped[1]], [0, 1])

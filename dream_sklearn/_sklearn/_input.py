@@ -260,6 +260,8 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
             shape = f"(a list of {len(seqs)} arrays of shape {seqs[0].shape}, ...)"
             _warn_transposed(shape, seqs[0].shape[0], seqs[0].shape[1])
         lengths = np.array([s.shape[0] for s in seqs], dtype=np.int64)
+        if not first and all(isinstance(s, pd.DataFrame) for s in X):
+            return _named_frames(X), lengths, None
         return np.concatenate(seqs, axis=0), lengths, None
     if isinstance(X, list | tuple) and len(X) > 0 and np.ndim(X[0]) == 1:
         # A 2-D array when their lengths agree; ragged 1-D arrays are no form of X (NumPy's
@@ -316,6 +318,22 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
             raise ValueError(f"X contains no sequence: got an array of shape {X.shape}.")
         return X.reshape(-1, 1), np.full(X.shape[0], X.shape[1], np.int64), None
     return X, None, None
+
+
+def _named_frames(frames: list | tuple) -> pd.DataFrame:
+    """A list of DataFrames, one per sequence (rows the steps), as one table that keeps
+    their column names, so that scikit-learn's validation records them at fit and
+    checks them after (their values alone read a later list whose columns came in
+    another order as the same features: a review's finding). A ValueError where the
+    frames' columns differ."""
+    columns = frames[0].columns
+    for i, frame in enumerate(frames):
+        if not frame.columns.equals(columns):
+            raise ValueError(
+                "Every DataFrame of X must have the same columns, in the same order; "
+                f"X[0] has {list(columns)} and X[{i}] has {list(frame.columns)}."
+            )
+    return pd.concat(frames, ignore_index=True)
 
 
 def to_sequences(X: pd.DataFrame) -> tuple[list[np.ndarray], np.ndarray]:
