@@ -173,8 +173,17 @@ def test_the_held_out_half_builds_and_prints_with_the_other_two(bench, tmp_path,
     for label in ("## TUNING half", "## REPORT half", "## HELD-OUT half"):
         assert label in printed
     lines = printed.splitlines()
-    for row in ("| tuning (1 + 0) |", "| report (1 + 0) |", "| held-out (1 + 1) |"):
+    # (Sine and Agrawal-2-6 were in view when a setting was chosen: marked, review 113)
+    for row in (
+        "| tuning (1 + 0) |",
+        "| report (1 + 0; 1 marked * in its tables) |",
+        "| held-out (1 + 1; 1 marked * in its tables) |",
+    ):
         assert any(line.startswith(row) for line in lines), row
+    assert any(line.startswith("| Sine* (binary, abrupt,") for line in lines)
+    assert any(line.startswith("| Agrawal-2-6* (binary, abrupt,") for line in lines)
+    assert any(line.startswith("| SEA (binary, abrupt,") for line in lines)
+    assert "In view when a setting was chosen (docs/streams.md): Agrawal-2-6*: its" in printed
     # --half held-out runs that half only
     bench.main(["--half", "held-out", *argv, "--models", "no-change"])
     printed = capsys.readouterr().out
@@ -349,7 +358,7 @@ def test_the_headline_counts_abrupt_and_gradual_changes_apart(bench):
     lines = printed.splitlines()
     head = next(line for line in lines if line.startswith("| half"))
     cells = [c.strip() for c in head.split("|")[1:-1]]
-    report = next(line for line in lines if line.startswith("| report (2 + 0) |"))
+    report = next(line for line in lines if line.startswith("| report (2 + 0; 1 marked *"))
     row = dict(zip(cells, (c.strip() for c in report.split("|")[1:-1]), strict=True))
     assert row["DREAM >= ARF after an abrupt change"] == "0/2"
     assert row["DREAM >= ARF after a gradual change"] == "1/1"
