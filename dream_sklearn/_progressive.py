@@ -33,10 +33,14 @@ def progressive_correct(
     correct, prev, seconds = [], None, 0.0
     for x, y in rows:
         if previous_target:
-            x = {
-                **{str(k): v for k, v in x.items()},
-                "previous_target": -1 if prev is None else prev,
-            }
+            named = {str(k): v for k, v in x.items()}
+            if len(named) != len(x) or "previous_target" in named:
+                # (1 and "1" were one feature, and a feature of that name was replaced)
+                raise ValueError(
+                    "previous_target=True names the features as strings and adds "
+                    f"'previous_target'; the row's names {list(x)} collide with that."
+                )
+            x = {**named, "previous_target": -1 if prev is None else prev}
         start = time.perf_counter()
         y_pred = model.predict_one(x)
         model.learn_one(x, y)

@@ -1,5 +1,6 @@
 """SurpriseDriftDetector (river's DriftDetector interface) and the plotting helpers."""
 
+import decimal
 import inspect
 import random
 import warnings
@@ -116,6 +117,12 @@ def test_detector_rejects_bad_values_and_keeps_its_state():
     for bad in (float("nan"), float("inf"), "3", np.timedelta64(3), np.datetime64(3, "s")):
         with pytest.raises(ValueError, match="x must be a finite real number"):
             det.update(bad)
+    # (a finite Decimal or 0-d array was told it must be finite: the type is named now)
+    for bad in (decimal.Decimal("0.5"), np.array(1.5)):
+        with pytest.raises(ValueError, match="it is a (Decimal|ndarray); take an int"):
+            det.update(bad)
+    with pytest.raises(ValueError, match="got nan: it is not finite"):
+        det.update(float("nan"))
     assert (det.statistic, det.surprise) == before[:2]
     assert all((a == b).all() for a, b in zip(det._state, before[2], strict=True))
 
@@ -541,3 +548,15 @@ def test_plot_arguments_are_named_and_no_figure_is_left_open_on_an_error():
         with pytest.raises(ValueError, match=match):
             plot_loss_curve(est)
     assert plt.get_fignums() == open_before
+
+
+@pytest.mark.parametrize("row", [{1: 1.0, "1": 2.0}, {"a": 1.0, "previous_target": 9}])
+def test_progressive_correct_refuses_names_that_collide_with_the_previous_target(row):
+    # (1 and "1" became one feature, and a feature named previous_target was replaced,
+    # silently: review 112)
+    from dream_sklearn._progressive import NoChange, progressive_correct
+
+    with pytest.raises(ValueError, match="collide"):
+        progressive_correct(NoChange(), [(row, "a")], previous_target=True)
+    correct, _ = progressive_correct(NoChange(), [(row, "a"), (row, "a")])
+    assert correct.tolist() == [False, True]

@@ -276,7 +276,15 @@ class SurpriseDriftDetector(base.DriftDetector):
         except OverflowError:  # an int beyond float's range: finite, and too large
             finite = too_large = True
         if not finite:
-            raise ValueError(f"x must be a finite real number; got {x!r}.")
+            # (which one failed: a Decimal or a 0-d array, finite, read "must be finite")
+            real = isinstance(x, numbers.Real) and not isinstance(x, np.timedelta64)
+            why = (
+                "it is not finite"
+                if real
+                else f"it is a {type(x).__name__}; take an int, a float, a NumPy number or a "
+                "Fraction (float(x) for others)"
+            )
+            raise ValueError(f"x must be a finite real number; got {x!r}: {why}.")
         # (compared as a Python float: a float32 against 1e100 cast 1e100 to float32
         # and warned of an overflow on every value)
         if too_large or abs(float(x)) > MAX_ABS:  # (1e160 overflowed the statistics)

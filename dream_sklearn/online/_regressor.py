@@ -199,7 +199,8 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     Attributes
     ----------
     cell_ : DREAMCell or None
-        The cell (its input dimension grows with the features seen), float64;
+        The cell (its input dimension grows with the features seen; with
+        ``cell="pretrained"`` it is the pretrained cell's, fixed), float64;
         None while no input has reached it. The estimator steps its own copies of the
         weights (NumPy arrays, and the compiled row's buffers) and builds this
         module from them when it is read: it is for reading; changing it in place
