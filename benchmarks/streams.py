@@ -719,7 +719,8 @@ CLASSIFIERS: dict[str, tuple[Callable, str]] = {
     "DREAM": (
         _dream_clf,
         "dream_sklearn DREAMOnlineClassifier(seed=seed) / DREAMOnlineRegressor(seed=seed), "
-        "defaults otherwise",
+        "defaults otherwise: it reads the previous row's label or target as an input "
+        "(feedback='cell'), which of the baselines only no-change / last-value use",
     ),
     "DREAM-kNN": (
         _dream_knn,
@@ -745,7 +746,12 @@ REGRESSORS: dict[str, tuple[Callable, str]] = {
         _target_scaled(_river_model("forest.ARFRegressor", seed="seed")),
         "river TargetStandardScaler(StandardScaler | ARFRegressor)",
     ),
-    "DREAM": (_dream_reg, "dream_sklearn DREAMOnlineRegressor(seed=seed), defaults otherwise"),
+    "DREAM": (
+        _dream_reg,
+        "dream_sklearn DREAMOnlineRegressor(seed=seed), defaults otherwise: it reads the "
+        "previous row's target (feedback='cell', and its 'last' and 'hold' readouts), which "
+        "of the baselines only last-value uses",
+    ),
     "DREAM-kNN": (
         _dream_knn,
         "dream_sklearn DREAMOnlineClassifier(seed=seed, n_neighbors=5) / "
@@ -1374,6 +1380,8 @@ def main(argv: list[str] | None = None) -> dict:
             )
             saved = {}
     results = saved.get("results", {})
+    # (read before the run: the commit that runs, not the one checked out when it ends)
+    env_at_start = None if args.print_only else environment()
     start = time.perf_counter()
     if not args.print_only:
         run(
@@ -1387,7 +1395,7 @@ def main(argv: list[str] | None = None) -> dict:
             real_seeds=args.real_seeds,
         )
     elapsed = saved.get("seconds", 0.0) if args.print_only else time.perf_counter() - start
-    env = saved.get("environment", "-") if args.print_only else environment()
+    env = saved.get("environment", "-") if args.print_only else env_at_start
     # (ARF's figures came from the JSON only if there was one to reuse)
     reused = saved.get("reused", False) if args.print_only else args.reuse and bool(saved)
     print(f"Stream benchmark (benchmarks/streams.py): progressive validation, {env}")
