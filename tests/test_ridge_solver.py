@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.linear_model import Ridge
 from sklearn.preprocessing import StandardScaler
@@ -423,3 +424,27 @@ def test_a_bank_pickled_before_it_kept_its_parameters_loads_with_its_own():
     old.__setstate__(state)
     np.testing.assert_array_equal(old.transform(X), bank.transform(X))
     assert old._bank == bank._bank
+
+
+@pytest.mark.parametrize("change", [{"timescales": (2.0,)}, {"lags": 0}, {"pooling": ("mean",)}])
+def test_a_refused_refit_leaves_the_fitted_bank_as_it_was(change):
+    # (the kept parameters had taken the new ones beside the old cell and thresholds,
+    # and transform failed deep in the cell: review 114)
+    X = np.random.RandomState(0).normal(size=(10, 20, 2))
+    bad = X.copy()
+    bad[0, 0, 0] = np.nan
+    bank = DREAMFeatures(hidden_dim=4, random_state=0).fit(X)
+    before = bank.transform(X)
+    bank.set_params(**change)
+    with pytest.raises(ValueError, match="NaN"):
+        bank.fit(bad)
+    np.testing.assert_array_equal(bank.transform(X), before)
+
+
+@pytest.mark.parametrize("key, value", [("dtype", torch.float64), ("device", "meta")])
+def test_bank_cell_params_refuse_torchs_factory_arguments(key, value):
+    # (the cell takes device= and dtype= since round 25; a bank's cell_params did not,
+    # and must not: dtype was overridden by the bank's own, device failed deep in torch)
+    X = np.random.RandomState(0).normal(size=(8, 5, 2))
+    with pytest.raises(ValueError, match=rf"'cell_params' parameter.*\['{key}'\] are not"):
+        DREAMFeatures(hidden_dim=4, random_state=0, cell_params={key: value}).fit(X)

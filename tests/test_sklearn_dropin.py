@@ -815,3 +815,23 @@ def test_a_list_of_dataframes_keeps_its_column_names():
             model.predict(swapped)
     with pytest.raises(ValueError, match="X\\[1\\] has \\['v', 'u'\\]"):
         DREAMClassifier(hidden_dim=4, random_state=0).fit([frames[0], swapped[1]], [0, 1])
+
+
+def test_a_list_of_dataframes_keeps_labels_that_are_not_names_for_from_sklearn():
+    # Labels that are not strings (scikit-learn records no feature_names_in_ for them)
+    # key the online model's features (_column_labels); a list of frames lost them and
+    # from_sklearn read river's {1: a, 0: b} with the columns swapped (review 114).
+    from dream_sklearn.online import from_sklearn
+
+    rng = np.random.RandomState(0)
+    frames = [pd.DataFrame(rng.normal(size=(k, 2)) * [1, 10], columns=[1, 0]) for k in (5, 6, 7, 8)]
+    y = [0.0, 1.0, 0.5, 2.0]
+    est = DREAMRegressor(hidden_dim=4, solver="adam", max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(frames, y)
+    assert est._column_labels == [1, 0]
+    row = frames[0].iloc[0].to_dict()  # {1: a, 0: b}, as river's rows of the frame
+    online = from_sklearn(est).predict_one(row)
+    # (float32 training, the online model in float64: 1e-8 apart; swapped, 0.34)
+    assert online == pytest.approx(est.predict(frames[0].iloc[[0]].to_numpy()[None])[0], abs=1e-6)

@@ -445,9 +445,10 @@ class _BaseDREAM(BaseEstimator):
             self.__dict__.pop("_column_labels", None)
         if self.n_steps is None:
             long, lengths, ids = to_long(X, self.layout)
+            table = long  # (a DataFrame's, or a list of DataFrames' as one: its labels)
             long = validate_data(self, long, reset=reset, dtype=np.float64)
             if reset:
-                self._keep_column_labels(X)
+                self._keep_column_labels(table)
         else:
             # Flat rows (n_sequences, n_steps * n_features): validated as they come,
             # so n_features_in_ counts the flat columns; then read as sequences.

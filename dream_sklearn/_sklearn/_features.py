@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 from numbers import Integral, Real
 from typing import Any, NamedTuple
@@ -20,7 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..nn import DREAM
+from ..nn import DREAM, DREAMConfig
 from ..nn._cell import _seeded
 from ..nn._config import _check_cell_param, _front_defaults
 from ._input import (
@@ -287,6 +288,16 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         name = type(self).__name__
         # (they went to the cell twice: a TypeError from functools.partial, or from
         # DREAM; plasticity_enabled overrode plasticity silently: a review's finding)
+        # (torch's device and dtype reached the cell once it took them: a bank runs on
+        # the CPU in `dtype`; review 114)
+        fields = {f.name for f in dataclasses.fields(DREAMConfig)}
+        unknown = [k for k in (self.cell_params or {}) if k not in fields]
+        if unknown:
+            raise ValueError(
+                f"The 'cell_params' parameter of {name} takes fields of DREAMConfig; "
+                f"{unknown} are not (the bank runs on the CPU, in its dtype parameter). "
+                f"Got {self.cell_params!r} instead."
+            )
         taken = [k for k in _OWN_FIELDS if k in (self.cell_params or {})]
         if taken:
             raise ValueError(
@@ -444,9 +455,17 @@ DataFrame or array-like of shape (n_samples, n_features)
 
     def _fit(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """What :meth:`fit` does; returns the read inputs for :meth:`fit_transform`."""
-        self._start()
-        X3, lengths = self._read(X, reset=True)
-        self._build(X3, lengths, check_random_state(self.random_state))
+        fitted = dict(self.__dict__)
+        try:
+            self._start()
+            X3, lengths = self._read(X, reset=True)
+            self._build(X3, lengths, check_random_state(self.random_state))
+        except BaseException:
+            # (a refused fit leaves the fitted bank as it was: its _bank had already taken
+            # the new parameters beside the old cell and thresholds; review 114)
+            self.__dict__.clear()
+            self.__dict__.update(fitted)
+            raise
         return X3, lengths
 
     def _build(self, X3: np.ndarray, lengths: np.ndarray, rng: np.random.RandomState) -> None:

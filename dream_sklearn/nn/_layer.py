@@ -736,7 +736,8 @@ class DREAM(nn.Module):
         lengths : sequence of int of shape (batch,), optional
             Valid length of each padded sequence.
         mask : torch.Tensor of shape (batch, time), optional
-            True on valid steps (an alternative to ``lengths``).
+            True on valid steps (an alternative to ``lengths``); numbers must be 0 or
+            1 (checked eagerly; under ``torch.export``, as the lengths' values, not).
         timespans : torch.Tensor of shape (batch, time), optional
             Elapsed time of each step, used as its Euler step ``dt`` ((batch, time)
             with ``batch_first=False`` too, as ``mask``).
