@@ -740,7 +740,7 @@ REGRESSORS: dict[str, tuple[Callable, str]] = {
     "HATR": (
         _target_scaled(_river_model("tree.HoeffdingAdaptiveTreeRegressor", seed="seed")),
         "river TargetStandardScaler(StandardScaler | HoeffdingAdaptiveTreeRegressor) "
-        "(inputs unscaled, its leaf models diverge on TrumpApproval)",
+        "(without the input scaler its leaf models diverge on TrumpApproval)",
     ),
     "ARFR": (
         _target_scaled(_river_model("forest.ARFRegressor", seed="seed")),
