@@ -84,6 +84,16 @@ def _refuse_gru_arguments(input_dim: Any, hidden_dim: Any, gru_args: tuple, conf
         raise TypeError(f"DREAM() missing required argument(s): {', '.join(missing)}.")
 
 
+def _one_of(given: Any, alias: Any, names: str) -> Any:
+    """``given``, or in its place ``alias`` (its name in ``nn.GRU``'s ``forward``); a
+    TypeError where both are given. ``names``: the two, as the error says them."""
+    if alias is None:
+        return given
+    if given is not None:
+        raise TypeError(f"Give {names} (nn.GRU's), not both.")
+    return alias
+
+
 def _step_mask(
     lengths, mask, batch: int, steps: int, device, check: bool = True
 ) -> torch.Tensor | None:
@@ -758,16 +768,10 @@ class DREAM(nn.Module):
         diagnostics : DREAMDiagnostics
             Only with ``return_diagnostics=True``.
         """
-        if input is not None:
-            if x is not None:
-                raise TypeError("Give the sequences as x or as input (nn.GRU's), not both.")
-            x = input
+        x = _one_of(x, input, "the sequences as x or as input")
         if x is None:
             raise TypeError("DREAM.forward() missing the sequences: x (or input, nn.GRU's name).")
-        if hx is not None:
-            if state is not None:
-                raise TypeError("Give the initial state as state or as hx (nn.GRU's), not both.")
-            state = hx
+        state = _one_of(state, hx, "the initial state as state or as hx")
         packed = x if isinstance(x, PackedSequence) else None
         if packed is None and timespans is not None and not isinstance(timespans, torch.Tensor):
             timespans = _as_timespans(timespans, x)
@@ -968,18 +972,12 @@ class DREAMStack(nn.Module):
         ``hx`` is ``states`` by ``nn.GRU``'s name (a (layers, batch, hidden) tensor
         is one ``h0`` per layer), ``input`` is ``x`` by its name.
         """
-        if input is not None:
-            if x is not None:
-                raise TypeError("Give the sequences as x or as input (nn.GRU's), not both.")
-            x = input
+        x = _one_of(x, input, "the sequences as x or as input")
         if x is None:
             raise TypeError(
                 "DREAMStack.forward() missing the sequences: x (or input, nn.GRU's name)."
             )
-        if hx is not None:
-            if states is not None:
-                raise TypeError("Give the initial states as states or as hx (nn.GRU's), not both.")
-            states = hx
+        states = _one_of(states, hx, "the initial states as states or as hx")
         if states is None:
             states = [None] * len(self.layers)
         if len(states) != len(self.layers):
