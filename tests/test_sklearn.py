@@ -218,7 +218,7 @@ def test_a_refused_fit_leaves_the_model_as_it_was(seq_data, solver):
         clf.fit(X, np.array(["a", "b", "c", "d"] * 10), sample_weight=-np.ones(40))
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         clf.fit(np.concatenate([X, X], axis=2), y[:10])
-    with pytest.raises(ValueError, match="y contains labels not seen"):
+    with pytest.raises(ValueError, match="y contains labels that fit did not have"):
         clf.partial_fit(np.concatenate([X, X], axis=1), np.array(["zero"] * 40, dtype=object))
     assert clf.__dict__.keys() == state.keys()
     assert list(clf.classes_) == ["neg", "pos"] and clf.n_features_in_ == 3
@@ -842,3 +842,61 @@ def test_early_stopping_split_error_names_the_label():
     model = DREAMClassifier(hidden_dim=4, rank=2, solver="adam", early_stopping=True, max_iter=2)
     with pytest.raises(ValueError, match=r"Classes with too few members are: \['c'\]"):
         model.fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["adam", "ridge"])
+def test_predict_reads_x_as_the_fit_did_and_a_continued_fit_refuses_a_change(solver):
+    """n_steps, layout and standardize as the last fit read them: predict after
+    set_params(n_steps=12) on a model fitted with 4 read 12 flat columns as one feature
+    a step and answered (review 117); a continued fit refuses the change, as it
+    refuses a change of the cell's parameters."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 4, 3))
+    y = np.arange(20) % 2
+    flat = X.reshape(20, -1)
+    model = DREAMClassifier(**{**SMALL, "max_iter": 2, "solver": solver}, n_steps=4)
+    model.partial_fit(flat, y, classes=[0, 1])
+    expected = model.predict_proba(flat)
+    for change in ({"n_steps": 12}, {"n_steps": 2}, {"layout": "channels_first"}):
+        model.set_params(**change)
+        np.testing.assert_array_equal(model.predict_proba(flat), expected)
+        with pytest.raises(ValueError, match=f"{next(iter(change))}=.* -> "):
+            model.partial_fit(flat, y)
+        model.set_params(n_steps=4, layout=None)
+    model.set_params(standardize=False)
+    with pytest.raises(ValueError, match="standardize=True -> False"):
+        model.partial_fit(flat, y)
+    np.testing.assert_array_equal(model.predict_proba(flat), expected)
+    model.fit(flat, y)  # a new fit reads X as it says now
+    assert model._read_as["standardize"] is False
+
+
+@pytest.mark.parametrize(
+    "classes, error, match",
+    [
+        ([0, 1, np.nan], ValueError, "NaN"),
+        ([0, 1, 2.5], ValueError, "classes: Unknown label type"),
+        ([[0, 1], [2, 3]], ValueError, r"1-D .* shape \(2, 2\)"),
+        (["a", 0, 1], TypeError, "mixes strings"),
+        ({0, 1}, TypeError, "got a set"),
+    ],
+)
+def test_partial_fit_refuses_classes_that_are_no_labels(seq_data, classes, error, match):
+    """As MLPClassifier refuses them (each was taken: a NaN class, a class 2.5, a 2-D
+    array flattened to 4 classes; review 117)."""
+    X, _ = seq_data
+    y = np.arange(len(X)) % 2
+    with pytest.raises(error, match=match):
+        DREAMClassifier(**SMALL).partial_fit(X, y, classes=classes)
+
+
+def test_messages_of_a_new_label_after_fit_of_class_weight_and_of_no_sequence(seq_data):
+    X, y = seq_data
+    model = DREAMClassifier(**{**SMALL, "max_iter": 1}).fit(X, y)
+    with pytest.raises(ValueError, match="labels that fit did not have: \\['new'\\]"):
+        model.partial_fit(X, np.where(y == "pos", "new", y))
+    with pytest.raises(ValueError, match="class_weight must map labels .*'a'"):
+        DREAMClassifier(**SMALL, class_weight={"pos": "a"}).fit(X, y)
+    for empty in ([], ()):
+        with pytest.raises(ValueError, match="X contains no sequence"):
+            DREAMClassifier(**SMALL).fit(empty, [])

@@ -199,6 +199,11 @@ def _on_cpu(module: nn.Module) -> bool:
     return all(p.device.type == "cpu" for p in module.parameters())
 
 
+# The parameters that say how X is read and scaled, kept as each fit read them
+# (``_read_as``): predict reads X as the fit did, a continued fit refuses a change.
+_READ_AS = ("n_steps", "layout", "standardize")
+
+
 def _all_or_nothing(fit: Callable) -> Callable:
     """``fit`` (``_fit``), all or nothing: a call that raises puts every attribute
     back, so a fitted model stays the model it was (a refit refused on its
@@ -443,8 +448,10 @@ class _BaseDREAM(BaseEstimator):
         """
         if reset:  # (labels of an earlier fit on a frame go, whatever this X is)
             self.__dict__.pop("_column_labels", None)
-        if self.n_steps is None:
-            long, lengths, ids = to_long(X, self.layout)
+            self._read_as = {name: getattr(self, name) for name in _READ_AS}
+        n_steps, layout = self._read_setting("n_steps"), self._read_setting("layout")
+        if n_steps is None:
+            long, lengths, ids = to_long(X, layout)
             table = long  # (a DataFrame's, or a list of DataFrames' as one: its labels)
             long = validate_data(self, long, reset=reset, dtype=np.float64)
             if reset:
@@ -453,9 +460,9 @@ class _BaseDREAM(BaseEstimator):
             # Flat rows (n_sequences, n_steps * n_features): validated as they come,
             # so n_features_in_ counts the flat columns; then read as sequences.
             X = plain_input(X)
-            check_flat(X, self.n_steps, type(self).__name__)
+            check_flat(X, n_steps, type(self).__name__)
             flat = validate_data(self, X, reset=reset, dtype=np.float64)
-            long, lengths = unflatten(flat, self.n_steps, self.layout)
+            long, lengths = unflatten(flat, n_steps, layout)
             ids = None
         check_magnitude(long, "X")
         if lengths is None:
@@ -465,6 +472,15 @@ class _BaseDREAM(BaseEstimator):
             seen = 0 if reset else getattr(self, "_max_steps", 1)
             self._max_steps = max(seen, int(lengths.max()))
         return long, lengths, ids
+
+    def _read_setting(self, name: str) -> Any:
+        """A parameter of :data:`_READ_AS` as the last fit read it (its value now
+        before a first fit, or in a model pickled before it was kept): a later
+        ``set_params`` changes how ``X`` is read only at the next fit (``predict``
+        after ``set_params(n_steps=12)`` on a model fitted with 4 read each sequence's
+        12 flat columns as one feature a step and answered, silently: a review's
+        finding); a continued fit refuses the change (:meth:`_check_built_with`)."""
+        return getattr(self, "_read_as", {}).get(name, getattr(self, name))
 
     def _keep_column_labels(self, X: Any) -> None:
         """A DataFrame's column labels that are not names (scikit-learn records only
@@ -595,6 +611,15 @@ class _BaseDREAM(BaseEstimator):
         """The shaping parameters whose values now differ from those the fitted model
         was built with (its cell's configuration, the gradient network's readout and
         dtype, the ridge solver's cell bank), as ``"name=built -> now"``."""
+        changed = [
+            f"{name}={self._read_setting(name)!r} -> {getattr(self, name)!r}"
+            for name in _READ_AS
+            if self._read_setting(name) != getattr(self, name)
+        ]
+        return changed + self._built_with_other_cell(ridge)
+
+    def _built_with_other_cell(self, ridge: bool) -> list[str]:
+        """:meth:`_built_with_other_params` of the network or the cell bank."""
         if ridge:
             built = _plain_bank(self.features_.get_params())
             now = _plain_bank(self._feature_bank().get_params())

@@ -49,6 +49,36 @@ def _with_class_weight(init) -> inspect.Signature:
     return sig.replace(parameters=[*sig.parameters.values(), extra])
 
 
+def _checked_classes(classes: Any) -> np.ndarray:
+    """partial_fit's ``classes``: a 1-D array-like of labels of a classification
+    target (NaN, a continuous label, a set or a 2-D array refused, as
+    ``MLPClassifier`` refuses them, naming ``classes``)."""
+    if isinstance(classes, (set, frozenset, dict, str)):
+        raise TypeError(
+            f"classes must be a list or 1-D array of labels; got a {type(classes).__name__}: "
+            f"{classes!r}."
+        )
+    if not isinstance(classes, np.ndarray) and hasattr(classes, "__iter__"):
+        kinds = {isinstance(c, str) for c in classes}
+        if len(kinds) > 1:  # (np.asarray would make every label a string)
+            raise TypeError(
+                f"classes mixes strings and other labels: {list(classes)!r}; give labels "
+                "of one kind."
+            )
+    array = np.asarray(classes)
+    if array.ndim != 1:
+        raise ValueError(
+            f"classes must be a 1-D array-like of labels; got an array of shape {array.shape}."
+        )
+    if array.dtype.kind in "fc" and not np.isfinite(array).all():
+        raise ValueError(f"classes must not contain NaN or inf; got {array.tolist()!r}.")
+    try:
+        check_classification_targets(array)
+    except ValueError as err:
+        raise ValueError(f"classes: {err} (got {array.tolist()!r}).") from err
+    return array
+
+
 class DREAMClassifier(ClassifierMixin, _BaseDREAM):
     __doc__ = (
         """Sequence classifier: DREAM cells read out by a linear layer.
@@ -149,7 +179,13 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
                 f"class_weight has keys {unknown!r} that are not class labels; the "
                 f"labels are {self.classes_.tolist()!r}."
             )
-        per_class = np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_])
+        try:
+            per_class = np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_])
+        except (TypeError, ValueError) as err:
+            raise ValueError(
+                f"class_weight must map labels to finite weights >= 0; got "
+                f"{self.class_weight!r} ({err})."
+            ) from err
         if (per_class < 0).any() or not np.isfinite(per_class).all():
             raise ValueError(
                 f"class_weight must map labels to finite weights >= 0; got {self.class_weight!r}."
@@ -167,14 +203,14 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
                     "classes must be passed on the first call to partial_fit "
                     "(e.g. classes=np.unique(y_all)); got classes=None."
                 )
-            labels = np.unique(y if classes is None else np.asarray(classes))
+            labels = np.unique(y if classes is None else _checked_classes(classes))
             if len(labels) < 2:
                 raise ValueError(
                     f"DREAMClassifier needs at least 2 classes; got 1 class: {labels.tolist()}."
                 )
             self.classes_ = labels
         elif incremental and classes is not None:
-            if not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
+            if not np.array_equal(np.unique(_checked_classes(classes)), self.classes_):
                 raise ValueError(
                     f"classes={np.asarray(classes).tolist()!r} is not the same as the "
                     f"classes_ this estimator was fitted with, {self.classes_.tolist()!r} "
@@ -189,12 +225,22 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
                 "warm start cannot add classes: refit with warm_start=False (the new "
                 "model then has every class of y)."
             )
+        if len(unseen) and not getattr(self, "_from_partial_fit", True):
+            raise ValueError(
+                f"y contains labels that fit did not have: {unseen.tolist()!r}; classes_ "
+                f"is {self.classes_.tolist()!r}. partial_fit continues the fitted model, "
+                "whose output layer has one unit per class, so it cannot add classes: "
+                "fit again on data with every class, or start with partial_fit(X, y, "
+                "classes=<every label>)."
+            )
         if len(unseen):
             raise ValueError(
                 f"y contains labels not seen in the first call: {unseen.tolist()!r}; "
                 f"classes_ is {self.classes_.tolist()!r}. Pass every label with "
                 "`classes` on the first call to partial_fit."
             )
+        if first:  # (which call made classes_: its refusal of a new label says so)
+            self._from_partial_fit = incremental
         return np.searchsorted(self.classes_, y)
 
     def _target_tensor(self, y: np.ndarray, device: torch.device) -> torch.Tensor:

@@ -185,6 +185,9 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
     _check_layout(layout)
     X = plain_input(X)
     first = layout == "channels_first"
+    if isinstance(X, list | tuple) and len(X) == 0:  # (scikit-learn's own message
+        # said to reshape(-1, 1), which makes one-step sequences of nothing)
+        raise ValueError(f"X contains no sequence: got an empty {type(X).__name__}.")
     if _is_multiindex_frame(X):
         if X.index.nlevels != 2:
             raise ValueError(
