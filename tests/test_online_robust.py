@@ -788,6 +788,21 @@ def test_learn_many_refuses_a_y_that_is_not_one_target_per_row(cls, bad, error, 
     model.learn_many(X, np.array(_targets(cls, ["down", "up"])))
 
 
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_learn_many_names_the_row_of_a_bad_target(cls):
+    """A bad target in a frame is named with its row, as a bad value is (it said only
+    "The target nan is not finite": review 118); nothing is learned."""
+    model = cls(hidden_dim=8, rank=2, seed=0)
+    X = pd.DataFrame({"a": np.linspace(0.0, 1.0, 6)}, index=list("uvwxyz"))
+    model.learn_many(X, pd.Series(_targets(cls, ["up", "down"] * 3), index=X.index))
+    twin = copy.deepcopy(model)
+    y = pd.Series(_targets(cls, ["up", "down"] * 3), index=X.index, dtype=object)
+    y["x"] = None if cls is DREAMOnlineClassifier else float("nan")
+    with pytest.raises(ValueError, match=r"\(row 'x'\)\.$"):
+        model.learn_many(X, y)
+    assert_same_state(model, twin)
+
+
 def test_learn_many_takes_tuple_labels_in_a_list_as_learn_one_does():
     """A list of hashable labels is read by position, tuples too (an array made of it
     would be 2-d, or ragged); a pandas Index as well."""

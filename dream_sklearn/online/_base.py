@@ -1262,8 +1262,11 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         ys = list(_aligned_targets(X, y))
         if len(ys) != len(X):
             raise ValueError(f"X has {len(X)} rows but y has {len(ys)} values.")
-        for value in ys:
-            self._check_target(value)
+        for i, value in enumerate(ys):
+            try:
+                self._check_target(value)
+            except (TypeError, ValueError) as err:  # (which row, as a bad value says)
+                raise type(err)(f"{str(err).rstrip('.')} (row {X.index[i]!r}).") from err
         if self._built:  # (the live parameters too: a bad one raises before any row)
             self._recheck()
         self._check_keys(cols)  # (the new columns' names, as learn_one checks a row's)

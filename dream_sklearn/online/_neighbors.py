@@ -112,6 +112,7 @@ class _NeighborVote:
     """
 
     window: int | None = None  # (None in a window pickled before it grew: its length)
+    kept_ever = 0  # rows kept since the window was made (drop_newest reads it)
 
     def __init__(self, window: int) -> None:
         self.window = window
@@ -199,6 +200,23 @@ class _NeighborVote:
         self.labels[at] = c
         self.at = (at + 1) % window
         self.n = min(self.n + 1, window)
+        self.kept_ever += 1
+
+    def drop_kept(self, numbers: list[int]) -> None:
+        """Drop the rows kept as the ``numbers``-th (``kept_ever`` just after each was
+        kept) that are still in the window; the others keep their order (a glitch's
+        rows, undone from the target's statistics after they were kept:
+        ``_regressor``)."""
+        n, newest = self.n, self.kept_ever
+        gone = {n - 1 - (newest - k) for k in numbers if 0 <= newest - k < n}
+        if not gone:
+            return
+        ring = self.window or len(self.labels)
+        order = [(self.at - n + i) % ring for i in range(n) if i not in gone]  # oldest first
+        self.rows[: len(order)] = self.rows[order]
+        self.labels[: len(order)] = self.labels[order]
+        self.n = self.at = len(order)
+        self.kept_ever -= len(gone)  # (the last n numbers are again the rows kept)
 
     def forget(self) -> None:
         """Empty the window (a drift was acted on); the leader's weights stay."""

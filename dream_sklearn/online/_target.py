@@ -224,10 +224,15 @@ class _TargetScaling:
             s[T_COUNT] -= 1  # (counted already: taken in again on the kept ones)
             self._take_target(y, y - mean)
             s[T_LAST], s[T_HAS_LAST], s[T_RUN], left = y, 1.0, 0, 0
+            self._glitch_undone(mean, var)
         if left:
             self._y_undo_left, self._y_undo_ok = left, ok
         else:
             self._y_undo, self._y_undo_left, self._y_undo_ok = None, 0, 0
+
+    def _glitch_undone(self, mean: float, var: float) -> None:
+        """What else leaves with an undone glitch (the statistics kept before it:
+        ``mean``, ``var``); the regressor's kNN window overrides it."""
 
     # ---------------------------------------------------------------- the first targets
 
