@@ -89,6 +89,7 @@ from ._scaling import (  # noqa: F401 (the kernels and the regressor import them
     _WINSOR_MIN,
     _WINSOR_RUN,
     _RunningScaling,
+    _var_floor,
 )
 from ._target import _Y_WARMUP
 
@@ -832,8 +833,14 @@ class _DREAMOnline(_RunningScaling, _FeatureMap, _Readouts):
         self._running, self._warming = running != 0.0, warming != 0.0
         # The regressor's target statistics (the kernel updated them in place): a
         # target out of bounds, one of the first, or a glitch's kept statistics
-        # (_TargetScaling._after_target_kernel); most rows need nothing more.
-        if fast.regression and (y_run or y_count <= _Y_WARMUP or self._y_undo_left):
+        # (_TargetScaling._after_target_kernel), or one that left a constant target
+        # (_TargetScaling._departs); most rows need nothing more.
+        if fast.regression and (
+            y_run
+            or y_count <= _Y_WARMUP
+            or self._y_undo_left
+            or (y_var0 <= _var_floor(y_mean0) and target[2] != y_mean0)
+        ):
             self._after_target_kernel(target[2], (y_mean0, y_var0, y_avg0))
         self.n_steps_ += 1
         self._version += 1

@@ -475,16 +475,16 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         watched = self._y_run > 0 or self._y_undo is not None or self._target_far(y)
         return min(max(y, self._y_mean - bound), self._y_mean + bound), watched
 
-    def _glitch_undone(self, mean: float, var: float) -> None:
+    def _glitch_undone(self, mean: float, scale: float) -> None:
         """The target's statistics from before a glitch are back (``_undo_target``):
         its rows leave the kNN window too, those of the run kept while it was watched
-        whose targets are more than _WINSOR standard deviations from the kept mean
-        (``var``: the kept variance). Bounded by the glitch's own statistics as they
-        were kept, they had stayed there near their full size (a glitch of 8 rows at
-        +1e6 left 4 rows labelled about 1e6 in the window for 1,000 rows after the
-        statistics were restored: MAE 171.5 against 0.109 without it; review 118)."""
-        bound = _WINSOR * math.sqrt(var)
-        far = [k for k, y in self._y_watched if abs(y - mean) > bound]
+        whose targets are more than _WINSOR standard deviations (``scale``: the kept
+        one, at least the floor of a constant's) from the kept mean. Bounded by the
+        glitch's own statistics as they were kept, they had stayed there near their
+        full size (a glitch of 8 rows at +1e6 left 4 rows labelled about 1e6 in the
+        window for 1,000 rows after the statistics were restored: MAE 171.5 against
+        0.109 without it; review 118)."""
+        far = [k for k, y in self._y_watched if abs(y - mean) > _WINSOR * scale]
         if far and self._neighbors is not None:
             self._neighbors.drop_kept(far)
         self._y_watched = ()

@@ -101,11 +101,14 @@ class _TargetScaling:
     _y_undo: tuple | None = None  # (mean, var, avg) kept (_UNDO_ROWS), or None
     _y_undo_left = 0  # targets left to undo it (0: none kept)
     _y_undo_ok = 0  # targets within bounds of the kept statistics, running
+    _y_departure: float | None = None  # the target that left a constant (_departs)
+    _y_spikes: tuple | None = None  # (lowest, highest) such target undone, or None
 
     def _build_target_stats(self) -> None:
         self._y_stats = _new_target_stats()
         self._y_first = np.full(_Y_WARMUP, np.nan)
         self._y_undo, self._y_undo_left, self._y_undo_ok = None, 0, 0
+        self._y_departure = self._y_spikes = None
 
     # ---------------------------------------------------------------- reading them
 
@@ -154,6 +157,8 @@ class _TargetScaling:
             self._undo_target(y)
         elif s[T_RUN] == _WINSOR_RUN + 1:
             self._keep_target(before)
+        elif self._departs(y, before):
+            self._keep_target(before, departure=y)
 
     def _target_row(self, y: float) -> None:
         """The row's update of the target's statistics (the NumPy path's; the
@@ -201,6 +206,8 @@ class _TargetScaling:
         if not 0 < s[T_RUN] <= _Y_RUN:  # taken in (else set aside: nothing moved)
             if not armed and s[T_RUN] == _WINSOR_RUN + 1:
                 self._keep_target(before)
+            elif not armed and self._departs(y, before):
+                self._keep_target(before, departure=y)
             if s[T_COUNT] <= _Y_WARMUP:
                 self._first_target(y)
         if armed:
@@ -208,15 +215,40 @@ class _TargetScaling:
 
     # ---------------------------------------------------------------- a glitch's undo
 
-    def _keep_target(self, before: tuple) -> None:
-        """Keep the target's statistics from before a run's first row taken in full."""
+    def _keep_target(self, before: tuple, departure: float | None = None) -> None:
+        """Keep the target's statistics from before a run's first row taken in full,
+        or before the row that left a constant target (its target: ``departure``)."""
         self._y_undo, self._y_undo_left, self._y_undo_ok = before, _UNDO_ROWS, 0
+        self._y_departure = departure
+
+    def _departs(self, y: float, before: tuple) -> bool:
+        """Whether ``y``, just taken in, left a target that was constant (``before``
+        the row: variance at its floor, _Y_WARMUP targets or more): its statistics
+        are kept as a run's are, and undone if the constant comes back within
+        _UNDO_ROWS rows (a lone spike on a constant target). Out of bounds as no
+        target of a constant can be (_target_far's bounds are 0 wide), a spike was
+        taken in at once and in full: one of +1e6 on a target of 3.0 put the last
+        prediction 250 rows later at -38.0 (review 118). Not for a target within
+        the range of such targets undone before, widened by its width (a rare real
+        value that recurs, as a count's 1 among 0s, is taken in the second time)."""
+        mean, var, _ = before
+        floor = _var_floor(mean)
+        if self._y_count <= _Y_WARMUP or self._y_run or var > floor:
+            return False
+        if abs(y - mean) <= _WINSOR * math.sqrt(floor):
+            return False
+        if self._y_spikes is None:
+            return True
+        low, high = self._y_spikes
+        return not low - (high - low) <= y <= high + (high - low)
 
     def _undo_target(self, y: float) -> None:
         """Judge ``y`` against the kept statistics (after the row's update); restore
         them when the glitch is over, drop them when their rows are spent (_UNDO_ROWS)."""
         mean, var, avg = self._y_undo
-        ok = self._y_undo_ok + 1 if abs(y - mean) <= _WINSOR * math.sqrt(var) else 0
+        # (the floor: a constant's kept variance is 0, and it comes back to rounding)
+        bound = _WINSOR * math.sqrt(max(var, _var_floor(mean)))
+        ok = self._y_undo_ok + 1 if abs(y - mean) <= bound else 0
         left = self._y_undo_left - 1
         if ok >= _Y_UNDO_BACK:  # the glitch is over: its targets leave the statistics
             s = self._y_stats
@@ -224,15 +256,21 @@ class _TargetScaling:
             s[T_COUNT] -= 1  # (counted already: taken in again on the kept ones)
             self._take_target(y, y - mean)
             s[T_LAST], s[T_HAS_LAST], s[T_RUN], left = y, 1.0, 0, 0
-            self._glitch_undone(mean, var)
+            self._glitch_undone(mean, bound / _WINSOR)
+            if self._y_departure is not None:  # (a value that recurs is taken in)
+                spike = self._y_departure
+                low, high = self._y_spikes or (spike, spike)
+                self._y_spikes = (min(low, spike), max(high, spike))
         if left:
             self._y_undo_left, self._y_undo_ok = left, ok
         else:
             self._y_undo, self._y_undo_left, self._y_undo_ok = None, 0, 0
+            self._y_departure = None
 
-    def _glitch_undone(self, mean: float, var: float) -> None:
+    def _glitch_undone(self, mean: float, scale: float) -> None:
         """What else leaves with an undone glitch (the statistics kept before it:
-        ``mean``, ``var``); the regressor's kNN window overrides it."""
+        ``mean``, its standard deviation ``scale``); the regressor's kNN window
+        overrides it."""
 
     # ---------------------------------------------------------------- the first targets
 
