@@ -336,3 +336,30 @@ def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np
             f"(row {X.index[i]!r}; at most {MAX_ABS:g} in absolute value is accepted)."
         )
     return values, present
+
+
+def _present(row: Any) -> Any:
+    """``row`` without its missing values (a dict; anything else as it is)."""
+    if not isinstance(row, dict):
+        return row
+    return {k: v for k, v in row.items() if not _is_missing(v)}
+
+
+def _same_row(cached: dict, x: Any, strict: bool) -> bool:
+    """Whether ``x`` is the row ``cached`` (a copy of a row read before): equal keys
+    and values, and unless ``strict`` (missing="raise", where a missing value is an
+    error of its own row) equal once missing values are left out (two NaN objects,
+    or NaN and None, are the same missing value). Values whose comparison has no
+    truth value (``pd.NA``, an array: the row's own validation says what is wrong
+    with them) are not the same."""
+    try:
+        if cached == x:  # (the row predicted and learned: the one case that matters fast)
+            return True
+    except (TypeError, ValueError, ArithmeticError):  # (Decimal("sNaN") raises the last)
+        pass
+    if strict:
+        return False
+    try:
+        return bool(_present(cached) == _present(x))
+    except (TypeError, ValueError, ArithmeticError):
+        return False

@@ -1,0 +1,225 @@
+"""The compiled row's side of the online estimators (a mixin of ``_DREAMOnline``).
+
+A row with no growth event (no new feature, no new class) is read and learned by the
+kernels of ``_kernels.py`` over the buffers ``_compiled._Compiled`` lays out; these
+methods decide when they can (the buffers still the estimator's, the parameters
+unchanged, the switch on), hand the row to them, and finish in Python what the
+kernels leave (the drift detector, the kNN expert, the regressor's rare target
+rows). Where they cannot, they return None or False and the NumPy path
+(``_base._DREAMOnline``) reads the row: the reference, and the fallback for growth
+events and when numba is absent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _compiled
+from ._compiled import _PARAMS
+from ._rows import _as_float, _frame_values, _same_row
+from ._scaling import _var_floor
+from ._target import _Y_WARMUP
+
+__all__: list[str] = []
+
+_FLOAT = np.dtype(np.float64)
+
+
+class _CompiledRow:
+    """The online estimators' compiled row: forward, learn and mini-batch reads."""
+
+    def _fast_ready(self) -> bool:
+        """Whether the task's state lets the compiled row run (task hook)."""
+        return False
+
+    def _fast_forward(self, x: dict) -> float | None:
+        """Read ``x`` in the compiled row: its prediction (class index, or the
+        regressor's prediction), kept for a following learn_one (``_fast_row``: the
+        version and the row its work buffers hold); None where the NumPy path must
+        read it (see ``_compiled``)."""
+        fast = self._fast
+        if (
+            fast is None
+            or fast.W is not self._W
+            or fast.state is not self._state
+            or fast.params != _PARAMS(self)
+            or not _compiled._ON
+        ):
+            fast = self._relayout()
+            if fast is None:
+                return None
+        if type(x) is not dict and not isinstance(x, dict):  # the NumPy path says why
+            return None
+        keys = tuple(x)
+        slots = fast.slots.get(keys)
+        if slots is None:
+            slots = fast.slots_of(keys)
+            if slots is None:
+                return None
+        try:
+            values = np.array(tuple(x.values()))
+        # ragged lists, a tensor that requires a gradient (torch's RuntimeError)...:
+        # the NumPy path says why
+        except Exception:
+            return None
+        # The kernels take float64, 1-d, C-contiguous values (as np.array makes them)
+        # and do not check it (_Compiled._first_forward).
+        if values.dtype is not _FLOAT or values.ndim != 1:
+            values = _as_float(values)
+            if values is None:
+                return None
+        r = fast.forward(fast.fb, fast.ib, values, slots)
+        if r != r:  # the work buffers may hold part of this row
+            self._fast_row = None
+            return None
+        self._fast_row = (self._version, dict(x), r)  # (r: the kNN expert reads it)
+        return r
+
+    def _fast_learn(self, x: dict, y: Any) -> bool:
+        """Learn ``(x, y)`` in the compiled row; False where the NumPy path must."""
+        seen, fast = self._fast_row, self._fast
+        if (
+            seen is None
+            or fast is None  # (a copy made between predict_one and learn_one)
+            or fast.W is not self._W  # (a copy of the buffers apart from the arrays)
+            or seen[0] != self._version
+            or not _same_row(seen[1], x, True)  # (exact: a NaN object apart reads it anew)
+            or fast.params != _PARAMS(self)
+            or not _compiled._ON
+        ) and self._fast_forward(x) is None:
+            return False
+        return self._fast_commit(y)
+
+    def _relayout(self) -> Any:
+        """Lay the compiled row's buffers out again (``_compiled._Compiled``): the
+        NumPy path replaced one of their arrays, a parameter changed, or the switch
+        turned. None where the NumPy path must read the next row."""
+        self._fast_row = None
+        if self._built:
+            self._recheck()
+        fast = self._fast = _compiled._build(self)
+        return fast
+
+    def _fast_commit(self, y: Any) -> bool:
+        """Learn the row the compiled row's buffers hold (``_fast_row``: read by its
+        forward kernel) with target ``y``; False where the NumPy path must (a new
+        class, a new feature: nothing learned)."""
+        target = self._fast_target(y)
+        if target is None:
+            return False
+        # the kNN expert's read of the row, in the scale before the row's update
+        neighbors = self._fast_neighbor_read(target) if self.n_neighbors else None
+        fast = self._fast
+        fresh = self._fresh_rows
+        loss = fast.learn(fast.fb, fast.ib, *target, fresh)
+        if loss < 0.0:  # a new feature: a growth event (nothing learned)
+            return False
+        if fresh:
+            self._fresh_rows = fresh - 1
+        drifts = self.n_drifts_
+        if self._drift is not None:
+            self._watch(loss)  # (the kernel kept the row for a replay: _record)
+        if neighbors is not None:
+            self._fast_neighbor_learn(neighbors, target, loss, self.n_drifts_ > drifts)
+        res = fast.res.tolist()
+        surprise, tau, _, _, running, warming, _, y_count, y_run, y_mean0, y_var0, y_avg0 = res
+        self.last_surprise_, self.last_tau_ = surprise, tau
+        self._running, self._warming = running != 0.0, warming != 0.0
+        # The regressor's target statistics (the kernel updated them in place): a
+        # target out of bounds, one of the first, or a glitch's kept statistics
+        # (_TargetScaling._after_target_kernel), or one that left a constant target
+        # (_TargetScaling._departs); most rows need nothing more.
+        if fast.regression and (
+            y_run
+            or y_count <= _Y_WARMUP
+            or self._y_undo_left
+            or (y_var0 <= _var_floor(y_mean0) and target[2] != y_mean0)
+        ):
+            self._after_target_kernel(target[2], (y_mean0, y_var0, y_avg0))
+        self.n_steps_ += 1
+        self._version += 1
+        self._cache = self._fast_row = None
+        return True
+
+    def _fast_frame(self, values: np.ndarray) -> np.ndarray | None:
+        """A validated frame's values (``_frame_values``: NaN where missing) as the
+        compiled row reads them, a row at a time (C-contiguous float64), or None where
+        every row takes the row-by-row path (the switch off, or a built model the
+        compiled row does not read: ``advance_on_predict``...). The parameters are
+        read here, once a frame (none changes within a call); each row checks that
+        the buffers are still the estimator's (``_fast_values``)."""
+        if not _compiled._ON:
+            return None
+        fast = self._fast
+        if (fast is None or fast.params != _PARAMS(self)) and self._built:
+            if self._relayout() is None:
+                return None
+        return np.array(values, dtype=np.float64, order="C")  # (a copy: writable)
+
+    def _fast_values(self, keys: tuple, values: np.ndarray) -> float | None:
+        """Read one row of a frame in the compiled row: ``values`` in the order of
+        ``keys`` (a row of ``_fast_frame``'s). What ``_fast_forward`` returns and
+        keeps (no copy of the row: a learn_one after it reads its row anew), or None
+        where the row-by-row path must read it."""
+        fast = self._fast
+        if fast is None or fast.W is not self._W or fast.state is not self._state:
+            fast = self._relayout()
+            if fast is None:
+                return None
+        slots = fast.slots.get(keys)
+        if slots is None:
+            slots = fast.slots_of(keys)
+            if slots is None:
+                return None
+        r = fast.forward(fast.fb, fast.ib, values, slots)
+        if r != r:
+            self._fast_row = None
+            return None
+        self._fast_row = (self._version, None, r)
+        return r
+
+    def _fast_predicted(self, r: float) -> Any:
+        """``predict_one``'s prediction from the compiled row's value ``r`` on the row
+        its buffers hold (task hook; ``predict_one`` reads ``r`` inline where the
+        kNN expert is off)."""
+        raise NotImplementedError
+
+    def _fast_outputs(self, r: float) -> tuple:
+        """``(raw, present, out)`` of the row the compiled row's buffers hold, as
+        ``_forward_many`` gives each row's: its values, the slots it has, the readouts'
+        outputs (copies)."""
+        fast = self._fast
+        return fast.raw.copy(), fast.present.copy(), fast.out.copy()
+
+    def _fast_forward_many(self, X: pd.DataFrame) -> tuple | None:
+        """``_forward_many``'s ``(raw, present, out)`` by the compiled row, a row at a
+        time, or None where the NumPy path must read the frame."""
+        read = self._fast_predict_frame(X, self._fast_outputs)
+        return None if read is None else tuple(np.stack(a) for a in zip(*read, strict=True))
+
+    def _fast_predict_frame(self, X: pd.DataFrame, read: Any) -> list | None:
+        """``read(r)`` after the compiled row read each row of ``X`` from the
+        committed state (``r``: the kernel's value, see ``_fast_forward``), or None
+        where the NumPy path must read the frame (nothing learned either way: the
+        compiled row's work buffers alone change)."""
+        if not _compiled._ON or not self._built or not len(X):
+            return None
+        values, _ = _frame_values(X, self._strict())
+        self._recheck()  # (as _forward_many: a live parameter changed to a bad value)
+        cols = X.columns.tolist()  # (one conversion: pandas' string columns iterate slowly)
+        self._check_new_keys([c for c in cols if c not in self._x_slot])
+        rows, keys = self._fast_frame(values), tuple(cols)
+        if rows is None:
+            return None
+        predictions = []
+        for row in rows:
+            r = self._fast_values(keys, row)
+            if r is None:
+                predictions = None
+                break
+            predictions.append(read(r))
+        self._fast_row = None
+        return predictions
