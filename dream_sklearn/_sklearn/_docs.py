@@ -62,8 +62,9 @@ PARAMETERS = """
         ``partial_fit`` adds each chunk to the readout's statistics, so after
         several calls it equals one fit on all of them (with the first call's
         feature map). It was the better default on the development sets by far
-        (``docs/sklearn.md``): 0.87 against 0.26 mean accuracy, in 1/50 of the
-        time. ``"adam"``: one cell and the output layer trained end to end by Adam
+        (``docs/sklearn.md``): 0.87 against 0.24 mean accuracy, at 3.8-7.4x
+        MiniRocket's time against 48-122x. ``"adam"``: one cell and the output
+        layer trained end to end by Adam
         (the parameters from ``max_iter`` to ``tol``, ``warm_start``'s weights,
         ``compile``, ``readout`` and ``device`` apply to it only; the ridge
         solver runs on the CPU), with a plastic memory carried
@@ -113,10 +114,12 @@ PARAMETERS = """
     compile : bool or "auto", default="auto"
         Run the cell's loop over time through ``torch.compile`` (the layer's
         ``compile_step``; same results to floating-point rounding). Compiling
-        costs about 35 s the first time on a machine (a cold cache) and about
-        7 s in any later process (inductor keeps it on disk, per configuration,
-        dtype and torch version); then each epoch runs about 4x faster on one
-        CPU thread (``benchmarks/speed.py``, section "sklearn"). ``"auto"``
+        costs about 54 s the first time on a machine (a cold cache) and about
+        9 s in any later process (inductor keeps it on disk, per configuration,
+        dtype and torch version); then each epoch runs about 4.8x faster on one
+        CPU thread (580 -> 120 ms at 256 sequences x 50 steps x 16 features;
+        ``benchmarks/speed.py``, sections "training" and "sklearn": the README's
+        "Training speed" table). ``"auto"``
         compiles a call when it runs at least 50,000 step evaluations (one time
         step of one mini-batch: ``max_iter`` x mini-batches x sequence length in
         ``fit``; for ``predict`` and ``advance_memory``, chunks of 1,024 sequences

@@ -267,7 +267,23 @@ def _autocast_on(device_type: str) -> bool:
 
 
 class DREAMStepOutput(NamedTuple):
-    """What one step returns: the output, the new state and the step's diagnostics."""
+    """What one step returns: the output, the new state and the step's diagnostics.
+
+    :meth:`DREAMCell.step` returns it (``forward``, as ``nn.GRUCell``, returns the
+    output and the state only). ``surprise`` (in [0, 1]) and ``tau`` (the effective
+    time constant) are of shape ``(batch,)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from dream_sklearn.nn import DREAMCell
+    >>> cell = DREAMCell(3, 4, rank=2)
+    >>> out = cell.step(torch.randn(2, 3), cell.initial_state(2))
+    >>> out._fields
+    ('output', 'state', 'surprise', 'tau')
+    >>> tuple(out.output.shape), tuple(out.surprise.shape)
+    ((2, 4), (2,))
+    """
 
     output: torch.Tensor
     state: DREAMState

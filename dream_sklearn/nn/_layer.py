@@ -28,6 +28,18 @@ class DREAMDiagnostics(NamedTuple):
 
     ``surprise`` is the step's surprise in [0, 1]; ``tau`` the effective time
     constant it produced. Padded steps hold 0 and ``nan`` respectively.
+    ``DREAM(..., return_diagnostics=True)`` returns it third.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from dream_sklearn.nn import DREAM
+    >>> layer = DREAM(3, 4, rank=2)
+    >>> out, state, diag = layer(torch.randn(2, 5, 3), lengths=[5, 3], return_diagnostics=True)
+    >>> tuple(diag.surprise.shape), tuple(diag.tau.shape)
+    ((2, 5), (2, 5))
+    >>> diag.tau[1, 3:].isnan().all().item()  # the shorter sequence's padded steps
+    True
     """
 
     surprise: torch.Tensor
@@ -521,12 +533,12 @@ class DREAM(nn.Module):
     compile_step : bool, default=False
         Set to True to run the loop over time through ``torch.compile``: the whole
         loop, forward and backward, becomes one graph (a ``scan``) that inductor
-        turns into C++ loops (a training step about 6x faster at batch 32 x 50
-        steps, 0.86-0.93x ``nn.GRU``'s on CPU; ``benchmarks/RESULTS.md``). It
-        compiles lazily on the first call for each new dtype, grad mode, use of
-        ``lengths``/``mask`` or batch of one (about 50 s on one CPU thread);
-        inductor keeps it in its disk cache (``TORCHINDUCTOR_CACHE_DIR``), so a
-        later process with the same configuration loads it in about 6 s. Other
+        turns into C++ loops (a training step about 7x faster at batch 32 x 50
+        steps, 0.80x ``nn.GRU``'s on one CPU thread; the README's "Training
+        speed" table). It compiles lazily on the first call for each new dtype, grad
+        mode, use of ``lengths``/``mask`` or batch of one (about 54 s on one CPU
+        thread); inductor keeps it in its disk cache (``TORCHINDUCTOR_CACHE_DIR``),
+        so a later process with the same configuration loads it in about 9 s. Other
         batch sizes and sequence lengths reuse the graph. If compilation fails a
         warning says so, and it compiles each step alone instead, or runs
         eagerly. Same results either way, to floating-point rounding. With
