@@ -543,14 +543,15 @@ def test_a_far_target_among_the_first_eight_matches_numpy(far_rows, feedback):
     """The regressor's first 8 targets tested on both paths alike: 1e30 on row 3, on
     row 7 (the 8th target: the previous target falls back to the 7th), on rows 7
     and 8 (the 9th then judged by the rule for later targets), and a pair (rows 2 and
-    5, 1 and 7: each found against the other 6)."""
+    5, 1 and 7: each found against the other 6). Over 500 rows: the far targets are
+    among the first 9, and the options' runs over 2,000 rows are the tests above."""
 
     def stream(n):
         rows, _ = plain_stream(n)
         ys = [x.pop("nswdemand") for x in rows]
         return rows, [1e30 if i in far_rows else y for i, y in enumerate(ys)]
 
-    model = compare(lambda: DREAMOnlineRegressor(seed=7, feedback=feedback), stream)
+    model = compare(lambda: DREAMOnlineRegressor(seed=7, feedback=feedback), stream, n=500)
     assert abs(model._y_avg) < 1e3 and abs(model._y_mean) < 1e3
 
 
