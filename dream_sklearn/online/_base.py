@@ -882,7 +882,7 @@ class _DREAMOnline(_CompiledRow, _RunningScaling, _FeatureMap, _Readouts):
             z[:, :m_then] = u[0, : S * m_then].reshape(S, m_then)
             parts = [z.reshape(-1), u[0, S * m_then :]]
             if len(self._knots):
-                parts.append(self._expand(np.zeros(m - m_then)))
+                parts.append(np.zeros((m - m_then) * len(self._knots)))  # (absent: 0)
             u = np.concatenate(parts)[None, :]
         now, self._prev_u = self._prev_u, prev  # "diff" as it was when the row was read
         try:

@@ -128,7 +128,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         the drift suite (see docs/online.md), hence off by default.
     drift_recovery : bool, default=True
         Detect a rise of the mixture's mistakes and bring in fresh readouts
-        (above); False: the readouts only ever learn by their SGD steps.
+        (above); False: the readouts only ever learn by their SGD steps. Read at
+        the first row, as the cell's sizes are (a later ``set_params`` changes
+        nothing: docs/online.md, "Speed: the compiled row").
     cell_params : dict, default=None
         Other :class:`~dream_sklearn.nn.DREAMConfig` fields of the cell
         (``plasticity_enabled``, ``time_step``...).

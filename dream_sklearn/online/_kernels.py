@@ -410,6 +410,7 @@ def forward(fb, ib, values, slots):
     n_over, held = _v2s(ib, lay, N_OVER), _v1(ib, lay, HELD)
     urow = _v1(fb, lay, UROW)
     absent = _v1(fb, lay, ABSENT)
+    knots = _v1(fb, lay, KNOTS)
     for j in range(m):
         z0 = (raw[j] - mean[0, j]) * scale[0, j]
         keep = pres[j]
@@ -425,10 +426,9 @@ def forward(fb, ib, values, slots):
             if ind:
                 z = 1.0
             urow[s * m + j] = z * keep
-    knots = _v1(fb, lay, KNOTS)
-    for j in range(m):
+        # its ramps (0 where the slot is absent, as the slot reads)
         for q in range(K):
-            urow[S * m + j * K + q] = np.tanh(_RAMP * (urow[j] - knots[q])) * _RAMP_SCALE
+            urow[S * m + j * K + q] = np.tanh(_RAMP * (urow[j] - knots[q])) * _RAMP_SCALE * keep
 
     # The cell's step: dream_step's body, compiled.
     d = ctl[C_D]

@@ -185,14 +185,14 @@ class _Readouts:
 
     def _grow_ring(self, m_old: int, k: int) -> None:
         """Pad the kept rows for ``k`` new slots (after ``m_old``): each reads as a
-        row with those features missing does (``u`` 0, the ramps of 0); a new
+        row with those features missing does (``u`` 0, its ramps 0); a new
         class's index is appended, so the kept ones stay valid."""
         if self._ring is None:
             return
         n, n_k = self._hidden_dim, len(self._knots)
         width = self._ring.shape[1]
         at = [n + m_old] * k + [n + m_old * (1 + n_k)] * (k * n_k)
-        fill = [np.zeros(k), self._expand(np.zeros(k))]
+        fill = [np.zeros(k), np.zeros(k * n_k)]
         if self._reads_diff:
             at += [width] * k
             fill.append(np.zeros(k))

@@ -131,6 +131,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         the drift suite (see docs/online.md), hence off by default.
     drift_recovery : bool, default=True
         Detect a rise of the mixture's error and bring in fresh readouts (above).
+        Read at the first row, as the cell's sizes are.
     cell_params : dict, default=None
         Other :class:`~dream_sklearn.nn.DREAMConfig` fields of the cell.
     missing : {"ignore", "raise"}, default="ignore"
