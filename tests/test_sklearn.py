@@ -867,8 +867,17 @@ def test_predict_reads_x_as_the_fit_did_and_a_continued_fit_refuses_a_change(sol
     with pytest.raises(ValueError, match="standardize=True -> False"):
         model.partial_fit(flat, y)
     np.testing.assert_array_equal(model.predict_proba(flat), expected)
+    # X shaped for the new n_steps: the change is named, not X's width (review 121)
+    model.set_params(standardize=True, n_steps=2)
+    with pytest.raises(ValueError, match="n_steps=4 -> 2"):
+        model.partial_fit(X[:, :2].reshape(20, -1), y)
+    model.set_params(n_steps=4, standardize=False)
     model.fit(flat, y)  # a new fit reads X as it says now
     assert model._read_as["standardize"] is False
+    # a model pickled before _read_as: a continued fit keeps what it reads now
+    del model._read_as
+    model.partial_fit(flat, y)
+    assert model._read_as == {"n_steps": 4, "layout": None, "standardize": False}
 
 
 @pytest.mark.parametrize(
@@ -877,17 +886,20 @@ def test_predict_reads_x_as_the_fit_did_and_a_continued_fit_refuses_a_change(sol
         ([0, 1, np.nan], ValueError, "NaN"),
         ([0, 1, 2.5], ValueError, "classes: Unknown label type"),
         ([[0, 1], [2, 3]], ValueError, r"1-D .* shape \(2, 2\)"),
-        (["a", 0, 1], TypeError, "mixes strings"),
+        (["a", 0, 1], ValueError, "mixes strings"),
         ({0, 1}, TypeError, "got a set"),
     ],
 )
 def test_partial_fit_refuses_classes_that_are_no_labels(seq_data, classes, error, match):
     """As MLPClassifier refuses them (each was taken: a NaN class, a class 2.5, a 2-D
-    array flattened to 4 classes; review 117)."""
+    array flattened to 4 classes; review 117); a column of labels is taken, as
+    MLPClassifier takes it (review 121)."""
     X, _ = seq_data
     y = np.arange(len(X)) % 2
     with pytest.raises(error, match=match):
         DREAMClassifier(**SMALL).partial_fit(X, y, classes=classes)
+    model = DREAMClassifier(**{**SMALL, "max_iter": 1})
+    assert model.partial_fit(X, y, classes=np.array([[0], [1]])).classes_.tolist() == [0, 1]
 
 
 def test_messages_of_a_new_label_after_fit_of_class_weight_and_of_no_sequence(seq_data):

@@ -649,6 +649,11 @@ class _BaseDREAM(BaseEstimator):
             changed.append(f"dtype={built!r} -> {self.dtype!r}")
         return changed
 
+    def _check_read_as(self, name: str, ridge: bool) -> None:
+        """:meth:`_check_built_with` of the parameters of :data:`_READ_AS` alone."""
+        if any(self._read_setting(key) != getattr(self, key) for key in _READ_AS):
+            self._check_built_with(name, ridge)
+
     def _check_built_with(self, name: str, ridge: bool) -> None:
         """Refuse to continue (warm_start, partial_fit) a model built with other
         shaping parameters: it went on training the old one while ``get_params()``
@@ -719,6 +724,12 @@ class _BaseDREAM(BaseEstimator):
         # fit starts afresh (warm_start belongs to the gradient solver).
         fitted = hasattr(self, "features_" if ridge else "module_")
         first = not fitted or not (incremental or (self.warm_start and not ridge))
+        if not first:
+            if not hasattr(self, "_read_as"):  # (pickled before it: as it reads now)
+                self._read_as = {name: getattr(self, name) for name in _READ_AS}
+            # before X is read with the settings of the last fit (an X shaped for a
+            # new n_steps was refused for its width, not for the change: review 121)
+            self._check_read_as(name, ridge)
         long, lengths, ids = self._read_X(X, reset=first, learn=True)
         if y is None:
             raise ValueError(f"{name} requires y to be passed, but the target y is None.")

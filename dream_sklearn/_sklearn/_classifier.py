@@ -61,11 +61,13 @@ def _checked_classes(classes: Any) -> np.ndarray:
     if not isinstance(classes, np.ndarray) and hasattr(classes, "__iter__"):
         kinds = {isinstance(c, str) for c in classes}
         if len(kinds) > 1:  # (np.asarray would make every label a string)
-            raise TypeError(
+            raise ValueError(
                 f"classes mixes strings and other labels: {list(classes)!r}; give labels "
                 "of one kind."
             )
     array = np.asarray(classes)
+    if array.ndim == 2 and array.shape[1] == 1:  # (a column, as MLPClassifier takes it)
+        array = array.ravel()
     if array.ndim != 1:
         raise ValueError(
             f"classes must be a 1-D array-like of labels; got an array of shape {array.shape}."

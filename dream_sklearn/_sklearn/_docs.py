@@ -114,8 +114,8 @@ PARAMETERS = """
     compile : bool or "auto", default="auto"
         Run the cell's loop over time through ``torch.compile`` (the layer's
         ``compile_step``; same results to floating-point rounding). Compiling
-        costs about 54 s the first time on a machine (a cold cache) and about
-        9 s in any later process (inductor keeps it on disk, per configuration,
+        costs about 46 s of CPU the first time on a machine (a cold cache) and
+        about 9 s in any later process (inductor keeps it on disk, per configuration,
         dtype and torch version); then each epoch runs about 4.8x faster on one
         CPU thread (580 -> 120 ms at 256 sequences x 50 steps x 16 features;
         ``benchmarks/speed.py``, sections "training" and "sklearn": the README's

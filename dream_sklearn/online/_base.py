@@ -865,9 +865,9 @@ class _DREAMOnline(_CompiledRow, _RunningScaling, _FeatureMap, _Readouts):
         """(out, phi, surprise) of a row advanced on, under the readouts now.
 
         The standardised row is the one the cell read. Slots added since (new
-        features of ``row``, new classes) read 0, as a slot seen fewer than twice
-        does, and their running statistics take in this row, as learn_one would
-        have done had the row not been advanced on.
+        features of ``row``, new classes) read 0, and so do their ramps, as the
+        slots of a row that lacks them do, and their running statistics take in
+        this row, as learn_one would have done had the row not been advanced on.
         """
         h, u, raw, surprise, prev = entry.h, entry.u, entry.raw, entry.surprise, entry.prev
         m_then, m = len(raw), len(self._mean)

@@ -383,7 +383,7 @@ class _RunningScaling:
         if len(self._knots):
             # an absent slot's ramps read 0 too, as the slot does (the ramps of its 0,
             # +-0.5 at four of five knots, weighed in every step: one row with one
-            # new key cost 1.9 points over the next 500 rows; review 119)
+            # new key cost 1.8 points over the next 500 rows; review 119)
             ramps = self._expand(z[..., 0, :])
             ramps *= np.repeat(present, len(self._knots), axis=-1)
             u = np.concatenate([u, ramps], axis=-1)
