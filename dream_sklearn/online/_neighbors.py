@@ -112,7 +112,7 @@ class _NeighborVote:
     """
 
     window: int | None = None  # (None in a window pickled before it grew: its length)
-    kept_ever = 0  # rows kept since the window was made (drop_newest reads it)
+    kept_ever = 0  # rows kept since the window was made (drop_kept numbers rows by it)
 
     def __init__(self, window: int) -> None:
         self.window = window
