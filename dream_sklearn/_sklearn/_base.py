@@ -448,7 +448,7 @@ class _BaseDREAM(BaseEstimator):
         """
         if reset:  # (labels of an earlier fit on a frame go, whatever this X is)
             self.__dict__.pop("_column_labels", None)
-            self._read_as = {name: getattr(self, name) for name in _READ_AS}
+            self._read_as = self._settings_now()
         n_steps, layout = self._read_setting("n_steps"), self._read_setting("layout")
         if n_steps is None:
             long, lengths, ids = to_long(X, layout)
@@ -472,6 +472,10 @@ class _BaseDREAM(BaseEstimator):
             seen = 0 if reset else getattr(self, "_max_steps", 1)
             self._max_steps = max(seen, int(lengths.max()))
         return long, lengths, ids
+
+    def _settings_now(self) -> dict:
+        """The parameters of :data:`_READ_AS` as they are now."""
+        return {name: getattr(self, name) for name in _READ_AS}
 
     def _read_setting(self, name: str) -> Any:
         """A parameter of :data:`_READ_AS` as the last fit read it (its value now
@@ -650,8 +654,11 @@ class _BaseDREAM(BaseEstimator):
         return changed
 
     def _check_read_as(self, name: str, ridge: bool) -> None:
-        """:meth:`_check_built_with` of the parameters of :data:`_READ_AS` alone."""
-        if any(self._read_setting(key) != getattr(self, key) for key in _READ_AS):
+        """:meth:`_check_built_with` where a parameter of :data:`_READ_AS` changed; one
+        pickled before ``_read_as`` existed records what it reads now."""
+        if not hasattr(self, "_read_as"):
+            self._read_as = self._settings_now()
+        if self._read_as != self._settings_now():
             self._check_built_with(name, ridge)
 
     def _check_built_with(self, name: str, ridge: bool) -> None:
@@ -724,11 +731,9 @@ class _BaseDREAM(BaseEstimator):
         # fit starts afresh (warm_start belongs to the gradient solver).
         fitted = hasattr(self, "features_" if ridge else "module_")
         first = not fitted or not (incremental or (self.warm_start and not ridge))
-        if not first:
-            if not hasattr(self, "_read_as"):  # (pickled before it: as it reads now)
-                self._read_as = {name: getattr(self, name) for name in _READ_AS}
-            # before X is read with the settings of the last fit (an X shaped for a
-            # new n_steps was refused for its width, not for the change: review 121)
+        if not first:  # before X is read with the settings of the last fit (an X
+            # shaped for a new n_steps was refused for its width, not for the change:
+            # review 121)
             self._check_read_as(name, ridge)
         long, lengths, ids = self._read_X(X, reset=first, learn=True)
         if y is None:

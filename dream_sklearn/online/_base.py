@@ -89,12 +89,10 @@ from ._scaling import (  # noqa: F401 (the kernels and the regressor import them
     _WINSOR_MIN,
     _WINSOR_RUN,
     _RunningScaling,
-    _var_floor,
 )
 
 __all__: list[str] = []
 
-_FLOAT = np.dtype(np.float64)
 # With advance_on_predict, at most this many rows predicted and not yet learned are
 # kept (their features for the readouts' step once the label comes); beyond that the
 # oldest are forgotten, and a label for one of them is learned as a new row.
