@@ -1109,17 +1109,17 @@ def test_a_row_advanced_on_is_matched_whatever_its_keys_order_or_number_types():
 
 
 def test_rows_waiting_for_a_label_are_bounded():
-    from dream_sklearn.online import _base
+    from dream_sklearn.online import _pending
 
-    rows = _clf_stream(_base._MAX_PENDING + 30)
+    rows = _clf_stream(_pending._MAX_PENDING + 30)
     model = _warm(
         DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0, advance_on_predict=True), rows[:5]
     )
     with pytest.warns(UserWarning, match="rows advanced on are still waiting"):
         for x, _ in rows[5:]:
             model.predict_one(x)
-    assert len(model._pending_rows) == _base._MAX_PENDING
-    assert sum(len(q) for q in model._pending.values()) == _base._MAX_PENDING
+    assert len(model._pending_rows) == _pending._MAX_PENDING
+    assert sum(len(q) for q in model._pending.values()) == _pending._MAX_PENDING
     # The oldest were forgotten: their label is learned as a new row (a step).
     h = model.memory().h
     model.learn_one(*rows[5])
@@ -1128,7 +1128,7 @@ def test_rows_waiting_for_a_label_are_bounded():
     h = model.memory().h
     model.learn_one(*rows[-1])
     assert torch.equal(h, model.memory().h)
-    assert len(model._pending_rows) == _base._MAX_PENDING - 1
+    assert len(model._pending_rows) == _pending._MAX_PENDING - 1
 
 
 def _elec2_score(n, delay, **kw):
@@ -1889,9 +1889,9 @@ def test_a_pipeline_that_changes_rows_before_the_model_is_warned_about(monkeypat
 
     from river import preprocessing
 
-    from dream_sklearn.online import _base
+    from dream_sklearn.online import _pending
 
-    monkeypatch.setattr(_base, "_MAX_PENDING", 20)
+    monkeypatch.setattr(_pending, "_MAX_PENDING", 20)
     model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0, advance_on_predict=True)
     pipeline = preprocessing.StandardScaler() | model
     rows = _clf_stream(80)
@@ -2105,9 +2105,9 @@ def test_order_matching_a_row_refused_for_its_values_is_no_row(cls):
 def test_order_matching_forgotten_rows_leave_the_others_aligned(monkeypatch):
     """Past _MAX_PENDING rows waiting the oldest is forgotten (warned); its label,
     when it comes, steps the cell as a new row's, and the others find their own."""
-    from dream_sklearn.online import _base
+    from dream_sklearn.online import _pending
 
-    monkeypatch.setattr(_base, "_MAX_PENDING", 20)
+    monkeypatch.setattr(_pending, "_MAX_PENDING", 20)
     model = DREAMOnlineClassifier(
         hidden_dim=8, rank=2, seed=0, advance_on_predict=True, match_labels_by="order"
     )

@@ -29,8 +29,9 @@ The parts, one job each: the running scaling (``_scaling.py``), the feature map
 (``_features.py``), the readouts and their drift recovery (``_readouts.py``), the
 cell's growth (``nn/_cell.py``'s ``_CellWeights``), loading a trained cell
 (``_convert.py``), the parameters' rules (``_params.py``), reading rows and frames
-(``_rows.py``); this module holds the slots, the forward pass, learning, the cache
-and the rows waiting for their label (``advance_on_predict``).
+(``_rows.py``), the rows waiting for their label (``_pending.py``,
+``advance_on_predict``); this module holds the slots, the forward pass, learning and
+the cache.
 A row with no growth event runs compiled (``_compiled.py``, ``_kernels.py``): the
 same computation in two numba kernels, handed the row by ``_fast_row.py``, with
 this module's NumPy path as the reference and the fallback.
@@ -39,8 +40,7 @@ this module's NumPy path as the reference and the fallback.
 from __future__ import annotations
 
 import random
-import warnings
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -73,11 +73,11 @@ from ._params import (  # noqa: F401 (the classifier and regressor import some f
     _check_value,
     _readouts_rule,
 )
+from ._pending import _Pending, _PendingRows  # (older pickles name _base._Pending)
 from ._readouts import _BOOST, _BOOST_ROWS, _FRESH_ROWS, _MAX_STEP, _Readouts
 from ._rows import (
     _aligned_targets,
     _frame_values,
-    _row_key,
     _row_values,
     _same_row,
     _sort_key,
@@ -92,11 +92,6 @@ from ._scaling import (  # noqa: F401 (the kernels and the regressor import them
 )
 
 __all__: list[str] = []
-
-# With advance_on_predict, at most this many rows predicted and not yet learned are
-# kept (their features for the readouts' step once the label comes); beyond that the
-# oldest are forgotten, and a label for one of them is learned as a new row.
-_MAX_PENDING = 2048
 
 
 class _Step(NamedTuple):
@@ -142,20 +137,6 @@ class _Cached(NamedTuple):
     strict: bool = False  # whether the row was read with missing="raise"
 
 
-class _Pending(NamedTuple):
-    """What ``learn_one`` needs of a row advanced on (``advance_on_predict``), kept
-    until its label comes (``_pending_rows``)."""
-
-    h: np.ndarray  # the cell's hidden state after the row's step
-    u: np.ndarray  # the standardised row the readouts read
-    raw: np.ndarray  # its slot values
-    present: np.ndarray  # the slots it had
-    surprise: float  # the step's surprise
-    prev: np.ndarray | None  # the row the "diff" block read it against
-    late: Any = None  # the delayed-label readout's read of it (the classifier's), or None
-    scale: np.ndarray | None = None  # the scale the kNN expert read it in (n_neighbors)
-
-
 # The parameters read on every row (the compiled row's, and those the NumPy path reads
 # when it grows or advances): _DREAMOnline._recheck validates them again when changed.
 _LIVE = _PARAMS_NAMES
@@ -189,7 +170,7 @@ def _check_names(keys: list) -> None:
             )
 
 
-class _DREAMOnline(_CompiledRow, _RunningScaling, _FeatureMap, _Readouts):
+class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Readouts):
     """The online machinery; the classifier and regressor add their readout's loss."""
 
     # Set by subclasses.
@@ -209,29 +190,8 @@ class _DREAMOnline(_CompiledRow, _RunningScaling, _FeatureMap, _Readouts):
     _fresh_rows = 0
     _prev_u: np.ndarray | None = None
     missing = "ignore"
-    advance_on_predict = False
-    match_labels_by = "values"  # (estimators pickled before it existed)
     delayed_readout = None  # (the classifier's parameter: the regressor has none)
-    # match_labels_by="order": the oldest rows predicted whose labels will find nothing
-    # waiting (predicted before anything was built, or forgotten past _MAX_PENDING);
-    # their labels come before the waiting rows' and step the cell as unmatched
-    _not_waiting = 0
-    # match_labels_by="values": the keys of the rows predicted before anything was built
-    # (key -> count; the same row object predicted again at once is one row: see
-    # _unbuilt_last), whose labels step the cell as unmatched; without them such a
-    # label took the state of a later row of equal values still waiting, which was then
-    # stepped twice (review 106). They are forgotten once _MAX_PENDING rows were
-    # advanced on since the build (until then a key whose label never comes takes the
-    # label of the next row of its values; dropping the keys at the first label that
-    # found a row advanced on, review 107's mend, undid review 106's under a delay that
-    # varies, review 109).
-    _unbuilt: dict | None = None
-    # (the row object and key predicted last before anything was built: the same object
-    # predicted again at once, predict_proba_one then predict_one, is one row; equal
-    # rows of a stream, river's copies, are rows of their own: review 110)
-    _unbuilt_last: tuple | None = None
     mixture_share = 0.0  # (a task without a mixture; the compiled row reads it)
-    _pending: dict = {}
     _running = False  # whether a slot of _n_over is nonzero
     _undo: np.ndarray | None = None  # statistics kept to undo a glitch (_scaling._UNDO_ROWS)
     _undo_n: np.ndarray | None = None  # (set by _build, or by __setstate__ for older pickles)
@@ -246,7 +206,6 @@ class _DREAMOnline(_CompiledRow, _RunningScaling, _FeatureMap, _Readouts):
     _cell: str | None = None
     _checked: tuple | None = None  # the live parameters as last validated (_recheck)
     _task_rules: dict = {}  # the task's own parameter rules (beside _RULES)
-    _warned_pending = False  # whether the pending rows' overflow was warned about
     cell = "random"
     _proj: np.ndarray | None = None  # cell="pretrained": slots -> the cell's inputs
     _fast: _compiled._Compiled | None = None  # the compiled row's buffers (not pickled)
@@ -491,13 +450,7 @@ class _DREAMOnline(_CompiledRow, _RunningScaling, _FeatureMap, _Readouts):
         self._version = 0
         self._cache = None
         self._dt_row = None  # np.full(1, time_step), built on the first step
-        # advance_on_predict: rows the cell advanced on, waiting for their label.
-        # _pending: row key -> deque of sequence numbers (oldest first);
-        # _pending_rows: sequence number -> (row key, what learn_one needs), oldest first.
-        self._pending = {}
-        self._pending_rows: OrderedDict = OrderedDict()
-        self._pending_seq = 0
-        self._unbuilt_last = None  # (no row is predicted unbuilt from here: let it go)
+        self._new_pending()
         self._running = False  # whether a slot of _n_over is nonzero
         self.n_steps_ = 0
         self.last_surprise_ = float("nan")
@@ -702,59 +655,6 @@ class _DREAMOnline(_CompiledRow, _RunningScaling, _FeatureMap, _Readouts):
         )
         return out[0]
 
-    def _advance(self, row: dict, fwd: tuple, out: np.ndarray) -> None:
-        """Commit the cell's step on ``row`` before its label (advance_on_predict).
-
-        What the readouts' step needs later is kept under the row's key; the
-        running statistics take in the row now, as learn_one would. ``out``: the
-        readouts' outputs on the row (what was predicted).
-        """
-        raw, present, u, step = fwd
-        key = _row_key(row)  # (first: nothing is changed if the row has no key)
-        scale = None
-        if self.n_neighbors:  # (the scale the row was read in: the kNN vote's)
-            scale = self._scale_read = self._scale.copy()
-        self._commit(raw, present, step)
-        prev = self._prev_u  # what the "diff" block read this row against
-        if self._reads_diff:
-            self._prev_u = u[0, : len(self._mean)].copy()
-        self._version += 1
-        seq = self._pending_seq
-        self._pending_seq += 1
-        self._pending.setdefault(key, deque()).append(seq)
-        h, surprise = step.h, float(step.surprise[0])
-        late = self._read_delayed(raw, present, out)  # for the delayed-label readout
-        self._pending_rows[seq] = (key, _Pending(h, u, raw, present, surprise, prev, late, scale))
-        if len(self._pending_rows) > _MAX_PENDING:
-            _, (old_key, _) = self._pending_rows.popitem(last=False)
-            self._pop_seq(old_key)
-            if self.match_labels_by == "order":  # its label, when it comes, finds nothing
-                self._not_waiting += 1
-            if not self._warned_pending:  # (once: the rows are not matched by their labels)
-                self._warned_pending = True
-                warnings.warn(
-                    f"{type(self).__name__}(advance_on_predict=True): {_MAX_PENDING} rows "
-                    "advanced on are still waiting for their labels; the oldest is "
-                    "dropped. With match_labels_by='values' labels are matched to rows by "
-                    "the rows' values: a step upstream that changes a row between predict "
-                    "and learn (river's StandardScaler in a Pipeline) leaves every row "
-                    "unmatched, and each label then steps the cell again; "
-                    "match_labels_by='order' matches them in the order the rows were "
-                    "predicted. Otherwise the labels come back later than that, or not "
-                    "at all: the forgotten rows' labels step the cell as a new row's.",
-                    UserWarning,
-                    stacklevel=3,
-                )
-
-    def _read_delayed(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray):
-        """What the readout for delayed labels (the classifier's, ``_delayed.py``)
-        keeps of a row advanced on, given the readouts' outputs ``out`` on it, or
-        None where there is none (task hook)."""
-        return None
-
-    def _learn_delayed(self, late: Any, out: np.ndarray, y: Any) -> None:
-        """Train the readout for delayed labels on a matched row (task hook)."""
-
     # ------------------------------------------------------------------ the kNN expert
 
     def _neighbor_rows(self, raw: np.ndarray, present: np.ndarray) -> np.ndarray:
@@ -800,94 +700,6 @@ class _DREAMOnline(_CompiledRow, _RunningScaling, _FeatureMap, _Readouts):
     def _fast_neighbor_learn(self, read: Any, target: tuple, loss: float, drifted: bool) -> None:
         """:meth:`_neighbor_learn` of that row after the learn kernel (task hook)."""
         raise NotImplementedError
-
-    def _pop_seq(self, key: tuple) -> int:
-        seqs = self._pending[key]
-        seq = seqs.popleft()
-        if not seqs:
-            del self._pending[key]
-        return seq
-
-    def _predicted_unbuilt(self, x: dict, row: dict) -> None:
-        """Count a row predicted before anything was built, by its key (the rows
-        matched by values; see ``_unbuilt``), at most ``_MAX_PENDING`` keys: ``x`` as
-        the caller gave it, ``row`` as read."""
-        key = _row_key(row)
-        last = self._unbuilt_last
-        if last is not None and last[0] is x and last[1] == key:  # (one row, again)
-            return
-        self._unbuilt_last = (x, key)
-        keys = self._unbuilt
-        if keys is None:
-            keys = self._unbuilt = {}
-        if key in keys or len(keys) < _MAX_PENDING:
-            keys[key] = keys.get(key, 0) + 1
-
-    def _by_order(self) -> bool:
-        """Whether labels are matched to the rows predicted by order (see _take_pending)."""
-        return bool(self.advance_on_predict) and self.match_labels_by == "order"
-
-    def _take_pending(self, row: dict):
-        """The row advanced on whose label ``row`` brings, or None (step ``row``):
-        the oldest with ``row``'s key, after the rows predicted before anything was
-        built (``_unbuilt``), whose labels find nothing; or with
-        match_labels_by="order" the oldest of all, after the rows counted in
-        ``_not_waiting`` (predicted before anything was built, or forgotten past
-        _MAX_PENDING)."""
-        if self.match_labels_by == "order":
-            if self._not_waiting:
-                self._not_waiting -= 1
-                return None
-            if not self._pending_rows:
-                return None
-            seq, (key, _) = next(iter(self._pending_rows.items()))
-            self._pop_seq(key)
-            return self._pending_rows.pop(seq)[1]
-        key = _row_key(row)
-        unbuilt = self._unbuilt
-        if unbuilt and self._pending_seq >= _MAX_PENDING:  # (forgotten: see _unbuilt)
-            unbuilt = self._unbuilt = None
-        if unbuilt:
-            count = unbuilt.get(key, 0)
-            if count:  # (its row was not advanced on)
-                if count == 1:
-                    del unbuilt[key]
-                else:
-                    unbuilt[key] = count - 1
-                return None
-        if key not in self._pending:
-            return None
-        return self._pending_rows.pop(self._pop_seq(key))[1]
-
-    def _pending_step(self, entry: _Pending, row: dict) -> tuple:
-        """(out, phi, surprise) of a row advanced on, under the readouts now.
-
-        The standardised row is the one the cell read. Slots added since (new
-        features of ``row``, new classes) read 0, and so do their ramps, as the
-        slots of a row that lacks them do, and their running statistics take in
-        this row, as learn_one would have done had the row not been advanced on.
-        """
-        h, u, raw, surprise, prev = entry.h, entry.u, entry.raw, entry.surprise, entry.prev
-        m_then, m = len(raw), len(self._mean)
-        if m > m_then:
-            values = np.fromiter(row.values(), dtype=float, count=len(row))
-            raw, present = self._raw(row, values)
-            present[:m_then] = 0.0
-            self._mark_lacked(present, m_then)  # (the others: when it was advanced on)
-            self._update_stats(raw, present)
-            S = len(self._floors)
-            z = np.zeros((S, m))
-            z[:, :m_then] = u[0, : S * m_then].reshape(S, m_then)
-            parts = [z.reshape(-1), u[0, S * m_then :]]
-            if len(self._knots):
-                parts.append(np.zeros((m - m_then) * len(self._knots)))  # (absent: 0)
-            u = np.concatenate(parts)[None, :]
-        now, self._prev_u = self._prev_u, prev  # "diff" as it was when the row was read
-        try:
-            out, phi = self._readout(h, u)
-        finally:
-            self._prev_u = now
-        return out[0], phi[0], surprise
 
     def _forward_many(self, X: pd.DataFrame) -> tuple | None:
         """``(raw, present, out)`` of each row (pure): its values (b, m), the slots it
