@@ -540,6 +540,33 @@ class NoChange:
         self.last = y
 
 
+class PreviousTarget:
+    """A baseline given the previous row's target as one more input, as DREAM's
+    feedback gives it (``feedback='cell'``): ``model`` reads ``x`` plus
+    ``PREVIOUS`` (absent at the first row, whose target has no predecessor). Only the
+    target learned last is read: under progressive validation with no delay, the
+    previous row's."""
+
+    PREVIOUS = "__previous_target__"
+
+    def __init__(self, model, nominal: bool = False) -> None:
+        self.model = model
+        self.nominal = nominal  # a label: given as a string, which river's trees split by value
+        self.last = None
+
+    def _with_previous(self, x: dict) -> dict:
+        if self.last is None:
+            return x
+        return {**x, self.PREVIOUS: str(self.last) if self.nominal else self.last}
+
+    def predict_one(self, x: dict):
+        return self.model.predict_one(self._with_previous(x))
+
+    def learn_one(self, x: dict, y) -> None:
+        self.model.learn_one(self._with_previous(x), y)
+        self.last = y
+
+
 class Elec2Rule:
     """Elec2's domain rule: up iff ``nswprice`` is above the mean of its previous 48 values.
 
@@ -691,6 +718,15 @@ def _target_scaled(make):
     return scaled
 
 
+def _with_previous(make):
+    """``make``'s model given the previous target as an input (:class:`PreviousTarget`)."""
+
+    def made(seed, task):
+        return PreviousTarget(make(seed, task), nominal=task != "regression")
+
+    return made
+
+
 # name -> (factory(seed, task), description); the column order of every table
 CLASSIFIERS: dict[str, tuple[Callable, str]] = {
     "no-change": (lambda seed, task: NoChange(), "the previous row's label"),
@@ -716,11 +752,15 @@ CLASSIFIERS: dict[str, tuple[Callable, str]] = {
         "LazySearch(window_size=1000)), its window cut to ADWIN's on drift (ADWIN over "
         "the kNN's 0/1 errors)",
     ),
+    "ARF+prev": (
+        _with_previous(_river_model("forest.ARFClassifier", seed="seed")),
+        "ARF given the previous row's label as one more input, a nominal one (PreviousTarget)",
+    ),
     "DREAM": (
         _dream_clf,
         "dream_sklearn DREAMOnlineClassifier(seed=seed) / DREAMOnlineRegressor(seed=seed), "
         "defaults otherwise: it reads the previous row's label or target as an input "
-        "(feedback='cell'), which of the baselines only no-change / last-value use",
+        "(feedback='cell'), as no-change and ARF+prev do",
     ),
     "DREAM-kNN": (
         _dream_knn,
@@ -746,11 +786,19 @@ REGRESSORS: dict[str, tuple[Callable, str]] = {
         _target_scaled(_river_model("forest.ARFRegressor", seed="seed")),
         "river TargetStandardScaler(StandardScaler | ARFRegressor)",
     ),
+    "LinReg+prev": (
+        _with_previous(_linear),
+        "LinReg given the previous row's target as one more input (PreviousTarget)",
+    ),
+    "ARFR+prev": (
+        _with_previous(_target_scaled(_river_model("forest.ARFRegressor", seed="seed"))),
+        "ARFR given the previous row's target as one more input (PreviousTarget)",
+    ),
     "DREAM": (
         _dream_reg,
         "dream_sklearn DREAMOnlineRegressor(seed=seed), defaults otherwise: it reads the "
-        "previous row's target (feedback='cell', and its 'last' and 'hold' readouts), which "
-        "of the baselines only last-value uses",
+        "previous row's target (feedback='cell', and its 'last' and 'hold' readouts), as "
+        "last-value, LinReg+prev and ARFR+prev do",
     ),
     "DREAM-kNN": (
         _dream_knn,

@@ -391,3 +391,41 @@ def test_the_knn_adwin_baseline_reads_features_in_any_unit(bench):
     assert same >= 0.99
     accuracy = np.mean([p == y for p, (_, y) in zip(votes[1][100:], rows[100:], strict=True)])
     assert accuracy > 0.85
+
+
+def test_previous_target_baseline_reads_the_target_learned_last(bench):
+    """The +prev baselines read the previous row's target as one input more: absent
+    at the first row, then the target learned last (not the row's own)."""
+
+    class Recorder:
+        def __init__(self):
+            self.seen = []
+
+        def predict_one(self, x):
+            self.seen.append(("predict", dict(x)))
+            return 0.0
+
+        def learn_one(self, x, y):
+            self.seen.append(("learn", dict(x)))
+
+    inner = Recorder()
+    model = bench.PreviousTarget(inner)
+    prev = bench.PreviousTarget.PREVIOUS
+    for x, y in [({"a": 1.0}, 10.0), ({"a": 2.0}, 20.0)]:
+        model.predict_one(x)
+        model.learn_one(x, y)
+    assert inner.seen == [
+        ("predict", {"a": 1.0}),
+        ("learn", {"a": 1.0}),
+        ("predict", {"a": 2.0, prev: 10.0}),
+        ("learn", {"a": 2.0, prev: 10.0}),
+    ]
+    assert "LinReg+prev" in bench.REGRESSORS and "ARFR+prev" in bench.REGRESSORS
+    made = bench.make_model("LinReg+prev", 0, "regression")
+    assert isinstance(made, bench.PreviousTarget) and not made.nominal
+    # a label is given as a string, which river's trees split by value
+    labelled = bench.PreviousTarget(Recorder(), nominal=True)
+    labelled.learn_one({"a": 1.0}, 1)
+    labelled.predict_one({"a": 2.0})
+    assert labelled.model.seen[-1] == ("predict", {"a": 2.0, prev: "1"})
+    assert bench.make_model("ARF+prev", 0, "binary").nominal
