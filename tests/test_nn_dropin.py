@@ -490,7 +490,7 @@ def test_nn_grus_positional_and_keyword_arguments_are_refused_not_misread():
         ("num_layers", 2, "DREAMStack"),
         ("bidirectional", True, "reversed"),
         ("input_size", 3, "input_dim"),
-        ("dropout", 0.1, "nn.Dropout"),
+        ("dropout", 0.1, r"DREAMStack\(input_dim, hidden_dims, dropout=p\)"),
     ):
         with pytest.raises(TypeError, match=hint):
             DREAM(3, 5, **{name: value})
@@ -733,3 +733,93 @@ def test_stack_refuses_num_layers_without_pointing_back_to_itself():
     with pytest.raises(TypeError, match="one layer per entry of hidden_dims") as err:
         DREAMStack(3, [5], num_layers=2)
     assert "DREAMStack(input_dim" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "switches", [{"sleep_enabled": False}, {"plasticity_enabled": False, "sleep_enabled": False}]
+)
+def test_returned_state_shares_no_memory_with_the_state_passed_in(switches):
+    # With a mechanism off its part of the state came back as the very tensor passed in
+    # (the layer's detached view of it): an in-place edit of one changed the other
+    # (review 122). nn.GRU's h_n and nn.GRUCell's h are always new tensors.
+    model = DREAM(3, 4, rank=2, **switches)
+    x = torch.randn(2, 5, 3)
+    _, first = model(x)
+    kept = [t.clone() for t in first]
+    _, second = model(x, first)
+    for t in second:
+        t.add_(1.0)
+    for t, k in zip(first, kept, strict=True):
+        torch.testing.assert_close(t, k, rtol=0, atol=0)
+    cell = DREAMCell(3, 4, rank=2, **switches)
+    state = cell.initial_state(2)
+    kept = [t.clone() for t in state]
+    _, new = cell(torch.randn(2, 3), state)
+    for t in new:
+        t.add_(1.0)
+    for t, k in zip(state, kept, strict=True):
+        torch.testing.assert_close(t, k, rtol=0, atol=0)
+
+
+def test_a_time_step_the_dtype_cannot_hold_is_refused_as_given():
+    # 1e5 is finite, but inf in float16: the cell took it and its state went NaN; the
+    # layer refused it as "[inf]", a value never given (review 122).
+    cell = DREAMCell(3, 4, rank=2).half()
+    with pytest.raises(ValueError, match=r"dt overflows the cell's dtype torch.float16"):
+        cell(torch.randn(1, 3).half(), dt=1e5)
+    with pytest.raises(ValueError, match=r"dt overflows"):
+        cell(torch.randn(1, 3).half(), dt=torch.tensor([1e5]))
+    assert bool(torch.isfinite(cell(torch.randn(1, 3).half(), dt=1e3)[1].U).all())
+    layer = DREAM(3, 4, rank=2).half()
+    with pytest.raises(ValueError, match=r"timespans \[100000.0\] overflow the layer's dtype"):
+        layer(torch.randn(1, 2, 3).half(), timespans=torch.tensor([[0.1, 1e5]]))
+
+
+def test_stack_dropout_falls_between_layers_in_training_as_nn_grus():
+    # nn.GRU's dropout: on each layer's outputs but the top one's, in training mode.
+    stack = DREAMStack(3, [5, 4, 2], rank=2, dropout=0.5)
+    x = torch.randn(2, 6, 3)
+    torch.manual_seed(1)
+    out = stack(x)[0]
+    torch.manual_seed(1)
+    h = x
+    for k, layer in enumerate(stack.layers):
+        h = layer(h)[0]
+        if k < 2:
+            h = torch.nn.functional.dropout(h, 0.5, True)
+    torch.testing.assert_close(out, h, rtol=0, atol=0)
+    stack.eval()
+    plain = DREAMStack(3, [5, 4, 2], rank=2)
+    plain.load_state_dict(stack.state_dict())
+    torch.testing.assert_close(stack(x)[0], plain(x)[0], rtol=0, atol=0)
+    stack.train()
+    packed = pack_sequence([x[0], x[1, :4]], enforce_sorted=False)
+    assert isinstance(stack(packed)[0], PackedSequence)
+    for bad in (-0.1, 1.5, "0.5"):
+        with pytest.raises(ValueError, match="dropout"):
+            DREAMStack(3, [5], dropout=bad)
+
+
+def test_stack_and_cell_answer_to_nn_grus_attribute_names():
+    stack, gru = DREAMStack(5, [7, 7], rank=2), torch.nn.GRU(5, 7, num_layers=2, batch_first=True)
+    for name in ("input_size", "hidden_size", "num_layers", "bidirectional", "batch_first"):
+        assert getattr(stack, name) == getattr(gru, name), name
+    # code sizing h0 from them, as for nn.GRU
+    h0 = torch.zeros(stack.num_layers, 2, stack.hidden_size)
+    assert stack(torch.randn(2, 3, 5), h0)[0].shape == gru(torch.randn(2, 3, 5), h0)[0].shape
+    assert DREAMStack(5, [7, 3], rank=2).hidden_size == 3  # (the top layer's: the output's)
+    cell, gru_cell = DREAMCell(5, 7, rank=2), torch.nn.GRUCell(5, 7)
+    assert (cell.input_size, cell.hidden_size) == (gru_cell.input_size, gru_cell.hidden_size)
+    with pytest.raises(ValueError, match=r"pass x.unsqueeze\(0\)"):
+        cell(torch.randn(5))
+
+
+def test_stack_errors_name_the_layer_and_a_lone_state():
+    stack, x = DREAMStack(3, [4, 5], rank=2), torch.randn(2, 6, 3)
+    with pytest.raises(ValueError, match=r"DREAMStack layer 1: state given as a tensor is h0"):
+        stack(x, [None, torch.zeros(2, 4)])
+    one = DREAMStack(3, [4], rank=2)
+    _, (state,) = one(x)
+    with pytest.raises(TypeError, match=r"got one DREAMState: pass \[state\]"):
+        one(x, state)
+    assert one(x, [state])[0].shape == (2, 6, 4)

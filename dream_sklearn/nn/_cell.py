@@ -414,6 +414,17 @@ class DREAMCell(nn.Module):
             state["_config"] = state.pop("config")
         super().__setstate__(state)
 
+    # nn.GRUCell's attributes, for code written against it (read-only).
+    @property
+    def input_size(self) -> int:
+        """``config.input_dim``, under ``nn.GRUCell``'s name."""
+        return self.config.input_dim
+
+    @property
+    def hidden_size(self) -> int:
+        """``config.hidden_dim``, under ``nn.GRUCell``'s name."""
+        return self.config.hidden_dim
+
     @property
     def flags(self) -> StepFlags:
         """The mechanism switches of ``config``, as :func:`dream_step` takes them."""
@@ -471,15 +482,24 @@ class DREAMCell(nn.Module):
                     f"dt must be a float or a tensor of shape ({batch_size},); "
                     f"got shape {tuple(dt.shape)}."
                 )
-            dt = dt.to(like.dtype).expand(batch_size)
             if not torch.compiler.is_compiling() and not bool(
                 (torch.isfinite(dt) & (dt >= 0)).all()
             ):
                 raise ValueError(f"dt must be finite and at least 0; got {dt.tolist()[:5]}.")
-            return dt
-        if not _is_real(dt) or dt < 0:
-            raise ValueError(f"dt must be a finite float >= 0 or a tensor; got {dt!r}.")
-        return torch.full((batch_size,), float(dt), dtype=like.dtype, device=like.device)
+            dt = dt.to(like.dtype).expand(batch_size)
+        else:
+            if not _is_real(dt) or dt < 0:
+                raise ValueError(f"dt must be a finite float >= 0 or a tensor; got {dt!r}.")
+            dt = torch.full((batch_size,), float(dt), dtype=like.dtype, device=like.device)
+        # (checked as given, then as cast: 1e5 in a float16 cell became inf, and the
+        # state NaN, without a word; review 122)
+        if not torch.compiler.is_compiling() and not bool(torch.isfinite(dt).all()):
+            raise ValueError(
+                f"dt overflows the cell's dtype {like.dtype} (largest "
+                f"{torch.finfo(like.dtype).max:g}); give it in larger units, or run the cell "
+                "in a wider dtype."
+            )
+        return dt
 
     def step(
         self,
@@ -493,8 +513,14 @@ class DREAMCell(nn.Module):
         times (default ``config.time_step``).
         """
         if x.dim() != 2 or x.shape[1] != self.config.input_dim:
+            one = (
+                " For one row, pass x.unsqueeze(0): unlike nn.GRUCell's, the cell's state is "
+                "always batched."
+                if x.dim() == 1
+                else ""
+            )
             raise ValueError(
-                f"x must have shape (batch, {self.config.input_dim}); got {tuple(x.shape)}."
+                f"x must have shape (batch, {self.config.input_dim}); got {tuple(x.shape)}.{one}"
             )
         # Under autocast the step runs as the layer's loop does: in the parameters'
         # dtype, autocast off (its products in bfloat16 returned a state of two
@@ -531,7 +557,11 @@ class DREAMCell(nn.Module):
             h, U, Ut, em, ev, sb, surprise, tau = dream_step(
                 TORCH_OPS, self.step_params(), self.flags, x, *state, self._dt(dt, x.shape[0], x)
             )
-        return DREAMStepOutput(h, DREAMState(h, U, Ut, em, ev, sb), surprise, tau)
+        new = DREAMState(h, U, Ut, em, ev, sb)
+        if any(a is b for a, b in zip(new, state, strict=True)):  # (a part no step changed)
+            # a tensor apart from the one passed in, as nn.GRUCell's (review 122)
+            new = DREAMState(*(a.clone() if a is b else a for a, b in zip(new, state, strict=True)))
+        return DREAMStepOutput(h, new, surprise, tau)
 
     def forward(
         self,

@@ -12,11 +12,12 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from .._stack import user_stacklevel
 from ._cell import DREAMCell, _autocast_on
-from ._config import _POSITIVE, _cell_default, _check_cell_param, _check_value
+from ._config import _POSITIVE, _UNIT, _cell_default, _check_cell_param, _check_value
 from ._state import DREAMState
 from ._step import TORCH_OPS, StepFlags, StepParams, _make_step, _TorchOps, dream_step
 
@@ -53,7 +54,8 @@ _GRU_ONLY = {
     "hidden_size": "DREAM's is hidden_dim (the second argument)",
     "num_layers": "stack layers with DREAMStack(input_dim, [hidden_dim] * num_layers)",
     "bidirectional": "not supported (run a second DREAM on the reversed sequence)",
-    "dropout": "not supported between steps (put nn.Dropout on the outputs)",
+    "dropout": "nn.GRU's falls between stacked layers: DREAMStack(input_dim, hidden_dims, "
+    "dropout=p) takes it (one layer has none)",
     "bias": "the cell has no bias switch",
     "proj_size": "not supported (put nn.Linear on the outputs)",
 }
@@ -196,6 +198,18 @@ def _repack(outputs: torch.Tensor, packed: PackedSequence, lengths: torch.Tensor
         lengths = lengths[packed.sorted_indices.cpu()]
     data = pack_padded_sequence(outputs, lengths, batch_first=True).data
     return PackedSequence(data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
+
+
+def _apart(state: DREAMState, start: DREAMState) -> DREAMState:
+    """``state`` with each tensor that is ``start``'s own (a part no step changed: ``U``
+    with plasticity off, ``U_target`` with sleep off) copied, so that the state returned
+    shares no memory with the one passed in, as ``nn.GRU``'s ``h_n`` (an in-place edit
+    of one changed the other; review 122)."""
+    if not any(new is old for new, old in zip(state, start, strict=True)):
+        return state
+    return DREAMState(
+        *(new.clone() if new is old else new for new, old in zip(state, start, strict=True))
+    )
 
 
 def _is_exporting() -> bool:
@@ -839,10 +853,9 @@ class DREAM(nn.Module):
                 else (f"(time, batch, {d})" if time_first else f"(batch, time, {d})")
             )
             raise ValueError(f"x must have shape {want}; got {given}.")
-        if timespans is None:
-            dts = x.new_full((batch, steps), cell.config.time_step)
-        else:
-            dts = timespans.to(x.dtype)
+        # (timespans are checked as given, then cast: a value the layer's dtype cannot
+        # hold, 1e5 in float16, was refused as the inf it became; review 122)
+        dts = x.new_full((batch, steps), cell.config.time_step) if timespans is None else timespans
         if step_mask is not None:
             # Padded steps' values never reach the state, but their gradient did: a
             # NaN there (NaN-padded series) made every parameter's gradient NaN
@@ -856,16 +869,26 @@ class DREAM(nn.Module):
                     "timespans must be finite and at least 0 on every valid step; got "
                     f"{dts[bad][:5].tolist()} (a padded step's may be anything)."
                 )
+            over = ~torch.isfinite(dts.to(x.dtype))
+            if bool(over.any()):
+                raise ValueError(
+                    f"timespans {dts[over][:5].tolist()} overflow the layer's dtype {x.dtype} "
+                    f"(largest {torch.finfo(x.dtype).max:g}); give them in larger units, or "
+                    "run the layer in a wider dtype."
+                )
+        dts = dts.to(x.dtype)
         if exporting:
             run = _scan_steps  # one loop whatever the length: batch and time stay symbolic
         else:
             run = _COMPILED_LOOP if getattr(self, "compile_step", False) else _run_steps
         # Under autocast the cell runs in its parameters' dtype (see Notes).
         autocast_on = _autocast_on(x.device.type)
+        start = state
         with torch.autocast(x.device.type, enabled=False) if autocast_on else nullcontext():
             outputs, surprises, taus, state = run(
                 cell.step_params(), cell.flags, x, state, dts, step_mask
             )
+        state = _apart(state, start)
         # (the last step's output a tensor apart from state.h, as nn.GRU's: an in-place
         # op on it, an activation, rewrote the state carried into the next call)
         last = None if self.return_sequences else state.h.clone()
@@ -905,6 +928,9 @@ class DREAMStack(nn.Module):
     return_sequences : bool, default=True
         Return the top layer's output at every step, or only at the last (valid)
         one; the layers below always pass every step up.
+    dropout : float, default=0.0
+        As ``nn.GRU``'s: in training mode, dropout with this probability on each
+        layer's outputs but the top one's, as the next layer reads them.
     **config : dict
         Any other field of :class:`DREAMConfig`, shared by all layers, and torch's
         ``device`` and ``dtype`` (as :class:`DREAM`'s).
@@ -918,6 +944,12 @@ class DREAMStack(nn.Module):
     >>> out, states = stack(torch.randn(3, 7, 4))
     >>> out.shape, len(states), stack.layers[1].config.ltc_tau_sys
     (torch.Size([3, 7, 8]), 2, 10.0)
+
+    ``nn.GRU``'s attributes read as a stack of its layers would have them
+    (``hidden_size`` is the top layer's, the size of the output):
+
+    >>> stack.num_layers, stack.input_size, stack.hidden_size, stack.bidirectional
+    (2, 4, 8, False)
     """
 
     def __init__(
@@ -929,9 +961,13 @@ class DREAMStack(nn.Module):
         tau_growth: float = 1.0,
         batch_first: bool = True,
         return_sequences: bool = True,
+        dropout: float = 0.0,
         **config,
     ) -> None:
         super().__init__()
+        # (nn.GRU's dropout, between layers: DREAM's refusal pointed here, and the
+        # stack passed it to DREAM, which refused it under its own name; review 122)
+        self.dropout = _check_value("DREAMStack", "dropout", dropout, _UNIT)
         if "num_layers" in config:  # (DREAM's advice for it pointed back here)
             raise TypeError(
                 "DREAMStack takes no num_layers: it has one layer per entry of hidden_dims "
@@ -965,6 +1001,41 @@ class DREAMStack(nn.Module):
             )
             for k in range(len(hidden_dims))
         )
+        self.batch_first = self.layers[0].batch_first
+
+    # nn.GRU's attributes, for code written against it (read-only).
+    @property
+    def input_size(self) -> int:
+        """The bottom layer's ``input_dim``, under ``nn.GRU``'s name."""
+        return self.layers[0].input_size
+
+    @property
+    def hidden_size(self) -> int:
+        """The top layer's ``hidden_dim`` (the output's size), under ``nn.GRU``'s name."""
+        return self.layers[-1].hidden_size
+
+    @property
+    def num_layers(self) -> int:
+        """The number of layers, as ``nn.GRU``'s."""
+        return len(self.layers)
+
+    @property
+    def bidirectional(self) -> bool:
+        """False, as ``nn.GRU``'s: every layer runs forward in time only."""
+        return False
+
+    def _drop(self, x: torch.Tensor | PackedSequence) -> torch.Tensor | PackedSequence:
+        """``dropout`` on a layer's outputs, in training mode (``nn.GRU``'s, between layers)."""
+        if not self.dropout or not self.training:
+            return x
+        if isinstance(x, PackedSequence):
+            return PackedSequence(
+                F.dropout(x.data, self.dropout, True),
+                x.batch_sizes,
+                x.sorted_indices,
+                x.unsorted_indices,
+            )
+        return F.dropout(x, self.dropout, True)
 
     def forward(
         self,
@@ -992,18 +1063,31 @@ class DREAMStack(nn.Module):
         states = _one_of(states, hx, "the initial states as states or as hx")
         if states is None:
             states = [None] * len(self.layers)
+        if isinstance(states, DREAMState):  # (its six tensors were counted as layers)
+            raise TypeError(
+                "states must hold one state per layer (a list, or a (layers, batch, hidden) "
+                "tensor h0); got one DREAMState: pass [state] for a stack of one layer."
+            )
         if len(states) != len(self.layers):
             raise ValueError(f"states must hold {len(self.layers)} states; got {len(states)}.")
         new_states, diagnostics = [], []
-        for layer, state in zip(self.layers, states, strict=True):
-            x, state, diag = layer(
-                x,
-                state,
-                lengths=lengths,
-                mask=mask,
-                timespans=timespans,
-                return_diagnostics=True,
-            )
+        top = len(self.layers) - 1
+        for k, (layer, state) in enumerate(zip(self.layers, states, strict=True)):
+            try:
+                x, state, diag = layer(
+                    x,
+                    state,
+                    lengths=lengths,
+                    mask=mask,
+                    timespans=timespans,
+                    return_diagnostics=True,
+                )
+            except (TypeError, ValueError) as err:  # (which layer: review 122)
+                if type(err) not in (TypeError, ValueError):
+                    raise
+                raise type(err)(f"DREAMStack layer {k}: {err}") from err
+            if k < top:
+                x = self._drop(x)
             new_states.append(state)
             diagnostics.append(diag)
         if return_diagnostics:
