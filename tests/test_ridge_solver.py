@@ -448,3 +448,53 @@ def test_bank_cell_params_refuse_torchs_factory_arguments(key, value):
     X = np.random.RandomState(0).normal(size=(8, 5, 2))
     with pytest.raises(ValueError, match=rf"'cell_params' parameter.*\['{key}'\] are not"):
         DREAMFeatures(hidden_dim=4, random_state=0, cell_params={key: value}).fit(X)
+
+
+def test_a_partial_fit_that_raises_part_way_leaves_the_readout_as_it_was(monkeypatch):
+    # The chunks taken before the error stayed in the statistics, and a rerun of the
+    # call counted them twice (review 123): 80 sequences' weight after 60.
+    from dream_sklearn._sklearn import _base
+
+    monkeypatch.setattr(_base, "_PREDICT_CHUNK", 10)
+    X, y = _frequencies(60)
+    reference = DREAMClassifier(hidden_dim=4, rank=2, random_state=0)
+    reference.partial_fit(X[:20], y[:20], classes=["fast", "slow"]).partial_fit(X[20:], y[20:])
+    model = DREAMClassifier(hidden_dim=4, rank=2, random_state=0)
+    model.partial_fit(X[:20], y[:20], classes=["fast", "slow"])
+    features, calls = DREAMFeatures._features, []
+
+    def failing(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise MemoryError("a chunk too many")
+        return features(self, *args, **kwargs)
+
+    monkeypatch.setattr(DREAMFeatures, "_features", failing)
+    with pytest.raises(MemoryError):
+        model.partial_fit(X[20:], y[20:])
+    monkeypatch.setattr(DREAMFeatures, "_features", features)
+    assert model._ridge_stats.weight == 20.0
+    model.partial_fit(X[20:], y[20:])
+    assert model._ridge_stats.weight == reference._ridge_stats.weight == 60.0
+    np.testing.assert_allclose(model.predict_proba(X), reference.predict_proba(X), atol=1e-12)
+
+
+def test_features_in_tiny_units_are_standardised_as_standard_scaler_does():
+    # An absolute floor read features of std 1e-13 as constant (R^2 0 where
+    # StandardScaler + Ridge gets 0.99: review 123); constant is now relative to the
+    # features' level, as the estimators' own scaling reads it.
+    rng = np.random.RandomState(3)
+    F = rng.normal(size=(80, 3)) * 1e-13
+    F = np.hstack([F, np.full((80, 1), 5.0)])  # (and a constant one still weighs nothing)
+    Y = (F[:, :3] @ np.array([1.0, -2.0, 0.5]) * 1e13)[:, None] + 0.01 * rng.normal(size=(80, 1))
+    stats = _RidgeStats(4, 1)
+    stats.update(F, Y)
+    solution = stats.solve(np.array([1.0]))
+    ref = Ridge(alpha=1.0).fit(StandardScaler().fit_transform(F), Y)
+    np.testing.assert_allclose(
+        (F @ solution.coef + solution.intercept).ravel(),
+        np.ravel(ref.predict(StandardScaler().fit_transform(F))),
+        rtol=1e-8,
+        atol=1e-8,
+    )
+    assert solution.coef[3, 0] == 0.0

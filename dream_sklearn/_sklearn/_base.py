@@ -998,16 +998,21 @@ class _BaseDREAM(BaseEstimator):
                 bank.feature_names_in_ = self.feature_names_in_
             self.features_ = bank
             self.n_iter_ = 0
-        self.features_._max_steps = self._max_steps  # refuses 2-D rows after sequences
         if not incremental or first:
-            self._ridge_stats = _RidgeStats(self.features_.n_features_out_, self._n_outputs())
+            stats = _RidgeStats(self.features_.n_features_out_, self._n_outputs())
+        else:
+            # A copy, kept only once solved: a call that raises (or is interrupted)
+            # part-way through its chunks had left them in the statistics, and a rerun
+            # of the call counted them twice (review 123; _all_or_nothing puts back
+            # attributes, not what an object they hold changed in place).
+            stats = copy.deepcopy(self._ridge_stats)
         targets = self._ridge_targets(y)
         for rows, features in self._bank_features(X3, lengths):
-            self._ridge_stats.update(
-                features, targets[rows], None if weight is None else weight[rows]
-            )
+            stats.update(features, targets[rows], None if weight is None else weight[rows])
         offset = self._ridge_offset()
-        solution = self._ridge_stats.solve(per_target=offset is not None, offset=offset)
+        solution = stats.solve(per_target=offset is not None, offset=offset)
+        self._ridge_stats = stats
+        self.features_._max_steps = self._max_steps  # refuses 2-D rows after sequences
         self.coef_ = solution.coef.T
         self.intercept_ = solution.intercept
         self.alpha_ = solution.alpha

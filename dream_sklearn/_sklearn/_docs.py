@@ -193,7 +193,10 @@ ATTRIBUTES = """
     coef_ : ndarray of shape (n_outputs, n_features_out)
         ``solver="ridge"``: the readout's weights on ``features_.transform(X)``
         (one row per class, or per target of the regressor on its standardised
-        scale).
+        scale). They weigh the bank's features, not ``X``'s: scikit-learn's
+        selectors that read ``coef_`` as the input features' weights
+        (``SelectFromModel``, ``RFE``) do not apply to these estimators (they fail
+        with an ``IndexError``); select on ``features_.transform(X)`` instead.
     intercept_ : ndarray of shape (n_outputs,)
         ``solver="ridge"``: the readout's intercepts.
     alpha_ : float

@@ -104,7 +104,12 @@ class _RidgeStats:
         Sff, Sfy = S[:d, :d], S[:d, d:]
         syy = np.diag(S)[d:]
         scale = np.sqrt(np.clip(np.diag(Sff), 0.0, None) / max(n, 1e-300))
-        scale = np.where(scale < 1e-12, 1.0, scale)  # constant features weigh nothing
+        # Constant features weigh nothing. Constant: a spread within n x machine
+        # epsilon x |the mean| (the rule of the estimators' scaling, _input.fitted_scale),
+        # whatever the units; an absolute floor of 1e-12 dropped features of std 1e-13
+        # that StandardScaler reads as any other (review 123).
+        level = max(n, 1) * np.finfo(float).eps * np.abs(self.mean[:d])
+        scale = np.where((scale <= level) | (scale == 0.0), 1.0, scale)
         G = Sff / np.outer(scale, scale)
         b = Sfy / scale[:, None]
         eig, Q = np.linalg.eigh(G)
