@@ -553,11 +553,15 @@ class PreviousTarget:
         self.model = model
         self.nominal = nominal  # a label: given as a string, which river's trees split by value
         self.last = None
+        self.key = None  # PREVIOUS, or past the largest where the stream's keys are ints
 
     def _with_previous(self, x: dict) -> dict:
+        if self.key is None:  # (river's trees sort the keys: a str among ints fails)
+            ints = bool(x) and all(isinstance(k, int) for k in x)
+            self.key = max(x) + 1 if ints else self.PREVIOUS
         if self.last is None:
             return x
-        return {**x, self.PREVIOUS: str(self.last) if self.nominal else self.last}
+        return {**x, self.key: str(self.last) if self.nominal else self.last}
 
     def predict_one(self, x: dict):
         return self.model.predict_one(self._with_previous(x))

@@ -429,3 +429,13 @@ def test_previous_target_baseline_reads_the_target_learned_last(bench):
     labelled.predict_one({"a": 2.0})
     assert labelled.model.seen[-1] == ("predict", {"a": 2.0, prev: "1"})
     assert bench.make_model("ARF+prev", 0, "binary").nominal
+    # a stream keyed by ints (river's SEA) gets an int key past its own: river's trees
+    # sort the keys, and a str among ints failed
+    ints = bench.PreviousTarget(Recorder())
+    ints.learn_one({0: 1.0, 2: 3.0}, 5.0)
+    ints.predict_one({0: 1.0, 2: 3.0})
+    assert ints.model.seen[-1] == ("predict", {0: 1.0, 2: 3.0, 3: 5.0})
+    arf = bench.make_model("ARF+prev", 0, "binary")
+    for i in range(30):
+        arf.predict_one({0: float(i), 1: float(-i)})
+        arf.learn_one({0: float(i), 1: float(-i)}, i % 2)
