@@ -122,6 +122,18 @@ def make_streams(seed: int) -> dict[str, tuple[list[float], list[int]]]:
             [2000, 4000, 6000],
         ),
         "mean shift 1σ": (gauss(0, 1, 3000) + gauss(1, 1, 3000), [3000]),
+        "mean shift 1.5σ": (gauss(0, 1, 3000) + gauss(1.5, 1, 3000), [3000]),
+        # a model's absolute residuals whose spread doubles (round 27, review 124)
+        "|residual| spread x2": (
+            [abs(v) for v in gauss(0, 1, 3000) + gauss(0, 2, 3000)],
+            [3000],
+        ),
+        # a sentinel value twice among the first 100 (round 27, review 124)
+        "sentinel 999 x2, then 3σ": (
+            [999.0 if i in (10, 20) else v for i, v in enumerate(gauss(0, 1, 3000))]
+            + gauss(3, 1, 3000),
+            [3000],
+        ),
         "variance x4": (gauss(0, 1, 3000) + gauss(0, 4, 3000), [3000]),
         "error rate 0.1→0.4": (bern(0.1, 3000) + bern(0.4, 3000), [3000]),
         "error rate 0.2→0.3": (bern(0.2, 3000) + bern(0.3, 3000), [3000]),
