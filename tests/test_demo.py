@@ -84,3 +84,16 @@ def test_the_demo_names_the_file_it_writes_and_refuses_a_format_before_running(t
     written = tmp_path / "demo.png"
     assert f"plot written to {written}" in capsys.readouterr().out
     assert written.stat().st_size > 10_000 and not (tmp_path / "demo").exists()
+
+
+def test_more_rows_than_elec2_holds_run_it_whole_and_the_bar_counts_to_its_end(monkeypatch, capsys):
+    # --rows 100000 ran Elec2's 45,312 rows under a progress bar whose total was
+    # 100,000: it ended at 45% (review 124). Elec2 cut to 30 rows here.
+    from dream_sklearn import demo
+
+    monkeypatch.setattr(demo, "_N_ROWS", 30)
+    monkeypatch.setattr(demo, "iter_elec2", lambda n=None: iter_elec2(min(n or 30, 30)))
+    demo.elec2_table(100_000, with_arf=False)
+    captured = capsys.readouterr()
+    assert "progressive validation over 30 rows" in captured.out
+    assert "30/30" in captured.err and "/100000" not in captured.err

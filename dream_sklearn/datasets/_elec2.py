@@ -51,7 +51,7 @@ def iter_elec2(n_rows: int | None = None) -> Iterator[tuple[dict[str, float], in
     Parameters
     ----------
     n_rows : int, optional
-        Stop after this many rows (all 45,312 by default).
+        Stop after this many rows (all 45,312 by default, or where it is larger).
 
     Examples
     --------
