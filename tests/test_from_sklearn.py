@@ -303,3 +303,21 @@ def test_a_model_fitted_on_any_device_converts_to_a_cpu_online_model(device):
     proba = online.predict_proba_one(dict(enumerate(row)))
     expected = clf.predict_proba(row[None, None, :])[0]
     np.testing.assert_allclose([proba[c] for c in clf.classes_], expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("labels", [[False, True], [0, 1], ["down", "up"]])
+def test_labels_come_back_as_the_python_values_a_river_model_returns(labels):
+    # From sklearn's classes_ they came back as NumPy scalars (np.True_, np.int64),
+    # which json.dumps refuses and `is True` does not match (review 125).
+    import json
+
+    X, s = sequences()
+    y = np.where(s > 0, labels[1], labels[0])
+    clf = DREAMClassifier(4, rank=2, solver="adam", max_iter=2, random_state=0).fit(X, y)
+    online = from_sklearn(clf)
+    assert [type(c) for c in online.classes_] == [type(c) for c in labels]
+    label = online.predict_one(dict(enumerate(X[0, 0])))
+    assert type(label) is type(labels[0]) and label in labels
+    json.dumps({"label": label, "proba": list(online.predict_proba_one({0: 0.1, 1: 0, 2: 0}))})
+    online.learn_one(dict(enumerate(X[0, 0])), labels[1])  # (its own values still match)
+    assert online.classes_ == labels

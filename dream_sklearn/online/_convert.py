@@ -152,7 +152,9 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
     if isinstance(estimator, DREAMClassifier):
         online = DREAMOnlineClassifier(**shape, cell_params=cell_params, **params)
         online._build()
-        online._add_targets(list(estimator.classes_))
+        # (Python values, as river models return the labels they were given: NumPy
+        # scalars, np.True_ or np.int64, were not JSON-serialisable; review 125)
+        online._add_targets(estimator.classes_.tolist())
     else:
         if weight.shape[0] != 1:
             raise ValueError(
