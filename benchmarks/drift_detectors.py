@@ -122,6 +122,11 @@ def make_streams(seed: int) -> dict[str, tuple[list[float], list[int]]]:
             [2000, 4000, 6000],
         ),
         "mean shift 1σ": (gauss(0, 1, 3000) + gauss(1, 1, 3000), [3000]),
+        "variance x4": (gauss(0, 1, 3000) + gauss(0, 4, 3000), [3000]),
+        "error rate 0.1→0.4": (bern(0.1, 3000) + bern(0.4, 3000), [3000]),
+        "error rate 0.2→0.3": (bern(0.2, 3000) + bern(0.3, 3000), [3000]),
+        "stationary": (gauss(0, 1, 6000), []),
+        # (added in round 27 after the others, so that theirs draw the values they drew)
         "mean shift 1.5σ": (gauss(0, 1, 3000) + gauss(1.5, 1, 3000), [3000]),
         # a model's absolute residuals whose spread doubles (round 27, review 124)
         "|residual| spread x2": (
@@ -134,10 +139,6 @@ def make_streams(seed: int) -> dict[str, tuple[list[float], list[int]]]:
             + gauss(3, 1, 3000),
             [3000],
         ),
-        "variance x4": (gauss(0, 1, 3000) + gauss(0, 4, 3000), [3000]),
-        "error rate 0.1→0.4": (bern(0.1, 3000) + bern(0.4, 3000), [3000]),
-        "error rate 0.2→0.3": (bern(0.2, 3000) + bern(0.3, 3000), [3000]),
-        "stationary": (gauss(0, 1, 6000), []),
     }
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import numbers
 import os
 import platform
 import sys
@@ -557,8 +558,12 @@ class PreviousTarget:
 
     def _with_previous(self, x: dict) -> dict:
         if self.key is None:  # (river's trees sort the keys: a str among ints fails)
-            ints = bool(x) and all(isinstance(k, int) for k in x)
-            self.key = max(x) + 1 if ints else self.PREVIOUS
+            ints = bool(x) and all(
+                isinstance(k, numbers.Integral) and not isinstance(k, bool) for k in x
+            )
+            self.key = int(max(x)) + 1 if ints else self.PREVIOUS
+        if self.key in x:  # (the stream's keys are not fixed: a feature would be lost)
+            raise ValueError(f"PreviousTarget's key {self.key!r} is a feature of this row.")
         if self.last is None:
             return x
         return {**x, self.key: str(self.last) if self.nominal else self.last}

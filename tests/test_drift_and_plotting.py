@@ -570,15 +570,19 @@ def test_progressive_correct_refuses_names_that_collide_with_the_previous_target
 
 
 @pytest.mark.parametrize("copies", [2, 3])
-def test_a_sentinel_that_recurs_in_the_grace_period_does_not_blind_the_detector(copies):
+@pytest.mark.parametrize("decimals", [None, 1])
+def test_a_sentinel_that_recurs_in_the_grace_period_does_not_blind_the_detector(copies, decimals):
     # 999 twice among unit values was kept as a value that recurs (a rare event's):
-    # the spread swelled to about 140, and a 4-spread shift went unseen (review 124).
-    # Among values that do not recur themselves, an exact repeat far out is left out;
-    # a rare event's recurring value among 0s and 1s still stays.
+    # the spread swelled to about 140, and a 4-spread shift went unseen (review 124);
+    # among values rounded to 0.1 too (review 126). Among values of more than 10
+    # distinct ones, an exact repeat far out is left out; a rare event's recurring
+    # value among 0s and 1s, or a small count's, still stays.
     from dream_sklearn.drift._surprise import _grace_statistics
 
     rng = random.Random(0)
     stream = [rng.gauss(0, 1) for _ in range(1000)] + [rng.gauss(4, 1) for _ in range(2000)]
+    if decimals is not None:
+        stream = [round(v, decimals) for v in stream]
     clean = detections(SurpriseDriftDetector(), stream)
     glitched = list(stream)
     for at in (10, 20, 30)[:copies]:
@@ -589,3 +593,5 @@ def test_a_sentinel_that_recurs_in_the_grace_period_does_not_blind_the_detector(
     loc, spread = _grace_statistics(glitched[:100])
     assert abs(loc) < 0.5 and 0.5 < spread < 1.5
     assert _grace_statistics([0.0] * 95 + [1.0] * 2 + [7.0] * 3) is None
+    counts = [float(v % 4) for v in range(98)] + [40.0, 40.0]  # (a small count's 40s)
+    assert _grace_statistics(counts) is None

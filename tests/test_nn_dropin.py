@@ -823,3 +823,21 @@ def test_stack_errors_name_the_layer_and_a_lone_state():
     with pytest.raises(TypeError, match=r"got one DREAMState: pass \[state\]"):
         one(x, state)
     assert one(x, [state])[0].shape == (2, 6, 4)
+
+
+def test_a_stack_pickled_before_dropout_runs_and_the_stack_flattens_as_nn_grus():
+    # A DREAMStack pickled before round 27 has no dropout attribute: it loaded, then
+    # failed at its first call (review 126).
+    import pickle
+
+    stack = DREAMStack(3, [4, 5], rank=2)
+    x = torch.randn(2, 6, 3)
+    want = stack(x)[0]
+    old = pickle.loads(pickle.dumps(stack))
+    del old.__dict__["dropout"]
+    torch.testing.assert_close(old(x)[0], want, rtol=0, atol=0)
+    assert old.batch_first is True
+    stack.flatten_parameters()  # (a no-op, as DREAM's)
+    cell = DREAMCell(3, 4, rank=2)  # (float32: torch.full raised its own RuntimeError)
+    with pytest.raises(ValueError, match="dt overflows the cell's dtype torch.float32"):
+        cell(torch.randn(1, 3), dt=1e39)

@@ -490,7 +490,9 @@ class DREAMCell(nn.Module):
         else:
             if not _is_real(dt) or dt < 0:
                 raise ValueError(f"dt must be a finite float >= 0 or a tensor; got {dt!r}.")
-            dt = torch.full((batch_size,), float(dt), dtype=like.dtype, device=like.device)
+            # (a float beyond the dtype: torch.full raised its own RuntimeError in float32)
+            dt = float(dt) if float(dt) <= torch.finfo(like.dtype).max else math.inf
+            dt = torch.full((batch_size,), dt, dtype=like.dtype, device=like.device)
         # (checked as given, then as cast: 1e5 in a float16 cell became inf, and the
         # state NaN, without a word; review 122)
         if not torch.compiler.is_compiling() and not bool(torch.isfinite(dt).all()):

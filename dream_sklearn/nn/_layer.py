@@ -1001,9 +1001,15 @@ class DREAMStack(nn.Module):
             )
             for k in range(len(hidden_dims))
         )
-        self.batch_first = self.layers[0].batch_first
+
+    dropout = 0.0  # (a stack pickled before round 27 has none)
 
     # nn.GRU's attributes, for code written against it (read-only).
+    @property
+    def batch_first(self) -> bool:
+        """The layers' ``batch_first``, as ``nn.GRU``'s."""
+        return self.layers[0].batch_first
+
     @property
     def input_size(self) -> int:
         """The bottom layer's ``input_dim``, under ``nn.GRU``'s name."""
@@ -1023,6 +1029,9 @@ class DREAMStack(nn.Module):
     def bidirectional(self) -> bool:
         """False, as ``nn.GRU``'s: every layer runs forward in time only."""
         return False
+
+    def flatten_parameters(self) -> None:
+        """Nothing to do, as :meth:`DREAM.flatten_parameters`."""
 
     def _drop(self, x: torch.Tensor | PackedSequence) -> torch.Tensor | PackedSequence:
         """``dropout`` on a layer's outputs, in training mode (``nn.GRU``'s, between layers)."""
