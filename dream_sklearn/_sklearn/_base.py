@@ -411,8 +411,11 @@ class _BaseDREAM(BaseEstimator):
         """The encoded targets as the loss reads them (the regressor standardises)."""
         return y
 
-    def _extra_weights(self, y: np.ndarray, *, incremental: bool) -> np.ndarray | None:
-        """Per-sequence weights from the estimator's parameters (``class_weight``)."""
+    def _extra_weights(
+        self, y: np.ndarray, sample_weight: np.ndarray | None, *, incremental: bool
+    ) -> np.ndarray | None:
+        """Per-sequence weights from the estimator's parameters (``class_weight``),
+        given the validated ``sample_weight`` (None: all 1)."""
         return None
 
     def _split(self, n: int, y: np.ndarray, rng: np.random.RandomState):
@@ -520,20 +523,19 @@ class _BaseDREAM(BaseEstimator):
         """Validated per-sequence weights (``sample_weight`` times ``class_weight``),
         or None when neither is given. A pandas ``sample_weight`` indexed by the
         sequence ids of a DataFrame ``X`` is aligned by id, like ``y``."""
-        extra = self._extra_weights(y, incremental=incremental)
-        if sample_weight is None and extra is None:
-            return None
-        n = len(y)
-        weight = _check_sample_weight(
-            align_targets(sample_weight, ids, "sample_weight"),
-            np.zeros(n),
-            dtype=np.float64,
-            ensure_non_negative=True,
-            copy=True,
-        )
+        weight = None
+        if sample_weight is not None:
+            weight = _check_sample_weight(
+                align_targets(sample_weight, ids, "sample_weight"),
+                np.zeros(len(y)),
+                dtype=np.float64,
+                ensure_non_negative=True,
+                copy=True,
+            )
+        extra = self._extra_weights(y, weight, incremental=incremental)
         if extra is not None:
-            weight *= extra
-        if not weight.any():
+            weight = extra if weight is None else weight * extra
+        if weight is not None and not weight.any():
             raise ValueError(
                 "Sample weights must contain at least one non-zero number "
                 "(after class_weight); every sequence has zero weight."

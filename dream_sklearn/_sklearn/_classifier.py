@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,6 @@ from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils import assert_all_finite, column_or_1d
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from torch.nn import functional as F
 
@@ -24,8 +24,10 @@ __all__ = ["DREAMClassifier"]
 _CLASS_WEIGHT_DOC = """    class_weight : dict, "balanced" or None, default=None
         Weights of the classes, as in scikit-learn: ``{label: weight}`` (labels
         left out weigh 1), ``"balanced"`` (``n_sequences / (n_classes *
-        count(label))`` over the ``y`` of each ``fit``) or ``None`` (all 1). A
-        sequence's weight is its class weight times its ``sample_weight``.
+        count(label))`` over the ``y`` of each ``fit``, the sequences and counts
+        weighed by ``sample_weight`` where it is given, as scikit-learn's
+        ``compute_class_weight`` weighs them) or ``None`` (all 1). A sequence's weight
+        is its class weight times its ``sample_weight``.
         ``"balanced"`` is refused by ``partial_fit``, which sees one chunk at a time:
         pass a dict there (e.g. from ``sklearn.utils.class_weight.compute_class_weight``).
 """
@@ -160,7 +162,9 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
     def _n_outputs(self) -> int:
         return len(self.classes_)
 
-    def _extra_weights(self, y: np.ndarray, *, incremental: bool) -> np.ndarray | None:
+    def _extra_weights(
+        self, y: np.ndarray, sample_weight: np.ndarray | None, *, incremental: bool
+    ) -> np.ndarray | None:
         if self.class_weight is None:
             return None
         if incremental and self.class_weight == "balanced":
@@ -171,7 +175,17 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
                 "y=y_all)))."
             )
         if self.class_weight == "balanced":
-            return compute_sample_weight("balanced", y)
+            # Counted in the sample weights, as scikit-learn's compute_class_weight does
+            # with them: weight 0 is then a missing sequence here too (counted by
+            # heads, "balanced" weighed the classes as if it were there; review 127).
+            labels, index = np.unique(y, return_inverse=True)
+            counts = np.bincount(index, weights=sample_weight, minlength=len(labels)).astype(
+                np.float64
+            )
+            present = counts > 0
+            per_class = np.zeros(len(labels))
+            per_class[present] = counts.sum() / (np.count_nonzero(present) * counts[present])
+            return per_class[index]
         # A dict: labels left out weigh 1; a key that is no label, or a negative
         # weight, is refused (a typo would otherwise weigh nothing, silently).
         labels = set(self.classes_.tolist())
@@ -264,13 +278,19 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
         return float(np.average(output.argmax(axis=1) == y, weights=sample_weight))
 
     def _split(self, n: int, y: np.ndarray, rng: np.random.RandomState):
-        # stratified on the labels themselves (y holds their indices in classes_): an
-        # error about a class with too few members then names the user's label
+        """The early-stopping split: stratified on the labels where it can be (every
+        class with 2 sequences or more, and a validation part as large as the number
+        of classes); otherwise a plain random one, as ``MLPClassifier``'s for more
+        than two classes (the stratified split's own ValueError, naming neither
+        ``early_stopping`` nor ``validation_fraction``, refused such data; review 127).
+        """
+        counts = np.bincount(y, minlength=len(self.classes_))
+        n_val = math.ceil(self.validation_fraction * n)
+        stratify = None
+        if counts[counts > 0].min() >= 2 and min(n_val, n - n_val) >= np.count_nonzero(counts):
+            stratify = self.classes_[y]
         return train_test_split(
-            np.arange(n),
-            test_size=self.validation_fraction,
-            random_state=rng,
-            stratify=self.classes_[y],
+            np.arange(n), test_size=self.validation_fraction, random_state=rng, stratify=stratify
         )
 
     @_fit_context(prefer_skip_nested_validation=True)
