@@ -178,6 +178,8 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
             # Counted in the sample weights, as scikit-learn's compute_class_weight does
             # with them: weight 0 is then a missing sequence here too (counted by
             # heads, "balanced" weighed the classes as if it were there; review 127).
+            # By hand: that function takes sample_weight only in recent releases, and
+            # gives a class whose weights are all 0 an infinite weight.
             labels, index = np.unique(y, return_inverse=True)
             counts = np.bincount(index, weights=sample_weight, minlength=len(labels)).astype(
                 np.float64

@@ -256,6 +256,18 @@ class _CellWeights(NamedTuple):
         )
 
 
+def _apart(state: DREAMState, start: DREAMState) -> DREAMState:
+    """``state`` with each tensor that is ``start``'s own (a part no step changed: ``U``
+    with plasticity off, ``U_target`` with sleep off) copied, so that the state returned
+    shares no memory with the one passed in, as ``nn.GRU``'s ``h_n`` (an in-place edit
+    of one changed the other; review 122)."""
+    if not any(new is old for new, old in zip(state, start, strict=True)):
+        return state
+    return DREAMState(
+        *(new.clone() if new is old else new for new, old in zip(state, start, strict=True))
+    )
+
+
 def _autocast_on(device_type: str) -> bool:
     """Whether autocast is on for this device type (never for one it does not know)."""
     try:
@@ -559,10 +571,7 @@ class DREAMCell(nn.Module):
             h, U, Ut, em, ev, sb, surprise, tau = dream_step(
                 TORCH_OPS, self.step_params(), self.flags, x, *state, self._dt(dt, x.shape[0], x)
             )
-        new = DREAMState(h, U, Ut, em, ev, sb)
-        if any(a is b for a, b in zip(new, state, strict=True)):  # (a part no step changed)
-            # a tensor apart from the one passed in, as nn.GRUCell's (review 122)
-            new = DREAMState(*(a.clone() if a is b else a for a, b in zip(new, state, strict=True)))
+        new = _apart(DREAMState(h, U, Ut, em, ev, sb), state)
         return DREAMStepOutput(h, new, surprise, tau)
 
     def forward(

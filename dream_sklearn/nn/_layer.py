@@ -16,7 +16,7 @@ from torch.nn import functional as F
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from .._stack import user_stacklevel
-from ._cell import DREAMCell, _autocast_on
+from ._cell import DREAMCell, _apart, _autocast_on
 from ._config import _POSITIVE, _UNIT, _cell_default, _check_cell_param, _check_value
 from ._state import DREAMState
 from ._step import TORCH_OPS, StepFlags, StepParams, _make_step, _TorchOps, dream_step
@@ -198,18 +198,6 @@ def _repack(outputs: torch.Tensor, packed: PackedSequence, lengths: torch.Tensor
         lengths = lengths[packed.sorted_indices.cpu()]
     data = pack_padded_sequence(outputs, lengths, batch_first=True).data
     return PackedSequence(data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
-
-
-def _apart(state: DREAMState, start: DREAMState) -> DREAMState:
-    """``state`` with each tensor that is ``start``'s own (a part no step changed: ``U``
-    with plasticity off, ``U_target`` with sleep off) copied, so that the state returned
-    shares no memory with the one passed in, as ``nn.GRU``'s ``h_n`` (an in-place edit
-    of one changed the other; review 122)."""
-    if not any(new is old for new, old in zip(state, start, strict=True)):
-        return state
-    return DREAMState(
-        *(new.clone() if new is old else new for new, old in zip(state, start, strict=True))
-    )
 
 
 def _is_exporting() -> bool:
