@@ -417,7 +417,8 @@ def test_bad_frame_raises_before_learning_any_row():
         ({"feedback": "both"}, "'feedback' parameter .* must be one of"),
         ({"standardize_rate": 2.0}, "'standardize_rate' parameter .* must be a float in"),
         ({"cell_params": {"rank": 3}}, "'cell_params' parameter"),
-        ({"cell_params": {"time_step": -1.0}}, "'time_step' parameter of DREAMConfig"),
+        # (named by the estimator, as its own parameters are; DREAMConfig before review 129)
+        ({"cell_params": {"time_step": -1.0}}, "'time_step' parameter of DREAMOnlineClassifier"),
         ({"cell_params": {"tau": 1.0}}, "not a DREAMConfig field"),
         ({"slow_rate": -0.1}, "'slow_rate' parameter .* must be None or a float in"),
         ({"n_knots": 2.5}, "'n_knots' parameter .* must be an int >= 0"),

@@ -281,10 +281,11 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
 
     def _split(self, n: int, y: np.ndarray, rng: np.random.RandomState):
         """The early-stopping split: stratified on the labels where it can be (every
-        class with 2 sequences or more, and a validation part as large as the number
-        of classes); otherwise a plain random one, as ``MLPClassifier``'s for more
-        than two classes (the stratified split's own ValueError, naming neither
-        ``early_stopping`` nor ``validation_fraction``, refused such data; review 127).
+        class with 2 sequences or more, and a validation part and a training part each
+        as large as the number of classes); otherwise a plain random one, as
+        ``MLPClassifier``'s for more than two classes (the stratified split's own
+        ValueError, naming neither ``early_stopping`` nor ``validation_fraction``,
+        refused such data; review 127).
         """
         counts = np.bincount(y, minlength=len(self.classes_))
         n_val = math.ceil(self.validation_fraction * n)

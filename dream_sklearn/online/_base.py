@@ -56,6 +56,7 @@ from ..nn._cell import (
     _with_inputs,
 )
 from ..nn._config import (
+    _CELL_RULES,
     _check_cell_param,
     _is_int,
 )
@@ -327,6 +328,11 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         _pretrained.check(self)
         cp = self.cell_params
         if cp is not None:
+            # (each field by the estimator's name, as every front's own parameters are:
+            # DREAMConfig's own check named DREAMConfig; review 129)
+            for name, value in cp.items():
+                if name in _CELL_RULES:
+                    _check_cell_param(owner, name, value)
             try:
                 DREAMConfig(input_dim=1, hidden_dim=self.hidden_dim, rank=self.rank, **cp)
             except TypeError as err:

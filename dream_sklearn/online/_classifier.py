@@ -85,6 +85,13 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     Parameters
     ----------
+    (``hidden_dim``, ``rank``, ``learning_rate``, ``readouts``, ``n_knots``,
+    ``slow_rate``, ``feedback``, ``drift_recovery``, ``cell``, ``cell_params``,
+    ``seed`` and the features' ``standardize_rate`` are read once, at the first row,
+    as the shapes they make are: assigning one later changes nothing; ``clone()``
+    with the new value starts over. The others are read as rows come: docs/online.md,
+    "Speed: the compiled row".)
+
     hidden_dim : int, default=32
         Number of hidden units of the cell.
     rank : int, default=4
@@ -92,8 +99,10 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     learning_rate : float, default=0.02
         SGD step of the readout.
     l2 : float, default=0.0
-        L2 penalty of the readout (weight decay ``learning_rate * l2`` per row, at
-        most the whole weight: a step times ``l2`` above 1 sets the weights to 0).
+        L2 penalty of the readouts (weight decay of each readout's own step times
+        ``l2`` per row, the step being ``learning_rate`` times the readout's share
+        and the surprise and fresh-readout gains; at most the whole weight: a step
+        times ``l2`` above 1 sets the weights to 0).
     feedback : {"cell", "readout", "none"}, default="cell"
         Where the previous row's label goes as an input: into the cell and the
         readout, into the readout only, or nowhere.
@@ -129,8 +138,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     drift_recovery : bool, default=True
         Detect a rise of the mixture's mistakes and bring in fresh readouts
         (above); False: the readouts only ever learn by their SGD steps. Read at
-        the first row, as the cell's sizes are (a later ``set_params`` changes
-        nothing: docs/online.md, "Speed: the compiled row").
+        the first row, as the cell's sizes are (a later assignment,
+        ``model.drift_recovery = False``, changes nothing: docs/online.md, "Speed:
+        the compiled row").
     cell_params : dict, default=None
         Other :class:`~dream_sklearn.nn.DREAMConfig` fields of the cell
         (``plasticity_enabled``, ``time_step``...).

@@ -75,6 +75,13 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
 
     Parameters
     ----------
+    (``hidden_dim``, ``rank``, ``learning_rate``, ``readouts``, ``n_knots``,
+    ``slow_rate``, ``feedback``, ``drift_recovery``, ``cell``, ``cell_params``,
+    ``seed`` and the features' ``standardize_rate`` are read once, at the first row,
+    as the shapes they make are: assigning one later changes nothing; ``clone()``
+    with the new value starts over. The others are read as rows come: docs/online.md,
+    "Speed: the compiled row".)
+
     hidden_dim : int, default=32
         Number of hidden units of the cell.
     rank : int, default=4
@@ -85,8 +92,10 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         gain and a fresh readout's boost never push a readout's step above
         ``max(its step, 1)`` (1 fits the row exactly; 2 and above diverge).
     l2 : float, default=0.0
-        L2 penalty of the readouts (weight decay ``learning_rate * l2`` per row, at
-        most the whole weight: a step times ``l2`` above 1 sets the weights to 0).
+        L2 penalty of the readouts (weight decay of each readout's own step times
+        ``l2`` per row, the step being ``learning_rate`` times the readout's share
+        and the surprise and fresh-readout gains; at most the whole weight: a step
+        times ``l2`` above 1 sets the weights to 0).
     feedback : {"cell", "readout", "none"}, default="cell"
         Where the previous row's target goes as an input: into the cell and the
         readout, into the readout only, or nowhere.
