@@ -278,3 +278,81 @@ def test_reset_parameters_draws_from_the_generator_given():
     torch.manual_seed(5)
     again = DREAMCell(3, 5, rank=2)
     assert torch.equal(cell.B, again.B) and torch.equal(cell.V, again.V)
+
+
+def _random_rows(task, n=600, seed=0):
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(n):
+        x = {"a": rng.gauss(0, 1), "b": rng.gauss(0, 1)}
+        rows.append((x, rng.random() < 0.5 if task == "c" else rng.gauss(0, 1)))
+    return rows
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("Model, task", ONLINE)
+def test_a_learn_one_repeated_on_the_same_row_is_learned_once(Model, task, compiled):
+    # River's bagging and boosting learn a row k times for a weight k. Each time stepped
+    # the cell again, with the row's own label fed back as the previous one: a model
+    # learning each row twice predicted the previous label on 99.8% of a stream of
+    # random labels (review 130). A repeat is learned once: the same model as one call.
+    from dream_sklearn.online import set_compiled
+
+    previous = set_compiled(compiled)
+    try:
+        once, twice = Model(seed=0, hidden_dim=8), Model(seed=0, hidden_dim=8)
+        got, want = [], []
+        for x, y in _random_rows(task):
+            want.append(once.predict_one(x))
+            got.append(twice.predict_one(x))
+            once.learn_one(x, y)
+            twice.learn_one(x, y)
+            twice.learn_one(x, y)
+        assert got == want and twice.n_steps_ == once.n_steps_ == 600
+        # A row learned once more without a predict: still one row (a learn-only stream).
+        x, y = {"a": 0.3, "b": -0.2}, _random_rows(task, 1)[0][1]
+        twice.learn_one(x, y)
+        twice.learn_one(x, y)
+        assert twice.n_steps_ == 601
+        # Not a repeat: another label, values changed in place, or a row read in between.
+        other = (not y) if task == "c" else y + 1.0
+        twice.learn_one(x, other)
+        x["a"] = 0.4
+        twice.learn_one(x, other)
+        twice.predict_one(x)
+        twice.learn_one(x, other)
+        assert twice.n_steps_ == 604
+    finally:
+        set_compiled(previous)
+
+
+def test_a_bagged_model_learns_each_drawn_row_once():
+    from river import ensemble
+
+    bag = ensemble.BaggingClassifier(
+        DREAMOnlineClassifier(seed=0, hidden_dim=8), n_models=3, seed=0
+    )
+    rows = _random_rows("c", 300)
+    for x, y in rows:
+        bag.predict_one(x)
+        bag.learn_one(x, y)
+    # (river draws k ~ Poisson(1) per member and row: a member learns the rows with k >= 1)
+    assert all(0.5 * len(rows) < m.n_steps_ < 0.8 * len(rows) for m in bag)
+
+
+@pytest.mark.parametrize("Model, task", ONLINE)
+def test_mutate_changes_a_parameter_each_row_reads_and_refuses_a_read_once_one(Model, task):
+    rows = _random_rows(task, 300)
+    mutated, assigned, kept = (Model(seed=0, hidden_dim=8) for _ in range(3))
+    for t, (x, y) in enumerate(rows):
+        if t == 150:
+            mutated.mutate({"l2": 0.5, "surprise_gain": 2.0})
+            assigned.l2, assigned.surprise_gain = 0.5, 2.0
+        for model in (mutated, assigned, kept):
+            model.learn_one(x, y)
+    x = rows[0][0]
+    assert mutated.predict_one(x) == assigned.predict_one(x)
+    np.testing.assert_array_equal(mutated._W, assigned._W)
+    assert not np.array_equal(mutated._W, kept._W)
+    with pytest.raises(ValueError, match="learning_rate"):
+        mutated.mutate({"learning_rate": 0.1})

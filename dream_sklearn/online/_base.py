@@ -212,6 +212,9 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
     _fast: _compiled._Compiled | None = None  # the compiled row's buffers (not pickled)
     _cache: _Cached | None = None
     _fast_row: tuple | None = None  # (version, row) the compiled row's work buffers hold
+    # (the row object learned last, a copy of its values and its target, until a row is
+    # read: a learn_one repeated on it is no new row; see _repeated)
+    _learned_last: tuple | None = None
 
     def __getstate__(self) -> dict:
         """Pickle (and deepcopy) without the compiled row's buffers: the attributes
@@ -223,6 +226,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         # weights are pickled once, and a copy's module holds the copy's weights.
         state.pop("_cell_module", None)
         state.pop("_unbuilt_last", None)  # (the caller's row object: not the model's)
+        state.pop("_learned_last", None)  # (ditto)
         if state.get("_ring") is not None:  # float32 values (_new_ring): half the bytes
             state["_ring"] = state["_ring"].astype(np.float32)
         return state
@@ -620,6 +624,33 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
     def _strict(self) -> bool:
         return self.missing == "raise"
 
+    @property
+    def _mutable_attributes(self) -> set:
+        """The parameters each row reads, which river's ``mutate`` may change mid-stream
+        (the others are read once, at the first row: it refuses them, where an
+        assignment changes nothing). River's base had none: ``mutate({"l2": 0.01})``
+        raised that ``l2`` is not mutable (review 130)."""
+        return {"l2", "surprise_gain", "mixture_share", "missing"}
+
+    def _repeated(self, x: Any, y: Any) -> bool:
+        """Whether ``learn_one(x, y)`` repeats the last learn_one: the same row object,
+        its values unchanged, an equal target, and no row read since (predict). River's
+        resampling ensembles (bagging, boosting, SRP, oversampling) learn a row k times
+        for a weight k; each time stepped the cell again with the row's own label as the
+        previous one, fed back: a model learning each row twice predicted the previous
+        label on 99.8% of a stream of random labels (review 130). A repeat is learned
+        once: the cell steps once a row, and its label is fed back once. Not with
+        ``advance_on_predict``, where each learn_one is the label of a row predicted
+        before (two rows of equal values may bring theirs one after the other)."""
+        last = self._learned_last
+        if last is None or last[0] is not x or self.advance_on_predict:
+            return False
+        try:
+            same = last[2] is y or bool(last[2] == y)
+        except (TypeError, ValueError):  # (a label whose comparison has no truth value)
+            return False
+        return same and _same_row(last[1], x, True)
+
     def _predict_raw_one(self, x: dict) -> np.ndarray | None:
         """Readout output for one row (cached for a following learn_one), or None.
 
@@ -630,6 +661,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         if self._fast_forward(x) is not None:
             self._cache = None  # (a row the NumPy path read before is not this one)
             return self._fast.out.copy()
+        self._learned_last = None  # (a row read: see _repeated)
         row, values = _row_values(x, self._strict())
         by_order = self._by_order()
         if not self._built:
@@ -835,6 +867,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
             self._prev_u = u[0, : len(self._mean)].copy()
         self.n_steps_ += 1
         self._version += 1
+        self._learned_last = (x, dict(x), y) if isinstance(x, dict) else None
 
     def _commit(self, raw: np.ndarray, present: np.ndarray, step: _Step) -> None:
         """Commit the cell's step and the running statistics of what this step saw."""

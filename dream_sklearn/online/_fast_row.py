@@ -40,6 +40,7 @@ class _CompiledRow:
         regressor's prediction), kept for a following learn_one (``_fast_row``: the
         version and the row its work buffers hold); None where the NumPy path must
         read it (see ``_compiled``)."""
+        self._learned_last = None  # (a row read: a learn_one after it is no repeat)
         fast = self._fast
         if (
             fast is None
@@ -75,7 +76,8 @@ class _CompiledRow:
         if r != r:  # the work buffers may hold part of this row
             self._fast_row = None
             return None
-        self._fast_row = (self._version, dict(x), r)  # (r: the kNN expert reads it)
+        # (r: the kNN expert reads it; x itself: a learn_one repeated on it, _repeated)
+        self._fast_row = (self._version, dict(x), r, x)
         return r
 
     def _fast_learn(self, x: dict, y: Any) -> bool:
@@ -141,6 +143,8 @@ class _CompiledRow:
             self._after_target_kernel(target[2], (y_mean0, y_var0, y_avg0))
         self.n_steps_ += 1
         self._version += 1
+        seen = self._fast_row
+        self._learned_last = None if seen[3] is None else (seen[3], seen[1], y)
         self._cache = self._fast_row = None
         return True
 
@@ -178,7 +182,7 @@ class _CompiledRow:
         if r != r:
             self._fast_row = None
             return None
-        self._fast_row = (self._version, None, r)
+        self._fast_row = (self._version, None, r, None)
         return r
 
     def _fast_predicted(self, r: float) -> Any:

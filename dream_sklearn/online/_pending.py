@@ -116,7 +116,9 @@ class _PendingRows:
                     "unmatched, and each label then steps the cell again; "
                     "match_labels_by='order' matches them in the order the rows were "
                     "predicted. Otherwise the labels come back later than that, or not "
-                    "at all: the forgotten rows' labels step the cell as a new row's.",
+                    "at all (river's resampling ensembles, bagging and boosting, learn "
+                    "some rows 0 times: advance_on_predict does not fit them): the "
+                    "forgotten rows' labels step the cell as a new row's.",
                     UserWarning,
                     stacklevel=3,
                 )

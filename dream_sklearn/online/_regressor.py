@@ -598,7 +598,16 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     # ------------------------------------------------------------------ river API
 
     def learn_one(self, x: dict, y: base.typing.RegTarget) -> None:
-        """Learn one row: one step of the stream, then one step of the readout."""
+        """Learn one row: one step of the stream, then one step of the readout.
+
+        A call that repeats the last one (the same row object, its values unchanged,
+        an equal target, nothing predicted in between), as river's bagging and boosting
+        ensembles repeat a row for its weight, is learned once: the cell steps once a
+        row, and the target is fed back once (docs/online.md, "In river's ensembles";
+        not with ``advance_on_predict``, where each call is a row's late target).
+        """
+        if self._learned_last is not None and self._repeated(x, y):
+            return  # (a resampling ensemble's repeat: learned once, see _repeated)
         if not self._fast_learn(x, y):  # (the compiled row, where it can run)
             self._learn_numpy(x, y)
 
