@@ -309,19 +309,29 @@ def test_a_learn_one_repeated_on_the_same_row_is_learned_once(Model, task, compi
             twice.learn_one(x, y)
             twice.learn_one(x, y)
         assert got == want and twice.n_steps_ == once.n_steps_ == 600
-        # A row learned once more without a predict: still one row (a learn-only stream).
+        # River's SRP predicts on a row and learns an equal copy of it, k times: one row.
         x, y = {"a": 0.3, "b": -0.2}, _random_rows(task, 1)[0][1]
-        twice.learn_one(x, y)
-        twice.learn_one(x, y)
-        assert twice.n_steps_ == 601
-        # Not a repeat: another label, values changed in place, or a row read in between.
-        other = (not y) if task == "c" else y + 1.0
-        twice.learn_one(x, other)
-        x["a"] = 0.4
-        twice.learn_one(x, other)
         twice.predict_one(x)
-        twice.learn_one(x, other)
-        assert twice.n_steps_ == 604
+        copy = dict(x)
+        twice.learn_one(copy, y)
+        twice.learn_one(copy, y)
+        assert twice.n_steps_ == 601
+        # Not a repeat: another label, values changed in place, a row read in between
+        # (one row or a frame), or a row never predicted (a learn-only loop over one
+        # dict object, a constant row, learns every call: review 131).
+        other = (not y) if task == "c" else y + 1.0
+        twice.learn_one(copy, other)
+        copy["a"] = 0.4
+        twice.learn_one(copy, other)
+        twice.predict_one(copy)
+        twice.learn_one(copy, other)
+        twice.predict_many(pd.DataFrame([copy]))
+        twice.learn_one(copy, other)
+        assert twice.n_steps_ == 605
+        constant = {"a": 1.0, "b": 1.0}
+        for _ in range(3):
+            twice.learn_one(constant, y)
+        assert twice.n_steps_ == 608
     finally:
         set_compiled(previous)
 
@@ -338,6 +348,18 @@ def test_a_bagged_model_learns_each_drawn_row_once():
         bag.learn_one(x, y)
     # (river draws k ~ Poisson(1) per member and row: a member learns the rows with k >= 1)
     assert all(0.5 * len(rows) < m.n_steps_ < 0.8 * len(rows) for m in bag)
+    # With a scaler, before the ensemble: the members get the row it scaled, once a row.
+    # (An ensemble of pipelines hands each draw a row scaled anew: learned each time.)
+    from river import preprocessing
+
+    scaled = preprocessing.StandardScaler() | ensemble.BaggingClassifier(
+        DREAMOnlineClassifier(seed=0, hidden_dim=8), n_models=3, seed=0
+    )
+    for x, y in rows:
+        scaled.predict_one(x)
+        scaled.learn_one(x, y)
+    members = scaled[list(scaled.steps)[-1]]
+    assert all(0.5 * len(rows) < m.n_steps_ < 0.8 * len(rows) for m in members)
 
 
 @pytest.mark.parametrize("Model, task", ONLINE)
@@ -356,3 +378,5 @@ def test_mutate_changes_a_parameter_each_row_reads_and_refuses_a_read_once_one(M
     assert not np.array_equal(mutated._W, kept._W)
     with pytest.raises(ValueError, match="learning_rate"):
         mutated.mutate({"learning_rate": 0.1})
+    assert {"max_pairs", "n_neighbors"} <= mutated._mutable_attributes
+    assert ("standardize_rate" in mutated._mutable_attributes) == (task == "r")

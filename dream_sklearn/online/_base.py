@@ -215,6 +215,8 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
     # (the row object learned last, a copy of its values and its target, until a row is
     # read: a learn_one repeated on it is no new row; see _repeated)
     _learned_last: tuple | None = None
+    _read = False  # (whether a row was predicted since the last learn_one: _repeated)
+    _read_now = False  # (_read, while learn_one learns its row)
 
     def __getstate__(self) -> dict:
         """Pickle (and deepcopy) without the compiled row's buffers: the attributes
@@ -626,15 +628,20 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
 
     @property
     def _mutable_attributes(self) -> set:
-        """The parameters each row reads, which river's ``mutate`` may change mid-stream
-        (the others are read once, at the first row: it refuses them, where an
-        assignment changes nothing). River's base had none: ``mutate({"l2": 0.01})``
-        raised that ``l2`` is not mutable (review 130)."""
-        return {"l2", "surprise_gain", "mixture_share", "missing"}
+        """The parameters river's ``mutate`` may change mid-stream: those each row (or
+        each new feature: ``max_pairs``) reads, and the regressor's ``standardize_rate``
+        (its target's). It refuses the others: read once, at the first row (an
+        assignment changes nothing), or, ``advance_on_predict``, ``match_labels_by`` and
+        ``delayed_readout``, to be set before the stream starts. River's base had none:
+        ``mutate({"l2": 0.01})`` raised that ``l2`` is not mutable (review 130)."""
+        return {"l2", "surprise_gain", "mixture_share", "missing", "max_pairs", "n_neighbors"}
 
     def _repeated(self, x: Any, y: Any) -> bool:
         """Whether ``learn_one(x, y)`` repeats the last learn_one: the same row object,
-        its values unchanged, an equal target, and no row read since (predict). River's
+        its values unchanged, an equal target, the last learn_one the first after a
+        predict (a learn-only loop over one dict object, a constant row, learns every
+        call; a scaler in front of an ensemble hands its members a row scaled anew,
+        learned once) and no row read since (predict, predict_many). River's
         resampling ensembles (bagging, boosting, SRP, oversampling) learn a row k times
         for a weight k; each time stepped the cell again with the row's own label as the
         previous one, fed back: a model learning each row twice predicted the previous
@@ -742,6 +749,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
     def _forward_many(self, X: pd.DataFrame) -> tuple | None:
         """``(raw, present, out)`` of each row (pure): its values (b, m), the slots it
         has, and the readout outputs (b, J, k), each one step from the committed state."""
+        self._learned_last = None  # (rows read: see _repeated)
         values, present_cols = _frame_values(X, self._strict())
         if not self._built or len(X) == 0:
             return None
@@ -770,6 +778,17 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
     def _learn(self, x: dict, y) -> None:
         if not self._fast_learn(x, y):  # (False before the first row: nothing built)
             self._learn_numpy(x, y)
+
+    def _learn_row(self, x: dict, y) -> None:
+        """``learn_one``: a repeat of the last row is learned once (``_repeated``)."""
+        if self._learned_last is not None and self._repeated(x, y):
+            return
+        self._read_now, self._read = self._read, False
+        try:
+            if not self._fast_learn(x, y):  # (the compiled row, where it can run)
+                self._learn_numpy(x, y)
+        finally:
+            self._read_now = False
 
     def _learn_numpy(self, x: dict, y) -> None:
         """Learn ``(x, y)`` on the NumPy path (every row the compiled row does not take)."""
@@ -867,7 +886,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
             self._prev_u = u[0, : len(self._mean)].copy()
         self.n_steps_ += 1
         self._version += 1
-        self._learned_last = (x, dict(x), y) if isinstance(x, dict) else None
+        self._learned_last = (x, cache.x if hit else dict(x), y) if self._read_now else None
 
     def _commit(self, raw: np.ndarray, present: np.ndarray, step: _Step) -> None:
         """Commit the cell's step and the running statistics of what this step saw."""
@@ -889,6 +908,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
     # ------------------------------------------------------------------ mini-batches
 
     def _learn_frame(self, X: pd.DataFrame, y) -> None:
+        self._learned_last = None  # (rows learned: no learn_one after them is a repeat)
         # Validate every row and target before learning any.
         values, present = _frame_values(X, self._strict())
         cols = X.columns.tolist()

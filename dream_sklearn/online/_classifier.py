@@ -644,18 +644,17 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         """Learn one row: one step of the stream, then one SGD step of each readout.
 
         A call that repeats the last one (the same row object, its values unchanged,
-        an equal label, nothing predicted in between), as river's bagging and boosting
+        an equal label, the last call the first after a predict, nothing predicted
+        since), as river's bagging and boosting
         ensembles repeat a row for its weight, is learned once: the cell steps once a
         row, and the label is fed back once (docs/online.md, "In river's ensembles";
         not with ``advance_on_predict``, where each call is a row's late label).
         """
-        if self._learned_last is not None and self._repeated(x, y):
-            return  # (a resampling ensemble's repeat: learned once, see _repeated)
-        if not self._fast_learn(x, y):  # (the compiled row, where it can run)
-            self._learn_numpy(x, y)
+        self._learn_row(x, y)
 
     def predict_one(self, x: dict) -> base.typing.ClfTarget | None:
         """The most probable class for the next step (pure); None before any label."""
+        self._read = True  # (see _repeated)
         best = self._fast_forward(x)
         if best is not None:
             if self.n_neighbors:
@@ -673,6 +672,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     def predict_proba_one(self, x: dict) -> dict[base.typing.ClfTarget, float]:
         """Probability of each class seen so far for the next step (pure)."""
+        self._read = True  # (see _repeated)
         out = self._predict_raw_one(x)
         if out is None or not self._classes:
             return {}

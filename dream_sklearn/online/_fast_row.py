@@ -76,8 +76,7 @@ class _CompiledRow:
         if r != r:  # the work buffers may hold part of this row
             self._fast_row = None
             return None
-        # (r: the kNN expert reads it; x itself: a learn_one repeated on it, _repeated)
-        self._fast_row = (self._version, dict(x), r, x)
+        self._fast_row = (self._version, dict(x), r)  # (r: the kNN expert reads it)
         return r
 
     def _fast_learn(self, x: dict, y: Any) -> bool:
@@ -93,7 +92,12 @@ class _CompiledRow:
             or not _compiled._ON
         ) and self._fast_forward(x) is None:
             return False
-        return self._fast_commit(y)
+        values = self._fast_row[1]  # (a copy of the row's values)
+        if not self._fast_commit(y):
+            return False
+        if self._read_now:  # (the first learn_one after a predict: see _repeated)
+            self._learned_last = (x, values, y)
+        return True
 
     def _relayout(self) -> Any:
         """Lay the compiled row's buffers out again (``_compiled._Compiled``): the
@@ -143,8 +147,6 @@ class _CompiledRow:
             self._after_target_kernel(target[2], (y_mean0, y_var0, y_avg0))
         self.n_steps_ += 1
         self._version += 1
-        seen = self._fast_row
-        self._learned_last = None if seen[3] is None else (seen[3], seen[1], y)
         self._cache = self._fast_row = None
         return True
 
@@ -182,7 +184,7 @@ class _CompiledRow:
         if r != r:
             self._fast_row = None
             return None
-        self._fast_row = (self._version, None, r, None)
+        self._fast_row = (self._version, None, r)
         return r
 
     def _fast_predicted(self, r: float) -> Any:
@@ -209,6 +211,7 @@ class _CompiledRow:
         committed state (``r``: the kernel's value, see ``_fast_forward``), or None
         where the NumPy path must read the frame (nothing learned either way: the
         compiled row's work buffers alone change)."""
+        self._learned_last = None  # (rows read: see _repeated)
         if not _compiled._ON or not self._built or not len(X):
             return None
         values, _ = _frame_values(X, self._strict())

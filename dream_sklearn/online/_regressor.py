@@ -597,19 +597,21 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
 
     # ------------------------------------------------------------------ river API
 
+    @property
+    def _mutable_attributes(self) -> set:
+        return super()._mutable_attributes | {"standardize_rate"}  # (the target's rate)
+
     def learn_one(self, x: dict, y: base.typing.RegTarget) -> None:
         """Learn one row: one step of the stream, then one step of the readout.
 
         A call that repeats the last one (the same row object, its values unchanged,
-        an equal target, nothing predicted in between), as river's bagging and boosting
+        an equal target, the last call the first after a predict, nothing predicted
+        since), as river's bagging and boosting
         ensembles repeat a row for its weight, is learned once: the cell steps once a
         row, and the target is fed back once (docs/online.md, "In river's ensembles";
         not with ``advance_on_predict``, where each call is a row's late target).
         """
-        if self._learned_last is not None and self._repeated(x, y):
-            return  # (a resampling ensemble's repeat: learned once, see _repeated)
-        if not self._fast_learn(x, y):  # (the compiled row, where it can run)
-            self._learn_numpy(x, y)
+        self._learn_row(x, y)
 
     def _fast_predicted(self, r: float) -> float:
         if self.n_neighbors:  # (the kNN expert's estimate, kept for learn_one)
@@ -619,6 +621,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
 
     def predict_one(self, x: dict) -> float:
         """Prediction for the next step (pure); 0.0 before any learning."""
+        self._read = True  # (see _repeated)
         prediction = self._fast_forward(x)  # (the kernel applies _to_target)
         if prediction is not None:
             return self._fast_predicted(prediction) if self.n_neighbors else prediction
