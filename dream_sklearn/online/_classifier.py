@@ -643,12 +643,10 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def learn_one(self, x: dict, y: base.typing.ClfTarget) -> None:
         """Learn one row: one step of the stream, then one SGD step of each readout.
 
-        A call that repeats the last one (the same row object, its values unchanged,
-        an equal label, the last call the first after a predict, nothing predicted
-        since), as river's bagging and boosting
-        ensembles repeat a row for its weight, is learned once: the cell steps once a
-        row, and the label is fed back once (docs/online.md, "In river's ensembles";
-        not with ``advance_on_predict``, where each call is a row's late label).
+        A call that repeats the last one, as river's bagging and boosting ensembles
+        repeat a row for its weight, is learned once: the cell steps once a row, and
+        the label is fed back once (what counts as a repeat, and which ensembles it
+        covers: docs/online.md, "In river's ensembles").
         """
         self._learn_row(x, y)
 

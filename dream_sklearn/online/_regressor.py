@@ -604,12 +604,10 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     def learn_one(self, x: dict, y: base.typing.RegTarget) -> None:
         """Learn one row: one step of the stream, then one step of the readout.
 
-        A call that repeats the last one (the same row object, its values unchanged,
-        an equal target, the last call the first after a predict, nothing predicted
-        since), as river's bagging and boosting
-        ensembles repeat a row for its weight, is learned once: the cell steps once a
-        row, and the target is fed back once (docs/online.md, "In river's ensembles";
-        not with ``advance_on_predict``, where each call is a row's late target).
+        A call that repeats the last one, as river's bagging and boosting ensembles
+        repeat a row for its weight, is learned once: the cell steps once a row, and
+        the target is fed back once (what counts as a repeat, and which ensembles it
+        covers: docs/online.md, "In river's ensembles").
         """
         self._learn_row(x, y)
 
