@@ -73,15 +73,12 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     starts background readouts, one flagged at its drift level takes them into the
     mixture beside the old ones, with up to twice the usual step while they are fresh.
 
+    Most parameters are read once, at the first row (an assignment afterwards changes
+    nothing; ``clone()`` with the new value starts over); river's ``mutate`` changes
+    those rows read as they come. Which is which: docs/online.md, "Speed: the compiled row".
+
     Parameters
     ----------
-    (``hidden_dim``, ``rank``, ``learning_rate``, ``readouts``, ``n_knots``,
-    ``slow_rate``, ``feedback``, ``drift_recovery``, ``cell``, ``cell_params``,
-    ``seed`` and the features' ``standardize_rate`` are read once, at the first row,
-    as the shapes they make are: assigning one later changes nothing; ``clone()``
-    with the new value starts over. The others are read as rows come: docs/online.md,
-    "Speed: the compiled row".)
-
     hidden_dim : int, default=32
         Number of hidden units of the cell.
     rank : int, default=4
