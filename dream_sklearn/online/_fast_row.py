@@ -20,8 +20,6 @@ import pandas as pd
 from . import _compiled
 from ._compiled import _PARAMS
 from ._rows import _as_float, _frame_values, _same_row
-from ._scaling import _var_floor
-from ._target import _Y_WARMUP
 
 __all__: list[str] = []
 
@@ -131,19 +129,14 @@ class _CompiledRow:
         if neighbors is not None:
             self._fast_neighbor_learn(neighbors, target, loss, self.n_drifts_ > drifts)
         res = fast.res.tolist()
-        surprise, tau, _, _, running, warming, _, y_count, y_run, y_mean0, y_var0, y_avg0 = res
+        surprise, tau, _, _, running, warming, _, _, _, y_mean0, y_var0, y_avg0, after = res
         self.last_surprise_, self.last_tau_ = surprise, tau
         self._running, self._warming = running != 0.0, warming != 0.0
-        # The regressor's target statistics (the kernel updated them in place): a
-        # target out of bounds, one of the first, or a glitch's kept statistics
-        # (_TargetScaling._after_target_kernel), or one that left a constant target
-        # (_TargetScaling._departs); most rows need nothing more.
-        if fast.regression and (
-            y_run
-            or y_count <= _Y_WARMUP
-            or self._y_undo_left
-            or (y_var0 <= _var_floor(y_mean0) and target[2] != y_mean0)
-        ):
+        # The regressor's target statistics (the kernel updated them in place): the
+        # rows the kernel flags (``after``: a target out of bounds, one of the first,
+        # one that left a constant target) and those of a glitch's kept statistics
+        # go on in Python (_TargetScaling._after_target_kernel); most need nothing.
+        if fast.regression and (after or self._y_undo_left):
             self._after_target_kernel(target[2], (y_mean0, y_var0, y_avg0))
         self.n_steps_ += 1
         self._version += 1
