@@ -188,9 +188,10 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         the last ``neighbors_window`` labelled rows vote for a row's class, each by
         its inverse distance, among the ``n_neighbors`` nearest; the distance is
         taken in each feature's running standard deviation (a difference counts
-        at most 10 of them; an absent value adds nothing; the previous label is not
-        a feature). The prediction is the leader's, the readouts' mixture's or the
-        vote's, by exponential weights on their mistakes (Fixed Share). When drift
+        at most 10 of them, as does a value absent on one side only; a slot absent
+        on both adds nothing; the previous label is not a feature). The prediction
+        is the leader's, the readouts' mixture's or the vote's, by exponential
+        weights on their mistakes (Fixed Share). When drift
         recovery acts on a drift the window is emptied. Of rows at one distance
         the one in the window's lower slot is the nearer (the window is a ring).
         The vote is compiled (numba) and runs beside the compiled row: 19,191

@@ -843,8 +843,10 @@ def _nearest(rows, n, x, scale, k, far):
     """The ``k`` nearest of the first ``n`` kept ``rows`` to ``x`` (the kNN expert's,
     ``_neighbors``): their squared distances, ascending, and their rows, as
     ``(best_d, best_i)`` (``inf`` past ``n``). A slot's difference is taken in
-    ``scale`` (one over its standard deviation), bounded by ``far``; NaN on either
-    side adds nothing. Of rows at one distance, the one in the lower slot of
+    ``scale`` (one over its standard deviation), bounded by ``far``; a slot NaN
+    (absent) on one side only counts as ``far``, NaN on both adds nothing (an
+    empty row kept was at 0 from every row: review 132). Of rows at one distance,
+    the one in the lower slot of
     ``rows`` (a ring: the older one until it wraps) is the nearer. A row's sum stops
     once it reaches the k-th nearest's so far: it could not enter (its terms are
     not negative, and a float sum of such terms never falls), so the rows chosen
@@ -857,12 +859,15 @@ def _nearest(rows, n, x, scale, k, far):
         d2 = 0.0
         worst = best_d[k - 1]
         for j in range(width):
-            d = (rows[i, j] - x[j]) * scale[j]
-            if d != d:
-                continue
-            d = abs(d)
-            if d > far:
+            a, b = rows[i, j], x[j]
+            if a != a or b != b:
+                if a != a and b != b:
+                    continue
                 d = far
+            else:
+                d = abs((a - b) * scale[j])
+                if d > far:
+                    d = far
             d2 += d * d
             if d2 >= worst:  # (a sum of squares only grows: the row cannot enter)
                 break

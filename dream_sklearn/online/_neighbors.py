@@ -5,7 +5,12 @@ input space (a checkerboard, clusters of a class), where trees and kNN outdo a
 linear readout over a random cell: the last ``neighbors_window`` labelled rows (their
 values, the previous label's or target's slots left out) are kept, and a row's
 nearest among them answer, by their inverse distance, taken in each slot's current
-running standard deviation (the fast scaling's: kept rows read in one scale).
+running standard deviation (the fast scaling's: kept rows read in one scale). A
+slot absent on one side only (a missing value, a feature not yet made when a row was
+kept, a one-hot key of another category) counts as far apart as a difference can
+(``_FAR``); absent on both, it adds nothing. Until review 132 an absent value added
+nothing on either side: a kept row with every value missing was at distance 0 from
+every row and took every vote (a checkerboard's vote 0.904 to 0.482).
 
 - The classifier's (:class:`_NeighborVote`): they vote for the row's class; the
   prediction is the leader's (the readouts' mixture, or the vote): each expert's
@@ -90,8 +95,10 @@ def _nearest_numpy(rows: np.ndarray, x: np.ndarray, scale: np.ndarray, k: int):
     at one distance, the one in the window's lower slot). Each row's sum runs over
     the slots in order, as the kernel's does."""
     diff = np.abs((rows - x) * scale)  # (n, width)
+    one_side = np.isnan(rows) != np.isnan(x)  # (absent on one side only: _FAR)
     np.nan_to_num(diff, copy=False, nan=0.0)
     np.minimum(diff, _FAR, out=diff)
+    diff[one_side] = _FAR
     diff *= diff
     d2 = np.zeros(len(rows))
     for column in diff.T:
@@ -134,8 +141,8 @@ class _NeighborVote:
         n_classes) probabilities, each class's share of the inverse distances of the
         ``k`` nearest kept rows; None while no row is kept. A distance is taken in
         the slots' current standard deviations (``scale``: one over each), a
-        difference bounded by ``_FAR`` of them, an absent value on either side
-        adding nothing."""
+        difference bounded by ``_FAR`` of them, a slot absent on one side only
+        counting as ``_FAR``, one absent on both adding nothing."""
         if self.n == 0:
             return None
         self._fit(x.shape[1])
@@ -153,6 +160,9 @@ class _NeighborVote:
     def _vote(self, x: np.ndarray, scale: np.ndarray, k: int, n_classes: int) -> np.ndarray:
         """:meth:`proba` of one row ``x`` (width,): the compiled vote where numba is
         installed (both paths of the classifier), else :meth:`_vote_numpy`."""
+        # (a plain int within the rows kept: validation passes np.uint64(5) and
+        # 2**63, which numba's kernel refused or overflowed on: review 132)
+        k = min(int(k), self.n)
         if len(scale) == len(x):  # (else the NumPy one says what is wrong)
             args = (self.rows, self.labels, self.n, x, scale, k, n_classes, _FAR, _TINY)
             votes = _compiled_call("neighbor_vote", *args)
@@ -240,6 +250,7 @@ class _NeighborMean(_NeighborVote):
         if self.n == 0:
             return None
         self._fit(len(x))
+        k = min(int(k), self.n)  # (a plain int: see _vote)
         if len(scale) == len(x):  # (else the NumPy one says what is wrong)
             args = (self.rows, self.labels, self.n, x, scale, k, _FAR, _TINY)
             q = _compiled_call("neighbor_mean", *args)
