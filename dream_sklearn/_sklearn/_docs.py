@@ -142,8 +142,8 @@ PARAMETERS = """
     dtype : {"float32", "float64"}, default="float32"
         Floating-point type of the network, its memory and its training
         (``solver="adam"``), or of the feature bank (``solver="ridge"``, whose
-        readout's statistics and solve stay in float64). float32 is about twice
-        as fast on CPU and gives the same predictions up to rounding
+        readout's statistics and solve stay in float64). float32 halves the
+        memory and gives the same predictions up to rounding
         (``tests/test_sequence_learning.py``; on the development sets of
         ``benchmarks/sequences.py`` the same accuracy, ``docs/sklearn.md``);
         ``"float64"`` on request
