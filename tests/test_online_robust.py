@@ -2364,8 +2364,15 @@ def test_numpy_dates_durations_and_arrays_are_not_numbers_on_either_path(Est, co
                 model.predict_one({0: 5.0, 1: 4.0, 2: other})
             )
             without = model.predict_one({0: 5.0, 2: other})
-            for missing in (np.ma.masked, torch.tensor(float("nan"))):
+            # (a 0-d masked array with its mask set, as a masked row's element read by
+            # a 0-d view: the NumPy path refused it as non-finite, review 134)
+            masked = np.ma.masked_array(0.5, mask=True)
+            for missing in (np.ma.masked, masked, torch.tensor(float("nan"))):
                 assert model.predict_one({0: 5.0, 1: missing, 2: other}) == without
+                # (with a new key: the compiled row hands the row to the NumPy path)
+                assert model.predict_one({0: 5.0, 1: missing, 2: other, "new": 1.0}) == (
+                    model.predict_one({0: 5.0, 2: other, "new": 1.0})
+                )
         with pytest.raises(ValueError, match="Feature 1 has a non-numeric value"):
             model.predict_one({0: 5.0, 1: value, 2: None})
         assert model.n_steps_ == n

@@ -332,6 +332,15 @@ def test_a_learn_one_repeated_on_the_same_row_is_learned_once(Model, task, compi
         for _ in range(3):
             twice.learn_one(constant, y)
         assert twice.n_steps_ == 608
+        # A refused learn_one leaves the model as it was, the predict it follows
+        # included: the next call learns the row once, and its repeat is one (the
+        # refusal cleared the predict: review 134).
+        twice.predict_one(x)
+        with pytest.raises((TypeError, ValueError)):
+            twice.learn_one(x, None)
+        twice.learn_one(x, y)
+        twice.learn_one(x, y)
+        assert twice.n_steps_ == 609
     finally:
         set_compiled(previous)
 

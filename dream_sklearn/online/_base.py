@@ -783,10 +783,14 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         """``learn_one``: a repeat of the last row is learned once (``_repeated``)."""
         if self._learned_last is not None and self._repeated(x, y):
             return
-        self._read_now, self._read = self._read, False
+        read = self._read
+        self._read_now, self._read = read, False
         try:
             if not self._fast_learn(x, y):  # (the compiled row, where it can run)
                 self._learn_numpy(x, y)
+        except BaseException:  # (a refused row: the model as before, _read too)
+            self._read = read
+            raise
         finally:
             self._read_now = False
 

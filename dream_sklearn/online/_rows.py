@@ -75,8 +75,9 @@ def _is_not_real(value: Any) -> bool:
 
 def _scalar(value: Any) -> Any:
     """A 0-d array of numbers or objects as its value (what the compiled row reads),
-    another library's 0-d array (a torch tensor) too; NumPy's ``masked`` as None
-    (the compiled row reads it as NaN); anything else, a 0-d date included (its value
+    another library's 0-d array (a torch tensor) too; NumPy's ``masked`` and a 0-d
+    masked array with its mask set as None (the compiled row reads them as NaN);
+    anything else, a 0-d date included (its value
     of NaT would read None), as it is."""
     if not isinstance(value, np.ndarray):
         if isinstance(value, (np.generic, *_NOT_REAL)) or not hasattr(value, "ndim"):
@@ -85,7 +86,10 @@ def _scalar(value: Any) -> Any:
         if array is None:
             return value
         value = array
-    if value is np.ma.masked:
+    # (np.ma.masked, and a 0-d masked array whose mask is set, as an element of a
+    # masked row read by a 0-d view is: the compiled row read it as NaN, the NumPy
+    # path refused it as non-finite; review 134)
+    if value.ndim == 0 and bool(np.ma.getmask(value)):
         return None
     if value.ndim == 0 and value.dtype.kind in "biufO":
         return value.item()
