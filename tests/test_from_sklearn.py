@@ -219,6 +219,53 @@ def test_column_labels_of_an_earlier_fit_go_with_a_refit_on_arrays():
     assert from_sklearn(clf).features_ == [0, 1, 2]
 
 
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("fit_on", ["array", "frame with n_steps"])
+def test_a_row_with_none_of_the_models_features_is_refused(fit_on, compiled):
+    # (review 134) After a fit on an array the features are the positions 0..d-1, and
+    # a river stream's rows keyed by names were taken as new features: every trained
+    # input read as missing (the prediction an empty row's), with no error. With
+    # n_steps the frame's columns are the steps' features flat, so the rows are keyed
+    # by position too, not by feature_names_in_.
+    from dream_sklearn.online import set_compiled
+
+    X, s = sequences(n=30)
+    clf = DREAMClassifier(8, rank=2, solver="adam", max_iter=2, random_state=0)
+    if fit_on == "array":
+        clf.fit(X, s > 0)
+        named = {"price": 0.3, "demand": 9.0, "temp": -1.1}
+    else:
+        columns = [f"{name}{t}" for t in range(6) for name in ("p", "d", "t")]
+        clf.set_params(n_steps=6).fit(pd.DataFrame(X.reshape(30, -1), columns=columns), s > 0)
+        named = dict(zip(clf.feature_names_in_[:3], [0.3, 9.0, -1.1], strict=True))
+    previous = set_compiled(compiled)
+    try:
+        online = from_sklearn(clf)
+        assert online.features_ == [0, 1, 2]
+        for x, y in zip(X[0], [True] * 6, strict=True):  # (rows the fast path reads)
+            online.predict_one(dict(enumerate(x)))
+            online.learn_one(dict(enumerate(x)), y)
+        before = online.predict_proba_one({0: 0.3, 1: 9.0, 2: -1.1})
+        message = r"none of them a feature of this model.*\[0, 1, 2\]"
+        with pytest.raises(ValueError, match=message):
+            online.predict_one(named)
+        with pytest.raises(ValueError, match=message):
+            online.learn_one(named, True)
+        with pytest.raises(ValueError, match=message):
+            online.predict_many(pd.DataFrame([named]))
+        with pytest.raises(ValueError, match=message):
+            online.learn_many(pd.DataFrame([named]), [True])
+        assert online.n_steps_ == 6 and online.features_ == [0, 1, 2]
+        assert online.predict_proba_one({0: 0.3, 1: 9.0, 2: -1.1}) == before
+        # A row with one of them, even missing, takes a new key as a new feature; an
+        # empty row (every feature missing) is read as ever.
+        online.learn_one({0: float("nan"), "price": 0.3}, True)
+        online.learn_one({}, False)
+        assert online.n_steps_ == 8 and online.features_ == [0, 1, 2, "price"]
+    finally:
+        set_compiled(previous)
+
+
 def test_a_nan_column_label_is_refused_by_name():
     # (review 106) a frame whose column label is NaN (a pivot with a missing category)
     # was loaded keyed by that NaN object, which no later row names again: the trained

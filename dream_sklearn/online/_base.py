@@ -40,6 +40,7 @@ this module's NumPy path as the reference and the fallback.
 from __future__ import annotations
 
 import random
+import reprlib
 from collections import OrderedDict
 from typing import Any, NamedTuple
 
@@ -180,6 +181,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
     # Defaults for estimators pickled before these existed (set again by _build).
     _held_slots = np.zeros(0, dtype=np.intp)
     _loaded_names: list | None = None
+    _loaded_features: list | None = None
     _warn: ADWIN | None = None
     _drift: ADWIN | None = None
     n_drifts_ = 0
@@ -409,9 +411,10 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         self._count = np.zeros(0)
         # Slots whose statistics _load_core set (a trained cell's standardisation):
         # averaged with rate 1/count, no floor, and not clipped. Features of a
-        # DataFrame fit, by name (to refuse rows keyed by position), or None.
+        # DataFrame fit, by name (to refuse rows keyed by position), or None; every
+        # feature of a loaded cell (to refuse rows with none of them), or None.
         self._held_slots = np.zeros(0, dtype=np.intp)
-        self._loaded_names = None
+        self._loaded_names = self._loaded_features = None
         # Running statistics, one row per scaling: the fast one (standardize_rate),
         # then with slow_rate the slow one that the readout's linear term reads.
         floors = [self.standardize_rate] + ([] if self.slow_rate is None else [self.slow_rate])
@@ -532,15 +535,16 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
             ev = np.concatenate([ev, np.ones((1, k))], axis=1)
             self._state = (h, U, Ut, em, ev, sb)
 
-    def _check_keys(self, x: dict | list) -> None:
+    def _check_keys(self, x: dict | list, given: dict | list | None = None) -> None:
         """Refuse a row (or a frame's columns) whose new feature names cannot be learned,
         before anything is built or changed: see :func:`_check_names` and
-        :meth:`_check_new_keys`."""
+        :meth:`_check_new_keys` (``given``: the row's keys, its missing values'
+        included, where ``x`` is the row without them)."""
         known = self._x_slot if self._built else {}
         new = [k for k in x if k not in known]
         if new:
             _check_names(new)
-            self._check_new_keys(new)
+            self._check_new_keys(new, x if given is None else given)
 
     def _register_features(self, x: dict) -> None:
         """Slots for ``x``'s features not seen yet (its keys checked: _check_keys)."""
@@ -548,18 +552,31 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         if new:
             self._add_slots(sorted(new, key=_sort_key), self._x_slot, to_cell=True)
 
-    def _check_new_keys(self, keys: list) -> None:
-        """Refuse rows keyed by position when the loaded cell's features have names."""
-        names = self._loaded_names
-        if names is None:
+    def _check_new_keys(self, keys: list, given: Any) -> None:
+        """On a model with a loaded cell (``from_sklearn``), refuse a row whose new
+        ``keys`` look like positions when the cell's features have names, and a row
+        whose keys (``given``, every one) are none of the model's features: the
+        trained inputs would all read as missing (review 134: a river stream's names
+        after a fit on an array were taken as new features, silently)."""
+        features = self._loaded_features
+        if features is None:
             return
-        positions = [k for k in keys if _is_int(k) and 0 <= k < len(names)]
+        names = self._loaded_names
+        positions = [k for k in keys if _is_int(k) and 0 <= k < len(names or ())]
         if positions:
             raise ValueError(
                 f"x has keys {positions!r} that look like column positions, but this model "
                 "was converted from an estimator fitted on a DataFrame: its features are "
                 f"named {names!r}. Key each row by those names (e.g. "
                 "dict(zip(feature_names_in_, row)))."
+            )
+        if not any(k in self._x_slot for k in given):
+            raise ValueError(
+                f"x has keys {reprlib.repr(list(given))}, none of them a feature of this "
+                "model, which was converted from a fitted estimator whose cell reads "
+                f"{reprlib.repr(features)} (features_; after a fit on an array or with "
+                "n_steps, the per-step features' positions): every trained input would "
+                "read as missing. Key each row by those features."
             )
 
     # Task hooks, defined by the classifier and the regressor:
@@ -576,15 +593,17 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
 
     # ------------------------------------------------------------------ forward
 
-    def _raw(self, x: dict, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Raw slot values and presence for one row (features not seen are dropped)."""
+    def _raw(self, x: dict, values: np.ndarray, given: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """Raw slot values and presence for one row (features not seen are dropped;
+        ``given``: the row's keys, its missing values' included, as _check_keys)."""
         m = len(self._mean)
         raw = np.zeros(m)
         present = np.zeros(m)
         get = self._x_slot.get
         idx = [get(k, -1) for k in x]
         if -1 in idx:
-            self._check_new_keys([k for k, j in zip(x, idx, strict=True) if j < 0])
+            new = [k for k, j in zip(x, idx, strict=True) if j < 0]
+            self._check_new_keys(new, x if given is None else given)
             keep = [i for i, j in enumerate(idx) if j >= 0]
             idx = [idx[i] for i in keep]
             values = values[keep]
@@ -617,9 +636,9 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
             dt = np.full(xc.shape[0], dt)
         return _Step(*dream_step(NUMPY_OPS, self._np_params, self._np_flags, xc, *state, dt))
 
-    def _forward_one(self, x: dict, values: np.ndarray):
+    def _forward_one(self, x: dict, values: np.ndarray, given: Any = None):
         """(raw, present, u, step) for one row, from the committed state (pure)."""
-        raw, present = self._raw(x, values)
+        raw, present = self._raw(x, values, given)
         u = self._standardise(raw, present)[None, :]
         return _Forward(raw, present, u, self._step(u, self._state))
 
@@ -686,7 +705,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
             and _same_row(cache.x, x, cache.strict)
         ):
             return cache.readout[0]
-        fwd = self._forward_one(row, values)
+        fwd = self._forward_one(row, values, x)
         out, phi = self._readout(fwd.step.h, fwd.u)
         advance = bool(self.advance_on_predict)
         if advance:
@@ -756,7 +775,8 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         self._recheck()
         cols = [self._x_slot.get(c, -1) for c in X.columns]
         if -1 in cols:
-            self._check_new_keys([c for c, j in zip(X.columns, cols, strict=True) if j < 0])
+            new = [c for c, j in zip(X.columns, cols, strict=True) if j < 0]
+            self._check_new_keys(new, X.columns)
         keep = [i for i, j in enumerate(cols) if j >= 0]
         b, m = len(X), len(self._mean)
         raw = np.zeros((b, m))
@@ -807,7 +827,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         row, values = (cache.row, None) if hit else _row_values(x, self._strict())
         try:
             y_value = self._check_target(y)
-            self._check_keys(row)
+            self._check_keys(row, x)
         except (ValueError, TypeError):
             # (a row refused for its values was refused by predict too: no row of the
             # stream; a refused label or feature name takes its row's place, the oldest:

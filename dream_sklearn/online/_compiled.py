@@ -339,7 +339,7 @@ class _Compiled:
         self.W, self.state = est._W, est._state
         self.slots: dict = {}
         self.x_slot = est._x_slot
-        self.check_keys = est._loaded_names is not None
+        self.check_keys = est._loaded_features is not None
         self.labels = list(getattr(est, "_classes", ()))
         self.regression = est._task == "regression"
 

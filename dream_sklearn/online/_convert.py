@@ -46,7 +46,12 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
     stream from there, as does the mean of every target seen (``"average"``). After a
     fit on a DataFrame, rows are keyed by its column names (``feature_names_in_``); a
     row keyed by column positions ``0, 1, ...`` is refused with a ``ValueError``
-    (other new keys are new features, as in any online estimator). Column labels that
+    (other new keys are new features, as in any online estimator). After a fit on
+    an array, or with ``n_steps`` (a frame's columns are then the steps' features
+    flat), rows are keyed by the per-step features' positions ``0..d-1``
+    (``features_``). A row none of whose keys the model knows (a river stream's
+    names after a fit on an array) is refused with a ``ValueError`` naming the
+    features: every trained input would read as missing. Column labels that
     are not strings (scikit-learn records no names then) key the rows too, unless they
     are the positions ``0..d-1`` in order: columns ``[1, 0]`` take ``{1: a, 0: b}``
     as river's rows from that frame have them.
@@ -215,7 +220,8 @@ def _load_core(
     move it) and not clipped, so the cell keeps reading its inputs exactly as it
     did in training (raw values after ``standardize=False``: mean 0, scale 1).
     When ``features`` are names (not the positions ``0..d-1``), rows keyed by
-    those positions are refused.
+    those positions are refused; a row none of whose keys the model knows, by
+    any ``features``.
     For a classifier, set the classes first with ``_add_targets``.
     """
     if est.feedback == "cell":
@@ -250,6 +256,7 @@ def _load_core(
     if x_mean is not None or x_scale is not None:
         est._count[slots] = np.inf  # never "seen once": the scale is in use
         est._held_slots = slots
+    est._loaded_features = list(features)
     if any(not (_is_int(f) and f == i) for i, f in enumerate(features)):
         est._loaded_names = list(features)
     est._version += 1
