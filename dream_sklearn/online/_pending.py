@@ -24,6 +24,9 @@ __all__: list[str] = []
 # kept (their features for the readouts' step once the label comes); beyond that the
 # oldest are forgotten, and a label for one of them is learned as a new row.
 _MAX_PENDING = 2048
+# Labels in a row that found no row waiting, while rows wait, before a warning that
+# the rows and their labels do not match (match_labels_by="values")
+_UNMATCHED_RUN = 32
 
 
 class _Pending(NamedTuple):
@@ -64,7 +67,8 @@ class _PendingRows:
     # rows of a stream, river's copies, are rows of their own: review 110)
     _unbuilt_last: tuple | None = None
     _pending: dict = {}
-    _warned_pending = False  # whether the pending rows' overflow was warned about
+    _warned_pending = False  # whether unmatched labels were warned about
+    _unmatched_run = 0  # labels in a row that found no row waiting (see _take_pending)
     advance_on_predict = False
     match_labels_by = "values"  # (estimators pickled before it existed)
 
@@ -105,23 +109,31 @@ class _PendingRows:
             self._pop_seq(old_key)
             if self.match_labels_by == "order":  # its label, when it comes, finds nothing
                 self._not_waiting += 1
-            if not self._warned_pending:  # (once: the rows are not matched by their labels)
-                self._warned_pending = True
-                warnings.warn(
-                    f"{type(self).__name__}(advance_on_predict=True): {_MAX_PENDING} rows "
-                    "advanced on are still waiting for their labels; the oldest is "
-                    "dropped. With match_labels_by='values' labels are matched to rows by "
-                    "the rows' values: a step upstream that changes a row between predict "
-                    "and learn (river's StandardScaler in a Pipeline) leaves every row "
-                    "unmatched, and each label then steps the cell again; "
-                    "match_labels_by='order' matches them in the order the rows were "
-                    "predicted. Otherwise the labels come back later than that, or not "
-                    "at all (river's resampling ensembles, bagging and boosting, learn "
-                    "some rows 0 times: advance_on_predict does not fit them): the "
-                    "forgotten rows' labels step the cell as a new row's.",
-                    UserWarning,
-                    stacklevel=3,
-                )
+            self._warn_unmatched(
+                f"{_MAX_PENDING} rows advanced on are still waiting for their labels; the "
+                "oldest is dropped",
+                "Otherwise the labels come back later than that, or not at all (river's "
+                "resampling ensembles, bagging and boosting, learn some rows 0 times: "
+                "advance_on_predict does not fit them): the forgotten rows' labels step "
+                "the cell as a new row's.",
+            )
+
+    def _warn_unmatched(self, what: str, otherwise: str) -> None:
+        """Warn, once, that the labels do not find the rows advanced on (``what``
+        happened; ``otherwise``: the other causes)."""
+        if self._warned_pending:
+            return
+        self._warned_pending = True
+        warnings.warn(
+            f"{type(self).__name__}(advance_on_predict=True): {what}. With "
+            "match_labels_by='values' labels are matched to rows by the rows' values: a "
+            "step upstream that changes a row between predict and learn (river's "
+            "StandardScaler in a Pipeline) leaves every row unmatched, and each label "
+            "then steps the cell again; match_labels_by='order' matches them in the order "
+            f"the rows were predicted. {otherwise}",
+            UserWarning,
+            stacklevel=4,
+        )
 
     def _read_delayed(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray):
         """What the readout for delayed labels (the classifier's, ``_delayed.py``)
@@ -187,7 +199,18 @@ class _PendingRows:
                     unbuilt[key] = count - 1
                 return None
         if key not in self._pending:
+            # (a label whose row is not waiting, while others are: a run of them is
+            # warned about before the rows pile up to _MAX_PENDING; review 134)
+            self._unmatched_run += 1
+            if self._unmatched_run == _UNMATCHED_RUN:
+                self._warn_unmatched(
+                    f"{_UNMATCHED_RUN} labels in a row found no row waiting for them, "
+                    f"while {len(self._pending_rows)} rows wait",
+                    "Otherwise these labels are of rows that were not predicted (learned "
+                    "only): each steps the cell as a new row, as it should.",
+                )
             return None
+        self._unmatched_run = 0
         return self._pending_rows.pop(self._pop_seq(key))[1]
 
     def _pending_step(self, entry: _Pending, row: dict) -> tuple:
