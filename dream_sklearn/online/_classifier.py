@@ -106,7 +106,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     standardize_rate : float, default=0.02
         Rate of the running mean/variance of each input after the first
         ``1 / standardize_rate`` rows (cumulative before); 0 gives cumulative
-        (Welford) statistics throughout.
+        (Welford) statistics throughout; below 1 (at 1 the variance stays 0).
     slow_rate : float or None, default=0.0
         Rate of a second, slow running standardisation that the readout's linear
         term reads (0: cumulative, Welford); the cell and the ramps keep the fast

@@ -99,7 +99,8 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     standardize_rate : float, default=0.02
         Rate of the running mean/variance of each input and of the target after
         the first ``1 / standardize_rate`` rows (cumulative before); 0 gives
-        cumulative (Welford) statistics throughout. A target more than 10 standard
+        cumulative (Welford) statistics throughout; below 1 (at 1 the variance stays
+        0). A target more than 10 standard
         deviations from the target's running mean (after 8 targets) is set aside
         when it comes alone: the readouts, the mixture and the target's statistics
         do not learn from it (the cell and the inputs' statistics still take the
