@@ -81,6 +81,13 @@ _Y_WARMUP = 8
 # A real shift of 10 standard deviations or more comes back within 5 of the old mean
 # only by a swing of 5 of its own standard deviations.
 _Y_UNDO_BACK = 1
+# Departures from a constant target that were undone (_departs): the last _SPIKES_KEPT
+# are kept, and a departure within _SPIKE_NEAR of its own distance from the constant
+# of one of them recurs (taken in). A range of them, widened by its width, let in any
+# value between two unrelated spikes: -1e6 and +1e6 undone, a later +5e5 was taken in
+# at once, the mean 11.67 for a target of 3.0 350 rows later (review 136).
+_SPIKES_KEPT = 8
+_SPIKE_NEAR = 0.1
 
 
 def _new_target_stats() -> np.ndarray:
@@ -102,7 +109,9 @@ class _TargetScaling:
     _y_undo_left = 0  # targets left to undo it (0: none kept)
     _y_undo_ok = 0  # targets within bounds of the kept statistics, running
     _y_departure: float | None = None  # the target that left a constant (_departs)
-    _y_spikes: tuple | None = None  # (lowest, highest) such target undone, or None
+    # the departures undone (_SPIKES_KEPT at most, the latest last), or None; a pickle
+    # of before round 28 holds (lowest, highest): two of them
+    _y_spikes: tuple | None = None
 
     def _build_target_stats(self) -> None:
         self._y_stats = _new_target_stats()
@@ -228,19 +237,18 @@ class _TargetScaling:
         _UNDO_ROWS rows (a lone spike on a constant target). Out of bounds as no
         target of a constant can be (_target_far's bounds are 0 wide), a spike was
         taken in at once and in full: one of +1e6 on a target of 3.0 left an MAE of
-        373.7 over rows 20-250 after it (review 118). Not for a target within
-        the range of such targets undone before, widened by its width (a rare real
-        value that recurs, as a count's 1 among 0s, is taken in the second time)."""
+        373.7 over rows 20-250 after it (review 118). Not for a target that
+        recurs: within _SPIKE_NEAR of its distance from the constant of one such
+        target undone before (a rare real value that recurs, as a count's 1 among
+        0s, is taken in the second time)."""
         mean, var, _ = before
         floor = _var_floor(mean)
         if self._y_count <= _Y_WARMUP or self._y_run or var > floor:
             return False
         if abs(y - mean) <= _WINSOR * math.sqrt(floor):
             return False
-        if self._y_spikes is None:
-            return True
-        low, high = self._y_spikes
-        return not low - (high - low) <= y <= high + (high - low)
+        near = _SPIKE_NEAR * abs(y - mean)
+        return not any(abs(y - spike) <= near for spike in self._y_spikes or ())
 
     def _undo_target(self, y: float) -> None:
         """Judge ``y`` against the kept statistics (after the row's update); restore
@@ -258,9 +266,8 @@ class _TargetScaling:
             s[T_LAST], s[T_HAS_LAST], s[T_RUN], left = y, 1.0, 0, 0
             self._glitch_undone(mean, bound / _WINSOR)
             if self._y_departure is not None:  # (a value that recurs is taken in)
-                spike = self._y_departure
-                low, high = self._y_spikes or (spike, spike)
-                self._y_spikes = (min(low, spike), max(high, spike))
+                spikes = (*(self._y_spikes or ()), self._y_departure)
+                self._y_spikes = spikes[-_SPIKES_KEPT:]
         if left:
             self._y_undo_left, self._y_undo_ok = left, ok
         else:
