@@ -414,21 +414,27 @@ def test_previous_target_baseline_reads_the_target_learned_last(bench):
     for x, y in [({"a": 1.0}, 10.0), ({"a": 2.0}, 20.0)]:
         model.predict_one(x)
         model.learn_one(x, y)
+    # (there from the first row, a placeholder before any target: river's ARF sizes
+    # its trees' feature subsets by the first row's features; review 135)
     assert inner.seen == [
-        ("predict", {"a": 1.0}),
-        ("learn", {"a": 1.0}),
+        ("predict", {"a": 1.0, prev: 0.0}),
+        ("learn", {"a": 1.0, prev: 0.0}),
         ("predict", {"a": 2.0, prev: 10.0}),
         ("learn", {"a": 2.0, prev: 10.0}),
     ]
     assert "LinReg+prev" in bench.REGRESSORS and "ARFR+prev" in bench.REGRESSORS
     made = bench.make_model("LinReg+prev", 0, "regression")
-    assert isinstance(made, bench.PreviousTarget) and not made.nominal
-    # a label is given as a string, which river's trees split by value
-    labelled = bench.PreviousTarget(Recorder(), nominal=True)
-    labelled.learn_one({"a": 1.0}, 1)
-    labelled.predict_one({"a": 2.0})
-    assert labelled.model.seen[-1] == ("predict", {"a": 2.0, prev: "1"})
-    assert bench.make_model("ARF+prev", 0, "binary").nominal
+    assert isinstance(made, bench.PreviousTarget) and not made.label
+    # a label is given as its index in the order the labels came (-1 before any): a
+    # string was a many-valued nominal split that cost ARF on LED (review 135)
+    labelled = bench.PreviousTarget(Recorder(), label=True)
+    for x, y in [({"a": 1.0}, "up"), ({"a": 2.0}, "down"), ({"a": 3.0}, "up")]:
+        labelled.predict_one(x)
+        labelled.learn_one(x, y)
+    labelled.predict_one({"a": 4.0})
+    got = [seen[1][prev] for seen in labelled.model.seen if seen[0] == "predict"]
+    assert got == [-1.0, 0.0, 1.0, 0.0]
+    assert bench.make_model("ARF+prev", 0, "binary").label
     # a stream keyed by ints (river's SEA) gets an int key past its own: river's trees
     # sort the keys, and a str among ints failed
     ints = bench.PreviousTarget(Recorder())
