@@ -301,8 +301,11 @@ def _steady_rows(task: str, makers: dict, stream: list, repeats: int) -> list[Ro
     from dream_sklearn.online import set_compiled
 
     head, rest = stream[:_WARM_ROWS], stream[_WARM_ROWS:]
-    for _ in range(repeats):
-        for name, (make, compiled) in makers.items():
+    for r in range(repeats):
+        order = list(makers)  # (drawn anew each round, as interleaved_cpu_times does)
+        random.Random(r).shuffle(order)
+        for name in order:
+            make, compiled = makers[name]
             previous = set_compiled(compiled)
             try:
                 model = make()
