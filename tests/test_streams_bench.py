@@ -414,19 +414,19 @@ def test_previous_target_baseline_reads_the_target_learned_last(bench):
     for x, y in [({"a": 1.0}, 10.0), ({"a": 2.0}, 20.0)]:
         model.predict_one(x)
         model.learn_one(x, y)
-    # (there from the first row, a placeholder before any target: river's ARF sizes
-    # its trees' feature subsets by the first row's features; review 135)
     assert inner.seen == [
-        ("predict", {"a": 1.0, prev: 0.0}),
-        ("learn", {"a": 1.0, prev: 0.0}),
+        ("predict", {"a": 1.0}),
+        ("learn", {"a": 1.0}),
         ("predict", {"a": 2.0, prev: 10.0}),
         ("learn", {"a": 2.0, prev: 10.0}),
     ]
     assert "LinReg+prev" in bench.REGRESSORS and "ARFR+prev" in bench.REGRESSORS
     made = bench.make_model("LinReg+prev", 0, "regression")
     assert isinstance(made, bench.PreviousTarget) and not made.label
-    # a label is given as its index in the order the labels came (-1 before any): a
-    # string was a many-valued nominal split that cost ARF on LED (review 135)
+    # a label is given as its index in the order the labels came, there from the
+    # first row (-1 before any): river's ARF sizes its trees' feature subsets by the
+    # first row's features, and a string was a many-valued nominal split that cost
+    # ARF on LED (review 135)
     labelled = bench.PreviousTarget(Recorder(), label=True)
     for x, y in [({"a": 1.0}, "up"), ({"a": 2.0}, "down"), ({"a": 3.0}, "up")]:
         labelled.predict_one(x)
