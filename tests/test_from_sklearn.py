@@ -258,12 +258,43 @@ def test_a_row_with_none_of_the_models_features_is_refused(fit_on, compiled):
         assert online.n_steps_ == 6 and online.features_ == [0, 1, 2]
         assert online.predict_proba_one({0: 0.3, 1: 9.0, 2: -1.1}) == before
         # A row with one of them, even missing, takes a new key as a new feature; an
-        # empty row (every feature missing) is read as ever.
+        # empty row (every feature missing) is read as ever; a frame is judged by its
+        # columns, as learn_one judges a row by its keys (review 137: learn_many judged
+        # each row without its missing values, and refused one partway through a frame
+        # after learning the rows before it), and a frame of no columns is predicted.
         online.learn_one({0: float("nan"), "price": 0.3}, True)
         online.learn_one({}, False)
         assert online.n_steps_ == 8 and online.features_ == [0, 1, 2, "price"]
+        nan = float("nan")
+        frame = pd.DataFrame([{0: 0.1, 1: 9.0, 2: -1.0, "temp": nan}, {0: nan, "temp": 3.0}])
+        online.learn_many(frame, [True, False])
+        assert online.n_steps_ == 10 and online.features_ == [0, 1, 2, "price", "temp"]
+        assert len(online.predict_many(pd.DataFrame(index=range(2)))) == 2
     finally:
         set_compiled(previous)
+
+
+def test_a_model_converted_before_round_28_refuses_rows_as_it_did():
+    # (review 137) A model from from_sklearn pickled before the loaded features were
+    # kept (_loaded_features) refused nothing: neither rows keyed by position after a
+    # fit on a DataFrame (refused before this round) nor rows with none of its
+    # features. Its held slots name the features it loaded.
+    X, s = sequences(n=30)
+    idx = pd.MultiIndex.from_product([range(30), range(6)], names=["seq", "t"])
+    frame = pd.DataFrame(X.reshape(-1, 3), index=idx, columns=["price", "demand", "temp"])
+    clf = DREAMClassifier(8, rank=2, solver="adam", max_iter=2, random_state=0).fit(frame, s > 0)
+    online = from_sklearn(clf)
+    state = online.__getstate__()
+    del state["_loaded_features"]
+    old = DREAMOnlineClassifier.__new__(DREAMOnlineClassifier)
+    old.__setstate__(state)
+    assert old._loaded_features == ["price", "demand", "temp"]
+    with pytest.raises(ValueError, match="look like column positions"):
+        old.predict_one({0: 0.3, 1: 9.0, 2: -1.1})
+    with pytest.raises(ValueError, match="none of them a feature of this model"):
+        old.learn_one({"x": 1.0}, True)
+    row = {"price": 0.3, "demand": 9.0, "temp": -1.1}
+    assert old.predict_proba_one(row) == online.predict_proba_one(row)
 
 
 def test_a_nan_column_label_is_refused_by_name():

@@ -382,6 +382,23 @@ def test_n_neighbors_of_any_integral_type_runs_on_the_compiled_row(make, k):
 
 
 @pytest.mark.skipif(not compiled_available(), reason="numba is not installed")
+def test_a_difference_past_floats_in_a_slot_of_no_spread_counts_nothing_on_both_paths():
+    # (review 137) inf times a scale of 0 is NaN: NumPy's sum read it as 0, the
+    # kernel's as a NaN sum that never entered (3.875 against 3.5 for the mean). The
+    # estimators refuse values past 1e100, so only the expert's own API reaches it.
+    mean = _neighbors._NeighborMean(20)
+    for i, v in enumerate([5.0, 5.0, 1.0, 1e308, 2.0, 3.0, 1.0, 4.0]):
+        mean.keep(np.array([v]), float(i % 4) + 0.5)
+    x, scale = np.array([-1e308]), np.array([0.0])
+    previous = set_compiled(False)
+    try:
+        want = mean.estimate(x, scale, 8)
+    finally:
+        set_compiled(previous)
+    assert mean.estimate(x, scale, 8) == want
+
+
+@pytest.mark.skipif(not compiled_available(), reason="numba is not installed")
 def test_a_row_read_on_the_numpy_path_then_one_on_the_compiled_row():
     # A row read on the NumPy path (set_compiled(False): it is kept for a learn_one),
     # then another the compiled row reads: the second's vote is its own, as the

@@ -1933,6 +1933,61 @@ def test_labels_that_find_no_row_are_warned_about_early(scaled):
         assert not said and not model._pending_rows
 
 
+def test_learn_only_rows_among_predicted_ones_are_no_unmatched_labels():
+    """Labels of rows never predicted (learned only) find no row waiting, as they
+    should: no warning while few rows wait (review 137: rows predicted before the
+    build, an unlabelled query, a sampled prediction whose label comes 40 rows later,
+    each with learned-only rows around it, were warned about with advice that would
+    pair the labels with the wrong rows). Rows that pile up are, once, pointing at
+    the caller's line."""
+    import warnings
+
+    rows = _clf_stream(200)
+
+    def said(run):
+        model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0, advance_on_predict=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            run(model)
+        return [w for w in caught if "advance_on_predict=True" in str(w.message)]
+
+    def unbuilt_then_learned(model):
+        for x, _ in rows[:3]:
+            model.predict_one(x)
+        for x, y in rows[3:80]:
+            model.learn_one(x, y)
+
+    def a_query_then_learned(model):
+        for x, y in rows[:50]:
+            model.learn_one(x, y)
+        model.predict_one({"a": 0.0, "b": 0.0})
+        for x, y in rows[50:120]:
+            model.learn_one(x, y)
+
+    def sampled(model):
+        due = []
+        for i, (x, y) in enumerate(rows):
+            if i % 50 == 0:
+                model.predict_one(x)
+                due.append((i + 40, x, y))
+            else:
+                model.learn_one(x, y)
+            while due and due[0][0] == i:
+                model.learn_one(*due.pop(0)[1:])
+
+    for run in (unbuilt_then_learned, a_query_then_learned, sampled):
+        assert not said(run), run.__name__
+
+    def changed_before_learning(model):  # (as a scaler upstream changes each row)
+        for x, y in rows:
+            model.predict_one(x)
+            model.learn_one({k: v + 1e-3 for k, v in x.items()}, y)  # (the line warned)
+
+    warned = said(changed_before_learning)
+    assert len(warned) == 1 and warned[0].filename == __file__
+    assert "labels in a row found no row waiting for them" in str(warned[0].message)
+
+
 def _count_steps(model):
     """Count the cell's committed steps of ``model`` (an instance's own _commit)."""
     calls = []

@@ -247,6 +247,12 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
             for name in ("_ring_c", "_ring_loss", "_ring_n", "_rec_left", "_last_miss"):
                 self.__dict__.pop(name, None)
             self._new_ring()
+        if "_x_slot" in state and "_loaded_features" not in state and len(self._held_slots):
+            # (a model from from_sklearn pickled before round 28: the features it loaded
+            # are its held slots', whose rows _check_new_keys refuses; review 137)
+            held = set(self._held_slots.tolist())
+            slots = sorted((j, k) for k, j in self._x_slot.items() if j in held)
+            self._loaded_features = [k for _, k in slots]
         rows = state.get("_pending_rows")
         if rows and not all(isinstance(entry, _Pending) for _, entry in rows.values()):
             # (positional tuples before round 21: of 6 items before the delayed readout,
@@ -934,7 +940,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
     def _learn_frame(self, X: pd.DataFrame, y) -> None:
         self._learned_last = None  # (rows learned: no learn_one after them is a repeat)
         # Validate every row and target before learning any.
-        values, present = _frame_values(X, self._strict())
+        values, _ = _frame_values(X, self._strict())  # (NaN where missing)
         cols = X.columns.tolist()
         ys = list(_aligned_targets(X, y))
         if len(ys) != len(X):
@@ -954,8 +960,9 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
             if rows is not None and self._fast_values(keys, rows[i]) is not None:
                 if self._fast_commit(ys[i]):
                     continue
-            row = {c: values[i, j] for j, c in enumerate(cols) if present[i, j]}
-            self._learn(row, ys[i])
+            # (its missing values as NaN: the row keeps the frame's keys, which
+            # _check_keys judges, as learn_one does a row's; review 137)
+            self._learn(dict(zip(cols, values[i].tolist(), strict=True)), ys[i])
 
     # ------------------------------------------------------------------ seam
 

@@ -210,7 +210,9 @@ class _CompiledRow:
         values, _ = _frame_values(X, self._strict())
         self._recheck()  # (as _forward_many: a live parameter changed to a bad value)
         cols = X.columns.tolist()  # (one conversion: pandas' string columns iterate slowly)
-        self._check_new_keys([c for c in cols if c not in self._x_slot], cols)
+        new = [c for c in cols if c not in self._x_slot]
+        if new:
+            self._check_new_keys(new, cols)
         rows, keys = self._fast_frame(values), tuple(cols)
         if rows is None:
             return None

@@ -866,7 +866,9 @@ def _nearest(rows, n, x, scale, k, far):
                 d = far
             else:
                 d = abs((a - b) * scale[j])
-                if d > far:
+                if d != d:  # (inf times a scale of 0: 0, as NumPy's nan_to_num)
+                    d = 0.0
+                elif d > far:
                     d = far
             d2 += d * d
             if d2 >= worst:  # (a sum of squares only grows: the row cannot enter)

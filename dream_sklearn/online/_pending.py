@@ -116,11 +116,12 @@ class _PendingRows:
                 "resampling ensembles, bagging and boosting, learn some rows 0 times: "
                 "advance_on_predict does not fit them): the forgotten rows' labels step "
                 "the cell as a new row's.",
+                stacklevel=4,  # (predict_one's caller)
             )
 
-    def _warn_unmatched(self, what: str, otherwise: str) -> None:
+    def _warn_unmatched(self, what: str, otherwise: str, stacklevel: int) -> None:
         """Warn, once, that the labels do not find the rows advanced on (``what``
-        happened; ``otherwise``: the other causes)."""
+        happened; ``otherwise``: the other causes), at ``stacklevel`` from here."""
         if self._warned_pending:
             return
         self._warned_pending = True
@@ -132,7 +133,7 @@ class _PendingRows:
             "then steps the cell again; match_labels_by='order' matches them in the order "
             f"the rows were predicted. {otherwise}",
             UserWarning,
-            stacklevel=4,
+            stacklevel=stacklevel + 1,
         )
 
     def _read_delayed(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray):
@@ -199,15 +200,19 @@ class _PendingRows:
                     unbuilt[key] = count - 1
                 return None
         if key not in self._pending:
-            # (a label whose row is not waiting, while others are: a run of them is
-            # warned about before the rows pile up to _MAX_PENDING; review 134)
-            self._unmatched_run += 1
-            if self._unmatched_run == _UNMATCHED_RUN:
+            # (a label whose row is not waiting, while rows pile up: warned about before
+            # they reach _MAX_PENDING, review 134; not while few rows wait, as with
+            # learn-only rows between predicted ones, review 137)
+            if self._pending_rows:
+                self._unmatched_run += 1
+            waiting = len(self._pending_rows)
+            if self._unmatched_run >= _UNMATCHED_RUN and waiting >= _UNMATCHED_RUN:
                 self._warn_unmatched(
-                    f"{_UNMATCHED_RUN} labels in a row found no row waiting for them, "
-                    f"while {len(self._pending_rows)} rows wait",
+                    f"{self._unmatched_run} labels in a row found no row waiting for "
+                    f"them, while {waiting} rows wait",
                     "Otherwise these labels are of rows that were not predicted (learned "
                     "only): each steps the cell as a new row, as it should.",
+                    stacklevel=5,  # (learn_one's caller: _learn_numpy, _learn_row, learn_one)
                 )
             return None
         self._unmatched_run = 0
