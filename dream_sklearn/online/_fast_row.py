@@ -129,7 +129,7 @@ class _CompiledRow:
         if neighbors is not None:
             self._fast_neighbor_learn(neighbors, target, loss, self.n_drifts_ > drifts)
         res = fast.res.tolist()
-        surprise, tau, _, _, running, warming, _, _, _, y_mean0, y_var0, y_avg0, after = res
+        surprise, tau, _, _, running, warming, _, y_mean0, y_var0, y_avg0, after = res
         self.last_surprise_, self.last_tau_ = surprise, tau
         self._running, self._warming = running != 0.0, warming != 0.0
         # The regressor's target statistics (the kernel updated them in place): the

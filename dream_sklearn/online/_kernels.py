@@ -95,11 +95,11 @@ S_DT, S_L2, S_SHARE, S_GAIN, S_BOOST, S_MAX_ABS, S_RATE = range(13, 20)
 N_SCAL = 20
 # RES (floats): what the row leaves for the Python around the kernels.
 R_SURPRISE, R_TAU, R_LOSS, R_OUT, R_RUNNING, R_WARMING, R_UNKNOWN = range(7)
-# The regressor's: its target statistics' count and run after the row, and their
-# mean, variance and mean of every target seen before it (_after_target_kernel);
-# R_Y_AFTER 1.0 where the row needs that Python after the kernel (_fast_commit).
-R_Y_COUNT, R_Y_RUN, R_Y_MEAN0, R_Y_VAR0, R_Y_AVG0, R_Y_AFTER = range(7, 13)
-N_RES = 13
+# The regressor's: its target statistics' mean, variance and mean of every target
+# seen before the row (_after_target_kernel), and R_Y_AFTER, 1.0 where the row needs
+# that Python after the kernel (_fast_commit).
+R_Y_MEAN0, R_Y_VAR0, R_Y_AVG0, R_Y_AFTER = range(7, 11)
+N_RES = 11
 
 
 @intrinsic
@@ -828,8 +828,6 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
             tgt[T_VAR] = (1.0 - rate) * (tgt[T_VAR] + rate * delta * delta)
             tgt[T_LAST] = y_raw
             tgt[T_HAS_LAST] = 1.0
-        res[R_Y_COUNT] = tgt[T_COUNT]
-        res[R_Y_RUN] = tgt[T_RUN]
         # a target out of bounds, one of the first, or one that left a constant
         # target (its variance at the floor before the row: _TargetScaling._departs)
         departs = res[R_Y_VAR0] <= _var_floor(res[R_Y_MEAN0]) and y_raw != res[R_Y_MEAN0]
