@@ -419,7 +419,8 @@ def forward(fb, ib, values, slots):
             if _aside(j, raw, rng, var, mean, count, held, n_over[0, j] + 1):
                 keep = keep * 0.0
         # an indicator slot (_RunningScaling._indicator) reads 1 where present
-        ind = absent[j] > 0.0 and held[j] == 0 and var[0, j] <= _var_floor(mean[0, j])
+        flat = held[j] == 0 and var[0, j] <= _var_floor(mean[0, j])
+        ind = flat and absent[j] > 0.0
         for s in range(S):
             z = (raw[j] - mean[s, j]) * scale[s, j]
             if held[j] == 0:
@@ -427,9 +428,11 @@ def forward(fb, ib, values, slots):
             if ind:
                 z = 1.0
             urow[s * m + j] = z * keep
-        # its ramps (0 where the slot is absent, as the slot reads)
+        # its ramps (0 where the slot is absent, as the slot reads, and where it is
+        # constant but no indicator: _RunningScaling._standardise)
+        live = keep * (0.0 if flat and not ind else 1.0)
         for q in range(K):
-            urow[S * m + j * K + q] = np.tanh(_RAMP * (urow[j] - knots[q])) * _RAMP_SCALE * keep
+            urow[S * m + j * K + q] = np.tanh(_RAMP * (urow[j] - knots[q])) * _RAMP_SCALE * live
 
     # The cell's step: dream_step's body, compiled.
     d = ctl[C_D]

@@ -383,9 +383,15 @@ class _RunningScaling:
         if len(self._knots):
             # an absent slot's ramps read 0 too, as the slot does (the ramps of its 0,
             # +-0.5 at four of five knots, weighed in every step: one row with one
-            # new key cost 1.8 points over the next 500 rows; review 119)
+            # new key cost 1.8 points over the next 500 rows; review 119), and so do
+            # a constant slot's, which reads 0 on every row (5 constant columns beside
+            # informative ones cost the classifier 7 points; review 138)
+            flat = self._stat_var[0] <= _var_floor(self._stat_mean[0])
+            flat &= ~ind
+            if len(held):
+                flat[held] = False
             ramps = self._expand(z[..., 0, :])
-            ramps *= np.repeat(present, len(self._knots), axis=-1)
+            ramps *= np.repeat(present * ~flat, len(self._knots), axis=-1)
             u = np.concatenate([u, ramps], axis=-1)
         return u
 
