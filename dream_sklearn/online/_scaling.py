@@ -352,11 +352,17 @@ class _RunningScaling:
         flag present only when set) carried nothing. A second value makes it a
         slot like any other from the next row on (a review's finding, round 11).
         """
-        ind = self._absent > 0.0
-        ind &= self._stat_var[0] <= _var_floor(self._stat_mean[0])
+        return self._flat() & (self._absent > 0.0)
+
+    def _flat(self) -> np.ndarray:
+        """The slots (m,) bool whose every value so far is the same (their variance
+        at the constant's floor; a slot seen once too), not a loaded cell's held slots:
+        an indicator where a row lacked it (:meth:`_indicator`), else a constant whose
+        ramps read 0 (:meth:`_standardise`)."""
+        flat = self._stat_var[0] <= _var_floor(self._stat_mean[0])
         if len(self._held_slots):
-            ind[self._held_slots] = False
-        return ind
+            flat[self._held_slots] = False
+        return flat
 
     def _standardise(self, raw: np.ndarray, present: np.ndarray) -> np.ndarray:
         """The row(s) as the cell and the readout read them: ``[u, slow u, ramps]``.
@@ -386,12 +392,9 @@ class _RunningScaling:
             # new key cost 1.8 points over the next 500 rows; review 119), and so do
             # a constant slot's, which reads 0 on every row (5 constant columns beside
             # informative ones cost the classifier 7 points; review 138)
-            flat = self._stat_var[0] <= _var_floor(self._stat_mean[0])
-            flat &= ~ind
-            if len(held):
-                flat[held] = False
             ramps = self._expand(z[..., 0, :])
-            ramps *= np.repeat(present * ~flat, len(self._knots), axis=-1)
+            constant = self._flat() & ~ind
+            ramps *= np.repeat(present * ~constant, len(self._knots), axis=-1)
             u = np.concatenate([u, ramps], axis=-1)
         return u
 
