@@ -226,7 +226,47 @@ def test_constant_columns_beside_informative_ones_cost_nothing(compiled):
 
     previous = set_compiled(compiled)
     try:
-        alone, beside = accuracy(0), accuracy(5)
+        alone, beside, many = accuracy(0), accuracy(5), accuracy(20)
     finally:
         set_compiled(previous)
-    assert alone > 0.8 and beside > alone - 0.01
+    # Twenty such columns, made before the informative ones (slots are made in sorted
+    # key order), took the whole pairs budget until round 29 (0.511: the XOR needs
+    # the pairs); a slot is now paired once its ramps read something.
+    assert alone > 0.8 and beside > alone - 0.01 and many > alone - 0.01
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_feature_the_pairs_budget_left_out_gets_its_pairs_when_it_is_raised(compiled):
+    # Pairs go to a slot once its values vary (_grant_pairs), up to max_pairs; a slot
+    # the budget did not reach waits. Until round 29 a raised max_pairs paired only
+    # the features that came after it.
+    rng = np.random.default_rng(0)
+    rows = []
+    for _ in range(600):
+        x = {f"x{i}": float(v) for i, v in enumerate(rng.normal(size=3))}
+        rows.append((x, bool((x["x0"] > 0) ^ (x["x1"] > 0))))
+    previous = set_compiled(compiled)
+    try:
+        model = DREAMOnlineClassifier(seed=0, n_knots=2, max_pairs=4)
+        for x, y in rows[:300]:
+            model.learn_one(x, y)
+        # x0 and x1 took the 4 pairs of their two ramps each; x2 waits
+        assert model._pairs.shape[1] == 4 and model._unpaired == [model._x_slot["x2"]]
+        model.max_pairs = 100
+        for x, y in rows[300:]:
+            model.predict_one(x)
+            model.learn_one(x, y)
+    finally:
+        set_compiled(previous)
+    # x2's two ramps times the 4 ramps of x0 and x1
+    assert model._pairs.shape[1] == 12 and model._unpaired == []
+    assert model._W.shape[2] == model._blocks()["bias"].stop
+    # an estimator pickled before round 29 has no _unpaired: the feature slots
+    # without pairs wait (none here)
+    state = model.__getstate__()
+    del state["_unpaired"]
+    old = DREAMOnlineClassifier.__new__(DREAMOnlineClassifier)
+    old.__setstate__(pickle.loads(pickle.dumps(state)))
+    assert old._unpaired == []
+    x, _ = rows[0]
+    assert old.predict_proba_one(x) == model.predict_proba_one(x)

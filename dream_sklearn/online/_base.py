@@ -284,6 +284,12 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         if "_stat_mean" in state and "_hidden_dim" not in state:  # before round 11
             self._hidden_dim, self._rank = state["hidden_dim"], state["rank"]
             self._cell = state.get("cell", "random")
+        if "_stat_mean" in state and "_unpaired" not in state:  # before round 29
+            # (pairs were granted as slots were made: the feature slots the budget did
+            # not reach wait, and a raised max_pairs pairs them)
+            paired = set(self._paired_slots)
+            waits = "pairs" in self._heads
+            self._unpaired = [j for j in self._x_slot.values() if waits and j not in paired]
         if "_stat_mean" in state and "_absent" not in state:  # before round 11
             # Which slots a row lacked is not known: none, until a row lacks one (a
             # slot constant when present reads 0 until then, as it did).
@@ -454,6 +460,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         self._W = np.zeros((len(self._heads), n_out, n + 1))
         self._pairs = np.zeros((2, 0), dtype=np.intp)  # ramp indices of each pair feature
         self._paired_slots: list = []  # slots whose ramps have pair features
+        self._unpaired: list = []  # feature slots waiting for them (_grant_pairs)
         self._ones = np.ones((1, 1))
         self._reads_diff = any("diff" in _READOUTS[r][0] for r in self._heads)
         self._prev_u = None  # the last learned row's fast-scaled slots (for "diff")
@@ -926,6 +933,8 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         self.last_tau_ = float(step.tau[0])
         self._mark_lacked(present)
         self._update_stats(raw, present)
+        if self._unpaired:
+            self._grant_pairs()
 
     def _mark_lacked(self, present: np.ndarray, start: int = 0) -> None:
         """Flag the slots from ``start`` on that this row lacks after their first value

@@ -123,7 +123,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         ``learning_rate / 2``; per-row cost grows with the square of the number of
         inputs, up to ``max_pairs``).
     max_pairs : int, default=4096
-        At most this many pair features (the first inputs seen get them first).
+        At most this many pair features. An input gets its pairs once its values
+        vary (a constant input takes none), the first to vary first.
     mixture_share : float, default=0.001
         Share of the mixture's weight spread evenly over the readouts after each
         row (0: plain exponential weights, which can lock on one readout).

@@ -256,6 +256,8 @@ def _load_core(
     if x_mean is not None or x_scale is not None:
         est._count[slots] = np.inf  # never "seen once": the scale is in use
         est._held_slots = slots
+    if est._unpaired:  # (held slots' ramps read from the first row: so do their pairs)
+        est._grant_pairs()
     est._loaded_features = list(features)
     if any(not (_is_int(f) and f == i) for i, f in enumerate(features)):
         est._loaded_names = list(features)

@@ -72,34 +72,57 @@ class _FeatureMap:
         return mask
 
     def _grow_readouts(self, m_old: int, k: int, paired: bool) -> None:
-        """Zero weights for ``k`` new slots (after ``m_old``): their ``u``, ramps, pairs.
+        """Zero weights for ``k`` new slots (after ``m_old``): their ``u``, ramps, diff.
 
-        With a ``"pairs"`` readout and ``paired`` (feature slots, not target ones),
-        each new ramp gets a pair feature with every ramp of an earlier paired slot,
-        in order, up to ``max_pairs`` in all.
+        With a ``"pairs"`` readout, feature slots (``paired``: not target ones) wait
+        in ``_unpaired`` for their pair features (:meth:`_grant_pairs`).
         """
         n, n_k = self._hidden_dim, len(self._knots)
-        p_old = self._pairs.shape[1]
-        at_u, at_ramps = n + m_old, n + m_old + m_old * n_k
-        at_pairs = at_ramps + p_old
+        at = [n + m_old] * k + [n + m_old * (1 + n_k)] * (k * n_k)
+        if self._reads_diff:
+            at += [self._W.shape[2] - 1] * k  # before the bias
+        self._W = np.insert(self._W, at, 0.0, axis=2)
+        if paired and "pairs" in self._heads:
+            self._unpaired += range(m_old, m_old + k)
+        self._head_mask = self._mask()
+        self._grow_ring(m_old, k)
+
+    def _grant_pairs(self) -> None:
+        """Pair features for the waiting slots (``_unpaired``) whose ramps now read
+        something (not a constant's: see ``_standardise``), in slot order: each ramp
+        of such a slot times every ramp of each slot paired before it, up to
+        ``max_pairs`` in all; zero weights. Run after a row's statistics are taken in,
+        on both paths, so that the next row reads the pairs.
+
+        A pair with a constant slot reads 0 (its ramps do), so granting at this point
+        changes no prediction; it keeps the budget for the slots that vary. A slot
+        the budget did not reach waits, and a raised ``max_pairs`` pairs it.
+        """
+        room = self.max_pairs - self._pairs.shape[1]
+        if room <= 0:
+            return
+        waiting = np.array(self._unpaired)
+        live = waiting[~self._flat()[waiting] | (self._absent[waiting] > 0.0)]
+        if not len(live):
+            return
+        n_k = len(self._knots)
         new_pairs: list = []
-        room = self.max_pairs - p_old if "pairs" in self._heads and paired else 0
-        for s in range(m_old, m_old + k) if room > 0 else ():
+        for s in live.tolist():
             for b in range(s * n_k, (s + 1) * n_k):
                 for t in self._paired_slots:
                     new_pairs += [(a, b) for a in range(t * n_k, (t + 1) * n_k)]
             self._paired_slots.append(s)
+            self._unpaired.remove(s)
             if len(new_pairs) >= room:
                 new_pairs = new_pairs[:room]
                 break
         if new_pairs:
+            m = len(self._mean)
+            at = self._hidden_dim + m * (1 + n_k) + self._pairs.shape[1]
             self._pairs = np.concatenate([self._pairs, np.array(new_pairs, dtype=np.intp).T], 1)
-        at = [at_u] * k + [at_ramps] * (k * n_k) + [at_pairs] * len(new_pairs)
-        if self._reads_diff:
-            at += [self._W.shape[2] - 1] * k  # before the bias
-        self._W = np.insert(self._W, at, 0.0, axis=2)
-        self._head_mask = self._mask()
-        self._grow_ring(m_old, k)
+            self._W = np.insert(self._W, [at] * len(new_pairs), 0.0, axis=2)
+            self._head_mask = self._mask()
+        self._version += 1
 
     def _expand(self, u: np.ndarray) -> np.ndarray:
         """Fixed ramps of each standardised slot at ``n_knots`` thresholds, (..., m * K)."""

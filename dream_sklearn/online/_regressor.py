@@ -127,7 +127,8 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         close to the best of them where the inputs do not predict the target (a
         random walk, noise around a level that moves or stays).
     max_pairs : int, default=4096
-        At most this many pair features (the first inputs seen get them first).
+        At most this many pair features. An input gets its pairs once its values
+        vary (a constant input takes none), the first to vary first.
     mixture_share : float, default=0.001
         Share of the mixture's weight spread evenly over the readouts after each
         row.
