@@ -34,6 +34,11 @@ Sections (``--only``):
   estimator's ``predict_one`` + ``learn_one`` on Elec2's rows 201-4,200, its two
   numba kernels alone on the same rows (inputs prepared beforehand), the Python around
   them (the difference), and river's linear pipeline on the same rows.
+- ``online-base`` (with ``--base REV``): this checkout's compiled row against the
+  package at git revision ``REV``, both in this process, rounds interleaved: the
+  default estimators on Elec2's rows 201-2,200 and the classifier on river's
+  Hyperplane with 30 features (the pairs' budget spent); each ratio within a round,
+  its median and range.
 - ``online-many``: river's mini-batch API, ``predict_many`` then ``learn_many`` on
   each frame of 100 and of 1,000 rows, against ``predict_one`` + ``learn_one`` on the
   same rows (Elec2's rows 201-5,200), and ``learn_many`` alone against ``learn_one``
@@ -551,6 +556,108 @@ def online_parts(args) -> list[Row]:
     return rows
 
 
+_VERSUS_ROWS = (200, 2200)  # the rows --base's comparison times (after the growth)
+
+
+def _package_at(rev: str, into: Path):
+    """``dream_sklearn.online`` as it was at git revision ``rev`` of this checkout,
+    imported as ``dream_base.online`` (the package's imports are relative)."""
+    import io
+    import tarfile
+
+    tar = subprocess.run(
+        ["git", "-C", str(HERE.parent), "archive", rev, "dream_sklearn"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+        archive.extractall(into, filter="data")
+    (into / "dream_sklearn").rename(into / "dream_base")
+    sys.path.insert(0, str(into))
+    return importlib.import_module("dream_base.online")
+
+
+@section("online-base")
+def online_base(args) -> list[Row]:
+    """This checkout's compiled row against the one at ``--base`` (a git revision),
+    in one process, rounds interleaved: each default estimator's ``predict_one`` +
+    ``learn_one`` on Elec2's rows 201-2,200, and the classifier's on a wider stream
+    (river's Hyperplane with 30 features, where the pairs' budget of 4,096 is spent),
+    river's linear pipeline beside them for scale. Skipped without ``--base``."""
+    import copy
+
+    from river import linear_model, preprocessing
+    from river.datasets import synth
+
+    import dream_sklearn.online as this
+    from dream_sklearn.datasets import iter_elec2
+
+    if args.base is None:
+        return skipped("online-base", "this checkout against --base", "no --base given")
+    if not this.compiled_available():
+        return skipped("online-base", "the compiled row", "numba is not installed")
+    start, end = _VERSUS_ROWS
+    elec2 = list(iter_elec2(end))
+    streams = [
+        ("classification", "Elec2", elec2),
+        (
+            "regression",
+            "Elec2",
+            [({k: v for k, v in x.items() if k != "nswdemand"}, x["nswdemand"]) for x, _ in elec2],
+        ),
+        ("classification", "Hyperplane(n_features=30)", list(synth.Hyperplane(1, 30).take(end))),
+    ]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = _package_at(args.base, Path(tmp))
+        for task, name, data in streams:
+            head, rest = data[: start + 1], data[start + 1 :]
+            kind = "Classifier" if task == "classification" else "Regressor"
+            linear = (
+                linear_model.LogisticRegression
+                if kind == "Classifier"
+                else linear_model.LinearRegression
+            )
+            warmed = {}
+            for label, package in (("this", this), ("base", base)):
+                warmed[label] = getattr(package, f"DREAMOnline{kind}")()
+                _progressive(warmed[label], head)  # (and the kernels compiled or loaded)
+            warmed["river"] = preprocessing.StandardScaler() | linear()
+            _progressive(warmed["river"], head)
+            samples: dict[str, list[float]] = {label: [] for label in warmed}
+            for r in range(max(3, args.repeats)):
+                order = list(warmed)
+                random.Random(r).shuffle(order)
+                for label in order:
+                    model = copy.deepcopy(warmed[label])
+                    if label != "river":  # (a copy lays its compiled row out again: untimed)
+                        model.predict_one(head[-1][0])
+                    began = time.process_time()
+                    _progressive(model, rest)
+                    samples[label].append(time.process_time() - began)
+            us = {label: 1e6 * statistics.median(t) / len(rest) for label, t in samples.items()}
+            ratios = [b / t for b, t in zip(samples["base"], samples["this"], strict=True)]
+            what = f"DREAMOnline{kind}() compiled, {name} rows {start + 1:,}-{end:,}"
+            rows += [
+                Row(
+                    "online-base",
+                    f"{what}: this checkout",
+                    f"{us['this']:.2f}",
+                    "µs/row",
+                    f"--base / this: {statistics.median(ratios):.2f}x "
+                    f"({min(ratios):.2f}-{max(ratios):.2f} over {len(ratios)} rounds)",
+                ),
+                Row("online-base", f"{what}: --base {args.base}", f"{us['base']:.2f}", "µs/row"),
+                Row(
+                    "online-base",
+                    f"river StandardScaler \\| {linear.__name__}, the same rows",
+                    f"{us['river']:.2f}",
+                    "µs/row",
+                ),
+            ]
+    return rows
+
+
 _MANY_ROWS = (200, 5200)  # the rows the mini-batch API is timed on (after the growth)
 _MANY_SIZES = (100, 1000)  # rows per frame
 
@@ -994,6 +1101,11 @@ def main(argv=None) -> None:
         help="skip the online rows over the whole Elec2 stream (45,312 rows)",
     )
     parser.add_argument("--memory-rows", type=int, default=50_000)
+    parser.add_argument(
+        "--base",
+        default=None,
+        help="a git revision: the online-base section times this checkout against it",
+    )
     args = parser.parse_args(argv)
     if args.memory_rows < 2000:  # (the memory rows compare with the figure at 2,000)
         parser.error(f"--memory-rows must be at least 2000; got {args.memory_rows}")

@@ -270,3 +270,25 @@ def test_a_feature_the_pairs_budget_left_out_gets_its_pairs_when_it_is_raised(co
     assert old._unpaired == []
     x, _ = rows[0]
     assert old.predict_proba_one(x) == model.predict_proba_one(x)
+
+
+def test_a_feature_that_varies_first_in_a_waiting_rows_label_gets_its_pairs():
+    # With advance_on_predict, a row's label may come after a row that made a new
+    # slot; the slot then takes in the waiting row's value (_pending_step) and can
+    # vary from there: its pairs come before the next row reads its ramps, as after
+    # any row (review 139: they came only after the next row, which read its ramps
+    # with no pairs).
+    rng = np.random.default_rng(1)
+    model = DREAMOnlineClassifier(seed=0, advance_on_predict=True)
+    for _ in range(50):
+        x = {f"x{i}": float(v) for i, v in enumerate(rng.normal(size=3))}
+        model.predict_one(x)
+        model.learn_one(x, x["x0"] > 0)
+    a = {"x0": 0.3, "x1": -0.2, "x2": 1.1, "k": 5.0}
+    b = {"x0": -0.7, "x1": 0.4, "x2": 0.1, "k": 1.0}
+    model.predict_one(a)  # (advanced on: "k" is new and waits for a's label)
+    model.learn_one(b, False)  # (never predicted: makes slot k, its first value 1.0)
+    assert model._x_slot["k"] in model._unpaired
+    model.learn_one(a, True)  # (k takes in 5.0: it varies)
+    assert model._x_slot["k"] not in model._unpaired
+    assert model._W.shape[2] == model._blocks()["bias"].stop

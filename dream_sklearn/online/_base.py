@@ -660,12 +660,13 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
 
     @property
     def _mutable_attributes(self) -> set:
-        """The parameters river's ``mutate`` may change mid-stream: those each row (or
-        each new feature: ``max_pairs``) reads, and the regressor's ``standardize_rate``
-        (its target's). It refuses the others: read once, at the first row (an
-        assignment changes nothing), or, ``advance_on_predict``, ``match_labels_by`` and
-        ``delayed_readout``, to be set before the stream starts. River's base had none:
-        ``mutate({"l2": 0.01})`` raised that ``l2`` is not mutable (review 130)."""
+        """The parameters river's ``mutate`` may change mid-stream: those each row reads
+        (``max_pairs``: each row while a feature waits for its pairs), and the
+        regressor's ``standardize_rate`` (its target's). It refuses the others: read
+        once, at the first row (an assignment changes nothing), or,
+        ``advance_on_predict``, ``match_labels_by`` and ``delayed_readout``, to be set
+        before the stream starts. River's base had none: ``mutate({"l2": 0.01})``
+        raised that ``l2`` is not mutable (review 130)."""
         return {"l2", "surprise_gain", "mixture_share", "missing", "max_pairs", "n_neighbors"}
 
     def _repeated(self, x: Any, y: Any) -> bool:

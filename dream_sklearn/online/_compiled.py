@@ -155,6 +155,17 @@ def _target_stats(est: Any) -> np.ndarray:
     return est._y_stats
 
 
+def _spans(mask: np.ndarray) -> np.ndarray:
+    """Per readout (a row of ``mask``, (J, F)), ``[start, stop)`` of the columns it
+    reads but the bias (the last): the kernels' ``SPAN``; (0, 0) where none."""
+    spans = np.zeros((len(mask), 2), dtype=np.intp)
+    for j, row in enumerate(mask[:, :-1]):
+        cols = np.flatnonzero(row)
+        if len(cols):
+            spans[j] = cols[0], cols[-1] + 1
+    return spans
+
+
 def _view(buf: np.ndarray, row: list) -> np.ndarray:
     start, ndim, *shape = row
     return buf[start : start + shape[0] * shape[1] * shape[2]].reshape(shape[:ndim])
@@ -245,6 +256,9 @@ class _Compiled:
             is_last,
             ctl,
             est._undo_n,
+            _spans(est._head_mask),
+            # (none while the budget is spent: a raised max_pairs lays out anew)
+            np.asarray(est._unpaired if est.max_pairs > est._pairs.shape[1] else [], dtype=np.intp),
         ]
         scal = np.zeros(k.N_SCAL)
         scal[:13] = [float(v) for v in params[5:]]
@@ -293,8 +307,10 @@ class _Compiled:
         work += [np.zeros(d), np.zeros(n), np.zeros(r), np.zeros((Jt, k_out))]
         work += [np.zeros(J_mask), np.zeros(F), np.zeros((S, m))]
         # The statistics kept to undo a glitch (_kernels.UNDO, UNDO_N) close the
-        # layout: its float part, then (last of ``ints``) its counts; then a slot's
-        # first values (_kernels.FIRST) and whether a row lacked it (_kernels.ABSENT).
+        # layout: its float part, then (third from last of ``ints``) its counts; then
+        # a slot's first values (_kernels.FIRST), whether a row lacked it
+        # (_kernels.ABSENT), the readouts' spans and the slots waiting for their pairs
+        # (_kernels.SPAN, WAITING: the last two of ``ints``).
         floats = state + [np.asarray(a, dtype=float) for a in consts] + work
         floats += [est._undo, est._first, est._absent]
         self.fb, rows_fb = _table(floats, np.float64)
@@ -306,8 +322,8 @@ class _Compiled:
         # argument fewer a kernel call (numba unboxes each, about 35 ns).
         head = k.N_LAY * 5
         rows_ib = [[r[0] + head, *r[1:]] for r in rows_ib]
-        lay = rows_fs + rows_ib[:-1] + rows_cf + rows_wk + rows_fb[-3:-2] + rows_ib[-1:]
-        lay += rows_fb[-2:]  # FIRST, ABSENT
+        lay = rows_fs + rows_ib[:-3] + rows_cf + rows_wk + rows_fb[-3:-2] + rows_ib[-3:-2]
+        lay += rows_fb[-2:] + rows_ib[-2:]  # FIRST, ABSENT, SPAN, WAITING
         lay = np.array(lay, dtype=np.intp)
         if lay.shape != (k.N_LAY, 5):
             raise RuntimeError(f"the compiled row's layout has {lay.shape} rows, not {k.N_LAY}")
@@ -324,7 +340,7 @@ class _Compiled:
             est._prev_u = v[9]
         est._state = tuple(v[10:16])
         est._n_over = _view(self.ib, rows_ib[0])
-        est._undo, est._undo_n = _view(self.fb, rows_fb[-3]), _view(self.ib, rows_ib[-1])
+        est._undo, est._undo_n = _view(self.fb, rows_fb[-3]), _view(self.ib, rows_ib[-3])
         est._first, est._absent = _view(self.fb, rows_fb[-2]), _view(self.fb, rows_fb[-1])
         self.ctl = _view(self.ib, rows_ib[6])
         self.out = _view(self.fb, rows_wk[4])

@@ -129,7 +129,7 @@ class _CompiledRow:
         if neighbors is not None:
             self._fast_neighbor_learn(neighbors, target, loss, self.n_drifts_ > drifts)
         res = fast.res.tolist()
-        surprise, tau, _, _, running, warming, _, y_mean0, y_var0, y_avg0, after = res
+        surprise, tau, _, _, running, warming, _, y_mean0, y_var0, y_avg0, after, grant = res
         self.last_surprise_, self.last_tau_ = surprise, tau
         self._running, self._warming = running != 0.0, warming != 0.0
         # The regressor's target statistics (the kernel updated them in place): the
@@ -138,7 +138,7 @@ class _CompiledRow:
         # go on in Python (_TargetScaling._after_target_kernel); most need nothing.
         if fast.regression and (after or self._y_undo_left):
             self._after_target_kernel(target[2], (y_mean0, y_var0, y_avg0))
-        if self._unpaired:  # (a slot's ramps that read something now: its pairs)
+        if grant:  # (a waiting slot's ramps read something from the next row: its pairs)
             self._grant_pairs()
         self.n_steps_ += 1
         self._version += 1

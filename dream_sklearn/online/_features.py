@@ -123,6 +123,7 @@ class _FeatureMap:
             self._W = np.insert(self._W, [at] * len(new_pairs), 0.0, axis=2)
             self._head_mask = self._mask()
         self._version += 1
+        self._fast = self._fast_row = None  # (the compiled row's WAITING: laid out anew)
 
     def _expand(self, u: np.ndarray) -> np.ndarray:
         """Fixed ramps of each standardised slot at ``n_knots`` thresholds, (..., m * K)."""

@@ -67,7 +67,14 @@ UNDO, UNDO_N = 56, 57
 FIRST = 58
 # Per slot, 1.0 once a row lacked it (``_scaling._indicator``): floats (m,).
 ABSENT = 59
-N_LAY = 60  # the layout's rows: (start, ndim, shape...) each, at the int buffer's head
+# Per readout, the columns of phi it reads, the bias aside: [start, stop) of its mask
+# (ints (J, 2)). Its weights are 0 outside its mask (they start at 0 and every step
+# is masked), so its output, its norm and its step read that span and the bias only.
+SPAN = 60
+# The feature slots waiting for their pairs (``_FeatureMap._grant_pairs``; empty when
+# the budget is spent): ints (w,).
+WAITING = 61
+N_LAY = 62  # the layout's rows: (start, ndim, shape...) each, at the int buffer's head
 # CTL (ints): sizes, switches, and the two flags the statistics keep.
 (
     C_N,
@@ -99,7 +106,10 @@ R_SURPRISE, R_TAU, R_LOSS, R_OUT, R_RUNNING, R_WARMING, R_UNKNOWN = range(7)
 # seen before the row (_after_target_kernel), and R_Y_AFTER, 1.0 where the row needs
 # that Python after the kernel (_fast_commit).
 R_Y_MEAN0, R_Y_VAR0, R_Y_AVG0, R_Y_AFTER = range(7, 11)
-N_RES = 11
+# 1.0 where a slot waiting for its pairs reads its ramps from the next row (not a
+# constant's, after this row's statistics: _FeatureMap._grant_pairs runs then).
+R_GRANT = 11
+N_RES = 12
 
 
 @intrinsic
@@ -342,6 +352,20 @@ def _dot_rows(A, v, out):
         out[i] = acc
 
 
+@njit(cache=True, fastmath={"reassoc"})
+def _dot_span(A, v, out, lo, hi):
+    """``out = A @ v`` as :func:`_dot_rows`, reading the columns ``[lo, hi)`` and the
+    last one (the bias) of each row only: the others are 0 in ``A``."""
+    F = v.shape[0]
+    vs = v[lo:hi]  # (slices: indices from 0 up, which the loop vectorises)
+    for i in range(out.shape[0]):
+        row = A[i * F + lo : i * F + hi]
+        acc = A[(i + 1) * F - 1] * v[F - 1]
+        for j in range(hi - lo):
+            acc += row[j] * vs[j]
+        out[i] = acc
+
+
 @njit(cache=True, inline="always")
 def _record(fb, lay, phi, c, loss, a):
     """``_Readouts._record``: count the row; keep it in the ring while the mixture
@@ -513,12 +537,14 @@ def forward(fb, ib, values, slots):
     lr0 = _v1(fb, lay, LR)
     J0 = lr0.shape[0]
     Wf, of = _flat(fb, lay, W), _flat(fb, lay, OUT)
+    span = _v2s(ib, lay, SPAN)
     for j in range(Jt):  # a readout of step 0 (the naive ones) keeps zero weights
         rows = slice(j * k, (j + 1) * k)
         if lr0[j % J0] == 0.0:
             of[rows] = 0.0
         else:
-            _dot_rows(Wf[j * k * F : (j + 1) * k * F], phi, of[rows])
+            lo, hi = span[j % J0, 0], span[j % J0, 1]
+            _dot_span(Wf[j * k * F : (j + 1) * k * F], phi, of[rows], lo, hi)
     weights = _v1(fb, lay, WEIGHTS)
     M = weights.shape[0]
     if ctl[C_TASK] == 0:  # softmax, and the class the mixture picks
@@ -594,6 +620,7 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
     M = weights.shape[0]
     mask = _flat(fb, lay, MASK)  # (J, F) flat
     J = lay[MASK, 2]
+    span = _v2s(ib, lay, SPAN)
     share = scal[S_SHARE]
     g = _v2s(fb, lay, GRAD)
     if ctl[C_TASK] == 0:  # log-loss gradients; Fixed Share on the mistakes
@@ -634,7 +661,7 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
         lr0 = _v1(fb, lay, LR)
         for j in range(J):  # a readout of step 0 (a naive one) steps not: its norm is not read
             if lr0[j] != 0.0:
-                _dot_rows(mask[j * F : (j + 1) * F], phi2, norm[j : j + 1])
+                _dot_span(mask[j * F : (j + 1) * F], phi2, norm[j : j + 1], span[j, 0], span[j, 1])
                 norm[j] += 1.0
             else:
                 norm[j] = 1.0
@@ -663,16 +690,18 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
             continue
         decay = max(0.0, 1.0 - step * l2)  # the decay, then the step (_readouts._sgd)
         mrow = mask[(j % J) * F : (j % J + 1) * F]
+        lo, hi = span[j % J, 0], span[j % J, 1]  # (0 outside: 0 after the decay too)
+        ms, ps = mrow[lo:hi], phi[lo:hi]
         for q in range(k):
             gq = g[j, q] * step
-            wrow = Wf[(j * k + q) * F : (j * k + q + 1) * F]
+            wrow = Wf[(j * k + q) * F + lo : (j * k + q) * F + hi]
             if l2:
-                for f in range(F - 1):
-                    wrow[f] = wrow[f] * decay - gq * (mrow[f] * phi[f])
-                wrow[F - 1] -= gq * (mrow[F - 1] * phi[F - 1])
+                for f in range(hi - lo):
+                    wrow[f] = wrow[f] * decay - gq * (ms[f] * ps[f])
             else:
-                for f in range(F):
-                    wrow[f] -= gq * (mrow[f] * phi[f])
+                for f in range(hi - lo):
+                    wrow[f] -= gq * (ms[f] * ps[f])
+            Wf[(j * k + q + 1) * F - 1] -= gq * (mrow[F - 1] * phi[F - 1])
     res[R_LOSS] = loss
     if lay[RING, 2]:  # the classifier's replay ring
         _record(fb, lay, phi, c, loss, ctl[C_N] + m * (1 + ctl[C_K]))
@@ -812,6 +841,11 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
             prev_u[j] = urow[j]
     res[R_RUNNING] = ctl[C_RUNNING]
     res[R_WARMING] = ctl[C_WARMING]
+    grant = 0.0
+    for j in _v1(ib, lay, WAITING):  # (_FeatureMap._grant_pairs's test)
+        if held[j] != 0 or var[0, j] > _var_floor(mean[0, j]) or absent[j] > 0.0:
+            grant = 1.0
+    res[R_GRANT] = grant
     if ctl[C_TASK] == 1:  # the target's statistics (_TargetScaling._target_row)
         tgt = _v1(fb, lay, TGT)
         res[R_Y_MEAN0] = tgt[T_MEAN]

@@ -234,6 +234,8 @@ class _PendingRows:
             present[:m_then] = 0.0
             self._mark_lacked(present, m_then)  # (the others: when it was advanced on)
             self._update_stats(raw, present)
+            if self._unpaired:  # (before the readouts read the row: see _commit)
+                self._grant_pairs()
             S = len(self._floors)
             z = np.zeros((S, m))
             z[:, :m_then] = u[0, : S * m_then].reshape(S, m_then)
