@@ -480,21 +480,47 @@ def test_nn_grus_positional_and_keyword_arguments_are_refused_not_misread():
     # nn.GRU(3, 5, 2) has 2 layers; DREAM(3, 5, 2) silently had rank 2.
     with pytest.raises(TypeError, match=r"DREAMStack.*rank is keyword-only"):
         DREAM(3, 5, 2)
-    # nn.GRU's names alone, as an nn.GRU user writes them: Python's own check of the
-    # signature answered first ("missing 2 required positional arguments").
-    with pytest.raises(TypeError, match=r"input_size: DREAM's is input_dim"):
-        DREAM(input_size=3, hidden_size=5)
+    # nn.GRU's names for the sizes, and its one-layer values spelled out, are taken
+    # as nn.GRU takes them (they were refused until review 140).
+    torch.manual_seed(0)
+    gru_style = DREAM(
+        input_size=3, hidden_size=5, num_layers=1, bidirectional=False, dropout=0.0, rank=2
+    )
+    torch.manual_seed(0)
+    plain = DREAM(3, 5, rank=2)
+    x = torch.randn(2, 4, 3)
+    torch.testing.assert_close(gru_style(x)[0], plain(x)[0], rtol=0, atol=0)
+    assert (gru_style.input_size, gru_style.hidden_size) == (3, 5)
+    with pytest.raises(TypeError, match=r"got input_dim and nn.GRU's name for it, input_size"):
+        DREAM(3, 5, input_size=3)
     with pytest.raises(TypeError, match=r"missing required argument\(s\): hidden_dim"):
         DREAM(3)
+    with pytest.raises(TypeError, match=r"missing required argument\(s\): hidden_dim"):
+        DREAM(input_size=3)
     for name, value, hint in (
         ("num_layers", 2, "DREAMStack"),
         ("bidirectional", True, "reversed"),
-        ("input_size", 3, "input_dim"),
         ("dropout", 0.1, r"DREAMStack\(input_dim, hidden_dims, dropout=p\)"),
+        ("bias", True, "no bias switch"),
     ):
         with pytest.raises(TypeError, match=hint):
             DREAM(3, 5, **{name: value})
+    with pytest.raises(TypeError, match=r"DREAMStack takes none of nn.GRU's.*hidden_size"):
+        DREAMStack(3, [4, 4], hidden_size=4)
     assert DREAM(3, 5, rank=2).cell.config.rank == 2
+
+
+def test_a_state_on_another_device_than_x_is_refused_by_name():
+    # ("meta" stands in for a GPU: torch said "Tensor on device meta is not on the
+    # expected device cpu!", naming neither the state nor x; review 140)
+    model, x = DREAM(3, 4, rank=2), torch.randn(2, 5, 3)
+    with pytest.raises(ValueError, match=r"h0 is on device meta but x is on cpu"):
+        model(x, torch.zeros(2, 4, device="meta"))
+    state = model.cell.initial_state(2).to("meta")
+    with pytest.raises(ValueError, match=r"state.h is on device meta but x is on cpu"):
+        model(x, state)
+    with pytest.raises(ValueError, match=r"state.h is on device meta but x is on cpu"):
+        model.cell(x[:, 0], state)
 
 
 def test_error_messages_say_what_the_input_should_be():

@@ -559,7 +559,7 @@ class DREAMCell(nn.Module):
                 f"or None; got {type(state).__name__}."
             )
         else:
-            state._check(x.shape[0], cfg.input_dim, cfg.hidden_dim, cfg.rank)
+            state._check(x.shape[0], cfg.input_dim, cfg.hidden_dim, cfg.rank, x.device)
             if any(t.dtype != x.dtype for t in state):
                 if not autocast_on:
                     raise TypeError(

@@ -47,15 +47,20 @@ class DREAMDiagnostics(NamedTuple):
     tau: torch.Tensor
 
 
-# nn.GRU's arguments that DREAM does not take, and what to do instead (rank, DREAM's
-# third argument, is keyword-only: nn.GRU's third positional argument is num_layers).
+# nn.GRU's names for DREAM's two sizes, taken as they are.
+_GRU_SIZES = {"input_size": "input_dim", "hidden_size": "hidden_dim"}
+# nn.GRU's arguments taken at the value that means what DREAM does (one layer, one
+# direction, no dropout: nn.GRU's defaults), so that code spelling them out runs.
+_GRU_SAME = {"num_layers": 1, "bidirectional": False, "dropout": 0}
+# nn.GRU's arguments that DREAM does not take otherwise, and what to do instead (rank,
+# DREAM's third argument, is keyword-only: nn.GRU's third positional is num_layers).
 _GRU_ONLY = {
-    "input_size": "DREAM's is input_dim (the first argument)",
-    "hidden_size": "DREAM's is hidden_dim (the second argument)",
-    "num_layers": "stack layers with DREAMStack(input_dim, [hidden_dim] * num_layers)",
-    "bidirectional": "not supported (run a second DREAM on the reversed sequence)",
+    "num_layers": "stack layers with DREAMStack(input_dim, [hidden_dim] * num_layers) "
+    "(num_layers=1 is taken)",
+    "bidirectional": "not supported (run a second DREAM on the reversed sequence; "
+    "bidirectional=False is taken)",
     "dropout": "nn.GRU's falls between stacked layers: DREAMStack(input_dim, hidden_dims, "
-    "dropout=p) takes it (one layer has none)",
+    "dropout=p) takes it (one layer has none; dropout=0 is taken)",
     "bias": "the cell has no bias switch",
     "proj_size": "not supported (put nn.Linear on the outputs)",
 }
@@ -63,7 +68,7 @@ _GRU_ONLY = {
 
 class _Required:
     """The default of ``DREAM``'s two sizes: required, but missing only after
-    ``nn.GRU``'s names for them are looked for (see :func:`_refuse_gru_arguments`)."""
+    ``nn.GRU``'s names for them are looked for (see :func:`_gru_arguments`)."""
 
     def __repr__(self) -> str:
         return "<required>"
@@ -72,12 +77,28 @@ class _Required:
 _REQUIRED: Any = _Required()
 
 
-def _refuse_gru_arguments(input_dim: Any, hidden_dim: Any, gru_args: tuple, config: dict) -> None:
-    """A TypeError that says what to use instead of ``nn.GRU``'s arguments: its
-    keywords (``input_size``, ``num_layers``...) and its positional ``num_layers``
-    (``DREAM(3, 5, 2)``); then of a size left out. Python's own check of the
-    signature came first and named neither (``missing 2 required positional
-    arguments`` for ``DREAM(input_size=3, hidden_size=5)``: a review's finding)."""
+def _same(value: Any, default: Any) -> bool:
+    """Whether ``value`` is ``nn.GRU``'s ``default`` (a number or bool equal to it)."""
+    return isinstance(value, bool | int | float | np.number) and value == default
+
+
+def _gru_arguments(input_dim: Any, hidden_dim: Any, gru_args: tuple, config: dict) -> tuple:
+    """``(input_dim, hidden_dim)``, either under ``nn.GRU``'s names (``input_size``,
+    ``hidden_size``); ``nn.GRU``'s ``num_layers``, ``bidirectional`` and ``dropout``
+    at the one-layer values DREAM has are taken (removed from ``config``). Else a
+    TypeError that says what to use instead of ``nn.GRU``'s arguments: its other
+    keywords and values, its positional ``num_layers`` (``DREAM(3, 5, 2)``); then of
+    a size left out. (Python's own check of the signature named neither.)"""
+    sizes = {"input_dim": input_dim, "hidden_dim": hidden_dim}
+    for gru_name, name in _GRU_SIZES.items():
+        if gru_name in config:
+            if sizes[name] is not _REQUIRED:
+                raise TypeError(f"DREAM got {name} and nn.GRU's name for it, {gru_name}; give one.")
+            sizes[name] = config.pop(gru_name)
+    for name, default in _GRU_SAME.items():
+        if name in config and _same(config[name], default):
+            del config[name]
+    input_dim, hidden_dim = sizes["input_dim"], sizes["hidden_dim"]
     gru = sorted(set(config) & set(_GRU_ONLY))
     if gru:  # (they reached DREAMConfig's "unexpected keyword" before)
         raise TypeError(
@@ -96,6 +117,7 @@ def _refuse_gru_arguments(input_dim: Any, hidden_dim: Any, gru_args: tuple, conf
     missing = [name for name, value in sizes if value is _REQUIRED]
     if missing:
         raise TypeError(f"DREAM() missing required argument(s): {', '.join(missing)}.")
+    return input_dim, hidden_dim
 
 
 def _one_of(given: Any, alias: Any, names: str) -> Any:
@@ -638,7 +660,7 @@ class DREAM(nn.Module):
         **config,
     ) -> None:
         super().__init__()
-        _refuse_gru_arguments(input_dim, hidden_dim, gru_args, config)
+        input_dim, hidden_dim = _gru_arguments(input_dim, hidden_dim, gru_args, config)
         for name, value in (("batch_first", batch_first), ("return_sequences", return_sequences)):
             # (nn.GRU takes any truthy value: 1 and 0 too, but not "no", which read True)
             if not isinstance(value, bool | np.bool_ | int | np.integer) or value not in (0, 1):
@@ -710,7 +732,7 @@ class DREAM(nn.Module):
                     f"pass state.to({x.dtype})."
                 )
             cfg = cell.config
-            state._check(batch, cfg.input_dim, cfg.hidden_dim, cfg.rank)
+            state._check(batch, cfg.input_dim, cfg.hidden_dim, cfg.rank, x.device)
             return state.detach()
         if not isinstance(state, torch.Tensor):
             raise TypeError(
@@ -730,6 +752,11 @@ class DREAM(nn.Module):
             h0 = h0.to(x.dtype)
         if h0.dtype != x.dtype:
             raise TypeError(f"h0 has dtype {h0.dtype} but x has {x.dtype}; pass h0.to({x.dtype}).")
+        if h0.device != x.device:  # (else torch's "Tensor on device ... is not on the expected")
+            raise ValueError(
+                f"h0 is on device {h0.device} but x is on {x.device}; "
+                f"pass h0.to({str(x.device)!r})."
+            )
         return cell.initial_state(batch, x.device, x.dtype)._replace(h=h0)
 
     def forward(
@@ -960,6 +987,13 @@ class DREAMStack(nn.Module):
             raise TypeError(
                 "DREAMStack takes no num_layers: it has one layer per entry of hidden_dims "
                 "(e.g. [64] * 2 for two layers of 64 units)."
+            )
+        gru = sorted(set(config) & {*_GRU_SIZES, *_GRU_ONLY})
+        if gru:  # (DREAM's advice named DREAM's arguments: review 140)
+            raise TypeError(
+                f"DREAMStack takes none of nn.GRU's arguments {gru}: its sizes are "
+                "input_dim and hidden_dims, one per layer (e.g. DREAMStack(16, [64] * 2)); "
+                "it runs forward in time only."
             )
         if isinstance(hidden_dims, str) or not isinstance(hidden_dims, Iterable):
             raise TypeError(

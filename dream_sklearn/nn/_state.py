@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -96,10 +96,12 @@ class DREAMState(NamedTuple):
             index = [int(index)]
         return DREAMState(*(t[index] for t in self))
 
-    def _check(self, batch: int, input_dim: int, hidden_dim: int, rank: int) -> None:
+    def _check(
+        self, batch: int, input_dim: int, hidden_dim: int, rank: int, device: Any = None
+    ) -> None:
         """Raise a ValueError naming ``state`` unless every tensor has the shape a
         batch of ``batch`` cells of these sizes has (a state of another batch size
-        broadcast silently in the cell's step)."""
+        broadcast silently in the cell's step) and is on ``device`` (x's, when given)."""
         want = {
             "h": (batch, hidden_dim),
             "U": (batch, hidden_dim, rank),
@@ -115,6 +117,11 @@ class DREAMState(NamedTuple):
                 raise TypeError(
                     f"state.{name} has dtype {tensor.dtype} but state.h has {dtype}; every "
                     f"tensor of a state has one dtype: pass state.to({dtype})."
+                )
+            if device is not None and tensor.device != device:
+                raise ValueError(
+                    f"state.{name} is on device {tensor.device} but x is on {device}; pass "
+                    f"state.to({str(device)!r})."
                 )
             got = tuple(tensor.shape)
             if got != shape:
