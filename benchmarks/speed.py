@@ -565,16 +565,21 @@ def _package_at(rev: str, into: Path):
     import io
     import tarfile
 
-    tar = subprocess.run(
-        ["git", "-C", str(HERE.parent), "archive", rev, "dream_sklearn"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
-        archive.extractall(into, filter="data")
+    got = subprocess.run(
+        ["git", "-C", str(HERE.parent), "archive", rev, "dream_sklearn"], capture_output=True
+    )
+    if got.returncode:
+        raise SystemExit(f"--base {rev}: {got.stderr.decode().strip()}")
+    with tarfile.open(fileobj=io.BytesIO(got.stdout)) as archive:
+        # (the "data" filter, where this Python has it: 3.10.12, 3.11.4 and later)
+        safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+        archive.extractall(into, **safe)
     (into / "dream_sklearn").rename(into / "dream_base")
     sys.path.insert(0, str(into))
-    return importlib.import_module("dream_base.online")
+    try:
+        return importlib.import_module("dream_base.online")
+    finally:
+        sys.path.remove(str(into))
 
 
 @section("online-base")
@@ -594,6 +599,12 @@ def online_base(args) -> list[Row]:
 
     if args.base is None:
         return skipped("online-base", "this checkout against --base", "no --base given")
+    if Path(this.__file__).resolve().parents[2] != HERE.parent:  # (review 141)
+        raise SystemExit(
+            f"online-base: dream_sklearn is imported from {Path(this.__file__).parents[1]}, "
+            f"not this checkout ({HERE.parent}): install it (pip install -e .) or set "
+            "PYTHONPATH to it."
+        )
     if not this.compiled_available():
         return skipped("online-base", "the compiled row", "numba is not installed")
     start, end = _VERSUS_ROWS
@@ -635,6 +646,8 @@ def online_base(args) -> list[Row]:
                     began = time.process_time()
                     _progressive(model, rest)
                     samples[label].append(time.process_time() - began)
+                    if label != "river" and model._fast is None:  # (review 141)
+                        raise RuntimeError(f"{label}'s row did not run compiled")
             us = {label: 1e6 * statistics.median(t) / len(rest) for label, t in samples.items()}
             ratios = [b / t for b, t in zip(samples["base"], samples["this"], strict=True)]
             what = f"DREAMOnline{kind}() compiled, {name} rows {start + 1:,}-{end:,}"
@@ -655,6 +668,8 @@ def online_base(args) -> list[Row]:
                     "µs/row",
                 ),
             ]
+    for name in [m for m in sys.modules if m == "dream_base" or m.startswith("dream_base.")]:
+        del sys.modules[name]
     return rows
 
 

@@ -648,3 +648,32 @@ def test_predict_many_between_predict_one_and_learn_one():
         b.learn_one(x, y)
     assert a._fast is not None
     assert_same([], a, [], b)
+
+
+def test_a_weight_outside_its_readouts_mask_is_read_alike_on_both_paths():
+    # The kernels read each readout's weights over the span of its mask and the bias
+    # (_compiled._spans); every path keeps the others at 0, but a weight written there
+    # (by code to come, or by hand) was read by the NumPy path and skipped by the
+    # kernels: the two predicted 0.647 and 0.336 for one row (review 141). The span
+    # takes in such a column.
+    import copy
+
+    rows = list(iter_elec2(260))
+    model = DREAMOnlineClassifier(seed=0)
+    for x, y in rows[:200]:
+        model.predict_one(x)
+        model.learn_one(x, y)
+    j = model._heads.index("linear")
+    probas = {}
+    for compiled in (False, True):
+        previous = set_compiled(compiled)
+        try:
+            twin = copy.deepcopy(model)
+            twin._W[j, 0, 0] = 3.0  # (an h column: outside the linear readout's mask)
+            probas[compiled] = [twin.predict_proba_one(x)[True] for x, _ in rows[200:]]
+            for x, y in rows[200:]:
+                twin.learn_one(x, y)
+            probas[compiled].append(twin.predict_proba_one(rows[0][0])[True])
+        finally:
+            set_compiled(previous)
+    np.testing.assert_allclose(probas[True], probas[False], rtol=0, atol=1e-12)

@@ -272,6 +272,32 @@ def test_a_feature_the_pairs_budget_left_out_gets_its_pairs_when_it_is_raised(co
     assert old.predict_proba_one(x) == model.predict_proba_one(x)
 
 
+def test_the_compiled_row_tests_waiting_slots_in_its_kernel_not_in_python():
+    # Elec2's vicprice, vicdemand and transfer are constant for thousands of rows: they
+    # wait for their pairs all that time. The compiled learn kernel flags the rows
+    # where a waiting slot comes alive; the Python test ran on every row before
+    # (review 139: about half the compiled row's speed), and nothing else noticed.
+    from dream_sklearn.datasets import iter_elec2
+
+    calls = []
+
+    class Counting(DREAMOnlineClassifier):
+        def _grant_pairs(self):
+            calls.append(self.n_steps_)
+            super()._grant_pairs()
+
+    previous = set_compiled(True)
+    try:
+        model = Counting(seed=0)
+        for x, y in iter_elec2(3000):
+            model.predict_one(x)
+            model.learn_one(x, y)
+    finally:
+        set_compiled(previous)
+    assert model._unpaired  # (slots still wait, constant)
+    assert 1 <= len(calls) <= 10, calls[:20]
+
+
 def test_a_feature_that_varies_first_in_a_waiting_rows_label_gets_its_pairs():
     # With advance_on_predict, a row's label may come after a row that made a new
     # slot; the slot then takes in the waiting row's value (_pending_step) and can

@@ -155,11 +155,18 @@ def _target_stats(est: Any) -> np.ndarray:
     return est._y_stats
 
 
-def _spans(mask: np.ndarray) -> np.ndarray:
+def _spans(mask: np.ndarray, W: np.ndarray) -> np.ndarray:
     """Per readout (a row of ``mask``, (J, F)), ``[start, stop)`` of the columns it
-    reads but the bias (the last): the kernels' ``SPAN``; (0, 0) where none."""
-    spans = np.zeros((len(mask), 2), dtype=np.intp)
-    for j, row in enumerate(mask[:, :-1]):
+    reads but the bias (the last): the kernels' ``SPAN``; (0, 0) where none. Its
+    weights ``W`` (Jt, k, F: every generation) are 0 outside its mask on every path;
+    a column where one is not is taken in too, so that the kernels' sums stay the
+    NumPy path's whatever wrote it (review 141)."""
+    J = len(mask)
+    weighed = np.zeros(mask.shape, dtype=bool)
+    for j in range(len(W)):
+        weighed[j % J] |= (W[j] != 0.0).any(axis=0)
+    spans = np.zeros((J, 2), dtype=np.intp)
+    for j, row in enumerate((mask != 0.0)[:, :-1] | weighed[:, :-1]):
         cols = np.flatnonzero(row)
         if len(cols):
             spans[j] = cols[0], cols[-1] + 1
@@ -256,7 +263,7 @@ class _Compiled:
             is_last,
             ctl,
             est._undo_n,
-            _spans(est._head_mask),
+            _spans(est._head_mask, est._W),
             # (none while the budget is spent: a raised max_pairs lays out anew)
             np.asarray(est._unpaired if est.max_pairs > est._pairs.shape[1] else [], dtype=np.intp),
         ]
