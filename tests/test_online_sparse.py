@@ -252,6 +252,13 @@ def test_a_feature_the_pairs_budget_left_out_gets_its_pairs_when_it_is_raised(co
             model.learn_one(x, y)
         # x0 and x1 took the 4 pairs of their two ramps each; x2 waits
         assert model._pairs.shape[1] == 4 and model._unpaired == [model._x_slot["x2"]]
+        # an estimator pickled before round 29 has no _unpaired: the feature slots
+        # without pairs wait
+        state = model.__getstate__()
+        del state["_unpaired"]
+        old = DREAMOnlineClassifier.__new__(DREAMOnlineClassifier)
+        old.__setstate__(pickle.loads(pickle.dumps(state)))
+        assert old._unpaired == [model._x_slot["x2"]]
         model.max_pairs = 100
         for x, y in rows[300:]:
             model.predict_one(x)
@@ -261,15 +268,43 @@ def test_a_feature_the_pairs_budget_left_out_gets_its_pairs_when_it_is_raised(co
     # x2's two ramps times the 4 ramps of x0 and x1
     assert model._pairs.shape[1] == 12 and model._unpaired == []
     assert model._W.shape[2] == model._blocks()["bias"].stop
-    # an estimator pickled before round 29 has no _unpaired: the feature slots
-    # without pairs wait (none here)
-    state = model.__getstate__()
-    del state["_unpaired"]
-    old = DREAMOnlineClassifier.__new__(DREAMOnlineClassifier)
-    old.__setstate__(pickle.loads(pickle.dumps(state)))
-    assert old._unpaired == []
-    x, _ = rows[0]
-    assert old.predict_proba_one(x) == model.predict_proba_one(x)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_max_pairs_set_to_a_float_equal_to_it_acts_as_it(compiled):
+    # The compiled row compares its parameters by value: 30.0 for 30 did not lay it
+    # out again, and the pairs granted from there sliced by a float and left the
+    # model raising IndexError on every row, 30 set back or not (review 142). It acts
+    # as 30 until the next layout refuses it (here: after z's pairs are granted),
+    # with the ValueError of the NumPy path, and the model goes on once it is fixed.
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(130):
+        x = {f"x{j}": float(v) for j, v in enumerate(rng.normal(size=2))}
+        x["z"] = 1.0 if i < 100 else float(rng.normal())
+        rows.append((x, bool(x["x0"] > 0)))
+    previous = set_compiled(compiled)
+    refused = []
+    try:
+        models = [DREAMOnlineClassifier(seed=0, max_pairs=30) for _ in range(2)]
+        for i, (x, y) in enumerate(rows):
+            if i == 100:
+                models[1].max_pairs = 30.0
+            for model in models:
+                try:
+                    model.predict_one(x)
+                    model.learn_one(x, y)
+                except ValueError as err:
+                    assert "max_pairs" in str(err) and "30.0" in str(err)
+                    refused.append(i)
+                    model.max_pairs = 30
+                    model.predict_one(x)
+                    model.learn_one(x, y)
+    finally:
+        set_compiled(previous)
+    assert len(refused) == 1 and refused[0] >= 100
+    assert models[1]._pairs.shape[1] == models[0]._pairs.shape[1] == 30
+    assert models[1].predict_proba_one(rows[0][0]) == models[0].predict_proba_one(rows[0][0])
 
 
 def test_the_compiled_row_tests_waiting_slots_in_its_kernel_not_in_python():

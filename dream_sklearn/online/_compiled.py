@@ -114,7 +114,8 @@ _PARAMS_NAMES = (
     "neighbors_window",
     # (not read by the layout; here so that a change, which the NumPy path validates
     # on its next row, is validated on the compiled row's too: a review's finding,
-    # max_pairs=-1 learned by learn_one in the compiled row, refused by the NumPy path)
+    # max_pairs=-1 learned by learn_one in the compiled row, refused by the NumPy path;
+    # since round 29 the layout reads it too: WAITING is empty once it is spent)
     "max_pairs",
     "delayed_readout",
     "match_labels_by",
@@ -159,8 +160,9 @@ def _spans(mask: np.ndarray, W: np.ndarray) -> np.ndarray:
     """Per readout (a row of ``mask``, (J, F)), ``[start, stop)`` of the columns it
     reads but the bias (the last): the kernels' ``SPAN``; (0, 0) where none. Its
     weights ``W`` (Jt, k, F: every generation) are 0 outside its mask on every path;
-    a column where one is not is taken in too, so that the kernels' sums stay the
-    NumPy path's whatever wrote it (review 141)."""
+    a column where one is not when the buffers are laid out is taken in too, so that
+    the kernels' sums stay the NumPy path's (review 141; a weight written into a
+    laid-out model's arrays is read from its next layout)."""
     J = len(mask)
     weighed = np.zeros(mask.shape, dtype=bool)
     for j in range(len(W)):

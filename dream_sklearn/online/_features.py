@@ -98,24 +98,28 @@ class _FeatureMap:
         changes no prediction; it keeps the budget for the slots that vary. A slot
         the budget did not reach waits, and a raised ``max_pairs`` pairs it.
         """
-        room = self.max_pairs - self._pairs.shape[1]
-        if room <= 0:
+        # (int: a value equal to the old one, 30.0 for 30, acts as it on the compiled
+        # row until the NumPy path refuses it: docs/online.md, "Parameters"; review 142)
+        room = int(self.max_pairs) - self._pairs.shape[1]
+        if room <= 0 or not self._unpaired:
             return
-        waiting = np.array(self._unpaired)
+        waiting = np.array(self._unpaired, dtype=np.intp)
         live = waiting[~self._flat()[waiting] | (self._absent[waiting] > 0.0)]
         if not len(live):
             return
         n_k = len(self._knots)
         new_pairs: list = []
+        granted: list = []
         for s in live.tolist():
             for b in range(s * n_k, (s + 1) * n_k):
-                for t in self._paired_slots:
+                for t in self._paired_slots + granted:
                     new_pairs += [(a, b) for a in range(t * n_k, (t + 1) * n_k)]
-            self._paired_slots.append(s)
-            self._unpaired.remove(s)
+            granted.append(s)
             if len(new_pairs) >= room:
                 new_pairs = new_pairs[:room]
                 break
+        self._paired_slots += granted
+        self._unpaired = [s for s in self._unpaired if s not in granted]
         if new_pairs:
             m = len(self._mean)
             at = self._hidden_dim + m * (1 + n_k) + self._pairs.shape[1]
