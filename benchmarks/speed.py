@@ -619,57 +619,61 @@ def online_base(args) -> list[Row]:
         ("classification", "Hyperplane(n_features=30)", list(synth.Hyperplane(1, 30).take(end))),
     ]
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        base = _package_at(args.base, Path(tmp))
-        for task, name, data in streams:
-            head, rest = data[: start + 1], data[start + 1 :]
-            kind = "Classifier" if task == "classification" else "Regressor"
-            linear = (
-                linear_model.LogisticRegression
-                if kind == "Classifier"
-                else linear_model.LinearRegression
-            )
-            warmed = {}
-            for label, package in (("this", this), ("base", base)):
-                warmed[label] = getattr(package, f"DREAMOnline{kind}")()
-                _progressive(warmed[label], head)  # (and the kernels compiled or loaded)
-            warmed["river"] = preprocessing.StandardScaler() | linear()
-            _progressive(warmed["river"], head)
-            samples: dict[str, list[float]] = {label: [] for label in warmed}
-            for r in range(max(3, args.repeats)):
-                order = list(warmed)
-                random.Random(r).shuffle(order)
-                for label in order:
-                    model = copy.deepcopy(warmed[label])
-                    if label != "river":  # (a copy lays its compiled row out again: untimed)
-                        model.predict_one(head[-1][0])
-                    began = time.process_time()
-                    _progressive(model, rest)
-                    samples[label].append(time.process_time() - began)
-                    if label != "river" and model._fast is None:  # (review 141)
-                        raise RuntimeError(f"{label}'s row did not run compiled")
-            us = {label: 1e6 * statistics.median(t) / len(rest) for label, t in samples.items()}
-            ratios = [b / t for b, t in zip(samples["base"], samples["this"], strict=True)]
-            what = f"DREAMOnline{kind}() compiled, {name} rows {start + 1:,}-{end:,}"
-            rows += [
-                Row(
-                    "online-base",
-                    f"{what}: this checkout",
-                    f"{us['this']:.2f}",
-                    "µs/row",
-                    f"--base / this: {statistics.median(ratios):.2f}x "
-                    f"({min(ratios):.2f}-{max(ratios):.2f} over {len(ratios)} rounds)",
-                ),
-                Row("online-base", f"{what}: --base {args.base}", f"{us['base']:.2f}", "µs/row"),
-                Row(
-                    "online-base",
-                    f"river StandardScaler \\| {linear.__name__}, the same rows",
-                    f"{us['river']:.2f}",
-                    "µs/row",
-                ),
-            ]
-    for name in [m for m in sys.modules if m == "dream_base" or m.startswith("dream_base.")]:
-        del sys.modules[name]
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            base = _package_at(args.base, Path(tmp))
+            for task, name, data in streams:
+                head, rest = data[: start + 1], data[start + 1 :]
+                kind = "Classifier" if task == "classification" else "Regressor"
+                linear = (
+                    linear_model.LogisticRegression
+                    if kind == "Classifier"
+                    else linear_model.LinearRegression
+                )
+                warmed = {}
+                for label, package in (("this", this), ("base", base)):
+                    warmed[label] = getattr(package, f"DREAMOnline{kind}")()
+                    _progressive(warmed[label], head)  # (and the kernels compiled or loaded)
+                warmed["river"] = preprocessing.StandardScaler() | linear()
+                _progressive(warmed["river"], head)
+                samples: dict[str, list[float]] = {label: [] for label in warmed}
+                for r in range(max(3, args.repeats)):
+                    order = list(warmed)
+                    random.Random(r).shuffle(order)
+                    for label in order:
+                        model = copy.deepcopy(warmed[label])
+                        if label != "river":  # (a copy lays its compiled row out again: untimed)
+                            model.predict_one(head[-1][0])
+                        began = time.process_time()
+                        _progressive(model, rest)
+                        samples[label].append(time.process_time() - began)
+                        if label != "river" and model._fast is None:  # (review 141)
+                            raise RuntimeError(f"{label}'s row did not run compiled")
+                us = {label: 1e6 * statistics.median(t) / len(rest) for label, t in samples.items()}
+                ratios = [b / t for b, t in zip(samples["base"], samples["this"], strict=True)]
+                what = f"DREAMOnline{kind}() compiled, {name} rows {start + 1:,}-{end:,}"
+                rows += [
+                    Row(
+                        "online-base",
+                        f"{what}: this checkout",
+                        f"{us['this']:.2f}",
+                        "µs/row",
+                        f"--base / this: {statistics.median(ratios):.2f}x "
+                        f"({min(ratios):.2f}-{max(ratios):.2f} over {len(ratios)} rounds)",
+                    ),
+                    Row(
+                        "online-base", f"{what}: --base {args.base}", f"{us['base']:.2f}", "µs/row"
+                    ),
+                    Row(
+                        "online-base",
+                        f"river StandardScaler \\| {linear.__name__}, the same rows",
+                        f"{us['river']:.2f}",
+                        "µs/row",
+                    ),
+                ]
+    finally:  # (the package at --base leaves with its temporary folder)
+        for name in [m for m in sys.modules if m == "dream_base" or m.startswith("dream_base.")]:
+            del sys.modules[name]
     return rows
 
 

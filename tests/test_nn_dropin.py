@@ -476,7 +476,7 @@ def test_a_long_gap_lets_the_fast_weights_decay_to_their_target_not_past_it():
         torch.testing.assert_close(out.state.U, U * left, rtol=1e-12, atol=1e-15)
 
 
-def test_nn_grus_positional_and_keyword_arguments_are_refused_not_misread():
+def test_nn_grus_arguments_are_taken_as_nn_gru_means_them_or_refused_not_misread():
     # nn.GRU(3, 5, 2) has 2 layers; DREAM(3, 5, 2) silently had rank 2.
     with pytest.raises(TypeError, match=r"DREAMStack.*rank is keyword-only"):
         DREAM(3, 5, 2)
@@ -505,8 +505,28 @@ def test_nn_grus_positional_and_keyword_arguments_are_refused_not_misread():
     ):
         with pytest.raises(TypeError, match=hint):
             DREAM(3, 5, **{name: value})
-    with pytest.raises(TypeError, match=r"DREAMStack takes none of nn.GRU's.*hidden_size"):
+    with pytest.raises(TypeError, match=r"DREAMStack got hidden_dims and nn.GRU's hidden_size"):
         DREAMStack(3, [4, 4], hidden_size=4)
+    # nn.GRU's spelling of a stack (Python's own check of the signature answered
+    # "missing 2 required positional arguments": review 142)
+    torch.manual_seed(0)
+    stack = DREAMStack(input_size=3, hidden_size=4, num_layers=2, bidirectional=False, rank=2)
+    torch.manual_seed(0)
+    twin = DREAMStack(3, [4, 4], rank=2)
+    torch.testing.assert_close(stack(x)[0], twin(x)[0], rtol=0, atol=0)
+    assert stack.num_layers == 2 and stack.hidden_size == 4
+    for kwargs, hint in (
+        ({"bias": False}, "bias=False: the cell has no bias switch"),
+        ({"proj_size": 2}, r"proj_size=2: not supported \(put nn.Linear"),
+        ({"bidirectional": True}, "reversed"),
+        ({"num_layers": 2}, "with nn.GRU's hidden_size only"),
+    ):
+        with pytest.raises(TypeError, match=hint):
+            DREAMStack(3, [4], **kwargs)
+    with pytest.raises(TypeError, match=r"missing required argument\(s\): hidden_dims"):
+        DREAMStack(input_size=3)
+    # numpy's scalars as nn.GRU takes them
+    assert DREAM(3, 5, bidirectional=np.False_, num_layers=np.int64(1), rank=2).hidden_size == 5
     assert DREAM(3, 5, rank=2).cell.config.rank == 2
 
 
@@ -521,6 +541,11 @@ def test_a_state_on_another_device_than_x_is_refused_by_name():
         model(x, state)
     with pytest.raises(ValueError, match=r"state.h is on device meta but x is on cpu"):
         model.cell(x[:, 0], state)
+    # x itself on another device than the parameters: named, with both ways to mend it
+    with pytest.raises(
+        ValueError, match=r"x is on device meta but the DREAM parameters are on cpu"
+    ):
+        model(x.to("meta"), torch.zeros(2, 4))
 
 
 def test_error_messages_say_what_the_input_should_be():

@@ -79,16 +79,17 @@ _REQUIRED: Any = _Required()
 
 def _same(value: Any, default: Any) -> bool:
     """Whether ``value`` is ``nn.GRU``'s ``default`` (a number or bool equal to it)."""
-    return isinstance(value, bool | int | float | np.number) and value == default
+    return isinstance(value, bool | np.bool_ | int | float | np.number) and value == default
 
 
 def _gru_arguments(input_dim: Any, hidden_dim: Any, gru_args: tuple, config: dict) -> tuple:
-    """``(input_dim, hidden_dim)``, either under ``nn.GRU``'s names (``input_size``,
-    ``hidden_size``); ``nn.GRU``'s ``num_layers``, ``bidirectional`` and ``dropout``
-    at the one-layer values DREAM has are taken (removed from ``config``). Else a
-    TypeError that says what to use instead of ``nn.GRU``'s arguments: its other
-    keywords and values, its positional ``num_layers`` (``DREAM(3, 5, 2)``); then of
-    a size left out. (Python's own check of the signature named neither.)"""
+    """``(input_dim, hidden_dim)``, each given under DREAM's name or ``nn.GRU``'s
+    (``input_size``, ``hidden_size``). ``nn.GRU``'s ``num_layers``,
+    ``bidirectional`` and ``dropout`` at the one-layer values DREAM has are taken
+    (removed from ``config``). Else a TypeError that says what to use instead of
+    ``nn.GRU``'s arguments: its other keywords and values, its positional
+    ``num_layers`` (``DREAM(3, 5, 2)``); then of a size left out. (Python's own check
+    of the signature named neither.)"""
     sizes = {"input_dim": input_dim, "hidden_dim": hidden_dim}
     for gru_name, name in _GRU_SIZES.items():
         if gru_name in config:
@@ -103,14 +104,14 @@ def _gru_arguments(input_dim: Any, hidden_dim: Any, gru_args: tuple, config: dic
     if gru:  # (they reached DREAMConfig's "unexpected keyword" before)
         raise TypeError(
             f"DREAM takes none of nn.GRU's arguments {gru}: "
-            + "; ".join(f"{name}: {_GRU_ONLY[name]}" for name in gru)
+            + "; ".join(f"{name}={config[name]!r}: {_GRU_ONLY[name]}" for name in gru)
             + "."
         )
     if gru_args:
         raise TypeError(
             f"DREAM takes 2 positional arguments (input_dim, hidden_dim); got "
             f"{2 + len(gru_args)}. nn.GRU's third is num_layers: "
-            f"{_GRU_ONLY['num_layers']}; DREAM's rank is keyword-only "
+            f"{_GRU_ONLY['num_layers']}, by keyword; DREAM's rank is keyword-only "
             f"(DREAM(input_dim, hidden_dim, rank=...))."
         )
     sizes = (("input_dim", input_dim), ("hidden_dim", hidden_dim))
@@ -536,13 +537,16 @@ class DREAM(nn.Module):
     Parameters
     ----------
     input_dim : int
-        Number of input features.
+        Number of input features (``nn.GRU``'s ``input_size`` is taken too).
     hidden_dim : int
-        Number of hidden units.
+        Number of hidden units (``nn.GRU``'s ``hidden_size`` is taken too).
     rank : int, default=8
         Rank of the fast weights.
     batch_first : bool, default=True
         Whether ``x`` is (batch, time, features) rather than (time, batch, features).
+        ``nn.GRU``'s ``num_layers=1``, ``bidirectional=False`` and ``dropout=0`` are
+        taken (what one layer does); their other values, ``bias`` and ``proj_size``
+        raise a ``TypeError`` that says what to use instead.
     return_sequences : bool, default=True
         Return the output of every step, or only the last (valid) one (a tensor of
         its own, as ``nn.GRU``'s output: not the returned ``state.h``).
@@ -859,6 +863,11 @@ class DREAM(nn.Module):
         step_mask = _step_mask(lengths, mask, batch, steps, x.device, check=not exporting)
         cell = self.cell
         x = self._input_dtype(x)
+        if x.device != cell.C.device:  # (then a state's device is judged against x's)
+            raise ValueError(
+                f"x is on device {x.device} but the DREAM parameters are on {cell.C.device}; "
+                f"pass x.to({str(cell.C.device)!r}) or move the model: model.to(x.device)."
+            )
         state = self._initial_state(state, batch, x, unbatched)
         if x.shape[2] != cell.config.input_dim:
             d = cell.config.input_dim
@@ -923,15 +932,62 @@ class DREAM(nn.Module):
         return output, state, diagnostics
 
 
+def _stack_gru_arguments(input_dim: Any, hidden_dims: Any, config: dict) -> tuple:
+    """``DREAMStack``'s ``(input_dim, hidden_dims)``, given under its names or
+    ``nn.GRU``'s: ``input_size``, and ``hidden_size`` with ``num_layers`` (1 if not
+    given) for ``[hidden_size] * num_layers``; its ``bidirectional=False`` is taken.
+    Else a TypeError naming what to use instead (reviews 140, 142)."""
+    if "input_size" in config:
+        if input_dim is not _REQUIRED:
+            raise TypeError(
+                "DREAMStack got input_dim and nn.GRU's name for it, input_size; give one."
+            )
+        input_dim = config.pop("input_size")
+    layers = config.pop("num_layers", None)
+    if "hidden_size" in config:
+        if hidden_dims is not _REQUIRED:
+            raise TypeError(
+                "DREAMStack got hidden_dims and nn.GRU's hidden_size; give one (hidden_dims: "
+                "one size per layer)."
+            )
+        size, n = config.pop("hidden_size"), 1 if layers is None else layers
+        if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"num_layers must be an int >= 1; got {n!r}.")
+        hidden_dims = [size] * int(n)
+    elif layers is not None:
+        raise TypeError(
+            f"DREAMStack takes num_layers={layers!r} with nn.GRU's hidden_size only: else it "
+            "has one layer per entry of hidden_dims (e.g. [64] * 2 for two layers of 64 units)."
+        )
+    if "bidirectional" in config and _same(config["bidirectional"], False):
+        del config["bidirectional"]
+    gru = sorted(set(config) & set(_GRU_ONLY))
+    if gru:
+        raise TypeError(
+            f"DREAMStack takes none of nn.GRU's arguments {gru}: "
+            + "; ".join(f"{name}={config[name]!r}: {_GRU_ONLY[name]}" for name in gru)
+            + "."
+        )
+    missing = [
+        n for n, v in (("input_dim", input_dim), ("hidden_dims", hidden_dims)) if v is _REQUIRED
+    ]
+    if missing:
+        raise TypeError(f"DREAMStack() missing required argument(s): {', '.join(missing)}.")
+    return input_dim, hidden_dims
+
+
 class DREAMStack(nn.Module):
     """Several DREAM layers in sequence; upper layers may integrate more slowly.
 
     Parameters
     ----------
     input_dim : int
-        Number of input features of the first layer.
+        Number of input features of the first layer (``nn.GRU``'s ``input_size`` is
+        taken too).
     hidden_dims : sequence of int
-        Hidden units of each layer, bottom first.
+        Hidden units of each layer, bottom first. ``nn.GRU``'s ``hidden_size`` and
+        ``num_layers`` are taken in its place (``[hidden_size] * num_layers``), and
+        its ``bidirectional=False``.
     rank : int, default=8
         Rank of every layer's fast weights.
     tau_growth : float, default=1.0
@@ -969,8 +1025,8 @@ class DREAMStack(nn.Module):
 
     def __init__(
         self,
-        input_dim: int,
-        hidden_dims: Sequence[int],
+        input_dim: int = _REQUIRED,
+        hidden_dims: Sequence[int] = _REQUIRED,
         rank: int = _cell_default("rank"),
         *,
         tau_growth: float = 1.0,
@@ -983,18 +1039,7 @@ class DREAMStack(nn.Module):
         # (nn.GRU's dropout, between layers: DREAM's refusal pointed here, and the
         # stack passed it to DREAM, which refused it under its own name; review 122)
         self.dropout = _check_value("DREAMStack", "dropout", dropout, _UNIT)
-        if "num_layers" in config:  # (DREAM's advice for it pointed back here)
-            raise TypeError(
-                "DREAMStack takes no num_layers: it has one layer per entry of hidden_dims "
-                "(e.g. [64] * 2 for two layers of 64 units)."
-            )
-        gru = sorted(set(config) & {*_GRU_SIZES, *_GRU_ONLY})
-        if gru:  # (DREAM's advice named DREAM's arguments: review 140)
-            raise TypeError(
-                f"DREAMStack takes none of nn.GRU's arguments {gru}: its sizes are "
-                "input_dim and hidden_dims, one per layer (e.g. DREAMStack(16, [64] * 2)); "
-                "it runs forward in time only."
-            )
+        input_dim, hidden_dims = _stack_gru_arguments(input_dim, hidden_dims, config)
         if isinstance(hidden_dims, str) or not isinstance(hidden_dims, Iterable):
             raise TypeError(
                 "hidden_dims must be a sequence of ints, one per layer (e.g. [64, 32]); "
