@@ -77,6 +77,18 @@ class _Required:
 _REQUIRED: Any = _Required()
 
 
+def _refuse_gru_only(owner: str, config: dict) -> None:
+    """A TypeError naming each of ``nn.GRU``'s arguments left in ``config`` that
+    ``owner`` does not take (``_GRU_ONLY``), its value, and what to use instead."""
+    gru = sorted(set(config) & set(_GRU_ONLY))
+    if gru:  # (they reached DREAMConfig's "unexpected keyword" before)
+        raise TypeError(
+            f"{owner} takes none of nn.GRU's arguments {gru}: "
+            + "; ".join(f"{name}={config[name]!r}: {_GRU_ONLY[name]}" for name in gru)
+            + "."
+        )
+
+
 def _same(value: Any, default: Any) -> bool:
     """Whether ``value`` is ``nn.GRU``'s ``default`` (a number or bool equal to it)."""
     return isinstance(value, bool | np.bool_ | int | float | np.number) and value == default
@@ -100,13 +112,7 @@ def _gru_arguments(input_dim: Any, hidden_dim: Any, gru_args: tuple, config: dic
         if name in config and _same(config[name], default):
             del config[name]
     input_dim, hidden_dim = sizes["input_dim"], sizes["hidden_dim"]
-    gru = sorted(set(config) & set(_GRU_ONLY))
-    if gru:  # (they reached DREAMConfig's "unexpected keyword" before)
-        raise TypeError(
-            f"DREAM takes none of nn.GRU's arguments {gru}: "
-            + "; ".join(f"{name}={config[name]!r}: {_GRU_ONLY[name]}" for name in gru)
-            + "."
-        )
+    _refuse_gru_only("DREAM", config)
     if gru_args:
         raise TypeError(
             f"DREAM takes 2 positional arguments (input_dim, hidden_dim); got "
@@ -961,13 +967,7 @@ def _stack_gru_arguments(input_dim: Any, hidden_dims: Any, config: dict) -> tupl
         )
     if "bidirectional" in config and _same(config["bidirectional"], False):
         del config["bidirectional"]
-    gru = sorted(set(config) & set(_GRU_ONLY))
-    if gru:
-        raise TypeError(
-            f"DREAMStack takes none of nn.GRU's arguments {gru}: "
-            + "; ".join(f"{name}={config[name]!r}: {_GRU_ONLY[name]}" for name in gru)
-            + "."
-        )
+    _refuse_gru_only("DREAMStack", config)
     missing = [
         n for n, v in (("input_dim", input_dim), ("hidden_dims", hidden_dims)) if v is _REQUIRED
     ]

@@ -112,10 +112,10 @@ _PARAMS_NAMES = (
     # (read once, at the expert's first row; here so that a change, which the NumPy
     # path validates on its next row, is validated on the compiled row's too)
     "neighbors_window",
-    # (not read by the layout; here so that a change, which the NumPy path validates
-    # on its next row, is validated on the compiled row's too: a review's finding,
-    # max_pairs=-1 learned by learn_one in the compiled row, refused by the NumPy path;
-    # since round 29 the layout reads it too: WAITING is empty once it is spent)
+    # (here so that a change, which the NumPy path validates on its next row, is
+    # validated on the compiled row's too: a review's finding, max_pairs=-1 learned by
+    # learn_one in the compiled row, refused by the NumPy path; and, since round 29,
+    # because the layout reads it: WAITING is empty once the budget is spent)
     "max_pairs",
     "delayed_readout",
     "match_labels_by",

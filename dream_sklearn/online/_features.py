@@ -96,7 +96,8 @@ class _FeatureMap:
 
         A pair with a constant slot reads 0 (its ramps do), so granting at this point
         changes no prediction; it keeps the budget for the slots that vary. A slot
-        the budget did not reach waits, and a raised ``max_pairs`` pairs it.
+        the budget did not reach waits, and a raised ``max_pairs`` pairs it (the slot
+        it reached partway keeps the pairs it got).
         """
         # (int: a value equal to the old one, 30.0 for 30, acts as it on the compiled
         # row until the NumPy path refuses it: docs/online.md, "Parameters"; review 142)

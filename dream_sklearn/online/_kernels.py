@@ -68,8 +68,9 @@ FIRST = 58
 # Per slot, 1.0 once a row lacked it (``_scaling._indicator``): floats (m,).
 ABSENT = 59
 # Per readout, the columns of phi it reads, the bias aside: [start, stop) of its mask
-# (ints (J, 2)). Its weights are 0 outside its mask (they start at 0 and every step
-# is masked), so its output, its norm and its step read that span and the bias only.
+# (ints (J, 2); widened to any column where a weight is not 0: _compiled._spans). Its
+# weights are 0 outside its mask (they start at 0 and every step is masked), so its
+# output, its norm and its step read that span and the bias only.
 SPAN = 60
 # The feature slots waiting for their pairs (``_FeatureMap._grant_pairs``; empty when
 # the budget is spent): ints (w,).
