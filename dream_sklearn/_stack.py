@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import sys
 
+# The package and the libraries that call its fits for the user: scikit-learn's and
+# aeon's searches and cross-validation run each fit through joblib (a warning named
+# joblib/parallel.py there, review 144).
+OUTSIDE = ("dream_sklearn.", "sklearn.", "aeon.", "joblib.")
 
-def user_stacklevel(outside: tuple[str, ...] = ("dream_sklearn.", "sklearn.", "aeon.")) -> int:
+
+def user_stacklevel(outside: tuple[str, ...] = OUTSIDE) -> int:
     """The ``stacklevel`` for a ``warnings.warn`` made by the function that calls this
     one: the first frame whose module is not in ``outside`` (names' prefixes), so that
     the warning names the user's line, however deep in the package it was raised."""

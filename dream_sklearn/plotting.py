@@ -135,13 +135,29 @@ def plot_surprise(
     return fig
 
 
+def _fitted_with_curve(estimator):
+    """``estimator``, or the fitted estimator it holds where it keeps no ``loss_curve_``
+    itself: a ``Pipeline``'s last step, an adapter's ``estimator_`` (the aeon ones: a
+    fit with solver='adam' was refused as unfitted there, review 144)."""
+    while not hasattr(estimator, "loss_curve_"):
+        steps = getattr(estimator, "steps", None)
+        if isinstance(steps, list) and steps and isinstance(steps[-1], tuple):
+            estimator = steps[-1][-1]
+        elif hasattr(estimator, "estimator_"):
+            estimator = estimator.estimator_
+        else:
+            break
+    return estimator
+
+
 def plot_loss_curve(estimator, *, title: str | None = None):
     """Plot a fitted estimator's ``loss_curve_`` (and ``validation_scores_`` if any).
 
     Parameters
     ----------
     estimator : DREAMClassifier or DREAMRegressor
-        A fitted estimator.
+        A fitted estimator; or a scikit-learn ``Pipeline`` ending in one, or an
+        estimator that keeps one fitted as ``estimator_`` (the aeon adapters).
     title : str, optional
         Figure title.
 
@@ -159,6 +175,7 @@ def plot_loss_curve(estimator, *, title: str | None = None):
     >>> fig.axes[0].get_ylabel()
     'training loss'
     """
+    estimator = _fitted_with_curve(estimator)
     losses = getattr(estimator, "loss_curve_", None)
     if losses is None:
         raise ValueError(

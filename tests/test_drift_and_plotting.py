@@ -180,6 +180,30 @@ def test_plot_loss_curve_writes_a_file(tmp_path):
         plot_loss_curve(object())
 
 
+def test_plot_loss_curve_reads_through_a_pipeline_and_an_aeon_adapter():
+    # Both keep the fitted DREAM estimator inside: its curve is drawn (review 144: the
+    # aeon adapter fitted with solver='adam' was refused as if it had none).
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from dream_sklearn import DREAMClassifier
+    from dream_sklearn.aeon import DREAMTimeSeriesClassifier
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(16, 2, 8)), np.arange(16) % 2
+    small = {"hidden_dim": 4, "solver": "adam", "max_iter": 3, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (3 epochs: a ConvergenceWarning)
+        adapter = DREAMTimeSeriesClassifier(**small).fit(X, y)
+        pipe = make_pipeline(FunctionTransformer(), DREAMClassifier(**small))
+        pipe.fit(X.transpose(0, 2, 1), y)
+    for fitted, inner in ((adapter, adapter.estimator_), (pipe, pipe[-1])):
+        fig = plot_loss_curve(fitted)
+        np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), inner.loss_curve_)
+    with pytest.raises(ValueError, match="has no loss_curve_"):  # (a ridge fit has none)
+        plot_loss_curve(make_pipeline(DREAMClassifier(hidden_dim=4)).fit(X.transpose(0, 2, 1), y))
+
+
 def test_grace_period_zero_is_refused_and_a_huge_int_is_a_value_error():
     """With no grace period nothing ever set the reference level: the detector fired
     every ~50 values of a stationary stream (a review's reproducer)."""

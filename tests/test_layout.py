@@ -95,6 +95,18 @@ def test_transposed_looking_array_warns_under_default_layout(shape, rng):
         clf.predict(X)
 
 
+def test_layout_warning_under_cross_validation_points_at_the_caller(rng):
+    # scikit-learn's cross-validation runs each fit through joblib: the warning names
+    # this file, not joblib/parallel.py (review 144).
+    from sklearn.model_selection import cross_val_score
+
+    X, y = rng.normal(size=(20, 1, 40)), np.arange(20) % 2
+    with pytest.warns(LayoutWarning) as record:
+        cross_val_score(DREAMClassifier(**SMALL), X, y, cv=2)
+    files = {w.filename for w in record if w.category is LayoutWarning}
+    assert files == {__file__}
+
+
 def test_equal_length_aeon_list_warns_under_default_layout(rng):
     X = [rng.normal(size=(1, 30)) for _ in range(10)]
     with pytest.warns(LayoutWarning, match=r"list of 10 arrays of shape \(1, 30\)"):

@@ -15,7 +15,7 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
-from .._stack import user_stacklevel
+from .._stack import OUTSIDE, user_stacklevel
 from ._cell import DREAMCell, _apart, _autocast_on
 from ._config import _POSITIVE, _UNIT, _cell_default, _check_cell_param, _check_value
 from ._state import DREAMState
@@ -392,7 +392,7 @@ class _CompiledStep:
 _COMPILED_STEP = _CompiledStep()
 # A compile's warning names the first frame outside these (the user's line, not torch's
 # module call or the package's fit).
-_OUTSIDE = ("dream_sklearn.", "sklearn.", "aeon.", "torch.")
+_OUTSIDE = (*OUTSIDE, "torch.")
 
 # Inductor options of the compiled loop. A C++ wrapper runs the loop over time in C++
 # (the Python wrapper calls back into Python at every step), and the size, stride and
