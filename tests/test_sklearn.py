@@ -910,6 +910,11 @@ def test_messages_of_a_new_label_after_fit_of_class_weight_and_of_no_sequence(se
     model = DREAMClassifier(**{**SMALL, "max_iter": 1}).fit(X, y)
     with pytest.raises(ValueError, match="labels that fit did not have: \\['new'\\]"):
         model.partial_fit(X, np.where(y == "pos", "new", y))
+    # A partial_fit that starts a new model (the other solver) names its own call's
+    # classes, not fit's (review 143).
+    model.set_params(solver="ridge")
+    with pytest.raises(ValueError, match="not seen in the first call: \\['new'\\]"):
+        model.partial_fit(X, np.where(y == "pos", "new", y), classes=["neg", "pos"])
     with pytest.raises(ValueError, match="class_weight must map labels .*'a'"):
         DREAMClassifier(**SMALL, class_weight={"pos": "a"}).fit(X, y)
     for empty in ([], ()):

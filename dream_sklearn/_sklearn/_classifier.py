@@ -243,7 +243,9 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
                 "warm start cannot add classes: refit with warm_start=False (the new "
                 "model then has every class of y)."
             )
-        if len(unseen) and not getattr(self, "_from_partial_fit", True):
+        # (which call makes or made classes_: this one where it is the first, review 143)
+        from_partial_fit = incremental if first else getattr(self, "_from_partial_fit", True)
+        if len(unseen) and not from_partial_fit:
             raise ValueError(
                 f"y contains labels that fit did not have: {unseen.tolist()!r}; classes_ "
                 f"is {self.classes_.tolist()!r}. partial_fit continues the fitted model, "
