@@ -399,3 +399,48 @@ def test_labels_come_back_as_the_python_values_a_river_model_returns(labels):
     json.dumps({"label": label, "proba": list(online.predict_proba_one({0: 0.1, 1: 0, 2: 0}))})
     online.learn_one(dict(enumerate(X[0, 0])), labels[1])  # (its own values still match)
     assert online.classes_ == labels
+
+
+@pytest.mark.parametrize("task", ["classifier", "regressor"])
+def test_clone_starts_again_from_the_loaded_model(task):
+    """river's clone() gives a model from from_sklearn as it was loaded, not a random
+    cell: river's ensembles clone the model they are given (review 145)."""
+    from river import ensemble
+
+    if task == "classifier":
+        X, y, est = fitted_classifier()
+    else:
+        X, y = sequences()
+        est = DREAMRegressor(8, rank=2, solver="adam", max_iter=3, random_state=0).fit(X, y)
+    rows = [dict(enumerate(r)) for r in X[:, -1]]
+
+    def first_predictions(model, n=30):
+        out = []
+        for x, target in zip(rows[:n], y[:n], strict=True):
+            p = model.predict_proba_one(x) if task == "classifier" else model.predict_one(x)
+            out.append(p)
+            model.learn_one(x, target)
+        return out
+
+    online = from_sklearn(est, learning_rate=0.2)
+    want = first_predictions(from_sklearn(est, learning_rate=0.2))
+    first_predictions(online)  # the original learns: its clone starts over all the same
+    est.partial_fit(X, y)  # and so does the estimator it came from, in place
+    clone = online.clone()
+    assert clone.learning_rate == 0.2 and clone.n_steps_ == 0
+    assert first_predictions(clone) == want
+    # new parameters that leave the loaded model as it is: taken
+    slower = online.clone({"learning_rate": 1e-300})
+    p0 = slower.predict_one(rows[0])
+    assert p0 == (want[0] if task == "regressor" else max(want[0], key=want[0].get))
+    for fixed in ({"hidden_dim": 4}, {"cell_params": {}}, {"feedback": "cell"}):
+        with pytest.raises(ValueError, match=f"{next(iter(fixed))}.*cannot be changed by clone"):
+            online.clone(fixed)
+    # clone(include_attributes=True) copies the model as it is now, as river's does
+    assert online.clone(include_attributes=True).n_steps_ == 30
+    if task == "classifier":  # a bagging member is the loaded model, not a random cell
+        bag = ensemble.BaggingClassifier(from_sklearn(est, learning_rate=0.2), n_models=2, seed=0)
+        assert all(
+            m.predict_proba_one(rows[0]) == from_sklearn(est).predict_proba_one(rows[0])
+            for m in bag
+        )

@@ -983,6 +983,30 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
 
         _load_core(self, cell, features, **arrays)
 
+    def clone(self, new_params: dict | None = None, include_attributes: bool = False):
+        """river's ``clone``: a fresh estimator with the same parameters. A model made
+        by :func:`~dream_sklearn.online.from_sklearn` starts again from what it loaded
+        (the trained cell, its memory, scaling and head), not from a random cell: river's
+        ensembles and model selection clone the model they are given (review 145).
+        ``new_params`` may not change what was loaded (``hidden_dim``, ``rank``,
+        ``cell_params``, ``cell``, ``feedback="cell"``)."""
+        loaded = getattr(self, "_loaded", None)
+        if loaded is not None and not include_attributes and new_params:
+            fixed = sorted({"hidden_dim", "rank", "cell_params", "cell"} & set(new_params))
+            if new_params.get("feedback") == "cell":
+                fixed.append("feedback")
+            if fixed:
+                raise ValueError(
+                    f"{fixed} of a model from from_sklearn come from the fitted estimator "
+                    f"and cannot be changed by clone(); got new_params={new_params!r}."
+                )
+        fresh = super().clone(new_params, include_attributes)
+        if loaded is not None and not include_attributes:
+            from ._convert import _load
+
+            _load(fresh, loaded)
+        return fresh
+
     def memory(self) -> DREAMState | None:
         """The cell's committed fast state as a :class:`DREAMState` (batch 1), or None."""
         if not self._built or self._state is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -75,6 +76,10 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
         the mixture with equal weight, so the first predictions then no longer equal
         the scikit-learn estimator's.
 
+    River's ``clone()`` of the model (river's ensembles clone the model they are
+    given) starts again from what was loaded here: the trained cell, its memory,
+    scaling and head, not a random cell.
+
     Returns
     -------
     DREAMOnlineClassifier or DREAMOnlineRegressor
@@ -140,10 +145,12 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
     config = dataclasses.asdict(cell.config)
     cell_params = {k: v for k, v in config.items() if k not in _CELL_SHAPE}
     head = estimator.module_.head
-    weight = head.weight.detach().cpu().double().numpy()
-    bias = head.bias.detach().cpu().double().numpy()
-    x_mean = np.asarray(estimator.x_mean_, dtype=float)
-    x_scale = np.asarray(estimator.x_scale_, dtype=float)
+    # (copies: a float64 module's numpy() shares its memory, and a later fit of the
+    # estimator trains it in place; the model keeps them for clone(): _Loaded)
+    weight = head.weight.detach().cpu().double().numpy().copy()
+    bias = head.bias.detach().cpu().double().numpy().copy()
+    x_mean = np.array(estimator.x_mean_, dtype=float)
+    x_scale = np.array(estimator.x_scale_, dtype=float)
     names = getattr(estimator, "feature_names_in_", None)
     if names is None:  # (a frame's labels that are not names: [1, 0], ...)
         names = getattr(estimator, "_column_labels", None)
@@ -156,10 +163,9 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
 
     if isinstance(estimator, DREAMClassifier):
         online = DREAMOnlineClassifier(**shape, cell_params=cell_params, **params)
-        online._build()
         # (Python values, as river models return the labels they were given: NumPy
         # scalars, np.True_ or np.int64, were not JSON-serialisable; review 125)
-        online._add_targets(estimator.classes_.tolist())
+        targets, target_stats = estimator.classes_.tolist(), None
     else:
         if weight.shape[0] != 1:
             raise ValueError(
@@ -167,23 +173,43 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
                 f"{weight.shape[0]} outputs."
             )
         online = DREAMOnlineRegressor(**shape, cell_params=cell_params, **params)
-        online._build()
-        online._add_targets([None])
-        online._load_target_stats(
-            mean=float(estimator.y_mean_[0]),
-            var=float(estimator.y_scale_[0]) ** 2,
-            count=_loaded_count(online.standardize_rate),
-        )
-    online._load_core(
-        cell,
-        features,
-        state=estimator.memory_,
-        head_weight=weight,
-        head_bias=bias,
-        x_mean=x_mean,
-        x_scale=x_scale,
-    )
+        targets = [None]
+        target_stats = (float(estimator.y_mean_[0]), float(estimator.y_scale_[0]) ** 2)
+    arrays = {
+        "state": DREAMState(*(t.detach().cpu().double().clone() for t in estimator.memory_)),
+        "head_weight": weight,
+        "head_bias": bias,
+        "x_mean": x_mean,
+        "x_scale": x_scale,
+    }
+    # (the cell copied: a later fit of the estimator trains its module in place)
+    cell = copy.deepcopy(cell).cpu().double()
+    _load(online, _Loaded(cell, features, targets, target_stats, arrays))
     return online
+
+
+class _Loaded(NamedTuple):
+    """What :func:`from_sklearn` loads into an online estimator; the estimator keeps it
+    (``_loaded``) so that ``clone()`` loads it again (nothing here is changed by the
+    estimator's learning: ``_load_core`` copies what it takes)."""
+
+    cell: DREAMCell
+    features: list
+    targets: list  # the classes, or [None] for the regressor's target
+    target_stats: tuple | None  # the regressor's target mean and variance
+    arrays: dict  # _load_core's keyword arguments
+
+
+def _load(online, loaded: _Loaded) -> None:
+    """Load ``loaded`` into ``online``, an estimator that has not learned."""
+    online._build()
+    online._add_targets(list(loaded.targets))
+    if loaded.target_stats is not None:
+        mean, var = loaded.target_stats
+        count = _loaded_count(online.standardize_rate)
+        online._load_target_stats(mean=mean, var=var, count=count)
+    online._load_core(loaded.cell, loaded.features, **loaded.arrays)
+    online._loaded = loaded
 
 
 def _loaded_count(rate: float) -> int:
