@@ -43,6 +43,10 @@ Sections (``--only``):
   each frame of 100 and of 1,000 rows, against ``predict_one`` + ``learn_one`` on the
   same rows (Elec2's rows 201-5,200), and ``learn_many`` alone against ``learn_one``
   alone, for each default online estimator (compiled).
+- ``online-wide``: wide, sparse rows: a one-hot categorical feature of 10, 100 and
+  1,000 categories beside two numeric features, the default classifier (compiled)
+  against river's logistic pipeline, over the first 3,000 rows (growth events) and
+  the next 3,000; the row's cost grows with the categories seen.
 - ``sklearn``: ``DREAMClassifier(solver="adam").fit`` (float32, the default
   configuration) per epoch, eager and compiled, against a plain ``nn.GRU`` loop over
   the same batches (256 sequences x 50 steps x 16 features, batch 32); then end to
@@ -788,6 +792,99 @@ def online_many(args) -> list[Row]:
                     compared,
                 )
             )
+    return rows
+
+
+_WIDE_CATEGORIES = (10, 100, 1000)  # the online-wide section's one-hot widths
+_WIDE_ROWS = 3000  # rows in each of its two halves
+
+
+def _wide_stream(k: int, n: int, seed: int = 0) -> list:
+    """``n`` rows of a categorical feature of ``k`` categories one-hot encoded as river's
+    ``OneHotEncoder(drop_zeros=True)`` gives it (the row's category's key alone, at 1)
+    and two numeric features; the label is whether the category is even, flipped where
+    the first numeric feature is above 1."""
+    rng = np.random.default_rng(seed)
+    cats, x = rng.integers(0, k, n), rng.normal(size=(n, 2))
+    return [
+        ({f"cat_{c}": 1.0, "x0": float(a), "x1": float(b)}, bool((c % 2 == 0) ^ (a > 1.0)))
+        for c, (a, b) in zip(cats.tolist(), x.tolist(), strict=True)
+    ]
+
+
+@section("online-wide")
+def online_wide(args) -> list[Row]:
+    """Rows/s on wide, sparse rows: a one-hot categorical feature of 10, 100 and 1,000
+    categories beside two numeric features (:func:`_wide_stream`), the default
+    classifier (compiled) against river's ``LogisticRegression`` with the numeric
+    features standardised, on the same rows, rounds interleaved: over the first 3,000
+    rows (each new category a growth event, read on the NumPy path with the compiled
+    row laid out again) and over the next 3,000 (most categories seen). Each category
+    is a slot: one more input of the cell and more columns of every readout, so
+    DREAM's row costs more the more categories it has seen, where river's linear model
+    reads the row's keys alone. The progressive accuracy over the 6,000 rows is beside
+    the rates."""
+    from river import compose, linear_model, metrics, preprocessing
+
+    from dream_sklearn.online import DREAMOnlineClassifier, compiled_available
+
+    if not compiled_available():
+        return skipped("online-wide", "the compiled row on wide rows", "numba is not installed")
+    numeric = ("x0", "x1")
+    makers = {
+        "DREAMOnlineClassifier()": DREAMOnlineClassifier,
+        # (the numeric features scaled, the one-hot keys as they are: river's
+        # StandardScaler reads a key present only at 1 as constant, and scales it to 0)
+        "river (Select(x0, x1) \\| StandardScaler) + Discard(x0, x1) \\| LogisticRegression": (
+            lambda: (
+                (
+                    (compose.Select(*numeric) | preprocessing.StandardScaler())
+                    + compose.Discard(*numeric)
+                )
+                | linear_model.LogisticRegression()
+            )
+        ),
+    }
+    _progressive(DREAMOnlineClassifier(), _wide_stream(10, 200))  # (kernels loaded: untimed)
+    rows = []
+    for k in _WIDE_CATEGORIES:
+        stream = _wide_stream(k, 2 * _WIDE_ROWS)
+        halves = (stream[:_WIDE_ROWS], stream[_WIDE_ROWS:])
+        seconds = {name: ([], []) for name in makers}
+        accuracy = {}
+        for r in range(max(3, args.repeats)):
+            order = list(makers)
+            random.Random(r).shuffle(order)
+            for name in order:
+                model, acc = makers[name](), metrics.Accuracy()
+                for half, times in zip(halves, seconds[name], strict=True):
+                    began = time.process_time()
+                    for x, y in half:
+                        acc.update(y, model.predict_one(x))
+                        model.learn_one(x, y)
+                    times.append(time.process_time() - began)
+                accuracy[name] = acc.get()
+        rate = {
+            name: [_WIDE_ROWS / statistics.median(t) for t in times]
+            for name, times in seconds.items()
+        }
+        dream, river_linear = makers
+        for name in makers:
+            for i, part in enumerate(("rows 1-3,000", "rows 3,001-6,000")):
+                compared = f"accuracy over the 6,000 rows {accuracy[name]:.3f}"
+                if name == dream:
+                    ratio = rate[dream][i] / rate[river_linear][i]
+                    compared = f"this / river's pipeline: {ratio:.2f}x; {compared}"
+                rows.append(
+                    Row(
+                        "online-wide",
+                        f"{name}: predict_one + learn_one, one-hot of {k:,} categories and "
+                        f"2 numeric features, {part}",
+                        f"{rate[name][i]:,.0f}",
+                        "rows/s",
+                        compared,
+                    )
+                )
     return rows
 
 
