@@ -832,7 +832,7 @@ def online_wide(args) -> list[Row]:
         return skipped("online-wide", "the compiled row on wide rows", "numba is not installed")
     numeric = ("x0", "x1")
     makers = {
-        "DREAMOnlineClassifier()": DREAMOnlineClassifier,
+        "DREAMOnlineClassifier(seed=0)": lambda: DREAMOnlineClassifier(seed=0),
         # (the numeric features scaled, the one-hot keys as they are: river's
         # StandardScaler reads a key present only at 1 as constant, and scales it to 0)
         "river (Select(x0, x1) \\| StandardScaler) + Discard(x0, x1) \\| LogisticRegression": (

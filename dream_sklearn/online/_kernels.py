@@ -456,6 +456,10 @@ def forward(fb, ib, values, slots):
         # its ramps (0 where the slot is absent, as the slot reads, and where it is
         # constant but no indicator: _RunningScaling._standardise)
         live = keep * (0.0 if flat and not ind else 1.0)
+        if live == 0.0:  # (no tanh: most slots of a wide, sparse row, one-hot's, are absent)
+            for q in range(K):
+                urow[S * m + j * K + q] = 0.0
+            continue
         for q in range(K):
             urow[S * m + j * K + q] = np.tanh(_RAMP * (urow[j] - knots[q])) * _RAMP_SCALE * live
 
