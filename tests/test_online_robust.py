@@ -1676,6 +1676,27 @@ def test_a_spike_on_a_constant_target_is_undone(compiled):
 
 
 @pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("at", [4, 7])
+def test_a_spike_among_the_first_targets_of_a_constant_is_undone(compiled, at):
+    """One target of 3 + 1e6 among the first 8 of a constant 3.0: the first targets'
+    test keeps a value among constant others (as a slot's 1 among 0s), and it stayed in
+    the statistics for good (the mean of every target seen 1003.0; MAE about 3,000 over
+    the next 200 rows), where on the 9th target it was undone (review 147). Now it is
+    read as a departure from the constant is: dropped, or (the 8th) undone when the
+    constant comes back. A value that departs twice among them (a count's 1) stays."""
+    spike = np.full(400, 3.0)
+    spike[at] += 1e6
+    errors, model = _on_a_constant(spike, compiled)
+    assert errors[at + 2 + (at < 7) * (7 - at) :].max() < 1e-9
+    assert model._y_var == 0.0 and model._y_avg == 3.0
+    assert model._y_spikes == (3.0 + 1e6,)  # (a later one near it is taken in)
+    counts = np.zeros(400)
+    counts[[2, 5, 100]] = 1.0
+    _, model = _on_a_constant(counts, compiled)
+    assert model._y_var > 0.0 and model._y_avg == pytest.approx(3 / 400)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
 def test_a_real_shift_of_the_target_is_not_undone(compiled, monkeypatch):
     """A level that moves for good by 100 standard deviations arms the undo on its 4th
     row and never comes back within bounds: the model learns exactly as without the
