@@ -2209,6 +2209,32 @@ def test_order_matching_a_row_refused_for_its_values_is_no_row(cls):
     assert not model._pending_rows and model._not_waiting == 0
 
 
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_order_matching_keeps_missing_while_rows_wait(cls):
+    """With match_labels_by="order", ``missing`` does not change while rows wait for
+    their labels: a row predict_one read with a value missing (missing="ignore") and
+    learn_one refused under missing="raise" kept its place, and every later label met
+    the row before its own (review 148). It changes once they are learned, and with
+    match_labels_by="values" at any time."""
+    model = cls(hidden_dim=8, rank=2, seed=0, advance_on_predict=True, match_labels_by="order")
+    rows = _stream_for(cls, 6)
+    for x, _ in rows:
+        model.predict_one(x)
+    with pytest.raises(ValueError, match="missing cannot change from 'ignore' to 'raise'"):
+        model.mutate({"missing": "raise"})
+    assert model.missing == "ignore"
+    model.mutate({"missing": "ignore", "l2": 0.01})  # (no change of missing: taken)
+    assert model.l2 == 0.01
+    for x, y in rows:
+        model.learn_one(x, y)
+    model.mutate({"missing": "raise"})
+    assert model.missing == "raise"
+    by_values = cls(hidden_dim=8, rank=2, seed=0, advance_on_predict=True)
+    by_values.predict_one(rows[0][0])
+    by_values.mutate({"missing": "raise"})
+    assert by_values.missing == "raise"
+
+
 def test_order_matching_forgotten_rows_leave_the_others_aligned(monkeypatch):
     """Past _MAX_PENDING rows waiting the oldest is forgotten (warned); its label,
     when it comes, steps the cell as a new row's, and the others find their own."""

@@ -171,6 +171,22 @@ class _PendingRows:
         """Whether labels are matched to the rows predicted by order (see _take_pending)."""
         return bool(self.advance_on_predict) and self.match_labels_by == "order"
 
+    def mutate(self, new_attrs: dict) -> None:
+        """river's ``mutate``; ``missing`` stays while rows wait for their labels with
+        match_labels_by="order": a row predict_one read with a value missing and
+        learn_one then refused for it kept its place, and every later label met the
+        row before its own (review 148). A row is matched by its values otherwise,
+        and a change then is taken."""
+        changes = "missing" in new_attrs and new_attrs["missing"] != self.missing
+        if changes and self._by_order() and (self._pending or self._not_waiting):
+            raise ValueError(
+                f"missing cannot change from {self.missing!r} to {new_attrs['missing']!r} "
+                "while rows wait for their labels with match_labels_by='order' (a row read "
+                "under one and refused under the other would keep its place, and the "
+                "labels after it would meet the wrong rows); change it once they are learned."
+            )
+        super().mutate(new_attrs)
+
     def _take_pending(self, row: dict):
         """The row advanced on whose label ``row`` brings, or None (step ``row``):
         the oldest with ``row``'s key, after the rows predicted before anything was
