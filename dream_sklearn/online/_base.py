@@ -991,20 +991,13 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         ``new_params`` may not change what was loaded (``hidden_dim``, ``rank``,
         ``cell_params``, ``cell``, ``feedback="cell"``)."""
         loaded = getattr(self, "_loaded", None)
-        if loaded is not None and not include_attributes and new_params:
-            fixed = sorted({"hidden_dim", "rank", "cell_params", "cell"} & set(new_params))
-            if new_params.get("feedback") == "cell":
-                fixed.append("feedback")
-            if fixed:
-                raise ValueError(
-                    f"{fixed} of a model from from_sklearn come from the fitted estimator "
-                    f"and cannot be changed by clone(); got new_params={new_params!r}."
-                )
-        fresh = super().clone(new_params, include_attributes)
-        if loaded is not None and not include_attributes:
-            from ._convert import _load
+        if loaded is None or include_attributes:
+            return super().clone(new_params, include_attributes)
+        from ._convert import _check_clone_params, _load
 
-            _load(fresh, loaded)
+        _check_clone_params(new_params or {})
+        fresh = super().clone(new_params)
+        _load(fresh, loaded)
         return fresh
 
     def memory(self) -> DREAMState | None:

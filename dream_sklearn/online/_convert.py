@@ -22,6 +22,9 @@ from ._target import _Y_WARMUP
 __all__ = ["from_sklearn"]
 
 _CELL_SHAPE = ("input_dim", "hidden_dim", "rank")
+# The online estimator's parameters that come from the fitted estimator: from_sklearn
+# takes none of them, and clone() of the model it made changes none.
+_FROM_THE_FIT = frozenset({"hidden_dim", "rank", "cell_params", "cell"})
 # With standardize_rate=0 (cumulative statistics throughout), the fit's target
 # statistics count as this many targets seen (1 / the default standardize_rate).
 _LOADED_TARGETS = 50
@@ -125,7 +128,7 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
             f"readout={readout!r}, which pools the whole sequence and has no one-step "
             "equivalent online. Refit it with readout='last' to deploy it with river."
         )
-    fixed = {"hidden_dim", "rank", "cell_params", "cell"} & set(params)
+    fixed = _FROM_THE_FIT & set(params)
     if fixed:
         raise ValueError(
             f"{sorted(fixed)} come from the fitted estimator and cannot be passed to from_sklearn."
@@ -198,6 +201,20 @@ class _Loaded(NamedTuple):
     targets: list  # the classes, or [None] for the regressor's target
     target_stats: tuple | None  # the regressor's target mean and variance
     arrays: dict  # _load_core's keyword arguments
+
+
+def _check_clone_params(new_params: dict) -> None:
+    """Refuse ``new_params`` that would change what ``from_sklearn`` loaded: the
+    parameters that come from the fit, and ``feedback="cell"`` (the trained cell has
+    no input for the previous target)."""
+    fixed = sorted(_FROM_THE_FIT & set(new_params))
+    if new_params.get("feedback") == "cell":
+        fixed.append("feedback")
+    if fixed:
+        raise ValueError(
+            f"{fixed} of a model from from_sklearn come from the fitted estimator "
+            f"and cannot be changed by clone(); got new_params={new_params!r}."
+        )
 
 
 def _load(online, loaded: _Loaded) -> None:

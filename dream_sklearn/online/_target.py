@@ -313,13 +313,19 @@ class _TargetScaling:
             return
         kept = first[~out]
         s = self._y_stats
-        s[T_COUNT], s[T_MEAN], s[T_VAR], s[T_AVG] = 0, 0.0, 0.0, 0.0
-        for v in kept:  # (the running update replayed over the others)
-            self._take_target(float(v), v - s[T_MEAN])
+        self._replay_targets(kept)
         s[T_COUNT] = _Y_WARMUP  # (the dropped target counted: tested once)
         if out[-1] and len(kept):
             s[T_LAST] = kept[-1]
         first[:] = np.nan  # (emptied, as a slot's first values are)
+
+    def _replay_targets(self, values: np.ndarray) -> None:
+        """The target's statistics (count, mean, variance, mean of every target seen)
+        as the running update over ``values`` alone leaves them."""
+        s = self._y_stats
+        s[T_COUNT], s[T_MEAN], s[T_VAR], s[T_AVG] = 0, 0.0, 0.0, 0.0
+        for v in values:
+            self._take_target(float(v), v - s[T_MEAN])
 
     def _first_departures(self, first: np.ndarray) -> bool:
         """The first targets constant but for one or two that depart from it once
@@ -354,9 +360,7 @@ class _TargetScaling:
         s = self._y_stats
         kept = np.ones(_Y_WARMUP, dtype=bool)
         kept[lone] = False
-        s[T_COUNT], s[T_MEAN], s[T_VAR], s[T_AVG] = 0, 0.0, 0.0, 0.0
-        for v in first[kept]:  # (the running update replayed over the others)
-            self._take_target(float(v), v - s[T_MEAN])
+        self._replay_targets(first[kept])
         latest = _Y_WARMUP - 1
         for i in lone:
             if i != latest:  # the constant came back after it: undone
