@@ -2210,29 +2210,51 @@ def test_order_matching_a_row_refused_for_its_values_is_no_row(cls):
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
-def test_order_matching_keeps_missing_while_rows_wait(cls):
-    """With match_labels_by="order", ``missing`` does not change while rows wait for
-    their labels: a row predict_one read with a value missing (missing="ignore") and
-    learn_one refused under missing="raise" kept its place, and every later label met
-    the row before its own (review 148). It changes once they are learned, and with
-    match_labels_by="values" at any time."""
+@pytest.mark.parametrize("how", ["mutate", "attribute"])
+def test_order_matching_a_row_read_before_missing_changed_takes_its_place(cls, how):
+    """With match_labels_by="order", a row predict_one read with a value missing
+    (missing="ignore") and refused for it at its label (missing="raise" since, by
+    river's mutate or by assignment) was a row of the stream: its refused learn_one
+    takes its place, and the labels after it meet their own rows. It kept its place,
+    and every later label met the row before its own (review 148, review 150)."""
     model = cls(hidden_dim=8, rank=2, seed=0, advance_on_predict=True, match_labels_by="order")
-    rows = _stream_for(cls, 6)
-    for x, _ in rows:
-        model.predict_one(x)
-    with pytest.raises(ValueError, match="missing cannot change from 'ignore' to 'raise'"):
-        model.mutate({"missing": "raise"})
-    assert model.missing == "ignore"
-    model.mutate({"missing": "ignore", "l2": 0.01})  # (no change of missing: taken)
-    assert model.l2 == 0.01
-    for x, y in rows:
-        model.learn_one(x, y)
-    model.mutate({"missing": "raise"})
-    assert model.missing == "raise"
-    by_values = cls(hidden_dim=8, rank=2, seed=0, advance_on_predict=True)
-    by_values.predict_one(rows[0][0])
-    by_values.mutate({"missing": "raise"})
-    assert by_values.missing == "raise"
+    rows = _stream_for(cls, 40)
+    rows[10] = ({**rows[10][0], "f0": float("nan")}, rows[10][1])
+    advanced, taken, now = {}, [], {}
+    advance, take = model._advance, model._take_pending
+
+    def recorded_advance(row, fwd, out):
+        advanced[model._pending_seq] = now["i"]
+        return advance(row, fwd, out)
+
+    def recorded_take(row):
+        oldest = next(iter(model._pending_rows), None) if model._pending_rows else None
+        waiting = model._not_waiting
+        got = take(row)
+        taken.append((now["i"], None if got is None or waiting else advanced[oldest]))
+        return got
+
+    model._advance, model._take_pending = recorded_advance, recorded_take
+    for i in range(len(rows) + 3):
+        if i < len(rows):
+            now["i"] = i
+            model.predict_one(rows[i][0])
+        if i == 11:  # row 10 waits for its label
+            if how == "mutate":
+                model.mutate({"missing": "raise"})
+            else:
+                model.missing = "raise"
+        j = i - 3
+        if j >= 0:
+            now["i"] = j
+            if j == 10:
+                with pytest.raises(ValueError, match="missing"):
+                    model.learn_one(*rows[j])
+            else:
+                model.learn_one(*rows[j])
+    assert (10, 10) in taken
+    assert all(got == i for i, got in taken if got is not None)
+    assert not model._pending_rows
 
 
 def test_order_matching_forgotten_rows_leave_the_others_aligned(monkeypatch):

@@ -828,6 +828,21 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         finally:
             self._read_now = False
 
+    def _read_under_other_missing(self, x: dict) -> bool:
+        """Whether ``x``, refused now for its values, is the row waiting for its label
+        with match_labels_by="order" (the oldest), read by predict_one under the other
+        setting of ``missing`` (changed while it waited) and taken then."""
+        if not self._by_order() or self._not_waiting or not self._pending_rows:
+            return False
+        read = next(iter(self._pending_rows.values()))[1].strict
+        if read is None or read == self._strict():
+            return False
+        try:
+            _row_values(x, read)
+        except (ValueError, TypeError):
+            return False
+        return True
+
     def _learn_numpy(self, x: dict, y) -> None:
         """Learn ``(x, y)`` on the NumPy path (every row the compiled row does not take)."""
         cache = self._cache
@@ -838,7 +853,15 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
             and _same_row(cache.x, x, cache.strict)
         )
         # Validate before anything changes (a cached row was validated by predict).
-        row, values = (cache.row, None) if hit else _row_values(x, self._strict())
+        try:
+            row, values = (cache.row, None) if hit else _row_values(x, self._strict())
+        except (ValueError, TypeError):
+            # (a row refused for its values was refused by predict too, and is no row of
+            # the stream; unless `missing` changed since the rows waiting were read and
+            # they would take it: it was a row, and takes its place, review 150)
+            if self._read_under_other_missing(x):
+                self._take_pending(x)
+            raise
         try:
             y_value = self._check_target(y)
             self._check_keys(row, x)

@@ -41,6 +41,10 @@ class _Pending(NamedTuple):
     prev: np.ndarray | None  # the row the "diff" block read it against
     late: Any = None  # the delayed-label readout's read of it (the classifier's), or None
     scale: np.ndarray | None = None  # the scale the kNN expert read it in (n_neighbors)
+    # whether it was read with missing="raise" (None: kept by a model pickled before
+    # round 30); a row read under one setting and refused under the other at its label
+    # was a row of the stream (_DREAMOnline._read_under_other_missing)
+    strict: bool | None = None
 
 
 class _PendingRows:
@@ -103,7 +107,8 @@ class _PendingRows:
         self._pending.setdefault(key, deque()).append(seq)
         h, surprise = step.h, float(step.surprise[0])
         late = self._read_delayed(raw, present, out)  # for the delayed-label readout
-        self._pending_rows[seq] = (key, _Pending(h, u, raw, present, surprise, prev, late, scale))
+        entry = _Pending(h, u, raw, present, surprise, prev, late, scale, self._strict())
+        self._pending_rows[seq] = (key, entry)
         if len(self._pending_rows) > _MAX_PENDING:
             _, (old_key, _) = self._pending_rows.popitem(last=False)
             self._pop_seq(old_key)
@@ -170,22 +175,6 @@ class _PendingRows:
     def _by_order(self) -> bool:
         """Whether labels are matched to the rows predicted by order (see _take_pending)."""
         return bool(self.advance_on_predict) and self.match_labels_by == "order"
-
-    def mutate(self, new_attrs: dict) -> None:
-        """river's ``mutate``; ``missing`` stays while rows wait for their labels with
-        match_labels_by="order": a row predict_one read with a value missing and
-        learn_one then refused for it kept its place, and every later label met the
-        row before its own (review 148). A row is matched by its values otherwise,
-        and a change then is taken."""
-        changes = "missing" in new_attrs and new_attrs["missing"] != self.missing
-        if changes and self._by_order() and (self._pending or self._not_waiting):
-            raise ValueError(
-                f"missing cannot change from {self.missing!r} to {new_attrs['missing']!r} "
-                "while rows wait for their labels with match_labels_by='order' (a row read "
-                "under one and refused under the other would keep its place, and the "
-                "labels after it would meet the wrong rows); change it once they are learned."
-            )
-        super().mutate(new_attrs)
 
     def _take_pending(self, row: dict):
         """The row advanced on whose label ``row`` brings, or None (step ``row``):
