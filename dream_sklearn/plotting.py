@@ -137,14 +137,16 @@ def plot_surprise(
 
 def _fitted_with_curve(estimator):
     """``estimator``, or the fitted estimator it holds where it keeps no ``loss_curve_``
-    itself: a ``Pipeline``'s last step, an adapter's ``estimator_`` (the aeon ones: a
-    fit with solver='adam' was refused as unfitted there, review 144)."""
+    itself: a ``Pipeline``'s last step, the package's aeon adapters' ``estimator_`` (a
+    fit with solver='adam' was refused as unfitted there, review 144). Not any
+    ``estimator_``: scikit-learn's ensembles keep their unfitted template there, and a
+    template fitted before had its curve drawn as the ensemble's (review 150)."""
     while not hasattr(estimator, "loss_curve_"):
         steps = getattr(estimator, "steps", None)
         if isinstance(steps, list) and steps and isinstance(steps[-1], tuple):
             estimator = steps[-1][-1]
-        elif hasattr(estimator, "estimator_"):
-            estimator = estimator.estimator_
+        elif type(estimator).__module__.startswith("dream_sklearn.aeon"):
+            estimator = getattr(estimator, "estimator_", None)
         else:
             break
     return estimator

@@ -202,6 +202,18 @@ def test_plot_loss_curve_reads_through_a_pipeline_and_an_aeon_adapter():
         np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), inner.loss_curve_)
     with pytest.raises(ValueError, match="has no loss_curve_"):  # (a ridge fit has none)
         plot_loss_curve(make_pipeline(DREAMClassifier(hidden_dim=4)).fit(X.transpose(0, 2, 1), y))
+    # scikit-learn's ensembles keep their unfitted template as estimator_: not read, even
+    # where the template was fitted before (its curve was drawn as the ensemble's, review 150)
+    from sklearn.ensemble import BaggingClassifier
+
+    template = pipe[-1]
+    bag = BaggingClassifier(template, n_estimators=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bag.fit(X.transpose(0, 2, 1).reshape(16, -1), y)
+    assert bag.estimator_ is template
+    with pytest.raises(ValueError, match="has no loss_curve_"):
+        plot_loss_curve(bag)
 
 
 def test_grace_period_zero_is_refused_and_a_huge_int_is_a_value_error():

@@ -1694,6 +1694,11 @@ def test_a_spike_among_the_first_targets_of_a_constant_is_undone(compiled, at):
     counts[[2, 5, 100]] = 1.0
     _, model = _on_a_constant(counts, compiled)
     assert model._y_var > 0.0 and model._y_avg == pytest.approx(3 / 400)
+    # a level that moves on the 7th target (the constant does not come back) stays
+    # (review 150: its first value was dropped as a spike)
+    moved = np.r_[np.full(6, 3.0), 5.0, 7.0, np.full(392, 6.0)]
+    _, model = _on_a_constant(moved, compiled)
+    assert model._y_spikes is None and model._y_avg == pytest.approx(moved.mean())
 
 
 @pytest.mark.parametrize("compiled", [True, False])

@@ -330,11 +330,12 @@ class _TargetScaling:
     def _first_departures(self, first: np.ndarray) -> bool:
         """The first targets constant but for one or two that depart from it once
         each (review 147): each such lone departure is read as a later target that
-        leaves a constant is (_departs). One before the latest target, after which the
-        constant came back, leaves the statistics (replayed over the others) and is
-        recorded as a departure undone (a later one near it is taken in); the latest, if
-        one, is taken in on the constant's statistics and they are kept, to be
-        restored if the constant comes back within _UNDO_ROWS rows. A value that
+        leaves a constant is (_departs). One after which the constant came back leaves
+        the statistics (replayed over the others) and is recorded as a departure undone
+        (a later one near it is taken in); one after which it did not stays (a level
+        that moved). The latest, if a lone departure and every other undone, is taken
+        in on the constant's statistics and they are kept, to be restored if the
+        constant comes back within _UNDO_ROWS rows. A value that
         departs twice (a count's 1 twice among 0s) stays: it recurs. The slots' test
         (_first_outliers) keeps a value among constant others (a 1 among 0s is real
         there), and one target of 3 + 1e6 among the first 8 of a constant 3.0 stayed
@@ -355,18 +356,23 @@ class _TargetScaling:
                 if j != i
             )
         ]
-        if not lone:
+        latest = _Y_WARMUP - 1
+        # undone: a lone departure after which the constant came back (not one after
+        # which it did not: a level that moved, kept, review 150)
+        undone = [i for i in lone if near[i + 1 :].any()]
+        # the latest, a lone departure after the constant (every other departure undone)
+        armed = bool(lone) and lone[-1] == latest and len(undone) == len(departed) - 1
+        if not undone and not armed:
             return False
         s = self._y_stats
         kept = np.ones(_Y_WARMUP, dtype=bool)
-        kept[lone] = False
+        kept[undone] = False
+        if armed:
+            kept[latest] = False
         self._replay_targets(first[kept])
-        latest = _Y_WARMUP - 1
-        for i in lone:
-            if i != latest:  # the constant came back after it: undone
-                spike = float(first[i])
-                self._y_spikes = (*(self._y_spikes or ()), spike)[-_SPIKES_KEPT:]
-        if lone[-1] == latest:  # taken in, its statistics kept (_departs)
+        for i in undone:
+            self._y_spikes = (*(self._y_spikes or ()), float(first[i]))[-_SPIKES_KEPT:]
+        if armed:  # taken in, the constant's statistics kept (_departs)
             y = float(first[latest])
             before = (float(s[T_MEAN]), float(s[T_VAR]), float(s[T_AVG]))
             self._take_target(y, y - s[T_MEAN])
