@@ -2053,13 +2053,10 @@ def test_order_matching_behind_a_scaler_steps_the_cell_once_per_row(cls, delay):
     assert steps["values"] > len(rows) + len(rows) // 2  # (the warm-up rows: stepped once)
 
 
-def _labels_and_rows(model, rows, delay, *, front=None, bad=(), bad_x=(), predicted=None):
-    """Run ``rows`` with each label ``delay`` rows late (``front``: the pipeline to call,
-    the model at its end); return, per label that looked for a waiting row, the index of
-    the label's row and of the row it took (None: none taken, stepped as a new row).
-    ``bad``: rows whose label is refused (NaN for a regressor, a list for a classifier);
-    ``bad_x``: rows with a value refused (a string), at prediction and learning alike."""
-    front = model if front is None else front
+def _record_labels(model):
+    """Record, per label that looks for a waiting row, ``(the label's row, the row it
+    took)`` (None: none taken) into the list returned; ``now["i"]``: the row being
+    predicted or learned, set by the caller."""
     advanced, taken, now = {}, [], {}
     advance, take = model._advance, model._take_pending
 
@@ -2075,6 +2072,17 @@ def _labels_and_rows(model, rows, delay, *, front=None, bad=(), bad_x=(), predic
         return got
 
     model._advance, model._take_pending = recorded_advance, recorded_take
+    return taken, now
+
+
+def _labels_and_rows(model, rows, delay, *, front=None, bad=(), bad_x=(), predicted=None):
+    """Run ``rows`` with each label ``delay`` rows late (``front``: the pipeline to call,
+    the model at its end); return, per label that looked for a waiting row, the index of
+    the label's row and of the row it took (None: none taken, stepped as a new row).
+    ``bad``: rows whose label is refused (NaN for a regressor, a list for a classifier);
+    ``bad_x``: rows with a value refused (a string), at prediction and learning alike."""
+    front = model if front is None else front
+    taken, now = _record_labels(model)
     regression = isinstance(model, DREAMOnlineRegressor)
     for i in range(len(rows) + delay):
         if i < len(rows) and (predicted is None or i in predicted):
@@ -2225,21 +2233,7 @@ def test_order_matching_a_row_read_before_missing_changed_takes_its_place(cls, h
     model = cls(hidden_dim=8, rank=2, seed=0, advance_on_predict=True, match_labels_by="order")
     rows = _stream_for(cls, 40)
     rows[10] = ({**rows[10][0], "f0": float("nan")}, rows[10][1])
-    advanced, taken, now = {}, [], {}
-    advance, take = model._advance, model._take_pending
-
-    def recorded_advance(row, fwd, out):
-        advanced[model._pending_seq] = now["i"]
-        return advance(row, fwd, out)
-
-    def recorded_take(row):
-        oldest = next(iter(model._pending_rows), None) if model._pending_rows else None
-        waiting = model._not_waiting
-        got = take(row)
-        taken.append((now["i"], None if got is None or waiting else advanced[oldest]))
-        return got
-
-    model._advance, model._take_pending = recorded_advance, recorded_take
+    taken, now = _record_labels(model)
     for i in range(len(rows) + 3):
         if i < len(rows):
             now["i"] = i
