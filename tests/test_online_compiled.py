@@ -230,6 +230,16 @@ def test_sparse_indicator_slots_match_numpy(make):
     ind = model._indicator()
     assert ind[m["afternoon"]] and ind[m["quarter_2"]]  # read as indicators
     assert not ind[m["flag"]] and not ind[m["nswprice"]]  # two values; never absent
+    # pairs only between slots some row has together (_grant_pairs): never two quarters,
+    # which wait apart, but a quarter past noon and the afternoon flag
+    quarters = [m[f"quarter_{q}"] for q in range(4)]
+    slots = {frozenset(p) for p in (model._pairs // len(model._knots)).T.tolist()}
+    assert not any(frozenset((a, b)) in slots for a in quarters for b in quarters if a != b)
+    assert frozenset((m["quarter_3"], m["afternoon"])) in slots
+    assert frozenset((m["quarter_0"], m["afternoon"])) not in slots
+    assert {frozenset(p) for p in model._apart.T.tolist()} >= {
+        frozenset((a, b)) for a in quarters for b in quarters if a < b
+    }
 
 
 def test_classifier_default_matches_numpy():

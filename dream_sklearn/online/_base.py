@@ -294,6 +294,8 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
             # Which slots a row lacked is not known: none, until a row lacks one (a
             # slot constant when present reads 0 until then, as it did).
             self._absent = np.zeros(self._stat_mean.shape[1])
+        if "_stat_mean" in state and "_apart" not in state:  # before round 31
+            self._apart = np.zeros((2, 0), dtype=np.intp)  # (granted as their later slot was)
 
     # ------------------------------------------------------------------ parameters
 
@@ -461,6 +463,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         self._pairs = np.zeros((2, 0), dtype=np.intp)  # ramp indices of each pair feature
         self._paired_slots: list = []  # slots whose ramps have pair features
         self._unpaired: list = []  # feature slots waiting for them (_grant_pairs)
+        self._apart = np.zeros((2, 0), dtype=np.intp)  # paired slots no row had together
         self._ones = np.ones((1, 1))
         self._reads_diff = any("diff" in _READOUTS[r][0] for r in self._heads)
         self._prev_u = None  # the last learned row's fast-scaled slots (for "diff")
@@ -957,8 +960,8 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         self.last_tau_ = float(step.tau[0])
         self._mark_lacked(present)
         self._update_stats(raw, present)
-        if self._unpaired:
-            self._grant_pairs()
+        if self._unpaired or self._apart.shape[1]:
+            self._grant_pairs(present)
 
     def _mark_lacked(self, present: np.ndarray, start: int = 0) -> None:
         """Flag the slots from ``start`` on that this row lacks after their first value

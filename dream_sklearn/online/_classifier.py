@@ -125,7 +125,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     max_pairs : int, default=4096
         At most this many pair features. An input gets its pairs once its values
         vary, the first to vary first: a constant input takes none (one present on
-        some rows only reads as an indicator, and takes them).
+        some rows only reads as an indicator, and takes them). Two inputs get their
+        pair once a row has both (two categories of a one-hot feature never do).
     mixture_share : float, default=0.001
         Share of the mixture's weight spread evenly over the readouts after each
         row (0: plain exponential weights, which can lock on one readout).

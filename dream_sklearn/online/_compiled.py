@@ -175,6 +175,18 @@ def _spans(mask: np.ndarray, W: np.ndarray) -> np.ndarray:
     return spans
 
 
+def _apart(pairs: np.ndarray, m: int) -> np.ndarray:
+    """The pairs of slots ``(t, s)`` no row has had together (``_apart``, (2, P)) as
+    the learn kernel reads them (_kernels.APART): ``m + 1`` offsets, then the partners
+    ``s`` of each slot ``t`` (``[at[t], at[t + 1])``, offsets into the same array);
+    empty where there are none."""
+    if not pairs.shape[1]:
+        return np.zeros(0, dtype=np.intp)
+    order = np.argsort(pairs[0], kind="stable")
+    at = m + 1 + np.concatenate([[0], np.cumsum(np.bincount(pairs[0], minlength=m))])
+    return np.concatenate([at, pairs[1, order]]).astype(np.intp)
+
+
 def _view(buf: np.ndarray, row: list) -> np.ndarray:
     start, ndim, *shape = row
     return buf[start : start + shape[0] * shape[1] * shape[2]].reshape(shape[:ndim])
@@ -246,6 +258,7 @@ class _Compiled:
             [1 if r in _FROM_LAST else 2 if r in _FROM_AVERAGE else 0 for r in est._heads],
             dtype=np.intp,
         )
+        room = est.max_pairs > est._pairs.shape[1]  # (pairs can still be granted)
         ctl = np.zeros(k.N_CTL, dtype=np.intp)
         ctl[[k.C_N, k.C_D, k.C_M, k.C_S, k.C_K, k.C_J, k.C_K_OUT]] = [n, d, m, S, K, J, k_out]
         ctl[k.C_TASK] = 0 if est._task == "classification" else 1
@@ -267,7 +280,8 @@ class _Compiled:
             est._undo_n,
             _spans(est._head_mask, est._W),
             # (none while the budget is spent: a raised max_pairs lays out anew)
-            np.asarray(est._unpaired if est.max_pairs > est._pairs.shape[1] else [], dtype=np.intp),
+            np.asarray(est._unpaired if room else [], dtype=np.intp),
+            _apart(est._apart if room else est._apart[:, :0], m),
         ]
         scal = np.zeros(k.N_SCAL)
         scal[:13] = [float(v) for v in params[5:]]
@@ -316,10 +330,11 @@ class _Compiled:
         work += [np.zeros(d), np.zeros(n), np.zeros(r), np.zeros((Jt, k_out))]
         work += [np.zeros(J_mask), np.zeros(F), np.zeros((S, m))]
         # The statistics kept to undo a glitch (_kernels.UNDO, UNDO_N) close the
-        # layout: its float part, then (third from last of ``ints``) its counts; then
+        # layout: its float part, then (fourth from last of ``ints``) its counts; then
         # a slot's first values (_kernels.FIRST), whether a row lacked it
-        # (_kernels.ABSENT), the readouts' spans and the slots waiting for their pairs
-        # (_kernels.SPAN, WAITING: the last two of ``ints``).
+        # (_kernels.ABSENT), the readouts' spans, the slots waiting for their pairs and
+        # the pairs of slots no row has had together (_kernels.SPAN, WAITING, APART:
+        # the last three of ``ints``).
         floats = state + [np.asarray(a, dtype=float) for a in consts] + work
         floats += [est._undo, est._first, est._absent]
         self.fb, rows_fb = _table(floats, np.float64)
@@ -331,8 +346,8 @@ class _Compiled:
         # argument fewer a kernel call (numba unboxes each, about 35 ns).
         head = k.N_LAY * 5
         rows_ib = [[r[0] + head, *r[1:]] for r in rows_ib]
-        lay = rows_fs + rows_ib[:-3] + rows_cf + rows_wk + rows_fb[-3:-2] + rows_ib[-3:-2]
-        lay += rows_fb[-2:] + rows_ib[-2:]  # FIRST, ABSENT, SPAN, WAITING
+        lay = rows_fs + rows_ib[:-4] + rows_cf + rows_wk + rows_fb[-3:-2] + rows_ib[-4:-3]
+        lay += rows_fb[-2:] + rows_ib[-3:]  # FIRST, ABSENT, SPAN, WAITING, APART
         lay = np.array(lay, dtype=np.intp)
         if lay.shape != (k.N_LAY, 5):
             raise RuntimeError(f"the compiled row's layout has {lay.shape} rows, not {k.N_LAY}")
@@ -349,7 +364,7 @@ class _Compiled:
             est._prev_u = v[9]
         est._state = tuple(v[10:16])
         est._n_over = _view(self.ib, rows_ib[0])
-        est._undo, est._undo_n = _view(self.fb, rows_fb[-3]), _view(self.ib, rows_ib[-3])
+        est._undo, est._undo_n = _view(self.fb, rows_fb[-3]), _view(self.ib, rows_ib[-4])
         est._first, est._absent = _view(self.fb, rows_fb[-2]), _view(self.fb, rows_fb[-1])
         self.ctl = _view(self.ib, rows_ib[6])
         self.out = _view(self.fb, rows_wk[4])

@@ -138,8 +138,8 @@ class _CompiledRow:
         # go on in Python (_TargetScaling._after_target_kernel); most need nothing.
         if fast.regression and (after or self._y_undo_left):
             self._after_target_kernel(target[2], (y_mean0, y_var0, y_avg0))
-        if grant:  # (a waiting slot's ramps read something from the next row: its pairs)
-            self._grant_pairs()
+        if grant:  # (a waiting slot's ramps read something, or slots apart met: pairs)
+            self._grant_pairs(fast.present)
         self.n_steps_ += 1
         self._version += 1
         self._cache = self._fast_row = None

@@ -19,6 +19,11 @@ __all__: list[str] = []
 _RAMP = 3.0  # slope of the readout's per-slot ramps (``n_knots``)
 _RAMP_SCALE = 0.5  # their amplitude (a smaller SGD step on their weights)
 _PAIR_SCALE = 2.0  # amplitude of the pair features (products of two ramps)
+# At most this many pairs of slots wait for a row that has both (``_apart``); a pair
+# set apart beyond them is not granted. (Slots that no row has together, one-hot
+# categories of one feature, or id-like keys, would otherwise keep a pair for every
+# two of them.)
+_APART_MAX = 4096
 # The readouts and the blocks of phi = [h, u, ramps, pairs, diff, 1] each one reads, with
 # its step as a multiple of ``learning_rate``.
 _READOUTS = {
@@ -87,48 +92,82 @@ class _FeatureMap:
         self._head_mask = self._mask()
         self._grow_ring(m_old, k)
 
-    def _grant_pairs(self) -> None:
-        """Pair features for the waiting slots (``_unpaired``) whose ramps now read
-        something (not a constant's: see ``_standardise``), in slot order: each ramp
-        of such a slot times every ramp of each slot paired before it, up to
-        ``max_pairs`` in all; zero weights. Run after a row's statistics are taken in,
-        on both paths, so that the next row reads the pairs.
+    def _grant_pairs(self, present: np.ndarray | None = None) -> None:
+        """Pair features for the slots this row has together (``present``, the row's
+        own presence (m,); None: every slot), up to ``max_pairs`` in all, zero
+        weights. Run after a row's statistics are taken in, on both paths, so that the
+        next row reads the pairs.
 
-        A pair with a constant slot reads 0 (its ramps do), so granting at this point
-        changes no prediction; it keeps the budget for the slots that vary. A slot
-        the budget did not reach waits, and a raised ``max_pairs`` pairs it (the slot
-        it reached partway keeps the pairs it got).
+        First the pairs of slots that no row had together until this one (``_apart``,
+        in the order they were set apart: each ramp of the later slot times every ramp
+        of the earlier one). Then the waiting slots (``_unpaired``) whose ramps now
+        read something (not a constant's: see ``_standardise``), in slot order: each
+        ramp of such a slot times every ramp of each slot paired before it that this
+        row has too; a slot this row lacks waits in ``_apart`` for a row with both.
+
+        A pair with a constant slot reads 0 (its ramps do), and so does a pair of slots
+        no row has together (an absent slot's ramps read 0: two categories of one
+        one-hot feature, river's ``OneHotEncoder(drop_zeros=True)``), so holding them
+        back changes no prediction; it keeps the budget for the pairs that can read
+        something. A slot or pair the budget did not reach waits, and a raised
+        ``max_pairs`` pairs it (the slot it reached partway keeps the pairs it got).
         """
         # (int: a value equal to the old one, 30.0 for 30, acts as it on the compiled
         # row until the NumPy path refuses it: docs/online.md, "Parameters"; review 142)
         room = int(self.max_pairs) - self._pairs.shape[1]
-        if room <= 0 or not self._unpaired:
-            return
-        waiting = np.array(self._unpaired, dtype=np.intp)
-        live = waiting[~self._flat()[waiting] | (self._absent[waiting] > 0.0)]
-        if not len(live):
+        if room <= 0 or not (self._unpaired or self._apart.shape[1]):
             return
         n_k = len(self._knots)
         new_pairs: list = []
-        granted: list = []
-        for s in live.tolist():
+
+        def pair(s: int, partners: list) -> bool:  # whether the budget is spent
             for b in range(s * n_k, (s + 1) * n_k):
-                for t in self._paired_slots + granted:
-                    new_pairs += [(a, b) for a in range(t * n_k, (t + 1) * n_k)]
+                for t in partners:
+                    new_pairs.extend((a, b) for a in range(t * n_k, (t + 1) * n_k))
+            return len(new_pairs) >= room
+
+        has = None if present is None else np.asarray(present) > 0.0
+        apart = self._apart
+        spent, met = False, np.zeros(0, dtype=np.intp)
+        if apart.shape[1] and has is not None:
+            met = np.flatnonzero(has[apart[0]] & has[apart[1]])
+            for i, (t, s) in enumerate(apart[:, met].T.tolist()):
+                if pair(s, [t]):
+                    met, spent = met[: i + 1], True
+                    break
+            apart = np.delete(apart, met, axis=1)
+        waiting = np.array(self._unpaired, dtype=np.intp)
+        live = waiting[~self._flat()[waiting] | (self._absent[waiting] > 0.0)]
+        granted: list = []
+        held_back: list = []
+        for s in [] if spent else live.tolist():
+            earlier = self._paired_slots + granted
+            together = earlier
+            if has is not None:
+                together = [t for t in earlier if has[t]] if has[s] else []
+                held_back += [(t, s) for t in earlier if not (has[t] and has[s])]
             granted.append(s)
-            if len(new_pairs) >= room:
-                new_pairs = new_pairs[:room]
+            if pair(s, together):
                 break
-        self._paired_slots += granted
-        self._unpaired = [s for s in self._unpaired if s not in granted]
+        room_apart = _APART_MAX - apart.shape[1]
+        if held_back and room_apart > 0:  # (beyond _APART_MAX: not granted)
+            held = np.array(held_back[:room_apart], dtype=np.intp).T
+            apart = np.concatenate([apart, held], axis=1)
+        self._apart = apart
+        if granted:
+            self._paired_slots += granted
+            self._unpaired = [s for s in self._unpaired if s not in granted]
+        if not granted and not len(met):
+            return
         if new_pairs:
+            new_pairs = new_pairs[:room]
             m = len(self._mean)
             at = self._hidden_dim + m * (1 + n_k) + self._pairs.shape[1]
             self._pairs = np.concatenate([self._pairs, np.array(new_pairs, dtype=np.intp).T], 1)
             self._W = np.insert(self._W, [at] * len(new_pairs), 0.0, axis=2)
             self._head_mask = self._mask()
         self._version += 1
-        self._fast = self._fast_row = None  # (the compiled row's WAITING: laid out anew)
+        self._fast = self._fast_row = None  # (the compiled row's WAITING, APART: laid out anew)
 
     def _expand(self, u: np.ndarray) -> np.ndarray:
         """Fixed ramps of each standardised slot at ``n_knots`` thresholds, (..., m * K)."""

@@ -75,7 +75,11 @@ SPAN = 60
 # The feature slots waiting for their pairs (``_FeatureMap._grant_pairs``; empty when
 # the budget is spent): ints (w,).
 WAITING = 61
-N_LAY = 62  # the layout's rows: (start, ndim, shape...) each, at the int buffer's head
+# The pairs of paired slots no row has had together (``_FeatureMap._apart``; empty
+# when there are none or the budget is spent): ints, m + 1 offsets into the array,
+# then each slot's partners (``_compiled._apart``).
+APART = 62
+N_LAY = 63  # the layout's rows: (start, ndim, shape...) each, at the int buffer's head
 # CTL (ints): sizes, switches, and the two flags the statistics keep.
 (
     C_N,
@@ -847,9 +851,16 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
     res[R_RUNNING] = ctl[C_RUNNING]
     res[R_WARMING] = ctl[C_WARMING]
     grant = 0.0
-    for j in _v1(ib, lay, WAITING):  # (_FeatureMap._grant_pairs's test)
+    for j in _v1(ib, lay, WAITING):  # (_FeatureMap._grant_pairs's tests)
         if held[j] != 0 or var[0, j] > _var_floor(mean[0, j]) or absent[j] > 0.0:
             grant = 1.0
+    apart = _v1(ib, lay, APART)
+    if grant == 0.0 and len(apart):  # two slots apart until now, both in this row
+        for t in range(m):
+            if pres[t] > 0.0:
+                for i in range(apart[t], apart[t + 1]):
+                    if pres[apart[i]] > 0.0:
+                        grant = 1.0
     res[R_GRANT] = grant
     if ctl[C_TASK] == 1:  # the target's statistics (_TargetScaling._target_row)
         tgt = _v1(fb, lay, TGT)

@@ -236,11 +236,12 @@ class _PendingRows:
         if m > m_then:
             values = np.fromiter(row.values(), dtype=float, count=len(row))
             raw, present = self._raw(row, values)
+            has = present.copy()  # (the row's own presence: which slots it has together)
             present[:m_then] = 0.0
             self._mark_lacked(present, m_then)  # (the others: when it was advanced on)
             self._update_stats(raw, present)
-            if self._unpaired:  # (before the readouts read the row: see _commit)
-                self._grant_pairs()
+            if self._unpaired or self._apart.shape[1]:  # (before the readouts read it)
+                self._grant_pairs(has)
             S = len(self._floors)
             z = np.zeros((S, m))
             z[:, :m_then] = u[0, : S * m_then].reshape(S, m_then)
