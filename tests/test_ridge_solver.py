@@ -498,3 +498,32 @@ def test_features_in_tiny_units_are_standardised_as_standard_scaler_does():
         atol=1e-8,
     )
     assert solution.coef[3, 0] == 0.0
+
+
+def test_a_bank_in_a_pipeline_refuses_targets_indexed_by_id_in_another_order():
+    # DREAMFeatures gives one row per sequence in X's order, and the next step of a
+    # pipeline takes y by position: a y indexed by id in another order (sorted, as
+    # groupby gives it) gave each sequence another's label with no error (a review's
+    # finding: the pipeline scored 0.8 on its own training data, DREAMClassifier 1.0).
+    import pandas as pd
+    from sklearn.linear_model import RidgeClassifierCV
+    from sklearn.pipeline import make_pipeline
+
+    from dream_sklearn import to_sequences
+
+    rng = np.random.RandomState(0)
+    label = rng.randint(0, 2, size=20)
+    ids = [f"id{k:02d}" for k in range(20)]
+    order = rng.permutation(20)  # rows not sorted by id
+    rows = [(ids[k], t, label[k] * 2.0 + rng.normal()) for k in order for t in range(6)]
+    X = pd.DataFrame(rows, columns=["id", "t", "x"]).set_index(["id", "t"])
+    y = pd.Series(label, index=ids)
+    pipe = make_pipeline(DREAMFeatures(hidden_dim=8, random_state=0), RidgeClassifierCV())
+    with pytest.raises(ValueError, match=r"not in the order of X's sequences.*y\.loc\[ids\]"):
+        pipe.fit(X, y)
+    with pytest.raises(ValueError, match="not in the order of X's sequences"):
+        DREAMFeatures(hidden_dim=8).fit_transform(X, y)
+    # in X's order (as the message says), or by position, it is taken
+    in_order = y.loc[to_sequences(X)[1]]
+    assert pipe.fit(X, in_order).score(X, in_order) == 1.0
+    DREAMFeatures(hidden_dim=8).fit(X, in_order.to_numpy())

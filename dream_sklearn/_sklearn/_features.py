@@ -28,6 +28,7 @@ from ._input import (
     _DTYPES,
     _input_tensor,
     _is_multiindex_frame,
+    align_targets,
     check_magnitude,
     column_stats,
     fitted_scale,
@@ -408,14 +409,18 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         X : array-like of shape (n_sequences, n_steps, n_features), list of 2-D arrays, \
 DataFrame or array-like of shape (n_samples, n_features)
             The sequences (as for :class:`DREAMClassifier`).
-        y : None
-            Ignored.
+        y : None or array-like of shape (n_sequences,)
+            Not read, but a pandas ``y`` indexed by the sequence ids of a (sequence id,
+            time) DataFrame ``X`` must list them in ``X``'s order, or a ValueError is
+            raised: the features come in that order, and the next step of a pipeline
+            takes ``y`` by position.
 
         Returns
         -------
         self : DREAMFeatures
             The fitted transformer.
         """
+        self._check_targets(X, y)
         self._fit(X)
         return self
 
@@ -428,15 +433,39 @@ DataFrame or array-like of shape (n_samples, n_features)
         X : array-like of shape (n_sequences, n_steps, n_features), list of 2-D arrays, \
 DataFrame or array-like of shape (n_samples, n_features)
             The sequences.
-        y : None
-            Ignored.
+        y : None or array-like of shape (n_sequences,)
+            As for :meth:`fit`.
 
         Returns
         -------
         features : ndarray of shape (n_sequences, n_features_out_)
             As :meth:`transform` gives them.
         """
+        self._check_targets(X, y)
         return self._framed(self._features(*self._fit(X)), X)
+
+    @staticmethod
+    def _check_targets(X: Any, y: Any) -> None:
+        """A ValueError where ``y``, a pandas object indexed by the sequence ids of a
+        (sequence id, time) DataFrame ``X``, does not list them in ``X``'s order.
+
+        The features come one row per sequence in ``X``'s order, and a pipeline's next
+        step takes ``y`` by position: a ``y`` indexed by id in another order (sorted,
+        as ``groupby`` gives it) gave each sequence another's label, with no error,
+        where :class:`DREAMClassifier` aligns the same ``y`` by id (a review's finding).
+        """
+        if y is None or not _is_multiindex_frame(X) or not isinstance(y, pd.Series | pd.DataFrame):
+            return
+        ids = to_long(X)[2]
+        aligned = align_targets(y, ids)  # (its own errors: ids missing, repeated...)
+        if not aligned.index.equals(y.index):
+            raise ValueError(
+                "y is indexed by X's sequence ids, but not in the order of X's sequences "
+                "(or holds more ids): DREAMFeatures gives one row per sequence in X's "
+                "order, and the next step of a pipeline takes y by position. Pass "
+                "y.loc[ids] (ids: X's sequence ids in order, as "
+                "dream_sklearn.to_sequences(X) returns them), to fit and to score alike."
+            )
 
     def _framed(self, out: np.ndarray, X: Any) -> Any:
         """``out``, or with pandas output (``set_output``) and ``X`` a DataFrame of
