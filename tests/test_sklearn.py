@@ -883,6 +883,28 @@ def test_predict_reads_x_as_the_fit_did_and_a_continued_fit_refuses_a_change(sol
     assert model._read_as == {"n_steps": 4, "layout": None, "standardize": False}
 
 
+def test_predict_after_set_params_says_the_change_takes_effect_at_the_next_fit():
+    """After set_params(n_steps=None) on a model fitted with n_steps=4, predict on
+    sequences said "Set n_steps=None to pass sequences directly", which the user had
+    just done (a review's finding); the same for a layout changed after the fit."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 4, 3))
+    y = np.arange(20) % 2
+    model = DREAMClassifier(**{**SMALL, "max_iter": 2}, n_steps=4).fit(X.reshape(20, -1), y)
+    model.set_params(n_steps=None)
+    with pytest.raises(ValueError, match="fitted with n_steps=4 .* set_params") as error:
+        model.predict(X)
+    assert "Set n_steps=None" not in str(error.value)
+    model.set_params(n_steps=4)
+    with pytest.raises(ValueError, match="Set n_steps=None to pass sequences directly"):
+        model.predict(X)  # (the parameter as fitted: the hint stays)
+    single = rng.normal(size=(20, 30, 1))
+    model = DREAMClassifier(**{**SMALL, "max_iter": 2}).fit(single, y)
+    model.set_params(layout="channels_first")
+    with pytest.raises(ValueError, match=r"fitted with layout=None .*\(layout='channels_first'\)"):
+        model.predict(single.transpose(0, 2, 1))
+
+
 @pytest.mark.parametrize(
     "classes, error, match",
     [

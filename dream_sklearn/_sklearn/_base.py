@@ -453,20 +453,33 @@ class _BaseDREAM(BaseEstimator):
             self.__dict__.pop("_column_labels", None)
             self._read_as = self._settings_now()
         n_steps, layout = self._read_setting("n_steps"), self._read_setting("layout")
-        if n_steps is None:
-            long, lengths, ids = to_long(X, layout)
-            table = long  # (a DataFrame's, or a list of DataFrames' as one: its labels)
-            long = validate_data(self, long, reset=reset, dtype=np.float64)
-            if reset:
-                self._keep_column_labels(table)
-        else:
-            # Flat rows (n_sequences, n_steps * n_features): validated as they come,
-            # so n_features_in_ counts the flat columns; then read as sequences.
-            X = plain_input(X)
-            check_flat(X, n_steps, type(self).__name__)
-            flat = validate_data(self, X, reset=reset, dtype=np.float64)
-            long, lengths = unflatten(flat, n_steps, layout)
-            ids = None
+        try:
+            if n_steps is None:
+                long, lengths, ids = to_long(X, layout)
+                table = long  # (a DataFrame's, or a list of DataFrames' as one: its labels)
+                long = validate_data(self, long, reset=reset, dtype=np.float64)
+                if reset:
+                    self._keep_column_labels(table)
+            else:
+                # Flat rows (n_sequences, n_steps * n_features): validated as they come,
+                # so n_features_in_ counts the flat columns; then read as sequences.
+                X = plain_input(X)
+                check_flat(X, n_steps, type(self).__name__, hint=self.n_steps == n_steps)
+                flat = validate_data(self, X, reset=reset, dtype=np.float64)
+                long, lengths = unflatten(flat, n_steps, layout)
+                ids = None
+        except ValueError as error:
+            # (set_params(n_steps=None) after a fit with n_steps=4: the message said "Set
+            # n_steps=None", which the user had just done; a review's finding)
+            changed = {k: v for k, v in self._settings_now().items() if v != self._read_setting(k)}
+            if reset or not changed or "n_steps" not in changed and "layout" not in changed:
+                raise
+            then = ", ".join(f"{k}={self._read_setting(k)!r}" for k in changed)
+            now = ", ".join(f"{k}={v!r}" for k, v in changed.items())
+            raise ValueError(
+                f"{error} ({type(self).__name__} was fitted with {then} and reads X so "
+                f"until it is fitted again: set_params({now}) takes effect at the next fit.)"
+            ) from error
         check_magnitude(long, "X")
         if lengths is None:
             seen = 1 if reset else getattr(self, "_max_steps", 1)

@@ -503,8 +503,10 @@ def align_targets(y: Any, sequence_ids: np.ndarray | None, name: str = "y") -> A
     return y
 
 
-def check_flat(X: Any, n_steps: int, name: str) -> None:
-    """A clear ValueError when ``X`` is a sequence form while ``n_steps`` is set."""
+def check_flat(X: Any, n_steps: int, name: str, hint: bool = True) -> None:
+    """A clear ValueError when ``X`` is a sequence form while ``n_steps`` is set
+    (``hint``: say that ``n_steps=None`` takes sequences; not where it is set already,
+    after the fit that reads ``X`` with ``n_steps``)."""
     if (
         _is_multiindex_frame(X)
         or (isinstance(X, list | tuple) and len(X) > 0 and np.ndim(X[0]) == 2)
@@ -514,7 +516,7 @@ def check_flat(X: Any, n_steps: int, name: str) -> None:
             f"{name} has n_steps={n_steps}, so X must be a 2-D array of shape "
             "(n_sequences, n_steps * n_features), one flattened sequence per row; "
             "got a sequence form (3-D array, list of 2-D arrays or a DataFrame with a "
-            "two-level index). Set n_steps=None to pass sequences directly."
+            "two-level index)." + (" Set n_steps=None to pass sequences directly." if hint else "")
         )
 
 
