@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba.extending import register_jitable
 
-from ._step import _ERROR_BOUND
+from ._step import _EPS, _ERROR_BOUND
 
 
 @register_jitable
@@ -61,6 +61,15 @@ def row_sum(a):
     acc = 0.0
     for j in range(a.shape[0]):
         acc += a[j]
+    return acc
+
+
+@register_jitable
+def ratio_sum(a, v):
+    # row_sum(a / (v + _EPS)) in the same order, without the array a / (v + _EPS).
+    acc = 0.0
+    for j in range(a.shape[0]):
+        acc += a[j] / (v[j] + _EPS)
     return acc
 
 
@@ -125,6 +134,7 @@ class NumbaOps:
     as_float = as_float
     matmul = matmul
     row_sum = row_sum
+    ratio_sum = ratio_sum
     sq_sum2 = sq_sum2
     col = col
     col2 = col2

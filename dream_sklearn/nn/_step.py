@@ -59,6 +59,19 @@ class _TorchOps:
         return a.sum(-1)
 
     @staticmethod
+    def ratio_sum(a, v):
+        # row_sum(a / (v + _EPS)). In float32 at least, cast back within the dtype's
+        # range: after a quiet stretch the error variance v decays to about 1e-7, and
+        # in float16 the square of v + _EPS in the division's gradient underflowed to
+        # 0, and the sum overflowed to inf; times the 0 gradient of a saturated
+        # surprise, either read NaN in every parameter's gradient, with the outputs
+        # finite (a review's finding, round 31).
+        if a.dtype in (torch.float16, torch.bfloat16):
+            ratio = (a.float() / (v.float() + _EPS)).sum(-1)
+            return ratio.clamp(max=torch.finfo(a.dtype).max).to(a.dtype)
+        return (a / (v + _EPS)).sum(-1)
+
+    @staticmethod
     def sq_sum2(a):
         # The sum of squares over the last two axes, as one op: numba's is a loop
         # (no array a * a). In float32 at least: float16's overflowed once the fast
@@ -108,6 +121,10 @@ class _NumpyOps:
 
     matmul = _TorchOps.matmul
     row_sum = _TorchOps.row_sum
+
+    @staticmethod
+    def ratio_sum(a, v):
+        return (a / (v + _EPS)).sum(-1)
 
     @staticmethod
     def sq_sum2(a):
@@ -168,7 +185,8 @@ def _make_step(ops):
     """
     tanh, sigmoid, sqrt, log, clip = ops.tanh, ops.sigmoid, ops.sqrt, ops.log, ops.clip
     error_bound, as_float = ops.error_bound, ops.as_float
-    row_sum, sq_sum2, col, col2 = ops.row_sum, ops.sq_sum2, ops.col, ops.col2
+    row_sum, ratio_sum, sq_sum2 = ops.row_sum, ops.ratio_sum, ops.sq_sum2
+    col, col2 = ops.col, ops.col2
     matmul, outer, bmv = ops.matmul, ops.outer, ops.bmv
 
     def step(p, flags, x, h, U, U_target, e_mean, e_var, s_bar, dt, xB, xV):
@@ -187,7 +205,7 @@ def _make_step(ops):
         delta2 = delta * delta
         if flags.relative:
             # Standardised error: its RMS is about 1 while the error stays as usual.
-            error = sqrt(row_sum(delta2 / (e_var + _EPS)) * inv_d + _EPS) - 1.0
+            error = sqrt(ratio_sum(delta2, e_var) * inv_d + _EPS) - 1.0
         else:
             error = sqrt(row_sum(e * e) * inv_d + _EPS)
         surprise = sigmoid((error - tau_eff) / p.gamma)
