@@ -50,8 +50,9 @@ class DREAMDiagnostics(NamedTuple):
 # nn.GRU's names for DREAM's two sizes, taken as they are.
 _GRU_SIZES = {"input_size": "input_dim", "hidden_size": "hidden_dim"}
 # nn.GRU's arguments taken at the value that means what DREAM does (one layer, one
-# direction, no dropout: nn.GRU's defaults), so that code spelling them out runs.
-_GRU_SAME = {"num_layers": 1, "bidirectional": False, "dropout": 0}
+# direction, no dropout: nn.GRU's defaults; no bias terms: the cell has none, a zero
+# input from a zero state stays zero), so that code spelling them out runs.
+_GRU_SAME = {"num_layers": 1, "bidirectional": False, "dropout": 0, "bias": False}
 # nn.GRU's arguments that DREAM does not take otherwise, and what to do instead (rank,
 # DREAM's third argument, is keyword-only: nn.GRU's third positional is num_layers).
 _GRU_ONLY = {
@@ -61,7 +62,7 @@ _GRU_ONLY = {
     "bidirectional=False is taken)",
     "dropout": "nn.GRU's falls between stacked layers: DREAMStack(input_dim, hidden_dims, "
     "dropout=p) takes it (one layer has none; dropout=0 is taken)",
-    "bias": "the cell has no bias switch",
+    "bias": "the cell has no bias terms (bias=False is taken)",
     "proj_size": "not supported (put nn.Linear on the outputs)",
 }
 
@@ -97,9 +98,9 @@ def _same(value: Any, default: Any) -> bool:
 def _gru_arguments(input_dim: Any, hidden_dim: Any, gru_args: tuple, config: dict) -> tuple:
     """``(input_dim, hidden_dim)``, each given under DREAM's name or ``nn.GRU``'s
     (``input_size``, ``hidden_size``). ``nn.GRU``'s ``num_layers``,
-    ``bidirectional`` and ``dropout`` at the one-layer values DREAM has are taken
-    (removed from ``config``). Else a TypeError that says what to use instead of
-    ``nn.GRU``'s arguments: its other keywords and values, its positional
+    ``bidirectional``, ``dropout`` and ``bias`` at the values that mean what one DREAM
+    layer does are taken (removed from ``config``). Else a TypeError that says what to
+    use instead of ``nn.GRU``'s arguments: its other keywords and values, its positional
     ``num_layers`` (``DREAM(3, 5, 2)``); then of a size left out. (Python's own check
     of the signature named neither.)"""
     sizes = {"input_dim": input_dim, "hidden_dim": hidden_dim}
@@ -941,7 +942,8 @@ class DREAM(nn.Module):
 def _stack_gru_arguments(input_dim: Any, hidden_dims: Any, config: dict) -> tuple:
     """``DREAMStack``'s ``(input_dim, hidden_dims)``, given under its names or
     ``nn.GRU``'s: ``input_size``, and ``hidden_size`` with ``num_layers`` (1 if not
-    given) for ``[hidden_size] * num_layers``; its ``bidirectional=False`` is taken.
+    given) for ``[hidden_size] * num_layers``; its ``bidirectional=False`` and
+    ``bias=False`` are taken.
     Else a TypeError naming what to use instead (reviews 140, 142)."""
     if "input_size" in config:
         if input_dim is not _REQUIRED:
@@ -965,8 +967,9 @@ def _stack_gru_arguments(input_dim: Any, hidden_dims: Any, config: dict) -> tupl
             f"DREAMStack takes num_layers={layers!r} with nn.GRU's hidden_size only: else it "
             "has one layer per entry of hidden_dims (e.g. [64] * 2 for two layers of 64 units)."
         )
-    if "bidirectional" in config and _same(config["bidirectional"], False):
-        del config["bidirectional"]
+    for name in ("bidirectional", "bias"):  # (num_layers and dropout: above, its own)
+        if name in config and _same(config[name], _GRU_SAME[name]):
+            del config[name]
     _refuse_gru_only("DREAMStack", config)
     missing = [
         n for n, v in (("input_dim", input_dim), ("hidden_dims", hidden_dims)) if v is _REQUIRED
