@@ -162,6 +162,16 @@ def test_h0_by_nn_grus_keyword_hx():
     assert not torch.allclose(out, stack(x)[0])
     with pytest.raises(TypeError, match="as states or as hx"):
         stack(x, [h0s[0], h0s[1]], hx=h0s)
+    # A wrong one given as hx is named hx (the messages named state and states, which
+    # the caller had not written: a review's finding, round 31)
+    with pytest.raises(ValueError, match=r"^hx must hold 2 states, one per layer .*got 3"):
+        stack(x, hx=torch.zeros(3, 4, 6))
+    with pytest.raises(ValueError, match=r"^states must hold 2 states"):
+        stack(x, torch.zeros(3, 4, 6))
+    with pytest.raises(TypeError, match=r"^hx \(DREAM's state\): .*got list"):
+        model(x, hx=[h0[0]])
+    with pytest.raises(ValueError, match=r"^hx \(DREAM's state\): .*h0, of shape"):
+        model(x, hx=torch.zeros(1, 3, 6))
 
 
 def test_timespans_as_a_list_or_an_array_are_read_as_a_tensor():

@@ -875,7 +875,13 @@ class DREAM(nn.Module):
                 f"x is on device {x.device} but the DREAM parameters are on {cell.C.device}; "
                 f"pass x.to({str(cell.C.device)!r}) or move the model: model.to(x.device)."
             )
-        state = self._initial_state(state, batch, x, unbatched)
+        try:
+            state = self._initial_state(state, batch, x, unbatched)
+        except (TypeError, ValueError) as err:
+            if hx is None or type(err) not in (TypeError, ValueError):
+                raise
+            # (given by nn.GRU's name: the message named state; a review's finding)
+            raise type(err)(f"hx (DREAM's state): {err}") from err
         if x.shape[2] != cell.config.input_dim:
             d = cell.config.input_dim
             want = (
@@ -1140,15 +1146,19 @@ class DREAMStack(nn.Module):
                 "DREAMStack.forward() missing the sequences: x (or input, nn.GRU's name)."
             )
         states = _one_of(states, hx, "the initial states as states or as hx")
+        name = "states" if hx is None else "hx"  # (as given: a review's finding)
         if states is None:
             states = [None] * len(self.layers)
         if isinstance(states, DREAMState):  # (its six tensors were counted as layers)
             raise TypeError(
-                "states must hold one state per layer (a list, or a (layers, batch, hidden) "
+                f"{name} must hold one state per layer (a list, or a (layers, batch, hidden) "
                 "tensor h0); got one DREAMState: pass [state] for a stack of one layer."
             )
         if len(states) != len(self.layers):
-            raise ValueError(f"states must hold {len(self.layers)} states; got {len(states)}.")
+            raise ValueError(
+                f"{name} must hold {len(self.layers)} states, one per layer (a list, or a "
+                f"({len(self.layers)}, batch, hidden) tensor h0); got {len(states)}."
+            )
         new_states, diagnostics = [], []
         top = len(self.layers) - 1
         for k, (layer, state) in enumerate(zip(self.layers, states, strict=True)):
