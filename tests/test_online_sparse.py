@@ -402,22 +402,32 @@ def test_pairs_go_to_features_that_a_row_has_together(compiled):
 
 @pytest.mark.parametrize("compiled", [True, False])
 def test_pairs_waiting_apart_are_capped(compiled, monkeypatch):
-    # An id-like key (a new one on every row) is never in a row with another: each new
-    # one would set a pair apart with every earlier one, without bound.
+    # A slot takes its pairs on a row that has it, with the slots that row has; its
+    # pairs with the others wait apart. Categories of one feature never meet, so with
+    # many of them the pairs waiting apart would grow with their square: at most
+    # _APART_MAX wait, and one set apart beyond them is never granted. The pairs with
+    # the numeric feature, in the category's own row, do not wait.
     from dream_sklearn.online import _features
 
     monkeypatch.setattr(_features, "_APART_MAX", 40)
     rng = np.random.default_rng(1)
+    rows = []
+    for _ in range(1500):
+        c, v = rng.integers(0, 30), rng.normal()
+        rows.append(({f"c{c}": 1.0, "x": float(v)}, bool(c % 2) ^ (v > 1)))
     previous = set_compiled(compiled)
     try:
         model = DREAMOnlineClassifier(seed=0)
-        for i in range(120):
+        for x, y in rows:
+            model.predict_one(x)
+            model.learn_one(x, y)
+        # an id-like key (one row each) never takes pairs: no row has it once it varies
+        for i in range(20):
             x = {f"id{i}": 1.0, "x": float(rng.normal())}
             model.predict_one(x)
-            model.learn_one(x, bool(i % 2))
+            model.learn_one(x, True)
     finally:
         set_compiled(previous)
     assert model._apart.shape[1] == 40
-    # an id's pair with x, both in its one row, waits too: the id varies (reads as an
-    # indicator) only from the next row, which lacks it
-    assert _paired_keys(model) == set()
+    assert _paired_keys(model) == {frozenset((f"c{c}", "x")) for c in range(30)}
+    assert all(model._x_slot[f"id{i}"] in model._unpaired for i in range(20))

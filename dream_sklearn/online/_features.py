@@ -100,10 +100,11 @@ class _FeatureMap:
 
         First the pairs of slots that no row had together until this one (``_apart``,
         in the order they were set apart: each ramp of the later slot times every ramp
-        of the earlier one). Then the waiting slots (``_unpaired``) whose ramps now
-        read something (not a constant's: see ``_standardise``), in slot order: each
-        ramp of such a slot times every ramp of each slot paired before it that this
-        row has too; a slot this row lacks waits in ``_apart`` for a row with both.
+        of the earlier one). Then the waiting slots (``_unpaired``) that this row has
+        and whose ramps now read something (not a constant's: see ``_standardise``),
+        in slot order: each ramp of such a slot times every ramp of each slot paired
+        before it that this row has too; the pair with one this row lacks waits in
+        ``_apart`` for a row with both.
 
         A pair with a constant slot reads 0 (its ramps do), and so does a pair of slots
         no row has together (an absent slot's ramps read 0: two categories of one
@@ -137,15 +138,17 @@ class _FeatureMap:
                     break
             apart = np.delete(apart, met, axis=1)
         waiting = np.array(self._unpaired, dtype=np.intp)
-        live = waiting[~self._flat()[waiting] | (self._absent[waiting] > 0.0)]
+        live = ~self._flat()[waiting] | (self._absent[waiting] > 0.0)
+        if has is not None:  # (a slot takes its pairs on a row that has it)
+            live &= has[waiting]
         granted: list = []
         held_back: list = []
-        for s in [] if spent else live.tolist():
+        for s in [] if spent else waiting[live].tolist():
             earlier = self._paired_slots + granted
             together = earlier
             if has is not None:
-                together = [t for t in earlier if has[t]] if has[s] else []
-                held_back += [(t, s) for t in earlier if not (has[t] and has[s])]
+                together = [t for t in earlier if has[t]]
+                held_back += [(t, s) for t in earlier if not has[t]]
             granted.append(s)
             if pair(s, together):
                 break

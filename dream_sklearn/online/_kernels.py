@@ -851,9 +851,10 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
     res[R_RUNNING] = ctl[C_RUNNING]
     res[R_WARMING] = ctl[C_WARMING]
     grant = 0.0
-    for j in _v1(ib, lay, WAITING):  # (_FeatureMap._grant_pairs's tests)
-        if held[j] != 0 or var[0, j] > _var_floor(mean[0, j]) or absent[j] > 0.0:
-            grant = 1.0
+    for j in _v1(ib, lay, WAITING):  # (_FeatureMap._grant_pairs's tests: in the row, alive)
+        if pres[j] > 0.0:
+            if held[j] != 0 or var[0, j] > _var_floor(mean[0, j]) or absent[j] > 0.0:
+                grant = 1.0
     apart = _v1(ib, lay, APART)
     if grant == 0.0 and len(apart):  # two slots apart until now, both in this row
         for t in range(m):
