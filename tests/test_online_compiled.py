@@ -242,6 +242,38 @@ def test_sparse_indicator_slots_match_numpy(make):
     }
 
 
+def wide_stream(n=N_ROWS):
+    """One-hot rows of 40 categories (the row's category's key alone, as
+    ``OneHotEncoder(drop_zeros=True)`` gives it) beside two numeric features: most of
+    phi is 0 on a row, which the readouts then read and learn sparsely (_kernels.NZ);
+    the label flips from row 1,200 on."""
+    rng = np.random.default_rng(3)
+    rows, ys = [], []
+    for i in range(n):
+        c, a, b = int(rng.integers(0, 40)), float(rng.normal()), float(rng.normal())
+        rows.append({f"cat_{c}": 1.0, "x0": a, "x1": b})
+        ys.append(bool((c % 3 == 0) ^ (a > 0.5)) ^ (i >= 1200))
+    return rows, ys
+
+
+@pytest.mark.parametrize("make", [DREAMOnlineClassifier, DREAMOnlineRegressor])
+def test_wide_sparse_rows_match_numpy(make):
+    if make is DREAMOnlineRegressor:
+
+        def stream(n=N_ROWS):
+            rows, ys = wide_stream(n)
+            return rows, [float(y) + x["x1"] for x, y in zip(rows, ys, strict=True)]
+    else:
+        stream = wide_stream
+    model = compare(lambda: make(seed=0), stream)
+    from dream_sklearn.online import _kernels
+
+    nz = model._fast.ib[model._fast.lay[_kernels.NZ, 0] :][: model._W.shape[2] + 1]
+    # the last row was read sparsely: a few of its columns, the pairs among them
+    assert 0 < nz[0] < model._W.shape[2] // 4
+    assert model._pairs.shape[1] > 1000
+
+
 def test_classifier_default_matches_numpy():
     model = compare(lambda: DREAMOnlineClassifier(seed=0), classification_stream, proba=False)
     assert model.n_drifts_ >= 1  # drift recovery acted (new readouts mid-stream)
