@@ -405,22 +405,27 @@ def test_pairs_waiting_apart_are_capped(compiled, monkeypatch):
     # A slot takes its pairs on a row that has it, with the slots that row has; its
     # pairs with the others wait apart. Categories of one feature never meet, so with
     # many of them the pairs waiting apart would grow with their square: at most
-    # _APART_MAX wait, and one set apart beyond them is never granted. The pairs with
-    # the numeric feature, in the category's own row, do not wait.
+    # _APART_MAX wait, and beyond them the pairs that waited longest go. Dropping the
+    # newest instead, the categories' dead pairs filled it for good, and a key that
+    # came later never got its pairs with them (review 153: 100 categories, 0 of 100).
     from dream_sklearn.online import _features
 
     monkeypatch.setattr(_features, "_APART_MAX", 40)
     rng = np.random.default_rng(1)
     rows = []
-    for _ in range(1500):
+    for i in range(3000):
         c, v = rng.integers(0, 30), rng.normal()
-        rows.append(({f"c{c}": 1.0, "x": float(v)}, bool(c % 2) ^ (v > 1)))
+        x = {f"c{c}": 1.0, "x": float(v)}
+        if i >= 1500 and rng.random() < 0.5:  # a key that comes later, on half the rows
+            x["s"] = float(rng.normal())
+        rows.append((x, bool(c % 2) ^ (v > 1)))
     previous = set_compiled(compiled)
     try:
-        model = DREAMOnlineClassifier(seed=0)
+        model, waiting = DREAMOnlineClassifier(seed=0), []
         for x, y in rows:
             model.predict_one(x)
             model.learn_one(x, y)
+            waiting.append(model._apart.shape[1])
         # an id-like key (one row each) never takes pairs: no row has it once it varies
         for i in range(20):
             x = {f"id{i}": 1.0, "x": float(rng.normal())}
@@ -428,6 +433,8 @@ def test_pairs_waiting_apart_are_capped(compiled, monkeypatch):
             model.learn_one(x, True)
     finally:
         set_compiled(previous)
-    assert model._apart.shape[1] == 40
-    assert _paired_keys(model) == {frozenset((f"c{c}", "x")) for c in range(30)}
+    assert max(waiting) == 40 == waiting[1499]  # (435 pairs of two categories)
+    cats = {f"c{c}" for c in range(30)}
+    want = {frozenset((c, q)) for c in cats for q in ("x", "s")} | {frozenset(("x", "s"))}
+    assert _paired_keys(model) == want
     assert all(model._x_slot[f"id{i}"] in model._unpaired for i in range(20))

@@ -19,10 +19,12 @@ __all__: list[str] = []
 _RAMP = 3.0  # slope of the readout's per-slot ramps (``n_knots``)
 _RAMP_SCALE = 0.5  # their amplitude (a smaller SGD step on their weights)
 _PAIR_SCALE = 2.0  # amplitude of the pair features (products of two ramps)
-# At most this many pairs of slots wait for a row that has both (``_apart``); a pair
-# set apart beyond them is not granted. (Slots that no row has together, one-hot
-# categories of one feature, or id-like keys, would otherwise keep a pair for every
-# two of them.)
+# At most this many pairs of slots wait for a row that has both (``_apart``); beyond
+# them the pairs that waited longest go, never granted: the least likely to meet.
+# (Slots that no row has together, the categories of a one-hot feature, would keep a
+# pair for every two of them, and filled it for good where the newest were dropped:
+# with 100 categories, a numeric key that came later never got its pairs with them,
+# review 153.)
 _APART_MAX = 4096
 # The readouts and the blocks of phi = [h, u, ramps, pairs, diff, 1] each one reads, with
 # its step as a multiple of ``learning_rate``.
@@ -152,10 +154,9 @@ class _FeatureMap:
             granted.append(s)
             if pair(s, together):
                 break
-        room_apart = _APART_MAX - apart.shape[1]
-        if held_back and room_apart > 0:  # (beyond _APART_MAX: not granted)
-            held = np.array(held_back[:room_apart], dtype=np.intp).T
-            apart = np.concatenate([apart, held], axis=1)
+        if held_back:  # (beyond _APART_MAX, the pairs that waited longest go)
+            held = np.array(held_back[-_APART_MAX:], dtype=np.intp).T
+            apart = np.concatenate([apart, held], axis=1)[:, -_APART_MAX:]
         self._apart = apart
         if granted:
             self._paired_slots += granted
