@@ -137,14 +137,18 @@ def plot_surprise(
 
 def _fitted_with_curve(estimator):
     """``estimator``, or the fitted estimator it holds where it keeps no ``loss_curve_``
-    itself: a ``Pipeline``'s last step, the package's aeon adapters' ``estimator_`` (a
-    fit with solver='adam' was refused as unfitted there, review 144). Not any
-    ``estimator_``: scikit-learn's ensembles keep their unfitted template there, and a
-    template fitted before had its curve drawn as the ensemble's (review 150)."""
+    itself: a ``Pipeline``'s last step, a search's ``best_estimator_`` (``GridSearchCV``
+    refit on the whole data; it was refused as unfitted, review 154), the package's aeon
+    adapters' ``estimator_`` (a fit with solver='adam' was refused as unfitted there,
+    review 144). Not any ``estimator_``: scikit-learn's ensembles keep their unfitted
+    template there, and a template fitted before had its curve drawn as the ensemble's
+    (review 150)."""
     while not hasattr(estimator, "loss_curve_"):
         steps = getattr(estimator, "steps", None)
         if isinstance(steps, list) and steps and isinstance(steps[-1], tuple):
             estimator = steps[-1][-1]
+        elif hasattr(estimator, "best_estimator_"):  # (refit=True: a fitted clone)
+            estimator = estimator.best_estimator_
         elif type(estimator).__module__.startswith("dream_sklearn.aeon"):
             estimator = getattr(estimator, "estimator_", None)
         else:
@@ -158,8 +162,9 @@ def plot_loss_curve(estimator, *, title: str | None = None):
     Parameters
     ----------
     estimator : DREAMClassifier or DREAMRegressor
-        A fitted estimator; or a scikit-learn ``Pipeline`` ending in one, or an
-        estimator that keeps one fitted as ``estimator_`` (the aeon adapters).
+        A fitted estimator; or a scikit-learn ``Pipeline`` ending in one, a search
+        (``GridSearchCV``...) whose ``best_estimator_`` is one, or an estimator that
+        keeps one fitted as ``estimator_`` (the aeon adapters).
     title : str, optional
         Figure title.
 

@@ -214,6 +214,16 @@ def test_plot_loss_curve_reads_through_a_pipeline_and_an_aeon_adapter():
     assert bag.estimator_ is template
     with pytest.raises(ValueError, match="has no loss_curve_"):
         plot_loss_curve(bag)
+    # a search's best_estimator_, refit on the whole data, is read (it was refused as
+    # unfitted: review 154)
+    from sklearn.model_selection import GridSearchCV
+
+    search = GridSearchCV(DREAMClassifier(**small), {"hidden_dim": [3, 4]}, cv=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(X.transpose(0, 2, 1), y)
+    fig = plot_loss_curve(search)
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), search.best_estimator_.loss_curve_)
 
 
 def test_grace_period_zero_is_refused_and_a_huge_int_is_a_value_error():

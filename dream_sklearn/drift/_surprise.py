@@ -124,6 +124,16 @@ class SurpriseDriftDetector(base.DriftDetector):
     ones: a 1.5-spread shift, or the doubling of an absolute residual's spread, is
     missed on most seeds within 500 values (``benchmarks/drift_detectors.py``).
 
+    It finds only changes that make values *more* surprising: a shift of the mean,
+    the spread or an error rate rising. The CUSUM is one-sided, so a stream that
+    grows quieter (its spread falling fourfold, an error rate falling from 0.4 to
+    0.1, a sensor that sticks at one value) draws no alarm: 0 of 5 seeds within 500
+    values, where river's ``ADWIN`` finds the falling error rate and ``PageHinkley``
+    the falling spread (review 154). Pair it with one of them where such a change
+    matters. A stream whose spread is within 64 rounding units of its mean is read
+    as constant (so that values equal up to rounding draw no alarm): an offset of
+    1.7e9 with a spread of 1e-5 (42 rounding units) hides a 3-spread shift.
+
     Parameters
     ----------
     threshold : float, default=8.0
@@ -136,7 +146,8 @@ class SurpriseDriftDetector(base.DriftDetector):
     grace_period : int, default=100
         Values used to estimate the error statistics and the reference level
         ``s_ref``, at the start and after each drift, before a drift can be signalled
-        (at least 2).
+        (at least 2; 2 draws false alarms: 8 over 20,000 stationary Gaussian values,
+        none from 3 up to 500 in the same test).
     hidden_dim : int, default=8
         Units of the cell.
     error_smoothing : float, default=0.002
