@@ -244,9 +244,9 @@ def test_sparse_indicator_slots_match_numpy(make):
 
 def wide_stream(n=N_ROWS):
     """One-hot rows of 40 categories (the row's category's key alone, as
-    ``OneHotEncoder(drop_zeros=True)`` gives it) beside two numeric features: most of
-    phi is 0 on a row, which the readouts then read and learn sparsely (_kernels.NZ);
-    the label flips from row 1,200 on."""
+    ``OneHotEncoder(drop_zeros=True)`` gives it) beside two numeric features: pairs
+    granted as categories meet the numeric features, never two categories (they wait
+    apart, _FeatureMap._grant_pairs); the label flips from row 1,200 on."""
     rng = np.random.default_rng(3)
     rows, ys = [], []
     for i in range(n):
@@ -266,12 +266,9 @@ def test_wide_sparse_rows_match_numpy(make):
     else:
         stream = wide_stream
     model = compare(lambda: make(seed=0), stream)
-    from dream_sklearn.online import _kernels
-
-    nz = model._fast.ib[model._fast.lay[_kernels.NZ, 0] :][: model._W.shape[2] + 1]
-    # the last row was read sparsely: a few of its columns, the pairs among them
-    assert 0 < nz[0] < model._W.shape[2] // 4
-    assert model._pairs.shape[1] > 1000
+    # every category's pairs with the numeric features (25 each), and theirs: 81 x 25
+    assert model._pairs.shape[1] == (2 * 40 + 1) * 25
+    assert model._apart.shape[1] == 40 * 39 // 2  # two categories: never in a row
 
 
 def test_classifier_default_matches_numpy():

@@ -79,11 +79,7 @@ WAITING = 61
 # when there are none or the budget is spent): ints, m + 1 offsets into the array,
 # then each slot's partners (``_compiled._apart``).
 APART = 62
-# The columns of phi that are not 0 on a sparse row (one that lacks some slots; the
-# bias aside), in order, after their count; the count is -1 on a row read densely
-# (``_nonzero``): ints (F + 1,).
-NZ = 63
-N_LAY = 64  # the layout's rows: (start, ndim, shape...) each, at the int buffer's head
+N_LAY = 63  # the layout's rows: (start, ndim, shape...) each, at the int buffer's head
 # CTL (ints): sizes, switches, and the two flags the statistics keep.
 (
     C_N,
@@ -375,40 +371,6 @@ def _dot_span(A, v, out, lo, hi):
         out[i] = acc
 
 
-@njit(cache=True)
-def _dot_nz(A, v, out, nz, lo, hi):
-    """``out = A @ v`` as :func:`_dot_span`, reading the columns ``nz[1 : 1 + nz[0]]``
-    in ``[lo, hi)`` and the bias only: the others are 0 in ``v`` (a sparse row)."""
-    F = v.shape[0]
-    for i in range(out.shape[0]):
-        acc = A[(i + 1) * F - 1] * v[F - 1]
-        for t in range(1, nz[0] + 1):
-            f = nz[t]
-            if lo <= f < hi:
-                acc += A[i * F + f] * v[f]
-        out[i] = acc
-
-
-@njit(cache=True)
-def _nonzero(phi, nz, lacking):
-    """The columns of ``phi`` that are not 0, in ``nz`` (see ``NZ``), where the row
-    lacks some slots (``lacking``) and fewer than a quarter of them are not 0: then
-    the readouts read and learn those columns only (on one-hot rows of 100
-    categories, about 110 of 4,750); else a count of -1 (every column)."""
-    F = phi.shape[0]
-    nz[0] = -1
-    if not lacking:
-        return
-    count = 0
-    for f in range(F - 1):
-        if phi[f] != 0.0:
-            count += 1
-            if 4 * count >= F:
-                return
-            nz[count] = f
-    nz[0] = count
-
-
 @njit(cache=True, inline="always")
 def _record(fb, lay, phi, c, loss, a):
     """``_Readouts._record``: count the row; keep it in the ring while the mixture
@@ -479,11 +441,9 @@ def forward(fb, ib, values, slots):
     urow = _v1(fb, lay, UROW)
     absent = _v1(fb, lay, ABSENT)
     knots = _v1(fb, lay, KNOTS)
-    lacking = False
     for j in range(m):
         z0 = (raw[j] - mean[0, j]) * scale[0, j]
         keep = pres[j]
-        lacking = lacking or keep <= 0.0
         if abs(z0) > _SET_ASIDE:
             if _aside(j, raw, rng, var, mean, count, held, n_over[0, j] + 1):
                 keep = keep * 0.0
@@ -579,8 +539,6 @@ def forward(fb, ib, values, slots):
         for j in range(m):
             phi[at + j] = urow[j] - prev_u[j] if ctl[C_PREV_U] else 0.0
     phi[F - 1] = 1.0
-    nz = _v1(ib, lay, NZ)
-    _nonzero(phi, nz, lacking)
 
     # The readouts (Jt, k) and their link.
     out = _v2s(fb, lay, OUT)
@@ -593,9 +551,6 @@ def forward(fb, ib, values, slots):
         rows = slice(j * k, (j + 1) * k)
         if lr0[j % J0] == 0.0:
             of[rows] = 0.0
-        elif nz[0] >= 0:  # (a sparse row: its columns that are not 0)
-            lo, hi = span[j % J0, 0], span[j % J0, 1]
-            _dot_nz(Wf[j * k * F : (j + 1) * k * F], phi, of[rows], nz, lo, hi)
         else:
             lo, hi = span[j % J0, 0], span[j % J0, 1]
             _dot_span(Wf[j * k * F : (j + 1) * k * F], phi, of[rows], lo, hi)
@@ -713,14 +668,9 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
         for f in range(F):
             phi2[f] = phi[f] * phi[f]
         lr0 = _v1(fb, lay, LR)
-        nz = _v1(ib, lay, NZ)
         for j in range(J):  # a readout of step 0 (a naive one) steps not: its norm is not read
             if lr0[j] != 0.0:
-                lo, hi = span[j, 0], span[j, 1]
-                if nz[0] >= 0:
-                    _dot_nz(mask[j * F : (j + 1) * F], phi2, norm[j : j + 1], nz, lo, hi)
-                else:
-                    _dot_span(mask[j * F : (j + 1) * F], phi2, norm[j : j + 1], lo, hi)
+                _dot_span(mask[j * F : (j + 1) * F], phi2, norm[j : j + 1], span[j, 0], span[j, 1])
                 norm[j] += 1.0
             else:
                 norm[j] = 1.0
@@ -736,7 +686,6 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
     Wf = _flat(fb, lay, W)  # (Jt, k, F) flat
     l2 = scal[S_L2]
     regression = ctl[C_TASK] == 1
-    nz = _v1(ib, lay, NZ)
     for j in range(Jt):
         lr = lr0[j % J]
         if fresh:
@@ -758,11 +707,6 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
             if l2:
                 for f in range(hi - lo):
                     wrow[f] = wrow[f] * decay - gq * (ms[f] * ps[f])
-            elif nz[0] >= 0:  # (a sparse row: a column that is 0 steps by 0)
-                for t in range(1, nz[0] + 1):
-                    f = nz[t]
-                    if lo <= f < hi:
-                        wrow[f - lo] -= gq * (ms[f - lo] * ps[f - lo])
             else:
                 for f in range(hi - lo):
                     wrow[f] -= gq * (ms[f] * ps[f])
