@@ -255,11 +255,12 @@ def test_a_feature_the_pairs_budget_left_out_gets_its_pairs_when_it_is_raised(co
         # an estimator pickled before round 29 has no _unpaired: the feature slots
         # without pairs wait
         state = model.__getstate__()
-        del state["_unpaired"], state["_apart"]
+        del state["_unpaired"], state["_apart"], state["_born"]
         old = DREAMOnlineClassifier.__new__(DREAMOnlineClassifier)
         old.__setstate__(pickle.loads(pickle.dumps(state)))
         assert old._unpaired == [model._x_slot["x2"]]
         assert old._apart.shape == (2, 0)  # (before round 31: no pair waited apart)
+        assert old._born.tolist() == [0.0] * len(model._born)  # (made at the first row)
         model.max_pairs = 100
         for x, y in rows[300:]:
             model.predict_one(x)
@@ -438,3 +439,33 @@ def test_pairs_waiting_apart_are_capped(compiled, monkeypatch):
     want = {frozenset((c, q)) for c in cats for q in ("x", "s")} | {frozenset(("x", "s"))}
     assert _paired_keys(model) == want
     assert all(model._x_slot[f"id{i}"] in model._unpaired for i in range(20))
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_pairs_likeliest_to_meet_keep_their_place_apart(compiled, monkeypatch):
+    # A key on half the rows from the start: a category paired on a row without it sets
+    # their pair apart, then the pairs of two categories (which never meet) come after.
+    # Where the oldest went first, those pushed the part-time key's pairs out before
+    # the two met (review 155: 300 categories, 182 of 300 granted with the budget free).
+    # Now the pairs least likely to meet go: by their slots' presence rates.
+    from dream_sklearn.online import _features
+
+    monkeypatch.setattr(_features, "_APART_MAX", 40)
+    rng = np.random.default_rng(2)
+    previous = set_compiled(compiled)
+    try:
+        model, waiting = DREAMOnlineClassifier(seed=0, n_knots=2), 0
+        for _ in range(2500):
+            c = int(rng.integers(0, 30))
+            x = {f"c{c}": 1.0, "x": float(rng.normal())}
+            if rng.random() < 0.5:
+                x["s"] = float(rng.normal())
+            model.predict_one(x)
+            model.learn_one(x, bool(c % 2) ^ (x.get("s", 0.0) > 0))
+            waiting = max(waiting, model._apart.shape[1])
+    finally:
+        set_compiled(previous)
+    cats = [f"c{c}" for c in range(30)]
+    assert {frozenset((c, "s")) for c in cats} <= _paired_keys(model)
+    assert {frozenset((c, "x")) for c in cats} <= _paired_keys(model)
+    assert waiting == 40  # (the cap was reached: 435 pairs of two categories)

@@ -294,6 +294,8 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
             # Which slots a row lacked is not known: none, until a row lacks one (a
             # slot constant when present reads 0 until then, as it did).
             self._absent = np.zeros(self._stat_mean.shape[1])
+        if "_stat_mean" in state and "_born" not in state:  # before round 31
+            self._born = np.zeros(self._stat_mean.shape[1])  # (not known: the first row)
         if "_stat_mean" in state and "_apart" not in state:  # before round 31
             self._apart = np.zeros((2, 0), dtype=np.intp)  # (granted as their later slot was)
 
@@ -452,6 +454,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         # a slot that has taken one value only then reads as an indicator
         # (_scaling._indicator).
         self._absent = np.zeros(0)
+        self._born = np.zeros(0)  # per slot, the rows learned when it was made (_grant_pairs)
         self._prev_y = None  # raw values of the target slots at the next step (or None)
         self._knots = (
             np.linspace(-1.5, 1.5, self.n_knots) if self.n_knots > 1 else np.zeros(self.n_knots)
@@ -512,6 +515,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         self._undo_n = np.concatenate([self._undo_n, np.zeros((2, k), dtype=np.intp)], axis=1)
         self._first = np.concatenate([self._first, np.zeros((_WINSOR_MIN, k))], axis=1)
         self._absent = np.concatenate([self._absent, np.zeros(k)])
+        self._born = np.concatenate([self._born, np.full(k, float(self.n_steps_))])
         self._warming = True
         self._grow_readouts(m, k, paired=table is self._x_slot)
         if self._prev_y is not None:

@@ -20,11 +20,11 @@ _RAMP = 3.0  # slope of the readout's per-slot ramps (``n_knots``)
 _RAMP_SCALE = 0.5  # their amplitude (a smaller SGD step on their weights)
 _PAIR_SCALE = 2.0  # amplitude of the pair features (products of two ramps)
 # At most this many pairs of slots wait for a row that has both (``_apart``); beyond
-# them the pairs that waited longest go, never granted: the least likely to meet.
-# (Slots that no row has together, the categories of a one-hot feature, would keep a
-# pair for every two of them, and filled it for good where the newest were dropped:
-# with 100 categories, a numeric key that came later never got its pairs with them,
-# review 153.)
+# them the pairs least likely to meet go, never granted (``_likeliest``). (Slots that
+# no row has together, the categories of a one-hot feature, would keep a pair for
+# every two of them: where the newest were dropped, they filled it for good, and with
+# 100 categories a numeric key that came later never got its pairs with them, review
+# 153; where the oldest were, they pushed out a part-time key's pairs, review 155.)
 _APART_MAX = 4096
 # The readouts and the blocks of phi = [h, u, ramps, pairs, diff, 1] each one reads, with
 # its step as a multiple of ``learning_rate``.
@@ -154,9 +154,9 @@ class _FeatureMap:
             granted.append(s)
             if pair(s, together):
                 break
-        if held_back:  # (beyond _APART_MAX, the pairs that waited longest go)
-            held = np.array(held_back[-_APART_MAX:], dtype=np.intp).T
-            apart = np.concatenate([apart, held], axis=1)[:, -_APART_MAX:]
+        if held_back:
+            held = np.array(held_back, dtype=np.intp).T
+            apart = self._likeliest(np.concatenate([apart, held], axis=1))
         self._apart = apart
         if granted:
             self._paired_slots += granted
@@ -172,6 +172,20 @@ class _FeatureMap:
             self._head_mask = self._mask()
         self._version += 1
         self._fast = self._fast_row = None  # (the compiled row's WAITING, APART: laid out anew)
+
+    def _likeliest(self, apart: np.ndarray) -> np.ndarray:
+        """Of the pairs waiting apart (2, P), the ``_APART_MAX`` likeliest to meet, in
+        their order: by the product of their two slots' presence rates (rows that had
+        the slot over the rows since it was made), the newer first among equals. (The
+        oldest went first before review 155: behind a part-time key's pairs came the
+        categories' pairs that never meet, and pushed them out; 117 of 150 granted.)"""
+        if apart.shape[1] <= _APART_MAX:
+            return apart
+        since = np.maximum(float(self.n_steps_) - self._born, 1.0)
+        rate = np.minimum(self._count / since, 1.0)  # (a loaded cell's held slots: inf)
+        score = rate[apart[0]] * rate[apart[1]]
+        order = np.lexsort((-np.arange(apart.shape[1]), -score))
+        return apart[:, np.sort(order[:_APART_MAX])]
 
     def _expand(self, u: np.ndarray) -> np.ndarray:
         """Fixed ramps of each standardised slot at ``n_knots`` thresholds, (..., m * K)."""
