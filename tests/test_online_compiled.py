@@ -215,15 +215,22 @@ def sparse_stream(n=N_ROWS):
     return rows, ys
 
 
+def for_task(make, stream, target):
+    """``stream`` as ``make``'s task reads it: with its labels, or with the regressor's
+    targets ``target(rows, labels)``."""
+    if make is not DREAMOnlineRegressor:
+        return stream
+
+    def regression(n=N_ROWS):
+        rows, ys = stream(n)
+        return rows, target(rows, ys)
+
+    return regression
+
+
 @pytest.mark.parametrize("make", [DREAMOnlineClassifier, DREAMOnlineRegressor])
 def test_sparse_indicator_slots_match_numpy(make):
-    if make is DREAMOnlineRegressor:
-
-        def stream(n=N_ROWS):
-            rows, ys = sparse_stream(n)
-            return rows, [x.pop("nswdemand") for x in rows]
-    else:
-        stream = sparse_stream
+    stream = for_task(make, sparse_stream, lambda rows, _: [x.pop("nswdemand") for x in rows])
     model = compare(lambda: make(seed=0), stream)
     m = model._x_slot
     assert model._absent[m["afternoon"]] == 1.0 and model._absent[m["nswprice"]] == 0.0
@@ -258,13 +265,11 @@ def wide_stream(n=N_ROWS):
 
 @pytest.mark.parametrize("make", [DREAMOnlineClassifier, DREAMOnlineRegressor])
 def test_wide_sparse_rows_match_numpy(make):
-    if make is DREAMOnlineRegressor:
-
-        def stream(n=N_ROWS):
-            rows, ys = wide_stream(n)
-            return rows, [float(y) + x["x1"] for x, y in zip(rows, ys, strict=True)]
-    else:
-        stream = wide_stream
+    stream = for_task(
+        make,
+        wide_stream,
+        lambda rows, ys: [float(y) + x["x1"] for x, y in zip(rows, ys, strict=True)],
+    )
     model = compare(lambda: make(seed=0), stream)
     # every category's pairs with the numeric features (25 each), and theirs: 81 x 25
     assert model._pairs.shape[1] == (2 * 40 + 1) * 25

@@ -472,7 +472,7 @@ class _BaseDREAM(BaseEstimator):
             # (set_params(n_steps=None) after a fit with n_steps=4: the message said "Set
             # n_steps=None", which the user had just done; a review's finding)
             changed = {k: v for k, v in self._settings_now().items() if v != self._read_setting(k)}
-            if reset or not changed or "n_steps" not in changed and "layout" not in changed:
+            if reset or not {"n_steps", "layout"} & changed.keys():
                 raise
             then = ", ".join(f"{k}={self._read_setting(k)!r}" for k in changed)
             now = ", ".join(f"{k}={v!r}" for k, v in changed.items())

@@ -178,7 +178,8 @@ class _FeatureMap:
         their order: by the product of their two slots' presence rates (rows that had
         the slot over the rows since it was made), the newer first among equals. (The
         oldest went first before review 155: behind a part-time key's pairs came the
-        categories' pairs that never meet, and pushed them out; 117 of 150 granted.)"""
+        categories' pairs that never meet, and pushed them out; with 300 categories and
+        ``max_pairs=20000``, 182 of 300 granted.)"""
         if apart.shape[1] <= _APART_MAX:
             return apart
         since = np.maximum(float(self.n_steps_) - self._born, 1.0)
