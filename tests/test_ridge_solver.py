@@ -527,3 +527,7 @@ def test_a_bank_in_a_pipeline_refuses_targets_indexed_by_id_in_another_order():
     in_order = y.loc[to_sequences(X)[1]]
     assert pipe.fit(X, in_order).score(X, in_order) == 1.0
     DREAMFeatures(hidden_dim=8).fit(X, in_order.to_numpy())
+    # a y the estimators cannot align by id is taken by position, as before (review 156:
+    # pandas' default index over integer ids in another order was refused)
+    ints = X.rename(index={i: k for k, i in enumerate(ids)}, level=0)
+    DREAMFeatures(hidden_dim=8).fit(ints, pd.Series(in_order.to_numpy()))

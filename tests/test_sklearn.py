@@ -895,13 +895,21 @@ def test_predict_after_set_params_says_the_change_takes_effect_at_the_next_fit()
     with pytest.raises(ValueError, match="fitted with n_steps=4 .* set_params") as error:
         model.predict(X)
     assert "Set n_steps=None" not in str(error.value)
+    # (a warm_start fit refuses the change: the note says which fit takes it, review 156)
+    assert r"set_params(n_steps=None) takes effect at that fit (warm_start=False)" in str(
+        error.value
+    )
     model.set_params(n_steps=4)
     with pytest.raises(ValueError, match="Set n_steps=None to pass sequences directly"):
         model.predict(X)  # (the parameter as fitted: the hint stays)
     single = rng.normal(size=(20, 30, 1))
     model = DREAMClassifier(**{**SMALL, "max_iter": 2}).fit(single, y)
     model.set_params(layout="channels_first")
-    with pytest.raises(ValueError, match=r"fitted with layout=None .*\(layout='channels_first'\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"30 features read with layout=None, as DREAMClassifier was fitted, and "
+        r"DREAMClassifier expects 1: set_params\(layout='channels_first'\) takes effect",
+    ):
         model.predict(single.transpose(0, 2, 1))
 
 

@@ -453,33 +453,31 @@ class _BaseDREAM(BaseEstimator):
             self.__dict__.pop("_column_labels", None)
             self._read_as = self._settings_now()
         n_steps, layout = self._read_setting("n_steps"), self._read_setting("layout")
-        try:
-            if n_steps is None:
-                long, lengths, ids = to_long(X, layout)
-                table = long  # (a DataFrame's, or a list of DataFrames' as one: its labels)
-                long = validate_data(self, long, reset=reset, dtype=np.float64)
-                if reset:
-                    self._keep_column_labels(table)
-            else:
-                # Flat rows (n_sequences, n_steps * n_features): validated as they come,
-                # so n_features_in_ counts the flat columns; then read as sequences.
-                X = plain_input(X)
-                check_flat(X, n_steps, type(self).__name__, hint=self.n_steps == n_steps)
-                flat = validate_data(self, X, reset=reset, dtype=np.float64)
-                long, lengths = unflatten(flat, n_steps, layout)
-                ids = None
-        except ValueError as error:
-            # (set_params(n_steps=None) after a fit with n_steps=4: the message said "Set
-            # n_steps=None", which the user had just done; a review's finding)
-            changed = {k: v for k, v in self._settings_now().items() if v != self._read_setting(k)}
-            if reset or not {"n_steps", "layout"} & changed.keys():
-                raise
-            then = ", ".join(f"{k}={self._read_setting(k)!r}" for k in changed)
-            now = ", ".join(f"{k}={v!r}" for k, v in changed.items())
-            raise ValueError(
-                f"{error} ({type(self).__name__} was fitted with {then} and reads X so "
-                f"until it is fitted again: set_params({now}) takes effect at the next fit.)"
-            ) from error
+        name = type(self).__name__
+        if n_steps is None:
+            long, lengths, ids = to_long(X, layout)
+            width, fitted = np.shape(long)[1], getattr(self, "n_features_in_", None)
+            if not reset and layout != self.layout and fitted is not None and width != fitted:
+                # (set_params(layout=...) after the fit: X read as the fit read it has
+                # other features than expected; a review's finding)
+                raise ValueError(
+                    f"X has {width} features read with layout={layout!r}, as {name} was "
+                    f"fitted, and {name} expects {fitted}: set_params(layout="
+                    f"{self.layout!r}) takes effect at the next fit that starts a new model "
+                    "(warm_start=False)."
+                )
+            table = long  # (a DataFrame's, or a list of DataFrames' as one: its labels)
+            long = validate_data(self, long, reset=reset, dtype=np.float64)
+            if reset:
+                self._keep_column_labels(table)
+        else:
+            # Flat rows (n_sequences, n_steps * n_features): validated as they come,
+            # so n_features_in_ counts the flat columns; then read as sequences.
+            X = plain_input(X)
+            check_flat(X, n_steps, name, now=self.n_steps)
+            flat = validate_data(self, X, reset=reset, dtype=np.float64)
+            long, lengths = unflatten(flat, n_steps, layout)
+            ids = None
         check_magnitude(long, "X")
         if lengths is None:
             seen = 1 if reset else getattr(self, "_max_steps", 1)

@@ -457,7 +457,12 @@ DataFrame or array-like of shape (n_samples, n_features)
         if y is None or not _is_multiindex_frame(X) or not isinstance(y, pd.Series | pd.DataFrame):
             return
         ids = to_long(X)[2]
-        aligned = align_targets(y, ids)  # (its own errors: ids missing, repeated...)
+        try:
+            aligned = align_targets(y, ids)
+        except ValueError:
+            # (a y the estimators cannot align by id, pandas' default index or the ids
+            # of another type, is taken by position as before: review 156)
+            return
         if not aligned.index.equals(y.index):
             raise ValueError(
                 "y is indexed by X's sequence ids, but not in the order of X's sequences "

@@ -503,20 +503,32 @@ def align_targets(y: Any, sequence_ids: np.ndarray | None, name: str = "y") -> A
     return y
 
 
-def check_flat(X: Any, n_steps: int, name: str, hint: bool = True) -> None:
+def check_flat(X: Any, n_steps: int, name: str, now: Any = "as fitted") -> None:
     """A clear ValueError when ``X`` is a sequence form while ``n_steps`` is set
-    (``hint``: say that ``n_steps=None`` takes sequences; not where it is set already,
-    after the fit that reads ``X`` with ``n_steps``)."""
+    (``now``: the parameter as it is now, where it differs from ``n_steps``, the value
+    the fit read ``X`` with: set_params changed it since, and the message says when the
+    change takes effect; it said "Set n_steps=None", which the user had just done, a
+    review's finding)."""
     if (
         _is_multiindex_frame(X)
         or (isinstance(X, list | tuple) and len(X) > 0 and np.ndim(X[0]) == 2)
         or (getattr(X, "ndim", 0) or 0) >= 3
     ):
+        if now == "as fitted" or now == n_steps:
+            why, what = (
+                f"{name} has n_steps={n_steps}, so",
+                " Set n_steps=None to pass sequences directly.",
+            )
+        else:
+            why = (
+                f"{name} was fitted with n_steps={n_steps} and reads X so until a fit that "
+                "starts a new model, so"
+            )
+            what = f" set_params(n_steps={now!r}) takes effect at that fit (warm_start=False)."
         raise ValueError(
-            f"{name} has n_steps={n_steps}, so X must be a 2-D array of shape "
-            "(n_sequences, n_steps * n_features), one flattened sequence per row; "
-            "got a sequence form (3-D array, list of 2-D arrays or a DataFrame with a "
-            "two-level index)." + (" Set n_steps=None to pass sequences directly." if hint else "")
+            f"{why} X must be a 2-D array of shape (n_sequences, n_steps * n_features), one "
+            "flattened sequence per row; got a sequence form (3-D array, list of 2-D arrays "
+            "or a DataFrame with a two-level index)." + what
         )
 
 
