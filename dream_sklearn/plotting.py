@@ -147,7 +147,9 @@ def _fitted_with_curve(estimator):
         steps = getattr(estimator, "steps", None)
         if isinstance(steps, list) and steps and isinstance(steps[-1], tuple):
             estimator = steps[-1][-1]
-        elif hasattr(estimator, "best_estimator_"):  # (refit=True: a fitted clone)
+        elif hasattr(estimator, "best_estimator_") and getattr(estimator, "refit", True):
+            # (a fitted clone; a search refit with refit=False keeps an earlier fit's:
+            # not read, review 156)
             estimator = estimator.best_estimator_
         elif type(estimator).__module__.startswith("dream_sklearn.aeon"):
             estimator = getattr(estimator, "estimator_", None)

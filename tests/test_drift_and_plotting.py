@@ -224,6 +224,13 @@ def test_plot_loss_curve_reads_through_a_pipeline_and_an_aeon_adapter():
         search.fit(X.transpose(0, 2, 1), y)
     fig = plot_loss_curve(search)
     np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), search.best_estimator_.loss_curve_)
+    # refit with refit=False, it keeps the earlier fit's best_estimator_: not read (its
+    # curve was drawn as the search's, review 156)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.set_params(refit=False).fit(X.transpose(0, 2, 1), y)
+    with pytest.raises(ValueError, match="has no loss_curve_"):
+        plot_loss_curve(search)
 
 
 def test_grace_period_zero_is_refused_and_a_huge_int_is_a_value_error():
