@@ -168,6 +168,8 @@ def test_h0_by_nn_grus_keyword_hx():
         stack(x, hx=torch.zeros(3, 4, 6))
     with pytest.raises(ValueError, match=r"^states must hold 2 states"):
         stack(x, torch.zeros(3, 4, 6))
+    with pytest.raises(ValueError, match=r"^DREAMStack layer 0 \(hx\[0\]\): state given"):
+        stack(x, hx=[torch.zeros(1, 3, 6), None])  # (review 156)
     with pytest.raises(TypeError, match=r"^hx \(DREAM's state\): .*got list"):
         model(x, hx=[h0[0]])
     with pytest.raises(ValueError, match=r"^hx \(DREAM's state\): .*h0, of shape"):

@@ -1174,7 +1174,8 @@ class DREAMStack(nn.Module):
             except (TypeError, ValueError) as err:  # (which layer: review 122)
                 if type(err) not in (TypeError, ValueError):
                     raise
-                raise type(err)(f"DREAMStack layer {k}: {err}") from err
+                at = "" if hx is None else f" (hx[{k}])"  # (as given: review 156)
+                raise type(err)(f"DREAMStack layer {k}{at}: {err}") from err
             if k < top:
                 x = self._drop(x)
             new_states.append(state)
