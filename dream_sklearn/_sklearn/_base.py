@@ -456,8 +456,10 @@ class _BaseDREAM(BaseEstimator):
         name = type(self).__name__
         if n_steps is None:
             long, lengths, ids = to_long(X, layout)
-            width, fitted = np.shape(long)[1], getattr(self, "n_features_in_", None)
-            if not reset and layout != self.layout and fitted is not None and width != fitted:
+            fitted = getattr(self, "n_features_in_", None)
+            changed = not reset and layout != self.layout and fitted is not None
+            width = np.shape(long)[1] if changed and np.ndim(long) == 2 else fitted
+            if width != fitted:
                 # (set_params(layout=...) after the fit: X read as the fit read it has
                 # other features than expected; a review's finding)
                 raise ValueError(
