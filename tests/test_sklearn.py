@@ -911,6 +911,8 @@ def test_predict_after_set_params_says_the_change_takes_effect_at_the_next_fit()
         r"DREAMClassifier expects 1: set_params\(layout='channels_first'\) takes effect",
     ):
         model.predict(single.transpose(0, 2, 1))
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D array"):
+        model.predict(np.zeros(5))  # (scikit-learn's own message, not an IndexError)
 
 
 @pytest.mark.parametrize(
