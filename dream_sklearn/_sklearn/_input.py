@@ -503,7 +503,10 @@ def align_targets(y: Any, sequence_ids: np.ndarray | None, name: str = "y") -> A
     return y
 
 
-def check_flat(X: Any, n_steps: int, name: str, now: Any = "as fitted") -> None:
+_AS_FITTED = object()  # (check_flat's default: the parameter as the fit read it)
+
+
+def check_flat(X: Any, n_steps: int, name: str, now: Any = _AS_FITTED) -> None:
     """A clear ValueError when ``X`` is a sequence form while ``n_steps`` is set
     (``now``: the parameter as it is now, where it differs from ``n_steps``, the value
     the fit read ``X`` with: set_params changed it since, and the message says when the
@@ -514,7 +517,7 @@ def check_flat(X: Any, n_steps: int, name: str, now: Any = "as fitted") -> None:
         or (isinstance(X, list | tuple) and len(X) > 0 and np.ndim(X[0]) == 2)
         or (getattr(X, "ndim", 0) or 0) >= 3
     ):
-        if now == "as fitted" or now == n_steps:
+        if now is _AS_FITTED or now == n_steps:
             why, what = (
                 f"{name} has n_steps={n_steps}, so",
                 " Set n_steps=None to pass sequences directly.",

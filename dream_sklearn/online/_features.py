@@ -129,10 +129,11 @@ class _FeatureMap:
                     new_pairs.extend((a, b) for a in range(t * n_k, (t + 1) * n_k))
             return len(new_pairs) >= room
 
-        has = None if present is None else np.asarray(present) > 0.0
+        # (None: a loaded model's first grant, every slot at once, nothing apart yet)
+        has = np.ones(len(self._mean), bool) if present is None else np.asarray(present) > 0
         apart = self._apart
         spent, met = False, np.zeros(0, dtype=np.intp)
-        if apart.shape[1] and has is not None:
+        if apart.shape[1]:
             met = np.flatnonzero(has[apart[0]] & has[apart[1]])
             for i, (t, s) in enumerate(apart[:, met].T.tolist()):
                 if pair(s, [t]):
@@ -140,17 +141,14 @@ class _FeatureMap:
                     break
             apart = np.delete(apart, met, axis=1)
         waiting = np.array(self._unpaired, dtype=np.intp)
-        live = ~self._flat()[waiting] | (self._absent[waiting] > 0.0)
-        if has is not None:  # (a slot takes its pairs on a row that has it)
-            live &= has[waiting]
+        # (a slot takes its pairs on a row that has it)
+        live = (~self._flat()[waiting] | (self._absent[waiting] > 0.0)) & has[waiting]
         granted: list = []
         held_back: list = []
         for s in [] if spent else waiting[live].tolist():
             earlier = self._paired_slots + granted
-            together = earlier
-            if has is not None:
-                together = [t for t in earlier if has[t]]
-                held_back += [(t, s) for t in earlier if not has[t]]
+            together = [t for t in earlier if has[t]]
+            held_back += [(t, s) for t in earlier if not has[t]]
             granted.append(s)
             if pair(s, together):
                 break
