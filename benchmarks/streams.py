@@ -588,24 +588,6 @@ class PreviousTarget:
         self.last = float(self.index.setdefault(y, len(self.index)) if self.label else y)
 
 
-class Elec2Rule:
-    """Elec2's domain rule: up iff ``nswprice`` is above the mean of its previous 48 values.
-
-    Learns nothing: ``learn_one`` only remembers the price (the label is never read).
-    """
-
-    def __init__(self, window: int = 48) -> None:
-        self.prices: deque = deque(maxlen=window)
-
-    def predict_one(self, x: dict):
-        if not self.prices:
-            return None
-        return int(x["nswprice"] > sum(self.prices) / len(self.prices))
-
-    def learn_one(self, x: dict, y) -> None:
-        self.prices.append(x["nswprice"])
-
-
 class KNNADWIN:
     """kNN with ADWIN: river's ``KNNClassifier`` over a window of the last rows, cut to
     ADWIN's window on drift (ADWIN watches the kNN's 0/1 errors), as kNN-ADWIN of
@@ -829,10 +811,18 @@ REGRESSORS: dict[str, tuple[Callable, str]] = {
         "readouts (window 1000), opt-in",
     ),
 }
+
+
 # stream-specific baselines: a column of the classification table, '-' elsewhere
+def _elec2_rule():
+    from dream_sklearn._progressive import Elec2Rule  # (the demo prints it too)
+
+    return Elec2Rule()
+
+
 DOMAIN_RULES: dict[str, tuple[Callable, str]] = {
     "Elec2-rule": (
-        lambda seed, task: Elec2Rule(),
+        lambda seed, task: _elec2_rule(),
         "Elec2 only: up iff nswprice > mean of the previous 48 nswprice",
     ),
 }

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ._progressive import NoChange, progressive_correct
+from ._progressive import Elec2Rule, NoChange, progressive_correct
 from .datasets import iter_elec2, make_regime_signal
 from .datasets._elec2 import _N_ROWS
 from .nn import DREAM
@@ -35,6 +35,8 @@ def _models(with_arf: bool) -> dict:
 
     models = {
         "no-change (previous label)": (NoChange, False),
+        # Elec2's label is this rule of the price: the bar a learned model is held to
+        "rule: nswprice > its mean over 48 rows": (Elec2Rule, False),
         "river StandardScaler + LogisticRegression": (
             lambda: preprocessing.StandardScaler() | linear_model.LogisticRegression(),
             False,
