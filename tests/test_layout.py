@@ -77,7 +77,11 @@ def test_channels_first_other_forms_match_the_3d_array(rng):
 
 
 @pytest.mark.parametrize(
-    "shape", [(20, 1, 40), (20, 1, 10), (20, 3, 60)], ids=["univariate", "short", "3-channels"]
+    "shape",
+    [(20, 1, 40), (20, 1, 10), (20, 3, 60), (20, 24, 51), (20, 6, 30), (20, 2, 8)],
+    # (the last three: NATOPS's, RacketSports's and PenDigits's shapes, below 10 time
+    # points per channel, read sideways without a warning until round 32: review 158)
+    ids=["univariate", "short", "3-channels", "natops", "racketsports", "pendigits"],
 )
 def test_transposed_looking_array_warns_under_default_layout(shape, rng):
     X = rng.normal(size=shape)
@@ -118,7 +122,7 @@ def test_equal_length_aeon_list_warns_under_default_layout(rng):
     [
         ((20, 12, 3), None),  # an ordinary (n, steps, features) array
         ((20, 1, 3), None),  # one step of a few features (e.g. a stream's first step)
-        ((20, 6, 40), None),  # many features, but fewer than 10 per step
+        ((20, 6, 6), None),  # as many steps as features
         ((20, 1, 40), "channels_last"),  # explicit: one step of 40 features on purpose
         ((20, 1, 40), "channels_first"),  # explicit: univariate series of 40 points
     ],

@@ -64,12 +64,15 @@ def _input_tensor(X3: np.ndarray, dtype: torch.dtype, device: Any = None) -> tor
 
 LAYOUTS = ("channels_last", "channels_first")
 # Under the default layout, a 3-D array (n, a, b) read as a steps of b features looks
-# like a channels-first array (n, channels=a, timepoints=b) when b >= _TRANSPOSED_RATIO
-# * a: a univariate series read as one step (n, 1, L >= 10), or a few "steps" of very
-# many "features" (aeon's multivariate sets, e.g. (n, 3, 500)). One step of a few
-# features, e.g. the first step of a stream (1, 1, 3), is common on purpose and a
-# series of fewer than 10 points rare, so (n, 1, b < 10) does not warn.
-_TRANSPOSED_RATIO = 10
+# like a channels-first array (n, channels=a, timepoints=b) when b > a: more
+# "features" than "steps", as aeon's multivariate sets have (NATOPS (n, 24, 51),
+# RacketSports (n, 6, 30), PenDigits (n, 2, 8), BasicMotions (n, 6, 100)), and a
+# univariate series read as one step (n, 1, L). Until round 32 it took b >= 10 a, and
+# a review found a third of the UEA multivariate archive read sideways without a word
+# (near chance). One step of a few features, e.g. the first step of a stream
+# (1, 1, 3), is common on purpose and a series of fewer than 10 points rare, so
+# (n, 1, b < _ONE_STEP_FEATURES) does not warn.
+_ONE_STEP_FEATURES = 10
 
 
 class LayoutWarning(UserWarning):
@@ -78,11 +81,10 @@ class LayoutWarning(UserWarning):
     Raised (as a warning) by :class:`DREAMClassifier` and :class:`DREAMRegressor`
     when ``layout`` is left at its default (``None``, read as
     ``"channels_last"``: ``(n_sequences, n_steps, n_features)``) and a 3-D array, or
-    every 2-D array of a list, has at least 10 times more "features" than "steps"
-    (one step of 10 or more features included), as aeon's and
-    sktime's ``(n_cases, n_channels, n_timepoints)`` arrays do. Set
-    ``layout="channels_first"`` for such data, or ``layout="channels_last"`` to
-    keep the reading and silence the warning.
+    every 2-D array of a list, has more "features" than "steps" (one step: 10 or more
+    features), as aeon's and sktime's ``(n_cases, n_channels, n_timepoints)`` arrays
+    mostly do. Set ``layout="channels_first"`` for such data, or
+    ``layout="channels_last"`` to keep the reading and silence the warning.
 
     Examples
     --------
@@ -122,7 +124,9 @@ def one_step_lengths(long: np.ndarray, seen: int, owner: str) -> np.ndarray:
 
 
 def _looks_transposed(steps: int, features: int) -> bool:
-    return steps >= 1 and features >= _TRANSPOSED_RATIO * steps
+    if steps == 1:
+        return features >= _ONE_STEP_FEATURES
+    return steps > 1 and features > steps
 
 
 def _warn_transposed(shape: str, steps: int, features: int) -> None:
