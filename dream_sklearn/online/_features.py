@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._scaling import _CLIP
+
 __all__: list[str] = []
 
 _RAMP = 3.0  # slope of the readout's per-slot ramps (``n_knots``)
@@ -195,7 +197,19 @@ class _FeatureMap:
     def _features(self, h: np.ndarray, u: np.ndarray) -> np.ndarray:
         """``phi = [h, u, ramps, pairs, diff, 1]`` (b, F) from the cell's ``h`` and the row."""
         a = self._lin()
-        parts = [h, u[:, a:]]
+        lin = u[:, a:]
+        held = self._held_slots
+        if len(held):
+            # A loaded cell's slots read unclipped (_standardise: the cell reads its
+            # inputs as in training); the readouts read them clipped, as every other
+            # slot: one glitch of 1e3 in a feature of std 1 took their SGD step to
+            # weights of 13 and the accuracy from 0.96 to 0.62 for good (review 159).
+            m, S = len(self._mean), len(self._stat_mean)
+            cols = (np.arange(S)[:, None] * m + held).ravel() - a
+            cols = cols[cols >= 0]
+            lin = lin.copy()
+            lin[:, cols] = np.clip(lin[:, cols], -_CLIP, _CLIP)
+        parts = [h, lin]
         if self._pairs.shape[1]:
             ramps = u[:, a + len(self._mean) :]
             if len(ramps) == 1:  # one row: 1-D indexing costs half as much
@@ -209,6 +223,11 @@ class _FeatureMap:
             if prev is None:
                 parts.append(np.zeros((len(h), m)))
             else:
-                parts.append(u[:, :m] - np.pad(prev, (0, m - len(prev))))
+                now, prev = u[:, :m], np.pad(prev, (0, m - len(prev)))
+                if len(held):  # (clipped, as above)
+                    now, prev = now.copy(), prev.copy()
+                    now[:, held] = np.clip(now[:, held], -_CLIP, _CLIP)
+                    prev[held] = np.clip(prev[held], -_CLIP, _CLIP)
+                parts.append(now - prev)
         parts.append(self._ones if h.shape[0] == 1 else np.ones((h.shape[0], 1)))
         return np.concatenate(parts, axis=1)

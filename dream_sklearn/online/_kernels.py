@@ -527,6 +527,12 @@ def forward(fb, ib, values, slots):
     a = m if S > 1 else 0
     L = S * m + m * K - a
     phi[n : n + L] = urow[a:]
+    for j in range(m):  # a loaded cell's slots, clipped for the readouts (_features)
+        if held[j] != 0:
+            for s in range(S):
+                q = n + s * m + j - a
+                if q >= n:
+                    phi[q] = min(max(phi[q], -_CLIP), _CLIP)
     pairs = _v2s(ib, lay, PAIRS)
     at = n + L
     ramps = urow[S * m :]
@@ -537,7 +543,13 @@ def forward(fb, ib, values, slots):
     if ctl[C_DIFF]:
         prev_u = _v1(fb, lay, PREV_U)
         for j in range(m):
-            phi[at + j] = urow[j] - prev_u[j] if ctl[C_PREV_U] else 0.0
+            if not ctl[C_PREV_U]:
+                phi[at + j] = 0.0
+            elif held[j] != 0:  # (clipped, as above)
+                now, before = urow[j], prev_u[j]
+                phi[at + j] = min(max(now, -_CLIP), _CLIP) - min(max(before, -_CLIP), _CLIP)
+            else:
+                phi[at + j] = urow[j] - prev_u[j]
     phi[F - 1] = 1.0
 
     # The readouts (Jt, k) and their link.
