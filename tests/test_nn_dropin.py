@@ -936,3 +936,32 @@ def test_a_stack_pickled_before_dropout_runs_and_the_stack_flattens_as_nn_grus()
     cell = DREAMCell(3, 4, rank=2)  # (float32: torch.full raised its own RuntimeError)
     with pytest.raises(ValueError, match="dt overflows the cell's dtype torch.float32"):
         cell(torch.randn(1, 3), dt=1e39)
+
+
+@pytest.mark.parametrize("compile_step", [False, True])
+def test_torch_compile_of_the_layer_keeps_one_loop_for_every_length(compile_step):
+    """``torch.compile(model)`` traces the time loop as one ``scan`` (as export does):
+    the Python loop was unrolled and compiled anew for each length (19 s for four
+    lengths, then eager past dynamo's recompile limit), and with ``compile_step=True``
+    the layer's own compiled loop crashed dynamo (review 157). Outputs and input
+    gradients as the eager layer's."""
+    import copy
+
+    import torch._dynamo.testing
+
+    torch._dynamo.reset()
+    model = DREAM(3, 4, rank=2)
+    eager = copy.deepcopy(model)  # (compile_step off: the per-step loop)
+    model.compile_step = compile_step
+    counter = torch._dynamo.testing.CompileCounter()
+    compiled = torch.compile(model, backend=counter)
+    for steps in (3, 5, 9):
+        x = torch.randn(2, steps, 3, requires_grad=True)
+        out, state = compiled(x)
+        (out.sum() + state.h.sum()).backward()
+        grad, x.grad = x.grad, None
+        want, want_state = eager(x)
+        (want.sum() + want_state.h.sum()).backward()
+        torch.testing.assert_close(out, want, rtol=0, atol=1e-6)
+        torch.testing.assert_close(grad, x.grad, rtol=0, atol=1e-6)
+    assert counter.frame_count <= 2  # (the first length, then one dynamic graph)
