@@ -516,6 +516,11 @@ def test_nn_grus_arguments_are_taken_as_nn_gru_means_them_or_refused_not_misread
     # nn.GRU(3, 5, 2) has 2 layers; DREAM(3, 5, 2) silently had rank 2.
     with pytest.raises(TypeError, match=r"DREAMStack.*rank is keyword-only"):
         DREAM(3, 5, 2)
+    # DREAMStack(16, [64, 64], 2) silently had rank 2, where DREAM's message sends
+    # nn.GRU's users (review 157).
+    with pytest.raises(TypeError, match=r"DREAMStack takes 2 positional.*rank is keyword-only"):
+        DREAMStack(3, [5, 5], 2)
+    assert DREAMStack(3, [5, 5], rank=2).layers[0].config.rank == 2
     # nn.GRU's names for the sizes, and its one-layer values spelled out, are taken
     # as nn.GRU takes them (they were refused until review 140).
     torch.manual_seed(0)

@@ -1040,8 +1040,8 @@ class DREAMStack(nn.Module):
         self,
         input_dim: int = _REQUIRED,
         hidden_dims: Sequence[int] = _REQUIRED,
+        *stack_args,
         rank: int = _cell_default("rank"),
-        *,
         tau_growth: float = 1.0,
         batch_first: bool = True,
         return_sequences: bool = True,
@@ -1049,6 +1049,13 @@ class DREAMStack(nn.Module):
         **config,
     ) -> None:
         super().__init__()
+        if stack_args:  # (as DREAM's: DREAMStack(16, [64, 64], 2) set rank 2; review 157)
+            raise TypeError(
+                "DREAMStack takes 2 positional arguments (input_dim, hidden_dims); got "
+                f"{2 + len(stack_args)}. nn.GRU's third is num_layers: give hidden_dims one "
+                "size per layer (e.g. [64] * 2), or hidden_size= with num_layers=; "
+                "DREAMStack's rank is keyword-only (rank=...)."
+            )
         # (nn.GRU's dropout, between layers: DREAM's refusal pointed here, and the
         # stack passed it to DREAM, which refused it under its own name; review 122)
         self.dropout = _check_value("DREAMStack", "dropout", dropout, _UNIT)
