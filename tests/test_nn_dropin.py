@@ -970,3 +970,21 @@ def test_torch_compile_of_the_layer_keeps_one_loop_for_every_length(compile_step
         torch.testing.assert_close(out, want, rtol=0, atol=1e-6)
         torch.testing.assert_close(grad, x.grad, rtol=0, atol=1e-6)
     assert counter.frame_count <= 2  # (the first length, then one dynamic graph)
+
+
+def test_the_cell_takes_nn_gru_cells_names_for_its_sizes():
+    """``DREAMCell(input_size=3, hidden_size=4)`` and ``bias=False`` reached
+    DREAMConfig's "unexpected keyword" (review 157)."""
+    torch.manual_seed(0)
+    gru_style = DREAMCell(input_size=3, hidden_size=4, bias=False, rank=2)
+    torch.manual_seed(0)
+    plain = DREAMCell(3, 4, rank=2)
+    x = torch.randn(2, 3)
+    torch.testing.assert_close(gru_style(x)[0], plain(x)[0], rtol=0, atol=0)
+    assert (gru_style.input_size, gru_style.hidden_size) == (3, 4)
+    with pytest.raises(TypeError, match=r"no bias terms \(bias=False is taken\); got bias=True"):
+        DREAMCell(3, 4, bias=True)
+    with pytest.raises(TypeError, match=r"got input_dim and nn.GRUCell's name for it, input_size"):
+        DREAMCell(3, 4, input_size=3)
+    with pytest.raises(TypeError, match=r"missing required argument\(s\): hidden_dim"):
+        DREAMCell(input_size=3)

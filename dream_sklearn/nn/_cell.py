@@ -55,6 +55,42 @@ def _seeded(build: Callable[[], nn.Module], seed: int) -> nn.Module:
     return module
 
 
+class _Required:
+    """The default of the cells' and layers' sizes: required, but missing only after
+    ``nn.GRU``'s / ``nn.GRUCell``'s names for them are looked for."""
+
+    def __repr__(self) -> str:
+        return "<required>"
+
+
+_REQUIRED: Any = _Required()
+
+
+def _gru_cell_arguments(input_dim: Any, hidden_dim: Any, config: dict) -> tuple:
+    """``DREAMCell``'s ``(input_dim, hidden_dim)``, each given under its name or
+    ``nn.GRUCell``'s (``input_size``, ``hidden_size``); ``nn.GRUCell``'s ``bias=False``
+    taken (removed from ``config``: the cell has no bias terms), ``bias=True`` refused
+    with why. (They reached DREAMConfig's "unexpected keyword" before: review 157.)"""
+    sizes = {"input_dim": input_dim, "hidden_dim": hidden_dim}
+    for gru_name, name in (("input_size", "input_dim"), ("hidden_size", "hidden_dim")):
+        if gru_name in config:
+            if sizes[name] is not _REQUIRED:
+                raise TypeError(
+                    f"DREAMCell got {name} and nn.GRUCell's name for it, {gru_name}; give one."
+                )
+            sizes[name] = config.pop(gru_name)
+    if "bias" in config:
+        bias = config.pop("bias")
+        if not (isinstance(bias, bool | np.bool_ | int) and bias == 0):
+            raise TypeError(
+                f"DREAMCell has no bias terms (bias=False is taken); got bias={bias!r}."
+            )
+    missing = [name for name, value in sizes.items() if value is _REQUIRED]
+    if missing:
+        raise TypeError(f"DREAMCell() missing required argument(s): {', '.join(missing)}.")
+    return sizes["input_dim"], sizes["hidden_dim"]
+
+
 def _extend_v(V: torch.Tensor, d_new: int, generator: torch.Generator) -> torch.Tensor:
     """Rows for new inputs of the fixed projection ``V`` (d, r), keeping the old rows.
 
@@ -315,9 +351,10 @@ class DREAMCell(nn.Module):
     Parameters
     ----------
     input_dim : int
-        Number of input features.
+        Number of input features (``nn.GRUCell``'s ``input_size`` is taken in its place).
     hidden_dim : int
-        Number of hidden units.
+        Number of hidden units (``nn.GRUCell``'s ``hidden_size`` is taken in its
+        place; and its ``bias=False``: the cell has no bias terms).
     device, dtype : optional
         Where and in which dtype the weights are made and drawn (torch's factory
         arguments, as ``nn.GRUCell`` takes them); the default device and dtype
@@ -345,14 +382,15 @@ class DREAMCell(nn.Module):
 
     def __init__(
         self,
-        input_dim: int,
-        hidden_dim: int,
+        input_dim: int = _REQUIRED,
+        hidden_dim: int = _REQUIRED,
         *,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
         **config,
     ) -> None:
         super().__init__()
+        input_dim, hidden_dim = _gru_cell_arguments(input_dim, hidden_dim, config)
         config = DREAMConfig(input_dim=input_dim, hidden_dim=hidden_dim, **config)
         self._setup(config, {"device": device, "dtype": dtype})
         self.reset_parameters()

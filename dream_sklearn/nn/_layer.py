@@ -16,7 +16,7 @@ from torch.nn import functional as F
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from .._stack import OUTSIDE, user_stacklevel
-from ._cell import DREAMCell, _apart, _autocast_on
+from ._cell import _REQUIRED, DREAMCell, _apart, _autocast_on
 from ._config import _POSITIVE, _UNIT, _cell_default, _check_cell_param, _check_value
 from ._state import DREAMState
 from ._step import TORCH_OPS, StepFlags, StepParams, _make_step, _TorchOps, dream_step
@@ -65,17 +65,6 @@ _GRU_ONLY = {
     "bias": "the cell has no bias terms (bias=False is taken)",
     "proj_size": "not supported (put nn.Linear on the outputs)",
 }
-
-
-class _Required:
-    """The default of ``DREAM``'s two sizes: required, but missing only after
-    ``nn.GRU``'s names for them are looked for (see :func:`_gru_arguments`)."""
-
-    def __repr__(self) -> str:
-        return "<required>"
-
-
-_REQUIRED: Any = _Required()
 
 
 def _refuse_gru_only(owner: str, config: dict) -> None:
