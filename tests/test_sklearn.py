@@ -1009,3 +1009,25 @@ def test_early_stopping_splits_data_the_stratified_split_cannot_take():
         split.classes_ = np.array([0, 1])
         _, val = split._split(30, balanced, np.random.RandomState(0))
         assert sorted(np.bincount(balanced[val])) == [2, 2]
+
+
+def test_an_object_array_or_series_of_sequences_reads_as_their_list():
+    """pandas' ``groupby(...).apply(lambda g: g.to_numpy())`` gives a Series (or, with
+    ``.to_numpy()``, an object array) of 2-D arrays: NumPy's "setting an array
+    element with a sequence" named neither X nor a form that works (review 158)."""
+    from dream_sklearn import DREAMFeatures
+
+    rng = np.random.default_rng(0)
+    seqs = [rng.normal(size=(n, 2)) for n in rng.integers(3, 8, size=12)]
+    y = np.arange(12) % 2
+    items = np.empty(12, dtype=object)
+    items[:] = seqs
+    series = pd.Series(seqs, index=[f"s{i}" for i in range(12)])
+    want = DREAMClassifier(hidden_dim=4, random_state=0).fit(seqs, y).predict_proba(seqs)
+    features = DREAMFeatures(hidden_dim=4, random_state=0).fit_transform(seqs)
+    for X in (items, series):
+        got = DREAMClassifier(hidden_dim=4, random_state=0).fit(X, y).predict_proba(X)
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(
+            DREAMFeatures(hidden_dim=4, random_state=0).fit_transform(X), features
+        )

@@ -170,6 +170,20 @@ def plain_input(X: Any) -> Any:
     return X
 
 
+def _sequence_items(X: Any) -> Any:
+    """``X`` as a list where it is a 1-D object array or a pandas Series of arrays
+    (``df.groupby("id").apply(lambda g: g.to_numpy())``, a nested column): read as the
+    list of its items. They fell through to NumPy's "setting an array element with a
+    sequence", which named neither X nor a form that works (review 158)."""
+    if isinstance(X, pd.Series) or (
+        isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1
+    ):
+        items = list(X)
+        if items and np.ndim(items[0]) >= 1:
+            return items
+    return X
+
+
 def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, np.ndarray | None]:
     """``(long, lengths, sequence_ids)`` for any accepted form of ``X``.
 
@@ -187,7 +201,7 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
     one row per step.
     """
     _check_layout(layout)
-    X = plain_input(X)
+    X = plain_input(_sequence_items(X))
     first = layout == "channels_first"
     if isinstance(X, list | tuple) and len(X) == 0:  # (scikit-learn's own message
         # said to reshape(-1, 1), which makes one-step sequences of nothing)
@@ -516,6 +530,7 @@ def check_flat(X: Any, n_steps: int, name: str, now: Any = _AS_FITTED) -> None:
     the fit read ``X`` with: set_params changed it since, and the message says when the
     change takes effect; it said "Set n_steps=None", which the user had just done, a
     review's finding)."""
+    X = _sequence_items(X)
     if (
         _is_multiindex_frame(X)
         or (isinstance(X, list | tuple) and len(X) > 0 and np.ndim(X[0]) == 2)
