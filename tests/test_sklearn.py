@@ -170,6 +170,11 @@ def test_bad_inputs_raise_value_errors(seq_data):
         clf.predict(X[..., None])
     with pytest.raises(ValueError, match=r"3-D array \(n_cases, n_channels, n_timepoints\)"):
         DREAMClassifier(**SMALL, layout="channels_first").fit(X[None], y[:1])
+    # (a list of 3-D arrays was told "dim <= 2 is required" too; review 158)
+    with pytest.raises(
+        ValueError, match=r"list must hold 2-D arrays.*X\[0\] has shape \(40, 5, 3\)"
+    ):
+        clf.predict([X, X])
     with pytest.raises(ValueError, match="X has 40 sequences but y has 39 targets"):
         DREAMClassifier(**SMALL).fit(X, y[:-1])
     with pytest.raises(ValueError, match="requires y to be passed"):

@@ -250,6 +250,15 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
         order = key.sortlevel([0, 1], sort_remaining=False)[1]
         lengths = np.bincount(codes, minlength=len(ids)).astype(np.int64)
         return X.iloc[np.asarray(order)], lengths, np.asarray(ids)
+    if isinstance(X, list | tuple) and len(X) > 0 and np.ndim(X[0]) >= 3:
+        # (scikit-learn's check said "dim <= 2 is required" of the list as one array:
+        # the estimators take 3-D arrays, and a list holds 2-D ones; review 158)
+        form = "(n_channels, n_timepoints)" if first else "(n_steps, n_features)"
+        raise ValueError(
+            f"X given as a list must hold 2-D arrays {form}, one per sequence; X[0] has "
+            f"shape {np.shape(X[0])}. A batch of equal-length sequences is one 3-D array: "
+            "pass it as it is, or np.concatenate(X) for a list of such batches."
+        )
     if isinstance(X, list | tuple) and len(X) > 0 and np.ndim(X[0]) == 2:
         seqs = [np.asarray(s) for s in X]
         form = "(n_channels, n_timepoints)" if first else "(n_steps, n_features)"
