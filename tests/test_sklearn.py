@@ -948,9 +948,11 @@ def test_messages_of_a_new_label_after_fit_of_class_weight_and_of_no_sequence(se
     with pytest.raises(ValueError, match="labels that fit did not have: \\['new'\\]"):
         model.partial_fit(X, np.where(y == "pos", "new", y))
     # A partial_fit that starts a new model (the other solver) names its own call's
-    # classes, not fit's (review 143).
+    # classes, not fit's (review 143), and as this call's own (review 158).
     model.set_params(solver="ridge")
-    with pytest.raises(ValueError, match="not seen in the first call: \\['new'\\]"):
+    with pytest.raises(
+        ValueError, match="not in classes: \\['new'\\]; classes is \\['neg', 'pos'\\]"
+    ):
         model.partial_fit(X, np.where(y == "pos", "new", y), classes=["neg", "pos"])
     with pytest.raises(ValueError, match="class_weight must map labels .*'a'"):
         DREAMClassifier(**SMALL, class_weight={"pos": "a"}).fit(X, y)
@@ -1036,3 +1038,16 @@ def test_an_object_array_or_series_of_sequences_reads_as_their_list():
         np.testing.assert_array_equal(
             DREAMFeatures(hidden_dim=4, random_state=0).fit_transform(X), features
         )
+
+
+def test_partial_fit_says_which_labels_are_not_in_classes_on_the_first_call():
+    """The first call's refusal blamed "the first call" (this one) and said nothing
+    of int labels against string classes (review 158)."""
+    X = np.random.default_rng(0).normal(size=(12, 4, 2))
+    with pytest.raises(ValueError, match=r"not in classes: \[0, 1\].*numbers against strings"):
+        DREAMClassifier(**SMALL).partial_fit(X, np.array([0, 1] * 6), classes=["0", "1"])
+    with pytest.raises(ValueError, match=r"not in classes: \[2\]; classes is \[0, 1\]\. Pass ev"):
+        DREAMClassifier(**SMALL).partial_fit(X, np.array([0, 1, 2] * 4), classes=[0, 1])
+    model = DREAMClassifier(**SMALL).partial_fit(X, np.array([0, 1] * 6), classes=[0, 1])
+    with pytest.raises(ValueError, match=r"not seen in the first call: \[2\]"):
+        model.partial_fit(X, np.array([0, 1, 2] * 4))

@@ -253,6 +253,18 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
                 "fit again on data with every class, or start with partial_fit(X, y, "
                 "classes=<every label>)."
             )
+        if len(unseen) and first:  # (review 158: it blamed "the first call", this one)
+            text = {y.dtype.kind in "USO", self.classes_.dtype.kind in "USO"}
+            hint = (
+                " y's labels and classes are of different types (numbers against "
+                "strings): give them alike."
+                if len(text) > 1
+                else ""
+            )
+            raise ValueError(
+                f"y contains labels that are not in classes: {unseen.tolist()!r}; classes is "
+                f"{self.classes_.tolist()!r}. Pass every label of the stream with `classes`." + hint
+            )
         if len(unseen):
             raise ValueError(
                 f"y contains labels not seen in the first call: {unseen.tolist()!r}; "
