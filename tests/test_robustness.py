@@ -187,6 +187,15 @@ def test_online_absurd_value_is_an_error_and_changes_nothing(Model):
     bad = {0: 1e300, 1: 1.0, 2: 2.0}
     with pytest.raises(ValueError, match="too large"):
         model.learn_one(bad, True if Model is DREAMOnlineClassifier else 1.0)
+    # An int beyond float's range is shown cut short (printed whole, 10**400 made a
+    # message of 520 characters; review 159), as a feature and as a target.
+    with pytest.raises(ValueError, match=r"too large: 1000+\.\.\.0+ \(") as feature:
+        model.learn_one({**bad, 0: 10**400}, True if Model is DREAMOnlineClassifier else 1.0)
+    assert len(str(feature.value)) < 200
+    if Model is DREAMOnlineRegressor:
+        with pytest.raises(ValueError, match=r"target 1000+\.\.\.0+ is too large") as target:
+            model.learn_one(rows[0][0], 10**400)
+        assert len(str(target.value)) < 200
     for x, _ in rows[100:150]:
         assert model.predict_one(x) == twin.predict_one(x)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import reprlib
 from typing import Any
 
 import numpy as np
@@ -375,8 +376,9 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         try:
             value = float(y)
         except OverflowError as err:  # an int or Fraction beyond float's range
-            raise ValueError(
-                f"The target {y!r} is too large (at most {MAX_ABS:g} in absolute value)."
+            raise ValueError(  # (reprlib: 10**400 was printed whole; review 159)
+                f"The target {reprlib.repr(y)} is too large (at most {MAX_ABS:g} in "
+                "absolute value)."
             ) from err
         except (TypeError, ValueError) as err:
             raise ValueError(f"The target {y!r} is not a number.") from err

@@ -7,6 +7,7 @@ from __future__ import annotations
 import decimal
 import math
 import numbers
+import reprlib
 from typing import Any
 
 import numpy as np
@@ -124,8 +125,10 @@ def _missing_error(name: Any, value: Any, where: str = "") -> ValueError:
 
 
 def _too_large(name: Any, value: Any, where: str = "") -> ValueError:
+    # (reprlib: 10**400 was printed whole, a 520-character message; review 159)
     return ValueError(
-        f"Feature {name!r} has a value too large: {value!r}{where} (at most {MAX_ABS:g} in "
+        f"Feature {name!r} has a value too large: {reprlib.repr(value)}{where} (at most "
+        f"{MAX_ABS:g} in "
         "absolute value is accepted; such a value is usually a sentinel)."
     )
 
