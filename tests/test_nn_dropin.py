@@ -174,6 +174,16 @@ def test_h0_by_nn_grus_keyword_hx():
         model(x, hx=[h0[0]])
     with pytest.raises(ValueError, match=r"^hx \(DREAM's state\): .*h0, of shape"):
         model(x, hx=torch.zeros(1, 3, 6))
+    # The sequences given as nn.GRU's input= are named input (they were called x,
+    # which the caller had not written; review 157).
+    with pytest.raises(ValueError, match=r"^input must have shape \(batch, time, 3\)"):
+        model(input=torch.randn(4, 5, 7))
+    with pytest.raises(ValueError, match=r"^input must be 2-D or 3-D"):
+        model(input=torch.randn(5))
+    with pytest.raises(TypeError, match=r"^input has dtype torch.float64 .* input\.to\("):
+        model(input=x.double())
+    with pytest.raises(ValueError, match=r"^x must have shape"):
+        model(torch.randn(4, 5, 7))
 
 
 def test_timespans_as_a_list_or_an_array_are_read_as_a_tensor():

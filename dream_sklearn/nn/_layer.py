@@ -705,8 +705,9 @@ class DREAM(nn.Module):
         """Draw the cell's weights anew (see :meth:`DREAMCell.reset_parameters`)."""
         self.cell.reset_parameters(generator)
 
-    def _input_dtype(self, x: torch.Tensor) -> torch.Tensor:
-        """``x`` in the parameters' dtype: cast under autocast, else it must match."""
+    def _input_dtype(self, x: torch.Tensor, name: str = "x") -> torch.Tensor:
+        """``x`` in the parameters' dtype: cast under autocast, else it must match
+        (``name``: the argument as the caller gave it, ``x`` or ``input``)."""
         dtype = self.cell.C.dtype
         if x.dtype == dtype:
             return x
@@ -714,8 +715,8 @@ class DREAM(nn.Module):
             return x.to(dtype)
         model = f", or the model: model.to({x.dtype})" if x.dtype.is_floating_point else ""
         raise TypeError(
-            f"x has dtype {x.dtype} but the DREAM parameters are {dtype}. Convert the "
-            f"input: x.to({dtype}){model}."
+            f"{name} has dtype {x.dtype} but the DREAM parameters are {dtype}. Convert the "
+            f"input: {name}.to({dtype}){model}."
         )
 
     def _initial_state(self, state, batch: int, x: torch.Tensor, unbatched: bool) -> DREAMState:
@@ -812,6 +813,8 @@ class DREAM(nn.Module):
         x = _one_of(x, input, "the sequences as x or as input")
         if x is None:
             raise TypeError("DREAM.forward() missing the sequences: x (or input, nn.GRU's name).")
+        # (the sequences named in errors as given: nn.GRU's input= was called x; review 157)
+        name = "x" if input is None else "input"
         state = _one_of(state, hx, "the initial state as state or as hx")
         packed = x if isinstance(x, PackedSequence) else None
         if packed is None and timespans is not None and not isinstance(timespans, torch.Tensor):
@@ -843,7 +846,7 @@ class DREAM(nn.Module):
                     )
                 mask = mask.reshape(1, -1)
         if x.dim() != 3:
-            raise ValueError(f"x must be 2-D or 3-D; got shape {tuple(x.shape)}.")
+            raise ValueError(f"{name} must be 2-D or 3-D; got shape {tuple(x.shape)}.")
         if time_first:  # (timespans and mask stay (batch, time), as documented)
             x = x.transpose(0, 1)
         batch, steps, _ = x.shape
@@ -854,15 +857,17 @@ class DREAM(nn.Module):
         exporting = _is_exporting()
         if not exporting and steps == 0:
             raise ValueError(
-                f"x has no time steps (shape {tuple(x.shape)}); a sequence needs at least one step."
+                f"{name} has no time steps (shape {tuple(x.shape)}); a sequence needs at least "
+                "one step."
             )
         step_mask = _step_mask(lengths, mask, batch, steps, x.device, check=not exporting)
         cell = self.cell
-        x = self._input_dtype(x)
+        x = self._input_dtype(x, name)
         if x.device != cell.C.device:  # (then a state's device is judged against x's)
             raise ValueError(
-                f"x is on device {x.device} but the DREAM parameters are on {cell.C.device}; "
-                f"pass x.to({str(cell.C.device)!r}) or move the model: model.to(x.device)."
+                f"{name} is on device {x.device} but the DREAM parameters are on "
+                f"{cell.C.device}; pass {name}.to({str(cell.C.device)!r}) or move the model: "
+                f"model.to({name}.device)."
             )
         try:
             state = self._initial_state(state, batch, x, unbatched)
@@ -878,7 +883,7 @@ class DREAM(nn.Module):
                 if unbatched
                 else (f"(time, batch, {d})" if time_first else f"(batch, time, {d})")
             )
-            raise ValueError(f"x must have shape {want}; got {given}.")
+            raise ValueError(f"{name} must have shape {want}; got {given}.")
         # (timespans are checked as given, then cast: a value the layer's dtype cannot
         # hold, 1e5 in float16, was refused as the inf it became; review 122)
         dts = x.new_full((batch, steps), cell.config.time_step) if timespans is None else timespans
