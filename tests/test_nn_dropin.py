@@ -998,3 +998,22 @@ def test_the_cell_takes_nn_gru_cells_names_for_its_sizes():
         DREAMCell(3, 4, input_size=3)
     with pytest.raises(TypeError, match=r"missing required argument\(s\): hidden_dim"):
         DREAMCell(input_size=3)
+
+
+def test_checkpointing_without_reentrance_gives_the_eager_gradients():
+    """docs/design.md's way to checkpoint the layer: use_reentrant=False keeps the
+    returned state's gradient (reentrant checkpointing drops it, since the state is a
+    tuple inside the output: documented, review 157)."""
+    from torch.utils.checkpoint import checkpoint
+
+    model = DREAM(3, 4, rank=2)
+    x = torch.randn(2, 5, 3)
+    out, state = model(x)
+    (out.sum() + state.h.sum()).backward()
+    want = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    out, state = checkpoint(model, x, use_reentrant=False)
+    assert state.h.requires_grad
+    (out.sum() + state.h.sum()).backward()
+    for p, g in zip(model.parameters(), want, strict=True):
+        torch.testing.assert_close(p.grad, g, rtol=0, atol=0)
