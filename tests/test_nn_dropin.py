@@ -4,6 +4,7 @@ and the configuration saved with the weights in state_dict."""
 
 import io
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -1017,3 +1018,20 @@ def test_checkpointing_without_reentrance_gives_the_eager_gradients():
     (out.sum() + state.h.sum()).backward()
     for p, g in zip(model.parameters(), want, strict=True):
         torch.testing.assert_close(p.grad, g, rtol=0, atol=0)
+
+
+def test_the_stacks_batch_first_is_settable_and_one_layers_dropout_warns():
+    """As nn.GRU's: ``batch_first`` set after construction (an AttributeError before),
+    and a warning for dropout on one layer, where it does nothing (review 157)."""
+    stack = DREAMStack(3, [4, 5], rank=2)
+    x = torch.randn(2, 6, 3)
+    want = stack(x)[0]
+    stack.batch_first = False
+    assert [layer.batch_first for layer in stack.layers] == [False, False]
+    torch.testing.assert_close(stack(x.transpose(0, 1))[0], want.transpose(0, 1))
+    with pytest.warns(UserWarning, match=r"dropout=0\.5 does nothing with hidden_dims=\[4\]") as w:
+        DREAMStack(3, [4], dropout=0.5)
+    assert w[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        DREAMStack(3, [4, 4], dropout=0.5)

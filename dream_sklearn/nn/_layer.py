@@ -1062,6 +1062,13 @@ class DREAMStack(nn.Module):
         hidden_dims = list(hidden_dims)
         if not hidden_dims:
             raise ValueError("hidden_dims must name at least one layer; got an empty sequence.")
+        if self.dropout > 0 and len(hidden_dims) == 1:  # (as nn.GRU warns; review 157)
+            warnings.warn(
+                f"DREAMStack's dropout falls between layers, and one layer has none: "
+                f"dropout={self.dropout} does nothing with hidden_dims={hidden_dims}.",
+                UserWarning,
+                stacklevel=user_stacklevel(_OUTSIDE),
+            )
         tau_growth = _check_value("DREAMStack", "tau_growth", tau_growth, _POSITIVE)
         # (checked before the layers' taus are made from it: True was read as 1.0, and
         # a string failed in the product with a message that did not name it)
@@ -1085,11 +1092,17 @@ class DREAMStack(nn.Module):
 
     dropout = 0.0  # (a stack pickled before round 27 has none)
 
-    # nn.GRU's attributes, for code written against it (read-only).
+    # nn.GRU's attributes, for code written against it (read-only but batch_first).
     @property
     def batch_first(self) -> bool:
-        """The layers' ``batch_first``, as ``nn.GRU``'s."""
+        """The layers' ``batch_first``, as ``nn.GRU``'s (settable, as there: every
+        layer's; an AttributeError until review 157)."""
         return self.layers[0].batch_first
+
+    @batch_first.setter
+    def batch_first(self, value: bool) -> None:
+        for layer in self.layers:
+            layer.batch_first = bool(value)
 
     @property
     def input_size(self) -> int:
