@@ -1051,3 +1051,29 @@ def test_partial_fit_says_which_labels_are_not_in_classes_on_the_first_call():
     model = DREAMClassifier(**SMALL).partial_fit(X, np.array([0, 1] * 6), classes=[0, 1])
     with pytest.raises(ValueError, match=r"not seen in the first call: \[2\]"):
         model.partial_fit(X, np.array([0, 1, 2] * 4))
+
+
+@pytest.mark.parametrize("layout", [None, "channels_first"])
+def test_a_nan_padded_array_is_told_to_come_as_a_list(layout):
+    """tslearn and sktime pad unequal lengths with trailing NaN steps; scikit-learn's
+    message advised an imputer, which would invent those steps (review 158). The
+    list the message gives fits; NaN within a step keeps scikit-learn's message."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(12, 6, 2))
+    X[0, 4:], X[3, 5:] = np.nan, np.nan
+    y = np.arange(12) % 2
+    if layout == "channels_first":
+        X = X.transpose(0, 2, 1)
+    with pytest.raises(ValueError, match=r"NaN-padded: 2 of its 12 sequences") as err:
+        DREAMClassifier(**SMALL, layout=layout).fit(X, y)
+    if layout is None:
+        assert "[s[~np.isnan(s).all(axis=1)] for s in X]" in str(err.value)
+        listed = [s[~np.isnan(s).all(axis=1)] for s in X]
+    else:
+        assert "[s[:, ~np.isnan(s).all(axis=0)] for s in X]" in str(err.value)
+        listed = [s[:, ~np.isnan(s).all(axis=0)] for s in X]
+    assert [s.shape[0 if layout is None else 1] for s in listed][:4] == [4, 6, 6, 5]
+    DREAMClassifier(**SMALL, layout=layout).fit(listed, y)
+    X[1, 0, 0] = np.nan  # (a value missing within a step: no padding)
+    with pytest.raises(ValueError, match=r"Input X contains NaN"):
+        DREAMClassifier(**SMALL, layout=layout).fit(X, y)

@@ -323,6 +323,7 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
             X = X.transpose(0, 2, 1)
         elif layout is None and X.shape[0] > 0 and _looks_transposed(*X.shape[1:]):
             _warn_transposed(f"of shape {X.shape}", *X.shape[1:])
+        _check_nan_padding(X, first)
         _check_no_empty([X.shape[1]] * X.shape[0])
         if X.shape[0] == 0:
             raise ValueError(f"X contains no sequence: got an array of shape {X.shape}.")
@@ -348,6 +349,32 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
             raise ValueError(f"X contains no sequence: got an array of shape {X.shape}.")
         return X.reshape(-1, 1), np.full(X.shape[0], X.shape[1], np.int64), None
     return X, None, None
+
+
+def _check_nan_padding(X: np.ndarray, first: bool) -> None:
+    """A ValueError that says how to pass unequal lengths where a 3-D array ``X``
+    (n, steps, features) is NaN-padded: its NaN are whole steps at the end of some
+    sequences, as tslearn and sktime pad them. scikit-learn's own message advised an
+    imputer, which would invent those steps (review 158). Other NaN are left to it."""
+    if X.dtype.kind != "f" or X.size == 0:
+        return
+    nan = np.isnan(X)
+    if not nan.any():
+        return
+    step = nan.all(axis=2)  # (n, steps): whole steps missing
+    if (nan.any(axis=2) != step).any():
+        return  # (a value missing within a step: no padding)
+    # Padding only at the end: once a step is missing, every later one is.
+    if (np.diff(step.astype(np.int8), axis=1) < 0).any():
+        return
+    padded = int(step[:, -1].sum())
+    one = "s[:, ~np.isnan(s).all(axis=0)]" if first else "s[~np.isnan(s).all(axis=1)]"
+    raise ValueError(
+        f"X is NaN-padded: {padded} of its {X.shape[0]} sequences end in steps whose every "
+        "value is NaN, as tslearn and sktime pad unequal lengths. Pass the sequences as a "
+        f"list of their own lengths instead: [{one} for s in X] (the estimators pad and "
+        "mask them inside; imputing the padding would invent steps)."
+    )
 
 
 def _named_frames(frames: list | tuple) -> pd.DataFrame:
