@@ -908,12 +908,14 @@ class DREAM(nn.Module):
                     "run the layer in a wider dtype."
                 )
         dts = dts.to(x.dtype)
-        if exporting or torch.compiler.is_compiling():
-            # one loop whatever the length: batch and time stay symbolic. (Under a
-            # user's torch.compile(model), the Python loop was unrolled and compiled
-            # anew for each length, 19 s for four lengths, and compile_step's own
-            # compiled loop crashed dynamo: review 157.)
-            run = _scan_steps
+        if exporting:
+            run = _scan_steps  # one loop whatever the length: batch and time stay symbolic
+        elif torch.compiler.is_compiling():
+            # A user's torch.compile(model) traces the per-step loop. Not the scan:
+            # inductor's lowering of scan failed on a graph of static shapes (torch
+            # 2.13: DataDependentOutputException, review 160). Nor compile_step's own
+            # compiled loop, which dynamo cannot trace (review 157).
+            run = _run_steps
         else:
             run = _COMPILED_LOOP if getattr(self, "compile_step", False) else _run_steps
         # Under autocast the cell runs in its parameters' dtype (see Notes).
