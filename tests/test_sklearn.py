@@ -1077,3 +1077,25 @@ def test_a_nan_padded_array_is_told_to_come_as_a_list(layout):
     X[1, 0, 0] = np.nan  # (a value missing within a step: no padding)
     with pytest.raises(ValueError, match=r"Input X contains NaN"):
         DREAMClassifier(**SMALL, layout=layout).fit(X, y)
+
+
+@pytest.mark.parametrize("wrap", ["series", "object_array"])
+def test_a_series_of_one_dimensional_arrays_is_refused_naming_both_readings(wrap):
+    """A Series (or object array) of 1-D arrays, aeon's nested univariate column,
+    was read as one-step rows of that many features, silently (review 160): the
+    error gives the expression for each reading, and both work."""
+    rng = np.random.default_rng(0)
+    series = [rng.normal(size=6) for _ in range(10)]
+    y = np.arange(10) % 2
+    if wrap == "series":
+        X = pd.Series(series)
+    else:
+        X = np.empty(10, dtype=object)
+        X[:] = series
+    with pytest.raises(ValueError, match=r"1-D arrays, which reads two ways") as info:
+        DREAMClassifier(hidden_dim=4, random_state=0).fit(X, y)
+    assert "[np.asarray(s, dtype=float)[:, None] for s in X]" in str(info.value)
+    univariate = [np.asarray(s, dtype=float)[:, None] for s in X]
+    assert DREAMClassifier(hidden_dim=4, random_state=0).fit(univariate, y).n_features_in_ == 1
+    rows = np.stack(list(X))
+    assert DREAMClassifier(hidden_dim=4, random_state=0).fit(rows, y).n_features_in_ == 6

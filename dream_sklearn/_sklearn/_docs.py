@@ -168,8 +168,8 @@ PARAMETERS = """
         with ``n_steps`` set each flat row the channels side by side, each
         ``n_steps`` long. ``None`` reads ``"channels_last"`` but warns
         (:class:`LayoutWarning`) when a 3-D array, or every array of a list, looks
-        channels-first: at least 10 times more features than steps (so one
-        step of 10 or more features); set the layout explicitly to silence it. The layout
+        channels-first: more features than steps, or one step of 10 or more
+        features; set the layout explicitly to silence it. The layout
         applies in ``fit``, ``partial_fit``, ``predict`` and every other method; a
         DataFrame with a ``(sequence id, time)`` index always has one row per step.
 """

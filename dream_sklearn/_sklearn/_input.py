@@ -174,13 +174,27 @@ def _sequence_items(X: Any) -> Any:
     """``X`` as a list where it is a 1-D object array or a pandas Series of arrays
     (``df.groupby("id").apply(lambda g: g.to_numpy())``, a nested column): read as the
     list of its items. They fell through to NumPy's "setting an array element with a
-    sequence", which named neither X nor a form that works (review 158)."""
+    sequence", which named neither X nor a form that works (review 158).
+
+    Items of one dimension are refused, naming both readings: rows of a 2-D ``X``
+    (one step each, or a flattened sequence with ``n_steps``) or univariate series
+    (aeon's nested column).
+    Read as a list, equal lengths became one-step rows of that many features, silently
+    (review 160).
+    """
     if isinstance(X, pd.Series) or (
         isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1
     ):
         items = list(X)
-        if items and np.ndim(items[0]) >= 1:
+        if items and np.ndim(items[0]) >= 2:
             return items
+        if items and np.ndim(items[0]) == 1:
+            raise ValueError(
+                f"X is a {type(X).__name__} of 1-D arrays, which reads two ways: pass "
+                "[np.asarray(s, dtype=float)[:, None] for s in X] for univariate series "
+                "(one feature per step), or np.stack(list(X)) to read each item as one "
+                "row of a 2-D X."
+            )
     return X
 
 
