@@ -1074,6 +1074,11 @@ def test_a_nan_padded_array_is_told_to_come_as_a_list(layout):
         listed = [s[:, ~np.isnan(s).all(axis=0)] for s in X]
     assert [s.shape[0 if layout is None else 1] for s in listed][:4] == [4, 6, 6, 5]
     DREAMClassifier(**SMALL, layout=layout).fit(listed, y)
+    # A sequence NaN throughout is named: the list would hold it empty (review 161).
+    whole = X.copy()
+    whole[2] = np.nan
+    with pytest.raises(ValueError, match=r"positions \[2\] are NaN throughout"):
+        DREAMClassifier(**SMALL, layout=layout).fit(whole, y)
     X[1, 0, 0] = np.nan  # (a value missing within a step: no padding)
     with pytest.raises(ValueError, match=r"Input X contains NaN"):
         DREAMClassifier(**SMALL, layout=layout).fit(X, y)

@@ -383,11 +383,21 @@ def _check_nan_padding(X: np.ndarray, first: bool) -> None:
         return
     padded = int(step[:, -1].sum())
     one = "s[:, ~np.isnan(s).all(axis=0)]" if first else "s[~np.isnan(s).all(axis=1)]"
+    # A sequence that is NaN throughout has no step to keep: the list above would hold
+    # it empty, refused in its turn (review 161). Say so here.
+    empty = np.flatnonzero(step.all(axis=1))
+    drop = (
+        f" The sequences at positions {_first_five(empty.tolist())} are NaN throughout, "
+        "with no step to "
+        "keep: leave them (and their labels) out."
+        if empty.size
+        else ""
+    )
     raise ValueError(
         f"X is NaN-padded: {padded} of its {X.shape[0]} sequences end in steps whose every "
         "value is NaN, as tslearn and sktime pad unequal lengths. Pass the sequences as a "
         f"list of their own lengths instead: [{one} for s in X] (the estimators pad and "
-        "mask them inside; imputing the padding would invent steps)."
+        "mask them inside; imputing the padding would invent steps)." + drop
     )
 
 
@@ -469,12 +479,16 @@ def to_sequences(X: pd.DataFrame) -> tuple[list[np.ndarray], np.ndarray]:
     return np.split(values, np.cumsum(lengths)[:-1]), ids
 
 
+def _first_five(positions: list[int]) -> str:
+    return f"{positions[:5]}{'...' if len(positions) > 5 else ''}"
+
+
 def _check_no_empty(lengths: list[int]) -> None:
     empty = [i for i, n in enumerate(lengths) if n == 0]
     if empty:
         raise ValueError(
             "Every sequence of X needs at least one step; got empty sequences at "
-            f"positions {empty[:5]}{'...' if len(empty) > 5 else ''}."
+            f"positions {_first_five(empty)}."
         )
 
 
