@@ -1104,3 +1104,9 @@ def test_a_series_of_one_dimensional_arrays_is_refused_naming_both_readings(wrap
     assert DREAMClassifier(hidden_dim=4, random_state=0).fit(univariate, y).n_features_in_ == 1
     rows = np.stack(list(X))
     assert DREAMClassifier(hidden_dim=4, random_state=0).fit(rows, y).n_features_in_ == 6
+    # aeon's layout reads them as univariate series, as it reads a plain 2-D array (the
+    # message gave the channels-last expression there too, review 161).
+    first = DREAMClassifier(hidden_dim=4, random_state=0, layout="channels_first")
+    want = clone(first).fit(rows, y).predict_proba(rows)
+    np.testing.assert_array_equal(first.fit(X, y).predict_proba(X), want)
+    assert first.n_features_in_ == 1

@@ -170,17 +170,19 @@ def plain_input(X: Any) -> Any:
     return X
 
 
-def _sequence_items(X: Any) -> Any:
+def _sequence_items(X: Any, layout: str | None = None) -> Any:
     """``X`` as a list where it is a 1-D object array or a pandas Series of arrays
     (``df.groupby("id").apply(lambda g: g.to_numpy())``, a nested column): read as the
     list of its items. They fell through to NumPy's "setting an array element with a
     sequence", which named neither X nor a form that works (review 158).
 
-    Items of one dimension are refused, naming both readings: rows of a 2-D ``X``
-    (one step each, or a flattened sequence with ``n_steps``) or univariate series
-    (aeon's nested column).
-    Read as a list, equal lengths became one-step rows of that many features, silently
-    (review 160).
+    Items of one dimension are univariate series under ``layout="channels_first"``
+    (aeon's nested column; a plain 2-D array reads so there too), each a
+    ``(1, n_timepoints_i)`` array. Under any other layout they are refused, naming
+    both readings: rows of a 2-D ``X`` (one step each, or a flattened sequence with
+    ``n_steps``) or univariate series. Read as a list, equal lengths became one-step
+    rows of that many features, silently (review 160); the message gave the
+    channels-last expression under ``"channels_first"`` too (review 161).
     """
     if isinstance(X, pd.Series) or (
         isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1
@@ -189,10 +191,13 @@ def _sequence_items(X: Any) -> Any:
         if items and np.ndim(items[0]) >= 2:
             return items
         if items and np.ndim(items[0]) == 1:
+            if layout == "channels_first":
+                return [np.asarray(item)[None, :] for item in items]
             raise ValueError(
                 f"X is a {type(X).__name__} of 1-D arrays, which reads two ways: pass "
                 "[np.asarray(s, dtype=float)[:, None] for s in X] for univariate series "
-                "(one feature per step), or np.stack(list(X)) to read each item as one "
+                "(one feature per step; or set layout='channels_first', aeon's layout, "
+                "which reads them so), or np.stack(list(X)) to read each item as one "
                 "row of a 2-D X."
             )
     return X
@@ -215,7 +220,7 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
     one row per step.
     """
     _check_layout(layout)
-    X = plain_input(_sequence_items(X))
+    X = plain_input(_sequence_items(X, layout))
     first = layout == "channels_first"
     if isinstance(X, list | tuple) and len(X) == 0:  # (scikit-learn's own message
         # said to reshape(-1, 1), which makes one-step sequences of nothing)
