@@ -196,6 +196,9 @@ def test_online_absurd_value_is_an_error_and_changes_nothing(Model):
         with pytest.raises(ValueError, match=r"target 1000+\.\.\.0+ is too large") as target:
             model.learn_one(rows[0][0], 10**400)
         assert len(str(target.value)) < 200
+    # A NumPy float is shown whole (reprlib's default cut it at 30 characters; review 161).
+    with pytest.raises(ValueError, match=r"np\.float64\(-1\.2345678901234567e\+300\)"):
+        model.learn_one({**bad, 0: np.float64(-1.2345678901234567e300)}, rows[0][1])
     for x, _ in rows[100:150]:
         assert model.predict_one(x) == twin.predict_one(x)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import reprlib
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,7 @@ from ._base import (
 )
 from ._features import _FROM_AVERAGE, _FROM_LAST
 from ._neighbors import _NeighborMean
-from ._rows import _is_not_real
+from ._rows import _SHORT, _is_not_real
 from ._scaling import _WINSOR
 from ._target import _Y_ASIDE, _Y_RUN, _Y_WARMUP, _TargetScaling
 
@@ -376,8 +375,8 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         try:
             value = float(y)
         except OverflowError as err:  # an int or Fraction beyond float's range
-            raise ValueError(  # (reprlib: 10**400 was printed whole; review 159)
-                f"The target {reprlib.repr(y)} is too large (at most {MAX_ABS:g} in "
+            raise ValueError(  # (10**400 was printed whole; review 159)
+                f"The target {_SHORT.repr(y)} is too large (at most {MAX_ABS:g} in "
                 "absolute value)."
             ) from err
         except (TypeError, ValueError) as err:

@@ -124,10 +124,16 @@ def _missing_error(name: Any, value: Any, where: str = "") -> ValueError:
     )
 
 
+# A value in a message: an int or other number too large for a float cut short (10**400
+# was printed whole, a 520-character message; review 159), a float's repr whole
+# (reprlib's default cut np.float64(-1.2345678901234567e+300) at 30 characters; review 161).
+_SHORT = reprlib.Repr()
+_SHORT.maxother = 80
+
+
 def _too_large(name: Any, value: Any, where: str = "") -> ValueError:
-    # (reprlib: 10**400 was printed whole, a 520-character message; review 159)
     return ValueError(
-        f"Feature {name!r} has a value too large: {reprlib.repr(value)}{where} (at most "
+        f"Feature {name!r} has a value too large: {_SHORT.repr(value)}{where} (at most "
         f"{MAX_ABS:g} in "
         "absolute value is accepted; such a value is usually a sentinel)."
     )
