@@ -2,7 +2,9 @@
 naive rules (a Shewhart control chart and a two-window z-test).
 
 Streams with known change points (several seeds each): abrupt mean shifts of a
-Gaussian value stream, a variance change, and a rise in a model's 0/1 error rate.
+Gaussian value stream, a variance change, and a rise in a model's 0/1 error rate;
+and (round 33) streams that grow quieter: the spread falling fourfold, the error
+rate falling, a sensor stuck at its last value.
 For each detector: detection delay (median over detected changes), false alarms
 (per 10,000 values, before a change or repeated after the first detection of one),
 missed changes (no detection within ``--window`` values of a change).
@@ -100,6 +102,7 @@ DETECTORS = {
     "Shewhart chart (naive)": ShewhartChart,
     "window z-test (naive)": WindowZTest,
     "SurpriseDriftDetector": SurpriseDriftDetector,
+    'SurpriseDriftDetector(mode="both")': lambda: SurpriseDriftDetector(mode="both"),
     "ADWIN": drift.ADWIN,
     "PageHinkley": drift.PageHinkley,
     "KSWIN": lambda: drift.KSWIN(seed=1),
@@ -139,7 +142,16 @@ def make_streams(seed: int) -> dict[str, tuple[list[float], list[int]]]:
             + gauss(3, 1, 3000),
             [3000],
         ),
+        # streams that grow quieter (round 33, for mode="both"; review 154)
+        "variance /4": (gauss(0, 1, 3000) + gauss(0, 0.25, 3000), [3000]),
+        "error rate 0.4→0.1": (bern(0.4, 3000) + bern(0.1, 3000), [3000]),
+        "stuck sensor": _stuck(gauss(0, 1, 3000), 3000),
     }
+
+
+def _stuck(values: list[float], n: int) -> tuple[list[float], list[int]]:
+    """``values``, then their last value ``n`` times (a sensor that sticks)."""
+    return values + [values[-1]] * n, [len(values)]
 
 
 def score(found: list[int], changes: list[int], n: int, window: int):

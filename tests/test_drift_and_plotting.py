@@ -648,3 +648,33 @@ def test_a_sentinel_that_recurs_in_the_grace_period_does_not_blind_the_detector(
     assert _grace_statistics([0.0] * 95 + [1.0] * 2 + [7.0] * 3) is None
     counts = [float(v % 4) for v in range(98)] + [40.0, 40.0]  # (a small count's 40s)
     assert _grace_statistics(counts) is None
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_mode_both_finds_a_stream_that_grows_quiet(seed):
+    """The upward CUSUM alone missed a spread falling fourfold and a sensor stuck at
+    its last value (review 154); ``mode="both"`` (and ``"down"``) finds them within
+    150 values, and a stationary stream draws no alarm from it."""
+    rng = random.Random(seed)
+    quiet = gauss(rng, 0, 2000) + [rng.gauss(0, 0.25) for _ in range(1000)]
+    values = gauss(rng, 0, 2000)
+    stuck = values + [values[-1]] * 1000
+    for stream in (quiet, stuck):
+        found = detections(SurpriseDriftDetector(mode="both"), stream)
+        assert found and 2000 <= found[0] < 2150
+    assert [i for i in detections(SurpriseDriftDetector(), quiet) if i >= 2000] == []
+    found = detections(SurpriseDriftDetector(mode="down"), quiet)
+    assert found and 2000 <= found[0] < 2150
+    assert detections(SurpriseDriftDetector(mode="both"), gauss(rng, 0, 6000)) == []
+
+
+def test_mode_is_checked_and_each_side_keeps_its_own_statistic():
+    with pytest.raises(ValueError, match=r"'mode' parameter .* one of \"up\", \"down\", \"both\""):
+        SurpriseDriftDetector(mode="Up")
+    rng = random.Random(5)
+    stream = gauss(rng, 0, 1500) + gauss(rng, 3, 500)
+    up, down = SurpriseDriftDetector(), SurpriseDriftDetector(mode="down")
+    found = {"up": detections(up, stream), "down": detections(down, stream)}
+    assert up.statistic_down == 0.0 and down.statistic == 0.0
+    assert found["up"] and 1500 <= found["up"][0] < 1550  # (a rise: the upward side)
+    assert [i for i in found["down"] if 1500 <= i < 1550] == []

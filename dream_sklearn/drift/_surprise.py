@@ -33,6 +33,8 @@ __all__ = ["SurpriseDriftDetector"]
 # has rank 1 there).
 _CELL_PARAMS = ("hidden_dim", "error_smoothing", "surprise_temperature")
 _DEFAULT = _front_defaults("drift", (*_CELL_PARAMS, "rank"))
+# Which side of the reference surprise a CUSUM watches (river's PageHinkley's words).
+_MODES = ("up", "down", "both")
 # The detector's own parameters, with the same rules and words.
 _RULES = {
     "threshold": _POSITIVE,
@@ -42,6 +44,7 @@ _RULES = {
     # s_ref, an alarm every ~50 stationary values; 1: 215 alarms in 3 x 3,000 values).
     "grace_period": _Rule("an int >= 2", lambda v: _is_int(v) and v >= 2, int),
     "seed": _INT,
+    "mode": _Rule('one of "up", "down", "both"', lambda v: isinstance(v, str) and v in _MODES, str),
 }
 
 
@@ -124,13 +127,17 @@ class SurpriseDriftDetector(base.DriftDetector):
     ones: a 1.5-spread shift, or the doubling of an absolute residual's spread, is
     missed on most seeds within 500 values (``benchmarks/drift_detectors.py``).
 
-    It finds only changes that make values *more* surprising: a shift of the mean,
-    the spread or an error rate rising. The CUSUM is one-sided, so a stream that
-    grows quieter (its spread falling fourfold, an error rate falling from 0.4 to
-    0.1, a sensor that sticks at one value) draws no alarm: 0 of 5 seeds within 500
-    values, where river's ``ADWIN`` finds the falling error rate and ``PageHinkley``
-    the falling spread (review 154). Pair it with one of them where such a change
-    matters. A stream whose spread is within 64 rounding units of its mean is read
+    By default (``mode="up"``) it finds only changes that make values *more*
+    surprising: a shift of the mean, the spread or an error rate rising. A stream
+    that grows quieter (its spread falling fourfold, a sensor that sticks at one
+    value) draws no alarm (review 154). ``mode="down"`` watches the other side, a
+    second CUSUM ``g_down ← max(0, g_down + s_ref − S − drift_margin)`` over
+    surprise below its long-run level, and ``mode="both"`` runs the two: it finds
+    the falling spread (5 of 5 seeds) and the stuck sensor (4 of 5), but an error
+    rate falling from 0.4 to 0.1 lowers surprise too little (1 of 5 within 500
+    values, where river's ``ADWIN`` finds 5; ``benchmarks/drift_detectors.py``). An
+    excursion on either side holds ``s_ref`` still. A stream whose spread is within
+    64 rounding units of its mean is read
     as constant (so that values equal up to rounding draw no alarm): an offset of
     1.7e9 with a spread of 1e-5 (42 rounding units) hides a 3-spread shift.
 
@@ -160,13 +167,20 @@ class SurpriseDriftDetector(base.DriftDetector):
         Seed of the cell's random weights. Read modulo ``2**32`` (torch's CPU
         generator keeps a seed's low 32 bits): ``seed`` and ``seed + 2**32`` give
         one detector.
+    mode : {"up", "down", "both"}, default="up"
+        Which changes alarm: those that raise surprise above its long-run level
+        (``"up"``), those that lower it (``"down"``: a stream grown quieter), or
+        both.
 
     Attributes
     ----------
     surprise : float
         Surprise of the last value, in [0, 1].
     statistic : float
-        The CUSUM statistic ``g`` after the last value.
+        The CUSUM statistic ``g`` after the last value (0 with ``mode="down"``).
+    statistic_down : float
+        The downward statistic ``g_down`` after the last value (0 with
+        ``mode="up"``).
 
     Examples
     --------
@@ -190,6 +204,8 @@ class SurpriseDriftDetector(base.DriftDetector):
     _grace_state = None  # and the cell's state before its first value
     _exc_sum = 0.0  # (and before round 17: no excursion kept)
     _exc_n = 0
+    mode = "up"  # (before round 33: upward only)
+    statistic_down = 0.0
 
     def __init__(
         self,
@@ -201,6 +217,7 @@ class SurpriseDriftDetector(base.DriftDetector):
         error_smoothing: float = _DEFAULT["error_smoothing"],
         surprise_temperature: float = _DEFAULT["surprise_temperature"],
         seed: int = 0,
+        mode: str = "up",
     ) -> None:
         super().__init__()
         self.threshold = threshold
@@ -211,6 +228,7 @@ class SurpriseDriftDetector(base.DriftDetector):
         self.error_smoothing = error_smoothing
         self.surprise_temperature = surprise_temperature
         self.seed = seed
+        self.mode = mode
         # Validated here, as river's detectors do (KSWIN, PageHinkley...).
         owner = type(self).__name__
         for name, rule in _RULES.items():
@@ -246,7 +264,7 @@ class SurpriseDriftDetector(base.DriftDetector):
         # stream): the detector grew more sensitive the longer it ran (a review's
         # finding).
         self._exc_sum, self._exc_n = 0.0, 0
-        self.statistic = 0.0
+        self.statistic = self.statistic_down = 0.0
         self.surprise = 0.0
         # The values' mean and sum of squared deviations over the grace period, and
         # their spread when it ends: each regime's values are read standardised by
@@ -354,8 +372,13 @@ class SurpriseDriftDetector(base.DriftDetector):
                     self._read_grace_again()
                 self._grace = self._grace_state = None
             return
-        self.statistic = max(0.0, self.statistic + s - self._s_ref - self.drift_margin)
-        if self.statistic > 0.0:  # an excursion: its values wait (see _reset)
+        excess = s - self._s_ref
+        if self.mode != "down":
+            self.statistic = max(0.0, self.statistic + excess - self.drift_margin)
+        if self.mode != "up":
+            self.statistic_down = max(0.0, self.statistic_down - excess - self.drift_margin)
+        if self.statistic > 0.0 or self.statistic_down > 0.0:
+            # an excursion, on either side: its values wait (see _reset)
             self._exc_sum += s
             self._exc_n += 1
         else:
@@ -365,9 +388,9 @@ class SurpriseDriftDetector(base.DriftDetector):
                 self._s_ref += (1.0 - (1.0 - rate) ** self._exc_n) * (mean - self._s_ref)
                 self._exc_sum, self._exc_n = 0.0, 0
             self._s_ref += rate * (s - self._s_ref)
-        if self.statistic > self.threshold:
+        if max(self.statistic, self.statistic_down) > self.threshold:
             self._drift_detected = True
-            self.statistic = 0.0
+            self.statistic = self.statistic_down = 0.0
             self._n = 0
             self._s_ref = 0.0
             self._exc_sum, self._exc_n = 0.0, 0

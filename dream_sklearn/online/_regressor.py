@@ -376,8 +376,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
             value = float(y)
         except OverflowError as err:  # an int or Fraction beyond float's range
             raise ValueError(  # (10**400 was printed whole; review 159)
-                f"The target {_SHORT.repr(y)} is too large (at most {MAX_ABS:g} in "
-                "absolute value)."
+                f"The target {_SHORT.repr(y)} is too large (at most {MAX_ABS:g} in absolute value)."
             ) from err
         except (TypeError, ValueError) as err:
             raise ValueError(f"The target {y!r} is not a number.") from err
