@@ -72,6 +72,7 @@ from ._input import (
     align_targets,
     check_flat,
     check_magnitude,
+    check_time_columns,
     column_stats,
     fitted_scale,
     one_step_lengths,
@@ -455,6 +456,7 @@ class _BaseDREAM(BaseEstimator):
         n_steps, layout = self._read_setting("n_steps"), self._read_setting("layout")
         name = type(self).__name__
         if n_steps is None:
+            check_time_columns(self, X, layout, reset=reset)
             long, lengths, ids = to_long(X, layout)
             fitted = getattr(self, "n_features_in_", None)
             changed = not reset and layout != self.layout and fitted is not None

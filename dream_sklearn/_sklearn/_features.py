@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import reprlib
 from functools import partial
 from numbers import Integral, Real
 from typing import Any, NamedTuple
@@ -30,6 +31,7 @@ from ._input import (
     _is_multiindex_frame,
     align_targets,
     check_magnitude,
+    check_time_columns,
     column_stats,
     fitted_scale,
     one_step_lengths,
@@ -259,6 +261,42 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         self.dtype = dtype
         self.random_state = random_state
 
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """The names of the features out: ``dreamfeatures0``, ``dreamfeatures1``, ...
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Checked against the names seen in ``fit``. After a fit on a 2-D table of
+            univariate series (``layout="channels_first"``), the names of its columns,
+            its time points (a ``ColumnTransformer`` passes them; they were refused
+            as not ``n_features_in_`` long, review 163).
+
+        Returns
+        -------
+        ndarray of str objects
+            One name per feature out.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from dream_sklearn import DREAMFeatures
+        >>> X = np.random.default_rng(0).normal(size=(6, 5, 2))
+        >>> DREAMFeatures(hidden_dim=2, random_state=0).fit(X).get_feature_names_out()[:2]
+        array(['dreamfeatures0', 'dreamfeatures1'], dtype=object)
+        """
+        width = getattr(self, "_time_width", None)
+        if input_features is not None and width is not None:
+            names = [str(c) for c in input_features]
+            fitted = getattr(self, "_time_columns", None)
+            if len(names) != width or (fitted is not None and names != [str(c) for c in fitted]):
+                raise ValueError(
+                    f"input_features must be the {width} time points' column names the fit "
+                    f"saw (layout='channels_first'); got {reprlib.repr(names)}."
+                )
+            input_features = None
+        return super().get_feature_names_out(input_features)
+
     @property
     def _n_features_out(self) -> int:
         """For ``get_feature_names_out`` (``dreamfeatures0``, ...) and ``set_output``."""
@@ -332,6 +370,7 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
     def _read(self, X: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
         """The padded, standardised inputs (with differences) and the lengths."""
+        check_time_columns(self, X, self.layout, reset=reset)
         long, lengths, _ = to_long(X, self.layout)
         long = validate_data(self, long, reset=reset, dtype=np.float64)
         check_magnitude(long, "X")

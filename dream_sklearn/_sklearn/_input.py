@@ -26,6 +26,7 @@ channels-first layout is still read channels-last, with a :class:`LayoutWarning`
 
 from __future__ import annotations
 
+import reprlib
 import warnings
 from typing import Any
 
@@ -588,6 +589,40 @@ def align_targets(y: Any, sequence_ids: np.ndarray | None, name: str = "y") -> A
             )
         return y.loc[sequence_ids]
     return y
+
+
+def check_time_columns(estimator: Any, X: Any, layout: str | None, *, reset: bool) -> None:
+    """Under ``layout="channels_first"`` the columns of a plain 2-D ``X`` are time
+    points of univariate series, not features: ``n_features_in_`` is 1 and
+    scikit-learn records no names. A fit keeps their number (``_time_width``) and a
+    DataFrame's labels (``_time_columns``); a later DataFrame whose labels differ
+    (reordered, renamed) is refused, as scikit-learn refuses features' names that
+    differ. Without it, a frame with its columns reversed was read back to front and
+    scored 0.62 against 0.953, silently (review 163). A frame after an array, or an
+    array after a frame, is read by position, as scikit-learn reads features."""
+    flat = (
+        layout == "channels_first"
+        and not sp.issparse(X)
+        and not isinstance(X, list | tuple)
+        and not _is_multiindex_frame(X)
+        and np.ndim(X) == 2
+    )
+    columns = list(X.columns) if flat and isinstance(X, pd.DataFrame) else None
+    if reset:
+        estimator.__dict__.pop("_time_columns", None)
+        estimator.__dict__.pop("_time_width", None)
+        if flat:
+            estimator._time_width = int(np.shape(X)[1])
+            if columns is not None:
+                estimator._time_columns = columns
+        return
+    fitted = getattr(estimator, "_time_columns", None)
+    if columns is not None and fitted is not None and columns != fitted:
+        raise ValueError(
+            "X's columns are time points (layout='channels_first', a 2-D table of "
+            "univariate series) and must be those the fit saw, in its order; got "
+            f"{reprlib.repr(columns)} where the fit saw {reprlib.repr(fitted)}."
+        )
 
 
 _AS_FITTED = object()  # (check_flat's default: the parameter as the fit read it)
