@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dream_sklearn import DREAMClassifier, DREAMRegressor, LayoutWarning
+from dream_sklearn import DREAMClassifier, DREAMFeatures, DREAMRegressor, LayoutWarning
 
 # solver="adam": these tests read surprise_, whose shape shows how each step was read.
 SMALL = dict(
@@ -187,8 +187,6 @@ def test_channels_first_frame_keeps_its_time_columns_in_order():
     refused the time points' names (review 163)."""
     from sklearn.compose import ColumnTransformer
 
-    from dream_sklearn import DREAMFeatures
-
     rng = np.random.default_rng(0)
     columns = [f"t{i:02d}" for i in range(12)]
     frame = pd.DataFrame(np.cumsum(rng.normal(size=(20, 12)), axis=1), columns=columns)
@@ -211,3 +209,23 @@ def test_channels_first_frame_keeps_its_time_columns_in_order():
     assert list(out.columns)[:2] == ["seq__dreamfeatures0", "seq__dreamfeatures1"]
     with pytest.raises(ValueError, match=r"input_features must be the 12 time points"):
         features.get_feature_names_out(columns[::-1])
+
+
+def test_short_prefixes_of_the_fits_shape_do_not_warn_at_predict(rng):
+    """A fitted model's own width is what it expects: X[:, :t] with fewer steps than
+    features warned at predict (6 of 10 prefixes of (40, 50, 8) data), though the
+    sideways reading could not have been its input (review 161). Another width still
+    warns."""
+    X = rng.normal(size=(12, 20, 8))
+    y = np.arange(12) % 2
+    clf = DREAMClassifier(**SMALL).fit(X, y)
+    features = DREAMFeatures(hidden_dim=4, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LayoutWarning)
+        for t in range(1, 11):
+            clf.predict(X[:2, :t])
+            clf.predict([s[:t] for s in X[:2]])
+            features.transform(X[:2, :t])
+    with pytest.warns(LayoutWarning):
+        with pytest.raises(ValueError):  # (30 features where 8 were fitted)
+            clf.predict(rng.normal(size=(2, 8, 30)))

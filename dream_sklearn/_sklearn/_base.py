@@ -75,6 +75,7 @@ from ._input import (
     check_time_columns,
     column_stats,
     fitted_scale,
+    fitted_width,
     one_step_lengths,
     pad,
     plain_input,
@@ -457,8 +458,8 @@ class _BaseDREAM(BaseEstimator):
         name = type(self).__name__
         if n_steps is None:
             check_time_columns(self, X, layout, reset=reset)
-            long, lengths, ids = to_long(X, layout)
             fitted = getattr(self, "n_features_in_", None)
+            long, lengths, ids = to_long(X, layout, None if reset else fitted_width(self))
             changed = not reset and layout != self.layout and fitted is not None
             width = np.shape(long)[1] if changed and np.ndim(long) == 2 else fitted
             if width != fitted:

@@ -34,6 +34,7 @@ from ._input import (
     check_time_columns,
     column_stats,
     fitted_scale,
+    fitted_width,
     one_step_lengths,
     pad,
     to_long,
@@ -371,7 +372,7 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     def _read(self, X: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
         """The padded, standardised inputs (with differences) and the lengths."""
         check_time_columns(self, X, self.layout, reset=reset)
-        long, lengths, _ = to_long(X, self.layout)
+        long, lengths, _ = to_long(X, self.layout, None if reset else fitted_width(self))
         long = validate_data(self, long, reset=reset, dtype=np.float64)
         check_magnitude(long, "X")
         if lengths is None:

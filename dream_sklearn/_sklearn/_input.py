@@ -130,6 +130,17 @@ def _looks_transposed(steps: int, features: int) -> bool:
     return steps > 1 and features > steps
 
 
+def fitted_width(estimator: Any) -> int | None:
+    """The features per step a fitted ``estimator`` reads, where its fit's longest
+    sequences did not look channels-first (:func:`to_long`'s ``fitted_width``), else
+    None: a model fitted on sideways data keeps warning at ``predict``."""
+    width = getattr(estimator, "n_features_in_", None)
+    steps = getattr(estimator, "_max_steps", None)
+    if width is None or steps is None or _looks_transposed(steps, width):
+        return None
+    return width
+
+
 def _warn_transposed(shape: str, steps: int, features: int) -> None:
     warnings.warn(
         f"X {shape} is read as sequences of {steps} step{'s' * (steps != 1)} of "
@@ -204,7 +215,9 @@ def _sequence_items(X: Any, layout: str | None = None) -> Any:
     return X
 
 
-def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, np.ndarray | None]:
+def to_long(
+    X: Any, layout: str | None = None, fitted_width: int | None = None
+) -> tuple[Any, np.ndarray | None, np.ndarray | None]:
     """``(long, lengths, sequence_ids)`` for any accepted form of ``X``.
 
     ``long`` is still unvalidated (an array-like or a DataFrame keeping the column
@@ -219,6 +232,12 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
     ``"channels_last"`` read today's ``(n, time, features)``, ``None`` warning when
     the shape looks channels-first. A DataFrame with a two-level index always has
     one row per step.
+
+    ``fitted_width``: the features per step of a fitted model whose fit's data did not
+    look channels-first (:func:`fitted_width`). A shape read with that many features is
+    what the model expects and does not warn: short prefixes of the fit's sequences,
+    ``X[:, :t]`` with ``t`` steps under its features' count, warned at ``predict``
+    (review 161).
     """
     _check_layout(layout)
     X = plain_input(_sequence_items(X, layout))
@@ -306,7 +325,11 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
                     f"X[0] has {seqs[0].shape[1]} and X[{i}] has {s.shape[1]}.{hint}"
                 )
         _check_no_empty([s.shape[0] for s in seqs])
-        if layout is None and all(_looks_transposed(*s.shape) for s in seqs):
+        if (
+            layout is None
+            and seqs[0].shape[1] != fitted_width
+            and all(_looks_transposed(*s.shape) for s in seqs)
+        ):
             shape = f"(a list of {len(seqs)} arrays of shape {seqs[0].shape}, ...)"
             _warn_transposed(shape, seqs[0].shape[0], seqs[0].shape[1])
         lengths = np.array([s.shape[0] for s in seqs], dtype=np.int64)
@@ -341,7 +364,12 @@ def to_long(X: Any, layout: str | None = None) -> tuple[Any, np.ndarray | None, 
         X = np.asarray(X)
         if first:
             X = X.transpose(0, 2, 1)
-        elif layout is None and X.shape[0] > 0 and _looks_transposed(*X.shape[1:]):
+        elif (
+            layout is None
+            and X.shape[0] > 0
+            and X.shape[2] != fitted_width
+            and _looks_transposed(*X.shape[1:])
+        ):
             _warn_transposed(f"of shape {X.shape}", *X.shape[1:])
         _check_nan_padding(X, first)
         _check_no_empty([X.shape[1]] * X.shape[0])
