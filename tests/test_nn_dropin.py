@@ -185,6 +185,13 @@ def test_h0_by_nn_grus_keyword_hx():
         model(input=x.double())
     with pytest.raises(ValueError, match=r"^x must have shape"):
         model(torch.randn(4, 5, 7))
+    # ... and a stack's first layer's too (review 161).
+    with pytest.raises(ValueError, match=r"^DREAMStack layer 0: input must have shape"):
+        stack(input=torch.randn(4, 5, 7))
+    with pytest.raises(TypeError, match=r"^DREAMStack layer 0: input has dtype torch.float64"):
+        stack(input=x.double())
+    with pytest.raises(ValueError, match=r"^DREAMStack layer 0: x must have shape"):
+        stack(torch.randn(4, 5, 7))
 
 
 def test_timespans_as_a_list_or_an_array_are_read_as_a_tensor():

@@ -1182,10 +1182,13 @@ class DREAMStack(nn.Module):
         new_states, diagnostics = [], []
         top = len(self.layers) - 1
         for k, (layer, state) in enumerate(zip(self.layers, states, strict=True)):
+            # The first layer's errors name the sequences as given (x, or input=, nn.GRU's
+            # name; review 161); the later layers' inputs are the layer below's outputs.
+            given = {"input": x} if k == 0 and input is not None else {"x": x}
             try:
                 x, state, diag = layer(
-                    x,
-                    state,
+                    **given,
+                    state=state,
                     lengths=lengths,
                     mask=mask,
                     timespans=timespans,
