@@ -2611,3 +2611,25 @@ def test_a_categorical_column_of_numbers_is_refused_as_one_of_text(method, kind)
         else:
             model.predict_many(X)
     assert_same_state(model, twin)
+
+
+def test_a_zero_dimensional_array_label_is_its_value():
+    """``y_array[i]`` of a NumPy array is a 0-d array and of a torch tensor a 0-d
+    tensor: NumPy's was refused as unhashable and a tensor, hashed by identity, made
+    every row a new class, silently (review 162). Each is read as its one label."""
+    rows = [({"a": float(i % 7)}, i % 2) for i in range(60)]
+    want = DREAMOnlineClassifier(seed=0)
+    for x, y in rows:
+        want.learn_one(x, y)
+    for wrap in (np.array, torch.tensor):
+        model = DREAMOnlineClassifier(seed=0)
+        for x, y in rows:
+            model.learn_one(x, wrap(y))
+        assert sorted(model._classes) == [0, 1]
+        assert model.predict_proba_one(rows[0][0]) == want.predict_proba_one(rows[0][0])
+        frame = pd.DataFrame([x for x, _ in rows])
+        many = DREAMOnlineClassifier(seed=0)
+        many.learn_many(frame, pd.Series([wrap(y) for _, y in rows], dtype=object))
+        assert sorted(many._classes) == [0, 1]
+    with pytest.raises(ValueError, match=r"one class label; got an array of shape \(2,\)"):
+        DREAMOnlineClassifier(seed=0).learn_one(rows[0][0], np.array([0, 1]))

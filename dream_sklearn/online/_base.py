@@ -987,7 +987,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
             raise ValueError(f"X has {len(X)} rows but y has {len(ys)} values.")
         for i, value in enumerate(ys):
             try:
-                self._check_target(value)
+                ys[i] = self._check_target(value)  # (a 0-d array as its value)
             except (TypeError, ValueError) as err:  # (which row, as a bad value says)
                 raise type(err)(f"{str(err).rstrip('.')} (row {X.index[i]!r}).") from err
         if self._built:  # (the live parameters too: a bad one raises before any row)

@@ -571,6 +571,16 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         return p
 
     def _check_target(self, y):
+        # A 0-d array (NumPy's, a torch tensor: y_array[i]) is its one label, as the
+        # regressor reads a 0-d target. A torch tensor hashes by identity: each row's
+        # tensor(1) was a new class, silently; NumPy's was refused as unhashable
+        # (review 162).
+        if hasattr(y, "ndim") and not isinstance(y, np.generic):
+            if y.ndim != 0:
+                raise ValueError(
+                    f"The label y must be one class label; got an array of shape {tuple(y.shape)}."
+                )
+            y = y.item()
         try:
             hash(y)
         except TypeError as err:
