@@ -209,6 +209,20 @@ def test_channels_first_frame_keeps_its_time_columns_in_order():
     assert list(out.columns)[:2] == ["seq__dreamfeatures0", "seq__dreamfeatures1"]
     with pytest.raises(ValueError, match=r"input_features must be the 12 time points"):
         features.get_feature_names_out(columns[::-1])
+    # A prefix or a longer frame is taken, as an array of another length (review 164).
+    np.testing.assert_array_equal(
+        clf.predict_proba(frame.iloc[:, :7]), clf.predict_proba(frame.to_numpy()[:, :7])
+    )
+    clf.predict(frame.assign(t12=frame["t11"]))
+    with pytest.raises(ValueError, match=r"columns are time points"):
+        clf.predict(frame.iloc[:, :7].set_axis(columns[1:8], axis=1))
+    # A frame whose labels are not text: scikit-learn names them x0... (review 164).
+    plain = pd.DataFrame(frame.to_numpy())
+    ct = ColumnTransformer(
+        [("seq", DREAMFeatures(hidden_dim=4, random_state=0, layout="channels_first"), [0, 1])]
+    )
+    ct.fit_transform(plain.iloc[:, :2])
+    assert list(ct.get_feature_names_out())[:1] == ["seq__dreamfeatures0"]
 
 
 def test_short_prefixes_of_the_fits_shape_do_not_warn_at_predict(rng):

@@ -287,10 +287,17 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         array(['dreamfeatures0', 'dreamfeatures1'], dtype=object)
         """
         width = getattr(self, "_time_width", None)
-        if input_features is not None and width is not None:
+        if (
+            input_features is not None
+            and width is not None
+            and len(input_features) != getattr(self, "n_features_in_", None)
+        ):
             names = [str(c) for c in input_features]
             fitted = getattr(self, "_time_columns", None)
-            if len(names) != width or (fitted is not None and names != [str(c) for c in fitted]):
+            # (labels that are not text: scikit-learn passes the names it makes, x0...,
+            # review 164; only their count is checked then)
+            text = fitted is not None and all(isinstance(c, str) for c in fitted)
+            if len(names) != width or (text and names != fitted):
                 raise ValueError(
                     f"input_features must be the {width} time points' column names the fit "
                     f"saw (layout='channels_first'); got {reprlib.repr(names)}."

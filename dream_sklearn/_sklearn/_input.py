@@ -624,10 +624,11 @@ def check_time_columns(estimator: Any, X: Any, layout: str | None, *, reset: boo
     points of univariate series, not features: ``n_features_in_`` is 1 and
     scikit-learn records no names. A fit keeps their number (``_time_width``) and a
     DataFrame's labels (``_time_columns``); a later DataFrame whose labels differ
-    (reordered, renamed) is refused, as scikit-learn refuses features' names that
-    differ. Without it, a frame with its columns reversed was read back to front and
-    scored 0.62 against 0.953, silently (review 163). A frame after an array, or an
-    array after a frame, is read by position, as scikit-learn reads features."""
+    where both have one (reordered, renamed; a prefix or a longer frame is taken) is
+    refused, as scikit-learn refuses features' names that differ. Without it, a frame
+    with its columns reversed was read back to front and scored 0.62 against 0.953,
+    silently (review 163). A frame after an array, or an array after a frame, is read
+    by position, as scikit-learn reads features."""
     flat = (
         layout == "channels_first"
         and not sp.issparse(X)
@@ -645,11 +646,14 @@ def check_time_columns(estimator: Any, X: Any, layout: str | None, *, reset: boo
                 estimator._time_columns = columns
         return
     fitted = getattr(estimator, "_time_columns", None)
-    if columns is not None and fitted is not None and columns != fitted:
+    # A shorter or longer frame is a prefix or an extension of the fit's series, as an
+    # array of another length is (review 164): only the labels both have must agree.
+    both = None if columns is None or fitted is None else min(len(columns), len(fitted))
+    if both is not None and columns[:both] != fitted[:both]:
         raise ValueError(
             "X's columns are time points (layout='channels_first', a 2-D table of "
-            "univariate series) and must be those the fit saw, in its order; got "
-            f"{reprlib.repr(columns)} where the fit saw {reprlib.repr(fitted)}."
+            "univariate series) and must be those the fit saw, in its order, as far as "
+            f"both run; got {reprlib.repr(columns)} where the fit saw {reprlib.repr(fitted)}."
         )
 
 
