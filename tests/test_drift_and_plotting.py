@@ -678,3 +678,19 @@ def test_mode_is_checked_and_each_side_keeps_its_own_statistic():
     assert up.statistic_down == 0.0 and down.statistic == 0.0
     assert found["up"] and 1500 <= found["up"][0] < 1550  # (a rise: the upward side)
     assert [i for i in found["down"] if 1500 <= i < 1550] == []
+
+
+def test_mode_up_sums_its_statistic_as_before():
+    """``mode="up"`` is the detector of before round 33 to the bit: the statistic is
+    ``g + S - s_ref - drift_margin`` in that order (a first version summed
+    ``g + (S - s_ref) - drift_margin``, 3.8e-14 apart: an alarm at the threshold could
+    flip; review 164)."""
+    rng = random.Random(7)
+    det = SurpriseDriftDetector()
+    g = 0.0
+    for x in gauss(rng, 0, 400) + gauss(rng, 3, 100):
+        before, s_ref = det.statistic, det._s_ref
+        det.update(x)
+        if det._n > det.grace_period and not det.drift_detected:
+            g = max(0.0, before + det.surprise - s_ref - det.drift_margin)
+            assert det.statistic == g

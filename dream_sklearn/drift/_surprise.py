@@ -136,7 +136,12 @@ class SurpriseDriftDetector(base.DriftDetector):
     the falling spread (5 of 5 seeds) and the stuck sensor (4 of 5), but an error
     rate falling from 0.4 to 0.1 lowers surprise too little (1 of 5 within 500
     values, where river's ``ADWIN`` finds 5; ``benchmarks/drift_detectors.py``). An
-    excursion on either side holds ``s_ref`` still. A stream whose spread is within
+    excursion on either side holds ``s_ref`` still. The modes are sides of surprise,
+    not of the values (as river's ``PageHinkley``'s are of the mean): a large change
+    of either sign raises surprise, and once the cell has habituated to the new level,
+    surprise falls below its reference, so ``mode="down"`` alone alarms late after such
+    a change too (400-700 values after a 3-spread shift; ``"both"`` alarms first on the
+    rise). A stream whose spread is within
     64 rounding units of its mean is read
     as constant (so that values equal up to rounding draw no alarm): an offset of
     1.7e9 with a spread of 1e-5 (42 rounding units) hides a 3-spread shift.
@@ -372,11 +377,13 @@ class SurpriseDriftDetector(base.DriftDetector):
                     self._read_grace_again()
                 self._grace = self._grace_state = None
             return
-        excess = s - self._s_ref
+        # (the upward sum grouped as before round 33: the same statistic to the bit)
         if self.mode != "down":
-            self.statistic = max(0.0, self.statistic + excess - self.drift_margin)
+            self.statistic = max(0.0, self.statistic + s - self._s_ref - self.drift_margin)
         if self.mode != "up":
-            self.statistic_down = max(0.0, self.statistic_down - excess - self.drift_margin)
+            self.statistic_down = max(
+                0.0, self.statistic_down + self._s_ref - s - self.drift_margin
+            )
         if self.statistic > 0.0 or self.statistic_down > 0.0:
             # an excursion, on either side: its values wait (see _reset)
             self._exc_sum += s
