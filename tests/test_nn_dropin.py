@@ -192,6 +192,13 @@ def test_h0_by_nn_grus_keyword_hx():
         stack(input=x.double())
     with pytest.raises(ValueError, match=r"^DREAMStack layer 0: x must have shape"):
         stack(torch.randn(4, 5, 7))
+    # Each layer still gets the sequences by position (a forward pre-hook reads args[0];
+    # a first version called every layer by keyword: review 164).
+    seen = []
+    for layer in stack.layers:
+        layer.register_forward_pre_hook(lambda module, args: seen.append(args[0].shape))
+    stack(x)
+    assert seen == [x.shape, (*x.shape[:2], 6)]
 
 
 def test_timespans_as_a_list_or_an_array_are_read_as_a_tensor():

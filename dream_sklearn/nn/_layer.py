@@ -1184,11 +1184,13 @@ class DREAMStack(nn.Module):
         for k, (layer, state) in enumerate(zip(self.layers, states, strict=True)):
             # The first layer's errors name the sequences as given (x, or input=, nn.GRU's
             # name; review 161); the later layers' inputs are the layer below's outputs.
-            given = {"input": x} if k == 0 and input is not None else {"x": x}
+            # (positional otherwise, as before: a forward pre-hook reads args[0]; review 164)
+            by_name = k == 0 and input is not None
+            args, given = ((), {"input": x, "state": state}) if by_name else ((x, state), {})
             try:
                 x, state, diag = layer(
+                    *args,
                     **given,
-                    state=state,
                     lengths=lengths,
                     mask=mask,
                     timespans=timespans,
