@@ -1045,3 +1045,28 @@ def test_the_stacks_batch_first_is_settable_and_one_layers_dropout_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         DREAMStack(3, [4, 4], dropout=0.5)
+
+
+def test_the_compiled_loop_takes_a_second_setting_of_the_cells_constants():
+    """Two models whose cells' float constants differ (a grid search over
+    error_smoothing): the second made dynamo trace them as symbolic floats, which
+    scan's partition refused ("Invalid HopPartitionedGraph"), and the compiled loop was
+    off for the process, every model's (review 165). Each setting compiles its own
+    graph; results as eager. A small cell (every mechanism but the ltc off)."""
+    from dream_sklearn.nn import _layer
+
+    small = {"plasticity_enabled": False, "sleep_enabled": False, "ltc_enabled": True}
+    x = torch.randn(2, 6, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for constants in ({}, {"error_smoothing": 0.3, "surprise_smoothing": 0.5}):
+            torch.manual_seed(0)
+            model = DREAM(3, 4, rank=2, **small, **constants)
+            want, _ = model(x)
+            model.compile_step = True
+            given = x.clone().requires_grad_()
+            out, _ = model(given)
+            out.sum().backward()
+            torch.testing.assert_close(out, want, rtol=0, atol=1e-6)
+            assert given.grad is not None and torch.isfinite(given.grad).all()
+    assert _layer._COMPILED_LOOP.failed is None

@@ -494,8 +494,13 @@ class _CompiledLoop:
         # loop function, and torch allows 8 by default: under fullgraph the 9th raised,
         # and the loop was off for the process (a grid search over a few settings).
         limit = max(torch._dynamo.config.recompile_limit, _RECOMPILE_LIMIT)
+        # The cell's constants (forgetting_rate, error_smoothing...) are Python floats
+        # of StepParams: a second model with other values made dynamo trace them as
+        # symbolic floats, which scan's partition into forward and backward refused
+        # ("only SymInt or Tensor"), and the loop was off for the process, every
+        # model's (review 165). Specialised, each setting is a graph of its own.
         try:
-            with torch._dynamo.config.patch(recompile_limit=limit):
+            with torch._dynamo.config.patch(recompile_limit=limit, specialize_float=True):
                 return compiled(*args)
         except Exception as exc:  # the compiler's, or the caller's: told apart below
             # An error of the caller's (not the compiler's) raises again here. The
