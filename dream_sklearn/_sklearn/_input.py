@@ -132,7 +132,7 @@ def _looks_transposed(steps: int, features: int) -> bool:
 
 def fitted_width(estimator: Any) -> int | None:
     """The features per step a fitted ``estimator`` reads, where its fit's longest
-    sequences did not look channels-first (:func:`to_long`'s ``fitted_width``), else
+    sequences did not look channels-first (:func:`to_long`'s ``width``), else
     None: a model fitted on sideways data keeps warning at ``predict``."""
     width = getattr(estimator, "n_features_in_", None)
     steps = getattr(estimator, "_max_steps", None)
@@ -216,7 +216,7 @@ def _sequence_items(X: Any, layout: str | None = None) -> Any:
 
 
 def to_long(
-    X: Any, layout: str | None = None, fitted_width: int | None = None
+    X: Any, layout: str | None = None, width: int | None = None
 ) -> tuple[Any, np.ndarray | None, np.ndarray | None]:
     """``(long, lengths, sequence_ids)`` for any accepted form of ``X``.
 
@@ -233,7 +233,7 @@ def to_long(
     the shape looks channels-first. A DataFrame with a two-level index always has
     one row per step.
 
-    ``fitted_width``: the features per step of a fitted model whose fit's data did not
+    ``width``: the features per step of a fitted model whose fit's data did not
     look channels-first (:func:`fitted_width`). A shape read with that many features is
     what the model expects and does not warn: short prefixes of the fit's sequences,
     ``X[:, :t]`` with ``t`` steps under its features' count, warned at ``predict``
@@ -327,7 +327,7 @@ def to_long(
         _check_no_empty([s.shape[0] for s in seqs])
         if (
             layout is None
-            and seqs[0].shape[1] != fitted_width
+            and seqs[0].shape[1] != width
             and all(_looks_transposed(*s.shape) for s in seqs)
         ):
             shape = f"(a list of {len(seqs)} arrays of shape {seqs[0].shape}, ...)"
@@ -367,7 +367,7 @@ def to_long(
         elif (
             layout is None
             and X.shape[0] > 0
-            and X.shape[2] != fitted_width
+            and X.shape[2] != width
             and _looks_transposed(*X.shape[1:])
         ):
             _warn_transposed(f"of shape {X.shape}", *X.shape[1:])
@@ -422,8 +422,7 @@ def _check_nan_padding(X: np.ndarray, first: bool) -> None:
     empty = np.flatnonzero(step.all(axis=1))
     drop = (
         f" The sequences at positions {_first_five(empty.tolist())} are NaN throughout, "
-        "with no step to "
-        "keep: leave them (and their labels) out."
+        "with no step to keep: leave them (and their labels) out."
         if empty.size
         else ""
     )
