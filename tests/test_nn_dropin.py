@@ -1070,3 +1070,23 @@ def test_the_compiled_loop_takes_a_second_setting_of_the_cells_constants():
             torch.testing.assert_close(out, want, rtol=0, atol=1e-6)
             assert given.grad is not None and torch.isfinite(given.grad).all()
     assert _layer._COMPILED_LOOP.failed is None
+
+
+def test_the_stack_resets_its_parameters_and_reprs_show_non_default_settings():
+    """``nn.GRU`` has ``reset_parameters`` and shows ``dropout`` and ``batch_first`` in
+    its repr; the stack had no ``reset_parameters``, and neither repr showed them
+    (review 165)."""
+    stack = DREAMStack(3, [4, 4], rank=2, dropout=0.2)
+    before = [p.detach().clone() for p in stack.parameters()]
+    torch.manual_seed(1)
+    stack.reset_parameters()
+    drawn = [p.detach().clone() for p in stack.parameters()]
+    assert any(not torch.equal(a, b) for a, b in zip(before, drawn, strict=True))
+    torch.manual_seed(1)
+    stack.reset_parameters()
+    assert all(torch.equal(a, b) for a, b in zip(drawn, stack.parameters(), strict=True))
+    assert "dropout=0.2" in repr(stack)
+    assert "dropout" not in repr(DREAMStack(3, [4, 4], rank=2))
+    shown = repr(DREAM(3, 4, rank=2, batch_first=False, return_sequences=False))
+    assert "batch_first=False, return_sequences=False" in shown
+    assert "batch_first" not in repr(DREAM(3, 4, rank=2))

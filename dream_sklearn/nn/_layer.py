@@ -710,6 +710,14 @@ class DREAM(nn.Module):
         """Draw the cell's weights anew (see :meth:`DREAMCell.reset_parameters`)."""
         self.cell.reset_parameters(generator)
 
+    def extra_repr(self) -> str:
+        """The settings that differ from ``nn.GRU(batch_first=True)``'s reading, as
+        ``nn.GRU``'s repr shows its own (they were missing: review 165)."""
+        shown = [] if self.batch_first else ["batch_first=False"]
+        if not self.return_sequences:
+            shown.append("return_sequences=False")
+        return ", ".join(shown)
+
     def _input_dtype(self, x: torch.Tensor, name: str = "x") -> torch.Tensor:
         """``x`` in the parameters' dtype: cast under autocast, else it must match
         (``name``: the argument as the caller gave it, ``x`` or ``input``)."""
@@ -1133,6 +1141,16 @@ class DREAMStack(nn.Module):
 
     def flatten_parameters(self) -> None:
         """Nothing to do, as :meth:`DREAM.flatten_parameters`."""
+
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """Draw every layer's weights anew, bottom first (:meth:`DREAM.reset_parameters`;
+        ``nn.GRU`` has it, and the stack had not: review 165)."""
+        for layer in self.layers:
+            layer.reset_parameters(generator)
+
+    def extra_repr(self) -> str:
+        """``dropout`` where set, as ``nn.GRU``'s repr shows it (review 165)."""
+        return f"dropout={self.dropout}" if self.dropout else ""
 
     def _drop(self, x: torch.Tensor | PackedSequence) -> torch.Tensor | PackedSequence:
         """``dropout`` on a layer's outputs, in training mode (``nn.GRU``'s, between layers)."""
