@@ -77,9 +77,12 @@ FAST = {
 
 # The estimator's default solver ("ridge": the bank above with an exact ridge readout,
 # its penalty by generalised cross-validation), with the estimator's cell parameters.
+# (Plasticity by name in both rows: the default is off since 88a7827, so the first row
+# and "plasticity=False" were one model, and no row printed plasticity on; review 168.)
 ESTIMATOR = {
     "DREAMClassifier() (defaults, solver=ridge)": {},
     "  plasticity=False": {"plasticity": False},
+    "  plasticity=True": {"plasticity": True},
 }
 
 GRADIENT = {

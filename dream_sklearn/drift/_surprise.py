@@ -140,8 +140,8 @@ class SurpriseDriftDetector(base.DriftDetector):
     not of the values (as river's ``PageHinkley``'s are of the mean): a large change
     of either sign raises surprise, and once the cell has habituated to the new level,
     surprise falls below its reference, so ``mode="down"`` alone alarms late after such
-    a change too (400-700 values after a 3-spread shift; ``"both"`` alarms first on the
-    rise). A stream whose spread is within 64 rounding units of its mean is read as
+    a change too (about 300-700 values after a 3-spread shift; ``"both"`` alarms first
+    on the rise). A stream whose spread is within 64 rounding units of its mean is read as
     constant (so that values equal up to rounding draw no alarm): an offset of 1.7e9
     with a spread of 1e-5 (42 rounding units) hides a 3-spread shift.
 

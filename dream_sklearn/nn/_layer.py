@@ -573,9 +573,14 @@ class DREAM(nn.Module):
         eagerly. Same results either way, to floating-point rounding. With
         ``input_dim == 1`` or a batch of one the loop compiles without inductor's
         in-place buffers (they gave a wrong gradient of ``eta``, of ``W``, there in
-        torch 2.13), about 20% slower; a sequence of one step runs eagerly. A
-        process compiles up to 64 variants of the loop (torch's own limit, 8, is
-        raised for it alone).
+        torch 2.13), about 20% slower; a sequence of one step runs eagerly. Each
+        setting of the cell's constants (``forgetting_rate``, ``error_smoothing``,
+        ``surprise_smoothing``, ``target_norm``, ``sleep_rate``,
+        ``min_surprise_for_sleep``, ``fast_weight_scale``) compiles its own graph
+        too. A process compiles up to 64 variants of the loop (torch's own limit,
+        8, is raised for it alone); past them, a search over more than about 20
+        settings of those constants, the loop compiles each step instead, for the
+        rest of the process, with a warning (review 167).
 
     Notes
     -----
@@ -1207,7 +1212,10 @@ class DREAMStack(nn.Module):
         for k, (layer, state) in enumerate(zip(self.layers, states, strict=True)):
             # The first layer's errors name the sequences as given (x, or input=, nn.GRU's
             # name; review 161); the later layers' inputs are the layer below's outputs.
-            # (positional otherwise, as before: a forward pre-hook reads args[0]; review 164)
+            # (positional otherwise, as before: a forward pre-hook reads args[0]; review 164.
+            # Called with input=, the first layer is called so too, and a pre-hook on it
+            # finds the sequences among its keyword arguments, as one on nn.GRU called
+            # with input= does; review 167)
             by_name = k == 0 and input is not None
             args, given = ((), {"input": x, "state": state}) if by_name else ((x, state), {})
             try:
