@@ -687,10 +687,8 @@ def test_mode_up_sums_its_statistic_as_before():
     flip; review 164)."""
     rng = random.Random(7)
     det = SurpriseDriftDetector()
-    g = 0.0
     for x in gauss(rng, 0, 400) + gauss(rng, 3, 100):
         before, s_ref = det.statistic, det._s_ref
         det.update(x)
         if det._n > det.grace_period and not det.drift_detected:
-            g = max(0.0, before + det.surprise - s_ref - det.drift_margin)
-            assert det.statistic == g
+            assert det.statistic == max(0.0, before + det.surprise - s_ref - det.drift_margin)
