@@ -34,11 +34,20 @@ for dtype, flags in json.loads(sys.argv[1]):
     dtype = getattr(torch, dtype)
     torch.manual_seed(0)
     model = DREAM(3, 8, rank=2, **flags).to(dtype)
-    model.compile_step = True
     x = torch.randn(4, 6, 3, dtype=dtype)
+    eager, _ = model(x)
+    eager.square().mean().backward()
+    eager_grads = {
+        n: p.grad.double().flatten().tolist()
+        for n, p in model.named_parameters()
+        if p.grad is not None
+    }
+    model.zero_grad(set_to_none=True)
+    model.compile_step = True
     out, _ = model(x)
     out.square().mean().backward()
     results.append({
+        "eager_grads": eager_grads,
         "fx_hit": counters["inductor"]["fxgraph_cache_hit"],
         "fx_miss": counters["inductor"]["fxgraph_cache_miss"],
         "fx_bypass": counters["inductor"]["fxgraph_cache_bypass"],
@@ -101,6 +110,22 @@ def test_later_process_loads_the_same_loop(cache, first):
     assert same["grads"].keys() == first["grads"].keys()
     for name, grad in first["grads"].items():
         np.testing.assert_allclose(same["grads"][name], grad, rtol=1e-6, atol=0, err_msg=name)
+
+
+def test_later_process_loads_the_loop_for_other_constants(cache, first):
+    """The cell's constants are inputs of the loop's graph (``_tensor_constants``): a
+    process whose cell has other ``error_smoothing`` and ``forgetting_rate`` loads the
+    same loop from the cache, and its gradients are its own eager ones, not the
+    first process's."""
+    (other,) = _run(cache, ("float32", {**SMALL, "error_smoothing": 0.3, "forgetting_rate": 0.2}))
+    assert other["fx_miss"] == 0
+    assert other["fx_hit"] >= 2
+    for name, grad in other["eager_grads"].items():
+        np.testing.assert_allclose(other["grads"][name], grad, rtol=1e-5, atol=1e-7, err_msg=name)
+    assert any(
+        not np.allclose(other["grads"][name], grad, rtol=1e-3)
+        for name, grad in first["grads"].items()
+    )
 
 
 @pytest.mark.slow  # two more compilations (about a minute): ``-m slow``

@@ -132,11 +132,11 @@ PARAMETERS = """
         parameter): ``predict``, ``score`` and ``advance_memory`` keep the last
         fit's setting after a ``set_params`` (``module_.dream.compile_step``
         holds the last call's choice). Unequal lengths, a last mini-batch of one
-        sequence, and prediction (no gradient) each compile once more, and so does
-        each setting of the cell's constants (a grid search over
-        ``cell_params``' ``error_smoothing``, say: about 2 to 4 graphs each; past
-        64 graphs in a process the loop compiles each step instead, with a
-        warning).
+        sequence, and prediction (no gradient) each compile once more (about 2
+        to 4 graphs a configuration; the cell's constants, ``cell_params``'
+        ``error_smoothing`` say, are inputs of the graph, so a grid search over
+        them compiles nothing more; past 64 graphs in a process the loop compiles
+        each step instead, with a warning).
     readout : {"last", "mean", "pool"}, default="last"
         What the output layer reads: the hidden state at each sequence's last
         valid step, its mean over the valid steps, or mean, maximum and last side

@@ -451,6 +451,28 @@ def _loop_inputs(params, flags, x, state, dts, step_mask):
     return params, flags, x, state, dts, step_mask
 
 
+# StepParams' fixed constants (``lam`` ... ``fast_scale``: Python floats).
+_CONSTANTS = ("lam", "beta", "beta_s", "target_norm", "zeta", "s_min", "fast_scale")
+
+
+def _tensor_constants(params: StepParams, x: torch.Tensor) -> StepParams:
+    """``params`` with the cell's fixed constants as 0-d tensors on ``x``'s device,
+    for :class:`_CompiledLoop`: inputs of its graph, not values traced into it, so
+    that one graph serves every setting of them (a grid search over
+    ``error_smoothing`` compiled a graph per setting, and the 64th left every later
+    setting compiling each step: review 165's note). In float64 where the device has
+    it: a 0-d tensor promotes as the Python float it replaces (the arithmetic among
+    constants in double, each product in the state's dtype), so the loop computes
+    what the eager steps do."""
+    dtype = torch.float32 if x.device.type == "mps" else torch.float64
+    return params._replace(
+        **{
+            name: torch.tensor(float(getattr(params, name)), dtype=dtype, device=x.device)
+            for name in _CONSTANTS
+        }
+    )
+
+
 class _CompiledLoop:
     """:func:`_scan_steps` through ``torch.compile``, built on first use.
 
@@ -487,18 +509,19 @@ class _CompiledLoop:
                 options["inplace_buffers"] = False
             compiled = torch.compile(_scan_steps, fullgraph=True, dynamic=None, options=options)
             self._compiled[safe] = compiled
-        args = _loop_inputs(params, flags, x, state, dts, step_mask)
+        args = _loop_inputs(_tensor_constants(params, x), flags, x, state, dts, step_mask)
         inductor_log = logging.getLogger("torch._inductor.ir")
         inductor_log.addFilter(_C_SHIM_NOTE)
         # Every variant (switches, dtype, grad mode, mask, sizes) is a graph of the one
         # loop function, and torch allows 8 by default: under fullgraph the 9th raised,
         # and the loop was off for the process (a grid search over a few settings).
         limit = max(torch._dynamo.config.recompile_limit, _RECOMPILE_LIMIT)
-        # The cell's constants (forgetting_rate, error_smoothing...) are Python floats
-        # of StepParams: a second model with other values made dynamo trace them as
-        # symbolic floats, which scan's partition into forward and backward refused
-        # ("only SymInt or Tensor"), and the loop was off for the process, every
-        # model's (review 165). Specialised, each setting is a graph of its own.
+        # The cell's constants (forgetting_rate, error_smoothing...) come in as 0-d
+        # tensors (_tensor_constants), one graph for every setting. As Python floats,
+        # a second model with other values made dynamo trace them as symbolic floats,
+        # which scan's partition into forward and backward refused ("only SymInt or
+        # Tensor"), and the loop was off for the process, every model's (review 165).
+        # Any float left in the arguments is specialised (a graph per value).
         try:
             with torch._dynamo.config.patch(recompile_limit=limit, specialize_float=True):
                 return compiled(*args)
@@ -573,14 +596,14 @@ class DREAM(nn.Module):
         eagerly. Same results either way, to floating-point rounding. With
         ``input_dim == 1`` or a batch of one the loop compiles without inductor's
         in-place buffers (they gave a wrong gradient of ``eta``, of ``W``, there in
-        torch 2.13), about 20% slower; a sequence of one step runs eagerly. Each
-        setting of the cell's constants (``forgetting_rate``, ``error_smoothing``,
+        torch 2.13), about 20% slower; a sequence of one step runs eagerly. The
+        cell's constants (``forgetting_rate``, ``error_smoothing``,
         ``surprise_smoothing``, ``target_norm``, ``sleep_rate``,
-        ``min_surprise_for_sleep``, ``fast_weight_scale``) compiles its own graph
-        too. A process compiles up to 64 variants of the loop (torch's own limit,
-        8, is raised for it alone); past them, a search over more than about 20
-        settings of those constants, the loop compiles each step instead, for the
-        rest of the process, with a warning (review 167).
+        ``min_surprise_for_sleep``, ``fast_weight_scale``) are inputs of the graph:
+        every setting of them runs the same one. A process compiles up to 64
+        variants of the loop (torch's own limit, 8, is raised for it alone); past
+        them the loop compiles each step instead, for the rest of the process,
+        with a warning.
 
     Notes
     -----
