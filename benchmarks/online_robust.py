@@ -10,7 +10,8 @@
    ``--rows`` rows, the others on ``--small-rows``, ``--seeds`` seeds), DREAM with
    and without ``advance_on_predict`` and its delayed-label readout, and the
    baselines of ``streams.py`` (no-change: under the delay, the latest label known;
-   majority; LogisticRegression; HoeffdingAdaptiveTree). First a table of each
+   majority; LogisticRegression; HoeffdingAdaptiveTree; ARF, since round 34). First
+   a table of each
    stream's temporal structure (no-change against majority, no delay).
 3. The unavoidable floor under ``delay=50``, on the streams whose concepts are known
    (STAGGER, SEA, Agrawal: river generators switched at known rows): an oracle that
@@ -609,6 +610,7 @@ def _delay_models() -> dict:
         "majority": CLASSIFIERS["majority"][0],
         "LogReg": CLASSIFIERS["LogReg"][0],
         "HAT": CLASSIFIERS["HAT"][0],
+        "ARF": CLASSIFIERS["ARF"][0],
         "DREAM": lambda seed, task: DREAMOnlineClassifier(seed=seed),
         "DREAM advance, no delayed readout": lambda seed, task: DREAMOnlineClassifier(
             seed=seed, advance_on_predict=True, delayed_readout=False
