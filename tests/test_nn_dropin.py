@@ -1100,3 +1100,40 @@ def test_the_stack_resets_its_parameters_and_reprs_show_non_default_settings():
     shown = repr(DREAM(3, 4, rank=2, batch_first=False, return_sequences=False))
     assert "batch_first=False, return_sequences=False" in shown
     assert "batch_first" not in repr(DREAM(3, 4, rank=2))
+
+
+def test_a_variant_past_the_limit_of_graphs_runs_eagerly_and_the_compiled_stay(monkeypatch):
+    """Past the limit of graphs of the compiled loop (64 a process), a new variant
+    failed with ``FailOnRecompileLimitHit``, and the loop was off for the rest of the
+    process, every variant's, the compiled ones too. Now the new variant runs eagerly
+    with a warning, and a compiled one runs its graph again, without a warning. The
+    limit is set to the graphs this process holds, so the next variant is past it."""
+    from torch._dynamo.eval_frame import _debug_get_cache_entry_list
+
+    from dream_sklearn.nn import _layer
+
+    small = {"plasticity_enabled": False, "sleep_enabled": False, "ltc_enabled": True}
+    x = torch.randn(2, 6, 3)
+    torch.manual_seed(0)
+    compiled = DREAM(3, 4, rank=2, **small)
+    want, _ = compiled(x)
+    compiled.compile_step = True
+    compiled(x)  # (compiled here, or taken from this process's graphs)
+    held = len(_debug_get_cache_entry_list(_layer._scan_steps.__code__))
+    monkeypatch.setattr(_layer, "_RECOMPILE_LIMIT", held)
+    monkeypatch.setattr(torch._dynamo.config, "recompile_limit", held)
+    monkeypatch.setattr(_layer._COMPILED_LOOP, "limit_warned", False, raising=False)
+    other = DREAM(3, 4, rank=2, **small).double()
+    other_want, _ = other(x.double())
+    other.compile_step = True
+    with pytest.warns(RuntimeWarning, match=r"compiled \d+ graphs in this process, the limit") as w:
+        got, _ = other(x.double())
+    assert w[0].filename == __file__
+    torch.testing.assert_close(got, other_want, rtol=0, atol=0)
+    assert _layer._COMPILED_LOOP.failed is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got, _ = compiled(x)
+    torch.testing.assert_close(got, want, rtol=0, atol=1e-6)
+    assert len(_debug_get_cache_entry_list(_layer._scan_steps.__code__)) == held
+    assert _layer._COMPILED_LOOP.failed is None

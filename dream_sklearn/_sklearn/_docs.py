@@ -135,8 +135,8 @@ PARAMETERS = """
         sequence, and prediction (no gradient) each compile once more (about 2
         to 4 graphs a configuration; the cell's constants, ``cell_params``'
         ``error_smoothing`` say, are inputs of the graph, so a grid search over
-        them compiles nothing more; past 64 graphs in a process the loop compiles
-        each step instead, with a warning).
+        them compiles nothing more; past 64 graphs in a process a new variant
+        runs eagerly, with a warning).
     readout : {"last", "mean", "pool"}, default="last"
         What the output layer reads: the hidden state at each sequence's last
         valid step, its mean over the valid steps, or mean, maximum and last side

@@ -488,6 +488,7 @@ class _CompiledLoop:
     def __init__(self) -> None:
         self._compiled: dict[bool, object] = {}
         self.failed: str | None = None
+        self.limit_warned = False  # (past the limit of graphs: said once a process)
 
     def __call__(self, params, flags, x, state, dts, step_mask):
         if self.failed is not None:
@@ -525,6 +526,20 @@ class _CompiledLoop:
         try:
             with torch._dynamo.config.patch(recompile_limit=limit, specialize_float=True):
                 return compiled(*args)
+        except torch._dynamo.exc.FailOnRecompileLimitHit:
+            # Past the limit, this call's variant runs eagerly; the variants compiled
+            # keep their graphs (the loop was off for the process, every variant's).
+            if not self.limit_warned:
+                self.limit_warned = True
+                warnings.warn(
+                    f"The DREAM loop has compiled {limit} graphs in this process, the "
+                    "limit; a variant not compiled yet (switches, dtype, grad mode, mask, "
+                    "device) runs eagerly (same results, slower), the compiled ones stay "
+                    "compiled.",
+                    RuntimeWarning,
+                    stacklevel=user_stacklevel(_OUTSIDE),
+                )
+            return _run_steps(params, flags, x, state, dts, step_mask)
         except Exception as exc:  # the compiler's, or the caller's: told apart below
             # An error of the caller's (not the compiler's) raises again here. The
             # steps compiled alone say nothing of their own: one warning says both.
@@ -602,8 +617,8 @@ class DREAM(nn.Module):
         ``min_surprise_for_sleep``, ``fast_weight_scale``) are inputs of the graph:
         every setting of them runs the same one. A process compiles up to 64
         variants of the loop (torch's own limit, 8, is raised for it alone); past
-        them the loop compiles each step instead, for the rest of the process,
-        with a warning.
+        them a new variant runs eagerly, with a warning (once), and the variants
+        compiled stay compiled.
 
     Notes
     -----
