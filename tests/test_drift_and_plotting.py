@@ -692,3 +692,23 @@ def test_mode_up_sums_its_statistic_as_before():
         det.update(x)
         if det._n > det.grace_period and not det.drift_detected:
             assert det.statistic == max(0.0, before + det.surprise - s_ref - det.drift_margin)
+
+
+@pytest.mark.parametrize("mode", ["up", "both"])
+def test_the_statistic_that_crossed_is_read_on_the_alarms_value(mode):
+    """On the value that alarms, ``statistic`` holds the value that crossed
+    ``threshold`` (as river's PageHinkley keeps its state on that row); it restarts
+    from 0 on the next update. It read 0 on the alarm's value, so a log of it never
+    showed a crossing (review 171). The alarms themselves are where they were."""
+    rng = random.Random(11)
+    stream = gauss(rng, 0, 1000) + gauss(rng, 4, 1000)
+    det, crossed = SurpriseDriftDetector(mode=mode), []
+    for i, x in enumerate(stream):
+        was = det.drift_detected
+        det.update(x)
+        if det.drift_detected:
+            crossed.append((i, max(det.statistic, det.statistic_down)))
+        elif was:
+            assert det.statistic == det.statistic_down == 0.0
+    assert crossed and crossed[0][0] >= 1000
+    assert all(g > det.threshold for _, g in crossed)
