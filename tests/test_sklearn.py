@@ -1110,3 +1110,34 @@ def test_a_series_of_one_dimensional_arrays_is_refused_naming_both_readings(wrap
     want = clone(first).fit(rows, y).predict_proba(rows)
     np.testing.assert_array_equal(first.fit(X, y).predict_proba(X), want)
     assert first.n_features_in_ == 1
+
+
+def test_one_long_sequence_pads_only_its_own_chunk(monkeypatch):
+    """Sequences of unequal lengths run in order of length, and a chunk holds no more
+    padded steps than ``batch_size`` times their median length: one sequence of
+    2,000 steps among 300 of 20-40 padded the 45 others of its chunk to 2,000 steps
+    (about 3 GB and 15 times the time on 1,000 sequences; review 169). The features
+    are each sequence's own, as it gives alone."""
+    from dream_sklearn._sklearn import _features
+
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(int(n), 2)) for n in rng.integers(20, 41, size=300)]
+    X.append(rng.normal(size=(2000, 2)))
+    y = np.array([int(s[:, 0].mean() > 0) for s in X])
+    padded = []
+    run = _features._input_tensor
+
+    def counted(x, dtype):
+        padded.append(x.shape[0] * x.shape[1])
+        return run(x, dtype)
+
+    monkeypatch.setattr(_features, "_input_tensor", counted)
+    model = DREAMClassifier(hidden_dim=8, random_state=0).fit(X, y)
+    steps = sum(len(s) for s in X)
+    assert sum(padded) <= 3 * steps  # (the thresholds' 32 sequences, the fit's run)
+    padded.clear()
+    bank = model.features_
+    together = bank.transform(X)
+    assert sum(padded) <= 1.25 * steps  # (before: 100,240)
+    alone = np.vstack([bank.transform(X[i : i + 1]) for i in (0, 150, 300)])
+    np.testing.assert_allclose(together[[0, 150, 300]], alone, rtol=1e-5, atol=1e-6)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import reprlib
+from collections.abc import Callable, Iterator
 from functools import partial
 from numbers import Integral, Real
 from typing import Any, NamedTuple
@@ -83,6 +84,31 @@ _QUANTILE_SAMPLE = 4096
 _THRESHOLD_SEQUENCES = 32
 
 
+def _chunks(lengths: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
+    """The positions of the sequences run at once: in order of length, at most
+    ``batch_size`` of them, and no more padded steps than ``batch_size`` times their
+    median length (at least one sequence).
+
+    A chunk is padded to its longest sequence: run in the order given, one long
+    sequence among short ones padded its whole chunk, 256 sequences of 50 steps to
+    2,000, about 3 GB and 15 times the time (review 169). Sequences of one length
+    keep their order and chunks, so their features are as before to the bit.
+    """
+    order = np.argsort(lengths, kind="stable")
+    budget = batch_size * max(1, int(np.median(lengths))) if len(lengths) else 0
+    start, n = 0, len(order)
+    while start < n:
+        stop = start + 1
+        while (
+            stop < n
+            and stop - start < batch_size
+            and (stop - start + 1) * int(lengths[order[stop]]) <= budget
+        ):
+            stop += 1
+        yield order[start:stop]
+        start = stop
+
+
 class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Features of whole sequences from an untrained DREAM cell (a random-feature map).
 
@@ -144,7 +170,9 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         steps of the training sequences.
     batch_size : int, default=256
         Sequences run at once (times ``len(timescales)`` rows in the cell); bounds
-        the memory used.
+        the memory used. Sequences of unequal lengths are run in order of length,
+        and a chunk holds no more padded steps than ``batch_size`` times their
+        median length.
     layout : {"channels_last", "channels_first"} or None, default=None
         How ``X`` is laid out, as for :class:`DREAMClassifier`: ``None`` and
         ``"channels_last"`` read ``(n, n_steps, n_features)`` (``None`` warns when it
@@ -429,11 +457,11 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         return torch.tensor([min(tau / s, tau) for s in self._bank.timescales], dtype=dtype)
 
     def _run(self, X3: np.ndarray, lengths: np.ndarray):
-        """Yield ``(rows, outputs, final state, mask)`` chunk by chunk; the bank's
-        copies are stacked copy-major: row ``k * b + i`` is copy ``k`` of sequence ``i``."""
+        """Yield ``(rows, outputs, final state, mask)`` chunk by chunk (:func:`_chunks`:
+        ``rows`` the chunk's positions in ``X3``); the bank's copies are stacked
+        copy-major: row ``k * b + i`` is copy ``k`` of sequence ``i``."""
         K, dts, dtype = len(self._bank.timescales), self._dts(), self._bank_dtype()
-        for start in range(0, len(lengths), self.batch_size):
-            rows = slice(start, start + self.batch_size)
+        for rows in _chunks(lengths, self.batch_size):
             lb = torch.as_tensor(lengths[rows])
             steps = int(lb.max())
             xb = _input_tensor(X3[rows, :steps], dtype)
@@ -549,26 +577,39 @@ DataFrame or array-like of shape (n_samples, n_features)
             raise
         return X3, lengths
 
-    def _build(self, X3: np.ndarray, lengths: np.ndarray, rng: np.random.RandomState) -> None:
-        """Build the cell and set the PPV thresholds from the cell inputs ``X3``.
+    def _build(
+        self,
+        X3: np.ndarray,
+        lengths: np.ndarray,
+        rng: np.random.RandomState,
+        inputs: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> None:
+        """Build the cell and set the PPV thresholds from the cell inputs ``X3`` (or
+        from ``inputs(X3[rows])``, the cell inputs of the sequences drawn, where
+        ``X3`` is the standardised array: the estimators' ridge fit, which computed
+        them for every sequence to read 32).
 
         The thresholds come from (up to) 32 training sequences drawn from all of
         them, run on their own: ``batch_size`` only bounds the memory used.
         """
         config = dict(self.cell_params or {})
         config.setdefault("plasticity_enabled", bool(self.plasticity))
-        n_inputs = X3.shape[2] * (1 + self._bank.lags)
+        seed = int(rng.randint(np.iinfo(np.int32).max))  # (then the sequences: rng's order)
+        pick = np.sort(rng.permutation(len(lengths))[:_THRESHOLD_SEQUENCES])
+        picked = X3[pick, : int(lengths[pick].max())]
+        if inputs is not None:
+            picked = inputs(picked)
+        n_inputs = picked.shape[2] * (1 + self._bank.lags)
         build = partial(DREAM, n_inputs, self.hidden_dim, rank=self.rank, **config)
-        module = _seeded(build, int(rng.randint(np.iinfo(np.int32).max)))
+        module = _seeded(build, seed)
         self.module_ = module.to(_DTYPES[self.dtype]).eval()
         K, units = len(self._bank.timescales), self.hidden_dim
         n_pool = len(self._bank.pooling) * units + (
             units * self.rank if self._bank.fast_weights else 0
         )
         self.n_features_out_ = K * n_pool
-        pick = np.sort(rng.permutation(len(lengths))[:_THRESHOLD_SEQUENCES])
         values: list[list[torch.Tensor]] = [[] for _ in self._bank.timescales]
-        for _, out, _, mask, _ in self._run(X3[pick], lengths[pick]):
+        for _, out, _, mask, _ in self._run(picked, lengths[pick]):
             for k, v in enumerate(self._valid_values(out, mask)):
                 values[k].append(v)
         self._set_thresholds([torch.cat(v) for v in values], rng)
