@@ -1141,3 +1141,25 @@ def test_one_long_sequence_pads_only_its_own_chunk(monkeypatch):
     assert sum(padded) <= 1.25 * steps  # (before: 100,240)
     alone = np.vstack([bank.transform(X[i : i + 1]) for i in (0, 150, 300)])
     np.testing.assert_allclose(together[[0, 150, 300]], alone, rtol=1e-5, atol=1e-6)
+
+
+def test_the_cells_inputs_are_made_a_chunk_at_a_time():
+    """``DREAMFeatures`` made the cell's inputs (differences appended, times
+    ``input_scale``) for the whole array padded to its longest sequence: two more
+    copies of it, each twice its width. One series of 20,000 steps among 200 of 20
+    peaked at about 5 times the padded array; now the chunks' inputs are made as they
+    run (review 170). The padded array itself is still made whole."""
+    import tracemalloc
+
+    from dream_sklearn import DREAMFeatures
+
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(20, 1)) for _ in range(200)] + [rng.normal(size=(20000, 1))]
+    padded = len(X) * 20000 * 8
+    tracemalloc.start()
+    try:
+        DREAMFeatures(hidden_dim=4, random_state=0, batch_size=16).fit_transform(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * padded

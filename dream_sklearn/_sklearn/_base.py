@@ -985,7 +985,7 @@ class _BaseDREAM(BaseEstimator):
         for start in range(0, len(lengths), _PREDICT_CHUNK):
             rows = slice(start, start + _PREDICT_CHUNK)
             steps = int(lengths[rows].max())  # (X3 is padded to the call's longest)
-            yield rows, bank._features(bank._cell_inputs(X3[rows, :steps]), lengths[rows])
+            yield rows, bank._features(X3[rows, :steps], lengths[rows])
 
     def _fit_ridge(
         self,
@@ -1009,7 +1009,7 @@ class _BaseDREAM(BaseEstimator):
             self._forget("validation_scores_", "best_validation_score_")
             bank = self._feature_bank()
             keep = slice(None) if weight is None else weight > 0  # weight 0: as if absent
-            bank._build(X3[keep], lengths[keep], rng, inputs=bank._cell_inputs)
+            bank._build(X3[keep], lengths[keep], rng)
             # The estimator's scaling, so that features_.transform(X) reads raw sequences.
             bank.n_features_in_ = X3.shape[2]
             bank.x_mean_, bank.x_scale_ = self.x_mean_, self.x_scale_

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import reprlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from numbers import Integral, Real
 from typing import Any, NamedTuple
@@ -170,9 +170,11 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         steps of the training sequences.
     batch_size : int, default=256
         Sequences run at once (times ``len(timescales)`` rows in the cell); bounds
-        the memory used. Sequences of unequal lengths are run in order of length,
-        and a chunk holds no more padded steps than ``batch_size`` times their
-        median length.
+        the memory the cell uses. Sequences of unequal lengths are run in order
+        of length, and a chunk holds no more padded steps than ``batch_size`` times
+        their median length. The standardised sequences are still held padded to
+        the longest, all at once: one series of 20,000 steps among 500 of 20 makes
+        that 80 MB (for 0.2 MB of data).
     layout : {"channels_last", "channels_first"} or None, default=None
         How ``X`` is laid out, as for :class:`DREAMClassifier`: ``None`` and
         ``"channels_last"`` read ``(n, n_steps, n_features)`` (``None`` warns when it
@@ -405,7 +407,8 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         self._bank = _Bank.of(self)
 
     def _read(self, X: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
-        """The padded, standardised inputs (with differences) and the lengths."""
+        """The padded, standardised inputs and the lengths (:meth:`_run` makes the
+        cell's inputs of each chunk)."""
         check_time_columns(self, X, self.layout, reset=reset)
         long, lengths, _ = to_long(X, self.layout, None if reset else fitted_width(self))
         long = validate_data(self, long, reset=reset, dtype=np.float64)
@@ -421,11 +424,14 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             else:
                 self.x_mean_ = np.zeros(long.shape[1])
                 self.x_scale_ = np.ones(long.shape[1])
-        return self._cell_inputs(pad((long - self.x_mean_) / self.x_scale_, lengths)), lengths
+        return pad((long - self.x_mean_) / self.x_scale_, lengths), lengths
 
     def _cell_inputs(self, X3: np.ndarray) -> np.ndarray:
         """The standardised padded array as the cell reads it: with the first
-        differences appended (when ``differences``), times ``input_scale``."""
+        differences appended (when ``differences``), times ``input_scale``. Made a
+        chunk at a time (:meth:`_run`): for the whole array, padded to its longest
+        sequence, it was two more copies of it (one series of 20,000 steps among
+        500 of 20: 401 MB; review 170)."""
         if self._bank.differences:
             diff = np.diff(X3, axis=1, prepend=X3[:, :1])
             # The step after a sequence's end is padding: its difference is not used.
@@ -458,13 +464,13 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
     def _run(self, X3: np.ndarray, lengths: np.ndarray):
         """Yield ``(rows, outputs, final state, mask)`` chunk by chunk (:func:`_chunks`:
-        ``rows`` the chunk's positions in ``X3``); the bank's copies are stacked
-        copy-major: row ``k * b + i`` is copy ``k`` of sequence ``i``."""
+        ``rows`` the chunk's positions in the standardised array ``X3``); the bank's
+        copies are stacked copy-major: row ``k * b + i`` is copy ``k`` of sequence ``i``."""
         K, dts, dtype = len(self._bank.timescales), self._dts(), self._bank_dtype()
         for rows in _chunks(lengths, self.batch_size):
             lb = torch.as_tensor(lengths[rows])
             steps = int(lb.max())
-            xb = _input_tensor(X3[rows, :steps], dtype)
+            xb = _input_tensor(self._cell_inputs(X3[rows, :steps]), dtype)
             b = xb.shape[0]
             xk = torch.cat([self._taps(xb, k) for k in range(K)])
             lk = lb.repeat(K)
@@ -577,39 +583,26 @@ DataFrame or array-like of shape (n_samples, n_features)
             raise
         return X3, lengths
 
-    def _build(
-        self,
-        X3: np.ndarray,
-        lengths: np.ndarray,
-        rng: np.random.RandomState,
-        inputs: Callable[[np.ndarray], np.ndarray] | None = None,
-    ) -> None:
-        """Build the cell and set the PPV thresholds from the cell inputs ``X3`` (or
-        from ``inputs(X3[rows])``, the cell inputs of the sequences drawn, where
-        ``X3`` is the standardised array: the estimators' ridge fit, which computed
-        them for every sequence to read 32).
+    def _build(self, X3: np.ndarray, lengths: np.ndarray, rng: np.random.RandomState) -> None:
+        """Build the cell and set the PPV thresholds from the standardised ``X3``.
 
         The thresholds come from (up to) 32 training sequences drawn from all of
         them, run on their own: ``batch_size`` only bounds the memory used.
         """
         config = dict(self.cell_params or {})
         config.setdefault("plasticity_enabled", bool(self.plasticity))
-        seed = int(rng.randint(np.iinfo(np.int32).max))  # (then the sequences: rng's order)
-        pick = np.sort(rng.permutation(len(lengths))[:_THRESHOLD_SEQUENCES])
-        picked = X3[pick, : int(lengths[pick].max())]
-        if inputs is not None:
-            picked = inputs(picked)
-        n_inputs = picked.shape[2] * (1 + self._bank.lags)
+        n_inputs = X3.shape[2] * (1 + self._bank.differences) * (1 + self._bank.lags)
         build = partial(DREAM, n_inputs, self.hidden_dim, rank=self.rank, **config)
-        module = _seeded(build, seed)
+        module = _seeded(build, int(rng.randint(np.iinfo(np.int32).max)))
         self.module_ = module.to(_DTYPES[self.dtype]).eval()
         K, units = len(self._bank.timescales), self.hidden_dim
         n_pool = len(self._bank.pooling) * units + (
             units * self.rank if self._bank.fast_weights else 0
         )
         self.n_features_out_ = K * n_pool
+        pick = np.sort(rng.permutation(len(lengths))[:_THRESHOLD_SEQUENCES])
         values: list[list[torch.Tensor]] = [[] for _ in self._bank.timescales]
-        for _, out, _, mask, _ in self._run(picked, lengths[pick]):
+        for _, out, _, mask, _ in self._run(X3[pick], lengths[pick]):
             for k, v in enumerate(self._valid_values(out, mask)):
                 values[k].append(v)
         self._set_thresholds([torch.cat(v) for v in values], rng)
