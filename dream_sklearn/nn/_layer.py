@@ -461,15 +461,36 @@ def _tensor_constants(params: StepParams, x: torch.Tensor) -> StepParams:
     that one graph serves every setting of them (a grid search over
     ``error_smoothing`` compiled a graph per setting, and the 64th left every later
     setting compiling each step: review 165's note). In float64 where the device has
-    it: a 0-d tensor promotes as the Python float it replaces (the arithmetic among
-    constants in double, each product in the state's dtype), so the loop computes
-    what the eager steps do."""
+    it: in the graph a 0-d tensor promotes as the Python float it replaces (the
+    arithmetic among constants in double, each product in the state's dtype), and
+    the loop's results are those of the floats to the bit in float32, float16 and
+    bfloat16 (review 173). Not in eager steps: there, in float16 and bfloat16, a 0-d
+    tensor rounds otherwise than a float, so the eager fallbacks take ``params``.
+    Made by ``torch.full``: a fill on the device, not a copy from the host, which
+    on CUDA would wait for the stream seven times a call."""
     dtype = torch.float32 if x.device.type == "mps" else torch.float64
     return params._replace(
         **{
-            name: torch.tensor(float(getattr(params, name)), dtype=dtype, device=x.device)
+            name: torch.full((), float(getattr(params, name)), dtype=dtype, device=x.device)
             for name in _CONSTANTS
         }
+    )
+
+
+def _variant(params: StepParams, flags: StepFlags, x, state, step_mask, safe: bool) -> tuple:
+    """What tells the compiled loop's graphs apart, for :class:`_CompiledLoop`'s
+    variants past the limit: the switches, dtype, device, grad mode, mask, which
+    tensors require a gradient, and the in-place buffers' choice."""
+    grads = tuple(getattr(a, "requires_grad", None) for a in (*params, *state))
+    return (
+        safe,
+        flags,
+        x.dtype,
+        x.device,
+        torch.is_grad_enabled(),
+        step_mask is None,
+        x.requires_grad,
+        grads,
     )
 
 
@@ -489,6 +510,7 @@ class _CompiledLoop:
         self._compiled: dict[bool, object] = {}
         self.failed: str | None = None
         self.limit_warned = False  # (past the limit of graphs: said once a process)
+        self._past_limit: set[tuple] = set()  # (the variants that met the limit: _variant)
 
     def __call__(self, params, flags, x, state, dts, step_mask):
         if self.failed is not None:
@@ -510,6 +532,9 @@ class _CompiledLoop:
                 options["inplace_buffers"] = False
             compiled = torch.compile(_scan_steps, fullgraph=True, dynamic=None, options=options)
             self._compiled[safe] = compiled
+        variant = _variant(params, flags, x, state, step_mask, safe)
+        if variant in self._past_limit:  # (dynamo would try it again, and log it, each call)
+            return _run_steps(params, flags, x, state, dts, step_mask)
         args = _loop_inputs(_tensor_constants(params, x), flags, x, state, dts, step_mask)
         inductor_log = logging.getLogger("torch._inductor.ir")
         inductor_log.addFilter(_C_SHIM_NOTE)
@@ -529,6 +554,7 @@ class _CompiledLoop:
         except torch._dynamo.exc.FailOnRecompileLimitHit:
             # Past the limit, this call's variant runs eagerly; the variants compiled
             # keep their graphs (the loop was off for the process, every variant's).
+            self._past_limit.add(variant)
             if not self.limit_warned:
                 self.limit_warned = True
                 warnings.warn(
@@ -543,7 +569,9 @@ class _CompiledLoop:
         except Exception as exc:  # the compiler's, or the caller's: told apart below
             # An error of the caller's (not the compiler's) raises again here. The
             # steps compiled alone say nothing of their own: one warning says both.
-            result = _run_steps(*args, step=functools.partial(_COMPILED_STEP, warn=False))
+            result = _run_steps(
+                params, *args[1:], step=functools.partial(_COMPILED_STEP, warn=False)
+            )
             self.failed = _why(exc)
             then = (
                 f"compiling each step failed too ({_COMPILED_STEP.failed}); running eagerly"
