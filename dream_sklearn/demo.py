@@ -140,6 +140,13 @@ def _plot_formats() -> tuple[set[str] | None, str]:
     return set(FigureCanvasBase.get_supported_filetypes()), matplotlib.rcParams["savefig.format"]
 
 
+def _rolling_window(n_rows: int) -> int:
+    """The plot's rolling-accuracy window over ``n_rows`` rows: 1,000 rows, or a fifth
+    of them on a shorter run (a window of every row left one point to draw, and the
+    panel showed nothing up to 1,000 rows: review 170)."""
+    return max(1, min(1000, n_rows // 5))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the demo (see ``python -m dream_sklearn.demo --help``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -191,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
 
     fig = Figure(figsize=(10, 9))
     axes = fig.subplots(4, 1)
-    window = min(1000, len(next(iter(outcomes.values()))))
+    window = _rolling_window(len(next(iter(outcomes.values()))))
     for name, correct in outcomes.items():
         rolling = np.convolve(correct.astype(float), np.ones(window) / window, mode="valid")
         axes[0].plot(np.arange(window - 1, len(correct)), rolling, lw=1.0, label=name)

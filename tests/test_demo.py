@@ -112,3 +112,15 @@ def test_more_rows_than_elec2_holds_run_it_whole_and_the_bar_counts_to_its_end(m
     captured = capsys.readouterr()
     assert "progressive validation over 30 rows" in captured.out
     assert "30/30" in captured.err and "/100000" not in captured.err
+
+
+def test_the_plots_rolling_window_leaves_a_curve_on_short_runs():
+    """The rolling accuracy's window was every row up to 1,000 rows: one point per
+    model, and ``--rows 200`` drew an empty panel (review 170)."""
+    from dream_sklearn.demo import _rolling_window
+
+    assert _rolling_window(45_312) == 1000
+    assert _rolling_window(200) == 40
+    assert _rolling_window(3) == 1
+    for n in (2, 10, 200, 1000, 4999):
+        assert n - _rolling_window(n) + 1 >= min(n, 2)  # (points of the curve)
