@@ -1163,3 +1163,24 @@ def test_the_cells_inputs_are_made_a_chunk_at_a_time():
     finally:
         tracemalloc.stop()
     assert peak < 2 * padded
+
+
+def test_an_interrupted_ridge_refit_leaves_the_fitted_model(seq_data, monkeypatch):
+    """A KeyboardInterrupt in a ridge refit (the bank's features, the slow part) had
+    left the new bank and scaling over the old coefficients: a model that predicted
+    without an error, at chance (review 169). The ridge solver trains nothing in
+    place, so the model is put back as it was."""
+    X, y = seq_data
+    model = DREAMClassifier(hidden_dim=8, random_state=0).fit(X, y)
+    before = model.predict_proba(X)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+        yield  # (a generator, as the method is)
+
+    model.set_params(random_state=1)
+    monkeypatch.setattr(_base._BaseDREAM, "_bank_features", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, y)
+    monkeypatch.undo()
+    np.testing.assert_array_equal(model.predict_proba(X), before)

@@ -215,16 +215,20 @@ def _all_or_nothing(fit: Callable) -> Callable:
     attributes, not the weights inside a module a warm fit trains in place: an error
     in the training steps themselves leaves those as trained so far, and so does a
     KeyboardInterrupt (as scikit-learn's MLP); a mini-batch refused for its sample
-    weights, and a diverged loss, put them back (``_fit_gradient``)."""
+    weights, and a diverged loss, put them back (``_fit_gradient``). Under
+    ``solver="ridge"``, which trains nothing in place, a KeyboardInterrupt puts every
+    attribute back too: it had left a refit's new bank and classes over the old
+    coefficients, a model that predicted without an error (review 169)."""
 
     @functools.wraps(fit)
     def guarded(self, *args: Any, **kwargs: Any):
         saved = dict(self.__dict__)
         try:
             return fit(self, *args, **kwargs)
-        except Exception:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
+        except BaseException as exc:
+            if isinstance(exc, Exception) or saved.get("solver") == "ridge":
+                self.__dict__.clear()
+                self.__dict__.update(saved)
             raise
 
     return guarded
