@@ -531,3 +531,14 @@ def test_a_bank_in_a_pipeline_refuses_targets_indexed_by_id_in_another_order():
     # pandas' default index over integer ids in another order was refused)
     ints = X.rename(index={i: k for k, i in enumerate(ids)}, level=0)
     DREAMFeatures(hidden_dim=8).fit(ints, pd.Series(in_order.to_numpy()))
+
+
+def test_two_sequences_take_the_largest_penalty():
+    """With two sequences every penalty has the same cross-validation score, and the
+    choice was rounding noise (0.01 say): an unseen sequence read a probability of
+    1e-6. Ties go to the largest penalty (review 169)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3, 20, 2))
+    model = DREAMClassifier(random_state=0).fit(X[:2], [0, 1])
+    assert model.alpha_ == pytest.approx(1e5)
+    assert np.all(model.predict_proba(X[2:]) > 0.01)

@@ -22,6 +22,8 @@ __all__: list[str] = []
 # Penalties tried, on the scale of the standardised features' scatter (sums over
 # rows, as RidgeCV's alphas): chosen on the development sets (docs/sklearn.md).
 _ALPHAS = np.logspace(-2, 5, 15)
+# Penalties whose scores are within this relative gap of the best tie (see solve).
+_TIE = 1e-9
 
 
 class _RidgeSolution(NamedTuple):
@@ -139,8 +141,11 @@ class _RidgeStats:
             if relative:
                 rss = rss * inverse
             gcv = float(rss.sum()) / (1.0 - dof / n) ** 2
-            if gcv < best_gcv:
-                best, best_gcv = float(alpha), gcv
+            # Ties (to rounding) go to the larger penalty: with two sequences every
+            # penalty scores the same, and the choice was rounding noise, 0.01 say,
+            # and an unseen sequence read 1e-6 (review 169).
+            if gcv < best_gcv or (gcv <= best_gcv * (1.0 + _TIE) and best < alpha):
+                best, best_gcv = float(alpha), min(gcv, best_gcv)
         coef = Q @ ((Q.T @ b) / (eig + best)[:, None]) / scale[:, None]
         intercept = self.mean[d:] - self.mean[:d] @ coef
         return _RidgeSolution(coef, intercept, best)
