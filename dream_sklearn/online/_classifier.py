@@ -176,7 +176,15 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         differ between predict and learn. Set both parameters before
         the stream starts: rows predicted while ``advance_on_predict`` is off are
         not counted, so turning it on (or switching the matching) with rows
-        predicted and not yet learned misaligns the labels that follow.
+        predicted and not yet learned misaligns the labels that follow. Under
+        ``"order"`` every row predicted needs its ``learn_one``: a label that never
+        comes shifts every later label by a row (Elec2 with 5% of its labels lost:
+        accuracy 0.505); under ``"values"`` such a row waits for good (at most
+        2,048 are kept). A warning comes (once) when 32 rows more wait at a label
+        than at the first 64. Behind river's ``OneHotEncoder()``, which adds a
+        key to every row at each new category, use ``"order"`` or
+        ``OneHotEncoder(drop_zeros=True)``: by values the rows waiting no longer
+        match their labels.
     delayed_readout : bool, default=True
         With ``advance_on_predict``, once a delay is seen (a row's label comes
         after later rows were predicted): a further softmax readout over what the
