@@ -1184,3 +1184,39 @@ def test_an_interrupted_ridge_refit_leaves_the_fitted_model(seq_data, monkeypatc
         model.fit(X, y)
     monkeypatch.undo()
     np.testing.assert_array_equal(model.predict_proba(X), before)
+
+
+def test_prediction_leaves_an_adam_fitted_model_as_it_was(seq_data):
+    """aeon's check that predict changes no state compares ``estimator_`` by identity
+    under ``solver="adam"`` (its optimizer cannot be hashed), so it proves nothing
+    there (review 170). Checked here: the weights, the optimizer's state and every
+    other attribute after predict, predict_proba and score on unequal lengths."""
+    import copy
+
+    X, y = seq_data
+    model = DREAMClassifier(**SMALL).fit(X, y)
+    weights, optimizer = _weights(model), copy.deepcopy(model.optimizer_.state_dict())
+    others = {k: copy.deepcopy(v) for k, v in vars(model).items() if k != "module_"}
+    ragged = [X[0], X[1, :3], X[2, :1]]
+    model.predict(ragged)
+    model.predict_proba(ragged)
+    model.score(X, y)
+    assert all(torch.equal(a, _weights(model)[k]) for k, a in weights.items())
+
+    def same(a, b) -> bool:
+        if isinstance(a, torch.Tensor):
+            return isinstance(b, torch.Tensor) and torch.equal(a, b)
+        if isinstance(a, np.ndarray):
+            return np.array_equal(a, b)
+        if isinstance(a, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        if isinstance(a, (list, tuple)):
+            return len(a) == len(b) and all(same(u, v) for u, v in zip(a, b, strict=True))
+        return a == b
+
+    assert same(model.optimizer_.state_dict(), optimizer)
+    assert set(vars(model)) == set(others) | {"module_"}
+    for key, value in others.items():
+        plain = (torch.Tensor, np.ndarray, dict, list, tuple, int, float, str, type(None))
+        if key != "optimizer_" and isinstance(value, plain):
+            assert same(getattr(model, key), value), key
