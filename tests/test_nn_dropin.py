@@ -1121,31 +1121,35 @@ def test_a_variant_past_the_limit_of_graphs_runs_eagerly_and_the_compiled_stay(m
     compiled(x)  # (compiled here, or taken from this process's graphs)
     held = len(_debug_get_cache_entry_list(_layer._scan_steps.__code__))
     monkeypatch.setattr(_layer, "_RECOMPILE_LIMIT", held)
-    monkeypatch.setattr(torch._dynamo.config, "recompile_limit", held)
-    monkeypatch.setattr(_layer._COMPILED_LOOP, "limit_warned", False, raising=False)
-    monkeypatch.setattr(_layer._COMPILED_LOOP, "_past_limit", set(), raising=False)
-    other = DREAM(3, 4, rank=2, **small).double()
-    other_want, _ = other(x.double())
-    other.compile_step = True
-    with pytest.warns(RuntimeWarning, match=r"compiled \d+ graphs in this process, the limit") as w:
-        got, _ = other(x.double())
-    assert w[0].filename == __file__
-    torch.testing.assert_close(got, other_want, rtol=0, atol=0)
-    assert _layer._COMPILED_LOOP.failed is None
-    # The variant past the limit goes straight to the eager steps from then on
-    # (dynamo tried it again, and logged it, on every call: review 173).
-    calls = []
-    loop = _layer._COMPILED_LOOP._compiled[False]
-    monkeypatch.setitem(
-        _layer._COMPILED_LOOP._compiled, False, lambda *a: calls.append(1) or loop(*a)
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        got, _ = other(x.double())
-        assert calls == []
+    # (torch's own patch: monkeypatch's undo deleted dynamo's config entry, and every
+    # later compile in the process failed on the missing recompile_limit)
+    with torch._dynamo.config.patch(recompile_limit=held):
+        monkeypatch.setattr(_layer._COMPILED_LOOP, "limit_warned", False, raising=False)
+        monkeypatch.setattr(_layer._COMPILED_LOOP, "_past_limit", set(), raising=False)
+        other = DREAM(3, 4, rank=2, **small).double()
+        other_want, _ = other(x.double())
+        other.compile_step = True
+        with pytest.warns(
+            RuntimeWarning, match=r"compiled \d+ graphs in this process, the limit"
+        ) as w:
+            got, _ = other(x.double())
+        assert w[0].filename == __file__
         torch.testing.assert_close(got, other_want, rtol=0, atol=0)
-        got, _ = compiled(x)
-        assert calls == [1]
-    torch.testing.assert_close(got, want, rtol=0, atol=1e-6)
-    assert len(_debug_get_cache_entry_list(_layer._scan_steps.__code__)) == held
-    assert _layer._COMPILED_LOOP.failed is None
+        assert _layer._COMPILED_LOOP.failed is None
+        # The variant past the limit goes straight to the eager steps from then on
+        # (dynamo tried it again, and logged it, on every call: review 173).
+        calls = []
+        loop = _layer._COMPILED_LOOP._compiled[False]
+        monkeypatch.setitem(
+            _layer._COMPILED_LOOP._compiled, False, lambda *a: calls.append(1) or loop(*a)
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got, _ = other(x.double())
+            assert calls == []
+            torch.testing.assert_close(got, other_want, rtol=0, atol=0)
+            got, _ = compiled(x)
+            assert calls == [1]
+        torch.testing.assert_close(got, want, rtol=0, atol=1e-6)
+        assert len(_debug_get_cache_entry_list(_layer._scan_steps.__code__)) == held
+        assert _layer._COMPILED_LOOP.failed is None

@@ -86,24 +86,25 @@ _THRESHOLD_SEQUENCES = 32
 
 def _chunks(lengths: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
     """The positions of the sequences run at once: in order of length, at most
-    ``batch_size`` of them, and no more padded steps than ``batch_size`` times their
-    median length (at least one sequence).
+    ``batch_size`` of them, and a chunk's padded steps at most twice its sequences'
+    own (at least one sequence).
 
     A chunk is padded to its longest sequence: run in the order given, one long
     sequence among short ones padded its whole chunk, 256 sequences of 50 steps to
-    2,000, about 3 GB and 15 times the time (review 169). Sequences of one length
-    keep their order and chunks, so their features are as before to the bit.
+    2,000, about 3 GB and 15 times the time (review 169). (A budget of ``batch_size``
+    times the median length ran long sequences one at a time where just over half
+    were short, 18 times slower: review 174.) Sequences of one length keep their
+    order and chunks, so their features are as before to the bit.
     """
     order = np.argsort(lengths, kind="stable")
-    budget = batch_size * max(1, int(np.median(lengths))) if len(lengths) else 0
     start, n = 0, len(order)
     while start < n:
-        stop = start + 1
-        while (
-            stop < n
-            and stop - start < batch_size
-            and (stop - start + 1) * int(lengths[order[stop]]) <= budget
-        ):
+        stop, steps = start + 1, int(lengths[order[start]])
+        while stop < n and stop - start < batch_size:
+            longest = int(lengths[order[stop]])  # (in order: the chunk's longest)
+            if (stop - start + 1) * longest > 2 * (steps + longest):
+                break
+            steps += longest
             stop += 1
         yield order[start:stop]
         start = stop
@@ -601,10 +602,15 @@ DataFrame or array-like of shape (n_samples, n_features)
         )
         self.n_features_out_ = K * n_pool
         pick = np.sort(rng.permutation(len(lengths))[:_THRESHOLD_SEQUENCES])
-        values: list[list[torch.Tensor]] = [[] for _ in self._bank.timescales]
-        for _, out, _, mask, _ in self._run(X3[pick], lengths[pick]):
-            for k, v in enumerate(self._valid_values(out, mask)):
-                values[k].append(v)
+        # Each copy's valid values, sequence by sequence in the order drawn (the
+        # chunks come in order of length; _set_thresholds samples by position:
+        # review 174).
+        values: list[list] = [[None] * len(pick) for _ in range(K)]
+        for rows, out, _, mask, _ in self._run(X3[pick], lengths[pick]):
+            b = len(rows)
+            for k in range(K):
+                for i, r in enumerate(rows):
+                    values[k][r] = out[k * b + i][mask[k * b + i]]
         self._set_thresholds([torch.cat(v) for v in values], rng)
 
     def _features(self, X3: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -614,12 +620,6 @@ DataFrame or array-like of shape (n_samples, n_features)
             for rows, out, final, mask, lk in self._run(X3, lengths):
                 result[rows] = self._pool(out, final, mask, lk)
         return result
-
-    def _valid_values(self, out: torch.Tensor, mask: torch.Tensor) -> list[torch.Tensor]:
-        """Per copy of the bank, the (valid steps, hidden_dim) values of ``h``."""
-        K = len(self._bank.timescales)
-        b = out.shape[0] // K
-        return [out[k * b : (k + 1) * b][mask[k * b : (k + 1) * b]] for k in range(K)]
 
     def _set_thresholds(self, values: list[torch.Tensor], rng: np.random.RandomState) -> None:
         """Each unit's threshold: a random quantile in [0.25, 0.75] of its values."""
