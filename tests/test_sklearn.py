@@ -1244,3 +1244,23 @@ def test_chunks_pad_at_most_twice_their_steps_and_keep_full_chunks():
     assert [len(c) for c in mixed] == [256, 256, 256, 252, 256, 256, 256, 212]
     same = list(_chunks(np.full(600, 7), 256))
     assert [c.tolist() for c in same] == [list(range(a, min(a + 256, 600))) for a in (0, 256, 512)]
+
+
+def test_the_thresholds_do_not_depend_on_the_order_chunks_run_in(monkeypatch):
+    """The thresholds sample more than 4,096 values by position: with the chunks in
+    order of length, their values came in another order, and the thresholds moved by
+    0.023 (review 174). They are taken in the order of the sequences drawn."""
+    from dream_sklearn import DREAMFeatures
+    from dream_sklearn._sklearn import _features
+
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(int(n), 2)) for n in rng.integers(150, 401, size=50)]
+    sorted_run = DREAMFeatures(hidden_dim=8, rank=2, random_state=0).fit(X).thresholds_
+
+    def in_order(lengths, batch_size):
+        for start in range(0, len(lengths), batch_size):
+            yield np.arange(start, min(start + batch_size, len(lengths)))
+
+    monkeypatch.setattr(_features, "_chunks", in_order)
+    given_order = DREAMFeatures(hidden_dim=8, rank=2, random_state=0).fit(X).thresholds_
+    np.testing.assert_array_equal(sorted_run, given_order)
