@@ -892,8 +892,8 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         # A row the cell advanced on at predict time (advance_on_predict) is not
         # stepped again: the readouts learn from what it read then.
         waiting = self._pending or self._not_waiting or self._unbuilt
-        if self._pending:
-            self._watch_waiting()
+        if self._pending and self._by_order():
+            self._watch_order(row)
         entry = self._take_pending(row) if waiting else None
         if entry is not None:
             out, phi, surprise = self._pending_step(entry, row)

@@ -179,10 +179,11 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         predicted and not yet learned misaligns the labels that follow. Under
         ``"order"`` every row predicted needs its ``learn_one``: a label that never
         comes shifts every later label by a row (Elec2 with 5% of its labels lost:
-        accuracy 0.505); under ``"values"`` such a row waits for good (at most
-        2,048 are kept). A warning comes (once) when 32 rows more wait at a label
-        than at the first 64. Behind river's ``OneHotEncoder()``, which adds a
-        key to every row at each new category, use ``"order"`` or
+        accuracy 0.505); a warning comes (once) after 32 labels in a row whose
+        own rows (by their values) wait behind the oldest, which a step that
+        changes rows (a scaler) hides. Under ``"values"`` such a row waits for
+        good (at most 2,048 are kept). Behind river's ``OneHotEncoder()``, which
+        adds a key to every row at each new category, use ``"order"`` or
         ``OneHotEncoder(drop_zeros=True)``: by values the rows waiting no longer
         match their labels.
     n_neighbors : int, default=0
