@@ -1107,7 +1107,9 @@ def test_a_variant_past_the_limit_of_graphs_runs_eagerly_and_the_compiled_stay(m
     failed with ``FailOnRecompileLimitHit``, and the loop was off for the rest of the
     process, every variant's, the compiled ones too. Now the new variant runs eagerly
     with a warning, and a compiled one runs its graph again, without a warning. The
-    limit is set to the graphs this process holds, so the next variant is past it."""
+    limit is set to the graphs this process holds, so the next variant is past it. The
+    variant past it differs in its rank alone: a key of the variants without their
+    sizes sent the compiled model to the eager steps too (review 174)."""
     from torch._dynamo.eval_frame import _debug_get_cache_entry_list
 
     from dream_sklearn.nn import _layer
@@ -1126,13 +1128,13 @@ def test_a_variant_past_the_limit_of_graphs_runs_eagerly_and_the_compiled_stay(m
     with torch._dynamo.config.patch(recompile_limit=held):
         monkeypatch.setattr(_layer._COMPILED_LOOP, "limit_warned", False, raising=False)
         monkeypatch.setattr(_layer._COMPILED_LOOP, "_past_limit", set(), raising=False)
-        other = DREAM(3, 4, rank=2, **small).double()
-        other_want, _ = other(x.double())
+        other = DREAM(3, 4, rank=1, **small)  # (another rank: a graph of its own)
+        other_want, _ = other(x)
         other.compile_step = True
         with pytest.warns(
             RuntimeWarning, match=r"compiled \d+ graphs in this process, the limit"
         ) as w:
-            got, _ = other(x.double())
+            got, _ = other(x)
         assert w[0].filename == __file__
         torch.testing.assert_close(got, other_want, rtol=0, atol=0)
         assert _layer._COMPILED_LOOP.failed is None
@@ -1145,7 +1147,7 @@ def test_a_variant_past_the_limit_of_graphs_runs_eagerly_and_the_compiled_stay(m
         )
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            got, _ = other(x.double())
+            got, _ = other(x)
             assert calls == []
             torch.testing.assert_close(got, other_want, rtol=0, atol=0)
             got, _ = compiled(x)

@@ -479,18 +479,26 @@ def _tensor_constants(params: StepParams, x: torch.Tensor) -> StepParams:
 
 def _variant(params: StepParams, flags: StepFlags, x, state, step_mask, safe: bool) -> tuple:
     """What tells the compiled loop's graphs apart, for :class:`_CompiledLoop`'s
-    variants past the limit: the switches, dtype, device, grad mode, mask, which
-    tensors require a gradient, and the in-place buffers' choice."""
-    grads = tuple(getattr(a, "requires_grad", None) for a in (*params, *state))
+    variants past the limit: the switches, dtype, device, grad mode, mask, the sizes
+    that are not symbolic (input, hidden, rank: the parameters' and the state's shapes
+    but the batch), which tensors require a gradient, and the in-place buffers'
+    choice. (Without the sizes, a model of another rank past the limit sent a model
+    compiled before to the eager steps: review 174.)"""
+    tensors = (*params, *state)
+    grads = tuple(getattr(a, "requires_grad", None) for a in tensors)
+    sizes = tuple(tuple(a.shape) for a in params if isinstance(a, torch.Tensor))
+    sizes += tuple(tuple(a.shape[1:]) for a in state)
     return (
         safe,
         flags,
         x.dtype,
         x.device,
+        x.shape[-1],
         torch.is_grad_enabled(),
         step_mask is None,
         x.requires_grad,
         grads,
+        sizes,
     )
 
 
