@@ -172,8 +172,8 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     batch_size : int, default=256
         Sequences run at once (times ``len(timescales)`` rows in the cell); bounds
         the memory the cell uses. Sequences of unequal lengths are run in order
-        of length, and a chunk holds no more padded steps than ``batch_size`` times
-        their median length. The standardised sequences are still held padded to
+        of length, and a chunk's padded steps are at most twice its sequences'
+        own. The standardised sequences are still held padded to
         the longest, all at once: one series of 20,000 steps among 500 of 20 makes
         that 80 MB (for 0.2 MB of data).
     layout : {"channels_last", "channels_first"} or None, default=None

@@ -540,8 +540,8 @@ class _CompiledLoop:
                 options["inplace_buffers"] = False
             compiled = torch.compile(_scan_steps, fullgraph=True, dynamic=None, options=options)
             self._compiled[safe] = compiled
-        variant = _variant(params, flags, x, state, step_mask, safe)
-        if variant in self._past_limit:  # (dynamo would try it again, and log it, each call)
+        past = self._past_limit  # (dynamo would try such a variant again, and log it, each call)
+        if past and _variant(params, flags, x, state, step_mask, safe) in past:
             return _run_steps(params, flags, x, state, dts, step_mask)
         args = _loop_inputs(_tensor_constants(params, x), flags, x, state, dts, step_mask)
         inductor_log = logging.getLogger("torch._inductor.ir")
@@ -562,7 +562,7 @@ class _CompiledLoop:
         except torch._dynamo.exc.FailOnRecompileLimitHit:
             # Past the limit, this call's variant runs eagerly; the variants compiled
             # keep their graphs (the loop was off for the process, every variant's).
-            self._past_limit.add(variant)
+            self._past_limit.add(_variant(params, flags, x, state, step_mask, safe))
             if not self.limit_warned:
                 self.limit_warned = True
                 warnings.warn(
