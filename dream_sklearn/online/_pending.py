@@ -155,8 +155,8 @@ class _PendingRows:
         and this stays silent: lost labels are not seen there. (A count of the rows
         waiting, review 172's first mend, warned on constant delays of 97 rows or more
         from an unbuilt model: review 174.)"""
-        if self._not_waiting or not self._pending_rows:
-            return
+        if self._warned_pending or self._not_waiting or not self._pending_rows:
+            return  # (said once: no row key to build on every label after it)
         _, (oldest, _) = next(iter(self._pending_rows.items()))
         own = _row_key(row)
         if own == oldest or own not in self._pending:
