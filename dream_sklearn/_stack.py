@@ -8,6 +8,8 @@ import sys
 # aeon's searches and cross-validation run each fit through joblib (a warning named
 # joblib/parallel.py there, review 144).
 OUTSIDE = ("dream_sklearn.", "sklearn.", "aeon.", "joblib.")
+# The online estimators' warnings: past river's Pipeline and progressive_val_score too.
+ONLINE_OUTSIDE = (*OUTSIDE, "river.")
 
 
 def user_stacklevel(outside: tuple[str, ...] = OUTSIDE) -> int:

@@ -1937,6 +1937,49 @@ def test_a_pipeline_that_changes_rows_before_the_model_is_warned_about(monkeypat
     assert len(said) == 1 and "StandardScaler in a Pipeline" in str(said[0].message)
 
 
+@pytest.mark.parametrize("how", ["learn_many", "pipeline", "progressive_val_score", "pending"])
+@pytest.mark.parametrize("estimator", [DREAMOnlineClassifier, DREAMOnlineRegressor])
+def test_the_delayed_label_warnings_name_the_callers_line(how, estimator, monkeypatch):
+    """The warnings of advance_on_predict point at the user's line however the rows
+    came in: they counted a fixed number of frames, and named the package's own
+    learn_many, or river's compose/pipeline.py, before."""
+    from river import preprocessing
+
+    from dream_sklearn.online import _pending
+
+    regression = estimator is DREAMOnlineRegressor
+    rows = [(x, x["f0"] if regression else y) for x, y in _clf_stream(120)]
+    model = estimator(hidden_dim=8, rank=2, seed=0, advance_on_predict=True)
+    for x, y in rows[:20]:
+        model.learn_one(x, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if how == "learn_many":  # labels of rows changed after they were predicted
+            for x, _ in rows[20:]:
+                model.predict_one(x)
+            frame = pd.DataFrame([x for x, _ in rows[20:]]) + 1e-3
+            model.learn_many(frame, pd.Series([y for _, y in rows[20:]]))
+        elif how == "pipeline":
+            pipeline = preprocessing.StandardScaler() | model
+            for x, y in rows:
+                pipeline.predict_one(x)
+                pipeline.learn_one(x, y)
+        elif how == "progressive_val_score":
+            pipeline = preprocessing.StandardScaler() | model
+            metric = metrics.MAE() if regression else metrics.Accuracy()
+            evaluate.progressive_val_score(rows, pipeline, metric, delay=5)
+        else:  # more rows waiting than are kept, predicted through a Pipeline
+            monkeypatch.setattr(_pending, "_MAX_PENDING", 20)
+            pipeline = preprocessing.StandardScaler() | model
+            for x, y in rows[:20]:  # (an unfitted scaler reads every row as zeros)
+                pipeline.learn_one(x, y)
+            for x, _ in rows[20:]:
+                pipeline.predict_one(x)
+    said = [w for w in caught if "advance_on_predict=True" in str(w.message)]
+    assert len(said) == 1
+    assert said[0].filename == __file__, said[0].filename
+
+
 @pytest.mark.parametrize("scaled", [True, False])
 def test_labels_that_find_no_row_are_warned_about_early(scaled):
     """Behind river's StandardScaler no label finds its row (match_labels_by="values"):

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from .._limits import MAX_ABS
+from .._stack import ONLINE_OUTSIDE, user_stacklevel
 from ._features import _FROM_AVERAGE, _FROM_LAST
 from ._target import N_STATS
 
@@ -133,7 +134,7 @@ def _unavailable(error: Exception) -> None:
         "every row takes the NumPy path (same results, more than 10 times slower). If numba "
         "cannot write its cache, set NUMBA_CACHE_DIR to a writable folder.",
         RuntimeWarning,
-        stacklevel=5,
+        stacklevel=user_stacklevel(ONLINE_OUTSIDE),
     )
 
 

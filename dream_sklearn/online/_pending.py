@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .._stack import ONLINE_OUTSIDE, user_stacklevel
 from ._rows import _row_key
 
 __all__: list[str] = []
@@ -124,12 +125,13 @@ class _PendingRows:
                 "resampling ensembles, bagging and boosting, learn some rows 0 times: "
                 "advance_on_predict does not fit them): the forgotten rows' labels step "
                 "the cell as a new row's.",
-                stacklevel=4,  # (predict_one's caller)
             )
 
-    def _warn_unmatched(self, what: str, otherwise: str, stacklevel: int) -> None:
+    def _warn_unmatched(self, what: str, otherwise: str) -> None:
         """Warn, once, that the labels do not find the rows advanced on (``what``
-        happened; ``otherwise``: the other causes), at ``stacklevel`` from here."""
+        happened; ``otherwise``: the other causes), at the user's line: the first
+        outside the package and river (a count of frames named the package's own
+        ``learn_many``, or river's Pipeline, before)."""
         if self._warned_pending:
             return
         self._warned_pending = True
@@ -141,7 +143,7 @@ class _PendingRows:
             "then steps the cell again; match_labels_by='order' matches them in the order "
             f"the rows were predicted. {otherwise}",
             UserWarning,
-            stacklevel=stacklevel + 1,
+            stacklevel=user_stacklevel(ONLINE_OUTSIDE),
         )
 
     def _watch_order(self, row: dict) -> None:
@@ -170,7 +172,6 @@ class _PendingRows:
                 "With match_labels_by='order' every row predicted needs its learn_one, in "
                 "the order predicted: a label that never comes gives every later label "
                 "another row's state; 'values' matches each label to its own row.",
-                stacklevel=5,  # (learn_one's caller: _learn_numpy, _learn_row, learn_one)
             )
 
     def _read_delayed(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray):
@@ -249,7 +250,6 @@ class _PendingRows:
                     f"them, while {waiting} rows wait",
                     "Otherwise these labels are of rows that were not predicted (learned "
                     "only): each steps the cell as a new row, as it should.",
-                    stacklevel=5,  # (learn_one's caller: _learn_numpy, _learn_row, learn_one)
                 )
             return None
         self._unmatched_run = 0
