@@ -1937,6 +1937,39 @@ def test_a_pipeline_that_changes_rows_before_the_model_is_warned_about(monkeypat
     assert len(said) == 1 and "StandardScaler in a Pipeline" in str(said[0].message)
 
 
+@pytest.mark.parametrize("estimator", [DREAMOnlineClassifier, DREAMOnlineRegressor])
+def test_labels_find_their_rows_behind_a_one_hot_encoder_that_adds_zeros(estimator):
+    """river's default OneHotEncoder() gives every row a key, at 0, for each category
+    seen so far, so a row's label (delay=10) came with keys its row did not have
+    when it was predicted: by values, labels found no row (review 172: 806 of 2,000,
+    without a warning), stepped the cell again, and their rows waited for good.
+    Matched by values a feature at 0 and an absent one are alike now: every label
+    finds its row, and the stream scores what matching by order scores."""
+    from river import compose, preprocessing
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for t in range(600):
+        category = int(rng.integers(0, 1 + t // 20))  # (a new category every 20 rows)
+        x = {"cat": f"c{category}", "v": float(rng.normal())}
+        y = x["v"] + category % 3 if estimator is DREAMOnlineRegressor else category % 3 == 0
+        rows.append((x, y))
+    scores, models = {}, {}
+    for match in ("values", "order"):
+        models[match] = model = estimator(
+            hidden_dim=8, rank=2, seed=0, advance_on_predict=True, match_labels_by=match
+        )
+        encoded = compose.Select("v") + (compose.Select("cat") | preprocessing.OneHotEncoder())
+        metric = metrics.MAE() if estimator is DREAMOnlineRegressor else metrics.Accuracy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            evaluate.progressive_val_score(rows, encoded | model, metric, delay=10)
+        scores[match] = metric.get()
+    assert not models["values"]._pending_rows  # (each label found its row)
+    assert scores["values"] == scores["order"]
+    assert models["values"].n_steps_ == models["order"].n_steps_
+
+
 @pytest.mark.parametrize("how", ["learn_many", "pipeline", "progressive_val_score", "pending"])
 @pytest.mark.parametrize("estimator", [DREAMOnlineClassifier, DREAMOnlineRegressor])
 def test_the_delayed_label_warnings_name_the_callers_line(how, estimator, monkeypatch):

@@ -182,10 +182,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         accuracy 0.505); a warning comes (once) after 32 labels in a row whose
         own rows (by their values) wait behind the oldest, which a step that
         changes rows (a scaler) hides. Under ``"values"`` such a row waits for
-        good (at most 2,048 are kept). Behind river's ``OneHotEncoder()``, which
-        adds a key to every row at each new category, use ``"order"`` or
-        ``OneHotEncoder(drop_zeros=True)``: by values the rows waiting no longer
-        match their labels.
+        good (at most 2,048 are kept). By values a feature at 0 and an absent
+        one are alike, so that behind river's ``OneHotEncoder()``, which adds a
+        key at 0 to every row at each new category, labels find their rows.
     delayed_readout : bool, default=True
         With ``advance_on_predict``, once a delay is seen (a row's label comes
         after later rows were predicted): a further softmax readout over what the

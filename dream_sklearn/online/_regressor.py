@@ -182,10 +182,9 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         accuracy 0.505); a warning comes (once) after 32 labels in a row whose
         own rows (by their values) wait behind the oldest, which a step that
         changes rows (a scaler) hides. Under ``"values"`` such a row waits for
-        good (at most 2,048 are kept). Behind river's ``OneHotEncoder()``, which
-        adds a key to every row at each new category, use ``"order"`` or
-        ``OneHotEncoder(drop_zeros=True)``: by values the rows waiting no longer
-        match their labels.
+        good (at most 2,048 are kept). By values a feature at 0 and an absent
+        one are alike, so that behind river's ``OneHotEncoder()``, which adds a
+        key at 0 to every row at each new category, labels find their rows.
     n_neighbors : int, default=0
         0: none. Otherwise a k-nearest-neighbours expert beside the readouts, for
         targets local in the input space: the last ``neighbors_window`` rows
