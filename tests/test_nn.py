@@ -376,3 +376,55 @@ def test_timespans_are_batch_by_time_whatever_batch_first_says():
 def test_a_sequence_of_no_steps_is_a_value_error_naming_x():
     with pytest.raises(ValueError, match=r"x has no time steps \(shape \(2, 0, 3\)\)"):
         DREAM(3, 6, rank=2)(torch.randn(2, 0, 3))
+
+
+@pytest.mark.parametrize("name", ["eta", "tau0", "alpha", "gamma", "kappa", "tau_sys", "scale"])
+def test_a_parameter_below_its_floor_learns_again(name):
+    """The cell uses its scalars clamped to their floors. clamp's gradient is 0 below
+    the floor, so a parameter an optimizer had taken there never moved again (review
+    175: kappa at -0.409 stayed down, -0.478 after 30 Adam steps that pushed it up).
+    Below the floor a gradient that would raise it passes; one that would lower it
+    further does not."""
+    from dream_sklearn.nn._cell import _FLOORS
+
+    cell = DREAMCell(3, 4, rank=2)
+    param = getattr(cell, name)
+    with torch.no_grad():
+        param.fill_(_FLOORS[name] - 0.5)
+    used = getattr(cell.step_params(), name)
+    assert torch.equal(used, torch.full_like(used, _FLOORS[name]))  # (the value: clamped)
+    (-used.sum()).backward()  # (a loss that wants it higher)
+    assert torch.equal(param.grad, torch.full_like(param, -1.0))
+    param.grad = None
+    getattr(cell.step_params(), name).sum().backward()  # (one that wants it lower still)
+    assert torch.equal(param.grad, torch.zeros_like(param))
+
+    optimizer = torch.optim.Adam([param], lr=0.05)
+    for _ in range(40):
+        optimizer.zero_grad()
+        (-getattr(cell.step_params(), name).sum()).backward()
+        optimizer.step()
+    assert (param > _FLOORS[name]).all()  # (it came back)
+
+
+def test_the_floor_keeps_the_layers_gradients_above_it():
+    """Above their floors the scalars' gradients are clamp's: gradcheck through the
+    layer, in float64, with every scalar just above its floor."""
+    from dream_sklearn.nn._cell import _FLOORS
+
+    torch.manual_seed(0)
+    layer = DREAM(2, 3, rank=2).double()
+    with torch.no_grad():
+        for name, floor in _FLOORS.items():
+            getattr(layer.cell, name).fill_(floor + 0.05)
+    x = torch.randn(2, 4, 2, dtype=torch.float64)
+    scalars = [getattr(layer.cell, name) for name in _FLOORS]
+    inputs = [p.detach().clone().requires_grad_() for p in scalars]
+    torch.autograd.gradcheck(lambda *v: _through(layer, x, scalars, v), inputs)
+
+
+def _through(layer, x, scalars, values):
+    """The layer's outputs with its scalar parameters replaced by ``values`` (tensors
+    that carry gradients), through torch.func.functional_call."""
+    names = [n for n, p in layer.named_parameters() if any(p is s for s in scalars)]
+    return torch.func.functional_call(layer, dict(zip(names, values, strict=True)), (x,))[0]

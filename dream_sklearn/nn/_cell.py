@@ -135,6 +135,33 @@ _FLOORS = {
 }
 
 
+class _Floor(torch.autograd.Function):
+    """``p.clamp(min=floor)`` whose gradient still lifts a parameter below its floor.
+
+    ``clamp``'s gradient is 0 below the floor: a parameter an optimizer step took
+    there (Adam's momentum carries it on) never learned again, even once the loss
+    wanted it back up (review 175: ``kappa`` at -0.409, then -0.478 after 30 steps
+    that pushed it up). Here, below the floor, a gradient that would raise the
+    parameter passes and one that would lower it further is 0: it stays near its
+    floor, and comes back when the loss asks. At or above the floor, ``clamp``'s."""
+
+    generate_vmap_rule = True  # (torch.func's transforms take it as they take clamp)
+
+    @staticmethod
+    def forward(p: torch.Tensor, floor: float) -> torch.Tensor:
+        return p.clamp(min=floor)
+
+    @staticmethod
+    def setup_context(ctx, inputs: tuple, output: torch.Tensor) -> None:
+        p, ctx.floor = inputs
+        ctx.save_for_backward(p)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        (p,) = ctx.saved_tensors
+        return grad * ((p >= ctx.floor) | (grad < 0)), None  # (descent raises p)
+
+
 def _constants(cfg: DREAMConfig) -> tuple:
     """StepParams' fixed constants (``lam`` ... ``fast_scale``) from ``cfg``."""
     return (
@@ -488,7 +515,7 @@ class DREAMCell(nn.Module):
             self.W,
             self.B,
             self.V,
-            *(getattr(self, name).clamp(min=floors[name]) for name in _SCALARS),
+            *(_Floor.apply(getattr(self, name), floors[name]) for name in _SCALARS),
             *_constants(self.config),
         )
 
