@@ -1155,3 +1155,30 @@ def test_a_variant_past_the_limit_of_graphs_runs_eagerly_and_the_compiled_stay(m
         torch.testing.assert_close(got, want, rtol=0, atol=1e-6)
         assert len(_debug_get_cache_entry_list(_layer._scan_steps.__code__)) == held
         assert _layer._COMPILED_LOOP.failed is None
+
+
+@pytest.mark.parametrize("index", [True, False, np.bool_(True), torch.tensor(True)])
+def test_state_select_refuses_one_bool(index):
+    # (t[True] added an axis to every tensor: h of shape (1, 3, 5))
+    _, state = DREAM(2, 5, rank=1)(torch.randn(3, 4, 2))
+    with pytest.raises(TypeError, match="index must be an int.*got the bool"):
+        state.select(index)
+    assert state.select(torch.tensor([True, False, True])).batch_size == 2  # (a mask)
+
+
+def test_state_cat_of_no_states_names_them():
+    with pytest.raises(ValueError, match="states must hold at least one DREAMState"):
+        DREAMState.cat([])
+
+
+def test_a_saved_state_loads_with_torch_loads_defaults(tmp_path):
+    # torch.load's default (weights_only=True) refused the class (review 175); the
+    # state is the plastic memory a user keeps between sessions, as nn.GRU's h_n.
+    model = DREAM(2, 5, rank=2)
+    x = torch.randn(3, 4, 2)
+    _, state = model(x)
+    torch.save(state.detach(), tmp_path / "state.pt")
+    loaded = torch.load(tmp_path / "state.pt")
+    assert isinstance(loaded, DREAMState)
+    _assert_state_close(loaded, state)
+    torch.testing.assert_close(model(x, loaded)[0], model(x, state)[0])

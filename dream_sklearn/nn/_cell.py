@@ -621,7 +621,8 @@ class DREAMCell(nn.Module):
             raise TypeError(
                 "state must be a DREAMState (the cell's whole fast state, e.g. "
                 "cell.initial_state(batch)._replace(h=h0) to start from a hidden state h0) "
-                f"or None; got {type(state).__name__}."
+                f"or None; got {type(state).__name__}. (The layer DREAM takes the tensor h0 "
+                "itself, and keeps its gradient: a DREAMState given to it is detached.)"
             )
         else:
             state._check(x.shape[0], cfg.input_dim, cfg.hidden_dim, cfg.rank, x.device)

@@ -88,6 +88,11 @@ class DREAMState(NamedTuple):
     def select(self, index) -> DREAMState:
         """The state of some sequences of the batch (an index, slice, list of indices
         or mask). The batch axis stays: an int selects a batch of one."""
+        if _is_scalar_bool(index):  # (t[True] adds an axis to every tensor)
+            raise TypeError(
+                f"index must be an int, a slice, a list of ints or a mask of shape (batch,); "
+                f"got the bool {index!r}."
+            )
         if isinstance(index, numbers.Integral) and not isinstance(index, bool):
             index = [int(index)]  # (t[i] would drop the batch axis of every tensor)
         elif isinstance(index, torch.Tensor) and index.dim() == 0 and index.dtype != torch.bool:
@@ -134,4 +139,22 @@ class DREAMState(NamedTuple):
     @staticmethod
     def cat(states: list[DREAMState]) -> DREAMState:
         """Join states along the batch dimension."""
+        states = list(states)
+        if not states:
+            raise ValueError("states must hold at least one DREAMState; got none.")
         return DREAMState(*(torch.cat(ts) for ts in zip(*states, strict=True)))
+
+
+def _is_scalar_bool(index: Any) -> bool:
+    """Whether ``index`` is one bool (Python's, NumPy's, or a 0-d tensor or array)."""
+    if isinstance(index, bool | np.bool_):
+        return True
+    if isinstance(index, torch.Tensor | np.ndarray):
+        return index.ndim == 0 and index.dtype in (torch.bool, np.dtype(bool))
+    return False
+
+
+# torch.load reads only allowed classes by default (weights_only=True, torch 2.6 on): a
+# state saved with torch.save, as nn.GRU's h_n is, loads (review 175).
+if hasattr(torch.serialization, "add_safe_globals"):
+    torch.serialization.add_safe_globals([DREAMState])
