@@ -189,6 +189,32 @@ def test_bad_inputs_raise_value_errors(seq_data):
         DREAMRegressor(surprise_mode="loud").fit(X, y == "pos")
 
 
+@pytest.mark.parametrize("solver", ["adam", "ridge"])
+@pytest.mark.parametrize(
+    "bad", [{"batch_size": -5}, {"batch_size": 0}, {"alpha": -10.0}, {"shuffle": "yes"}]
+)
+def test_a_later_partial_fit_checks_the_parameters_as_fit_does(seq_data, bad, solver):
+    """scikit-learn's _fit_context checks the parameters on a partial_fit of an
+    unfitted model only: set between two calls, batch_size=-5 learned nothing while
+    n_iter_ counted on, batch_size=0 died in a ZeroDivisionError, a negative alpha
+    trained with a negative penalty (review 177). Refused, and nothing changes."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = seq_data
+    model = DREAMClassifier(**{**SMALL, "solver": solver})
+    model.partial_fit(X, y, classes=["neg", "pos"])
+    before = pickle.dumps(model)
+    name = next(iter(bad))
+    good = model.get_params()[name]
+    model.set_params(**bad)
+    with pytest.raises(InvalidParameterError, match=f"The '{name}' parameter"):
+        model.partial_fit(X, y)
+    if solver == "adam":
+        with pytest.raises(InvalidParameterError, match=f"The '{name}' parameter"):
+            model.advance_memory(X)
+    assert pickle.dumps(model.set_params(**{name: good})) == before
+
+
 def test_partial_fit_label_errors(seq_data):
     X, y = seq_data
     with pytest.raises(ValueError, match="classes must be passed on the first call"):

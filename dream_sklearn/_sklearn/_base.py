@@ -390,6 +390,16 @@ class _BaseDREAM(BaseEstimator):
         for name in _CELL_PARAMS:
             _check_cell_param(owner, name, getattr(self, name), InvalidParameterError)
 
+    def _revalidate(self) -> None:
+        """Check the parameters where scikit-learn's ``_fit_context`` does not: a
+        ``partial_fit`` of a fitted model, and ``advance_memory``. A value set
+        between two calls (``batch_size=-5``, a negative ``alpha``) went on into the
+        loops unchecked: nothing learned while ``n_iter_`` counted on, or a negative
+        penalty, where ``fit`` refuses it (review 177). (Inside ``_fit_context``
+        scikit-learn's ``skip_parameter_validation`` reads True whatever the user set,
+        so it is not consulted: the check costs microseconds.)"""
+        self._validate_params()
+
     # -- hooks the subclasses fill in -------------------------------------------------
 
     def _encode_targets(self, y: Any, *, first: bool, incremental: bool, classes: Any):
@@ -743,6 +753,8 @@ class _BaseDREAM(BaseEstimator):
     ):
         """Shared by ``fit`` (``incremental=False``) and ``partial_fit``."""
         name = type(self).__name__
+        if incremental:  # (_fit_context checks a partial_fit of an unfitted model only)
+            self._revalidate()
         ridge = self.solver == "ridge"
         if incremental and self.early_stopping and not ridge:
             raise ValueError(
@@ -1143,6 +1155,7 @@ class _BaseDREAM(BaseEstimator):
         ``self``.
         """
         check_is_fitted(self, "memory_")
+        self._revalidate()
         X3, lengths, _ = self._validate_X(X, reset=False)
         device = next(self.module_.parameters()).device
         n = len(lengths)
