@@ -209,7 +209,7 @@ def test_a_later_partial_fit_checks_the_parameters_as_fit_does(seq_data, bad, so
     model.set_params(**bad)
     with pytest.raises(InvalidParameterError, match=f"The '{name}' parameter"):
         model.partial_fit(X, y)
-    if solver == "adam":
+    if solver == "adam" and name == "batch_size":  # (the parameter it reads)
         with pytest.raises(InvalidParameterError, match=f"The '{name}' parameter"):
             model.advance_memory(X)
     assert pickle.dumps(model.set_params(**{name: good})) == before

@@ -54,7 +54,12 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from torch import nn
@@ -392,7 +397,7 @@ class _BaseDREAM(BaseEstimator):
 
     def _revalidate(self) -> None:
         """Check the parameters where scikit-learn's ``_fit_context`` does not: a
-        ``partial_fit`` of a fitted model, and ``advance_memory``. A value set
+        ``partial_fit`` of a fitted model. A value set
         between two calls (``batch_size=-5``, a negative ``alpha``) went on into the
         loops unchecked: nothing learned while ``n_iter_`` counted on, or a negative
         penalty, where ``fit`` refuses it (review 177). (Inside ``_fit_context``
@@ -1155,7 +1160,14 @@ class _BaseDREAM(BaseEstimator):
         ``self``.
         """
         check_is_fitted(self, "memory_")
-        self._revalidate()
+        # (the one parameter read here, not the fit's: batch_size=-1 set since left
+        # memory_ where it was without a word, 0 died in a ZeroDivisionError; review
+        # 177. The others keep what the fit ran with, as predict's do.)
+        validate_parameter_constraints(
+            {"batch_size": self._parameter_constraints["batch_size"]},
+            {"batch_size": self.batch_size},
+            caller_name=type(self).__name__,
+        )
         X3, lengths, _ = self._validate_X(X, reset=False)
         device = next(self.module_.parameters()).device
         n = len(lengths)
