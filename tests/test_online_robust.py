@@ -1654,7 +1654,9 @@ def test_a_spike_on_a_constant_target_is_undone(compiled):
     (MAE 373.7 over rows 170-399, the last prediction -9.3; review 118). Its
     statistics are now kept and restored when the constant comes back; a recurring
     value (a count's 1 among 0s) is taken in the second time; a level that moves for
-    good is taken in as before (errors below 0.05 from 2 rows after the move)."""
+    good is taken in as before (errors below 0.07 from 2 rows after the move; 0.035
+    before round 35, when the fed-back target took in the move a row earlier: it
+    reads the constant on the row after a departure, see the next test)."""
     spike = np.full(400, 3.0)
     spike[150] += 1e6
     errors, model = _on_a_constant(spike, compiled)
@@ -1665,7 +1667,7 @@ def test_a_spike_on_a_constant_target_is_undone(compiled):
     assert model._y_spikes == (1.0,) and model._y_var > 0.0  # (the second 1 taken in)
     moved = np.where(np.arange(400) < 150, 3.0, 10.0)
     errors, model = _on_a_constant(moved, compiled)
-    assert errors[152:].max() < 0.05 and abs(model._y_mean - 10.0) < 0.1
+    assert errors[152:].max() < 0.07 and abs(model._y_mean - 10.0) < 0.1
     # Unrelated spikes are each undone: two undone spikes made a range, widened by its
     # width, that took a third between them in at once and in full (review 136: the
     # mean 11.67 350 rows later, MAE 223.5 over rows 452-799).
@@ -1674,6 +1676,40 @@ def test_a_spike_on_a_constant_target_is_undone(compiled):
     errors, model = _on_a_constant(spikes, compiled)
     assert errors[452:].max() < 1e-9 and model._y_var == 0.0
     assert model._y_spikes == (3.0 - 1e6, 3.0 + 1e6, 3.0 + 5e5)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("spike", [1e6, 1e30])
+def test_a_spike_on_a_constant_target_leaves_the_fed_back_target_alone(compiled, spike):
+    """The target's statistics undid a spike on a constant target, but the previous
+    target, fed back as an input, took it into its slot in full (a constant slot has
+    no bounds): a target at 0 for 300 rows, a spike on row 150, then a sine of period
+    12 was forecast no better than by the last value 1,000 rows on (review 176: MAE
+    3.344, against 0.691 without the spike). The slot reads the constant on the row
+    after a departure: the forecasts are the twin's while the target is constant, and
+    within 2% of its error once the sine starts (the readouts keep what they learned
+    on the spike's row, review 176's third finding, not mended)."""
+    rng = np.random.default_rng(0)
+    clean = np.zeros(1500)
+    clean[300:] = 10 * np.sin(np.arange(1200) * 2 * np.pi / 12) + 0.3 * rng.normal(size=1200)
+    spiked = clean.copy()
+    spiked[150] = spike
+    previous = set_compiled(compiled)
+    try:
+        runs = []
+        for ys in (clean, spiked):
+            model, forecasts = DREAMOnlineRegressor(hidden_dim=8, rank=2, seed=0), []
+            for y in ys:
+                forecasts.append(model.predict_one({}))
+                model.learn_one({}, float(y))
+            runs.append(np.array(forecasts))
+    finally:
+        set_compiled(previous)
+    # (row 151 is forecast from the spike, as the last value would: documented)
+    assert np.array_equal(runs[0][152:301], runs[1][152:301])
+    for start, stop in ((400, 1000), (1000, 1500)):
+        errors = [np.abs(run[start:stop] - clean[start:stop]).mean() for run in runs]
+        assert errors[1] < 1.02 * errors[0], (start, errors)  # (before: 3.344, 1.8 to 5x)
 
 
 @pytest.mark.parametrize("compiled", [True, False])

@@ -949,9 +949,9 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
             self._neighbor_learn(neighbors, y_value, loss, self.n_drifts_ > drifts)
         if entry is None:
             self._commit(raw, present, step)
-        self._update_target_stats(y_value)
         if self._y_slot:
             self._prev_y = self._target_raw(y_value)
+        self._update_target_stats(y_value)  # (after: it may hold _prev_y, _keep_target)
         if self._reads_diff and entry is None:  # (advanced rows set it when read)
             self._prev_u = u[0, : len(self._mean)].copy()
         self.n_steps_ += 1
