@@ -186,6 +186,20 @@ def test_regressor_refuses_a_text_target(text):
         model.learn_one({"a": 1.0}, text)
 
 
+def test_regressor_reads_a_bool_target_as_0_or_1():
+    """As river's and scikit-learn's regressors read it (documented in learn_one)."""
+    rng = np.random.default_rng(0)
+    rows = [({"a": float(v)}, bool(v > 0)) for v in rng.normal(size=60)]
+    as_bool, as_float = (DREAMOnlineRegressor(hidden_dim=8, rank=2, seed=0) for _ in range(2))
+    for i, (x, y) in enumerate(rows):
+        as_bool.learn_one(x, np.bool_(y) if i % 2 else y)  # (Python's bool and NumPy's)
+        as_float.learn_one(x, float(y))
+    assert as_bool.predict_one({"a": 0.5}) == as_float.predict_one({"a": 0.5})
+    as_bool.learn_many(pd.DataFrame({"a": [0.1, -0.2]}), pd.Series([True, False]))
+    as_float.learn_many(pd.DataFrame({"a": [0.1, -0.2]}), pd.Series([1.0, 0.0]))
+    assert as_bool.predict_one({"a": 0.5}) == as_float.predict_one({"a": 0.5})
+
+
 # --- 4. seeding through a torch.Generator -------------------------------------------------------
 
 

@@ -617,6 +617,11 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         repeat a row for its weight, is learned once: the cell steps once a row, and
         the target is fed back once (what counts as a repeat, and which ensembles it
         covers: docs/online.md, "In river's ensembles").
+
+        ``y`` is a real number; a bool is read as 0 or 1, as river's and
+        scikit-learn's regressors read it. Text (``"1.5"``), NaN, inf and values
+        beyond 1e100 in absolute value are refused with a ValueError, and the model
+        is left as it was.
         """
         self._learn_row(x, y)
 
