@@ -279,14 +279,16 @@ def _online_rows(
     times.update(interleaved_cpu_times(pair, repeats=pair_repeats, warmup=0))
     rate = {name: len(stream) / t for name, t in times.items()}
     rows = []
+    pair_ratio = rate[dream] / rate[river_linear]
     for name in names:
-        compared = (
-            f"{names[0]} / this: {first[dream] / first[name]:.2f}x (the same {repeats} rounds)"
-            if name != dream
-            else ""
-        )
         if name == dream:
-            compared = f"this / {river_linear}: {rate[dream] / rate[river_linear]:.2f}x"
+            compared = f"this / {river_linear}: {pair_ratio:.2f}x"
+        elif name == river_linear:  # (the pair's ratio, as on DREAM's row: this row gave
+            # the first rounds' beside it, two ratios for one pair; review 178)
+            compared = f"{dream} / this: {pair_ratio:.2f}x (the pair's {pair_repeats} rounds)"
+        else:
+            ratio = first[dream] / first[name]
+            compared = f"{dream} / this: {ratio:.2f}x (the same {repeats} rounds)"
         rows.append(
             Row(
                 "online",
