@@ -448,6 +448,14 @@ class _BaseDREAM(BaseEstimator):
         """The dtype the network was built in (its parameters')."""
         return next(self.module_.parameters()).dtype
 
+    def _surprise_array(self, shape: tuple) -> np.ndarray:
+        """``surprise_`` to fill: NaN, in the network's dtype, the one the surprise is
+        computed in (float64 made it most of a pickled model, twice the network's
+        own size many times over at 2,000 sequences; review 177)."""
+        return np.full(
+            shape, np.nan, dtype=torch.empty(0, dtype=self._module_dtype()).numpy().dtype
+        )
+
     def _torch_device(self) -> torch.device:
         if self.device == "cuda" and not torch.cuda.is_available():
             raise ValueError(
@@ -870,7 +878,7 @@ class _BaseDREAM(BaseEstimator):
         if weight is not None:  # (_pass refuses a mini-batch whose total is too small)
             w_scale = float(weight.max()) if weight.max() > 0 else 1.0
             wt = torch.as_tensor(weight / w_scale, dtype=dtype, device=device)
-        surprise = np.full(X3.shape[:2], np.nan)
+        surprise = self._surprise_array(X3.shape[:2])
         best_loss, no_change = np.inf, 0
         epochs = 1 if incremental else self.max_iter
         steps = X3.shape[1]
@@ -1172,7 +1180,7 @@ class _BaseDREAM(BaseEstimator):
         device = next(self.module_.parameters()).device
         n = len(lengths)
         batch = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
-        surprise = np.full(X3.shape[:2], np.nan)
+        surprise = self._surprise_array(X3.shape[:2])
         self.module_.dream.compile_step = self._compile_for(math.ceil(n / batch) * X3.shape[1])
         self._pass(
             _input_tensor(X3, self._module_dtype(), device),

@@ -225,7 +225,8 @@ ATTRIBUTES = """
     surprise_ : ndarray of shape (n_sequences, max_steps)
         The surprise (in [0, 1]) of every step of every sequence of the last
         ``fit`` (its last epoch), ``partial_fit`` or ``advance_memory`` call, in the
-        order of ``X``; ``nan`` on padded steps.
+        order of ``X``; ``nan`` on padded steps. In ``dtype`` (float32 by default),
+        the network's.
     memory_ : DREAMState
         The plastic memory (batch of 1) every sequence starts from.
     module_ : torch.nn.Module
