@@ -260,6 +260,8 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
             # as at a stream's first row)
             for seq, (key, entry) in rows.items():
                 rows[seq] = (key, _Pending(*entry, *[None] * (6 - len(entry))))
+        if "_pending_rows" in state and "_pending_loose" not in state:  # before round 35
+            self._index_loose()  # (its own: the class's empty one is not to be filled)
         cache = state.get("_cache")
         if cache is not None and not isinstance(cache, _Cached):  # a positional tuple
             fits = len(_Cached._fields) - 1 <= len(cache) <= len(_Cached._fields)

@@ -182,9 +182,10 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         accuracy 0.505); a warning comes (once) after 32 labels in a row whose
         own rows (by their values) wait behind the oldest, which a step that
         changes rows (a scaler) hides. Under ``"values"`` such a row waits for
-        good (at most 2,048 are kept). By values a feature at 0 and an absent
-        one are alike, so that behind river's ``OneHotEncoder()``, which adds a
-        key at 0 to every row at each new category, labels find their rows.
+        good (at most 2,048 are kept). By values a label that finds no row
+        under its own values takes the oldest whose values differ from its own
+        only by features at 0, so that behind river's ``OneHotEncoder()``, which
+        adds a key at 0 to every row at each new category, labels find their rows.
     delayed_readout : bool, default=True
         With ``advance_on_predict``, once a delay is seen (a row's label comes
         after later rows were predicted): a further softmax readout over what the

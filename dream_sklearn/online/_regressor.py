@@ -182,9 +182,10 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         accuracy 0.505); a warning comes (once) after 32 labels in a row whose
         own rows (by their values) wait behind the oldest, which a step that
         changes rows (a scaler) hides. Under ``"values"`` such a row waits for
-        good (at most 2,048 are kept). By values a feature at 0 and an absent
-        one are alike, so that behind river's ``OneHotEncoder()``, which adds a
-        key at 0 to every row at each new category, labels find their rows.
+        good (at most 2,048 are kept). By values a label that finds no row
+        under its own values takes the oldest whose values differ from its own
+        only by features at 0, so that behind river's ``OneHotEncoder()``, which
+        adds a key at 0 to every row at each new category, labels find their rows.
     n_neighbors : int, default=0
         0: none. Otherwise a k-nearest-neighbours expert beside the readouts, for
         targets local in the input space: the last ``neighbors_window`` rows

@@ -250,12 +250,8 @@ def _aligned_targets(X: pd.DataFrame, y: Any) -> Any:
 def _row_key(row: dict) -> tuple:
     """A hashable key of a row's content (a row read by ``_row_values``): its names
     and values as floats, in the names' order, so that the same row copied, with its
-    keys in another order or its numbers of another type, has the same key. A
-    feature at 0 is left out, as an absent one (river's sparse rows): river's
-    ``OneHotEncoder()`` adds a key at 0 to a row for each category seen between its
-    prediction and its label, and the label found no row (review 172)."""
+    keys in another order or its numbers of another type, has the same key."""
     items = ((name, float(v)) for name, v in row.items())
-    items = (item for item in items if item[1] != 0.0)
     return tuple(sorted(items, key=lambda item: _sort_key(item[0])))
 
 
