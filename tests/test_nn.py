@@ -428,3 +428,25 @@ def _through(layer, x, scalars, values):
     that carry gradients), through torch.func.functional_call."""
     names = [n for n, p in layer.named_parameters() if any(p is s for s in scalars)]
     return torch.func.functional_call(layer, dict(zip(names, values, strict=True)), (x,))[0]
+
+
+def test_forward_mode_derivatives_go_through_the_floors():
+    """torch.func.jvp (and jacfwd, hessian) through the layer, with the scalars taking
+    gradients: the floors' autograd Function had no forward-mode rule, and they
+    failed (review 182). Its tangent is clamp's, against finite differences."""
+    torch.manual_seed(0)
+    layer = DREAM(2, 3, rank=2).double()
+    x = torch.randn(2, 4, 2, dtype=torch.float64)
+    params = dict(layer.named_parameters())
+    tangent = {name: torch.randn_like(p) for name, p in params.items()}
+
+    def out(p):
+        return torch.func.functional_call(layer, p, (x,))[0]
+
+    _, jvp = torch.func.jvp(out, (params,), (tangent,))
+    eps = 1e-6
+    ahead = {name: p + eps * tangent[name] for name, p in params.items()}
+    behind = {name: p - eps * tangent[name] for name, p in params.items()}
+    with torch.no_grad():
+        finite = (out(ahead) - out(behind)) / (2 * eps)
+    torch.testing.assert_close(jvp, finite, rtol=1e-5, atol=1e-7)

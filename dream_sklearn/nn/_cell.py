@@ -135,31 +135,64 @@ _FLOORS = {
 }
 
 
-class _Floor(torch.autograd.Function):
-    """``p.clamp(min=floor)`` whose gradient still lifts a parameter below its floor.
+class _Floors(torch.autograd.Function):
+    """``p.clamp(min=floor)`` of each scalar parameter, whose gradient still lifts a
+    parameter below its floor (one call for all: ``Function.apply`` costs tens of
+    microseconds, review 182).
 
     ``clamp``'s gradient is 0 below the floor: a parameter an optimizer step took
     there (Adam's momentum carries it on) never learned again, even once the loss
     wanted it back up (review 175: ``kappa`` at -0.409, then -0.478 after 30 steps
     that pushed it up). Here, below the floor, a gradient that would raise the
     parameter passes and one that would lower it further is 0: it stays near its
-    floor, and comes back when the loss asks. At or above the floor, ``clamp``'s."""
+    floor, and comes back when the loss asks. At or above the floor, and in forward
+    mode (``jvp``), ``clamp``'s."""
 
     generate_vmap_rule = True  # (torch.func's transforms take it as they take clamp)
 
     @staticmethod
-    def forward(p: torch.Tensor, floor: float) -> torch.Tensor:
-        return p.clamp(min=floor)
+    def forward(floors: tuple, *params: torch.Tensor) -> tuple:
+        return tuple(p.clamp(min=f) for p, f in zip(params, floors, strict=True))
 
     @staticmethod
-    def setup_context(ctx, inputs: tuple, output: torch.Tensor) -> None:
-        p, ctx.floor = inputs
-        ctx.save_for_backward(p)
+    def setup_context(ctx, inputs: tuple, output: tuple) -> None:
+        ctx.floors, *params = inputs
+        ctx.save_for_backward(*params)
+        ctx.save_for_forward(*params)
 
     @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
-        (p,) = ctx.saved_tensors
-        return grad * ((p >= ctx.floor) | (grad < 0)), None  # (descent raises p)
+    def backward(ctx, *grads: torch.Tensor) -> tuple:
+        floors, params = ctx.floors, ctx.saved_tensors
+        return None, *(  # (descent raises p where the gradient is negative)
+            torch.where((p >= f) | (g < 0), g, 0.0)
+            for p, f, g in zip(params, floors, grads, strict=True)
+        )
+
+    @staticmethod
+    def jvp(ctx, floors_tangent: None, *tangents: torch.Tensor | None) -> tuple:
+        floors, params = ctx.floors, ctx.saved_tensors
+        return tuple(
+            torch.zeros_like(p) if t is None else torch.where(p >= f, t, 0.0)
+            for p, f, t in zip(params, floors, tangents, strict=True)
+        )
+
+
+_FLOOR_VALUES = tuple(_FLOORS[name] for name in _SCALARS)
+
+
+def _floored(params: tuple) -> tuple:
+    """The scalar parameters ``params`` (in ``_SCALARS``' order) at their floors at
+    least: through :class:`_Floors` where a gradient is taken, else plain ``clamp``
+    (the same values; no Python autograd call). A trace (``torch.jit.trace``) takes
+    ``clamp`` always: its check runs the model again without gradients, and the two
+    graphs must be one."""
+    if (
+        torch.is_grad_enabled()
+        and any(p.requires_grad for p in params)
+        and not torch.jit.is_tracing()
+    ):
+        return _Floors.apply(_FLOOR_VALUES, *params)
+    return tuple(p.clamp(min=f) for p, f in zip(params, _FLOOR_VALUES, strict=True))
 
 
 def _constants(cfg: DREAMConfig) -> tuple:
@@ -509,13 +542,12 @@ class DREAMCell(nn.Module):
 
     def step_params(self) -> StepParams:
         """The parameters as :func:`dream_step` takes them (constrained, differentiable)."""
-        floors = _FLOORS
         return StepParams(
             self.C,
             self.W,
             self.B,
             self.V,
-            *(_Floor.apply(getattr(self, name), floors[name]) for name in _SCALARS),
+            *_floored(tuple(getattr(self, name) for name in _SCALARS)),
             *_constants(self.config),
         )
 
