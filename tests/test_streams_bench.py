@@ -285,23 +285,45 @@ def test_reuse_keeps_nothing_from_a_json_of_another_benchmark_version(bench, tmp
     assert "ARF" in results["SEA"] and "none reused" not in capsys.readouterr().err
 
 
-def test_no_report_or_held_out_stream_shares_rows_with_another_stream(bench):
+def test_no_report_or_held_out_stream_shares_rows_with_another_stream(bench, monkeypatch):
     """A report or held-out stream is data no default was chosen on: none of its rows
     may be another stream's (river's generators draw x alike from the same seed whatever
     the function or drift: the held-out Friedman read every x of
     FriedmanDrift-lea, a tuning stream, at the same row; a review's finding in round 22). Two tuning
     streams may share rows (Hyperplane and FriedmanDrift-lea do: 20 of the first 300,
     scattered). Rows are compared whole (names and values): a stream whose x differ
-    from another's only in their names would pass, and none does."""
+    from another's only in their names would pass, and none does.
+
+    Nor may it share a RandomRBF centroid: the held-out RandomRBF's rows were none of
+    RandomRBFDrift's (other centroid counts and labels), but with that tuning stream's
+    seeds it drew 5, 4 and 1 of its 20 centroids on seeds 0-2 (review 178, round 35).
+    Each centroid's centre is recorded as the generator makes it, before any drift."""
+    from river.datasets import synth
+
+    made = synth.RandomRBF._generate_centroids
+    current = []  # the (stream, seed) being read
+
+    def generate_centroids(self):
+        made(self)
+        rows[current[-1]] |= {("centroid", tuple(c.centre)) for c in self.centroids}
+
+    # (RandomRBFDrift's own calls this one through super())
+    monkeypatch.setattr(synth.RandomRBF, "_generate_centroids", generate_centroids)
     n = 300
     rows = {}
     for name, stream in bench.STREAMS.items():
         if stream.synthetic:
             for seed in range(bench.DEFAULT_SEEDS):
-                rows[name, seed] = {
+                current.append((name, seed))
+                rows[name, seed] = set()
+                rows[name, seed] |= {
                     tuple(sorted((str(k), v) for k, v in x.items()))
                     for x, _ in itertools.islice(stream.make(seed, n), n)
                 }
+    # the centroids were seen: both RBF streams have theirs, 20 and 50 a seed
+    for name, count in [("RandomRBFDrift", 20), ("RandomRBF", 50)]:
+        for seed in range(bench.DEFAULT_SEEDS):
+            assert sum(r[0] == "centroid" for r in rows[name, seed]) == count
     shared = [
         (a, b, len(rows[a] & rows[b]))
         for a, b in itertools.combinations(rows, 2)
