@@ -9,7 +9,13 @@ Hyperplane and RandomRBFDrift, 20,000 rows each.
 
 Prints three markdown tables (accuracy, accuracy over the 1,000 rows from the centre
 of each change, rows per second) and an ablation table of DREAM's mechanisms;
-writes the figures as JSON and a plot of rolling accuracy per stream.
+writes the figures as JSON and a plot of rolling accuracy per stream. Naive baselines
+stand beside the strong ones: no-change, the majority class so far, and on Elec2 its
+domain rule (the label is nswprice against the mean of its previous 48 values), both
+taken from benchmarks/streams.py. Every seeded model (the Hoeffding tree, both ARFs,
+DREAM) runs with seeds 0, 1 and 2 and its cell is the mean (min-max) over them; the
+ablations are seed 0's. Rows per second are also given as a ratio to ARF's on the
+same stream, timed in the same run.
 
     python benchmarks/drift.py                      # everything
     python benchmarks/drift.py --reuse              # reuse baselines from the JSON
@@ -26,6 +32,7 @@ from pathlib import Path
 import numpy as np
 from river import forest, linear_model, preprocessing, tree
 from river.datasets import synth
+from streams import CLASSIFIERS, DOMAIN_RULES
 
 from dream_sklearn._progressive import NoChange, progressive_correct
 from dream_sklearn.datasets import iter_elec2
@@ -98,17 +105,33 @@ def _dream(**kw):
     return DREAMOnlineClassifier(**{"seed": 0, **kw})
 
 
+SEEDS = (0, 1, 2)  # DREAM's cell seeds, and every seeded baseline's
+
+
+def seed_name(name: str, seed: int) -> str:
+    """A seeded model's run: ``name`` for seed 0 (as DREAM's always was), else ``name, seed k``."""
+    return name if seed == SEEDS[0] else f"{name}, seed {seed}"
+
+
+def _seeded(name, make, feedback=False):
+    return {seed_name(name, k): ((lambda k=k: make(k)), feedback) for k in SEEDS}
+
+
 # name -> (factory, feed the previous target as a feature?)
 BASELINES = {
     "no-change": (NoChange, False),
+    "majority class": (lambda: CLASSIFIERS["majority"][0](0, "classification"), False),
+    "Elec2 rule": (lambda: DOMAIN_RULES["Elec2-rule"][0](0, "classification"), False),
     "LogisticRegression": (
         lambda: preprocessing.StandardScaler() | linear_model.LogisticRegression(),
         False,
     ),
-    "HoeffdingAdaptiveTree": (lambda: tree.HoeffdingAdaptiveTreeClassifier(seed=1), False),
-    "ARF": (lambda: forest.ARFClassifier(seed=1), False),
-    "ARF + previous target": (lambda: forest.ARFClassifier(seed=1), True),
+    **_seeded("HoeffdingAdaptiveTree", lambda k: tree.HoeffdingAdaptiveTreeClassifier(seed=k)),
+    **_seeded("ARF", lambda k: forest.ARFClassifier(seed=k)),
+    **_seeded("ARF + previous target", lambda k: forest.ARFClassifier(seed=k), True),
 }
+ONLY_ON = {"Elec2 rule": "Elec2"}  # a domain rule runs on its stream only ('-' elsewhere)
+SPEED_REFERENCE = "ARF"  # rows/s are also printed as a ratio to this model's
 DREAM_MODELS = {
     "DREAM": (lambda: _dream(), False),
     "DREAM, plasticity off": (lambda: _dream(cell_params={"plasticity_enabled": False}), False),
@@ -125,12 +148,19 @@ DREAM_MODELS = {
     "DREAM, seed 2": (lambda: _dream(seed=2), False),
 }
 ABLATIONS = [name for name in DREAM_MODELS if name != "DREAM"]
+# a table's column -> the runs it is the mean (min-max) of: the seeds of a seeded model
+SEEDED = {
+    name: [seed_name(name, k) for k in SEEDS]
+    for name in ["HoeffdingAdaptiveTree", "ARF", "ARF + previous target", "DREAM"]
+}
+SEED_RUNS = {run for name, runs in SEEDED.items() for run in runs if run != name}
+COLUMNS = [m for m in BASELINES if m not in SEED_RUNS] + ["DREAM"]
 
 
 def run(models, streams, n_rows, results):
     from tqdm import tqdm
 
-    todo = [(m, s) for m in models for s in streams]
+    todo = [(m, s) for m in models for s in streams if ONLY_ON.get(m, s) == s]
     for model_name, stream_name in tqdm(todo, desc="progressive validation"):
         factory, feedback = {**BASELINES, **DREAM_MODELS}[model_name]
         make_stream, changes = STREAMS[stream_name]
@@ -145,42 +175,87 @@ def run(models, streams, n_rows, results):
             "rows_per_s": len(correct) / seconds,
             "rolling": correct.astype(float).tolist(),
             "n_rows": n_rows,  # (--rows: None for the whole stream; --reuse matches it)
+            "seeded": True,  # (the seeds of SEEDED; --reuse keeps no entry from before)
         }
 
 
-def _table(results, streams, models, cell, header):
-    lines = [f"| stream | {' | '.join(models)} |", "| --- |" + " ---: |" * len(models)]
+def _cell(values: list[float], fmt: str = ".3f") -> str:
+    """One figure, or over several seeds their mean (min-max)."""
+    if len(values) == 1:
+        return format(values[0], fmt)
+    return f"{format(np.mean(values), fmt)} ({format(min(values), fmt)}-{format(max(values), fmt)})"
+
+
+def _runs(results, stream, column, models) -> list[dict]:
+    """A column's entries on ``stream``: its seeds' for a seeded model (those run)."""
+    runs = [r for r in SEEDED.get(column, [column]) if r in models]
+    return [results[stream][r] for r in runs if r in results.get(stream, {})]
+
+
+def _table(results, streams, columns, models, cell, header):
+    lines = [f"| stream | {' | '.join(columns)} |", "| --- |" + " ---: |" * len(columns)]
     for s in streams:
-        row = [cell(results[s].get(m)) if m in results.get(s, {}) else "-" for m in models]
+        row = [cell(s, c, _runs(results, s, c, models)) or "-" for c in columns]
         lines.append(f"| {s} | {' | '.join(row)} |")
     if header:
         lines.insert(0, header + "\n")
     return "\n".join(lines)
 
 
+def _ratio(r: float) -> str:
+    return f"{r:,.0f}x" if r >= 10 else f"{r:.2f}x"
+
+
 def report(results, streams, models):
     present = [m for m in models if any(m in results.get(s, {}) for s in streams)]
-    main = [m for m in present if m not in ABLATIONS]
-    acc = _table(results, streams, main, lambda r: f"{r['accuracy']:.3f}", "Accuracy")
-    means = {
-        m: np.mean([results[s][m]["accuracy"] for s in streams if m in results.get(s, {})])
-        for m in main
-    }
-    acc += "\n| mean | " + " | ".join(f"{means[m]:.3f}" for m in main) + " |"
+    main = [c for c in COLUMNS if any(_runs(results, s, c, present) for s in streams)]
+    acc = _table(
+        results,
+        streams,
+        main,
+        present,
+        lambda s, c, rs: rs and _cell([r["accuracy"] for r in rs]),
+        "Accuracy (seeded models: mean (min-max) over seeds " + ", ".join(map(str, SEEDS)) + ")",
+    )
+    means = []
+    for c in main:  # over the streams, per seed; '-' for a model not run on every stream
+        runs = [r for r in SEEDED.get(c, [c]) if r in present]
+        per_run = [[results.get(s, {}).get(r) for s in streams] for r in runs]
+        per_run = [[e["accuracy"] for e in es] for es in per_run if all(es)]
+        means.append(_cell([float(np.mean(a)) for a in per_run]) if per_run else "-")
+    acc += "\n| mean | " + " | ".join(means) + " |"
     change_streams = [s for s in streams if STREAMS[s][1]]
+
+    def after_cell(s, c, rs):  # (one figure per change of the stream)
+        changes = range(len(rs[0]["after_change"])) if rs else []
+        return " / ".join(_cell([r["after_change"][i] for r in rs]) for i in changes)
+
     after = _table(
         results,
         change_streams,
         main,
-        lambda r: " / ".join(f"{a:.3f}" for a in r["after_change"]) or "-",
+        present,
+        after_cell,
         f"Accuracy over the {AFTER:,} rows from the centre of the change (row {CHANGE:,})",
     )
+
+    def speed_cell(s, c, rs):
+        if not rs:
+            return None
+        rate = float(np.mean([r["rows_per_s"] for r in rs]))
+        ref = _runs(results, s, SPEED_REFERENCE, present)
+        if not ref:
+            return f"{rate:,.0f}"
+        return f"{rate:,.0f} ({_ratio(rate / np.mean([r['rows_per_s'] for r in ref]))})"
+
     speed = _table(
         results,
         streams,
         main,
-        lambda r: f"{r['rows_per_s']:,.0f}",
-        "Rows per second (predict + learn)",
+        present,
+        speed_cell,
+        f"Rows per second (predict + learn; seeded models: the mean over their seeds); in "
+        f"brackets, as a ratio to {SPEED_REFERENCE}'s on the same stream, timed in the same run",
     )
     print("\n\n".join([acc, after, speed]))
     abl = ["DREAM", *[m for m in ABLATIONS if m in present]]
@@ -212,7 +287,7 @@ def plot(results, streams, path, window=500):
     fig, axes = plt.subplots(len(streams), 1, figsize=(10, 2.6 * len(streams)))
     for ax, s in zip(np.atleast_1d(axes), streams, strict=True):
         for m, r in results.get(s, {}).items():
-            if m in ABLATIONS:
+            if m in ABLATIONS or m in SEED_RUNS:
                 continue
             values = np.asarray(r["rolling"])
             if len(values) < window:
@@ -244,7 +319,7 @@ def main() -> None:
     if args.reuse and json_path.exists():
         results = json.loads(json_path.read_text())
     # A baseline is reused where the JSON has it for every stream, run on as many rows
-    # as this run asks for (entries from before "n_rows" was kept: whole streams).
+    # as this run asks for, with the seeds of SEEDED (an entry without "seeded" is older).
     todo = [
         m
         for m in args.models
@@ -252,8 +327,11 @@ def main() -> None:
             args.reuse
             and m in BASELINES
             and all(
-                m in results.get(s, {}) and results[s][m].get("n_rows") == args.rows
+                m in results.get(s, {})
+                and results[s][m].get("n_rows") == args.rows
+                and results[s][m].get("seeded")
                 for s in args.streams
+                if ONLY_ON.get(m, s) == s
             )
         )
     ]
@@ -264,7 +342,7 @@ def main() -> None:
     if reused:
         print(
             f"\n(--reuse: {', '.join(reused)} from an earlier run of this script, on the "
-            "same rows; their rows/s were timed then: compare loosely)"
+            "same rows; their rows/s, and ratios to them, were timed then: compare loosely)"
         )
     plot(results, args.streams, OUT / "drift_rolling_accuracy.png")
     print(f"\nfigures: {json_path}; plot: {OUT / 'drift_rolling_accuracy.png'}")
