@@ -203,11 +203,11 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         at most 10 of them, as does a value absent on one side only; a slot absent
         on both adds nothing; the previous label is not a feature). The prediction
         is the leader's, the readouts' mixture's or the vote's, by exponential
-        weights on their mistakes (Fixed Share). Where the vote leads, its
-        probabilities are the vote's alone: a class none of the ``n_neighbors``
-        rows has reads 0, so cross-entropy suffers (ImageSegments: 0.988 against
-        0.397 without the expert, accuracy 0.892 against 0.872; review 183). Use
-        it for the predicted class, not for calibrated probabilities. With
+        weights on their mistakes (Fixed Share). Where the vote leads, the
+        probabilities are both experts' by those weights: the vote's alone gave 0
+        to a class none of the ``n_neighbors`` rows has, and cross-entropy
+        suffered (ImageSegments: 0.988 against 0.397 without the expert; review
+        183). With
         ``neighbors_window`` below ``n_neighbors`` the vote reads the whole window.
         When drift
         recovery acts on a drift the window is emptied. Of rows at one distance
@@ -440,15 +440,16 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def _neighbor_choice(
         self, p: np.ndarray, raw: np.ndarray, present: np.ndarray, scale: np.ndarray
     ) -> np.ndarray:
-        """The leader's probabilities on rows ``raw`` (b, m), given the readouts' (b, k):
-        the vote's where it leads and has rows (see ``_neighbors.py``), its distances
-        in ``scale`` (the committed state's, before the rows)."""
+        """The probabilities on rows ``raw`` (b, m), given the readouts' (b, k): where
+        the vote leads and has rows (see ``_neighbors.py``), both by their weights
+        (``_NeighborVote.blend``); its distances in ``scale`` (the committed state's,
+        before the rows)."""
         vote = self._neighbors
         if vote is None or not vote.leads():
             return p
         rows = self._neighbor_rows(raw, present)
         q = vote.proba(rows, scale, self.n_neighbors, p.shape[-1])
-        return p if q is None else q
+        return p if q is None else vote.blend(p, q)
 
     def _neighbor_read(
         self, raw: np.ndarray, present: np.ndarray, scale: np.ndarray, out: np.ndarray, y: Any
@@ -498,12 +499,14 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     def _fast_neighbor_choice(self, best: float) -> int:
         """The class index the compiled row predicts (``best``: the readouts'
-        mixture's) with the kNN expert: the vote's where it leads and has rows. The
+        mixture's) with the kNN expert: where the vote leads and has rows, the most
+        probable of both by their weights, as ``predict_proba_one`` gives them. The
         vote is kept for the learn_one on the same row (_fast_neighbor_read)."""
         _, q = self._fast_neighbor_read()
-        if q is None or not self._neighbors.leads():
+        vote = self._neighbors
+        if q is None or not vote.leads():
             return int(best)
-        return int(q.argmax())
+        return int(vote.blend(self._proba(self._fast.out), q).argmax())
 
     def _read_delayed(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray):
         """(features, the readouts' predicted class, this readout's, the row's sequence
@@ -582,7 +585,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         elif self.n_neighbors and self._fast_row is not None:  # (the compiled row read it)
             _, q = self._fast_neighbor_read()
             if q is not None and self._neighbors.leads():
-                p = q
+                p = self._neighbors.blend(p, q)
         return p
 
     def _check_target(self, y):

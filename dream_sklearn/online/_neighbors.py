@@ -184,6 +184,14 @@ class _NeighborVote:
         """Whether the vote leads the readouts' mixture."""
         return bool(self.w[1] > self.w[0])
 
+    def blend(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """The readouts' probabilities ``p`` and the vote's ``q`` (..., classes) by
+        the experts' weights: where the vote leads, the prediction. The vote alone
+        gave 0 to every class none of the nearest rows has, the true one on many
+        rows (review 183: cross-entropy 0.988 on ImageSegments, 0.397 without the
+        expert)."""
+        return self.w[0] * p + self.w[1] * q
+
     def score(self, c: int, mixture_wrong: bool, vote: np.ndarray | None) -> None:
         """Weigh both experts by their mistakes on a row of class ``c``: the
         readouts' mixture's, and the ``vote``'s on it before it is kept (a mistake
