@@ -395,16 +395,6 @@ class _BaseDREAM(BaseEstimator):
         for name in _CELL_PARAMS:
             _check_cell_param(owner, name, getattr(self, name), InvalidParameterError)
 
-    def _revalidate(self) -> None:
-        """Check the parameters where scikit-learn's ``_fit_context`` does not: a
-        ``partial_fit`` of a fitted model. A value set
-        between two calls (``batch_size=-5``, a negative ``alpha``) went on into the
-        loops unchecked: nothing learned while ``n_iter_`` counted on, or a negative
-        penalty, where ``fit`` refuses it (review 177). (Inside ``_fit_context``
-        scikit-learn's ``skip_parameter_validation`` reads True whatever the user set,
-        so it is not consulted: the check costs microseconds.)"""
-        self._validate_params()
-
     # -- hooks the subclasses fill in -------------------------------------------------
 
     def _encode_targets(self, y: Any, *, first: bool, incremental: bool, classes: Any):
@@ -766,8 +756,11 @@ class _BaseDREAM(BaseEstimator):
     ):
         """Shared by ``fit`` (``incremental=False``) and ``partial_fit``."""
         name = type(self).__name__
-        if incremental:  # (_fit_context checks a partial_fit of an unfitted model only)
-            self._revalidate()
+        if incremental:
+            # scikit-learn's _fit_context checks a partial_fit of an unfitted model
+            # only: batch_size=-5 set between two calls learned nothing while n_iter_
+            # counted on, a negative alpha trained (review 177)
+            self._validate_params()
         ridge = self.solver == "ridge"
         if incremental and self.early_stopping and not ridge:
             raise ValueError(

@@ -207,10 +207,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         probabilities are both experts' by those weights: the vote's alone gave 0
         to a class none of the ``n_neighbors`` rows has, and cross-entropy
         suffered (ImageSegments: 0.988 against 0.397 without the expert; review
-        183). With
-        ``neighbors_window`` below ``n_neighbors`` the vote reads the whole window.
-        When drift
-        recovery acts on a drift the window is emptied. Of rows at one distance
+        183). With ``neighbors_window`` below ``n_neighbors`` the vote reads the
+        whole window. When drift recovery acts on a drift the window is emptied.
+        Of rows at one distance
         the one in the window's lower slot is the nearer (the window is a ring).
         The vote is compiled (numba) and runs beside the compiled row: 19,191
         rows/s on Elec2's first 5,000 rows with the default window, against 92,893
