@@ -450,3 +450,28 @@ def test_forward_mode_derivatives_go_through_the_floors():
     with torch.no_grad():
         finite = (out(ahead) - out(behind)) / (2 * eps)
     torch.testing.assert_close(jvp, finite, rtol=1e-5, atol=1e-7)
+
+
+def test_the_floors_compile_in_one_graph():
+    """torch.compile(fullgraph=True) of the layer, a scalar below its floor: dynamo
+    refuses an autograd Function with a custom jvp, and the graph broke there (review
+    184). Compiled (aot_eager: no C compiler needed), the outputs and every
+    parameter's gradient equal eager's, the one below the floor's too."""
+    torch.manual_seed(0)
+    layer = DREAM(3, 4, rank=2)
+    with torch.no_grad():
+        layer.cell.kappa.fill_(-0.1)
+    x = torch.randn(2, 6, 3)
+
+    def grads(model):
+        layer.zero_grad()
+        out = model(x)[0]
+        (out**2).sum().backward()
+        return out.detach(), {n: p.grad.clone() for n, p in layer.named_parameters()}
+
+    out, want = grads(layer)
+    compiled = torch.compile(layer, fullgraph=True, backend="aot_eager")
+    got_out, got = grads(compiled)
+    torch.testing.assert_close(got_out, out)
+    for name, grad in want.items():
+        torch.testing.assert_close(got[name], grad, msg=name)

@@ -138,15 +138,14 @@ _FLOORS = {
 class _Floors(torch.autograd.Function):
     """``p.clamp(min=floor)`` of each scalar parameter, whose gradient still lifts a
     parameter below its floor (one call for all: ``Function.apply`` costs tens of
-    microseconds, review 182).
+    microseconds, review 182; :class:`_FloorsForward` adds the forward mode).
 
     ``clamp``'s gradient is 0 below the floor: a parameter an optimizer step took
     there (Adam's momentum carries it on) never learned again, even once the loss
     wanted it back up (review 175: ``kappa`` at -0.409, then -0.478 after 30 steps
     that pushed it up). Here, below the floor, a gradient that would raise the
     parameter passes and one that would lower it further is 0: it stays near its
-    floor, and comes back when the loss asks. At or above the floor, and in forward
-    mode (``jvp``), ``clamp``'s."""
+    floor, and comes back when the loss asks. At or above the floor, ``clamp``'s."""
 
     generate_vmap_rule = True  # (torch.func's transforms take it as they take clamp)
 
@@ -158,7 +157,6 @@ class _Floors(torch.autograd.Function):
     def setup_context(ctx, inputs: tuple, output: tuple) -> None:
         ctx.floors, *params = inputs
         ctx.save_for_backward(*params)
-        ctx.save_for_forward(*params)
 
     @staticmethod
     def backward(ctx, *grads: torch.Tensor) -> tuple:
@@ -167,6 +165,18 @@ class _Floors(torch.autograd.Function):
             torch.where((p >= f) | (g < 0), g, 0.0)
             for p, f, g in zip(params, floors, grads, strict=True)
         )
+
+
+class _FloorsForward(_Floors):
+    """:class:`_Floors` with a forward-mode rule (``torch.func.jvp``, ``jacfwd``,
+    ``hessian`` failed without one: review 182). Eager only: dynamo refuses a custom
+    ``jvp``, and ``torch.compile(fullgraph=True)`` of the layer failed with it (review
+    184), so a compiled graph takes :class:`_Floors`."""
+
+    @staticmethod
+    def setup_context(ctx, inputs: tuple, output: tuple) -> None:
+        _Floors.setup_context(ctx, inputs, output)
+        ctx.save_for_forward(*inputs[1:])
 
     @staticmethod
     def jvp(ctx, floors_tangent: None, *tangents: torch.Tensor | None) -> tuple:
@@ -191,7 +201,8 @@ def _floored(params: tuple) -> tuple:
         and any(p.requires_grad for p in params)
         and not torch.jit.is_tracing()
     ):
-        return _Floors.apply(_FLOOR_VALUES, *params)
+        floors = _Floors if torch.compiler.is_compiling() else _FloorsForward
+        return floors.apply(_FLOOR_VALUES, *params)
     return tuple(p.clamp(min=f) for p, f in zip(params, _FLOOR_VALUES, strict=True))
 
 
