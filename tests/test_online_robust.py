@@ -2036,6 +2036,51 @@ def test_a_label_takes_its_own_row_before_one_that_differs_only_by_a_zero():
     assert accuracy.get() > 0.9 and not model._pending_rows  # (loosely first: 0.78)
 
 
+def test_a_label_with_zeros_added_is_of_the_row_predicted_before_the_build():
+    """A row predicted before anything was built is older than any row waiting; its
+    label, with a key at 0 added since (river's OneHotEncoder() meeting a category),
+    missed it and took the state of a later row of those values (review 184, as
+    before review 106). A label that lacks a feature of the unbuilt row is not its
+    (a feature at 0 and an absent one differ: review 182)."""
+    import warnings
+
+    model = DREAMOnlineClassifier(hidden_dim=4, rank=2, seed=0, advance_on_predict=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (a prediction before the build: no classes)
+        model.predict_one({"a": 1.0, "c0": 1.0})  # row A, before the build
+    model.learn_one({"a": 2.0, "c0": 1.0}, 0)  # (another row builds the model)
+    model.predict_one({"a": 1.0, "c0": 1.0, "c1": 0.0})  # row B, the same values
+    model.learn_one({"a": 1.0, "c0": 1.0, "c1": 0.0}, 1)  # A's label
+    assert len(model._pending_rows) == 1 and not model._unbuilt  # (B waits for its own)
+
+    model = DREAMOnlineClassifier(hidden_dim=4, rank=2, seed=0, advance_on_predict=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.predict_one({"a": 1.0, "s": 0.0})  # before the build
+    model.learn_one({"a": 2.0}, 0)
+    model.predict_one({"a": 1.0})
+    model.learn_one({"a": 1.0}, 1)  # the waiting row's label: it lacks "s"
+    assert not model._pending_rows and model._unbuilt
+
+
+def test_a_pickle_from_before_the_running_runs_keeps_no_loose_index_of_dropped_rows():
+    """A model pickled before the scaling's runs (``_n_over``) loses its waiting rows
+    when it loads; the loose index built from them stayed, and a label took a new
+    row that shared a sequence number with a dropped one (review 184)."""
+    model = DREAMOnlineClassifier(hidden_dim=4, rank=2, seed=0, advance_on_predict=True)
+    for i in range(20):
+        model.learn_one({"a": float(i % 3), "b": 1.0}, i % 2)
+    model.predict_one({"a": 1.0, "b": 0.0})  # (waits; its key has a 0)
+    state = copy.deepcopy(model.__getstate__())
+    del state["_pending_loose"], state["_n_over"]
+    old = DREAMOnlineClassifier.__new__(DREAMOnlineClassifier)
+    old.__setstate__(state)
+    assert not old._pending_rows and not old._pending_loose
+    old.predict_one({"a": 2.0, "b": 5.0})
+    old.learn_one({"a": 1.0}, 1)  # (the dropped row's loose key: no row of its)
+    assert list(old._pending_rows) == [0]
+
+
 def test_rows_waiting_in_a_pickle_made_before_the_loose_index_find_their_labels():
     """A model pickled before round 35 has no index of the rows waiting by their keys
     without zeros: it is made from the rows waiting when the pickle loads."""

@@ -274,6 +274,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
             self._range = np.array([self._stat_mean[0] - half, self._stat_mean[0] + half])
             self._warming = True
             self._pending, self._pending_rows, self._pending_seq = {}, OrderedDict(), 0
+            self._pending_loose = {}  # (built above from the rows dropped here: review 184)
             self._cache = None
         if "_stat_mean" in state and "_undo_n" not in state:  # before part undo: none kept
             S, m = self._stat_mean.shape

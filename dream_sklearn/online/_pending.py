@@ -228,6 +228,21 @@ class _PendingRows:
             _drop(self._pending_loose, loose, seq)
         return seq
 
+    def _grown_unbuilt(self, key: tuple) -> bool:
+        """Count the label as one of a row predicted before anything was built whose
+        features it has, and more at 0 (river's OneHotEncoder() adds a key at 0 for
+        each category seen since): such rows are older than any row waiting, and the
+        label took a later row's state (review 184, as before review 106). Not a row
+        it lacks a feature of: one at 0 and an absent one differ (review 182)."""
+        loose = _loose_key(key)
+        if loose == key:  # (no feature at 0: nothing grown)
+            return False
+        grown = set(key)
+        other = next(
+            (k for k in self._unbuilt if grown.issuperset(k) and _loose_key(k) == loose), None
+        )
+        return other is not None and _take_unbuilt(self._unbuilt, other)
+
     def _index_loose(self) -> None:
         """``_pending_loose`` from the rows waiting (a model pickled before it)."""
         self._pending_loose = {}
@@ -275,14 +290,8 @@ class _PendingRows:
         unbuilt = self._unbuilt
         if unbuilt and self._pending_seq >= _MAX_PENDING:  # (forgotten: see _unbuilt)
             unbuilt = self._unbuilt = None
-        if unbuilt:
-            count = unbuilt.get(key, 0)
-            if count:  # (its row was not advanced on)
-                if count == 1:
-                    del unbuilt[key]
-                else:
-                    unbuilt[key] = count - 1
-                return None
+        if unbuilt and (_take_unbuilt(unbuilt, key) or self._grown_unbuilt(key)):
+            return None  # (its row was not advanced on)
         if key not in self._pending:
             seq = self._loose_match(key) if self._pending_rows else None
             if seq is not None:
@@ -337,6 +346,17 @@ class _PendingRows:
         finally:
             self._prev_u = now
         return out[0], phi[0], surprise
+
+
+def _take_unbuilt(unbuilt: dict, key: tuple) -> bool:
+    """Count one label of a row predicted before anything was built under ``key`` in
+    ``unbuilt`` (``_PendingRows._unbuilt``); False if none is counted there."""
+    count = unbuilt.get(key, 0)
+    if count == 1:
+        del unbuilt[key]
+    elif count:
+        unbuilt[key] = count - 1
+    return bool(count)
 
 
 def _drop(index: dict, key: tuple, seq: int | None) -> int:
