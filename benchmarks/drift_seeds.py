@@ -29,6 +29,8 @@ from drift import AFTER, BASELINES, DREAM_MODELS, OUT, synthetic_streams
 
 from dream_sklearn._progressive import progressive_correct
 
+# The JSON's format: its baselines' seed (0 since round 35; --reuse keeps nothing older).
+_VERSION = 2
 MODELS = ["majority class", "LogisticRegression", "HoeffdingAdaptiveTree", "ARF", "DREAM"]
 BASELINE_NAMES = [m for m in MODELS if m != "DREAM"]
 
@@ -58,7 +60,11 @@ def main() -> None:
     saved: dict = {}
     path = Path(args.json)
     if args.reuse and path.exists():
-        saved = {tuple(json.loads(k)): v for k, v in json.loads(path.read_text()).items()}
+        stored = json.loads(path.read_text())
+        # (the baselines' seed changed in round 35, from 1 to 0: a file without this
+        # version holds the old seed's figures under the same names; review 184)
+        if stored.pop("version", None) == _VERSION:
+            saved = {tuple(json.loads(k)): v for k, v in stored.items()}
     tasks = [
         (m, s, k)
         for k in args.shifts
@@ -71,7 +77,8 @@ def main() -> None:
         for model, stream, shift, a, af in pool.map(_score, tasks):
             saved[model, stream, shift] = [a, af]
     OUT.mkdir(exist_ok=True)
-    path.write_text(json.dumps({json.dumps(list(k)): v for k, v in saved.items()}))
+    stored = {json.dumps(list(k)): v for k, v in saved.items()}
+    path.write_text(json.dumps({"version": _VERSION, **stored}))
     acc: dict = {}
     after: dict = {}
     for (model, stream, shift), (a, af) in saved.items():

@@ -19,7 +19,7 @@ import argparse
 import time
 
 from drift import STREAMS  # benchmarks/drift.py: the suite, defined once
-from river import datasets, evaluate, metrics
+from river import datasets, metrics
 from streams import REGRESSORS  # benchmarks/streams.py: the fair regression baselines
 
 from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor
@@ -107,20 +107,24 @@ def run(params: dict, data: list, seed: int) -> tuple[float, float, float]:
 
 
 def _progressive_mae(model) -> float:
-    """MAE on TrumpApproval as river's ``progressive_val_score`` scores it (every row, a
-    None prediction not scored), for the baselines that are no river estimator, which it
-    refuses (the last value, PreviousTarget)."""
+    """MAE on TrumpApproval under progressive validation from the second row on, every
+    model alike (predict, then learn, each row), as ``benchmarks/streams.py`` scores
+    them. river's ``progressive_val_score`` scores the first row, before anything is
+    seen, unless the prediction is None: the last value's was left out and every other
+    model's 0.0 charged an error of 43.76 (0.0437 of the MAE), which put DREAM behind
+    the last value (0.1861 against 0.1512; from the second row 0.1425; review 184)."""
     mae = metrics.MAE()
-    for x, y in datasets.TrumpApproval():
+    for i, (x, y) in enumerate(datasets.TrumpApproval()):
         y_pred = model.predict_one(x)
-        if y_pred is not None:
+        if i:
             mae.update(y, y_pred)
         model.learn_one(x, y)
     return mae.get()
 
 
 def regression_table(seed: int) -> None:
-    """MAE of the regressor on river's TrumpApproval (progressive validation).
+    """MAE of the regressor on river's TrumpApproval (progressive validation, from the
+    second row: ``_progressive_mae``).
 
     The baselines are the stream benchmark's regressors (``REGRESSORS`` of
     benchmarks/streams.py, but its DREAM columns): the last value, the running mean,
@@ -140,9 +144,8 @@ def regression_table(seed: int) -> None:
                 model = DREAMOnlineRegressor(
                     learning_rate=lr, standardize_rate=sr, feedback=feedback, seed=seed
                 )
-                mae = evaluate.progressive_val_score(datasets.TrumpApproval(), model, metrics.MAE())
                 name = f"lr={lr}, sr={sr}, feedback={feedback}"
-                print(f"| {name} | {mae.get():.4f} |", flush=True)
+                print(f"| {name} | {_progressive_mae(model):.4f} |", flush=True)
 
 
 def main() -> None:
