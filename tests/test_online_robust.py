@@ -2039,9 +2039,10 @@ def test_a_label_takes_its_own_row_before_one_that_differs_only_by_a_zero():
 def test_a_label_with_zeros_added_is_of_the_row_predicted_before_the_build():
     """A row predicted before anything was built is older than any row waiting; its
     label, with a key at 0 added since (river's OneHotEncoder() meeting a category),
-    missed it and took the state of a later row of those values (review 184, as
-    before review 106). A label that lacks a feature of the unbuilt row is not its
-    (a feature at 0 and an absent one differ: review 182)."""
+    missed it and took, by the key without zeros, the state of a later row of those
+    values (review 184, as before review 106). A row waiting under the label's own
+    key still comes first (review 185), and a label that lacks a feature of the
+    unbuilt row is not its (a feature at 0 and an absent one differ: review 182)."""
     import warnings
 
     model = DREAMOnlineClassifier(hidden_dim=4, rank=2, seed=0, advance_on_predict=True)
@@ -2049,8 +2050,8 @@ def test_a_label_with_zeros_added_is_of_the_row_predicted_before_the_build():
         warnings.simplefilter("ignore")  # (a prediction before the build: no classes)
         model.predict_one({"a": 1.0, "c0": 1.0})  # row A, before the build
     model.learn_one({"a": 2.0, "c0": 1.0}, 0)  # (another row builds the model)
-    model.predict_one({"a": 1.0, "c0": 1.0, "c1": 0.0})  # row B, the same values
-    model.learn_one({"a": 1.0, "c0": 1.0, "c1": 0.0}, 1)  # A's label
+    model.predict_one({"a": 1.0, "c0": 1.0})  # row B, the same values
+    model.learn_one({"a": 1.0, "c0": 1.0, "c1": 0.0}, 1)  # A's label, c1 met since
     assert len(model._pending_rows) == 1 and not model._unbuilt  # (B waits for its own)
 
     model = DREAMOnlineClassifier(hidden_dim=4, rank=2, seed=0, advance_on_predict=True)
@@ -2079,6 +2080,27 @@ def test_a_pickle_from_before_the_running_runs_keeps_no_loose_index_of_dropped_r
     old.predict_one({"a": 2.0, "b": 5.0})
     old.learn_one({"a": 1.0}, 1)  # (the dropped row's loose key: no row of its)
     assert list(old._pending_rows) == [0]
+
+
+def test_a_pickle_from_before_the_running_runs_matched_by_order_counts_its_dropped_rows():
+    """Matched by order, the rows such a pickle drops still have labels to come:
+    they find nothing, as rows forgotten past the limit do (``_not_waiting``); the
+    first took the next new row's state (review 185)."""
+    model = DREAMOnlineClassifier(
+        hidden_dim=4, rank=2, seed=0, advance_on_predict=True, match_labels_by="order"
+    )
+    for i in range(20):
+        model.learn_one({"a": float(i % 3)}, i % 2)
+    model.predict_one({"a": 1.0})
+    model.predict_one({"a": 2.0})
+    state = copy.deepcopy(model.__getstate__())
+    del state["_n_over"]
+    old = DREAMOnlineClassifier.__new__(DREAMOnlineClassifier)
+    old.__setstate__(state)
+    old.predict_one({"a": 0.0})  # (a new row)
+    old.learn_one({"a": 1.0}, 1)  # (the dropped rows' labels)
+    old.learn_one({"a": 2.0}, 0)
+    assert list(old._pending_rows) == [0]  # (the new row waits for its own)
 
 
 def test_rows_waiting_in_a_pickle_made_before_the_loose_index_find_their_labels():

@@ -273,6 +273,8 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
             half = _WINSOR * np.sqrt(self._stat_var[0])  # surely seen: within the clip
             self._range = np.array([self._stat_mean[0] - half, self._stat_mean[0] + half])
             self._warming = True
+            if self.match_labels_by == "order":  # (their labels find nothing: review 185)
+                self._not_waiting = self._not_waiting + len(self._pending_rows)
             self._pending, self._pending_rows, self._pending_seq = {}, OrderedDict(), 0
             self._pending_loose = {}  # (built above from the rows dropped here: review 184)
             self._cache = None

@@ -78,6 +78,9 @@ class _PendingRows:
     # predicted again at once, predict_proba_one then predict_one, is one row; equal
     # rows of a stream, river's copies, are rows of their own: review 110)
     _unbuilt_last: tuple | None = None
+    # the keys of _unbuilt without their features at 0 (_grown_unbuilt), or None: made
+    # from _unbuilt when needed (an entry whose count is spent stays, harmless)
+    _unbuilt_loose: set | None = None
     _pending: dict = {}
     # row key without its features at 0 -> deque of sequence numbers (oldest first), of
     # the rows waiting whose key has a feature at 0 (_loose_match); rebuilt for pickles
@@ -231,11 +234,20 @@ class _PendingRows:
     def _grown_unbuilt(self, key: tuple) -> bool:
         """Count the label as one of a row predicted before anything was built whose
         features it has, and more at 0 (river's OneHotEncoder() adds a key at 0 for
-        each category seen since): such rows are older than any row waiting, and the
-        label took a later row's state (review 184, as before review 106). Not a row
-        it lacks a feature of: one at 0 and an absent one differ (review 182)."""
+        each category seen since), where no row waits under its own key: such rows
+        are older than any row waiting, and the label took a later row's state by
+        the key without zeros (review 184, as before review 106). Not a row it lacks
+        a feature of: one at 0 and an absent one differ (review 182). After the
+        exact matches, as for the rows waiting (review 185: before them, a waiting
+        row's own label, a key at 0 more than an unbuilt row's, was counted as that
+        row's)."""
         loose = _loose_key(key)
         if loose == key:  # (no feature at 0: nothing grown)
+            return False
+        known = self.__dict__.get("_unbuilt_loose")
+        if known is None:  # (a model pickled before it)
+            known = self._unbuilt_loose = {_loose_key(k) for k in self._unbuilt}
+        if loose not in known:  # (no scan of every key on each label: review 185)
             return False
         grown = set(key)
         other = next(
@@ -263,8 +275,12 @@ class _PendingRows:
         keys = self._unbuilt
         if keys is None:
             keys = self._unbuilt = {}
+            self._unbuilt_loose = set()
         if key in keys or len(keys) < _MAX_PENDING:
             keys[key] = keys.get(key, 0) + 1
+            known = self.__dict__.get("_unbuilt_loose")
+            if known is not None:  # (else made from _unbuilt when needed)
+                known.add(_loose_key(key))
 
     def _by_order(self) -> bool:
         """Whether labels are matched to the rows predicted by order (see _take_pending)."""
@@ -290,9 +306,11 @@ class _PendingRows:
         unbuilt = self._unbuilt
         if unbuilt and self._pending_seq >= _MAX_PENDING:  # (forgotten: see _unbuilt)
             unbuilt = self._unbuilt = None
-        if unbuilt and (_take_unbuilt(unbuilt, key) or self._grown_unbuilt(key)):
+        if unbuilt and _take_unbuilt(unbuilt, key):
             return None  # (its row was not advanced on)
         if key not in self._pending:
+            if unbuilt and self._grown_unbuilt(key):
+                return None
             seq = self._loose_match(key) if self._pending_rows else None
             if seq is not None:
                 self._unmatched_run = 0
