@@ -289,7 +289,10 @@ class _PendingRows:
     def _take_pending(self, row: dict):
         """The row advanced on whose label ``row`` brings, or None (step ``row``):
         the oldest with ``row``'s key, after the rows predicted before anything was
-        built (``_unbuilt``), whose labels find nothing; or with
+        built (``_unbuilt``), whose labels find nothing; where none waits under it,
+        a row predicted before the build whose features it has and more at 0
+        (:meth:`_grown_unbuilt`), else the oldest waiting whose key differs from it
+        only by features at 0 (:meth:`_loose_match`); or with
         match_labels_by="order" the oldest of all, after the rows counted in
         ``_not_waiting`` (predicted before anything was built, or forgotten past
         _MAX_PENDING)."""
