@@ -186,6 +186,16 @@ def test_regressor_refuses_a_text_target(text):
         model.learn_one({"a": 1.0}, text)
 
 
+def test_labels_that_compare_equal_are_one_class():
+    """As a dict keys them (river's classifiers too; documented under classes_): 0
+    and False one class, named by the first seen; "1" and 1 two."""
+    model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0)
+    for i, y in enumerate([0, False, 1, True, 1.0, "1"]):
+        model.learn_one({"a": float(i)}, y)
+    assert model.classes_ == [0, 1, "1"]
+    assert set(model.predict_proba_one({"a": 0.5})) == {0, 1, "1"}
+
+
 def test_regressor_reads_a_bool_target_as_0_or_1():
     """As river's and scikit-learn's regressors read it (documented in learn_one)."""
     rng = np.random.default_rng(0)

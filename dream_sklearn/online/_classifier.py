@@ -241,7 +241,10 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         module from them when it is read: it is for reading; changing it in place
         is not a way to change the model.
     classes_ : list
-        The labels seen so far.
+        The labels seen so far, in the order first seen. Labels that compare
+        equal are one class, as in a dict (and in river's classifiers): ``0``
+        and ``False``, ``1`` and ``1.0``; the first seen names it. ``"1"`` and
+        ``1`` are two.
     last_surprise_ : float
         Surprise of the last committed step (0.0 while no row has reached the
         cell, ``last_tau_`` then being ``nan``).
