@@ -9,6 +9,12 @@ limited to one thread), which is steadier than wall time on a shared machine.
     python benchmarks/speed.py                        # every section
     python benchmarks/speed.py --only training        # some sections
     python benchmarks/speed.py --repeats 9 --no-compile
+    python benchmarks/speed.py --only training sklearn --device cuda   # on a GPU
+
+``--device cuda`` runs the training section and the sklearn section's per-epoch rows
+on the GPU, timed by wall clock after ``torch.cuda.synchronize()`` (CPU time does not
+see the GPU's work); the sklearn section's end-to-end fits stay on the CPU rows only
+(they are skipped on cuda), and the online sections are CPU-only (NumPy and numba).
 
 Sections (``--only``):
 
@@ -68,6 +74,7 @@ section, write ``def my_section(args) -> list[Row]`` and decorate it with
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib.util
 import itertools
 import json
@@ -124,10 +131,27 @@ def section(name: str):
     return register
 
 
+def _cuda_wall() -> float:
+    """Wall seconds once the GPU has finished the work queued so far."""
+    torch.cuda.synchronize()
+    return time.perf_counter()
+
+
+def _clock(device: str) -> Callable[[], float]:
+    """The clock of a comparison on ``device``: CPU time on the CPU, wall time after a
+    synchronisation on a GPU (the process's CPU time does not count the GPU's work)."""
+    return time.process_time if device == "cpu" else _cuda_wall
+
+
 def interleaved_cpu_times(
-    fns: dict[str, Callable[[], object]], repeats: int, inner: int = 1, warmup: int = 1
+    fns: dict[str, Callable[[], object]],
+    repeats: int,
+    inner: int = 1,
+    warmup: int = 1,
+    clock: Callable[[], float] = time.process_time,
 ) -> dict[str, float]:
-    """Median CPU seconds per call of each function, over ``repeats`` rounds.
+    """Median seconds per call of each function by ``clock`` (CPU time unless told),
+    over ``repeats`` rounds.
 
     Each round calls every function ``inner`` times, one function after the other,
     so slow periods of a shared machine fall on all of them alike; the order is
@@ -144,10 +168,10 @@ def interleaved_cpu_times(
         random.Random(r).shuffle(order)
         for name in order:
             fn = fns[name]
-            start = time.process_time()
+            start = clock()
             for _ in range(inner):
                 fn()
-            samples[name].append((time.process_time() - start) / inner)
+            samples[name].append((clock() - start) / inner)
     return {name: statistics.median(s) for name, s in samples.items()}
 
 
@@ -169,7 +193,7 @@ def skipped(section_name: str, what: str, reason: str) -> list[Row]:
 
 def _training_step(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, hidden: int):
     """A closure doing one Adam step of ``model`` + a linear head on the last output."""
-    head = torch.nn.Linear(hidden, y.shape[1])
+    head = torch.nn.Linear(hidden, y.shape[1], device=x.device)
     opt = torch.optim.Adam([*model.parameters(), *head.parameters()], lr=1e-3)
 
     def step():
@@ -182,45 +206,62 @@ def _training_step(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, hid
     return step
 
 
+def _compiled_training(eager: DREAM, x, y, n: int, device: str) -> tuple[list[Row], DREAM]:
+    """The rows of the first compiled step in a new process, with an empty (cold)
+    inductor cache and with the cache the first process filled (warm); and a compiled
+    copy of ``eager``, compiled here. Raises RuntimeError if compilation failed (the
+    layer would run eagerly, with a warning only: not a compiled row)."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        cold = _fresh("layer", Path(tmp), device=device)
+        warm = _fresh("layer", Path(tmp), device=device)
+    for label, run in (("cold", cold), ("warm", warm)):
+        rows.append(
+            Row(
+                "training",
+                f"DREAM compile_step=True: first step in a new process, {label} cache "
+                f"(compilation included){'' if device == 'cpu' else ', on ' + device}",
+                f"{run['first']:.1f}",
+                "s (wall)",
+                f"{run['first_cpu']:.1f} s CPU (with the C++ compiler's)",
+            )
+        )
+    compiled = copy.deepcopy(eager)
+    compiled.compile_step = True
+    _training_step(compiled, x, y, n)()  # compiles here (or loads from the cache)
+    _check_compiled()
+    return rows, compiled
+
+
 @section("training")
 def training(args) -> list[Row]:
     batch, steps, d, n, r = 32, 50, 16, 64, 8
     shape = f"batch {batch} x {steps} steps, {d}->{n}, rank {r}"
+    device = args.device
+    if device != "cpu":
+        shape += f", on {device} ({torch.cuda.get_device_name()}; wall time)"
     torch.manual_seed(0)
     x, y = torch.randn(batch, steps, d), torch.randn(batch, 1)
+    x, y = x.to(device), y.to(device)
     torch.manual_seed(0)
-    eager = DREAM(d, n, rank=r)
+    eager = DREAM(d, n, rank=r).to(device)
     contenders = {
-        "nn.GRU": torch.nn.GRU(d, n, batch_first=True),
+        "nn.GRU": torch.nn.GRU(d, n, batch_first=True, device=device),
         "DREAM": eager,
-        "reference per-step cell": _load_reference().from_layer(eager),
+        "reference per-step cell": _load_reference().from_layer(eager).to(device),
     }
     rows, compile_rows = [], []
     if not args.no_compile:
-        # The first compiled step in a new process: with an empty inductor cache, then
-        # with the cache the first process filled.
-        with tempfile.TemporaryDirectory() as tmp:
-            cold = _fresh("layer", Path(tmp))
-            warm = _fresh("layer", Path(tmp))
-        for label, run in (("cold", cold), ("warm", warm)):
-            compile_rows.append(
-                Row(
-                    "training",
-                    f"DREAM compile_step=True: first step in a new process, {label} cache "
-                    "(compilation included)",
-                    f"{run['first']:.1f}",
-                    "s (wall)",
-                    f"{run['first_cpu']:.1f} s CPU (with the C++ compiler's)",
-                )
-            )
-        compiled = DREAM(d, n, rank=r)
-        compiled.load_state_dict(eager.state_dict())
-        compiled.compile_step = True
-        _training_step(compiled, x, y, n)()  # compiles here (or loads from the cache)
-        _check_compiled()
-        contenders["DREAM compile_step=True"] = compiled
+        try:
+            compile_rows, compiled = _compiled_training(eager, x, y, n, device)
+        except RuntimeError as exc:  # (said in the table, and the other rows kept)
+            reason = " ".join(str(exc).split())[-300:]
+            what = f"DREAM compile_step=True on {device}"
+            compile_rows = [Row("training", what, "failed", compared=reason)]
+        else:
+            contenders["DREAM compile_step=True"] = compiled
     steps_fns = {name: _training_step(m, x, y, n) for name, m in contenders.items()}
-    times = interleaved_cpu_times(steps_fns, repeats=args.repeats, inner=3)
+    times = interleaved_cpu_times(steps_fns, repeats=args.repeats, inner=3, clock=_clock(device))
     gru, ref = times["nn.GRU"], times["reference per-step cell"]
     for name in contenders:
         t = times[name]
@@ -916,19 +957,24 @@ _CHILD = (
     _FIT_DATA
     + """
 kind, epochs, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+device = sys.argv[4]
 out = {}
 if kind == "layer":  # the training section's compiled step, first call in this process
     from dream_sklearn.nn import DREAM
     torch.manual_seed(0)
-    model = DREAM(16, 64, rank=8)
+    model = DREAM(16, 64, rank=8, device=device)
     model.compile_step = True
-    head = torch.nn.Linear(64, 1)
+    head = torch.nn.Linear(64, 1, device=device)
     opt = torch.optim.Adam([*model.parameters(), *head.parameters()], lr=1e-3)
-    x, t = torch.randn(32, 50, 16), torch.randn(32, 1)
+    x, t = torch.randn(32, 50, 16, device=device), torch.randn(32, 1, device=device)
+    if device != "cpu":
+        torch.cuda.synchronize()  # (the GPU's start-up is not the compilation's)
     start, start_cpu = time.perf_counter(), cpu()
     opt.zero_grad()
     torch.nn.functional.mse_loss(head(model(x)[0][:, -1]), t).backward()
     opt.step()
+    if device != "cpu":
+        torch.cuda.synchronize()
     out["first"], out["first_cpu"] = time.perf_counter() - start, cpu() - start_cpu
     from dream_sklearn.nn._layer import _COMPILED_LOOP
     out["failed"] = _COMPILED_LOOP.failed  # (a failed compile falls back, with a warning)
@@ -971,18 +1017,20 @@ print(json.dumps(out))
 )
 
 
-def _fresh(kind: str, cache: Path, epochs: int = 100, batch: int = 32) -> dict:
+def _fresh(kind: str, cache: Path, epochs: int = 100, batch: int = 32, device: str = "cpu") -> dict:
     """Run ``kind`` of :data:`_CHILD` in a new Python process with inductor's cache in
     ``cache`` (empty: a cold cache; filled by an earlier run: a warm one)."""
+    # (on a GPU, inductor compiles its Triton kernels in parallel, as a user's would)
+    threads = {"TORCHINDUCTOR_COMPILE_THREADS": "1"} if device == "cpu" else {}
     env = {
         **os.environ,
         "TORCHINDUCTOR_CACHE_DIR": str(cache),
         "OMP_NUM_THREADS": "1",
-        "TORCHINDUCTOR_COMPILE_THREADS": "1",
+        **threads,
         "PYTHONPATH": os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")]),
     }
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, kind, str(epochs), str(batch)],
+        [sys.executable, "-c", _CHILD, kind, str(epochs), str(batch), device],
         env=env,
         capture_output=True,
         text=True,
@@ -1007,6 +1055,9 @@ def sklearn_fit(args) -> list[Row]:
     what = f"{n_seq} sequences x {steps} steps x {d} features, batch {batch}"
     evals_per_epoch = math.ceil(n_seq / batch) * steps  # step evaluations per epoch
     rows = []
+    device = args.device
+    if device != "cpu":
+        what += f", on {device} (wall time)"
     # Per epoch, in this process, interleaved: eager and compiled fits of the default
     # configuration (compiled once beforehand), and the plain nn.GRU loop.
     rng = np.random.RandomState(0)
@@ -1018,28 +1069,41 @@ def sklearn_fit(args) -> list[Row]:
         with warnings.catch_warnings():  # max_iter=2 does not converge, on purpose
             warnings.simplefilter("ignore")
             DREAMClassifier(
-                solver="adam", max_iter=max_iter, batch_size=batch, random_state=0, compile=compile
+                solver="adam",
+                max_iter=max_iter,
+                batch_size=batch,
+                random_state=0,
+                compile=compile,
+                device=device,
             ).fit(X, y)
 
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    # (on a GPU the data sit there, as DREAMClassifier.fit puts them)
+    Xt, yt = torch.from_numpy(X).to(device), torch.from_numpy(y).to(device)
 
     def fit_gru():
         torch.manual_seed(0)
-        gru, head = torch.nn.GRU(d, n, batch_first=True), torch.nn.Linear(n, 2)
+        gru = torch.nn.GRU(d, n, batch_first=True, device=device)
+        head = torch.nn.Linear(n, 2, device=device)
         opt = torch.optim.Adam([*gru.parameters(), *head.parameters()], lr=0.01)
         for _ in range(short):
-            for idx in torch.randperm(n_seq).split(batch):
+            for idx in torch.randperm(n_seq, device=device).split(batch):
                 opt.zero_grad()
                 out, _ = gru(Xt[idx])
                 torch.nn.functional.cross_entropy(head(out[:, -1]), yt[idx]).backward()
                 opt.step()
 
     contenders = {"eager": lambda: fit_dream(False), "gru": fit_gru}
+    compile_failed = None
     if not args.no_compile:
-        fit_dream(True, max_iter=1)  # compiles in this process (from the user's cache)
-        _check_compiled()
-        contenders["compiled"] = lambda: fit_dream(True)
-    times = {k: v / short for k, v in interleaved_cpu_times(contenders, args.repeats).items()}
+        try:
+            fit_dream(True, max_iter=1)  # compiles in this process (from the user's cache)
+            _check_compiled()
+        except RuntimeError as exc:  # (said in the table, and the other rows kept)
+            compile_failed = " ".join(str(exc).split())[-300:]
+        else:
+            contenders["compiled"] = lambda: fit_dream(True)
+    times = interleaved_cpu_times(contenders, args.repeats, clock=_clock(device))
+    times = {k: v / short for k, v in times.items()}
     gru = times["gru"]
     for name, label in (("eager", "compile=False"), ("compiled", "compile=True")):
         if name in times:
@@ -1055,7 +1119,10 @@ def sklearn_fit(args) -> list[Row]:
     rows.append(
         Row("sklearn", f"plain nn.GRU loop (float32), per epoch: {what}", f"{1e3 * gru:.0f}", "ms")
     )
-    if args.no_compile:
+    if compile_failed is not None:
+        what = f"DREAMClassifier(solver='adam', compile=True).fit on {device}"
+        return [*rows, Row("sklearn", what, "failed", compared=compile_failed)]
+    if args.no_compile or device != "cpu":
         return rows
     # End to end, each in a new process, --fit-repeats rounds: the default adam fit
     # (compile=True) with an empty inductor cache, then again with the cache the first
@@ -1220,11 +1287,19 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--memory-rows", type=int, default=50_000)
     parser.add_argument(
+        "--device",
+        choices=["cpu", "cuda"],
+        default="cpu",
+        help="where the training and sklearn sections run (the online sections: CPU)",
+    )
+    parser.add_argument(
         "--base",
         default=None,
         help="a git revision: the online-base section times this checkout against it",
     )
     args = parser.parse_args(argv)
+    if args.device == "cuda" and not torch.cuda.is_available():
+        parser.error("--device cuda: CUDA is not available on this machine")
     if args.memory_rows < 2000:  # (the memory rows compare with the figure at 2,000)
         parser.error(f"--memory-rows must be at least 2000; got {args.memory_rows}")
     torch.set_num_threads(1)
@@ -1233,7 +1308,14 @@ def main(argv=None) -> None:
         f"{sys.version.split()[0]}; CPU time, the median of interleaved rounds: "
         f"{args.repeats} (--repeats) for the training and per-epoch fit rows; for the online "
         f"rows {max(3, args.repeats)} for DREAM's compiled row and river's linear pipeline, "
-        f"{max(1, args.repeats // 3)} for the NumPy path, the kNN expert, HAT and ARF\n"
+        f"{max(1, args.repeats // 3)} for the NumPy path, the kNN expert, HAT and ARF"
+        + (
+            f"; the training and sklearn rows on {args.device} ({torch.cuda.get_device_name()}, "
+            f"torch CUDA {torch.version.cuda}), by wall time after a synchronisation"
+            if args.device != "cpu"
+            else ""
+        )
+        + "\n"
     )
     print("| section | measurement | value | unit | compared (same run) |")
     print("| --- | --- | ---: | --- | --- |")
