@@ -156,6 +156,43 @@ def test_compile_step_falls_back_to_eager_with_a_warning(monkeypatch):
     torch.testing.assert_close(again, expected)
 
 
+def test_a_loop_the_cpp_wrapper_fails_on_compiles_with_the_python_wrapper(monkeypatch):
+    """torch 2.11's inductor fails on the loop with its C++ wrapper, on the CPU and on
+    CUDA (an AssertionError in ``codegen_while_loop``): the loop was off for the process,
+    every step compiled alone. Now it compiles once more with the Python wrapper, with
+    no warning, and gives the eager results. The failure is made here in that very
+    function of inductor, with the disk caches off (a cached loop skips code generation)."""
+    from torch._inductor.codegen.cpp_wrapper_cpu import CppWrapperCpu
+
+    from dream_sklearn.nn import _layer
+
+    def fails(self, *args, **kwargs):
+        raise AssertionError("as torch 2.11's codegen_subgraph_prefix")
+
+    monkeypatch.setattr(CppWrapperCpu, "codegen_while_loop", fails)
+    monkeypatch.setattr(_layer, "_COMPILED_LOOP", _layer._CompiledLoop())
+    small = {"plasticity_enabled": False, "sleep_enabled": False, "ltc_enabled": True}
+    torch.manual_seed(0)
+    model = DREAM(3, 4, rank=2, **small)
+    x = torch.randn(2, 5, 3, requires_grad=True)
+    want, _ = model(x)
+    (want_grad,) = torch.autograd.grad(want.sum(), x)
+    model.compile_step = True
+    with (
+        torch._inductor.config.patch(fx_graph_cache=False),
+        torch._functorch.config.patch(enable_autograd_cache=False),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("error", RuntimeWarning)
+        out, _ = model(x)
+        (grad,) = torch.autograd.grad(out.sum(), x)
+    loop = _layer._COMPILED_LOOP
+    assert loop.failed is None
+    assert loop.cpp_wrapper_failed == "AssertionError: as torch 2.11's codegen_subgraph_prefix"
+    torch.testing.assert_close(out, want, rtol=0, atol=1e-6)
+    torch.testing.assert_close(grad, want_grad, rtol=0, atol=1e-6)
+
+
 def test_compiled_step_equals_reference():
     """compile_step=True (torch.compile of the whole loop, tens of seconds to compile)
     computes the same values."""

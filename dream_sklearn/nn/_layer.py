@@ -510,6 +510,10 @@ class _CompiledLoop:
     batch size and sequence length are symbolic, so other sizes reuse it (a batch of
     1 compiles anew, without in-place buffers; a length of 1 runs eagerly: one step
     has no loop). Inductor caches it on disk, so later processes start faster.
+    If inductor fails to generate the loop with its C++ wrapper (torch 2.11's
+    ``while_loop`` code on the CPU and on CUDA), it compiles once more with the Python
+    wrapper, which calls back into Python at each step, and keeps that wrapper for the
+    process (:attr:`cpp_wrapper_failed` says why).
     If compiling fails, a warning says why and later calls compile each step instead
     (:class:`_CompiledStep`), or run eagerly: the results are the same either way.
     """
@@ -517,6 +521,7 @@ class _CompiledLoop:
     def __init__(self) -> None:
         self._compiled: dict[bool, object] = {}
         self.failed: str | None = None
+        self.cpp_wrapper_failed: str | None = None
         self.limit_warned = False  # (past the limit of graphs: said once a process)
         self._past_limit: set[tuple] = set()  # (the variants that met the limit: _variant)
 
@@ -535,11 +540,7 @@ class _CompiledLoop:
         safe = x.shape[-1] == 1 or x.shape[0] == 1
         compiled = self._compiled.get(safe)
         if compiled is None:
-            options = _loop_options()
-            if safe:
-                options["inplace_buffers"] = False
-            compiled = torch.compile(_scan_steps, fullgraph=True, dynamic=None, options=options)
-            self._compiled[safe] = compiled
+            compiled = self._compiled[safe] = self._compile(safe)
         past = self._past_limit  # (dynamo would try such a variant again, and log it, each call)
         if past and _variant(params, flags, x, state, step_mask, safe) in past:
             return _run_steps(params, flags, x, state, dts, step_mask)
@@ -558,7 +559,16 @@ class _CompiledLoop:
         # Any float left in the arguments is specialised (a graph per value).
         try:
             with torch._dynamo.config.patch(recompile_limit=limit, specialize_float=True):
-                return compiled(*args)
+                try:
+                    return compiled(*args)
+                except torch._dynamo.exc.BackendCompilerFailed as exc:
+                    if self.cpp_wrapper_failed is not None:
+                        raise
+                    # (the C++ wrapper's code failed: once more with the Python wrapper,
+                    # for this variant and every later one)
+                    self.cpp_wrapper_failed = _why(exc)
+                    self._compiled = {safe: self._compile(safe)}
+                    return self._compiled[safe](*args)
         except torch._dynamo.exc.FailOnRecompileLimitHit:
             # Past the limit, this call's variant runs eagerly; the variants compiled
             # keep their graphs (the loop was off for the process, every variant's).
@@ -595,6 +605,16 @@ class _CompiledLoop:
             return result
         finally:
             inductor_log.removeFilter(_C_SHIM_NOTE)
+
+    def _compile(self, safe: bool):
+        """``torch.compile`` of the loop with :func:`_loop_options`; without in-place
+        buffers where ``safe``, and without the C++ wrapper once that has failed."""
+        options = _loop_options()
+        if safe:
+            options["inplace_buffers"] = False
+        if self.cpp_wrapper_failed is not None:
+            options["cpp_wrapper"] = False
+        return torch.compile(_scan_steps, fullgraph=True, dynamic=None, options=options)
 
 
 _COMPILED_LOOP = _CompiledLoop()
