@@ -41,7 +41,7 @@ def test_classifier_first_online_row_equals_sklearn(feedback):
     assert online.predict_one(dict(enumerate(row))) == clf.predict(row[None, None, :])[0]
     # the online model starts from the fitted plastic memory, not from zeros
     for got, want in zip(online.memory(), clf.memory_, strict=True):
-        torch.testing.assert_close(got, want.detach().double())
+        torch.testing.assert_close(got, want.detach().cpu().double())
     assert float(clf.memory_.U.norm()) > 0
 
 
@@ -124,7 +124,7 @@ def test_classifier_with_the_mixture_starts_every_readout_from_the_trained_head(
     p_mixed = np.array(list(mixed.predict_proba_one(row).values()))
     # Equal weights; the cell and pairs readouts carry the trained head, the linear
     # one (which does not read h) only its bias.
-    bias = torch.softmax(clf.module_.head.bias.detach().double(), -1).numpy()
+    bias = torch.softmax(clf.module_.head.bias.detach().double(), -1).cpu().numpy()
     np.testing.assert_allclose(p_mixed, (2 * p_alone + bias) / 3, rtol=1e-9)
     for t in range(30):  # and the mixture learns on from there
         mixed.learn_one(dict(enumerate(X[t, -1])), y[t])

@@ -137,7 +137,9 @@ def test_pickle_holds_cpu_tensors_and_loads_without_cuda(device, monkeypatch):
     assert all(t.device.type == "cpu" for t in loaded.memory_)
     moments = [t for s in loaded.optimizer_.state.values() for t in s.values()]
     assert moments and all(t.device.type == "cpu" for t in moments)
-    np.testing.assert_allclose(loaded.predict_proba(X), est.predict_proba(X), atol=1e-10)
+    # (float32: the GPU's kernels round otherwise than the CPU's, within 1e-7 here)
+    tol = 1e-10 if device == "cpu" else 1e-6
+    np.testing.assert_allclose(loaded.predict_proba(X), est.predict_proba(X), atol=tol)
     loaded.partial_fit(X, y)  # and it keeps learning there
     # The estimator that was pickled is left on its device.
     assert next(est.module_.parameters()).device.type == device

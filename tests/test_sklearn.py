@@ -41,7 +41,8 @@ def seq_data():
 
 
 def _memory_equal(a: DREAMState, b: DREAMState) -> bool:
-    return all(torch.equal(s, t) for s, t in zip(a, b, strict=True))
+    # (on the CPU: a model fitted with device="auto" holds its memory on a GPU if any)
+    return all(torch.equal(s.cpu(), t.cpu()) for s, t in zip(a, b, strict=True))
 
 
 def _weights(est):
@@ -201,7 +202,9 @@ def test_a_later_partial_fit_checks_the_parameters_as_fit_does(seq_data, bad, so
     from sklearn.utils._param_validation import InvalidParameterError
 
     X, y = seq_data
-    model = DREAMClassifier(**{**SMALL, "solver": solver})
+    # (on the CPU: a GPU model's pickle copies its tensors to new storages, whose keys,
+    # their addresses, differ from one pickle to the next)
+    model = DREAMClassifier(**{**SMALL, "solver": solver, "device": "cpu"})
     model.partial_fit(X, y, classes=["neg", "pos"])
     before = pickle.dumps(model)
     name = next(iter(bad))
@@ -416,7 +419,7 @@ def test_advance_memory_changes_memory_not_weights(seq_data):
     with torch.no_grad():
         xs = (X[:10] - clf.x_mean_) / clf.x_scale_
         start = DREAMState(*(t.expand(10, *t.shape[1:]) for t in memory))
-        _, final = clf.module_.dream(torch.as_tensor(xs), start)
+        _, final = clf.module_.dream(torch.as_tensor(xs, device=start.h.device), start)
     for got, want in zip(clf.memory_, final, strict=True):
         torch.testing.assert_close(got, want.mean(0, keepdim=True))
 
@@ -437,11 +440,11 @@ def test_fitted_contract_for_online_conversion(seq_data):
     assert reg.module_.head.in_features == 6 and reg.module_.head.out_features == 1
     assert isinstance(reg.memory_, DREAMState) and reg.memory_.batch_size == 1
     # Recompute predictions by hand from the contract's pieces.
-    xs = torch.as_tensor((X - reg.x_mean_) / reg.x_scale_)
     start = DREAMState(*(t.expand(len(X), *t.shape[1:]) for t in reg.memory_))
+    xs = torch.as_tensor((X - reg.x_mean_) / reg.x_scale_, device=start.h.device)
     with torch.no_grad():
         _, final = reg.module_.dream(xs, start)
-        manual = reg.module_.head(final.h).numpy().ravel() * reg.y_scale_ + reg.y_mean_
+        manual = reg.module_.head(final.h).cpu().numpy().ravel() * reg.y_scale_ + reg.y_mean_
     np.testing.assert_allclose(reg.predict(X), manual, rtol=1e-10)
 
 
