@@ -13,8 +13,10 @@ limited to one thread), which is steadier than wall time on a shared machine.
 
 ``--device cuda`` runs the training section and the sklearn section's per-epoch rows
 on the GPU, timed by wall clock after ``torch.cuda.synchronize()`` (CPU time does not
-see the GPU's work); the sklearn section's end-to-end fits stay on the CPU rows only
-(they are skipped on cuda), and the online sections are CPU-only (NumPy and numba).
+see the GPU's work), with DREAM's eager step and fit on the machine's CPU (one thread)
+beside them on the same clock: whether the GPU pays at all (``device="auto"`` picks
+it). The sklearn section's end-to-end fits stay on the CPU rows only (they are skipped
+on cuda), and the online sections are CPU-only (NumPy and numba).
 
 Sections (``--only``):
 
@@ -261,6 +263,9 @@ def training(args) -> list[Row]:
         else:
             contenders["DREAM compile_step=True"] = compiled
     steps_fns = {name: _training_step(m, x, y, n) for name, m in contenders.items()}
+    if device != "cpu":  # (the same step on this machine's CPU, one thread, same clock)
+        on_cpu = copy.deepcopy(eager).cpu()
+        steps_fns["DREAM on the CPU"] = _training_step(on_cpu, x.cpu(), y.cpu(), n)
     times = interleaved_cpu_times(steps_fns, repeats=args.repeats, inner=3, clock=_clock(device))
     gru, ref = times["nn.GRU"], times["reference per-step cell"]
     for name in contenders:
@@ -270,6 +275,17 @@ def training(args) -> list[Row]:
             compared += f"; {ref / t:.1f}x faster than the reference"
         rows.append(
             Row("training", f"{name}: training step, {shape}", f"{1e3 * t:.1f}", "ms", compared)
+        )
+    if "DREAM on the CPU" in times:
+        t = times["DREAM on the CPU"]
+        rows.append(
+            Row(
+                "training",
+                "DREAM on this machine's CPU (one thread, wall time): the same training step",
+                f"{1e3 * t:.1f}",
+                "ms",
+                f"DREAM on {device} (eager) takes {times['DREAM'] / t:.2f}x this",
+            )
         )
     return rows + compile_rows
 
@@ -1065,7 +1081,7 @@ def sklearn_fit(args) -> list[Row]:
     y = (X[:, :, 0].sum(axis=1) > 0).astype(int)
     short = 2
 
-    def fit_dream(compile, max_iter=short):
+    def fit_dream(compile, max_iter=short, on=device):
         with warnings.catch_warnings():  # max_iter=2 does not converge, on purpose
             warnings.simplefilter("ignore")
             DREAMClassifier(
@@ -1074,7 +1090,7 @@ def sklearn_fit(args) -> list[Row]:
                 batch_size=batch,
                 random_state=0,
                 compile=compile,
-                device=device,
+                device=on,
             ).fit(X, y)
 
     # (on a GPU the data sit there, as DREAMClassifier.fit puts them)
@@ -1093,6 +1109,8 @@ def sklearn_fit(args) -> list[Row]:
                 opt.step()
 
     contenders = {"eager": lambda: fit_dream(False), "gru": fit_gru}
+    if device != "cpu":  # (the same fit on this machine's CPU, one thread, same clock)
+        contenders["eager_cpu"] = lambda: fit_dream(False, on="cpu")
     compile_failed = None
     if not args.no_compile:
         try:
@@ -1119,6 +1137,18 @@ def sklearn_fit(args) -> list[Row]:
     rows.append(
         Row("sklearn", f"plain nn.GRU loop (float32), per epoch: {what}", f"{1e3 * gru:.0f}", "ms")
     )
+    if "eager_cpu" in times:  # (where device="auto" should put a fit: the GPU or the CPU)
+        cpu_time, eager = times["eager_cpu"], times["eager"]
+        rows.append(
+            Row(
+                "sklearn",
+                "DREAMClassifier(solver='adam', compile=False, device='cpu').fit, per epoch, "
+                "the same data (one CPU thread, wall time)",
+                f"{1e3 * cpu_time:.0f}",
+                "ms",
+                f"the eager fit on {device} takes {eager / cpu_time:.2f}x this",
+            )
+        )
     if compile_failed is not None:
         what = f"DREAMClassifier(solver='adam', compile=True).fit on {device}"
         return [*rows, Row("sklearn", what, "failed", compared=compile_failed)]
