@@ -157,11 +157,14 @@ def test_compile_step_falls_back_to_eager_with_a_warning(monkeypatch):
 
 
 def test_a_loop_the_cpp_wrapper_fails_on_compiles_with_the_python_wrapper(monkeypatch):
-    """torch 2.11's inductor fails on the loop with its C++ wrapper, on the CPU and on
-    CUDA (an AssertionError in ``codegen_while_loop``): the loop was off for the process,
-    every step compiled alone. Now it compiles once more with the Python wrapper, with
-    no warning, and gives the eager results. The failure is made here in that very
-    function of inductor, with the disk caches off (a cached loop skips code generation)."""
+    """torch 2.11's inductor fails on the loop in its C++ wrapper's code generation, on
+    the CPU and on CUDA (an AssertionError in ``codegen_subgraph_prefix``, under
+    ``codegen_while_loop``): the loop was off for the process, every step compiled
+    alone. Now that variant compiles once more with the Python wrapper, with no
+    warning, and gives the eager results. The failure is made here in that very
+    function of inductor, with the disk caches off (a cached loop skips code
+    generation) and a variant no other test compiles (one this process holds would
+    skip it too: review 186)."""
     from torch._inductor.codegen.cpp_wrapper_cpu import CppWrapperCpu
 
     from dream_sklearn.nn import _layer
@@ -169,12 +172,12 @@ def test_a_loop_the_cpp_wrapper_fails_on_compiles_with_the_python_wrapper(monkey
     def fails(self, *args, **kwargs):
         raise AssertionError("as torch 2.11's codegen_subgraph_prefix")
 
-    monkeypatch.setattr(CppWrapperCpu, "codegen_while_loop", fails)
+    monkeypatch.setattr(CppWrapperCpu, "codegen_subgraph_prefix", fails)
     monkeypatch.setattr(_layer, "_COMPILED_LOOP", _layer._CompiledLoop())
     small = {"plasticity_enabled": False, "sleep_enabled": False, "ltc_enabled": True}
     torch.manual_seed(0)
-    model = DREAM(3, 4, rank=2, **small)
-    x = torch.randn(2, 5, 3, requires_grad=True)
+    model = DREAM(2, 7, rank=3, **small)
+    x = torch.randn(2, 5, 2, requires_grad=True)
     want, _ = model(x)
     (want_grad,) = torch.autograd.grad(want.sum(), x)
     model.compile_step = True
@@ -191,6 +194,65 @@ def test_a_loop_the_cpp_wrapper_fails_on_compiles_with_the_python_wrapper(monkey
     assert loop.cpp_wrapper_failed == "AssertionError: as torch 2.11's codegen_subgraph_prefix"
     torch.testing.assert_close(out, want, rtol=0, atol=1e-6)
     torch.testing.assert_close(grad, want_grad, rtol=0, atol=1e-6)
+
+
+def _raised_in(filename: str, message: str) -> AssertionError:
+    """An AssertionError whose traceback has a frame in ``filename``."""
+    scope: dict = {}
+    exec(compile(f"def boom():\n    raise AssertionError({message!r})\n", filename, "exec"), scope)
+    try:
+        scope["boom"]()
+    except AssertionError as exc:
+        return exc
+    raise RuntimeError("unreachable")
+
+
+@pytest.mark.parametrize("where", ["cpp_wrapper", "elsewhere"])
+def test_only_a_cpp_wrapper_failure_is_compiled_again(monkeypatch, where):
+    """Only a failure in the C++ wrapper's code generation compiles the loop once more
+    (with the Python wrapper); any other (no C++ compiler, a kernel's error) falls back
+    at once, as before: retried, it cost a second failing compile (review 186). Where
+    the Python wrapper fails too, the warning names both failures."""
+    from dream_sklearn.nn import _layer
+
+    inductor = "/site-packages/torch/_inductor/codegen/"
+    inner = {
+        "cpp_wrapper": _raised_in(inductor + "cpp_wrapper_cpu.py", "wrapper"),
+        "elsewhere": _raised_in("/site-packages/torch/_inductor/cpp_builder.py", "no C++"),
+    }[where]
+    calls = []
+
+    def failing_compile(fn, options=None, **kwargs):
+        calls.append((fn.__name__, (options or {}).get("cpp_wrapper")))
+
+        def compiled(*args):
+            why = inner if (options or {}).get("cpp_wrapper") else RuntimeError("python too")
+            raise torch._dynamo.exc.BackendCompilerFailed(fn, why, None)
+
+        return compiled
+
+    monkeypatch.setattr(torch, "compile", failing_compile)
+    monkeypatch.setattr(_layer, "_COMPILED_LOOP", _layer._CompiledLoop())
+    monkeypatch.setattr(_layer, "_COMPILED_STEP", _layer._CompiledStep())
+    model = DREAM(3, 5, rank=2)
+    x = torch.randn(2, 4, 3)
+    expected, _ = model(x)
+    model.compile_step = True
+    with pytest.warns(RuntimeWarning, match="torch.compile of the DREAM loop failed") as record:
+        out, _ = model(x)
+    torch.testing.assert_close(out, expected)
+    loops = [c for c in calls if c[0] == "_scan_steps"]
+    message = str(record[0].message)
+    if where == "cpp_wrapper":
+        assert loops == [("_scan_steps", True), ("_scan_steps", False)]
+        assert "(RuntimeError: python too; with the C++ wrapper, AssertionError: wrapper)" in (
+            message
+        )
+        assert _layer._COMPILED_LOOP.cpp_wrapper_failed == "AssertionError: wrapper"
+    else:
+        assert loops == [("_scan_steps", True)]
+        assert "(AssertionError: no C++)" in message
+        assert _layer._COMPILED_LOOP.cpp_wrapper_failed is None
 
 
 def test_compiled_step_equals_reference():

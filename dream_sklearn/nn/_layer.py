@@ -502,6 +502,23 @@ def _variant(params: StepParams, flags: StepFlags, x, state, step_mask, safe: bo
     )
 
 
+def _in_cpp_wrapper_codegen(exc: BaseException) -> bool:
+    """Whether a compile error was raised in inductor's C++ wrapper code generation
+    (``torch/_inductor/codegen/cpp_wrapper*.py``): not a missing or failing C++
+    compiler, nor an error of the kernels', which the Python wrapper would meet too."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        tb = exc.__traceback__
+        while tb is not None:
+            name = tb.tb_frame.f_code.co_filename.replace("\\", "/")
+            if "/_inductor/codegen/cpp_wrapper" in name:
+                return True
+            tb = tb.tb_next
+        exc = getattr(exc, "inner_exception", None) or exc.__cause__ or exc.__context__
+    return False
+
+
 class _CompiledLoop:
     """:func:`_scan_steps` through ``torch.compile``, built on first use.
 
@@ -510,10 +527,11 @@ class _CompiledLoop:
     batch size and sequence length are symbolic, so other sizes reuse it (a batch of
     1 compiles anew, without in-place buffers; a length of 1 runs eagerly: one step
     has no loop). Inductor caches it on disk, so later processes start faster.
-    If inductor fails to generate the loop with its C++ wrapper (torch 2.11's
-    ``while_loop`` code on the CPU and on CUDA), it compiles once more with the Python
-    wrapper, which calls back into Python at each step, and keeps that wrapper for the
-    process (:attr:`cpp_wrapper_failed` says why).
+    If inductor fails in the code generation of its C++ wrapper (torch 2.11's
+    ``while_loop`` code on the CPU, and an ``AssertionError`` on CUDA), that variant
+    compiles once more with the Python wrapper, which calls back into Python at each
+    step, and so does every variant compiled after it (:attr:`cpp_wrapper_failed` says
+    why); variants compiled before keep theirs. Other failures are not retried.
     If compiling fails, a warning says why and later calls compile each step instead
     (:class:`_CompiledStep`), or run eagerly: the results are the same either way.
     """
@@ -522,6 +540,7 @@ class _CompiledLoop:
         self._compiled: dict[bool, object] = {}
         self.failed: str | None = None
         self.cpp_wrapper_failed: str | None = None
+        self._python_wrapper: set[bool] = set()  # (the keys of _compiled without it)
         self.limit_warned = False  # (past the limit of graphs: said once a process)
         self._past_limit: set[tuple] = set()  # (the variants that met the limit: _variant)
 
@@ -562,13 +581,17 @@ class _CompiledLoop:
                 try:
                     return compiled(*args)
                 except torch._dynamo.exc.BackendCompilerFailed as exc:
-                    if self.cpp_wrapper_failed is not None:
+                    if safe in self._python_wrapper or not _in_cpp_wrapper_codegen(exc):
                         raise
-                    # (the C++ wrapper's code failed: once more with the Python wrapper,
-                    # for this variant and every later one)
+                    # (once more with the Python wrapper: this key's variants, and
+                    # every key compiled from now on)
                     self.cpp_wrapper_failed = _why(exc)
-                    self._compiled = {safe: self._compile(safe)}
-                    return self._compiled[safe](*args)
+                    self._python_wrapper.add(safe)
+                    self._compiled[safe] = compiled = self._compile(safe)
+                    try:
+                        return compiled(*args)
+                    except torch._dynamo.exc.BackendCompilerFailed as again:
+                        raise again from exc  # (the warning names both)
         except torch._dynamo.exc.FailOnRecompileLimitHit:
             # Past the limit, this call's variant runs eagerly; the variants compiled
             # keep their graphs (the loop was off for the process, every variant's).
@@ -591,6 +614,8 @@ class _CompiledLoop:
                 params, *args[1:], step=functools.partial(_COMPILED_STEP, warn=False)
             )
             self.failed = _why(exc)
+            if isinstance(exc.__cause__, torch._dynamo.exc.BackendCompilerFailed):
+                self.failed += f"; with the C++ wrapper, {_why(exc.__cause__)}"
             then = (
                 f"compiling each step failed too ({_COMPILED_STEP.failed}); running eagerly"
                 if _COMPILED_STEP.failed is not None
@@ -614,6 +639,7 @@ class _CompiledLoop:
             options["inplace_buffers"] = False
         if self.cpp_wrapper_failed is not None:
             options["cpp_wrapper"] = False
+            self._python_wrapper.add(safe)
         return torch.compile(_scan_steps, fullgraph=True, dynamic=None, options=options)
 
 
