@@ -177,13 +177,27 @@ def interleaved_cpu_times(
     return {name: statistics.median(s) for name, s in samples.items()}
 
 
+class _CompileFailed(RuntimeError):
+    """The DREAM loop did not compile: a row labelled compiled would time the eager
+    fallback. Said in the table as a "failed" row; any other error stops the run."""
+
+
 def _check_compiled() -> None:
     """Refuse to time a compiled row whose compilation failed: the layer then runs
     each step compiled, or eagerly, with a warning only (a review's finding)."""
     from dream_sklearn.nn._layer import _COMPILED_LOOP
 
     if _COMPILED_LOOP.failed is not None:
-        raise RuntimeError(f"torch.compile of the DREAM loop failed: {_COMPILED_LOOP.failed}")
+        raise _CompileFailed(f"torch.compile of the DREAM loop failed: {_COMPILED_LOOP.failed}")
+
+
+def _wrapper_note() -> str:
+    """Where the loop runs on inductor's Python wrapper (its C++ wrapper failed, as on
+    torch 2.11), a note for the compiled rows' labels; else nothing."""
+    from dream_sklearn.nn._layer import _COMPILED_LOOP
+
+    why = _COMPILED_LOOP.cpp_wrapper_failed
+    return "" if why is None else f" (inductor's Python wrapper: the C++ one failed, {why})"
 
 
 def skipped(section_name: str, what: str, reason: str) -> list[Row]:
@@ -211,13 +225,18 @@ def _training_step(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, hid
 def _compiled_training(eager: DREAM, x, y, n: int, device: str) -> tuple[list[Row], DREAM]:
     """The rows of the first compiled step in a new process, with an empty (cold)
     inductor cache and with the cache the first process filled (warm); and a compiled
-    copy of ``eager``, compiled here. Raises RuntimeError if compilation failed (the
+    copy of ``eager``, compiled here. Raises _CompileFailed if compilation failed (the
     layer would run eagerly, with a warning only: not a compiled row)."""
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         cold = _fresh("layer", Path(tmp), device=device)
         warm = _fresh("layer", Path(tmp), device=device)
+    # (on a GPU inductor compiles in a pool of worker processes that is not waited
+    # for: their CPU time is not counted)
+    whose = "with the C++ compiler's" if device == "cpu" else "this process's alone"
     for label, run in (("cold", cold), ("warm", warm)):
+        wrapper = run.get("cpp_wrapper_failed")
+        note = "" if wrapper is None else f"; the C++ wrapper failed ({wrapper}), Python's ran"
         rows.append(
             Row(
                 "training",
@@ -225,7 +244,7 @@ def _compiled_training(eager: DREAM, x, y, n: int, device: str) -> tuple[list[Ro
                 f"(compilation included){'' if device == 'cpu' else ', on ' + device}",
                 f"{run['first']:.1f}",
                 "s (wall)",
-                f"{run['first_cpu']:.1f} s CPU (with the C++ compiler's)",
+                f"{run['first_cpu']:.1f} s CPU ({whose}){note}",
             )
         )
     compiled = copy.deepcopy(eager)
@@ -256,7 +275,7 @@ def training(args) -> list[Row]:
     if not args.no_compile:
         try:
             compile_rows, compiled = _compiled_training(eager, x, y, n, device)
-        except RuntimeError as exc:  # (said in the table, and the other rows kept)
+        except _CompileFailed as exc:  # (said in the table, and the other rows kept)
             reason = " ".join(str(exc).split())[-300:]
             what = f"DREAM compile_step=True on {device}"
             compile_rows = [Row("training", what, "failed", compared=reason)]
@@ -274,7 +293,13 @@ def training(args) -> list[Row]:
         if name not in ("nn.GRU", "reference per-step cell"):
             compared += f"; {ref / t:.1f}x faster than the reference"
         rows.append(
-            Row("training", f"{name}: training step, {shape}", f"{1e3 * t:.1f}", "ms", compared)
+            Row(
+                "training",
+                f"{name}{_wrapper_note() if 'compile' in name else ''}: training step, {shape}",
+                f"{1e3 * t:.1f}",
+                "ms",
+                compared,
+            )
         )
     if "DREAM on the CPU" in times:
         t = times["DREAM on the CPU"]
@@ -994,6 +1019,7 @@ if kind == "layer":  # the training section's compiled step, first call in this 
     out["first"], out["first_cpu"] = time.perf_counter() - start, cpu() - start_cpu
     from dream_sklearn.nn._layer import _COMPILED_LOOP
     out["failed"] = _COMPILED_LOOP.failed  # (a failed compile falls back, with a warning)
+    out["cpp_wrapper_failed"] = _COMPILED_LOOP.cpp_wrapper_failed
 elif kind == "gru":  # the plain loop the estimator is compared with
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
     start, start_cpu = time.perf_counter(), cpu()
@@ -1056,7 +1082,7 @@ def _fresh(kind: str, cache: Path, epochs: int = 100, batch: int = 32, device: s
         raise RuntimeError(f"child {kind!r} failed:\n{done.stderr[-3000:]}")
     out = json.loads(done.stdout.strip().splitlines()[-1])
     if out.get("failed"):  # a row labelled compiled would time the eager fallback
-        raise RuntimeError(f"child {kind!r}: torch.compile failed ({out['failed']})")
+        raise _CompileFailed(f"child {kind!r}: torch.compile failed ({out['failed']})")
     return out
 
 
@@ -1116,7 +1142,7 @@ def sklearn_fit(args) -> list[Row]:
         try:
             fit_dream(True, max_iter=1)  # compiles in this process (from the user's cache)
             _check_compiled()
-        except RuntimeError as exc:  # (said in the table, and the other rows kept)
+        except _CompileFailed as exc:  # (said in the table, and the other rows kept)
             compile_failed = " ".join(str(exc).split())[-300:]
         else:
             contenders["compiled"] = lambda: fit_dream(True)
@@ -1128,7 +1154,8 @@ def sklearn_fit(args) -> list[Row]:
             rows.append(
                 Row(
                     "sklearn",
-                    f"DREAMClassifier(solver='adam', {label}).fit, per epoch: {what}",
+                    f"DREAMClassifier(solver='adam', {label}).fit"
+                    f"{_wrapper_note() if name == 'compiled' else ''}, per epoch: {what}",
                     f"{1e3 * times[name]:.0f}",
                     "ms",
                     f"{times[name] / gru:.2f}x the plain nn.GRU loop",
