@@ -85,6 +85,7 @@ def test_the_compiled_loop_on_a_gpu_gives_the_eager_outputs_and_gradients():
     from dream_sklearn.nn._layer import _COMPILED_LOOP
 
     assert _COMPILED_LOOP.failed is None  # (a failed compile falls back to eager steps)
+    assert not _COMPILED_LOOP._past_limit  # (nor did this variant run eagerly past it)
     for a, b in zip(got[:3], want[:3], strict=True):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
     for a, b in zip(got[3], want[3], strict=True):
