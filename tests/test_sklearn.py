@@ -590,13 +590,22 @@ def test_plasticity_learns_a_rule_the_sequence_teaches():
 
 def test_early_stopping_restores_the_best_epoch(seq_data):
     X, y = seq_data
-    params = {**SMALL, "max_iter": 12, "early_stopping": True, "n_iter_no_change": 3}
+    params = {**SMALL, "max_iter": 40, "early_stopping": True, "n_iter_no_change": 3}
     params["validation_fraction"] = 0.25
     reg = DREAMRegressor(**params).fit(X, X[:, -1, 0])
     scores = reg.validation_scores_
     assert len(scores) == reg.n_iter_ and reg.best_validation_score_ == max(scores)
     best_epoch = int(np.argmax(scores)) + 1
-    short = DREAMRegressor(**{**params, "max_iter": best_epoch}).fit(X, X[:, -1, 0])
+    assert best_epoch < reg.n_iter_  # (the last epoch is not the best)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        short = DREAMRegressor(**{**params, "max_iter": best_epoch}).fit(X, X[:, -1, 0])
+    np.testing.assert_allclose(short.predict(X), reg.predict(X), rtol=1e-12)
+    # Its surprise and optimiser state are the best epoch's too: it goes on as the fit
+    # that stopped there (it went on with the last epoch's Adam moments: review 187).
+    np.testing.assert_array_equal(reg.surprise_, short.surprise_)
+    for model in (reg, short):
+        model.set_params(early_stopping=False).partial_fit(X, X[:, -1, 0])
     np.testing.assert_allclose(short.predict(X), reg.predict(X), rtol=1e-12)
 
 

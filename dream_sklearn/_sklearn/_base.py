@@ -900,11 +900,8 @@ class _BaseDREAM(BaseEstimator):
             # weights NaN under a finite loss, and validation read them: a review's finding)
             if not (math.isfinite(loss) and _finite(self.module_)):
                 if self.early_stopping and best is not None:
-                    # The best epoch's weights are put back below, as MLP's; with them its
-                    # optimiser state and surprise (the diverged epoch's were NaN, and a
-                    # later partial_fit could only diverge again: a review's finding).
-                    self.optimizer_.load_state_dict(best[2])
-                    surprise[:] = best[3]
+                    # The best epoch is put back below (the diverged epoch's optimiser
+                    # state and surprise were NaN too: a review's finding).
                     warnings.warn(
                         f"{name}: the loss diverged at epoch {self.n_iter_ + 1}; the fit ends "
                         f"on its best epoch (validation score {self.best_validation_score_:.4g}). "
@@ -948,8 +945,13 @@ class _BaseDREAM(BaseEstimator):
                 )
         bar.close()
         if self.early_stopping and best is not None:
+            # The best epoch's weights, as MLP's; with them its memory, optimiser state
+            # and surprise: a later partial_fit goes on as from a fit that stopped there
+            # (it took the last epoch's Adam moments to the best's weights: review 187).
             self.module_.load_state_dict(best[0])
             self.memory_ = best[1]
+            self.optimizer_.load_state_dict(best[2])
+            surprise[:] = best[3]
         self.module_.dream.compile_step = train_compile
         self.module_.eval()
         self.surprise_ = surprise

@@ -224,7 +224,8 @@ ATTRIBUTES = """
         With ``early_stopping``, the best of ``validation_scores_`` (absent with them).
     surprise_ : ndarray of shape (n_sequences, max_steps)
         The surprise (in [0, 1]) of every step of every sequence of the last
-        ``fit`` (its last epoch), ``partial_fit`` or ``advance_memory`` call, in the
+        ``fit`` (its last epoch; with ``early_stopping``, its best, whose weights,
+        memory and optimiser state it keeps), ``partial_fit`` or ``advance_memory`` call, in the
         order of ``X``; ``nan`` on padded steps. In ``dtype`` (float32 by default),
         the network's.
     memory_ : DREAMState
