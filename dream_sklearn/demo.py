@@ -7,7 +7,8 @@
    surprise and effective time constant react to each change.
 
 Writes a plot (rolling accuracy on Elec2; surprise and time constant on the signal)
-when matplotlib is installed.
+when matplotlib is installed, to ``--plot`` (``dream_demo.png``); ``--no-plot`` writes
+none.
 """
 
 from __future__ import annotations
@@ -147,6 +148,28 @@ def _rolling_window(n_rows: int) -> int:
     return max(1, min(1000, n_rows // 5))
 
 
+def _plot_path(parser: argparse.ArgumentParser, name: str, formats: set[str], default: str) -> str:
+    """The file ``--plot`` names, checked before anything runs (not after the tables):
+    a format matplotlib writes, in a folder that exists and can be written."""
+    suffix = Path(name).suffix[1:].lower()
+    if not suffix and not Path(name).is_dir():
+        name += f".{default}"  # (matplotlib appends it: the name said is the file's)
+    elif suffix and suffix not in formats:
+        parser.error(
+            f"--plot: matplotlib writes no {suffix!r} files; end the name with one of "
+            f"{', '.join(sorted(formats))}"
+        )
+    plot = Path(name).resolve()
+    if plot.is_dir():
+        parser.error(f"--plot: {str(plot)!r} is a folder; name the file to write")
+    if not plot.parent.is_dir():
+        parser.error(f"--plot: the folder {str(plot.parent)!r} does not exist")
+    target = plot if plot.exists() else plot.parent  # (a file is replaced, or made)
+    if not os.access(target, os.W_OK):
+        parser.error(f"--plot: {str(target)!r} is not writable")
+    return name
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the demo (see ``python -m dream_sklearn.demo --help``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -159,6 +182,7 @@ def main(argv: list[str] | None = None) -> None:
         help="add river's ARF fed the previous label, as DREAM is (about a minute more)",
     )
     parser.add_argument("--plot", default="dream_demo.png", help="where to write the plot")
+    parser.add_argument("--no-plot", action="store_true", help="write no plot")
     parser.add_argument(
         "--seed",
         type=_seed,
@@ -167,25 +191,10 @@ def main(argv: list[str] | None = None) -> None:
         "seeds are fixed, as the README's figures were printed with them)",
     )
     args = parser.parse_args(argv)
-    formats, default = _plot_formats()
-    suffix = Path(args.plot).suffix[1:].lower()
-    if not suffix and not Path(args.plot).is_dir():
-        args.plot += f".{default}"  # (matplotlib appends it: the name said is the file's)
-    elif suffix and formats is not None and suffix not in formats:
-        parser.error(
-            f"--plot: matplotlib writes no {suffix!r} files; end the name with one of "
-            f"{', '.join(sorted(formats))}"
-        )
-    plot = Path(args.plot).resolve()  # (said at the start, not after the tables)
-    if plot.is_dir():
-        parser.error(f"--plot: {str(plot)!r} is a folder; name the file to write")
-    if not plot.parent.is_dir():
-        parser.error(f"--plot: the folder {str(plot.parent)!r} does not exist")
-    target = plot if plot.exists() else plot.parent  # (a file is replaced, or made)
-    if not os.access(target, os.W_OK):
-        parser.error(f"--plot: {str(target)!r} is not writable")
-
-    if formats is None:  # (said before the tables, not after them)
+    formats, default = (None, "png") if args.no_plot else _plot_formats()
+    if formats is not None:  # (no plot, no place to check: a read-only folder ran)
+        args.plot = _plot_path(parser, args.plot, formats, default)
+    elif not args.no_plot:  # (said before the tables, not after them)
         print("matplotlib is not installed: no plot (pip install 'dream-sklearn[plot]').")
 
     outcomes = elec2_table(args.rows, args.with_arf)

@@ -124,3 +124,21 @@ def test_the_plots_rolling_window_leaves_a_curve_on_short_runs():
     assert _rolling_window(3) == 1
     for n in (2, 10, 200, 1000, 4999):
         assert n - _rolling_window(n) + 1 >= min(n, 2)  # (points of the curve)
+
+
+@pytest.mark.parametrize("how", ["--no-plot", "without matplotlib"])
+def test_the_demo_without_a_plot_checks_no_place_to_write_it(how, monkeypatch, capsys):
+    """Without a plot to write (--no-plot, or matplotlib missing) the demo checked the
+    plot's folder all the same: from a folder it could not write, it ran nothing
+    (review 188)."""
+    from dream_sklearn import demo
+
+    args = ["--rows", "60", "--plot", "/no/such/folder/demo.png"]
+    if how == "--no-plot":
+        args.append("--no-plot")
+    else:
+        monkeypatch.setattr(demo, "_plot_formats", lambda: (None, "png"))
+    main(args)
+    out = capsys.readouterr().out
+    assert "accuracy" in out.lower() and "plot written" not in out
+    assert ("matplotlib is not installed" in out) == (how == "without matplotlib")
