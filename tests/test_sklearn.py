@@ -1312,3 +1312,14 @@ def test_surprise_is_kept_in_the_networks_dtype(seq_data, dtype):
     clf = DREAMClassifier(**{**SMALL, "dtype": dtype}).fit(X, y)
     assert clf.surprise_.dtype == np.dtype(dtype)
     assert clf.advance_memory(X[:3]).surprise_.dtype == np.dtype(dtype)
+
+
+@pytest.mark.parametrize("cls", [DREAMClassifier, DREAMRegressor])
+def test_a_validation_split_that_leaves_nothing_to_train_on_is_named(seq_data, cls):
+    """train_test_split's own error named its test_size and train_size, which the user
+    did not set (review 187)."""
+    X, y = seq_data
+    target = y if cls is DREAMClassifier else X[:20, -1, 0]
+    model = cls(**{**SMALL, "early_stopping": True, "validation_fraction": 0.97})
+    with pytest.raises(ValueError, match=r"validation_fraction=0\.97 of 20 sequences leaves none"):
+        model.fit(X[:20], target[:20])

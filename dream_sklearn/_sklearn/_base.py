@@ -828,6 +828,14 @@ class _BaseDREAM(BaseEstimator):
         batch = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
         train, val = np.arange(n), None
         if self.early_stopping:
+            if n - math.ceil(self.validation_fraction * n) < 1:  # (as train_test_split counts)
+                # (train_test_split's own error named its test_size and train_size, which
+                # the user did not set: review 187)
+                raise ValueError(
+                    f"early_stopping=True: validation_fraction={self.validation_fraction} of "
+                    f"{n} sequences leaves none to train on. Lower validation_fraction or "
+                    "give more sequences."
+                )
             train, val = self._split(n, y, rng)
             if len(val) < 2:  # (as MLPClassifier / MLPRegressor refuse it)
                 # (one sequence: the regressor's R^2 was NaN every epoch, so nothing
