@@ -151,8 +151,10 @@ def _fitted_with_curve(estimator):
             # (a fitted clone; a search refit with refit=False keeps an earlier fit's:
             # not read, review 156)
             estimator = estimator.best_estimator_
-        elif type(estimator).__module__.startswith("dream_sklearn.aeon"):
-            estimator = getattr(estimator, "estimator_", None)
+        elif type(estimator).__module__.startswith("dream_sklearn.aeon") and hasattr(
+            estimator, "estimator_"
+        ):  # (an unfitted adapter itself is named in the error, not None: review 188)
+            estimator = estimator.estimator_
         else:
             break
     return estimator
@@ -187,10 +189,14 @@ def plot_loss_curve(estimator, *, title: str | None = None):
     estimator = _fitted_with_curve(estimator)
     losses = getattr(estimator, "loss_curve_", None)
     if losses is None:
+        got = (  # (a class named as itself, not its metaclass: review 188)
+            f"the class {estimator.__name__}, not a fitted instance"
+            if isinstance(estimator, type)
+            else f"{type(estimator).__name__} without a loss_curve_"
+        )
         raise ValueError(
             "estimator has no loss_curve_: a fit with solver='adam' keeps one (the default "
-            "ridge solver has no epochs), and an unfitted estimator none (got "
-            f"{type(estimator).__name__} without a loss_curve_)."
+            f"ridge solver has no epochs), and an unfitted estimator none (got {got})."
         )
     # Checked before a figure is made (one left open in pyplot on an error otherwise).
     losses = _values(losses, "estimator.loss_curve_")

@@ -712,3 +712,15 @@ def test_the_statistic_that_crossed_is_read_on_the_alarms_value(mode):
             assert det.statistic == det.statistic_down == 0.0
     assert crossed and crossed[0][0] >= 1000
     assert all(g > det.threshold for _, g in crossed)
+
+
+def test_plot_loss_curve_names_an_unfitted_adapter_or_a_class():
+    """An unfitted aeon adapter was named "NoneType" (the estimator_ it does not hold
+    yet), and a class "ABCMeta" (review 188)."""
+    from dream_sklearn import DREAMClassifier
+    from dream_sklearn.aeon import DREAMTimeSeriesClassifier
+
+    with pytest.raises(ValueError, match="got DREAMTimeSeriesClassifier without a loss_curve_"):
+        plot_loss_curve(DREAMTimeSeriesClassifier())
+    with pytest.raises(ValueError, match="got the class DREAMClassifier, not a fitted instance"):
+        plot_loss_curve(DREAMClassifier)
