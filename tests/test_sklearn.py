@@ -1323,3 +1323,16 @@ def test_a_validation_split_that_leaves_nothing_to_train_on_is_named(seq_data, c
     model = cls(**{**SMALL, "early_stopping": True, "validation_fraction": 0.97})
     with pytest.raises(ValueError, match=r"validation_fraction=0\.97 of 20 sequences leaves none"):
         model.fit(X[:20], target[:20])
+
+
+def test_partial_fit_steps_with_a_learning_rate_set_since(seq_data):
+    """partial_fit kept the first call's learning_rate_init after a set_params, with no
+    error, where alpha set since was used (review 187)."""
+    X, y = seq_data
+    kept = DREAMClassifier(**SMALL).partial_fit(X, y, classes=["neg", "pos"])
+    changed = clone(kept).partial_fit(X, y, classes=["neg", "pos"])
+    changed.set_params(learning_rate_init=0.5).partial_fit(X, y)
+    kept.partial_fit(X, y)
+    assert [g["lr"] for g in changed.optimizer_.param_groups] == [0.5]
+    assert [g["lr"] for g in kept.optimizer_.param_groups] == [SMALL["learning_rate_init"]]
+    assert not np.allclose(changed.predict_proba(X), kept.predict_proba(X))

@@ -824,6 +824,9 @@ class _BaseDREAM(BaseEstimator):
                 self.module_.parameters(), lr=self.learning_rate_init
             )
             self.memory_ = self._zero_memory()
+        else:  # (a rate set since is used, as alpha is: it was kept silently, review 187)
+            for group in self.optimizer_.param_groups:
+                group["lr"] = self.learning_rate_init
         n = len(lengths)
         batch = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
         train, val = np.arange(n), None
