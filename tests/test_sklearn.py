@@ -1336,3 +1336,11 @@ def test_partial_fit_steps_with_a_learning_rate_set_since(seq_data):
     assert [g["lr"] for g in changed.optimizer_.param_groups] == [0.5]
     assert [g["lr"] for g in kept.optimizer_.param_groups] == [SMALL["learning_rate_init"]]
     assert not np.allclose(changed.predict_proba(X), kept.predict_proba(X))
+    # A call refused for its rate (past float32's range) leaves the rate the optimiser
+    # had (review 189: it kept the refused one).
+    model = DREAMClassifier(**{**SMALL, "dtype": "float32"})
+    model.partial_fit(X, y, classes=["neg", "pos"])
+    model.set_params(learning_rate_init=1e38)
+    with pytest.raises(ValueError, match="too large for torch.float32"):
+        model.partial_fit(X, y)
+    assert [g["lr"] for g in model.optimizer_.param_groups] == [SMALL["learning_rate_init"]]

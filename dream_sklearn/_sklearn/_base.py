@@ -824,9 +824,6 @@ class _BaseDREAM(BaseEstimator):
                 self.module_.parameters(), lr=self.learning_rate_init
             )
             self.memory_ = self._zero_memory()
-        else:  # (a rate set since is used, as alpha is: it was kept silently, review 187)
-            for group in self.optimizer_.param_groups:
-                group["lr"] = self.learning_rate_init
         n = len(lengths)
         batch = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
         train, val = np.arange(n), None
@@ -896,6 +893,12 @@ class _BaseDREAM(BaseEstimator):
                 copy.deepcopy(self.module_.state_dict()),
                 copy.deepcopy(self.optimizer_.state_dict()),
             )
+        if incremental and not first:
+            # A rate set since is used, as alpha is (it was kept silently, review 187);
+            # set after the checks and after ``saved``, which a refused call puts back
+            # with the rate it had (review 189).
+            for group in self.optimizer_.param_groups:
+                group["lr"] = self.learning_rate_init
         bar = tqdm(range(epochs), desc=name, disable=not self.verbose, leave=False)
         for _ in bar:
             order = rng.permutation(train) if (self.shuffle and not incremental) else train
