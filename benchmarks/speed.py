@@ -196,8 +196,11 @@ def _wrapper_note() -> str:
     torch 2.11), a note for the compiled rows' labels; else nothing."""
     from dream_sklearn.nn._layer import _COMPILED_LOOP
 
-    why = _COMPILED_LOOP.cpp_wrapper_failed
-    return "" if why is None else f" (inductor's Python wrapper: the C++ one failed, {why})"
+    why = _COMPILED_LOOP.cpp_wrapper_failed  # (the process's: this row's variant may
+    # have kept the C++ wrapper, if compiled before; "may" says so)
+    if why is None:
+        return ""
+    return f" (the C++ wrapper failed in this process, {why}: may run Python's)"
 
 
 def skipped(section_name: str, what: str, reason: str) -> list[Row]:

@@ -181,7 +181,9 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="add river's ARF fed the previous label, as DREAM is (about a minute more)",
     )
-    parser.add_argument("--plot", default="dream_demo.png", help="where to write the plot")
+    parser.add_argument(
+        "--plot", default=None, help="where to write the plot (default: dream_demo.png)"
+    )
     parser.add_argument("--no-plot", action="store_true", help="write no plot")
     parser.add_argument(
         "--seed",
@@ -191,6 +193,9 @@ def main(argv: list[str] | None = None) -> None:
         "seeds are fixed, as the README's figures were printed with them)",
     )
     args = parser.parse_args(argv)
+    if args.no_plot and args.plot is not None:  # (one would be ignored without a word)
+        parser.error("--plot and --no-plot: give one of them")
+    args.plot = args.plot or "dream_demo.png"
     formats, default = (None, "png") if args.no_plot else _plot_formats()
     if formats is not None:  # (no plot, no place to check: a read-only folder ran)
         args.plot = _plot_path(parser, args.plot, formats, default)

@@ -133,12 +133,24 @@ def test_the_demo_without_a_plot_checks_no_place_to_write_it(how, monkeypatch, c
     (review 188)."""
     from dream_sklearn import demo
 
-    args = ["--rows", "60", "--plot", "/no/such/folder/demo.png"]
     if how == "--no-plot":
-        args.append("--no-plot")
+        args = ["--rows", "60", "--no-plot"]
+
+        def checked(*args):
+            raise AssertionError("the plot's place was checked")
+
+        monkeypatch.setattr(demo, "_plot_path", checked)
     else:
+        args = ["--rows", "60", "--plot", "/no/such/folder/demo.png"]
         monkeypatch.setattr(demo, "_plot_formats", lambda: (None, "png"))
     main(args)
     out = capsys.readouterr().out
     assert "accuracy" in out.lower() and "plot written" not in out
     assert ("matplotlib is not installed" in out) == (how == "without matplotlib")
+
+
+def test_the_demo_refuses_plot_with_no_plot(capsys):
+    with pytest.raises(SystemExit):
+        main(["--rows", "60", "--plot", "x.png", "--no-plot"])
+    captured = capsys.readouterr()
+    assert "--plot and --no-plot" in captured.err and captured.out == ""

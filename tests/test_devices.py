@@ -74,18 +74,21 @@ def test_a_state_carried_between_calls_stays_on_the_device(device):
     not torch.cuda.is_available(),
     reason="needs CUDA; on the CPU: test_speed_paths.py::test_compiled_step_equals_reference",
 )
-def test_the_compiled_loop_on_a_gpu_gives_the_eager_outputs_and_gradients():
-    """inductor's GPU code (Triton) for the loop, where the CPU's is C++."""
+def test_the_compiled_loop_on_a_gpu_gives_the_eager_outputs_and_gradients(monkeypatch):
+    """inductor's GPU code (Triton) for the loop, where the CPU's is C++. A loop of its
+    own: this variant's fallback or limit is not another test's (review 189)."""
+    from dream_sklearn.nn import _layer
+
+    monkeypatch.setattr(_layer, "_COMPILED_LOOP", _layer._CompiledLoop())
     model, _ = _layer_pair("cuda")
     eager = copy.deepcopy(model)
     model.compile_step = True
     x = torch.randn(4, 6, 5, device="cuda")
     got = _outputs_and_grads(model, x)
     want = _outputs_and_grads(eager, x)
-    from dream_sklearn.nn._layer import _COMPILED_LOOP
-
-    assert _COMPILED_LOOP.failed is None  # (a failed compile falls back to eager steps)
-    assert not _COMPILED_LOOP._past_limit  # (nor did this variant run eagerly past it)
+    loop = _layer._COMPILED_LOOP
+    assert loop.failed is None  # (a failed compile falls back to eager steps)
+    assert not loop._past_limit  # (nor did this variant run eagerly past the limit)
     for a, b in zip(got[:3], want[:3], strict=True):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
     for a, b in zip(got[3], want[3], strict=True):

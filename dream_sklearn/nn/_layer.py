@@ -505,7 +505,9 @@ def _variant(params: StepParams, flags: StepFlags, x, state, step_mask, safe: bo
 def _in_cpp_wrapper_codegen(exc: BaseException) -> bool:
     """Whether a compile error was raised in inductor's C++ wrapper code generation
     (``torch/_inductor/codegen/cpp_wrapper*.py``): not a missing or failing C++
-    compiler, nor an error of the kernels', which the Python wrapper would meet too."""
+    compiler, which the Python wrapper would meet too. (An error raised in code the
+    wrapper's generation calls, a kernel's within the loop's subgraph, say, is retried
+    too: one more failing compile, then the usual fallback.)"""
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
@@ -528,10 +530,14 @@ class _CompiledLoop:
     1 compiles anew, without in-place buffers; a length of 1 runs eagerly: one step
     has no loop). Inductor caches it on disk, so later processes start faster.
     If inductor fails in the code generation of its C++ wrapper (torch 2.11's
-    ``while_loop`` code on the CPU, and an ``AssertionError`` on CUDA), that variant
-    compiles once more with the Python wrapper, which calls back into Python at each
-    step, and so does every variant compiled after it (:attr:`cpp_wrapper_failed` says
-    why); variants compiled before keep theirs. Other failures are not retried.
+    ``while_loop`` code on the CPU; on CUDA the same ``AssertionError`` was seen, its
+    place in the code inferred), that variant compiles once more with the Python
+    wrapper, which calls back into Python at each step (:attr:`cpp_wrapper_failed`
+    says why). So do the variants its key (in-place buffers or not) compiled before,
+    at their next call (a new ``torch.compile`` object holds none of their graphs), and
+    every variant of a key first compiled after it; a key compiled before with the C++
+    wrapper keeps it, and its own failing variant is retried alike. A failure
+    elsewhere (no C++ compiler, say) is not retried.
     If compiling fails, a warning says why and later calls compile each step instead
     (:class:`_CompiledStep`), or run eagerly: the results are the same either way.
     """
