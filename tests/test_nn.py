@@ -475,3 +475,36 @@ def test_the_floors_compile_in_one_graph():
     torch.testing.assert_close(got_out, out)
     for name, grad in want.items():
         torch.testing.assert_close(got[name], grad, msg=name)
+
+
+def test_a_value_the_cells_dtype_cannot_hold_is_refused_by_name():
+    """A scalar past float32's range passed DREAMConfig's check (finite in float64) and
+    failed in torch.full with an error that named no parameter (review 191)."""
+    must_fit = r"'kappa' parameter of the DREAM cell must fit in its dtype torch\.float32"
+    with pytest.raises(ValueError, match=must_fit):
+        DREAM(3, 4, kappa=1e39)
+    with pytest.raises(ValueError, match=r"'ltc_tau_sys' parameter .* torch\.float32"):
+        DREAMCell(3, 4, ltc_tau_sys=1e39)
+    assert float(DREAM(3, 4, kappa=1e39, dtype=torch.float64).cell.kappa) == 1e39
+
+
+def test_a_stacks_layer_error_names_the_layer_and_the_argument():
+    """A stack's bad layer size was named as DREAMConfig's hidden_dim, and a layer's
+    time constant made from tau_growth as ltc_tau_sys, with no layer (review 191)."""
+    with pytest.raises(ValueError, match=r"The 'hidden_dims\[1\]' parameter of DREAMStack"):
+        DREAMStack(3, [4, 0])
+    with pytest.raises(ValueError, match=r"layer 2 would get ltc_tau_sys \* tau_growth\*\*2"):
+        DREAMStack(3, [4, 4, 4], ltc_tau_sys=1.0, tau_growth=0.01)
+    with pytest.raises(ValueError, match=r"layer 1 \(ltc_tau_sys \* tau_growth\*\*1 = "):
+        DREAMStack(3, [4, 4, 4], tau_growth=1e200)
+
+
+@pytest.mark.parametrize("field", ["surprise_temperature", "ltc_tau_sys"])
+def test_a_value_below_the_steps_floor_is_refused(field):
+    """The step floors both at 1e-3: a smaller value was kept and shown but acted as
+    1e-3, outputs equal to the floor's (review 191)."""
+    with pytest.raises(
+        ValueError, match=rf"'{field}' parameter of DREAMConfig must be a finite float >= 0\.001"
+    ):
+        DREAM(3, 4, **{field: 1e-4})
+    DREAM(3, 4, **{field: 1e-3})  # (the floor itself is taken)

@@ -65,7 +65,12 @@ def _cell_params(front) -> dict:
 
 def _rule_text(message: str) -> tuple[str, str, str]:
     """``(parameter, what it must be, what was given)`` from a scikit-learn-shaped message."""
-    m = re.fullmatch(r"The '(\w+)' parameter of \w+ must be (.+)\. Got (.+) instead\.", message)
+    # (a stack's layer says which first: "DREAMStack's layer 1: The 'rank' parameter...")
+    m = re.fullmatch(
+        r"(?:DREAMStack's layer \d+: )?The '([\w\[\]]+)' parameter of \w+ must be (.+)\. "
+        r"Got (.+) instead\.",
+        message,
+    )
     assert m, message
     return m.groups()
 
@@ -172,6 +177,8 @@ BAD = [
     ("forgetting_rate", -0.5),
     ("sleep_rate", 1.5),
     ("ltc_tau_sys", 0.0),
+    # (below the step's floor of 1e-3: kept and shown, but it acted as 1e-3; review 191)
+    ("ltc_tau_sys", 1e-5),
     ("target_norm", float("nan")),
     ("ltc_enabled", 1),
     ("surprise_mode", "loud"),

@@ -268,9 +268,16 @@ def _initial_weights(
     ``dtype``, then ``V`` (:func:`_orthonormal`)."""
     dtype = torch.get_default_dtype() if dtype is None else dtype
     out = _uniform_weights(cfg, generator, dtype, device)
+    largest = torch.finfo(dtype).max
     for name in _SCALARS:
+        value = getattr(cfg, _STARTS[name])
+        if abs(value) > largest:  # (torch.full's overflow error named no parameter)
+            raise ValueError(
+                f"The {_STARTS[name]!r} parameter of the DREAM cell must fit in its dtype "
+                f"{dtype} (at most {largest:g}); got {value!r}."
+            )
         shape = (cfg.hidden_dim,) if name == "eta" else ()
-        out[name] = torch.full(shape, getattr(cfg, _STARTS[name]), dtype=dtype, device=device)
+        out[name] = torch.full(shape, value, dtype=dtype, device=device)
     out["V"] = _orthonormal(cfg, generator)
     return out
 

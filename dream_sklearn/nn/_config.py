@@ -54,6 +54,11 @@ _INT_GE0 = _Rule("an int >= 0", lambda v: _is_int(v) and v >= 0, int)
 _INT = _Rule("an int", _is_int, int)
 _POSITIVE = _Rule("a finite float > 0", lambda v: _is_real(v) and v > 0, float)
 _NONNEGATIVE = _Rule("a finite float >= 0", lambda v: _is_real(v) and v >= 0, float)
+# (the step floors the surprise temperature and the system time constant at 1e-3,
+# _cell._FLOORS: a smaller value was kept and shown but acted as 1e-3; review 191)
+_AT_FLOOR = _Rule(
+    "a finite float >= 0.001 (the step's floor)", lambda v: _is_real(v) and v >= 1e-3, float
+)
 _UNIT = _Rule("a float in [0, 1]", lambda v: _is_real(v) and 0 <= v <= 1, float)
 # (error_smoothing = 1 kept the error's variance at 0: surprise was pinned at 1)
 _UNIT_OPEN = _Rule("a float in [0, 1)", lambda v: _is_real(v) and 0 <= v < 1, float)
@@ -72,13 +77,13 @@ _CELL_RULES: dict[str, _Rule] = {
     "base_plasticity": _NONNEGATIVE,
     "base_threshold": _NONNEGATIVE,
     "entropy_influence": _NONNEGATIVE,
-    "surprise_temperature": _POSITIVE,
+    "surprise_temperature": _AT_FLOOR,
     "error_smoothing": _UNIT_OPEN,
     "surprise_smoothing": _UNIT,
     "target_norm": _POSITIVE,
     "kappa": _NONNEGATIVE,
     "ltc_enabled": _BOOL,
-    "ltc_tau_sys": _POSITIVE,
+    "ltc_tau_sys": _AT_FLOOR,
     "ltc_surprise_scale": _NONNEGATIVE,
     "sleep_rate": _UNIT,
     "min_surprise_for_sleep": _NONNEGATIVE,
@@ -175,7 +180,8 @@ class DREAMConfig:
     entropy_influence : float, default=0.1
         Initial value of ``α``, how much error entropy raises the threshold (trainable).
     surprise_temperature : float, default=0.05
-        Initial value of ``γ``, the width of the surprise sigmoid (trainable).
+        Initial value of ``γ``, the width of the surprise sigmoid (trainable); at least
+        0.001, where the step floors it.
     error_smoothing : float, default=0.05
         ``β``: rate of the moving averages of the prediction error's mean and variance,
         in [0, 1) (at 1 the variance stays 0 and surprise is pinned at 1).
@@ -188,7 +194,8 @@ class DREAMConfig:
     ltc_enabled : bool, default=True
         Liquid time constant: surprise shortens the time constant.
     ltc_tau_sys : float, default=5.0
-        Initial value of the base time constant ``τ_sys`` (trainable).
+        Initial value of the base time constant ``τ_sys`` (trainable); at least 0.001,
+        where the step floors it.
     ltc_surprise_scale : float, default=5.0
         Initial value of how strongly surprise shortens ``τ`` (trainable).
     sleep_rate : float, default=0.005

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import warnings
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
@@ -17,7 +18,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 
 from .._stack import OUTSIDE, user_stacklevel
 from ._cell import _REQUIRED, DREAMCell, _apart, _autocast_on
-from ._config import _POSITIVE, _UNIT, _cell_default, _check_cell_param, _check_value
+from ._config import _INT_GE1, _POSITIVE, _UNIT, _cell_default, _check_cell_param, _check_value
 from ._state import DREAMState
 from ._step import TORCH_OPS, StepFlags, StepParams, _make_step, _TorchOps, dream_step
 
@@ -1220,21 +1221,42 @@ class DREAMStack(nn.Module):
         # a string failed in the product with a message that did not name it)
         tau_sys = config.pop("ltc_tau_sys", _cell_default("ltc_tau_sys"))
         tau_sys = _check_cell_param("DREAMStack", "ltc_tau_sys", tau_sys)
+        hidden_dims = [
+            _check_value("DREAMStack", f"hidden_dims[{k}]", h, _INT_GE1)
+            for k, h in enumerate(hidden_dims)
+        ]
         dims = [input_dim, *hidden_dims]
-        self.layers = nn.ModuleList(
-            DREAM(
-                dims[k],
-                dims[k + 1],
-                rank=rank,
-                batch_first=batch_first,
-                # (a layer below returning its last step only, the next one read that
-                # (batch, hidden) output as one unbatched sequence: a review's finding)
-                return_sequences=return_sequences if k == len(hidden_dims) - 1 else True,
-                ltc_tau_sys=tau_sys * tau_growth**k,
-                **config,
-            )
-            for k in range(len(hidden_dims))
-        )
+        layers = []
+        for k in range(len(hidden_dims)):
+            try:
+                layer_tau = tau_sys * tau_growth**k
+            except OverflowError:  # (a float's power past its range raises)
+                layer_tau = math.inf
+            if not (math.isfinite(layer_tau) and layer_tau >= 1e-3):  # (the cell's rule)
+                raise ValueError(
+                    f"DREAMStack's layer {k} would get ltc_tau_sys * tau_growth**{k} = "
+                    f"{layer_tau!r} (ltc_tau_sys={tau_sys!r}, tau_growth={tau_growth!r}); "
+                    "a layer's must be a finite float >= 0.001 (the step's floor)."
+                )
+            try:
+                layer = DREAM(
+                    dims[k],
+                    dims[k + 1],
+                    rank=rank,
+                    batch_first=batch_first,
+                    # (a layer below returning its last step only, the next one read that
+                    # (batch, hidden) output as one unbatched sequence: a review's finding)
+                    return_sequences=return_sequences if k == len(hidden_dims) - 1 else True,
+                    ltc_tau_sys=layer_tau,
+                    **config,
+                )
+            except ValueError as exc:  # (which layer, from which of the stack's arguments)
+                where = f"DREAMStack's layer {k}"
+                if "'ltc_tau_sys'" in str(exc):
+                    where += f" (ltc_tau_sys * tau_growth**{k} = {layer_tau!r})"
+                raise ValueError(f"{where}: {exc}") from exc
+            layers.append(layer)
+        self.layers = nn.ModuleList(layers)
 
     dropout = 0.0  # (a stack pickled before round 27 has none)
 
