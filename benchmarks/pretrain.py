@@ -32,6 +32,7 @@ for bit (with the same torch build). Writes the weights and a JSON record beside
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import time
@@ -151,6 +152,36 @@ def window_loss(
     return total / T, state, W
 
 
+# How a gradient meets a scalar parameter below its floor (gamma, tau_sys at 1e-3; the
+# others at 0): "clamp", clamp's own (0 below the floor: the parameter stays there),
+# which the shipped weights were trained under (before round 35); "lift", the cell's
+# since round 35 (_cell._Floors: a gradient that raises it passes). The shipped
+# weights hold kappa and 19 of eta's 32 units below their floors, so the two rules
+# part from step 360 of the run on (review 190): reproducing them takes "clamp".
+FLOOR_GRADIENTS = ("clamp", "lift")
+
+
+@contextlib.contextmanager
+def _floor_gradient(rule: str):
+    """Train under ``rule`` (see FLOOR_GRADIENTS); the cell's own rule is put back."""
+    if rule not in FLOOR_GRADIENTS:
+        raise ValueError(f"floor_gradient must be one of {FLOOR_GRADIENTS}; got {rule!r}.")
+    if rule == "lift":
+        yield
+        return
+    from dream_sklearn.nn import _cell
+
+    def clamped(params: tuple) -> tuple:
+        return tuple(p.clamp(min=f) for p, f in zip(params, _cell._FLOOR_VALUES, strict=True))
+
+    own = _cell._floored
+    _cell._floored = clamped
+    try:
+        yield
+    finally:
+        _cell._floored = own
+
+
 def train(
     seed: int = SEED,
     steps: int = STEPS,
@@ -163,6 +194,7 @@ def train(
     read_u: float = READ_U,
     log_every: int = 0,
     freeze_plasticity: bool = False,
+    floor_gradient: str = "clamp",
 ) -> tuple[dict, list]:
     """Meta-train a cell; its state dict and the loss of every step.
 
@@ -171,8 +203,38 @@ def train(
     and the readout carried on, detached, from one window to the next).
     ``freeze_plasticity`` holds the scalars of the fast weights (``eta``, ``tau0``,
     ``kappa``, ``alpha``, ``gamma``) at their starting values, so that the training
-    cannot turn the fast weights down.
+    cannot turn the fast weights down. ``floor_gradient``: see FLOOR_GRADIENTS.
     """
+    with _floor_gradient(floor_gradient):
+        return _train(
+            seed,
+            steps,
+            batch,
+            window,
+            inputs,
+            lr,
+            aux,
+            chunks,
+            read_u,
+            log_every,
+            freeze_plasticity,
+        )
+
+
+def _train(
+    seed: int,
+    steps: int,
+    batch: int,
+    window: int,
+    inputs: str,
+    lr: float,
+    aux: float,
+    chunks: int,
+    read_u: float,
+    log_every: int,
+    freeze_plasticity: bool,
+) -> tuple[dict, list]:
+    """:func:`train`'s work, under the floor gradient it set."""
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -248,6 +310,8 @@ def check(path: Path = P.WEIGHTS) -> bool:
         chunks=rec["chunks"],
         read_u=rec["read_u"],
         freeze_plasticity=rec.get("freeze_plasticity", False),
+        # (a record from before the key: trained under clamp's gradient)
+        floor_gradient=rec.get("floor_gradient", "clamp"),
     )
     got = weights_sha256(saved["state_dict"])
     same = got == rec["weights_sha256"]
@@ -361,6 +425,13 @@ def main(argv: list[str] | None = None) -> None:
         help="hold eta, tau0, kappa, alpha and gamma at their starting values",
     )
     ap.add_argument(
+        "--floor-gradient",
+        choices=FLOOR_GRADIENTS,
+        default="clamp",
+        help="a gradient at a scalar below its floor: clamp's (0; the shipped weights') "
+        "or the cell's since round 35 (one that raises it passes)",
+    )
+    ap.add_argument(
         "--check",
         action="store_true",
         help="rerun the shipped weights' training (the full run) and compare it with the "
@@ -387,6 +458,7 @@ def main(argv: list[str] | None = None) -> None:
         read_u=args.read_u,
         log_every=25,
         freeze_plasticity=args.freeze_plasticity,
+        floor_gradient=args.floor_gradient,
     )
     seconds = time.perf_counter() - start
     cpu = time.process_time() - cpu
@@ -404,6 +476,7 @@ def main(argv: list[str] | None = None) -> None:
         "chunks": args.chunks,
         "read_u": args.read_u,
         "freeze_plasticity": args.freeze_plasticity,
+        "floor_gradient": args.floor_gradient,
         "cell": {
             "input_dim": P.D_X + (P.D_Y if args.inputs == "label channel" else 0),
             "hidden_dim": P.HIDDEN,

@@ -258,6 +258,35 @@ def test_reproduction_is_bit_for_bit_at_a_tiny_size(pretrain):
     assert not torch.equal(a["state_dict"]["C"], c["state_dict"]["C"])
 
 
+def test_the_shipped_weights_floor_gradient_is_clamps(pretrain):
+    """The shipped weights were trained under clamp's gradient at a scalar below its
+    floor (0); the cell's since round 35 lifts it. Under "clamp" pretrain.py trains as
+    then (the record's weights hold kappa and most of eta below their floors, where the
+    two rules part: review 190), and the cell's own rule comes back after."""
+    from dream_sklearn.nn import DREAM, _cell
+
+    def kappa_grads():  # (a loss and its negative: one of the two would raise kappa)
+        grads = []
+        for sign in (1.0, -1.0):
+            torch.manual_seed(0)
+            layer = DREAM(3, 4, rank=2)
+            with torch.no_grad():
+                layer.cell.kappa.fill_(-0.1)  # (below its floor, 0)
+            (sign * layer(torch.randn(2, 5, 3))[0] ** 2).sum().backward()
+            grads.append(float(layer.cell.kappa.grad))
+        return grads
+
+    own = _cell._floored
+    lifted = kappa_grads()
+    with pretrain._floor_gradient("clamp"):
+        clamped = kappa_grads()
+    assert clamped == [0.0, 0.0] and any(g != 0.0 for g in lifted)
+    assert _cell._floored is own and kappa_grads() == lifted
+    with pytest.raises(ValueError, match="floor_gradient must be one of"):
+        with pretrain._floor_gradient("zero"):
+            pass
+
+
 def test_record_describes_the_shipped_file_and_the_prior(pretrain):
     from dream_sklearn.online import _prior
 
