@@ -23,6 +23,9 @@ def progressive_correct(
     With ``previous_target=True`` each row gets the previous row's label as an extra
     feature ``"previous_target"`` (feature names become strings). ``progress`` is a
     tqdm description (no bar when None). Seconds count only the model's calls.
+    A prediction of ``None`` (nothing seen yet, on the first row) counts as wrong,
+    where river's ``progressive_val_score`` leaves the row out of its metric: one row
+    of the denominator (review 190).
     """
     from tqdm.auto import tqdm
 

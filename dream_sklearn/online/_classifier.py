@@ -229,7 +229,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         drawn from ``seed``); ``hidden_dim`` and ``rank`` must stay 32 and 4, and
         ``cell_params`` (e.g. ``plasticity_enabled``) override its configuration,
         except the starting values of its learned scalars (``base_plasticity``,
-        ``base_threshold``, ``kappa``, ...): a ValueError names them.
+        ``base_threshold``, ``kappa``, ...): a ValueError names them. It was
+        trained with the previous label (or target) on 4 inputs of its own: with
+        ``feedback`` other than ``"cell"`` those inputs read 0 on every row.
 
     Attributes
     ----------

@@ -215,7 +215,9 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         drawn from ``seed``); ``hidden_dim`` and ``rank`` must stay 32 and 4, and
         ``cell_params`` (e.g. ``plasticity_enabled``) override its configuration,
         except the starting values of its learned scalars (``base_plasticity``,
-        ``base_threshold``, ``kappa``, ...): a ValueError names them.
+        ``base_threshold``, ``kappa``, ...): a ValueError names them. It was
+        trained with the previous label (or target) on 4 inputs of its own: with
+        ``feedback`` other than ``"cell"`` those inputs read 0 on every row.
 
     Attributes
     ----------
