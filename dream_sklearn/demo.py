@@ -195,7 +195,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.no_plot and args.plot is not None:  # (one would be ignored without a word)
         parser.error("--plot and --no-plot: give one of them")
-    args.plot = args.plot or "dream_demo.png"
+    if args.plot is None:  # (an empty --plot is checked as given: a folder)
+        args.plot = "dream_demo.png"
     formats, default = (None, "png") if args.no_plot else _plot_formats()
     if formats is not None:  # (no plot, no place to check: a read-only folder ran)
         args.plot = _plot_path(parser, args.plot, formats, default)

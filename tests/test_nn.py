@@ -480,7 +480,7 @@ def test_the_floors_compile_in_one_graph():
 def test_a_value_the_cells_dtype_cannot_hold_is_refused_by_name():
     """A scalar past float32's range passed DREAMConfig's check (finite in float64) and
     failed in torch.full with an error that named no parameter (review 191)."""
-    must_fit = r"'kappa' parameter of the DREAM cell must fit in its dtype torch\.float32"
+    must_fit = r"'kappa' parameter of the DREAM cell must fit in torch\.float32, the dtype"
     with pytest.raises(ValueError, match=must_fit):
         DREAM(3, 4, kappa=1e39)
     with pytest.raises(ValueError, match=r"'ltc_tau_sys' parameter .* torch\.float32"):
@@ -497,6 +497,9 @@ def test_a_stacks_layer_error_names_the_layer_and_the_argument():
         DREAMStack(3, [4, 4, 4], ltc_tau_sys=1.0, tau_growth=0.01)
     with pytest.raises(ValueError, match=r"layer 1 \(ltc_tau_sys \* tau_growth\*\*1 = "):
         DREAMStack(3, [4, 4, 4], tau_growth=1e200)
+    # (an argument every layer shares is named as it is, with no layer)
+    with pytest.raises(ValueError, match=r"^The 'rank' parameter of DREAMConfig"):
+        DREAMStack(3, [4, 4], rank=0)
 
 
 @pytest.mark.parametrize("field", ["surprise_temperature", "ltc_tau_sys"])

@@ -65,11 +65,9 @@ def _cell_params(front) -> dict:
 
 def _rule_text(message: str) -> tuple[str, str, str]:
     """``(parameter, what it must be, what was given)`` from a scikit-learn-shaped message."""
-    # (a stack's layer says which first: "DREAMStack's layer 1: The 'rank' parameter...")
+    # (a stack's layer sizes are named as given: 'hidden_dims[1]')
     m = re.fullmatch(
-        r"(?:DREAMStack's layer \d+: )?The '([\w\[\]]+)' parameter of \w+ must be (.+)\. "
-        r"Got (.+) instead\.",
-        message,
+        r"The '([\w\[\]]+)' parameter of \w+ must be (.+)\. Got (.+) instead\.", message
     )
     assert m, message
     return m.groups()

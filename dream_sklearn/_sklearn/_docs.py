@@ -36,7 +36,8 @@ PARAMETERS = """
     base_threshold : float, default=0.3
         Initial surprise threshold ``τ₀`` (trainable).
     ltc_tau_sys : float, default=5.0
-        Initial base time constant ``τ_sys`` (trainable).
+        Initial base time constant ``τ_sys`` (trainable); at least 0.001, where the
+        step floors it.
     sleep_rate : float, default=0.005
         Rate ``ζ`` at which ``U_target`` moves towards ``U`` while asleep.
     fast_weight_scale : float, default=0.1

@@ -177,7 +177,8 @@ class SurpriseDriftDetector(base.DriftDetector):
         how long a change keeps producing surprise.
     surprise_temperature : float, default=0.5
         Width ``γ`` of the cell's surprise sigmoid; wider than the cell's default
-        (0.05) so that surprise is graded rather than all-or-nothing.
+        (0.05) so that surprise is graded rather than all-or-nothing. At least
+        0.001, where the step floors it.
     seed : int, default=0
         Seed of the cell's random weights. Read modulo ``2**32`` (torch's CPU
         generator keeps a seed's low 32 bits): ``seed`` and ``seed + 2**32`` give

@@ -272,9 +272,10 @@ def _initial_weights(
     for name in _SCALARS:
         value = getattr(cfg, _STARTS[name])
         if abs(value) > largest:  # (torch.full's overflow error named no parameter)
-            raise ValueError(
-                f"The {_STARTS[name]!r} parameter of the DREAM cell must fit in its dtype "
-                f"{dtype} (at most {largest:g}); got {value!r}."
+            raise ValueError(  # (estimators draw in float32, then take their own dtype)
+                f"The {_STARTS[name]!r} parameter of the DREAM cell must fit in "
+                f"{dtype}, the dtype its starting weights are made in (at most "
+                f"{largest:g}); got {value!r}."
             )
         shape = (cfg.hidden_dim,) if name == "eta" else ()
         out[name] = torch.full(shape, value, dtype=dtype, device=device)

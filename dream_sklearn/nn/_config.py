@@ -195,7 +195,9 @@ class DREAMConfig:
         Liquid time constant: surprise shortens the time constant.
     ltc_tau_sys : float, default=5.0
         Initial value of the base time constant ``τ_sys`` (trainable); at least 0.001,
-        where the step floors it.
+        where the step floors it. (Before round 36 a smaller value, of this field or
+        ``surprise_temperature``, was taken and acted as 0.001; a model saved with one
+        still loads and predicts, and a ``partial_fit`` or a new cell refuses it.)
     ltc_surprise_scale : float, default=5.0
         Initial value of how strongly surprise shortens ``τ`` (trainable).
     sleep_rate : float, default=0.005

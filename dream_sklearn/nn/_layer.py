@@ -1147,7 +1147,8 @@ class DREAMStack(nn.Module):
     tau_growth : float, default=1.0
         Layer ``k`` (from 0) starts with ``ltc_tau_sys * tau_growth ** k``
         (``ltc_tau_sys`` defaults to :class:`DREAMConfig`'s): values above 1 make
-        upper layers slower.
+        upper layers slower; every layer's must be at least 0.001 (a ValueError names
+        the layer).
     batch_first : bool, default=True
         As :class:`DREAM`'s, for every layer.
     return_sequences : bool, default=True
@@ -1250,11 +1251,13 @@ class DREAMStack(nn.Module):
                     ltc_tau_sys=layer_tau,
                     **config,
                 )
-            except ValueError as exc:  # (which layer, from which of the stack's arguments)
-                where = f"DREAMStack's layer {k}"
-                if "'ltc_tau_sys'" in str(exc):
-                    where += f" (ltc_tau_sys * tau_growth**{k} = {layer_tau!r})"
-                raise ValueError(f"{where}: {exc}") from exc
+            except ValueError as exc:
+                if "'ltc_tau_sys'" not in str(exc):  # (an argument every layer shares)
+                    raise
+                # (which layer, from which of the stack's arguments)
+                raise ValueError(
+                    f"DREAMStack's layer {k} (ltc_tau_sys * tau_growth**{k} = {layer_tau!r}): {exc}"
+                ) from exc
             layers.append(layer)
         self.layers = nn.ModuleList(layers)
 
