@@ -124,8 +124,22 @@ def test_stack_equals_layers_run_by_hand():
     torch.testing.assert_close(states[1].h, second.h)
 
 
-def test_compile_step_falls_back_to_eager_with_a_warning(monkeypatch):
+def _compiled_by(monkeypatch, compile_fn):
+    """A small layer with ``compile_step`` on, a batch and its eager outputs, with
+    ``torch.compile`` replaced by ``compile_fn`` and the compiled loop and step fresh."""
     from dream_sklearn.nn import _layer
+
+    monkeypatch.setattr(torch, "compile", compile_fn)
+    monkeypatch.setattr(_layer, "_COMPILED_LOOP", _layer._CompiledLoop())
+    monkeypatch.setattr(_layer, "_COMPILED_STEP", _layer._CompiledStep())
+    model = DREAM(3, 5, rank=2)
+    x = torch.randn(2, 4, 3)
+    expected, _ = model(x)
+    model.compile_step = True
+    return model, x, expected
+
+
+def test_compile_step_falls_back_to_eager_with_a_warning(monkeypatch):
 
     def failing_compile(fn, **kwargs):
         def compiled(*args):
@@ -133,13 +147,7 @@ def test_compile_step_falls_back_to_eager_with_a_warning(monkeypatch):
 
         return compiled
 
-    monkeypatch.setattr(torch, "compile", failing_compile)
-    monkeypatch.setattr(_layer, "_COMPILED_LOOP", _layer._CompiledLoop())
-    monkeypatch.setattr(_layer, "_COMPILED_STEP", _layer._CompiledStep())
-    model = DREAM(3, 5, rank=2)
-    x = torch.randn(2, 4, 3)
-    expected, _ = model(x)
-    model.compile_step = True
+    model, x, expected = _compiled_by(monkeypatch, failing_compile)
     with pytest.warns(RuntimeWarning) as record:
         out, _ = model(x)
     # One warning, at the caller's line (it was two, the second saying "compiling each
@@ -231,13 +239,7 @@ def test_only_a_cpp_wrapper_failure_is_compiled_again(monkeypatch, where):
 
         return compiled
 
-    monkeypatch.setattr(torch, "compile", failing_compile)
-    monkeypatch.setattr(_layer, "_COMPILED_LOOP", _layer._CompiledLoop())
-    monkeypatch.setattr(_layer, "_COMPILED_STEP", _layer._CompiledStep())
-    model = DREAM(3, 5, rank=2)
-    x = torch.randn(2, 4, 3)
-    expected, _ = model(x)
-    model.compile_step = True
+    model, x, expected = _compiled_by(monkeypatch, failing_compile)
     with pytest.warns(RuntimeWarning, match="torch.compile of the DREAM loop failed") as record:
         out, _ = model(x)
     torch.testing.assert_close(out, expected)
