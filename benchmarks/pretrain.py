@@ -157,7 +157,9 @@ def window_loss(
 # which the shipped weights were trained under (before round 35); "lift", the cell's
 # since round 35 (_cell._Floors: a gradient that raises it passes). The shipped
 # weights hold kappa and 19 of eta's 32 units below their floors, so the two rules
-# part from step 360 of the run on (review 190): reproducing them takes "clamp".
+# part from step 360 of the run on (review 190). Under "clamp" this code trains as the
+# shipping commit's did, to the bit (docs/pretrained.md, "Reproduction": neither run
+# today gives the shipped file itself).
 FLOOR_GRADIENTS = ("clamp", "lift")
 
 
