@@ -20,10 +20,12 @@ runs through the cell and through the readout's own steps, over windows of
 the readout carried on, detached). The slow weights learn to give a readout that
 learns online what it needs to predict the next label, also soon after a change.
 
-Single thread, fixed seed: the same seed, steps and sizes give the same weights bit
-for bit (with the same torch build). Writes the weights and a JSON record beside them.
+Single thread, fixed seed: two runs with the same seed, steps and sizes give the same
+weights bit for bit on one machine (with the same torch build). They do not give the
+shipped file's weights: docs/pretrained.md, "Reproduction". Writes the weights and a
+JSON record beside them.
 
-    python benchmarks/pretrain.py                          # the shipped weights
+    python benchmarks/pretrain.py                          # the shipped weights' settings
     python benchmarks/pretrain.py --steps 20 --out /tmp/x.pt --inputs "no label"
     python benchmarks/pretrain.py --evaluate dream_sklearn/online/data/pretrained_cell.pt
     python benchmarks/pretrain.py --check        # rerun the shipped weights, compare sha256

@@ -154,3 +154,10 @@ def test_the_demo_refuses_plot_with_no_plot(capsys):
         main(["--rows", "60", "--plot", "x.png", "--no-plot"])
     captured = capsys.readouterr()
     assert "--plot and --no-plot" in captured.err and captured.out == ""
+
+
+def test_an_empty_plot_name_is_checked_as_given(capsys):
+    # (an empty --plot took the default name without a word; review 192)
+    with pytest.raises(SystemExit):
+        main(["--rows", "60", "--plot", ""])
+    assert "is a folder" in capsys.readouterr().err

@@ -1344,3 +1344,19 @@ def test_partial_fit_steps_with_a_learning_rate_set_since(seq_data):
     with pytest.raises(ValueError, match="too large for torch.float32"):
         model.partial_fit(X, y)
     assert [g["lr"] for g in model.optimizer_.param_groups] == [SMALL["learning_rate_init"]]
+
+
+def test_a_model_saved_with_a_time_constant_below_the_floor_predicts_and_refuses_to_train(
+    seq_data,
+):
+    """Before round 36 an ltc_tau_sys below the step's floor (1e-3) was taken, and acted
+    as 1e-3. Such a model, loaded now, predicts as before; a partial_fit refuses the
+    value by name (docs in DREAMConfig)."""
+    X, y = seq_data
+    clf = DREAMClassifier(**SMALL).fit(X, y)
+    want = clf.predict_proba(X)
+    clf.ltc_tau_sys = 1e-4  # (as a pickle from before the rule holds it)
+    old = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(old.predict_proba(X), want)
+    with pytest.raises(ValueError, match=r"'ltc_tau_sys' parameter .* >= 0\.001"):
+        old.partial_fit(X, y)
