@@ -18,7 +18,15 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 
 from .._stack import OUTSIDE, user_stacklevel
 from ._cell import _REQUIRED, DREAMCell, _apart, _autocast_on
-from ._config import _INT_GE1, _POSITIVE, _UNIT, _cell_default, _check_cell_param, _check_value
+from ._config import (
+    _AT_FLOOR,
+    _INT_GE1,
+    _POSITIVE,
+    _UNIT,
+    _cell_default,
+    _check_cell_param,
+    _check_value,
+)
 from ._state import DREAMState
 from ._step import TORCH_OPS, StepFlags, StepParams, _make_step, _TorchOps, dream_step
 
@@ -1233,11 +1241,11 @@ class DREAMStack(nn.Module):
                 layer_tau = tau_sys * tau_growth**k
             except OverflowError:  # (a float's power past its range raises)
                 layer_tau = math.inf
-            if not (math.isfinite(layer_tau) and layer_tau >= 1e-3):  # (the cell's rule)
+            if not _AT_FLOOR.accepts(layer_tau):  # (the cell's own rule, one place)
                 raise ValueError(
                     f"DREAMStack's layer {k} would get ltc_tau_sys * tau_growth**{k} = "
                     f"{layer_tau!r} (ltc_tau_sys={tau_sys!r}, tau_growth={tau_growth!r}); "
-                    "a layer's must be a finite float >= 0.001 (the step's floor)."
+                    f"a layer's must be {_AT_FLOOR.expected}."
                 )
             try:
                 layer = DREAM(
