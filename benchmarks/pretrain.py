@@ -175,11 +175,8 @@ def _floor_gradient(rule: str):
         return
     from dream_sklearn.nn import _cell
 
-    def clamped(params: tuple) -> tuple:
-        return tuple(p.clamp(min=f) for p, f in zip(params, _cell._FLOOR_VALUES, strict=True))
-
     own = _cell._floored
-    _cell._floored = clamped
+    _cell._floored = _cell._clamped
     try:
         yield
     finally:

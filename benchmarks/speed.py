@@ -181,6 +181,10 @@ class _CompileFailed(RuntimeError):
     """The DREAM loop did not compile: a row labelled compiled would time the eager
     fallback. Said in the table as a "failed" row; any other error stops the run."""
 
+    def reason(self) -> str:
+        """The message on one line, at most 300 characters (a table cell)."""
+        return " ".join(str(self).split())[-300:]
+
 
 def _check_compiled() -> None:
     """Refuse to time a compiled row whose compilation failed: the layer then runs
@@ -279,7 +283,7 @@ def training(args) -> list[Row]:
         try:
             compile_rows, compiled = _compiled_training(eager, x, y, n, device)
         except _CompileFailed as exc:  # (said in the table, and the other rows kept)
-            reason = " ".join(str(exc).split())[-300:]
+            reason = exc.reason()
             what = f"DREAM compile_step=True on {device}"
             compile_rows = [Row("training", what, "failed", compared=reason)]
         else:
@@ -1146,7 +1150,7 @@ def sklearn_fit(args) -> list[Row]:
             fit_dream(True, max_iter=1)  # compiles in this process (from the user's cache)
             _check_compiled()
         except _CompileFailed as exc:  # (said in the table, and the other rows kept)
-            compile_failed = " ".join(str(exc).split())[-300:]
+            compile_failed = exc.reason()
         else:
             contenders["compiled"] = lambda: fit_dream(True)
     times = interleaved_cpu_times(contenders, args.repeats, clock=_clock(device))

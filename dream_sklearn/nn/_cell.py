@@ -203,6 +203,12 @@ def _floored(params: tuple) -> tuple:
     ):
         floors = _Floors if torch.compiler.is_compiling() else _FloorsForward
         return floors.apply(_FLOOR_VALUES, *params)
+    return _clamped(params)
+
+
+def _clamped(params: tuple) -> tuple:
+    """The scalar parameters ``params`` clamped at their floors: ``clamp``'s values and
+    gradient (0 below a floor), the cell's until round 35."""
     return tuple(p.clamp(min=f) for p, f in zip(params, _FLOOR_VALUES, strict=True))
 
 
