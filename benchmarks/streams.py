@@ -890,18 +890,21 @@ def progressive(
     return scores, seconds
 
 
-def change_windows(changes: list[int], n_rows: int) -> list[tuple[int, int]]:
-    """The rows ``[start, end)`` scored after each known change: the AFTER rows from
-    it, cut at the next change (they would score two concepts: the window holds the
-    whole of its concept); a window the stream's end cuts short is left out (the
-    concept goes on past it; :func:`_window_note` says so). With the default rows
-    every window is whole (the changes are 1,000 rows apart at least, the last 500
-    rows before the end at most); a short ``--rows`` makes them shorter or leaves the
-    last out."""
+def change_windows(
+    changes: list[int], n_rows: int, after: int | None = None
+) -> list[tuple[int, int]]:
+    """The rows ``[start, end)`` scored after each known change: the ``after`` rows
+    (AFTER unless given) from it, cut at the next change (they would score two
+    concepts: the window holds the whole of its concept); a window the stream's end
+    cuts short is left out (the concept goes on past it; :func:`_window_note` says
+    so). With the default rows every window is whole (the changes are 1,000 rows
+    apart at least, the last 500 rows before the end at most); a short ``--rows``
+    makes them shorter or leaves the last out."""
+    after = AFTER if after is None else after
     return [
-        (c, min(c + AFTER, end))
+        (c, min(c + after, end))
         for c, end in itertools.pairwise([*changes, n_rows])
-        if c + AFTER <= end or end < n_rows
+        if c + after <= end or end < n_rows
     ]
 
 

@@ -393,3 +393,25 @@ def test_prior_stream_names_a_misspelt_task_or_drift():
         prior_stream(np.random.default_rng(0), 100, "Classification", "abrupt")
     with pytest.raises(ValueError, match="drift must be one of 'none', 'abrupt'"):
         prior_stream(np.random.default_rng(0), 100, "classification", "Abrupt")
+
+
+def test_the_benchmarks_after_change_windows_end_at_the_next_change(load_benchmark, monkeypatch):
+    # benchmarks/pretrained.py scores the --after rows from each change as the stream
+    # benchmark does: a window stops at the next change (it would score two concepts)
+    # and one the stream's end cuts short is left out; --after 0 asks for none
+    bench = load_benchmark("pretrained")
+    scores = np.arange(300, dtype=float)
+    monkeypatch.setattr(bench.streams, "progressive", lambda *a: (scores, 1.0))
+    stream = bench.streams.Stream(
+        "hand",
+        "tuning",
+        "binary",
+        "abrupt",
+        lambda seed, n: iter([]),
+        lambda n: [100, 150, 250],
+        False,
+        300,
+    )
+    got = bench.run_one(stream, "majority", 0, 300, 100)["after"]
+    assert got == [np.mean(scores[100:150]), np.mean(scores[150:250])]
+    assert bench.run_one(stream, "majority", 0, 300, 0)["after"] == []
