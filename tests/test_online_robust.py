@@ -1601,7 +1601,7 @@ def _glitch_rows(stream, n):
 @pytest.mark.parametrize("length", [2, 3])
 @pytest.mark.parametrize("value", [1e4, 1e30])
 @pytest.mark.parametrize("stream", ["friedman", "random_walk"])
-def test_a_short_run_of_far_targets_costs_at_most_15_percent_of_mae(
+def test_a_short_run_of_far_targets_costs_at_most_3_percent_of_mae(
     stream, value, length, robust_bench
 ):
     """A target stuck far out for 2 or 3 rows: the first is set aside, the others are
@@ -1609,12 +1609,15 @@ def test_a_short_run_of_far_targets_costs_at_most_15_percent_of_mae(
     no readout steps by more than its error clipped (_ERR_BOUND), so what was learned
     survives (before round 9, on this setup: the target's running standard deviation
     1.4e29 after two rows at 1e30, and the MAE 7.7e26 to 1.4e27 times the twin's).
-    What is left is the mixture's weight on the last value, lost on the forecast of
-    1e30 and earned back over the next rows (2-7% on FriedmanDrift, 6-11% on the
-    random walk)."""
+    When the target comes back, the readouts, the mixture's weights and the drift
+    detectors are put back as they were before the run (_target._follow_run): 0.99 to
+    1.00 times the twin's MAE. Before round 37 the mixture's weight had moved to the
+    last value on the forecast of 1e30 and was earned back over hundreds of rows, and
+    the glitch's losses could start fresh readouts: 1.02-1.07 on FriedmanDrift,
+    1.06-1.11 on the random walk."""
     # (the measure the benchmark prints: online_robust.py --part regression)
     glitch_cost = robust_bench[0]._glitch_cost
-    assert glitch_cost(_glitch_rows(stream, 903), 400, value, length) <= 1.15
+    assert glitch_cost(_glitch_rows(stream, 903), 400, value, length) <= 1.03
 
 
 @pytest.mark.parametrize("length", [4, 6, 19])
@@ -1624,11 +1627,65 @@ def test_a_longer_glitch_of_the_target_that_ends_is_undone(stream, value, length
     """A target stuck far out for 4 to 19 rows (kept on its 4th row, _UNDO_ROWS = 16
     to come back): from its 4th row it is taken in full, as a real shift would be;
     the first target back within 5 standard deviations of the statistics from before
-    that row restores them. Before the undo, 4 rows at 1e30 left the MAE 3e25 to 8e25
-    times the twin's here (predictions near 1e28 until the running mean decayed), and
-    4 rows at 1e4 1.3 to 1.7 times."""
+    that row restores them, and the readouts as they were before the run (0.996 to
+    1.011 times the twin's MAE; 1.14 to 1.24 on FriedmanDrift before round 37, which
+    left the readouts as the glitch's rows had moved them). Before the undo, 4 rows
+    at 1e30 left the MAE 3e25 to 8e25 times the twin's here (predictions near 1e28
+    until the running mean decayed), and 4 rows at 1e4 1.3 to 1.7 times."""
     glitch_cost = robust_bench[0]._glitch_cost  # (as the benchmark prints it)
-    assert glitch_cost(_glitch_rows(stream, 920), 400, value, length) <= 1.25
+    assert glitch_cost(_glitch_rows(stream, 920), 400, value, length) <= 1.03
+
+
+@pytest.mark.parametrize("length", [2, 3, 6])
+def test_a_glitch_of_the_target_that_ends_leaves_the_readouts_as_before_it(length):
+    """What the readouts learned from a run of far targets that ends leaves with it:
+    on the row the target comes back, the readouts' weights, the mixture's, their
+    ages and the drift detectors are as the run's first row left them (set aside, it
+    moved no weight; its loss, the target clipped, reached the detectors), on both
+    paths alike; the row that comes back is not learned by them. The glitch's later
+    rows had moved them (winsorised, and the mixture judged on the target as it is)."""
+    rows = _glitch_rows("friedman", 430)
+    rows = [(x, 1e30 if 400 <= t < 400 + length else y) for t, (x, y) in enumerate(rows)]
+    runs = []
+    for compiled in (True, False):
+        previous = set_compiled(compiled)
+        try:
+            model, out = DREAMOnlineRegressor(seed=0), []
+            for t, (x, y) in enumerate(rows):
+                if t == 401:
+                    W, weights, age = model._W.copy(), model._weights.copy(), model._age.copy()
+                    detector = copy.deepcopy(model._drift)
+                if t == 400 + length:  # (the glitch moved them)
+                    assert model._W.shape != W.shape or not np.allclose(model._W, W)
+                out.append(model.predict_one(x))
+                model.learn_one(x, y)
+                if t == 400 + length:
+                    assert model._y_readouts is None
+                    np.testing.assert_array_equal(model._W, W)
+                    np.testing.assert_array_equal(model._weights, weights)
+                    np.testing.assert_array_equal(model._age, age)
+                    assert model._drift.estimation == detector.estimation
+                    assert model._drift.width == detector.width
+            runs.append(np.array(out))
+        finally:
+            set_compiled(previous)
+    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-12, atol=1e-12)
+
+
+def test_a_lone_far_target_keeps_the_row_after_it_learned():
+    """A lone far target (set aside: nothing learned from it) ends with nothing to
+    put back: the row after it is learned as any row."""
+    rows = _glitch_rows("friedman", 402)
+    model = DREAMOnlineRegressor(seed=0)
+    for x, y in rows[:400]:
+        model.predict_one(x)
+        model.learn_one(x, y)
+    model.learn_one(rows[400][0], 1e30)
+    assert model._y_readouts is not None and model._y_run == 1
+    W = model._W.copy()
+    model.learn_one(*rows[401])
+    assert model._y_readouts is None
+    assert not np.allclose(model._W, W)
 
 
 def _on_a_constant(ys, compiled):

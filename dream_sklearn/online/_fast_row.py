@@ -136,7 +136,7 @@ class _CompiledRow:
         # rows the kernel flags (``after``: a target out of bounds, one of the first,
         # one that left a constant target) and those of a glitch's kept statistics
         # go on in Python (_TargetScaling._after_target_kernel); most need nothing.
-        if fast.regression and (after or self._y_undo_left):
+        if fast.regression and (after or self._y_undo_left or self._y_readouts is not None):
             self._after_target_kernel(target[2], (y_mean0, y_var0, y_avg0))
         if grant:  # (a waiting slot's ramps read something, or slots apart met: pairs)
             self._grant_pairs(fast.present)

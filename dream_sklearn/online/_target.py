@@ -20,6 +20,7 @@ set aside, the first targets, a glitch's undo) to :meth:`_TargetScaling._after_t
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -112,12 +113,16 @@ class _TargetScaling:
     # the departures undone (_SPIKES_KEPT at most, the latest last), or None; a pickle
     # of before round 28 holds (lowest, highest): two of them
     _y_spikes: tuple | None = None
+    # the readouts' weights and the mixture's from before a run of far targets (its
+    # first row, set aside, moved neither), and the run's length so far: restored when
+    # the glitch ends (_follow_run), or None
+    _y_readouts: tuple | None = None
 
     def _build_target_stats(self) -> None:
         self._y_stats = _new_target_stats()
         self._y_first = np.full(_Y_WARMUP, np.nan)
         self._y_undo, self._y_undo_left, self._y_undo_ok = None, 0, 0
-        self._y_departure = self._y_spikes = None
+        self._y_departure = self._y_spikes = self._y_readouts = None
 
     # ---------------------------------------------------------------- reading them
 
@@ -168,6 +173,7 @@ class _TargetScaling:
             self._keep_target(before)
         elif self._departs(y, before):
             self._keep_target(before, departure=y)
+        self._follow_run()
 
     def _target_row(self, y: float) -> None:
         """The row's update of the target's statistics (the NumPy path's; the
@@ -221,6 +227,7 @@ class _TargetScaling:
                 self._first_target(y)
         if armed:
             self._undo_target(y)
+        self._follow_run()
 
     # ---------------------------------------------------------------- a glitch's undo
 
@@ -276,11 +283,60 @@ class _TargetScaling:
             if self._y_departure is not None:  # (a value that recurs is taken in)
                 spikes = (*(self._y_spikes or ()), self._y_departure)
                 self._y_spikes = spikes[-_SPIKES_KEPT:]
+            self._restore_readouts()
         if left:
             self._y_undo_left, self._y_undo_ok = left, ok
         else:
             self._y_undo, self._y_undo_left, self._y_undo_ok = None, 0, 0
-            self._y_departure = None
+            self._y_departure = self._y_readouts = None
+
+    def _follow_run(self) -> None:
+        """After the row's update: keep the readouts at a run's first row (set aside:
+        they learned nothing from it); when the run ends, restore them if it was short
+        but more than a lone row (its 2nd and 3rd rows were learned: winsorised), or
+        leave them to the glitch's undo if it was long (_undo_target restores them,
+        or drops them with the kept statistics)."""
+        run = self._y_stats[T_RUN]
+        held = self._y_readouts
+        if held is None:
+            if run == 1:
+                self._y_readouts = (self._readouts_now(), [1])
+        elif run > 0:
+            held[1][0] = max(held[1][0], int(run))
+        elif not self._y_undo_left:  # the run ended (no glitch's statistics kept)
+            if 1 < held[1][0] <= _WINSOR_RUN:
+                self._restore_readouts()
+            self._y_readouts = None
+
+    def _readouts_now(self) -> tuple:
+        """A copy of what the readouts learn: their weights, the mixture's, their
+        ages, the fresh rows left and the drift detectors (drift_recovery)."""
+        return (
+            self._W.copy(),
+            self._weights.copy(),
+            self._age.copy(),
+            self._fresh_rows,
+            copy.deepcopy(self._warn),
+            copy.deepcopy(self._drift),
+        )
+
+    def _restore_readouts(self) -> None:
+        """The readouts back as :meth:`_readouts_now` kept them before the run: in
+        place where the arrays kept their shapes (the compiled row's buffers are
+        these arrays), else as new arrays (a drift's fresh readouts came since: the
+        compiled row lays its buffers out again, as after a drift). Not where a new
+        feature came since (the weights no longer line up with the features)."""
+        kept, self._y_readouts = self._y_readouts, None
+        if kept is None:
+            return
+        W, weights, age, fresh_rows, warn, drift = kept[0]
+        if W.shape[2] != self._W.shape[2]:
+            return
+        self._fresh_rows, self._warn, self._drift = fresh_rows, warn, drift
+        if W.shape == self._W.shape and weights.shape == self._weights.shape:
+            self._W[...], self._weights[...], self._age[...] = W, weights, age
+        else:
+            self._W, self._weights, self._age = W, weights, age
 
     def _glitch_undone(self, mean: float, scale: float) -> None:
         """What else leaves with an undone glitch (the statistics kept before it:
