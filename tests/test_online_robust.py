@@ -1636,23 +1636,26 @@ def test_a_longer_glitch_of_the_target_that_ends_is_undone(stream, value, length
     assert glitch_cost(_glitch_rows(stream, 920), 400, value, length) <= 1.03
 
 
+@pytest.mark.parametrize("l2", [0.0, 0.01])
 @pytest.mark.parametrize("length", [2, 3, 6])
-def test_a_glitch_of_the_target_that_ends_leaves_the_readouts_as_before_it(length):
+def test_a_glitch_of_the_target_that_ends_leaves_the_readouts_as_before_it(length, l2):
     """What the readouts learned from a run of far targets that ends leaves with it:
     on the row the target comes back, the readouts' weights, the mixture's, their
-    ages and the drift detectors are as the run's first row left them (set aside, it
-    moved no weight; its loss, the target clipped, reached the detectors), on both
-    paths alike; the row that comes back is not learned by them. The glitch's later
-    rows had moved them (winsorised, and the mixture judged on the target as it is)."""
+    ages and the drift detectors are as they were before the run's first row (copied
+    before its readout step: set aside, it moves no weight by its error, but its
+    decay (l2), the ages and the detectors (its loss, the target clipped) step; a
+    review's finding), on both paths alike; the row that comes back is not learned
+    by them. The glitch's rows had moved them (winsorised, and the mixture judged on
+    the target as it is)."""
     rows = _glitch_rows("friedman", 430)
     rows = [(x, 1e30 if 400 <= t < 400 + length else y) for t, (x, y) in enumerate(rows)]
     runs = []
     for compiled in (True, False):
         previous = set_compiled(compiled)
         try:
-            model, out = DREAMOnlineRegressor(seed=0), []
+            model, out = DREAMOnlineRegressor(seed=0, l2=l2), []
             for t, (x, y) in enumerate(rows):
-                if t == 401:
+                if t == 400:
                     W, weights, age = model._W.copy(), model._weights.copy(), model._age.copy()
                     detector = copy.deepcopy(model._drift)
                 if t == 400 + length:  # (the glitch moved them)
@@ -1682,6 +1685,7 @@ def test_a_lone_far_target_keeps_the_row_after_it_learned():
         model.learn_one(x, y)
     model.learn_one(rows[400][0], 1e30)
     assert model._y_readouts is not None and model._y_run == 1
+    assert model._y_readouts[1] == [1]  # (the run's length so far)
     W = model._W.copy()
     model.learn_one(*rows[401])
     assert model._y_readouts is None
@@ -2961,3 +2965,33 @@ def test_order_matching_warns_when_labels_never_come(cls):
     assert run(0.0, lambda rng: 120) == []
     assert run(0.0, lambda rng: 20, preprocessing.StandardScaler) == []
     assert run(0.0, lambda rng: 20, preprocessing.MinMaxScaler) == []
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_short_glitch_while_a_real_shifts_statistics_are_kept_is_put_back(compiled):
+    """A short glitch that comes while an earlier run's statistics are kept (a level
+    that moved for good, the undo still armed) has its own copy of the readouts, put
+    back when it ends; with one copy for both (a review's finding), the short glitch's
+    learning stayed once the earlier run's undo expired as a real shift."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for t in range(440):
+        x = {"a": rng.normal(), "b": rng.normal()}
+        y = (0.0 if t < 400 else 100.0) + x["a"] + 0.1 * rng.normal()
+        rows.append((x, 1e30 if t in (408, 409) else y))
+    previous = set_compiled(compiled)
+    try:
+        model = DREAMOnlineRegressor(seed=0)
+        for t, (x, y) in enumerate(rows):
+            if t == 408:
+                assert model._y_undo_left > 0 and model._y_run == 0  # (armed; run over)
+                W, weights = model._W.copy(), model._weights.copy()
+            model.predict_one(x)
+            model.learn_one(x, y)
+            if t == 410:
+                np.testing.assert_array_equal(model._W, W)
+                np.testing.assert_array_equal(model._weights, weights)
+    finally:
+        set_compiled(previous)
+    assert model._y_undo is None and model._y_undo_readouts is None  # (a real shift)
+    assert model._y_readouts is None

@@ -608,7 +608,8 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
     # _check_target(y) -> value; _new_targets(value) -> list; _add_targets(list);
     # _link(z (..., J, k)) -> the readouts' outputs (softmax, or identity);
     # _readout_step(out (J, k), value, phi (F,)) -> (J, k) step on each readout's output;
-    # _update_target_stats(value); _target_raw(value) -> (m,) raw target slots.
+    # _before_readouts(value) (before the readouts' step); _update_target_stats(value);
+    # _target_raw(value) -> (m,) raw target slots.
 
     def _add_target_slots(self, keys: list) -> None:
         """Slots for the previous target (with ``feedback``), in the cell if 'cell'."""
@@ -925,6 +926,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
                     scale = np.concatenate([entry.scale, scale[len(entry.scale) :]])
                 at = (entry.raw, entry.present, scale)
             neighbors = self._neighbor_read(*at, out, y_value)
+        self._before_readouts(y_value)
         # (J, k): each readout's loss gradient on its output; the mixture's loss
         g, loss = self._readout_step(out, y_value, phi)
         lr, mask = self._head_lr, self._head_mask

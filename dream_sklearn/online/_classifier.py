@@ -649,6 +649,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         g[:, c] -= 1.0
         return g, loss
 
+    def _before_readouts(self, y) -> None:
+        pass
+
     def _update_target_stats(self, y) -> None:
         pass
 

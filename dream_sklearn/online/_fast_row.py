@@ -117,9 +117,14 @@ class _CompiledRow:
         # the kNN expert's read of the row, in the scale before the row's update
         neighbors = self._fast_neighbor_read(target) if self.n_neighbors else None
         fast = self._fast
+        held = self._y_readouts if fast.regression else None
+        if fast.regression:
+            self._before_readouts(target[2])
         fresh = self._fresh_rows
         loss = fast.learn(fast.fb, fast.ib, *target, fresh)
         if loss < 0.0:  # a new feature: a growth event (nothing learned)
+            if fast.regression:  # (the NumPy path copies them after the growth)
+                self._y_readouts = held
             return False
         if fresh:
             self._fresh_rows = fresh - 1

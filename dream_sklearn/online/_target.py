@@ -91,6 +91,13 @@ _SPIKES_KEPT = 8
 _SPIKE_NEAR = 0.1
 
 
+def _far(y: float, count: float, mean: float, var: float) -> bool:
+    """``_TargetScaling._target_far`` on the statistics as Python floats."""
+    if count < _Y_WARMUP or var <= _var_floor(mean):
+        return False
+    return abs(y - mean) > _Y_ASIDE * math.sqrt(var)
+
+
 def _new_target_stats() -> np.ndarray:
     """``_y_stats`` before any target."""
     return np.zeros(N_STATS)
@@ -113,16 +120,19 @@ class _TargetScaling:
     # the departures undone (_SPIKES_KEPT at most, the latest last), or None; a pickle
     # of before round 28 holds (lowest, highest): two of them
     _y_spikes: tuple | None = None
-    # the readouts' weights and the mixture's from before a run of far targets (its
-    # first row, set aside, moved neither), and the run's length so far: restored when
-    # the glitch ends (_follow_run), or None
+    # the readouts as they were before the current run of far targets
+    # (_readouts_now), and the run's length so far: put back when a short run ends
+    # (_follow_run), or None; a long run's moves to _y_undo_readouts when its
+    # statistics are kept, and is put back with them (_undo_target)
     _y_readouts: tuple | None = None
+    _y_undo_readouts: tuple | None = None
 
     def _build_target_stats(self) -> None:
         self._y_stats = _new_target_stats()
         self._y_first = np.full(_Y_WARMUP, np.nan)
         self._y_undo, self._y_undo_left, self._y_undo_ok = None, 0, 0
-        self._y_departure = self._y_spikes = self._y_readouts = None
+        self._y_departure = self._y_spikes = None
+        self._y_readouts = self._y_undo_readouts = None
 
     # ---------------------------------------------------------------- reading them
 
@@ -147,10 +157,7 @@ class _TargetScaling:
     def _target_far(self, y: float) -> bool:
         """Whether ``y`` is more than ``_Y_ASIDE`` running standard deviations from
         the running mean, once ``_Y_WARMUP`` targets are seen (see ``_Y_ASIDE``)."""
-        count, mean, var = self._y_stats[: T_VAR + 1]
-        if count < _Y_WARMUP or var <= _var_floor(mean):
-            return False
-        return abs(y - mean) > _Y_ASIDE * math.sqrt(var)
+        return _far(y, *self._y_stats.tolist()[: T_VAR + 1])
 
     def _load_target_stats(self, mean: float, var: float, count: int) -> None:
         """Statistics as a trained model left them (``from_sklearn``): ``count``
@@ -236,6 +243,8 @@ class _TargetScaling:
         or before the row that left a constant target (its target: ``departure``)."""
         self._y_undo, self._y_undo_left, self._y_undo_ok = before, _UNDO_ROWS, 0
         self._y_departure = departure
+        # (the run's readouts go with its statistics; a departure has none)
+        self._y_undo_readouts, self._y_readouts = self._y_readouts, None
         if departure is not None and self._y_slot and self._prev_y is not None:
             # The fed-back previous target (feedback="target") reads the constant on
             # the next row, not the departure: its slot, constant so far, has no
@@ -283,29 +292,39 @@ class _TargetScaling:
             if self._y_departure is not None:  # (a value that recurs is taken in)
                 spikes = (*(self._y_spikes or ()), self._y_departure)
                 self._y_spikes = spikes[-_SPIKES_KEPT:]
-            self._restore_readouts()
+            # (back to before the glitch: a later run's copy goes too)
+            self._restore_readouts(self._y_undo_readouts)
+            self._y_readouts = None
         if left:
             self._y_undo_left, self._y_undo_ok = left, ok
         else:
             self._y_undo, self._y_undo_left, self._y_undo_ok = None, 0, 0
-            self._y_departure = self._y_readouts = None
+            self._y_departure = self._y_undo_readouts = None
+
+    def _before_readouts(self, y: float) -> None:
+        """Before the row's readout step (both paths): where target ``y`` starts a run
+        of far targets (set aside: _Y_ASIDE), copy the readouts as they are, before
+        the row's decay, ages and drift detectors move them (_follow_run)."""
+        if self._y_readouts is None:  # (on every row of the compiled row: lists)
+            count, mean, var, _, _, _, run = self._y_stats.tolist()
+            if run == 0.0 and _far(y, count, mean, var):
+                self._y_readouts = (self._readouts_now(), [0])
 
     def _follow_run(self) -> None:
-        """After the row's update: keep the readouts at a run's first row (set aside:
-        they learned nothing from it); when the run ends, restore them if it was short
-        but more than a lone row (its 2nd and 3rd rows were learned: winsorised), or
-        leave them to the glitch's undo if it was long (_undo_target restores them,
-        or drops them with the kept statistics)."""
-        run = self._y_stats[T_RUN]
+        """After the row's update: follow the run the readouts were copied for
+        (_before_readouts); when it ends, put them back if it was short but more than
+        a lone row (its 2nd and 3rd rows were learned: winsorised), drop them after a
+        lone row (nothing was learned from it). A long run's copy went with its kept
+        statistics on its (_WINSOR_RUN + 1)-th row (_keep_target)."""
         held = self._y_readouts
         if held is None:
-            if run == 1:
-                self._y_readouts = (self._readouts_now(), [1])
-        elif run > 0:
-            held[1][0] = max(held[1][0], int(run))
-        elif not self._y_undo_left:  # the run ended (no glitch's statistics kept)
+            return
+        run = int(self._y_stats[T_RUN])
+        if run > 0:
+            held[1][0] = max(held[1][0], run)
+        else:  # the run ended
             if 1 < held[1][0] <= _WINSOR_RUN:
-                self._restore_readouts()
+                self._restore_readouts(held)
             self._y_readouts = None
 
     def _readouts_now(self) -> tuple:
@@ -320,20 +339,21 @@ class _TargetScaling:
             copy.deepcopy(self._drift),
         )
 
-    def _restore_readouts(self) -> None:
-        """The readouts back as :meth:`_readouts_now` kept them before the run: in
-        place where the arrays kept their shapes (the compiled row's buffers are
-        these arrays), else as new arrays (a drift's fresh readouts came since: the
-        compiled row lays its buffers out again, as after a drift). Not where a new
-        feature came since (the weights no longer line up with the features)."""
-        kept, self._y_readouts = self._y_readouts, None
+    def _restore_readouts(self, kept: tuple | None) -> None:
+        """The readouts back as :meth:`_readouts_now` copied them (``kept``: that
+        copy and the run's length) before a run: in place where the arrays kept their
+        shapes (the compiled row's buffers are these arrays), else as new arrays (a
+        drift's fresh readouts or a warning's background ones came since: the compiled
+        row lays its buffers out again, as after a drift). Not where the features
+        changed since (a new feature, pairs granted: the weights no longer line up)."""
         if kept is None:
             return
         W, weights, age, fresh_rows, warn, drift = kept[0]
         if W.shape[2] != self._W.shape[2]:
             return
         self._fresh_rows, self._warn, self._drift = fresh_rows, warn, drift
-        if W.shape == self._W.shape and weights.shape == self._weights.shape:
+        same = W.shape == self._W.shape and weights.shape == self._weights.shape
+        if same and age.shape == self._age.shape:
             self._W[...], self._weights[...], self._age[...] = W, weights, age
         else:
             self._W, self._weights, self._age = W, weights, age
