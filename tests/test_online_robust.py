@@ -1676,8 +1676,9 @@ def test_a_glitch_of_the_target_that_ends_leaves_the_readouts_as_before_it(lengt
 
 
 def test_a_lone_far_target_keeps_the_row_after_it_learned():
-    """A lone far target (set aside: nothing learned from it) ends with nothing to
-    put back: the row after it is learned as any row."""
+    """A lone far target (set aside: no readout steps by its error; its decay, the
+    readouts' ages and the detectors' read of its loss stay) ends with nothing put
+    back: the row after it is learned as any row."""
     rows = _glitch_rows("friedman", 402)
     model = DREAMOnlineRegressor(seed=0)
     for x, y in rows[:400]:
@@ -2995,3 +2996,33 @@ def test_a_short_glitch_while_a_real_shifts_statistics_are_kept_is_put_back(comp
         set_compiled(previous)
     assert model._y_undo is None and model._y_undo_readouts is None  # (a real shift)
     assert model._y_readouts is None
+
+
+@pytest.mark.parametrize("length", [2, 6])
+def test_pairs_granted_as_the_target_comes_back_leave_both_paths_alike(length):
+    """Two features first met together on the row a target glitch ends: their pair
+    widens the readouts on that row, so the copy from before the glitch no longer
+    lines up and is not put back, on both paths (review 195: the compiled row put it
+    back before granting the pair, the NumPy path after; predictions 2.1 apart)."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for t in range(300):
+        a, b, c = rng.normal(size=3)
+        x = {"a": a, "b": b, "c": c} if t == 100 + length else {"a": a, "bc"[t % 2]: b}
+        y = 1e4 if 100 <= t < 100 + length else a + 0.5 * b + 0.1 * rng.normal()
+        rows.append((x, y))
+    runs = []
+    for compiled in (True, False):
+        previous = set_compiled(compiled)
+        try:
+            model, out = DREAMOnlineRegressor(seed=0), []
+            for t, (x, y) in enumerate(rows):
+                out.append(model.predict_one(x))
+                width = model._W.shape[2] if t else 0
+                model.learn_one(x, y)
+                if t == 100 + length:
+                    assert model._W.shape[2] > width  # (the pair granted on that row)
+            runs.append(np.array(out))
+        finally:
+            set_compiled(previous)
+    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-12, atol=1e-9)

@@ -137,14 +137,17 @@ class _CompiledRow:
         surprise, tau, _, _, running, warming, _, y_mean0, y_var0, y_avg0, after, grant = res
         self.last_surprise_, self.last_tau_ = surprise, tau
         self._running, self._warming = running != 0.0, warming != 0.0
+        if grant:  # (a waiting slot's ramps read something, or slots apart met: pairs)
+            self._grant_pairs(fast.present)
         # The regressor's target statistics (the kernel updated them in place): the
         # rows the kernel flags (``after``: a target out of bounds, one of the first,
         # one that left a constant target) and those of a glitch's kept statistics
-        # go on in Python (_TargetScaling._after_target_kernel); most need nothing.
+        # or readouts go on in Python (_TargetScaling._after_target_kernel); most
+        # need nothing. After the pairs' grant, as on the NumPy path (_commit before
+        # _update_target_stats): a restore of the readouts checks their width against
+        # it (review 195: restored on the old width, then widened, on this path only).
         if fast.regression and (after or self._y_undo_left or self._y_readouts is not None):
             self._after_target_kernel(target[2], (y_mean0, y_var0, y_avg0))
-        if grant:  # (a waiting slot's ramps read something, or slots apart met: pairs)
-            self._grant_pairs(fast.present)
         self.n_steps_ += 1
         self._version += 1
         self._cache = self._fast_row = None
