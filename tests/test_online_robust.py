@@ -1775,15 +1775,26 @@ def test_a_spike_on_a_constant_target_leaves_the_fed_back_target_alone(compiled,
 
 
 @pytest.mark.parametrize("compiled", [True, False])
-@pytest.mark.parametrize(("length", "spike"), [(2, 1e30), (3, 1e6), (5, 1e30)])
+@pytest.mark.parametrize(
+    ("length", "spike", "params"),
+    [
+        (2, 1e30, {}),
+        (3, 1e6, {}),
+        (5, 1e30, {}),
+        (8, 1e30, {"standardize_rate": 0.005}),
+        (8, 1e30, {"slow_rate": 0.001}),
+    ],
+)
 def test_a_glitch_of_rows_on_a_constant_target_leaves_the_fed_back_target_alone(
-    compiled, length, spike
+    compiled, length, spike, params
 ):
-    """As above with the spike on 2 to 5 rows: the second row's target is the slot's
+    """As above with the spike on 2 to 8 rows: the second row's target is the slot's
     next value, which the slot, constant, took in full, for good (review 182: MAE
     3.341 over rows 400-999 against 0.987 for the twin, 3.344 against 0.691 over rows
-    1,000-1,499). The slot's statistics are kept at the departure and put back with
-    the target's when the constant comes back."""
+    1,000-1,499). The slot's state is kept at the departure and put back with the
+    target's statistics when the constant comes back, its own kept statistics of a
+    glitch too (review 196: with a slower scaling the slot had kept them mid-glitch,
+    and its own undo put the glitch back a few rows after: MAE 3.337)."""
     rng = np.random.default_rng(0)
     clean = np.zeros(1500)
     clean[300:] = 10 * np.sin(np.arange(1200) * 2 * np.pi / 12) + 0.3 * rng.normal(size=1200)
@@ -1793,7 +1804,8 @@ def test_a_glitch_of_rows_on_a_constant_target_leaves_the_fed_back_target_alone(
     try:
         runs = []
         for ys in (clean, spiked):
-            model, forecasts = DREAMOnlineRegressor(hidden_dim=8, rank=2, seed=0), []
+            model = DREAMOnlineRegressor(hidden_dim=8, rank=2, seed=0, **params)
+            forecasts = []
             for y in ys:
                 forecasts.append(model.predict_one({}))
                 model.learn_one({}, float(y))

@@ -127,8 +127,9 @@ class _TargetScaling:
     _y_readouts: tuple | None = None
     _y_undo_readouts: tuple | None = None
     # at a departure from a constant target (_departs), the fed-back target's slot:
-    # (its index, its mean, variance and scale on every scaling, its range), put back
-    # with the target's statistics (_undo_target), or None
+    # (its index, its mean, variance and scale on every scaling, its range, its own
+    # glitch's kept statistics and counts: _scaling._keep_for_undo), put back with the
+    # target's statistics (_undo_target), or None
     _y_slot_kept: tuple | None = None
 
     def _build_target_stats(self) -> None:
@@ -257,8 +258,7 @@ class _TargetScaling:
             # target's statistics (review 182: a target at 0 with 1e30 on two rows,
             # then a sine: MAE 3.341 over rows 400-999 against 0.987 for a twin).
             j = self._y_slot[None]
-            stats = (self._stat_mean, self._stat_var, self._stat_scale, self._range)
-            self._y_slot_kept = (j, *(a[:, j].copy() for a in stats))
+            self._y_slot_kept = (j, *(a[:, j].copy() for a in self._slot_arrays()))
         if departure is not None and self._y_slot and self._prev_y is not None:
             # The fed-back previous target (feedback="target") reads the constant on
             # the next row, not the departure: its slot, constant so far, has no
@@ -317,17 +317,31 @@ class _TargetScaling:
             self._y_departure = self._y_undo_readouts = self._y_slot_kept = None
 
     def _restore_target_slot(self) -> None:
-        """The fed-back target's slot statistics back as a departure kept them
-        (_keep_target), in place (the compiled row's buffers are these arrays); its
-        run of values out of bounds ends on its next value, the constant."""
+        """The fed-back target's slot back as a departure kept it (_keep_target:
+        :meth:`_slot_arrays`), in place (the compiled row's buffers are these arrays);
+        its run of values out of bounds ends on its next value, the constant."""
         kept, self._y_slot_kept = self._y_slot_kept, None
         if kept is None or self._y_slot.get(None) != kept[0]:
             return
         j = kept[0]
-        for a, v in zip(
-            (self._stat_mean, self._stat_var, self._stat_scale, self._range), kept[1:], strict=True
-        ):
+        for a, v in zip(self._slot_arrays(), kept[1:], strict=True):
             a[:, j] = v
+
+    def _slot_arrays(self) -> tuple:
+        """A slot's state that :meth:`_restore_target_slot` puts back (a column of
+        each): the statistics of every scaling, the range, and the slot's own kept
+        statistics of a glitch with their counts (left unrestored, a glitch of 4 rows
+        or more that the slot had kept on some scaling, with ``slow_rate`` or a
+        smaller ``standardize_rate``, was put back into it by the slot's own undo a
+        few rows after this restore: review 196)."""
+        return (
+            self._stat_mean,
+            self._stat_var,
+            self._stat_scale,
+            self._range,
+            self._undo,
+            self._undo_n,
+        )
 
     def _before_readouts(self, y: float) -> None:
         """Before the row's readout step (both paths): where target ``y`` starts a run
