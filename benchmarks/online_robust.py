@@ -66,7 +66,11 @@
    Then a target stuck far out (1e4 or 1e30) for 2, 3, 4, 10 or 20 rows running
    (the undo covers up to 19): the MAE from the second row after them (the first is
    forecast from the glitch's value, as the last value would forecast it) over the
-   twin's, worst over the positions.
+   twin's, worst over the positions. Then (round 37) a glitch on a constant target:
+   0 for 300 rows with 1e6 or 1e30 on 1 to 8 rows from row 150, then a sine of
+   period 12 (amplitude 10, noise 0.3), no features; the MAE over rows 400-999 and
+   1,000-1,499 over a twin's that never saw the glitch, with the defaults, with
+   ``standardize_rate=0.005`` and with ``slow_rate=0.001``.
 
 4b. Every feature at once (``--part glitch-all``, round 27): every feature of SEA,
    Elec2 and Hyperplane at 1e6 or 1e30 for 1, 2, 3 or 5 rows running from row 1,000
@@ -582,6 +586,49 @@ def target_glitch(at: list[int]) -> None:
             max(_glitch_cost(rows, t0, v, n) for t0 in spots) for v in (1e4, 1e30) for n in lengths
         ]
         print(f"| {name} | {' | '.join(_ratio(w) for w in worst)} |", flush=True)
+    print()
+    constant_target_glitch()
+
+
+def _constant_then_sine() -> np.ndarray:
+    """0 for 300 rows, then a sine of period 12 (amplitude 10) with noise 0.3."""
+    rng = np.random.default_rng(0)
+    ys = np.zeros(1500)
+    ys[300:] = 10 * np.sin(np.arange(1200) * 2 * np.pi / 12) + 0.3 * rng.normal(size=1200)
+    return ys
+
+
+def _forecast_errors(ys: np.ndarray, params: dict, clean: np.ndarray) -> list[float]:
+    """DREAMOnlineRegressor(seed=0, **params) on targets ``ys`` (no features): its
+    MAE against ``clean`` over rows 400-999 and 1,000-1,499."""
+    model, forecasts = DREAMOnlineRegressor(seed=0, **params), []
+    for y in ys:
+        forecasts.append(model.predict_one({}))
+        model.learn_one({}, float(y))
+    f = np.array(forecasts)
+    return [float(np.abs(f[a:b] - clean[a:b]).mean()) for a, b in ((400, 1000), (1000, 1500))]
+
+
+def constant_target_glitch() -> None:
+    clean = _constant_then_sine()
+    lengths, values = (1, 2, 3, 5, 8), (1e6, 1e30)
+    print("The regressor: a glitch on a constant target (0 for 300 rows, the glitch from")
+    print("row 150, then a sine of period 12): MAE over rows 400-999 / 1,000-1,499 over a")
+    print("twin's that never saw it (DREAMOnlineRegressor(seed=0, ...), no features)")
+    print()
+    cells = [f"{v:g} x {n}" for v in values for n in lengths]
+    print(f"| parameters | twin's MAE | {' | '.join(cells)} |")
+    print("| --- | ---: |" + " ---: |" * len(cells))
+    for params in ({}, {"standardize_rate": 0.005}, {"slow_rate": 0.001}):
+        twin = _forecast_errors(clean, params, clean)
+        out = []
+        for v, n in itertools.product(values, lengths):
+            ys = clean.copy()
+            ys[150 : 150 + n] = v
+            e = _forecast_errors(ys, params, clean)
+            out.append(f"{e[0] / twin[0]:.3f} / {e[1] / twin[1]:.3f}")
+        name = ", ".join(f"{k}={v}" for k, v in params.items()) or "defaults"
+        print(f"| {name} | {twin[0]:.3f} / {twin[1]:.3f} | {' | '.join(out)} |", flush=True)
     print()
 
 

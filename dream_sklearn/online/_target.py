@@ -185,7 +185,7 @@ class _TargetScaling:
             self._keep_target(before)
         elif self._departs(y, before):
             self._keep_target(before, departure=y)
-        self._follow_run()
+        self._follow_run(y)
 
     def _target_row(self, y: float) -> None:
         """The row's update of the target's statistics (the NumPy path's; the
@@ -239,7 +239,7 @@ class _TargetScaling:
                 self._first_target(y)
         if armed:
             self._undo_target(y)
-        self._follow_run()
+        self._follow_run(y)
 
     # ---------------------------------------------------------------- a glitch's undo
 
@@ -350,14 +350,17 @@ class _TargetScaling:
         if self._y_readouts is None:  # (on every row of the compiled row: lists)
             count, mean, var, _, _, _, run = self._y_stats.tolist()
             if run == 0.0 and _far(y, count, mean, var):
-                self._y_readouts = (self._readouts_now(), [0])
+                self._y_readouts = (self._readouts_now(), [0], (mean, var))
 
-    def _follow_run(self) -> None:
-        """After the row's update: follow the run the readouts were copied for
-        (_before_readouts); when it ends, put them back if it was short but more than
-        a lone row (its 2nd and 3rd rows were learned: winsorised), drop them after a
-        lone row (nothing was learned from it). A long run's copy went with its kept
-        statistics on its (_WINSOR_RUN + 1)-th row (_keep_target)."""
+    def _follow_run(self, y: float) -> None:
+        """After the row's update on target ``y``: follow the run the readouts were
+        copied for (_before_readouts). When it ends, put them back if it was short but
+        more than a lone row (its 2nd and 3rd rows were learned: winsorised) and ``y``
+        is back within _WINSOR standard deviations of the statistics from before the
+        run, as the undo of a long run judges (a run also ends when the winsorised
+        statistics reach a new level: the start of a real change, whose rows stay
+        learned); else drop them. A long run's copy went with its kept statistics on
+        its (_WINSOR_RUN + 1)-th row (_keep_target)."""
         held = self._y_readouts
         if held is None:
             return
@@ -365,7 +368,9 @@ class _TargetScaling:
         if run > 0:
             held[1][0] = max(held[1][0], run)
         else:  # the run ended
-            if 1 < held[1][0] <= _WINSOR_RUN:
+            mean, var = held[2]
+            back = abs(y - mean) <= _WINSOR * math.sqrt(max(var, _var_floor(mean)))
+            if back and 1 < held[1][0] <= _WINSOR_RUN:
                 self._restore_readouts(held)
             self._y_readouts = None
 
