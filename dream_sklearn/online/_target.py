@@ -357,9 +357,10 @@ class _TargetScaling:
         copied for (_before_readouts). When it ends, put them back if it was short but
         more than a lone row (its 2nd and 3rd rows were learned: winsorised) and ``y``
         is back within _WINSOR standard deviations of the statistics from before the
-        run, as the undo of a long run judges (a run also ends when the winsorised
-        statistics reach a new level: the start of a real change, whose rows stay
-        learned); else drop them. A long run's copy went with its kept statistics on
+        run's first row (the undo of a long run judges by those from before its
+        (_WINSOR_RUN + 1)-th row; a run also ends when the winsorised statistics
+        reach a new level: the start of a real change, whose rows stay learned);
+        else drop them. A long run's copy went with its kept statistics on
         its (_WINSOR_RUN + 1)-th row (_keep_target)."""
         held = self._y_readouts
         if held is None:
