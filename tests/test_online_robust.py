@@ -1686,7 +1686,7 @@ def test_a_lone_far_target_keeps_the_row_after_it_learned():
         model.learn_one(x, y)
     model.learn_one(rows[400][0], 1e30)
     assert model._y_readouts is not None and model._y_run == 1
-    assert model._y_readouts[1] == [1]  # (the run's length so far)
+    assert model._y_readouts.longest == 1  # (the run's length so far)
     W = model._W.copy()
     model.learn_one(*rows[401])
     assert model._y_readouts is None

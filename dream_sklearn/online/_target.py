@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import copy
 import math
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -91,6 +93,36 @@ _SPIKES_KEPT = 8
 _SPIKE_NEAR = 0.1
 
 
+class _Readouts(NamedTuple):
+    """A copy of what the regressor's readouts learn (_TargetScaling._readouts_now)."""
+
+    W: np.ndarray  # the readouts' weights (every generation, and background ones)
+    weights: np.ndarray  # the mixture's
+    age: np.ndarray  # rows each readout learned since it started
+    fresh_rows: int  # rows left of a fresh generation's larger step
+    warn: Any  # the drift detectors (ADWIN), or None
+    drift: Any
+
+
+@dataclass
+class _RunCopy:
+    """The readouts copied before a run of far targets (_before_readouts), the
+    statistics from before its first row, and the run's length so far."""
+
+    readouts: _Readouts
+    mean: float
+    var: float
+    longest: int = 0
+
+
+class _KeptSlot(NamedTuple):
+    """The fed-back target's slot at a departure from a constant target: its index
+    and a copy of its column of each of ``_TargetScaling._slot_arrays``."""
+
+    index: int
+    columns: tuple
+
+
 def _far(y: float, count: float, mean: float, var: float) -> bool:
     """``_TargetScaling._target_far`` on the statistics as Python floats."""
     if count < _Y_WARMUP or var <= _var_floor(mean):
@@ -120,17 +152,15 @@ class _TargetScaling:
     # the departures undone (_SPIKES_KEPT at most, the latest last), or None; a pickle
     # of before round 28 holds (lowest, highest): two of them
     _y_spikes: tuple | None = None
-    # the readouts as they were before the current run of far targets
-    # (_readouts_now), and the run's length so far: put back when a short run ends
-    # (_follow_run), or None; a long run's moves to _y_undo_readouts when its
-    # statistics are kept, and is put back with them (_undo_target)
-    _y_readouts: tuple | None = None
-    _y_undo_readouts: tuple | None = None
-    # at a departure from a constant target (_departs), the fed-back target's slot:
-    # (its index, its mean, variance and scale on every scaling, its range, its own
-    # glitch's kept statistics and counts: _scaling._keep_for_undo), put back with the
-    # target's statistics (_undo_target), or None
-    _y_slot_kept: tuple | None = None
+    # the readouts as they were before the current run of far targets: put back
+    # when a short run ends (_follow_run), or None; a long run's copy moves to
+    # _y_undo_readouts when its statistics are kept, and is put back with them
+    # (_undo_target)
+    _y_readouts: _RunCopy | None = None
+    _y_undo_readouts: _RunCopy | None = None
+    # at a departure from a constant target (_departs), the fed-back target's slot,
+    # put back with the target's statistics (_undo_target), or None
+    _y_slot_kept: _KeptSlot | None = None
 
     def _build_target_stats(self) -> None:
         self._y_stats = _new_target_stats()
@@ -258,7 +288,8 @@ class _TargetScaling:
             # target's statistics (review 182: a target at 0 with 1e30 on two rows,
             # then a sine: MAE 3.341 over rows 400-999 against 0.987 for a twin).
             j = self._y_slot[None]
-            self._y_slot_kept = (j, *(a[:, j].copy() for a in self._slot_arrays()))
+            columns = tuple(a[:, j].copy() for a in self._slot_arrays())
+            self._y_slot_kept = _KeptSlot(j, columns)
         if departure is not None and self._y_slot and self._prev_y is not None:
             # The fed-back previous target (feedback="target") reads the constant on
             # the next row, not the departure: its slot, constant so far, has no
@@ -321,11 +352,10 @@ class _TargetScaling:
         :meth:`_slot_arrays`), in place (the compiled row's buffers are these arrays);
         its run of values out of bounds ends on its next value, the constant."""
         kept, self._y_slot_kept = self._y_slot_kept, None
-        if kept is None or self._y_slot.get(None) != kept[0]:
+        if kept is None or self._y_slot.get(None) != kept.index:
             return
-        j = kept[0]
-        for a, v in zip(self._slot_arrays(), kept[1:], strict=True):
-            a[:, j] = v
+        for a, column in zip(self._slot_arrays(), kept.columns, strict=True):
+            a[:, kept.index] = column
 
     def _slot_arrays(self) -> tuple:
         """A slot's state that :meth:`_restore_target_slot` puts back (a column of
@@ -350,7 +380,7 @@ class _TargetScaling:
         if self._y_readouts is None:  # (on every row of the compiled row: lists)
             count, mean, var, _, _, _, run = self._y_stats.tolist()
             if run == 0.0 and _far(y, count, mean, var):
-                self._y_readouts = (self._readouts_now(), [0], (mean, var))
+                self._y_readouts = _RunCopy(self._readouts_now(), mean, var)
 
     def _follow_run(self, y: float) -> None:
         """After the row's update on target ``y``: follow the run the readouts were
@@ -367,18 +397,16 @@ class _TargetScaling:
             return
         run = int(self._y_stats[T_RUN])
         if run > 0:
-            held[1][0] = max(held[1][0], run)
+            held.longest = max(held.longest, run)
         else:  # the run ended
-            mean, var = held[2]
-            back = abs(y - mean) <= _WINSOR * math.sqrt(max(var, _var_floor(mean)))
-            if back and 1 < held[1][0] <= _WINSOR_RUN:
+            bound = _WINSOR * math.sqrt(max(held.var, _var_floor(held.mean)))
+            if abs(y - held.mean) <= bound and 1 < held.longest <= _WINSOR_RUN:
                 self._restore_readouts(held)
             self._y_readouts = None
 
-    def _readouts_now(self) -> tuple:
-        """A copy of what the readouts learn: their weights, the mixture's, their
-        ages, the fresh rows left and the drift detectors (drift_recovery)."""
-        return (
+    def _readouts_now(self) -> _Readouts:
+        """A copy of what the readouts learn (drift_recovery's detectors too)."""
+        return _Readouts(
             self._W.copy(),
             self._weights.copy(),
             self._age.copy(),
@@ -387,16 +415,16 @@ class _TargetScaling:
             copy.deepcopy(self._drift),
         )
 
-    def _restore_readouts(self, kept: tuple | None) -> None:
-        """The readouts back as :meth:`_readouts_now` copied them (``kept``: that
-        copy and the run's length) before a run: in place where the arrays kept their
+    def _restore_readouts(self, kept: _RunCopy | None) -> None:
+        """The readouts back as :meth:`_readouts_now` copied them before a run
+        (``kept``; None: nothing to put back): in place where the arrays kept their
         shapes (the compiled row's buffers are these arrays), else as new arrays (a
         drift's fresh readouts or a warning's background ones came since: the compiled
         row lays its buffers out again, as after a drift). Not where the features
         changed since (a new feature, pairs granted: the weights no longer line up)."""
         if kept is None:
             return
-        W, weights, age, fresh_rows, warn, drift = kept[0]
+        W, weights, age, fresh_rows, warn, drift = kept.readouts
         if W.shape[2] != self._W.shape[2]:
             return
         self._fresh_rows, self._warn, self._drift = fresh_rows, warn, drift
