@@ -1818,15 +1818,17 @@ def test_a_glitch_of_rows_on_a_constant_target_leaves_the_fed_back_target_alone(
     assert model._y_slot_kept is None  # (the sine's own departure: dropped)
 
 
-@pytest.mark.parametrize("at", [0, 4, 6])
-def test_a_spike_among_the_first_targets_leaves_the_fed_back_target_alone(at):
+@pytest.mark.parametrize(("at", "level"), [(0, 0.0), (4, 0.0), (6, 0.0), (3, 5.0)])
+def test_a_spike_among_the_first_targets_leaves_the_fed_back_target_alone(at, level):
     """A departure among the first 8 targets of a constant, undone by the first
     targets' test, leaves the fed-back target's slot too (its statistics replayed
     without it), on both paths alike: the slot, still warming, had kept it (its own
     test keeps one value among 7 equal others), MAE 3.344 against 0.874 for the twin
-    over rows 400-999 (review 196)."""
+    over rows 400-999 (review 196). A constant of 5 too: the slot's column holds 0
+    where it has no value yet, which the replay must not read (review 198: mean
+    4.375, variance 2.7 and range [0, 5] where the twin's slot has 5, 0 and [5, 5])."""
     rng = np.random.default_rng(0)
-    clean = np.zeros(1500)
+    clean = np.full(1500, level)
     clean[300:] = 10 * np.sin(np.arange(1200) * 2 * np.pi / 12) + 0.3 * rng.normal(size=1200)
     spiked = clean.copy()
     spiked[at] = 1e30
@@ -1836,13 +1838,19 @@ def test_a_spike_among_the_first_targets_leaves_the_fed_back_target_alone(at):
         try:
             for name, ys in (("clean", clean), ("spiked", spiked)):
                 model, forecasts = DREAMOnlineRegressor(seed=0), []
-                for y in ys:
+                for t, y in enumerate(ys):
                     forecasts.append(model.predict_one({}))
                     model.learn_one({}, float(y))
+                    if t == 8:  # (the slot's statistics: the twin's)
+                        j = model._y_slot[None]
+                        slot = (model._stat_mean[0, j], model._stat_var[0, j], *model._range[:, j])
+                        runs[name, compiled, "slot"] = slot
                 runs[name, compiled] = np.array(forecasts)
         finally:
             set_compiled(previous)
     np.testing.assert_allclose(runs["spiked", True], runs["spiked", False], rtol=1e-12, atol=1e-12)
+    for compiled in (True, False):
+        assert runs["spiked", compiled, "slot"] == runs["clean", compiled, "slot"]
     errors = [
         np.abs(runs[name, True][400:1000] - clean[400:1000]).mean() for name in ("clean", "spiked")
     ]

@@ -558,11 +558,16 @@ class _TargetScaling:
         if not len(dropped) or not self._y_slot:
             return
         j = self._y_slot[None]
-        first = self._first[:, j]
+        n = int(self._count[j])
+        if n >= _Y_WARMUP:  # (tested already, its first values emptied: left as is)
+            return
+        first = self._first[:n, j]  # (the values it took; the rest of the column is not)
         out = np.isin(first, dropped)
         if not out.any():
             return
         kept = first[~out & ~np.isnan(first)]
+        # (the others are within the constant's bounds, so their replayed run is 0:
+        # _running and the compiled row's flag need no change)
         mean, var, scale, run = _replay(kept, self._floors[:, 0])
         self._stat_mean[:, j], self._stat_var[:, j], self._stat_scale[:, j] = mean, var, scale
         self._n_over[:, j] = run
