@@ -1636,6 +1636,19 @@ def test_a_longer_glitch_of_the_target_that_ends_is_undone(stream, value, length
     assert glitch_cost(_glitch_rows(stream, 920), 400, value, length) <= 1.03
 
 
+def _on_both_paths(run) -> list:
+    """``run()`` with the compiled row on, then with the NumPy path alone: both
+    results."""
+    out = []
+    for compiled in (True, False):
+        previous = set_compiled(compiled)
+        try:
+            out.append(run())
+        finally:
+            set_compiled(previous)
+    return out
+
+
 @pytest.mark.parametrize("l2", [0.0, 0.01])
 @pytest.mark.parametrize("length", [2, 3, 6])
 def test_a_glitch_of_the_target_that_ends_leaves_the_readouts_as_before_it(length, l2):
@@ -1649,30 +1662,28 @@ def test_a_glitch_of_the_target_that_ends_leaves_the_readouts_as_before_it(lengt
     the target as it is)."""
     rows = _glitch_rows("friedman", 430)
     rows = [(x, 1e30 if 400 <= t < 400 + length else y) for t, (x, y) in enumerate(rows)]
-    runs = []
-    for compiled in (True, False):
-        previous = set_compiled(compiled)
-        try:
-            model, out = DREAMOnlineRegressor(seed=0, l2=l2), []
-            for t, (x, y) in enumerate(rows):
-                if t == 400:
-                    W, weights, age = model._W.copy(), model._weights.copy(), model._age.copy()
-                    detector = copy.deepcopy(model._drift)
-                if t == 400 + length:  # (the glitch moved them)
-                    assert model._W.shape != W.shape or not np.allclose(model._W, W)
-                out.append(model.predict_one(x))
-                model.learn_one(x, y)
-                if t == 400 + length:
-                    assert model._y_readouts is None
-                    np.testing.assert_array_equal(model._W, W)
-                    np.testing.assert_array_equal(model._weights, weights)
-                    np.testing.assert_array_equal(model._age, age)
-                    assert model._drift.estimation == detector.estimation
-                    assert model._drift.width == detector.width
-            runs.append(np.array(out))
-        finally:
-            set_compiled(previous)
-    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-12, atol=1e-12)
+
+    def run():
+        model, out = DREAMOnlineRegressor(seed=0, l2=l2), []
+        for t, (x, y) in enumerate(rows):
+            if t == 400:
+                W, weights, age = model._W.copy(), model._weights.copy(), model._age.copy()
+                detector = copy.deepcopy(model._drift)
+            if t == 400 + length:  # (the glitch moved them)
+                assert model._W.shape != W.shape or not np.allclose(model._W, W)
+            out.append(model.predict_one(x))
+            model.learn_one(x, y)
+            if t == 400 + length:
+                assert model._y_readouts is None
+                np.testing.assert_array_equal(model._W, W)
+                np.testing.assert_array_equal(model._weights, weights)
+                np.testing.assert_array_equal(model._age, age)
+                assert model._drift.estimation == detector.estimation
+                assert model._drift.width == detector.width
+        return np.array(out)
+
+    compiled, numpy_path = _on_both_paths(run)
+    np.testing.assert_allclose(compiled, numpy_path, rtol=1e-12, atol=1e-12)
 
 
 def test_a_lone_far_target_keeps_the_row_after_it_learned():
@@ -1740,6 +1751,29 @@ def test_a_spike_on_a_constant_target_is_undone(compiled):
     assert model._y_spikes == (3.0 - 1e6, 3.0 + 1e6, 3.0 + 5e5)
 
 
+def _constant_then_sine(level: float = 0.0) -> np.ndarray:
+    """1,500 targets: ``level`` for 300 rows, then a sine of period 12 (amplitude 10)
+    with noise 0.3."""
+    rng = np.random.default_rng(0)
+    ys = np.full(1500, level)
+    ys[300:] = 10 * np.sin(np.arange(1200) * 2 * np.pi / 12) + 0.3 * rng.normal(size=1200)
+    return ys
+
+
+def _forecasts(model, ys, slot_at: int | None = None) -> tuple:
+    """``model``'s forecasts of targets ``ys`` with no features (predict_one, then
+    learn_one), and after row ``slot_at`` the fed-back target's slot: its fast
+    scaling's mean and variance, and its range."""
+    forecasts, slot = [], None
+    for t, y in enumerate(ys):
+        forecasts.append(model.predict_one({}))
+        model.learn_one({}, float(y))
+        if t == slot_at:
+            j = model._y_slot[None]
+            slot = (model._stat_mean[0, j], model._stat_var[0, j], *model._range[:, j])
+    return np.array(forecasts), slot
+
+
 @pytest.mark.parametrize("compiled", [True, False])
 @pytest.mark.parametrize("spike", [1e6, 1e30])
 def test_a_spike_on_a_constant_target_leaves_the_fed_back_target_alone(compiled, spike):
@@ -1751,20 +1785,15 @@ def test_a_spike_on_a_constant_target_leaves_the_fed_back_target_alone(compiled,
     after a departure: the forecasts are the twin's while the target is constant, and
     within 2% of its error once the sine starts (the readouts keep what they learned
     on the spike's row, review 176's third finding, not mended)."""
-    rng = np.random.default_rng(0)
-    clean = np.zeros(1500)
-    clean[300:] = 10 * np.sin(np.arange(1200) * 2 * np.pi / 12) + 0.3 * rng.normal(size=1200)
+    clean = _constant_then_sine()
     spiked = clean.copy()
     spiked[150] = spike
     previous = set_compiled(compiled)
     try:
-        runs = []
-        for ys in (clean, spiked):
-            model, forecasts = DREAMOnlineRegressor(hidden_dim=8, rank=2, seed=0), []
-            for y in ys:
-                forecasts.append(model.predict_one({}))
-                model.learn_one({}, float(y))
-            runs.append(np.array(forecasts))
+        runs = [
+            _forecasts(DREAMOnlineRegressor(hidden_dim=8, rank=2, seed=0), ys)[0]
+            for ys in (clean, spiked)
+        ]
     finally:
         set_compiled(previous)
     # (row 151 is forecast from the spike, as the last value would: documented)
@@ -1795,9 +1824,7 @@ def test_a_glitch_of_rows_on_a_constant_target_leaves_the_fed_back_target_alone(
     target's statistics when the constant comes back, its own kept statistics of a
     glitch too (review 196: with a slower scaling the slot had kept them mid-glitch,
     and its own undo put the glitch back a few rows after: MAE 3.337)."""
-    rng = np.random.default_rng(0)
-    clean = np.zeros(1500)
-    clean[300:] = 10 * np.sin(np.arange(1200) * 2 * np.pi / 12) + 0.3 * rng.normal(size=1200)
+    clean = _constant_then_sine()
     spiked = clean.copy()
     spiked[150 : 150 + length] = spike
     previous = set_compiled(compiled)
@@ -1805,11 +1832,7 @@ def test_a_glitch_of_rows_on_a_constant_target_leaves_the_fed_back_target_alone(
         runs = []
         for ys in (clean, spiked):
             model = DREAMOnlineRegressor(hidden_dim=8, rank=2, seed=0, **params)
-            forecasts = []
-            for y in ys:
-                forecasts.append(model.predict_one({}))
-                model.learn_one({}, float(y))
-            runs.append(np.array(forecasts))
+            runs.append(_forecasts(model, ys)[0])
     finally:
         set_compiled(previous)
     for start, stop in ((400, 1000), (1000, 1500)):
@@ -1827,9 +1850,7 @@ def test_a_spike_among_the_first_targets_leaves_the_fed_back_target_alone(at, le
     over rows 400-999 (review 196). A constant of 5 too: the slot's column holds 0
     where it has no value yet, which the replay must not read (review 198: mean
     4.375, variance 2.7 and range [0, 5] where the twin's slot has 5, 0 and [5, 5])."""
-    rng = np.random.default_rng(0)
-    clean = np.full(1500, level)
-    clean[300:] = 10 * np.sin(np.arange(1200) * 2 * np.pi / 12) + 0.3 * rng.normal(size=1200)
+    clean = _constant_then_sine(level)
     spiked = clean.copy()
     spiked[at] = 1e30
     runs = {}
@@ -1837,15 +1858,9 @@ def test_a_spike_among_the_first_targets_leaves_the_fed_back_target_alone(at, le
         previous = set_compiled(compiled)
         try:
             for name, ys in (("clean", clean), ("spiked", spiked)):
-                model, forecasts = DREAMOnlineRegressor(seed=0), []
-                for t, y in enumerate(ys):
-                    forecasts.append(model.predict_one({}))
-                    model.learn_one({}, float(y))
-                    if t == 8:  # (the slot's statistics: the twin's)
-                        j = model._y_slot[None]
-                        slot = (model._stat_mean[0, j], model._stat_var[0, j], *model._range[:, j])
-                        runs[name, compiled, "slot"] = slot
-                runs[name, compiled] = np.array(forecasts)
+                # (the slot's statistics after row 8: the twin's)
+                forecasts, slot = _forecasts(DREAMOnlineRegressor(seed=0), ys, slot_at=8)
+                runs[name, compiled], runs[name, compiled, "slot"] = forecasts, slot
         finally:
             set_compiled(previous)
     np.testing.assert_allclose(runs["spiked", True], runs["spiked", False], rtol=1e-12, atol=1e-12)
@@ -3094,21 +3109,19 @@ def test_pairs_granted_as_the_target_comes_back_leave_both_paths_alike(length):
         x = {"a": a, "b": b, "c": c} if t == 100 + length else {"a": a, "bc"[t % 2]: b}
         y = 1e4 if 100 <= t < 100 + length else a + 0.5 * b + 0.1 * rng.normal()
         rows.append((x, y))
-    runs = []
-    for compiled in (True, False):
-        previous = set_compiled(compiled)
-        try:
-            model, out = DREAMOnlineRegressor(seed=0), []
-            for t, (x, y) in enumerate(rows):
-                out.append(model.predict_one(x))
-                width = model._W.shape[2] if t else 0
-                model.learn_one(x, y)
-                if t == 100 + length:
-                    assert model._W.shape[2] > width  # (the pair granted on that row)
-            runs.append(np.array(out))
-        finally:
-            set_compiled(previous)
-    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-12, atol=1e-9)
+
+    def run():
+        model, out = DREAMOnlineRegressor(seed=0), []
+        for t, (x, y) in enumerate(rows):
+            out.append(model.predict_one(x))
+            width = model._W.shape[2] if t else 0
+            model.learn_one(x, y)
+            if t == 100 + length:
+                assert model._W.shape[2] > width  # (the pair granted on that row)
+        return np.array(out)
+
+    compiled, numpy_path = _on_both_paths(run)
+    np.testing.assert_allclose(compiled, numpy_path, rtol=1e-12, atol=1e-9)
 
 
 @pytest.mark.parametrize("compiled", [True, False])

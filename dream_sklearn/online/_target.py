@@ -30,6 +30,7 @@ import numpy as np
 from ._scaling import (
     _UNDO_ROWS,
     _WINSOR,
+    _WINSOR_MIN,
     _WINSOR_RUN,
     _first_outliers,
     _replay,
@@ -559,7 +560,7 @@ class _TargetScaling:
             return
         j = self._y_slot[None]
         n = int(self._count[j])
-        if n >= _Y_WARMUP:  # (tested already, its first values emptied: left as is)
+        if n >= _WINSOR_MIN:  # (tested already, its first values emptied: left as is)
             return
         first = self._first[:n, j]  # (the values it took; the rest of the column is not)
         out = np.isin(first, dropped)
