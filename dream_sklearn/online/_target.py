@@ -110,6 +110,9 @@ class _Readouts(NamedTuple):
     fresh_rows: int  # rows left of a fresh generation's larger step
     warn: Any  # the drift detectors (ADWIN), or None
     drift: Any
+    n_drifts: int  # drifts acted on (n_drifts_)
+    neighbors: Any  # the kNN expert's window and leader (n_neighbors), or None
+    knn: bool  # whether the kNN expert was on
 
 
 @dataclass
@@ -413,7 +416,10 @@ class _TargetScaling:
             self._y_readouts = None
 
     def _readouts_now(self) -> _Readouts:
-        """A copy of what the readouts learn (drift_recovery's detectors too)."""
+        """A copy of what the readouts learn, drift_recovery's detectors and count
+        and the kNN expert's window too (a drift the glitch fires, often on the row
+        that ends it, empties the window: review 199)."""
+        knn = bool(self.n_neighbors)
         return _Readouts(
             self._W.copy(),
             self._weights.copy(),
@@ -421,6 +427,9 @@ class _TargetScaling:
             self._fresh_rows,
             copy.deepcopy(self._warn),
             copy.deepcopy(self._drift),
+            self.n_drifts_,
+            copy.deepcopy(getattr(self, "_neighbors", None)) if knn else None,
+            knn,
         )
 
     def _restore_readouts(self, kept: _RunCopy | None) -> None:
@@ -432,10 +441,13 @@ class _TargetScaling:
         changed since (a new feature, pairs granted: the weights no longer line up)."""
         if kept is None:
             return
-        W, weights, age, fresh_rows, warn, drift = kept.readouts
+        W, weights, age, fresh_rows, warn, drift, n_drifts, neighbors, knn = kept.readouts
         if W.shape[2] != self._W.shape[2]:
             return
         self._fresh_rows, self._warn, self._drift = fresh_rows, warn, drift
+        self.n_drifts_ = n_drifts
+        if knn and self.n_neighbors:  # (the rows it kept since, the glitch's, go too)
+            self._neighbors, self._neighbor_seen, self._y_watched = neighbors, None, ()
         same = W.shape == self._W.shape and weights.shape == self._weights.shape
         if same and age.shape == self._age.shape:
             self._W[...], self._weights[...], self._age[...] = W, weights, age
