@@ -515,8 +515,9 @@ class _TargetScaling:
         (a later one near it is taken in); one after which it did not stays (a level
         that moved). The latest, if a lone departure and every other undone, is taken
         in on the constant's statistics and they are kept, to be restored if the
-        constant comes back within _UNDO_ROWS rows. A value that
-        departs twice (a count's 1 twice among 0s) stays: it recurs. The slots' test
+        constant comes back within _UNDO_ROWS rows. Departures on consecutive rows
+        close to each other are one departure (a glitch of a few rows). A value that
+        departs twice apart (a count's 1 twice among 0s) stays: it recurs. The slots' test
         (_first_outliers) keeps a value among constant others (a 1 among 0s is real
         there), and one target of 3 + 1e6 among the first 8 of a constant 3.0 stayed
         in the statistics and the mean of every target seen (1003.0 for good; MAE
@@ -527,32 +528,44 @@ class _TargetScaling:
         if near.all() or near.sum() < _Y_WARMUP - 2:
             return False
         departed = np.flatnonzero(~near)
-        lone = [
-            i
-            for i in departed
-            if not any(
-                abs(first[j] - first[i]) <= _SPIKE_NEAR * abs(first[i] - c)
-                for j in departed
-                if j != i
-            )
-        ]
+
+        def close(i: int, j: int) -> bool:  # (the same departure again: _SPIKE_NEAR)
+            return abs(first[j] - first[i]) <= _SPIKE_NEAR * abs(first[i] - c)
+
+        # A run: departures on consecutive rows close to each other, one glitch of a
+        # few rows, read as one departure (as after the first targets, where the
+        # constant coming back undoes a glitch of up to _UNDO_ROWS rows; review 199:
+        # 1e30 on the 4th and 5th targets of a constant, kept as a value that recurs,
+        # left the MAE at 6.2e23). A value that departs again apart recurs.
+        runs: list[list[int]] = []
+        for i in departed:
+            if runs and runs[-1][-1] == i - 1 and close(runs[-1][0], i):
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        lone = [r for r in runs if not any(close(r[0], j) for j in departed if j not in r)]
         latest = _Y_WARMUP - 1
         # undone: a lone departure after which the constant came back (not one after
         # which it did not: a level that moved, kept, review 150)
-        undone = [i for i in lone if near[i + 1 :].any()]
-        # the latest, a lone departure after the constant (every other departure undone)
-        armed = bool(lone) and lone[-1] == latest and len(undone) == len(departed) - 1
+        undone = [r for r in lone if near[r[-1] + 1 :].any()]
+        dropped = [i for r in undone for i in r]
+        # the latest, a lone departure after the constant (every other departure
+        # undone); of a run that ends on it, the rows before it go as undone ones do
+        last = lone[-1] if lone and lone[-1][-1] == latest else []
+        armed = bool(last) and len(dropped) == len(departed) - len(last)
         if not undone and not armed:
             return False
+        if armed:
+            dropped += last[:-1]
         s = self._y_stats
         kept = np.ones(_Y_WARMUP, dtype=bool)
-        kept[undone] = False
+        kept[dropped] = False
         if armed:
             kept[latest] = False
         self._replay_targets(first[kept])
-        for i in undone:
-            self._y_spikes = (*(self._y_spikes or ()), float(first[i]))[-_SPIKES_KEPT:]
-        self._drop_from_target_slot(first[undone])
+        for r in undone:
+            self._y_spikes = (*(self._y_spikes or ()), float(first[r[0]]))[-_SPIKES_KEPT:]
+        self._drop_from_target_slot(first[dropped])
         if armed:  # taken in, the constant's statistics kept (_departs)
             y = float(first[latest])
             before = (float(s[T_MEAN]), float(s[T_VAR]), float(s[T_AVG]))
