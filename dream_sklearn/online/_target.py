@@ -530,7 +530,11 @@ class _TargetScaling:
         departed = np.flatnonzero(~near)
 
         def close(i: int, j: int) -> bool:  # (the same departure again: _SPIKE_NEAR)
-            return abs(first[j] - first[i]) <= _SPIKE_NEAR * abs(first[i] - c)
+            # (of the larger distance from the constant: either order alike, review
+            # 200; with the first's alone, 1e30 then 1.105e30 on consecutive rows was
+            # no run, and the second was kept as the first recurring)
+            far = max(abs(first[i] - c), abs(first[j] - c))
+            return abs(first[j] - first[i]) <= _SPIKE_NEAR * far
 
         # A run: departures on consecutive rows close to each other, one glitch of a
         # few rows, read as one departure (as after the first targets, where the
