@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._config import DREAMConfig, _is_real
+from ._config import _STEP_FLOOR, DREAMConfig, _is_real
 from ._state import DREAMState
 from ._step import NUMPY_OPS, TORCH_OPS, StepFlags, StepParams, dream_step
 
@@ -128,9 +128,9 @@ _FLOORS = {
     "eta": 0.0,
     "tau0": 0.0,
     "alpha": 0.0,
-    "gamma": 1e-3,
+    "gamma": _STEP_FLOOR,
     "kappa": 0.0,
-    "tau_sys": 1e-3,
+    "tau_sys": _STEP_FLOOR,
     "scale": 0.0,
 }
 

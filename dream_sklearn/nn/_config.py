@@ -54,10 +54,14 @@ _INT_GE0 = _Rule("an int >= 0", lambda v: _is_int(v) and v >= 0, int)
 _INT = _Rule("an int", _is_int, int)
 _POSITIVE = _Rule("a finite float > 0", lambda v: _is_real(v) and v > 0, float)
 _NONNEGATIVE = _Rule("a finite float >= 0", lambda v: _is_real(v) and v >= 0, float)
-# (the step floors the surprise temperature and the system time constant at 1e-3,
-# _cell._FLOORS: a smaller value was kept and shown but acted as 1e-3; review 191)
+# The step floors the surprise temperature and the system time constant here
+# (_cell._FLOORS reads it): a smaller value was kept and shown but acted as the floor
+# (review 191).
+_STEP_FLOOR = 1e-3
 _AT_FLOOR = _Rule(
-    "a finite float >= 0.001 (the step's floor)", lambda v: _is_real(v) and v >= 1e-3, float
+    f"a finite float >= {_STEP_FLOOR:g} (the step's floor)",
+    lambda v: _is_real(v) and v >= _STEP_FLOOR,
+    float,
 )
 _UNIT = _Rule("a float in [0, 1]", lambda v: _is_real(v) and 0 <= v <= 1, float)
 # (error_smoothing = 1 kept the error's variance at 0: surprise was pinned at 1)

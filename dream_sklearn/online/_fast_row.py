@@ -117,8 +117,9 @@ class _CompiledRow:
         # the kNN expert's read of the row, in the scale before the row's update
         neighbors = self._fast_neighbor_read(target) if self.n_neighbors else None
         fast = self._fast
-        held = self._y_readouts if fast.regression else None
+        held = None
         if fast.regression:
+            held = self._y_readouts
             self._before_readouts(target[2])
         fresh = self._fresh_rows
         loss = fast.learn(fast.fb, fast.ib, *target, fresh)
