@@ -567,7 +567,7 @@ def _kernel_rows(model, rows: list):
     def run():
         for slots, values, target in prepared:
             fast.forward(fast.fb, fast.ib, values, slots)
-            fast.learn(fast.fb, fast.ib, *target, 0)
+            fast.learn(fast.fb, fast.ib, *target, 0, 0)
 
     return run
 

@@ -404,7 +404,7 @@ class _Compiled:
             arrays = tuple(numba.typeof(a) for a in (self.fb, self.ib))
             values, slots = numba.typeof(args[2]), numba.typeof(args[3])
             forward = k.forward.compile((*arrays, values, slots))
-            learn = k.learn.compile((*arrays, i64, i64, f64, i64))
+            learn = k.learn.compile((*arrays, i64, i64, f64, i64, i64))
             # The kernels read their buffers borrowed (_kernels._borrowed): no array
             # may leave them, or its memory would have no owner. They return a float.
             kinds = {sig.return_type for sig in k.forward.nopython_signatures}

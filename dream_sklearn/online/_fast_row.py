@@ -117,15 +117,15 @@ class _CompiledRow:
         # the kNN expert's read of the row, in the scale before the row's update
         neighbors = self._fast_neighbor_read(target) if self.n_neighbors else None
         fast = self._fast
-        held = None
-        if fast.regression:
-            held = self._y_readouts
-            self._before_readouts(target[2])
         fresh = self._fresh_rows
-        loss = fast.learn(fast.fb, fast.ib, *target, fresh)
+        # (the regressor holding no copy of its readouts: the kernel stops, -2, at a
+        # target that starts a run of far ones, before it learns anything, for the copy)
+        hold = 1 if fast.regression and self._y_readouts is None else 0
+        loss = fast.learn(fast.fb, fast.ib, *target, fresh, hold)
+        if loss == -2.0:
+            self._hold_readouts()
+            loss = fast.learn(fast.fb, fast.ib, *target, fresh, 0)
         if loss < 0.0:  # a new feature: a growth event (nothing learned)
-            if fast.regression:  # (the NumPy path copies them after the growth)
-                self._y_readouts = held
             return False
         if fresh:
             self._fresh_rows = fresh - 1

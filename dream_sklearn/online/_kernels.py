@@ -621,12 +621,15 @@ def forward(fb, ib, values, slots):
 
 
 @njit(cache=True, error_model="numpy")
-def learn(fb, ib, c, y_slot, y_raw, fresh):
+def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
     """Learn the row :func:`forward` read: the readouts' steps and mixture (class
     ``c``, or the target ``y_raw``), the commit of the cell's step, the running
     statistics (the regressor's target's too), the previous target ``y_raw`` in
     slot ``y_slot`` (-1: none). Returns the mixture's loss, or -1 (nothing
-    learned) when the row has a new feature: a growth event, for the NumPy path."""
+    learned) when the row has a new feature: a growth event, for the NumPy path.
+    With ``hold`` (the regressor, no copy of its readouts held), -2 (nothing
+    learned) where ``y_raw`` starts a run of far targets: the caller copies the
+    readouts (``_TargetScaling._hold_readouts``) and calls again without it."""
     fb, ib = _borrowed(fb), _borrowed(ib)
     lay = _layout(ib)
     res = _v1(fb, lay, RES)
@@ -660,6 +663,8 @@ def learn(fb, ib, c, y_slot, y_raw, fresh):
             g[j, c] -= 1.0
     else:  # normalised LMS steps; Fixed Share on the absolute errors
         tgt = _v1(fb, lay, TGT)
+        if hold and tgt[T_RUN] == 0.0 and _target_far(y_raw, tgt):  # (_before_readouts)
+            return -2.0
         aside = tgt[T_RUN] < _Y_RUN and _target_far(y_raw, tgt)  # (_Y_ASIDE)
         t_raw = _standard(y_raw, tgt[T_MEAN], _y_scale(tgt))
         t = min(max(t_raw, -_CLIP), _CLIP)

@@ -385,13 +385,21 @@ class _TargetScaling:
         )
 
     def _before_readouts(self, y: float) -> None:
-        """Before the row's readout step (both paths): where target ``y`` starts a run
-        of far targets (set aside: _Y_ASIDE), copy the readouts as they are, before
-        the row's decay, ages and drift detectors move them (_follow_run)."""
-        if self._y_readouts is None:  # (on every row of the compiled row: lists)
+        """Before the row's readout step (the NumPy path; the compiled row's learn
+        kernel makes the same test and stops for :meth:`_hold_readouts`): where
+        target ``y`` starts a run of far targets (set aside: _Y_ASIDE), copy the
+        readouts as they are, before the row's decay, ages and drift detectors move
+        them (_follow_run)."""
+        if self._y_readouts is None:
             count, mean, var, _, _, _, run = self._y_stats.tolist()
             if run == 0.0 and _far(y, count, mean, var):
-                self._y_readouts = _RunCopy(self._readouts_now(), mean, var)
+                self._hold_readouts()
+
+    def _hold_readouts(self) -> None:
+        """Copy the readouts for a run of far targets that starts on this row, with
+        the target's statistics from before it."""
+        mean, var = self._y_stats[T_MEAN : T_VAR + 1].tolist()
+        self._y_readouts = _RunCopy(self._readouts_now(), mean, var)
 
     def _follow_run(self, y: float) -> None:
         """After the row's update on target ``y``: follow the run the readouts were
