@@ -656,3 +656,27 @@ def test_load_core_starts_from_a_trained_cell_and_head():
     np.testing.assert_allclose([proba["no"], proba["yes"]], expected, rtol=1e-10)
     model.learn_one(x, "yes")  # and learning goes on from there
     assert model.n_steps_ == 1
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("n_neighbors", [0, 3])
+@pytest.mark.parametrize("labels", [[2**53 + 1, 0.5], [("a",), ("b", 1)]])
+def test_frames_give_the_labels_as_they_are(compiled, n_neighbors, labels):
+    # predict_many and predict_proba_many built their labels through a pandas
+    # Index, which read 2**53 + 1 with 0.5 as floats (2**53: a class never seen) and
+    # tuples as a MultiIndex, on the NumPy path and with the kNN expert (review 201).
+    previous = set_compiled(compiled)
+    try:
+        model = DREAMOnlineClassifier(seed=0, n_neighbors=n_neighbors)
+        for t in range(60):
+            model.learn_one({"a": (t * 0.37) % 1.0}, labels[t % 2] if t < 50 else labels[0])
+        X = pd.DataFrame({"a": [0.5, 0.1]})
+        proba = model.predict_proba_many(X)
+        assert list(proba.columns) == labels
+        assert all(type(c) is type(k) for c, k in zip(proba.columns, labels, strict=True))
+        for label, (_, row) in zip(model.predict_many(X), X.iterrows(), strict=True):
+            one = model.predict_one(row.to_dict())
+            assert label == one and hash(label) == hash(one)
+            assert label in labels
+    finally:
+        set_compiled(previous)

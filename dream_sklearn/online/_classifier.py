@@ -29,6 +29,16 @@ _CLASSIFIER_RULES = {
 _MISTAKE = math.exp(-1.0)  # a readout's weight is multiplied by this for each mistake
 
 
+def _label_series(labels: list, index: pd.Index) -> pd.Series:
+    """``predict_many``'s labels as a Series: of the dtype pandas infers, unless it
+    changes a label's value (2**53 + 1 with 0.5 read as floats is 2**53): then as
+    they are (object)."""
+    series = pd.Series(labels, index=index)
+    if series.dtype != object and series.tolist() != labels:
+        series = pd.Series(labels, index=index, dtype=object)
+    return series
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
     """Softmax over the last axis."""
     e = np.exp(z - z.max(axis=-1, keepdims=True))
@@ -733,17 +743,20 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         if forward is None or not self._classes:
             return pd.DataFrame(index=X.index)
         proba = self._proba_many(*forward)
-        return pd.DataFrame(proba, index=X.index, columns=list(self._classes))
+        # (each label as it is: pandas infers a dtype for column labels, reading ints
+        # with floats as floats, 2**53 + 1 as 2**53, and tuples as a MultiIndex)
+        columns = pd.Index(list(self._classes), dtype=object, tupleize_cols=False)
+        return pd.DataFrame(proba, index=X.index, columns=columns)
 
     def predict_many(self, X: pd.DataFrame) -> pd.Series:
         """Per row, ``predict_one`` from the committed state (NaN: missing)."""
         if not self.n_neighbors:  # (the kNN expert's votes: a frame's in one pass, below)
             labels = self._fast_predict_frame(X, self._fast_predicted)  # (the compiled row)
             if labels is not None:
-                return pd.Series(labels, index=X.index)
+                return _label_series(labels, X.index)
         proba = self._proba_frame(X, compiled=bool(self.n_neighbors))
         if proba.shape[1] == 0:
             return pd.Series([None] * len(X), index=X.index, dtype=object)
-        labels: list[Any] = list(proba.columns)
+        labels: list[Any] = list(self._classes)  # (the columns' order)
         best = proba.to_numpy().argmax(axis=1)
-        return pd.Series([labels[i] for i in best], index=X.index)
+        return _label_series([labels[i] for i in best], X.index)
