@@ -127,7 +127,10 @@ def test_sample_weights_of_a_far_scale_train_a_float32_fit(Estimator):
     y = labels if Estimator is DREAMClassifier else s
     params = dict(SMALL, dtype="float32", alpha=0.0)
     plain = Estimator(**params).fit(X, y, sample_weight=np.ones(len(X)))
-    for scale in (1e-46, 1e39):
+    # (1e307: near float64's limit, the weights' sums overflowed there too: the
+    # standardisation's means NaN, and the loss curve's inf / inf read as a
+    # diverged fit; review 202)
+    for scale in (1e-46, 1e39, 1e307):
         scaled = Estimator(**params).fit(X, y, sample_weight=np.full(len(X), scale))
         assert_same_model(scaled, plain, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(scaled.loss_curve_, plain.loss_curve_, rtol=1e-5)
@@ -141,6 +144,22 @@ def test_sample_weights_of_a_far_scale_train_a_float32_fit(Estimator):
         Estimator(**dict(params, alpha=1e-4, batch_size=4, shuffle=False)).fit(
             X, y, sample_weight=w
         )
+
+
+@pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
+def test_ridge_fit_with_weights_near_float64s_limit_is_the_unweighted_fit(Estimator):
+    # The weighted standardisation summed the weights as given: 1e307 each
+    # overflowed, the means were NaN and every prediction NaN, silently (review 202).
+    X, labels, s = data()
+    y = labels if Estimator is DREAMClassifier else s
+    plain = Estimator(random_state=0, hidden_dim=8).fit(X, y)
+    for scale in (1e306, 1e307):
+        far = Estimator(random_state=0, hidden_dim=8).fit(X, y, sample_weight=np.full(40, scale))
+        np.testing.assert_allclose(far.x_mean_, plain.x_mean_, rtol=1e-12, atol=1e-14)
+        if Estimator is DREAMClassifier:
+            np.testing.assert_allclose(far.predict_proba(X), plain.predict_proba(X), atol=1e-9)
+        else:
+            np.testing.assert_allclose(far.predict(X), plain.predict(X), atol=1e-9)
 
 
 @pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])

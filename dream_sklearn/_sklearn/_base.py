@@ -1099,7 +1099,11 @@ class _BaseDREAM(BaseEstimator):
             lengths = None if bool((lb == steps).all()) else lb
             xb = xt[it, :steps]
             wb = None if wt is None else wt[it]
-            size = len(idx) if wb is None else float(wb.sum()) * w_scale
+            # (the loss curve's weights in units of w_scale, the penalty's as given:
+            # 30 weights of 1e307 summed to inf, and the curve's inf / inf was NaN,
+            # read as a diverged loss; review 202)
+            rel = len(idx) if wb is None else float(wb.sum())
+            size = rel if wb is None else rel * w_scale
             with torch.set_grad_enabled(yt is not None):
                 out, final, diag = module(xb, _expand(self.memory_, len(idx)), lengths)
                 if yt is not None and size > 0:
@@ -1109,13 +1113,13 @@ class _BaseDREAM(BaseEstimator):
                     self.optimizer_.zero_grad()
                     loss.backward()
                     self.optimizer_.step()
-                    total += float(loss.detach()) * size
+                    total += float(loss.detach()) * rel
             if size > 0:
                 self.memory_ = _mean_state(final, wb)
             s = diag.surprise.detach().cpu().numpy()
             s[np.arange(steps)[None, :] >= lb.cpu().numpy()[:, None]] = np.nan
             surprise[idx, :steps] = s
-            seen += size
+            seen += rel
         return total / seen if seen > 0 else 0.0
 
     def _outputs(self, xt, lt, *, surprise=None, rows=None) -> np.ndarray:

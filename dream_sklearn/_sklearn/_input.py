@@ -717,11 +717,22 @@ def unflatten(
 _TINY_UNIT = 1e-100
 
 
+# Above this largest weight, column_stats takes the weights in units of the largest.
+# Below it they are read as given, to the bit as before: with values of at most MAX_ABS
+# (1e100), a squared deviation times a weight stays below about 4e250.
+_HUGE_WEIGHT = 1e50
+
+
 def column_stats(a: np.ndarray, weights: np.ndarray | None = None) -> tuple:
     """The mean and standard deviation of each column of ``a`` (n, k) (2-D), weighted by
     ``weights`` (n,) when given, in any unit, however small (see ``_TINY_UNIT``)."""
     if a.ndim != 2:
         raise ValueError(f"column_stats takes a 2-D array; got {a.ndim}-D.")
+    if weights is not None and len(weights) and weights.max() > _HUGE_WEIGHT:
+        # In units of the largest (the same average under any scale): weights near
+        # float64's limit overflowed the weighted sums, the means NaN (review 202:
+        # sample_weight=1e307, every prediction NaN, silently).
+        weights = weights / weights.max()
 
     def stats(b):
         if weights is None:
