@@ -660,11 +660,12 @@ def test_load_core_starts_from_a_trained_cell_and_head():
 
 @pytest.mark.parametrize("compiled", [True, False])
 @pytest.mark.parametrize("n_neighbors", [0, 3])
-@pytest.mark.parametrize("labels", [[2**53 + 1, 0.5], [("a",), ("b", 1)]])
+@pytest.mark.parametrize("labels", [[2**53 + 1, 0.5], [("a",), ("b", 1)], [3, 7], [True, False]])
 def test_frames_give_the_labels_as_they_are(compiled, n_neighbors, labels):
     # predict_many and predict_proba_many built their labels through a pandas
     # Index, which read 2**53 + 1 with 0.5 as floats (2**53: a class never seen) and
-    # tuples as a MultiIndex, on the NumPy path and with the kNN expert (review 201).
+    # tuples as a MultiIndex, on the NumPy path and with the kNN expert (review 201);
+    # labels pandas keeps keep its dtype (review 203: object columns for ints).
     previous = set_compiled(compiled)
     try:
         model = DREAMOnlineClassifier(seed=0, n_neighbors=n_neighbors)
@@ -674,6 +675,9 @@ def test_frames_give_the_labels_as_they_are(compiled, n_neighbors, labels):
         proba = model.predict_proba_many(X)
         assert list(proba.columns) == labels
         assert all(type(c) is type(k) for c, k in zip(proba.columns, labels, strict=True))
+        inferred = pd.Index(labels, tupleize_cols=False)
+        if inferred.tolist() == labels:
+            assert proba.columns.dtype == inferred.dtype
         for label, (_, row) in zip(model.predict_many(X), X.iterrows(), strict=True):
             one = model.predict_one(row.to_dict())
             assert label == one and hash(label) == hash(one)

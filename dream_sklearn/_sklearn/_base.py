@@ -71,6 +71,7 @@ from ..nn._config import _cell_kwargs, _check_cell_param, _front_defaults
 from ._features import DREAMFeatures
 from ._input import (
     _DTYPES,
+    _HUGE_WEIGHT,
     _input_tensor,
     _is_multiindex_frame,
     _user_stacklevel,
@@ -1099,11 +1100,12 @@ class _BaseDREAM(BaseEstimator):
             lengths = None if bool((lb == steps).all()) else lb
             xb = xt[it, :steps]
             wb = None if wt is None else wt[it]
-            # (the loss curve's weights in units of w_scale, the penalty's as given:
-            # 30 weights of 1e307 summed to inf, and the curve's inf / inf was NaN,
-            # read as a diverged loss; review 202)
-            rel = len(idx) if wb is None else float(wb.sum())
-            size = rel if wb is None else rel * w_scale
+            size = len(idx) if wb is None else float(wb.sum()) * w_scale
+            # (the loss curve's weights in units of w_scale where they are huge, the
+            # penalty's as given: 30 weights of 1e307 summed to inf, and the curve's
+            # inf / inf was NaN, read as a diverged loss; review 202. Below, as given:
+            # the curve to the bit as before, review 203)
+            rel = size if w_scale <= _HUGE_WEIGHT else float(wb.sum())
             with torch.set_grad_enabled(yt is not None):
                 out, final, diag = module(xb, _expand(self.memory_, len(idx)), lengths)
                 if yt is not None and size > 0:

@@ -39,6 +39,15 @@ def _label_series(labels: list, index: pd.Index) -> pd.Series:
     return series
 
 
+def _label_index(labels: list) -> pd.Index:
+    """``predict_proba_many``'s columns, the classes: as :func:`_label_series`
+    keeps its labels (a tuple is one label, not a level of a MultiIndex)."""
+    columns = pd.Index(labels, tupleize_cols=False)
+    if columns.dtype != object and columns.tolist() != labels:
+        columns = pd.Index(labels, dtype=object, tupleize_cols=False)
+    return columns
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
     """Softmax over the last axis."""
     e = np.exp(z - z.max(axis=-1, keepdims=True))
@@ -743,10 +752,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         if forward is None or not self._classes:
             return pd.DataFrame(index=X.index)
         proba = self._proba_many(*forward)
-        # (each label as it is: pandas infers a dtype for column labels, reading ints
-        # with floats as floats, 2**53 + 1 as 2**53, and tuples as a MultiIndex)
-        columns = pd.Index(list(self._classes), dtype=object, tupleize_cols=False)
-        return pd.DataFrame(proba, index=X.index, columns=columns)
+        return pd.DataFrame(proba, index=X.index, columns=_label_index(list(self._classes)))
 
     def predict_many(self, X: pd.DataFrame) -> pd.Series:
         """Per row, ``predict_one`` from the committed state (NaN: missing)."""
