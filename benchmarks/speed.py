@@ -66,7 +66,9 @@ Sections (``--only``):
   (``compile="auto"``, ``batch_size="auto"``) against the loop at its batch size,
   and the default ``fit`` (``solver="ridge"``) for reference.
 - ``memory``: memory traced by ``tracemalloc`` while ``DREAMOnlineClassifier`` runs
-  over a long stream: after 2,000 rows and at the end.
+  over a long stream: after 2,000 rows and at the end; and the peak while the default
+  ``DREAMClassifier`` fits and predicts sequences of unequal lengths (one long among
+  many short), against their padded array.
 
 A section whose estimator does not exist (yet) prints a "skipped" row. To add a
 section, write ``def my_section(args) -> list[Row]`` and decorate it with
@@ -1314,6 +1316,41 @@ def memory(args) -> list[Row]:
             early = tracemalloc.get_traced_memory()[0]
     end, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    return _online_memory_rows(rows_total, early, end, peak) + _ragged_memory_rows()
+
+
+def _ragged_memory_rows() -> list[Row]:
+    """The default (ridge) ``DREAMClassifier`` on sequences of unequal lengths: 500 of
+    20 steps and one of 20,000 (one feature), fit then predict_proba; the peak of
+    the memory ``tracemalloc`` traces (NumPy's arrays; not torch's), against the
+    padded array of those sequences (what the ridge solver held until round 38)."""
+    from dream_sklearn import DREAMClassifier
+
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(20, 1)) for _ in range(500)] + [rng.normal(size=(20_000, 1))]
+    y = np.arange(len(X)) % 2
+    padded = len(X) * 20_000 * 8
+    values = sum(len(x) for x in X) * 8
+    peaks = []
+    for sequences in (X, X[:-1]):  # (and without the long one, for scale)
+        tracemalloc.start()
+        DREAMClassifier(random_state=0).fit(sequences, y[: len(sequences)]).predict_proba(sequences)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    what = "DREAMClassifier() fit + predict_proba, 500 sequences of 20 steps and one of 20,000"
+    return [
+        Row(
+            "memory",
+            f"{what}: peak traced memory",
+            f"{peaks[0] / 1e6:.1f}",
+            "MB",
+            f"{peaks[0] / padded:.2f}x their padded array ({padded / 1e6:.1f} MB; their "
+            f"values {values / 1e6:.2f} MB); without the long one {peaks[1] / 1e6:.1f} MB",
+        )
+    ]
+
+
+def _online_memory_rows(rows_total: int, early: int, end: int, peak: int) -> list[Row]:
     return [
         Row(
             "memory",

@@ -542,3 +542,50 @@ def test_two_sequences_take_the_largest_penalty():
     model = DREAMClassifier(random_state=0).fit(X[:2], [0, 1])
     assert model.alpha_ == pytest.approx(1e5)
     assert np.all(model.predict_proba(X[2:]) > 0.01)
+
+
+def test_ragged_sequences_read_as_their_padded_array():
+    from dream_sklearn._sklearn._input import _Ragged, pad
+
+    rng = np.random.RandomState(0)
+    lengths = rng.randint(1, 30, size=40)
+    long = rng.normal(size=(lengths.sum(), 3))
+    ragged, padded = _Ragged(long, lengths), pad(long, lengths)
+    assert ragged.shape == padded.shape
+    for rows in (np.array([5, 2, 39]), slice(3, 17), np.arange(40), rng.permutation(40)[:9]):
+        steps = int(lengths[rows].max())
+        np.testing.assert_array_equal(ragged[rows, :steps], padded[rows, :steps])
+        wider = ragged[rows, : steps + 4]  # (a chunk read wider than its longest: zeros)
+        np.testing.assert_array_equal(wider[:, :steps], padded[rows, :steps])
+        assert not wider[:, steps:].any()
+        part = ragged[rows]  # the sequences themselves, held alike
+        np.testing.assert_array_equal(part.padded(), pad(part.long, lengths[rows]))
+        np.testing.assert_array_equal(part.padded(), padded[rows, :steps])
+    keep = rng.uniform(size=40) > 0.5
+    np.testing.assert_array_equal(ragged[keep].padded(), padded[keep, : int(lengths[keep].max())])
+    with pytest.raises(ValueError, match="whole sequences"):
+        ragged[np.array([0, 1]), : int(lengths[:2].max()) - 1]
+
+
+def test_the_ridge_solver_never_pads_the_whole_collection(monkeypatch):
+    # Until round 38 the ridge solver (and DREAMFeatures) held the standardised
+    # sequences padded to the longest, all at once: one series of 20,000 steps among
+    # 500 of 20 made an array of 80 MB for 0.24 MB of values. It now pads a chunk at
+    # a time (sorted by length); only the adam solver pads the whole collection.
+    from dream_sklearn._sklearn import _input
+
+    rng = np.random.RandomState(1)
+    X = [rng.normal(size=(n, 2)) for n in rng.randint(1, 40, size=60)] + [rng.normal(size=(900, 2))]
+    y = np.arange(len(X)) % 2
+    expected = DREAMClassifier(random_state=0, hidden_dim=8).fit(X, y).predict_proba(X)
+
+    def refuse(long, lengths):
+        raise AssertionError("the whole collection padded")
+
+    monkeypatch.setattr(_input, "pad", refuse)
+    got = DREAMClassifier(random_state=0, hidden_dim=8).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(got, expected)
+    DREAMRegressor(random_state=0, hidden_dim=8).fit(X, y.astype(float)).predict(X)
+    DREAMFeatures(random_state=0, hidden_dim=8).fit(X).transform(X)
+    with pytest.raises(AssertionError, match="whole collection padded"):
+        DREAMClassifier(solver="adam", max_iter=1, random_state=0, hidden_dim=8).fit(X, y)

@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from dream_sklearn import DREAMClassifier, DREAMRegressor
-from dream_sklearn._sklearn import _base
+from dream_sklearn._sklearn import _base, _input
 from dream_sklearn.nn import DREAM, DREAMState
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -107,14 +107,14 @@ def test_padding_never_changes_training(seq_data, monkeypatch):
     ragged = [x[: 2 + i % 4] for i, x in enumerate(X)]
     clean = DREAMClassifier(**SMALL).fit(ragged, y)
 
-    real_pad = _base.pad
+    real_pad = _input.pad  # (what the adam solver's padded array is made by)
 
     def garbage_pad(long, lengths):  # fill the padding with large values instead of 0
         out = real_pad(long, lengths)
         out[np.arange(out.shape[1])[None, :] >= lengths[:, None]] = 1e3
         return out
 
-    monkeypatch.setattr(_base, "pad", garbage_pad)
+    monkeypatch.setattr(_input, "pad", garbage_pad)
     dirty = DREAMClassifier(**SMALL).fit(ragged, y)
     assert dirty.loss_curve_ == clean.loss_curve_
     for k, v in _weights(clean).items():

@@ -74,6 +74,7 @@ from ._input import (
     _HUGE_WEIGHT,
     _input_tensor,
     _is_multiindex_frame,
+    _Ragged,
     _user_stacklevel,
     align_targets,
     check_flat,
@@ -83,7 +84,6 @@ from ._input import (
     fitted_scale,
     fitted_width,
     one_step_lengths,
-    pad,
     plain_input,
     to_long,
     unflatten,
@@ -457,8 +457,8 @@ class _BaseDREAM(BaseEstimator):
             return torch.device("cuda" if torch.cuda.is_available() else "cpu")
         return torch.device(self.device)
 
-    def _validate_X(self, X: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray, Any]:
-        """``(padded standardised array, lengths, sequence ids)``; sets the scaler on reset."""
+    def _validate_X(self, X: Any, *, reset: bool) -> tuple[_Ragged, np.ndarray, Any]:
+        """``(standardised sequences, lengths, sequence ids)``; sets the scaler on reset."""
         long, lengths, ids = self._read_X(X, reset=reset)
         return self._scale_X(long, lengths, reset=reset, weight=None), lengths, ids
 
@@ -538,9 +538,10 @@ class _BaseDREAM(BaseEstimator):
 
     def _scale_X(
         self, long: np.ndarray, lengths: np.ndarray, *, reset: bool, weight: np.ndarray | None
-    ) -> np.ndarray:
-        """The padded, standardised array; on reset the scaler is fitted first, each
-        step weighted by its sequence's ``weight`` when given."""
+    ) -> _Ragged:
+        """The standardised sequences (read as the padded array, a chunk at a time);
+        on reset the scaler is fitted first, each step weighted by its sequence's
+        ``weight`` when given."""
         if reset:
             if self.standardize:
                 w = None if weight is None else np.repeat(weight, lengths)
@@ -549,7 +550,7 @@ class _BaseDREAM(BaseEstimator):
             else:
                 self.x_mean_ = np.zeros(long.shape[1])
                 self.x_scale_ = np.ones(long.shape[1])
-        return pad((long - self.x_mean_) / self.x_scale_, lengths)
+        return _Ragged((long - self.x_mean_) / self.x_scale_, lengths)
 
     def _sample_weight(
         self, sample_weight: Any, ids: Any, y: np.ndarray, *, incremental: bool
@@ -1016,19 +1017,18 @@ class _BaseDREAM(BaseEstimator):
         targets on one scale (the classifier's class indicators)."""
         return None
 
-    def _bank_features(self, X3: np.ndarray, lengths: np.ndarray):
+    def _bank_features(self, X3: _Ragged, lengths: np.ndarray):
         """Yield ``(rows, features of those sequences)``, :data:`_PREDICT_CHUNK`
         sequences at a time (the features, 1,024 a sequence by default, would
         otherwise be held for every sequence at once)."""
         bank = self.features_
         for start in range(0, len(lengths), _PREDICT_CHUNK):
             rows = slice(start, start + _PREDICT_CHUNK)
-            steps = int(lengths[rows].max())  # (X3 is padded to the call's longest)
-            yield rows, bank._features(X3[rows, :steps], lengths[rows])
+            yield rows, bank._features(X3[rows], lengths[rows])
 
     def _fit_ridge(
         self,
-        X3: np.ndarray,
+        X3: _Ragged,
         lengths: np.ndarray,
         y: np.ndarray,
         weight: np.ndarray | None,

@@ -30,6 +30,7 @@ from ._input import (
     _DTYPES,
     _input_tensor,
     _is_multiindex_frame,
+    _Ragged,
     align_targets,
     check_magnitude,
     check_time_columns,
@@ -37,7 +38,6 @@ from ._input import (
     fitted_scale,
     fitted_width,
     one_step_lengths,
-    pad,
     to_long,
 )
 
@@ -173,9 +173,10 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         Sequences run at once (times ``len(timescales)`` rows in the cell); bounds
         the memory the cell uses. Sequences of unequal lengths are run in order
         of length, and a chunk's padded steps are at most twice its sequences'
-        own. The standardised sequences are still held padded to
-        the longest, all at once: one series of 20,000 steps among 500 of 20 makes
-        that 80 MB (for 0.2 MB of data).
+        own; each chunk is padded as it runs, so one series of 20,000 steps among
+        500 of 20 costs what its values do (until round 38 the standardised
+        sequences were held padded to the longest, all at once: 80 MB for 0.24 MB
+        of values; ``python benchmarks/speed.py --only memory``).
     layout : {"channels_last", "channels_first"} or None, default=None
         How ``X`` is laid out, as for :class:`DREAMClassifier`: ``None`` and
         ``"channels_last"`` read ``(n, n_steps, n_features)`` (``None`` warns when it
@@ -407,9 +408,9 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         self._check_options()
         self._bank = _Bank.of(self)
 
-    def _read(self, X: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
-        """The padded, standardised inputs and the lengths (:meth:`_run` makes the
-        cell's inputs of each chunk)."""
+    def _read(self, X: Any, *, reset: bool) -> tuple[_Ragged, np.ndarray]:
+        """The standardised sequences and their lengths (:meth:`_run` pads each
+        chunk and makes its cell inputs)."""
         check_time_columns(self, X, self.layout, reset=reset)
         long, lengths, _ = to_long(X, self.layout, None if reset else fitted_width(self))
         long = validate_data(self, long, reset=reset, dtype=np.float64)
@@ -425,7 +426,7 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             else:
                 self.x_mean_ = np.zeros(long.shape[1])
                 self.x_scale_ = np.ones(long.shape[1])
-        return pad((long - self.x_mean_) / self.x_scale_, lengths), lengths
+        return _Ragged((long - self.x_mean_) / self.x_scale_, lengths), lengths
 
     def _cell_inputs(self, X3: np.ndarray) -> np.ndarray:
         """The standardised padded array as the cell reads it: with the first
@@ -463,7 +464,7 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         dtype = self._bank_dtype()
         return torch.tensor([min(tau / s, tau) for s in self._bank.timescales], dtype=dtype)
 
-    def _run(self, X3: np.ndarray, lengths: np.ndarray):
+    def _run(self, X3: _Ragged, lengths: np.ndarray):
         """Yield ``(rows, outputs, final state, mask)`` chunk by chunk (:func:`_chunks`:
         ``rows`` the chunk's positions in the standardised array ``X3``); the bank's
         copies are stacked copy-major: row ``k * b + i`` is copy ``k`` of sequence ``i``."""
@@ -569,7 +570,7 @@ DataFrame or array-like of shape (n_samples, n_features)
         ids = pd.Index(pd.factorize(level)[1], name=level.name)  # (to_long's order)
         return pd.DataFrame(out, index=ids, columns=self.get_feature_names_out())
 
-    def _fit(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+    def _fit(self, X: Any) -> tuple[_Ragged, np.ndarray]:
         """What :meth:`fit` does; returns the read inputs for :meth:`fit_transform`."""
         fitted = dict(self.__dict__)
         try:
@@ -584,7 +585,7 @@ DataFrame or array-like of shape (n_samples, n_features)
             raise
         return X3, lengths
 
-    def _build(self, X3: np.ndarray, lengths: np.ndarray, rng: np.random.RandomState) -> None:
+    def _build(self, X3: _Ragged, lengths: np.ndarray, rng: np.random.RandomState) -> None:
         """Build the cell and set the PPV thresholds from the standardised ``X3``.
 
         The thresholds come from (up to) 32 training sequences drawn from all of
@@ -613,8 +614,8 @@ DataFrame or array-like of shape (n_samples, n_features)
                     values[k][r] = out[k * b + i][mask[k * b + i]]
         self._set_thresholds([torch.cat(v) for v in values], rng)
 
-    def _features(self, X3: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """The pooled features of the cell inputs ``X3``, (n, n_features_out_)."""
+    def _features(self, X3: _Ragged, lengths: np.ndarray) -> np.ndarray:
+        """The pooled features of the standardised sequences ``X3``, (n, n_features_out_)."""
         result = np.empty((len(lengths), self.n_features_out_), dtype=np.float64)
         with torch.inference_mode():
             for rows, out, final, mask, lk in self._run(X3, lengths):
