@@ -552,7 +552,8 @@ def test_ragged_sequences_read_as_their_padded_array():
     long = rng.normal(size=(lengths.sum(), 3))
     ragged, padded = _Ragged(long, lengths), pad(long, lengths)
     assert ragged.shape == padded.shape
-    for rows in (np.array([5, 2, 39]), slice(3, 17), np.arange(40), rng.permutation(40)[:9]):
+    picks = (np.array([5, 2, 39]), slice(3, 17), np.arange(40), rng.permutation(40)[:9])
+    for rows in (*picks, np.array([-1, 0, -7]), slice(30, 2, -3), slice(0, 40, 4)):
         steps = int(lengths[rows].max())
         np.testing.assert_array_equal(ragged[rows, :steps], padded[rows, :steps])
         wider = ragged[rows, : steps + 4]  # (a chunk read wider than its longest: zeros)
@@ -561,6 +562,7 @@ def test_ragged_sequences_read_as_their_padded_array():
         part = ragged[rows]  # the sequences themselves, held alike
         np.testing.assert_array_equal(part.padded(), pad(part.long, lengths[rows]))
         np.testing.assert_array_equal(part.padded(), padded[rows, :steps])
+    assert len(ragged[5:5]) == 0 and ragged[5:5].shape == (0, 0, 3)
     keep = rng.uniform(size=40) > 0.5
     np.testing.assert_array_equal(ragged[keep].padded(), padded[keep, : int(lengths[keep].max())])
     with pytest.raises(ValueError, match="whole sequences"):

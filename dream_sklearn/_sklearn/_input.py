@@ -531,48 +531,53 @@ def _check_no_empty(lengths: list[int]) -> None:
 class _Ragged:
     """Sequences held as their steps one after another (``long``, (sum(lengths), d)),
     read as the padded array (n, max(lengths), d), zeros after each sequence's end,
-    a part at a time: ``ragged[rows, :steps]`` is the padded array of ``rows`` (an
-    index array or a slice) up to ``steps`` (at least their longest), and
-    ``ragged[rows]`` those sequences, held alike. The ridge solver reads the
-    sequences a chunk at a time, so the whole padded array is never made (one series
-    of 20,000 steps among 500 of 20 made one of 80 MB, for 0.2 MB of values);
-    :meth:`padded` makes it for the callers that need it (the adam solver)."""
+    a part at a time: ``ragged[rows, :steps]`` is the padded array of ``rows`` (what
+    indexes a NumPy array's first axis: an index array, a slice, a mask) up to
+    ``steps`` (at least their longest), and ``ragged[rows]`` those sequences, held
+    alike. The ridge solver reads the sequences a chunk at a time, so the whole
+    padded array is never made (one series of 20,000 steps among 500 of 20 made one
+    of 80 MB, for 0.24 MB of values); :meth:`padded` makes it for the callers that
+    need it (the adam solver). A read costs what the rows read hold, not the whole
+    collection (review 205: a first version took time in the collection's size at
+    each chunk, quadratic over a transform)."""
 
     def __init__(self, long: np.ndarray, lengths: np.ndarray) -> None:
         self.long = long
         self.lengths = np.asarray(lengths, dtype=np.int64)
         self.starts = np.cumsum(self.lengths) - self.lengths
-
-    @property
-    def shape(self) -> tuple[int, int, int]:
-        """The padded array's shape."""
-        steps = int(self.lengths.max()) if len(self.lengths) else 0
-        return len(self.lengths), steps, self.long.shape[1]
+        self.shape = (
+            len(self.lengths),
+            int(self.lengths.max()) if len(self.lengths) else 0,
+            long.shape[1],
+        )  # (the padded array's)
 
     def __len__(self) -> int:
         return len(self.lengths)
 
-    def _rows(self, rows: Any) -> np.ndarray:
-        return np.arange(len(self.lengths))[rows]
+    def _gather(self, rows: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(lengths, sequence of each step, position of each step)`` of ``rows``'
+        steps, and the steps' places in ``long`` (in the order of ``rows``)."""
+        lengths, starts = self.lengths[rows], self.starts[rows]
+        first = np.cumsum(lengths) - lengths  # (each sequence's first step, gathered)
+        seq = np.repeat(np.arange(len(lengths)), lengths)
+        pos = np.arange(int(lengths.sum())) - np.repeat(first, lengths)
+        return lengths, seq, pos, np.repeat(starts, lengths) + pos
 
     def __getitem__(self, key: Any) -> Any:
         if not isinstance(key, tuple):  # the sequences ``key``, held alike
-            rows = self._rows(key)
-            if len(rows) and np.all(np.diff(rows) == 1):  # (consecutive: a view)
-                a, b = self.starts[rows[0]], self.starts[rows[-1]] + self.lengths[rows[-1]]
-                return _Ragged(self.long[a:b], self.lengths[rows])
-            spans = zip(self.starts[rows], self.lengths[rows], strict=True)
-            parts = [self.long[a : a + n] for a, n in spans]
-            long = np.concatenate(parts) if parts else self.long[:0]
-            return _Ragged(long, self.lengths[rows])
+            if isinstance(key, slice) and key.step in (None, 1):  # (a view)
+                lengths = self.lengths[key]
+                a = int(self.starts[key][0]) if len(lengths) else 0
+                return _Ragged(self.long[a : a + int(lengths.sum())], lengths)
+            lengths, _, _, src = self._gather(key)
+            return _Ragged(self.long[src], lengths)
         rows, cut = key
-        rows = self._rows(rows)
+        lengths, seq, pos, src = self._gather(rows)
         steps = len(range(*cut.indices(self.shape[1])))
-        if len(rows) == 0 or steps < int(self.lengths[rows].max()):
+        if len(lengths) == 0 or steps < int(lengths.max()):
             raise ValueError(f"_Ragged reads whole sequences (steps={steps}).")
-        out = np.zeros((len(rows), steps, self.long.shape[1]), dtype=self.long.dtype)
-        for i, (a, n) in enumerate(zip(self.starts[rows], self.lengths[rows], strict=True)):
-            out[i, :n] = self.long[a : a + n]
+        out = np.zeros((len(lengths), steps, self.long.shape[1]), dtype=self.long.dtype)
+        out[seq, pos] = self.long[src]
         return out
 
     def padded(self) -> np.ndarray:
