@@ -555,8 +555,9 @@ class _Ragged:
         return len(self.lengths)
 
     def _gather(self, rows: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """``(lengths, sequence of each step, position of each step)`` of ``rows``'
-        steps, and the steps' places in ``long`` (in the order of ``rows``)."""
+        """Of the sequences ``rows``, in their order: their lengths, and for each of
+        their steps its sequence (0 for the first of ``rows``...), its position in
+        that sequence, and its place in ``long``."""
         lengths, starts = self.lengths[rows], self.starts[rows]
         first = np.cumsum(lengths) - lengths  # (each sequence's first step, gathered)
         seq = np.repeat(np.arange(len(lengths)), lengths)

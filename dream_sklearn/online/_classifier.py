@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -29,23 +30,15 @@ _CLASSIFIER_RULES = {
 _MISTAKE = math.exp(-1.0)  # a readout's weight is multiplied by this for each mistake
 
 
-def _label_series(labels: list, index: pd.Index) -> pd.Series:
-    """``predict_many``'s labels as a Series: of the dtype pandas infers, unless it
-    changes a label's value (2**53 + 1 with 0.5 read as floats is 2**53): then as
-    they are (object)."""
-    series = pd.Series(labels, index=index)
-    if series.dtype != object and series.tolist() != labels:
-        series = pd.Series(labels, index=index, dtype=object)
-    return series
-
-
-def _label_index(labels: list) -> pd.Index:
-    """``predict_proba_many``'s columns, the classes: as :func:`_label_series`
-    keeps its labels (a tuple is one label, not a level of a MultiIndex)."""
-    columns = pd.Index(labels, tupleize_cols=False)
-    if columns.dtype != object and columns.tolist() != labels:
-        columns = pd.Index(labels, dtype=object, tupleize_cols=False)
-    return columns
+def _as_learned(build: Any, labels: list) -> Any:
+    """``build(labels)``, a Series or an Index of the classes (``predict_many``'s,
+    ``predict_proba_many``'s columns), of the dtype pandas infers, unless that
+    changes a label (2**53 + 1 with 0.5, read as floats, is 2**53): then of
+    dtype object, each label as learned."""
+    built = build(labels)
+    if built.dtype != object and built.tolist() != labels:
+        built = build(labels, dtype=object)
+    return built
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -752,17 +745,19 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         if forward is None or not self._classes:
             return pd.DataFrame(index=X.index)
         proba = self._proba_many(*forward)
-        return pd.DataFrame(proba, index=X.index, columns=_label_index(list(self._classes)))
+        # (a tuple is one label, not a level of a MultiIndex)
+        columns = _as_learned(partial(pd.Index, tupleize_cols=False), list(self._classes))
+        return pd.DataFrame(proba, index=X.index, columns=columns)
 
     def predict_many(self, X: pd.DataFrame) -> pd.Series:
         """Per row, ``predict_one`` from the committed state (NaN: missing)."""
         if not self.n_neighbors:  # (the kNN expert's votes: a frame's in one pass, below)
             labels = self._fast_predict_frame(X, self._fast_predicted)  # (the compiled row)
             if labels is not None:
-                return _label_series(labels, X.index)
+                return _as_learned(partial(pd.Series, index=X.index), labels)
         proba = self._proba_frame(X, compiled=bool(self.n_neighbors))
         if proba.shape[1] == 0:
             return pd.Series([None] * len(X), index=X.index, dtype=object)
         labels: list[Any] = list(self._classes)  # (the columns' order)
         best = proba.to_numpy().argmax(axis=1)
-        return _label_series([labels[i] for i in best], X.index)
+        return _as_learned(partial(pd.Series, index=X.index), [labels[i] for i in best])

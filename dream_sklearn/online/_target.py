@@ -390,10 +390,8 @@ class _TargetScaling:
         target ``y`` starts a run of far targets (set aside: _Y_ASIDE), copy the
         readouts as they are, before the row's decay, ages and drift detectors move
         them (_follow_run)."""
-        if self._y_readouts is None:
-            count, mean, var, _, _, _, run = self._y_stats.tolist()
-            if run == 0.0 and _far(y, count, mean, var):
-                self._hold_readouts()
+        if self._y_readouts is None and self._y_run == 0 and self._target_far(y):
+            self._hold_readouts()
 
     def _hold_readouts(self) -> None:
         """Copy the readouts for a run of far targets that starts on this row, with
