@@ -38,11 +38,19 @@ def _values(values: Any, name: str) -> np.ndarray:
         values = [plain(v) for v in values]
     try:
         if np.ma.isMaskedArray(values):  # masked steps are gaps (np.asarray drew them)
+            raw = values
             out = np.ma.filled(values.astype(float), np.nan)
         else:
-            out = np.asarray(plain(values), dtype=float)
+            raw = np.asarray(plain(values))
+            out = np.asarray(raw, dtype=float)
     except (TypeError, ValueError) as err:  # (numpy's own message named no argument)
         raise ValueError(f"{name} must be numbers, one per step; got {values!r} ({err}).") from None
+    # (NumPy reads text, dates, durations and complex numbers as floats too: "1e3" was
+    # drawn as 1000, a date as its day count, 1+2j as 1; review 206)
+    kind = raw.dtype.kind
+    text = kind == "O" and any(isinstance(v, str | bytes) for v in np.ravel(raw))
+    if kind in "USaMmc" or text:
+        raise ValueError(f"{name} must be numbers, one per step; got {values!r}.")
     if out.ndim != 1:
         raise ValueError(f"{name} must be 1-d (one value per step); got shape {out.shape}.")
     return out

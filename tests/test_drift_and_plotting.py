@@ -598,8 +598,21 @@ def test_plot_arguments_are_named_and_no_figure_is_left_open_on_an_error():
         plot_surprise("abc")
     with pytest.raises(ValueError, match="tau must be 1-d"):
         plot_surprise([0.1, 0.2], tau=[[1.0, 2.0]])
+    # (text that reads as numbers, dates, durations and complex numbers were drawn as
+    # floats: "1e3" as 1000, a date as its day count, 1+5j as 1; review 206)
+    for values in (
+        ["0.1", "1e3"],
+        np.array(["0.1", "1e3"]),
+        np.array(["2020-01-01", "2020-01-02"], dtype="datetime64[D]"),
+        np.array([1, 2], dtype="timedelta64[s]"),
+        np.array([1 + 5j, 2]),
+        np.array([0.1, "0.2"], dtype=object),
+    ):
+        with pytest.raises(ValueError, match="surprise must be numbers"):
+            plot_surprise(values)
     for curve, scores, match in (
         ("abc", None, "loss_curve_ must be numbers"),
+        (["1.0", "0.5"], None, "loss_curve_ must be numbers"),
         ([], None, "at least one epoch"),
         ([[0.5, 0.4], [0.3, 0.2]], None, "loss_curve_ must be 1-d"),
         ([0.5, 0.4], [0.1, 0.2, 0.3], "at most as long"),

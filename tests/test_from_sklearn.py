@@ -483,3 +483,34 @@ def test_one_far_value_of_a_loaded_feature_does_not_break_the_readouts(glitch):
     # (the cell reads the glitch unclipped, and its own state moves with it: within
     # a point over the 500 rows after it, 0.924 and 0.928 against 0.934)
     assert hit >= twin - 0.02
+
+
+@pytest.mark.parametrize("dtype", ["datetime64[ns]", "datetime64[D]", "timedelta64[ns]"])
+def test_date_and_duration_classes_are_the_stream_labels(dtype):
+    # classes_.tolist() turned datetime64[ns] (and timedelta64[ns]) into integers and
+    # datetime64[D] into datetime.date: the online model predicted labels equal to
+    # none the stream brings, and each label learned opened a new class (review 206).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3, 2))
+    labels = np.array([10, 400], dtype="int64").astype(dtype)
+    y = labels[(X[:, -1, 0] > 0).astype(int)]
+    clf = DREAMClassifier(8, rank=2, solver="adam", max_iter=2, random_state=0).fit(X, y)
+    online = from_sklearn(clf)
+    row = {0: 0.3, 1: -0.1}
+    assert online.predict_one(row) == clf.predict(np.array([[[0.3, -0.1]]]))[0]
+    online.learn_one(row, y[0])
+    assert list(online.predict_proba_one(row)) == list(labels)
+
+
+def test_a_frame_fitted_with_one_step_keys_the_rows_by_its_column_names():
+    # (the docstring said rows were keyed by positions after any fit with n_steps;
+    # with n_steps=1 the columns are the features, and key the rows: review 206)
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(80, 3)), columns=["a", "b", "c"])
+    reg = DREAMRegressor(8, rank=2, solver="adam", max_iter=2, random_state=0, n_steps=1)
+    online = from_sklearn(reg.fit(df, df["a"]))
+    assert online.features_ == ["a", "b", "c"]
+    row = {"a": 0.1, "b": 0.2, "c": 0.3}
+    assert online.predict_one(row) == pytest.approx(float(reg.predict(pd.DataFrame([row]))[0]))
+    with pytest.raises(ValueError, match="look like column positions"):
+        online.predict_one({0: 0.1, 1: 0.2, 2: 0.3})

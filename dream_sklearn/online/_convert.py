@@ -51,12 +51,14 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
     fit on a DataFrame, rows are keyed by its column names (``feature_names_in_``); a
     row keyed by column positions ``0, 1, ...`` is refused with a ``ValueError``
     (other new keys are new features, as in any online estimator). After a fit on
-    an array, or with ``n_steps`` (a frame's columns are then the steps' features
-    flat), rows are keyed by the per-step features' positions ``0..d-1``
-    (``features_``). A row none of whose keys the model knows (a river stream's
-    names after a fit on an array) is refused with a ``ValueError`` naming the
-    features: every trained input would read as missing. Column labels that
-    are not strings (scikit-learn records no names then) key the rows too, unless they
+    an array, or with ``n_steps`` of 2 or more (a frame's columns are then the
+    steps' features flat), rows are keyed by the per-step features' positions
+    ``0..d-1`` (``features_``); with ``n_steps=1`` a frame's columns are the
+    features, and key the rows by their names. A row none of whose keys the model
+    knows (a river stream's names after a fit on an array) is refused with a
+    ``ValueError`` naming the features: every trained input would read as missing.
+    Column labels that are not strings (scikit-learn records no names then) key the
+    rows too, unless they
     are the positions ``0..d-1`` in order: columns ``[1, 0]`` take ``{1: a, 0: b}``
     as river's rows from that frame have them.
 
@@ -167,8 +169,13 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
     if isinstance(estimator, DREAMClassifier):
         online = DREAMOnlineClassifier(**shape, cell_params=cell_params, **params)
         # (Python values, as river models return the labels they were given: NumPy
-        # scalars, np.True_ or np.int64, were not JSON-serialisable; review 125)
-        targets, target_stats = estimator.classes_.tolist(), None
+        # scalars, np.True_ or np.int64, were not JSON-serialisable; review 125. But
+        # dates and durations as they are: tolist() turns datetime64[ns] into
+        # integers and datetime64[D] into datetime.date, neither equal to the
+        # stream's labels, each of which then opened a new class; review 206)
+        classes = estimator.classes_
+        dated = classes.dtype.kind in "mM"
+        targets, target_stats = (list(classes) if dated else classes.tolist()), None
     else:
         if weight.shape[0] != 1:
             raise ValueError(
