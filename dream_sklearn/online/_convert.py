@@ -58,9 +58,8 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
     knows (a river stream's names after a fit on an array) is refused with a
     ``ValueError`` naming the features: every trained input would read as missing.
     Column labels that are not strings (scikit-learn records no names then) key the
-    rows too, unless they
-    are the positions ``0..d-1`` in order: columns ``[1, 0]`` take ``{1: a, 0: b}``
-    as river's rows from that frame have them.
+    rows too, unless they are the positions ``0..d-1`` in order: columns ``[1, 0]``
+    take ``{1: a, 0: b}`` as river's rows from that frame have them.
 
     Parameters
     ----------
