@@ -41,8 +41,9 @@ def _values(values: Any, name: str) -> np.ndarray:
             raw = values
             out = np.ma.filled(values.astype(float), np.nan)
         else:
-            raw = np.asarray(plain(values))
-            out = np.asarray(raw, dtype=float)
+            values = plain(values)
+            out = np.asarray(values, dtype=float)  # (pandas' NA read as NaN)
+            raw = np.asarray(values)
     except (TypeError, ValueError) as err:  # (numpy's own message named no argument)
         raise ValueError(f"{name} must be numbers, one per step; got {values!r} ({err}).") from None
     # (NumPy reads text, dates, durations and complex numbers as floats too: "1e3" was

@@ -485,21 +485,47 @@ def test_one_far_value_of_a_loaded_feature_does_not_break_the_readouts(glitch):
     assert hit >= twin - 0.02
 
 
-@pytest.mark.parametrize("dtype", ["datetime64[ns]", "datetime64[D]", "timedelta64[ns]"])
-def test_date_and_duration_classes_are_the_stream_labels(dtype):
-    # classes_.tolist() turned datetime64[ns] (and timedelta64[ns]) into integers and
-    # datetime64[D] into datetime.date: the online model predicted labels equal to
-    # none the stream brings, and each label learned opened a new class (review 206).
+@pytest.mark.parametrize(
+    "labels, stream",
+    [
+        # datetime64[ns] and timedelta64[ns]: NumPy's, pandas' and Python's values
+        (np.array(["2020-01-01", "2021-06-01"], dtype="datetime64[ns]"), "numpy pandas python"),
+        (
+            np.array([10, 400], dtype="timedelta64[s]").astype("timedelta64[ns]"),
+            "numpy pandas python",
+        ),
+        # datetime64[D]: Python's dates, as tolist() gives them (and gave them before)
+        (np.array(["2020-01-01", "2021-06-01"], dtype="datetime64[D]"), "python"),
+    ],
+)
+def test_date_and_duration_classes_are_the_stream_labels(labels, stream):
+    # classes_.tolist() turned datetime64[ns] and timedelta64[ns] into integers: the
+    # online model predicted labels equal to none the stream brings, and each label
+    # learned opened a new class (review 206); they are pandas' values, which equal
+    # NumPy's, pandas' and Python's. datetime64[D]'s datetime.date matched a stream
+    # of Python dates, and still does (review 207).
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 3, 2))
-    labels = np.array([10, 400], dtype="int64").astype(dtype)
     y = labels[(X[:, -1, 0] > 0).astype(int)]
     clf = DREAMClassifier(8, rank=2, solver="adam", max_iter=2, random_state=0).fit(X, y)
-    online = from_sklearn(clf)
     row = {0: 0.3, 1: -0.1}
-    assert online.predict_one(row) == clf.predict(np.array([[[0.3, -0.1]]]))[0]
-    online.learn_one(row, y[0])
-    assert list(online.predict_proba_one(row)) == list(labels)
+    forms = {
+        "numpy": lambda v: v,
+        "pandas": lambda v: pd.Series([v]).iloc[0],
+        "python": lambda v: (
+            v.item()
+            if "[D]" in str(labels.dtype)
+            else pd.Timedelta(v).to_pytimedelta()
+            if labels.dtype.kind == "m"
+            else pd.Timestamp(v).to_pydatetime()
+        ),
+    }
+    for form in stream.split():
+        online = from_sklearn(clf)
+        assert online.predict_one(row) == clf.predict(np.array([[[0.3, -0.1]]]))[0]
+        for label in (y[0], y[-1]):
+            online.learn_one(row, forms[form](label))
+        assert len(online.predict_proba_one(row)) == 2, form
 
 
 def test_a_frame_fitted_with_one_step_keys_the_rows_by_its_column_names():

@@ -8,6 +8,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.utils.validation import check_is_fitted
 
@@ -79,6 +80,12 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
         the naive ones (``"hold"``, ``"mean"``, ``"average"``) from nothing; they join
         the mixture with equal weight, so the first predictions then no longer equal
         the scikit-learn estimator's.
+
+    The classifier's classes are the fitted ``classes_`` as Python values
+    (``classes_.tolist()``: ``np.int64(1)`` is ``1``), so that a stream's labels find
+    them; dates and durations that NumPy gives as integers there (unit ``ns``) are
+    pandas' ``Timestamp`` and ``Timedelta``, equal to NumPy's, pandas' and Python's
+    labels of the same instant (a duration below a microsecond only to pandas').
 
     River's ``clone()`` of the model (river's ensembles clone the model they are
     given) starts again from what was loaded here: the trained cell, its memory,
@@ -168,13 +175,21 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
     if isinstance(estimator, DREAMClassifier):
         online = DREAMOnlineClassifier(**shape, cell_params=cell_params, **params)
         # (Python values, as river models return the labels they were given: NumPy
-        # scalars, np.True_ or np.int64, were not JSON-serialisable; review 125. But
-        # dates and durations as they are: tolist() turns datetime64[ns] into
-        # integers and datetime64[D] into datetime.date, neither equal to the
-        # stream's labels, each of which then opened a new class; review 206)
+        # scalars, np.True_ or np.int64, were not JSON-serialisable; review 125. A
+        # date or duration that tolist() makes an integer, as it does datetime64[ns]'s,
+        # is pandas' Timestamp or Timedelta: the integer equalled none of the stream's
+        # labels, each of which then opened a new class (review 206), and pandas'
+        # value equals, and hashes as, NumPy's, pandas' and Python's of the same
+        # instant. Others stay tolist()'s: datetime64[D]'s datetime.date matches a
+        # stream of Python dates, as before; review 207)
         classes = estimator.classes_
-        dated = classes.dtype.kind in "mM"
-        targets, target_stats = (list(classes) if dated else classes.tolist()), None
+        targets = classes.tolist()
+        kind = classes.dtype.kind
+        if kind in "mM":
+            scalar = pd.Timestamp if kind == "M" else pd.Timedelta
+            pairs = zip(targets, classes, strict=True)
+            targets = [scalar(c) if isinstance(t, int) else t for t, c in pairs]
+        target_stats = None
     else:
         if weight.shape[0] != 1:
             raise ValueError(
