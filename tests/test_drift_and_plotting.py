@@ -7,6 +7,7 @@ import warnings
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 from river import base, checks
 
@@ -260,6 +261,15 @@ def test_plot_surprise_leaves_a_masked_step_out():
     fig = plot_surprise(surprise, tau)
     np.testing.assert_array_equal(fig.axes[0].lines[0].get_ydata(), [0.1, np.nan, 0.3])
     np.testing.assert_array_equal(fig.axes[1].lines[0].get_ydata(), [4.0, 3.0, np.nan])
+    # pandas' NA is a gap too (review 207: the first check of the values' type read
+    # them without pandas' conversion, and refused a nullable Series with NA)
+    for gaps in (
+        pd.Series([0.1, pd.NA, 0.3], dtype="Float64"),
+        pd.Series([1, pd.NA, 0], dtype="boolean"),
+    ):
+        fig = plot_surprise(gaps)
+        drawn = fig.axes[0].lines[0].get_ydata()
+        np.testing.assert_array_equal(drawn, [float(gaps[0]), np.nan, float(gaps[2])])
 
 
 def test_plot_surprise_draws_each_mean_at_the_end_of_its_window():
