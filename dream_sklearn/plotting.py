@@ -5,6 +5,7 @@ Needs matplotlib (``pip install "dream-sklearn[plot]"``).
 
 from __future__ import annotations
 
+import datetime
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -24,6 +25,19 @@ def _pyplot():
     return plt
 
 
+# What an object array may hold that NumPy would read as a float though it is no number.
+_NOT_NUMBERS = (
+    str,
+    bytes,
+    complex,
+    np.complexfloating,
+    datetime.date,
+    datetime.timedelta,
+    np.datetime64,
+    np.timedelta64,
+)
+
+
 def _values(values: Any, name: str) -> np.ndarray:
     """Plain float values of the argument ``name``; a tensor of a pass that tracks
     gradients is detached (the diagnostics of a training pass: NumPy cannot read such
@@ -32,26 +46,29 @@ def _values(values: Any, name: str) -> np.ndarray:
 
     def plain(value: Any) -> Any:
         detach = getattr(value, "detach", None)
-        return detach().cpu().double() if callable(detach) else value  # (bfloat16 too)
+        if not callable(detach):
+            return value
+        value = detach().cpu()
+        return value if value.is_complex() else value.double()  # (bfloat16 too)
 
     if isinstance(values, list | tuple):  # (a list of such tensors, one a step)
         values = [plain(v) for v in values]
-    try:
-        if np.ma.isMaskedArray(values):  # masked steps are gaps (np.asarray drew them)
-            raw = values
+    masked = np.ma.isMaskedArray(values)
+    values = values if masked else plain(values)
+    # NumPy reads text, dates, durations and complex numbers as floats too: "1e3"
+    # was drawn as 1000, a date as its day count, 1+2j as 1 (review 206); and as
+    # elements of an object array, a timezone-aware date as nanoseconds (review 208)
+    try:  # (numpy's own messages name no argument)
+        raw = values if masked else np.asarray(values)
+        kind = raw.dtype.kind
+        if kind in "USaMmc" or (kind == "O" and any(isinstance(v, _NOT_NUMBERS) for v in raw.flat)):
+            raise TypeError("not numbers")
+        if masked:  # masked steps are gaps (np.asarray drew them)
             out = np.ma.filled(values.astype(float), np.nan)
         else:
-            values = plain(values)
             out = np.asarray(values, dtype=float)  # (pandas' NA read as NaN)
-            raw = np.asarray(values)
-    except (TypeError, ValueError) as err:  # (numpy's own message named no argument)
+    except (TypeError, ValueError) as err:
         raise ValueError(f"{name} must be numbers, one per step; got {values!r} ({err}).") from None
-    # (NumPy reads text, dates, durations and complex numbers as floats too: "1e3" was
-    # drawn as 1000, a date as its day count, 1+2j as 1; review 206)
-    kind = raw.dtype.kind
-    text = kind == "O" and any(isinstance(v, str | bytes) for v in np.ravel(raw))
-    if kind in "USaMmc" or text:
-        raise ValueError(f"{name} must be numbers, one per step; got {values!r}.")
     if out.ndim != 1:
         raise ValueError(f"{name} must be 1-d (one value per step); got shape {out.shape}.")
     return out

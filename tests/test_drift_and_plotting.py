@@ -9,6 +9,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from river import base, checks
 
 from dream_sklearn.drift import SurpriseDriftDetector
@@ -617,6 +618,10 @@ def test_plot_arguments_are_named_and_no_figure_is_left_open_on_an_error():
         np.array([1, 2], dtype="timedelta64[s]"),
         np.array([1 + 5j, 2]),
         np.array([0.1, "0.2"], dtype=object),
+        # (as elements of an object array, or as a tensor: review 208)
+        pd.Series(pd.to_datetime(["2020-01-01"], utc=True)),
+        [np.datetime64("2020-01-01"), np.nan],
+        torch.tensor([1 + 5j, 2 + 0j]),
     ):
         with pytest.raises(ValueError, match="surprise must be numbers"):
             plot_surprise(values)

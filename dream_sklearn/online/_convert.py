@@ -83,9 +83,11 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
 
     The classifier's classes are the fitted ``classes_`` as Python values
     (``classes_.tolist()``: ``np.int64(1)`` is ``1``), so that a stream's labels find
-    them; dates and durations that NumPy gives as integers there (unit ``ns``) are
-    pandas' ``Timestamp`` and ``Timedelta``, equal to NumPy's, pandas' and Python's
-    labels of the same instant (a duration below a microsecond only to pandas').
+    them; dates and durations in nanoseconds, which NumPy gives as integers there,
+    are pandas' ``Timestamp`` and ``Timedelta``, which a stream's NumPy, pandas and
+    Python labels of the same instant find (one with a part below a microsecond:
+    pandas' labels alone). Dates in other units follow ``tolist()``: days are
+    ``datetime.date``, which a stream of Python dates finds.
 
     River's ``clone()`` of the model (river's ensembles clone the model they are
     given) starts again from what was loaded here: the trained cell, its memory,
@@ -175,17 +177,19 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
     if isinstance(estimator, DREAMClassifier):
         online = DREAMOnlineClassifier(**shape, cell_params=cell_params, **params)
         # (Python values, as river models return the labels they were given: NumPy
-        # scalars, np.True_ or np.int64, were not JSON-serialisable; review 125. A
-        # date or duration that tolist() makes an integer, as it does datetime64[ns]'s,
-        # is pandas' Timestamp or Timedelta: the integer equalled none of the stream's
+        # scalars, np.True_ or np.int64, were not JSON-serialisable; review 125.
+        # Dates and durations in nanoseconds, which tolist() makes integers, are
+        # pandas' Timestamp and Timedelta: the integer equalled none of the stream's
         # labels, each of which then opened a new class (review 206), and pandas'
         # value equals, and hashes as, NumPy's, pandas' and Python's of the same
-        # instant. Others stay tolist()'s: datetime64[D]'s datetime.date matches a
-        # stream of Python dates, as before; review 207)
+        # instant in whole microseconds. Other units stay tolist()'s, as before:
+        # datetime64[D]'s datetime.date matches a stream of Python dates (review
+        # 207); pandas holds no months, years or units below the nanosecond, whose
+        # integers stay (review 208).)
         classes = estimator.classes_
         targets = classes.tolist()
         kind = classes.dtype.kind
-        if kind in "mM":
+        if kind in "mM" and np.datetime_data(classes.dtype)[0] == "ns":
             scalar = pd.Timestamp if kind == "M" else pd.Timedelta
             pairs = zip(targets, classes, strict=True)
             targets = [scalar(c) if isinstance(t, int) else t for t, c in pairs]
