@@ -500,6 +500,8 @@ def test_one_far_value_of_a_loaded_feature_does_not_break_the_readouts(glitch):
         # conversion to pandas' values raised, or merged two picosecond classes)
         (np.array([10, 400], dtype="timedelta64[M]"), "integers"),
         (np.array([1000, 1001], dtype="datetime64[ps]"), "integers"),
+        (np.array([1, 2], dtype="datetime64[10ns]"), "integers"),
+        (np.array([1, 2], dtype="timedelta64[10ns]"), "integers"),
     ],
 )
 def test_date_and_duration_classes_are_the_stream_labels(labels, stream):

@@ -184,12 +184,12 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
         # value equals, and hashes as, NumPy's, pandas' and Python's of the same
         # instant in whole microseconds. Other units stay tolist()'s, as before:
         # datetime64[D]'s datetime.date matches a stream of Python dates (review
-        # 207); pandas holds no months, years or units below the nanosecond, whose
-        # integers stay (review 208).)
+        # 207); pandas holds no months, years, units below the nanosecond or units
+        # with a multiplier (10ns), whose integers stay (reviews 208, 209).)
         classes = estimator.classes_
         targets = classes.tolist()
         kind = classes.dtype.kind
-        if kind in "mM" and np.datetime_data(classes.dtype)[0] == "ns":
+        if kind in "mM" and np.datetime_data(classes.dtype) == ("ns", 1):
             scalar = pd.Timestamp if kind == "M" else pd.Timedelta
             pairs = zip(targets, classes, strict=True)
             targets = [scalar(c) if isinstance(t, int) else t for t, c in pairs]
