@@ -854,3 +854,20 @@ def test_a_list_of_dataframes_keeps_labels_that_are_not_names_for_from_sklearn()
     online = from_sklearn(est).predict_one(row)
     # (float32 training, the online model in float64: 1e-8 apart; swapped, 0.34)
     assert online == pytest.approx(est.predict(frames[0].iloc[[0]].to_numpy()[None])[0], abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.array(["2020-01-01", "NaT"] * 20, dtype="datetime64[ns]"),
+        np.array(["up", None] * 20, dtype=object),
+        pd.Series(["up", pd.NA] * 20, dtype="string"),
+    ],
+    ids=["NaT", "None", "pd.NA"],
+)
+def test_a_missing_label_is_named(y):
+    # (NaT was blamed on warm_start, "labels that the previous fit did not have";
+    # None failed in NumPy's sort with a TypeError; review 209)
+    X, _, _ = data()
+    with pytest.raises(ValueError, match=r"y has a missing label .* at position 1 \(20 in all\)"):
+        DREAMClassifier(random_state=0, hidden_dim=4).fit(X, y)

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 from scipy.special import softmax
 from sklearn.base import ClassifierMixin, _fit_context
@@ -214,6 +215,16 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
         y = column_or_1d(y, warn=True)
         if y.dtype.kind in "fc":
             assert_all_finite(y, input_name="y")
+        elif y.dtype.kind in "mMO":
+            # (a missing label, None, NaT or pandas' NA, was a class of its own, or
+            # failed in np.unique's sort, or was blamed on warm_start: review 209)
+            missing = np.flatnonzero(pd.isna(y))
+            if len(missing):
+                raise ValueError(
+                    f"y has a missing label ({y[missing[0]]!r}) at position {missing[0]} "
+                    f"({len(missing)} in all): every sequence needs a label; leave the "
+                    "unlabelled sequences out, or label them."
+                )
         check_classification_targets(y)
         if first:
             if incremental and classes is None:
