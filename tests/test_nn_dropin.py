@@ -1166,6 +1166,18 @@ def test_state_select_refuses_one_bool(index):
     assert state.select(torch.tensor([True, False, True])).batch_size == 2  # (a mask)
 
 
+@pytest.mark.parametrize(
+    "index", [None, (0, 1), torch.tensor([[0, 1]]), np.array([[0], [2]])], ids=str
+)
+def test_state_select_refuses_an_index_that_changes_its_shape(index):
+    # (None and a 2-d index added an axis to every tensor: h of shape (1, 3, 5); a
+    # tuple indexed other axes; review 210)
+    _, state = DREAM(2, 5, rank=1)(torch.randn(3, 4, 2))
+    with pytest.raises(TypeError, match="index must be an int, a slice"):
+        state.select(index)
+    assert state.select([0, 2]).batch_size == 2 and state.select(slice(1, 3)).batch_size == 2
+
+
 def test_state_cat_of_no_states_names_them():
     with pytest.raises(ValueError, match="states must hold at least one DREAMState"):
         DREAMState.cat([])

@@ -99,6 +99,13 @@ class DREAMState(NamedTuple):
             index = index.reshape(1)
         elif isinstance(index, np.ndarray) and index.ndim == 0 and index.dtype.kind in "iu":
             index = [int(index)]
+        elif index is None or isinstance(index, tuple) or getattr(index, "ndim", 1) > 1:
+            # (None added an axis to every tensor, and a 2-d index one more: a state
+            # of another shape; a tuple indexed other axes; review 210)
+            raise TypeError(
+                f"index must be an int, a slice, a list of ints or a mask of shape (batch,); "
+                f"got {index!r}."
+            )
         return DREAMState(*(t[index] for t in self))
 
     def _check(
