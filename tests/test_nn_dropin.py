@@ -1167,7 +1167,7 @@ def test_state_select_refuses_one_bool(index):
 
 
 @pytest.mark.parametrize(
-    "index", [None, (0, 1), torch.tensor([[0, 1]]), np.array([[0], [2]])], ids=str
+    "index", [None, (0, 1), torch.tensor([[0, 1]]), np.array([[0], [2]]), [[0, 1]]], ids=str
 )
 def test_state_select_refuses_an_index_that_changes_its_shape(index):
     # (None and a 2-d index added an axis to every tensor: h of shape (1, 3, 5); a

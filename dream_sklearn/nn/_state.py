@@ -11,6 +11,13 @@ import torch
 __all__ = ["DREAMState"]
 
 
+def _ndim(index: Any) -> int:
+    """The number of axes of an index (a list of lists is 2-d, as torch reads it)."""
+    if isinstance(index, torch.Tensor):
+        return index.dim()
+    return np.ndim(index) if isinstance(index, list | np.ndarray) else 1
+
+
 class DREAMState(NamedTuple):
     """Fast state of a batch of DREAM cells: never a gradient target across calls.
 
@@ -99,7 +106,7 @@ class DREAMState(NamedTuple):
             index = index.reshape(1)
         elif isinstance(index, np.ndarray) and index.ndim == 0 and index.dtype.kind in "iu":
             index = [int(index)]
-        elif index is None or isinstance(index, tuple) or getattr(index, "ndim", 1) > 1:
+        elif index is None or isinstance(index, tuple) or _ndim(index) > 1:
             # (None added an axis to every tensor, and a 2-d index one more: a state
             # of another shape; a tuple indexed other axes; review 210)
             raise TypeError(
