@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from ._limits import NOT_REAL
+
 __all__ = ["plot_loss_curve", "plot_surprise"]
 
 
@@ -25,17 +27,9 @@ def _pyplot():
     return plt
 
 
-# What an object array may hold that NumPy would read as a float though it is no number.
-_NOT_NUMBERS = (
-    str,
-    bytes,
-    complex,
-    np.complexfloating,
-    datetime.date,
-    datetime.timedelta,
-    np.datetime64,
-    np.timedelta64,
-)
+# What an object array may hold that NumPy would read as a float though it is no
+# number: the inputs' (NOT_REAL), and Python's and pandas' dates and durations.
+_NOT_NUMBERS = (*NOT_REAL, datetime.date, datetime.timedelta)
 
 
 def _values(values: Any, name: str) -> np.ndarray:

@@ -177,15 +177,10 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
     if isinstance(estimator, DREAMClassifier):
         online = DREAMOnlineClassifier(**shape, cell_params=cell_params, **params)
         # (Python values, as river models return the labels they were given: NumPy
-        # scalars, np.True_ or np.int64, were not JSON-serialisable; review 125.
-        # Dates and durations in nanoseconds, which tolist() makes integers, are
-        # pandas' Timestamp and Timedelta: the integer equalled none of the stream's
-        # labels, each of which then opened a new class (review 206), and pandas'
-        # value equals, and hashes as, NumPy's, pandas' and Python's of the same
-        # instant in whole microseconds. Other units stay tolist()'s, as before:
-        # datetime64[D]'s datetime.date matches a stream of Python dates (review
-        # 207); pandas holds no months, years, units below the nanosecond or units
-        # with a multiplier (10ns), whose integers stay (reviews 208, 209).)
+        # scalars were not JSON-serialisable, review 125. Nanosecond dates and
+        # durations, which tolist() makes integers that no stream label equals, as
+        # pandas' values: the docstring; reviews 206-209. pandas holds no months,
+        # years, units below the nanosecond or with a multiplier: those stay.)
         classes = estimator.classes_
         targets = classes.tolist()
         kind = classes.dtype.kind

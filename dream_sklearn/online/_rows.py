@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._limits import MAX_ABS
+from .._limits import MAX_ABS, NOT_REAL
 
 __all__: list[str] = []
 
@@ -29,10 +29,9 @@ def _is_text(value: Any) -> bool:
     return isinstance(value, _TEXT)
 
 
-# NumPy's dates and durations: np.fromiter(..., float) reads them as counts of their
-# unit (a day, a second, a millisecond...), and np.timedelta64 is even a NumPy integer
-# (a review found both read silently on one path and a bare TypeError on the other).
-_NOT_REAL = _TEXT + (complex, np.complexfloating, np.datetime64, np.timedelta64)
+# (np.fromiter(..., float) reads NumPy's dates and durations as counts of their unit:
+# a review found both read silently on one path and a bare TypeError on the other)
+_NOT_REAL = NOT_REAL
 
 
 def _other_array(value: Any) -> np.ndarray | None:
