@@ -204,7 +204,24 @@ def _as_float(values: np.ndarray) -> np.ndarray | None:
 
 
 def _sort_key(name: Any) -> tuple[str, str]:
-    return type(name).__name__, repr(name)
+    """The order in which new feature names of one row are registered: by type name,
+    then by ``repr``, but a set's members (also within a tuple) in this order: a
+    set's ``repr`` lists them in the order of their hashes, which for text change
+    from one process to the next (review 211: frozenset names gave another result
+    in each process under one seed). Names whose type keeps ``object``'s ``repr``
+    (their address) keep the row's order."""
+    return type(name).__name__, _canonical(name)
+
+
+def _canonical(name: Any) -> str:
+    if isinstance(name, set | frozenset):
+        members = sorted("".join(_sort_key(m)) for m in name)
+        return "{" + ", ".join(members) + "}"
+    if type(name) is tuple:
+        return "(" + ", ".join(map(_canonical, name)) + ("," if len(name) == 1 else "") + ")"
+    if type(name).__repr__ is object.__repr__:
+        return ""
+    return repr(name)
 
 
 def _aligned_targets(X: pd.DataFrame, y: Any) -> Any:
