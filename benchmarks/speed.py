@@ -98,6 +98,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.exceptions import ConvergenceWarning
 
 from dream_sklearn.nn import DREAM
 
@@ -988,6 +989,7 @@ _FIT_DATA = """
 import json, resource, sys, time, warnings
 import numpy as np
 import torch
+from sklearn.exceptions import ConvergenceWarning
 torch.set_num_threads(1)
 
 def cpu():  # CPU seconds of this process and of the compilers it ran and waited for
@@ -1320,10 +1322,15 @@ def memory(args) -> list[Row]:
 
 
 def _ragged_memory_rows() -> list[Row]:
-    """The default (ridge) ``DREAMClassifier`` on sequences of unequal lengths: 500 of
-    20 steps and one of 20,000 (one feature), fit then predict_proba; the peak of
-    the memory ``tracemalloc`` traces (NumPy's arrays; not torch's), against the
-    padded array of those sequences (what the ridge solver held until round 38)."""
+    """``DREAMClassifier`` (the default ridge solver, and the adam solver for one
+    epoch) on sequences of unequal lengths: 500 of 20 steps and one of 20,000 (one
+    feature), fit then predict_proba, after an untraced fit on four of them; the peak
+    of the memory ``tracemalloc`` traces (NumPy's arrays, and torch's tensors made from
+    them; not those torch allocates), against the padded array of those sequences (what
+    the ridge solver held until round 38, the adam solver until round 39; adam's
+    ``surprise_`` is such an array by API, in float32: 40 MB here). The adam fit is not
+    compiled: the compiler's own memory (about 90 MB of Python objects) would hide the
+    arrays'."""
     from dream_sklearn import DREAMClassifier
 
     rng = np.random.RandomState(0)
@@ -1331,23 +1338,35 @@ def _ragged_memory_rows() -> list[Row]:
     y = np.arange(len(X)) % 2
     padded = len(X) * 20_000 * 8
     values = sum(len(x) for x in X) * 8
-    peaks = []
-    for sequences in (X, X[:-1]):  # (and without the long one, for scale)
-        tracemalloc.start()
-        DREAMClassifier(random_state=0).fit(sequences, y[: len(sequences)]).predict_proba(sequences)
-        peaks.append(tracemalloc.get_traced_memory()[1])
-        tracemalloc.stop()
-    what = "DREAMClassifier() fit + predict_proba, 500 sequences of 20 steps and one of 20,000"
-    return [
-        Row(
-            "memory",
-            f"{what}: peak traced memory",
-            f"{peaks[0] / 1e6:.1f}",
-            "MB",
-            f"{peaks[0] / padded:.2f}x their padded array ({padded / 1e6:.1f} MB; their "
-            f"values {values / 1e6:.2f} MB); without the long one {peaks[1] / 1e6:.1f} MB",
+    out = []
+    adam = {"solver": "adam", "max_iter": 1, "compile": False}
+    for label, params in (("", {}), ('solver="adam", max_iter=1, compile=False', adam)):
+        peaks = []
+        for sequences in (X, X[:-1]):  # (and without the long one, for scale)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                # (a first, untraced fit: the modules a fit imports are not its arrays)
+                DREAMClassifier(random_state=0, **params).fit(X[:4], y[:4]).predict_proba(X[:4])
+                tracemalloc.start()
+                model = DREAMClassifier(random_state=0, **params)
+                model.fit(sequences, y[: len(sequences)]).predict_proba(sequences)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+            tracemalloc.stop()
+        what = (
+            f"DREAMClassifier({label}) fit + predict_proba, "
+            "500 sequences of 20 steps and one of 20,000"
         )
-    ]
+        out.append(
+            Row(
+                "memory",
+                f"{what}: peak traced memory",
+                f"{peaks[0] / 1e6:.1f}",
+                "MB",
+                f"{peaks[0] / padded:.2f}x their padded array ({padded / 1e6:.1f} MB; their "
+                f"values {values / 1e6:.2f} MB); without the long one {peaks[1] / 1e6:.1f} MB",
+            )
+        )
+    return out
 
 
 def _online_memory_rows(rows_total: int, early: int, end: int, peak: int) -> list[Row]:

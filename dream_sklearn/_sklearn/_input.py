@@ -56,11 +56,15 @@ _INPUT_BOUND = 1e30
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
-def _input_tensor(X3: Any, dtype: torch.dtype, device: Any = None) -> torch.Tensor:
-    """The standardised inputs (an array, or :class:`_Ragged` sequences, padded) as a
-    tensor of ``dtype`` (clipped below float64)."""
-    if isinstance(X3, _Ragged):
-        X3 = X3.padded()
+def _input_tensor(X3: np.ndarray, dtype: torch.dtype, device: Any = None) -> torch.Tensor:
+    """The standardised inputs (a padded chunk, ``_Ragged[rows, :steps]``) as a tensor
+    of ``dtype`` (clipped below float64). In float32 the chunk is cast, then clipped in
+    place, and the tensor shares its memory: one copy of the chunk, not three (the same
+    values: a value beyond float32 is inf when cast, and the clip's bound then)."""
+    if dtype == torch.float32:
+        with np.errstate(over="ignore"):
+            out = np.asarray(X3).astype(np.float32)
+        return torch.as_tensor(np.clip(out, -_INPUT_BOUND, _INPUT_BOUND, out=out), device=device)
     if dtype != torch.float64:
         X3 = np.clip(X3, -_INPUT_BOUND, _INPUT_BOUND)
     return torch.as_tensor(X3, dtype=dtype, device=device)
@@ -534,12 +538,11 @@ class _Ragged:
     a part at a time: ``ragged[rows, :steps]`` is the padded array of ``rows`` (what
     indexes a NumPy array's first axis: an index array, a slice, a mask) up to
     ``steps`` (at least their longest), and ``ragged[rows]`` those sequences, held
-    alike. The ridge solver reads the sequences a chunk at a time, so the whole
-    padded array is never made (one series of 20,000 steps among 500 of 20 made one
-    of 80 MB, for 0.24 MB of values); :meth:`padded` makes it for the callers that
-    need it (the adam solver). A read costs what the rows read hold, not the whole
-    collection (review 205: a first version took time in the collection's size at
-    each chunk, quadratic over a transform)."""
+    alike. The solvers read the sequences a chunk (a mini-batch) at a time, so the
+    whole padded array is never made (one series of 20,000 steps among 500 of 20 made
+    one of 80 MB, for 0.24 MB of values). A read costs what the rows read hold, not
+    the whole collection (review 205: a first version took time in the collection's
+    size at each chunk, quadratic over a transform)."""
 
     def __init__(self, long: np.ndarray, lengths: np.ndarray) -> None:
         self.long = long
@@ -580,10 +583,6 @@ class _Ragged:
         out = np.zeros((len(lengths), steps, self.long.shape[1]), dtype=self.long.dtype)
         out[seq, pos] = self.long[src]
         return out
-
-    def padded(self) -> np.ndarray:
-        """The whole padded array (as :func:`pad` makes it)."""
-        return pad(self.long, self.lengths)
 
 
 def pad(long: np.ndarray, lengths: np.ndarray) -> np.ndarray:
