@@ -722,6 +722,21 @@ def test_cell_accepts_dt_as_a_float_a_scalar_or_a_batch_tensor():
     for dt in (torch.tensor(0.2), torch.full((4,), 0.2), torch.full((1,), 0.2), np.array(0.2)):
         torch.testing.assert_close(cell(x, None, dt)[0], want)
     torch.testing.assert_close(cell(x, None, 0)[0], cell(x, None, 0.0)[0])
+    # A list or an array of one dt per row, as the layer's timespans take them (until
+    # round 39 the cell refused them, review 210); the same step as the tensor's.
+    spans = [0.1, 0.2, 0.0, 3.0]
+    want = cell(x, None, torch.tensor(spans))[0]
+    for dt in (spans, tuple(spans), np.array(spans), np.array(spans, dtype=np.float32)):
+        torch.testing.assert_close(cell(x, None, dt)[0], want)
+    layer = DREAM(2, 3, rank=1)
+    layer.cell.load_state_dict(cell.state_dict())
+    torch.testing.assert_close(layer(x[:, None], timespans=[[s] for s in spans])[0][:, 0], want)
+    with pytest.raises(ValueError, match="dt must be finite and at least 0"):
+        cell(x, None, [0.1, -1.0, 0.1, 0.1])
+    with pytest.raises(ValueError, match="dt must be a float or a tensor of shape"):
+        cell(x, None, [0.1, 0.2])
+    with pytest.raises(TypeError, match="dt must be a tensor \\(or a list or array\\) of numbers"):
+        cell(x, None, ["a", 0.1, 0.1, 0.1])
 
 
 def test_cell_says_what_to_convert_when_dtypes_differ():

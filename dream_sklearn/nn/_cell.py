@@ -7,7 +7,7 @@ import dataclasses
 import json
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from typing import Any, NamedTuple
 
@@ -424,6 +424,21 @@ class DREAMStepOutput(NamedTuple):
     tau: torch.Tensor
 
 
+def _as_float_tensor(values: Any, name: str, device: torch.device) -> torch.Tensor:
+    """``values`` given as a list, tuple or array, as a float64 tensor on ``device`` (the
+    callers cast it as they cast a tensor's; a TypeError naming ``name`` where it holds
+    no numbers)."""
+    try:
+        values = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(
+            f"{name} must be a tensor (or a list or array) of numbers; got "
+            f"{type(values).__name__} ({err})."
+        ) from None
+    dtype = torch.float32 if device.type == "mps" else torch.float64  # (MPS: no float64)
+    return torch.as_tensor(values, dtype=dtype).to(device)
+
+
 class DREAMCell(nn.Module):
     """One time step of the DREAM cell, for a batch (the analogue of ``nn.GRUCell``).
 
@@ -602,7 +617,8 @@ class DREAMCell(nn.Module):
         )
 
     def _dt(self, dt, batch_size: int, like: torch.Tensor) -> torch.Tensor:
-        """``dt`` as a (batch,) tensor; refused unless finite and at least 0, as the
+        """``dt`` (a number, or a tensor, list or array of one or ``batch`` numbers) as a
+        (batch,) tensor; refused unless finite and at least 0, as the
         layer refuses such ``timespans`` (a negative one reversed the fast weights'
         Hebbian step, a NaN or inf one poisoned the state). A tensor's values are not
         checked while ``torch.compile`` traces the step (a data-dependent branch)."""
@@ -610,6 +626,8 @@ class DREAMCell(nn.Module):
             dt = self.config.time_step
         if isinstance(dt, np.ndarray) and dt.ndim == 0:  # (NumPy's 0-d: its number)
             dt = dt.item()
+        elif isinstance(dt, list | tuple | np.ndarray):  # (as the layer's timespans)
+            dt = _as_float_tensor(dt, "dt", like.device)
         if isinstance(dt, torch.Tensor):
             if dt.dim() > 1 or (dt.dim() == 1 and dt.shape[0] not in (1, batch_size)):
                 raise ValueError(
@@ -641,12 +659,12 @@ class DREAMCell(nn.Module):
         self,
         x: torch.Tensor,
         state: DREAMState | None = None,
-        dt: float | torch.Tensor | None = None,
+        dt: float | torch.Tensor | Sequence[float] | np.ndarray | None = None,
     ) -> DREAMStepOutput:
         """One step with diagnostics: ``(output, state, surprise, tau)``.
 
-        ``x`` is (batch, input_dim); ``dt`` a float or a (batch,) tensor of elapsed
-        times (default ``config.time_step``).
+        ``x`` is (batch, input_dim); ``dt`` a float or a (batch,) tensor, list or array
+        of elapsed times (default ``config.time_step``), as the layer's ``timespans``.
         """
         if x.dim() != 2 or x.shape[1] != self.config.input_dim:
             one = (
@@ -701,7 +719,7 @@ class DREAMCell(nn.Module):
         self,
         x: torch.Tensor,
         state: DREAMState | None = None,
-        dt: float | torch.Tensor | None = None,
+        dt: float | torch.Tensor | Sequence[float] | np.ndarray | None = None,
     ) -> tuple[torch.Tensor, DREAMState]:
         """One step: ``(output, new_state)`` for ``x`` of shape (batch, input_dim)."""
         out = self.step(x, state, dt)

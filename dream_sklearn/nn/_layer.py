@@ -17,7 +17,7 @@ from torch.nn import functional as F
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from .._stack import OUTSIDE, user_stacklevel
-from ._cell import _REQUIRED, DREAMCell, _apart, _autocast_on
+from ._cell import _REQUIRED, DREAMCell, _apart, _as_float_tensor, _autocast_on
 from ._config import (
     _AT_FLOOR,
     _INT_GE1,
@@ -171,21 +171,6 @@ def _step_mask(
             raise ValueError(f"mask must have shape ({batch}, {steps}); got {tuple(mask.shape)}.")
         return mask
     return None
-
-
-def _as_timespans(timespans: Any, x: torch.Tensor) -> torch.Tensor:
-    """``timespans`` given as a list or an array, as a float64 tensor on ``x``'s
-    device (the layer casts it as it casts a tensor's; a TypeError naming it where it
-    holds no numbers)."""
-    try:
-        values = np.asarray(timespans, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(
-            f"timespans must be a tensor (or a list or array) of numbers; got "
-            f"{type(timespans).__name__} ({err})."
-        ) from None
-    dtype = torch.float32 if x.device.type == "mps" else torch.float64  # (MPS: no float64)
-    return torch.as_tensor(values, dtype=dtype).to(x.device)
 
 
 def _unpack(packed: PackedSequence, lengths, mask, timespans):
@@ -971,7 +956,7 @@ class DREAM(nn.Module):
         state = _one_of(state, hx, "the initial state as state or as hx")
         packed = x if isinstance(x, PackedSequence) else None
         if packed is None and timespans is not None and not isinstance(timespans, torch.Tensor):
-            timespans = _as_timespans(timespans, x)
+            timespans = _as_float_tensor(timespans, "timespans", x.device)
         if packed is not None:
             x, lengths, timespans = _unpack(packed, lengths, mask, timespans)
             packed_lengths = lengths
