@@ -1109,6 +1109,28 @@ def test_a_row_advanced_on_is_matched_whatever_its_keys_order_or_number_types():
     assert all(torch.equal(a, b) for a, b in zip(memory, model.memory(), strict=True))
 
 
+class _Column:  # a feature name that keeps object's repr (its address)
+    pass
+
+
+def test_a_row_advanced_on_is_matched_whatever_its_keys_order_with_names_of_default_repr():
+    """Names of a class that keeps ``object``'s ``repr`` have no order of their own
+    (they are registered in the row's order); a row of them that comes back with its
+    keys in another order is still the same row (review 213: its label found no row,
+    and the cell stepped on it twice)."""
+    a, b = _Column(), _Column()
+    rng = np.random.default_rng(0)
+    rows = [dict(zip((a, b), rng.normal(size=2), strict=True)) for _ in range(30)]
+    model = DREAMOnlineRegressor(seed=0, advance_on_predict=True)
+    model.learn_one({a: 0.0, b: 0.0}, 0.0)
+    for i, row in enumerate(rows):
+        model.predict_one(row)
+        if i >= 2:  # (two rows behind: the row just predicted is matched another way)
+            old = rows[i - 2]
+            model.learn_one({b: old[b], a: old[a]}, 3 * old[a] - old[b])
+    assert len(model._pending_rows) == 2
+
+
 def test_rows_waiting_for_a_label_are_bounded():
     from dream_sklearn.online import _pending
 
