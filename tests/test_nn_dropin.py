@@ -735,8 +735,21 @@ def test_cell_accepts_dt_as_a_float_a_scalar_or_a_batch_tensor():
         cell(x, None, [0.1, -1.0, 0.1, 0.1])
     with pytest.raises(ValueError, match="dt must be a float or a tensor of shape"):
         cell(x, None, [0.1, 0.2])
-    with pytest.raises(TypeError, match="dt must be a tensor \\(or a list or array\\) of numbers"):
-        cell(x, None, ["a", 0.1, 0.1, 0.1])
+    # (what is no real number is refused in a list as it is alone: text, booleans,
+    # complex numbers, a tensor that requires grad; review 213. The layer's timespans
+    # are read by the same rule.)
+    refused = (
+        ["0.5", 0.1, 0.1, 0.1],
+        [True, False, True, True],
+        np.array([1 + 1j, 0.1, 0.1, 0.1]),
+        [torch.tensor(0.1, requires_grad=True), 0.1, 0.1, 0.1],
+        np.array([0.1, None, 0.1, 0.1]),
+    )
+    for dt in refused:
+        with pytest.raises(TypeError, match="dt must be a tensor \\(or a list or array\\) of real"):
+            cell(x, None, dt)
+        with pytest.raises(TypeError, match="timespans must be a tensor \\(or a list or array\\)"):
+            layer(x[:, None], timespans=[[s] for s in dt])
 
 
 def test_cell_says_what_to_convert_when_dtypes_differ():

@@ -426,17 +426,26 @@ class DREAMStepOutput(NamedTuple):
 
 def _as_float_tensor(values: Any, name: str, device: torch.device) -> torch.Tensor:
     """``values`` given as a list, tuple or array, as a float64 tensor on ``device`` (the
-    callers cast it as they cast a tensor's; a TypeError naming ``name`` where it holds
-    no numbers)."""
+    callers cast it as they cast a tensor's). A TypeError naming ``name`` where they
+    are not real numbers: text, booleans and complex numbers are refused, as one such
+    value is (review 213: ``["0.5"]`` was read as 0.5, ``[True]`` as 1, a complex
+    array as its real part)."""
     try:
-        values = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(
-            f"{name} must be a tensor (or a list or array) of numbers; got "
-            f"{type(values).__name__} ({err})."
-        ) from None
-    dtype = torch.float32 if device.type == "mps" else torch.float64  # (MPS: no float64)
-    return torch.as_tensor(values, dtype=dtype).to(device)
+        array = np.asarray(values)
+    except (TypeError, ValueError, RuntimeError) as err:  # (a tensor that requires grad)
+        array, why = None, f" ({err})"
+    if array is not None and array.dtype.kind in "iuf":
+        return torch.as_tensor(array.astype(np.float64), dtype=_span_dtype(device)).to(device)
+    if array is not None:
+        why = f" (of dtype {array.dtype})"
+    raise TypeError(
+        f"{name} must be a tensor (or a list or array) of real numbers; got "
+        f"{type(values).__name__}{why}."
+    )
+
+
+def _span_dtype(device: torch.device) -> torch.dtype:
+    return torch.float32 if device.type == "mps" else torch.float64  # (MPS: no float64)
 
 
 class DREAMCell(nn.Module):
