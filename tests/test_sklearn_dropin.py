@@ -638,6 +638,25 @@ def test_a_series_y_indexed_by_some_ids_or_by_ids_of_another_type_is_refused():
     as_text = pd.Series(y, index=[str(i) for i in int_ids])
     with pytest.raises(ValueError, match=r"as another type \('(1\d\d)' for np.int64\(\1\)"):
         DREAMClassifier(**SMALL).fit(framed, as_text)
+    # (review 214) dates as text or as datetime.date, where X's ids are datetimes (a y
+    # read from a CSV, or grouped by ts.dt.date), and the other way round: their text
+    # is not the ids' (np.datetime64's has a "T"), and y was taken by position
+    days = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.permutation(n), unit="D")
+    index = pd.MultiIndex.from_tuples([(days[i], t) for i in range(n) for t in range(4)])
+    dated = pd.DataFrame(X.reshape(-1, 2), index=index, columns=["a", "b"])
+    by_day = pd.Series(y, index=days).sort_index()
+    for keys in (by_day.index.strftime("%Y-%m-%d"), by_day.index.date, by_day.index.astype(str)):
+        with pytest.raises(ValueError, match="y's index holds X's sequence ids as another type"):
+            DREAMClassifier(**SMALL).fit(dated, by_day.set_axis(list(keys)))
+    assert_same_model(
+        DREAMClassifier(**SMALL).fit(dated, by_day),
+        DREAMClassifier(**SMALL).fit(dated, y),
+        rtol=0,
+        atol=0,
+    )
+    as_text_ids = dated.rename(index=lambda d: d.strftime("%Y-%m-%d"), level=0)
+    with pytest.raises(ValueError, match="y's index holds X's sequence ids as another type"):
+        DREAMClassifier(**SMALL).fit(as_text_ids, by_day)
     # pandas' default index over ids it partly shares is still taken by position
     low = pd.MultiIndex.from_tuples([(i + 6, t) for i in range(n) for t in range(4)])
     shifted = pd.DataFrame(X.reshape(-1, 2), index=low, columns=["a", "b"])

@@ -648,9 +648,9 @@ def align_targets(y: Any, sequence_ids: np.ndarray | None, name: str = "y") -> A
             "its values are in the order of X's sequences (dream_sklearn.to_sequences(X) "
             "returns the ids in that order)."
         )
-    if not found and not default and ids and {str(i) for i in ids} == {str(i) for i in held}:
-        mine = next(iter(ids))
-        theirs = next(h for h in held if str(h) == str(mine))
+    other_type = None if found or default or not ids else _ids_as_another_type(ids, held)
+    if other_type is not None:
+        theirs, mine = other_type
         raise ValueError(
             f"{name}'s index holds X's sequence ids as another type ({theirs!r} for "
             f"{mine!r}, ...): cast one of them, or pass {name}.to_numpy() if its values "
@@ -676,6 +676,37 @@ def align_targets(y: Any, sequence_ids: np.ndarray | None, name: str = "y") -> A
             )
         return y.loc[sequence_ids]
     return y
+
+
+def _ids_as_another_type(ids: set, held: set) -> tuple[Any, Any] | None:
+    """``(a key of held, the id of ids it stands for)`` where ``held`` holds every id
+    of ``ids`` as another type: the same text (``"12"`` for ``12``), or the same value
+    once cast to the other's dtype (``"2020-01-03"`` or ``datetime.date(2020, 1, 3)``
+    for a datetime id: review 214 found such a ``y`` taken by position, most sequences
+    given another's target); else None."""
+    text = {str(h): h for h in held}
+    if all(str(i) in text for i in ids):
+        mine = next(iter(ids))
+        return text[str(mine)], mine
+    for source, target in ((held, ids), (ids, held)):
+        dtype = pd.Index(list(target)).dtype
+        if dtype.kind == "O":
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cast = pd.Index(list(source)).astype(dtype)
+        except (TypeError, ValueError, OverflowError):
+            continue
+        pairs = dict(zip(cast, source, strict=True))
+        if source is held and ids <= set(pairs):
+            mine = next(iter(ids))
+            return pairs[mine], mine
+        if source is ids and set(pairs) <= held:
+            mine = next(iter(ids))
+            theirs = next(k for k, v in pairs.items() if v == mine)
+            return theirs, mine
+    return None
 
 
 def check_time_columns(estimator: Any, X: Any, layout: str | None, *, reset: bool) -> None:
