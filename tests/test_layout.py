@@ -157,6 +157,26 @@ def test_unequal_length_aeon_list_under_channels_first(rng):
     assert reg.n_features_in_ == 2 and reg.predict(X2).shape == (12,)
 
 
+def test_channels_first_list_of_frames_keeps_its_channel_names(rng):
+    # aeon's list of DataFrames, one (n_channels, n_timepoints) frame per case, the
+    # channels named by the index: read as arrays, their names were lost, and a later
+    # list with its channels swapped was read without a word (review 214: 1.0 -> 0.5).
+    X = [
+        pd.DataFrame(rng.normal(size=(2, n)), index=["acc", "gyro"])
+        for n in (30, 31, 32, 30, 29, 33, 30, 31, 30, 32)
+    ]
+    y = np.arange(len(X)) % 2
+    for frame, label in zip(X, y, strict=True):
+        frame.loc["gyro"] += 3 * label
+    clf = DREAMClassifier(**SMALL, layout="channels_first").fit(X, y)
+    assert list(clf.feature_names_in_) == ["acc", "gyro"]
+    arrays = [frame.to_numpy() for frame in X]
+    plain = DREAMClassifier(**SMALL, layout="channels_first").fit(arrays, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), plain.predict_proba(arrays))
+    with pytest.raises(ValueError, match="Feature names must be in the same order"):
+        clf.predict([frame.loc[["gyro", "acc"]] for frame in X])
+
+
 def test_aeon_list_under_default_layout_says_to_transpose(rng):
     X = [rng.normal(size=(1, n)) for n in (30, 25, 40)]
     with pytest.raises(ValueError, match=r"X\[0\] has 30 and X\[1\] has 25") as info:

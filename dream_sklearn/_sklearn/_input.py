@@ -340,8 +340,11 @@ def to_long(
             shape = f"(a list of {len(seqs)} arrays of shape {seqs[0].shape}, ...)"
             _warn_transposed(shape, seqs[0].shape[0], seqs[0].shape[1])
         lengths = np.array([s.shape[0] for s in seqs], dtype=np.int64)
-        if not first and all(isinstance(s, pd.DataFrame) for s in X):
-            return _named_frames(X), lengths, None
+        if all(isinstance(s, pd.DataFrame) for s in X):
+            # (channels first, aeon's list of frames: the channels are the rows, named
+            # by the index. Read as an array, their names were lost, and a later list
+            # with its channels in another order was read without a word; review 214)
+            return _named_frames([s.T for s in X] if first else X), lengths, None
         return np.concatenate(seqs, axis=0), lengths, None
     if isinstance(X, list | tuple) and len(X) > 0 and np.ndim(X[0]) == 1:
         # A 2-D array when their lengths agree; ragged 1-D arrays are no form of X (NumPy's
