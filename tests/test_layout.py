@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from dream_sklearn import DREAMClassifier, DREAMFeatures, DREAMRegressor, LayoutWarning
 
@@ -175,6 +176,47 @@ def test_channels_first_list_of_frames_keeps_its_channel_names(rng):
     np.testing.assert_array_equal(clf.predict_proba(X), plain.predict_proba(arrays))
     with pytest.raises(ValueError, match="Feature names must be in the same order"):
         clf.predict([frame.loc[["gyro", "acc"]] for frame in X])
+
+
+def test_a_nested_frame_reads_as_its_series_under_channels_first(rng):
+    # sktime's nested_univ DataFrame (a row per case, a column per channel, each cell a
+    # series) died in NumPy's "setting an array element with a sequence" (review 214).
+    # Under channels_first each row is read as its series, the columns as the channels'
+    # names; under the default layout it is refused, saying which layout reads it.
+    y = np.arange(10) % 2
+    X = pd.DataFrame(
+        {
+            "acc": [pd.Series(rng.normal(size=30) + label) for label in y],
+            "gyro": [pd.Series(rng.normal(size=30)) for _ in y],
+        }
+    )
+    with pytest.raises(ValueError, match="sktime's nested format.*layout='channels_first'"):
+        DREAMClassifier(**SMALL).fit(X, y)
+    clf = DREAMClassifier(**SMALL, layout="channels_first").fit(X, y)
+    assert list(clf.feature_names_in_) == ["acc", "gyro"]
+    arrays = [np.stack([np.asarray(cell) for cell in row]) for row in X.itertuples(index=False)]
+    plain = DREAMClassifier(**SMALL, layout="channels_first").fit(arrays, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), plain.predict_proba(arrays))
+    with pytest.raises(ValueError, match="Feature names must be in the same order"):
+        clf.predict(X[["gyro", "acc"]])
+    ragged = X.copy()
+    ragged.iat[0, 1] = pd.Series(rng.normal(size=12))
+    with pytest.raises(ValueError, match="of one length within each row"):
+        clf.predict(ragged)
+
+
+def test_an_object_array_of_tensors_that_require_grad_reads_as_their_values(rng):
+    # (review 214) torch's "Can't call numpy() on Tensor that requires grad", where a
+    # list of the same tensors was read as their values
+    y = np.arange(8) % 2
+    tensors = [torch.tensor(rng.normal(size=25) + label, requires_grad=True) for label in y]
+    items = np.empty(len(tensors), dtype=object)
+    for i, t in enumerate(tensors):  # (a slice assignment reads them through NumPy)
+        items[i] = t
+    clf = DREAMClassifier(**SMALL, layout="channels_first").fit(items, y)
+    values = [t.detach().numpy()[None, :] for t in tensors]
+    plain = DREAMClassifier(**SMALL, layout="channels_first").fit(values, y)
+    np.testing.assert_array_equal(clf.predict_proba(items), plain.predict_proba(values))
 
 
 def test_aeon_list_under_default_layout_says_to_transpose(rng):

@@ -189,6 +189,18 @@ def plain_input(X: Any) -> Any:
     return X
 
 
+def _nested_frame(X: Any) -> bool:
+    """Whether ``X`` is a DataFrame whose cells hold series or arrays (sktime's
+    ``nested_univ``): NumPy's "setting an array element with a sequence" named
+    neither ``X`` nor a form that works (review 214)."""
+    return (
+        isinstance(X, pd.DataFrame)
+        and X.size > 0
+        and all(dtype.kind == "O" for dtype in X.dtypes)
+        and isinstance(X.iat[0, 0], pd.Series | np.ndarray | list)
+    )
+
+
 def _sequence_items(X: Any, layout: str | None = None) -> Any:
     """``X`` as a list where it is a 1-D object array or a pandas Series of arrays
     (``df.groupby("id").apply(lambda g: g.to_numpy())``, a nested column): read as the
@@ -203,10 +215,30 @@ def _sequence_items(X: Any, layout: str | None = None) -> Any:
     rows of that many features, silently (review 160); the message gave the
     channels-last expression under ``"channels_first"`` too (review 161).
     """
+    if _nested_frame(X):
+        if layout != "channels_first":
+            raise ValueError(
+                "X is a DataFrame whose cells are series (sktime's nested format: one row "
+                "per case, one column per channel). Set layout='channels_first', which "
+                "reads each row as its (n_channels, n_timepoints) series."
+            )
+        rows = X.itertuples(index=False)
+        try:
+            arrays = [np.stack([np.asarray(c, dtype=float) for c in row]) for row in rows]
+        except ValueError as err:
+            raise ValueError(
+                "X is a DataFrame of series (sktime's nested format) whose cells are not "
+                f"series of numbers of one length within each row: {err}"
+            ) from None
+        # (as frames whose index names the channels: their names kept, as a list of
+        # DataFrames keeps them)
+        return [pd.DataFrame(a, index=X.columns) for a in arrays]
     if isinstance(X, pd.Series) or (
         isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1
     ):
-        items = list(X)
+        # (tensors as their values first: one that requires a gradient raised torch's
+        # own error in np.asarray below; review 214)
+        items = plain_input(list(X))
         if items and np.ndim(items[0]) >= 2:
             return items
         if items and np.ndim(items[0]) == 1:
@@ -727,6 +759,7 @@ def check_time_columns(estimator: Any, X: Any, layout: str | None, *, reset: boo
         and not sp.issparse(X)
         and not isinstance(X, list | tuple)
         and not _is_multiindex_frame(X)
+        and not _nested_frame(X)
         and np.ndim(X) == 2
     )
     columns = list(X.columns) if flat and isinstance(X, pd.DataFrame) else None
