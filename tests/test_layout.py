@@ -176,6 +176,17 @@ def test_channels_first_list_of_frames_keeps_its_channel_names(rng):
     np.testing.assert_array_equal(clf.predict_proba(X), plain.predict_proba(arrays))
     with pytest.raises(ValueError, match="Feature names must be in the same order"):
         clf.predict([frame.loc[["gyro", "acc"]] for frame in X])
+    with pytest.raises(ValueError, match="must name its channels \\(its index\\) alike"):
+        clf.predict([frame.loc[["gyro", "acc"]] if i else frame for i, frame in enumerate(X)])
+    # Frames taken out of one table are indexed by their rows there (0-1, 2-3, ...):
+    # read by position, as arrays (review 215: refused as differing columns)
+    table = pd.concat([frame.iloc[:, :29] for frame in X], ignore_index=True)
+    parts = [table.iloc[2 * i : 2 * i + 2] for i in range(len(X))]
+    assert parts[1].index.tolist() == [2, 3]
+    by_rows = DREAMClassifier(**SMALL, layout="channels_first").fit(parts, y)
+    arrays = [part.to_numpy() for part in parts]
+    plain = DREAMClassifier(**SMALL, layout="channels_first").fit(arrays, y)
+    np.testing.assert_array_equal(by_rows.predict_proba(parts), plain.predict_proba(arrays))
 
 
 def test_a_nested_frame_reads_as_its_series_under_channels_first(rng):

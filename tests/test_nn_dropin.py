@@ -726,7 +726,8 @@ def test_cell_accepts_dt_as_a_float_a_scalar_or_a_batch_tensor():
     # round 39 the cell refused them, review 210); the same step as the tensor's.
     spans = [0.1, 0.2, 0.0, 3.0]
     want = cell(x, None, torch.tensor(spans))[0]
-    for dt in (spans, tuple(spans), np.array(spans), np.array(spans, dtype=np.float32)):
+    as_objects = np.array(spans, dtype=object)  # (a frame's column of numbers)
+    for dt in (spans, tuple(spans), np.array(spans), np.array(spans, dtype=np.float32), as_objects):
         torch.testing.assert_close(cell(x, None, dt)[0], want)
     layer = DREAM(2, 3, rank=1)
     layer.cell.load_state_dict(cell.state_dict())

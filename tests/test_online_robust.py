@@ -1131,6 +1131,35 @@ def test_a_row_advanced_on_is_matched_whatever_its_keys_order_with_names_of_defa
     assert len(model._pending_rows) == 2
 
 
+class _Label:  # a feature name equal by its label, with object's repr
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Label) and other.label == self.label
+
+    def __hash__(self) -> int:
+        return hash(self.label)
+
+
+def test_a_row_advanced_on_is_matched_when_its_names_are_equal_objects_made_anew():
+    """Each row built with new name objects equal to the last ones: the same row (review
+    215: sorted by address, most labels found no row, and the cell stepped twice)."""
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(60, 2))
+
+    def row(i):
+        return {_Label("a"): values[i, 0], _Label("b"): values[i, 1]}
+
+    model = DREAMOnlineRegressor(seed=0, advance_on_predict=True)
+    model.learn_one(row(0), 0.0)
+    for i in range(1, 60):
+        model.predict_one(row(i))
+        if i >= 3:
+            model.learn_one(row(i - 2), 3 * values[i - 2, 0] - values[i - 2, 1])
+    assert len(model._pending_rows) == 2
+
+
 def test_rows_waiting_for_a_label_are_bounded():
     from dream_sklearn.online import _pending
 

@@ -657,6 +657,17 @@ def test_a_series_y_indexed_by_some_ids_or_by_ids_of_another_type_is_refused():
     as_text_ids = dated.rename(index=lambda d: d.strftime("%Y-%m-%d"), level=0)
     with pytest.raises(ValueError, match="y's index holds X's sequence ids as another type"):
         DREAMClassifier(**SMALL).fit(as_text_ids, by_day)
+    # (review 215) numbers that a cast would make ids (0.5 -> 0, True -> 1) are no ids:
+    # such a y is taken by position, as before
+    positions = pd.MultiIndex.from_tuples([(100 + i, t) for i in range(n) for t in range(4)])
+    numbered = pd.DataFrame(X.reshape(-1, 2), index=positions, columns=["a", "b"])
+    for index in (np.arange(n) + 100.5, [True] + [False] * (n - 1)):
+        assert_same_model(
+            DREAMClassifier(**SMALL).fit(numbered, pd.Series(y, index=index)),
+            DREAMClassifier(**SMALL).fit(numbered, y),
+            rtol=0,
+            atol=0,
+        )
     # pandas' default index over ids it partly shares is still taken by position
     low = pd.MultiIndex.from_tuples([(i + 6, t) for i in range(n) for t in range(4)])
     shifted = pd.DataFrame(X.reshape(-1, 2), index=low, columns=["a", "b"])

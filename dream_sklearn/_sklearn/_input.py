@@ -372,7 +372,7 @@ def to_long(
             shape = f"(a list of {len(seqs)} arrays of shape {seqs[0].shape}, ...)"
             _warn_transposed(shape, seqs[0].shape[0], seqs[0].shape[1])
         lengths = np.array([s.shape[0] for s in seqs], dtype=np.int64)
-        if all(isinstance(s, pd.DataFrame) for s in X):
+        if all(isinstance(s, pd.DataFrame) for s in X) and _names_channels(X, first):
             # (channels first, aeon's list of frames: the channels are the rows, named
             # by the index. Read as an array, their names were lost, and a later list
             # with its channels in another order was read without a word; review 214)
@@ -473,6 +473,28 @@ def _check_nan_padding(X: np.ndarray, first: bool) -> None:
         "value is NaN, as tslearn and sktime pad unequal lengths. Pass the sequences as a "
         f"list of their own lengths instead: [{one} for s in X] (the estimators pad and "
         "mask them inside; imputing the padding would invent steps)." + drop
+    )
+
+
+def _names_channels(frames: list | tuple, first: bool) -> bool:
+    """Whether a list of DataFrames names its features: always under the channels-last
+    layouts (their columns); under ``"channels_first"`` where every frame's index (its
+    channels) is the same. Frames taken out of one table (``groupby``, ``iloc``) are
+    indexed by their rows' positions there, 0-1, 2-3...: read by position, as before
+    round 39 (review 215). A ValueError where the indexes differ and are not integers:
+    the channels named in other orders or by other names."""
+    if not first:
+        return True
+    index = frames[0].index
+    if all(frame.index.equals(index) for frame in frames):
+        return True
+    if all(pd.api.types.is_integer_dtype(frame.index) for frame in frames):
+        return False
+    other = next(i for i, frame in enumerate(frames) if not frame.index.equals(index))
+    raise ValueError(
+        "Every DataFrame of X, read with layout='channels_first', must name its channels "
+        f"(its index) alike, in the same order; X[0] has {list(index)} and X[{other}] has "
+        f"{list(frames[other].index)}."
     )
 
 
@@ -715,31 +737,32 @@ def align_targets(y: Any, sequence_ids: np.ndarray | None, name: str = "y") -> A
 
 def _ids_as_another_type(ids: set, held: set) -> tuple[Any, Any] | None:
     """``(a key of held, the id of ids it stands for)`` where ``held`` holds every id
-    of ``ids`` as another type: the same text (``"12"`` for ``12``), or the same value
-    once cast to the other's dtype (``"2020-01-03"`` or ``datetime.date(2020, 1, 3)``
-    for a datetime id: review 214 found such a ``y`` taken by position, most sequences
-    given another's target); else None."""
+    of ``ids`` as another type: the same text (``"12"`` for ``12``), or, where one side
+    holds dates or durations, the same values once cast to theirs (``"2020-01-03"`` or
+    ``datetime.date(2020, 1, 3)`` for a datetime id: review 214 found such a ``y``
+    taken by position, most sequences given another's target); else None. (Numbers cast
+    to numbers lose digits: ``0.5`` is no name of ``0``, review 215; and a float equal
+    to an int id is that id already.)"""
     text = {str(h): h for h in held}
     if all(str(i) in text for i in ids):
         mine = next(iter(ids))
         return text[str(mine)], mine
     for source, target in ((held, ids), (ids, held)):
         dtype = pd.Index(list(target)).dtype
-        if dtype.kind == "O":
+        if dtype.kind not in "Mm":
             continue
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                cast = pd.Index(list(source)).astype(dtype)
+                cast = list(pd.Index(list(source)).astype(dtype))
         except (TypeError, ValueError, OverflowError):
             continue
-        pairs = dict(zip(cast, source, strict=True))
-        if source is held and ids <= set(pairs):
+        pairs = list(zip(cast, source, strict=True))  # (cast value, as given)
+        if source is held and ids <= set(cast):
             mine = next(iter(ids))
-            return pairs[mine], mine
-        if source is ids and set(pairs) <= held:
-            mine = next(iter(ids))
-            theirs = next(k for k, v in pairs.items() if v == mine)
+            return next(given for value, given in pairs if value == mine), mine
+        if source is ids and set(cast) <= held:
+            theirs, mine = pairs[0]
             return theirs, mine
     return None
 

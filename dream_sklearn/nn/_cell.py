@@ -6,6 +6,7 @@ import copy
 import dataclasses
 import json
 import math
+import numbers
 import operator
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
@@ -434,6 +435,8 @@ def _as_float_tensor(values: Any, name: str, device: torch.device) -> torch.Tens
         array = np.asarray(values)
     except (TypeError, ValueError, RuntimeError) as err:  # (a tensor that requires grad)
         array, why = None, f" ({err})"
+    if array is not None and array.dtype.kind == "O" and all(map(_real_item, array.flat)):
+        array = array.astype(np.float64)  # (real numbers held as objects: a frame's column)
     if array is not None and array.dtype.kind in "iuf":
         return torch.as_tensor(array.astype(np.float64), dtype=_span_dtype(device)).to(device)
     if array is not None:
@@ -442,6 +445,10 @@ def _as_float_tensor(values: Any, name: str, device: torch.device) -> torch.Tens
         f"{name} must be a tensor (or a list or array) of real numbers; got "
         f"{type(values).__name__}{why}."
     )
+
+
+def _real_item(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
 def _span_dtype(device: torch.device) -> torch.dtype:

@@ -267,13 +267,14 @@ def _row_key(row: dict) -> tuple:
     """A hashable key of a row's content (a row read by ``_row_values``): its names
     and values as floats, in the names' order, so that the same row copied, with its
     keys in another order or its numbers of another type, has the same key. The
-    names in :func:`_sort_key`'s order, then by ``repr``: names that keep ``object``'s
-    ``repr`` all sort first there, and without it their order was the dict's, so a
+    names in :func:`_sort_key`'s order, then by hash: names that keep ``object``'s
+    ``repr`` all sort first there, and without more their order was the dict's, so a
     label whose row came back with its keys in another order found no row (review
-    213); their address tells them apart within the process, which is where rows are
-    matched."""
+    213). Their hash tells them apart within the process, which is where rows are
+    matched, and, unlike their address, it is one for names equal but not the same
+    object (review 215)."""
     items = ((name, float(v)) for name, v in row.items())
-    return tuple(sorted(items, key=lambda item: (_sort_key(item[0]), repr(item[0]))))
+    return tuple(sorted(items, key=lambda item: (_sort_key(item[0]), hash(item[0]))))
 
 
 def _column_values(column: pd.Series) -> np.ndarray:
