@@ -1346,6 +1346,7 @@ import torch
 torch.set_num_threads(1)
 from dream_sklearn import DREAMClassifier
 params, long = json.loads(sys.argv[1]), sys.argv[2] == "long"
+params["device"] = "cpu"  # ("auto" takes a GPU where one is: review 217)
 rng = np.random.RandomState(0)
 X = [rng.normal(size=(20, 1)) for _ in range(500)] + [rng.normal(size=(20_000, 1))]
 X = X if long else X[:-1]
@@ -1362,10 +1363,14 @@ with warnings.catch_warnings():
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
     base = status("VmRSS")
+    DREAMClassifier(random_state=0, **params).fit(X, y).predict_proba(X)
+    grown = (status("VmHWM") - base) * 1024
+    # (traced in a fit of its own: tracemalloc's bookkeeping took a third of the
+    # growth read with it; review 217)
     tracemalloc.start()
     DREAMClassifier(random_state=0, **params).fit(X, y).predict_proba(X)
     traced = tracemalloc.get_traced_memory()[1]
-print(json.dumps({"grown": (status("VmHWM") - base) * 1024, "traced": traced}))
+print(json.dumps({"grown": grown, "traced": traced}))
 """
 
 
@@ -1386,12 +1391,16 @@ def _ragged_memory_rows() -> list[Row]:
     """``DREAMClassifier`` (the default ridge solver, and the adam solver for one
     epoch, uncompiled: the compiler's own memory would hide the arrays') on sequences
     of unequal lengths: 500 of 20 steps and one of 20,000 (one feature), fit then
-    predict_proba, each in a process of its own (:data:`_MEMORY_CHILD`): the growth of
-    its peak resident memory, against the padded array of those sequences (what the
-    ridge solver held until round 38, the adam solver until round 39) and the same
-    without the long one. ``tracemalloc``'s peak, beside it, leaves out what torch
-    allocates: the adam fit's graph over a mini-batch padded to 20,000 steps (review
-    216: 6.8 GB of the process's, 0.1 GB traced)."""
+    predict_proba on the CPU, each in a process of its own (:data:`_MEMORY_CHILD`): the
+    growth of its peak resident memory (in a fit of its own, untraced), against the
+    padded array of those sequences (what the ridge solver held until round 38, the
+    adam solver until round 39) and the same without the long one. ``tracemalloc``'s
+    peak, beside it, leaves out what torch allocates: the adam fit's graph over a
+    mini-batch padded to 20,000 steps (review 216: 6.8 GB of the process's, 0.1 GB
+    traced)."""
+    if not os.path.exists("/proc/self/clear_refs"):  # (Linux's: the peak is reset there)
+        what = "DREAMClassifier fit + predict_proba, 500 sequences of 20 and one of 20,000"
+        return skipped("memory", what, "the resident memory's peak is read on Linux only")
     padded = 501 * 20_000 * 8
     values = (500 * 20 + 20_000) * 8
     adam = {"solver": "adam", "max_iter": 1, "compile": False}

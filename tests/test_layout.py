@@ -187,6 +187,11 @@ def test_channels_first_list_of_frames_keeps_its_channel_names(rng):
     arrays = [part.to_numpy() for part in parts]
     plain = DREAMClassifier(**SMALL, layout="channels_first").fit(arrays, y)
     np.testing.assert_array_equal(by_rows.predict_proba(parts), plain.predict_proba(arrays))
+    # the same integer labels in another order are channels reordered: refused (review 217)
+    numbered = [pd.DataFrame(a) for a in arrays]
+    numbered[1] = numbered[1].loc[[1, 0]]
+    with pytest.raises(ValueError, match="must name its channels \\(its index\\) alike"):
+        by_rows.predict(numbered)
 
 
 def test_a_nested_frame_reads_as_its_series_under_channels_first(rng):

@@ -745,6 +745,7 @@ def test_cell_accepts_dt_as_a_float_a_scalar_or_a_batch_tensor():
         np.array([1 + 1j, 0.1, 0.1, 0.1]),
         [torch.tensor(0.1, requires_grad=True), 0.1, 0.1, 0.1],
         np.array([0.1, None, 0.1, 0.1]),
+        np.array([0.1, 10**400, 0.1, 0.1], dtype=object),  # (beyond float's range)
     )
     for dt in refused:
         with pytest.raises(TypeError, match="dt must be a tensor \\(or a list or array\\) of real"):

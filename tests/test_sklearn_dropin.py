@@ -661,6 +661,10 @@ def test_a_series_y_indexed_by_some_ids_or_by_ids_of_another_type_is_refused():
     # such a y is taken by position, as before
     positions = pd.MultiIndex.from_tuples([(100 + i, t) for i in range(n) for t in range(4)])
     numbered = pd.DataFrame(X.reshape(-1, 2), index=positions, columns=["a", "b"])
+    # (review 217) but text read as the integer ids is theirs: "0100" for 100
+    padded_text = pd.Series(y, index=[f"{100 + i:04d}" for i in range(n)])
+    with pytest.raises(ValueError, match="y's index holds X's sequence ids as another type"):
+        DREAMClassifier(**SMALL).fit(numbered, padded_text)
     for index in (np.arange(n) + 100.5, [True] + [False] * (n - 1)):
         assert_same_model(
             DREAMClassifier(**SMALL).fit(numbered, pd.Series(y, index=index)),

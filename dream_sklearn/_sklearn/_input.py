@@ -481,16 +481,20 @@ def _names_channels(frames: list | tuple, first: bool) -> bool:
     layouts (their columns); under ``"channels_first"`` where every frame's index (its
     channels) is the same. Frames taken out of one table (``groupby``, ``iloc``) are
     indexed by their rows' positions there, 0-1, 2-3...: read by position, as before
-    round 39 (review 215). A ValueError where the indexes differ and are not integers:
-    the channels named in other orders or by other names."""
+    round 39 (review 215). A ValueError where the indexes differ and are not integers,
+    or are the same labels in another order (review 217): the channels named in other
+    orders or by other names."""
     if not first:
         return True
     index = frames[0].index
     if all(frame.index.equals(index) for frame in frames):
         return True
-    if all(pd.api.types.is_integer_dtype(frame.index) for frame in frames):
-        return False
     other = next(i for i, frame in enumerate(frames) if not frame.index.equals(index))
+    reordered = any(
+        not frame.index.equals(index) and set(frame.index) == set(index) for frame in frames
+    )
+    if not reordered and all(pd.api.types.is_integer_dtype(frame.index) for frame in frames):
+        return False
     raise ValueError(
         "Every DataFrame of X, read with layout='channels_first', must name its channels "
         f"(its index) alike, in the same order; X[0] has {list(index)} and X[{other}] has "
@@ -740,16 +744,18 @@ def _ids_as_another_type(ids: set, held: set) -> tuple[Any, Any] | None:
     of ``ids`` as another type: the same text (``"12"`` for ``12``), or, where one side
     holds dates or durations, the same values once cast to theirs (``"2020-01-03"`` or
     ``datetime.date(2020, 1, 3)`` for a datetime id: review 214 found such a ``y``
-    taken by position, most sequences given another's target); else None. (Numbers cast
-    to numbers lose digits: ``0.5`` is no name of ``0``, review 215; and a float equal
-    to an int id is that id already.)"""
+    taken by position, most sequences given another's target), or text read as the
+    integer ids (``"001"`` for ``1``, review 217); else None. (Numbers cast to numbers
+    lose digits: ``0.5`` is no name of ``0``, review 215; and a float equal to an int
+    id is that id already.)"""
     text = {str(h): h for h in held}
     if all(str(i) in text for i in ids):
         mine = next(iter(ids))
         return text[str(mine)], mine
     for source, target in ((held, ids), (ids, held)):
         dtype = pd.Index(list(target)).dtype
-        if dtype.kind not in "Mm":
+        text = all(isinstance(v, str) for v in source)
+        if not (dtype.kind in "Mm" or (text and dtype.kind in "iu")):
             continue
         try:
             with warnings.catch_warnings():

@@ -436,7 +436,10 @@ def _as_float_tensor(values: Any, name: str, device: torch.device) -> torch.Tens
     except (TypeError, ValueError, RuntimeError) as err:  # (a tensor that requires grad)
         array, why = None, f" ({err})"
     if array is not None and array.dtype.kind == "O" and all(map(_real_item, array.flat)):
-        array = array.astype(np.float64)  # (real numbers held as objects: a frame's column)
+        try:  # (real numbers held as objects: a frame's column)
+            array = array.astype(np.float64)
+        except OverflowError as err:  # (an int beyond float's range)
+            array, why = None, f" ({err})"
     if array is not None and array.dtype.kind in "iuf":
         return torch.as_tensor(array.astype(np.float64), dtype=_span_dtype(device)).to(device)
     if array is not None:
