@@ -436,8 +436,13 @@ def test_clone_starts_again_from_the_loaded_model(task):
     for fixed in ({"hidden_dim": 4}, {"cell_params": {}}, {"feedback": "cell"}):
         with pytest.raises(ValueError, match=f"{next(iter(fixed))}.*cannot be changed by clone"):
             online.clone(fixed)
-    # clone(include_attributes=True) copies the model as it is now, as river's does
+    # clone(include_attributes=True) copies the model as it is now, as river's does,
+    # and refuses the same new parameters (review 218: it took them, and ran the
+    # loaded cell under parameters that said another)
     assert online.clone(include_attributes=True).n_steps_ == 30
+    for fixed in ({"hidden_dim": 4}, {"feedback": "cell"}):
+        with pytest.raises(ValueError, match=f"{next(iter(fixed))}.*cannot be changed by clone"):
+            online.clone(fixed, include_attributes=True)
     if task == "classifier":  # a bagging member is the loaded model, not a random cell
         bag = ensemble.BaggingClassifier(from_sklearn(est, learning_rate=0.2), n_models=2, seed=0)
         assert all(
@@ -548,3 +553,12 @@ def test_a_frame_fitted_with_one_step_keys_the_rows_by_its_column_names():
     assert online.predict_one(row) == pytest.approx(float(reg.predict(pd.DataFrame([row]))[0]))
     with pytest.raises(ValueError, match="look like column positions"):
         online.predict_one({0: 0.1, 1: 0.2, 2: 0.3})
+    # labels that are not text key them too, as without n_steps: columns [1, 0] take
+    # river's rows {1: a, 0: b} (review 218: read as positions, the inputs swapped)
+    swapped = pd.DataFrame(rng.normal(size=(80, 2)), columns=[1, 0])
+    for params in ({"n_steps": 1}, {}):
+        reg = DREAMRegressor(8, rank=2, solver="adam", max_iter=2, random_state=0, **params)
+        online = from_sklearn(reg.fit(swapped, swapped[1]))
+        assert online.features_ == [1, 0]
+        row = swapped.iloc[[0]]
+        assert online.predict_one(dict(row.iloc[0])) == pytest.approx(float(reg.predict(row)[0]))

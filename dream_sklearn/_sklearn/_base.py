@@ -515,6 +515,9 @@ class _BaseDREAM(BaseEstimator):
             X = plain_input(X)
             check_flat(X, n_steps, name, now=self.n_steps)
             flat = validate_data(self, X, reset=reset, dtype=np.float64)
+            if reset and n_steps == 1:  # (the columns are the features: their labels,
+                # which from_sklearn keys the rows by; review 218)
+                self._keep_column_labels(X)
             long, lengths = unflatten(flat, n_steps, layout)
             ids = None
         check_magnitude(long, "X")

@@ -1030,11 +1030,15 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         ``new_params`` may not change what was loaded (``hidden_dim``, ``rank``,
         ``cell_params``, ``cell``, ``feedback="cell"``)."""
         loaded = getattr(self, "_loaded", None)
-        if loaded is None or include_attributes:
+        if loaded is None:
             return super().clone(new_params, include_attributes)
         from ._convert import _check_clone_params, _load
 
+        # (with include_attributes too: a copy that said hidden_dim=16, feedback="cell"
+        # ran the loaded 8-unit cell, and its own clone() failed; review 218)
         _check_clone_params(new_params or {})
+        if include_attributes:
+            return super().clone(new_params, include_attributes)
         fresh = super().clone(new_params)
         _load(fresh, loaded)
         return fresh
