@@ -1152,8 +1152,8 @@ class _BaseDREAM(BaseEstimator):
         """Head outputs for the sequences ``rows`` of ``X3`` (all by default), each
         started from ``memory_``; pure. They run in chunks of like lengths
         (:func:`_chunks`, as the ridge solver's): in the order given, one long sequence
-        among short ones padded its whole chunk of 1,024 (review 212's follow-up: 160 MB
-        for 0.24 MB of values).
+        among short ones padded its whole chunk of 1,024 (until round 39: 160 MB of
+        NumPy arrays for 0.24 MB of values in speed.py's memory row).
 
         With ``surprise`` given, the per-step surprise is written to
         ``surprise[rows]`` (the validation sequences during early stopping).

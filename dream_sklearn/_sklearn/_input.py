@@ -748,14 +748,14 @@ def _ids_as_another_type(ids: set, held: set) -> tuple[Any, Any] | None:
     integer ids (``"001"`` for ``1``, review 217); else None. (Numbers cast to numbers
     lose digits: ``0.5`` is no name of ``0``, review 215; and a float equal to an int
     id is that id already.)"""
-    text = {str(h): h for h in held}
-    if all(str(i) in text for i in ids):
+    by_text = {str(h): h for h in held}
+    if all(str(i) in by_text for i in ids):
         mine = next(iter(ids))
-        return text[str(mine)], mine
+        return by_text[str(mine)], mine
     for source, target in ((held, ids), (ids, held)):
         dtype = pd.Index(list(target)).dtype
-        text = all(isinstance(v, str) for v in source)
-        if not (dtype.kind in "Mm" or (text and dtype.kind in "iu")):
+        from_text = all(isinstance(v, str) for v in source)
+        if not (dtype.kind in "Mm" or (from_text and dtype.kind in "iu")):
             continue
         try:
             with warnings.catch_warnings():
