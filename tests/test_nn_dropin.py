@@ -715,6 +715,27 @@ def test_cell_refuses_a_dt_the_layer_refuses_as_timespans(dt, match):
         cell(torch.randn(4, 2), None, dt)
 
 
+def test_vmap_over_dt_and_timespans_is_the_loop_over_them():
+    # torch.vmap refuses to read a mapped tensor's values, and the value checks of dt
+    # and timespans did (review 210: "data-dependent control flow"); under vmap they
+    # are left out, as under torch.compile, and checked as before outside it.
+    torch.manual_seed(0)
+    cell = DREAMCell(3, 4, rank=2)
+    x, dts = torch.randn(5, 2, 3), torch.rand(5, 2)
+    mapped = torch.vmap(lambda xx, dt: cell(xx, None, dt)[0])(x, dts)
+    loop = torch.stack([cell(x[i], None, dts[i])[0] for i in range(5)])
+    torch.testing.assert_close(mapped, loop, rtol=0, atol=1e-6)
+    layer = DREAM(3, 4, rank=2)
+    xs, spans = torch.randn(5, 2, 7, 3), torch.rand(5, 2, 7)
+    mapped = torch.vmap(lambda xx, t: layer(xx, timespans=t)[0])(xs, spans)
+    loop = torch.stack([layer(xs[i], timespans=spans[i])[0] for i in range(5)])
+    torch.testing.assert_close(mapped, loop, rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match="dt must be finite and at least 0"):
+        cell(x[0], None, torch.tensor([0.1, -1.0]))
+    with pytest.raises(ValueError, match="timespans must be finite and at least 0"):
+        layer(xs[0], timespans=-spans[0])
+
+
 def test_cell_accepts_dt_as_a_float_a_scalar_or_a_batch_tensor():
     cell = DREAMCell(2, 3, rank=1)
     x = torch.randn(4, 2)

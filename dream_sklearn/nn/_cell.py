@@ -450,6 +450,19 @@ def _as_float_tensor(values: Any, name: str, device: torch.device) -> torch.Tens
     )
 
 
+def _values_checkable(t: torch.Tensor) -> bool:
+    """Whether ``t``'s values may be read to check them: not while ``torch.compile``
+    traces (a data-dependent branch), nor under ``torch.vmap``, which refuses any
+    (``dt`` and ``timespans`` mapped over failed in their checks; review 210)."""
+    return not (torch.compiler.is_compiling() or _is_batched(t))
+
+
+def _is_batched(t: torch.Tensor) -> bool:
+    # (torch's own test of a tensor under vmap; False where this torch has none)
+    test = getattr(getattr(torch._C, "_functorch", None), "is_batchedtensor", None)
+    return bool(test(t)) if test is not None else False
+
+
 def _real_item(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
@@ -640,7 +653,8 @@ class DREAMCell(nn.Module):
         (batch,) tensor; refused unless finite and at least 0, as the
         layer refuses such ``timespans`` (a negative one reversed the fast weights'
         Hebbian step, a NaN or inf one poisoned the state). A tensor's values are not
-        checked while ``torch.compile`` traces the step (a data-dependent branch)."""
+        checked while ``torch.compile`` traces the step, nor under ``torch.vmap``
+        (:func:`_values_checkable`)."""
         if dt is None:
             dt = self.config.time_step
         if isinstance(dt, np.ndarray) and dt.ndim == 0:  # (NumPy's 0-d: its number)
@@ -653,9 +667,7 @@ class DREAMCell(nn.Module):
                     f"dt must be a float or a tensor of shape ({batch_size},); "
                     f"got shape {tuple(dt.shape)}."
                 )
-            if not torch.compiler.is_compiling() and not bool(
-                (torch.isfinite(dt) & (dt >= 0)).all()
-            ):
+            if _values_checkable(dt) and not bool((torch.isfinite(dt) & (dt >= 0)).all()):
                 raise ValueError(f"dt must be finite and at least 0; got {dt.tolist()[:5]}.")
             dt = dt.to(like.dtype).expand(batch_size)
         else:
@@ -666,7 +678,7 @@ class DREAMCell(nn.Module):
             dt = torch.full((batch_size,), dt, dtype=like.dtype, device=like.device)
         # (checked as given, then as cast: 1e5 in a float16 cell became inf, and the
         # state NaN, without a word; review 122)
-        if not torch.compiler.is_compiling() and not bool(torch.isfinite(dt).all()):
+        if _values_checkable(dt) and not bool(torch.isfinite(dt).all()):
             raise ValueError(
                 f"dt overflows the cell's dtype {like.dtype} (largest "
                 f"{torch.finfo(like.dtype).max:g}); give it in larger units, or run the cell "

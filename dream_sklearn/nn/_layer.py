@@ -17,7 +17,14 @@ from torch.nn import functional as F
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from .._stack import OUTSIDE, user_stacklevel
-from ._cell import _REQUIRED, DREAMCell, _apart, _as_float_tensor, _autocast_on
+from ._cell import (
+    _REQUIRED,
+    DREAMCell,
+    _apart,
+    _as_float_tensor,
+    _autocast_on,
+    _values_checkable,
+)
 from ._config import (
     _AT_FLOOR,
     _INT_GE1,
@@ -1031,7 +1038,7 @@ class DREAM(nn.Module):
             # through torch.where's discarded branch (a review's finding).
             x = x.masked_fill(~step_mask.unsqueeze(-1), 0.0)
             dts = dts.masked_fill(~step_mask, 0.0)
-        if timespans is not None and not exporting:
+        if timespans is not None and not exporting and _values_checkable(dts):
             bad = ~torch.isfinite(dts) | (dts < 0)
             if bool(bad.any()):
                 raise ValueError(
