@@ -458,9 +458,20 @@ def _values_checkable(t: torch.Tensor) -> bool:
 
 
 def _is_batched(t: torch.Tensor) -> bool:
-    # (torch's own test of a tensor under vmap; False where this torch has none)
-    test = getattr(getattr(torch._C, "_functorch", None), "is_batchedtensor", None)
-    return bool(test(t)) if test is not None else False
+    """Whether ``t`` is mapped by a ``torch.vmap``, also beneath another transform
+    (``vmap(grad(f))``, per-sample gradients: the tensor is grad's wrapper of a
+    batched one; review 220). torch's own tests; False where this torch has none."""
+    functorch = getattr(torch._C, "_functorch", None)
+    batched = getattr(functorch, "is_batchedtensor", None)
+    wrapped = getattr(functorch, "is_functorch_wrapped_tensor", None)
+    unwrap = getattr(functorch, "get_unwrapped", None)
+    while batched is not None:
+        if batched(t):
+            return True
+        if wrapped is None or unwrap is None or not wrapped(t):
+            return False
+        t = unwrap(t)
+    return False
 
 
 def _real_item(value: Any) -> bool:
