@@ -1075,18 +1075,23 @@ print(json.dumps(out))
 )
 
 
+def _child_env(**extra: str) -> dict:
+    """The environment of a child process of this script: one thread, this checkout's
+    package first on the path, and ``extra``."""
+    return {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        **extra,
+        "PYTHONPATH": os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")]),
+    }
+
+
 def _fresh(kind: str, cache: Path, epochs: int = 100, batch: int = 32, device: str = "cpu") -> dict:
     """Run ``kind`` of :data:`_CHILD` in a new Python process with inductor's cache in
     ``cache`` (empty: a cold cache; filled by an earlier run: a warm one)."""
     # (on a GPU, inductor compiles its Triton kernels in parallel, as a user's would)
     threads = {"TORCHINDUCTOR_COMPILE_THREADS": "1"} if device == "cpu" else {}
-    env = {
-        **os.environ,
-        "TORCHINDUCTOR_CACHE_DIR": str(cache),
-        "OMP_NUM_THREADS": "1",
-        **threads,
-        "PYTHONPATH": os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")]),
-    }
+    env = _child_env(TORCHINDUCTOR_CACHE_DIR=str(cache), **threads)
     done = subprocess.run(
         [sys.executable, "-c", _CHILD, kind, str(epochs), str(batch), device],
         env=env,
@@ -1375,11 +1380,7 @@ print(json.dumps({"grown": grown, "traced": traced}))
 
 
 def _memory_child(params: dict, long: bool) -> dict:
-    env = {
-        **os.environ,
-        "OMP_NUM_THREADS": "1",
-        "PYTHONPATH": os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")]),
-    }
+    env = _child_env()
     args = [sys.executable, "-c", _MEMORY_CHILD, json.dumps(params), "long" if long else "-"]
     done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:

@@ -457,20 +457,24 @@ def _values_checkable(t: torch.Tensor) -> bool:
     return not (torch.compiler.is_compiling() or _is_batched(t))
 
 
+# torch's own tests of functorch's tensors (None where this torch has none), looked
+# up once: the cell's step reads them on every call
+_FUNCTORCH = getattr(torch._C, "_functorch", None)
+_BATCHED = getattr(_FUNCTORCH, "is_batchedtensor", None)
+_WRAPPED = getattr(_FUNCTORCH, "is_functorch_wrapped_tensor", None)
+_UNWRAP = getattr(_FUNCTORCH, "get_unwrapped", None)
+
+
 def _is_batched(t: torch.Tensor) -> bool:
     """Whether ``t`` is mapped by a ``torch.vmap``, also beneath another transform
     (``vmap(grad(f))``, per-sample gradients: the tensor is grad's wrapper of a
-    batched one; review 220). torch's own tests; False where this torch has none."""
-    functorch = getattr(torch._C, "_functorch", None)
-    batched = getattr(functorch, "is_batchedtensor", None)
-    wrapped = getattr(functorch, "is_functorch_wrapped_tensor", None)
-    unwrap = getattr(functorch, "get_unwrapped", None)
-    while batched is not None:
-        if batched(t):
+    batched one; review 220); False where this torch has no such test."""
+    while _BATCHED is not None:
+        if _BATCHED(t):
             return True
-        if wrapped is None or unwrap is None or not wrapped(t):
+        if _WRAPPED is None or _UNWRAP is None or not _WRAPPED(t):
             return False
-        t = unwrap(t)
+        t = _UNWRAP(t)
     return False
 
 
