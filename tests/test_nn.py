@@ -106,6 +106,70 @@ def test_padded_sequence_equals_sequence_alone():
     torch.testing.assert_close(out_m, out)
 
 
+def test_ragged_batch_gives_each_sequence_and_gradient_it_gives_alone():
+    # Sequences of unequal lengths (one of none, two of the longest, a tail of steps
+    # no row reaches), with timespans and a given initial state:
+    # each row's outputs, diagnostics, final state, and the parameters' gradients of
+    # the batch's loss, are those of the sequences run one at a time without padding.
+    torch.manual_seed(0)
+    model = DREAM(3, 8, rank=2, return_sequences=True).double()
+    lengths = [9, 0, 3, 9, 1]
+    x = torch.randn(5, 11, 3, dtype=torch.float64)
+    spans = torch.rand(5, 11, dtype=torch.float64) * 0.3 + 0.05
+    _, warm = model(torch.randn(5, 4, 3, dtype=torch.float64))  # a state other than zeros
+    out, state, diag = model(x, warm, lengths=lengths, timespans=spans, return_diagnostics=True)
+    loss = out.pow(2).sum() + sum(t.sum() for t in state)
+    params = list(model.parameters())
+    grads = torch.autograd.grad(loss, params)
+    alone = [torch.zeros_like(g) for g in grads]
+    for i, n in enumerate(lengths):
+        row = warm.select([i])
+        if n == 0:  # no step: the state given, nothing output
+            final, outputs = row, x.new_zeros(1, 0, 8)
+            assert (out[i] == 0).all() and (diag.surprise[i] == 0).all()
+        else:
+            outputs, final, one = model(
+                x[i : i + 1, :n], row, timespans=spans[i : i + 1, :n], return_diagnostics=True
+            )
+            torch.testing.assert_close(diag.surprise[i, :n], one.surprise[0])
+            torch.testing.assert_close(diag.tau[i, :n], one.tau[0])
+        torch.testing.assert_close(out[i, :n], outputs[0])
+        assert (out[i, n:] == 0).all() and (diag.surprise[i, n:] == 0).all()
+        assert torch.isnan(diag.tau[i, n:]).all()
+        for a, b in zip(state.select([i]), final, strict=True):
+            torch.testing.assert_close(a, b)
+        part = outputs.pow(2).sum() + sum(t.sum() for t in final)
+        if n > 0:
+            alone = [a + g for a, g in zip(alone, torch.autograd.grad(part, params), strict=True)]
+    for got, want in zip(grads, alone, strict=True):
+        torch.testing.assert_close(got, want)
+
+
+def test_autograd_keeps_a_ragged_batchs_steps_not_its_padding():
+    # What the backward pass keeps, summed over autograd's saved tensors: a batch of
+    # one 400-step sequence and 15 of 4 steps keeps about what the two kept apart do.
+    # The padded loop ran all 16 rows for 400 steps and kept 10 times that (the adam
+    # solver's 7.5 GB peak on one long series among short ones; issue 15).
+    torch.manual_seed(0)
+    model = DREAM(3, 16, rank=2)
+
+    def saved(x, lengths=None):
+        total = 0
+
+        def keep(t):
+            nonlocal total
+            total += t.numel() * t.element_size()
+            return t
+
+        with torch.autograd.graph.saved_tensors_hooks(keep, lambda t: t):
+            model(x, lengths=lengths)
+        return total
+
+    apart = saved(torch.randn(1, 400, 3)) + saved(torch.randn(15, 4, 3))
+    ragged = saved(torch.randn(16, 400, 3), [400] + [4] * 15)
+    assert ragged < 1.2 * apart
+
+
 def test_timespans_default_and_faster_integration():
     model = DREAM(3, 8, rank=2)
     x = torch.randn(2, 6, 3)

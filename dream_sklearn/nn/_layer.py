@@ -314,6 +314,73 @@ def _run_steps(params, flags, x, state, dts, step_mask, step=_sequence_step):
     return stack(outputs, 1), stack(surprises, 1), stack(taus, 1), DREAMState(*state)
 
 
+def _packable(x: torch.Tensor, step_mask: torch.Tensor) -> bool:
+    """Whether the eager loop may read the mask's values to run each step on the rows
+    still going: not under ``torch.vmap`` (which refuses to read them) nor while
+    ``torch.jit.trace`` records (the sizes would be traced as constants)."""
+    checkable = _values_checkable(x) and _values_checkable(step_mask)
+    return checkable and not torch.jit.is_tracing()
+
+
+def _prefix_lengths(step_mask: torch.Tensor) -> torch.Tensor | None:
+    """Each row's count of valid steps when they are its first steps (as ``lengths``
+    give them), else ``None`` (a ``mask`` with a gap)."""
+    lengths = step_mask.sum(1)
+    steps = torch.arange(step_mask.shape[1], device=step_mask.device)
+    return lengths if torch.equal(step_mask, steps[None, :] < lengths[:, None]) else None
+
+
+def _run_packed(params, flags, x, state, dts, step_mask, lengths, sequences=True):
+    """:func:`_run_steps` over sequences of unequal lengths, each step run on the
+    sequences still going only (as ``nn.GRU`` runs a ``PackedSequence``).
+
+    The rows are taken longest first, so that at step ``t`` those still going are the
+    first ``n_t``; a row leaves the batch once its last step is done, with its final
+    state. The padded loop ran every row to the longest and undid its padded steps:
+    autograd kept the whole batch for every step, so one long sequence among short
+    ones held a mini-batch's graph at the long one's length (the adam solver's peak,
+    issue 15). Here what a step keeps is the size of the rows it runs, and the step
+    needs no mask. The same values as the padded loop (up to rounding: the input
+    projections are taken over other shapes); ``lengths`` as :func:`_prefix_lengths`
+    gives them. With ``sequences=False`` the outputs come back as ``None`` (a layer
+    that returns the last state only: the padded outputs were the rest of the peak).
+    """
+    batch, steps = x.shape[:2]
+    order = torch.argsort(lengths, descending=True, stable=True)
+    by_time = step_mask[order].transpose(0, 1)  # (time, batch): a prefix of rows valid
+    sizes = [n for n in by_time.sum(1).tolist() if n > 0]
+    flat = x[order].transpose(0, 1)[by_time]  # the valid steps, time-major
+    xs, xBs, xVs = (a.split(sizes) for a in (flat, flat @ params.B, flat @ params.V))
+    dts = dts[order].transpose(0, 1)[by_time].split(sizes)
+    state = tuple(a[order] for a in state)
+    done, outputs, surprises, taus = [], [], [], []
+    for t, n in enumerate(sizes):
+        if n < state[0].shape[0]:  # the last rows have ended: their state is final
+            done.append(tuple(a[n:] for a in state))
+            state = tuple(a[:n] for a in state)
+        state, surprise, tau = _sequence_step(
+            params, flags, xs[t], xBs[t], xVs[t], state, dts[t], None
+        )
+        outputs.append(state[0])
+        surprises.append(surprise)
+        taus.append(tau)
+    done.append(state)
+    inverse = torch.argsort(order)
+    final = DREAMState(*(torch.cat(parts[::-1])[inverse] for parts in zip(*done, strict=True)))
+    # each step's values put back at (row, time) of the padded tensors, the padded
+    # steps as the padded loop leaves them: output and surprise 0, tau NaN
+    rows = order.expand(steps, batch)[by_time]
+    times = torch.arange(steps, device=x.device)[:, None].expand(steps, batch)[by_time]
+
+    def padded(parts, fill, *width):
+        out = x.new_full((batch, steps, *width), fill)
+        return out.index_put_((rows, times), torch.cat(parts)) if parts else out
+
+    hidden = final.h.shape[1]
+    outputs = padded(outputs, 0.0, hidden) if sequences else None
+    return outputs, padded(surprises, 0.0), padded(taus, math.nan), final
+
+
 def _scan_steps(params, flags, x, state, dts, step_mask):
     """The same loop as :func:`_run_steps`, as one ``scan`` over time.
 
@@ -1061,8 +1128,17 @@ class DREAM(nn.Module):
             # 2.13: DataDependentOutputException, review 160). Nor compile_step's own
             # compiled loop, which dynamo cannot trace (review 157).
             run = _run_steps
+        elif getattr(self, "compile_step", False):
+            run = _COMPILED_LOOP
         else:
-            run = _COMPILED_LOOP if getattr(self, "compile_step", False) else _run_steps
+            run = _run_steps
+            if step_mask is not None and _packable(x, step_mask):
+                lengths = _prefix_lengths(step_mask)
+                if lengths is not None and bool((lengths == steps).all()):
+                    step_mask = None  # every step valid: nothing to undo
+                elif lengths is not None:
+                    sequences = self.return_sequences
+                    run = functools.partial(_run_packed, lengths=lengths, sequences=sequences)
         # Under autocast the cell runs in its parameters' dtype (see Notes).
         autocast_on = _autocast_on(x.device.type)
         start = state
