@@ -323,7 +323,58 @@ def training(args) -> list[Row]:
                 f"DREAM on {device} (eager) takes {times['DREAM'] / t:.2f}x this",
             )
         )
-    return rows + compile_rows
+    return rows + compile_rows + _ragged_training_rows(args, d, n, r)
+
+
+def _ragged_training_rows(args, d: int, n: int, r: int) -> list[Row]:
+    """One eager training step on 32 sequences of unequal lengths (31 of 4 to 50
+    steps, one of 200), the head on each sequence's last valid state: DREAM given ``lengths``,
+    against ``nn.GRU`` given the same as a ``PackedSequence``, in one interleaved run.
+    Both run each step on the sequences still going only (DREAM since round 40)."""
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    device = args.device
+    gen = torch.Generator().manual_seed(0)
+    lengths = torch.randint(4, 51, (32,), generator=gen)
+    lengths[0] = 200
+    x = torch.randn(32, 200, d, generator=gen).to(device)
+    y = torch.randn(32, 1, generator=gen).to(device)
+    torch.manual_seed(0)
+    dream, gru = DREAM(d, n, rank=r).to(device), torch.nn.GRU(d, n, batch_first=True).to(device)
+
+    def step_of(model, forward):
+        head = torch.nn.Linear(n, 1, device=device)
+        opt = torch.optim.Adam([*model.parameters(), *head.parameters()], lr=1e-3)
+
+        def step():
+            opt.zero_grad()
+            loss = torch.nn.functional.mse_loss(head(forward(model)), y)
+            loss.backward()
+            opt.step()
+
+        return step
+
+    def dream_last(model):  # (the state: each sequence's last valid step's)
+        return model(x, lengths=lengths)[1].h
+
+    def gru_last(model):
+        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        return model(packed)[1][0]
+
+    fns = {"DREAM": step_of(dream, dream_last), "nn.GRU": step_of(gru, gru_last)}
+    times = interleaved_cpu_times(fns, repeats=args.repeats, inner=1, clock=_clock(device))
+    shape = f"31 sequences of 4-50 steps and one of 200 (lengths), {d}->{n}, rank {r}"
+    gru_what = "nn.GRU given them as a PackedSequence"
+    return [
+        Row("training", f"nn.GRU: training step, {shape}", f"{1e3 * times['nn.GRU']:.1f}", "ms"),
+        Row(
+            "training",
+            f"DREAM (eager) given lengths: training step, {shape}",
+            f"{1e3 * times['DREAM']:.1f}",
+            "ms",
+            f"{times['DREAM'] / times['nn.GRU']:.2f}x {gru_what}",
+        ),
+    ]
 
 
 # --- online ---------------------------------------------------------------------------
