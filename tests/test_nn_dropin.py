@@ -747,6 +747,44 @@ def test_vmap_over_dt_and_timespans_is_the_loop_over_them():
         torch.func.grad(lambda dt: cell(x[0], None, dt)[0].sum())(torch.tensor([0.1, -1.0]))
 
 
+def test_vmap_over_state_spans_or_parameters_of_a_ragged_batch_is_the_loop():
+    # With lengths fixed and x not mapped, a vmap over h0, timespans or an ensemble's
+    # parameters ran the packed loop of unequal lengths, which writes the mapped steps
+    # into a tensor vmap does not map, and failed (review 221); it runs padded there.
+    torch.manual_seed(0)
+    model, x, lengths = DREAM(3, 6, rank=2), torch.randn(4, 5, 3), [5, 2, 0, 3]
+    h0s, spans = torch.randn(3, 4, 6), torch.rand(3, 4, 5)
+    cases = (
+        (lambda h: model(x, h, lengths=lengths)[0], h0s, lambda h: model(x, h, lengths=lengths)),
+        (
+            lambda t: model(x, timespans=t, lengths=lengths)[0],
+            spans,
+            lambda t: model(x, timespans=t, lengths=lengths),
+        ),
+    )
+    for mapped, over, alone in cases:
+        loop = torch.stack([alone(a)[0] for a in over])
+        torch.testing.assert_close(torch.vmap(mapped)(over), loop, rtol=0, atol=1e-6)
+    ensemble = [DREAM(3, 6, rank=2) for _ in range(3)]
+    params, buffers = torch.func.stack_module_state(ensemble)
+
+    def one(p, b):
+        return torch.func.functional_call(ensemble[0], (p, b), (x,), {"lengths": lengths})[0]
+
+    loop = torch.stack([m(x, lengths=lengths)[0] for m in ensemble])
+    torch.testing.assert_close(torch.vmap(one)(params, buffers), loop, rtol=0, atol=1e-6)
+
+
+def test_a_ragged_batch_on_the_meta_device_has_the_outputs_shape():
+    # (the packed loop reads the mask's values, which a meta tensor has not: it runs
+    # padded there, as before; review 221)
+    model = DREAM(3, 6, rank=2).to("meta")
+    x = torch.empty(4, 5, 3, device="meta")
+    mask = torch.arange(5)[None] < torch.tensor([[5], [2], [0], [3]])
+    out, state = model(x, mask=mask.to("meta"))
+    assert out.shape == (4, 5, 6) and out.is_meta and state.h.shape == (4, 6)
+
+
 def test_cell_accepts_dt_as_a_float_a_scalar_or_a_batch_tensor():
     cell = DREAMCell(2, 3, rank=1)
     x = torch.randn(4, 2)

@@ -314,12 +314,41 @@ def _run_steps(params, flags, x, state, dts, step_mask, step=_sequence_step):
     return stack(outputs, 1), stack(surprises, 1), stack(taus, 1), DREAMState(*state)
 
 
-def _packable(x: torch.Tensor, step_mask: torch.Tensor) -> bool:
+def _packable(params: StepParams, x, state, dts, step_mask) -> bool:
     """Whether the eager loop may read the mask's values to run each step on the rows
-    still going: not under ``torch.vmap`` (which refuses to read them) nor while
-    ``torch.jit.trace`` records (the sizes would be traced as constants)."""
-    checkable = _values_checkable(x) and _values_checkable(step_mask)
-    return checkable and not torch.jit.is_tracing()
+    still going (:func:`_run_packed`): not when any of its tensors is mapped by
+    ``torch.vmap`` (which refuses to read values, and to write a mapped value into a
+    tensor it does not map: a vmap over ``h0``, ``timespans`` or an ensemble's
+    parameters failed so; review 221), nor while ``torch.jit.trace`` records (the
+    sizes would be traced as constants), nor on tensors without values (the ``meta``
+    device, ``FakeTensorMode``)."""
+    if torch.jit.is_tracing() or x.is_meta or _is_fake(x):
+        return False
+    tensors = (x, step_mask, dts, *state, *params)
+    return all(_values_checkable(t) for t in tensors if isinstance(t, torch.Tensor))
+
+
+def _is_fake(t: torch.Tensor) -> bool:
+    try:
+        from torch._subclasses.fake_tensor import is_fake
+    except ImportError:  # (a torch without it has no FakeTensorMode to run under)
+        return False
+    return is_fake(t)
+
+
+def _run_eager(params, flags, x, state, dts, step_mask, sequences=True):
+    """The eager loop over time: packed (:func:`_run_packed`) where the sequences'
+    lengths differ and may be read, else padded (:func:`_run_steps`); with every step
+    valid, without the mask (nothing to undo). ``sequences=False``: a layer that
+    returns the last state only (the packed loop then builds no outputs)."""
+    if step_mask is None or not _packable(params, x, state, dts, step_mask):
+        return _run_steps(params, flags, x, state, dts, step_mask)
+    lengths = _prefix_lengths(step_mask)
+    if lengths is None:  # (a mask with a gap)
+        return _run_steps(params, flags, x, state, dts, step_mask)
+    if bool((lengths == x.shape[1]).all()):
+        return _run_steps(params, flags, x, state, dts, None)
+    return _run_packed(params, flags, x, state, dts, step_mask, lengths, sequences)
 
 
 def _prefix_lengths(step_mask: torch.Tensor) -> torch.Tensor | None:
@@ -1131,14 +1160,7 @@ class DREAM(nn.Module):
         elif getattr(self, "compile_step", False):
             run = _COMPILED_LOOP
         else:
-            run = _run_steps
-            if step_mask is not None and _packable(x, step_mask):
-                lengths = _prefix_lengths(step_mask)
-                if lengths is not None and bool((lengths == steps).all()):
-                    step_mask = None  # every step valid: nothing to undo
-                elif lengths is not None:
-                    sequences = self.return_sequences
-                    run = functools.partial(_run_packed, lengths=lengths, sequences=sequences)
+            run = functools.partial(_run_eager, sequences=self.return_sequences)
         # Under autocast the cell runs in its parameters' dtype (see Notes).
         autocast_on = _autocast_on(x.device.type)
         start = state
