@@ -1441,7 +1441,8 @@ def _memory_child(params: dict, long: bool) -> dict:
 
 def _ragged_memory_rows() -> list[Row]:
     """``DREAMClassifier`` (the default ridge solver, and the adam solver for one
-    epoch, uncompiled: the compiler's own memory would hide the arrays') on sequences
+    epoch, uncompiled, and with ``compile="auto"``, the default, which runs it
+    eagerly since round 40) on sequences
     of unequal lengths: 500 of 20 steps and one of 20,000 (one feature), fit then
     predict_proba on the CPU, each in a process of its own (:data:`_MEMORY_CHILD`): the
     growth of its peak resident memory (in a fit of its own, untraced), against the
@@ -1455,9 +1456,15 @@ def _ragged_memory_rows() -> list[Row]:
         return skipped("memory", what, "the resident memory's peak is read on Linux only")
     padded = 501 * 20_000 * 8
     values = (500 * 20 + 20_000) * 8
-    adam = {"solver": "adam", "max_iter": 1, "compile": False}
+    adam = {"solver": "adam", "max_iter": 1}
+    eager = {**adam, "compile": False}
+    cases = (
+        ("", {}),
+        ('solver="adam", max_iter=1, compile=False', eager),
+        ('solver="adam", max_iter=1', adam),  # (compile="auto", the default: eager here)
+    )
     out = []
-    for label, params in (("", {}), ('solver="adam", max_iter=1, compile=False', adam)):
+    for label, params in cases:
         with_long, without = _memory_child(params, True), _memory_child(params, False)
         what = (
             f"DREAMClassifier({label}) fit + predict_proba, "

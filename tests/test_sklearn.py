@@ -1,5 +1,6 @@
 """Behaviour of DREAMClassifier / DREAMRegressor: inputs, memory, tools, errors."""
 
+import itertools
 import pickle
 import warnings
 
@@ -527,6 +528,39 @@ def test_compile_auto_compiles_a_fit_of_that_many_step_evaluations(
     assert len(calls) == (12 if compiled else 0) and not clf.module_.dream.compile_step
     eager = DREAMClassifier(**params, compile=False).fit(X, y)
     np.testing.assert_allclose(proba, eager.predict_proba(X), rtol=1e-12)
+
+
+@pytest.mark.parametrize(("threshold", "compiled"), [(310, True), (311, False)])
+def test_compile_auto_counts_the_steps_each_mini_batch_runs(monkeypatch, threshold, compiled):
+    # 40 sequences of 5 steps and one of 300, one epoch in mini-batches of 20 in order:
+    # they run 5, 5 and 300 steps, 310 step evaluations (each is as long as its
+    # longest). Until round 40 "auto" counted each at the longest of all, 900, and one
+    # long series among short ones compiled a fit the eager loop runs faster, and in
+    # less memory (docs/sklearn.md). predict runs chunks of like lengths: 5 and 300.
+    calls = _recording_loop(monkeypatch)
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(5, 2)) for _ in range(40)] + [rng.normal(size=(300, 2))]
+    y = np.arange(41) % 2
+    params = dict(SMALL, max_iter=1, batch_size=20, shuffle=False)
+    monkeypatch.setattr(_base, "_COMPILE_AUTO_STEPS", threshold)
+    clf = DREAMClassifier(**params).fit(X, y)
+    assert len(calls) == (3 if compiled else 0) and clf.module_.dream.compile_step == compiled
+    monkeypatch.setattr(_base, "_COMPILE_AUTO_STEPS", threshold - 5)
+    clf.predict_proba(X)
+    assert len(calls) == (5 if compiled else 0)
+
+
+def test_compile_auto_counts_a_shuffled_epoch_at_its_expected_steps():
+    # The expected steps of an epoch in a random order: each mini-batch as long as its
+    # longest, averaged over every order of 7 sequences (batch 3: 3, 3 and 1).
+    lengths = np.array([4, 9, 1, 9, 30, 2, 7])
+    orders = list(itertools.permutations(range(7)))
+    for batch in (1, 2, 3, 7):
+        runs = [
+            sum(lengths[list(o[i : i + batch])].max() for i in range(0, 7, batch)) for o in orders
+        ]
+        assert _base._batch_steps(lengths, batch, True) == pytest.approx(np.mean(runs), abs=1e-6)
+    assert _base._batch_steps(lengths, 3, False) == 9 + 30 + 7
 
 
 def test_predict_follows_the_compile_setting_of_the_fit_not_a_later_set_params(

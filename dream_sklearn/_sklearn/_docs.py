@@ -120,14 +120,15 @@ PARAMETERS = """
         dtype and torch version); then each epoch runs about 4.8x faster on one
         CPU thread (580 -> 120 ms at 256 sequences x 50 steps x 16 features;
         ``benchmarks/speed.py``, sections "training" and "sklearn": the README's
-        "Training speed" table). ``"auto"``
-        compiles a call when it runs at least 50,000 step evaluations (one time
-        step of one mini-batch: ``max_iter`` x mini-batches x sequence length in
-        ``fit``; for ``predict`` and ``advance_memory``, chunks of 1,024 sequences
-        (mini-batches) x length), where it repays itself: measured, after about
-        11,200 with a warm cache and 62,600 with a cold one (``docs/sklearn.md``,
-        "Speed"; they vary run to run, 11,000-13,000 and 59,000-69,000; round 23,
-        on a slower machine, about 8,000 and 40,000, compiling in 9 s and 46 s). Shorter
+        "Training speed" table). ``"auto"`` compiles a call when it runs at least 50,000
+        step evaluations (one time step of one mini-batch, each as long as its longest
+        sequence: ``max_iter`` x the steps of an epoch's mini-batches in ``fit``,
+        expected over the shuffle; for ``predict``, the chunks of like lengths it runs;
+        for ``advance_memory``, its mini-batches in order), where it repays itself:
+        measured, after about 11,200 with a warm cache and 62,600 with a cold one
+        (``docs/sklearn.md``, "Speed"; they vary run to run, 11,000-13,000 and
+        59,000-69,000; round 23, on a slower machine, about 8,000 and 40,000, compiling
+        in 9 s and 46 s). Shorter
         calls run eagerly and pay nothing. ``True`` always compiles, ``False``
         never. Read at each ``fit`` and ``partial_fit`` (as scikit-learn reads a
         parameter): ``predict``, ``score`` and ``advance_memory`` keep the last
