@@ -657,6 +657,22 @@ def test_a_series_y_indexed_by_some_ids_or_by_ids_of_another_type_is_refused():
     as_text_ids = dated.rename(index=lambda d: d.strftime("%Y-%m-%d"), level=0)
     with pytest.raises(ValueError, match="y's index holds X's sequence ids as another type"):
         DREAMClassifier(**SMALL).fit(as_text_ids, by_day)
+    # (round 40) ids with a time zone and y's without (their wall or UTC times), or
+    # the other way round: pandas casts neither to the other, and y was taken by position
+    zoned_days = days.tz_localize("Europe/Paris")
+    zoned = dated.rename(index=dict(zip(days, zoned_days, strict=True)), level=0)
+    by_zoned_day = pd.Series(y, index=zoned_days).sort_index()
+    for keys in (by_zoned_day.index.tz_localize(None), by_zoned_day.index.tz_convert(None)):
+        with pytest.raises(ValueError, match="y's index holds X's sequence ids as another type"):
+            DREAMClassifier(**SMALL).fit(zoned, by_zoned_day.set_axis(keys))
+    with pytest.raises(ValueError, match="y's index holds X's sequence ids as another type"):
+        DREAMClassifier(**SMALL).fit(dated, by_day.tz_localize("UTC"))
+    assert_same_model(
+        DREAMClassifier(**SMALL).fit(zoned, by_zoned_day),
+        DREAMClassifier(**SMALL).fit(zoned, y),
+        rtol=0,
+        atol=0,
+    )
     # (review 215) numbers that a cast would make ids (0.5 -> 0, True -> 1) are no ids:
     # such a y is taken by position, as before
     positions = pd.MultiIndex.from_tuples([(100 + i, t) for i in range(n) for t in range(4)])

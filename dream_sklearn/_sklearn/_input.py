@@ -752,6 +752,9 @@ def _ids_as_another_type(ids: set, held: set) -> tuple[Any, Any] | None:
     if all(str(i) in by_text for i in ids):
         mine = next(iter(ids))
         return by_text[str(mine)], mine
+    zoned = _zone_apart(ids, held)
+    if zoned is not None:
+        return zoned
     for source, target in ((held, ids), (ids, held)):
         dtype = pd.Index(list(target)).dtype
         from_text = all(isinstance(v, str) for v in source)
@@ -770,6 +773,26 @@ def _ids_as_another_type(ids: set, held: set) -> tuple[Any, Any] | None:
         if source is ids and set(cast) <= held:
             theirs, mine = pairs[0]
             return theirs, mine
+    return None
+
+
+def _zone_apart(ids: set, held: set) -> tuple[Any, Any] | None:
+    """``(a key of held, the id of ids it stands for)`` where one side holds datetimes
+    with a time zone and the other every id as naive datetimes, their wall times or
+    their UTC times (pandas refuses to cast one to the other, so such a ``y`` was
+    taken by position: round 40); else None."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mine, theirs = pd.Index(list(ids)), pd.Index(list(held))
+    if not (isinstance(mine, pd.DatetimeIndex) and isinstance(theirs, pd.DatetimeIndex)):
+        return None
+    if (mine.tz is None) == (theirs.tz is None):
+        return None
+    for naive in (lambda i: i.tz_localize(None), lambda i: i.tz_convert(None)):
+        a = mine if mine.tz is None else naive(mine)
+        b = theirs if theirs.tz is None else naive(theirs)
+        if set(a) <= set(b):
+            return theirs[b.get_loc(a[0])], mine[0]
     return None
 
 
