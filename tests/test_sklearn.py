@@ -550,6 +550,45 @@ def test_compile_auto_counts_the_steps_each_mini_batch_runs(monkeypatch, thresho
     assert len(calls) == (5 if compiled else 0)
 
 
+def test_compile_auto_counts_each_call_by_the_order_it_runs(monkeypatch):
+    # 20 sequences of 300 steps, then 21 of 5, in mini-batches of 20: in order they
+    # run 300, 5 and 5 steps (310); shuffled, most mini-batches hold a long one. Each
+    # call counts its own: fit as shuffled (over its training split), partial_fit and
+    # advance_memory in order, early stopping's validation in chunks of like lengths.
+    counts = []
+    monkeypatch.setattr(_base, "_auto_compile", lambda steps: counts.append(steps) or False)
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(300, 2)) for _ in range(20)] + [
+        rng.normal(size=(5, 2)) for _ in range(21)
+    ]
+    y = np.arange(41) % 2
+    lengths = np.array([300] * 20 + [5] * 21)
+    params = dict(SMALL, max_iter=2, batch_size=20, n_iter_no_change=10)
+    clf = DREAMClassifier(**params, shuffle=False).fit(X, y)
+    assert counts == [2 * 310]
+    shuffled = _base._batch_steps(lengths, 20, True)
+    assert shuffled > 600  # (the expected steps of a random order, brute-forced below)
+    DREAMClassifier(**params).fit(X, y)
+    assert counts[1] == pytest.approx(2 * shuffled)
+    clf.partial_fit(X, y)
+    clf.advance_memory(X)
+    clf.predict(X)
+    assert counts[2:] == [310, 310, 305]
+    splits = []
+    split = DREAMClassifier._split
+
+    def recording_split(self, n, y, rng):
+        splits.append(split(self, n, y, rng))
+        return splits[-1]
+
+    monkeypatch.setattr(DREAMClassifier, "_split", recording_split)
+    counts.clear()
+    DREAMClassifier(**params, early_stopping=True, validation_fraction=0.3).fit(X, y)
+    train, val = splits[0]
+    assert counts[0] == pytest.approx(2 * _base._batch_steps(lengths[train], 20, True))
+    assert counts[1] == 2 * (300 * (lengths[val] == 300).any() + 5 * (lengths[val] == 5).any())
+
+
 def test_compile_auto_counts_a_shuffled_epoch_at_its_expected_steps():
     # The expected steps of an epoch in a random order: each mini-batch as long as its
     # longest, averaged over every order of 7 sequences (batch 3: 3, 3 and 1).
