@@ -147,11 +147,14 @@ def _step_mask(
     lengths, mask, batch: int, steps: int, device, check: bool = True
 ) -> torch.Tensor | None:
     """The (batch, steps) mask of valid steps, or ``None``. ``check=False`` leaves out
-    the check of the lengths' values (data-dependent: not traceable by ``torch.export``)."""
+    the check of the lengths' values (data-dependent: not traceable by ``torch.export``);
+    so does a ``torch.vmap`` over them, which refuses to read them (until round 40 a
+    vmap over ``lengths`` failed there), as over ``timespans``."""
     if lengths is not None and mask is not None:
         raise ValueError("Pass either lengths or mask, not both.")
     if lengths is not None:
         lengths = torch.as_tensor(lengths, device=device)
+        check = check and _values_checkable(lengths)
         if lengths.dtype == torch.bool or lengths.is_complex():
             raise TypeError(f"lengths must be integers; got dtype {lengths.dtype}.")
         if lengths.shape != (batch,):
@@ -165,6 +168,7 @@ def _step_mask(
         return torch.arange(steps, device=device)[None, :] < lengths[:, None]
     if mask is not None:
         mask = torch.as_tensor(mask, device=device)
+        check = check and _values_checkable(mask)
         if mask.dtype != torch.bool:
             # (True/False as numbers: a float weight mask, 0.5 or 2, ran as all True)
             if check and not bool(((mask == 0) | (mask == 1)).all()):
