@@ -546,13 +546,22 @@ def test_two_sequences_take_the_largest_penalty():
     assert np.all(model.predict_proba(X[2:]) > 0.01)
 
 
+def _padded(long, lengths):
+    """The padded array of sequences held one after another, made step by step."""
+    padded = np.zeros((len(lengths), max(lengths), long.shape[1]))
+    starts = np.cumsum(lengths) - lengths
+    for i, (a, n) in enumerate(zip(starts, lengths, strict=True)):
+        padded[i, :n] = long[a : a + n]
+    return padded
+
+
 def test_ragged_sequences_read_as_their_padded_array():
-    from dream_sklearn._sklearn._input import _Ragged, pad
+    from dream_sklearn._sklearn._input import _Ragged
 
     rng = np.random.RandomState(0)
     lengths = rng.randint(1, 30, size=40)
     long = rng.normal(size=(lengths.sum(), 3))
-    ragged, padded = _Ragged(long, lengths), pad(long, lengths)
+    ragged, padded = _Ragged(long, lengths), _padded(long, lengths)
     assert ragged.shape == padded.shape
     picks = (np.array([5, 2, 39]), slice(3, 17), np.arange(40), rng.permutation(40)[:9])
     for rows in (*picks, np.array([-1, 0, -7]), slice(30, 2, -3), slice(0, 40, 4)):
@@ -563,11 +572,11 @@ def test_ragged_sequences_read_as_their_padded_array():
         assert not wider[:, steps:].any()
         part = ragged[rows]  # the sequences themselves, held alike
         np.testing.assert_array_equal(part.lengths, lengths[rows])
-        np.testing.assert_array_equal(pad(part.long, part.lengths), padded[rows, :steps])
+        np.testing.assert_array_equal(_padded(part.long, part.lengths), padded[rows, :steps])
     assert len(ragged[5:5]) == 0 and ragged[5:5].shape == (0, 0, 3)
     keep = rng.uniform(size=40) > 0.5
     part = ragged[keep]
-    np.testing.assert_array_equal(pad(part.long, part.lengths), padded[keep, : part.shape[1]])
+    np.testing.assert_array_equal(_padded(part.long, part.lengths), padded[keep, : part.shape[1]])
     with pytest.raises(ValueError, match="whole sequences"):
         ragged[np.array([0, 1]), : int(lengths[:2].max()) - 1]
 
@@ -605,10 +614,14 @@ def test_no_solver_pads_the_whole_collection(monkeypatch):
     expected = DREAMClassifier(random_state=0, hidden_dim=8).fit(X, y).predict_proba(X)
     expected_adam = adam_run()
 
-    def refuse(long, lengths):
-        raise AssertionError("the whole collection padded")
+    read = _input._Ragged.__getitem__
 
-    monkeypatch.setattr(_input, "pad", refuse)
+    def refuse(self, key):  # (a padded read of all 61 sequences at once)
+        if isinstance(key, tuple) and len(self.lengths[key[0]]) == len(X):
+            raise AssertionError("the whole collection padded")
+        return read(self, key)
+
+    monkeypatch.setattr(_input._Ragged, "__getitem__", refuse)
     got = DREAMClassifier(random_state=0, hidden_dim=8).fit(X, y).predict_proba(X)
     np.testing.assert_array_equal(got, expected)
     DREAMRegressor(random_state=0, hidden_dim=8).fit(X, y.astype(float)).predict(X)

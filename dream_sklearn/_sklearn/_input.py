@@ -5,8 +5,9 @@ table of shape ``(total_steps, n_features)`` that holds the valid steps of every
 sequence one after the other, and a vector of sequence lengths. The long table goes
 through scikit-learn's ``validate_data`` (so ``n_features_in_``,
 ``feature_names_in_`` and the usual messages for NaN, inf, strings, sparse input and
-a wrong number of features come from scikit-learn itself); :func:`pad` then builds
-the padded ``(n_sequences, max_steps, n_features)`` array the network reads.
+a wrong number of features come from scikit-learn itself); :class:`_Ragged` then
+reads it a chunk of sequences at a time as the padded ``(rows, steps, n_features)``
+array the network reads.
 
 With the estimators' ``n_steps`` parameter set, ``X`` is instead a flat 2-D table
 ``(n_sequences, n_steps * n_features)`` (each row one sequence, its steps side by
@@ -644,18 +645,6 @@ class _Ragged:
         out = np.zeros((len(lengths), steps, self.long.shape[1]), dtype=self.long.dtype)
         out[seq, pos] = self.long[src]
         return out
-
-
-def pad(long: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """The padded (n_sequences, max(lengths), n_features) array; padding is 0."""
-    n, steps = len(lengths), int(lengths.max())
-    if np.all(lengths == steps):
-        return np.ascontiguousarray(long.reshape(n, steps, long.shape[1]))
-    out = np.zeros((n, steps, long.shape[1]), dtype=long.dtype)
-    seq = np.repeat(np.arange(n), lengths)
-    starts = np.cumsum(lengths) - lengths
-    out[seq, np.arange(len(long)) - np.repeat(starts, lengths)] = long
-    return out
 
 
 def _times_by_value(dtype: Any) -> bool:
