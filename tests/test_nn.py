@@ -143,6 +143,10 @@ def test_ragged_batch_gives_each_sequence_and_gradient_it_gives_alone():
             alone = [a + g for a, g in zip(alone, torch.autograd.grad(part, params), strict=True)]
     for got, want in zip(grads, alone, strict=True):
         torch.testing.assert_close(got, want)
+    # no step at all: the outputs still reach the graph, with zero gradients (review 223)
+    out, state = model(x, warm, lengths=[0] * 5)
+    grads = torch.autograd.grad(out.sum() + state.h.sum(), params, allow_unused=True)
+    assert all(g is None or (g == 0).all() for g in grads) and out.requires_grad
 
 
 def test_autograd_keeps_a_ragged_batchs_steps_not_its_padding():

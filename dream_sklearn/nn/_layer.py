@@ -348,7 +348,9 @@ def _run_eager(params, flags, x, state, dts, step_mask, sequences=True):
     if step_mask is None or not _packable(params, x, state, dts, step_mask):
         return _run_steps(params, flags, x, state, dts, step_mask)
     lengths = _prefix_lengths(step_mask)
-    if lengths is None:  # (a mask with a gap)
+    if lengths is None or not bool(lengths.any()):
+        # (a mask with a gap; or no step at all, where the packed loop runs none and
+        # its outputs would not reach the graph: backward() failed, review 223)
         return _run_steps(params, flags, x, state, dts, step_mask)
     if bool((lengths == x.shape[1]).all()):
         return _run_steps(params, flags, x, state, dts, None)
