@@ -1566,7 +1566,7 @@ def test_the_benchmarks_concepts_give_the_streams_labels(robust_bench, name):
     stream = streams.STREAMS[name]
     rows = list(stream.make(1, 600))
     bench._check_concepts(rows, stream.changes(600), bench.CONCEPTS[name])
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="the concepts do not give the stream.s labels"):
         bench._check_concepts(rows, stream.changes(600), bench.CONCEPTS[name][::-1])
 
 

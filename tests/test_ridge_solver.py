@@ -630,6 +630,30 @@ def test_no_solver_pads_the_whole_collection(monkeypatch):
         np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"fast_weights": True, "pooling": ("mean", "max", "last", "ppv"), "lags": 3}],
+)
+def test_long_sequences_run_in_windows_give_the_features_of_one_pass(monkeypatch, options):
+    # A chunk longer than _WINDOW steps runs in windows, the state carried and the
+    # pooling summed over them (one series of 100,000 steps grew the process by 736 MB
+    # in one pass; round 40). With windows of 7 steps (sequences ending before, in and
+    # on a window's edge; lags and differences reading across its edge) the features
+    # and the PPV thresholds are one pass's, to rounding.
+    from dream_sklearn._sklearn import _features
+
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(n, 2)) for n in (1, 6, 7, 8, 13, 14, 30, 61)]
+    params = dict(random_state=0, hidden_dim=6, dtype="float64", batch_size=4, **options)
+    whole = DREAMFeatures(**params).fit(X)
+    expected = whole.transform(X)
+    monkeypatch.setattr(_features, "_WINDOW", 7)
+    windowed = DREAMFeatures(**params).fit(X)
+    np.testing.assert_allclose(windowed.thresholds_, whole.thresholds_, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(windowed.transform(X), expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(whole.transform(X), expected, rtol=1e-10, atol=1e-12)
+
+
 def test_adam_predicts_in_chunks_of_like_lengths(monkeypatch):
     # The adam solver's predict ran the sequences in the order given, 1,024 at once,
     # each chunk padded to its longest: one long series among short ones padded them

@@ -82,6 +82,13 @@ class _Bank(NamedTuple):
 _QUANTILE_SAMPLE = 4096
 # Training sequences run to place the PPV thresholds.
 _THRESHOLD_SEQUENCES = 32
+# Time steps the bank runs at once: a longer chunk runs in windows of this many steps,
+# its state carried from one to the next and its pooling summed over them (one series
+# of 100,000 steps among 20 grew the process by 736 MB, its trajectories and their
+# copies held whole; round 40). A chunk of at most this many steps runs as one window,
+# its features as before to the bit; a longer one's move by rounding (sums taken in
+# another order).
+_WINDOW = 4096
 
 
 def _chunks(lengths: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
@@ -176,7 +183,10 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         own; each chunk is padded as it runs, so one series of 20,000 steps among
         500 of 20 costs what its values do (until round 38 the standardised
         sequences were held padded to the longest, all at once: 80 MB for 0.24 MB
-        of values; ``python benchmarks/speed.py --only memory``).
+        of values; ``python benchmarks/speed.py --only memory``). A chunk longer
+        than 4,096 steps runs in windows of 4,096, its state carried from one to
+        the next: until round 40 its trajectories were held whole (one series of
+        100,000 steps: 736 MB, now 54 MB); its features move by rounding.
     layout : {"channels_last", "channels_first"} or None, default=None
         How ``X`` is laid out, as for :class:`DREAMClassifier`: ``None`` and
         ``"channels_last"`` read ``(n, n_steps, n_features)`` (``None`` warns when it
@@ -465,23 +475,42 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         return torch.tensor([min(tau / s, tau) for s in self._bank.timescales], dtype=dtype)
 
     def _run(self, X3: _Ragged, lengths: np.ndarray):
-        """Yield ``(rows, outputs, final state, mask)`` chunk by chunk (:func:`_chunks`:
-        ``rows`` the chunk's positions in the standardised array ``X3``); the bank's
-        copies are stacked copy-major: row ``k * b + i`` is copy ``k`` of sequence ``i``."""
+        """Yield ``(rows, lengths, windows)`` chunk by chunk (:func:`_chunks`: ``rows``
+        the chunk's positions in the standardised array ``X3``, ``lengths`` its
+        sequences' lengths repeated for each copy), ``windows`` yielding ``(outputs,
+        state, mask)`` over consecutive windows of at most :data:`_WINDOW` steps,
+        the state carried from one to the next (the last's is the final state). The
+        bank's copies are stacked copy-major: row ``k * b + i`` is copy ``k`` of
+        sequence ``i``."""
         K, dts, dtype = len(self._bank.timescales), self._dts(), self._bank_dtype()
         for rows in _chunks(lengths, self.batch_size):
             lb = torch.as_tensor(lengths[rows])
             steps = int(lb.max())
-            xb = _input_tensor(self._cell_inputs(X3[rows, :steps]), dtype)
-            b = xb.shape[0]
-            xk = torch.cat([self._taps(xb, k) for k in range(K)])
             lk = lb.repeat(K)
-            spans = dts.repeat_interleave(b)[:, None].expand(K * b, steps)
-            same = bool((lb == steps).all())
+            spans = dts.repeat_interleave(len(rows))[:, None]
+            yield rows, lk, self._windows(X3[rows, :steps], lk, spans, dtype)
+
+    def _windows(self, xs: np.ndarray, lk: torch.Tensor, spans: torch.Tensor, dtype):
+        """The windows of one chunk ``xs`` (its padded standardised sequences), as
+        :meth:`_run` yields them. Each window's cell inputs are made from its steps
+        and the ones before it that its differences and lags read."""
+        K, steps = len(self._bank.timescales), xs.shape[1]
+        back = self._bank.lags * max(self._dilation(k) for k in range(K))
+        back = max(back, int(self._bank.differences))
+        state = None
+        for a in range(0, steps, _WINDOW):
+            b = min(a + _WINDOW, steps)
+            lo = max(0, a - back)
+            xb = _input_tensor(self._cell_inputs(xs[:, lo:b]), dtype)
+            xk = torch.cat([self._taps(xb, k)[:, a - lo :] for k in range(K)])
+            lw = (lk - a).clamp(0, b - a)
+            same = bool((lw == b - a).all())
             with torch.inference_mode():
-                out, final = self.module_(xk, lengths=None if same else lk, timespans=spans)
-            mask = torch.arange(steps)[None, :] < lk[:, None]
-            yield rows, out, final, mask, lk
+                out, state = self.module_(
+                    xk, state, lengths=None if same else lw, timespans=spans.expand(-1, b - a)
+                )
+            mask = torch.arange(b - a)[None, :] < lw[:, None]
+            yield out, state, mask
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any = None) -> DREAMFeatures:
@@ -606,20 +635,21 @@ DataFrame or array-like of shape (n_samples, n_features)
         # Each copy's valid values, sequence by sequence in the order drawn (the
         # chunks come in order of length; _set_thresholds samples by position:
         # review 174).
-        values: list[list] = [[None] * len(pick) for _ in range(K)]
-        for rows, out, _, mask, _ in self._run(X3[pick], lengths[pick]):
+        values: list[list] = [[[] for _ in pick] for _ in range(K)]
+        for rows, _, windows in self._run(X3[pick], lengths[pick]):
             b = len(rows)
-            for k in range(K):
-                for i, r in enumerate(rows):
-                    values[k][r] = out[k * b + i][mask[k * b + i]]
-        self._set_thresholds([torch.cat(v) for v in values], rng)
+            for out, _, mask in windows:
+                for k in range(K):
+                    for i, r in enumerate(rows):
+                        values[k][r].append(out[k * b + i][mask[k * b + i]])
+        self._set_thresholds([torch.cat([w for v in vs for w in v]) for vs in values], rng)
 
     def _features(self, X3: _Ragged, lengths: np.ndarray) -> np.ndarray:
         """The pooled features of the standardised sequences ``X3``, (n, n_features_out_)."""
         result = np.empty((len(lengths), self.n_features_out_), dtype=np.float64)
         with torch.inference_mode():
-            for rows, out, final, mask, lk in self._run(X3, lengths):
-                result[rows] = self._pool(out, final, mask, lk)
+            for rows, lk, windows in self._run(X3, lengths):
+                result[rows] = self._pool(windows, lk)
         return result
 
     def _set_thresholds(self, values: list[torch.Tensor], rng: np.random.RandomState) -> None:
@@ -635,24 +665,40 @@ DataFrame or array-like of shape (n_samples, n_features)
             qs = torch.quantile(v, q[k], dim=0)  # (n quantiles, n units)
             self.thresholds_[k] = torch.diagonal(qs).numpy()
 
-    def _pool(self, out, final, mask, lk) -> np.ndarray:
-        """The features of one chunk run by :meth:`_run`, (b, n_features_out_)."""
+    def _pool(self, windows, lk) -> np.ndarray:
+        """The features of one chunk run by :meth:`_run`, (b, n_features_out_): each
+        pooling summed (or its maximum taken) over the chunk's windows."""
         K = len(self._bank.timescales)
-        b = out.shape[0] // K
         thresholds = torch.as_tensor(self.thresholds_)
+        sums: dict[str, torch.Tensor] = {}
+        for window in windows:
+            out, final, mask = window
+            b = out.shape[0] // K
+            for pool in self._bank.pooling:
+                if pool == "mean":
+                    part = out.sum(1)  # padded steps output 0
+                elif pool == "max":
+                    part = out.masked_fill(~mask[:, :, None], -torch.inf).amax(1)
+                elif pool == "ppv":
+                    thr = thresholds.repeat_interleave(b, dim=0)[:, None, :]
+                    part = ((out > thr) & mask[:, :, None]).sum(1).to(out.dtype)
+                else:  # ("last": the final state's)
+                    continue
+                if pool not in sums:
+                    sums[pool] = part
+                elif pool == "max":
+                    sums[pool] = torch.maximum(sums[pool], part)
+                else:
+                    sums[pool] = sums[pool] + part
         count = lk.to(out.dtype)[:, None]
         parts = []
         for pool in self._bank.pooling:
-            if pool == "mean":
-                parts.append(out.sum(1) / count)  # padded steps output 0
-            elif pool == "max":
-                parts.append(out.masked_fill(~mask[:, :, None], -torch.inf).amax(1))
-            elif pool == "last":
+            if pool == "last":
                 parts.append(final.h)
+            elif pool == "max":
+                parts.append(sums[pool])
             else:
-                thr = thresholds.repeat_interleave(b, dim=0)[:, None, :]
-                above = (out > thr) & mask[:, :, None]
-                parts.append(above.sum(1).to(out.dtype) / count)
+                parts.append(sums[pool] / count)
         if self._bank.fast_weights:
             parts.append(final.U.reshape(K * b, -1))
         feats = torch.cat(parts, dim=1)  # (K * b, per copy)
