@@ -160,6 +160,7 @@ _OWN_SEED = {
     "Agrawal-2-6": (1000, 1100),
     "SEA-gradual": (1200, 1300),
     "RandomRBF": (1400, 1500),
+    "Sine-gradual": (1600, 1700, 1800),
 }
 
 
@@ -306,6 +307,18 @@ def _sea_gradual(seed, n):
     a = synth.SEA(seed=_OWN_SEED["SEA-gradual"][0] + seed, variant=1, noise=0.1)
     b = synth.SEA(seed=_OWN_SEED["SEA-gradual"][1] + seed, variant=3, noise=0.1)
     return synth.ConceptDriftStream(a, b, seed=300 + seed, position=n // 2, width=n // 10).take(n)
+
+
+def _sine_gradual(seed, n):
+    # gradual (round 40): ConceptDriftStream from Sine's function 0 (SINE1) to its
+    # reverse, 1, centred on the middle row, over a tenth of the stream: every label
+    # flips, so the change shows (SEA-gradual's barely does: docs/streams.md)
+    from river.datasets import synth
+
+    first, then, mix = _OWN_SEED["Sine-gradual"]
+    a = synth.Sine(seed=first + seed, classification_function=0)
+    b = synth.Sine(seed=then + seed, classification_function=1)
+    return synth.ConceptDriftStream(a, b, seed=mix + seed, position=n // 2, width=n // 10).take(n)
 
 
 def _led_static(seed, n):
@@ -491,6 +504,16 @@ STREAMS: dict[str, Stream] = {
             lambda n: [n // 2 - n // 20],
         ),
         Stream("LED", "held-out", "multiclass", "none", _led_static),
+        # (added in round 40, defined before any model ran on it: a gradual change the
+        # labels show, which SEA-gradual is not; docs/streams.md)
+        Stream(
+            "Sine-gradual",
+            "held-out",
+            "binary",
+            "gradual",
+            _sine_gradual,
+            lambda n: [n // 2 - n // 20],
+        ),
         Stream("Shuttle", "held-out", "binary", "real", _shuttle, synthetic=False, length=10_000),
         Stream("Yeast-Class1", "held-out", "binary", "real", _yeast, synthetic=False, length=2_417),
         Stream("Mv", "held-out", "regression", "none", _mv),
@@ -527,6 +550,8 @@ IN_VIEW = {
     "Mixed": "DREAM-kNN only: its window's emptying at a drift was chosen with its changes in view",
     "Agrawal-2-6": "its concept pair is a tuning stream of benchmarks/recovery.py",
     "SEA-gradual": "its concept pair is a tuning stream of benchmarks/recovery.py",
+    "Sine-gradual": "DREAM-kNN only: its window's emptying at a drift was chosen with the "
+    "report Sine's changes in view (the same generator)",
 }
 # The regressor's kNN expert (n_neighbors, off by default) was prototyped with every
 # half's regression streams in view (docs/streams.md; its docstring cites Mv): its

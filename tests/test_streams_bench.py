@@ -165,6 +165,7 @@ def test_the_held_out_half_builds_and_prints_with_the_other_two(bench, tmp_path,
         assert stream.changes(5_000) == [] or stream.drift in ("abrupt", "gradual"), name
     assert bench.STREAMS["Agrawal-2-6"].changes(5_000) == [2_500]
     assert bench.STREAMS["SEA-gradual"].changes(5_000) == [2_250]
+    assert bench.STREAMS["Sine-gradual"].changes(5_000) == [2_250]
     assert bench.stream_rows(bench.STREAMS["Shuttle"], None) == 10_000
 
     out = tmp_path / "streams.json"
@@ -287,6 +288,37 @@ def test_reuse_keeps_nothing_from_a_json_of_another_benchmark_version(bench, tmp
     bench.main([*argv, "--models", "ARF"])
     results = bench.main([*argv, "--models", "DREAM", "--reuse"])
     assert "ARF" in results["SEA"] and "none reused" not in capsys.readouterr().err
+
+
+def test_the_held_out_gradual_changes_show_in_the_labels_or_are_said_not_to(bench):
+    """Over the 500 rows after a gradual change's first row (the transition, then the
+    new concept), the old concept's rule, 1.0 before the change, scores about half on
+    Sine-gradual (every label flips: its count "after a gradual change" measures how
+    fast a model follows), and as the new one's on SEA-gradual (review 212: a change
+    the labels barely show, said so in docs/streams.md)."""
+    import math
+
+    from river.datasets import synth
+
+    def sine1(x):  # (Sine's function 0, the concept before the change)
+        return 0 if x[0] >= math.sin(x[1]) else 1
+
+    def sea(threshold):  # (SEA's label: x0 + x1 above the variant's threshold)
+        return lambda x: x[0] + x[1] > threshold
+
+    cases = (("Sine-gradual", sine1, 0.6), ("SEA-gradual", sea(9.0), 0.80))
+    for name, old_rule, bound in cases:
+        stream = bench.STREAMS[name]
+        (start,) = stream.changes(5_000)
+        for seed in range(bench.DEFAULT_SEEDS):
+            rows = list(stream.make(seed, 5_000))[start : start + bench.AFTER]
+            old = sum(old_rule(x) == y for x, y in rows) / len(rows)
+            assert (old < bound) if name == "Sine-gradual" else (old > bound), (name, seed, old)
+    assert all(  # (the rules as river's generators label)
+        synth.Sine._classification_function_zero(a, b) == sine1({0: a, 1: b})
+        and synth.SEA(variant=1)._threshold == 9.0
+        for a, b in ((0.9, 0.1), (0.1, 0.9), (0.5, 0.5))
+    )
 
 
 def test_no_report_or_held_out_stream_shares_rows_with_another_stream(bench, monkeypatch):
