@@ -632,7 +632,15 @@ def test_no_solver_pads_the_whole_collection(monkeypatch):
 
 @pytest.mark.parametrize(
     "options",
-    [{}, {"fast_weights": True, "pooling": ("mean", "max", "last", "ppv"), "lags": 3}],
+    [
+        {},
+        {"fast_weights": True, "pooling": ("mean", "max", "last", "ppv"), "lags": 3},
+        # (short memories: a window's inputs read steps before it, back to its lags'
+        # differences; review 225 found the last of them read as 0)
+        {"timescales": (2.0, 4.0), "lags": 2},
+        {"timescales": (2.0, 4.0), "lags": 0},
+        {"timescales": (2.0, 4.0), "differences": False},
+    ],
 )
 def test_long_sequences_run_in_windows_give_the_features_of_one_pass(monkeypatch, options):
     # A chunk longer than _WINDOW steps runs in windows, the state carried and the
@@ -642,6 +650,8 @@ def test_long_sequences_run_in_windows_give_the_features_of_one_pass(monkeypatch
     # and the PPV thresholds are one pass's, to rounding.
     from dream_sklearn._sklearn import _features
 
+    # (the thresholds from 50 values drawn by position: a window keeps the ones drawn)
+    monkeypatch.setattr(_features, "_QUANTILE_SAMPLE", 50)
     rng = np.random.RandomState(0)
     X = [rng.normal(size=(n, 2)) for n in (1, 6, 7, 8, 13, 14, 30, 61)]
     params = dict(random_state=0, hidden_dim=6, dtype="float64", batch_size=4, **options)

@@ -495,8 +495,10 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         :meth:`_run` yields them. Each window's cell inputs are made from its steps
         and the ones before it that its differences and lags read."""
         K, steps = len(self._bank.timescales), xs.shape[1]
+        # (a lag reads the step lags * dilation back, and that step's difference the
+        # one before it: review 225 found the maximum of the two taken, not the sum)
         back = self._bank.lags * max(self._dilation(k) for k in range(K))
-        back = max(back, int(self._bank.differences))
+        back += int(self._bank.differences)
         state = None
         for a in range(0, steps, _WINDOW):
             b = min(a + _WINDOW, steps)
@@ -632,17 +634,37 @@ DataFrame or array-like of shape (n_samples, n_features)
         )
         self.n_features_out_ = K * n_pool
         pick = np.sort(rng.permutation(len(lengths))[:_THRESHOLD_SEQUENCES])
-        # Each copy's valid values, sequence by sequence in the order drawn (the
-        # chunks come in order of length; _set_thresholds samples by position:
-        # review 174).
-        values: list[list] = [[[] for _ in pick] for _ in range(K)]
+        # Each unit's threshold: a random quantile in [0.25, 0.75] of its copy's valid
+        # values over these sequences, or of 4,096 of them drawn by their position
+        # (sequence by sequence in the order drawn, review 174), drawn before the run,
+        # so that a window keeps only the values drawn (held whole, one series of
+        # 100,000 steps held 100 MB and twice that once joined; review 225).
+        dtype = _DTYPES[self.dtype]
+        quantiles = torch.as_tensor(rng.uniform(0.25, 0.75, size=(K, units)), dtype=dtype)
+        total = int(lengths[pick].sum())
+        drawn = [
+            np.sort(rng.choice(total, _QUANTILE_SAMPLE, replace=False))
+            if total > _QUANTILE_SAMPLE
+            else np.arange(total)
+            for _ in range(K)
+        ]
+        offsets = np.cumsum(lengths[pick]) - lengths[pick]
+        values: list[list] = [[] for _ in range(K)]
         for rows, _, windows in self._run(X3[pick], lengths[pick]):
-            b = len(rows)
+            b, start = len(rows), 0
             for out, _, mask in windows:
                 for k in range(K):
                     for i, r in enumerate(rows):
-                        values[k][r].append(out[k * b + i][mask[k * b + i]])
-        self._set_thresholds([torch.cat([w for v in vs for w in v]) for vs in values], rng)
+                        valid = out[k * b + i][mask[k * b + i]]
+                        first = offsets[r] + start  # (its first step's position)
+                        lo, hi = np.searchsorted(drawn[k], [first, first + len(valid)])
+                        values[k].append(valid[torch.as_tensor(drawn[k][lo:hi] - first)])
+                start += out.shape[1]
+        # (the quantiles sort the values: the order they were gathered in is not read)
+        self.thresholds_ = np.empty((K, units), dtype=np.dtype(self.dtype))
+        for k in range(K):
+            qs = torch.quantile(torch.cat(values[k]), quantiles[k], dim=0)  # (quantiles, units)
+            self.thresholds_[k] = torch.diagonal(qs).numpy()
 
     def _features(self, X3: _Ragged, lengths: np.ndarray) -> np.ndarray:
         """The pooled features of the standardised sequences ``X3``, (n, n_features_out_)."""
@@ -651,19 +673,6 @@ DataFrame or array-like of shape (n_samples, n_features)
             for rows, lk, windows in self._run(X3, lengths):
                 result[rows] = self._pool(windows, lk)
         return result
-
-    def _set_thresholds(self, values: list[torch.Tensor], rng: np.random.RandomState) -> None:
-        """Each unit's threshold: a random quantile in [0.25, 0.75] of its values."""
-        K, n = len(self._bank.timescales), self.hidden_dim
-        dtype = _DTYPES[self.dtype]
-        q = torch.as_tensor(rng.uniform(0.25, 0.75, size=(K, n)), dtype=dtype)
-        self.thresholds_ = np.empty((K, n), dtype=np.dtype(self.dtype))
-        for k in range(K):
-            v = values[k]
-            if v.shape[0] > _QUANTILE_SAMPLE:
-                v = v[torch.as_tensor(rng.choice(v.shape[0], _QUANTILE_SAMPLE, replace=False))]
-            qs = torch.quantile(v, q[k], dim=0)  # (n quantiles, n units)
-            self.thresholds_[k] = torch.diagonal(qs).numpy()
 
     def _pool(self, windows, lk) -> np.ndarray:
         """The features of one chunk run by :meth:`_run`, (b, n_features_out_): each
