@@ -306,14 +306,19 @@ def test_the_held_out_gradual_changes_show_in_the_labels_or_are_said_not_to(benc
     def sea(threshold):  # (SEA's label: x0 + x1 above the variant's threshold)
         return lambda x: x[0] + x[1] > threshold
 
-    cases = (("Sine-gradual", sine1, 0.6), ("SEA-gradual", sea(9.0), 0.80))
-    for name, old_rule, bound in cases:
-        stream = bench.STREAMS[name]
-        (start,) = stream.changes(5_000)
-        for seed in range(bench.DEFAULT_SEEDS):
-            rows = list(stream.make(seed, 5_000))[start : start + bench.AFTER]
-            old = sum(old_rule(x) == y for x, y in rows) / len(rows)
-            assert (old < bound) if name == "Sine-gradual" else (old > bound), (name, seed, old)
+    def score(rule, rows):
+        return sum(rule(x) == y for x, y in rows) / len(rows)
+
+    for seed in range(bench.DEFAULT_SEEDS):
+        (start,) = bench.STREAMS["Sine-gradual"].changes(5_000)
+        rows = list(bench.STREAMS["Sine-gradual"].make(seed, 5_000))
+        after = start + bench.AFTER
+        assert score(sine1, rows[start - 1_000 : start]) > 0.95, seed  # (the old concept)
+        assert 0.4 < score(sine1, rows[start:after]) < 0.6, seed  # (the transition)
+        assert score(sine1, rows[after : after + 500]) < 0.1, seed  # (the new one)
+        (start,) = bench.STREAMS["SEA-gradual"].changes(5_000)
+        rows = list(bench.STREAMS["SEA-gradual"].make(seed, 5_000))
+        assert score(sea(9.0), rows[start : start + bench.AFTER]) > 0.8, seed
     assert all(  # (the rules as river's generators label)
         synth.Sine._classification_function_zero(a, b) == sine1({0: a, 1: b})
         and synth.SEA(variant=1)._threshold == 9.0
