@@ -664,6 +664,41 @@ def test_long_sequences_run_in_windows_give_the_features_of_one_pass(monkeypatch
     np.testing.assert_allclose(whole.transform(X), expected, rtol=1e-10, atol=1e-12)
 
 
+def test_the_thresholds_are_quantiles_of_values_drawn_by_position(monkeypatch):
+    # The rule, step by step (the bank's random draws in their order; every valid value
+    # of the sequences drawn, each run alone in one pass, sequence by sequence in the
+    # order drawn; a sample of them by position), against the bank's thresholds, which
+    # are drawn before the run and kept window by window (windows of 7 steps here: a
+    # draw's position must follow a sequence across them; review 227 found no test
+    # that would fail with it one step off, or with the sequences' order reversed).
+    from dream_sklearn._sklearn import _features
+
+    monkeypatch.setattr(_features, "_QUANTILE_SAMPLE", 50)
+    monkeypatch.setattr(_features, "_WINDOW", 7)
+    rng = np.random.RandomState(1)
+    X = [rng.normal(size=(n, 2)) for n in rng.randint(1, 30, size=40)]
+    bank = DREAMFeatures(random_state=0, hidden_dim=5, dtype="float64", batch_size=4).fit(X)
+    draws = np.random.RandomState(0)
+    draws.randint(np.iinfo(np.int32).max)  # (the cell's seed)
+    pick = np.sort(draws.permutation(len(X))[:32])
+    K = len(bank.timescales)
+    levels = torch.as_tensor(draws.uniform(0.25, 0.75, size=(K, 5)))
+    X3, lengths = bank._read(X, reset=False)
+    monkeypatch.setattr(_features, "_WINDOW", 10**6)
+    values = [[] for _ in range(K)]
+    for r in pick:
+        ((_, _, windows),) = bank._run(X3[[r]], lengths[[r]])
+        ((out, _, mask),) = windows
+        for k in range(K):
+            values[k].append(out[k][mask[k]])
+    for k in range(K):
+        v = torch.cat(values[k])
+        assert len(v) > 50  # (a sample is drawn)
+        v = v[torch.as_tensor(draws.choice(len(v), 50, replace=False))]
+        want = torch.diagonal(torch.quantile(v, levels[k], dim=0)).numpy()
+        np.testing.assert_allclose(bank.thresholds_[k], want, rtol=0, atol=1e-12)
+
+
 def test_adam_predicts_in_chunks_of_like_lengths(monkeypatch):
     # The adam solver's predict ran the sequences in the order given, 1,024 at once,
     # each chunk padded to its longest: one long series among short ones padded them
