@@ -84,8 +84,8 @@ _QUANTILE_SAMPLE = 4096
 _THRESHOLD_SEQUENCES = 32
 # Time steps the bank runs at once: a longer chunk runs in windows of this many steps,
 # its state carried from one to the next and its pooling summed over them (one series
-# of 100,000 steps among 20 grew the process by 736 MB, its trajectories and their
-# copies held whole; round 40). A chunk of at most this many steps runs as one window,
+# of 100,000 steps among 500 of 20 grew the process by 736 MB, its trajectories and
+# their copies held whole; round 40). A chunk of at most this many steps runs as one window,
 # its features as before to the bit; a longer one's move by rounding (sums taken in
 # another order).
 _WINDOW = 4096

@@ -333,11 +333,16 @@ def _packable(params: StepParams, x, state, dts, step_mask) -> bool:
 
 
 def _is_fake(t: torch.Tensor) -> bool:
-    try:
-        from torch._subclasses.fake_tensor import is_fake
-    except ImportError:  # (a torch without it has no FakeTensorMode to run under)
-        return False
-    return is_fake(t)
+    """Whether ``t`` is a ``FakeTensorMode`` tensor (shapes, no values)."""
+    return _IS_FAKE is not None and _IS_FAKE(t)
+
+
+# torch's test of a fake tensor, looked up once (None where a torch has none, and so no
+# FakeTensorMode to run under)
+try:
+    from torch._subclasses.fake_tensor import is_fake as _IS_FAKE
+except ImportError:
+    _IS_FAKE = None
 
 
 def _run_eager(params, flags, x, state, dts, step_mask, sequences=True):
@@ -407,9 +412,8 @@ def _run_packed(params, flags, x, state, dts, step_mask, lengths, sequences=True
     rows = order.expand(steps, batch)[by_time]
     times = torch.arange(steps, device=x.device)[:, None].expand(steps, batch)[by_time]
 
-    def padded(parts, fill, *width):
-        out = x.new_full((batch, steps, *width), fill)
-        return out.index_put_((rows, times), torch.cat(parts)) if parts else out
+    def padded(parts, fill, *width):  # (parts: one a step, at least one step run)
+        return x.new_full((batch, steps, *width), fill).index_put_((rows, times), torch.cat(parts))
 
     hidden = final.h.shape[1]
     outputs = padded(outputs, 0.0, hidden) if sequences else None
