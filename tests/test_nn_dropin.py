@@ -793,6 +793,9 @@ def test_a_ragged_batch_on_the_meta_device_has_the_outputs_shape():
     mask = torch.arange(5)[None] < torch.tensor([[5], [2], [0], [3]])
     out, state = model(x, mask=mask.to("meta"))
     assert out.shape == (4, 5, 6) and out.is_meta and state.h.shape == (4, 6)
+    # and lengths, whose value checks read them (review 228)
+    out, state = model(x, lengths=[5, 2, 0, 3])
+    assert out.shape == (4, 5, 6) and out.is_meta and state.h.shape == (4, 6)
 
 
 def test_cell_accepts_dt_as_a_float_a_scalar_or_a_batch_tensor():
