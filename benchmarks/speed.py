@@ -1402,9 +1402,10 @@ import torch
 torch.set_num_threads(1)
 from dream_sklearn import DREAMClassifier
 params, long = json.loads(sys.argv[1]), sys.argv[2] == "long"
+shorts, steps = int(sys.argv[3]), int(sys.argv[4])
 params["device"] = "cpu"  # ("auto" takes a GPU where one is: review 217)
 rng = np.random.RandomState(0)
-X = [rng.normal(size=(20, 1)) for _ in range(500)] + [rng.normal(size=(20_000, 1))]
+X = [rng.normal(size=(20, 1)) for _ in range(shorts)] + [rng.normal(size=(steps, 1))]
 X = X if long else X[:-1]
 y = np.arange(len(X)) % 2
 with warnings.catch_warnings():
@@ -1430,9 +1431,17 @@ print(json.dumps({"grown": grown, "traced": traced}))
 """
 
 
-def _memory_child(params: dict, long: bool) -> dict:
+def _memory_child(params: dict, long: bool, shorts: int = 500, steps: int = 20_000) -> dict:
     env = _child_env()
-    args = [sys.executable, "-c", _MEMORY_CHILD, json.dumps(params), "long" if long else "-"]
+    args = [
+        sys.executable,
+        "-c",
+        _MEMORY_CHILD,
+        json.dumps(params),
+        "long" if long else "-",
+        str(shorts),
+        str(steps),
+    ]
     done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"memory child {params!r} failed:\n{done.stderr[-3000:]}")
@@ -1450,7 +1459,7 @@ def _ragged_memory_rows() -> list[Row]:
     adam solver until round 39) and the same without the long one. ``tracemalloc``'s
     peak, beside it, leaves out what torch allocates: the adam fit's graph over a
     mini-batch padded to 20,000 steps (review 216: 6.8 GB of the process's, 0.1 GB
-    traced)."""
+    traced). Then the default on one series of 100,000 steps among 20 of 20."""
     if not os.path.exists("/proc/self/clear_refs"):  # (Linux's: the peak is reset there)
         what = "DREAMClassifier fit + predict_proba, 500 sequences of 20 and one of 20,000"
         return skipped("memory", what, "the resident memory's peak is read on Linux only")
@@ -1483,6 +1492,23 @@ def _ragged_memory_rows() -> list[Row]:
                 f"{without['traced'] / 1e6:,.1f} MB)",
             )
         )
+    # One very long series among a few short ones, so that it is among the sequences
+    # the bank draws its PPV thresholds from: the ridge bank runs it in windows of
+    # 4,096 steps, its thresholds keep the values they draw (round 40; 724-736 MB by
+    # hand before).
+    long_one, short = _memory_child({}, True, 20, 100_000), _memory_child({}, False, 20, 100_000)
+    values = (20 * 20 + 100_000) * 8
+    out.append(
+        Row(
+            "memory",
+            "DREAMClassifier() fit + predict_proba, 20 sequences of 20 steps and one of "
+            "100,000: growth of the process's peak resident memory",
+            f"{long_one['grown'] / 1e6:,.0f}",
+            "MB",
+            f"their values {values / 1e6:.2f} MB; without the long one "
+            f"{short['grown'] / 1e6:,.0f} MB",
+        )
+    )
     return out
 
 
