@@ -453,8 +453,23 @@ def _as_float_tensor(values: Any, name: str, device: torch.device) -> torch.Tens
 def _values_checkable(t: torch.Tensor) -> bool:
     """Whether ``t``'s values may be read to check them: not while ``torch.compile``
     traces (a data-dependent branch), nor under ``torch.vmap``, which refuses any
-    (``dt`` and ``timespans`` mapped over failed in their checks; review 210)."""
-    return not (torch.compiler.is_compiling() or _is_batched(t))
+    (``dt`` and ``timespans`` mapped over failed in their checks; review 210), nor on
+    tensors without values, the ``meta`` device's and ``FakeTensorMode``'s (``lengths``
+    there failed in their checks; review 228)."""
+    return not (torch.compiler.is_compiling() or t.is_meta or _is_batched(t) or _is_fake(t))
+
+
+def _is_fake(t: torch.Tensor) -> bool:
+    """Whether ``t`` is a ``FakeTensorMode`` tensor (shapes, no values)."""
+    return _IS_FAKE is not None and _IS_FAKE(t)
+
+
+# torch's test of a fake tensor, looked up once (None where a torch has none, and so no
+# FakeTensorMode to run under)
+try:
+    from torch._subclasses.fake_tensor import is_fake as _IS_FAKE
+except ImportError:
+    _IS_FAKE = None
 
 
 # torch's own tests of functorch's tensors (None where this torch has none), looked

@@ -154,7 +154,7 @@ def _step_mask(
         raise ValueError("Pass either lengths or mask, not both.")
     if lengths is not None:
         lengths = torch.as_tensor(lengths, device=device)
-        check = check and _has_values(lengths)
+        check = check and _values_checkable(lengths)
         if lengths.dtype == torch.bool or lengths.is_complex():
             raise TypeError(f"lengths must be integers; got dtype {lengths.dtype}.")
         if lengths.shape != (batch,):
@@ -168,7 +168,7 @@ def _step_mask(
         return torch.arange(steps, device=device)[None, :] < lengths[:, None]
     if mask is not None:
         mask = torch.as_tensor(mask, device=device)
-        check = check and _has_values(mask)
+        check = check and _values_checkable(mask)
         if mask.dtype != torch.bool:
             # (True/False as numbers: a float weight mask, 0.5 or 2, ran as all True)
             if check and not bool(((mask == 0) | (mask == 1)).all()):
@@ -326,30 +326,10 @@ def _packable(params: StepParams, x, state, dts, step_mask) -> bool:
     parameters failed so; review 221), nor while ``torch.jit.trace`` records (the
     sizes would be traced as constants), nor on tensors without values (the ``meta``
     device, ``FakeTensorMode``)."""
-    if torch.jit.is_tracing() or not _has_values(x):
+    if torch.jit.is_tracing():
         return False
     tensors = (x, step_mask, dts, *state, *params)
     return all(_values_checkable(t) for t in tensors if isinstance(t, torch.Tensor))
-
-
-def _has_values(t: torch.Tensor) -> bool:
-    """Whether ``t``'s values may be read: not under ``torch.vmap`` or while
-    ``torch.compile`` traces (:func:`_values_checkable`), nor on the ``meta`` device or
-    under ``FakeTensorMode`` (``lengths`` there failed in their checks; review 228)."""
-    return _values_checkable(t) and not (t.is_meta or _is_fake(t))
-
-
-def _is_fake(t: torch.Tensor) -> bool:
-    """Whether ``t`` is a ``FakeTensorMode`` tensor (shapes, no values)."""
-    return _IS_FAKE is not None and _IS_FAKE(t)
-
-
-# torch's test of a fake tensor, looked up once (None where a torch has none, and so no
-# FakeTensorMode to run under)
-try:
-    from torch._subclasses.fake_tensor import is_fake as _IS_FAKE
-except ImportError:
-    _IS_FAKE = None
 
 
 def _run_eager(params, flags, x, state, dts, step_mask, sequences=True):
