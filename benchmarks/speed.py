@@ -70,7 +70,8 @@ Sections (``--only``):
   end; and the growth of a process's peak resident memory while ``DREAMClassifier``
   (ridge, and adam for one epoch) fits and predicts sequences of unequal lengths (one
   long among many short), against their padded array, with ``tracemalloc``'s peak
-  beside it (it leaves out what torch allocates).
+  beside it (it leaves out what torch allocates); and the layer's forward and backward
+  pass over one sequence of 20,000 steps, whole and in recomputed spans.
 
 A section whose estimator does not exist (yet) prints a "skipped" row. To add a
 section, write ``def my_section(args) -> list[Row]`` and decorate it with
@@ -1386,7 +1387,11 @@ def memory(args) -> list[Row]:
             early = tracemalloc.get_traced_memory()[0]
     end, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return _online_memory_rows(rows_total, early, end, peak) + _ragged_memory_rows()
+    return (
+        _online_memory_rows(rows_total, early, end, peak)
+        + _ragged_memory_rows()
+        + _layer_memory_rows()
+    )
 
 
 # One child process for a row of the ragged memory rows: a fit and predict_proba of
@@ -1510,6 +1515,69 @@ def _ragged_memory_rows() -> list[Row]:
         )
     )
     return out
+
+
+# One child process for a row of the layer's memory rows: a forward and backward pass
+# of DREAM(16, 64) over one sequence, whole or in recomputed spans
+# (``checkpoint_steps``). Prints the growth of the peak resident memory over the pass
+# and its CPU time.
+_LAYER_MEMORY_CHILD = """
+import json, re, sys, time
+import torch
+torch.set_num_threads(1)
+from dream_sklearn.nn import DREAM
+steps, span = int(sys.argv[1]), json.loads(sys.argv[2])
+torch.manual_seed(0)
+model = DREAM(16, 64, return_sequences=False)
+model(torch.randn(1, 8, 16))[0].sum().backward()  # (the first call's allocations)
+model.zero_grad()
+model.checkpoint_steps = span
+x = torch.randn(1, steps, 16)
+
+def status(key):  # (Linux: kB)
+    return int(re.search(key + r":\\s+(\\d+)", open("/proc/self/status").read()).group(1))
+
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")
+base = status("VmRSS")
+start = time.process_time()
+model(x)[0].sum().backward()
+seconds = time.process_time() - start
+print(json.dumps({"grown": (status("VmHWM") - base) * 1024, "seconds": seconds}))
+"""
+
+
+def _layer_memory_rows(steps: int = 20_000) -> list[Row]:
+    """The layer's training pass over one long sequence: whole, and in recomputed
+    spans of ``ceil(sqrt(steps))`` (``DREAM.checkpoint_steps``, what the estimators
+    set past 1,024 steps; round 41), each in a process of its own."""
+    span = math.isqrt(steps - 1) + 1
+    runs = {}
+    for key in (None, span):
+        args = [sys.executable, "-c", _LAYER_MEMORY_CHILD, str(steps), json.dumps(key)]
+        done = subprocess.run(args, env=_child_env(), capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"layer memory child {key!r} failed:\n{done.stderr[-3000:]}")
+        runs[key] = json.loads(done.stdout.strip().splitlines()[-1])
+    whole, spans = runs[None], runs[span]
+    what = f"DREAM(16, 64) forward + backward, one sequence of {steps:,} steps"
+    return [
+        Row(
+            "memory",
+            f"{what}, whole: growth of the process's peak resident memory",
+            f"{whole['grown'] / 1e6:,.0f}",
+            "MB",
+            f"{whole['seconds']:.1f} s CPU",
+        ),
+        Row(
+            "memory",
+            f"{what}, checkpoint_steps={span}: growth of the process's peak resident memory",
+            f"{spans['grown'] / 1e6:,.0f}",
+            "MB",
+            f"{spans['grown'] / whole['grown']:.2f}x whole; {spans['seconds']:.1f} s CPU, "
+            f"{spans['seconds'] / whole['seconds']:.2f}x whole (the same run)",
+        ),
+    ]
 
 
 def _online_memory_rows(rows_total: int, early: int, end: int, peak: int) -> list[Row]:

@@ -174,6 +174,104 @@ def test_autograd_keeps_a_ragged_batchs_steps_not_its_padding():
     assert ragged < 1.2 * apart
 
 
+def _graph_nodes(t: torch.Tensor) -> int:
+    """The autograd nodes ``t`` was made through."""
+    seen, todo = set(), [t.grad_fn]
+    while todo:
+        node = todo.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        todo.extend(n for n, _ in node.next_functions)
+    return len(seen)
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        {},
+        {"lengths": [30, 0, 12, 7, 30]},  # packed: rows end inside spans and on their edges
+        {"mask": torch.arange(30) % 9 != 4},  # a mask with gaps: the padded loop
+    ],
+    ids=["equal", "lengths", "gaps"],
+)
+@pytest.mark.parametrize("config", [{}, {"plasticity_enabled": False, "sleep_enabled": False}])
+def test_checkpoint_steps_give_the_outputs_and_gradients_of_one_pass(inputs, config):
+    # In spans of 1, 6 and 7 steps (30 steps: spans ending on a row's end and not):
+    # the same outputs, diagnostics and final state, and the gradients of every
+    # input that takes one (parameters, x, an h0 tensor, timespans), to rounding.
+    torch.manual_seed(0)
+    model = DREAM(3, 8, rank=2, dtype=torch.float64, **config)
+    x = torch.randn(5, 30, 3, dtype=torch.float64, requires_grad=True)
+    h0 = torch.randn(5, 8, dtype=torch.float64, requires_grad=True)
+    spans = (torch.rand(5, 30, dtype=torch.float64) * 0.3 + 0.05).requires_grad_()
+    if "mask" in inputs:
+        inputs = {"mask": inputs["mask"].expand(5, 30)}
+    wrt = [x, h0, spans, *model.parameters()]
+
+    def run():
+        out, state, diag = model(x, h0, timespans=spans, return_diagnostics=True, **inputs)
+        loss = out.pow(2).sum() + sum(t.sum() for t in state) + diag.surprise.sum()
+        return (out, *state, diag.surprise, diag.tau), torch.autograd.grad(loss, wrt)
+
+    want, want_grads = run()
+    for span in (1, 6, 7):
+        model.checkpoint_steps = span
+        got, grads = run()
+        for a, b in zip(got, want, strict=True):
+            torch.testing.assert_close(a, b, rtol=0, atol=0, equal_nan=True)
+        for a, b in zip(grads, want_grads, strict=True):
+            torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_checkpoint_steps_keep_a_span_of_the_graph_not_the_whole_loop():
+    # Over 200 steps in spans of 10, autograd holds one node for each span and what
+    # joins them, and the tensors each span's backward pass starts from, where the
+    # whole loop held some 100 nodes a step with their saved tensors.
+    torch.manual_seed(0)
+    model = DREAM(3, 16, rank=2)
+    x = torch.randn(4, 200, 3)
+
+    def held(**kwargs):
+        total = 0
+
+        def keep(t):
+            nonlocal total
+            total += t.numel() * t.element_size()
+            return t
+
+        with torch.autograd.graph.saved_tensors_hooks(keep, lambda t: t):
+            out, _ = model(x, **kwargs)
+        return _graph_nodes(out), total
+
+    whole = held(), held(lengths=[200, 150, 9, 1])
+    model.checkpoint_steps = 10
+    spans = held(), held(lengths=[200, 150, 9, 1])
+    for (nodes, saved), (whole_nodes, whole_saved) in zip(spans, whole, strict=True):
+        assert whole_nodes > 10_000 and nodes < whole_nodes / 50
+        assert saved < whole_saved / 5
+    # without autograd recording, or a loop no longer than a span, nothing changes
+    model.checkpoint_steps = 200
+    assert held() == whole[0]
+
+
+def test_checkpoint_steps_refuse_a_second_derivative_and_bad_values():
+    model = DREAM(3, 4, rank=2, dtype=torch.float64)
+    model.checkpoint_steps = 3
+    x = torch.randn(2, 8, 3, dtype=torch.float64, requires_grad=True)
+    # (a gradient made with create_graph=True would be a constant to a second
+    # derivative: refused, where it passed silently)
+    with pytest.raises(RuntimeError, match="first derivatives only"):
+        torch.autograd.grad(model(x)[0].sum(), x, create_graph=True)
+    model.checkpoint_steps = None  # (the whole loop differentiates twice)
+    (g,) = torch.autograd.grad(model(x)[0].sum(), x, create_graph=True)
+    assert g.requires_grad
+    for bad, error in (("3", TypeError), (2.0, TypeError), (True, TypeError), (0, ValueError)):
+        model.checkpoint_steps = bad
+        with pytest.raises(error, match="checkpoint_steps must"):
+            model(x)
+
+
 def test_timespans_default_and_faster_integration():
     model = DREAM(3, 8, rank=2)
     x = torch.randn(2, 6, 3)

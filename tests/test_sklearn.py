@@ -593,6 +593,38 @@ def test_compile_auto_counts_each_call_by_the_order_it_runs(monkeypatch):
     assert counts[1] == 2 * (300 * (lengths[val] == 300).any() + 5 * (lengths[val] == 5).any())
 
 
+def test_adam_fit_trains_a_long_sequence_in_recomputed_spans(monkeypatch):
+    # Past _CHECKPOINT_FROM steps, training runs the layer's loop in spans of about the
+    # square root of the longest (100 steps: 10 spans of 10), recomputed in the
+    # backward pass: the same fit, to rounding; prediction (no gradient) runs whole.
+    from dream_sklearn.nn import _layer
+
+    seen = []
+    run_spans = _layer._run_spans
+
+    def recording(run, params, state, spans, *inputs):
+        seen.append(None if spans is None else len(spans))
+        return run_spans(run, params, state, spans, *inputs)
+
+    monkeypatch.setattr(_layer, "_run_spans", recording)
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(100, 2))] + [rng.normal(size=(5, 2)) for _ in range(11)]
+    y = np.arange(12) % 2
+    params = dict(SMALL, dtype="float64", max_iter=3, batch_size=6, compile=False)
+    whole = DREAMClassifier(**params).fit(X, y)
+    assert whole.module_.dream.checkpoint_steps is None and set(seen) == {None}
+    monkeypatch.setattr(_base, "_CHECKPOINT_FROM", 50)
+    seen.clear()
+    clf = DREAMClassifier(**params).fit(X, y)
+    assert clf.module_.dream.checkpoint_steps == 10
+    assert seen.count(10) == 3  # (each epoch's mini-batch with the long sequence)
+    seen.clear()
+    np.testing.assert_allclose(clf.predict_proba(X), whole.predict_proba(X), rtol=1e-9, atol=1e-12)
+    assert set(seen) == {None}
+    assert _base._checkpoint_span(np.array([50, 3])) is None
+    assert _base._checkpoint_span(np.array([51, 3])) == 8  # (the square root, rounded up)
+
+
 def test_compile_auto_counts_a_shuffled_epoch_at_its_expected_steps():
     # The expected steps of an epoch in a random order: each mini-batch as long as its
     # longest, averaged over every order of 7 sequences (batch 3: 3, 3 and 1).

@@ -188,6 +188,25 @@ def _batch_steps(lengths: np.ndarray, batch: int, shuffled: bool) -> float:
     return round(total, 6)
 
 
+# Training on a sequence longer than this many steps runs the layer's loop in spans
+# of about the square root of the longest, each recomputed in the backward pass
+# (``DREAM.checkpoint_steps``): autograd's graph is some 100 nodes a step whatever
+# the batch (about 88 kB a step for one sequence of 64 units), so one series of
+# 20,000 steps held 1.2 GB. By hand, one thread, a forward and backward pass of the
+# default network (64 units, 16 features): one sequence of 20,000 steps 1,760 MB and
+# 27.2 s whole, 80 MB and 20.0 s in spans of 141; 200 of 1,000 steps 2,696 MB and
+# 10.6 s, 750 MB and 4.1 s in spans of 256; 32 of 1,000 steps 420 MB and 1.33 s, 151
+# MB and 1.59 s; 2,000 steps 182 MB and 1.71 s, 51 MB and 2.05 s in spans of 45.
+# Shorter loops, where the recomputation costs more than the memory saves, run whole.
+_CHECKPOINT_FROM = 1024
+
+
+def _checkpoint_span(lengths: np.ndarray) -> int | None:
+    """The layer's ``checkpoint_steps`` for training on sequences of ``lengths``."""
+    longest = int(np.max(lengths, initial=0))
+    return None if longest <= _CHECKPOINT_FROM else math.isqrt(longest - 1) + 1
+
+
 def _chunk_steps(lengths: np.ndarray) -> float:
     """The time steps a pure pass (predict, validation) runs: in chunks of like
     lengths (:func:`_chunks`), each as long as its longest sequence."""
@@ -958,6 +977,7 @@ class _BaseDREAM(BaseEstimator):
             # with the rate it had (review 189).
             for group in self.optimizer_.param_groups:
                 group["lr"] = self.learning_rate_init
+        self.module_.dream.checkpoint_steps = _checkpoint_span(X3.lengths[train])
         bar = tqdm(range(epochs), desc=name, disable=not self.verbose, leave=False)
         for _ in bar:
             order = rng.permutation(train) if (self.shuffle and not incremental) else train

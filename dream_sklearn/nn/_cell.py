@@ -493,6 +493,12 @@ def _is_batched(t: torch.Tensor) -> bool:
     return False
 
 
+def _is_wrapped(t: torch.Tensor) -> bool:
+    """Whether ``t`` is a functorch transform's tensor (``torch.func.grad``'s,
+    ``vmap``'s); False where this torch has no such test."""
+    return _WRAPPED is not None and _WRAPPED(t)
+
+
 def _real_item(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 

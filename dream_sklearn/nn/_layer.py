@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import math
 import warnings
@@ -23,6 +24,7 @@ from ._cell import (
     _apart,
     _as_float_tensor,
     _autocast_on,
+    _is_wrapped,
     _values_checkable,
 )
 from ._config import (
@@ -294,28 +296,141 @@ def _step_output(state, valid):
     return state[0] if valid is None else state[0] * valid.unsqueeze(-1)
 
 
-def _run_steps(params, flags, x, state, dts, step_mask, step=_sequence_step):
+def _spans(steps: int, span: int | None) -> list[tuple[int, int]] | None:
+    """The spans of time steps the loop runs recomputed (:class:`_Recomputed`):
+    ``span`` steps each (the last shorter), where a ``span`` is set, the loop is
+    longer than it and autograd records; else ``None`` (the loop runs whole)."""
+    if span is None or steps <= span or not torch.is_grad_enabled():
+        return None
+    return [(t, min(t + span, steps)) for t in range(0, steps, span)]
+
+
+class _Recomputed(torch.autograd.Function):
+    """``fn(*tensors)`` (a tuple of tensors) run without building a graph, and run
+    again with one in the backward pass, whose gradients reach ``tensors`` alone.
+
+    What the layer's ``checkpoint_steps`` runs each span of a long loop through. A
+    loop of ``T`` steps keeps autograd's graph for all of them: some 100 nodes a step,
+    with their saved tensors, whatever the batch (about 88 kB a step for one sequence
+    of 64 units). Here the forward pass keeps a span's inputs only, and the backward
+    pass builds one span's graph at a time. ``torch.utils.checkpoint`` keeps the graph
+    and drops the saved tensors only, which for tensors this small saved nothing (and
+    was 2.4x slower, its hooks called per saved tensor). ``fn`` must reach every
+    tensor a gradient should reach through ``tensors`` (the layer passes the
+    parameters as inputs). A backward pass with ``create_graph=True`` is refused: the
+    recomputed graph starts from copies of the inputs, so a second derivative would
+    miss what reaches them."""
+
+    @staticmethod
+    def forward(ctx, fn, *tensors):
+        ctx.fn = fn
+        ctx.save_for_backward(*tensors)
+        out = fn(*tensors)
+        # (an output sharing an input's memory, a part no step changed or a slice of
+        # the state, is copied: a custom function's output is a tensor of its own)
+        inputs = {t.untyped_storage().data_ptr() for t in tensors if t is not None}
+        return tuple(o.clone() if o.untyped_storage().data_ptr() in inputs else o for o in out)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        if torch.is_grad_enabled():  # (create_graph=True: the gradients would be
+            # constants to a second derivative, silently: once_differentiable lets
+            # them through when the incoming gradients do not require grad)
+            raise RuntimeError(
+                "DREAM.checkpoint_steps: the loop's spans give first derivatives only "
+                "(create_graph=True asked for more); set checkpoint_steps = None to "
+                "differentiate twice."
+            )
+        needs = ctx.needs_input_grad[1:]
+        inputs = tuple(
+            None if t is None else t.detach().requires_grad_(need)
+            for t, need in zip(ctx.saved_tensors, needs, strict=True)
+        )
+        with torch.enable_grad():
+            out = ctx.fn(*inputs)
+        pairs = [
+            (o, g) for o, g in zip(out, grads, strict=True) if g is not None and o.requires_grad
+        ]
+        wanted = [t for t, need in zip(inputs, needs, strict=True) if need]
+        got = [None] * len(wanted)
+        if pairs and wanted:
+            outs, gs = zip(*pairs, strict=True)
+            got = list(torch.autograd.grad(outs, wanted, gs, allow_unused=True))
+        got.reverse()
+        return (None, *(got.pop() if need else None for need in needs))
+
+
+def _run_spans(run, params, state, spans, *per_step):
+    """``run(params, state, *inputs)`` over each span of steps, each through
+    :class:`_Recomputed` (``spans`` given) or directly (one span, ``spans`` None).
+
+    ``per_step`` holds the loop's inputs as functions of a span's ``(t0, t1)``
+    (``t1`` None: to the end); ``run`` returns ``(*state, *records)``, the state
+    after the span and its records (tensors). Returns the last state and each
+    record's list over spans."""
+    n_state, records = len(state), []
+    for t0, t1 in spans or [(0, None)]:
+        inputs = [get(t0, t1) for get in per_step]
+        if spans is None:
+            out = run(params, state, *inputs)
+        else:
+            out = _Recomputed.apply(*_recomputable(run, params, state, inputs))
+        state = tuple(out[:n_state])
+        records.append(out[n_state:])
+    return state, [list(r) for r in zip(*records, strict=True)]
+
+
+def _recomputable(run, params, state, inputs) -> tuple:
+    """``(fn, *tensors)`` for :class:`_Recomputed` that calls ``run(params, state,
+    *inputs)``: the parameters', the state's and the inputs' tensors passed (so that
+    gradients reach them), the other values (floats, a list of sizes) held."""
+    given = (*params, *state, *inputs)
+    passed = [i for i, v in enumerate(given) if v is None or isinstance(v, torch.Tensor)]
+    n_params, n_state = len(params), len(state)
+
+    def fn(*tensors):
+        values = list(given)
+        for i, v in zip(passed, tensors, strict=True):
+            values[i] = v
+        rest = values[n_params + n_state :]
+        return run(type(params)(*values[:n_params]), tuple(values[n_params:][:n_state]), *rest)
+
+    return (fn, *(given[i] for i in passed))
+
+
+def _run_steps(params, flags, x, state, dts, step_mask, step=_sequence_step, span=None):
     """The loop over time, one Python-level ``step`` per time step.
 
     What does not depend on the state is computed for all steps at once outside it:
     the input projections ``x B`` and ``x V`` (two matrix products instead of two per
     step). ``dts`` (batch, time) holds each step's ``dt``; ``step_mask`` (batch, time)
-    is True on valid steps, or ``None``. Returns ``(outputs, surprises, taus, state)``,
-    the first three stacked over time (dimension 1), ``state`` a ``DREAMState``.
+    is True on valid steps, or ``None``; ``span``: the layer's ``checkpoint_steps``
+    (:func:`_run_spans`). Returns ``(outputs, surprises, taus, state)``, the first
+    three stacked over time (dimension 1), ``state`` a ``DREAMState``.
     """
-    steps = x.shape[1]
-    xs, xBs, xVs = x.unbind(1), (x @ params.B).unbind(1), (x @ params.V).unbind(1)
-    dts = dts.unbind(1)
-    valids = [None] * steps if step_mask is None else step_mask.unbind(1)
-    state = tuple(state)
-    outputs, surprises, taus = [], [], []
-    for t in range(steps):
-        state, surprise, tau = step(params, flags, xs[t], xBs[t], xVs[t], state, dts[t], valids[t])
-        outputs.append(_step_output(state, valids[t]))
-        surprises.append(surprise)
-        taus.append(tau)
-    stack = torch.stack
-    return stack(outputs, 1), stack(surprises, 1), stack(taus, 1), DREAMState(*state)
+    xB, xV = x @ params.B, x @ params.V
+
+    def run(params, state, x, xB, xV, dts, step_mask):
+        xs, xBs, xVs, dts = x.unbind(1), xB.unbind(1), xV.unbind(1), dts.unbind(1)
+        valids = [None] * len(xs) if step_mask is None else step_mask.unbind(1)
+        outputs, surprises, taus = [], [], []
+        for t in range(len(xs)):
+            state, surprise, tau = step(
+                params, flags, xs[t], xBs[t], xVs[t], state, dts[t], valids[t]
+            )
+            outputs.append(_step_output(state, valids[t]))
+            surprises.append(surprise)
+            taus.append(tau)
+        stack = torch.stack
+        return (*state, stack(outputs, 1), stack(surprises, 1), stack(taus, 1))
+
+    def by_time(a):  # (the span's steps of a (batch, time, ...) input)
+        return lambda t0, t1: None if a is None else a[:, t0:t1]
+
+    inputs = (by_time(a) for a in (x, xB, xV, dts, step_mask))
+    state, records = _run_spans(run, params, tuple(state), _spans(x.shape[1], span), *inputs)
+    outputs, surprises, taus = (r[0] if len(r) == 1 else torch.cat(r, 1) for r in records)
+    return outputs, surprises, taus, DREAMState(*state)
 
 
 def _packable(params: StepParams, x, state, dts, step_mask) -> bool:
@@ -332,21 +447,32 @@ def _packable(params: StepParams, x, state, dts, step_mask) -> bool:
     return all(_values_checkable(t) for t in tensors if isinstance(t, torch.Tensor))
 
 
-def _run_eager(params, flags, x, state, dts, step_mask, sequences=True):
+def _run_eager(params, flags, x, state, dts, step_mask, sequences=True, span=None):
     """The eager loop over time: packed (:func:`_run_packed`) where the sequences'
     lengths differ and may be read, else padded (:func:`_run_steps`); with every step
     valid, without the mask (nothing to undo). ``sequences=False``: a layer that
-    returns the last state only (the packed loop then builds no outputs)."""
-    if step_mask is None or not _packable(params, x, state, dts, step_mask):
-        return _run_steps(params, flags, x, state, dts, step_mask)
+    returns the last state only (the packed loop then builds no outputs); ``span``: the
+    layer's ``checkpoint_steps`` (:func:`_run_spans`), left out where the packed loop
+    may not run either (:func:`_packable`) and under any functorch transform
+    (``torch.func.grad``: a custom autograd function needs rules of its own there)."""
+    plain = None
+    if span is not None:
+        plain = _packable(params, x, state, dts, step_mask)
+        tensors = (x, step_mask, dts, *state, *params)
+        if not plain or any(_is_wrapped(t) for t in tensors if isinstance(t, torch.Tensor)):
+            span = None
+    if step_mask is None:
+        return _run_steps(params, flags, x, state, dts, None, span=span)
+    if not (_packable(params, x, state, dts, step_mask) if plain is None else plain):
+        return _run_steps(params, flags, x, state, dts, step_mask, span=span)
     lengths = _prefix_lengths(step_mask)
     if lengths is None or not bool(lengths.any()):
         # (a mask with a gap; or no step at all, where the packed loop runs none and
         # its outputs would not reach the graph: backward() failed, review 223)
-        return _run_steps(params, flags, x, state, dts, step_mask)
+        return _run_steps(params, flags, x, state, dts, step_mask, span=span)
     if bool((lengths == x.shape[1]).all()):
-        return _run_steps(params, flags, x, state, dts, None)
-    return _run_packed(params, flags, x, state, dts, step_mask, lengths, sequences)
+        return _run_steps(params, flags, x, state, dts, None, span=span)
+    return _run_packed(params, flags, x, state, dts, step_mask, lengths, sequences, span)
 
 
 def _prefix_lengths(step_mask: torch.Tensor) -> torch.Tensor | None:
@@ -357,7 +483,7 @@ def _prefix_lengths(step_mask: torch.Tensor) -> torch.Tensor | None:
     return lengths if torch.equal(step_mask, steps[None, :] < lengths[:, None]) else None
 
 
-def _run_packed(params, flags, x, state, dts, step_mask, lengths, sequences=True):
+def _run_packed(params, flags, x, state, dts, step_mask, lengths, sequences=True, span=None):
     """:func:`_run_steps` over sequences of unequal lengths, each step run on the
     sequences still going only (as ``nn.GRU`` runs a ``PackedSequence``).
 
@@ -377,21 +503,39 @@ def _run_packed(params, flags, x, state, dts, step_mask, lengths, sequences=True
     by_time = step_mask[order].transpose(0, 1)  # (time, batch): a prefix of rows valid
     sizes = [n for n in by_time.sum(1).tolist() if n > 0]
     flat = x[order].transpose(0, 1)[by_time]  # the valid steps, time-major
-    xs, xBs, xVs = (a.split(sizes) for a in (flat, flat @ params.B, flat @ params.V))
-    dts = dts[order].transpose(0, 1)[by_time].split(sizes)
+    dts = dts[order].transpose(0, 1)[by_time]
     state = tuple(a[order] for a in state)
-    done, outputs, surprises, taus = [], [], [], []
-    for t, n in enumerate(sizes):
-        if n < state[0].shape[0]:  # the last rows have ended: their state is final
-            done.append(tuple(a[n:] for a in state))
-            state = tuple(a[:n] for a in state)
-        state, surprise, tau = _sequence_step(
-            params, flags, xs[t], xBs[t], xVs[t], state, dts[t], None
-        )
-        outputs.append(state[0])
-        surprises.append(surprise)
-        taus.append(tau)
-    done.append(state)
+
+    def run(params, state, x, xB, xV, dts, sizes):
+        xs, xBs, xVs, dts = (a.split(sizes) for a in (x, xB, xV, dts))
+        done, outputs, surprises, taus = [], [], [], []
+        for t, n in enumerate(sizes):
+            if n < state[0].shape[0]:  # the last rows have ended: their state is final
+                done.append(tuple(a[n:] for a in state))
+                state = tuple(a[:n] for a in state)
+            state, surprise, tau = _sequence_step(
+                params, flags, xs[t], xBs[t], xVs[t], state, dts[t], None
+            )
+            outputs.append(state[0])
+            surprises.append(surprise)
+            taus.append(tau)
+        # (the rows that ended in the span, in their order: the later ones first)
+        ended = (torch.cat(parts[::-1]) for parts in zip(*done, strict=True)) if done else ()
+        ended = tuple(ended) or tuple(a[:0] for a in state)
+        cat = torch.cat
+        return (*state, cat(outputs), cat(surprises), cat(taus), *ended)
+
+    starts = [0, *itertools.accumulate(sizes)]
+
+    def flat_steps(a):  # (a span's valid steps of a time-major flattened input)
+        return lambda t0, t1: a[starts[t0] : starts[len(sizes) if t1 is None else t1]]
+
+    inputs = [flat_steps(a) for a in (flat, flat @ params.B, flat @ params.V, dts)]
+    inputs.append(lambda t0, t1: sizes[t0:t1])
+    state, (outputs, surprises, taus, *ended) = _run_spans(
+        run, params, state, _spans(len(sizes), span), *inputs
+    )
+    done = [*zip(*ended, strict=True), state]
     inverse = torch.argsort(order)
     final = DREAMState(*(torch.cat(parts[::-1])[inverse] for parts in zip(*done, strict=True)))
     # each step's values put back at (row, time) of the padded tensors, the padded
@@ -801,6 +945,21 @@ class DREAM(nn.Module):
         variants of the loop (torch's own limit, 8, is raised for it alone); past
         them a new variant runs eagerly, with a warning (once), and the variants
         compiled stay compiled.
+    checkpoint_steps : int or None, default=None
+        Set to an int ``k`` to bound the memory that training on long sequences
+        takes: while autograd records, the eager loop over more than ``k`` steps
+        runs in spans of ``k``, each run without a graph and run again, with one,
+        in the backward pass (activation checkpointing). Autograd then holds one
+        span's graph and a state per span instead of a graph of every step (some
+        100 nodes a step whatever the batch: 1.8 GB for one sequence of 20,000 steps
+        at 64 units, 80 MB in spans of 141); ``k`` near ``sqrt(T)`` holds the least.
+        Outputs are the same bit for bit, gradients to rounding (summed span by
+        span). It costs a forward pass without a graph, about 1.2x the time at
+        2,000 steps, and saved time past that by hand (the graph's memory cost
+        more). The compiled loop (``compile_step``), ``torch.func`` transforms and
+        a loop of at most ``k`` steps run whole; ``create_graph=True`` (a second
+        derivative) raises. The scikit-learn estimators set it when training on
+        sequences of over 1,024 steps (``docs/sklearn.md``, "Memory").
 
     Notes
     -----
@@ -901,6 +1060,7 @@ class DREAM(nn.Module):
         self.batch_first = bool(batch_first)
         self.return_sequences = bool(return_sequences)
         self.compile_step = False
+        self.checkpoint_steps = None
 
     @property
     def config(self):
@@ -956,6 +1116,18 @@ class DREAM(nn.Module):
             f"{name} has dtype {x.dtype} but the DREAM parameters are {dtype}. Convert the "
             f"input: {name}.to({dtype}){model}."
         )
+
+    def _span(self) -> int | None:
+        """``checkpoint_steps``, checked (an attribute: set at any time, so read here;
+        a layer pickled before it existed has none)."""
+        span = getattr(self, "checkpoint_steps", None)
+        if span is None:
+            return None
+        if isinstance(span, bool) or not isinstance(span, int | np.integer):
+            raise TypeError(f"checkpoint_steps must be an int or None; got {span!r}.")
+        if span < 1:
+            raise ValueError(f"checkpoint_steps must be at least 1 (steps a span); got {span}.")
+        return int(span)
 
     def _initial_state(self, state, batch: int, x: torch.Tensor, unbatched: bool) -> DREAMState:
         """The state to start from: fresh, a ``DREAMState`` (detached), or a tensor ``h0``."""
@@ -1092,6 +1264,7 @@ class DREAM(nn.Module):
             raise ValueError(
                 f"timespans must have shape ({batch}, {steps}); got {tuple(timespans.shape)}."
             )
+        span = self._span()
         exporting = _is_exporting()
         if not exporting and steps == 0:
             raise ValueError(
@@ -1157,7 +1330,7 @@ class DREAM(nn.Module):
         elif getattr(self, "compile_step", False):
             run = _COMPILED_LOOP
         else:
-            run = functools.partial(_run_eager, sequences=self.return_sequences)
+            run = functools.partial(_run_eager, sequences=self.return_sequences, span=span)
         # Under autocast the cell runs in its parameters' dtype (see Notes).
         autocast_on = _autocast_on(x.device.type)
         start = state
