@@ -255,6 +255,44 @@ def test_checkpoint_steps_keep_a_span_of_the_graph_not_the_whole_loop():
     assert held() == whole[0]
 
 
+def test_checkpoint_steps_recompute_as_the_forward_ran_and_reach_a_stack():
+    # Review 229: a backward pass run inside an autocast region recomputed the spans
+    # in bfloat16 where the loop ran them in float32 (the layer turns autocast off);
+    # forward-mode AD raised (no jvp rule: the loop runs whole there); set on a
+    # DREAMStack it did nothing.
+    torch.manual_seed(0)
+    model = DREAM(3, 16, rank=2)
+    x = torch.randn(2, 60, 3)
+
+    def grads():
+        loss = model(x)[0].square().sum()
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            loss.backward()
+        out = [p.grad.clone() for p in model.parameters()]
+        model.zero_grad()
+        return out
+
+    whole = grads()
+    model.checkpoint_steps = 7
+    for a, b in zip(grads(), whole, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    fwd = torch.autograd.forward_ad
+    tangent = torch.randn_like(x)
+    jvps = []
+    for span in (7, None):
+        model.checkpoint_steps = span
+        with fwd.dual_level():
+            jvps.append(fwd.unpack_dual(model(fwd.make_dual(x, tangent))[0]).tangent)
+    torch.testing.assert_close(jvps[0], jvps[1], rtol=0, atol=0)
+    stack = DREAMStack(3, [8, 8], rank=2)
+    stack.checkpoint_steps = 10
+    assert [layer.checkpoint_steps for layer in stack.layers] == [10, 10]
+    assert stack.checkpoint_steps == 10
+    spans = _graph_nodes(stack(x)[0])
+    stack.checkpoint_steps = None
+    assert spans < _graph_nodes(stack(x)[0]) / 20
+
+
 def test_checkpoint_steps_refuse_a_second_derivative_and_bad_values():
     model = DREAM(3, 4, rank=2, dtype=torch.float64)
     model.checkpoint_steps = 3

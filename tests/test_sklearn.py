@@ -635,7 +635,41 @@ def test_compile_auto_counts_a_shuffled_epoch_at_its_expected_steps():
             sum(lengths[list(o[i : i + batch])].max() for i in range(0, 7, batch)) for o in orders
         ]
         assert _base._batch_steps(lengths, batch, True) == pytest.approx(np.mean(runs), abs=1e-6)
+        # with rows=True, the steps of every sequence the padded loop runs
+        padded = [
+            sum(
+                len(o[i : i + batch]) * lengths[list(o[i : i + batch])].max()
+                for i in range(0, 7, batch)
+            )
+            for o in orders
+        ]
+        got = _base._batch_steps(lengths, batch, True, rows=True)
+        assert got == pytest.approx(np.mean(padded), abs=1e-6)
     assert _base._batch_steps(lengths, 3, False) == 9 + 30 + 7
+    assert _base._batch_steps(lengths, 3, False, rows=True) == 3 * 9 + 3 * 30 + 7
+
+
+@pytest.mark.parametrize(("n_long", "short", "compiled"), [(10, 200, True), (5, 5, False)])
+def test_compile_auto_leaves_out_a_fit_the_compiled_loop_would_mostly_pad(
+    monkeypatch, n_long, short, compiled
+):
+    # The compiled loop pads each mini-batch to its longest sequence (the eager one
+    # runs them packed). One mini-batch of 20 sequences, `n_long` of 300 steps and the
+    # rest of `short`: padded, 6,000 sequence-steps; their own 5,000 (1.2 times:
+    # compiled) or 1,575 (3.8 times: eager, over _COMPILE_AUTO_PADDING's 2). Until
+    # round 41 "auto" compiled any fit long enough.
+    calls = _recording_loop(monkeypatch)
+    monkeypatch.setattr(_base, "_COMPILE_AUTO_STEPS", 0)
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(300, 2)) for _ in range(n_long)]
+    X += [rng.normal(size=(short, 2)) for _ in range(20 - n_long)]
+    y = np.arange(20) % 2
+    params = dict(SMALL, max_iter=1, batch_size=20)
+    clf = DREAMClassifier(**params).fit(X, y)
+    assert clf.module_.dream.compile_step == compiled and bool(calls) == compiled
+    clf.advance_memory(X)  # (in order: the same mini-batch)
+    assert clf.module_.dream.compile_step == compiled
+    assert DREAMClassifier(**params, compile=True).fit(X, y).module_.dream.compile_step
 
 
 def test_predict_follows_the_compile_setting_of_the_fit_not_a_later_set_params(

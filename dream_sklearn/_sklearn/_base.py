@@ -150,16 +150,31 @@ _READOUT_WIDTH = {"last": 1, "mean": 1, "pool": 3}
 _COMPILE_AUTO_STEPS = 50_000
 
 
+# ... and when the compiled loop, which pads each mini-batch to its longest sequence
+# (the eager one runs unequal lengths packed, and long ones in recomputed spans),
+# would run at most this many times the sequences' own steps. Its memory is the
+# padded steps': 1.4 kB a sequence-step for the default network by hand (32
+# sequences of 5,000 steps, 2 epochs: 452 MB and 2.0 s compiled, 202 MB and 11.8 s
+# eager in spans), and one series of 20,000 steps among 500 of 20 pads its
+# mini-batch of 200 to 20,000 steps: 3,797 MB and 22.8 s an epoch compiled, warm,
+# against 1,135 MB and 16.5 s eager in round 40 (129 MB in spans, round 41). So it
+# is memory that sets the line; a padding of up to 2 (half the loop's steps padded)
+# costs at most twice the compiled loop's memory for the same steps.
+_COMPILE_AUTO_PADDING = 2.0
+
+
 def _auto_compile(step_evaluations: float) -> bool:
     """Whether ``compile="auto"`` compiles a call of ``step_evaluations`` steps."""
     return step_evaluations >= _COMPILE_AUTO_STEPS
 
 
-def _batch_steps(lengths: np.ndarray, batch: int, shuffled: bool) -> float:
+def _batch_steps(lengths: np.ndarray, batch: int, shuffled: bool, rows: bool = False) -> float:
     """The time steps one pass over sequences of ``lengths`` runs in mini-batches of
     ``batch``, each as long as its longest sequence: in the order given, or over a
     random order, their expected count (a mini-batch of ``b`` drawn from ``n`` has
     its longest at the ``k``-th shortest with probability C(k-1, b-1) / C(n, b)).
+    With ``rows=True``, each mini-batch's steps times its sequences: the steps of
+    every sequence the padded (compiled) loop runs.
 
     What ``compile="auto"`` counts: the loop runs a mini-batch's longest steps,
     compiled or not. Until round 40 it counted every mini-batch at the longest
@@ -172,7 +187,10 @@ def _batch_steps(lengths: np.ndarray, batch: int, shuffled: bool) -> float:
     if n == 0:
         return 0.0
     if not shuffled:
-        return float(np.maximum.reduceat(np.asarray(lengths), np.arange(0, n, batch)).sum())
+        starts = np.arange(0, n, batch)
+        longest = np.maximum.reduceat(np.asarray(lengths), starts)
+        sizes = np.diff(np.append(starts, n)) if rows else 1
+        return float((longest * sizes).sum())
     longest = np.sort(np.asarray(lengths, dtype=np.float64))
     total = 0.0
     for size, count in ((batch, n // batch), (n % batch, 1)):
@@ -182,7 +200,7 @@ def _batch_steps(lengths: np.ndarray, batch: int, shuffled: bool) -> float:
         log_p = gammaln(k) - gammaln(k - size + 1) - gammaln(size)
         log_p -= gammaln(n + 1) - gammaln(n - size + 1) - gammaln(size + 1)
         p = np.exp(log_p)
-        total += count * float(p @ longest[size - 1 :] / p.sum())
+        total += count * (size if rows else 1) * float(p @ longest[size - 1 :] / p.sum())
     # (rounded: sequences of one length count exactly what they run, not a rounding
     # unit below the threshold)
     return round(total, 6)
@@ -191,14 +209,16 @@ def _batch_steps(lengths: np.ndarray, batch: int, shuffled: bool) -> float:
 # Training on a sequence longer than this many steps runs the layer's loop in spans
 # of about the square root of the longest, each recomputed in the backward pass
 # (``DREAM.checkpoint_steps``): autograd's graph is some 100 nodes a step whatever
-# the batch (about 88 kB a step for one sequence of 64 units), so one series of
-# 20,000 steps held 1.2 GB. By hand, one thread, a forward and backward pass of the
-# default network (64 units, 16 features): one sequence of 20,000 steps 1,760 MB and
-# 27.2 s whole, 80 MB and 20.0 s in spans of 141; 200 of 1,000 steps 2,696 MB and
-# 10.6 s, 750 MB and 4.1 s in spans of 256; 32 of 1,000 steps 420 MB and 1.33 s, 151
-# MB and 1.59 s; 2,000 steps 182 MB and 1.71 s, 51 MB and 2.05 s in spans of 45.
-# Shorter loops, where the recomputation costs more than the memory saves, run whole.
-_CHECKPOINT_FROM = 1024
+# the batch, so one series of 20,000 steps held 1.2 GB in the default adam fit
+# (``speed.py --only memory``, round 40; 119 MB in spans, round 41). Spans cost a
+# forward pass without a graph: by hand, the default network (64 units, rank 4,
+# plasticity off), 3 epochs, one thread, whole against spans: 4 sequences of 5,000
+# steps 9.7 s and 296 MB against 10.2 s and 37 MB; 32 of 2,000 steps 4.7 s and 258 MB
+# against 6.5 s and 99 MB; 256 of 1,000 steps 6.1 s and 734 MB against 10.7 s and 332
+# MB. So from 4,096 steps (the ridge bank's window, ``_features._WINDOW``), where the
+# graph's size is set by the length more than by the batch and the spans cost about
+# 5% in time; below, the loop runs whole.
+_CHECKPOINT_FROM = 4096
 
 
 def _checkpoint_span(lengths: np.ndarray) -> int | None:
@@ -961,7 +981,9 @@ class _BaseDREAM(BaseEstimator):
         best_loss, no_change = np.inf, 0
         epochs = 1 if incremental else self.max_iter
         shuffled = self.shuffle and not incremental
-        train_compile = self._compile_for(epochs * _batch_steps(X3.lengths[train], batch, shuffled))
+        lengths = X3.lengths[train]
+        padding = _batch_steps(lengths, batch, shuffled, rows=True) / max(lengths.sum(), 1)
+        train_compile = self._compile_for(epochs * _batch_steps(lengths, batch, shuffled), padding)
         if self.early_stopping:
             val_compile = self._compile_for(epochs * _chunk_steps(X3.lengths[val]))
         # A network this call continues, as it was (put back if the loss diverges).
@@ -977,7 +999,7 @@ class _BaseDREAM(BaseEstimator):
             # with the rate it had (review 189).
             for group in self.optimizer_.param_groups:
                 group["lr"] = self.learning_rate_init
-        self.module_.dream.checkpoint_steps = _checkpoint_span(X3.lengths[train])
+        self.module_.dream.checkpoint_steps = _checkpoint_span(lengths)
         bar = tqdm(range(epochs), desc=name, disable=not self.verbose, leave=False)
         for _ in bar:
             order = rng.permutation(train) if (self.shuffle and not incremental) else train
@@ -1050,12 +1072,14 @@ class _BaseDREAM(BaseEstimator):
         self.surprise_ = surprise
         return self
 
-    def _compile_for(self, step_evaluations: float) -> bool:
+    def _compile_for(self, step_evaluations: float, padding: float = 1.0) -> bool:
         """Whether a call of ``step_evaluations`` steps runs the compiled loop: as
-        ``compile`` says, or for ``"auto"``, when it is long enough to repay it."""
+        ``compile`` says, or for ``"auto"``, when it is long enough to repay it and
+        the compiled loop would run at most ``_COMPILE_AUTO_PADDING`` times the
+        sequences' own steps (``padding``: its sequence-steps over theirs)."""
         setting = getattr(self, "_compile", False)  # (a model pickled before: eager)
         if setting == "auto":
-            return _auto_compile(step_evaluations)
+            return _auto_compile(step_evaluations) and padding <= _COMPILE_AUTO_PADDING
         return bool(setting)
 
     # -- solver="ridge" -------------------------------------------------------------------
@@ -1279,7 +1303,10 @@ class _BaseDREAM(BaseEstimator):
         n = len(lengths)
         batch = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
         surprise = self._surprise_array(X3.shape[:2])
-        self.module_.dream.compile_step = self._compile_for(_batch_steps(X3.lengths, batch, False))
+        padding = _batch_steps(X3.lengths, batch, False, rows=True) / max(X3.lengths.sum(), 1)
+        self.module_.dream.compile_step = self._compile_for(
+            _batch_steps(X3.lengths, batch, False), padding
+        )
         self._pass(X3, None, np.arange(n), batch, surprise)
         self.module_.eval()
         self.surprise_ = surprise

@@ -325,6 +325,11 @@ class _Recomputed(torch.autograd.Function):
     def forward(ctx, fn, *tensors):
         ctx.fn = fn
         ctx.save_for_backward(*tensors)
+        # (the backward pass reruns the span under the autocast state it ran under: the
+        # layer turns autocast off around its loop, and a backward pass run inside an
+        # autocast region recomputed the span in bfloat16; review 229)
+        device = next(t for t in tensors if t is not None).device.type
+        ctx.autocast = (device, torch.is_autocast_enabled(device), torch.get_autocast_dtype(device))
         out = fn(*tensors)
         # (an output sharing an input's memory, a part no step changed or a slice of
         # the state, is copied: a custom function's output is a tensor of its own)
@@ -346,7 +351,8 @@ class _Recomputed(torch.autograd.Function):
             None if t is None else t.detach().requires_grad_(need)
             for t, need in zip(ctx.saved_tensors, needs, strict=True)
         )
-        with torch.enable_grad():
+        device, enabled, dtype = ctx.autocast
+        with torch.enable_grad(), torch.autocast(device, dtype=dtype, enabled=enabled):
             out = ctx.fn(*inputs)
         pairs = [
             (o, g) for o, g in zip(out, grads, strict=True) if g is not None and o.requires_grad
@@ -358,6 +364,11 @@ class _Recomputed(torch.autograd.Function):
             got = list(torch.autograd.grad(outs, wanted, gs, allow_unused=True))
         got.reverse()
         return (None, *(got.pop() if need else None for need in needs))
+
+
+def _is_dual(t: torch.Tensor) -> bool:
+    """Whether ``t`` carries a forward-mode AD tangent (``torch.autograd.forward_ad``)."""
+    return torch.autograd.forward_ad.unpack_dual(t).tangent is not None
 
 
 def _run_spans(run, params, state, spans, *per_step):
@@ -453,13 +464,14 @@ def _run_eager(params, flags, x, state, dts, step_mask, sequences=True, span=Non
     valid, without the mask (nothing to undo). ``sequences=False``: a layer that
     returns the last state only (the packed loop then builds no outputs); ``span``: the
     layer's ``checkpoint_steps`` (:func:`_run_spans`), left out where the packed loop
-    may not run either (:func:`_packable`) and under any functorch transform
-    (``torch.func.grad``: a custom autograd function needs rules of its own there)."""
+    may not run either (:func:`_packable`), under any functorch transform
+    (``torch.func.grad``: a custom autograd function needs rules of its own there) and
+    on forward-mode AD's dual tensors (no ``jvp`` rule: review 229)."""
     plain = None
     if span is not None:
         plain = _packable(params, x, state, dts, step_mask)
-        tensors = (x, step_mask, dts, *state, *params)
-        if not plain or any(_is_wrapped(t) for t in tensors if isinstance(t, torch.Tensor)):
+        tensors = [t for t in (x, step_mask, dts, *state, *params) if isinstance(t, torch.Tensor)]
+        if not plain or any(_is_wrapped(t) or _is_dual(t) for t in tensors):
             span = None
     if step_mask is None:
         return _run_steps(params, flags, x, state, dts, None, span=span)
@@ -951,15 +963,17 @@ class DREAM(nn.Module):
         runs in spans of ``k``, each run without a graph and run again, with one,
         in the backward pass (activation checkpointing). Autograd then holds one
         span's graph and a state per span instead of a graph of every step (some
-        100 nodes a step whatever the batch: 1.8 GB for one sequence of 20,000 steps
-        at 64 units, 80 MB in spans of 141); ``k`` near ``sqrt(T)`` holds the least.
-        Outputs are the same bit for bit, gradients to rounding (summed span by
-        span). It costs a forward pass without a graph, about 1.2x the time at
-        2,000 steps, and saved time past that by hand (the graph's memory cost
-        more). The compiled loop (``compile_step``), ``torch.func`` transforms and
-        a loop of at most ``k`` steps run whole; ``create_graph=True`` (a second
-        derivative) raises. The scikit-learn estimators set it when training on
-        sequences of over 1,024 steps (``docs/sklearn.md``, "Memory").
+        100 nodes a step whatever the batch: about 1.8 GB for one sequence of 20,000
+        steps at 64 units, 73-88 MB in spans of 142); ``k`` near ``sqrt(T)`` holds
+        the least. Outputs are the same bit for bit, gradients to rounding (summed
+        span by span). It costs a forward pass without a graph: about 1.2x the time
+        at 2,000 steps, 0.9x-1.05x at 5,000-20,000 (by hand and in ``speed.py``'s
+        memory rows). The compiled loop (``compile_step``), ``torch.func``
+        transforms, forward-mode AD and a loop of at most ``k`` steps run whole;
+        ``create_graph=True`` (a second derivative) raises. On a
+        :class:`DREAMStack`, setting it sets every layer's. The scikit-learn
+        estimators set it when training on sequences of over 4,096 steps
+        (``docs/sklearn.md``, the ridge solver's memory paragraph).
 
     Notes
     -----
@@ -1542,6 +1556,17 @@ class DREAMStack(nn.Module):
     def batch_first(self, value: bool) -> None:
         for layer in self.layers:
             layer.batch_first = bool(value)
+
+    @property
+    def checkpoint_steps(self) -> int | None:
+        """The layers' ``checkpoint_steps`` (see :class:`DREAM`; settable: every
+        layer's, as ``batch_first``; review 229 found it set on the stack doing nothing)."""
+        return getattr(self.layers[0], "checkpoint_steps", None)
+
+    @checkpoint_steps.setter
+    def checkpoint_steps(self, value: int | None) -> None:
+        for layer in self.layers:
+            layer.checkpoint_steps = value
 
     @property
     def input_size(self) -> int:
