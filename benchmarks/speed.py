@@ -1476,6 +1476,10 @@ def _ragged_memory_rows() -> list[Row]:
         ("", {}),
         ('solver="adam", max_iter=1, compile=False', eager),
         ('solver="adam", max_iter=1', adam),  # (compile="auto", the default: eager here)
+        # (60,120 step evaluations: "auto" compiled it until round 41, padded; now
+        # eager: the compiled loop would pad its steps some 120 times over, the
+        # mini-batch of the long one to 4 million sequence-steps)
+        ('solver="adam", max_iter=3', {**adam, "max_iter": 3}),
     )
     out = []
     for label, params in cases:

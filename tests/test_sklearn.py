@@ -649,17 +649,22 @@ def test_compile_auto_counts_a_shuffled_epoch_at_its_expected_steps():
     assert _base._batch_steps(lengths, 3, False, rows=True) == 3 * 9 + 3 * 30 + 7
 
 
-@pytest.mark.parametrize(("n_long", "short", "compiled"), [(10, 200, True), (5, 5, False)])
+@pytest.mark.parametrize(
+    ("n_long", "short", "budget", "compiled"),
+    [(10, 200, 0, True), (5, 5, 0, False), (5, 5, 6000, True)],
+)
 def test_compile_auto_leaves_out_a_fit_the_compiled_loop_would_mostly_pad(
-    monkeypatch, n_long, short, compiled
+    monkeypatch, n_long, short, budget, compiled
 ):
     # The compiled loop pads each mini-batch to its longest sequence (the eager one
     # runs them packed). One mini-batch of 20 sequences, `n_long` of 300 steps and the
     # rest of `short`: padded, 6,000 sequence-steps; their own 5,000 (1.2 times:
-    # compiled) or 1,575 (3.8 times: eager, over _COMPILE_AUTO_PADDING's 2). Until
-    # round 41 "auto" compiled any fit long enough.
+    # compiled) or 1,575 (3.8 times, over _COMPILE_AUTO_PADDING's 2: eager, unless the
+    # 6,000 are within _COMPILE_AUTO_PADDED, `budget`: a small fit compiles, padded or
+    # not; review 230). Until round 41 "auto" compiled any fit long enough.
     calls = _recording_loop(monkeypatch)
     monkeypatch.setattr(_base, "_COMPILE_AUTO_STEPS", 0)
+    monkeypatch.setattr(_base, "_COMPILE_AUTO_PADDED", budget)
     rng = np.random.default_rng(0)
     X = [rng.normal(size=(300, 2)) for _ in range(n_long)]
     X += [rng.normal(size=(short, 2)) for _ in range(20 - n_long)]
@@ -667,8 +672,10 @@ def test_compile_auto_leaves_out_a_fit_the_compiled_loop_would_mostly_pad(
     params = dict(SMALL, max_iter=1, batch_size=20)
     clf = DREAMClassifier(**params).fit(X, y)
     assert clf.module_.dream.compile_step == compiled and bool(calls) == compiled
-    clf.advance_memory(X)  # (in order: the same mini-batch)
+    clf.partial_fit(X, y)
     assert clf.module_.dream.compile_step == compiled
+    clf.advance_memory(X)  # (no graph kept: the padding costs time only, it compiles)
+    assert clf.module_.dream.compile_step
     assert DREAMClassifier(**params, compile=True).fit(X, y).module_.dream.compile_step
 
 

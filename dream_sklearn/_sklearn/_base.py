@@ -150,17 +150,22 @@ _READOUT_WIDTH = {"last": 1, "mean": 1, "pool": 3}
 _COMPILE_AUTO_STEPS = 50_000
 
 
-# ... and when the compiled loop, which pads each mini-batch to its longest sequence
+# ... unless the compiled loop, which pads each mini-batch to its longest sequence
 # (the eager one runs unequal lengths packed, and long ones in recomputed spans),
-# would run at most this many times the sequences' own steps. Its memory is the
-# padded steps': 1.4 kB a sequence-step for the default network by hand (32
-# sequences of 5,000 steps, 2 epochs: 452 MB and 2.0 s compiled, 202 MB and 11.8 s
-# eager in spans), and one series of 20,000 steps among 500 of 20 pads its
-# mini-batch of 200 to 20,000 steps: 3,797 MB and 22.8 s an epoch compiled, warm,
-# against 1,135 MB and 16.5 s eager in round 40 (129 MB in spans, round 41). So it
-# is memory that sets the line; a padding of up to 2 (half the loop's steps padded)
-# costs at most twice the compiled loop's memory for the same steps.
+# would run more than _COMPILE_AUTO_PADDING times the sequences' own steps, and the
+# mini-batch holding the longest sequence, padded, more than _COMPILE_AUTO_PADDED
+# sequence-steps. Its training graph keeps every padded step: about 2.8 kB a
+# sequence-step for the default network by hand (32 sequences of 5,000 steps: 452 MB
+# and 1.0 s an epoch compiled, 202 MB and 5.9 s eager in spans), so 250,000 are about
+# 0.7 GB; one series of 20,000 steps among 500 of 20 pads its mini-batch of 200 to 4
+# million (3,797 MB and 22.8 s an epoch compiled, warm, against 1,135 MB and 16.5 s
+# eager in round 40; 118 MB in spans in round 41). Below that size time sets the line,
+# and the compiled loop is about 4.6x faster a step: aeon's PickupGestureWiimoteZ (50
+# sequences of 29-361 steps, padded 2.5 times) took 0.05 s an epoch compiled against
+# 0.24 s eager (review 230; a first version of this rule, by the ratio alone, ran it
+# eagerly).
 _COMPILE_AUTO_PADDING = 2.0
+_COMPILE_AUTO_PADDED = 250_000
 
 
 def _auto_compile(step_evaluations: float) -> bool:
@@ -215,9 +220,9 @@ def _batch_steps(lengths: np.ndarray, batch: int, shuffled: bool, rows: bool = F
 # plasticity off), 3 epochs, one thread, whole against spans: 4 sequences of 5,000
 # steps 9.7 s and 296 MB against 10.2 s and 37 MB; 32 of 2,000 steps 4.7 s and 258 MB
 # against 6.5 s and 99 MB; 256 of 1,000 steps 6.1 s and 734 MB against 10.7 s and 332
-# MB. So from 4,096 steps (the ridge bank's window, ``_features._WINDOW``), where the
+# MB. So past 4,096 steps (the ridge bank's window, ``_features._WINDOW``), where the
 # graph's size is set by the length more than by the batch and the spans cost about
-# 5% in time; below, the loop runs whole.
+# 5% in time; up to it, the loop runs whole.
 _CHECKPOINT_FROM = 4096
 
 
@@ -983,7 +988,9 @@ class _BaseDREAM(BaseEstimator):
         shuffled = self.shuffle and not incremental
         lengths = X3.lengths[train]
         padding = _batch_steps(lengths, batch, shuffled, rows=True) / max(lengths.sum(), 1)
-        train_compile = self._compile_for(epochs * _batch_steps(lengths, batch, shuffled), padding)
+        padded = min(batch, len(lengths)) * float(np.max(lengths, initial=0))
+        steps = epochs * _batch_steps(lengths, batch, shuffled)
+        train_compile = self._compile_for(steps, padding, padded)
         if self.early_stopping:
             val_compile = self._compile_for(epochs * _chunk_steps(X3.lengths[val]))
         # A network this call continues, as it was (put back if the loss diverges).
@@ -1072,14 +1079,18 @@ class _BaseDREAM(BaseEstimator):
         self.surprise_ = surprise
         return self
 
-    def _compile_for(self, step_evaluations: float, padding: float = 1.0) -> bool:
+    def _compile_for(
+        self, step_evaluations: float, padding: float = 1.0, padded: float = 0.0
+    ) -> bool:
         """Whether a call of ``step_evaluations`` steps runs the compiled loop: as
         ``compile`` says, or for ``"auto"``, when it is long enough to repay it and
-        the compiled loop would run at most ``_COMPILE_AUTO_PADDING`` times the
-        sequences' own steps (``padding``: its sequence-steps over theirs)."""
+        not both ``padding`` (the compiled loop's sequence-steps over the sequences'
+        own) over ``_COMPILE_AUTO_PADDING`` and ``padded`` (the sequence-steps of its
+        largest mini-batch, padded) over ``_COMPILE_AUTO_PADDED``."""
         setting = getattr(self, "_compile", False)  # (a model pickled before: eager)
         if setting == "auto":
-            return _auto_compile(step_evaluations) and padding <= _COMPILE_AUTO_PADDING
+            pads = padding > _COMPILE_AUTO_PADDING and padded > _COMPILE_AUTO_PADDED
+            return _auto_compile(step_evaluations) and not pads
         return bool(setting)
 
     # -- solver="ridge" -------------------------------------------------------------------
@@ -1303,10 +1314,8 @@ class _BaseDREAM(BaseEstimator):
         n = len(lengths)
         batch = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
         surprise = self._surprise_array(X3.shape[:2])
-        padding = _batch_steps(X3.lengths, batch, False, rows=True) / max(X3.lengths.sum(), 1)
-        self.module_.dream.compile_step = self._compile_for(
-            _batch_steps(X3.lengths, batch, False), padding
-        )
+        # (no graph kept here: the padding costs time only, and compiling repays it)
+        self.module_.dream.compile_step = self._compile_for(_batch_steps(X3.lengths, batch, False))
         self._pass(X3, None, np.arange(n), batch, surprise)
         self.module_.eval()
         self.surprise_ = surprise

@@ -129,11 +129,17 @@ PARAMETERS = """
         (``docs/sklearn.md``, "Speed"; they vary run to run, 11,000-13,000 and
         59,000-69,000; round 23, on a slower machine, about 8,000 and 40,000, compiling
         in 9 s and 46 s). Shorter
-        calls run eagerly and pay nothing. ``True`` always compiles, ``False``
-        never. Read at each ``fit`` and ``partial_fit`` (as scikit-learn reads a
-        parameter): ``predict``, ``score`` and ``advance_memory`` keep the last
-        fit's setting after a ``set_params`` (``module_.dream.compile_step``
-        holds the last call's choice). Unequal lengths, a last mini-batch of one
+        calls run eagerly and pay nothing. A ``fit`` or ``partial_fit`` also runs
+        eagerly where the compiled loop, which pads each mini-batch to its longest
+        sequence, would run over twice the sequences' own steps and the mini-batch
+        holding the longest, padded, over 250,000 sequence-steps (its graph about
+        0.7 GB): the eager loop runs unequal lengths packed, and a sequence of over
+        4,096 steps in recomputed spans (the layer's ``checkpoint_steps``).
+        ``True`` always compiles, ``False`` never. Read at each ``fit`` and
+        ``partial_fit`` (as scikit-learn reads a parameter): ``predict``,
+        ``score`` and ``advance_memory`` keep the last fit's setting after a
+        ``set_params`` (``module_.dream.compile_step`` holds the last call's
+        choice). Unequal lengths, a last mini-batch of one
         sequence, and prediction (no gradient) each compile once more (about 2
         to 4 graphs a configuration; the cell's constants, ``cell_params``'
         ``error_smoothing`` say, are inputs of the graph, so a grid search over

@@ -967,7 +967,7 @@ class DREAM(nn.Module):
         steps at 64 units, 73-88 MB in spans of 142); ``k`` near ``sqrt(T)`` holds
         the least. Outputs are the same bit for bit, gradients to rounding (summed
         span by span). It costs a forward pass without a graph: about 1.2x the time
-        at 2,000 steps, 0.9x-1.05x at 5,000-20,000 (by hand and in ``speed.py``'s
+        at 2,000 steps, 0.74x-1.05x at 5,000-20,000 (by hand and in ``speed.py``'s
         memory rows). The compiled loop (``compile_step``), ``torch.func``
         transforms, forward-mode AD and a loop of at most ``k`` steps run whole;
         ``create_graph=True`` (a second derivative) raises. On a
@@ -1559,8 +1559,9 @@ class DREAMStack(nn.Module):
 
     @property
     def checkpoint_steps(self) -> int | None:
-        """The layers' ``checkpoint_steps`` (see :class:`DREAM`; settable: every
-        layer's, as ``batch_first``; review 229 found it set on the stack doing nothing)."""
+        """The first layer's ``checkpoint_steps`` (see :class:`DREAM`); set, every
+        layer's, as ``batch_first`` (review 229 found it set on the stack doing
+        nothing). Set a layer's own to give the layers different spans."""
         return getattr(self.layers[0], "checkpoint_steps", None)
 
     @checkpoint_steps.setter
