@@ -1456,7 +1456,8 @@ def _memory_child(params: dict, long: bool, shorts: int = 500, steps: int = 20_0
 def _ragged_memory_rows() -> list[Row]:
     """``DREAMClassifier`` (the default ridge solver, and the adam solver for one
     epoch, uncompiled, and with ``compile="auto"``, the default, which runs it
-    eagerly since round 40) on sequences
+    eagerly since round 40, and for three epochs, which "auto" compiled, padded,
+    until round 41) on sequences
     of unequal lengths: 500 of 20 steps and one of 20,000 (one feature), fit then
     predict_proba on the CPU, each in a process of its own (:data:`_MEMORY_CHILD`): the
     growth of its peak resident memory (in a fit of its own, untraced), against the

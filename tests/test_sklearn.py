@@ -635,18 +635,19 @@ def test_compile_auto_counts_a_shuffled_epoch_at_its_expected_steps():
             sum(lengths[list(o[i : i + batch])].max() for i in range(0, 7, batch)) for o in orders
         ]
         assert _base._batch_steps(lengths, batch, True) == pytest.approx(np.mean(runs), abs=1e-6)
-        # with rows=True, the steps of every sequence the padded loop runs
-        padded = [
-            sum(
-                len(o[i : i + batch]) * lengths[list(o[i : i + batch])].max()
-                for i in range(0, 7, batch)
-            )
-            for o in orders
-        ]
-        got = _base._batch_steps(lengths, batch, True, rows=True)
-        assert got == pytest.approx(np.mean(padded), abs=1e-6)
     assert _base._batch_steps(lengths, 3, False) == 9 + 30 + 7
-    assert _base._batch_steps(lengths, 3, False, rows=True) == 3 * 9 + 3 * 30 + 7
+
+
+def test_padded_batch_is_the_mini_batch_holding_the_longest_sequence():
+    # In order, that mini-batch's own: here the second of batch 3 (9, 30, 2), padded
+    # to 3 x 30 = 90 sequence-steps, 90 / 41 of its own; a last smaller one holds 1.
+    lengths = np.array([4, 9, 1, 9, 30, 2, 7])
+    assert _base._padded_batch(lengths, 3, False) == (90.0, pytest.approx(90 / 41))
+    assert _base._padded_batch(np.array([4, 9, 1, 30]), 3, False) == (30.0, 1.0)
+    # shuffled, expected: the longest and min(batch, n) - 1 others of the others' mean
+    others = (lengths.sum() - 30) / 6
+    assert _base._padded_batch(lengths, 3, True) == (90.0, pytest.approx(90 / (30 + 2 * others)))
+    assert _base._padded_batch(np.array([5, 5]), 10, True) == (10.0, 1.0)
 
 
 @pytest.mark.parametrize(
@@ -676,6 +677,27 @@ def test_compile_auto_leaves_out_a_fit_the_compiled_loop_would_mostly_pad(
     assert clf.module_.dream.compile_step == compiled
     clf.advance_memory(X)  # (no graph kept: the padding costs time only, it compiles)
     assert clf.module_.dream.compile_step
+
+
+def test_compile_auto_judges_the_padding_of_the_mini_batch_holding_the_longest(monkeypatch):
+    # 200 sequences of 100 steps and one of 2,000, shuffled in mini-batches of 10:
+    # over the epoch the compiled loop pads to about 1.8 times the sequences' steps,
+    # but the mini-batch that holds the long one to 20,000 sequence-steps, 6.9 times
+    # its own 2,900. That mini-batch sets the compiled loop's peak memory: eager
+    # (review 231: the epoch's ratio compiled one series of 20,000 steps among 10,000
+    # of 1,000, its mini-batch padded to 4 million sequence-steps).
+    _recording_loop(monkeypatch)
+    monkeypatch.setattr(_base, "_COMPILE_AUTO_STEPS", 0)
+    monkeypatch.setattr(_base, "_COMPILE_AUTO_PADDED", 19_999)
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(100, 1)) for _ in range(200)] + [rng.normal(size=(2000, 1))]
+    y = np.arange(201) % 2
+    lengths = np.array([100] * 200 + [2000])
+    assert _base._padded_batch(lengths, 10, True) == (20_000.0, pytest.approx(20_000 / 2_900))
+    params = dict(SMALL, hidden_dim=2, rank=1, max_iter=1, batch_size=10)
+    assert not DREAMClassifier(**params).fit(X, y).module_.dream.compile_step
+    # in order the long one is alone in the last mini-batch: nothing padded, compiled
+    assert DREAMClassifier(**params, shuffle=False).fit(X, y).module_.dream.compile_step
     assert DREAMClassifier(**params, compile=True).fit(X, y).module_.dream.compile_step
 
 

@@ -152,18 +152,21 @@ _COMPILE_AUTO_STEPS = 50_000
 
 # ... unless the compiled loop, which pads each mini-batch to its longest sequence
 # (the eager one runs unequal lengths packed, and long ones in recomputed spans),
-# would run more than _COMPILE_AUTO_PADDING times the sequences' own steps, and the
-# mini-batch holding the longest sequence, padded, more than _COMPILE_AUTO_PADDED
-# sequence-steps. Its training graph keeps every padded step: about 2.8 kB a
-# sequence-step for the default network by hand (32 sequences of 5,000 steps: 452 MB
-# and 1.0 s an epoch compiled, 202 MB and 5.9 s eager in spans), so 250,000 are about
-# 0.7 GB; one series of 20,000 steps among 500 of 20 pads its mini-batch of 200 to 4
-# million (3,797 MB and 22.8 s an epoch compiled, warm, against 1,135 MB and 16.5 s
-# eager in round 40; 118 MB in spans in round 41). Below that size time sets the line,
-# and the compiled loop is about 4.6x faster a step: aeon's PickupGestureWiimoteZ (50
-# sequences of 29-361 steps, padded 2.5 times) took 0.05 s an epoch compiled against
-# 0.24 s eager (review 230; a first version of this rule, by the ratio alone, ran it
-# eagerly).
+# would pad the mini-batch holding the longest sequence to more than
+# _COMPILE_AUTO_PADDING times its sequences' own steps and to more than
+# _COMPILE_AUTO_PADDED sequence-steps (:func:`_padded_batch`). That mini-batch's
+# training graph sets the compiled loop's peak memory, and it keeps every padded
+# step: by hand, the default network, 0.95 to 2.8 kB a sequence-step (one series of
+# 20,000 steps among 500 of 20, its mini-batch of 200 padded to 4 million: 3,797 MB
+# and 22.8 s an epoch compiled, warm, against 1,135 MB and 16.5 s eager in round 40,
+# 118 MB in spans in round 41; 32 sequences of 5,000 steps: 452 MB and 1.0 s an epoch
+# compiled, 202 MB and 5.9 s eager in spans), so 250,000 are 0.24 to 0.7 GB. Below
+# that size time sets the line, and the compiled loop is about 4.6x faster a step:
+# aeon's PickupGestureWiimoteZ (50 sequences of 29-361 steps, padded 2.5 times) took
+# 0.05 s an epoch compiled against 0.24 s eager (review 230; a first version of this
+# rule, by the padding ratio alone, ran it eagerly). The ratio is the mini-batch's,
+# not the epoch's (review 231: one series of 20,000 steps among 10,000 of 1,000
+# padded the epoch 1.4 times, and its mini-batch of 200 to 4 million).
 _COMPILE_AUTO_PADDING = 2.0
 _COMPILE_AUTO_PADDED = 250_000
 
@@ -173,13 +176,11 @@ def _auto_compile(step_evaluations: float) -> bool:
     return step_evaluations >= _COMPILE_AUTO_STEPS
 
 
-def _batch_steps(lengths: np.ndarray, batch: int, shuffled: bool, rows: bool = False) -> float:
+def _batch_steps(lengths: np.ndarray, batch: int, shuffled: bool) -> float:
     """The time steps one pass over sequences of ``lengths`` runs in mini-batches of
     ``batch``, each as long as its longest sequence: in the order given, or over a
     random order, their expected count (a mini-batch of ``b`` drawn from ``n`` has
     its longest at the ``k``-th shortest with probability C(k-1, b-1) / C(n, b)).
-    With ``rows=True``, each mini-batch's steps times its sequences: the steps of
-    every sequence the padded (compiled) loop runs.
 
     What ``compile="auto"`` counts: the loop runs a mini-batch's longest steps,
     compiled or not. Until round 40 it counted every mini-batch at the longest
@@ -192,10 +193,7 @@ def _batch_steps(lengths: np.ndarray, batch: int, shuffled: bool, rows: bool = F
     if n == 0:
         return 0.0
     if not shuffled:
-        starts = np.arange(0, n, batch)
-        longest = np.maximum.reduceat(np.asarray(lengths), starts)
-        sizes = np.diff(np.append(starts, n)) if rows else 1
-        return float((longest * sizes).sum())
+        return float(np.maximum.reduceat(np.asarray(lengths), np.arange(0, n, batch)).sum())
     longest = np.sort(np.asarray(lengths, dtype=np.float64))
     total = 0.0
     for size, count in ((batch, n // batch), (n % batch, 1)):
@@ -205,17 +203,39 @@ def _batch_steps(lengths: np.ndarray, batch: int, shuffled: bool, rows: bool = F
         log_p = gammaln(k) - gammaln(k - size + 1) - gammaln(size)
         log_p -= gammaln(n + 1) - gammaln(n - size + 1) - gammaln(size + 1)
         p = np.exp(log_p)
-        total += count * (size if rows else 1) * float(p @ longest[size - 1 :] / p.sum())
+        total += count * float(p @ longest[size - 1 :] / p.sum())
     # (rounded: sequences of one length count exactly what they run, not a rounding
     # unit below the threshold)
     return round(total, 6)
+
+
+def _padded_batch(lengths: np.ndarray, batch: int, shuffled: bool) -> tuple[float, float]:
+    """The mini-batch holding the longest sequence, as the compiled loop runs it
+    (padded to that sequence): its sequence-steps and their ratio to its sequences'
+    own steps. In the order given, that mini-batch's; in a random order, expected:
+    ``min(batch, n)`` sequences, the longest and others of the other sequences' mean
+    length. What sets the compiled loop's peak memory (``_COMPILE_AUTO_PADDED``)."""
+    lengths = np.asarray(lengths, dtype=np.float64)
+    n = len(lengths)
+    if n == 0:
+        return 0.0, 1.0
+    longest = float(lengths.max())
+    if shuffled:
+        size = min(batch, n)
+        others = (lengths.sum() - longest) / max(n - 1, 1)
+        own = longest + (size - 1) * others
+    else:
+        start = int(np.argmax(lengths)) // batch * batch
+        size = len(lengths[start : start + batch])
+        own = float(lengths[start : start + batch].sum())
+    return size * longest, size * longest / own
 
 
 # Training on a sequence longer than this many steps runs the layer's loop in spans
 # of about the square root of the longest, each recomputed in the backward pass
 # (``DREAM.checkpoint_steps``): autograd's graph is some 100 nodes a step whatever
 # the batch, so one series of 20,000 steps held 1.2 GB in the default adam fit
-# (``speed.py --only memory``, round 40; 119 MB in spans, round 41). Spans cost a
+# (``speed.py --only memory``, round 40; 118 MB in spans, round 41). Spans cost a
 # forward pass without a graph: by hand, the default network (64 units, rank 4,
 # plasticity off), 3 epochs, one thread, whole against spans: 4 sequences of 5,000
 # steps 9.7 s and 296 MB against 10.2 s and 37 MB; 32 of 2,000 steps 4.7 s and 258 MB
@@ -987,8 +1007,7 @@ class _BaseDREAM(BaseEstimator):
         epochs = 1 if incremental else self.max_iter
         shuffled = self.shuffle and not incremental
         lengths = X3.lengths[train]
-        padding = _batch_steps(lengths, batch, shuffled, rows=True) / max(lengths.sum(), 1)
-        padded = min(batch, len(lengths)) * float(np.max(lengths, initial=0))
+        padded, padding = _padded_batch(lengths, batch, shuffled)
         steps = epochs * _batch_steps(lengths, batch, shuffled)
         train_compile = self._compile_for(steps, padding, padded)
         if self.early_stopping:
@@ -1084,9 +1103,9 @@ class _BaseDREAM(BaseEstimator):
     ) -> bool:
         """Whether a call of ``step_evaluations`` steps runs the compiled loop: as
         ``compile`` says, or for ``"auto"``, when it is long enough to repay it and
-        not both ``padding`` (the compiled loop's sequence-steps over the sequences'
-        own) over ``_COMPILE_AUTO_PADDING`` and ``padded`` (the sequence-steps of its
-        largest mini-batch, padded) over ``_COMPILE_AUTO_PADDED``."""
+        the mini-batch holding the longest sequence (:func:`_padded_batch`) is not
+        both padded over ``_COMPILE_AUTO_PADDING`` times its own steps (``padding``)
+        and over ``_COMPILE_AUTO_PADDED`` sequence-steps (``padded``)."""
         setting = getattr(self, "_compile", False)  # (a model pickled before: eager)
         if setting == "auto":
             pads = padding > _COMPILE_AUTO_PADDING and padded > _COMPILE_AUTO_PADDED
