@@ -638,16 +638,18 @@ def test_compile_auto_counts_a_shuffled_epoch_at_its_expected_steps():
     assert _base._batch_steps(lengths, 3, False) == 9 + 30 + 7
 
 
-def test_padded_batch_is_the_mini_batch_holding_the_longest_sequence():
-    # In order, that mini-batch's own: here the second of batch 3 (9, 30, 2), padded
-    # to 3 x 30 = 90 sequence-steps, 90 / 41 of its own; a last smaller one holds 1.
+def test_padded_batches_are_each_mini_batch_in_order_and_the_longests_shuffled():
+    # In order, every mini-batch padded to its longest (batch 3: 4, 9, 1 | 9, 30, 2 |
+    # 7): 27, 90 and 7 sequence-steps, 27/14, 90/41 and 1 times their own.
     lengths = np.array([4, 9, 1, 9, 30, 2, 7])
-    assert _base._padded_batch(lengths, 3, False) == (90.0, pytest.approx(90 / 41))
-    assert _base._padded_batch(np.array([4, 9, 1, 30]), 3, False) == (30.0, 1.0)
+    padded, ratio = _base._padded_batches(lengths, 3, False)
+    np.testing.assert_array_equal(padded, [27, 90, 7])
+    np.testing.assert_allclose(ratio, [27 / 14, 90 / 41, 1.0])
     # shuffled, expected: the longest and min(batch, n) - 1 others of the others' mean
     others = (lengths.sum() - 30) / 6
-    assert _base._padded_batch(lengths, 3, True) == (90.0, pytest.approx(90 / (30 + 2 * others)))
-    assert _base._padded_batch(np.array([5, 5]), 10, True) == (10.0, 1.0)
+    padded, ratio = _base._padded_batches(lengths, 3, True)
+    assert padded.tolist() == [90.0] and ratio[0] == pytest.approx(90 / (30 + 2 * others))
+    assert _base._padded_batches(np.array([5, 5]), 10, True)[1].tolist() == [1.0]
 
 
 @pytest.mark.parametrize(
@@ -693,11 +695,59 @@ def test_compile_auto_judges_the_padding_of_the_mini_batch_holding_the_longest(m
     X = [rng.normal(size=(100, 1)) for _ in range(200)] + [rng.normal(size=(2000, 1))]
     y = np.arange(201) % 2
     lengths = np.array([100] * 200 + [2000])
-    assert _base._padded_batch(lengths, 10, True) == (20_000.0, pytest.approx(20_000 / 2_900))
+    padded, ratio = _base._padded_batches(lengths, 10, True)
+    assert padded.tolist() == [20_000.0] and ratio[0] == pytest.approx(20_000 / 2_900)
     params = dict(SMALL, hidden_dim=2, rank=1, max_iter=1, batch_size=10)
     assert not DREAMClassifier(**params).fit(X, y).module_.dream.compile_step
-    # in order the long one is alone in the last mini-batch: nothing padded, compiled
-    assert DREAMClassifier(**params, shuffle=False).fit(X, y).module_.dream.compile_step
+    # in order the long one is alone in the last mini-batch: nothing padded, compiled;
+    # partial_fit runs in order too
+    clf = DREAMClassifier(**params, shuffle=False).fit(X, y)
+    assert clf.module_.dream.compile_step
+    clf = DREAMClassifier(**params).partial_fit(X, y, classes=[0, 1])
+    assert clf.module_.dream.compile_step
+
+
+@pytest.mark.parametrize(
+    ("lengths", "compiled"),
+    [
+        # (review 232) the longest alone in the last mini-batch, a full one padded to
+        # 1,999 steps 6.9 times its own: eager
+        ([1999] + [100] * 9 + [2000], False),
+        # the first of two longest unpadded, the second's mini-batch padded 8.7 times
+        ([300] * 11 + [5] * 9, False),
+        # a mini-batch padded exactly twice its own steps is not over twice: compiled
+        ([300, 100, 100, 100] * 5, True),
+    ],
+)
+def test_compile_auto_in_order_judges_every_mini_batch(monkeypatch, lengths, compiled):
+    _recording_loop(monkeypatch)
+    monkeypatch.setattr(_base, "_COMPILE_AUTO_STEPS", 0)
+    monkeypatch.setattr(_base, "_COMPILE_AUTO_PADDED", 1000)
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(n, 1)) for n in lengths]
+    y = np.arange(len(X)) % 2
+    batch = 4 if compiled else 10
+    params = dict(SMALL, hidden_dim=2, rank=1, max_iter=1, batch_size=batch, shuffle=False)
+    assert DREAMClassifier(**params).fit(X, y).module_.dream.compile_step == compiled
+
+
+def test_compile_auto_judges_the_training_split_under_early_stopping(monkeypatch):
+    # The long sequence held out for validation: the training split is unpadded and
+    # compiles; judged over all rows, its mini-batch would pad 6.9 times (eager).
+    _recording_loop(monkeypatch)
+    monkeypatch.setattr(_base, "_COMPILE_AUTO_STEPS", 0)
+    monkeypatch.setattr(_base, "_COMPILE_AUTO_PADDED", 1000)
+    monkeypatch.setattr(
+        DREAMClassifier,
+        "_split",
+        lambda self, n, y, rng: (np.arange(2, n), np.array([0, 1])),
+    )
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(2000, 1)), rng.normal(size=(100, 1))]
+    X += [rng.normal(size=(100, 1)) for _ in range(18)]
+    y = np.arange(20) % 2
+    params = dict(SMALL, hidden_dim=2, rank=1, max_iter=1, batch_size=10, early_stopping=True)
+    assert DREAMClassifier(**params).fit(X, y).module_.dream.compile_step
     assert DREAMClassifier(**params, compile=True).fit(X, y).module_.dream.compile_step
 
 

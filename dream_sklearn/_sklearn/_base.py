@@ -150,23 +150,24 @@ _READOUT_WIDTH = {"last": 1, "mean": 1, "pool": 3}
 _COMPILE_AUTO_STEPS = 50_000
 
 
-# ... unless the compiled loop, which pads each mini-batch to its longest sequence
-# (the eager one runs unequal lengths packed, and long ones in recomputed spans),
-# would pad the mini-batch holding the longest sequence to more than
-# _COMPILE_AUTO_PADDING times its sequences' own steps and to more than
-# _COMPILE_AUTO_PADDED sequence-steps (:func:`_padded_batch`). That mini-batch's
-# training graph sets the compiled loop's peak memory, and it keeps every padded
-# step: by hand, the default network, 0.95 to 2.8 kB a sequence-step (one series of
-# 20,000 steps among 500 of 20, its mini-batch of 200 padded to 4 million: 3,797 MB
-# and 22.8 s an epoch compiled, warm, against 1,135 MB and 16.5 s eager in round 40,
-# 118 MB in spans in round 41; 32 sequences of 5,000 steps: 452 MB and 1.0 s an epoch
-# compiled, 202 MB and 5.9 s eager in spans), so 250,000 are 0.24 to 0.7 GB. Below
-# that size time sets the line, and the compiled loop is about 4.6x faster a step:
-# aeon's PickupGestureWiimoteZ (50 sequences of 29-361 steps, padded 2.5 times) took
-# 0.05 s an epoch compiled against 0.24 s eager (review 230; a first version of this
-# rule, by the padding ratio alone, ran it eagerly). The ratio is the mini-batch's,
-# not the epoch's (review 231: one series of 20,000 steps among 10,000 of 1,000
-# padded the epoch 1.4 times, and its mini-batch of 200 to 4 million).
+# ... unless the compiled loop, which pads each mini-batch to its longest sequence (the
+# eager one runs unequal lengths packed, and long ones in recomputed spans), would pad a
+# mini-batch to more than _COMPILE_AUTO_PADDING times its sequences' own steps and to
+# more than _COMPILE_AUTO_PADDED sequence-steps (in the order given, any mini-batch;
+# shuffled, the one holding the longest sequence, expected: :func:`_padded_batches`).
+# The largest padded mini-batch's training graph sets the compiled loop's peak memory,
+# and it keeps every padded step: by hand, the default network, 0.95 to 2.8 kB a
+# sequence-step (one series of 20,000 steps among 500 of 20, its mini-batch of 200
+# padded to 4 million: 3,797 MB and 22.8 s an epoch compiled, warm, against 1,135 MB and
+# 16.5 s eager in round 40, 118 MB in spans in round 41; 32 sequences of 5,000 steps:
+# 452 MB and 1.0 s an epoch compiled, 202 MB and 5.9 s eager in spans), so 250,000 are
+# 0.24 to 0.7 GB. Below that size time sets the line, and the compiled loop is about
+# 4.6x faster a step: aeon's PickupGestureWiimoteZ (50 sequences of 29-361 steps, padded
+# 2.5 times) took 0.05 s an epoch compiled against 0.24 s eager (review 230; a first
+# version of this rule, by the padding ratio alone, ran it eagerly). The ratio is the
+# mini-batch's, not the epoch's (review 231: one series of 20,000 steps among 10,000 of
+# 1,000 padded the epoch 1.4 times, and its mini-batch of 200 to 4 million; review 232:
+# in order, the mini-batch holding the longest is not always the most padded).
 _COMPILE_AUTO_PADDING = 2.0
 _COMPILE_AUTO_PADDED = 250_000
 
@@ -209,26 +210,29 @@ def _batch_steps(lengths: np.ndarray, batch: int, shuffled: bool) -> float:
     return round(total, 6)
 
 
-def _padded_batch(lengths: np.ndarray, batch: int, shuffled: bool) -> tuple[float, float]:
-    """The mini-batch holding the longest sequence, as the compiled loop runs it
-    (padded to that sequence): its sequence-steps and their ratio to its sequences'
-    own steps. In the order given, that mini-batch's; in a random order, expected:
-    ``min(batch, n)`` sequences, the longest and others of the other sequences' mean
-    length. What sets the compiled loop's peak memory (``_COMPILE_AUTO_PADDED``)."""
+def _padded_batches(
+    lengths: np.ndarray, batch: int, shuffled: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The mini-batches as the compiled loop runs them (each padded to its longest):
+    their sequence-steps and the ratio of those to their sequences' own steps. In the
+    order given, every mini-batch's; in a random order, the one holding the longest
+    sequence, expected: ``min(batch, n)`` sequences, the longest and others of the
+    other sequences' mean length (it can reach the most padded steps; an epoch's
+    other mini-batches may pad more or less: review 232). What sets the compiled
+    loop's peak memory (``_COMPILE_AUTO_PADDED``)."""
     lengths = np.asarray(lengths, dtype=np.float64)
     n = len(lengths)
     if n == 0:
-        return 0.0, 1.0
-    longest = float(lengths.max())
-    if shuffled:
-        size = min(batch, n)
-        others = (lengths.sum() - longest) / max(n - 1, 1)
-        own = longest + (size - 1) * others
-    else:
-        start = int(np.argmax(lengths)) // batch * batch
-        size = len(lengths[start : start + batch])
-        own = float(lengths[start : start + batch].sum())
-    return size * longest, size * longest / own
+        return np.zeros(1), np.ones(1)
+    if not shuffled:
+        starts = np.arange(0, n, batch)
+        sizes = np.diff(np.append(starts, n))
+        padded = np.maximum.reduceat(lengths, starts) * sizes
+        return padded, padded / np.add.reduceat(lengths, starts)
+    longest, size = float(lengths.max()), min(batch, n)
+    others = (lengths.sum() - longest) / max(n - 1, 1)
+    padded = size * longest
+    return np.array([padded]), np.array([padded / (longest + (size - 1) * others)])
 
 
 # Training on a sequence longer than this many steps runs the layer's loop in spans
@@ -1007,7 +1011,7 @@ class _BaseDREAM(BaseEstimator):
         epochs = 1 if incremental else self.max_iter
         shuffled = self.shuffle and not incremental
         lengths = X3.lengths[train]
-        padded, padding = _padded_batch(lengths, batch, shuffled)
+        padded, padding = _padded_batches(lengths, batch, shuffled)
         steps = epochs * _batch_steps(lengths, batch, shuffled)
         train_compile = self._compile_for(steps, padding, padded)
         if self.early_stopping:
@@ -1098,17 +1102,16 @@ class _BaseDREAM(BaseEstimator):
         self.surprise_ = surprise
         return self
 
-    def _compile_for(
-        self, step_evaluations: float, padding: float = 1.0, padded: float = 0.0
-    ) -> bool:
+    def _compile_for(self, step_evaluations: float, padding: Any = 1.0, padded: Any = 0.0) -> bool:
         """Whether a call of ``step_evaluations`` steps runs the compiled loop: as
         ``compile`` says, or for ``"auto"``, when it is long enough to repay it and
-        the mini-batch holding the longest sequence (:func:`_padded_batch`) is not
-        both padded over ``_COMPILE_AUTO_PADDING`` times its own steps (``padding``)
-        and over ``_COMPILE_AUTO_PADDED`` sequence-steps (``padded``)."""
+        no mini-batch (:func:`_padded_batches`) is both padded over
+        ``_COMPILE_AUTO_PADDING`` times its own steps (``padding``) and over
+        ``_COMPILE_AUTO_PADDED`` sequence-steps (``padded``)."""
         setting = getattr(self, "_compile", False)  # (a model pickled before: eager)
         if setting == "auto":
-            pads = padding > _COMPILE_AUTO_PADDING and padded > _COMPILE_AUTO_PADDED
+            over = np.asarray(padding) > _COMPILE_AUTO_PADDING
+            pads = bool(np.any(over & (np.asarray(padded) > _COMPILE_AUTO_PADDED)))
             return _auto_compile(step_evaluations) and not pads
         return bool(setting)
 
