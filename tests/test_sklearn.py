@@ -638,18 +638,26 @@ def test_compile_auto_counts_a_shuffled_epoch_at_its_expected_steps():
     assert _base._batch_steps(lengths, 3, False) == 9 + 30 + 7
 
 
-def test_padded_batches_are_each_mini_batch_in_order_and_the_longests_shuffled():
+def test_padded_batches_are_each_mini_batch_in_order_and_of_drawn_orders_shuffled():
     # In order, every mini-batch padded to its longest (batch 3: 4, 9, 1 | 9, 30, 2 |
     # 7): 27, 90 and 7 sequence-steps, 27/14, 90/41 and 1 times their own.
     lengths = np.array([4, 9, 1, 9, 30, 2, 7])
     padded, ratio = _base._padded_batches(lengths, 3, False)
     np.testing.assert_array_equal(padded, [27, 90, 7])
     np.testing.assert_allclose(ratio, [27 / 14, 90 / 41, 1.0])
-    # shuffled, expected: the longest and min(batch, n) - 1 others of the others' mean
-    others = (lengths.sum() - 30) / 6
-    padded, ratio = _base._padded_batches(lengths, 3, True)
-    assert padded.tolist() == [90.0] and ratio[0] == pytest.approx(90 / (30 + 2 * others))
-    assert _base._padded_batches(np.array([5, 5]), 10, True)[1].tolist() == [1.0]
+    # shuffled, every mini-batch of min(epochs, 32) orders drawn: each order holds
+    # every sequence once, the same draws each call, equal lengths never padded
+    padded, ratio = _base._padded_batches(lengths, 3, True, epochs=5)
+    assert len(padded) == 5 * 3
+    np.testing.assert_allclose((padded / ratio).reshape(5, 3).sum(1), lengths.sum())
+    again = _base._padded_batches(lengths, 3, True, epochs=5)
+    np.testing.assert_array_equal(again[0], padded)
+    assert len(_base._padded_batches(lengths, 3, True, epochs=200)[0]) == 32 * 3
+    assert set(_base._padded_batches(np.full(50, 7), 8, True, epochs=9)[1]) == {1.0}
+    # ten long and ten short sequences in mini-batches of ten: some mini-batch mixes
+    # them (padded over twice) in almost every order
+    mixed = np.array([2000] * 10 + [10] * 10)
+    assert _base._padded_batches(mixed, 10, True, epochs=32)[1].max() > 2
 
 
 @pytest.mark.parametrize(
@@ -696,7 +704,7 @@ def test_compile_auto_judges_the_padding_of_the_mini_batch_holding_the_longest(m
     y = np.arange(201) % 2
     lengths = np.array([100] * 200 + [2000])
     padded, ratio = _base._padded_batches(lengths, 10, True)
-    assert padded.tolist() == [20_000.0] and ratio[0] == pytest.approx(20_000 / 2_900)
+    assert padded.max() == 20_000 and ratio.max() == pytest.approx(20_000 / 2_900)
     params = dict(SMALL, hidden_dim=2, rank=1, max_iter=1, batch_size=10)
     assert not DREAMClassifier(**params).fit(X, y).module_.dream.compile_step
     # in order the long one is alone in the last mini-batch: nothing padded, compiled;
@@ -708,27 +716,47 @@ def test_compile_auto_judges_the_padding_of_the_mini_batch_holding_the_longest(m
 
 
 @pytest.mark.parametrize(
-    ("lengths", "compiled"),
+    ("lengths", "batch", "compiled"),
     [
         # (review 232) the longest alone in the last mini-batch, a full one padded to
         # 1,999 steps 6.9 times its own: eager
-        ([1999] + [100] * 9 + [2000], False),
+        ([1999] + [100] * 9 + [2000], 10, False),
         # the first of two longest unpadded, the second's mini-batch padded 8.7 times
-        ([300] * 11 + [5] * 9, False),
+        ([300] * 11 + [5] * 9, 10, False),
         # a mini-batch padded exactly twice its own steps is not over twice: compiled
-        ([300, 100, 100, 100] * 5, True),
+        ([300, 100, 100, 100] * 5, 4, True),
+        # (review 233) one mini-batch over the size (unpadded), another over the
+        # ratio (100 sequence-steps, 5.3 times): neither over both, compiled
+        ([200] * 10 + [10] + [1] * 9, 10, True),
     ],
 )
-def test_compile_auto_in_order_judges_every_mini_batch(monkeypatch, lengths, compiled):
+def test_compile_auto_in_order_judges_every_mini_batch(monkeypatch, lengths, batch, compiled):
     _recording_loop(monkeypatch)
     monkeypatch.setattr(_base, "_COMPILE_AUTO_STEPS", 0)
     monkeypatch.setattr(_base, "_COMPILE_AUTO_PADDED", 1000)
     rng = np.random.default_rng(0)
     X = [rng.normal(size=(n, 1)) for n in lengths]
     y = np.arange(len(X)) % 2
-    batch = 4 if compiled else 10
     params = dict(SMALL, hidden_dim=2, rank=1, max_iter=1, batch_size=batch, shuffle=False)
     assert DREAMClassifier(**params).fit(X, y).module_.dream.compile_step == compiled
+
+
+def test_compile_auto_judges_the_mini_batches_of_shuffled_orders(monkeypatch):
+    # 20 sequences of 200 steps, 20 of 2 and one of 201, shuffled in mini-batches of
+    # 10: a mini-batch mixing them (4 long of 10: 2,010 sequence-steps, 2.5 times
+    # their own) comes in 93% of orders; the expected mini-batch holding the
+    # longest (201 and 9 of the others' mean, 101) read 1.8 times and compiled
+    # (review 233). In order the mini-batches hold one length each: compiled.
+    _recording_loop(monkeypatch)
+    monkeypatch.setattr(_base, "_COMPILE_AUTO_STEPS", 0)
+    monkeypatch.setattr(_base, "_COMPILE_AUTO_PADDED", 1000)
+    rng = np.random.default_rng(0)
+    lengths = [200] * 20 + [2] * 20 + [201]
+    X = [rng.normal(size=(n, 1)) for n in lengths]
+    y = np.arange(len(X)) % 2
+    params = dict(SMALL, hidden_dim=2, rank=1, max_iter=2, batch_size=10)
+    assert not DREAMClassifier(**params).fit(X, y).module_.dream.compile_step
+    assert DREAMClassifier(**params, shuffle=False).fit(X, y).module_.dream.compile_step
 
 
 def test_compile_auto_judges_the_training_split_under_early_stopping(monkeypatch):

@@ -154,7 +154,7 @@ _COMPILE_AUTO_STEPS = 50_000
 # eager one runs unequal lengths packed, and long ones in recomputed spans), would pad a
 # mini-batch to more than _COMPILE_AUTO_PADDING times its sequences' own steps and to
 # more than _COMPILE_AUTO_PADDED sequence-steps (in the order given, any mini-batch;
-# shuffled, the one holding the longest sequence, expected: :func:`_padded_batches`).
+# shuffled, any of up to 32 orders drawn: :func:`_padded_batches`).
 # The largest padded mini-batch's training graph sets the compiled loop's peak memory,
 # and it keeps every padded step: by hand, the default network, 0.95 to 2.8 kB a
 # sequence-step (one series of 20,000 steps among 500 of 20, its mini-batch of 200
@@ -167,7 +167,8 @@ _COMPILE_AUTO_STEPS = 50_000
 # version of this rule, by the padding ratio alone, ran it eagerly). The ratio is the
 # mini-batch's, not the epoch's (review 231: one series of 20,000 steps among 10,000 of
 # 1,000 padded the epoch 1.4 times, and its mini-batch of 200 to 4 million; review 232:
-# in order, the mini-batch holding the longest is not always the most padded).
+# in order, the mini-batch holding the longest is not always the most padded; review
+# 233: nor, shuffled, the expected one).
 _COMPILE_AUTO_PADDING = 2.0
 _COMPILE_AUTO_PADDED = 250_000
 
@@ -211,28 +212,32 @@ def _batch_steps(lengths: np.ndarray, batch: int, shuffled: bool) -> float:
 
 
 def _padded_batches(
-    lengths: np.ndarray, batch: int, shuffled: bool
+    lengths: np.ndarray, batch: int, shuffled: bool, epochs: int = 1
 ) -> tuple[np.ndarray, np.ndarray]:
     """The mini-batches as the compiled loop runs them (each padded to its longest):
     their sequence-steps and the ratio of those to their sequences' own steps. In the
-    order given, every mini-batch's; in a random order, the one holding the longest
-    sequence, expected: ``min(batch, n)`` sequences, the longest and others of the
-    other sequences' mean length (it can reach the most padded steps; an epoch's
-    other mini-batches may pad more or less: review 232). What sets the compiled
-    loop's peak memory (``_COMPILE_AUTO_PADDED``)."""
+    order given, every mini-batch's; in a random order, every mini-batch of
+    ``min(epochs, _PADDING_DRAWS)`` orders drawn from a generator of their own (seed
+    0: the fit's draws are left as they were). A shuffled epoch's worst mini-batch is
+    what sets the compiled loop's peak memory, and one expected mini-batch missed it:
+    a mix of long and short sequences pads some mini-batch over twice in every epoch
+    where the expected one read 1.9 times (review 233)."""
     lengths = np.asarray(lengths, dtype=np.float64)
     n = len(lengths)
     if n == 0:
         return np.zeros(1), np.ones(1)
-    if not shuffled:
-        starts = np.arange(0, n, batch)
-        sizes = np.diff(np.append(starts, n))
-        padded = np.maximum.reduceat(lengths, starts) * sizes
-        return padded, padded / np.add.reduceat(lengths, starts)
-    longest, size = float(lengths.max()), min(batch, n)
-    others = (lengths.sum() - longest) / max(n - 1, 1)
-    padded = size * longest
-    return np.array([padded]), np.array([padded / (longest + (size - 1) * others)])
+    starts = np.arange(0, n, batch)
+    sizes = np.diff(np.append(starts, n))
+    orders = [lengths]
+    if shuffled:
+        draw = np.random.default_rng(0)
+        orders = [draw.permutation(lengths) for _ in range(min(epochs, _PADDING_DRAWS))]
+    padded = np.concatenate([np.maximum.reduceat(o, starts) * sizes for o in orders])
+    own = np.concatenate([np.add.reduceat(o, starts) for o in orders])
+    return padded, padded / own
+
+
+_PADDING_DRAWS = 32  # (the shuffled orders :func:`_padded_batches` reads at most)
 
 
 # Training on a sequence longer than this many steps runs the layer's loop in spans
@@ -1011,7 +1016,7 @@ class _BaseDREAM(BaseEstimator):
         epochs = 1 if incremental else self.max_iter
         shuffled = self.shuffle and not incremental
         lengths = X3.lengths[train]
-        padded, padding = _padded_batches(lengths, batch, shuffled)
+        padded, padding = _padded_batches(lengths, batch, shuffled, epochs)
         steps = epochs * _batch_steps(lengths, batch, shuffled)
         train_compile = self._compile_for(steps, padding, padded)
         if self.early_stopping:

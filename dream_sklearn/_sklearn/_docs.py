@@ -131,8 +131,8 @@ PARAMETERS = """
         in 9 s and 46 s). Shorter
         calls run eagerly and pay nothing. A ``fit`` or ``partial_fit`` also runs
         eagerly where the compiled loop, which pads each mini-batch to its longest
-        sequence, would pad a mini-batch (in order, any; shuffled, the one holding
-        the longest sequence, expected) to over twice its sequences' own steps and
+        sequence, would pad a mini-batch (in order, any; shuffled, any of up to 32
+        orders drawn) to over twice its sequences' own steps and
         over 250,000 sequence-steps (a graph of some 0.24 to 0.7 GB): the eager
         loop runs unequal lengths packed, and a sequence of over 4,096 steps in
         recomputed spans (the layer's ``checkpoint_steps``).
