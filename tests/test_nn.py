@@ -149,6 +149,20 @@ def test_ragged_batch_gives_each_sequence_and_gradient_it_gives_alone():
     assert all(g is None or (g == 0).all() for g in grads) and out.requires_grad
 
 
+def _saved_bytes(run):
+    """``run()``'s result and the bytes of the tensors autograd saved while it ran."""
+    total = 0
+
+    def keep(t):
+        nonlocal total
+        total += t.numel() * t.element_size()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(keep, lambda t: t):
+        result = run()
+    return result, total
+
+
 def test_autograd_keeps_a_ragged_batchs_steps_not_its_padding():
     # What the backward pass keeps, summed over autograd's saved tensors: a batch of
     # one 400-step sequence and 15 of 4 steps keeps about what the two kept apart do.
@@ -158,16 +172,7 @@ def test_autograd_keeps_a_ragged_batchs_steps_not_its_padding():
     model = DREAM(3, 16, rank=2)
 
     def saved(x, lengths=None):
-        total = 0
-
-        def keep(t):
-            nonlocal total
-            total += t.numel() * t.element_size()
-            return t
-
-        with torch.autograd.graph.saved_tensors_hooks(keep, lambda t: t):
-            model(x, lengths=lengths)
-        return total
+        return _saved_bytes(lambda: model(x, lengths=lengths))[1]
 
     apart = saved(torch.randn(1, 400, 3)) + saved(torch.randn(15, 4, 3))
     ragged = saved(torch.randn(16, 400, 3), [400] + [4] * 15)
@@ -233,15 +238,7 @@ def test_checkpoint_steps_keep_a_span_of_the_graph_not_the_whole_loop():
     x = torch.randn(4, 200, 3)
 
     def held(**kwargs):
-        total = 0
-
-        def keep(t):
-            nonlocal total
-            total += t.numel() * t.element_size()
-            return t
-
-        with torch.autograd.graph.saved_tensors_hooks(keep, lambda t: t):
-            out, _ = model(x, **kwargs)
+        (out, _), total = _saved_bytes(lambda: model(x, **kwargs))
         return _graph_nodes(out), total
 
     whole = held(), held(lengths=[200, 150, 9, 1])

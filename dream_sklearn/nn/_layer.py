@@ -403,8 +403,8 @@ def _recomputable(run, params, state, inputs) -> tuple:
         values = list(given)
         for i, v in zip(passed, tensors, strict=True):
             values[i] = v
-        rest = values[n_params + n_state :]
-        return run(type(params)(*values[:n_params]), tuple(values[n_params:][:n_state]), *rest)
+        state = tuple(values[n_params : n_params + n_state])
+        return run(type(params)(*values[:n_params]), state, *values[n_params + n_state :])
 
     return (fn, *(given[i] for i in passed))
 
