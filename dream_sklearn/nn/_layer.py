@@ -361,9 +361,9 @@ class _Recomputed(torch.autograd.Function):
         got = [None] * len(wanted)
         if pairs and wanted:
             outs, gs = zip(*pairs, strict=True)
-            got = list(torch.autograd.grad(outs, wanted, gs, allow_unused=True))
-        got.reverse()
-        return (None, *(got.pop() if need else None for need in needs))
+            got = torch.autograd.grad(outs, wanted, gs, allow_unused=True)
+        got = iter(got)
+        return (None, *(next(got) if need else None for need in needs))
 
 
 def _is_dual(t: torch.Tensor) -> bool:
@@ -467,15 +467,16 @@ def _run_eager(params, flags, x, state, dts, step_mask, sequences=True, span=Non
     may not run either (:func:`_packable`), under any functorch transform
     (``torch.func.grad``: a custom autograd function needs rules of its own there) and
     on forward-mode AD's dual tensors (no ``jvp`` rule: review 229)."""
-    plain = None
+    if span is not None and not torch.is_grad_enabled():
+        span = None  # (nothing to recompute: the tests below are left out)
+    plain = step_mask is None and span is None or _packable(params, x, state, dts, step_mask)
     if span is not None:
-        plain = _packable(params, x, state, dts, step_mask)
         tensors = [t for t in (x, step_mask, dts, *state, *params) if isinstance(t, torch.Tensor)]
         if not plain or any(_is_wrapped(t) or _is_dual(t) for t in tensors):
             span = None
     if step_mask is None:
         return _run_steps(params, flags, x, state, dts, None, span=span)
-    if not (_packable(params, x, state, dts, step_mask) if plain is None else plain):
+    if not plain:
         return _run_steps(params, flags, x, state, dts, step_mask, span=span)
     lengths = _prefix_lengths(step_mask)
     if lengths is None or not bool(lengths.any()):
