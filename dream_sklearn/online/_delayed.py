@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._moments import _moments_rate, _moments_step, _var_floor
 from ._readouts import _decay, _share_mistakes
-from ._scaling import _var_floor
 
 __all__: list[str] = []
 
@@ -121,14 +121,15 @@ class _DelayedReadout:
         on = present > 0
         self._lacked()[:m][~on & (count > 0)] = 1.0  # (the target slots never count)
         count[on] += 1
-        r = np.maximum(_RATE, 1.0 / np.maximum(count, 1.0))
+        r = _moments_rate(count, _RATE)
         d = raw - mean
         bound = _CLIP * np.sqrt(var)
         d = np.where(seen & (count > _MIN), np.clip(d, -bound, bound), d)
         d *= on
         r = r * on
-        mean += r * d
-        var[:] = np.where(on, (1.0 - r) * (var + r * d * d), var)
+        new_mean, new_var = _moments_step(mean, var, d, r)
+        mean[:] = new_mean
+        var[:] = np.where(on, new_var, var)
         return feats
 
     def proba(self, feats: np.ndarray, k: int) -> np.ndarray:

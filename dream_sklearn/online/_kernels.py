@@ -7,7 +7,8 @@ the cell's commit, the running statistics). They compute what the NumPy path of
 ``_base.py`` computes, in the same order, over arrays laid out in two flat buffers
 (floats; ints, headed by the layout table) (``_compiled._Compiled``): the cell's
 step itself is :func:`dream_step`'s body compiled
-(:func:`~dream_sklearn.nn._step.numba_step`), not a copy of it.
+(:func:`~dream_sklearn.nn._step.numba_step`), not a copy of it, and the running
+statistics' mean and variance are ``_moments``'s functions compiled.
 
 Imported only when numba is (the module imports it).
 """
@@ -23,12 +24,13 @@ from numba.extending import intrinsic
 from numpy.lib.stride_tricks import as_strided
 
 from ..nn._step import StepFlags, StepParams, numba_step
+from . import _moments
 from ._base import _CLIP, _SET_ASIDE, _WINSOR, _WINSOR_MIN, _WINSOR_RUN
 from ._classifier import _MISTAKE
 from ._features import _PAIR_SCALE, _RAMP, _RAMP_SCALE
 from ._readouts import _BOOST_ROWS, _FRESH_ROWS, _MAX_STEP, _RECORD_AFTER
 from ._regressor import _ERR_BOUND, _ETA
-from ._scaling import _UNDO_ROWS, _VAR_REL, _VAR_TINY
+from ._scaling import _UNDO_ROWS
 from ._target import (
     _Y_ASIDE,
     _Y_RUN,
@@ -195,10 +197,11 @@ def _matmul_into(a, b, out):
     return out
 
 
-@njit(cache=True)
-def _var_floor(mean):
-    """``_scaling._var_floor``."""
-    return _VAR_REL * mean * mean + _VAR_TINY
+# The running mean and variance (``_moments``): its functions compiled, not copied.
+_var_floor = njit(cache=True)(_moments._var_floor)
+_moments_rate = njit(cache=True, inline="always")(_moments._moments_rate)
+_moments_step = njit(cache=True, inline="always")(_moments._moments_step)
+_moments_scale = njit(cache=True, inline="always")(_moments._moments_scale)
 
 
 @njit(cache=True)
@@ -278,12 +281,9 @@ def _first_test(j, first, floors, mean, var, scale, n_over, rng):
         for c in range(1, k + 1):
             delta = first[c - 1, j] - mean[s, j]
             run = run + 1 if abs(delta) * scale[s, j] > _WINSOR else 0
-            rate = max(1.0 / c, floors[s])
-            mean[s, j] += rate * delta
-            var[s, j] += rate * delta * delta
-            var[s, j] *= 1.0 - rate
-            on = 1.0 if c > 1 else 0.0
-            scale[s, j] = on / math.sqrt(var[s, j] + _var_floor(mean[s, j]))
+            rate = _moments_rate(c, floors[s])
+            mean[s, j], var[s, j] = _moments_step(mean[s, j], var[s, j], delta, rate)
+            scale[s, j] = _moments_scale(c, var[s, j], _var_floor(mean[s, j]))
         n_over[s, j] = run
         running = running or run != 0
     lo, hi = np.inf, -np.inf
@@ -841,12 +841,9 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
         for j in range(m):
             if held[j]:  # a loaded cell's statistics and scale stay as trained
                 continue
-            rate = max(1.0 / max(count[j], 1.0), floors[s]) * pres[j]
-            mean[s, j] += rate * delta[s, j]
-            var[s, j] += rate * delta[s, j] * delta[s, j]
-            var[s, j] *= 1.0 - rate
-            floor = _var_floor(mean[s, j])
-            scale[s, j] = (1.0 if count[j] > 1 else 0.0) / math.sqrt(var[s, j] + floor)
+            rate = _moments_rate(count[j], floors[s]) * pres[j]
+            mean[s, j], var[s, j] = _moments_step(mean[s, j], var[s, j], delta[s, j], rate)
+            scale[s, j] = _moments_scale(count[j], var[s, j], _var_floor(mean[s, j]))
     if was_warming:  # the slots whose first values are all in: tested (_test_first)
         for j in range(m):
             if pres[j] > 0 and count[j] == _WINSOR_MIN and held[j] == 0:
@@ -888,15 +885,14 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
         tgt[T_RUN] = tgt[T_RUN] + 1.0 if _target_far(y_raw, tgt) else 0.0
         if tgt[T_RUN] == 0.0 or tgt[T_RUN] > _Y_RUN:  # (else set aside: _Y_ASIDE)
             tgt[T_COUNT] += 1.0
-            rate = max(scal[S_RATE], 1.0 / tgt[T_COUNT])
+            rate = _moments_rate(tgt[T_COUNT], scal[S_RATE])
             delta = y_raw - tgt[T_MEAN]
             taken = y_raw
             if 0.0 < tgt[T_RUN] <= _WINSOR_RUN:  # a short run: winsorised
                 delta = math.copysign(_WINSOR * math.sqrt(tgt[T_VAR]), delta)
                 taken = tgt[T_MEAN] + delta
             tgt[T_AVG] += (taken - tgt[T_AVG]) / tgt[T_COUNT]
-            tgt[T_MEAN] += rate * delta
-            tgt[T_VAR] = (1.0 - rate) * (tgt[T_VAR] + rate * delta * delta)
+            tgt[T_MEAN], tgt[T_VAR] = _moments_step(tgt[T_MEAN], tgt[T_VAR], delta, rate)
             tgt[T_LAST] = y_raw
             tgt[T_HAS_LAST] = 1.0
         # a target out of bounds, one of the first, or one that left a constant

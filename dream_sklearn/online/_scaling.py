@@ -7,30 +7,20 @@ and with ``slow_rate`` a slow one that the readouts' linear term reads. Welford
 updates keep one far value from taking the scaling over (docs/online.md,
 "Outliers"). The state lives on the estimator (``_stat_mean``, ``_stat_var``,
 ``_stat_scale``, ``_count``, ``_n_over``, ``_range``): this mixin is its methods.
-The compiled row (``_kernels.py``) computes the same per row.
+The running mean and variance themselves are ``_moments``'s (the target's and the
+delayed-label readout's are too). The compiled row (``_kernels.py``) computes the same
+per row, with ``_moments``'s functions compiled.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ._moments import _moments_rate, _moments_scale, _moments_step, _var_floor
+
 __all__: list[str] = []
 
 _CLIP = 5.0  # standardised values are clipped to [-_CLIP, _CLIP]
-# A slot's variance floor, relative to its mean: 1e-28 * mean**2 + 1e-300 (a standard
-# deviation of 1e-14 of |mean|, some 50 rounding units of float64). A constant slot
-# (variance exactly 0) reads 0, and one in any unit down to about 1e-150 (below, the
-# squared deviations underflow: docs/online.md), or with any offset up to about 1e13
-# of its spread, is standardised as in any other (an absolute floor of 1e-12 left a
-# feature with a standard deviation below about 1e-6 unscaled).
-_VAR_REL = 1e-28
-_VAR_TINY = 1e-300
-
-
-def _var_floor(mean: np.ndarray | float) -> np.ndarray | float:
-    """The variance below which a slot (or the regressor's target) is constant."""
-    return _VAR_REL * mean * mean + _VAR_TINY
-
 
 # Robust running statistics (docs/online.md, "Outliers"): a value more than _WINSOR
 # standard deviations from a slot's running mean updates the statistics as if it were
@@ -154,11 +144,8 @@ def _replay(values: np.ndarray, floors: np.ndarray) -> tuple:
         delta = v - mean
         over = np.abs(delta) * scale > _WINSOR
         run = (run + 1) * over
-        rate = np.maximum(1.0 / c, floors)
-        mean += rate * delta
-        var += rate * delta * delta
-        var *= 1.0 - rate
-        scale = (c > 1) / np.sqrt(var + _var_floor(mean))
+        mean, var = _moments_step(mean, var, delta, _moments_rate(c, floors))
+        scale = _moments_scale(c, var, _var_floor(mean))
     return mean, var, scale, run
 
 
@@ -295,16 +282,15 @@ class _RunningScaling:
             at = np.flatnonzero(first)
             self._first[count[at].astype(np.intp) - 1, at] = raw[at]
             self._warming = bool(np.count_nonzero(count < _WINSOR_MIN))
-        rate = np.maximum(1.0 / np.maximum(count, 1.0), self._floors)  # (S, m)
+        rate = _moments_rate(count, self._floors)  # (S, m)
         held = self._held_slots
         if len(held):  # a loaded cell's statistics and scale stay as trained
             rate[:, held] = 0.0
             kept = self._stat_scale[:, held]
         rate *= present
-        self._stat_mean += rate * delta
-        var += rate * delta * delta
-        var *= 1.0 - rate
-        self._stat_scale = (count > 1) / np.sqrt(var + _var_floor(self._stat_mean))
+        # (in place: the compiled row's buffers hold these arrays)
+        self._stat_mean[...], var[...] = _moments_step(self._stat_mean, var, delta, rate)
+        self._stat_scale = _moments_scale(count, var, _var_floor(self._stat_mean))
         if len(held):
             self._stat_scale[:, held] = kept
         if warming:

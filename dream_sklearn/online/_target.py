@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ._moments import _moments_rate, _moments_step, _var_floor
 from ._scaling import (
     _UNDO_ROWS,
     _WINSOR,
@@ -34,7 +35,6 @@ from ._scaling import (
     _WINSOR_RUN,
     _first_outliers,
     _replay,
-    _var_floor,
 )
 
 __all__: list[str] = []
@@ -257,10 +257,9 @@ class _TargetScaling:
         s = self._y_stats
         s[T_COUNT] += 1
         count = s[T_COUNT]
-        rate = max(self.standardize_rate, 1.0 / count)
+        rate = _moments_rate(count, self.standardize_rate)
         s[T_AVG] += (taken - s[T_AVG]) / count
-        s[T_MEAN] += rate * delta
-        s[T_VAR] = (1.0 - rate) * (s[T_VAR] + rate * delta * delta)
+        s[T_MEAN], s[T_VAR] = _moments_step(s[T_MEAN], s[T_VAR], delta, rate)
 
     def _after_target_kernel(self, y: float, before: tuple) -> None:
         """What follows the compiled learn kernel's update on target ``y`` in
