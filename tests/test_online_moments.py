@@ -65,3 +65,45 @@ def test_the_compiled_row_compiles_the_same_functions_not_a_copy():
 
     assert _scaling._moments_step is _target._moments_step is _delayed._moments_step
     assert _scaling._moments_rate is _target._moments_rate is _delayed._moments_rate
+
+
+def _predictions(model, rows):
+    out = []
+    for x, y in rows:
+        out.append(model.predict_one(x))
+        model.learn_one(x, y)
+    return out
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_a_numpy_scalar_rate_is_the_number_it_holds(compiled):
+    # Review 235: the target's rate was max(standardize_rate, 1 / n) as given, so a
+    # float32 rate made the NumPy path's target statistics in float32 arithmetic (the
+    # compiled row, and the slots' scalings, read it as float64)
+    from river.datasets import synth
+
+    from dream_sklearn.online import DREAMOnlineRegressor, set_compiled
+
+    rows = list(synth.Friedman(seed=3).take(300))
+    rate = np.float32(0.05)
+    set_compiled(compiled)
+    try:
+        given = _predictions(DREAMOnlineRegressor(seed=0, standardize_rate=rate), rows)
+        number = _predictions(DREAMOnlineRegressor(seed=0, standardize_rate=float(rate)), rows)
+    finally:
+        set_compiled(True)
+    assert given == number
+
+
+def test_a_feature_varying_by_a_trillionth_of_its_offset_is_read_not_held_constant():
+    # The variance floor is relative (1e-28 * mean**2: a standard deviation of 1e-14
+    # of the offset): a label carried by a feature at 1e6 that varies by 1e-6 (1e-12 of
+    # it) is learned as one at 0 would be
+    from dream_sklearn.online import DREAMOnlineClassifier
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=600)
+    rows = [({"x": 1e6 + 1e-6 * v}, bool(v > 0)) for v in z]
+    model = DREAMOnlineClassifier(seed=0)
+    hits = [p == y for p, (_, y) in zip(_predictions(model, rows), rows, strict=True)]
+    assert np.mean(hits[200:]) > 0.9

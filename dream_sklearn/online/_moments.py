@@ -13,7 +13,9 @@ and the variance becomes ``(1 - rate) * (var + rate * delta**2)``; the rate is
 ``1 / n`` (Welford's cumulative mean and population variance) until that falls below
 the statistic's own floor, then the floor (an exponential moving average). What
 each statistic adds around it (winsorised and set-aside values, a glitch's undo, the
-first values' test) stays with it.
+first values' test) stays with it, and so do two scales: the target's (its standard
+deviation) and the delayed-label readout's (no floor added); :func:`_moments_scale`
+is the input slots'.
 """
 
 from __future__ import annotations
