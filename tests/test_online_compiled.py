@@ -721,3 +721,60 @@ def test_a_weight_outside_its_readouts_mask_is_read_alike_on_both_paths():
         finally:
             set_compiled(previous)
     np.testing.assert_allclose(probas[True], probas[False], rtol=0, atol=1e-12)
+
+
+def test_the_kernels_results_are_read_by_the_names_of_their_fields():
+    """The kernels write a row's results at ``_kernels.R_*``; the Python reads them as
+    ``_compiled._RowResult``'s fields: each constant is its field's position, one field
+    each, and a learned row's surprise and mean time constant are the ones read."""
+    from dream_sklearn.online import _kernels
+    from dream_sklearn.online._compiled import _RowResult
+
+    constants = {name: getattr(_kernels, "R_" + name.upper()) for name in _RowResult._fields}
+    assert list(constants.values()) == list(range(len(_RowResult._fields)))
+    assert _kernels.N_RES == len(_RowResult._fields)
+    rows, ys = classification_stream(300)
+    model = DREAMOnlineClassifier(seed=2)
+    for x, y in zip(rows, ys, strict=True):
+        model.predict_one(x)
+        model.learn_one(x, y)
+    res = model._fast.res
+    assert model.last_surprise_ == res[_kernels.R_SURPRISE] != res[_kernels.R_TAU]
+    assert model.last_tau_ == res[_kernels.R_TAU]
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize("make", [DREAMOnlineClassifier, DREAMOnlineRegressor])
+def test_a_pickle_with_positional_cache_entries_loads_and_learns_on(make, compiled):
+    """Before round 42 the NumPy path's cached readouts and the kNN expert's read of a
+    row on the compiled row were positional tuples: a pickle holding them loads and
+    learns on as its twin (``compiled``: the row after the load on the compiled row,
+    which reads the expert's; else on the NumPy path, which reads the cache)."""
+    rows, ys = classification_stream(200)
+    if make is DREAMOnlineRegressor:
+        ys = [float(i % 7) + (y == "up") for i, y in enumerate(ys)]
+    set_compiled(compiled)
+    try:
+        models = [make(seed=3, n_neighbors=3) for _ in range(2)]
+        for model in models:
+            for x, y in zip(rows[:150], ys[:150], strict=True):
+                model.predict_one(x)
+                model.learn_one(x, y)
+            model.predict_one(rows[150])
+        old = models[1]
+        state = old.__getstate__()
+        if compiled:  # (as a pickle before round 42 held it: a tuple on _fast_row)
+            assert old._neighbor_seen is not None
+            state["_neighbor_seen"] = tuple(old._neighbor_seen[:3])
+        else:
+            state["_cache"] = old._cache._replace(readout=tuple(old._cache.readout))
+        loaded = make.__new__(make)
+        loaded.__setstate__(pickle.loads(pickle.dumps(state)))
+        twin = pickle.loads(pickle.dumps(models[0]))
+        for model in (twin, loaded):
+            for x, y in zip(rows[150:], ys[150:], strict=True):
+                model.predict_one(x)
+                model.learn_one(x, y)
+        assert twin.predict_one(rows[0]) == loaded.predict_one(rows[0])
+    finally:
+        set_compiled(True)

@@ -64,7 +64,7 @@ from ..nn._config import (
 from ..nn._step import NUMPY_OPS, dream_step
 from . import _compiled, _pretrained
 from ._compiled import _PARAMS, _PARAMS_NAMES
-from ._fast_row import _CompiledRow
+from ._fast_row import _LAST_VALUES, _LAST_X, _LAST_Y, _CompiledRow
 from ._features import _READOUTS, _FeatureMap
 from ._neighbors import _compiled_call
 from ._params import (  # noqa: F401 (the classifier and regressor import some from here)
@@ -125,6 +125,13 @@ class _Forward(NamedTuple):
     step: _Step
 
 
+class _Readout(NamedTuple):
+    """The readouts on one row: their outputs and the features they read."""
+
+    out: np.ndarray  # (J, k): each readout's output
+    phi: np.ndarray  # (F,): the row's features ``[h, u, ramps, pairs, diff, 1]``
+
+
 class _Cached(NamedTuple):
     """What ``predict_*_one`` keeps for a following ``learn_one`` on the same row
     (the NumPy path; the compiled row keeps ``_fast_row``: its buffers hold the rest).
@@ -133,7 +140,7 @@ class _Cached(NamedTuple):
     version: int  # the estimator's _version when the row was read
     x: dict  # the row as given
     forward: _Forward
-    readout: tuple  # (out (J, k), phi (F,))
+    readout: _Readout
     row: dict  # the row without its missing values
     advanced: bool  # whether the cell's step is committed already (advance_on_predict)
     strict: bool = False  # whether the row was read with missing="raise"
@@ -213,10 +220,10 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
     _proj: np.ndarray | None = None  # cell="pretrained": slots -> the cell's inputs
     _fast: _compiled._Compiled | None = None  # the compiled row's buffers (not pickled)
     _cache: _Cached | None = None
-    _fast_row: tuple | None = None  # (version, row) the compiled row's work buffers hold
+    _fast_row: tuple | None = None  # the row the compiled row's buffers hold (_ROW_*)
     # (the row object learned last, a copy of its values and its target, until a row is
     # read: a learn_one repeated on it is no new row; see _repeated)
-    _learned_last: tuple | None = None
+    _learned_last: tuple | None = None  # (_fast_row._LAST_*)
     _read = False  # (whether a row was predicted since the last learn_one: _repeated)
     _read_now = False  # (_read, while learn_one learns its row)
 
@@ -226,6 +233,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         state = dict(self.__dict__)
         state.pop("_fast", None)
         state.pop("_fast_row", None)
+        state.pop("_neighbor_seen", None)  # (taken on _fast_row: read again after a load)
         # The cell's module is built again from its weights when read (cell_): the
         # weights are pickled once, and a copy's module holds the copy's weights.
         state.pop("_cell_module", None)
@@ -237,6 +245,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
 
     def __setstate__(self, state: dict) -> None:
         """Unpickle, giving an estimator pickled before issue 12 what it lacks."""
+        state.pop("_neighbor_seen", None)  # (a positional tuple before round 42)
         self.__dict__.update(state)
         if "cell_" in state:  # before round 12 the module itself was the cell's state
             self.cell_ = self.__dict__.pop("cell_")
@@ -267,7 +276,9 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
             fits = len(_Cached._fields) - 1 <= len(cache) <= len(_Cached._fields)
             self._cache = cache = _Cached(*cache) if fits else None
         if cache is not None and "_feedback" not in state:  # before round 10: no strict
-            self._cache = cache._replace(strict=self._strict())  # (read as missing says)
+            self._cache = cache = cache._replace(strict=self._strict())  # (as missing says)
+        if cache is not None and not isinstance(cache.readout, _Readout):  # before round 42
+            self._cache = cache._replace(readout=_Readout(*cache.readout))
         if "_stat_mean" in state and "_n_over" not in state:
             self._n_over = np.zeros(self._stat_mean.shape, dtype=np.intp)
             half = _WINSOR * np.sqrt(self._stat_var[0])  # surely seen: within the clip
@@ -696,13 +707,13 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         ``advance_on_predict``, where each learn_one is the label of a row predicted
         before (two rows of equal values may bring theirs one after the other)."""
         last = self._learned_last
-        if last is None or last[0] is not x or self.advance_on_predict:
+        if last is None or last[_LAST_X] is not x or self.advance_on_predict:
             return False
         try:
-            same = last[2] is y or bool(last[2] == y)
+            same = last[_LAST_Y] is y or bool(last[_LAST_Y] == y)
         except (TypeError, ValueError):  # (a label whose comparison has no truth value)
             return False
-        return same and _same_row(last[1], x, True)
+        return same and _same_row(last[_LAST_VALUES], x, True)
 
     def _predict_raw_one(self, x: dict) -> np.ndarray | None:
         """Readout output for one row (cached for a following learn_one), or None.
@@ -731,7 +742,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
             and cache.strict == self._strict()
             and _same_row(cache.x, x, cache.strict)
         ):
-            return cache.readout[0]
+            return cache.readout.out
         fwd = self._forward_one(row, values, x)
         out, phi = self._readout(fwd.step.h, fwd.u)
         advance = bool(self.advance_on_predict)
@@ -742,7 +753,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         kept = dict(x)
         row = kept if row is x else row
         self._cache = _Cached(
-            self._version, kept, fwd, (out[0], phi[0]), row, advance, self._strict()
+            self._version, kept, fwd, _Readout(out[0], phi[0]), row, advance, self._strict()
         )
         return out[0]
 

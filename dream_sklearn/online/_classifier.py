@@ -13,7 +13,8 @@ from river import base
 from ..nn._config import _BOOL, _INT_GE0, _INT_GE1, _UNIT
 from ._base import _DEFAULT, _check_params, _DREAMOnline, _readouts_rule, _unequal
 from ._delayed import _DelayedReadout
-from ._neighbors import _NeighborVote
+from ._fast_row import _TARGET_C
+from ._neighbors import _NeighborVote, _Seen
 from ._readouts import _CLF_DRIFT_DELTA, _REPLAY_ROWS
 
 __all__ = ["DREAMOnlineClassifier"]
@@ -340,7 +341,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     _neighbors: _NeighborVote | None = None  # the kNN expert's window (n_neighbors)
     # (the compiled row's _fast_row a vote was taken on, the row as the expert reads
     # it, the vote: predict_one's, for the learn_one on the same row)
-    _neighbor_seen: tuple | None = None
+    _neighbor_seen: _Seen | None = None
 
     def __init__(
         self,
@@ -478,7 +479,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         self._neighbor_step(*read, self._classes[y], loss, drifted)
 
     def _fast_neighbor_learn(self, read: tuple, target: tuple, loss: float, drifted: bool) -> None:
-        self._neighbor_step(*read, target[0], loss, drifted)
+        self._neighbor_step(*read, target[_TARGET_C], loss, drifted)
 
     def _vote_on(self, row: np.ndarray, scale: np.ndarray) -> np.ndarray | None:
         """The vote's probabilities on one ``row`` (as _neighbor_rows gives it), in
@@ -493,11 +494,11 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         learn_one after a predict_one)."""
         self._recheck_neighbors()
         seen = self._neighbor_seen
-        if seen is not None and seen[0] is self._fast_row:
-            return seen[1], seen[2]
+        if seen is not None and seen.read is self._fast_row:
+            return seen.row, seen.q
         row = self._fast_neighbor_row()
         q = self._vote_on(row, self._scale)
-        self._neighbor_seen = (self._fast_row, row, q)
+        self._neighbor_seen = _Seen(self._fast_row, row, q)
         return row, q
 
     def _neighbor_step(
@@ -671,8 +672,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         return bool(self._classes)
 
     def _fast_target(self, y) -> tuple | None:
-        """``(class index, previous-label slot, 1.0)`` for the compiled row, or
-        None for a new (or invalid) label."""
+        """The label ``y`` as the compiled row learns it (``_fast_row._TARGET_*``),
+        or None for a new (or invalid) label."""
         try:
             c = self._classes.get(y)
         except TypeError:

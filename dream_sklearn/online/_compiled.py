@@ -21,7 +21,7 @@ import importlib.util
 import operator
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -33,6 +33,37 @@ from ._target import N_STATS
 __all__ = ["compiled_available", "set_compiled"]
 
 _AVAILABLE = importlib.util.find_spec("numba") is not None
+
+
+class _RowResult(NamedTuple):
+    """What the kernels leave of a row for the Python around them (their ``RES``
+    buffer, read by :meth:`~._fast_row._CompiledRow._fast_commit` after the learn
+    kernel): the kernels index ``RES`` by these fields' positions (``_kernels.R_*``
+    are made from them), so the order is written once, here."""
+
+    surprise: float  # the cell's surprise on the row
+    tau: float  # its mean time constant
+    loss: float  # the mixture's loss on the row (the learn kernel's return value)
+    out: float  # the forward kernel's value (its return value)
+    running: float  # 1.0 while a slot is out of bounds, running (_RunningScaling)
+    warming: float  # 1.0 while a slot has fewer than _WINSOR_MIN values
+    unknown: float  # 1.0 where the row had a key with no slot (a growth event)
+    # the regressor's target statistics before the row (mean, variance, the mean of
+    # every target seen), and 1.0 where the row needs _after_target_kernel
+    y_mean0: float
+    y_var0: float
+    y_avg0: float
+    y_after: float
+    # 1.0 where a slot waiting for its pairs reads its ramps from the next row (not a
+    # constant's, after this row's statistics: _FeatureMap._grant_pairs runs then)
+    grant: float
+
+
+# Each field's position in ``RES``: the kernels write there (``_kernels.R_*``), the
+# Python reads the buffer's list there (``_RES.surprise``...), with no tuple made a row.
+_RES = _RowResult(*range(len(_RowResult._fields)))
+
+
 _ENABLED = True
 _ON = _AVAILABLE  # _AVAILABLE and _ENABLED, kept up to date for the row's check
 _CHECKED = False  # whether the kernels compiled (or loaded) in this process

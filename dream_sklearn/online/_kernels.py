@@ -27,6 +27,7 @@ from ..nn._step import StepFlags, StepParams, numba_step
 from . import _moments
 from ._base import _CLIP, _SET_ASIDE, _WINSOR, _WINSOR_MIN, _WINSOR_RUN
 from ._classifier import _MISTAKE
+from ._compiled import _RES
 from ._features import _PAIR_SCALE, _RAMP, _RAMP_SCALE
 from ._readouts import _BOOST_ROWS, _FRESH_ROWS, _MAX_STEP, _RECORD_AFTER
 from ._regressor import _ERR_BOUND, _ETA
@@ -107,16 +108,13 @@ N_CTL = 18
 # SCAL (floats): the cell's scalars, then the readouts'.
 S_DT, S_L2, S_SHARE, S_GAIN, S_BOOST, S_MAX_ABS, S_RATE = range(13, 20)
 N_SCAL = 20
-# RES (floats): what the row leaves for the Python around the kernels.
-R_SURPRISE, R_TAU, R_LOSS, R_OUT, R_RUNNING, R_WARMING, R_UNKNOWN = range(7)
-# The regressor's: its target statistics' mean, variance and mean of every target
-# seen before the row (_after_target_kernel), and R_Y_AFTER, 1.0 where the row needs
-# that Python after the kernel (_fast_commit).
-R_Y_MEAN0, R_Y_VAR0, R_Y_AVG0, R_Y_AFTER = range(7, 11)
-# 1.0 where a slot waiting for its pairs reads its ramps from the next row (not a
-# constant's, after this row's statistics: _FeatureMap._grant_pairs runs then).
-R_GRANT = 11
-N_RES = 12
+# RES (floats): what the row leaves for the Python around the kernels, at the
+# positions of ``_compiled._RowResult``'s fields (which say what each is).
+R_SURPRISE, R_TAU, R_LOSS, R_OUT = _RES.surprise, _RES.tau, _RES.loss, _RES.out
+R_RUNNING, R_WARMING, R_UNKNOWN = _RES.running, _RES.warming, _RES.unknown
+R_Y_MEAN0, R_Y_VAR0, R_Y_AVG0 = _RES.y_mean0, _RES.y_var0, _RES.y_avg0
+R_Y_AFTER, R_GRANT = _RES.y_after, _RES.grant
+N_RES = len(_RES)
 
 
 @intrinsic

@@ -42,6 +42,8 @@ until it wraps). ``benchmarks/RESULTS.md``, "Round
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import numpy as np
 
 from ._readouts import _decay, _share_losses, _share_mistakes
@@ -56,6 +58,16 @@ _FAR = 10.0  # a slot's difference, in its standard deviations, counts at most t
 # A window holds room for this many rows at first, and doubles it as rows come, up to
 # its size (a window of 10**12 rows, allocated at once, raised a MemoryError).
 _FIRST_SIZE = 64
+
+
+class _Seen(NamedTuple):
+    """The kNN expert's read of the row the compiled row's buffers hold, kept for a
+    later read of the same row (the learn_one after a predict_one)."""
+
+    read: Any  # the estimator's ``_fast_row`` it was taken on (compared by identity)
+    row: np.ndarray  # the row as the expert reads it (NaN: absent)
+    q: Any  # the vote (classifier), or the estimate (regressor); None: no row kept
+    scale: float | None = None  # the regressor's: the target's scale before the row
 
 
 _CHECKED: set = set()  # (the kernels called once in this process without an error)

@@ -18,8 +18,9 @@ from ._base import (
     _DREAMOnline,
     _readouts_rule,
 )
+from ._fast_row import _ROW_R, _TARGET_Y
 from ._features import _FROM_AVERAGE, _FROM_LAST
-from ._neighbors import _NeighborMean
+from ._neighbors import _NeighborMean, _Seen
 from ._rows import _SHORT, _is_not_real
 from ._scaling import _WINSOR
 from ._target import _Y_ASIDE, _Y_RUN, _Y_WARMUP, _TargetScaling
@@ -275,7 +276,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     _neighbors: _NeighborMean | None = None  # its window
     # (the compiled row's _fast_row an estimate was taken on, the row as the expert
     # reads it, the estimate, the target's scale: predict_one's, for learn_one)
-    _neighbor_seen: tuple | None = None
+    _neighbor_seen: _Seen | None = None
     # (kept_ever, target) of the rows kept in the kNN window while their target came in
     # a run of far targets or a glitch's statistics were kept (_glitch_undone)
     _y_watched: tuple = ()
@@ -526,10 +527,10 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
 
     def _fast_neighbor_read(self, target: tuple) -> tuple:
         row, q, scale = self._fast_neighbor_seen()
-        return row, q, self._fast_row[2], scale, self._kept_target(target[2])
+        return row, q, self._fast_row[_ROW_R], scale, self._kept_target(target[_TARGET_Y])
 
     def _fast_neighbor_learn(self, read: tuple, target: tuple, loss: float, drifted: bool) -> None:
-        self._neighbor_step(*read, target[2], drifted)
+        self._neighbor_step(*read, target[_TARGET_Y], drifted)
 
     def _fast_neighbor_seen(self) -> tuple:
         """(row, estimate, the target's scale) of the row the compiled row's buffers
@@ -537,12 +538,12 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         predict_one)."""
         self._recheck_neighbors()
         seen = self._neighbor_seen
-        if seen is not None and seen[0] is self._fast_row:
-            return seen[1:]
+        if seen is not None and seen.read is self._fast_row:
+            return seen.row, seen.q, seen.scale
         row = self._fast_neighbor_row()
-        read = row, self._estimate_on(row, self._scale), self._y_scale()
-        self._neighbor_seen = (self._fast_row, *read)
-        return read
+        seen = _Seen(self._fast_row, row, self._estimate_on(row, self._scale), self._y_scale())
+        self._neighbor_seen = seen
+        return seen.row, seen.q, seen.scale
 
     def _neighbor_step(
         self, row, q: float | None, p: float, scale: float, kept, y: float, drifted: bool
@@ -580,7 +581,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         return self._y_count > 0
 
     def _fast_target(self, y) -> tuple:
-        """``(_, previous-target slot, target)`` for the compiled row (the target
+        """The target ``y`` as the compiled row learns it (``_fast_row._TARGET_*``;
         validated as learn_one does; the kernel standardises it)."""
         if type(y) is not float or not -MAX_ABS <= y <= MAX_ABS:  # (NaN and inf too)
             y = self._check_target(y)
