@@ -724,23 +724,49 @@ def test_a_weight_outside_its_readouts_mask_is_read_alike_on_both_paths():
 
 
 def test_the_kernels_results_are_read_by_the_names_of_their_fields():
-    """The kernels write a row's results at ``_kernels.R_*``; the Python reads them as
-    ``_compiled._RowResult``'s fields: each constant is its field's position, one field
-    each, and a learned row's surprise and mean time constant are the ones read."""
+    """The kernels write a row's results at ``_kernels.R_*``, the Python reads them at
+    ``_compiled._RES``: each constant is its field's position, one field each, and no
+    kernel reads RES at a literal position (review 237: the learn kernel read the
+    surprise at ``res[0]``, which a reorder of the fields would have made the time
+    constant); a learned row's surprise and time constant, which ``surprise_gain``
+    reads back in the kernel, are the NumPy path's."""
+    import inspect
+    import re
+
     from dream_sklearn.online import _kernels
     from dream_sklearn.online._compiled import _RowResult
 
     constants = {name: getattr(_kernels, "R_" + name.upper()) for name in _RowResult._fields}
     assert list(constants.values()) == list(range(len(_RowResult._fields)))
     assert _kernels.N_RES == len(_RowResult._fields)
+    assert not re.search(r"\bres\[\s*\d", inspect.getsource(_kernels))
     rows, ys = classification_stream(300)
-    model = DREAMOnlineClassifier(seed=2)
-    for x, y in zip(rows, ys, strict=True):
-        model.predict_one(x)
-        model.learn_one(x, y)
-    res = model._fast.res
-    assert model.last_surprise_ == res[_kernels.R_SURPRISE] != res[_kernels.R_TAU]
-    assert model.last_tau_ == res[_kernels.R_TAU]
+    ys = [float(i % 7) + (y == "up") for i, y in enumerate(ys)]
+    seen = []
+    for compiled in (True, False):
+        model = DREAMOnlineRegressor(seed=2, surprise_gain=1.0)
+        set_compiled(compiled)
+        try:
+            got = []
+            for x, y in zip(rows, ys, strict=True):
+                got.append(model.predict_one(x))
+                model.learn_one(x, y)
+                got.append((model.last_surprise_, model.last_tau_))
+        finally:
+            set_compiled(True)
+        seen.append(got)
+    np.testing.assert_allclose(
+        np.array([g for g in seen[0] if isinstance(g, tuple)]),
+        np.array([g for g in seen[1] if isinstance(g, tuple)]),
+        rtol=1e-12,
+        atol=1e-12,
+    )
+    np.testing.assert_allclose(
+        [g for g in seen[0] if not isinstance(g, tuple)],
+        [g for g in seen[1] if not isinstance(g, tuple)],
+        rtol=1e-12,
+        atol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("compiled", [False, True])

@@ -220,10 +220,11 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
     _proj: np.ndarray | None = None  # cell="pretrained": slots -> the cell's inputs
     _fast: _compiled._Compiled | None = None  # the compiled row's buffers (not pickled)
     _cache: _Cached | None = None
-    _fast_row: tuple | None = None  # the row the compiled row's buffers hold (_ROW_*)
+    # the row the compiled row's buffers hold (read at the module _fast_row's _ROW_*)
+    _fast_row: tuple | None = None
     # (the row object learned last, a copy of its values and its target, until a row is
     # read: a learn_one repeated on it is no new row; see _repeated)
-    _learned_last: tuple | None = None  # (_fast_row._LAST_*)
+    _learned_last: tuple | None = None  # (read at the module _fast_row's _LAST_*)
     _read = False  # (whether a row was predicted since the last learn_one: _repeated)
     _read_now = False  # (_read, while learn_one learns its row)
 
@@ -245,8 +246,8 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
 
     def __setstate__(self, state: dict) -> None:
         """Unpickle, giving an estimator pickled before issue 12 what it lacks."""
-        state.pop("_neighbor_seen", None)  # (a positional tuple before round 42)
         self.__dict__.update(state)
+        self.__dict__.pop("_neighbor_seen", None)  # (a positional tuple before round 42)
         if "cell_" in state:  # before round 12 the module itself was the cell's state
             self.cell_ = self.__dict__.pop("cell_")
         if self._ring is not None:

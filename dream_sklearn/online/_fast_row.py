@@ -34,8 +34,9 @@ _READ_RES = operator.itemgetter(
 _READ_BEFORE = operator.itemgetter(_RES.y_mean0, _RES.y_var0, _RES.y_avg0)
 
 
-# The compiled row's per-row tuples are plain tuples read at named positions: a
-# NamedTuple costs some 0.1 µs more to make, 1% of a compiled row each (round 42).
+# The compiled row's per-row tuples are plain tuples read at named positions: made as
+# NamedTuples (0.1-0.2 µs more each), these three and the results' read cost the
+# compiled row 9-13% of its time (round 42, speed.py --only online-base).
 # ``_fast_row``, the row the work buffers hold, read by the forward kernel: the
 # estimator's ``_version`` then, a copy of the row as given (None: a frame's row, not
 # kept), the kernel's value (the class's index, or the prediction).
@@ -157,7 +158,8 @@ class _CompiledRow:
             self._watch(loss)  # (the kernel kept the row for a replay: _record)
         if neighbors is not None:
             self._fast_neighbor_learn(neighbors, target, loss, self.n_drifts_ > drifts)
-        surprise, tau, running, warming, grant, after = _READ_RES(fast.res.tolist())
+        res = fast.res.tolist()
+        surprise, tau, running, warming, grant, after = _READ_RES(res)
         self.last_surprise_, self.last_tau_ = surprise, tau
         self._running, self._warming = running != 0.0, warming != 0.0
         if grant:  # (a waiting slot's ramps read something, or slots apart met: pairs)
@@ -170,7 +172,7 @@ class _CompiledRow:
         # _update_target_stats): a restore of the readouts checks their width against
         # it (review 195: restored on the old width, then widened, on this path only).
         if fast.regression and (after or self._y_undo_left or self._y_readouts is not None):
-            self._after_target_kernel(target[_TARGET_Y], _READ_BEFORE(fast.res.tolist()))
+            self._after_target_kernel(target[_TARGET_Y], _READ_BEFORE(res))
         self.n_steps_ += 1
         self._version += 1
         self._cache = self._fast_row = None

@@ -694,7 +694,7 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
             g[j, 0] = 0.0 if aside else e / norm[j % J]
 
     # The readouts' SGD steps (_DREAMOnline._learn).
-    surprise = res[0]
+    surprise = res[R_SURPRISE]
     gain = 1.0 + scal[S_GAIN] * surprise if surprise == surprise else 1.0
     lr0 = _v1(fb, lay, LR)
     age = _v1(fb, lay, AGE)
