@@ -47,6 +47,9 @@ Sections (``--only``):
   default estimators on Elec2's rows 201-2,200 and the classifier on river's
   Hyperplane with 30 features (the pairs' budget spent); each ratio within a round,
   its median and range.
+- ``training-base`` (with ``--base REV``): this checkout's compiled training step
+  against the one at git revision ``REV``, both in this process, and ``nn.GRU``'s,
+  rounds interleaved (the CPU only).
 - ``online-many``: river's mini-batch API, ``predict_many`` then ``learn_many`` on
   each frame of 100 and of 1,000 rows, against ``predict_one`` + ``learn_one`` on the
   same rows (Elec2's rows 201-5,200), and ``learn_many`` alone against ``learn_one``
@@ -713,9 +716,9 @@ def online_parts(args) -> list[Row]:
 _VERSUS_ROWS = (200, 2200)  # the rows --base's comparison times (after the growth)
 
 
-def _package_at(rev: str, into: Path):
-    """``dream_sklearn.online`` as it was at git revision ``rev`` of this checkout,
-    imported as ``dream_base.online`` (the package's imports are relative)."""
+def _package_at(rev: str, into: Path, module: str = "online"):
+    """``dream_sklearn.<module>`` as it was at git revision ``rev`` of this checkout,
+    imported as ``dream_base.<module>`` (the package's imports are relative)."""
     import io
     import tarfile
 
@@ -731,9 +734,16 @@ def _package_at(rev: str, into: Path):
     (into / "dream_sklearn").rename(into / "dream_base")
     sys.path.insert(0, str(into))
     try:
-        return importlib.import_module("dream_base.online")
+        return importlib.import_module(f"dream_base.{module}")
     finally:
         sys.path.remove(str(into))
+
+
+def _forget_base() -> None:
+    """Drop the package at ``--base`` from the imported modules (it leaves with its
+    temporary folder)."""
+    for name in [m for m in sys.modules if m == "dream_base" or m.startswith("dream_base.")]:
+        del sys.modules[name]
 
 
 @section("online-base")
@@ -825,10 +835,70 @@ def online_base(args) -> list[Row]:
                         "µs/row",
                     ),
                 ]
-    finally:  # (the package at --base leaves with its temporary folder)
-        for name in [m for m in sys.modules if m == "dream_base" or m.startswith("dream_base.")]:
-            del sys.modules[name]
+    finally:
+        _forget_base()
     return rows
+
+
+@section("training-base")
+def training_base(args) -> list[Row]:
+    """This checkout's compiled training step (``compile_step=True``, the ``training``
+    section's shape) against the one at ``--base`` (a git revision), in one process
+    (its package imported beside this one, as ``online-base`` does), and ``nn.GRU``'s,
+    rounds interleaved: a regression of the compiled loop shows here within one run,
+    where two runs of ``training`` differ by some 5%. CPU only; skipped without
+    ``--base``."""
+    import dream_sklearn.nn as this
+
+    if args.base is None:
+        return skipped("training-base", "this checkout against --base", "no --base given")
+    if args.device != "cpu":
+        return skipped("training-base", "this checkout against --base", "CPU only")
+    if Path(this.__file__).resolve().parents[2] != HERE.parent:
+        raise SystemExit(
+            f"training-base: dream_sklearn is imported from {Path(this.__file__).parents[1]}, "
+            f"not this checkout ({HERE.parent}): install it (pip install -e .) or set "
+            "PYTHONPATH to it."
+        )
+    batch, steps, d, n, r = 32, 50, 16, 64, 8
+    torch.manual_seed(0)
+    x, y = torch.randn(batch, steps, d), torch.randn(batch, 1)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            base = _package_at(args.base, Path(tmp), "nn")
+            fns = {}
+            for label, package in (("this", this), ("base", base)):
+                torch.manual_seed(0)
+                model = package.DREAM(d, n, rank=r)
+                model.compile_step = True
+                fns[label] = _training_step(model, x, y, n)
+                fns[label]()  # (compiled here, or loaded from the cache: untimed)
+                loop = importlib.import_module(f"{package.__name__}._layer")._COMPILED_LOOP
+                if getattr(loop, "failed", None) is not None:
+                    raise _CompileFailed(f"{label}: torch.compile failed: {loop.failed}")
+            fns["nn.GRU"] = _training_step(torch.nn.GRU(d, n, batch_first=True), x, y, n)
+            times = interleaved_cpu_times(fns, repeats=max(args.repeats, 15), inner=5)
+    finally:
+        _forget_base()
+    shape = f"batch {batch} x {steps} steps, {d}->{n}, rank {r}"
+    gru = times["nn.GRU"]
+    return [
+        Row(
+            "training-base",
+            f"DREAM compile_step=True, this checkout: training step, {shape}",
+            f"{1e3 * times['this']:.2f}",
+            "ms",
+            f"{times['this'] / times['base']:.3f}x --base; {times['this'] / gru:.2f}x nn.GRU",
+        ),
+        Row(
+            "training-base",
+            f"DREAM compile_step=True, --base {args.base}: the same step",
+            f"{1e3 * times['base']:.2f}",
+            "ms",
+            f"{times['base'] / gru:.2f}x nn.GRU",
+        ),
+        Row("training-base", "nn.GRU: the same step", f"{1e3 * gru:.2f}", "ms", "1.00x nn.GRU"),
+    ]
 
 
 _MANY_ROWS = (200, 5200)  # the rows the mini-batch API is timed on (after the growth)
@@ -1631,7 +1701,7 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--base",
         default=None,
-        help="a git revision: the online-base section times this checkout against it",
+        help="a git revision: online-base and training-base time this checkout against it",
     )
     args = parser.parse_args(argv)
     if args.device == "cuda" and not torch.cuda.is_available():
