@@ -868,16 +868,22 @@ def training_base(args) -> list[Row]:
             base = _package_at(args.base, Path(tmp), "nn")
             fns = {}
             for label, package in (("this", this), ("base", base)):
+                layer = importlib.import_module(f"{package.__name__}._layer")
+                if not hasattr(layer, "_COMPILED_LOOP"):  # (before the loop was one scan)
+                    raise SystemExit(f"training-base: --base {args.base} has no compiled loop")
                 torch.manual_seed(0)
                 model = package.DREAM(d, n, rank=r)
                 model.compile_step = True
                 fns[label] = _training_step(model, x, y, n)
                 fns[label]()  # (compiled here, or loaded from the cache: untimed)
-                loop = importlib.import_module(f"{package.__name__}._layer")._COMPILED_LOOP
-                if getattr(loop, "failed", None) is not None:
-                    raise _CompileFailed(f"{label}: torch.compile failed: {loop.failed}")
+                # (a failure would run eagerly with a warning only: refused, as
+                # _check_compiled refuses it; like it, not a variant past the limit)
+                if getattr(layer._COMPILED_LOOP, "failed", None) is not None:
+                    why = layer._COMPILED_LOOP.failed
+                    raise _CompileFailed(f"{label}: torch.compile failed: {why}")
             fns["nn.GRU"] = _training_step(torch.nn.GRU(d, n, batch_first=True), x, y, n)
-            times = interleaved_cpu_times(fns, repeats=max(args.repeats, 15), inner=5)
+            rounds = max(args.repeats, 15)
+            times = interleaved_cpu_times(fns, repeats=rounds, inner=5)
     finally:
         _forget_base()
     shape = f"batch {batch} x {steps} steps, {d}->{n}, rank {r}"
@@ -885,7 +891,8 @@ def training_base(args) -> list[Row]:
     return [
         Row(
             "training-base",
-            f"DREAM compile_step=True, this checkout: training step, {shape}",
+            f"DREAM compile_step=True, this checkout: training step, {shape} "
+            f"(median of {rounds} rounds of 5 steps)",
             f"{1e3 * times['this']:.2f}",
             "ms",
             f"{times['this'] / times['base']:.3f}x --base; {times['this'] / gru:.2f}x nn.GRU",

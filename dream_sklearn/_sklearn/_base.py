@@ -143,8 +143,8 @@ _READOUT_WIDTH = {"last": 1, "mean": 1, "pool": 3}
 # compilation), 62,556 with it cold (37.5 s), in the issue-15 run; round 12's printed
 # 12,071 and 66,317, earlier runs 12,500-13,000 and 59,000-69,000 (round 23's, on a
 # slower machine, about 8,000 and 40,000; round 42's 13,301 and 93,855). Between the
-# two: a fit this long gains with a warm cache (about 14 s in round 42) and loses on a
-# cold one (10 s in the issue-15 run, 17 s in round 42's).
+# two: a fit this long gains with a warm cache (about 14 s by round 42's figures) and
+# loses on a cold one (about 7.5 s by the issue-15 run's, 17 s by round 42's).
 # Measured for training at batch 32 on CPU, one compiled graph, every epoch run: the
 # count takes max_iter epochs, so a fit that stops early (n_iter_no_change) or that
 # needs more graphs (unequal lengths, a last mini-batch of one) repays less.

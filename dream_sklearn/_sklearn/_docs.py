@@ -115,12 +115,12 @@ PARAMETERS = """
     compile : bool or "auto", default="auto"
         Run the cell's loop over time through ``torch.compile`` (the layer's
         ``compile_step``; same results to floating-point rounding). Compiling
-        costs about 46 s of CPU the first time on a machine (a cold cache) and
-        about 9 s in any later process (inductor keeps it on disk, per configuration,
-        dtype and torch version); then each epoch runs about 4.8x faster on one
-        CPU thread (580 -> 120 ms at 256 sequences x 50 steps x 16 features;
+        costs about 36 s of CPU the first time on a machine (a cold cache) and
+        about 5 s in any later process (inductor keeps it on disk, per configuration,
+        dtype and torch version); then each epoch runs about 3.6x faster on one
+        CPU thread (211 -> 58 ms at 256 sequences x 50 steps x 16 features;
         ``benchmarks/speed.py``, sections "training" and "sklearn": the README's
-        "Training speed" table). ``"auto"`` compiles a call when it runs at least 50,000
+        "Training speed" table, round 42). ``"auto"`` compiles a call when it runs at least 50,000
         step evaluations (one time step of one mini-batch, each as long as its longest
         sequence: ``max_iter`` x the steps of an epoch's mini-batches in ``fit``,
         expected over the shuffle; for ``predict``, the chunks of like lengths it runs;
@@ -128,7 +128,7 @@ PARAMETERS = """
         measured, after about 11,200 with a warm cache and 62,600 with a cold one
         (``docs/sklearn.md``, "Speed"; they vary run to run, 11,000-13,000 and
         59,000-69,000; round 23, on a slower machine, about 8,000 and 40,000, compiling
-        in 9 s and 46 s; round 42, 13,300 and 93,900, where the eager loop is faster).
+        in 9 s and 46 s; round 42, 13,300 and 93,900, compiling in 5 s and 36 s).
         Shorter
         calls run eagerly and pay nothing. A ``fit`` or ``partial_fit`` also runs
         eagerly where the compiled loop, which pads each mini-batch to its longest
