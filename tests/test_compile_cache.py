@@ -128,7 +128,8 @@ def test_later_process_loads_the_loop_for_other_constants(cache, first):
     )
 
 
-@pytest.mark.slow  # two more compilations (about a minute): ``-m slow``
+# (two more compilations, about a minute: in the default run since round 42, where issue 15
+# asks the cache miss tested and CI runs only the default run)
 def test_later_process_refuses_another_dtype_or_configuration(cache, first):
     other_dtype, other_config = _run(
         cache, ("float64", SMALL), ("float32", {**SMALL, "ltc_enabled": False})
