@@ -24,8 +24,11 @@ Sections (``--only``):
   and MSE loss on the last output) at batch 32 x 50 steps, 16 features, 64 units,
   rank 8: ``nn.GRU``, ``dream_sklearn.nn.DREAM`` (eager, and with
   ``compile_step=True``), and the straightforward per-step reference cell of
-  ``benchmarks/reference_cell.py``; and the first compiled step in a new process,
-  with an empty (cold) inductor cache and with the cache that process filled (warm).
+  ``benchmarks/reference_cell.py``; the compiled step against ``nn.GRU``'s again in
+  two new processes, with glibc's malloc as it comes and with its thresholds set high
+  (``_MALLOC_KEPT``), with the page faults a step of each (CPU only); and the first
+  compiled step in a new process, with an empty (cold) inductor cache and with the
+  cache that process filled (warm).
 - ``online``: ``predict_one`` + ``learn_one`` rows/s on Elec2 for the default
   ``DREAMOnlineClassifier`` and ``DREAMOnlineRegressor`` (target: NSW demand), on
   the compiled row and on the NumPy path, and the classifier with its opt-in kNN
@@ -246,6 +249,8 @@ def _compiled_training(eager: DREAM, x, y, n: int, device: str) -> tuple[list[Ro
     with tempfile.TemporaryDirectory() as tmp:
         cold = _fresh("layer", Path(tmp), device=device)
         warm = _fresh("layer", Path(tmp), device=device)
+        if device == "cpu":
+            rows += _fresh_step_rows(Path(tmp))
     # (on a GPU inductor compiles in a pool of worker processes that is not waited
     # for: their CPU time is not counted)
     whose = "with the C++ compiler's" if device == "cpu" else "this process's alone"
@@ -267,6 +272,43 @@ def _compiled_training(eager: DREAM, x, y, n: int, device: str) -> tuple[list[Ro
     _training_step(compiled, x, y, n)()  # compiles here (or loads from the cache)
     _check_compiled()
     return rows, compiled
+
+
+# glibc's malloc returns a freed block at the top of its heap to the system once the
+# free space there passes a threshold that it raises as it goes (to twice the largest
+# block it has mapped and freed). The compiled loop allocates some 7 MB a step in
+# large blocks (the per-step stacks, and torch's reversed copies of them for the
+# backward scan); where the threshold is below that, the memory goes back after each
+# step and faults in again at the next. What earlier blocks the process freed decides
+# which: two new processes on the same code differ, and this script's own process
+# differs again. These rows time the step in new processes, as it comes and with the
+# thresholds set high (the environment variables below, read at start-up).
+_MALLOC_KEPT = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2**20), "MALLOC_TRIM_THRESHOLD_": str(2**30)}
+
+
+def _fresh_step_rows(cache: Path, rounds: int = 15) -> list[Row]:
+    """The compiled training step against ``nn.GRU``'s in two new processes on the warm
+    ``cache``: glibc's malloc as it comes, and with :data:`_MALLOC_KEPT` (Linux)."""
+    rows = []
+    shape = "batch 32 x 50 steps, 16->64, rank 8"
+    runs = {"glibc's malloc as it comes": {}}
+    if sys.platform.startswith("linux"):
+        runs[" and ".join(f"{k}={v}" for k, v in _MALLOC_KEPT.items())] = _MALLOC_KEPT
+    for label, env in runs.items():
+        run = _fresh("steps", cache, epochs=rounds, env=env)
+        rows.append(
+            Row(
+                "training",
+                f"DREAM compile_step=True in a new process, {label}: training step, {shape} "
+                f"(median of {rounds} rounds of 5 steps)",
+                f"{1e3 * run['dream']:.1f}",
+                "ms",
+                f"{run['dream'] / run['gru']:.2f}x nn.GRU in that process ({1e3 * run['gru']:.1f} "
+                f"ms); page faults a step: {run['dream_faults']:,.0f} (nn.GRU: "
+                f"{run['gru_faults']:,.0f})",
+            )
+        )
+    return rows
 
 
 @section("training")
@@ -1163,6 +1205,40 @@ if kind == "layer":  # the training section's compiled step, first call in this 
     from dream_sklearn.nn._layer import _COMPILED_LOOP
     out["failed"] = _COMPILED_LOOP.failed  # (a failed compile falls back, with a warning)
     out["cpp_wrapper_failed"] = _COMPILED_LOOP.cpp_wrapper_failed
+elif kind == "steps":  # the compiled training step against nn.GRU's, in this process
+    from dream_sklearn.nn import DREAM
+    from dream_sklearn.nn._layer import _COMPILED_LOOP
+    torch.manual_seed(0)
+    x, t = torch.randn(32, 50, 16), torch.randn(32, 1)
+    torch.manual_seed(0)
+    dream = DREAM(16, 64, rank=8)
+    dream.compile_step = True
+    fns = {}
+    for name, model in (("dream", dream), ("gru", torch.nn.GRU(16, 64, batch_first=True))):
+        head = torch.nn.Linear(64, 1)
+        opt = torch.optim.Adam([*model.parameters(), *head.parameters()], lr=1e-3)
+
+        def step(model=model, head=head, opt=opt):
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(head(model(x)[0][:, -1]), t).backward()
+            opt.step()
+
+        for _ in range(3):  # (the first compiles, or loads from the warm cache)
+            step()
+        fns[name] = step
+    out["failed"] = _COMPILED_LOOP.failed
+    samples = {name: [] for name in fns}
+    faults = {name: 0 for name in fns}
+    for r in range(epochs):  # (rounds, each contender 5 steps, in turn)
+        for name, step in sorted(fns.items(), reverse=r % 2 == 1):
+            before, start = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, cpu()
+            for _ in range(5):
+                step()
+            samples[name].append((cpu() - start) / 5)
+            faults[name] += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    for name, s in samples.items():
+        out[name] = sorted(s)[len(s) // 2]
+        out[name + "_faults"] = faults[name] / (5 * epochs)
 elif kind == "gru":  # the plain loop the estimator is compared with
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
     start, start_cpu = time.perf_counter(), cpu()
@@ -1215,12 +1291,20 @@ def _child_env(**extra: str) -> dict:
     }
 
 
-def _fresh(kind: str, cache: Path, epochs: int = 100, batch: int = 32, device: str = "cpu") -> dict:
+def _fresh(
+    kind: str,
+    cache: Path,
+    epochs: int = 100,
+    batch: int = 32,
+    device: str = "cpu",
+    env: dict | None = None,
+) -> dict:
     """Run ``kind`` of :data:`_CHILD` in a new Python process with inductor's cache in
-    ``cache`` (empty: a cold cache; filled by an earlier run: a warm one)."""
+    ``cache`` (empty: a cold cache; filled by an earlier run: a warm one), and ``env``
+    added to its environment."""
     # (on a GPU, inductor compiles its Triton kernels in parallel, as a user's would)
     threads = {"TORCHINDUCTOR_COMPILE_THREADS": "1"} if device == "cpu" else {}
-    env = _child_env(TORCHINDUCTOR_CACHE_DIR=str(cache), **threads)
+    env = _child_env(TORCHINDUCTOR_CACHE_DIR=str(cache), **threads, **(env or {}))
     done = subprocess.run(
         [sys.executable, "-c", _CHILD, kind, str(epochs), str(batch), device],
         env=env,
