@@ -30,8 +30,8 @@ The parts, one job each: the running scaling (``_scaling.py``), the feature map
 cell's growth (``nn/_cell.py``'s ``_CellWeights``), loading a trained cell
 (``_convert.py``), the parameters' rules (``_params.py``), reading rows and frames
 (``_rows.py``), the rows waiting for their label (``_pending.py``,
-``advance_on_predict``); this module holds the slots, the forward pass, learning and
-the cache.
+``advance_on_predict``), the slots and their growth (``_slots.py``); this module holds
+the forward pass, learning, the cache and pickling.
 A row with no growth event runs compiled (``_compiled.py``, ``_kernels.py``): the
 same computation in two numba kernels, handed the row by ``_fast_row.py``, with
 this module's NumPy path as the reference and the fallback.
@@ -40,7 +40,6 @@ this module's NumPy path as the reference and the fallback.
 from __future__ import annotations
 
 import random
-import reprlib
 from collections import OrderedDict
 from typing import Any, NamedTuple
 
@@ -53,13 +52,10 @@ from ..nn import DREAMCell, DREAMConfig, DREAMState
 from ..nn._cell import (
     _CellWeights,
     _extend_v,  # noqa: F401 (tests import it from here)
-    _step_flags,
-    _with_inputs,
 )
 from ..nn._config import (
     _CELL_RULES,
     _check_cell_param,
-    _is_int,
 )
 from ..nn._step import NUMPY_OPS, dream_step
 from . import _compiled, _pretrained
@@ -82,7 +78,6 @@ from ._rows import (
     _frame_values,
     _row_values,
     _same_row,
-    _sort_key,
 )
 from ._scaling import (  # noqa: F401 (the kernels and the regressor import them from here)
     _CLIP,
@@ -92,6 +87,7 @@ from ._scaling import (  # noqa: F401 (the kernels and the regressor import them
     _WINSOR_RUN,
     _RunningScaling,
 )
+from ._slots import _Slots
 
 __all__: list[str] = []
 
@@ -152,34 +148,7 @@ _LIVE = _PARAMS_NAMES
 _WINDOW_AT = _LIVE.index("neighbors_window")
 
 
-def _unequal(key: Any) -> bool:
-    """Whether ``key`` holds a value unequal to itself: a NaN, pandas' NA (neither
-    equal nor unequal), or a tuple holding one (a tuple compares its items by
-    identity first: ``("a", nan)`` equals itself, but not a copy with another NaN)."""
-    if isinstance(key, tuple):
-        return any(map(_unequal, key))
-    try:
-        return bool(key != key)
-    except TypeError:  # (pandas' NA: its comparison is neither true nor false)
-        return True
-
-
-def _check_names(keys: list) -> None:
-    """Refuse a feature named by a value unequal to itself (:func:`_unequal`): its
-    slot is found again only through the very same object (``np.nan`` itself, until
-    a pickle or a copy makes another), so a row naming it by another NaN adds a new
-    feature, silently."""
-    for key in keys:
-        if _unequal(key):
-            raise ValueError(
-                f"Feature names must be equal to themselves; got {key!r} (a NaN in a name "
-                "is found again only through the same object, so another row, or the "
-                "model after a pickle, would make it a new feature). Rename the column "
-                "or key."
-            )
-
-
-class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Readouts):
+class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _FeatureMap, _Readouts):
     """The online machinery; the classifier and regressor add their readout's loss."""
 
     # Set by subclasses.
@@ -441,36 +410,13 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         self._x_slot: dict = {}  # feature name -> slot
         self._y_slot: dict = {}  # class label (or None for a regressor) -> slot
         self._cell_slots = np.zeros(0, dtype=np.intp)  # slots that feed the cell, in order
-        self._count = np.zeros(0)
         # Slots whose statistics _load_core set (a trained cell's standardisation):
         # averaged with rate 1/count, no floor, and not clipped. Features of a
         # DataFrame fit, by name (to refuse rows keyed by position), or None; every
         # feature of a loaded cell (to refuse rows with none of them), or None.
         self._held_slots = np.zeros(0, dtype=np.intp)
         self._loaded_names = self._loaded_features = None
-        # Running statistics, one row per scaling: the fast one (standardize_rate),
-        # then with slow_rate the slow one that the readout's linear term reads.
-        floors = [self.standardize_rate] + ([] if self.slow_rate is None else [self.slow_rate])
-        self._floors = np.array(floors, dtype=float)[:, None]
-        self._stat_mean = np.zeros((len(floors), 0))
-        self._stat_var = np.zeros((len(floors), 0))
-        self._stat_scale = np.zeros((len(floors), 0))  # 1 / std, 0 for a slot never seen
-        self._n_over = np.zeros((len(floors), 0), dtype=np.intp)  # rows out of bounds running
-        self._range = np.zeros((2, 0))  # per slot: the least and largest value taken
-        self._warming = False  # whether a slot has fewer than _WINSOR_MIN values
-        # Per slot, the statistics kept to undo a glitch (_scaling._UNDO_ROWS): every
-        # scaling's mean, variance and scale, then the range (3 S + 2 rows); the
-        # slot's rows left to undo it (0: none kept) and its values within bounds
-        # of them running.
-        self._undo = np.zeros((3 * len(floors) + 2, 0))
-        self._undo_n = np.zeros((2, 0), dtype=np.intp)
-        # Per slot, its first _WINSOR_MIN values, raw, tested when it has them all
-        # (_scaling._first_outliers); written only while the slot warms up.
-        self._first = np.zeros((_WINSOR_MIN, 0))
-        # Per slot, 1.0 once a row has lacked it (absent or missing) after its first value:
-        # a slot that has taken one value only then reads as an indicator
-        # (_scaling._indicator).
-        self._absent = np.zeros(0)
+        self._new_scaling()
         self._born = np.zeros(0)  # per slot, the rows learned when it was made (_grant_pairs)
         self._prev_y = None  # raw values of the target slots at the next step (or None)
         self._knots = (
@@ -507,114 +453,9 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
         self.last_surprise_ = float("nan")
         self.last_tau_ = float("nan")
 
-    # ------------------------------------------------------------------ slots
-
-    @property
-    def features_(self) -> list:
-        """The features seen so far, in slot order."""
-        return list(self._x_slot) if self._built else []
-
-    def _add_slots(self, keys: list, table: dict, to_cell: bool) -> None:
-        m = len(self._mean)
-        for i, key in enumerate(keys):
-            table[key] = m + i
-        k = len(keys)
-        self._count = np.concatenate([self._count, np.zeros(k)])
-        zeros = np.zeros((len(self._floors), k))
-        self._stat_mean = np.concatenate([self._stat_mean, zeros], axis=1)
-        self._stat_var = np.concatenate([self._stat_var, zeros], axis=1)
-        self._stat_scale = np.concatenate([self._stat_scale, zeros], axis=1)
-        self._n_over = np.concatenate([self._n_over, zeros.astype(np.intp)], axis=1)
-        far = np.full((2, k), np.inf)
-        far[1] = -np.inf
-        self._range = np.concatenate([self._range, far], axis=1)
-        self._undo = np.concatenate([self._undo, np.zeros((len(self._undo), k))], axis=1)
-        self._undo_n = np.concatenate([self._undo_n, np.zeros((2, k), dtype=np.intp)], axis=1)
-        self._first = np.concatenate([self._first, np.zeros((_WINSOR_MIN, k))], axis=1)
-        self._absent = np.concatenate([self._absent, np.zeros(k)])
-        self._born = np.concatenate([self._born, np.full(k, float(self.n_steps_))])
-        self._warming = True
-        self._grow_readouts(m, k, paired=table is self._x_slot)
-        if self._prev_y is not None:
-            self._prev_y = np.concatenate([self._prev_y, np.zeros(k)])
-        self._ys = np.fromiter(self._y_slot.values(), dtype=np.intp, count=len(self._y_slot))
-        if to_cell:
-            self._cell_slots = np.concatenate([self._cell_slots, np.arange(m, m + k)])
-            self._resize_cell(len(self._cell_slots))
-        self._version += 1
-
     def _readout_names(self) -> tuple:
         """The readouts this estimator trains (the regressor: its one readout)."""
         return ("cell",)
-
-    def _resize_cell(self, d_new: int) -> None:
-        if self._cell == "pretrained":  # a fixed cell; its input map grows instead
-            _pretrained.attach(self, d_new)
-            return
-        n, r = self._hidden_dim, self._rank
-        weights = self._cell_weights
-        if weights is None:
-            config = DREAMConfig(d_new, n, rank=r, **self._config)
-            weights = _CellWeights.drawn(config, self._seed)
-            self._np_flags = _step_flags(config)
-        else:
-            config = _with_inputs(self._cell_config, d_new)
-            weights = weights.grown(config, self._seed)
-        self._cell_config, self._cell_weights, self._cell_module = config, weights, None
-        self._np_params = weights.step_params(config)
-        if self._state is None:
-            zeros = DREAMState.zeros(1, d_new, n, r, dtype=torch.float64)
-            self._state = tuple(t.numpy().copy() for t in zeros)
-        else:
-            h, U, Ut, em, ev, sb = self._state
-            k = d_new - em.shape[1]
-            em = np.concatenate([em, np.zeros((1, k))], axis=1)
-            ev = np.concatenate([ev, np.ones((1, k))], axis=1)
-            self._state = (h, U, Ut, em, ev, sb)
-
-    def _check_keys(self, x: dict | list, given: dict | list | None = None) -> None:
-        """Refuse a row (or a frame's columns) whose new feature names cannot be learned,
-        before anything is built or changed: see :func:`_check_names` and
-        :meth:`_check_new_keys` (``given``: the row's keys, its missing values'
-        included, where ``x`` is the row without them)."""
-        known = self._x_slot if self._built else {}
-        new = [k for k in x if k not in known]
-        if new:
-            _check_names(new)
-            self._check_new_keys(new, x if given is None else given)
-
-    def _register_features(self, x: dict) -> None:
-        """Slots for ``x``'s features not seen yet (its keys checked: _check_keys)."""
-        new = [k for k in x if k not in self._x_slot]
-        if new:
-            self._add_slots(sorted(new, key=_sort_key), self._x_slot, to_cell=True)
-
-    def _check_new_keys(self, keys: list, given: Any) -> None:
-        """On a model with a loaded cell (``from_sklearn``), refuse a row whose new
-        ``keys`` look like positions when the cell's features have names, and a row
-        whose keys (``given``, every one) are none of the model's features: the
-        trained inputs would all read as missing (review 134: a river stream's names
-        after a fit on an array were taken as new features, silently)."""
-        features = self._loaded_features
-        if features is None:
-            return
-        names = self._loaded_names
-        positions = [k for k in keys if _is_int(k) and 0 <= k < len(names or ())]
-        if positions:
-            raise ValueError(
-                f"x has keys {positions!r} that look like column positions, but this model "
-                "was converted from an estimator fitted on a DataFrame: its features are "
-                f"named {names!r}. Key each row by those names (e.g. "
-                "dict(zip(feature_names_in_, row)))."
-            )
-        if not any(k in self._x_slot for k in given):
-            raise ValueError(
-                f"x has keys {reprlib.repr(list(given))}, none of them a feature of this "
-                "model, which was converted from a fitted estimator whose cell reads "
-                f"{reprlib.repr(features)} (features_; after a fit on an array or with "
-                "n_steps, the per-step features' positions): every trained input would "
-                "read as missing. Key each row by those features."
-            )
 
     # Task hooks, defined by the classifier and the regressor:
     # _check_target(y) -> value; _new_targets(value) -> list; _add_targets(list);
@@ -622,12 +463,6 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _RunningScaling, _FeatureMap, _Re
     # _readout_step(out (J, k), value, phi (F,)) -> (J, k) step on each readout's output;
     # _before_readouts(value) (before the readouts' step); _update_target_stats(value);
     # _target_raw(value) -> (m,) raw target slots.
-
-    def _add_target_slots(self, keys: list) -> None:
-        """Slots for the previous target (with ``feedback``), in the cell if 'cell'."""
-        feedback = self._feedback or self.feedback  # (None: pickled before it was kept)
-        if feedback != "none":
-            self._add_slots(keys, self._y_slot, to_cell=feedback == "cell")
 
     # ------------------------------------------------------------------ forward
 

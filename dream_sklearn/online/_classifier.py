@@ -11,11 +11,12 @@ import pandas as pd
 from river import base
 
 from ..nn._config import _BOOL, _INT_GE0, _INT_GE1, _UNIT
-from ._base import _DEFAULT, _check_params, _DREAMOnline, _readouts_rule, _unequal
+from ._base import _DEFAULT, _check_params, _DREAMOnline, _readouts_rule
 from ._delayed import _DelayedReadout
 from ._fast_row import _TARGET_C
 from ._neighbors import _NeighborVote, _Seen
 from ._readouts import _CLF_DRIFT_DELTA, _REPLAY_ROWS
+from ._slots import _unequal
 
 __all__ = ["DREAMOnlineClassifier"]
 

@@ -14,10 +14,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..nn import DREAMCell, DREAMState
 from ..nn._config import _is_int
-from ._base import _check_names
 from ._classifier import DREAMOnlineClassifier
 from ._features import _READOUTS
 from ._regressor import DREAMOnlineRegressor
+from ._slots import _check_names
 from ._target import _Y_WARMUP
 
 __all__ = ["from_sklearn"]

@@ -153,6 +153,49 @@ class _RunningScaling:
     """Running statistics per slot and the standardised row (a mixin of the
     online estimators' base)."""
 
+    def _new_scaling(self) -> None:
+        """The statistics of no slot yet (the estimator's first row builds them)."""
+        self._count = np.zeros(0)
+        # Running statistics, one row per scaling: the fast one (standardize_rate),
+        # then with slow_rate the slow one that the readout's linear term reads.
+        floors = [self.standardize_rate] + ([] if self.slow_rate is None else [self.slow_rate])
+        self._floors = np.array(floors, dtype=float)[:, None]
+        self._stat_mean = np.zeros((len(floors), 0))
+        self._stat_var = np.zeros((len(floors), 0))
+        self._stat_scale = np.zeros((len(floors), 0))  # 1 / std, 0 for a slot never seen
+        self._n_over = np.zeros((len(floors), 0), dtype=np.intp)  # rows out of bounds running
+        self._range = np.zeros((2, 0))  # per slot: the least and largest value taken
+        self._warming = False  # whether a slot has fewer than _WINSOR_MIN values
+        # Per slot, the statistics kept to undo a glitch (_UNDO_ROWS): every scaling's
+        # mean, variance and scale, then the range (3 S + 2 rows); the slot's rows
+        # left to undo it (0: none kept) and its values within bounds of them running.
+        self._undo = np.zeros((3 * len(floors) + 2, 0))
+        self._undo_n = np.zeros((2, 0), dtype=np.intp)
+        # Per slot, its first _WINSOR_MIN values, raw, tested when it has them all
+        # (_first_outliers); written only while the slot warms up.
+        self._first = np.zeros((_WINSOR_MIN, 0))
+        # Per slot, 1.0 once a row has lacked it (absent or missing) after its first
+        # value: a slot that has taken one value only then reads as an indicator
+        # (_indicator).
+        self._absent = np.zeros(0)
+
+    def _grow_scaling(self, k: int) -> None:
+        """Statistics for ``k`` new slots, after the others: not seen yet, warming up."""
+        self._count = np.concatenate([self._count, np.zeros(k)])
+        zeros = np.zeros((len(self._floors), k))
+        self._stat_mean = np.concatenate([self._stat_mean, zeros], axis=1)
+        self._stat_var = np.concatenate([self._stat_var, zeros], axis=1)
+        self._stat_scale = np.concatenate([self._stat_scale, zeros], axis=1)
+        self._n_over = np.concatenate([self._n_over, zeros.astype(np.intp)], axis=1)
+        far = np.full((2, k), np.inf)
+        far[1] = -np.inf
+        self._range = np.concatenate([self._range, far], axis=1)
+        self._undo = np.concatenate([self._undo, np.zeros((len(self._undo), k))], axis=1)
+        self._undo_n = np.concatenate([self._undo_n, np.zeros((2, k), dtype=np.intp)], axis=1)
+        self._first = np.concatenate([self._first, np.zeros((_WINSOR_MIN, k))], axis=1)
+        self._absent = np.concatenate([self._absent, np.zeros(k)])
+        self._warming = True
+
     @property
     def _mean(self) -> np.ndarray:
         """The fast scaling's running mean per slot (a view)."""
