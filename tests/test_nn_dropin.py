@@ -1307,3 +1307,60 @@ def test_a_saved_state_loads_with_torch_loads_defaults(tmp_path):
     assert isinstance(loaded, DREAMState)
     _assert_state_close(loaded, state)
     torch.testing.assert_close(model(x, loaded)[0], model(x, state)[0])
+
+
+def test_unsigned_lengths_are_read_as_nn_grus_packing_reads_them():
+    # (torch compares no unsigned integer wider than 8 bits: uint16 to uint64 lengths
+    # raised torch's NotImplementedError; review 240)
+    model = DREAM(2, 3, rank=1)
+    x = torch.randn(3, 6, 2)
+    want = model(x, lengths=[6, 2, 3])[0]
+    for lengths in (
+        np.array([6, 2, 3], dtype=np.uint64),
+        np.array([6, 2, 3], dtype=np.uint16),
+        torch.tensor([6, 2, 3], dtype=torch.uint32),
+        torch.tensor([6, 2, 3], dtype=torch.uint8),
+    ):
+        torch.testing.assert_close(model(x, lengths=lengths)[0], want)
+    with pytest.raises(ValueError, match="lengths must lie in \\[0, 6\\]"):
+        model(x, lengths=np.array([7, 2, 3], dtype=np.uint32))
+
+
+def test_a_tensor_of_booleans_or_complex_numbers_is_no_timespan_nor_dt():
+    # (a bool tensor ran as 1.0 and 0.0, a complex one raised torch's
+    # NotImplementedError; lists and arrays of them were refused: review 240)
+    model, cell = DREAM(2, 3, rank=1), DREAMCell(2, 3, rank=1)
+    x = torch.randn(2, 5, 2)
+    for bad in (torch.ones(2, 5, dtype=torch.bool), torch.ones(2, 5, dtype=torch.complex64)):
+        with pytest.raises(TypeError, match="timespans must be a tensor \\(or a list or array\\)"):
+            model(x, timespans=bad)
+        with pytest.raises(TypeError, match="dt must be a tensor \\(or a list or array\\)"):
+            cell(x[:, 0], None, bad[:, 0])
+    packed = pack_sequence([torch.randn(5, 2), torch.randn(3, 2)])
+    spans = pack_sequence([torch.ones(5, dtype=torch.bool), torch.ones(3, dtype=torch.bool)])
+    with pytest.raises(TypeError, match="timespans must be a tensor \\(or a list or array\\)"):
+        model(packed, timespans=spans)
+    # (integers are real numbers: read as floats)
+    torch.testing.assert_close(
+        model(x, timespans=torch.ones(2, 5, dtype=torch.int64))[0],
+        model(x, timespans=torch.ones(2, 5))[0],
+    )
+
+
+def test_packed_timespans_in_the_order_given_match_x_sorted_by_packing():
+    # x packed with enforce_sorted=False whose sequences came sorted (sorted_indices
+    # 0, 1) and timespans packed as given (sorted_indices None) hold the same order:
+    # they were refused, with a message that said nothing of why (review 240).
+    model = DREAM(3, 4, rank=2)
+    seqs = [torch.randn(5, 3), torch.randn(3, 3)]
+    spans = [0.05 + torch.rand(5), 0.05 + torch.rand(3)]
+    x = pack_sequence(seqs, enforce_sorted=False)
+    assert x.sorted_indices is not None
+    out = model(x, timespans=pack_sequence(spans))[0]
+    want = model(x, timespans=pack_sequence(spans, enforce_sorted=False))[0]
+    torch.testing.assert_close(out.data, want.data)
+    reordered = pack_sequence([seqs[1], seqs[0]], enforce_sorted=False)
+    with pytest.raises(ValueError, match="same lengths in another order"):
+        model(reordered, timespans=pack_sequence(spans))  # (its order: 0, 1; x's: 1, 0)
+    with pytest.raises(ValueError, match="other lengths"):
+        model(x, timespans=pack_sequence([spans[0], spans[1][:2]]))

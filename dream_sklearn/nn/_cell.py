@@ -450,6 +450,18 @@ def _as_float_tensor(values: Any, name: str, device: torch.device) -> torch.Tens
     )
 
 
+def _check_real(t: torch.Tensor, name: str) -> None:
+    """A TypeError naming ``name`` where tensor ``t`` holds booleans or complex numbers,
+    as :func:`_as_float_tensor` refuses them in a list or array (review 240: a bool
+    tensor of timespans or ``dt`` ran as 1.0 and 0.0, a complex one raised torch's
+    ``NotImplementedError``)."""
+    if t.dtype == torch.bool or t.is_complex():
+        raise TypeError(
+            f"{name} must be a tensor (or a list or array) of real numbers; got a tensor "
+            f"of dtype {t.dtype}."
+        )
+
+
 def _values_checkable(t: torch.Tensor) -> bool:
     """Whether ``t``'s values may be read to check them: not while ``torch.compile``
     traces (a data-dependent branch), nor under ``torch.vmap``, which refuses any
@@ -698,6 +710,7 @@ class DREAMCell(nn.Module):
         elif isinstance(dt, list | tuple | np.ndarray):  # (as the layer's timespans)
             dt = _as_float_tensor(dt, "dt", like.device)
         if isinstance(dt, torch.Tensor):
+            _check_real(dt, "dt")
             if dt.dim() > 1 or (dt.dim() == 1 and dt.shape[0] not in (1, batch_size)):
                 raise ValueError(
                     f"dt must be a float or a tensor of shape ({batch_size},); "

@@ -24,6 +24,7 @@ from ._cell import (
     _apart,
     _as_float_tensor,
     _autocast_on,
+    _check_real,
     _is_wrapped,
     _values_checkable,
 )
@@ -159,6 +160,11 @@ def _step_mask(
         check = check and _values_checkable(lengths)
         if lengths.dtype == torch.bool or lengths.is_complex():
             raise TypeError(f"lengths must be integers; got dtype {lengths.dtype}.")
+        if not lengths.dtype.is_floating_point:
+            # (torch compares no unsigned integer wider than 8 bits: uint16 to uint64
+            # lengths raised its NotImplementedError, where nn.GRU's packing takes them;
+            # review 240)
+            lengths = lengths.to(torch.int64)
         if lengths.shape != (batch,):
             raise ValueError(f"lengths must have shape ({batch},); got {tuple(lengths.shape)}.")
         # (a length of 2.5 ran 3 steps: whole numbers only, as nn.GRU's packing takes)
@@ -196,24 +202,35 @@ def _unpack(packed: PackedSequence, lengths, mask, timespans):
         )
     x, lengths = pad_packed_sequence(packed, batch_first=True)
     if timespans is not None:
-        same = (
-            isinstance(timespans, PackedSequence)
-            and torch.equal(timespans.batch_sizes, packed.batch_sizes)
-            and _same_indices(timespans.sorted_indices, packed.sorted_indices)
-        )
-        if not same:
+        if not isinstance(timespans, PackedSequence):
+            why = f"got {type(timespans).__name__}"
+        elif not torch.equal(timespans.batch_sizes, packed.batch_sizes):
+            why = "got one of other lengths (batch_sizes)"
+        elif not _same_order(timespans, packed):
+            why = "got one of the same lengths in another order (sorted_indices)"
+        else:
+            why = None
+        if why is not None:
             raise ValueError(
                 "With a PackedSequence x, timespans must be a PackedSequence packed like x "
-                f"(same lengths and order); got {type(timespans).__name__}."
+                f"(same lengths and order); {why}."
             )
+        _check_real(timespans.data, "timespans")
         timespans = pad_packed_sequence(timespans, batch_first=True)[0]
     return x, lengths, timespans
 
 
-def _same_indices(a, b) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return torch.equal(a, b)
+def _same_order(a: PackedSequence, b: PackedSequence) -> bool:
+    """Whether two packed sequences of the same ``batch_sizes`` hold their sequences in
+    the same order: ``sorted_indices`` None is the order given (``pack_sequence``'s
+    default ``enforce_sorted=True``), as an ``arange`` is (review 240: sequences
+    packed sorted, and the same packed with ``enforce_sorted=False``, were refused)."""
+    n = int(a.batch_sizes[0]) if len(a.batch_sizes) else 0
+    order = [
+        torch.arange(n) if i is None else i.detach().cpu()
+        for i in (a.sorted_indices, b.sorted_indices)
+    ]
+    return torch.equal(*order)
 
 
 def _repack(outputs: torch.Tensor, packed: PackedSequence, lengths: torch.Tensor):
@@ -1242,8 +1259,11 @@ class DREAM(nn.Module):
         name = "x" if input is None else "input"
         state = _one_of(state, hx, "the initial state as state or as hx")
         packed = x if isinstance(x, PackedSequence) else None
-        if packed is None and timespans is not None and not isinstance(timespans, torch.Tensor):
-            timespans = _as_float_tensor(timespans, "timespans", x.device)
+        if packed is None and timespans is not None:
+            if isinstance(timespans, torch.Tensor):
+                _check_real(timespans, "timespans")
+            else:
+                timespans = _as_float_tensor(timespans, "timespans", x.device)
         if packed is not None:
             x, lengths, timespans = _unpack(packed, lengths, mask, timespans)
             packed_lengths = lengths
