@@ -93,6 +93,7 @@ import itertools
 import json
 import math
 import os
+import platform
 import random
 import statistics
 import subprocess
@@ -276,26 +277,49 @@ def _compiled_training(eager: DREAM, x, y, n: int, device: str) -> tuple[list[Ro
 
 # glibc's malloc returns a freed block at the top of its heap to the system once the
 # free space there passes a threshold that it raises as it goes (to twice the largest
-# block it has mapped and freed). The compiled loop allocates some 7 MB a step in
+# block it has mapped and freed). The compiled loop allocates about 6 MB a step in
 # large blocks (the per-step stacks, and torch's reversed copies of them for the
 # backward scan); where the threshold is below that, the memory goes back after each
 # step and faults in again at the next. What earlier blocks the process freed decides
 # which: two new processes on the same code differ, and this script's own process
 # differs again. These rows time the step in new processes, as it comes and with the
-# thresholds set high (the environment variables below, read at start-up).
+# thresholds set high (the environment variables below, read at start-up; setting one
+# turns off glibc's raising of both).
 _MALLOC_KEPT = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2**20), "MALLOC_TRIM_THRESHOLD_": str(2**30)}
+# What else sets the allocator of a new process: left out of the "as it comes" run
+# (a shell that exported _MALLOC_KEPT, as the README says, gave that row the
+# thresholds set, under the other label: review 239).
+_ALLOCATOR_VARIABLES = ("LD_PRELOAD", "GLIBC_TUNABLES")
+
+
+def _faults_a_step(step: Callable[[], object], n: int = 15) -> float:
+    """The minor page faults of this process per call of ``step``, over ``n`` calls."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(n):
+        step()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / n
 
 
 def _fresh_step_rows(cache: Path, rounds: int = 15) -> list[Row]:
     """The compiled training step against ``nn.GRU``'s in two new processes on the warm
-    ``cache``: glibc's malloc as it comes, and with :data:`_MALLOC_KEPT` (Linux)."""
+    ``cache``: the C library's malloc as it comes (no allocator variable of this
+    process's environment passed on), and on glibc with :data:`_MALLOC_KEPT`."""
     rows = []
     shape = "batch 32 x 50 steps, 16->64, rank 8"
-    runs = {"glibc's malloc as it comes": {}}
-    if sys.platform.startswith("linux"):
-        runs[" and ".join(f"{k}={v}" for k, v in _MALLOC_KEPT.items())] = _MALLOC_KEPT
+    libc = platform.libc_ver()[0]
+    unset = tuple(k for k in os.environ if k.startswith("MALLOC_") or k in _ALLOCATOR_VARIABLES)
+    runs = {f"{libc or 'the C library'}'s malloc as it comes": {k: None for k in unset}}
+    if libc == "glibc":
+        runs[" and ".join(f"{k}={v}" for k, v in _MALLOC_KEPT.items())] = {
+            **{k: None for k in unset},
+            **_MALLOC_KEPT,
+        }
     for label, env in runs.items():
         run = _fresh("steps", cache, epochs=rounds, env=env)
+        wrapper = run.get("cpp_wrapper_failed")
+        note = "" if wrapper is None else f"; the C++ wrapper failed ({wrapper}), Python's ran"
         rows.append(
             Row(
                 "training",
@@ -305,7 +329,7 @@ def _fresh_step_rows(cache: Path, rounds: int = 15) -> list[Row]:
                 "ms",
                 f"{run['dream'] / run['gru']:.2f}x nn.GRU in that process ({1e3 * run['gru']:.1f} "
                 f"ms); page faults a step: {run['dream_faults']:,.0f} (nn.GRU: "
-                f"{run['gru_faults']:,.0f})",
+                f"{run['gru_faults']:,.0f}){note}",
             )
         )
     return rows
@@ -344,11 +368,20 @@ def training(args) -> list[Row]:
         steps_fns["DREAM on the CPU"] = _training_step(on_cpu, x.cpu(), y.cpu(), n)
     times = interleaved_cpu_times(steps_fns, repeats=args.repeats, inner=3, clock=_clock(device))
     gru, ref = times["nn.GRU"], times["reference per-step cell"]
+    faults = {}
+    if device == "cpu" and "DREAM compile_step=True" in steps_fns:
+        # (this process's page faults a step, as the rows in new processes count them)
+        faults = {k: _faults_a_step(steps_fns[k]) for k in ("DREAM compile_step=True", "nn.GRU")}
     for name in contenders:
         t = times[name]
         compared = f"{t / gru:.2f}x nn.GRU"
         if name not in ("nn.GRU", "reference per-step cell"):
             compared += f"; {ref / t:.1f}x faster than the reference"
+        if name == "DREAM compile_step=True" and faults:
+            compared += (
+                f"; page faults a step in this process: {faults[name]:,.0f} (nn.GRU: "
+                f"{faults['nn.GRU']:,.0f})"
+            )
         rows.append(
             Row(
                 "training",
@@ -1236,9 +1269,11 @@ elif kind == "steps":  # the compiled training step against nn.GRU's, in this pr
                 step()
             samples[name].append((cpu() - start) / 5)
             faults[name] += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    import statistics
     for name, s in samples.items():
-        out[name] = sorted(s)[len(s) // 2]
+        out[name] = statistics.median(s)
         out[name + "_faults"] = faults[name] / (5 * epochs)
+    out["cpp_wrapper_failed"] = _COMPILED_LOOP.cpp_wrapper_failed
 elif kind == "gru":  # the plain loop the estimator is compared with
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
     start, start_cpu = time.perf_counter(), cpu()
@@ -1301,10 +1336,13 @@ def _fresh(
 ) -> dict:
     """Run ``kind`` of :data:`_CHILD` in a new Python process with inductor's cache in
     ``cache`` (empty: a cold cache; filled by an earlier run: a warm one), and ``env``
-    added to its environment."""
+    added to its environment (a variable given as None: left out of it)."""
     # (on a GPU, inductor compiles its Triton kernels in parallel, as a user's would)
     threads = {"TORCHINDUCTOR_COMPILE_THREADS": "1"} if device == "cpu" else {}
-    env = _child_env(TORCHINDUCTOR_CACHE_DIR=str(cache), **threads, **(env or {}))
+    extra = {"TORCHINDUCTOR_CACHE_DIR": str(cache), **threads, **(env or {})}
+    env = _child_env(**{k: v for k, v in extra.items() if v is not None})
+    for k in (k for k, v in extra.items() if v is None):
+        env.pop(k, None)
     done = subprocess.run(
         [sys.executable, "-c", _CHILD, kind, str(epochs), str(batch), device],
         env=env,
