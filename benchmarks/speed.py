@@ -71,6 +71,12 @@ Sections (``--only``):
   repays itself (what ``compile="auto"`` is set from), the default adam fit
   (``compile="auto"``, ``batch_size="auto"``) against the loop at its batch size,
   and the default ``fit`` (``solver="ridge"``) for reference.
+- ``user-compile``: ``torch.compile`` of a model around the layer (a linear head on
+  its last output), one training step at length 10 then 20, each setting in a new
+  process with a cold inductor cache: the first step's wall time at each length and
+  the step's time after, with ``compile_step=False`` (dynamo unrolls the loop: a graph
+  per length) and ``compile_step=True`` (the layer's compiled loop, outside dynamo's
+  graph).
 - ``memory``: memory traced by ``tracemalloc`` while ``DREAMOnlineClassifier`` runs
   over a long stream (its compiled kernels loaded before): after 2,000 rows and at the
   end; and the growth of a process's peak resident memory while ``DREAMClassifier``
@@ -1274,6 +1280,41 @@ elif kind == "steps":  # the compiled training step against nn.GRU's, in this pr
         out[name] = statistics.median(s)
         out[name + "_faults"] = faults[name] / (5 * epochs)
     out["cpp_wrapper_failed"] = _COMPILED_LOOP.cpp_wrapper_failed
+elif kind == "user-compile":  # torch.compile(model) of a model around the layer
+    from dream_sklearn.nn import DREAM
+    torch.manual_seed(0)
+    layer = DREAM(16, 64, rank=8)
+    layer.compile_step = sys.argv[5] == "1"
+    head = torch.nn.Linear(64, 1)
+    opt = torch.optim.Adam([*layer.parameters(), *head.parameters()], lr=1e-3)
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer, self.head = layer, head
+
+        def forward(self, x):
+            return self.head(self.layer(x)[0][:, -1])
+
+    net = torch.compile(Net())
+
+    def step(x):
+        opt.zero_grad()
+        net(x).pow(2).mean().backward()
+        opt.step()
+
+    for steps in (10, 20):  # (epochs: unused)
+        x = torch.randn(batch, steps, 16)
+        start = time.perf_counter()
+        step(x)
+        out[f"first_{steps}"] = time.perf_counter() - start
+        step(x)  # (dynamo recompiles once, its sizes made symbolic)
+        start = time.process_time()
+        for _ in range(5):
+            step(x)
+        out[f"step_{steps}"] = (time.process_time() - start) / 5
+    from dream_sklearn.nn._layer import _COMPILED_LOOP
+    out["failed"] = _COMPILED_LOOP.failed
 elif kind == "gru":  # the plain loop the estimator is compared with
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
     start, start_cpu = time.perf_counter(), cpu()
@@ -1333,6 +1374,7 @@ def _fresh(
     batch: int = 32,
     device: str = "cpu",
     env: dict | None = None,
+    extra_args: tuple[str, ...] = (),
 ) -> dict:
     """Run ``kind`` of :data:`_CHILD` in a new Python process with inductor's cache in
     ``cache`` (empty: a cold cache; filled by an earlier run: a warm one), and ``env``
@@ -1344,7 +1386,7 @@ def _fresh(
     for k in (k for k, v in extra.items() if v is None):
         env.pop(k, None)
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, kind, str(epochs), str(batch), device],
+        [sys.executable, "-c", _CHILD, kind, str(epochs), str(batch), device, *extra_args],
         env=env,
         capture_output=True,
         text=True,
@@ -1557,6 +1599,38 @@ def sklearn_fit(args) -> list[Row]:
 
 
 # --- memory ---------------------------------------------------------------------------
+
+
+@section("user-compile")
+def user_compile(args) -> list[Row]:
+    """``torch.compile`` of a model around the layer (the layer, then a linear head on
+    its last output), trained at two sequence lengths in turn, each in a new process
+    with an empty inductor cache: with ``compile_step=False`` dynamo unrolls the
+    layer's loop over time into its graph, a graph per length; with
+    ``compile_step=True`` the layer's own compiled loop runs outside the graph (one
+    loop for every length). CPU only."""
+    if args.device != "cpu":
+        return skipped("user-compile", "torch.compile(model)", "CPU only")
+    if args.no_compile:
+        return skipped("user-compile", "torch.compile(model)", "--no-compile")
+    rows = []
+    shape = "batch 32, 16->64, rank 8"
+    for flag in ("0", "1"):
+        with tempfile.TemporaryDirectory() as tmp:
+            run = _fresh("user-compile", Path(tmp), extra_args=(flag,))
+        label = f"torch.compile(model), the layer's compile_step={flag == '1'}"
+        for steps in (10, 20):
+            rows.append(
+                Row(
+                    "user-compile",
+                    f"{label}: first training step at length {steps}, new process, cold "
+                    f"cache ({shape})",
+                    f"{run[f'first_{steps}']:.1f}",
+                    "s (wall)",
+                    f"then {1e3 * run[f'step_{steps}']:.1f} ms a step (CPU, mean of 5)",
+                )
+            )
+    return rows
 
 
 @section("memory")

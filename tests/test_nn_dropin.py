@@ -1083,10 +1083,12 @@ def test_a_stack_pickled_before_dropout_runs_and_the_stack_flattens_as_nn_grus()
 
 def test_torch_compile_of_the_layer_runs_with_the_default_backend():
     """``torch.compile(model)`` with inductor, the default backend, gives the eager
-    layer's outputs and input gradients, with or without ``compile_step``. Tracing
-    the loop as one ``scan`` failed in inductor (``DataDependentOutputException``,
-    review 160), and ``compile_step``'s own compiled loop crashed dynamo (review 157).
-    One length of two steps: inductor compiles C++ for it (seconds)."""
+    layer's outputs and input gradients. Tracing the loop as one ``scan`` failed in
+    inductor (``DataDependentOutputException``, review 160). One length of two steps:
+    inductor compiles C++ for it (seconds). With ``compile_step`` the layer's own
+    compiled loop runs outside the model's graph
+    (``tests/test_speed_paths.py::test_a_compiled_model_runs_the_layers_compiled_loop``,
+    on a loop compiled there already: tens of seconds here)."""
     import copy
 
     torch._dynamo.reset()
@@ -1096,14 +1098,27 @@ def test_torch_compile_of_the_layer_runs_with_the_default_backend():
     want, want_state = eager(x)
     (want.sum() + want_state.h.sum()).backward()
     want_grad, x.grad = x.grad, None
-    for compile_step in (False, True):
-        model.compile_step = compile_step
-        out, state = torch.compile(model)(x)
-        (out.sum() + state.h.sum()).backward()
-        grad, x.grad = x.grad, None
-        torch.testing.assert_close(out, want, rtol=0, atol=1e-6)
-        torch.testing.assert_close(state.h, want_state.h, rtol=0, atol=1e-6)
-        torch.testing.assert_close(grad, want_grad, rtol=0, atol=1e-6)
+    out, state = torch.compile(model)(x)
+    (out.sum() + state.h.sum()).backward()
+    torch.testing.assert_close(out, want, rtol=0, atol=1e-6)
+    torch.testing.assert_close(state.h, want_state.h, rtol=0, atol=1e-6)
+    torch.testing.assert_close(x.grad, want_grad, rtol=0, atol=1e-6)
+
+
+def test_fullgraph_refuses_the_graph_break_of_compile_step():
+    """Under ``torch.compile(model, fullgraph=True)`` a layer with ``compile_step``
+    meets dynamo's refusal of the break around its compiled loop (as its docstring
+    says: leave compile_step False there); without it the loop traces in one graph.
+    (backend="eager": dynamo alone, no compiler.)"""
+    torch._dynamo.reset()
+    model = DREAM(3, 4, rank=2)
+    x = torch.randn(2, 3, 3)
+    want = model(x)[0]
+    torch.testing.assert_close(torch.compile(model, fullgraph=True, backend="eager")(x)[0], want)
+    model.compile_step = True
+    torch._dynamo.reset()
+    with pytest.raises(torch._dynamo.exc.Unsupported, match="disable"):
+        torch.compile(model, fullgraph=True, backend="eager")(x)
 
 
 def test_the_cell_takes_nn_gru_cells_names_for_its_sizes():

@@ -287,6 +287,46 @@ def test_compiled_step_equals_reference():
         torch.testing.assert_close(p.grad, q.grad, rtol=1e-4, atol=1e-5, msg=name)
 
 
+def test_a_compiled_model_runs_the_layers_compiled_loop(monkeypatch):
+    """``torch.compile(model)`` of a layer with ``compile_step=True`` runs the layer's
+    own compiled loop, outside dynamo's graph (a graph break): one graph of the loop
+    for every sequence length. Dynamo unrolled the per-step loop instead, a graph per
+    length (issue 15). The outputs and every parameter's gradient are the eager
+    layer's, at two lengths, and the per-step loop is never traced or run. (The
+    sizes of ``test_compiled_step_equals_reference``, whose graph this process has.)"""
+    from dream_sklearn.nn import _layer
+
+    torch.manual_seed(0)
+    model = randomised(DREAM(5, 12, rank=3, sleep_rate=0.2))
+    eager = DREAM(5, 12, rank=3, sleep_rate=0.2)
+    eager.load_state_dict(model.state_dict())
+    model.compile_step = True
+    compiled = torch.compile(model)
+    per_step = []
+    run_steps = _layer._run_steps
+
+    def watched(*args, **kwargs):
+        per_step.append(1)
+        return run_steps(*args, **kwargs)
+
+    for steps in (20, 9):
+        x = 1.5 * torch.randn(4, steps, 5)
+        for m in (compiled, eager):
+            m.zero_grad()
+        want, want_state = eager(x)  # (the eager layer runs the per-step loop)
+        with monkeypatch.context() as patch:
+            patch.setattr(_layer, "_run_steps", watched)
+            out, state = compiled(x)
+        assert per_step == []
+        torch.testing.assert_close(out, want, rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(state.U, want_state.U, rtol=1e-5, atol=1e-5)
+        (out.pow(2).sum() + state.h.sum()).backward()
+        (want.pow(2).sum() + want_state.h.sum()).backward()
+        for (name, p), q in zip(model.named_parameters(), eager.parameters(), strict=True):
+            torch.testing.assert_close(p.grad, q.grad, rtol=1e-4, atol=1e-5, msg=name)
+    assert _layer._COMPILED_LOOP.failed is None
+
+
 @pytest.mark.parametrize("masked", [False, True])
 def test_scan_loop_graph_has_no_copying_views(masked):
     """The loop traced as one ``scan`` (what ``compile_step=True`` hands inductor) holds

@@ -918,6 +918,8 @@ class _CompiledLoop:
 
 
 _COMPILED_LOOP = _CompiledLoop()
+# The compiled loop as a user's torch.compile(model) calls it: outside its graph.
+_LOOP_OUTSIDE_DYNAMO = torch.compiler.disable(_COMPILED_LOOP.__call__)
 # How many graphs of the loop one process may compile (torch's recompile_limit, 8 by
 # default, counts them per function: _CompiledLoop).
 _RECOMPILE_LIMIT = 64
@@ -956,15 +958,20 @@ class DREAM(nn.Module):
     compile_step : bool, default=False
         Set to True to run the loop over time through ``torch.compile``: the whole
         loop, forward and backward, becomes one graph (a ``scan``) that inductor
-        turns into C++ loops (a training step about 7x faster at batch 32 x 50
-        steps, 0.80x ``nn.GRU``'s on one CPU thread; the README's "Training
-        speed" table). It compiles lazily on the first call for each new dtype, grad
-        mode, use of ``lengths``/``mask`` or batch of one (about 54 s on one CPU
+        turns into C++ loops (a training step about 5-6x faster at batch 32 x 50
+        steps, 1.06x-1.30x ``nn.GRU``'s on one CPU thread as the C library's
+        allocator keeps or returns memory between steps; the README's "Training
+        speed"). It compiles lazily on the first call for each new dtype, grad
+        mode, use of ``lengths``/``mask`` or batch of one (about 42-52 s on one CPU
         thread); inductor keeps it in its disk cache (``TORCHINDUCTOR_CACHE_DIR``),
-        so a later process with the same configuration loads it in about 9 s. Other
-        batch sizes and sequence lengths reuse the graph. If compilation fails a
-        warning says so, and it compiles each step alone instead, or runs
-        eagerly. Same results either way, to floating-point rounding. With
+        so a later process with the same configuration loads it in about 5-6.5 s.
+        Other batch sizes and sequence lengths reuse the graph. Under a
+        ``torch.compile`` of the model around the layer the loop runs so too,
+        outside the model's graph (a graph break: one loop for every length, where
+        dynamo would unroll the loop into a graph per length); so with
+        ``fullgraph=True`` leave ``compile_step`` False (dynamo refuses the break).
+        If compilation fails a warning says so, and it compiles each step alone
+        instead, or runs eagerly. Same results either way, to floating-point rounding. With
         ``input_dim == 1`` or a batch of one the loop compiles without inductor's
         in-place buffers (they gave a wrong gradient of ``eta``, of ``W``, there in
         torch 2.13), about 20% slower; a sequence of one step runs eagerly. The
@@ -1356,11 +1363,16 @@ class DREAM(nn.Module):
         dts = dts.to(x.dtype)
         if exporting:
             run = _scan_steps  # one loop whatever the length: batch and time stay symbolic
+        elif torch.compiler.is_compiling() and getattr(self, "compile_step", False):
+            # A user's torch.compile(model) of a layer with compile_step: the layer's own
+            # compiled loop, run outside dynamo's graph (a graph break; dynamo cannot
+            # trace into it, review 157): one loop for every length, where dynamo
+            # unrolled the per-step loop, a graph (and minutes) per length.
+            run = _LOOP_OUTSIDE_DYNAMO
         elif torch.compiler.is_compiling():
-            # A user's torch.compile(model) traces the per-step loop. Not the scan:
-            # inductor's lowering of scan failed on a graph of static shapes (torch
-            # 2.13: DataDependentOutputException, review 160). Nor compile_step's own
-            # compiled loop, which dynamo cannot trace (review 157).
+            # Without compile_step, a user's torch.compile(model) traces the per-step
+            # loop. Not the scan: inductor's lowering of scan failed on a graph of
+            # static shapes (torch 2.13: DataDependentOutputException, review 160).
             run = _run_steps
         elif getattr(self, "compile_step", False):
             run = _COMPILED_LOOP
