@@ -209,8 +209,20 @@ def _check_compiled() -> None:
     each step compiled, or eagerly, with a warning only (a review's finding)."""
     from dream_sklearn.nn._layer import _COMPILED_LOOP
 
-    if _COMPILED_LOOP.failed is not None:
-        raise _CompileFailed(f"torch.compile of the DREAM loop failed: {_COMPILED_LOOP.failed}")
+    why = _not_compiled(_COMPILED_LOOP)
+    if why is not None:
+        raise _CompileFailed(why)
+
+
+def _not_compiled(loop) -> str | None:
+    """Why a compiled row of this process would time the eager loop, or None: the
+    compilation failed, or a variant went past the limit of graphs a process compiles
+    and ran eagerly (a warning only; ``loop``: a package's ``_COMPILED_LOOP``)."""
+    if getattr(loop, "failed", None) is not None:
+        return f"torch.compile of the DREAM loop failed: {loop.failed}"
+    if getattr(loop, "_past_limit", None):
+        return "a variant of the DREAM loop went past the recompile limit and ran eagerly"
+    return None
 
 
 def _wrapper_note() -> str:
@@ -957,11 +969,11 @@ def training_base(args) -> list[Row]:
                 model.compile_step = True
                 fns[label] = _training_step(model, x, y, n)
                 fns[label]()  # (compiled here, or loaded from the cache: untimed)
-                # (a failure would run eagerly with a warning only: refused, as
-                # _check_compiled refuses it; like it, not a variant past the limit)
-                if getattr(layer._COMPILED_LOOP, "failed", None) is not None:
-                    why = layer._COMPILED_LOOP.failed
-                    raise _CompileFailed(f"{label}: torch.compile failed: {why}")
+                # (a failure, or a variant past the limit, would run eagerly with a
+                # warning only: refused, as _check_compiled refuses it)
+                why = _not_compiled(layer._COMPILED_LOOP)
+                if why is not None:
+                    raise _CompileFailed(f"{label}: {why}")
             fns["nn.GRU"] = _training_step(torch.nn.GRU(d, n, batch_first=True), x, y, n)
             rounds = max(args.repeats, 15)
             times = interleaved_cpu_times(fns, repeats=rounds, inner=5)
@@ -1242,7 +1254,9 @@ if kind == "layer":  # the training section's compiled step, first call in this 
         torch.cuda.synchronize()
     out["first"], out["first_cpu"] = time.perf_counter() - start, cpu() - start_cpu
     from dream_sklearn.nn._layer import _COMPILED_LOOP
-    out["failed"] = _COMPILED_LOOP.failed  # (a failed compile falls back, with a warning)
+    out["failed"] = _COMPILED_LOOP.failed or (  # (a failed compile falls back, with a warning)
+        "past the recompile limit" if _COMPILED_LOOP._past_limit else None
+    )
     out["cpp_wrapper_failed"] = _COMPILED_LOOP.cpp_wrapper_failed
 elif kind == "steps":  # the compiled training step against nn.GRU's, in this process
     from dream_sklearn.nn import DREAM
@@ -1265,7 +1279,9 @@ elif kind == "steps":  # the compiled training step against nn.GRU's, in this pr
         for _ in range(3):  # (the first compiles, or loads from the warm cache)
             step()
         fns[name] = step
-    out["failed"] = _COMPILED_LOOP.failed
+    out["failed"] = _COMPILED_LOOP.failed or (
+        "past the recompile limit" if _COMPILED_LOOP._past_limit else None
+    )
     samples = {name: [] for name in fns}
     faults = {name: 0 for name in fns}
     for r in range(epochs):  # (rounds, each contender 5 steps, in turn)
@@ -1314,7 +1330,9 @@ elif kind == "user-compile":  # torch.compile(model) of a model around the layer
             step(x)
         out[f"step_{steps}"] = (time.process_time() - start) / 5
     from dream_sklearn.nn._layer import _COMPILED_LOOP
-    out["failed"] = _COMPILED_LOOP.failed
+    out["failed"] = _COMPILED_LOOP.failed or (
+        "past the recompile limit" if _COMPILED_LOOP._past_limit else None
+    )
 elif kind == "gru":  # the plain loop the estimator is compared with
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
     start, start_cpu = time.perf_counter(), cpu()
@@ -1349,7 +1367,9 @@ else:
     out["n_iter"] = est.n_iter_
     if kind != "ridge":
         from dream_sklearn.nn._layer import _COMPILED_LOOP
-        out["failed"] = _COMPILED_LOOP.failed
+        out["failed"] = _COMPILED_LOOP.failed or (
+        "past the recompile limit" if _COMPILED_LOOP._past_limit else None
+    )
         out["compiled"] = bool(est.module_.dream.compile_step)  # (the fit's choice)
 print(json.dumps(out))
 """
