@@ -1320,13 +1320,13 @@ elif kind == "user-compile":  # torch.compile(model) of a model around the layer
         opt.step()
 
     for steps in (10, 20):  # (epochs: unused)
-        x = torch.randn(batch, steps, 16)
+        xs = torch.randn(7, batch, steps, 16)  # (a new tensor each step, as a loader's)
         start = time.perf_counter()
-        step(x)
+        step(xs[0])
         out[f"first_{steps}"] = time.perf_counter() - start
-        step(x)  # (dynamo recompiles once, its sizes made symbolic)
+        step(xs[1])  # (untimed: at the first length dynamo compiles the model again)
         start = time.process_time()
-        for _ in range(5):
+        for x in xs[2:]:
             step(x)
         out[f"step_{steps}"] = (time.process_time() - start) / 5
     from dream_sklearn.nn._layer import _COMPILED_LOOP

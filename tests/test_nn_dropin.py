@@ -1339,6 +1339,24 @@ def test_unsigned_lengths_are_read_as_nn_grus_packing_reads_them():
         torch.testing.assert_close(model(x, lengths=lengths)[0], want)
     with pytest.raises(ValueError, match="lengths must lie in \\[0, 6\\]"):
         model(x, lengths=np.array([7, 2, 3], dtype=np.uint32))
+    # (the cast to int64 wrapped 2**64 - 1 to -1, and the message said so; review 241)
+    with pytest.raises(ValueError, match=f"got \\[6, 2, {2**64 - 1}\\]"):
+        model(x, lengths=np.array([6, 2, 2**64 - 1], dtype=np.uint64))
+
+
+def test_unsigned_timespans_and_dt_are_read_as_numbers():
+    # (uint16 to uint64 tensors raised torch's NotImplementedError in the checks of
+    # timespans and dt; review 241)
+    model, cell = DREAM(2, 3, rank=1), DREAMCell(2, 3, rank=1)
+    x = torch.randn(2, 5, 2)
+    spans = torch.tensor([[1, 2, 0, 3, 1], [2, 2, 1, 0, 4]])
+    want = model(x, timespans=spans.double())[0]
+    for dtype in (torch.uint16, torch.uint32, torch.uint64, torch.int32):
+        torch.testing.assert_close(model(x, timespans=spans.to(dtype))[0], want)
+        torch.testing.assert_close(
+            cell(x[:, 0], None, spans[:, 0].to(dtype))[0],
+            cell(x[:, 0], None, spans[:, 0].double())[0],
+        )
 
 
 def test_a_tensor_of_booleans_or_complex_numbers_is_no_timespan_nor_dt():

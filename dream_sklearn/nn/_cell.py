@@ -450,16 +450,19 @@ def _as_float_tensor(values: Any, name: str, device: torch.device) -> torch.Tens
     )
 
 
-def _check_real(t: torch.Tensor, name: str) -> None:
-    """A TypeError naming ``name`` where tensor ``t`` holds booleans or complex numbers,
-    as :func:`_as_float_tensor` refuses them in a list or array (review 240: a bool
-    tensor of timespans or ``dt`` ran as 1.0 and 0.0, a complex one raised torch's
-    ``NotImplementedError``)."""
+def _real_tensor(t: torch.Tensor, name: str) -> torch.Tensor:
+    """Tensor ``t`` of real numbers: integers as floating point (float64, or float32
+    where the device has no float64, as :func:`_as_float_tensor` reads them), floats
+    as they are. A TypeError naming ``name`` where it holds booleans or complex
+    numbers, as :func:`_as_float_tensor` refuses them in a list or array (review 240:
+    a bool tensor of timespans or ``dt`` ran as 1.0 and 0.0, a complex one raised
+    torch's ``NotImplementedError``; so did uint16-uint64 ones, review 241)."""
     if t.dtype == torch.bool or t.is_complex():
         raise TypeError(
             f"{name} must be a tensor (or a list or array) of real numbers; got a tensor "
             f"of dtype {t.dtype}."
         )
+    return t if t.dtype.is_floating_point else t.to(_span_dtype(t.device))
 
 
 def _values_checkable(t: torch.Tensor) -> bool:
@@ -710,7 +713,7 @@ class DREAMCell(nn.Module):
         elif isinstance(dt, list | tuple | np.ndarray):  # (as the layer's timespans)
             dt = _as_float_tensor(dt, "dt", like.device)
         if isinstance(dt, torch.Tensor):
-            _check_real(dt, "dt")
+            dt = _real_tensor(dt, "dt")
             if dt.dim() > 1 or (dt.dim() == 1 and dt.shape[0] not in (1, batch_size)):
                 raise ValueError(
                     f"dt must be a float or a tensor of shape ({batch_size},); "

@@ -24,8 +24,8 @@ from ._cell import (
     _apart,
     _as_float_tensor,
     _autocast_on,
-    _check_real,
     _is_wrapped,
+    _real_tensor,
     _values_checkable,
 )
 from ._config import (
@@ -163,7 +163,9 @@ def _step_mask(
         if not lengths.dtype.is_floating_point:
             # (torch compares no unsigned integer wider than 8 bits: uint16 to uint64
             # lengths raised its NotImplementedError, where nn.GRU's packing takes them;
-            # review 240)
+            # review 240. Checked before the cast, which wraps 2**64 - 1 to -1: 241)
+            if check and bool((lengths.to(torch.float64) > steps).any()):
+                raise ValueError(f"lengths must lie in [0, {steps}]; got {lengths.tolist()}.")
             lengths = lengths.to(torch.int64)
         if lengths.shape != (batch,):
             raise ValueError(f"lengths must have shape ({batch},); got {tuple(lengths.shape)}.")
@@ -215,7 +217,7 @@ def _unpack(packed: PackedSequence, lengths, mask, timespans):
                 "With a PackedSequence x, timespans must be a PackedSequence packed like x "
                 f"(same lengths and order); {why}."
             )
-        _check_real(timespans.data, "timespans")
+        timespans = timespans._replace(data=_real_tensor(timespans.data, "timespans"))
         timespans = pad_packed_sequence(timespans, batch_first=True)[0]
     return x, lengths, timespans
 
@@ -698,6 +700,12 @@ class _CShimNote(logging.Filter):
 _C_SHIM_NOTE = _CShimNote()
 
 
+def _own(a: torch.Tensor) -> torch.Tensor:
+    """``a`` contiguous, as a tensor object of its own (a view: the same values)."""
+    a = a.contiguous()
+    return a.view(a.shape)
+
+
 def _loop_inputs(params, flags, x, state, dts, step_mask):
     """The arguments of :func:`_scan_steps` as :class:`_CompiledLoop` hands them to
     ``torch.compile``: one graph for every batch size and sequence length.
@@ -705,11 +713,13 @@ def _loop_inputs(params, flags, x, state, dts, step_mask):
     Batch (dimension 0) and time (dimension 1) are marked symbolic, and the strides
     made those of contiguous tensors (a slice or a time-first input would not match
     the graph's and compile anew). Shared with the test of the traced graph, so it
-    traces what the compiled loop traces.
+    traces what the compiled loop traces. The tensors marked are the loop's own
+    objects (views of the caller's): marked, the caller's ``x`` or ``h0`` made a later
+    ``torch.compile`` of the caller's, given the same tensor, compile anew (review 241).
     """
-    x, dts = x.contiguous(), dts.contiguous()
-    state = DREAMState(*(a.contiguous() for a in state))
-    step_mask = None if step_mask is None else step_mask.contiguous()
+    x, dts = _own(x), _own(dts)
+    state = DREAMState(*map(_own, state))
+    step_mask = None if step_mask is None else _own(step_mask)
     for a in (x, dts, step_mask, *state):
         if a is not None:
             torch._dynamo.maybe_mark_dynamic(a, 0)
@@ -918,8 +928,15 @@ class _CompiledLoop:
 
 
 _COMPILED_LOOP = _CompiledLoop()
-# The compiled loop as a user's torch.compile(model) calls it: outside its graph.
-_LOOP_OUTSIDE_DYNAMO = torch.compiler.disable(_COMPILED_LOOP.__call__)
+
+
+@torch.compiler.disable
+def _loop_outside_dynamo(params, flags, x, state, dts, step_mask):
+    """:data:`_COMPILED_LOOP` as a user's ``torch.compile(model)`` calls it: outside
+    the model's graph (looked up at each call, as the layer looks it up)."""
+    return _COMPILED_LOOP(params, flags, x, state, dts, step_mask)
+
+
 # How many graphs of the loop one process may compile (torch's recompile_limit, 8 by
 # default, counts them per function: _CompiledLoop).
 _RECOMPILE_LIMIT = 64
@@ -1268,7 +1285,7 @@ class DREAM(nn.Module):
         packed = x if isinstance(x, PackedSequence) else None
         if packed is None and timespans is not None:
             if isinstance(timespans, torch.Tensor):
-                _check_real(timespans, "timespans")
+                timespans = _real_tensor(timespans, "timespans")
             else:
                 timespans = _as_float_tensor(timespans, "timespans", x.device)
         if packed is not None:
@@ -1368,7 +1385,7 @@ class DREAM(nn.Module):
             # compiled loop, run outside dynamo's graph (a graph break; dynamo cannot
             # trace into it, review 157): one loop for every length, where dynamo
             # unrolled the per-step loop, a graph (and minutes) per length.
-            run = _LOOP_OUTSIDE_DYNAMO
+            run = _loop_outside_dynamo
         elif torch.compiler.is_compiling():
             # Without compile_step, a user's torch.compile(model) traces the per-step
             # loop. Not the scan: inductor's lowering of scan failed on a graph of
