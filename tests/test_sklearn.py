@@ -491,16 +491,14 @@ def test_compile_runs_the_compiled_loop_and_changes_no_result(seq_data, monkeypa
 
 
 def _recording_loop(monkeypatch) -> list:
-    """Stub the compiled loop by the eager one, recording the calls (no compilation).
-    The compiled loop takes the scalar parameters unfloored and floors them itself
-    (``_scan_steps``), so the stub floors them as it does."""
-    from dream_sklearn.nn import _cell, _layer
+    """Stub the compiled loop by the eager one, recording the calls (no compilation)."""
+    from dream_sklearn.nn import _layer
 
     calls = []
 
-    def loop(params, *args):
-        calls.append(args[1].shape)
-        return _layer._run_steps(_cell._with_floors(params), *args)
+    def loop(*args):
+        calls.append(args[2].shape)
+        return _layer._run_steps(*args)
 
     monkeypatch.setattr(_layer, "_COMPILED_LOOP", loop)
     return calls

@@ -287,34 +287,6 @@ def test_compiled_step_equals_reference():
         torch.testing.assert_close(p.grad, q.grad, rtol=1e-4, atol=1e-5, msg=name)
 
 
-def test_the_compiled_loop_floors_the_scalars_in_its_graph_as_eager_does():
-    """The compiled loop takes the scalar parameters unfloored and floors them within
-    its graph (round 43: eagerly, the floors' Python backward cost about 3% of the
-    step). Below their floors, its outputs and gradients are the eager layer's: the
-    floor's value, and a gradient that would raise the parameter passes (``_Floors``).
-    (The sizes of ``test_compiled_step_equals_reference``, whose graph this process
-    has.)"""
-    torch.manual_seed(0)
-    model = randomised(DREAM(5, 12, rank=3, sleep_rate=0.2))
-    with torch.no_grad():
-        model.cell.kappa.fill_(-0.3)  # (floor 0)
-        model.cell.scale.fill_(-1.0)  # (floor 0)
-    eager = DREAM(5, 12, rank=3, sleep_rate=0.2)
-    eager.load_state_dict(model.state_dict())
-    model.compile_step = True
-    x = 1.5 * torch.randn(4, 20, 5)
-    out, state = model(x)
-    want, want_state = eager(x)
-    torch.testing.assert_close(out, want, rtol=1e-5, atol=1e-5)
-    (out.pow(2).sum() - 3.0 * state.h.sum()).backward()
-    (want.pow(2).sum() - 3.0 * want_state.h.sum()).backward()
-    for (name, p), q in zip(model.named_parameters(), eager.parameters(), strict=True):
-        torch.testing.assert_close(p.grad, q.grad, rtol=1e-4, atol=1e-5, msg=name)
-    from dream_sklearn.nn import _layer
-
-    assert _layer._COMPILED_LOOP.failed is None
-
-
 def test_a_compiled_model_runs_the_layers_compiled_loop(monkeypatch):
     """``torch.compile(model)`` of a layer with ``compile_step=True`` runs the layer's
     own compiled loop, outside dynamo's graph (a graph break): one graph of the loop

@@ -207,13 +207,6 @@ def _floored(params: tuple) -> tuple:
     return _clamped(params)
 
 
-def _with_floors(params: StepParams) -> StepParams:
-    """``params`` with its scalar parameters at their floors (:func:`_floored`). Of
-    parameters at their floors already, the same values and gradients."""
-    scalars = _floored(tuple(getattr(params, name) for name in _SCALARS))
-    return params._replace(**dict(zip(_SCALARS, scalars, strict=True)))
-
-
 def _clamped(params: tuple) -> tuple:
     """The scalar parameters ``params`` clamped at their floors: ``clamp``'s values and
     gradient (0 below a floor), the cell's until round 35."""
@@ -672,17 +665,12 @@ class DREAMCell(nn.Module):
 
     def step_params(self) -> StepParams:
         """The parameters as :func:`dream_step` takes them (constrained, differentiable)."""
-        return _with_floors(self._unfloored_params())
-
-    def _unfloored_params(self) -> StepParams:
-        """:meth:`step_params` before the scalars' floors (:func:`_with_floors`): what
-        the layer's compiled loop takes, to floor them within its graph."""
         return StepParams(
             self.C,
             self.W,
             self.B,
             self.V,
-            *(getattr(self, name) for name in _SCALARS),
+            *_floored(tuple(getattr(self, name) for name in _SCALARS)),
             *_constants(self.config),
         )
 

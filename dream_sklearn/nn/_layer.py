@@ -27,7 +27,6 @@ from ._cell import (
     _is_wrapped,
     _real_tensor,
     _values_checkable,
-    _with_floors,
 )
 from ._config import (
     _AT_FLOOR,
@@ -594,9 +593,6 @@ def _scan_steps(params, flags, x, state, dts, step_mask):
     """
     from torch._higher_order_ops.scan import scan
 
-    # (the scalars' floors within the graph: :class:`_CompiledLoop` takes them unfloored,
-    # as eager autograd ran the floors' Python backward, some 0.2 ms of a 10 ms step)
-    params = _with_floors(params)
     xs = [a.transpose(0, 1) for a in (x, x @ params.B, x @ params.V, dts)]
     if step_mask is not None:
         xs.append(step_mask.transpose(0, 1))
@@ -834,12 +830,11 @@ class _CompiledLoop:
 
     def __call__(self, params, flags, x, state, dts, step_mask):
         if self.failed is not None:
-            floored = _with_floors(params)
-            return _run_steps(floored, flags, x, state, dts, step_mask, step=_COMPILED_STEP)
+            return _run_steps(params, flags, x, state, dts, step_mask, step=_COMPILED_STEP)
         if x.shape[1] == 1:
             # One step: no loop to compile (inductor's C++ for a scan of length 1 failed
             # to compile in torch 2.13, which turned the loop off for the process).
-            return _run_steps(_with_floors(params), flags, x, state, dts, step_mask)
+            return _run_steps(params, flags, x, state, dts, step_mask)
         # With one input feature or one sequence, inductor's in-place buffers gave wrong
         # gradients, the values right (torch 2.13: eta's about ten times its size with
         # one feature; W's about 30% off with one sequence, as a fit's last mini-batch
@@ -851,7 +846,7 @@ class _CompiledLoop:
             compiled = self._compiled[safe] = self._compile(safe)
         past = self._past_limit  # (dynamo would try such a variant again, and log it, each call)
         if past and _variant(params, flags, x, state, step_mask, safe) in past:
-            return _run_steps(_with_floors(params), flags, x, state, dts, step_mask)
+            return _run_steps(params, flags, x, state, dts, step_mask)
         args = _loop_inputs(_tensor_constants(params, x), flags, x, state, dts, step_mask)
         inductor_log = logging.getLogger("torch._inductor.ir")
         inductor_log.addFilter(_C_SHIM_NOTE)
@@ -895,14 +890,12 @@ class _CompiledLoop:
                     RuntimeWarning,
                     stacklevel=user_stacklevel(_OUTSIDE),
                 )
-            return _run_steps(_with_floors(params), flags, x, state, dts, step_mask)
+            return _run_steps(params, flags, x, state, dts, step_mask)
         except Exception as exc:  # the compiler's, or the caller's: told apart below
             # An error of the caller's (not the compiler's) raises again here. The
             # steps compiled alone say nothing of their own: one warning says both.
             result = _run_steps(
-                _with_floors(params),
-                *args[1:],
-                step=functools.partial(_COMPILED_STEP, warn=False),
+                params, *args[1:], step=functools.partial(_COMPILED_STEP, warn=False)
             )
             self.failed = _why(exc)
             if isinstance(exc.__cause__, torch._dynamo.exc.BackendCompilerFailed):
@@ -1406,10 +1399,9 @@ class DREAM(nn.Module):
         autocast_on = _autocast_on(x.device.type)
         start = state
         with torch.autocast(x.device.type, enabled=False) if autocast_on else nullcontext():
-            # (the compiled loop floors the scalars in its graph: :func:`_scan_steps`)
-            compiled = run is _COMPILED_LOOP or run is _loop_outside_dynamo
-            params = cell._unfloored_params() if compiled else cell.step_params()
-            outputs, surprises, taus, state = run(params, cell.flags, x, state, dts, step_mask)
+            outputs, surprises, taus, state = run(
+                cell.step_params(), cell.flags, x, state, dts, step_mask
+            )
         state = _apart(state, start)
         # (the last step's output a tensor apart from state.h, as nn.GRU's: an in-place
         # op on it, an activation, rewrote the state carried into the next call)
