@@ -976,7 +976,7 @@ class DREAM(nn.Module):
         Set to True to run the loop over time through ``torch.compile``: the whole
         loop, forward and backward, becomes one graph (a ``scan``) that inductor
         turns into C++ loops (a training step about 5-6x faster at batch 32 x 50
-        steps, 1.06x-1.30x ``nn.GRU``'s on one CPU thread as the C library's
+        steps, 1.06x-1.38x ``nn.GRU``'s on one CPU thread as the C library's
         allocator keeps or returns memory between steps; the README's "Training
         speed"). It compiles lazily on the first call for each new dtype, grad
         mode, use of ``lengths``/``mask`` or batch of one (about 42-52 s on one CPU
