@@ -313,6 +313,9 @@ def test_a_compiled_model_runs_the_layers_compiled_loop(monkeypatch):
         per_step.append(1)
         return run_steps(*args, **kwargs)
 
+    from torch._dynamo.eval_frame import _debug_get_cache_entry_list
+
+    graphs = []  # (the loop's graphs after each length: dynamo's entries for its code)
     for steps in (20, 9):
         x = 1.5 * torch.randn(4, steps, 5)
         for m in (compiled, eager):
@@ -321,6 +324,7 @@ def test_a_compiled_model_runs_the_layers_compiled_loop(monkeypatch):
         with monkeypatch.context() as patch:
             patch.setattr(_layer, "_run_steps", watched)
             out, state = compiled(x)
+        graphs.append(len(_debug_get_cache_entry_list(_layer._scan_steps.__code__)))
         assert per_step == []
         # (the loop marks its own views of x symbolic, not x: marked, a later compiled
         # call given x compiled anew; review 241)
@@ -332,6 +336,7 @@ def test_a_compiled_model_runs_the_layers_compiled_loop(monkeypatch):
         for (name, p), q in zip(model.named_parameters(), eager.parameters(), strict=True):
             torch.testing.assert_close(p.grad, q.grad, rtol=1e-4, atol=1e-5, msg=name)
     assert list(loop._compiled) == [False] and loop.failed is None
+    assert graphs[0] >= 1 and graphs[1] == graphs[0]  # (length 9: no new graph of the loop)
 
 
 @pytest.mark.parametrize("masked", [False, True])

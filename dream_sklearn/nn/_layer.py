@@ -163,7 +163,9 @@ def _step_mask(
         if not lengths.dtype.is_floating_point:
             # (torch compares no unsigned integer wider than 8 bits: uint16 to uint64
             # lengths raised its NotImplementedError, where nn.GRU's packing takes them;
-            # review 240. Checked before the cast, which wraps 2**64 - 1 to -1: 241)
+            # review 240. Checked before the cast, which wraps 2**64 - 1 to -1: 241;
+            # where values go unchecked, under torch.compile or vmap, such a length
+            # wraps and runs as -1, no step)
             if check and bool((lengths.to(torch.float64) > steps).any()):
                 raise ValueError(f"lengths must lie in [0, {steps}]; got {lengths.tolist()}.")
             lengths = lengths.to(torch.int64)
