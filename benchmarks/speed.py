@@ -274,8 +274,7 @@ def _compiled_training(eager: DREAM, x, y, n: int, device: str) -> tuple[list[Ro
     # for: their CPU time is not counted)
     whose = "with the C++ compiler's" if device == "cpu" else "this process's alone"
     for label, run in (("cold", cold), ("warm", warm)):
-        wrapper = run.get("cpp_wrapper_failed")
-        note = "" if wrapper is None else f"; the C++ wrapper failed ({wrapper}), Python's ran"
+        note = _child_wrapper_note(run)
         rows.append(
             Row(
                 "training",
@@ -310,6 +309,13 @@ _MALLOC_KEPT = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2**20), "MALLOC_TRIM_THRESHOL
 _ALLOCATOR_VARIABLES = ("LD_PRELOAD", "GLIBC_TUNABLES")
 
 
+def _child_wrapper_note(run: dict) -> str:
+    """Where a child's loop ran on inductor's Python wrapper (its C++ wrapper failed),
+    a note for the row's comparison; else nothing."""
+    wrapper = run.get("cpp_wrapper_failed")
+    return "" if wrapper is None else f"; the C++ wrapper failed ({wrapper}), Python's ran"
+
+
 def _faults_a_step(step: Callable[[], object], n: int = 15) -> float:
     """The minor page faults of this process per call of ``step``, over ``n`` calls."""
     import resource
@@ -336,8 +342,7 @@ def _fresh_step_rows(cache: Path, rounds: int = 15) -> list[Row]:
         }
     for label, env in runs.items():
         run = _fresh("steps", cache, epochs=rounds, env=env)
-        wrapper = run.get("cpp_wrapper_failed")
-        note = "" if wrapper is None else f"; the C++ wrapper failed ({wrapper}), Python's ran"
+        note = _child_wrapper_note(run)
         rows.append(
             Row(
                 "training",

@@ -146,6 +146,10 @@ def _one_of(given: Any, alias: Any, names: str) -> Any:
     return alias
 
 
+# (the unsigned integer types torch has no comparison for)
+_WIDE_UNSIGNED = tuple(getattr(torch, f"uint{bits}", None) for bits in (16, 32, 64))
+
+
 def _step_mask(
     lengths, mask, batch: int, steps: int, device, check: bool = True
 ) -> torch.Tensor | None:
@@ -160,7 +164,7 @@ def _step_mask(
         check = check and _values_checkable(lengths)
         if lengths.dtype == torch.bool or lengths.is_complex():
             raise TypeError(f"lengths must be integers; got dtype {lengths.dtype}.")
-        if not lengths.dtype.is_floating_point:
+        if lengths.dtype in _WIDE_UNSIGNED:
             # (torch compares no unsigned integer wider than 8 bits: uint16 to uint64
             # lengths raised its NotImplementedError, where nn.GRU's packing takes them;
             # review 240. Checked before the cast, which wraps 2**64 - 1 to -1: 241;
