@@ -37,6 +37,7 @@ from ._config import (
     _check_cell_param,
     _check_value,
 )
+from ._malloc import raise_malloc_thresholds
 from ._state import DREAMState
 from ._step import TORCH_OPS, StepFlags, StepParams, _make_step, _TorchOps, dream_step
 
@@ -841,6 +842,10 @@ class _CompiledLoop:
             # One step: no loop to compile (inductor's C++ for a scan of length 1 failed
             # to compile in torch 2.13, which turned the loop off for the process).
             return _run_steps(params, flags, x, state, dts, step_mask)
+        if x.device.type == "cpu":
+            # (once a process: the step's memory stays in glibc's heap between steps,
+            # not faulted in again at each; _malloc.py says why)
+            raise_malloc_thresholds()
         # With one input feature or one sequence, inductor's in-place buffers gave wrong
         # gradients, the values right (torch 2.13: eta's about ten times its size with
         # one feature; W's about 30% off with one sequence, as a fit's last mini-batch
