@@ -25,7 +25,8 @@ Sections (``--only``):
   rank 8: ``nn.GRU``, ``dream_sklearn.nn.DREAM`` (eager, and with
   ``compile_step=True``), and the straightforward per-step reference cell of
   ``benchmarks/reference_cell.py``; the compiled step against ``nn.GRU``'s again in
-  two new processes, with glibc's malloc as it comes and with its thresholds set high
+  two new processes, with glibc's malloc as it comes (the loop raises its thresholds
+  itself, ``dream_sklearn/nn/_malloc.py``) and with its thresholds set high by hand
   (``_MALLOC_KEPT``), with the page faults a step of each (CPU only); and the first
   compiled step in a new process, with an empty (cold) inductor cache and with the
   cache that process filled (warm).
@@ -298,10 +299,12 @@ def _compiled_training(eager: DREAM, x, y, n: int, device: str) -> tuple[list[Ro
 # large blocks (the per-step stacks, and torch's reversed copies of them for the
 # backward scan); where the threshold is below that, the memory goes back after each
 # step and faults in again at the next. What earlier blocks the process freed decides
-# which: two new processes on the same code differ, and this script's own process
-# differs again. These rows time the step in new processes, as it comes and with the
-# thresholds set high (the environment variables below, read at start-up; setting one
-# turns off glibc's raising of both).
+# which: two new processes on the same code differed, and this script's own process
+# differed again (round 43). Since round 44 the loop frees one 30 MiB block on its
+# first call (dream_sklearn/nn/_malloc.py), which raises both thresholds. These rows
+# time the step in new processes, as it comes (with that block) and with the
+# thresholds set high by hand (the environment variables below, read at start-up;
+# setting one turns off glibc's raising of both, so the block changes nothing there).
 _MALLOC_KEPT = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2**20), "MALLOC_TRIM_THRESHOLD_": str(2**30)}
 # What else sets the allocator of a new process: left out of the "as it comes" run
 # (a shell that exported _MALLOC_KEPT, as the README says, gave that row the

@@ -987,11 +987,13 @@ class DREAM(nn.Module):
         Set to True to run the loop over time through ``torch.compile``: the whole
         loop, forward and backward, becomes one graph (a ``scan``) that inductor
         turns into C++ loops (a training step about 5-6x faster at batch 32 x 50
-        steps, 1.06x-1.38x ``nn.GRU``'s on one CPU thread as the C library's
-        allocator keeps or returns memory between steps; the README's "Training
-        speed"). It compiles lazily on the first call for each new dtype, grad
-        mode, use of ``lengths``/``mask`` or batch of one (about 42-52 s on one CPU
-        thread); inductor keeps it in its disk cache (``TORCHINDUCTOR_CACHE_DIR``),
+        steps, 0.97x-1.05x ``nn.GRU``'s on one CPU thread; the README's "Training
+        speed"). On its first call on the CPU, under glibc, it frees one 30 MiB
+        block once a process, so that glibc keeps the step's memory in its heap
+        between steps (``_malloc.py`` says why and what it costs). It compiles
+        lazily on the first call for each new dtype, grad mode, use of
+        ``lengths``/``mask`` or batch of one (about 42-52 s on one CPU thread);
+        inductor keeps it in its disk cache (``TORCHINDUCTOR_CACHE_DIR``),
         so a later process with the same configuration loads it in about 5-6.5 s.
         Other batch sizes and sequence lengths reuse the graph. Under a
         ``torch.compile`` of the model around the layer the loop runs so too,
