@@ -17,7 +17,7 @@ from dream_sklearn.nn import _malloc
 ROOT = Path(__file__).resolve().parents[1]
 
 # The README's training step (batch 32 x 50 steps, 16 -> 64, rank 8, Adam, a linear
-# head) in a new process: the minor page faults of each of 12 steps.
+# head) in a new process: the minor page faults of each of 20 steps.
 _CHILD = """
 import json, resource, torch
 from dream_sklearn.nn import DREAM, _malloc
@@ -29,7 +29,7 @@ head = torch.nn.Linear(64, 1)
 opt = torch.optim.Adam([*model.parameters(), *head.parameters()])
 x, y = torch.randn(32, 50, 16), torch.randn(32, 1)
 faults = []
-for _ in range(12):
+for _ in range(20):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     opt.zero_grad()
     out, _ = model(x)
@@ -41,24 +41,72 @@ print(json.dumps({"faults": faults, "raised": raised}))
 """
 
 
-@pytest.mark.skipif(not _malloc._is_glibc(), reason="glibc's thresholds: Linux with glibc only")
-def test_a_new_process_keeps_the_compiled_steps_memory_between_steps():
-    # The C library's allocator as it comes: no threshold set by hand, nothing preloaded.
+def _run(code: str, *args: str) -> str:
+    """The last line ``code`` prints in a new process, with the C library's allocator
+    as it comes: no threshold set by hand, nothing preloaded."""
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith("MALLOC_") and k not in ("GLIBC_TUNABLES", "LD_PRELOAD")
     }
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     env["OMP_NUM_THREADS"] = "1"
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD], env=env, capture_output=True, text=True, timeout=600
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    # Steps 7-12, after the first's compilation (or load) and the optimizer's state:
+    return done.stdout.strip().splitlines()[-1]
+
+
+# Whether a 6 MB block of glibc's malloc is a mapping of its own (mallinfo2's count of
+# mapped blocks, glibc 2.33 on), in a new process, after raise_malloc_thresholds run
+# under torch's "meta" default device (or not run): the block it frees is malloc's, not
+# a tensor of the default device.
+_MAPPED = """
+import ctypes, sys, torch
+from dream_sklearn.nn._malloc import raise_malloc_thresholds
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+        "uordblks", "fordblks", "keepcost")]
+
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = MallInfo2
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+if sys.argv[1] == "raised":
+    with torch.device("meta"):
+        assert raise_malloc_thresholds()
+before = libc.mallinfo2().hblks
+block = libc.malloc(6 * 2**20)
+print(libc.mallinfo2().hblks - before)
+libc.free(block)
+"""
+
+_GLIBC = pytest.mark.skipif(
+    not _malloc._is_glibc(), reason="glibc's thresholds: Linux with glibc only"
+)
+
+
+@_GLIBC
+def test_the_freed_block_raises_glibcs_mmap_threshold_whatever_torchs_default_device():
+    import ctypes
+
+    if not hasattr(ctypes.CDLL(None), "mallinfo2"):
+        pytest.skip("mallinfo2 is glibc 2.33's")
+    assert _run(_MAPPED, "as it comes") == "1"  # (mapped of its own: above 128 KiB)
+    assert _run(_MAPPED, "raised") == "0"  # (from the heap: below 30 MiB)
+
+
+@_GLIBC
+def test_a_new_process_keeps_the_compiled_steps_memory_between_steps():
+    result = json.loads(_run(_CHILD))
+    # Steps 7-20, after the first's compilation (or load) and the optimizer's state:
     # about 1,600-2,200 faults each (6 MB of 4 KiB pages) before the thresholds were
-    # raised, 0 (at most a few dozen) after.
+    # raised (some runs had a few steps of none), 0 after (a lone step up to a few
+    # hundred).
     steady = sorted(result["faults"][6:])
     assert steady[len(steady) // 2] < 200, result["faults"]
     assert result["raised"] == 1
@@ -68,7 +116,7 @@ def test_nothing_is_done_on_another_c_library(monkeypatch):
     def no_such_name(name):
         raise ValueError(f"unrecognized configuration name: {name}")
 
-    monkeypatch.setattr(os, "confstr", no_such_name)
+    monkeypatch.setattr(os, "confstr", no_such_name, raising=False)  # (none on Windows)
     assert not _malloc._is_glibc()
     # (the function itself, past its once-a-process cache)
     assert _malloc.raise_malloc_thresholds.__wrapped__() is False

@@ -989,8 +989,10 @@ class DREAM(nn.Module):
         turns into C++ loops (a training step about 5-6x faster at batch 32 x 50
         steps, 0.97x-1.05x ``nn.GRU``'s on one CPU thread; the README's "Training
         speed"). On its first call on the CPU, under glibc, it frees one 30 MiB
-        block once a process, so that glibc keeps the step's memory in its heap
-        between steps (``_malloc.py`` says why and what it costs). It compiles
+        block of ``malloc``'s once a process, so that glibc keeps the step's memory
+        in its heap between steps: a change to the whole process's allocator (its
+        thresholds raised, as freeing any such block does; ``_malloc.py`` says why,
+        what it costs, and how to keep glibc's own behaviour). It compiles
         lazily on the first call for each new dtype, grad mode, use of
         ``lengths``/``mask`` or batch of one (about 42-52 s on one CPU thread);
         inductor keeps it in its disk cache (``TORCHINDUCTOR_CACHE_DIR``),

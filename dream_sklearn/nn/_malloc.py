@@ -5,29 +5,33 @@ glibc's malloc (the C library of most Linux systems) serves a block larger than 
 gives back the free memory at the top of its heap once it passes its *trim
 threshold*. Both start low (128 KiB and 256 KiB). Each time the process frees a mapped
 block larger than the mmap threshold, glibc raises that threshold to the block's size
-(at most 32 MiB on 64-bit systems) and the trim threshold to twice it.
+(at most 32 MiB on 64-bit systems, 16 MiB on 32-bit ones) and the trim threshold to
+twice it.
 
 The compiled loop (:class:`~dream_sklearn.nn._layer._CompiledLoop`) allocates and frees
 about 6 MB of large blocks a training step at batch 32 x 50 steps (the per-step stacks
 its backward pass reads). In a new process, where nothing that large had been freed
 before, that memory went back to the system after every step and was faulted in again
 at the next: about 2,000 page faults a step, and the step took 1.4x ``nn.GRU``'s; with
-the thresholds raised, none, and 0.93x-0.99x (README, "Training speed").
+the thresholds raised, 14-15 faults a step and 0.97x (README, "Training speed").
 :func:`raise_malloc_thresholds` frees one block of :data:`BLOCK_BYTES` once, so that
-glibc raises both thresholds as it does for any program that frees such a block. The
-cost: the process may keep up to twice that of freed memory in its heap for later
-use, where it would have returned it. Where the thresholds were set by hand
-(``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_`` or ``GLIBC_TUNABLES``), glibc
-no longer moves them, and the freed block changes nothing; on any other C library
+glibc raises both thresholds, as it does for any program that frees such a block.
+
+That is a change to the whole process's allocator, not to the loop's alone: from then
+on every block of 128 KiB to 30 MiB, the package's or not (NumPy arrays, other
+tensors), comes from glibc's heap, and memory freed below the heap's top stays with
+the process for later blocks, where it would have gone back to the system. To keep
+glibc's own behaviour, set its thresholds before Python starts (for instance
+``MALLOC_MMAP_THRESHOLD_=131072``, its starting value, or ``GLIBC_TUNABLES``): glibc
+then never moves them, and the freed block changes nothing. On any other C library
 nothing is done.
 """
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import os
-
-import torch
 
 # Below glibc's ceiling for the raised mmap threshold (32 MiB on 64-bit systems, the
 # block's own header included), and above the step's stacks at the sizes the README
@@ -46,12 +50,20 @@ def _is_glibc() -> bool:
 def raise_malloc_thresholds() -> bool:
     """Free one mapped block of :data:`BLOCK_BYTES` under glibc, once a process.
 
-    Returns whether it did (False on any other C library). Torch's CPU allocator
-    takes its blocks from ``malloc``; the block is never written, so no page of it
-    is touched.
+    Returns whether it did (False on any other C library). The block is taken from
+    the C library's ``malloc`` itself (whatever torch's default device or mode, and
+    never written: no page of it is touched), the allocator torch's CPU tensors come
+    from.
     """
     if not _is_glibc():
         return False
-    block = torch.empty(BLOCK_BYTES, dtype=torch.uint8)
-    del block
+    libc = ctypes.CDLL(None)  # (the process's own symbols: glibc's malloc and free)
+    libc.malloc.restype = ctypes.c_void_p
+    libc.malloc.argtypes = [ctypes.c_size_t]
+    libc.free.restype = None
+    libc.free.argtypes = [ctypes.c_void_p]
+    block = libc.malloc(BLOCK_BYTES)
+    if block is None:  # (no memory for it: nothing raised)
+        return False
+    libc.free(block)
     return True
