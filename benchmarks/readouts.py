@@ -34,12 +34,13 @@ class Read(NamedTuple):
     y: np.ndarray  # (n,) the targets
     mixture: np.ndarray  # (n,) the regressor's predictions
     readouts: np.ndarray  # (n, J) each readout's prediction (NaN: the NumPy path read it)
+    weights: np.ndarray  # (n, J) the mixture's weights then (NaN: not one generation)
 
 
 def read_stream(rows: list[tuple[dict, float]], seed: int = 0) -> Read:
     """Predict, then learn, each row; each readout's prediction beside the mixture's."""
     model = DREAMOnlineRegressor(seed=seed)
-    mixture, readouts = [], []
+    mixture, readouts, weights = [], [], []
     for x, y in rows:
         mixture.append(model.predict_one(x))
         fast = model._fast
@@ -47,13 +48,20 @@ def read_stream(rows: list[tuple[dict, float]], seed: int = 0) -> Read:
             J = len(model._heads)
             start, shift = model._starts()
             readouts.append(start + model._y_scale() * (fast.out[:J, 0] - shift))
+            one = len(model._weights) == J  # (drift recovery: two generations)
+            weights.append(model._weights.copy() if one else None)
         else:  # (before the first learned row, or a growth event's row)
             readouts.append(None)
+            weights.append(None)
         model.learn_one(x, y)
     J = len(model._heads)
-    table = np.array([np.full(J, np.nan) if r is None else r for r in readouts])
+
+    def table(arrays):
+        return np.array([np.full(J, np.nan) if a is None else a for a in arrays])
+
     y = np.array([y for _, y in rows], dtype=float)
-    return Read(tuple(model._heads), y, np.array(mixture, dtype=float), table)
+    mixed = np.array(mixture, dtype=float)
+    return Read(tuple(model._heads), y, mixed, table(readouts), table(weights))
 
 
 def held_back(read: Read) -> np.ndarray:

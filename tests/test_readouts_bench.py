@@ -31,7 +31,20 @@ def test_a_lone_far_target_is_held_back_for_one_row_and_the_next_forecast_misses
     assert abs(hold[301] - 100.0) < 1.0 and abs(hold[302] - 50.0) < 1.0
     assert abs(read.mixture[301] - read.y[301]) > 40.0  # (the last value's miss: 0.1 or so)
     line = bench.report("drop", read)
-    assert line.startswith("| drop | 399 |") and "| 1 |" in line
+    # the mixture's error on row 301 less the last value's, of its whole excess
+    excess = abs(read.mixture[301] - read.y[301]) - abs(read.y[300] - read.y[301])
+    assert line.startswith("| drop | 399 |") and f"| 1 | {excess:,.1f} of " in line
+
+
+def test_the_readouts_read_are_those_the_mixture_mixes(bench):
+    # Where one generation of readouts lives, their predictions as read (each one's
+    # start plus its learned part on the target's scale) weighted by the mixture's
+    # weights are the regressor's prediction.
+    read = bench.read_stream(_level_then_drop(300, 400))
+    one = ~np.isnan(read.weights).any(axis=1)
+    assert one[2:300].all()
+    mixed = (read.readouts[one] * read.weights[one]).sum(axis=1)
+    np.testing.assert_allclose(mixed, read.mixture[one], rtol=1e-12, atol=1e-9)
 
 
 def test_a_stream_without_far_targets_holds_nothing_back(bench):

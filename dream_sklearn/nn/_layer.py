@@ -992,7 +992,7 @@ class DREAM(nn.Module):
         block of ``malloc``'s once a process, so that glibc keeps the step's memory
         in its heap between steps: a change to the whole process's allocator (its
         thresholds raised, as freeing any such block does; ``_malloc.py`` says why,
-        what it costs, and how to keep glibc's own behaviour). It compiles
+        what it costs, and how to keep glibc's starting thresholds). It compiles
         lazily on the first call for each new dtype, grad mode, use of
         ``lengths``/``mask`` or batch of one (about 42-52 s on one CPU thread);
         inductor keeps it in its disk cache (``TORCHINDUCTOR_CACHE_DIR``),

@@ -3,7 +3,7 @@
 glibc's malloc (the C library of most Linux systems) serves a block larger than its
 *mmap threshold* from a mapping of its own, returned to the system when freed, and
 gives back the free memory at the top of its heap once it passes its *trim
-threshold*. Both start low (128 KiB and 256 KiB). Each time the process frees a mapped
+threshold*. Both start at 128 KiB. Each time the process frees a mapped
 block larger than the mmap threshold, glibc raises that threshold to the block's size
 (at most 32 MiB on 64-bit systems, 16 MiB on 32-bit ones) and the trim threshold to
 twice it.
@@ -21,10 +21,11 @@ That is a change to the whole process's allocator, not to the loop's alone: from
 on every block of 128 KiB to 30 MiB, the package's or not (NumPy arrays, other
 tensors), comes from glibc's heap, and memory freed below the heap's top stays with
 the process for later blocks, where it would have gone back to the system. To keep
-glibc's own behaviour, set its thresholds before Python starts (for instance
+glibc's starting thresholds, set one before Python starts (for instance
 ``MALLOC_MMAP_THRESHOLD_=131072``, its starting value, or ``GLIBC_TUNABLES``): glibc
-then never moves them, and the freed block changes nothing. On any other C library
-nothing is done.
+then never moves either, and the freed block changes nothing (nor does any other).
+On any other C library, and on a 32-bit system (where glibc's ceiling, 16 MiB, is
+below the block), nothing is done.
 """
 
 from __future__ import annotations
@@ -50,12 +51,12 @@ def _is_glibc() -> bool:
 def raise_malloc_thresholds() -> bool:
     """Free one mapped block of :data:`BLOCK_BYTES` under glibc, once a process.
 
-    Returns whether it did (False on any other C library). The block is taken from
-    the C library's ``malloc`` itself (whatever torch's default device or mode, and
-    never written: no page of it is touched), the allocator torch's CPU tensors come
-    from.
+    Returns whether it did (False on any other C library, or on a 32-bit system).
+    The block is taken from the C library's ``malloc`` itself (whatever torch's
+    default device or mode, and never written: no page of it is touched), the
+    allocator torch's CPU tensors come from.
     """
-    if not _is_glibc():
+    if not _is_glibc() or ctypes.sizeof(ctypes.c_void_p) < 8:
         return False
     libc = ctypes.CDLL(None)  # (the process's own symbols: glibc's malloc and free)
     libc.malloc.restype = ctypes.c_void_p
