@@ -100,6 +100,7 @@ def test_the_freed_block_raises_glibcs_mmap_threshold_whatever_torchs_default_de
     assert _run(_MAPPED, "raised") == "0"  # (from the heap: below 30 MiB)
 
 
+@pytest.mark.slow  # a compilation from cold in a new process, about a minute: ``-m slow``
 @_GLIBC
 def test_a_new_process_keeps_the_compiled_steps_memory_between_steps():
     result = json.loads(_run(_CHILD))
@@ -120,3 +121,29 @@ def test_nothing_is_done_on_another_c_library(monkeypatch):
     assert not _malloc._is_glibc()
     # (the function itself, past its once-a-process cache)
     assert _malloc.raise_malloc_thresholds.__wrapped__() is False
+
+
+def test_the_compiled_loop_raises_the_thresholds_on_the_cpu_only(monkeypatch):
+    import torch
+
+    from dream_sklearn.nn import DREAM, _layer
+
+    calls = []
+    monkeypatch.setattr(_layer, "raise_malloc_thresholds", lambda: calls.append(True))
+    # (the loop's "compiled" function the eager loop: nothing compiled here)
+    monkeypatch.setattr(torch, "compile", lambda fn, **kwargs: _layer._run_steps)
+    monkeypatch.setattr(_layer, "_COMPILED_LOOP", _layer._CompiledLoop())
+    torch.manual_seed(0)
+    model = DREAM(3, 5, rank=2)
+    x = torch.randn(2, 4, 3)
+    expected, _ = model(x)  # (eager: no call)
+    assert calls == []
+    model.compile_step = True
+    out, _ = model(x)
+    assert calls == [True]
+    torch.testing.assert_close(out, expected)
+    model(x[:, :1])  # (one step: no loop, no call)
+    assert calls == [True]
+    with torch.device("meta"):  # (not on the CPU: no call)
+        model.to("meta")(torch.empty(2, 4, 3))
+    assert calls == [True]
