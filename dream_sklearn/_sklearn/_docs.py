@@ -119,8 +119,8 @@ PARAMETERS = """
         about 5 s in any later process (inductor keeps it on disk, per configuration,
         dtype and torch version); then each epoch runs about 3.6x faster on one
         CPU thread (211 -> 58 ms at 256 sequences x 50 steps x 16 features;
-        ``benchmarks/speed.py``, sections "training" and "sklearn": the README's
-        "Training speed" table, round 42). ``"auto"`` compiles a call when it runs at least 50,000
+        ``benchmarks/speed.py``, sections "training" and "sklearn": its print in
+        RESULTS.md's round 42). ``"auto"`` compiles a call when it runs at least 50,000
         step evaluations (one time step of one mini-batch, each as long as its longest
         sequence: ``max_iter`` x the steps of an epoch's mini-batches in ``fit``,
         expected over the shuffle; for ``predict``, the chunks of like lengths it runs;
