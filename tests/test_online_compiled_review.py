@@ -343,6 +343,60 @@ def test_parameters_changed_after_fitting(cls, change, learns):
     assert learns["n"] > 400
 
 
+@pytest.mark.parametrize("cls", [DREAMOnlineClassifier, DREAMOnlineRegressor])
+def test_a_parameter_set_to_its_own_value_lays_out_again_and_changes_nothing(cls, compiled_on):
+    # A row finds a parameter's change by a count of settings (_compiled._LayoutParam),
+    # not by comparing values: setting one to the value it had, between predict_one and
+    # learn_one, lays the buffers out again (a new layout), and learns as a twin.
+    reg = cls is DREAMOnlineRegressor
+
+    def rows():
+        for x, y in ROWS[:300]:
+            if reg:
+                x = dict(x)
+                y = x.pop("nswdemand")
+            yield x, y
+
+    model, twin = cls(seed=0), cls(seed=0)
+    for i, (x, y) in enumerate(rows()):
+        a, b = model.predict_one(x), twin.predict_one(x)
+        assert a == b
+        if i == 200:
+            before = model._fast
+            for name in ("l2", "n_neighbors", "missing", "standardize_rate"):
+                setattr(model, name, getattr(model, name))
+        model.learn_one(x, y)
+        twin.learn_one(x, y)
+        if i == 200:
+            assert model._fast is not before and twin._fast is not None
+    assert_same_state(model, twin)
+
+
+@pytest.mark.parametrize("cls", [DREAMOnlineClassifier, DREAMOnlineRegressor])
+def test_a_pickle_without_the_settings_count_or_newer_parameters_reads_their_defaults(cls):
+    # An estimator pickled before round 45 has no _params_set; one pickled before the
+    # kNN expert or the delayed readout existed lacks their parameters: the defaults
+    # the class attributes gave them, and the compiled row runs on.
+    model = cls(seed=0)
+    for x, y in ROWS[:50]:
+        model.learn_one(x, float(y))
+    state = model.__getstate__()
+    for name in ("_params_set", "n_neighbors", "neighbors_window", "delayed_readout"):
+        state.pop(name, None)
+    old = cls.__new__(cls)
+    old.__setstate__(state)
+    assert old.n_neighbors == 0 and old.neighbors_window == 1000
+    assert old.delayed_readout is (True if cls is DREAMOnlineClassifier else None)
+    assert cls.n_neighbors == 0  # (the class's, as the class attribute it replaced)
+    for x, y in ROWS[50:80]:
+        assert old.predict_one(x) == model.predict_one(x)
+        old.learn_one(x, float(y))
+        model.learn_one(x, float(y))
+    assert old._fast is not None and old._params_set == 0
+    old.l2 = 0.0
+    assert old._params_set == 1 and old.__dict__["l2"] == 0.0
+
+
 def test_advance_on_predict_set_after_fitting():
     def run(compiled):
         model = warm_classifier(300)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import _compiled
-from ._compiled import _PARAMS, _RES
+from ._compiled import _RES
 from ._rows import _as_float, _frame_values, _same_row
 
 __all__: list[str] = []
@@ -68,7 +68,7 @@ class _CompiledRow:
             fast is None
             or fast.W is not self._W
             or fast.state is not self._state
-            or fast.params != _PARAMS(self)
+            or fast.params_set != self._params_set  # (a parameter set: _LayoutParam)
             or not _compiled._ON
         ):
             fast = self._relayout()
@@ -110,7 +110,7 @@ class _CompiledRow:
             or fast.W is not self._W  # (a copy of the buffers apart from the arrays)
             or seen[_ROW_VERSION] != self._version
             or not _same_row(seen[_ROW_X], x, True)  # (exact: a NaN object apart reads it anew)
-            or fast.params != _PARAMS(self)
+            or fast.params_set != self._params_set  # (a parameter set: _LayoutParam)
             or not _compiled._ON
         ) and self._fast_forward(x) is None:
             return False
@@ -188,7 +188,7 @@ class _CompiledRow:
         if not _compiled._ON:
             return None
         fast = self._fast
-        if (fast is None or fast.params != _PARAMS(self)) and self._built:
+        if (fast is None or fast.params_set != self._params_set) and self._built:
             if self._relayout() is None:
                 return None
         return np.array(values, dtype=np.float64, order="C")  # (a copy: writable)
