@@ -707,7 +707,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         self._read = True  # (see _repeated)
         best = self._fast_forward(x)
         if best is not None:
-            if self.n_neighbors:
+            if self._fast.knn:  # (n_neighbors, as the layout just checked read it)
                 return self._fast_predicted(best)
             return self._fast.labels[int(best)]
         out = self._predict_raw_one(x)

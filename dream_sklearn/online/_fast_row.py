@@ -138,9 +138,9 @@ class _CompiledRow:
         target = self._fast_target(y)
         if target is None:
             return False
-        # the kNN expert's read of the row, in the scale before the row's update
-        neighbors = self._fast_neighbor_read(target) if self.n_neighbors else None
         fast = self._fast
+        # the kNN expert's read of the row, in the scale before the row's update
+        neighbors = self._fast_neighbor_read(target) if fast.knn else None
         fresh = self._fresh_rows
         # (the regressor holding no copy of its readouts: the kernel stops, -2, at a
         # target that starts a run of far ones, before it learns anything, for the copy)

@@ -642,7 +642,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         self._read = True  # (see _repeated)
         prediction = self._fast_forward(x)  # (the kernel applies _to_target)
         if prediction is not None:
-            return self._fast_predicted(prediction) if self.n_neighbors else prediction
+            return self._fast_predicted(prediction) if self._fast.knn else prediction
         out = self._predict_raw_one(x)
         if out is None:
             return 0.0
