@@ -321,10 +321,10 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
                 self._neighbors = None
 
     def _recheck_neighbors(self) -> None:
-        """:meth:`_recheck` where a kNN parameter changed since: the compiled row's
-        layout is laid out again (and the parameters validated) where one differs by
-        equality (``_PARAMS``), and 3.0 is 3 (numba refused ``n_neighbors=3.0``; the
-        NumPy path names the error, as for ``neighbors_window=1000.0``)."""
+        """:meth:`_recheck` where a kNN parameter changed since, by identity: 3.0 is
+        not 3 (numba refused ``n_neighbors=3.0``; the NumPy path names the error, as
+        for ``neighbors_window=1000.0``). (The compiled row lays its buffers out again,
+        and so validates, after any setting: ``_compiled._LayoutParam``.)"""
         checked = self._checked
         if (
             type(self.n_neighbors) is not int
