@@ -57,6 +57,9 @@ class _RowResult(NamedTuple):
     # 1.0 where a slot waiting for its pairs reads its ramps from the next row (not a
     # constant's, after this row's statistics: _FeatureMap._grant_pairs runs then)
     grant: float
+    # with two generations of readouts, the first's share of the mixture's weight after
+    # the row (as _Readouts._drop_generation sums it); -1.0 with one generation
+    first: float
 
 
 # Each field's position in ``RES``: the kernels write there (``_kernels.R_*``), the

@@ -154,11 +154,13 @@ class _CompiledRow:
         if fresh:
             self._fresh_rows = fresh - 1
         drifts = self.n_drifts_
+        res = fast.res.tolist()  # (_watch writes no kernel buffer: its replay is NumPy's)
         if self._drift is not None:
-            self._watch(loss)  # (the kernel kept the row for a replay: _record)
+            # (the kernel kept the row for a replay, _record; and summed the first
+            # generation's weight, which _drop_generation compares)
+            self._watch(loss, res[_RES.first])
         if neighbors is not None:
             self._fast_neighbor_learn(neighbors, target, loss, self.n_drifts_ > drifts)
-        res = fast.res.tolist()
         surprise, tau, running, warming, grant, after = _READ_RES(res)
         self.last_surprise_, self.last_tau_ = surprise, tau
         self._running, self._warming = running != 0.0, warming != 0.0

@@ -113,7 +113,7 @@ N_SCAL = 20
 R_SURPRISE, R_TAU, R_LOSS, R_OUT = _RES.surprise, _RES.tau, _RES.loss, _RES.out
 R_RUNNING, R_WARMING, R_UNKNOWN = _RES.running, _RES.warming, _RES.unknown
 R_Y_MEAN0, R_Y_VAR0, R_Y_AVG0 = _RES.y_mean0, _RES.y_var0, _RES.y_avg0
-R_Y_AFTER, R_GRANT = _RES.y_after, _RES.grant
+R_Y_AFTER, R_GRANT, R_FIRST = _RES.y_after, _RES.grant, _RES.first
 N_RES = len(_RES)
 
 
@@ -692,6 +692,12 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
         for j in range(Jt):
             e = min(max(out[j, 0] - t, -_ERR_BOUND), _ERR_BOUND)
             g[j, 0] = 0.0 if aside else e / norm[j % J]
+    first = -1.0  # (the first generation's share, summed in _drop_generation's order)
+    if M > J:
+        first = 0.0
+        for j in range(J):
+            first += weights[j]
+    res[R_FIRST] = first
 
     # The readouts' SGD steps (_DREAMOnline._learn).
     surprise = res[R_SURPRISE]

@@ -285,7 +285,7 @@ class _Readouts:
     def _adwin(self, delta: float) -> ADWIN:
         return ADWIN(delta=delta, clock=_CLOCK)
 
-    def _watch(self, loss: float) -> None:
+    def _watch(self, loss: float, first: float | None = None) -> None:
         """``drift_recovery``: feed the mixture's loss on this row to the detectors.
 
         ``_W`` holds the mixture's readouts (one or two generations of ``J``, as many
@@ -297,7 +297,9 @@ class _Readouts:
         more (ARF swaps a background tree in; here the old one stays until the
         mixture gives up on it: see _drop_generation). The warning stage runs only
         with ``_warn_delta > _drift_delta`` (the regressor's; the classifier's are
-        both 0.01).
+        both 0.01). ``first``: the first generation's share of the mixture's weight
+        after the row, as the compiled row's learn kernel summed it (``_RES.first``;
+        None: _drop_generation sums it).
         """
         # (the sizes are read only where a detector fires: most rows do not)
         if self._warn_delta > self._drift_delta and _rose(self._warn, loss):
@@ -326,7 +328,9 @@ class _Readouts:
             self._warn = self._adwin(self._warn_delta)
             self._drift = self._adwin(self._drift_delta)
             self.n_drifts_ += 1
-        elif len(self._weights) > len(self._heads):
+        elif len(self._weights) > len(self._heads) and (
+            first is None or min(first, 1.0 - first) < _DROP
+        ):
             self._drop_generation()
 
     def _fresh_weights(self, kept: np.ndarray) -> np.ndarray:
