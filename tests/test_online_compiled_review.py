@@ -372,6 +372,38 @@ def test_a_parameter_set_to_its_own_value_lays_out_again_and_changes_nothing(cls
     assert_same_state(model, twin)
 
 
+
+class _SubClassifier(DREAMOnlineClassifier):
+    l2 = 0.0  # (a subclass's class attribute for a parameter the layout reads)
+    n_neighbors = 0
+
+
+def test_a_subclass_giving_a_parameter_a_class_attribute_still_counts_its_settings(learns):
+    # Review 248: the counting descriptor lived on DREAMOnlineClassifier only, so a
+    # subclass's class attribute hid it; a setting went uncounted, and the compiled row
+    # kept learning with the old l2 (predictions 0.61 off the NumPy path's) and took
+    # l2=nan without a word. Every subclass's class attributes are made counted now.
+    def run(compiled):
+        model = _SubClassifier(seed=0)
+        preds = []
+        for i, (x, y) in enumerate(ROWS[:400]):
+            if i == 250:
+                model.l2 = 0.5
+                model.n_neighbors = 3
+            preds.append(proba(model, x))
+            model.learn_one(x, y)
+        return np.array(preds), model
+
+    (a, ma), (b, mb) = both(run)
+    np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
+    assert_same_state(ma, mb)
+    assert learns["n"] > 300 and mb._fast.knn
+    model = _SubClassifier(seed=0)
+    model.learn_one(ROWS[0][0], ROWS[0][1])
+    model.l2 = float("nan")
+    with pytest.raises(ValueError, match="l2"):
+        model.learn_one(*ROWS[1])
+
 @pytest.mark.parametrize("cls", [DREAMOnlineClassifier, DREAMOnlineRegressor])
 def test_a_pickle_without_the_settings_count_or_newer_parameters_reads_their_defaults(cls):
     # An estimator pickled before round 45 has no _params_set; one pickled before the

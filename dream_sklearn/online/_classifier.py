@@ -12,7 +12,6 @@ from river import base
 
 from ..nn._config import _BOOL, _INT_GE0, _INT_GE1, _UNIT
 from ._base import _DEFAULT, _check_params, _DREAMOnline, _readouts_rule
-from ._compiled import _count_layout_params
 from ._delayed import _DelayedReadout
 from ._fast_row import _TARGET_C
 from ._neighbors import _NeighborVote, _Seen
@@ -62,7 +61,6 @@ def _is_missing_label(y: Any) -> bool:
         return False
 
 
-@_count_layout_params
 class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     """Online classifier: a DREAM cell run along the stream, with softmax readouts.
 

@@ -189,12 +189,19 @@ class _LayoutParam:
         state["_params_set"] = state.get("_params_set", 0) + 1
 
 
-def _count_layout_params(cls: type) -> type:
-    """Class decorator: each of ``_PARAMS_NAMES`` on ``cls`` a :class:`_LayoutParam`,
-    whose default is the class attribute the name had (if any)."""
+def _count_layout_params(cls: type) -> None:
+    """Make each of ``_PARAMS_NAMES`` on ``cls`` a :class:`_LayoutParam` where the
+    class it is found on (the first of ``cls``'s MRO that has it) holds a plain
+    value or nothing: that value becomes the default. Run for every subclass of the
+    online estimators' base (``_CompiledRow.__init_subclass__``), so that a subclass
+    giving one a class attribute keeps the count (review 248: it hid the descriptor,
+    and the compiled row kept a stale layout). A subclass's own descriptor for one
+    (a property) is left as it is, and the compiled row does not see its settings."""
     for name in _PARAMS_NAMES:
-        setattr(cls, name, _LayoutParam(name, getattr(cls, name, _NO_DEFAULT)))
-    return cls
+        found = next((c.__dict__[name] for c in cls.__mro__ if name in c.__dict__), _NO_DEFAULT)
+        if isinstance(found, _LayoutParam) or hasattr(type(found), "__set__"):
+            continue
+        setattr(cls, name, _LayoutParam(name, found))
 
 
 def _unavailable(error: Exception) -> None:

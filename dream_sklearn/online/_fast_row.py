@@ -53,6 +53,10 @@ _TARGET_C, _TARGET_SLOT, _TARGET_Y = range(3)
 class _CompiledRow:
     """The online estimators' compiled row: forward, learn and mini-batch reads."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _compiled._count_layout_params(cls)  # (the parameters its layout reads, counted)
+
     def _fast_ready(self) -> bool:
         """Whether the task's state lets the compiled row run (task hook)."""
         return False

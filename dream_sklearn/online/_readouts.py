@@ -341,9 +341,12 @@ class _Readouts:
     def _drop_generation(self) -> None:
         """Of two generations of readouts, drop one the mixture has given up on."""
         J, w = len(self._heads), self._weights
-        # (a Python sum: NumPy's costs about 1 µs, on every row two generations
-        # live, most rows of Elec2's first 5,000 for the classifier)
-        total = sum(w.tolist()[:J])
+        # (added left to right, as the compiled row's learn kernel adds it, _RES.first:
+        # Python's sum() compensates its rounding since 3.12, and the two paths then
+        # differed in the last bit; review 248)
+        total = 0.0
+        for share in w.tolist()[:J]:
+            total += share
         if min(total, 1.0 - total) < _DROP:
             gone = slice(0, J) if total < 0.5 else slice(J, 2 * J)
             keep = np.ones(len(self._W), dtype=bool)

@@ -18,7 +18,6 @@ from ._base import (
     _DREAMOnline,
     _readouts_rule,
 )
-from ._compiled import _count_layout_params
 from ._fast_row import _ROW_R, _TARGET_Y
 from ._features import _FROM_AVERAGE, _FROM_LAST
 from ._neighbors import _NeighborMean, _Seen
@@ -51,7 +50,6 @@ _ETA = 1.0
 _ERR_BOUND = 2.0 * _CLIP
 
 
-@_count_layout_params
 class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor):
     """Online regressor: a DREAM cell run along the stream, with a mixture of readouts.
 
