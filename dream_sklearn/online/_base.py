@@ -188,8 +188,8 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
     cell = "random"
     _proj: np.ndarray | None = None  # cell="pretrained": slots -> the cell's inputs
     _fast: _compiled._Compiled | None = None  # the compiled row's buffers (not pickled)
-    # how many times a parameter of the layout's was set (_compiled._LayoutParam; the
-    # classifier's and the regressor's classes count them)
+    # how many times a parameter of the layout's was set (_compiled._LayoutParam, put
+    # on every subclass of _CompiledRow); 0 in an estimator pickled before round 45
     _params_set = 0
     _cache: _Cached | None = None
     # the row the compiled row's buffers hold (read at the module _fast_row's _ROW_*)
