@@ -372,7 +372,6 @@ def test_a_parameter_set_to_its_own_value_lays_out_again_and_changes_nothing(cls
     assert_same_state(model, twin)
 
 
-
 class _SubClassifier(DREAMOnlineClassifier):
     l2 = 0.0  # (a subclass's class attribute for a parameter the layout reads)
     n_neighbors = 0
@@ -403,6 +402,7 @@ def test_a_subclass_giving_a_parameter_a_class_attribute_still_counts_its_settin
     model.l2 = float("nan")
     with pytest.raises(ValueError, match="l2"):
         model.learn_one(*ROWS[1])
+
 
 @pytest.mark.parametrize("cls", [DREAMOnlineClassifier, DREAMOnlineRegressor])
 def test_a_pickle_without_the_settings_count_or_newer_parameters_reads_their_defaults(cls):
