@@ -987,7 +987,7 @@ class DREAM(nn.Module):
         Set to True to run the loop over time through ``torch.compile``: the whole
         loop, forward and backward, becomes one graph (a ``scan``) that inductor
         turns into C++ loops (a training step about 5-6x faster at batch 32 x 50
-        steps, 0.96x-1.05x ``nn.GRU``'s on one CPU thread; the README's "Training
+        steps, 0.92x-1.05x ``nn.GRU``'s on one CPU thread; the README's "Training
         speed"). On its first call on the CPU, under glibc, it frees one 30 MiB
         block of ``malloc``'s once a process, so that glibc keeps the step's memory
         in its heap between steps: a change to the whole process's allocator (its

@@ -13,7 +13,8 @@ about 6 MB of large blocks a training step at batch 32 x 50 steps (the per-step 
 its backward pass reads). In a new process, where nothing that large had been freed
 before, that memory went back to the system after every step and was faulted in again
 at the next: about 2,000 page faults a step, and the step took 1.4x ``nn.GRU``'s; with
-the thresholds raised, 12-15 faults a step and 0.97x (README and docs/results.md, "Training speed").
+the thresholds raised, 11-15 faults a step and 0.95x-0.97x (README and
+docs/results.md, "Training speed").
 :func:`raise_malloc_thresholds` frees one block of :data:`BLOCK_BYTES` once, so that
 glibc raises both thresholds, as it does for any program that frees such a block.
 
