@@ -147,3 +147,30 @@ def test_the_compiled_loop_raises_the_thresholds_on_the_cpu_only(monkeypatch):
     with torch.device("meta"):  # (not on the CPU: no call)
         model.to("meta")(torch.empty(2, 4, 3))
     assert calls == [True]
+
+
+def test_the_online_compiled_row_raises_the_thresholds_for_buffers_above_128_kib(monkeypatch):
+    from dream_sklearn.online import DREAMOnlineClassifier, _compiled, compiled_available
+
+    if not compiled_available():
+        pytest.skip("the compiled row needs numba")
+    calls = []
+    monkeypatch.setattr(_compiled, "raise_malloc_thresholds", lambda: calls.append(True))
+
+    def run(rows):
+        model = DREAMOnlineClassifier(seed=0)
+        for x, y in rows:
+            model.predict_one(x)
+            model.learn_one(x, y)
+        model.predict_one(rows[-1][0])  # (lays the buffers out, after a growth event)
+        return model._fast.fb.nbytes
+
+    # Three numeric features: a buffer of a few tens of KiB, no call.
+    narrow = [({"a": i % 7 / 7, "b": i % 3, "c": (i * 13) % 5}, i % 2 == 0) for i in range(60)]
+    assert run(narrow) < _compiled._MAPPED_FROM
+    assert calls == []
+    # A one-hot feature of 100 categories (river's OneHotEncoder rows): each a slot,
+    # the buffer past 128 KiB once some tens are seen.
+    wide = [({f"cat_{i % 100}": 1.0, "x": i % 7 / 7}, i % 4 == 0) for i in range(200)]
+    assert run(wide) > _compiled._MAPPED_FROM
+    assert calls

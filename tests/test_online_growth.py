@@ -256,3 +256,18 @@ def test_the_numpy_step_reads_the_cells_own_arrays(cell):
     for m in (model, pickle.loads(pickle.dumps(model))):
         for name in ("C", "W", "B", "V"):
             assert getattr(m._np_params, name) is getattr(m._cell_weights, name), name
+
+
+def test_zeros_inserted_by_blocks_are_numpys_insert():
+    """The readouts' weights and the replay ring grow by ``_insert_zeros`` (block
+    copies): the array ``np.insert(a, at, 0.0, axis=-1)`` gives, dtype and shape
+    included, for positions in increasing order with repeats, at either end too."""
+    from dream_sklearn.online._features import _insert_zeros
+
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        a = rng.normal(size=(*rng.integers(1, 4, size=rng.integers(1, 3)), rng.integers(0, 9)))
+        at = np.sort(rng.integers(0, a.shape[-1] + 1, size=rng.integers(0, 7))).tolist()
+        got = _insert_zeros(a, at)
+        want = np.insert(a, at, 0.0, axis=-1)
+        assert got.dtype == want.dtype and np.array_equal(got, want), (a.shape, at)

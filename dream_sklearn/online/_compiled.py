@@ -27,12 +27,16 @@ import numpy as np
 
 from .._limits import MAX_ABS
 from .._stack import ONLINE_OUTSIDE, user_stacklevel
+from ..nn._malloc import raise_malloc_thresholds
 from ._features import _FROM_AVERAGE, _FROM_LAST
 from ._target import N_STATS
 
 __all__ = ["compiled_available", "set_compiled"]
 
 _AVAILABLE = importlib.util.find_spec("numba") is not None
+# glibc's starting mmap threshold (128 KiB): a float buffer above it is a mapping of
+# its own, returned to the system when freed, until the thresholds are raised.
+_MAPPED_FROM = 128 * 2**10
 
 
 class _RowResult(NamedTuple):
@@ -421,6 +425,12 @@ class _Compiled:
         floats = state + [np.asarray(a, dtype=float) for a in consts] + work
         floats += [est._undo, est._first, est._absent]
         self.fb, rows_fb = _table(floats, np.float64)
+        if self.fb.nbytes > _MAPPED_FROM:
+            # (once a process: buffers this large, laid out anew at each growth event
+            # of a wide row, one-hot categories', stay in glibc's heap, not faulted in
+            # again each time; dream_sklearn/nn/_malloc.py says why and how to keep
+            # glibc's own thresholds)
+            raise_malloc_thresholds()
         ib, rows_ib = _table(ints, np.intp)
         n_state, n_consts = len(state), len(consts)
         rows_fs, rows_cf = rows_fb[:n_state], rows_fb[n_state : n_state + n_consts]

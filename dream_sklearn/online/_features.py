@@ -28,6 +28,25 @@ _PAIR_SCALE = 2.0  # amplitude of the pair features (products of two ramps)
 # 100 categories a numeric key that came later never got its pairs with them, review
 # 153; where the oldest were, they pushed out a part-time key's pairs, review 155.)
 _APART_MAX = 4096
+
+
+def _insert_zeros(a: np.ndarray, at: list) -> np.ndarray:
+    """``np.insert(a, at, 0.0, axis=-1)`` for ``at`` in increasing order (repeats
+    insert side by side), by a copy of each block of columns between two positions.
+    (``np.insert`` copies through a mask of the new columns: on wide rows, a new
+    category's readout weights and replay ring, 5 MB with 1,000 categories, took
+    about 0.6 ms an insert.)"""
+    out = np.zeros((*a.shape[:-1], a.shape[-1] + len(at)), dtype=a.dtype)
+    src = dst = 0
+    for pos in sorted(set(at)):
+        step = pos - src
+        out[..., dst : dst + step] = a[..., src:pos]
+        dst += step + at.count(pos)
+        src = pos
+    out[..., dst:] = a[..., src:]
+    return out
+
+
 # The readouts and the blocks of phi = [h, u, ramps, pairs, diff, 1] each one reads, with
 # its step as a multiple of ``learning_rate``.
 _READOUTS = {
@@ -90,7 +109,7 @@ class _FeatureMap:
         at = [n + m_old] * k + [n + m_old * (1 + n_k)] * (k * n_k)
         if self._reads_diff:
             at += [self._W.shape[2] - 1] * k  # before the bias
-        self._W = np.insert(self._W, at, 0.0, axis=2)
+        self._W = _insert_zeros(self._W, at)
         if paired and "pairs" in self._heads:
             self._unpaired += range(m_old, m_old + k)
         self._head_mask = self._mask()
@@ -168,7 +187,7 @@ class _FeatureMap:
             m = len(self._mean)
             at = self._hidden_dim + m * (1 + n_k) + self._pairs.shape[1]
             self._pairs = np.concatenate([self._pairs, np.array(new_pairs, dtype=np.intp).T], 1)
-            self._W = np.insert(self._W, [at] * len(new_pairs), 0.0, axis=2)
+            self._W = _insert_zeros(self._W, [at] * len(new_pairs))
             self._head_mask = self._mask()
         self._version += 1
         self._fast = self._fast_row = None  # (the compiled row's WAITING, APART: laid out anew)

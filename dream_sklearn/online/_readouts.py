@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from river.drift import ADWIN
 
-from ._features import _PAIR_SCALE
+from ._features import _PAIR_SCALE, _insert_zeros
 
 __all__: list[str] = []
 
@@ -192,12 +192,9 @@ class _Readouts:
         n, n_k = self._hidden_dim, len(self._knots)
         width = self._ring.shape[1]
         at = [n + m_old] * k + [n + m_old * (1 + n_k)] * (k * n_k)
-        fill = [np.zeros(k), np.zeros(k * n_k)]
         if self._reads_diff:
             at += [width] * k
-            fill.append(np.zeros(k))
-        fill = np.concatenate(fill).astype(np.float32)
-        self._ring = np.insert(self._ring, at, fill, axis=1)
+        self._ring = _insert_zeros(self._ring, at)
 
     def _record(self, phi: np.ndarray, c: int, loss: float) -> None:
         """Count the row; keep its features ``phi``, class ``c`` and the mixture's
