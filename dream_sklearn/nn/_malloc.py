@@ -17,6 +17,10 @@ the thresholds raised, 11-15 faults a step and 0.95x-0.97x (README and
 docs/results.md, "Training speed").
 :func:`raise_malloc_thresholds` frees one block of :data:`BLOCK_BYTES` once, so that
 glibc raises both thresholds, as it does for any program that frees such a block.
+The online estimators' compiled row calls it too, once its float buffer passes 128 KiB
+(``online/_compiled.py``): on wide rows (one-hot categories) each new key lays that
+buffer out again a little larger, and each was mapped and faulted in anew
+(docs/online.md, "Round 46: a growth event's copies").
 
 That is a change to the whole process's allocator, not to the loop's alone: from then
 on every block of 128 KiB to 30 MiB, the package's or not (NumPy arrays, other
