@@ -149,7 +149,7 @@ def test_the_compiled_loop_raises_the_thresholds_on_the_cpu_only(monkeypatch):
     assert calls == [True]
 
 
-def test_the_online_compiled_row_raises_the_thresholds_for_buffers_above_128_kib(monkeypatch):
+def test_the_online_compiled_row_raises_the_thresholds_for_buffers_above_1_mib(monkeypatch):
     from dream_sklearn.online import DREAMOnlineClassifier, _compiled, compiled_available
 
     if not compiled_available():
@@ -165,12 +165,15 @@ def test_the_online_compiled_row_raises_the_thresholds_for_buffers_above_128_kib
         model.predict_one(rows[-1][0])  # (lays the buffers out, after a growth event)
         return model._fast.fb.nbytes
 
-    # Three numeric features: a buffer of a few tens of KiB, no call.
+    # Three numeric features, then a one-hot feature of 30 categories (river's
+    # OneHotEncoder rows: each category a slot): buffers of tens and hundreds of KiB,
+    # no call.
     narrow = [({"a": i % 7 / 7, "b": i % 3, "c": (i * 13) % 5}, i % 2 == 0) for i in range(60)]
-    assert run(narrow) < _compiled._MAPPED_FROM
+    assert run(narrow) < 2**17
+    some = [({f"cat_{i % 30}": 1.0, "x": i % 7 / 7}, i % 4 == 0) for i in range(90)]
+    assert 2**17 < run(some) < _compiled._HEAP_FROM
     assert calls == []
-    # A one-hot feature of 100 categories (river's OneHotEncoder rows): each a slot,
-    # the buffer past 128 KiB once some tens are seen.
-    wide = [({f"cat_{i % 100}": 1.0, "x": i % 7 / 7}, i % 4 == 0) for i in range(200)]
-    assert run(wide) > _compiled._MAPPED_FROM
+    # 300 categories: the buffer past 1 MiB once about 100 are seen.
+    wide = [({f"cat_{i % 300}": 1.0, "x": i % 7 / 7}, i % 4 == 0) for i in range(300)]
+    assert run(wide) > _compiled._HEAP_FROM
     assert calls

@@ -34,9 +34,13 @@ from ._target import N_STATS
 __all__ = ["compiled_available", "set_compiled"]
 
 _AVAILABLE = importlib.util.find_spec("numba") is not None
-# glibc's starting mmap threshold (128 KiB): a float buffer above it is a mapping of
-# its own, returned to the system when freed, until the thresholds are raised.
-_MAPPED_FROM = 128 * 2**10
+# A float buffer larger than this (a model of about 100 one-hot categories or more:
+# wide rows, where each new category lays it out again a little larger) keeps the
+# process's large blocks in glibc's heap (_Compiled: raise_malloc_thresholds). glibc
+# maps any block above 128 KiB of its own to start with, and a layout then faults its
+# buffer in anew; below 1 MiB that is under 256 pages a layout, and the allocator is
+# left as it comes.
+_HEAP_FROM = 2**20
 
 
 class _RowResult(NamedTuple):
@@ -425,11 +429,10 @@ class _Compiled:
         floats = state + [np.asarray(a, dtype=float) for a in consts] + work
         floats += [est._undo, est._first, est._absent]
         self.fb, rows_fb = _table(floats, np.float64)
-        if self.fb.nbytes > _MAPPED_FROM:
+        if self.fb.nbytes > _HEAP_FROM:
             # (once a process: buffers this large, laid out anew at each growth event
-            # of a wide row, one-hot categories', stay in glibc's heap, not faulted in
-            # again each time; dream_sklearn/nn/_malloc.py says why and how to keep
-            # glibc's own thresholds)
+            # of a wide row, stay in glibc's heap, not faulted in again each time;
+            # dream_sklearn/nn/_malloc.py says why and how to keep glibc's own thresholds)
             raise_malloc_thresholds()
         ib, rows_ib = _table(ints, np.intp)
         n_state, n_consts = len(state), len(consts)
