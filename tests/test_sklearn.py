@@ -1354,8 +1354,26 @@ def test_partial_fit_says_which_labels_are_not_in_classes_on_the_first_call():
     with pytest.raises(ValueError, match=r"not in classes: \[2\]; classes is \[0, 1\]\. Pass ev"):
         DREAMClassifier(**SMALL).partial_fit(X, np.array([0, 1, 2] * 4), classes=[0, 1])
     model = DREAMClassifier(**SMALL).partial_fit(X, np.array([0, 1] * 6), classes=[0, 1])
-    with pytest.raises(ValueError, match=r"not seen in the first call: \[2\]"):
+    with pytest.raises(ValueError, match=r"not seen in the first call: \[2\]") as err:
         model.partial_fit(X, np.array([0, 1, 2] * 4))
+    assert "different types" not in str(err.value)
+
+
+@pytest.mark.parametrize("first", ["partial_fit", "fit", "warm_start"])
+def test_later_calls_say_when_labels_and_classes_differ_in_type(first):
+    """After the first call, string labels for int classes were refused as labels
+    "not seen in the first call" (or that fit "did not have"), though the user had
+    passed every label: the message now says the types differ (review 250)."""
+    X = np.random.default_rng(0).normal(size=(12, 4, 2))
+    y = np.array([0, 1] * 6)
+    model = DREAMClassifier(**SMALL, warm_start=first == "warm_start")
+    if first == "partial_fit":
+        model.partial_fit(X, y, classes=[0, 1])
+    else:
+        model.fit(X, y)
+    again = model.fit if first == "warm_start" else model.partial_fit
+    with pytest.raises(ValueError, match=r"\['0', '1'\].*numbers against strings"):
+        again(X, y.astype(str))
 
 
 @pytest.mark.parametrize("layout", [None, "channels_first"])
@@ -1627,3 +1645,29 @@ def test_a_model_saved_with_a_time_constant_below_the_floor_predicts_and_refuses
     np.testing.assert_array_equal(old.predict_proba(X), want)
     with pytest.raises(ValueError, match=r"'ltc_tau_sys' parameter .* >= 0\.001"):
         old.partial_fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["adam", "ridge"])
+def test_later_targets_far_off_the_first_calls_scale_warn_with_adam(solver):
+    """The targets' scale comes from the first call for good: a first chunk of nearly
+    equal targets left the later ones 1e5 standard deviations out, and adam learned
+    nothing (R^2 about 0), silently (review 250). It warns now; ridge, which solves
+    for the readout in closed form, does not need to; a first chunk like the rest
+    gives no warning."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 5, 2))
+    y = 3 * X[:, -1, 0] + 10
+
+    def later_warnings(first_y):
+        model = DREAMRegressor(**{**SMALL, "solver": solver}).partial_fit(X[:20], first_y)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.partial_fit(X[20:], y[20:])
+        return [w for w in caught if "first call's standard deviation" in str(w.message)]
+
+    flat = later_warnings(np.full(20, 10.0) + 1e-5 * rng.normal(size=20))
+    assert len(flat) == (1 if solver == "adam" else 0)
+    if flat:
+        assert flat[0].category is UserWarning and flat[0].filename == __file__
+        assert "solver='ridge'" in str(flat[0].message)
+    assert later_warnings(y[:20]) == []

@@ -246,13 +246,23 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
                     "(from the first call to partial_fit, or from fit)."
                 )
         unseen = np.setdiff1d(y, self.classes_)
+        # (every refusal below says so where the labels are numbers and the classes
+        # strings, or the other way round: on later calls it blamed new labels; review
+        # 250, after review 158's hint on the first call alone)
+        kinds = {y.dtype.kind in "USO", self.classes_.dtype.kind in "USO"}
+        hint = (
+            " y's labels and the classes are of different types (numbers against "
+            "strings): give them alike."
+            if len(unseen) and len(kinds) > 1
+            else ""
+        )
         if len(unseen) and not incremental:
             raise ValueError(
                 f"y contains labels that the previous fit did not have: {unseen.tolist()!r}; "
                 f"classes_ is {self.classes_.tolist()!r}. warm_start=True continues from "
                 "the previous weights, whose output layer has one unit per class, so a "
                 "warm start cannot add classes: refit with warm_start=False (the new "
-                "model then has every class of y)."
+                "model then has every class of y)." + hint
             )
         # (which call makes or made classes_: this one where it is the first, review 143)
         from_partial_fit = incremental if first else getattr(self, "_from_partial_fit", True)
@@ -262,16 +272,9 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
                 f"is {self.classes_.tolist()!r}. partial_fit continues the fitted model, "
                 "whose output layer has one unit per class, so it cannot add classes: "
                 "fit again on data with every class, or start with partial_fit(X, y, "
-                "classes=<every label>)."
+                "classes=<every label>)." + hint
             )
         if len(unseen) and first:  # (review 158: it blamed "the first call", this one)
-            text = {y.dtype.kind in "USO", self.classes_.dtype.kind in "USO"}
-            hint = (
-                " y's labels and classes are of different types (numbers against "
-                "strings): give them alike."
-                if len(text) > 1
-                else ""
-            )
             raise ValueError(
                 f"y contains labels that are not in classes: {unseen.tolist()!r}; classes is "
                 f"{self.classes_.tolist()!r}. Pass every label of the stream with `classes`." + hint
@@ -280,7 +283,7 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
             raise ValueError(
                 f"y contains labels not seen in the first call: {unseen.tolist()!r}; "
                 f"classes_ is {self.classes_.tolist()!r}. Pass every label with "
-                "`classes` on the first call to partial_fit."
+                "`classes` on the first call to partial_fit." + hint
             )
         if first:  # (which call made classes_: its refusal of a new label says so)
             self._from_partial_fit = incremental

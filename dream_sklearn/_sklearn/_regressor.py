@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,11 @@ from torch.nn import functional as F
 
 from ._base import _BaseDREAM
 from ._docs import ATTRIBUTES, PARAMETERS
-from ._input import check_magnitude, column_stats, fitted_scale
+from ._input import _user_stacklevel, check_magnitude, column_stats, fitted_scale
+
+# A later partial_fit's target this many of the first call's standard deviations from
+# its mean is off the scale the adam solver learns on (_scale_targets warns).
+_FAR_TARGET = 100.0
 
 __all__ = ["DREAMRegressor"]
 
@@ -92,7 +97,24 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
         if first:
             self.y_mean_, scale = column_stats(y, weight)
             self.y_scale_ = fitted_scale(scale, self.y_mean_, len(y))
-        return (y - self.y_mean_) / self.y_scale_
+        z = (y - self.y_mean_) / self.y_scale_
+        if not first and self.solver == "adam" and len(z):
+            far = float(np.abs(z).max())
+            if far > _FAR_TARGET:
+                # (the scale is the first call's for good: a first chunk of nearly equal
+                # targets left later ones 1e5 standard deviations out, and the solver
+                # learned nothing, silently; review 250)
+                warnings.warn(
+                    f"{type(self).__name__}: y has targets {far:.3g} times the first "
+                    "call's standard deviation from its mean (y_mean_ and y_scale_, kept "
+                    "from the first call to fit or partial_fit). The "
+                    "adam solver learns on targets standardised by those, and learns "
+                    "little this far out: start with a chunk whose targets span their "
+                    "range, or use solver='ridge'.",
+                    UserWarning,
+                    stacklevel=_user_stacklevel(),
+                )
+        return z
 
     def _ridge_offset(self) -> np.ndarray:
         # (several targets: each by its own spread; a target constant in its units is
