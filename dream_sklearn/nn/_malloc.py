@@ -1,4 +1,5 @@
-"""Keeping the compiled loop's memory in glibc's heap from one training step to the next.
+"""Keeping large blocks in glibc's heap: the compiled loop's from one training step to
+the next, and the online row's buffers from one growth event to the next.
 
 glibc's malloc (the C library of most Linux systems) serves a block larger than its
 *mmap threshold* from a mapping of its own, returned to the system when freed, and
@@ -17,10 +18,10 @@ the thresholds raised, 11-15 faults a step and 0.95x-0.97x (README and
 docs/results.md, "Training speed").
 :func:`raise_malloc_thresholds` frees one block of :data:`BLOCK_BYTES` once, so that
 glibc raises both thresholds, as it does for any program that frees such a block.
-The online estimators' compiled row calls it too, once its float buffer passes 128 KiB
-(``online/_compiled.py``): on wide rows (one-hot categories) each new key lays that
-buffer out again a little larger, and each was mapped and faulted in anew
-(docs/online.md, "Round 46: a growth event's copies").
+The online estimators' compiled row calls it too, once its float buffer passes 1 MiB
+(``online/_compiled.py``, ``_HEAP_FROM``: about 100 one-hot categories or more): on
+wide rows each new category lays that buffer out again a little larger, and each was
+mapped and faulted in anew (docs/online.md, "Round 46: a growth event's copies").
 
 That is a change to the whole process's allocator, not to the loop's alone: from then
 on every block of 128 KiB to 30 MiB, the package's or not (NumPy arrays, other
