@@ -1139,6 +1139,59 @@ def test_the_cell_takes_nn_gru_cells_names_for_its_sizes():
         DREAMCell(input_size=3)
 
 
+def test_the_cell_takes_nn_gru_cells_positional_bias_and_its_forward_names():
+    """``DREAMCell(3, 5, False)`` (nn.GRUCell's bias, positional) met Python's "takes
+    from 1 to 3 positional arguments", and ``cell(x, hx=state)`` / ``cell(input=x)``
+    an "unexpected keyword argument", where DREAM takes both (review 251)."""
+    torch.manual_seed(0)
+    positional = DREAMCell(3, 4, False, rank=2)
+    torch.manual_seed(0)
+    plain = DREAMCell(3, 4, rank=2)
+    x = torch.randn(2, 3)
+    state = plain.initial_state(2)
+    want, want_state = plain(x, state)
+    got, got_state = positional(input=x, hx=state)
+    torch.testing.assert_close(got, want, rtol=0, atol=0)
+    torch.testing.assert_close(got_state.U, want_state.U, rtol=0, atol=0)
+    with pytest.raises(TypeError, match=r"no bias terms \(bias=False is taken\); got bias=True"):
+        DREAMCell(3, 4, True)
+    with pytest.raises(TypeError, match=r"at most 3 positional arguments .* got 4\. Give dev"):
+        DREAMCell(3, 4, False, "cpu")
+    with pytest.raises(TypeError, match=r"got 3 and bias by keyword too"):
+        DREAMCell(3, 4, False, bias=False)
+    with pytest.raises(TypeError, match=r"as x or as input \(nn.GRUCell's\), not both"):
+        plain(x, input=x)
+    with pytest.raises(TypeError, match=r"as state or as hx \(nn.GRUCell's\), not both"):
+        plain(x, state, hx=state)
+    with pytest.raises(TypeError, match=r"missing the step's input: x \(or input\)"):
+        plain()
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+@pytest.mark.parametrize("make", [lambda: DREAMCell(3, 4, rank=2), lambda: DREAM(3, 4, rank=2)])
+def test_torchscript_is_refused_saying_so(make):
+    """``torch.jit.script`` failed on the cell with "Failed to get source" for its
+    config's dataclass, and on the layer on its keyword-only arguments: neither said
+    TorchScript is not supported (review 251). A trace still runs."""
+    model = make()
+    with pytest.raises(RuntimeError, match=r"does not support TorchScript \(torch.jit.script\)"):
+        torch.jit.script(model)
+    x = torch.randn(2, 3) if isinstance(model, DREAMCell) else torch.randn(2, 5, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        traced = torch.jit.trace(model.eval(), (x,))
+    torch.testing.assert_close(traced(x)[0], model(x)[0])
+
+
+def test_no_time_steps_names_the_shape_as_given():
+    """With ``batch_first=False`` the refusal of a sequence with no steps showed the
+    shape after the transpose, (2, 0, 3) for an input of (0, 2, 3) (review 251)."""
+    with pytest.raises(ValueError, match=r"has no time steps \(shape \(0, 2, 3\)\)"):
+        DREAM(3, 5, batch_first=False)(torch.randn(0, 2, 3))
+    with pytest.raises(ValueError, match=r"has no time steps \(shape \(2, 0, 3\)\)"):
+        DREAM(3, 5)(torch.randn(2, 0, 3))
+
+
 def test_checkpointing_without_reentrance_gives_the_eager_gradients():
     """docs/design.md's way to checkpoint the layer: use_reentrant=False keeps the
     returned state's gradient (reentrant checkpointing drops it, since the state is a

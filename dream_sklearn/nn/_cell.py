@@ -67,11 +67,22 @@ class _Required:
 _REQUIRED: Any = _Required()
 
 
-def _gru_cell_arguments(input_dim: Any, hidden_dim: Any, config: dict) -> tuple:
+def _gru_cell_arguments(input_dim: Any, hidden_dim: Any, gru_args: tuple, config: dict) -> tuple:
     """``DREAMCell``'s ``(input_dim, hidden_dim)``, each given under its name or
     ``nn.GRUCell``'s (``input_size``, ``hidden_size``); ``nn.GRUCell``'s ``bias=False``
-    taken (removed from ``config``: the cell has no bias terms), ``bias=True`` refused
-    with why. (They reached DREAMConfig's "unexpected keyword" before: review 157.)"""
+    taken (removed from ``config``: the cell has no bias terms), by keyword or as its
+    third positional argument (``gru_args``), ``bias=True`` refused with why. (They
+    reached DREAMConfig's "unexpected keyword" before: review 157; a positional one,
+    Python's "takes from 1 to 3 positional arguments": review 251.)"""
+    if len(gru_args) > 1 or (gru_args and "bias" in config):
+        raise TypeError(
+            f"DREAMCell takes at most 3 positional arguments (input_dim, hidden_dim and "
+            f"nn.GRUCell's bias, which must be False); got {2 + len(gru_args)}"
+            + (" and bias by keyword too" if "bias" in config else "")
+            + ". Give device, dtype and the cell's settings (rank=...) by keyword."
+        )
+    if gru_args:
+        config["bias"] = gru_args[0]
     sizes = {"input_dim": input_dim, "hidden_dim": hidden_dim}
     for gru_name, name in (("input_size", "input_dim"), ("hidden_size", "hidden_dim")):
         if gru_name in config:
@@ -90,6 +101,16 @@ def _gru_cell_arguments(input_dim: Any, hidden_dim: Any, config: dict) -> tuple:
     if missing:
         raise TypeError(f"DREAMCell() missing required argument(s): {', '.join(missing)}.")
     return sizes["input_dim"], sizes["hidden_dim"]
+
+
+def _refuse_script(owner: str) -> None:
+    """``torch.jit.script``'s refusal of ``owner``, saying so (it failed on the
+    config's dataclass source, "Failed to get source", or on keyword-only arguments;
+    review 251); ``torch.jit.script`` calls ``__prepare_scriptable__`` first."""
+    raise RuntimeError(
+        f"{owner} does not support TorchScript (torch.jit.script). Use torch.compile, "
+        "or torch.export for a program to deploy (docs/design.md, 'Drop-in details')."
+    )
 
 
 def _extend_v(V: torch.Tensor, d_new: int, generator: torch.Generator) -> torch.Tensor:
@@ -403,9 +424,10 @@ def _autocast_on(device_type: str) -> bool:
 class DREAMStepOutput(NamedTuple):
     """What one step returns: the output, the new state and the step's diagnostics.
 
-    :meth:`DREAMCell.step` returns it (``forward``, as ``nn.GRUCell``, returns the
-    output and the state only). ``surprise`` (in [0, 1]) and ``tau`` (the effective
-    time constant) are of shape ``(batch,)``.
+    :meth:`DREAMCell.step` returns it (``forward`` returns the output and the state
+    only, where ``nn.GRUCell``'s returns the new hidden state alone, which is its
+    output: ``h, state = cell(x, state)``). ``surprise`` (in [0, 1]) and ``tau`` (the
+    effective time constant) are of shape ``(batch,)``.
 
     Examples
     --------
@@ -567,13 +589,13 @@ class DREAMCell(nn.Module):
         self,
         input_dim: int = _REQUIRED,
         hidden_dim: int = _REQUIRED,
-        *,
+        *gru_args: Any,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
         **config,
     ) -> None:
         super().__init__()
-        input_dim, hidden_dim = _gru_cell_arguments(input_dim, hidden_dim, config)
+        input_dim, hidden_dim = _gru_cell_arguments(input_dim, hidden_dim, gru_args, config)
         config = DREAMConfig(input_dim=input_dim, hidden_dim=hidden_dim, **config)
         self._setup(config, {"device": device, "dtype": dtype})
         self.reset_parameters()
@@ -800,13 +822,31 @@ class DREAMCell(nn.Module):
 
     def forward(
         self,
-        x: torch.Tensor,
+        x: torch.Tensor | None = None,
         state: DREAMState | None = None,
         dt: float | torch.Tensor | Sequence[float] | np.ndarray | None = None,
+        *,
+        hx: DREAMState | None = None,
+        input: torch.Tensor | None = None,  # noqa: A002 (nn.GRUCell's name)
     ) -> tuple[torch.Tensor, DREAMState]:
-        """One step: ``(output, new_state)`` for ``x`` of shape (batch, input_dim)."""
+        """One step: ``(output, new_state)`` for ``x`` of shape (batch, input_dim).
+        ``input`` and ``hx`` are ``x`` and ``state`` by ``nn.GRUCell``'s names for
+        them (``cell(input=x, hx=state)``); give one of each pair."""
+        if input is not None:
+            if x is not None:
+                raise TypeError("Give the step's input as x or as input (nn.GRUCell's), not both.")
+            x = input
+        if x is None:
+            raise TypeError("DREAMCell.forward() missing the step's input: x (or input).")
+        if hx is not None:
+            if state is not None:
+                raise TypeError("Give the state as state or as hx (nn.GRUCell's), not both.")
+            state = hx
         out = self.step(x, state, dt)
         return out.output, out.state
+
+    def __prepare_scriptable__(self) -> None:
+        _refuse_script("DREAMCell")
 
     def numpy_step(self, params: StepParams, x: np.ndarray, state: tuple, dt: float | np.ndarray):
         """One step on NumPy arrays (batch first) with parameters from

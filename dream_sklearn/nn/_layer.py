@@ -26,6 +26,7 @@ from ._cell import (
     _autocast_on,
     _is_wrapped,
     _real_tensor,
+    _refuse_script,
     _values_checkable,
 )
 from ._config import (
@@ -1162,6 +1163,9 @@ class DREAM(nn.Module):
         """Nothing to do (``nn.GRU`` compacts its cuDNN weights here): kept so that code
         calling it on an RNN runs unchanged."""
 
+    def __prepare_scriptable__(self) -> None:
+        _refuse_script("DREAM")
+
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
         """Draw the cell's weights anew (see :meth:`DREAMCell.reset_parameters`)."""
         self.cell.reset_parameters(generator)
@@ -1342,8 +1346,7 @@ class DREAM(nn.Module):
         exporting = _is_exporting()
         if not exporting and steps == 0:
             raise ValueError(
-                f"{name} has no time steps (shape {tuple(x.shape)}); a sequence needs at least "
-                "one step."
+                f"{name} has no time steps (shape {given}); a sequence needs at least one step."
             )
         step_mask = _step_mask(lengths, mask, batch, steps, x.device, check=not exporting)
         cell = self.cell
