@@ -292,6 +292,23 @@ def test_many_equals_one(cls, which):
     assert_same_state(one, many)  # predict_many is pure too
 
 
+def test_an_empty_frame_keeps_the_class_columns():
+    """``predict_proba_many`` of an empty frame gave a (0, 0) frame, so that
+    ``proba[label]`` on a batch that happened to be empty raised a KeyError (review
+    252); it has the classes' columns, as a frame of one row does. Before any class,
+    no column either way."""
+    rows, ys = stream(40, classes=("a", "b"))
+    model = small(DREAMOnlineClassifier)
+    empty = pd.DataFrame(rows).iloc[:0]
+    assert model.predict_proba_many(empty).shape == (0, 0)
+    model.learn_many(pd.DataFrame(rows), pd.Series(ys))
+    proba = model.predict_proba_many(empty)
+    assert proba.shape == (0, 2)
+    assert list(proba.columns) == list(model.predict_proba_many(pd.DataFrame(rows[:1])).columns)
+    assert proba["a"].dtype == np.float64
+    assert len(model.predict_many(empty)) == 0
+
+
 def test_new_features_and_classes_mid_stream():
     rows, ys = stream(150, classes=("a", "b"))
     model = small(DREAMOnlineClassifier)

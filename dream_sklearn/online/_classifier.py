@@ -744,12 +744,13 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         forward = self._fast_forward_many(X) if compiled else None
         if forward is None:
             forward = self._forward_many(X)
-        if forward is None or not self._classes:
-            return pd.DataFrame(index=X.index)
-        proba = self._proba_many(*forward)
+        if not self._built or not self._classes or (forward is None and len(X)):
+            return pd.DataFrame(index=X.index)  # (no class yet)
         # (a tuple is one label, not a level of a MultiIndex)
         columns = _as_learned(partial(pd.Index, tupleize_cols=False), list(self._classes))
-        return pd.DataFrame(proba, index=X.index, columns=columns)
+        if forward is None:  # an empty frame: the classes' columns still (review 252)
+            return pd.DataFrame(np.zeros((0, len(columns))), index=X.index, columns=columns)
+        return pd.DataFrame(self._proba_many(*forward), index=X.index, columns=columns)
 
     def predict_many(self, X: pd.DataFrame) -> pd.Series:
         """Per row, ``predict_one`` from the committed state (NaN: missing)."""
