@@ -1157,8 +1157,11 @@ def test_the_cell_takes_nn_gru_cells_positional_bias_and_its_forward_names():
         DREAMCell(3, 4, True)
     with pytest.raises(TypeError, match=r"at most 3 positional arguments .* got 4\. Give dev"):
         DREAMCell(3, 4, False, "cpu")
-    with pytest.raises(TypeError, match=r"got 3 and bias by keyword too"):
+    with pytest.raises(TypeError, match=r"got bias twice: as its third positional"):
         DREAMCell(3, 4, False, bias=False)
+    for zero in (0, 0.0, np.False_):  # (as nn.GRUCell reads bias: any number equal to 0)
+        DREAMCell(3, 4, zero, rank=2)
+        DREAMCell(3, 4, bias=zero, rank=2)
     with pytest.raises(TypeError, match=r"as x or as input \(nn.GRUCell's\), not both"):
         plain(x, input=x)
     with pytest.raises(TypeError, match=r"as state or as hx \(nn.GRUCell's\), not both"):
@@ -1168,14 +1171,20 @@ def test_the_cell_takes_nn_gru_cells_positional_bias_and_its_forward_names():
 
 
 @pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
-@pytest.mark.parametrize("make", [lambda: DREAMCell(3, 4, rank=2), lambda: DREAM(3, 4, rank=2)])
+@pytest.mark.parametrize(
+    "make",
+    [lambda: DREAMCell(3, 4, rank=2), lambda: DREAM(3, 4, rank=2), lambda: DREAMStack(3, [4, 5])],
+)
 def test_torchscript_is_refused_saying_so(make):
     """``torch.jit.script`` failed on the cell with "Failed to get source" for its
     config's dataclass, and on the layer on its keyword-only arguments: neither said
-    TorchScript is not supported (review 251). A trace still runs."""
+    TorchScript is not supported (review 251); a stack's refusal named its layers
+    (review 254). A trace of the cell or the layer still runs."""
     model = make()
-    with pytest.raises(RuntimeError, match=r"does not support TorchScript \(torch.jit.script\)"):
+    with pytest.raises(RuntimeError, match=rf"^{type(model).__name__} does not support TorchS"):
         torch.jit.script(model)
+    if isinstance(model, DREAMStack):  # (its states, a list, are no traced output)
+        return
     x = torch.randn(2, 3) if isinstance(model, DREAMCell) else torch.randn(2, 5, 3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", torch.jit.TracerWarning)

@@ -1663,7 +1663,7 @@ def test_later_targets_far_off_the_first_calls_scale_warn_with_adam(solver):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             model.partial_fit(X[20:], y[20:])
-        return [w for w in caught if "first call's standard deviation" in str(w.message)]
+        return [w for w in caught if "y_scale_ from y_mean_" in str(w.message)]
 
     flat = later_warnings(np.full(20, 10.0) + 1e-5 * rng.normal(size=20))
     assert len(flat) == (1 if solver == "adam" else 0)
@@ -1671,3 +1671,22 @@ def test_later_targets_far_off_the_first_calls_scale_warn_with_adam(solver):
         assert flat[0].category is UserWarning and flat[0].filename == __file__
         assert "solver='ridge'" in str(flat[0].message)
     assert later_warnings(y[:20]) == []
+
+
+def test_the_far_target_warning_counts_weighted_rows_and_names_the_output():
+    """Review 254: a far row of weight 0 (nothing in the loss) warned; with several
+    outputs the warning did not say which one was far."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 5, 2))
+    Y = np.column_stack([X[:, -1, 0], 3 * X[:, -1, 1] + 10])
+    model = DREAMRegressor(**SMALL).partial_fit(X[:20], Y[:20])
+    far = Y[20:].copy()
+    far[0, 1] = 1e6  # output 1, the first row of the call
+    weight = np.ones(40)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        weight[0] = 0.0
+        model.partial_fit(X[20:], far, sample_weight=weight)  # (no warning: weight 0)
+    weight[0] = 1.0
+    with pytest.warns(UserWarning, match=r"y has targets \(output 1\) [0-9.e+]+ y_scale_ from"):
+        model.partial_fit(X[20:], far, sample_weight=weight)

@@ -17,8 +17,9 @@ from ._base import _BaseDREAM
 from ._docs import ATTRIBUTES, PARAMETERS
 from ._input import _user_stacklevel, check_magnitude, column_stats, fitted_scale
 
-# A later partial_fit's target this many of the first call's standard deviations from
-# its mean is off the scale the adam solver learns on (_scale_targets warns).
+# A target of a later call (partial_fit, or fit with warm_start=True) this many of the
+# first call's standard deviations from its mean is off the scale the adam solver
+# learns on (_scale_targets warns).
 _FAR_TARGET = 100.0
 
 __all__ = ["DREAMRegressor"]
@@ -98,19 +99,24 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
             self.y_mean_, scale = column_stats(y, weight)
             self.y_scale_ = fitted_scale(scale, self.y_mean_, len(y))
         z = (y - self.y_mean_) / self.y_scale_
-        if not first and self.solver == "adam" and len(z):
-            far = float(np.abs(z).max())
-            if far > _FAR_TARGET:
-                # (the scale is the first call's for good: a first chunk of nearly equal
-                # targets left later ones 1e5 standard deviations out, and the solver
-                # learned nothing, silently; review 250)
+        if not first and self.solver == "adam":
+            # (the scale is the first call's for good: a first chunk of nearly equal
+            # targets left later ones 1e5 standard deviations out, and the solver
+            # learned nothing, silently; review 250. Rows of weight 0 add nothing to
+            # the loss: not counted; review 254)
+            counted = z if weight is None else z[weight > 0]
+            far = np.abs(counted).max(axis=0) if len(counted) else np.zeros(0)
+            if far.size and far.max() > _FAR_TARGET:
+                j = int(far.argmax())
+                output = f" (output {j})" if z.shape[1] > 1 else ""
                 warnings.warn(
-                    f"{type(self).__name__}: y has targets {far:.3g} times the first "
-                    "call's standard deviation from its mean (y_mean_ and y_scale_, kept "
-                    "from the first call to fit or partial_fit). The "
-                    "adam solver learns on targets standardised by those, and learns "
-                    "little this far out: start with a chunk whose targets span their "
-                    "range, or use solver='ridge'.",
+                    f"{type(self).__name__}: y has targets{output} {far[j]:.3g} y_scale_ "
+                    "from y_mean_, both kept from the first call to fit or partial_fit "
+                    "(its targets' mean and standard deviation; y_scale_ is 1 where they "
+                    "were all equal). The adam solver learns on targets standardised by "
+                    "those, and learns little this far out: start partial_fit with a "
+                    "chunk whose targets span their range, refit with warm_start=False, "
+                    "or use solver='ridge'.",
                     UserWarning,
                     stacklevel=_user_stacklevel(),
                 )

@@ -10,7 +10,7 @@ import numbers
 import operator
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
 import torch
@@ -74,14 +74,18 @@ def _gru_cell_arguments(input_dim: Any, hidden_dim: Any, gru_args: tuple, config
     third positional argument (``gru_args``), ``bias=True`` refused with why. (They
     reached DREAMConfig's "unexpected keyword" before: review 157; a positional one,
     Python's "takes from 1 to 3 positional arguments": review 251.)"""
-    if len(gru_args) > 1 or (gru_args and "bias" in config):
+    if len(gru_args) > 1:
         raise TypeError(
             f"DREAMCell takes at most 3 positional arguments (input_dim, hidden_dim and "
-            f"nn.GRUCell's bias, which must be False); got {2 + len(gru_args)}"
-            + (" and bias by keyword too" if "bias" in config else "")
-            + ". Give device, dtype and the cell's settings (rank=...) by keyword."
+            f"nn.GRUCell's bias, which must be False); got {2 + len(gru_args)}. Give "
+            "device, dtype and the cell's settings (rank=...) by keyword."
         )
     if gru_args:
+        if "bias" in config:
+            raise TypeError(
+                "DREAMCell got bias twice: as its third positional argument (nn.GRUCell's) "
+                "and by keyword; give one."
+            )
         config["bias"] = gru_args[0]
     sizes = {"input_dim": input_dim, "hidden_dim": hidden_dim}
     for gru_name, name in (("input_size", "input_dim"), ("hidden_size", "hidden_dim")):
@@ -93,7 +97,8 @@ def _gru_cell_arguments(input_dim: Any, hidden_dim: Any, gru_args: tuple, config
             sizes[name] = config.pop(gru_name)
     if "bias" in config:
         bias = config.pop("bias")
-        if not (isinstance(bias, bool | np.bool_ | int) and bias == 0):
+        # (any number equal to 0, as nn.GRUCell reads bias: 0.0 was refused; review 254)
+        if not (isinstance(bias, bool | np.bool_ | int | float | np.number) and bias == 0):
             raise TypeError(
                 f"DREAMCell has no bias terms (bias=False is taken); got bias={bias!r}."
             )
@@ -103,7 +108,7 @@ def _gru_cell_arguments(input_dim: Any, hidden_dim: Any, gru_args: tuple, config
     return sizes["input_dim"], sizes["hidden_dim"]
 
 
-def _refuse_script(owner: str) -> None:
+def _refuse_script(owner: str) -> NoReturn:
     """``torch.jit.script``'s refusal of ``owner``, saying so (it failed on the
     config's dataclass source, "Failed to get source", or on keyword-only arguments;
     review 251); ``torch.jit.script`` calls ``__prepare_scriptable__`` first."""
@@ -560,6 +565,9 @@ class DREAMCell(nn.Module):
     hidden_dim : int
         Number of hidden units (``nn.GRUCell``'s ``hidden_size`` is taken in its
         place; and its ``bias=False``: the cell has no bias terms).
+    *gru_args : bool, optional
+        ``nn.GRUCell``'s third positional argument, ``bias``: ``False`` (or 0) is
+        taken, anything else refused (the cell's own settings are keyword-only).
     device, dtype : optional
         Where and in which dtype the weights are made and drawn (torch's factory
         arguments, as ``nn.GRUCell`` takes them); the default device and dtype
@@ -831,7 +839,9 @@ class DREAMCell(nn.Module):
     ) -> tuple[torch.Tensor, DREAMState]:
         """One step: ``(output, new_state)`` for ``x`` of shape (batch, input_dim).
         ``input`` and ``hx`` are ``x`` and ``state`` by ``nn.GRUCell``'s names for
-        them (``cell(input=x, hx=state)``); give one of each pair."""
+        them (``cell(input=x, hx=state)``); give one of each pair. Unlike
+        ``nn.GRUCell``'s, the state is a :class:`DREAMState` (a tensor is refused: the
+        cell's fast weights are part of it), and the output comes with the new state."""
         if input is not None:
             if x is not None:
                 raise TypeError("Give the step's input as x or as input (nn.GRUCell's), not both.")
@@ -845,7 +855,8 @@ class DREAMCell(nn.Module):
         out = self.step(x, state, dt)
         return out.output, out.state
 
-    def __prepare_scriptable__(self) -> None:
+    def __prepare_scriptable__(self) -> NoReturn:
+        """Refuse ``torch.jit.script`` saying why (it calls this first)."""
         _refuse_script("DREAMCell")
 
     def numpy_step(self, params: StepParams, x: np.ndarray, state: tuple, dt: float | np.ndarray):

@@ -9,7 +9,7 @@ import math
 import warnings
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
 import torch
@@ -1163,7 +1163,8 @@ class DREAM(nn.Module):
         """Nothing to do (``nn.GRU`` compacts its cuDNN weights here): kept so that code
         calling it on an RNN runs unchanged."""
 
-    def __prepare_scriptable__(self) -> None:
+    def __prepare_scriptable__(self) -> NoReturn:
+        """Refuse ``torch.jit.script`` saying why (it calls this first)."""
         _refuse_script("DREAM")
 
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
@@ -1612,6 +1613,10 @@ class DREAMStack(nn.Module):
         self.layers = nn.ModuleList(layers)
 
     dropout = 0.0  # (a stack pickled before round 27 has none)
+
+    def __prepare_scriptable__(self) -> NoReturn:
+        """Refuse ``torch.jit.script`` saying why (its layers' refusal named DREAM)."""
+        _refuse_script("DREAMStack")
 
     # nn.GRU's attributes, for code written against it (read-only but batch_first).
     @property

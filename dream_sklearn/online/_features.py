@@ -31,7 +31,7 @@ _APART_MAX = 4096
 
 
 def _insert_zeros(a: np.ndarray, at: list) -> np.ndarray:
-    """``np.insert(a, at, 0.0, axis=-1)`` for ``at`` in increasing order (repeats
+    """``np.insert(a, at, 0.0, axis=-1)`` for positions ``at`` in any order (repeats
     insert side by side), by a copy of each block of columns between two positions.
     (``np.insert`` copies through a mask of the new columns: on wide rows, a new
     category's readout weights and replay ring, 5 MB with 1,000 categories, took
