@@ -28,7 +28,8 @@ def _frequencies(n, seed=0, steps=40):
 def test_running_statistics_give_sklearns_ridge_exactly():
     # Chunked, weighted statistics solve the same problem as Ridge on the
     # (weighted) standardised features, with an unpenalised intercept; the weights
-    # count relative to each other (rescaled to average 1 over the rows).
+    # count relative to each other, rescaled to average 1 over Kish's effective number
+    # of rows, (sum w)^2 / sum w^2 (over the rows of positive weight until review 255).
     rng = np.random.RandomState(0)
     F = rng.normal(size=(60, 25)) * rng.uniform(0.1, 5, size=25) + 3
     Y = rng.normal(size=(60, 2))
@@ -38,7 +39,9 @@ def test_running_statistics_give_sklearns_ridge_exactly():
         stats.update(F[rows], Y[rows], w[rows])
     solution = stats.solve(np.array([7.0]))
     scaler = StandardScaler().fit(F, sample_weight=w)
-    ref = Ridge(alpha=7.0).fit(scaler.transform(F), Y, sample_weight=w * 60 / w.sum())
+    n_eff = w.sum() ** 2 / (w @ w)
+    assert 40 < n_eff < 55  # (not the 60 rows: the weights differ)
+    ref = Ridge(alpha=7.0).fit(scaler.transform(F), Y, sample_weight=w * n_eff / w.sum())
     np.testing.assert_allclose(
         F @ solution.coef + solution.intercept, ref.predict(scaler.transform(F)), atol=1e-10
     )
@@ -255,6 +258,74 @@ def test_weight_zero_is_the_sequence_left_out(Estimator):
     out = "predict_proba" if Estimator is DREAMClassifier else "predict"
     # The same up to float32 rounding in the bank (its batches hold other sequences).
     np.testing.assert_allclose(getattr(weighted, out)(X), getattr(without, out)(X), atol=1e-5)
+
+
+@pytest.mark.parametrize("eps", [1e-300, 1e-12])
+def test_negligible_weights_count_as_missing_in_the_ridge_readout(eps):
+    """Every row of positive weight counted as a whole row in GCV and in the rescaling
+    of the weights: 1,000 junk rows at 1e-300 beside 30 real ones took the penalty from
+    1e5 to 0.3 (RidgeCV's stayed at 1e5), and through the estimator junk sequences
+    placed the pooling thresholds too (review 255). The rows now count as Kish's
+    effective number; equal weights count exactly as the rows do."""
+    rng = np.random.default_rng(0)
+    F, Fj = rng.normal(size=(30, 8)), rng.normal(size=(1000, 8)) * 5
+    y = F @ rng.normal(size=8) + 3 * rng.normal(size=30)
+    yj = 10 * rng.normal(size=1000)
+    real = _RidgeStats(8, 1)
+    real.update(F, y[:, None])
+    both = _RidgeStats(8, 1)
+    both.update(np.vstack([F, Fj]), np.r_[y, yj][:, None], np.r_[np.ones(30), np.full(1000, eps)])
+    assert both.effective_count() == pytest.approx(30.0, rel=1e-6)
+    want, got = real.solve(), both.solve()
+    assert got.alpha == want.alpha
+    np.testing.assert_allclose(got.coef, want.coef, rtol=1e-6, atol=1e-9)
+    for w in (np.ones(30), np.full(30, 0.1), np.full(30, 3e-200)):
+        equal = _RidgeStats(8, 1)
+        equal.update(F, y[:, None], w)
+        assert equal.effective_count() == 30.0
+
+    # Through the estimator: the penalty of the fit without them, and about its score.
+    X = rng.normal(size=(40, 15, 1))
+    target = 3 * X[:, :, 0].mean(1) + rng.normal(size=40)
+    junk = 5 * rng.normal(size=(400, 15, 1)) + 2
+    test = rng.normal(size=(200, 15, 1))
+    test_y = 3 * test[:, :, 0].mean(1) + rng.normal(size=200)
+    alone = DREAMRegressor(hidden_dim=6, random_state=0).fit(X, target)
+    weighted = DREAMRegressor(hidden_dim=6, random_state=0).fit(
+        np.concatenate([X, junk]),
+        np.r_[target, 10 * rng.normal(size=400)],
+        sample_weight=np.r_[np.ones(40), np.full(400, eps)],
+    )
+    assert weighted.alpha_ == alone.alpha_
+    assert weighted.score(test, test_y) > alone.score(test, test_y) - 0.05
+
+
+def test_the_thresholds_are_placed_by_sequences_drawn_by_their_weight(monkeypatch):
+    """With weights that differ, the sequences that place the pooling thresholds are
+    drawn by weight: 3 real sequences beside 400 of weight 1e-300 (values far off the
+    real ones) place them alone, where a uniform draw took junk (review 255)."""
+    from dream_sklearn._sklearn import _features
+
+    runs = []
+    real_run = _features.DREAMFeatures._run
+
+    def recording(self, X3, lengths):
+        runs.append(np.abs(X3.long).max())
+        return real_run(self, X3, lengths)
+
+    monkeypatch.setattr(_features.DREAMFeatures, "_run", recording)
+    rng = np.random.default_rng(1)
+    X = np.concatenate([rng.normal(size=(3, 10, 1)), np.full((400, 10, 1), 1e3)])
+    y = np.r_[rng.normal(size=3), np.zeros(400)]
+    w = np.r_[np.ones(3), np.full(400, 1e-300)]
+    # (standardize=False: the junk stays at 1e3, and the real sequences near 0)
+    DREAMRegressor(hidden_dim=4, standardize=False, random_state=0).fit(X, y, sample_weight=w)
+    assert runs[0] < 100  # the thresholds' run (the first) read no junk sequence
+    runs.clear()
+    DREAMRegressor(hidden_dim=4, standardize=False, random_state=0).fit(
+        X, y, sample_weight=np.ones(403)
+    )
+    assert runs[0] > 100  # (a uniform draw of 32 of 403 reads junk: the test can fail)
 
 
 def test_more_sequences_than_one_chunk_give_the_same_readout():

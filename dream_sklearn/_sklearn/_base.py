@@ -1193,7 +1193,7 @@ class _BaseDREAM(BaseEstimator):
             self._forget("validation_scores_", "best_validation_score_")
             bank = self._feature_bank()
             keep = slice(None) if weight is None else weight > 0  # weight 0: as if absent
-            bank._build(X3[keep], lengths[keep], rng)
+            bank._build(X3[keep], lengths[keep], rng, None if weight is None else weight[keep])
             # The estimator's scaling, so that features_.transform(X) reads raw sequences.
             bank.n_features_in_ = X3.shape[2]
             bank.x_mean_, bank.x_scale_ = self.x_mean_, self.x_scale_

@@ -7,8 +7,10 @@ and solves ridge regression on the standardised features with an unpenalised
 intercept. The penalty is chosen among :data:`_ALPHAS` by generalised
 cross-validation, computed exactly from the statistics through one eigen-decomposition
 of the features' correlation-scaled scatter matrix. Sample weights count relative to
-each other: they are rescaled to average 1 over the rows of positive weight, so the
-penalty, like the rows' count in GCV, does not depend on the weights' total.
+each other: the rows count as Kish's effective number, ``(sum w)^2 / sum w^2`` (the
+rows' count where the weights are equal), and the weights are rescaled to average 1
+over that many rows, so the penalty, like the rows' count in GCV, depends neither on
+the weights' total nor on rows of negligible weight.
 """
 
 from __future__ import annotations
@@ -38,12 +40,14 @@ class _RidgeStats:
     """Weighted running mean and centred scatter of ``[features, targets]`` rows."""
 
     unit = 1.0  # (statistics pickled before it took the weights as they came)
+    weight_sq = None  # (statistics pickled before round 46: the rows' count is used)
 
     def __init__(self, n_features: int, n_outputs: int) -> None:
         self.n_features = n_features
         width = n_features + n_outputs
         self.unit = None  # the largest weight so far: every weight is read in it
         self.weight = 0.0
+        self.weight_sq = 0.0  # the sum of the squared weights (in units of ``unit``)
         self.count = 0  # rows of positive weight
         self.mean = np.zeros(width)
         self.scatter = np.zeros((width, width))
@@ -63,12 +67,16 @@ class _RidgeStats:
             if self.unit is not None:
                 self.weight *= self.unit / top
                 self.scatter *= self.unit / top
+                if self.weight_sq is not None:
+                    self.weight_sq *= (self.unit / top) ** 2
             self.unit = top
         w = w / (self.unit or 1.0)
         total = float(w.sum())
         if total <= 0:
             return
         self.count += int((w > 0).sum())
+        if self.weight_sq is not None:
+            self.weight_sq += float(w @ w)
         mean = w @ Z / total
         centred = Z - mean
         scatter = (centred * w[:, None]).T @ centred
@@ -78,6 +86,17 @@ class _RidgeStats:
         self.scatter += scatter + np.outer(delta, delta) * (self.weight * (total / both))
         self.mean += delta * (total / both)
         self.weight = both
+
+    def effective_count(self) -> float:
+        """The rows as GCV counts them: Kish's effective number ``(sum w)^2 / sum w^2``,
+        the rows' count where every weight is equal (exactly: the weights are read in
+        units of the largest, 1 each then). Rows of weight 1e-9 beside rows of weight
+        1 counted as whole rows before (review 255): 1,000 junk rows at 1e-300 beside
+        30 real ones took the penalty from 1e5 to 0.3, where RidgeCV's stayed at 1e5.
+        Statistics pickled without the squared weights count their rows."""
+        if self.weight_sq is None or self.weight_sq <= 0.0:
+            return float(self.count)
+        return self.weight * self.weight / self.weight_sq
 
     def solve(
         self,
@@ -100,8 +119,8 @@ class _RidgeStats:
         by its rounding around that level, not around its centred mean of about 0.
         """
         d = self.n_features
-        # Weights rescaled to average 1 over the rows of positive weight.
-        n = self.count
+        n = self.effective_count()
+        # Weights rescaled to average 1 over that many rows.
         S = self.scatter * (n / self.weight) if self.weight > 0 else self.scatter
         Sff, Sfy = S[:d, :d], S[:d, d:]
         syy = np.diag(S)[d:]
