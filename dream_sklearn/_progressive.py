@@ -31,6 +31,9 @@ def progressive_correct(
 
     rows = stream
     if n_rows is not None:  # (stop before taking a row too many from the stream)
+        if isinstance(n_rows, bool) or not isinstance(n_rows, int) or n_rows < 0:
+            # (islice's own error named no argument; review 256)
+            raise ValueError(f"n_rows must be None or an int of at least 0; got {n_rows!r}.")
         rows = itertools.islice(rows, n_rows)
     if progress is not None:  # (after the cut: the bar counts every row it shows, to n_rows)
         rows = tqdm(rows, desc=progress, total=n_rows)
@@ -71,9 +74,14 @@ class Elec2Rule:
     """Elec2's domain rule: "up" (1) iff ``nswprice`` is above the mean of its previous
     ``window`` values (none before the first row). It learns nothing: ``learn_one``
     keeps the price and never reads the label. Elec2's label was made so (the price
-    against its recent average), and the rule scores 0.9999 on the stream."""
+    against its recent average), and the rule scores 0.9998 under progressive
+    validation (the first row, with no previous price, counted wrong; 0.9999 over the
+    others)."""
 
     def __init__(self, window: int = 48) -> None:
+        if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+            # (window=0 was taken, and every row predicted None; review 256)
+            raise ValueError(f"window must be an int of at least 1; got {window!r}.")
         self.prices: deque = deque(maxlen=window)
 
     def predict_one(self, x: dict):

@@ -83,8 +83,9 @@ _seed = _bounded_int(
 def elec2_table(n_rows: int | None, with_arf: bool) -> dict[str, np.ndarray]:
     """Progressive validation of each model on Elec2; prints a table, returns outcomes."""
     outcomes, lines = {}, []
-    if n_rows is not None:  # (the progress bar's total: it stopped at 45% for 100,000)
-        n_rows = min(n_rows, _N_ROWS)
+    # (the progress bar's total: it stopped at 45% for 100,000; and it had none, no
+    # percentage, without --rows: review 256)
+    n_rows = _N_ROWS if n_rows is None else min(n_rows, _N_ROWS)
     for name, (make, previous_target) in _models(with_arf).items():
         # untimed first: the online estimators' compiled row is compiled (about 30 s, once
         # per machine) or loaded from numba's cache on its first rows, which counted in
@@ -172,7 +173,10 @@ def _plot_path(parser: argparse.ArgumentParser, name: str, formats: set[str], de
 
 def main(argv: list[str] | None = None) -> None:
     """Run the demo (see ``python -m dream_sklearn.demo --help``)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # (prog: the command the README gives, not "demo.py"; review 256)
+    parser = argparse.ArgumentParser(
+        prog="python -m dream_sklearn.demo", description=__doc__.splitlines()[0]
+    )
     parser.add_argument(
         "--rows", type=_positive_int, default=None, help="only the first Elec2 rows"
     )

@@ -114,6 +114,31 @@ def test_more_rows_than_elec2_holds_run_it_whole_and_the_bar_counts_to_its_end(m
     assert "30/30" in captured.err and "/100000" not in captured.err
 
 
+def test_without_rows_the_bar_counts_to_elec2s_end_and_help_names_the_command(monkeypatch, capsys):
+    # Without --rows the bars had no total ("30it", no percentage), and --help said
+    # "usage: demo.py" for `python -m dream_sklearn.demo` (review 256).
+    from dream_sklearn import demo
+
+    monkeypatch.setattr(demo, "_N_ROWS", 30)
+    monkeypatch.setattr(demo, "iter_elec2", lambda n=None: iter_elec2(min(n or 30, 30)))
+    demo.elec2_table(None, with_arf=False)
+    assert "30/30" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert capsys.readouterr().out.startswith("usage: python -m dream_sklearn.demo")
+
+
+def test_the_progressive_helpers_refuse_bad_arguments_by_name():
+    from dream_sklearn._progressive import Elec2Rule, NoChange, progressive_correct
+
+    for window in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match="window must be an int of at least 1"):
+            Elec2Rule(window=window)
+    for n_rows in (-1, 2.5):
+        with pytest.raises(ValueError, match="n_rows must be None or an int of at least 0"):
+            progressive_correct(NoChange(), iter_elec2(5), n_rows=n_rows)
+
+
 def test_the_plots_rolling_window_leaves_a_curve_on_short_runs():
     """The rolling accuracy's window was every row up to 1,000 rows: one point per
     model, and ``--rows 200`` drew an empty panel (review 170)."""
