@@ -28,8 +28,7 @@ def _frequencies(n, seed=0, steps=40):
 def test_running_statistics_give_sklearns_ridge_exactly():
     # Chunked, weighted statistics solve the same problem as Ridge on the
     # (weighted) standardised features, with an unpenalised intercept; the weights
-    # count relative to each other, rescaled to average 1 over Kish's effective number
-    # of rows, (sum w)^2 / sum w^2 (over the rows of positive weight until review 255).
+    # count relative to each other (rescaled to average 1 over the rows).
     rng = np.random.RandomState(0)
     F = rng.normal(size=(60, 25)) * rng.uniform(0.1, 5, size=25) + 3
     Y = rng.normal(size=(60, 2))
@@ -39,9 +38,7 @@ def test_running_statistics_give_sklearns_ridge_exactly():
         stats.update(F[rows], Y[rows], w[rows])
     solution = stats.solve(np.array([7.0]))
     scaler = StandardScaler().fit(F, sample_weight=w)
-    n_eff = w.sum() ** 2 / (w @ w)
-    assert 40 < n_eff < 55  # (not the 60 rows: the weights differ)
-    ref = Ridge(alpha=7.0).fit(scaler.transform(F), Y, sample_weight=w * n_eff / w.sum())
+    ref = Ridge(alpha=7.0).fit(scaler.transform(F), Y, sample_weight=w * 60 / w.sum())
     np.testing.assert_allclose(
         F @ solution.coef + solution.intercept, ref.predict(scaler.transform(F)), atol=1e-10
     )
@@ -263,10 +260,10 @@ def test_weight_zero_is_the_sequence_left_out(Estimator):
 @pytest.mark.parametrize("eps", [1e-300, 1e-12])
 def test_negligible_weights_count_as_missing_in_the_ridge_readout(eps):
     """Every row of positive weight counted as a whole row in GCV and in the rescaling
-    of the weights: 1,000 junk rows at 1e-300 beside 30 real ones took the penalty from
-    1e5 to 0.3 (RidgeCV's stayed at 1e5), and through the estimator junk sequences
-    placed the pooling thresholds too (review 255). The rows now count as Kish's
-    effective number; equal weights count exactly as the rows do."""
+    of the weights, and through the estimator junk sequences placed the pooling
+    thresholds too (review 255). A row below a millionth of the largest weight is
+    not counted (it enters the statistics at its weight); equal weights of any scale
+    count as the rows do."""
     rng = np.random.default_rng(0)
     F, Fj = rng.normal(size=(30, 8)), rng.normal(size=(1000, 8)) * 5
     y = F @ rng.normal(size=8) + 3 * rng.normal(size=30)
@@ -275,14 +272,14 @@ def test_negligible_weights_count_as_missing_in_the_ridge_readout(eps):
     real.update(F, y[:, None])
     both = _RidgeStats(8, 1)
     both.update(np.vstack([F, Fj]), np.r_[y, yj][:, None], np.r_[np.ones(30), np.full(1000, eps)])
-    assert both.effective_count() == pytest.approx(30.0, rel=1e-6)
+    assert both.count == 30
     want, got = real.solve(), both.solve()
     assert got.alpha == want.alpha
     np.testing.assert_allclose(got.coef, want.coef, rtol=1e-6, atol=1e-9)
     for w in (np.ones(30), np.full(30, 0.1), np.full(30, 3e-200)):
         equal = _RidgeStats(8, 1)
         equal.update(F, y[:, None], w)
-        assert equal.effective_count() == 30.0
+        assert equal.count == 30
 
     # Through the estimator: the penalty of the fit without them, and about its score.
     X = rng.normal(size=(40, 15, 1))
@@ -300,10 +297,32 @@ def test_negligible_weights_count_as_missing_in_the_ridge_readout(eps):
     assert weighted.score(test, test_y) > alone.score(test, test_y) - 0.05
 
 
-def test_the_thresholds_are_placed_by_sequences_drawn_by_their_weight(monkeypatch):
-    """With weights that differ, the sequences that place the pooling thresholds are
-    drawn by weight: 3 real sequences beside 400 of weight 1e-300 (values far off the
-    real ones) place them alone, where a uniform draw took junk (review 255)."""
+def test_one_heavy_weight_leaves_the_other_rows_counted():
+    """Kish's effective number of rows, (sum w)^2 / sum w^2, tried for review 255,
+    fell to about 1.7 with one weight 1,000 times the others' (300 rows): the largest
+    penalty was chosen and held-out R^2 went from 0.54 to -0.23 (review 257). Rows
+    a thousandth of the largest weight count as rows."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 20, 1))
+    y = 3 * X[:, :, 0].mean(1) + 0.5 * rng.normal(size=300)
+    test = rng.normal(size=(200, 20, 1))
+    test_y = 3 * test[:, :, 0].mean(1) + 0.5 * rng.normal(size=200)
+    w = np.ones(300)
+    w[0] = 1000.0
+    heavy = DREAMRegressor(hidden_dim=8, random_state=0).fit(X, y, sample_weight=w)
+    plain = DREAMRegressor(hidden_dim=8, random_state=0).fit(X, y)
+    assert heavy.alpha_ <= 10 * plain.alpha_
+    assert heavy.score(test, test_y) > 0.3
+    stats = _RidgeStats(2, 1)
+    stats.update(rng.normal(size=(300, 2)), rng.normal(size=(300, 1)), w)
+    assert stats.count == 300
+
+
+def test_the_thresholds_are_placed_by_sequences_of_weight_that_counts(monkeypatch):
+    """The sequences that place the pooling thresholds are drawn from those whose
+    weight is not negligible: 3 real sequences beside 400 of weight 1e-300 (values
+    far off the real ones) place them alone, where every sequence of positive weight
+    could be drawn (review 255)."""
     from dream_sklearn._sklearn import _features
 
     runs = []

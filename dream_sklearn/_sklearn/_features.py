@@ -616,23 +616,11 @@ DataFrame or array-like of shape (n_samples, n_features)
             raise
         return X3, lengths
 
-    def _build(
-        self,
-        X3: _Ragged,
-        lengths: np.ndarray,
-        rng: np.random.RandomState,
-        weight: np.ndarray | None = None,
-    ) -> None:
+    def _build(self, X3: _Ragged, lengths: np.ndarray, rng: np.random.RandomState) -> None:
         """Build the cell and set the PPV thresholds from the standardised ``X3``.
 
         The thresholds come from (up to) 32 training sequences drawn from all of
-        them, run on their own: ``batch_size`` only bounds the memory used. With
-        ``weight`` (positive, one per sequence) not all equal, they are 32 draws with
-        replacement, each sequence's chance in proportion to its weight, a sequence
-        drawn twice counted once (review 255: sequences of weight 1e-9 were drawn as
-        any other, and junk rows set the features of a fit that weighed them at
-        nothing; draws without replacement would still reach them once the heavy
-        ones ran out); equal weights draw as none do.
+        them, run on their own: ``batch_size`` only bounds the memory used.
         """
         config = dict(self.cell_params or {})
         config.setdefault("plasticity_enabled", bool(self.plasticity))
@@ -645,11 +633,7 @@ DataFrame or array-like of shape (n_samples, n_features)
             units * self.rank if self._bank.fast_weights else 0
         )
         self.n_features_out_ = K * n_pool
-        if weight is None or np.all(weight == weight[0]):
-            pick = np.sort(rng.permutation(len(lengths))[:_THRESHOLD_SEQUENCES])
-        else:
-            p = weight / weight.max()  # (in units of the largest: no overflow in the sum)
-            pick = np.unique(rng.choice(len(lengths), size=_THRESHOLD_SEQUENCES, p=p / p.sum()))
+        pick = np.sort(rng.permutation(len(lengths))[:_THRESHOLD_SEQUENCES])
         # Each unit's threshold: a random quantile in [0.25, 0.75] of its copy's valid
         # values over these sequences, or of 4,096 of them drawn by their position
         # (sequence by sequence in the order drawn, review 174), drawn before the run,

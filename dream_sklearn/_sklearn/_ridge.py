@@ -7,10 +7,10 @@ and solves ridge regression on the standardised features with an unpenalised
 intercept. The penalty is chosen among :data:`_ALPHAS` by generalised
 cross-validation, computed exactly from the statistics through one eigen-decomposition
 of the features' correlation-scaled scatter matrix. Sample weights count relative to
-each other: the rows count as Kish's effective number, ``(sum w)^2 / sum w^2`` (the
-rows' count where the weights are equal), and the weights are rescaled to average 1
-over that many rows, so the penalty, like the rows' count in GCV, depends neither on
-the weights' total nor on rows of negligible weight.
+each other: they are rescaled to average 1 over the rows that count, so the penalty,
+like the rows' count in GCV, does not depend on the weights' total. A row whose weight
+is below :data:`_NEGLIGIBLE` of the largest seen when it comes enters the statistics at
+its weight but is not counted.
 """
 
 from __future__ import annotations
@@ -26,6 +26,14 @@ __all__: list[str] = []
 _ALPHAS = np.logspace(-2, 5, 15)
 # Penalties whose scores are within this relative gap of the best tie (see solve).
 _TIE = 1e-9
+# A weight below this fraction of the largest seen is negligible: its row enters the
+# statistics at its weight but is not counted among the rows (GCV's n, the weights'
+# rescaling), nor drawn to place the pooling thresholds (_base). Every row of positive
+# weight counted before review 255: 400 junk sequences weighted 1e-300 beside 40 real
+# ones took the penalty from 316 to 0.01 (held-out R^2 0.20 to -1.99). Kish's effective
+# number, (sum w)^2 / sum w^2, tried next, collapsed to about 1 where one weight was
+# 1,000 times the others' and chose the largest penalty (review 257).
+_NEGLIGIBLE = 1e-6
 
 
 class _RidgeSolution(NamedTuple):
@@ -40,15 +48,13 @@ class _RidgeStats:
     """Weighted running mean and centred scatter of ``[features, targets]`` rows."""
 
     unit = 1.0  # (statistics pickled before it took the weights as they came)
-    weight_sq = None  # (statistics pickled before round 46: the rows' count is used)
 
     def __init__(self, n_features: int, n_outputs: int) -> None:
         self.n_features = n_features
         width = n_features + n_outputs
         self.unit = None  # the largest weight so far: every weight is read in it
         self.weight = 0.0
-        self.weight_sq = 0.0  # the sum of the squared weights (in units of ``unit``)
-        self.count = 0  # rows of positive weight
+        self.count = 0  # rows of a weight that is not negligible (_NEGLIGIBLE)
         self.mean = np.zeros(width)
         self.scatter = np.zeros((width, width))
 
@@ -67,16 +73,14 @@ class _RidgeStats:
             if self.unit is not None:
                 self.weight *= self.unit / top
                 self.scatter *= self.unit / top
-                if self.weight_sq is not None:
-                    self.weight_sq *= (self.unit / top) ** 2
             self.unit = top
         w = w / (self.unit or 1.0)
         total = float(w.sum())
         if total <= 0:
             return
-        self.count += int((w > 0).sum())
-        if self.weight_sq is not None:
-            self.weight_sq += float(w @ w)
+        # (w in units of the largest so far: a later, larger one does not recount the
+        # rows counted before it)
+        self.count += int((w >= _NEGLIGIBLE).sum())
         mean = w @ Z / total
         centred = Z - mean
         scatter = (centred * w[:, None]).T @ centred
@@ -86,17 +90,6 @@ class _RidgeStats:
         self.scatter += scatter + np.outer(delta, delta) * (self.weight * (total / both))
         self.mean += delta * (total / both)
         self.weight = both
-
-    def effective_count(self) -> float:
-        """The rows as GCV counts them: Kish's effective number ``(sum w)^2 / sum w^2``,
-        the rows' count where every weight is equal (exactly: the weights are read in
-        units of the largest, 1 each then). Rows of weight 1e-9 beside rows of weight
-        1 counted as whole rows before (review 255): 1,000 junk rows at 1e-300 beside
-        30 real ones took the penalty from 1e5 to 0.3, where RidgeCV's stayed at 1e5.
-        Statistics pickled without the squared weights count their rows."""
-        if self.weight_sq is None or self.weight_sq <= 0.0:
-            return float(self.count)
-        return self.weight * self.weight / self.weight_sq
 
     def solve(
         self,
@@ -119,8 +112,8 @@ class _RidgeStats:
         by its rounding around that level, not around its centred mean of about 0.
         """
         d = self.n_features
-        n = self.effective_count()
-        # Weights rescaled to average 1 over that many rows.
+        # Weights rescaled to average 1 over the rows that count.
+        n = self.count
         S = self.scatter * (n / self.weight) if self.weight > 0 else self.scatter
         Sff, Sfy = S[:d, :d], S[:d, d:]
         syy = np.diag(S)[d:]
