@@ -257,13 +257,18 @@ def test_weight_zero_is_the_sequence_left_out(Estimator):
     np.testing.assert_allclose(getattr(weighted, out)(X), getattr(without, out)(X), atol=1e-5)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="open (review 255; docs/sklearn.md, 'Weights'): every row of positive weight "
+    "counts as a whole row in the penalty's cross-validation; two rules tried in round "
+    "46 broke other weightings (reviews 257, 258)",
+)
 @pytest.mark.parametrize("eps", [1e-300, 1e-12])
 def test_negligible_weights_count_as_missing_in_the_ridge_readout(eps):
-    """Every row of positive weight counted as a whole row in GCV and in the rescaling
-    of the weights, and through the estimator junk sequences placed the pooling
-    thresholds too (review 255). A row below a millionth of the largest weight is
-    not counted (it enters the statistics at its weight); equal weights of any scale
-    count as the rows do."""
+    """Every row of positive weight counts as a whole row in GCV and in the rescaling
+    of the weights, and through the estimator junk sequences place the pooling
+    thresholds too (review 255): 1,000 rows at 1e-300 beside 30 real ones change the
+    readout, where RidgeCV's does not move. What a fix must show."""
     rng = np.random.default_rng(0)
     F, Fj = rng.normal(size=(30, 8)), rng.normal(size=(1000, 8)) * 5
     y = F @ rng.normal(size=8) + 3 * rng.normal(size=30)
@@ -298,10 +303,10 @@ def test_negligible_weights_count_as_missing_in_the_ridge_readout(eps):
 
 
 def test_one_heavy_weight_leaves_the_other_rows_counted():
-    """Kish's effective number of rows, (sum w)^2 / sum w^2, tried for review 255,
-    fell to about 1.7 with one weight 1,000 times the others' (300 rows): the largest
-    penalty was chosen and held-out R^2 went from 0.54 to -0.23 (review 257). Rows
-    a thousandth of the largest weight count as rows."""
+    """A guard for a fix of review 255: Kish's effective number of rows, (sum w)^2 /
+    sum w^2, tried in round 46, fell to about 1.7 with one weight 1,000 times the
+    others' (300 rows), and the largest penalty was chosen (review 257). Rows a
+    thousandth of the largest weight count as rows."""
     rng = np.random.default_rng(3)
     X = rng.normal(size=(300, 20, 1))
     y = 3 * X[:, :, 0].mean(1) + 0.5 * rng.normal(size=300)
@@ -316,35 +321,6 @@ def test_one_heavy_weight_leaves_the_other_rows_counted():
     stats = _RidgeStats(2, 1)
     stats.update(rng.normal(size=(300, 2)), rng.normal(size=(300, 1)), w)
     assert stats.count == 300
-
-
-def test_the_thresholds_are_placed_by_sequences_of_weight_that_counts(monkeypatch):
-    """The sequences that place the pooling thresholds are drawn from those whose
-    weight is not negligible: 3 real sequences beside 400 of weight 1e-300 (values
-    far off the real ones) place them alone, where every sequence of positive weight
-    could be drawn (review 255)."""
-    from dream_sklearn._sklearn import _features
-
-    runs = []
-    real_run = _features.DREAMFeatures._run
-
-    def recording(self, X3, lengths):
-        runs.append(np.abs(X3.long).max())
-        return real_run(self, X3, lengths)
-
-    monkeypatch.setattr(_features.DREAMFeatures, "_run", recording)
-    rng = np.random.default_rng(1)
-    X = np.concatenate([rng.normal(size=(3, 10, 1)), np.full((400, 10, 1), 1e3)])
-    y = np.r_[rng.normal(size=3), np.zeros(400)]
-    w = np.r_[np.ones(3), np.full(400, 1e-300)]
-    # (standardize=False: the junk stays at 1e3, and the real sequences near 0)
-    DREAMRegressor(hidden_dim=4, standardize=False, random_state=0).fit(X, y, sample_weight=w)
-    assert runs[0] < 100  # the thresholds' run (the first) read no junk sequence
-    runs.clear()
-    DREAMRegressor(hidden_dim=4, standardize=False, random_state=0).fit(
-        X, y, sample_weight=np.ones(403)
-    )
-    assert runs[0] > 100  # (a uniform draw of 32 of 403 reads junk: the test can fail)
 
 
 def test_more_sequences_than_one_chunk_give_the_same_readout():

@@ -7,10 +7,8 @@ and solves ridge regression on the standardised features with an unpenalised
 intercept. The penalty is chosen among :data:`_ALPHAS` by generalised
 cross-validation, computed exactly from the statistics through one eigen-decomposition
 of the features' correlation-scaled scatter matrix. Sample weights count relative to
-each other: they are rescaled to average 1 over the rows that count, so the penalty,
-like the rows' count in GCV, does not depend on the weights' total. A row whose weight
-is below :data:`_NEGLIGIBLE` of the largest seen when it comes enters the statistics at
-its weight but is not counted.
+each other: they are rescaled to average 1 over the rows of positive weight, so the
+penalty, like the rows' count in GCV, does not depend on the weights' total.
 """
 
 from __future__ import annotations
@@ -26,14 +24,6 @@ __all__: list[str] = []
 _ALPHAS = np.logspace(-2, 5, 15)
 # Penalties whose scores are within this relative gap of the best tie (see solve).
 _TIE = 1e-9
-# A weight below this fraction of the largest seen is negligible: its row enters the
-# statistics at its weight but is not counted among the rows (GCV's n, the weights'
-# rescaling), nor drawn to place the pooling thresholds (_base). Every row of positive
-# weight counted before review 255: 400 junk sequences weighted 1e-300 beside 40 real
-# ones took the penalty from 316 to 0.01 (held-out R^2 0.20 to -1.99). Kish's effective
-# number, (sum w)^2 / sum w^2, tried next, collapsed to about 1 where one weight was
-# 1,000 times the others' and chose the largest penalty (review 257).
-_NEGLIGIBLE = 1e-6
 
 
 class _RidgeSolution(NamedTuple):
@@ -54,7 +44,7 @@ class _RidgeStats:
         width = n_features + n_outputs
         self.unit = None  # the largest weight so far: every weight is read in it
         self.weight = 0.0
-        self.count = 0  # rows of a weight that is not negligible (_NEGLIGIBLE)
+        self.count = 0  # rows of positive weight
         self.mean = np.zeros(width)
         self.scatter = np.zeros((width, width))
 
@@ -78,9 +68,7 @@ class _RidgeStats:
         total = float(w.sum())
         if total <= 0:
             return
-        # (w in units of the largest so far: a later, larger one does not recount the
-        # rows counted before it)
-        self.count += int((w >= _NEGLIGIBLE).sum())
+        self.count += int((w > 0).sum())
         mean = w @ Z / total
         centred = Z - mean
         scatter = (centred * w[:, None]).T @ centred
@@ -112,7 +100,7 @@ class _RidgeStats:
         by its rounding around that level, not around its centred mean of about 0.
         """
         d = self.n_features
-        # Weights rescaled to average 1 over the rows that count.
+        # Weights rescaled to average 1 over the rows of positive weight.
         n = self.count
         S = self.scatter * (n / self.weight) if self.weight > 0 else self.scatter
         Sff, Sfy = S[:d, :d], S[:d, d:]
