@@ -108,6 +108,16 @@ def _gru_cell_arguments(input_dim: Any, hidden_dim: Any, gru_args: tuple, config
     return sizes["input_dim"], sizes["hidden_dim"]
 
 
+def _one_of(given: Any, alias: Any, names: str, torch_name: str = "nn.GRU") -> Any:
+    """``given``, or in its place ``alias`` (its name in ``torch_name``'s ``forward``);
+    a TypeError where both are given. ``names``: the two, as the error says them."""
+    if alias is None:
+        return given
+    if given is not None:
+        raise TypeError(f"Give {names} ({torch_name}'s), not both.")
+    return alias
+
+
 def _refuse_script(owner: str) -> NoReturn:
     """``torch.jit.script``'s refusal of ``owner``, saying so (it failed on the
     config's dataclass source, "Failed to get source", or on keyword-only arguments;
@@ -842,16 +852,10 @@ class DREAMCell(nn.Module):
         them (``cell(input=x, hx=state)``); give one of each pair. Unlike
         ``nn.GRUCell``'s, the state is a :class:`DREAMState` (a tensor is refused: the
         cell's fast weights are part of it), and the output comes with the new state."""
-        if input is not None:
-            if x is not None:
-                raise TypeError("Give the step's input as x or as input (nn.GRUCell's), not both.")
-            x = input
+        x = _one_of(x, input, "the step's input as x or as input", "nn.GRUCell")
         if x is None:
             raise TypeError("DREAMCell.forward() missing the step's input: x (or input).")
-        if hx is not None:
-            if state is not None:
-                raise TypeError("Give the state as state or as hx (nn.GRUCell's), not both.")
-            state = hx
+        state = _one_of(state, hx, "the state as state or as hx", "nn.GRUCell")
         out = self.step(x, state, dt)
         return out.output, out.state
 

@@ -25,6 +25,7 @@ from ._cell import (
     _as_float_tensor,
     _autocast_on,
     _is_wrapped,
+    _one_of,
     _real_tensor,
     _refuse_script,
     _values_checkable,
@@ -136,16 +137,6 @@ def _gru_arguments(input_dim: Any, hidden_dim: Any, gru_args: tuple, config: dic
     if missing:
         raise TypeError(f"DREAM() missing required argument(s): {', '.join(missing)}.")
     return input_dim, hidden_dim
-
-
-def _one_of(given: Any, alias: Any, names: str) -> Any:
-    """``given``, or in its place ``alias`` (its name in ``nn.GRU``'s ``forward``); a
-    TypeError where both are given. ``names``: the two, as the error says them."""
-    if alias is None:
-        return given
-    if given is not None:
-        raise TypeError(f"Give {names} (nn.GRU's), not both.")
-    return alias
 
 
 # (the unsigned integer types torch has no comparison for)
