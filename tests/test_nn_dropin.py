@@ -1459,3 +1459,30 @@ def test_packed_timespans_in_the_order_given_match_x_sorted_by_packing():
         model(reordered, timespans=pack_sequence(spans))  # (its order: 0, 1; x's: 1, 0)
     with pytest.raises(ValueError, match="other lengths"):
         model(x, timespans=pack_sequence([spans[0], spans[1][:2]]))
+
+
+def test_a_stacks_return_sequences_and_compile_step_reach_its_layers():
+    """Set on a built stack, ``return_sequences`` and ``compile_step`` were attributes
+    of the stack's own, read by nothing: every step came back still, and no layer
+    compiled (review 260, as review 229 found for checkpoint_steps)."""
+    torch.manual_seed(0)
+    stack = DREAMStack(3, [5, 4], rank=2)
+    x = torch.randn(2, 6, 3)
+    every, states = stack(x)
+    assert stack.return_sequences is True and every.shape == (2, 6, 4)
+    stack.return_sequences = False
+    last, _ = stack(x)
+    assert [layer.return_sequences for layer in stack.layers] == [True, False]
+    torch.testing.assert_close(last, every[:, -1], rtol=0, atol=0)
+    torch.testing.assert_close(last, states[-1].h, rtol=0, atol=0)
+    assert stack.compile_step is False
+    stack.compile_step = True
+    assert stack.compile_step is True
+    assert [layer.compile_step for layer in stack.layers] == [True, True]
+
+
+def test_a_stack_given_hidden_dim_says_to_give_hidden_dims():
+    """``DREAMStack(3, [4], hidden_dim=4)`` met "DREAM.__init__() got multiple values
+    for argument 'hidden_dim'", a call the user never made (review 260)."""
+    with pytest.raises(TypeError, match=r"takes hidden_dims, one size per layer .* hidden_dim=4"):
+        DREAMStack(3, [4], hidden_dim=4)

@@ -1444,6 +1444,12 @@ def _stack_gru_arguments(input_dim: Any, hidden_dims: Any, config: dict) -> tupl
                 "DREAMStack got input_dim and nn.GRU's name for it, input_size; give one."
             )
         input_dim = config.pop("input_size")
+    if "hidden_dim" in config:  # (DREAM's own name: it met "got multiple values"; review 260)
+        raise TypeError(
+            f"DREAMStack takes hidden_dims, one size per layer (e.g. [64, 32]), or nn.GRU's "
+            f"hidden_size= with num_layers=; got hidden_dim={config['hidden_dim']!r}, "
+            "DREAM's name for one layer's size."
+        )
     layers = config.pop("num_layers", None)
     if "hidden_size" in config:
         if hidden_dims is not _REQUIRED:
@@ -1632,6 +1638,29 @@ class DREAMStack(nn.Module):
     def checkpoint_steps(self, value: int | None) -> None:
         for layer in self.layers:
             layer.checkpoint_steps = value
+
+    @property
+    def return_sequences(self) -> bool:
+        """The top layer's ``return_sequences`` (the layers below always return every
+        step: the next one reads them); set, the top layer's. Setting it on the stack
+        did nothing before review 260 (an attribute of the stack's own)."""
+        return self.layers[-1].return_sequences
+
+    @return_sequences.setter
+    def return_sequences(self, value: bool) -> None:
+        self.layers[-1].return_sequences = bool(value)
+
+    @property
+    def compile_step(self) -> bool:
+        """The first layer's ``compile_step`` (see :class:`DREAM`); set, every layer's,
+        as ``batch_first`` (setting it on the stack did nothing before review 260). Set
+        a layer's own to compile some layers only."""
+        return bool(getattr(self.layers[0], "compile_step", False))
+
+    @compile_step.setter
+    def compile_step(self, value: bool) -> None:
+        for layer in self.layers:
+            layer.compile_step = value
 
     @property
     def input_size(self) -> int:
