@@ -1690,3 +1690,18 @@ def test_the_far_target_warning_counts_weighted_rows_and_names_the_output():
     weight[0] = 1.0
     with pytest.warns(UserWarning, match=r"y has targets \(output 1\) [0-9.e+]+ y_scale_ from"):
         model.partial_fit(X[20:], far, sample_weight=weight)
+
+
+@pytest.mark.parametrize("patience", [1, 3])
+def test_n_iter_no_change_epochs_are_allowed_and_the_next_one_stops(patience):
+    """As its docstring now says (review 261: it read "epochs without an improvement
+    before stopping", one fewer than run): the first epoch improves on nothing seen,
+    then ``n_iter_no_change`` epochs without an improvement of ``tol`` are allowed,
+    and the fit stops at the next one, as MLPClassifier's."""
+    X = np.random.default_rng(0).normal(size=(30, 6, 2))
+    y = np.arange(30) % 2
+    model = DREAMClassifier(**{**SMALL, "max_iter": 50}, tol=100.0, n_iter_no_change=patience)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    assert model.n_iter_ == 1 + patience + 1

@@ -101,7 +101,8 @@ PARAMETERS = """
     validation_fraction : float, default=0.1
         Share of sequences held out for early stopping.
     n_iter_no_change : int, default=10
-        Epochs without an improvement of ``tol`` before stopping.
+        Epochs without an improvement of ``tol`` that are allowed: the fit stops at
+        the next one (``n_iter_no_change + 1`` in a row), as ``MLPClassifier``'s does.
     tol : float, default=1e-4
         Least improvement of the training loss (or of the validation score with
         ``early_stopping``) that counts.

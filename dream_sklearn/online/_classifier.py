@@ -116,7 +116,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         times ``l2`` above 1 sets the weights to 0).
     feedback : {"cell", "readout", "none"}, default="cell"
         Where the previous row's label goes as an input: into the cell and the
-        readout, into the readout only, or nowhere.
+        readout, into the readout only, or nowhere. The readouts that read the
+        features' slots alone (``"linear"``) do not read it: with
+        ``readouts=("linear",)`` it changes nothing (review 262).
     standardize_rate : float, default=0.02
         Rate of the running mean/variance of each input after the first
         ``1 / standardize_rate`` rows (cumulative before); 0 gives cumulative
@@ -245,7 +247,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         except the starting values of its learned scalars (``base_plasticity``,
         ``base_threshold``, ``kappa``, ...): a ValueError names them. It was
         trained with the previous label (or target) on 4 inputs of its own: with
-        ``feedback`` other than ``"cell"`` those inputs read 0 on every row.
+        ``feedback`` other than ``"cell"`` those inputs read 0 on every row. Its
+        rows take the NumPy path, not the compiled row (about 4,700 rows/s on
+        Elec2 against 77,500 for the random cell, in review 262's run).
 
     Attributes
     ----------

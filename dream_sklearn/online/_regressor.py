@@ -96,7 +96,9 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         times ``l2`` above 1 sets the weights to 0).
     feedback : {"cell", "readout", "none"}, default="cell"
         Where the previous row's target goes as an input: into the cell and the
-        readout, into the readout only, or nowhere.
+        readout, into the readout only, or nowhere. The readouts that read the
+        features' slots alone (``"linear"``) do not read it (the ``"last"`` and
+        ``"hold"`` readouts start from the previous target whatever ``feedback``).
     standardize_rate : float, default=0.02
         Rate of the running mean/variance of each input and of the target after
         the first ``1 / standardize_rate`` rows (cumulative before); 0 gives
