@@ -89,7 +89,7 @@ from ._input import (
     to_long,
     unflatten,
 )
-from ._ridge import _RidgeStats
+from ._ridge import _counted, _RidgeStats
 
 __all__: list[str] = []
 
@@ -1192,7 +1192,7 @@ class _BaseDREAM(BaseEstimator):
             self._forget("module_", "memory_", "optimizer_", "loss_curve_", "surprise_")
             self._forget("validation_scores_", "best_validation_score_")
             bank = self._feature_bank()
-            keep = slice(None) if weight is None else weight > 0  # weight 0: as if absent
+            keep = _counted(weight)  # weight 0, or in the negligible tail: as if absent
             bank._build(X3[keep], lengths[keep], rng)
             # The estimator's scaling, so that features_.transform(X) reads raw sequences.
             bank.n_features_in_ = X3.shape[2]

@@ -7,8 +7,12 @@ and solves ridge regression on the standardised features with an unpenalised
 intercept. The penalty is chosen among :data:`_ALPHAS` by generalised
 cross-validation, computed exactly from the statistics through one eigen-decomposition
 of the features' correlation-scaled scatter matrix. Sample weights count relative to
-each other: they are rescaled to average 1 over the rows of positive weight, so the
-penalty, like the rows' count in GCV, does not depend on the weights' total.
+each other: they are rescaled to average 1 over the rows that count, so the penalty,
+like the rows' count in GCV, does not depend on the weights' total. The rows that
+count are those of positive weight, less the lightest ones whose weights together
+make up under a millionth of the total (:func:`_counted`): such rows are as good as
+missing, and had counted as whole rows (review 255: 400 sequences weighted 1e-300
+beside 40 real ones took the penalty from 316 to 0.01).
 """
 
 from __future__ import annotations
@@ -24,6 +28,51 @@ __all__: list[str] = []
 _ALPHAS = np.logspace(-2, 5, 15)
 # Penalties whose scores are within this relative gap of the best tie (see solve).
 _TIE = 1e-9
+# The lightest rows whose weights together make up at most this share of the total
+# weight count as missing (_counted).
+_NEGLIGIBLE = 1e-6
+# Weights are told apart to 1/32 of an octave (about 2%) when the light tail is found.
+_BINS_PER_OCTAVE = 32
+
+
+def _weight_bins(weight: np.ndarray) -> np.ndarray:
+    """The bin of each positive weight: ``floor(32 log2(w))``, whatever its scale."""
+    return np.floor(np.log2(weight) * _BINS_PER_OCTAVE).astype(np.int64)
+
+
+def _lightest_counted(bins: np.ndarray, counts: np.ndarray) -> int:
+    """The lightest bin whose rows count, given every bin (ascending) and its rows.
+
+    Bins are dropped from the lightest up while the rows dropped hold at most
+    :data:`_NEGLIGIBLE` of the total weight (each row read at its bin's centre), whole
+    bins only: equal weights are never dropped, however many rows share them.
+    """
+    # Each bin's weight relative to the heaviest bin's (0 where that underflows).
+    level = np.exp2((bins - bins[-1]) / _BINS_PER_OCTAVE)
+    mass = np.cumsum(counts * level)
+    light = int(np.searchsorted(mass, _NEGLIGIBLE * mass[-1], side="right"))
+    return int(bins[min(light, len(bins) - 1)])
+
+
+def _counted(weight: np.ndarray | None) -> np.ndarray | slice:
+    """Which rows count (a mask), or every row (``slice(None)``) when unweighted.
+
+    A row counts when its weight is positive and it is not among the lightest rows
+    whose weights together make up at most a millionth of the total: 1,000 rows
+    weighted 1e-9 beside 30 of weight 1 are as good as missing (they hold 3e-8 of
+    the weight), while 299 rows of weight 1 beside one of 1,000 all count (they hold
+    23%), as do AdaBoost's weights spread over many decades but for the rows that
+    together hold a millionth.
+    """
+    if weight is None:
+        return slice(None)
+    positive = weight > 0
+    if not positive.any():
+        return positive
+    bins = np.full(len(weight), np.iinfo(np.int64).min)
+    bins[positive] = _weight_bins(weight[positive])
+    values, counts = np.unique(bins[positive], return_counts=True)
+    return positive & (bins >= _lightest_counted(values, counts))
 
 
 class _RidgeSolution(NamedTuple):
@@ -38,13 +87,18 @@ class _RidgeStats:
     """Weighted running mean and centred scatter of ``[features, targets]`` rows."""
 
     unit = 1.0  # (statistics pickled before it took the weights as they came)
+    bins = None  # (statistics pickled before the light tail was told apart: count)
 
     def __init__(self, n_features: int, n_outputs: int) -> None:
         self.n_features = n_features
         width = n_features + n_outputs
         self.unit = None  # the largest weight so far: every weight is read in it
         self.weight = 0.0
-        self.count = 0  # rows of positive weight
+        self.count = 0  # rows that count (_counted), over every update
+        # How many rows of positive weight fell in each weight bin (_weight_bins):
+        # which rows count is decided over all of them, in any order of the updates.
+        self.bins = np.zeros(0, dtype=np.int64)
+        self.bin_counts = np.zeros(0, dtype=np.int64)
         self.mean = np.zeros(width)
         self.scatter = np.zeros((width, width))
 
@@ -53,7 +107,7 @@ class _RidgeStats:
         by ``weight`` (n,) when given; rows of weight 0 change nothing."""
         Z = np.hstack([F, Y])
         w = np.ones(len(Z)) if weight is None else np.asarray(weight, dtype=np.float64)
-        # Weights count relative to each other: read in units of the largest so far,
+        given = w  # Weights count relative to each other: read in units of the largest so far,
         # so that weights of 1e-310 (whose inverse overflowed) or 1e155 (whose products
         # did) give the statistics of weights about 1 (a review's finding: NaN
         # predictions, and a classifier predicting its first class, without an error).
@@ -68,7 +122,7 @@ class _RidgeStats:
         total = float(w.sum())
         if total <= 0:
             return
-        self.count += int((w > 0).sum())
+        self._count(given[given > 0])  # (binned as given: the unit may change later)
         mean = w @ Z / total
         centred = Z - mean
         scatter = (centred * w[:, None]).T @ centred
@@ -78,6 +132,18 @@ class _RidgeStats:
         self.scatter += scatter + np.outer(delta, delta) * (self.weight * (total / both))
         self.mean += delta * (total / both)
         self.weight = both
+
+    def _count(self, positive: np.ndarray) -> None:
+        """Add the positive weights ``positive`` to the bins, and count anew."""
+        if self.bins is None:  # (pickled before the bins: every positive row counts)
+            self.count += len(positive)
+            return
+        bins, counts = np.unique(_weight_bins(positive), return_counts=True)
+        bins, which = np.unique(np.r_[self.bins, bins], return_inverse=True)
+        self.bin_counts = np.bincount(which, weights=np.r_[self.bin_counts, counts])
+        self.bin_counts = self.bin_counts.astype(np.int64)
+        self.bins = bins
+        self.count = int(self.bin_counts[bins >= _lightest_counted(bins, self.bin_counts)].sum())
 
     def solve(
         self,
@@ -100,7 +166,7 @@ class _RidgeStats:
         by its rounding around that level, not around its centred mean of about 0.
         """
         d = self.n_features
-        # Weights rescaled to average 1 over the rows of positive weight.
+        # Weights rescaled to average 1 over the rows that count.
         n = self.count
         S = self.scatter * (n / self.weight) if self.weight > 0 else self.scatter
         Sff, Sfy = S[:d, :d], S[:d, d:]
