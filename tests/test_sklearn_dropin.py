@@ -11,6 +11,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.ensemble import AdaBoostClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
@@ -320,6 +321,29 @@ def test_class_weight_with_an_unknown_label_or_a_negative_weight_is_refused(clas
     X, y, _ = data(n=20, steps=3)
     with pytest.raises(ValueError, match=match):
         DREAMClassifier(class_weight=class_weight, **SMALL).fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["ridge", "adam"])
+def test_sample_weight_times_class_weight_that_overflows_is_refused(solver):
+    # (review 263: the ridge solver read the infinite products as the lightest
+    # weights of all, placed its thresholds from the other class, and fit NaN)
+    X, y, _ = data(n=20, steps=3)
+    model = DREAMClassifier(**{**SMALL, "solver": solver, "class_weight": {"up": 10.0}})
+    model.fit(X, y)
+    before = model.predict_proba(X)
+    with pytest.raises(ValueError, match="sample_weight times class_weight overflows.*1e\\+308"):
+        model.partial_fit(X, y, sample_weight=np.full(20, 1e308))
+    np.testing.assert_array_equal(model.predict_proba(X), before)
+    with pytest.raises(ValueError, match="got inf for [0-9]+ sequence"):
+        clone(model).fit(X, y, sample_weight=np.full(20, 1e308))
+    # the same weights without the class weight, or a product within range, are taken
+    assert np.isfinite(
+        clone(model)
+        .set_params(class_weight=None)
+        .fit(X, y, sample_weight=np.full(20, 1e308))
+        .predict_proba(X)
+    ).all()
+    model.partial_fit(X, y, sample_weight=np.full(20, 1e307))
 
 
 def test_class_weight_is_a_parameter_of_the_classifier_only():

@@ -705,7 +705,18 @@ class _BaseDREAM(BaseEstimator):
             )
         extra = self._extra_weights(y, weight, incremental=incremental)
         if extra is not None:
-            weight = extra if weight is None else weight * extra
+            given = weight
+            with np.errstate(over="ignore"):
+                weight = extra if weight is None else weight * extra
+            if not np.isfinite(weight).all():
+                # (such a product was read as the lightest weight of all by the ridge
+                # solver, and its fit silently NaN; review 263)
+                largest = "" if given is None else f" (largest sample_weight {given.max():g})"
+                raise ValueError(
+                    "sample_weight times class_weight overflows: expected finite products, "
+                    f"got inf for {int(np.isinf(weight).sum())} sequence(s){largest}. "
+                    "Weights count relative to each other: scale sample_weight down."
+                )
         if weight is not None and not weight.any():
             raise ValueError(
                 "Sample weights must contain at least one non-zero number "
