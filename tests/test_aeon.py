@@ -182,3 +182,14 @@ def test_dtype_and_compile_pass_to_the_wrapped_estimator(solver):
     assert all(p.dtype == torch.float64 for p in module.parameters())
     with pytest.raises(ValueError, match="The 'dtype' parameter of DREAMClassifier must be"):
         DREAMTimeSeriesClassifier(**params, dtype="float16").fit(X, y)
+
+
+@pytest.mark.parametrize("Ours", [DREAMTimeSeriesClassifier, DREAMTimeSeriesRegressor])
+def test_a_bad_parameter_is_named_after_the_aeon_estimator(Ours):
+    # (review 264: the message named DREAMClassifier, which an aeon user never built)
+    X = np.random.default_rng(0).normal(size=(10, 1, 12))
+    y = np.array([0, 1] * 5) if Ours is DREAMTimeSeriesClassifier else np.arange(10.0)
+    with pytest.raises(ValueError, match=f"'hidden_dim' parameter of {Ours.__name__} must be"):
+        Ours(hidden_dim=-1).fit(X, y)
+    with pytest.raises(ValueError, match=f"'solver' parameter of {Ours.__name__} must be"):
+        Ours(solver="lbfgs").fit(X, y)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from aeon.classification import BaseClassifier
 from aeon.regression import BaseRegressor
+from sklearn.utils._param_validation import InvalidParameterError
 
 from .._sklearn import DREAMClassifier, DREAMRegressor
 
@@ -95,7 +96,12 @@ class _DREAMAeonMixin:
         return self._wrapped(**{n: getattr(self, n) for n in names}, **_FIXED)
 
     def _fit(self, X, y):
-        self.estimator_ = self._make_estimator().fit(X, y)
+        try:
+            self.estimator_ = self._make_estimator().fit(X, y)
+        except InvalidParameterError as error:
+            # (named after this estimator, the one the user built: review 264)
+            wrapped, own = f"of {self._wrapped.__name__} ", f"of {type(self).__name__} "
+            raise InvalidParameterError(str(error).replace(wrapped, own, 1)) from None
         return self
 
     def _predict(self, X) -> np.ndarray:
