@@ -232,7 +232,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         without the expert and 1,651 for river's ARF in the same run
         (``docs/online.md``).
     neighbors_window : int, default=1000
-        The labelled rows the kNN expert keeps (read at its first row).
+        The labelled rows the kNN expert keeps (read when its window is made: at its
+        first row, and again where ``n_neighbors`` was set to 0 and back, which
+        empties the window).
     seed : int, default=None
         Seed of the cell's random initialisation (and of the pretrained cell's
         projection). Read modulo ``2**31``: ``seed`` and ``seed + 2**31`` give one

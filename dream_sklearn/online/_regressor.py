@@ -198,14 +198,18 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         a feature). The prediction is the weighted mean of the readouts' mixture's
         and the estimate, the weights kept by Fixed Share on their absolute errors
         in the target's standard deviations, as the readouts' mixture is. A target
-        set aside is neither kept nor scored, nor any of the first 8; a kept target
+        set aside is neither kept nor scored, nor any of the first 8 the model
+        learned (a model from ``from_sklearn`` has learned them: it keeps its first
+        streamed target); a kept target
         is bounded to 10 running standard deviations of the running mean; drift
         recovery's action empties the window. Opt-in: the tuning half's MAEs move
         by 0.15% at most (ChickWeights 22.024 to 22.055), and it runs at a quarter
         to a third of the default's rows/s; on the held-out half's Mv, 8.005 to
         6.037 (``docs/online.md``).
     neighbors_window : int, default=1000
-        The rows the kNN expert keeps (read at its first row).
+        The rows the kNN expert keeps (read when its window is made: at its first
+        row, and again where ``n_neighbors`` was set to 0 and back, which empties the
+        window).
     seed : int, default=None
         Seed of the cell's random initialisation (and of the pretrained cell's
         projection). Read modulo ``2**31``: ``seed`` and ``seed + 2**31`` give one
