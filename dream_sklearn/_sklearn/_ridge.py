@@ -10,7 +10,7 @@ of the features' correlation-scaled scatter matrix. Sample weights count relativ
 each other: they are rescaled to average 1 over the rows that count, so the penalty,
 like the rows' count in GCV, does not depend on the weights' total. The rows that
 count are those of positive weight, less the lightest ones whose weights together
-make up under a millionth of the total (:func:`_counted`): such rows are as good as
+make up about a millionth of the total or less (:func:`_counted`): such rows are as good as
 missing, and had counted as whole rows (review 255: 400 sequences weighted 1e-300
 beside 40 real ones took the penalty from 316 to 0.01).
 """
@@ -44,8 +44,9 @@ def _lightest_counted(bins: np.ndarray, counts: np.ndarray) -> int:
     """The lightest bin whose rows count, given every bin (ascending) and its rows.
 
     Bins are dropped from the lightest up while the rows dropped hold at most
-    :data:`_NEGLIGIBLE` of the total weight (each row read at its bin's centre), whole
-    bins only: equal weights are never dropped, however many rows share them.
+    :data:`_NEGLIGIBLE` of the total weight, each row read at its bin's lower edge
+    (so to about 2%), whole bins only: weights all equal are never dropped, however
+    many rows share them.
     """
     # Each bin's weight relative to the heaviest bin's (0 where that underflows).
     level = np.exp2((bins - bins[-1]) / _BINS_PER_OCTAVE)
@@ -58,7 +59,8 @@ def _counted(weight: np.ndarray | None) -> np.ndarray | slice:
     """Which rows count (a mask), or every row (``slice(None)``) when unweighted.
 
     A row counts when its weight is positive and it is not among the lightest rows
-    whose weights together make up at most a millionth of the total: 1,000 rows
+    whose weights together make up about a millionth of the total or less (to the 2%
+    of :func:`_lightest_counted`'s bins): 1,000 rows
     weighted 1e-9 beside 30 of weight 1 are as good as missing (they hold 3e-8 of
     the weight), while 299 rows of weight 1 beside one of 1,000 all count (they hold
     23%), as do AdaBoost's weights spread over many decades but for the rows that
