@@ -1106,6 +1106,17 @@ def test_dream_features_names_its_outputs_and_sets_pandas_output():
     out = features.fit_transform(frame)
     assert list(out.index) == list("edcba") and out.index.name == "id"
     assert out.equals(features.transform(frame))
+    # The estimator's own "default" holds over a global pandas setting, as for
+    # scikit-learn's transformers (review 266: a frame of sequences got a DataFrame)
+    import sklearn
+
+    with sklearn.config_context(transform_output="pandas"):
+        plain = DREAMFeatures(hidden_dim=4, random_state=0).set_output(transform="default")
+        assert type(plain.fit_transform(frame)) is np.ndarray
+        assert type(plain.transform(frame)) is np.ndarray
+        assert type(plain.fit_transform(X)) is np.ndarray
+        unset = DREAMFeatures(hidden_dim=4, random_state=0)
+        assert isinstance(unset.fit_transform(frame), pd.DataFrame)
 
 
 # --- round 11: a review of the estimators --------------------------------------------

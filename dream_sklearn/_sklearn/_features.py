@@ -172,7 +172,8 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         Other fields of :class:`dream_sklearn.nn.DREAMConfig` (e.g.
         ``{"ltc_enabled": False}``); not ``input_dim``, ``hidden_dim``, ``rank`` or
         ``plasticity_enabled``, which come from ``X`` and the parameters above (a
-        ``ValueError``).
+        ``ValueError``). ``time_step`` is taken and not read: each copy steps by its
+        own timescale (``timescales``).
     standardize : bool, default=True
         Standardise each feature with its mean and standard deviation over all
         steps of the training sequences.
@@ -592,8 +593,10 @@ DataFrame or array-like of shape (n_samples, n_features)
         sequence (scikit-learn would index it by X's rows, one per step, and fail)."""
         if not _is_multiindex_frame(X):
             return out
-        mode = getattr(self, "_sklearn_output_config", {}).get("transform", "default")
-        if mode == "default":
+        # (as scikit-learn reads it: the estimator's own setting, "default" included,
+        # over the global one; "default" here had read the global one, review 266)
+        mode = getattr(self, "_sklearn_output_config", {}).get("transform")
+        if mode is None:
             mode = sklearn.get_config()["transform_output"]
         if mode != "pandas":
             return out
