@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 from functools import partial
 from pathlib import Path
 
@@ -139,7 +140,12 @@ def _plot_formats() -> tuple[set[str] | None, str]:
         from matplotlib.backend_bases import FigureCanvasBase
     except ImportError:
         return None, "png"
-    return set(FigureCanvasBase.get_supported_filetypes()), matplotlib.rcParams["savefig.format"]
+    formats = set(FigureCanvasBase.get_supported_filetypes())
+    if not shutil.which(matplotlib.rcParams["pgf.texsystem"]):
+        # (pgf is written through LaTeX: without it savefig failed after the tables;
+        # review 267)
+        formats.discard("pgf")
+    return formats, matplotlib.rcParams["savefig.format"]
 
 
 def _rolling_window(n_rows: int) -> int:
@@ -152,10 +158,16 @@ def _rolling_window(n_rows: int) -> int:
 def _plot_path(parser: argparse.ArgumentParser, name: str, formats: set[str], default: str) -> str:
     """The file ``--plot`` names, checked before anything runs (not after the tables):
     a format matplotlib writes, in a folder that exists and can be written."""
+    if Path(name).is_dir():  # (before its suffix: a folder "results.d" is no "d" file)
+        parser.error(f"--plot: {str(Path(name).resolve())!r} is a folder; name the file to write")
+    if name.endswith(("/", os.sep)):
+        # (Path reads "out.png/" as "out.png", savefig as a folder: it wrote
+        # "out.png/.png", after the tables; review 267)
+        parser.error(f"--plot: {name!r} ends with a path separator; name the file to write")
     suffix = Path(name).suffix[1:].lower()
-    if not suffix and not Path(name).is_dir():
+    if not suffix:
         name += f".{default}"  # (matplotlib appends it: the name said is the file's)
-    elif suffix and suffix not in formats:
+    elif suffix not in formats:
         parser.error(
             f"--plot: matplotlib writes no {suffix!r} files; end the name with one of "
             f"{', '.join(sorted(formats))}"

@@ -101,6 +101,30 @@ def test_the_demo_names_the_file_it_writes_and_refuses_a_format_before_running(t
     assert written.stat().st_size > 10_000 and not (tmp_path / "demo").exists()
 
 
+def test_the_demo_refuses_before_running_what_savefig_fails_on_after_it(
+    tmp_path, monkeypatch, capsys
+):
+    """(review 267) A trailing separator: savefig read "out.png/" as a folder and wrote
+    "out.png/.png"; pgf without LaTeX: savefig raised; both after the tables. A folder
+    named with a dot is a folder, not a format."""
+    from dream_sklearn import demo
+
+    monkeypatch.setattr(demo.shutil, "which", lambda name: None)  # (no LaTeX here)
+    (tmp_path / "results.d").mkdir()
+    for name, message in [
+        (str(tmp_path / "out.png") + "/", "ends with a path separator"),
+        (str(tmp_path / "out.pgf"), "matplotlib writes no 'pgf' files"),
+        (str(tmp_path / "results.d"), "is a folder"),
+    ]:
+        with pytest.raises(SystemExit):
+            main(["--rows", "60", "--plot", name])
+        captured = capsys.readouterr()
+        assert message in captured.err and captured.out == "", name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.d"]
+    monkeypatch.setattr(demo.shutil, "which", lambda name: "/usr/bin/" + name)
+    assert "pgf" in demo._plot_formats()[0]
+
+
 def test_more_rows_than_elec2_holds_run_it_whole_and_the_bar_counts_to_its_end(monkeypatch, capsys):
     # --rows 100000 ran Elec2's 45,312 rows under a progress bar whose total was
     # 100,000: it ended at 45% (review 124). Elec2 cut to 30 rows here.
