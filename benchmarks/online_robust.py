@@ -5,7 +5,8 @@
    feature set to 1e6 or 1e30. Printed: the accuracy points the model loses against
    the twin over the 500 rows after it (mean and worst over every feature, the
    positions ``--at`` and the cell's seeds ``--outlier-seeds``; and how many cases
-   lose more than issue 12's 0.5 point).
+   lose more than issue 12's 0.5 point), beside the same row with the feature left
+   out ("absent": what a value set aside is read as, the floor of its cost).
 2. Delayed labels: river's ``progressive_val_score`` with ``delay=None`` and
    ``delay=50`` on the tuning half's classification streams (Elec2 on its first
    ``--rows`` rows, the others on ``--small-rows``, ``--seeds`` seeds), DREAM with
@@ -142,9 +143,15 @@ def _against_twin(model, rows, t0: int, x_bad: dict, y_bad, score) -> tuple[floa
     return total, twin_total
 
 
-def _outlier_cost(rows, t0: int, feature, value: float, seed: int = 0) -> float:
+def _outlier_cost(rows, t0: int, feature, value: float | None, seed: int = 0) -> float:
+    """Points lost with ``feature`` at ``value`` on row ``t0`` (None: left out)."""
     x, y = rows[t0]
-    x_bad = x if feature is None else {**x, feature: value}
+    if feature is None:
+        x_bad = x
+    elif value is None:
+        x_bad = {k: v for k, v in x.items() if k != feature}
+    else:
+        x_bad = {**x, feature: value}
     hits, twin_hits = _against_twin(
         DREAMOnlineClassifier(seed=seed), rows, t0, x_bad, y, lambda p, y: p == y
     )
@@ -161,7 +168,9 @@ def outliers(at: list[int], seeds: int = 1) -> None:
     print("| stream | value | mean | worst | over 0.5 |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, rows in _outlier_streams(max(at) + 501).items():
-        for value in (1e6, 1e30):
+        # (absent: the feature left out of the row, what a value set aside is read as;
+        # the floor of the outlier's cost)
+        for value in (1e6, 1e30, None):
             lost = [
                 _outlier_cost(rows, t0, f, value, seed)
                 for seed in range(seeds)
@@ -169,8 +178,9 @@ def outliers(at: list[int], seeds: int = 1) -> None:
                 for f in sorted(rows[0][0])
             ]
             over = sum(v > 0.5 for v in lost)
+            said = "absent" if value is None else f"{value:g}"
             print(
-                f"| {name} | {value:g} | {np.mean(lost):.2f} | {np.max(lost):.2f} "
+                f"| {name} | {said} | {np.mean(lost):.2f} | {np.max(lost):.2f} "
                 f"| {over} of {len(lost)} |",
                 flush=True,
             )

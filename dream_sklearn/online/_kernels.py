@@ -812,7 +812,9 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
             if pres[j] > 0 and abs(delta[0, j]) * scale[0, j] > _WINSOR:
                 far = abs(delta[0, j]) * scale[0, j] > _SET_ASIDE
                 aside = far and _aside(j, raw, rng, var, mean, count, held, n_over[0, j])
-                if not aside:
+                if aside:  # its moments stay as they are (NaN: read below)
+                    delta[0, j] = np.nan
+                else:
                     rng[0, j] = min(rng[0, j], raw[j])
                     rng[1, j] = max(rng[1, j], raw[j])
         for s in range(S):
@@ -845,8 +847,9 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
         for j in range(m):
             if held[j]:  # a loaded cell's statistics and scale stay as trained
                 continue
-            rate = _moments_rate(count[j], floors[s]) * pres[j]
-            mean[s, j], var[s, j] = _moments_step(mean[s, j], var[s, j], delta[s, j], rate)
+            if delta[0, j] == delta[0, j]:  # (NaN: a value set aside, its moments kept)
+                rate = _moments_rate(count[j], floors[s]) * pres[j]
+                mean[s, j], var[s, j] = _moments_step(mean[s, j], var[s, j], delta[s, j], rate)
             scale[s, j] = _moments_scale(count[j], var[s, j], _var_floor(mean[s, j]))
     if was_warming:  # the slots whose first values are all in: tested (_test_first)
         for j in range(m):
