@@ -180,7 +180,7 @@ def test_dtype_and_compile_pass_to_the_wrapped_estimator(solver):
     assert inner.dtype == "float64" and inner.compile == "auto"
     module = inner.module_ if solver == "adam" else inner.features_.module_
     assert all(p.dtype == torch.float64 for p in module.parameters())
-    with pytest.raises(ValueError, match="The 'dtype' parameter of DREAMClassifier must be"):
+    with pytest.raises(ValueError, match="The 'dtype' parameter of DREAMTimeSeriesClassifier must"):
         DREAMTimeSeriesClassifier(**params, dtype="float16").fit(X, y)
 
 
