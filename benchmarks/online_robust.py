@@ -6,7 +6,7 @@
    the twin over the 500 rows after it (mean and worst over every feature, the
    positions ``--at`` and the cell's seeds ``--outlier-seeds``; and how many cases
    lose more than issue 12's 0.5 point), beside the same row with the feature left
-   out ("absent": what a value set aside is read as, the floor of its cost).
+   out ("absent": what a value set aside is read as in its row, for comparison).
 2. Delayed labels: river's ``progressive_val_score`` with ``delay=None`` and
    ``delay=50`` on the tuning half's classification streams (Elec2 on its first
    ``--rows`` rows, the others on ``--small-rows``, ``--seeds`` seeds), DREAM with
@@ -168,8 +168,8 @@ def outliers(at: list[int], seeds: int = 1) -> None:
     print("| stream | value | mean | worst | over 0.5 |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, rows in _outlier_streams(max(at) + 501).items():
-        # (absent: the feature left out of the row, what a value set aside is read as;
-        # the floor of the outlier's cost)
+        # (absent: the feature left out of the row, what a value set aside is read as
+        # in its row: for comparison)
         for value in (1e6, 1e30, None):
             lost = [
                 _outlier_cost(rows, t0, f, value, seed)

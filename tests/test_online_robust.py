@@ -108,7 +108,7 @@ def test_one_outlier_row_costs_at_most_half_a_point_on_elec2(value):
 def test_a_value_set_aside_leaves_its_slots_moments_as_they_were(compiled):
     """(review 268) A value set aside (read as missing in its row) had moved its slot's
     running mean and variance as a value 5 standard deviations out: at a slot's 21st
-    value that widened its spread 1.43 times for good, and one outlier row early in a
+    value that widened its spread 1.44 times for good, and one outlier row early in a
     stream cost up to 1.8 points over the next 500 rows against a twin. It now counts
     as seen (and in its run) and moves nothing; the slot's next value is read on the
     scale it had."""
