@@ -109,7 +109,8 @@ class _RidgeStats:
         by ``weight`` (n,) when given; rows of weight 0 change nothing."""
         Z = np.hstack([F, Y])
         w = np.ones(len(Z)) if weight is None else np.asarray(weight, dtype=np.float64)
-        given = w  # Weights count relative to each other: read in units of the largest so far,
+        given = w  # (binned as given by _count: the unit below may change later)
+        # Weights count relative to each other: read in units of the largest so far,
         # so that weights of 1e-310 (whose inverse overflowed) or 1e155 (whose products
         # did) give the statistics of weights about 1 (a review's finding: NaN
         # predictions, and a classifier predicting its first class, without an error).
@@ -124,7 +125,7 @@ class _RidgeStats:
         total = float(w.sum())
         if total <= 0:
             return
-        self._count(given[given > 0])  # (binned as given: the unit may change later)
+        self._count(given[given > 0])
         mean = w @ Z / total
         centred = Z - mean
         scatter = (centred * w[:, None]).T @ centred
