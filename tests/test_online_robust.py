@@ -556,6 +556,32 @@ def test_text_keeps_its_error_pointing_to_one_hot_encoding(method, missing):
     assert model.n_steps_ == 1
 
 
+class _Celsius:
+    """No number, but ``float()`` takes it."""
+
+    def __float__(self) -> float:
+        return 21.0
+
+
+@pytest.mark.parametrize("value", [bytearray(b"2.5"), _Celsius()])
+@pytest.mark.parametrize("other", [1.0, None])
+def test_what_float_merely_accepts_is_refused_whatever_else_the_row_holds(value, other):
+    """(review 270) A bytearray of digits, or an object with ``__float__``, was read
+    as a number, unless another value of the row was missing: then it was refused."""
+    model = DREAMOnlineRegressor(hidden_dim=8, rank=2, seed=0)
+    model.learn_one({"a": 0.0, "b": 1.0}, 1.0)
+    twin = copy.deepcopy(model)
+    for call in (
+        lambda: model.predict_one({"a": value, "b": other}),
+        lambda: model.learn_one({"a": value, "b": other}, 1.0),
+    ):
+        with pytest.raises(ValueError, match="Feature 'a' has a non-numeric value.*OneHot"):
+            call()
+    with pytest.raises(ValueError, match="is not a number"):
+        model.learn_one({"a": 0.5, "b": 1.0}, value)
+    assert_same_state(model, twin)
+
+
 @pytest.mark.parametrize(
     "column, match",
     [
@@ -570,6 +596,9 @@ def test_text_keeps_its_error_pointing_to_one_hot_encoding(method, missing):
         # pyarrow's durations (an IndexError that named nothing): a review's finding
         (pd.Series([5, 6], dtype="duration[s][pyarrow]"), "dtype duration.*not real numbers"),
         (pd.Series([torch.tensor([1.5]), 1.0], dtype=object), "non-numeric value tensor"),
+        # what float() merely accepts (review 270)
+        (pd.Series([bytearray(b"2.5"), 1.0], dtype=object), "non-numeric value bytearray"),
+        (pd.Series([_Celsius(), 1.0], dtype=object), "non-numeric value <.*_Celsius"),
         # pyarrow lists (one value each was read as that value; a row's list is refused)
         (pd.Series([[1.5], [2.0]], dtype=pd.ArrowDtype(pa.list_(pa.float64()))), "dtype list"),
     ],

@@ -21,7 +21,7 @@ from ._base import (
 from ._fast_row import _ROW_R, _TARGET_Y
 from ._features import _FROM_AVERAGE, _FROM_LAST
 from ._neighbors import _NeighborMean, _Seen
-from ._rows import _SHORT, _is_not_real
+from ._rows import _SHORT, _not_a_number
 from ._scaling import _WINSOR
 from ._target import _Y_ASIDE, _Y_RUN, _Y_WARMUP, _TargetScaling
 
@@ -388,7 +388,8 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         self._avg_at = np.array([j for j, r in enumerate(self._heads) if r in _FROM_AVERAGE], int)
 
     def _check_target(self, y) -> float:
-        if _is_not_real(y):  # "1.5" too: text is not read as a number (nor a date, an array)
+        if _not_a_number(y):  # "1.5" too: text is not read as a number (nor a date, an array,
+            # nor what float() merely accepts: a bytearray, an object with __float__)
             raise ValueError(f"The target {y!r} is not a number.")
         try:
             value = float(y)

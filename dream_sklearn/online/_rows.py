@@ -116,6 +116,16 @@ def _is_missing(value: Any) -> bool:
 _NUMBER = numbers.Real | np.bool_ | decimal.Decimal
 
 
+def _not_a_number(value: Any) -> bool:
+    """Whether ``value`` is no number the rows take: not a real number, a NumPy bool
+    or a Decimal (a 0-d array or tensor of one read as it), missing values included
+    (None is no number; callers test for missing first where it is allowed). An object
+    that ``float()`` merely accepts (a ``bytearray`` of digits, a class with
+    ``__float__``) is none: it was read as a number unless the row also had a missing
+    value (review 270)."""
+    return _is_not_real(value) or not isinstance(_scalar(value), _NUMBER)
+
+
 def _missing_error(name: Any, value: Any, where: str = "") -> ValueError:
     return ValueError(
         f"Feature {name!r} has a missing value {value!r}{where}, and missing='raise' "
@@ -149,7 +159,7 @@ def _row_values(x: dict, strict: bool = False) -> tuple[dict, np.ndarray]:
     if not isinstance(x, dict):
         raise TypeError(f"x must be a dict of feature values; got {type(x).__name__}.")
     try:
-        ok = not any(map(_is_not_real, x.values()))
+        ok = not any(map(_not_a_number, x.values()))
         if ok:
             values = np.fromiter(x.values(), dtype=float, count=len(x))
             ok = bool(np.isfinite(values).all()) and np.abs(values).max(initial=0.0) <= MAX_ABS
@@ -163,7 +173,7 @@ def _row_values(x: dict, strict: bool = False) -> tuple[dict, np.ndarray]:
             if strict:
                 raise _missing_error(name, v)
             continue
-        if _is_not_real(v) or not isinstance(_scalar(v), _NUMBER):
+        if _not_a_number(v):
             raise ValueError(f"Feature {name!r} has a non-numeric value {v!r}; {_NON_NUMERIC}")
         try:
             float(v)
@@ -289,7 +299,7 @@ def _column_values(column: pd.Series) -> np.ndarray:
     for i, v in enumerate(column):
         if _is_missing(v):
             out[i] = np.nan
-        elif _is_not_real(v):
+        elif _not_a_number(v):
             raise TypeError(f"{v!r} is not a real number")
         else:
             try:
@@ -333,7 +343,11 @@ def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np
                 f"{_NON_NUMERIC}"
             )
         if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
-            text = np.fromiter(map(_is_not_real, X.iloc[:, j]), dtype=bool, count=len(X))
+            text = np.fromiter(
+                (not _is_missing(v) and _not_a_number(v) for v in X.iloc[:, j]),
+                dtype=bool,
+                count=len(X),
+            )
             if text.any():
                 i = int(text.argmax())
                 raise ValueError(
