@@ -4,6 +4,7 @@ and the configuration saved with the weights in state_dict."""
 
 import io
 import json
+import re
 import warnings
 
 import numpy as np
@@ -1011,6 +1012,12 @@ def test_a_time_step_the_dtype_cannot_hold_is_refused_as_given():
     layer = DREAM(3, 4, rank=2).half()
     with pytest.raises(ValueError, match=r"timespans \[100000.0\] overflow the layer's dtype"):
         layer(torch.randn(1, 2, 3).half(), timespans=torch.tensor([[0.1, 1e5]]))
+    # The layer's own time_step likewise: torch's RuntimeError, where the cell names
+    # dt (review 271).
+    for big, dtype in [(1e5, torch.float16), (1e39, torch.float32)]:
+        layer = DREAM(3, 4, rank=2, time_step=big).to(dtype)
+        with pytest.raises(ValueError, match=re.escape(f"time_step {big:g} overflows the layer")):
+            layer(torch.randn(1, 2, 3, dtype=dtype))
 
 
 def test_stack_dropout_falls_between_layers_in_training_as_nn_grus():

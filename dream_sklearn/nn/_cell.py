@@ -328,7 +328,7 @@ def _initial_weights(
 
 def _with_inputs(config: DREAMConfig, input_dim: int) -> DREAMConfig:
     """``config`` with ``input_dim`` inputs, its other fields as they are (they were
-    validated when it was built; ``dataclasses.replace`` would check all 26 again)."""
+    validated when it was built; ``dataclasses.replace`` would check all 22 again)."""
     input_dim = operator.index(input_dim)  # (a Python int: torch's seed takes no other)
     config = copy.copy(config)
     object.__setattr__(config, "input_dim", input_dim)

@@ -215,7 +215,12 @@ class DREAMConfig:
     surprise_mode : {"relative", "absolute"}, default="relative"
         ``"absolute"`` compares the RMS prediction error with the threshold, as in
         the seed. ``"relative"`` compares the RMS error's excess over the RMS the
-        running statistics expect, so surprise does not depend on the input's scale.
+        running statistics expect, an excess that does not depend on the input's
+        scale; the threshold's entropy term does (``entropy_influence`` times the
+        log of the error's variance): with it, surprise and so sleep move with the
+        log of the input's units (inputs times 100: a mean surprise at rest of 0.13
+        where it was 0.19). ``entropy_influence=0``, or standardised inputs (the
+        estimators standardise theirs), make surprise scale-free.
     fast_weight_scale : float, default=0.1
         Scale of the fast-weight term in the input drive.
 

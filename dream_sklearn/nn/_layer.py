@@ -1366,7 +1366,18 @@ class DREAM(nn.Module):
             raise ValueError(f"{name} must have shape {want}; got {given}.")
         # (timespans are checked as given, then cast: a value the layer's dtype cannot
         # hold, 1e5 in float16, was refused as the inf it became; review 122)
-        dts = x.new_full((batch, steps), cell.config.time_step) if timespans is None else timespans
+        if timespans is None:
+            if cell.config.time_step > torch.finfo(x.dtype).max:
+                # (new_full raised torch's own RuntimeError, where the cell's step names
+                # dt; review 271)
+                raise ValueError(
+                    f"time_step {cell.config.time_step:g} overflows the layer's dtype "
+                    f"{x.dtype} (largest {torch.finfo(x.dtype).max:g}); give it in larger "
+                    "units, or run the layer in a wider dtype."
+                )
+            dts = x.new_full((batch, steps), cell.config.time_step)
+        else:
+            dts = timespans
         if step_mask is not None:
             # Padded steps' values never reach the state, but their gradient did: a
             # NaN there (NaN-padded series) made every parameter's gradient NaN

@@ -19,7 +19,12 @@ def _ndim(index: Any) -> int:
 
 
 class DREAMState(NamedTuple):
-    """Fast state of a batch of DREAM cells: never a gradient target across calls.
+    """Fast state of a batch of DREAM cells.
+
+    The layer (``DREAM``) detaches the state it returns: never a gradient target
+    across its calls. The cell (``DREAMCell``) passes gradients through a state it
+    is given, as ``nn.GRUCell`` does through ``hx``, so that a loop of its steps is
+    the layer's computation.
 
     Attributes
     ----------
