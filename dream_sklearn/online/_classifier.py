@@ -707,7 +707,13 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         self._learn_row(x, y)
 
     def predict_one(self, x: dict) -> base.typing.ClfTarget | None:
-        """The most probable class for the next step (pure); None before any label."""
+        """The most probable class for the next step; None before any label.
+
+        Pure: no prediction or learned state changes. It marks the stream as read,
+        so that a ``learn_one`` of the same row twice in a row after it counts once
+        (river's ensembles repeat a row for its weight; docs/online.md, "In river's
+        ensembles").
+        """
         self._read = True  # (see _repeated)
         best = self._fast_forward(x)
         if best is not None:

@@ -643,7 +643,13 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         return r
 
     def predict_one(self, x: dict) -> float:
-        """Prediction for the next step (pure); 0.0 before any learning."""
+        """Prediction for the next step; 0.0 before any learning.
+
+        Pure: no prediction or learned state changes. It marks the stream as read,
+        so that a ``learn_one`` of the same row twice in a row after it counts once
+        (river's ensembles repeat a row for its weight; docs/online.md, "In river's
+        ensembles").
+        """
         self._read = True  # (see _repeated)
         prediction = self._fast_forward(x)  # (the kernel applies _to_target)
         if prediction is not None:
