@@ -1,5 +1,6 @@
 """Behaviour of DREAMClassifier / DREAMRegressor: inputs, memory, tools, errors."""
 
+import copy
 import itertools
 import pickle
 import warnings
@@ -981,9 +982,19 @@ def test_early_stopping_keeps_the_best_epoch_when_a_later_one_diverges(seq_data,
         return real
 
     monkeypatch.setattr(DREAMClassifier, "_pass", diverging)
+    escalated = copy.deepcopy(clf)
     with pytest.warns(ConvergenceWarning, match="diverged at epoch 4; the fit ends on its best"):
         clf.fit(X, y)
     assert clf.n_iter_ == 3 and len(calls) == 4
+    # Made an error, the warning leaves the best epoch put back too (review 272: it was
+    # raised before, and the NaN weights stayed under the attributes of before)
+    calls.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        with pytest.raises(ConvergenceWarning, match="diverged at epoch 4"):
+            escalated.fit(X, y)
+    assert escalated.n_iter_ == 3
+    np.testing.assert_array_equal(escalated.predict_proba(X), clf.predict_proba(X))
     assert all(torch.isfinite(p).all() for p in clf.module_.parameters())
     # its optimiser state and surprise are the best epoch's too (they were NaN)
     moments = [t for state in clf.optimizer_.state.values() for t in state.values()]
@@ -1063,6 +1074,29 @@ def test_convergence_warning_when_max_iter_is_reached(seq_data):
     with pytest.warns(ConvergenceWarning) as record:  # (at the caller's line, not ours)
         DREAMClassifier(**{**SMALL, "max_iter": 2}).fit(X, y)
     assert record[0].filename == __file__
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_a_convergence_warning_made_an_error_leaves_the_fit_whole(seq_data, warm):
+    """(review 272) The warning was issued within the call, so an error made of it put
+    every attribute back: a warm fit kept its weights trained in place beside the
+    n_iter_, loss_curve_, optimiser and memory of before; a first fit was thrown away.
+    As scikit-learn's MLP: the fit stands, its records with it."""
+    X, y = seq_data
+    params = {**SMALL, "max_iter": 2, "warm_start": warm}
+    model, twin = DREAMClassifier(**params), DREAMClassifier(**params)
+    if warm:
+        model.fit(X, y)
+        twin.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        with pytest.raises(ConvergenceWarning, match="maximum iterations"):
+            model.fit(X, y)
+    twin.fit(X, y)  # (warned, not raised)
+    assert model.n_iter_ == twin.n_iter_ == (4 if warm else 2)
+    assert model.loss_curve_ == twin.loss_curve_
+    np.testing.assert_array_equal(model.predict_proba(X), twin.predict_proba(X))
+    assert _memory_equal(model.memory_, twin.memory_)
 
 
 @pytest.mark.parametrize("value", [123456.789, 1e8 / 3])

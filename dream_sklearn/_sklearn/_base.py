@@ -363,12 +363,21 @@ def _all_or_nothing(fit: Callable) -> Callable:
     def guarded(self, *args: Any, **kwargs: Any):
         saved = dict(self.__dict__)
         try:
-            return fit(self, *args, **kwargs)
+            result = fit(self, *args, **kwargs)
         except BaseException as exc:
             if isinstance(exc, Exception) or saved.get("solver") == "ridge":
                 self.__dict__.clear()
                 self.__dict__.update(saved)
             raise
+        # The finished fit's warnings (ConvergenceWarning), issued once its state is
+        # whole: a filter that makes one an error leaves the model as fitted, as
+        # scikit-learn's MLP does. Issued within the call, such an error put the
+        # attributes back over weights trained in place (review 272: n_iter_ and
+        # loss_curve_ of before beside trained weights; a diverged fit's NaN weights
+        # kept, where its best epoch was to be put back).
+        for message in self.__dict__.pop("_finished_warnings", ()):
+            warnings.warn(message, ConvergenceWarning, stacklevel=_user_stacklevel())
+        return result
 
     return guarded
 
@@ -1053,6 +1062,7 @@ class _BaseDREAM(BaseEstimator):
                 group["lr"] = self.learning_rate_init
         self.module_.dream.checkpoint_steps = _checkpoint_span(lengths)
         bar = tqdm(range(epochs), desc=name, disable=not self.verbose, leave=False)
+        finished: list[str] = []  # the warnings of the fit, issued once it is whole
         for _ in bar:
             order = rng.permutation(train) if (self.shuffle and not incremental) else train
             self.module_.dream.compile_step = train_compile
@@ -1069,12 +1079,10 @@ class _BaseDREAM(BaseEstimator):
                 if self.early_stopping and best is not None:
                     # The best epoch is put back below (the diverged epoch's optimiser
                     # state and surprise were NaN too: a review's finding).
-                    warnings.warn(
+                    finished.append(
                         f"{name}: the loss diverged at epoch {self.n_iter_ + 1}; the fit ends "
                         f"on its best epoch (validation score {self.best_validation_score_:.4g}). "
-                        "Lower learning_rate_init to train further.",
-                        ConvergenceWarning,
-                        stacklevel=_user_stacklevel(),
+                        "Lower learning_rate_init to train further."
                     )
                     break
                 _non_finite(name, self.module_, saved, self.optimizer_)
@@ -1104,11 +1112,9 @@ class _BaseDREAM(BaseEstimator):
                 break
         else:
             if not incremental:
-                warnings.warn(
+                finished.append(
                     f"{name}: maximum iterations ({self.max_iter}) reached and the "
-                    "optimisation has not converged yet.",
-                    ConvergenceWarning,
-                    stacklevel=_user_stacklevel(),
+                    "optimisation has not converged yet."
                 )
         bar.close()
         if self.early_stopping and best is not None:
@@ -1122,6 +1128,7 @@ class _BaseDREAM(BaseEstimator):
         self.module_.dream.compile_step = train_compile
         self.module_.eval()
         self.surprise_ = surprise
+        self._finished_warnings = finished  # (issued by _all_or_nothing, once whole)
         return self
 
     def _compile_for(self, step_evaluations: float, padding: Any = 1.0, padded: Any = 0.0) -> bool:
