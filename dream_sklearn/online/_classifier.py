@@ -89,10 +89,12 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     mistakes, the surprise that matters when ``P(y | x)`` changes and the inputs do
     not: river's ADWIN over the 0/1 loss at ARF's warning level (``delta`` 0.01). A
     rise it flags takes fresh readouts (the same kinds, zero weights) into the
-    mixture with half of its weight, beside the old readouts, which the mixture
-    keeps until their weight falls below 1%. The fresh readouts first learn the
-    rows read since the change (where the recent mistakes rise, among the last
-    128 rows kept while the mixture errs: three passes at 10 times their step),
+    mixture with half of its weight, beside the old readouts; whichever of the two
+    generations falls below 1% of the weight goes (the fresh one, after a false
+    alarm), and a drift flagged while two are present drops the less trusted at
+    once. The fresh readouts first learn the rows read since the change (where
+    the recent mistakes rise, among the last 128 rows kept while the mixture errs;
+    every kept row where no rise is found: three passes at 10 times their step),
     so that the rows before the detector fired are not lost. A fresh readout's
     step starts about 11 times its usual one and falls back as it learns (to
     twice after about 700 rows, to its usual step after 4,000).

@@ -72,7 +72,8 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     With ``drift_recovery``, a detector (ADWIN) watches the mixture's absolute
     error, as in :class:`DREAMOnlineClassifier`: a rise flagged at its warning level
     starts background readouts, one flagged at its drift level takes them into the
-    mixture beside the old ones, with up to twice the usual step while they are fresh.
+    mixture beside the old ones (zero readouts where no warning came first), with up
+    to twice the usual step while they are fresh.
 
     Most parameters are read once, at the first row (an assignment afterwards changes
     nothing; ``clone()`` with the new value starts over); river's ``mutate`` changes
