@@ -1718,6 +1718,29 @@ def test_later_targets_far_off_the_first_calls_scale_warn_with_adam(solver):
     assert later_warnings(y[:20]) == []
 
 
+def test_later_targets_narrow_on_the_first_calls_scale_warn_with_adam():
+    """(review 274) A first chunk of one sequence leaves y_scale_ at 1; targets in
+    units of 1e-3 after it were learned as noise (R^2 -142,162), without a word. The
+    mirror of the far-target warning; a later chunk like the first, or a constant
+    one, gives none."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 5, 2))
+    y = 1e-3 * (3 * X[:, -1, 0] + 10)
+
+    def later_warnings(first, later):
+        model = DREAMRegressor(**SMALL).partial_fit(X[: len(first)], first)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.partial_fit(X[20:], later)
+        return [w for w in caught if "spread over" in str(w.message)]
+
+    narrow = later_warnings(y[:1], y[20:])
+    assert len(narrow) == 1 and narrow[0].filename == __file__
+    assert "solver='ridge'" in str(narrow[0].message)
+    assert later_warnings(y[:20], y[20:]) == []
+    assert later_warnings(y[:1], np.full(40, 0.5)) == []  # (constant: nothing to learn)
+
+
 def test_the_far_target_warning_counts_weighted_rows_and_names_the_output():
     """Review 254: a far row of weight 0 (nothing in the loss) warned; with several
     outputs the warning did not say which one was far."""

@@ -120,6 +120,26 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
                     UserWarning,
                     stacklevel=_user_stacklevel(),
                 )
+            # The mirror: targets spread over a hundredth of y_scale_ or less (a first
+            # chunk of one sequence, or of equal targets, leaves y_scale_ at 1, and
+            # targets in units of 1e-3 were learned as noise: R^2 -142,162 without a
+            # word; review 274)
+            spread = counted.std(axis=0) if len(counted) > 1 else np.zeros(0)
+            narrow = (spread > 0) & (spread < 1.0 / _FAR_TARGET)
+            if narrow.any() and not (far.size and far.max() > _FAR_TARGET):
+                j = int(np.flatnonzero(narrow)[0])
+                output = f" (output {j})" if z.shape[1] > 1 else ""
+                warnings.warn(
+                    f"{type(self).__name__}: y has targets{output} spread over "
+                    f"{spread[j]:.3g} y_scale_ (their standard deviation), y_scale_ kept "
+                    "from the first call to fit or partial_fit (1 where its targets were "
+                    "one or all equal). The adam solver learns on targets standardised by "
+                    "it, and learns little of a spread this narrow: start partial_fit "
+                    "with a chunk whose targets span their range, refit with "
+                    "warm_start=False, or use solver='ridge'.",
+                    UserWarning,
+                    stacklevel=_user_stacklevel(),
+                )
         return z
 
     def _ridge_offset(self) -> np.ndarray:
