@@ -1741,6 +1741,20 @@ def test_later_targets_narrow_on_the_first_calls_scale_warn_with_adam():
     assert later_warnings(y[:1], np.full(40, 0.5)) == []  # (constant: nothing to learn)
 
 
+def test_later_targets_beyond_the_networks_dtype_are_refused_by_name():
+    """(review 274) Targets 1e50 y_scale_ out were inf in float32: the fit failed as a
+    diverged loss, advising a lower learning rate."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 5, 2))
+    y = X[:, -1, 0] * 1e50
+    model = DREAMRegressor(**{**SMALL, "dtype": "float32"}).partial_fit(X[:1], y[:1])
+    with pytest.raises(
+        ValueError, match="y has targets .* beyond what the network's torch.float32"
+    ):
+        model.partial_fit(X[1:], y[1:])
+    assert model.n_iter_ == 1
+
+
 def test_the_far_target_warning_counts_weighted_rows_and_names_the_output():
     """Review 254: a far row of weight 0 (nothing in the loss) warned; with several
     outputs the warning did not say which one was far."""

@@ -106,6 +106,18 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
             # the loss: not counted; review 254)
             counted = z if weight is None else z[weight > 0]
             far = np.abs(counted).max(axis=0) if len(counted) else np.zeros(0)
+            module = getattr(self, "module_", None)
+            top = torch.finfo(self._module_dtype()).max if module is not None else np.inf
+            if far.size and far.max() > top:
+                # (the network's targets were inf, and the fit failed as a diverged loss,
+                # advising a lower learning rate; review 274)
+                raise ValueError(
+                    f"y has targets {far.max():.3g} y_scale_ from y_mean_ (both kept from "
+                    "the first call to fit or partial_fit), beyond what the network's "
+                    f"{self._module_dtype()} holds ({top:.3g}): refit with "
+                    "warm_start=False, start partial_fit with a chunk whose targets span "
+                    "their range, or use solver='ridge'."
+                )
             if far.size and far.max() > _FAR_TARGET:
                 j = int(far.argmax())
                 output = f" (output {j})" if z.shape[1] > 1 else ""
