@@ -106,19 +106,21 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
             # the loss: not counted; review 254)
             counted = z if weight is None else z[weight > 0]
             far = np.abs(counted).max(axis=0) if len(counted) else np.zeros(0)
-            module = getattr(self, "module_", None)
-            top = torch.finfo(self._module_dtype()).max if module is not None else np.inf
-            if far.size and far.max() > top:
+            largest = far.max() if far.size else 0.0
+            top = torch.finfo(self._module_dtype()).max if hasattr(self, "module_") else np.inf
+            spread = counted.std(axis=0) if len(counted) > 1 else np.zeros(0)
+            narrow = (spread > 0) & (spread < 1.0 / _FAR_TARGET)
+            if largest > top:
                 # (the network's targets were inf, and the fit failed as a diverged loss,
                 # advising a lower learning rate; review 274)
                 raise ValueError(
-                    f"y has targets {far.max():.3g} y_scale_ from y_mean_ (both kept from "
+                    f"y has targets {largest:.3g} y_scale_ from y_mean_ (both kept from "
                     "the first call to fit or partial_fit), beyond what the network's "
                     f"{self._module_dtype()} holds ({top:.3g}): refit with "
                     "warm_start=False, start partial_fit with a chunk whose targets span "
                     "their range, or use solver='ridge'."
                 )
-            if far.size and far.max() > _FAR_TARGET:
+            if largest > _FAR_TARGET:
                 j = int(far.argmax())
                 output = f" (output {j})" if z.shape[1] > 1 else ""
                 warnings.warn(
@@ -136,9 +138,7 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
             # chunk of one sequence, or of equal targets, leaves y_scale_ at 1, and
             # targets in units of 1e-3 were learned as noise: R^2 -142,162 without a
             # word; review 274)
-            spread = counted.std(axis=0) if len(counted) > 1 else np.zeros(0)
-            narrow = (spread > 0) & (spread < 1.0 / _FAR_TARGET)
-            if narrow.any() and not (far.size and far.max() > _FAR_TARGET):
+            elif narrow.any():
                 j = int(np.flatnonzero(narrow)[0])
                 output = f" (output {j})" if z.shape[1] > 1 else ""
                 warnings.warn(
