@@ -477,6 +477,51 @@ def test_a_target_in_small_units_still_counts_by_its_own_spread():
     assert chunked(1e-12) == chunked(1.0)
 
 
+@pytest.mark.parametrize("unit", [1e-160, 1e-200, 1e-300])
+def test_partial_fit_on_targets_in_tiny_units_is_the_fit_in_units_of_one(unit):
+    # (review 274, open until round 48) after a first chunk of one sequence the
+    # targets are unscaled (y_scale_ 1); in units below about 1e-154 their squares
+    # underflowed in the statistics, and GCV chose the largest penalty (R2 0.015
+    # against 0.84). The readout must be the one in units of 1, times the unit.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 6, 2))
+    y = X[:, -1, 0] + 0.5 * X[:, -2, 1] + 0.1 * rng.normal(size=300)
+
+    def chunked(scale):
+        reg = DREAMRegressor(hidden_dim=16, random_state=0).partial_fit(X[:1], scale * y[:1])
+        for start in range(1, 250, 83):
+            reg.partial_fit(X[start : start + 83], scale * y[start : start + 83])
+        return reg
+
+    ones, tiny = chunked(1.0), chunked(unit)
+    assert tiny.alpha_ == ones.alpha_
+    assert np.allclose(tiny.predict(X[250:]) / unit, ones.predict(X[250:]), rtol=1e-9)
+    assert ones.score(X[250:], y[250:]) > 0.5
+
+
+def test_statistics_in_units_of_one_are_the_targets_as_they_come():
+    # targets of ordinary size are read as they come, to the bit; a tiny unit kept
+    # across updates gives the readout in units of 1 times the unit; a pickle from
+    # before the units reads the targets as they come
+    rng = np.random.default_rng(7)
+    F, Y = rng.normal(size=(40, 3)), rng.normal(size=(40, 2))
+    Y[:, 1] += F[:, 0]
+    stats, tiny = _RidgeStats(3, 2), _RidgeStats(3, 2)
+    for rows in (slice(0, 20), slice(20, 40)):
+        stats.update(F[rows], Y[rows])
+        tiny.update(F[rows], Y[rows] * [1.0, 1e-170])
+    assert np.array_equal(stats.y_unit, [1.0, 1.0])
+    assert tiny.y_unit[0] == 1.0 and 1e-171 < tiny.y_unit[1] < 1e-169
+    solved, expected = tiny.solve(per_target=True), stats.solve(per_target=True)
+    assert solved.alpha == expected.alpha
+    assert np.allclose(solved.coef / [1.0, 1e-170], expected.coef, rtol=1e-9)
+    assert np.allclose(solved.intercept / [1.0, 1e-170], expected.intercept, atol=1e-12)
+    old = _RidgeStats.__new__(_RidgeStats)
+    old.__dict__.update({k: v for k, v in stats.__dict__.items() if k not in ("y_unit", "y_top")})
+    old.update(F, Y * 1e-170)  # (as before: in units of 1)
+    assert np.array_equal(old.y_unit, [1.0, 1.0]) and np.isfinite(old.solve().coef).all()
+
+
 @pytest.mark.parametrize("layout", ["channels_last", "channels_first"])
 def test_with_n_steps_the_bank_reads_the_flat_rows_reshaped_as_documented(layout):
     # (review 108) The docs gave one reshape; under channels_first each flat row holds
