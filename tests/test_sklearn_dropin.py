@@ -323,6 +323,29 @@ def test_class_weight_with_an_unknown_label_or_a_negative_weight_is_refused(clas
         DREAMClassifier(class_weight=class_weight, **SMALL).fit(X, y)
 
 
+@pytest.mark.parametrize("kind", ["datetime", "timedelta"])
+def test_class_weight_keys_name_nanosecond_date_and_duration_labels(kind):
+    # (review 278) tolist() makes nanosecond dates and durations integers, so a key
+    # equal to a label, even classes_[i] itself, was refused as "not a class label"
+    X, y, _ = data()
+    up = y == "up"
+    if kind == "datetime":
+        values = pd.to_datetime(["2020-01-01", "2021-01-01"]).as_unit("ns").values
+        keys = [values[1], pd.Timestamp("2021-01-01")]
+    else:
+        values = np.array([1, 2], dtype="m8[ns]")
+        keys = [values[1], pd.Timedelta(2, unit="ns")]
+    labels = values[up.astype(int)]
+    b = DREAMClassifier(**SMALL).fit(X, labels, sample_weight=np.where(up, 3.0, 1.0))
+    for key in keys:
+        a = DREAMClassifier(class_weight={key: 3.0}, **SMALL).fit(X, labels)
+        assert_same_model(a, b)
+    with pytest.raises(ValueError, match="not class labels"):
+        DREAMClassifier(class_weight={values[0] - values[1] + values[0]: 3.0}, **SMALL).fit(
+            X, labels
+        )
+
+
 @pytest.mark.parametrize("solver", ["ridge", "adam"])
 def test_sample_weight_times_class_weight_that_overflows_is_refused(solver):
     # (review 263: the ridge solver read the infinite products as the lightest

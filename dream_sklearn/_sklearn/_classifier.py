@@ -190,21 +190,31 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
             per_class[present] = counts.sum() / (np.count_nonzero(present) * counts[present])
             return per_class[index]
         # A dict: labels left out weigh 1; a key that is no label, or a negative
-        # weight, is refused (a typo would otherwise weigh nothing, silently).
-        labels = set(self.classes_.tolist())
-        unknown = [k for k in self.class_weight if k not in labels]
+        # weight, is refused (a typo would otherwise weigh nothing, silently). Keys
+        # are matched by equality: dates and durations in nanoseconds are integers
+        # once tolist()'d, and pandas' Timedelta hashes as no NumPy timedelta64
+        # does, so a label's own value was refused as "not a class label" (review 278).
+        kind = self.classes_.dtype.kind
+        labels = list(self.classes_) if kind in "mM" else self.classes_.tolist()
+        per_class = np.ones(len(labels))
+        unknown = []
+        for key, weight in self.class_weight.items():
+            hits = [i for i, label in enumerate(labels) if _same_label(key, label)]
+            if not hits:
+                unknown.append(key)
+                continue
+            try:
+                per_class[hits] = float(weight)
+            except (TypeError, ValueError) as err:
+                raise ValueError(
+                    f"class_weight must map labels to finite weights >= 0; got "
+                    f"{self.class_weight!r} ({err})."
+                ) from err
         if unknown:
             raise ValueError(
                 f"class_weight has keys {unknown!r} that are not class labels; the "
-                f"labels are {self.classes_.tolist()!r}."
+                f"labels are {labels!r}."
             )
-        try:
-            per_class = np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_])
-        except (TypeError, ValueError) as err:
-            raise ValueError(
-                f"class_weight must map labels to finite weights >= 0; got "
-                f"{self.class_weight!r} ({err})."
-            ) from err
         if (per_class < 0).any() or not np.isfinite(per_class).all():
             raise ValueError(
                 f"class_weight must map labels to finite weights >= 0; got {self.class_weight!r}."
@@ -450,3 +460,12 @@ DataFrame or array-like of shape (n_samples, n_features)
         if sample_weight is not None:
             sample_weight = self._aligned_y(X, sample_weight, "sample_weight")  # (by id, as fit)
         return super().score(X, self._aligned_y(X, y), sample_weight)
+
+
+def _same_label(key: Any, label: Any) -> bool:
+    """Whether a ``class_weight`` key names the class ``label`` (by equality, as a
+    dict's lookup decides once hashes agree; a comparison that fails is no match)."""
+    try:
+        return bool(key == label)
+    except (TypeError, ValueError):
+        return False
