@@ -84,7 +84,9 @@ PARAMETERS = """
         Used by ``solver="adam"`` only, as are the parameters down to ``tol``.
     batch_size : int or "auto", default="auto"
         Sequences per mini-batch; ``"auto"`` is ``min(200, n_sequences)``. The
-        plastic memory advances once per mini-batch.
+        plastic memory advances once per mini-batch. A number above the sequences
+        a call is given is read as that many, without a warning (``MLPClassifier``
+        warns): a ``partial_fit`` chunk is often smaller than a mini-batch.
     learning_rate_init : float, default=0.01
         Learning rate of the Adam optimiser.
     alpha : float, default=1e-4
