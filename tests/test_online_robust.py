@@ -1852,6 +1852,38 @@ def test_a_lone_far_target_keeps_the_row_after_it_learned():
     assert not np.allclose(model._W, W)
 
 
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_lone_far_target_leaves_the_diff_blocks_last_row_with_the_previous_target(compiled):
+    """The "last" readout starts from the previous target and reads "diff", the
+    inputs' change since the row that target came with. A lone far target, set
+    aside, leaves the previous target where it was, but "diff" moved on to its row:
+    the row after it read the previous target plus one row's change of two, its
+    error 25 times a twin's (review 277: MAE 2.16 against 0.088 on y = 2a + a walk).
+    """
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=600)
+    y = 2 * a + np.cumsum(0.05 * rng.normal(size=600))
+    xs = [{"a": float(v), "b": float(rng.normal())} for v in a]
+    previous = set_compiled(compiled)
+    try:
+        errors = {False: [], True: []}
+        for at in range(300, 590, 29):
+            for far in (False, True):
+                model = DREAMOnlineRegressor(seed=0, readouts=("last",))
+                for t in range(at + 2):
+                    if t == at + 1:
+                        errors[far].append(abs(model.predict_one(xs[t]) - y[t]))
+                    if t == at and far:
+                        kept = model._prev_u.copy()
+                    model.learn_one(xs[t], 1e6 if far and t == at else float(y[t]))
+                    if t == at and far:
+                        assert model._y_run == 1  # (set aside)
+                        np.testing.assert_array_equal(model._prev_u, kept)
+    finally:
+        set_compiled(previous)
+    assert np.mean(errors[True]) < 1.2 * np.mean(errors[False])
+
+
 def _on_a_constant(ys, compiled):
     """(absolute errors, model) of the regressor on targets ``ys`` over two random
     features, predict_one then learn_one."""
@@ -2783,6 +2815,42 @@ def test_order_matching_a_row_refused_for_its_values_is_no_row(cls):
     assert all(got == i for i, got in taken if got is not None)
     assert {i for i, got in taken if got is None} == {0, 2, 3}
     assert not model._pending_rows and model._not_waiting == 0
+
+
+@pytest.mark.parametrize("keys", [{"a": 1.0}, {0: 1.0}])
+def test_order_matching_a_row_a_converted_model_cannot_read_is_no_row(keys):
+    """A converted model refuses, in predict_one as in learn_one, a row whose keys are
+    none of its features, or positions where its features have names: no row of the
+    stream, so its refused learn_one takes no row's place. It took the oldest
+    waiting row's, and every later label met the row before its own (review 276)."""
+    from dream_sklearn import DREAMClassifier
+    from dream_sklearn.online import from_sklearn
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 2)), columns=["f0", "f1"])
+    y = (X["f0"] > 0).astype(int)
+    fitted = DREAMClassifier(hidden_dim=8, solver="adam", max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (3 epochs: not converged)
+        fitted.fit(X, y)
+    model = from_sklearn(fitted, advance_on_predict=True, match_labels_by="order")
+    rows = [dict(zip(["f0", "f1"], map(float, r), strict=True)) for r in rng.normal(size=(6, 2))]
+    for x in rows[:3]:
+        model.predict_one(x)
+    twin = copy.deepcopy(model)
+    for call in (model.predict_one, partial(model.learn_one, y=1)):
+        with pytest.raises(ValueError, match="none of them a feature|column positions"):
+            call(keys)
+    assert len(model._pending_rows) == 3
+    for x in rows[:3]:
+        for m in (model, twin):
+            m.learn_one(x, int(x["f0"] > 0))
+    assert not model._pending_rows and model.n_steps_ == twin.n_steps_
+    assert_same_state(model, twin)
+    # (a fresh model's refused first row asked for rows waiting that it had not made)
+    fresh = DREAMOnlineClassifier(advance_on_predict=True, match_labels_by="order").clone()
+    with pytest.raises(ValueError, match="non-numeric value"):
+        fresh.learn_one({"a": "oops"}, "x")
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)

@@ -87,7 +87,7 @@ from ._scaling import (  # noqa: F401 (the kernels and the regressor import them
     _WINSOR_RUN,
     _RunningScaling,
 )
-from ._slots import _Slots
+from ._slots import _Slots, _UnreadKeys
 
 __all__: list[str] = []
 
@@ -465,6 +465,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
     # _link(z (..., J, k)) -> the readouts' outputs (softmax, or identity);
     # _readout_step(out (J, k), value, phi (F,)) -> (J, k) step on each readout's output;
     # _before_readouts(value) (before the readouts' step); _update_target_stats(value);
+    # _target_set_aside() -> whether that update set the row's target aside;
     # _target_raw(value) -> (m,) raw target slots.
 
     # ------------------------------------------------------------------ forward
@@ -728,11 +729,14 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         try:
             y_value = self._check_target(y)
             self._check_keys(row, x)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError) as err:
             # (a row refused for its values was refused by predict too: no row of the
             # stream; a refused label or feature name takes its row's place, the oldest:
-            # the later labels then meet their own rows, review 96)
-            if self._by_order() and (self._pending or self._not_waiting):
+            # the later labels then meet their own rows, review 96; but not keys that a
+            # converted model cannot read, refused by predict too: review 276, the later
+            # labels each met the row before their own)
+            unread = isinstance(err, _UnreadKeys)
+            if self._by_order() and (self._pending or self._not_waiting) and not unread:
                 self._take_pending(row)
             raise
         hit = hit and not cache.advanced
@@ -809,7 +813,11 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         if self._y_slot:
             self._prev_y = self._target_raw(y_value)
         self._update_target_stats(y_value)  # (after: it may hold _prev_y, _keep_target)
-        if self._reads_diff and entry is None:  # (advanced rows set it when read)
+        # "diff" reads the change since the last row learned from: not a target set
+        # aside, which leaves the previous target where it was (review 277: "last"
+        # paired the row before with the one before it, its error 25 times as large).
+        # Advanced rows set it when read.
+        if self._reads_diff and entry is None and not self._target_set_aside():
             self._prev_u = u[0, : len(self._mean)].copy()
         self.n_steps_ += 1
         self._version += 1

@@ -864,11 +864,6 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
         for j in _v1(ib, lay, YS):
             prev_y[j] = 0.0
         prev_y[y_slot] = y_raw
-    if ctl[C_DIFF]:
-        urow = _v1(fb, lay, UROW)
-        prev_u = _v1(fb, lay, PREV_U)
-        for j in range(m):
-            prev_u[j] = urow[j]
     res[R_RUNNING] = ctl[C_RUNNING]
     res[R_WARMING] = ctl[C_WARMING]
     grant = 0.0
@@ -884,6 +879,7 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
                     if pres[apart[i]] > 0.0:
                         grant = 1.0
     res[R_GRANT] = grant
+    aside = False
     if ctl[C_TASK] == 1:  # the target's statistics (_TargetScaling._target_row)
         tgt = _v1(fb, lay, TGT)
         res[R_Y_MEAN0] = tgt[T_MEAN]
@@ -907,6 +903,14 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
         departs = res[R_Y_VAR0] <= _var_floor(res[R_Y_MEAN0]) and y_raw != res[R_Y_MEAN0]
         after = tgt[T_RUN] != 0.0 or tgt[T_COUNT] <= _Y_WARMUP or departs
         res[R_Y_AFTER] = 1.0 if after else 0.0
+        aside = 0.0 < tgt[T_RUN] <= _Y_RUN
+    # "diff" reads the change since the last row learned from: not a target set
+    # aside, which leaves the previous target ("last") where it was (review 277)
+    if ctl[C_DIFF] and not aside:
+        urow = _v1(fb, lay, UROW)
+        prev_u = _v1(fb, lay, PREV_U)
+        for j in range(m):
+            prev_u[j] = urow[j]
     return loss
 
 

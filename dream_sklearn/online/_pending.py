@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import warnings
 from collections import OrderedDict, deque
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -82,6 +84,8 @@ class _PendingRows:
     # from _unbuilt when needed (an entry whose count is spent stays, harmless)
     _unbuilt_loose: set | None = None
     _pending: dict = {}
+    # (before the build, nothing waits: a learn_one refused then asked, review 276)
+    _pending_rows: Mapping = MappingProxyType({})
     # row key without its features at 0 -> deque of sequence numbers (oldest first), of
     # the rows waiting whose key has a feature at 0 (_loose_match); rebuilt for pickles
     # made before it (_base.__setstate__)

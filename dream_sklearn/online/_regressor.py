@@ -164,8 +164,9 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         With ``advance_on_predict``, how ``learn_one`` finds the row predicted
         earlier that its label belongs to. ``"values"``: the oldest waiting row
         with the same values (a row never predicted, or changed in between, is
-        stepped as a new one; the same row predicted twice with nothing learned
-        in between is one row). ``"order"``: the oldest row predicted, whatever
+        stepped as a new one; the same row predicted twice in a row with nothing
+        learned in between is one row, and two once another row came between).
+        ``"order"``: the oldest row predicted, whatever
         its values, as ``progressive_val_score(delay=...)`` hands the labels
         back when the delay is the same for every row (a delay that varies by
         row returns labels out of order, each matched to another row; use
@@ -182,10 +183,11 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         not counted, so turning it on (or switching the matching) with rows
         predicted and not yet learned misaligns the labels that follow. Under
         ``"order"`` every row predicted needs its ``learn_one``: a label that never
-        comes shifts every later label by a row (Elec2 with 5% of its labels lost:
-        accuracy 0.505); a warning comes (once) after 32 labels in a row whose
-        own rows (by their values) wait behind the oldest, which a step that
-        changes rows (a scaler) hides. Under ``"values"`` such a row waits for
+        comes, or comes twice, shifts every later label by a row (Elec2 with 5% of its
+        labels lost: accuracy 0.505); a warning comes (once) after 32 labels in a row
+        whose own rows (by their values) wait behind the oldest, which a step that
+        changes rows (a scaler) hides, and a label given twice does not bring. Under
+        ``"values"`` such a row waits for
         good (at most 2,048 are kept). By values a label that finds no row
         under its own values takes the oldest whose values differ from its own
         only by features at 0, so that behind river's ``OneHotEncoder()``, which

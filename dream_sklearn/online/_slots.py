@@ -38,6 +38,11 @@ def _unequal(key: Any) -> bool:
         return True
 
 
+class _UnreadKeys(ValueError):
+    """A row refused for keys a converted model cannot read (:meth:`_Slots._check_new_keys`):
+    ``predict_one`` refuses it too, so it is no row of the stream."""
+
+
 def _check_names(keys: list) -> None:
     """Refuse a feature named by a value unequal to itself (:func:`_unequal`): its
     slot is found again only through the very same object (``np.nan`` itself, until
@@ -134,14 +139,14 @@ class _Slots:
         names = self._loaded_names
         positions = [k for k in keys if _is_int(k) and 0 <= k < len(names or ())]
         if positions:
-            raise ValueError(
+            raise _UnreadKeys(
                 f"x has keys {positions!r} that look like column positions, but this model "
                 "was converted from an estimator fitted on a DataFrame: its features are "
                 f"named {names!r}. Key each row by those names (e.g. "
                 "dict(zip(feature_names_in_, row)))."
             )
         if not any(k in self._x_slot for k in given):
-            raise ValueError(
+            raise _UnreadKeys(
                 f"x has keys {reprlib.repr(list(given))}, none of them a feature of this "
                 "model, which was converted from a fitted estimator whose cell reads "
                 f"{reprlib.repr(features)} (features_; after a fit on an array or with "

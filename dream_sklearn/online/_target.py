@@ -228,6 +228,11 @@ class _TargetScaling:
             self._keep_target(before, departure=y)
         self._follow_run(y)
 
+    def _target_set_aside(self) -> bool:
+        """Whether the row's target, just taken in by :meth:`_update_target_stats`,
+        was set aside (a lone far target: ``_Y_ASIDE``)."""
+        return 0 < self._y_stats[T_RUN] <= _Y_RUN
+
     def _target_row(self, y: float) -> None:
         """The row's update of the target's statistics (the NumPy path's; the
         compiled learn kernel's is the same)."""
