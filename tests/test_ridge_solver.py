@@ -499,6 +499,22 @@ def test_partial_fit_on_targets_in_tiny_units_is_the_fit_in_units_of_one(unit):
     assert ones.score(X[250:], y[250:]) > 0.5
 
 
+def test_a_row_of_weight_zero_changes_nothing_whatever_its_targets_unit():
+    # (review 279) the unit reads rows of positive weight only; a row of weight 0
+    # whose target overflowed in it made the statistics NaN (0 x inf)
+    rng = np.random.default_rng(3)
+    F, Y = rng.normal(size=(50, 4)), 1e-300 * rng.normal(size=(50, 1))
+    with_row, without = _RidgeStats(4, 1), _RidgeStats(4, 1)
+    with_row.update(
+        np.vstack([F, rng.normal(size=(1, 4))]), np.vstack([Y, [[1e100]]]), np.r_[np.ones(50), 0.0]
+    )
+    without.update(F, Y)
+    a, b = with_row.solve(), without.solve()
+    assert a.alpha == b.alpha and np.isfinite(a.coef).all()
+    np.testing.assert_allclose(a.coef, b.coef, rtol=1e-12)
+    np.testing.assert_allclose(a.intercept, b.intercept, rtol=1e-9, atol=1e-312)
+
+
 def test_statistics_in_units_of_one_are_the_targets_as_they_come():
     # targets of ordinary size are read as they come, to the bit; a tiny unit kept
     # across updates gives the readout in units of 1 times the unit; a pickle from

@@ -119,7 +119,12 @@ class _RidgeStats:
         """Add rows ``F`` (n, n_features) with targets ``Y`` (n, n_outputs), weighted
         by ``weight`` (n,) when given; rows of weight 0 change nothing."""
         w = np.ones(len(Y)) if weight is None else np.asarray(weight, dtype=np.float64)
-        Z = np.hstack([F, Y / self._target_unit(Y[w > 0])])
+        unit = self._target_unit(Y[w > 0])
+        if (unit != 1.0).any():
+            # (rows of weight 0 change nothing: their targets, which the unit does not
+            # read, could overflow in it, and 0 x inf made the statistics NaN; review 279)
+            Y = np.where((w > 0)[:, None], Y, 0.0) / unit
+        Z = np.hstack([F, Y])
         given = w  # (binned as given by _count: the unit below may change later)
         # Weights count relative to each other: read in units of the largest so far,
         # so that weights of 1e-310 (whose inverse overflowed) or 1e155 (whose products
