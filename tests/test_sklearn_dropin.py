@@ -6,7 +6,7 @@ from_sklearn (standardisation, loaded statistics, feature names).
 """
 
 import warnings
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -331,19 +331,33 @@ def test_class_weight_keys_name_nanosecond_date_and_duration_labels(kind):
     up = y == "up"
     if kind == "datetime":
         values = pd.to_datetime(["2020-01-01", "2021-01-01"]).as_unit("ns").values
-        keys = [values[1], pd.Timestamp("2021-01-01")]
+        keys = [values[1], pd.Timestamp("2021-01-01"), datetime(2021, 1, 1)]
+        number = int(values[1].astype(np.int64))
     else:
         values = np.array([1, 2], dtype="m8[ns]")
         keys = [values[1], pd.Timedelta(2, unit="ns")]
+        number = 2
     labels = values[up.astype(int)]
     b = DREAMClassifier(**SMALL).fit(X, labels, sample_weight=np.where(up, 3.0, 1.0))
     for key in keys:
         a = DREAMClassifier(class_weight={key: 3.0}, **SMALL).fit(X, labels)
         assert_same_model(a, b)
-    with pytest.raises(ValueError, match="not class labels"):
-        DREAMClassifier(class_weight={values[0] - values[1] + values[0]: 3.0}, **SMALL).fit(
-            X, labels
-        )
+    # (review 279) a number names no date or duration, whatever NumPy's equality in
+    # the labels' unit says; two keys for one label are refused, not the last taken
+    for weights in ({values[0] - values[1] + values[0]: 3.0}, {number: 3.0}):
+        with pytest.raises(ValueError, match="not class labels"):
+            DREAMClassifier(class_weight=weights, **SMALL).fit(X, labels)
+    if kind == "timedelta":
+        with pytest.raises(ValueError, match="several keys for the labels"):
+            DREAMClassifier(class_weight=dict(zip(keys, (2.0, 3.0), strict=True)), **SMALL).fit(
+                X, labels
+            )
+
+
+def test_class_weight_refuses_an_unknown_key_before_a_bad_weight():
+    X, y, _ = data(n=20, steps=3)
+    with pytest.raises(ValueError, match=r"keys \['zz'\] that are not class labels"):
+        DREAMClassifier(class_weight={"up": "x", "zz": 1.0}, **SMALL).fit(X, y)
 
 
 @pytest.mark.parametrize("solver", ["ridge", "adam"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import inspect
 import math
 from typing import Any
@@ -28,7 +29,10 @@ _CLASS_WEIGHT_DOC = """    class_weight : dict, "balanced" or None, default=None
         count(label))`` over the ``y`` of each ``fit``, the sequences and counts
         weighed by ``sample_weight`` where it is given, as scikit-learn's
         ``compute_class_weight`` weighs them) or ``None`` (all 1). A sequence's weight
-        is its class weight times its ``sample_weight``.
+        is its class weight times its ``sample_weight``. A key names the labels it
+        equals (``True`` the label 1, ``pd.Timestamp`` a ``datetime64`` label); a
+        number names no date or duration, and a key that names no label, or two keys
+        for one label, are refused.
         ``"balanced"`` is refused by ``partial_fit``, which sees one chunk at a time:
         pass a dict there (e.g. from ``sklearn.utils.class_weight.compute_class_weight``).
 """
@@ -196,25 +200,32 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
         # does, so a label's own value was refused as "not a class label" (review 278).
         kind = self.classes_.dtype.kind
         labels = list(self.classes_) if kind in "mM" else self.classes_.tolist()
-        per_class = np.ones(len(labels))
-        unknown = []
-        for key, weight in self.class_weight.items():
-            hits = [i for i, label in enumerate(labels) if _same_label(key, label)]
-            if not hits:
-                unknown.append(key)
-                continue
-            try:
-                per_class[hits] = float(weight)
-            except (TypeError, ValueError) as err:
-                raise ValueError(
-                    f"class_weight must map labels to finite weights >= 0; got "
-                    f"{self.class_weight!r} ({err})."
-                ) from err
+        hits = {
+            key: [i for i, label in enumerate(labels) if _same_label(key, label)]
+            for key in self.class_weight
+        }
+        unknown = [key for key, where in hits.items() if not where]
         if unknown:
             raise ValueError(
                 f"class_weight has keys {unknown!r} that are not class labels; the "
                 f"labels are {labels!r}."
             )
+        named = [i for where in hits.values() for i in where]
+        if len(set(named)) < len(named):  # (a date as a Timestamp and a datetime64, say)
+            twice = [labels[i] for i in sorted(set(named)) if named.count(i) > 1]
+            raise ValueError(
+                f"class_weight has several keys for the labels {twice!r}; give each "
+                "label one weight."
+            )
+        per_class = np.ones(len(labels))
+        try:
+            for key, where in hits.items():
+                per_class[where] = float(self.class_weight[key])
+        except (TypeError, ValueError) as err:
+            raise ValueError(
+                f"class_weight must map labels to finite weights >= 0; got "
+                f"{self.class_weight!r} ({err})."
+            ) from err
         if (per_class < 0).any() or not np.isfinite(per_class).all():
             raise ValueError(
                 f"class_weight must map labels to finite weights >= 0; got {self.class_weight!r}."
@@ -464,8 +475,23 @@ DataFrame or array-like of shape (n_samples, n_features)
 
 def _same_label(key: Any, label: Any) -> bool:
     """Whether a ``class_weight`` key names the class ``label`` (by equality, as a
-    dict's lookup decides once hashes agree; a comparison that fails is no match)."""
-    try:
-        return bool(key == label)
-    except (TypeError, ValueError):
-        return False
+    dict's lookup decides once hashes agree; a comparison that fails is no match). A
+    number names no date or duration: NumPy compares it in the labels' own unit
+    (``2`` equal to 2 seconds or to 2 nanoseconds, review 279)."""
+    forms = [label]
+    if isinstance(label, (np.datetime64, np.timedelta64)):
+        if not isinstance(key, (np.datetime64, np.timedelta64, datetime.date, datetime.timedelta)):
+            return False
+        # (and as pandas reads it: NumPy's nanosecond date equals no datetime.datetime)
+        scalar = pd.Timestamp if isinstance(label, np.datetime64) else pd.Timedelta
+        try:
+            forms.append(scalar(label))
+        except (ValueError, OverflowError):  # (beyond pandas' nanosecond range)
+            pass
+    for form in forms:
+        try:
+            if bool(key == form):
+                return True
+        except (TypeError, ValueError):
+            pass
+    return False
