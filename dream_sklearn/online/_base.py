@@ -39,6 +39,7 @@ this module's NumPy path as the reference and the fallback.
 
 from __future__ import annotations
 
+import copy
 import random
 from collections import OrderedDict
 from typing import Any, NamedTuple
@@ -216,6 +217,12 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             state["_ring"] = state["_ring"].astype(np.float32)
         return state
 
+    def __copy__(self):
+        """A copy that learns on its own, as ``copy.deepcopy`` gives: the learned
+        arrays are updated in place, and a shallow copy sharing them learned into the
+        original on the NumPy path, not on the compiled row's (review 280)."""
+        return copy.deepcopy(self)
+
     def __setstate__(self, state: dict) -> None:
         """Unpickle, giving an estimator pickled before issue 12 what it lacks."""
         self.__dict__.update(state)
@@ -385,6 +392,18 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         self._cell_config = None if cell is None else cell.config
         self._cell_weights = None if cell is None else _CellWeights.of(cell)
         self._np_flags = None if cell is None else cell.flags
+
+    def _build_whole(self) -> None:
+        """:meth:`_build`, all or nothing: a build that raises leaves the estimator
+        unbuilt, as it was (review 280: ``n_knots=2**62`` failed in NumPy after the
+        feature slots were made, and every later call raised AttributeError)."""
+        before = dict(self.__dict__)
+        try:
+            self._build()
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
 
     def _build(self) -> None:
         """Validate the parameters and create the empty fitted state (first learn)."""
@@ -727,8 +746,10 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
                 self._take_pending(x)
             raise
         try:
-            y_value = self._check_target(y)
+            # (the keys first: a row a converted model cannot read is no row, whatever
+            # its label; with a bad label checked first it took a row's place, review 279)
             self._check_keys(row, x)
+            y_value = self._check_target(y)
         except (ValueError, TypeError) as err:
             # (a row refused for its values was refused by predict too: no row of the
             # stream; a refused label or feature name takes its row's place, the oldest:
@@ -741,7 +762,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             raise
         hit = hit and not cache.advanced
         if not self._built:
-            self._build()
+            self._build_whole()
         else:
             self._recheck()
         version = self._version

@@ -466,6 +466,7 @@ class _Compiled:
         self.out = _view(self.fb, rows_wk[4])
         self.res = _view(self.fb, rows_wk[11])
         self.phi = _view(self.fb, rows_wk[3])  # the row's features
+        self.urow = _view(self.fb, rows_wk[2])  # the row's fast-scaled slots
         # the row's values and the slots it has (the kNN expert reads them)
         self.raw, self.present = _view(self.fb, rows_wk[0]), _view(self.fb, rows_wk[1])
         if est._task == "regression":  # (the learn kernel updates it in place)

@@ -178,7 +178,13 @@ class _CompiledRow:
         # _update_target_stats): a restore of the readouts checks their width against
         # it (review 195: restored on the old width, then widened, on this path only).
         if fast.regression and (after or self._y_undo_left or self._y_readouts is not None):
+            aside = self._target_set_aside()  # (as the kernel read it: "diff" held back)
             self._after_target_kernel(target[_TARGET_Y], _READ_BEFORE(res))
+            held = aside and self._reads_diff and self._prev_u is not None
+            if held and not self._target_set_aside():
+                # A glitch's undo ended on the row: its target was taken in after all,
+                # and "diff" moves on to it, as on the NumPy path (review 279).
+                self._prev_u[:] = fast.urow[: len(self._prev_u)]
         self.n_steps_ += 1
         self._version += 1
         self._cache = self._fast_row = None

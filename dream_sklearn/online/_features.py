@@ -147,9 +147,14 @@ class _FeatureMap:
         new_pairs: list = []
 
         def pair(s: int, partners: list) -> bool:  # whether the budget is spent
+            # (no further than the budget: every pair of a slot was listed first, and
+            # n_knots=3,000 took 1.3 GB for max_pairs=10; review 280)
             for b in range(s * n_k, (s + 1) * n_k):
                 for t in partners:
-                    new_pairs.extend((a, b) for a in range(t * n_k, (t + 1) * n_k))
+                    left = room - len(new_pairs)
+                    if left <= 0:
+                        return True
+                    new_pairs.extend((a, b) for a in range(t * n_k, (t + 1) * n_k)[:left])
             return len(new_pairs) >= room
 
         # (None: a loaded model's first grant, every slot at once, nothing apart yet)
