@@ -415,3 +415,20 @@ def test_the_benchmarks_after_change_windows_end_at_the_next_change(load_benchma
     got = bench.run_one(stream, "majority", 0, 300, 100)["after"]
     assert got == [np.mean(scores[100:150]), np.mean(scores[150:250])]
     assert bench.run_one(stream, "majority", 0, 300, 0)["after"] == []
+
+
+@pytest.mark.parametrize("n_rows", [0, 2, 11, 12.0, True])
+def test_a_prior_stream_too_short_for_its_changes_is_refused(n_rows):
+    # (review 281) with 2 or 3 rows a recurring draw reported changes at rows 0 and
+    # 0 that never happened, and fewer than 5 rows failed inside NumPy
+    with pytest.raises(ValueError, match="n_rows must be an integer of at least 12"):
+        prior_stream(np.random.default_rng(0), n_rows, "classification", "recurring")
+
+
+@pytest.mark.parametrize("drift", ["abrupt", "gradual", "recurring"])
+def test_a_prior_streams_changes_fall_inside_it_from_twelve_rows(drift):
+    for seed in range(50):
+        stream = prior_stream(np.random.default_rng(seed), 12, "classification", drift)
+        assert all(0 < c < 12 for c in stream.changes)
+        if drift == "recurring":
+            assert stream.changes[0] < stream.changes[1]

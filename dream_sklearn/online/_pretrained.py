@@ -7,8 +7,9 @@ serves every stream (input side "label channel"):
 
 - the standardised feature slots go through a fixed random projection onto
   ``D_X`` inputs: slot ``s`` adds ``u_s g_s / sqrt(m)`` where ``g_s`` is a standard
-  normal vector drawn from the estimator's seed and the slot's index and ``m`` is the
-  number of feature slots seen so far;
+  normal vector drawn from the estimator's seed and the slot's position among the
+  cell's inputs (the slot's index with ``feedback="cell"``, where every slot feeds
+  the cell) and ``m`` is the number of feature slots seen so far;
 - the previous label's slots (``feedback="cell"``: the standardised one-hot of the
   previous class, or the previous target) go the same way onto ``D_Y`` inputs of
   their own, so that the cell can tell the label from the features.

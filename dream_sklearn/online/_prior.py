@@ -29,6 +29,7 @@ same stream on every machine.
 
 from __future__ import annotations
 
+import numbers
 from typing import NamedTuple
 
 import numpy as np
@@ -130,6 +131,12 @@ def _concept(rng: np.random.Generator, f: int, binary: np.ndarray, k: int):
     return lambda X: values[(X[:, bits] > 0) @ powers]
 
 
+# The fewest rows a draw takes: below, a change fell on row 0 (no change at all) or a
+# recurring concept's return on its change, and fewer than 5 failed inside NumPy
+# (review 281).
+_MIN_ROWS = 12
+
+
 def prior_stream(
     rng: np.random.Generator, n_rows: int, task: str | None = None, drift: str | None = None
 ) -> PriorStream:
@@ -145,6 +152,11 @@ def prior_stream(
     (100, (100,), 1)
     """
     # (a misspelt task drew a regression stream, a misspelt drift one without drift)
+    if isinstance(n_rows, bool) or not isinstance(n_rows, numbers.Integral) or n_rows < _MIN_ROWS:
+        raise ValueError(
+            f"n_rows must be an integer of at least {_MIN_ROWS} (room for a change and its "
+            f"return); got {n_rows!r}."
+        )
     if task not in (None, "classification", "regression"):
         raise ValueError(f"task must be 'classification', 'regression' or None; got {task!r}.")
     if drift is not None and drift not in _DRIFTS:
