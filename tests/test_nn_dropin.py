@@ -1380,6 +1380,25 @@ def test_state_cat_of_no_states_names_them():
         DREAMState.cat([])
 
 
+@pytest.mark.parametrize("index", [[2.7], np.array([0.5]), np.array(2.7), [1, 2.0]], ids=str)
+def test_state_select_refuses_float_indices(index):
+    # (review 282) torch truncated them: [2.7] selected row 2, and a 0-d float array
+    # dropped the batch axis; an empty list and a list of NumPy ints still select
+    _, state = DREAM(2, 5, rank=1)(torch.randn(3, 4, 2))
+    with pytest.raises(TypeError, match="index must be an int, a slice.*of dtype float"):
+        state.select(index)
+    assert state.select([]).batch_size == 0 and state.select([np.int64(2)]).batch_size == 1
+
+
+def test_state_cat_refuses_states_of_two_dtypes():
+    # (review 282) torch.cat promoted them: a float64 state, which a float32 cell
+    # then refused
+    state = DREAMState.zeros(2, 3, 4, 2)
+    with pytest.raises(ValueError, match="states must share one dtype.*float32, torch.float64"):
+        DREAMState.cat([state, state.to(torch.float64)])
+    assert DREAMState.cat([state, state]).h.dtype == torch.float32
+
+
 def test_a_saved_state_loads_with_torch_loads_defaults(tmp_path):
     # torch.load's default (weights_only=True) refused the class (review 175); the
     # state is the plastic memory a user keeps between sessions, as nn.GRU's h_n.

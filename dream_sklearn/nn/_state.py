@@ -21,10 +21,11 @@ def _ndim(index: Any) -> int:
 class DREAMState(NamedTuple):
     """Fast state of a batch of DREAM cells.
 
-    The layer (``DREAM``) detaches the state it returns: never a gradient target
-    across its calls. The cell (``DREAMCell``) passes gradients through a state it
-    is given, as ``nn.GRUCell`` does through ``hx``, so that a loop of its steps is
-    the layer's computation.
+    The layer (``DREAM``) detaches the state it is given: a state returned by one
+    call and passed to the next carries no gradient across the calls (the state it
+    returns keeps its graph within the call). The cell (``DREAMCell``) passes
+    gradients through a state it is given, as ``nn.GRUCell`` does through ``hx``,
+    so that a loop of its steps is the layer's computation.
 
     Attributes
     ----------
@@ -118,6 +119,15 @@ class DREAMState(NamedTuple):
                 f"index must be an int, a slice, a list of ints or a mask of shape (batch,); "
                 f"got {index!r}."
             )
+        if isinstance(index, list | np.ndarray):
+            array = np.asarray(index)
+            if array.size and array.dtype.kind not in "iub":
+                # (torch truncated float indices: [2.7] selected row 2, and a 0-d
+                # float array dropped the batch axis; review 282)
+                raise TypeError(
+                    "index must be an int, a slice, a list of ints or a mask of shape "
+                    f"(batch,); got {index!r} (of dtype {array.dtype})."
+                )
         return DREAMState(*(t[index] for t in self))
 
     def _check(
@@ -161,6 +171,12 @@ class DREAMState(NamedTuple):
         states = list(states)
         if not states:
             raise ValueError("states must hold at least one DREAMState; got none.")
+        dtypes = sorted({str(t.dtype) for state in states for t in state})
+        if len(dtypes) > 1:  # (torch.cat promoted them: a float64 state, silently)
+            raise ValueError(
+                f"states must share one dtype to be joined; got {', '.join(dtypes)}. Cast "
+                "them first (DREAMState.to(dtype))."
+            )
         return DREAMState(*(torch.cat(ts) for ts in zip(*states, strict=True)))
 
 
