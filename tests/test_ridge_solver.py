@@ -226,6 +226,40 @@ def test_switching_solver_replaces_the_fitted_model():
 
 
 @pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
+@pytest.mark.parametrize("before, after", [("ridge", "adam"), ("adam", "ridge")])
+def test_partial_fit_refuses_a_model_fitted_with_the_other_solver(Estimator, before, after):
+    # (review 283) it replaced the fitted model with one of its chunk alone, silently
+    # (R2 0.944 after seven chunks, 0.352 after a chunk of 5 sequences); fit replaces
+    X, labels = _frequencies(40, seed=7)
+    y = labels if Estimator is DREAMClassifier else (labels == "fast").astype(float)
+    model = Estimator(hidden_dim=8, random_state=0, solver=before, max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    state = pickle.dumps(model)
+    model.set_params(solver=after)
+    with pytest.raises(ValueError, match=f"fitted with solver='{before}', and solver is"):
+        model.partial_fit(X[:5], y[:5])
+    model.set_params(solver=before)
+    assert pickle.dumps(model) == state  # (nothing changed)
+
+
+@pytest.mark.parametrize("solver", ["ridge", "adam"])
+def test_setting_the_layout_none_reads_explicitly_is_no_change(solver):
+    # (review 283) the LayoutWarning asks for the layout set explicitly; that refused
+    # partial_fit and warm starts as a change of how X is read
+    X, y = _frequencies(30, seed=3)
+    model = DREAMClassifier(hidden_dim=8, random_state=0, solver=solver, max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+        model.set_params(layout="channels_last").partial_fit(X, y)
+    model.set_params(layout="channels_first")
+    with pytest.raises(ValueError, match="layout="):
+        model.partial_fit(X.transpose(0, 2, 1), y)
+
+
+@pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
 def test_pickle_and_clone_keep_predictions(Estimator):
     X, y = _frequencies(50, seed=8)
     target = y if Estimator is DREAMClassifier else X[:, -1, 0]

@@ -1297,13 +1297,18 @@ def test_messages_of_a_new_label_after_fit_of_class_weight_and_of_no_sequence(se
     model = DREAMClassifier(**{**SMALL, "max_iter": 1}).fit(X, y)
     with pytest.raises(ValueError, match="labels that fit did not have: \\['new'\\]"):
         model.partial_fit(X, np.where(y == "pos", "new", y))
-    # A partial_fit that starts a new model (the other solver) names its own call's
-    # classes, not fit's (review 143), and as this call's own (review 158).
+    # A first partial_fit names its own call's classes, not a fit's (review 143), and
+    # as this call's own (review 158); one after the other solver's fit is refused
+    # (review 283: it replaced the fitted model with one of its chunk, silently).
     model.set_params(solver="ridge")
+    with pytest.raises(ValueError, match="fitted with solver='adam', and solver is 'ridge'"):
+        model.partial_fit(X, y)
     with pytest.raises(
         ValueError, match="not in classes: \\['new'\\]; classes is \\['neg', 'pos'\\]"
     ):
-        model.partial_fit(X, np.where(y == "pos", "new", y), classes=["neg", "pos"])
+        DREAMClassifier(**SMALL).partial_fit(
+            X, np.where(y == "pos", "new", y), classes=["neg", "pos"]
+        )
     with pytest.raises(ValueError, match="class_weight must map labels .*'a'"):
         DREAMClassifier(**SMALL, class_weight={"pos": "a"}).fit(X, y)
     for empty in ([], ()):

@@ -345,6 +345,14 @@ def _on_cpu(module: nn.Module) -> bool:
 _READ_AS = ("n_steps", "layout", "standardize")
 
 
+def _as_read(name: str, value: Any) -> Any:
+    """A parameter of :data:`_READ_AS` as it reads ``X``: ``layout=None`` reads
+    ``"channels_last"`` (it only warns where ``X`` looks channels-first), so setting
+    it explicitly, as the warning asks, is no change (review 283: partial_fit was
+    refused)."""
+    return "channels_last" if name == "layout" and value is None else value
+
+
 def _all_or_nothing(fit: Callable) -> Callable:
     """``fit`` (``_fit``), all or nothing: a call that raises puts every attribute
     back, so a fitted model stays the model it was (a refit refused on its
@@ -811,7 +819,7 @@ class _BaseDREAM(BaseEstimator):
         changed = [
             f"{name}={self._read_setting(name)!r} -> {getattr(self, name)!r}"
             for name in _READ_AS
-            if self._read_setting(name) != getattr(self, name)
+            if _as_read(name, self._read_setting(name)) != _as_read(name, getattr(self, name))
         ]
         return changed + self._built_with_other_cell(ridge)
 
@@ -851,7 +859,8 @@ class _BaseDREAM(BaseEstimator):
         pickled before ``_read_as`` existed records what it reads now."""
         if not hasattr(self, "_read_as"):
             self._read_as = self._settings_now()
-        if self._read_as != self._settings_now():
+        now = self._settings_now()
+        if any(_as_read(k, self._read_as.get(k, now[k])) != _as_read(k, now[k]) for k in now):
             self._check_built_with(name, ridge)
 
     def _check_built_with(self, name: str, ridge: bool) -> None:
@@ -925,9 +934,20 @@ class _BaseDREAM(BaseEstimator):
                 f"{name}.partial_fit does not support early_stopping=True; "
                 "set early_stopping=False or use fit."
             )
-        # A model fitted with the other solver is replaced, never continued; a ridge
-        # fit starts afresh (warm_start belongs to the gradient solver).
+        # A model fitted with the other solver is replaced by fit, never continued; a
+        # ridge fit starts afresh (warm_start belongs to the gradient solver). A
+        # partial_fit refuses it, as it refuses a change of the cell's parameters: it
+        # threw the fitted model away for one of this chunk alone, silently (review 283).
         fitted = hasattr(self, "features_" if ridge else "module_")
+        other = "module_" if ridge else "features_"
+        if incremental and not fitted and hasattr(self, other):
+            built = "adam" if ridge else "ridge"
+            raise ValueError(
+                f"{name}: the model was fitted with solver={built!r}, and solver is "
+                f"{self.solver!r} now; partial_fit would replace it with a model of this "
+                f"chunk alone. Set solver={built!r} back to continue it, or call fit to "
+                "build a new one."
+            )
         first = not fitted or not (incremental or (self.warm_start and not ridge))
         if not first:  # before X is read with the settings of the last fit (an X
             # shaped for a new n_steps was refused for its width, not for the change:
