@@ -84,6 +84,9 @@ class _PendingRows:
     # from _unbuilt when needed (an entry whose count is spent stays, harmless)
     _unbuilt_loose: set | None = None
     _pending: dict = {}
+    # the row advanced on last (its _Pending): a target set aside at its label puts
+    # "diff" back to the row before it when no row was read since (_base._learn_numpy)
+    _advanced_last: Any = None
     # (before the build, nothing waits: a learn_one refused then asked, review 276)
     _pending_rows: Mapping = MappingProxyType({})
     # row key without its features at 0 -> deque of sequence numbers (oldest first), of
@@ -134,6 +137,7 @@ class _PendingRows:
         late = self._read_delayed(raw, present, out)  # for the delayed-label readout
         entry = _Pending(h, u, raw, present, surprise, prev, late, scale, self._strict())
         self._pending_rows[seq] = (key, entry)
+        self._advanced_last = entry
         if len(self._pending_rows) > _MAX_PENDING:
             _, (old_key, _) = self._pending_rows.popitem(last=False)
             self._pop_seq(old_key)
