@@ -248,12 +248,21 @@ def test_partial_fit_refuses_a_model_fitted_with_the_other_solver(Estimator, bef
 def test_setting_the_layout_none_reads_explicitly_is_no_change(solver):
     # (review 283) the LayoutWarning asks for the layout set explicitly; that refused
     # partial_fit and warm starts as a change of how X is read
-    X, y = _frequencies(30, seed=3)
+    # (review 286) and silences the warning in later calls, as it says it will
+    from dream_sklearn import LayoutWarning
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 3, 40)), rng.integers(0, 2, 30)  # (looks channels-first)
     model = DREAMClassifier(hidden_dim=8, random_state=0, solver=solver, max_iter=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y)
-        model.set_params(layout="channels_last").partial_fit(X, y)
+        with pytest.warns(LayoutWarning):
+            model.fit(X, y)
+        model.set_params(layout="channels_last")
+        warnings.simplefilter("error", LayoutWarning)
+        model.predict(X)
+        model.partial_fit(X, y)
+        model.predict(X)
     model.set_params(layout="channels_first")
     with pytest.raises(ValueError, match="layout="):
         model.partial_fit(X.transpose(0, 2, 1), y)

@@ -674,7 +674,11 @@ class _BaseDREAM(BaseEstimator):
         after ``set_params(n_steps=12)`` on a model fitted with 4 read each sequence's
         12 flat columns as one feature a step and answered, silently: a review's
         finding); a continued fit refuses the change (:meth:`_check_built_with`)."""
-        return getattr(self, "_read_as", {}).get(name, getattr(self, name))
+        now = getattr(self, name)
+        kept = getattr(self, "_read_as", {}).get(name, now)
+        # (the setting now where it reads X as the kept one: layout="channels_last" set
+        # over None, as the LayoutWarning asks, silences it; review 286)
+        return now if _as_read(name, kept) == _as_read(name, now) else kept
 
     def _keep_column_labels(self, X: Any) -> None:
         """A DataFrame's column labels that are not names (scikit-learn records only
