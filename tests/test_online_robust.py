@@ -601,6 +601,16 @@ def test_what_float_merely_accepts_is_refused_whatever_else_the_row_holds(value,
         (pd.Series([_Celsius(), 1.0], dtype=object), "non-numeric value <.*_Celsius"),
         # pyarrow lists (one value each was read as that value; a row's list is refused)
         (pd.Series([[1.5], [2.0]], dtype=pd.ArrowDtype(pa.list_(pa.float64()))), "dtype list"),
+        # pyarrow bytes (b"1.5" read as 1.5) and intervals (pandas' NotImplementedError,
+        # naming nothing): review 284
+        (pd.Series([b"1.5", b"nan"], dtype=pd.ArrowDtype(pa.binary())), "dtype binary"),
+        (
+            pd.Series(
+                [pa.scalar((1, 2, 3), type=pa.month_day_nano_interval()).as_py()] * 2,
+                dtype=pd.ArrowDtype(pa.month_day_nano_interval()),
+            ),
+            "dtype month_day_nano_interval.*not real numbers",
+        ),
     ],
 )
 @pytest.mark.parametrize("method", ["learn_many", "predict_many"])
@@ -621,6 +631,27 @@ def test_a_frame_is_refused_what_a_row_is_refused(column, match, method):
     with pytest.raises(ValueError, match="Feature 'b' has a (non-numeric )?value"):
         model.learn_one({"a": 0.5, "b": column[0]}, "up")
     assert_same_state(model, twin)
+
+
+def test_learn_many_after_a_predict_is_a_learn_one_loop_for_the_next_repeat():
+    """(review 284) learn_many left the "row predicted since" flag set: the next
+    learn_one counted as the first after a predict, and the same row learned again
+    right after it was dropped as a repeat, where a learn_one loop learns both."""
+    rng = np.random.default_rng(0)
+    rows = [{"a": v, "b": w} for v, w in rng.normal(size=(30, 2)).tolist()]
+    ys = ["p" if r["a"] > 0 else "n" for r in rows]
+    many, loop = DREAMOnlineClassifier(seed=0), DREAMOnlineClassifier(seed=0)
+    for model in (many, loop):
+        model.learn_many(pd.DataFrame(rows[:10]), pd.Series(ys[:10]))
+        model.predict_one(rows[10])
+    many.learn_many(pd.DataFrame(rows[10:20]), pd.Series(ys[10:20]))
+    for x, y in zip(rows[10:20], ys[10:20], strict=True):
+        loop.learn_one(x, y)
+    for model in (many, loop):
+        model.learn_one(rows[25], ys[25])
+        model.learn_one(rows[25], ys[25])
+    assert many.n_steps_ == loop.n_steps_ == 22
+    assert_same_state(many, loop)
 
 
 def test_pandas_na_in_an_object_column_is_missing_in_a_frame_as_in_a_row():

@@ -896,6 +896,9 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             # (its missing values as NaN: the row keeps the frame's keys, which
             # _check_keys judges, as learn_one does a row's; review 137)
             self._learn(dict(zip(cols, values[i].tolist(), strict=True)), ys[i])
+        if len(X):  # (rows learned since the last predict, as a learn_one loop's: the
+            # next learn_one is not the first after it; review 284)
+            self._read = False
 
     # ------------------------------------------------------------------ seam
 
