@@ -633,6 +633,31 @@ def test_a_frame_is_refused_what_a_row_is_refused(column, match, method):
     assert_same_state(model, twin)
 
 
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_frames_column_of_missing_values_only_is_named_as_a_rows_missing_key(compiled):
+    """(review 284) learn_one judges the names of a row's keys with a value only; a
+    frame's NaN-named column of missing values only was refused by learn_many, and
+    taken by a learn_one loop. One with a value is refused by both."""
+    values = np.linspace(-1, 1, 20).tolist()
+    rows = [{"a": v, float("nan"): None} for v in values]
+    ys = ["x" if v > 0 else "y" for v in values]
+    previous = set_compiled(compiled)
+    try:
+        one, many = DREAMOnlineClassifier(seed=0), DREAMOnlineClassifier(seed=0)
+        for x, y in zip(rows, ys, strict=True):
+            one.learn_one(x, y)
+        many.learn_many(pd.DataFrame({"a": values, float("nan"): [None] * 20}), pd.Series(ys))
+        assert_same_state(one, many)
+        twin = copy.deepcopy(many)
+        with pytest.raises(ValueError, match="Feature names must be equal to themselves"):
+            many.learn_many(pd.DataFrame({"a": [0.5], float("nan"): [1.0]}), pd.Series(["x"]))
+        with pytest.raises(ValueError, match="Feature names must be equal to themselves"):
+            one.learn_one({"a": 0.5, float("nan"): 1.0}, "x")
+        assert_same_state(many, twin)
+    finally:
+        set_compiled(previous)
+
+
 def test_learn_many_after_a_predict_is_a_learn_one_loop_for_the_next_repeat():
     """(review 284) learn_many left the "row predicted since" flag set: the next
     learn_one counted as the first after a predict, and the same row learned again

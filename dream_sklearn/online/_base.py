@@ -885,7 +885,13 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
                 raise type(err)(f"{str(err).rstrip('.')} (row {X.index[i]!r}).") from err
         if self._built:  # (the live parameters too: a bad one raises before any row)
             self._recheck()
-        self._check_keys(cols)  # (the new columns' names, as learn_one checks a row's)
+        # The new columns' names, as learn_one checks a row's: those of columns with a
+        # value (a row's missing values' names are not judged, nor were a frame's
+        # columns of missing values only: review 284 found a NaN-named one refused by
+        # learn_many and taken by learn_one), against every column for the keys a
+        # converted model cannot read, as a row's keys with its missing ones.
+        has = ~np.isnan(values).all(axis=0) if len(X) else np.zeros(len(cols), dtype=bool)
+        self._check_keys([c for c, h in zip(cols, has.tolist(), strict=True) if h], cols)
         # The compiled row reads the frame's rows as they are; a row it cannot take
         # (a growth event, before anything is built) is learned as a dict.
         rows, keys = self._fast_frame(values), tuple(cols)
