@@ -611,6 +611,8 @@ def test_what_float_merely_accepts_is_refused_whatever_else_the_row_holds(value,
             ),
             "dtype month_day_nano_interval.*not real numbers",
         ),
+        # (pandas' own tests raised NotImplementedError on it: review 287)
+        (pd.Series(["1.5", "2"], dtype=pd.ArrowDtype(pa.string_view())), "non-numeric value"),
     ],
 )
 @pytest.mark.parametrize("method", ["learn_many", "predict_many"])
@@ -656,6 +658,27 @@ def test_a_frames_column_of_missing_values_only_is_named_as_a_rows_missing_key(c
         assert_same_state(many, twin)
     finally:
         set_compiled(previous)
+
+
+def test_pyarrow_bool8_and_null_text_columns_are_read_as_a_rows_values():
+    """(review 287) the pyarrow whitelist refused bool8 (an extension type: its
+    storage is int8), which a learn_one loop takes, and a string_view column of nulls
+    only raised pandas' NotImplementedError."""
+    bool8 = pa.ExtensionArray.from_storage(pa.bool8(), pa.array([1, 0, 1], pa.int8()))
+    X = pd.DataFrame(
+        {
+            "a": [0.1, 0.2, 0.3],
+            "z": pd.Series(pd.arrays.ArrowExtensionArray(bool8)),
+            "s": pd.Series([None, None, None], dtype=pd.ArrowDtype(pa.string_view())),
+        }
+    )
+    y = pd.Series([1.0, 2.0, 3.0])
+    many, loop = DREAMOnlineRegressor(seed=0), DREAMOnlineRegressor(seed=0)
+    many.learn_many(X, y)
+    for x, target in zip(X.to_dict(orient="records"), y, strict=True):
+        loop.learn_one(x, target)
+    assert many.n_steps_ == 3 and many.features_ == ["a", "z"]
+    assert_same_state(many, loop)
 
 
 def test_learn_many_after_a_predict_is_a_learn_one_loop_for_the_next_repeat():
@@ -1117,11 +1140,33 @@ def test_advance_on_predict_without_delay_is_the_default_model_across_set_aside_
     advancing = DREAMOnlineRegressor(**kw, advance_on_predict=True)
     for t, (x, target) in enumerate(rows):
         assert advancing.predict_one(dict(x)) == default.predict_one(x)
+        if t == 420:  # (river's clone copies each attribute apart: review 287)
+            advancing = advancing.clone(include_attributes=True)
         target = 1e6 if t in (300, 420) else float(target)
         default.learn_one(x, target)
         advancing.learn_one(x, target)
     assert advancing._y_stats.tolist() == default._y_stats.tolist()
     np.testing.assert_array_equal(advancing._prev_u, default._prev_u)
+
+
+@pytest.mark.usefixtures("numpy_path")
+def test_a_set_aside_label_keeps_diff_on_a_row_learned_after_its_advance():
+    """(review 287) predict A, learn B (never predicted), then A's far label: "diff"
+    had gone back to the row before A, undoing B's step, where the default model
+    keeps it on B."""
+    rng = np.random.default_rng(0)
+    rows = [{"a": v, "b": w} for v, w in rng.normal(size=(40, 2)).tolist()]
+    model = DREAMOnlineRegressor(seed=0, readouts=("last",), advance_on_predict=True)
+    for x in rows[:30]:
+        model.predict_one(x)
+        model.learn_one(x, 2 * x["a"])
+    a, b = rows[30], rows[31]
+    model.predict_one(a)
+    model.learn_one(b, 2 * b["a"])
+    after_b = model._prev_u.copy()
+    model.learn_one(a, 1e6)
+    assert model._y_run == 1  # (set aside)
+    np.testing.assert_array_equal(model._prev_u, after_b)
 
 
 @pytest.mark.usefixtures("numpy_path")

@@ -840,10 +840,14 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         # Advanced rows set it when read.
         if self._reads_diff and entry is None and not self._target_set_aside():
             self._prev_u = u[0, : len(self._mean)].copy()
-        elif entry is not None and entry is self._advanced_last and self._target_set_aside():
-            # (an advanced row moved "diff" on when read; with no row read since, it
-            # goes back, as without the advance: without a delay the two models are
-            # one, review 279)
+        elif (
+            entry is not None
+            and self._advanced_last == (entry.seq, self.n_steps_)
+            and self._target_set_aside()
+        ):
+            # (an advanced row moved "diff" on when read; with no row read or learned
+            # since, it goes back, as without the advance: without a delay the two
+            # models are one, review 279)
             self._prev_u = entry.prev
         self.n_steps_ += 1
         self._version += 1

@@ -55,6 +55,7 @@ class _Pending(NamedTuple):
     # round 30); a row read under one setting and refused under the other at its label
     # was a row of the stream (_DREAMOnline._read_under_other_missing)
     strict: bool | None = None
+    seq: int | None = None  # its sequence number (None: kept by a model pickled before)
 
 
 class _PendingRows:
@@ -84,9 +85,11 @@ class _PendingRows:
     # from _unbuilt when needed (an entry whose count is spent stays, harmless)
     _unbuilt_loose: set | None = None
     _pending: dict = {}
-    # the row advanced on last (its _Pending): a target set aside at its label puts
-    # "diff" back to the row before it when no row was read since (_base._learn_numpy)
-    _advanced_last: Any = None
+    # (sequence number, rows learned then) of the row advanced on last: a target set
+    # aside at its label puts "diff" back to the row before it when no row was read or
+    # learned since (_base._learn_numpy; numbers, not the entry itself, which a river
+    # clone(include_attributes=True) copies apart from it: review 287)
+    _advanced_last: tuple | None = None
     # (before the build, nothing waits: a learn_one refused then asked, review 276)
     _pending_rows: Mapping = MappingProxyType({})
     # row key without its features at 0 -> deque of sequence numbers (oldest first), of
@@ -135,9 +138,9 @@ class _PendingRows:
             self._pending_loose.setdefault(loose, deque()).append(seq)
         h, surprise = step.h, float(step.surprise[0])
         late = self._read_delayed(raw, present, out)  # for the delayed-label readout
-        entry = _Pending(h, u, raw, present, surprise, prev, late, scale, self._strict())
+        entry = _Pending(h, u, raw, present, surprise, prev, late, scale, self._strict(), seq)
         self._pending_rows[seq] = (key, entry)
-        self._advanced_last = entry
+        self._advanced_last = (seq, self.n_steps_)
         if len(self._pending_rows) > _MAX_PENDING:
             _, (old_key, _) = self._pending_rows.popitem(last=False)
             self._pop_seq(old_key)

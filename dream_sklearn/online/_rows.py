@@ -309,18 +309,27 @@ def _column_values(column: pd.Series) -> np.ndarray:
     return out
 
 
-def _arrow_not_real(dtype: pd.ArrowDtype) -> bool:
-    """A pyarrow column of anything but numbers, booleans, decimals, nulls or text (the
-    text scan names its value): dates, times, durations, a dictionary (categories),
-    lists (a list of one value was read as that value, where a row's is refused),
-    bytes (``b"1.5"`` was read as 1.5, review 284), intervals (pandas' own
-    NotImplementedError, review 284)."""
-    import pyarrow.types as pt  # (an ArrowDtype exists only where pyarrow does)
+def _arrow_kind(dtype: pd.ArrowDtype) -> str:
+    """What a pyarrow column holds: ``"number"`` (integers, floats, booleans, decimals,
+    nulls), ``"text"`` (strings: the text scan names a value) or ``"other"``: dates,
+    times, durations, a dictionary (categories), lists (a list of one value was read
+    as that value, where a row's is refused), bytes (``b"1.5"`` was read as 1.5, review
+    284), intervals (pandas' own NotImplementedError, review 284). An extension type
+    (``bool8``, JSON) is read as its storage (review 287)."""
+    import pyarrow as pa  # (an ArrowDtype exists only where pyarrow does)
+    import pyarrow.types as pt
 
     arrow = dtype.pyarrow_dtype
-    kinds = (pt.is_integer, pt.is_floating, pt.is_boolean, pt.is_decimal, pt.is_null)
-    kinds += (pt.is_string, pt.is_large_string, getattr(pt, "is_string_view", pt.is_string))
-    return not any(kind(arrow) for kind in kinds)
+    if isinstance(arrow, pa.BaseExtensionType):  # (bool8 is a canonical one, not a
+        arrow = arrow.storage_type  # user-defined pa.ExtensionType)
+    if any(is_(arrow) for is_ in (pt.is_integer, pt.is_floating, pt.is_boolean)):
+        return "number"
+    if pt.is_decimal(arrow) or pt.is_null(arrow):
+        return "number"
+    string_view = getattr(pt, "is_string_view", pt.is_string)
+    if pt.is_string(arrow) or pt.is_large_string(arrow) or string_view(arrow):
+        return "text"
+    return "other"
 
 
 def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -334,23 +343,26 @@ def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np
     for j, dtype in enumerate(X.dtypes):  # text, even "1.5", is not a number (as in a row)
         if isinstance(dtype, np.dtype) and dtype.kind in "fiub":  # (numbers: the usual
             continue  # case, without pandas' tests, some 10 µs a column each)
-        if (
-            # (first: pandas' own tests raised NotImplementedError on some pyarrow types)
-            (isinstance(dtype, pd.ArrowDtype) and _arrow_not_real(dtype))
-            or pd.api.types.is_complex_dtype(dtype)
-            or pd.api.types.is_datetime64_any_dtype(dtype)
-            or pd.api.types.is_timedelta64_dtype(dtype)
-            # categories are labels, not quantities, numbers among them too (their
-            # values were read as an ordinal scale: a review's finding)
-            or isinstance(dtype, pd.CategoricalDtype)
-            # pyarrow's durations (an IndexError from pandas) and dictionaries (its
-            # categories, read as numbers) likewise (a review's finding): above
-        ):
+        if isinstance(dtype, pd.ArrowDtype):  # (pandas' own tests raised
+            # NotImplementedError on some pyarrow types: string_view, intervals)
+            kind = _arrow_kind(dtype)
+            refused, text_column = kind == "other", kind == "text"
+        else:
+            refused = (
+                pd.api.types.is_complex_dtype(dtype)
+                or pd.api.types.is_datetime64_any_dtype(dtype)
+                or pd.api.types.is_timedelta64_dtype(dtype)
+                # categories are labels, not quantities, numbers among them too (their
+                # values were read as an ordinal scale: a review's finding)
+                or isinstance(dtype, pd.CategoricalDtype)
+            )
+            text_column = pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+        if refused:
             raise ValueError(
                 f"Feature {X.columns[j]!r} has values of dtype {dtype}, not real numbers; "
                 f"{_NON_NUMERIC}"
             )
-        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+        if text_column:
             text = np.fromiter(
                 (not _is_missing(v) and _not_a_number(v) for v in X.iloc[:, j]),
                 dtype=bool,
