@@ -660,25 +660,77 @@ def test_a_frames_column_of_missing_values_only_is_named_as_a_rows_missing_key(c
         set_compiled(previous)
 
 
+@pytest.mark.parametrize("method", ["learn_many", "predict_many"])
+def test_a_pyarrow_period_column_is_refused_as_a_native_one(method):
+    """(review 289) reading every pyarrow extension type as its storage took pandas'
+    periods as month ordinals, where a native period column is refused."""
+    periods = pd.period_range("2020-01", periods=2, freq="M")
+    arrow = pd.Series(pd.arrays.ArrowExtensionArray(pa.array(pd.array(periods))))
+    model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0)
+    model.learn_one({"a": 1.0, "b": 0.0}, "up")
+    twin = copy.deepcopy(model)
+    for column, match in ((arrow, "dtype extension<pandas.period"), (pd.Series(periods), "")):
+        X = pd.DataFrame({"a": [0.5, 0.2], "b": column})
+        with pytest.raises(ValueError, match=match):
+            if method == "learn_many":
+                model.learn_many(X, pd.Series(["up", "down"]))
+            else:
+                model.predict_many(X)
+    assert_same_state(model, twin)
+
+
 def test_pyarrow_bool8_and_null_text_columns_are_read_as_a_rows_values():
     """(review 287) the pyarrow whitelist refused bool8 (an extension type: its
-    storage is int8), which a learn_one loop takes, and a string_view column of nulls
+    storage is int8), which a learn_one loop takes; (review 289) its storage of 2,
+    true, was read as 2, where a row's True reads 1; a string_view column of nulls
     only raised pandas' NotImplementedError."""
-    bool8 = pa.ExtensionArray.from_storage(pa.bool8(), pa.array([1, 0, 1], pa.int8()))
-    X = pd.DataFrame(
-        {
-            "a": [0.1, 0.2, 0.3],
-            "z": pd.Series(pd.arrays.ArrowExtensionArray(bool8)),
-            "s": pd.Series([None, None, None], dtype=pd.ArrowDtype(pa.string_view())),
-        }
-    )
-    y = pd.Series([1.0, 2.0, 3.0])
-    many, loop = DREAMOnlineRegressor(seed=0), DREAMOnlineRegressor(seed=0)
-    many.learn_many(X, y)
-    for x, target in zip(X.to_dict(orient="records"), y, strict=True):
-        loop.learn_one(x, target)
-    assert many.n_steps_ == 3 and many.features_ == ["a", "z"]
-    assert_same_state(many, loop)
+    bool8 = pa.ExtensionArray.from_storage(pa.bool8(), pa.array([2, 0, 2, 0, 1, 0], pa.int8()))
+    a = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
+    frames = [
+        pd.DataFrame({"a": a, "z": pd.Series(pd.arrays.ArrowExtensionArray(bool8))}),
+        pd.DataFrame({"a": a, "s": pd.Series([None] * 6, dtype=pd.ArrowDtype(pa.string_view()))}),
+    ]
+    y = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    for X, features in zip(frames, (["a", "z"], ["a"]), strict=True):
+        many, loop = DREAMOnlineRegressor(seed=0), DREAMOnlineRegressor(seed=0)
+        many.learn_many(X, y)
+        for x, target in zip(X.to_dict(orient="records"), y, strict=True):
+            loop.learn_one(x, target)
+        assert many.n_steps_ == 6 and many.features_ == features
+        assert_same_state(many, loop)
+        rows = X.to_dict("records")
+        assert many.predict_many(X).tolist() == [many.predict_one(x) for x in rows]
+
+
+def test_a_converted_models_frames_judge_the_columns_with_a_value():
+    """(review 289) learn_many judged only the columns with a value, predict_many
+    every column: a converted model's all-missing column 0 (a position, where its
+    features have names) passed one and was refused by the other. With a value, both
+    refuse it, as learn_one and predict_one do."""
+    from dream_sklearn import DREAMRegressor
+    from dream_sklearn.online import from_sklearn
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(40, 2)), columns=["a", "b"])
+    fitted = DREAMRegressor(hidden_dim=8, solver="adam", max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted.fit(X, X["a"].to_numpy())
+    for compiled in (True, False):
+        previous = set_compiled(compiled)
+        try:
+            model = from_sklearn(fitted)
+            blank = pd.DataFrame({"a": [0.1, 0.2], "b": [0.3, 0.4], 0: [np.nan, np.nan]})
+            model.learn_many(blank, pd.Series([0.2, 0.4]))
+            assert len(model.predict_many(blank)) == 2
+            filled = blank.copy()
+            filled[0] = [1.0, 2.0]
+            with pytest.raises(ValueError, match="look like column positions"):
+                model.predict_many(filled)
+            with pytest.raises(ValueError, match="look like column positions"):
+                model.learn_many(filled, pd.Series([0.2, 0.4]))
+        finally:
+            set_compiled(previous)
 
 
 def test_learn_many_after_a_predict_is_a_learn_one_loop_for_the_next_repeat():
@@ -1147,6 +1199,38 @@ def test_advance_on_predict_without_delay_is_the_default_model_across_set_aside_
         advancing.learn_one(x, target)
     assert advancing._y_stats.tolist() == default._y_stats.tolist()
     np.testing.assert_array_equal(advancing._prev_u, default._prev_u)
+
+
+@pytest.mark.usefixtures("numpy_path")
+def test_a_set_aside_label_after_other_labels_puts_diff_back_to_the_row_before():
+    """(review 289) predict A1 and A2, learn A1, then A2's far label: "diff" holds
+    A2's read, and goes back to the row before it (A1's), as the set-aside rule says;
+    A1's label, which moved nothing, had blocked it. A model pickled with the round's
+    first forms of the record (the entry, a pair) learns on."""
+    rng = np.random.default_rng(0)
+    rows = [{"a": v, "b": w} for v, w in rng.normal(size=(40, 2)).tolist()]
+    model = DREAMOnlineRegressor(seed=0, readouts=("last",), advance_on_predict=True)
+    for x in rows[:30]:
+        model.predict_one(x)
+        model.learn_one(x, 2 * x["a"])
+    a1, a2 = rows[30], rows[31]
+    model.predict_one(a1)
+    after_a1 = model._prev_u.copy()
+    model.predict_one(a2)
+    model.learn_one(a1, 2 * a1["a"])
+    model.learn_one(a2, 1e6)
+    assert model._y_run == 1  # (set aside)
+    np.testing.assert_array_equal(model._prev_u, after_a1)
+    from dream_sklearn.online._pending import _Pending
+
+    entry = _Pending(np.zeros(2), np.zeros((1, 2)), np.zeros(2), np.ones(2), 0.0, None)
+    for old in (entry, (3, 30)):
+        state = {**model.__getstate__(), "_advanced_last": old}
+        loaded = DREAMOnlineRegressor.__new__(DREAMOnlineRegressor)
+        loaded.__setstate__(state)
+        assert loaded._advanced_last is None
+        loaded.predict_one(rows[32])
+        loaded.learn_one(rows[32], 1.0)
 
 
 @pytest.mark.usefixtures("numpy_path")

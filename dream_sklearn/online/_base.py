@@ -226,6 +226,9 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
     def __setstate__(self, state: dict) -> None:
         """Unpickle, giving an estimator pickled before issue 12 what it lacks."""
         self.__dict__.update(state)
+        if not isinstance(self.__dict__.get("_advanced_last"), int | None):
+            # (kept as the entry, or a pair, by this round's first forms: review 289)
+            self.__dict__["_advanced_last"] = None
         self.__dict__.pop("_neighbor_seen", None)  # (a positional tuple before round 42)
         if "cell_" in state:  # before round 12 the module itself was the cell's state
             self.cell_ = self.__dict__.pop("cell_")
@@ -671,9 +674,11 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             return None
         self._recheck()
         cols = [self._x_slot.get(c, -1) for c in X.columns]
-        if -1 in cols:
-            new = [c for c, j in zip(X.columns, cols, strict=True) if j < 0]
-            self._check_new_keys(new, X.columns)
+        if -1 in cols:  # (the new columns with a value, as a row's keys: review 289)
+            has = present_cols.any(axis=0).tolist()
+            new = [c for c, j, h in zip(X.columns, cols, has, strict=True) if j < 0 and h]
+            if new:
+                self._check_new_keys(new, X.columns)
         keep = [i for i, j in enumerate(cols) if j >= 0]
         b, m = len(X), len(self._mean)
         raw = np.zeros((b, m))
@@ -710,6 +715,19 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             raise
         finally:
             self._read_now = False
+
+    def _diff_on(self, entry: Any) -> bool:
+        """Whether "diff" still holds the read of the advanced row ``entry``: it was
+        the last row advanced on, and no row learned has moved "diff" since (on the
+        compiled row too, whose learn kernel does not know the number: its values
+        are compared)."""
+        prev = self._prev_u
+        return (
+            entry.seq is not None
+            and self._advanced_last == entry.seq
+            and prev is not None
+            and np.array_equal(prev, entry.u[0, : len(prev)])
+        )
 
     def _read_under_other_missing(self, x: dict) -> bool:
         """Whether ``x``, refused now for its values, is the row waiting for its label
@@ -840,15 +858,13 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         # Advanced rows set it when read.
         if self._reads_diff and entry is None and not self._target_set_aside():
             self._prev_u = u[0, : len(self._mean)].copy()
-        elif (
-            entry is not None
-            and self._advanced_last == (entry.seq, self.n_steps_)
-            and self._target_set_aside()
-        ):
-            # (an advanced row moved "diff" on when read; with no row read or learned
-            # since, it goes back, as without the advance: without a delay the two
-            # models are one, review 279)
+            self._advanced_last = None
+        elif entry is not None and self._target_set_aside() and self._diff_on(entry):
+            # (an advanced row moved "diff" on when read; with no other row read or
+            # learned since, it goes back, as without the advance: without a delay the
+            # two models are one, review 279)
             self._prev_u = entry.prev
+            self._advanced_last = None
         self.n_steps_ += 1
         self._version += 1
         self._learned_last = (x, cache.x if hit else dict(x), y) if self._read_now else None

@@ -254,10 +254,13 @@ class _CompiledRow:
         self._learned_last = None  # (rows read: see _repeated)
         if not _compiled._ON or not self._built or not len(X):
             return None
-        values, _ = _frame_values(X, self._strict())
+        values, present = _frame_values(X, self._strict())
         self._recheck()  # (as _forward_many: a live parameter changed to a bad value)
         cols = X.columns.tolist()  # (one conversion: pandas' string columns iterate slowly)
         new = [c for c in cols if c not in self._x_slot]
+        if new:  # (those with a value, as a row's keys: review 289)
+            has = dict(zip(cols, present.any(axis=0).tolist(), strict=True))
+            new = [c for c in new if has[c]]
         if new:
             self._check_new_keys(new, cols)
         rows, keys = self._fast_frame(values), tuple(cols)

@@ -85,11 +85,11 @@ class _PendingRows:
     # from _unbuilt when needed (an entry whose count is spent stays, harmless)
     _unbuilt_loose: set | None = None
     _pending: dict = {}
-    # (sequence number, rows learned then) of the row advanced on last: a target set
-    # aside at its label puts "diff" back to the row before it when no row was read or
-    # learned since (_base._learn_numpy; numbers, not the entry itself, which a river
-    # clone(include_attributes=True) copies apart from it: review 287)
-    _advanced_last: tuple | None = None
+    # The sequence number of the row advanced on whose read "diff" holds (None once a
+    # row learned moves it): a target set aside at that row's label puts "diff" back
+    # to the row before it (_base._learn_numpy). A number, not the entry itself, which a
+    # river clone(include_attributes=True) copies apart from it (review 287).
+    _advanced_last: int | None = None
     # (before the build, nothing waits: a learn_one refused then asked, review 276)
     _pending_rows: Mapping = MappingProxyType({})
     # row key without its features at 0 -> deque of sequence numbers (oldest first), of
@@ -140,7 +140,7 @@ class _PendingRows:
         late = self._read_delayed(raw, present, out)  # for the delayed-label readout
         entry = _Pending(h, u, raw, present, surprise, prev, late, scale, self._strict(), seq)
         self._pending_rows[seq] = (key, entry)
-        self._advanced_last = (seq, self.n_steps_)
+        self._advanced_last = seq
         if len(self._pending_rows) > _MAX_PENDING:
             _, (old_key, _) = self._pending_rows.popitem(last=False)
             self._pop_seq(old_key)

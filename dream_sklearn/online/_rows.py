@@ -311,17 +311,19 @@ def _column_values(column: pd.Series) -> np.ndarray:
 
 def _arrow_kind(dtype: pd.ArrowDtype) -> str:
     """What a pyarrow column holds: ``"number"`` (integers, floats, booleans, decimals,
-    nulls), ``"text"`` (strings: the text scan names a value) or ``"other"``: dates,
-    times, durations, a dictionary (categories), lists (a list of one value was read
-    as that value, where a row's is refused), bytes (``b"1.5"`` was read as 1.5, review
-    284), intervals (pandas' own NotImplementedError, review 284). An extension type
-    (``bool8``, JSON) is read as its storage (review 287)."""
+    nulls), ``"bool8"`` (arrow's canonical 8-bit booleans: nonzero is true, as a row's
+    ``True``), ``"text"`` (strings: the text scan names a value) or ``"other"``: dates,
+    times, durations, periods, a dictionary (categories), lists (a list of one value was
+    read as that value, where a row's is refused), bytes (``b"1.5"`` was read as 1.5,
+    review 284), intervals (pandas' own NotImplementedError, review 284), any other
+    extension type (pandas' periods were read as ordinals through their storage,
+    review 289)."""
     import pyarrow as pa  # (an ArrowDtype exists only where pyarrow does)
     import pyarrow.types as pt
 
     arrow = dtype.pyarrow_dtype
-    if isinstance(arrow, pa.BaseExtensionType):  # (bool8 is a canonical one, not a
-        arrow = arrow.storage_type  # user-defined pa.ExtensionType)
+    if isinstance(arrow, pa.BaseExtensionType):
+        return "bool8" if arrow.extension_name == "arrow.bool8" else "other"
     if any(is_(arrow) for is_ in (pt.is_integer, pt.is_floating, pt.is_boolean)):
         return "number"
     if pt.is_decimal(arrow) or pt.is_null(arrow):
@@ -340,6 +342,7 @@ def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np
     if not X.columns.is_unique:  # (a row's dict would keep the last of them)
         dups = list(dict.fromkeys(X.columns[X.columns.duplicated()]))
         raise ValueError(f"X has duplicate column names {dups!r}: each feature must be one column.")
+    bool8 = []  # (columns of arrow's bool8, read as their storage: nonzero is true)
     for j, dtype in enumerate(X.dtypes):  # text, even "1.5", is not a number (as in a row)
         if isinstance(dtype, np.dtype) and dtype.kind in "fiub":  # (numbers: the usual
             continue  # case, without pandas' tests, some 10 µs a column each)
@@ -347,6 +350,8 @@ def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np
             # NotImplementedError on some pyarrow types: string_view, intervals)
             kind = _arrow_kind(dtype)
             refused, text_column = kind == "other", kind == "text"
+            if kind == "bool8":
+                bool8.append(j)
         else:
             refused = (
                 pd.api.types.is_complex_dtype(dtype)
@@ -386,6 +391,8 @@ def _frame_values(X: pd.DataFrame, strict: bool = False) -> tuple[np.ndarray, np
             except TypeError as err:
                 raise ValueError(f"Feature {c!r} has non-numeric values; {_NON_NUMERIC}") from err
         values = np.column_stack(columns) if columns else np.zeros((len(X), 0))
+    for j in bool8:  # (a storage of 2 read as 2, where a row's True reads 1: review 289)
+        values[:, j] = np.where(np.isnan(values[:, j]), np.nan, values[:, j] != 0)
     present = ~np.isnan(values)
     if strict and not present.all():
         i, j = np.argwhere(~present)[0]
