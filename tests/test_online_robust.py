@@ -660,25 +660,6 @@ def test_a_frames_column_of_missing_values_only_is_named_as_a_rows_missing_key(c
         set_compiled(previous)
 
 
-@pytest.mark.parametrize("method", ["learn_many", "predict_many"])
-def test_a_pyarrow_period_column_is_refused_as_a_native_one(method):
-    """(review 289) reading every pyarrow extension type as its storage took pandas'
-    periods as month ordinals, where a native period column is refused."""
-    periods = pd.period_range("2020-01", periods=2, freq="M")
-    arrow = pd.Series(pd.arrays.ArrowExtensionArray(pa.array(pd.array(periods))))
-    model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0)
-    model.learn_one({"a": 1.0, "b": 0.0}, "up")
-    twin = copy.deepcopy(model)
-    for column, match in ((arrow, "dtype extension<pandas.period"), (pd.Series(periods), "")):
-        X = pd.DataFrame({"a": [0.5, 0.2], "b": column})
-        with pytest.raises(ValueError, match=match):
-            if method == "learn_many":
-                model.learn_many(X, pd.Series(["up", "down"]))
-            else:
-                model.predict_many(X)
-    assert_same_state(model, twin)
-
-
 def test_pyarrow_bool8_and_null_text_columns_are_read_as_a_rows_values():
     """(review 287) the pyarrow whitelist refused bool8 (an extension type: its
     storage is int8), which a learn_one loop takes; (review 289) its storage of 2,
@@ -3519,22 +3500,28 @@ def test_a_regressor_target_that_is_a_duration_an_array_or_text_is_refused(targe
     assert model.n_steps_ == 1
 
 
-@pytest.mark.parametrize("kind", ["pandas", "pyarrow"])
+@pytest.mark.parametrize("kind", ["pandas", "pyarrow", "pyarrow period"])
 @pytest.mark.parametrize("method", ["learn_many", "predict_many"])
 def test_a_categorical_column_of_numbers_is_refused_as_one_of_text(method, kind):
     """Categories are labels: numbers among them were read as an ordinal scale
-    (pyarrow's dictionary columns until round 23: a review's finding)."""
+    (pyarrow's dictionary columns until round 23: a review's finding); so were
+    pyarrow's periods, as month ordinals through their storage (review 289), where a
+    native period column is refused."""
     model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0)
     model.learn_one({"a": 1.0, "b": 0.0}, "up")
     twin = copy.deepcopy(model)
     if kind == "pandas":
-        column = pd.Categorical([1.0, 2.0])
-    else:
+        column, dtype = pd.Categorical([1.0, 2.0]), "category"
+    elif kind == "pyarrow":
         column = pd.Series([1, 2], dtype="int64[pyarrow]").astype(
             pd.ArrowDtype(pa.dictionary(pa.int32(), pa.int64()))
         )
+        dtype = "dictionary"
+    else:
+        periods = pd.array(pd.period_range("2020-01", periods=2, freq="M"))
+        column = pd.Series(pd.arrays.ArrowExtensionArray(pa.array(periods)))
+        dtype = "extension<pandas.period"
     X = pd.DataFrame({"a": [0.5, 0.2], "b": column})
-    dtype = "category" if kind == "pandas" else "dictionary"
     with pytest.raises(ValueError, match=f"'b' has values of dtype {dtype}.*OneHotEncoder"):
         if method == "learn_many":
             model.learn_many(X, pd.Series(["up", "down"]))
