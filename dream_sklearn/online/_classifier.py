@@ -213,7 +213,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         30 or so values, and a ramp of that; a small step) joins the prediction,
         mixed with the readouts above by exponential weights on both sides'
         mistakes. Under no delay it takes no part (rows that never get a label
-        included). False: none.
+        included); after a delay ends it winds down over some 430 rows. False:
+        none.
     n_neighbors : int, default=0
         0: none. Otherwise a k-nearest-neighbours expert beside the readouts, for
         concepts local in the input space (a checkerboard, clusters of a class):
