@@ -1182,18 +1182,25 @@ def test_advance_on_predict_without_delay_is_the_default_model_across_set_aside_
     np.testing.assert_array_equal(advancing._prev_u, default._prev_u)
 
 
-@pytest.mark.usefixtures("numpy_path")
-def test_a_set_aside_label_after_other_labels_puts_diff_back_to_the_row_before():
-    """(review 289) predict A1 and A2, learn A1, then A2's far label: "diff" holds
-    A2's read, and goes back to the row before it (A1's), as the set-aside rule says;
-    A1's label, which moved nothing, had blocked it. A model pickled with the round's
-    first forms of the record (the entry, a pair) learns on."""
+def _an_advancing_regressor():
+    """(model, rows): an advancing regressor reading "last", its first 30 of 40 rows
+    (y = 2a) predicted and learned."""
     rng = np.random.default_rng(0)
     rows = [{"a": v, "b": w} for v, w in rng.normal(size=(40, 2)).tolist()]
     model = DREAMOnlineRegressor(seed=0, readouts=("last",), advance_on_predict=True)
     for x in rows[:30]:
         model.predict_one(x)
         model.learn_one(x, 2 * x["a"])
+    return model, rows
+
+
+@pytest.mark.usefixtures("numpy_path")
+def test_a_set_aside_label_after_other_labels_puts_diff_back_to_the_row_before():
+    """(review 289) predict A1 and A2, learn A1, then A2's far label: "diff" holds
+    A2's read, and goes back to the row before it (A1's), as the set-aside rule says;
+    A1's label, which moved nothing, had blocked it. A model pickled with the round's
+    first forms of the record (the entry, a pair) learns on."""
+    model, rows = _an_advancing_regressor()
     a1, a2 = rows[30], rows[31]
     model.predict_one(a1)
     after_a1 = model._prev_u.copy()
@@ -1219,12 +1226,7 @@ def test_a_set_aside_label_keeps_diff_on_a_row_learned_after_its_advance():
     """(review 287) predict A, learn B (never predicted), then A's far label: "diff"
     had gone back to the row before A, undoing B's step, where the default model
     keeps it on B."""
-    rng = np.random.default_rng(0)
-    rows = [{"a": v, "b": w} for v, w in rng.normal(size=(40, 2)).tolist()]
-    model = DREAMOnlineRegressor(seed=0, readouts=("last",), advance_on_predict=True)
-    for x in rows[:30]:
-        model.predict_one(x)
-        model.learn_one(x, 2 * x["a"])
+    model, rows = _an_advancing_regressor()
     a, b = rows[30], rows[31]
     model.predict_one(a)
     model.learn_one(b, 2 * b["a"])
