@@ -823,7 +823,7 @@ class _BaseDREAM(BaseEstimator):
         changed = [
             f"{name}={self._read_setting(name)!r} -> {getattr(self, name)!r}"
             for name in _READ_AS
-            if _as_read(name, self._read_setting(name)) != _as_read(name, getattr(self, name))
+            if self._read_setting(name) != getattr(self, name)  # (_as_read there)
         ]
         return changed + self._built_with_other_cell(ridge)
 
