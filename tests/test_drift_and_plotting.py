@@ -2,6 +2,7 @@
 
 import decimal
 import inspect
+import math
 import random
 import warnings
 
@@ -384,11 +385,11 @@ def test_the_detector_finds_a_shift_in_any_unit_and_offset(loc, scale):
 
 
 def test_a_stream_constant_up_to_rounding_is_read_as_constant():
-    # 1.0 and the sum of ten 0.1 (one rounding unit apart), at random: no spread to
-    # standardise by, so nothing to alarm on (a spread within 64 rounding units of the
-    # mean is none)
+    # 1.0 and the float one rounding unit below it (ten 0.1 added one by one; Python
+    # 3.12's sum() adds them exactly), at random: no spread to standardise by, so
+    # nothing to alarm on (a spread within 64 rounding units of the mean is none)
     rng = random.Random(0)
-    almost = sum([0.1] * 10)
+    almost = math.nextafter(1.0, 0.0)
     assert almost != 1.0
     detector, constant = SurpriseDriftDetector(), SurpriseDriftDetector()
     for _ in range(3000):
