@@ -359,7 +359,7 @@ class _ElsewhereTensor(torch.Tensor):
 
 
 def test_a_memory_held_off_the_cpu_is_copied_to_it():
-    """A model fitted on a GPU (device="auto" there) kept its memory_ on the GPU, and
+    """A model fitted on a GPU (device="cuda" or "auto" there) kept its memory_ on the GPU, and
     from_sklearn called .numpy() on it without .cpu(): a TypeError (a review's finding;
     the package's CI has no GPU, so the tensor here only behaves as a GPU's would)."""
     X, y, clf = fitted_classifier()

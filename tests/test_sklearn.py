@@ -43,7 +43,7 @@ def seq_data():
 
 
 def _memory_equal(a: DREAMState, b: DREAMState) -> bool:
-    # (on the CPU: a model fitted with device="auto" holds its memory on a GPU if any)
+    # (on the CPU: a model fitted with device="cuda" or "auto" holds its memory on a GPU)
     return all(torch.equal(s.cpu(), t.cpu()) for s, t in zip(a, b, strict=True))
 
 

@@ -490,7 +490,7 @@ class _BaseDREAM(BaseEstimator):
         n_iter_no_change: int = 10,
         tol: float = 1e-4,
         warm_start: bool = False,
-        device: str = "auto",
+        device: str = "cpu",
         compile: bool | str = "auto",
         readout: str = "last",
         dtype: str = "float32",
@@ -601,7 +601,7 @@ class _BaseDREAM(BaseEstimator):
         if self.device == "cuda" and not torch.cuda.is_available():
             raise ValueError(
                 f"The 'device' parameter of {type(self).__name__} is 'cuda' but CUDA is "
-                "not available on this machine; use device='auto' or 'cpu'."
+                "not available on this machine; use device='cpu' or 'auto'."
             )
         if self.device == "auto":
             return torch.device("cuda" if torch.cuda.is_available() else "cpu")

@@ -113,8 +113,13 @@ PARAMETERS = """
         afresh and a new optimiser is made); ``n_iter_`` and ``loss_curve_`` then
         go on too. The classifier refuses labels the previous fit did not have (a
         warm start cannot add classes: refit with ``warm_start=False``).
-    device : {"auto", "cpu", "cuda"}, default="auto"
-        Where the network runs; ``"auto"`` picks CUDA when it is available.
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where the network runs; ``"auto"`` picks CUDA when it is available. The
+        CPU by default: the cell runs some 260 small operations a time step, and
+        on a GPU each is a kernel launch. On an NVIDIA H100 (torch 2.11) an eager
+        fit's epoch at 256 sequences x 50 steps x 16 features took 2.07x as long
+        as on the same machine's CPU with one thread (1,274 against 616 ms;
+        ``benchmarks/RESULTS.md``, "Round 49").
     compile : bool or "auto", default="auto"
         Run the cell's loop over time through ``torch.compile`` (the layer's
         ``compile_step``; same results to floating-point rounding). Compiling
