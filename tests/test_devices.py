@@ -113,15 +113,12 @@ def test_an_estimator_fitted_on_a_device_agrees_with_a_float64_cpu_fit(device):
 def test_the_estimators_fit_on_the_cpu_unless_told_otherwise(monkeypatch):
     """The default device is the CPU, on a machine with CUDA too: on an H100 the eager
     fit's epoch took 2.07x as long as on its CPU (benchmarks/RESULTS.md, "Round 49").
-    ``"auto"`` still picks CUDA where it is. (CUDA is only claimed here: a fit that
-    went to it fails on a CPU-only torch.)"""
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(20, 6, 3)).astype(np.float32)
-    y = (X[:, :, 0].mean(axis=1) > 0).astype(int)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # (one epoch does not converge, on purpose)
-        clf = DREAMClassifier(hidden_dim=6, rank=2, solver="adam", max_iter=1).fit(X, y)
+    ``"auto"`` still picks CUDA where it is. (CUDA is only claimed here, around the
+    estimator's choice: torch's own checks, Adam's among them, would then look for it.)"""
+    clf = DREAMClassifier(hidden_dim=6, rank=2, solver="adam")
     assert clf.device == "cpu"
-    assert {p.device.type for p in clf.module_.parameters()} == {"cpu"}
-    assert clf.set_params(device="auto")._torch_device().type == "cuda"
+    with monkeypatch.context() as claimed:
+        claimed.setattr(torch.cuda, "is_available", lambda: True)
+        assert clf._torch_device().type == "cpu"
+        assert clf.set_params(device="auto")._torch_device().type == "cuda"
+        assert clf.set_params(device="cuda")._torch_device().type == "cuda"
