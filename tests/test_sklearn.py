@@ -1343,7 +1343,7 @@ def test_balanced_class_weight_counts_the_sample_weights(solver):
     from sklearn.utils.class_weight import compute_class_weight
 
     want = compute_class_weight("balanced", classes=np.array([0, 1]), y=y, sample_weight=sw)
-    got = weighted._sample_weight(sw, None, y, incremental=False)
+    got = weighted._sample_weight(sw, None, y, incremental=False).train
     np.testing.assert_allclose(got, sw * want[y])
 
 

@@ -237,6 +237,32 @@ def test_early_stopping_names_a_validation_split_without_weight(Estimator, monke
         Estimator(**params).fit(X, y, sample_weight=w)
 
 
+def test_early_stopping_scores_by_sample_weight_alone_as_sgd_classifier_does(monkeypatch):
+    # class_weight weighs the loss, not the held-out score: validation_scores_ is the
+    # accuracy on the held-out sequences, weighted by sample_weight alone, as
+    # score(X, y, sample_weight) and SGDClassifier's early stopping read it (class
+    # weights 1 and 100 made it 0.03 where the accuracy was 0.64; review 294)
+    X, y, _ = data(n=30)
+    held_out = []
+    split = DREAMClassifier._split
+
+    def spy(self, *args):
+        train, val = split(self, *args)
+        held_out.append(val)
+        return train, val
+
+    monkeypatch.setattr(DREAMClassifier, "_split", spy)
+    w = np.random.RandomState(1).uniform(0.5, 2.0, len(X))
+    for class_weight in (None, {"up": 100.0}, {"down": 0.0}):
+        clf = DREAMClassifier(
+            **dict(SMALL, early_stopping=True, validation_fraction=0.3, max_iter=1),
+            class_weight=class_weight,
+        ).fit(X, y, sample_weight=w)
+        val = held_out[-1]
+        # (one epoch: the model scored is the one kept)
+        assert clf.validation_scores_[0] == pytest.approx(clf.score(X[val], y[val], w[val]))
+
+
 def test_early_stopping_needs_two_validation_sequences():
     # (one sequence: the regressor's R^2 was NaN every epoch, so early stopping never
     # stopped the fit nor kept a best epoch; MLPRegressor refuses it)

@@ -406,6 +406,16 @@ def _finite(module: nn.Module) -> bool:
     return all(bool(torch.isfinite(p).all()) for p in module.parameters())
 
 
+class _Weights(NamedTuple):
+    """A fit's per-sequence weights: ``train`` weighs the loss (``sample_weight`` times
+    ``class_weight``), ``score`` the early-stopping score (``sample_weight`` alone, as
+    ``score(X, y, sample_weight)`` and scikit-learn's ``SGDClassifier`` weigh it).
+    ``None`` where nothing is given."""
+
+    train: np.ndarray | None
+    score: np.ndarray | None
+
+
 class _BatchWeightError(ValueError):
     """A mini-batch refused for its total sample weight (``_check_batch_weight``),
     raised mid-pass: the call puts back the network it continued (``_fit_gradient``)."""
@@ -711,10 +721,11 @@ class _BaseDREAM(BaseEstimator):
 
     def _sample_weight(
         self, sample_weight: Any, ids: Any, y: np.ndarray, *, incremental: bool
-    ) -> np.ndarray | None:
-        """Validated per-sequence weights (``sample_weight`` times ``class_weight``),
-        or None when neither is given. A pandas ``sample_weight`` indexed by the
-        sequence ids of a DataFrame ``X`` is aligned by id, like ``y``."""
+    ) -> _Weights:
+        """Validated per-sequence weights: ``sample_weight`` times ``class_weight``
+        to train on, and ``sample_weight`` alone to score by (:class:`_Weights`). A
+        pandas ``sample_weight`` indexed by the sequence ids of a DataFrame ``X`` is
+        aligned by id, like ``y``."""
         weight = None
         if sample_weight is not None:
             weight = _check_sample_weight(
@@ -724,9 +735,9 @@ class _BaseDREAM(BaseEstimator):
                 ensure_non_negative=True,
                 copy=True,
             )
+        given = weight
         extra = self._extra_weights(y, weight, incremental=incremental)
         if extra is not None:
-            given = weight
             with np.errstate(over="ignore"):
                 weight = extra if weight is None else weight * extra
             if not np.isfinite(weight).all():
@@ -743,7 +754,7 @@ class _BaseDREAM(BaseEstimator):
                 "Sample weights must contain at least one non-zero number "
                 "(after class_weight); every sequence has zero weight."
             )
-        return weight
+        return _Weights(weight, given)
 
     @staticmethod
     def _aligned_y(X: Any, y: Any, name: str = "y") -> Any:
@@ -978,7 +989,8 @@ class _BaseDREAM(BaseEstimator):
                 "Found input variables with inconsistent numbers of samples: "
                 f"X has {len(lengths)} sequences but y has {len(y)} targets.{hint}"
             )
-        weight = self._sample_weight(sample_weight, ids, y, incremental=incremental)
+        weights = self._sample_weight(sample_weight, ids, y, incremental=incremental)
+        weight = weights.train
         y = self._scale_targets(y, weight, first=first)
         X3 = self._scale_X(long, lengths, reset=first, weight=weight)
         rng = check_random_state(self.random_state)
@@ -1027,13 +1039,16 @@ class _BaseDREAM(BaseEstimator):
                     f"{n} (validation_fraction={self.validation_fraction}); it needs at least "
                     "2. Increase validation_fraction or the number of sequences."
                 )
-            for part, rows in (("validation", val), ("training", train)):
-                if weight is not None and not weight[rows].sum() > 0:
+            for part, rows, w in (("validation", val, weights.score), ("training", train, weight)):
+                if w is not None and not w[rows].sum() > 0:
                     # (the validation score divided by 0: a bare ZeroDivisionError, or
                     # scikit-learn's message that every weight was 0)
+                    what = "sample_weight"
+                    if w is not weights.score:
+                        what += " times class_weight"
                     raise ValueError(
                         f"early_stopping=True: the {part} split (validation_fraction="
-                        f"{self.validation_fraction}) holds only sequences of sample_weight "
+                        f"{self.validation_fraction}) holds only sequences of {what} "
                         "0; give more of them weight, or a larger validation_fraction."
                     )
             self.validation_scores_ = []
@@ -1118,7 +1133,9 @@ class _BaseDREAM(BaseEstimator):
             if self.early_stopping:
                 self.module_.dream.compile_step = val_compile
                 out = self._outputs(X3, val, surprise=surprise)
-                score = self._validation_score(out, y[val], None if weight is None else weight[val])
+                # (scored by sample_weight alone: class_weight weighs the loss only)
+                held = None if weights.score is None else weights.score[val]
+                score = self._validation_score(out, y[val], held)
                 self.validation_scores_.append(score)
                 no_change = no_change + 1 if score < self.best_validation_score_ + self.tol else 0
                 if score > self.best_validation_score_:
