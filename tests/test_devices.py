@@ -110,9 +110,9 @@ def test_an_estimator_fitted_on_a_device_agrees_with_a_float64_cpu_fit(device):
     assert (here.predict(X) == reference.predict(X)).mean() >= 0.95
 
 
-def test_the_estimators_fit_on_the_cpu_unless_told_otherwise(monkeypatch):
+def test_the_estimators_choose_the_cpu_unless_told_otherwise(monkeypatch):
     """The default device is the CPU, on a machine with CUDA too: on an H100 the eager
-    fit's epoch took 2.07x as long as on its CPU (benchmarks/RESULTS.md, "Round 49").
+    fit's epoch at batch 32 took 2.07x as long as on its CPU (benchmarks/RESULTS.md, "Round 49").
     ``"auto"`` still picks CUDA where it is. (CUDA is only claimed here, around the
     estimator's choice: torch's own checks, Adam's among them, would then look for it.)"""
     clf = DREAMClassifier(hidden_dim=6, rank=2, solver="adam")

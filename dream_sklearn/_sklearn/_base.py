@@ -1048,7 +1048,7 @@ class _BaseDREAM(BaseEstimator):
                         what += " times class_weight"
                     raise ValueError(
                         f"early_stopping=True: the {part} split (validation_fraction="
-                        f"{self.validation_fraction}) holds only sequences of {what} "
+                        f"{self.validation_fraction}) holds only sequences whose {what} is "
                         "0; give more of them weight, or a larger validation_fraction."
                     )
             self.validation_scores_ = []

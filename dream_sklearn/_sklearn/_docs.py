@@ -117,9 +117,10 @@ PARAMETERS = """
         Where the network runs; ``"auto"`` picks CUDA when it is available. The
         CPU by default: the cell runs some 260 small operations a time step, and
         on a GPU each is a kernel launch. On an NVIDIA H100 (torch 2.11) an eager
-        fit's epoch at 256 sequences x 50 steps x 16 features took 2.07x as long
-        as on the same machine's CPU with one thread (1,274 against 616 ms;
-        ``benchmarks/RESULTS.md``, "Round 49").
+        fit's epoch at 256 sequences x 50 steps x 16 features, batch 32, took
+        2.07x as long as on the same machine's CPU with one thread (1,274 against
+        616 ms; ``benchmarks/RESULTS.md``, "Round 49"; the default
+        ``batch_size="auto"`` was not timed there).
     compile : bool or "auto", default="auto"
         Run the cell's loop over time through ``torch.compile`` (the layer's
         ``compile_step``; same results to floating-point rounding). Compiling
