@@ -31,9 +31,10 @@ def progressive_correct(
 
     rows = stream
     if n_rows is not None:  # (stop before taking a row too many from the stream)
-        if isinstance(n_rows, bool) or not isinstance(n_rows, int) or n_rows < 0:
+        if isinstance(n_rows, bool) or not isinstance(n_rows, int | np.integer) or n_rows < 0:
             # (islice's own error named no argument; review 256)
             raise ValueError(f"n_rows must be None or an int of at least 0; got {n_rows!r}.")
+        n_rows = int(n_rows)  # (a NumPy integer as the rest of the package takes it)
         rows = itertools.islice(rows, n_rows)
     if progress is not None:  # (after the cut: the bar counts every row it shows, to n_rows)
         rows = tqdm(rows, desc=progress, total=n_rows)
@@ -79,10 +80,10 @@ class Elec2Rule:
     others)."""
 
     def __init__(self, window: int = 48) -> None:
-        if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        if isinstance(window, bool) or not isinstance(window, int | np.integer) or window < 1:
             # (window=0 was taken, and every row predicted None; review 256)
             raise ValueError(f"window must be an int of at least 1; got {window!r}.")
-        self.prices: deque = deque(maxlen=window)
+        self.prices: deque = deque(maxlen=int(window))
 
     def predict_one(self, x: dict):
         if not self.prices:

@@ -161,6 +161,10 @@ def test_the_progressive_helpers_refuse_bad_arguments_by_name():
     for n_rows in (-1, 2.5):
         with pytest.raises(ValueError, match="n_rows must be None or an int of at least 0"):
             progressive_correct(NoChange(), iter_elec2(5), n_rows=n_rows)
+    # NumPy integers are ints, as the rest of the package takes them (review 297)
+    assert Elec2Rule(window=np.int64(48)).prices.maxlen == 48
+    correct, _ = progressive_correct(NoChange(), iter_elec2(5), n_rows=np.int64(3))
+    assert len(correct) == 3
 
 
 def test_the_plots_rolling_window_leaves_a_curve_on_short_runs():

@@ -670,10 +670,21 @@ def test_stack_returns_the_top_layers_last_valid_step_when_asked():
     _assert_state_close(got_states[-1], states[-1])
 
 
-@pytest.mark.parametrize("bad", [3, "16"])
+@pytest.mark.parametrize("bad", [3, "16", {7, 5}, {7: 1, 5: 1}, iter([7, 5])])
 def test_stack_hidden_dims_must_be_a_sequence(bad):
+    # (a set or a dict was taken in its own order, or as its keys: {7, 5} built layers
+    # of 5 then 7 units; review 297)
     with pytest.raises(TypeError, match="hidden_dims must be a sequence of ints"):
         DREAMStack(2, bad)
+    for sizes in ([7, 5], (7, 5), range(7, 4, -2), np.array([7, 5])):
+        stack = DREAMStack(2, sizes, rank=1)
+        assert [layer.hidden_size for layer in stack.layers] == [7, 5]
+
+
+def test_stack_names_nn_grus_hidden_size_as_given():
+    # (a list given as hidden_size was blamed on hidden_dims[0]; review 297)
+    with pytest.raises(ValueError, match="'hidden_size' parameter of DREAMStack"):
+        DREAMStack(input_size=3, hidden_size=[5, 5])
 
 
 @pytest.mark.parametrize("index", [0, -1, torch.tensor(2), np.int64(1), np.array(1)])

@@ -7,7 +7,7 @@ import itertools
 import logging
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from contextlib import nullcontext
 from typing import Any, NamedTuple, NoReturn
 
@@ -1471,6 +1471,8 @@ def _stack_gru_arguments(input_dim: Any, hidden_dims: Any, config: dict) -> tupl
         size, n = config.pop("hidden_size"), 1 if layers is None else layers
         if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
             raise ValueError(f"num_layers must be an int >= 1; got {n!r}.")
+        # (named as given: a list here was blamed on hidden_dims[0]; review 297)
+        size = _check_value("DREAMStack", "hidden_size", size, _INT_GE1)
         hidden_dims = [size] * int(n)
     elif layers is not None:
         raise TypeError(
@@ -1561,10 +1563,12 @@ class DREAMStack(nn.Module):
         # stack passed it to DREAM, which refused it under its own name; review 122)
         self.dropout = _check_value("DREAMStack", "dropout", dropout, _UNIT)
         input_dim, hidden_dims = _stack_gru_arguments(input_dim, hidden_dims, config)
-        if isinstance(hidden_dims, str) or not isinstance(hidden_dims, Iterable):
+        # (a set or a dict was taken in its own order, or as its keys: DREAMStack(3,
+        # {7, 5}) built layers of 5 then 7 units, silently; review 297)
+        if isinstance(hidden_dims, str) or not isinstance(hidden_dims, Sequence | np.ndarray):
             raise TypeError(
-                "hidden_dims must be a sequence of ints, one per layer (e.g. [64, 32]); "
-                f"got {hidden_dims!r}."
+                "hidden_dims must be a sequence of ints, one per layer, bottom first (e.g. "
+                f"[64, 32]); got {hidden_dims!r}."
             )
         hidden_dims = list(hidden_dims)
         if not hidden_dims:
