@@ -2121,6 +2121,57 @@ def test_a_build_that_raises_leaves_the_estimator_unbuilt(cls):
     assert model.predict_one({"a": 0.5}) == twin.predict_one({"a": 0.5})
 
 
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_a_first_row_whose_slots_are_refused_leaves_the_estimator_unbuilt(cls):
+    """(review 299) A value refused when the first row's slots are made: the cell
+    refuses base_plasticity=1e300 in float32. The estimator stayed built with it, read
+    once, so that every later row was refused the same way after the parameter was set
+    right; the classifier even kept the refused row's label."""
+    x = {"a": 1.0, "b": 2.0}
+    model = cls(seed=0, hidden_dim=8, cell_params={"base_plasticity": 1e300})
+    model.predict_one(x)  # (a row waiting, as under a delay: it stays waiting)
+    with pytest.raises(ValueError, match="base_plasticity"):
+        model.learn_one(x, 1)
+    assert not model._built
+    assert model.predict_one({"a": 0.5, "b": -1.0}) == cls().predict_one({"a": 0.5})
+    model.cell_params = None
+    twin = cls(seed=0, hidden_dim=8)
+    twin.predict_one(x)
+    for m in (model, twin):
+        m.learn_one(x, 1)
+        m.learn_one({"a": 0.5, "b": -1.0}, 0)
+    assert model.predict_one({"a": 0.2, "b": 0.1}) == twin.predict_one({"a": 0.2, "b": 0.1})
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_clone_keeping_attributes_refuses_a_parameter_read_once(cls):
+    """(review 299) clone(new_params, include_attributes=True) of a model that had
+    learned said hidden_dim=16, n_knots=2, readouts=("cell",) and ran the learned
+    8-unit model with its three readouts; its own clone() then started a 16-unit one.
+    The parameters each row reads (river's mutate) still change."""
+    rng = np.random.default_rng(0)
+    rows = [({"a": a, "b": b}, int(a + b > 0)) for a, b in rng.normal(size=(60, 2)).tolist()]
+    model = cls(seed=0, hidden_dim=8, rank=2)
+    fresh = model.clone({"hidden_dim": 16}, include_attributes=True)  # (not built yet)
+    assert fresh.hidden_dim == 16
+    for x, y in rows[:50]:
+        model.learn_one(x, y)
+    for new in ({"hidden_dim": 16}, {"n_knots": 2, "l2": 0.5}, {"readouts": ("cell",)}):
+        with pytest.raises(ValueError, match=r"include_attributes=True\) keeps what"):
+            model.clone(new, include_attributes=True)
+    # the same value is no change; a parameter each row reads changes the copy
+    same = model.clone({"hidden_dim": 8, "rank": 2}, include_attributes=True)
+    changed = model.clone({"l2": 0.5}, include_attributes=True)
+    assert changed.l2 == 0.5
+    for x, y in rows[50:]:
+        for m in (model, same, changed):
+            m.learn_one(x, y)
+    x = {"a": 0.3, "b": -0.1}
+    read = "predict_proba_one" if cls is DREAMOnlineClassifier else "predict_one"
+    assert getattr(same, read)(x) == getattr(model, read)(x)
+    assert getattr(changed, read)(x) != getattr(model, read)(x)
+
+
 @pytest.mark.parametrize("compiled", [True, False])
 def test_a_shallow_copy_learns_on_its_own_on_both_paths(compiled):
     """(review 280) copy.copy shared the learned arrays, which the NumPy path updates

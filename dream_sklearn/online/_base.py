@@ -93,6 +93,17 @@ from ._slots import _Slots, _UnreadKeys
 __all__: list[str] = []
 
 
+def _same_value(a: Any, b: Any) -> bool:
+    """Whether a parameter value ``a`` is ``b``: of one type and equal (``True`` is not
+    ``1``, nor ``20.0`` ``20``, as a parameter's rule tells them apart)."""
+    if type(a) is not type(b):
+        return False
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # (an array's ambiguous truth)
+        return a is b
+
+
 class _Step(NamedTuple):
     """One cell step on a batch of rows (:func:`~dream_sklearn.nn._step.dream_step`'s
     results); ``surprise`` and ``tau`` (b,). Before the cell exists: ``h`` zeros,
@@ -396,13 +407,23 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         self._cell_weights = None if cell is None else _CellWeights.of(cell)
         self._np_flags = None if cell is None else cell.flags
 
-    def _build_whole(self) -> None:
-        """:meth:`_build`, all or nothing: a build that raises leaves the estimator
-        unbuilt, as it was (review 280: ``n_knots=2**62`` failed in NumPy after the
-        feature slots were made, and every later call raised AttributeError)."""
+    def _build_whole(self, row: dict, y_value: Any) -> None:
+        """:meth:`_build` and the first row's slots (its features, its target), all or
+        nothing: a build that raises leaves the estimator unbuilt, as it was. Review
+        280: ``n_knots=2**62`` failed in NumPy after the feature slots were made, and
+        every later call raised AttributeError. Review 299: a value refused when the
+        first slots are made (``cell_params={"base_plasticity": 1e300}``, which the
+        cell refuses in float32; ``n_knots=10**8``, too large to allocate) left a
+        built model holding it, read once, so that setting the parameter right did
+        not mend it. (Everything changed here is made by ``_build``: the estimator's
+        own state before it is as it was.)"""
         before = dict(self.__dict__)
         try:
             self._build()
+            self._register_features(row)
+            new_targets = self._new_targets(y_value)
+            if new_targets:
+                self._add_targets(new_targets)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(before)
@@ -780,14 +801,15 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             raise
         hit = hit and not cache.advanced
         if not self._built:
-            self._build_whole()
+            self._build_whole(row, y_value)
+            hit, version = False, self._version  # (nothing was read with these slots)
         else:
             self._recheck()
-        version = self._version
-        self._register_features(row)
-        new_targets = self._new_targets(y_value)
-        if new_targets:
-            self._add_targets(new_targets)
+            version = self._version
+            self._register_features(row)
+            new_targets = self._new_targets(y_value)
+            if new_targets:
+                self._add_targets(new_targets)
         # A row the cell advanced on at predict time (advance_on_predict) is not
         # stepped again: the readouts learn from what it read then.
         waiting = self._pending or self._not_waiting or self._unbuilt
@@ -941,20 +963,50 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         (the trained cell, its memory, scaling and head), not from a random cell: river's
         ensembles and model selection clone the model they are given (review 145).
         ``new_params`` may not change what was loaded (``hidden_dim``, ``rank``,
-        ``cell_params``, ``cell``, ``feedback="cell"``)."""
-        loaded = getattr(self, "_loaded", None)
-        if loaded is None:
-            return super().clone(new_params, include_attributes)
-        from ._convert import _check_clone_params, _load
+        ``cell_params``, ``cell``, ``feedback="cell"``).
 
-        # (with include_attributes too: a copy that said hidden_dim=16, feedback="cell"
-        # ran the loaded 8-unit cell, and its own clone() failed; review 218)
-        _check_clone_params(new_params or {})
-        if include_attributes:
+        With ``include_attributes=True`` the copy keeps what the model has learned,
+        built with the parameters read at its first row: ``new_params`` may change
+        only those that each row reads (``_mutable_attributes``, as river's
+        ``mutate``). A copy that said ``hidden_dim=16`` ran the learned 8-unit cell,
+        and its own ``clone()`` started a 16-unit one (review 299)."""
+        loaded = getattr(self, "_loaded", None)
+        if loaded is not None:
+            from ._convert import _check_clone_params
+
+            # (with include_attributes too: a copy that said hidden_dim=16,
+            # feedback="cell" ran the loaded 8-unit cell, and its own clone() failed;
+            # review 218)
+            _check_clone_params(new_params or {})
+        if include_attributes and new_params and self._built:
+            self._check_kept_params(new_params)
+        if loaded is None or include_attributes:
             return super().clone(new_params, include_attributes)
+        from ._convert import _load
+
         fresh = super().clone(new_params)
         _load(fresh, loaded)
         return fresh
+
+    def _check_kept_params(self, new_params: dict) -> None:
+        """Refuse ``new_params`` that change a parameter read once (see :meth:`clone`);
+        one given its current value is no change."""
+        live = self._mutable_attributes
+        fixed = sorted(
+            name
+            for name, value in new_params.items()
+            if name not in live
+            and hasattr(self, name)
+            and not _same_value(value, getattr(self, name))
+        )
+        if fixed:
+            raise ValueError(
+                f"clone(new_params, include_attributes=True) keeps what this model has "
+                f"learned, built with its parameters {fixed} as they were at its first "
+                f"row; got new_params={new_params!r}. Clone without include_attributes to "
+                f"start over with them; only {sorted(live)} change a model that has "
+                "learned (river's mutate)."
+            )
 
     def memory(self) -> DREAMState | None:
         """The cell's committed fast state as a :class:`DREAMState` (batch 1), or None."""
