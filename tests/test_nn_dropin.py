@@ -8,6 +8,7 @@ import re
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch.nn.utils.rnn import (
@@ -676,7 +677,7 @@ def test_stack_hidden_dims_must_be_a_sequence(bad):
     # of 5 then 7 units; review 297)
     with pytest.raises(TypeError, match="hidden_dims must be a sequence of ints"):
         DREAMStack(2, bad)
-    for sizes in ([7, 5], (7, 5), range(7, 4, -2), np.array([7, 5])):
+    for sizes in ([7, 5], (7, 5), range(7, 4, -2), np.array([7, 5]), pd.Series([7, 5])):
         stack = DREAMStack(2, sizes, rank=1)
         assert [layer.hidden_size for layer in stack.layers] == [7, 5]
 

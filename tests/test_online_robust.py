@@ -2121,26 +2121,31 @@ def test_a_build_that_raises_leaves_the_estimator_unbuilt(cls):
     assert model.predict_one({"a": 0.5}) == twin.predict_one({"a": 0.5})
 
 
+@pytest.mark.parametrize("advance", [False, True])
 @pytest.mark.parametrize("cls", ESTIMATORS)
-def test_a_first_row_whose_slots_are_refused_leaves_the_estimator_unbuilt(cls):
+def test_a_first_row_whose_slots_are_refused_leaves_the_estimator_unbuilt(cls, advance):
     """(review 299) A value refused when the first row's slots are made: the cell
     refuses base_plasticity=1e300 in float32. The estimator stayed built with it, read
     once, so that every later row was refused the same way after the parameter was set
-    right; the classifier even kept the refused row's label."""
-    x = {"a": 1.0, "b": 2.0}
-    model = cls(seed=0, hidden_dim=8, cell_params={"base_plasticity": 1e300})
-    model.predict_one(x)  # (a row waiting, as under a delay: it stays waiting)
+    right; the classifier even predicted the refused row's label."""
+    rows = [{"a": 1.0, "b": 2.0}, {"a": 0.5, "b": -1.0}, {"a": -0.3, "b": 0.4}]
+    params = dict(seed=0, hidden_dim=8, advance_on_predict=advance)
+    model = cls(**params, cell_params={"base_plasticity": 1e300})
+    twin = cls(**params)
+    for m in (model, twin):  # (with advance_on_predict, rows waiting for their labels)
+        for x in rows:
+            m.predict_one(x)
     with pytest.raises(ValueError, match="base_plasticity"):
-        model.learn_one(x, 1)
+        model.learn_one(rows[0], 1)
     assert not model._built
-    assert model.predict_one({"a": 0.5, "b": -1.0}) == cls().predict_one({"a": 0.5})
+    assert model.predict_one(rows[1]) == cls().predict_one(rows[1])  # (nothing learned)
     model.cell_params = None
-    twin = cls(seed=0, hidden_dim=8)
-    twin.predict_one(x)
+    read = "predict_proba_one" if cls is DREAMOnlineClassifier else "predict_one"
     for m in (model, twin):
-        m.learn_one(x, 1)
-        m.learn_one({"a": 0.5, "b": -1.0}, 0)
-    assert model.predict_one({"a": 0.2, "b": 0.1}) == twin.predict_one({"a": 0.2, "b": 0.1})
+        for x, y in zip(rows, (1, 0, 1), strict=True):
+            m.learn_one(x, y)
+    assert model.n_steps_ == twin.n_steps_ == 3
+    assert getattr(model, read)({"a": 0.2, "b": 0.1}) == getattr(twin, read)({"a": 0.2, "b": 0.1})
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
@@ -2159,8 +2164,13 @@ def test_clone_keeping_attributes_refuses_a_parameter_read_once(cls):
     for new in ({"hidden_dim": 16}, {"n_knots": 2, "l2": 0.5}, {"readouts": ("cell",)}):
         with pytest.raises(ValueError, match=r"include_attributes=True\) keeps what"):
             model.clone(new, include_attributes=True)
-    # the same value is no change; a parameter each row reads changes the copy
-    same = model.clone({"hidden_dim": 8, "rank": 2}, include_attributes=True)
+    # the same value is no change (of another type the rules take alike too); a
+    # parameter each row reads changes the copy
+    same = model.clone({"hidden_dim": np.int64(8), "rank": 2}, include_attributes=True)
+    readouts = {"readouts": list(model.readouts)}
+    assert model.clone(readouts, include_attributes=True).readouts == list(model.readouts)
+    with pytest.raises(ValueError, match="keeps what"):
+        model.clone({"hidden_dim": 8.0}, include_attributes=True)  # (a float: no int)
     changed = model.clone({"l2": 0.5}, include_attributes=True)
     assert changed.l2 == 0.5
     for x, y in rows[50:]:

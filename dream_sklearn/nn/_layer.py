@@ -7,7 +7,8 @@ import itertools
 import logging
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import nullcontext
 from typing import Any, NamedTuple, NoReturn
 
@@ -1564,8 +1565,11 @@ class DREAMStack(nn.Module):
         self.dropout = _check_value("DREAMStack", "dropout", dropout, _UNIT)
         input_dim, hidden_dims = _stack_gru_arguments(input_dim, hidden_dims, config)
         # (a set or a dict was taken in its own order, or as its keys: DREAMStack(3,
-        # {7, 5}) built layers of 5 then 7 units, silently; review 297)
-        if isinstance(hidden_dims, str) or not isinstance(hidden_dims, Sequence | np.ndarray):
+        # {7, 5}) built layers of 5 then 7 units, silently; review 297. An iterator is
+        # read once; any other iterable, a pandas Series say, is taken in its order)
+        if isinstance(hidden_dims, str | AbstractSet | Mapping | Iterator) or not isinstance(
+            hidden_dims, Iterable
+        ):
             raise TypeError(
                 "hidden_dims must be a sequence of ints, one per layer, bottom first (e.g. "
                 f"[64, 32]); got {hidden_dims!r}."

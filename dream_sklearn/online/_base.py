@@ -40,6 +40,7 @@ this module's NumPy path as the reference and the fallback.
 from __future__ import annotations
 
 import copy
+import numbers
 import random
 from collections import OrderedDict
 from typing import Any, NamedTuple
@@ -94,10 +95,14 @@ __all__: list[str] = []
 
 
 def _same_value(a: Any, b: Any) -> bool:
-    """Whether a parameter value ``a`` is ``b``: of one type and equal (``True`` is not
-    ``1``, nor ``20.0`` ``20``, as a parameter's rule tells them apart)."""
-    if type(a) is not type(b):
-        return False
+    """Whether a parameter value ``a`` is ``b``: equal, and of one kind where the
+    parameters' rules tell kinds apart (``True`` is not ``1``, nor ``20.0`` ``20``;
+    ``np.int64(8)`` is ``8``, and a tuple the list of the same items)."""
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(map(_same_value, a, b))
+    for kind in (bool | np.bool_, numbers.Integral, numbers.Real):
+        if isinstance(a, kind) != isinstance(b, kind):
+            return False
     try:
         return bool(a == b)
     except (TypeError, ValueError):  # (an array's ambiguous truth)
