@@ -16,9 +16,10 @@ wall-clock fit time, every baseline measured in the same run:
 - ``dtw``: aeon's ``KNeighborsTimeSeriesClassifier(distance="dtw", n_neighbors=1)``,
   which warps without a window (each series may warp over its whole length);
 - ``dtw_cv``: the same with its warping window learned on the training split, as the
-  UCR archive reports 1-NN DTW: leave-one-out accuracy on the training cases for a
-  window of 0%, 1%, ..., 20% of the series' length and for none (full warping), the
-  best taken (ties: the narrowest); the table's label names the window chosen;
+  UCR archive reports 1-NN DTW (which searches 0-100% of the length): leave-one-out
+  accuracy on the training cases for a window of 0%, 1%, ..., 20% of the series' length
+  and for none (full warping), the best taken (ties: the narrowest); the time table
+  names the window chosen;
 - ``minirocket``: aeon's ``MiniRocketClassifier`` (10,000 kernels, ridge readout);
 - ``logistic`` / ``ridge``: ``LogisticRegression`` / ``RidgeClassifierCV`` on the
   standardised flattened series (regression: ``RidgeCV`` on the flattened windows);
