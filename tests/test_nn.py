@@ -689,6 +689,17 @@ def test_a_value_the_cells_dtype_cannot_hold_is_refused_by_name():
     assert float(DREAM(3, 4, kappa=1e39, dtype=torch.float64).cell.kappa) == 1e39
 
 
+@pytest.mark.parametrize("name", ["fast_weight_scale", "forgetting_rate", "time_step"])
+def test_a_constant_the_cells_dtype_cannot_hold_is_refused_by_name(name):
+    """(review 303) The config's constants are numbers of the step, in the cell's
+    dtype: 1e39 was inf in float32, and inf * 0 NaN (the first step's fast weights; the
+    forgetting over dt=0), or every call with the default time step refused."""
+    with pytest.raises(ValueError, match=rf"'{name}' parameter of the DREAM cell must fit in"):
+        DREAMCell(3, 4, rank=2, **{name: 1e39})
+    cell = DREAMCell(3, 4, rank=2, dtype=torch.float64, **{name: 1e39})  # (fits float64)
+    assert getattr(cell.config, name) == 1e39
+
+
 def test_a_stacks_layer_error_names_the_layer_and_the_argument():
     """A stack's bad layer size was named as DREAMConfig's hidden_dim, and a layer's
     time constant made from tau_growth as ltc_tau_sys, with no layer (review 191)."""

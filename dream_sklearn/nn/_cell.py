@@ -249,6 +249,20 @@ def _clamped(params: tuple) -> tuple:
     return tuple(p.clamp(min=f) for p, f in zip(params, _FLOOR_VALUES, strict=True))
 
 
+# The config's fields read as numbers by the step (:func:`_constants`, and the default
+# time step), checked against the cell's dtype by :func:`_initial_weights`.
+_CONSTANT_FIELDS = (
+    "forgetting_rate",
+    "error_smoothing",
+    "surprise_smoothing",
+    "target_norm",
+    "sleep_rate",
+    "min_surprise_for_sleep",
+    "fast_weight_scale",
+    "time_step",
+)
+
+
 def _constants(cfg: DREAMConfig) -> tuple:
     """StepParams' fixed constants (``lam`` ... ``fast_scale``) from ``cfg``."""
     return (
@@ -322,6 +336,18 @@ def _initial_weights(
             )
         shape = (cfg.hidden_dim,) if name == "eta" else ()
         out[name] = torch.full(shape, value, dtype=dtype, device=device)
+    # The fixed constants and the default time step are numbers of the step, in the
+    # cell's dtype there: past its range they were inf, and inf * 0 NaN (the first
+    # step's fast weights with fast_weight_scale=1e39 in float32, the forgetting over
+    # dt=0 with forgetting_rate=1e39; review 303), where the config takes any finite
+    # value.
+    for name in _CONSTANT_FIELDS:
+        value = getattr(cfg, name)
+        if abs(value) > largest:
+            raise ValueError(
+                f"The {name!r} parameter of the DREAM cell must fit in {dtype}, the "
+                f"dtype its steps are computed in (at most {largest:g}); got {value!r}."
+            )
     out["V"] = _orthonormal(cfg, generator)
     return out
 

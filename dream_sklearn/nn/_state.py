@@ -128,6 +128,11 @@ class DREAMState(NamedTuple):
                     "index must be an int, a slice, a list of ints or a mask of shape "
                     f"(batch,); got {index!r} (of dtype {array.dtype})."
                 )
+        if isinstance(index, torch.Tensor) and index.dtype == torch.uint8:
+            index = index.long()  # (torch reads uint8 as a mask: tensor(0, uint8) selected
+            # no sequence, [1, 1, 0] the first two; review 303)
+        elif isinstance(index, list | np.ndarray) and np.asarray(index).dtype.kind == "u":
+            index = np.asarray(index).astype(np.int64)
         return DREAMState(*(t[index] for t in self))
 
     def _check(
