@@ -1,5 +1,6 @@
 """The PyTorch core: shapes, padding, the mechanisms, gradients, reproducibility."""
 
+import copy
 import math
 
 import numpy as np
@@ -689,15 +690,26 @@ def test_a_value_the_cells_dtype_cannot_hold_is_refused_by_name():
     assert float(DREAM(3, 4, kappa=1e39, dtype=torch.float64).cell.kappa) == 1e39
 
 
-@pytest.mark.parametrize("name", ["fast_weight_scale", "forgetting_rate", "time_step"])
-def test_a_constant_the_cells_dtype_cannot_hold_is_refused_by_name(name):
-    """(review 303) The config's constants are numbers of the step, in the cell's
-    dtype: 1e39 was inf in float32, and inf * 0 NaN (the first step's fast weights; the
-    forgetting over dt=0), or every call with the default time step refused."""
-    with pytest.raises(ValueError, match=rf"'{name}' parameter of the DREAM cell must fit in"):
-        DREAMCell(3, 4, rank=2, **{name: 1e39})
-    cell = DREAMCell(3, 4, rank=2, dtype=torch.float64, **{name: 1e39})  # (fits float64)
-    assert getattr(cell.config, name) == 1e39
+@pytest.mark.parametrize("name", ["fast_weight_scale", "forgetting_rate"])
+def test_a_constant_the_steps_dtype_cannot_hold_is_refused_by_name(name):
+    """(review 303) The config's constants are numbers of the step, in its dtype:
+    1e39 was inf in float32, and inf * 0 NaN (the first step's fast weights; the
+    forgetting over dt=0). Refused when the step runs in such a dtype (review 304: a
+    cell cast to float32 after it was made; float64 holds it, and runs it)."""
+    torch.manual_seed(0)
+    wide = DREAMCell(3, 4, rank=2, dtype=torch.float64, **{name: 1e39})
+    x = torch.randn(2, 3, dtype=torch.float64)
+    h, state = wide(x, dt=0.0)
+    h, state = wide(x, state, dt=0.0)
+    assert all(bool(torch.isfinite(t).all()) for t in state)
+    must = rf"'{name}' parameter of the DREAM cell is 1e\+39, which torch.float32"
+    for narrow in (DREAMCell(3, 4, rank=2, **{name: 1e39}), copy.deepcopy(wide).float()):
+        with pytest.raises(ValueError, match=must + ", the dtype of the cell"):
+            narrow(x.float(), dt=0.0)
+    layer = DREAM(3, 4, rank=2, **{name: 1e39})
+    with pytest.raises(ValueError, match=must + ", the dtype of the layer"):
+        layer(torch.randn(2, 5, 3))
+    assert DREAM(3, 4, rank=2, dtype=torch.float64, **{name: 1e39})(x[:, None])[0].isfinite().all()
 
 
 def test_a_stacks_layer_error_names_the_layer_and_the_argument():

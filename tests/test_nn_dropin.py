@@ -705,16 +705,23 @@ def test_state_select_by_an_int_keeps_the_batch_axis(index):
     "as_index",
     [
         lambda rows: torch.tensor(rows, dtype=torch.uint8),
+        lambda rows: torch.tensor(rows, dtype=torch.uint16),
         lambda rows: np.array(rows, dtype=np.uint8),
+        lambda rows: np.array(rows, dtype=np.uint64),
         lambda rows: [np.uint8(k) for k in rows],
     ],
 )
 def test_state_select_reads_unsigned_integers_as_indices(as_index):
     # (review 303: torch reads uint8 as a mask, so [1, 1, 0] selected the first two
-    # sequences, where the same values as int64 select sequences 1, 1 and 0)
+    # sequences, where the same values as int64 select sequences 1, 1 and 0; review
+    # 304: 2**64 - 1 cast to int64 wrapped to -1, the last sequence)
     model = DREAM(2, 5, rank=1)
     _, state = model(torch.randn(3, 4, 2))
     _assert_state_close(state.select(as_index([1, 1, 0])), state.select([1, 1, 0]))
+    with pytest.raises(IndexError, match="out of range for a state of batch 3"):
+        state.select(as_index([3]))
+    with pytest.raises(IndexError, match="18446744073709551615 is out of range"):
+        state.select([np.uint64(2**64 - 1)])
 
 
 def test_cell_config_is_read_only_and_old_pickles_load():
@@ -1044,13 +1051,11 @@ def test_a_time_step_the_dtype_cannot_hold_is_refused_as_given():
     with pytest.raises(ValueError, match=r"timespans \[100000.0\] overflow the layer's dtype"):
         layer(torch.randn(1, 2, 3).half(), timespans=torch.tensor([[0.1, 1e5]]))
     # The layer's own time_step likewise: torch's RuntimeError, where the cell names
-    # dt (review 271); past the dtype the cell is made in, refused when it is made
-    # (review 303: every call with the default time step failed).
-    layer = DREAM(3, 4, rank=2, time_step=1e5).to(torch.float16)
-    with pytest.raises(ValueError, match=re.escape("time_step 100000 overflows the layer")):
-        layer(torch.randn(1, 2, 3, dtype=torch.float16))
-    with pytest.raises(ValueError, match="'time_step' parameter of the DREAM cell must fit"):
-        DREAM(3, 4, rank=2, time_step=1e39)
+    # dt (review 271).
+    for big, dtype in [(1e5, torch.float16), (1e39, torch.float32)]:
+        layer = DREAM(3, 4, rank=2, time_step=big).to(dtype)
+        with pytest.raises(ValueError, match=re.escape(f"time_step {big:g} overflows the layer")):
+            layer(torch.randn(1, 2, 3, dtype=dtype))
 
 
 def test_stack_dropout_falls_between_layers_in_training_as_nn_grus():

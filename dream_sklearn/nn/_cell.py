@@ -249,8 +249,8 @@ def _clamped(params: tuple) -> tuple:
     return tuple(p.clamp(min=f) for p, f in zip(params, _FLOOR_VALUES, strict=True))
 
 
-# The config's fields read as numbers by the step (:func:`_constants`, and the default
-# time step), checked against the cell's dtype by :func:`_initial_weights`.
+# The config's fields the step reads as numbers (:func:`_constants`; the time step is
+# checked as dt, or as the layer's time_step).
 _CONSTANT_FIELDS = (
     "forgetting_rate",
     "error_smoothing",
@@ -259,8 +259,28 @@ _CONSTANT_FIELDS = (
     "sleep_rate",
     "min_surprise_for_sleep",
     "fast_weight_scale",
-    "time_step",
 )
+
+
+def _check_constants(cfg: DREAMConfig, dtype: torch.dtype, owner: str) -> None:
+    """Refuse a constant of ``cfg`` that ``dtype``, the one the step runs in, cannot
+    hold. The config takes any finite value, and the step's products take the dtype
+    of its tensors: past its range a constant was inf, and inf * 0 NaN (the first
+    step's fast weights with fast_weight_scale=1e39 in float32, the forgetting over
+    dt=0 with forgetting_rate=1e39; review 303). Checked when the step runs, in the
+    dtype it runs in: a float64 cell or estimator takes what float64 holds, and a
+    cell cast to float32 afterwards is refused."""
+    if not dtype.is_floating_point:
+        return
+    largest = torch.finfo(dtype).max
+    for name in _CONSTANT_FIELDS:
+        value = getattr(cfg, name)
+        if abs(value) > largest:
+            raise ValueError(
+                f"The {name!r} parameter of the DREAM cell is {value!r}, which {dtype}, "
+                f"the dtype of the {owner}, cannot hold (at most {largest:g}); run it in a "
+                "wider dtype."
+            )
 
 
 def _constants(cfg: DREAMConfig) -> tuple:
@@ -336,18 +356,6 @@ def _initial_weights(
             )
         shape = (cfg.hidden_dim,) if name == "eta" else ()
         out[name] = torch.full(shape, value, dtype=dtype, device=device)
-    # The fixed constants and the default time step are numbers of the step, in the
-    # cell's dtype there: past its range they were inf, and inf * 0 NaN (the first
-    # step's fast weights with fast_weight_scale=1e39 in float32, the forgetting over
-    # dt=0 with forgetting_rate=1e39; review 303), where the config takes any finite
-    # value.
-    for name in _CONSTANT_FIELDS:
-        value = getattr(cfg, name)
-        if abs(value) > largest:
-            raise ValueError(
-                f"The {name!r} parameter of the DREAM cell must fit in {dtype}, the "
-                f"dtype its steps are computed in (at most {largest:g}); got {value!r}."
-            )
     out["V"] = _orthonormal(cfg, generator)
     return out
 
@@ -839,6 +847,7 @@ class DREAMCell(nn.Module):
                 )
             x = x.to(self.C.dtype)  # (as autocast casts a float32 op's inputs)
         cfg = self.config
+        _check_constants(cfg, x.dtype, "cell")
         if state is None:
             state = self.initial_state(x.shape[0], x.device, x.dtype)
         elif not isinstance(state, DREAMState):

@@ -25,6 +25,7 @@ from ._cell import (
     _apart,
     _as_float_tensor,
     _autocast_on,
+    _check_constants,
     _is_wrapped,
     _one_of,
     _real_tensor,
@@ -1365,6 +1366,7 @@ class DREAM(nn.Module):
                 else (f"(time, batch, {d})" if time_first else f"(batch, time, {d})")
             )
             raise ValueError(f"{name} must have shape {want}; got {given}.")
+        _check_constants(cell.config, x.dtype, "layer")
         # (timespans are checked as given, then cast: a value the layer's dtype cannot
         # hold, 1e5 in float16, was refused as the inf it became; review 122)
         if timespans is None:

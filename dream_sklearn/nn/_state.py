@@ -18,6 +18,12 @@ def _ndim(index: Any) -> int:
     return np.ndim(index) if isinstance(index, list | np.ndarray) else 1
 
 
+# torch's unsigned integer dtypes (uint16 to uint64 where this torch has them)
+_UNSIGNED = tuple(
+    getattr(torch, name) for name in ("uint8", "uint16", "uint32", "uint64") if hasattr(torch, name)
+)
+
+
 class DREAMState(NamedTuple):
     """Fast state of a batch of DREAM cells.
 
@@ -128,11 +134,23 @@ class DREAMState(NamedTuple):
                     "index must be an int, a slice, a list of ints or a mask of shape "
                     f"(batch,); got {index!r} (of dtype {array.dtype})."
                 )
-        if isinstance(index, torch.Tensor) and index.dtype == torch.uint8:
-            index = index.long()  # (torch reads uint8 as a mask: tensor(0, uint8) selected
-            # no sequence, [1, 1, 0] the first two; review 303)
+        # Unsigned integers are indices (torch reads uint8 as a mask: tensor(0, uint8)
+        # selected no sequence, [1, 1, 0] the first two; review 303), as int64; one
+        # past int64's range is out of any batch's (a cast wrapped 2**64 - 1 to -1,
+        # the last sequence; review 304).
+        unsigned = None
+        if isinstance(index, torch.Tensor):
+            if index.dtype in _UNSIGNED:
+                unsigned = index.cpu().numpy()
         elif isinstance(index, list | np.ndarray) and np.asarray(index).dtype.kind == "u":
-            index = np.asarray(index).astype(np.int64)
+            unsigned = np.asarray(index)
+        if unsigned is not None:
+            if unsigned.size and unsigned.max() >= self.batch_size:
+                raise IndexError(
+                    f"index {int(unsigned.max())} is out of range for a state of batch "
+                    f"{self.batch_size}."
+                )
+            index = torch.as_tensor(unsigned.astype(np.int64), device=self.h.device)
         return DREAMState(*(t[index] for t in self))
 
     def _check(
