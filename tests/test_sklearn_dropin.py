@@ -212,14 +212,9 @@ def test_float32_reads_raw_inputs_far_from_one_as_float64_does():
     assert np.isfinite(narrow.predict(huge)).all()
 
 
-@pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
-def test_early_stopping_names_a_validation_split_without_weight(Estimator, monkeypatch):
-    # (the validation score divided by a total weight of 0: a bare ZeroDivisionError,
-    # or scikit-learn's false message that every weight was 0)
-    X, labels, s = data(n=20)
-    y = labels if Estimator is DREAMClassifier else s
-    params = dict(SMALL, early_stopping=True, validation_fraction=0.2)
-    held_out = []  # the rows the split holds out, as fit draws them
+def _held_out_rows(Estimator, monkeypatch) -> list:
+    """The rows each later fit's early-stopping split holds out, as fit draws them."""
+    held_out = []
     split = Estimator._split
 
     def spy(self, *args):
@@ -228,6 +223,17 @@ def test_early_stopping_names_a_validation_split_without_weight(Estimator, monke
         return train, val
 
     monkeypatch.setattr(Estimator, "_split", spy)
+    return held_out
+
+
+@pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])
+def test_early_stopping_names_a_validation_split_without_weight(Estimator, monkeypatch):
+    # (the validation score divided by a total weight of 0: a bare ZeroDivisionError,
+    # or scikit-learn's false message that every weight was 0)
+    X, labels, s = data(n=20)
+    y = labels if Estimator is DREAMClassifier else s
+    params = dict(SMALL, early_stopping=True, validation_fraction=0.2)
+    held_out = _held_out_rows(Estimator, monkeypatch)
     est = Estimator(**params).fit(X, y)
     assert len(est.validation_scores_) == est.n_iter_
     val = held_out[0]
@@ -243,15 +249,7 @@ def test_early_stopping_scores_by_sample_weight_alone_as_sgd_classifier_does(mon
     # score(X, y, sample_weight) and SGDClassifier's early stopping read it (class
     # weights 1 and 100 made it 0.03 where the accuracy was 0.64; review 294)
     X, y, _ = data(n=30)
-    held_out = []
-    split = DREAMClassifier._split
-
-    def spy(self, *args):
-        train, val = split(self, *args)
-        held_out.append(val)
-        return train, val
-
-    monkeypatch.setattr(DREAMClassifier, "_split", spy)
+    held_out = _held_out_rows(DREAMClassifier, monkeypatch)
     w = np.random.RandomState(1).uniform(0.5, 2.0, len(X))
     for class_weight in (None, {"up": 100.0}, {"down": 0.0}):
         clf = DREAMClassifier(
