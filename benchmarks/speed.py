@@ -15,7 +15,8 @@ limited to one thread), which is steadier than wall time on a shared machine.
 on the GPU, timed by wall clock after ``torch.cuda.synchronize()`` (CPU time does not
 see the GPU's work), with DREAM's eager step and fit on the machine's CPU (one thread)
 beside them on the same clock: whether the GPU pays at all (``device="auto"`` picks
-it). The sklearn section's end-to-end fits stay on the CPU rows only (they are skipped
+it; round 49's H100 run found it did not at this size, and the default is now
+``device="cpu"``). The sklearn section's end-to-end fits stay on the CPU rows only (they are skipped
 on cuda), and the online sections are CPU-only (NumPy and numba).
 
 Sections (``--only``):
@@ -1506,7 +1507,7 @@ def sklearn_fit(args) -> list[Row]:
     rows.append(
         Row("sklearn", f"plain nn.GRU loop (float32), per epoch: {what}", f"{1e3 * gru:.0f}", "ms")
     )
-    if "eager_cpu" in times:  # (where device="auto" should put a fit: the GPU or the CPU)
+    if "eager_cpu" in times:  # (where a fit should run: the GPU or the CPU)
         cpu_time, eager = times["eager_cpu"], times["eager"]
         rows.append(
             Row(
