@@ -189,6 +189,7 @@ def test_plot_loss_curve_reads_through_a_pipeline_and_an_aeon_adapter():
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer
 
+    pytest.importorskip("aeon")  # (the test extra has it; a GPU image or NumPy 2.5 may not)
     from dream_sklearn import DREAMClassifier
     from dream_sklearn.aeon import DREAMTimeSeriesClassifier
 
@@ -749,6 +750,7 @@ def test_the_statistic_that_crossed_is_read_on_the_alarms_value(mode):
 def test_plot_loss_curve_names_an_unfitted_adapter_or_a_class():
     """An unfitted aeon adapter was named "NoneType" (the estimator_ it does not hold
     yet), and a class "ABCMeta" (review 188)."""
+    pytest.importorskip("aeon")  # (the test extra has it; a GPU image or NumPy 2.5 may not)
     from dream_sklearn import DREAMClassifier
     from dream_sklearn.aeon import DREAMTimeSeriesClassifier
 

@@ -3521,7 +3521,7 @@ def test_other_libraries_arrays_are_read_as_numpys(compiled):
     on both paths (the NumPy path raised an AttributeError for the dask array, and
     read the tensor otherwise than the compiled row: the change's review); a tensor
     of one element is refused by name."""
-    import dask.array as da
+    da = pytest.importorskip("dask.array")  # (in the test extra; not on every machine)
 
     previous = set_compiled(compiled)
     try:
