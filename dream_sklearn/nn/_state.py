@@ -125,6 +125,11 @@ class DREAMState(NamedTuple):
                 f"index must be an int, a slice, a list of ints or a mask of shape (batch,); "
                 f"got {index!r}."
             )
+        # Unsigned integers are indices (torch reads uint8 as a mask: tensor(0, uint8)
+        # selected no sequence, [1, 1, 0] the first two; review 303), as int64; one
+        # past int64's range is out of any batch's (a cast wrapped 2**64 - 1 to -1,
+        # the last sequence; review 304).
+        unsigned = None
         if isinstance(index, list | np.ndarray):
             array = np.asarray(index)
             if array.size and array.dtype.kind not in "iub":
@@ -134,16 +139,10 @@ class DREAMState(NamedTuple):
                     "index must be an int, a slice, a list of ints or a mask of shape "
                     f"(batch,); got {index!r} (of dtype {array.dtype})."
                 )
-        # Unsigned integers are indices (torch reads uint8 as a mask: tensor(0, uint8)
-        # selected no sequence, [1, 1, 0] the first two; review 303), as int64; one
-        # past int64's range is out of any batch's (a cast wrapped 2**64 - 1 to -1,
-        # the last sequence; review 304).
-        unsigned = None
-        if isinstance(index, torch.Tensor):
-            if index.dtype in _UNSIGNED:
-                unsigned = index.cpu().numpy()
-        elif isinstance(index, list | np.ndarray) and np.asarray(index).dtype.kind == "u":
-            unsigned = np.asarray(index)
+            if array.dtype.kind == "u":
+                unsigned = array
+        elif isinstance(index, torch.Tensor) and index.dtype in _UNSIGNED:
+            unsigned = index.cpu().numpy()
         if unsigned is not None:
             if unsigned.size and unsigned.max() >= self.batch_size:
                 raise IndexError(
