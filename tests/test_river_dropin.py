@@ -370,6 +370,76 @@ def test_a_learn_one_repeated_on_the_same_row_is_learned_once(Model, task, compi
         set_compiled(previous)
 
 
+def _refusals(model, y):
+    """Calls the model refuses, each a row or frame of text where a number belongs."""
+    bad, frame = {"a": "oops"}, pd.DataFrame({"a": ["oops"]})
+    calls = [
+        lambda: model.predict_one(bad),
+        lambda: model.learn_one(bad, y),
+        lambda: model.predict_many(frame),
+        lambda: model.learn_many(frame, [y]),
+    ]
+    if hasattr(model, "predict_proba_one"):
+        calls += [lambda: model.predict_proba_one(bad), lambda: model.predict_proba_many(frame)]
+    return calls
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("Model, task", ONLINE)
+def test_a_refused_call_leaves_the_repeat_marks_as_they_were(Model, task, compiled):
+    """A refused predict marked the stream as read before it read the row: a learn-only
+    loop over one dict object after it dropped its 2nd and 3rd calls as repeats, and
+    a repeat after it was learned again (review 308). Each refused call leaves the
+    model as it was: the same steps and predictions as a twin never given it."""
+    from dream_sklearn.online import set_compiled
+
+    previous = set_compiled(compiled)
+    try:
+        rows = _random_rows(task, 40)
+        x, y = {"a": 1.0, "b": 2.0}, rows[0][1]
+        probe = {"a": 0.0, "b": 1.0}
+
+        def learned(refuse=None):
+            model = Model(seed=0, hidden_dim=8)
+            for row, label in rows:
+                model.predict_one(row)
+                model.learn_one(row, label)
+            if refuse is not None:
+                with pytest.raises((TypeError, ValueError)):
+                    refuse(model)
+            return model
+
+        def loop(model):  # a learn-only loop over one dict object: every call learns
+            for _ in range(3):
+                model.learn_one(x, y)
+            return model.n_steps_, model.predict_one(probe)
+
+        def repeat(model):  # a predicted row learned twice (river's bagging): once
+            model.learn_one(x, y)
+            model.learn_one(x, y)
+            return model.n_steps_, model.predict_one(probe)
+
+        twin = learned()
+        want_loop = loop(twin)
+        assert want_loop[0] == len(rows) + 3
+        for i in range(len(_refusals(twin, y))):
+            assert loop(learned(lambda m, i=i: _refusals(m, y)[i]())) == want_loop, i
+        twin = learned()
+        twin.predict_one(x)
+        want_repeat = repeat(twin)
+        assert want_repeat[0] == len(rows) + 1
+        for i in range(len(_refusals(twin, y))):
+            model = learned()
+            model.predict_one(x)
+            model.learn_one(x, y)
+            with pytest.raises((TypeError, ValueError)):
+                _refusals(model, y)[i]()
+            model.learn_one(x, y)  # (the repeat: learned once in all)
+            assert (model.n_steps_, model.predict_one(probe)) == want_repeat, i
+    finally:
+        set_compiled(previous)
+
+
 def test_a_bagged_model_learns_each_drawn_row_once():
     from river import ensemble
 

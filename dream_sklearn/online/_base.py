@@ -694,9 +694,9 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
     def _forward_many(self, X: pd.DataFrame) -> tuple | None:
         """``(raw, present, out)`` of each row (pure): its values (b, m), the slots it
         has, and the readout outputs (b, J, k), each one step from the committed state."""
-        self._learned_last = None  # (rows read: see _repeated)
         values, present_cols = _frame_values(X, self._strict())
         if not self._built or len(X) == 0:
+            self._learned_last = None  # (rows read: see _repeated)
             return None
         self._recheck()
         cols = [self._x_slot.get(c, -1) for c in X.columns]
@@ -705,6 +705,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             new = [c for c, j, h in zip(X.columns, cols, has, strict=True) if j < 0 and h]
             if new:
                 self._check_new_keys(new, X.columns)
+        self._learned_last = None  # (rows read, once accepted: see _repeated)
         keep = [i for i, j in enumerate(cols) if j >= 0]
         b, m = len(X), len(self._mean)
         raw = np.zeros((b, m))
@@ -731,16 +732,29 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         """``learn_one``: a repeat of the last row is learned once (``_repeated``)."""
         if self._learned_last is not None and self._repeated(x, y):
             return
-        read = self._read
+        read, last = self._read, self._learned_last
         self._read_now, self._read = read, False
         try:
             if not self._fast_learn(x, y):  # (the compiled row, where it can run)
                 self._learn_numpy(x, y)
-        except BaseException:  # (a refused row: the model as before, _read too)
-            self._read = read
+        except BaseException:  # (a refused row: the model as before, its marks too)
+            self._read, self._learned_last = read, last
             raise
         finally:
             self._read_now = False
+
+    def _predict_row(self, x: dict, predict: Any) -> Any:
+        """``predict(x)``, the stream marked as read (see :meth:`_repeated`); a row it
+        refuses leaves the marks as they were, as a refused ``learn_one`` does (a
+        refused ``predict_one`` made the next learn-only calls of one row object read
+        as repeats, and dropped them)."""
+        read, last = self._read, self._learned_last
+        self._read = True
+        try:
+            return predict(x)
+        except BaseException:
+            self._read, self._learned_last = read, last
+            raise
 
     def _diff_on(self, entry: Any) -> bool:
         """Whether "diff" still holds the read of the advanced row ``entry``: it was
@@ -918,7 +932,6 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
     # ------------------------------------------------------------------ mini-batches
 
     def _learn_frame(self, X: pd.DataFrame, y) -> None:
-        self._learned_last = None  # (rows learned: no learn_one after them is a repeat)
         # Validate every row and target before learning any.
         values, _ = _frame_values(X, self._strict())  # (NaN where missing)
         cols = X.columns.tolist()
@@ -939,6 +952,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         # converted model cannot read, as a row's keys with its missing ones.
         has = ~np.isnan(values).all(axis=0) if len(X) else np.zeros(len(cols), dtype=bool)
         self._check_keys([c for c, h in zip(cols, has.tolist(), strict=True) if h], cols)
+        self._learned_last = None  # (rows learned: no learn_one after them is a repeat)
         # The compiled row reads the frame's rows as they are; a row it cannot take
         # (a growth event, before anything is built) is learned as a dict.
         rows, keys = self._fast_frame(values), tuple(cols)

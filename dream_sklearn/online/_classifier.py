@@ -720,9 +720,11 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         Pure: no prediction or learned state changes. It marks the stream as read,
         so that a ``learn_one`` of the same row twice in a row after it counts once
         (river's ensembles repeat a row for its weight; docs/online.md, "In river's
-        ensembles").
+        ensembles"). A row it refuses leaves the model as it was, that mark too.
         """
-        self._read = True  # (see _repeated)
+        return self._predict_row(x, self._predict_label)
+
+    def _predict_label(self, x: dict) -> base.typing.ClfTarget | None:
         best = self._fast_forward(x)
         if best is not None:
             if self._fast.knn:  # (n_neighbors, as the layout just checked read it)
@@ -740,7 +742,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     def predict_proba_one(self, x: dict) -> dict[base.typing.ClfTarget, float]:
         """Probability of each class seen so far for the next step (pure)."""
-        self._read = True  # (see _repeated)
+        return self._predict_row(x, self._predict_proba)
+
+    def _predict_proba(self, x: dict) -> dict[base.typing.ClfTarget, float]:
         out = self._predict_raw_one(x)
         if out is None or not self._classes:
             return {}

@@ -251,9 +251,8 @@ class _CompiledRow:
         committed state (``r``: the kernel's value, see ``_fast_forward``), or None
         where the NumPy path must read the frame (nothing learned either way: the
         compiled row's work buffers alone change)."""
-        self._learned_last = None  # (rows read: see _repeated)
         if not _compiled._ON or not self._built or not len(X):
-            return None
+            return None  # (the NumPy path reads the frame: _forward_many)
         values, present = _frame_values(X, self._strict())
         self._recheck()  # (as _forward_many: a live parameter changed to a bad value)
         cols = X.columns.tolist()  # (one conversion: pandas' string columns iterate slowly)
@@ -263,6 +262,7 @@ class _CompiledRow:
             new = [c for c in new if has[c]]
         if new:
             self._check_new_keys(new, cols)
+        self._learned_last = None  # (rows read, once accepted: see _repeated)
         rows, keys = self._fast_frame(values), tuple(cols)
         if rows is None:
             return None

@@ -651,9 +651,11 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         Pure: no prediction or learned state changes. It marks the stream as read,
         so that a ``learn_one`` of the same row twice in a row after it counts once
         (river's ensembles repeat a row for its weight; docs/online.md, "In river's
-        ensembles").
+        ensembles"). A row it refuses leaves the model as it was, that mark too.
         """
-        self._read = True  # (see _repeated)
+        return self._predict_row(x, self._predict_value)
+
+    def _predict_value(self, x: dict) -> float:
         prediction = self._fast_forward(x)  # (the kernel applies _to_target)
         if prediction is not None:
             return self._fast_predicted(prediction) if self._fast.knn else prediction
