@@ -258,6 +258,11 @@ def test_a_refused_fit_leaves_the_model_as_it_was(seq_data, solver):
         clf.fit(X, np.array(["a", "b", "c", "d"] * 10), sample_weight=-np.ones(40))
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         clf.fit(np.concatenate([X, X], axis=2), y[:10])
+    # A y too short is named as such, before its labels are counted (it was "needs at
+    # least 2 classes; got 1 class: []" for an empty y; review 307).
+    for short in ([], ["neg"] * 5):
+        with pytest.raises(ValueError, match="X has 40 sequences but y has"):
+            clf.fit(X, short)
     with pytest.raises(ValueError, match="y contains labels that fit did not have"):
         clf.partial_fit(np.concatenate([X, X], axis=1), np.array(["zero"] * 40, dtype=object))
     assert clf.__dict__.keys() == state.keys()
@@ -1278,6 +1283,11 @@ def test_predict_after_set_params_says_the_change_takes_effect_at_the_next_fit()
         ([[0, 1], [2, 3]], ValueError, r"1-D .* shape \(2, 2\)"),
         (["a", 0, 1], ValueError, "mixes strings"),
         ({0, 1}, TypeError, "got a set"),
+        # (a label column's .to_numpy() with a gap: NumPy's sort raised a TypeError
+        # that named neither classes nor the label; review 307)
+        (np.array(["a", "b", None], dtype=object), ValueError, "classes mixes strings"),
+        (np.array([0, 1, None], dtype=object), ValueError, "classes must not contain a missing"),
+        (pd.array(["a", "b", None], dtype="string"), ValueError, "classes must not contain a"),
     ],
 )
 def test_partial_fit_refuses_classes_that_are_no_labels(seq_data, classes, error, match):
@@ -1290,6 +1300,14 @@ def test_partial_fit_refuses_classes_that_are_no_labels(seq_data, classes, error
         DREAMClassifier(**SMALL).partial_fit(X, y, classes=classes)
     model = DREAMClassifier(**{**SMALL, "max_iter": 1})
     assert model.partial_fit(X, y, classes=np.array([[0], [1]])).classes_.tolist() == [0, 1]
+
+
+def test_a_regressor_names_y_of_three_dimensions(seq_data):
+    """scikit-learn's check_array said "Found array with dim 3" without naming y
+    (review 307)."""
+    X, _ = seq_data
+    with pytest.raises(ValueError, match=r"y must be 1-D or 2-D; got an array of shape \(40, 5"):
+        DREAMRegressor(**SMALL).fit(X, X)
 
 
 def test_messages_of_a_new_label_after_fit_of_class_weight_and_of_no_sequence(seq_data):

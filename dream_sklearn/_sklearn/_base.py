@@ -62,7 +62,12 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _num_samples,
+    check_is_fitted,
+    validate_data,
+)
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -971,10 +976,12 @@ class _BaseDREAM(BaseEstimator):
         long, lengths, ids = self._read_X(X, reset=first, learn=True)
         if y is None:
             raise ValueError(f"{name} requires y to be passed, but the target y is None.")
-        y = self._encode_targets(
-            align_targets(y, ids), first=first, incremental=incremental, classes=classes
-        )
-        if len(y) != len(lengths):
+        y = align_targets(y, ids)
+        try:  # (before the labels are read: a short y was blamed on its classes)
+            n_targets = len(lengths) if isinstance(y, (str, bytes)) else _num_samples(y)
+        except TypeError:  # (not an array-like: _encode_targets names it)
+            n_targets = len(lengths)
+        if n_targets != len(lengths):
             hint = ""
             if ids is not None:
                 hint = (
@@ -987,8 +994,9 @@ class _BaseDREAM(BaseEstimator):
                 )
             raise ValueError(
                 "Found input variables with inconsistent numbers of samples: "
-                f"X has {len(lengths)} sequences but y has {len(y)} targets.{hint}"
+                f"X has {len(lengths)} sequences but y has {n_targets} targets.{hint}"
             )
+        y = self._encode_targets(y, first=first, incremental=incremental, classes=classes)
         weights = self._sample_weight(sample_weight, ids, y, incremental=incremental)
         weight = weights.train
         y = self._scale_targets(y, weight, first=first)

@@ -65,7 +65,9 @@ def _checked_classes(classes: Any) -> np.ndarray:
             f"classes must be a list or 1-D array of labels; got a {type(classes).__name__}: "
             f"{classes!r}."
         )
-    if not isinstance(classes, np.ndarray) and hasattr(classes, "__iter__"):
+    dtype = getattr(classes, "dtype", None)
+    if hasattr(classes, "__iter__") and (dtype is None or dtype == np.dtype("O")):
+        # (an object array too: a label column's .to_numpy() with a gap in it)
         kinds = {isinstance(c, str) for c in classes}
         if len(kinds) > 1:  # (np.asarray would make every label a string)
             raise ValueError(
@@ -81,6 +83,11 @@ def _checked_classes(classes: Any) -> np.ndarray:
         )
     if array.dtype.kind in "fc" and not np.isfinite(array).all():
         raise ValueError(f"classes must not contain NaN or inf; got {array.tolist()!r}.")
+    if array.dtype.kind in "mMO" and pd.isna(array).any():  # (as y's missing labels)
+        raise ValueError(
+            f"classes must not contain a missing label (None, NaN, NaT, pandas' NA); "
+            f"got {array.tolist()!r}."
+        )
     try:
         check_classification_targets(array)
     except ValueError as err:

@@ -79,7 +79,8 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
         return self.n_outputs_
 
     def _encode_targets(self, y: Any, *, first: bool, incremental: bool, classes: Any):
-        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        # (allow_nd: a 3-D y gets the message below, which names y)
+        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name="y")
         check_magnitude(y, "y")
         if y.ndim == 1:
             y = y[:, None]
