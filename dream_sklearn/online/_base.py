@@ -593,7 +593,12 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         label on 99.8% of a stream of random labels (review 130). A repeat is learned
         once: the cell steps once a row, and its label is fed back once. Not with
         ``advance_on_predict``, where each learn_one is the label of a row predicted
-        before (two rows of equal values may bring theirs one after the other)."""
+        before (two rows of equal values may bring theirs one after the other).
+
+        A call that refuses its row or frame leaves both marks (``_read``,
+        ``_learned_last``) as they were: after a refused predict_one, a learn-only
+        loop over one dict object dropped its 2nd and 3rd calls as repeats (review
+        308)."""
         last = self._learned_last
         if last is None or last[_LAST_X] is not x or self.advance_on_predict:
             return False
@@ -742,19 +747,6 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             raise
         finally:
             self._read_now = False
-
-    def _predict_row(self, x: dict, predict: Any) -> Any:
-        """``predict(x)``, the stream marked as read (see :meth:`_repeated`); a row it
-        refuses leaves the marks as they were, as a refused ``learn_one`` does (a
-        refused ``predict_one`` made the next learn-only calls of one row object read
-        as repeats, and dropped them)."""
-        read, last = self._read, self._learned_last
-        self._read = True
-        try:
-            return predict(x)
-        except BaseException:
-            self._read, self._learned_last = read, last
-            raise
 
     def _diff_on(self, entry: Any) -> bool:
         """Whether "diff" still holds the read of the advanced row ``entry``: it was

@@ -722,15 +722,18 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         (river's ensembles repeat a row for its weight; docs/online.md, "In river's
         ensembles"). A row it refuses leaves the model as it was, that mark too.
         """
-        return self._predict_row(x, self._predict_label)
-
-    def _predict_label(self, x: dict) -> base.typing.ClfTarget | None:
-        best = self._fast_forward(x)
-        if best is not None:
-            if self._fast.knn:  # (n_neighbors, as the layout just checked read it)
-                return self._fast_predicted(best)
-            return self._fast.labels[int(best)]
-        out = self._predict_raw_one(x)
+        marks = self._read, self._learned_last
+        self._read = True  # (see _repeated)
+        try:  # (inline, not a helper: the compiled row's time is counted in calls)
+            best = self._fast_forward(x)
+            if best is not None:
+                if self._fast.knn:  # (n_neighbors, as the layout just checked read it)
+                    return self._fast_predicted(best)
+                return self._fast.labels[int(best)]
+            out = self._predict_raw_one(x)
+        except BaseException:  # (a refused row: the marks as they were; _repeated)
+            self._read, self._learned_last = marks
+            raise
         if out is None or not self._classes:
             return None
         return list(self._classes)[int(self._proba_row(out).argmax())]
@@ -742,10 +745,13 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     def predict_proba_one(self, x: dict) -> dict[base.typing.ClfTarget, float]:
         """Probability of each class seen so far for the next step (pure)."""
-        return self._predict_row(x, self._predict_proba)
-
-    def _predict_proba(self, x: dict) -> dict[base.typing.ClfTarget, float]:
-        out = self._predict_raw_one(x)
+        marks = self._read, self._learned_last
+        self._read = True  # (see _repeated)
+        try:
+            out = self._predict_raw_one(x)
+        except BaseException:  # (a refused row: the marks as they were; _repeated)
+            self._read, self._learned_last = marks
+            raise
         if out is None or not self._classes:
             return {}
         return dict(zip(self._classes, self._proba_row(out).tolist(), strict=True))
