@@ -30,3 +30,68 @@ def test_the_dtw_window_is_learned_by_leave_one_out_on_the_training_cases(load_b
     window = sequences._learned_dtw_window(X, y)
     assert window == 0.01
     assert window in sequences.DTW_WINDOWS
+
+
+def _random_walks(n: int, length: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, 1, length).cumsum(axis=2)
+    return X, rng.randint(0, 3, size=n)
+
+
+def _loo(X: np.ndarray, y: np.ndarray, window: float) -> float:
+    from aeon.distances import dtw_pairwise_distance
+
+    dist = dtw_pairwise_distance(X, window=window)
+    np.fill_diagonal(dist, np.inf)
+    return float(np.mean(y[dist.argmin(axis=1)] == y))
+
+
+def test_the_window_search_stops_where_wider_windows_change_nothing(load_benchmark, monkeypatch):
+    """Leave-one-out over every window of 0-100% picks the same window as the search,
+    which stops once the distances equal full warping's: a narrow window's cases
+    (short random walks) end it well before 100%."""
+    sequences = load_benchmark("sequences")
+    import aeon.distances
+    from aeon.distances import dtw_pairwise_distance
+
+    assert sequences.DTW_WINDOWS == [k / 100 for k in range(101)]
+    for seed in range(3):
+        X, y = _random_walks(16, 30, seed)
+        accs = [_loo(X, y, w) for w in sequences.DTW_WINDOWS]
+        every = sequences.DTW_WINDOWS[int(np.argmax(accs))]  # ties: the first, narrowest
+        windows = []
+        monkeypatch.setattr(
+            aeon.distances,
+            "dtw_pairwise_distance",
+            lambda X, window=None, _seen=windows, **kw: (
+                _seen.append(window) or dtw_pairwise_distance(X, window=window, **kw)
+            ),
+        )
+        assert sequences._learned_dtw_window(X, y) == every
+        monkeypatch.undo()
+        assert windows[0] is None  # full warping's, to compare with
+        assert len(windows) - 1 < len(sequences.DTW_WINDOWS)
+
+
+def test_fit_predict_gives_aeon_the_learned_window(load_benchmark, monkeypatch):
+    """``dtw_cv`` fits aeon's 1-NN DTW with the window learned on the training split
+    (and says which), where ``dtw`` warps without one."""
+    sequences = load_benchmark("sequences")
+    import aeon.classification.distance_based as distance_based
+
+    given = []
+
+    class Recording(distance_based.KNeighborsTimeSeriesClassifier):
+        def fit(self, X, y):
+            given.append(self.distance_params)
+            return super().fit(X, y)
+
+    monkeypatch.setattr(distance_based, "KNeighborsTimeSeriesClassifier", Recording)
+    X, y = _random_walks(24, 30, 0)
+    seqs = [x.T for x in X]  # (time, features), as a Task holds them
+    task = sequences.Task("walks", "clf", seqs[:16], seqs[16:], y[:16], y[16:])
+    learned = sequences._learned_dtw_window(X[:16], y[:16])
+    result = sequences.fit_predict("dtw_cv", task, 0, {})
+    assert given == [{"window": learned}] and result["window"] == learned
+    sequences.fit_predict("dtw", task, 0, {})
+    assert given[1] is None
