@@ -105,6 +105,53 @@ def test_online_reload_mid_stream_continues_identically(Model, how):
     assert loaded.last_surprise_ == model.last_surprise_
 
 
+@pytest.mark.parametrize("mode", ["r", "r+"])
+@pytest.mark.parametrize("Model", [DREAMOnlineClassifier, DREAMOnlineRegressor])
+def test_an_online_model_loaded_with_mmap_mode_learns_as_the_model_and_leaves_the_file(
+    Model, mode, tmp_path
+):
+    """joblib.load(mmap_mode="r") gave read-only arrays: the kNN expert's learn failed
+    part-way, and left the row half learned; "r+" wrote the stream into the file
+    (review 288). A loaded model learns as the one it was saved from."""
+    rows = _rows(Model is DREAMOnlineRegressor, 300)
+    model = Model(hidden_dim=8, rank=2, seed=0, n_neighbors=3)
+    for x, y in rows[:150]:
+        model.learn_one(x, y)
+    path = tmp_path / "model.joblib"
+    joblib.dump(model, path)
+    saved = path.read_bytes()
+    loaded = joblib.load(path, mmap_mode=mode)
+    predict = "predict_proba_one" if Model is DREAMOnlineClassifier else "predict_one"
+    for x, y in rows[150:]:
+        assert getattr(loaded, predict)(x) == getattr(model, predict)(x)
+        model.learn_one(x, y)
+        loaded.learn_one(x, y)
+    assert loaded.n_steps_ == model.n_steps_ == len(rows)
+    assert path.read_bytes() == saved
+
+
+@pytest.mark.parametrize("solver", ["ridge", "adam"])
+def test_a_sklearn_model_loaded_with_mmap_mode_goes_on_as_the_model(solver, tmp_path):
+    """joblib's read-only mapped arrays: partial_fit and predict as on a plain load,
+    without torch's warning about a read-only array (the cell bank's thresholds)."""
+    chunks = list(_chunks(False, n_chunks=3))
+    est = DREAMClassifier(hidden_dim=8, rank=2, solver=solver, random_state=0, max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (ConvergenceWarning at max_iter=2)
+        _fit_chunk(est, *chunks[0])
+    path = tmp_path / "model.joblib"
+    joblib.dump(est, path)
+    plain, mapped = joblib.load(path), joblib.load(path, mmap_mode="r")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _fit_chunk(plain, *chunks[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.filterwarnings("ignore", "maximum iterations")
+        _fit_chunk(mapped, *chunks[1])
+        np.testing.assert_array_equal(_outputs(mapped, chunks[2][0]), _outputs(plain, chunks[2][0]))
+
+
 def _non_cpu_tensors(obj) -> list:
     """Every torch tensor reachable in a pickle of ``obj`` that is not on the CPU."""
     found = []

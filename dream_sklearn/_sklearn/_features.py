@@ -681,7 +681,7 @@ DataFrame or array-like of shape (n_samples, n_features)
         """The features of one chunk run by :meth:`_run`, (b, n_features_out_): each
         pooling summed (or its maximum taken) over the chunk's windows."""
         K = len(self._bank.timescales)
-        thresholds = torch.as_tensor(self.thresholds_)
+        thresholds = torch.tensor(self.thresholds_)  # (a copy: a mapped array is read-only)
         sums: dict[str, torch.Tensor] = {}
         for window in windows:
             out, final, mask = window
