@@ -145,6 +145,15 @@ def test_sample_weights_of_a_far_scale_train_a_float32_fit(Estimator):
         Estimator(**dict(params, alpha=1e-4, batch_size=4, shuffle=False)).fit(
             X, y, sample_weight=w
         )
+    # Without weights the same rule, naming alpha: alpha=1e22 trained with Adam's
+    # squared gradients at inf, the matrices frozen, silently, where weights of 1 were
+    # refused (review 310).
+    huge = Estimator(**dict(params, alpha=1e22, batch_size=4))
+    for weights in (None, np.ones(len(X))):
+        with pytest.raises(ValueError, match=r"alpha=1e\+22\), is too large for torch.float32"):
+            huge.fit(X, y, sample_weight=weights)
+    with pytest.raises(ValueError, match=r"^alpha: a mini-batch of 4 sequences"):
+        huge.fit(X, y)
 
 
 @pytest.mark.parametrize("Estimator", [DREAMClassifier, DREAMRegressor])

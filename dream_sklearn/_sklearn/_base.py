@@ -903,22 +903,34 @@ class _BaseDREAM(BaseEstimator):
     def _zero_memory(self) -> DREAMState:
         return self.module_.dream.cell.initial_state(1)
 
-    def _check_batch_weight(self, size: float, dtype: torch.dtype) -> None:
-        """Refuse a mini-batch whose total sample weight ``size`` makes the L2
-        penalty's factor (_penalty) too large for ``dtype``: Adam squares its gradient,
-        which past about sqrt(max) / 1e3 overflowed (float32: a total of 4e-39 left
-        every step 0, of 4e-49 made the penalty itself inf; a batch of tiny weights
-        froze the matrices it reached, silently)."""
-        if 0.5 * self.alpha / size > math.sqrt(torch.finfo(dtype).max) / 1e3:
+    def _check_batch_weight(self, size: float, dtype: torch.dtype, weighted: bool) -> None:
+        """Refuse a mini-batch whose total sample weight ``size`` (its sequences,
+        unweighted) makes the L2 penalty's factor (_penalty) too large for ``dtype``:
+        Adam squares its gradient, which past about sqrt(max) / 1e3 overflowed
+        (float32: a total of 4e-39 left every step 0, of 4e-49 made the penalty itself
+        inf; a batch of tiny weights froze the matrices it reached, silently). Checked
+        without weights too: alpha=1e22 froze them with none, where weights of 1 were
+        refused (review 310)."""
+        if 0.5 * self.alpha / size <= math.sqrt(torch.finfo(dtype).max) / 1e3:
+            return
+        penalty = (
+            f"the L2 penalty, alpha / 2 / that {'sum' if weighted else 'number'} times the "
+            f"squared weights (alpha={self.alpha!r}), is too large for {dtype} (its "
+            "gradient squared overflows)."
+        )
+        if not weighted:
             raise _BatchWeightError(
-                f"sample_weight: a mini-batch's weights sum to {size:g} (batch_size="
-                f"{self.batch_size!r}): the L2 penalty, alpha / 2 / that sum times the "
-                f"squared weights, is too large for {dtype} (its gradient squared "
-                "overflows). Scale the weights up (the loss is their weighted mean, the "
-                "same under any scale: only the penalty's share changes), give the "
-                "mini-batches more weight (a larger batch_size), or fit with "
-                "dtype='float64'."
+                f"alpha: a mini-batch of {size:g} sequences (batch_size="
+                f"{self.batch_size!r}): {penalty} Lower alpha, give the mini-batches more "
+                "sequences (a larger batch_size), or fit with dtype='float64'."
             )
+        raise _BatchWeightError(
+            f"sample_weight: a mini-batch's weights sum to {size:g} (batch_size="
+            f"{self.batch_size!r}): {penalty} Scale the weights up (the loss is their "
+            "weighted mean, the same under any scale: only the penalty's share changes), "
+            "lower alpha, give the mini-batches more weight (a larger batch_size), or fit "
+            "with dtype='float64'."
+        )
 
     def _penalty(self, batch: float) -> torch.Tensor:
         """MLP-style L2 penalty: ``alpha / 2 * sum of squared weight matrices / batch``
@@ -1330,8 +1342,7 @@ class _BaseDREAM(BaseEstimator):
             with torch.set_grad_enabled(yt is not None):
                 out, final, diag = module(xb.x, _expand(self.memory_, len(idx)), xb.ragged)
                 if yt is not None and size > 0:
-                    if wb is not None:
-                        self._check_batch_weight(size, xb.x.dtype)
+                    self._check_batch_weight(size, xb.x.dtype, wb is not None)
                     loss = self._loss(out, yt[it], wb) + self._penalty(size)
                     self.optimizer_.zero_grad()
                     loss.backward()
