@@ -754,6 +754,13 @@ def test_cell_refuses_a_dt_the_layer_refuses_as_timespans(dt, match):
         cell(torch.randn(4, 2), None, dt)
 
 
+@pytest.mark.parametrize("dt", ["1", True, 1 + 0j, np.str_("1"), np.bool_(True), ["1"] * 4])
+def test_cell_refuses_a_dt_that_is_no_real_number_with_a_type_error(dt):
+    """As a list of them was: a single one was a ValueError (review 311)."""
+    with pytest.raises(TypeError, match="dt must be a .*real numbers"):
+        DREAMCell(2, 3, rank=1)(torch.randn(4, 2), None, dt)
+
+
 def test_vmap_over_dt_and_timespans_is_the_loop_over_them():
     # torch.vmap refuses to read a mapped tensor's values, and the value checks of dt
     # and timespans did (review 210: "data-dependent control flow"); under vmap they

@@ -69,8 +69,16 @@ def test_the_window_search_stops_where_wider_windows_change_nothing(load_benchma
         )
         assert sequences._learned_dtw_window(X, y) == every
         monkeypatch.undo()
-        assert windows[0] is None  # full warping's, to compare with
-        assert len(windows) - 1 < len(sequences.DTW_WINDOWS)
+        # Full warping's first, to compare with; then each window up to the first
+        # whose distances all equal it, and none after (review 309).
+        full = dtw_pairwise_distance(X, window=None)
+        stop = next(
+            k
+            for k, w in enumerate(sequences.DTW_WINDOWS)
+            if np.array_equal(dtw_pairwise_distance(X, window=w), full)
+        )
+        assert windows == [None] + sequences.DTW_WINDOWS[: stop + 1]
+        assert stop < len(sequences.DTW_WINDOWS) - 1
 
 
 def test_fit_predict_gives_aeon_the_learned_window(load_benchmark, monkeypatch):

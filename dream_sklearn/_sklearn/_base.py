@@ -62,12 +62,7 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    _num_samples,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -443,6 +438,35 @@ def _non_finite(name: str, module: nn.Module, saved: tuple | None, optimizer) ->
     raise ValueError(
         f"{name}: the solver produced non-finite weights (the loss diverged). Lower "
         "learning_rate_init, or standardise the inputs (standardize=True)."
+    )
+
+
+def _one_dimensional(y: Any) -> bool:
+    """Whether ``y`` reads as a 1-D array (a ragged list does not: NumPy refuses it)."""
+    try:
+        return np.ndim(y) == 1
+    except ValueError:
+        return False
+
+
+def _check_target_count(n_targets: int, lengths: np.ndarray, ids: Any) -> None:
+    """Refuse ``n_targets`` targets for ``len(lengths)`` sequences (``ids``: a long
+    frame's sequence ids, whose rows are no sequences: said so)."""
+    if n_targets == len(lengths):
+        return
+    hint = ""
+    if ids is not None:
+        hint = (
+            " X is a DataFrame with a (sequence id, time) index: it holds one "
+            "sequence per id, so y needs one target per id, not per row. "
+            "scikit-learn's splitters (train_test_split, cross_val_score, "
+            "GridSearchCV) count rows, not sequences: convert X once with "
+            "`sequences, ids = dream_sklearn.to_sequences(X)`, take y in the "
+            "order of ids (`y.loc[ids]`), then split those."
+        )
+    raise ValueError(
+        "Found input variables with inconsistent numbers of samples: "
+        f"X has {len(lengths)} sequences but y has {n_targets} targets.{hint}"
     )
 
 
@@ -989,26 +1013,11 @@ class _BaseDREAM(BaseEstimator):
         if y is None:
             raise ValueError(f"{name} requires y to be passed, but the target y is None.")
         y = align_targets(y, ids)
-        try:  # (before the labels are read: a short y was blamed on its classes)
-            n_targets = len(lengths) if isinstance(y, (str, bytes)) else _num_samples(y)
-        except TypeError:  # (not an array-like: _encode_targets names it)
-            n_targets = len(lengths)
-        if n_targets != len(lengths):
-            hint = ""
-            if ids is not None:
-                hint = (
-                    " X is a DataFrame with a (sequence id, time) index: it holds one "
-                    "sequence per id, so y needs one target per id, not per row. "
-                    "scikit-learn's splitters (train_test_split, cross_val_score, "
-                    "GridSearchCV) count rows, not sequences: convert X once with "
-                    "`sequences, ids = dream_sklearn.to_sequences(X)`, take y in the "
-                    "order of ids (`y.loc[ids]`), then split those."
-                )
-            raise ValueError(
-                "Found input variables with inconsistent numbers of samples: "
-                f"X has {len(lengths)} sequences but y has {n_targets} targets.{hint}"
-            )
+        if _one_dimensional(y):  # (before the labels are read: a short y was blamed
+            # on its classes, review 307; another shape gets _encode_targets' message)
+            _check_target_count(len(y), lengths, ids)
         y = self._encode_targets(y, first=first, incremental=incremental, classes=classes)
+        _check_target_count(len(y), lengths, ids)
         weights = self._sample_weight(sample_weight, ids, y, incremental=incremental)
         weight = weights.train
         y = self._scale_targets(y, weight, first=first)

@@ -797,6 +797,12 @@ class DREAMCell(nn.Module):
                 raise ValueError(f"dt must be finite and at least 0; got {dt.tolist()[:5]}.")
             dt = dt.to(like.dtype).expand(batch_size)
         else:
+            if isinstance(dt, bool) or not isinstance(dt, numbers.Real):
+                # (text, a bool, a complex number: a TypeError, as in a list; review 311)
+                raise TypeError(
+                    f"dt must be a real number, or a tensor (or a list or array) of real "
+                    f"numbers; got {type(dt).__name__}: {dt!r}."
+                )
             if not _is_real(dt) or dt < 0:
                 raise ValueError(f"dt must be a finite float >= 0 or a tensor; got {dt!r}.")
             # (a float beyond the dtype: torch.full raised its own RuntimeError in float32)

@@ -297,7 +297,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     >>> model = DREAMOnlineClassifier(seed=0)
     >>> metric = evaluate.progressive_val_score(datasets.Phishing(), model, metrics.Accuracy())
     >>> metric  # river's StandardScaler | LogisticRegression: 89.3%
-    Accuracy: 90.3%
+    Accuracy: 90.39%
 
     The three readouts are mixed by their recent mistakes; at the end of this
     stream the one over the cell's state leads:
