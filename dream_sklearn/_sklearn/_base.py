@@ -441,12 +441,18 @@ def _non_finite(name: str, module: nn.Module, saved: tuple | None, optimizer) ->
     )
 
 
-def _one_dimensional(y: Any) -> bool:
-    """Whether ``y`` reads as a 1-D array (a ragged list does not: NumPy refuses it)."""
-    try:
-        return np.ndim(y) == 1
-    except ValueError:
-        return False
+def _targets_1d(y: Any) -> int | None:
+    """How many targets ``y`` holds where it reads as a 1-D array; None where it does
+    not (a ragged list: NumPy refuses it). Not by ``np.ndim`` or ``len``: an array-like
+    that refuses NumPy's array functions and has no length (scikit-learn's
+    ``_NotAnArray``) raised there."""
+    shape = getattr(y, "shape", None)
+    if shape is None:
+        try:
+            shape = np.asarray(y).shape
+        except (ValueError, TypeError):
+            return None
+    return int(shape[0]) if len(shape) == 1 else None
 
 
 def _check_target_count(n_targets: int, lengths: np.ndarray, ids: Any) -> None:
@@ -1013,9 +1019,11 @@ class _BaseDREAM(BaseEstimator):
         if y is None:
             raise ValueError(f"{name} requires y to be passed, but the target y is None.")
         y = align_targets(y, ids)
-        if _one_dimensional(y):  # (before the labels are read: a short y was blamed
-            # on its classes, review 307; another shape gets _encode_targets' message)
-            _check_target_count(len(y), lengths, ids)
+        # A 1-D y's count is checked before its labels are read (a short y was blamed
+        # on its classes, review 307); another shape gets _encode_targets' message.
+        n_targets = _targets_1d(y)
+        if n_targets is not None:
+            _check_target_count(n_targets, lengths, ids)
         y = self._encode_targets(y, first=first, incremental=incremental, classes=classes)
         _check_target_count(len(y), lengths, ids)
         weights = self._sample_weight(sample_weight, ids, y, incremental=incremental)

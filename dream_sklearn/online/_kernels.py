@@ -30,7 +30,7 @@ from ._classifier import _MISTAKE
 from ._compiled import _RES
 from ._features import _PAIR_SCALE, _RAMP, _RAMP_SCALE
 from ._readouts import _BOOST_ROWS, _FRESH_ROWS, _MAX_STEP, _RECORD_AFTER
-from ._regressor import _ERR_BOUND, _ETA
+from ._regressor import _ERR_BOUND, _ETA, _LOSS_CAP
 from ._scaling import _UNDO_ROWS
 from ._target import (
     _Y_ASIDE,
@@ -593,6 +593,9 @@ def forward(fb, ib, values, slots):
     shift_avg = _standard(tgt[T_AVG], y_mean, y_scale)
     start_last = tgt[T_LAST] if has_last and y_scale != 0.0 else y_mean
     start_avg = tgt[T_AVG] if tgt[T_COUNT] != 0.0 and y_scale != 0.0 else y_mean
+    if abs(shift_avg) > _LOSS_CAP:  # (a trend: _regressor._LOSS_CAP, as _starts)
+        shift_avg = math.copysign(_LOSS_CAP, shift_avg)
+        start_avg = y_mean + shift_avg * y_scale
     for j in range(Jt):
         if is_last[j % J] == 1:
             out[j, 0] += shift
@@ -674,7 +677,7 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
             tot = 0.0
             for j in range(M):
                 e = out[j, 0] - t_raw
-                weights[j] *= np.exp(-_ETA * min(abs(e), 50.0))
+                weights[j] *= np.exp(-_ETA * min(abs(e), _LOSS_CAP))
                 tot += weights[j]
             factor = (1.0 - share) / tot
             for j in range(M):

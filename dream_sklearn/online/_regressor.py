@@ -48,6 +48,14 @@ _ETA = 1.0
 # and keep weights of that size. Never reached on the tuning streams (docs/online.md,
 # "Outliers").
 _ERR_BOUND = 2.0 * _CLIP
+# Fixed Share reads no error beyond _LOSS_CAP standard deviations (its weight then sits
+# at the share's floor, mixture_share / M), and the "average" readout starts at most
+# that far from the running mean: on a target with a trend the mean of every target
+# seen falls behind without bound, and at the floor's weight it alone had added 42 to
+# the mixture's MAE by row 50,000 of a trend of 10 a row (79 by row 90,000, against
+# the last value's 10; review 312). Bounded, it adds at most the floor times
+# _LOSS_CAP standard deviations.
+_LOSS_CAP = 50.0
 
 
 class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor):
@@ -419,8 +427,9 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     def _starts(self) -> tuple[np.ndarray, np.ndarray]:
         """Where each readout's output starts, (J,) twice: on the target's scale and
         standardised. A ``"last"`` or ``"hold"`` readout starts from the previous
-        target, an ``"average"`` readout from the mean of every target seen, the
-        others from the running mean (standardised 0); while the target has no
+        target, an ``"average"`` readout from the mean of every target seen (at most
+        ``_LOSS_CAP`` standard deviations from the running mean), the others from the
+        running mean (standardised 0); while the target has no
         spread yet, every readout from the running mean."""
         J = len(self._heads)
         start, shift = np.full(J, self._y_mean), np.zeros(J)
@@ -429,8 +438,12 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
                 start[self._last_at] = self._last_y
                 shift[self._last_at] = self._standard(self._last_y)
             if len(self._avg_at) and self._y_count:
-                start[self._avg_at] = self._y_avg
-                shift[self._avg_at] = self._standard(self._y_avg)
+                avg, z = self._y_avg, self._standard(self._y_avg)
+                if abs(z) > _LOSS_CAP:  # (a trend: see _LOSS_CAP)
+                    z = math.copysign(_LOSS_CAP, z)
+                    avg = self._y_mean + z * self._y_scale()
+                start[self._avg_at] = avg
+                shift[self._avg_at] = z
         return start, shift
 
     def _link(self, z: np.ndarray) -> np.ndarray:
@@ -473,7 +486,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
             return np.zeros((len(out), 1)), loss
         if M > 1:  # Fixed Share on the absolute errors (from the target as it is)
             miss = np.abs(out[:M, 0] - self._standard(y))
-            w = self._weights * np.exp(-_ETA * np.minimum(miss, 50.0))
+            w = self._weights * np.exp(-_ETA * np.minimum(miss, _LOSS_CAP))
             w *= (1.0 - self.mixture_share) / w.sum()
             w += self.mixture_share / M
             self._weights = w
