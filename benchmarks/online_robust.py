@@ -86,6 +86,15 @@
    labels matched by values (the default) and by order (``match_labels_by="order"``),
    beside DREAM alone and the baselines.
 
+8. A target with a trend (``--part trend``, round 50): ``y = slope * t + a + noise``
+   (``a`` and ``b`` standard normal features, ``a`` read by the target, unit noise;
+   slopes 0.1, 1 and 10), 100,000 rows (``--trend-rows``), seeds 0-2 (the stream's and
+   the model's). Printed: the MAE over rows 5,000-9,999, 45,000-49,999 and the last
+   5,000, mean (min-max) over the seeds, of the default regressor, of the same without
+   the ``"average"`` readout, of river's ``StandardScaler | LinearRegression`` and of
+   the last value. No default was chosen on it: it checks that the error does not grow
+   with the stream (review 312).
+
 Streams: SEA, Elec2, Hyperplane, all tuning streams (docs/online.md), and the
 tuning half's regression streams of streams.py.
 
@@ -97,6 +106,7 @@ tuning half's regression streams of streams.py.
     python benchmarks/online_robust.py --part first8
     python benchmarks/online_robust.py --part pairs
     python benchmarks/online_robust.py --part pipeline
+    python benchmarks/online_robust.py --part trend
 """
 
 from __future__ import annotations
@@ -988,6 +998,56 @@ def pipeline(n: int, n_small: int, streams: list[str], seeds: int, lag: int = 50
     print()
 
 
+def _trend_rows(slope: float, n: int, seed: int) -> list:
+    rng = np.random.default_rng(seed)
+    a, b, noise = rng.normal(size=(3, n))
+    return [
+        ({"a": float(a[t]), "b": float(b[t])}, slope * t + float(a[t]) + float(noise[t]))
+        for t in range(n)
+    ]
+
+
+def trend(n: int, seeds: int = 3) -> None:
+    """The regressor's MAE over blocks of a stream whose target has a trend."""
+    from river import linear_model, preprocessing
+
+    from dream_sklearn.online import DREAMOnlineRegressor
+
+    blocks = [(5_000, 10_000), (45_000, 50_000), (n - 5_000, n)]
+    blocks = [(lo, hi) for lo, hi in blocks if hi <= n]
+    no_average = ("last", "cell", "pairs", "hold", "mean")
+    models = {
+        "DREAM": lambda seed: DREAMOnlineRegressor(seed=seed),
+        'DREAM without "average"': lambda seed: DREAMOnlineRegressor(
+            seed=seed, readouts=no_average
+        ),
+        "LinReg": lambda seed: preprocessing.StandardScaler() | linear_model.LinearRegression(),
+        "last value": lambda seed: _NoChange(),
+    }
+    print(
+        f"A target with a trend, y = slope * t + a + noise ({n:,} rows, seeds 0-{seeds - 1}): "
+        "MAE over each block of rows, mean (min-max) over the seeds"
+    )
+    print()
+    cols = [f"rows {lo:,}-{hi - 1:,}" for lo, hi in blocks]
+    print("| slope | model | " + " | ".join(cols) + " |")
+    print("| ---: | --- | " + " | ".join(["---:"] * len(cols)) + " |")
+    for slope in (0.1, 1.0, 10.0):
+        data = [_trend_rows(slope, n, seed) for seed in range(seeds)]
+        for name, make in models.items():
+            maes = np.zeros((seeds, len(blocks)))
+            for seed, rows in enumerate(data):
+                model, err = make(seed), np.empty(n)
+                for t, (x, y) in enumerate(rows):
+                    p = model.predict_one(x)
+                    err[t] = abs((0.0 if p is None else p) - y)
+                    model.learn_one(x, y)
+                maes[seed] = [err[lo:hi].mean() for lo, hi in blocks]
+            cells = [f"{m.mean():.3f} ({m.min():.3f}-{m.max():.3f})" for m in maes.T]
+            print(f"| {slope:g} | {name} | " + " | ".join(cells) + " |", flush=True)
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -1001,6 +1061,7 @@ def main() -> None:
             "delay",
             "pipeline",
             "regression",
+            "trend",
             "all",
         ],
         default="all",
@@ -1009,6 +1070,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=8000, help="Elec2's rows (delay)")
     parser.add_argument("--small-rows", type=int, default=2000, help="other streams' rows")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--trend-rows", type=int, default=100_000, help="rows (trend)")
     parser.add_argument(
         "--outlier-seeds", type=int, default=1, help="the cell's seeds 0..n-1 (outliers)"
     )
@@ -1036,6 +1098,8 @@ def main() -> None:
         delay(args.rows, args.small_rows, args.streams, args.seeds)
     if args.part in ("pipeline", "all"):
         pipeline(args.rows, args.small_rows, args.streams, args.seeds)
+    if args.part in ("trend", "all"):
+        trend(args.trend_rows, args.seeds)
 
 
 if __name__ == "__main__":
