@@ -56,6 +56,9 @@ class _Pending(NamedTuple):
     # was a row of the stream (_DREAMOnline._read_under_other_missing)
     strict: bool | None = None
     seq: int | None = None  # its sequence number (None: kept by a model pickled before)
+    # the pair features there were when it was read, before its step's commit granted
+    # any (None: kept by a model pickled before round 50)
+    pairs: int | None = None
 
 
 class _PendingRows:
@@ -125,6 +128,7 @@ class _PendingRows:
         scale = None
         if self.n_neighbors:  # (the scale the row was read in: the kNN vote's)
             scale = self._scale_read = self._scale.copy()
+        pairs = self._pairs.shape[1]  # (before the commit grants the row's new pairs)
         self._commit(raw, present, step)
         prev = self._prev_u  # what the "diff" block read this row against
         if self._reads_diff:
@@ -138,7 +142,9 @@ class _PendingRows:
             self._pending_loose.setdefault(loose, deque()).append(seq)
         h, surprise = step.h, float(step.surprise[0])
         late = self._read_delayed(raw, present, out)  # for the delayed-label readout
-        entry = _Pending(h, u, raw, present, surprise, prev, late, scale, self._strict(), seq)
+        entry = _Pending(
+            h, u, raw, present, surprise, prev, late, scale, self._strict(), seq, pairs
+        )
         self._pending_rows[seq] = (key, entry)
         self._advanced_last = seq
         if len(self._pending_rows) > _MAX_PENDING:
@@ -353,9 +359,14 @@ class _PendingRows:
         features of ``row``, new classes) read 0, and so do their ramps, as the
         slots of a row that lacks them do, and their running statistics take in
         this row, as learn_one would have done had the row not been advanced on.
+        Pair features granted since it was read read 0 too (those its own step's
+        commit granted: learn_one grants them after the readouts' step; review 314
+        found them read, and trained on it, from a row's first missing value on),
+        but for the pairs of its new slots, which learn_one grants before.
         """
         h, u, raw, surprise, prev = entry.h, entry.u, entry.raw, entry.surprise, entry.prev
         m_then, m = len(raw), len(self._mean)
+        since = (entry.pairs, self._pairs.shape[1])  # (granted between its read and now)
         if m > m_then:
             values = np.fromiter(row.values(), dtype=float, count=len(row))
             raw, present = self._raw(row, values)
@@ -374,10 +385,13 @@ class _PendingRows:
             u = np.concatenate(parts)[None, :]
         now, self._prev_u = self._prev_u, prev  # "diff" as it was when the row was read
         try:
-            out, phi = self._readout(h, u)
+            phi = self._features(h, u)
         finally:
             self._prev_u = now
-        return out[0], phi[0], surprise
+        if since[0] is not None and since[0] < since[1]:
+            at = self._blocks()["pairs"].start
+            phi[:, at + since[0] : at + since[1]] = 0.0
+        return self._outputs(phi)[0], phi[0], surprise
 
 
 def _take_unbuilt(unbuilt: dict, key: tuple) -> bool:

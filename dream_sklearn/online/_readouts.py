@@ -161,8 +161,13 @@ class _Readouts:
     def _readout(self, h: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Every readout's output after the task's link (b, J, k), and ``phi`` (b, F)."""
         phi = self._features(h, u)
+        return self._outputs(phi), phi
+
+    def _outputs(self, phi: np.ndarray) -> np.ndarray:
+        """Every readout's output on features ``phi`` (b, F), after the task's link
+        (b, J, k)."""
         J, k, F = self._W.shape
-        return self._link((phi @ self._W.reshape(J * k, F).T).reshape(-1, J, k)), phi
+        return self._link((phi @ self._W.reshape(J * k, F).T).reshape(-1, J, k))
 
     def _new_ring(self) -> None:
         """An empty ring for the replay (None: no replay, or no drift recovery).
