@@ -263,6 +263,10 @@ def test_a_refused_fit_leaves_the_model_as_it_was(seq_data, solver):
     for short in ([], ["neg"] * 5):
         with pytest.raises(ValueError, match="X has 40 sequences but y has"):
             clf.fit(X, short)
+    with pytest.raises(
+        ValueError, match=r"y should be a 1d array, got an array of shape \(1, 40\)"
+    ):
+        clf.fit(X, y[None, :])  # (a row of labels: its shape said first, review 313)
     with pytest.raises(ValueError, match="y contains labels that fit did not have"):
         clf.partial_fit(np.concatenate([X, X], axis=1), np.array(["zero"] * 40, dtype=object))
     assert clf.__dict__.keys() == state.keys()

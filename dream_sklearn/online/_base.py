@@ -241,11 +241,12 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
 
     def __setstate__(self, state: dict) -> None:
         """Unpickle, giving an estimator pickled before issue 12 what it lacks."""
-        if any(isinstance(v, np.memmap) for v in state.values()):
+        if any(isinstance(v, np.memmap) and v.filename is not None for v in state.values()):
             # joblib.load(path, mmap_mode=...) maps the arrays onto the file: read-only
             # ones failed part-way through a row the kNN expert learned, which left
             # the row half learned, and "r+" ones wrote the stream into the file
-            # (review 288). A model that learns holds its arrays in memory: a copy.
+            # (review 288). A model that learns holds its arrays in memory: a copy (of
+            # type np.memmap still, but with no file: a later load copies nothing).
             state = copy.deepcopy(state)
         self.__dict__.update(state)
         if not isinstance(self.__dict__.get("_advanced_last"), int | None):
