@@ -362,7 +362,7 @@ class _PendingRows:
         Pair features granted since it was read read 0 too (those its own step's
         commit granted: learn_one grants them after the readouts' step; review 314
         found them read, and trained on it, from a row's first missing value on),
-        but for the pairs of its new slots, which learn_one grants before.
+        but for the pairs of its new slots, granted here (their ramps read 0).
         """
         h, u, raw, surprise, prev = entry.h, entry.u, entry.raw, entry.surprise, entry.prev
         m_then, m = len(raw), len(self._mean)
