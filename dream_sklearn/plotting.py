@@ -68,6 +68,38 @@ def _values(values: Any, name: str) -> np.ndarray:
     return out
 
 
+def _check_title(title: Any) -> None:
+    """Refuse a ``title`` that is no text (a number or a list was drawn as its repr)."""
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None; got {type(title).__name__}: {title!r}.")
+
+
+def _finished(plt: Any, fig: Any, title: str | None, set_title: Any) -> Any:
+    """``fig`` with its ``title`` set (``set_title``) and its layout tightened; closed in
+    pyplot if either fails (a title matplotlib cannot render, such as ``"$x^$"``, left
+    the figure open)."""
+    try:
+        if title:
+            set_title(title)
+        fig.tight_layout()
+    except BaseException:
+        plt.close(fig)
+        raise
+    return fig
+
+
+def _moving_mean(values: np.ndarray, width: int) -> np.ndarray:
+    """The mean of each window of ``width`` steps over the steps that have a value (a
+    gap, NaN, is left out of its windows; a window of gaps only is a gap): a plain
+    moving average spread each gap over ``width`` means, and one gap every 40 steps
+    blanked the whole curve at a width of 50."""
+    kernel = np.ones(width)
+    finite = np.isfinite(values)
+    sums = np.convolve(np.where(finite, values, 0.0), kernel, mode="valid")
+    counts = np.convolve(finite.astype(float), kernel, mode="valid")
+    return np.divide(sums, counts, out=np.full_like(sums, np.nan), where=counts > 0)
+
+
 def plot_surprise(
     surprise: Sequence[float] | np.ndarray,
     tau: Sequence[float] | np.ndarray | None = None,
@@ -88,7 +120,8 @@ def plot_surprise(
     change_points : sequence of int, default=()
         Steps where the stream is known to change, marked by dashed lines.
     smoothing : int, default=1
-        Width of a moving average drawn over the raw values (1: none).
+        Width of a moving average drawn over the raw values (1: none); a gap (NaN)
+        is left out of the windows it falls in.
     title : str, optional
         Figure title.
 
@@ -107,6 +140,7 @@ def plot_surprise(
     """
     if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Integral) or smoothing < 1:
         raise ValueError(f"smoothing must be an int >= 1; got {smoothing!r}.")
+    _check_title(title)
     smoothing = int(smoothing)
     series = [("surprise", _values(surprise, "surprise"), "tab:red")]
     if tau is not None:
@@ -141,18 +175,14 @@ def plot_surprise(
     for ax, (name, values, color) in zip(axes, series, strict=True):
         ax.plot(values, color=color, lw=0.5, alpha=0.4 if smoothing > 1 else 1.0)
         if smoothing > 1:
-            kernel = np.ones(smoothing) / smoothing
             # Each mean drawn at the last step of its window (it reads no later step).
             steps = np.arange(smoothing - 1, len(values))
-            ax.plot(steps, np.convolve(values, kernel, mode="valid"), color=color, lw=1.2)
+            ax.plot(steps, _moving_mean(values, smoothing), color=color, lw=1.2)
         ax.set_ylabel(name)
         for c in points:
             ax.axvline(c, color="k", ls="--", lw=0.8)
     axes[-1].set_xlabel("step")
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return _finished(plt, fig, title, fig.suptitle)
 
 
 def _fitted_with_curve(estimator):
@@ -219,6 +249,7 @@ def plot_loss_curve(estimator, *, title: str | None = None):
             f"ridge solver has no epochs), and an unfitted estimator none (got {got})."
         )
     # Checked before a figure is made (one left open in pyplot on an error otherwise).
+    _check_title(title)
     losses = _values(losses, "estimator.loss_curve_")
     if len(losses) == 0:
         raise ValueError("estimator.loss_curve_ must have at least one epoch; got none.")
@@ -242,7 +273,4 @@ def plot_loss_curve(estimator, *, title: str | None = None):
         # validation_scores_ anew (they were drawn from epoch 1)
         ax2.plot(epochs[-len(scores) :], scores, color="tab:green", marker="s", ms=3)
         ax2.set_ylabel("validation score")
-    if title:
-        ax.set_title(title)
-    fig.tight_layout()
-    return fig
+    return _finished(plt, fig, title, ax.set_title)

@@ -640,7 +640,29 @@ def test_plot_arguments_are_named_and_no_figure_is_left_open_on_an_error():
         est = SimpleNamespace(loss_curve_=curve, validation_scores_=scores)
         with pytest.raises(ValueError, match=match):
             plot_loss_curve(est)
+    # A title: text only (5 was drawn as "5"), and one matplotlib cannot render closes
+    # the figure it was to go on (review 316: left open in pyplot).
+    curve = SimpleNamespace(loss_curve_=[0.5, 0.4], validation_scores_=None)
+    for title, error in ((5, TypeError), (["a"], TypeError), ("$x^$", ValueError)):
+        with pytest.raises(error):
+            plot_surprise([0.1, 0.2, 0.3], title=title)
+        with pytest.raises(error):
+            plot_loss_curve(curve, title=title)
     assert plt.get_fignums() == open_before
+
+
+def test_plot_surprise_leaves_a_gap_out_of_its_moving_average():
+    """A plain moving average spread each gap (NaN) over its windows: one gap every
+    40 steps blanked the whole smoothed curve at a width of 50 (review 316)."""
+    values = np.random.default_rng(0).random(400)
+    values[::40] = np.nan
+    y = plot_surprise(values, smoothing=50).axes[0].lines[1].get_ydata()
+    assert len(y) == 351 and np.isfinite(y).all()
+    window = values[10:60]
+    assert y[10] == pytest.approx(np.nanmean(window))
+    gaps = np.full(10, np.nan)
+    y = plot_surprise(np.r_[np.ones(5), gaps, np.zeros(5)], smoothing=3).axes[0].lines[1]
+    assert np.isnan(y.get_ydata()[5:10]).all() and y.get_ydata()[-1] == 0.0
 
 
 @pytest.mark.parametrize("row", [{1: 1.0, "1": 2.0}, {"a": 1.0, "previous_target": 9}])
