@@ -120,8 +120,8 @@ def plot_surprise(
     change_points : sequence of int, default=()
         Steps where the stream is known to change, marked by dashed lines.
     smoothing : int, default=1
-        Width of a moving average drawn over the raw values (1: none); a gap (NaN)
-        is left out of the windows it falls in.
+        Width of a moving average drawn over the raw values (1: none); a gap (NaN,
+        a masked step, or an infinite value) is left out of the windows it falls in.
     title : str, optional
         Figure title.
 
