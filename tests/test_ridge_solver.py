@@ -910,6 +910,22 @@ def test_the_thresholds_are_quantiles_of_values_drawn_by_position(monkeypatch):
         np.testing.assert_allclose(bank.thresholds_[k], want, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_each_units_threshold_is_torch_quantile_of_its_column_to_the_bit(dtype):
+    """One sort and torch.quantile's interpolation, not torch.quantile of every column
+    at every unit's level (a (units, units) matrix: 2 GB at hidden_dim=8000; review
+    317): the same values, ties and one or two rows included."""
+    from dream_sklearn._sklearn._features import _own_quantiles
+
+    g = torch.Generator().manual_seed(0)
+    for n, units in ((4096, 64), (37, 300), (1, 5), (2, 7)):
+        values = torch.randn(n, units, generator=g, dtype=dtype)
+        values[: n // 2] = values[: n // 2].round()  # (ties)
+        levels = 0.25 + 0.5 * torch.rand(units, generator=g, dtype=dtype)
+        want = torch.diagonal(torch.quantile(values, levels, dim=0))
+        assert torch.equal(_own_quantiles(values, levels), want)
+
+
 def test_adam_predicts_in_chunks_of_like_lengths(monkeypatch):
     # The adam solver's predict ran the sequences in the order given, 1,024 at once,
     # each chunk padded to its longest: one long series among short ones padded them
