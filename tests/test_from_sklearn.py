@@ -1,5 +1,7 @@
 """from_sklearn: a fitted scikit-learn estimator continues as a river estimator."""
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -443,6 +445,18 @@ def test_clone_starts_again_from_the_loaded_model(task):
     for fixed in ({"hidden_dim": 4}, {"feedback": "cell"}):
         with pytest.raises(ValueError, match=f"{next(iter(fixed))}.*cannot be changed by clone"):
             online.clone(fixed, include_attributes=True)
+    # The same parameters set on the model as attributes, which river's clone() reads:
+    # a clone said plasticity on and ran the loaded cell without it, and hidden_dim=16
+    # failed in NumPy (review 320). Set back, or to an equal value, they clone.
+    plasticity = online.cell_params["plasticity_enabled"]
+    other = {**online.cell_params, "plasticity_enabled": not plasticity}
+    for name, value in (("cell_params", other), ("hidden_dim", 16), ("feedback", "cell")):
+        kept = getattr(online, name)
+        setattr(online, name, value)
+        with pytest.raises(ValueError, match=f"{name}.*set on the model since from_sklearn"):
+            online.clone()
+        setattr(online, name, copy.deepcopy(kept))
+        assert first_predictions(online.clone()) == want
     if task == "classifier":  # a bagging member is the loaded model, not a random cell
         bag = ensemble.BaggingClassifier(from_sklearn(est, learning_rate=0.2), n_models=2, seed=0)
         assert all(

@@ -995,7 +995,11 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             # (with include_attributes too: a copy that said hidden_dim=16,
             # feedback="cell" ran the loaded 8-unit cell, and its own clone() failed;
             # review 218)
-            _check_clone_params(new_params or {})
+            kept = loaded.params or {}
+            set_since = {
+                k: getattr(self, k) for k, v in kept.items() if not _same_value(getattr(self, k), v)
+            }
+            _check_clone_params(new_params or {}, set_since)
         if include_attributes and new_params and self._built:
             self._check_kept_params(new_params)
         if loaded is None or include_attributes:

@@ -207,7 +207,8 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
     }
     # (the cell copied: a later fit of the estimator trains its module in place)
     cell = copy.deepcopy(cell).cpu().double()
-    _load(online, _Loaded(cell, features, targets, target_stats, arrays))
+    kept = {k: copy.deepcopy(getattr(online, k)) for k in (*sorted(_FROM_THE_FIT), "feedback")}
+    _load(online, _Loaded(cell, features, targets, target_stats, arrays, kept))
     return online
 
 
@@ -221,20 +222,31 @@ class _Loaded(NamedTuple):
     targets: list  # the classes, or [None] for the regressor's target
     target_stats: tuple | None  # the regressor's target mean and variance
     arrays: dict  # _load_core's keyword arguments
+    # the parameters it was loaded with that clone() may not change (_FROM_THE_FIT and
+    # feedback; None: kept by a model pickled before round 50)
+    params: dict | None = None
 
 
-def _check_clone_params(new_params: dict) -> None:
+def _check_clone_params(new_params: dict, set_since: dict | None = None) -> None:
     """Refuse ``new_params`` that would change what ``from_sklearn`` loaded: the
     parameters that come from the fit, and ``feedback="cell"`` (the trained cell has
-    no input for the previous target)."""
-    fixed = sorted(_FROM_THE_FIT & set(new_params))
-    if new_params.get("feedback") == "cell":
-        fixed.append("feedback")
-    if fixed:
-        raise ValueError(
-            f"{fixed} of a model from from_sklearn come from the fitted estimator "
-            f"and cannot be changed by clone(); got new_params={new_params!r}."
-        )
+    no input for the previous target); likewise such parameters set on the model
+    since it was loaded (``set_since``), which river's clone() reads (a clone said
+    plasticity on and ran the loaded cell without it, or failed in NumPy; review
+    320)."""
+    for params, where in (
+        (set_since or {}, "set on the model since from_sklearn"),
+        (new_params, "given as new_params"),
+    ):
+        fixed = sorted(_FROM_THE_FIT & set(params))
+        if params.get("feedback") == "cell":
+            fixed.append("feedback")
+        if fixed:
+            raise ValueError(
+                f"{fixed} of a model from from_sklearn come from the fitted estimator "
+                f"and cannot be changed by clone(); {where}: "
+                f"{ {k: params[k] for k in fixed}!r}."
+            )
 
 
 def _load(online, loaded: _Loaded) -> None:
