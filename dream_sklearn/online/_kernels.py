@@ -190,6 +190,8 @@ def _matmul_into(a, b, out):
     out[:] = 0.0
     for k in range(a.shape[0]):
         ak = a[k]
+        if ak == 0.0:  # (a slot the row lacks: most of a wide, sparse row's)
+            continue
         for j in range(b.shape[1]):
             out[j] += ak * b[k, j]
     return out
@@ -439,7 +441,13 @@ def forward(fb, ib, values, slots):
     urow = _v1(fb, lay, UROW)
     absent = _v1(fb, lay, ABSENT)
     knots = _v1(fb, lay, KNOTS)
+    # A slot the row lacks reads 0 in each scaling and ramp (its value times its
+    # presence, 0): set at once, and only the slots the row has are read (a wide,
+    # sparse row, one-hot's, lacks most).
+    urow[:] = 0.0
     for j in range(m):
+        if pres[j] == 0.0:
+            continue
         z0 = (raw[j] - mean[0, j]) * scale[0, j]
         keep = pres[j]
         if abs(z0) > _SET_ASIDE:
@@ -458,9 +466,7 @@ def forward(fb, ib, values, slots):
         # its ramps (0 where the slot is absent, as the slot reads, and where it is
         # constant but no indicator: _RunningScaling._standardise)
         live = keep * (0.0 if flat and not ind else 1.0)
-        if live == 0.0:  # (no tanh: most slots of a wide, sparse row, one-hot's, are absent)
-            for q in range(K):
-                urow[S * m + j * K + q] = 0.0
+        if live == 0.0:  # (no tanh: a value set aside, or a constant slot's)
             continue
         for q in range(K):
             urow[S * m + j * K + q] = np.tanh(_RAMP * (urow[j] - knots[q])) * _RAMP_SCALE * live
