@@ -720,3 +720,34 @@ def test_set_feature_names_take_one_order_whatever_their_repr():
         b.learn_one({second: x["f0"], other: x["f1"]}, y)
     assert_same_state(a, b)
     assert a.predict_one({first: 0.5, other: -1.0}) == b.predict_one({second: 0.5, other: -1.0})
+
+
+@pytest.mark.parametrize(
+    ("name", "equal", "other"),
+    [(10, 10.0, 2.5), (1, True, 2.5), ((10, "a"), (10.0, "a"), (10, "b"))],
+)
+def test_equal_number_names_of_another_type_take_the_same_place(name, equal, other):
+    # 10 and 10.0 are one dict key, but new names were placed by type name, then
+    # repr: {10: ., 2.5: .} gave the slots [2.5, 10] and {10.0: ., 2.5: .} [10.0, 2.5],
+    # and pandas makes the columns [10, 2.5] floats, so learn_many learned another
+    # model than learn_one on the same rows (review 324).
+    assert name == equal and hash(name) == hash(equal)
+    rows, ys = stream(40)
+    a, b = small(DREAMOnlineRegressor), small(DREAMOnlineRegressor)
+    for x, y in zip(rows, ys, strict=True):
+        y = float(y == "b")
+        a.learn_one({name: x["f0"], other: x["f1"]}, y)
+        b.learn_one({equal: x["f0"], other: x["f1"]}, y)
+    assert_same_state(a, b)
+
+
+def test_a_frame_with_number_column_names_learns_what_its_rows_learn():
+    rows, ys = stream(40)
+    rows = [{10: x["f0"], 2.5: x["f1"]} for x in rows]
+    frame = pd.DataFrame(rows)
+    assert frame.columns.tolist() == [10.0, 2.5]  # (pandas: floats)
+    a, b = small(DREAMOnlineClassifier), small(DREAMOnlineClassifier)
+    for x, y in zip(rows, ys, strict=True):
+        a.learn_one(x, y)
+    b.learn_many(frame, pd.Series(ys))
+    assert_same_state(a, b)

@@ -219,11 +219,38 @@ def _sort_key(name: Any) -> tuple[str, str]:
     set's ``repr`` lists them in the order of their hashes, which for text change
     from one process to the next (review 211: frozenset names gave another result
     in each process under one seed). Names whose type keeps ``object``'s ``repr``
-    (their address) keep the row's order."""
+    (their address) keep the row's order. Equal numbers of any type (``10``,
+    ``10.0``, ``np.int64(10)``; ``True`` and ``1``) are one dict key, so they are one
+    name here too, with the ints' place (:func:`_number_text`): pandas makes the
+    column names ``[10, 2.5]`` floats, and a frame learned ``10.0`` where its rows
+    learned ``10``, in another place (review 324)."""
+    number = _number_text(name)
+    if number is not None:
+        return "int", number
     return type(name).__name__, _canonical(name)
 
 
+def _number_text(name: Any) -> str | None:
+    """A real number's text, the same for equal numbers of any type (an integral
+    value as an int's ``repr``, any other as a float's), or None for anything else
+    (also a number that no float equals, as ``Fraction(1, 3)``, and NaN)."""
+    if not isinstance(name, numbers.Real | decimal.Decimal):
+        return None
+    if isinstance(name, numbers.Integral):
+        return str(int(name))
+    try:
+        value = float(name)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if value != name:
+        return None
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
 def _canonical(name: Any) -> str:
+    number = _number_text(name)
+    if number is not None:  # (a tuple's members: see _sort_key)
+        return number
     if isinstance(name, set | frozenset):
         members = sorted("".join(_sort_key(m)) for m in name)
         return "{" + ", ".join(members) + "}"
