@@ -9,6 +9,7 @@ import torch
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
+from sklearn.metrics import r2_score
 from sklearn.preprocessing import StandardScaler
 
 from dream_sklearn import DREAMClassifier, DREAMFeatures, DREAMRegressor
@@ -540,6 +541,27 @@ def test_partial_fit_on_targets_in_tiny_units_is_the_fit_in_units_of_one(unit):
     assert tiny.alpha_ == ones.alpha_
     assert np.allclose(tiny.predict(X[250:]) / unit, ones.predict(X[250:]), rtol=1e-9)
     assert ones.score(X[250:], y[250:]) > 0.5
+
+
+@pytest.mark.parametrize("unit", [1e-200, 1e-300])
+def test_score_in_any_unit_is_the_score_in_units_of_one(unit):
+    # (review 323) score was scikit-learn's r2_score in the target's own units: below
+    # about 1e-154 every squared residual underflowed to 0 and R2 read 1.0 (0 / 0),
+    # so a search ranked every model as perfect
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(60, 8, 2))
+    y = X[:, :, 0].mean(1) + 0.1 * rng.normal(size=60)
+    Y = np.c_[y, X[:, -1, 1]]
+    for target in (y, Y):
+        ones = DREAMRegressor(hidden_dim=8, random_state=0).fit(X, target)
+        scaled = DREAMRegressor(hidden_dim=8, random_state=0).fit(X, unit * target)
+        expected = r2_score(target, ones.predict(X))
+        assert ones.score(X, target) == expected < 0.99
+        assert scaled.score(X, unit * target) == pytest.approx(expected, rel=1e-9)
+        w = rng.uniform(0.5, 2.0, size=60)
+        assert scaled.score(X, unit * target, sample_weight=w) == pytest.approx(
+            r2_score(target, ones.predict(X), sample_weight=w), rel=1e-9
+        )
 
 
 def test_a_row_of_weight_zero_changes_nothing_whatever_its_targets_unit():

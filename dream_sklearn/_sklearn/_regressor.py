@@ -278,4 +278,22 @@ DataFrame or array-like of shape (n_samples, n_features)
         """
         if sample_weight is not None:
             sample_weight = self._aligned_y(X, sample_weight, "sample_weight")  # (by id, as fit)
-        return super().score(X, self._aligned_y(X, y), sample_weight)
+        y = self._aligned_y(X, y)
+        y_pred = self.predict(X)
+        # R² in units of the power of two nearest y_scale_: the same value (a division
+        # by a power of two is exact), where in a target's own units below about 1e-154
+        # every squared residual underflowed to 0 and R² read 1.0 (0 / 0; review 323).
+        # Anything else (text, another number of outputs) goes to scikit-learn's score,
+        # which says what is wrong.
+        try:
+            y_true = np.asarray(y, dtype=np.float64)
+        except (TypeError, ValueError):
+            y_true = None
+        unit = np.exp2(np.round(np.log2(self.y_scale_)))
+        if self.n_outputs_ == 1:
+            unit = unit[0]
+        elif y_true is None or y_true.ndim != 2 or y_true.shape[1] != len(unit):
+            y_true = None
+        if y_true is None or not np.all(np.isfinite(unit)):
+            return super().score(X, y, sample_weight)
+        return float(r2_score(y_true / unit, y_pred / unit, sample_weight=sample_weight))
