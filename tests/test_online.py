@@ -3,6 +3,7 @@
 import copy
 import math
 import pickle
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -724,7 +725,14 @@ def test_set_feature_names_take_one_order_whatever_their_repr():
 
 @pytest.mark.parametrize(
     ("name", "equal", "other"),
-    [(10, 10.0, 2.5), (1, True, 2.5), ((10, "a"), (10.0, "a"), (10, "b"))],
+    [
+        (10, 10.0, 2.5),
+        (1, True, 2.5),
+        (1, np.True_, 0.5),
+        (2**53 + 1, Fraction(2**53 + 1), 0.5),  # (exact: no float holds it)
+        (10, complex(10, 0), 0.5),
+        ((10, "a"), (10.0, "a"), (10, "b")),
+    ],
 )
 def test_equal_number_names_of_another_type_take_the_same_place(name, equal, other):
     # 10 and 10.0 are one dict key, but new names were placed by type name, then
@@ -739,6 +747,14 @@ def test_equal_number_names_of_another_type_take_the_same_place(name, equal, oth
         a.learn_one({name: x["f0"], other: x["f1"]}, y)
         b.learn_one({equal: x["f0"], other: x["f1"]}, y)
     assert_same_state(a, b)
+
+
+def test_names_of_numpy_time_types_are_names_as_any_other():
+    # (review 325) np.timedelta64 is a NumPy integer, and int() of one in seconds raised
+    model = small(DREAMOnlineRegressor)
+    for i in range(5):
+        model.learn_one({np.timedelta64(10, "s"): float(i), np.datetime64("2020-01-01"): 1.0}, i)
+    assert model.features_ == [np.datetime64("2020-01-01"), np.timedelta64(10, "s")]
 
 
 def test_a_frame_with_number_column_names_learns_what_its_rows_learn():

@@ -231,20 +231,26 @@ def _sort_key(name: Any) -> tuple[str, str]:
 
 
 def _number_text(name: Any) -> str | None:
-    """A real number's text, the same for equal numbers of any type (an integral
-    value as an int's ``repr``, any other as a float's), or None for anything else
-    (also a number that no float equals, as ``Fraction(1, 3)``, and NaN)."""
-    if not isinstance(name, numbers.Real | decimal.Decimal):
+    """A number's text, the same for equal numbers of any type (an integral value as
+    an int's ``repr``, any other as a float's), or None for anything else (also a
+    number that no float equals, as ``Fraction(1, 3)``, and NaN)."""
+    if isinstance(name, np.timedelta64):  # (a NumPy integer, but not a number to compare)
         return None
-    if isinstance(name, numbers.Integral):
-        return str(int(name))
+    if isinstance(name, numbers.Complex) and not isinstance(name, numbers.Real):
+        return _number_text(name.real) if name.imag == 0 else None
+    if not isinstance(name, numbers.Real | decimal.Decimal | np.bool_):
+        return None
+    try:
+        whole = int(name)
+    except (TypeError, ValueError, OverflowError):  # (NaN, infinities)
+        whole = None
+    if whole is not None and whole == name:  # (exact: 2**53 + 1 as a Fraction too)
+        return str(whole)
     try:
         value = float(name)
     except (TypeError, ValueError, OverflowError):
         return None
-    if value != name:
-        return None
-    return str(int(value)) if value.is_integer() else repr(value)
+    return repr(value) if value == name else None
 
 
 def _canonical(name: Any) -> str:
