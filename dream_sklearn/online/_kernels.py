@@ -30,7 +30,7 @@ from ._classifier import _MISTAKE
 from ._compiled import _RES
 from ._features import _PAIR_SCALE, _RAMP, _RAMP_SCALE
 from ._readouts import _BOOST_ROWS, _FRESH_ROWS, _MAX_STEP, _RECORD_AFTER
-from ._regressor import _ERR_BOUND, _ETA, _LOSS_CAP
+from ._regressor import _AVG_CAP, _ERR_BOUND, _ETA, _LOSS_CAP
 from ._scaling import _UNDO_ROWS
 from ._target import (
     _Y_ASIDE,
@@ -599,8 +599,8 @@ def forward(fb, ib, values, slots):
     shift_avg = _standard(tgt[T_AVG], y_mean, y_scale)
     start_last = tgt[T_LAST] if has_last and y_scale != 0.0 else y_mean
     start_avg = tgt[T_AVG] if tgt[T_COUNT] != 0.0 and y_scale != 0.0 else y_mean
-    if abs(shift_avg) > _LOSS_CAP:  # (a trend: _regressor._LOSS_CAP, as _starts)
-        shift_avg = math.copysign(_LOSS_CAP, shift_avg)
+    if abs(shift_avg) > _AVG_CAP:  # (a trend: _regressor._AVG_CAP, as _starts)
+        shift_avg = math.copysign(_AVG_CAP, shift_avg)
         start_avg = y_mean + shift_avg * y_scale
     for j in range(Jt):
         if is_last[j % J] == 1:

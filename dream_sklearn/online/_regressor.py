@@ -49,14 +49,19 @@ _ETA = 1.0
 # "Outliers").
 _ERR_BOUND = 2.0 * _CLIP
 # Fixed Share reads no error beyond _LOSS_CAP standard deviations (its weight then sits
-# at the share's floor, mixture_share / M), and the "average" readout starts at most
-# that far from the running mean: on a target with a trend the mean of every target
-# seen falls behind without bound, and at the floor's weight it alone took the
-# mixture's MAE to 39.8 over rows 45,000-49,999 of a trend of 10 a row, and 81.5 over
-# rows 95,000-99,999, against the last value's 10 (review 312; online_robust.py
-# --part trend). Bounded, it adds at most the floor times _LOSS_CAP standard
-# deviations: 4.44 in each block (1.16-1.18 without the readout).
+# at the share's floor, mixture_share / M).
 _LOSS_CAP = 50.0
+# The "average" readout starts at most _AVG_CAP standard deviations from the running
+# mean: as far as a target is read (the readouts learn it clipped to +-_CLIP). On a
+# target with a trend the mean of every target seen falls behind without bound, and
+# at the floor's weight it alone took the mixture's MAE to 39.8 over rows
+# 45,000-49,999 of a trend of 10 a row, and 81.5 over rows 95,000-99,999, against the
+# last value's 10 (review 312; online_robust.py --part trend). Bounded at _LOSS_CAP
+# (round 50) it added the floor times 50 standard deviations: 4.44 in each block,
+# 1.16-1.18 without the readout. No stream of the tuning half reaches 2 (round 51:
+# each regression stream's MAE the same to the digit with the bound at 50, 10, 5, 3
+# and 2).
+_AVG_CAP = _CLIP
 
 
 class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor):
@@ -429,7 +434,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         """Where each readout's output starts, (J,) twice: on the target's scale and
         standardised. A ``"last"`` or ``"hold"`` readout starts from the previous
         target, an ``"average"`` readout from the mean of every target seen (at most
-        ``_LOSS_CAP`` standard deviations from the running mean), the others from the
+        ``_AVG_CAP`` standard deviations from the running mean), the others from the
         running mean (standardised 0); while the target has no
         spread yet, every readout from the running mean."""
         J = len(self._heads)
@@ -440,8 +445,8 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
                 shift[self._last_at] = self._standard(self._last_y)
             if len(self._avg_at) and self._y_count:
                 avg, z = self._y_avg, self._standard(self._y_avg)
-                if abs(z) > _LOSS_CAP:  # (a trend: see _LOSS_CAP)
-                    z = math.copysign(_LOSS_CAP, z)
+                if abs(z) > _AVG_CAP:  # (a trend: see _AVG_CAP)
+                    z = math.copysign(_AVG_CAP, z)
                     avg = self._y_mean + z * self._y_scale()
                 start[self._avg_at] = avg
                 shift[self._avg_at] = z
