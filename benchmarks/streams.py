@@ -552,6 +552,8 @@ IN_VIEW = {
     "SEA-gradual": "its concept pair is a tuning stream of benchmarks/recovery.py",
     "Sine-gradual": "DREAM-kNN only: its window's emptying at a drift was chosen with the "
     "report Sine's changes in view (the same generator)",
+    "ImageSegments": "DREAM-kNN only: the blend of its probabilities where the vote leads "
+    "was made with its cross-entropy and accuracy in view (review 183; marked since review 327)",
 }
 # The regressor's kNN expert (n_neighbors, off by default) was prototyped with every
 # half's regression streams in view (docs/streams.md; its docstring cites Mv): its
