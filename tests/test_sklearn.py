@@ -1417,6 +1417,30 @@ def test_an_object_array_or_series_of_sequences_reads_as_their_list():
         )
 
 
+def test_a_series_of_sequences_aligns_a_y_indexed_by_its_ids_by_id():
+    """(review 328) A Series of sequences indexed by ids, with ``y`` a Series of those
+    ids in another order: each sequence was given another's target by position, where
+    the same ids of a (sequence id, time) frame are aligned by id."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from dream_sklearn import DREAMFeatures
+
+    rng = np.random.default_rng(1)
+    seqs = [rng.normal(size=(n, 2)) for n in rng.integers(3, 8, size=12)]
+    series = pd.Series(seqs, index=[f"s{i}" for i in range(12)])
+    y = pd.Series(np.arange(12) % 3 == 0, index=series.index)
+    w = pd.Series(rng.uniform(0.5, 2.0, size=12), index=series.index)
+    want = DREAMClassifier(hidden_dim=4, random_state=0).fit(seqs, y.to_numpy(), w.to_numpy())
+    got = DREAMClassifier(hidden_dim=4, random_state=0).fit(series, y[::-1], w[::-1])
+    np.testing.assert_array_equal(got.predict_proba(series), want.predict_proba(seqs))
+    assert got.score(series, y[::-1], w[::-1]) == want.score(seqs, y.to_numpy(), w.to_numpy())
+    # DREAMFeatures cannot reorder y for the next step of a pipeline: refused
+    with pytest.raises(ValueError, match="not in the order of X's sequences"):
+        make_pipeline(DREAMFeatures(hidden_dim=4), LogisticRegression()).fit(series, y[::-1])
+    make_pipeline(DREAMFeatures(hidden_dim=4), LogisticRegression()).fit(series, y)
+
+
 def test_partial_fit_says_which_labels_are_not_in_classes_on_the_first_call():
     """The first call's refusal blamed "the first call" (this one) and said nothing
     of int labels against string classes (review 158)."""

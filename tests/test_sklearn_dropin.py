@@ -14,7 +14,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.ensemble import AdaBoostClassifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict, cross_val_score
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils.class_weight import compute_sample_weight
 
@@ -354,6 +354,26 @@ def test_class_weight_with_an_unknown_label_or_a_negative_weight_is_refused(clas
     X, y, _ = data(n=20, steps=3)
     with pytest.raises(ValueError, match=match):
         DREAMClassifier(class_weight=class_weight, **SMALL).fit(X, y)
+
+
+def test_class_weight_keys_of_labels_a_fit_lacks_are_taken_where_every_label_has_one():
+    # (review 328) a fold of cross_val_predict or of a search without a rare class:
+    # its key was refused as "not a class label", where scikit-learn takes it
+    X, y, _ = data(n=20, steps=3)
+    a = DREAMClassifier(class_weight={"up": 3.0, "down": 1.0, "flat": 2.0}, **SMALL).fit(X, y)
+    b = DREAMClassifier(class_weight={"up": 3.0}, **SMALL).fit(X, y)
+    assert_same_model(a, b)
+    with pytest.raises(ValueError, match="finite weights >= 0"):  # (its weight still read)
+        DREAMClassifier(class_weight={"up": 3.0, "down": 1.0, "flat": -2.0}, **SMALL).fit(X, y)
+    # (cross_val_predict hands each fold integer labels: the keys are integers)
+    order = np.argsort(y, kind="stable")  # (the folds of KFold(3): each lacks one label)
+    X3 = np.concatenate([X[order], X[order][:10]])
+    y3 = np.concatenate([(y[order] == "up").astype(int), [2] * 10])
+    weights = {0: 1.0, 1: 3.0, 2: 2.0}
+    proba = cross_val_predict(
+        DREAMClassifier(class_weight=weights, **SMALL), X3, y3, cv=KFold(3), method="predict_proba"
+    )
+    assert proba.shape == (30, 3) and np.allclose(proba.sum(axis=1), 1.0)
 
 
 @pytest.mark.parametrize("kind", ["datetime", "timedelta"])

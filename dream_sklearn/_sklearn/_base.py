@@ -76,6 +76,7 @@ from ._input import (
     _input_tensor,
     _is_multiindex_frame,
     _Ragged,
+    _series_ids,
     _user_stacklevel,
     align_targets,
     check_flat,
@@ -794,13 +795,14 @@ class _BaseDREAM(BaseEstimator):
     @staticmethod
     def _aligned_y(X: Any, y: Any, name: str = "y") -> Any:
         """``y`` in the order of the sequences of ``X`` (see :func:`align_targets`): a
-        DataFrame with a (sequence id, time) index orders its sequences by id; any
-        other form keeps ``y`` as it is. ``name``: the argument's, for the errors. (A
+        DataFrame with a (sequence id, time) index orders its sequences by id, and so
+        does a pandas Series of sequences by its index; any other form keeps ``y`` as
+        it is. ``name``: the argument's, for the errors. (A
         list has an ``index`` method too: testing for that attribute re-read a
         channels-first list under the default layout.)"""
         if _is_multiindex_frame(X):
             return align_targets(y, to_long(X)[2], name)
-        return plain_input(y)  # (a torch tensor as its values: align_targets does too)
+        return align_targets(y, _series_ids(X), name)  # (a torch tensor: its values)
 
     # -- persistence --------------------------------------------------------------------
 
@@ -1018,7 +1020,7 @@ class _BaseDREAM(BaseEstimator):
         long, lengths, ids = self._read_X(X, reset=first, learn=True)
         if y is None:
             raise ValueError(f"{name} requires y to be passed, but the target y is None.")
-        y = align_targets(y, ids)
+        y = align_targets(y, _series_ids(X) if ids is None else ids)
         # A 1-D y's count is checked before its labels are read (a short y was blamed
         # on its classes, review 307); another shape gets _encode_targets' message.
         n_targets = _targets_1d(y)
@@ -1026,7 +1028,9 @@ class _BaseDREAM(BaseEstimator):
             _check_target_count(n_targets, lengths, ids)
         y = self._encode_targets(y, first=first, incremental=incremental, classes=classes)
         _check_target_count(len(y), lengths, ids)
-        weights = self._sample_weight(sample_weight, ids, y, incremental=incremental)
+        weights = self._sample_weight(
+            sample_weight, _series_ids(X) if ids is None else ids, y, incremental=incremental
+        )
         weight = weights.train
         y = self._scale_targets(y, weight, first=first)
         X3 = self._scale_X(long, lengths, reset=first, weight=weight)

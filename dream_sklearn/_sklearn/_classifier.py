@@ -31,8 +31,10 @@ _CLASS_WEIGHT_DOC = """    class_weight : dict, "balanced" or None, default=None
         ``compute_class_weight`` weighs them) or ``None`` (all 1). A sequence's weight
         is its class weight times its ``sample_weight``. A key names the labels it
         equals (``True`` the label 1, ``pd.Timestamp`` a ``datetime64`` label); a
-        number names no date or duration, and a key that names no label, or two keys
-        for one label, are refused.
+        number names no date or duration; two keys for one label are refused, and
+        so is a key that names no label where a label has no key (a typo), as
+        scikit-learn refuses it (where every label has a key, such a key is a label
+        this fit lacks: a fold of a search).
         ``"balanced"`` is refused by ``partial_fit``, which sees one chunk at a time:
         pass a dict there (e.g. from ``sklearn.utils.class_weight.compute_class_weight``).
 """
@@ -200,11 +202,14 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
             per_class = np.zeros(len(labels))
             per_class[present] = counts.sum() / (np.count_nonzero(present) * counts[present])
             return per_class[index]
-        # A dict: labels left out weigh 1; a key that is no label, or a negative
-        # weight, is refused (a typo would otherwise weigh nothing, silently). Keys
-        # are matched by equality: dates and durations in nanoseconds are integers
-        # once tolist()'d, and pandas' Timedelta hashes as no NumPy timedelta64
-        # does, so a label's own value was refused as "not a class label" (review 278).
+        # A dict: labels left out weigh 1; a negative weight is refused, and so is a
+        # key that is no label where a label has no key (a typo would otherwise weigh
+        # nothing, silently). Where every label has one, such a key is a label this
+        # fit lacks, as scikit-learn reads it (a fold of a search without a rare
+        # class; review 328). Keys are matched by equality: dates and durations in
+        # nanoseconds are integers once tolist()'d, and pandas' Timedelta hashes as no
+        # NumPy timedelta64 does, so a label's own value was refused as "not a class
+        # label" (review 278).
         kind = self.classes_.dtype.kind
         labels = list(self.classes_) if kind in "mM" else self.classes_.tolist()
         hits = {
@@ -212,12 +217,12 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
             for key in self.class_weight
         }
         unknown = [key for key, where in hits.items() if not where]
-        if unknown:
+        named = [i for where in hits.values() for i in where]
+        if unknown and len(set(named)) < len(labels):
             raise ValueError(
                 f"class_weight has keys {unknown!r} that are not class labels; the "
                 f"labels are {labels!r}."
             )
-        named = [i for where in hits.values() for i in where]
         if len(set(named)) < len(named):  # (a date as a Timestamp and a datetime64, say)
             twice = [labels[i] for i in sorted(set(named)) if named.count(i) > 1]
             raise ValueError(
@@ -226,14 +231,15 @@ class DREAMClassifier(ClassifierMixin, _BaseDREAM):
             )
         per_class = np.ones(len(labels))
         try:
-            for key, where in hits.items():
-                per_class[where] = float(self.class_weight[key])
+            given = np.array([float(self.class_weight[key]) for key in hits])
         except (TypeError, ValueError) as err:
             raise ValueError(
                 f"class_weight must map labels to finite weights >= 0; got "
                 f"{self.class_weight!r} ({err})."
             ) from err
-        if (per_class < 0).any() or not np.isfinite(per_class).all():
+        for weight, where in zip(given, hits.values(), strict=True):
+            per_class[where] = weight
+        if (given < 0).any() or not np.isfinite(given).all():
             raise ValueError(
                 f"class_weight must map labels to finite weights >= 0; got {self.class_weight!r}."
             )

@@ -31,6 +31,7 @@ from ._input import (
     _input_tensor,
     _is_multiindex_frame,
     _Ragged,
+    _series_ids,
     align_targets,
     check_magnitude,
     check_time_columns,
@@ -575,16 +576,19 @@ DataFrame or array-like of shape (n_samples, n_features)
     @staticmethod
     def _check_targets(X: Any, y: Any) -> None:
         """A ValueError where ``y``, a pandas object indexed by the sequence ids of a
-        (sequence id, time) DataFrame ``X``, does not list them in ``X``'s order.
+        (sequence id, time) DataFrame ``X`` (or by the index of a pandas Series of
+        sequences: review 328), does not list them in ``X``'s order.
 
         The features come one row per sequence in ``X``'s order, and a pipeline's next
         step takes ``y`` by position: a ``y`` indexed by id in another order (sorted,
         as ``groupby`` gives it) gave each sequence another's label, with no error,
         where :class:`DREAMClassifier` aligns the same ``y`` by id (a review's finding).
         """
-        if y is None or not _is_multiindex_frame(X) or not isinstance(y, pd.Series | pd.DataFrame):
+        if y is None or not isinstance(y, pd.Series | pd.DataFrame):
             return
-        ids = to_long(X)[2]
+        ids = to_long(X)[2] if _is_multiindex_frame(X) else _series_ids(X)
+        if ids is None:
+            return
         try:
             aligned = align_targets(y, ids)
         except ValueError:

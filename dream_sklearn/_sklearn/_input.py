@@ -173,6 +173,17 @@ def _is_multiindex_frame(X: Any) -> bool:
     return isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex)
 
 
+def _series_ids(X: Any) -> np.ndarray | None:
+    """The index of a pandas Series of sequences (one sequence per entry, labels
+    unique), as the sequence ids a pandas ``y`` indexed by them is aligned by
+    (:func:`align_targets`); None for any other ``X``. A ``y`` indexed by the same
+    ids in another order was taken by position, each sequence given another's
+    target (review 328)."""
+    if isinstance(X, pd.Series) and X.index.is_unique:
+        return X.index.to_numpy()
+    return None
+
+
 def plain_input(X: Any) -> Any:
     """``X`` with its torch tensors (``X`` itself, or the items of a list) read as NumPy
     arrays: detached and on the CPU, bfloat16 as float32. Through NumPy alone a tensor
