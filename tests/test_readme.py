@@ -1,15 +1,20 @@
-"""Every Python snippet in README.md runs (or is the tested one from docs/scale_out.md)."""
+"""Every Python snippet in README.md and docs/sklearn.md runs (or is the tested one from
+docs/scale_out.md)."""
 
 import re
 import warnings
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
 DOC_SNIPPETS = re.findall(
     r"```python\n(.*?)```", (ROOT / "docs" / "scale_out.md").read_text(), flags=re.S
+)
+SKLEARN_SNIPPETS = re.findall(
+    r"```python\n(.*?)```", (ROOT / "docs" / "sklearn.md").read_text(), flags=re.S
 )
 
 
@@ -66,3 +71,19 @@ def test_readme_pytorch_snippet(capsys):
 def test_scale_out_and_persistence_snippets_are_the_tested_ones():
     # tests/test_dask.py and tests/test_persistence.py execute these two from the docs.
     assert SNIPPETS[3:] == DOC_SNIPPETS
+
+
+def test_sklearn_docs_snippets_run_in_order(capsys):
+    # (review 331) two of them used data they never defined: a NameError as written
+    pytest.importorskip("aeon")
+    namespace = {"__name__": "sklearn_docs"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning of the short fits
+        for i, snippet in enumerate(SKLEARN_SNIPPETS):
+            exec(compile(snippet, f"docs/sklearn.md snippet {i}", "exec"), namespace)
+    assert len(SKLEARN_SNIPPETS) == 6
+    assert namespace["scores"].shape == (5,)
+    assert namespace["clf"].estimator_.coef_.shape[0] == len(np.unique(namespace["y"]))
+    surprises = [float(line) for line in capsys.readouterr().out.split()]
+    assert len(surprises) == 3 and all(0.0 < s < 1.0 for s in surprises)
+    assert [name for name, _ in namespace["model"].steps][0] == "dreamfeatures"
