@@ -95,6 +95,14 @@
    the last value. No default was chosen on it: it checks that the error does not grow
    with the stream (review 312).
 
+9. A target switching between two levels (``--part levels``, round 51, review 330):
+   ``y = level + a + noise``, the level 0 or the amplitude (10, 100, 1,000), switching
+   every period rows (200, 500, 2,000), 20,000 rows (``--level-rows``), seeds 0-2.
+   Printed: the MAE over the stream and over the 50 rows after each switch, for the
+   models of part 8. No default was chosen on it: it measures what the "average"
+   readout's bound (``_AVG_CAP``) costs where the mean of every target seen, between
+   the levels, helps at a switch.
+
 Streams: SEA, Elec2, Hyperplane, all tuning streams (docs/online.md), and the
 tuning half's regression streams of streams.py.
 
@@ -107,6 +115,7 @@ tuning half's regression streams of streams.py.
     python benchmarks/online_robust.py --part pairs
     python benchmarks/online_robust.py --part pipeline
     python benchmarks/online_robust.py --part trend
+    python benchmarks/online_robust.py --part levels
 """
 
 from __future__ import annotations
@@ -1048,6 +1057,61 @@ def trend(n: int, seeds: int = 3) -> None:
     print()
 
 
+def _level_rows(amplitude: float, period: int, n: int, seed: int) -> list:
+    rng = np.random.default_rng(seed)
+    a, b, noise = rng.normal(size=(3, n))
+    level = amplitude * ((np.arange(n) // period) % 2)
+    return [
+        ({"a": float(a[t]), "b": float(b[t])}, float(level[t]) + float(a[t]) + float(noise[t]))
+        for t in range(n)
+    ]
+
+
+def levels(n: int, seeds: int = 3) -> None:
+    """The regressor's MAE on a target that switches between two levels."""
+    from river import linear_model, preprocessing
+
+    from dream_sklearn.online import DREAMOnlineRegressor
+
+    no_average = ("last", "cell", "pairs", "hold", "mean")
+    models = {
+        "DREAM": lambda seed: DREAMOnlineRegressor(seed=seed),
+        'DREAM without "average"': lambda seed: DREAMOnlineRegressor(
+            seed=seed, readouts=no_average
+        ),
+        "LinReg": lambda seed: preprocessing.StandardScaler() | linear_model.LinearRegression(),
+        "last value": lambda seed: _NoChange(),
+    }
+    print(
+        f"A target switching between 0 and an amplitude every period rows, y = level + a + "
+        f"noise ({n:,} rows, seeds 0-{seeds - 1}): MAE over the stream, and over the 50 "
+        "rows after each switch, mean (min-max) over the seeds"
+    )
+    print()
+    print("| amplitude | period | model | MAE | MAE, 50 rows after a switch |")
+    print("| ---: | ---: | --- | ---: | ---: |")
+    for amplitude in (10.0, 100.0, 1000.0):
+        for period in (200, 500, 2000):
+            data = [_level_rows(amplitude, period, n, seed) for seed in range(seeds)]
+            after = np.zeros(n, dtype=bool)
+            for start in range(period, n, period):
+                after[start : start + 50] = True
+            for name, make in models.items():
+                maes = np.zeros((seeds, 2))
+                for seed, rows in enumerate(data):
+                    model, err = make(seed), np.empty(n)
+                    for t, (x, y) in enumerate(rows):
+                        p = model.predict_one(x)
+                        err[t] = abs((0.0 if p is None else p) - y)
+                        model.learn_one(x, y)
+                    maes[seed] = [err.mean(), err[after].mean()]
+                cells = [f"{m.mean():.3f} ({m.min():.3f}-{m.max():.3f})" for m in maes.T]
+                print(
+                    f"| {amplitude:g} | {period} | {name} | " + " | ".join(cells) + " |", flush=True
+                )
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -1062,6 +1126,7 @@ def main() -> None:
             "pipeline",
             "regression",
             "trend",
+            "levels",
             "all",
         ],
         default="all",
@@ -1071,6 +1136,7 @@ def main() -> None:
     parser.add_argument("--small-rows", type=int, default=2000, help="other streams' rows")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--trend-rows", type=int, default=100_000, help="rows (trend)")
+    parser.add_argument("--level-rows", type=int, default=20_000, help="rows (levels)")
     parser.add_argument(
         "--outlier-seeds", type=int, default=1, help="the cell's seeds 0..n-1 (outliers)"
     )
@@ -1100,6 +1166,8 @@ def main() -> None:
         pipeline(args.rows, args.small_rows, args.streams, args.seeds)
     if args.part in ("trend", "all"):
         trend(args.trend_rows, args.seeds)
+    if args.part in ("levels", "all"):
+        levels(args.level_rows, args.seeds)
 
 
 if __name__ == "__main__":
