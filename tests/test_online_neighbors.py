@@ -354,10 +354,10 @@ def test_the_compiled_vote_and_the_numpy_vote_agree_to_the_bit(ties):
         for k in (1, 5, 80, 10**10):  # (past the rows kept, by far)
             previous = set_compiled(False)
             try:
-                b, q_b = vote._vote(x, scale, k, 10), mean.estimate(x, scale, k)
+                b, q_b = vote._vote(x, scale, k, 10), mean.estimate(x, scale, k, (-1.0, 1.5))
             finally:
                 set_compiled(previous)
-            a, q_a = vote._vote(x, scale, k, 10), mean.estimate(x, scale, k)
+            a, q_a = vote._vote(x, scale, k, 10), mean.estimate(x, scale, k, (-1.0, 1.5))
             assert a.tolist() == b.tolist() and q_a == q_b
     assert "neighbor_vote" in _neighbors._CHECKED  # (the compiled ones did run)
 
@@ -425,10 +425,10 @@ def test_a_difference_past_floats_in_a_slot_of_no_spread_counts_nothing_on_both_
     x, scale = np.array([-1e308]), np.array([0.0])
     previous = set_compiled(False)
     try:
-        want = mean.estimate(x, scale, 8)
+        want = mean.estimate(x, scale, 8, (-np.inf, np.inf))
     finally:
         set_compiled(previous)
-    assert mean.estimate(x, scale, 8) == want
+    assert mean.estimate(x, scale, 8, (-np.inf, np.inf)) == want
 
 
 @pytest.mark.skipif(not compiled_available(), reason="numba is not installed")
@@ -601,6 +601,36 @@ def test_a_glitch_that_ends_leaves_the_window_as_it_leaves_the_statistics(length
     clean, _ = _glitch_mae(0, compiled)
     mae, largest = _glitch_mae(length, compiled)
     assert largest < 100.0 and mae <= 1.25 * clean
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_long_glitch_taken_in_weighs_in_the_window_as_the_statistics_now_bound_it(compiled):
+    """(review 334) A glitch longer than the undo's 16 rows is taken into the target's
+    statistics for good; the rows kept after drift recovery emptied the window were
+    bounded by the widened statistics, so at their full 1e4, and stayed there after
+    the statistics recovered: MAE over rows 500-1,199 4.5 times the model's without
+    the expert. Each kept target is now read within the bounds of the statistics as
+    they are: 1.9 times (the bounds narrow as the statistics recover; not mended
+    further)."""
+    previous = set_compiled(compiled)
+    try:
+        rng = np.random.default_rng(5)
+        rows = []
+        for i in range(1200):
+            a, b = rng.uniform(0, 1, 2)
+            y = 1e4 if 400 <= i < 420 else np.sin(6 * a) + b * b + 0.05 * rng.normal()
+            rows.append(({"a": a, "b": b}, float(y)))
+        mae = {}
+        for k in (0, 5):
+            model, errors = DREAMOnlineRegressor(n_neighbors=k, seed=0), []
+            for x, y in rows:
+                errors.append(abs(model.predict_one(x) - y))
+                model.learn_one(x, y)
+            mae[k] = np.mean(errors[500:])
+    finally:
+        set_compiled(previous)
+    assert np.abs(model._neighbors.labels[: model._neighbors.n]).max() > 1e3  # (still kept)
+    assert mae[5] <= 2.5 * mae[0]
 
 
 @pytest.mark.parametrize("full", [False, True])

@@ -988,16 +988,17 @@ def neighbor_vote(rows, labels, n, x, scale, k, n_classes, far, tiny):
 
 
 @njit(cache=True)
-def neighbor_mean(rows, targets, n, x, scale, k, far, tiny):
+def neighbor_mean(rows, targets, n, x, scale, k, far, tiny, lo, hi):
     """The regressor's kNN estimate on one row ``x`` (``_neighbors._NeighborMean``):
-    the mean of the ``k`` nearest kept rows' targets, each weighted by its inverse
-    distance (:func:`_nearest`), summed in order; as :func:`neighbor_vote`."""
+    the mean of the ``k`` nearest kept rows' targets, each bounded to ``[lo, hi]`` and
+    weighted by its inverse distance (:func:`_nearest`), summed in order; as
+    :func:`neighbor_vote`."""
     best_d, best_i = _nearest(rows, n, x, scale, k, far)
     total = 0.0
     weight = 0.0
     for p in range(min(k, n)):
         w = 1.0 / (math.sqrt(best_d[p]) + tiny)
-        total += w * targets[best_i[p]]
+        total += w * min(max(targets[best_i[p]], lo), hi)
         weight += w
     return total / weight
 

@@ -264,15 +264,20 @@ class _NeighborMean(_NeighborVote):
         super().__init__(window)
         self.labels = np.zeros(len(self.labels))  # (the targets)
 
-    def estimate(self, x: np.ndarray, scale: np.ndarray, k: int) -> float | None:
-        """The estimate on one row ``x`` (width,; NaN where a slot is absent); None
-        while no row is kept."""
+    def estimate(
+        self, x: np.ndarray, scale: np.ndarray, k: int, bounds: tuple[float, float]
+    ) -> float | None:
+        """The estimate on one row ``x`` (width,; NaN where a slot is absent), each
+        kept target bounded to ``bounds`` (the target's as they are now: a target kept
+        within the bounds of its day, statistics a long glitch had widened, stayed at
+        its full size after they recovered; review 334); None while no row is kept."""
         if self.n == 0:
             return None
         self._fit(len(x))
         k = min(int(k), self.n)  # (a plain int: see _vote)
+        lo, hi = float(bounds[0]), float(bounds[1])
         if len(scale) == len(x):  # (else the NumPy one says what is wrong)
-            args = (self.rows, self.labels, self.n, x, scale, k, _FAR, _TINY)
+            args = (self.rows, self.labels, self.n, x, scale, k, _FAR, _TINY, lo, hi)
             q = _compiled_call("neighbor_mean", *args)
             if q is not None:
                 return q
@@ -280,7 +285,7 @@ class _NeighborMean(_NeighborVote):
         total = weight = 0.0  # (in order, as the kernel sums)
         weights = (1.0 / (np.sqrt(d2) + _TINY)).tolist()
         for w, target in zip(weights, self.labels[near].tolist(), strict=True):
-            total += w * target
+            total += w * min(max(target, lo), hi)
             weight += w
         return total / weight
 

@@ -513,7 +513,14 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         ``scale``; None while no row is kept."""
         if self._neighbors is None:  # (the window's size read once: its first row)
             self._neighbors = _NeighborMean(int(self.neighbors_window))
-        return self._neighbors.estimate(row, scale, self.n_neighbors)
+        return self._neighbors.estimate(row, scale, self.n_neighbors, self._kept_bounds())
+
+    def _kept_bounds(self) -> tuple[float, float]:
+        """``_Y_ASIDE`` running standard deviations either side of the running mean:
+        the bounds of a target the kNN window keeps (:meth:`_kept_target`), and of
+        each kept target its estimate reads (``_NeighborMean.estimate``)."""
+        bound = _Y_ASIDE * self._y_scale()
+        return self._y_mean - bound, self._y_mean + bound
 
     def _kept_target(self, y: float) -> tuple[float, bool] | None:
         """What the kNN window keeps of target ``y``, read before the row's update:
@@ -526,9 +533,9 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         statistics are kept (:meth:`_glitch_undone` may drop it then)."""
         if self._y_count < _Y_WARMUP or (self._y_run < _Y_RUN and self._target_far(y)):
             return None
-        bound = _Y_ASIDE * self._y_scale()
+        lo, hi = self._kept_bounds()
         watched = self._y_run > 0 or self._y_undo is not None or self._target_far(y)
-        return min(max(y, self._y_mean - bound), self._y_mean + bound), watched
+        return min(max(y, lo), hi), watched
 
     def _glitch_undone(self, mean: float, scale: float) -> None:
         """The target's statistics from before a glitch are back (``_undo_target``):
@@ -606,7 +613,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         if self._neighbors is None:
             return p
         row = self._neighbor_rows(raw, present)
-        q = self._neighbors.estimate(row, scale, self.n_neighbors)
+        q = self._neighbors.estimate(row, scale, self.n_neighbors, self._kept_bounds())
         return self._neighbors.mix(p, q)
 
     def _fast_ready(self) -> bool:
