@@ -1444,6 +1444,25 @@ def test_state_cat_refuses_states_of_two_dtypes():
     assert DREAMState.cat([state, state]).h.dtype == torch.float32
 
 
+def test_state_cat_of_states_of_two_shapes_names_the_field():
+    # (review 335) torch's "Sizes of tensors must match" named no field or rank
+    with pytest.raises(
+        ValueError, match=r"states\[0\]\.U has shape \(1, 8, 2\) and states\[1\]\.U"
+    ):
+        DREAMState.cat([DREAMState.zeros(1, 3, 8, 2), DREAMState.zeros(1, 3, 8, 3)])
+
+
+@pytest.mark.parametrize(
+    "mask", [torch.tensor([True, False]), [True, False, True, True], np.array([True])], ids=str
+)
+def test_state_select_by_a_mask_of_another_length_says_which(mask):
+    # (review 335) torch's IndexError named no argument
+    state = DREAMState.zeros(3, 3, 8, 2)
+    with pytest.raises(IndexError, match=r"index is a mask of \d entries; a state of batch 3"):
+        state.select(mask)
+    assert state.select([True, False, True]).batch_size == 2
+
+
 def test_a_saved_state_loads_with_torch_loads_defaults(tmp_path):
     # torch.load's default (weights_only=True) refused the class (review 175); the
     # state is the plastic memory a user keeps between sessions, as nn.GRU's h_n.

@@ -143,6 +143,13 @@ class DREAMState(NamedTuple):
                 unsigned = array
         elif isinstance(index, torch.Tensor) and index.dtype in _UNSIGNED:
             unsigned = index.cpu().numpy()
+        mask = _mask_length(index)
+        if mask is not None and mask != self.batch_size:  # (torch's IndexError named no
+            # argument; review 335)
+            raise IndexError(
+                f"index is a mask of {mask} entries; a state of batch {self.batch_size} "
+                f"needs a mask of shape ({self.batch_size},)."
+            )
         if unsigned is not None:
             if unsigned.size and unsigned.max() >= self.batch_size:
                 raise IndexError(
@@ -199,7 +206,27 @@ class DREAMState(NamedTuple):
                 f"states must share one dtype to be joined; got {', '.join(dtypes)}. Cast "
                 "them first (DREAMState.to(dtype))."
             )
+        first = states[0]
+        for i, state in enumerate(states[1:], start=1):  # (torch's error named no field)
+            for name, a, b in zip(first._fields, first, state, strict=True):
+                if a.shape[1:] != b.shape[1:]:
+                    raise ValueError(
+                        f"states must have one shape but the batch to be joined; "
+                        f"states[0].{name} has shape {tuple(a.shape)} and states[{i}].{name} "
+                        f"{tuple(b.shape)}."
+                    )
         return DREAMState(*(torch.cat(ts) for ts in zip(*states, strict=True)))
+
+
+def _mask_length(index: Any) -> int | None:
+    """The length of ``index`` where it is a 1-d bool mask (a tensor, an array or a
+    list of bools), else None."""
+    if isinstance(index, torch.Tensor):
+        return int(index.shape[0]) if index.dtype == torch.bool and index.dim() == 1 else None
+    if isinstance(index, list | np.ndarray):
+        array = np.asarray(index)
+        return int(array.shape[0]) if array.dtype == bool and array.ndim == 1 else None
+    return None
 
 
 def _is_scalar_bool(index: Any) -> bool:
