@@ -1120,6 +1120,31 @@ def test_a_tuple_label_holding_a_nan_is_refused(compiled):
         set_compiled(previous)
 
 
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
+def test_a_masked_label_is_missing_and_a_frozenset_holding_a_nan_refused(compiled):
+    """(review 336) NumPy's masked value, a missing feature, was learned as a label:
+    its item() is 0.0, the class 0, silently; and each frozenset holding a NaN made
+    anew was a new class, as such tuples were before."""
+    previous = set_compiled(compiled)
+    try:
+        model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=0)
+        rows = _clf_stream(40)
+        for x, y in rows[:30]:
+            model.learn_one(x, int(y == "up"))
+        twin = copy.deepcopy(model)
+        for label in (np.ma.masked, np.ma.masked_array(1, mask=True)):
+            with pytest.raises(ValueError, match="a missing label"):
+                model.learn_one(rows[30][0], label)
+        with pytest.raises(ValueError, match="frozenset holding a NaN"):
+            model.learn_one(rows[30][0], frozenset([float("nan")]))
+        assert_same_state(model, twin)
+        assert sorted(model.classes_) == [0, 1]
+        model.learn_one(rows[30][0], np.ma.masked_array(1, mask=False))  # (not masked: 1)
+        assert sorted(model.classes_) == [0, 1]
+    finally:
+        set_compiled(previous)
+
+
 # --- unlabelled rows, delayed labels ---------------------------------------------------
 
 

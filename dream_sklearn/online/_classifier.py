@@ -621,7 +621,13 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         # A 0-d array (NumPy's, a torch tensor: y_array[i]) is its one label, as the
         # regressor reads a 0-d target. A torch tensor hashes by identity: each row's
         # tensor(1) was a new class, silently; NumPy's was refused as unhashable
-        # (review 162).
+        # (review 162). NumPy's masked value is a missing label, as it is a missing
+        # feature: its item() is 0.0, learned as the class 0 (review 336).
+        if np.ma.is_masked(y):
+            raise ValueError(
+                f"The label y must be a class label; got {y!r}, a missing label. "
+                "Leave the row out until its label is known."
+            )
         if hasattr(y, "ndim") and not isinstance(y, np.generic):
             if y.ndim != 0:
                 raise ValueError(
@@ -637,11 +643,11 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
                 f"The label y must be a class label; got {y!r}, a missing label. "
                 "Leave the row out until its label is known."
             )
-        if isinstance(y, tuple) and _unequal(y):  # (as a feature named so: _check_names)
+        if isinstance(y, tuple | frozenset) and _unequal(y):  # (as a feature named so)
             raise ValueError(
-                f"The label y must be a class label equal to itself; got {y!r}, a tuple "
-                "holding a NaN: each such tuple made anew (or copied by a pickle) would "
-                "be a new class."
+                f"The label y must be a class label equal to itself; got {y!r}, a "
+                f"{type(y).__name__} holding a NaN: each such one made anew (or copied by "
+                "a pickle) would be a new class."
             )
         return y
 

@@ -28,9 +28,10 @@ __all__: list[str] = []
 
 def _unequal(key: Any) -> bool:
     """Whether ``key`` holds a value unequal to itself: a NaN, pandas' NA (neither
-    equal nor unequal), or a tuple holding one (a tuple compares its items by
-    identity first: ``("a", nan)`` equals itself, but not a copy with another NaN)."""
-    if isinstance(key, tuple):
+    equal nor unequal), or a tuple or frozenset holding one (they compare their items
+    by identity first: ``("a", nan)`` equals itself, but not a copy with another NaN;
+    review 336)."""
+    if isinstance(key, tuple | frozenset):
         return any(map(_unequal, key))
     try:
         return bool(key != key)
