@@ -1463,6 +1463,15 @@ def test_state_select_by_a_mask_of_another_length_says_which(mask):
     assert state.select([True, False, True]).batch_size == 2
 
 
+def test_state_select_by_a_list_of_zero_d_tensors_selects_as_their_values():
+    # (review 337) torch read [tensor(True), tensor(False), tensor(True)] as indices of
+    # its own: a state of another shape, h (0, 3, 8)
+    state = DREAMState.zeros(3, 3, 8, 2)
+    chosen = state.select([torch.tensor(True), torch.tensor(False), torch.tensor(True)])
+    assert chosen.h.shape == (2, 8) and chosen.U.shape == (2, 8, 2)
+    assert state.select([torch.tensor(2), torch.tensor(0)]).h.shape == (2, 8)
+
+
 def test_a_saved_state_loads_with_torch_loads_defaults(tmp_path):
     # torch.load's default (weights_only=True) refused the class (review 175); the
     # state is the plastic memory a user keeps between sessions, as nn.GRU's h_n.

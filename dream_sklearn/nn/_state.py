@@ -141,6 +141,10 @@ class DREAMState(NamedTuple):
                 )
             if array.dtype.kind == "u":
                 unsigned = array
+            elif array.size and isinstance(index, list):  # (a list of 0-d tensors: torch
+                # read [tensor(True), ...] as indices of its own, a state of another
+                # shape; review 337)
+                index = torch.as_tensor(array, device=self.h.device)
         elif isinstance(index, torch.Tensor) and index.dtype in _UNSIGNED:
             unsigned = index.cpu().numpy()
         mask = _mask_length(index)
@@ -211,7 +215,7 @@ class DREAMState(NamedTuple):
             for name, a, b in zip(first._fields, first, state, strict=True):
                 if a.shape[1:] != b.shape[1:]:
                     raise ValueError(
-                        f"states must have one shape but the batch to be joined; "
+                        f"states to be joined must have one shape but for the batch; "
                         f"states[0].{name} has shape {tuple(a.shape)} and states[{i}].{name} "
                         f"{tuple(b.shape)}."
                     )
