@@ -1016,16 +1016,14 @@ def _trend_rows(slope: float, n: int, seed: int) -> list:
     ]
 
 
-def trend(n: int, seeds: int = 3) -> None:
-    """The regressor's MAE over blocks of a stream whose target has a trend."""
+def _target_models() -> dict:
+    """The models of the trend and levels parts, by name: each a function of the seed."""
     from river import linear_model, preprocessing
 
     from dream_sklearn.online import DREAMOnlineRegressor
 
-    blocks = [(5_000, 10_000), (45_000, 50_000), (n - 5_000, n)]
-    blocks = [(lo, hi) for lo, hi in blocks if hi <= n]
     no_average = ("last", "cell", "pairs", "hold", "mean")
-    models = {
+    return {
         "DREAM": lambda seed: DREAMOnlineRegressor(seed=seed),
         'DREAM without "average"': lambda seed: DREAMOnlineRegressor(
             seed=seed, readouts=no_average
@@ -1033,6 +1031,23 @@ def trend(n: int, seeds: int = 3) -> None:
         "LinReg": lambda seed: preprocessing.StandardScaler() | linear_model.LinearRegression(),
         "last value": lambda seed: _NoChange(),
     }
+
+
+def _abs_errors(model, rows: list) -> np.ndarray:
+    """Each row's absolute error under progressive validation (a None prediction: 0)."""
+    err = np.empty(len(rows))
+    for t, (x, y) in enumerate(rows):
+        p = model.predict_one(x)
+        err[t] = abs((0.0 if p is None else p) - y)
+        model.learn_one(x, y)
+    return err
+
+
+def trend(n: int, seeds: int = 3) -> None:
+    """The regressor's MAE over blocks of a stream whose target has a trend."""
+    blocks = [(5_000, 10_000), (45_000, 50_000), (n - 5_000, n)]
+    blocks = [(lo, hi) for lo, hi in blocks if hi <= n]
+    models = _target_models()
     print(
         f"A target with a trend, y = slope * t + a + noise ({n:,} rows, seeds 0-{seeds - 1}): "
         "MAE over each block of rows, mean (min-max) over the seeds"
@@ -1046,11 +1061,7 @@ def trend(n: int, seeds: int = 3) -> None:
         for name, make in models.items():
             maes = np.zeros((seeds, len(blocks)))
             for seed, rows in enumerate(data):
-                model, err = make(seed), np.empty(n)
-                for t, (x, y) in enumerate(rows):
-                    p = model.predict_one(x)
-                    err[t] = abs((0.0 if p is None else p) - y)
-                    model.learn_one(x, y)
+                err = _abs_errors(make(seed), rows)
                 maes[seed] = [err[lo:hi].mean() for lo, hi in blocks]
             cells = [f"{m.mean():.3f} ({m.min():.3f}-{m.max():.3f})" for m in maes.T]
             print(f"| {slope:g} | {name} | " + " | ".join(cells) + " |", flush=True)
@@ -1069,19 +1080,7 @@ def _level_rows(amplitude: float, period: int, n: int, seed: int) -> list:
 
 def levels(n: int, seeds: int = 3) -> None:
     """The regressor's MAE on a target that switches between two levels."""
-    from river import linear_model, preprocessing
-
-    from dream_sklearn.online import DREAMOnlineRegressor
-
-    no_average = ("last", "cell", "pairs", "hold", "mean")
-    models = {
-        "DREAM": lambda seed: DREAMOnlineRegressor(seed=seed),
-        'DREAM without "average"': lambda seed: DREAMOnlineRegressor(
-            seed=seed, readouts=no_average
-        ),
-        "LinReg": lambda seed: preprocessing.StandardScaler() | linear_model.LinearRegression(),
-        "last value": lambda seed: _NoChange(),
-    }
+    models = _target_models()
     print(
         f"A target switching between 0 and an amplitude every period rows, y = level + a + "
         f"noise ({n:,} rows, seeds 0-{seeds - 1}): MAE over the stream, and over the 50 "
@@ -1099,11 +1098,7 @@ def levels(n: int, seeds: int = 3) -> None:
             for name, make in models.items():
                 maes = np.zeros((seeds, 2))
                 for seed, rows in enumerate(data):
-                    model, err = make(seed), np.empty(n)
-                    for t, (x, y) in enumerate(rows):
-                        p = model.predict_one(x)
-                        err[t] = abs((0.0 if p is None else p) - y)
-                        model.learn_one(x, y)
+                    err = _abs_errors(make(seed), rows)
                     maes[seed] = [err.mean(), err[after].mean()]
                 cells = [f"{m.mean():.3f} ({m.min():.3f}-{m.max():.3f})" for m in maes.T]
                 print(
