@@ -168,7 +168,10 @@ class DREAMFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         Statistics of each unit's ``h`` over the valid steps: mean, maximum, value
         at the last step, and the proportion of steps where it exceeds a threshold
         (MiniRocket's PPV; the threshold of each unit is a random quantile, in
-        [0.25, 0.75], of its values on (up to 32 of) the training sequences).
+        [0.25, 0.75], of its values on a sample of the training sequences' steps:
+        up to 32 sequences, then up to 4,096 of their steps, both drawn by position
+        with ``random_state``, so the thresholds depend on the order of the
+        training sequences as well as on their values).
     fast_weights : bool, default=False
         Append the fast weights ``U`` (``hidden_dim * rank`` values per copy) after
         each sequence. Off by default: on the development sets they did not make
