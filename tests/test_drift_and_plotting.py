@@ -446,7 +446,7 @@ def test_a_glitch_late_in_the_grace_period_draws_no_alarm_when_the_stream_is_qui
     # (review 338) the grace period's far value was left out of its mean and spread but
     # read again by the cell (bounded at 30 spreads): its error statistics swelled, the
     # later values' surprise fell below the reference, and mode="down" alarmed some
-    # 60-120 values later on 5 seeds of 5
+    # 60-165 values later on 5 seeds of 5
     for seed in range(3):
         stream = np.random.default_rng(seed).normal(size=1500)
         stream[at] = 1e3

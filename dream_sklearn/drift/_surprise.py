@@ -311,7 +311,7 @@ class SurpriseDriftDetector(base.DriftDetector):
         after the grace period alarmed (a review's finding). The far values are left
         out of the reading too: read (bounded at _Z_BOUND), one swelled the cell's
         error statistics, the later values' surprise fell below the reference, and
-        ``mode="down"`` alarmed some 60-120 values later (review 338)."""
+        ``mode="down"`` alarmed some 60-165 values later (review 338)."""
         state, s_ref = self._grace_state, 0.0
         for i, x in enumerate(kept.tolist()):
             state, s = self._step(x, self._spread, self._grace_params(i), state)
