@@ -612,8 +612,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         """The prediction on one row from the readouts' mixture's ``p`` (NumPy path)."""
         if self._neighbors is None:
             return p
-        row = self._neighbor_rows(raw, present)
-        q = self._neighbors.estimate(row, scale, self.n_neighbors, self._kept_bounds())
+        q = self._estimate_on(self._neighbor_rows(raw, present), scale)
         return self._neighbors.mix(p, q)
 
     def _fast_ready(self) -> bool:
