@@ -3530,9 +3530,10 @@ def test_numpy_dates_durations_and_arrays_are_not_numbers_on_either_path(Est, co
         absent = model.predict_one({0: 5.0, 2: 5.0})
         for missing in (np.array(np.nan), np.array(None), np.array(pd.NA, dtype=object)):
             assert model.predict_one({0: 5.0, 1: missing, 2: 5.0}) == absent
-        assert model.predict_one({0: 5.0, 1: np.array(4.0, dtype=object), 2: 5.0}) == (
-            model.predict_one({0: 5.0, 1: 4.0, 2: 5.0})
-        )
+        for v in np.linspace(-3.0, 7.0, 21):  # (the same path: equal, not to rounding)
+            assert model.predict_one({0: 5.0, 1: np.array(v, dtype=object), 2: 5.0}) == (
+                model.predict_one({0: 5.0, 1: float(v), 2: 5.0})
+            )
         with pytest.raises(ValueError, match="non-numeric"):  # (its value would read None)
             model.predict_one({0: 5.0, 1: np.array(np.datetime64("NaT")), 2: 5.0})
         # a 0-d tensor is its value, and NumPy's masked a missing value, with or without

@@ -203,7 +203,10 @@ def _as_float(values: np.ndarray) -> np.ndarray | None:
             out[i] = v
         elif _is_missing(v):
             out[i] = np.nan
-        elif isinstance(v, _NUMBER) and not _is_not_real(v):
+        elif isinstance(v := _scalar(v), _NUMBER) and not _is_not_real(v):
+            # (a 0-d array of a number is that number, as the NumPy path reads it: a
+            # 0-d object array among the values stays an array in ``np.array`` of them,
+            # and sent the row to the NumPy path, equal only to rounding)
             try:
                 out[i] = float(v)
             except OverflowError:  # the NumPy path says which feature
