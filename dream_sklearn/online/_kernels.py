@@ -896,6 +896,7 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
         res[R_Y_AVG0] = tgt[T_AVG]
         tgt[T_RUN] = tgt[T_RUN] + 1.0 if _target_far(y_raw, tgt) else 0.0
         if tgt[T_RUN] == 0.0 or tgt[T_RUN] > _Y_RUN:  # (else set aside: _Y_ASIDE)
+            scale0 = _y_scale(tgt)
             tgt[T_COUNT] += 1.0
             rate = _moments_rate(tgt[T_COUNT], scal[S_RATE])
             delta = y_raw - tgt[T_MEAN]
@@ -905,6 +906,14 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
                 taken = tgt[T_MEAN] + delta
             tgt[T_AVG] += (taken - tgt[T_AVG]) / tgt[T_COUNT]
             tgt[T_MEAN], tgt[T_VAR] = _moments_step(tgt[T_MEAN], tgt[T_VAR], delta, rate)
+            scale1 = _y_scale(tgt)
+            if scale0 != 0.0 and scale1 != 0.0 and scale0 != scale1:  # (_last_keeps_scale)
+                ratio = scale0 / scale1
+                is_last = _v1(ib, lay, IS_LAST)
+                for j in range(Jt):
+                    if is_last[j % J] == 1:
+                        for f in range(j * k * F, (j + 1) * k * F):
+                            Wf[f] *= ratio
             tgt[T_LAST] = y_raw
             tgt[T_HAS_LAST] = 1.0
         # a target out of bounds, one of the first, or one that left a constant
