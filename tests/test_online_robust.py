@@ -2011,6 +2011,17 @@ def _on_both_paths(run) -> list:
     return out
 
 
+def _put_back(W: np.ndarray, scale: float, model) -> np.ndarray:
+    """The readouts' weights ``W``, copied where the target's running standard
+    deviation was ``scale``, as ``model`` puts them back now: the "last" readouts'
+    rescaled to its standard deviation now (``_last_keeps_scale``), the others as
+    they were."""
+    W = W.copy()
+    rows = np.isin(np.arange(len(W)) % len(model._heads), model._last_at)
+    W[rows] *= scale / model._y_scale()
+    return W
+
+
 @pytest.mark.parametrize("l2", [0.0, 0.01])
 @pytest.mark.parametrize("length", [2, 3, 6])
 def test_a_glitch_of_the_target_that_ends_leaves_the_readouts_as_before_it(length, l2):
@@ -2021,7 +2032,8 @@ def test_a_glitch_of_the_target_that_ends_leaves_the_readouts_as_before_it(lengt
     decay (l2), the ages and the detectors (its loss, the target clipped) step; a
     review's finding), on both paths alike; the row that comes back is not learned
     by them. The glitch's rows had moved them (winsorised, and the mixture judged on
-    the target as it is)."""
+    the target as it is). The "last" readout's weights are put back on the target's
+    scale now (``_put_back``)."""
     rows = _glitch_rows("friedman", 430)
     rows = [(x, 1e30 if 400 <= t < 400 + length else y) for t, (x, y) in enumerate(rows)]
 
@@ -2031,13 +2043,14 @@ def test_a_glitch_of_the_target_that_ends_leaves_the_readouts_as_before_it(lengt
             if t == 400:
                 W, weights, age = model._W.copy(), model._weights.copy(), model._age.copy()
                 detector = copy.deepcopy(model._drift)
+                scale = model._y_scale()
             if t == 400 + length:  # (the glitch moved them)
                 assert model._W.shape != W.shape or not np.allclose(model._W, W)
             out.append(model.predict_one(x))
             model.learn_one(x, y)
             if t == 400 + length:
                 assert model._y_readouts is None
-                np.testing.assert_array_equal(model._W, W)
+                np.testing.assert_array_equal(model._W, _put_back(W, scale, model))
                 np.testing.assert_array_equal(model._weights, weights)
                 np.testing.assert_array_equal(model._age, age)
                 assert model._drift.estimation == detector.estimation
@@ -2604,6 +2617,32 @@ def test_the_last_readout_keeps_its_correction_across_a_level_switch(seed):
     after = np.mean([compiled[s + 3 : s + 50].mean() for s in (500, 1000, 1500)])
     assert after < 1.45
     assert compiled.mean() < 1.50  # (1.45-1.48; 1.53-1.58 before)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_glitch_that_ends_leaves_the_last_readouts_correction_its_size(compiled):
+    """A glitch of 3 rows (1e6) that ends: the readouts copied before it are put back,
+    while the target's statistics keep its two winsorised steps. The "last" readout's
+    correction on the target's scale (its weights times the running standard
+    deviation) is then what it was before the glitch (1.46 times that before the
+    restore rescaled it: review 340)."""
+    rng = np.random.default_rng(0)
+    a, e = rng.normal(size=(2, 204))
+    y = 3 * a + 0.3 * e + 5
+    y[200:203] = 1e6
+    previous = set_compiled(compiled)
+    try:
+        model = DREAMOnlineRegressor(seed=0)
+        last = list(model.readouts).index("last")
+        for t in range(204):
+            if t == 200:
+                before = model._y_scale() * model._W[last].copy()
+            model.predict_one({"a": float(a[t])})
+            model.learn_one({"a": float(a[t])}, float(y[t]))
+        after = model._y_scale() * model._W[last]
+    finally:
+        set_compiled(previous)
+    np.testing.assert_allclose(after, before, rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("compiled", [True, False])
@@ -3760,11 +3799,11 @@ def test_a_short_glitch_while_a_real_shifts_statistics_are_kept_is_put_back(comp
         for t, (x, y) in enumerate(rows):
             if t == 408:
                 assert model._y_undo_left > 0 and model._y_run == 0  # (armed; run over)
-                W, weights = model._W.copy(), model._weights.copy()
+                W, weights, scale = model._W.copy(), model._weights.copy(), model._y_scale()
             model.predict_one(x)
             model.learn_one(x, y)
             if t == 410:
-                np.testing.assert_array_equal(model._W, W)
+                np.testing.assert_array_equal(model._W, _put_back(W, scale, model))
                 np.testing.assert_array_equal(model._weights, weights)
     finally:
         set_compiled(previous)
