@@ -382,6 +382,8 @@ def test_fitted_attributes_before_and_after_the_first_row_are_as_documented(cls)
         ({"f0": 1.0, "f1": "high", "f2": 0.0}, "Feature 'f1' has a non-numeric value 'high'"),
         ({"f0": 1.0, "new": None}, "Feature 'new' has a missing value None"),
         ({"f0": 1.0, "new": float("nan")}, "Feature 'new' has a missing value nan"),
+        # (a NumPy scalar shown as its value, not np.float64(nan): review 341)
+        ({"f0": np.float64("nan"), "f1": 1.0}, "Feature 'f0' has a missing value nan"),
     ],
 )
 @pytest.mark.parametrize("cls", ESTIMATORS)

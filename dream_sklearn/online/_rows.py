@@ -126,9 +126,15 @@ def _not_a_number(value: Any) -> bool:
     return _is_not_real(value) or not isinstance(_scalar(value), _NUMBER)
 
 
+def _shown(value: Any) -> str:
+    """``value`` as an error message shows it: a NumPy scalar as its Python value
+    (``nan``, not ``np.float64(nan)``: review 341), anything else by its ``repr``."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def _missing_error(name: Any, value: Any, where: str = "") -> ValueError:
     return ValueError(
-        f"Feature {name!r} has a missing value {value!r}{where}, and missing='raise' "
+        f"Feature {name!r} has a missing value {_shown(value)}{where}, and missing='raise' "
         "(missing='ignore', the default, reads NaN and None as an absent feature)."
     )
 
@@ -288,9 +294,13 @@ def _aligned_targets(X: pd.DataFrame, y: Any) -> Any:
         return y
     if y.index.equals(X.index):
         return y
+    if len(y) != len(X):  # (the indexes' first labels alike would say nothing: review 341)
+        raise ValueError(
+            f"X has {len(X)} rows but y has {len(y)} values: learn_many needs y to be a "
+            "Series with the same index labels as the rows of X."
+        )
     if (
-        len(y) == len(X)
-        and X.index.is_unique
+        X.index.is_unique
         and y.index.is_unique
         and set(y.index) == set(X.index)  # the same labels in another order
     ):
