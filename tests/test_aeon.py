@@ -193,3 +193,8 @@ def test_a_bad_parameter_is_named_after_the_aeon_estimator(Ours):
         Ours(hidden_dim=-1).fit(X, y)
     with pytest.raises(ValueError, match=f"'solver' parameter of {Ours.__name__} must be"):
         Ours(solver="lbfgs").fit(X, y)
+    # and so do the wrapped estimator's own messages and warnings (review 343)
+    with pytest.warns(ConvergenceWarning, match=f"^{Ours.__name__}: maximum iterations"):
+        Ours(hidden_dim=4, rank=2, solver="adam", max_iter=1, random_state=0).fit(X, y)
+    fitted = Ours(hidden_dim=4, rank=2, random_state=0).fit(X, y)
+    assert "_shown_as" not in fitted.get_params() | fitted.estimator_.get_params()

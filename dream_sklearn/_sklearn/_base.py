@@ -584,11 +584,18 @@ class _BaseDREAM(BaseEstimator):
         tags.input_tags.three_d_array = True
         return tags
 
+    @property
+    def _shown_name(self) -> str:
+        """The estimator's name in its messages and warnings: its class's, or that of
+        the estimator that wraps it (``dream_sklearn.aeon`` sets ``_shown_as``: the
+        one the user built; review 343)."""
+        return self.__dict__.get("_shown_as") or type(self).__name__
+
     def _validate_params(self) -> None:
         """scikit-learn's checks of ``_parameter_constraints``, then the cell's parameters
         by DREAMConfig's rules (the hook ``fit`` and ``partial_fit`` call first)."""
         super()._validate_params()
-        owner = type(self).__name__
+        owner = self._shown_name
         for name in _CELL_PARAMS:
             _check_cell_param(owner, name, getattr(self, name), InvalidParameterError)
 
@@ -646,7 +653,7 @@ class _BaseDREAM(BaseEstimator):
     def _torch_device(self) -> torch.device:
         if self.device == "cuda" and not torch.cuda.is_available():
             raise ValueError(
-                f"The 'device' parameter of {type(self).__name__} is 'cuda' but CUDA is "
+                f"The 'device' parameter of {self._shown_name} is 'cuda' but CUDA is "
                 "not available on this machine; use device='cpu' or 'auto'."
             )
         if self.device == "auto":
@@ -669,7 +676,7 @@ class _BaseDREAM(BaseEstimator):
             self.__dict__.pop("_column_labels", None)
             self._read_as = self._settings_now()
         n_steps, layout = self._read_setting("n_steps"), self._read_setting("layout")
-        name = type(self).__name__
+        name = self._shown_name
         if n_steps is None:
             check_time_columns(self, X, layout, reset=reset)
             fitted = getattr(self, "n_features_in_", None)
@@ -703,7 +710,7 @@ class _BaseDREAM(BaseEstimator):
         check_magnitude(long, "X")
         if lengths is None:
             seen = 1 if reset else getattr(self, "_max_steps", 1)
-            lengths = one_step_lengths(long, seen, type(self).__name__)
+            lengths = one_step_lengths(long, seen, self._shown_name)
         if learn:
             seen = 0 if reset else getattr(self, "_max_steps", 1)
             self._max_steps = max(seen, int(lengths.max()))
@@ -896,7 +903,7 @@ class _BaseDREAM(BaseEstimator):
         for name in _CELL_PARAMS:
             field = _cell_kwargs({name: None}).popitem()[0]
             value = getattr(self, name)  # (as its plain value: Fraction(1, 10) is 0.1)
-            if getattr(config, field) != _check_cell_param(type(self).__name__, name, value):
+            if getattr(config, field) != _check_cell_param(self._shown_name, name, value):
                 changed.append(f"{name}={getattr(config, field)!r} -> {value!r}")
         built = getattr(self.module_, "readout", "last")  # (a network pickled before it)
         if built != self.readout:
@@ -986,7 +993,7 @@ class _BaseDREAM(BaseEstimator):
         sample_weight: Any = None,
     ):
         """Shared by ``fit`` (``incremental=False``) and ``partial_fit``."""
-        name = type(self).__name__
+        name = self._shown_name
         if incremental:
             # scikit-learn's _fit_context checks a partial_fit of an unfitted model
             # only: batch_size=-5 set between two calls learned nothing while n_iter_
@@ -1440,7 +1447,7 @@ class _BaseDREAM(BaseEstimator):
         validate_parameter_constraints(
             {"batch_size": self._parameter_constraints["batch_size"]},
             {"batch_size": self.batch_size},
-            caller_name=type(self).__name__,
+            caller_name=self._shown_name,
         )
         X3, lengths, _ = self._validate_X(X, reset=False)
         n = len(lengths)

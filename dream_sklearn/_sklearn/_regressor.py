@@ -90,7 +90,7 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
             self.n_outputs_ = y.shape[1]
         elif y.shape[1] != self.n_outputs_:
             raise ValueError(
-                f"y has {y.shape[1]} outputs, but {type(self).__name__} was fitted "
+                f"y has {y.shape[1]} outputs, but {self._shown_name} was fitted "
                 f"with {self.n_outputs_}."
             )
         return y
@@ -125,7 +125,7 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
                 j = int(far.argmax())
                 output = f" (output {j})" if z.shape[1] > 1 else ""
                 warnings.warn(
-                    f"{type(self).__name__}: y has targets{output} {far[j]:.3g} y_scale_ "
+                    f"{self._shown_name}: y has targets{output} {far[j]:.3g} y_scale_ "
                     "from y_mean_, both kept from the first call to fit or partial_fit "
                     "(its targets' mean and standard deviation; y_scale_ is 1 where they "
                     "were all equal). The adam solver learns on targets standardised by "
@@ -143,7 +143,7 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
                 j = int(np.flatnonzero(narrow)[0])
                 output = f" (output {j})" if z.shape[1] > 1 else ""
                 warnings.warn(
-                    f"{type(self).__name__}: y has targets{output} spread over "
+                    f"{self._shown_name}: y has targets{output} spread over "
                     f"{spread[j]:.3g} y_scale_ (their standard deviation), y_scale_ kept "
                     "from the first call to fit or partial_fit (1 where its targets were "
                     "one or all equal). The adam solver learns on targets standardised by "

@@ -93,7 +93,11 @@ class _DREAMAeonMixin:
 
     def _make_estimator(self):
         names = [n for n in _wrapped_signature(self._wrapped).parameters if n != "self"]
-        return self._wrapped(**{n: getattr(self, n) for n in names}, **_FIXED)
+        estimator = self._wrapped(**{n: getattr(self, n) for n in names}, **_FIXED)
+        # (its messages and warnings name this estimator, the one the user built:
+        # review 343; not a parameter, so clone and get_params do not see it)
+        estimator._shown_as = type(self).__name__
+        return estimator
 
     def _fit(self, X, y):
         try:
