@@ -114,7 +114,10 @@ def plot_surprise(
     ----------
     surprise : array-like of shape (n_steps,)
         Surprise per step, e.g. ``diagnostics.surprise[0]`` of a :class:`~dream_sklearn.nn.DREAM`
-        pass.
+        pass. In a ragged pass the layer gives a padded step a surprise of 0 (and a
+        tau of NaN), which is drawn as a value: pass a shorter sequence's valid steps,
+        ``diagnostics.surprise[i, :lengths[i]]`` (a scikit-learn estimator's
+        ``surprise_`` marks padded steps NaN, a gap here; review 345).
     tau : array-like of shape (n_steps,), optional
         Effective time constant per step, drawn in a second panel.
     change_points : sequence of int, default=()

@@ -188,6 +188,11 @@ def test_bad_inputs_raise_value_errors(seq_data):
         DREAMRegressor(**SMALL).fit(X, None)
     with pytest.raises(ValueError, match="Input y contains NaN"):
         DREAMRegressor(**SMALL).fit(X, np.full(40, np.nan))
+    # (NumPy's "could not convert string to float" named neither argument: review 344)
+    with pytest.raises(ValueError, match=r"^y must hold numbers \(could not convert"):
+        DREAMRegressor(**SMALL).fit(X, y)
+    with pytest.raises(ValueError, match=r"^sample_weight must hold numbers \(could not"):
+        DREAMClassifier(**SMALL).fit(X, y, sample_weight=np.array(["1"] * 39 + ["a"]))
     with pytest.raises(ValueError, match="at least 2 classes; got 1 class"):
         DREAMClassifier(**SMALL).fit(X, np.ones(40))
     with pytest.raises(ValueError, match="The 'hidden_dim' parameter of DREAMClassifier must be"):

@@ -41,6 +41,7 @@ and never change it.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import math
@@ -442,6 +443,19 @@ def _non_finite(name: str, module: nn.Module, saved: tuple | None, optimizer) ->
     )
 
 
+@contextlib.contextmanager
+def _named_conversion(name: str):
+    """NumPy's refusal to read an argument as floats ("could not convert string to
+    float: np.str_('a')") as a ValueError that names the argument ``name`` (review
+    344: it named neither ``y`` nor ``sample_weight``)."""
+    try:
+        yield
+    except ValueError as error:
+        if not str(error).startswith("could not convert"):
+            raise
+        raise ValueError(f"{name} must hold numbers ({error}).") from None
+
+
 def _targets_1d(y: Any) -> int | None:
     """How many targets ``y`` holds where it reads as a 1-D array; None where it does
     not (a ragged list: NumPy refuses it). Not by ``np.ndim`` or ``len``: an array-like
@@ -771,13 +785,15 @@ class _BaseDREAM(BaseEstimator):
         aligned by id, like ``y``."""
         weight = None
         if sample_weight is not None:
-            weight = _check_sample_weight(
-                align_targets(sample_weight, ids, "sample_weight"),
-                np.zeros(len(y)),
-                dtype=np.float64,
-                ensure_non_negative=True,
-                copy=True,
-            )
+            aligned = align_targets(sample_weight, ids, "sample_weight")
+            with _named_conversion("sample_weight"):
+                weight = _check_sample_weight(
+                    aligned,
+                    np.zeros(len(y)),
+                    dtype=np.float64,
+                    ensure_non_negative=True,
+                    copy=True,
+                )
         given = weight
         extra = self._extra_weights(y, weight, incremental=incremental)
         if extra is not None:

@@ -13,7 +13,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_array
 from torch.nn import functional as F
 
-from ._base import _BaseDREAM
+from ._base import _BaseDREAM, _named_conversion
 from ._docs import ATTRIBUTES, PARAMETERS
 from ._input import _user_stacklevel, check_magnitude, column_stats, fitted_scale
 
@@ -80,7 +80,8 @@ class DREAMRegressor(RegressorMixin, _BaseDREAM):
 
     def _encode_targets(self, y: Any, *, first: bool, incremental: bool, classes: Any):
         # (allow_nd: a 3-D y gets the message below, which names y)
-        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name="y")
+        with _named_conversion("y"):
+            y = check_array(y, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name="y")
         check_magnitude(y, "y")
         if y.ndim == 1:
             y = y[:, None]
