@@ -2646,6 +2646,32 @@ def test_a_glitch_that_ends_leaves_the_last_readouts_correction_its_size(compile
 
 
 @pytest.mark.parametrize("compiled", [True, False])
+def test_the_row_after_a_two_row_glitch_is_forecast_on_the_targets_scale(compiled):
+    """Two rows at 1e30: the second is taken in as the previous target, and the "last"
+    readout, with the share of the mixture it had earned (0.3%), starts from it. Beyond
+    _FAR_FORECAST standard deviations of the readouts' weighted median it takes no
+    part in the forecast: the next row is forecast as the rows before it (6.95 for a
+    target of -0.32), where it was 3.5e27. The rows before the glitch and the weights
+    are as without the rule."""
+    rng = np.random.default_rng(0)
+    a, e = rng.normal(size=(2, 206))
+    y = 3 * a + 0.3 * e + 5
+    y[200:202] = 1e30
+    previous = set_compiled(compiled)
+    try:
+        model = DREAMOnlineRegressor(seed=0)
+        forecasts = []
+        for t in range(206):
+            forecasts.append(model.predict_one({"a": float(a[t])}))
+            if t == 202:
+                assert 0.0 < model._weights[list(model.readouts).index("last")] < 0.01
+            model.learn_one({"a": float(a[t])}, float(y[t]))
+    finally:
+        set_compiled(previous)
+    assert np.all(np.abs(np.array(forecasts)[202:] - 5.0) < 10.0)  # (3.5e27 at 202)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
 @pytest.mark.parametrize("rows_at", [(3,), (7,), (7, 8), (3, 6), (1, 7)])
 @pytest.mark.parametrize("value", [1e4, 1e30])
 def test_a_far_target_among_the_first_eight_costs_at_most_one_percent(value, rows_at, compiled):

@@ -30,7 +30,7 @@ from ._classifier import _MISTAKE
 from ._compiled import _RES
 from ._features import _PAIR_SCALE, _RAMP, _RAMP_SCALE
 from ._readouts import _BOOST_ROWS, _FRESH_ROWS, _MAX_STEP, _RECORD_AFTER
-from ._regressor import _AVG_CAP, _ERR_BOUND, _ETA, _LOSS_CAP
+from ._regressor import _AVG_CAP, _ERR_BOUND, _ETA, _FAR_FORECAST, _LOSS_CAP
 from ._scaling import _UNDO_ROWS
 from ._target import (
     _Y_ASIDE,
@@ -610,8 +610,9 @@ def forward(fb, ib, values, slots):
     mix = 0.0
     start = 0.0
     learned = 0.0
+    forecast = _forecast_weights(out, weights, M)  # (weights, but a readout far out)
     for j in range(M):
-        w = weights[j]
+        w = forecast[j]
         mix += out[j, 0] * w
         kind = is_last[j % J]
         if kind == 1:
@@ -625,6 +626,42 @@ def forward(fb, ib, values, slots):
             learned += out[j, 0] * w
     res[R_OUT] = mix
     return start + y_scale * learned
+
+
+@njit(cache=True)
+def _forecast_weights(out, weights, M):
+    """``_regressor._forecast_weights`` of the standardised outputs ``out[:M, 0]``:
+    ``weights`` itself, or a new array where one output is beyond the bound."""
+    lo = hi = out[0, 0]
+    for j in range(1, M):
+        lo = min(lo, out[j, 0])
+        hi = max(hi, out[j, 0])
+    if not hi - lo > _FAR_FORECAST:
+        return weights
+    z = np.empty(M)
+    for j in range(M):
+        z[j] = out[j, 0]
+    order = np.argsort(z, kind="mergesort")
+    cum = np.empty(M)
+    total = 0.0
+    for i in range(M):
+        total += weights[order[i]]
+        cum[i] = total
+    median = z[order[M - 1]]
+    for i in range(M):
+        if cum[i] >= 0.5 * total:
+            median = z[order[i]]
+            break
+    kept = np.zeros(M)
+    for j in range(M):
+        if abs(z[j] - median) <= _FAR_FORECAST:
+            kept[j] = weights[j]
+    norm = 0.0
+    for j in range(M):
+        norm += kept[j]
+    for j in range(M):
+        kept[j] = kept[j] / norm
+    return kept
 
 
 @njit(cache=True, error_model="numpy")
@@ -676,8 +713,9 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
         t_raw = _standard(y_raw, tgt[T_MEAN], _y_scale(tgt))
         t = min(max(t_raw, -_CLIP), _CLIP)
         mix = 0.0
+        forecast = _forecast_weights(out, weights, M)
         for j in range(M):
-            mix += out[j, 0] * weights[j]
+            mix += out[j, 0] * forecast[j]
         loss = abs(mix - t)
         if M > 1 and not aside:
             tot = 0.0

@@ -51,6 +51,16 @@ _ERR_BOUND = 2.0 * _CLIP
 # Fixed Share reads no error beyond _LOSS_CAP standard deviations (its weight then sits
 # at the share's floor, mixture_share / M).
 _LOSS_CAP = 50.0
+# The forecast reads no readout beyond _FAR_FORECAST standard deviations of the
+# mixture's weighted median (_forecast_weights): such a readout takes no part in the
+# forecast and the mixture's loss, the others' weights renormalised (its own weight is
+# kept, and judged as before). After a glitch of two rows at 1e30, the "last" readout
+# starts from the glitch's value with the share it had earned (0.3%), and the row after
+# it was forecast at 3.5e27 (the target about 5); now 6.95. Where the readouts agree
+# within those bounds (every row of every tuning stream: their MAEs the same to the
+# bit) the forecast is the weighted mean as before. Not tuned: the bound is Fixed
+# Share's own (_LOSS_CAP), which reads no error beyond it either.
+_FAR_FORECAST = _LOSS_CAP
 # The "average" readout starts at most _AVG_CAP standard deviations from the running
 # mean: as far as a target is read (the readouts learn it clipped to +-_CLIP). On a
 # target with a trend the mean of every target seen falls behind without bound, and
@@ -67,6 +77,21 @@ _LOSS_CAP = 50.0
 _AVG_CAP = _CLIP
 
 
+def _forecast_weights(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The mixture's weights for the forecast from the readouts' standardised outputs
+    ``z`` (M,): ``weights`` where every output is within ``_FAR_FORECAST`` of their
+    weighted median (the first in ascending order whose cumulative weight reaches half
+    the total); else those of the readouts within it, renormalised, the others 0. The
+    compiled forward and learn kernels compute the same (``_kernels._forecast_weights``)."""
+    if not z.max() - z.min() > _FAR_FORECAST:  # (the median lies within the range)
+        return weights
+    order = np.argsort(z, kind="stable")
+    cum = np.cumsum(weights[order])
+    median = z[order][np.searchsorted(cum, 0.5 * cum[-1])]
+    kept = np.where(np.abs(z - median) <= _FAR_FORECAST, weights, 0.0)
+    return kept / kept.sum()
+
+
 class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor):
     """Online regressor: a DREAM cell run along the stream, with a mixture of readouts.
 
@@ -81,7 +106,10 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     With several ``readouts`` the prediction is their weighted mean, the weights
     kept by Fixed Share over the absolute (standardised) errors: after each row the
     weight of each readout is multiplied by ``exp(-|e|)``, normalised, and a share
-    ``mixture_share`` of the total spread evenly again. The ``"last"`` readout
+    ``mixture_share`` of the total spread evenly again. A readout more than 50
+    standard deviations from the readouts' weighted median takes no part in that
+    row's prediction (after a glitch of two rows, the previous target is the
+    glitch's value). The ``"last"`` readout
     starts from the previous target: before it has learned anything it predicts
     the last value, and it learns a correction from how the inputs changed since
     the previous row (on TrumpApproval the last value is hard to beat).
@@ -463,9 +491,16 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         return z
 
     def _mix(self, out: np.ndarray) -> np.ndarray:
-        """The mixture of the readouts' outputs: (..., J, 1) -> (...)."""
+        """The mixture of the readouts' outputs: (..., J, 1) -> (...), each row's
+        weights as the forecast reads them (_forecast_weights)."""
         M = len(self._weights)
-        return out[..., :M, 0] @ self._weights  # background readouts take no part
+        z = out[..., :M, 0]  # background readouts take no part
+        if z.ndim == 1:
+            return z @ _forecast_weights(z, self._weights)
+        mix = z @ self._weights
+        for i in np.flatnonzero(z.max(-1) - z.min(-1) > _FAR_FORECAST):
+            mix[i] = z[i] @ _forecast_weights(z[i], self._weights)
+        return mix
 
     def _fresh_weights(self, kept: np.ndarray) -> np.ndarray:
         """A new generation (drift_recovery) shares its part of the weight as the kept
@@ -643,8 +678,16 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         """
         M, J = len(self._weights), len(self._heads)
         start, shift = (np.tile(a, -(-M // J))[:M] for a in self._starts())
+        z, scale = out[..., :M, 0], self._y_scale()
+        if z.ndim == 1:
+            w = _forecast_weights(z, self._weights)
+            return start @ w + scale * ((z - shift) @ w)
         w = self._weights
-        return start @ w + self._y_scale() * ((out[..., :M, 0] - shift) @ w)
+        forecast = start @ w + scale * ((z - shift) @ w)
+        for i in np.flatnonzero(z.max(-1) - z.min(-1) > _FAR_FORECAST):
+            w = _forecast_weights(z[i], self._weights)
+            forecast[i] = start @ w + scale * ((z[i] - shift) @ w)
+        return forecast
 
     # ------------------------------------------------------------------ river API
 
