@@ -948,10 +948,14 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
             if scale0 != 0.0 and scale1 != 0.0 and scale0 != scale1:  # (_last_keeps_scale)
                 ratio = scale0 / scale1
                 is_last = _v1(ib, lay, IS_LAST)
-                for j in range(Jt):
+                for j in range(Jt):  # (its columns but its span's and the bias are 0)
                     if is_last[j % J] == 1:
-                        for f in range(j * k * F, (j + 1) * k * F):
-                            Wf[f] *= ratio
+                        lo, hi = span[j % J, 0], span[j % J, 1]
+                        for q in range(k):
+                            row = (j * k + q) * F
+                            for f in range(row + lo, row + hi):
+                                Wf[f] *= ratio
+                            Wf[row + F - 1] *= ratio
             tgt[T_LAST] = y_raw
             tgt[T_HAS_LAST] = 1.0
         # a target out of bounds, one of the first, or one that left a constant

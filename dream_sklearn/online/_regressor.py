@@ -83,7 +83,8 @@ def _forecast_weights(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
     weighted median (the first in ascending order whose cumulative weight reaches half
     the total); else those of the readouts within it, renormalised, the others 0. The
     compiled forward and learn kernels compute the same (``_kernels._forecast_weights``)."""
-    if not z.max() - z.min() > _FAR_FORECAST:  # (the median lies within the range)
+    values = z.tolist()  # (a few readouts: Python's max and min are the quicker)
+    if not max(values) - min(values) > _FAR_FORECAST:  # (the median lies within the range)
         return weights
     order = np.argsort(z, kind="stable")
     cum = np.cumsum(weights[order])

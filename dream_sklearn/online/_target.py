@@ -277,10 +277,10 @@ class _TargetScaling:
         standard deviation now (see the module's notes): the correction each adds to the
         previous target keeps its size on the target's scale."""
         after = self._y_scale()
-        if before != 0.0 and after != 0.0 and before != after:
-            J = len(self._heads)
-            rows = np.isin(np.arange(len(self._W)) % J, self._last_at)
-            self._W[rows] *= before / after
+        if before != 0.0 and after != 0.0 and before != after and len(self._last_at):
+            ratio, J = before / after, len(self._heads)
+            for start in range(0, len(self._W), J):  # (every generation, background too)
+                self._W[start + self._last_at] *= ratio
 
     def _take_target(self, taken: float, delta: float) -> None:
         """One step of the target's running statistics: ``taken`` (the target, or
