@@ -25,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dream_sklearn import DREAMOnlineRegressor
+from dream_sklearn.online._regressor import _forecast_weights
 
 
 class Read(NamedTuple):
@@ -34,7 +35,9 @@ class Read(NamedTuple):
     y: np.ndarray  # (n,) the targets
     mixture: np.ndarray  # (n,) the regressor's predictions
     readouts: np.ndarray  # (n, J) each readout's prediction (NaN: the NumPy path read it)
-    weights: np.ndarray  # (n, J) the mixture's weights then (NaN: not one generation)
+    # (n, J) the weights the forecast mixed them by then: the mixture's, but a readout
+    # far from the others (_forecast_weights; NaN: not one generation)
+    weights: np.ndarray
 
 
 def read_stream(rows: list[tuple[dict, float]], seed: int = 0) -> Read:
@@ -49,7 +52,8 @@ def read_stream(rows: list[tuple[dict, float]], seed: int = 0) -> Read:
             start, shift = model._starts()
             readouts.append(start + model._y_scale() * (fast.out[:J, 0] - shift))
             one = len(model._weights) == J  # (drift recovery: two generations)
-            weights.append(model._weights.copy() if one else None)
+            forecast = _forecast_weights(fast.out[:J, 0], model._weights) if one else None
+            weights.append(None if forecast is None else forecast.copy())
         else:  # (before the first learned row, or a growth event's row)
             readouts.append(None)
             weights.append(None)

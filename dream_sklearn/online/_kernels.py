@@ -659,6 +659,8 @@ def _forecast_weights(out, weights, M):
     norm = 0.0
     for j in range(M):
         norm += kept[j]
+    if not norm > 0.0:  # (an infinite output held the median)
+        return weights
     for j in range(M):
         kept[j] = kept[j] / norm
     return kept
