@@ -2619,6 +2619,16 @@ def test_the_last_readout_keeps_its_correction_across_a_level_switch(seed):
     assert compiled.mean() < 1.50  # (1.45-1.48; 1.53-1.58 before)
 
 
+def _a_line_with_a_glitch(n: int, rows: slice, value: float) -> tuple:
+    """``n`` rows of one input ``a`` and a target ``3 a + 5`` plus a little noise, the
+    target at ``value`` on ``rows``: ``(a, y)``."""
+    rng = np.random.default_rng(0)
+    a, e = rng.normal(size=(2, n))
+    y = 3 * a + 0.3 * e + 5
+    y[rows] = value
+    return a, y
+
+
 @pytest.mark.parametrize("compiled", [True, False])
 def test_a_glitch_that_ends_leaves_the_last_readouts_correction_its_size(compiled):
     """A glitch of 3 rows (1e6) that ends: the readouts copied before it are put back,
@@ -2626,10 +2636,7 @@ def test_a_glitch_that_ends_leaves_the_last_readouts_correction_its_size(compile
     correction on the target's scale (its weights times the running standard
     deviation) is then what it was before the glitch (1.46 times that before the
     restore rescaled it: review 340)."""
-    rng = np.random.default_rng(0)
-    a, e = rng.normal(size=(2, 204))
-    y = 3 * a + 0.3 * e + 5
-    y[200:203] = 1e6
+    a, y = _a_line_with_a_glitch(204, slice(200, 203), 1e6)
     previous = set_compiled(compiled)
     try:
         model = DREAMOnlineRegressor(seed=0)
@@ -2651,12 +2658,8 @@ def test_the_row_after_a_two_row_glitch_is_forecast_on_the_targets_scale(compile
     readout, with the share of the mixture it had earned (0.3%), starts from it. Beyond
     _FAR_FORECAST standard deviations of the readouts' weighted median it takes no
     part in the forecast: the next row is forecast as the rows before it (6.95 for a
-    target of -0.32), where it was 3.5e27. The rows before the glitch and the weights
-    are as without the rule."""
-    rng = np.random.default_rng(0)
-    a, e = rng.normal(size=(2, 206))
-    y = 3 * a + 0.3 * e + 5
-    y[200:202] = 1e30
+    target of -0.32), where it was 3.5e27."""
+    a, y = _a_line_with_a_glitch(206, slice(200, 202), 1e30)
     previous = set_compiled(compiled)
     try:
         model = DREAMOnlineRegressor(seed=0)

@@ -628,7 +628,7 @@ def forward(fb, ib, values, slots):
     return start + y_scale * learned
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _forecast_weights(out, weights, M):
     """``_regressor._forecast_weights`` of the standardised outputs ``out[:M, 0]``:
     ``weights`` itself, or a new array where one output is beyond the bound."""
