@@ -715,14 +715,22 @@ def test_set_feature_names_take_one_order_whatever_their_repr():
     first, second = frozenset([1, 9]), frozenset([9, 1])
     assert first == second and repr(first) != repr(second)
     other = frozenset([5])  # (its repr sorts between the two)
+    a, b = _twins_under_names(first, second, other)
+    assert a.predict_one({first: 0.5, other: -1.0}) == b.predict_one({second: 0.5, other: -1.0})
+
+
+def _twins_under_names(name, equal, other) -> tuple:
+    """Two small regressors taught the same 40 rows, one with its first feature
+    named ``name``, the other ``equal`` (the second ``other`` in both): asserted the
+    same model, and returned."""
     rows, ys = stream(40)
     a, b = small(DREAMOnlineRegressor), small(DREAMOnlineRegressor)
     for x, y in zip(rows, ys, strict=True):
         y = float(y == "b")
-        a.learn_one({first: x["f0"], other: x["f1"]}, y)
-        b.learn_one({second: x["f0"], other: x["f1"]}, y)
+        a.learn_one({name: x["f0"], other: x["f1"]}, y)
+        b.learn_one({equal: x["f0"], other: x["f1"]}, y)
     assert_same_state(a, b)
-    assert a.predict_one({first: 0.5, other: -1.0}) == b.predict_one({second: 0.5, other: -1.0})
+    return a, b
 
 
 @pytest.mark.parametrize(
@@ -742,13 +750,7 @@ def test_equal_number_names_of_another_type_take_the_same_place(name, equal, oth
     # and pandas makes the columns [10, 2.5] floats, so learn_many learned another
     # model than learn_one on the same rows (review 324).
     assert name == equal and hash(name) == hash(equal)
-    rows, ys = stream(40)
-    a, b = small(DREAMOnlineRegressor), small(DREAMOnlineRegressor)
-    for x, y in zip(rows, ys, strict=True):
-        y = float(y == "b")
-        a.learn_one({name: x["f0"], other: x["f1"]}, y)
-        b.learn_one({equal: x["f0"], other: x["f1"]}, y)
-    assert_same_state(a, b)
+    _twins_under_names(name, equal, other)
 
 
 def test_names_of_numpy_time_types_are_names_as_any_other():

@@ -80,6 +80,12 @@ _FAR_FORECAST = _LOSS_CAP
 _AVG_CAP = _CLIP
 
 
+def _spread_rows(z: np.ndarray) -> np.ndarray:
+    """The rows of outputs ``z`` (n, M) whose range exceeds ``_FAR_FORECAST``: the
+    only ones whose forecast weights differ from the mixture's."""
+    return np.flatnonzero(z.max(-1) - z.min(-1) > _FAR_FORECAST)
+
+
 def _forecast_weights(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """The mixture's weights for the forecast from the readouts' standardised outputs
     ``z`` (M,): ``weights`` where every output is within ``_FAR_FORECAST`` of their
@@ -504,7 +510,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         if z.ndim == 1:
             return z @ _forecast_weights(z, self._weights)
         mix = z @ self._weights
-        for i in np.flatnonzero(z.max(-1) - z.min(-1) > _FAR_FORECAST):
+        for i in _spread_rows(z):
             mix[i] = z[i] @ _forecast_weights(z[i], self._weights)
         return mix
 
@@ -690,7 +696,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
             return start @ w + scale * ((z - shift) @ w)
         w = self._weights
         forecast = start @ w + scale * ((z - shift) @ w)
-        for i in np.flatnonzero(z.max(-1) - z.min(-1) > _FAR_FORECAST):
+        for i in _spread_rows(z):
             w = _forecast_weights(z[i], self._weights)
             forecast[i] = start @ w + scale * ((z[i] - shift) @ w)
         return forecast
