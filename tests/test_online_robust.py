@@ -2861,6 +2861,77 @@ def test_labels_find_their_rows_behind_a_one_hot_encoder_that_adds_zeros(estimat
     assert models["values"].n_steps_ == models["order"].n_steps_
 
 
+def test_a_label_with_a_zero_added_takes_the_older_row_that_lacked_it():
+    """Behind river's OneHotEncoder() a row predicted before a category was learned
+    lacks its key, and its label has it at 0: that label took a later row of the same
+    values waiting under the label's own key, and the later row's label the older
+    row's state (review 349: 859 of 1,500 labels under delay=50). The older row is
+    the label's where no row read before it had that key at 0; a model pickled
+    before that was kept matches the label's own key first, as it did."""
+
+    def stream(model):
+        model.learn_one({"v": 0.5, "c1": 1.0}, "a")
+        model.predict_one({"v": 1.0, "c1": 1.0})  # row A (seq 0)
+        model.predict_one({"v": 2.0, "c1": 0.0, "c2": 1.0})  # c2 learned since
+        model.predict_one({"v": 1.0, "c1": 1.0, "c2": 0.0})  # row B: A's values
+        return model
+
+    model = stream(DREAMOnlineClassifier(hidden_dim=4, rank=1, seed=0, advance_on_predict=True))
+    old = DREAMOnlineClassifier.__new__(DREAMOnlineClassifier)
+    state = copy.deepcopy(model.__getstate__())
+    del state["_zero_seen"]
+    old.__setstate__(state)
+    model.learn_one({"v": 1.0, "c1": 1.0, "c2": 0.0}, "a")  # A's label, c2 at 0 now
+    assert list(model._pending_rows) == [1, 2]
+    model.learn_one({"v": 2.0, "c1": 0.0, "c2": 1.0}, "b")
+    model.learn_one({"v": 1.0, "c1": 1.0, "c2": 0.0}, "b")  # B's
+    assert not model._pending_rows and not model._pending and not model._pending_loose
+    old.learn_one({"v": 1.0, "c1": 1.0, "c2": 0.0}, "a")
+    assert list(old._pending_rows) == [0, 1]  # (as before: B's state)
+
+    # A row that lacks a key seen at 0 before it was read is not the label's while a
+    # row of its own key waits (review 182: a feature at 0 and an absent one differ).
+    model = DREAMOnlineClassifier(hidden_dim=4, rank=1, seed=0, advance_on_predict=True)
+    model.learn_one({"v": 0.5, "c1": 1.0}, "a")
+    model.predict_one({"v": 3.0, "c2": 0.0})  # c2 seen at 0
+    model.predict_one({"v": 1.0, "c1": 1.0})  # lacks c2
+    model.predict_one({"v": 1.0, "c1": 1.0, "c2": 0.0})
+    model.learn_one({"v": 1.0, "c1": 1.0, "c2": 0.0}, "a")
+    assert list(model._pending_rows) == [0, 1]
+
+
+@pytest.mark.parametrize("estimator", [DREAMOnlineClassifier, DREAMOnlineRegressor])
+def test_labels_behind_a_one_hot_encoder_find_their_rows_among_rows_of_equal_values(estimator):
+    """Review 349's stream: few values, a category learned every 40 rows, delay=50
+    (the first 50 rows predicted before anything is built). Matched by values, every
+    label finds its own row, as by order."""
+    from river import compose, preprocessing
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for t in range(600):
+        category = int(rng.integers(0, 2 + t // 40))
+        v = float(rng.choice([0.1, 0.2, 0.3]))
+        y = (category % 2 == 0) ^ (v > 0.15)
+        rows.append(
+            (
+                {"cat": f"k{category}", "v": v},
+                float(y) + v if estimator is DREAMOnlineRegressor else y,
+            )
+        )
+    scores, models = {}, {}
+    for match in ("values", "order"):
+        models[match] = model = estimator(
+            hidden_dim=4, rank=1, seed=0, advance_on_predict=True, match_labels_by=match
+        )
+        encoded = compose.Select("v") + (compose.Select("cat") | preprocessing.OneHotEncoder())
+        metric = metrics.MAE() if estimator is DREAMOnlineRegressor else metrics.Accuracy()
+        evaluate.progressive_val_score(rows, encoded | model, metric, delay=50)
+        scores[match] = metric.get()
+    assert not models["values"]._pending_rows and not models["values"]._unbuilt
+    assert scores["values"] == scores["order"]
+
+
 def test_a_label_takes_its_own_row_before_one_that_differs_only_by_a_zero():
     """A feature at 0 and an absent one differ to the model. A label matched first by
     the key without its zeros (round 35's first mend of the OneHotEncoder case) took,

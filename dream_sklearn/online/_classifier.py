@@ -202,10 +202,12 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         whose own rows (by their values) wait behind the oldest, which a step that
         changes rows (a scaler) hides, and a label given twice does not bring. Under
         ``"values"`` such a row waits for
-        good (at most 2,048 are kept). By values a label that finds no row
-        under its own values takes the oldest whose values differ from its own
-        only by features at 0, so that behind river's ``OneHotEncoder()``, which
-        adds a key at 0 to every row at each new category, labels find their rows.
+        good (at most 2,048 are kept). By values a label with keys at 0 is
+        also the label of an older row that lacks some of them, where no row read
+        before that one had them at 0: behind river's ``OneHotEncoder()``, which
+        adds a key at 0 to every row once it has learned a category, a row predicted
+        before then lacks the key its label has. A label that finds no row this way
+        takes the oldest whose values differ from its own only by features at 0.
     delayed_readout : bool, default=True
         With ``advance_on_predict``, once a delay is seen (a row's label comes
         after later rows were predicted): a further softmax readout over what the

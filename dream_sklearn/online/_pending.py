@@ -99,6 +99,10 @@ class _PendingRows:
     # the rows waiting whose key has a feature at 0 (_loose_match); rebuilt for pickles
     # made before it (_base.__setstate__)
     _pending_loose: dict = {}
+    # feature name -> the sequence number of the first row read with it at 0 (of the
+    # next row predicted, where that was a label's row): _note_zeros, _grown_match;
+    # None in a model pickled before it
+    _zero_seen: dict | None = None
     _warned_pending = False  # whether unmatched labels were warned about
     _unmatched_run = 0  # labels in a row that found no row waiting (see _take_pending)
     _behind_run = 0  # labels in a row whose own row waited behind the oldest (order)
@@ -113,6 +117,9 @@ class _PendingRows:
         self._pending_loose = {}
         self._pending_rows: OrderedDict = OrderedDict()
         self._pending_seq = 0
+        # (the keys at 0 of rows predicted before the build: seen before any row waits)
+        unbuilt = self._unbuilt or ()
+        self._zero_seen = {name: -1 for key in unbuilt for name, v in key if v == 0.0}
         self._behind_run = 0
         self._unbuilt_last = None  # (no row is predicted unbuilt from here: let it go)
 
@@ -135,6 +142,7 @@ class _PendingRows:
             self._prev_u = u[0, : len(self._mean)].copy()
         self._version += 1
         seq = self._pending_seq
+        self._note_zeros(key, seq)
         self._pending_seq += 1
         self._pending.setdefault(key, deque()).append(seq)
         loose = _loose_key(key)
@@ -160,6 +168,16 @@ class _PendingRows:
                 "advance_on_predict does not fit them): the forgotten rows' labels step "
                 "the cell as a new row's.",
             )
+
+    def _note_zeros(self, key: tuple, at: int) -> None:
+        """Keep, for each of a row's keys at 0 seen at 0 for the first time, ``at``:
+        the sequence number of the row (or, for a label's row, of the next row
+        predicted) (``_zero_seen``, read by :meth:`_grown_match`)."""
+        zeros = self._zero_seen
+        if zeros is not None:
+            for name, value in key:
+                if value == 0.0 and name not in zeros:
+                    zeros[name] = at
 
     def _warn_unmatched(self, what: str, otherwise: str) -> None:
         """Warn, once, that the labels do not find the rows advanced on (``what``
@@ -248,16 +266,66 @@ class _PendingRows:
             _drop(self._pending_loose, loose, seq)
         return seq
 
+    def _grown_match(self, key: tuple) -> int | None:
+        """The oldest row waiting that a label of ``key`` can be of by its values: one
+        under ``key`` itself, or one that lacks some of its keys at 0 that no row read
+        before it had at 0 (``_zero_seen``): river's ``OneHotEncoder()`` adds a key at 0
+        to every row once it has learned a category, so a row predicted before then
+        lacks it and its label has it. Where a later row of those values waited under
+        the label's own key, the label took that row's state, and that row's label the
+        older one's (review 349: 859 of 1,500 labels behind ``OneHotEncoder()`` under
+        ``delay=50``). Not a row that lacks a key seen at 0 before it: a feature at 0
+        and an absent one differ to the model (review 182). Out of the indexes; None
+        if there is none."""
+        exact = self._pending.get(key)
+        loose = _loose_key(key)
+        if loose == key:  # (no key at 0: only its own can be its row)
+            return None if exact is None else _drop(self._pending, key, None)
+        zeros = self._zero_seen
+        if zeros is None:  # (a model pickled before it: its own key first, as then)
+            return None if exact is None else _drop(self._pending, key, None)
+        names = {name for name, _ in key}
+
+        def grown(seq: int) -> bool:  # (its key is the label's but for keys at 0...)
+            own = self._pending_rows[seq][0]
+            lacked = names.difference(name for name, _ in own)
+            # (... that no row read before it had at 0)
+            return len(lacked) + len(own) == len(key) and all(
+                zeros.get(name, seq + 1) > seq for name in lacked
+            )
+
+        found = None if exact is None else (exact[0], key)
+        if loose in self._pending:  # (the oldest row of the label's keys but its zeros)
+            seq = self._pending[loose][0]
+            if (found is None or seq < found[0]) and grown(seq):
+                found = (seq, loose)
+        for seq in self._pending_loose.get(loose, ()):  # (rows with keys at 0, oldest first)
+            if found is not None and seq >= found[0]:
+                break
+            own = self._pending_rows[seq][0]
+            if own != key and grown(seq):
+                found = (seq, own)
+                break
+        if found is None:
+            return None
+        seq, own = found
+        _drop(self._pending, own, seq)
+        if own != loose:
+            _drop(self._pending_loose, loose, seq)
+        return seq
+
     def _grown_unbuilt(self, key: tuple) -> bool:
         """Count the label as one of a row predicted before anything was built whose
         features it has, and more at 0 (river's OneHotEncoder() adds a key at 0 for
         each category seen since), where no row waits under its own key: such rows
         are older than any row waiting, and the label took a later row's state by
         the key without zeros (review 184, as before review 106). Not a row it lacks
-        a feature of: one at 0 and an absent one differ (review 182). After the
-        exact matches, as for the rows waiting (review 185: before them, a waiting
-        row's own label, a key at 0 more than an unbuilt row's, was counted as that
-        row's)."""
+        a feature of: one at 0 and an absent one differ (review 182); nor a row that
+        lacks a key some row predicted before the build had at 0 (``_zero_seen``).
+        Before the rows waiting, which are younger (review 349); in a model pickled
+        before ``_zero_seen``, after the exact matches (review 185: before them, a
+        waiting row's own label, a key at 0 more than an unbuilt row's, was counted
+        as that row's)."""
         loose = _loose_key(key)
         if loose == key:  # (no feature at 0: nothing grown)
             return False
@@ -267,8 +335,16 @@ class _PendingRows:
         if loose not in known:  # (no scan of every key on each label: review 185)
             return False
         grown = set(key)
+        zeros = self._zero_seen or {}  # (a key seen at 0 before the build: not grown since)
         other = next(
-            (k for k in self._unbuilt if grown.issuperset(k) and _loose_key(k) == loose), None
+            (
+                k
+                for k in self._unbuilt
+                if grown.issuperset(k)
+                and _loose_key(k) == loose
+                and all(zeros.get(name, 0) >= 0 for name, _ in grown.difference(k))
+            ),
+            None,
         )
         return other is not None and _take_unbuilt(self._unbuilt, other)
 
@@ -305,11 +381,11 @@ class _PendingRows:
 
     def _take_pending(self, row: dict):
         """The row advanced on whose label ``row`` brings, or None (step ``row``):
-        the oldest with ``row``'s key, after the rows predicted before anything was
-        built (``_unbuilt``), whose labels find nothing; where none waits under it,
-        a row predicted before the build whose features it has and more at 0
-        (:meth:`_grown_unbuilt`), else the oldest waiting whose key differs from it
-        only by features at 0 (:meth:`_loose_match`); or with
+        after the rows predicted before anything was built (``_unbuilt``), whose
+        labels find nothing, with ``row``'s key or (:meth:`_grown_unbuilt`) its
+        features and more at 0, the oldest waiting with ``row``'s key or that key
+        but for keys at 0 it lacked (:meth:`_grown_match`), else the oldest waiting
+        whose key differs from it only by features at 0 (:meth:`_loose_match`); or with
         match_labels_by="order" the oldest of all, after the rows counted in
         ``_not_waiting`` (predicted before anything was built, or forgotten past
         _MAX_PENDING)."""
@@ -328,9 +404,14 @@ class _PendingRows:
             unbuilt = self._unbuilt = None
         if unbuilt and _take_unbuilt(unbuilt, key):
             return None  # (its row was not advanced on)
-        if key not in self._pending:
-            if unbuilt and self._grown_unbuilt(key):
-                return None
+        # (by their zeros, rows predicted before the build are the oldest; in a model
+        # pickled before _zero_seen, a row waiting under the label's key came first)
+        fresh = self._zero_seen is not None or key not in self._pending
+        if unbuilt and fresh and self._grown_unbuilt(key):
+            return None
+        seq = self._grown_match(key) if self._pending_rows else None
+        self._note_zeros(key, self._pending_seq)
+        if seq is None:
             seq = self._loose_match(key) if self._pending_rows else None
             if seq is not None:
                 self._unmatched_run = 0
@@ -350,7 +431,7 @@ class _PendingRows:
                 )
             return None
         self._unmatched_run = 0
-        return self._pending_rows.pop(self._pop_seq(key))[1]
+        return self._pending_rows.pop(seq)[1]
 
     def _pending_step(self, entry: _Pending, row: dict) -> tuple:
         """(out, phi, surprise) of a row advanced on, under the readouts now.
