@@ -193,6 +193,11 @@ def test_bad_inputs_raise_value_errors(seq_data):
         DREAMRegressor(**SMALL).fit(X, y)
     with pytest.raises(ValueError, match=r"^sample_weight must hold numbers \(could not"):
         DREAMClassifier(**SMALL).fit(X, y, sample_weight=np.array(["1"] * 39 + ["a"]))
+    # (and of X, as a sequence or as flat rows: review 352)
+    with pytest.raises(ValueError, match=r"^X must hold numbers \(could not convert"):
+        DREAMClassifier(**SMALL).fit(np.full(X.shape, "a"), y)
+    with pytest.raises(ValueError, match=r"^X must hold numbers \(could not convert"):
+        DREAMClassifier(**SMALL, n_steps=5).fit(np.full((40, 15), "a"), y)
     with pytest.raises(ValueError, match="at least 2 classes; got 1 class"):
         DREAMClassifier(**SMALL).fit(X, np.ones(40))
     with pytest.raises(ValueError, match="The 'hidden_dim' parameter of DREAMClassifier must be"):

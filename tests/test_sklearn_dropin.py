@@ -221,6 +221,23 @@ def test_float32_reads_raw_inputs_far_from_one_as_float64_does():
     assert np.isfinite(narrow.predict(huge)).all()
 
 
+def test_a_float32_fit_on_raw_inputs_beyond_its_clip_warns():
+    # (review 352) float32 reads the cell's inputs clipped to 1e30; with
+    # standardize=False raw inputs of 1e31 were read at the clip, and the model was
+    # not float64's (R^2 0.523 against 0.848), without a word.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 6, 2))
+    y = X[:, :, 0].mean(1)
+    params = dict(hidden_dim=4, random_state=0, standardize=False)
+    with pytest.warns(UserWarning, match=r"beyond \+-1e\+30 .* Set dtype='float64'"):
+        DREAMRegressor(**params).fit(X * 1e31, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        DREAMRegressor(**params).fit(X * 1e29, y)  # (within the clip)
+        DREAMRegressor(**params, dtype="float64").fit(X * 1e31, y)
+        DREAMRegressor(hidden_dim=4, random_state=0).fit(X * 1e31, y)  # (standardised)
+
+
 def _held_out_rows(Estimator, monkeypatch) -> list:
     """The rows each later fit's early-stopping split holds out, as fit draws them."""
     held_out = []

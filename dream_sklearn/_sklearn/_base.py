@@ -74,6 +74,7 @@ from ._features import DREAMFeatures, _chunks
 from ._input import (
     _DTYPES,
     _HUGE_WEIGHT,
+    _INPUT_BOUND,
     _input_tensor,
     _is_multiindex_frame,
     _Ragged,
@@ -456,6 +457,21 @@ def _named_conversion(name: str):
         raise ValueError(f"{name} must hold numbers ({error}).") from None
 
 
+def _warn_clipped(long: np.ndarray) -> None:
+    """Warn where a fit in float32 reads raw inputs (``standardize=False``) beyond
+    ``_input._INPUT_BOUND``: they are read at the bound, and the model is not float64's
+    (review 352: at 1e31, R^2 0.523 against 0.848)."""
+    if long.size and np.abs(long).max() > _INPUT_BOUND:
+        warnings.warn(
+            f"X holds values beyond +-{_INPUT_BOUND:g} (the largest: "
+            f"{float(np.abs(long).max()):g}), which dtype='float32' reads as +-"
+            f"{_INPUT_BOUND:g} with standardize=False: the model is not the one "
+            "dtype='float64' fits. Set dtype='float64', or standardize=True.",
+            UserWarning,
+            stacklevel=_user_stacklevel(),
+        )
+
+
 def _targets_1d(y: Any) -> int | None:
     """How many targets ``y`` holds where it reads as a 1-D array; None where it does
     not (a ragged list: NumPy refuses it). Not by ``np.ndim`` or ``len``: an array-like
@@ -707,7 +723,8 @@ class _BaseDREAM(BaseEstimator):
                     "(warm_start=False)."
                 )
             table = long  # (a DataFrame's, or a list of DataFrames' as one: its labels)
-            long = validate_data(self, long, reset=reset, dtype=np.float64)
+            with _named_conversion("X"):
+                long = validate_data(self, long, reset=reset, dtype=np.float64)
             if reset:
                 self._keep_column_labels(table)
         else:
@@ -715,13 +732,16 @@ class _BaseDREAM(BaseEstimator):
             # so n_features_in_ counts the flat columns; then read as sequences.
             X = plain_input(X)
             check_flat(X, n_steps, name, now=self.n_steps)
-            flat = validate_data(self, X, reset=reset, dtype=np.float64)
+            with _named_conversion("X"):
+                flat = validate_data(self, X, reset=reset, dtype=np.float64)
             if reset and n_steps == 1:  # (the columns are the features: their labels,
                 # which from_sklearn keys the rows by; review 218)
                 self._keep_column_labels(X)
             long, lengths = unflatten(flat, n_steps, layout)
             ids = None
         check_magnitude(long, "X")
+        if learn and self.dtype == "float32" and not self.standardize:
+            _warn_clipped(long)
         if lengths is None:
             seen = 1 if reset else getattr(self, "_max_steps", 1)
             lengths = one_step_lengths(long, seen, self._shown_name)

@@ -168,13 +168,16 @@ PARAMETERS = """
         readout's statistics and solve stay in float64). float32 halves the
         memory and gives the same predictions up to rounding
         (``tests/test_sequence_learning.py``; on the development sets of
-        ``benchmarks/sequences.py`` the same accuracy, ``docs/sklearn.md``);
+        ``benchmarks/sequences.py`` the same accuracy, ``docs/sklearn.md``), where
+        a rounding can still move a step across one of the feature bank's
+        thresholds (a review: predictions 0.015 apart, one step of six);
         ``"float64"`` on request
         (e.g. to compare with the float64 NumPy path of the online estimators to
         1e-9). Predicted probabilities and values are float64 arrays either way.
         In float32 the inputs the cell reads (standardised or not) are clipped to
-        +-1e30 (float32 holds up to 3.4e38; the cell saturates long before), so
-        values far beyond the training range stay finite.
+        +-1e30 (float32 holds up to 3.4e38), so that values far beyond the
+        training range stay finite; a fit on raw inputs beyond that
+        (``standardize=False``) warns, as its model is not float64's.
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, the shuffling and the validation split (torch's global
         generator is left as it was).
