@@ -2888,6 +2888,11 @@ def test_a_label_with_a_zero_added_takes_the_older_row_that_lacked_it():
     assert not model._pending_rows and not model._pending and not model._pending_loose
     old.learn_one({"v": 1.0, "c1": 1.0, "c2": 0.0}, "a")
     assert list(old._pending_rows) == [0, 1]  # (as before: B's state)
+    # (B out of the index of keys without zeros too: review 351's KeyError)
+    assert {q for seqs in old._pending_loose.values() for q in seqs} <= {0, 1}
+    old.predict_one({"v": 5.0})
+    old.learn_one({"v": 1.0, "c1": 1.0}, "a")  # (A's, by its own key)
+    old.learn_one({"v": 1.0}, "b")  # (no row: steps as a new one, no KeyError)
 
     # A row that lacks a key seen at 0 before it was read is not the label's while a
     # row of its own key waits (review 182: a feature at 0 and an absent one differ).

@@ -275,15 +275,18 @@ class _PendingRows:
         the label's own key, the label took that row's state, and that row's label the
         older one's (review 349: 859 of 1,500 labels behind ``OneHotEncoder()`` under
         ``delay=50``). Not a row that lacks a key seen at 0 before it: a feature at 0
-        and an absent one differ to the model (review 182). Out of the indexes; None
-        if there is none."""
+        and an absent one differ to the model (review 182). What it cannot tell: at a
+        key's first row at 0, a label that comes before an older row's (a delay that
+        varies), without zeros added, still takes the older row (review 351). Out of
+        the indexes; None if there is none."""
         exact = self._pending.get(key)
         loose = _loose_key(key)
-        if loose == key:  # (no key at 0: only its own can be its row)
-            return None if exact is None else _drop(self._pending, key, None)
         zeros = self._zero_seen
-        if zeros is None:  # (a model pickled before it: its own key first, as then)
-            return None if exact is None else _drop(self._pending, key, None)
+        # (no key at 0: only its own can be its row; a model pickled before _zero_seen:
+        # its own key first, as then. Out of both indexes: review 351 found the loose
+        # one keeping the row, which a later label then looked up)
+        if loose == key or zeros is None:
+            return None if exact is None else self._pop_seq(key)
         names = {name for name, _ in key}
 
         def grown(seq: int) -> bool:  # (its key is the label's but for keys at 0...)
@@ -322,10 +325,12 @@ class _PendingRows:
         the key without zeros (review 184, as before review 106). Not a row it lacks
         a feature of: one at 0 and an absent one differ (review 182); nor a row that
         lacks a key some row predicted before the build had at 0 (``_zero_seen``).
-        Before the rows waiting, which are younger (review 349); in a model pickled
-        before ``_zero_seen``, after the exact matches (review 185: before them, a
-        waiting row's own label, a key at 0 more than an unbuilt row's, was counted
-        as that row's)."""
+        Before the rows waiting, which are younger (review 349): where such a row's
+        label never comes, it takes the label of a later row waiting under the label's
+        own key, which then waits (review 351); in a model pickled before
+        ``_zero_seen``, after the exact matches (review 185: before them, a waiting
+        row's own label, a key at 0 more than an unbuilt row's, was counted as that
+        row's)."""
         loose = _loose_key(key)
         if loose == key:  # (no feature at 0: nothing grown)
             return False
