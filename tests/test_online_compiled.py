@@ -263,34 +263,21 @@ def wide_stream(n=N_ROWS):
     return rows, ys
 
 
-def nonzero_features(model):
-    """The count the forward kernel left in ``_kernels.NZ`` on the model's last row: its
-    features that read something, or -1 where it read them all (a dense row)."""
-    from dream_sklearn.online import _kernels
-
-    fast = model._fast
-    return int(fast.ib[fast.lay[_kernels.NZ, 0]])
-
-
 @pytest.mark.parametrize("make", [DREAMOnlineClassifier, DREAMOnlineRegressor])
-@pytest.mark.parametrize("params", [{}, {"l2": 0.01}])
-def test_wide_sparse_rows_match_numpy(make, params):
+def test_wide_sparse_rows_match_numpy(make):
     stream = for_task(
         make,
         wide_stream,
         lambda rows, ys: [float(y) + x["x1"] for x, y in zip(rows, ys, strict=True)],
     )
-    model = compare(lambda: make(seed=0, **params), stream)
+    model = compare(lambda: make(seed=0), stream)
     # every category's pairs with the numeric features (25 each), and theirs: 81 x 25
     assert model._pairs.shape[1] == (2 * 40 + 1) * 25
     assert model._apart.shape[1] == 40 * 39 // 2  # two categories: never in a row
-    # the readouts read the row's nonzero features alone (a few of 2,000 and more)
-    assert 0 < nonzero_features(model) < model._W.shape[2] // 10
 
 
 def test_classifier_default_matches_numpy():
     model = compare(lambda: DREAMOnlineClassifier(seed=0), classification_stream, proba=False)
-    assert nonzero_features(model) == -1  # a dense row: every column read
     assert model.n_drifts_ >= 1  # drift recovery acted (new readouts mid-stream)
     assert model._ring is not None and model._ring_at[0] > 0  # the ring was compared
     assert model.classes_ == ["up", "down", "late"]

@@ -373,7 +373,6 @@ class _Compiled:
             # (none while the budget is spent: a raised max_pairs lays out anew)
             np.asarray(est._unpaired if room else [], dtype=np.intp),
             _apart(est._apart if room else est._apart[:, :0], m),
-            np.zeros(est._W.shape[2] + 1, dtype=np.intp),  # (_kernels.NZ: work)
         ]
         scal = np.zeros(k.N_SCAL)
         scal[:13] = [float(v) for v in params[5:]]
@@ -422,11 +421,11 @@ class _Compiled:
         work += [np.zeros(d), np.zeros(n), np.zeros(r), np.zeros((Jt, k_out))]
         work += [np.zeros(J_mask), np.zeros(F), np.zeros((S, m))]
         # The statistics kept to undo a glitch (_kernels.UNDO, UNDO_N) close the
-        # layout: its float part, then (fifth from last of ``ints``) its counts; then
+        # layout: its float part, then (fourth from last of ``ints``) its counts; then
         # a slot's first values (_kernels.FIRST), whether a row lacked it
-        # (_kernels.ABSENT), the readouts' spans, the slots waiting for their pairs,
-        # the pairs of slots no row has had together and the row's nonzero features
-        # (_kernels.SPAN, WAITING, APART, NZ: the last four of ``ints``).
+        # (_kernels.ABSENT), the readouts' spans, the slots waiting for their pairs and
+        # the pairs of slots no row has had together (_kernels.SPAN, WAITING, APART:
+        # the last three of ``ints``).
         floats = state + [np.asarray(a, dtype=float) for a in consts] + work
         floats += [est._undo, est._first, est._absent]
         self.fb, rows_fb = _table(floats, np.float64)
@@ -443,8 +442,8 @@ class _Compiled:
         # argument fewer a kernel call (numba unboxes each, about 35 ns).
         head = k.N_LAY * 5
         rows_ib = [[r[0] + head, *r[1:]] for r in rows_ib]
-        lay = rows_fs + rows_ib[:-5] + rows_cf + rows_wk + rows_fb[-3:-2] + rows_ib[-5:-4]
-        lay += rows_fb[-2:] + rows_ib[-4:]  # FIRST, ABSENT, SPAN, WAITING, APART, NZ
+        lay = rows_fs + rows_ib[:-4] + rows_cf + rows_wk + rows_fb[-3:-2] + rows_ib[-4:-3]
+        lay += rows_fb[-2:] + rows_ib[-3:]  # FIRST, ABSENT, SPAN, WAITING, APART
         lay = np.array(lay, dtype=np.intp)
         if lay.shape != (k.N_LAY, 5):
             raise RuntimeError(f"the compiled row's layout has {lay.shape} rows, not {k.N_LAY}")
@@ -461,7 +460,7 @@ class _Compiled:
             est._prev_u = v[9]
         est._state = tuple(v[10:16])
         est._n_over = _view(self.ib, rows_ib[0])
-        est._undo, est._undo_n = _view(self.fb, rows_fb[-3]), _view(self.ib, rows_ib[-5])
+        est._undo, est._undo_n = _view(self.fb, rows_fb[-3]), _view(self.ib, rows_ib[-4])
         est._first, est._absent = _view(self.fb, rows_fb[-2]), _view(self.fb, rows_fb[-1])
         self.ctl = _view(self.ib, rows_ib[6])
         self.out = _view(self.fb, rows_wk[4])

@@ -82,14 +82,7 @@ WAITING = 61
 # when there are none or the budget is spent): ints, m + 1 offsets into the array,
 # then each slot's partners (``_compiled._apart``).
 APART = 62
-# The row's nonzero features (work, written by ``forward`` for ``learn``): ints
-# (F + 1,), their count, then their columns in phi (the bias aside) in order; the
-# count is -1 where more than a quarter of them read something (a dense row: every
-# column of a readout's span is read). A wide, sparse row (one-hot's) reads a few
-# slots out of many, and its readouts' outputs, norms and steps read those alone:
-# the terms left out are 0, in every sum (no weight decay: ``l2`` 0).
-NZ = 63
-N_LAY = 64  # the layout's rows: (start, ndim, shape...) each, at the int buffer's head
+N_LAY = 63  # the layout's rows: (start, ndim, shape...) each, at the int buffer's head
 # CTL (ints): sizes, switches, and the two flags the statistics keep.
 (
     C_N,
@@ -379,37 +372,6 @@ def _dot_span(A, v, out, lo, hi):
 
 
 @njit(cache=True, inline="always")
-def _dot_nz(A, v, out, lo, hi, nz):
-    """``out = A @ v`` as :func:`_dot_span`, reading the columns ``nz`` lists
-    (:data:`NZ`) within ``[lo, hi)`` and the bias: ``v`` is 0 on the others."""
-    F = v.shape[0]
-    for i in range(out.shape[0]):
-        acc = A[(i + 1) * F - 1] * v[F - 1]
-        for i_nz in range(1, nz[0] + 1):
-            f = nz[i_nz]
-            if lo <= f < hi:
-                acc += A[i * F + f] * v[f]
-        out[i] = acc
-
-
-@njit(cache=True, inline="always")
-def _nonzero(phi, nz):
-    """List ``phi``'s nonzero columns but the bias in ``nz`` (:data:`NZ`); the
-    count -1 where more than a quarter of them are."""
-    F = phi.shape[0]
-    most = F // 4
-    count = 0
-    for f in range(F - 1):
-        if phi[f] != 0.0:
-            if count == most:
-                nz[0] = -1
-                return
-            count += 1
-            nz[count] = f
-    nz[0] = count
-
-
-@njit(cache=True, inline="always")
 def _record(fb, lay, phi, c, loss, a):
     """``_Readouts._record``: count the row; keep it in the ring while the mixture
     errs (``phi`` without its pairs, which start at ``a``, and bias, as float32)."""
@@ -593,9 +555,6 @@ def forward(fb, ib, values, slots):
             else:
                 phi[at + j] = urow[j] - prev_u[j]
     phi[F - 1] = 1.0
-    nz = _v1(ib, lay, NZ)
-    _nonzero(phi, nz)
-    sparse = nz[0] >= 0
 
     # The readouts (Jt, k) and their link.
     out = _v2s(fb, lay, OUT)
@@ -610,10 +569,7 @@ def forward(fb, ib, values, slots):
             of[rows] = 0.0
         else:
             lo, hi = span[j % J0, 0], span[j % J0, 1]
-            if sparse:
-                _dot_nz(Wf[j * k * F : (j + 1) * k * F], phi, of[rows], lo, hi, nz)
-            else:
-                _dot_span(Wf[j * k * F : (j + 1) * k * F], phi, of[rows], lo, hi)
+            _dot_span(Wf[j * k * F : (j + 1) * k * F], phi, of[rows], lo, hi)
     weights = _v1(fb, lay, WEIGHTS)
     M = weights.shape[0]
     if ctl[C_TASK] == 0:  # softmax, and the class the mixture picks
@@ -737,7 +693,6 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
     span = _v2s(ib, lay, SPAN)
     share = scal[S_SHARE]
     g = _v2s(fb, lay, GRAD)
-    nz = _v1(ib, lay, NZ)  # (the row's nonzero features, as forward listed them)
     if ctl[C_TASK] == 0:  # log-loss gradients; Fixed Share on the mistakes
         loss = 1.0 if _proba_argmax(out, weights) != c else 0.0
         if M > 1:
@@ -774,21 +729,12 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
             for j in range(M):
                 weights[j] = weights[j] * factor + share / M
         norm, phi2 = _v1(fb, lay, NORM), _v1(fb, lay, PHI2)
-        if nz[0] >= 0:
-            for i in range(1, nz[0] + 1):  # (not t: the target, read below)
-                phi2[nz[i]] = phi[nz[i]] * phi[nz[i]]
-            phi2[F - 1] = phi[F - 1] * phi[F - 1]
-        else:
-            for f in range(F):
-                phi2[f] = phi[f] * phi[f]
+        for f in range(F):
+            phi2[f] = phi[f] * phi[f]
         lr0 = _v1(fb, lay, LR)
         for j in range(J):  # a readout of step 0 (a naive one) steps not: its norm is not read
             if lr0[j] != 0.0:
-                lo, hi = span[j, 0], span[j, 1]
-                if nz[0] >= 0:
-                    _dot_nz(mask[j * F : (j + 1) * F], phi2, norm[j : j + 1], lo, hi, nz)
-                else:
-                    _dot_span(mask[j * F : (j + 1) * F], phi2, norm[j : j + 1], lo, hi)
+                _dot_span(mask[j * F : (j + 1) * F], phi2, norm[j : j + 1], span[j, 0], span[j, 1])
                 norm[j] += 1.0
             else:
                 norm[j] = 1.0
@@ -831,11 +777,6 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
             if l2:
                 for f in range(hi - lo):
                     wrow[f] = wrow[f] * decay - gq * (ms[f] * ps[f])
-            elif nz[0] >= 0:  # (a sparse row: its other columns' steps are 0)
-                for i in range(1, nz[0] + 1):
-                    f = nz[i] - lo
-                    if 0 <= f < hi - lo:
-                        wrow[f] -= gq * (ms[f] * ps[f])
             else:
                 for f in range(hi - lo):
                     wrow[f] -= gq * (ms[f] * ps[f])
