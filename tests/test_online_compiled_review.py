@@ -12,6 +12,7 @@ import pickle
 import subprocess
 import sys
 import textwrap
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -719,6 +720,15 @@ def regression_rows(n):
         (-math.inf, "not finite"),
         (1e300, "too large"),
         (10**400, "too large"),
+        # (finite in their own types, beyond float's: read as "not finite", review 357)
+        (Decimal("1E+500"), "too large"),
+        pytest.param(
+            np.longdouble("1e400"),
+            "too large",
+            marks=pytest.mark.skipif(
+                not np.isfinite(np.longdouble("1e400")), reason="long double is float64 here"
+            ),
+        ),
         ("0.5", "not a number"),
         (None, "not a number"),
     ],
@@ -739,6 +749,25 @@ def test_regressor_bad_targets_raise_in_the_compiled_row(compiled_on, learns, ba
         np.testing.assert_array_equal(u, v)  # nothing learned
     assert (model._y_count, model._y_mean, model._y_var) == stats
     assert model.n_steps_ == 100
+
+
+def test_a_learn_one_repeated_with_another_target_validates_it():
+    """A learn_one on the row object just learned is a repeat only with an equal
+    target; the comparison came before the target's validation, so Decimal("sNaN")
+    raised decimal's InvalidOperation, not a ValueError, and np.array([1.0]) after 1.0
+    was taken as a repeat, silently, never refused (review 357)."""
+    model = DREAMOnlineRegressor(seed=0)
+    x = {"a": 1.0}
+    model.predict_one(x)
+    model.learn_one(x, 1.0)
+    before = state_of(model)
+    for bad in (Decimal("sNaN"), np.array([1.0]), np.array([1.0, 2.0])):
+        with pytest.raises(ValueError, match="is not a number"):
+            model.learn_one(x, bad)
+    for u, v in zip(before, state_of(model), strict=True):
+        np.testing.assert_array_equal(u, v)
+    model.learn_one(x, np.float64(1.0))  # (an equal target: a repeat, learned once)
+    assert model.n_steps_ == 1
 
 
 def test_regressor_targets_of_other_types_match_numpy(learns):

@@ -609,11 +609,16 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         last = self._learned_last
         if last is None or last[_LAST_X] is not x or self.advance_on_predict:
             return False
-        try:
-            same = last[_LAST_Y] is y or bool(last[_LAST_Y] == y)
-        except (TypeError, ValueError):  # (a label whose comparison has no truth value)
-            return False
-        return same and _same_row(last[_LAST_VALUES], x, True)
+        if last[_LAST_Y] is not y:
+            try:
+                equal = last[_LAST_Y] == y
+            except Exception:  # (a label that compares with nothing: Decimal("sNaN"))
+                return False
+            # (a truth value of one's own, not an array's or a tensor's: np.array([1.0])
+            # after 1.0 was a repeat, never refused; review 357)
+            if not isinstance(equal, bool | np.bool_) or not equal:
+                return False
+        return _same_row(last[_LAST_VALUES], x, True)
 
     def _predict_raw_one(self, x: dict) -> np.ndarray | None:
         """Readout output for one row (cached for a following learn_one), or None.

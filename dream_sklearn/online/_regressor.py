@@ -103,6 +103,15 @@ def _forecast_weights(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return kept / total if total > 0.0 else weights  # (0: an infinite output, review 346)
 
 
+def _finite(y: Any) -> bool:
+    """Whether ``y`` is finite in its own type (a number float() reads as inf may
+    not be: ``Decimal("1E+500")``, a long double of 1e400)."""
+    try:
+        return bool(y == y) and bool(abs(y) != math.inf)
+    except Exception:  # (a value that compares with nothing: not finite)
+        return False
+
+
 class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor):
     """Online regressor: a DREAM cell run along the stream, with a mixture of readouts.
 
@@ -461,6 +470,10 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
             ) from err
         except (TypeError, ValueError) as err:
             raise ValueError(f"The target {y!r} is not a number.") from err
+        if math.isinf(value) and _finite(y):  # a Decimal or long double beyond float's
+            raise ValueError(  # (read as "not finite": review 357)
+                f"The target {_SHORT.repr(y)} is too large (at most {MAX_ABS:g} in absolute value)."
+            )
         if not math.isfinite(value):
             raise ValueError(f"The target {y!r} is not finite (NaN or inf).")
         if abs(value) > MAX_ABS:
