@@ -103,6 +103,17 @@
    readout's bound (``_AVG_CAP``) costs where the mean of every target seen, between
    the levels, helps at a switch.
 
+10. Delayed labels behind river's ``OneHotEncoder()`` (``--part one-hot``, round 53,
+    review 349): a category learned every 40 rows (up to 20) and a value of three,
+    the label whether the category is even, flipped where the value is above 0.15;
+    1,500 rows, seeds 0-2, ``delay`` 10 and 50 (the first rows are predicted before
+    anything is built). The encoder adds a key at 0 to every row once it has learned a
+    category, so a row predicted before then lacks the key its label has, and rows of
+    equal values abound. Printed: the accuracy of ``advance_on_predict`` with its
+    labels matched by values and by order (every label its own row: what "values"
+    should score), and the baselines, each behind the same encoder. A synthetic
+    development stream: it found the fault and tests the mend, and chose nothing else.
+
 Streams: SEA, Elec2, Hyperplane, all tuning streams (docs/online.md), and the
 tuning half's regression streams of streams.py.
 
@@ -116,6 +127,7 @@ tuning half's regression streams of streams.py.
     python benchmarks/online_robust.py --part pipeline
     python benchmarks/online_robust.py --part trend
     python benchmarks/online_robust.py --part levels
+    python benchmarks/online_robust.py --part one-hot
 """
 
 from __future__ import annotations
@@ -1007,6 +1019,62 @@ def pipeline(n: int, n_small: int, streams: list[str], seeds: int, lag: int = 50
     print()
 
 
+def _one_hot_rows(n: int, seed: int) -> list:
+    """Part 10's rows: a category (one more every 40 rows, up to 20) and a value of
+    three; the label whether the category is even, flipped where the value is above
+    0.15."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for t in range(n):
+        category = int(rng.integers(0, min(2 + t // 40, 20)))
+        v = float(rng.choice([0.1, 0.2, 0.3]))
+        rows.append(({"cat": f"k{category}", "v": v}, bool((category % 2 == 0) ^ (v > 0.15))))
+    return rows
+
+
+def one_hot(seeds: int = 3, n: int = 1500, lags: tuple = (10, 50)) -> None:
+    """Part 10: delayed labels behind river's ``OneHotEncoder()`` (see the module)."""
+    from river import compose, preprocessing
+
+    base = _delay_models()
+
+    def dream(**kw):
+        return lambda seed, task: DREAMOnlineClassifier(seed=seed, **kw)
+
+    models = {
+        "no-change": base["no-change"],
+        "majority": base["majority"],
+        "LogReg": base["LogReg"],
+        "ARF": base["ARF"],
+        "DREAM": dream(),
+        "DREAM advance, by values": dream(advance_on_predict=True),
+        "DREAM advance, by order": dream(advance_on_predict=True, match_labels_by="order"),
+    }
+    print("Behind river's OneHotEncoder(): progressive_val_score accuracy, mean [min, max]")
+    print(f"over seeds 0-{seeds - 1}, {n:,} rows; each model behind Select('v') + (Select('cat')")
+    print("| OneHotEncoder()). 'by order' gives every label its own row's state.")
+    print()
+    print("| model | no delay | " + " | ".join(f"delay={lag}" for lag in lags) + " |")
+    print("| --- | ---: | " + " | ".join("---:" for _ in lags) + " |")
+    for name, make in models.items():
+        cells = []
+        for lag in (None, *lags):
+            scores = []
+            for seed in range(seeds):
+                encoded = compose.Select("v") + (
+                    compose.Select("cat") | preprocessing.OneHotEncoder()
+                )
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    scores.append(
+                        _score(_one_hot_rows(n, seed), encoded | make(seed, "binary"), lag)
+                    )
+            spread = f" [{min(scores):.4f}, {max(scores):.4f}]" if seeds > 1 else ""
+            cells.append(f"{np.mean(scores):.4f}{spread}")
+        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+    print()
+
+
 def _trend_rows(slope: float, n: int, seed: int) -> list:
     rng = np.random.default_rng(seed)
     a, b, noise = rng.normal(size=(3, n))
@@ -1122,6 +1190,7 @@ def main() -> None:
             "regression",
             "trend",
             "levels",
+            "one-hot",
             "all",
         ],
         default="all",
@@ -1163,6 +1232,8 @@ def main() -> None:
         trend(args.trend_rows, args.seeds)
     if args.part in ("levels", "all"):
         levels(args.level_rows, args.seeds)
+    if args.part in ("one-hot", "all"):
+        one_hot(args.seeds)
 
 
 if __name__ == "__main__":
