@@ -184,7 +184,30 @@ def _plot_path(parser: argparse.ArgumentParser, name: str, formats: set[str], de
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the demo (see ``python -m dream_sklearn.demo --help``)."""
+    """Run the demo: what ``python -m dream_sklearn.demo`` runs.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The command's arguments (``--rows``, ``--with-arf``, ``--plot``, ``--no-plot``,
+        ``--seed``: ``python -m dream_sklearn.demo --help``); None reads
+        ``sys.argv``.
+
+    Returns
+    -------
+    None
+        It prints the progressive accuracies and rows/s on Elec2, then an untrained
+        cell's surprise and time constant on a signal that changes regime, and
+        writes the plot unless ``--no-plot``.
+
+    Examples
+    --------
+    >>> from dream_sklearn.demo import main
+    >>> main(["--rows", "300", "--no-plot"])  # doctest: +ELLIPSIS
+    <BLANKLINE>
+    Elec2, progressive validation over 300 rows (predict, then learn, in order)
+    ...
+    """
     # (prog: the command the README gives, not "demo.py"; review 256)
     parser = argparse.ArgumentParser(
         prog="python -m dream_sklearn.demo", description=__doc__.splitlines()[0]

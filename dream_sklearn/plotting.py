@@ -55,7 +55,9 @@ def _values(values: Any, name: str) -> np.ndarray:
     try:  # (numpy's own messages name no argument)
         raw = values if masked else np.asarray(values)
         kind = raw.dtype.kind
-        if kind in "USaMmc" or (kind == "O" and any(isinstance(v, _NOT_NUMBERS) for v in raw.flat)):
+        if kind in "USaMmcT" or (
+            kind == "O" and any(isinstance(v, _NOT_NUMBERS) for v in raw.flat)
+        ):
             raise TypeError("not numbers")
         if masked:  # masked steps are gaps (np.asarray drew them)
             out = np.ma.filled(values.astype(float), np.nan)

@@ -330,6 +330,40 @@ def test_iter_elec2_refuses_an_n_rows_that_is_not_a_count(bad):
     assert len(list(iter_elec2(np.int64(3)))) == 3
 
 
+def test_make_regime_signal_takes_ints_and_reals_of_any_type():
+    # (review 360: (3, np.uint64(5)) was read by NumPy as floats and refused; a
+    # Fraction's noise passed the check and failed inside NumPy, naming nothing)
+    from fractions import Fraction
+
+    from dream_sklearn.datasets import make_regime_signal
+
+    X, regime = make_regime_signal(n_steps=10, change_points=(3, np.uint64(5)), random_state=0)
+    assert regime.tolist() == [0, 0, 0, 1, 1, 2, 2, 2, 2, 2]
+    noisy, _ = make_regime_signal(
+        n_steps=10, change_points=(3, 5), noise=Fraction(3, 10), random_state=0
+    )
+    np.testing.assert_array_equal(
+        noisy, make_regime_signal(n_steps=10, change_points=(3, 5), noise=0.3, random_state=0)[0]
+    )
+
+
+def test_the_package_reaches_its_datasets_and_plotting_as_the_readme_writes_them():
+    # (review 360: dream_sklearn.datasets.load_elec2() raised AttributeError after
+    # `import dream_sklearn`; plotting, which needs matplotlib, is not imported with it)
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, dream_sklearn\n"
+        "assert 'dream_sklearn.plotting' not in sys.modules\n"
+        "assert dream_sklearn.datasets.load_elec2 is not None\n"
+        "assert callable(dream_sklearn.plotting.plot_surprise)\n"
+        "try:\n    dream_sklearn.nothing\nexcept AttributeError as e:\n    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "has no attribute 'nothing'" in out.stdout
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
@@ -639,6 +673,8 @@ def test_plot_arguments_are_named_and_no_figure_is_left_open_on_an_error():
         pd.Series(pd.to_datetime(["2020-01-01"], utc=True)),
         [np.datetime64("2020-01-01"), np.nan],
         torch.tensor([1 + 5j, 2 + 0j]),
+        # (NumPy 2's StringDType, drawn as numbers: review 360)
+        *([np.array(["1e3", "2"], dtype=np.dtypes.StringDType())] if hasattr(np, "dtypes") else []),
     ):
         with pytest.raises(ValueError, match="surprise must be numbers"):
             plot_surprise(values)

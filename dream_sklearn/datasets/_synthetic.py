@@ -59,6 +59,7 @@ def make_regime_signal(
     # (_is_real: an int beyond float's range is not one; isfinite raised OverflowError)
     if not (_is_real(noise) and noise >= 0):
         raise ValueError(f"noise must be a finite float >= 0; got {noise!r}.")
+    noise = float(noise)  # (a Fraction reached NumPy as an object: review 360)
     if not isinstance(
         random_state, np.random.Generator | np.random.SeedSequence | np.random.RandomState
     ) and (
@@ -75,17 +76,18 @@ def make_regime_signal(
         )
     if change_points is None:  # (a fixed (500, 1000) refused every n_steps <= 1000)
         change_points = tuple(sorted({n_steps // 3, 2 * n_steps // 3} - {0}))
-    points = np.asarray(change_points)
-    if points.ndim != 1 or not (points.size == 0 or np.issubdtype(points.dtype, np.integer)):
-        # (an int beyond int64's range makes an object array: out of range too)
+    # (each an int of its own: NumPy read (3, np.uint64(5)) as floats, refused; review 360)
+    items = list(change_points) if np.ndim(change_points) == 1 else None
+    if items is None or any(
+        isinstance(c, bool | np.bool_) or not isinstance(c, numbers.Integral) or not 0 < c < n_steps
+        for c in items
+    ):
         raise ValueError(
             f"change_points must be a sequence of distinct ints in (0, n_steps={n_steps}); "
             f"got {change_points!r}."
         )
-    change_points = tuple(int(c) for c in points)
-    if any(not 0 < c < n_steps for c in change_points) or len(set(change_points)) < len(
-        change_points
-    ):
+    change_points = tuple(int(c) for c in items)
+    if len(set(change_points)) < len(change_points):
         raise ValueError(
             f"change_points must be distinct steps in (0, n_steps={n_steps}); "
             f"got {change_points!r}."

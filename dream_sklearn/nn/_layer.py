@@ -963,9 +963,10 @@ class DREAM(nn.Module):
         Rank of the fast weights.
     batch_first : bool, default=True
         Whether ``x`` is (batch, time, features) rather than (time, batch, features).
-        ``nn.GRU``'s ``num_layers=1``, ``bidirectional=False`` and ``dropout=0`` are
-        taken (what one layer does); their other values, ``bias`` and ``proj_size``
-        raise a ``TypeError`` that says what to use instead.
+        ``nn.GRU``'s ``num_layers=1``, ``bidirectional=False``, ``dropout=0`` and
+        ``bias=False`` are taken (what one layer does; the cell has no bias terms);
+        their other values (``bias=True`` among them, ``nn.GRU``'s default) and
+        ``proj_size`` raise a ``TypeError`` that says what to use instead.
     return_sequences : bool, default=True
         Return the output of every step, or only the last (valid) one (a tensor of
         its own, as ``nn.GRU``'s output: not the returned ``state.h``).
@@ -988,7 +989,8 @@ class DREAM(nn.Module):
         thresholds raised, as freeing any such block does; ``_malloc.py`` says why,
         what it costs, and how to keep glibc's starting thresholds). It compiles
         lazily on the first call for each new dtype, grad mode, use of
-        ``lengths``/``mask`` or batch of one (about 42-52 s on one CPU thread);
+        ``lengths``/``mask``, batch of one, or change of whether ``x`` or the
+        state passed in requires a gradient (about 42-52 s on one CPU thread);
         inductor keeps it in its disk cache (``TORCHINDUCTOR_CACHE_DIR``),
         so a later process with the same configuration loads it in about 5-6.5 s.
         Other batch sizes and sequence lengths reuse the graph. Under a
