@@ -445,7 +445,9 @@ def test_bad_frame_raises_before_learning_any_row():
         # the regressor's target unscaled, MAE 3.6 against 0.058; review 136)
         ({"standardize_rate": 1.0}, r"'standardize_rate' parameter .* a float in \[0, 1\)"),
         ({"slow_rate": 1.0}, r"'slow_rate' parameter .* a float in \[0, 1\)"),
-        ({"n_knots": 2.5}, "'n_knots' parameter .* must be an int >= 0"),
+        ({"n_knots": 2.5}, r"'n_knots' parameter .* must be an int in \[0, 10000\]"),
+        # (NumPy's allocation error named nothing: review 358)
+        ({"n_knots": 10**8}, r"'n_knots' parameter .* must be an int in \[0, 10000\]"),
         ({"surprise_gain": -1.0}, "'surprise_gain' parameter .* must be a finite float >= 0"),
         ({"readouts": ("cell", "trees")}, "'readouts' parameter .* must be a non-empty tuple"),
         ({"readouts": ()}, "'readouts' parameter .* must be a non-empty tuple"),

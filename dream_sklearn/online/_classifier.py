@@ -132,7 +132,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     n_knots : int, default=5
         Fixed ramps ``0.5 tanh(3 (u - c))`` of each standardised input ``u`` at
         ``n_knots`` thresholds ``c`` evenly spaced in [-1.5, 1.5], added to the
-        readout (per-feature threshold rules); 0: none.
+        readout (per-feature threshold rules); 0: none; at most 10,000.
     readouts : tuple of str, default=("linear", "cell", "pairs")
         The readouts trained side by side and mixed: ``"linear"`` reads the
         standardised inputs (step ``learning_rate / 2``); ``"cell"`` the hidden

@@ -184,7 +184,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     n_knots : int, default=5
         Fixed ramps ``0.5 tanh(3 (u - c))`` of each standardised input ``u`` at
         ``n_knots`` thresholds ``c`` evenly spaced in [-1.5, 1.5], added to the
-        readout (per-feature threshold rules); 0: none.
+        readout (per-feature threshold rules); 0: none; at most 10,000.
     readouts : tuple of str, default=("last", "cell", "pairs", "hold", "mean", "average")
         The readouts trained side by side and mixed: ``"last"`` the previous target
         plus a correction from the change of the standardised inputs since the
