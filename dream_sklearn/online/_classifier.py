@@ -215,7 +215,10 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         30 or so values, and a ramp of that; a small step) joins the prediction,
         mixed with the readouts above by exponential weights on both sides'
         mistakes. Under no delay it takes no part (rows that never get a label
-        included); after a delay ends it winds down over some 430 rows. False:
+        included, where rows of equal values do not recur: matched by values, a
+        later label of such values then takes the unlabelled row and reads as
+        late, and the readout joins); after a delay of 50 ends it keeps taking
+        part for some 430 labels (67 after a delay of 1), then stops. False:
         none.
     n_neighbors : int, default=0
         0: none. Otherwise a k-nearest-neighbours expert beside the readouts, for
