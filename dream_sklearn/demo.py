@@ -202,11 +202,17 @@ def main(argv: list[str] | None = None) -> None:
 
     Examples
     --------
+    ``main(["--rows", "300", "--no-plot"])`` runs it on Elec2's first 300 rows
+    (some seconds); its options:
+
     >>> from dream_sklearn.demo import main
-    >>> main(["--rows", "300", "--no-plot"])  # doctest: +ELLIPSIS
-    <BLANKLINE>
-    Elec2, progressive validation over 300 rows (predict, then learn, in order)
+    >>> try:  # doctest: +ELLIPSIS
+    ...     main(["--help"])
+    ... except SystemExit as stop:
+    ...     print("exit", stop.code)
+    usage: python -m dream_sklearn.demo...
     ...
+    exit 0
     """
     # (prog: the command the README gives, not "demo.py"; review 256)
     parser = argparse.ArgumentParser(

@@ -674,7 +674,11 @@ def test_plot_arguments_are_named_and_no_figure_is_left_open_on_an_error():
         [np.datetime64("2020-01-01"), np.nan],
         torch.tensor([1 + 5j, 2 + 0j]),
         # (NumPy 2's StringDType, drawn as numbers: review 360)
-        *([np.array(["1e3", "2"], dtype=np.dtypes.StringDType())] if hasattr(np, "dtypes") else []),
+        *(
+            [np.array(["1e3", "2"], dtype=np.dtypes.StringDType())]
+            if hasattr(getattr(np, "dtypes", None), "StringDType")
+            else []
+        ),
     ):
         with pytest.raises(ValueError, match="surprise must be numbers"):
             plot_surprise(values)
