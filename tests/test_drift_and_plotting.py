@@ -337,8 +337,9 @@ def test_make_regime_signal_takes_ints_and_reals_of_any_type():
 
     from dream_sklearn.datasets import make_regime_signal
 
-    X, regime = make_regime_signal(n_steps=10, change_points=(3, np.uint64(5)), random_state=0)
-    assert regime.tolist() == [0, 0, 0, 1, 1, 2, 2, 2, 2, 2]
+    for points in ((3, np.uint64(5)), (np.array(3), np.array(5)), range(3, 6, 2)):
+        X, regime = make_regime_signal(n_steps=10, change_points=points, random_state=0)
+        assert regime.tolist() == [0, 0, 0, 1, 1, 2, 2, 2, 2, 2]
     noisy, _ = make_regime_signal(
         n_steps=10, change_points=(3, 5), noise=Fraction(3, 10), random_state=0
     )

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import numbers
+import operator
+from typing import Any
 
 import numpy as np
 
 from ..nn._config import _is_real
 
 __all__ = ["make_regime_signal"]
+
+
+def _as_int(value: Any) -> int | None:
+    """``value`` as an int where it is one (Python's, NumPy's, a 0-d integer array),
+    else None (a bool, a float, text...)."""
+    if isinstance(value, bool | np.bool_) or getattr(value, "dtype", None) is np.dtype(bool):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
 
 
 def make_regime_signal(
@@ -77,16 +90,13 @@ def make_regime_signal(
     if change_points is None:  # (a fixed (500, 1000) refused every n_steps <= 1000)
         change_points = tuple(sorted({n_steps // 3, 2 * n_steps // 3} - {0}))
     # (each an int of its own: NumPy read (3, np.uint64(5)) as floats, refused; review 360)
-    items = list(change_points) if np.ndim(change_points) == 1 else None
-    if items is None or any(
-        isinstance(c, bool | np.bool_) or not isinstance(c, numbers.Integral) or not 0 < c < n_steps
-        for c in items
-    ):
+    items = [_as_int(c) for c in change_points] if np.ndim(change_points) == 1 else [None]
+    if any(c is None or not 0 < c < n_steps for c in items):
         raise ValueError(
             f"change_points must be a sequence of distinct ints in (0, n_steps={n_steps}); "
             f"got {change_points!r}."
         )
-    change_points = tuple(int(c) for c in items)
+    change_points = tuple(items)
     if len(set(change_points)) < len(change_points):
         raise ValueError(
             f"change_points must be distinct steps in (0, n_steps={n_steps}); "
