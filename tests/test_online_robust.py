@@ -2828,6 +2828,24 @@ def test_a_pipeline_that_changes_rows_before_the_model_is_warned_about(monkeypat
     assert len(said) == 1 and "StandardScaler in a Pipeline" in str(said[0].message)
 
 
+def _matched_behind_one_hot(estimator, rows, delay, **params):
+    """Scores and models of ``estimator`` with ``advance_on_predict``, its labels
+    matched by values and by order, behind river's ``OneHotEncoder()`` of "cat"
+    (beside "v") under ``progressive_val_score(delay=delay)``."""
+    from river import compose, preprocessing
+
+    scores, models = {}, {}
+    for match in ("values", "order"):
+        models[match] = model = estimator(
+            seed=0, advance_on_predict=True, match_labels_by=match, **params
+        )
+        encoded = compose.Select("v") + (compose.Select("cat") | preprocessing.OneHotEncoder())
+        metric = metrics.MAE() if estimator is DREAMOnlineRegressor else metrics.Accuracy()
+        evaluate.progressive_val_score(rows, encoded | model, metric, delay=delay)
+        scores[match] = metric.get()
+    return scores, models
+
+
 @pytest.mark.parametrize("estimator", [DREAMOnlineClassifier, DREAMOnlineRegressor])
 def test_labels_find_their_rows_behind_a_one_hot_encoder_that_adds_zeros(estimator):
     """river's default OneHotEncoder() gives every row a key, at 0, for each category
@@ -2836,7 +2854,6 @@ def test_labels_find_their_rows_behind_a_one_hot_encoder_that_adds_zeros(estimat
     without a warning), stepped the cell again, and their rows waited for good.
     Matched by values a feature at 0 and an absent one are alike now: every label
     finds its row, and the stream scores what matching by order scores."""
-    from river import compose, preprocessing
 
     rng = np.random.default_rng(0)
     rows = []
@@ -2845,17 +2862,9 @@ def test_labels_find_their_rows_behind_a_one_hot_encoder_that_adds_zeros(estimat
         x = {"cat": f"c{category}", "v": float(rng.normal())}
         y = x["v"] + category % 3 if estimator is DREAMOnlineRegressor else category % 3 == 0
         rows.append((x, y))
-    scores, models = {}, {}
-    for match in ("values", "order"):
-        models[match] = model = estimator(
-            hidden_dim=8, rank=2, seed=0, advance_on_predict=True, match_labels_by=match
-        )
-        encoded = compose.Select("v") + (compose.Select("cat") | preprocessing.OneHotEncoder())
-        metric = metrics.MAE() if estimator is DREAMOnlineRegressor else metrics.Accuracy()
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            evaluate.progressive_val_score(rows, encoded | model, metric, delay=10)
-        scores[match] = metric.get()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scores, models = _matched_behind_one_hot(estimator, rows, 10, hidden_dim=8, rank=2)
     assert not models["values"]._pending_rows  # (each label found its row)
     assert scores["values"] == scores["order"]
     assert models["values"].n_steps_ == models["order"].n_steps_
@@ -2910,7 +2919,6 @@ def test_labels_behind_a_one_hot_encoder_find_their_rows_among_rows_of_equal_val
     """Review 349's stream: few values, a category learned every 40 rows, delay=50
     (the first 50 rows predicted before anything is built). Matched by values, every
     label finds its own row, as by order."""
-    from river import compose, preprocessing
 
     rng = np.random.default_rng(0)
     rows = []
@@ -2924,15 +2932,7 @@ def test_labels_behind_a_one_hot_encoder_find_their_rows_among_rows_of_equal_val
                 float(y) + v if estimator is DREAMOnlineRegressor else y,
             )
         )
-    scores, models = {}, {}
-    for match in ("values", "order"):
-        models[match] = model = estimator(
-            hidden_dim=4, rank=1, seed=0, advance_on_predict=True, match_labels_by=match
-        )
-        encoded = compose.Select("v") + (compose.Select("cat") | preprocessing.OneHotEncoder())
-        metric = metrics.MAE() if estimator is DREAMOnlineRegressor else metrics.Accuracy()
-        evaluate.progressive_val_score(rows, encoded | model, metric, delay=50)
-        scores[match] = metric.get()
+    scores, models = _matched_behind_one_hot(estimator, rows, 50, hidden_dim=4, rank=1)
     assert not models["values"]._pending_rows and not models["values"]._unbuilt
     assert scores["values"] == scores["order"]
 
