@@ -30,7 +30,9 @@ _CLIP = 5.0  # standardised values clipped to +-_CLIP; updates winsorised there
 _MIN = 8  # rows before the update is winsorised
 _RAMP, _RAMP_SCALE = 3.0, 0.5  # the ramp of each standardised value
 # The delay: a running mean (rate _LAG_RATE) of how many rows were predicted after a
-# row when its label comes; the readout takes part while it is above _LAGGING rows
+# row when its label comes (matched by values: after the newest row of its values
+# still waiting, _PendingRows._matched); the readout takes part while it is above
+# _LAGGING rows
 # (never under no delay, where it is 0, even when some rows never get a label;
 # through the end of a stream, where the last labels come with fewer rows after).
 _LAG_RATE = 0.01

@@ -103,6 +103,10 @@ class _PendingRows:
     # next row predicted, where that was a label's row): _note_zeros, _grown_match;
     # None in a model pickled before it
     _zero_seen: dict | None = None
+    # the newest row still waiting, when a label was matched by values, under the
+    # label's key or its row's (or that row, if none): the delayed-label readout counts
+    # the label's delay from it (_matched)
+    _newest_alike: int | None = None
     _warned_pending = False  # whether unmatched labels were warned about
     _unmatched_run = 0  # labels in a row that found no row waiting (see _take_pending)
     _behind_run = 0  # labels in a row whose own row waited behind the oldest (order)
@@ -420,7 +424,7 @@ class _PendingRows:
             seq = self._loose_match(key) if self._pending_rows else None
             if seq is not None:
                 self._unmatched_run = 0
-                return self._pending_rows.pop(seq)[1]
+                return self._matched(seq, key)
             # (a label whose row is not waiting, while rows pile up: warned about before
             # they reach _MAX_PENDING, review 134; not while few rows wait, as with
             # learn-only rows between predicted ones, review 137)
@@ -436,7 +440,23 @@ class _PendingRows:
                 )
             return None
         self._unmatched_run = 0
-        return self._pending_rows.pop(seq)[1]
+        return self._matched(seq, key)
+
+    def _matched(self, seq: int, key: tuple) -> _Pending:
+        """Take out the row ``seq`` that a label of ``key`` was matched to by values,
+        noting the newest row still waiting under ``key`` or the row's own key
+        (``_newest_alike``). By values a label takes the oldest of equal rows, which
+        may be a row whose label never comes: a label that came at once then seemed
+        as late as that row was old, and the delayed-label readout took part with no
+        delay (review 363: STAGGER, labels at once, 1% of them lost). The newest of
+        the equal rows is the latest its label can be of."""
+        own, entry = self._pending_rows.pop(seq)
+        newest = seq
+        for alike in (key, own):
+            if alike in self._pending:
+                newest = max(newest, self._pending[alike][-1])
+        self._newest_alike = newest
+        return entry
 
     def _pending_step(self, entry: _Pending, row: dict) -> tuple:
         """(out, phi, surprise) of a row advanced on, under the readouts now.
