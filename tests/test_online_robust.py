@@ -1819,6 +1819,25 @@ def test_lost_labels_of_recurring_rows_do_not_read_as_a_delay():
     assert late.active and late.lag > 10
 
 
+def test_a_label_matched_by_order_after_values_counts_its_own_rows_delay():
+    """A label matched by values notes the newest row of its values still waiting;
+    matched by order after ``match_labels_by`` was changed (``advance_on_predict`` off:
+    the rows waiting still take their labels), the next label's delay is its own
+    row's, not one counted from that note (review 366: 0 for a true 19)."""
+    model = DREAMOnlineClassifier(hidden_dim=4, rank=1, seed=0, advance_on_predict=True)
+    a, b, c = {"a": 1.0}, {"a": 2.0}, {"a": 3.0}
+    model.learn_one(dict(a), 0)
+    model.learn_one(dict(b), 1)
+    for i in range(20):  # b, then a and c in turn
+        model.predict_one(dict(b) if i == 0 else dict(a) if i % 2 else dict(c))
+    model.learn_one(dict(a), 0)  # by values: the first a waiting; the newest a is the 20th
+    model.match_labels_by, model.advance_on_predict = "order", False
+    seen = []
+    model._delayed.saw = seen.append
+    model.learn_one(dict(b), 1)  # by order: the oldest row waiting, the b
+    assert seen == [19]
+
+
 @pytest.mark.parametrize("setting", ["delayed_readout", "advance_on_predict"])
 def test_a_setting_turned_off_stops_the_delayed_readout(setting):
     """After ``model.delayed_readout = False`` (or ``advance_on_predict``) the readout's

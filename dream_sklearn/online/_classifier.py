@@ -568,7 +568,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         # The label's delay: the rows predicted after this one (not the rows still
         # waiting, which counts rows that never get a label as late ones); matched by
         # values, after the newest row of its values still waiting (_matched).
-        if not self._by_order() and self._newest_alike is not None:
+        if self._newest_alike is not None:
             seq = max(seq, self._newest_alike)
         self._delayed.saw(self._pending_seq - 1 - seq)
         self._delayed.learn(feats, self._classes[y], len(self._classes), theirs, mine)

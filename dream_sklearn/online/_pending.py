@@ -398,6 +398,7 @@ class _PendingRows:
         match_labels_by="order" the oldest of all, after the rows counted in
         ``_not_waiting`` (predicted before anything was built, or forgotten past
         _MAX_PENDING)."""
+        self._newest_alike = None  # (set where a label is matched by values: _matched)
         if self.match_labels_by == "order":
             if self._not_waiting:
                 self._not_waiting -= 1
