@@ -151,7 +151,7 @@ class _CompiledRow:
         hold = 1 if fast.regression and self._y_readouts is None else 0
         loss = fast.learn(fast.fb, fast.ib, *target, fresh, hold)
         if loss == -2.0:
-            self._hold_readouts()
+            self._hold_readouts(target[_TARGET_Y])
             loss = fast.learn(fast.fb, fast.ib, *target, fresh, 0)
         if loss < 0.0:  # a new feature: a growth event (nothing learned)
             return False

@@ -115,6 +115,21 @@ _SPIKE_NEAR = 0.1
 # "last" readout's scale"): no MAE moved by more than 0.13%; the same rescaling of every
 # readout took ChickWeights' MAE from 21.96 to 22.23, above LinearRegression's.
 
+# A far target like those that stayed (_shift_like): where a lone far target is set
+# aside, the forecast of the next row stays at the old level, which costs a row of a
+# real level shift in full (the levels stream: of DREAM's excess over the last value,
+# about 1,000 per switch of 1,000, nearly all of it, on the row after each switch). So
+# the outcome of each far target that starts a run is kept (the latest _FAR_KEPT):
+# its distance from the running mean in running standard deviations, and whether the
+# next target stayed near it (nearer to it than to the mean before it). A far target
+# within a factor _FAR_NEAR of the distance of such targets, most of which stayed, is
+# taken in as a run's second row is (winsorised, the previous target in full, the
+# readouts learning from it), not set aside; with none near, it is set aside as
+# before. A glitch far beyond the shifts seen (1e30) is still set aside.
+_FAR_KEPT = 8
+_FAR_NEAR = 2.0
+_LOG_NEAR = math.log(_FAR_NEAR)
+
 
 class _Readouts(NamedTuple):
     """A copy of what the regressor's readouts learn (_TargetScaling._readouts_now)."""
@@ -139,6 +154,9 @@ class _RunCopy:
     mean: float
     var: float
     longest: int = 0
+    first: float = math.nan  # the run's first target (_note_far)
+    rows: int = 0  # the rows since the run's first, that one included
+    shift: bool = False  # whether its first row was taken in (_shift_like)
 
 
 class _KeptSlot(NamedTuple):
@@ -187,6 +205,10 @@ class _TargetScaling:
     # at a departure from a constant target (_departs), the fed-back target's slot,
     # put back with the target's statistics (_undo_target), or None
     _y_slot_kept: _KeptSlot | None = None
+    # the far targets that started a run, latest last (_FAR_KEPT at most): (the log of
+    # the distance from the running mean in running standard deviations, whether the
+    # next target stayed near it)
+    _y_far_seen: tuple = ()
 
     def _build_target_stats(self) -> None:
         self._y_stats = _new_target_stats()
@@ -194,6 +216,7 @@ class _TargetScaling:
         self._y_undo, self._y_undo_left, self._y_undo_ok = None, 0, 0
         self._y_departure = self._y_spikes = None
         self._y_readouts = self._y_undo_readouts = self._y_slot_kept = None
+        self._y_far_seen = ()
 
     # ---------------------------------------------------------------- reading them
 
@@ -422,13 +445,47 @@ class _TargetScaling:
         readouts as they are, before the row's decay, ages and drift detectors move
         them (_follow_run)."""
         if self._y_readouts is None and self._y_run == 0 and self._target_far(y):
-            self._hold_readouts()
+            self._hold_readouts(y)
 
-    def _hold_readouts(self) -> None:
-        """Copy the readouts for a run of far targets that starts on this row, with
-        the target's statistics from before it."""
+    def _hold_readouts(self, y: float) -> None:
+        """Copy the readouts for a run of far targets that starts on this row (target
+        ``y``), with the target's statistics from before it; where far targets like
+        it stayed (_shift_like), the row is taken in as a run's second row."""
         mean, var = self._y_stats[T_MEAN : T_VAR + 1].tolist()
-        self._y_readouts = _RunCopy(self._readouts_now(), mean, var)
+        shift = self._shift_like(math.log(abs(y - mean) / math.sqrt(var)))
+        self._y_readouts = _RunCopy(self._readouts_now(), mean, var, first=y, shift=shift)
+        if shift:
+            self._y_stats[T_RUN] = _Y_RUN  # (as if a far target came before it)
+
+    def _shift_like(self, distance: float) -> bool:
+        """Whether most far targets whose log distance from the running mean was
+        within log(_FAR_NEAR) of ``distance`` stayed (see _FAR_KEPT); False where
+        there were none."""
+        near = [stayed for d, stayed in self._y_far_seen if abs(d - distance) <= _LOG_NEAR]
+        return 2 * sum(near) > len(near)
+
+    def _trust_last(self) -> None:
+        """After a far target taken in as a shift (_shift_like): the readouts that
+        start from the previous target ("last", "hold") take all of the mixture's
+        weight but its share (``mixture_share``), so that the next forecast is
+        theirs. The others, still near the old level, are read as far out there
+        (_FAR_FORECAST) and left out; a short run's end puts the weights back
+        (_follow_run)."""
+        w, J = self._weights, len(self._heads)
+        anchored = np.isin(np.arange(len(w)) % J, self._last_at)
+        if not anchored.any() or anchored.all():
+            return
+        total, share = w.sum(), self.mixture_share
+        w[anchored] *= (1.0 - share) * total / w[anchored].sum()
+        w[~anchored] *= share * total / w[~anchored].sum()
+
+    def _note_far(self, held: _RunCopy, y: float) -> None:
+        """Keep the outcome of the far target that started the run ``held`` on the
+        row after it (target ``y``): whether ``y`` stayed nearer to it than to the
+        running mean from before it (_FAR_KEPT)."""
+        distance = math.log(abs(held.first - held.mean) / math.sqrt(held.var))
+        stayed = abs(y - held.first) < abs(y - held.mean)
+        self._y_far_seen = (*self._y_far_seen, (distance, stayed))[-_FAR_KEPT:]
 
     def _follow_run(self, y: float) -> None:
         """After the row's update on target ``y``: follow the run the readouts were
@@ -443,6 +500,11 @@ class _TargetScaling:
         held = self._y_readouts
         if held is None:
             return
+        held.rows += 1
+        if held.rows == 1 and held.shift:
+            self._trust_last()
+        elif held.rows == 2 and held.first == held.first:  # (NaN: an older pickle's copy)
+            self._note_far(held, y)
         run = int(self._y_stats[T_RUN])
         if run > 0:
             held.longest = max(held.longest, run)
