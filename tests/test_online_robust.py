@@ -2164,7 +2164,8 @@ def test_a_far_target_like_the_shifts_seen_is_followed_at_once():
     start from the previous target get the mixture's weight: the row after the switch
     is forecast at the new level, as the last value forecasts it. Both paths alike.
     (Before: every switch's second row forecast at the old level, off by the whole
-    1,000; the MAE over 20,000 rows 5.77 against the last value's 3.53, now 3.77.)"""
+    1,000; the MAE over 20,000 rows, seed 0, 5.77 against the last value's 3.53, now
+    3.77.)"""
     rows, ys = _switching_levels(4000)
     (compiled, model), (numpy_path, _) = _on_both_paths(lambda: _level_forecasts(rows, ys))
     np.testing.assert_allclose(compiled, numpy_path, rtol=1e-12, atol=1e-9)
@@ -2173,6 +2174,33 @@ def test_a_far_target_like_the_shifts_seen_is_followed_at_once():
     assert errors[[1501, 2001, 2501, 3001, 3501]].max() < 50
     assert errors[[1502, 2002, 2502, 3002, 3502]].max() < 50
     assert [stayed for _, stayed in model._y_far_seen] == [True] * 7
+
+
+@pytest.mark.parametrize("share", [0.0, 0.01])
+def test_a_shift_taken_in_gives_the_mixture_to_the_readouts_from_the_previous_target(share):
+    """On the row a far target is taken in as a shift, the "last" and "hold" readouts
+    get all of the mixture's weight but ``mixture_share``, on both paths; with
+    ``mixture_share=0`` the others' weights, at 0 after the first such row, stay
+    numbers (review 367: 0 / 0, every forecast NaN from the next shift on)."""
+    rows, ys = _switching_levels(4000)
+
+    def run():
+        model, anchored = DREAMOnlineRegressor(seed=0, mixture_share=share), []
+        for t, (x, y) in enumerate(zip(rows, ys, strict=True)):
+            model.predict_one(x)
+            model.learn_one(x, float(y))
+            if t % 500 == 0 and t >= 1500:  # (a switch taken in as a shift)
+                w = model._weights
+                mask = np.isin(np.arange(len(w)) % len(model._heads), model._last_at)
+                anchored.append((model._y_run, w[mask].sum(), w.sum()))
+        return np.array(anchored), model.predict_one(rows[0])
+
+    (compiled, last), (numpy_path, _) = _on_both_paths(run)
+    np.testing.assert_allclose(compiled, numpy_path, rtol=1e-12)
+    assert (compiled[:, 0] == 2).all()  # (taken in as a run's second row)
+    np.testing.assert_allclose(compiled[:, 1], 1.0 - share, rtol=1e-9)
+    np.testing.assert_allclose(compiled[:, 2], 1.0, rtol=1e-9)
+    assert math.isfinite(last)
 
 
 def test_a_lone_spike_like_those_that_returned_is_still_set_aside():

@@ -476,8 +476,12 @@ class _TargetScaling:
         if not anchored.any() or anchored.all():
             return
         total, share = w.sum(), self.mixture_share
-        w[anchored] *= (1.0 - share) * total / w[anchored].sum()
-        w[~anchored] *= share * total / w[~anchored].sum()
+        for group, part in ((anchored, 1.0 - share), (~anchored, share)):
+            have = w[group].sum()
+            if have > 0.0:
+                w[group] *= part * total / have
+            else:  # (all at 0, as mixture_share=0 leaves them: evenly; review 367)
+                w[group] = part * total / group.sum()
 
     def _note_far(self, held: _RunCopy, y: float) -> None:
         """Keep the outcome of the far target that started the run ``held`` on the
