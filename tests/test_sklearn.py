@@ -177,6 +177,12 @@ def test_bad_inputs_raise_value_errors(seq_data):
         clf.predict(X[..., None])
     with pytest.raises(ValueError, match=r"3-D array \(n_cases, n_channels, n_timepoints\)"):
         DREAMClassifier(**SMALL, layout="channels_first").fit(X[None], y[:1])
+    # (a 1-D or 0-D one was told "Expected 2D array, got 1D array", its data printed:
+    # review 368)
+    with pytest.raises(ValueError, match=r"3-D array .*got an array of 1 dimension, shape \(40,\)"):
+        DREAMClassifier(**SMALL).fit(X[:, 0, 0], y)
+    with pytest.raises(ValueError, match=r"3-D array .*got an array of 0 dimensions, shape \(\)"):
+        clf.predict(np.float64(1.0))
     # (a list of 3-D arrays was told "dim <= 2 is required" too; review 158)
     with pytest.raises(
         ValueError, match=r"list must hold 2-D arrays.*X\[0\] has shape \(40, 5, 3\)"

@@ -434,14 +434,17 @@ def to_long(
         long = X.reshape(X.shape[0] * X.shape[1], X.shape[2])
         return long, np.full(X.shape[0], X.shape[1], np.int64), None
     ndim = getattr(X, "ndim", None)  # (arrays, tensors; not asked of other objects)
-    if isinstance(ndim, int) and ndim > 3 and not sp.issparse(X):
-        # (scikit-learn's check said 2-D at most: the sequences' own 3-D was not named)
+    numeric = getattr(getattr(X, "dtype", None), "kind", "O") != "O"
+    if isinstance(ndim, int) and (ndim > 3 or (ndim < 2 and numeric)) and not sp.issparse(X):
+        # (scikit-learn's check said 2-D at most, or "Expected 2D array, got 1D array"
+        # with the data printed, for a 1-D or 0-D one (review 368): the sequences' own
+        # 3-D was not named)
         form = (
             "(n_cases, n_channels, n_timepoints)" if first else "(n_sequences, n_steps, n_features)"
         )
         raise ValueError(
             f"X must be a 3-D array {form}, a list of 2-D sequences or a 2-D table; "
-            f"got an array of {ndim} dimensions, shape {tuple(X.shape)}."
+            f"got an array of {ndim} dimension{'' if ndim == 1 else 's'}, shape {tuple(X.shape)}."
         )
     if first and not sp.issparse(X) and np.ndim(X) == 2:
         # aeon's 2-D form: (n_cases, n_timepoints), univariate equal-length series.
