@@ -800,7 +800,11 @@ def test_a_tie_between_two_generations_of_readouts_is_kept_alike_on_both_paths()
     review's fuzzer): predictions 2% apart 15 rows after the features came back.
     (The constant steps between 0 and 5 every 100 rows: the drifts that came while
     it stayed at 0 were the "average" readout's, far in the units of a constant's
-    spread, which its bound ended; review 312.)"""
+    spread, which its bound ended; review 312. The level before it is 60 above the
+    start: at 50, since round 54 a shift settles the target's statistics at once,
+    and the weights no longer tied there. Since some later change this stream no
+    longer splits the paths without the tie rule either: the rule itself is
+    tested by the next test.)"""
     rng = np.random.default_rng(0)
     rows, ys = [], []
     for i in range(1100):
@@ -810,7 +814,7 @@ def test_a_tie_between_two_generations_of_readouts_is_kept_alike_on_both_paths()
             ys.append(5.0 * (((i - 300) // 100) % 2))
             continue
         rows.append({"a": float(z[0]), "b": float(z[1])})
-        ys.append(float(z[0] + z[1]) + (50.0 if 150 <= i < 300 else 0.0))
+        ys.append(float(z[0] + z[1]) + (60.0 if 150 <= i < 300 else 0.0))
     runs = []
     for compiled in (True, False):
         previous = set_compiled(compiled)
@@ -826,6 +830,28 @@ def test_a_tie_between_two_generations_of_readouts_is_kept_alike_on_both_paths()
         finally:
             set_compiled(previous)
     (a, pa), (b, pb) = runs
-    assert a.n_drifts_ == b.n_drifts_ >= 3
+    assert a.n_drifts_ == b.n_drifts_ >= 2
     np.testing.assert_array_equal(a._age, b._age)
     np.testing.assert_allclose(pa, pb, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("ahead", [0.0, 5e-13, -5e-13])
+def test_a_drift_at_a_tie_keeps_the_old_generation(monkeypatch, ahead):
+    """Two generations whose weights tie within 1e-12 (the paths sum them in another
+    order): the drift keeps the old one, whichever side rounding put it on."""
+    from dream_sklearn.online import _readouts
+
+    model = DREAMOnlineRegressor(seed=0)
+    for i, (x, _) in enumerate(iter_elec2()):
+        if i == 200:
+            break
+        model.learn_one(x, x["nswdemand"])
+    J = len(model._heads)
+    model._W = np.concatenate([model._W[:J], model._W[:J] + 1.0])  # (a second generation)
+    model._age = np.concatenate([model._age[:J], np.zeros(J)])
+    model._weights = np.full(2 * J, 0.5 / J)
+    model._weights[J] += ahead  # (the new generation ahead, or behind, by rounding)
+    old = model._W[:J].copy()
+    monkeypatch.setattr(_readouts, "_rose", lambda detector, loss: detector is model._drift)
+    model._watch(0.0)
+    np.testing.assert_array_equal(model._W[:J], old)

@@ -2174,6 +2174,14 @@ def test_a_far_target_like_the_shifts_seen_is_followed_at_once():
     assert errors[[1501, 2001, 2501, 3001, 3501]].max() < 50
     assert errors[[1502, 2002, 2502, 3002, 3502]].max() < 50
     assert [stayed for _, stayed in model._y_far_seen] == [True] * 7
+    # The next target stayed, some 150 standard deviations out: the running mean
+    # settles at it (_settle_shift), and the rows after each switch err as the last
+    # value's do (rows 3-49 after the later switches: mean 1.13 against the last
+    # value's 1.60, at most 4.5; 5.0 with the shift left to the running update, 6.9
+    # before round 54, up to 29).
+    later = np.concatenate([errors[s + 3 : s + 50] for s in range(1500, 4000, 500)])
+    last = np.concatenate([np.abs(np.diff(ys))[s + 2 : s + 49] for s in range(1500, 4000, 500)])
+    assert later.mean() < last.mean() and later.max() < 10
 
 
 @pytest.mark.parametrize("share", [0.0, 0.01])
