@@ -751,6 +751,17 @@ def test_regressor_bad_targets_raise_in_the_compiled_row(compiled_on, learns, ba
     assert model.n_steps_ == 100
 
 
+@pytest.mark.parametrize("estimator", [DREAMOnlineClassifier, DREAMOnlineRegressor])
+@pytest.mark.parametrize("value", [Decimal("1E+500"), 10**400])
+def test_a_feature_finite_in_its_own_type_beyond_floats_is_too_large(estimator, value):
+    """A feature's Decimal("1E+500") is finite, as 10**400 is: "too large", as the
+    target's is, not "non-finite (NaN or inf)" (review 372)."""
+    model = estimator(seed=0)
+    model.learn_one({"a": 1.0}, 1)
+    with pytest.raises(ValueError, match=r"Feature 'a' has a value too large"):
+        model.learn_one({"a": value}, 0)
+
+
 def test_a_learn_one_repeated_with_another_target_validates_it():
     """A learn_one on the row object just learned is a repeat only with an equal
     target; the comparison came before the target's validation, so Decimal("sNaN")

@@ -21,7 +21,7 @@ from ._base import (
 from ._fast_row import _ROW_R, _TARGET_Y
 from ._features import _FROM_AVERAGE, _FROM_LAST
 from ._neighbors import _NeighborMean, _Seen
-from ._rows import _SHORT, _not_a_number
+from ._rows import _SHORT, _finite, _not_a_number
 from ._scaling import _WINSOR
 from ._target import _Y_ASIDE, _Y_RUN, _Y_WARMUP, _TargetScaling
 
@@ -101,15 +101,6 @@ def _forecast_weights(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
     kept = np.where(np.abs(z - median) <= _FAR_FORECAST, weights, 0.0)
     total = kept.sum()
     return kept / total if total > 0.0 else weights  # (0: an infinite output, review 346)
-
-
-def _finite(y: Any) -> bool:
-    """Whether ``y`` is finite in its own type (a number float() reads as inf may
-    not be: ``Decimal("1E+500")``, a long double of 1e400)."""
-    try:
-        return bool(y == y) and bool(abs(y) != math.inf)
-    except Exception:  # (a value that compares with nothing: not finite)
-        return False
 
 
 class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor):

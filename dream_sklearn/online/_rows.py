@@ -185,6 +185,8 @@ def _row_values(x: dict, strict: bool = False) -> tuple[dict, np.ndarray]:
             float(v)
         except OverflowError:  # an int beyond float's range
             raise _too_large(name, v) from None
+        if math.isinf(float(v)) and _finite(v):  # (Decimal("1e400"): review 372)
+            raise _too_large(name, v)
         if not math.isfinite(float(v)):
             raise ValueError(f"Feature {name!r} has a non-finite value {v!r} (NaN or inf).")
         if abs(float(v)) > MAX_ABS:
@@ -484,4 +486,13 @@ def _same_row(cached: dict, x: Any, strict: bool) -> bool:
     try:
         return bool(_present(cached) == _present(x))
     except (TypeError, ValueError, ArithmeticError):
+        return False
+
+
+def _finite(y: Any) -> bool:
+    """Whether ``y`` is finite in its own type (a number float() reads as inf may
+    not be: ``Decimal("1E+500")``, a long double of 1e400)."""
+    try:
+        return bool(y == y) and bool(abs(y) != math.inf)
+    except Exception:  # (a value that compares with nothing: not finite)
         return False
