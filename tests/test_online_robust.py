@@ -2176,7 +2176,7 @@ def test_a_far_target_like_the_shifts_seen_is_followed_at_once():
     assert [stayed for _, stayed in model._y_far_seen] == [True] * 7
     # The next target stayed, some 150 standard deviations out: the running mean
     # settles at it (_settle_shift), and the rows after each switch err as the last
-    # value's do (rows 3-49 after the later switches: mean 1.13 against the last
+    # value's do (rows 3-49 after the later switches: mean 1.14 against the last
     # value's 1.60, at most 4.5; 5.0 with the shift left to the running update, 6.9
     # before round 54, up to 29).
     later = np.concatenate([errors[s + 3 : s + 50] for s in range(1500, 4000, 500)])

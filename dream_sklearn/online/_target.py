@@ -501,18 +501,21 @@ class _TargetScaling:
         self._y_far_seen = (*self._y_far_seen, (distance, stayed))[-_FAR_KEPT:]
         return stayed
 
-    def _settle_shift(self, y: float, var: float) -> None:
-        """A shift taken in (_shift_like) whose next target ``y`` stayed, beyond
-        _SETTLE standard deviations: the target's running mean moves to ``y`` and its
-        variance back to ``var``, the one from before the run; the run is over and
-        its copy of the readouts dropped. Left to the running update, the shift was
+    def _settle_shift(self, first: float, y: float, var: float) -> None:
+        """A shift taken in (_shift_like, its target ``first``) whose next target
+        ``y`` stayed, beyond _SETTLE standard deviations: the target's running mean
+        moves to the mean of the two, its variance to theirs or ``var``, the one from
+        before the run, whichever is larger (one row's value alone as the mean left a
+        readout from the running mean 10.6 off for rows after a switch where the next
+        row was 50 off: review 371); the run is over and its copy of the readouts
+        dropped. Left to the running update, the shift was
         taken in winsorised, then in full on the run's 4th row, which inflated the
         variance a hundredfold, and the readouts that start from the running mean
         lagged for tens of rows (the levels stream: errors 6-7 on rows 4-11 after a
         switch, the last value's 1.5)."""
         s = self._y_stats
         scale = self._y_scale()
-        s[T_MEAN], s[T_VAR], s[T_RUN] = y, var, 0
+        s[T_MEAN], s[T_VAR], s[T_RUN] = 0.5 * (first + y), max(var, 0.5 * (y - first) ** 2), 0
         self._last_keeps_scale(scale)
         self._y_readouts = None
 
@@ -535,7 +538,7 @@ class _TargetScaling:
         elif held.rows == 2 and held.first == held.first:  # (NaN: an older pickle's copy)
             beyond = abs(held.first - held.mean) > _SETTLE * math.sqrt(held.var)
             if self._note_far(held, y) and held.shift and beyond:
-                self._settle_shift(y, held.var)
+                self._settle_shift(held.first, y, held.var)
                 return
         run = int(self._y_stats[T_RUN])
         if run > 0:
