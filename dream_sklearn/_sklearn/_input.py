@@ -442,9 +442,12 @@ def to_long(
         form = (
             "(n_cases, n_channels, n_timepoints)" if first else "(n_sequences, n_steps, n_features)"
         )
+        # (scikit-learn's checks look for "Reshape your data" where X is 1-D)
+        hint = " Reshape your data into one of those forms." if ndim < 2 else ""
         raise ValueError(
             f"X must be a 3-D array {form}, a list of 2-D sequences or a 2-D table; "
-            f"got an array of {ndim} dimension{'' if ndim == 1 else 's'}, shape {tuple(X.shape)}."
+            f"got an array of {ndim} dimension{'' if ndim == 1 else 's'}, shape "
+            f"{tuple(X.shape)}.{hint}"
         )
     if first and not sp.issparse(X) and np.ndim(X) == 2:
         # aeon's 2-D form: (n_cases, n_timepoints), univariate equal-length series.
