@@ -183,6 +183,8 @@ def test_bad_inputs_raise_value_errors(seq_data):
         DREAMClassifier(**SMALL).fit(X[:, 0, 0], y)
     with pytest.raises(ValueError, match=r"3-D array .*got an array of 0 dimensions, shape \(\)"):
         clf.predict(np.float64(1.0))
+    with pytest.raises(ValueError, match=r"3-D array .*1 dimension, shape \(3,\)\. Reshape"):
+        clf.predict([1.0, 2.0, 3.0])  # (a flat list, as its array: review 373)
     # (a list of 3-D arrays was told "dim <= 2 is required" too; review 158)
     with pytest.raises(
         ValueError, match=r"list must hold 2-D arrays.*X\[0\] has shape \(40, 5, 3\)"

@@ -433,6 +433,8 @@ def to_long(
         # own error hid scikit-learn's, which names the empty feature axis)
         long = X.reshape(X.shape[0] * X.shape[1], X.shape[2])
         return long, np.full(X.shape[0], X.shape[1], np.int64), None
+    if isinstance(X, list | tuple) and len(X) and np.ndim(X[0]) == 0:
+        X = np.asarray(X)  # (a flat list of values: told as a 1-D array is; review 373)
     ndim = getattr(X, "ndim", None)  # (arrays, tensors; not asked of other objects)
     numeric = getattr(getattr(X, "dtype", None), "kind", "O") != "O"
     if isinstance(ndim, int) and (ndim > 3 or (ndim < 2 and numeric)) and not sp.issparse(X):

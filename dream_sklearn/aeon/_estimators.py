@@ -70,11 +70,11 @@ def _check_case_order(X: Any) -> None:
     word (review 369: accuracy 0.667 where the same cases in order scored 1.000)."""
     if not (isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex)):
         return
-    cases = pd.Index(pd.unique(X.index.get_level_values(0)))
+    cases = list(pd.unique(X.index.get_level_values(0)))
     try:
-        ordered = cases.is_monotonic_increasing
-    except TypeError:  # (ids of types that do not compare: left to aeon)
-        return
+        ordered = cases == sorted(cases)
+    except TypeError:  # (ids of types that do not compare, [1, "a"]: left to aeon;
+        return  # pandas' is_monotonic_increasing says False for them, review 373)
     if not ordered:
         raise ValueError(
             "X is a MultiIndex DataFrame whose case ids (its first index level) are not "

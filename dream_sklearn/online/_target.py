@@ -131,13 +131,15 @@ _FAR_NEAR = 2.0
 _LOG_NEAR = math.log(_FAR_NEAR)
 # Such a shift, more than _SETTLE running standard deviations out, whose next target
 # stayed too, settles the target's statistics at once (_settle_shift): the running
-# mean at that target, the variance as before the run. _SETTLE is the forecast's own
-# bound (_regressor._FAR_FORECAST): beyond it the readouts that start from the running
-# mean are left out of the forecast anyway. Nearer shifts are left to the running
-# update: a sine of amplitude 10 just after a constant (its spread still small) has
-# far targets of 10-12 standard deviations that stay a row, and settling on them cost
-# a glitch test 3.4% where it allows 2%.
+# mean at the mean of the two targets, the variance theirs or the one before the run,
+# whichever is larger. _SETTLE is the forecast's own bound (_regressor._FAR_FORECAST,
+# which test_the_settling_bound_is_the_forecasts holds equal): beyond it the readouts
+# that start from the running mean are left out of the forecast anyway. Nearer shifts
+# are left to the running update: a sine of amplitude 10 just after a constant (its
+# spread still small) has far targets of 10-12 standard deviations that stay a row,
+# and settling on them cost a glitch test 3.4% where it allows 2%.
 _SETTLE = 50.0
+_LOG_SETTLE = math.log(_SETTLE)
 
 
 class _Readouts(NamedTuple):
@@ -164,6 +166,7 @@ class _RunCopy:
     var: float
     longest: int = 0
     first: float = math.nan  # the run's first target (_note_far)
+    distance: float = math.nan  # its log distance in running standard deviations
     rows: int = 0  # the rows since the run's first, that one included
     shift: bool = False  # whether its first row was taken in (_shift_like)
 
@@ -461,8 +464,11 @@ class _TargetScaling:
         ``y``), with the target's statistics from before it; where far targets like
         it stayed (_shift_like), the row is taken in as a run's second row."""
         mean, var = self._y_stats[T_MEAN : T_VAR + 1].tolist()
-        shift = self._shift_like(math.log(abs(y - mean) / math.sqrt(var)))
-        self._y_readouts = _RunCopy(self._readouts_now(), mean, var, first=y, shift=shift)
+        distance = math.log(abs(y - mean) / math.sqrt(var))
+        shift = self._shift_like(distance)
+        self._y_readouts = _RunCopy(
+            self._readouts_now(), mean, var, first=y, distance=distance, shift=shift
+        )
         if shift:
             self._y_stats[T_RUN] = _Y_RUN  # (as if a far target came before it)
 
@@ -496,9 +502,8 @@ class _TargetScaling:
         """Keep the outcome of the far target that started the run ``held`` on the
         row after it (target ``y``): whether ``y`` stayed nearer to it than to the
         running mean from before it (_FAR_KEPT)."""
-        distance = math.log(abs(held.first - held.mean) / math.sqrt(held.var))
         stayed = abs(y - held.first) < abs(y - held.mean)
-        self._y_far_seen = (*self._y_far_seen, (distance, stayed))[-_FAR_KEPT:]
+        self._y_far_seen = (*self._y_far_seen, (held.distance, stayed))[-_FAR_KEPT:]
         return stayed
 
     def _settle_shift(self, first: float, y: float, var: float) -> None:
@@ -528,16 +533,19 @@ class _TargetScaling:
         (_WINSOR_RUN + 1)-th row; a run also ends when the winsorised statistics
         reach a new level: the start of a real change, whose rows stay learned);
         else drop them. A long run's copy went with its kept statistics on
-        its (_WINSOR_RUN + 1)-th row (_keep_target)."""
+        its (_WINSOR_RUN + 1)-th row (_keep_target). Before that: on the run's first
+        row, a far target taken in as a shift (_shift_like) gives the mixture to the
+        readouts from the previous target (_trust_last); on its second, the first
+        target's outcome is kept (_note_far), and a far shift that stayed settles the
+        statistics and ends the run (_settle_shift)."""
         held = self._y_readouts
         if held is None:
             return
         held.rows += 1
         if held.rows == 1 and held.shift:
             self._trust_last()
-        elif held.rows == 2 and held.first == held.first:  # (NaN: an older pickle's copy)
-            beyond = abs(held.first - held.mean) > _SETTLE * math.sqrt(held.var)
-            if self._note_far(held, y) and held.shift and beyond:
+        elif held.rows == 2 and held.distance == held.distance:  # (NaN: an older pickle's)
+            if self._note_far(held, y) and held.shift and held.distance > _LOG_SETTLE:
                 self._settle_shift(held.first, y, held.var)
                 return
         run = int(self._y_stats[T_RUN])
