@@ -1780,19 +1780,26 @@ def test_predict_many_mixes_the_delayed_readout_as_predict_one_does():
         np.testing.assert_allclose(many.iloc[[i]], model.predict_proba_many(pd.DataFrame([x])))
 
 
-def test_the_delayed_readout_takes_no_part_when_some_labels_never_come():
-    """Labels come at once, but a tenth of the rows never get one: those rows wait for
-    ever, yet no label is late (no row was predicted after a labelled one before its
-    label came), so the readout takes no part: the predictions are those without it."""
-    rows = _trend_stream(1000)
+def _labels_lost(rows, share: float):
+    """Advancing models with the delayed-label readout on and off, each row predicted
+    (both alike, asserted) then learned at once but for ``share`` of the rows, whose
+    labels never come: the model with it."""
     rng = np.random.default_rng(0)
     kw = {"hidden_dim": 8, "rank": 2, "seed": 0, "advance_on_predict": True}
     on, off = DREAMOnlineClassifier(**kw), DREAMOnlineClassifier(**kw, delayed_readout=False)
     for x, y in rows:
         assert on.predict_proba_one(x) == off.predict_proba_one(dict(x))
-        if rng.random() >= 0.1:
+        if rng.random() >= share:
             on.learn_one(x, y)
             off.learn_one(x, y)
+    return on
+
+
+def test_the_delayed_readout_takes_no_part_when_some_labels_never_come():
+    """Labels come at once, but a tenth of the rows never get one: those rows wait for
+    ever, yet no label is late (no row was predicted after a labelled one before its
+    label came), so the readout takes no part: the predictions are those without it."""
+    on = _labels_lost(_trend_stream(1000), 0.1)
     assert len(on._pending_rows) > 50  # the rows that never got a label
     assert on._delayed is not None and not on._delayed.active
 
@@ -1806,16 +1813,10 @@ def test_lost_labels_of_recurring_rows_do_not_read_as_a_delay():
     the row taken: review 363).
     Under a delay of 50 on the same rows it still does."""
     rows = list(synth.STAGGER(seed=0).take(1500))
-    rng = np.random.default_rng(0)
-    kw = {"hidden_dim": 8, "rank": 2, "seed": 0, "advance_on_predict": True}
-    on, off = DREAMOnlineClassifier(**kw), DREAMOnlineClassifier(**kw, delayed_readout=False)
-    for x, y in rows:
-        assert on.predict_proba_one(x) == off.predict_proba_one(dict(x))
-        if rng.random() >= 0.05:
-            on.learn_one(x, y)
-            off.learn_one(x, y)
+    on = _labels_lost(rows, 0.05)
     assert len(on._pending_rows) > 50  # the rows whose label never came
     assert not on._delayed.active and on._delayed.lag == 0.0
+    kw = {"hidden_dim": 8, "rank": 2, "seed": 0, "advance_on_predict": True}
     late = _delayed_run(rows, DREAMOnlineClassifier(**kw), 50)._delayed
     assert late.active and late.lag > 10
 
