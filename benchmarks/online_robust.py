@@ -114,6 +114,15 @@
     should score), and the baselines, each behind the same encoder. A synthetic
     development stream: it found the fault and tests the mend, and chose nothing else.
 
+11. A level shift that ends (``--part excursion``, round 55, review 357): ``y = a +
+    noise`` (as part 9), shifted by an amplitude (1,000 or 1e6) over rows 1,000 to
+    1,000 + length - 1 (length 5, 20, 60 or 200), 2,000 rows, seeds 0-2. Printed: the
+    MAE over the shift's rows from its third on (its first row no model can forecast,
+    and the second follows a lone far target, which the regressor sets aside) and over
+    the 500 rows from its end (its first row, the return, likewise), for the models
+    of part 8. A development stream: it measures the settling of a far run of the
+    target (round 55) and chose nothing.
+
 Streams: SEA, Elec2, Hyperplane, all tuning streams (docs/online.md), and the
 tuning half's regression streams of streams.py.
 
@@ -128,6 +137,7 @@ tuning half's regression streams of streams.py.
     python benchmarks/online_robust.py --part trend
     python benchmarks/online_robust.py --part levels
     python benchmarks/online_robust.py --part one-hot
+    python benchmarks/online_robust.py --part excursion
 """
 
 from __future__ import annotations
@@ -1175,6 +1185,51 @@ def levels(n: int, seeds: int = 3) -> None:
     print()
 
 
+def _excursion_rows(amplitude: float, length: int, n: int, seed: int) -> list:
+    rng = np.random.default_rng(seed)
+    a, b, noise = rng.normal(size=(3, n))
+    level = np.zeros(n)
+    level[_EXCURSION_AT : _EXCURSION_AT + length] = amplitude
+    return [
+        ({"a": float(a[t]), "b": float(b[t])}, float(level[t]) + float(a[t]) + float(noise[t]))
+        for t in range(n)
+    ]
+
+
+_EXCURSION_AT = 1_000
+
+
+def excursion(seeds: int = 3, n: int = 2_000) -> None:
+    """The regressor's MAE during and after a level shift that ends."""
+    models = _target_models()
+    print(
+        f"A level shift that ends: y = a + noise, plus the amplitude on rows "
+        f"{_EXCURSION_AT:,} to {_EXCURSION_AT:,} + length - 1 ({n:,} rows, seeds "
+        f"0-{seeds - 1}): MAE over the shift's rows from its third on, and over the 500 "
+        "rows from its end but the first, mean (min-max) over the seeds"
+    )
+    print()
+    print("| amplitude | length | model | MAE during the shift | MAE after it |")
+    print("| ---: | ---: | --- | ---: | ---: |")
+    for amplitude in (1e3, 1e6):
+        for length in (5, 20, 60, 200):
+            data = [_excursion_rows(amplitude, length, n, seed) for seed in range(seeds)]
+            end = _EXCURSION_AT + length
+            for name, make in models.items():
+                maes = np.zeros((seeds, 2))
+                for seed, rows in enumerate(data):
+                    err = _abs_errors(make(seed), rows)
+                    maes[seed] = [
+                        err[_EXCURSION_AT + 2 : end].mean(),
+                        err[end + 1 : end + 500].mean(),
+                    ]
+                cells = [f"{m.mean():.4g} ({m.min():.4g}-{m.max():.4g})" for m in maes.T]
+                print(
+                    f"| {amplitude:g} | {length} | {name} | " + " | ".join(cells) + " |", flush=True
+                )
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -1191,6 +1246,7 @@ def main() -> None:
             "trend",
             "levels",
             "one-hot",
+            "excursion",
             "all",
         ],
         default="all",
@@ -1234,6 +1290,8 @@ def main() -> None:
         levels(args.level_rows, args.seeds)
     if args.part in ("one-hot", "all"):
         one_hot(args.seeds)
+    if args.part in ("excursion", "all"):
+        excursion(args.seeds)
 
 
 if __name__ == "__main__":
