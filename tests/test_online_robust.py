@@ -2160,21 +2160,23 @@ def _level_forecasts(rows, ys, extra=()) -> tuple:
 def test_a_far_target_like_the_shifts_seen_is_followed_at_once():
     """A target switching between two levels far apart. Nothing known of far targets,
     the first switch's first row is set aside (its forecast of the next row: the old
-    level), and whether the next target stayed near it is kept. From the third
-    switch on (the second's distance, in the running spread a switch leaves, is
-    another), a far target like those that stayed is taken in and the readouts that
+    level), and whether the next target stayed near it is kept. From the second
+    switch on (since round 55: its run, taken in full on its 4th row, settled the
+    statistics, so the second switch lies as far out as the first; before, in the
+    running spread the first left, it was another distance and followed from the
+    third), a far target like those that stayed is taken in and the readouts that
     start from the previous target get the mixture's weight: the row after the switch
     is forecast at the new level, as the last value forecasts it. Both paths alike.
-    (Before: every switch's second row forecast at the old level, off by the whole
-    1,000; the MAE over 20,000 rows, seed 0, 5.77 against the last value's 3.53, now
-    3.77, and about 3.03 with the settling below.)"""
+    (Before round 54: every switch's second row forecast at the old level, off by the
+    whole 1,000; the MAE over 20,000 rows, seed 0, 5.77 against the last value's
+    3.53, then 3.77, and about 3.03 with the settling below.)"""
     rows, ys = _switching_levels(4000)
     (compiled, model), (numpy_path, _) = _on_both_paths(lambda: _level_forecasts(rows, ys))
     np.testing.assert_allclose(compiled, numpy_path, rtol=1e-12, atol=1e-9)
     errors = np.abs(compiled - ys)
     assert errors[501] > 900  # (the first switch: set aside)
-    assert errors[[1501, 2001, 2501, 3001, 3501]].max() < 50
-    assert errors[[1502, 2002, 2502, 3002, 3502]].max() < 50
+    assert errors[[1001, 1501, 2001, 2501, 3001, 3501]].max() < 50
+    assert errors[[1002, 1502, 2002, 2502, 3002, 3502]].max() < 50
     assert [stayed for _, stayed in model._y_far_seen] == [True] * 7
     # The next target stayed, some 150 standard deviations out: the running mean
     # settles at it (_settle_shift), and the rows after each switch err as the last
@@ -2184,6 +2186,33 @@ def test_a_far_target_like_the_shifts_seen_is_followed_at_once():
     later = np.concatenate([errors[s + 3 : s + 50] for s in range(1500, 4000, 500)])
     last = np.concatenate([np.abs(np.diff(ys))[s + 2 : s + 49] for s in range(1500, 4000, 500)])
     assert later.mean() < last.mean() and later.max() < 10
+
+
+@pytest.mark.parametrize("amplitude", [1e3, 1e6])
+def test_a_level_shift_that_ends_leaves_no_correction_behind(amplitude):
+    """A target at 0 (noise of 1) shifted by ``amplitude`` for 20 rows, then back:
+    the first far shift of the stream, and too long for a glitch's undo (19 rows).
+    Its run, taken in full on its 4th row, settles the target's statistics on the
+    new level (_keep_run), so the return is a far target like the shift that stayed,
+    followed at once. The rows after the return err as the last value's do, on both
+    paths alike. (Before round 55 the running standard deviation grew some 450-fold
+    over the shift, the return was no far target, and the "last" readout kept a
+    correction learned from the return's error: over rows 2-200 after it, MAE 2.3 at
+    1e3 and about 1,100 at 1e6, the last value's 1.6; review 357.)"""
+    rng = np.random.default_rng(0)
+    n, start = 1300, 1000
+    a, b, noise = rng.normal(size=(3, n))
+    ys = a + noise
+    ys[start : start + 20] += amplitude
+    rows = [{"a": float(u), "b": float(v)} for u, v in zip(a, b, strict=True)]
+    (compiled, model), (numpy_path, _) = _on_both_paths(lambda: _level_forecasts(rows, ys))
+    np.testing.assert_allclose(compiled, numpy_path, rtol=1e-12, atol=1e-9)
+    errors = np.abs(compiled - ys)
+    back = start + 20
+    after, last = errors[back + 1 : back + 200], np.abs(np.diff(ys))[back : back + 199]
+    assert after.mean() < last.mean() and after.max() < 10
+    assert errors[start + 3 : back].max() < 10  # (on the new level from its 4th row)
+    assert abs(model._y_mean) < 1.0 and model._y_scale() < 2.0
 
 
 @pytest.mark.parametrize("share", [0.0, 0.01])

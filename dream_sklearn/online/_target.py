@@ -138,6 +138,12 @@ _LOG_NEAR = math.log(_FAR_NEAR)
 # are left to the running update: a sine of amplitude 10 just after a constant (its
 # spread still small) has far targets of 10-12 standard deviations that stay a row,
 # and settling on them cost a glitch test 3.4% where it allows 2%.
+# A run of far targets taken in full (its (_WINSOR_RUN + 1)-th row) settles them the
+# same way where its first target and that row's both lie beyond _SETTLE (_keep_run):
+# four rows that stayed are a shift whether or not one like it was seen, so the first
+# far shift of a stream settles too (round 55; online_robust.py --part excursion and
+# --part levels). The glitch's undo keeps the statistics from before that row as it
+# did, and restores them if the old level comes back within _UNDO_ROWS rows.
 _SETTLE = 50.0
 _LOG_SETTLE = math.log(_SETTLE)
 
@@ -273,7 +279,7 @@ class _TargetScaling:
         if armed:
             self._undo_target(y)
         elif s[T_RUN] == _WINSOR_RUN + 1:
-            self._keep_target(before)
+            self._keep_run(before, y)
         elif self._departs(y, before):
             self._keep_target(before, departure=y)
         self._follow_run(y)
@@ -339,7 +345,7 @@ class _TargetScaling:
         armed = self._y_undo_left
         if not 0 < s[T_RUN] <= _Y_RUN:  # taken in (else set aside: nothing moved)
             if not armed and s[T_RUN] == _WINSOR_RUN + 1:
-                self._keep_target(before)
+                self._keep_run(before, y)
             elif not armed and self._departs(y, before):
                 self._keep_target(before, departure=y)
             if s[T_COUNT] <= _Y_WARMUP:
@@ -375,6 +381,28 @@ class _TargetScaling:
             # MAE 3.344 1,000 rows on, the last value's 3.339, against 0.691 without
             # it). A departure that was real reaches the slot a row late.
             self._prev_y[self._y_slot[None]] = before[0]
+
+    def _keep_run(self, before: tuple, y: float) -> None:
+        """A run of far targets on its first row taken in full (target ``y``): its
+        statistics from ``before`` the row kept (_keep_target), to be undone if the
+        old level comes back within _UNDO_ROWS rows; and where the run's first target
+        and ``y`` both lie more than _SETTLE standard deviations out (those from before
+        the run) and ``y`` stayed nearer the first than the old mean, the statistics
+        settle on the new level as a shift like those seen does (_settle_shift), the
+        first far shift of a stream too. Left to the running update, a level shift of
+        1,000 standard deviations that lasted 20 rows inflated the running standard
+        deviation 450-fold: the return to the old level was then no far target, and
+        the "last" readout, which had learned from the return's error, kept a
+        correction of about 30 for tens of rows, which the mixture, scoring errors in
+        those inflated standard deviations, was slow to leave (review 357;
+        online_robust.py --part excursion)."""
+        self._keep_target(before)
+        held = self._y_undo_readouts  # (the run's copy, kept with the statistics)
+        if held is None or not held.distance > _LOG_SETTLE:  # (NaN: an older pickle's)
+            return
+        out = _SETTLE * math.sqrt(held.var)
+        if abs(y - held.mean) > out and abs(y - held.first) < abs(y - held.mean):
+            self._settle_shift(held.first, y, held.var)
 
     def _departs(self, y: float, before: tuple) -> bool:
         """Whether ``y``, just taken in, left a target that was constant (``before``
