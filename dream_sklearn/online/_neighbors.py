@@ -289,9 +289,16 @@ class _NeighborMean(_NeighborVote):
             weight += w
         return total / weight
 
-    def mix(self, p: float, q: float | None) -> float:
-        """The prediction from the readouts' mixture's ``p`` and the estimate ``q``."""
-        return p if q is None else float(self.w[0] * p + self.w[1] * q)
+    def mix(self, p: float, q: float | None, bound: float) -> float:
+        """The prediction from the readouts' mixture's ``p`` and the estimate ``q``;
+        ``p`` alone where ``q`` lies more than ``bound`` from it (the forecast's rule
+        for a readout far from the others, ``_regressor._FAR_FORECAST``: on the row
+        after a return from a far shift the window still holds the shift's targets,
+        and at its weight of 0.1% their mean, 1e6 off, put the prediction 1,230 off;
+        review 374)."""
+        if q is None or abs(q - p) > bound:
+            return p
+        return float(self.w[0] * p + self.w[1] * q)
 
     def score_errors(self, errors: list, eta: float) -> None:
         """Fixed Share on both sides' absolute errors ``errors`` (standardised)."""

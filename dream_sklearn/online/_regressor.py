@@ -263,7 +263,9 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         set aside is neither kept nor scored, nor any of the first 8 the model
         learned (a model from ``from_sklearn`` has learned them: it keeps its first
         streamed target); a kept target
-        is bounded to 10 running standard deviations of the running mean; drift
+        is bounded to 10 running standard deviations of the running mean; an
+        estimate more than 50 of them from the mixture's prediction takes no part
+        in the row's (as a readout that far from the others takes none); drift
         recovery's action empties the window. Opt-in: the tuning half's MAEs move
         by 0.15% at most (ChickWeights 22.024 to 22.055), and it runs at a quarter
         to a third of the default's rows/s; on the held-out half's Mv, 8.005 to
@@ -666,7 +668,14 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         if self._neighbors is None:
             return p
         q = self._estimate_on(self._neighbor_rows(raw, present), scale)
-        return self._neighbors.mix(p, q)
+        return self._neighbors.mix(p, q, self._estimate_bound())
+
+    def _estimate_bound(self) -> float:
+        """How far from the readouts' mixture the kNN estimate may lie and still
+        count (``_NeighborMean.mix``): _FAR_FORECAST running standard deviations of
+        the target (none while there is no spread yet)."""
+        scale = self._y_scale()
+        return _FAR_FORECAST * scale if scale > 0.0 else math.inf
 
     def _fast_ready(self) -> bool:
         return self._y_count > 0
@@ -731,7 +740,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     def _fast_predicted(self, r: float) -> float:
         if self.n_neighbors:  # (the kNN expert's estimate, kept for learn_one)
             _, q, _ = self._fast_neighbor_seen()
-            return self._neighbors.mix(r, q)
+            return self._neighbors.mix(r, q, self._estimate_bound())
         return r
 
     def predict_one(self, x: dict) -> float:
