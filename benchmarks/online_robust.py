@@ -120,8 +120,16 @@
     MAE over the shift's rows from its third on (its first row no model can forecast,
     and the second follows a lone far target, which the regressor sets aside) and over
     the 500 rows from its end (its first row, the return, likewise), for the models
-    of part 8. A development stream: it measures the settling of a far run of the
-    target (round 55) and chose nothing.
+    of part 8. A development stream: it measured a settling of a far run of the
+    target (round 55, reverted: docs/online.md) and chose nothing.
+
+12. A level announced by a feature (``--part regimes``, round 55, review 375): ``y = a
+    + noise + amplitude * r``, where ``r``, a feature, switches between 0 and 1 every
+    block rows (40, 100, 250; amplitude 100 or 1,000), 3,000 rows, seeds 0-2. Printed:
+    the MAE over the last 1,000 rows, for the models of part 8 and DREAM with
+    ``n_neighbors=5``. A learner that reads ``r`` can forecast each switch; the last
+    value cannot. A development stream: it found what the settling of round 55 cost
+    and chose nothing.
 
 Streams: SEA, Elec2, Hyperplane, all tuning streams (docs/online.md), and the
 tuning half's regression streams of streams.py.
@@ -138,6 +146,7 @@ tuning half's regression streams of streams.py.
     python benchmarks/online_robust.py --part levels
     python benchmarks/online_robust.py --part one-hot
     python benchmarks/online_robust.py --part excursion
+    python benchmarks/online_robust.py --part regimes
 """
 
 from __future__ import annotations
@@ -1230,6 +1239,47 @@ def excursion(seeds: int = 3, n: int = 2_000) -> None:
     print()
 
 
+def _regime_rows(amplitude: float, block: int, n: int, seed: int) -> list:
+    rng = np.random.default_rng(seed)
+    a, noise = rng.normal(size=(2, n))
+    r = ((np.arange(n) // block) % 2).astype(float)
+    return [
+        ({"a": float(a[t]), "r": float(r[t])}, float(a[t] + noise[t] + amplitude * r[t]))
+        for t in range(n)
+    ]
+
+
+def regimes(seeds: int = 3, n: int = 3_000) -> None:
+    """The regressor's MAE where a feature announces the target's level."""
+    from dream_sklearn.online import DREAMOnlineRegressor
+
+    models = {
+        **_target_models(),
+        "DREAM n_neighbors=5": lambda seed: DREAMOnlineRegressor(seed=seed, n_neighbors=5),
+    }
+    print(
+        f"A level announced by a feature: y = a + noise + amplitude * r, the feature r "
+        f"switching between 0 and 1 every block rows ({n:,} rows, seeds 0-{seeds - 1}): "
+        "MAE over the last 1,000 rows, mean (min-max) over the seeds"
+    )
+    print()
+    print("| amplitude | block | model | MAE, last 1,000 rows |")
+    print("| ---: | ---: | --- | ---: |")
+    for amplitude in (100.0, 1000.0):
+        for block in (40, 100, 250):
+            data = [_regime_rows(amplitude, block, n, seed) for seed in range(seeds)]
+            for name, make in models.items():
+                maes = np.array(
+                    [
+                        _abs_errors(make(seed), rows)[-1_000:].mean()
+                        for seed, rows in enumerate(data)
+                    ]
+                )
+                cell = f"{maes.mean():.4g} ({maes.min():.4g}-{maes.max():.4g})"
+                print(f"| {amplitude:g} | {block} | {name} | {cell} |", flush=True)
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -1247,6 +1297,7 @@ def main() -> None:
             "levels",
             "one-hot",
             "excursion",
+            "regimes",
             "all",
         ],
         default="all",
@@ -1292,6 +1343,8 @@ def main() -> None:
         one_hot(args.seeds)
     if args.part in ("excursion", "all"):
         excursion(args.seeds)
+    if args.part in ("regimes", "all"):
+        regimes(args.seeds)
 
 
 if __name__ == "__main__":

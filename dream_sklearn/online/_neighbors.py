@@ -293,9 +293,9 @@ class _NeighborMean(_NeighborVote):
         """The prediction from the readouts' mixture's ``p`` and the estimate ``q``;
         ``p`` alone where ``q`` lies more than ``bound`` from it (the forecast's rule
         for a readout far from the others, ``_regressor._FAR_FORECAST``: on the row
-        after a return from a far shift the window still holds the shift's targets,
-        and at its weight of 0.1% their mean, 1e6 off, put the prediction 1,230 off;
-        review 374)."""
+        after a far shift taken in at once, the window still holds the old level's
+        targets, and on a target switching between 0 and 1,000 their mean put that
+        row's prediction up to 921 off; review 374)."""
         if q is None or abs(q - p) > bound:
             return p
         return float(self.w[0] * p + self.w[1] * q)

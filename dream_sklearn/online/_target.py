@@ -138,12 +138,6 @@ _LOG_NEAR = math.log(_FAR_NEAR)
 # are left to the running update: a sine of amplitude 10 just after a constant (its
 # spread still small) has far targets of 10-12 standard deviations that stay a row,
 # and settling on them cost a glitch test 3.4% where it allows 2%.
-# A run of far targets taken in full (its (_WINSOR_RUN + 1)-th row) settles them too
-# where its rows lie on one level beyond _SETTLE (_keep_run): four such rows are a
-# shift whether or not one like it was seen, so the first far shift of a stream
-# settles (round 55; online_robust.py --part excursion and --part levels). The
-# glitch's undo keeps the statistics from before that row as it did, and restores
-# them if the old level comes back within _UNDO_ROWS rows.
 _SETTLE = 50.0
 _LOG_SETTLE = math.log(_SETTLE)
 
@@ -175,7 +169,6 @@ class _RunCopy:
     distance: float = math.nan  # its log distance in running standard deviations
     rows: int = 0  # the rows since the run's first, that one included
     shift: bool = False  # whether its first row was taken in (_shift_like)
-    targets: tuple = ()  # the run's targets so far (its first _WINSOR_RUN: _keep_run)
 
 
 class _KeptSlot(NamedTuple):
@@ -280,7 +273,7 @@ class _TargetScaling:
         if armed:
             self._undo_target(y)
         elif s[T_RUN] == _WINSOR_RUN + 1:
-            self._keep_run(before, y)
+            self._keep_target(before)
         elif self._departs(y, before):
             self._keep_target(before, departure=y)
         self._follow_run(y)
@@ -346,7 +339,7 @@ class _TargetScaling:
         armed = self._y_undo_left
         if not 0 < s[T_RUN] <= _Y_RUN:  # taken in (else set aside: nothing moved)
             if not armed and s[T_RUN] == _WINSOR_RUN + 1:
-                self._keep_run(before, y)
+                self._keep_target(before)
             elif not armed and self._departs(y, before):
                 self._keep_target(before, departure=y)
             if s[T_COUNT] <= _Y_WARMUP:
@@ -382,47 +375,6 @@ class _TargetScaling:
             # MAE 3.344 1,000 rows on, the last value's 3.339, against 0.691 without
             # it). A departure that was real reaches the slot a row late.
             self._prev_y[self._y_slot[None]] = before[0]
-
-    def _keep_run(self, before: tuple, y: float) -> None:
-        """A run of far targets on its first row taken in full (target ``y``, the
-        run's (_WINSOR_RUN + 1)-th): its statistics from ``before`` the row kept
-        (_keep_target), to be undone if the old level comes back within _UNDO_ROWS
-        rows; and where the run's rows lie on one new level, the statistics settle on
-        it (:meth:`_settle`), the first far shift of a stream too.
-
-        On one level: each row more than _SETTLE standard deviations from the mean
-        before the run (in its standard deviation), all on one side, and nearer each
-        other than any is to that mean (not a shift whose 4th row is a spike beyond
-        it: review 374). The running mean moves to the rows' median; the variance to
-        theirs, or to the one from before the run where that is larger, unless it is
-        more than _SETTLE**2 times theirs (a variance the rows belie, as a glitch's
-        level or a ramp left it, is not carried on: review 374; rows stuck at one
-        value, a variance of 0, do carry it); and at least twice a constant's floor
-        at the new level (below it the target reads as constant, and a return is
-        taken in full).
-
-        Left to the running update, a level shift of 1,000 standard deviations that
-        lasted 20 rows inflated the running standard deviation 450-fold: the return
-        to the old level was then no far target, and the "last" readout, which had
-        learned from the return's error, kept a correction of about 30 for tens of
-        rows, which the mixture, scoring errors in those inflated standard
-        deviations, was slow to leave (review 357; online_robust.py --part
-        excursion)."""
-        self._keep_target(before)
-        held = self._y_undo_readouts  # (the run's copy, kept with the statistics)
-        if held is None or len(held.targets) != _WINSOR_RUN:  # (an older pickle's: ())
-            return
-        run = np.array((*held.targets, y))
-        sd = math.sqrt(held.var)
-        gap = run - held.mean
-        if not ((gap > _SETTLE * sd).all() or (gap < -_SETTLE * sd).all()):
-            return
-        if not run.max() - run.min() < np.abs(gap).min():
-            return
-        mean, var = float(np.median(run)), float(run.var(ddof=1))
-        if not (var > 0.0 and held.var > _SETTLE**2 * var):
-            var = max(var, held.var)
-        self._settle(mean, max(var, 2.0 * _var_floor(mean)))
 
     def _departs(self, y: float, before: tuple) -> bool:
         """Whether ``y``, just taken in, left a target that was constant (``before``
@@ -566,16 +518,9 @@ class _TargetScaling:
         variance a hundredfold, and the readouts that start from the running mean
         lagged for tens of rows (the levels stream: errors 6-7 on rows 4-11 after a
         switch, the last value's 1.5)."""
-        self._settle(0.5 * (first + y), max(var, 0.5 * (y - first) ** 2))
-
-    def _settle(self, mean: float, var: float) -> None:
-        """The target's running mean and variance set to ``mean`` and ``var`` (a
-        shift: :meth:`_settle_shift`, :meth:`_keep_run`), the "last" readouts
-        rescaled to keep their corrections (_last_keeps_scale); the run is over and
-        its copy of the readouts dropped."""
         s = self._y_stats
         scale = self._y_scale()
-        s[T_MEAN], s[T_VAR], s[T_RUN] = mean, var, 0
+        s[T_MEAN], s[T_VAR], s[T_RUN] = 0.5 * (first + y), max(var, 0.5 * (y - first) ** 2), 0
         self._last_keeps_scale(scale)
         self._y_readouts = None
 
@@ -597,8 +542,6 @@ class _TargetScaling:
         if held is None:
             return
         held.rows += 1
-        if held.rows <= _WINSOR_RUN:
-            held.targets = (*held.targets, y)
         if held.rows == 1 and held.shift:
             self._trust_last()
         elif held.rows == 2 and held.distance == held.distance:  # (NaN: an older pickle's)
