@@ -25,6 +25,7 @@ from dream_sklearn.online import (
     _target,
     set_compiled,
 )
+from dream_sklearn.online._neighbors import _NeighborMean
 
 ESTIMATORS = [DREAMOnlineClassifier, DREAMOnlineRegressor]
 
@@ -2209,6 +2210,12 @@ def test_the_knn_estimate_far_from_the_mixture_is_left_out():
     assert errors[[1501, 2001, 2501, 3001, 3501]].max() < 50
     later = np.concatenate([errors[s + 1 : s + 50] for s in range(1500, 4000, 500)])
     assert later.mean() < 2.0
+    # An estimate within the bound still counts, by the experts' weights (the stream
+    # above passes with every estimate dropped too: review 376).
+    window = _NeighborMean(10)
+    window.w = np.array([0.75, 0.25])
+    assert window.mix(1.0, 3.0, 5.0) == 1.5
+    assert window.mix(1.0, 30.0, 5.0) == 1.0 and window.mix(1.0, None, 5.0) == 1.0
 
 
 @pytest.mark.parametrize("share", [0.0, 0.01])
