@@ -198,9 +198,10 @@ DataFrame or array-like of shape (n_samples, n_features)
             Weight of each sequence (non-negative; ``None``: all 1). With
             ``solver="ridge"`` it weighs the sequence's row in the readout's
             statistics and in the input standardisation (weights count relative to
-            each other; weight 0 is the sequence left out, as are the lightest
-            sequences whose weights together make up about a millionth of the total
-            or less). With ``solver="adam"``, each mini-batch's
+            each other, so a weight of 2 is not the sequence given twice: the
+            penalty chosen, ``alpha_``, may differ; weight 0 is the sequence left
+            out, as are the lightest sequences whose weights together make up about
+            a millionth of the total or less). With ``solver="adam"``, each mini-batch's
             loss is the weighted mean over its sequences, the L2 penalty is divided by
             the mini-batch's total weight (as in ``MLPRegressor``), and the input and
             target standardisations and the plastic memory's mean are weighted too:
