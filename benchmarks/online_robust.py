@@ -1094,6 +1094,14 @@ def one_hot(seeds: int = 3, n: int = 1500, lags: tuple = (10, 50)) -> None:
     print()
 
 
+def _spread_cells(maes: np.ndarray, fmt: str) -> str:
+    """Table cells of ``maes`` (seeds, columns): each column's mean (min-max) over
+    the seeds, formatted by ``fmt``, joined by " | "."""
+    return " | ".join(
+        f"{m.mean():{fmt}} ({m.min():{fmt}}-{m.max():{fmt}})" for m in np.asarray(maes).T
+    )
+
+
 def _trend_rows(slope: float, n: int, seed: int) -> list:
     rng = np.random.default_rng(seed)
     a, b, noise = rng.normal(size=(3, n))
@@ -1150,8 +1158,7 @@ def trend(n: int, seeds: int = 3) -> None:
             for seed, rows in enumerate(data):
                 err = _abs_errors(make(seed), rows)
                 maes[seed] = [err[lo:hi].mean() for lo, hi in blocks]
-            cells = [f"{m.mean():.3f} ({m.min():.3f}-{m.max():.3f})" for m in maes.T]
-            print(f"| {slope:g} | {name} | " + " | ".join(cells) + " |", flush=True)
+            print(f"| {slope:g} | {name} | {_spread_cells(maes, '.3f')} |", flush=True)
     print()
 
 
@@ -1187,10 +1194,8 @@ def levels(n: int, seeds: int = 3) -> None:
                 for seed, rows in enumerate(data):
                     err = _abs_errors(make(seed), rows)
                     maes[seed] = [err.mean(), err[after].mean()]
-                cells = [f"{m.mean():.3f} ({m.min():.3f}-{m.max():.3f})" for m in maes.T]
-                print(
-                    f"| {amplitude:g} | {period} | {name} | " + " | ".join(cells) + " |", flush=True
-                )
+                cells = _spread_cells(maes, ".3f")
+                print(f"| {amplitude:g} | {period} | {name} | {cells} |", flush=True)
     print()
 
 
@@ -1232,10 +1237,8 @@ def excursion(seeds: int = 3, n: int = 2_000) -> None:
                         err[_EXCURSION_AT + 2 : end].mean(),
                         err[end + 1 : end + 500].mean(),
                     ]
-                cells = [f"{m.mean():.4g} ({m.min():.4g}-{m.max():.4g})" for m in maes.T]
-                print(
-                    f"| {amplitude:g} | {length} | {name} | " + " | ".join(cells) + " |", flush=True
-                )
+                cells = _spread_cells(maes, ".4g")
+                print(f"| {amplitude:g} | {length} | {name} | {cells} |", flush=True)
     print()
 
 
@@ -1275,7 +1278,7 @@ def regimes(seeds: int = 3, n: int = 3_000) -> None:
                         for seed, rows in enumerate(data)
                     ]
                 )
-                cell = f"{maes.mean():.4g} ({maes.min():.4g}-{maes.max():.4g})"
+                cell = _spread_cells(maes[:, None], ".4g")
                 print(f"| {amplitude:g} | {block} | {name} | {cell} |", flush=True)
     print()
 
