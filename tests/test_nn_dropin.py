@@ -595,6 +595,11 @@ def test_nn_grus_arguments_are_taken_as_nn_gru_means_them_or_refused_not_misread
         DREAMStack(input_size=3)
     # numpy's scalars as nn.GRU takes them
     assert DREAM(3, 5, bidirectional=np.False_, num_layers=np.int64(1), rank=2).hidden_size == 5
+    # num_layers only as an int, as nn.GRU and DREAMStack take it (1.0 was taken for
+    # one layer: review 377)
+    for value in (1.0, True):
+        with pytest.raises(TypeError, match=rf"num_layers={value!r}: stack layers"):
+            DREAM(3, 5, num_layers=value)
     # bias=False is what the cell does (no bias terms: zero in, zero out), so it is
     # taken, by DREAM and DREAMStack alike (refused before round 31: a review's finding)
     torch.manual_seed(0)

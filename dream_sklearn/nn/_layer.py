@@ -103,8 +103,12 @@ def _refuse_gru_only(owner: str, config: dict) -> None:
         )
 
 
-def _same(value: Any, default: Any) -> bool:
-    """Whether ``value`` is ``nn.GRU``'s ``default`` (a number or bool equal to it)."""
+def _same(value: Any, default: Any, name: str = "") -> bool:
+    """Whether ``value`` is ``nn.GRU``'s ``default`` (a number or bool equal to it;
+    for ``num_layers`` an int, as ``nn.GRU`` and ``DREAMStack`` take it: ``1.0`` was
+    taken for one layer, where both refuse it, review 377)."""
+    if name == "num_layers":
+        return isinstance(value, int | np.integer) and not isinstance(value, bool) and value == 1
     return isinstance(value, bool | np.bool_ | int | float | np.number) and value == default
 
 
@@ -123,7 +127,7 @@ def _gru_arguments(input_dim: Any, hidden_dim: Any, gru_args: tuple, config: dic
                 raise TypeError(f"DREAM got {name} and nn.GRU's name for it, {gru_name}; give one.")
             sizes[name] = config.pop(gru_name)
     for name, default in _GRU_SAME.items():
-        if name in config and _same(config[name], default):
+        if name in config and _same(config[name], default, name):
             del config[name]
     input_dim, hidden_dim = sizes["input_dim"], sizes["hidden_dim"]
     _refuse_gru_only("DREAM", config)
