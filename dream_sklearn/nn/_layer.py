@@ -107,8 +107,9 @@ def _same(value: Any, default: Any, name: str = "") -> bool:
     """Whether ``value`` is ``nn.GRU``'s ``default`` (a number or bool equal to it;
     for ``num_layers`` an int, as ``nn.GRU`` and ``DREAMStack`` take it: ``1.0`` was
     taken for one layer, where both refuse it, review 377)."""
-    if name == "num_layers":
-        return isinstance(value, int | np.integer) and not isinstance(value, bool) and value == 1
+    integral = isinstance(value, int | np.integer) and not isinstance(value, bool)
+    if name == "num_layers" and not integral:
+        return False
     return isinstance(value, bool | np.bool_ | int | float | np.number) and value == default
 
 
