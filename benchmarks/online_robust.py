@@ -131,6 +131,20 @@
     value cannot. A development stream: it found what the settling of round 55 cost
     and chose nothing.
 
+13. A feature offset for good (``--part offset``, round 56): a recalibrated sensor or
+    a unit change. On SEA (variant 0) and Hyperplane (10 features, no drift), 4,000
+    rows, seeds 0-2, feature 0 is read ``D`` of its standard deviations (over the
+    rows before) higher from row 2,000 on (D = 0, 5, 50, 1,000); the labels stay
+    those of the true values, so a learner that reads the feature relative to its
+    new level loses nothing. Printed: the accuracy over rows 100-499 and 500-1,999
+    after the offset, for DREAM and the baselines of the delay part. Then the case
+    where a far move of a feature's level carries meaning: a feature ``r = D * level
+    + noise`` (unit noise, D = 50 or 1,000) whose level switches between 0 and 1 every
+    block rows (250, 1,000), the label SEA's, flipped while the level is 1; accuracy
+    over the rows from 2,000 on. A development stream: it chose the settling of a
+    feature's fast scaling on a level never seen (round 56, docs/online.md,
+    "Outliers"), and its second table kept that rule to the fast scaling.
+
 Streams: SEA, Elec2, Hyperplane, all tuning streams (docs/online.md), and the
 tuning half's regression streams of streams.py.
 
@@ -147,6 +161,7 @@ tuning half's regression streams of streams.py.
     python benchmarks/online_robust.py --part one-hot
     python benchmarks/online_robust.py --part excursion
     python benchmarks/online_robust.py --part regimes
+    python benchmarks/online_robust.py --part offset
 """
 
 from __future__ import annotations
@@ -1283,6 +1298,91 @@ def regimes(seeds: int = 3, n: int = 3_000) -> None:
     print()
 
 
+_OFFSET_AT = 2_000
+
+
+def _offset_base(name: str, n: int, seed: int) -> list:
+    """The offset part's stream ``name`` as generated: (x, y) rows."""
+    if name == "SEA":
+        return list(synth.SEA(seed=seed, variant=0).take(n))
+    return list(synth.Hyperplane(seed=seed, n_features=10, mag_change=0.0).take(n))
+
+
+def _offset_rows(rows: list, feature, d: float) -> list:
+    """``rows`` with ``feature`` read ``d`` of its standard deviations (over the rows
+    before _OFFSET_AT) higher from _OFFSET_AT on; the labels as they were."""
+    shift = d * float(np.std([x[feature] for x, _ in rows[:_OFFSET_AT]]))
+    return [
+        ({**x, feature: x[feature] + shift} if t >= _OFFSET_AT else x, y)
+        for t, (x, y) in enumerate(rows)
+    ]
+
+
+def _switching_rows(rows: list, d: float, block: int, seed: int) -> list:
+    """``rows`` with a feature ``r = d * level + noise`` whose level switches between
+    0 and 1 every ``block`` rows; a binary label is flipped while the level is 1."""
+    rng = np.random.default_rng(seed + 1_000)
+    out = []
+    for t, (x, y) in enumerate(rows):
+        level = (t // block) % 2
+        r = d * level + float(rng.normal())
+        out.append(({**x, len(x): r}, (not y) if level else y))  # (a key as x's: ARF sorts them)
+    return out
+
+
+def offset(seeds: int = 3, n: int = 4_000) -> None:
+    """Accuracy after a feature is offset for good, and where a far level means."""
+    models = {k: v for k, v in _delay_models().items() if not k.startswith("DREAM ")}
+    windows = [(100, 500), (500, 2_000)]
+    print(
+        f"A feature offset for good: feature 0 read D of its standard deviations higher "
+        f"from row {_OFFSET_AT:,} on, the labels those of its true values ({n:,} rows, "
+        f"seeds 0-{seeds - 1}): accuracy over rows 100-499 and 500-1,999 after the offset, "
+        "mean (min-max) over the seeds"
+    )
+    print()
+    print("| stream | D | model | rows 100-499 after | rows 500-1,999 after |")
+    print("| --- | ---: | --- | ---: | ---: |")
+    for name in ("SEA", "Hyperplane"):
+        base_rows = [_offset_base(name, n, seed) for seed in range(seeds)]
+        feature = sorted(base_rows[0][0][0])[0]  # (0 on both)
+        for d in (0.0, 5.0, 50.0, 1_000.0):
+            data = [_offset_rows(rows, feature, d) for rows in base_rows]
+            for label, make in models.items():
+                acc = np.zeros((seeds, len(windows)))
+                for seed, rows in enumerate(data):
+                    hits = _hits(rows, make(seed, "classification"), None)
+                    acc[seed] = [
+                        np.nanmean(hits[_OFFSET_AT + lo : _OFFSET_AT + hi]) for lo, hi in windows
+                    ]
+                cells = _spread_cells(acc, ".3f")
+                print(f"| {name} | {d:g} | {label} | {cells} |", flush=True)
+    print()
+    print(
+        f"A far level that means something: a feature r = D * level + noise, the level "
+        f"switching between 0 and 1 every block rows, SEA's label flipped while it is 1 "
+        f"({n:,} rows, seeds 0-{seeds - 1}): accuracy over rows {_OFFSET_AT:,} on, mean "
+        "(min-max) over the seeds"
+    )
+    print()
+    print("| D | block | model | accuracy, rows 2,000 on |")
+    print("| ---: | ---: | --- | ---: |")
+    base_rows = [_offset_base("SEA", n, seed) for seed in range(seeds)]
+    for d in (50.0, 1_000.0):
+        for block in (250, 1_000):
+            data = [_switching_rows(rows, d, block, s) for s, rows in enumerate(base_rows)]
+            for label, make in models.items():
+                acc = np.array(
+                    [
+                        np.nanmean(_hits(rows, make(seed, "classification"), None)[_OFFSET_AT:])
+                        for seed, rows in enumerate(data)
+                    ]
+                )
+                cell = _spread_cells(acc[:, None], ".3f")
+                print(f"| {d:g} | {block} | {label} | {cell} |", flush=True)
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -1301,6 +1401,7 @@ def main() -> None:
             "one-hot",
             "excursion",
             "regimes",
+            "offset",
             "all",
         ],
         default="all",
@@ -1348,6 +1449,8 @@ def main() -> None:
         excursion(args.seeds)
     if args.part in ("regimes", "all"):
         regimes(args.seeds)
+    if args.part in ("offset", "all"):
+        offset(args.seeds)
 
 
 if __name__ == "__main__":

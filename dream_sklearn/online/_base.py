@@ -297,8 +297,13 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             self._cache = None
         if "_stat_mean" in state and "_undo_n" not in state:  # before part undo: none kept
             S, m = self._stat_mean.shape
-            self._undo = np.zeros((3 * S + 2, m))
+            self._undo = np.zeros((3 * S + 4, m))
             self._undo_n = np.zeros((2, m), dtype=np.intp)
+        if "_stat_mean" in state and len(self._undo) == 3 * len(self._stat_mean) + 2:
+            # before round 56: the values since the statistics were kept are not
+            # known (NaN: a window under way settles nothing; _scaling._UNDO_ROWS)
+            pad = np.full((2, self._undo.shape[1]), np.nan)
+            self._undo = np.concatenate([self._undo, pad])
         if "_stat_mean" in state and "_first" not in state:  # before part first8
             # The first values of a slot still warming up are not known: NaN, which
             # its test at _WINSOR_MIN values skips (it keeps them all, as before).

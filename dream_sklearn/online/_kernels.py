@@ -63,8 +63,8 @@ RING, RING_ROWS, RING_AT = 46, 47, 48
 # and its projections ``x @ B``, ``x @ V``; the readouts' gradients, their norms
 # and ``phi * phi`` (regressor); the running statistics' deltas.
 X, XB, XV, GRAD, NORM, PHI2, DELTA = range(49, 56)
-# The statistics kept to undo a glitch (``_scaling._UNDO_ROWS``): floats (3 S + 2, m),
-# then ints (2, m).
+# The statistics kept to undo a glitch (``_scaling._UNDO_ROWS``), and the mean and
+# squared deviations of the values since: floats (3 S + 4, m), then ints (2, m).
 UNDO, UNDO_N = 56, 57
 # A slot's first values (``_scaling._first_outliers``): floats (_WINSOR_MIN, m).
 FIRST = 58
@@ -812,6 +812,10 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
                     inside = False
             undo_n[1, j] = undo_n[1, j] + 1 if inside else 0
             undo_n[0, j] -= 1
+            # the values since the statistics were kept (a new level: _UNDO_ROWS)
+            d = raw[j] - undo[3 * S + 2, j]
+            undo[3 * S + 2, j] += d / (_UNDO_ROWS - undo_n[0, j])
+            undo[3 * S + 3, j] += d * (raw[j] - undo[3 * S + 2, j])
             if undo_n[1, j] > _WINSOR_RUN:
                 for s in range(S):
                     mean[s, j] = undo[s, j]
@@ -820,6 +824,12 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
                 rng[0, j] = undo[3 * S, j]
                 rng[1, j] = undo[3 * S + 1, j]
                 undo_n[0, j] = 0
+            elif undo_n[0, j] == 0:  # a real shift: to a level never seen, it settles
+                lo, hi, level = undo[3 * S, j], undo[3 * S + 1, j], undo[3 * S + 2, j]
+                if level > 2.0 * hi - lo or level < 2.0 * lo - hi:
+                    mean[0, j] = level
+                    var[0, j] = max(undo[S, j], undo[3 * S + 3, j] / _UNDO_ROWS)
+                    scale[0, j] = _moments_scale(count[j], var[0, j], _var_floor(level))
             if undo_n[0, j] == 0:
                 undo_n[1, j] = 0
     any_over = False
@@ -855,6 +865,8 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
                     undo[2 * S + s, j] = scale[s, j]
                 undo[3 * S, j] = rng[0, j]
                 undo[3 * S + 1, j] = rng[1, j]
+                undo[3 * S + 2, j] = 0.0
+                undo[3 * S + 3, j] = 0.0
                 undo_n[0, j] = _UNDO_ROWS
                 undo_n[1, j] = 0
         for j in range(m):  # the values out of bounds taken into the range

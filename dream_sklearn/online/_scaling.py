@@ -49,6 +49,21 @@ _WINSOR_MIN = 8
 # 0.95997 and 0.95981 with 12, 16, 20, 30, 50 and 100 rows; the other tuning streams
 # are unchanged (no run is taken in); 10 rows are needed for a glitch of 10.
 _UNDO_ROWS = 16
+# A new level: a level never seen before settles the fast scaling (docs/online.md, "Outliers";
+# round 56): where a slot's _UNDO_ROWS values after its run was taken in end with no
+# restore (a real shift), and their mean lies outside the slot's range from before the
+# run (the kept one) widened by its width on each side, the fast scaling's mean goes
+# to their mean and its variance to the larger of the kept one and theirs. A
+# recalibrated sensor or a changed unit then reads as before at once: left to the
+# running update, the shift's square inflated the variance for some 500 rows, and
+# the slot read as nearly constant (``online_robust.py --part offset``: SEA with
+# feature 0 offset by 1,000 of its standard deviations, 0.777 over rows 100-499 after,
+# 0.962 with it, 0.988 with no offset). The slow scaling keeps its update: settled too,
+# it gained 1 to 4 more points there, and cost up to 1.3 points where a feature's far
+# level switches back and forth and means something (the part's second table). A
+# return to a level seen before lies inside the range, which the run's values
+# widened: no settling. The window's mean and sum of squared deviations are kept in
+# ``_undo``'s last two rows (Welford's update, from the row the statistics are kept).
 # A slot's first _WINSOR_MIN values (docs/online.md, "Outliers"): kept raw while it
 # warms up (``_first``, (_WINSOR_MIN, m)); when its count reaches _WINSOR_MIN, each is
 # tested as the rule above tests a later value, against the statistics of the other
@@ -167,9 +182,10 @@ class _RunningScaling:
         self._range = np.zeros((2, 0))  # per slot: the least and largest value taken
         self._warming = False  # whether a slot has fewer than _WINSOR_MIN values
         # Per slot, the statistics kept to undo a glitch (_UNDO_ROWS): every scaling's
-        # mean, variance and scale, then the range (3 S + 2 rows); the slot's rows
-        # left to undo it (0: none kept) and its values within bounds of them running.
-        self._undo = np.zeros((3 * len(floors) + 2, 0))
+        # mean, variance and scale, then the range, then the mean and squared
+        # deviations of the values since (a new level; 3 S + 4 rows); the slot's rows left
+        # to undo it (0: none kept) and its values within bounds of them running.
+        self._undo = np.zeros((3 * len(floors) + 4, 0))
         self._undo_n = np.zeros((2, 0), dtype=np.intp)
         # Per slot, its first _WINSOR_MIN values, raw, tested when it has them all
         # (_first_outliers); written only while the slot warms up.
@@ -257,14 +273,30 @@ class _RunningScaling:
         inside = (z <= _WINSOR_BOUND).all(axis=0)
         ok[kept] = np.where(inside, ok + 1, 0)[kept]
         left -= kept
+        # the mean and squared deviations of the values since the statistics were
+        # kept, in order (a new level: see _UNDO_ROWS)
+        w_mean, w_m2 = snap[3 * S + 2], snap[3 * S + 3]
+        d = np.where(kept, raw - w_mean, 0.0)
+        w_mean += d / np.maximum(_UNDO_ROWS - left, 1)
+        w_m2 += np.where(kept, d * (raw - w_mean), 0.0)
         back = kept & (ok > _WINSOR_RUN)
         if np.count_nonzero(back):  # the glitch is over: its values leave the statistics
             self._stat_mean[:, back] = snap[:S, back]
             self._stat_var[:, back] = snap[S : 2 * S, back]
             self._stat_scale[:, back] = snap[2 * S : 3 * S, back]
-            self._range[:, back] = snap[3 * S :, back]
+            self._range[:, back] = snap[3 * S : 3 * S + 2, back]
             left[back] = 0
         ok *= left > 0
+        lo, hi = snap[3 * S], snap[3 * S + 1]
+        new = (w_mean > 2 * hi - lo) | (w_mean < 2 * lo - hi)  # (outside, widened)
+        settle = kept & (left == 0) & ~back & new
+        if np.count_nonzero(settle):  # a real shift to a level never seen (_UNDO_ROWS)
+            self._stat_mean[0, settle] = w_mean[settle]
+            var = np.maximum(snap[S, settle], w_m2[settle] / _UNDO_ROWS)
+            self._stat_var[0, settle] = var
+            self._stat_scale[0, settle] = _moments_scale(
+                self._count[settle], var, _var_floor(w_mean[settle])
+            )
 
     def _keep_for_undo(self, run: np.ndarray, present: np.ndarray) -> None:
         """Keep the statistics of the slots whose run is taken in on this row (the
@@ -281,7 +313,8 @@ class _RunningScaling:
             snap[:S, new] = self._stat_mean[:, new]
             snap[S : 2 * S, new] = self._stat_var[:, new]
             snap[2 * S : 3 * S, new] = self._stat_scale[:, new]
-            snap[3 * S :, new] = self._range[:, new]
+            snap[3 * S : 3 * S + 2, new] = self._range[:, new]
+            snap[3 * S + 2 :, new] = 0.0  # the values' since (a new level: _UNDO_ROWS)
             left[new] = _UNDO_ROWS
             ok[new] = 0
 
