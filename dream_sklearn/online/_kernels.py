@@ -814,7 +814,7 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
             undo_n[0, j] -= 1
             # the values since the statistics were kept (a new level: _UNDO_ROWS)
             d = raw[j] - undo[3 * S + 2, j]
-            undo[3 * S + 2, j] += d / (_UNDO_ROWS - undo_n[0, j])
+            undo[3 * S + 2, j] += d / max(_UNDO_ROWS - undo_n[0, j], 1)
             undo[3 * S + 3, j] += d * (raw[j] - undo[3 * S + 2, j])
             if undo_n[1, j] > _WINSOR_RUN:
                 for s in range(S):
@@ -826,10 +826,18 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
                 undo_n[0, j] = 0
             elif undo_n[0, j] == 0:  # a real shift: to a level never seen, it settles
                 lo, hi, level = undo[3 * S, j], undo[3 * S + 1, j], undo[3 * S + 2, j]
-                if level > 2.0 * hi - lo or level < 2.0 * lo - hi:
+                new = level > 2.0 * hi - lo or level < 2.0 * lo - hi
+                for q in _v1(ib, lay, YS):  # (not the fed-back target's slot)
+                    new = new and q != j
+                if new:
                     mean[0, j] = level
                     var[0, j] = max(undo[S, j], undo[3 * S + 3, j] / _UNDO_ROWS)
                     scale[0, j] = _moments_scale(count[j], var[0, j], _var_floor(level))
+                    undo_n[0, j] = _UNDO_ROWS  # one more window, which settles nothing
+                    undo[3 * S, j] = rng[0, j]  # (nor restores the range)
+                    undo[3 * S + 1, j] = rng[1, j]
+                    undo[3 * S + 2, j] = np.nan
+                    undo[3 * S + 3, j] = np.nan
             if undo_n[0, j] == 0:
                 undo_n[1, j] = 0
     any_over = False

@@ -62,8 +62,19 @@ _UNDO_ROWS = 16
 # it gained 1 to 4 more points there, and cost up to 1.3 points where a feature's far
 # level switches back and forth and means something (the part's second table). A
 # return to a level seen before lies inside the range, which the run's values
-# widened: no settling. The window's mean and sum of squared deviations are kept in
-# ``_undo``'s last two rows (Welford's update, from the row the statistics are kept).
+# widened: no settling. A settled slot keeps the statistics from before the run for
+# _UNDO_ROWS more values (a second window, which settles nothing), so that a shift
+# which ends soon after it settled is still undone as a glitch (review 379: one of 17
+# to 22 rows left the settled level in the fast scaling, and the rows after scored
+# below the rule before; glitches of up to 32 rows are now undone this way), all but
+# the range, which keeps the level seen (a recurring real event is then no new level
+# the next time, and is read as before). Not the fed-back target's slot (``_ys``),
+# whose target has its own rules for far runs (a settling of those was reverted in
+# round 55): settled, then restored by the second window (its range too), the
+# regressor's previous target took WaterFlow's MAE (report) from 0.6660 to 0.6928.
+# The window's mean and sum of squared deviations are kept in ``_undo``'s last two
+# rows (Welford's update, from the row the statistics are kept; NaN in the second
+# window).
 # A slot's first _WINSOR_MIN values (docs/online.md, "Outliers"): kept raw while it
 # warms up (``_first``, (_WINSOR_MIN, m)); when its count reaches _WINSOR_MIN, each is
 # tested as the rule above tests a later value, against the statistics of the other
@@ -286,10 +297,10 @@ class _RunningScaling:
             self._stat_scale[:, back] = snap[2 * S : 3 * S, back]
             self._range[:, back] = snap[3 * S : 3 * S + 2, back]
             left[back] = 0
-        ok *= left > 0
         lo, hi = snap[3 * S], snap[3 * S + 1]
         new = (w_mean > 2 * hi - lo) | (w_mean < 2 * lo - hi)  # (outside, widened)
         settle = kept & (left == 0) & ~back & new
+        settle[self._ys] = False  # (the fed-back target's slot: _UNDO_ROWS)
         if np.count_nonzero(settle):  # a real shift to a level never seen (_UNDO_ROWS)
             self._stat_mean[0, settle] = w_mean[settle]
             var = np.maximum(snap[S, settle], w_m2[settle] / _UNDO_ROWS)
@@ -297,6 +308,13 @@ class _RunningScaling:
             self._stat_scale[0, settle] = _moments_scale(
                 self._count[settle], var, _var_floor(w_mean[settle])
             )
+            # one more window: a return within it still restores the kept statistics
+            # (its values running within bounds go on counting), but not the range,
+            # which keeps the level seen; it settles nothing
+            left[settle] = _UNDO_ROWS
+            snap[3 * S : 3 * S + 2, settle] = self._range[:, settle]
+            w_mean[settle] = w_m2[settle] = np.nan
+        ok *= left > 0
 
     def _keep_for_undo(self, run: np.ndarray, present: np.ndarray) -> None:
         """Keep the statistics of the slots whose run is taken in on this row (the
