@@ -205,6 +205,50 @@ _moments_scale = njit(cache=True, inline="always")(_moments._moments_scale)
 
 
 @njit(cache=True)
+def _undo_slot(j, x, undo, undo_n, mean, var, scale, rng, count, ib, lay):
+    """Slot ``j``'s kept statistics on its value ``x`` (``_RunningScaling._undo_step``):
+    its count of values within bounds, its window's mean and squared deviations; the
+    kept statistics restored where a glitch is over, or the fast scaling settled where
+    the window ends on a level never seen (_scaling._UNDO_ROWS). A call apart: the
+    loop over the slots stays small, and most rows make none."""
+    S = mean.shape[0]
+    inside = True
+    for s in range(S):
+        if not abs(x - undo[s, j]) * undo[2 * S + s, j] <= _WINSOR:
+            inside = False
+    undo_n[1, j] = undo_n[1, j] + 1 if inside else 0
+    undo_n[0, j] -= 1
+    # the values since the statistics were kept (a new level: _UNDO_ROWS)
+    d = x - undo[3 * S + 2, j]
+    undo[3 * S + 2, j] += d / max(_UNDO_ROWS - undo_n[0, j], 1)
+    undo[3 * S + 3, j] += d * (x - undo[3 * S + 2, j])
+    if undo_n[1, j] > _WINSOR_RUN:
+        for s in range(S):
+            mean[s, j] = undo[s, j]
+            var[s, j] = undo[S + s, j]
+            scale[s, j] = undo[2 * S + s, j]
+        rng[0, j] = undo[3 * S, j]
+        rng[1, j] = undo[3 * S + 1, j]
+        undo_n[0, j] = 0
+    elif undo_n[0, j] == 0:  # a real shift: to a level never seen, it settles
+        lo, hi, level = undo[3 * S, j], undo[3 * S + 1, j], undo[3 * S + 2, j]
+        new = level > 2.0 * hi - lo or level < 2.0 * lo - hi
+        for q in _v1(ib, lay, YS):  # (not a fed-back label's or target's slot)
+            new = new and q != j
+        if new:
+            mean[0, j] = level
+            var[0, j] = max(undo[S, j], undo[3 * S + 3, j] / _UNDO_ROWS)
+            scale[0, j] = _moments_scale(count[j], var[0, j], _var_floor(level))
+            undo_n[0, j] = _UNDO_ROWS  # one more window, which settles nothing
+            undo[3 * S, j] = rng[0, j]  # (nor restores the range)
+            undo[3 * S + 1, j] = rng[1, j]
+            undo[3 * S + 2, j] = np.nan
+            undo[3 * S + 3, j] = np.nan
+    if undo_n[0, j] == 0:
+        undo_n[1, j] = 0
+
+
+@njit(cache=True)
 def _bounded(var, mean, count, held, run):
     """``_DREAMOnline._bounded`` for one value of one scaling."""
     return var > _var_floor(mean) and count >= _WINSOR_MIN and run <= _WINSOR_RUN and held == 0
@@ -805,41 +849,8 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
     # Kept statistics restored where a glitch is over (_RunningScaling._undo_step).
     undo, undo_n = _v2s(fb, lay, UNDO), _v2s(ib, lay, UNDO_N)
     for j in range(m):
-        if undo_n[0, j] > 0 and pres[j] > 0:
-            inside = True
-            for s in range(S):
-                if not abs(raw[j] - undo[s, j]) * undo[2 * S + s, j] <= _WINSOR:
-                    inside = False
-            undo_n[1, j] = undo_n[1, j] + 1 if inside else 0
-            undo_n[0, j] -= 1
-            # the values since the statistics were kept (a new level: _UNDO_ROWS)
-            d = raw[j] - undo[3 * S + 2, j]
-            undo[3 * S + 2, j] += d / max(_UNDO_ROWS - undo_n[0, j], 1)
-            undo[3 * S + 3, j] += d * (raw[j] - undo[3 * S + 2, j])
-            if undo_n[1, j] > _WINSOR_RUN:
-                for s in range(S):
-                    mean[s, j] = undo[s, j]
-                    var[s, j] = undo[S + s, j]
-                    scale[s, j] = undo[2 * S + s, j]
-                rng[0, j] = undo[3 * S, j]
-                rng[1, j] = undo[3 * S + 1, j]
-                undo_n[0, j] = 0
-            elif undo_n[0, j] == 0:  # a real shift: to a level never seen, it settles
-                lo, hi, level = undo[3 * S, j], undo[3 * S + 1, j], undo[3 * S + 2, j]
-                new = level > 2.0 * hi - lo or level < 2.0 * lo - hi
-                for q in _v1(ib, lay, YS):  # (not the fed-back target's slot)
-                    new = new and q != j
-                if new:
-                    mean[0, j] = level
-                    var[0, j] = max(undo[S, j], undo[3 * S + 3, j] / _UNDO_ROWS)
-                    scale[0, j] = _moments_scale(count[j], var[0, j], _var_floor(level))
-                    undo_n[0, j] = _UNDO_ROWS  # one more window, which settles nothing
-                    undo[3 * S, j] = rng[0, j]  # (nor restores the range)
-                    undo[3 * S + 1, j] = rng[1, j]
-                    undo[3 * S + 2, j] = np.nan
-                    undo[3 * S + 3, j] = np.nan
-            if undo_n[0, j] == 0:
-                undo_n[1, j] = 0
+        if undo_n[0, j] > 0 and pres[j] > 0:  # (rare: a call, the loop kept small)
+            _undo_slot(j, raw[j], undo, undo_n, mean, var, scale, rng, count, ib, lay)
     any_over = False
     for s in range(S):
         for j in range(m):
