@@ -49,32 +49,32 @@ _WINSOR_MIN = 8
 # 0.95997 and 0.95981 with 12, 16, 20, 30, 50 and 100 rows; the other tuning streams
 # are unchanged (no run is taken in); 10 rows are needed for a glitch of 10.
 _UNDO_ROWS = 16
-# A new level: a level never seen before settles the fast scaling (docs/online.md, "Outliers";
-# round 56): where a slot's _UNDO_ROWS values after its run was taken in end with no
-# restore (a real shift), and their mean lies outside the slot's range from before the
-# run (the kept one) widened by its width on each side, the fast scaling's mean goes
-# to their mean and its variance to the larger of the kept one and theirs. A
-# recalibrated sensor or a changed unit then reads as before at once: left to the
-# running update, the shift's square inflated the variance for some 500 rows, and
-# the slot read as nearly constant (``online_robust.py --part offset``: SEA with
-# feature 0 offset by 1,000 of its standard deviations, 0.777 over rows 100-499 after,
-# 0.962 with it, 0.988 with no offset). The slow scaling keeps its update: settled too,
-# it gained 1 to 4 more points there, and cost up to 1.3 points where a feature's far
-# level switches back and forth and means something (the part's second table). A
-# return to a level seen before lies inside the range, which the run's values
-# widened: no settling. A settled slot keeps the statistics from before the run for
-# _UNDO_ROWS more values (a second window, which settles nothing), so that a shift
-# which ends soon after it settled is still undone as a glitch (review 379: one of 17
-# to 22 rows left the settled level in the fast scaling, and the rows after scored
-# below the rule before; glitches of up to 32 rows are now undone this way), all but
-# the range, which keeps the level seen (a recurring real event is then no new level
-# the next time, and is read as before). Not the fed-back target's slot (``_ys``),
-# whose target has its own rules for far runs (a settling of those was reverted in
-# round 55): settled, then restored by the second window (its range too), the
-# regressor's previous target took WaterFlow's MAE (report) from 0.6660 to 0.6928.
-# The window's mean and sum of squared deviations are kept in ``_undo``'s last two
-# rows (Welford's update, from the row the statistics are kept; NaN in the second
-# window).
+# A new level: a level never seen before settles the fast scaling (round 56;
+# docs/online.md, "Outliers"): where a slot's _UNDO_ROWS values after its run was taken
+# in end with no restore (a real shift), and their mean lies outside the slot's range
+# from before the run (the kept one) widened by its width on each side, the fast
+# scaling's mean goes to their mean and its variance to the larger of the kept one and
+# theirs. A recalibrated sensor or a changed unit then reads as before at once: left to
+# the running update, the shift's square inflated the variance for some 500 rows, and
+# the slot read as nearly constant (``online_robust.py --part offset``: SEA with feature
+# 0 offset by 1,000 of its standard deviations, 0.777 over rows 100-499 after, 0.962
+# with it, 0.988 with no offset). The slow scaling keeps its update: settled too, it
+# gained 1 to 4 more points there, and cost up to 1.3 points where a feature's far level
+# switches back and forth and means something (the part's second table). A return to a
+# level seen before lies inside the range, which the run's values widened: no settling.
+# A settled slot keeps the statistics from before the run for _UNDO_ROWS more values (a
+# second window, which settles nothing), so that a shift which ends soon after it
+# settled is still undone as a glitch (review 379: one of 17 to 22 rows left the settled
+# level in the fast scaling, and the rows after scored below the rule before; glitches
+# of up to 32 rows are now undone this way), all but the range, which keeps the level
+# seen (a recurring real event is then no new level the next time, and is read as
+# before). Not the slots of the fed-back labels and target (``_ys``; a label's reads 0
+# or 1, inside its range): the target has its own rules for far runs (a settling of
+# those was reverted in round 55): settled, then restored by the second window (its
+# range too), the regressor's previous target took WaterFlow's MAE (report) from 0.6660
+# to 0.6928. The window's mean and sum of squared deviations are kept in ``_undo``'s
+# last two rows (Welford's update, from the row the statistics are kept; NaN in the
+# second window).
 # A slot's first _WINSOR_MIN values (docs/online.md, "Outliers"): kept raw while it
 # warms up (``_first``, (_WINSOR_MIN, m)); when its count reaches _WINSOR_MIN, each is
 # tested as the rule above tests a later value, against the statistics of the other
@@ -271,8 +271,10 @@ class _RunningScaling:
 
     def _undo_step(self, raw: np.ndarray, present: np.ndarray) -> None:
         """Count the slots' values within bounds of their kept statistics (see
-        _UNDO_ROWS), running; restore those of a slot whose count exceeds
-        _WINSOR_RUN, and drop those whose rows are spent. Before the row's update."""
+        _UNDO_ROWS), running, and the mean and squared deviations of their values;
+        restore those of a slot whose count exceeds _WINSOR_RUN; where a slot's rows
+        are spent, settle its fast scaling on a level never seen (one more window
+        follows), else drop them. Before the row's update."""
         left, ok = self._undo_n
         kept = (left > 0) & (present > 0)
         if not np.count_nonzero(kept):
@@ -300,7 +302,7 @@ class _RunningScaling:
         lo, hi = snap[3 * S], snap[3 * S + 1]
         new = (w_mean > 2 * hi - lo) | (w_mean < 2 * lo - hi)  # (outside, widened)
         settle = kept & (left == 0) & ~back & new
-        settle[self._ys] = False  # (the fed-back target's slot: _UNDO_ROWS)
+        settle[self._ys] = False  # (not the fed-back labels' and target's: _UNDO_ROWS)
         if np.count_nonzero(settle):  # a real shift to a level never seen (_UNDO_ROWS)
             self._stat_mean[0, settle] = w_mean[settle]
             var = np.maximum(snap[S, settle], w_m2[settle] / _UNDO_ROWS)
@@ -332,7 +334,7 @@ class _RunningScaling:
             snap[S : 2 * S, new] = self._stat_var[:, new]
             snap[2 * S : 3 * S, new] = self._stat_scale[:, new]
             snap[3 * S : 3 * S + 2, new] = self._range[:, new]
-            snap[3 * S + 2 :, new] = 0.0  # the values' since (a new level: _UNDO_ROWS)
+            snap[3 * S + 2 :, new] = 0.0  # the window's mean and squared deviations
             left[new] = _UNDO_ROWS
             ok[new] = 0
 
