@@ -23,6 +23,7 @@ from dream_sklearn.online import (
     DREAMOnlineClassifier,
     DREAMOnlineRegressor,
     _compiled,
+    _target,
     compiled_available,
     set_compiled,
 )
@@ -444,32 +445,43 @@ def test_pickle_mid_stream_continues_alike():
     assert_same(a_preds, a, b_preds, b)
 
 
-@pytest.mark.parametrize("older", ["separate attributes", "before the run and average"])
+@pytest.mark.parametrize(
+    "older", ["separate attributes", "before the run and average", "before the typical change"]
+)
 def test_a_regressor_pickled_before_its_target_statistics_were_one_array(older):
     """A regressor pickled when its target statistics were attributes of their own
     (``_y_count``, ``_y_mean``...; ``_y_avg`` and ``_y_run`` came later: their
-    defaults then were 0) loads into ``_y_stats`` and continues as the original."""
+    defaults then were 0), or one array without the typical change from one target to
+    the next (``T_STEP``, ``T_STEPS``: 0, counted again from the next target), loads
+    into ``_y_stats`` and continues as the original (the typical change counts only
+    where the target's spread outgrows it: not on this stream)."""
     rows, ys = regression_stream(1200)
     _, model = run(DREAMOnlineRegressor(seed=3), rows[:600], ys[:600], compiled=True)
     state = model.__getstate__()
     stats = state.pop("_y_stats")
-    state.update(_y_count=int(stats[0]), _y_mean=float(stats[1]), _y_var=float(stats[2]))
-    state.update(_last_y=float(stats[3]) if stats[4] else None)
+    if older == "before the typical change":
+        state["_y_stats"] = stats[: _target.T_STEP].copy()
+    else:
+        state.update(_y_count=int(stats[0]), _y_mean=float(stats[1]), _y_var=float(stats[2]))
+        state.update(_last_y=float(stats[3]) if stats[4] else None)
     if older == "separate attributes":
         state.update(_y_avg=float(stats[5]), _y_run=int(stats[6]))
-    else:  # (nor the first targets, nor a glitch's kept statistics)
+    elif older == "before the run and average":  # (nor the first targets, nor a glitch's)
         for name in ("_y_first", "_y_undo", "_y_undo_left", "_y_undo_ok"):
             state.pop(name)
     old = DREAMOnlineRegressor.__new__(DREAMOnlineRegressor)
     old.__setstate__(pickle.loads(pickle.dumps(state)))
     assert "_y_mean" not in old.__dict__
+    assert stats[_target.T_STEPS] == 599 and stats[_target.T_STEP] > 0.0
     expected = stats.copy()
-    if older != "separate attributes":
+    expected[_target.T_STEP :] = 0.0
+    if older == "before the run and average":
         expected[5:] = 0.0
     np.testing.assert_array_equal(old._y_stats, expected)
     (b_preds, b), learned = compiled_learns(lambda: run(old, rows[600:], ys[600:], True))
     assert learned > 500 and old._y_count > stats[0] + 500
-    if older == "separate attributes":  # the same model: it goes on alike
+    assert old._y_stats[_target.T_STEPS] == 600
+    if older != "before the run and average":  # the same model: it goes on alike
         (a_preds, a), _ = compiled_learns(lambda: run(model, rows[600:], ys[600:], True))
         assert_same(a_preds, a, b_preds, b)
     else:  # the average and the run it lacked start again at 0: it goes on, finite

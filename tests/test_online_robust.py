@@ -4360,3 +4360,64 @@ def test_on_a_trending_target_the_average_readout_costs_little():
         err[len(readouts)] = np.abs(np.array(got) - ys)[9_000:].mean()
     assert DREAMOnlineRegressor().readouts == ("last", "cell", "pairs", "hold", "mean", "average")
     assert err[6] <= 1.2 * err[5]
+
+
+def _excursion_stream(n: int = 700, at: int = 400, length: int = 20, seed: int = 0) -> list:
+    """``y = a + noise``, 1e6 higher on rows ``at`` to ``at + length - 1``: a far level
+    shift that ends (review 357; ``benchmarks/online_robust.py --part excursion``)."""
+    rng = np.random.default_rng(seed)
+    a, b, noise = rng.normal(size=(3, n))
+    level = np.where((np.arange(n) >= at) & (np.arange(n) < at + length), 1e6, 0.0)
+    return [
+        ({"a": float(a[t]), "b": float(b[t])}, float(level[t] + a[t] + noise[t])) for t in range(n)
+    ]
+
+
+def _regressor_errors(model, rows: list) -> np.ndarray:
+    errors = []
+    for x, y in rows:
+        errors.append(abs(model.predict_one(x) - y))
+        model.learn_one(x, y)
+    return np.array(errors)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_far_shift_of_the_target_that_ends_costs_about_the_last_values_error(seed):
+    """After a shift of 1e6 that lasted 20 rows, the mixture judges its readouts in the
+    typical change from one target to the next, not in the running standard deviation
+    the shift inflated (_target._spread_ratio): over the rows after the shift's end,
+    the regressor errs about as the last value does (before: 2,566-4,375 times the
+    noise's error on these streams). Both paths alike."""
+    rows = _excursion_stream(seed=seed)
+    ys = np.array([y for _, y in rows])
+    last_value = np.abs(np.diff(ys))[420:699].mean()  # (the rows 421-699)
+    errors = {}
+    for compiled in (True, False):
+        previous = set_compiled(compiled)
+        try:
+            errors[compiled] = _regressor_errors(DREAMOnlineRegressor(seed=seed), rows)
+        finally:
+            set_compiled(previous)
+    np.testing.assert_allclose(errors[True], errors[False], rtol=1e-12, atol=1e-9)
+    assert errors[True][421:].mean() < 1.2 * last_value
+
+
+def test_the_mixtures_spread_changes_nothing_where_the_spread_stays_within_bounds(
+    numpy_path, monkeypatch
+):
+    """Where the target's running standard deviation stays below _STEP_LOSS and
+    _STEP_FAR times the typical change (Elec2's demand as the target, its level drifting
+    by day), the regressor predicts to the bit as with the spread turned off; the
+    shift of 1e6 is where it acts."""
+    rows = [(dict(x), x["nswdemand"]) for x, _ in iter_elec2(n_rows=1500)]
+    for x, _ in rows:
+        x.pop("nswdemand")
+    stream = _excursion_stream()
+    on = [_regressor_errors(DREAMOnlineRegressor(seed=0), r) for r in (rows, stream)]
+    monkeypatch.setattr(_target, "_spread_ratio", lambda s, times: 1.0)
+    from dream_sklearn.online import _regressor
+
+    monkeypatch.setattr(_regressor, "_spread_ratio", lambda s, times: 1.0)
+    off = [_regressor_errors(DREAMOnlineRegressor(seed=0), r) for r in (rows, stream)]
+    np.testing.assert_array_equal(on[0], off[0])
+    assert off[1][421:].mean() > 100 * on[1][421:].mean()

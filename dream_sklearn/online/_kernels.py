@@ -24,7 +24,7 @@ from numba.extending import intrinsic
 from numpy.lib.stride_tricks import as_strided
 
 from ..nn._step import StepFlags, StepParams, numba_step
-from . import _moments
+from . import _moments, _target
 from ._base import _CLIP, _SET_ASIDE, _WINSOR, _WINSOR_MIN, _WINSOR_RUN
 from ._classifier import _MISTAKE
 from ._compiled import _RES
@@ -33,6 +33,8 @@ from ._readouts import _BOOST_ROWS, _FRESH_ROWS, _MAX_STEP, _RECORD_AFTER
 from ._regressor import _AVG_CAP, _ERR_BOUND, _ETA, _FAR_FORECAST, _LOSS_CAP
 from ._scaling import _UNDO_ROWS
 from ._target import (
+    _STEP_FAR,
+    _STEP_LOSS,
     _Y_ASIDE,
     _Y_RUN,
     _Y_WARMUP,
@@ -54,7 +56,7 @@ N_OVER, CELL_SLOTS, PAIRS, YS, HELD, IS_LAST, CTL = range(16, 23)
 C, WC, B, V, ETA, SCAL, KNOTS, MASK, LR, FLOORS = range(23, 33)
 RAW, PRES, UROW, PHI, OUT, NH, NU, NUT, NEM, NEV, NSB, RES = range(33, 45)
 # The regressor's target statistics (``_target._TargetScaling``: the estimator's
-# ``_y_stats`` is this row, T_COUNT ... T_RUN).
+# ``_y_stats`` is this row, T_COUNT ... T_STEPS).
 TGT = 45
 # The classifier's replay ring (``_Readouts._new_ring``): the rows kept, their class,
 # loss and row number, its counters; empty (0 rows) without one.
@@ -202,6 +204,8 @@ _var_floor = njit(cache=True)(_moments._var_floor)
 _moments_rate = njit(cache=True, inline="always")(_moments._moments_rate)
 _moments_step = njit(cache=True, inline="always")(_moments._moments_step)
 _moments_scale = njit(cache=True, inline="always")(_moments._moments_scale)
+_step_update = njit(cache=True, inline="always")(_target._step_update)
+_spread_ratio = njit(cache=True, inline="always")(_target._spread_ratio)
 
 
 @njit(cache=True)
@@ -654,7 +658,8 @@ def forward(fb, ib, values, slots):
     mix = 0.0
     start = 0.0
     learned = 0.0
-    forecast = _forecast_weights(out, weights, M)  # (weights, but a readout far out)
+    far = _FAR_FORECAST * _spread_ratio(tgt, _STEP_FAR)  # (_regressor's _far)
+    forecast = _forecast_weights(out, weights, M, far)  # (weights, but a readout far out)
     for j in range(M):
         w = forecast[j]
         mix += out[j, 0] * w
@@ -673,14 +678,14 @@ def forward(fb, ib, values, slots):
 
 
 @njit(cache=True, error_model="numpy")
-def _forecast_weights(out, weights, M):
+def _forecast_weights(out, weights, M, far):
     """``_regressor._forecast_weights`` of the standardised outputs ``out[:M, 0]``:
-    ``weights`` itself, or a new array where one output is beyond the bound."""
+    ``weights`` itself, or a new array where one output is beyond the bound ``far``."""
     lo = hi = out[0, 0]
     for j in range(1, M):
         lo = min(lo, out[j, 0])
         hi = max(hi, out[j, 0])
-    if not hi - lo > _FAR_FORECAST:
+    if not hi - lo > far:
         return weights
     z = np.empty(M)
     for j in range(M):
@@ -698,7 +703,7 @@ def _forecast_weights(out, weights, M):
             break
     kept = np.zeros(M)
     for j in range(M):
-        if abs(z[j] - median) <= _FAR_FORECAST:
+        if abs(z[j] - median) <= far:
             kept[j] = weights[j]
     norm = 0.0
     for j in range(M):
@@ -759,14 +764,16 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
         t_raw = _standard(y_raw, tgt[T_MEAN], _y_scale(tgt))
         t = min(max(t_raw, -_CLIP), _CLIP)
         mix = 0.0
-        forecast = _forecast_weights(out, weights, M)
+        far = _FAR_FORECAST * _spread_ratio(tgt, _STEP_FAR)
+        forecast = _forecast_weights(out, weights, M, far)
         for j in range(M):
             mix += out[j, 0] * forecast[j]
         loss = abs(mix - t)
         if M > 1 and not aside:
             tot = 0.0
+            spread = _spread_ratio(tgt, _STEP_LOSS)  # (the mixture's spread)
             for j in range(M):
-                e = out[j, 0] - t_raw
+                e = (out[j, 0] - t_raw) / spread
                 weights[j] *= np.exp(-_ETA * min(abs(e), _LOSS_CAP))
                 tot += weights[j]
             factor = (1.0 - share) / tot
@@ -962,6 +969,7 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
     aside = False
     if ctl[C_TASK] == 1:  # the target's statistics (_TargetScaling._target_row)
         tgt = _v1(fb, lay, TGT)
+        _step_update(tgt, y_raw, scal[S_RATE])  # (_TargetScaling._update_target_stats)
         res[R_Y_MEAN0] = tgt[T_MEAN]
         res[R_Y_VAR0] = tgt[T_VAR]
         res[R_Y_AVG0] = tgt[T_AVG]

@@ -23,7 +23,16 @@ from ._features import _FROM_AVERAGE, _FROM_LAST
 from ._neighbors import _NeighborMean, _Seen
 from ._rows import _SHORT, _finite, _not_a_number
 from ._scaling import _WINSOR
-from ._target import _Y_ASIDE, _Y_RUN, _Y_WARMUP, _TargetScaling
+from ._target import (
+    _STEP_FAR,
+    _STEP_LOSS,
+    _Y_ASIDE,
+    _Y_RUN,
+    _Y_WARMUP,
+    N_STATS,
+    _spread_ratio,
+    _TargetScaling,
+)
 
 __all__ = ["DREAMOnlineRegressor"]
 
@@ -80,25 +89,26 @@ _FAR_FORECAST = _LOSS_CAP
 _AVG_CAP = _CLIP
 
 
-def _spread_rows(z: np.ndarray) -> np.ndarray:
-    """The rows of outputs ``z`` (n, M) whose range exceeds ``_FAR_FORECAST``: the
-    only ones whose forecast weights differ from the mixture's."""
-    return np.flatnonzero(z.max(-1) - z.min(-1) > _FAR_FORECAST)
+def _spread_rows(z: np.ndarray, far: float) -> np.ndarray:
+    """The rows of outputs ``z`` (n, M) whose range exceeds ``far``: the only ones
+    whose forecast weights differ from the mixture's."""
+    return np.flatnonzero(z.max(-1) - z.min(-1) > far)
 
 
-def _forecast_weights(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def _forecast_weights(z: np.ndarray, weights: np.ndarray, far: float) -> np.ndarray:
     """The mixture's weights for the forecast from the readouts' standardised outputs
-    ``z`` (M,): ``weights`` where every output is within ``_FAR_FORECAST`` of their
-    weighted median (the first in ascending order whose cumulative weight reaches half
-    the total); else those of the readouts within it, renormalised, the others 0. The
-    compiled forward and learn kernels compute the same (``_kernels._forecast_weights``)."""
+    ``z`` (M,): ``weights`` where every output is within ``far`` (``_FAR_FORECAST``
+    in the mixture's spread: ``DREAMOnlineRegressor._far``) of their weighted median
+    (the first in ascending order whose cumulative weight reaches half the total);
+    else those of the readouts within it, renormalised, the others 0. The compiled
+    forward and learn kernels compute the same (``_kernels._forecast_weights``)."""
     values = z.tolist()  # (a few readouts: Python's max and min are the quicker)
-    if not max(values) - min(values) > _FAR_FORECAST:  # (the median lies within the range)
+    if not max(values) - min(values) > far:  # (the median lies within the range)
         return weights
     order = np.argsort(z, kind="stable")
     cum = np.cumsum(weights[order])
     median = z[order][np.searchsorted(cum, 0.5 * cum[-1])]
-    kept = np.where(np.abs(z - median) <= _FAR_FORECAST, weights, 0.0)
+    kept = np.where(np.abs(z - median) <= far, weights, 0.0)
     total = kept.sum()
     return kept / total if total > 0.0 else weights  # (0: an infinite output, review 346)
 
@@ -422,6 +432,10 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         if "_y_mean" in state and "_y_stats" not in state:
             state = dict(state)
             self._target_stats_from(state)
+        elif "_y_stats" in state and len(state["_y_stats"]) < N_STATS:
+            state = dict(state)  # (pickled before the typical change: none counted yet)
+            stats = state["_y_stats"]
+            state["_y_stats"] = np.concatenate([stats, np.zeros(N_STATS - len(stats))])
         super().__setstate__(state)
 
     _task_rules = _REGRESSOR_RULES  # (read again by _recheck)
@@ -513,14 +527,20 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     def _mix(self, out: np.ndarray) -> np.ndarray:
         """The mixture of the readouts' outputs: (..., J, 1) -> (...), each row's
         weights as the forecast reads them (_forecast_weights)."""
-        M = len(self._weights)
+        M, far = len(self._weights), self._far()
         z = out[..., :M, 0]  # background readouts take no part
         if z.ndim == 1:
-            return z @ _forecast_weights(z, self._weights)
+            return z @ _forecast_weights(z, self._weights, far)
         mix = z @ self._weights
-        for i in _spread_rows(z):
-            mix[i] = z[i] @ _forecast_weights(z[i], self._weights)
+        for i in _spread_rows(z, far):
+            mix[i] = z[i] @ _forecast_weights(z[i], self._weights, far)
         return mix
+
+    def _far(self) -> float:
+        """The forecast's bound on a readout's distance from the others
+        (``_forecast_weights``), standardised: ``_FAR_FORECAST`` in the mixture's
+        spread (``_target._spread_ratio``)."""
+        return _FAR_FORECAST * _spread_ratio(self._y_stats, _STEP_FAR)
 
     def _fresh_weights(self, kept: np.ndarray) -> np.ndarray:
         """A new generation (drift_recovery) shares its part of the weight as the kept
@@ -548,8 +568,10 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         loss = abs(float(self._mix(out)) - t)
         if self._y_run < _Y_RUN and self._target_far(y):
             return np.zeros((len(out), 1)), loss
-        if M > 1:  # Fixed Share on the absolute errors (from the target as it is)
-            miss = np.abs(out[:M, 0] - self._standard(y))
+        if M > 1:  # Fixed Share on the absolute errors (from the target as it is), in
+            # the mixture's spread (_target._spread_ratio)
+            spread = _spread_ratio(self._y_stats, _STEP_LOSS)
+            miss = np.abs(out[:M, 0] - self._standard(y)) / spread
             w = self._weights * np.exp(-_ETA * np.minimum(miss, _LOSS_CAP))
             w *= (1.0 - self.mixture_share) / w.sum()
             w += self.mixture_share / M
@@ -703,16 +725,16 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         running mean is far larger than the target (``"hold"`` 5% off the previous
         target after a real shift to 1e30 came back to 1e15: a review's finding).
         """
-        M, J = len(self._weights), len(self._heads)
+        M, J, far = len(self._weights), len(self._heads), self._far()
         start, shift = (np.tile(a, -(-M // J))[:M] for a in self._starts())
         z, scale = out[..., :M, 0], self._y_scale()
         if z.ndim == 1:
-            w = _forecast_weights(z, self._weights)
+            w = _forecast_weights(z, self._weights, far)
             return start @ w + scale * ((z - shift) @ w)
         w = self._weights
         forecast = start @ w + scale * ((z - shift) @ w)
-        for i in _spread_rows(z):
-            w = _forecast_weights(z[i], self._weights)
+        for i in _spread_rows(z, far):
+            w = _forecast_weights(z[i], self._weights, far)
             forecast[i] = start @ w + scale * ((z[i] - shift) @ w)
         return forecast
 
