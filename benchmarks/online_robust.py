@@ -99,9 +99,9 @@
    ``y = level + a + noise``, the level 0 or the amplitude (10, 100, 1,000), switching
    every period rows (200, 500, 2,000), 20,000 rows (``--level-rows``), seeds 0-2.
    Printed: the MAE over the stream and over the 50 rows after each switch, for the
-   models of part 8. No default was chosen on it: it measures what the "average"
-   readout's bound (``_AVG_CAP``) costs where the mean of every target seen, between
-   the levels, helps at a switch.
+   models of part 8. It measures what the "average" readout's bound (``_AVG_CAP``)
+   costs where the mean of every target seen, between the levels, helps at a switch;
+   with parts 11 and 12 it chose the mixture's spread (round 57).
 
 10. Delayed labels behind river's ``OneHotEncoder()`` (``--part one-hot``, round 53,
     review 349): a category learned every 40 rows (up to 20) and a value of three,
@@ -121,15 +121,16 @@
     and the second follows a lone far target, which the regressor sets aside) and over
     the 500 rows from its end (its first row, the return, likewise), for the models
     of part 8. A development stream: it measured a settling of a far run of the
-    target (round 55, reverted: docs/online.md) and chose nothing.
+    target (round 55, reverted: docs/online.md), and with parts 9 and 12 it chose the
+    mixture's spread (round 57: ``_target._STEP_LOSS`` and ``_STEP_FAR``).
 
 12. A level announced by a feature (``--part regimes``, round 55, review 375): ``y = a
     + noise + amplitude * r``, where ``r``, a feature, switches between 0 and 1 every
     block rows (40, 100, 250; amplitude 100 or 1,000), 3,000 rows, seeds 0-2. Printed:
     the MAE over the last 1,000 rows, for the models of part 8 and DREAM with
     ``n_neighbors=5``. A learner that reads ``r`` can forecast each switch; the last
-    value cannot. A development stream: it found what the settling of round 55 cost
-    and chose nothing.
+    value cannot. A development stream: it found what the settling of round 55 cost,
+    and weighed the mixture's spread of round 57 (part 11).
 
 13. A feature offset for good (``--part offset``, round 56): a recalibrated sensor or
     a unit change. On SEA (variant 0) and Hyperplane (10 features, no drift), 4,000
