@@ -41,10 +41,10 @@ __all__: list[str] = []
 
 # ``_y_stats``: the count of targets taken in, their running mean and variance, the
 # previous target and whether there is one, the mean of every target seen, the targets
-# out of bounds running (_target_far), the typical change from one target to the next
-# and the changes counted (_step_update).
-T_COUNT, T_MEAN, T_VAR, T_LAST, T_HAS_LAST, T_AVG, T_RUN, T_STEP, T_STEPS = range(9)
-N_STATS = 9
+# out of bounds running (_target_far), the typical change from one target to the next,
+# the changes counted and the changes beyond its bound running (_step_update).
+T_COUNT, T_MEAN, T_VAR, T_LAST, T_HAS_LAST, T_AVG, T_RUN, T_STEP, T_STEPS, T_STEP_RUN = range(10)
+N_STATS = 10
 
 # Robust target statistics (docs/online.md, "Outliers"): once _Y_WARMUP targets are
 # seen, a target more than _Y_ASIDE running standard deviations from the running mean
@@ -192,14 +192,16 @@ def _far(y: float, count: float, mean: float, var: float) -> bool:
 # deviations, or in _STEP_LOSS and _STEP_FAR times the typical change from one target to
 # the next, where those are smaller. The typical change is the last value's own error:
 # the mean absolute change over the first _Y_WARMUP changes, then a running mean at
-# standardize_rate of the changes winsorised to _WINSOR times it (a shift or a glitch
-# moves it by 8% at most a row). While it is 0 (a constant target so far) its count
-# starts again, so that the changes after a constant are averaged, not winsorised to
-# nothing (winsorised from 0, it grew 8% a row, some 40 rows sharpening the mixture:
-# the twin of online_robust.py --part regression's constant target then a sine went
-# from MAE 0.852 to 0.878 over rows 400-999; now 0.852 again). A level shift that ends
-# inflates the running standard deviation for hundreds of rows, and not the typical
-# change: a shift of 1e6 for 20 rows
+# standardize_rate of the changes, each winsorised to _WINSOR times it while changes
+# beyond that bound have come fewer than _WINSOR_RUN + 1 rows running, in full from then
+# on (as a far target's run: a shift or a glitch, two far changes apart, moves it by 8%
+# at most a row). Winsorised without that end, the changes after a target held constant
+# a while (the typical change decaying to nothing meanwhile) grew it 8% a row, and the
+# mixture, judging in a spread near 0, was far too sharp for hundreds of rows: 2,000
+# rows at 5.0 after noise, then the noise again, MAE over the next 600 rows 1.291
+# against 0.927 with no spread (review 381). A level shift that ends inflates the
+# running standard deviation for hundreds of rows, and not the typical change: a shift
+# of 1e6 for 20 rows
 # left the standard deviation some 4e5 times the noise's. In those units the readouts'
 # errors after the shift's end were all near 0, the mixture kept the weights it had,
 # and readouts that start from the running mean (still some 3e5 off) or that learned a
@@ -219,22 +221,26 @@ def _step_update(s: np.ndarray, y: float, rate: float) -> None:
     if s[T_HAS_LAST] == 0.0:
         return
     change = abs(y - s[T_LAST])
-    if s[T_STEP] == 0.0:  # (a constant so far: the changes after it are counted afresh)
-        s[T_STEPS] = 0.0
     s[T_STEPS] += 1.0
     if s[T_STEPS] <= _Y_WARMUP:
         s[T_STEP] += (change - s[T_STEP]) / s[T_STEPS]
         return
-    s[T_STEP] += rate * (min(change, _WINSOR * s[T_STEP]) - s[T_STEP])
+    bound = _WINSOR * s[T_STEP]
+    s[T_STEP_RUN] = s[T_STEP_RUN] + 1.0 if change > bound else 0.0
+    if s[T_STEP_RUN] <= _WINSOR_RUN:  # (a far change, alone or in a short run)
+        change = min(change, bound)
+    s[T_STEP] += rate * (change - s[T_STEP])
 
 
 def _spread_ratio(s: np.ndarray, times: float) -> float:
     """``times`` the typical change over the target's running standard deviation, at
     most 1 (the target statistics ``s``); 1 until _Y_WARMUP changes are in, and where
-    either is 0. The compiled kernels compile this same function."""
-    if s[T_STEPS] < _Y_WARMUP or s[T_STEP] <= 0.0 or s[T_COUNT] <= 1.0 or s[T_VAR] <= 0.0:
+    either is 0 or the ratio underflows to 0 (it divides the mixture's errors). The
+    compiled kernels compile this same function."""
+    if s[T_STEPS] < _Y_WARMUP or s[T_COUNT] <= 1.0 or s[T_VAR] <= 0.0:
         return 1.0
-    return min(1.0, times * s[T_STEP] / math.sqrt(s[T_VAR]))
+    ratio = times * s[T_STEP] / math.sqrt(s[T_VAR])
+    return min(1.0, ratio) if ratio > 0.0 else 1.0  # (0 too where it underflows: review 381)
 
 
 def _new_target_stats() -> np.ndarray:
