@@ -4446,3 +4446,26 @@ def test_a_target_that_moves_again_after_a_constant_stretch_is_judged_as_before(
     monkeypatch.setattr(_regressor, "_spread_ratio", lambda s, times: 1.0)
     off = _regressor_errors(DREAMOnlineRegressor(seed=0), rows)[2300:]
     assert on.mean() < 1.01 * off.mean()
+
+
+@pytest.mark.parametrize("glitch", [False, True])
+def test_a_target_held_ten_rows_then_jumping_is_judged_as_before(numpy_path, monkeypatch, glitch):
+    """A value held 10 rows, then redrawn (a feature reads it): 9 changes of 0 to one
+    jump. Winsorised, such changes drive the typical change to nothing; as the spread's
+    only reference it left the mixture judging in a spread near 0, MAE 9 times the
+    spread off's (review 382). The spread now turns on only after a far target, from
+    the standard deviation before it: with no far target, or after one lone far target
+    (set aside), the model errs as with the spread off, to within 1%."""
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=3000)
+    held = rng.normal(size=302)[(np.arange(3000) + 6) // 10]
+    y = held.copy()
+    if glitch:
+        y[1500] = 1e3
+    rows = [({"v": float(held[t] + 0.1 * a[t])}, float(y[t])) for t in range(3000)]
+    on = _regressor_errors(DREAMOnlineRegressor(seed=0), rows)[1600:]
+    from dream_sklearn.online import _regressor
+
+    monkeypatch.setattr(_regressor, "_spread_ratio", lambda s, times: 1.0)
+    off = _regressor_errors(DREAMOnlineRegressor(seed=0), rows)[1600:]
+    assert on.mean() < 1.01 * off.mean()

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._moments import _moments_rate, _moments_step, _var_floor
+from ._moments import _VAR_REL, _VAR_TINY, _moments_rate, _moments_step, _var_floor
 from ._scaling import (
     _UNDO_ROWS,
     _WINSOR,
@@ -42,9 +42,12 @@ __all__: list[str] = []
 # ``_y_stats``: the count of targets taken in, their running mean and variance, the
 # previous target and whether there is one, the mean of every target seen, the targets
 # out of bounds running (_target_far), the typical change from one target to the next,
-# the changes counted and the changes beyond its bound running (_step_update).
-T_COUNT, T_MEAN, T_VAR, T_LAST, T_HAS_LAST, T_AVG, T_RUN, T_STEP, T_STEPS, T_STEP_RUN = range(10)
-N_STATS = 10
+# the changes counted, the changes beyond its bound running, and the running standard
+# deviation from before the far target that turned the mixture's spread on (0: off)
+# (_step_update).
+T_COUNT, T_MEAN, T_VAR, T_LAST, T_HAS_LAST, T_AVG, T_RUN = range(7)
+T_STEP, T_STEPS, T_STEP_RUN, T_FAR_SD = range(7, 11)
+N_STATS = 11
 
 # Robust target statistics (docs/online.md, "Outliers"): once _Y_WARMUP targets are
 # seen, a target more than _Y_ASIDE running standard deviations from the running mean
@@ -189,35 +192,48 @@ def _far(y: float, count: float, mean: float, var: float) -> bool:
 
 # The mixture's spread (_spread_ratio): the regressor's mixture judges its readouts, and
 # its forecast leaves out readouts far from the others, in the target's running standard
-# deviations, or in _STEP_LOSS and _STEP_FAR times the typical change from one target to
-# the next, where those are smaller. The typical change is the last value's own error:
-# the mean absolute change over the first _Y_WARMUP changes, then a running mean at
-# standardize_rate of the changes, each winsorised to _WINSOR times it while changes
-# beyond that bound have come fewer than _WINSOR_RUN + 1 rows running, in full from then
-# on (as a far target's run: a shift or a glitch, two far changes apart, moves it by 8%
-# at most a row). Winsorised without that end, the changes after a target held constant
-# a while (the typical change decaying to nothing meanwhile) grew it 8% a row, and the
-# mixture, judging in a spread near 0, was far too sharp for hundreds of rows: 2,000
-# rows at 5.0 after noise, then the noise again, MAE over the next 600 rows 1.291
-# against 0.927 with no spread (review 381). A level shift that ends inflates the
-# running standard deviation for hundreds of rows, and not the typical change: a shift
-# of 1e6 for 20 rows
-# left the standard deviation some 4e5 times the noise's. In those units the readouts'
-# errors after the shift's end were all near 0, the mixture kept the weights it had,
-# and readouts that start from the running mean (still some 3e5 off) or that learned a
-# correction on the inflated scale were read into the forecast: MAE 1,148 over the 500
-# rows after the shift, against the last value's 1.58 (review 357; online_robust.py
-# --part excursion). On a stream whose standard deviation stays below both bounds (every
-# regression stream of the tuning half, to the bit) nothing changes.
+# deviations; after a far target (_Y_ASIDE), in _STEP_LOSS and _STEP_FAR times a
+# reference where those are smaller: the larger of the running standard deviation from
+# before that target and the typical change from one target to the next (the last
+# value's own error), until the standard deviation is back within _STEP_FAR times it.
+# A level shift that ends inflates the running standard deviation for hundreds of rows:
+# a shift of 1e6 for 20 rows left it some 4e5 times the noise's. In those units the
+# readouts' errors after the shift's end were all near 0, the mixture kept the weights
+# it had, and readouts that start from the running mean (still some 3e5 off) or that
+# learned a correction on the inflated scale were read into the forecast: MAE 1,148
+# over the 500 rows after the shift, against the last value's 1.58 (review 357;
+# online_robust.py --part excursion). On a stream with no far target, or whose standard
+# deviation stays within both bounds (every regression stream of the tuning half, to
+# the bit), nothing changes.
+# The typical change: the mean absolute change over the first _Y_WARMUP changes, then
+# a running mean at standardize_rate of the changes, each winsorised to _WINSOR times it
+# while changes beyond that bound have come fewer than _WINSOR_RUN + 1 rows running, in
+# full from then on (as a far target's run: a shift or a glitch, two far changes apart,
+# moves it by 8% at most a row). It lets the spread follow a target whose changes grow
+# for good (a variance that rises a thousandfold). Alone, without the standard deviation
+# from before, it was not a reference that holds: winsorised, the changes of a target
+# that holds a value for 10 rows and then jumps (9 changes of 0 to 1 jump) drove it to
+# nothing (MAE 9 times the spread off's, review 382), and so did a constant stretch
+# before the run rule (review 381).
 _STEP_LOSS = 100.0
 _STEP_FAR = 50.0
 
 
 def _step_update(s: np.ndarray, y: float, rate: float) -> None:
-    """The typical change from one target to the next (``s[T_STEP]``, in the target
-    statistics ``s``) after target ``y``, read before the row's update (against the
-    previous target taken in); ``rate``: ``standardize_rate``. The compiled learn
-    kernel compiles this same function."""
+    """The mixture's spread (see above) before target ``y`` is taken in: its
+    reference's standard deviation from before a far target (``s[T_FAR_SD]``: set on
+    the far target ``y``, dropped where the running standard deviation is back within
+    _STEP_FAR times the reference), and the typical change from one target to the next
+    (``s[T_STEP]``, against the previous target taken in), in the target statistics
+    ``s``; ``rate``: ``standardize_rate``. The compiled learn kernel compiles this same
+    function."""
+    var, sd = s[T_VAR], math.sqrt(s[T_VAR])
+    if s[T_FAR_SD] != 0.0 and _STEP_FAR * max(s[T_FAR_SD], s[T_STEP]) >= sd:
+        s[T_FAR_SD] = 0.0  # (back within bounds: off)
+    floor = _VAR_REL * s[T_MEAN] * s[T_MEAN] + _VAR_TINY  # (_far's test, inline)
+    if s[T_COUNT] >= _Y_WARMUP and var > floor and abs(y - s[T_MEAN]) > _Y_ASIDE * sd:
+        if s[T_FAR_SD] == 0.0:  # (a far target: on, from the deviation before it)
+            s[T_FAR_SD] = sd
     if s[T_HAS_LAST] == 0.0:
         return
     change = abs(y - s[T_LAST])
@@ -233,13 +249,14 @@ def _step_update(s: np.ndarray, y: float, rate: float) -> None:
 
 
 def _spread_ratio(s: np.ndarray, times: float) -> float:
-    """``times`` the typical change over the target's running standard deviation, at
-    most 1 (the target statistics ``s``); 1 until _Y_WARMUP changes are in, and where
-    either is 0 or the ratio underflows to 0 (it divides the mixture's errors). The
-    compiled kernels compile this same function."""
-    if s[T_STEPS] < _Y_WARMUP or s[T_COUNT] <= 1.0 or s[T_VAR] <= 0.0:
+    """``times`` the reference (the larger of ``s[T_FAR_SD]`` and the typical change)
+    over the target's running standard deviation, at most 1 (the target statistics
+    ``s``); 1 while the spread is off (no far target, or back within bounds), and where
+    the ratio underflows to 0 (it divides the mixture's errors). The compiled kernels
+    compile this same function."""
+    if s[T_FAR_SD] == 0.0 or s[T_COUNT] <= 1.0 or s[T_VAR] <= 0.0:
         return 1.0
-    ratio = times * s[T_STEP] / math.sqrt(s[T_VAR])
+    ratio = times * max(s[T_FAR_SD], s[T_STEP]) / math.sqrt(s[T_VAR])
     return min(1.0, ratio) if ratio > 0.0 else 1.0  # (0 too where it underflows: review 381)
 
 
