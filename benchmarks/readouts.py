@@ -52,7 +52,8 @@ def read_stream(rows: list[tuple[dict, float]], seed: int = 0) -> Read:
             start, shift = model._starts()
             readouts.append(start + model._y_scale() * (fast.out[:J, 0] - shift))
             one = len(model._weights) == J  # (drift recovery: two generations)
-            forecast = _forecast_weights(fast.out[:J, 0], model._weights) if one else None
+            far = model._far()  # (the forecast's bound in the mixture's spread)
+            forecast = _forecast_weights(fast.out[:J, 0], model._weights, far) if one else None
             weights.append(None if forecast is None else forecast.copy())
         else:  # (before the first learned row, or a growth event's row)
             readouts.append(None)

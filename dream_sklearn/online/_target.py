@@ -193,9 +193,10 @@ def _far(y: float, count: float, mean: float, var: float) -> bool:
 # The mixture's spread (_spread_ratio): the regressor's mixture judges its readouts, and
 # its forecast leaves out readouts far from the others, in the target's running standard
 # deviations; after a far target (_Y_ASIDE), in _STEP_LOSS and _STEP_FAR times a
-# reference where those are smaller: the larger of the running standard deviation from
-# before that target and the typical change from one target to the next (the last
-# value's own error), until the standard deviation is back within _STEP_FAR times it.
+# reference where those are smaller: the typical change from one target to the next
+# (the last value's own error), at least _FAR_SD_SHARE times the running standard
+# deviation from before that target, until the standard deviation is back within
+# _STEP_FAR times it.
 # A level shift that ends inflates the running standard deviation for hundreds of rows:
 # a shift of 1e6 for 20 rows left it some 4e5 times the noise's. In those units the
 # readouts' errors after the shift's end were all near 0, the mixture kept the weights
@@ -209,26 +210,30 @@ def _far(y: float, count: float, mean: float, var: float) -> bool:
 # a running mean at standardize_rate of the changes, each winsorised to _WINSOR times it
 # while changes beyond that bound have come fewer than _WINSOR_RUN + 1 rows running, in
 # full from then on (as a far target's run: a shift or a glitch, two far changes apart,
-# moves it by 8% at most a row). It lets the spread follow a target whose changes grow
-# for good (a variance that rises a thousandfold). Alone, without the standard deviation
-# from before, it was not a reference that holds: winsorised, the changes of a target
-# that holds a value for 10 rows and then jumps (9 changes of 0 to 1 jump) drove it to
-# nothing (MAE 9 times the spread off's, review 382), and so did a constant stretch
-# before the run rule (review 381).
+# moves it by 8% at most a row); so the spread follows a target whose changes grow for
+# good (a variance that rises a thousandfold). Alone, on from the first rows, it was no
+# reference that holds: winsorised, the changes of a target that holds a value for 10
+# rows and then jumps (9 changes of 0 to 1 jump) drove it to nothing, and the mixture
+# judged in a spread near 0 (MAE 9 times the spread off's, review 382); so did a
+# constant stretch before the run rule (review 381). Hence the far target that turns it
+# on, and the floor. The floor's share was chosen on the development parts and the
+# tuning half's stuck targets (docs/online.md, "Round 57"): at 1, a random walk stuck at
+# 10,000 for 20 rows cost 9.7 times a twin's MAE after it (3.6 before the spread).
 _STEP_LOSS = 100.0
 _STEP_FAR = 50.0
+_FAR_SD_SHARE = 0.1
 
 
 def _step_update(s: np.ndarray, y: float, rate: float) -> None:
-    """The mixture's spread (see above) before target ``y`` is taken in: its
-    reference's standard deviation from before a far target (``s[T_FAR_SD]``: set on
-    the far target ``y``, dropped where the running standard deviation is back within
-    _STEP_FAR times the reference), and the typical change from one target to the next
-    (``s[T_STEP]``, against the previous target taken in), in the target statistics
-    ``s``; ``rate``: ``standardize_rate``. The compiled learn kernel compiles this same
-    function."""
+    """The mixture's spread (see above) before target ``y`` is taken in: the running
+    standard deviation from before a far target (``s[T_FAR_SD]``, the reference's floor
+    over _FAR_SD_SHARE: set on the far target ``y``, 0 again once the running standard
+    deviation is back within _STEP_FAR times the reference), and the typical change from
+    one target to the next (``s[T_STEP]``, against the previous target taken in), in the
+    target statistics ``s``; ``rate``: ``standardize_rate``. The compiled learn kernel
+    compiles this same function."""
     var, sd = s[T_VAR], math.sqrt(s[T_VAR])
-    if s[T_FAR_SD] != 0.0 and _STEP_FAR * max(s[T_FAR_SD], s[T_STEP]) >= sd:
+    if s[T_FAR_SD] != 0.0 and _STEP_FAR * max(_FAR_SD_SHARE * s[T_FAR_SD], s[T_STEP]) >= sd:
         s[T_FAR_SD] = 0.0  # (back within bounds: off)
     floor = _VAR_REL * s[T_MEAN] * s[T_MEAN] + _VAR_TINY  # (_far's test, inline)
     if s[T_COUNT] >= _Y_WARMUP and var > floor and abs(y - s[T_MEAN]) > _Y_ASIDE * sd:
@@ -249,14 +254,14 @@ def _step_update(s: np.ndarray, y: float, rate: float) -> None:
 
 
 def _spread_ratio(s: np.ndarray, times: float) -> float:
-    """``times`` the reference (the larger of ``s[T_FAR_SD]`` and the typical change)
-    over the target's running standard deviation, at most 1 (the target statistics
+    """``times`` the reference (the typical change, at least ``_FAR_SD_SHARE`` times
+    ``s[T_FAR_SD]``) over the target's running standard deviation, at most 1 (the target statistics
     ``s``); 1 while the spread is off (no far target, or back within bounds), and where
     the ratio underflows to 0 (it divides the mixture's errors). The compiled kernels
     compile this same function."""
     if s[T_FAR_SD] == 0.0 or s[T_COUNT] <= 1.0 or s[T_VAR] <= 0.0:
         return 1.0
-    ratio = times * max(s[T_FAR_SD], s[T_STEP]) / math.sqrt(s[T_VAR])
+    ratio = times * max(_FAR_SD_SHARE * s[T_FAR_SD], s[T_STEP]) / math.sqrt(s[T_VAR])
     return min(1.0, ratio) if ratio > 0.0 else 1.0  # (0 too where it underflows: review 381)
 
 
