@@ -59,9 +59,10 @@ _ETA = 1.0
 _ERR_BOUND = 2.0 * _CLIP
 # Fixed Share reads no error beyond _LOSS_CAP standard deviations (its weight then sits
 # at the share's floor, mixture_share / M). Its errors, and the forecast's bound below,
-# are read in the mixture's spread: the running standard deviation, or _STEP_LOSS and
-# _STEP_FAR times the typical change from one target to the next where those are
-# smaller, as after a far shift that ended (_target._spread_ratio, round 57).
+# are read in the mixture's spread: the running standard deviation, or, after a far
+# target, _STEP_LOSS and _STEP_FAR times a reference (the typical change from one target
+# to the next, floored) where those are smaller, as after a far shift that ended
+# (_target._spread_ratio, round 57).
 _LOSS_CAP = 50.0
 # The forecast reads no readout beyond _FAR_FORECAST standard deviations of the
 # mixture's weighted median (_forecast_weights): such a readout takes no part in the
