@@ -255,10 +255,10 @@ def _step_update(s: np.ndarray, y: float, rate: float) -> None:
 
 def _spread_ratio(s: np.ndarray, times: float) -> float:
     """``times`` the reference (the typical change, at least ``_FAR_SD_SHARE`` times
-    ``s[T_FAR_SD]``) over the target's running standard deviation, at most 1 (the target statistics
-    ``s``); 1 while the spread is off (no far target, or back within bounds), and where
-    the ratio underflows to 0 (it divides the mixture's errors). The compiled kernels
-    compile this same function."""
+    ``s[T_FAR_SD]``) over the target's running standard deviation, at most 1 (the
+    target statistics ``s``); 1 while the spread is off (no far target, or back within
+    bounds), and where the ratio underflows to 0 (it divides the mixture's errors). The
+    compiled kernels compile this same function."""
     if s[T_FAR_SD] == 0.0 or s[T_COUNT] <= 1.0 or s[T_VAR] <= 0.0:
         return 1.0
     ratio = times * max(_FAR_SD_SHARE * s[T_FAR_SD], s[T_STEP]) / math.sqrt(s[T_VAR])
