@@ -21,6 +21,7 @@ from dream_sklearn.datasets import iter_elec2
 from dream_sklearn.online import (
     DREAMOnlineClassifier,
     DREAMOnlineRegressor,
+    _regressor,
     _scaling,
     _target,
     set_compiled,
@@ -4381,6 +4382,17 @@ def _regressor_errors(model, rows: list) -> np.ndarray:
     return np.array(errors)
 
 
+def _errors_with_the_spread_on_and_off(rows: list, monkeypatch) -> tuple:
+    """``_regressor_errors`` of ``DREAMOnlineRegressor(seed=0)`` on ``rows``, then of
+    one whose mixture's spread is off (its ratio 1: the NumPy path, where it can be
+    turned off)."""
+    on = _regressor_errors(DREAMOnlineRegressor(seed=0), rows)
+    with monkeypatch.context() as patch:
+        patch.setattr(_regressor, "_spread_ratio", lambda s, times: 1.0)
+        off = _regressor_errors(DREAMOnlineRegressor(seed=0), rows)
+    return on, off
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_a_far_shift_of_the_target_that_ends_costs_about_the_last_values_error(seed):
     """After a shift of 1e6 that lasted 20 rows, the mixture judges its readouts in the
@@ -4416,14 +4428,11 @@ def test_the_mixtures_spread_changes_nothing_where_the_spread_stays_within_bound
     for x, _ in rows:
         x.pop("nswdemand")
     stream = _excursion_stream()
-    on = [_regressor_errors(DREAMOnlineRegressor(seed=0), r) for r in (rows, stream)]
-    monkeypatch.setattr(_target, "_spread_ratio", lambda s, times: 1.0)
-    from dream_sklearn.online import _regressor
-
-    monkeypatch.setattr(_regressor, "_spread_ratio", lambda s, times: 1.0)
-    off = [_regressor_errors(DREAMOnlineRegressor(seed=0), r) for r in (rows, stream)]
-    np.testing.assert_array_equal(on[0], off[0])
-    assert off[1][421:].mean() > 100 * on[1][421:].mean()
+    (on, off), (on_shift, off_shift) = (
+        _errors_with_the_spread_on_and_off(r, monkeypatch) for r in (rows, stream)
+    )
+    np.testing.assert_array_equal(on, off)
+    assert off_shift[421:].mean() > 100 * on_shift[421:].mean()
 
 
 def test_a_target_that_moves_again_after_a_constant_stretch_is_judged_as_before(
@@ -4440,12 +4449,8 @@ def test_a_target_that_moves_again_after_a_constant_stretch_is_judged_as_before(
     y = a + e
     y[300:2300] = 5.0
     rows = [({"a": float(a[t])}, float(y[t])) for t in range(2900)]
-    on = _regressor_errors(DREAMOnlineRegressor(seed=0), rows)[2300:]
-    from dream_sklearn.online import _regressor
-
-    monkeypatch.setattr(_regressor, "_spread_ratio", lambda s, times: 1.0)
-    off = _regressor_errors(DREAMOnlineRegressor(seed=0), rows)[2300:]
-    assert on.mean() < 1.01 * off.mean()
+    on, off = _errors_with_the_spread_on_and_off(rows, monkeypatch)
+    assert on[2300:].mean() < 1.01 * off[2300:].mean()
 
 
 @pytest.mark.parametrize("glitch", [False, True])
@@ -4463,9 +4468,5 @@ def test_a_target_held_ten_rows_then_jumping_is_judged_as_before(numpy_path, mon
     if glitch:
         y[1500] = 1e3
     rows = [({"v": float(held[t] + 0.1 * a[t])}, float(y[t])) for t in range(3000)]
-    on = _regressor_errors(DREAMOnlineRegressor(seed=0), rows)[1600:]
-    from dream_sklearn.online import _regressor
-
-    monkeypatch.setattr(_regressor, "_spread_ratio", lambda s, times: 1.0)
-    off = _regressor_errors(DREAMOnlineRegressor(seed=0), rows)[1600:]
-    assert on.mean() < 1.01 * off.mean()
+    on, off = _errors_with_the_spread_on_and_off(rows, monkeypatch)
+    assert on[1600:].mean() < 1.01 * off[1600:].mean()
