@@ -96,6 +96,15 @@ _Y_WARMUP = 8
 # A real shift of 10 standard deviations or more comes back within 5 of the old mean
 # only by a swing of 5 of its own standard deviations.
 _Y_UNDO_BACK = 1
+# A stuck target (_undo_target): where every target from the row its statistics were
+# kept on is one value, to the bit (a sensor stuck, a fill value such as 9999), the
+# undo's window stays open while it lasts, however long, and its first target back
+# within _WINSOR standard deviations of the kept mean restores the statistics and the
+# readouts as a glitch's does. A real level, even one held constant, comes with noise
+# or moves within _UNDO_ROWS rows; one value on 16 rows running is a stuck reading.
+# Without it a target stuck at 1e4 for 20 rows, one more than the window, cost 3.4-9.3
+# times a twin's MAE over the 500 rows after (FriedmanDrift "lea" 9.34, TrumpApproval
+# 8.52; online_robust.py --part regression), where 10 rows cost at most 3% more.
 # Departures from a constant target that were undone (_departs): the last _SPIKES_KEPT
 # are kept, and a departure within _SPIKE_NEAR of its own distance from the constant
 # of one of them recurs (taken in). A range of them, widened by its width, let in any
@@ -296,6 +305,9 @@ class _TargetScaling:
     # at a departure from a constant target (_departs), the fed-back target's slot,
     # put back with the target's statistics (_undo_target), or None
     _y_slot_kept: _KeptSlot | None = None
+    # the target on the row the statistics were kept on while every target since is
+    # that value (a stuck target: _Y_UNDO_BACK's notes), or None
+    _y_stuck: float | None = None
     # the far targets that started a run, latest last (_FAR_KEPT at most): (the log of
     # the distance from the running mean in running standard deviations, whether the
     # next target stayed near it)
@@ -305,7 +317,7 @@ class _TargetScaling:
         self._y_stats = _new_target_stats()
         self._y_first = np.full(_Y_WARMUP, np.nan)
         self._y_undo, self._y_undo_left, self._y_undo_ok = None, 0, 0
-        self._y_departure = self._y_spikes = None
+        self._y_departure = self._y_spikes = self._y_stuck = None
         self._y_readouts = self._y_undo_readouts = self._y_slot_kept = None
         self._y_far_seen = ()
 
@@ -353,9 +365,9 @@ class _TargetScaling:
         if armed:
             self._undo_target(y)
         elif s[T_RUN] == _WINSOR_RUN + 1:
-            self._keep_target(before)
+            self._keep_target(before, y)
         elif self._departs(y, before):
-            self._keep_target(before, departure=y)
+            self._keep_target(before, y, departure=y)
         self._follow_run(y)
 
     def _target_set_aside(self) -> bool:
@@ -419,9 +431,9 @@ class _TargetScaling:
         armed = self._y_undo_left
         if not 0 < s[T_RUN] <= _Y_RUN:  # taken in (else set aside: nothing moved)
             if not armed and s[T_RUN] == _WINSOR_RUN + 1:
-                self._keep_target(before)
+                self._keep_target(before, y)
             elif not armed and self._departs(y, before):
-                self._keep_target(before, departure=y)
+                self._keep_target(before, y, departure=y)
             if s[T_COUNT] <= _Y_WARMUP:
                 self._first_target(y)
         if armed:
@@ -430,11 +442,12 @@ class _TargetScaling:
 
     # ---------------------------------------------------------------- a glitch's undo
 
-    def _keep_target(self, before: tuple, departure: float | None = None) -> None:
+    def _keep_target(self, before: tuple, y: float, departure: float | None = None) -> None:
         """Keep the target's statistics from before a run's first row taken in full,
-        or before the row that left a constant target (its target: ``departure``)."""
+        or before the row that left a constant target (its target: ``departure``);
+        ``y`` is the row's target."""
         self._y_undo, self._y_undo_left, self._y_undo_ok = before, _UNDO_ROWS, 0
-        self._y_departure = departure
+        self._y_departure, self._y_stuck = departure, y
         # (the run's readouts go with its statistics; a departure has none)
         self._y_undo_readouts, self._y_readouts = self._y_readouts, None
         self._y_slot_kept = None
@@ -478,12 +491,15 @@ class _TargetScaling:
 
     def _undo_target(self, y: float) -> None:
         """Judge ``y`` against the kept statistics (after the row's update); restore
-        them when the glitch is over, drop them when their rows are spent (_UNDO_ROWS)."""
+        them when the glitch is over, drop them when their rows are spent (_UNDO_ROWS)
+        and the target is not stuck (_Y_UNDO_BACK's notes)."""
         mean, var, avg = self._y_undo
         # (the floor: a constant's kept variance is 0, and it comes back to rounding)
         bound = _WINSOR * math.sqrt(max(var, _var_floor(mean)))
         ok = self._y_undo_ok + 1 if abs(y - mean) <= bound else 0
-        left = self._y_undo_left - 1
+        if y != self._y_stuck:
+            self._y_stuck = None
+        left = self._y_undo_left - 1 if self._y_stuck is None else max(self._y_undo_left - 1, 1)
         if ok >= _Y_UNDO_BACK:  # the glitch is over: its targets leave the statistics
             s = self._y_stats
             s[T_MEAN], s[T_VAR], s[T_AVG] = mean, var, avg
@@ -503,6 +519,7 @@ class _TargetScaling:
         else:
             self._y_undo, self._y_undo_left, self._y_undo_ok = None, 0, 0
             self._y_departure = self._y_undo_readouts = self._y_slot_kept = None
+            self._y_stuck = None
 
     def _restore_target_slot(self) -> None:
         """The fed-back target's slot back as a departure kept it (_keep_target:
@@ -801,7 +818,7 @@ class _TargetScaling:
             y = float(first[latest])
             before = (float(s[T_MEAN]), float(s[T_VAR]), float(s[T_AVG]))
             self._take_target(y, y - s[T_MEAN])
-            self._keep_target(before, departure=y)
+            self._keep_target(before, y, departure=y)
         s[T_COUNT] = _Y_WARMUP  # (the departures counted: tested once)
         return True
 
