@@ -2180,6 +2180,64 @@ def test_a_longer_glitch_of_the_target_that_ends_is_undone(stream, value, length
     assert glitch_cost(_glitch_rows(stream, 920), 400, value, length) <= 1.03
 
 
+@pytest.mark.parametrize("length", [20, 60, 200])
+@pytest.mark.parametrize("value", [1e4, 1e30])
+@pytest.mark.parametrize("stream", ["friedman", "random_walk"])
+def test_a_target_stuck_longer_than_the_undos_window_is_undone(stream, value, length, robust_bench):
+    """A target stuck at one value for 20 rows or more, one row beyond the undo's
+    window and far beyond it, then back: every target from the row the statistics
+    were kept on is that value, so the window stays open while it lasts, and the first
+    target back restores the statistics and the readouts as a 19-row glitch's does
+    (_target._Y_UNDO_BACK's notes). Before, the window closed on the stuck run's 19th
+    row, and 20 rows at 1e4 cost FriedmanDrift 9.3 times the twin's MAE over the 500
+    rows after, the random walk 3.4 times."""
+    glitch_cost = robust_bench[0]._glitch_cost  # (as the benchmark prints it)
+    assert glitch_cost(_glitch_rows(stream, 400 + length + 502), 400, value, length) <= 1.03
+
+
+@pytest.mark.parametrize("wobble", [1e-9, 1.0])
+def test_a_far_run_that_moves_at_all_is_not_held_as_stuck(wobble):
+    """The window stays open for a target stuck at one value to the bit, not for a far
+    level that moves: a run at 1e4 plus ``wobble`` on every other row closes its window
+    on its 19th row, as before, and its statistics stay taken in (a real level)."""
+    rows = _glitch_rows("friedman", 460)
+    model = DREAMOnlineRegressor(seed=0)
+    for t, (x, y) in enumerate(rows):
+        far = 400 <= t < 440
+        model.predict_one(x)
+        model.learn_one(x, 1e4 + wobble * (t % 2) if far else y)
+        if t == 420:
+            assert model._y_undo is None and model._y_stuck is None
+    assert model._y_mean > 1e3  # (the run's level is still in the statistics)
+
+
+def test_a_stuck_target_undone_on_both_paths_alike():
+    """The compiled row and the NumPy path through 60 rows stuck at 1e4 and the undo
+    that follows; a deepcopy taken while the window is held open continues as the
+    original does."""
+    rows = _glitch_rows("friedman", 700)
+    rows = [(x, 1e4 if 400 <= t < 460 else y) for t, (x, y) in enumerate(rows)]
+
+    def run():
+        model, out = DREAMOnlineRegressor(seed=0), []
+        for t, (x, y) in enumerate(rows):
+            if t == 440:
+                assert model._y_undo_left == 1 and model._y_stuck == 1e4
+                twin, late = copy.deepcopy(model), []
+            out.append(model.predict_one(x))
+            model.learn_one(x, y)
+        assert model._y_undo is None and model._y_stuck is None
+        for x, y in rows[440:]:
+            late.append(twin.predict_one(x))
+            twin.learn_one(x, y)
+        assert late == out[440:]
+        return np.array(out)
+
+    compiled, numpy_path = _on_both_paths(run)
+    np.testing.assert_allclose(compiled, numpy_path, rtol=1e-12, atol=1e-12)
+    assert np.all(np.abs(compiled[462:]) < 100)  # back on the target's scale
+
+
 def _on_both_paths(run) -> list:
     """``run()`` with the compiled row on, then with the NumPy path alone: both
     results."""
