@@ -2211,6 +2211,23 @@ def test_a_far_run_that_moves_at_all_is_not_held_as_stuck(wobble):
     assert model._y_mean > 1e3  # (the run's level is still in the statistics)
 
 
+def test_a_held_value_that_steps_to_another_is_a_setpoint_not_stuck():
+    """A target that held one value (0 here, after noise) and steps to another that it
+    holds (1e4 for 40 rows, then back): a setpoint, not a reading stuck. Its window
+    closes on the run's 19th row as before, and the level stays in the statistics:
+    held open, each return undid the level before, and a square wave of 1,000 held
+    100 rows at each level cost an MAE of 13.3 where it costs 10.5 (_HELD_BEFORE)."""
+    rng = np.random.default_rng(0)
+    model = DREAMOnlineRegressor(seed=0)
+    ys = [float(v) for v in rng.normal(size=300)] + [0.0] * 50 + [1e4] * 40 + [0.0] * 20
+    for t, y in enumerate(ys):
+        model.predict_one({})
+        model.learn_one({}, y)
+        if t == 370:
+            assert model._y_undo is None and model._y_stuck is None
+            assert model._y_mean > 1e3
+
+
 def test_a_stuck_target_undone_on_both_paths_alike():
     """The compiled row and the NumPy path through 60 rows stuck at 1e4 and the undo
     that follows; a deepcopy taken while the window is held open continues as the
