@@ -1,6 +1,7 @@
 """river details (issue 14): learn_many's y by index, the drift detector's parameters,
 text values, and seeding that leaves torch's global generators alone."""
 
+import copy
 import random
 import warnings
 
@@ -367,6 +368,38 @@ def test_a_learn_one_repeated_on_the_same_row_is_learned_once(Model, task, compi
         twice.learn_one(x, y)
         twice.learn_one(x, y)
         assert twice.n_steps_ == 609
+    finally:
+        set_compiled(previous)
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "clone"])
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("Model, task", ONLINE)
+def test_a_copy_judges_a_repeated_learn_one_as_the_original(Model, task, compiled, how):
+    """A copy made between a row's learn_one and its repeat (``copy.deepcopy``, river's
+    ``clone(include_attributes=True)``) keeps the mark on the caller's row object, so it
+    learns the repeat once, as the original does: the same steps, the same predictions
+    after. Both dropped the mark, and the copy learned the repeat as a new row (review
+    384: 6 steps against 7, the next predictions apart)."""
+    from dream_sklearn.online import set_compiled
+
+    previous = set_compiled(compiled)
+    try:
+        model = Model(seed=0, hidden_dim=8)
+        for x, y in _random_rows(task, 30):
+            model.predict_one(x)
+            model.learn_one(x, y)
+        x, y = _random_rows(task, 1, seed=1)[0]
+        model.predict_one(x)
+        model.learn_one(x, y)
+        twin = copy.deepcopy(model) if how == "deepcopy" else model.clone(include_attributes=True)
+        model.learn_one(x, y)
+        twin.learn_one(x, y)
+        assert twin.n_steps_ == model.n_steps_ == 31
+        for x, y in _random_rows(task, 20, seed=2):
+            assert twin.predict_one(x) == model.predict_one(x)
+            model.learn_one(x, y)
+            twin.learn_one(x, y)
     finally:
         set_compiled(previous)
 

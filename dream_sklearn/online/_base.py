@@ -233,6 +233,23 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             state["_ring"] = state["_ring"].astype(np.float32)
         return state
 
+    def __deepcopy__(self, memo: dict):
+        """``copy.deepcopy``: the state :meth:`__getstate__` pickles, copied, and the
+        caller's row objects that mark a repeated ``learn_one`` (``_learned_last``,
+        ``_unbuilt_last``: see ``_repeated``) kept as the same objects, not copied, so
+        that the copy judges a repeat as the original does (review 384: dropped, the
+        copy learned the repeated row as a new one and its predictions went apart)."""
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        state = self.__getstate__()
+        for name in ("_learned_last", "_unbuilt_last"):
+            kept = self.__dict__.get(name)
+            if kept is not None:
+                memo.setdefault(id(kept[0]), kept[0])  # (the row: the caller's object)
+                state[name] = kept
+        new.__setstate__(copy.deepcopy(state, memo))
+        return new
+
     def __copy__(self):
         """A copy that learns on its own, as ``copy.deepcopy`` gives: the learned
         arrays are updated in place, and a shallow copy sharing them learned into the
@@ -610,7 +627,10 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         A call that refuses its row or frame leaves both marks (``_read``,
         ``_learned_last``) as they were: after a refused predict_one, a learn-only
         loop over one dict object dropped its 2nd and 3rd calls as repeats (review
-        308)."""
+        308). ``copy.deepcopy`` and ``clone(include_attributes=True)`` keep the mark on
+        the caller's row object; a pickle cannot (the row is the caller's, not saved),
+        so a model loaded from one learns a repeat of the row learned just before it
+        was saved as a new row."""
         last = self._learned_last
         if last is None or last[_LAST_X] is not x or self.advance_on_predict:
             return False
@@ -1013,7 +1033,13 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         if include_attributes and new_params and self._built:
             self._check_kept_params(new_params)
         if loaded is None or include_attributes:
-            return super().clone(new_params, include_attributes)
+            clone = super().clone(new_params, include_attributes)
+            if include_attributes:  # (river deep-copies each attribute: the rows too)
+                for name in ("_learned_last", "_unbuilt_last"):
+                    kept = self.__dict__.get(name)
+                    if kept is not None:
+                        setattr(clone, name, (kept[0], *getattr(clone, name)[1:]))
+            return clone
         from ._convert import _load
 
         fresh = super().clone(new_params)
