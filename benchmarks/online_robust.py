@@ -65,8 +65,8 @@
    set to 1e6 or 1e30 (every feature). Printed: the model's MAE over the next 500
    rows (fewer where the stream ends sooner) divided by the twin's, mean and worst
    over the positions ``--at`` that fit in the stream (else one third of the way).
-   Then a target stuck far out (1e4 or 1e30) for 2, 3, 4, 10 or 20 rows running
-   (the undo covers up to 19): the MAE from the second row after them (the first is
+   Then a target stuck far out (1e4 or 1e30) for 2, 3, 4, 10, 20, 60 or 200 rows
+   running (the undo covers up to 19): the MAE from the second row after them (the first is
    forecast from the glitch's value, as the last value would forecast it) over the
    twin's, worst over the positions. Then (round 37) a glitch on a constant target:
    0 for 300 rows with 1e6 or 1e30 on 1 to 8 rows from row 150, then a sine of
@@ -130,7 +130,10 @@
     the MAE over the last 1,000 rows, for the models of part 8 and DREAM with
     ``n_neighbors=5``. A learner that reads ``r`` can forecast each switch; the last
     value cannot. A development stream: it found what the settling of round 55 cost,
-    and weighed the mixture's spread of round 57 (part 11).
+    and weighed the mixture's spread of round 57 (part 11). Then (round 58) the same
+    with the level held exactly (``y = amplitude`` where ``r`` is 1, ``a + noise``
+    elsewhere: a saturated reading a feature announces), whose runs look like a
+    target stuck at one value: it found what an undo of stuck targets cost.
 
 13. A feature offset for good (``--part offset``, round 56): a recalibrated sensor or
     a unit change. On SEA (variant 0) and Hyperplane (10 features, no drift), 4,000
@@ -1259,14 +1262,15 @@ def excursion(seeds: int = 3, n: int = 2_000) -> None:
     print()
 
 
-def _regime_rows(amplitude: float, block: int, n: int, seed: int) -> list:
+def _regime_rows(amplitude: float, block: int, n: int, seed: int, held: bool = False) -> list:
+    """``y = a + noise + amplitude * r`` with the feature ``r`` switching between 0 and
+    1 every ``block`` rows; ``held``: ``amplitude`` exactly where ``r`` is 1 (a level
+    held to the bit, as a saturated reading or a fill value would be)."""
     rng = np.random.default_rng(seed)
     a, noise = rng.normal(size=(2, n))
     r = ((np.arange(n) // block) % 2).astype(float)
-    return [
-        ({"a": float(a[t]), "r": float(r[t])}, float(a[t] + noise[t] + amplitude * r[t]))
-        for t in range(n)
-    ]
+    y = np.where(r == 1.0, amplitude, a + noise) if held else a + noise + amplitude * r
+    return [({"a": float(a[t]), "r": float(r[t])}, float(y[t])) for t in range(n)]
 
 
 def regimes(seeds: int = 3, n: int = 3_000) -> None:
@@ -1283,21 +1287,29 @@ def regimes(seeds: int = 3, n: int = 3_000) -> None:
         "MAE over the last 1,000 rows, mean (min-max) over the seeds"
     )
     print()
-    print("| amplitude | block | model | MAE, last 1,000 rows |")
-    print("| ---: | ---: | --- | ---: |")
-    for amplitude in (100.0, 1000.0):
-        for block in (40, 100, 250):
-            data = [_regime_rows(amplitude, block, n, seed) for seed in range(seeds)]
-            for name, make in models.items():
-                maes = np.array(
-                    [
-                        _abs_errors(make(seed), rows)[-1_000:].mean()
-                        for seed, rows in enumerate(data)
-                    ]
-                )
-                cell = _spread_cells(maes[:, None], ".4g")
-                print(f"| {amplitude:g} | {block} | {name} | {cell} |", flush=True)
-    print()
+    for held in (False, True):
+        if held:
+            print(
+                "The same with the level held exactly: y = amplitude where r is 1, a + noise "
+                "elsewhere (a saturated reading a feature announces; each of its runs looks "
+                "like a target stuck at one value)"
+            )
+            print()
+        print("| amplitude | block | model | MAE, last 1,000 rows |")
+        print("| ---: | ---: | --- | ---: |")
+        for amplitude in (100.0, 1000.0):
+            for block in (40, 100, 250):
+                data = [_regime_rows(amplitude, block, n, seed, held) for seed in range(seeds)]
+                for name, make in models.items():
+                    maes = np.array(
+                        [
+                            _abs_errors(make(seed), rows)[-1_000:].mean()
+                            for seed, rows in enumerate(data)
+                        ]
+                    )
+                    cell = _spread_cells(maes[:, None], ".4g")
+                    print(f"| {amplitude:g} | {block} | {name} | {cell} |", flush=True)
+        print()
 
 
 _OFFSET_AT = 2_000

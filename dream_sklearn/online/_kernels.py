@@ -56,7 +56,7 @@ N_OVER, CELL_SLOTS, PAIRS, YS, HELD, IS_LAST, CTL = range(16, 23)
 C, WC, B, V, ETA, SCAL, KNOTS, MASK, LR, FLOORS = range(23, 33)
 RAW, PRES, UROW, PHI, OUT, NH, NU, NUT, NEM, NEV, NSB, RES = range(33, 45)
 # The regressor's target statistics (``_target._TargetScaling``: the estimator's
-# ``_y_stats`` is this row, T_COUNT ... T_HELD).
+# ``_y_stats`` is this row, T_COUNT ... T_FAR_SD).
 TGT = 45
 # The classifier's replay ring (``_Readouts._new_ring``): the rows kept, their class,
 # loss and row number, its counters; empty (0 rows) without one.

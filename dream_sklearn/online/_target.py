@@ -42,12 +42,12 @@ __all__: list[str] = []
 # ``_y_stats``: the count of targets taken in, their running mean and variance, the
 # previous target and whether there is one, the mean of every target seen, the targets
 # out of bounds running (_target_far), the typical change from one target to the next,
-# the changes counted, the changes beyond its bound running, the running standard
-# deviation from before the far target that turned the mixture's spread on (0: off),
-# and the changes of 0 running (the target holding one value) (_step_update).
+# the changes counted, the changes beyond its bound running, and the running standard
+# deviation from before the far target that turned the mixture's spread on (0: off)
+# (_step_update).
 T_COUNT, T_MEAN, T_VAR, T_LAST, T_HAS_LAST, T_AVG, T_RUN = range(7)
-T_STEP, T_STEPS, T_STEP_RUN, T_FAR_SD, T_HELD = range(7, 12)
-N_STATS = 12
+T_STEP, T_STEPS, T_STEP_RUN, T_FAR_SD = range(7, 11)
+N_STATS = 11
 
 # Robust target statistics (docs/online.md, "Outliers"): once _Y_WARMUP targets are
 # seen, a target more than _Y_ASIDE running standard deviations from the running mean
@@ -96,21 +96,6 @@ _Y_WARMUP = 8
 # A real shift of 10 standard deviations or more comes back within 5 of the old mean
 # only by a swing of 5 of its own standard deviations.
 _Y_UNDO_BACK = 1
-_HELD_BEFORE = 3
-# A stuck target (_undo_target): where a run of far targets was kept (its
-# (_WINSOR_RUN + 1)-th row) and every target from that row on is one value, to the bit
-# (a sensor stuck, a fill value such as 9999), the undo's window stays open while it
-# lasts, however long, and its first target back within _WINSOR standard deviations of
-# the kept mean restores the statistics and the readouts as a glitch's does. A real
-# level of a target that varied comes with noise or moves within _UNDO_ROWS rows; one
-# value on 16 rows running is a stuck reading. Not where the target held one value on
-# its last _HELD_BEFORE changes before the run (T_HELD), nor after a departure from a
-# constant target (_departs): a held value that steps to another and holds it is a
-# setpoint. Held open there too, a square wave of 1,000 held 100 rows at each level cost
-# 13.3 where it cost 10.5 (the last value 9.6), as each return undid the level before.
-# Without it a target stuck at 1e4 for 20 rows, one more than the window, cost 3.4-9.3
-# times a twin's MAE over the 500 rows after (FriedmanDrift "lea" 9.34, TrumpApproval
-# 8.52; online_robust.py --part regression), where 10 rows cost at most 3% more.
 # Departures from a constant target that were undone (_departs): the last _SPIKES_KEPT
 # are kept, and a departure within _SPIKE_NEAR of its own distance from the constant
 # of one of them recurs (taken in). A range of them, widened by its width, let in any
@@ -188,7 +173,6 @@ class _RunCopy:
     distance: float = math.nan  # its log distance in running standard deviations
     rows: int = 0  # the rows since the run's first, that one included
     shift: bool = False  # whether its first row was taken in (_shift_like)
-    held: bool = False  # whether the target held one value before it (_HELD_BEFORE)
 
 
 class _KeptSlot(NamedTuple):
@@ -258,7 +242,6 @@ def _step_update(s: np.ndarray, y: float, rate: float) -> None:
     if s[T_HAS_LAST] == 0.0:
         return
     change = abs(y - s[T_LAST])
-    s[T_HELD] = s[T_HELD] + 1.0 if change == 0.0 else 0.0
     s[T_STEPS] += 1.0
     if s[T_STEPS] <= _Y_WARMUP:
         s[T_STEP] += (change - s[T_STEP]) / s[T_STEPS]
@@ -313,9 +296,6 @@ class _TargetScaling:
     # at a departure from a constant target (_departs), the fed-back target's slot,
     # put back with the target's statistics (_undo_target), or None
     _y_slot_kept: _KeptSlot | None = None
-    # the target on the row the statistics were kept on while every target since is
-    # that value (a stuck target: _Y_UNDO_BACK's notes), or None
-    _y_stuck: float | None = None
     # the far targets that started a run, latest last (_FAR_KEPT at most): (the log of
     # the distance from the running mean in running standard deviations, whether the
     # next target stayed near it)
@@ -325,7 +305,7 @@ class _TargetScaling:
         self._y_stats = _new_target_stats()
         self._y_first = np.full(_Y_WARMUP, np.nan)
         self._y_undo, self._y_undo_left, self._y_undo_ok = None, 0, 0
-        self._y_departure = self._y_spikes = self._y_stuck = None
+        self._y_departure = self._y_spikes = None
         self._y_readouts = self._y_undo_readouts = self._y_slot_kept = None
         self._y_far_seen = ()
 
@@ -370,17 +350,13 @@ class _TargetScaling:
         before = (float(s[T_MEAN]), float(s[T_VAR]), float(s[T_AVG]))
         _step_update(s, y, self.standardize_rate)
         self._target_row(y)
-        if not armed or self._undo_target(y):
-            self._keep_target_for_undo(y, before)
-        self._follow_run(y)
-
-    def _keep_target_for_undo(self, y: float, before: tuple) -> None:
-        """Keep the statistics from ``before`` the row for a glitch's undo where target
-        ``y`` is a run's (_WINSOR_RUN + 1)-th far target or leaves a constant target."""
-        if self._y_stats[T_RUN] == _WINSOR_RUN + 1:
-            self._keep_target(before, y)
+        if armed:
+            self._undo_target(y)
+        elif s[T_RUN] == _WINSOR_RUN + 1:
+            self._keep_target(before)
         elif self._departs(y, before):
-            self._keep_target(before, y, departure=y)
+            self._keep_target(before, departure=y)
+        self._follow_run(y)
 
     def _target_set_aside(self) -> bool:
         """Whether the row's target, just taken in by :meth:`_update_target_stats`,
@@ -441,27 +417,24 @@ class _TargetScaling:
         test, a glitch's undo, as on the NumPy path (:meth:`_update_target_stats`)."""
         s = self._y_stats
         armed = self._y_undo_left
-        taken = not 0 < s[T_RUN] <= _Y_RUN  # (else set aside: nothing moved)
-        if taken and not armed:
-            self._keep_target_for_undo(y, before)
-        if taken and s[T_COUNT] <= _Y_WARMUP:
-            self._first_target(y)
-        if armed and self._undo_target(y) and taken:
-            self._keep_target_for_undo(y, before)
+        if not 0 < s[T_RUN] <= _Y_RUN:  # taken in (else set aside: nothing moved)
+            if not armed and s[T_RUN] == _WINSOR_RUN + 1:
+                self._keep_target(before)
+            elif not armed and self._departs(y, before):
+                self._keep_target(before, departure=y)
+            if s[T_COUNT] <= _Y_WARMUP:
+                self._first_target(y)
+        if armed:
+            self._undo_target(y)
         self._follow_run(y)
 
     # ---------------------------------------------------------------- a glitch's undo
 
-    def _keep_target(self, before: tuple, y: float, departure: float | None = None) -> None:
+    def _keep_target(self, before: tuple, departure: float | None = None) -> None:
         """Keep the target's statistics from before a run's first row taken in full,
-        or before the row that left a constant target (its target: ``departure``);
-        ``y`` is the row's target, which a run's window holds open while the target
-        stays at it (a stuck target; not a departure, nor a run from a held value: a
-        setpoint that moves, not a reading stuck)."""
-        run = self._y_readouts
-        stuck = departure is None and run is not None and not run.held
+        or before the row that left a constant target (its target: ``departure``)."""
         self._y_undo, self._y_undo_left, self._y_undo_ok = before, _UNDO_ROWS, 0
-        self._y_departure, self._y_stuck = departure, y if stuck else None
+        self._y_departure = departure
         # (the run's readouts go with its statistics; a departure has none)
         self._y_undo_readouts, self._y_readouts = self._y_readouts, None
         self._y_slot_kept = None
@@ -503,21 +476,14 @@ class _TargetScaling:
         near = _SPIKE_NEAR * abs(y - mean)
         return not any(abs(y - spike) <= near for spike in self._y_spikes or ())
 
-    def _undo_target(self, y: float) -> bool:
+    def _undo_target(self, y: float) -> None:
         """Judge ``y`` against the kept statistics (after the row's update); restore
-        them when the glitch is over, drop them when their rows are spent (_UNDO_ROWS)
-        and the target is not stuck (_Y_UNDO_BACK's notes). True where ``y`` ends a
-        stuck target elsewhere than back and they are dropped: the row is then judged
-        as one with no window open (:meth:`_keep_target_for_undo`), which it would have been
-        but for the stuck rows that held the window."""
+        them when the glitch is over, drop them when their rows are spent (_UNDO_ROWS)."""
         mean, var, avg = self._y_undo
         # (the floor: a constant's kept variance is 0, and it comes back to rounding)
         bound = _WINSOR * math.sqrt(max(var, _var_floor(mean)))
         ok = self._y_undo_ok + 1 if abs(y - mean) <= bound else 0
-        released = self._y_stuck is not None and y != self._y_stuck
-        if released:
-            self._y_stuck = None
-        left = self._y_undo_left - 1 if self._y_stuck is None else max(self._y_undo_left - 1, 1)
+        left = self._y_undo_left - 1
         if ok >= _Y_UNDO_BACK:  # the glitch is over: its targets leave the statistics
             s = self._y_stats
             s[T_MEAN], s[T_VAR], s[T_AVG] = mean, var, avg
@@ -534,11 +500,9 @@ class _TargetScaling:
             self._restore_target_slot()
         if left:
             self._y_undo_left, self._y_undo_ok = left, ok
-            return False
-        self._y_undo, self._y_undo_left, self._y_undo_ok = None, 0, 0
-        self._y_departure = self._y_undo_readouts = self._y_slot_kept = None
-        self._y_stuck = None
-        return released and ok < _Y_UNDO_BACK
+        else:
+            self._y_undo, self._y_undo_left, self._y_undo_ok = None, 0, 0
+            self._y_departure = self._y_undo_readouts = self._y_slot_kept = None
 
     def _restore_target_slot(self) -> None:
         """The fed-back target's slot back as a departure kept it (_keep_target:
@@ -582,9 +546,8 @@ class _TargetScaling:
         mean, var = self._y_stats[T_MEAN : T_VAR + 1].tolist()
         distance = math.log(abs(y - mean) / math.sqrt(var))
         shift = self._shift_like(distance)
-        held = bool(self._y_stats[T_HELD] >= _HELD_BEFORE)
         self._y_readouts = _RunCopy(
-            self._readouts_now(), mean, var, first=y, distance=distance, shift=shift, held=held
+            self._readouts_now(), mean, var, first=y, distance=distance, shift=shift
         )
         if shift:
             self._y_stats[T_RUN] = _Y_RUN  # (as if a far target came before it)
@@ -838,7 +801,7 @@ class _TargetScaling:
             y = float(first[latest])
             before = (float(s[T_MEAN]), float(s[T_VAR]), float(s[T_AVG]))
             self._take_target(y, y - s[T_MEAN])
-            self._keep_target(before, y, departure=y)
+            self._keep_target(before, departure=y)
         s[T_COUNT] = _Y_WARMUP  # (the departures counted: tested once)
         return True
 
