@@ -2180,6 +2180,20 @@ def test_a_longer_glitch_of_the_target_that_ends_is_undone(stream, value, length
     assert glitch_cost(_glitch_rows(stream, 920), 400, value, length) <= 1.03
 
 
+def test_a_level_a_feature_announces_held_to_the_bit_is_learned(robust_bench):
+    """A target at 100 exactly on blocks of 40 rows that a feature announces, noise
+    elsewhere (a saturated reading; ``online_robust.py --part regimes``, its held
+    table): each run of the level looks like a target stuck at one value, but it is a
+    level to learn. An undo held open for stuck targets (round 58, reverted) undid the
+    first run, and every later switch settled as a shift in the noise's spread: the MAE
+    over the last 1,000 rows 2.86-3.07 over seeds 0-2, about the last value's 3.33,
+    where it is 0.76-0.93."""
+    bench = robust_bench[0]
+    rows = bench._regime_rows(100.0, 40, 3000, 0, held=True)
+    errors = bench._abs_errors(DREAMOnlineRegressor(seed=0), rows)
+    assert errors[-1000:].mean() < 1.5
+
+
 def _on_both_paths(run) -> list:
     """``run()`` with the compiled row on, then with the NumPy path alone: both
     results."""
