@@ -665,8 +665,7 @@ def _glitch_cost(rows, t0: int, value: float, length: int) -> float:
 def target_glitch(at: list[int]) -> None:
     lengths = (2, 3, 4, 10, 20, 60, 200)
     print("The regressor: a target stuck far out for 2, 3, 4, 10, 20, 60 or 200 rows running")
-    print("(20 or more: beyond the 19 rows a glitch's undo covers, which a stuck value keeps")
-    print("open), against a twin")
+    print("(20 or more: beyond the 19 rows a glitch's undo covers), against a twin")
     print("that never saw them: MAE over the 500 rows from the second row after them / the")
     print(f"twin's (after rows {at} where they fit, else a third of the way; worst position;")
     print("DREAMOnlineRegressor(seed=0), synthetic streams with seed 1)")
