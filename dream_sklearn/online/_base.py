@@ -235,19 +235,21 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
 
     def __deepcopy__(self, memo: dict):
         """``copy.deepcopy``: the state :meth:`__getstate__` pickles, copied, and the
-        caller's row objects that mark a repeated ``learn_one`` (``_learned_last``,
-        ``_unbuilt_last``: see ``_repeated``) kept as the same objects, not copied, so
-        that the copy judges a repeat as the original does (review 384: dropped, the
-        copy learned the repeated row as a new one and its predictions went apart)."""
+        marks of a repeated ``learn_one`` (``_learned_last``, ``_unbuilt_last``: see
+        ``_repeated``) on the caller's row object itself, not a copy (or on the copy
+        this same deepcopy made of it already, as of a list holding the row before the
+        model), so that the copy judges a repeat as the original does (review 384:
+        dropped, the copy learned the repeated row as a new one and its predictions
+        went apart). The row is kept out of ``memo``: a container deep-copied with the
+        model gets its own copy of the row (review 387)."""
         new = type(self).__new__(type(self))
         memo[id(self)] = new
-        state = self.__getstate__()
+        new.__setstate__(copy.deepcopy(self.__getstate__(), memo))
         for name in ("_learned_last", "_unbuilt_last"):
             kept = self.__dict__.get(name)
             if kept is not None:
-                memo.setdefault(id(kept[0]), kept[0])  # (the row: the caller's object)
-                state[name] = kept
-        new.__setstate__(copy.deepcopy(state, memo))
+                row = memo.get(id(kept[0]), kept[0])
+                setattr(new, name, (row, *copy.deepcopy(kept[1:], memo)))
         return new
 
     def __copy__(self):
