@@ -407,6 +407,20 @@ def test_a_copy_judges_a_repeated_learn_one_as_the_original(Model, task, compile
         set_compiled(previous)
 
 
+@pytest.mark.parametrize("Model, task", ONLINE)
+def test_a_copy_counts_a_row_predicted_again_before_any_label_as_the_original(Model, task):
+    """``advance_on_predict=True`` counts a row predicted before anything is built once,
+    however often the same row object is predicted (``_unbuilt_last``); a deepcopy made
+    between two predictions of it counts it as the original does (review 387)."""
+    model = Model(seed=0, advance_on_predict=True)
+    x = {"a": 1.0, "b": 2.0}
+    model.predict_one(x)
+    twin = copy.deepcopy(model)
+    model.predict_one(x)
+    twin.predict_one(x)
+    assert twin._unbuilt == model._unbuilt and sum(model._unbuilt.values()) == 1
+
+
 def _refusals(model, y):
     """Calls the model refuses, each a row or frame of text where a number belongs."""
     bad, frame = {"a": "oops"}, pd.DataFrame({"a": ["oops"]})
