@@ -163,6 +163,9 @@ class _Cached(NamedTuple):
 # when it grows or advances): _DREAMOnline._recheck validates them again when changed.
 _LIVE = _PARAMS_NAMES
 _WINDOW_AT = _LIVE.index("neighbors_window")
+# The attributes that hold a caller's row object as a mark (see _DREAMOnline._repeated
+# and _pending's _unbuilt_last): not pickled; a deepcopy or clone keeps the object.
+_CALLER_ROWS = ("_learned_last", "_unbuilt_last")
 
 
 class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _FeatureMap, _Readouts):
@@ -227,8 +230,8 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         # The cell's module is built again from its weights when read (cell_): the
         # weights are pickled once, and a copy's module holds the copy's weights.
         state.pop("_cell_module", None)
-        state.pop("_unbuilt_last", None)  # (the caller's row object: not the model's)
-        state.pop("_learned_last", None)  # (ditto)
+        for name in _CALLER_ROWS:  # (the caller's row object: not the model's)
+            state.pop(name, None)
         if state.get("_ring") is not None:  # float32 values (_new_ring): half the bytes
             state["_ring"] = state["_ring"].astype(np.float32)
         return state
@@ -245,7 +248,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         new = type(self).__new__(type(self))
         memo[id(self)] = new
         new.__setstate__(copy.deepcopy(self.__getstate__(), memo))
-        for name in ("_learned_last", "_unbuilt_last"):
+        for name in _CALLER_ROWS:
             kept = self.__dict__.get(name)
             if kept is not None:
                 row = memo.get(id(kept[0]), kept[0])
@@ -1037,7 +1040,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         if loaded is None or include_attributes:
             clone = super().clone(new_params, include_attributes)
             if include_attributes:  # (river deep-copies each attribute: the rows too)
-                for name in ("_learned_last", "_unbuilt_last"):
+                for name in _CALLER_ROWS:
                     kept = self.__dict__.get(name)
                     if kept is not None:
                         setattr(clone, name, (kept[0], *getattr(clone, name)[1:]))
