@@ -324,6 +324,13 @@ def test_from_sklearn_rejects_what_it_cannot_continue():
     ).fit(X, y > 0)
     with pytest.raises(ValueError, match="come from the fitted estimator"):
         from_sklearn(clf, hidden_dim=8)
+    # an unknown keyword is named with from_sklearn's own name, not the constructor's
+    with pytest.raises(
+        TypeError, match=r"from_sklearn got unexpected keyword arguments \['foo'\]"
+    ) as caught:
+        from_sklearn(clf, foo=1, learning_rate=0.1)
+    assert "DREAMOnlineClassifier's" in str(caught.value)
+    assert "__init__" not in str(caught.value)
     for feedback in ("cell", "sideways"):
         with pytest.raises(
             ValueError, match=f"'feedback' parameter of from_sklearn .* got '{feedback}'"
@@ -333,6 +340,9 @@ def test_from_sklearn_rejects_what_it_cannot_continue():
     reg.fit(X, np.c_[y, -y])
     with pytest.raises(ValueError, match="single-output regressors"):
         from_sklearn(reg)
+    reg.fit(X, y)
+    with pytest.raises(TypeError, match=r"\['n_classes'\]: .* DREAMOnlineRegressor's"):
+        from_sklearn(reg, n_classes=2)
 
 
 @pytest.mark.parametrize("readout", ["mean", "pool"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
 import math
 from typing import NamedTuple
 
@@ -137,6 +138,15 @@ def from_sklearn(estimator, **params) -> DREAMOnlineClassifier | DREAMOnlineRegr
             f"state (readout='last'); this {type(estimator).__name__} was fitted with "
             f"readout={readout!r}, which pools the whole sequence and has no one-step "
             "equivalent online. Refit it with readout='last' to deploy it with river."
+        )
+    online_cls = (
+        DREAMOnlineClassifier if isinstance(estimator, DREAMClassifier) else DREAMOnlineRegressor
+    )
+    unknown = sorted(set(params) - set(inspect.signature(online_cls).parameters), key=str)
+    if unknown:  # (before the constructor, whose TypeError names __init__, not this)
+        raise TypeError(
+            f"from_sklearn got unexpected keyword arguments {unknown}: the parameters it "
+            f"passes on are {online_cls.__name__}'s, except {sorted(_FROM_THE_FIT)}."
         )
     fixed = _FROM_THE_FIT & set(params)
     if fixed:
