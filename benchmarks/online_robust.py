@@ -122,7 +122,13 @@
     the 500 rows from its end (its first row, the return, likewise), for the models
     of part 8. A development stream: it measured a settling of a far run of the
     target (round 55, reverted: docs/online.md), and with parts 9 and 12 it chose the
-    mixture's spread (round 57: ``_target._STEP_LOSS`` and ``_STEP_FAR``).
+    mixture's spread (round 57: ``_target._STEP_LOSS`` and ``_STEP_FAR``). Then
+    (round 59, review 383) a shorter, medium shift of a target that holds a value
+    (N(0, 1), redrawn every 10 rows, a feature reading it with noise 0.1) or walks
+    (unit steps): 300, 1,000 or 3,000 higher for 25 rows from row 1,000, 1,600 rows;
+    the MAE over the 475 rows after, beside DREAM with the mixture as in round 56 (its
+    spread off, Fixed Share's cap at 50; the NumPy path). It chose Fixed Share's cap
+    (round 59, ``_regressor._LOSS_CAP``; ``--loss-cap`` runs the part at another).
 
 12. A level announced by a feature (``--part regimes``, round 55, review 375): ``y = a
     + noise + amplitude * r``, where ``r``, a feature, switches between 0 and 1 every
@@ -149,6 +155,13 @@
     feature's fast scaling on a level never seen (round 56, docs/online.md,
     "Outliers"), and its second table kept that rule to the fast scaling.
 
+14. Lost labels (``--part lost-labels``, round 59, review 172): Elec2's first 4,000
+    rows under ``delay=50`` with the labels of 5% of the rows never given (drawn by
+    the seed, seeds 0-2): the accuracy of ``advance_on_predict`` with its labels
+    matched by values and by order, the model without it, and two baselines, beside
+    the same with every label; and whether the model warned. A tuning stream, read
+    to show a documented limit; it chose nothing.
+
 Streams: SEA, Elec2, Hyperplane, all tuning streams (docs/online.md), and the
 tuning half's regression streams of streams.py.
 
@@ -166,6 +179,8 @@ tuning half's regression streams of streams.py.
     python benchmarks/online_robust.py --part excursion
     python benchmarks/online_robust.py --part regimes
     python benchmarks/online_robust.py --part offset
+    python benchmarks/online_robust.py --part lost-labels
+    python benchmarks/online_robust.py --part excursion --loss-cap 50   # round 59's table
 """
 
 from __future__ import annotations
@@ -779,6 +794,67 @@ def _hits(rows: list, model, delay: int | None) -> np.ndarray:
     return out
 
 
+def _hits_losing(rows: list, model, delay: int, lost: set) -> np.ndarray:
+    """``_hits`` under ``delay``, where the labels of the rows in ``lost`` never come
+    (their ``learn_one`` is never called)."""
+    out = np.full(len(rows), np.nan)
+    for i, x, y in river_stream.simulate_qa(rows, moment=None, delay=delay):
+        if y is None:
+            pred = model.predict_one(x)
+            if pred is not None:
+                out[i] = pred == rows[i][1]
+        elif i not in lost:
+            model.learn_one(x, y)
+    return out
+
+
+def lost_labels(n: int, seeds: int, delay: int = 50, share: float = 0.05) -> None:
+    """Elec2's accuracy under ``delay`` where a ``share`` of the labels never comes:
+    what ``match_labels_by="order"`` costs then, against matching by values."""
+    models = {
+        "no-change": lambda seed: _NoChange(),
+        "majority": lambda seed: _delay_models()["majority"](seed, "classification"),
+        "DREAM": lambda seed: DREAMOnlineClassifier(seed=seed),
+        "DREAM advance, by values": lambda seed: DREAMOnlineClassifier(
+            seed=seed, advance_on_predict=True
+        ),
+        "DREAM advance, by order": lambda seed: DREAMOnlineClassifier(
+            seed=seed, advance_on_predict=True, match_labels_by="order"
+        ),
+    }
+    rows = list(iter_elec2(n))
+    print(
+        f"Lost labels: Elec2's first {n:,} rows under delay={delay}, the labels of "
+        f"{share:.0%} of the rows (drawn by the seed, seeds 0-{seeds - 1}) never given "
+        "(no learn_one for them); accuracy over the rows predicted, mean (min-max) over "
+        "the seeds. 'advance': advance_on_predict=True, its labels matched to the rows "
+        "predicted by their values (the default) or by order; warned: the runs with "
+        "labels lost in which the model warned that labels meet rows not their own"
+    )
+    print()
+    print(f"| model | every label | {share:.0%} lost | lost (points) | warned |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name, make in models.items():
+        scores, warned = np.zeros((seeds, 2)), 0
+        for seed in range(seeds):
+            rng = np.random.default_rng(seed)
+            lost = set(rng.choice(n, size=round(share * n), replace=False).tolist())
+            for k, dropped in enumerate((set(), lost)):
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    hits = _hits_losing(rows, make(seed), delay, dropped)
+                scores[seed, k] = np.nanmean(hits)
+                if dropped and any("labels in a row" in str(w.message) for w in caught):
+                    warned += 1
+        points = 100 * (scores[:, :1] - scores[:, 1:])
+        cells = _spread_cells(scores, ".3f")
+        print(
+            f"| {name} | {cells} | {_spread_cells(points, '.1f')} | {warned}/{seeds} |",
+            flush=True,
+        )
+    print()
+
+
 def _print_lost(stream: str, model: str, a: list, b: list) -> None:
     """One row of a delay table: the mean accuracy without (``a``) and with (``b``)
     the delay over seeds, and the points lost, with their spread where there are seeds."""
@@ -1259,6 +1335,74 @@ def excursion(seeds: int = 3, n: int = 2_000) -> None:
                 cells = _spread_cells(maes, ".4g")
                 print(f"| {amplitude:g} | {length} | {name} | {cells} |", flush=True)
     print()
+    excursion_held(seeds)
+
+
+_HELD_LENGTH = 25  # the held-value excursion's rows
+_ROUND_56 = "DREAM, round 56's mixture"
+_HELD_AFTER = 475  # the rows scored after it (from the return's next)
+
+
+def _held_rows(kind: str, amplitude: float, n: int, seed: int) -> list:
+    """``n`` rows of a target that ``kind`` "held" holds a value (N(0, 1), redrawn every
+    10 rows; a feature ``v`` reads it with noise 0.1) or ``kind`` "walk" walks (unit
+    steps; the feature ``v`` pure noise), ``amplitude`` higher on rows
+    ``_EXCURSION_AT`` to ``_EXCURSION_AT + _HELD_LENGTH - 1``."""
+    rng = np.random.default_rng(seed)
+    a, steps = rng.normal(size=(2, n))
+    if kind == "held":
+        y = rng.normal(size=n // 10 + 1)[np.arange(n) // 10]
+        v = y + 0.1 * a
+    else:
+        y, v = np.cumsum(steps), a
+    y = y.copy()
+    y[_EXCURSION_AT : _EXCURSION_AT + _HELD_LENGTH] += amplitude
+    return [({"v": float(v[t])}, float(y[t])) for t in range(n)]
+
+
+def excursion_held(seeds: int, n: int = 1_600) -> None:
+    """The regressor's MAE after a medium shift that ends, of a target that holds a
+    value or walks, beside the same with the mixture as in round 56 (its spread off,
+    Fixed Share's cap at 50)."""
+    from dream_sklearn.online import _regressor
+
+    models = _target_models()
+    del models['DREAM without "average"']
+    print(
+        f"A shift that ends, of a target that holds a value (N(0, 1), redrawn every 10 "
+        f"rows, a feature reads it with noise 0.1) or walks (unit steps): the amplitude "
+        f"added on rows {_EXCURSION_AT:,} to {_EXCURSION_AT + _HELD_LENGTH - 1:,} ({n:,} "
+        f"rows, seeds 0-{seeds - 1}): MAE over the {_HELD_AFTER} rows from its end but the "
+        f"first, mean (min-max) over the seeds. '{_ROUND_56}': DREAM with the mixture's "
+        "spread off (its errors judged in the running standard deviation alone, as before "
+        "round 57) and Fixed Share's cap at 50 (as before round 59), on the NumPy path"
+    )
+    print()
+    print("| target | amplitude | model | MAE after it |")
+    print("| --- | ---: | --- | ---: |")
+    end = _EXCURSION_AT + _HELD_LENGTH
+    for kind, amplitudes in (("held", (300.0, 1e3, 3e3)), ("walk", (3e3,))):
+        for amplitude in amplitudes:
+            data = [_held_rows(kind, amplitude, n, seed) for seed in range(seeds)]
+            for name in [*models, _ROUND_56]:
+                maes = np.zeros((seeds, 1))
+                for seed, rows in enumerate(data):
+                    if name == _ROUND_56:
+                        previous = set_compiled(False)
+                        saved = _regressor._spread_ratio, _regressor._LOSS_CAP
+                        _regressor._spread_ratio = lambda s, times: 1.0
+                        _regressor._LOSS_CAP = 50.0
+                        try:
+                            err = _abs_errors(DREAMOnlineRegressor(seed=seed), rows)
+                        finally:
+                            _regressor._spread_ratio, _regressor._LOSS_CAP = saved
+                            set_compiled(previous)
+                    else:
+                        err = _abs_errors(models[name](seed), rows)
+                    maes[seed] = err[end + 1 : end + 1 + _HELD_AFTER].mean()
+                cells = _spread_cells(maes, ".4g")
+                print(f"| {kind} | {amplitude:g} | {name} | {cells} |", flush=True)
+    print()
 
 
 def _regime_rows(amplitude: float, block: int, n: int, seed: int, held: bool = False) -> list:
@@ -1415,6 +1559,7 @@ def main() -> None:
             "excursion",
             "regimes",
             "offset",
+            "lost-labels",
             "all",
         ],
         default="all",
@@ -1433,7 +1578,20 @@ def main() -> None:
         nargs="+",
         default=["Elec2", "SEA", "Agrawal", "Hyperplane", "RandomRBFDrift", "STAGGER", "Phishing"],
     )
+    parser.add_argument(
+        "--loss-cap",
+        type=float,
+        default=None,
+        help="the regressor's Fixed Share cap (_regressor._LOSS_CAP) for this run, on the "
+        "NumPy path (the compiled row's is fixed when it compiles): the cap's table",
+    )
     args = parser.parse_args()
+    if args.loss_cap is not None:
+        from dream_sklearn.online import _regressor
+
+        set_compiled(False)
+        _regressor._LOSS_CAP = args.loss_cap
+        print(f"(the regressor's Fixed Share cap {args.loss_cap:g}, the NumPy path)\n")
     if args.part in ("outliers", "all"):
         outliers(args.at, args.outlier_seeds)
     if args.part in ("glitch", "all"):
@@ -1464,6 +1622,8 @@ def main() -> None:
         regimes(args.seeds)
     if args.part in ("offset", "all"):
         offset(args.seeds)
+    if args.part in ("lost-labels", "all"):
+        lost_labels(4_000, args.seeds)
 
 
 if __name__ == "__main__":
