@@ -57,13 +57,27 @@ _ETA = 1.0
 # and keep weights of that size. Never reached on the tuning streams (docs/online.md,
 # "Outliers").
 _ERR_BOUND = 2.0 * _CLIP
-# Fixed Share reads no error beyond _LOSS_CAP standard deviations (its weight then sits
-# at the share's floor, mixture_share / M). Its errors, and the forecast's bound below,
-# are read in the mixture's spread: the running standard deviation, or, after a far
-# target, _STEP_LOSS and _STEP_FAR times a reference (the typical change from one target
-# to the next, floored) where those are smaller, as after a far shift that ended
-# (_target._spread_ratio, round 57).
-_LOSS_CAP = 50.0
+# Fixed Share reads no error beyond _LOSS_CAP of the mixture's spread: one row moves
+# one readout's weight against another's by a factor of at most exp(_ETA * _LOSS_CAP).
+# Its errors, and the forecast's bound below, are read in the mixture's spread: the
+# running standard deviation, or, after a far target, _STEP_LOSS and _STEP_FAR times a
+# reference (the typical change from one target to the next, floored) where those are
+# smaller, as after a far shift that ended (_target._spread_ratio, round 57).
+# 10 since round 59 (50, the forecast's bound, until then): above log(M / mixture_share),
+# 8.7 for the default's 6 readouts and 9.4 for the 12 of two generations after a drift,
+# so that one row still lifts a readout from the share's floor to the lead (the "hold"
+# readout on the row after a far shift it follows; at 5 that took a row more: the MAE
+# during a shift of 1,000 twice as large). Not far above it: on a row where every
+# readout but one errs by far (the return of a shift that ended, where the readouts
+# that start from the previous target err by the whole shift), the others no longer
+# all sink to the floor, from which they took some 10 rows to come back. Chosen on the
+# development streams of online_robust.py (--part excursion: a target held or walking
+# 300 to 3,000 higher for 25 rows, MAE over the 475 rows after 0.37-0.50 -> 0.15-0.18,
+# the walk's 2.73 -> 1.10; --part regression: a target stuck at 10,000 for 20 rows,
+# 1.7-9.3 times a twin's MAE -> 1.3-5.2); no MAE of the tuning half's regression
+# streams moved (streams.py, to four decimals). docs/online.md, "Round 59: Fixed
+# Share's cap".
+_LOSS_CAP = 10.0
 # The forecast reads no readout beyond _FAR_FORECAST standard deviations of the
 # mixture's weighted median (_forecast_weights): such a readout takes no part in the
 # forecast and the mixture's loss, the others' weights renormalised (its own weight is
@@ -74,9 +88,9 @@ _LOSS_CAP = 50.0
 # random walk), the median is the glitch's value and it is still forecast, as the
 # last value would forecast it (review 346). Where the readouts agree
 # within those bounds (every row of every tuning stream: their MAEs the same to the
-# bit) the forecast is the weighted mean as before. Not tuned: the bound is Fixed
-# Share's own (_LOSS_CAP), which reads no error beyond it either.
-_FAR_FORECAST = _LOSS_CAP
+# bit) the forecast is the weighted mean as before. Not tuned: the bound was Fixed
+# Share's own (50) until round 59 brought that one to 10 (above); the forecast's stayed.
+_FAR_FORECAST = 50.0
 # The "average" readout starts at most _AVG_CAP standard deviations from the running
 # mean: as far as a target is read (the readouts learn it clipped to +-_CLIP). On a
 # target with a trend the mean of every target seen falls behind without bound, and
