@@ -844,7 +844,7 @@ def lost_labels(n: int, seeds: int, delay: int = 50, share: float = 0.05) -> Non
                     warnings.simplefilter("always")
                     hits = _hits_losing(rows, make(seed), delay, dropped)
                 scores[seed, k] = np.nanmean(hits)
-                if dropped and any("labels in a row" in str(w.message) for w in caught):
+                if dropped and any("labels in a row came while" in str(w.message) for w in caught):
                     warned += 1
         points = 100 * (scores[:, :1] - scores[:, 1:])
         cells = _spread_cells(scores, ".3f")

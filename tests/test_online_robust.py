@@ -4421,9 +4421,9 @@ def test_after_a_medium_shift_that_ends_the_mixture_comes_back_to_the_last_value
     """On the return of a shift that lasted 25 rows, the readouts that start from the
     previous target err by the whole shift and a naive one (the mean of every target
     seen) by far less: with Fixed Share reading errors up to 50 spreads, that one row
-    left every other readout at the share's floor, and over the 475 rows after, the
-    model erred 2.6-4.0 times as much as the last value (review 383). Read up to 10
-    (_regressor._LOSS_CAP, round 59): 1.18-1.30 times. Both paths alike."""
+    left every other readout at the share's floor, and over the 474 rows after (426-899),
+    the model erred 2.6-3.2 times as much as the last value (review 383). Read up to 10
+    (_regressor._LOSS_CAP, round 59): 1.18-1.22 times. Both paths alike."""
     rows = _held_excursion_stream(kind, amplitude, seed)
     ys = np.array([y for _, y in rows])
     last_value = np.abs(np.diff(ys))[425:899].mean()  # (the rows 426-899)

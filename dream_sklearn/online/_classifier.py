@@ -197,8 +197,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         not counted, so turning it on (or switching the matching) with rows
         predicted and not yet learned misaligns the labels that follow. Under
         ``"order"`` every row predicted needs its ``learn_one``: a label that never
-        comes, or comes twice, shifts every later label by a row (Elec2 with 5% of its
-        labels lost: accuracy 0.505); a warning comes (once) after 32 labels in a row
+        comes, or comes twice, shifts every later label by a row (Elec2's first 4,000 rows
+        under ``delay=50`` with 5% of their labels lost: accuracy 0.500, ``online_robust.py
+        --part lost-labels``); a warning comes (once) after 32 labels in a row
         whose own rows (by their values) wait behind the oldest, which a step that
         changes rows (a scaler) hides, and a label given twice does not bring. Under
         ``"values"`` such a row waits for

@@ -97,7 +97,7 @@ _FAR_FORECAST = 50.0
 # at the floor's weight it alone took the mixture's MAE to 39.8 over rows
 # 45,000-49,999 of a trend of 10 a row, and 81.5 over rows 95,000-99,999, against the
 # last value's 10 (review 312; online_robust.py --part trend). Bounded at _LOSS_CAP
-# (round 50) it added the floor times 50 standard deviations: 4.44 in each block,
+# (round 50, when that was 50) it added the floor times 50 standard deviations: 4.44 in each block,
 # 1.16-1.18 without the readout. Chosen on the tuning half (round 51): no printed MAE
 # of its regression streams moves with the bound at 50, 10, 5, 3 or 2 (RandomWalk's,
 # whose mean of every target seen reaches 29 standard deviations, by at most 5e-5 at
@@ -268,8 +268,9 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         not counted, so turning it on (or switching the matching) with rows
         predicted and not yet learned misaligns the labels that follow. Under
         ``"order"`` every row predicted needs its ``learn_one``: a label that never
-        comes, or comes twice, shifts every later label by a row (Elec2 with 5% of its
-        labels lost: accuracy 0.505); a warning comes (once) after 32 labels in a row
+        comes, or comes twice, shifts every later label by a row (Elec2's first 4,000 rows
+        under ``delay=50`` with 5% of their labels lost: accuracy 0.500, ``online_robust.py
+        --part lost-labels``); a warning comes (once) after 32 labels in a row
         whose own rows (by their values) wait behind the oldest, which a step that
         changes rows (a scaler) hides, and a label given twice does not bring. Under
         ``"values"`` such a row waits for
