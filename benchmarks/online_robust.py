@@ -780,23 +780,10 @@ def _score(rows: list, model, delay: int | None) -> float:
     return evaluate.progressive_val_score(rows, model, metrics.Accuracy(), delay=delay).get()
 
 
-def _hits(rows: list, model, delay: int | None) -> np.ndarray:
+def _hits(rows: list, model, delay: int | None, lost: frozenset = frozenset()) -> np.ndarray:
     """Per row: 1.0 if predicted right, 0.0 if wrong, nan where the model predicted
-    None (no label seen yet; ``progressive_val_score`` does not count those rows)."""
-    out = np.full(len(rows), np.nan)
-    for i, x, y in river_stream.simulate_qa(rows, moment=None, delay=delay):
-        if y is None:
-            pred = model.predict_one(x)
-            if pred is not None:
-                out[i] = pred == rows[i][1]
-        else:
-            model.learn_one(x, y)
-    return out
-
-
-def _hits_losing(rows: list, model, delay: int, lost: set) -> np.ndarray:
-    """``_hits`` under ``delay``, where the labels of the rows in ``lost`` never come
-    (their ``learn_one`` is never called)."""
+    None (no label seen yet; ``progressive_val_score`` does not count those rows).
+    The labels of the rows in ``lost`` never come (no ``learn_one`` for them)."""
     out = np.full(len(rows), np.nan)
     for i, x, y in river_stream.simulate_qa(rows, moment=None, delay=delay):
         if y is None:
@@ -838,11 +825,11 @@ def lost_labels(n: int, seeds: int, delay: int = 50, share: float = 0.05) -> Non
         scores, warned = np.zeros((seeds, 2)), 0
         for seed in range(seeds):
             rng = np.random.default_rng(seed)
-            lost = set(rng.choice(n, size=round(share * n), replace=False).tolist())
-            for k, dropped in enumerate((set(), lost)):
+            lost = frozenset(rng.choice(n, size=round(share * n), replace=False).tolist())
+            for k, dropped in enumerate((frozenset(), lost)):
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
-                    hits = _hits_losing(rows, make(seed), delay, dropped)
+                    hits = _hits(rows, make(seed), delay, dropped)
                 scores[seed, k] = np.nanmean(hits)
                 if dropped and any("labels in a row came while" in str(w.message) for w in caught):
                     warned += 1
