@@ -1330,11 +1330,11 @@ _ROUND_56 = "DREAM, round 56's mixture"
 _HELD_AFTER = 475  # the rows scored after it (from the return's next)
 
 
-def _held_rows(kind: str, amplitude: float, n: int, seed: int) -> list:
+def _held_rows(kind: str, amplitude: float, n: int, seed: int, at: int = _EXCURSION_AT) -> list:
     """``n`` rows of a target that ``kind`` "held" holds a value (N(0, 1), redrawn every
     10 rows; a feature ``v`` reads it with noise 0.1) or ``kind`` "walk" walks (unit
-    steps; the feature ``v`` pure noise), ``amplitude`` higher on rows
-    ``_EXCURSION_AT`` to ``_EXCURSION_AT + _HELD_LENGTH - 1``."""
+    steps; the feature ``v`` pure noise), ``amplitude`` higher on rows ``at`` to
+    ``at + _HELD_LENGTH - 1`` (tests/test_online_robust.py reads it too)."""
     rng = np.random.default_rng(seed)
     a, steps = rng.normal(size=(2, n))
     if kind == "held":
@@ -1343,7 +1343,7 @@ def _held_rows(kind: str, amplitude: float, n: int, seed: int) -> list:
     else:
         y, v = np.cumsum(steps), a
     y = y.copy()
-    y[_EXCURSION_AT : _EXCURSION_AT + _HELD_LENGTH] += amplitude
+    y[at : at + _HELD_LENGTH] += amplitude
     return [({"v": float(v[t])}, float(y[t])) for t in range(n)]
 
 

@@ -4396,27 +4396,10 @@ def _regressor_errors(model, rows: list) -> np.ndarray:
     return np.array(errors)
 
 
-def _held_excursion_stream(kind: str, amplitude: float, seed: int, n: int = 900) -> list:
-    """A target that holds a value (N(0, 1), redrawn every 10 rows, a feature reading
-    it with noise 0.1: ``kind`` "held") or walks (unit steps, the feature noise:
-    "walk"), ``amplitude`` higher on rows 400-424 (``online_robust.py --part
-    excursion``'s second table, shorter)."""
-    rng = np.random.default_rng(seed)
-    a, steps = rng.normal(size=(2, n))
-    if kind == "held":
-        y = rng.normal(size=n // 10 + 1)[np.arange(n) // 10]
-        v = y + 0.1 * a
-    else:
-        y, v = np.cumsum(steps), a
-    y = y.copy()
-    y[400:425] += amplitude
-    return [({"v": float(v[t])}, float(y[t])) for t in range(n)]
-
-
 @pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize(("kind", "amplitude"), [("held", 300.0), ("walk", 3000.0)])
 def test_after_a_medium_shift_that_ends_the_mixture_comes_back_to_the_last_value(
-    kind, amplitude, seed
+    robust_bench, kind, amplitude, seed
 ):
     """On the return of a shift that lasted 25 rows, the readouts that start from the
     previous target err by the whole shift and a naive one (the mean of every target
@@ -4424,7 +4407,9 @@ def test_after_a_medium_shift_that_ends_the_mixture_comes_back_to_the_last_value
     left every other readout at the share's floor, and over the 474 rows after (426-899),
     the model erred 2.6-3.2 times as much as the last value (review 383). Read up to 10
     (_regressor._LOSS_CAP, round 59): 1.18-1.22 times. Both paths alike."""
-    rows = _held_excursion_stream(kind, amplitude, seed)
+    # (online_robust.py --part excursion's second table's stream, shorter: rows 400-424
+    # shifted, 900 rows)
+    rows = robust_bench[0]._held_rows(kind, amplitude, 900, seed, at=400)
     ys = np.array([y for _, y in rows])
     last_value = np.abs(np.diff(ys))[425:899].mean()  # (the rows 426-899)
     errors = {}
