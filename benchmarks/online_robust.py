@@ -798,9 +798,10 @@ def _hits(rows: list, model, delay: int | None, lost: frozenset = frozenset()) -
 def lost_labels(n: int, seeds: int, delay: int = 50, share: float = 0.05) -> None:
     """Elec2's accuracy under ``delay`` where a ``share`` of the labels never comes:
     what ``match_labels_by="order"`` costs then, against matching by values."""
+    majority = _delay_models()["majority"]
     models = {
         "no-change": lambda seed: _NoChange(),
-        "majority": lambda seed: _delay_models()["majority"](seed, "classification"),
+        "majority": lambda seed: majority(seed, "classification"),
         "DREAM": lambda seed: DREAMOnlineClassifier(seed=seed),
         "DREAM advance, by values": lambda seed: DREAMOnlineClassifier(
             seed=seed, advance_on_predict=True
