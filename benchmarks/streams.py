@@ -1,6 +1,6 @@
 """The stream benchmark: DREAM's online estimators against river's baselines, on a
-tuning half, a report half and a held-out half of streams (docs/streams.md says which is
-which, and why).
+tuning half, a report half, a held-out half and a fresh half of streams (docs/streams.md
+says which is which, and why).
 
 Progressive validation on every stream: each row is predicted, then learned, in order.
 Every stream is bundled with river or this package, or generated; nothing is downloaded.
@@ -14,6 +14,7 @@ ARF timed in the same run.
     python benchmarks/streams.py                          # everything (about 20 min)
     python benchmarks/streams.py --half tuning            # the tuning half only
     python benchmarks/streams.py --half held-out          # the held-out half only
+    python benchmarks/streams.py --half fresh             # the fresh half only (round 60)
     python benchmarks/streams.py --reuse --models DREAM   # rerun DREAM, baselines from the JSON
     python benchmarks/streams.py --streams SEA Elec2 --rows 2000 --seeds 1
     python benchmarks/streams.py --real-seeds 3           # bundled streams: 3 seeds of the models
@@ -66,7 +67,7 @@ class Stream:
     """
 
     name: str
-    half: str  # "tuning", "report" or "held-out" (HALVES)
+    half: str  # "tuning", "report", "held-out" or "fresh" (HALVES)
     task: str  # "binary", "multiclass" or "regression"
     drift: str
     make: Callable[[int, int], Iterable[tuple[dict, object]]]
@@ -161,17 +162,36 @@ _OWN_SEED = {
     "SEA-gradual": (1200, 1300),
     "RandomRBF": (1400, 1500),
     "Sine-gradual": (1600, 1700, 1800),
+    # the fresh half (round 60): seeds no other stream uses
+    "Waveform-noise": 2000,
+    "RandomRBF-50": (2100, 2200),
+    "Hyperplane-50": 2300,
+    "Agrawal-5-noisy": 2400,
+    "Agrawal-8": 2500,
+    "SEA-noisy": 2600,
+    "Sine-noisy": 2700,
+    "LED-irrelevant": 2800,
+    "RandomTree-numeric": (2900, 3000),
+    "Agrawal-3-8": (3100, 3200),
+    "SEA-1-2-noisy": (3300, 3400),
+    "Sine-3-1": (3500, 3600),
+    "RandomRBF-switch": (3700, 3800, 3900, 4000),
+    "FriedmanDrift-gsg-b": 4100,
+    "Mv-b": 4200,
+    "Planes2D-b": 4300,
+    "FriedmanDrift-lea-b": 4400,
 }
 
 
-def _friedman(drift_type):
+def _friedman(drift_type, key=None):
+    # key: the stream's own seed (_OWN_SEED) where it is not the drift type's
     def make(seed, n):
         from river.datasets import synth
 
         kw = {"position": tuple(_friedman_points(drift_type, n))}
         if drift_type == "gsg":
             kw["transition_window"] = n // 10
-        base = _OWN_SEED.get(drift_type, 100)
+        base = _OWN_SEED.get(key or drift_type, 100)
         return synth.FriedmanDrift(drift_type=drift_type, seed=base + seed, **kw).take(n)
 
     return make
@@ -342,12 +362,12 @@ def _yeast(seed, n):
         yield x, int(y["Class1"])
 
 
-def _mv(seed, n):
+def _mv(seed, n, base=100):
     # river's Mv with its three text features coded as numbers (the estimators and
     # river's linear models take numbers only): x3 one-hot, x7 and x8 as 0/1
     from river.datasets import synth
 
-    for x, y in synth.Mv(seed=100 + seed).take(n):
+    for x, y in synth.Mv(seed=base + seed).take(n):
         row = {f"x{k}": v for k, v in x.items() if k not in (3, 7, 8)}
         row.update({f"x3_{c}": float(x[3] == c) for c in ("red", "green", "brown")})
         row["x7_yes"] = float(x[7] == "yes")
@@ -355,10 +375,10 @@ def _mv(seed, n):
         yield row, y
 
 
-def _planes2d(seed, n):
+def _planes2d(seed, n, base=100):
     from river.datasets import synth
 
-    return synth.Planes2D(seed=100 + seed).take(n)
+    return synth.Planes2D(seed=base + seed).take(n)
 
 
 def _friedman_static(seed, n):
@@ -394,6 +414,88 @@ def _solar_flare(seed, n):
         for k, cats in _SOLAR_TEXT.items():
             row.update({f"{k}={c}": float(x[k] == c) for c in cats})
         yield row, y["c-class-flares"]
+
+
+# fresh half (round 60): added after every default was fixed, to check that they carry
+# to settings of river's generators that no other half has (many features, label or
+# feature noise, irrelevant features, a tree on numeric features only, concept pairs
+# and switches no other stream has, other seeds of the held-out and report families);
+# never used to choose anything
+
+
+_FRESH = {
+    "Waveform-noise": lambda synth, b, s: synth.Waveform(seed=b + s, has_noise=True),
+    "RandomRBF-50": lambda synth, b, s: synth.RandomRBF(
+        seed_model=b[0] + s, seed_sample=b[1] + s, n_classes=3, n_features=50, n_centroids=30
+    ),
+    "Hyperplane-50": lambda synth, b, s: synth.Hyperplane(
+        seed=b + s, n_features=50, n_drift_features=10, mag_change=0.001
+    ),
+    "Agrawal-5-noisy": lambda synth, b, s: synth.Agrawal(
+        classification_function=5, seed=b + s, perturbation=0.1
+    ),
+    "Agrawal-8": lambda synth, b, s: synth.Agrawal(classification_function=8, seed=b + s),
+    "SEA-noisy": lambda synth, b, s: synth.SEA(variant=2, seed=b + s, noise=0.1),
+    "Sine-noisy": lambda synth, b, s: synth.Sine(
+        classification_function=1, seed=b + s, has_noise=True
+    ),
+    "LED-irrelevant": lambda synth, b, s: synth.LED(
+        seed=b + s, noise_percentage=0.2, irrelevant_features=True
+    ),
+    "RandomTree-numeric": lambda synth, b, s: synth.RandomTree(
+        seed_tree=b[0] + s, seed_sample=b[1] + s, n_num_features=10, n_cat_features=0
+    ),
+}
+
+
+def _fresh_static(name):
+    def make(seed, n):
+        from river.datasets import synth
+
+        return _FRESH[name](synth, _OWN_SEED[name], seed).take(n)
+
+    return make
+
+
+def _fresh_switch(name, make_pair):
+    """An abrupt switch between the two generators ``make_pair(synth, seeds, seed)``
+    gives, at the middle row."""
+
+    def make(seed, n):
+        from river.datasets import synth
+
+        return _segments(make_pair(synth, _OWN_SEED[name], seed), n)
+
+    return make
+
+
+_FRESH_SWITCHES = {
+    # Agrawal's functions 3 then 8 (the other halves' pairs: 0-4, 2-6, and 7-1 in
+    # benchmarks/recovery.py)
+    "Agrawal-3-8": lambda synth, b, s: [
+        synth.Agrawal(seed=b[0] + s, classification_function=3),
+        synth.Agrawal(seed=b[1] + s, classification_function=8),
+    ],
+    # SEA's variants 1 then 2 with 10% label noise (the other halves': 0-2; 1-3 gradual)
+    "SEA-1-2-noisy": lambda synth, b, s: [
+        synth.SEA(seed=b[0] + s, variant=1, noise=0.1),
+        synth.SEA(seed=b[1] + s, variant=2, noise=0.1),
+    ],
+    # Sine's function 3 (SINE2 reversed) then 1 (SINE1 reversed)
+    "Sine-3-1": lambda synth, b, s: [
+        synth.Sine(seed=b[0] + s, classification_function=3),
+        synth.Sine(seed=b[1] + s, classification_function=1),
+    ],
+    # a local concept replaced by another: two RandomRBFs of their own centroids
+    "RandomRBF-switch": lambda synth, b, s: [
+        synth.RandomRBF(
+            seed_model=b[0] + s, seed_sample=b[1] + s, n_classes=3, n_features=10, n_centroids=20
+        ),
+        synth.RandomRBF(
+            seed_model=b[2] + s, seed_sample=b[3] + s, n_classes=3, n_features=10, n_centroids=20
+        ),
+    ],
+}
 
 
 STREAMS: dict[str, Stream] = {
@@ -537,9 +639,55 @@ STREAMS: dict[str, Stream] = {
             synthetic=False,
             length=1_066,
         ),
+        # fresh half (round 60): added after every default was fixed; never used to
+        # choose anything (docs/streams.md)
+        *[
+            Stream(name, "fresh", task, drift, _fresh_static(name))
+            for name, task, drift in [
+                ("Waveform-noise", "multiclass", "none"),
+                ("RandomRBF-50", "multiclass", "none"),
+                ("Hyperplane-50", "binary", "incremental"),
+                ("Agrawal-5-noisy", "binary", "none"),
+                ("Agrawal-8", "binary", "none"),
+                ("SEA-noisy", "binary", "none"),
+                ("Sine-noisy", "binary", "none"),
+                ("LED-irrelevant", "multiclass", "none"),
+                ("RandomTree-numeric", "binary", "none"),
+            ]
+        ],
+        *[
+            Stream(name, "fresh", task, "abrupt", _fresh_switch(name, pair), _switch_points(2))
+            for (name, pair), task in zip(
+                _FRESH_SWITCHES.items(), ["binary", "binary", "binary", "multiclass"], strict=True
+            )
+        ],
+        Stream(
+            "FriedmanDrift-gsg-b",
+            "fresh",
+            "regression",
+            "gradual",
+            _friedman("gsg", "FriedmanDrift-gsg-b"),
+            lambda n: _friedman_points("gsg", n),
+        ),
+        Stream(
+            "FriedmanDrift-lea-b",
+            "fresh",
+            "regression",
+            "abrupt (local)",
+            _friedman("lea", "FriedmanDrift-lea-b"),
+            lambda n: _friedman_points("lea", n),
+        ),
+        Stream("Mv-b", "fresh", "regression", "none", lambda s, n: _mv(s, n, _OWN_SEED["Mv-b"])),
+        Stream(
+            "Planes2D-b",
+            "fresh",
+            "regression",
+            "none",
+            lambda s, n: _planes2d(s, n, _OWN_SEED["Planes2D-b"]),
+        ),
     ]
 }
-HALVES = ("tuning", "report", "held-out")
+HALVES = ("tuning", "report", "held-out", "fresh")
 # Streams of the report and held-out halves that were in view when something was chosen
 # (docs/streams.md, "Where the rule was broken"): marked in every printed table, so
 # that a reader of the tables alone sees it (review 113).
@@ -559,7 +707,7 @@ IN_VIEW = {
 # half's regression streams in view (docs/streams.md; its docstring cites Mv): its
 # column is in-sample on them (review 212).
 for _name, _stream in STREAMS.items():
-    if _stream.task == "regression" and _stream.half != "tuning":
+    if _stream.task == "regression" and _stream.half in ("report", "held-out"):
         _knn = "DREAM-kNN only: the regressor's kNN expert was prototyped with it in view"
         IN_VIEW[_name] = f"{IN_VIEW[_name]}; {_knn}" if _name in IN_VIEW else _knn
 
@@ -1109,6 +1257,7 @@ def tables(
         "report": "REPORT half (not tuned on but for the streams marked *)",
         "held-out": "HELD-OUT half (added in round 11, after every default was fixed; not "
         "tuned on but for the streams marked *)",
+        "fresh": "FRESH half (added in round 60, after every default was fixed; never tuned on)",
     }[half]
     out = [f"## {label}"]
     in_half = [s for s in streams if STREAMS[s].half == half and s in results]
