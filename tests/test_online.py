@@ -445,9 +445,9 @@ def test_bad_frame_raises_before_learning_any_row():
         # the regressor's target unscaled, MAE 3.6 against 0.058; review 136)
         ({"standardize_rate": 1.0}, r"'standardize_rate' parameter .* a float in \[0, 1\)"),
         ({"slow_rate": 1.0}, r"'slow_rate' parameter .* a float in \[0, 1\)"),
-        ({"n_knots": 2.5}, r"'n_knots' parameter .* must be an int in \[0, 10000\]"),
+        ({"n_knots": 2.5}, r"'n_knots' parameter .* must be 'auto' or an int in \[0, 10000\]"),
         # (NumPy's allocation error named nothing: review 358)
-        ({"n_knots": 10**8}, r"'n_knots' parameter .* must be an int in \[0, 10000\]"),
+        ({"n_knots": 10**8}, r"'n_knots' parameter .* must be 'auto' or an int in \[0, 10000\]"),
         ({"surprise_gain": -1.0}, "'surprise_gain' parameter .* must be a finite float >= 0"),
         ({"readouts": ("cell", "trees")}, "'readouts' parameter .* must be a non-empty tuple"),
         ({"readouts": ()}, "'readouts' parameter .* must be a non-empty tuple"),
@@ -773,3 +773,38 @@ def test_a_frame_with_number_column_names_learns_what_its_rows_learn():
         a.learn_one(x, y)
     b.learn_many(frame, pd.Series(ys))
     assert_same_state(a, b)
+
+
+def _two_feature_wave(seed, n=2_000):
+    """A boundary of two features that no threshold of one follows: 1 where the second
+    lies below a sine of the first (a development stream of round 60's knots)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0.0, 1.0, (n, 2))
+    y = x[:, 1] < 0.5 + 0.25 * np.sin(4 * np.pi * x[:, 0])
+    return [({"a": float(a), "b": float(b)}, bool(t)) for (a, b), t in zip(x, y, strict=True)]
+
+
+def test_auto_knots_follow_the_first_rows_features_and_pay_on_two():
+    """n_knots="auto", the classifier's default: 15 knots for one or two features, 9 for
+    three, 5 from four on, an int as given; the regressor keeps 5. On a boundary of two
+    features the finer grid scores above 5 knots on every seed."""
+    for d, want in [(1, 15), (2, 15), (3, 9), (4, 5), (9, 5)]:
+        model = DREAMOnlineClassifier(seed=0)
+        model.learn_one({f"x{i}": float(i) for i in range(d)}, True)
+        assert len(model._knots) == want, d
+    model = DREAMOnlineClassifier(seed=0, n_knots=7)
+    model.learn_one({"a": 1.0}, True)
+    assert len(model._knots) == 7
+    model = DREAMOnlineRegressor(seed=0)
+    model.learn_one({"a": 1.0}, 1.0)
+    assert model.n_knots == 5 and len(model._knots) == 5
+    for seed in range(3):
+        rows = _two_feature_wave(seed)
+        scores = []
+        for knots in ("auto", 5):
+            model, hits = DREAMOnlineClassifier(seed=seed, n_knots=knots), 0
+            for x, y in rows:
+                hits += model.predict_one(x) == y
+                model.learn_one(x, y)
+            scores.append(hits / len(rows))
+        assert scores[0] > scores[1] + 0.01, (seed, scores)

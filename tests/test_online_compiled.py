@@ -271,10 +271,27 @@ def test_wide_sparse_rows_match_numpy(make):
         wide_stream,
         lambda rows, ys: [float(y) + x["x1"] for x, y in zip(rows, ys, strict=True)],
     )
-    model = compare(lambda: make(seed=0), stream)
+    # (5 knots: the count below; the classifier's default for this first row of three
+    # keys, 9, is compared in test_auto_knots_match_numpy)
+    model = compare(lambda: make(seed=0, n_knots=5), stream)
     # every category's pairs with the numeric features (25 each), and theirs: 81 x 25
     assert model._pairs.shape[1] == (2 * 40 + 1) * 25
     assert model._apart.shape[1] == 40 * 39 // 2  # two categories: never in a row
+
+
+def test_auto_knots_match_numpy():
+    """The classifier's default knots, by its first row's features (round 60): 9 for
+    the wide stream's three keys, whose pairs then spend the whole budget, 15 for two
+    numeric features; both paths the same."""
+    model = compare(lambda: DREAMOnlineClassifier(seed=0), wide_stream)
+    assert len(model._knots) == 9 and model._pairs.shape[1] == model.max_pairs == 4096
+
+    def two_features(n=N_ROWS):
+        rows, ys = wide_stream(n)
+        return [{"x0": x["x0"], "x1": x["x1"]} for x in rows], ys
+
+    model = compare(lambda: DREAMOnlineClassifier(seed=0), two_features)
+    assert len(model._knots) == 15 and model._pairs.shape[1] == 15 * 15
 
 
 def test_classifier_default_matches_numpy():

@@ -422,7 +422,9 @@ def test_pairs_waiting_apart_are_capped(compiled, monkeypatch):
         rows.append((x, bool(c % 2) ^ (v > 1)))
     previous = set_compiled(compiled)
     try:
-        model, waiting = DREAMOnlineClassifier(seed=0), []
+        # (5 knots: every pair below fits the budget; the default's for a first row
+        # of two features, 15, spends it on the first categories' pairs)
+        model, waiting = DREAMOnlineClassifier(seed=0, n_knots=5), []
         for x, y in rows:
             model.predict_one(x)
             model.learn_one(x, y)

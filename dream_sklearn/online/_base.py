@@ -71,6 +71,7 @@ from ._params import (  # noqa: F401 (the classifier and regressor import some f
     _RULES,
     _check_params,
     _check_value,
+    _knot_count,
     _readouts_rule,
 )
 from ._pending import _Pending, _PendingRows  # (older pickles name _base._Pending)
@@ -458,7 +459,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         own state before it is as it was.)"""
         before = dict(self.__dict__)
         try:
-            self._build()
+            self._build(len(row))
             self._register_features(row)
             new_targets = self._new_targets(y_value)
             if new_targets:
@@ -468,8 +469,9 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             self.__dict__.update(before)
             raise
 
-    def _build(self) -> None:
-        """Validate the parameters and create the empty fitted state (first learn)."""
+    def _build(self, n_features: int = 0) -> None:
+        """Validate the parameters and create the empty fitted state (first learn);
+        ``n_features``: the first row's (the knots of ``n_knots="auto"``)."""
         self._validate_params()
         # Read here once, as the cell's and the readouts' shapes are: a target's slot
         # is made with the feedback the others were made with (a change after the
@@ -504,9 +506,8 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         self._new_scaling()
         self._born = np.zeros(0)  # per slot, the rows learned when it was made (_grant_pairs)
         self._prev_y = None  # raw values of the target slots at the next step (or None)
-        self._knots = (
-            np.linspace(-1.5, 1.5, self.n_knots) if self.n_knots > 1 else np.zeros(self.n_knots)
-        )
+        n_k = _knot_count(self.n_knots, n_features)
+        self._knots = np.linspace(-1.5, 1.5, n_k) if n_k > 1 else np.zeros(n_k)
         # Readouts: one weight array (J, k, F) over phi = [h, u, ramps, pairs, diff, 1]
         self._heads = tuple(self._readout_names())
         self._head_lr = self.learning_rate * np.array([_READOUTS[r][1] for r in self._heads])

@@ -129,10 +129,13 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         Rate of a second, slow running standardisation that the readout's linear
         term reads (0: cumulative, Welford); the cell and the ramps keep the fast
         one (``standardize_rate``). None: the readout reads the fast one too.
-    n_knots : int, default=5
+    n_knots : int or "auto", default="auto"
         Fixed ramps ``0.5 tanh(3 (u - c))`` of each standardised input ``u`` at
         ``n_knots`` thresholds ``c`` evenly spaced in [-1.5, 1.5], added to the
         readout (per-feature threshold rules); 0: none; at most 10,000.
+        ``"auto"``: by the number of features of the first row, 15 for one or two,
+        9 for three, 5 for four or more (5 was the default until round 60), so that
+        a stream of few features gets a finer grid of pair features.
     readouts : tuple of str, default=("linear", "cell", "pairs")
         The readouts trained side by side and mixed: ``"linear"`` reads the
         standardised inputs (step ``learning_rate / 2``); ``"cell"`` the hidden
@@ -370,7 +373,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         feedback: str = "cell",
         standardize_rate: float = 0.02,
         slow_rate: float | None = 0.0,
-        n_knots: int = 5,
+        n_knots: int | str = "auto",
         readouts: tuple[str, ...] = ("linear", "cell", "pairs"),
         max_pairs: int = 4096,
         mixture_share: float = 0.001,
@@ -464,8 +467,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def _readout_names(self) -> tuple:
         return tuple(self.readouts)
 
-    def _build(self) -> None:
-        super()._build()
+    def _build(self, n_features: int = 0) -> None:
+        super()._build(n_features)
         self._classes: dict = {}
         self._delayed = None
         self._neighbors = self._neighbor_seen = None

@@ -21,6 +21,35 @@ __all__: list[str] = []
 
 _FEEDBACK = ("cell", "readout", "none")
 _MAX_KNOTS = 10_000  # n_knots' bound (the ramps' thresholds, within [-1.5, 1.5])
+# n_knots="auto" (the classifier's default since round 60; the regressor keeps 5, at
+# which its development streams of one and two features, online_robust.py, chose its
+# other settings): the knots by the number of features of the first row, more where
+# there are few (their pair features, products of two ramps, stay few: 225 for two
+# features at 15 knots, 243 for three at 9, 150 for four at 5). Chosen on development
+# streams of two features (a checkerboard, a circle, a sine boundary, two moons:
+# accuracy 0.611-0.945 at 5 knots, 0.695-0.978 at 15, little more at 21 or 31), two of
+# one feature (bands and intervals: 0.641 and 0.824 at 5, 0.708 and 0.877 at 15) and the
+# tuning half's classification streams of three (SEA, STAGGER: at 9 neither worse; at 15
+# SEA 0.07 point worse); four and more keep 5 (at 9 on the tuning half RandomRBFDrift
+# and Phishing were worse). A stream whose first row is narrow and later rows wide (a
+# one-hot feature) keeps the first row's knots: docs/online.md, "Round 60: knots by the
+# number of features".
+_AUTO_KNOTS = {0: 5, 1: 15, 2: 15, 3: 9}
+_DEFAULT_KNOTS = 5  # four features or more
+
+
+def _is_auto(value: Any) -> bool:
+    return isinstance(value, str) and value == "auto"
+
+
+def _knot_count(n_knots: int | str, n_features: int) -> int:
+    """The ramps' knots: ``n_knots``, or with ``"auto"`` by the number of features of
+    the first row (``_AUTO_KNOTS``)."""
+    if _is_auto(n_knots):
+        return _AUTO_KNOTS.get(n_features, _DEFAULT_KNOTS)
+    return int(n_knots)
+
+
 _MISSING = ("ignore", "raise")
 _MATCH = ("values", "order")
 _RESERVED_CELL_PARAMS = ("input_dim", "hidden_dim", "rank")
@@ -72,7 +101,9 @@ _RULES = {
     # (at most _MAX_KNOTS: n_knots=10**8 failed in NumPy's allocation, naming nothing;
     # review 358. Knots that close, a 10,000th of a ramp's width apart, add nothing)
     "n_knots": _Rule(
-        f"an int in [0, {_MAX_KNOTS}]", lambda v: _is_int(v) and 0 <= v <= _MAX_KNOTS, int
+        f"'auto' or an int in [0, {_MAX_KNOTS}]",
+        lambda v: _is_auto(v) or (_is_int(v) and 0 <= v <= _MAX_KNOTS),
+        lambda v: v if _is_auto(v) else int(v),
     ),
     "drift_recovery": _BOOL,
     "seed": _optional(_INT),

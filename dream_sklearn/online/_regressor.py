@@ -203,7 +203,10 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     n_knots : int, default=5
         Fixed ramps ``0.5 tanh(3 (u - c))`` of each standardised input ``u`` at
         ``n_knots`` thresholds ``c`` evenly spaced in [-1.5, 1.5], added to the
-        readout (per-feature threshold rules); 0: none; at most 10,000.
+        readout (per-feature threshold rules); 0: none; at most 10,000;
+        ``"auto"`` as :class:`DREAMOnlineClassifier` takes it (its development
+        streams, of one and two features, were measured at 5 knots: the regressor
+        keeps 5 until they are measured again).
     readouts : tuple of str, default=("last", "cell", "pairs", "hold", "mean", "average")
         The readouts trained side by side and mixed: ``"last"`` the previous target
         plus a correction from the change of the standardised inputs since the
@@ -390,7 +393,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         feedback: str = "cell",
         standardize_rate: float = 0.02,
         slow_rate: float | None = None,
-        n_knots: int = 5,
+        n_knots: int | str = 5,
         readouts: tuple[str, ...] = ("last", "cell", "pairs", "hold", "mean", "average"),
         max_pairs: int = 4096,
         mixture_share: float = 0.001,
@@ -477,8 +480,8 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     def _readout_names(self) -> tuple:
         return tuple(self.readouts)
 
-    def _build(self) -> None:
-        super()._build()
+    def _build(self, n_features: int = 0) -> None:
+        super()._build(n_features)
         self._build_target_stats()
         self._neighbors = self._neighbor_seen = None
         self._last_at = np.array([j for j, r in enumerate(self._heads) if r in _FROM_LAST], int)
