@@ -795,6 +795,15 @@ def test_auto_knots_follow_the_first_rows_features_and_pay_on_two():
     model = DREAMOnlineClassifier(seed=0, n_knots=7)
     model.learn_one({"a": 1.0}, True)
     assert len(model._knots) == 7
+    # a first row's missing values count among its features (the knots are the
+    # stream's, not the row's), by learn_one and by learn_many alike (review 393)
+    model = DREAMOnlineClassifier(seed=0)
+    model.learn_one({"a": 1.0, "b": None, "c": math.nan, "d": 2.0}, True)
+    assert len(model._knots) == 5
+    model = DREAMOnlineClassifier(seed=0)
+    frame = pd.DataFrame({"a": [1.0, 2.0], "b": [math.nan, 1.0], "c": [math.nan, 3.0]})
+    model.learn_many(frame, pd.Series([True, False]))
+    assert len(model._knots) == 9
     model = DREAMOnlineRegressor(seed=0)
     model.learn_one({"a": 1.0}, 1.0)
     assert model.n_knots == 5 and len(model._knots) == 5

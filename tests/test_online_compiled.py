@@ -281,10 +281,14 @@ def test_wide_sparse_rows_match_numpy(make):
 
 def test_auto_knots_match_numpy():
     """The classifier's default knots, by its first row's features (round 60): 9 for
-    the wide stream's three keys, whose pairs then spend the whole budget, 15 for two
-    numeric features; both paths the same."""
+    the wide stream's three keys, every product of their ramps between them (3 pairs of
+    slots, 81 each), 5 of the 9 knots in each pair with a category that came later (the
+    other 39, with each numeric feature: 25 each); 15 for two numeric features; both
+    paths the same."""
     model = compare(lambda: DREAMOnlineClassifier(seed=0), wide_stream)
-    assert len(model._knots) == 9 and model._pairs.shape[1] == model.max_pairs == 4096
+    assert len(model._knots) == 9
+    assert model._pairs.shape[1] == 3 * 81 + 39 * 2 * 25
+    assert model._apart.shape[1] == 40 * 39 // 2  # two categories: never in a row
 
     def two_features(n=N_ROWS):
         rows, ys = wide_stream(n)

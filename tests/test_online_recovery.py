@@ -93,7 +93,8 @@ def test_classifier_acts_on_a_drift_at_the_warning_level(seed):
     drift level, with no background readouts (a warning stage would only repeat it)."""
     # (5 knots, the default until round 60: with the default's 9 for STAGGER's three
     # features the readouts' mistakes rise so steeply after the change that on seeds 0
-    # and 2 both levels flag it on the same row, 1,011)
+    # and 2 both levels flag it on the same row, 1,011 and 1,015: the rows 5 knots
+    # flag at the warning level, review 393)
     rows, background = _drift_rows(DREAMOnlineClassifier(seed=0, n_knots=5), _stagger_change(seed))
     twin_rows, _ = _drift_rows(_AtArfsDriftLevel(seed=0, n_knots=5), _stagger_change(seed))
     assert not background

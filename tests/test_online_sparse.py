@@ -422,9 +422,10 @@ def test_pairs_waiting_apart_are_capped(compiled, monkeypatch):
         rows.append((x, bool(c % 2) ^ (v > 1)))
     previous = set_compiled(compiled)
     try:
-        # (5 knots: every pair below fits the budget; the default's for a first row
-        # of two features, 15, spends it on the first categories' pairs)
-        model, waiting = DREAMOnlineClassifier(seed=0, n_knots=5), []
+        # (the default's knots: 15 for the first row's two keys; a pair with a slot
+        # made later takes 5 of them, so the budget reaches every pair below, as it did
+        # at 5 knots: with every product of 15 a key that came later got none, review 393)
+        model, waiting = DREAMOnlineClassifier(seed=0), []
         for x, y in rows:
             model.predict_one(x)
             model.learn_one(x, y)

@@ -447,19 +447,19 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         self._cell_weights = None if cell is None else _CellWeights.of(cell)
         self._np_flags = None if cell is None else cell.flags
 
-    def _build_whole(self, row: dict, y_value: Any) -> None:
+    def _build_whole(self, row: dict, y_value: Any, width: int) -> None:
         """:meth:`_build` and the first row's slots (its features, its target), all or
-        nothing: a build that raises leaves the estimator unbuilt, as it was. Review
-        280: ``n_knots=2**62`` failed in NumPy after the feature slots were made, and
-        every later call raised AttributeError. Review 299: a value refused when the
-        first slots are made (``cell_params={"base_plasticity": 1e300}``, which the
-        cell refuses in float32; ``n_knots=10**8``, too large to allocate) left a
-        built model holding it, read once, so that setting the parameter right did
-        not mend it. (Everything changed here is made by ``_build``: the estimator's
-        own state before it is as it was.)"""
+        nothing (``width``: the row's keys, its missing values' too, which set the knots of
+        ``n_knots="auto"``): a build that raises leaves the estimator unbuilt, as it was.
+        Review 280: ``n_knots=2**62`` failed in NumPy after the feature slots were made, and
+        every later call raised AttributeError. Review 299: a value refused when the first
+        slots are made (``cell_params={"base_plasticity": 1e300}``, which the cell refuses
+        in float32; ``n_knots=10**8``, too large to allocate) left a built model holding it,
+        read once, so that setting the parameter right did not mend it. (Everything changed
+        here is made by ``_build``: the estimator's own state before it is as it was.)"""
         before = dict(self.__dict__)
         try:
-            self._build(len(row))
+            self._build(width)
             self._register_features(row)
             new_targets = self._new_targets(y_value)
             if new_targets:
@@ -855,7 +855,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             raise
         hit = hit and not cache.advanced
         if not self._built:
-            self._build_whole(row, y_value)
+            self._build_whole(row, y_value, len(x))
             hit, version = False, self._version  # (nothing was read with these slots)
         else:
             self._recheck()

@@ -30,6 +30,21 @@ _PAIR_SCALE = 2.0  # amplitude of the pair features (products of two ramps)
 # 100 categories a numeric key that came later never got its pairs with them, review
 # 153; where the oldest were, they pushed out a part-time key's pairs, review 155.)
 _APART_MAX = 4096
+# A pair of slots both of the first row takes every product of their ramps; a pair with
+# a slot made later, the products of _COARSE of each slot's knots, evenly spread (all of
+# them where there are no more). With n_knots="auto" a first row of one to three
+# features takes 9 or 15 knots (_params._AUTO_KNOTS); where later rows are wider than
+# the first (a one-hot feature's keys), their pairs then cost what they cost at 5 knots,
+# and the budget (max_pairs) reaches as many slots (review 393: at 15 knots a key that
+# came later got none of its pairs with the categories).
+_COARSE = 5
+
+
+def _coarse_knots(n_k: int) -> range | list:
+    """The indices of the knots a pair with a slot made after the first row takes."""
+    if n_k <= _COARSE:
+        return range(n_k)
+    return np.round(np.linspace(0, n_k - 1, _COARSE)).astype(int).tolist()
 
 
 def _insert_zeros(a: np.ndarray, at: list) -> np.ndarray:
@@ -144,17 +159,23 @@ class _FeatureMap:
         if room <= 0 or not (self._unpaired or self._apart.shape[1]):
             return
         n_k = len(self._knots)
+        coarse = _coarse_knots(n_k)
+        first = (self._born == 0.0).tolist()  # (the slots of the first row)
         new_pairs: list = []
 
         def pair(s: int, partners: list) -> bool:  # whether the budget is spent
             # (no further than the budget: every pair of a slot was listed first, and
             # n_knots=3,000 took 1.3 GB for max_pairs=10; review 280)
-            for b in range(s * n_k, (s + 1) * n_k):
+            for q in range(n_k):
+                b = s * n_k + q
                 for t in partners:
+                    grid = range(n_k) if first[s] and first[t] else coarse
+                    if q not in grid:
+                        continue
                     left = room - len(new_pairs)
                     if left <= 0:
                         return True
-                    new_pairs.extend((a, b) for a in range(t * n_k, (t + 1) * n_k)[:left])
+                    new_pairs.extend((t * n_k + r, b) for r in grid[:left])
             return len(new_pairs) >= room
 
         # (None: a loaded model's first grant, every slot at once, nothing apart yet)
