@@ -1,0 +1,161 @@
+"""The classifier's ramps' knots by the number of features (round 60, issue 12).
+
+``DREAMOnlineClassifier(n_knots="auto")``, the default since round 60, gives each
+standardised feature 15 ramps (knots) where the first row has one or two features, 9
+where it has three, 5 from four on (5 for every stream until then). This prints what
+the choice was made on, progressive validation from the second row as
+``streams.py`` scores it, mean (min-max) over seeds 0-2:
+
+1. development streams of two features and of one, 5,000 rows, drawn here and in no
+   half of ``streams.py``: a 4 x 4 checkerboard, a disc, a boundary along a sine and
+   two noisy moons on [0, 1]^2; bands (a sine's sign) and three intervals on [0, 1].
+   The classifier at 5, 9, 15, 21 and 31 knots and at ``"auto"``, beside river's ARF
+   and the stream benchmark's kNN-ADWIN;
+2. the tuning half's classification streams of three features (SEA, STAGGER) at 5,
+   9 and 15 knots and ``"auto"``, over the whole stream and the 500 rows after each
+   change; the tuning streams of four features or more keep 5 (``--wide`` adds them
+   at 5 and 9 knots: at 9, RandomRBFDrift and Phishing were worse).
+
+The report, held-out and fresh halves are not run here (``streams.py`` reports them).
+
+    python benchmarks/knots.py
+    python benchmarks/knots.py --wide
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import streams  # noqa: E402  (the stream benchmark's streams, seeds and scoring)
+
+from dream_sklearn.online import DREAMOnlineClassifier  # noqa: E402
+
+N_ROWS = 5_000
+SEEDS = (0, 1, 2)
+KNOTS = (5, 9, 15, 21, 31, "auto")
+
+
+def _two(kind: str, seed: int, n: int = N_ROWS) -> list:
+    """A development stream of two features on [0, 1]^2 (``moons``: two noisy arcs)."""
+    rng = np.random.default_rng(5_000 + seed)
+    x = rng.uniform(0.0, 1.0, (n, 2))
+    if kind == "checkerboard":
+        y = (np.floor(x[:, 0] * 4) + np.floor(x[:, 1] * 4)) % 2 == 1
+    elif kind == "disc":
+        y = (x[:, 0] - 0.5) ** 2 + (x[:, 1] - 0.5) ** 2 < 0.1
+    elif kind == "sine boundary":
+        y = x[:, 1] < 0.5 + 0.25 * np.sin(4 * np.pi * x[:, 0])
+    else:  # moons
+        t, y = rng.uniform(0.0, np.pi, n), rng.integers(0, 2, n) == 1
+        arc = np.c_[np.cos(t), np.sin(t)]
+        x = np.where(y[:, None], [1.0, 0.5] - arc, arc) + 0.15 * rng.normal(size=(n, 2))
+    return [({"a": float(a), "b": float(b)}, bool(c)) for (a, b), c in zip(x, y, strict=True)]
+
+
+def _one(kind: str, seed: int, n: int = N_ROWS) -> list:
+    """A development stream of one feature on [0, 1]."""
+    x = np.random.default_rng(6_000 + seed).uniform(0.0, 1.0, n)
+    if kind == "bands":
+        y = np.sin(6 * np.pi * x) > 0
+    else:  # intervals
+        y = ((x > 0.3) & (x < 0.45)) | (x > 0.8)
+    return [({"a": float(a)}, bool(c)) for a, c in zip(x, y, strict=True)]
+
+
+def _accuracy(make, rows: list) -> float:
+    scores, _ = streams.progressive(make(), iter(rows), len(rows), regression=False)
+    return float(np.nanmean(scores))
+
+
+def _cell(values: list) -> str:
+    return f"{np.mean(values):.4f} ({min(values):.4f}-{max(values):.4f})"
+
+
+def development() -> None:
+    print(
+        "Development streams (drawn here, in no half of streams.py): accuracy, mean "
+        f"(min-max) over seeds {SEEDS[0]}-{SEEDS[-1]}, {N_ROWS:,} rows"
+    )
+    print()
+    names = [f"knots={k}" for k in KNOTS] + ["ARF", "kNN-ADWIN"]
+    print("| stream | features | " + " | ".join(names) + " |")
+    print("| --- | ---: |" + " ---: |" * len(names))
+    kinds = [(k, _two, 2) for k in ("checkerboard", "disc", "sine boundary", "moons")]
+    kinds += [(k, _one, 1) for k in ("bands", "intervals")]
+    for kind, make_rows, d in kinds:
+        cells = []
+        for knots in KNOTS:
+            cells.append(
+                _cell(
+                    [
+                        _accuracy(
+                            lambda s=s, k=knots: DREAMOnlineClassifier(seed=s, n_knots=k),
+                            make_rows(kind, s),
+                        )
+                        for s in SEEDS
+                    ]
+                )
+            )
+        for base in ("ARF", "kNN-ADWIN"):
+            cells.append(
+                _cell(
+                    [
+                        _accuracy(
+                            lambda s=s, b=base: streams.make_model(b, s, "binary"),
+                            make_rows(kind, s),
+                        )
+                        for s in SEEDS
+                    ]
+                )
+            )
+        print(f"| {kind} | {d} | " + " | ".join(cells) + " |", flush=True)
+    print()
+
+
+def tuning(wide: bool) -> None:
+    names = ["SEA", "STAGGER"]
+    knots = (5, 9, 15, "auto")
+    if wide:
+        names += [
+            s
+            for s, st in streams.STREAMS.items()
+            if st.half == "tuning" and st.task != "regression" and s not in names
+        ]
+    print(
+        "The tuning half's classification streams (streams.py's draws): accuracy, and "
+        "over the 500 rows after each change, mean (min-max) over the seeds"
+    )
+    print()
+    print("| stream | knots | accuracy | after a change |")
+    print("| --- | --- | ---: | ---: |")
+    for name in names:
+        stream = streams.STREAMS[name]
+        n = streams.stream_rows(stream, None)
+        for k in knots if name in ("SEA", "STAGGER") else (5, 9, "auto"):
+            score, after = [], []
+            for seed in streams.seeds_of(stream, len(SEEDS)):
+                model = DREAMOnlineClassifier(seed=seed, n_knots=k)
+                scores, _ = streams.progressive(model, stream.make(seed, n), n, regression=False)
+                score.append(float(np.nanmean(scores)))
+                windows = streams.change_windows(stream.changes(n), len(scores))
+                after += [float(np.nanmean(scores[a:b])) for a, b in windows]
+            row = f"| {name} | {k} | {_cell(score)} | {_cell(after) if after else '-'} |"
+            print(row, flush=True)
+    print()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--wide", action="store_true", help="the tuning streams of 4+ features too")
+    args = parser.parse_args(argv)
+    development()
+    tuning(args.wide)
+
+
+if __name__ == "__main__":
+    main()
