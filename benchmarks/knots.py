@@ -40,8 +40,10 @@ SEEDS = (0, 1, 2)
 KNOTS = (5, 9, 15, 21, 31, "auto")
 
 
-def _two(kind: str, seed: int, n: int = N_ROWS) -> list:
-    """A development stream of two features on [0, 1]^2 (``moons``: two noisy arcs)."""
+def _two(kind: str, seed: int, n: int | None = None) -> list:
+    """A development stream of two features on [0, 1]^2 (``moons``: two noisy arcs);
+    ``n`` rows (None: N_ROWS)."""
+    n = N_ROWS if n is None else n
     rng = np.random.default_rng(5_000 + seed)
     x = rng.uniform(0.0, 1.0, (n, 2))
     if kind == "checkerboard":
@@ -57,8 +59,9 @@ def _two(kind: str, seed: int, n: int = N_ROWS) -> list:
     return [({"a": float(a), "b": float(b)}, bool(c)) for (a, b), c in zip(x, y, strict=True)]
 
 
-def _one(kind: str, seed: int, n: int = N_ROWS) -> list:
-    """A development stream of one feature on [0, 1]."""
+def _one(kind: str, seed: int, n: int | None = None) -> list:
+    """A development stream of one feature on [0, 1]; ``n`` rows (None: N_ROWS)."""
+    n = N_ROWS if n is None else n
     x = np.random.default_rng(6_000 + seed).uniform(0.0, 1.0, n)
     if kind == "bands":
         y = np.sin(6 * np.pi * x) > 0
