@@ -795,15 +795,31 @@ def test_auto_knots_follow_the_first_rows_features_and_pay_on_two():
     model = DREAMOnlineClassifier(seed=0, n_knots=7)
     model.learn_one({"a": 1.0}, True)
     assert len(model._knots) == 7
-    # a first row's missing values count among its features (the knots are the
-    # stream's, not the row's), by learn_one and by learn_many alike (review 393)
+    # a first row's missing values are no features of it, as absent keys are not (NaN
+    # and None are missing: a row with them is the row without those keys), by
+    # learn_one and learn_many alike; the slots made after the first row pair with 5
+    # of its knots (a key that came later takes them all where the knots are an int)
     model = DREAMOnlineClassifier(seed=0)
     model.learn_one({"a": 1.0, "b": None, "c": math.nan, "d": 2.0}, True)
-    assert len(model._knots) == 5
+    assert len(model._knots) == 15
     model = DREAMOnlineClassifier(seed=0)
-    frame = pd.DataFrame({"a": [1.0, 2.0], "b": [math.nan, 1.0], "c": [math.nan, 3.0]})
+    frame = pd.DataFrame({"a": [1.0, 2.0], "b": [math.nan, 1.0], "c": [3.0, 3.5]})
     model.learn_many(frame, pd.Series([True, False]))
-    assert len(model._knots) == 9
+    assert len(model._knots) == 15
+    rng = np.random.default_rng(0)
+    rows = [{"a": v[0], "b": v[1], "c": v[2]} for v in rng.normal(size=(20, 3)).tolist()]
+    for late, pairs in [(False, 3 * 81), (True, 15 * 15 + 2 * 25)]:
+        model = DREAMOnlineClassifier(seed=0)
+        for i, x in enumerate(rows):
+            if i == 0 and late:  # (c missing from the first row: a key that came later)
+                x = {"a": x["a"], "b": x["b"], "c": None}
+            model.learn_one(x, i % 2 == 0)
+        assert len(model._knots) == (15 if late else 9)
+        assert model._pairs.shape[1] == pairs, (late, model._pairs.shape[1])
+    model = DREAMOnlineClassifier(seed=0, n_knots=9)  # (an int: every knot, as before)
+    for i, x in enumerate(rows):
+        model.learn_one({"a": x["a"], "b": x["b"]} if i == 0 else x, i % 2 == 0)
+    assert model._pairs.shape[1] == 3 * 81
     model = DREAMOnlineRegressor(seed=0)
     model.learn_one({"a": 1.0}, 1.0)
     assert model.n_knots == 5 and len(model._knots) == 5

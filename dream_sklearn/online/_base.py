@@ -43,6 +43,7 @@ import copy
 import numbers
 import random
 from collections import OrderedDict
+from collections.abc import Collection
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -71,6 +72,7 @@ from ._params import (  # noqa: F401 (the classifier and regressor import some f
     _RULES,
     _check_params,
     _check_value,
+    _is_auto,
     _knot_count,
     _readouts_rule,
 )
@@ -447,10 +449,10 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         self._cell_weights = None if cell is None else _CellWeights.of(cell)
         self._np_flags = None if cell is None else cell.flags
 
-    def _build_whole(self, row: dict, y_value: Any, width: int) -> None:
+    def _build_whole(self, row: dict, y_value: Any) -> None:
         """:meth:`_build` and the first row's slots (its features, its target), all or
-        nothing (``width``: the row's keys, its missing values' too, which set the knots of
-        ``n_knots="auto"``): a build that raises leaves the estimator unbuilt, as it was.
+        nothing (the row's features, without its missing values, as an absent key, set the
+        knots of ``n_knots="auto"``): a build that raises leaves the estimator unbuilt, as it was.
         Review 280: ``n_knots=2**62`` failed in NumPy after the feature slots were made, and
         every later call raised AttributeError. Review 299: a value refused when the first
         slots are made (``cell_params={"base_plasticity": 1e300}``, which the cell refuses
@@ -459,7 +461,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         here is made by ``_build``: the estimator's own state before it is as it was.)"""
         before = dict(self.__dict__)
         try:
-            self._build(width)
+            self._build(list(row))
             self._register_features(row)
             new_targets = self._new_targets(y_value)
             if new_targets:
@@ -469,9 +471,10 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             self.__dict__.update(before)
             raise
 
-    def _build(self, n_features: int = 0) -> None:
+    def _build(self, first_keys: Collection = ()) -> None:
         """Validate the parameters and create the empty fitted state (first learn);
-        ``n_features``: the first row's (the knots of ``n_knots="auto"``)."""
+        ``first_keys``: the first row's features (the knots of ``n_knots="auto"``, and
+        the slots whose pairs take every knot)."""
         self._validate_params()
         # Read here once, as the cell's and the readouts' shapes are: a target's slot
         # is made with the feedback the others were made with (a change after the
@@ -506,8 +509,13 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         self._new_scaling()
         self._born = np.zeros(0)  # per slot, the rows learned when it was made (_grant_pairs)
         self._prev_y = None  # raw values of the target slots at the next step (or None)
-        n_k = _knot_count(self.n_knots, n_features)
+        n_k = _knot_count(self.n_knots, len(first_keys))
         self._knots = np.linspace(-1.5, 1.5, n_k) if n_k > 1 else np.zeros(n_k)
+        # With n_knots="auto", per slot: whether its key came with the first row (a pair
+        # of two such slots takes every product of their ramps, others _COARSE knots:
+        # _FeatureMap._grant_pairs); None: every pair takes every knot.
+        self._first_keys = frozenset(first_keys) if _is_auto(self.n_knots) else None
+        self._fine = None if self._first_keys is None else np.zeros(0, dtype=bool)
         # Readouts: one weight array (J, k, F) over phi = [h, u, ramps, pairs, diff, 1]
         self._heads = tuple(self._readout_names())
         self._head_lr = self.learning_rate * np.array([_READOUTS[r][1] for r in self._heads])
@@ -855,7 +863,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             raise
         hit = hit and not cache.advanced
         if not self._built:
-            self._build_whole(row, y_value, len(x))
+            self._build_whole(row, y_value)
             hit, version = False, self._version  # (nothing was read with these slots)
         else:
             self._recheck()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from functools import partial
 from typing import Any
 
@@ -467,8 +468,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def _readout_names(self) -> tuple:
         return tuple(self.readouts)
 
-    def _build(self, n_features: int = 0) -> None:
-        super()._build(n_features)
+    def _build(self, first_keys: Collection = ()) -> None:
+        super()._build(first_keys)
         self._classes: dict = {}
         self._delayed = None
         self._neighbors = self._neighbor_seen = None

@@ -261,7 +261,7 @@ def _check_clone_params(new_params: dict, set_since: dict | None = None) -> None
 
 def _load(online, loaded: _Loaded) -> None:
     """Load ``loaded`` into ``online``, an estimator that has not learned."""
-    online._build(len(loaded.features))
+    online._build(loaded.features)
     online._add_targets(list(loaded.targets))
     if loaded.target_stats is not None:
         mean, var = loaded.target_stats
@@ -312,7 +312,7 @@ def _load_core(
     if est.feedback == "cell":
         raise ValueError("_load_core needs feedback='readout' or 'none'.")
     if not est._built:
-        est._build(len(features))
+        est._build(features)
     if est._x_slot or est.cell_ is not None:
         raise ValueError("_load_core must be called on an estimator that has not learned.")
     d = len(features)

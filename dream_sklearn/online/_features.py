@@ -30,13 +30,14 @@ _PAIR_SCALE = 2.0  # amplitude of the pair features (products of two ramps)
 # 100 categories a numeric key that came later never got its pairs with them, review
 # 153; where the oldest were, they pushed out a part-time key's pairs, review 155.)
 _APART_MAX = 4096
-# A pair of slots both of the first row takes every product of their ramps; a pair with
-# a slot made later, the products of _COARSE of each slot's knots, evenly spread (all of
-# them where there are no more). With n_knots="auto" a first row of one to three
-# features takes 9 or 15 knots (_params._AUTO_KNOTS); where later rows are wider than
-# the first (a one-hot feature's keys), their pairs then cost what they cost at 5 knots,
-# and the budget (max_pairs) reaches as many slots (review 393: at 15 knots a key that
-# came later got none of its pairs with the categories).
+# With n_knots="auto" a first row of one to three features takes 9 or 15 knots
+# (_params._AUTO_KNOTS): a pair of two slots whose keys came with the first row takes
+# every product of their ramps; a pair with a slot of a key
+# that came later, the products of _COARSE of each slot's knots, evenly spread (all of
+# them where there are no more). Where later rows are wider than the first (a one-hot
+# feature's keys), their pairs cost what they cost at 5 knots, and the budget
+# (max_pairs) reaches as many slots (review 393: at 15 knots a key that came later got
+# none of its pairs with the categories). An n_knots given as an int pairs every knot.
 _COARSE = 5
 
 
@@ -160,7 +161,8 @@ class _FeatureMap:
             return
         n_k = len(self._knots)
         coarse = _coarse_knots(n_k)
-        first = (self._born == 0.0).tolist()  # (the slots of the first row)
+        fine = getattr(self, "_fine", None)  # (None: every pair takes every knot)
+        first = [True] * len(self._mean) if fine is None else fine.tolist()
         new_pairs: list = []
 
         def pair(s: int, partners: list) -> bool:  # whether the budget is spent

@@ -31,10 +31,10 @@ _MAX_KNOTS = 10_000  # n_knots' bound (the ramps' thresholds, within [-1.5, 1.5]
 # one feature (bands and intervals: 0.641 and 0.824 at 5, 0.708 and 0.877 at 15) and the
 # tuning half's classification streams of three (SEA, STAGGER: at 9 neither worse; at 15
 # SEA 0.07 point worse); four and more keep 5 (at 9 on the tuning half RandomRBFDrift
-# and Phishing were worse). A first row's missing values count among its features. A
-# stream whose first row is narrow and later rows wide (a one-hot feature) keeps the
-# first row's knots, and its later slots' pairs take 5 of them (_features._COARSE):
-# docs/online.md, "Round 60: knots by the number of features".
+# and Phishing were worse). A first row's missing value is no feature of it, as an
+# absent key is not. A stream whose first row is narrow and later rows wide (a one-hot
+# feature) keeps the first row's knots, and its later slots' pairs take 5 of them
+# (_features._COARSE): docs/online.md, "Round 60: knots by the number of features".
 _AUTO_KNOTS = {0: 5, 1: 15, 2: 15, 3: 9}
 _DEFAULT_KNOTS = 5  # four features or more
 

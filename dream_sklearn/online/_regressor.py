@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -480,8 +481,8 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
     def _readout_names(self) -> tuple:
         return tuple(self.readouts)
 
-    def _build(self, n_features: int = 0) -> None:
-        super()._build(n_features)
+    def _build(self, first_keys: Collection = ()) -> None:
+        super()._build(first_keys)
         self._build_target_stats()
         self._neighbors = self._neighbor_seen = None
         self._last_at = np.array([j for j, r in enumerate(self._heads) if r in _FROM_LAST], int)
