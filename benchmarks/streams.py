@@ -417,10 +417,10 @@ def _solar_flare(seed, n):
 
 
 # fresh half (round 60): added after every default was fixed, to check that they carry
-# to settings of river's generators that no other half has (many features, label or
-# feature noise, irrelevant features, a tree on numeric features only, concept pairs
-# and switches no other stream has, other seeds of the held-out and report families);
-# never used to choose anything
+# to other settings of river's generators than the other halves' (many features, noise
+# or irrelevant features on generators that had none, a tree on numeric features only,
+# concept pairs and switches no other stream has, other seeds of the held-out, report
+# and tuning families); never used to choose anything
 
 
 _FRESH = {
