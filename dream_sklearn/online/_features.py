@@ -32,17 +32,18 @@ _PAIR_SCALE = 2.0  # amplitude of the pair features (products of two ramps)
 _APART_MAX = 4096
 # With n_knots="auto" a first row of one to three features takes 9 or 15 knots
 # (_params._AUTO_KNOTS): a pair of two slots whose keys came with the first row takes
-# every product of their ramps; a pair with a slot of a key
-# that came later, the products of _COARSE of each slot's knots, evenly spread (all of
-# them where there are no more). Where later rows are wider than the first (a one-hot
-# feature's keys), their pairs cost what they cost at 5 knots, and the budget
-# (max_pairs) reaches as many slots (review 393: at 15 knots a key that came later got
-# none of its pairs with the categories). An n_knots given as an int pairs every knot.
+# every product of their ramps; a pair with a slot of a key that came later, the
+# products of _COARSE of each slot's knots, evenly spread (all of them where there are
+# no more). Where later rows are wider than the first (a one-hot feature's keys), their
+# pairs cost what they cost at 5 knots, and the budget (max_pairs) reaches as many
+# slots (review 393: at 15 knots a key that came later got none of its pairs with the
+# categories). An n_knots given as an int pairs every knot (the flags are None).
 _COARSE = 5
 
 
 def _coarse_knots(n_k: int) -> range | list:
-    """The indices of the knots a pair with a slot made after the first row takes."""
+    """The indices of the knots a pair with a slot of a key that came after the first
+    row takes (of ``n_k``)."""
     if n_k <= _COARSE:
         return range(n_k)
     return np.round(np.linspace(0, n_k - 1, _COARSE)).astype(int).tolist()
