@@ -145,6 +145,19 @@ def test_reuse_reruns_dream_on_this_runs_seeds_only_and_says_so(bench, tmp_path,
     assert "(--rows 600), 1 seeds each" in printed
 
 
+def _check_rows_of_task(stream, name: str, rows) -> None:
+    """The first 5 of ``rows`` are rows of ``stream``'s task: numeric features, a
+    number for a regression target, an int or a bool for a label."""
+    rows = list(itertools.islice(rows, 5))
+    assert len(rows) == 5, name
+    for x, y in rows:
+        assert x and all(isinstance(v, int | float) for v in x.values()), name
+        if stream.task == "regression":
+            assert isinstance(y, int | float) and not isinstance(y, bool), name
+        else:
+            assert isinstance(y, int | bool), name
+
+
 def test_the_held_out_half_builds_and_prints_with_the_other_two(bench, tmp_path, capsys):
     """Round 11's held-out half: a third half after "report"; each of its streams gives
     rows of its task, and a tiny run of all three halves prints a table and a headline
@@ -154,14 +167,7 @@ def test_the_held_out_half_builds_and_prints_with_the_other_two(bench, tmp_path,
     assert len(held) >= 8
     for name in held:
         stream = bench.STREAMS[name]
-        rows = list(itertools.islice(stream.make(0, 20), 5))
-        assert len(rows) == 5, name
-        for x, y in rows:
-            assert x and all(isinstance(v, int | float) for v in x.values()), name
-            if stream.task == "regression":
-                assert isinstance(y, int | float) and not isinstance(y, bool), name
-            else:
-                assert isinstance(y, int | bool), name
+        _check_rows_of_task(stream, name, stream.make(0, 20))
         assert stream.changes(5_000) == [] or stream.drift in ("abrupt", "gradual"), name
     assert bench.STREAMS["Agrawal-2-6"].changes(5_000) == [2_500]
     assert bench.STREAMS["SEA-gradual"].changes(5_000) == [2_250]
@@ -210,14 +216,7 @@ def test_the_fresh_half_builds_and_prints_after_the_other_three(bench, tmp_path,
     for name in fresh:
         stream = bench.STREAMS[name]
         assert stream.synthetic, name
-        rows = list(itertools.islice(stream.make(1, 5_000), 5))
-        assert len(rows) == 5, name
-        for x, y in rows:
-            assert x and all(isinstance(v, int | float) for v in x.values()), name
-            if stream.task == "regression":
-                assert isinstance(y, int | float) and not isinstance(y, bool), name
-            else:
-                assert isinstance(y, int | bool), name
+        _check_rows_of_task(stream, name, stream.make(1, 5_000))
         if stream.drift == "abrupt":
             assert stream.changes(5_000) == [2_500], name
     # the abrupt switch's two concepts are two generators' rows: the second half's
