@@ -511,11 +511,10 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         self._prev_y = None  # raw values of the target slots at the next step (or None)
         n_k = _knot_count(self.n_knots, len(first_keys))
         self._knots = np.linspace(-1.5, 1.5, n_k) if n_k > 1 else np.zeros(n_k)
-        # With n_knots="auto", per slot: whether its key came with the first row (a pair
-        # of two such slots takes every product of their ramps, others _COARSE knots:
-        # _FeatureMap._grant_pairs); None: every pair takes every knot.
+        # With n_knots="auto", the first row's keys (a pair of two of their slots takes
+        # every product of their ramps, others _COARSE knots: _FeatureMap._grant_pairs);
+        # None: every pair takes every knot.
         self._first_keys = frozenset(first_keys) if _is_auto(self.n_knots) else None
-        self._fine = None if self._first_keys is None else np.zeros(0, dtype=bool)
         # Readouts: one weight array (J, k, F) over phi = [h, u, ramps, pairs, diff, 1]
         self._heads = tuple(self._readout_names())
         self._head_lr = self.learning_rate * np.array([_READOUTS[r][1] for r in self._heads])

@@ -37,7 +37,7 @@ _APART_MAX = 4096
 # no more). Where later rows are wider than the first (a one-hot feature's keys), their
 # pairs cost what they cost at 5 knots, and the budget (max_pairs) reaches as many
 # slots (review 393: at 15 knots a key that came later got none of its pairs with the
-# categories). An n_knots given as an int pairs every knot (the flags are None).
+# categories). An n_knots given as an int pairs every knot.
 _COARSE = 5
 
 
@@ -162,8 +162,13 @@ class _FeatureMap:
             return
         n_k = len(self._knots)
         coarse = _coarse_knots(n_k)
-        fine = getattr(self, "_fine", None)  # (None: every pair takes every knot)
-        first = [True] * len(self._mean) if fine is None else fine.tolist()
+        # (whether each slot's key came with the first row; None before round 60 and
+        # with an int n_knots: every pair takes every knot)
+        first_keys = getattr(self, "_first_keys", None)
+        first = [first_keys is None] * len(self._mean)
+        if first_keys is not None:
+            for key, j in self._x_slot.items():
+                first[j] = key in first_keys
         new_pairs: list = []
 
         def pair(s: int, partners: list) -> bool:  # whether the budget is spent

@@ -77,9 +77,6 @@ class _Slots:
         k = len(keys)
         self._grow_scaling(k)
         self._born = np.concatenate([self._born, np.full(k, float(self.n_steps_))])
-        if getattr(self, "_fine", None) is not None:  # (n_knots="auto"; None before round 60)
-            fine = [key in self._first_keys for key in keys]
-            self._fine = np.concatenate([self._fine, np.array(fine, dtype=bool)])
         self._grow_readouts(m, k, paired=table is self._x_slot)
         if self._prev_y is not None:
             self._prev_y = np.concatenate([self._prev_y, np.zeros(k)])
