@@ -9,8 +9,8 @@ the choice was made on, progressive validation from the second row as
 1. development streams of two features and of one, 5,000 rows, drawn here and in no
    half of ``streams.py``: a 4 x 4 checkerboard, a disc, a boundary along a sine and
    two noisy moons on [0, 1]^2; bands (a sine's sign) and three intervals on [0, 1].
-   The classifier at 5, 9, 15, 21 and 31 knots and at ``"auto"``, beside river's ARF
-   and the stream benchmark's kNN-ADWIN;
+   The classifier at 5, 9, 15, 21 and 31 knots and at ``"auto"``, beside the majority
+   class so far, river's ARF and the stream benchmark's kNN-ADWIN;
 2. the tuning half's classification streams of three features (SEA, STAGGER) at 5,
    9 and 15 knots and ``"auto"``, over the whole stream and the 500 rows after each
    change; the tuning streams of four features or more keep 5 (``--wide`` adds them
@@ -85,7 +85,8 @@ def development() -> None:
         f"(min-max) over seeds {SEEDS[0]}-{SEEDS[-1]}, {N_ROWS:,} rows"
     )
     print()
-    names = [f"knots={k}" for k in KNOTS] + ["ARF", "kNN-ADWIN"]
+    baselines = ("majority", "ARF", "kNN-ADWIN")
+    names = [f"knots={k}" for k in KNOTS] + list(baselines)
     print("| stream | features | " + " | ".join(names) + " |")
     print("| --- | ---: |" + " ---: |" * len(names))
     kinds = [(k, _two, 2) for k in ("checkerboard", "disc", "sine boundary", "moons")]
@@ -104,7 +105,7 @@ def development() -> None:
                     ]
                 )
             )
-        for base in ("ARF", "kNN-ADWIN"):
+        for base in baselines:
             cells.append(
                 _cell(
                     [

@@ -39,6 +39,6 @@ def test_the_tables_print_every_knot_count_and_the_baselines(bench, monkeypatch,
     monkeypatch.setattr(bench, "KNOTS", (5, "auto"))
     bench.development()
     printed = capsys.readouterr().out
-    assert "| stream | features | knots=5 | knots=auto | ARF | kNN-ADWIN |" in printed
+    assert "| stream | features | knots=5 | knots=auto | majority | ARF | kNN-ADWIN |" in printed
     lines = [line for line in printed.splitlines() if line.startswith("| checkerboard | 2 |")]
-    assert len(lines) == 1 and lines[0].count("|") == 7
+    assert len(lines) == 1 and lines[0].count("|") == 8
