@@ -1,20 +1,28 @@
-"""The classifier's ramps' knots by the number of features (round 60, issue 12).
+"""The classifier's capacity on narrow rows: its ramps' knots (round 60) and its kNN
+expert (round 61), by the number of features (issue 12).
 
 ``DREAMOnlineClassifier(n_knots="auto")``, the default since round 60, gives each
 standardised feature 15 ramps (knots) where the first row has one or two features, 9
-where it has three, 5 from four on (5 for every stream until then). This prints what
-the choice was made on, progressive validation from the second row as
+where it has three, 5 from four on (5 for every stream until then).
+``n_neighbors="auto"``, the default since round 61, runs the kNN expert (5
+neighbours) while the classifier has seen at most three features. This prints what
+both choices were made on, progressive validation from the second row as
 ``streams.py`` scores it, mean (min-max) over seeds 0-2:
 
 1. development streams of two features and of one, 5,000 rows, drawn here and in no
    half of ``streams.py``: a 4 x 4 checkerboard, a disc, a boundary along a sine and
    two noisy moons on [0, 1]^2; bands (a sine's sign) and three intervals on [0, 1].
-   The classifier at 5, 9, 15, 21 and 31 knots and at ``"auto"``, beside the majority
-   class so far, river's ARF and the stream benchmark's kNN-ADWIN;
-2. the tuning half's classification streams of three features (SEA, STAGGER) at 5,
-   9 and 15 knots and ``"auto"``, over the whole stream and the 500 rows after each
-   change; the tuning streams of four features or more keep 5 (``--wide`` adds them
-   at 5 and 9 knots: at 9, RandomRBFDrift and Phishing were worse).
+   The classifier without the kNN expert at 5, 9, 15, 21 and 31 knots and at
+   ``"auto"`` (round 60's choice), the default (``"auto"`` knots and kNN expert),
+   beside the majority class so far, river's ARF and the stream benchmark's
+   kNN-ADWIN;
+2. the tuning half's classification streams of three features (SEA, STAGGER)
+   without the kNN expert at 5, 9 and 15 knots and ``"auto"``, and the default, over
+   the whole stream and the 500 rows after each change, with the classifier's rows/s
+   (CPU time); the tuning streams of four features or more keep 5 knots and no kNN
+   expert (``--wide`` adds them at 5 and 9 knots, and at the default with 5
+   neighbours: at 9 knots RandomRBFDrift and Phishing were worse; the neighbours
+   cost a third to two thirds of the rows/s).
 
 The report, held-out and fresh halves are not run here (``streams.py`` reports them).
 
@@ -37,7 +45,7 @@ from dream_sklearn.online import DREAMOnlineClassifier  # noqa: E402
 
 N_ROWS = 5_000
 SEEDS = (0, 1, 2)
-KNOTS = (5, 9, 15, 21, 31, "auto")
+KNOTS = (5, 9, 15, 21, 31, "auto")  # (without the kNN expert: round 60's table)
 
 
 def _two(kind: str, seed: int, n: int | None = None) -> list:
@@ -70,6 +78,13 @@ def _one(kind: str, seed: int, n: int | None = None) -> list:
     return [({"a": float(a)}, bool(c)) for a, c in zip(x, y, strict=True)]
 
 
+def _classifier(seed: int, knots: int | str | None) -> DREAMOnlineClassifier:
+    """The classifier at ``knots`` without the kNN expert; None: the default."""
+    if knots is None:
+        return DREAMOnlineClassifier(seed=seed)
+    return DREAMOnlineClassifier(seed=seed, n_knots=knots, n_neighbors=0)
+
+
 def _accuracy(make, rows: list) -> float:
     scores, _ = streams.progressive(make(), iter(rows), len(rows), regression=False)
     return float(np.nanmean(scores))
@@ -86,21 +101,18 @@ def development() -> None:
     )
     print()
     baselines = ("majority", "ARF", "kNN-ADWIN")
-    names = [f"knots={k}" for k in KNOTS] + list(baselines)
+    names = [f"knots={k}" for k in KNOTS] + ["default"] + list(baselines)
     print("| stream | features | " + " | ".join(names) + " |")
     print("| --- | ---: |" + " ---: |" * len(names))
     kinds = [(k, _two, 2) for k in ("checkerboard", "disc", "sine boundary", "moons")]
     kinds += [(k, _one, 1) for k in ("bands", "intervals")]
     for kind, make_rows, d in kinds:
         cells = []
-        for knots in KNOTS:
+        for knots in [*KNOTS, None]:  # (None: the default)
             cells.append(
                 _cell(
                     [
-                        _accuracy(
-                            lambda s=s, k=knots: DREAMOnlineClassifier(seed=s, n_knots=k),
-                            make_rows(kind, s),
-                        )
+                        _accuracy(lambda s=s, k=knots: _classifier(s, k), make_rows(kind, s))
                         for s in SEEDS
                     ]
                 )
@@ -135,21 +147,28 @@ def tuning(wide: bool) -> None:
         "over the 500 rows after each change, mean (min-max) over the seeds"
     )
     print()
-    print("| stream | knots | accuracy | after a change |")
-    print("| --- | --- | ---: | ---: |")
+    print("| stream | classifier | accuracy | after a change | rows/s |")
+    print("| --- | --- | ---: | ---: | ---: |")
     for name in names:
         stream = streams.STREAMS[name]
         n = streams.stream_rows(stream, None)
-        for k in knots if name in ("SEA", "STAGGER") else (5, 9, "auto"):
-            score, after = [], []
+        narrow = name in ("SEA", "STAGGER")
+        for k in [*knots, None] if narrow else [5, 9, None, "kNN"]:
+            score, after, seconds = [], [], 0.0
             for seed in streams.seeds_of(stream, len(SEEDS)):
-                model = DREAMOnlineClassifier(seed=seed, n_knots=k)
-                scores, _ = streams.progressive(model, stream.make(seed, n), n, regression=False)
+                if k == "kNN":  # (a wide stream with the expert: what "auto" leaves off)
+                    model = DREAMOnlineClassifier(seed=seed, n_neighbors=5)
+                else:
+                    model = _classifier(seed, k)
+                scores, took = streams.progressive(model, stream.make(seed, n), n, False)
                 score.append(float(np.nanmean(scores)))
+                seconds += took
                 windows = streams.change_windows(stream.changes(n), len(scores))
                 after += [float(np.nanmean(scores[a:b])) for a, b in windows]
-            row = f"| {name} | {k} | {_cell(score)} | {_cell(after) if after else '-'} |"
-            print(row, flush=True)
+            what = {None: "default", "kNN": "default, n_neighbors=5"}.get(k, f"knots={k}, no kNN")
+            rate = n * len(score) / seconds
+            after_cell = _cell(after) if after else "-"
+            print(f"| {name} | {what} | {_cell(score)} | {after_cell} | {rate:,.0f} |", flush=True)
     print()
 
 

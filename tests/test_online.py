@@ -512,8 +512,11 @@ def test_ramps_learn_a_non_monotone_concept():
     X = rng.uniform(-2, 2, size=(1500, 2))
     rows = [{"a": float(a), "b": float(b)} for a, b in X]
     ys = [bool(abs(a) < 0.8) for a, _ in X]  # a band: no linear rule splits it
-    with_ramps = _accuracy(DREAMOnlineClassifier(seed=0), rows, ys)[500:].mean()
-    without = _accuracy(DREAMOnlineClassifier(n_knots=0, seed=0), rows, ys)[500:].mean()
+    # (the readouts alone: the kNN expert, on by default for two features, learns the
+    # band either way; tests/test_online_neighbors.py)
+    kw = {"seed": 0, "n_neighbors": 0}
+    with_ramps = _accuracy(DREAMOnlineClassifier(**kw), rows, ys)[500:].mean()
+    without = _accuracy(DREAMOnlineClassifier(n_knots=0, **kw), rows, ys)[500:].mean()
     assert with_ramps > 0.9 and with_ramps > without + 0.1
 
 
@@ -550,13 +553,12 @@ def test_surprise_modulated_readout_recovers_faster_after_a_change():
     for seed in range(3):
         rows, ys = _visible_change(seed)
         # The surprise-modulated step alone (drift_recovery, which recovers from this
-        # change too, off in both: tests/test_online_recovery.py covers it).
-        gained.append(
-            _accuracy(
-                DREAMOnlineClassifier(surprise_gain=5.0, seed=0, drift_recovery=False), rows, ys
-            )
-        )
-        plain.append(_accuracy(DREAMOnlineClassifier(seed=0, drift_recovery=False), rows, ys))
+        # change too, off in both: tests/test_online_recovery.py covers it; and the kNN
+        # expert, on by default for these two features, whose window the drift
+        # recovery empties)
+        kw = {"seed": 0, "drift_recovery": False, "n_neighbors": 0}
+        gained.append(_accuracy(DREAMOnlineClassifier(surprise_gain=5.0, **kw), rows, ys))
+        plain.append(_accuracy(DREAMOnlineClassifier(**kw), rows, ys))
     after = slice(800, 1000)
     # Measured: 0.805 vs 0.730 over the 200 rows after the change (3 seeds).
     assert (
@@ -600,7 +602,10 @@ def test_mixture_follows_the_readout_that_fits_the_concept(seed):
     for concept in ("xor", "linear"):
         rows, ys = _concept_stream(2000, seed, concept)
         for name, readouts in [("mixture", ("linear", "cell", "pairs")), ("cell", ("cell",))]:
-            model = DREAMOnlineClassifier(hidden_dim=8, rank=2, seed=1, readouts=readouts)
+            # (the readouts alone: no kNN expert, on by default for these features)
+            model = DREAMOnlineClassifier(
+                hidden_dim=8, rank=2, seed=1, readouts=readouts, n_neighbors=0
+            )
             correct = _accuracy(model, rows, ys)
             scores[concept, name] = correct[1000:].mean()
             if name == "mixture":
@@ -787,7 +792,8 @@ def _two_feature_wave(seed, n=2_000):
 def test_auto_knots_follow_the_first_rows_features_and_pay_on_two():
     """n_knots="auto", the classifier's default: 15 knots for one or two features, 9 for
     three, 5 from four on, an int as given; the regressor keeps 5. On a boundary of two
-    features the finer grid scores above 5 knots on every seed."""
+    features the finer grid scores above 5 knots on every seed (the readouts alone:
+    the knots were chosen without the kNN expert, on by default since)."""
     for d, want in [(1, 15), (2, 15), (3, 9), (4, 5), (9, 5)]:
         model = DREAMOnlineClassifier(seed=0)
         model.learn_one({f"x{i}": float(i) for i in range(d)}, True)
@@ -827,7 +833,7 @@ def test_auto_knots_follow_the_first_rows_features_and_pay_on_two():
         rows = _two_feature_wave(seed)
         scores = []
         for knots in ("auto", 5):
-            model, hits = DREAMOnlineClassifier(seed=seed, n_knots=knots), 0
+            model, hits = DREAMOnlineClassifier(seed=seed, n_knots=knots, n_neighbors=0), 0
             for x, y in rows:
                 hits += model.predict_one(x) == y
                 model.learn_one(x, y)

@@ -49,10 +49,68 @@ def accuracy(model, rows, start):
 
 def test_the_vote_learns_a_local_concept_the_readouts_miss(seed=0):
     # Rows 2,000-2,999 of the checkerboard: the readouts alone 0.62-0.64, with the
-    # vote 0.93-0.95 (seeds 0-2 measured).
-    alone = accuracy(DREAMOnlineClassifier(seed=seed), board(3000, seed), 2000)
-    both = accuracy(DREAMOnlineClassifier(seed=seed, n_neighbors=5), board(3000, seed), 2000)
+    # vote 0.93-0.95 (seeds 0-2 measured). The default runs the vote on these two
+    # features (n_neighbors="auto").
+    alone = accuracy(DREAMOnlineClassifier(seed=seed, n_neighbors=0), board(3000, seed), 2000)
+    both = accuracy(DREAMOnlineClassifier(seed=seed), board(3000, seed), 2000)
     assert alone < 0.75 and both > 0.88
+
+
+def _one_hot(n, seed):
+    """Two numbers and a category of 6 as river's one-hot keys (the category's key
+    alone, at 1): the classifier sees 3 features at the first row, more after."""
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        a, b, c = rng.random(), rng.random(), int(rng.integers(6))
+        yield {"a": a, "b": b, f"cat_{c}": 1.0}, int(a > 0.5) ^ (c % 2)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_auto_runs_the_vote_while_at_most_three_features_were_seen(compiled):
+    """n_neighbors="auto", the classifier's default: 5 neighbours while the classifier
+    has seen at most three features, none once it has seen more; the regressor's
+    default stays 0. The vote takes no part in what the readouts learn, so a model
+    whose vote went off predicts as a twin that never ran it."""
+    if compiled and not compiled_available():
+        pytest.skip("numba is not installed")
+    previous = set_compiled(compiled)
+    try:
+        for d, want in [(1, 5), (2, 5), (3, 5), (4, 0), (9, 0)]:
+            model = DREAMOnlineClassifier(seed=0)
+            assert model._k_neighbors == 0  # (no row yet)
+            for i in range(3):
+                model.learn_one({f"x{j}": float(i + j) for j in range(d)}, i % 2 == 0)
+            assert model._k_neighbors == want, d
+            assert (model._neighbors is not None) == (want > 0), d
+        rows = list(_one_hot(600, 0))
+        auto, twin = DREAMOnlineClassifier(seed=0), DREAMOnlineClassifier(seed=0, n_neighbors=0)
+        on = []
+        for x, y in rows:
+            on.append(auto._k_neighbors)
+            p, q = auto.predict_proba_one(x), twin.predict_proba_one(x)
+            if len(auto.features_) > 3:  # (off: the twin's predictions, to the bit)
+                assert p == q and auto.predict_one(x) == twin.predict_one(x)
+            auto.learn_one(x, y)
+            twin.learn_one(x, y)
+        assert on[1] == 5 and on[-1] == 0  # (three features after the first row)
+        assert auto._neighbors.n >= 1  # (it ran while the rows were narrow)
+        np.testing.assert_array_equal(auto._W, twin._W)  # (the readouts learned alike)
+        assert DREAMOnlineRegressor().n_neighbors == 0
+    finally:
+        set_compiled(previous)
+
+
+def test_auto_is_a_value_of_n_neighbors_and_other_strings_are_refused():
+    rows = list(board(20, 3))
+    model = DREAMOnlineClassifier(seed=0, n_neighbors="auto")
+    for x, y in rows:
+        model.learn_one(x, y)
+    model.n_neighbors = "Auto"
+    with pytest.raises(ValueError, match="n_neighbors.*'auto' or an int >= 0"):
+        model.learn_one(*rows[0])
+    assert model.n_steps_ == 20
+    with pytest.raises(ValueError, match="n_neighbors"):
+        DREAMOnlineRegressor(n_neighbors="auto").learn_one({"a": 1.0}, 1.0)
 
 
 @pytest.mark.parametrize("compiled", [True, False])
@@ -254,7 +312,7 @@ def test_bad_parameters_are_named(params, name):
 def test_turned_on_mid_stream_it_takes_the_next_rows():
     # river users set parameters as attributes: the vote starts from an empty window
     # (the compiled row runs it).
-    model = DREAMOnlineClassifier(seed=0)
+    model = DREAMOnlineClassifier(seed=0, n_neighbors=0)
     rows = list(board(300, 8))
     for x, y in rows[:200]:
         model.learn_one(x, y)
@@ -304,7 +362,7 @@ def test_a_bad_window_set_mid_stream_is_refused_before_anything_changes():
     # neighbors_window was read at the vote's first row, after the readouts' step:
     # 0 raised an IndexError there on every later row (a review's finding).
     rows = list(board(60, 10))
-    model = DREAMOnlineClassifier(seed=0)
+    model = DREAMOnlineClassifier(seed=0, n_neighbors=0)
     for x, y in rows[:40]:
         model.learn_one(x, y)
     model.n_neighbors, model.neighbors_window = 3, 0

@@ -42,9 +42,16 @@ def numpy_path():
 
 
 def fitted_state(model):
-    """Everything a model has learned, for exact comparison."""
-    arrays = {k: v for k, v in vars(model).items() if isinstance(v, np.ndarray)}
+    """Everything a model has learned, for exact comparison: its arrays (not
+    ``_scale_read``, the scale an advancing model read its row in flight in, for the
+    kNN expert: scratch), its cell's state, and the kNN expert's window and weights."""
+    arrays = {
+        k: v for k, v in vars(model).items() if isinstance(v, np.ndarray) and k != "_scale_read"
+    }
     state = {f"state{i}": s for i, s in enumerate(model._state or ())}
+    vote = getattr(model, "_neighbors", None)
+    if vote is not None:
+        state.update(knn_rows=vote.rows[: vote.n], knn_labels=vote.labels[: vote.n], knn_w=vote.w)
     return {**arrays, **state}
 
 

@@ -74,6 +74,7 @@ from ._params import (  # noqa: F401 (the classifier and regressor import some f
     _check_value,
     _is_auto,
     _knot_count,
+    _neighbor_count,
     _readouts_rule,
 )
 from ._pending import _Pending, _PendingRows  # (older pickles name _base._Pending)
@@ -378,19 +379,25 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
                 if name in rules and hasattr(self, name):
                     _check_value(owner, name, getattr(self, name), rules[name])
             self._checked = live
-            if not self.n_neighbors and getattr(self, "_neighbors", None) is not None:
+            if not self._k_neighbors and getattr(self, "_neighbors", None) is not None:
                 # (turned off: the rows learned meanwhile, and any drift acted on,
                 # pass the window by; turned on again, it starts empty)
                 self._neighbors = None
+
+    @property
+    def _k_neighbors(self) -> int:
+        """The kNN expert's neighbours now (0: none): ``n_neighbors``, or with
+        ``"auto"`` by the features seen so far (``_params._neighbor_count``)."""
+        return _neighbor_count(self.n_neighbors, len(self._x_slot) if self._built else None)
 
     def _recheck_neighbors(self) -> None:
         """:meth:`_recheck` where a kNN parameter changed since, by identity: 3.0 is
         not 3 (numba refused ``n_neighbors=3.0``; the NumPy path names the error, as
         for ``neighbors_window=1000.0``). (The compiled row lays its buffers out again,
         and so validates, after any setting: ``_compiled._LayoutParam``.)"""
-        checked = self._checked
+        checked, k = self._checked, self.n_neighbors
         if (
-            type(self.n_neighbors) is not int
+            (type(k) is not int and not _is_auto(k))
             or checked is None
             or self.neighbors_window is not checked[_WINDOW_AT]
         ):
@@ -893,7 +900,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             surprise = float(step.surprise[0])
         self._cache = None
         neighbors = None
-        if self.n_neighbors:  # (a row advanced on: its values and scale when it was read)
+        if self._k_neighbors:  # (a row advanced on: its values and scale when it was read)
             if entry is None:
                 at = (raw, present, self._scale)
             else:

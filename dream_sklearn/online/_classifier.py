@@ -16,6 +16,7 @@ from ._base import _DEFAULT, _check_params, _DREAMOnline, _readouts_rule
 from ._delayed import _DelayedReadout
 from ._fast_row import _TARGET_C
 from ._neighbors import _NeighborVote, _Seen
+from ._params import _NEIGHBORS
 from ._readouts import _CLF_DRIFT_DELTA, _REPLAY_ROWS
 from ._slots import _unequal
 
@@ -27,7 +28,7 @@ _CLASSIFIER_RULES = {
     "max_pairs": _INT_GE0,
     "mixture_share": _UNIT,
     "delayed_readout": _BOOL,
-    "n_neighbors": _INT_GE0,
+    "n_neighbors": _NEIGHBORS,
     "neighbors_window": _INT_GE1,
 }
 _MISTAKE = math.exp(-1.0)  # a readout's weight is multiplied by this for each mistake
@@ -225,8 +226,13 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         late, and the readout joins); after a delay of 50 ends it keeps taking
         part for some 430 labels (67 after a delay of 1), then stops. False:
         none.
-    n_neighbors : int, default=0
-        0: none. Otherwise a k-nearest-neighbours expert beside the readouts, for
+    n_neighbors : int or "auto", default="auto"
+        ``"auto"``: 5 while the classifier has seen at most three features, 0 once
+        it has seen more (a one-hot key beside two numbers: from its second
+        category on). The expert gives local capacity where a linear readout over
+        ramps lacks it most and where its search, whose cost grows with the
+        features, costs least (``docs/online.md``, "Round 61: the kNN expert on
+        narrow rows"). 0: none. Otherwise a k-nearest-neighbours expert beside the readouts, for
         concepts local in the input space (a checkerboard, clusters of a class):
         the last ``neighbors_window`` labelled rows vote for a row's class, each by
         its inverse distance, among the ``n_neighbors`` nearest; the distance is
@@ -385,7 +391,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         advance_on_predict: bool = False,
         match_labels_by: str = "values",
         delayed_readout: bool = True,
-        n_neighbors: int = 0,
+        n_neighbors: int | str = "auto",
         neighbors_window: int = 1000,
         seed: int | None = None,
         cell: str = "random",
@@ -487,7 +493,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         if vote is None or not vote.leads():
             return p
         rows = self._neighbor_rows(raw, present)
-        q = vote.proba(rows, scale, self.n_neighbors, p.shape[-1])
+        q = vote.proba(rows, scale, self._k_neighbors, p.shape[-1])
         return p if q is None else vote.blend(p, q)
 
     def _neighbor_read(
@@ -508,7 +514,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         ``scale``; None while no row is kept."""
         if self._neighbors is None:  # (the window's size read once: its first row)
             self._neighbors = _NeighborVote(int(self.neighbors_window))
-        return self._neighbors.proba_one(row, scale, self.n_neighbors, len(self._classes))
+        return self._neighbors.proba_one(row, scale, self._k_neighbors, len(self._classes))
 
     def _fast_neighbor_read(self, target: tuple | None = None) -> tuple:
         """(row, vote) of the row the compiled row's buffers hold: what the kNN expert
@@ -595,7 +601,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         if self.advance_on_predict and self.delayed_readout and late is not None and late.active:
             q = late.proba(late.features(raw, self._delayed_present(present)), p.shape[-1])
             p = late.mix(p, q)
-        if self.n_neighbors:
+        if self._k_neighbors:
             p = self._neighbor_choice(p, raw, present, self._scale)
         return p
 
@@ -617,14 +623,14 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             and late.q_seq == self._pending_seq - 1
         ):
             p = late.mix(p, late.q)
-        if self.n_neighbors and cache is not None:  # (cache: the row just read)
+        if self._k_neighbors and cache is not None:  # (cache: the row just read)
             # (a row advanced on has been taken into the statistics: the scale it was
             # read in, as predict_proba_many reads it; a review's finding)
             advanced = cache.advanced and self._scale_read is not None
             scale = self._scale_read if advanced else self._scale
             fwd = cache.forward
             p = self._neighbor_choice(p[None], fwd.raw[None], fwd.present[None], scale)[0]
-        elif self.n_neighbors and self._fast_row is not None:  # (the compiled row read it)
+        elif self._k_neighbors and self._fast_row is not None:  # (the compiled row read it)
             _, q = self._fast_neighbor_read()
             if q is not None and self._neighbors.leads():
                 p = self._neighbors.blend(p, q)
@@ -758,7 +764,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         return list(self._classes)[int(self._proba_row(out).argmax())]
 
     def _fast_predicted(self, r: float) -> base.typing.ClfTarget:
-        if self.n_neighbors:
+        if self._k_neighbors:
             r = self._fast_neighbor_choice(r)
         return self._fast.labels[int(r)]
 
@@ -803,11 +809,11 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
 
     def predict_many(self, X: pd.DataFrame) -> pd.Series:
         """Per row, ``predict_one`` from the committed state (NaN: missing)."""
-        if not self.n_neighbors:  # (the kNN expert's votes: a frame's in one pass, below)
+        if not self._k_neighbors:  # (the kNN expert's votes: a frame's in one pass, below)
             labels = self._fast_predict_frame(X, self._fast_predicted)  # (the compiled row)
             if labels is not None:
                 return _as_learned(partial(pd.Series, index=X.index), labels)
-        proba = self._proba_frame(X, compiled=bool(self.n_neighbors))
+        proba = self._proba_frame(X, compiled=bool(self._k_neighbors))
         if proba.shape[1] == 0:
             return pd.Series([None] * len(X), index=X.index, dtype=object)
         labels: list[Any] = list(self._classes)  # (the columns' order)

@@ -309,7 +309,7 @@ class _Compiled:
         k = kernels
         self.params_set = est._params_set  # (the parameters' settings: _LayoutParam)
         # (whether the kNN expert runs: read on every row, here as a plain attribute)
-        self.knn = bool(est.n_neighbors)
+        self.knn = bool(est._k_neighbors)
         if not _CHECKED:  # (compile or load the kernels on the first row)
             self._k, self.forward = k, self._first_forward
         config = est._cell_config

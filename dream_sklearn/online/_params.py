@@ -51,6 +51,39 @@ def _knot_count(n_knots: int | str, n_features: int) -> int:
     return int(n_knots)
 
 
+# n_neighbors="auto" (the classifier's default since round 61): the kNN expert
+# (_neighbors.py) with _AUTO_NEIGHBORS neighbours while the model has seen at most
+# _NARROW features, none once it has more. Chosen on benchmarks/knots.py's development
+# streams of one and two features (a checkerboard 0.695 -> 0.931, bands 0.708 ->
+# 0.994: above ARF on all six) and the tuning half's streams of three (SEA and
+# STAGGER within 0.1 point either way). Wider rows go without it for its cost: its
+# search grows with the features (its kernel takes 3 µs a row at 3 features, 7 at
+# 10), and Elec2's six would fall below issue 15's 100,000 rows/s. The features seen,
+# not the first row's (as n_knots' "auto", which sizes arrays once): a one-hot key
+# beside two numbers turns it off at its second category, before a search over
+# 1,000 categories could cost a millisecond a row; docs/online.md, "Round 61: the kNN
+# expert on narrow rows".
+_AUTO_NEIGHBORS = 5
+_NARROW = 3
+
+
+def _neighbor_count(n_neighbors: int | str, n_features: int | None) -> int:
+    """The kNN expert's neighbours: ``n_neighbors``, or with ``"auto"``
+    ``_AUTO_NEIGHBORS`` while at most ``_NARROW`` features were seen (``n_features``;
+    None: no row yet, none)."""
+    if _is_auto(n_neighbors):
+        narrow = n_features is not None and n_features <= _NARROW
+        return _AUTO_NEIGHBORS if narrow else 0
+    return n_neighbors
+
+
+_NEIGHBORS = _Rule(
+    "'auto' or an int >= 0",
+    lambda v: _is_auto(v) or (_is_int(v) and v >= 0),
+    lambda v: v if _is_auto(v) else int(v),
+)
+
+
 _MISSING = ("ignore", "raise")
 _MATCH = ("values", "order")
 _RESERVED_CELL_PARAMS = ("input_dim", "hidden_dim", "rank")

@@ -137,7 +137,7 @@ class _PendingRows:
         raw, present, u, step = fwd
         key = _row_key(row)  # (first: nothing is changed if the row has no key)
         scale = None
-        if self.n_neighbors:  # (the scale the row was read in: the kNN vote's)
+        if self._k_neighbors:  # (the scale the row was read in: the kNN vote's)
             scale = self._scale_read = self._scale.copy()
         pairs = self._pairs.shape[1]  # (before the commit grants the row's new pairs)
         self._commit(raw, present, step)

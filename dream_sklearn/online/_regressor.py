@@ -613,7 +613,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         ``scale``; None while no row is kept."""
         if self._neighbors is None:  # (the window's size read once: its first row)
             self._neighbors = _NeighborMean(int(self.neighbors_window))
-        return self._neighbors.estimate(row, scale, self.n_neighbors, self._kept_bounds())
+        return self._neighbors.estimate(row, scale, self._k_neighbors, self._kept_bounds())
 
     def _kept_bounds(self) -> tuple[float, float]:
         """``_Y_ASIDE`` running standard deviations either side of the running mean:
@@ -783,7 +783,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         self._learn_row(x, y)
 
     def _fast_predicted(self, r: float) -> float:
-        if self.n_neighbors:  # (the kNN expert's estimate, kept for learn_one)
+        if self._k_neighbors:  # (the kNN expert's estimate, kept for learn_one)
             _, q, _ = self._fast_neighbor_seen()
             return self._neighbors.mix(r, q, self._estimate_bound())
         return r
@@ -810,7 +810,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
             return 0.0
         prediction = float(self._to_target(out))
         cache = self._cache
-        if self.n_neighbors and cache is not None:  # (cache: the row just read)
+        if self._k_neighbors and cache is not None:  # (cache: the row just read)
             advanced = cache.advanced and self._scale_read is not None
             scale = self._scale_read if advanced else self._scale
             prediction = self._neighbor_mix(
@@ -828,19 +828,19 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
 
     def predict_many(self, X: pd.DataFrame) -> pd.Series:
         """Per row, ``predict_one`` from the committed state (NaN: missing)."""
-        if not self.n_neighbors:  # (with the kNN expert: from the frame's outputs, below)
+        if not self._k_neighbors:  # (with the kNN expert: from the frame's outputs, below)
             predictions = self._fast_predict_frame(X, self._fast_predicted)  # (compiled)
             if predictions is not None:
                 return pd.Series(predictions, index=X.index, dtype=float)
         # (the compiled row, where it can run; without the kNN expert tried above)
-        forward = self._fast_forward_many(X) if self.n_neighbors else None
+        forward = self._fast_forward_many(X) if self._k_neighbors else None
         if forward is None:
             forward = self._forward_many(X)
         if forward is None:
             return pd.Series(np.zeros(len(X)), index=X.index)
         raw, present, out = forward
         predictions = self._to_target(out)
-        if self.n_neighbors:
+        if self._k_neighbors:
             predictions = np.array(
                 [
                     self._neighbor_mix(float(p), r, q, self._scale)

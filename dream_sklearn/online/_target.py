@@ -641,7 +641,7 @@ class _TargetScaling:
         """A copy of what the readouts learn, drift_recovery's detectors and count
         and the kNN expert's window too (a drift the glitch fires, often on the row
         that ends it, empties the window: review 199)."""
-        knn = bool(self.n_neighbors)
+        knn = bool(self._k_neighbors)
         return _Readouts(
             self._W.copy(),
             self._weights.copy(),
@@ -668,7 +668,7 @@ class _TargetScaling:
             return
         self._fresh_rows, self._warn, self._drift = fresh_rows, warn, drift
         self.n_drifts_ = n_drifts
-        if knn and self.n_neighbors:  # (the rows it kept since, the glitch's, go too)
+        if knn and self._k_neighbors:  # (the rows it kept since, the glitch's, go too)
             self._neighbors, self._neighbor_seen, self._y_watched = neighbors, None, ()
         same = W.shape == self._W.shape and weights.shape == self._weights.shape
         if same and age.shape == self._age.shape:
