@@ -420,6 +420,43 @@ def test_the_compiled_vote_and_the_numpy_vote_agree_to_the_bit(ties):
     assert "neighbor_vote" in _neighbors._CHECKED  # (the compiled ones did run)
 
 
+def test_the_compiled_rows_read_and_choice_are_the_numpy_steps_to_the_bit():
+    """The classifier's compiled row reads a row for the vote and votes in one call
+    (``read_vote``), and picks the class of both experts blended in another
+    (``choice``): the numbers of ``_neighbor_rows``, ``_vote_numpy`` and ``blend``
+    (a tie to its first class), or None where it cannot run."""
+    if not compiled_available():
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(4)
+    empty = _neighbors._NeighborVote(30)
+    raw, present, ys = rng.normal(size=4), np.ones(4), np.array([], dtype=np.intp)
+    row, q = empty.read_vote(raw, present, ys, 5, np.ones(5), 5, 3)
+    assert q is None and np.isnan(row[4]) and row[:4].tolist() == raw.tolist()
+    assert empty.read_vote(raw, present, ys, 5, np.ones(4), 5, 3) is None  # (a scale apart)
+    vote = _neighbors._NeighborVote(30)
+    for _ in range(40):
+        kept = rng.normal(size=5)
+        kept[rng.random(5) < 0.1] = np.nan
+        vote.keep(kept, int(rng.integers(0, 3)))
+    for trial in range(60):
+        raw, present = rng.normal(size=4), (rng.random(4) > 0.2).astype(float)
+        ys = np.array([3] if trial % 2 else [], dtype=np.intp)  # (a previous label's slot)
+        scale = rng.random(5)
+        row, q = vote.read_vote(raw, present, ys, 5, scale, 5, 3)
+        want = np.append(np.where(present > 0, raw, np.nan), np.nan)
+        want[ys] = np.nan
+        np.testing.assert_array_equal(row, want)
+        assert q.tolist() == vote._vote_numpy(want, scale, 5, 3).tolist()
+        for m in (1, 3):
+            out = rng.random((4, 3))
+            if trial % 5 == 0:
+                out[:] = 0.5  # (every class alike: the first)
+            weights = rng.dirichlet(np.ones(m))
+            vote.w = rng.dirichlet(np.ones(2))
+            p = out[0] if m == 1 else weights @ out[:m]
+            assert vote.choice(out, weights, q) == int(vote.blend(p, q).argmax())
+
+
 def _with_gaps(rows, seed):
     """``rows`` with one labelled row of no values at row 100 and "b" missing from a
     fifth of the first 150 rows."""

@@ -388,7 +388,10 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
     def _k_neighbors(self) -> int:
         """The kNN expert's neighbours now (0: none): ``n_neighbors``, or with
         ``"auto"`` by the features seen so far (``_params._neighbor_count``)."""
-        return _neighbor_count(self.n_neighbors, len(self._x_slot) if self._built else None)
+        k = self.n_neighbors
+        if type(k) is int:  # (read on every row: an int as it is, at once)
+            return k
+        return _neighbor_count(k, len(self._x_slot) if self._built else None)
 
     def _recheck_neighbors(self) -> None:
         """:meth:`_recheck` where a kNN parameter changed since, by identity: 3.0 is

@@ -519,15 +519,24 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def _fast_neighbor_read(self, target: tuple | None = None) -> tuple:
         """(row, vote) of the row the compiled row's buffers hold: what the kNN expert
         reads of it and its vote, kept for a later read of the same row (the
-        learn_one after a predict_one)."""
-        self._recheck_neighbors()
+        learn_one after a predict_one: read in this state, its parameters checked
+        then; a setting since lays the compiled row out again, which checks them)."""
         seen = self._neighbor_seen
         if seen is not None and seen.read is self._fast_row:
             return seen.row, seen.q
-        row = self._fast_neighbor_row()
-        q = self._vote_on(row, self._scale)
-        self._neighbor_seen = _Seen(self._fast_row, row, q)
-        return row, q
+        self._recheck_neighbors()
+        if self._neighbors is None:  # (the window's size read once: its first row)
+            self._neighbors = _NeighborVote(int(self.neighbors_window))
+        fast = self._fast
+        k, n_classes = self._k_neighbors, len(self._classes)
+        read = self._neighbors.read_vote(
+            fast.raw, fast.present, self._ys, len(self._mean), self._scale, k, n_classes
+        )
+        if read is None:  # (the same numbers in two steps, or the error that says why)
+            row = self._fast_neighbor_row()
+            read = row, self._vote_on(row, self._scale)
+        self._neighbor_seen = _Seen(self._fast_row, *read)
+        return read
 
     def _neighbor_step(
         self, row: np.ndarray, q: np.ndarray | None, c: int, loss: float, drifted: bool
@@ -551,7 +560,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         vote = self._neighbors
         if q is None or not vote.leads():
             return int(best)
-        return int(vote.blend(self._proba(self._fast.out), q).argmax())
+        out = self._fast.out
+        c = vote.choice(out, self._weights, q)
+        return int(vote.blend(self._proba(out), q).argmax()) if c is None else c
 
     def _read_delayed(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray):
         """(features, the readouts' predicted class, this readout's, the row's sequence
@@ -764,7 +775,7 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         return list(self._classes)[int(self._proba_row(out).argmax())]
 
     def _fast_predicted(self, r: float) -> base.typing.ClfTarget:
-        if self._k_neighbors:
+        if self._fast.knn:  # (as the layout read n_neighbors: laid out anew after a setting)
             r = self._fast_neighbor_choice(r)
         return self._fast.labels[int(r)]
 

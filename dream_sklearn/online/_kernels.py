@@ -1080,6 +1080,38 @@ def neighbor_vote(rows, labels, n, x, scale, k, n_classes, far, tiny):
 
 
 @njit(cache=True)
+def neighbor_read_vote(raw, present, ys, width, rows, labels, n, scale, k, n_classes, far, tiny):
+    """:func:`neighbor_row` of the row the compiled row's buffers hold and
+    :func:`neighbor_vote` on it, in one call (the classifier's compiled row): ``(row,
+    votes)``, ``votes`` empty where no row is kept (``n`` 0)."""
+    row = neighbor_row(raw, present, ys, width)
+    if n == 0:
+        return row, np.empty(0)
+    return row, neighbor_vote(rows, labels, n, row, scale, k, n_classes, far, tiny)
+
+
+@njit(cache=True)
+def blend_argmax(out, weights, w, q):
+    """The class the classifier predicts where its kNN vote leads: the most probable of
+    the readouts' mixture (``weights`` over the first rows of ``out``, as
+    :func:`_proba_argmax` sums it) and the vote ``q``, by the experts' weights ``w``
+    (``_NeighborVote.blend``); of classes tied, the first."""
+    M = weights.shape[0]
+    best, arg = -np.inf, 0
+    for c in range(q.shape[0]):
+        if M == 1:
+            p = out[0, c]
+        else:
+            p = 0.0
+            for j in range(M):
+                p += weights[j] * out[j, c]
+        v = w[0] * p + w[1] * q[c]
+        if v > best:
+            best, arg = v, c
+    return arg
+
+
+@njit(cache=True)
 def neighbor_mean(rows, targets, n, x, scale, k, far, tiny, lo, hi):
     """The regressor's kNN estimate on one row ``x`` (``_neighbors._NeighborMean``):
     the mean of the ``k`` nearest kept rows' targets, each bounded to ``[lo, hi]`` and

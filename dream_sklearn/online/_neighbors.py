@@ -182,6 +182,31 @@ class _NeighborVote:
                 return votes
         return self._vote_numpy(x, scale, k, n_classes)
 
+    def read_vote(self, raw, present, ys, width: int, scale, k: int, n_classes: int):
+        """``(row, vote)`` of the row the compiled row's buffers hold (``raw``,
+        ``present``): what the expert reads of it (``_base._fast_neighbor_row``: NaN in
+        the previous label's slots ``ys`` and past the row, up to ``width``) and
+        :meth:`proba_one` of it, in one compiled call (``_kernels.neighbor_read_vote``,
+        the same numbers); None where it cannot run (numba absent or off, a scale of
+        another width: the caller reads the row as before, which says what is wrong)."""
+        size = max(width, len(raw))
+        if len(scale) != size:
+            return None
+        self._fit(size)
+        k = min(int(k), self.n)  # (a plain int: see _vote)
+        args = (raw, present, ys, width, self.rows, self.labels, self.n, scale, k, n_classes)
+        read = _compiled_call("neighbor_read_vote", *args, _FAR, _TINY)
+        if read is None:
+            return None
+        row, q = read
+        return row, (q if self.n else None)
+
+    def choice(self, out: np.ndarray, weights: np.ndarray, q: np.ndarray) -> int | None:
+        """The class of :meth:`blend` of the readouts' mixture (``weights`` over
+        ``out``) and the vote ``q``, in one compiled call (``_kernels.blend_argmax``);
+        None where it cannot run."""
+        return _compiled_call("blend_argmax", out, weights, self.w, q)
+
     def _vote_numpy(self, x: np.ndarray, scale: np.ndarray, k: int, n_classes: int) -> np.ndarray:
         """:meth:`_vote` in NumPy (``_kernels.neighbor_vote``, to the bit)."""
         d2, near = _nearest_numpy(self.rows[: self.n], x, scale, k)
