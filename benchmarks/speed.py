@@ -63,6 +63,10 @@ Sections (``--only``):
   1,000 categories beside two numeric features, the default classifier (compiled)
   against river's logistic pipeline, over the first 3,000 rows (growth events) and
   the next 3,000; the row's cost grows with the categories seen.
+- ``online-narrow``: ``predict_one`` + ``learn_one`` rows/s on river's Bananas (two
+  features), where the default classifier runs its kNN expert (``n_neighbors="auto"``),
+  against the same without it and river's HoeffdingAdaptiveTree, ARF and logistic
+  pipeline, timed as the ``online`` section times Elec2's.
 - ``sklearn``: ``DREAMClassifier(solver="adam").fit`` (float32, the default
   configuration) per epoch, eager and compiled, against a plain ``nn.GRU`` loop over
   the same batches (256 sequences x 50 steps x 16 features, batch 32); then end to
@@ -507,7 +511,13 @@ def _on_path(make, compiled: bool):
 
 
 def _online_rows(
-    task: str, makers: dict, stream: list, repeats: int, pair_repeats: int
+    task: str,
+    makers: dict,
+    stream: list,
+    repeats: int,
+    pair_repeats: int,
+    data: str = "Elec2",
+    name_of_section: str = "online",
 ) -> list[Row]:
     """Interleaved rows/s of each contender on ``stream``; ratios against the first
     (the default DREAM estimator, compiled) and the river pipeline (the last).
@@ -541,8 +551,8 @@ def _online_rows(
             compared = f"{dream} / this: {ratio:.2f}x (the same {repeats} rounds)"
         rows.append(
             Row(
-                "online",
-                f"{name}: predict_one + learn_one, Elec2 first {len(stream):,} rows ({task})",
+                name_of_section,
+                f"{name}: predict_one + learn_one, {data} first {len(stream):,} rows ({task})",
                 f"{rate[name]:,.0f}",
                 "rows/s",
                 compared,
@@ -1215,6 +1225,43 @@ def online_wide(args) -> list[Row]:
                     )
                 )
     return rows
+
+
+@section("online-narrow")
+def online_narrow(args) -> list[Row]:
+    """Rows/s on a stream of two features, where the default classifier runs its kNN
+    expert (``n_neighbors="auto"``: at most three features seen): river's Bananas,
+    its first ``--online-rows`` rows (at most 5,300), the default classifier
+    (compiled) and the same without the expert (``n_neighbors=0``), against river's
+    HoeffdingAdaptiveTree, ARF and ``StandardScaler | LogisticRegression``, timed as
+    the ``online`` section times Elec2's."""
+    from river import datasets, forest, linear_model, preprocessing, tree
+
+    from dream_sklearn.online import DREAMOnlineClassifier, compiled_available
+
+    if not compiled_available():
+        return skipped("online-narrow", "the compiled row on narrow rows", "numba is not installed")
+    stream = list(itertools.islice(datasets.Bananas(), args.online_rows))
+
+    def without_knn():
+        return DREAMOnlineClassifier(n_neighbors=0)
+
+    _on_path(DREAMOnlineClassifier, True)(stream[:300])  # (kernels loaded: untimed)
+    makers = {
+        "DREAMOnlineClassifier() compiled": _on_path(DREAMOnlineClassifier, True),
+        "DREAMOnlineClassifier(n_neighbors=0) compiled": _on_path(without_knn, True),
+        "river HoeffdingAdaptiveTreeClassifier(seed=1)": lambda s: _progressive(
+            tree.HoeffdingAdaptiveTreeClassifier(seed=1), s
+        ),
+        "river ARFClassifier(seed=1)": lambda s: _progressive(forest.ARFClassifier(seed=1), s),
+        "river StandardScaler \\| LogisticRegression": lambda s: _progressive(
+            preprocessing.StandardScaler() | linear_model.LogisticRegression(), s
+        ),
+    }
+    repeats, pair_repeats = max(1, args.repeats // 3), max(3, args.repeats)
+    return _online_rows(
+        "classification", makers, stream, repeats, pair_repeats, "Bananas", "online-narrow"
+    )
 
 
 # --- scikit-learn ---------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""``benchmarks/knots.py``: the development streams the classifier's knots were chosen
-on (round 60), and its tables."""
+"""``benchmarks/knots.py``: the development streams the classifier's knots (round 60)
+and kNN expert's default (round 61) were chosen on, and its tables; and the speed
+section that times that default on narrow rows (``speed.py --only online-narrow``)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,47 @@ def test_the_tables_print_every_knot_count_and_the_baselines(bench, monkeypatch,
     assert header in printed
     lines = [line for line in printed.splitlines() if line.startswith("| checkerboard | 2 |")]
     assert len(lines) == 1 and lines[0].count("|") == 9
+
+
+def test_the_narrow_speed_section_times_the_default_beside_the_same_without_the_expert(
+    load_benchmark,
+):
+    """``speed.py --only online-narrow``: on Bananas' first rows, the default classifier
+    (its kNN expert on: two features) and the same without it, beside river's three
+    baselines, each a positive rate, the ratios against the default."""
+    import argparse
+
+    from dream_sklearn.online import compiled_available
+
+    speed = load_benchmark("speed")
+    rows = speed.online_narrow(argparse.Namespace(online_rows=400, repeats=1))
+    if not compiled_available():
+        assert len(rows) == 1 and "numba" in str(rows[0])
+        return
+    names = [row.what.split(":")[0] for row in rows]
+    assert names[:2] == [
+        "DREAMOnlineClassifier() compiled",
+        "DREAMOnlineClassifier(n_neighbors=0) compiled",
+    ]
+    assert len(rows) == 5 and all("Bananas first 400 rows" in row.what for row in rows)
+    assert all(float(row.value.replace(",", "")) > 0 for row in rows)
+    assert rows[1].compared.startswith("DREAMOnlineClassifier() compiled / this: ")
+
+
+def test_the_tuning_table_prints_the_knots_without_the_expert_and_the_default(
+    bench, monkeypatch, capsys
+):
+    monkeypatch.setattr(bench.streams, "stream_rows", lambda stream, n: 300)
+    monkeypatch.setattr(bench, "SEEDS", (0,))
+    bench.tuning(False)
+    printed = capsys.readouterr().out
+    assert "| stream | classifier | accuracy | after a change | rows/s |" in printed
+    lines = [line for line in printed.splitlines() if line.startswith("| SEA |")]
+    assert [line.split(" | ")[1] for line in lines] == [
+        "knots=5, no kNN",
+        "knots=9, no kNN",
+        "knots=15, no kNN",
+        "knots=auto, no kNN",
+        "default",
+    ]
+    assert all(float(line.split(" | ")[-1].rstrip(" |").replace(",", "")) > 0 for line in lines)
