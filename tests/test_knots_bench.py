@@ -88,3 +88,35 @@ def test_the_tuning_table_prints_the_knots_without_the_expert_and_the_default(
         "default",
     ]
     assert all(float(line.split(" | ")[-1].rstrip(" |").replace(",", "")) > 0 for line in lines)
+
+
+def test_the_change_streams_change_once_and_the_table_prints_both_windows(
+    bench, monkeypatch, capsys
+):
+    rows = bench._changed("checkerboard flipped", 0)
+    plain = bench._two("checkerboard", 0)
+    half = bench.N_ROWS // 2
+    assert [x for x, _ in rows] == [x for x, _ in plain]
+    assert all(a == b for (_, a), (_, b) in zip(rows[:half], plain[:half], strict=True))
+    assert all(a != b for (_, a), (_, b) in zip(rows[half:], plain[half:], strict=True))
+    rows = bench._changed("bands -> intervals", 1)
+    assert rows[:half] == bench._one("bands", 1)[:half]
+    assert rows[half:] == bench._one("intervals", 1)[half:]
+    # the window kept: the drift recovery acts, the expert's window is not emptied
+    kept = bench._KeepsWindow(seed=0)
+    for x, y in bench._changed("checkerboard flipped", 0)[:3000]:
+        kept.learn_one(x, y)
+    assert kept.n_drifts_ >= 1 and kept._neighbors.n == 1000
+    monkeypatch.setattr(bench, "N_ROWS", 1200)
+    monkeypatch.setattr(bench, "SEEDS", (0,))
+    monkeypatch.setattr(bench, "CHANGES", ("moons flipped",))
+    bench.changes()
+    printed = capsys.readouterr().out
+    lines = [line for line in printed.splitlines() if line.startswith("| moons flipped |")]
+    assert [line.split(" | ")[1] for line in lines] == [
+        "default (window emptied at a drift)",
+        "window kept",
+        "no-change",
+        "majority",
+        "ARF",
+    ]
