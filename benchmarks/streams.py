@@ -956,13 +956,16 @@ CLASSIFIERS: dict[str, tuple[Callable, str]] = {
         _dream_clf,
         "dream_sklearn DREAMOnlineClassifier(seed=seed) / DREAMOnlineRegressor(seed=seed), "
         "defaults otherwise: it reads the previous row's label or target as an input "
-        "(feedback='cell'), as no-change and ARF+prev do",
+        "(feedback='cell'), as no-change and ARF+prev do; the classifier runs its kNN "
+        "expert while at most three features were seen (n_neighbors='auto', since round "
+        "61: on streams of one to three features DREAM is DREAM-kNN)",
     ),
     "DREAM-kNN": (
         _dream_knn,
         "dream_sklearn DREAMOnlineClassifier(seed=seed, n_neighbors=5) / "
         "DREAMOnlineRegressor(seed=seed, n_neighbors=5): the kNN expert beside the "
-        "readouts (window 1000), opt-in",
+        "readouts (window 1000) on every stream (the classifier's default runs it on "
+        "streams of at most three features; the regressor's, never)",
     ),
 }
 REGRESSORS: dict[str, tuple[Callable, str]] = {
@@ -1000,7 +1003,8 @@ REGRESSORS: dict[str, tuple[Callable, str]] = {
         _dream_knn,
         "dream_sklearn DREAMOnlineClassifier(seed=seed, n_neighbors=5) / "
         "DREAMOnlineRegressor(seed=seed, n_neighbors=5): the kNN expert beside the "
-        "readouts (window 1000), opt-in",
+        "readouts (window 1000) on every stream (the classifier's default runs it on "
+        "streams of at most three features; the regressor's, never)",
     ),
 }
 
@@ -1330,7 +1334,7 @@ def tables(
         ch_models = [m for m in clf_models if m not in DOMAIN_RULES]
         if ch:
             rows = body(ch, ch_models, after, 3, True)
-            # (the opt-in kNN expert's pairs too, where it ran)
+            # (the kNN expert on every stream: its pairs too, where it ran)
             mine = [m for m in ("DREAM", "DREAM-kNN") if m in ch_models]
             for r, s in zip(rows, ch, strict=False):
                 r.extend(_wins(results, s, m, "ARF", higher=True) for m in mine)
