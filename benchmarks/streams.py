@@ -694,11 +694,13 @@ HALVES = ("tuning", "report", "held-out", "fresh")
 IN_VIEW = {
     "WaterFlow": "DREAM's regressor: two outlier settings (_Y_RUN, the mixture judged on "
     "the target as it is) were changed with its figure in view",
-    "Sine": "DREAM-kNN only: its window's emptying at a drift was chosen with its changes in view",
+    "Sine": "DREAM-kNN, and DREAM since round 61 (its default runs the kNN expert on these two "
+    "features): the expert's window's emptying at a drift was chosen with its changes in view",
     "Mixed": "DREAM-kNN only: its window's emptying at a drift was chosen with its changes in view",
     "Agrawal-2-6": "its concept pair is a tuning stream of benchmarks/recovery.py",
     "SEA-gradual": "its concept pair is a tuning stream of benchmarks/recovery.py",
-    "Sine-gradual": "DREAM-kNN only: its window's emptying at a drift was chosen with the "
+    "Sine-gradual": "DREAM-kNN, and DREAM since round 61 (its default runs the kNN expert on "
+    "these two features): the expert's window's emptying at a drift was chosen with the "
     "report Sine's changes in view (the same generator)",
     "ImageSegments": "DREAM-kNN only: the blend of its probabilities where the vote leads "
     "was made with its cross-entropy and accuracy in view (review 183; marked since review 327)",

@@ -93,8 +93,13 @@ def test_auto_runs_the_vote_while_at_most_three_features_were_seen(compiled):
             auto.learn_one(x, y)
             twin.learn_one(x, y)
         assert on[1] == 5 and on[-1] == 0  # (three features after the first row)
-        assert auto._neighbors.n >= 1  # (it ran while the rows were narrow)
         np.testing.assert_array_equal(auto._W, twin._W)  # (the readouts learned alike)
+        # off, its window and weights are gone (review 395: they stayed, and came back
+        # stale where n_neighbors was then set): set on, it starts empty
+        assert auto._neighbors is None
+        auto.n_neighbors = 5
+        auto.learn_one(*rows[0])
+        assert auto._neighbors.n == auto._neighbors.kept_ever == 1
         assert DREAMOnlineRegressor().n_neighbors == 0
     finally:
         set_compiled(previous)
@@ -423,8 +428,9 @@ def test_the_compiled_vote_and_the_numpy_vote_agree_to_the_bit(ties):
 def test_the_compiled_rows_read_and_choice_are_the_numpy_steps_to_the_bit():
     """The classifier's compiled row reads a row for the vote and votes in one call
     (``read_vote``), and picks the class of both experts blended in another
-    (``choice``): the numbers of ``_neighbor_rows``, ``_vote_numpy`` and ``blend``
-    (a tie to its first class), or None where it cannot run."""
+    (``choice``): the numbers of ``_neighbor_rows``, ``_vote_numpy`` and ``blend``'s
+    argmax, on near-ties too (a tie to the first class), or None where it cannot
+    run."""
     if not compiled_available():
         pytest.skip("numba is not installed")
     rng = np.random.default_rng(4)
@@ -447,14 +453,17 @@ def test_the_compiled_rows_read_and_choice_are_the_numpy_steps_to_the_bit():
         want[ys] = np.nan
         np.testing.assert_array_equal(row, want)
         assert q.tolist() == vote._vote_numpy(want, scale, 5, 3).tolist()
-        for m in (1, 3):
-            out = rng.random((4, 3))
-            if trial % 5 == 0:
-                out[:] = 0.5  # (every class alike: the first)
-            weights = rng.dirichlet(np.ones(m))
-            vote.w = rng.dirichlet(np.ones(2))
-            p = out[0] if m == 1 else weights @ out[:m]
-            assert vote.choice(out, weights, q) == int(vote.blend(p, q).argmax())
+        vote.w = rng.dirichlet(np.ones(2))
+        p = rng.dirichlet(np.ones(3))
+        assert vote.choice(p, q) == int(vote.blend(p, q).argmax())
+        # near-ties: a class's blend a rounding apart from another's, or equal (the first)
+        tied = vote.blend(p, q)
+        p2 = p.copy()
+        p2[1] = (tied[0] - vote.w[1] * q[1]) / vote.w[0]
+        for pp in (p2, np.nextafter(p2, 1.0), np.nextafter(p2, 0.0), np.full(3, 1 / 3)):
+            assert vote.choice(pp, q) == int(vote.blend(pp, q).argmax())
+            assert vote.choice(pp, q.copy()) == vote.choice(pp, q)
+        assert vote.choice(np.full(3, 0.5), np.full(3, 0.5)) == 0
 
 
 def _with_gaps(rows, seed):

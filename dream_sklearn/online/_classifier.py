@@ -560,9 +560,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         vote = self._neighbors
         if q is None or not vote.leads():
             return int(best)
-        out = self._fast.out
-        c = vote.choice(out, self._weights, q)
-        return int(vote.blend(self._proba(out), q).argmax()) if c is None else c
+        p = self._proba(self._fast.out)
+        c = vote.choice(p, q)
+        return int(vote.blend(p, q).argmax()) if c is None else c
 
     def _read_delayed(self, raw: np.ndarray, present: np.ndarray, out: np.ndarray):
         """(features, the readouts' predicted class, this readout's, the row's sequence

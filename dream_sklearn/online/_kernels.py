@@ -1091,21 +1091,14 @@ def neighbor_read_vote(raw, present, ys, width, rows, labels, n, scale, k, n_cla
 
 
 @njit(cache=True)
-def blend_argmax(out, weights, w, q):
+def blend_argmax(p, w, q):
     """The class the classifier predicts where its kNN vote leads: the most probable of
-    the readouts' mixture (``weights`` over the first rows of ``out``, as
-    :func:`_proba_argmax` sums it) and the vote ``q``, by the experts' weights ``w``
-    (``_NeighborVote.blend``); of classes tied, the first."""
-    M = weights.shape[0]
+    the readouts' mixture's probabilities ``p`` and the vote's ``q`` by the experts'
+    weights ``w`` (``_NeighborVote.blend``'s numbers, elementwise as NumPy computes
+    them; of classes tied, the first, as ``argmax``)."""
     best, arg = -np.inf, 0
     for c in range(q.shape[0]):
-        if M == 1:
-            p = out[0, c]
-        else:
-            p = 0.0
-            for j in range(M):
-                p += weights[j] * out[j, c]
-        v = w[0] * p + w[1] * q[c]
+        v = w[0] * p[c] + w[1] * q[c]
         if v > best:
             best, arg = v, c
     return arg

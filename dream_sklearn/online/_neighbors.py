@@ -26,9 +26,13 @@ is emptied: its rows hold the concept just left (``benchmarks/knn_expert.py``).
 The switch was chosen with the report half in view: without it the vote lagged DREAM
 for the 500 rows after a change on the report half's Sine and Mixed, with it ahead of
 both DREAM and ARF there; on the tuning half it changed nothing measurable (SEA,
-Agrawal and STAGGER after their changes within 0.2 point either way). The kNN expert
-is opt-in, so no default was chosen so; docs/streams.md lists it with the rule's other
-breaches. The readouts' drift detector is the only detector.
+Agrawal and STAGGER after their changes within 0.2 point either way). The expert was
+opt-in then; docs/streams.md lists it with the rule's other breaches. Since round 61
+the classifier's default runs it on streams of at most three features
+(``n_neighbors="auto"``), and the switch has a case of its own on development streams:
+on ``benchmarks/knots.py``'s streams of one abrupt change, emptying beats keeping the
+window over the 500 rows after every change. The readouts' drift detector is the only
+detector.
 
 The nearest rows are found by one numba function (``_kernels._nearest``, in
 ``neighbor_vote`` and ``neighbor_mean``) while the compiled row is on, around its
@@ -201,11 +205,14 @@ class _NeighborVote:
         row, q = read
         return row, (q if self.n else None)
 
-    def choice(self, out: np.ndarray, weights: np.ndarray, q: np.ndarray) -> int | None:
-        """The class of :meth:`blend` of the readouts' mixture (``weights`` over
-        ``out``) and the vote ``q``, in one compiled call (``_kernels.blend_argmax``);
-        None where it cannot run."""
-        return _compiled_call("blend_argmax", out, weights, self.w, q)
+    def choice(self, p: np.ndarray, q: np.ndarray) -> int | None:
+        """The class of :meth:`blend` of the readouts' mixture's probabilities ``p``
+        and the vote's ``q`` (its argmax), in one compiled call
+        (``_kernels.blend_argmax``); None where it cannot run. (``p`` comes from the
+        caller's NumPy mixture, as ``predict_proba_one``'s: a kernel that summed the
+        mixture itself picked another class than ``predict_proba_one`` on near-ties,
+        review 395.)"""
+        return _compiled_call("blend_argmax", p, self.w, q)
 
     def _vote_numpy(self, x: np.ndarray, scale: np.ndarray, k: int, n_classes: int) -> np.ndarray:
         """:meth:`_vote` in NumPy (``_kernels.neighbor_vote``, to the bit)."""

@@ -127,6 +127,11 @@ class _Slots:
         new = [k for k in x if k not in self._x_slot]
         if new:
             self._add_slots(sorted(new, key=_sort_key), self._x_slot, to_cell=True)
+            if getattr(self, "_neighbors", None) is not None and not self._k_neighbors:
+                # n_neighbors="auto" turned the kNN expert off (a fourth feature): its
+                # window and weights go, as when n_neighbors is set to 0; set on again,
+                # it starts empty (review 395: they stayed, and came back stale)
+                self._neighbors = self._neighbor_seen = None
 
     def _check_new_keys(self, keys: list, given: Any) -> None:
         """On a model with a loaded cell (``from_sklearn``), refuse a row whose new
