@@ -57,8 +57,9 @@ def _knot_count(n_knots: int | str, n_features: int) -> int:
 # streams of one and two features (a checkerboard 0.695 -> 0.931, bands 0.708 ->
 # 0.994: above ARF on all six) and the tuning half's streams of three (SEA and
 # STAGGER within 0.1 point either way). Wider rows go without it for its cost: its
-# search grows with the features (its kernel takes 3 µs a row at 3 features, 7 at
-# 10), and Elec2's six would fall below issue 15's 100,000 rows/s. The features seen,
+# search reads every slot of each kept row (with it, the tuning streams of four
+# features or more keep a quarter to a half of their rows/s, knots.py --wide), and
+# Elec2 would fall below issue 15's 100,000 rows/s. The features seen,
 # not the first row's (as n_knots' "auto", which sizes arrays once): a one-hot key
 # beside two numbers turns it off at its second category, before a search over
 # 1,000 categories could cost a millisecond a row; docs/online.md, "Round 61: the kNN
