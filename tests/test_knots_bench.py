@@ -102,11 +102,19 @@ def test_the_change_streams_change_once_and_the_table_prints_both_windows(
     rows = bench._changed("bands -> intervals", 1)
     assert rows[:half] == bench._one("bands", 1)[:half]
     assert rows[half:] == bench._one("intervals", 1)[half:]
-    # the window kept: the drift recovery acts, the expert's window is not emptied
-    kept = bench._KeepsWindow(seed=0)
+    # the window kept: the drift recovery acts, the vote's loss rises, the expert's
+    # window is not emptied; the rounds 17-60 rule empties it at the readouts' drift
+    # alone; the default at the rise of the vote's loss alone
+    models = [bench._KeepsWindow(seed=0), bench._ReadoutsEmpty(seed=0)]
+    models.append(bench.DREAMOnlineClassifier(seed=0))
     for x, y in bench._changed("checkerboard flipped", 0)[:3000]:
-        kept.learn_one(x, y)
+        for model in models:
+            model.learn_one(x, y)
+    kept, readouts, default = models
     assert kept.n_drifts_ >= 1 and kept._neighbors.n == 1000
+    assert readouts.n_drifts_ >= 1 and readouts._neighbors.n < 1000
+    assert readouts._neighbors.n_emptied == 0
+    assert default._neighbors.n_emptied >= 1 and default._neighbors.n < 1000
     monkeypatch.setattr(bench, "N_ROWS", 1200)
     monkeypatch.setattr(bench, "SEEDS", (0,))
     monkeypatch.setattr(bench, "CHANGES", ("moons flipped",))
@@ -114,7 +122,8 @@ def test_the_change_streams_change_once_and_the_table_prints_both_windows(
     printed = capsys.readouterr().out
     lines = [line for line in printed.splitlines() if line.startswith("| moons flipped |")]
     assert [line.split(" | ")[1] for line in lines] == [
-        "default (window emptied at a drift)",
+        "default (emptied where the vote's loss rose)",
+        "emptied where the readouts' drift recovery acted (rounds 17-60)",
         "window kept",
         "no-change",
         "majority",

@@ -174,11 +174,54 @@ def _vote_after_change(seed, monkeypatch, forget):
     return float(np.mean(hits))
 
 
-def test_the_window_is_emptied_when_drift_recovery_acts(monkeypatch):
+def test_the_window_is_emptied_where_the_rule_reverses(monkeypatch):
     # Over the 300 rows after the rule reverses, the vote on a window kept through
-    # the drift answers with the old rule (0.08-0.10 measured); emptied, 0.90-0.91.
+    # the change answers with the old rule (0.08-0.10 measured); emptied (its own
+    # loss rose), 0.90-0.91.
     assert _vote_after_change(0, monkeypatch, forget=True) > 0.8
     assert _vote_after_change(0, monkeypatch, forget=False) < 0.3
+
+
+def _bands_then_intervals(n, seed):
+    """One feature: the sign of a sine (bands) up to row n // 2, then three intervals:
+    the readouts' loss does not rise at the change (they did worse on the bands)."""
+    x = np.random.default_rng(6_000 + seed).uniform(0.0, 1.0, n)
+    bands, intervals = np.sin(6 * np.pi * x) > 0, ((x > 0.3) & (x < 0.45)) | (x > 0.8)
+    y = np.where(np.arange(n) < n // 2, bands, intervals)
+    return [({"a": float(a)}, bool(c)) for a, c in zip(x, y, strict=True)]
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_the_vote_empties_its_window_where_its_own_loss_rises(compiled):
+    """Round 61: the window is emptied on a rise of the vote's own 0/1 loss (ADWIN),
+    not on the readouts' drift recovery, which saw no drift here on this seed (the
+    vote then kept the old bands' rows: 0.67 over the 500 rows after the change);
+    with drift_recovery=False nothing empties it."""
+    if compiled and not compiled_available():
+        pytest.skip("numba is not installed")
+    rows = _bands_then_intervals(4000, 1)
+    previous = set_compiled(compiled)
+    try:
+        scores = {}
+        for recovery in (True, False):
+            model = DREAMOnlineClassifier(seed=1, drift_recovery=recovery)
+            hits = []
+            for i, (x, y) in enumerate(rows):
+                if i >= 2000:
+                    hits.append(model.predict_one(x) == y)
+                model.learn_one(x, y)
+                if i == 1999:
+                    assert model._neighbors.n_emptied == 0
+            scores[recovery] = float(np.mean(hits[:500]))
+            if recovery:
+                assert model.n_drifts_ == 0  # (the readouts' detector saw nothing)
+                assert model._neighbors.n_emptied >= 1
+                assert model._neighbors.kept_ever > model._neighbors.n
+            else:
+                assert model._neighbors.n_emptied == 0 and model._neighbors.n == 1000
+        assert scores[True] > 0.9 and scores[False] < 0.8, scores
+    finally:
+        set_compiled(previous)
 
 
 def _vote_run(compiled, rows):

@@ -367,6 +367,11 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     _delayed: _DelayedReadout | None = None
     neighbors_window = 1000  # (estimators pickled before the kNN expert existed)
     _neighbors: _NeighborVote | None = None  # the kNN expert's window (n_neighbors)
+    # What empties the kNN expert's window: "vote", a rise of the vote's own loss (since
+    # round 61); "readouts", the readouts' drift recovery acting (rounds 17-60);
+    # "kept", nothing. benchmarks/knots.py prints the three (docs/online.md, "Round 61:
+    # the vote's own detector").
+    _window_rule = "vote"
     # (the compiled row's _fast_row a vote was taken on, the row as the expert reads
     # it, the vote: predict_one's, for the learn_one on the same row)
     _neighbor_seen: _Seen | None = None
@@ -542,12 +547,19 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         self, row: np.ndarray, q: np.ndarray | None, c: int, loss: float, drifted: bool
     ) -> None:
         """Score the leader on a row of class index ``c`` (``q`` the vote on it before
-        it is kept, ``loss`` the readouts' mixture's 0/1 loss), empty the window after
-        a drift, keep the row."""
+        it is kept, ``loss`` the readouts' mixture's 0/1 loss), empty the window where
+        the vote's own loss rose (with ``drift_recovery``: ``_NeighborVote.rose``),
+        keep the row. (``drifted``, whether the readouts' drift recovery acted on the
+        row, emptied the window until round 61: ``_window_rule``.)"""
         self._neighbor_seen = None
         vote = self._neighbors
-        vote.score(c, loss != 0.0, q)
-        if drifted:
+        wrong = vote.score(c, loss != 0.0, q)
+        rule = self._window_rule
+        if rule == "vote":
+            if q is not None and self.drift_recovery and vote.rose(wrong):
+                vote.n_emptied += 1
+                vote.forget()
+        elif rule == "readouts" and drifted:
             vote.forget()
         vote.keep(row, c)
 

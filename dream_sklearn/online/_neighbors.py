@@ -50,8 +50,9 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import numpy as np
+from river.drift import ADWIN
 
-from ._readouts import _decay, _share_losses, _share_mistakes
+from ._readouts import _CLOCK, _decay, _rose, _share_losses, _share_mistakes
 
 __all__: list[str] = []
 
@@ -60,6 +61,10 @@ _SHARE = 0.002  # Fixed Share's share (chosen on the tuning half)
 _DECAY = _decay(_ETA)  # a weight's factor after a mistake
 _TINY = 1e-12  # added to a distance before it is inverted (an exact match wins)
 _FAR = 10.0  # a slot's difference, in its standard deviations, counts at most this
+# The classifier's vote watches its own 0/1 loss (round 61): ADWIN at this delta (the
+# classifier's drift detector's) empties the window on a rise, where the readouts'
+# detector saw none (docs/online.md, "Round 61: the vote's own detector").
+_VOTE_DELTA = 0.01
 # A window holds room for this many rows at first, and doubles it as rows come, up to
 # its size (a window of 10**12 rows, allocated at once, raised a MemoryError).
 _FIRST_SIZE = 64
@@ -137,6 +142,8 @@ class _NeighborVote:
 
     window: int | None = None  # (None in a window pickled before it grew: its length)
     kept_ever = 0  # rows kept since the window was made (drop_kept numbers rows by it)
+    watch: ADWIN | None = None  # the vote's own detector (see rose; made at its first row)
+    n_emptied = 0  # windows emptied on a rise of the vote's own loss (rose)
 
     def __init__(self, window: int) -> None:
         self.window = window
@@ -237,12 +244,24 @@ class _NeighborVote:
         expert)."""
         return self.w[0] * p + self.w[1] * q
 
-    def score(self, c: int, mixture_wrong: bool, vote: np.ndarray | None) -> None:
+    def score(self, c: int, mixture_wrong: bool, vote: np.ndarray | None) -> bool:
         """Weigh both experts by their mistakes on a row of class ``c``: the
         readouts' mixture's, and the ``vote``'s on it before it is kept (a mistake
-        where None: no row kept)."""
+        where None: no row kept). Whether the vote was wrong."""
         vote_wrong = vote is None or int(vote.argmax()) != c
         self.w = _share_mistakes(self.w, mixture_wrong, vote_wrong, _DECAY, _SHARE)
+        return vote_wrong
+
+    def rose(self, wrong: bool) -> bool:
+        """Feed the vote's 0/1 loss on a row it voted on to its own detector (ADWIN,
+        ``_VOTE_DELTA``, checking every ``_CLOCK`` rows); whether its loss rose. The
+        readouts' detector watches their mixture's loss, which need not rise when
+        the concept changes where the vote answers (bands, then intervals on the same
+        feature: the readouts did no worse after the change, and the vote kept the
+        old bands' rows; round 61)."""
+        if self.watch is None:
+            self.watch = ADWIN(delta=_VOTE_DELTA, clock=_CLOCK)
+        return _rose(self.watch, 1.0 if wrong else 0.0)
 
     def keep(self, x: np.ndarray, c: int) -> None:
         """Keep the row ``x`` (width,) of class ``c``, over the oldest when full."""
@@ -282,8 +301,10 @@ class _NeighborVote:
         self.kept_ever -= len(gone)  # (the last n numbers are again the rows kept)
 
     def forget(self) -> None:
-        """Empty the window (a drift was acted on); the leader's weights stay."""
+        """Empty the window (a drift was acted on); the leader's weights stay; the
+        vote's own detector starts again with the window."""
         self.n = self.at = 0
+        self.watch = None
 
 
 class _NeighborMean(_NeighborVote):
