@@ -220,6 +220,14 @@ def test_the_vote_empties_its_window_where_its_own_loss_rises(compiled):
             else:
                 assert model._neighbors.n_emptied == 0 and model._neighbors.n == 1000
         assert scores[True] > 0.9 and scores[False] < 0.8, scores
+        # drift_recovery is read at the first row: set later, it changes nothing, the
+        # vote's detector no more than the readouts' (review 397: it was read on every row)
+        model = DREAMOnlineClassifier(seed=1)
+        for i, (x, y) in enumerate(rows[:2600]):
+            if i == 100:
+                model.drift_recovery = False
+            model.learn_one(x, y)
+        assert model._neighbors.n_emptied >= 1
     finally:
         set_compiled(previous)
 

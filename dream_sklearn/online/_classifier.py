@@ -558,7 +558,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         wrong = vote.score(c, loss != 0.0, q)
         rule = self._window_rule
         if rule == "vote":
-            if q is not None and self.drift_recovery and vote.rose(wrong):
+            # (drift_recovery as read at the first row: its detectors, or None; a
+            # later setting changes nothing, as for the readouts: review 397)
+            if q is not None and self._drift is not None and vote.rose(wrong):
                 vote.n_emptied += 1
                 vote.forget()
         elif rule == "readouts" and drifted:
