@@ -623,6 +623,23 @@ def _whole_stream_rows(task: str, makers: dict, stream: list, repeats: int) -> l
     ]
 
 
+def _river_classifiers() -> dict:
+    """River's classifiers the online sections time DREAM's against, each a function of
+    the rows (``_progressive``): HoeffdingAdaptiveTree, ARF, and the logistic pipeline
+    last (the ratios' reference)."""
+    from river import forest, linear_model, preprocessing, tree
+
+    return {
+        "river HoeffdingAdaptiveTreeClassifier(seed=1)": lambda s: _progressive(
+            tree.HoeffdingAdaptiveTreeClassifier(seed=1), s
+        ),
+        "river ARFClassifier(seed=1)": lambda s: _progressive(forest.ARFClassifier(seed=1), s),
+        "river StandardScaler \\| LogisticRegression": lambda s: _progressive(
+            preprocessing.StandardScaler() | linear_model.LogisticRegression(), s
+        ),
+    }
+
+
 @section("online")
 def online(args) -> list[Row]:
     try:
@@ -664,13 +681,7 @@ def online(args) -> list[Row]:
         "DREAMOnlineClassifier() compiled": _on_path(DREAMOnlineClassifier, True),
         "DREAMOnlineClassifier() NumPy": _on_path(DREAMOnlineClassifier, False),
         "DREAMOnlineClassifier(n_neighbors=5) compiled": _on_path(with_knn, True),
-        "river HoeffdingAdaptiveTreeClassifier(seed=1)": lambda s: _progressive(
-            tree.HoeffdingAdaptiveTreeClassifier(seed=1), s
-        ),
-        "river ARFClassifier(seed=1)": lambda s: _progressive(forest.ARFClassifier(seed=1), s),
-        "river StandardScaler \\| LogisticRegression": lambda s: _progressive(
-            linear["classification"](), s
-        ),
+        **_river_classifiers(),
     }
     regressors = {
         "DREAMOnlineRegressor() compiled": _on_path(DREAMOnlineRegressor, True),
@@ -1235,7 +1246,7 @@ def online_narrow(args) -> list[Row]:
     (compiled) and the same without the expert (``n_neighbors=0``), against river's
     HoeffdingAdaptiveTree, ARF and ``StandardScaler | LogisticRegression``, timed as
     the ``online`` section times Elec2's."""
-    from river import datasets, forest, linear_model, preprocessing, tree
+    from river import datasets
 
     from dream_sklearn.online import DREAMOnlineClassifier, compiled_available
 
@@ -1250,13 +1261,7 @@ def online_narrow(args) -> list[Row]:
     makers = {
         "DREAMOnlineClassifier() compiled": _on_path(DREAMOnlineClassifier, True),
         "DREAMOnlineClassifier(n_neighbors=0) compiled": _on_path(without_knn, True),
-        "river HoeffdingAdaptiveTreeClassifier(seed=1)": lambda s: _progressive(
-            tree.HoeffdingAdaptiveTreeClassifier(seed=1), s
-        ),
-        "river ARFClassifier(seed=1)": lambda s: _progressive(forest.ARFClassifier(seed=1), s),
-        "river StandardScaler \\| LogisticRegression": lambda s: _progressive(
-            preprocessing.StandardScaler() | linear_model.LogisticRegression(), s
-        ),
+        **_river_classifiers(),
     }
     repeats, pair_repeats = max(1, args.repeats // 3), max(3, args.repeats)
     return _online_rows(
