@@ -61,9 +61,9 @@ def _knot_count(n_knots: int | str, n_features: int) -> int:
 # features or more keep a quarter to a half of their rows/s, knots.py --wide), and
 # Elec2 would fall below issue 15's 100,000 rows/s. The features seen,
 # not the first row's (as n_knots' "auto", which sizes arrays once): a one-hot key
-# beside two numbers turns it off at its second category, before a search over
-# 1,000 categories could cost a millisecond a row; docs/online.md, "Round 61: the kNN
-# expert on narrow rows".
+# beside two numbers turns it off at its second category, before its search reads
+# every category's slot of each kept row; docs/online.md, "Round 61: the kNN expert
+# on narrow rows".
 _AUTO_NEIGHBORS = 5
 _NARROW = 3
 
