@@ -519,9 +519,13 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def _vote_on(self, row: np.ndarray, scale: np.ndarray) -> np.ndarray | None:
         """The vote's probabilities on one ``row`` (as _neighbor_rows gives it), in
         ``scale``; None while no row is kept."""
-        if self._neighbors is None:  # (the window's size read once: its first row)
+        return self._vote_window().proba_one(row, scale, self._k_neighbors, len(self._classes))
+
+    def _vote_window(self) -> _NeighborVote:
+        """The kNN expert's window, made at its first row (its size read then)."""
+        if self._neighbors is None:
             self._neighbors = _NeighborVote(int(self.neighbors_window))
-        return self._neighbors.proba_one(row, scale, self._k_neighbors, len(self._classes))
+        return self._neighbors
 
     def _fast_neighbor_read(self, target: tuple | None = None) -> tuple:
         """(row, vote) of the row the compiled row's buffers hold: what the kNN expert
@@ -532,11 +536,9 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         if seen is not None and seen.read is self._fast_row:
             return seen.row, seen.q
         self._recheck_neighbors()
-        if self._neighbors is None:  # (the window's size read once: its first row)
-            self._neighbors = _NeighborVote(int(self.neighbors_window))
         fast = self._fast
         k, n_classes = self._k_neighbors, len(self._classes)
-        read = self._neighbors.read_vote(
+        read = self._vote_window().read_vote(
             fast.raw, fast.present, self._ys, len(self._mean), self._scale, k, n_classes
         )
         if read is None:  # (the same numbers in two steps, or the error that says why)
