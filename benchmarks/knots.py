@@ -1,12 +1,15 @@
-"""The classifier's capacity on narrow rows: its ramps' knots (round 60) and its kNN
-expert (round 61), by the number of features (issue 12).
+"""The classifier's capacity for local concepts: its ramps' knots (round 60) and its
+kNN expert (rounds 61 and 62), by the number of features (issue 12).
 
 ``DREAMOnlineClassifier(n_knots="auto")``, the default since round 60, gives each
 standardised feature 15 ramps (knots) where the first row has one or two features, 9
 where it has three, 5 from four on (5 for every stream until then).
 ``n_neighbors="auto"``, the default since round 61, runs the kNN expert (5
-neighbours) while the classifier has seen at most three features. This prints what
-both choices were made on, progressive validation from the second row as
+neighbours): in round 61 while the classifier had seen at most three features, on
+every row; since round 62 while it has seen at most 32, and a vote out of play (its
+weight below 0.05) runs on every 64th row only, put on trial (its window emptied, run
+on every row while it refills) where the readouts' drift recovery acts. This prints
+what these choices were made on, progressive validation from the second row as
 ``streams.py`` scores it, mean (min-max) over seeds 0-2:
 
 1. development streams of two features and of one, 5,000 rows, drawn here and in no
@@ -19,20 +22,24 @@ both choices were made on, progressive validation from the second row as
 2. the tuning half's classification streams of three features (SEA, STAGGER)
    without the kNN expert at 5, 9 and 15 knots and ``"auto"``, and the default, over
    the whole stream and the 500 rows after each change, with the classifier's rows/s
-   (CPU time); the tuning streams of four features or more keep 5 knots and no kNN
-   expert (``--wide`` adds them at 5 and 9 knots, and at the default with 5
-   neighbours: at 9 knots RandomRBFDrift and Phishing were worse; with the
-   neighbours a stream keeps a quarter to a half of its rows/s);
+   (CPU time); ``--wide`` adds the tuning streams of four features or more, where
+   the knots stay 5: without the kNN expert (round 61's default there), the default
+   (the vote out of play on every 64th row: round 62) and the vote on every row
+   (``n_neighbors=5``);
 3. development streams with one abrupt change at row 2,500 of 5,000, made of the
-   first table's concepts (a label flip, or another concept on the same inputs), over
-   the whole stream and the 500 rows after the change: what empties the kNN
-   expert's window, by the classifier's ``_window_rule``: the default since round
-   61, a rise of the vote's own 0/1 loss (ADWIN); rounds 17-60's rule, the readouts'
-   drift recovery acting on a drift (chosen with the report half's Sine and Mixed in
-   view while the expert was opt-in: ``_neighbors.py``); nothing; with no-change,
-   the majority class and ARF. The readouts' rule missed bands -> intervals on two
-   seeds of three (the readouts' loss did not rise there); the vote's own detector
-   is ahead of it on all four.
+   first table's concepts (a label flip, or another concept on the same inputs) and,
+   since round 62, of four and eight features (a threshold on one feature, then a 3 x
+   3 checkerboard on two; a hyperplane, then the classes of 20 centroids: the vote
+   out of play before the change), over the whole stream and the 500 rows after the
+   change: the default; the default without its trial at the readouts' drift; the
+   vote on every row (``n_neighbors=5``); no kNN expert; and what empties the
+   expert's window, by the classifier's ``_window_rule`` (these two on every row):
+   the default since round 61, a rise of the vote's own 0/1 loss (ADWIN); rounds
+   17-60's rule, the readouts' drift recovery acting on a drift (chosen with the
+   report half's Sine and Mixed in view while the expert was opt-in:
+   ``_neighbors.py``); nothing; with no-change, the majority class and ARF. The
+   readouts' rule missed bands -> intervals on two seeds of three (the readouts' loss
+   did not rise there); the vote's own detector is ahead of it on the first four.
 
 The report, held-out and fresh halves are not run here (``streams.py`` reports them).
 
@@ -44,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import streams  # noqa: E402  (the stream benchmark's streams, seeds and scoring)
 
 from dream_sklearn.online import DREAMOnlineClassifier  # noqa: E402
+from dream_sklearn.online._neighbors import _NeighborVote  # noqa: E402
 
 N_ROWS = 5_000
 SEEDS = (0, 1, 2)
@@ -70,11 +79,39 @@ def _two(kind: str, seed: int, n: int | None = None) -> list:
         y = (x[:, 0] - 0.5) ** 2 + (x[:, 1] - 0.5) ** 2 < 0.1
     elif kind == "sine boundary":
         y = x[:, 1] < 0.5 + 0.25 * np.sin(4 * np.pi * x[:, 0])
+    elif kind == "line":  # (a linear concept: the readouts' own, where the vote trails)
+        y = x[:, 0] + x[:, 1] > 1.0
     else:  # moons
         t, y = rng.uniform(0.0, np.pi, n), rng.integers(0, 2, n) == 1
         arc = np.c_[np.cos(t), np.sin(t)]
         x = np.where(y[:, None], [1.0, 0.5] - arc, arc) + 0.15 * rng.normal(size=(n, 2))
     return [({"a": float(a), "b": float(b)}, bool(c)) for (a, b), c in zip(x, y, strict=True)]
+
+
+def _wide(kind: str, seed: int, n: int | None = None) -> list:
+    """A development stream of four or eight features on [0, 1]^d (round 62), for the
+    kNN expert's trial at a drift: ``threshold`` (``x0 > 0.5``) and ``board`` (a 3 x 3
+    checkerboard on ``x0, x1``), four features; ``plane`` (a random hyperplane through
+    the middle) and ``centroids`` (the class of the nearest of 20 random centroids,
+    each of a random class of two: a local concept), eight; ``n`` rows (None:
+    N_ROWS)."""
+    n = N_ROWS if n is None else n
+    d = 4 if kind in ("threshold", "board") else 8
+    rng = np.random.default_rng(7_000 + seed)
+    x = rng.uniform(0.0, 1.0, (n, d))
+    if kind == "threshold":
+        y = x[:, 0] > 0.5
+    elif kind == "board":
+        y = (np.floor(x[:, 0] * 3) + np.floor(x[:, 1] * 3)) % 2 == 1
+    elif kind == "plane":
+        y = (x - 0.5) @ rng.normal(size=d) > 0
+    else:  # centroids
+        centres, labels = rng.uniform(0.0, 1.0, (20, d)), rng.integers(0, 2, 20) == 1
+        y = labels[((x[:, None, :] - centres) ** 2).sum(axis=2).argmin(axis=1)]
+    names = [f"x{j}" for j in range(d)]
+    return [
+        (dict(zip(names, map(float, r), strict=True)), bool(c)) for r, c in zip(x, y, strict=True)
+    ]
 
 
 def _one(kind: str, seed: int, n: int | None = None) -> list:
@@ -150,6 +187,24 @@ class _ReadoutsEmpty(DREAMOnlineClassifier):
     _window_rule = "readouts"
 
 
+class _VoteOnNoTrial(_NeighborVote):
+    """A kNN expert that a drift of the readouts does not put on trial."""
+
+    def on_drift(self) -> None:
+        pass
+
+
+class _NoTrial(DREAMOnlineClassifier):
+    """The default classifier whose kNN expert, out of play, is not put on trial at a
+    drift of the readouts (round 62): its window is not emptied, and it goes on
+    running on every 64th row."""
+
+    def _vote_window(self) -> _NeighborVote:
+        if self._neighbors is None:
+            super()._vote_window().__class__ = _VoteOnNoTrial
+        return self._neighbors
+
+
 class _KeepsWindow(DREAMOnlineClassifier):
     """The classifier whose kNN expert never empties its window."""
 
@@ -164,11 +219,18 @@ def _changed(kind: str, seed: int) -> list:
         rows = _two(kind.split()[0], seed)
         return [(x, (not y) if i >= half else y) for i, (x, y) in enumerate(rows)]
     first, second = kind.split(" -> ")
-    make = _one if first in ("bands", "intervals") else _two
+    make = {"bands": _one, "threshold": _wide, "plane": _wide}.get(first, _two)
     return make(first, seed)[:half] + make(second, seed)[half:]
 
 
-CHANGES = ("checkerboard flipped", "moons flipped", "disc -> sine boundary", "bands -> intervals")
+CHANGES = (
+    "checkerboard flipped",
+    "moons flipped",
+    "disc -> sine boundary",
+    "bands -> intervals",
+    "threshold -> board",
+    "plane -> centroids",
+)
 
 
 def changes() -> None:
@@ -180,6 +242,9 @@ def changes() -> None:
     print()
     models = {
         "default (emptied where the vote's loss rose)": DREAMOnlineClassifier,
+        "default, no trial at the readouts' drift": _NoTrial,
+        "the vote on every row (n_neighbors=5)": partial(DREAMOnlineClassifier, n_neighbors=5),
+        "no kNN expert (n_neighbors=0)": partial(DREAMOnlineClassifier, n_neighbors=0),
         "emptied where the readouts' drift recovery acted (rounds 17-60)": _ReadoutsEmpty,
         "window kept": _KeepsWindow,
         "no-change": None,
@@ -222,7 +287,7 @@ def tuning(wide: bool) -> None:
         stream = streams.STREAMS[name]
         n = streams.stream_rows(stream, None)
         narrow = name in ("SEA", "STAGGER")
-        for k in [*knots, None] if narrow else [5, 9, None, "kNN"]:
+        for k in [*knots, None] if narrow else ["auto", None, "kNN"]:
             score, after, seconds = [], [], 0.0
             for seed in streams.seeds_of(stream, len(SEEDS)):
                 if k == "kNN":  # (a wide stream with the expert: what "auto" leaves off)

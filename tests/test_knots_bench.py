@@ -90,6 +90,21 @@ def test_the_tuning_table_prints_the_knots_without_the_expert_and_the_default(
     assert all(float(line.split(" | ")[-1].rstrip(" |").replace(",", "")) > 0 for line in lines)
 
 
+def test_the_wide_tuning_rows_print_the_expert_off_the_default_and_on_every_row(
+    bench, monkeypatch, capsys
+):
+    monkeypatch.setattr(bench.streams, "stream_rows", lambda stream, n: 300)
+    monkeypatch.setattr(bench, "SEEDS", (0,))
+    bench.tuning(True)
+    printed = capsys.readouterr().out
+    lines = [line for line in printed.splitlines() if line.startswith("| Agrawal |")]
+    assert [line.split(" | ")[1] for line in lines] == [
+        "knots=auto, no kNN",
+        "default",
+        "default, n_neighbors=5",
+    ]
+
+
 def test_the_change_streams_change_once_and_the_table_prints_both_windows(
     bench, monkeypatch, capsys
 ):
@@ -102,6 +117,18 @@ def test_the_change_streams_change_once_and_the_table_prints_both_windows(
     rows = bench._changed("bands -> intervals", 1)
     assert rows[:half] == bench._one("bands", 1)[:half]
     assert rows[half:] == bench._one("intervals", 1)[half:]
+    for first, second, d in (("threshold", "board", 4), ("plane", "centroids", 8)):
+        rows = bench._changed(f"{first} -> {second}", 2)
+        assert rows[:half] == bench._wide(first, 2)[:half]
+        assert rows[half:] == bench._wide(second, 2)[half:]
+        assert all(len(x) == d for x, _ in rows)
+        assert 0.2 < np.mean([y for _, y in rows[half:]]) < 0.8
+    # the default without its trial: a drift of the readouts leaves its window
+    no_trial = bench._NoTrial(seed=0)
+    for x, y in bench._changed("threshold -> board", 0)[:3000]:
+        no_trial.learn_one(x, y)
+    assert no_trial.n_drifts_ >= 1 and no_trial._neighbors.n_emptied == 0
+    assert no_trial._neighbors.n == no_trial._neighbors.kept_ever < 3000
     # the window kept: the drift recovery acts, the vote's loss rises, the expert's
     # window is not emptied; the rounds 17-60 rule empties it at the readouts' drift
     # alone; the default at the rise of the vote's loss alone
@@ -123,6 +150,9 @@ def test_the_change_streams_change_once_and_the_table_prints_both_windows(
     lines = [line for line in printed.splitlines() if line.startswith("| moons flipped |")]
     assert [line.split(" | ")[1] for line in lines] == [
         "default (emptied where the vote's loss rose)",
+        "default, no trial at the readouts' drift",
+        "the vote on every row (n_neighbors=5)",
+        "no kNN expert (n_neighbors=0)",
         "emptied where the readouts' drift recovery acted (rounds 17-60)",
         "window kept",
         "no-change",

@@ -823,6 +823,8 @@ def test_a_pickle_with_positional_cache_entries_loads_and_learns_on(make, compil
         old = models[1]
         state = old.__getstate__()
         if compiled:  # (as a pickle before round 42 held it: a tuple on _fast_row)
+            if make is DREAMOnlineClassifier:  # (its predict_one reads a vote that leads)
+                old._fast_neighbor_read()
             assert old._neighbor_seen is not None
             state["_neighbor_seen"] = tuple(old._neighbor_seen[:3])
         else:

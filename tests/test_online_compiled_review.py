@@ -409,8 +409,9 @@ def test_a_subclass_giving_a_parameter_a_class_attribute_still_counts_its_settin
 def test_a_pickle_without_the_settings_count_or_newer_parameters_reads_their_defaults(cls):
     # An estimator pickled before round 45 has no _params_set; one pickled before the
     # kNN expert or the delayed readout existed lacks their parameters: the defaults
-    # the class attributes gave them, and the compiled row runs on.
-    model = cls(seed=0)
+    # the class attributes gave them, and the compiled row runs on (the twin without
+    # the kNN expert, as the class attribute reads n_neighbors).
+    model = cls(seed=0, n_neighbors=0)
     for x, y in ROWS[:50]:
         model.learn_one(x, float(y))
     state = model.__getstate__()

@@ -57,25 +57,26 @@ def test_the_vote_learns_a_local_concept_the_readouts_miss(seed=0):
 
 
 def _one_hot(n, seed):
-    """Two numbers and a category of 6 as river's one-hot keys (the category's key
-    alone, at 1): the classifier sees 3 features at the first row, more after."""
+    """Two numbers and a category of 40 as river's one-hot keys (the category's key
+    alone, at 1): the classifier sees 3 features at the first row, more after, and
+    more than 32 once 31 categories came."""
     rng = np.random.default_rng(seed)
     for _ in range(n):
-        a, b, c = rng.random(), rng.random(), int(rng.integers(6))
+        a, b, c = rng.random(), rng.random(), int(rng.integers(40))
         yield {"a": a, "b": b, f"cat_{c}": 1.0}, int(a > 0.5) ^ (c % 2)
 
 
 @pytest.mark.parametrize("compiled", [True, False])
-def test_auto_runs_the_vote_while_at_most_three_features_were_seen(compiled):
+def test_auto_runs_the_vote_while_at_most_32_features_were_seen(compiled):
     """n_neighbors="auto", the classifier's default: 5 neighbours while the classifier
-    has seen at most three features, none once it has seen more; the regressor's
-    default stays 0. The vote takes no part in what the readouts learn, so a model
-    whose vote went off predicts as a twin that never ran it."""
+    has seen at most 32 features (three until round 62), none once it has seen more;
+    the regressor's default stays 0. The vote takes no part in what the readouts
+    learn, so a model whose vote went off predicts as a twin that never ran it."""
     if compiled and not compiled_available():
         pytest.skip("numba is not installed")
     previous = set_compiled(compiled)
     try:
-        for d, want in [(1, 5), (2, 5), (3, 5), (4, 0), (9, 0)]:
+        for d, want in [(1, 5), (3, 5), (4, 5), (32, 5), (33, 0), (40, 0)]:
             model = DREAMOnlineClassifier(seed=0)
             assert model._k_neighbors == 0  # (no row yet)
             for i in range(3):
@@ -84,15 +85,18 @@ def test_auto_runs_the_vote_while_at_most_three_features_were_seen(compiled):
             assert (model._neighbors is not None) == (want > 0), d
         rows = list(_one_hot(600, 0))
         auto, twin = DREAMOnlineClassifier(seed=0), DREAMOnlineClassifier(seed=0, n_neighbors=0)
-        on = []
+        on, seen = [], []
         for x, y in rows:
             on.append(auto._k_neighbors)
+            seen.append(len(auto.features_))
             p, q = auto.predict_proba_one(x), twin.predict_proba_one(x)
-            if len(auto.features_) > 3:  # (off: the twin's predictions, to the bit)
+            if len(auto.features_) > 32:  # (off: the twin's predictions, to the bit)
                 assert p == q and auto.predict_one(x) == twin.predict_one(x)
             auto.learn_one(x, y)
             twin.learn_one(x, y)
         assert on[1] == 5 and on[-1] == 0  # (three features after the first row)
+        assert on[1:] == [5 if d <= 32 else 0 for d in seen[1:]]  # (off at the 33rd)
+        assert seen.index(33) > 10
         np.testing.assert_array_equal(auto._W, twin._W)  # (the readouts learned alike)
         # off, its window and weights are gone (review 395: they stayed, and came back
         # stale where n_neighbors was then set): set on, it starts empty
@@ -103,6 +107,83 @@ def test_auto_runs_the_vote_while_at_most_three_features_were_seen(compiled):
         assert DREAMOnlineRegressor().n_neighbors == 0
     finally:
         set_compiled(previous)
+
+
+def _wide(n, seed, d, change_at=None):
+    """``d`` features on [0, 1]: their sum above d / 2 (a linear concept the readouts
+    get and the vote trails), or from row ``change_at`` on a 3 x 3 checkerboard on the
+    first two (a local one the readouts miss)."""
+    rng = np.random.default_rng(seed)
+    for i in range(n):
+        x = rng.random(d)
+        if change_at is None or i < change_at:
+            y = int(x.sum() > d / 2)
+        else:
+            y = (int(x[0] * 3) + int(x[1] * 3)) % 2
+        yield {f"x{j}": float(v) for j, v in enumerate(x)}, y
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_vote_out_of_play_runs_on_every_64th_row_and_changes_no_prediction(compiled):
+    """n_neighbors="auto" (round 62): a vote whose weight is below 0.05 is neither
+    read, scored nor kept on 63 rows of 64; where it does not lead the prediction is
+    the readouts' mixture's, which learn as a twin's without the expert."""
+    if compiled and not compiled_available():
+        pytest.skip("numba is not installed")
+    previous = set_compiled(compiled)
+    try:
+        rows = list(_wide(3000, 0, 8))
+        auto, twin = DREAMOnlineClassifier(seed=0), DREAMOnlineClassifier(seed=0, n_neighbors=0)
+        ran, out_of_play = 0, 0
+        for i, (x, y) in enumerate(rows):
+            vote = auto._neighbors
+            if vote is not None and not vote.lead:
+                assert auto.predict_one(x) == twin.predict_one(x), i
+            if i >= 1000:
+                out_of_play += vote.w[1] < 0.05
+                kept = vote.kept_ever
+            auto.learn_one(x, y)
+            twin.learn_one(x, y)
+            if i >= 1000:
+                ran += auto._neighbors.kept_ever - kept
+        assert auto._k_neighbors == 5 and out_of_play > 1900
+        assert ran <= 2000 // 64 + 2000 - out_of_play + 1
+        np.testing.assert_array_equal(auto._W, twin._W)
+    finally:
+        set_compiled(previous)
+
+
+def test_a_vote_in_play_runs_on_every_row_as_with_an_int():
+    """Where the vote keeps its place (a checkerboard), "auto" is n_neighbors=5."""
+    auto, five = DREAMOnlineClassifier(seed=1), DREAMOnlineClassifier(seed=1, n_neighbors=5)
+    for x, y in board(3000, 1):
+        assert auto.predict_one(x) == five.predict_one(x)
+        auto.learn_one(x, y)
+        five.learn_one(x, y)
+    assert auto._neighbors.kept_ever == five._neighbors.kept_ever == 3000
+
+
+def test_a_drift_of_the_readouts_puts_a_vote_out_of_play_on_trial(monkeypatch):
+    """A linear concept on four features (the vote out of play), then a checkerboard
+    on two of them: the readouts' drift recovery acts, the vote's window is emptied
+    and it runs on every row while it refills, and takes the lead. Without the trial
+    it stays out of play on its stale rows (seed 0: 0.70 and 0.86 over rows
+    1,500-1,999 and 2,000-2,999 measured, against 0.55 and 0.68)."""
+    rows = list(_wide(3000, 0, 4, change_at=1500))
+
+    def run():
+        model, hits = DREAMOnlineClassifier(seed=0), []
+        for x, y in rows:
+            hits.append(model.predict_one(x) == y)
+            model.learn_one(x, y)
+        assert model.n_drifts_ >= 1
+        return np.mean(hits[1500:2000]), np.mean(hits[2000:]), model
+
+    soon, later, model = run()
+    assert soon > 0.65 and later > 0.8 and model._neighbors.lead
+    monkeypatch.setattr(_neighbors._NeighborVote, "on_drift", lambda self: None)
+    soon, later, model = run()
+    assert soon < 0.62 and later < 0.75 and not model._neighbors.lead
 
 
 def test_auto_is_a_value_of_n_neighbors_and_other_strings_are_refused():
@@ -156,7 +237,7 @@ def _vote_alone(model):
     if model._cache is not None:  # (the NumPy path's)
         fwd = model._cache.forward
         return model._vote_on(model._neighbor_rows(fwd.raw, fwd.present))
-    return model._neighbor_seen[2]  # (the compiled row's, kept for learn_one)
+    return model._fast_neighbor_read()[1]  # (the compiled row's, kept for learn_one)
 
 
 def _vote_after_change(seed, monkeypatch, forget):

@@ -393,6 +393,12 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             return k
         return _neighbor_count(k, len(self._x_slot) if self._built else None)
 
+    def _vote_passes(self) -> bool:
+        """Whether the kNN expert passes this row by (``_NeighborVote.passes``: a
+        classifier's vote out of play under ``n_neighbors="auto"``), counting it."""
+        vote = self._neighbors
+        return vote is not None and vote.passes()
+
     def _recheck_neighbors(self) -> None:
         """:meth:`_recheck` where a kNN parameter changed since, by identity: 3.0 is
         not 3 (numba refused ``n_neighbors=3.0``; the NumPy path names the error, as
@@ -903,7 +909,8 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             surprise = float(step.surprise[0])
         self._cache = None
         neighbors = None
-        if self._k_neighbors:  # (a row advanced on: its values and scale when it was read)
+        if self._k_neighbors and not self._vote_passes():
+            # (a row advanced on: its values and scale when it was read)
             if entry is None:
                 at = (raw, present, self._scale)
             else:
@@ -940,6 +947,8 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             self._watch(loss)
         if neighbors is not None:
             self._neighbor_learn(neighbors, y_value, loss, self.n_drifts_ > drifts)
+        elif self.n_drifts_ > drifts and self._neighbors is not None:  # (passed by)
+            self._neighbors.on_drift()
         if entry is None:
             self._commit(raw, present, step)
         if self._y_slot:

@@ -144,7 +144,12 @@ class _CompiledRow:
             return False
         fast = self._fast
         # the kNN expert's read of the row, in the scale before the row's update
-        neighbors = self._fast_neighbor_read(target) if fast.knn else None
+        vote = self._neighbors
+        if fast.knn and vote is not None and vote.wait:  # (inline: see _vote_passes)
+            vote.wait -= 1
+            neighbors = None
+        else:
+            neighbors = self._fast_neighbor_read(target) if fast.knn else None
         fresh = self._fresh_rows
         # (the regressor holding no copy of its readouts: the kernel stops, -2, at a
         # target that starts a run of far ones, before it learns anything, for the copy)
@@ -165,6 +170,8 @@ class _CompiledRow:
             self._watch(loss, res[_RES.first])
         if neighbors is not None:
             self._fast_neighbor_learn(neighbors, target, loss, self.n_drifts_ > drifts)
+        elif self.n_drifts_ > drifts and vote is not None:  # (a row the vote passed by)
+            vote.on_drift()
         surprise, tau, running, warming, grant, after = _READ_RES(res)
         self.last_surprise_, self.last_tau_ = surprise, tau
         self._running, self._warming = running != 0.0, warming != 0.0

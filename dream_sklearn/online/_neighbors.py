@@ -36,6 +36,14 @@ detector is ahead of the readouts' on all four over the 500 rows after the chang
 (bands -> intervals, where the readouts' detector acted on one seed of three: 0.961
 against 0.755), SEA and STAGGER as before (``_classifier._window_rule``).
 
+Under ``n_neighbors="auto"`` (round 62) the classifier's vote runs on every row only
+while it holds its place (a weight of 0.05 at least) or refills its window; out of
+play it runs on every 64th row (``_EVERY``), and where the readouts' drift recovery
+acts it is put on trial, its window emptied (``_NeighborVote.on_drift``): a
+threshold on one of four features, then a checkerboard on two, 0.70 against 0.55 over
+the 500 rows after the change without the trial (``benchmarks/knots.py``). An int
+``n_neighbors`` runs it on every row, as before.
+
 The nearest rows are found by one numba function (``_kernels._nearest``, in
 ``neighbor_vote`` and ``neighbor_mean``) while the compiled row is on, around its
 kernels or the NumPy path's step (a growth event); with it off (``set_compiled``) or
@@ -66,6 +74,18 @@ _FAR = 10.0  # a slot's difference, in its standard deviations, counts at most t
 # classifier's drift detector's) empties the window on a rise, where the readouts'
 # detector saw none (docs/online.md, "Round 61: the vote's own detector").
 _VOTE_DELTA = 0.01
+# n_neighbors="auto" (round 62): a vote out of play, its weight below _IN_PLAY (where
+# it does not lead, the prediction is the readouts' mixture's), runs on every _EVERY-th
+# row only: only that row is read, scored and kept. In play, and while its window
+# holds fewer than _REFILL rows (at the start, and after it was emptied), on every
+# row. Where the readouts' drift recovery acts, a vote out of play is put on trial:
+# its window, of rows of the concept just left kept one in 64, is emptied (on_drift).
+# Where the vote does not earn its place (Elec2, Hyperplane) it costs a fraction of
+# its search. Chosen on the tuning half and benchmarks/knots.py's development streams
+# (docs/online.md, "Round 62: a vote that runs where it earns its place").
+_EVERY = 64
+_IN_PLAY = 0.05
+_REFILL = 100
 # A window holds room for this many rows at first, and doubles it as rows come, up to
 # its size (a window of 10**12 rows, allocated at once, raised a MemoryError).
 _FIRST_SIZE = 64
@@ -145,9 +165,13 @@ class _NeighborVote:
     kept_ever = 0  # rows kept since the window was made (drop_kept numbers rows by it)
     watch: ADWIN | None = None  # the vote's own detector (see rose; made at its first row)
     n_emptied = 0  # windows emptied on a rise of the vote's own loss (rose)
+    every = 1  # out of play, the vote runs on every every-th row (1: on every row)
+    wait = 0  # rows to pass by before the vote runs again (see score; 0: the next)
+    lead = False  # whether the vote leads: w[1] > w[0] (read on every prediction)
 
-    def __init__(self, window: int) -> None:
+    def __init__(self, window: int, every: int = 1) -> None:
         self.window = window
+        self.every = every
         size = min(window, _FIRST_SIZE)  # (grown as rows come: see keep)
         self.rows = np.zeros((size, 0))  # (raw values; NaN: absent)
         self.labels = np.zeros(size, dtype=np.intp)
@@ -233,9 +257,28 @@ class _NeighborVote:
             total += v
         return votes / total
 
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if "lead" not in state:  # (pickled before round 62: lead was read off w)
+            self.lead = bool(self.w[1] > self.w[0])
+
     def leads(self) -> bool:
         """Whether the vote leads the readouts' mixture."""
-        return bool(self.w[1] > self.w[0])
+        return self.lead
+
+    def on_drift(self) -> None:
+        """The readouts' drift recovery acted: a vote out of play (``every`` > 1) is put
+        on trial, its window emptied, to run on every row while it refills."""
+        if self.every > 1 and self.w[1] < _IN_PLAY:
+            self.forget()
+
+    def passes(self) -> bool:
+        """Whether the vote passes the next row by (out of play, between the rows it
+        runs on: ``every``), counting it; a row passed by is neither scored nor kept."""
+        if not self.wait:
+            return False
+        self.wait -= 1
+        return True
 
     def blend(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
         """The readouts' probabilities ``p`` and the vote's ``q`` (..., classes) by
@@ -251,6 +294,9 @@ class _NeighborVote:
         where None: no row kept). Whether the vote was wrong."""
         vote_wrong = vote is None or int(vote.argmax()) != c
         self.w = _share_mistakes(self.w, mixture_wrong, vote_wrong, _DECAY, _SHARE)
+        w0, w1 = self.w.tolist()
+        self.lead = w1 > w0
+        self.wait = 0 if w1 >= _IN_PLAY or self.n < _REFILL else self.every - 1
         return vote_wrong
 
     def rose(self, wrong: bool) -> bool:
@@ -306,6 +352,7 @@ class _NeighborVote:
         vote's own detector starts again with the window."""
         self.n = self.at = 0
         self.watch = None
+        self.wait = 0
 
 
 class _NeighborMean(_NeighborVote):

@@ -53,27 +53,29 @@ def _knot_count(n_knots: int | str, n_features: int) -> int:
 
 # n_neighbors="auto" (the classifier's default since round 61): the kNN expert
 # (_neighbors.py) with _AUTO_NEIGHBORS neighbours while the model has seen at most
-# _NARROW features, none once it has more. Chosen on benchmarks/knots.py's development
-# streams of one and two features (a checkerboard 0.695 -> 0.931, bands 0.708 ->
-# 0.994: above ARF on all six) and the tuning half's streams of three (SEA and
-# STAGGER within 0.1 point either way). Wider rows go without it for its cost: its
-# search reads every slot of each kept row (with it, the tuning streams of four
-# features or more keep a quarter to a half of their rows/s, knots.py --wide), and
-# Elec2 would fall below issue 15's 100,000 rows/s. The features seen,
-# not the first row's (as n_knots' "auto", which sizes arrays once): a one-hot key
-# beside two numbers turns it off at its second category, before its search reads
-# every category's slot of each kept row; docs/online.md, "Round 61: the kNN expert
-# on narrow rows".
+# _WIDEST features, none once it has more. Round 61 ran it on at most three features,
+# on every row (chosen on benchmarks/knots.py's development streams of one and two
+# features: a checkerboard 0.695 -> 0.931, bands 0.708 -> 0.994, above ARF on all six;
+# SEA and STAGGER within 0.1 point either way), and wider rows went without it for its
+# cost (Elec2 would have fallen below issue 15's 100,000 rows/s). Since round 62 a vote
+# out of play runs on every _neighbors._EVERY-th row only, which makes it cheap where it
+# does not earn its place, and it runs on rows of up to _WIDEST features: a bound on
+# its search's cost, not a choice by accuracy (it reads every slot of each kept row: with
+# the vote in play on every row, 12,800 rows/s at 32 features, 8,100 at 64, against
+# issue 12's floor of 10,000; docs/online.md, "Round 62: a vote that runs where it earns
+# its place"). The features seen, not the first row's (as n_knots' "auto", which sizes
+# arrays once): a one-hot key of many categories turns it off once the slots pass
+# _WIDEST, before its search reads every category's slot of each kept row.
 _AUTO_NEIGHBORS = 5
-_NARROW = 3
+_WIDEST = 32
 
 
 def _neighbor_count(n_neighbors: int | str, n_features: int | None) -> int:
     """The kNN expert's neighbours: ``n_neighbors``, or with ``"auto"``
-    ``_AUTO_NEIGHBORS`` while at most ``_NARROW`` features were seen (``n_features``;
+    ``_AUTO_NEIGHBORS`` while at most ``_WIDEST`` features were seen (``n_features``;
     None: no row yet, none)."""
     if _is_auto(n_neighbors):
-        narrow = n_features is not None and n_features <= _NARROW
+        narrow = n_features is not None and n_features <= _WIDEST
         return _AUTO_NEIGHBORS if narrow else 0
     return n_neighbors
 
