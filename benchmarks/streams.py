@@ -698,17 +698,19 @@ IN_VIEW = {
     "features): emptying the expert's window at a drift was first chosen with its changes in "
     "view (round 17; since round 61 a rise of the vote's own loss empties it, a rule chosen on "
     "development streams)",
-    "Mixed": "DREAM-kNN only: emptying the expert's window at a drift was first chosen with its "
-    "changes in view (round 17; since round 61 a rise of the vote's own loss empties it, a rule "
-    "chosen on development streams)",
+    "Mixed": "DREAM-kNN, and DREAM since round 62 (its default runs the kNN expert on these four "
+    "features): emptying the expert's window at a drift was first chosen with its changes in "
+    "view (round 17; since round 61 a rise of the vote's own loss empties it, a rule chosen on "
+    "development streams)",
     "Agrawal-2-6": "its concept pair is a tuning stream of benchmarks/recovery.py",
     "SEA-gradual": "its concept pair is a tuning stream of benchmarks/recovery.py",
     "Sine-gradual": "DREAM-kNN, and DREAM since round 61 (its default runs the kNN expert on "
     "these two features): emptying the expert's window at a drift was first chosen with the "
     "report Sine's changes in view (the same generator; round 17; since round 61 a rise of the "
     "vote's own loss empties it, a rule chosen on development streams)",
-    "ImageSegments": "DREAM-kNN only: the blend of its probabilities where the vote leads "
-    "was made with its cross-entropy and accuracy in view (review 183; marked since review 327)",
+    "ImageSegments": "DREAM-kNN, and DREAM since round 62 (its default runs the kNN expert on "
+    "these 18 features): the blend of its probabilities where the vote leads was made with its "
+    "cross-entropy and accuracy in view (review 183; marked since review 327)",
 }
 # The regressor's kNN expert (n_neighbors, off by default) was prototyped with every
 # half's regression streams in view (docs/streams.md; its docstring cites Mv): its
@@ -964,15 +966,17 @@ CLASSIFIERS: dict[str, tuple[Callable, str]] = {
         "dream_sklearn DREAMOnlineClassifier(seed=seed) / DREAMOnlineRegressor(seed=seed), "
         "defaults otherwise: it reads the previous row's label or target as an input "
         "(feedback='cell'), as no-change and ARF+prev do; the classifier runs its kNN "
-        "expert while at most three features were seen (n_neighbors='auto', since round "
-        "61: on streams of one to three features DREAM is DREAM-kNN)",
+        "expert while at most 32 features were seen (n_neighbors='auto'), on every 64th row "
+        "only where the vote has lost its place (round 62; round 61 ran it on every row of "
+        "streams of at most three features)",
     ),
     "DREAM-kNN": (
         _dream_knn,
         "dream_sklearn DREAMOnlineClassifier(seed=seed, n_neighbors=5) / "
         "DREAMOnlineRegressor(seed=seed, n_neighbors=5): the kNN expert beside the "
-        "readouts (window 1000) on every stream (the classifier's default runs it on "
-        "streams of at most three features; the regressor's, never)",
+        "readouts (window 1000) on every row of every stream (the classifier's default runs "
+        "it on streams of at most 32 features, on every 64th row where it has lost its place; "
+        "the regressor's, never)",
     ),
 }
 REGRESSORS: dict[str, tuple[Callable, str]] = {
@@ -1010,8 +1014,9 @@ REGRESSORS: dict[str, tuple[Callable, str]] = {
         _dream_knn,
         "dream_sklearn DREAMOnlineClassifier(seed=seed, n_neighbors=5) / "
         "DREAMOnlineRegressor(seed=seed, n_neighbors=5): the kNN expert beside the "
-        "readouts (window 1000) on every stream (the classifier's default runs it on "
-        "streams of at most three features; the regressor's, never)",
+        "readouts (window 1000) on every row of every stream (the classifier's default runs "
+        "it on streams of at most 32 features, on every 64th row where it has lost its place; "
+        "the regressor's, never)",
     ),
 }
 

@@ -60,12 +60,12 @@ def _knot_count(n_knots: int | str, n_features: int) -> int:
 # cost (Elec2 would have fallen below issue 15's 100,000 rows/s). Since round 62 a vote
 # out of play runs on every _neighbors._EVERY-th row only, which makes it cheap where it
 # does not earn its place, and it runs on rows of up to _WIDEST features: a bound on
-# its search's cost, not a choice by accuracy (it reads every slot of each kept row: with
-# the vote in play on every row, 12,800 rows/s at 32 features, 8,100 at 64, against
-# issue 12's floor of 10,000; docs/online.md, "Round 62: a vote that runs where it earns
-# its place"). The features seen, not the first row's (as n_knots' "auto", which sizes
-# arrays once): a one-hot key of many categories turns it off once the slots pass
-# _WIDEST, before its search reads every category's slot of each kept row.
+# its search's cost, not a choice by accuracy (it reads every slot of each kept row:
+# 32,000 values a row at 32 features, four times Elec2's; docs/online.md, "Round 62: a
+# vote that runs where it earns its place"). The features seen, not the first row's (as
+# n_knots' "auto", which sizes arrays once): a one-hot key of many categories turns it
+# off once the slots pass _WIDEST, before its search reads every category's slot of each
+# kept row.
 _AUTO_NEIGHBORS = 5
 _WIDEST = 32
 
