@@ -22,7 +22,8 @@ what these choices were made on, progressive validation from the second row as
 2. the tuning half's classification streams of three features (SEA, STAGGER)
    without the kNN expert at 5, 9 and 15 knots and ``"auto"``, and the default, over
    the whole stream and the 500 rows after each change, with the classifier's rows/s
-   (CPU time); ``--wide`` adds the tuning streams of four features or more, where
+   (CPU time) and the share of rows the kNN vote ran on (read, scored and kept);
+   ``--wide`` adds the tuning streams of four features or more, where
    the knots stay 5: without the kNN expert (round 61's default there), the default
    (the vote out of play on every 64th row: round 62) and the vote on every row
    (``n_neighbors=5``);
@@ -281,14 +282,14 @@ def tuning(wide: bool) -> None:
         "over the 500 rows after each change, mean (min-max) over the seeds"
     )
     print()
-    print("| stream | classifier | accuracy | after a change | rows/s |")
-    print("| --- | --- | ---: | ---: | ---: |")
+    print("| stream | classifier | accuracy | after a change | rows/s | rows the vote ran on |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
     for name in names:
         stream = streams.STREAMS[name]
         n = streams.stream_rows(stream, None)
         narrow = name in ("SEA", "STAGGER")
         for k in [*knots, None] if narrow else ["auto", None, "kNN"]:
-            score, after, seconds = [], [], 0.0
+            score, after, seconds, voted = [], [], 0.0, 0
             for seed in streams.seeds_of(stream, len(SEEDS)):
                 if k == "kNN":  # (a wide stream with the expert: what "auto" leaves off)
                     model = DREAMOnlineClassifier(seed=seed, n_neighbors=5)
@@ -297,12 +298,18 @@ def tuning(wide: bool) -> None:
                 scores, took = streams.progressive(model, stream.make(seed, n), n, False)
                 score.append(float(np.nanmean(scores)))
                 seconds += took
+                vote = getattr(model, "_neighbors", None)  # (every row it ran on, kept)
+                voted += vote.kept_ever if vote is not None else 0
                 windows = streams.change_windows(stream.changes(n), len(scores))
                 after += [float(np.nanmean(scores[a:b])) for a, b in windows]
             what = {None: "default", "kNN": "default, n_neighbors=5"}.get(k, f"knots={k}, no kNN")
             rate = n * len(score) / seconds
             after_cell = _cell(after) if after else "-"
-            print(f"| {name} | {what} | {_cell(score)} | {after_cell} | {rate:,.0f} |", flush=True)
+            share = f"{voted / (n * len(score)):.1%}" if voted else "-"
+            print(
+                f"| {name} | {what} | {_cell(score)} | {after_cell} | {rate:,.0f} | {share} |",
+                flush=True,
+            )
     print()
 
 

@@ -78,7 +78,8 @@ def test_the_tuning_table_prints_the_knots_without_the_expert_and_the_default(
     monkeypatch.setattr(bench, "SEEDS", (0,))
     bench.tuning(False)
     printed = capsys.readouterr().out
-    assert "| stream | classifier | accuracy | after a change | rows/s |" in printed
+    header = "| stream | classifier | accuracy | after a change | rows/s | rows the vote ran on |"
+    assert header in printed
     lines = [line for line in printed.splitlines() if line.startswith("| SEA |")]
     assert [line.split(" | ")[1] for line in lines] == [
         "knots=5, no kNN",
@@ -87,7 +88,10 @@ def test_the_tuning_table_prints_the_knots_without_the_expert_and_the_default(
         "knots=auto, no kNN",
         "default",
     ]
-    assert all(float(line.split(" | ")[-1].rstrip(" |").replace(",", "")) > 0 for line in lines)
+    assert all(float(line.split(" | ")[-2].replace(",", "")) > 0 for line in lines)
+    shares = [line.split(" | ")[-1].rstrip(" |") for line in lines]
+    assert shares[:4] == ["-"] * 4  # (no kNN expert)
+    assert 100 / 3 < float(shares[4].rstrip("%")) < 100  # (the first 100 rows, then fewer)
 
 
 def test_the_wide_tuning_rows_print_the_expert_off_the_default_and_on_every_row(

@@ -153,6 +153,71 @@ def test_a_vote_out_of_play_runs_on_every_64th_row_and_changes_no_prediction(com
         set_compiled(previous)
 
 
+def _with_new_keys(n, seed, from_row):
+    """:func:`_wide`'s linear concept on four features, and from row ``from_row`` on a
+    one-hot key of one of seven categories beside them: new features, each a growth
+    event, while the vote is out of play."""
+    for i, (x, y) in enumerate(_wide(n, seed, 4)):
+        if i >= from_row:
+            x = {**x, f"c{i % 7}": 1.0}
+        yield x, y
+
+
+@pytest.mark.parametrize("api", ["one", "many"])
+def test_both_paths_pass_the_same_rows_by_through_new_features(api):
+    """A row the vote passes by is counted once, on whichever path learns it: the
+    compiled row lowered its count before the kernel found a new feature, and the NumPy
+    path that then learned the row lowered it again (review 398: 395 predictions of
+    2,000 apart)."""
+    if not compiled_available():
+        pytest.skip("numba is not installed")
+    rows = list(_with_new_keys(2000, 2, 700))
+    runs = []
+    for compiled in (True, False):
+        previous = set_compiled(compiled)
+        try:
+            model, preds = DREAMOnlineClassifier(seed=2), []
+            if api == "one":
+                for x, y in rows:
+                    preds.append(model.predict_one(x))
+                    model.learn_one(x, y)
+            else:
+                for at in range(0, len(rows), 50):
+                    frame = pd.DataFrame([x for x, _ in rows[at : at + 50]])
+                    preds += model.predict_many(frame).tolist()
+                    model.learn_many(frame, [y for _, y in rows[at : at + 50]])
+        finally:
+            set_compiled(previous)
+        vote = model._neighbors
+        runs.append((preds, vote.wait, vote.kept_ever, vote.w.tolist(), vote.lead))
+    assert runs[0] == runs[1]
+    assert runs[0][2] < 1500  # (out of play: the vote passed rows by)
+
+
+def test_setting_n_neighbors_sets_how_the_vote_runs():
+    """An int runs the vote on every row, "auto" a vote out of play on every 64th,
+    whichever made the window (review 398: the window kept the rule it was made
+    under)."""
+    rows = list(_wide(2600, 0, 8))
+    model = DREAMOnlineClassifier(seed=0)
+    for x, y in rows[:2000]:
+        model.learn_one(x, y)
+    vote = model._neighbors
+    assert vote.w[1] < 0.05 and vote.every == 64
+    model.n_neighbors = 5
+    kept = vote.kept_ever
+    for x, y in rows[2000:2300]:
+        model.learn_one(x, y)
+    assert model._neighbors is vote and vote.kept_ever - kept == 300
+    model.n_neighbors = "auto"
+    kept = vote.kept_ever
+    for x, y in rows[2300:]:
+        model.learn_one(x, y)
+    assert vote.every == 64 and vote.kept_ever - kept <= 300 // 64 + 1
+    restored = pickle.loads(pickle.dumps(model))
+    assert restored._neighbors.every == 64
+
+
 def test_a_vote_in_play_runs_on_every_row_as_with_an_int():
     """Where the vote keeps its place (a checkerboard), "auto" is n_neighbors=5."""
     auto, five = DREAMOnlineClassifier(seed=1), DREAMOnlineClassifier(seed=1, n_neighbors=5)

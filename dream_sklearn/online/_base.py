@@ -279,6 +279,8 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             # (kept as the entry, or a pair, by this round's first forms: review 289)
             self.__dict__["_advanced_last"] = None
         self.__dict__.pop("_neighbor_seen", None)  # (a positional tuple before round 42)
+        if self.__dict__.get("_neighbors") is not None:  # (before round 62: every row)
+            self._gate_vote(self._neighbors)
         if "cell_" in state:  # before round 12 the module itself was the cell's state
             self.cell_ = self.__dict__.pop("cell_")
         if self._ring is not None:
@@ -383,6 +385,12 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
                 # (turned off: the rows learned meanwhile, and any drift acted on,
                 # pass the window by; turned on again, it starts empty)
                 self._neighbors = None
+            elif getattr(self, "_neighbors", None) is not None:
+                self._gate_vote(self._neighbors)  # (n_neighbors "auto" <-> an int)
+
+    def _gate_vote(self, vote: Any) -> None:
+        """Set the kNN expert's ``vote`` to run as ``n_neighbors`` says now (task hook:
+        the classifier's ``"auto"`` runs a vote out of play on few rows)."""
 
     @property
     def _k_neighbors(self) -> int:

@@ -528,12 +528,20 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
     def _vote_window(self) -> _NeighborVote:
         """The kNN expert's window, made at its first row (its size read then)."""
         if self._neighbors is None:
-            # (see _neighbors._EVERY; the window rules of earlier rounds, which
-            # benchmarks/knots.py prints beside it, ran the vote on every row)
-            gated = _is_auto(self.n_neighbors) and self._window_rule == "vote"
-            every = _EVERY if gated else 1
-            self._neighbors = _NeighborVote(int(self.neighbors_window), every)
+            self._neighbors = _NeighborVote(int(self.neighbors_window))
+            self._gate_vote(self._neighbors)
         return self._neighbors
+
+    def _gate_vote(self, vote: _NeighborVote) -> None:
+        """``"auto"`` runs a vote out of play on every ``_neighbors._EVERY``-th row, an
+        int on every row; read where the window is made, where ``n_neighbors`` is set
+        (a window made under the other kept its rule: review 398) and where a model is
+        loaded. (The window rules of earlier rounds, which benchmarks/knots.py prints
+        beside it, ran the vote on every row.)"""
+        gated = _is_auto(self.n_neighbors) and self._window_rule == "vote"
+        vote.every = _EVERY if gated else 1
+        if not gated:
+            vote.wait = 0
 
     def _fast_neighbor_read(self, target: tuple | None = None) -> tuple:
         """(row, vote) of the row the compiled row's buffers hold: what the kNN expert

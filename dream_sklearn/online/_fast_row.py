@@ -143,13 +143,13 @@ class _CompiledRow:
         if target is None:
             return False
         fast = self._fast
-        # the kNN expert's read of the row, in the scale before the row's update
+        # the kNN expert's read of the row, in the scale before the row's update; or
+        # none where the vote passes the row by (inline: see _vote_passes), counted
+        # once the row is learned here (a growth event's row is counted by the NumPy
+        # path that learns it: review 398)
         vote = self._neighbors
-        if fast.knn and vote is not None and vote.wait:  # (inline: see _vote_passes)
-            vote.wait -= 1
-            neighbors = None
-        else:
-            neighbors = self._fast_neighbor_read(target) if fast.knn else None
+        passes = fast.knn and vote is not None and vote.wait > 0
+        neighbors = self._fast_neighbor_read(target) if fast.knn and not passes else None
         fresh = self._fresh_rows
         # (the regressor holding no copy of its readouts: the kernel stops, -2, at a
         # target that starts a run of far ones, before it learns anything, for the copy)
@@ -160,6 +160,8 @@ class _CompiledRow:
             loss = fast.learn(fast.fb, fast.ib, *target, fresh, 0)
         if loss < 0.0:  # a new feature: a growth event (nothing learned)
             return False
+        if passes:
+            vote.wait -= 1
         if fresh:
             self._fresh_rows = fresh - 1
         drifts = self.n_drifts_

@@ -165,13 +165,13 @@ class _NeighborVote:
     kept_ever = 0  # rows kept since the window was made (drop_kept numbers rows by it)
     watch: ADWIN | None = None  # the vote's own detector (see rose; made at its first row)
     n_emptied = 0  # windows emptied on a rise of the vote's own loss (rose)
-    every = 1  # out of play, the vote runs on every every-th row (1: on every row)
+    every = 1  # out of play, the vote runs on every every-th row (1: on every row; set
+    # by the classifier's _gate_vote)
     wait = 0  # rows to pass by before the vote runs again (see score; 0: the next)
     lead = False  # whether the vote leads: w[1] > w[0] (read on every prediction)
 
-    def __init__(self, window: int, every: int = 1) -> None:
+    def __init__(self, window: int) -> None:
         self.window = window
-        self.every = every
         size = min(window, _FIRST_SIZE)  # (grown as rows come: see keep)
         self.rows = np.zeros((size, 0))  # (raw values; NaN: absent)
         self.labels = np.zeros(size, dtype=np.intp)
