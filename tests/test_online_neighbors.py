@@ -976,7 +976,7 @@ def test_the_window_makes_room_as_rows_come_and_keeps_the_last_ones(make):
     # column and a drift's forget; so the nearer of rows at one distance is the same.
     grown, full = make(150), make(150)
     full.window = None
-    full.rows, full.labels = np.zeros((150, 0)), np.zeros(150, full.labels.dtype)
+    full.cols, full.labels = np.zeros((0, 150)), np.zeros(150, full.labels.dtype)
     rng = np.random.default_rng(0)
     for i in range(500):
         row = rng.integers(0, 3, 2 if i < 200 else 3).astype(float)  # (ties; a new column)
@@ -1074,3 +1074,30 @@ def test_the_compiled_row_reads_a_row_for_the_window_as_the_numpy_path_does(make
             seen += i % 7 == 0
         model.learn_one(x, y)
     assert seen > 20
+
+
+@pytest.mark.parametrize("make", [_neighbors._NeighborVote, _neighbors._NeighborMean])
+def test_a_window_pickled_a_kept_row_a_row_loads_a_slot_a_row(make):
+    """Until round 62 a window held its kept rows a row each (``rows``, (room, width));
+    since, a slot's values lie together (``cols``, (width, room)), which the search
+    reads faster. A window pickled before loads into the new layout: the same rows, the
+    same votes, and it keeps on learning."""
+    window, rng = make(40), np.random.default_rng(3)
+    for i in range(60):
+        window.keep(rng.random(3), i % 2)
+    state = dict(window.__dict__)
+    state["rows"] = np.ascontiguousarray(state.pop("cols").T)  # (as pickled then)
+    old = make.__new__(make)
+    old.__setstate__(pickle.loads(pickle.dumps(state)))
+    assert "rows" not in old.__dict__ and old.cols.shape == (3, 40)
+    np.testing.assert_array_equal(old.rows, window.rows)
+    x, scale = rng.random(3), np.ones(3)
+    if make is _neighbors._NeighborVote:
+        np.testing.assert_array_equal(
+            old.proba_one(x, scale, 5, 2), window.proba_one(x, scale, 5, 2)
+        )
+    else:
+        assert old.estimate(x, scale, 5, (0.0, 1.0)) == window.estimate(x, scale, 5, (0.0, 1.0))
+    for w in (old, window):
+        w.keep(np.full(3, 0.5), 1)
+    np.testing.assert_array_equal(old.cols, window.cols)
