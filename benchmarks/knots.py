@@ -51,6 +51,7 @@ The report, held-out and fresh halves are not run here (``streams.py`` reports t
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from functools import partial
 from pathlib import Path
@@ -60,7 +61,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import streams  # noqa: E402  (the stream benchmark's streams, seeds and scoring)
 
-from dream_sklearn.online import DREAMOnlineClassifier  # noqa: E402
+from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor  # noqa: E402
 from dream_sklearn.online._neighbors import _NeighborVote  # noqa: E402
 
 N_ROWS = 5_000
@@ -313,10 +314,139 @@ def tuning(wide: bool) -> None:
     print()
 
 
+def _target(kind: str, seed: int, n: int | None = None) -> list:
+    """A development regression stream (round 63), on [0, 1]^d, the target plus
+    noise of standard deviation 0.1; ``n`` rows (None: N_ROWS). Two features:
+    ``plateaus`` (a 3 x 3 grid of random levels) and ``bumps`` (four Gaussian bumps of
+    random heights); four: ``sum`` (their sum: linear) and ``levels`` (the levels 0
+    and 1 of a 3 x 3 checkerboard on the first two); eight: ``centroids`` (the value
+    of the nearest of 20 random centroids) and ``plane`` (a random linear target)."""
+    n = N_ROWS if n is None else n
+    rng = np.random.default_rng(8_000 + seed)
+    d = {"plateaus": 2, "bumps": 2, "sum": 4, "levels": 4}.get(kind, 8)
+    x = rng.uniform(0.0, 1.0, (n, d))
+    cell = np.minimum((x[:, :2] * 3).astype(int), 2)
+    if kind == "plateaus":
+        y = rng.normal(size=(3, 3))[cell[:, 0], cell[:, 1]]
+    elif kind == "bumps":
+        centres, heights = rng.uniform(0.0, 1.0, (4, 2)), rng.normal(size=4)
+        y = (heights * np.exp(-((x[:, None, :] - centres) ** 2).sum(2) / 0.02)).sum(1)
+    elif kind == "centroids":
+        centres, values = rng.uniform(0.0, 1.0, (20, d)), rng.normal(size=20)
+        y = values[((x[:, None, :] - centres) ** 2).sum(2).argmin(1)]
+    elif kind == "sum":
+        y = x.sum(1)
+    elif kind == "levels":
+        y = ((cell[:, 0] + cell[:, 1]) % 2).astype(float)
+    else:  # plane
+        y = (x - 0.5) @ rng.normal(size=d)
+    y = y + 0.1 * rng.normal(size=n)
+    names = [f"x{j}" for j in range(d)]
+    return [
+        (dict(zip(names, map(float, r), strict=True)), float(t)) for r, t in zip(x, y, strict=True)
+    ]
+
+
+def _changed_target(kind: str, seed: int) -> list:
+    """``first -> second``: ``_target(first)``'s rows, then from row N_ROWS // 2 on
+    ``_target(second)``'s."""
+    first, second = kind.split(" -> ")
+    half = N_ROWS // 2
+    return _target(first, seed)[:half] + _target(second, seed)[half:]
+
+
+_REGRESSORS = {
+    "no kNN": partial(DREAMOnlineRegressor, n_neighbors=0),
+    "default": DREAMOnlineRegressor,
+    "every row": partial(DREAMOnlineRegressor, n_neighbors=5),
+}
+_REG_BASELINES = ("last-value", "mean", "LinReg", "HATR", "ARFR")
+
+
+def _mae_run(make, rows: list) -> tuple[np.ndarray, float, int]:
+    """Absolute errors (streams.progressive's), seconds, and the rows the kNN
+    expert ran on (kept)."""
+    model = make()
+    errors, took = streams.progressive(model, iter(rows), len(rows), regression=True)
+    window = getattr(model, "_neighbors", None)
+    return errors, took, (window.kept_ever if window is not None else 0)
+
+
+def regression() -> None:
+    """The regressor's kNN expert (round 63): development streams, one change, and
+    the tuning half's regression streams."""
+    print(
+        "The regressor's kNN expert: MAE, mean (min-max) over seeds "
+        f"{SEEDS[0]}-{SEEDS[-1]}; development streams of {N_ROWS:,} rows (drawn here, "
+        "in no half of streams.py; after the change: its 500 rows), then the tuning "
+        "half's regression streams (streams.py's draws; their baselines: streams.py)"
+    )
+    print()
+    names = [*_REGRESSORS, *_REG_BASELINES]
+    print(
+        "| stream | features | "
+        + " | ".join(names)
+        + " | rows/s: no kNN / default / every row | rows the default's estimate ran on |"
+    )
+    print("| --- | ---: |" + " ---: |" * (len(names) + 2))
+    cases = [(k, partial(_target, k), False) for k in ("plateaus", "bumps", "centroids", "plane")]
+    cases.append(("sum -> levels", partial(_changed_target, "sum -> levels"), False))
+    cases.append(("sum -> levels, after the change", None, False))
+    for name, st in streams.STREAMS.items():
+        if st.half == "tuning" and st.task == "regression":
+            n = streams.stream_rows(st, None)
+            draw = partial(lambda s, st=st, n=n: list(itertools.islice(st.make(s, n), n)))
+            cases.append((name, draw, True))
+    after: dict = {}
+    for case, draw, tuning in cases:
+        if draw is None:  # (the change's 500 rows, from the run above)
+            cells = [_cell(after[m]) for m in names if m in after]
+            print(f"| {case} | 4 | " + " | ".join(cells) + " | | |", flush=True)
+            continue
+        seeds = streams.seeds_of(streams.STREAMS[case], len(SEEDS)) if tuning else SEEDS
+        draws = [draw(s) for s in seeds]
+        cells, rates, ran = [], [], "-"
+        for m in names:
+            if tuning and m in _REG_BASELINES:
+                cells.append("")
+                continue
+            maes, seconds, kept, rows = [], 0.0, 0, 0
+            for s, data in zip(seeds, draws, strict=True):
+                if m in _REGRESSORS:
+                    make = partial(_REGRESSORS[m], seed=s)
+                else:
+                    make = partial(streams.make_model, m, s, "regression")
+                errors, took, k = _mae_run(make, data)
+                maes.append(float(np.nanmean(errors)))
+                if case == "sum -> levels":
+                    half = N_ROWS // 2
+                    after.setdefault(m, []).append(
+                        float(np.nanmean(errors[half : half + streams.AFTER]))
+                    )
+                seconds, kept, rows = seconds + took, kept + k, rows + len(data)
+            cells.append(_cell(maes))
+            if m in _REGRESSORS:
+                rates.append(f"{rows / seconds:,.0f}")
+                if m == "default":
+                    ran = f"{kept / rows:.1%}"
+        d = len(draws[0][0][0])
+        print(
+            f"| {case} | {d} | " + " | ".join(cells) + f" | {' / '.join(rates)} | {ran} |",
+            flush=True,
+        )
+    print()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wide", action="store_true", help="the tuning streams of 4+ features too")
+    parser.add_argument(
+        "--regression", action="store_true", help="the regressor's kNN expert's tables only"
+    )
     args = parser.parse_args(argv)
+    if args.regression:
+        regression()
+        return
     development()
     tuning(args.wide)
     changes()

@@ -712,12 +712,17 @@ IN_VIEW = {
     "these 18 features): the blend of its probabilities where the vote leads was made with its "
     "cross-entropy and accuracy in view (review 183; marked since review 327)",
 }
-# The regressor's kNN expert (n_neighbors, off by default) was prototyped with every
-# half's regression streams in view (docs/streams.md; its docstring cites Mv): its
-# column is in-sample on them (review 212).
+# The regressor's kNN expert (n_neighbors, opt-in until round 63) was prototyped with
+# every half's regression streams but the fresh one in view (docs/streams.md; its
+# docstring cites Mv): its column is in-sample on them (review 212), and so is DREAM's
+# since its default runs the expert (round 63; the default itself was chosen on the
+# tuning half and benchmarks/knots.py's development streams).
 for _name, _stream in STREAMS.items():
     if _stream.task == "regression" and _stream.half in ("report", "held-out"):
-        _knn = "DREAM-kNN only: the regressor's kNN expert was prototyped with it in view"
+        _knn = (
+            "DREAM-kNN, and DREAM since round 63 (its default runs the regressor's kNN "
+            "expert): the regressor's kNN expert was prototyped with it in view"
+        )
         IN_VIEW[_name] = f"{IN_VIEW[_name]}; {_knn}" if _name in IN_VIEW else _knn
 
 
@@ -968,7 +973,8 @@ CLASSIFIERS: dict[str, tuple[Callable, str]] = {
         "(feedback='cell'), as no-change and ARF+prev do; the classifier runs its kNN "
         "expert while at most 32 features were seen (n_neighbors='auto'), on every 64th row "
         "only where the vote has lost its place (round 62; round 61 ran it on every row of "
-        "streams of at most three features)",
+        "streams of at most three features); the regressor runs its kNN expert alike since "
+        "round 63, its estimate starting at Fixed Share's floor",
     ),
     "DREAM-kNN": (
         _dream_knn,
@@ -976,7 +982,7 @@ CLASSIFIERS: dict[str, tuple[Callable, str]] = {
         "DREAMOnlineRegressor(seed=seed, n_neighbors=5): the kNN expert beside the "
         "readouts (window 1000) on every row of every stream (the classifier's default runs "
         "it on streams of at most 32 features, on every 64th row where it has lost its place; "
-        "the regressor's, never)",
+        "the regressor's too since round 63)",
     ),
 }
 REGRESSORS: dict[str, tuple[Callable, str]] = {
@@ -1008,7 +1014,9 @@ REGRESSORS: dict[str, tuple[Callable, str]] = {
         _dream_reg,
         "dream_sklearn DREAMOnlineRegressor(seed=seed), defaults otherwise: it reads the "
         "previous row's target (feedback='cell', and its 'last' and 'hold' readouts), as "
-        "last-value, LinReg+prev and ARFR+prev do",
+        "last-value, LinReg+prev and ARFR+prev do; since round 63 it runs its kNN expert "
+        "while at most 32 features were seen (n_neighbors='auto'), on every 64th row only "
+        "where the estimate is out of play, which then takes no part in the prediction",
     ),
     "DREAM-kNN": (
         _dream_knn,
@@ -1016,7 +1024,7 @@ REGRESSORS: dict[str, tuple[Callable, str]] = {
         "DREAMOnlineRegressor(seed=seed, n_neighbors=5): the kNN expert beside the "
         "readouts (window 1000) on every row of every stream (the classifier's default runs "
         "it on streams of at most 32 features, on every 64th row where it has lost its place; "
-        "the regressor's, never)",
+        "the regressor's too since round 63)",
     ),
 }
 

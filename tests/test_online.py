@@ -107,7 +107,8 @@ def _mae_from_row_2(model, rows):
 
 def test_hold_readout_predicts_the_previous_target():
     rows = _naive_stream("walk", n=300)
-    model = DREAMOnlineRegressor(seed=0, readouts=("hold",))
+    # (the readout alone: without the kNN expert, which the default mixes in beside it)
+    model = DREAMOnlineRegressor(seed=0, readouts=("hold",), n_neighbors=0)
     model.learn_one(*rows[0])
     for (x, y), (_, previous) in zip(rows[1:], rows[:-1], strict=True):
         assert model.predict_one(x) == pytest.approx(previous, abs=1e-9)
@@ -133,7 +134,7 @@ def test_hold_readout_keeps_the_previous_target_under_a_far_running_mean(compile
 def test_mean_readout_predicts_the_running_mean():
     """With cumulative statistics (standardize_rate=0) the mean of every target seen."""
     rows = _naive_stream("level", n=300)
-    model = DREAMOnlineRegressor(seed=0, readouts=("mean",), standardize_rate=0.0)
+    model = DREAMOnlineRegressor(seed=0, readouts=("mean",), standardize_rate=0.0, n_neighbors=0)
     seen = []
     for x, y in rows:
         if len(seen) > 1:
@@ -156,8 +157,8 @@ def test_average_readout_predicts_the_mean_of_every_target_seen(compiled):
 
 def _check_average_readout():
     rows = _naive_stream("level", n=300)
-    model = DREAMOnlineRegressor(seed=0, readouts=("average",))
-    running = DREAMOnlineRegressor(seed=0, readouts=("mean",))
+    model = DREAMOnlineRegressor(seed=0, readouts=("average",), n_neighbors=0)
+    running = DREAMOnlineRegressor(seed=0, readouts=("mean",), n_neighbors=0)
     seen, apart = [], 0.0
     for x, y in rows:
         if seen:

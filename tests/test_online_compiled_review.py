@@ -149,7 +149,7 @@ def test_loaded_model_with_naive_readouts_matches_numpy():
     stream = rng.normal(size=(120, 3))
 
     def run(compiled):
-        model = from_sklearn(reg, readouts=("hold",), feedback="none")
+        model = from_sklearn(reg, readouts=("hold",), feedback="none", n_neighbors=0)
         preds, ys = [], []
         for r in stream:
             x = dict(enumerate(r))

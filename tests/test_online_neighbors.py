@@ -69,8 +69,8 @@ def _one_hot(n, seed):
 @pytest.mark.parametrize("compiled", [True, False])
 def test_auto_runs_the_vote_while_at_most_32_features_were_seen(compiled):
     """n_neighbors="auto", the classifier's default: 5 neighbours while the classifier
-    has seen at most 32 features (three until round 62), none once it has seen more;
-    the regressor's default stays 0. The vote takes no part in what the readouts
+    has seen at most 32 features (three until round 62), none once it has seen more
+    (the regressor's default too since round 63). The vote takes no part in what the readouts
     learn, so a model whose vote went off predicts as a twin that never ran it."""
     if compiled and not compiled_available():
         pytest.skip("numba is not installed")
@@ -104,7 +104,7 @@ def test_auto_runs_the_vote_while_at_most_32_features_were_seen(compiled):
         auto.n_neighbors = 5
         auto.learn_one(*rows[0])
         assert auto._neighbors.n == auto._neighbors.kept_ever == 1
-        assert DREAMOnlineRegressor().n_neighbors == 0
+        assert DREAMOnlineRegressor().n_neighbors == "auto"
     finally:
         set_compiled(previous)
 
@@ -260,8 +260,8 @@ def test_auto_is_a_value_of_n_neighbors_and_other_strings_are_refused():
     with pytest.raises(ValueError, match="n_neighbors.*'auto' or an int >= 0"):
         model.learn_one(*rows[0])
     assert model.n_steps_ == 20
-    with pytest.raises(ValueError, match="n_neighbors"):
-        DREAMOnlineRegressor(n_neighbors="auto").learn_one({"a": 1.0}, 1.0)
+    with pytest.raises(ValueError, match="n_neighbors.*'auto' or an int >= 0"):
+        DREAMOnlineRegressor(n_neighbors="AUTO").learn_one({"a": 1.0}, 1.0)
 
 
 @pytest.mark.parametrize("compiled", [True, False])
@@ -779,7 +779,7 @@ def mae(model, rows, start):
 def test_the_regressors_estimate_learns_a_local_target_the_readouts_miss(seed=0):
     # Rows 2,000-2,999: the readouts alone MAE 0.41 (0.406-0.413), with the
     # estimate 0.11-0.13 (seeds 0-2 measured).
-    alone = mae(DREAMOnlineRegressor(seed=seed), board_target(3000, seed), 2000)
+    alone = mae(DREAMOnlineRegressor(seed=seed, n_neighbors=0), board_target(3000, seed), 2000)
     both = mae(DREAMOnlineRegressor(seed=seed, n_neighbors=5), board_target(3000, seed), 2000)
     assert alone > 0.35 and both < 0.2
 
@@ -961,6 +961,101 @@ def test_the_regressors_window_is_emptied_when_drift_recovery_acts():
     assert model.n_drifts_ >= 1
     vote = model._neighbors  # (emptied at row 803: the rows since, at the new level)
     assert vote.n < 200 and np.median(vote.labels[: vote.n]) > 40
+
+
+def _wide_target(n, seed, d, change_at=None):
+    """``d`` features on [0, 1]: their sum plus a little noise (a linear target the
+    readouts get and the estimate trails), or from row ``change_at`` on the levels 0
+    and 1 of a 3 x 3 checkerboard on the first two (a local one the readouts miss)."""
+    rng = np.random.default_rng(seed)
+    for i in range(n):
+        x = rng.random(d)
+        if change_at is None or i < change_at:
+            y = float(x.sum())
+        else:
+            y = float((int(x[0] * 3) + int(x[1] * 3)) % 2)
+        yield {f"x{j}": float(v) for j, v in enumerate(x)}, y + 0.05 * rng.normal()
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_the_regressors_estimate_out_of_play_runs_on_every_64th_row_and_changes_nothing(
+    compiled,
+):
+    """n_neighbors="auto", the regressor's default since round 63: an estimate whose
+    weight is below 0.05 is neither read, scored nor kept on 63 rows of 64, and the
+    prediction is then the readouts' mixture's: a twin's without the expert, whose
+    readouts learn alike."""
+    if compiled and not compiled_available():
+        pytest.skip("numba is not installed")
+    previous = set_compiled(compiled)
+    try:
+        rows = list(_wide_target(3000, 0, 8))
+        auto, twin = DREAMOnlineRegressor(seed=0), DREAMOnlineRegressor(seed=0, n_neighbors=0)
+        ran, out_of_play, read = 0, 0, 0
+        for i, (x, y) in enumerate(rows):
+            window = auto._neighbors
+            p, q = auto.predict_one(x), twin.predict_one(x)
+            if window is not None and not window.reads():
+                assert p == q, i
+            else:
+                read += 1
+            if i >= 1000:
+                out_of_play += window.w[1] < 0.05
+                kept = window.kept_ever
+            auto.learn_one(x, y)
+            twin.learn_one(x, y)
+            if i >= 1000:
+                ran += auto._neighbors.kept_ever - kept
+        assert auto._k_neighbors == 5 and out_of_play > 1900 and read < 1000
+        assert ran <= 2000 // 64 + 2000 - out_of_play + 1
+        np.testing.assert_array_equal(auto._W, twin._W)
+        with_int = DREAMOnlineRegressor(seed=0, n_neighbors=5)  # (every row, read)
+        for x, y in rows:
+            with_int.learn_one(x, y)
+        assert with_int._neighbors.kept_ever == 3000 - 8  # (the first 8 are not kept)
+    finally:
+        set_compiled(previous)
+
+
+def test_the_regressors_estimate_in_play_runs_on_every_row_as_with_an_int():
+    """Where the estimate keeps its place (a checkerboard of levels), "auto" is
+    n_neighbors=5 to the bit once the estimate came into play: it starts at Fixed
+    Share's floor (the 0.001 of its weight it mixes in with an int), and runs on every
+    row until then."""
+    auto, five = DREAMOnlineRegressor(seed=1), DREAMOnlineRegressor(seed=1, n_neighbors=5)
+    read = 0
+    for x, y in board_target(2000, 1):
+        p, q = auto.predict_one(x), five.predict_one(x)
+        if auto._neighbors is not None and auto._neighbors.reads():
+            assert p == q
+            read += 1
+        auto.learn_one(x, y)
+        five.learn_one(x, y)
+    assert read > 1900
+    assert auto._neighbors.kept_ever == five._neighbors.kept_ever == 2000 - 8
+    assert auto._neighbors.reads() and auto._neighbors.w[1] > 0.5
+
+
+def test_a_drift_brings_the_regressors_estimate_out_of_play_back_in(monkeypatch):
+    """A linear target on four features (the estimate out of play), then a
+    checkerboard's levels on two of them: drift recovery empties the window, which
+    runs on every row while it refills, and the estimate takes its place. Without
+    the window emptied it stays out of play on its stale rows (seed 0 measured:
+    MAE over rows 2,000-2,999 0.246, as n_neighbors=5's, against 0.443 without the
+    expert and with the window kept)."""
+    rows = list(_wide_target(3000, 0, 4, change_at=1500))
+
+    def run(**params):
+        model = DREAMOnlineRegressor(seed=0, **params)
+        return mae(model, rows, 2000), model
+
+    auto, model = run()
+    assert model.n_drifts_ >= 1 and model._neighbors.reads()
+    (five, _), (alone, _) = run(n_neighbors=5), run(n_neighbors=0)
+    monkeypatch.setattr(_neighbors._NeighborMean, "forget", lambda self: None)
+    kept, model = run()
+    assert auto < 0.3 and abs(auto - five) < 0.01 and alone > 0.4
+    assert kept > 0.4 and not model._neighbors.reads()
 
 
 @pytest.mark.parametrize("make", [_neighbors._NeighborVote, _neighbors._NeighborMean])

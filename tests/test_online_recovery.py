@@ -158,7 +158,9 @@ class _LastValue:
 
 def test_last_readout_starts_from_the_previous_target():
     """A "last" readout that has learned nothing predicts the previous target."""
-    model = DREAMOnlineRegressor(seed=0, readouts=("last",), learning_rate=1e-12)
+    model = DREAMOnlineRegressor(
+        seed=0, readouts=("last",), learning_rate=1e-12, n_neighbors=0
+    )  # (the readout alone: without the default's kNN expert beside it)
     rng = np.random.default_rng(0)
     y_prev = None
     for t in range(50):

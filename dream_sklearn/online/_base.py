@@ -65,7 +65,7 @@ from . import _compiled, _pretrained
 from ._compiled import _PARAMS, _PARAMS_NAMES
 from ._fast_row import _LAST_VALUES, _LAST_X, _LAST_Y, _CompiledRow
 from ._features import _READOUTS, _FeatureMap
-from ._neighbors import _compiled_call
+from ._neighbors import _EVERY, _compiled_call
 from ._params import (  # noqa: F401 (the classifier and regressor import some from here)
     _CELL_PARAMS,
     _DEFAULT,
@@ -389,8 +389,20 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
                 self._gate_vote(self._neighbors)  # (n_neighbors "auto" <-> an int)
 
     def _gate_vote(self, vote: Any) -> None:
-        """Set the kNN expert's ``vote`` to run as ``n_neighbors`` says now (task hook:
-        the classifier's ``"auto"`` runs a vote out of play on few rows)."""
+        """Set the kNN expert's window ``vote`` to run as ``n_neighbors`` says now:
+        ``"auto"`` runs an expert out of play on every ``_neighbors._EVERY``-th row,
+        an int on every row; read where the window is made, where ``n_neighbors`` is
+        set (a window made under the other kept its rule: review 398) and where a
+        model is loaded."""
+        gated = _is_auto(self.n_neighbors) and self._vote_gated()
+        vote.every = _EVERY if gated else 1
+        if not gated:
+            vote.wait = 0
+
+    def _vote_gated(self) -> bool:
+        """Whether ``"auto"`` gates the expert (task hook: the classifier's window
+        rules of earlier rounds, which benchmarks/knots.py prints, ran on every row)."""
+        return True
 
     @property
     def _k_neighbors(self) -> int:

@@ -15,8 +15,8 @@ from ..nn._config import _BOOL, _INT_GE0, _INT_GE1, _UNIT
 from ._base import _DEFAULT, _check_params, _DREAMOnline, _readouts_rule
 from ._delayed import _DelayedReadout
 from ._fast_row import _TARGET_C
-from ._neighbors import _EVERY, _NeighborVote, _Seen
-from ._params import _NEIGHBORS, _is_auto
+from ._neighbors import _NeighborVote, _Seen
+from ._params import _NEIGHBORS
 from ._readouts import _CLF_DRIFT_DELTA, _REPLAY_ROWS
 from ._slots import _unequal
 
@@ -532,16 +532,8 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
             self._gate_vote(self._neighbors)
         return self._neighbors
 
-    def _gate_vote(self, vote: _NeighborVote) -> None:
-        """``"auto"`` runs a vote out of play on every ``_neighbors._EVERY``-th row, an
-        int on every row; read where the window is made, where ``n_neighbors`` is set
-        (a window made under the other kept its rule: review 398) and where a model is
-        loaded. (The window rules of earlier rounds, which benchmarks/knots.py prints
-        beside it, ran the vote on every row.)"""
-        gated = _is_auto(self.n_neighbors) and self._window_rule == "vote"
-        vote.every = _EVERY if gated else 1
-        if not gated:
-            vote.wait = 0
+    def _vote_gated(self) -> bool:
+        return self._window_rule == "vote"  # (the earlier rounds' rules: every row)
 
     def _fast_neighbor_read(self, target: tuple | None = None) -> tuple:
         """(row, vote) of the row the compiled row's buffers hold: what the kNN expert

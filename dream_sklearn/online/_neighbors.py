@@ -372,9 +372,13 @@ class _NeighborMean(_NeighborVote):
     mean, the weights ``w`` kept by Fixed Share on each side's absolute error in the
     target's standard deviations (the readouts' mixture's rule, ``_regressor._ETA``)."""
 
+    in_play = True  # whether the estimate's weight is at least _IN_PLAY (reads)
+
     def __init__(self, window: int) -> None:
         super().__init__(window)
         self.labels = np.zeros(len(self.labels))  # (the targets)
+        self.w = np.array([1.0 - _SHARE / 2, _SHARE / 2])  # (it earns its place)
+        self.in_play = False
 
     def estimate(
         self, x: np.ndarray, scale: np.ndarray, k: int, bounds: tuple[float, float]
@@ -412,6 +416,17 @@ class _NeighborMean(_NeighborVote):
             return p
         return float(self.w[0] * p + self.w[1] * q)
 
+    def reads(self) -> bool:
+        """Whether a prediction reads the estimate: on every row where the estimate
+        runs on every row (``every`` 1: an int ``n_neighbors``), else (``"auto"``,
+        round 63) where its weight is at least ``_IN_PLAY``. Out of play its share of
+        the prediction was below 5%: the prediction is the readouts' mixture's."""
+        return self.every == 1 or self.in_play
+
     def score_errors(self, errors: list, eta: float) -> None:
-        """Fixed Share on both sides' absolute errors ``errors`` (standardised)."""
+        """Fixed Share on both sides' absolute errors ``errors`` (standardised); out
+        of play (and with a full enough window), the next ``every - 1`` rows pass by
+        (:meth:`_NeighborVote.score`'s rule)."""
         self.w = _share_losses(self.w, [min(e, 50.0) for e in errors], eta, _SHARE)
+        self.in_play = float(self.w[1]) >= _IN_PLAY
+        self.wait = 0 if self.in_play or self.n < _REFILL else self.every - 1

@@ -22,6 +22,7 @@ from ._base import (
 from ._fast_row import _ROW_R, _TARGET_Y
 from ._features import _FROM_AVERAGE, _FROM_LAST
 from ._neighbors import _NeighborMean, _Seen
+from ._params import _NEIGHBORS
 from ._rows import _SHORT, _finite, _not_a_number
 from ._scaling import _WINSOR
 from ._target import (
@@ -42,7 +43,7 @@ _REGRESSOR_RULES = {
     "readouts": _readouts_rule(("last", "cell", "linear", "pairs", "hold", "mean", "average")),
     "max_pairs": _INT_GE0,
     "mixture_share": _UNIT,
-    "n_neighbors": _INT_GE0,
+    "n_neighbors": _NEIGHBORS,
     "neighbors_window": _INT_GE1,
     # normalised LMS steps: 2 and above diverge (see _readouts._MAX_STEP)
     "learning_rate": _Rule("a float in (0, 2)", lambda v: _is_real(v) and 0 < v < 2, float),
@@ -106,6 +107,13 @@ _FAR_FORECAST = 50.0
 # the mean of every target seen, halfway, helped at each switch: bounded, MAE up to 7%
 # more (online_robust.py --part levels; review 330).
 _AVG_CAP = _CLIP
+# The kNN expert's scoring reads errors in no unit smaller than this fraction of the
+# target's running mean's size (_score_unit, round 63): on a target constant for 100
+# rows the standard deviation fell to 1e-12 of the mean, and the last place of the
+# readouts' prediction, which the two paths round apart, moved the weights 10% apart.
+# At 1e-9 the predictions were still 1e-6 apart; at 1e-6, 8e-10 (a review's fuzzer
+# stream: tests/test_online_compiled_review.py). Not tuned otherwise.
+_ROUNDING = 1e-6
 
 
 def _spread_rows(z: np.ndarray, far: float) -> np.ndarray:
@@ -284,25 +292,31 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         adds a key at 0 to every row once it has learned a category, a row predicted
         before then lacks the key its label has. A label that finds no row this way
         takes the oldest whose values differ from its own only by features at 0.
-    n_neighbors : int, default=0
-        0: none. Otherwise a k-nearest-neighbours expert beside the readouts, for
-        targets local in the input space: the last ``neighbors_window`` rows
-        estimate a row's target by the mean of the ``n_neighbors`` nearest rows'
-        targets, each weighted by its inverse distance (the distance as
-        :class:`DREAMOnlineClassifier`'s expert takes it; the previous target is not
-        a feature). The prediction is the weighted mean of the readouts' mixture's
-        and the estimate, the weights kept by Fixed Share on their absolute errors
-        in the target's standard deviations, as the readouts' mixture is. A target
-        set aside is neither kept nor scored, nor any of the first 8 the model
-        learned (a model from ``from_sklearn`` has learned them: it keeps its first
-        streamed target); a kept target
-        is bounded to 10 running standard deviations of the running mean; an
-        estimate more than 50 of them from the mixture's prediction takes no part
-        in the row's (as a readout that far from the others takes none); drift
-        recovery's action empties the window. Opt-in: the tuning half's MAEs move
-        by 0.15% at most (ChickWeights 22.024 to 22.055), and it runs at a quarter
-        to a third of the default's rows/s; on the held-out half's Mv, 8.005 to
-        6.037 (``docs/online.md``).
+    n_neighbors : int or "auto", default="auto"
+        ``"auto"`` (since round 63): 5 while the regressor has seen at most 32
+        features, 0 once it has seen more, and an estimate out of play runs on few
+        rows: where its weight is below 0.05 the prediction is the readouts'
+        mixture's alone, and the estimate is read, scored and kept on every 64th row
+        only (on every row while its window holds fewer than 100 rows: at the start,
+        and after drift recovery emptied it); its weight starts at Fixed Share's
+        floor, so that it earns its place. Local capacity where the readouts lack it,
+        at a small cost where it does not pay (``docs/online.md``, "Round 63: the
+        regressor's kNN expert by default"). An int runs the estimate on every row
+        and always mixes it in. 0: none. Otherwise a k-nearest-neighbours expert
+        beside the readouts, for targets local in the input space: the last
+        ``neighbors_window`` rows estimate a row's target by the mean of the
+        ``n_neighbors`` nearest rows' targets, each weighted by its inverse distance
+        (the distance as :class:`DREAMOnlineClassifier`'s expert takes it; the
+        previous target is not a feature). The prediction is the weighted mean of
+        the readouts' mixture's and the estimate, the weights kept by Fixed Share on
+        their absolute errors in the target's standard deviations (at least 1e-6 of
+        the running mean's size), as the readouts' mixture is. A target set aside is
+        neither kept nor scored, nor any of the first 8 the model learned (a model
+        from ``from_sklearn`` has learned them: it keeps its first streamed target);
+        a kept target is bounded to 10 running standard deviations of the running
+        mean; an estimate farther from the mixture's prediction than the forecast's
+        bound on a readout (50 of the mixture's spread) takes no part in the row's;
+        drift recovery's action empties the window.
     neighbors_window : int, default=1000
         The rows the kNN expert keeps (read when its window is made: at its first
         row, and again where ``n_neighbors`` was set to 0 and back, which empties the
@@ -404,7 +418,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         missing: str = "ignore",
         advance_on_predict: bool = False,
         match_labels_by: str = "values",
-        n_neighbors: int = 0,
+        n_neighbors: int | str = "auto",
         neighbors_window: int = 1000,
         seed: int | None = None,
         cell: str = "random",
@@ -613,6 +627,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         ``scale``; None while no row is kept."""
         if self._neighbors is None:  # (the window's size read once: its first row)
             self._neighbors = _NeighborMean(int(self.neighbors_window))
+            self._gate_vote(self._neighbors)
         return self._neighbors.estimate(row, scale, self._k_neighbors, self._kept_bounds())
 
     def _kept_bounds(self) -> tuple[float, float]:
@@ -659,7 +674,13 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         before the row's update."""
         row = self._neighbor_rows(raw, present)
         prediction = float(self._to_target(out))
-        return row, self._estimate_on(row, scale), prediction, self._y_scale(), self._kept_target(y)
+        return (
+            row,
+            self._estimate_on(row, scale),
+            prediction,
+            self._score_unit(),
+            self._kept_target(y),
+        )
 
     def _neighbor_learn(self, read: tuple, y: Any, loss: float, drifted: bool) -> None:
         self._neighbor_step(*read, y, drifted)
@@ -680,16 +701,23 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         if seen is not None and seen.read is self._fast_row:
             return seen.row, seen.q, seen.scale
         row = self._fast_neighbor_row()
-        seen = _Seen(self._fast_row, row, self._estimate_on(row, self._scale), self._y_scale())
+        seen = _Seen(self._fast_row, row, self._estimate_on(row, self._scale), self._score_unit())
         self._neighbor_seen = seen
         return seen.row, seen.q, seen.scale
+
+    def _score_unit(self) -> float:
+        """The unit of both experts' errors where the kNN expert is scored: the
+        target's running standard deviation, at least ``_ROUNDING`` of its running
+        mean's size (0 while there is no spread; read before the row)."""
+        scale = self._y_scale()
+        return max(scale, _ROUNDING * abs(self._y_mean)) if scale > 0.0 else 0.0
 
     def _neighbor_step(
         self, row, q: float | None, p: float, scale: float, kept, y: float, drifted: bool
     ) -> None:
         """Empty the window after a drift; weigh the readouts' mixture (its prediction
-        ``p``) and the estimate ``q`` by their absolute errors on target ``y``, in the
-        target's standard deviations ``scale`` (before the row); keep the row with
+        ``p``) and the estimate ``q`` by their absolute errors on target ``y``, in
+        ``scale`` (:meth:`_score_unit`, before the row); keep the row with
         ``kept`` (:meth:`_kept_target`). A target set aside, or among the first
         ``_Y_WARMUP``, is neither scored nor kept (the readouts do not learn from a
         target set aside)."""
@@ -710,17 +738,21 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
 
     def _neighbor_mix(self, p: float, raw: np.ndarray, present: np.ndarray, scale) -> float:
         """The prediction on one row from the readouts' mixture's ``p`` (NumPy path)."""
-        if self._neighbors is None:
+        if self._neighbors is None or not self._neighbors.reads():
             return p
         q = self._estimate_on(self._neighbor_rows(raw, present), scale)
         return self._neighbors.mix(p, q, self._estimate_bound())
 
     def _estimate_bound(self) -> float:
         """How far from the readouts' mixture the kNN estimate may lie and still
-        count (``_NeighborMean.mix``): _FAR_FORECAST running standard deviations of
-        the target (none while there is no spread yet)."""
+        count (``_NeighborMean.mix``): the forecast's bound on a readout's distance
+        from the others (:meth:`_far`), in the target's units: _FAR_FORECAST times
+        the mixture's spread (none while there is no spread yet). In the running
+        standard deviation alone (until round 63), which a far shift inflates, an
+        estimate from rows kept during a shift of 1e6 that ended counted, and the
+        row after its end was off by 9,155 with n_neighbors=5 (the readouts' mixture by 2.84)."""
         scale = self._y_scale()
-        return _FAR_FORECAST * scale if scale > 0.0 else math.inf
+        return self._far() * scale if scale > 0.0 else math.inf
 
     def _fast_ready(self) -> bool:
         return self._y_count > 0
@@ -783,6 +815,9 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         self._learn_row(x, y)
 
     def _fast_predicted(self, r: float) -> float:
+        window = self._neighbors
+        if window is not None and not window.reads():  # (out of play: not read)
+            return r
         if self._k_neighbors:  # (the kNN expert's estimate, kept for learn_one)
             _, q, _ = self._fast_neighbor_seen()
             return self._neighbors.mix(r, q, self._estimate_bound())
@@ -828,14 +863,13 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
 
     def predict_many(self, X: pd.DataFrame) -> pd.Series:
         """Per row, ``predict_one`` from the committed state (NaN: missing)."""
-        if not self._k_neighbors:  # (with the kNN expert: from the frame's outputs, below)
-            predictions = self._fast_predict_frame(X, self._fast_predicted)  # (compiled)
-            if predictions is not None:
-                return pd.Series(predictions, index=X.index, dtype=float)
-        # (the compiled row, where it can run; without the kNN expert tried above)
-        forward = self._fast_forward_many(X) if self._k_neighbors else None
-        if forward is None:
-            forward = self._forward_many(X)
+        # (the compiled row, where it can run: predict_one's numbers, the kNN expert's
+        # mix too; a frame's outputs mixed by NumPy ended a unit in the last place
+        # apart from them)
+        predictions = self._fast_predict_frame(X, self._fast_predicted)
+        if predictions is not None:
+            return pd.Series(predictions, index=X.index, dtype=float)
+        forward = self._forward_many(X)
         if forward is None:
             return pd.Series(np.zeros(len(X)), index=X.index)
         raw, present, out = forward

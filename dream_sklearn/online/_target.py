@@ -669,6 +669,11 @@ class _TargetScaling:
         self._fresh_rows, self._warn, self._drift = fresh_rows, warn, drift
         self.n_drifts_ = n_drifts
         if knn and self._k_neighbors:  # (the rows it kept since, the glitch's, go too)
+            if neighbors is not None and self._neighbors is not None:
+                # (the rows to pass by still count down: a clock, not something
+                # learned; and the copy's count differed by the row between the paths,
+                # which count a passed-by row after and before the copy)
+                neighbors.wait = self._neighbors.wait
             self._neighbors, self._neighbor_seen, self._y_watched = neighbors, None, ()
         same = W.shape == self._W.shape and weights.shape == self._weights.shape
         if same and age.shape == self._age.shape:
