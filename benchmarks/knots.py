@@ -1,5 +1,6 @@
-"""The classifier's capacity for local concepts: its ramps' knots (round 60) and its
-kNN expert (rounds 61 and 62), by the number of features (issue 12).
+"""The capacity for local concepts: the classifier's ramps' knots (round 60) and kNN
+expert (rounds 61 and 62), by the number of features, and the regressor's kNN expert
+(round 63) (issue 12).
 
 ``DREAMOnlineClassifier(n_knots="auto")``, the default since round 60, gives each
 standardised feature 15 ramps (knots) where the first row has one or two features, 9
@@ -42,10 +43,25 @@ what these choices were made on, progressive validation from the second row as
    readouts' rule missed bands -> intervals on two seeds of three (the readouts' loss
    did not rise there); the vote's own detector is ahead of it on the first four.
 
+4. ``--regression`` (alone): the regressor's kNN expert, whose ``n_neighbors="auto"``
+   is the default since round 63 (the classifier's rule: 5 neighbours while at most
+   32 features were seen, an estimate out of play on every 64th row and out of the
+   prediction; its weight starts at Fixed Share's floor). Development streams of
+   5,000 rows drawn here: a 3 x 3 grid of random levels and four Gaussian bumps on
+   two features, the values of 20 random centroids and a random linear target on
+   eight, and a change at row 2,500 from the sum of four features to a checkerboard
+   of levels on two of them (noise 0.1 on each); then the tuning half's regression
+   streams. MAE without the expert, the default, the expert on every row
+   (``n_neighbors=5``), with rows/s and the share of rows the default's estimate ran
+   on; on the development streams beside the last value, the running mean, LinReg,
+   HATR and ARFR (``streams.py``'s; on the tuning half's streams ``streams.py``
+   prints them).
+
 The report, held-out and fresh halves are not run here (``streams.py`` reports them).
 
     python benchmarks/knots.py
     python benchmarks/knots.py --wide
+    python benchmarks/knots.py --regression
 """
 
 from __future__ import annotations

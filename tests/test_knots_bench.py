@@ -163,3 +163,54 @@ def test_the_change_streams_change_once_and_the_table_prints_both_windows(
         "majority",
         "ARF",
     ]
+
+
+def test_the_regression_development_streams_are_the_targets_they_name(bench):
+    """Round 63's streams: each target as its name says, plus noise of 0.1."""
+    rows = bench._target("plateaus", 0, n=3_000)
+    x = np.array([[r["x0"], r["x1"]] for r, _ in rows])
+    y = np.array([t for _, t in rows])
+    cells = (np.minimum(x * 3, 2).astype(int) * [3, 1]).sum(1)
+    levels = [np.median(y[cells == c]) for c in range(9)]  # (a level a cell)
+    assert all(np.std(y[cells == c]) < 0.15 for c in range(9))
+    assert np.std(levels) > 0.3
+    rows = bench._target("sum", 1, n=500)
+    assert all(set(r) == {"x0", "x1", "x2", "x3"} for r, _ in rows)
+    residual = [t - sum(r.values()) for r, t in rows]
+    assert abs(np.mean(residual)) < 0.03 and 0.07 < np.std(residual) < 0.13
+    rows = bench._target("levels", 1, n=500)
+    board = [(int(r["x0"] * 3) + int(r["x1"] * 3)) % 2 for r, _ in rows]
+    assert np.std([t - b for (_, t), b in zip(rows, board, strict=True)]) < 0.13
+    for kind, d in [("bumps", 2), ("centroids", 8), ("plane", 8)]:
+        rows = bench._target(kind, 0, n=200)
+        assert all(len(r) == d for r, _ in rows) and np.std([t for _, t in rows]) > 0.1
+    changed = bench._changed_target("sum -> levels", 0)
+    half = bench.N_ROWS // 2
+    assert changed[:half] == bench._target("sum", 0)[:half]
+    assert changed[half:] == bench._target("levels", 0)[half:]
+
+
+def test_the_regression_table_prints_the_expert_off_the_default_and_on_every_row(
+    bench, monkeypatch, capsys
+):
+    monkeypatch.setattr(bench, "N_ROWS", 300)
+    monkeypatch.setattr(bench, "SEEDS", (0,))
+    monkeypatch.setattr(bench.streams, "stream_rows", lambda stream, n: 200)
+    bench.regression()
+    printed = capsys.readouterr().out
+    header = (
+        "| stream | features | no kNN | default | every row | last-value | mean | LinReg | "
+        "HATR | ARFR | rows/s: no kNN / default / every row | rows the default's estimate "
+        "ran on |"
+    )
+    assert header in printed
+    lines = {line.split(" | ")[0][2:]: line for line in printed.splitlines() if line[:2] == "| "}
+    for name in ("plateaus", "bumps", "centroids", "plane", "sum -> levels", "RandomWalk"):
+        assert name in lines, name
+    cells = lines["plateaus"].split(" | ")
+    assert all(float(c.split()[0]) > 0 for c in cells[2:10])  # (every MAE)
+    assert len(cells[10].split(" / ")) == 3 and cells[11].rstrip(" |").endswith("%")
+    after = lines["sum -> levels, after the change"].split(" | ")
+    assert all(float(c.split()[0]) > 0 for c in after[2:10])
+    tuning = lines["ChickWeights"].split(" | ")
+    assert all(float(c.split()[0]) > 0 for c in tuning[2:5]) and tuning[5:10] == [""] * 5

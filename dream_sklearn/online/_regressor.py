@@ -836,7 +836,10 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         try:  # (inline, not a helper: the compiled row's time is counted in calls)
             prediction = self._fast_forward(x)  # (the kernel applies _to_target)
             if prediction is not None:
-                return self._fast_predicted(prediction) if self._fast.knn else prediction
+                window = self._neighbors  # (out of play: not read; inline, a row's cost)
+                if self._fast.knn and (window is None or window.reads()):
+                    return self._fast_predicted(prediction)
+                return prediction
             out = self._predict_raw_one(x)
         except BaseException:  # (a refused row: the marks as they were; _repeated)
             self._read, self._learned_last = marks
