@@ -1036,6 +1036,29 @@ def test_the_regressors_estimate_in_play_runs_on_every_row_as_with_an_int():
     assert auto._neighbors.reads() and auto._neighbors.w[1] > 0.5
 
 
+@pytest.mark.parametrize("compiled", [True, False])
+def test_on_a_constant_target_the_regressors_estimate_runs_on_every_64th_row(compiled):
+    """A target without spread is not scored (review 400: then nothing set the rows to
+    pass by, and the estimate ran on every row and was read on none); it is kept on
+    every 64th row, and the prediction is the readouts' mixture's."""
+    if compiled and not compiled_available():
+        pytest.skip("numba is not installed")
+    previous = set_compiled(compiled)
+    try:
+        rng = np.random.default_rng(0)
+        auto, twin = DREAMOnlineRegressor(seed=0), DREAMOnlineRegressor(seed=0, n_neighbors=0)
+        for _ in range(2000):
+            x = {"a": float(rng.random()), "b": float(rng.random())}
+            assert auto.predict_one(x) == twin.predict_one(x)
+            auto.learn_one(x, 3.0)
+            twin.learn_one(x, 3.0)
+        window = auto._neighbors
+        assert not window.reads() and window.w[1] < 0.05
+        assert window.kept_ever <= 100 + (2000 - 100) // 64 + 1
+    finally:
+        set_compiled(previous)
+
+
 def test_a_drift_brings_the_regressors_estimate_out_of_play_back_in(monkeypatch):
     """A linear target on four features (the estimate out of play), then a
     checkerboard's levels on two of them: drift recovery empties the window, which

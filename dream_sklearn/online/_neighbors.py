@@ -168,7 +168,7 @@ class _NeighborVote:
     watch: ADWIN | None = None  # the vote's own detector (see rose; made at its first row)
     n_emptied = 0  # windows emptied on a rise of the vote's own loss (rose)
     every = 1  # out of play, the vote runs on every every-th row (1: on every row; set
-    # by the classifier's _gate_vote)
+    # by the estimators' _gate_vote)
     wait = 0  # rows to pass by before the vote runs again (see score; 0: the next)
     lead = False  # whether the vote leads: w[1] > w[0] (read on every prediction)
 
@@ -424,9 +424,15 @@ class _NeighborMean(_NeighborVote):
         return self.every == 1 or self.in_play
 
     def score_errors(self, errors: list, eta: float) -> None:
-        """Fixed Share on both sides' absolute errors ``errors`` (standardised); out
-        of play (and with a full enough window), the next ``every - 1`` rows pass by
-        (:meth:`_NeighborVote.score`'s rule)."""
+        """Fixed Share on both sides' absolute errors ``errors`` (standardised)."""
         self.w = _share_losses(self.w, [min(e, 50.0) for e in errors], eta, _SHARE)
         self.in_play = float(self.w[1]) >= _IN_PLAY
+
+    def ran(self) -> None:
+        """The estimate ran on a row it keeps, scored or not (a target without spread
+        is not: :meth:`_regressor.DREAMOnlineRegressor._score_unit`): out of play,
+        with a full enough window, the next ``every - 1`` rows pass by
+        (:meth:`_NeighborVote.score`'s rule). (Set where it was scored only, on a
+        constant target the estimate ran on every row and was read on none: review
+        400.)"""
         self.wait = 0 if self.in_play or self.n < _REFILL else self.every - 1

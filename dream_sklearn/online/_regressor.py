@@ -729,6 +729,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
             return
         if q is not None and scale > 0.0:
             window.score_errors([abs(p - y) / scale, abs(q - y) / scale], _ETA)
+        window.ran()
         value, watched = kept
         window.keep(row, value)
         if watched:  # (a glitch's row, maybe: _glitch_undone)
