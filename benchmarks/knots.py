@@ -330,6 +330,126 @@ def tuning(wide: bool) -> None:
     print()
 
 
+def _widest(kind: str, seed: int, n: int | None = None) -> list:
+    """A development stream of more than 32 features (round 63), ``kind`` as
+    ``"<concept>-<width>"``; ``n`` rows (None: N_ROWS). On [0, 1]^width: ``centroids``
+    (the class of the nearest of 20 random centroids, each of a random class of two),
+    ``board`` (a 3 x 3 checkerboard on the first two features) and ``plane`` (a random
+    hyperplane through the middle). One-hot, as river's ``OneHotEncoder`` gives a key of
+    ``width`` categories (the category's key alone, at 1), beside numbers on [0, 1]:
+    ``xor`` (``a > 0.5`` unless the category is one of a random half; and ``b``, which
+    the label does not read) and ``additive`` (a random weight of the category plus
+    ``2 (a - 0.5)`` and noise of 0.3, above 0)."""
+    n = N_ROWS if n is None else n
+    concept, width = kind.split("-")
+    d = int(width)
+    rng = np.random.default_rng(9_000 + seed)
+    if concept in ("xor", "additive"):
+        cats, a, b = rng.integers(0, d, n), rng.random(n), rng.random(n)
+        if concept == "xor":
+            y = (a > 0.5) ^ (rng.random(d) < 0.5)[cats]
+        else:
+            y = rng.normal(size=d)[cats] + 2.0 * (a - 0.5) + 0.3 * rng.normal(size=n) > 0
+        extra = (lambda i: {"b": float(b[i])}) if concept == "xor" else (lambda i: {})
+        return [({"a": float(a[i]), **extra(i), f"c{cats[i]}": 1.0}, bool(y[i])) for i in range(n)]
+    x = rng.uniform(0.0, 1.0, (n, d))
+    if concept == "centroids":
+        centres, labels = rng.uniform(0.0, 1.0, (20, d)), rng.integers(0, 2, 20) == 1
+        y = labels[((x[:, None, :] - centres) ** 2).sum(axis=2).argmin(axis=1)]
+    elif concept == "board":
+        y = (np.floor(x[:, 0] * 3) + np.floor(x[:, 1] * 3)) % 2 == 1
+    else:  # plane
+        y = (x - 0.5) @ rng.normal(size=d) > 0
+    names = [f"x{j}" for j in range(d)]
+    return [
+        (dict(zip(names, map(float, r), strict=True)), bool(c)) for r, c in zip(x, y, strict=True)
+    ]
+
+
+WIDEST = (
+    "centroids-48",
+    "centroids-96",
+    "board-48",
+    "plane-48",
+    "plane-96",
+    "xor-60",
+    "xor-120",
+    "additive-60",
+    "additive-120",
+)
+
+
+class _Bounded(DREAMOnlineClassifier):
+    """The default classifier whose kNN expert runs on at most 32 features (round 62's
+    bound, ``_params._WIDEST`` until round 63)."""
+
+    @property
+    def _k_neighbors(self) -> int:
+        if self._built and len(self._x_slot) > 32:
+            return 0
+        return super()._k_neighbors
+
+
+def widest() -> None:
+    """The kNN expert on rows of more than 32 features (round 63: ``_WIDEST``)."""
+    print(
+        "Development streams of more than 32 features (drawn here, in no half of "
+        f"streams.py): accuracy, mean (min-max) over seeds {SEEDS[0]}-{SEEDS[-1]}, "
+        f"{N_ROWS:,} rows"
+    )
+    print()
+    models = {
+        "kNN on at most 32 features (round 62)": _Bounded,
+        "default": DREAMOnlineClassifier,
+        "the vote on every row (n_neighbors=5)": partial(DREAMOnlineClassifier, n_neighbors=5),
+    }
+    baselines = ("majority", "ARF", "kNN-ADWIN")
+    print(
+        "| stream | features | "
+        + " | ".join([*models, *baselines])
+        + " | rows/s: first three | rows the default's vote ran on |"
+    )
+    print("| --- | ---: |" + " ---: |" * (len(models) + len(baselines) + 2))
+    for make in models.values():  # (untimed: numba's first compilation in the process)
+        rows = _widest(WIDEST[0], 0, 300)
+        streams.progressive(make(seed=0), iter(rows), len(rows), False)
+    for kind in WIDEST:
+        draws = [_widest(kind, s) for s in SEEDS]
+        cells, rates, ran = [], [], "-"
+        for name, make in models.items():
+            score, seconds, voted = [], 0.0, 0
+            for s, rows in zip(SEEDS, draws, strict=True):
+                model = make(seed=s)
+                hits, took = streams.progressive(model, iter(rows), len(rows), False)
+                score.append(float(np.nanmean(hits)))
+                seconds += took
+                vote = getattr(model, "_neighbors", None)
+                voted += vote.kept_ever if vote is not None else 0
+            cells.append(_cell(score))
+            rates.append(f"{N_ROWS * len(SEEDS) / seconds:,.0f}")
+            if name == "default":
+                ran = f"{voted / (N_ROWS * len(SEEDS)):.1%}"
+        for base in baselines:
+            cells.append(
+                _cell(
+                    [
+                        _accuracy(lambda s=s, b=base: streams.make_model(b, s, "binary"), rows)
+                        for s, rows in zip(SEEDS, draws, strict=True)
+                    ]
+                )
+            )
+        features = (
+            len(draws[0][0][0])
+            if kind.split("-")[0] not in ("xor", "additive")
+            else (f"{kind.split('-')[1]} categories + {2 if kind.startswith('xor') else 1}")
+        )
+        print(
+            f"| {kind} | {features} | " + " | ".join(cells) + f" | {' / '.join(rates)} | {ran} |",
+            flush=True,
+        )
+    print()
+
+
 def _target(kind: str, seed: int, n: int | None = None) -> list:
     """A development regression stream (round 63), on [0, 1]^d, the target plus
     noise of standard deviation 0.1; ``n`` rows (None: N_ROWS). Two features:
@@ -459,9 +579,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--regression", action="store_true", help="the regressor's kNN expert's tables only"
     )
+    parser.add_argument(
+        "--widest", action="store_true", help="the classifier's streams of 33+ features only"
+    )
     args = parser.parse_args(argv)
     if args.regression:
         regression()
+        return
+    if args.widest:
+        widest()
         return
     development()
     tuning(args.wide)

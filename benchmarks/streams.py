@@ -971,17 +971,17 @@ CLASSIFIERS: dict[str, tuple[Callable, str]] = {
         "dream_sklearn DREAMOnlineClassifier(seed=seed) / DREAMOnlineRegressor(seed=seed), "
         "defaults otherwise: it reads the previous row's label or target as an input "
         "(feedback='cell'), as no-change and ARF+prev do; the classifier runs its kNN "
-        "expert while at most 32 features were seen (n_neighbors='auto'), on every 64th row "
-        "only where the vote has lost its place (round 62; round 61 ran it on every row of "
-        "streams of at most three features); the regressor runs its kNN expert alike since "
-        "round 63, its estimate starting at Fixed Share's floor",
+        "expert while at most 128 features were seen (n_neighbors='auto'; 32 in round 62), "
+        "on every 64th row only where the vote has lost its place (round 62; round 61 ran "
+        "it on every row of streams of at most three features); the regressor runs its kNN "
+        "expert alike since round 63, its estimate starting at Fixed Share's floor",
     ),
     "DREAM-kNN": (
         _dream_knn,
         "dream_sklearn DREAMOnlineClassifier(seed=seed, n_neighbors=5) / "
         "DREAMOnlineRegressor(seed=seed, n_neighbors=5): the kNN expert beside the "
         "readouts (window 1000) on every row of every stream (the classifier's default runs "
-        "it on streams of at most 32 features, on every 64th row where it has lost its place; "
+        "it on streams of at most 128 features, on every 64th row where it has lost its place; "
         "the regressor's too since round 63)",
     ),
 }
@@ -1015,7 +1015,7 @@ REGRESSORS: dict[str, tuple[Callable, str]] = {
         "dream_sklearn DREAMOnlineRegressor(seed=seed), defaults otherwise: it reads the "
         "previous row's target (feedback='cell', and its 'last' and 'hold' readouts), as "
         "last-value, LinReg+prev and ARFR+prev do; since round 63 it runs its kNN expert "
-        "while at most 32 features were seen (n_neighbors='auto'), on every 64th row only "
+        "while at most 128 features were seen (n_neighbors='auto'), on every 64th row only "
         "where the estimate is out of play, which then takes no part in the prediction",
     ),
     "DREAM-kNN": (
@@ -1023,7 +1023,7 @@ REGRESSORS: dict[str, tuple[Callable, str]] = {
         "dream_sklearn DREAMOnlineClassifier(seed=seed, n_neighbors=5) / "
         "DREAMOnlineRegressor(seed=seed, n_neighbors=5): the kNN expert beside the "
         "readouts (window 1000) on every row of every stream (the classifier's default runs "
-        "it on streams of at most 32 features, on every 64th row where it has lost its place; "
+        "it on streams of at most 128 features, on every 64th row where it has lost its place; "
         "the regressor's too since round 63)",
     ),
 }

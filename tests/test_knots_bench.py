@@ -214,3 +214,61 @@ def test_the_regression_table_prints_the_expert_off_the_default_and_on_every_row
     assert all(float(c.split()[0]) > 0 for c in after[2:10])
     tuning = lines["ChickWeights"].split(" | ")
     assert all(float(c.split()[0]) > 0 for c in tuning[2:5]) and tuning[5:10] == [""] * 5
+
+
+def test_the_widest_development_streams_are_the_concepts_they_name(bench):
+    """Round 63's streams of more than 32 features."""
+    rows = bench._widest("board-48", 0, n=500)
+    assert all(len(r) == 48 for r, _ in rows)
+    for r, label in rows:
+        assert label == ((int(r["x0"] * 3) + int(r["x1"] * 3)) % 2 == 1)
+    for kind in ("centroids-96", "plane-48"):
+        rows = bench._widest(kind, 1, n=1_000)
+        assert all(len(r) == int(kind.split("-")[1]) for r, _ in rows)
+        assert 0.1 < np.mean([label for _, label in rows]) < 0.9, kind
+    rows = bench._widest("xor-60", 0, n=3_000)
+    assert all(set(r) == {"a", "b", next(k for k in r if k[0] == "c")} for r, _ in rows)
+    categories = {k for r, _ in rows for k in r if k.startswith("c")}
+    assert len(categories) == 60
+    # each category's label is a > 0.5, or its opposite, for every row of it
+    for c in categories:
+        agree = [label == (r["a"] > 0.5) for r, label in rows if c in r]
+        assert all(agree) or not any(agree), c
+    rows = bench._widest("additive-120", 0, n=3_000)
+    assert all(len(r) == 2 and "a" in r for r, _ in rows)
+    assert len({k for r, _ in rows for k in r if k != "a"}) == 120
+    assert bench._widest("xor-60", 0, n=50) != bench._widest("xor-60", 1, n=50)
+
+
+def test_the_widest_table_prints_round_62s_bound_the_default_and_every_row(
+    bench, monkeypatch, capsys
+):
+    monkeypatch.setattr(bench, "N_ROWS", 300)
+    monkeypatch.setattr(bench, "SEEDS", (0,))
+    monkeypatch.setattr(bench, "WIDEST", ("plane-48", "xor-60"))
+    bench.widest()
+    printed = capsys.readouterr().out
+    header = (
+        "| stream | features | kNN on at most 32 features (round 62) | default | the vote on "
+        "every row (n_neighbors=5) | majority | ARF | kNN-ADWIN | rows/s: first three | rows "
+        "the default's vote ran on |"
+    )
+    assert header in printed
+    lines = {line.split(" | ")[0][2:]: line for line in printed.splitlines() if line[:2] == "| "}
+    assert lines["plane-48"].split(" | ")[1] == "48"
+    cells = lines["xor-60"].split(" | ")
+    assert cells[1] == "60 categories + 2"
+    assert all(0.0 < float(c.split()[0]) <= 1.0 for c in cells[2:8])
+    assert len(cells[8].split(" / ")) == 3 and cells[9].rstrip(" |").endswith("%")
+
+
+def test_the_bound_of_round_62_turns_the_vote_off_past_32_features(bench):
+    """knots.py's ``_Bounded``: the default but for the width its vote runs on, as
+    round 62 had it; the default runs it on 48."""
+    rows = bench._widest("centroids-48", 0, n=200)
+    bounded, default = bench._Bounded(seed=0), bench.DREAMOnlineClassifier(seed=0)
+    for x, y in rows:
+        bounded.learn_one(x, y)
+        default.learn_one(x, y)
+    assert bounded._k_neighbors == 0 and default._k_neighbors == 5
+    assert bounded._neighbors is None and default._neighbors.kept_ever > 100

@@ -57,46 +57,47 @@ def test_the_vote_learns_a_local_concept_the_readouts_miss(seed=0):
 
 
 def _one_hot(n, seed):
-    """Two numbers and a category of 40 as river's one-hot keys (the category's key
+    """Two numbers and a category of 160 as river's one-hot keys (the category's key
     alone, at 1): the classifier sees 3 features at the first row, more after, and
-    more than 32 once 31 categories came."""
+    more than 128 once 127 categories came."""
     rng = np.random.default_rng(seed)
     for _ in range(n):
-        a, b, c = rng.random(), rng.random(), int(rng.integers(40))
+        a, b, c = rng.random(), rng.random(), int(rng.integers(160))
         yield {"a": a, "b": b, f"cat_{c}": 1.0}, int(a > 0.5) ^ (c % 2)
 
 
 @pytest.mark.parametrize("compiled", [True, False])
-def test_auto_runs_the_vote_while_at_most_32_features_were_seen(compiled):
+def test_auto_runs_the_vote_while_at_most_128_features_were_seen(compiled):
     """n_neighbors="auto", the classifier's default: 5 neighbours while the classifier
-    has seen at most 32 features (three until round 62), none once it has seen more
+    has seen at most 128 features (three until round 62, 32 in round 62), none once it
+    has seen more
     (the regressor's default too since round 63). The vote takes no part in what the readouts
     learn, so a model whose vote went off predicts as a twin that never ran it."""
     if compiled and not compiled_available():
         pytest.skip("numba is not installed")
     previous = set_compiled(compiled)
     try:
-        for d, want in [(1, 5), (3, 5), (4, 5), (32, 5), (33, 0), (40, 0)]:
+        for d, want in [(1, 5), (3, 5), (4, 5), (33, 5), (128, 5), (129, 0), (140, 0)]:
             model = DREAMOnlineClassifier(seed=0)
             assert model._k_neighbors == 0  # (no row yet)
             for i in range(3):
                 model.learn_one({f"x{j}": float(i + j) for j in range(d)}, i % 2 == 0)
             assert model._k_neighbors == want, d
             assert (model._neighbors is not None) == (want > 0), d
-        rows = list(_one_hot(600, 0))
+        rows = list(_one_hot(800, 0))
         auto, twin = DREAMOnlineClassifier(seed=0), DREAMOnlineClassifier(seed=0, n_neighbors=0)
         on, seen = [], []
         for x, y in rows:
             on.append(auto._k_neighbors)
             seen.append(len(auto.features_))
             p, q = auto.predict_proba_one(x), twin.predict_proba_one(x)
-            if len(auto.features_) > 32:  # (off: the twin's predictions, to the bit)
+            if len(auto.features_) > 128:  # (off: the twin's predictions, to the bit)
                 assert p == q and auto.predict_one(x) == twin.predict_one(x)
             auto.learn_one(x, y)
             twin.learn_one(x, y)
         assert on[1] == 5 and on[-1] == 0  # (three features after the first row)
-        assert on[1:] == [5 if d <= 32 else 0 for d in seen[1:]]  # (off at the 33rd)
-        assert seen.index(33) > 10
+        assert on[1:] == [5 if d <= 128 else 0 for d in seen[1:]]  # (off at the 129th)
+        assert seen.index(129) > 100
         np.testing.assert_array_equal(auto._W, twin._W)  # (the readouts learned alike)
         # off, its window and weights are gone (review 395: they stayed, and came back
         # stale where n_neighbors was then set): set on, it starts empty

@@ -227,15 +227,17 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         part for some 430 labels (67 after a delay of 1), then stops. False:
         none.
     n_neighbors : int or "auto", default="auto"
-        ``"auto"``: 5 while the classifier has seen at most 32 features, 0 once it
-        has seen more (a one-hot key of many categories: from its 30th or so on),
+        ``"auto"``: 5 while the classifier has seen at most 128 features (32 in round
+        62), 0 once it has seen more (a one-hot key of many categories: from its
+        126th or so on),
         and a vote that has lost its place runs on few rows: where its weight is
         below 0.05 it is read, scored and kept on every 64th row only, and where
         the readouts' drift recovery acts it is put on trial (its window emptied,
         run on every row while it refills). Local capacity where a linear readout
         over ramps lacks it, at a small cost where it does not pay
         (``docs/online.md``, "Round 61: the kNN expert on narrow rows" and "Round
-        62: a vote that runs where it earns its place"). An int runs the vote on
+        62: a vote that runs where it earns its place", and "Round 63: the kNN
+        expert on rows of up to 128 features"). An int runs the vote on
         every row. 0: none. Otherwise a k-nearest-neighbours expert beside the readouts, for
         concepts local in the input space (a checkerboard, clusters of a class):
         the last ``neighbors_window`` labelled rows vote for a row's class, each by

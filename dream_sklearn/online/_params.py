@@ -60,14 +60,18 @@ def _knot_count(n_knots: int | str, n_features: int) -> int:
 # cost (Elec2 would have fallen below issue 15's 100,000 rows/s). Since round 62 a vote
 # out of play runs on every _neighbors._EVERY-th row only, which makes it cheap where it
 # does not earn its place, and it runs on rows of up to _WIDEST features: a bound on
-# its search's cost, not a choice by accuracy (it reads every slot of each kept row:
-# 32,000 values a row at 32 features, four times Elec2's; docs/online.md, "Round 62: a
-# vote that runs where it earns its place"). The features seen, not the first row's (as
-# n_knots' "auto", which sizes arrays once): a one-hot key of many categories turns it
-# off once the slots pass _WIDEST, before its search reads every category's slot of each
-# kept row.
+# its search's cost (it reads every slot of each kept row: 128,000 values a row at 128
+# features, 16 times Elec2's). 32 in round 62; 128 since round 63, chosen on
+# benchmarks/knots.py --widest's development streams of 48 to 122 features: on numbers
+# the vote stays mostly out of play and moves accuracy by 0.1 point at most, at 0.87x-1.04x
+# the rows/s; on a one-hot key of 60 or 120 categories beside numbers it takes the
+# lead, 3.3 to 16.1 points above the readouts alone, at 0.57x-0.67x their rows/s
+# (docs/online.md, "Round 63: the kNN expert on rows of up to 128 features"). The
+# features seen, not the first row's (as n_knots' "auto", which sizes arrays once): a
+# one-hot key of many categories turns it off once the slots pass _WIDEST, before its
+# search reads every category's slot of each kept row.
 _AUTO_NEIGHBORS = 5
-_WIDEST = 32
+_WIDEST = 128
 
 
 def _neighbor_count(n_neighbors: int | str, n_features: int | None) -> int:

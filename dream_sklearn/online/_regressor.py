@@ -293,7 +293,7 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         before then lacks the key its label has. A label that finds no row this way
         takes the oldest whose values differ from its own only by features at 0.
     n_neighbors : int or "auto", default="auto"
-        ``"auto"`` (since round 63): 5 while the regressor has seen at most 32
+        ``"auto"`` (since round 63): 5 while the regressor has seen at most 128
         features, 0 once it has seen more, and an estimate out of play runs on few
         rows: where its weight is below 0.05 the prediction is the readouts'
         mixture's alone, and the estimate is read, scored and kept on every 64th row
