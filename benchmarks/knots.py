@@ -45,7 +45,7 @@ what these choices were made on, progressive validation from the second row as
 
 4. ``--regression`` (alone): the regressor's kNN expert, whose ``n_neighbors="auto"``
    is the default since round 63 (the classifier's rule: 5 neighbours while at most
-   32 features were seen, an estimate out of play on every 64th row and out of the
+   128 features were seen, an estimate out of play on every 64th row and out of the
    prediction; its weight starts at Fixed Share's floor). Development streams of
    5,000 rows drawn here: a 3 x 3 grid of random levels and four Gaussian bumps on
    two features, the values of 20 random centroids and a random linear target on
@@ -381,7 +381,8 @@ WIDEST = (
 
 class _Bounded(DREAMOnlineClassifier):
     """The default classifier whose kNN expert runs on at most 32 features (round 62's
-    bound, ``_params._WIDEST`` until round 63)."""
+    bound, ``_params._WIDEST`` until round 63). Only its default is round 62's: an int
+    ``n_neighbors``, which round 62 ran on every width, is bounded here too."""
 
     @property
     def _k_neighbors(self) -> int:
