@@ -1,7 +1,9 @@
 """Where the online regressor's error comes from: its mixture against each readout.
 
-For each named regression stream of ``streams.py``, ``DREAMOnlineRegressor(seed=0)``
-(defaults, compiled row) runs under progressive validation, and each row's prediction
+For each named regression stream of ``streams.py``, ``DREAMOnlineRegressor(seed=0,
+n_neighbors=0)`` (defaults but the kNN expert, which the default runs since round 63
+and which mixes in beside the readouts' mixture; compiled row) runs under progressive
+validation, and each row's prediction
 of each readout of the mixture's first generation is read beside the mixture's (the
 readouts' outputs as the forward kernel leaves them, on the target's scale). Printed:
 the MAE of the mixture, of each readout, and of the last value (river's no-change
@@ -41,8 +43,9 @@ class Read(NamedTuple):
 
 
 def read_stream(rows: list[tuple[dict, float]], seed: int = 0) -> Read:
-    """Predict, then learn, each row; each readout's prediction beside the mixture's."""
-    model = DREAMOnlineRegressor(seed=seed)
+    """Predict, then learn, each row; each readout's prediction beside the mixture's
+    (the readouts' mixture alone: without the kNN expert)."""
+    model = DREAMOnlineRegressor(seed=seed, n_neighbors=0)
     mixture, readouts, weights = [], [], []
     for x, y in rows:
         mixture.append(model.predict_one(x))
@@ -110,7 +113,8 @@ def main() -> None:
         lines.append(report(f"{name} ({stream.half})", read))
     heads = " | ".join(read.heads)
     print(
-        "DREAMOnlineRegressor(seed=0), progressive validation, MAE from the second row; "
+        "DREAMOnlineRegressor(seed=0, n_neighbors=0), progressive validation, MAE from the "
+        "second row; "
         "'held back': rows where the hold readout's previous target is not the previous "
         "row's (the outlier rule set it aside), and the mixture's summed absolute error "
         "there minus the last value's, of its whole excess over the last value\n"

@@ -196,7 +196,10 @@ def test_the_held_out_half_builds_and_prints_with_the_other_two(bench, tmp_path,
     assert any(line.startswith("| SEA (binary, abrupt,") for line in lines)
     assert "In view when a setting was chosen (docs/streams.md): Agrawal-2-6*: its" in printed
     assert any(line.startswith("| AirlinePassengers* (regression,") for line in lines)
-    assert "AirlinePassengers*: DREAM-kNN only: the regressor's kNN expert was" in printed
+    assert (
+        "AirlinePassengers*: DREAM-kNN, and DREAM since round 63 (its default runs the "
+        "regressor's kNN expert): the regressor's kNN expert was" in printed
+    )
     # --half held-out runs that half only
     bench.main(["--half", "held-out", *argv, "--models", "no-change"])
     printed = capsys.readouterr().out
