@@ -457,9 +457,18 @@ def _target(kind: str, seed: int, n: int | None = None) -> list:
     ``plateaus`` (a 3 x 3 grid of random levels) and ``bumps`` (four Gaussian bumps of
     random heights); four: ``sum`` (their sum: linear) and ``levels`` (the levels 0
     and 1 of a 3 x 3 checkerboard on the first two); eight: ``centroids`` (the value
-    of the nearest of 20 random centroids) and ``plane`` (a random linear target)."""
+    of the nearest of 20 random centroids) and ``plane`` (a random linear target).
+    ``categories-<width>``: a one-hot key of ``width`` categories, as river's
+    ``OneHotEncoder`` gives it, beside a number ``a`` on [0, 1]: a random weight of the
+    category plus ``2 (a - 0.5)`` (the classifier's ``additive`` stream of
+    ``knots.py --widest``, as a target)."""
     n = N_ROWS if n is None else n
     rng = np.random.default_rng(8_000 + seed)
+    if kind.startswith("categories-"):
+        cats, a = rng.integers(0, int(kind.split("-")[1]), n), rng.random(n)
+        weights = rng.normal(size=int(kind.split("-")[1]))
+        y = weights[cats] + 2.0 * (a - 0.5) + 0.1 * rng.normal(size=n)
+        return [({"a": float(a[i]), f"c{cats[i]}": 1.0}, float(y[i])) for i in range(n)]
     d = {"plateaus": 2, "bumps": 2, "sum": 4, "levels": 4}.get(kind, 8)
     x = rng.uniform(0.0, 1.0, (n, d))
     cell = np.minimum((x[:, :2] * 3).astype(int), 2)
@@ -526,7 +535,8 @@ def regression() -> None:
         + " | rows/s: no kNN / default / every row | rows the default's estimate ran on |"
     )
     print("| --- | ---: |" + " ---: |" * (len(names) + 2))
-    cases = [(k, partial(_target, k), False) for k in ("plateaus", "bumps", "centroids", "plane")]
+    kinds = ("plateaus", "bumps", "centroids", "plane", "categories-60", "categories-120")
+    cases = [(k, partial(_target, k), False) for k in kinds]
     cases.append(("sum -> levels", partial(_changed_target, "sum -> levels"), False))
     cases.append(("sum -> levels, after the change", None, False))
     for name, st in streams.STREAMS.items():
@@ -567,6 +577,8 @@ def regression() -> None:
                 if m == "default":
                     ran = f"{kept / rows:.1%}"
         d = len(draws[0][0][0])
+        if case.startswith("categories-"):
+            d = f"{case.split('-')[1]} categories + 1"
         print(
             f"| {case} | {d} | " + " | ".join(cells) + f" | {' / '.join(rates)} | {ran} |",
             flush=True,

@@ -184,6 +184,17 @@ def test_the_regression_development_streams_are_the_targets_they_name(bench):
     for kind, d in [("bumps", 2), ("centroids", 8), ("plane", 8)]:
         rows = bench._target(kind, 0, n=200)
         assert all(len(r) == d for r, _ in rows) and np.std([t for _, t in rows]) > 0.1
+    rows = bench._target("categories-60", 0, n=3_000)
+    assert all(len(r) == 2 and "a" in r for r, _ in rows)
+    assert len({k for r, _ in rows for k in r if k != "a"}) == 60
+    # the target less 2 (a - 0.5) is the category's weight, plus noise of 0.1
+    by = {}
+    for r, t in rows:
+        by.setdefault(next(k for k in r if k != "a"), []).append(t - 2.0 * (r["a"] - 0.5))
+    assert (
+        all(np.std(v) < 0.15 for v in by.values())
+        and np.std([np.mean(v) for v in by.values()]) > 0.5
+    )
     changed = bench._changed_target("sum -> levels", 0)
     half = bench.N_ROWS // 2
     assert changed[:half] == bench._target("sum", 0)[:half]
