@@ -544,6 +544,9 @@ def regression() -> None:
             n = streams.stream_rows(st, None)
             draw = partial(lambda s, st=st, n=n: list(itertools.islice(st.make(s, n), n)))
             cases.append((name, draw, True))
+    for make in _REGRESSORS.values():  # (untimed: numba's first compilation in the process)
+        rows = _target("plateaus", 0, 300)
+        streams.progressive(make(seed=0), iter(rows), len(rows), True)
     after: dict = {}
     for case, draw, tuning in cases:
         if draw is None:  # (the change's 500 rows, from the run above)
