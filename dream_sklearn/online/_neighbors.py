@@ -306,8 +306,13 @@ class _NeighborVote:
         self.w = _share_mistakes(self.w, mixture_wrong, vote_wrong, _DECAY, _SHARE)
         w0, w1 = self.w.tolist()
         self.lead = w1 > w0
-        self.wait = 0 if w1 >= _IN_PLAY or self.n < _REFILL else self.every - 1
+        self._pass_next(w1 >= _IN_PLAY)
         return vote_wrong
+
+    def _pass_next(self, in_play: bool) -> None:
+        """After a row the expert ran on: out of play (not ``in_play``) with a full
+        enough window (``_REFILL`` rows), the next ``every - 1`` rows pass by."""
+        self.wait = 0 if in_play or self.n < _REFILL else self.every - 1
 
     def rose(self, wrong: bool) -> bool:
         """Feed the vote's 0/1 loss on a row it voted on to its own detector (ADWIN,
@@ -432,7 +437,7 @@ class _NeighborMean(_NeighborVote):
         """The estimate ran on a row it keeps, scored or not (a target without spread
         is not: :meth:`_regressor.DREAMOnlineRegressor._score_unit`): out of play,
         with a full enough window, the next ``every - 1`` rows pass by
-        (:meth:`_NeighborVote.score`'s rule). (Set where it was scored only, on a
-        constant target the estimate ran on every row and was read on none: review
-        400.)"""
-        self.wait = 0 if self.in_play or self.n < _REFILL else self.every - 1
+        (:meth:`_NeighborVote._pass_next`, the vote's rule). (Set where it was scored
+        only, on a constant target the estimate ran on every row and was read on none:
+        review 400.)"""
+        self._pass_next(self.in_play)
