@@ -421,6 +421,17 @@ class _NeighborMean(_NeighborVote):
             return p
         return float(self.w[0] * p + self.w[1] * q)
 
+    def relabel(self, kept: tuple, lo: float, hi: float) -> None:
+        """Give the rows kept as the ``k``-th (``kept_ever`` just after each) that are
+        still in the window the targets ``y``, bounded to ``lo``..``hi``, for each
+        ``(k, y)`` of ``kept`` (a run of far targets the statistics took in:
+        ``_regressor``)."""
+        ring = self.window or len(self.labels)
+        for k, y in kept:
+            back = self.kept_ever - k
+            if 0 <= back < self.n:
+                self.labels[(self.at - 1 - back) % ring] = min(max(y, lo), hi)
+
     def reads(self) -> bool:
         """Whether a prediction reads the estimate: on every row where the estimate
         runs on every row (``every`` 1: an int ``n_neighbors``), else (``"auto"``,

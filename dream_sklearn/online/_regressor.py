@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -114,6 +114,15 @@ _AVG_CAP = _CLIP
 # At 1e-9 the predictions were still 1e-6 apart; at 1e-6, 8e-10 (a review's fuzzer
 # stream: tests/test_online_compiled_review.py). Not tuned otherwise.
 _ROUNDING = 1e-6
+
+
+class _Kept(NamedTuple):
+    """What the kNN window keeps of a row's target (``_kept_target``)."""
+
+    value: float  # the target, bounded to lo..hi
+    watched: bool  # in a run of far targets, or while a glitch's statistics are kept
+    lo: float  # the bounds then: _Y_ASIDE running standard deviations of the mean
+    hi: float
 
 
 def _spread_rows(z: np.ndarray, far: float) -> np.ndarray:
@@ -637,20 +646,22 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         bound = _Y_ASIDE * self._y_scale()
         return self._y_mean - bound, self._y_mean + bound
 
-    def _kept_target(self, y: float) -> tuple[float, bool] | None:
+    def _kept_target(self, y: float) -> _Kept | None:
         """What the kNN window keeps of target ``y``, read before the row's update:
         None while fewer than ``_Y_WARMUP`` targets are in (their test comes later)
         and for a target set aside (``_Y_ASIDE``); else ``y`` bounded to ``_Y_ASIDE``
         running standard deviations of the running mean, so that a glitch the
         statistics take in for a few rows and undo later (``_target.py``) cannot
         weigh in the window at its full size (a review's finding: 1e30 on four rows);
-        and whether the row comes in a run of far targets or while a glitch's
-        statistics are kept (:meth:`_glitch_undone` may drop it then)."""
+        whether the row comes in a run of far targets or while a glitch's statistics
+        are kept (:meth:`_glitch_undone` may drop it then, and a row after the run
+        that is neither gives its rows their targets back: :meth:`_neighbor_step`);
+        and the bounds."""
         if self._y_count < _Y_WARMUP or (self._y_run < _Y_RUN and self._target_far(y)):
             return None
         lo, hi = self._kept_bounds()
         watched = self._y_run > 0 or self._y_undo is not None or self._target_far(y)
-        return min(max(y, lo), hi), watched
+        return _Kept(min(max(y, lo), hi), watched, lo, hi)
 
     def _glitch_undone(self, mean: float, scale: float) -> None:
         """The target's statistics from before a glitch are back (``_undo_target``):
@@ -730,11 +741,17 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         if q is not None and scale > 0.0:
             window.score_errors([abs(p - y) / scale, abs(q - y) / scale], _ETA)
         window.ran()
-        value, watched = kept
-        window.keep(row, value)
-        if watched:  # (a glitch's row, maybe: _glitch_undone)
+        window.keep(row, kept.value)
+        if kept.watched:  # (a glitch's row, maybe: _glitch_undone)
             self._y_watched = (*self._y_watched, (window.kept_ever, y))
         elif self._y_watched:
+            # The run was no glitch: the statistics took it in. Its rows get their
+            # targets back, bounded as this row's: kept bounded to the statistics of
+            # their day, a new level's first rows stayed near the old one (the first
+            # switch of a level announced by a feature, 1,000 higher, kept at 15-22:
+            # 3 of the 19 rows with the feature on, among the nearest of most rows
+            # there, the estimate some 250 low; online_robust.py --part regimes).
+            window.relabel(self._y_watched, kept.lo, kept.hi)
             self._y_watched = ()
 
     def _neighbor_mix(self, p: float, raw: np.ndarray, present: np.ndarray, scale) -> float:
