@@ -68,6 +68,9 @@ class _RowResult(NamedTuple):
     # with two generations of readouts, the first's share of the mixture's weight after
     # the row (as _Readouts._drop_generation sums it); -1.0 with one generation
     first: float
+    # the regressor's: 1.0 where the row's target moved far from the previous one
+    # (_target._step_update's T_STEP_RUN at 1: _regressor._target_jumped)
+    jumped: float
 
 
 # Each field's position in ``RES``: the kernels write there (``_kernels.R_*``), the

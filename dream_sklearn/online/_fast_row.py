@@ -29,7 +29,7 @@ _FLOAT = np.dtype(np.float64)
 # field's position in the kernels' RES buffer), by name; and the regressor's target
 # statistics before the row (_after_target_kernel's ``before``).
 _READ_RES = operator.itemgetter(
-    _RES.surprise, _RES.tau, _RES.running, _RES.warming, _RES.grant, _RES.y_after
+    _RES.surprise, _RES.tau, _RES.running, _RES.warming, _RES.grant, _RES.y_after, _RES.jumped
 )
 _READ_BEFORE = operator.itemgetter(_RES.y_mean0, _RES.y_var0, _RES.y_avg0)
 
@@ -174,7 +174,7 @@ class _CompiledRow:
             self._fast_neighbor_learn(neighbors, target, loss, self.n_drifts_ > drifts)
         elif self.n_drifts_ > drifts and vote is not None:  # (a row the vote passed by)
             vote.on_drift()
-        surprise, tau, running, warming, grant, after = _READ_RES(res)
+        surprise, tau, running, warming, grant, after, jumped = _READ_RES(res)
         self.last_surprise_, self.last_tau_ = surprise, tau
         self._running, self._warming = running != 0.0, warming != 0.0
         if grant:  # (a waiting slot's ramps read something, or slots apart met: pairs)
@@ -194,6 +194,8 @@ class _CompiledRow:
                 # A glitch's undo ended on the row: its target was taken in after all,
                 # and "diff" moves on to it, as on the NumPy path (review 279).
                 self._prev_u[:] = fast.urow[: len(self._prev_u)]
+        if jumped:  # (after the target's rows in Python, as _update_target_stats)
+            self._target_jumped()
         self.n_steps_ += 1
         self._version += 1
         self._cache = self._fast_row = None

@@ -44,6 +44,7 @@ from ._target import (
     T_LAST,
     T_MEAN,
     T_RUN,
+    T_STEP_RUN,
     T_VAR,
 )
 
@@ -115,7 +116,7 @@ N_SCAL = 20
 R_SURPRISE, R_TAU, R_LOSS, R_OUT = _RES.surprise, _RES.tau, _RES.loss, _RES.out
 R_RUNNING, R_WARMING, R_UNKNOWN = _RES.running, _RES.warming, _RES.unknown
 R_Y_MEAN0, R_Y_VAR0, R_Y_AVG0 = _RES.y_mean0, _RES.y_var0, _RES.y_avg0
-R_Y_AFTER, R_GRANT, R_FIRST = _RES.y_after, _RES.grant, _RES.first
+R_Y_AFTER, R_GRANT, R_FIRST, R_JUMPED = _RES.y_after, _RES.grant, _RES.first, _RES.jumped
 N_RES = len(_RES)
 
 
@@ -970,6 +971,7 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
     if ctl[C_TASK] == 1:  # the target's statistics (_TargetScaling._target_row)
         tgt = _v1(fb, lay, TGT)
         _step_update(tgt, y_raw, scal[S_RATE])  # (_TargetScaling._update_target_stats)
+        res[R_JUMPED] = 1.0 if tgt[T_STEP_RUN] == 1.0 else 0.0
         res[R_Y_MEAN0] = tgt[T_MEAN]
         res[R_Y_VAR0] = tgt[T_VAR]
         res[R_Y_AVG0] = tgt[T_AVG]

@@ -432,6 +432,11 @@ class _NeighborMean(_NeighborVote):
             if 0 <= back < self.n:
                 self.labels[(self.at - 1 - back) % ring] = min(max(y, lo), hi)
 
+    def after_jump(self) -> None:
+        """The target jumped on the row just learned: the next row is not passed by
+        (``_regressor.DREAMOnlineRegressor._target_jumped``)."""
+        self.wait = 0
+
     def reads(self) -> bool:
         """Whether a prediction reads the estimate: on every row where the estimate
         runs on every row (``every`` 1: an int ``n_neighbors``), else (``"auto"``,

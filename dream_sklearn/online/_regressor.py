@@ -637,6 +637,10 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         if self._neighbors is None:  # (the window's size read once: its first row)
             self._neighbors = _NeighborMean(int(self.neighbors_window))
             self._gate_vote(self._neighbors)
+            # (the rows of a window gone, numbered as it kept them: a new window
+            # numbers its own from 0, and a run watched under the old one relabelled
+            # the new one's rows; review 402)
+            self._y_watched = ()
         return self._neighbors.estimate(row, scale, self._k_neighbors, self._kept_bounds())
 
     def _kept_bounds(self) -> tuple[float, float]:
@@ -715,6 +719,18 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         seen = _Seen(self._fast_row, row, self._estimate_on(row, self._scale), self._score_unit())
         self._neighbor_seen = seen
         return seen.row, seen.q, seen.scale
+
+    def _target_jumped(self) -> None:
+        """The target of the row just learned moved far from the one before
+        (``_target._step_update``: more than ``_WINSOR`` typical changes, the first
+        row of such a run): the kNN estimate runs on the next row, out of play too
+        (``_NeighborMean.after_jump``). Where a feature announces a new level, the
+        rows after its first are where the estimate knows it before the readouts do:
+        out of play it is scored on every 64th row only, and its gains after a
+        switch rarely fell on one (online_robust.py --part regimes; docs/online.md,
+        "Round 64: the kNN estimate after a jump of the target")."""
+        if self._neighbors is not None:
+            self._neighbors.after_jump()
 
     def _score_unit(self) -> float:
         """The unit of both experts' errors where the kNN expert is scored: the

@@ -349,6 +349,7 @@ class _TargetScaling:
         s = self._y_stats
         before = (float(s[T_MEAN]), float(s[T_VAR]), float(s[T_AVG]))
         _step_update(s, y, self.standardize_rate)
+        jumped = s[T_STEP_RUN] == 1.0  # (the kernel's R_JUMPED, read where it reads it)
         self._target_row(y)
         if armed:
             self._undo_target(y)
@@ -357,6 +358,8 @@ class _TargetScaling:
         elif self._departs(y, before):
             self._keep_target(before, departure=y)
         self._follow_run(y)
+        if jumped:
+            self._target_jumped()
 
     def _target_set_aside(self) -> bool:
         """Whether the row's target, just taken in by :meth:`_update_target_stats`,
