@@ -1355,3 +1355,43 @@ def test_a_run_watched_under_a_window_gone_relabels_nothing_in_the_next():
     model.learn_one({"a": 50.0}, 0.0)
     window = model._neighbors
     assert window.n == 1 and window.labels[0] == 0.0
+
+
+def _glitches(n, seed=2):
+    """A walk plus a feature, and glitches of the target: 1e4 for 1, 3 and 20 rows,
+    1e30 for 1, 3 and 20 rows, -1e4 for one (review 403's stream)."""
+    rng = np.random.default_rng(seed)
+    glitch, level = {}, 0.0
+    for start, length, value in [
+        (200, 1, 1e4), (300, 3, 1e4), (400, 20, 1e4),
+        (500, 1, 1e30), (600, 3, 1e30), (700, 20, 1e30), (850, 1, -1e4),
+    ]:  # fmt: skip
+        glitch.update({start + k: value for k in range(length)})
+    for t in range(n):
+        x = {"a": float(rng.normal()), "b": float(rng.normal())}
+        level += 0.1 * rng.normal()
+        yield x, glitch.get(t, level + x["a"] + 0.1 * rng.normal())
+
+
+@pytest.mark.skipif(not compiled_available(), reason="numba is not installed")
+def test_glitches_of_1e30_weigh_the_estimate_alike_on_both_paths():
+    """On the row after a jump to 1e30 the estimate runs (round 64); the readouts'
+    mixtures of the two paths were a unit in the last place of 1e30 apart there, and
+    read in the target's running standard deviation that was Fixed Share's cap on one
+    path and 0 on the other: the experts' weights split for the rest of the stream
+    (review 403: 299 of 1,000 rows). Errors are read in no unit below 1e-6 of the
+    target's own size."""
+    rows = list(_glitches(1000))
+    weights = []
+    for compiled in (True, False):
+        previous = set_compiled(compiled)
+        try:
+            model, w = DREAMOnlineRegressor(seed=0), []
+            for x, y in rows:
+                model.predict_one(x)
+                model.learn_one(x, y)
+                w.append(model._neighbors.w.copy())
+        finally:
+            set_compiled(previous)
+        weights.append(np.array(w))
+    np.testing.assert_allclose(weights[0], weights[1], rtol=1e-12, atol=0)

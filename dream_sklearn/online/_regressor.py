@@ -755,7 +755,12 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         if kept is None:
             return
         if q is not None and scale > 0.0:
-            window.score_errors([abs(p - y) / scale, abs(q - y) / scale], _ETA)
+            # (in no unit smaller than _ROUNDING of the target's own size, too: on the
+            # row after a jump to 1e30, the two paths' mixtures were a unit in the last
+            # place apart, 1.4e14, which in the running standard deviation of 600 was
+            # Fixed Share's cap of 50 on one path and 0 on the other; review 403)
+            unit = max(scale, _ROUNDING * abs(y))
+            window.score_errors([abs(p - y) / unit, abs(q - y) / unit], _ETA)
         window.ran()
         window.keep(row, kept.value)
         if kept.watched:  # (a glitch's row, maybe: _glitch_undone)
