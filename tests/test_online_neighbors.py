@@ -1395,3 +1395,55 @@ def test_glitches_of_1e30_weigh_the_estimate_alike_on_both_paths():
             set_compiled(previous)
         weights.append(np.array(w))
     np.testing.assert_allclose(weights[0], weights[1], rtol=1e-12, atol=0)
+
+
+def _two_row_glitch(changes: dict) -> tuple:
+    """``y = 2a + 0.5`` for 3,000 rows, 1e6 on rows 2,500-2,501 (a glitch undone when
+    it ends: the readouts and the kNN window put back as they were before it), with
+    ``n_neighbors`` set to ``changes[i]`` before row ``i``; the model, and its window
+    as it was after row 2,499."""
+    rng = np.random.default_rng(0)
+    model, before = DREAMOnlineRegressor(seed=0, hidden_dim=8, rank=2), None
+    for i, a in enumerate(rng.normal(size=3000).tolist()):
+        if i in changes:
+            model.n_neighbors = changes[i]
+        model.learn_one({"a": a}, 1e6 if i in (2500, 2501) else 2 * a + 0.5)
+        if i == 2499:
+            before = model._neighbors
+    return model, before
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("first, then", [("auto", 5), (5, "auto")])
+def test_n_neighbors_set_during_a_glitch_holds_after_the_glitch_is_undone(compiled, first, then):
+    """Review 404: the undo of a short glitch put the kNN window back with the rule
+    it ran by before the glitch; n_neighbors set from "auto" to 5 on the glitch's
+    2nd row ran the estimate on every 64th row for the rest of the stream, out of
+    play (and from 5 to "auto", on every row, always mixed in)."""
+    previous = set_compiled(compiled)
+    try:
+        model, _ = _two_row_glitch({0: first, 2501: then})
+        window = model._neighbors
+        assert window.every == (1 if then == 5 else _neighbors._EVERY)
+        kept = window.kept_ever
+        for a in np.linspace(-1.0, 1.0, 100).tolist():
+            model.learn_one({"a": a}, 2 * a + 0.5)
+    finally:
+        set_compiled(previous)
+    if then == 5:  # (an int: every row run, kept and read)
+        assert window.kept_ever - kept == 100 and window.reads()
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_window_dropped_during_a_glitch_does_not_come_back_with_its_undo(compiled):
+    """Review 404: n_neighbors set to 0 on a glitch's 2nd row, and on again on the
+    next, starts a new window (as anywhere else: a window turned off goes); the
+    glitch's undo brought the old one back, its rows from before the glitch in it."""
+    previous = set_compiled(compiled)
+    try:
+        model, before = _two_row_glitch({2501: 0, 2502: "auto"})
+    finally:
+        set_compiled(previous)
+    window = model._neighbors
+    assert window.kept_ever < before.kept_ever  # (the old one counted on from there)
+    assert window.n == window.kept_ever  # (every row it holds kept since it was made)

@@ -384,9 +384,19 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             if not self._k_neighbors and getattr(self, "_neighbors", None) is not None:
                 # (turned off: the rows learned meanwhile, and any drift acted on,
                 # pass the window by; turned on again, it starts empty)
-                self._neighbors = None
+                self._drop_window()
             elif getattr(self, "_neighbors", None) is not None:
                 self._gate_vote(self._neighbors)  # (n_neighbors "auto" <-> an int)
+
+    def _drop_window(self) -> None:
+        """The kNN expert's window goes (``n_neighbors`` set to 0, or ``"auto"``
+        turning the expert off): set on again, it starts empty."""
+        self._neighbors = self._neighbor_seen = None
+        self._window_dropped()
+
+    def _window_dropped(self) -> None:
+        """What else forgets the window :meth:`_drop_window` dropped (task hook: the
+        regressor's copies of it, kept while a run of far targets is followed)."""
 
     def _gate_vote(self, vote: Any) -> None:
         """Set the kNN expert's window ``vote`` to run as ``n_neighbors`` says now:

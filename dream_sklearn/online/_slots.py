@@ -131,7 +131,7 @@ class _Slots:
                 # n_neighbors="auto" turned the kNN expert off (a fourth feature): its
                 # window and weights go, as when n_neighbors is set to 0; set on again,
                 # it starts empty (review 395: they stayed, and came back stale)
-                self._neighbors = self._neighbor_seen = None
+                self._drop_window()
 
     def _check_new_keys(self, keys: list, given: Any) -> None:
         """On a model with a loaded cell (``from_sklearn``), refuse a row whose new

@@ -677,6 +677,10 @@ class _TargetScaling:
                 # learned; and the copy's count differed by the row between the paths,
                 # which count a passed-by row after and before the copy)
                 neighbors.wait = self._neighbors.wait
+            if neighbors is not None:
+                # (run as n_neighbors says now: "auto" and an int set during the run
+                # were undone with it, the copy's rule back for good; review 404)
+                self._gate_vote(neighbors)
             self._neighbors, self._neighbor_seen, self._y_watched = neighbors, None, ()
         same = W.shape == self._W.shape and weights.shape == self._weights.shape
         if same and age.shape == self._age.shape:
@@ -688,6 +692,15 @@ class _TargetScaling:
         # goes from that scale to this one, or a glitch of 3 rows left the correction
         # 1.46 times its size: review 340)
         self._last_keeps_scale(math.sqrt(kept.var))
+
+    def _window_dropped(self) -> None:
+        """The kNN expert's window went during a run of far targets: the run's copies
+        forget theirs too, so that a glitch undone afterwards does not bring it back
+        (a window set on again starts empty, and one the run's end put back came
+        back with its old rows; review 404)."""
+        for held in (self._y_readouts, self._y_undo_readouts):
+            if held is not None and held.readouts.neighbors is not None:
+                held.readouts = held.readouts._replace(neighbors=None)
 
     def _glitch_undone(self, mean: float, scale: float) -> None:
         """What else leaves with an undone glitch (the statistics kept before it:
