@@ -1441,6 +1441,36 @@ def regimes(seeds: int = 3, n: int = 3_000) -> None:
                     cell = _spread_cells(maes[:, None], ".4g")
                     print(f"| {amplitude:g} | {block} | {name} | {cell} |", flush=True)
         print()
+    models["DREAM n_neighbors=0"] = lambda seed: DREAMOnlineRegressor(seed=seed, n_neighbors=0)
+    print(
+        "A shift no feature announces, after a far level: y = level + a, a and b uniform "
+        "features, the level 0, 1e5 on rows 800-1,199, 0 again, 100 from row 1,600 on "
+        "(2,000 rows, seeds 0-2; review 400): MAE over the rows from 1,600 on, mean "
+        "(min-max) over the seeds"
+    )
+    print()
+    print("| model | MAE after the shift |")
+    print("| --- | ---: |")
+    data = [_after_far_rows(2_000, seed) for seed in range(3)]
+    for name, make in models.items():
+        maes = np.array(
+            [_abs_errors(make(seed), rows)[1_600:].mean() for seed, rows in enumerate(data)]
+        )
+        print(f"| {name} | {_spread_cells(maes[:, None], '.4g')} |", flush=True)
+    print()
+
+
+def _after_far_rows(n: int, seed: int) -> list:
+    """``y = level + a`` (``a``, ``b`` uniform features): the level 0, 1e5 on rows
+    800-1,199 (the statistics take it in, and their standard deviation stays inflated
+    for hundreds of rows after), 0 again, and 100 from row 1,600 on."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for t in range(n):
+        a, b = rng.random(2).tolist()
+        level = 1e5 if 800 <= t < 1_200 else (100.0 if t >= 1_600 else 0.0)
+        rows.append(({"a": a, "b": b}, level + a))
+    return rows
 
 
 _OFFSET_AT = 2_000
