@@ -1460,13 +1460,16 @@ def _after_a_far_level(n=2000, seed=1):
         yield {"a": a, "b": b}, level + a
 
 
+@pytest.mark.xfail(strict=True, reason="review 400's case, open: docs/online.md, Round 65")
 @pytest.mark.parametrize("compiled", [True, False])
 def test_after_a_shift_an_estimate_of_the_old_level_leaves_play(compiled):
     """Review 400: at the shift of 100 the estimate was in play, its window all rows
     of the old level. Scored in the running standard deviation, inflated by the far
-    level before, its error cost it nothing: in play for 37 rows, MAE over rows
-    1,600-1,999 1.777 against 0.579 without the expert. Scored in the typical change
-    on the row after the jump, it leaves play there (0.648)."""
+    level before, its error costs it almost nothing: in play for 37 rows, MAE over
+    rows 1,600-1,999 1.777 against 0.579 without the expert. Its excess miss read in
+    the typical change on the row after the jump mended it (0.648), but took the
+    estimate out of play on a held value a feature announces (review 410, below): not
+    kept, and this stays open."""
     if compiled and not compiled_available():
         pytest.skip("numba is not installed")
     rows = list(_after_a_far_level())
@@ -1488,9 +1491,9 @@ def test_on_the_row_after_a_switch_the_estimate_reads_the_level_it_announces(com
     (the level 1,000): the expert lost weight there at every switch to the level.
     Bounded to take in the previous target too, it reads the level, and gains. At the
     first switch back to the noise (row 500) both missed by far, the mixture by 999
-    and the estimate by 168: read in the typical change both were Fixed Share's cap,
-    and the estimate stayed out of play for 1,000 rows (review 408); its gains are read
-    in the standard deviation, and it leads from there."""
+    and the estimate by 168: read in the standard deviation the estimate leads from
+    there (read in the typical change, as tried in round 65, both were Fixed Share's
+    cap, and it stayed out of play for 1,000 rows; review 408)."""
     if compiled and not compiled_available():
         pytest.skip("numba is not installed")
     rng = np.random.default_rng(1)
@@ -1516,10 +1519,10 @@ def test_on_the_row_after_a_switch_the_estimate_reads_the_level_it_announces(com
 @pytest.mark.parametrize("compiled", [True, False])
 def test_one_lucky_row_after_a_redraw_does_not_hand_the_estimate_the_lead(compiled):
     """Review 408: a value redrawn every 10 rows, features that say nothing of it, and
-    a lone 1e6 every 150 rows. The typical change is near 0, and on the row after a
-    jump an estimate from random neighbours that happened to miss less than the
-    readouts took 0.999 of the weight on that one row. Only what it misses beyond
-    the mixture is read in the typical change there; its gains as on any row."""
+    a lone 1e6 every 150 rows. The typical change is near 0, and with both experts'
+    errors read in it on the row after a jump (tried in round 65, not kept), an
+    estimate from random neighbours that happened to miss less than the readouts took
+    0.999 of the weight on that one row."""
     if compiled and not compiled_available():
         pytest.skip("numba is not installed")
     rng = np.random.default_rng(0)
@@ -1538,3 +1541,28 @@ def test_one_lucky_row_after_a_redraw_does_not_hand_the_estimate_the_lead(compil
     finally:
         set_compiled(previous)
     assert most < 0.05
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_held_value_a_feature_announces_keeps_the_estimate_in_play(compiled):
+    """Review 410: a value redrawn every 10 rows that a feature reads (noise 0.01). On
+    the row after a redraw the readouts' "last" has the new value and the estimate,
+    with few neighbours at it yet, misses by a little more. Read in the typical
+    change (near 0 on a held value; tried in round 65), that little was Fixed Share's
+    cap, and the estimate left play for good: MAE 0.01704, as without the expert,
+    where it is 0.01285 in play."""
+    if compiled and not compiled_available():
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(0)
+    rows, value = [], 0.0
+    for t in range(2000):
+        if t % 10 == 0:
+            value = float(rng.normal())
+        rows.append(({"v": value + 0.01 * float(rng.normal())}, value))
+    previous = set_compiled(compiled)
+    try:
+        auto = mae(DREAMOnlineRegressor(seed=0), rows, 0)
+        alone = mae(DREAMOnlineRegressor(seed=0, n_neighbors=0), rows, 0)
+    finally:
+        set_compiled(previous)
+    assert auto < 0.85 * alone

@@ -4556,12 +4556,12 @@ def test_a_target_held_ten_rows_then_jumping_is_judged_as_before(numpy_path, mon
 def test_a_held_target_s_change_after_a_shift_does_not_swing_the_knn_weight(robust_bench):
     """A value redrawn every 10 rows, 3,000 higher for 25 rows (online_robust.py --part
     excursion's stream, seed 1): most rows change by 0, the typical change near 0
-    (1e-5). On the row after a redraw (a jump in that unit) the kNN expert's error was
-    read in it: a difference of 0.3 between the experts was Fixed Share's cap, the
-    expert took 0.999 of the weight on that row, and stayed in play after the shift
-    ended, its window still at 3,000 (MAE over the 475 rows after 0.849, 0.140 without
-    the expert). Read in no less than 1% of the running standard deviation
-    (``_regressor._JUMP_FLOOR``), it stays out of play."""
+    (1e-5). Read in it on the row after a redraw (a jump in that unit; a rule tried
+    in round 65, not kept), a difference of 0.3 between the experts was Fixed Share's
+    cap, the expert took 0.999 of the weight on that row, and stayed in play after the
+    shift ended, its window still at 3,000 (MAE over the 475 rows after 0.849, 0.140
+    without the expert). Read in the running standard deviation, it stays out of
+    play."""
     rows = robust_bench[0]._held_rows("held", 3000.0, 1600, 1)
     ys = np.array([y for _, y in rows])
     errors = {}

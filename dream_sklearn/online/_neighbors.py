@@ -378,7 +378,6 @@ class _NeighborMean(_NeighborVote):
     target's standard deviations (the readouts' mixture's rule, ``_regressor._ETA``)."""
 
     in_play = True  # whether the estimate's weight is at least _IN_PLAY (reads)
-    jumped = False  # whether the target jumped since the estimate last ran (after_jump)
 
     def __init__(self, window: int) -> None:
         super().__init__(window)
@@ -435,10 +434,8 @@ class _NeighborMean(_NeighborVote):
 
     def after_jump(self) -> None:
         """The target jumped on the row just learned: the next row is not passed by
-        (``_regressor.DREAMOnlineRegressor._target_jumped``), and the estimate is
-        scored there in the typical change (``_score_unit``)."""
+        (``_regressor.DREAMOnlineRegressor._target_jumped``)."""
         self.wait = 0
-        self.jumped = True
 
     def reads(self) -> bool:
         """Whether a prediction reads the estimate: on every row where the estimate
@@ -460,4 +457,3 @@ class _NeighborMean(_NeighborVote):
         only, on a constant target the estimate ran on every row and was read on none:
         review 400.)"""
         self._pass_next(self.in_play)
-        self.jumped = False

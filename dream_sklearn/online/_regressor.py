@@ -32,7 +32,6 @@ from ._target import (
     _Y_RUN,
     _Y_WARMUP,
     N_STATS,
-    T_STEP,
     _spread_ratio,
     _TargetScaling,
 )
@@ -115,20 +114,6 @@ _AVG_CAP = _CLIP
 # At 1e-9 the predictions were still 1e-6 apart; at 1e-6, 8e-10 (a review's fuzzer
 # stream: tests/test_online_compiled_review.py). Not tuned otherwise.
 _ROUNDING = 1e-6
-# On the first row the kNN estimate runs on after a jump of the target, what it misses
-# beyond the readouts' mixture's miss is read in _STEP_LOSS typical changes where that
-# is below the running standard deviation (_score_unit, _neighbor_step), but in no less
-# than _JUMP_FLOOR of it: a target held for runs of rows changes by 0 on most, its
-# typical change near 0 (1e-5 on a value redrawn every 10 rows), and there a miss of
-# 0.001 beyond the mixture's would be Fixed Share's cap.
-_JUMP_FLOOR = 0.01
-
-
-class _Units(NamedTuple):
-    """The units the kNN expert's errors are read in on a row (``_score_unit``)."""
-
-    scale: float  # the target's running standard deviation (0: no spread yet)
-    jump: float | None  # after a jump of the target, the typical change's unit; else None
 
 
 class _Kept(NamedTuple):
@@ -759,62 +744,35 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         if self._neighbors is not None:
             self._neighbors.after_jump()
 
-    def _score_unit(self) -> _Units:
-        """The units of both experts' errors where the kNN expert is scored (read
-        before the row): ``scale``, the target's running standard deviation, at least
-        ``_ROUNDING`` of its running mean's size (0 while there is no spread); and on
-        the first row the estimate runs on after a jump of the target, ``jump``, at
-        most ``_STEP_LOSS`` typical changes but no less than ``_JUMP_FLOOR`` of the
-        standard deviation (else None), in which :meth:`_neighbor_step` reads how much
-        more the estimate misses than the readouts' mixture there."""
+    def _score_unit(self) -> float:
+        """The unit of both experts' errors where the kNN expert is scored: the
+        target's running standard deviation, at least ``_ROUNDING`` of its running
+        mean's size (0 while there is no spread; read before the row)."""
         scale = self._y_scale()
-        if scale <= 0.0:
-            return _Units(0.0, None)
-        jump = None
-        window = self._neighbors
-        if window is not None and window.jumped:
-            step = _STEP_LOSS * float(self._y_stats[T_STEP])
-            jump = max(min(scale, max(step, _JUMP_FLOOR * scale)), _ROUNDING * abs(self._y_mean))
-        return _Units(max(scale, _ROUNDING * abs(self._y_mean)), jump)
+        return max(scale, _ROUNDING * abs(self._y_mean)) if scale > 0.0 else 0.0
 
     def _neighbor_step(
-        self, row, q: float | None, p: float, units: _Units, kept, y: float, drifted: bool
+        self, row, q: float | None, p: float, scale: float, kept, y: float, drifted: bool
     ) -> None:
         """Empty the window after a drift; weigh the readouts' mixture (its prediction
         ``p``) and the estimate ``q`` by their absolute errors on target ``y``, in
-        ``units`` (:meth:`_score_unit`, before the row); keep the row with
+        ``scale`` (:meth:`_score_unit`, before the row); keep the row with
         ``kept`` (:meth:`_kept_target`). A target set aside, or among the first
         ``_Y_WARMUP``, is neither scored nor kept (the readouts do not learn from a
-        target set aside).
-
-        On the first row the estimate runs on after a jump of the target, what it
-        misses beyond the mixture's miss is read in the typical change too
-        (``units.jump``), its gains as on any row. After a far level (1e5 for 400
-        rows) the standard deviation stays inflated for hundreds of rows: a shift of
-        100 then cost an estimate in play from the old level's rows almost nothing,
-        and it stayed in play for 37 rows (MAE 1.777 against 0.579 without the
-        expert; review 400); so read, it leaves play on the next row (0.648). Its
-        gains read so, a switch both missed by far was Fixed Share's cap for both
-        (review 408: a held level's switch back, 999 and 168 off in a unit of 1.4),
-        and one lucky row after a redraw of a held value handed it 0.999 of the
-        weight (docs/online.md, "Round 65")."""
+        target set aside)."""
         self._neighbor_seen = None
         window = self._neighbors
         if drifted:  # (first: a drift often acts on a target set aside)
             window.forget()
         if kept is None:
             return
-        if q is not None and units.scale > 0.0:
+        if q is not None and scale > 0.0:
             # (in no unit smaller than _ROUNDING of the target's own size, too: on the
             # row after a jump to 1e30, the two paths' mixtures were a unit in the last
             # place apart, 1.4e14, which in the running standard deviation of 600 was
             # Fixed Share's cap of 50 on one path and 0 on the other; review 403)
-            unit = max(units.scale, _ROUNDING * abs(y))
-            errors = [abs(p - y) / unit, abs(q - y) / unit]
-            if units.jump is not None and abs(q - y) > abs(p - y):
-                jump = max(units.jump, _ROUNDING * abs(y))
-                errors[1] = errors[0] + (abs(q - y) - abs(p - y)) / jump
-            window.score_errors(errors, _ETA)
+            unit = max(scale, _ROUNDING * abs(y))
+            window.score_errors([abs(p - y) / unit, abs(q - y) / unit], _ETA)
         window.ran()
         window.keep(row, kept.value)
         if kept.watched:  # (a glitch's row, maybe: _glitch_undone)
