@@ -4553,7 +4553,7 @@ def test_a_target_held_ten_rows_then_jumping_is_judged_as_before(numpy_path, mon
     assert on[1600:].mean() < 1.01 * off[1600:].mean()
 
 
-def test_a_held_target_s_change_after_a_shift_does_not_swing_the_knn_weight(robust_bench):
+def test_after_a_held_value_s_shift_ends_the_knn_expert_costs_nothing(robust_bench):
     """A value redrawn every 10 rows, 3,000 higher for 25 rows (online_robust.py --part
     excursion's stream, seed 1): most rows change by 0, the typical change near 0
     (1e-5). Read in it on the row after a redraw (a jump in that unit; a rule tried

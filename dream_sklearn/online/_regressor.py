@@ -649,7 +649,10 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         switches, the statistics lag the level for rows; bounded to them alone, the
         rows kept at the level were read at the bounds, and on the row after the
         switch the estimate missed the level the readouts' "last" already had (984.6
-        against 994.5, the level 1,000; online_robust.py --part regimes)."""
+        against 994.5, the level 1,000; online_robust.py --part regimes). A glitch
+        taken in as the previous target widens them as far as it, but each kept target
+        was bounded when the window kept it (:meth:`_kept_target`): only rows kept
+        while the statistics had taken a far level in reach that far."""
         lo, hi = self._kept_bounds()
         last = self._last_y
         return (lo, hi) if last is None else (min(lo, last), max(hi, last))

@@ -678,8 +678,9 @@ class _TargetScaling:
                 # which count a passed-by row after and before the copy)
                 neighbors.wait = self._neighbors.wait
             if neighbors is not None:
-                # (run as n_neighbors says now: "auto" and an int set during the run
-                # were undone with it, the copy's rule back for good; review 404)
+                # (run as n_neighbors says now, as a change made during the run
+                # asks: put back with the copy's rule, a change to or from "auto"
+                # was undone for good; review 404)
                 self._gate_vote(neighbors)
             self._neighbors, self._neighbor_seen, self._y_watched = neighbors, None, ()
         same = W.shape == self._W.shape and weights.shape == self._weights.shape
