@@ -1450,6 +1450,18 @@ def test_a_window_dropped_during_a_glitch_does_not_come_back_with_its_undo(compi
     assert window.n == window.kept_ever  # (every row it holds kept since it was made)
 
 
+def _with_and_without_the_expert(rows, seed, start, compiled):
+    """The default regressor's MAE on ``rows`` from row ``start`` on, and its twin's
+    without the kNN expert (``n_neighbors=0``), on the compiled row or the NumPy path."""
+    previous = set_compiled(compiled)
+    try:
+        auto = mae(DREAMOnlineRegressor(seed=seed), rows, start)
+        alone = mae(DREAMOnlineRegressor(seed=seed, n_neighbors=0), rows, start)
+    finally:
+        set_compiled(previous)
+    return auto, alone
+
+
 def _after_a_far_level(n=2000, seed=1):
     """Review 400's stream: ``y = level + a``, the level 0, then 1e5 on rows 800-1,199
     (taken in: the running standard deviation stays inflated for hundreds of rows),
@@ -1473,13 +1485,7 @@ def test_after_a_shift_an_estimate_of_the_old_level_leaves_play(compiled):
     kept, and this stays open."""
     if compiled and not compiled_available():
         pytest.skip("numba is not installed")
-    rows = list(_after_a_far_level())
-    previous = set_compiled(compiled)
-    try:
-        auto = mae(DREAMOnlineRegressor(seed=1), rows, 1600)
-        alone = mae(DREAMOnlineRegressor(seed=1, n_neighbors=0), rows, 1600)
-    finally:
-        set_compiled(previous)
+    auto, alone = _with_and_without_the_expert(list(_after_a_far_level()), 1, 1600, compiled)
     assert auto < 1.25 * alone
 
 
@@ -1560,10 +1566,5 @@ def test_a_held_value_a_feature_announces_keeps_the_estimate_in_play(compiled):
         if t % 10 == 0:
             value = float(rng.normal())
         rows.append(({"v": value + 0.01 * float(rng.normal())}, value))
-    previous = set_compiled(compiled)
-    try:
-        auto = mae(DREAMOnlineRegressor(seed=0), rows, 0)
-        alone = mae(DREAMOnlineRegressor(seed=0, n_neighbors=0), rows, 0)
-    finally:
-        set_compiled(previous)
+    auto, alone = _with_and_without_the_expert(rows, 0, 0, compiled)
     assert auto < 0.85 * alone
