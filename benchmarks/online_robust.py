@@ -843,6 +843,61 @@ def lost_labels(n: int, seeds: int, delay: int = 50, share: float = 0.05) -> Non
     print()
 
 
+def advance_cost(n_small: int, streams: list[str], seeds: int, lag: int = 50) -> None:
+    """What ``advance_on_predict`` costs under ``delay=lag`` on streams whose labels do
+    not follow each other, against the default (which steps the cell at the label):
+    accuracy of both, with the delayed-label readout off (the cost is the advance's
+    own), for the full model, its linear readout alone, and a standardisation ten times
+    slower (``standardize_rate=0.002``). A readout that learns a row under the scaling
+    of the row's own time, and predicts under the scaling now, is 50 rows out of step
+    with it (round 66)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from streams import STREAMS, stream_rows
+
+    variants = {
+        "full model": {},
+        "linear readout alone": {"readouts": ("linear",)},
+        "standardize_rate=0.002": {"standardize_rate": 0.002},
+    }
+    print(
+        f"advance_on_predict's cost under delay={lag}: progressive_val_score accuracy, "
+        f"mean (min-max) over model seeds 0-{seeds - 1} (synthetic streams: stream seeds "
+        "too); 'advance': advance_on_predict=True, delayed_readout=False"
+    )
+    print()
+    print("| stream | model | default | advance | advance - default (points) |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for name in streams:
+        stream = STREAMS[name]
+        rows_n = stream_rows(stream, n_small)
+        data = {
+            seed: list(
+                itertools.islice(stream.make(seed if stream.synthetic else 0, rows_n), rows_n)
+            )
+            for seed in range(seeds)
+        }
+        for label, kw in variants.items():
+            scores = np.array(
+                [
+                    [
+                        _score(data[seed], DREAMOnlineClassifier(seed=seed, **kw, **extra), lag)
+                        for extra in ({}, {"advance_on_predict": True, "delayed_readout": False})
+                    ]
+                    for seed in range(seeds)
+                ]
+            )
+            gap = 100 * (scores[:, 1:] - scores[:, :1])
+            print(
+                f"| {name} | {label} | {_spread_cells(scores, '.4f')} | "
+                f"{_spread_cells(gap, '.1f')} |",
+                flush=True,
+            )
+    print()
+
+
 def _print_lost(stream: str, model: str, a: list, b: list) -> None:
     """One row of a delay table: the mean accuracy without (``a``) and with (``b``)
     the delay over seeds, and the points lost, with their spread where there are seeds."""
@@ -1578,6 +1633,7 @@ def main() -> None:
             "regimes",
             "offset",
             "lost-labels",
+            "advance-cost",
             "all",
         ],
         default="all",
@@ -1626,6 +1682,8 @@ def main() -> None:
         regression_outliers(args.at)
     if args.part in ("delay", "all"):
         delay(args.rows, args.small_rows, args.streams, args.seeds)
+    if args.part in ("advance-cost", "all"):
+        advance_cost(args.small_rows, args.streams, args.seeds)
     if args.part in ("pipeline", "all"):
         pipeline(args.rows, args.small_rows, args.streams, args.seeds)
     if args.part in ("trend", "all"):

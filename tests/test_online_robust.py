@@ -2064,6 +2064,32 @@ def test_the_oracle_floor_by_hand(robust_bench):
         bench._check_concepts(rows, [20], concepts[::-1])
 
 
+def test_the_advance_cost_part_prints_each_models_two_accuracies_and_their_gap(
+    robust_bench, capsys
+):
+    """``--part advance-cost``: a row per model, the default's and the advance's
+    accuracies under the delay (each as ``progressive_val_score`` gives it), and the
+    gap between them in points."""
+    bench, streams = robust_bench
+    bench.advance_cost(300, ["SEA"], 1)
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| SEA |")]
+    assert [r.split(" | ")[1] for r in rows] == [
+        "full model",
+        "linear readout alone",
+        "standardize_rate=0.002",
+    ]
+    data = list(streams.STREAMS["SEA"].make(0, 300))
+    variants = ({}, {"readouts": ("linear",)}, {"standardize_rate": 0.002})
+    for row, kw in zip(rows, variants, strict=True):
+        cells = [float(c.split(" (")[0]) for c in row.strip("| ").split(" | ")[2:]]
+        both = [
+            bench._score(data, DREAMOnlineClassifier(seed=0, **kw, **extra), 50)
+            for extra in ({}, {"advance_on_predict": True, "delayed_readout": False})
+        ]
+        assert cells[:2] == pytest.approx(both, abs=5e-5)
+        assert cells[2] == pytest.approx(100 * (both[1] - both[0]), abs=0.05)
+
+
 @pytest.mark.parametrize("name", ["STAGGER", "SEA", "Agrawal"])
 def test_the_benchmarks_concepts_give_the_streams_labels(robust_bench, name):
     """The oracle's concepts are those of streams.py's segments, in order (and a
