@@ -844,8 +844,8 @@ def lost_labels(n: int, seeds: int, delay: int = 50, share: float = 0.05) -> Non
 
 
 def advance_cost(n_small: int, streams: list[str], seeds: int, lag: int = 50) -> None:
-    """What ``advance_on_predict`` costs under ``delay=lag`` on streams whose labels do
-    not follow each other, against the default (which steps the cell at the label):
+    """What ``advance_on_predict`` costs under ``delay=lag`` against the default (which
+    steps the cell at the label), on ``streams`` (by default the tuning half's):
     accuracy of both, with the delayed-label readout off (the cost is the advance's
     own), for the full model, its linear readout alone, and a standardisation ten times
     slower (``standardize_rate=0.002``). A readout that learns a row under the scaling
@@ -863,9 +863,10 @@ def advance_cost(n_small: int, streams: list[str], seeds: int, lag: int = 50) ->
         "standardize_rate=0.002": {"standardize_rate": 0.002},
     }
     print(
-        f"advance_on_predict's cost under delay={lag}: progressive_val_score accuracy, "
-        f"mean (min-max) over model seeds 0-{seeds - 1} (synthetic streams: stream seeds "
-        "too); 'advance': advance_on_predict=True, delayed_readout=False"
+        f"advance_on_predict's cost under delay={lag}: progressive_val_score accuracy over "
+        f"each stream's first {n_small:,} rows at most (Elec2's too), mean (min-max) over model "
+        f"seeds 0-{seeds - 1} (synthetic streams: stream seeds too); 'advance': "
+        "advance_on_predict=True, delayed_readout=False"
     )
     print()
     print("| stream | model | default | advance | advance - default (points) |")
