@@ -144,6 +144,7 @@ DREAM_MODELS = {
     "DREAM, cell readout only (before the mixture)": (lambda: _dream(readouts=("cell",)), False),
     "DREAM, no pairs readout": (lambda: _dream(readouts=("linear", "cell")), False),
     "DREAM, no linear readout": (lambda: _dream(readouts=("cell", "pairs")), False),
+    "DREAM, no kNN vote": (lambda: _dream(n_neighbors=0), False),
     "DREAM, seed 1": (lambda: _dream(seed=1), False),
     "DREAM, seed 2": (lambda: _dream(seed=2), False),
 }
