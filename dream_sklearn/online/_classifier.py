@@ -178,7 +178,11 @@ class DREAMOnlineClassifier(_DREAMOnline, base.MiniBatchClassifier):
         ``learn_one`` that brings the row's label (the same row, matched by its
         values, oldest first) then only trains the readouts on what the cell read
         at prediction time, without stepping again. False: prediction is pure and
-        ``learn_one`` takes the step (see docs/online.md, "Delayed labels").
+        ``learn_one`` takes the step (see docs/online.md, "Delayed labels"). Set it
+        where a label depends on the rows just before it (Elec2 under ``delay=50``:
+        1.3 points lost against 11.5 without it); where rows are independent it
+        cost up to 2.3 points against the default in round 66's benchmark
+        (``benchmarks/online_robust.py --part delay``).
     match_labels_by : {"values", "order"}, default="values"
         With ``advance_on_predict``, how ``learn_one`` finds the row predicted
         earlier that its label belongs to. ``"values"``: the oldest waiting row
