@@ -874,12 +874,13 @@ def advance_cost(n_small: int, streams: list[str], seeds: int, lag: int = 50) ->
     for name in streams:
         stream = STREAMS[name]
         rows_n = stream_rows(stream, n_small)
-        data = {
-            seed: list(
-                itertools.islice(stream.make(seed if stream.synthetic else 0, rows_n), rows_n)
-            )
-            for seed in range(seeds)
-        }
+
+        def draw(seed: int, stream=stream, rows_n=rows_n) -> list:
+            return list(itertools.islice(stream.make(seed, rows_n), rows_n))
+
+        # (a data set's rows are read once; a synthetic stream is drawn per seed)
+        fixed = None if stream.synthetic else draw(0)
+        data = {seed: draw(seed) if stream.synthetic else fixed for seed in range(seeds)}
         for label, kw in variants.items():
             scores = np.array(
                 [
