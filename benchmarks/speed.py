@@ -47,6 +47,9 @@ Sections (``--only``):
   estimator's ``predict_one`` + ``learn_one`` on Elec2's rows 201-4,200, its two
   numba kernels alone on the same rows (inputs prepared beforehand), the Python around
   them (the difference), and river's linear pipeline on the same rows.
+- ``online-replay``: the classifier's replay at a drift as one kernel against the
+  NumPy loop it replaced, the default classifier on the whole Elec2 stream and on
+  STAGGER switching concept every 500 rows, rounds interleaved; its drifts counted.
 - ``online-base`` (with ``--base REV``): this checkout's compiled row against the
   package at git revision ``REV``, both in this process, rounds interleaved: the
   default estimators on Elec2's rows 201-2,200 and the classifier on river's
@@ -674,7 +677,10 @@ def online(args) -> list[Row]:
     if not compiled_available():
         rows += skipped("online", "compiled row", "numba is not installed")
     else:  # compile (or load from numba's cache) before timing
-        _on_path(DREAMOnlineClassifier, True)(stream[:300])
+        # (the whole stream: the classifier's replay kernel runs at its first drift, and
+        # its loading, some ms, fell in a timed round of the kNN row: 47,653 -> 17,979
+        # rows/s, round 67)
+        _on_path(lambda: DREAMOnlineClassifier(seed=0), True)(stream)
         _on_path(DREAMOnlineRegressor, True)(reg_stream[:300])
         _on_path(with_knn, True)(stream[:300])  # (its vote's kernel)
     classifiers = {
@@ -729,6 +735,83 @@ def online(args) -> list[Row]:
                     ),
                 }
                 rows += _whole_stream_rows(task, makers, data, pair_repeats)
+    return rows
+
+
+def _stagger_switching(rows: int, every: int) -> list:
+    """STAGGER whose concept moves to the next of its three every ``every`` rows (an
+    abrupt change each time)."""
+    from river.datasets import synth
+
+    out = []
+    for i in range(0, rows, every):
+        stream = synth.STAGGER(classification_function=(i // every) % 3, seed=i)
+        out += list(stream.take(min(every, rows - i)))
+    return out
+
+
+@section("online-replay")
+def online_replay(args) -> list[Row]:
+    """The classifier's replay at a drift as one compiled kernel (``_kernels.replay``,
+    round 67) against the NumPy loop of SGD steps it replaced (the same weights to
+    1e-12: tests/test_online_replay.py), in one process, rounds interleaved: the
+    default classifier (seed 0) on the compiled row, on the whole Elec2 stream and on
+    STAGGER switching concept every 500 rows; its drifts (each one replay) counted."""
+    try:
+        from dream_sklearn.online import DREAMOnlineClassifier, _neighbors, compiled_available
+    except ImportError as exc:
+        return skipped("online-replay", "the replay's kernel", str(exc))
+    if not compiled_available():
+        return skipped("online-replay", "the replay's kernel", "numba is not installed")
+    from dream_sklearn.datasets import iter_elec2
+
+    kernel = _neighbors._compiled_call
+    refused = [0]  # (replays sent to the NumPy loop: a run labelled so that saw none
+    # while the stream drifts times the kernel, and stops the run)
+
+    def numpy_loop(name, *call_args):  # (None: the caller runs its NumPy rule)
+        if name == "replay":
+            refused[0] += 1
+            return None
+        return kernel(name, *call_args)
+
+    def run(stream, replay_kernel: bool) -> DREAMOnlineClassifier:
+        _neighbors._compiled_call = kernel if replay_kernel else numpy_loop
+        try:
+            model = DREAMOnlineClassifier(seed=0)
+            _on_path(lambda: model, True)(stream)
+        finally:
+            _neighbors._compiled_call = kernel
+        return model
+
+    rows = []
+    for data, stream in (
+        ("Elec2 whole stream", list(iter_elec2())),
+        ("STAGGER switching concept every 500 rows", _stagger_switching(10_000, 500)),
+    ):
+        drifts = run(stream, True).n_drifts_  # (and the kernel compiled or loaded)
+        refused[0] = 0
+        run(stream, False)
+        if drifts and not refused[0]:
+            raise SystemExit("online-replay: the NumPy loop's run replayed nothing by it")
+        fns = {
+            "the replay as one kernel": lambda s=stream: run(s, True),
+            "the replay's NumPy loop": lambda s=stream: run(s, False),
+        }
+        times = interleaved_cpu_times(fns, repeats=max(3, args.repeats // 2), warmup=0)
+        rate = {name: len(stream) / t for name, t in times.items()}
+        kernel_rate, loop_rate = rate.values()
+        for name, r in rate.items():
+            rows.append(
+                Row(
+                    "online-replay",
+                    f"DREAMOnlineClassifier(seed=0) compiled, {data} ({len(stream):,} rows, "
+                    f"{drifts} drifts): {name}",
+                    f"{r:,.0f}",
+                    "rows/s",
+                    f"{kernel_rate / loop_rate:.2f}x the NumPy loop" if r == kernel_rate else "",
+                )
+            )
     return rows
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from river.datasets import synth
 
-from dream_sklearn.online import DREAMOnlineClassifier, _readouts
+from dream_sklearn.online import DREAMOnlineClassifier, _readouts, compiled_available, set_compiled
 
 
 class _WithoutReplay(DREAMOnlineClassifier):
@@ -122,27 +122,68 @@ def test_pickle_of_the_ring_is_small_and_exact():
     assert a.n_drifts_ == b.n_drifts_ == 1
 
 
-def test_replay_takes_the_same_step_as_learning():
-    """The replay's step is the readouts' own (``_sgd``), with its L2 decay."""
-    model = DREAMOnlineClassifier(seed=0, l2=0.05)
+def _before_a_replay(l2: float) -> DREAMOnlineClassifier:
+    """A model of two generations, the fresh one at zero, its ring full of rows."""
+    model = DREAMOnlineClassifier(seed=0, l2=l2)
     stream = list(itertools.chain(_stagger(0, 1000), _stagger(1, 40, concept=1)))
     _learn(model, stream)
     J = len(model._heads)
     model._W = np.concatenate([model._W[:J], np.zeros_like(model._W[:J])])
     model._weights = np.full(2 * J, 0.5 / J)
+    return model
+
+
+def test_replay_takes_the_same_step_as_learning():
+    """The replay's step is the readouts' own (``_sgd``), with its L2 decay (the NumPy
+    loop, which the compiled replay matches: the next test)."""
+    model = _before_a_replay(0.05)
+    J = len(model._heads)
     without_l2 = copy.deepcopy(model)
     without_l2.l2 = 0.0
     calls = []
     original = model._sgd
     model._sgd = lambda *args: calls.append(args[2].copy()) or original(*args)
-    model._replay()
-    without_l2._replay()
+    previous = set_compiled(False)
+    try:
+        model._replay()
+        without_l2._replay()
+    finally:
+        set_compiled(previous)
     del model._sgd
     rows = len(_replayed(copy.deepcopy(model)))
     assert len(calls) == _readouts._REPLAY_EPOCHS * rows > 0
     np.testing.assert_allclose(calls[0], model._head_lr * _readouts._REPLAY_STEP)
     fresh, plain = model._W[J:, :, :-1], without_l2._W[J:, :, :-1]
     assert np.abs(fresh).sum() < np.abs(plain).sum()  # decayed
+
+
+@pytest.mark.skipif(not compiled_available(), reason="numba is not installed")
+@pytest.mark.parametrize("l2", [0.0, 0.05])
+def test_compiled_replay_matches_the_numpy_loop(l2):
+    """Where the compiled row is on, the replay runs as one kernel
+    (``_kernels.replay``), not the NumPy loop of ``_sgd`` steps, with the same weights
+    to 1e-12, the L2 decay included; the old generation untouched."""
+    model = _before_a_replay(l2)
+    J = len(model._heads)
+    reference = copy.deepcopy(model)
+    calls = []
+    original = model._sgd
+    model._sgd = lambda *args: calls.append(1) or original(*args)
+    previous = set_compiled(True)
+    try:
+        model._replay()
+    finally:
+        set_compiled(previous)
+    del model._sgd
+    previous = set_compiled(False)
+    try:
+        reference._replay()
+    finally:
+        set_compiled(previous)
+    assert calls == []  # (the kernel ran)
+    assert np.abs(reference._W[J:]).sum() > 0  # (it learned)
+    np.testing.assert_array_equal(model._W[:J], reference._W[:J])
+    np.testing.assert_allclose(model._W[J:], reference._W[J:], rtol=0, atol=1e-12)
 
 
 def test_a_pickle_with_the_old_ring_loads_with_an_empty_new_one():

@@ -1017,6 +1017,54 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
     return loss
 
 
+@njit(cache=True, error_model="numpy")
+def replay(W, phis, classes, lr, mask, l2, epochs):
+    """The classifier's replay at a drift (``_readouts._Readouts._replay``), in place:
+    ``epochs`` passes over the kept rows' features ``phis`` (n, F) and class indices
+    ``classes`` (n,), in order, each an SGD step of the fresh readouts ``W`` (J, k, F)
+    on the softmax's log-loss at the steps ``lr`` (J,), through ``mask`` (J, F), after
+    the L2 decay ``l2`` of every weight but the bias: the NumPy loop's numbers
+    (``_Readouts._replay``, ``_sgd``) in its order, each output summed over ``F`` in
+    order, as its ``np.add.accumulate`` sums it (no fastmath: a reordered sum, carried
+    by the replay's large steps, moved later probabilities past 1e-12). A readout's
+    step reads and changes its own weights only, so the readouts go one after another.
+    Returns the steps each readout took."""
+    J, k, F = W.shape
+    g = np.empty(k)
+    for _ in range(epochs):
+        for r in range(phis.shape[0]):
+            phi = phis[r]
+            c = classes[r]
+            for j in range(J):
+                top = -np.inf
+                for q in range(k):
+                    s = 0.0
+                    for f in range(F):
+                        s += W[j, q, f] * phi[f]
+                    g[q] = s
+                    if s > top:
+                        top = s
+                total = 0.0
+                for q in range(k):
+                    g[q] = math.exp(g[q] - top)
+                    total += g[q]
+                for q in range(k):
+                    g[q] /= total
+                g[c] -= 1.0
+                step = lr[j]
+                for q in range(k):
+                    g[q] *= step
+                if l2:
+                    decay = max(0.0, 1.0 - step * l2)
+                    for q in range(k):
+                        for f in range(F - 1):
+                            W[j, q, f] *= decay
+                for q in range(k):
+                    for f in range(F):
+                        W[j, q, f] -= g[q] * (mask[j, f] * phi[f])
+    return epochs * phis.shape[0]  # (the steps of each readout: never None)
+
+
 @njit(cache=True, inline="always")
 def _nearest(cols, n, x, scale, k, far):
     """The ``k`` nearest of the first ``n`` kept rows to ``x`` (the kNN expert's,

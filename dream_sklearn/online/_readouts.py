@@ -246,7 +246,14 @@ class _Readouts:
         """At a drift: the newest generation of readouts learns the rows kept since
         the change (:func:`_change_point` of the losses since the oldest kept row,
         the rows not kept read as the zeros they were), in order,
-        ``_REPLAY_EPOCHS`` passes, at ``_REPLAY_STEP`` times the readouts' step."""
+        ``_REPLAY_EPOCHS`` passes, at ``_REPLAY_STEP`` times the readouts' step.
+
+        Where the compiled row is on, one kernel (``_kernels.replay``) takes the
+        steps; the loop below is its reference. Each output is summed over the
+        features in order (``np.add.accumulate``), as the kernel sums it: summed by
+        ``einsum`` (until round 67), whose order a loop cannot follow, the two paths'
+        outputs differed in the last place, and a replay's large steps carried that
+        to 6e-12 in the probabilities later (the paths' tests allow 1e-12)."""
         if self._ring is None or not self._ring_at[0]:
             return
         at, kept = self._ring_at, self._ring_rows
@@ -264,9 +271,14 @@ class _Readouts:
         J, M = len(self._heads), len(self._weights)
         W = self._W[M - J : M]  # the fresh readouts (a view)
         lr = self._head_lr * _REPLAY_STEP
+        from ._neighbors import _compiled_call  # (here: _neighbors imports this module)
+
+        args = (W, phis, classes, lr, self._head_mask, float(self.l2), _REPLAY_EPOCHS)
+        if _compiled_call("replay", *args) is not None:  # (None: the NumPy loop runs)
+            return
         for _ in range(_REPLAY_EPOCHS):
             for phi, c in zip(phis, classes, strict=True):
-                g = self._link(np.einsum("jkf,f->jk", W, phi))
+                g = self._link(np.add.accumulate(W * phi, axis=-1)[..., -1])  # (in order)
                 g[:, c] -= 1.0
                 self._sgd(W, g, lr, self._head_mask, phi)
 
