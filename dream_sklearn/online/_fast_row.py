@@ -165,7 +165,7 @@ class _CompiledRow:
         if fresh:
             self._fresh_rows = fresh - 1
         drifts = self.n_drifts_
-        res = fast.res.tolist()  # (_watch writes no kernel buffer: its replay is NumPy's)
+        res = fast.res.tolist()  # (before _watch: a drift's replay writes a new _W)
         if self._drift is not None:
             # (the kernel kept the row for a replay, _record; and summed the first
             # generation's weight, which _drop_generation compares)
