@@ -48,8 +48,9 @@ Sections (``--only``):
   numba kernels alone on the same rows (inputs prepared beforehand), the Python around
   them (the difference), and river's linear pipeline on the same rows.
 - ``online-replay``: the classifier's replay at a drift as one kernel against the
-  NumPy loop it replaced, the default classifier on the whole Elec2 stream and on
-  STAGGER switching concept every 500 rows, rounds interleaved; its drifts counted.
+  NumPy loop as it was before round 67 (einsum) and as it is now (its reference), the
+  default classifier on the whole Elec2 stream and on STAGGER switching concept every
+  500 rows, rounds interleaved; its drifts counted.
 - ``online-base`` (with ``--base REV``): this checkout's compiled row against the
   package at git revision ``REV``, both in this process, rounds interleaved: the
   default estimators on Elec2's rows 201-2,200 and the classifier on river's
@@ -750,13 +751,31 @@ def _stagger_switching(rows: int, every: int) -> list:
     return out
 
 
+def _einsum_replay(W, phis, classes, lr, mask, l2, epochs) -> int:
+    """The replay's steps as the NumPy loop took them before round 67 (bc94f49): each
+    step's outputs by einsum, then ``_Readouts._sgd``'s step (the baseline the kernel
+    replaced; the loop now sums the outputs in order, which is slower)."""
+    from dream_sklearn.online._classifier import _softmax
+
+    for _ in range(epochs):
+        for phi, c in zip(phis, classes, strict=True):
+            g = _softmax(np.einsum("jkf,f->jk", W, phi))
+            g[:, c] -= 1.0
+            g *= lr[:, None]
+            if l2:
+                W[:, :, :-1] *= np.maximum(0.0, 1.0 - lr * l2)[:, None, None]
+            W -= g[:, :, None] * (mask * phi)[:, None, :]
+    return epochs * len(phis)
+
+
 @section("online-replay")
 def online_replay(args) -> list[Row]:
     """The classifier's replay at a drift as one compiled kernel (``_kernels.replay``,
-    round 67) against the NumPy loop of SGD steps it replaced (the same weights to
-    1e-12: tests/test_online_replay.py), in one process, rounds interleaved: the
-    default classifier (seed 0) on the compiled row, on the whole Elec2 stream and on
-    STAGGER switching concept every 500 rows; its drifts (each one replay) counted."""
+    round 67) against the NumPy loop of SGD steps as it was before (einsum's outputs)
+    and as it is now (its reference: outputs summed in order, slower), in one process,
+    rounds interleaved: the default classifier (seed 0) on the compiled row, on the
+    whole Elec2 stream and on STAGGER switching concept every 500 rows; its drifts
+    (each one replay) counted."""
     try:
         from dream_sklearn.online import DREAMOnlineClassifier, _neighbors, compiled_available
     except ImportError as exc:
@@ -766,17 +785,23 @@ def online_replay(args) -> list[Row]:
     from dream_sklearn.datasets import iter_elec2
 
     kernel = _neighbors._compiled_call
-    refused = [0]  # (replays sent to the NumPy loop: a run labelled so that saw none
-    # while the stream drifts times the kernel, and stops the run)
+    taken = [0]  # (replays the loops took: a run labelled so that took none while the
+    # stream drifts timed the kernel, and stops the run)
 
-    def numpy_loop(name, *call_args):  # (None: the caller runs its NumPy rule)
+    def numpy_loop(name, *call_args):  # (None: the caller runs its NumPy loop)
         if name == "replay":
-            refused[0] += 1
+            taken[0] += 1
             return None
         return kernel(name, *call_args)
 
-    def run(stream, replay_kernel: bool) -> DREAMOnlineClassifier:
-        _neighbors._compiled_call = kernel if replay_kernel else numpy_loop
+    def einsum_loop(name, *call_args):
+        if name == "replay":
+            taken[0] += 1
+            return _einsum_replay(*call_args)
+        return kernel(name, *call_args)
+
+    def run(stream, call) -> DREAMOnlineClassifier:
+        _neighbors._compiled_call = call
         try:
             model = DREAMOnlineClassifier(seed=0)
             _on_path(lambda: model, True)(stream)
@@ -789,18 +814,20 @@ def online_replay(args) -> list[Row]:
         ("Elec2 whole stream", list(iter_elec2())),
         ("STAGGER switching concept every 500 rows", _stagger_switching(10_000, 500)),
     ):
-        drifts = run(stream, True).n_drifts_  # (and the kernel compiled or loaded)
-        refused[0] = 0
-        run(stream, False)
-        if drifts and not refused[0]:
-            raise SystemExit("online-replay: the NumPy loop's run replayed nothing by it")
+        drifts = run(stream, kernel).n_drifts_  # (and the kernel compiled or loaded)
+        for loop in (numpy_loop, einsum_loop):
+            taken[0] = 0
+            run(stream, loop)
+            if drifts and not taken[0]:
+                raise SystemExit("online-replay: a loop's run replayed nothing by it")
         fns = {
-            "the replay as one kernel": lambda s=stream: run(s, True),
-            "the replay's NumPy loop": lambda s=stream: run(s, False),
+            "the replay as one kernel": lambda s=stream: run(s, kernel),
+            "the NumPy loop before round 67 (einsum)": lambda s=stream: run(s, einsum_loop),
+            "the NumPy loop now (its reference, in order)": lambda s=stream: run(s, numpy_loop),
         }
         times = interleaved_cpu_times(fns, repeats=max(3, args.repeats // 2), warmup=0)
         rate = {name: len(stream) / t for name, t in times.items()}
-        kernel_rate, loop_rate = rate.values()
+        kernel_rate = rate["the replay as one kernel"]
         for name, r in rate.items():
             rows.append(
                 Row(
@@ -809,7 +836,7 @@ def online_replay(args) -> list[Row]:
                     f"{drifts} drifts): {name}",
                     f"{r:,.0f}",
                     "rows/s",
-                    f"{kernel_rate / loop_rate:.2f}x the NumPy loop" if r == kernel_rate else "",
+                    "" if r == kernel_rate else f"the kernel / this: {kernel_rate / r:.2f}x",
                 )
             )
     return rows

@@ -1023,12 +1023,14 @@ def replay(W, phis, classes, lr, mask, l2, epochs):
     ``epochs`` passes over the kept rows' features ``phis`` (n, F) and class indices
     ``classes`` (n,), in order, each an SGD step of the fresh readouts ``W`` (J, k, F)
     on the softmax's log-loss at the steps ``lr`` (J,), through ``mask`` (J, F), after
-    the L2 decay ``l2`` of every weight but the bias: the NumPy loop's numbers
-    (``_Readouts._replay``, ``_sgd``) in its order, each output summed over ``F`` in
+    the L2 decay ``l2`` of every weight but the bias: the NumPy loop's numbers to
+    rounding (``_Readouts._replay``, ``_sgd``; its exp, and its softmax's sum over 8
+    classes or more, round otherwise) in its order, each output summed over ``F`` in
     order, as its ``np.add.accumulate`` sums it (no fastmath: a reordered sum, carried
     by the replay's large steps, moved later probabilities past 1e-12). A readout's
     step reads and changes its own weights only, so the readouts go one after another.
-    Returns the steps each readout took."""
+    A class index must be below ``k`` (numba checks no bound). Returns the steps each
+    readout took."""
     J, k, F = W.shape
     g = np.empty(k)
     for _ in range(epochs):
