@@ -47,6 +47,14 @@ Sections (``--only``):
   estimator's ``predict_one`` + ``learn_one`` on Elec2's rows 201-4,200, its two
   numba kernels alone on the same rows (inputs prepared beforehand), the Python around
   them (the difference), and river's linear pipeline on the same rows.
+- ``online-start``: where the first rows of a stream lose their time: each default
+  online estimator (compiled) and river's linear pipeline on Elec2's first
+  ``--online-rows`` rows, every row timed by wall clock (``time.perf_counter``), the
+  median of each row over ``--repeats`` rounds (at least 3), summed over spans: row 0
+  (the model built), rows 1-9 (the other growth events of Elec2's start: the compiled
+  row's buffers laid out again as pair features are granted, and the classifier's
+  second class, learned on the NumPy path), rows 10-199 (the kNN expert in play at the
+  start) and the rest.
 - ``online-replay``: the classifier's replay at a drift as one kernel against the
   NumPy loop as it was before round 67 (einsum) and as it is now (its reference), the
   default classifier on the whole Elec2 stream and on STAGGER switching concept every
@@ -943,6 +951,83 @@ def online_parts(args) -> list[Row]:
                 f"{1e6 / us['river']:,.0f} rows/s",
             ),
         ]
+    return rows
+
+
+# The spans of online-start: (first row, end, what happens there on Elec2)
+_START_SPANS = (
+    (0, 1, "row 0 (the model built)"),
+    (1, 10, "rows 1-9 (growth events: the buffers laid out again, a new class)"),
+    (10, 200, "rows 10-199 (the kNN expert in play at the start)"),
+)
+
+
+def _row_times(model, stream: list) -> np.ndarray:
+    """Each row's ``predict_one`` + ``learn_one`` time on ``stream``, in seconds (wall
+    clock: a row is too short for the process's CPU clock)."""
+    times = np.empty(len(stream))
+    clock = time.perf_counter
+    for i, (x, y) in enumerate(stream):
+        began = clock()
+        model.predict_one(x)
+        model.learn_one(x, y)
+        times[i] = clock() - began
+    return times
+
+
+@section("online-start")
+def online_start(args) -> list[Row]:
+    """Where the first rows lose their time: each default estimator (compiled, a new
+    one each round) and river's linear pipeline on Elec2's first rows, each row's
+    median over interleaved rounds summed over ``_START_SPANS`` and the rest."""
+    from river import linear_model, preprocessing
+
+    from dream_sklearn.datasets import iter_elec2
+    from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor, compiled_available
+
+    if not compiled_available():
+        return skipped("online-start", "the first rows' time", "numba is not installed")
+    stream = list(iter_elec2(args.online_rows))
+    reg_stream = [
+        ({k: v for k, v in x.items() if k != "nswdemand"}, x["nswdemand"]) for x, _ in stream
+    ]
+    n = len(stream)
+    spans = [span for span in _START_SPANS if span[1] <= n]
+    rest = spans[-1][1]
+    if rest < n:
+        spans.append((rest, n, f"rows {rest:,}-{n - 1:,}"))
+    spans.append((0, n, f"all {n:,} rows"))
+    rows = []
+    for task, make, linear, data in (
+        ("classification", DREAMOnlineClassifier, linear_model.LogisticRegression, stream),
+        ("regression", DREAMOnlineRegressor, linear_model.LinearRegression, reg_stream),
+    ):
+        makers = {
+            "dream": make,
+            "river": lambda linear=linear: preprocessing.StandardScaler() | linear(),
+        }
+        for build in makers.values():  # (the kernels compiled or loaded; first calls)
+            _row_times(build(), data)
+        samples: dict[str, list[np.ndarray]] = {name: [] for name in makers}
+        for r in range(max(3, args.repeats)):
+            order = list(makers)
+            random.Random(r).shuffle(order)
+            for name in order:
+                samples[name].append(_row_times(makers[name](), data))
+        per_row = {name: np.median(np.stack(t), axis=0) for name, t in samples.items()}
+        river_name = f"river StandardScaler \\| {linear.__name__}"
+        for lo, hi, what in spans:
+            dream, river = per_row["dream"][lo:hi], per_row["river"][lo:hi]
+            rows.append(
+                Row(
+                    "online-start",
+                    f"{make.__name__}() compiled, Elec2 {what} ({task})",
+                    f"{1e3 * dream.sum():.2f}",
+                    "ms (wall)",
+                    f"{1e6 * dream.mean():.1f} µs/row; {river_name}: "
+                    f"{1e3 * river.sum():.2f} ms, {1e6 * river.mean():.1f} µs/row",
+                )
+            )
     return rows
 
 

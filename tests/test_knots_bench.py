@@ -283,3 +283,35 @@ def test_the_bound_of_round_62_turns_the_vote_off_past_32_features(bench):
         default.learn_one(x, y)
     assert bounded._k_neighbors == 0 and default._k_neighbors == 5
     assert bounded._neighbors is None and default._neighbors.kept_ever > 100
+
+
+def test_the_start_speed_section_sums_each_rows_time_over_spans(load_benchmark):
+    """``speed.py --only online-start``: for each default estimator and river's linear
+    pipeline, each row's time summed over row 0, rows 1-9, rows 10-199 and the rest;
+    the spans add up to the whole, and row 0, where the model is built, costs more
+    than any later row does on average."""
+    import argparse
+
+    from dream_sklearn.online import compiled_available
+
+    speed = load_benchmark("speed")
+    rows = speed.online_start(argparse.Namespace(online_rows=300, repeats=1))
+    if not compiled_available():
+        assert len(rows) == 1 and "numba is not installed" in rows[0].compared
+        return
+    assert len(rows) == 10  # (two estimators: four spans and the whole)
+    for task in ("classification", "regression"):
+        mine = [r for r in rows if r.what.endswith(f"({task})")]
+        assert [r.what.split("Elec2 ")[1].split(" (")[0] for r in mine] == [
+            "row 0",
+            "rows 1-9",
+            "rows 10-199",
+            "rows 200-299",
+            "all 300 rows",
+        ]
+        ms = [float(r.value) for r in mine]
+        assert all(v > 0 for v in ms)
+        assert abs(sum(ms[:4]) - ms[4]) <= 0.02  # (each printed to 0.01 ms)
+        per_row = [float(r.compared.split(" µs/row")[0]) for r in mine]
+        assert per_row[0] > max(per_row[1:])
+        assert "river StandardScaler \\| " in mine[0].compared
