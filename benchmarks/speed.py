@@ -52,9 +52,9 @@ Sections (``--only``):
   ``--online-rows`` rows, every row timed by wall clock (``time.perf_counter``), the
   median of each row over ``--repeats`` rounds (at least 3), summed over spans: row 0
   (the model built), rows 1-9 (the other growth events of Elec2's start: the compiled
-  row's buffers laid out again as pair features are granted, and the classifier's
-  second class, learned on the NumPy path), rows 10-199 (the kNN expert in play at the
-  start) and the rest.
+  row's buffers laid out, then again after pair features are granted and after the
+  classifier's second class, which the NumPy path learns), rows 10-199 (the kNN expert
+  in play at the start) and the rest.
 - ``online-replay``: the classifier's replay at a drift as one kernel against the
   NumPy loop as it was before round 67 (einsum) and as it is now (its reference), the
   default classifier on the whole Elec2 stream and on STAGGER switching concept every
