@@ -52,9 +52,13 @@ Sections (``--only``):
   ``--online-rows`` rows, every row timed by wall clock (``time.perf_counter``), the
   median of each row over ``--repeats`` rounds (at least 3), summed over spans: row 0
   (the model built), rows 1-9 (the other growth events of Elec2's start: the compiled
-  row's buffers laid out, then again after pair features are granted and after the
-  classifier's second class, which the NumPy path learns), rows 10-199 (the kNN expert
-  in play at the start) and the rest.
+  row's buffers laid out, then again after pair features are granted and, for the
+  classifier, after its second class, which the NumPy path learns), rows 10-199 (the
+  kNN expert's first rows: in play on every row until it loses its place, about 200
+  rows for the classifier, 100 for the regressor) and the rest; then the median of the
+  rounds' totals, as the ``online`` section times them but by wall clock. A sum of
+  each row's median leaves out the rows' occasional spikes (a garbage collection, a
+  drift's replay, the host's other work), which the totals keep.
 - ``online-replay``: the classifier's replay at a drift as one kernel against the
   NumPy loop as it was before round 67 (einsum) and as it is now (its reference), the
   default classifier on the whole Elec2 stream and on STAGGER switching concept every
@@ -957,8 +961,8 @@ def online_parts(args) -> list[Row]:
 # The spans of online-start: (first row, end, what happens there on Elec2)
 _START_SPANS = (
     (0, 1, "row 0 (the model built)"),
-    (1, 10, "rows 1-9 (growth events: the buffers laid out again, a new class)"),
-    (10, 200, "rows 10-199 (the kNN expert in play at the start)"),
+    (1, 10, "rows 1-9 (the start's other growth events)"),
+    (10, 200, "rows 10-199 (the kNN expert's first rows)"),
 )
 
 
@@ -1016,6 +1020,9 @@ def online_start(args) -> list[Row]:
                 samples[name].append(_row_times(makers[name](), data))
         per_row = {name: np.median(np.stack(t), axis=0) for name, t in samples.items()}
         river_name = f"river StandardScaler \\| {linear.__name__}"
+        totals = {
+            name: 1e3 * statistics.median([t.sum() for t in ts]) for name, ts in samples.items()
+        }
         for lo, hi, what in spans:
             dream, river = per_row["dream"][lo:hi], per_row["river"][lo:hi]
             rows.append(
@@ -1028,6 +1035,17 @@ def online_start(args) -> list[Row]:
                     f"{1e3 * river.sum():.2f} ms, {1e6 * river.mean():.1f} µs/row",
                 )
             )
+        rows.append(  # (the rows' spikes, which each row's median leaves out, in)
+            Row(
+                "online-start",
+                f"{make.__name__}() compiled, Elec2 all {n:,} rows, the median of the "
+                f"rounds' totals ({task})",
+                f"{totals['dream']:.2f}",
+                "ms (wall)",
+                f"{n / totals['dream'] * 1e3:,.0f} rows/s; {river_name}: "
+                f"{totals['river']:.2f} ms, {n / totals['river'] * 1e3:,.0f} rows/s",
+            )
+        )
     return rows
 
 

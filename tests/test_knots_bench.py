@@ -299,19 +299,28 @@ def test_the_start_speed_section_sums_each_rows_time_over_spans(load_benchmark):
     if not compiled_available():
         assert len(rows) == 1 and "numba is not installed" in rows[0].compared
         return
-    assert len(rows) == 10  # (two estimators: four spans and the whole)
+    assert len(rows) == 12  # (two estimators: four spans, the whole, the rounds' totals)
     for task in ("classification", "regression"):
         mine = [r for r in rows if r.what.endswith(f"({task})")]
-        assert [r.what.split("Elec2 ")[1].split(" (")[0] for r in mine] == [
+        assert [r.what.split("Elec2 ")[1].split(" (")[0].split(",")[0] for r in mine] == [
             "row 0",
             "rows 1-9",
             "rows 10-199",
             "rows 200-299",
             "all 300 rows",
+            "all 300 rows",
         ]
         ms = [float(r.value) for r in mine]
         assert all(v > 0 for v in ms)
         assert abs(sum(ms[:4]) - ms[4]) <= 0.02  # (each printed to 0.01 ms)
-        per_row = [float(r.compared.split(" µs/row")[0]) for r in mine]
+        per_row = [float(r.compared.split(" µs/row")[0]) for r in mine[:5]]
         assert per_row[0] > max(per_row[1:])
-        assert "river StandardScaler \\| " in mine[0].compared
+        # river's pipeline beside each span: its rows' sum is its whole too, and its
+        # first row (a pipeline built) is no slower than DREAM's build
+        river_ms = [float(r.compared.split(": ")[1].split(" ms")[0]) for r in mine[:5]]
+        assert all(v > 0 for v in river_ms)
+        assert abs(sum(river_ms[:4]) - river_ms[4]) <= 0.02
+        assert river_ms[0] < ms[0]
+        # the rounds' totals: a rate that matches the total's ms
+        total_ms, rate = ms[5], float(mine[5].compared.split(" rows/s")[0].replace(",", ""))
+        assert rate == pytest.approx(300 / total_ms * 1e3, rel=1e-3)  # (ms to 0.01)
