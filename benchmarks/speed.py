@@ -789,14 +789,14 @@ def online_replay(args) -> list[Row]:
     whole Elec2 stream and on STAGGER switching concept every 500 rows; its drifts
     (each one replay) counted."""
     try:
-        from dream_sklearn.online import DREAMOnlineClassifier, _neighbors, compiled_available
+        from dream_sklearn.online import DREAMOnlineClassifier, _readouts, compiled_available
     except ImportError as exc:
         return skipped("online-replay", "the replay's kernel", str(exc))
     if not compiled_available():
         return skipped("online-replay", "the replay's kernel", "numba is not installed")
     from dream_sklearn.datasets import iter_elec2
 
-    kernel = _neighbors._compiled_call
+    kernel = _readouts._compiled_call
     taken = [0]  # (replays the loops took: a run labelled so that took none while the
     # stream drifts timed the kernel, and stops the run)
 
@@ -813,12 +813,12 @@ def online_replay(args) -> list[Row]:
         return kernel(name, *call_args)
 
     def run(stream, call) -> DREAMOnlineClassifier:
-        _neighbors._compiled_call = call
+        _readouts._compiled_call = call
         try:
             model = DREAMOnlineClassifier(seed=0)
             _on_path(lambda: model, True)(stream)
         finally:
-            _neighbors._compiled_call = kernel
+            _readouts._compiled_call = kernel
         return model
 
     rows = []

@@ -15,6 +15,7 @@ from river import evaluate, metrics
 from dream_sklearn.online import (
     DREAMOnlineClassifier,
     DREAMOnlineRegressor,
+    _compiled,
     _neighbors,
     compiled_available,
     set_compiled,
@@ -621,7 +622,7 @@ def test_the_compiled_vote_and_the_numpy_vote_agree_to_the_bit(ties):
                 set_compiled(previous)
             a, q_a = vote._vote(x, scale, k, 10), mean.estimate(x, scale, k, (-1.0, 1.5))
             assert a.tolist() == b.tolist() and q_a == q_b
-    assert "neighbor_vote" in _neighbors._CHECKED  # (the compiled ones did run)
+    assert "neighbor_vote" in _compiled._CALLED  # (the compiled ones did run)
 
 
 def test_the_compiled_rows_read_and_choice_are_the_numpy_steps_to_the_bit():
@@ -848,7 +849,7 @@ def test_a_vote_kernel_that_fails_to_compile_turns_the_compiled_row_off(monkeypa
 
     for name in ("_AVAILABLE", "_ON"):  # (restored afterwards)
         monkeypatch.setattr(_compiled, name, getattr(_compiled, name))
-    monkeypatch.setattr(_neighbors, "_CHECKED", set())
+    monkeypatch.setattr(_compiled, "_CALLED", set())
     monkeypatch.setattr(_kernels, "neighbor_vote", fails)
     vote = _neighbors._NeighborVote(10)
     for i in range(10):

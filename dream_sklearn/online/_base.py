@@ -62,10 +62,10 @@ from ..nn._config import (
 )
 from ..nn._step import NUMPY_OPS, dream_step
 from . import _compiled, _pretrained
-from ._compiled import _PARAMS, _PARAMS_NAMES
+from ._compiled import _PARAMS, _PARAMS_NAMES, _compiled_call
 from ._fast_row import _LAST_VALUES, _LAST_X, _LAST_Y, _CompiledRow
 from ._features import _READOUTS, _FeatureMap
-from ._neighbors import _EVERY, _compiled_call
+from ._neighbors import _EVERY
 from ._params import (  # noqa: F401 (the classifier and regressor import some from here)
     _CELL_PARAMS,
     _DEFAULT,

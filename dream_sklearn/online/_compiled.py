@@ -229,6 +229,33 @@ def _unavailable(error: Exception) -> None:
     )
 
 
+_CALLED: set = set()  # (the kernels _compiled_call ran once in this process without an error)
+_KERNELS: list = []  # (the _kernels module, imported at the first call: numba is optional)
+
+
+def _compiled_call(name: str, *args):
+    """``_kernels.<name>(*args)`` where the compiled row is on (``set_compiled``), or
+    None where the NumPy rule must run: the compiled row off, numba absent, or the
+    kernel failing to compile on its first call (which turns the compiled row off
+    for the process, saying why, as a failure of the row's own kernels does). The
+    kernels outside the row's two: the kNN expert's and the classifier's replay."""
+    if not _ON:
+        return None
+    if name in _CALLED:
+        return getattr(_KERNELS[0], name)(*args)
+    try:
+        if not _KERNELS:
+            from . import _kernels
+
+            _KERNELS.append(_kernels)
+        out = getattr(_KERNELS[0], name)(*args)
+    except Exception as error:  # numba's errors have no common base
+        _unavailable(error)
+        return None
+    _CALLED.add(name)
+    return out
+
+
 def _table(arrays: list[np.ndarray], dtype) -> tuple[np.ndarray, list]:
     """One flat buffer holding ``arrays`` one after the other, and their layout rows."""
     arrays = [np.asarray(a) for a in arrays]

@@ -61,6 +61,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from river.drift import ADWIN
 
+from ._compiled import _compiled_call
 from ._readouts import _CLOCK, _decay, _rose, _share_losses, _share_mistakes
 
 __all__: list[str] = []
@@ -99,37 +100,6 @@ class _Seen(NamedTuple):
     row: np.ndarray  # the row as the expert reads it (NaN: absent)
     q: Any  # the vote (classifier), or the estimate (regressor); None: no row kept
     scale: float | None = None  # the regressor's: the target's scale before the row
-
-
-_CHECKED: set = set()  # (the kernels called once in this process without an error)
-_MODULES: list = []  # (_compiled and _kernels, imported at the first call)
-
-
-def _compiled_call(name: str, *args):
-    """``_kernels.<name>(*args)`` where the compiled row is on (``set_compiled``), or
-    None where the NumPy rule must run: the compiled row off, numba absent, or the
-    kernel failing to compile on its first call (which turns the compiled row off
-    for the process, saying why, as a failure of the row's own kernels does)."""
-    if not _MODULES:  # (imported here, once: numba is optional)
-        from . import _compiled
-
-        _MODULES.append(_compiled)
-    compiled = _MODULES[0]
-    if not compiled._active():
-        return None
-    if name in _CHECKED:
-        return getattr(_MODULES[1], name)(*args)
-    try:
-        if len(_MODULES) == 1:
-            from . import _kernels
-
-            _MODULES.append(_kernels)
-        out = getattr(_MODULES[1], name)(*args)
-    except Exception as error:  # numba's errors have no common base
-        compiled._unavailable(error)
-        return None
-    _CHECKED.add(name)
-    return out
 
 
 def _nearest_numpy(rows: np.ndarray, x: np.ndarray, scale: np.ndarray, k: int):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from river.drift import ADWIN
 
+from ._compiled import _compiled_call
 from ._features import _PAIR_SCALE, _insert_zeros
 
 __all__: list[str] = []
@@ -271,8 +272,6 @@ class _Readouts:
         J, M = len(self._heads), len(self._weights)
         W = self._W[M - J : M]  # the fresh readouts (a view)
         lr = self._head_lr * _REPLAY_STEP
-        from ._neighbors import _compiled_call  # (here: _neighbors imports this module)
-
         args = (W, phis, classes, lr, self._head_mask, float(self.l2), _REPLAY_EPOCHS)
         if _compiled_call("replay", *args) is not None:  # (None: the NumPy loop runs)
             return
