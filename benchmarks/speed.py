@@ -995,12 +995,6 @@ def online_start(args) -> list[Row]:
     reg_stream = [
         ({k: v for k, v in x.items() if k != "nswdemand"}, x["nswdemand"]) for x, _ in stream
     ]
-    n = len(stream)
-    spans = [span for span in _START_SPANS if span[1] <= n]
-    rest = spans[-1][1]
-    if rest < n:
-        spans.append((rest, n, f"rows {rest:,}-{n - 1:,}"))
-    spans.append((0, n, f"all {n:,} rows"))
     rows = []
     for task, make, linear, data in (
         ("classification", DREAMOnlineClassifier, linear_model.LogisticRegression, stream),
@@ -1018,34 +1012,58 @@ def online_start(args) -> list[Row]:
             random.Random(r).shuffle(order)
             for name in order:
                 samples[name].append(_row_times(makers[name](), data))
-        per_row = {name: np.median(np.stack(t), axis=0) for name, t in samples.items()}
-        river_name = f"river StandardScaler \\| {linear.__name__}"
-        totals = {
-            name: 1e3 * statistics.median([t.sum() for t in ts]) for name, ts in samples.items()
-        }
-        for lo, hi, what in spans:
-            dream, river = per_row["dream"][lo:hi], per_row["river"][lo:hi]
-            rows.append(
-                Row(
-                    "online-start",
-                    f"{make.__name__}() compiled, Elec2 {what} ({task})",
-                    f"{1e3 * dream.sum():.2f}",
-                    "ms (wall)",
-                    f"{1e6 * dream.mean():.1f} µs/row; {river_name}: "
-                    f"{1e3 * river.sum():.2f} ms, {1e6 * river.mean():.1f} µs/row",
-                )
-            )
-        rows.append(  # (the rows' spikes, which each row's median leaves out, in)
+        rows += _start_rows(
+            f"{make.__name__}() compiled",
+            f"river StandardScaler \\| {linear.__name__}",
+            task,
+            samples["dream"],
+            samples["river"],
+        )
+    return rows
+
+
+def _start_spans(n: int) -> list[tuple[int, int, str]]:
+    """``_START_SPANS`` within ``n`` rows, the rest, and the whole."""
+    spans = [span for span in _START_SPANS if span[1] <= n]
+    rest = spans[-1][1]
+    if rest < n:
+        spans.append((rest, n, f"rows {rest:,}-{n - 1:,}"))
+    spans.append((0, n, f"all {n:,} rows"))
+    return spans
+
+
+def _start_rows(name: str, river_name: str, task: str, dream: list, river: list) -> list[Row]:
+    """online-start's rows from each round's row times (seconds: a list of arrays of
+    one length, for DREAM and for river): each row's median over the rounds, summed
+    over each span of :func:`_start_spans`; then the median of the rounds' totals."""
+    n = len(dream[0])
+    mine, theirs = np.median(np.stack(dream), axis=0), np.median(np.stack(river), axis=0)
+    rows = []
+    for lo, hi, what in _start_spans(n):
+        a, b = mine[lo:hi], theirs[lo:hi]
+        rows.append(
             Row(
                 "online-start",
-                f"{make.__name__}() compiled, Elec2 all {n:,} rows, the median of the "
-                f"rounds' totals ({task})",
-                f"{totals['dream']:.2f}",
+                f"{name}, Elec2 {what} ({task})",
+                f"{1e3 * a.sum():.2f}",
                 "ms (wall)",
-                f"{n / totals['dream'] * 1e3:,.0f} rows/s; {river_name}: "
-                f"{totals['river']:.2f} ms, {n / totals['river'] * 1e3:,.0f} rows/s",
+                f"{1e6 * a.mean():.1f} µs/row; {river_name}: "
+                f"{1e3 * b.sum():.2f} ms, {1e6 * b.mean():.1f} µs/row",
             )
         )
+    # (the rows' spikes, which each row's median leaves out, in)
+    total = statistics.median([t.sum() for t in dream])
+    river_total = statistics.median([t.sum() for t in river])
+    rows.append(
+        Row(
+            "online-start",
+            f"{name}, Elec2 all {n:,} rows, the median of the rounds' totals ({task})",
+            f"{1e3 * total:.2f}",
+            "ms (wall)",
+            f"{n / total:,.0f} rows/s; {river_name}: "
+            f"{1e3 * river_total:.2f} ms, {n / river_total:,.0f} rows/s",
+        )
+    )
     return rows
 
 
