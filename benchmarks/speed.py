@@ -506,6 +506,11 @@ def _ragged_training_rows(args, d: int, n: int, r: int) -> list[Row]:
 # --- online ---------------------------------------------------------------------------
 
 
+def _demand_rows(stream: list) -> list:
+    """Elec2's rows as a regression stream: NSW demand from the other columns."""
+    return [({k: v for k, v in x.items() if k != "nswdemand"}, x["nswdemand"]) for x, _ in stream]
+
+
 def _progressive(model, stream) -> None:
     for x, y in stream:
         model.predict_one(x)
@@ -671,10 +676,7 @@ def online(args) -> list[Row]:
     from dream_sklearn.datasets import iter_elec2
 
     stream = list(iter_elec2(args.online_rows))
-    # Regression: Elec2's NSW demand from the other columns.
-    reg_stream = [
-        ({k: v for k, v in x.items() if k != "nswdemand"}, x["nswdemand"]) for x, _ in stream
-    ]
+    reg_stream = _demand_rows(stream)
     repeats = max(1, args.repeats // 3)
     linear = {  # river's linear pipelines, the ratios' reference
         "classification": lambda: (
@@ -733,9 +735,7 @@ def online(args) -> list[Row]:
             rows += _steady_rows(task, makers, data, pair_repeats)  # (a pair: --repeats)
         if args.online_whole:
             whole = list(iter_elec2())
-            whole_reg = [
-                ({k: v for k, v in x.items() if k != "nswdemand"}, x["nswdemand"]) for x, _ in whole
-            ]
+            whole_reg = _demand_rows(whole)
             for task, make, data in (
                 ("classification", DREAMOnlineClassifier, whole),
                 ("regression", DREAMOnlineRegressor, whole_reg),
@@ -897,9 +897,7 @@ def online_parts(args) -> list[Row]:
         return skipped("online-parts", "the compiled row's parts", "numba is not installed")
     start, end = _PARTS_ROWS
     stream = list(iter_elec2(end))
-    reg_stream = [
-        ({k: v for k, v in x.items() if k != "nswdemand"}, x["nswdemand"]) for x, _ in stream
-    ]
+    reg_stream = _demand_rows(stream)
     rows = []
     for task, make, linear, data in (
         ("classification", DREAMOnlineClassifier, linear_model.LogisticRegression, stream),
@@ -992,9 +990,7 @@ def online_start(args) -> list[Row]:
     if not compiled_available():
         return skipped("online-start", "the first rows' time", "numba is not installed")
     stream = list(iter_elec2(args.online_rows))
-    reg_stream = [
-        ({k: v for k, v in x.items() if k != "nswdemand"}, x["nswdemand"]) for x, _ in stream
-    ]
+    reg_stream = _demand_rows(stream)
     rows = []
     for task, make, linear, data in (
         ("classification", DREAMOnlineClassifier, linear_model.LogisticRegression, stream),
@@ -1132,7 +1128,7 @@ def online_base(args) -> list[Row]:
         (
             "regression",
             "Elec2",
-            [({k: v for k, v in x.items() if k != "nswdemand"}, x["nswdemand"]) for x, _ in elec2],
+            _demand_rows(elec2),
         ),
         ("classification", "Hyperplane(n_features=30)", list(synth.Hyperplane(1, 30).take(end))),
     ]
@@ -1302,9 +1298,7 @@ def online_many(args) -> list[Row]:
         return skipped("online-many", "predict_many / learn_many", "numba is not installed")
     start, end = _MANY_ROWS
     stream = list(iter_elec2(end))
-    reg_stream = [
-        ({k: v for k, v in x.items() if k != "nswdemand"}, x["nswdemand"]) for x, _ in stream
-    ]
+    reg_stream = _demand_rows(stream)
     rows = []
     for task, make, data in (
         ("classification", DREAMOnlineClassifier, stream),
