@@ -23,6 +23,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 from numpy.lib.stride_tricks import as_strided
 
+from ..nn._numba_ops import tanh1
 from ..nn._step import StepFlags, StepParams, numba_step
 from . import _moments, _target
 from ._base import _CLIP, _SET_ASIDE, _WINSOR, _WINSOR_MIN, _WINSOR_RUN
@@ -518,7 +519,7 @@ def forward(fb, ib, values, slots):
         if live == 0.0:  # (no tanh: a value set aside, or a constant slot's)
             continue
         for q in range(K):
-            urow[S * m + j * K + q] = np.tanh(_RAMP * (urow[j] - knots[q])) * _RAMP_SCALE * live
+            urow[S * m + j * K + q] = tanh1(_RAMP * (urow[j] - knots[q])) * _RAMP_SCALE * live
 
     # The cell's step: dream_step's body, compiled.
     d = ctl[C_D]
