@@ -10,8 +10,9 @@
 2. Delayed labels: river's ``progressive_val_score`` with ``delay=None`` and
    ``delay=50`` on the tuning half's classification streams (Elec2 on its first
    ``--rows`` rows, the others on ``--small-rows``, ``--seeds`` seeds), DREAM with
-   and without ``advance_on_predict`` and its delayed-label readout, and the
-   baselines of ``streams.py`` (no-change: under the delay, the latest label known;
+   and without ``advance_on_predict`` and its delayed-label readout,
+   ``DREAMDelayedClassifier`` (both, chosen by the labels as they come; round 69),
+   and the baselines of ``streams.py`` (no-change: under the delay, the latest label known;
    majority; LogisticRegression; HoeffdingAdaptiveTree; ARF, since round 34). First
    a table of each
    stream's temporal structure (no-change against majority, no delay).
@@ -197,7 +198,13 @@ from river import stream as river_stream
 from river.datasets import synth
 
 from dream_sklearn.datasets import iter_elec2
-from dream_sklearn.online import DREAMOnlineClassifier, DREAMOnlineRegressor, _scaling, set_compiled
+from dream_sklearn.online import (
+    DREAMDelayedClassifier,
+    DREAMOnlineClassifier,
+    DREAMOnlineRegressor,
+    _scaling,
+    set_compiled,
+)
 
 
 def _outlier_streams(n: int) -> dict:
@@ -772,6 +779,10 @@ def _delay_models() -> dict:
         ),
         "DREAM advance": lambda seed, task: DREAMOnlineClassifier(
             seed=seed, advance_on_predict=True
+        ),
+        # both, chosen by the labels as they come (round 69)
+        "DREAMDelayedClassifier": lambda seed, task: DREAMDelayedClassifier(
+            DREAMOnlineClassifier(seed=seed)
         ),
     }
 

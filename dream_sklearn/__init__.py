@@ -8,7 +8,7 @@ from ._sklearn import (
     LayoutWarning,
     to_sequences,
 )
-from .online import DREAMOnlineClassifier, DREAMOnlineRegressor
+from .online import DREAMDelayedClassifier, DREAMOnlineClassifier, DREAMOnlineRegressor
 
 __version__ = "0.1.0"
 
@@ -26,6 +26,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "DREAMClassifier",
+    "DREAMDelayedClassifier",
     "DREAMFeatures",
     "DREAMRegressor",
     "DREAMOnlineClassifier",

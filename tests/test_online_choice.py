@@ -1,0 +1,152 @@
+"""DREAMDelayedClassifier: the labels that come choose between a copy of the model that
+advances on the rows it predicts and one that does not."""
+
+import numpy as np
+import pytest
+from river import base, checks, evaluate, linear_model, metrics
+from river import stream as river_stream
+
+from dream_sklearn.datasets import iter_elec2
+from dream_sklearn.online import DREAMDelayedClassifier, DREAMOnlineClassifier, _choice
+
+ELEC2 = list(iter_elec2(2000))
+
+
+def test_river_check_estimator():
+    for params in DREAMDelayedClassifier._unit_test_params():
+        checks.check_estimator(DREAMDelayedClassifier(**params))
+
+
+def _predictions(model, rows, delay):
+    """Every prediction of ``model`` under ``progressive_val_score``'s protocol."""
+    out = []
+    for _, x, y in river_stream.simulate_qa(rows, moment=None, delay=delay):
+        if y is None:
+            out.append(model.predict_one(x))
+        else:
+            model.learn_one(x, y)
+    return out
+
+
+def test_without_a_delay_its_predictions_are_the_models():
+    rows = ELEC2[:600]
+    choice = DREAMDelayedClassifier(DREAMOnlineClassifier(seed=3))
+    assert _predictions(choice, rows, None) == _predictions(
+        DREAMOnlineClassifier(seed=3), rows, None
+    )
+    assert choice.leader_ == "default"
+
+
+def test_with_no_seed_both_copies_get_one():
+    """seed=None: one seed drawn for both copies, so that without a delay they are
+    one model and make the same mistakes."""
+    choice = DREAMDelayedClassifier()
+    _predictions(choice, ELEC2[:400], None)
+    default, advance = choice.experts_
+    assert default.seed == advance.seed is not None
+    assert (default.advance_on_predict, advance.advance_on_predict) == (False, True)
+    assert choice.mistakes_["default"] == choice.mistakes_["advance"] > 0
+
+
+def test_under_a_delay_it_follows_the_copy_that_advances_on_elec2():
+    """Elec2's label depends on the rows just before it: under delay=50 the copy
+    that advances is far ahead, and the choice follows it."""
+    rows = ELEC2[:2000]
+
+    def accuracy(model):
+        return evaluate.progressive_val_score(rows, model, metrics.Accuracy(), delay=50).get()
+
+    choice = DREAMDelayedClassifier(DREAMOnlineClassifier(seed=0))
+    got = accuracy(choice)
+    default = accuracy(DREAMOnlineClassifier(seed=0))
+    advance = accuracy(DREAMOnlineClassifier(seed=0, advance_on_predict=True))
+    assert advance - default > 0.05  # (the premise)
+    assert choice.leader_ == "advance"
+    assert got >= advance - 0.01
+
+
+class _Stub(base.Classifier):
+    """Right (or wrong, ``right=False``) about the label in the row's "y" feature."""
+
+    def __init__(self, right: bool = True, match_labels_by: str = "values") -> None:
+        self.right = right
+        self.match_labels_by = match_labels_by
+
+    def learn_one(self, x, y):
+        pass
+
+    def predict_proba_one(self, x):
+        return {bool(x["y"]) == self.right: 1.0}
+
+
+@pytest.mark.parametrize("match", ["values", "order"])
+@pytest.mark.parametrize("right", [0, 1])
+def test_the_copy_right_more_often_leads(right, match):
+    """Labels 5 rows late, matched to the predictions they score by ``match``: the
+    copy that is right leads from the first label on, and every prediction after
+    it is that copy's."""
+    choice = DREAMDelayedClassifier()
+    choice._experts = (_Stub(right == 0, match), _Stub(right == 1, match))
+    rng = np.random.default_rng(0)
+    rows = [
+        ({"y": float(y), "v": float(i % 7)}, bool(y)) for i, y in enumerate(rng.integers(0, 2, 300))
+    ]
+    predicted = _predictions(choice, rows, 5)
+    assert choice.leader_ == ("default", "advance")[right]
+    assert choice.mistakes_[choice.leader_] == 0.0
+    assert predicted[6:] == [y for _, y in rows[6:]]
+    assert not choice._waiting and not choice._order  # (every label found its row)
+
+
+def test_a_row_read_twice_is_one_row():
+    choice = DREAMDelayedClassifier(DREAMOnlineClassifier(seed=1))
+    x, y = ELEC2[0]
+    choice.predict_one(x)
+    choice.predict_proba_one(dict(x))
+    assert sum(len(kept) for kept in choice._waiting.values()) == 1
+    choice.learn_one(x, y)
+    assert not choice._waiting
+
+
+def test_the_predictions_kept_for_labels_to_come_are_bounded(monkeypatch):
+    monkeypatch.setattr(_choice, "_MAX_WAITING", 3)
+    choice = DREAMDelayedClassifier(DREAMOnlineClassifier(seed=1))
+    for x, _ in ELEC2[:10]:
+        choice.predict_one(x)
+    assert len(choice._waiting) == 3
+
+
+def test_a_prediction_does_not_read_its_own_label_or_later_ones():
+    """Under delay=50 the predictions up to row T are the same whatever the labels
+    from row T on (the protocol the choice reads them by)."""
+    rows = ELEC2[:700]
+    flipped = rows[:500] + [(x, not y) for x, y in rows[500:]]
+    a = _predictions(DREAMDelayedClassifier(DREAMOnlineClassifier(seed=2)), rows, 50)
+    b = _predictions(DREAMDelayedClassifier(DREAMOnlineClassifier(seed=2)), flipped, 50)
+    assert a[:501] == b[:501]
+
+
+def test_a_bad_row_changes_nothing():
+    choice = DREAMDelayedClassifier(DREAMOnlineClassifier(seed=4))
+    twin = DREAMDelayedClassifier(DREAMOnlineClassifier(seed=4))
+    head, tail = ELEC2[:300], ELEC2[300:500]
+    _predictions(choice, head, 20)
+    _predictions(twin, head, 20)
+    bad = dict(ELEC2[300][0], nswprice="high")
+    with pytest.raises(ValueError, match="OneHotEncoder"):
+        choice.learn_one(bad, True)
+    assert _predictions(choice, tail, 20) == _predictions(twin, tail, 20)
+    assert choice.mistakes_ == twin.mistakes_
+
+
+def test_its_parameters_are_checked_at_the_first_row():
+    with pytest.raises(TypeError, match="model must be a DREAMOnlineClassifier"):
+        DREAMDelayedClassifier(linear_model.LogisticRegression()).predict_one({"a": 1.0})
+    for decay, error in (
+        (0.0, ValueError),
+        (1.0, ValueError),
+        (True, TypeError),
+        ("0.9", TypeError),
+    ):
+        with pytest.raises(error, match="decay must be a real number in"):
+            DREAMDelayedClassifier(decay=decay).learn_one({"a": 1.0}, True)
