@@ -84,18 +84,19 @@ class _Stub(base.Classifier):
 def test_the_copy_right_more_often_leads(right, match):
     """Labels 5 rows late, matched to the predictions they score by ``match``: the
     copy that is right leads from the first label on, and every prediction after
-    it is that copy's."""
+    it is that copy's. Two distinct rows only, so equal rows come in a row: by
+    order each read is a row (review 418: they were kept as one, and every later
+    label scored the next row's predictions)."""
     choice = DREAMDelayedClassifier()
     choice._experts = (_Stub(right == 0, match), _Stub(right == 1, match))
     rng = np.random.default_rng(0)
-    rows = [
-        ({"y": float(y), "v": float(i % 7)}, bool(y)) for i, y in enumerate(rng.integers(0, 2, 300))
-    ]
+    rows = [({"y": float(y)}, bool(y)) for y in rng.integers(0, 2, 300)]
     predicted = _predictions(choice, rows, 5)
     assert choice.leader_ == ("default", "advance")[right]
     assert choice.mistakes_[choice.leader_] == 0.0
+    assert choice.mistakes_[("default", "advance")[1 - right]] > 5
     assert predicted[6:] == [y for _, y in rows[6:]]
-    assert not choice._waiting and not choice._order  # (every label found its row)
+    assert not choice._kept and not choice._by_key  # (every label found its row)
 
 
 def test_a_row_read_twice_is_one_row():
@@ -103,17 +104,58 @@ def test_a_row_read_twice_is_one_row():
     x, y = ELEC2[0]
     choice.predict_one(x)
     choice.predict_proba_one(dict(x))
-    assert sum(len(kept) for kept in choice._waiting.values()) == 1
+    assert len(choice._kept) == 1
     choice.learn_one(x, y)
-    assert not choice._waiting
+    assert not choice._kept and not choice._by_key
 
 
-def test_the_predictions_kept_for_labels_to_come_are_bounded(monkeypatch):
-    monkeypatch.setattr(_choice, "_MAX_WAITING", 3)
+@pytest.mark.parametrize("missing", [None, float("nan")])
+def test_a_row_with_a_missing_value_finds_its_predictions(missing):
+    """Keyed as the advancing copy keys it, without its missing values: a NaN given
+    again as another NaN object, or None, still matches (review 418: they stayed
+    waiting for good)."""
     choice = DREAMDelayedClassifier(DREAMOnlineClassifier(seed=1))
-    for x, _ in ELEC2[:10]:
+    for x, y in ELEC2[:5]:
         choice.predict_one(x)
-    assert len(choice._waiting) == 3
+        choice.learn_one(x, y)
+    x, y = dict(ELEC2[5][0], vicprice=missing), ELEC2[5][1]
+    choice.predict_one(x)
+    before = dict(choice.mistakes_)
+    choice.learn_one(dict(x, vicprice=np.float64("nan") if missing is not None else None), y)
+    assert not choice._kept and not choice._by_key
+    assert choice.mistakes_ != before  # (scored: the forgetting moved both counts)
+
+
+@pytest.mark.parametrize("match", ["values", "order"])
+def test_the_predictions_kept_for_labels_to_come_are_bounded(monkeypatch, match):
+    """At most _MAX_WAITING rows' predictions, the oldest dropped first, whether
+    the rows are distinct or the same few again (review 418: a bound on distinct
+    rows let repeated ones grow without limit)."""
+    monkeypatch.setattr(_choice, "_MAX_WAITING", 3)
+    choice = DREAMDelayedClassifier(DREAMOnlineClassifier(seed=1, match_labels_by=match))
+    rows = [x for x, _ in ELEC2[:3]] * 4 + [x for x, _ in ELEC2[3:10]]
+    for x in rows:
+        choice.predict_one(x)
+    assert list(choice._kept) == [16, 17, 18]  # (the last three rows read)
+    assert sum(len(seqs) for seqs in choice._by_key.values()) == (3 if match == "values" else 0)
+
+
+def test_a_refused_label_lets_its_row_go_by_order_as_the_advancing_copy_does():
+    """match_labels_by="order": a missing label is refused and its row (the oldest
+    waiting) let go by the advancing copy, so that a caller who goes on keeps later
+    labels on their rows; the predictions kept for it go with it (review 418)."""
+    choice = DREAMDelayedClassifier(DREAMOnlineClassifier(seed=1, match_labels_by="order"))
+    for x, y in ELEC2[:20]:
+        choice.learn_one(x, y)
+    for x, _ in ELEC2[20:23]:
+        choice.predict_one(x)
+    advance = choice.experts_[1]
+    with pytest.raises(ValueError):
+        choice.learn_one(ELEC2[20][0], None)
+    assert len(choice._kept) == len(advance._pending_rows) == 2
+    for x, y in ELEC2[21:23]:
+        choice.learn_one(x, y)
+    assert not choice._kept and not advance._pending_rows
 
 
 def test_a_prediction_does_not_read_its_own_label_or_later_ones():
@@ -150,3 +192,8 @@ def test_its_parameters_are_checked_at_the_first_row():
     ):
         with pytest.raises(error, match="decay must be a real number in"):
             DREAMDelayedClassifier(decay=decay).learn_one({"a": 1.0}, True)
+    model = DREAMDelayedClassifier(decay=np.float32(0.99))  # (a NumPy real: review 418)
+    model.learn_one({"a": 1.0}, True)
+    model.decay = 2.0  # (read at every label)
+    with pytest.raises(ValueError, match="decay must be a real number in"):
+        model.learn_one({"a": 1.0}, True)

@@ -3,19 +3,21 @@ advancing on the rows predicted, chosen by the labels as they come."""
 
 from __future__ import annotations
 
+import numbers
 import random
-from collections import deque
+from collections import OrderedDict, deque
 from typing import Any
 
 from river import base
 
-from ._classifier import DREAMOnlineClassifier
-from ._rows import _row_key
+from ._classifier import DREAMOnlineClassifier, _is_missing_label
+from ._rows import _row_key, _row_values
 
 __all__ = ["DREAMDelayedClassifier"]
 
-# The predictions kept for labels still to come, at most (the oldest row's go first):
-# rows predicted whose labels never come must not grow without bound.
+# The rows' predictions kept for labels still to come, at most (the oldest go first):
+# rows predicted whose labels never come must not grow without bound (the advancing
+# copy keeps its own rows within its bound).
 _MAX_WAITING = 100_000
 
 
@@ -31,13 +33,17 @@ class DREAMDelayedClassifier(base.Classifier):
     ``True``. Each prediction is the one of the copy that has made fewer mistakes
     on the labels that came, counted with exponential forgetting (each mistake
     weighs ``decay`` times less per label after it); on a tie, the copy that does
-    not advance. Without a delay both copies are one model (the advance only acts
-    on rows whose labels are still to come), so the predictions are ``model``'s.
+    not advance. Without a delay both copies learn one model (the advance only
+    acts on rows whose labels are still to come), the first on the compiled row and
+    the second on the NumPy path, which agree to 1e-12: the predictions are
+    ``model``'s but where the two paths break a near-tie between classes apart and
+    the choice follows the second copy for a while (4 and 1 of 2,000 rows on two
+    of LEDDrift's three seeds, none on Elec2's first 2,000).
 
-    Each call goes to both copies, so a row costs what two rows of ``model`` cost,
-    and the advancing copy runs on the NumPy path (the compiled row does not read
-    advanced rows): about 3,000 rows/s on Elec2 (``benchmarks/online_robust.py
-    --part delay`` prints both copies' figures and this one's).
+    Each call goes to both copies, so a row costs what a row of each costs, and the
+    advancing copy runs on the NumPy path (the compiled row does not read advanced
+    rows), some 25 times slower than the compiled row (``benchmarks/speed.py
+    --only online`` times both paths of the default classifier).
 
     Parameters
     ----------
@@ -80,8 +86,12 @@ class DREAMDelayedClassifier(base.Classifier):
         self.decay = decay
         self._experts: tuple = ()
         self._mistakes = [0.0, 0.0]
-        self._waiting: dict = {}  # key -> deque of (default's, advance's) predictions
-        self._order: deque = deque()  # (match_labels_by="order": every row's, in order)
+        # The predictions kept for labels to come: by a number in reading order,
+        # (the row's key, (the default's, the advance's)); and (matched by values)
+        # each key's numbers, oldest first.
+        self._kept: OrderedDict = OrderedDict()
+        self._by_key: dict = {}
+        self._seq = 0
         self._last_read: Any = None  # the key of the row read last, until a label comes
 
     @classmethod
@@ -113,11 +123,7 @@ class DREAMDelayedClassifier(base.Classifier):
                     "model must be a DREAMOnlineClassifier (or None), got "
                     f"{type(model).__name__}: {model!r}."
                 )
-            decay = self.decay
-            if isinstance(decay, bool) or not isinstance(decay, int | float):
-                raise TypeError(f"decay must be a real number in (0, 1), got {decay!r}.")
-            if not 0 < decay < 1:
-                raise ValueError(f"decay must be a real number in (0, 1), got {decay!r}.")
+            self._checked_decay()
             seed = model.seed
             if seed is None:
                 seed = random.SystemRandom().randrange(2**31)
@@ -127,59 +133,67 @@ class DREAMDelayedClassifier(base.Classifier):
             )
         return self._experts
 
-    def _by_order(self) -> bool:
-        return self._experts[0].match_labels_by == "order"
+    def _checked_decay(self) -> float:
+        """``decay``, checked (at every label: a later setting is read there)."""
+        decay = self.decay
+        if isinstance(decay, bool) or not isinstance(decay, numbers.Real):
+            raise TypeError(f"decay must be a real number in (0, 1), got {decay!r}.")
+        if not 0 < decay < 1:
+            raise ValueError(f"decay must be a real number in (0, 1), got {decay!r}.")
+        return float(decay)
 
     def _lead(self) -> int:
         """0 (the copy that does not advance) or 1 (the one that does): the one with
         fewer mistakes; on a tie, 0."""
         return int(self._mistakes[1] < self._mistakes[0])
 
+    def _by_order(self) -> bool:
+        return self._experts[0].match_labels_by == "order"
+
     def _keep(self, x: dict, predictions: tuple) -> None:
-        """Keep both copies' predictions on ``x`` for its label. A second read of
-        the same row (the same values) with no label in between replaces the
-        first's, as the advancing copy counts it as one row."""
-        try:
-            key = _row_key(x)
-        except (TypeError, ValueError):  # (the copies read it; it has no key here)
-            key = None
-        again = key is not None and key == self._last_read
-        self._last_read = key
+        """Keep both copies' predictions on ``x`` for its label, as the advancing
+        copy keeps the row: by order, every read; by values, under the row's key
+        (its values without the missing ones), a second read of the same row with
+        no label in between replacing the first's."""
         if self._by_order():
-            if again and self._order:
-                self._order[-1] = predictions
-            else:
-                self._order.append(predictions)
-                if len(self._order) > _MAX_WAITING:
-                    self._order.popleft()
-            return
-        if key is None:
-            return
-        kept = self._waiting.get(key)
-        if kept and again:
-            kept[-1] = predictions
-            return
-        if kept is None:
-            kept = self._waiting[key] = deque()
-            if len(self._waiting) > _MAX_WAITING:
-                del self._waiting[next(iter(self._waiting))]
-        kept.append(predictions)
+            key = None
+        else:
+            try:
+                key = _row_key(_row_values(x)[0])
+            except (TypeError, ValueError, OverflowError):  # (no key: nothing kept)
+                return
+            seqs = self._by_key.get(key)
+            if seqs and key == self._last_read:
+                self._kept[seqs[-1]] = (key, predictions)
+                return
+            self._last_read = key
+            self._by_key.setdefault(key, deque()).append(self._seq)
+        self._kept[self._seq] = (key, predictions)
+        self._seq += 1
+        if len(self._kept) > _MAX_WAITING:  # the oldest row's go
+            _, (old, _) = self._kept.popitem(last=False)
+            if old is not None:
+                self._drop_oldest(old)
+
+    def _drop_oldest(self, key: tuple) -> int:
+        """The number of the oldest predictions kept under ``key``, out of its list."""
+        seqs = self._by_key[key]
+        seq = seqs.popleft()
+        if not seqs:
+            del self._by_key[key]
+        return seq
 
     def _matched(self, x: dict) -> tuple | None:
         """The predictions kept for the row whose label came, out of the store."""
         if self._by_order():
-            return self._order.popleft() if self._order else None
+            return self._kept.popitem(last=False)[1][1] if self._kept else None
         try:
-            key = _row_key(x)
-        except (TypeError, ValueError):
+            key = _row_key(_row_values(x)[0])
+        except (TypeError, ValueError, OverflowError):
             return None
-        kept = self._waiting.get(key)
-        if not kept:
+        if key not in self._by_key:
             return None
-        predictions = kept.popleft()
-        if not kept:
-            del self._waiting[key]
-        return predictions
+        return self._kept.pop(self._drop_oldest(key))[1]
 
     def predict_proba_one(self, x: dict) -> dict:
         """The leading copy's probabilities (see the class's description)."""
@@ -196,11 +210,20 @@ class DREAMDelayedClassifier(base.Classifier):
     def learn_one(self, x: dict, y: Any) -> None:
         """Score both copies' predictions on ``x`` against ``y``, then both learn it."""
         default, advance = self._build()
+        decay = self._checked_decay()
+        if _is_missing_label(y) and self._by_order():
+            # The advancing copy refuses the label and lets its row go (the oldest
+            # waiting: match_labels_by="order"), so that a caller who goes on keeps
+            # the later labels on their rows; the predictions kept for it go too.
+            try:
+                advance.learn_one(x, y)
+            finally:
+                if self._kept:
+                    self._kept.popitem(last=False)
         default.learn_one(x, y)  # (first: a bad row or label raises, nothing changed)
         advance.learn_one(x, y)
         self._last_read = None
         predictions = self._matched(x)
         if predictions is not None:
-            decay = self.decay
             for i, predicted in enumerate(predictions):
                 self._mistakes[i] = decay * self._mistakes[i] + (predicted != y)
