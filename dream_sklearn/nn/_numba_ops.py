@@ -19,8 +19,9 @@ from ._step import _EPS, _ERROR_BOUND
 def tanh1(a):
     # tanh of a float as 1 - 2 / (exp(2a) + 1): half the time of libm's tanh, which
     # numba calls for np.tanh (some 70 a row of the online estimators: the cell's
-    # 38-40 and the ramps'), within 3.4e-16 of it; its error is absolute near 0, where
-    # libm's is relative (round 69: benchmarks/RESULTS.md). exp(2a) overflows to inf
+    # 38-40 and the ramps'), within 4.5e-16 of NumPy's (tests/test_online_compiled.py);
+    # its error is absolute near 0, where libm's is relative (round 69: docs/online.md,
+    # "Round 69: the compiled row's tanh"). exp(2a) overflows to inf
     # for a > 354, which gives 1.0; NaN stays NaN.
     return 1.0 - 2.0 / (np.exp(2.0 * a) + 1.0)
 

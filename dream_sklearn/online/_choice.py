@@ -37,12 +37,12 @@ class DREAMDelayedClassifier(base.Classifier):
     acts on rows whose labels are still to come), the first on the compiled row and
     the second on the NumPy path, which agree to 1e-12: the predictions are
     ``model``'s but where the two paths break a near-tie between classes apart and
-    the choice follows the second copy for a while (4 and 1 of 2,000 rows on two
-    of LEDDrift's three seeds, none on Elec2's first 2,000).
+    the choice follows the second copy for a while (a scratch run: 4 and 1 of
+    2,000 rows on two of LEDDrift's three seeds).
 
     Each call goes to both copies, so a row costs what a row of each costs, and the
     advancing copy runs on the NumPy path (the compiled row does not read advanced
-    rows), some 25 times slower than the compiled row (``benchmarks/speed.py
+    rows), 22 to 25 times slower than the compiled row (``benchmarks/speed.py
     --only online`` times both paths of the default classifier).
 
     Parameters
@@ -57,8 +57,8 @@ class DREAMDelayedClassifier(base.Classifier):
     decay : float, default=0.995
         The weight of a mistake one label later, in (0, 1): about the last
         ``1 / (1 - decay)`` labels (200) decide. Chosen on two tuning streams
-        (Elec2 and Agrawal under ``delay=50``; 0.99 lost 1.9 points on Agrawal,
-        0.998 lost 1.7 with a seed at 2.2).
+        (Elec2 and Agrawal under ``delay=50``, a scratch script: 0.99 lost 1.9
+        points on Agrawal, 0.998 1.7 with a seed at 2.2).
 
     Attributes
     ----------
