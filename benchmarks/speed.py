@@ -59,6 +59,11 @@ Sections (``--only``):
   rounds' totals, as the ``online`` section times them but by wall clock. A sum of
   each row's median leaves out the rows' occasional spikes (a garbage collection, a
   drift's replay, the host's other work), which the totals keep.
+- ``online-delayed``: rows/s with labels 50 rows late (``river.stream.simulate_qa``)
+  on Elec2's first ``--online-rows`` rows: the default classifier, the same with
+  ``advance_on_predict`` (the NumPy path), ``DREAMDelayedClassifier`` (both) and river's
+  ``StandardScaler | LogisticRegression``, a new model each round, over a third of
+  ``--repeats`` rounds (at least 3), interleaved.
 - ``online-replay``: the classifier's replay at a drift as one kernel against the
   NumPy loop as it was before round 67 (einsum) and as it is now (its reference), the
   default classifier on the whole Elec2 stream and on STAGGER switching concept every
@@ -954,6 +959,66 @@ def online_parts(args) -> list[Row]:
             ),
         ]
     return rows
+
+
+# online-delayed: the labels' delay, in rows (issue 12's)
+_DELAY = 50
+
+
+def _delayed_run(model, events: list) -> None:
+    """``events`` (``river.stream.simulate_qa``'s) through ``model``: a question is
+    predicted, an answer learned."""
+    for _, x, y in events:
+        if y is None:
+            model.predict_one(x)
+        else:
+            model.learn_one(x, y)
+
+
+@section("online-delayed")
+def online_delayed(args) -> list[Row]:
+    """Rows/s under labels ``_DELAY`` rows late on Elec2's first rows: the default
+    classifier (compiled; it learns each row when its label comes), the same with
+    ``advance_on_predict`` (the NumPy path), ``DREAMDelayedClassifier`` (both copies),
+    and river's ``StandardScaler | LogisticRegression``; a new model each round,
+    rounds interleaved, each rate's ratio to river's pipeline."""
+    from river import linear_model, preprocessing
+    from river import stream as river_stream
+
+    from dream_sklearn.datasets import iter_elec2
+    from dream_sklearn.online import DREAMDelayedClassifier, DREAMOnlineClassifier
+
+    rows = list(iter_elec2(args.online_rows))
+    events = list(river_stream.simulate_qa(rows, moment=None, delay=_DELAY))
+    makers = {
+        "DREAMOnlineClassifier()": DREAMOnlineClassifier,
+        "DREAMOnlineClassifier(advance_on_predict=True)": lambda: DREAMOnlineClassifier(
+            advance_on_predict=True
+        ),
+        "DREAMDelayedClassifier()": DREAMDelayedClassifier,
+        "river StandardScaler \\| LogisticRegression": lambda: (
+            preprocessing.StandardScaler() | linear_model.LogisticRegression()
+        ),
+    }
+    seconds = interleaved_cpu_times(
+        {name: lambda m=m: _delayed_run(m(), events) for name, m in makers.items()},
+        repeats=max(3, args.repeats // 3),
+    )
+    river = len(rows) / seconds[list(makers)[-1]]
+    out = []
+    for name in makers:
+        rate = len(rows) / seconds[name]
+        out.append(
+            Row(
+                "online-delayed",
+                f"{name}: predict_one + learn_one, Elec2 first {len(rows):,} rows, labels "
+                f"{_DELAY} rows late",
+                f"{rate:,.0f}",
+                "rows/s",
+                f"this / river's pipeline: {rate / river:.2f}x",
+            )
+        )
+    return out
 
 
 # The spans of online-start: (first row, end, what happens there on Elec2)

@@ -1,6 +1,7 @@
 """``benchmarks/speed.py --only online-start``: where the first rows of a stream lose
-their time, each row timed and summed over spans (no timing is asserted: the rows'
-shape, river's column beside DREAM's, and the sums on made-up row times)."""
+their time, each row timed and summed over spans; and ``--only online-delayed``: rows/s
+with labels 50 rows late (no timing is asserted: the rows' shape, river's column beside
+DREAM's, and the sums on made-up row times)."""
 
 import argparse
 
@@ -63,3 +64,20 @@ def test_the_start_rows_sum_each_rows_median_over_spans_and_take_the_totals_medi
     assert rows[2].compared == "10.0 µs/row; river: 1.90 ms, 10.0 µs/row"
     assert rows[4].compared.endswith("river: 2.50 ms, 10.0 µs/row")
     assert rows[5].compared == "26,882 rows/s; river: 2.50 ms, 100,000 rows/s"
+
+
+def test_the_delayed_speed_section_times_the_classifier_each_way_beside_river(load_benchmark):
+    """``speed.py --only online-delayed`` on Elec2's first rows with labels 50 rows
+    late: the default classifier, advancing, DREAMDelayedClassifier and river's
+    logistic pipeline, each as rows/s with its ratio to the pipeline's."""
+    speed = load_benchmark("speed")
+    rows = speed.online_delayed(argparse.Namespace(online_rows=200, repeats=1))
+    assert [r.what.split(":")[0] for r in rows] == [
+        "DREAMOnlineClassifier()",
+        "DREAMOnlineClassifier(advance_on_predict=True)",
+        "DREAMDelayedClassifier()",
+        "river StandardScaler \\| LogisticRegression",
+    ]
+    assert all(r.what.endswith("Elec2 first 200 rows, labels 50 rows late") for r in rows)
+    assert all(r.unit == "rows/s" and float(r.value.replace(",", "")) > 0 for r in rows)
+    assert rows[-1].compared == "this / river's pipeline: 1.00x"
