@@ -21,6 +21,15 @@ __all__ = ["DREAMDelayedClassifier"]
 _MAX_WAITING = 100_000
 
 
+def _key_of(x: dict) -> tuple | None:
+    """The key a row is matched by, as the advancing copy keys it (its values without
+    the missing ones), or None where it has none."""
+    try:
+        return _row_key(_row_values(x)[0])
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 class DREAMDelayedClassifier(base.Classifier):
     """A :class:`DREAMOnlineClassifier` for labels that come late, which finds out
     from the labels themselves whether to advance on the rows it predicts.
@@ -160,9 +169,8 @@ class DREAMDelayedClassifier(base.Classifier):
         if self._by_order():
             key = None
         else:
-            try:
-                key = _row_key(_row_values(x)[0])
-            except (TypeError, ValueError, OverflowError):  # (no key: nothing kept)
+            key = _key_of(x)
+            if key is None:  # (nothing kept)
                 return
             seqs = self._by_key.get(key)
             if seqs and key == self._last_read:
@@ -189,11 +197,8 @@ class DREAMDelayedClassifier(base.Classifier):
         """The predictions kept for the row whose label came, out of the store."""
         if self._by_order():
             return self._kept.popitem(last=False)[1][1] if self._kept else None
-        try:
-            key = _row_key(_row_values(x)[0])
-        except (TypeError, ValueError, OverflowError):
-            return None
-        if key not in self._by_key:
+        key = _key_of(x)
+        if key is None or key not in self._by_key:
             return None
         return self._kept.pop(self._drop_oldest(key))[1]
 
