@@ -61,9 +61,10 @@ Sections (``--only``):
   drift's replay, the host's other work), which the totals keep.
 - ``online-delayed``: rows/s with labels 50 rows late (``river.stream.simulate_qa``)
   on Elec2's first ``--online-rows`` rows: the default classifier, the same with
-  ``advance_on_predict`` (the NumPy path), ``DREAMDelayedClassifier`` (both) and river's
-  ``StandardScaler | LogisticRegression``, a new model each round, over a third of
-  ``--repeats`` rounds (at least 3), interleaved.
+  ``advance_on_predict`` (compiled since round 70, and on the NumPy path:
+  ``set_compiled(False)``), ``DREAMDelayedClassifier`` (both), river's
+  ``StandardScaler | LogisticRegression`` and ARF, a new model each round, over a
+  third of ``--repeats`` rounds (at least 3), interleaved.
 - ``online-replay``: the classifier's replay at a drift as one kernel against the
   NumPy loop as it was before round 67 (einsum) and as it is now (its reference), the
   default classifier on the whole Elec2 stream and on STAGGER switching concept every
@@ -979,14 +980,25 @@ def _delayed_run(model, events: list) -> None:
 def online_delayed(args) -> list[Row]:
     """Rows/s under labels ``_DELAY`` rows late on Elec2's first rows: the default
     classifier (compiled; it learns each row when its label comes), the same with
-    ``advance_on_predict`` (the NumPy path), ``DREAMDelayedClassifier`` (both copies),
-    and river's ``StandardScaler | LogisticRegression``; a new model each round,
-    rounds interleaved, each rate's ratio to river's pipeline."""
-    from river import linear_model, preprocessing
+    ``advance_on_predict`` (compiled, and on the NumPy path), ``DREAMDelayedClassifier``
+    (both copies), river's ``StandardScaler | LogisticRegression`` and ARF; a new model
+    each round, rounds interleaved, each rate's ratio to river's pipeline."""
+    from river import forest, linear_model, preprocessing
     from river import stream as river_stream
 
     from dream_sklearn.datasets import iter_elec2
-    from dream_sklearn.online import DREAMDelayedClassifier, DREAMOnlineClassifier
+    from dream_sklearn.online import (
+        DREAMDelayedClassifier,
+        DREAMOnlineClassifier,
+        set_compiled,
+    )
+
+    def numpy_path(events: list) -> None:  # (the reference: set_compiled(False))
+        previous = set_compiled(False)
+        try:
+            _delayed_run(DREAMOnlineClassifier(advance_on_predict=True), events)
+        finally:
+            set_compiled(previous)
 
     rows = list(iter_elec2(args.online_rows))
     events = list(river_stream.simulate_qa(rows, moment=None, delay=_DELAY))
@@ -995,15 +1007,18 @@ def online_delayed(args) -> list[Row]:
         "DREAMOnlineClassifier(advance_on_predict=True)": lambda: DREAMOnlineClassifier(
             advance_on_predict=True
         ),
+        "DREAMOnlineClassifier(advance_on_predict=True), NumPy path": None,
         "DREAMDelayedClassifier()": DREAMDelayedClassifier,
+        "river ARFClassifier(seed=0)": lambda: forest.ARFClassifier(seed=0),
         "river StandardScaler \\| LogisticRegression": lambda: (
             preprocessing.StandardScaler() | linear_model.LogisticRegression()
         ),
     }
-    seconds = interleaved_cpu_times(
-        {name: lambda m=m: _delayed_run(m(), events) for name, m in makers.items()},
-        repeats=max(3, args.repeats // 3),
-    )
+    runs = {
+        name: (lambda m=m: _delayed_run(m(), events)) if m else (lambda: numpy_path(events))
+        for name, m in makers.items()
+    }
+    seconds = interleaved_cpu_times(runs, repeats=max(3, args.repeats // 3))
     river = len(rows) / seconds[list(makers)[-1]]
     out = []
     for name in makers:

@@ -12,6 +12,7 @@ on disk for the next run.
 """
 
 import pickle
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -859,3 +860,101 @@ def test_a_pickle_with_positional_cache_entries_loads_and_learns_on(make, compil
         assert twin.predict_one(rows[0]) == loaded.predict_one(rows[0])
     finally:
         set_compiled(True)
+
+
+# advance_on_predict (the classifier's): predict_one commits the cell's step in the
+# compiled row (forward and advance kernels) and keeps the row's features; the label,
+# DELAY rows later, is learned from them (read_kept and learn_kept kernels), the
+# delayed-label readout's row in its own kernels.
+DELAY = 50
+DELAYED = ("mean", "var", "count", "lacked", "W", "b", "w")
+
+
+def run_delayed(model, rows, ys, compiled, start=0):
+    """predict_(proba_)one on each row from ``start`` on, learn_one on the row DELAY
+    rows back; the predictions and the model, with how many rows the compiled row
+    advanced on and how many labels it learned from kept features."""
+    previous = set_compiled(compiled)
+    counts = {"_fast_advance": 0, "_learn_kept": 0}
+    originals = {name: getattr(_DREAMOnline, name) for name in counts}
+
+    def spy(name):
+        def call(self, *args):
+            got = originals[name](self, *args)
+            counts[name] += name == "_learn_kept" or got is not None
+            return got
+
+        return call
+
+    try:
+        for name in counts:
+            setattr(_DREAMOnline, name, spy(name))
+        preds = []
+        for i in range(start, len(rows)):
+            x = rows[i]
+            preds.append(model.predict_proba_one(x) if i % 2 else model.predict_one(x))
+            if i >= DELAY:
+                model.learn_one(rows[i - DELAY], ys[i - DELAY])
+    finally:
+        set_compiled(previous)
+        for name, original in originals.items():
+            setattr(_DREAMOnline, name, original)
+    return preds, model, counts
+
+
+def assert_same_delayed(a_preds, a, b_preds, b):
+    assert_same(a_preds, a, b_preds, b)
+    la, lb = a._delayed, b._delayed
+    if la is None or lb is None:  # (delayed_readout=False)
+        assert la is None and lb is None
+        return
+    for name in DELAYED:
+        np.testing.assert_allclose(getattr(la, name), getattr(lb, name), atol=TOL, err_msg=name)
+    assert abs(la.lag - lb.lag) <= TOL and la.active == lb.active
+    assert [e.seq for _, e in a._pending_rows.values()] == [
+        e.seq for _, e in b._pending_rows.values()
+    ]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"n_neighbors": 0},
+        {"match_labels_by": "order"},
+        {"feedback": "none", "delayed_readout": False, "drift_recovery": False},
+        {"readouts": ("linear", "cell"), "max_pairs": 30, "surprise_gain": 2.0},
+    ],
+)
+def test_advance_on_predict_matches_numpy(params):
+    """Under labels 50 rows late, through the stream's growth events (a feature from
+    row 500, a class from row 1,200: the rows waiting then are learned on the NumPy
+    path), missing values and a drift, the compiled row advances on most rows and
+    learns most labels from kept features, equal to the NumPy path to 1e-12."""
+    make = partial(DREAMOnlineClassifier, seed=4, advance_on_predict=True, **params)
+    rows, ys = classification_stream()
+    np_preds, np_model, np_counts = run_delayed(make(), rows, ys, compiled=False)
+    c_preds, c_model, counts = run_delayed(make(), rows, ys, compiled=True)
+    assert np_counts == {"_fast_advance": 0, "_learn_kept": 0} and np_model._fast_adv is None
+    assert counts["_fast_advance"] > 0.9 * N_ROWS and counts["_learn_kept"] > 0.8 * N_ROWS
+    assert np.shares_memory(c_model._W, c_model._fast_adv.fb)
+    if params.get("delayed_readout", True):
+        assert c_model._delayed.active  # (its kernels ran: the labels came late)
+    assert_same_delayed(c_preds, c_model, np_preds, np_model)
+
+
+def test_advance_on_predict_pickled_with_rows_waiting_continues_alike():
+    """A pickle taken while 50 rows wait for their labels (their features kept, the
+    buffers not pickled) learns them, and goes on, as the original."""
+    rows, ys = classification_stream(900)
+    make = partial(DREAMOnlineClassifier, seed=6, advance_on_predict=True)
+    _, model, _ = run_delayed(make(), rows[:450], ys[:450], compiled=True)
+    assert len(model._pending_rows) == DELAY and model._fast_adv is not None
+    copy = pickle.loads(pickle.dumps(model))
+    assert copy._fast_adv is None and copy._pending_rows.keys() == model._pending_rows.keys()
+    (a_preds, a, a_counts), (b_preds, b, b_counts) = (
+        run_delayed(m, rows, ys, compiled=True, start=450) for m in (model, copy)
+    )
+    # (all but the rows waiting at row 500's new feature)
+    assert a_counts["_learn_kept"] > 350 and b_counts["_learn_kept"] > 350
+    assert_same_delayed(a_preds, a, b_preds, b)

@@ -68,14 +68,17 @@ def test_the_start_rows_sum_each_rows_median_over_spans_and_take_the_totals_medi
 
 def test_the_delayed_speed_section_times_the_classifier_each_way_beside_river(load_benchmark):
     """``speed.py --only online-delayed`` on Elec2's first rows with labels 50 rows
-    late: the default classifier, advancing, DREAMDelayedClassifier and river's
-    logistic pipeline, each as rows/s with its ratio to the pipeline's."""
+    late: the default classifier, advancing (compiled and on the NumPy path),
+    DREAMDelayedClassifier, ARF and river's logistic pipeline, each as rows/s with
+    its ratio to the pipeline's."""
     speed = load_benchmark("speed")
     rows = speed.online_delayed(argparse.Namespace(online_rows=200, repeats=1))
     assert [r.what.split(":")[0] for r in rows] == [
         "DREAMOnlineClassifier()",
         "DREAMOnlineClassifier(advance_on_predict=True)",
+        "DREAMOnlineClassifier(advance_on_predict=True), NumPy path",
         "DREAMDelayedClassifier()",
+        "river ARFClassifier(seed=0)",
         "river StandardScaler \\| LogisticRegression",
     ]
     assert all(r.what.endswith("Elec2 first 200 rows, labels 50 rows late") for r in rows)

@@ -229,6 +229,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         that are views of them are saved as arrays, and a copy lays them out anew."""
         state = dict(self.__dict__)
         state.pop("_fast", None)
+        state.pop("_fast_adv", None)
         state.pop("_fast_row", None)
         state.pop("_neighbor_seen", None)  # (taken on _fast_row: read again after a load)
         # The cell's module is built again from its weights when read (cell_): the
@@ -732,19 +733,25 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             and _same_row(cache.x, x, cache.strict)
         ):
             return cache.readout.out
-        fwd = self._forward_one(row, values, x)
-        out, phi = self._readout(fwd.step.h, fwd.u)
         advance = bool(self.advance_on_predict)
-        if advance:
-            self._advance(row, fwd, out[0])
+        # (the classifier's compiled row where it can: its step kept none, and the
+        # cache holds no step, which an advanced row's learn_one does not read)
+        ran = self._fast_advance(x, row) if advance else None
+        if ran is not None:
+            got = ran.entry
+            fwd, read = _Forward(got.raw, got.present, got.u, None), _Readout(ran.out, got.phi)
+        else:
+            fwd = self._forward_one(row, values, x)
+            out, phi = self._readout(fwd.step.h, fwd.u)
+            read = _Readout(out[0], phi[0])
+            if advance:
+                self._advance(row, fwd, read.out)
         # (copies: the caller may change its dict before learn_one, which reads the
         # kept row on a hit; _row_values gives x itself back when nothing is missing)
         kept = dict(x)
         row = kept if row is x else row
-        self._cache = _Cached(
-            self._version, kept, fwd, _Readout(out[0], phi[0]), row, advance, self._strict()
-        )
-        return out[0]
+        self._cache = _Cached(self._version, kept, fwd, read, row, advance, self._strict())
+        return read.out
 
     # ------------------------------------------------------------------ the kNN expert
 
@@ -877,6 +884,9 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         cache = self._cache
         hit = (
             cache is not None
+            # (a row advanced on is learned from what was kept of it: the cache would
+            # only spare its validation, and the row is seldom the one read last)
+            and not cache.advanced
             and cache.version == self._version
             and cache.strict == self._strict()  # (missing set between predict and learn)
             and _same_row(cache.x, x, cache.strict)
@@ -906,7 +916,6 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             if self._by_order() and (self._pending or self._not_waiting) and not unread:
                 self._take_pending(row)
             raise
-        hit = hit and not cache.advanced
         if not self._built:
             self._build_whole(row, y_value)
             hit, version = False, self._version  # (nothing was read with these slots)
@@ -923,8 +932,13 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         if self._pending and self._by_order():
             self._watch_order(row)
         entry = self._take_pending(row) if waiting else None
+        fast = None  # (a row advanced on in the compiled row, read there at its label)
         if entry is not None:
-            out, phi, surprise = self._pending_step(entry, row)
+            fast = self._fast_read_kept(entry) if entry.columns is not None else None
+            if fast is not None:  # (its features in the buffers, the readouts' outputs)
+                out, phi, surprise = fast.out.copy(), None, entry.surprise
+            else:
+                out, phi, surprise = self._pending_step(entry, row)
             if entry.late is not None:  # (before the readouts' step)
                 self._learn_delayed(entry.late, out, y_value)
         else:
@@ -950,53 +964,56 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
                 at = (entry.raw, entry.present, scale)
             neighbors = self._neighbor_read(*at, out, y_value)
         self._before_readouts(y_value)
-        # (J, k): each readout's loss gradient on its output; the mixture's loss
-        g, loss = self._readout_step(out, y_value, phi)
-        lr, mask = self._head_lr, self._head_mask
-        reps = len(self._W) // len(lr)
-        if reps > 1:  # more generations of readouts, and background ones, alongside
-            lr, mask = np.tile(lr, reps), np.tile(mask, (reps, 1))
-        # Surprise-modulated plasticity of the readout: a larger step when surprised.
-        gain = 1.0 + self.surprise_gain * surprise if surprise == surprise else 1.0
-        base_lr = lr
-        if self._fresh_rows:  # a larger step for fresh readouts (drift_recovery)
-            boost = _BOOST_ROWS / (_BOOST_ROWS + self._age) - _BOOST_ROWS / (
-                _BOOST_ROWS + _FRESH_ROWS
-            )
-            lr = lr * (1.0 + self._boost * np.maximum(boost, 0.0))
-            self._age += 1
-            self._fresh_rows -= 1
-        rates = gain * lr
-        if self._task == "regression":  # (see _MAX_STEP)
-            rates = np.minimum(rates, np.maximum(base_lr, _MAX_STEP))
-        self._sgd(self._W, g, rates, mask, phi)
-        drifts = self.n_drifts_
-        if self._drift is not None:
-            if self._ring is not None:
-                self._record(phi, self._classes[y_value], loss)
-            self._watch(loss)
-        if neighbors is not None:
-            self._neighbor_learn(neighbors, y_value, loss, self.n_drifts_ > drifts)
-        elif self.n_drifts_ > drifts and self._neighbors is not None:  # (passed by)
-            self._neighbors.on_drift()
-        if entry is None:
-            self._commit(raw, present, step)
-        if self._y_slot:
-            self._prev_y = self._target_raw(y_value)
-        self._update_target_stats(y_value)  # (after: it may hold _prev_y, _keep_target)
-        # "diff" reads the change since the last row learned from: not a target set
-        # aside, which leaves the previous target where it was (review 277: "last"
-        # paired the row before with the one before it, its error 25 times as large).
-        # Advanced rows set it when read.
-        if self._reads_diff and entry is None and not self._target_set_aside():
-            self._prev_u = u[0, : len(self._mean)].copy()
-            self._advanced_last = None
-        elif entry is not None and self._target_set_aside() and self._diff_on(entry):
-            # (an advanced row moved "diff" on when read; with no other row read or
-            # learned since, it goes back, as without the advance: without a delay the
-            # two models are one, review 279)
-            self._prev_u = entry.prev
-            self._advanced_last = None
+        if fast is not None:  # (the classifier's: the step, the label fed back in place)
+            self._learn_kept(fast, y_value, surprise, neighbors)
+        else:
+            # (J, k): each readout's loss gradient on its output; the mixture's loss
+            g, loss = self._readout_step(out, y_value, phi)
+            lr, mask = self._head_lr, self._head_mask
+            reps = len(self._W) // len(lr)
+            if reps > 1:  # more generations of readouts, and background ones, alongside
+                lr, mask = np.tile(lr, reps), np.tile(mask, (reps, 1))
+            # Surprise-modulated plasticity of the readout: a larger step when surprised.
+            gain = 1.0 + self.surprise_gain * surprise if surprise == surprise else 1.0
+            base_lr = lr
+            if self._fresh_rows:  # a larger step for fresh readouts (drift_recovery)
+                boost = _BOOST_ROWS / (_BOOST_ROWS + self._age) - _BOOST_ROWS / (
+                    _BOOST_ROWS + _FRESH_ROWS
+                )
+                lr = lr * (1.0 + self._boost * np.maximum(boost, 0.0))
+                self._age += 1
+                self._fresh_rows -= 1
+            rates = gain * lr
+            if self._task == "regression":  # (see _MAX_STEP)
+                rates = np.minimum(rates, np.maximum(base_lr, _MAX_STEP))
+            self._sgd(self._W, g, rates, mask, phi)
+            drifts = self.n_drifts_
+            if self._drift is not None:
+                if self._ring is not None:
+                    self._record(phi, self._classes[y_value], loss)
+                self._watch(loss)
+            if neighbors is not None:
+                self._neighbor_learn(neighbors, y_value, loss, self.n_drifts_ > drifts)
+            elif self.n_drifts_ > drifts and self._neighbors is not None:  # (passed by)
+                self._neighbors.on_drift()
+            if entry is None:
+                self._commit(raw, present, step)
+            if self._y_slot:
+                self._prev_y = self._target_raw(y_value)
+            self._update_target_stats(y_value)  # (after: it may hold _prev_y, _keep_target)
+            # "diff" reads the change since the last row learned from: not a target set
+            # aside, which leaves the previous target where it was (review 277: "last"
+            # paired the row before with the one before it, its error 25 times as large).
+            # Advanced rows set it when read.
+            if self._reads_diff and entry is None and not self._target_set_aside():
+                self._prev_u = u[0, : len(self._mean)].copy()
+                self._advanced_last = None
+            elif entry is not None and self._target_set_aside() and self._diff_on(entry):
+                # (an advanced row moved "diff" on when read; with no other row read or
+                # learned since, it goes back, as without the advance: without a delay the
+                # two models are one, review 279)
+                self._prev_u = entry.prev
+                self._advanced_last = None
         self.n_steps_ += 1
         self._version += 1
         self._learned_last = (x, cache.x if hit else dict(x), y) if self._read_now else None

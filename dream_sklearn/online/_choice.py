@@ -43,11 +43,13 @@ class DREAMDelayedClassifier(base.Classifier):
     on the labels that came, counted with exponential forgetting (each mistake
     weighs ``decay`` times less per label after it); on a tie, the copy that does
     not advance. Without a delay both copies learn one model (the advance only
-    acts on rows whose labels are still to come), the first on the compiled row and
-    the second on the NumPy path, which agree to 1e-12: the predictions are
-    ``model``'s but where the two paths break a near-tie between classes apart and
-    the choice follows the second copy for a while (a scratch run: 4 and 1 of
-    2,000 rows on two of LEDDrift's three seeds).
+    acts on rows whose labels are still to come), by two routes that agree to
+    1e-12 (the first with the compiled row's forward and learn kernels, the second
+    with its advance and kept-row kernels, and the NumPy path around growth events):
+    the predictions are ``model``'s but where the two break a near-tie between
+    classes apart and the choice follows the second copy for a while (round 69's
+    scratch run, with the second copy on the NumPy path: 4 and 1 of 2,000 rows on
+    two of LEDDrift's three seeds).
 
     Each call goes to both copies, so a row costs what a row of each costs, and the
     advancing copy runs on the NumPy path (the compiled row does not read advanced

@@ -1,12 +1,14 @@
 """The compiled steady-state row of the online estimators, and its switch.
 
 A row with no growth event (no new feature, no new class) runs in two numba
-kernels (``_kernels.py``): one for the prediction, one for learning. Their arrays
-live in two flat buffers (floats, ints) laid out by :class:`_Compiled`; the estimator's own
-attributes (``_W``, ``_stat_mean``, the cell's state, ...) become views of them, so
-that the NumPy path, which stays the reference and handles everything else
-(growth events, ``advance_on_predict``, rows with a value it must refuse or a
-None), reads and writes the same numbers. When the NumPy path replaces one of those
+kernels (``_kernels.py``): one for the prediction, one for learning; with the
+classifier's ``advance_on_predict``, one pair at the prediction (the read, the commit
+of the cell's step) and one at the label (the readouts on the row's kept features,
+their step). Their arrays live in two flat buffers (floats, ints) laid out by
+:class:`_Compiled`; the estimator's own attributes (``_W``, ``_stat_mean``, the cell's
+state, ...) become views of them, so that the NumPy path, which stays the reference
+and handles everything else (growth events, the regressor's ``advance_on_predict``,
+rows with a value it must refuse or a None), reads and writes the same numbers. When the NumPy path replaces one of those
 arrays (a growth event, a committed NumPy step, drift recovery's new readouts),
 the buffers are laid out again on the next row.
 
@@ -247,6 +249,7 @@ def _compiled_call(name: str, *args):
         if not _KERNELS:
             from . import _kernels
 
+            _key_caches(_kernels)  # (the sources' hash in their keys, before any loads)
             _KERNELS.append(_kernels)
         out = getattr(_KERNELS[0], name)(*args)
     except Exception as error:  # numba's errors have no common base
@@ -504,6 +507,9 @@ class _Compiled:
         if has_ring:
             est._ring, est._ring_rows, est._ring_at = (_view(self.fb, r) for r in rows_wk[13:16])
         self.W, self.state = est._W, est._state
+        # (advance_on_predict's rows check these too: a label's row learned on the
+        # NumPy path replaces them without a new state)
+        self.prev_y, self.prev_u, self.weights = est._prev_y, est._prev_u, est._weights
         self.slots: dict = {}
         self.x_slot = est._x_slot
         self.check_keys = est._loaded_features is not None
@@ -562,15 +568,25 @@ class _Compiled:
         return got
 
 
-def _build(est: Any) -> _Compiled | None:
-    """The compiled row for ``est`` now, or None where the NumPy path must run."""
+def _build(est: Any, advance: bool = False) -> _Compiled | None:
+    """The compiled row for ``est`` now, or None where the NumPy path must run.
+
+    ``advance``: the layout of ``advance_on_predict`` (the classifier's only), whose
+    rows run :func:`~._kernels.forward` then :func:`~._kernels.advance` at
+    ``predict_one`` and :func:`~._kernels.read_kept` then
+    :func:`~._kernels.learn_kept` at the label (``_fast_row``'s ``_fast_advance``,
+    ``_learn_kept``); the default layout refuses such a model.
+    """
+    if advance:
+        other = not est.advance_on_predict or est._task != "classification"
+    else:
+        other = bool(est.advance_on_predict or est._pending)
     if (
         not _active()
+        or other
         or not est._built
         or est._np_params is None
         or getattr(est, "_proj", None) is not None  # cell="pretrained": its input map
-        or est.advance_on_predict
-        or est._pending
         or est._state is None
         or (est._y_slot and est._prev_y is None)
         or (est._reads_diff and (est._prev_u is None or len(est._prev_u) != len(est._mean)))
@@ -584,7 +600,33 @@ def _build(est: Any) -> _Compiled | None:
         return None
     if not _CHECKED:
         _key_caches(_kernels)
+    if advance and not _ADVANCE_CHECKED and not _check_advance(_kernels):
+        return None
     return _Compiled(est, _kernels)
+
+
+_ADVANCE_CHECKED = False  # whether advance_on_predict's kernels compiled (or loaded)
+
+
+def _check_advance(kernels: Any) -> bool:
+    """Compile (or load) the kernels of ``advance_on_predict``'s rows for the types
+    the Python around them passes, before any of them runs: one failing half-way
+    through a label's row would leave it half learned. False (the compiled row off
+    for the process, saying why) where they fail."""
+    global _ADVANCE_CHECKED
+    try:
+        import numba
+
+        i64, f64 = numba.types.int64, numba.types.float64
+        floats, ints = numba.types.float64[::1], numba.types.intp[::1]
+        kernels.advance.compile((floats, ints))
+        kernels.read_kept.compile((floats, ints, floats))
+        kernels.learn_kept.compile((floats, ints, i64, i64, i64, f64))
+    except Exception as error:  # numba's errors have no common base
+        _unavailable(error)
+        return False
+    _ADVANCE_CHECKED = True
+    return True
 
 
 def _key_caches(kernels: Any) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._compiled import _compiled_call
 from ._moments import _moments_rate, _moments_step, _var_floor
 from ._readouts import _decay, _share_mistakes
 
@@ -115,6 +116,15 @@ class _DelayedReadout:
         running statistics (label-free: called once per row, at prediction time)."""
         m = len(raw)
         self._grow(m, len(self.W))
+        feats = np.empty((2, m))  # (the compiled row's kernel, where it runs)
+        lacked = self._lacked()
+        if (
+            _compiled_call(
+                "delayed_read", self.mean, self.var, self.count, lacked, raw, present, feats
+            )
+            is not None
+        ):
+            return feats
         feats = self.features(raw, present)
         mean, var, count = self.mean[:m], self.var[:m], self.count[:m]
         seen = (count >= 2) & (var > _var_floor(mean))
@@ -137,6 +147,10 @@ class _DelayedReadout:
     def proba(self, feats: np.ndarray, k: int) -> np.ndarray:
         """(..., k) class probabilities for features (..., 2, m) of :meth:`features`
         (read-only: slots or classes the weights do not have yet weigh 0)."""
+        if feats.ndim == 2:  # (one row: the compiled row's kernel, where it runs)
+            q = np.empty(k)
+            if _compiled_call("delayed_proba", self.W, self.b, feats, q) is not None:
+                return q
         kk, m = min(k, len(self.W)), min(feats.shape[-1], self.W.shape[2])
         z = np.zeros(feats.shape[:-2] + (k,))
         z[..., :kk] = np.einsum("kjm,...jm->...k", self.W[:kk, :, :m], feats[..., :m])
@@ -155,6 +169,9 @@ class _DelayedReadout:
         if theirs >= 0 and mine >= 0:
             self.w = _share_mistakes(self.w, theirs != c, mine != c, _DECAY, _SHARE)
         self._grow(feats.shape[1], k)
+        q = np.empty(k)  # (the compiled row's kernel, where it runs)
+        if _compiled_call("delayed_learn", self.W, self.b, feats, c, q) is not None:
+            return
         q = self.proba(feats, k)
         g = q.copy()
         g[c] -= 1.0

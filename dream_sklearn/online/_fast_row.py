@@ -5,7 +5,8 @@ kernels of ``_kernels.py`` over the buffers ``_compiled._Compiled`` lays out; th
 methods decide when they can (the buffers still the estimator's, the parameters
 unchanged, the switch on), hand the row to them, and finish in Python what the
 kernels leave (the drift detector, the kNN expert, the regressor's rare target
-rows). Where they cannot, they return None or False and the NumPy path
+rows, the classifier's rows kept for their labels under ``advance_on_predict``). Where
+they cannot, they return None or False and the NumPy path
 (``_base._DREAMOnline``) reads the row: the reference, and the fallback for growth
 events and when numba is absent.
 """
@@ -13,14 +14,15 @@ events and when numba is absent.
 from __future__ import annotations
 
 import operator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from . import _compiled
-from ._compiled import _RES
-from ._rows import _as_float, _frame_values, _same_row
+from ._compiled import _RES, _compiled_call
+from ._pending import _Pending
+from ._rows import _as_float, _frame_values, _row_key, _same_row
 
 __all__: list[str] = []
 
@@ -48,6 +50,14 @@ _LAST_X, _LAST_VALUES, _LAST_Y = range(3)
 # regressor: 0), the slot of the previous label or target fed back (-1: none), the
 # regressor's target (the classifier: 1.0).
 _TARGET_C, _TARGET_SLOT, _TARGET_Y = range(3)
+
+
+class _Advanced(NamedTuple):
+    """A row ``_fast_advance`` read and advanced on: what was kept for its label, and
+    the readouts' outputs on it (a copy)."""
+
+    entry: _Pending
+    out: np.ndarray
 
 
 class _CompiledRow:
@@ -130,6 +140,9 @@ class _CompiledRow:
         NumPy path replaced one of their arrays, a parameter changed, or the switch
         turned. None where the NumPy path must read the next row."""
         self._fast_row = None
+        if self.advance_on_predict:  # (its own layout, _advance_layout, not this one)
+            self._fast = None
+            return None
         if self._built:
             self._recheck()
         fast = self._fast = _compiled._build(self)
@@ -200,6 +213,115 @@ class _CompiledRow:
         self._version += 1
         self._cache = self._fast_row = None
         return True
+
+    # ------------------------------------------------- advance_on_predict's rows
+
+    def _advance_layout(self) -> Any:
+        """The buffers of ``advance_on_predict``'s compiled row (the classifier's:
+        ``_fast_adv``), laid out again where the NumPy path replaced one of their
+        arrays (a row it read or learned: its commit, the mixture's weights, the label
+        fed back), a parameter changed or the switch turned; None where the NumPy path
+        must read the row."""
+        fast = self._fast_adv
+        if (
+            fast is None
+            or fast.W is not self._W
+            or fast.state is not self._state
+            or fast.weights is not self._weights
+            or fast.prev_y is not self._prev_y
+            or fast.prev_u is not self._prev_u
+            or fast.params_set != self._params_set
+            or not _compiled._ON
+        ):
+            self._fast_row = None
+            if self._built:  # (as _relayout: a parameter set since, validated first)
+                self._recheck()
+            fast = self._fast_adv = _compiled._build(self, advance=True)
+        return fast
+
+    def _fast_advance(self, x: dict, row: dict) -> _Advanced | None:
+        """``predict_one``'s read of ``x`` (``row``: without its missing values) with
+        ``advance_on_predict``, in the compiled row: the forward kernel, the commit of
+        the cell's step and of the statistics (the advance kernel), and the row kept
+        for its label with its features (``_PendingRows._keep_advanced``), as
+        ``_PendingRows._advance`` does on the NumPy path; None where the NumPy path
+        must read the row (nothing changed)."""
+        fast = self._advance_layout()
+        if fast is None or (type(x) is not dict and not isinstance(x, dict)):
+            return None
+        key = _row_key(row)  # (first: nothing is changed if the row has no key)
+        keys = tuple(x)
+        slots = fast.slots.get(keys)
+        if slots is None:
+            slots = fast.slots_of(keys)
+            if slots is None:
+                return None
+        try:
+            values = np.array(tuple(x.values()))
+        except Exception:  # (the NumPy path reads it: see _fast_forward)
+            return None
+        if values.dtype is not _FLOAT or values.ndim != 1:
+            values = _as_float(values)
+            if values is None:
+                return None
+        r = fast.forward(fast.fb, fast.ib, values, slots)
+        if r != r or fast.res[_RES.unknown]:  # (a new feature: the NumPy path grows)
+            return None
+        prev = None if self._prev_u is None else self._prev_u.copy()  # ("diff" read it)
+        raw, present, u = fast.raw.copy(), fast.present.copy(), fast.urow[None].copy()
+        out, phi = fast.out.copy(), fast.phi.copy()
+        scale = None
+        if self._k_neighbors:  # (the scale the row was read in: the kNN vote's)
+            scale = self._scale_read = self._scale.copy()
+        pairs = self._pairs.shape[1]  # (before the commit grants the row's new pairs)
+        _compiled_call("advance", fast.fb, fast.ib)
+        surprise, tau, running, warming, grant, _, _ = _READ_RES(fast.res.tolist())
+        self.last_surprise_, self.last_tau_ = surprise, tau
+        self._running, self._warming = running != 0.0, warming != 0.0
+        if grant:  # (a waiting slot's ramps read something, or slots apart met: pairs)
+            self._grant_pairs(present)
+        entry = _Pending(
+            self._state[0].copy(), u, raw, present, surprise, prev, None, scale,
+            self._strict(), None, pairs, phi, (len(self._mean), pairs),
+        )  # fmt: skip
+        entry = self._keep_advanced(key, entry, out)
+        self._fast_row = None  # (its label finds it waiting: no learn of the buffers' row)
+        return _Advanced(entry, out)
+
+    def _fast_read_kept(self, entry: Any) -> Any:
+        """Read a row advanced on (``entry``, a ``_Pending``) in the compiled row at
+        its label: its features as kept when it was read, under the readouts as they
+        are now (the read kernel: the buffers' PHI and OUT), where the feature map has
+        the same columns as then (no slot or pair since: ``_pending_step`` reads
+        those as absent); its learn kernel comes after the kNN expert's read
+        (``_base._learn_numpy``). The layout, or None where the NumPy path must read
+        it (nothing changed)."""
+        if entry.columns != (len(self._mean), self._pairs.shape[1]):
+            return None
+        fast = self._advance_layout()
+        if fast is None:
+            return None
+        _compiled_call("read_kept", fast.fb, fast.ib, entry.phi)
+        return fast
+
+    def _learn_kept(self, fast: Any, y: Any, surprise: float, neighbors: Any) -> None:
+        """Learn label ``y`` on the row :meth:`_fast_read_kept` read (the learn kernel
+        of kept rows: the readouts' steps and mixture, ``surprise`` the cell's on the
+        row when it was advanced on, the label fed back), then what ``_learn_numpy``
+        does after its readouts' step: the drift detector, the kNN expert (its read
+        of the row, ``neighbors``, or None)."""
+        fresh = self._fresh_rows
+        c, y_slot = self._classes[y], self._y_slot.get(y, -1)
+        loss = _compiled_call("learn_kept", fast.fb, fast.ib, c, y_slot, fresh, surprise)
+        if fresh:
+            self._fresh_rows = fresh - 1
+        drifts = self.n_drifts_
+        if self._drift is not None:  # (the kernel kept the row for a replay: _record)
+            self._watch(loss, float(fast.res[_RES.first]))
+        if neighbors is not None:
+            self._neighbor_learn(neighbors, y, loss, self.n_drifts_ > drifts)
+        elif self.n_drifts_ > drifts and self._neighbors is not None:  # (passed by)
+            self._neighbors.on_drift()
 
     def _fast_frame(self, values: np.ndarray) -> np.ndarray | None:
         """A validated frame's values (``_frame_values``: NaN where missing) as the

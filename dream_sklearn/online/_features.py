@@ -226,7 +226,8 @@ class _FeatureMap:
             self._W = _insert_zeros(self._W, [at] * len(new_pairs))
             self._head_mask = self._mask()
         self._version += 1
-        self._fast = self._fast_row = None  # (the compiled row's WAITING, APART: laid out anew)
+        # (the compiled row's WAITING, APART: laid out anew, advance_on_predict's too)
+        self._fast = self._fast_row = self._fast_adv = None
 
     def _likeliest(self, apart: np.ndarray) -> np.ndarray:
         """Of the pairs waiting apart (2, P), the ``_APART_MAX`` likeliest to meet, in

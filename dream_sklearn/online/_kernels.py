@@ -3,7 +3,11 @@
 A row that brings no new feature and no new class runs as two calls: :func:`forward`
 (read and standardise the row, the cell's step, the features ``phi``, the readouts
 and their link, the prediction) and :func:`learn` (the readouts' steps, the mixture,
-the cell's commit, the running statistics). They compute what the NumPy path of
+the cell's commit, the running statistics). With the classifier's
+``advance_on_predict`` the second splits in two, its halves apart in time:
+:func:`advance` commits at the prediction, and at the label :func:`read_kept` and
+:func:`learn_kept` run the readouts on the row's features kept since; the
+delayed-label readout's row has its own three (:func:`delayed_read`...). They compute what the NumPy path of
 ``_base.py`` computes, in the same order, over arrays laid out in two flat buffers
 (floats; ints, headed by the layout table) (``_compiled._Compiled``): the cell's
 step itself is :func:`dream_step`'s body compiled
@@ -29,6 +33,12 @@ from . import _moments, _target
 from ._base import _CLIP, _SET_ASIDE, _WINSOR, _WINSOR_MIN, _WINSOR_RUN
 from ._classifier import _MISTAKE
 from ._compiled import _RES
+from ._delayed import _CLIP as _LATE_CLIP
+from ._delayed import _MIN as _LATE_MIN
+from ._delayed import _RAMP as _LATE_RAMP
+from ._delayed import _RAMP_SCALE as _LATE_RAMP_SCALE
+from ._delayed import _RATE as _LATE_RATE
+from ._delayed import _STEP as _LATE_STEP
 from ._features import _PAIR_SCALE, _RAMP, _RAMP_SCALE
 from ._readouts import _BOOST_ROWS, _FRESH_ROWS, _MAX_STEP, _RECORD_AFTER
 from ._regressor import _AVG_CAP, _ERR_BOUND, _ETA, _FAR_FORECAST, _LOSS_CAP
@@ -449,6 +459,42 @@ def _record(fb, lay, phi, c, loss, a):
     at[0] += 1.0
 
 
+@njit(cache=True, inline="always")
+def _readouts_out(fb, ib, lay, phi):
+    """Each readout's output on the features ``phi`` (the OUT buffer, (Jt, k), before
+    the link): a readout of step 0 (the naive ones) keeps zero weights and reads 0."""
+    out = _v2s(fb, lay, OUT)
+    Jt, k, F = out.shape[0], out.shape[1], phi.shape[0]
+    lr0 = _v1(fb, lay, LR)
+    J0 = lr0.shape[0]
+    Wf, of = _flat(fb, lay, W), _flat(fb, lay, OUT)
+    span = _v2s(ib, lay, SPAN)
+    for j in range(Jt):
+        rows = slice(j * k, (j + 1) * k)
+        if lr0[j % J0] == 0.0:
+            of[rows] = 0.0
+        else:
+            lo, hi = span[j % J0, 0], span[j % J0, 1]
+            _dot_span(Wf[j * k * F : (j + 1) * k * F], phi, of[rows], lo, hi)
+    return out
+
+
+@njit(cache=True, inline="always")
+def _softmax_rows(out):
+    """The classifier's link, in place: each readout's softmax over the classes."""
+    Jt, k = out.shape[0], out.shape[1]
+    for j in range(Jt):
+        top = out[j, 0]
+        for q in range(1, k):
+            top = max(top, out[j, q])
+        tot = 0.0
+        for q in range(k):
+            out[j, q] = np.exp(out[j, q] - top)
+            tot += out[j, q]
+        for q in range(k):
+            out[j, q] /= tot
+
+
 @njit(cache=True, error_model="numpy")
 def forward(fb, ib, values, slots):
     """One row from the committed state: fills the work buffers; returns the
@@ -607,32 +653,12 @@ def forward(fb, ib, values, slots):
     phi[F - 1] = 1.0
 
     # The readouts (Jt, k) and their link.
-    out = _v2s(fb, lay, OUT)
-    Jt, k = out.shape[0], out.shape[1]
-    lr0 = _v1(fb, lay, LR)
-    J0 = lr0.shape[0]
-    Wf, of = _flat(fb, lay, W), _flat(fb, lay, OUT)
-    span = _v2s(ib, lay, SPAN)
-    for j in range(Jt):  # a readout of step 0 (the naive ones) keeps zero weights
-        rows = slice(j * k, (j + 1) * k)
-        if lr0[j % J0] == 0.0:
-            of[rows] = 0.0
-        else:
-            lo, hi = span[j % J0, 0], span[j % J0, 1]
-            _dot_span(Wf[j * k * F : (j + 1) * k * F], phi, of[rows], lo, hi)
+    out = _readouts_out(fb, ib, lay, phi)
+    Jt = out.shape[0]
     weights = _v1(fb, lay, WEIGHTS)
     M = weights.shape[0]
     if ctl[C_TASK] == 0:  # softmax, and the class the mixture picks
-        for j in range(Jt):
-            top = out[j, 0]
-            for q in range(1, k):
-                top = max(top, out[j, q])
-            tot = 0.0
-            for q in range(k):
-                out[j, q] = np.exp(out[j, q] - top)
-                tot += out[j, q]
-            for q in range(k):
-                out[j, q] /= tot
+        _softmax_rows(out)
         res[R_OUT] = _proba_argmax(out, weights)
         return res[R_OUT]
     # A "last" readout starts from the previous target (standardised), an
@@ -732,8 +758,21 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
     res = _v1(fb, lay, RES)
     if res[R_UNKNOWN] != 0.0:
         return -1.0
+    loss = _learn_readouts(fb, ib, lay, c, y_raw, fresh, hold)
+    if loss == -2.0:
+        return loss
+    _commit_row(fb, ib, lay, y_slot, y_raw)
+    return loss
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _learn_readouts(fb, ib, lay, c, y_raw, fresh, hold):
+    """The readouts' steps and their mixture's on the row the buffers hold (its
+    features PHI, the readouts' outputs OUT), class ``c`` or target ``y_raw``
+    (:func:`learn`'s first part); the mixture's loss, or -2 as :func:`learn` says."""
+    res = _v1(fb, lay, RES)
     ctl = _v1(ib, lay, CTL)
-    m, S = ctl[C_M], ctl[C_S]
+    m = ctl[C_M]
     scal = _v1(fb, lay, SCAL)
     out, phi = _v2s(fb, lay, OUT), _v1(fb, lay, PHI)
     Jt, k, F = out.shape[0], out.shape[1], phi.shape[0]
@@ -837,6 +876,23 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
     res[R_LOSS] = loss
     if lay[RING, 2]:  # the classifier's replay ring
         _record(fb, lay, phi, c, loss, ctl[C_N] + m * (1 + ctl[C_K]))
+    return loss
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _commit_row(fb, ib, lay, y_slot, y_raw):
+    """The commit of the cell's step on the row the buffers hold, the running
+    statistics (the regressor's target's too), the previous target ``y_raw`` in slot
+    ``y_slot`` (-1: none) and "diff" (:func:`learn`'s second part)."""
+    res = _v1(fb, lay, RES)
+    ctl = _v1(ib, lay, CTL)
+    m, S = ctl[C_M], ctl[C_S]
+    scal = _v1(fb, lay, SCAL)
+    out = _v2s(fb, lay, OUT)
+    Jt, k, F = out.shape[0], out.shape[1], lay[PHI, 2]
+    J = lay[MASK, 2]
+    span = _v2s(ib, lay, SPAN)
+    Wf = _flat(fb, lay, W)
 
     # Commit the cell's step.
     for i in range(6):
@@ -1015,6 +1071,51 @@ def learn(fb, ib, c, y_slot, y_raw, fresh, hold):
         prev_u = _v1(fb, lay, PREV_U)
         for j in range(m):
             prev_u[j] = urow[j]
+
+
+@njit(cache=True, error_model="numpy")
+def advance(fb, ib):
+    """Commit the cell's step on the row :func:`forward` read, before its label
+    (``advance_on_predict``, the classifier's): the statistics, the cell's state and
+    "diff" as :func:`learn` moves them, the readouts untouched (``_PendingRows._advance``).
+    Returns 0, or -1 (nothing committed) when the row has a new feature."""
+    fb, ib = _borrowed(fb), _borrowed(ib)
+    lay = _layout(ib)
+    if _v1(fb, lay, RES)[R_UNKNOWN] != 0.0:
+        return -1.0
+    _commit_row(fb, ib, lay, -1, 0.0)
+    return 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def read_kept(fb, ib, phi):
+    """The classifier's readouts on the features ``phi`` of a row advanced on, kept
+    since (``_PendingRows._pending_step``, the readouts as they are now): PHI and OUT
+    filled, as :func:`forward` fills them; returns the class the mixture picks."""
+    fb, ib = _borrowed(fb), _borrowed(ib)
+    lay = _layout(ib)
+    at = _v1(fb, lay, PHI)
+    for f in range(at.shape[0]):
+        at[f] = phi[f]
+    out = _readouts_out(fb, ib, lay, at)
+    _softmax_rows(out)
+    return _proba_argmax(out, _v1(fb, lay, WEIGHTS))
+
+
+@njit(cache=True, error_model="numpy")
+def learn_kept(fb, ib, c, y_slot, fresh, surprise):
+    """Learn class ``c`` on the row :func:`read_kept` read: the readouts' steps and
+    mixture (``surprise``: the cell's on the row, when it was advanced on), and the
+    label fed back in slot ``y_slot`` (-1: none). Returns the mixture's loss."""
+    fb, ib = _borrowed(fb), _borrowed(ib)
+    lay = _layout(ib)
+    _v1(fb, lay, RES)[R_SURPRISE] = surprise
+    loss = _learn_readouts(fb, ib, lay, c, 1.0, fresh, 0)
+    if y_slot >= 0:
+        prev_y = _v1(fb, lay, PREV_Y)
+        for j in _v1(ib, lay, YS):
+            prev_y[j] = 0.0
+        prev_y[y_slot] = 1.0
     return loss
 
 
@@ -1181,3 +1282,80 @@ def neighbor_row(raw, present, ys, width):
     for j in ys:
         row[j] = np.nan
     return row
+
+
+# The delayed-label readout's row (``_delayed._DelayedReadout``: advance_on_predict,
+# the classifier's), on its own arrays: the NumPy methods stay the reference, and the
+# path taken where the compiled row is off.
+
+
+@njit(cache=True, error_model="numpy")
+def delayed_read(mean, var, count, lacked, raw, present, feats):
+    """:meth:`_DelayedReadout.read`: the row's features ``feats`` (2, m) from the
+    statistics as they are, then the row taken into them (the first ``m`` slots)."""
+    m = raw.shape[0]
+    for j in range(m):
+        constant = var[j] <= _var_floor(mean[j])
+        seen = count[j] >= 2.0 and not constant
+        scale = 1.0 / math.sqrt(var[j]) if seen else 0.0
+        z = min(max((raw[j] - mean[j]) * scale, -_LATE_CLIP), _LATE_CLIP)
+        if lacked[j] > 0.0 and count[j] >= 1.0 and constant:
+            z = 1.0
+        z *= present[j]
+        feats[0, j] = z
+        feats[1, j] = _LATE_RAMP_SCALE * math.tanh(_LATE_RAMP * z)
+    for j in range(m):
+        if present[j] <= 0.0:
+            if count[j] > 0.0:
+                lacked[j] = 1.0
+            continue
+        seen = count[j] >= 2.0 and var[j] > _var_floor(mean[j])
+        count[j] += 1.0
+        rate = _moments_rate(count[j], _LATE_RATE)
+        d = raw[j] - mean[j]
+        if seen and count[j] > _LATE_MIN:
+            bound = _LATE_CLIP * math.sqrt(var[j])
+            d = min(max(d, -bound), bound)
+        mean[j], var[j] = _moments_step(mean[j], var[j], d, rate)
+    return 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def delayed_proba(W, b, feats, q):
+    """:meth:`_DelayedReadout.proba` of one row's features ``feats`` (2, m): ``q``
+    (k,) its class probabilities (classes or slots the weights lack weigh 0)."""
+    k = q.shape[0]
+    kk, mm = min(k, W.shape[0]), min(feats.shape[1], W.shape[2])
+    top = -np.inf
+    for c in range(k):
+        z = 0.0
+        if c < kk:
+            for j in range(2):
+                for f in range(mm):
+                    z += W[c, j, f] * feats[j, f]
+            z += b[c]
+        q[c] = z
+        top = max(top, z)
+    tot = 0.0
+    for c in range(k):
+        q[c] = np.exp(q[c] - top)
+        tot += q[c]
+    for c in range(k):
+        q[c] /= tot
+    return 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def delayed_learn(W, b, feats, c, q):
+    """:meth:`_DelayedReadout.learn`'s SGD step on one row's features ``feats``
+    (2, m) with class index ``c`` (of ``k = len(q)``; the weights grown to both
+    already): ``q`` its probabilities before the step."""
+    delayed_proba(W, b, feats, q)
+    m = feats.shape[1]
+    for cl in range(q.shape[0]):
+        g = _LATE_STEP * (q[cl] - 1.0 if cl == c else q[cl])
+        for j in range(2):
+            for f in range(m):
+                W[cl, j, f] -= g * feats[j, f]
+        b[cl] -= g
+    return 0.0

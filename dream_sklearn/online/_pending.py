@@ -59,6 +59,12 @@ class _Pending(NamedTuple):
     # the pair features there were when it was read, before its step's commit granted
     # any (None: kept by a model pickled before round 50)
     pairs: int | None = None
+    # read in the compiled row (_fast_row._fast_advance): its features ``[h, u, ramps,
+    # pairs, diff, 1]`` then, and the feature map's size then (slots, pairs), with which
+    # they are still its features at the label (neither shrinks: _fast_read_kept);
+    # None on the NumPy path (its label's row reads them anew: _pending_step)
+    phi: np.ndarray | None = None
+    columns: tuple | None = None
 
 
 class _PendingRows:
@@ -93,6 +99,9 @@ class _PendingRows:
     # to the row before it (_base._learn_numpy). A number, not the entry itself, which a
     # river clone(include_attributes=True) copies apart from it (review 287).
     _advanced_last: int | None = None
+    # advance_on_predict's compiled row (the classifier's: _fast_row._advance_layout);
+    # not pickled
+    _fast_adv = None
     # (before the build, nothing waits: a learn_one refused then asked, review 276)
     _pending_rows: Mapping = MappingProxyType({})
     # row key without its features at 0 -> deque of sequence numbers (oldest first), of
@@ -144,6 +153,17 @@ class _PendingRows:
         prev = self._prev_u  # what the "diff" block read this row against
         if self._reads_diff:
             self._prev_u = u[0, : len(self._mean)].copy()
+        h, surprise = step.h, float(step.surprise[0])
+        strict = self._strict()
+        entry = _Pending(h, u, raw, present, surprise, prev, None, scale, strict, None, pairs)
+        self._keep_advanced(key, entry, out)
+
+    def _keep_advanced(self, key: tuple, entry: _Pending, out: np.ndarray) -> _Pending:
+        """Keep ``entry`` (a row advanced on, its step committed) for its label under
+        the row's ``key``, numbered, with the delayed-label readout's read of it
+        (given the readouts' outputs ``out``); the oldest forgotten past
+        ``_MAX_PENDING``. Both paths' (:meth:`_advance`, ``_fast_row._fast_advance``).
+        Returns the entry as kept."""
         self._version += 1
         seq = self._pending_seq
         self._note_zeros(key, seq)
@@ -152,11 +172,8 @@ class _PendingRows:
         loose = _loose_key(key)
         if loose != key:
             self._pending_loose.setdefault(loose, deque()).append(seq)
-        h, surprise = step.h, float(step.surprise[0])
-        late = self._read_delayed(raw, present, out)  # for the delayed-label readout
-        entry = _Pending(
-            h, u, raw, present, surprise, prev, late, scale, self._strict(), seq, pairs
-        )
+        late = self._read_delayed(entry.raw, entry.present, out)  # for the delayed-label readout
+        entry = entry._replace(late=late, seq=seq)
         self._pending_rows[seq] = (key, entry)
         self._advanced_last = seq
         if len(self._pending_rows) > _MAX_PENDING:
@@ -172,6 +189,7 @@ class _PendingRows:
                 "advance_on_predict does not fit them): the forgotten rows' labels step "
                 "the cell as a new row's.",
             )
+        return entry
 
     def _note_zeros(self, key: tuple, at: int) -> None:
         """Keep, for each of a row's keys at 0 seen at 0 for the first time, ``at``:

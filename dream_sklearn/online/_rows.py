@@ -154,6 +154,9 @@ def _too_large(name: Any, value: Any, where: str = "") -> ValueError:
     )
 
 
+_PLAIN = (float, int)  # (exactly these types: not bool, not a subclass)
+
+
 def _row_values(x: dict, strict: bool = False) -> tuple[dict, np.ndarray]:
     """The row without its missing values, and its values as float64.
 
@@ -165,6 +168,9 @@ def _row_values(x: dict, strict: bool = False) -> tuple[dict, np.ndarray]:
     if not isinstance(x, dict):
         raise TypeError(f"x must be a dict of feature values; got {type(x).__name__}.")
     try:
+        # (plain floats and ints in bounds, the usual values: no test more)
+        if all(type(v) in _PLAIN and -MAX_ABS <= v <= MAX_ABS for v in x.values()):
+            return x, np.fromiter(x.values(), dtype=float, count=len(x))
         ok = not any(map(_not_a_number, x.values()))
         if ok:
             values = np.fromiter(x.values(), dtype=float, count=len(x))
@@ -235,6 +241,8 @@ def _sort_key(name: Any) -> tuple[str, str]:
     name here too, with the ints' place (:func:`_number_text`): pandas makes the
     column names ``[10, 2.5]`` floats, and a frame learned ``10.0`` where its rows
     learned ``10``, in another place (review 324)."""
+    if type(name) is str:  # (the usual name: what the tests below give it, at once)
+        return "str", repr(name)
     number = _number_text(name)
     if number is not None:
         return "int", number
@@ -331,8 +339,23 @@ def _row_key(row: dict) -> tuple:
     213). Their hash tells them apart within the process, which is where rows are
     matched, and, unlike their address, it is one for names equal but not the same
     object (review 215)."""
-    items = ((name, float(v)) for name, v in row.items())
-    return tuple(sorted(items, key=lambda item: (_sort_key(item[0]), hash(item[0]))))
+    names = tuple(row)
+    order = _KEY_ORDERS.get(names)
+    if order is None:  # (the names' order, kept for the rows with these names after)
+        ranks = sorted(range(len(names)), key=lambda i: (_sort_key(names[i]), hash(names[i])))
+        order = tuple(ranks)
+        if len(_KEY_ORDERS) >= _MAX_KEY_ORDERS:
+            _KEY_ORDERS.clear()
+        _KEY_ORDERS[names] = order
+    values = tuple(row.values())
+    return tuple([(names[i], float(values[i])) for i in order])
+
+
+# The order _row_key sorts a row's names in, by the names as the row has them (equal
+# names, 10 and 10.0, sort alike: the one order serves both); at most _MAX_KEY_ORDERS
+# kept, then started anew (rows whose keys come in ever new orders or subsets)
+_KEY_ORDERS: dict = {}
+_MAX_KEY_ORDERS = 1024
 
 
 def _column_values(column: pd.Series) -> np.ndarray:
