@@ -1,16 +1,17 @@
 """The compiled steady-state row of the online estimators, and its switch.
 
-A row with no growth event (no new feature, no new class) runs in two numba
-kernels (``_kernels.py``): one for the prediction, one for learning; with the
-classifier's ``advance_on_predict``, one pair at the prediction (the read, the commit
-of the cell's step) and one at the label (the readouts on the row's kept features,
-their step). Their arrays live in two flat buffers (floats, ints) laid out by
-:class:`_Compiled`; the estimator's own attributes (``_W``, ``_stat_mean``, the cell's
-state, ...) become views of them, so that the NumPy path, which stays the reference
-and handles everything else (growth events, the regressor's ``advance_on_predict``,
-rows with a value it must refuse or a None), reads and writes the same numbers. When the NumPy path replaces one of those
-arrays (a growth event, a committed NumPy step, drift recovery's new readouts),
-the buffers are laid out again on the next row.
+A row with no growth event (no new feature, no new class) runs in two numba kernels
+(``_kernels.py``): one for the prediction, one for learning; with the classifier's
+``advance_on_predict``, one pair at the prediction (the read, the commit of the
+cell's step) and one at the label (the readouts on the row's kept features, their
+step). Their arrays live in two flat buffers (floats, ints) laid out by
+:class:`_Compiled`; the estimator's own attributes (``_W``, ``_stat_mean``, the
+cell's state, ...) become views of them, so that the NumPy path, which stays the
+reference and handles everything else (growth events, the regressor's
+``advance_on_predict``, rows with a value it must refuse or a None), reads and
+writes the same numbers. When the NumPy path replaces one of those arrays (a growth
+event, a committed NumPy step, drift recovery's new readouts), the buffers are laid
+out again on the next row.
 
 numba is a dependency of the default install; without it (or after
 ``set_compiled(False)``) every row takes the NumPy path, with the same results.

@@ -7,12 +7,12 @@ the cell's commit, the running statistics). With the classifier's
 ``advance_on_predict`` the second splits in two, its halves apart in time:
 :func:`advance` commits at the prediction, and at the label :func:`read_kept` and
 :func:`learn_kept` run the readouts on the row's features kept since; the
-delayed-label readout's row has its own three (:func:`delayed_read`...). They compute what the NumPy path of
-``_base.py`` computes, in the same order, over arrays laid out in two flat buffers
-(floats; ints, headed by the layout table) (``_compiled._Compiled``): the cell's
-step itself is :func:`dream_step`'s body compiled
-(:func:`~dream_sklearn.nn._step.numba_step`), not a copy of it, and the running
-statistics' mean and variance are ``_moments``'s functions compiled.
+delayed-label readout's row has its own three (:func:`delayed_read`...). They
+compute what the NumPy path of ``_base.py`` computes, in the same order, over arrays
+laid out in two flat buffers (floats; ints, headed by the layout table)
+(``_compiled._Compiled``): the cell's step itself is :func:`dream_step`'s body
+compiled (:func:`~dream_sklearn.nn._step.numba_step`), not a copy of it, and the
+running statistics' mean and variance are ``_moments``'s functions compiled.
 
 Imported only when numba is (the module imports it).
 """
