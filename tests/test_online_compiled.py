@@ -924,6 +924,9 @@ def assert_same_delayed(a_preds, a, b_preds, b):
         {"match_labels_by": "order"},
         {"feedback": "none", "delayed_readout": False, "drift_recovery": False},
         {"readouts": ("linear", "cell"), "max_pairs": 30, "surprise_gain": 2.0},
+        # (review 420: one readout and no label fed back, whose rows learned on the
+        # NumPy path at a growth event replace no array the layout was checked by)
+        {"feedback": "none", "readouts": ("linear",)},
     ],
 )
 def test_advance_on_predict_matches_numpy(params):

@@ -1,6 +1,7 @@
 """Robustness of the online estimators (issue 12): outliers, missing values, delayed
 labels. Streams are tuning streams only (SEA, Elec2; see docs/online.md)."""
 
+import collections
 import copy
 import functools
 import math
@@ -3581,6 +3582,31 @@ def _count_steps(model):
 
     model._commit, model._fast_advance = counted, advanced
     return calls
+
+
+_POINT = collections.namedtuple("_POINT", "x y")
+
+
+@pytest.mark.parametrize(
+    "other, row",
+    [
+        ({np.str_("b"): 1.0, "c": 2.0}, {"b": 1.0, "c": 2.0}),
+        ({_POINT(1, 2): 1.0, "c": 2.0}, {(1, 2): 1.0, "c": 2.0}),
+    ],
+    ids=["numpy-text", "namedtuple"],
+)
+def test_a_rows_key_does_not_depend_on_the_rows_read_before(other, row):
+    """A label finds its row by the row's key (names and values, in an order of the
+    names that does not depend on the dict's). The order kept for a tuple of names
+    served names equal to them but of another type, which sort apart: after a row
+    named ``np.str_("b")``, "c", the key of ``{"b": 1.0, "c": 2.0}`` came out in
+    another order than the same row's with its keys the other way round, and a label
+    whose row came back so found nothing (review 420)."""
+    from dream_sklearn.online import _rows
+
+    _rows._KEY_ORDERS.clear()  # (the process's rows read so far: none)
+    _rows._row_key(other)  # (first: its names' order, if kept, is kept for theirs)
+    assert _rows._row_key(row) == _rows._row_key(dict(reversed(row.items())))
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)

@@ -1014,6 +1014,9 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
                 # two models are one, review 279)
                 self._prev_u = entry.prev
                 self._advanced_last = None
+            # (the NumPy path replaced arrays of the advancing layout's, the running
+            # scale for one, and set its flags: laid out anew; review 420)
+            self._fast_adv = None
         self.n_steps_ += 1
         self._version += 1
         self._learned_last = (x, cache.x if hit else dict(x), y) if self._read_now else None

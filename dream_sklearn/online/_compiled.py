@@ -601,12 +601,16 @@ def _build(est: Any, advance: bool = False) -> _Compiled | None:
         return None
     if not _CHECKED:
         _key_caches(_kernels)
-    if advance and not _ADVANCE_CHECKED and not _check_advance(_kernels):
+    if advance and not _ADVANCE and not _check_advance(_kernels):
         return None
     return _Compiled(est, _kernels)
 
 
-_ADVANCE_CHECKED = False  # whether advance_on_predict's kernels compiled (or loaded)
+# advance_on_predict's kernels (advance, read_kept, learn_kept) once compiled (or
+# loaded): called directly, so that a label's row, read by the second, is learned by
+# the third whatever fails to compile in between (a kNN or delayed-label kernel, which
+# turns the switch off: review 420)
+_ADVANCE: tuple = ()
 
 
 def _check_advance(kernels: Any) -> bool:
@@ -614,7 +618,7 @@ def _check_advance(kernels: Any) -> bool:
     the Python around them passes, before any of them runs: one failing half-way
     through a label's row would leave it half learned. False (the compiled row off
     for the process, saying why) where they fail."""
-    global _ADVANCE_CHECKED
+    global _ADVANCE
     try:
         import numba
 
@@ -626,7 +630,7 @@ def _check_advance(kernels: Any) -> bool:
     except Exception as error:  # numba's errors have no common base
         _unavailable(error)
         return False
-    _ADVANCE_CHECKED = True
+    _ADVANCE = kernels.advance, kernels.read_kept, kernels.learn_kept
     return True
 
 

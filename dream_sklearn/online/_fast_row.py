@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import _compiled
-from ._compiled import _RES, _compiled_call
+from ._compiled import _RES
 from ._pending import _Pending
 from ._rows import _as_float, _frame_values, _row_key, _same_row
 
@@ -218,10 +218,11 @@ class _CompiledRow:
 
     def _advance_layout(self) -> Any:
         """The buffers of ``advance_on_predict``'s compiled row (the classifier's:
-        ``_fast_adv``), laid out again where the NumPy path replaced one of their
-        arrays (a row it read or learned: its commit, the mixture's weights, the label
-        fed back), a parameter changed or the switch turned; None where the NumPy path
-        must read the row."""
+        ``_fast_adv``), laid out again where the NumPy path read or learned a row
+        (``_advance`` and ``_learn_numpy`` let it go: they replace some of its arrays,
+        the running scale among them, and set its flags; review 420), or replaced one
+        of the arrays checked here (drift recovery's readouts, a replay), a parameter
+        changed or the switch turned; None where the NumPy path must read the row."""
         fast = self._fast_adv
         if (
             fast is None
@@ -274,7 +275,7 @@ class _CompiledRow:
         if self._k_neighbors:  # (the scale the row was read in: the kNN vote's)
             scale = self._scale_read = self._scale.copy()
         pairs = self._pairs.shape[1]  # (before the commit grants the row's new pairs)
-        _compiled_call("advance", fast.fb, fast.ib)
+        _compiled._ADVANCE[0](fast.fb, fast.ib)
         surprise, tau, running, warming, grant, _, _ = _READ_RES(fast.res.tolist())
         self.last_surprise_, self.last_tau_ = surprise, tau
         self._running, self._warming = running != 0.0, warming != 0.0
@@ -301,7 +302,7 @@ class _CompiledRow:
         fast = self._advance_layout()
         if fast is None:
             return None
-        _compiled_call("read_kept", fast.fb, fast.ib, entry.phi)
+        _compiled._ADVANCE[1](fast.fb, fast.ib, entry.phi)
         return fast
 
     def _learn_kept(self, fast: Any, y: Any, surprise: float, neighbors: Any) -> None:
@@ -312,7 +313,7 @@ class _CompiledRow:
         of the row, ``neighbors``, or None)."""
         fresh = self._fresh_rows
         c, y_slot = self._classes[y], self._y_slot.get(y, -1)
-        loss = _compiled_call("learn_kept", fast.fb, fast.ib, c, y_slot, fresh, surprise)
+        loss = _compiled._ADVANCE[2](fast.fb, fast.ib, c, y_slot, fresh, surprise)
         if fresh:
             self._fresh_rows = fresh - 1
         drifts = self.n_drifts_

@@ -153,6 +153,7 @@ class _PendingRows:
         prev = self._prev_u  # what the "diff" block read this row against
         if self._reads_diff:
             self._prev_u = u[0, : len(self._mean)].copy()
+        self._fast_adv = None  # (arrays replaced: the advancing layout laid out anew)
         h, surprise = step.h, float(step.surprise[0])
         strict = self._strict()
         entry = _Pending(h, u, raw, present, surprise, prev, None, scale, strict, None, pairs)

@@ -340,20 +340,23 @@ def _row_key(row: dict) -> tuple:
     matched, and, unlike their address, it is one for names equal but not the same
     object (review 215)."""
     names = tuple(row)
-    order = _KEY_ORDERS.get(names)
-    if order is None:  # (the names' order, kept for the rows with these names after)
-        ranks = sorted(range(len(names)), key=lambda i: (_sort_key(names[i]), hash(names[i])))
-        order = tuple(ranks)
-        if len(_KEY_ORDERS) >= _MAX_KEY_ORDERS:
-            _KEY_ORDERS.clear()
-        _KEY_ORDERS[names] = order
+    plain = all(type(name) is str for name in names)
+    order = _KEY_ORDERS.get(names) if plain else None
+    if order is None:
+        order = sorted(range(len(names)), key=lambda i: (_sort_key(names[i]), hash(names[i])))
+        if plain:  # (kept for the rows with these names after)
+            if len(_KEY_ORDERS) >= _MAX_KEY_ORDERS:
+                _KEY_ORDERS.clear()
+            _KEY_ORDERS[names] = order
     values = tuple(row.values())
     return tuple([(names[i], float(values[i])) for i in order])
 
 
-# The order _row_key sorts a row's names in, by the names as the row has them (equal
-# names, 10 and 10.0, sort alike: the one order serves both); at most _MAX_KEY_ORDERS
-# kept, then started anew (rows whose keys come in ever new orders or subsets)
+# The order _row_key sorts a row's names in, by the names, where they are all plain
+# text (the usual rows): names of other types can be equal, and hash alike, where
+# their order is not (np.str_("b") and "b", a namedtuple and its tuple: review 420);
+# at most _MAX_KEY_ORDERS kept, then started anew (rows whose keys come in ever new
+# orders or subsets)
 _KEY_ORDERS: dict = {}
 _MAX_KEY_ORDERS = 1024
 
