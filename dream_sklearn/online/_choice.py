@@ -51,12 +51,11 @@ class DREAMDelayedClassifier(base.Classifier):
     scratch run, with the second copy on the NumPy path: 4 and 1 of 2,000 rows on
     two of LEDDrift's three seeds).
 
-    Each call goes to both copies, so a row costs what a row of each costs, and the
-    advancing copy runs on the NumPy path (the compiled row does not read advanced
-    rows): 1,534-1,601 rows/s on Elec2's first 5,000 rows with labels 50 rows late,
-    where the default classifier runs at 62,799-63,492 and river's
-    ``StandardScaler | LogisticRegression`` at 96,213-98,760 (``benchmarks/speed.py
-    --only online-delayed``, two runs).
+    Each call goes to both copies, so a row costs what a row of each costs: 8,868-9,102
+    rows/s on Elec2's first 5,000 rows with labels 50 rows late, where the advancing
+    copy alone runs at 13,872-14,313, the default classifier at 63,414-65,278, river's
+    ``StandardScaler | LogisticRegression`` at 97,906-97,951 and its ARF at 1,869-2,114
+    (``benchmarks/speed.py --only online-delayed``, two runs).
 
     Parameters
     ----------
