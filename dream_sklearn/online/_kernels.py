@@ -1326,7 +1326,6 @@ def delayed_proba(W, b, feats, q):
     (k,) its class probabilities (classes or slots the weights lack weigh 0)."""
     k = q.shape[0]
     kk, mm = min(k, W.shape[0]), min(feats.shape[1], W.shape[2])
-    top = -np.inf
     for c in range(k):
         z = 0.0
         if c < kk:
@@ -1335,13 +1334,7 @@ def delayed_proba(W, b, feats, q):
                     z += W[c, j, f] * feats[j, f]
             z += b[c]
         q[c] = z
-        top = max(top, z)
-    tot = 0.0
-    for c in range(k):
-        q[c] = np.exp(q[c] - top)
-        tot += q[c]
-    for c in range(k):
-        q[c] /= tot
+    _softmax_rows(q.reshape((1, k)))  # (the readouts' link: one row of k)
     return 0.0
 
 
