@@ -964,8 +964,9 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
                 at = (entry.raw, entry.present, scale)
             neighbors = self._neighbor_read(*at, out, y_value)
         self._before_readouts(y_value)
+        first = None  # (the first generation's share, where the kernel summed it)
         if fast is not None:  # (the classifier's: the step, the label fed back in place)
-            self._learn_kept(fast, y_value, surprise, neighbors)
+            loss, first = self._learn_kept(fast, y_value, surprise)
         else:
             # (J, k): each readout's loss gradient on its output; the mixture's loss
             g, loss = self._readout_step(out, y_value, phi)
@@ -987,15 +988,16 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             if self._task == "regression":  # (see _MAX_STEP)
                 rates = np.minimum(rates, np.maximum(base_lr, _MAX_STEP))
             self._sgd(self._W, g, rates, mask, phi)
-            drifts = self.n_drifts_
-            if self._drift is not None:
-                if self._ring is not None:
-                    self._record(phi, self._classes[y_value], loss)
-                self._watch(loss)
-            if neighbors is not None:
-                self._neighbor_learn(neighbors, y_value, loss, self.n_drifts_ > drifts)
-            elif self.n_drifts_ > drifts and self._neighbors is not None:  # (passed by)
-                self._neighbors.on_drift()
+            if self._drift is not None and self._ring is not None:  # (the kernel's: _record)
+                self._record(phi, self._classes[y_value], loss)
+        drifts = self.n_drifts_
+        if self._drift is not None:
+            self._watch(loss, first)
+        if neighbors is not None:
+            self._neighbor_learn(neighbors, y_value, loss, self.n_drifts_ > drifts)
+        elif self.n_drifts_ > drifts and self._neighbors is not None:  # (passed by)
+            self._neighbors.on_drift()
+        if fast is None:
             if entry is None:
                 self._commit(raw, present, step)
             if self._y_slot:

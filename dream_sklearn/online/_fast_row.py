@@ -305,24 +305,18 @@ class _CompiledRow:
         _compiled._ADVANCE[1](fast.fb, fast.ib, entry.phi)
         return fast
 
-    def _learn_kept(self, fast: Any, y: Any, surprise: float, neighbors: Any) -> None:
-        """Learn label ``y`` on the row :meth:`_fast_read_kept` read (the learn kernel
-        of kept rows: the readouts' steps and mixture, ``surprise`` the cell's on the
-        row when it was advanced on, the label fed back), then what ``_learn_numpy``
-        does after its readouts' step: the drift detector, the kNN expert (its read
-        of the row, ``neighbors``, or None)."""
+    def _learn_kept(self, fast: Any, y: Any, surprise: float) -> tuple[float, float]:
+        """Learn label ``y`` on the row :meth:`_fast_read_kept` read, by the learn
+        kernel of kept rows: the readouts' steps and mixture (``surprise``: the cell's
+        on the row when it was advanced on), the row kept for a replay, the label fed
+        back. The mixture's loss, and the first generation's share of its weight after
+        the row (the drift detector reads both: ``_learn_numpy`` goes on from here)."""
         fresh = self._fresh_rows
         c, y_slot = self._classes[y], self._y_slot.get(y, -1)
         loss = _compiled._ADVANCE[2](fast.fb, fast.ib, c, y_slot, fresh, surprise)
         if fresh:
             self._fresh_rows = fresh - 1
-        drifts = self.n_drifts_
-        if self._drift is not None:  # (the kernel kept the row for a replay: _record)
-            self._watch(loss, float(fast.res[_RES.first]))
-        if neighbors is not None:
-            self._neighbor_learn(neighbors, y, loss, self.n_drifts_ > drifts)
-        elif self.n_drifts_ > drifts and self._neighbors is not None:  # (passed by)
-            self._neighbors.on_drift()
+        return loss, float(fast.res[_RES.first])
 
     def _fast_frame(self, values: np.ndarray) -> np.ndarray | None:
         """A validated frame's values (``_frame_values``: NaN where missing) as the
