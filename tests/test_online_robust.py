@@ -4023,6 +4023,38 @@ def test_a_bad_value_set_mid_stream_raises_and_changes_nothing(cls, name, bad, c
         set_compiled(previous)
 
 
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_a_bad_value_behind_a_subclass_property_is_refused_on_the_numpy_path(cls):
+    """The NumPy path validates the live parameters again only where a setting was
+    counted since they were checked (each setting of one is: _compiled._LayoutParam);
+    a subclass's own property for one is not counted, and its parameters are checked
+    on every row, as before the count was read there."""
+
+    class WithProperty(cls):
+        @property
+        def l2(self):
+            return self._l2_value
+
+        @l2.setter
+        def l2(self, value):
+            self._l2_value = value
+
+    assert cls._params_counted and not WithProperty._params_counted
+    previous = set_compiled(False)
+    try:
+        y = _targets(cls, ["up", "down"])
+        model = WithProperty(hidden_dim=8, rank=2, seed=0)
+        for i in range(30):
+            model.learn_one({"a": float(i % 3), "b": float(i % 5)}, y[i % 2])
+        steps = model.n_steps_
+        model.l2 = float("nan")
+        with pytest.raises(ValueError, match="The 'l2' parameter of WithProperty"):
+            model.learn_one({"a": 1.0, "b": 2.0}, y[0])
+        assert model.n_steps_ == steps
+    finally:
+        set_compiled(previous)
+
+
 @pytest.mark.parametrize("compiled", [True, False])
 @pytest.mark.parametrize("cls", ESTIMATORS)
 @pytest.mark.parametrize("name, bad", [("max_pairs", -1), ("advance_on_predict", 0)])

@@ -211,11 +211,16 @@ def _count_layout_params(cls: type) -> None:
     giving one a class attribute keeps the count (review 248: it hid the descriptor,
     and the compiled row kept a stale layout). A subclass's own descriptor for one
     (a property) is left as it is, and the compiled row does not see its settings."""
+    counted = True
     for name in _PARAMS_NAMES:
         found = next((c.__dict__[name] for c in cls.__mro__ if name in c.__dict__), _NO_DEFAULT)
         if isinstance(found, _LayoutParam) or hasattr(type(found), "__set__"):
+            counted = counted and isinstance(found, _LayoutParam)
             continue
         setattr(cls, name, _LayoutParam(name, found))
+    # (whether every setting of them is counted: the NumPy path then validates them
+    # again only where the count moved, _base._recheck)
+    cls._params_counted = counted
 
 
 def _unavailable(error: Exception) -> None:
