@@ -158,6 +158,58 @@ def test_a_refused_label_lets_its_row_go_by_order_as_the_advancing_copy_does():
     assert not choice._kept and not advance._pending_rows
 
 
+def test_the_keys_read_from_the_advancing_copy_are_the_rows_own(monkeypatch):
+    """The store keys each row by the key the advancing copy just gave it (its
+    ``_key_read``), and keys the row itself where that call gave none: the same
+    row twice, a label whose row was never predicted, rows before the first label.
+    Over rows with missing values, a new feature and values at 0, under a delay,
+    its store after every call and its choices are those of a store keyed afresh
+    every time."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for i, (x, y) in enumerate(ELEC2[:400]):
+        x = dict(x)
+        if i % 11 == 0:
+            x["vicprice"] = None if i % 2 else float("nan")
+        if i > 200:
+            x["extra"] = float(rng.integers(0, 2))  # (a new feature, at 0 half the time)
+        rows.append((x, y))
+
+    def run(model):
+        kept = []
+        for i, (x, _) in enumerate(rows):
+            if i % 13 != 5:  # (some rows learned only)
+                model.predict_one(x)
+            if i % 17 == 0:
+                model.predict_proba_one(dict(x))  # (the same row again)
+            if i >= 30:
+                model.learn_one(*rows[i - 30])
+            kept.append((list(model._kept.items()), {k: list(v) for k, v in model._by_key.items()}))
+        return kept, model.mistakes_, model.leader_
+
+    got = run(DREAMDelayedClassifier(DREAMOnlineClassifier(seed=5)))
+    keyed = []
+
+    def own_key(x):
+        keyed.append(x)
+        return _choice._row_key(_choice._row_values(x)[0])
+
+    class _NoneRead:  # (the advancing copy's key never read: each row keyed afresh)
+        def __get__(self, obj, owner=None):
+            return None
+
+        def __set__(self, obj, value):
+            pass
+
+    from dream_sklearn.online._pending import _PendingRows
+
+    monkeypatch.setattr(_choice, "_key_of", own_key)
+    monkeypatch.setattr(_PendingRows, "_key_read", _NoneRead())
+    want = run(DREAMDelayedClassifier(DREAMOnlineClassifier(seed=5)))
+    assert len(keyed) > 600  # (the second run keyed every row itself)
+    assert got == want
+
+
 def test_a_prediction_does_not_read_its_own_label_or_later_ones():
     """Under delay=50 the predictions up to row T are the same whatever the labels
     from row T on (the protocol the choice reads them by)."""

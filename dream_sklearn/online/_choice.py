@@ -148,6 +148,8 @@ class DREAMDelayedClassifier(base.Classifier):
     def _checked_decay(self) -> float:
         """``decay``, checked (at every label: a later setting is read there)."""
         decay = self.decay
+        if type(decay) is float and 0.0 < decay < 1.0:  # (the usual value: no test more)
+            return decay
         if isinstance(decay, bool) or not isinstance(decay, numbers.Real):
             raise TypeError(f"decay must be a real number in (0, 1), got {decay!r}.")
         if not 0 < decay < 1:
@@ -162,15 +164,16 @@ class DREAMDelayedClassifier(base.Classifier):
     def _by_order(self) -> bool:
         return self._experts[0].match_labels_by == "order"
 
-    def _keep(self, x: dict, predictions: tuple) -> None:
+    def _keep(self, x: dict, predictions: tuple, key: tuple | None) -> None:
         """Keep both copies' predictions on ``x`` for its label, as the advancing
         copy keeps the row: by order, every read; by values, under the row's key
-        (its values without the missing ones), a second read of the same row with
-        no label in between replacing the first's."""
+        (its values without the missing ones: ``key``, the advancing copy's, or None
+        where it keyed none), a second read of the same row with no label in between
+        replacing the first's."""
         if self._by_order():
             key = None
         else:
-            key = _key_of(x)
+            key = _key_of(x) if key is None else key
             if key is None:  # (nothing kept)
                 return
             seqs = self._by_key.get(key)
@@ -194,25 +197,30 @@ class DREAMDelayedClassifier(base.Classifier):
             del self._by_key[key]
         return seq
 
-    def _matched(self, x: dict) -> tuple | None:
-        """The predictions kept for the row whose label came, out of the store."""
+    def _matched(self, x: dict, key: tuple | None) -> tuple | None:
+        """The predictions kept for the row whose label came, out of the store
+        (``key``: the row's, as the advancing copy keyed it, or None)."""
         if self._by_order():
             return self._kept.popitem(last=False)[1][1] if self._kept else None
-        key = _key_of(x)
+        key = _key_of(x) if key is None else key
         if key is None or key not in self._by_key:
             return None
         return self._kept.pop(self._drop_oldest(key))[1]
 
     def predict_proba_one(self, x: dict) -> dict:
         """The leading copy's probabilities (see the class's description)."""
-        probas = tuple(expert.predict_proba_one(x) for expert in self._build())
-        self._keep(x, tuple(max(p, key=p.get) if p else None for p in probas))
+        default, advance = self._build()
+        advance._key_read = None  # (the advancing copy keys the row: see _keep)
+        probas = (default.predict_proba_one(x), advance.predict_proba_one(x))
+        self._keep(x, tuple(max(p, key=p.get) if p else None for p in probas), advance._key_read)
         return probas[self._lead()]
 
     def predict_one(self, x: dict) -> Any:
         """The leading copy's prediction (None before any label)."""
-        predictions = tuple(expert.predict_one(x) for expert in self._build())
-        self._keep(x, predictions)
+        default, advance = self._build()
+        advance._key_read = None  # (the advancing copy keys the row: see _keep)
+        predictions = (default.predict_one(x), advance.predict_one(x))
+        self._keep(x, predictions, advance._key_read)
         return predictions[self._lead()]
 
     def learn_one(self, x: dict, y: Any) -> None:
@@ -229,9 +237,10 @@ class DREAMDelayedClassifier(base.Classifier):
                 if self._kept:
                     self._kept.popitem(last=False)
         default.learn_one(x, y)  # (first: a bad row or label raises, nothing changed)
+        advance._key_read = None  # (the advancing copy keys the row: see _keep)
         advance.learn_one(x, y)
         self._last_read = None
-        predictions = self._matched(x)
+        predictions = self._matched(x, advance._key_read)
         if predictions is not None:
             for i, predicted in enumerate(predictions):
                 self._mistakes[i] = decay * self._mistakes[i] + (predicted != y)

@@ -116,6 +116,11 @@ class _PendingRows:
     # label's key or its row's (or that row, if none): the delayed-label readout counts
     # the label's delay from it (_matched)
     _newest_alike: int | None = None
+    # the key of the row kept last (_keep_advanced, _predicted_unbuilt) or of the label
+    # matched last by values (_take_pending): DREAMDelayedClassifier keys its own store
+    # of predictions alike, and reads it here instead of keying the row again (it sets
+    # it to None before each call, and keys the row itself where the call set none)
+    _key_read: tuple | None = None
     _warned_pending = False  # whether unmatched labels were warned about
     _unmatched_run = 0  # labels in a row that found no row waiting (see _take_pending)
     _behind_run = 0  # labels in a row whose own row waited behind the oldest (order)
@@ -166,12 +171,13 @@ class _PendingRows:
         ``_MAX_PENDING``. Both paths' (:meth:`_advance`, ``_fast_row._fast_advance``).
         Returns the entry as kept."""
         self._version += 1
+        self._key_read = key
         seq = self._pending_seq
-        self._note_zeros(key, seq)
         self._pending_seq += 1
         self._pending.setdefault(key, deque()).append(seq)
         loose = _loose_key(key)
-        if loose != key:
+        if loose != key:  # (a key at 0: else nothing for _note_zeros)
+            self._note_zeros(key, seq)
             self._pending_loose.setdefault(loose, deque()).append(seq)
         late = self._read_delayed(entry.raw, entry.present, out)  # for the delayed-label readout
         entry = entry._replace(late=late, seq=seq)
@@ -259,10 +265,11 @@ class _PendingRows:
     def _learn_delayed(self, late: Any, out: np.ndarray, y: Any) -> None:
         """Train the readout for delayed labels on a matched row (task hook)."""
 
-    def _pop_seq(self, key: tuple) -> int:
-        """The oldest row waiting under ``key``, out of the indexes."""
+    def _pop_seq(self, key: tuple, loose: tuple | None = None) -> int:
+        """The oldest row waiting under ``key``, out of the indexes (``loose``: its
+        :func:`_loose_key`, where known)."""
         seq = _drop(self._pending, key, None)
-        loose = _loose_key(key)
+        loose = _loose_key(key) if loose is None else loose
         if loose != key:
             _drop(self._pending_loose, loose, seq)
         return seq
@@ -310,7 +317,7 @@ class _PendingRows:
         # its own key first, as then. Out of both indexes: review 351 found the loose
         # one keeping the row, which a later label then looked up)
         if loose == key or zeros is None:
-            return None if exact is None else self._pop_seq(key)
+            return None if exact is None else self._pop_seq(key, loose)
         names = {name for name, _ in key}
 
         def grown(seq: int) -> bool:  # (its key is the label's but for keys at 0...)
@@ -389,7 +396,7 @@ class _PendingRows:
         """Count a row predicted before anything was built, by its key (the rows
         matched by values; see ``_unbuilt``), at most ``_MAX_PENDING`` keys: ``x`` as
         the caller gave it, ``row`` as read."""
-        key = _row_key(row)
+        key = self._key_read = _row_key(row)
         last = self._unbuilt_last
         if last is not None and last[0] is x and last[1] == key:  # (one row, again)
             return
@@ -428,7 +435,7 @@ class _PendingRows:
             seq, (key, _) = next(iter(self._pending_rows.items()))
             self._pop_seq(key)
             return self._pending_rows.pop(seq)[1]
-        key = _row_key(row)
+        key = self._key_read = _row_key(row)
         unbuilt = self._unbuilt
         if unbuilt and self._pending_seq >= _MAX_PENDING:  # (forgotten: see _unbuilt)
             unbuilt = self._unbuilt = None
