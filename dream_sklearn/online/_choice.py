@@ -51,10 +51,11 @@ class DREAMDelayedClassifier(base.Classifier):
     scratch run, with the second copy on the NumPy path: 4 and 1 of 2,000 rows on
     two of LEDDrift's three seeds).
 
-    Each call goes to both copies, so a row costs what a row of each costs: 8,868-9,102
-    rows/s on Elec2's first 5,000 rows with labels 50 rows late, where the advancing
-    copy alone runs at 13,872-14,313, the default classifier at 63,414-65,278, river's
-    ``StandardScaler | LogisticRegression`` at 97,906-97,951 and its ARF at 1,869-2,114
+    Each call goes to both copies, so a row costs what a row of each costs, and the
+    store of both copies' predictions: 10,472-10,796 rows/s on Elec2's first 5,000 rows
+    with labels 50 rows late, where the advancing copy alone runs at 15,326-15,359,
+    the default classifier at 64,995-65,952, river's ``StandardScaler |
+    LogisticRegression`` at 95,621-99,893 and its ARF at 2,139-2,194
     (``benchmarks/speed.py --only online-delayed``, two runs).
 
     Parameters
