@@ -4023,6 +4023,24 @@ def test_a_bad_value_set_mid_stream_raises_and_changes_nothing(cls, name, bad, c
         set_compiled(previous)
 
 
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_a_bad_value_given_to_a_clone_with_its_attributes_is_refused(cls, compiled):
+    """river's clone(include_attributes=True) makes the copy with the new parameters,
+    then copies every other attribute over, the count of settings with them: the copy's
+    count then equals the one its parameters were checked at, and l2=nan was learned
+    (review 422: NaN weights, a NaN prediction)."""
+    previous = set_compiled(compiled)
+    try:
+        model, y = _warmed_ab(cls)
+        clone = model.clone({"l2": float("nan")}, include_attributes=True)
+        with pytest.raises(ValueError, match=f"The 'l2' parameter of {cls.__name__}"):
+            clone.learn_one({"a": 1.0, "b": 2.0}, y[0])
+        assert model.clone({"l2": 0.5}, include_attributes=True).l2 == 0.5
+    finally:
+        set_compiled(previous)
+
+
 @pytest.mark.parametrize("cls", ESTIMATORS)
 def test_a_bad_value_behind_a_subclass_property_is_refused_on_the_numpy_path(cls):
     """The NumPy path validates the live parameters again only where a setting was

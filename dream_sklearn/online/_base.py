@@ -208,7 +208,10 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
     _rank: int | None = None
     _cell: str | None = None
     _checked: tuple | None = None  # the live parameters as last validated (_recheck)
-    _checked_set: int | None = None  # _params_set then (None: not known, a pickle's)
+    # (_params_set then, and this object's id: a copy of every attribute into another
+    # object, river's clone(include_attributes=True), carries the count over with
+    # values the count never saw there; review 422) (None: not known, a pickle's)
+    _checked_set: tuple | None = None
     # whether every setting of a live parameter is counted in _params_set (none is a
     # subclass's own property: _compiled._count_layout_params)
     _params_counted = False
@@ -373,12 +376,12 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         review's finding: l2=nan, mixture_share=-0.5, surprise_gain=None mid-stream).
         The parameters read once, at the first row, are not checked again: a change
         of theirs changes nothing."""
-        if self._params_counted and self._checked_set == self._params_set:
+        if self._params_counted and self._checked_set == (self._params_set, id(self)):
             return  # (none set since they were checked: each setting is counted)
         live, checked = self._live(), self._checked
         # (by identity: 20.0 == 20 and 1 == True, and such a value the first row refuses
         # slipped through an equality test; a review's finding)
-        count = self._params_set
+        count = self._params_set, id(self)
         if (
             checked is None
             or len(checked) != len(live)
@@ -537,7 +540,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         # after its step).
         self._feedback = self.feedback
         self._hidden_dim, self._rank, self._cell = self.hidden_dim, self.rank, self.cell
-        self._checked, self._checked_set = self._live(), self._params_set
+        self._checked, self._checked_set = self._live(), (self._params_set, id(self))
         cell_params = dict(self.cell_params or {})
         config = DREAMConfig(1, self.hidden_dim, self.rank, **cell_params)
         self._config = {k: getattr(config, k) for k in cell_params}  # plain Python values
