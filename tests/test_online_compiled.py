@@ -873,15 +873,16 @@ DELAYED = ("mean", "var", "count", "lacked", "W", "b", "w")
 def run_delayed(model, rows, ys, compiled, start=0):
     """predict_(proba_)one on each row from ``start`` on, learn_one on the row DELAY
     rows back; the predictions and the model, with how many rows the compiled row
-    advanced on and how many labels it learned from kept features."""
+    advanced on, how many labels it learned from kept features, and how many rows
+    it learned that were not advanced on (predicted before the build)."""
     previous = set_compiled(compiled)
-    counts = {"_fast_advance": 0, "_learn_kept": 0}
+    counts = {"_fast_advance": 0, "_learn_kept": 0, "_fast_unadvanced": 0}
     originals = {name: getattr(_DREAMOnline, name) for name in counts}
 
     def spy(name):
         def call(self, *args):
             got = originals[name](self, *args)
-            counts[name] += name == "_learn_kept" or got is not None
+            counts[name] += name == "_learn_kept" or bool(got)  # (None / False: NumPy)
             return got
 
         return call
@@ -938,8 +939,11 @@ def test_advance_on_predict_matches_numpy(params):
     rows, ys = classification_stream()
     np_preds, np_model, np_counts = run_delayed(make(), rows, ys, compiled=False)
     c_preds, c_model, counts = run_delayed(make(), rows, ys, compiled=True)
-    assert np_counts == {"_fast_advance": 0, "_learn_kept": 0} and np_model._fast_adv is None
+    assert not any(np_counts.values()) and np_model._fast_adv is None
     assert counts["_fast_advance"] > 0.9 * N_ROWS and counts["_learn_kept"] > 0.8 * N_ROWS
+    # (the labels of the rows predicted before the build: in kernels too, but the
+    # first, which builds, and the new classes' growth rows; round 72)
+    assert counts["_fast_unadvanced"] >= DELAY - 3
     assert np.shares_memory(c_model._W, c_model._fast_adv.fb)
     if params.get("delayed_readout", True):
         assert c_model._delayed.active  # (its kernels ran: the labels came late)
@@ -961,3 +965,22 @@ def test_advance_on_predict_pickled_with_rows_waiting_continues_alike():
     # (all but the rows waiting at row 500's new feature)
     assert a_counts["_learn_kept"] > 350 and b_counts["_learn_kept"] > 350
     assert_same_delayed(a_preds, a, b_preds, b)
+
+
+def test_the_labels_of_rows_predicted_before_the_build_keep_the_advancing_layout():
+    """Under advance_on_predict the rows predicted before anything was built were not
+    advanced on: their labels, learned in the advancing layout's kernels since round
+    72, leave its buffers as they are (on the NumPy path each label replaced arrays
+    of theirs, and the next row laid them out again: about half a millisecond a row)."""
+    rows, ys = plain_stream(2 * DELAY + 10)
+    model = DREAMOnlineClassifier(seed=1, advance_on_predict=True)
+    layouts = []
+    for i, x in enumerate(rows):
+        model.predict_one(x)
+        if i >= DELAY:
+            model.learn_one(rows[i - DELAY], ys[i - DELAY])
+            if 2 * DELAY - 30 <= i < 2 * DELAY:  # (the labels of rows 20-49)
+                fast = model._fast_adv
+                layouts.append(fast)
+                assert fast is not None and np.shares_memory(model._W, fast.fb)
+    assert all(fast is layouts[0] for fast in layouts)

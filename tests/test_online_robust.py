@@ -3564,11 +3564,12 @@ def test_learn_only_rows_among_predicted_ones_are_no_unmatched_labels():
 
 def _count_steps(model):
     """Count the cell's committed steps of ``model`` (an advancing one's: its
-    compiled row never runs the default layout's learn kernel): an instance's own
-    _commit (the NumPy path), and the rows its compiled row advanced on
-    (_fast_advance: its advance kernel commits)."""
+    compiled row never runs the default layout): an instance's own _commit (the
+    NumPy path), the rows its compiled row advanced on (_fast_advance: its advance
+    kernel commits), and the rows not advanced on that it learned in the advancing
+    layout (_fast_unadvanced: its learn kernel commits; round 72)."""
     calls = []
-    commit, fast = model._commit, model._fast_advance
+    commit, fast, unadvanced = model._commit, model._fast_advance, model._fast_unadvanced
 
     def counted(*args):
         calls.append(1)
@@ -3580,7 +3581,13 @@ def _count_steps(model):
             calls.append(1)
         return got
 
-    model._commit, model._fast_advance = counted, advanced
+    def learned(*args):
+        got = unadvanced(*args)
+        if got:
+            calls.append(1)
+        return got
+
+    model._commit, model._fast_advance, model._fast_unadvanced = counted, advanced, learned
     return calls
 
 

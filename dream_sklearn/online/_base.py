@@ -927,7 +927,8 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             if self._by_order() and (self._pending or self._not_waiting) and not unread:
                 self._take_pending(row)
             raise
-        if not self._built:
+        built_now = not self._built
+        if built_now:
             self._build_whole(row, y_value)
             hit, version = False, self._version  # (nothing was read with these slots)
         else:
@@ -943,6 +944,13 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         if self._pending and self._by_order():
             self._watch_order(row)
         entry = self._take_pending(row) if waiting else None
+        if entry is None and not built_now and self._fast_unadvanced(row, values, y_value):
+            # (a row not advanced on under advance_on_predict, learned in the advancing
+            # layout's kernels: the step, the readouts, the label fed back, "diff")
+            if self._reads_diff:
+                self._advanced_last = None
+            self._learned_last = (x, cache.x if hit else dict(x), y) if self._read_now else None
+            return
         fast = None  # (a row advanced on in the compiled row, read there at its label)
         if entry is not None:
             fast = self._fast_read_kept(entry) if entry.columns is not None else None

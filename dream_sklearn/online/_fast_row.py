@@ -289,6 +289,42 @@ class _CompiledRow:
         self._fast_row = None  # (its label finds it waiting: no learn of the buffers' row)
         return _Advanced(entry, out)
 
+    def _fast_unadvanced(self, row: dict, values: np.ndarray | None, y: Any) -> bool:
+        """Learn ``(row, y)`` in the advancing layout's buffers, a row the cell did not
+        advance on under ``advance_on_predict`` (predicted before anything was built,
+        or learned without a prediction): the forward and learn kernels, as the
+        default layout learns a row (``_fast_commit``). ``row``: without its missing
+        values, validated, its features and classes registered (``_learn_numpy``);
+        ``values``: its values as float64, or None. False where the NumPy path must
+        learn it (nothing changed). On the NumPy path each such label let the layout
+        go, and the next row laid it out again: the first ``delay`` labels under a
+        delay cost about half a millisecond each (round 72)."""
+        if not (self.advance_on_predict and self._task == "classification" and _compiled._ON):
+            return False  # (the regressor's rows advanced on take the NumPy path)
+        fast = self._advance_layout()
+        if fast is None:
+            return False
+        keys = tuple(row)
+        slots = fast.slots.get(keys)
+        if slots is None:
+            slots = fast.slots_of(keys)
+            if slots is None:
+                return False
+        if values is None or values.dtype is not _FLOAT or not values.flags.c_contiguous:
+            values = _as_float(np.array(tuple(row.values())))
+            if values is None:
+                return False
+        r = fast.forward(fast.fb, fast.ib, values, slots)
+        if r != r or fast.res[_RES.unknown]:  # (the NumPy path reads it)
+            return False
+        # _fast_commit reads the row the default layout's buffers hold: here, these
+        # (the default layout is never laid out under advance_on_predict: _relayout)
+        self._fast, self._fast_row = fast, (self._version, None, r)
+        try:
+            return self._fast_commit(y)
+        finally:
+            self._fast = self._fast_row = None
+
     def _fast_read_kept(self, entry: Any) -> Any:
         """Read a row advanced on (``entry``, a ``_Pending``) in the compiled row at
         its label: its features as kept when it was read, under the readouts as they
