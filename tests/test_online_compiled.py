@@ -942,7 +942,8 @@ def test_advance_on_predict_matches_numpy(params):
     assert not any(np_counts.values()) and np_model._fast_adv is None
     assert counts["_fast_advance"] > 0.9 * N_ROWS and counts["_learn_kept"] > 0.8 * N_ROWS
     # (the labels of the rows predicted before the build: in kernels too, but the
-    # first, which builds, and the new classes' growth rows; round 72)
+    # first, which builds; a new class's or feature's row grows on the NumPy path and
+    # is then learned in the layout laid out anew; round 72)
     assert counts["_fast_unadvanced"] >= DELAY - 3
     assert np.shares_memory(c_model._W, c_model._fast_adv.fb)
     if params.get("delayed_readout", True):

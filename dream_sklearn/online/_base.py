@@ -945,10 +945,9 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
             self._watch_order(row)
         entry = self._take_pending(row) if waiting else None
         if entry is None and not built_now and self._fast_unadvanced(row, values, y_value):
-            # (a row not advanced on under advance_on_predict, learned in the advancing
-            # layout's kernels: the step, the readouts, the label fed back, "diff")
-            if self._reads_diff:
-                self._advanced_last = None
+            # (a row not advanced on under advance_on_predict, the classifier's, learned
+            # in the advancing layout's kernels: the step, the readouts, the label fed
+            # back; the classifier reads no "diff", whose _advanced_last stays as it is)
             self._learned_last = (x, cache.x if hit else dict(x), y) if self._read_now else None
             return
         fast = None  # (a row advanced on in the compiled row, read there at its label)
