@@ -944,7 +944,7 @@ class _DREAMOnline(_CompiledRow, _PendingRows, _Slots, _RunningScaling, _Feature
         if self._pending and self._by_order():
             self._watch_order(row)
         entry = self._take_pending(row) if waiting else None
-        if entry is None and not built_now and self._fast_unadvanced(row, values, y_value):
+        if entry is None and not built_now and self._fast_unadvanced(x, y_value):
             # (a row not advanced on under advance_on_predict, the classifier's, learned
             # in the advancing layout's kernels: the step, the readouts, the label fed
             # back; the classifier reads no "diff", whose _advanced_last stays as it is)

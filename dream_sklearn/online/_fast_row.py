@@ -251,22 +251,7 @@ class _CompiledRow:
         if fast is None or (type(x) is not dict and not isinstance(x, dict)):
             return None
         key = _row_key(row)  # (first: nothing is changed if the row has no key)
-        keys = tuple(x)
-        slots = fast.slots.get(keys)
-        if slots is None:
-            slots = fast.slots_of(keys)
-            if slots is None:
-                return None
-        try:
-            values = np.array(tuple(x.values()))
-        except Exception:  # (the NumPy path reads it: see _fast_forward)
-            return None
-        if values.dtype is not _FLOAT or values.ndim != 1:
-            values = _as_float(values)
-            if values is None:
-                return None
-        r = fast.forward(fast.fb, fast.ib, values, slots)
-        if r != r or fast.res[_RES.unknown]:  # (a new feature: the NumPy path grows)
+        if self._advance_read(fast, x) is None:
             return None
         prev = None if self._prev_u is None else self._prev_u.copy()  # ("diff" read it)
         raw, present, u = fast.raw.copy(), fast.present.copy(), fast.urow[None].copy()
@@ -289,33 +274,46 @@ class _CompiledRow:
         self._fast_row = None  # (its label finds it waiting: no learn of the buffers' row)
         return _Advanced(entry, out)
 
-    def _fast_unadvanced(self, row: dict, values: np.ndarray | None, y: Any) -> bool:
-        """Learn ``(row, y)`` in the advancing layout's buffers, a row the cell did not
+    def _advance_read(self, fast: Any, x: dict) -> float | None:
+        """The forward kernel on row ``x`` in the advancing layout ``fast`` (its work
+        buffers then hold the row): the kernel's value, or None where the NumPy path
+        must read the row (a value the kernel does not take, a new feature, which the
+        NumPy path grows). ``_fast_forward`` reads the default layout's rows inline."""
+        keys = tuple(x)
+        slots = fast.slots.get(keys)
+        if slots is None:
+            slots = fast.slots_of(keys)
+            if slots is None:
+                return None
+        try:
+            values = np.array(tuple(x.values()))
+        except Exception:  # (the NumPy path reads it: see _fast_forward)
+            return None
+        if values.dtype is not _FLOAT or values.ndim != 1:
+            values = _as_float(values)
+            if values is None:
+                return None
+        r = fast.forward(fast.fb, fast.ib, values, slots)
+        if r != r or fast.res[_RES.unknown]:
+            return None
+        return r
+
+    def _fast_unadvanced(self, x: dict, y: Any) -> bool:
+        """Learn ``(x, y)`` in the advancing layout's buffers, a row the cell did not
         advance on under ``advance_on_predict`` (predicted before anything was built,
         or learned without a prediction): the forward and learn kernels, as the
-        default layout learns a row (``_fast_commit``). ``row``: without its missing
-        values, validated, its features and classes registered (``_learn_numpy``);
-        ``values``: its values as float64, or None. False where the NumPy path must
-        learn it (nothing changed). On the NumPy path each such label let the layout
-        go, and the next row laid it out again: the first ``delay`` labels under a
-        delay cost about half a millisecond each (round 72)."""
+        default layout learns a row (``_fast_commit``). ``x`` validated, its features
+        and classes registered (``_learn_numpy``); ``y`` the label as validated. False
+        where the NumPy path must learn it (nothing changed). On the NumPy path each
+        such label let the layout go, and the next row laid it out again: the first
+        ``delay`` labels under a delay cost about half a millisecond each (round 72)."""
         if not (self.advance_on_predict and self._task == "classification" and _compiled._ON):
             return False  # (the regressor's rows advanced on take the NumPy path)
         fast = self._advance_layout()
         if fast is None:
             return False
-        keys = tuple(row)
-        slots = fast.slots.get(keys)
-        if slots is None:
-            slots = fast.slots_of(keys)
-            if slots is None:
-                return False
-        if values is None or values.dtype is not _FLOAT or not values.flags.c_contiguous:
-            values = _as_float(np.array(tuple(row.values())))
-            if values is None:
-                return False
-        r = fast.forward(fast.fb, fast.ib, values, slots)
-        if r != r or fast.res[_RES.unknown]:  # (the NumPy path reads it)
+        r = self._advance_read(fast, x)
+        if r is None:
             return False
         # _fast_commit reads the row the default layout's buffers hold: here, these
         # (the default layout is never laid out under advance_on_predict: _relayout)
