@@ -162,9 +162,14 @@
     matched by values and by order, the model without it, and two baselines, beside
     the same with every label; and whether the model warned. A tuning stream, read
     to show a documented limit; it chose nothing.
+15. The regressor under a delay (``--part delay-regression``, round 73): every
+    half's regression streams of streams.py (their first ``--small-rows`` rows at
+    most, ``--seeds`` seeds on the synthetic ones), MAE over rows 50 on with no
+    delay and ``delay=50``: the last value, the running mean, LinReg, HATR, ARFR and
+    DREAM with and without ``advance_on_predict``. A measurement; it chose nothing.
 
 Streams: SEA, Elec2, Hyperplane, all tuning streams (docs/online.md), and the
-tuning half's regression streams of streams.py.
+tuning half's regression streams of streams.py (every half's: part 15).
 
     python benchmarks/online_robust.py
     python benchmarks/online_robust.py --part delay --rows 20000
@@ -181,6 +186,7 @@ tuning half's regression streams of streams.py.
     python benchmarks/online_robust.py --part regimes
     python benchmarks/online_robust.py --part offset
     python benchmarks/online_robust.py --part lost-labels
+    python benchmarks/online_robust.py --part delay-regression
     python benchmarks/online_robust.py --part excursion --loss-cap 50   # round 59's table
 """
 
@@ -804,6 +810,81 @@ def _hits(rows: list, model, delay: int | None, lost: frozenset = frozenset()) -
         elif i not in lost:
             model.learn_one(x, y)
     return out
+
+
+def _regression_errors(rows: list, model, delay: int | None) -> np.ndarray:
+    """Per row, ``model``'s absolute error under progressive validation with labels
+    ``delay`` rows late (river's ``simulate_qa``); a prediction of None (a no-change
+    baseline before any label) reads 0.0, as a regressor's before any learning."""
+    errors = np.zeros(len(rows))
+    for i, x, y in river_stream.simulate_qa(rows, moment=None, delay=delay):
+        if y is None:
+            prediction = model.predict_one(x)
+            errors[i] = abs((0.0 if prediction is None else prediction) - rows[i][1])
+        else:
+            model.learn_one(x, y)
+    return errors
+
+
+def delay_regression(n_small: int, seeds: int, lag: int = 50) -> None:
+    """The regressor under ``delay=lag`` on every half's regression streams of
+    ``streams.py`` (their first ``n_small`` rows at most), against the baselines of
+    issue 12 (the last value, the running mean, LinReg, HATR, ARFR), with and without
+    ``advance_on_predict``. Nothing was chosen on it (round 73): a measurement."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from streams import REGRESSORS, STREAMS, stream_rows
+
+    models = {name: REGRESSORS[name][0] for name in ("last-value", "mean", "LinReg", "HATR")}
+    models["ARFR"] = REGRESSORS["ARFR"][0]
+    models["DREAM"] = lambda seed, task: DREAMOnlineRegressor(seed=seed)
+    models["DREAM advance"] = lambda seed, task: DREAMOnlineRegressor(
+        seed=seed, advance_on_predict=True
+    )
+    print(
+        f"The regressor under delay={lag}: MAE over rows {lag} on (every row has a label "
+        f"before it under both protocols) of each regression stream's first {n_small:,} rows "
+        f"at most, no delay and delay={lag}; mean (min-max) over model seeds 0-{seeds - 1} "
+        "(synthetic streams: stream seeds too; one run of a deterministic model on a data "
+        "set). 'DREAM advance': advance_on_predict=True (without a delay it is the default "
+        "model). 'last-value' under the delay: the latest target known, the one "
+        f"{lag} rows back. ratio: MAE with the delay over MAE without."
+    )
+    print()
+    print(f"| half | stream | model | no delay | delay={lag} | ratio |")
+    print("| --- | --- | --- | ---: | ---: | ---: |")
+    fixed_models = ("last-value", "mean", "LinReg")
+    for half in ("tuning", "report", "held-out", "fresh"):
+        for name, stream in STREAMS.items():
+            if stream.task != "regression" or stream.half != half:
+                continue
+            rows_n = stream_rows(stream, n_small)
+            draws = {
+                seed: list(itertools.islice(stream.make(seed, rows_n), rows_n))
+                for seed in (range(seeds) if stream.synthetic else [0])
+            }
+            for model_name, make in models.items():
+                runs = []
+                for seed in range(seeds):
+                    if not stream.synthetic and seed and model_name in fixed_models:
+                        break  # (deterministic on a fixed stream: one run)
+                    rows = draws[seed if stream.synthetic else 0]
+                    runs.append(
+                        [
+                            _regression_errors(rows, make(seed, "regression"), d)[lag:].mean()
+                            for d in (None, lag)
+                        ]
+                    )
+                runs = np.array(runs)
+                ratio = runs[:, 1:] / runs[:, :1]
+                print(
+                    f"| {half} | {name} | {model_name} | {_spread_cells(runs, '.4g')} | "
+                    f"{_spread_cells(ratio, '.3f')} |",
+                    flush=True,
+                )
+    print()
 
 
 def lost_labels(n: int, seeds: int, delay: int = 50, share: float = 0.05) -> None:
@@ -1647,6 +1728,7 @@ def main() -> None:
             "offset",
             "lost-labels",
             "advance-cost",
+            "delay-regression",
             "all",
         ],
         default="all",
@@ -1697,6 +1779,8 @@ def main() -> None:
         delay(args.rows, args.small_rows, args.streams, args.seeds)
     if args.part in ("advance-cost", "all"):
         advance_cost(args.small_rows, args.streams, args.seeds)
+    if args.part in ("delay-regression", "all"):
+        delay_regression(args.small_rows, args.seeds)
     if args.part in ("pipeline", "all"):
         pipeline(args.rows, args.small_rows, args.streams, args.seeds)
     if args.part in ("trend", "all"):

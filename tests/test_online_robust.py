@@ -4692,3 +4692,41 @@ def test_after_a_held_value_s_shift_ends_the_knn_expert_costs_nothing(robust_ben
     after = slice(1026, 1501)
     assert errors["auto"][after].mean() < 1.1 * errors[0][after].mean()
     assert np.abs(np.diff(ys))[1025:1500].mean() < 0.2  # (the value held: few changes)
+
+
+def test_the_regression_errors_under_a_delay_by_hand(robust_bench):
+    """``_regression_errors``: each row's absolute error, predicted before its label;
+    under ``delay=2`` the no-change baseline predicts the target two rows back, and
+    None (no label yet: rows 0 and 1) reads 0.0."""
+    bench, streams = robust_bench
+    ys = [float(i * i) for i in range(8)]
+    rows = [({"x": float(i)}, y) for i, y in enumerate(ys)]
+    late = bench._regression_errors(rows, streams.NoChange(), 2)
+    assert late.tolist() == [ys[0], ys[1]] + [ys[i] - ys[i - 2] for i in range(2, 8)]
+    now = bench._regression_errors(rows, streams.NoChange(), None)
+    assert now.tolist() == [ys[0]] + [ys[i] - ys[i - 1] for i in range(1, 8)]
+
+
+def test_the_delay_regression_part_prints_each_models_two_maes(robust_bench, capsys, monkeypatch):
+    """``--part delay-regression`` on a hand-made regression stream: a row per model in
+    order, the no-change baseline's MAEs over rows 50 on as computed by hand (the
+    target one row back, and 50 rows back), their ratio, and the advancing regressor
+    without a delay equal to the default model."""
+    bench, streams = robust_bench
+    rng = np.random.default_rng(0)
+    ys = np.cumsum(rng.normal(size=90)).tolist()
+    rows = [({"a": float(v)}, y) for v, y in zip(rng.normal(size=90), ys, strict=True)]
+    hand = streams.Stream(
+        "hand", "tuning", "regression", "none", lambda seed, n: iter(rows[:n]), None, False, 90
+    )
+    monkeypatch.setattr(streams, "STREAMS", {"hand": hand})
+    bench.delay_regression(90, 1)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "| hand |" in line]
+    models = [line.split(" | ")[2] for line in lines]
+    assert models == ["last-value", "mean", "LinReg", "HATR", "ARFR", "DREAM", "DREAM advance"]
+    cells = [[float(c.split(" (")[0]) for c in line.strip("| ").split(" | ")[3:]] for line in lines]
+    y = np.array(ys)
+    now, late = np.abs(y[50:] - y[49:-1]).mean(), np.abs(y[50:] - y[:-50]).mean()
+    assert cells[0] == pytest.approx([now, late, late / now], rel=1e-3)
+    assert cells[6][0] == cells[5][0]  # (no delay: advance_on_predict is the default model)
+    assert cells[6][1] != cells[5][1]

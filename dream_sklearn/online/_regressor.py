@@ -265,7 +265,11 @@ class DREAMOnlineRegressor(_TargetScaling, _DREAMOnline, base.MiniBatchRegressor
         ``learn_one`` that brings the row's label (the same row, matched by its
         values, oldest first) then only trains the readouts on what the cell read
         at prediction time, without stepping again. False: prediction is pure and
-        ``learn_one`` takes the step (see docs/online.md, "Delayed labels").
+        ``learn_one`` takes the step (see docs/online.md, "Delayed labels"). For
+        the regressor it did not pay: under ``delay=50`` its MAE was not below the
+        default's on any tuning stream of ``benchmarks/streams.py``, and below it on
+        3 of the other 13 regression streams by at most 1.3% (docs/online.md, "Round
+        73: the regressor under a delay"); its rows run on the NumPy path.
     match_labels_by : {"values", "order"}, default="values"
         With ``advance_on_predict``, how ``learn_one`` finds the row predicted
         earlier that its label belongs to. ``"values"``: the oldest waiting row
