@@ -837,8 +837,8 @@ def delay_regression(n_small: int, seeds: int, lag: int = 50) -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     from streams import REGRESSORS, STREAMS, stream_rows
 
-    models = {name: REGRESSORS[name][0] for name in ("last-value", "mean", "LinReg", "HATR")}
-    models["ARFR"] = REGRESSORS["ARFR"][0]
+    baselines = ("last-value", "mean", "LinReg", "HATR", "ARFR")
+    models = {name: REGRESSORS[name][0] for name in baselines}
     models["DREAM"] = lambda seed, task: DREAMOnlineRegressor(seed=seed)
     models["DREAM advance"] = lambda seed, task: DREAMOnlineRegressor(
         seed=seed, advance_on_predict=True
