@@ -165,8 +165,11 @@
 15. The regressor under a delay (``--part delay-regression``, round 73): every
     half's regression streams of streams.py (their first ``--small-rows`` rows at
     most, ``--seeds`` seeds on the synthetic ones), MAE over rows 50 on with no
-    delay and ``delay=50``: the last value, the running mean, LinReg, HATR, ARFR and
-    DREAM with and without ``advance_on_predict``. A measurement; it chose nothing.
+    delay and ``delay=50``: the last value, the running mean, LinReg, HATR, ARFR,
+    DREAM with and without ``advance_on_predict``, and DREAM with no part that reads
+    the previous target (its settings chosen on TrumpApproval and ChickWeights, tuning
+    streams), and DREAMDelayedRegressor (both, chosen by the targets as they come). It
+    chose no default.
 
 Streams: SEA, Elec2, Hyperplane, all tuning streams (docs/online.md), and the
 tuning half's regression streams of streams.py (every half's: part 15).
@@ -206,6 +209,7 @@ from river.datasets import synth
 from dream_sklearn.datasets import iter_elec2
 from dream_sklearn.online import (
     DREAMDelayedClassifier,
+    DREAMDelayedRegressor,
     DREAMOnlineClassifier,
     DREAMOnlineRegressor,
     _scaling,
@@ -826,11 +830,19 @@ def _regression_errors(rows: list, model, delay: int | None) -> np.ndarray:
     return errors
 
 
+# The regressor's readouts that do not read the previous target (its "last" and "hold"
+# do): the delay-regression part's last model
+_NO_PREVIOUS_TARGET = ("cell", "pairs", "mean", "average")
+
+
 def delay_regression(n_small: int, seeds: int, lag: int = 50) -> None:
     """The regressor under ``delay=lag`` on every half's regression streams of
     ``streams.py`` (their first ``n_small`` rows at most), against the baselines of
     issue 12 (the last value, the running mean, LinReg, HATR, ARFR), with and without
-    ``advance_on_predict``. Nothing was chosen on it (round 73): a measurement."""
+    ``advance_on_predict``, with no part that reads the previous target, and
+    ``DREAMDelayedRegressor``, both of those chosen by the targets (round 73; the second
+    model's readouts were chosen on two tuning streams, TrumpApproval and ChickWeights;
+    no default was chosen on it)."""
     import sys
     from pathlib import Path
 
@@ -843,6 +855,15 @@ def delay_regression(n_small: int, seeds: int, lag: int = 50) -> None:
     models["DREAM advance"] = lambda seed, task: DREAMOnlineRegressor(
         seed=seed, advance_on_predict=True
     )
+    # (no part of it reads the previous target, which a delay makes stale at the
+    # prediction: set on TrumpApproval and ChickWeights, tuning streams, round 73)
+    models["DREAM, no previous target"] = lambda seed, task: DREAMOnlineRegressor(
+        seed=seed, feedback="none", readouts=_NO_PREVIOUS_TARGET
+    )
+    # both, chosen by the targets as they come (round 73)
+    models["DREAMDelayedRegressor"] = lambda seed, task: DREAMDelayedRegressor(
+        DREAMOnlineRegressor(seed=seed)
+    )
     print(
         f"The regressor under delay={lag}: MAE over rows {lag} on (every row has a label "
         f"before it under both protocols) of each regression stream's first {n_small:,} rows "
@@ -850,7 +871,11 @@ def delay_regression(n_small: int, seeds: int, lag: int = 50) -> None:
         "(synthetic streams: stream seeds too; one run of a deterministic model on a data "
         "set). 'DREAM advance': advance_on_predict=True (without a delay it is the default "
         "model). 'last-value' under the delay: the latest target known, the one "
-        f"{lag} rows back. ratio: MAE with the delay over MAE without."
+        f"{lag} rows back. 'DREAM, no previous target': feedback='none', readouts="
+        f"{_NO_PREVIOUS_TARGET!r} (none of its parts reads the previous target; set on "
+        "TrumpApproval and ChickWeights, tuning streams). DREAMDelayedRegressor: both copies, "
+        "the closer on the targets that came predicting. ratio: MAE with the delay over MAE "
+        "without."
     )
     print()
     print(f"| half | stream | model | no delay | delay={lag} | ratio |")

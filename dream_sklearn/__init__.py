@@ -8,7 +8,12 @@ from ._sklearn import (
     LayoutWarning,
     to_sequences,
 )
-from .online import DREAMDelayedClassifier, DREAMOnlineClassifier, DREAMOnlineRegressor
+from .online import (
+    DREAMDelayedClassifier,
+    DREAMDelayedRegressor,
+    DREAMOnlineClassifier,
+    DREAMOnlineRegressor,
+)
 
 __version__ = "0.1.0"
 
@@ -27,6 +32,7 @@ def __getattr__(name: str):
 __all__ = [
     "DREAMClassifier",
     "DREAMDelayedClassifier",
+    "DREAMDelayedRegressor",
     "DREAMFeatures",
     "DREAMRegressor",
     "DREAMOnlineClassifier",

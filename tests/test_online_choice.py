@@ -3,11 +3,17 @@ advances on the rows it predicts and one that does not."""
 
 import numpy as np
 import pytest
-from river import base, checks, evaluate, linear_model, metrics
+from river import base, checks, datasets, evaluate, linear_model, metrics
 from river import stream as river_stream
 
 from dream_sklearn.datasets import iter_elec2
-from dream_sklearn.online import DREAMDelayedClassifier, DREAMOnlineClassifier, _choice
+from dream_sklearn.online import (
+    DREAMDelayedClassifier,
+    DREAMDelayedRegressor,
+    DREAMOnlineClassifier,
+    DREAMOnlineRegressor,
+    _choice,
+)
 
 ELEC2 = list(iter_elec2(2000))
 
@@ -249,3 +255,127 @@ def test_its_parameters_are_checked_at_the_first_row():
     model.decay = 2.0  # (read at every label)
     with pytest.raises(ValueError, match="decay must be a real number in"):
         model.learn_one({"a": 1.0}, True)
+
+
+# --- DREAMDelayedRegressor -------------------------------------------------------------
+
+TRUMP = list(datasets.TrumpApproval())
+
+
+def test_the_regressor_passes_river_check_estimator():
+    for params in DREAMDelayedRegressor._unit_test_params():
+        checks.check_estimator(DREAMDelayedRegressor(**params))
+
+
+def _mae(model, rows, delay):
+    """The MAE of ``model`` under ``progressive_val_score`` with ``delay``."""
+    return evaluate.progressive_val_score(rows, model, metrics.MAE(), delay=delay).get()
+
+
+def test_the_regressor_follows_the_copy_closer_under_a_delay_and_the_model_without():
+    """TrumpApproval: without a delay the model as given is far ahead (it reads the
+    previous target), and the choice follows it to within 1e-3 of its MAE; under
+    delay=50 the copy without the previous target is ahead, and the choice follows
+    it to within 0.02 of its MAE."""
+    other = {"feedback": "none", "readouts": ("cell", "pairs", "mean", "average")}
+    default = _mae(DREAMOnlineRegressor(seed=0), TRUMP, None)
+    choice = DREAMDelayedRegressor(DREAMOnlineRegressor(seed=0))
+    assert _mae(choice, TRUMP, None) == pytest.approx(default, abs=1e-3)
+    assert choice.leader_ == "default"
+    late = [_mae(DREAMOnlineRegressor(seed=0, **kw), TRUMP, 50) for kw in ({}, other)]
+    assert late[0] - late[1] > 0.05  # (the premise)
+    choice = DREAMDelayedRegressor(DREAMOnlineRegressor(seed=0))
+    assert _mae(choice, TRUMP, 50) <= late[1] + 0.02
+    assert choice.leader_ == "no previous target"
+
+
+def test_the_regressors_copies_share_a_seed_and_the_second_reads_no_previous_target():
+    """seed=None: one seed for both copies; the second has feedback="none" and the
+    model's readouts without "last" and "hold" (("cell",) where none is left);
+    neither advances on the rows it predicts, whatever the model's setting."""
+    choice = DREAMDelayedRegressor(DREAMOnlineRegressor(advance_on_predict=True))
+    _predictions(choice, TRUMP[:30], None)
+    default, other = choice.experts_
+    assert default.seed == other.seed is not None
+    assert (default.advance_on_predict, other.advance_on_predict) == (False, False)
+    assert (default.feedback, other.feedback) == ("cell", "none")
+    assert default.readouts == ("last", "cell", "pairs", "hold", "mean", "average")
+    assert other.readouts == ("cell", "pairs", "mean", "average")
+    only_last = DREAMDelayedRegressor(DREAMOnlineRegressor(seed=1, readouts=("last", "hold")))
+    only_last.predict_one({"a": 1.0})
+    assert only_last.experts_[1].readouts == ("cell",)
+
+
+class _RegStub(base.Regressor):
+    """Predicts the row's "y" feature plus ``offset``."""
+
+    def __init__(self, offset: float = 0.0, match_labels_by: str = "values") -> None:
+        self.offset = offset
+        self.match_labels_by = match_labels_by
+
+    def learn_one(self, x, y):
+        pass
+
+    def predict_one(self, x):
+        return x["y"] + self.offset
+
+    def _check_target(self, y):
+        return float(y)
+
+
+@pytest.mark.parametrize("match", ["values", "order"])
+@pytest.mark.parametrize("exact", [0, 1])
+def test_the_regressor_copy_closer_leads(exact, match):
+    """Targets 5 rows late, matched to the predictions they score by ``match``: the
+    copy that is exact leads from the first target on, every prediction after it is
+    that copy's, and the other's errors add up with forgetting."""
+    choice = DREAMDelayedRegressor(decay=0.5)
+    choice._experts = (
+        _RegStub(0.0 if exact == 0 else 2.0, match),
+        _RegStub(0.0 if exact else 2.0, match),
+    )
+    rng = np.random.default_rng(0)
+    rows = [({"y": float(y)}, float(y)) for y in rng.integers(0, 3, 300)]
+    predicted = _predictions(choice, rows, 5)
+    names = ("default", "no previous target")
+    assert choice.leader_ == names[exact]
+    assert choice.errors_[names[exact]] == 0.0
+    assert choice.errors_[names[1 - exact]] == pytest.approx(2.0 / (1 - 0.5))  # (2 + 1 + ...)
+    assert predicted[6:] == [y for _, y in rows[6:]]
+    assert not choice._kept and not choice._by_key  # (every target found its row)
+
+
+def test_a_refused_target_lets_its_prediction_go_by_order():
+    """match_labels_by="order": a refused target (NaN) raises, and the prediction
+    kept for its row (the oldest) goes, so that the later targets score their own
+    rows' predictions."""
+    choice = DREAMDelayedRegressor(DREAMOnlineRegressor(seed=1, match_labels_by="order"))
+    for x, y in TRUMP[:20]:
+        choice.learn_one(x, y)
+    for x, _ in TRUMP[20:23]:
+        choice.predict_one(x)
+    with pytest.raises(ValueError, match="not finite"):
+        choice.learn_one(TRUMP[20][0], float("nan"))
+    assert len(choice._kept) == 2
+    before = dict(choice.errors_)
+    for x, y in TRUMP[21:23]:
+        choice.learn_one(x, y)
+    assert not choice._kept
+    assert choice.errors_ != before
+
+
+def test_the_regressor_with_a_bad_row_changes_nothing_and_checks_its_parameters():
+    choice = DREAMDelayedRegressor(DREAMOnlineRegressor(seed=4))
+    twin = DREAMDelayedRegressor(DREAMOnlineRegressor(seed=4))
+    head, tail = TRUMP[:200], TRUMP[200:300]
+    _predictions(choice, head, 20)
+    _predictions(twin, head, 20)
+    bad = dict(TRUMP[200][0], ordinal_date="high")
+    with pytest.raises(ValueError, match="OneHotEncoder"):
+        choice.learn_one(bad, 40.0)
+    assert _predictions(choice, tail, 20) == _predictions(twin, tail, 20)
+    assert choice.errors_ == twin.errors_
+    with pytest.raises(TypeError, match="model must be a DREAMOnlineRegressor"):
+        DREAMDelayedRegressor(DREAMOnlineClassifier()).predict_one({"a": 1.0})
+    with pytest.raises(ValueError, match="decay must be a real number in"):
+        DREAMDelayedRegressor(decay=1.5).learn_one({"a": 1.0}, 1.0)

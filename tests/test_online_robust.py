@@ -4723,7 +4723,17 @@ def test_the_delay_regression_part_prints_each_models_two_maes(robust_bench, cap
     bench.delay_regression(90, 1)
     lines = [line for line in capsys.readouterr().out.splitlines() if "| hand |" in line]
     models = [line.split(" | ")[2] for line in lines]
-    assert models == ["last-value", "mean", "LinReg", "HATR", "ARFR", "DREAM", "DREAM advance"]
+    assert models == [
+        "last-value",
+        "mean",
+        "LinReg",
+        "HATR",
+        "ARFR",
+        "DREAM",
+        "DREAM advance",
+        "DREAM, no previous target",
+        "DREAMDelayedRegressor",
+    ]
     cells = [[float(c.split(" (")[0]) for c in line.strip("| ").split(" | ")[3:]] for line in lines]
     y = np.array(ys)
     now, late = np.abs(y[50:] - y[49:-1]).mean(), np.abs(y[50:] - y[:-50]).mean()
