@@ -345,23 +345,27 @@ def test_the_regressor_copy_closer_leads(exact, match):
     assert not choice._kept and not choice._by_key  # (every target found its row)
 
 
-def test_a_refused_target_lets_its_prediction_go_by_order():
-    """match_labels_by="order": a refused target (NaN) raises, and the prediction
-    kept for its row (the oldest) goes, so that the later targets score their own
-    rows' predictions."""
-    choice = DREAMDelayedRegressor(DREAMOnlineRegressor(seed=1, match_labels_by="order"))
+@pytest.mark.parametrize("match", ["values", "order"])
+def test_a_refused_target_lets_its_prediction_go(match):
+    """A refused target (NaN) raises, and the predictions kept for its row go, so
+    that (by order) the later targets score their own rows' predictions: each
+    copy's sum moves by exactly its errors on rows 21 and 22."""
+    choice = DREAMDelayedRegressor(DREAMOnlineRegressor(seed=1, match_labels_by=match))
     for x, y in TRUMP[:20]:
         choice.learn_one(x, y)
     for x, _ in TRUMP[20:23]:
         choice.predict_one(x)
     with pytest.raises(ValueError, match="not finite"):
         choice.learn_one(TRUMP[20][0], float("nan"))
-    assert len(choice._kept) == 2
-    before = dict(choice.errors_)
+    kept = [predictions for _, predictions in choice._kept.values()]
+    assert len(kept) == 2
+    want = [0.0, 0.0]  # (no target scored before)
+    for (_, y), predictions in zip(TRUMP[21:23], kept, strict=True):
+        want = [0.995 * w + abs(p - y) for w, p in zip(want, predictions, strict=True)]
     for x, y in TRUMP[21:23]:
         choice.learn_one(x, y)
-    assert not choice._kept
-    assert choice.errors_ != before
+    assert not choice._kept and not choice._by_key
+    assert list(choice.errors_.values()) == pytest.approx(want, rel=1e-12)
 
 
 def test_the_regressor_with_a_bad_row_changes_nothing_and_checks_its_parameters():

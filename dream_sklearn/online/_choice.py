@@ -300,7 +300,9 @@ class DREAMDelayedRegressor(_DelayedChoice, base.Regressor):
         target); with ``seed=None`` one seed is drawn for both copies at the first
         row. Its ``match_labels_by`` is how a target finds the predictions it scores:
         ``"values"``, the oldest row predicted with the same values; ``"order"``, the
-        oldest row predicted. A target that finds none scores neither copy.
+        oldest row predicted (each ``predict_one`` call a row, and each ``learn_one``
+        the target of the oldest one not yet learned, a refused target too). A target
+        that finds none scores neither copy.
     decay : float, default=0.995
         The weight of an error one target later, in (0, 1): about the last
         ``1 / (1 - decay)`` targets (200) decide. ``DREAMDelayedClassifier``'s.
@@ -383,10 +385,9 @@ class DREAMDelayedRegressor(_DelayedChoice, base.Regressor):
         try:
             value = default._check_target(y)
         except (TypeError, ValueError):
-            if self._by_order() and self._kept:
-                # (by order, the refused target takes its row's place: the later
-                # targets then score their own rows' predictions)
-                self._kept.popitem(last=False)
+            # (the refused target takes its row's place: its predictions go, and by
+            # order the later targets then score their own rows')
+            self._matched(x, None)
             raise
         default.learn_one(x, y)  # (first: a bad row raises, nothing changed)
         other.learn_one(x, y)
