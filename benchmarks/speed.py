@@ -63,7 +63,10 @@ Sections (``--only``):
   on Elec2's first ``--online-rows`` rows: the default classifier, the same with
   ``advance_on_predict`` (compiled since round 70, and on the NumPy path:
   ``set_compiled(False)``), ``DREAMDelayedClassifier`` (both), river's
-  ``StandardScaler | LogisticRegression`` and ARF, a new model each round, over a
+  ``StandardScaler | LogisticRegression`` and ARF; then (since round 73) on Elec2's
+  demand as a regression stream the default regressor, the same with
+  ``advance_on_predict`` (on the NumPy path, its only one), ``DREAMDelayedRegressor``
+  and river's ``StandardScaler | LinearRegression``; a new model each round, over a
   third of ``--repeats`` rounds (at least 3), interleaved.
 - ``online-replay``: the classifier's replay at a drift as one kernel against the
   NumPy loop as it was before round 67 (einsum) and as it is now (its reference), the
@@ -976,20 +979,47 @@ def _delayed_run(model, events: list) -> None:
             model.learn_one(x, y)
 
 
+def _delayed_rows(makers: dict, n_rows: int, repeats: int) -> list[Row]:
+    """Each of ``makers`` (name -> a function running a new model through the events)
+    timed over ``repeats`` interleaved rounds, as rows/s with the ratio to the last
+    one's (river's pipeline)."""
+    seconds = interleaved_cpu_times(makers, repeats=repeats)
+    river = n_rows / seconds[list(makers)[-1]]
+    out = []
+    for name in makers:
+        rate = n_rows / seconds[name]
+        out.append(
+            Row(
+                "online-delayed",
+                f"{name}: predict_one + learn_one, Elec2 first {n_rows:,} rows, labels "
+                f"{_DELAY} rows late",
+                f"{rate:,.0f}",
+                "rows/s",
+                f"this / river's pipeline: {rate / river:.2f}x",
+            )
+        )
+    return out
+
+
 @section("online-delayed")
 def online_delayed(args) -> list[Row]:
     """Rows/s under labels ``_DELAY`` rows late on Elec2's first rows: the default
     classifier (compiled; it learns each row when its label comes), the same with
     ``advance_on_predict`` (compiled, and on the NumPy path), ``DREAMDelayedClassifier``
-    (both copies), river's ``StandardScaler | LogisticRegression`` and ARF; a new model
-    each round, rounds interleaved, each rate's ratio to river's pipeline."""
+    (both copies), river's ``StandardScaler | LogisticRegression`` and ARF; then on
+    Elec2's demand as a regression stream the default regressor, the same with
+    ``advance_on_predict`` (the NumPy path: its only one), ``DREAMDelayedRegressor``
+    and river's ``StandardScaler | LinearRegression``. A new model each round, rounds
+    interleaved, each rate's ratio to river's pipeline of its task."""
     from river import forest, linear_model, preprocessing
     from river import stream as river_stream
 
     from dream_sklearn.datasets import iter_elec2
     from dream_sklearn.online import (
         DREAMDelayedClassifier,
+        DREAMDelayedRegressor,
         DREAMOnlineClassifier,
+        DREAMOnlineRegressor,
         set_compiled,
     )
 
@@ -1018,22 +1048,21 @@ def online_delayed(args) -> list[Row]:
         name: (lambda m=m: _delayed_run(m(), events)) if m else (lambda: numpy_path(events))
         for name, m in makers.items()
     }
-    seconds = interleaved_cpu_times(runs, repeats=max(3, args.repeats // 3))
-    river = len(rows) / seconds[list(makers)[-1]]
-    out = []
-    for name in makers:
-        rate = len(rows) / seconds[name]
-        out.append(
-            Row(
-                "online-delayed",
-                f"{name}: predict_one + learn_one, Elec2 first {len(rows):,} rows, labels "
-                f"{_DELAY} rows late",
-                f"{rate:,.0f}",
-                "rows/s",
-                f"this / river's pipeline: {rate / river:.2f}x",
-            )
-        )
-    return out
+    repeats = max(3, args.repeats // 3)
+    out = _delayed_rows(runs, len(rows), repeats)
+    demand = list(river_stream.simulate_qa(_demand_rows(rows), moment=None, delay=_DELAY))
+    makers = {
+        "DREAMOnlineRegressor()": DREAMOnlineRegressor,
+        "DREAMOnlineRegressor(advance_on_predict=True), NumPy path": lambda: DREAMOnlineRegressor(
+            advance_on_predict=True
+        ),
+        "DREAMDelayedRegressor()": DREAMDelayedRegressor,
+        "river StandardScaler \\| LinearRegression": lambda: (
+            preprocessing.StandardScaler() | linear_model.LinearRegression()
+        ),
+    }
+    runs = {name: (lambda m=m: _delayed_run(m(), demand)) for name, m in makers.items()}
+    return out + _delayed_rows(runs, len(rows), repeats)
 
 
 # The spans of online-start: (first row, end, what happens there on Elec2)

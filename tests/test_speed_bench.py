@@ -66,11 +66,12 @@ def test_the_start_rows_sum_each_rows_median_over_spans_and_take_the_totals_medi
     assert rows[5].compared == "26,882 rows/s; river: 2.50 ms, 100,000 rows/s"
 
 
-def test_the_delayed_speed_section_times_the_classifier_each_way_beside_river(load_benchmark):
+def test_the_delayed_speed_section_times_each_model_beside_rivers_pipeline(load_benchmark):
     """``speed.py --only online-delayed`` on Elec2's first rows with labels 50 rows
     late: the default classifier, advancing (compiled and on the NumPy path),
-    DREAMDelayedClassifier, ARF and river's logistic pipeline, each as rows/s with
-    its ratio to the pipeline's."""
+    DREAMDelayedClassifier, ARF and river's logistic pipeline, then the default
+    regressor, advancing, DREAMDelayedRegressor and river's linear pipeline, each as
+    rows/s with its ratio to its task's pipeline's."""
     speed = load_benchmark("speed")
     rows = speed.online_delayed(argparse.Namespace(online_rows=200, repeats=1))
     assert [r.what.split(":")[0] for r in rows] == [
@@ -80,7 +81,11 @@ def test_the_delayed_speed_section_times_the_classifier_each_way_beside_river(lo
         "DREAMDelayedClassifier()",
         "river ARFClassifier(seed=0)",
         "river StandardScaler \\| LogisticRegression",
+        "DREAMOnlineRegressor()",
+        "DREAMOnlineRegressor(advance_on_predict=True), NumPy path",
+        "DREAMDelayedRegressor()",
+        "river StandardScaler \\| LinearRegression",
     ]
     assert all(r.what.endswith("Elec2 first 200 rows, labels 50 rows late") for r in rows)
     assert all(r.unit == "rows/s" and float(r.value.replace(",", "")) > 0 for r in rows)
-    assert rows[-1].compared == "this / river's pipeline: 1.00x"
+    assert rows[5].compared == rows[-1].compared == "this / river's pipeline: 1.00x"
