@@ -290,7 +290,10 @@ class DREAMDelayedRegressor(_DelayedChoice, base.Regressor):
     advances on the rows it predicts, which did not pay for the regressor).
 
     Each call goes to both copies, so a row costs what a row of each costs, and the
-    store of both copies' predictions.
+    store of both copies' predictions: 24,847-25,070 rows/s on Elec2's demand with
+    labels 50 rows late, where the default regressor runs at 69,655-70,176 and
+    river's ``StandardScaler | LinearRegression`` at 127,770-128,863
+    (``benchmarks/speed.py --only online-delayed``, two runs).
 
     Parameters
     ----------
