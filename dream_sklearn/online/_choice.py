@@ -37,7 +37,10 @@ class _DelayedChoice:
     """Two copies of an online model (``_experts``, made by the subclass's ``_build``
     at the first row), the predictions of both kept for the labels to come, and the
     copy to predict with: the one with the smaller sum of its losses on the labels
-    that came, with exponential forgetting (``decay``); on a tie, the first."""
+    that came, with exponential forgetting (``decay``); on a tie, the first.
+    ``_NAMES``: the copies' names, in order (``leader_``)."""
+
+    _NAMES: tuple = ()
 
     def _start(self) -> None:
         self._experts: tuple = ()
@@ -65,12 +68,24 @@ class _DelayedChoice:
             raise ValueError(f"decay must be a real number in (0, 1), got {decay!r}.")
         return float(decay)
 
-    def _seed_of(self, model: Any) -> int:
-        """``model``'s seed, or one drawn for both copies where it has none."""
+    def _copied(self, kind: type) -> tuple[Any, int]:
+        """``model`` (None: a ``kind()``), checked to be a ``kind``, and the seed both
+        copies take: its own, or one drawn where it has none (``decay`` checked too:
+        at the first row, with the copies)."""
+        model = kind() if self.model is None else self.model
+        if not isinstance(model, kind):
+            raise TypeError(
+                f"model must be a {kind.__name__} (or None), got {type(model).__name__}: {model!r}."
+            )
+        self._checked_decay()
         seed = model.seed
         if seed is None:
             seed = random.SystemRandom().randrange(2**31)
-        return seed
+        return model, seed
+
+    @property
+    def leader_(self) -> str:
+        return self._NAMES[self._lead()]
 
     def _lead(self) -> int:
         """0 (the first copy) or 1 (the second): the one with the smaller losses; on a
@@ -188,6 +203,8 @@ class DREAMDelayedClassifier(_DelayedChoice, base.Classifier):
     (True, 'advance')
     """
 
+    _NAMES = ("default", "advance")  # (the copies, as leader_ and mistakes_ name them)
+
     def __init__(self, model: DREAMOnlineClassifier | None = None, decay: float = 0.995) -> None:
         self.model = model
         self.decay = decay
@@ -202,24 +219,13 @@ class DREAMDelayedClassifier(_DelayedChoice, base.Classifier):
         return True
 
     @property
-    def leader_(self) -> str:
-        return ("default", "advance")[self._lead()]
-
-    @property
     def mistakes_(self) -> dict:
-        return dict(zip(("default", "advance"), self._mistakes, strict=True))
+        return dict(zip(self._NAMES, self._mistakes, strict=True))
 
     def _build(self) -> tuple:
         """The two copies of ``model``, made at the first row (parameters checked)."""
         if not self._experts:
-            model = DREAMOnlineClassifier() if self.model is None else self.model
-            if not isinstance(model, DREAMOnlineClassifier):
-                raise TypeError(
-                    "model must be a DREAMOnlineClassifier (or None), got "
-                    f"{type(model).__name__}: {model!r}."
-                )
-            self._checked_decay()
-            seed = self._seed_of(model)
+            model, seed = self._copied(DREAMOnlineClassifier)
             self._experts = tuple(
                 model.clone({"seed": seed, "advance_on_predict": advance})
                 for advance in (False, True)
@@ -332,6 +338,8 @@ class DREAMDelayedRegressor(_DelayedChoice, base.Regressor):
     'no previous target'
     """
 
+    _NAMES = ("default", "no previous target")  # (as leader_ and errors_ name them)
+
     def __init__(self, model: DREAMOnlineRegressor | None = None, decay: float = 0.995) -> None:
         self.model = model
         self.decay = decay
@@ -342,24 +350,13 @@ class DREAMDelayedRegressor(_DelayedChoice, base.Regressor):
         yield {"model": DREAMOnlineRegressor(hidden_dim=8, rank=2, seed=1)}
 
     @property
-    def leader_(self) -> str:
-        return ("default", "no previous target")[self._lead()]
-
-    @property
     def errors_(self) -> dict:
-        return dict(zip(("default", "no previous target"), self._mistakes, strict=True))
+        return dict(zip(self._NAMES, self._mistakes, strict=True))
 
     def _build(self) -> tuple:
         """The two copies of ``model``, made at the first row (parameters checked)."""
         if not self._experts:
-            model = DREAMOnlineRegressor() if self.model is None else self.model
-            if not isinstance(model, DREAMOnlineRegressor):
-                raise TypeError(
-                    "model must be a DREAMOnlineRegressor (or None), got "
-                    f"{type(model).__name__}: {model!r}."
-                )
-            self._checked_decay()
-            seed = self._seed_of(model)
+            model, seed = self._copied(DREAMOnlineRegressor)
             kept = tuple(r for r in model.readouts if r not in _READ_PREVIOUS) or ("cell",)
             self._experts = (
                 model.clone({"seed": seed, "advance_on_predict": False}),
