@@ -383,3 +383,31 @@ def test_the_regressor_with_a_bad_row_changes_nothing_and_checks_its_parameters(
         DREAMDelayedRegressor(DREAMOnlineClassifier()).predict_one({"a": 1.0})
     with pytest.raises(ValueError, match="decay must be a real number in"):
         DREAMDelayedRegressor(decay=1.5).learn_one({"a": 1.0}, 1.0)
+
+
+@pytest.mark.parametrize("regression", [False, True])
+def test_a_refused_label_of_a_refused_row_lets_no_row_go_by_order(regression):
+    """match_labels_by="order": a row refused for its values (text) is no row of the
+    stream, as predict_one refused it, even with a missing label: the predictions
+    kept stay, in step with the advancing copy's rows (review 429: the oldest row's
+    went, and every later label scored the next row's)."""
+    if regression:
+        choice = DREAMDelayedRegressor(DREAMOnlineRegressor(seed=1, match_labels_by="order"))
+        rows, label = TRUMP, float("nan")
+    else:
+        choice = DREAMDelayedClassifier(DREAMOnlineClassifier(seed=1, match_labels_by="order"))
+        rows, label = ELEC2, None
+    for x, y in rows[:20]:
+        choice.learn_one(x, y)
+    for x, _ in rows[20:23]:
+        choice.predict_one(x)
+    bad = dict(rows[20][0])
+    bad[next(iter(bad))] = "high"
+    with pytest.raises(ValueError):
+        choice.learn_one(bad, label)
+    assert len(choice._kept) == 3
+    if not regression:
+        assert len(choice.experts_[1]._pending_rows) == 3
+    for x, y in rows[20:23]:
+        choice.learn_one(x, y)
+    assert not choice._kept

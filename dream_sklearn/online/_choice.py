@@ -256,10 +256,14 @@ class DREAMDelayedClassifier(_DelayedChoice, base.Classifier):
             # The advancing copy refuses the label and lets its row go (the oldest
             # waiting: match_labels_by="order"), so that a caller who goes on keeps
             # the later labels on their rows; the predictions kept for it go too.
+            # (not where the row itself is refused, as predict_one refused it: no row
+            # of the stream, it lets none go; review 429)
+            marks = len(advance._pending_rows), advance._not_waiting
             try:
                 advance.learn_one(x, y)
             finally:
-                if self._kept:
+                let_go = (len(advance._pending_rows), advance._not_waiting) != marks
+                if let_go and self._kept:
                     self._kept.popitem(last=False)
         default.learn_one(x, y)  # (first: a bad row or label raises, nothing changed)
         advance._key_read = None  # (the advancing copy keys the row: see _keep)
@@ -274,6 +278,17 @@ class DREAMDelayedClassifier(_DelayedChoice, base.Classifier):
 # The regressor's readouts that read the previous target: the second copy of
 # DREAMDelayedRegressor goes without them
 _READ_PREVIOUS = ("last", "hold")
+
+
+def _reads(model: Any, x: Any) -> bool:
+    """Whether ``model`` reads ``x`` as a row (its values and keys), as its
+    ``predict_one`` does: a row it refuses is no row of the stream."""
+    try:
+        row, _ = _row_values(x, model._strict())
+        model._check_keys(row, x)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return True
 
 
 class DREAMDelayedRegressor(_DelayedChoice, base.Regressor):
@@ -310,8 +325,8 @@ class DREAMDelayedRegressor(_DelayedChoice, base.Regressor):
         row. Its ``match_labels_by`` is how a target finds the predictions it scores:
         ``"values"``, the oldest row predicted with the same values; ``"order"``, the
         oldest row predicted (each ``predict_one`` call a row, and each ``learn_one``
-        the target of the oldest one not yet learned, a refused target too). A target
-        that finds none scores neither copy.
+        the target of the oldest one not yet learned, a refused target too where
+        ``predict_one`` reads its row). A target that finds none scores neither copy.
     decay : float, default=0.995
         The weight of an error one target later, in (0, 1): about the last
         ``1 / (1 - decay)`` targets (200) decide. ``DREAMDelayedClassifier``'s.
@@ -385,9 +400,11 @@ class DREAMDelayedRegressor(_DelayedChoice, base.Regressor):
         try:
             value = default._check_target(y)
         except (TypeError, ValueError):
-            # (the refused target takes its row's place: its predictions go, and by
-            # order the later targets then score their own rows')
-            self._matched(x, None)
+            # (the refused target of a row predict_one reads takes its row's place: its
+            # predictions go, and by order the later targets then score their own
+            # rows'; a row refused itself is no row of the stream, review 429)
+            if _reads(default, x):
+                self._matched(x, None)
             raise
         default.learn_one(x, y)  # (first: a bad row raises, nothing changed)
         other.learn_one(x, y)
