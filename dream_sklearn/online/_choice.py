@@ -280,6 +280,16 @@ class DREAMDelayedClassifier(_DelayedChoice, base.Classifier):
 _READ_PREVIOUS = ("last", "hold")
 
 
+def _takes_target(model: Any, y: Any) -> bool:
+    """Whether ``model`` takes ``y`` as a target (read after a ``learn_one`` that
+    raised: the target checked once a row otherwise)."""
+    try:
+        model._check_target(y)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _reads(model: Any, x: Any) -> bool:
     """Whether ``model`` reads ``x`` as a row (its values and keys), as its
     ``predict_one`` does: a row it refuses is no row of the stream."""
@@ -398,15 +408,15 @@ class DREAMDelayedRegressor(_DelayedChoice, base.Regressor):
         default, other = self._build()
         decay = self._checked_decay()
         try:
-            value = default._check_target(y)
+            default.learn_one(x, y)  # (first: a bad row or target raises, nothing changed)
         except (TypeError, ValueError):
             # (the refused target of a row predict_one reads takes its row's place: its
             # predictions go, and by order the later targets then score their own
             # rows'; a row refused itself is no row of the stream, review 429)
-            if _reads(default, x):
+            if not _takes_target(default, y) and _reads(default, x):
                 self._matched(x, None)
             raise
-        default.learn_one(x, y)  # (first: a bad row raises, nothing changed)
+        value = float(y)  # (as the copy read it: _check_target's value)
         other.learn_one(x, y)
         self._last_read = None
         predictions = self._matched(x, None)
