@@ -13,6 +13,7 @@ from dream_sklearn.online import (
     DREAMOnlineClassifier,
     DREAMOnlineRegressor,
     _choice,
+    _pending,
 )
 
 ELEC2 = list(iter_elec2(2000))
@@ -144,6 +145,55 @@ def test_the_predictions_kept_for_labels_to_come_are_bounded(monkeypatch, match)
         choice.predict_one(x)
     assert list(choice._kept) == [16, 17, 18]  # (the last three rows read)
     assert sum(len(seqs) for seqs in choice._by_key.values()) == (3 if match == "values" else 0)
+
+
+@pytest.mark.parametrize("match", ["values", "order"])
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_labels_of_rows_past_the_bound_score_nothing(monkeypatch, match, task):
+    """Seven distinct rows read, then their labels: with room for three rows'
+    predictions, the labels of the first four score neither copy, and the last
+    three score their own rows': the exact copy's sum stays 0, the other's is its
+    error on those three. By order the first four labels used to score the kept
+    rows' predictions, each another row's (round 74: the exact copy charged 0.99
+    mistakes here)."""
+    monkeypatch.setattr(_choice, "_MAX_WAITING", 3)
+    decay = 0.5
+    if task == "classification":
+        choice = DREAMDelayedClassifier(decay=decay)
+        choice._experts = (_Stub(True, match), _Stub(False, match))
+        labels = [bool(v) for v in (1, 0, 1, 1, 0, 0, 1)]
+        error = 1.0  # (the wrong copy's mistake on each row)
+        sums = lambda: list(choice.mistakes_.values())  # noqa: E731
+    else:
+        choice = DREAMDelayedRegressor(decay=decay)
+        choice._experts = (_RegStub(0.0, match), _RegStub(2.0, match))
+        labels = [float(v) for v in (1, 0, 2, 1, 0, 2, 1)]
+        error = 2.0
+        sums = lambda: list(choice.errors_.values())  # noqa: E731
+    rows = [({"y": float(y), "i": float(i)}, y) for i, y in enumerate(labels)]
+    for x, _ in rows:
+        choice.predict_one(x)
+    assert len(choice._kept) == 3
+    for x, y in rows:
+        choice.learn_one(x, y)
+    assert sums() == [0.0, error * (decay**2 + decay + 1)]
+    assert not choice._kept and not choice._by_key and choice._unkept == 0
+
+
+def test_the_predictions_kept_are_as_many_as_the_advancing_copy_keeps_rows():
+    """Rows read whose targets never come: the store keeps the last 2,048 rows'
+    predictions, as the advancing copy keeps its rows (100,000 before round 74, some
+    150 MB of keys and entries on six features)."""
+    choice = DREAMDelayedRegressor(DREAMOnlineRegressor(seed=1))
+    rows = [
+        ({"a": float(i % 7), "b": i / 10}, float(i % 5)) for i in range(_pending._MAX_PENDING + 40)
+    ]
+    for x, y in rows[:5]:
+        choice.learn_one(x, y)
+    for x, _ in rows:
+        choice.predict_one(x)
+    assert len(choice._kept) == _pending._MAX_PENDING == 2048
+    assert list(choice._kept)[0] == 40  # (the oldest 40 went)
 
 
 def test_a_refused_label_lets_its_row_go_by_order_as_the_advancing_copy_does():

@@ -13,15 +13,18 @@ from typing import Any
 from river import base
 
 from ._classifier import DREAMOnlineClassifier, _is_missing_label
+from ._pending import _MAX_PENDING
 from ._regressor import DREAMOnlineRegressor
 from ._rows import _row_key, _row_values
 
 __all__ = ["DREAMDelayedClassifier", "DREAMDelayedRegressor"]
 
 # The rows' predictions kept for labels still to come, at most (the oldest go first):
-# rows predicted whose labels never come must not grow without bound (the advancing
-# copy keeps its own rows within its bound).
-_MAX_WAITING = 100_000
+# as many as the advancing copy keeps rows, so that rows predicted whose labels never
+# come cost what they cost it. A row's key and its entries take 1.5 kB with six
+# features and 8 kB with 106 (tracemalloc, Elec2's rows): the bound of 100,000 rows
+# before round 74 let the store reach 150 MB and 800 MB there.
+_MAX_WAITING = _MAX_PENDING
 
 
 def _key_of(x: dict) -> tuple | None:
@@ -42,6 +45,11 @@ class _DelayedChoice:
 
     _NAMES: tuple = ()
 
+    # match_labels_by="order": the oldest rows read whose predictions went past
+    # _MAX_WAITING and whose labels are still to come; they come first, and score
+    # nothing (the advancing copy's _not_waiting counts its own such rows)
+    _unkept = 0
+
     def _start(self) -> None:
         self._experts: tuple = ()
         self._mistakes = [0.0, 0.0]  # (each copy's losses, with forgetting)
@@ -51,6 +59,7 @@ class _DelayedChoice:
         self._kept: OrderedDict = OrderedDict()
         self._by_key: dict = {}
         self._seq = 0
+        self._unkept = 0
         self._last_read: Any = None  # the key of the row read last, until a label comes
 
     @property
@@ -117,7 +126,9 @@ class _DelayedChoice:
         self._seq += 1
         if len(self._kept) > _MAX_WAITING:  # the oldest row's go
             _, (old, _) = self._kept.popitem(last=False)
-            if old is not None:
+            if old is None:  # (by order: its label, when it comes, scores nothing)
+                self._unkept += 1
+            else:
                 self._drop_oldest(old)
 
     def _drop_oldest(self, key: tuple) -> int:
@@ -132,6 +143,9 @@ class _DelayedChoice:
         """The predictions kept for the row whose label came, out of the store
         (``key``: the row's, as a copy keyed it, or None)."""
         if self._by_order():
+            if self._unkept:  # (the oldest row's predictions went past the bound)
+                self._unkept -= 1
+                return None
             return self._kept.popitem(last=False)[1][1] if self._kept else None
         key = _key_of(x) if key is None else key
         if key is None or key not in self._by_key:
@@ -175,7 +189,10 @@ class DREAMDelayedClassifier(_DelayedChoice, base.Classifier):
         for both copies at the first row. Its ``match_labels_by`` is how a label
         finds the predictions it scores, as the advancing copy finds its row:
         ``"values"``, the oldest row predicted with the same values; ``"order"``,
-        the oldest row predicted. A label that finds none scores neither copy.
+        the oldest row predicted. A label that finds none scores neither copy. The
+        predictions of the last 2,048 rows read wait for their labels, as many as
+        the advancing copy keeps rows: a label that comes later than that scores
+        neither copy (and, by order, leaves the later labels on their own rows).
     decay : float, default=0.995
         The weight of a mistake one label later, in (0, 1): about the last
         ``1 / (1 - decay)`` labels (200) decide. Chosen on two tuning streams
@@ -263,8 +280,8 @@ class DREAMDelayedClassifier(_DelayedChoice, base.Classifier):
                 advance.learn_one(x, y)
             finally:
                 let_go = (len(advance._pending_rows), advance._not_waiting) != marks
-                if let_go and self._kept:
-                    self._kept.popitem(last=False)
+                if let_go:
+                    self._matched(x, None)
         default.learn_one(x, y)  # (first: a bad row or label raises, nothing changed)
         advance._key_read = None  # (the advancing copy keys the row: see _keep)
         advance.learn_one(x, y)
@@ -337,6 +354,9 @@ class DREAMDelayedRegressor(_DelayedChoice, base.Regressor):
         oldest row predicted (each ``predict_one`` call a row, and each ``learn_one``
         the target of the oldest one not yet learned, a refused target too where
         ``predict_one`` reads its row). A target that finds none scores neither copy.
+        The predictions of the last 2,048 rows read wait for their targets: a target
+        that comes later than that scores neither copy (and, by order, leaves the
+        later targets on their own rows).
     decay : float, default=0.995
         The weight of an error one target later, in (0, 1): about the last
         ``1 / (1 - decay)`` targets (200) decide. ``DREAMDelayedClassifier``'s.
