@@ -154,8 +154,8 @@ def test_labels_of_rows_past_the_bound_score_nothing(monkeypatch, match, task):
     predictions, the labels of the first four score neither copy, and the last
     three score their own rows': the exact copy's sum stays 0, the other's is its
     error on those three. By order the first four labels used to score the kept
-    rows' predictions, each another row's (round 74: the exact copy charged 0.99
-    mistakes here)."""
+    rows' predictions, each another row's (before round 74 the exact copy's sum
+    here was 0.25, the classifier's, and 2.25, the regressor's)."""
     monkeypatch.setattr(_choice, "_MAX_WAITING", 3)
     decay = 0.5
     if task == "classification":

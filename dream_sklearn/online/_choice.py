@@ -124,7 +124,9 @@ class _DelayedChoice:
             self._by_key.setdefault(key, deque()).append(self._seq)
         self._kept[self._seq] = (key, predictions)
         self._seq += 1
-        if len(self._kept) > _MAX_WAITING:  # the oldest row's go
+        # the oldest rows' go: one, or more in a model pickled before round 74 with
+        # more rows waiting than the bound
+        while len(self._kept) > _MAX_WAITING:
             _, (old, _) = self._kept.popitem(last=False)
             if old is None:  # (by order: its label, when it comes, scores nothing)
                 self._unkept += 1
