@@ -21,9 +21,9 @@ __all__ = ["DREAMDelayedClassifier", "DREAMDelayedRegressor"]
 
 # The rows' predictions kept for labels still to come, at most (the oldest go first):
 # as many as the advancing copy keeps rows, so that rows predicted whose labels never
-# come cost what they cost it. A row's key and its entries take 1.5 kB with six
-# features and 8 kB with 106 (tracemalloc, Elec2's rows): the bound of 100,000 rows
-# before round 74 let the store reach 150 MB and 800 MB there.
+# come cost what they cost it. A row's key and its entries take 1.5 kB with Elec2's
+# six features and 8 kB with 100 more (tracemalloc): the bound of 100,000 rows before
+# round 74 let the store reach 150 MB and 800 MB there.
 _MAX_WAITING = _MAX_PENDING
 
 
